@@ -1,0 +1,169 @@
+/**
+ * The infra layer's configuration: read, typed and validated in one place before any resource
+ * exists. `parseInfraConfig` is pure (it only needs a lookup function) and reports every problem
+ * at once.
+ */
+import { ConfigLookup, ConfigReader } from "../lib/config/reader";
+import * as check from "../lib/config/checks";
+
+export type AntiAffinity = "soft" | "hard";
+export type FlannelBackend = "vxlan" | "wireguard-native";
+
+export interface FlavorSize {
+    readonly vcpus: number;
+    readonly ramMiB: number;
+}
+
+export interface NodePoolConfig {
+    readonly count: number;
+    readonly flavor: string;
+    readonly image: string;
+    readonly labels: Record<string, string>;
+}
+
+export type NetworkConfig =
+    | {
+          /** Create network, subnet and a router to `externalNetwork`. */
+          readonly mode: "create";
+          readonly cidr: string;
+          readonly externalNetwork: string;
+          readonly dnsNameservers: string[];
+      }
+    | {
+          /** Attach to an existing tenant network by name (the course used "DHBW"). */
+          readonly mode: "existing";
+          readonly name: string;
+          /** Optional: allocate a floating IP from this network for the entry point. */
+          readonly externalNetwork?: string;
+      };
+
+export interface InfraConfig {
+    readonly environment: string;
+    readonly k3sVersion: string;
+    readonly servers: NodePoolConfig;
+    readonly agents: NodePoolConfig;
+    readonly network: NetworkConfig;
+    readonly adminCidrs: string[];
+    readonly ingressCidrs: string[];
+    readonly sshPublicKey: string;
+    readonly antiAffinity: AntiAffinity;
+    readonly flannelBackend: FlannelBackend;
+    readonly etcdSnapshotSchedule: string;
+    readonly etcdSnapshotRetention: number;
+    /** How long the readiness gate waits for /readyz and every node Ready. */
+    readonly readinessTimeoutMinutes: number;
+    /** Size of the Cinder volume behind the NFS export (RWX storage). */
+    readonly nfsVolumeSizeGb: number;
+    /** Keystone URL and region handed to in-cluster OpenStack controllers. */
+    readonly openstackAuthUrl: string;
+    readonly openstackRegion: string;
+    /** flavor name → size, used for resource-fit checks of the layers above. */
+    readonly flavors: Record<string, FlavorSize>;
+}
+
+/** Sizes of the flavors the seeds' OpenStack offers; config `flavors` may add or override. */
+export const DEFAULT_FLAVORS: Record<string, FlavorSize> = {
+    "mb1.small": { vcpus: 1, ramMiB: 2048 },
+    "mb1.medium": { vcpus: 2, ramMiB: 4096 },
+    "mb1.large": { vcpus: 4, ramMiB: 8192 },
+    "mb1.xlarge": { vcpus: 8, ramMiB: 16384 },
+};
+
+const CRON = /^(\S+\s+){4}\S+$/;
+
+export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope: string): InfraConfig {
+    const r = new ConfigReader(namespace, lookup, scope);
+
+    const environment = r.string("environment", { pattern: /^[a-z][a-z0-9-]{0,15}$/, allowed: "a short lowercase name like \"dev\" or \"prod\" (max 16 chars)" });
+    const k3sVersion = r.string("k3sVersion", { pattern: check.K3S_VERSION, allowed: 'a k3s release like "v1.35.6+k3s1" (vX.Y.Z+k3sN)' });
+    const image = r.string("image", { allowed: 'an OpenStack image name like "Ubuntu 24.04"' });
+
+    const serverCount = r.integer("serverCount", { default: 1, min: 1, max: 7 });
+    if (serverCount % 2 === 0) {
+        r.problem("serverCount", serverCount, "must be odd (1, 3, 5 or 7): embedded etcd needs an odd number of members for quorum");
+    }
+    const agentCount = r.integer("agentCount", { default: 2, min: 0, max: 50 });
+    const flavors = { ...DEFAULT_FLAVORS, ...r.json<Record<string, FlavorSize>>("flavors", { default: {}, expected: "a map of flavor name to {vcpus, ramMiB}" }) };
+    for (const [name, size] of Object.entries(flavors)) {
+        if (!size || !Number.isInteger(size.vcpus) || size.vcpus < 1 || !Number.isInteger(size.ramMiB) || size.ramMiB < 512) {
+            r.problem(`flavors.${name}`, size, "must be {vcpus: integer >= 1, ramMiB: integer >= 512}");
+        }
+    }
+    const flavor = (key: string) => {
+        const value = r.string(key, { allowed: `an OpenStack flavor name, e.g. one of ${Object.keys(flavors).join(", ")}` });
+        if (value.trim() !== "" && !(value in flavors)) {
+            r.problem(key, value, `is not in the flavor table (${Object.keys(flavors).join(", ")}); add its size under flavors`);
+        }
+        return value;
+    };
+    const servers: NodePoolConfig = {
+        count: serverCount,
+        flavor: flavor("serverFlavor"),
+        image: r.optionalString("serverImage") ?? image,
+        labels: r.stringMap("serverLabels", { default: {} }),
+    };
+    const agents: NodePoolConfig = {
+        count: agentCount,
+        flavor: flavor("agentFlavor"),
+        image: r.optionalString("agentImage") ?? image,
+        labels: r.stringMap("agentLabels", { default: {} }),
+    };
+    for (const [key, labels] of [["serverLabels", servers.labels], ["agentLabels", agents.labels]] as const) {
+        for (const [k, v] of Object.entries(labels)) {
+            if (!/^([a-z0-9.-]+\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(k) || !/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/.test(v)) {
+                r.problem(`${key}.${k}`, v, "must be a valid Kubernetes label key and value");
+            }
+        }
+    }
+
+    const mode = r.oneOf("networkMode", ["create", "existing"] as const, { default: "create" });
+    const externalNetwork = r.optionalString("externalNetwork");
+    let network: NetworkConfig;
+    if (mode === "create") {
+        const cidr = r.string("subnetCidr", { default: "10.0.0.0/24" });
+        const cidrProblem = check.ipv4Cidr(cidr);
+        if (cidrProblem) r.problem("subnetCidr", cidr, cidrProblem);
+        if (externalNetwork === undefined) {
+            r.problem("externalNetwork", undefined, 'is required when networkMode is "create": the router needs an external network (e.g. "public")');
+        }
+        const dnsNameservers = r.stringList("dnsNameservers", { default: ["1.1.1.1", "9.9.9.9"], check: check.ipv4 });
+        network = { mode, cidr, externalNetwork: externalNetwork ?? "", dnsNameservers };
+    } else {
+        network = { mode, name: r.string("networkName", { allowed: 'the name of an existing network, e.g. "DHBW"' }), externalNetwork };
+    }
+
+    const adminCidrs = r.stringList("adminCidrs", { check: check.ipv4Cidr, minItems: 1 });
+    const ingressCidrs = r.stringList("ingressCidrs", { default: ["0.0.0.0/0"], check: check.ipv4Cidr });
+    // An API or SSH port open to the whole internet is a decision nobody should make by accident.
+    adminCidrs.forEach((cidr, i) => {
+        if (cidr === "0.0.0.0/0") r.problem(`adminCidrs[${i}]`, cidr, "must not open SSH and the Kubernetes API to the whole internet; list your office/VPN ranges");
+    });
+
+    const sshPublicKey = r.string("sshPublicKey");
+    const keyProblem = sshPublicKey.trim() === "" ? undefined : check.sshPublicKey(sshPublicKey);
+    if (keyProblem) r.problem("sshPublicKey", sshPublicKey, keyProblem);
+
+    const etcdSnapshotSchedule = r.string("etcdSnapshotSchedule", { default: "0 */6 * * *", pattern: CRON, allowed: 'a 5-field cron expression like "0 */6 * * *"' });
+
+    const config: InfraConfig = {
+        environment,
+        k3sVersion,
+        servers,
+        agents,
+        network,
+        adminCidrs,
+        ingressCidrs,
+        sshPublicKey,
+        antiAffinity: r.oneOf("antiAffinity", ["soft", "hard"] as const, { default: "soft" }),
+        flannelBackend: r.oneOf("flannelBackend", ["vxlan", "wireguard-native"] as const, { default: "vxlan" }),
+        etcdSnapshotSchedule,
+        etcdSnapshotRetention: r.integer("etcdSnapshotRetention", { default: 12, min: 1, max: 100 }),
+        readinessTimeoutMinutes: r.integer("readinessTimeoutMinutes", { default: 20, min: 1, max: 120 }),
+        nfsVolumeSizeGb: r.integer("nfsVolumeSizeGb", { default: 20, min: 1, max: 10000 }),
+        openstackAuthUrl: r.string("openstackAuthUrl", { pattern: /^https?:\/\/\S+$/, allowed: 'the Keystone URL, e.g. "https://keystone.example.org:5000/v3"' }),
+        openstackRegion: r.string("openstackRegion", { default: "RegionOne" }),
+        flavors,
+    };
+    r.finish();
+    return config;
+}

@@ -1,0 +1,86 @@
+/**
+ * Value checks shared by the layers' config parsers. Each returns an error message describing
+ * what is allowed, or undefined when the value is fine, so they compose with `ConfigReader`.
+ */
+
+const IPV4_OCTET = "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
+const IPV4 = new RegExp(`^${IPV4_OCTET}(\\.${IPV4_OCTET}){3}$`);
+
+export function ipv4(value: string): string | undefined {
+    return IPV4.test(value) ? undefined : "must be an IPv4 address like 10.0.0.1";
+}
+
+/** IPv4 CIDR with a host part of zero, e.g. 10.0.0.0/24 (not 10.0.0.1/24). */
+export function ipv4Cidr(value: string): string | undefined {
+    const [address, prefix, ...rest] = value.split("/");
+    const bits = Number(prefix);
+    if (rest.length > 0 || !IPV4.test(address ?? "") || prefix === undefined || !/^\d{1,2}$/.test(prefix) || bits > 32) {
+        return "must be an IPv4 CIDR like 10.0.0.0/24";
+    }
+    const numeric = address.split(".").reduce((acc, octet) => acc * 256 + Number(octet), 0);
+    const hostBits = 32 - bits;
+    if (hostBits > 0 && numeric % 2 ** hostBits !== 0) {
+        return `must be an IPv4 CIDR whose host bits are zero (did you mean ${networkOf(numeric, bits)}/${bits}?)`;
+    }
+    return undefined;
+}
+
+function networkOf(numeric: number, bits: number): string {
+    const size = 2 ** (32 - bits);
+    const base = numeric - (numeric % size);
+    return [24, 16, 8, 0].map((shift) => Math.floor(base / 2 ** shift) % 256).join(".");
+}
+
+/** k3s release names: vMAJOR.MINOR.PATCH+k3sN, e.g. v1.33.5+k3s1. */
+export const K3S_VERSION = /^v\d+\.\d+\.\d+\+k3s\d+$/;
+
+export function k3sVersion(value: string): string | undefined {
+    return K3S_VERSION.test(value) ? undefined : 'must be a k3s release like "v1.33.5+k3s1" (vX.Y.Z+k3sN)';
+}
+
+/** Exact semantic version (Helm chart versions): no ranges, no "latest". */
+export const EXACT_SEMVER = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
+
+export function exactSemver(value: string): string | undefined {
+    return EXACT_SEMVER.test(value) ? undefined : 'must be an exact version like "1.2.3" (no ranges, no "latest")';
+}
+
+/**
+ * A container image reference with a pinned tag or digest: `registry/name:tag` or `name@sha256:...`.
+ * `latest` and untagged references are refused because they make rollbacks meaningless.
+ */
+export function pinnedImage(value: string): string | undefined {
+    const digest = /^[a-z0-9]+([._/:-][a-z0-9]+)*@sha256:[a-f0-9]{64}$/;
+    const tagged = /^([a-z0-9.-]+(:\d+)?\/)?[a-z0-9]+([._/-][a-z0-9]+)*:([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$/;
+    if (digest.test(value)) return undefined;
+    const match = tagged.exec(value);
+    if (!match) return 'must be an image reference "registry/name:tag" with a pinned tag (or @sha256 digest)';
+    if (match[4] === "latest") return 'must pin a version tag; "latest" is not allowed';
+    return undefined;
+}
+
+/** RFC 1123 DNS label (Kubernetes names, hostnames). */
+export function dnsLabel(value: string): string | undefined {
+    return /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(value)
+        ? undefined
+        : "must be a lowercase DNS label (a-z, 0-9, '-', at most 63 characters)";
+}
+
+/** RFC 1123 DNS name (ingress hosts). */
+export function dnsName(value: string): string | undefined {
+    return value.length <= 253 && value.split(".").every((label) => dnsLabel(label) === undefined)
+        ? undefined
+        : 'must be a lowercase DNS name like "grafana.example.org"';
+}
+
+/** An HTTP path prefix for ingress routes. */
+export function urlPath(value: string): string | undefined {
+    return /^\/[A-Za-z0-9._~\/-]*$/.test(value) ? undefined : 'must be a URL path starting with "/"';
+}
+
+/** OpenSSH public key as accepted by OpenStack key pairs. */
+export function sshPublicKey(value: string): string | undefined {
+    return /^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/=]+( .*)?$/.test(value.trim())
+        ? undefined
+        : 'must be an OpenSSH public key ("ssh-ed25519 AAAA... comment")';
+}

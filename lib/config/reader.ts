@@ -1,0 +1,199 @@
+/**
+ * Typed, validating access to a stack's configuration.
+ *
+ * Every layer reads its configuration through a `ConfigReader`, which records each problem
+ * (key, offending value, what is allowed) instead of throwing on the first one. The layer calls
+ * `reader.finish()` once, before it creates any resource, so one run reports every mistake.
+ *
+ * The reader depends only on a lookup function, so layer config parsers are pure and are
+ * tested without Pulumi.
+ */
+
+/** Raw config lookup: the plain string Pulumi stores for `key` (objects are JSON), or undefined. */
+export type ConfigLookup = (key: string) => string | undefined;
+
+export interface ConfigProblem {
+    readonly key: string;
+    readonly value: string;
+    readonly message: string;
+}
+
+/** Thrown by `ConfigReader.finish()`; lists every problem found. */
+export class ConfigValidationError extends Error {
+    constructor(
+        readonly scope: string,
+        readonly problems: readonly ConfigProblem[],
+    ) {
+        super(
+            `Invalid configuration for ${scope} (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+                problems.map((p) => `  - ${p.key} = ${p.value}: ${p.message}`).join("\n"),
+        );
+        this.name = "ConfigValidationError";
+    }
+}
+
+interface Optional<T> {
+    /** Value used when the key is absent. Without it, an absent key is a problem. */
+    readonly default?: T;
+}
+
+/** Renders a value for an error message; long values are cut so secrets-by-mistake stay short. */
+export function show(value: unknown): string {
+    if (value === undefined) return "(unset)";
+    const text = typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+    return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+export class ConfigReader {
+    private readonly problems: ConfigProblem[] = [];
+
+    /**
+     * @param namespace the Pulumi project name; keys are reported as `namespace:key`.
+     * @param lookup returns the raw value of a key (without namespace) or undefined.
+     * @param scope what is being configured, e.g. the stack name; used in the error title.
+     */
+    constructor(
+        private readonly namespace: string,
+        private readonly lookup: ConfigLookup,
+        private readonly scope: string,
+    ) {}
+
+    /** The fully-qualified key as a user would type it in `pulumi config set`. */
+    qualified(key: string): string {
+        return `${this.namespace}:${key}`;
+    }
+
+    /** Records a problem with `key`; `value` is shown as given. */
+    problem(key: string, value: unknown, message: string): void {
+        this.problems.push({ key: this.qualified(key), value: show(value), message });
+    }
+
+    has(key: string): boolean {
+        return this.lookup(key) !== undefined;
+    }
+
+    /** A non-empty string, optionally restricted by a pattern (described by `allowed`). */
+    string(key: string, opts: Optional<string> & { pattern?: RegExp; allowed?: string } = {}): string {
+        const raw = this.lookup(key);
+        if (raw === undefined) return this.missing(key, opts.default, "a non-empty string", "");
+        if (raw.trim() === "") {
+            this.problem(key, raw, `must not be empty${opts.allowed ? `; expected ${opts.allowed}` : ""}`);
+            return raw;
+        }
+        if (opts.pattern && !opts.pattern.test(raw)) {
+            this.problem(key, raw, `must be ${opts.allowed ?? `a string matching ${opts.pattern}`}`);
+        }
+        return raw;
+    }
+
+    /** An optional string: undefined when unset. Empty strings are rejected like `string()`. */
+    optionalString(key: string, opts: { pattern?: RegExp; allowed?: string } = {}): string | undefined {
+        return this.has(key) ? this.string(key, opts) : undefined;
+    }
+
+    /** One of a fixed set of values. */
+    oneOf<T extends string>(key: string, allowed: readonly T[], opts: Optional<T> = {}): T {
+        const raw = this.lookup(key);
+        const list = allowed.map((a) => `"${a}"`).join(", ");
+        if (raw === undefined) return this.missing(key, opts.default, `one of ${list}`, allowed[0]);
+        if (!(allowed as readonly string[]).includes(raw)) {
+            this.problem(key, raw, `must be one of ${list}`);
+            return opts.default ?? allowed[0];
+        }
+        return raw as T;
+    }
+
+    /** An integer within [min, max]. */
+    integer(key: string, opts: Optional<number> & { min?: number; max?: number } = {}): number {
+        const raw = this.lookup(key);
+        const range = describeRange(opts.min, opts.max);
+        if (raw === undefined) return this.missing(key, opts.default, `an integer${range}`, opts.min ?? 0);
+        const value = Number(raw);
+        if (raw.trim() === "" || !Number.isInteger(value)) {
+            this.problem(key, raw, `must be an integer${range}`);
+            return opts.default ?? opts.min ?? 0;
+        }
+        if ((opts.min !== undefined && value < opts.min) || (opts.max !== undefined && value > opts.max)) {
+            this.problem(key, value, `must be an integer${range}`);
+        }
+        return value;
+    }
+
+    boolean(key: string, opts: Optional<boolean> = {}): boolean {
+        const raw = this.lookup(key);
+        if (raw === undefined) return this.missing(key, opts.default, "true or false", false);
+        if (raw !== "true" && raw !== "false") {
+            this.problem(key, raw, "must be true or false");
+            return opts.default ?? false;
+        }
+        return raw === "true";
+    }
+
+    /** A structured (YAML object/array) value, parsed from the JSON Pulumi stores. */
+    json<T>(key: string, opts: Optional<T> & { expected: string }): T {
+        const raw = this.lookup(key);
+        if (raw === undefined) return this.missing(key, opts.default, opts.expected, undefined as unknown as T);
+        try {
+            return JSON.parse(raw) as T;
+        } catch {
+            this.problem(key, raw, `must be ${opts.expected}`);
+            return (opts.default ?? undefined) as T;
+        }
+    }
+
+    /** A list of strings, each checked by `check` (which returns an error message or undefined). */
+    stringList(
+        key: string,
+        opts: Optional<string[]> & { check?: (item: string) => string | undefined; minItems?: number } = {},
+    ): string[] {
+        const value = this.json<unknown>(key, { default: opts.default, expected: "a list of strings" });
+        if (value === undefined) return [];
+        if (!Array.isArray(value) || value.some((v) => typeof v !== "string")) {
+            this.problem(key, value, "must be a list of strings");
+            return [];
+        }
+        const items = value as string[];
+        if (opts.minItems !== undefined && items.length < opts.minItems) {
+            this.problem(key, items, `must list at least ${opts.minItems} item${opts.minItems === 1 ? "" : "s"}`);
+        }
+        items.forEach((item, i) => {
+            const message = opts.check?.(item);
+            if (message) this.problem(`${key}[${i}]`, item, message);
+        });
+        return items;
+    }
+
+    /** A map of string → string (e.g. labels). */
+    stringMap(key: string, opts: Optional<Record<string, string>> = {}): Record<string, string> {
+        const value = this.json<unknown>(key, { default: opts.default, expected: "a map of string to string" });
+        if (value === undefined) return {};
+        if (typeof value !== "object" || value === null || Array.isArray(value) ||
+            Object.values(value).some((v) => typeof v !== "string")) {
+            this.problem(key, value, "must be a map of string to string");
+            return {};
+        }
+        return value as Record<string, string>;
+    }
+
+    /** Throws a `ConfigValidationError` listing every recorded problem, if any. */
+    finish(): void {
+        if (this.problems.length > 0) throw new ConfigValidationError(this.scope, this.problems);
+    }
+
+    get problemCount(): number {
+        return this.problems.length;
+    }
+
+    private missing<T>(key: string, fallback: T | undefined, expected: string, placeholder: T): T {
+        if (fallback !== undefined) return fallback;
+        this.problem(key, undefined, `is required; set it with \`pulumi config set ${this.qualified(key)} <${expected}>\``);
+        return placeholder;
+    }
+}
+
+function describeRange(min?: number, max?: number): string {
+    if (min !== undefined && max !== undefined) return ` between ${min} and ${max}`;
+    if (min !== undefined) return ` >= ${min}`;
+    if (max !== undefined) return ` <= ${max}`;
+    return "";
+}

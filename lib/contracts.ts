@@ -1,0 +1,72 @@
+/**
+ * The outputs each layer publishes for the layers above it. The producing layer's stack outputs
+ * and the consuming layer's StackReference reads both use these names, so a rename is a compile
+ * error rather than a broken `pulumi up`.
+ */
+
+/** Capacity of one node pool, from the flavor table in infra config. */
+export interface NodePoolCapacity {
+    readonly role: "server" | "agent";
+    readonly count: number;
+    readonly flavor: string;
+    readonly vcpus: number;
+    readonly memoryMiB: number;
+}
+
+export interface NodeInfo {
+    readonly name: string;
+    readonly role: "server" | "agent";
+    readonly address: string;
+}
+
+/** OpenStack credentials for in-cluster controllers (cloud controller manager, cinder-csi). */
+export interface CloudCredentials {
+    readonly authUrl: string;
+    readonly region: string;
+    readonly applicationCredentialId: string;
+    readonly applicationCredentialSecret: string;
+}
+
+/** Stack outputs of an `*-infra` stack. */
+export interface InfraOutputs {
+    readonly environment: string;
+    /** Admin kubeconfig using the API's external address (secret). */
+    readonly kubeconfig: string;
+    readonly apiEndpoint: string;
+    /** Address (floating IP or first agent's address) on which ingress answers 80/443. */
+    readonly ingressAddress: string;
+    readonly k3sVersion: string;
+    readonly nodes: NodeInfo[];
+    readonly nodePools: NodePoolCapacity[];
+    /** Application credential for the cluster's OpenStack integrations (secret). */
+    readonly cloudCredentials: CloudCredentials;
+    /** NFS export (backed by a Cinder volume) for RWX storage. */
+    readonly nfs: { readonly server: string; readonly path: string };
+    readonly networkId: string;
+    readonly subnetId: string;
+}
+
+/** Summed resource requests a layer places on the cluster. */
+export interface ResourceRequests {
+    readonly cpuMilli: number;
+    readonly memoryMiB: number;
+}
+
+/** Stack outputs of an `*-cluster` stack. */
+export interface ClusterOutputs {
+    readonly environment: string;
+    readonly ingressClass: string;
+    readonly storageClasses: { readonly rwo: string; readonly rwx: string };
+    readonly kafkaBootstrap: string;
+    readonly kafkaTopics: { readonly events: string; readonly results: string };
+    readonly kafkaPartitions: number;
+    readonly monitoringNamespace: string;
+    readonly grafanaUrl: string;
+    /** What the cluster layer requests, so the apps layer can check the whole environment fits. */
+    readonly requests: ResourceRequests;
+}
+
+export const INFRA_OUTPUT_KEYS: readonly (keyof InfraOutputs)[] = [
+    "environment", "kubeconfig", "apiEndpoint", "ingressAddress", "k3sVersion", "nodes", "nodePools",
+    "cloudCredentials", "nfs", "networkId", "subnetId",
+];
