@@ -1,0 +1,22 @@
+/**
+ * Synth results shared across test files: each stack is synthesized once per test run
+ * (`synthStack` caches by stack), overrides always run fresh.
+ */
+import { SynthResource, SynthResult } from "../../lib/synth/synth";
+import { synthStack } from "../../lib/synth/stacks";
+
+const cache = new Map<string, SynthResult>();
+
+export function synth(stack: string, overrides?: Record<string, string>): Promise<SynthResult> {
+    return synthStack(stack, { cache, overrides });
+}
+
+export function ofType(result: SynthResult, type: string): SynthResource[] {
+    return result.resources.filter((r) => r.type === type);
+}
+
+export function byName(result: SynthResult, name: string): SynthResource {
+    const found = result.resources.find((r) => r.name === name);
+    if (!found) throw new Error(`no resource named ${name} in ${result.stack}`);
+    return found;
+}
