@@ -21,6 +21,12 @@ export interface NodePoolConfig {
     readonly labels: Record<string, string>;
 }
 
+/** Per-node deviations from its pool, e.g. a canary image on one agent: `{"agent-1": {"image": "..."}}`. */
+export interface NodeOverride {
+    readonly image?: string;
+    readonly flavor?: string;
+}
+
 export type NetworkConfig =
     | {
           /** Create network, subnet and a router to `externalNetwork`. */
@@ -42,6 +48,7 @@ export interface InfraConfig {
     readonly k3sVersion: string;
     readonly servers: NodePoolConfig;
     readonly agents: NodePoolConfig;
+    readonly nodeOverrides: Record<string, NodeOverride>;
     readonly network: NetworkConfig;
     readonly adminCidrs: string[];
     readonly ingressCidrs: string[];
@@ -116,6 +123,27 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
         }
     }
 
+    const nodeOverrides = r.json<Record<string, NodeOverride>>("nodeOverrides", { default: {}, expected: 'a map like {"agent-1": {"image": "...", "flavor": "..."}}' }) ?? {};
+    for (const [key, override] of Object.entries(nodeOverrides)) {
+        const match = /^(server|agent)-(\d+)$/.exec(key);
+        const count = match?.[1] === "server" ? serverCount : agentCount;
+        if (!match || Number(match[2]) >= count) {
+            r.problem(`nodeOverrides.${key}`, override, `names no node; use server-0..server-${serverCount - 1} or agent-0..agent-${Math.max(0, agentCount - 1)}`);
+            continue;
+        }
+        const fields = Object.keys(override ?? {});
+        if (typeof override !== "object" || override === null || fields.some((f) => f !== "image" && f !== "flavor")) {
+            r.problem(`nodeOverrides.${key}`, override, 'may only set "image" and "flavor"');
+            continue;
+        }
+        if (override.flavor !== undefined && !(override.flavor in flavors)) {
+            r.problem(`nodeOverrides.${key}.flavor`, override.flavor, `is not in the flavor table (${Object.keys(flavors).join(", ")})`);
+        }
+        if (override.image !== undefined && (typeof override.image !== "string" || override.image.trim() === "")) {
+            r.problem(`nodeOverrides.${key}.image`, override.image, "must be a non-empty image name");
+        }
+    }
+
     const mode = r.oneOf("networkMode", ["create", "existing"] as const, { default: "create" });
     const externalNetwork = r.optionalString("externalNetwork");
     let network: NetworkConfig;
@@ -150,6 +178,7 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
         k3sVersion,
         servers,
         agents,
+        nodeOverrides,
         network,
         adminCidrs,
         ingressCidrs,

@@ -1,10 +1,52 @@
+/**
+ * The infra layer: OpenStack resources and a k3s cluster on them. Config is validated first;
+ * nothing is created when any value is wrong.
+ */
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
+import * as openstack from "@pulumi/openstack";
 import { parseInfraConfig } from "./config";
+import { K3sCluster } from "./k3sCluster";
+import type { CloudCredentials, InfraOutputs } from "../lib/contracts";
 
-export async function infraLayer(): Promise<Record<string, unknown>> {
+type Outputs = { [K in keyof InfraOutputs]: pulumi.Input<InfraOutputs[K]> };
+
+export async function infraLayer(): Promise<Outputs> {
     const config = new pulumi.Config();
-    const cfg = parseInfraConfig((k) => config.get(k), pulumi.getProject(), `stack ${pulumi.getStack()}`);
-    const token = new random.RandomPassword("server-token", { length: 48, special: false });
-    return { environment: cfg.environment, token: token.result };
+    const cfg = parseInfraConfig((key) => config.get(key), pulumi.getProject(), `stack ${pulumi.getStack()}`);
+    const name = `${cfg.environment}-k3s`;
+
+    const cluster = new K3sCluster(name, { config: cfg });
+
+    // In-cluster OpenStack controllers (cloud controller manager, cinder-csi) authenticate with
+    // an application credential of their own, revocable without touching anyone's password.
+    const credential = new openstack.identity.ApplicationCredential(`${name}-cloud-controllers`, {
+        name: `${name}-cloud-controllers`,
+        description: `k3s ${cfg.environment}: cloud controller manager and cinder-csi`,
+        unrestricted: false,
+    });
+    const cloudCredentials: pulumi.Output<CloudCredentials> = pulumi.secret(
+        pulumi.all([credential.id, credential.secret]).apply(([id, secret]) => ({
+            authUrl: cfg.openstackAuthUrl,
+            region: cfg.openstackRegion,
+            applicationCredentialId: id,
+            applicationCredentialSecret: secret,
+        })),
+    );
+
+    // Outputs resolve only after the readiness gate, so a stack that reports success has a
+    // cluster whose API answers and whose nodes are all Ready.
+    const afterReady = <T>(value: pulumi.Output<T>) => pulumi.all([cluster.ready.id, value]).apply(([, v]) => v);
+    return {
+        environment: cfg.environment,
+        kubeconfig: pulumi.secret(afterReady(cluster.kubeconfig)),
+        apiEndpoint: afterReady(cluster.apiEndpoint),
+        ingressAddress: cluster.ingressAddress,
+        k3sVersion: cfg.k3sVersion,
+        nodes: cluster.nodes,
+        nodePools: cluster.nodePools,
+        cloudCredentials,
+        nfs: cluster.nfs,
+        networkId: cluster.networkId,
+        subnetId: cluster.subnetId,
+    };
 }

@@ -1,0 +1,34 @@
+/**
+ * Entry point of the lifecycle commands `pulumi up` runs through @pulumi/command:
+ *   wait-cluster  wait for /readyz and every node in NODE_NAMES (comma-separated) to be Ready
+ *   drain-node    drain NODE_NAME and remove it from the cluster (runs before its VM is deleted)
+ * The kubeconfig arrives in KUBECONFIG_DATA (a secret input); TIMEOUT_SECONDS bounds the wait.
+ */
+import { drainNode, targetFromKubeconfig, waitForCluster } from "./kubeApi";
+
+function env(name: string): string {
+    const value = process.env[name];
+    if (!value) throw new Error(`${name} is not set`);
+    return value;
+}
+
+async function main(action: string | undefined): Promise<void> {
+    const target = targetFromKubeconfig(env("KUBECONFIG_DATA"));
+    const opts = { timeoutMs: Number(process.env.TIMEOUT_SECONDS ?? "900") * 1000, log: (line: string) => console.log(line) };
+    switch (action) {
+        case "wait-cluster":
+            await waitForCluster(target, env("NODE_NAMES").split(",").filter(Boolean), opts);
+            console.log("cluster ready");
+            return;
+        case "drain-node":
+            await drainNode(target, env("NODE_NAME"), opts);
+            return;
+        default:
+            throw new Error(`unknown action "${action}"; expected wait-cluster or drain-node`);
+    }
+}
+
+main(process.argv[2]).catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : String(err));
+    process.exit(1);
+});

@@ -1,0 +1,202 @@
+/**
+ * A minimal Kubernetes API client for the node lifecycle commands that `pulumi up` runs on the
+ * operator's machine: wait until the API answers /readyz and nodes are Ready, and drain and
+ * remove a node before its VM is deleted. It authenticates with the kubeconfig the infra layer
+ * generates, so it needs no kubectl and never logs into a node.
+ */
+import * as http from "http";
+import * as https from "https";
+import { parse } from "yaml";
+
+export interface KubeTarget {
+    readonly server: string;
+    readonly ca?: Buffer;
+    readonly cert?: Buffer;
+    readonly key?: Buffer;
+}
+
+/** Reads the first cluster/user of a kubeconfig (the one the infra layer renders). */
+export function targetFromKubeconfig(text: string): KubeTarget {
+    const doc = parse(text) as {
+        clusters?: { cluster: Record<string, string> }[];
+        users?: { user: Record<string, string> }[];
+    };
+    const cluster = doc.clusters?.[0]?.cluster;
+    const user = doc.users?.[0]?.user ?? {};
+    if (!cluster?.server) throw new Error("kubeconfig has no cluster server address");
+    const data = (v?: string) => (v ? Buffer.from(v, "base64") : undefined);
+    return {
+        server: cluster.server,
+        ca: data(cluster["certificate-authority-data"]),
+        cert: data(user["client-certificate-data"]),
+        key: data(user["client-key-data"]),
+    };
+}
+
+export interface ApiResponse {
+    readonly status: number;
+    readonly body: string;
+}
+
+export function request(target: KubeTarget, method: string, path: string, body?: unknown, contentType = "application/json"): Promise<ApiResponse> {
+    const url = new URL(path, target.server);
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const options: https.RequestOptions = {
+        method,
+        ca: target.ca,
+        cert: target.cert,
+        key: target.key,
+        headers: { Accept: "application/json", ...(payload ? { "Content-Type": contentType, "Content-Length": Buffer.byteLength(payload) } : {}) },
+        timeout: 10_000,
+    };
+    const client = url.protocol === "http:" ? http : https;
+    return new Promise((resolve, reject) => {
+        const req = client.request(url, options, (res) => {
+            const chunks: Buffer[] = [];
+            res.on("data", (c: Buffer) => chunks.push(c));
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+        });
+        req.on("timeout", () => req.destroy(new Error(`${method} ${url.pathname}: no answer within 10 s`)));
+        req.on("error", reject);
+        if (payload) req.write(payload);
+        req.end();
+    });
+}
+
+interface NodeObject {
+    metadata: { name: string };
+    spec?: { unschedulable?: boolean };
+    status?: { conditions?: { type: string; status: string }[] };
+}
+
+export function isNodeReady(node: NodeObject): boolean {
+    return node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
+}
+
+/** Names from `wanted` that are not Ready in a node list. */
+export function notReady(nodes: readonly NodeObject[], wanted: readonly string[]): string[] {
+    const ready = new Set(nodes.filter(isNodeReady).map((n) => n.metadata.name));
+    return wanted.filter((name) => !ready.has(name));
+}
+
+export interface Clock {
+    now(): number;
+    /** Waits before the next poll; the only wait in this module, bounded by the deadline. */
+    pause(ms: number): Promise<void>;
+}
+
+export const realClock: Clock = {
+    now: () => Date.now(),
+    pause: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+export interface WaitOptions {
+    readonly timeoutMs: number;
+    readonly pollMs?: number;
+    readonly clock?: Clock;
+    readonly log?: (line: string) => void;
+}
+
+/**
+ * Polls until `probe` returns undefined (done) or the deadline passes; the probe's last answer
+ * (what it is still waiting for) becomes the timeout message.
+ */
+export async function until(what: string, probe: () => Promise<string | undefined>, opts: WaitOptions): Promise<void> {
+    const clock = opts.clock ?? realClock;
+    const deadline = clock.now() + opts.timeoutMs;
+    let waitingFor = "no answer yet";
+    let lastLogged = "";
+    for (;;) {
+        try {
+            const pending = await probe();
+            if (pending === undefined) return;
+            waitingFor = pending;
+        } catch (err) {
+            waitingFor = err instanceof Error ? err.message : String(err);
+        }
+        if (waitingFor !== lastLogged) {
+            opts.log?.(`${what}: waiting for ${waitingFor}`);
+            lastLogged = waitingFor;
+        }
+        if (clock.now() >= deadline) {
+            throw new Error(`Timed out after ${Math.round(opts.timeoutMs / 1000)} s waiting for ${what}: still waiting for ${waitingFor}`);
+        }
+        await clock.pause(Math.min(opts.pollMs ?? 5000, Math.max(0, deadline - clock.now())));
+    }
+}
+
+/** Waits until the API answers /readyz with 200 and every named node is Ready. */
+export async function waitForCluster(target: KubeTarget, nodeNames: readonly string[], opts: WaitOptions): Promise<void> {
+    await until(
+        `the API at ${target.server}`,
+        async () => {
+            const res = await request(target, "GET", "/readyz");
+            return res.status === 200 ? undefined : `/readyz to answer 200 (got ${res.status})`;
+        },
+        opts,
+    );
+    await until(
+        `nodes ${nodeNames.join(", ")}`,
+        async () => {
+            const res = await request(target, "GET", "/api/v1/nodes");
+            if (res.status !== 200) return `the node list (HTTP ${res.status})`;
+            const pending = notReady((JSON.parse(res.body) as { items: NodeObject[] }).items, nodeNames);
+            return pending.length === 0 ? undefined : `Ready: ${pending.join(", ")}`;
+        },
+        opts,
+    );
+}
+
+interface PodObject {
+    metadata: { name: string; namespace: string; ownerReferences?: { kind: string }[]; annotations?: Record<string, string> };
+    status?: { phase?: string };
+}
+
+/** Pods a drain evicts: not DaemonSet-managed, not mirror (static) pods, not finished. */
+export function evictable(pods: readonly PodObject[]): PodObject[] {
+    return pods.filter(
+        (p) =>
+            !p.metadata.ownerReferences?.some((o) => o.kind === "DaemonSet") &&
+            !p.metadata.annotations?.["kubernetes.io/config.mirror"] &&
+            p.status?.phase !== "Succeeded" &&
+            p.status?.phase !== "Failed",
+    );
+}
+
+/**
+ * Cordons the node, evicts its pods through the Eviction API (so PodDisruptionBudgets are
+ * honoured: a 429 is retried until the deadline), waits until they are gone, deletes the node.
+ * A node that no longer exists is already drained.
+ */
+export async function drainNode(target: KubeTarget, nodeName: string, opts: WaitOptions): Promise<void> {
+    const nodePath = `/api/v1/nodes/${encodeURIComponent(nodeName)}`;
+    const cordon = await request(target, "PATCH", nodePath, { spec: { unschedulable: true } }, "application/merge-patch+json");
+    if (cordon.status === 404) {
+        opts.log?.(`node ${nodeName} is not in the cluster; nothing to drain`);
+        return;
+    }
+    if (cordon.status >= 300) throw new Error(`cordon ${nodeName}: HTTP ${cordon.status} ${cordon.body}`);
+    const podsPath = `/api/v1/pods?fieldSelector=${encodeURIComponent(`spec.nodeName=${nodeName}`)}`;
+    await until(
+        `pods to leave ${nodeName}`,
+        async () => {
+            const res = await request(target, "GET", podsPath);
+            if (res.status !== 200) return `the pod list (HTTP ${res.status})`;
+            const pods = evictable((JSON.parse(res.body) as { items: PodObject[] }).items);
+            if (pods.length === 0) return undefined;
+            for (const pod of pods) {
+                const { name, namespace } = pod.metadata;
+                await request(target, "POST", `/api/v1/namespaces/${namespace}/pods/${name}/eviction`, {
+                    apiVersion: "policy/v1",
+                    kind: "Eviction",
+                    metadata: { name, namespace },
+                });
+            }
+            return `${pods.length} pod(s): ${pods.map((p) => `${p.metadata.namespace}/${p.metadata.name}`).join(", ")}`;
+        },
+        opts,
+    );
+    const removed = await request(target, "DELETE", nodePath);
+    if (removed.status >= 300 && removed.status !== 404) throw new Error(`delete node ${nodeName}: HTTP ${removed.status} ${removed.body}`);
+    opts.log?.(`node ${nodeName} drained and removed`);
+}
