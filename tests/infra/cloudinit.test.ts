@@ -1,0 +1,149 @@
+import * as assert from "node:assert/strict";
+import { execFile, execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { parse } from "yaml";
+import { AgentSpec, installScriptUrl, k3sConfig, renderUserData, ServerSpec } from "../../infra/cloudinit";
+import { ofType, synth } from "../support/synth";
+
+const run = promisify(execFile);
+
+const server: ServerSpec = {
+    role: "server",
+    nodeName: "dev-server-0-abc123",
+    k3sVersion: "v1.35.6+k3s1",
+    labels: { "platform.example.org/role": "server" },
+    nodeIp: "10.0.0.11",
+    flannelBackend: "vxlan",
+    clusterInit: true,
+    tlsSans: ["198.51.100.7", "10.0.0.11"],
+    etcdSnapshotSchedule: "0 */6 * * *",
+    etcdSnapshotRetention: 12,
+    nfs: { volumeId: "0123456789abcdef0123456789", exportPath: "/srv/nfs", clientCidr: "10.0.0.0/24" },
+};
+const agent: AgentSpec = {
+    role: "agent",
+    nodeName: "dev-agent-0-def456",
+    k3sVersion: "v1.35.6+k3s1",
+    labels: {},
+    nodeIp: "10.0.0.21",
+    flannelBackend: "vxlan",
+    serverUrl: "https://10.0.0.11:6443",
+};
+const ca = Object.fromEntries(
+    ["serverCaCert", "serverCaKey", "clientCaCert", "clientCaKey", "requestHeaderCaCert", "requestHeaderCaKey", "etcdServerCaCert", "etcdServerCaKey", "etcdPeerCaCert", "etcdPeerCaKey", "serviceKey"].map((k) => [k, `PEM ${k}`]),
+) as any;
+const secrets = { token: "server-token", agentToken: "agent-token", ca };
+
+function cloudConfig(text: string): any {
+    assert.ok(text.startsWith("#cloud-config\n"));
+    return parse(text);
+}
+
+describe("user-data rendering (pure)", () => {
+    it("writes the server's k3s config with both tokens, tls-san, cluster-init and no traefik", () => {
+        const config = k3sConfig(server, secrets);
+        assert.equal(config.token, "server-token");
+        assert.equal(config["agent-token"], "agent-token");
+        assert.equal(config["cluster-init"], true);
+        assert.equal(config.server, undefined);
+        assert.deepEqual(config["tls-san"], ["198.51.100.7", "10.0.0.11"]);
+        assert.deepEqual(config.disable, ["traefik"]);
+        assert.equal(config["secrets-encryption"], true);
+        assert.deepEqual(config["node-label"], ["platform.example.org/role=server"]);
+    });
+
+    it("joins a non-initial server through the server URL instead of cluster-init", () => {
+        const config = k3sConfig({ ...server, clusterInit: false, serverUrl: "https://10.0.0.10:6443" }, secrets);
+        assert.equal(config["cluster-init"], undefined);
+        assert.equal(config.server, "https://10.0.0.10:6443");
+    });
+
+    it("gives an agent only the agent token and the server URL", () => {
+        const config = k3sConfig(agent, secrets);
+        assert.deepEqual(Object.keys(config).sort(), ["node-ip", "node-label", "node-name", "server", "token"]);
+        assert.equal(config.token, "agent-token");
+    });
+
+    it("places the cluster CAs where k3s adopts them, only on the initialising server", () => {
+        const files = (doc: any) => doc.write_files.map((f: any) => f.path) as string[];
+        const init = cloudConfig(renderUserData(server, secrets));
+        assert.ok(files(init).includes("/var/lib/rancher/k3s/server/tls/server-ca.crt"));
+        assert.ok(files(init).includes("/var/lib/rancher/k3s/server/tls/etcd/peer-ca.key"));
+        assert.ok(files(init).includes("/var/lib/rancher/k3s/server/tls/service.key"));
+        const key = init.write_files.find((f: any) => f.path.endsWith("client-ca.key"));
+        assert.equal(key.permissions, "0600");
+        const joiner = cloudConfig(renderUserData({ ...server, clusterInit: false, serverUrl: "https://10.0.0.10:6443" }, secrets));
+        assert.ok(!files(joiner).some((p) => p.includes("/server/tls/")), "joining servers get CAs from the cluster");
+        assert.ok(!files(cloudConfig(renderUserData(agent, secrets))).some((p) => p.includes("/tls/")));
+    });
+
+    it("installs the pinned k3s release with the install script of the same tag", () => {
+        const doc = cloudConfig(renderUserData(agent, secrets));
+        const install = doc.runcmd.at(-1).join(" ");
+        assert.ok(install.includes(installScriptUrl("v1.35.6+k3s1")));
+        assert.ok(install.includes("/v1.35.6%2Bk3s1/install.sh"));
+        assert.ok(install.includes("INSTALL_K3S_VERSION='v1.35.6+k3s1'"));
+        assert.ok(install.includes("INSTALL_K3S_EXEC='agent'"));
+        assert.ok(!/sleep \d/.test(renderUserData(server, secrets)), "no fixed sleeps");
+    });
+
+    it("formats the NFS volume only when it has no filesystem, waiting for its device", () => {
+        const doc = cloudConfig(renderUserData(server, secrets));
+        const format = doc.write_files.find((f: any) => f.path === "/etc/systemd/system/nfs-data-format.service");
+        assert.match(format.content, /blkid \/dev\/disk\/by-id\/virtio-0123456789abcdef0123 \|\| mkfs\.ext4/);
+        assert.match(format.content, /After=dev-disk-by\\x2did-virtio\\x2d0123456789abcdef0123\.device/);
+        const exports = doc.write_files.find((f: any) => f.path === "/etc/exports.d/k3s-data.exports");
+        assert.equal(exports.content, "/srv/nfs 10.0.0.0/24(rw,sync,no_subtree_check,no_root_squash)\n");
+        assert.ok(doc.packages.includes("nfs-kernel-server"));
+    });
+});
+
+/** `cloud-init schema` from Debian's cloud-init package; CI installs it, so CI never skips. */
+function cloudInitAvailable(): boolean {
+    try {
+        execFileSync("cloud-init", ["--version"], { stdio: "ignore" });
+        return true;
+    } catch {
+        return false;
+    }
+}
+
+describe("rendered user-data passes `cloud-init schema`", function () {
+    this.timeout(60_000);
+    let dir: string;
+    before(function () {
+        if (!cloudInitAvailable()) {
+            if (process.env.CI) throw new Error("cloud-init is not installed; .ci/run installs it (apt-get install cloud-init)");
+            this.skip();
+        }
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "userdata-"));
+    });
+    after(() => dir && fs.rmSync(dir, { recursive: true, force: true }));
+
+    it("the check itself refuses a broken document", async () => {
+        const file = path.join(dir, "broken.yaml");
+        fs.writeFileSync(file, "#cloud-config\nwrite_files: yes\npackage_update: sometimes\n");
+        const { stdout } = await run("cloud-init", ["schema", "-c", file]).catch((err) => ({ stdout: String(err.stdout ?? "") }));
+        assert.ok(!stdout.includes("Valid cloud-config"));
+    });
+
+    for (const stack of ["dev-infra", "prod-infra"]) {
+        it(`every node of ${stack}`, async () => {
+            const result = await synth(stack);
+            const instances = ofType(result, "openstack:compute/instance:Instance");
+            assert.ok(instances.length > 0);
+            const outcomes = await Promise.all(
+                instances.map(async (instance) => {
+                    const file = path.join(dir, `${instance.name}.yaml`);
+                    fs.writeFileSync(file, (instance.inputs.userData as { "@secret": string })["@secret"]);
+                    const { stdout, stderr } = await run("cloud-init", ["schema", "-c", file]).catch((err) => ({ stdout: String(err.stdout ?? ""), stderr: String(err.stderr ?? err.message) }));
+                    return { name: instance.name, valid: stdout.includes("Valid cloud-config"), output: `${stdout}${stderr}` };
+                }),
+            );
+            for (const outcome of outcomes) assert.ok(outcome.valid, `${outcome.name}: ${outcome.output}`);
+        });
+    }
+});

@@ -1,0 +1,102 @@
+import * as assert from "node:assert/strict";
+import { parseInfraConfig } from "../../infra/config";
+import { ConfigValidationError } from "../../lib/config/reader";
+
+/** A valid dev configuration as the raw strings Pulumi hands the program. */
+const VALID: Record<string, string> = {
+    environment: "dev",
+    k3sVersion: "v1.35.6+k3s1",
+    image: "Ubuntu 24.04",
+    serverCount: "1",
+    serverFlavor: "mb1.large",
+    agentCount: "2",
+    agentFlavor: "mb1.large",
+    networkMode: "create",
+    subnetCidr: "10.0.0.0/24",
+    externalNetwork: "public",
+    adminCidrs: JSON.stringify(["203.0.113.0/24"]),
+    sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleKey admin",
+    openstackAuthUrl: "https://keystone.example.org:5000/v3",
+};
+
+function parse(changes: Record<string, string | undefined>) {
+    const values: Record<string, string | undefined> = { ...VALID, ...changes };
+    return parseInfraConfig((k) => values[k], "data-platform", "stack test-infra");
+}
+
+function problems(changes: Record<string, string | undefined>): string[] {
+    try {
+        parse(changes);
+    } catch (err) {
+        assert.ok(err instanceof ConfigValidationError, `expected ConfigValidationError, got ${err}`);
+        return err.problems.map((p) => `${p.key} = ${p.value}: ${p.message}`);
+    }
+    assert.fail("expected the configuration to be refused");
+}
+
+function assertProblem(changes: Record<string, string | undefined>, expected: RegExp): void {
+    const found = problems(changes);
+    assert.ok(found.some((p) => expected.test(p)), `no problem matching ${expected} in:\n${found.join("\n")}`);
+}
+
+describe("infra config validation", () => {
+    it("accepts the valid baseline and fills defaults", () => {
+        const cfg = parse({});
+        assert.equal(cfg.servers.count, 1);
+        assert.equal(cfg.agents.count, 2);
+        assert.equal(cfg.antiAffinity, "soft");
+        assert.equal(cfg.flannelBackend, "vxlan");
+        assert.deepEqual(cfg.ingressCidrs, ["0.0.0.0/0"]);
+        assert.deepEqual(cfg.network, { mode: "create", cidr: "10.0.0.0/24", externalNetwork: "public", dnsNameservers: ["1.1.1.1", "9.9.9.9"] });
+    });
+
+    const cases: [string, Record<string, string | undefined>, RegExp][] = [
+        ["an even server count (etcd quorum)", { serverCount: "2" }, /^data-platform:serverCount = 2: must be odd .*quorum/],
+        ["a server count of zero", { serverCount: "0" }, /^data-platform:serverCount = 0: must be an integer between 1 and 7/],
+        ["a negative agent count", { agentCount: "-1" }, /^data-platform:agentCount = -1: must be an integer between 0 and 50/],
+        ["a non-numeric agent count", { agentCount: "two" }, /^data-platform:agentCount = "two": must be an integer/],
+        ["a CIDR with host bits", { subnetCidr: "10.0.0.1/24" }, /^data-platform:subnetCidr = "10.0.0.1\/24": .*host bits are zero \(did you mean 10.0.0.0\/24\?\)/],
+        ["a malformed CIDR", { subnetCidr: "10.0.0/33" }, /^data-platform:subnetCidr = "10.0.0\/33": must be an IPv4 CIDR like 10.0.0.0\/24/],
+        ["a bad admin CIDR", { adminCidrs: JSON.stringify(["300.1.1.0/24"]) }, /^data-platform:adminCidrs\[0\] = "300.1.1.0\/24": must be an IPv4 CIDR/],
+        ["an API open to the world", { adminCidrs: JSON.stringify(["0.0.0.0/0"]) }, /^data-platform:adminCidrs\[0\] = "0.0.0.0\/0": must not open SSH and the Kubernetes API/],
+        ["no admin CIDR at all", { adminCidrs: JSON.stringify([]) }, /^data-platform:adminCidrs = \[\]: must list at least 1 item/],
+        ["an empty flavor", { serverFlavor: "" }, /^data-platform:serverFlavor = "": must not be empty; expected an OpenStack flavor name/],
+        ["an unknown flavor", { agentFlavor: "m1.huge" }, /^data-platform:agentFlavor = "m1.huge": is not in the flavor table/],
+        ["a k3s version without +k3sN", { k3sVersion: "v1.35.6" }, /^data-platform:k3sVersion = "v1.35.6": must be a k3s release like "v1.35.6\+k3s1"/],
+        ["a k3s version 'latest'", { k3sVersion: "latest" }, /^data-platform:k3sVersion = "latest": must be a k3s release/],
+        ["a missing external network when a router must be created", { externalNetwork: undefined }, /^data-platform:externalNetwork = \(unset\): is required when networkMode is "create"/],
+        ["an unknown network mode", { networkMode: "bridge" }, /^data-platform:networkMode = "bridge": must be one of "create", "existing"/],
+        ["an existing network without a name", { networkMode: "existing", networkName: undefined }, /^data-platform:networkName = \(unset\): is required/],
+        ["an invalid anti-affinity", { antiAffinity: "strict" }, /^data-platform:antiAffinity = "strict": must be one of "soft", "hard"/],
+        ["a wrong flannel backend", { flannelBackend: "host-gw" }, /^data-platform:flannelBackend = "host-gw": must be one of "vxlan", "wireguard-native"/],
+        ["a malformed SSH key", { sshPublicKey: "not-a-key" }, /^data-platform:sshPublicKey = "not-a-key": must be an OpenSSH public key/],
+        ["a missing environment", { environment: undefined }, /^data-platform:environment = \(unset\): is required; set it with `pulumi config set data-platform:environment/],
+        ["a bad snapshot schedule", { etcdSnapshotSchedule: "hourly" }, /^data-platform:etcdSnapshotSchedule = "hourly": must be a 5-field cron expression/],
+        ["an override of a node that does not exist", { nodeOverrides: JSON.stringify({ "agent-5": { image: "x" } }) }, /^data-platform:nodeOverrides.agent-5 = .*names no node; use server-0..server-0 or agent-0..agent-1/],
+        ["an override with an unknown field", { nodeOverrides: JSON.stringify({ "agent-0": { userData: "x" } }) }, /^data-platform:nodeOverrides.agent-0 = .*may only set "image" and "flavor"/],
+        ["a bad DNS server", { dnsNameservers: JSON.stringify(["dns.google"]) }, /^data-platform:dnsNameservers\[0\] = "dns.google": must be an IPv4 address/],
+        ["a Keystone URL that is not a URL", { openstackAuthUrl: "keystone" }, /^data-platform:openstackAuthUrl = "keystone": must be the Keystone URL/],
+        ["a bad flavor table entry", { flavors: JSON.stringify({ tiny: { vcpus: 0, ramMiB: 64 } }) }, /^data-platform:flavors.tiny = .*must be \{vcpus: integer >= 1, ramMiB: integer >= 512\}/],
+        ["an invalid node label", { agentLabels: JSON.stringify({ "bad key!": "x" }) }, /^data-platform:agentLabels.bad key! = "x": must be a valid Kubernetes label key and value/],
+    ];
+    for (const [what, changes, expected] of cases) {
+        it(`refuses ${what}`, () => assertProblem(changes, expected));
+    }
+
+    it("reports several problems together, in one error", () => {
+        const found = problems({ serverCount: "4", agentCount: "-2", subnetCidr: "10.0.0.5/8", k3sVersion: "1.35", serverFlavor: "" });
+        assert.equal(found.length, 5, found.join("\n"));
+        let message = "";
+        try {
+            parse({ serverCount: "4", agentCount: "-2" });
+        } catch (err) {
+            message = (err as Error).message;
+        }
+        assert.match(message, /^Invalid configuration for stack test-infra \(2 problems\):\n  - data-platform:serverCount = 4: .*\n  - data-platform:agentCount = -2: /);
+    });
+
+    it("accepts an existing network (the course's DHBW) without an external network", () => {
+        const cfg = parse({ networkMode: "existing", networkName: "DHBW", externalNetwork: undefined });
+        assert.deepEqual(cfg.network, { mode: "existing", name: "DHBW", externalNetwork: undefined });
+    });
+});

@@ -1,0 +1,145 @@
+import * as assert from "node:assert/strict";
+import * as http from "node:http";
+import { AddressInfo } from "node:net";
+import { drainNode, evictable, KubeTarget, notReady, targetFromKubeconfig, waitForCluster } from "../../infra/lifecycle/kubeApi";
+import { renderKubeconfig } from "../../infra/kubeconfig";
+
+/** A scripted stand-in for the Kubernetes API on loopback: just the endpoints the gate uses. */
+class FakeApi {
+    readyzCalls = 0;
+    readyAfter = 2;
+    nodes: { name: string; ready: boolean; unschedulable?: boolean }[] = [];
+    pods: { name: string; namespace: string; daemonset?: boolean; pdbBlocksOnce?: boolean }[] = [];
+    evictions: string[] = [];
+    deletedNodes: string[] = [];
+    private server = http.createServer((req, res) => this.handle(req, res));
+
+    async start(): Promise<KubeTarget> {
+        await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
+        return { server: `http://127.0.0.1:${(this.server.address() as AddressInfo).port}` };
+    }
+
+    stop(): Promise<void> {
+        return new Promise((resolve) => this.server.close(() => resolve()));
+    }
+
+    private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+        const url = new URL(req.url ?? "/", "http://x");
+        const send = (status: number, body: unknown = {}) => {
+            res.writeHead(status, { "Content-Type": "application/json" });
+            res.end(JSON.stringify(body));
+        };
+        let body = "";
+        req.on("data", (c) => (body += c));
+        req.on("end", () => {
+            if (url.pathname === "/readyz") return send(++this.readyzCalls > this.readyAfter ? 200 : 503);
+            if (url.pathname === "/api/v1/nodes" && req.method === "GET") {
+                // Each look at the node list moves one node to Ready, like nodes joining over time.
+                const items = this.nodes.map((n) => ({ metadata: { name: n.name }, status: { conditions: [{ type: "Ready", status: n.ready ? "True" : "False" }] } }));
+                const next = this.nodes.find((n) => !n.ready);
+                if (next) next.ready = true;
+                return send(200, { items });
+            }
+            const node = /^\/api\/v1\/nodes\/(.+)$/.exec(url.pathname);
+            if (node) {
+                const found = this.nodes.find((n) => n.name === decodeURIComponent(node[1]));
+                if (!found) return send(404);
+                if (req.method === "PATCH") {
+                    assert.equal(req.headers["content-type"], "application/merge-patch+json");
+                    found.unschedulable = JSON.parse(body).spec.unschedulable;
+                    return send(200);
+                }
+                if (req.method === "DELETE") {
+                    this.deletedNodes.push(found.name);
+                    this.nodes = this.nodes.filter((n) => n !== found);
+                    return send(200);
+                }
+            }
+            if (url.pathname === "/api/v1/pods") {
+                assert.match(url.searchParams.get("fieldSelector") ?? "", /^spec\.nodeName=/);
+                const items = this.pods.map((p) => ({
+                    metadata: { name: p.name, namespace: p.namespace, ownerReferences: p.daemonset ? [{ kind: "DaemonSet" }] : [{ kind: "ReplicaSet" }] },
+                    status: { phase: "Running" },
+                }));
+                return send(200, { items });
+            }
+            const eviction = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/eviction$/.exec(url.pathname);
+            if (eviction && req.method === "POST") {
+                const pod = this.pods.find((p) => p.namespace === eviction[1] && p.name === eviction[2]);
+                assert.equal(JSON.parse(body).kind, "Eviction");
+                if (!pod) return send(404);
+                if (pod.pdbBlocksOnce) {
+                    pod.pdbBlocksOnce = false;
+                    return send(429, { message: "Cannot evict pod as it would violate the pod's disruption budget." });
+                }
+                this.evictions.push(`${pod.namespace}/${pod.name}`);
+                this.pods = this.pods.filter((p) => p !== pod);
+                return send(201);
+            }
+            send(404);
+        });
+    }
+}
+
+describe("node lifecycle against a loopback API", () => {
+    let api: FakeApi;
+    let target: KubeTarget;
+    const opts = { timeoutMs: 5_000, pollMs: 5 };
+    beforeEach(async () => {
+        api = new FakeApi();
+        target = await api.start();
+    });
+    afterEach(() => api.stop());
+
+    it("waits for /readyz and then for every named node to be Ready", async () => {
+        api.nodes = [{ name: "a", ready: false }, { name: "b", ready: false }, { name: "c", ready: true }];
+        const log: string[] = [];
+        await waitForCluster(target, ["a", "b"], { ...opts, log: (l) => log.push(l) });
+        assert.equal(api.readyzCalls, 3, "polled /readyz until it answered 200");
+        assert.ok(log.some((l) => l.includes("/readyz to answer 200 (got 503)")));
+        assert.ok(log.some((l) => l.includes("Ready: a, b")));
+    });
+
+    it("fails after its timeout with a message naming what it still waits for", async () => {
+        api.readyAfter = 0;
+        api.nodes = [];
+        await assert.rejects(waitForCluster(target, ["dev-agent-9-ffffff"], { timeoutMs: 100, pollMs: 10 }), /Timed out after 0 s waiting for nodes dev-agent-9-ffffff: still waiting for Ready: dev-agent-9-ffffff/);
+    });
+
+    it("drains a node through the Eviction API, honouring a PodDisruptionBudget, then removes it", async () => {
+        api.nodes = [{ name: "old", ready: true }];
+        api.pods = [
+            { name: "web-1", namespace: "microservices", pdbBlocksOnce: true },
+            { name: "svclb-1", namespace: "kube-system", daemonset: true },
+            { name: "kafka-0", namespace: "kafka" },
+        ];
+        await drainNode(target, "old", opts);
+        assert.deepEqual(api.evictions.sort(), ["kafka/kafka-0", "microservices/web-1"]);
+        assert.deepEqual(api.deletedNodes, ["old"]);
+        assert.equal(api.pods.length, 1, "DaemonSet pods are left alone");
+    });
+
+    it("treats a node that is already gone as drained", async () => {
+        await drainNode(target, "never-joined", opts);
+        assert.deepEqual(api.deletedNodes, []);
+    });
+
+    it("reads the kubeconfig the infra layer renders", () => {
+        const text = renderKubeconfig({ clusterName: "dev-k3s", server: "https://198.51.100.7:6443", caCertPem: "CA", clientCertPem: "CERT", clientKeyPem: "KEY" });
+        const parsed = targetFromKubeconfig(text);
+        assert.equal(parsed.server, "https://198.51.100.7:6443");
+        assert.equal(parsed.ca?.toString(), "CA");
+        assert.equal(parsed.cert?.toString(), "CERT");
+        assert.equal(parsed.key?.toString(), "KEY");
+    });
+
+    it("selects pods and nodes as a drain and a readiness check should", () => {
+        const pods = evictable([
+            { metadata: { name: "a", namespace: "x" }, status: { phase: "Running" } },
+            { metadata: { name: "b", namespace: "x", annotations: { "kubernetes.io/config.mirror": "1" } } },
+            { metadata: { name: "c", namespace: "x" }, status: { phase: "Succeeded" } },
+        ]);
+        assert.deepEqual(pods.map((p) => p.metadata.name), ["a"]);
+        assert.deepEqual(notReady([{ metadata: { name: "n1" }, status: { conditions: [{ type: "Ready", status: "Unknown" }] } }], ["n1", "n2"]), ["n1", "n2"]);
+    });
+});
