@@ -14,23 +14,20 @@ import * as pulumi from "@pulumi/pulumi";
 import * as openstack from "@pulumi/openstack";
 import * as random from "@pulumi/random";
 import * as command from "@pulumi/command";
+import { K3sNode, LIFECYCLE_CLI } from "./k3sNode";
 import type { InfraConfig } from "./config";
-import { NodeSpec, renderUserData } from "./cloudinit";
+import { renderUserData } from "./cloudinit";
 import { ClusterNetwork } from "./network";
 import { ClusterSecurityGroups } from "./securityGroups";
 import { ClusterPki } from "./pki";
 import { renderKubeconfig } from "./kubeconfig";
-import { NodeSlot, nodeName, nodeSpecHash, planNodes, poolCapacities } from "./nodes";
+import { buildNodeSpec, isFirstServer, NFS_EXPORT, NodeAddresses, nodeName, planNodes, poolCapacities } from "./nodes";
 import type { NodeInfo, NodePoolCapacity } from "../lib/contracts";
 
 export interface K3sClusterArgs {
     readonly config: InfraConfig;
 }
 
-/** The command the lifecycle resources run (on the machine running `pulumi up`). */
-const LIFECYCLE = "npx --no-install tsx infra/lifecycle/cli.ts";
-const NFS_EXPORT = "/srv/nfs";
-const VRRP_ROUTER_ID = 51;
 
 /** Nova server-group policies for soft/hard anti-affinity. */
 function affinityPolicy(kind: InfraConfig["antiAffinity"]): string {
@@ -124,7 +121,6 @@ export class K3sCluster extends pulumi.ComponentResource {
             { name: `${name}-nfs-data`, size: cfg.nfsVolumeSizeGb, description: "RWX data exported over NFS by server-0" },
             { parent: this, protect: true },
         );
-        const nfsClientCidr = network.subnetCidr;
 
         this.kubeconfig = pulumi.secret(
             pulumi.all([this.apiEndpoint, pki.serverCaCert, pki.adminCert, pki.adminKey]).apply(([server, ca, cert, key]) =>
@@ -132,111 +128,73 @@ export class K3sCluster extends pulumi.ComponentResource {
             ),
         );
 
+        const names = new Map(slots.map((slot) => [slot.key, nodeName(cfg, slot)]));
         // Records which node initialised the cluster. ignoreChanges keeps the first value, so a
         // later replacement of server-0 joins the existing cluster instead of starting a new one.
-        const firstServer = slots[0];
-        const specFor = (slot: NodeSlot, node: string, addresses: { nodeIp: string; serverUrl: string; tlsSans: string[]; peers: string[]; vip?: string; volumeId: string; nfsCidr: string }, clusterInit: boolean): NodeSpec => {
-            const common = { nodeName: node, k3sVersion: cfg.k3sVersion, labels: slot.labels, nodeIp: addresses.nodeIp, flannelBackend: cfg.flannelBackend };
-            if (slot.role === "agent") return { ...common, role: "agent", serverUrl: addresses.serverUrl };
-            return {
-                ...common,
-                role: "server",
-                clusterInit,
-                serverUrl: clusterInit ? undefined : addresses.serverUrl,
-                tlsSans: addresses.tlsSans,
-                etcdSnapshotSchedule: cfg.etcdSnapshotSchedule,
-                etcdSnapshotRetention: cfg.etcdSnapshotRetention,
-                vip: addresses.vip
-                    ? { address: addresses.vip, peers: addresses.peers, priority: 150 - slot.index * 10, routerId: VRRP_ROUTER_ID }
-                    : undefined,
-                nfs: slot.index === 0 ? { volumeId: addresses.volumeId, exportPath: NFS_EXPORT, clientCidr: addresses.nfsCidr } : undefined,
-            };
-        };
-        const placeholders = { nodeIp: "NODE_IP", serverUrl: "https://SERVER:6443", tlsSans: ["API_ADDRESS"], peers: ha ? ["PEER"] : [], vip: ha ? "VIP" : undefined, volumeId: "VOLUME_ID", nfsCidr: "NFS_CIDR" };
-        const names = new Map(
-            slots.map((slot) => [
-                slot.key,
-                nodeName(cfg.environment, slot, nodeSpecHash(slot, (n) => specFor(slot, n, placeholders, slot.role === "server" && slot.index === 0))),
-            ]),
-        );
         const bootstrap = new random.RandomId(
             `${name}-bootstrap`,
-            { byteLength: 4, keepers: { initialServer: names.get(firstServer.key)! } },
+            { byteLength: 4, keepers: { initialServer: names.get(slots[0].key)! } },
             { parent: this, ignoreChanges: ["keepers"] },
         );
 
-        const timeoutSeconds = String(cfg.readinessTimeoutMinutes * 60);
         let previous: pulumi.Resource | undefined;
-        const lifecycles: command.local.Command[] = [];
-        const instances = new Map<string, openstack.compute.Instance>();
+        const nodes: K3sNode[] = [];
         for (const slot of slots) {
             const node = names.get(slot.key)!;
             const port = ports.get(slot.key)!;
             const peers = slots.filter((s) => s.role === "server" && s.key !== slot.key).map((s) => fixedIp(ports.get(s.key)!));
-            const clusterInit: pulumi.Input<boolean> =
-                slot.role !== "server" || slot.index !== 0 ? false : ha ? bootstrap.keepers.apply((k) => k?.initialServer === node) : true;
-            const addresses = pulumi.output({
+            const clusterInit: pulumi.Input<boolean> = !isFirstServer(slot)
+                ? false
+                : ha
+                  ? bootstrap.keepers.apply((k) => k?.initialServer === node)
+                  : true;
+            const addresses: pulumi.Output<NodeAddresses> = pulumi.output({
                 nodeIp: fixedIp(port),
                 serverUrl,
                 tlsSans,
                 peers,
                 vip: vipPort ? fixedIp(vipPort) : undefined,
                 volumeId: nfsVolume.id,
-                nfsCidr: nfsClientCidr,
+                nfsCidr: network.subnetCidr,
             });
             const userData = pulumi
                 .all([addresses, clusterInit, token.result, agentToken.result, pki.caFiles])
                 .apply(([addr, init, tok, agentTok, ca]) =>
-                    renderUserData(specFor(slot, node, addr, init), { token: tok, agentToken: agentTok, ca: init ? ca : undefined }),
+                    renderUserData(buildNodeSpec(cfg, slot, node, addr, init), { token: tok, agentToken: agentTok, ca: init ? ca : undefined }),
                 );
-            const instance = new openstack.compute.Instance(
+            const k3sNode = new K3sNode(
                 `${name}-${slot.key}`,
                 {
-                    name: node,
-                    imageName: slot.image,
-                    flavorName: slot.flavor,
+                    slot,
+                    nodeName: node,
+                    environment: cfg.environment,
+                    k3sVersion: cfg.k3sVersion,
+                    portId: port.id,
+                    userData,
                     keyPair: keypair.name,
-                    networks: [{ port: port.id }],
-                    userData: pulumi.secret(userData),
-                    schedulerHints: [{ group: serverGroups[slot.role].id }],
-                    metadata: { role: slot.role, environment: cfg.environment, "k3s-version": cfg.k3sVersion, slot: slot.key },
+                    serverGroupId: serverGroups[slot.role].id,
+                    kubeconfig: this.kubeconfig,
+                    timeoutSeconds: cfg.readinessTimeoutMinutes * 60,
+                    after: previous,
                 },
-                {
-                    parent: this,
-                    replaceOnChanges: ["name", "imageName", "flavorName", "userData"],
-                    // The stable port can only serve one instance, and the old node must leave
-                    // the cluster (drained by its lifecycle command) before the new one joins.
-                    deleteBeforeReplace: true,
-                    dependsOn: previous ? [previous] : [],
-                },
+                parent,
             );
-            instances.set(slot.key, instance);
-            if (slot.role === "server" && slot.index === 0) {
-                new openstack.compute.VolumeAttach(`${name}-nfs-data-attach`, { instanceId: instance.id, volumeId: nfsVolume.id }, parent);
+            if (isFirstServer(slot)) {
+                new openstack.compute.VolumeAttach(`${name}-nfs-data-attach`, { instanceId: k3sNode.instance.id, volumeId: nfsVolume.id }, parent);
             }
-            const lifecycle = new command.local.Command(
-                `${name}-${slot.key}-lifecycle`,
-                {
-                    create: `${LIFECYCLE} wait-cluster`,
-                    delete: `${LIFECYCLE} drain-node`,
-                    environment: { KUBECONFIG_DATA: this.kubeconfig, NODE_NAMES: node, NODE_NAME: node, TIMEOUT_SECONDS: timeoutSeconds },
-                    triggers: [instance.id],
-                },
-                { parent: this, dependsOn: [instance], deleteBeforeReplace: true },
-            );
-            lifecycles.push(lifecycle);
-            previous = lifecycle;
+            nodes.push(k3sNode);
+            previous = k3sNode.lifecycle;
         }
 
         const allNames = slots.map((s) => names.get(s.key)!);
         this.ready = new command.local.Command(
             `${name}-ready`,
             {
-                create: `${LIFECYCLE} wait-cluster`,
-                environment: { KUBECONFIG_DATA: this.kubeconfig, NODE_NAMES: allNames.join(","), TIMEOUT_SECONDS: timeoutSeconds },
+                create: `${LIFECYCLE_CLI} wait-cluster`,
+                environment: { KUBECONFIG_DATA: this.kubeconfig, NODE_NAMES: allNames.join(","), TIMEOUT_SECONDS: String(cfg.readinessTimeoutMinutes * 60) },
                 triggers: allNames,
             },
-            { parent: this, dependsOn: lifecycles },
+            { parent: this, dependsOn: nodes.map((n) => n.lifecycle) },
         );
 
         this.nodes = pulumi.all(slots.map((s) => fixedIp(ports.get(s.key)!))).apply((ips) =>

@@ -35,20 +35,68 @@ export function planNodes(cfg: InfraConfig): NodeSlot[] {
     return [...pool("server", cfg.servers.count, cfg.servers), ...pool("agent", cfg.agents.count, cfg.agents)];
 }
 
+/** Addresses a node's user-data refers to; resolved from ports and volumes at deploy time. */
+export interface NodeAddresses {
+    readonly nodeIp: string;
+    /** Join URL (server-0's address, or the API VIP in HA sets). */
+    readonly serverUrl: string;
+    readonly tlsSans: string[];
+    /** The other servers (keepalived unicast peers). */
+    readonly peers: string[];
+    /** API VIP, in HA sets. */
+    readonly vip?: string;
+    /** Cinder volume behind the NFS export (server-0 only). */
+    readonly volumeId: string;
+    readonly nfsCidr: string;
+}
+
+export const NFS_EXPORT = "/srv/nfs";
+const VRRP_ROUTER_ID = 51;
+
+/** The first server holds the NFS export and, at bootstrap, initialises the cluster. */
+export function isFirstServer(slot: NodeSlot): boolean {
+    return slot.role === "server" && slot.index === 0;
+}
+
+/** A node's complete spec from config, its slot, name and addresses. */
+export function buildNodeSpec(cfg: InfraConfig, slot: NodeSlot, name: string, addr: NodeAddresses, clusterInit: boolean): NodeSpec {
+    const common = { nodeName: name, k3sVersion: cfg.k3sVersion, labels: slot.labels, nodeIp: addr.nodeIp, flannelBackend: cfg.flannelBackend };
+    if (slot.role === "agent") return { ...common, role: "agent", serverUrl: addr.serverUrl };
+    return {
+        ...common,
+        role: "server",
+        clusterInit,
+        serverUrl: clusterInit ? undefined : addr.serverUrl,
+        tlsSans: addr.tlsSans,
+        etcdSnapshotSchedule: cfg.etcdSnapshotSchedule,
+        etcdSnapshotRetention: cfg.etcdSnapshotRetention,
+        // Lower slots win the VIP; any server whose API is ready may hold it.
+        vip: addr.vip ? { address: addr.vip, peers: addr.peers, priority: 150 - slot.index * 10, routerId: VRRP_ROUTER_ID } : undefined,
+        nfs: isFirstServer(slot) ? { volumeId: addr.volumeId, exportPath: NFS_EXPORT, clientCidr: addr.nfsCidr } : undefined,
+    };
+}
+
 /** Placeholder secrets: the spec hash must not depend on (or reveal) secret values. */
 const HASH_SECRETS: NodeSecrets = { token: "TOKEN", agentToken: "AGENT_TOKEN" };
 
 /**
- * User-data rendered with placeholders for everything that is not part of a node's immutable
- * spec (its own name, addresses, secrets), hashed together with image and flavor.
+ * The node's name: `<env>-<slot>-<hash>`, the hash taken over image, flavor and the user-data
+ * rendered with placeholders for everything that is not part of its immutable spec (its own
+ * name, addresses, secrets, and whether it bootstraps the cluster).
  */
-export function nodeSpecHash(slot: NodeSlot, template: (nodeName: string) => NodeSpec): string {
-    const userData = renderUserData(template("NODE_NAME"), HASH_SECRETS);
-    return specHash({ image: slot.image, flavor: slot.flavor, userData });
-}
-
-export function nodeName(environment: string, slot: NodeSlot, hash: string): string {
-    return `${environment}-${slot.key}-${hash}`;
+export function nodeName(cfg: InfraConfig, slot: NodeSlot): string {
+    const ha = cfg.servers.count > 1;
+    const placeholders: NodeAddresses = {
+        nodeIp: "NODE_IP",
+        serverUrl: "https://SERVER:6443",
+        tlsSans: ["API_ADDRESS"],
+        peers: ha ? ["PEER"] : [],
+        vip: ha ? "VIP" : undefined,
+        volumeId: "VOLUME_ID",
+        nfsCidr: "NFS_CIDR",
+    };
+    const userData = renderUserData(buildNodeSpec(cfg, slot, "NODE_NAME", placeholders, isFirstServer(slot)), HASH_SECRETS);
+    return `${cfg.environment}-${slot.key}-${specHash({ image: slot.image, flavor: slot.flavor, userData })}`;
 }
 
 /** Node pool capacities by role and flavor, for the resource-fit checks of the layers above. */

@@ -194,9 +194,9 @@ describe("infra synth", () => {
         // The agent itself, its own lifecycle gate (drains/waits for that node name) and the
         // cluster readiness gate, which lists every node name.
         assert.deepEqual(differing.sort(), ["dev-k3s-agent-1", "dev-k3s-agent-1-lifecycle", "dev-k3s-ready"]);
-        const agent = byName(changed, "dev-k3s-agent-1");
-        assert.equal(agent.inputs.imageName, "Ubuntu 24.04 (2026-11)");
-        assert.notEqual(agent.inputs.name, byName(dev, "dev-k3s-agent-1").inputs.name, "the replacement joins under a new node name");
+        const agent = (result: SynthResult) => instances(result, "agent")[1];
+        assert.equal(agent(changed).inputs.imageName, "Ubuntu 24.04 (2026-11)");
+        assert.notEqual(agent(changed).inputs.name, agent(dev).inputs.name, "the replacement joins under a new node name");
         assert.equal(changed.resources.length, dev.resources.length);
     });
 

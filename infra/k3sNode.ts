@@ -1,0 +1,78 @@
+/**
+ * One immutable k3s node: its VM and the lifecycle command that gates it. The VM is replaced,
+ * never updated, when its name, image, flavor or user-data changes; the lifecycle command
+ * drains and removes the old node before the VM goes and waits for the new node to be Ready.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as openstack from "@pulumi/openstack";
+import * as command from "@pulumi/command";
+import type { NodeSlot } from "./nodes";
+
+/** What the lifecycle commands run, on the machine running `pulumi up` (see lifecycle/cli.ts). */
+export const LIFECYCLE_CLI = "npx --no-install tsx infra/lifecycle/cli.ts";
+
+export interface K3sNodeArgs {
+    readonly slot: NodeSlot;
+    /** k3s node name (carries the spec hash). */
+    readonly nodeName: string;
+    readonly environment: string;
+    readonly k3sVersion: string;
+    /** The node's stable port: address and security groups outlive the VM. */
+    readonly portId: pulumi.Input<string>;
+    readonly userData: pulumi.Input<string>;
+    readonly keyPair: pulumi.Input<string>;
+    readonly serverGroupId: pulumi.Input<string>;
+    /** Admin kubeconfig for the lifecycle command (secret). */
+    readonly kubeconfig: pulumi.Input<string>;
+    readonly timeoutSeconds: number;
+    /** Created (and so replaced) only after this resource, for one-at-a-time rollouts. */
+    readonly after?: pulumi.Resource;
+}
+
+export class K3sNode extends pulumi.ComponentResource {
+    readonly instance: openstack.compute.Instance;
+    /** Completes when this node is Ready; deleting it drains the node. */
+    readonly lifecycle: command.local.Command;
+
+    constructor(name: string, args: K3sNodeArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:infra:K3sNode", name, {}, opts);
+        const { slot } = args;
+        this.instance = new openstack.compute.Instance(
+            name,
+            {
+                name: args.nodeName,
+                imageName: slot.image,
+                flavorName: slot.flavor,
+                keyPair: args.keyPair,
+                networks: [{ port: args.portId }],
+                userData: pulumi.secret(args.userData),
+                schedulerHints: [{ group: args.serverGroupId }],
+                metadata: { role: slot.role, environment: args.environment, "k3s-version": args.k3sVersion, slot: slot.key },
+            },
+            {
+                parent: this,
+                replaceOnChanges: ["name", "imageName", "flavorName", "userData"],
+                // The stable port serves one VM at a time, and the old node must have left the
+                // cluster (drained by its lifecycle command) before the new one joins.
+                deleteBeforeReplace: true,
+                dependsOn: args.after ? [args.after] : [],
+            },
+        );
+        this.lifecycle = new command.local.Command(
+            `${name}-lifecycle`,
+            {
+                create: `${LIFECYCLE_CLI} wait-cluster`,
+                delete: `${LIFECYCLE_CLI} drain-node`,
+                environment: {
+                    KUBECONFIG_DATA: args.kubeconfig,
+                    NODE_NAMES: args.nodeName,
+                    NODE_NAME: args.nodeName,
+                    TIMEOUT_SECONDS: String(args.timeoutSeconds),
+                },
+                triggers: [this.instance.id],
+            },
+            { parent: this, dependsOn: [this.instance], deleteBeforeReplace: true },
+        );
+        this.registerOutputs({ instanceId: this.instance.id, nodeName: args.nodeName });
+    }
+}
