@@ -1,0 +1,92 @@
+/**
+ * Liveness + metrics endpoint shared by both services.
+ *
+ * `GET /healthz` answers 200 while the service made progress recently (the service calls `beat()` after every
+ * acknowledged send / successful poll cycle) and 503 once the last beat is older than `staleAfterMs`, or before
+ * the first beat. `GET /metrics` renders the counters in Prometheus text format. The Docker HEALTHCHECK and the
+ * Kubernetes probes use `/healthz`.
+ */
+import { createServer, type Server } from 'node:http';
+
+export type Clock = () => number;
+
+export class Health {
+  private lastBeat: number | null = null;
+  private readonly counters = new Map<string, { help: string; value: number }>();
+  private readonly gauges = new Map<string, { help: string; read: () => number }>();
+
+  constructor(
+    private readonly service: string,
+    private readonly staleAfterMs: number,
+    private readonly clock: Clock = Date.now,
+  ) {}
+
+  beat(): void {
+    this.lastBeat = this.clock();
+  }
+
+  healthy(): { ok: boolean; reason: string } {
+    if (this.lastBeat === null) return { ok: false, reason: 'no progress yet' };
+    const age = this.clock() - this.lastBeat;
+    if (age > this.staleAfterMs) return { ok: false, reason: `no progress for ${age} ms` };
+    return { ok: true, reason: `last progress ${age} ms ago` };
+  }
+
+  counter(name: string, help: string): (by?: number) => void {
+    const entry = this.counters.get(name) ?? { help, value: 0 };
+    this.counters.set(name, entry);
+    return (by = 1) => {
+      entry.value += by;
+    };
+  }
+
+  gauge(name: string, help: string, read: () => number): void {
+    this.gauges.set(name, { help, read });
+  }
+
+  value(name: string): number | undefined {
+    return this.counters.get(name)?.value ?? this.gauges.get(name)?.read();
+  }
+
+  renderMetrics(): string {
+    const lines: string[] = [];
+    const prefix = this.service.replace(/[^a-zA-Z0-9_]/g, '_');
+    for (const [name, { help, value }] of this.counters) {
+      lines.push(`# HELP ${prefix}_${name} ${help}`, `# TYPE ${prefix}_${name} counter`, `${prefix}_${name} ${value}`);
+    }
+    for (const [name, { help, read }] of this.gauges) {
+      lines.push(`# HELP ${prefix}_${name} ${help}`, `# TYPE ${prefix}_${name} gauge`, `${prefix}_${name} ${read()}`);
+    }
+    const up = this.healthy().ok ? 1 : 0;
+    lines.push(`# HELP ${prefix}_healthy 1 while the service makes progress`, `# TYPE ${prefix}_healthy gauge`, `${prefix}_healthy ${up}`);
+    return `${lines.join('\n')}\n`;
+  }
+}
+
+/** Serves /healthz and /metrics; resolves once listening. `port` 0 picks a free port (tests). */
+export async function startHealthServer(health: Health, port: number, host = '0.0.0.0'): Promise<Server> {
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method === 'GET' && path === '/healthz') {
+      const { ok, reason } = health.healthy();
+      res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end(`${ok ? 'ok' : 'unhealthy'}: ${reason}\n`);
+      return;
+    }
+    if (req.method === 'GET' && path === '/metrics') {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+      res.end(health.renderMetrics());
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end('not found\n');
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return server;
+}
