@@ -1,0 +1,91 @@
+/**
+ * Markdown for synth diffs: what a reviewer reads in the PR comment and what `npm run diff`
+ * prints. Replacements and deletions first; secrets never shown; long values shortened.
+ */
+import { ChangeKind, countByKind, hasChanges, InputChange, ResourceChange, StackDiff } from "./diff";
+
+/** First line of the sticky PR comment: the workflow finds its own comment by it. */
+export const DIFF_MARKER = "<!-- data-platform:synth-diff -->";
+
+/** GitHub rejects comments over 65536 characters. */
+export const MAX_COMMENT_CHARS = 60000;
+
+const VERB: Record<ChangeKind, string> = { replace: "replace", delete: "delete", create: "create", update: "update" };
+const ICON: Record<ChangeKind, string> = { replace: "🔁", delete: "🗑️", create: "➕", update: "✏️" };
+
+function shortValue(value: unknown): string {
+    if (value === undefined) return "(unset)";
+    const text = typeof value === "string" ? value : JSON.stringify(value);
+    const oneLine = text.replace(/\s+/g, " ");
+    return oneLine.length > 60 ? `${oneLine.slice(0, 57)}…` : oneLine;
+}
+
+/** `` `a` `` with backticks inside the value escaped by a longer fence. */
+function code(text: string): string {
+    const fence = text.includes("`") ? "``" : "`";
+    return `${fence}${fence.length > 1 ? " " : ""}${text}${fence.length > 1 ? " " : ""}${fence}`;
+}
+
+function inputLine(c: InputChange): string {
+    if (c.secret) return `  - ${code(c.path)}: (secret changed)`;
+    return `  - ${code(c.path)}: ${code(shortValue(c.before))} → ${code(shortValue(c.after))}`;
+}
+
+const MAX_INPUTS = 12;
+
+function changeLines(c: ResourceChange): string[] {
+    const head = `- ${ICON[c.kind]} **${VERB[c.kind]}** ${code(c.name)} (${code(c.type)})`;
+    const lines = [c.kind === "replace" ? `${head} because ${c.reasons.join("; ")}` : head];
+    if (c.kind === "update" || c.kind === "replace") {
+        for (const input of c.inputs.slice(0, MAX_INPUTS)) lines.push(inputLine(input));
+        if (c.inputs.length > MAX_INPUTS) lines.push(`  - … and ${c.inputs.length - MAX_INPUTS} more inputs`);
+        if (c.options.length > 0) lines.push(`  - options: ${c.options.map(code).join(", ")}`);
+    }
+    return lines;
+}
+
+export function summaryLine(diff: StackDiff): string {
+    const n = countByKind(diff);
+    return `${n.create} to create, ${n.update} to update, ${n.replace} to replace, ${n.delete} to delete, ${diff.unchanged} unchanged`;
+}
+
+/** One stack's section. */
+export function renderStackDiff(diff: StackDiff): string {
+    const lines = [`### ${code(diff.stack)}: ${hasChanges(diff) ? summaryLine(diff) : "no changes"}`];
+    if (diff.note) lines.push("", `_${diff.note}_`);
+    if (diff.changes.length > 0) lines.push("", ...diff.changes.flatMap(changeLines));
+    if (diff.outputs.length > 0) lines.push("", `Outputs changed: ${diff.outputs.map(code).join(", ")}`);
+    return lines.join("\n");
+}
+
+export interface DiffReport {
+    readonly base: string;
+    readonly head: string;
+    readonly stacks: StackDiff[];
+    /** Stacks that could not be synthesized, with the error. */
+    readonly errors?: { stack: string; side: "base" | "head"; message: string }[];
+}
+
+/** The full comment: marker, title, one section per stack, synth errors. */
+export function renderReport(report: DiffReport, maxChars = MAX_COMMENT_CHARS): string {
+    const changed = report.stacks.filter(hasChanges);
+    const quiet = report.stacks.filter((d) => !hasChanges(d));
+    const parts = [
+        DIFF_MARKER,
+        `## Synth diff: ${code(report.base)} → ${code(report.head)}`,
+        "",
+        "Offline resource diff from `npm run synth` (no cloud access, secrets are placeholders). " +
+            "A replace names the input that forces it.",
+    ];
+    for (const diff of changed) parts.push("", renderStackDiff(diff));
+    if (quiet.length > 0) parts.push("", `No changes: ${quiet.map((d) => code(d.stack)).join(", ")}`);
+    for (const e of report.errors ?? []) {
+        parts.push("", `> ⚠️ ${code(e.stack)} could not be synthesized on the ${e.side} side:`, "", "```", e.message.trim(), "```");
+    }
+    let text = parts.join("\n") + "\n";
+    if (text.length > maxChars) {
+        const note = "\n\n_… cut to fit a GitHub comment; run `npm run diff -- <base-ref>` for the whole diff._\n";
+        text = text.slice(0, maxChars - note.length) + note;
+    }
+    return text;
+}
