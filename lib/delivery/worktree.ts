@@ -62,54 +62,85 @@ export interface SynthRefOptions {
     readonly log?: (line: string) => void;
 }
 
+export interface Worktree {
+    readonly ref: string;
+    readonly commit: string;
+    /** The checkout of the ref, with node_modules in place. */
+    readonly dir: string;
+    /** Removes the worktree (idempotent). */
+    dispose(): void;
+}
+
+/** A detached worktree of `ref` under the temp dir, ready to run that ref's code. */
+export function openWorktree(repo: string, ref: string, log: (line: string) => void = () => undefined): Worktree {
+    const commit = resolveRef(repo, ref);
+    const parent = fs.mkdtempSync(path.join(os.tmpdir(), "data-platform-ref-"));
+    const dir = path.join(parent, "tree");
+    git(repo, ["worktree", "add", "--detach", "--quiet", dir, commit]);
+    let disposed = false;
+    const dispose = () => {
+        if (disposed) return;
+        disposed = true;
+        try {
+            git(repo, ["worktree", "remove", "--force", dir]);
+        } catch {
+            spawnSync("git", ["worktree", "prune"], { cwd: repo });
+        }
+        fs.rmSync(parent, { recursive: true, force: true });
+    };
+    try {
+        if (sameLockfile(repo, commit)) {
+            fs.symlinkSync(path.join(repo, "node_modules"), path.join(dir, "node_modules"), "dir");
+        } else {
+            log(`${ref}: package-lock.json differs from this checkout; npm ci in the worktree ...`);
+            const ci = spawnSync("npm", ["ci", "--no-audit", "--no-fund"], { cwd: dir, encoding: "utf8" });
+            if (ci.status !== 0) throw new Error(`npm ci for ${ref} failed:\n${ci.stderr}`);
+        }
+    } catch (err) {
+        dispose();
+        throw err;
+    }
+    return { ref, commit, dir, dispose };
+}
+
+/** Runs the worktree's own `scripts/synth.ts` for `stacks`; failing stacks are isolated and reported. */
+export function synthInWorktree(tree: Worktree, stacks: string[], log: (line: string) => void = () => undefined): { results: Map<string, SynthResult>; errors: Map<string, string> } {
+    const results = new Map<string, SynthResult>();
+    const errors = new Map<string, string>();
+    if (stacks.length === 0) return { results, errors };
+    if (!fs.existsSync(path.join(tree.dir, "scripts", "synth.ts"))) {
+        throw new Error(`${tree.ref} (${tree.commit.slice(0, 12)}) has no scripts/synth.ts: it predates the offline synth`);
+    }
+    const tsx = path.join(tree.dir, "node_modules", ".bin", "tsx");
+    const runSynth = (which: string[]) => spawnSync(tsx, ["scripts/synth.ts", ...which], { cwd: tree.dir, encoding: "utf8" });
+    const read = (stack: string) => {
+        const file = path.join(tree.dir, "out", "synth", `${stack}.json`);
+        if (fs.existsSync(file)) results.set(stack, JSON.parse(fs.readFileSync(file, "utf8")) as SynthResult);
+    };
+    log(`${tree.ref}: synth ${stacks.join(", ")} with the code of ${tree.commit.slice(0, 12)} ...`);
+    const first = runSynth(stacks);
+    stacks.forEach(read);
+    if (first.status !== 0) {
+        // One failing stack stops the ref's script: run the rest one by one to isolate it.
+        for (const stack of stacks.filter((s) => !results.has(s))) {
+            const one = runSynth([stack]);
+            if (one.status === 0) read(stack);
+            else errors.set(stack, (one.stderr || one.stdout).trim() || `exit ${one.status}`);
+        }
+    }
+    return { results, errors };
+}
+
 export async function synthRef(repo: string, ref: string, options: SynthRefOptions = {}): Promise<RefSynth> {
     const log = options.log ?? (() => undefined);
     const commit = resolveRef(repo, ref);
     const all = stacksAt(repo, commit);
     const stacks = options.stacks ? options.stacks.filter((s) => all.includes(s)) : all;
-    const results = new Map<string, SynthResult>();
-    const errors = new Map<string, string>();
-    if (stacks.length === 0) return { ref, commit, results, errors, stacks: all };
-
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "data-platform-ref-"));
-    const tree = path.join(dir, "tree");
-    git(repo, ["worktree", "add", "--detach", "--quiet", tree, commit]);
+    if (stacks.length === 0) return { ref, commit, results: new Map(), errors: new Map(), stacks: all };
+    const tree = openWorktree(repo, ref, log);
     try {
-        if (sameLockfile(repo, commit)) {
-            fs.symlinkSync(path.join(repo, "node_modules"), path.join(tree, "node_modules"), "dir");
-        } else {
-            log(`${ref}: package-lock.json differs from this checkout; npm ci in the worktree ...`);
-            const ci = spawnSync("npm", ["ci", "--no-audit", "--no-fund"], { cwd: tree, encoding: "utf8" });
-            if (ci.status !== 0) throw new Error(`npm ci for ${ref} failed:\n${ci.stderr}`);
-        }
-        if (!fs.existsSync(path.join(tree, "scripts", "synth.ts"))) {
-            throw new Error(`${ref} (${commit.slice(0, 12)}) has no scripts/synth.ts: it predates the offline synth`);
-        }
-        const tsx = path.join(tree, "node_modules", ".bin", "tsx");
-        const runSynth = (which: string[]) => spawnSync(tsx, ["scripts/synth.ts", ...which], { cwd: tree, encoding: "utf8" });
-        log(`${ref}: synth ${stacks.join(", ")} with the code of ${commit.slice(0, 12)} ...`);
-        const first = runSynth(stacks);
-        const read = (stack: string) => {
-            const file = path.join(tree, "out", "synth", `${stack}.json`);
-            if (fs.existsSync(file)) results.set(stack, JSON.parse(fs.readFileSync(file, "utf8")) as SynthResult);
-        };
-        stacks.forEach(read);
-        if (first.status !== 0) {
-            // One failing stack stops the ref's script: run the rest one by one to isolate it.
-            for (const stack of stacks.filter((s) => !results.has(s))) {
-                const one = runSynth([stack]);
-                if (one.status === 0) read(stack);
-                else errors.set(stack, (one.stderr || one.stdout).trim() || `exit ${one.status}`);
-            }
-        }
+        return { ref, commit, ...synthInWorktree(tree, stacks, log), stacks: all };
     } finally {
-        try {
-            git(repo, ["worktree", "remove", "--force", tree]);
-        } catch {
-            // Already gone: prune the bookkeeping.
-            spawnSync("git", ["worktree", "prune"], { cwd: repo });
-        }
-        fs.rmSync(dir, { recursive: true, force: true });
+        tree.dispose();
     }
-    return { ref, commit, results, errors, stacks: all };
 }
