@@ -3,7 +3,7 @@
  * `stacks/`; its layers run infra → cluster → apps on the way up and in reverse on the way down.
  */
 import { LAYERS, LayerName } from "../program";
-import { listStacks, stackLayer } from "../synth/stackConfig";
+import { listStacks, loadStackConfig } from "../synth/stackConfig";
 
 export type Action = "up" | "destroy" | "preview";
 
@@ -66,14 +66,15 @@ export interface StackFileProblem {
  * File-level checks of an environment's stack files, before the layer's own config validation
  * (which synth runs): each file names the layer of its suffix and the environment of its prefix.
  */
-export function checkStackFiles(stacksDir: string, project: string, env: EnvironmentStacks, read: (stack: string, key: string) => string | undefined): StackFileProblem[] {
+export function checkStackFiles(stacksDir: string, project: string, env: EnvironmentStacks): StackFileProblem[] {
     const problems: StackFileProblem[] = [];
     for (const [layer, stack] of Object.entries(env.stacks) as [LayerName, string][]) {
-        const declared = stackLayer(stacksDir, stack, project);
+        const config = loadStackConfig(stacksDir, stack, project);
+        const declared = config[`${project}:layer`]?.value;
         if (declared !== layer) {
             problems.push({ stack, message: `${project}:layer = ${JSON.stringify(declared ?? "(unset)")}: the file name says "${layer}"` });
         }
-        const environment = read(stack, `${project}:environment`);
+        const environment = config[`${project}:environment`]?.value;
         if (environment !== undefined && environment !== env.env) {
             problems.push({ stack, message: `${project}:environment = ${JSON.stringify(environment)}: the file name says "${env.env}"` });
         }
