@@ -89,7 +89,9 @@ export function openWorktree(repo: string, ref: string, log: (line: string) => v
         fs.rmSync(parent, { recursive: true, force: true });
     };
     try {
-        if (sameLockfile(repo, commit)) {
+        if (fs.existsSync(path.join(dir, "node_modules"))) {
+            // Committed (a vendored tree or a link): use it as it is.
+        } else if (sameLockfile(repo, commit)) {
             fs.symlinkSync(path.join(repo, "node_modules"), path.join(dir, "node_modules"), "dir");
         } else {
             log(`${ref}: package-lock.json differs from this checkout; npm ci in the worktree ...`);
