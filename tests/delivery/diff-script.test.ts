@@ -24,13 +24,11 @@ describe("delivery: npm run diff (end to end, temp git repo)", function () {
         // This checkout's tracked and new files (not ignored ones), as they are now.
         const files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: ROOT, encoding: "utf8" })
             .split("\0")
-            .filter((f) => f && !f.startsWith("apps/") && fs.existsSync(path.join(ROOT, f)));
+            .filter((f) => f && fs.existsSync(path.join(ROOT, f)));
         for (const f of files) {
             fs.mkdirSync(path.dirname(path.join(repo, f)), { recursive: true });
             fs.copyFileSync(path.join(ROOT, f), path.join(repo, f));
         }
-        fs.mkdirSync(path.join(repo, "apps"), { recursive: true });
-        fs.copyFileSync(path.join(ROOT, "apps", "index.ts"), path.join(repo, "apps", "index.ts"));
         git(repo, "init", "-q", "-b", "main");
         git(repo, "add", "-A");
         fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(repo, "node_modules"), "dir");
