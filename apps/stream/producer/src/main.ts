@@ -51,5 +51,7 @@ main().catch((error: unknown) => {
     return;
   }
   log('error', 'fatal', { error: (error as Error).stack ?? String(error) });
-  process.exitCode = 1;
+  // Exit now (the health server would keep the process alive); the orchestrator restarts us and we
+  // resume from the last committed offset.
+  process.exit(1);
 });

@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import { Health, startHealthServer } from '../src/health.js';
+import { ConfigError, EnvReader } from '../src/env.js';
+
+describe('stream health endpoint', () => {
+  it('is unhealthy before the first beat and after staleAfterMs without one', () => {
+    let now = 0;
+    const h = new Health('svc', 1000, () => now);
+    assert.equal(h.healthy().ok, false);
+    h.beat();
+    now = 1000;
+    assert.equal(h.healthy().ok, true);
+    now = 1001;
+    assert.deepEqual(h.healthy(), { ok: false, reason: 'no progress for 1001 ms' });
+  });
+
+  it('serves /healthz (200/503) and Prometheus /metrics on loopback', async () => {
+    let now = 0;
+    const h = new Health('sensor-x', 1000, () => now);
+    const inc = h.counter('malformed_total', 'Malformed events');
+    h.gauge('open_windows', 'Open windows', () => 3);
+    const server = await startHealthServer(h, 0, '127.0.0.1');
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      assert.equal((await fetch(`${base}/healthz`)).status, 503);
+      h.beat();
+      inc(2);
+      const ok = await fetch(`${base}/healthz`);
+      assert.equal(ok.status, 200);
+      assert.match(await ok.text(), /^ok:/);
+      const metrics = await (await fetch(`${base}/metrics`)).text();
+      assert.match(metrics, /^# TYPE sensor_x_malformed_total counter$/m);
+      assert.match(metrics, /^sensor_x_malformed_total 2$/m);
+      assert.match(metrics, /^sensor_x_open_windows 3$/m);
+      assert.match(metrics, /^sensor_x_healthy 1$/m);
+      now = 5000;
+      assert.equal((await fetch(`${base}/healthz`)).status, 503);
+      assert.equal((await fetch(`${base}/nope`)).status, 404);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
+describe('stream env reader', () => {
+  it('collects every problem and names the variable', () => {
+    const r = new EnvReader({ A: ' ', N: '1.5', T: '..', L: ',' });
+    r.string('A');
+    r.number('N', 1, { integer: true, min: 1, max: 9 });
+    r.topic('T', 'x');
+    r.list('L', ['x']);
+    r.brokers('B');
+    assert.throws(
+      () => r.done(),
+      (e: unknown) => e instanceof ConfigError && e.problems.length === 5 && /A is required/.test(e.message) && /B is required/.test(e.message),
+    );
+  });
+  it('accepts valid values', () => {
+    const r = new EnvReader({ B: 'a:1, b.c:65535', N: '3' });
+    assert.deepEqual(r.brokers('B'), ['a:1', 'b.c:65535']);
+    assert.equal(r.number('N', 1, { integer: true }), 3);
+    r.done();
+  });
+});
