@@ -66,6 +66,12 @@ function methodNotAllowed(allowed: string[]) {
   };
 }
 
+/** Remembers the matched route pattern (with its mount prefix) for the metrics labels. */
+function markRoute(req: Request, res: Response, next: NextFunction): void {
+  res.locals.route = `${req.baseUrl}${String(req.route?.path ?? "")}`;
+  next();
+}
+
 function idParam(req: Request): number {
   const parsed = parseId(String(req.params.id));
   if (!parsed.ok) throw new HttpError(400, parsed.error);
@@ -84,7 +90,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use((req, res, next) => {
     const end = metrics.duration.startTimer();
     res.on("finish", () => {
-      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : "unmatched";
+      const route = typeof res.locals.route === "string" ? res.locals.route : "unmatched";
       const labels = { method: req.method, route, status: String(res.statusCode) };
       metrics.requests.inc(labels);
       end(labels);
@@ -92,7 +98,7 @@ export function createApp(deps: AppDeps): express.Express {
     next();
   });
 
-  app.get("/metrics", async (_req, res) => {
+  app.get("/metrics", markRoute, async (_req, res) => {
     res.setHeader("Content-Type", metrics.registry.contentType);
     res.send(await metrics.registry.metrics());
   });
@@ -100,7 +106,7 @@ export function createApp(deps: AppDeps): express.Express {
   const json = express.json({ limit: BODY_LIMIT_BYTES, strict: true, type: "application/json" });
   const api = express.Router();
 
-  api.get("/health", async (_req, res) => {
+  api.get("/health", markRoute, async (_req, res) => {
     try {
       await pool.query("SELECT 1");
       res.json({ status: "ok", db: "up" });
@@ -112,6 +118,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   api
     .route("/todos")
+    .all(markRoute)
     .get(async (_req, res) => {
       const { rows } = await pool.query<TodoRow>(`SELECT ${COLUMNS} FROM todos ORDER BY created_at, id`);
       res.json(rows.map(toTodo));
@@ -129,6 +136,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   api
     .route("/todos/:id")
+    .all(markRoute)
     .get(async (req, res) => {
       const id = idParam(req);
       const { rows } = await pool.query<TodoRow>(`SELECT ${COLUMNS} FROM todos WHERE id = $1`, [id]);

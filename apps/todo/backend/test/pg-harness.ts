@@ -31,6 +31,8 @@ export interface PgServer {
   start(): Promise<void>;
   /** Stop (if running) and delete the temp dir. */
   destroy(): Promise<void>;
+  /** CREATE DATABASE with a fresh unique name; returns the name. */
+  createDatabase(prefix?: string): Promise<string>;
   running: boolean;
 }
 
@@ -167,6 +169,9 @@ export async function startPostgres(options: StartOptions = {}): Promise<PgServe
     database,
     dir,
     running: false,
+    createDatabase: async () => {
+      throw new Error("not started");
+    },
     config: (db = database) => ({ host: "127.0.0.1", port, user, password, database: db }),
     env: () => ({ PGHOST: "127.0.0.1", PGPORT: String(port), PGUSER: user, PGPASSWORD: password, PGDATABASE: database }),
     async start() {
@@ -199,18 +204,39 @@ export async function startPostgres(options: StartOptions = {}): Promise<PgServe
     },
   };
 
-  try {
-    await server.start();
+  const createDb = async (name: string) => {
     const admin = new Client(server.config("postgres"));
     await admin.connect();
     try {
-      await admin.query(`CREATE DATABASE "${database.replace(/"/g, '""')}"`);
+      await admin.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
     } finally {
       await admin.end();
     }
+  };
+  let dbCounter = 0;
+  server.createDatabase = async (prefix = "t") => {
+    const name = `${prefix.replace(/[^a-z0-9_]/gi, "_").toLowerCase()}_${++dbCounter}_${randomBytes(3).toString("hex")}`;
+    await createDb(name);
+    return name;
+  };
+
+  try {
+    await server.start();
+    await createDb(database);
   } catch (err) {
     await server.destroy().catch(() => undefined);
     throw err;
   }
   return server;
+}
+
+let shared: Promise<PgServer> | undefined;
+
+/**
+ * One server per test process, shared by every test file that asks (each file makes its own
+ * database with createDatabase). It is stopped and removed when the process exits.
+ */
+export function sharedPostgres(): Promise<PgServer> {
+  shared ??= startPostgres();
+  return shared;
 }
