@@ -3,7 +3,7 @@
  * tsconfig.build.json into a temp dir laid out like /app (package.json beside dist/, node_modules linked),
  * so tests can start the compiled entry points the way the image's CMD and HEALTHCHECK do.
  */
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,16 +14,15 @@ export interface Layout {
   remove(): void;
 }
 
-export function buildImageLayout(serviceDir: string): Layout {
+/**
+ * Starts the compile at once (tests call it at module load, so both services compile in parallel while mocha
+ * loads the other files) and resolves to the layout.
+ */
+export function buildImageLayout(serviceDir: string): Promise<Layout> {
   const root = mkdtempSync(join(tmpdir(), 'sensor-image-'));
   const tsc = join(serviceDir, 'node_modules', 'typescript', 'bin', 'tsc');
-  const res = spawnSync(process.execPath, [tsc, '-p', join(serviceDir, 'tsconfig.build.json'), '--outDir', join(root, 'dist'), '--sourceMap', 'false'], {
-    encoding: 'utf8',
-  });
-  if (res.status !== 0) throw new Error(`tsc failed:\n${res.stdout}${res.stderr}`);
-  copyFileSync(join(serviceDir, 'package.json'), join(root, 'package.json'));
-  symlinkSync(join(serviceDir, 'node_modules'), join(root, 'node_modules'), 'dir');
-  return {
+  const args = [tsc, '-p', join(serviceDir, 'tsconfig.build.json'), '--outDir', join(root, 'dist'), '--sourceMap', 'false'];
+  const layout: Layout = {
     root,
     run(script, env, timeoutMs = 10_000) {
       const out = spawnSync(process.execPath, [script], { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8', timeout: timeoutMs });
@@ -33,4 +32,18 @@ export function buildImageLayout(serviceDir: string): Layout {
       rmSync(root, { recursive: true, force: true });
     },
   };
+  const built = new Promise<Layout>((resolve, reject) => {
+    execFile(process.execPath, args, { encoding: 'utf8' }, (error, stdout, stderr) => {
+      if (error) {
+        layout.remove();
+        reject(new Error(`tsc failed:\n${stdout}${stderr}`));
+        return;
+      }
+      copyFileSync(join(serviceDir, 'package.json'), join(root, 'package.json'));
+      symlinkSync(join(serviceDir, 'node_modules'), join(root, 'node_modules'), 'dir');
+      resolve(layout);
+    });
+  });
+  built.catch(() => undefined); // reported by the test that awaits it
+  return built;
 }
