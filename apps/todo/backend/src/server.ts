@@ -26,8 +26,13 @@ export interface ServeOptions {
 
 export async function serve(options: ServeOptions): Promise<RunningServer> {
   let closing = false;
+  // Responses not yet finished: on shutdown those whose headers are still unsent get
+  // `Connection: close`, so their keep-alive sockets end with them instead of lingering.
+  const active = new Set<http.ServerResponse>();
   const server = http.createServer((req, res) => {
     if (closing) res.setHeader("Connection", "close");
+    active.add(res);
+    res.once("close", () => active.delete(res));
     options.handler(req, res);
   });
   // Keep-alive longer than typical load balancer idle timeouts, so they close first.
@@ -46,6 +51,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const close = (): Promise<void> => {
     if (closed) return closed;
     closing = true;
+    for (const res of active) if (!res.headersSent) res.setHeader("Connection", "close");
     closed = new Promise<void>((resolve, reject) => {
       const deadline = setTimeout(() => server.closeAllConnections(), options.shutdownTimeoutMs ?? 15_000);
       deadline.unref();
