@@ -1,0 +1,75 @@
+/**
+ * Dockerfile checks shared by the Todo services' tests: parse instructions (with line
+ * continuations), and lint the shell of every RUN with shellcheck.
+ */
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+
+export interface Instruction {
+  keyword: string;
+  args: string;
+  line: number;
+}
+
+export function parseDockerfile(text: string): Instruction[] {
+  const out: Instruction[] = [];
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const start = i;
+    let line = lines[i];
+    if (/^\s*(#|$)/.test(line)) continue;
+    while (/\\\s*$/.test(line) && i + 1 < lines.length) {
+      i++;
+      const next = lines[i];
+      if (/^\s*#/.test(next)) continue; // comment lines inside a continuation are dropped
+      // Keep "\<newline>": the shell reads it as the same continuation Docker applies.
+      line = line.replace(/\\\s*$/, "\\") + "\n" + next;
+    }
+    const m = /^\s*([A-Za-z]+)\s+([\s\S]*)$/.exec(line);
+    if (m) out.push({ keyword: m[1].toUpperCase(), args: m[2].trim(), line: start + 1 });
+  }
+  return out;
+}
+
+export function readDockerfile(file: string): Instruction[] {
+  return parseDockerfile(fs.readFileSync(file, "utf8"));
+}
+
+/** Shell of the shell-form RUN instructions (exec form `RUN [...]` has no shell). */
+export function runScripts(instructions: Instruction[]): Array<{ line: number; script: string }> {
+  return instructions
+    .filter((i) => i.keyword === "RUN" && !i.args.startsWith("["))
+    .map((i) => ({ line: i.line, script: i.args.replace(/^(--[a-z-]+=\S+\s+)+/, "") }));
+}
+
+/** Stages: each FROM with its image and following instructions. */
+export function stages(instructions: Instruction[]): Array<{ image: string; name?: string; body: Instruction[] }> {
+  const out: Array<{ image: string; name?: string; body: Instruction[] }> = [];
+  for (const ins of instructions) {
+    if (ins.keyword === "FROM") {
+      const m = /^(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?/i.exec(ins.args);
+      out.push({ image: m ? m[1] : ins.args, name: m?.[2], body: [] });
+    } else if (out.length > 0) {
+      out[out.length - 1].body.push(ins);
+    }
+  }
+  return out;
+}
+
+/** An image reference pinned to an exact version tag (x.y.z...) or a digest, never `latest`. */
+export function isPinnedImage(image: string, stageNames: string[]): boolean {
+  if (stageNames.includes(image)) return true;
+  if (/@sha256:[0-9a-f]{64}$/.test(image)) return true;
+  const tag = /:([^/:]+)$/.exec(image)?.[1];
+  return tag !== undefined && tag !== "latest" && /^v?\d+\.\d+\.\d+([-.][\w.-]+)?$/.test(tag);
+}
+
+export function shellcheckAvailable(): boolean {
+  return spawnSync("shellcheck", ["--version"], { stdio: "ignore" }).status === 0;
+}
+
+/** Runs `shellcheck -s sh -` on a script; returns its findings ("" when clean). */
+export function shellcheck(script: string): { ok: boolean; output: string } {
+  const r = spawnSync("shellcheck", ["-s", "sh", "-"], { input: `${script}\n`, encoding: "utf8" });
+  return { ok: r.status === 0, output: `${r.stdout ?? ""}${r.stderr ?? ""}` };
+}

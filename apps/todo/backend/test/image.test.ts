@@ -1,0 +1,99 @@
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { startTestApp } from "./helpers";
+import { freePort, sharedPostgres } from "./pg-harness";
+import { isPinnedImage, parseDockerfile, readDockerfile, runScripts, shellcheck, shellcheckAvailable, stages } from "./dockerfile-lint";
+
+const root = path.resolve(__dirname, "..");
+const dockerfile = path.join(root, "Dockerfile");
+
+function runNode(script: string, env: NodeJS.ProcessEnv): Promise<number | null> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [script], { env, stdio: "ignore" });
+    child.once("exit", (code) => resolve(code));
+  });
+}
+
+describe("todo backend: image (Dockerfile)", () => {
+  const instructions = readDockerfile(dockerfile);
+  const all = stages(instructions);
+  const final = all[all.length - 1];
+
+  it("is multi-stage with base images pinned to exact version tags", () => {
+    assert.ok(all.length >= 2, "build and runtime stages");
+    const names = all.map((s) => s.name ?? "");
+    for (const s of all) assert.ok(isPinnedImage(s.image, names), `${s.image} is not pinned to an exact version`);
+    assert.ok(!/:latest\b/i.test(fs.readFileSync(dockerfile, "utf8")));
+  });
+
+  it("runs as a non-root user, exposes 3001, has a HEALTHCHECK, and ships only compiled code and prod deps", () => {
+    const kw = (k: string) => final.body.filter((i) => i.keyword === k);
+    const user = kw("USER").pop()?.args;
+    assert.ok(user && !/^(root|0)(:|$)/.test(user), `final USER is ${user}`);
+    assert.deepEqual(kw("EXPOSE").map((i) => i.args), ["3001"]);
+    assert.match(kw("HEALTHCHECK")[0]?.args ?? "", /CMD \["node", "dist\/healthcheck\.js"\]/);
+    assert.match(kw("CMD")[0]?.args ?? "", /\["node", "dist\/main\.js"\]/);
+    assert.ok(!final.body.some((i) => i.keyword === "COPY" && /\bsrc\b|\btest\b/.test(i.args) && !i.args.includes("--from")));
+    const build = all[0].body.map((i) => i.args).join("\n");
+    assert.match(build, /npm ci/);
+    assert.match(build, /npm prune --omit=dev/);
+    const ignore = fs.readFileSync(path.join(root, ".dockerignore"), "utf8").split("\n");
+    for (const p of ["node_modules", "dist", "test"]) assert.ok(ignore.includes(p), `.dockerignore lists ${p}`);
+  });
+
+  it("lint helpers: continuation lines, exec-form RUN, pin rules, and shellcheck really flags bad shell", function () {
+    const parsed = parseDockerfile('FROM a:1.2.3 AS b\nRUN echo 1 \\\n  # note\n  && echo 2\nRUN ["true"]\n');
+    assert.deepEqual(runScripts(parsed), [{ line: 2, script: "echo 1 \\\n  && echo 2" }]);
+    assert.equal(isPinnedImage("node:20.20.2-bookworm-slim", []), true);
+    assert.equal(isPinnedImage("node:20-slim", []), false);
+    assert.equal(isPinnedImage("node:latest", []), false);
+    assert.equal(isPinnedImage("node", []), false);
+    if (!shellcheckAvailable()) {
+      if (process.env.CI) assert.fail("shellcheck is not installed (apt-get install shellcheck)");
+      this.skip();
+    }
+    assert.equal(shellcheck('rm -rf $DIR/*').ok, false);
+  });
+
+  it("RUN instructions pass shellcheck", function () {
+    if (!shellcheckAvailable()) {
+      if (process.env.CI) assert.fail("shellcheck is not installed (apt-get install shellcheck)");
+      this.skip();
+    }
+    const scripts = runScripts(instructions);
+    assert.ok(scripts.length >= 2);
+    for (const { line, script } of scripts) {
+      const r = shellcheck(script);
+      assert.ok(r.ok, `Dockerfile line ${line}:\n${r.output}`);
+    }
+  });
+
+  it("the compiled build has the entry points the image runs, and the healthcheck exits 0/1 with /health", async function () {
+    this.timeout(60_000);
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "todo-backend-build-"));
+    try {
+      const tsc = spawnSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.build.json", "--outDir", out], {
+        cwd: root,
+        encoding: "utf8",
+      });
+      assert.equal(tsc.status, 0, tsc.stdout + tsc.stderr);
+      assert.ok(fs.existsSync(path.join(out, "main.js")));
+      const healthcheck = path.join(out, "healthcheck.js");
+      assert.ok(fs.existsSync(healthcheck));
+
+      const pg = await sharedPostgres();
+      const app = await startTestApp(pg, await pg.createDatabase("img"));
+      try {
+        assert.equal(await runNode(healthcheck, { ...process.env, PORT: String(app.running.port) }), 0);
+      } finally {
+        await app.close();
+      }
+      assert.equal(await runNode(healthcheck, { ...process.env, PORT: String(await freePort()) }), 1);
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
