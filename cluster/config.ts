@@ -1,0 +1,193 @@
+/**
+ * The cluster layer's configuration: read, typed and validated in one place before any resource
+ * exists. `parseClusterConfig` is pure (it only needs a lookup function) and reports every
+ * problem at once; `readInfra` turns the infra stack's outputs into typed values.
+ */
+import { ConfigLookup, ConfigReader } from "../lib/config/reader";
+import * as check from "../lib/config/checks";
+
+/** Charts the layer installs, with the versions this code was written and tested against. */
+export const DEFAULT_CHARTS = {
+    "ingress-nginx": { repo: "https://kubernetes.github.io/ingress-nginx", version: "4.15.1" },
+    "kube-prometheus-stack": { repo: "https://prometheus-community.github.io/helm-charts", version: "88.5.3" },
+    // Strimzi publishes its chart as an OCI artifact; its HTTP chart repository is deprecated.
+    "strimzi-kafka-operator": { repo: "oci://quay.io/strimzi-helm", version: "1.2.0" },
+    "openstack-cloud-controller-manager": { repo: "https://kubernetes.github.io/cloud-provider-openstack", version: "2.35.0" },
+    "openstack-cinder-csi": { repo: "https://kubernetes.github.io/cloud-provider-openstack", version: "2.35.0" },
+    "nfs-subdir-external-provisioner": { repo: "https://kubernetes-sigs.github.io/nfs-subdir-external-provisioner", version: "4.0.18" },
+} as const;
+
+export type ChartName = keyof typeof DEFAULT_CHARTS;
+export const CHART_NAMES = Object.keys(DEFAULT_CHARTS) as ChartName[];
+
+/** Main images, pinned beside their charts (the chart pins the rest). */
+export const DEFAULT_IMAGES = {
+    ingressController: "registry.k8s.io/ingress-nginx/controller:v1.15.1",
+    cloudControllerManager: "registry.k8s.io/provider-os/openstack-cloud-controller-manager:v1.35.0",
+    cinderCsiPlugin: "registry.k8s.io/provider-os/cinder-csi-plugin:v1.35.0",
+    nfsProvisioner: "registry.k8s.io/sig-storage/nfs-subdir-external-provisioner:v4.0.2",
+    strimziOperator: "quay.io/strimzi/operator:1.2.0",
+} as const;
+
+export type ImageName = keyof typeof DEFAULT_IMAGES;
+
+/** Kafka versions the pinned Strimzi release (1.2.0) supports. */
+export const STRIMZI_KAFKA_VERSIONS = ["4.2.0", "4.2.1", "4.3.0", "4.3.1"] as const;
+
+export interface ChartPin {
+    readonly repo: string;
+    readonly version: string;
+}
+
+export interface Sizing {
+    readonly cpu: string;
+    readonly memory: string;
+}
+
+export interface ClusterConfig {
+    readonly environment: string;
+    /** `organization/project/stack` of the same environment's infra stack. */
+    readonly infraStackRef: string;
+    readonly charts: Record<ChartName, ChartPin>;
+    readonly images: Record<ImageName, string>;
+    /** Default (RWO) StorageClass: Cinder, or k3s' node-local `local-path` by explicit choice. */
+    readonly defaultStorageClass: "cinder" | "local-path";
+    /** Cinder volume type for the `cinder` StorageClass; the cloud's default when unset. */
+    readonly cinderVolumeType?: string;
+    readonly ingress: {
+        readonly replicas: number;
+        readonly resources: Sizing;
+    };
+    readonly monitoring: {
+        readonly namespace: string;
+        readonly retention: string;
+        readonly prometheusStorageGi: number;
+        readonly alertmanagerStorageGi: number;
+        readonly alertmanagerReplicas: number;
+        readonly prometheus: Sizing;
+        /** Ingress host for Grafana; unset = any host on the ingress address. */
+        readonly grafanaHost?: string;
+        readonly grafanaPath: string;
+        /** Also expose Grafana on this NodePort (the course used 30090). */
+        readonly grafanaNodePort?: number;
+    };
+    readonly kafka: {
+        readonly namespace: string;
+        readonly clusterName: string;
+        readonly version: string;
+        readonly brokers: number;
+        readonly storageGi: number;
+        readonly broker: Sizing;
+        readonly partitions: number;
+    };
+    /** Refuse resources that are expensive to lose (Kafka data) unless `pulumi state unprotect`. */
+    readonly protectData: boolean;
+    /** Fraction of the nodes' allocatable CPU/memory this layer must leave free for the apps. */
+    readonly minHeadroom: number;
+}
+
+const CPU = /^(\d+m|\d+(\.\d+)?)$/;
+const MEMORY = /^\d+(Mi|Gi)$/;
+const RETENTION = /^\d+(h|d|w)$/;
+
+export function parseClusterConfig(lookup: ConfigLookup, namespace: string, scope: string, project = namespace): ClusterConfig {
+    const r = new ConfigReader(namespace, lookup, scope);
+    const environment = r.string("environment", { pattern: /^[a-z][a-z0-9-]{0,15}$/, allowed: 'a short lowercase name like "dev" or "prod" (max 16 chars)' });
+
+    const organization = r.string("infraOrganization", { default: "organization", pattern: /^[A-Za-z0-9_.-]+$/, allowed: "a Pulumi organization name" });
+    const infraProject = r.string("infraProject", { default: project, pattern: /^[A-Za-z0-9_.-]+$/, allowed: "a Pulumi project name" });
+    const infraStack = r.string("infraStack", { default: `${environment}-infra`, pattern: /^[A-Za-z0-9_.-]+$/, allowed: "a stack name like dev-infra" });
+
+    const chartOverrides = r.json<Record<string, string>>("chartVersions", { default: {}, expected: `a map of chart name (${CHART_NAMES.join(", ")}) to exact version` }) ?? {};
+    const charts = Object.fromEntries(CHART_NAMES.map((n) => [n, { ...DEFAULT_CHARTS[n] }])) as Record<ChartName, ChartPin>;
+    for (const [chart, version] of Object.entries(chartOverrides)) {
+        if (!(CHART_NAMES as string[]).includes(chart)) {
+            r.problem(`chartVersions.${chart}`, version, `names no chart of this layer; use one of ${CHART_NAMES.join(", ")}`);
+            continue;
+        }
+        const why = typeof version === "string" ? check.exactSemver(version) : "must be a string";
+        if (why) r.problem(`chartVersions.${chart}`, version, why);
+        else charts[chart as ChartName] = { ...charts[chart as ChartName], version };
+    }
+
+    const imageOverrides = r.json<Record<string, string>>("images", { default: {}, expected: `a map of image name (${Object.keys(DEFAULT_IMAGES).join(", ")}) to a pinned image` }) ?? {};
+    const images: Record<ImageName, string> = { ...DEFAULT_IMAGES };
+    for (const [name, image] of Object.entries(imageOverrides)) {
+        if (!(name in DEFAULT_IMAGES)) {
+            r.problem(`images.${name}`, image, `names no image of this layer; use one of ${Object.keys(DEFAULT_IMAGES).join(", ")}`);
+            continue;
+        }
+        const why = typeof image === "string" ? check.pinnedImage(image) : "must be a string";
+        if (why) r.problem(`images.${name}`, image, why);
+        else images[name as ImageName] = image;
+    }
+
+    const sizing = (key: string, fallback: Sizing): Sizing => {
+        const cpu = r.string(`${key}Cpu`, { default: fallback.cpu, pattern: CPU, allowed: 'a CPU quantity like "250m" or "1"' });
+        const memory = r.string(`${key}Memory`, { default: fallback.memory, pattern: MEMORY, allowed: 'a memory quantity in Mi or Gi like "512Mi"' });
+        return { cpu, memory };
+    };
+
+    const defaultStorageClass = r.oneOf("defaultStorageClass", ["cinder", "local-path"] as const, { default: "cinder" });
+    const cinderVolumeType = r.optionalString("cinderVolumeType");
+
+    const grafanaHost = r.optionalString("grafanaHost");
+    if (grafanaHost !== undefined && grafanaHost.trim() !== "") {
+        const why = check.dnsName(grafanaHost);
+        if (why) r.problem("grafanaHost", grafanaHost, why);
+    }
+    const grafanaPath = r.string("grafanaPath", { default: "/grafana" });
+    const pathProblem = check.urlPath(grafanaPath);
+    if (pathProblem) r.problem("grafanaPath", grafanaPath, pathProblem);
+    const grafanaNodePort = r.has("grafanaNodePort") ? r.integer("grafanaNodePort", { min: 30000, max: 32767 }) : undefined;
+
+    const kafkaVersion = r.oneOf("kafkaVersion", STRIMZI_KAFKA_VERSIONS, { default: "4.3.1" });
+    const brokers = r.integer("kafkaBrokers", { default: 3, min: 1, max: 9 });
+    if (environment === "prod" && brokers < 3) {
+        r.problem("kafkaBrokers", brokers, "must be at least 3 in prod: topics need replication factor 3 with min.insync.replicas 2");
+    }
+    const partitions = r.integer("kafkaPartitions", { default: 3, min: 1, max: 100 });
+    const kafkaClusterName = r.string("kafkaClusterName", { default: "platform" });
+    const nameProblem = check.dnsLabel(kafkaClusterName);
+    if (nameProblem) r.problem("kafkaClusterName", kafkaClusterName, nameProblem);
+
+    const retention = r.string("prometheusRetention", { default: "10d", pattern: RETENTION, allowed: 'a duration like "10d", "72h" or "2w"' });
+    const minHeadroomPercent = r.integer("minHeadroomPercent", { default: 40, min: 0, max: 90 });
+
+    const config: ClusterConfig = {
+        environment,
+        infraStackRef: `${organization}/${infraProject}/${infraStack}`,
+        charts,
+        images,
+        defaultStorageClass,
+        cinderVolumeType,
+        ingress: {
+            replicas: r.integer("ingressReplicas", { default: 2, min: 1, max: 10 }),
+            resources: sizing("ingress", { cpu: "100m", memory: "128Mi" }),
+        },
+        monitoring: {
+            namespace: "monitoring",
+            retention,
+            prometheusStorageGi: r.integer("prometheusStorageGi", { default: 20, min: 1, max: 10000 }),
+            alertmanagerStorageGi: r.integer("alertmanagerStorageGi", { default: 2, min: 1, max: 1000 }),
+            alertmanagerReplicas: r.integer("alertmanagerReplicas", { default: 1, min: 1, max: 5 }),
+            prometheus: sizing("prometheus", { cpu: "300m", memory: "1Gi" }),
+            grafanaHost: grafanaHost && grafanaHost.trim() !== "" ? grafanaHost : undefined,
+            grafanaPath,
+            grafanaNodePort,
+        },
+        kafka: {
+            namespace: "kafka",
+            clusterName: kafkaClusterName,
+            version: kafkaVersion,
+            brokers,
+            storageGi: r.integer("kafkaStorageGi", { default: 20, min: 1, max: 10000 }),
+            broker: sizing("kafkaBroker", { cpu: "500m", memory: "2Gi" }),
+            partitions,
+        },
+        protectData: r.boolean("protectData", { default: true }),
+        minHeadroom: minHeadroomPercent / 100,
+    };
+    r.finish();
+    return config;
+}

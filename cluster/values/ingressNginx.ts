@@ -1,0 +1,61 @@
+/** Values for the ingress-nginx chart (final release 4.15.1, controller v1.15.1). Pure. */
+import type { Sizing } from "../config";
+import { resources } from "../sizing";
+import { splitImage } from "./images";
+
+/** Digest of the default controller image, published with chart 4.15.1. */
+export const CONTROLLER_DIGEST = { "registry.k8s.io/ingress-nginx/controller:v1.15.1": "sha256:594ceea76b01c592858f803f9ff4d2cb40542cae2060410b2c95f75907d659e1" } as Record<string, string>;
+
+export interface IngressValuesArgs {
+    readonly image: string;
+    readonly replicas: number;
+    readonly resources: Sizing;
+    /** Address that answers 80/443 (infra's ingressAddress); published in Ingress status. */
+    readonly ingressAddress: string;
+    readonly monitoringNamespace: string;
+}
+
+export function ingressNginxValues(args: IngressValuesArgs): Record<string, unknown> {
+    const parts = splitImage(args.image);
+    return {
+        controller: {
+            image: {
+                registry: parts.registry,
+                image: parts.path,
+                tag: parts.tag,
+                // A digest only where it is known to belong to the tag.
+                digest: CONTROLLER_DIGEST[args.image] ?? "",
+            },
+            replicaCount: args.replicas,
+            kind: "Deployment",
+            // k3s' ServiceLB (klipper-lb) binds 80/443 on every node for a LoadBalancer Service,
+            // so the floating IP works whichever node carries it.
+            service: { type: "LoadBalancer", externalTrafficPolicy: "Cluster" },
+            publishService: { enabled: false },
+            extraArgs: { "publish-status-address": args.ingressAddress },
+            ingressClassResource: { name: "nginx", enabled: true, default: true, controllerValue: "k8s.io/ingress-nginx" },
+            ingressClass: "nginx",
+            watchIngressWithoutClass: true,
+            resources: resources(args.resources),
+            affinity: {
+                podAntiAffinity: {
+                    preferredDuringSchedulingIgnoredDuringExecution: [
+                        {
+                            weight: 100,
+                            podAffinityTerm: {
+                                topologyKey: "kubernetes.io/hostname",
+                                labelSelector: { matchLabels: { "app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller" } },
+                            },
+                        },
+                    ],
+                },
+            },
+            metrics: {
+                enabled: true,
+                serviceMonitor: { enabled: true, namespace: args.monitoringNamespace, scrapeInterval: "15s" },
+            },
+            admissionWebhooks: { enabled: true },
+        },
+        defaultBackend: { enabled: false },
+    };
+}

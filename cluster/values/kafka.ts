@@ -1,0 +1,208 @@
+/**
+ * Kafka on Strimzi: operator chart values, the KRaft `Kafka` / `KafkaNodePool` / `KafkaTopic`
+ * specs, the JMX exporter rules and a Grafana dashboard. Pure functions.
+ */
+import { stringify } from "yaml";
+import type { ClusterConfig } from "../config";
+import { memoryMiB } from "../../lib/fit";
+import { resources, SIZES } from "../sizing";
+import { splitImage } from "./images";
+
+export const STRIMZI_API = "kafka.strimzi.io/v1";
+export const TOPICS = { events: "events", results: "results" } as const;
+export const PLAIN_PORT = 9092;
+export const METRICS_CONFIG_KEY = "kafka-metrics-config.yml";
+/** Port name Strimzi gives the Prometheus exporter on broker pods. */
+export const METRICS_PORT_NAME = "tcp-prometheus";
+
+export interface Replication {
+    readonly replicas: number;
+    readonly minInsyncReplicas: number;
+}
+
+/**
+ * Replication follows the broker count: three copies when there are three or more brokers,
+ * otherwise one per broker; a write needs all copies but one (at least one). prod (3 brokers):
+ * RF 3, min.insync 2 — one broker may be down. dev with 1 broker: RF 1, min.insync 1; with 2:
+ * RF 2, min.insync 1.
+ */
+export function replicationFor(brokers: number): Replication {
+    if (!Number.isInteger(brokers) || brokers < 1) throw new Error(`a Kafka cluster needs at least one broker, got ${brokers}`);
+    const replicas = Math.min(3, brokers);
+    return { replicas, minInsyncReplicas: Math.max(1, replicas - 1) };
+}
+
+export function bootstrapAddress(kafka: ClusterConfig["kafka"]): string {
+    return `${kafka.clusterName}-kafka-bootstrap.${kafka.namespace}.svc:${PLAIN_PORT}`;
+}
+
+/** The operator runs in the Kafka namespace and watches only that namespace. */
+export function strimziOperatorValues(image: string): Record<string, unknown> {
+    const parts = splitImage(image);
+    return {
+        watchNamespaces: [],
+        watchAnyNamespace: false,
+        image: { registry: parts.registry, repository: parts.namespace, name: parts.name, tag: parts.tag },
+        defaultImageRegistry: parts.registry,
+        defaultImageRepository: parts.namespace,
+        defaultImageTag: parts.tag,
+        resources: resources(SIZES.strimziOperator),
+        // The layer ships its own dashboard, matching its own JMX exporter rules.
+        dashboards: { enabled: false },
+        // Strimzi's own NetworkPolicies would block the Prometheus scrape from the monitoring namespace.
+        generateNetworkPolicy: false,
+        fullReconciliationIntervalMs: 120000,
+        operationTimeoutMs: 300000,
+        podDisruptionBudget: { enabled: false },
+    };
+}
+
+/** Broker config that follows the replication rule (internal topics included). */
+export function brokerConfig(brokers: number): Record<string, string | number | boolean> {
+    const rep = replicationFor(brokers);
+    return {
+        "default.replication.factor": rep.replicas,
+        "min.insync.replicas": rep.minInsyncReplicas,
+        "offsets.topic.replication.factor": rep.replicas,
+        "transaction.state.log.replication.factor": rep.replicas,
+        "transaction.state.log.min.isr": rep.minInsyncReplicas,
+        // Topics exist because they are declared as KafkaTopic resources, not because a client typo'd.
+        "auto.create.topics.enable": false,
+    };
+}
+
+export function kafkaSpec(kafka: ClusterConfig["kafka"], metricsConfigMap: string): Record<string, unknown> {
+    return {
+        kafka: {
+            version: kafka.version,
+            listeners: [
+                { name: "plain", port: PLAIN_PORT, type: "internal", tls: false },
+                { name: "tls", port: 9093, type: "internal", tls: true },
+            ],
+            config: brokerConfig(kafka.brokers),
+            metricsConfig: {
+                type: "jmxPrometheusExporter",
+                valueFrom: { configMapKeyRef: { name: metricsConfigMap, key: METRICS_CONFIG_KEY } },
+            },
+        },
+        entityOperator: {
+            topicOperator: { resources: resources(SIZES.topicOperator) },
+            userOperator: { resources: resources(SIZES.userOperator) },
+        },
+    };
+}
+
+/** JVM heap: half the container's memory, the rest for page cache and off-heap buffers. */
+export function heapFor(memory: string): string {
+    return `${Math.max(256, Math.floor(memoryMiB(memory) / 2))}m`;
+}
+
+export function nodePoolSpec(kafka: ClusterConfig["kafka"], storageClass: string): Record<string, unknown> {
+    const heap = heapFor(kafka.broker.memory);
+    return {
+        replicas: kafka.brokers,
+        // Dual-role KRaft nodes: each is a controller (metadata quorum) and a broker.
+        roles: ["controller", "broker"],
+        storage: {
+            type: "jbod",
+            volumes: [
+                { id: 0, type: "persistent-claim", size: `${kafka.storageGi}Gi`, class: storageClass, deleteClaim: false, kraftMetadata: "shared" },
+            ],
+        },
+        resources: resources(kafka.broker),
+        jvmOptions: { "-Xms": heap, "-Xmx": heap },
+    };
+}
+
+export function topicSpec(partitions: number, brokers: number): Record<string, unknown> {
+    const rep = replicationFor(brokers);
+    return {
+        partitions,
+        replicas: rep.replicas,
+        config: { "min.insync.replicas": rep.minInsyncReplicas, "retention.ms": 7 * 24 * 3600 * 1000 },
+    };
+}
+
+/** Prometheus JMX exporter rules: the few broker metrics the dashboard and alerts use. */
+export function jmxExporterConfig(): string {
+    return stringify({
+        lowercaseOutputName: true,
+        rules: [
+            {
+                pattern: "kafka.server<type=BrokerTopicMetrics, name=(MessagesIn|BytesIn|BytesOut)PerSec, topic=(.+)><>Count",
+                name: "kafka_server_brokertopicmetrics_$1_total",
+                type: "COUNTER",
+                labels: { topic: "$2" },
+            },
+            {
+                pattern: "kafka.server<type=BrokerTopicMetrics, name=(MessagesIn|BytesIn|BytesOut)PerSec><>Count",
+                name: "kafka_server_brokertopicmetrics_$1_total",
+                type: "COUNTER",
+            },
+            {
+                pattern: "kafka.server<type=ReplicaManager, name=(UnderReplicatedPartitions|UnderMinIsrPartitionCount|PartitionCount|LeaderCount)><>Value",
+                name: "kafka_server_replicamanager_$1",
+                type: "GAUGE",
+            },
+            {
+                pattern: "kafka.controller<type=KafkaController, name=(ActiveControllerCount|OfflinePartitionsCount|GlobalTopicCount)><>Value",
+                name: "kafka_controller_kafkacontroller_$1",
+                type: "GAUGE",
+            },
+            {
+                pattern: "kafka.log<type=Log, name=Size, topic=(.+), partition=(.+)><>Value",
+                name: "kafka_log_log_size",
+                type: "GAUGE",
+                labels: { topic: "$1", partition: "$2" },
+            },
+        ],
+    });
+}
+
+export function podMonitorSpec(kafka: ClusterConfig["kafka"]): Record<string, unknown> {
+    return {
+        selector: { matchLabels: { "strimzi.io/cluster": kafka.clusterName, "strimzi.io/kind": "Kafka" } },
+        namespaceSelector: { matchNames: [kafka.namespace] },
+        podMetricsEndpoints: [
+            {
+                port: METRICS_PORT_NAME,
+                interval: "15s",
+                relabelings: [{ sourceLabels: ["__meta_kubernetes_pod_name"], targetLabel: "pod" }],
+            },
+        ],
+    };
+}
+
+/** A small Grafana dashboard over the metrics `jmxExporterConfig` produces. */
+export function kafkaDashboard(kafka: ClusterConfig["kafka"]): Record<string, unknown> {
+    const sel = `namespace="${kafka.namespace}"`;
+    const panels: [string, string, string][] = [
+        ["Messages in / s by topic", `sum by (topic) (rate(kafka_server_brokertopicmetrics_messagesin_total{${sel},topic!=""}[5m]))`, "ops"],
+        ["Bytes in / s by topic", `sum by (topic) (rate(kafka_server_brokertopicmetrics_bytesin_total{${sel},topic!=""}[5m]))`, "Bps"],
+        ["Bytes out / s by topic", `sum by (topic) (rate(kafka_server_brokertopicmetrics_bytesout_total{${sel},topic!=""}[5m]))`, "Bps"],
+        ["Under-replicated partitions", `sum(kafka_server_replicamanager_underreplicatedpartitions{${sel}})`, "short"],
+        ["Partitions under min ISR", `sum(kafka_server_replicamanager_underminisrpartitioncount{${sel}})`, "short"],
+        ["Active controllers", `sum(kafka_controller_kafkacontroller_activecontrollercount{${sel}})`, "short"],
+        ["Offline partitions", `sum(kafka_controller_kafkacontroller_offlinepartitionscount{${sel}})`, "short"],
+        ["Log size by topic", `sum by (topic) (kafka_log_log_size{${sel}})`, "bytes"],
+    ];
+    return {
+        uid: `kafka-${kafka.clusterName}`,
+        title: `Kafka (${kafka.clusterName})`,
+        tags: ["kafka", "strimzi"],
+        timezone: "browser",
+        schemaVersion: 39,
+        refresh: "30s",
+        time: { from: "now-1h", to: "now" },
+        templating: { list: [{ name: "datasource", type: "datasource", query: "prometheus", current: {} }] },
+        panels: panels.map(([title, expr, unit], i) => ({
+            id: i + 1,
+            type: "timeseries",
+            title,
+            datasource: { type: "prometheus", uid: "${datasource}" },
+            gridPos: { h: 8, w: 12, x: (i % 2) * 12, y: Math.floor(i / 2) * 8 },
+            fieldConfig: { defaults: { unit }, overrides: [] },
+            targets: [{ refId: "A", expr, legendFormat: expr.includes("by (topic)") ? "{{topic}}" : title }],
+        })),
+    };
+}

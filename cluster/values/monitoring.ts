@@ -1,0 +1,128 @@
+/** Values for kube-prometheus-stack, tuned for k3s. Pure. */
+import type { ClusterConfig } from "../config";
+import { resources, SIZES } from "../sizing";
+
+/** Keys of the existing Secret that holds Grafana's admin login. */
+export const GRAFANA_ADMIN_KEYS = { user: "admin-user", password: "admin-password" } as const;
+/** Label the Grafana sidecar watches for dashboards (in every namespace). */
+export const DASHBOARD_LABEL = { grafana_dashboard: "1" } as const;
+export const SCRAPE_INTERVAL = "15s";
+
+export interface MonitoringValuesArgs {
+    readonly monitoring: ClusterConfig["monitoring"];
+    readonly storageClass: string;
+    readonly grafanaAdminSecret: string;
+    /** Addresses of the k3s servers: controller-manager, scheduler and etcd run inside k3s there. */
+    readonly serverAddresses: readonly string[];
+    /** Addresses of every node: kube-proxy runs inside k3s on each. */
+    readonly nodeAddresses: readonly string[];
+}
+
+function claim(storageClass: string, sizeGi: number): Record<string, unknown> {
+    return {
+        volumeClaimTemplate: {
+            spec: { storageClassName: storageClass, accessModes: ["ReadWriteOnce"], resources: { requests: { storage: `${sizeGi}Gi` } } },
+        },
+    };
+}
+
+/**
+ * k3s runs controller-manager, scheduler, proxy and etcd inside its own process, not as pods the
+ * chart's Services could select. The infra layer binds their metrics to the node address
+ * (etcd-expose-metrics, bind-address=0.0.0.0), so each job gets explicit endpoints instead of a
+ * selector; with no addresses the job is switched off rather than left permanently down.
+ */
+function k3sComponent(addresses: readonly string[]): Record<string, unknown> {
+    return addresses.length > 0 ? { enabled: true, endpoints: [...addresses] } : { enabled: false };
+}
+
+export function grafanaUrlPath(path: string): string {
+    return path === "/" ? "/" : `${path.replace(/\/+$/, "")}/`;
+}
+
+export function monitoringValues(args: MonitoringValuesArgs): Record<string, unknown> {
+    const m = args.monitoring;
+    const subPath = m.grafanaPath !== "/";
+    const controlPlane = k3sComponent(args.serverAddresses);
+    return {
+        crds: { enabled: true },
+        defaultRules: {
+            create: true,
+            rules: {
+                // Without a target these would alert forever.
+                etcd: args.serverAddresses.length > 0,
+                kubeControllerManager: args.serverAddresses.length > 0,
+                kubeSchedulerAlerting: args.serverAddresses.length > 0,
+                kubeSchedulerRecording: args.serverAddresses.length > 0,
+                kubeProxy: args.nodeAddresses.length > 0,
+                windows: false,
+            },
+        },
+        windowsMonitoring: { enabled: false },
+        kubeControllerManager: controlPlane,
+        kubeScheduler: controlPlane,
+        kubeEtcd: { ...k3sComponent(args.serverAddresses), service: { enabled: args.serverAddresses.length > 0, port: 2381, targetPort: 2381 } },
+        kubeProxy: k3sComponent(args.nodeAddresses),
+        coreDns: { enabled: true },
+        kubeDns: { enabled: false },
+        kubelet: { enabled: true },
+        prometheusOperator: {
+            resources: resources(SIZES.prometheusOperator),
+            prometheusConfigReloader: { resources: resources(SIZES.configReloader) },
+        },
+        prometheus: {
+            prometheusSpec: {
+                scrapeInterval: SCRAPE_INTERVAL,
+                evaluationInterval: SCRAPE_INTERVAL,
+                retention: m.retention,
+                // Pick up ServiceMonitors/PodMonitors/rules of every release and namespace,
+                // not only those labelled for this Helm release.
+                serviceMonitorSelectorNilUsesHelmValues: false,
+                podMonitorSelectorNilUsesHelmValues: false,
+                ruleSelectorNilUsesHelmValues: false,
+                probeSelectorNilUsesHelmValues: false,
+                scrapeConfigSelectorNilUsesHelmValues: false,
+                resources: resources(m.prometheus),
+                storageSpec: claim(args.storageClass, m.prometheusStorageGi),
+            },
+        },
+        alertmanager: {
+            enabled: true,
+            alertmanagerSpec: {
+                replicas: m.alertmanagerReplicas,
+                resources: resources(SIZES.alertmanager),
+                storage: claim(args.storageClass, m.alertmanagerStorageGi),
+            },
+        },
+        "kube-state-metrics": { resources: resources(SIZES.kubeStateMetrics) },
+        nodeExporter: { enabled: true },
+        "prometheus-node-exporter": {
+            resources: resources(SIZES.nodeExporter),
+            // Every node, servers included, whatever taints they carry.
+            tolerations: [{ operator: "Exists" }],
+        },
+        grafana: {
+            enabled: true,
+            admin: { existingSecret: args.grafanaAdminSecret, userKey: GRAFANA_ADMIN_KEYS.user, passwordKey: GRAFANA_ADMIN_KEYS.password },
+            resources: resources(SIZES.grafana),
+            sidecar: {
+                resources: resources(SIZES.grafanaSidecar),
+                dashboards: { enabled: true, label: Object.keys(DASHBOARD_LABEL)[0], labelValue: Object.values(DASHBOARD_LABEL)[0], searchNamespace: "ALL" },
+                datasources: { enabled: true },
+            },
+            "grafana.ini": {
+                server: subPath
+                    ? { root_url: `%(protocol)s://%(domain)s:%(http_port)s${grafanaUrlPath(m.grafanaPath)}`, serve_from_sub_path: true }
+                    : { root_url: "%(protocol)s://%(domain)s:%(http_port)s/" },
+            },
+            ingress: {
+                enabled: true,
+                ingressClassName: "nginx",
+                hosts: m.grafanaHost ? [m.grafanaHost] : [],
+                path: m.grafanaPath,
+                pathType: "Prefix",
+            },
+            service: m.grafanaNodePort !== undefined ? { type: "NodePort", nodePort: m.grafanaNodePort } : { type: "ClusterIP" },
+        },
+    };
+}

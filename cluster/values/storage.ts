@@ -1,0 +1,124 @@
+/**
+ * Values for the storage charts (OpenStack cloud controller manager, cinder-csi,
+ * nfs-subdir-external-provisioner) and the cloud.conf they share. Pure functions.
+ */
+import type { CloudCredentials } from "../../lib/contracts";
+import { resources, SIZES } from "../sizing";
+import { repository, splitImage } from "./images";
+
+/** Name of the kube-system Secret holding cloud.conf; both OpenStack charts mount it. */
+export const CLOUD_CONFIG_SECRET = "cloud-config";
+export const CINDER_PROVISIONER = "cinder.csi.openstack.org";
+
+function iniValue(key: string, value: string): string {
+    if (/[\r\n]/.test(value)) throw new Error(`cloud.conf: ${key} must be a single line`);
+    return `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+}
+
+/**
+ * cloud.conf for OCCM and cinder-csi, authenticating with the infra layer's application
+ * credential. Octavia load balancers stay off: ingress reaches the nodes through k3s' ServiceLB.
+ */
+export function cloudConf(creds: CloudCredentials): string {
+    const global: [string, string][] = [
+        ["auth-url", creds.authUrl],
+        ["region", creds.region],
+        ["application-credential-id", creds.applicationCredentialId],
+        ["application-credential-secret", creds.applicationCredentialSecret],
+    ];
+    for (const [key, value] of global) {
+        if (!value) throw new Error(`cloud.conf: ${key} is empty; the infra stack's cloudCredentials output is incomplete`);
+    }
+    return [
+        "[Global]",
+        ...global.map(([k, v]) => `${k}=${iniValue(k, v)}`),
+        "",
+        "[LoadBalancer]",
+        "enabled=false",
+        "",
+        "[BlockStorage]",
+        // Nova and Cinder availability zones often differ on small clouds; attach regardless.
+        "ignore-volume-az=true",
+        "",
+    ].join("\n");
+}
+
+export function occmValues(image: string): Record<string, unknown> {
+    const parts = splitImage(image);
+    return {
+        image: { repository: repository(image), tag: parts.tag },
+        secret: { enabled: true, create: false, name: CLOUD_CONFIG_SECRET },
+        // k3s labels servers "node-role.kubernetes.io/control-plane=true", not "".
+        nodeSelector: { "node-role.kubernetes.io/control-plane": "true" },
+        // Only node controllers: "service" would compete with ServiceLB for LoadBalancer
+        // Services, and "route" is for clouds without an overlay (k3s runs flannel).
+        enabledControllers: ["cloud-node", "cloud-node-lifecycle"],
+        resources: resources(SIZES.cloudControllerManager),
+    };
+}
+
+export function cinderCsiValues(image: string): Record<string, unknown> {
+    const parts = splitImage(image);
+    const sidecar = { resources: resources(SIZES.cinderSidecar) };
+    return {
+        secret: { enabled: true, create: false, name: CLOUD_CONFIG_SECRET, filename: "cloud.conf" },
+        // The layer creates its own `cinder` StorageClass (Retain, WaitForFirstConsumer).
+        storageClass: { enabled: false },
+        csi: {
+            attacher: sidecar,
+            provisioner: sidecar,
+            snapshotter: sidecar,
+            resizer: sidecar,
+            livenessprobe: { resources: resources(SIZES.cinderLivenessProbe) },
+            nodeDriverRegistrar: { resources: resources(SIZES.cinderNodeRegistrar) },
+            plugin: {
+                image: { repository: repository(image), tag: parts.tag },
+                resources: resources(SIZES.cinderPlugin),
+                // k3s keeps the kubelet's state under /var/lib/kubelet too, so the default holds.
+                nodePlugin: { kubeletDir: "/var/lib/kubelet" },
+            },
+        },
+        clusterID: "k3s",
+    };
+}
+
+/** The `cinder` StorageClass: the default RWO class unless an environment opts into local-path. */
+export function cinderStorageClass(isDefault: boolean, volumeType?: string): Record<string, unknown> {
+    return {
+        metadata: {
+            name: "cinder",
+            annotations: { "storageclass.kubernetes.io/is-default-class": String(isDefault) },
+        },
+        provisioner: CINDER_PROVISIONER,
+        // Deleting a claim must not delete the volume: data outlives releases and mistakes.
+        reclaimPolicy: "Retain",
+        // Create the volume in the zone of the node that will mount it.
+        volumeBindingMode: "WaitForFirstConsumer",
+        allowVolumeExpansion: true,
+        ...(volumeType ? { parameters: { type: volumeType } } : {}),
+    };
+}
+
+export function nfsProvisionerValues(image: string, nfs: { server: string; path: string }): Record<string, unknown> {
+    const parts = splitImage(image);
+    if (!nfs.server || !nfs.path.startsWith("/")) {
+        throw new Error(`nfs export ${JSON.stringify(nfs)} from the infra stack needs a server and an absolute path`);
+    }
+    return {
+        image: { repository: repository(image), tag: parts.tag },
+        nfs: { server: nfs.server, path: nfs.path, reclaimPolicy: "Retain" },
+        storageClass: {
+            create: true,
+            name: "nfs",
+            defaultClass: false,
+            accessModes: "ReadWriteMany",
+            reclaimPolicy: "Retain",
+            // A deleted claim's directory is renamed "archived-...", not removed.
+            archiveOnDelete: true,
+            pathPattern: "${.PVC.namespace}/${.PVC.name}",
+            volumeBindingMode: "Immediate",
+            allowVolumeExpansion: true,
+        },
+        resources: resources(SIZES.nfsProvisioner),
+    };
+}
