@@ -1,4 +1,127 @@
-/** Apps layer: see issue 6 (placeholder until it lands). */
+/**
+ * The apps layer: Airflow, the Todo app and the sensor stream, on the cluster the infra and
+ * cluster stacks built. Config is validated first, then the lower stacks' outputs (processor
+ * replicas vs. partitions, whole-environment resource fit); nothing is created when any check
+ * fails. Every Kubernetes object goes through one provider built from infra's kubeconfig.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { AppsConfig, checkAgainstCluster, parseAppsConfig, REQUIRED_CLUSTER_OUTPUTS } from "./config";
+import { AirflowPlatform } from "./airflow/airflow";
+import { airflowRequestItems } from "./airflow/values";
+import { POSTGRES_RESOURCES } from "./airflow/postgres";
+import { TodoApp, todoRequestItems } from "./todo/todoApp";
+import { SensorStream, streamRequestItems } from "./stream/sensorStream";
+import { addRequests, assertFits, FitReport, RequestItem, sumRequests } from "../lib/fit";
+import type { ClusterOutputs, NodePoolCapacity, ResourceRequests } from "../lib/contracts";
+
+export const NAMESPACES = { airflow: "airflow", todo: "microservices", stream: "stream" } as const;
+
+/** Every request the apps layer places, item by item (for the fit check and the docs). */
+export function appsRequestItems(config: AppsConfig): RequestItem[] {
+    return [
+        ...airflowRequestItems(config.airflow, { postgres: POSTGRES_RESOURCES.server, backup: POSTGRES_RESOURCES.backup }),
+        ...todoRequestItems(config.todo),
+        ...streamRequestItems(config.stream),
+    ];
+}
+
+export function appsRequests(config: AppsConfig): ResourceRequests {
+    return sumRequests(appsRequestItems(config));
+}
+
+/**
+ * Whole-environment fit: the cluster layer's requests plus this layer's against the infra
+ * stack's node pools. Throws a message naming both numbers and the nodes when headroom is short.
+ */
+export function checkEnvironmentFit(
+    environment: string,
+    pools: readonly NodePoolCapacity[],
+    cluster: ResourceRequests,
+    apps: ResourceRequests,
+    minHeadroom: number,
+): FitReport {
+    return assertFits(
+        `environment "${environment}" (cluster layer ${cluster.cpuMilli}m/${Math.round(cluster.memoryMiB)}Mi + apps layer ${apps.cpuMilli}m/${Math.round(apps.memoryMiB)}Mi)`,
+        addRequests(cluster, apps),
+        pools,
+        minHeadroom,
+    );
+}
+
+/** A stack output's plain value (secret or not) as the engine knows it now. */
+async function outputValue(ref: pulumi.StackReference, name: string): Promise<unknown> {
+    const details = await ref.getOutputDetails(name);
+    return details.value ?? details.secretValue;
+}
+
 export async function appsLayer(): Promise<Record<string, unknown>> {
-    throw new Error("The apps layer is not built yet");
+    const project = pulumi.getProject();
+    const scope = `stack ${pulumi.getStack()}`;
+    const raw = new pulumi.Config();
+    const config = parseAppsConfig((key) => raw.get(key), project, scope);
+
+    const infra = new pulumi.StackReference(config.stacks.infra);
+    const clusterRef = new pulumi.StackReference(config.stacks.cluster);
+
+    // Read the lower stacks' plain outputs before creating anything, so a wrong replica count
+    // or an environment that would not fit stops here with one clear message.
+    const cluster: Partial<Record<keyof ClusterOutputs, unknown>> = {};
+    for (const key of REQUIRED_CLUSTER_OUTPUTS) cluster[key] = await outputValue(clusterRef, key);
+    checkAgainstCluster(config, cluster, project, scope);
+    const c = cluster as Pick<ClusterOutputs, (typeof REQUIRED_CLUSTER_OUTPUTS)[number]>;
+
+    const pools = (await outputValue(infra, "nodePools")) as NodePoolCapacity[] | undefined;
+    if (!Array.isArray(pools)) {
+        throw new Error(`${scope}: stack ${config.stacks.infra} has no nodePools output; deploy the infra stack first`);
+    }
+    const requests = appsRequests(config);
+    const fit = checkEnvironmentFit(config.environment, pools, c.requests, requests, config.minHeadroom);
+
+    // The one provider: infra's admin kubeconfig, never an ambient ~/.kube/config.
+    const provider = new k8s.Provider(`${config.environment}-apps-k8s`, {
+        kubeconfig: infra.requireOutput("kubeconfig") as pulumi.Output<string>,
+        enableServerSideApply: true,
+    });
+    const opts = { providers: { kubernetes: provider } };
+
+    const airflow = new AirflowPlatform("airflow", {
+        config: config.airflow,
+        namespace: NAMESPACES.airflow,
+        ingressClass: c.ingressClass,
+        storageClasses: c.storageClasses,
+        monitoringNamespace: c.monitoringNamespace,
+        protect: config.protectStateful,
+    }, opts);
+
+    const todo = new TodoApp("todo", {
+        config: config.todo,
+        namespace: NAMESPACES.todo,
+        ingressClass: c.ingressClass,
+        storageClass: c.storageClasses.rwo,
+        protect: config.protectStateful,
+    }, opts);
+
+    new SensorStream("sensor-stream", {
+        config: config.stream,
+        namespace: NAMESPACES.stream,
+        kafka: { bootstrap: c.kafkaBootstrap, eventsTopic: c.kafkaTopics.events, resultsTopic: c.kafkaTopics.results },
+    }, opts);
+
+    const pct = (x: number) => Math.round(x * 1000) / 10;
+    return {
+        environment: config.environment,
+        airflowUrl: airflow.url,
+        airflowAdminUser: "admin",
+        airflowAdminPassword: airflow.adminPassword,
+        todoUrl: todo.url,
+        namespaces: NAMESPACES,
+        requests,
+        fit: {
+            requested: fit.requested,
+            allocatable: fit.allocatable,
+            cpuHeadroomPercent: pct(fit.cpuHeadroom),
+            memoryHeadroomPercent: pct(fit.memoryHeadroom),
+        },
+    };
 }

@@ -1,0 +1,232 @@
+/**
+ * Apache Airflow 3 on Kubernetes: the official chart with the KubernetesExecutor (one pod per
+ * task), around it what the chart should not own — the metadata PostgreSQL with backups, the
+ * generated secrets, the logs volume, the task quota and the monitoring objects.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import * as random from "@pulumi/random";
+import type { AirflowConfig } from "../config";
+import { airflowValues, AirflowSecretNames } from "./values";
+import { PostgresDatabase } from "./postgres";
+import { airflowDashboard, statsdServiceMonitor } from "./monitoring";
+
+export interface AirflowPlatformArgs {
+    readonly config: AirflowConfig;
+    /** Namespace of Airflow's components and of its task pods. */
+    readonly namespace: string;
+    readonly ingressClass: string;
+    readonly storageClasses: { readonly rwo: string; readonly rwx: string };
+    /** Where Grafana's dashboard sidecar looks for ConfigMaps. */
+    readonly monitoringNamespace: string;
+    /** Protect and retain the database and log volumes. */
+    readonly protect: boolean;
+}
+
+/** The Helm release name; fixes the chart's object names (`airflow-pgbouncer`, `airflow-statsd`...). */
+export const AIRFLOW_RELEASE = "airflow";
+export const TASK_PRIORITY_CLASS = "airflow-task";
+
+/**
+ * Quota and defaults for task pods. Task pods run in the Airflow namespace (they need its
+ * config, secrets and the RWX logs claim, all namespaced), so the quota is scoped to the task
+ * PriorityClass: a runaway DAG exhausts only the task budget, never the room the scheduler or
+ * api-server need to restart.
+ */
+export function taskGuards(config: AirflowConfig, namespace: string): { quota: Record<string, unknown>; limitRange: Record<string, unknown> } {
+    const double = (q: string) => (q.endsWith("m") ? `${Number(q.slice(0, -1)) * 2}m` : /^\d+(\.\d+)?$/.test(q) ? String(Number(q) * 2) : q.replace(/^(\d+)/, (n) => String(Number(n) * 2)));
+    return {
+        quota: {
+            apiVersion: "v1",
+            kind: "ResourceQuota",
+            metadata: { name: "airflow-tasks", namespace },
+            spec: {
+                hard: {
+                    "requests.cpu": config.taskQuota.cpu,
+                    "requests.memory": config.taskQuota.memory,
+                    // Limits may burst to twice the requests: tasks are batch work.
+                    "limits.cpu": double(config.taskQuota.cpu),
+                    "limits.memory": double(config.taskQuota.memory),
+                    pods: String(config.taskQuota.pods),
+                },
+                scopeSelector: { matchExpressions: [{ scopeName: "PriorityClass", operator: "In", values: [TASK_PRIORITY_CLASS] }] },
+            },
+        },
+        limitRange: {
+            apiVersion: "v1",
+            kind: "LimitRange",
+            metadata: { name: "airflow-defaults", namespace },
+            spec: {
+                limits: [{
+                    type: "Container",
+                    // Containers that state nothing (e.g. a DAG's pod_override without
+                    // resources) get the task defaults instead of running unbounded.
+                    defaultRequest: { cpu: config.task.cpu, memory: config.task.memory },
+                    default: { cpu: config.task.cpuLimit ?? config.task.cpu, memory: config.task.memoryLimit ?? config.task.memory },
+                    max: { cpu: double(config.taskQuota.cpu), memory: double(config.taskQuota.memory) },
+                }],
+            },
+        },
+    };
+}
+
+export class AirflowPlatform extends pulumi.ComponentResource {
+    readonly namespace: pulumi.Output<string>;
+    readonly url: string;
+    readonly release: k8s.helm.v3.Release;
+    /** Generated admin password (secret). */
+    readonly adminPassword: pulumi.Output<string>;
+
+    constructor(name: string, args: AirflowPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("data-platform:apps:AirflowPlatform", name, {}, opts);
+        const { config } = args;
+        const ns = args.namespace;
+        const labels = { "app.kubernetes.io/part-of": "airflow" };
+        const stateful = args.protect ? { protect: true, retainOnDelete: true } : {};
+
+        const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: ns, labels } }, { parent: this });
+        this.namespace = namespace.metadata.name;
+        const inNs = { parent: this, dependsOn: [namespace] };
+
+        // Task pods get a low priority and never preempt: under pressure they yield to the
+        // platform, not the other way round.
+        const priority = new k8s.scheduling.v1.PriorityClass(`${name}-task-priority`, {
+            metadata: { name: TASK_PRIORITY_CLASS, labels },
+            value: -10,
+            preemptionPolicy: "Never",
+            globalDefault: false,
+            description: "Airflow task pods (KubernetesExecutor); scopes the task ResourceQuota",
+        }, { parent: this });
+        const guards = taskGuards(config, ns);
+        const quota = new k8s.core.v1.ResourceQuota(`${name}-task-quota`, guards.quota as k8s.core.v1.ResourceQuotaArgs, inNs);
+        const limitRange = new k8s.core.v1.LimitRange(`${name}-limits`, guards.limitRange as k8s.core.v1.LimitRangeArgs, inNs);
+
+        // --- generated secrets: created by Pulumi, referenced by name in the chart values ---
+        const fernetBytes = new random.RandomBytes(`${name}-fernet-key`, { length: 32 }, { parent: this });
+        const apiSecret = new random.RandomPassword(`${name}-api-secret-key`, { length: 48, special: false }, { parent: this });
+        const jwtSecret = new random.RandomPassword(`${name}-jwt-secret`, { length: 64, special: false }, { parent: this });
+        const adminPassword = new random.RandomPassword(`${name}-admin-password`, { length: 24, special: false }, { parent: this });
+        this.adminPassword = pulumi.secret(adminPassword.result);
+
+        const secret = (suffix: string, stringData: Record<string, pulumi.Input<string>>) =>
+            new k8s.core.v1.Secret(`${name}-${suffix}`, {
+                metadata: { name: `${AIRFLOW_RELEASE}-${suffix}`, namespace: ns, labels },
+                type: "Opaque",
+                stringData,
+            }, inNs);
+
+        // Fernet keys are URL-safe base64 of 32 random bytes.
+        const fernet = secret("fernet-key", {
+            "fernet-key": pulumi.secret(fernetBytes.base64.apply((b) => b.replace(/\+/g, "-").replace(/\//g, "_"))),
+        });
+        const api = secret("api-secret-key", { "api-secret-key": pulumi.secret(apiSecret.result) });
+        const jwt = secret("jwt-secret", { "jwt-secret": pulumi.secret(jwtSecret.result) });
+        const admin = secret("admin-password", { password: this.adminPassword });
+
+        const db = new PostgresDatabase(`${name}-postgresql`, {
+            namespace: namespace.metadata.name,
+            image: config.dbImage,
+            database: "airflow",
+            storageClass: args.storageClasses.rwo,
+            size: config.dbSize,
+            protect: args.protect,
+            backup: { schedule: config.backupSchedule, retentionDays: config.backupRetentionDays, size: config.backupSize },
+            labels,
+        }, { parent: this, dependsOn: [namespace] });
+
+        // Airflow talks to PgBouncer, PgBouncer to PostgreSQL. The chart would render both
+        // connection strings from a plaintext password in values; we render them from the
+        // generated password into Secrets instead.
+        const pgbouncerHost = `${AIRFLOW_RELEASE}-pgbouncer.${ns}`;
+        const metadata = secret("metadata", {
+            connection: pulumi.secret(pulumi.interpolate`postgresql://${db.user}:${db.password}@${pgbouncerHost}:6543/airflow-metadata?sslmode=disable`),
+        });
+        const pgbouncerConfig = secret("pgbouncer-config", {
+            "pgbouncer.ini": pulumi.interpolate`[databases]
+airflow-metadata = host=${db.host} dbname=${db.database} port=5432 pool_size=10
+
+[pgbouncer]
+pool_mode = transaction
+listen_port = 6543
+listen_addr = *
+auth_type = scram-sha-256
+auth_file = /etc/pgbouncer/users.txt
+stats_users = ${db.user}
+ignore_startup_parameters = extra_float_digits
+max_client_conn = 100
+verbose = 0
+log_disconnections = 0
+log_connections = 0
+server_tls_sslmode = prefer
+`,
+            "users.txt": pulumi.secret(pulumi.interpolate`"${db.user}" "${db.password}"\n`),
+        });
+        const pgbouncerStats = secret("pgbouncer-stats", {
+            connection: pulumi.secret(pulumi.interpolate`postgresql://${db.user}:${db.password}@127.0.0.1:6543/pgbouncer?sslmode=disable`),
+        });
+
+        // Task and component logs on the RWX class, shared by every pod that writes or serves them.
+        const logs = new k8s.core.v1.PersistentVolumeClaim(`${name}-logs`, {
+            metadata: { name: `${AIRFLOW_RELEASE}-logs`, namespace: ns, labels },
+            spec: {
+                accessModes: ["ReadWriteMany"],
+                storageClassName: args.storageClasses.rwx,
+                resources: { requests: { storage: config.logsSize } },
+            },
+        }, { ...inNs, ...stateful });
+
+        const secretNames: AirflowSecretNames = {
+            fernetKey: `${AIRFLOW_RELEASE}-fernet-key`,
+            apiSecretKey: `${AIRFLOW_RELEASE}-api-secret-key`,
+            jwtSecret: `${AIRFLOW_RELEASE}-jwt-secret`,
+            metadata: `${AIRFLOW_RELEASE}-metadata`,
+            pgbouncerConfig: `${AIRFLOW_RELEASE}-pgbouncer-config`,
+            pgbouncerStats: `${AIRFLOW_RELEASE}-pgbouncer-stats`,
+            adminPassword: `${AIRFLOW_RELEASE}-admin-password`,
+        };
+        const values = airflowValues({
+            config,
+            releaseName: AIRFLOW_RELEASE,
+            ingressClass: args.ingressClass,
+            secrets: secretNames,
+            logsClaim: `${AIRFLOW_RELEASE}-logs`,
+            taskPriorityClass: TASK_PRIORITY_CLASS,
+        });
+
+        // helm install/upgrade --wait (+ wait for jobs): `pulumi up` reports success only when
+        // migrations ran and every component is ready. The jobs are not hooks (see values.ts),
+        // so waiting cannot deadlock.
+        this.release = new k8s.helm.v3.Release(`${name}-release`, {
+            name: AIRFLOW_RELEASE,
+            chart: "airflow",
+            version: config.chartVersion,
+            repositoryOpts: { repo: config.chartRepo },
+            namespace: ns,
+            values,
+            waitForJobs: true,
+            timeout: 1200,
+            atomic: false,
+            cleanupOnFail: false,
+            maxHistory: 10,
+        }, {
+            parent: this,
+            dependsOn: [namespace, priority, quota, limitRange, fernet, api, jwt, admin, metadata, pgbouncerConfig, pgbouncerStats, logs, db],
+        });
+
+        new k8s.apiextensions.CustomResource(`${name}-statsd-monitor`, statsdServiceMonitor(AIRFLOW_RELEASE, ns) as k8s.apiextensions.CustomResourceArgs, {
+            parent: this,
+            dependsOn: [this.release],
+        });
+        new k8s.core.v1.ConfigMap(`${name}-dashboard`, {
+            metadata: {
+                name: "airflow-dashboard",
+                namespace: args.monitoringNamespace,
+                labels: { grafana_dashboard: "1", ...labels },
+            },
+            data: { "airflow.json": JSON.stringify(airflowDashboard(), null, 2) },
+        }, { parent: this });
+
+        this.url = `http://${config.host}${config.path}`;
+        this.registerOutputs({ namespace: this.namespace, url: this.url });
+    }
+}

@@ -1,0 +1,190 @@
+/**
+ * A single-instance PostgreSQL owned by this project (Airflow's metadata DB; the Todo app uses
+ * the same component). The data lives on an explicit, protected PVC rather than a StatefulSet
+ * claim template, so `pulumi destroy` cannot drop it without someone first lifting protection.
+ * An optional CronJob takes `pg_dump` backups onto a second PVC and prunes old ones.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import * as random from "@pulumi/random";
+import type { Resources } from "../config";
+import { k8sResources } from "./values";
+
+export const POSTGRES_RESOURCES = {
+    server: { cpu: "250m", memory: "512Mi", cpuLimit: "1", memoryLimit: "1Gi" },
+    backup: { cpu: "100m", memory: "256Mi", cpuLimit: "500m", memoryLimit: "512Mi" },
+} as const satisfies Record<string, Resources>;
+
+export interface PostgresBackupArgs {
+    /** 5-field cron expression. */
+    readonly schedule: string;
+    /** Dumps older than this many days are deleted after each successful dump. */
+    readonly retentionDays: number;
+    readonly size: string;
+}
+
+export interface PostgresDatabaseArgs {
+    readonly namespace: pulumi.Input<string>;
+    readonly image: string;
+    /** Database and role name. */
+    readonly database: string;
+    readonly storageClass: pulumi.Input<string>;
+    readonly size: string;
+    /** Protect the data PVC and StatefulSet and keep them on delete. */
+    readonly protect: boolean;
+    readonly backup?: PostgresBackupArgs;
+    readonly labels?: Record<string, string>;
+}
+
+export class PostgresDatabase extends pulumi.ComponentResource {
+    /** In-cluster service name (`<name>.<namespace>.svc`). */
+    readonly host: pulumi.Output<string>;
+    readonly port = 5432;
+    readonly database: string;
+    readonly user: string;
+    /** Generated password (secret). */
+    readonly password: pulumi.Output<string>;
+    /** Secret with keys `host`, `port`, `database`, `username`, `password`. */
+    readonly secretName: pulumi.Output<string>;
+
+    constructor(name: string, args: PostgresDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("data-platform:apps:PostgresDatabase", name, {}, opts);
+        const labels = { "app.kubernetes.io/name": name, "app.kubernetes.io/component": "database", ...(args.labels ?? {}) };
+        this.database = args.database;
+        this.user = args.database;
+        const stateful = args.protect ? { protect: true, retainOnDelete: true } : {};
+
+        // Letters and digits only: the password is embedded in connection URLs.
+        const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this });
+        this.password = pulumi.secret(password.result);
+
+        const service = new k8s.core.v1.Service(`${name}-service`, {
+            metadata: { name, namespace: args.namespace, labels },
+            spec: { selector: labels, ports: [{ name: "postgres", port: 5432, targetPort: "postgres" }] },
+        }, { parent: this });
+        this.host = pulumi.interpolate`${service.metadata.name}.${service.metadata.namespace}.svc`;
+
+        const secret = new k8s.core.v1.Secret(`${name}-credentials`, {
+            metadata: { name: `${name}-credentials`, namespace: args.namespace, labels },
+            type: "Opaque",
+            stringData: {
+                host: this.host,
+                port: "5432",
+                database: args.database,
+                username: this.user,
+                password: this.password,
+            },
+        }, { parent: this });
+        this.secretName = secret.metadata.name;
+
+        const data = new k8s.core.v1.PersistentVolumeClaim(`${name}-data`, {
+            metadata: { name: `${name}-data`, namespace: args.namespace, labels },
+            spec: {
+                accessModes: ["ReadWriteOnce"],
+                storageClassName: args.storageClass,
+                resources: { requests: { storage: args.size } },
+            },
+        }, { parent: this, ...stateful });
+
+        const fromSecret = (key: string) => ({ secretKeyRef: { name: secret.metadata.name, key } });
+        new k8s.apps.v1.StatefulSet(`${name}-statefulset`, {
+            metadata: { name, namespace: args.namespace, labels },
+            spec: {
+                serviceName: service.metadata.name,
+                replicas: 1,
+                selector: { matchLabels: labels },
+                template: {
+                    metadata: { labels },
+                    spec: {
+                        securityContext: { runAsUser: 999, runAsGroup: 999, fsGroup: 999 },
+                        containers: [{
+                            name: "postgres",
+                            image: args.image,
+                            ports: [{ name: "postgres", containerPort: 5432 }],
+                            env: [
+                                { name: "POSTGRES_DB", value: args.database },
+                                { name: "POSTGRES_USER", valueFrom: fromSecret("username") },
+                                { name: "POSTGRES_PASSWORD", valueFrom: fromSecret("password") },
+                                // A subdirectory: the volume root may hold lost+found, which initdb refuses.
+                                { name: "PGDATA", value: "/var/lib/postgresql/data/pgdata" },
+                            ],
+                            resources: k8sResources(POSTGRES_RESOURCES.server),
+                            readinessProbe: {
+                                exec: { command: ["sh", "-c", 'pg_isready -U "$POSTGRES_USER" -d "$POSTGRES_DB" -h 127.0.0.1'] },
+                                periodSeconds: 10, timeoutSeconds: 5,
+                            },
+                            livenessProbe: {
+                                exec: { command: ["sh", "-c", 'pg_isready -U "$POSTGRES_USER" -d "$POSTGRES_DB" -h 127.0.0.1'] },
+                                initialDelaySeconds: 30, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6,
+                            },
+                            volumeMounts: [{ name: "data", mountPath: "/var/lib/postgresql/data" }],
+                        }],
+                        volumes: [{ name: "data", persistentVolumeClaim: { claimName: data.metadata.name } }],
+                    },
+                },
+            },
+        }, { parent: this, ...stateful });
+
+        if (args.backup) {
+            const backup = args.backup;
+            const backupClaim = new k8s.core.v1.PersistentVolumeClaim(`${name}-backups`, {
+                metadata: { name: `${name}-backups`, namespace: args.namespace, labels },
+                spec: {
+                    accessModes: ["ReadWriteOnce"],
+                    storageClassName: args.storageClass,
+                    resources: { requests: { storage: backup.size } },
+                },
+            }, { parent: this, ...stateful });
+            // Dump to a temporary name and rename on success, so a failed run never leaves a
+            // truncated file that looks like a backup; prune only after a good dump.
+            const script = [
+                "set -eu",
+                'stamp=$(date -u +%Y%m%dT%H%M%SZ)',
+                'tmp="/backups/.${PGDATABASE}-${stamp}.dump.partial"',
+                'pg_dump --format=custom --no-owner --file="$tmp"',
+                'mv "$tmp" "/backups/${PGDATABASE}-${stamp}.dump"',
+                `find /backups -name "\${PGDATABASE}-*.dump" -type f -mtime +${backup.retentionDays} -print -delete`,
+                'ls -l /backups',
+            ].join("\n");
+            new k8s.batch.v1.CronJob(`${name}-backup`, {
+                metadata: { name: `${name}-backup`, namespace: args.namespace, labels },
+                spec: {
+                    schedule: backup.schedule,
+                    concurrencyPolicy: "Forbid",
+                    successfulJobsHistoryLimit: 3,
+                    failedJobsHistoryLimit: 3,
+                    jobTemplate: {
+                        spec: {
+                            backoffLimit: 2,
+                            activeDeadlineSeconds: 3600,
+                            template: {
+                                metadata: { labels: { ...labels, "app.kubernetes.io/component": "backup" } },
+                                spec: {
+                                    restartPolicy: "OnFailure",
+                                    securityContext: { runAsUser: 999, runAsGroup: 999, fsGroup: 999 },
+                                    containers: [{
+                                        name: "pg-dump",
+                                        image: args.image,
+                                        command: ["sh", "-c", script],
+                                        env: [
+                                            { name: "PGHOST", valueFrom: fromSecret("host") },
+                                            { name: "PGPORT", valueFrom: fromSecret("port") },
+                                            { name: "PGDATABASE", valueFrom: fromSecret("database") },
+                                            { name: "PGUSER", valueFrom: fromSecret("username") },
+                                            { name: "PGPASSWORD", valueFrom: fromSecret("password") },
+                                        ],
+                                        resources: k8sResources(POSTGRES_RESOURCES.backup),
+                                        volumeMounts: [{ name: "backups", mountPath: "/backups" }],
+                                    }],
+                                    volumes: [{ name: "backups", persistentVolumeClaim: { claimName: backupClaim.metadata.name } }],
+                                },
+                            },
+                        },
+                    },
+                },
+            }, { parent: this });
+        }
+
+        this.registerOutputs({ host: this.host, secretName: this.secretName });
+    }
+}

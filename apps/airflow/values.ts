@@ -1,0 +1,249 @@
+/**
+ * Helm values for the official Apache Airflow chart, built by a pure function so they can be
+ * unit-tested and validated against the chart's own `values.schema.json` without a cluster.
+ *
+ * Nothing secret goes into these values: the fernet key, API secret, JWT secret, admin password
+ * and database connection live in Secrets this project creates, referenced here by name only.
+ */
+import type { AirflowConfig, Resources } from "../config";
+import type { RequestItem } from "../../lib/fit";
+
+/** Names of the Secrets (created by the Airflow component) the chart reads. */
+export interface AirflowSecretNames {
+    /** key `fernet-key` */
+    readonly fernetKey: string;
+    /** key `api-secret-key` */
+    readonly apiSecretKey: string;
+    /** key `jwt-secret` */
+    readonly jwtSecret: string;
+    /** key `connection`: SQLAlchemy URL of the metadata DB, through PgBouncer. */
+    readonly metadata: string;
+    /** keys `pgbouncer.ini`, `users.txt`. */
+    readonly pgbouncerConfig: string;
+    /** key `connection`: PgBouncer admin-console URL for the metrics exporter. */
+    readonly pgbouncerStats: string;
+    /** key `password`: the UI admin user's password. */
+    readonly adminPassword: string;
+}
+
+export interface AirflowValuesArgs {
+    readonly config: AirflowConfig;
+    readonly releaseName: string;
+    readonly ingressClass: string;
+    readonly secrets: AirflowSecretNames;
+    /** Existing RWX claim for task and component logs. */
+    readonly logsClaim: string;
+    /** PriorityClass for task pods; the task ResourceQuota is scoped to it. */
+    readonly taskPriorityClass: string;
+}
+
+/**
+ * Requests and limits of every long-running Airflow component. One table feeds both the chart
+ * values and the resource-fit check, so the two cannot drift apart.
+ */
+export const AIRFLOW_RESOURCES = {
+    scheduler: { cpu: "250m", memory: "768Mi", cpuLimit: "1", memoryLimit: "1536Mi" },
+    apiServer: { cpu: "250m", memory: "1Gi", cpuLimit: "1", memoryLimit: "2Gi" },
+    dagProcessor: { cpu: "100m", memory: "512Mi", cpuLimit: "500m", memoryLimit: "1Gi" },
+    triggerer: { cpu: "100m", memory: "384Mi", cpuLimit: "500m", memoryLimit: "768Mi" },
+    gitSync: { cpu: "20m", memory: "64Mi", cpuLimit: "200m", memoryLimit: "128Mi" },
+    pgbouncer: { cpu: "50m", memory: "64Mi", cpuLimit: "250m", memoryLimit: "128Mi" },
+    pgbouncerExporter: { cpu: "20m", memory: "32Mi", cpuLimit: "100m", memoryLimit: "64Mi" },
+    statsd: { cpu: "50m", memory: "64Mi", cpuLimit: "200m", memoryLimit: "128Mi" },
+    /** Migration, create-user and pod-cleanup jobs: short-lived, but they run during installs. */
+    job: { cpu: "100m", memory: "512Mi", cpuLimit: "1", memoryLimit: "1Gi" },
+} as const satisfies Record<string, Resources>;
+
+export function k8sResources(r: Resources): { requests: Record<string, string>; limits?: Record<string, string> } {
+    const limits: Record<string, string> = {};
+    if (r.cpuLimit) limits.cpu = r.cpuLimit;
+    if (r.memoryLimit) limits.memory = r.memoryLimit;
+    return { requests: { cpu: r.cpu, memory: r.memory }, ...(Object.keys(limits).length > 0 ? { limits } : {}) };
+}
+
+/** `apache/airflow:3.2.2` → repository and tag; the Airflow version is the tag's leading X.Y.Z. */
+export function splitImage(image: string): { repository: string; tag: string; version: string } {
+    const cut = image.lastIndexOf(":");
+    const repository = image.slice(0, cut);
+    const tag = image.slice(cut + 1);
+    const version = /^(\d+\.\d+\.\d+)/.exec(tag)?.[1];
+    if (!version) throw new Error(`Airflow image tag "${tag}" must start with the Airflow version (e.g. "3.2.2" or "3.2.2-python3.12")`);
+    return { repository, tag, version };
+}
+
+/** Public URL of the UI/API, used by Airflow to build links and by the docs. */
+export function airflowBaseUrl(config: Pick<AirflowConfig, "host" | "path">): string {
+    return `http://${config.host}${config.path === "/" ? "" : config.path.replace(/\/$/, "")}`;
+}
+
+export function airflowValues(args: AirflowValuesArgs): Record<string, unknown> {
+    const { config, secrets } = args;
+    const image = splitImage(config.image);
+    if (Number(image.version.split(".")[0]) < 3) {
+        throw new Error(`Airflow image ${config.image}: this layer configures Airflow 3 (api-server, dag-processor, JWT); use a 3.x image`);
+    }
+    const R = AIRFLOW_RESOURCES;
+    const waitForMigrations = { enabled: true, resources: k8sResources(R.gitSync) };
+
+    // Two schedulers on one node would fail together: with more than one, each must run on a
+    // different node (required, not preferred, so a node loss never takes both).
+    const schedulerAffinity =
+        config.schedulerReplicas > 1
+            ? {
+                  podAntiAffinity: {
+                      requiredDuringSchedulingIgnoredDuringExecution: [
+                          {
+                              labelSelector: { matchLabels: { component: "scheduler", release: args.releaseName } },
+                              topologyKey: "kubernetes.io/hostname",
+                          },
+                      ],
+                  },
+              }
+            : {};
+
+    return {
+        useStandardNaming: false,
+        defaultAirflowRepository: image.repository,
+        defaultAirflowTag: image.tag,
+        airflowVersion: image.version,
+        executor: "KubernetesExecutor",
+        // The chart's bundled Bitnami PostgreSQL is deprecated; the metadata DB is our own.
+        postgresql: { enabled: false },
+        data: { metadataSecretName: secrets.metadata },
+        fernetKeySecretName: secrets.fernetKey,
+        apiSecretKeySecretName: secrets.apiSecretKey,
+        jwtSecretName: secrets.jwtSecret,
+        config: {
+            core: { load_examples: "False" },
+            api: { base_url: airflowBaseUrl(config) },
+            kubernetes_executor: {
+                // Completed task pods are removed; failed ones are kept for `kubectl logs`
+                // until the cleanup CronJob below removes them.
+                delete_worker_pods: "True",
+                delete_worker_pods_on_failure: "False",
+                worker_pods_creation_batch_size: 4,
+            },
+        },
+        scheduler: {
+            replicas: config.schedulerReplicas,
+            resources: k8sResources(R.scheduler),
+            affinity: schedulerAffinity,
+            podDisruptionBudget: { enabled: config.schedulerReplicas > 1, config: { maxUnavailable: 1 } },
+            logGroomerSidecar: { enabled: false },
+            waitForMigrations,
+        },
+        apiServer: {
+            replicas: config.apiServerReplicas,
+            resources: k8sResources(R.apiServer),
+            waitForMigrations,
+        },
+        dagProcessor: {
+            enabled: true,
+            replicas: 1,
+            resources: k8sResources(R.dagProcessor),
+            logGroomerSidecar: { enabled: false },
+            waitForMigrations,
+        },
+        triggerer: {
+            enabled: true,
+            replicas: 1,
+            resources: k8sResources(R.triggerer),
+            // Logs go to the shared RWX claim, so the triggerer needs no volume of its own.
+            persistence: { enabled: false },
+            logGroomerSidecar: { enabled: false },
+            waitForMigrations,
+        },
+        workers: {
+            // KubernetesExecutor: these become the pod template of every task pod.
+            resources: k8sResources(config.task),
+            kubernetes: {
+                resources: k8sResources(config.task),
+                priorityClassName: args.taskPriorityClass,
+            },
+        },
+        pgbouncer: {
+            enabled: true,
+            replicas: 1,
+            configSecretName: secrets.pgbouncerConfig,
+            maxClientConn: 100,
+            metadataPoolSize: 10,
+            resultBackendPoolSize: 5,
+            resources: k8sResources(R.pgbouncer),
+            metricsExporterSidecar: { resources: k8sResources(R.pgbouncerExporter), statsSecretName: secrets.pgbouncerStats },
+        },
+        statsd: { enabled: true, resources: k8sResources(R.statsd) },
+        dags: {
+            persistence: { enabled: false },
+            gitSync: {
+                enabled: true,
+                repo: config.dagsRepo,
+                branch: config.dagsBranch,
+                rev: "HEAD",
+                depth: 1,
+                subPath: config.dagsPath,
+                period: "60s",
+                resources: k8sResources(R.gitSync),
+            },
+        },
+        logs: { persistence: { enabled: true, existingClaim: args.logsClaim } },
+        // Helm hooks would run the migration only after `helm install --wait` saw every pod
+        // ready, while those pods wait for the migration: a deadlock. As plain Jobs they run
+        // alongside the Deployments, whose wait-for-migrations init containers then succeed.
+        migrateDatabaseJob: {
+            enabled: true,
+            useHelmHooks: false,
+            applyCustomEnv: false,
+            ttlSecondsAfterFinished: 600,
+            resources: k8sResources(R.job),
+        },
+        createUserJob: {
+            enabled: true,
+            useHelmHooks: false,
+            applyCustomEnv: false,
+            ttlSecondsAfterFinished: 600,
+            resources: k8sResources(R.job),
+            // The password comes from a Secret at run time; the chart's default args would put
+            // it into the values (and the Helm release record).
+            defaultUser: { role: "Admin", username: "admin", email: "admin@example.org", firstName: "Platform", lastName: "Admin", password: "" },
+            args: [
+                "bash",
+                "-c",
+                'exec airflow users create -r Admin -u admin -e admin@example.org -f Platform -l Admin -p "${AIRFLOW_ADMIN_PASSWORD}"',
+            ],
+            env: [{ name: "AIRFLOW_ADMIN_PASSWORD", valueFrom: { secretKeyRef: { name: secrets.adminPassword, key: "password" } } }],
+        },
+        // Removes task pods the executor left behind (e.g. failed ones) every 15 minutes.
+        cleanup: { enabled: true, schedule: "*/15 * * * *", resources: k8sResources(R.job) },
+        ingress: {
+            apiServer: {
+                enabled: true,
+                ingressClassName: args.ingressClass,
+                hosts: [{ name: config.host }],
+                path: config.path,
+                pathType: "Prefix",
+            },
+        },
+    };
+}
+
+/** What Airflow requests on the cluster (chart components, own PostgreSQL, task quota). */
+export function airflowRequestItems(config: AirflowConfig, db: { postgres: Resources; backup: Resources }): RequestItem[] {
+    const R = AIRFLOW_RESOURCES;
+    return [
+        { name: "airflow scheduler", ...R.scheduler, replicas: config.schedulerReplicas },
+        { name: "airflow api-server", ...R.apiServer, replicas: config.apiServerReplicas },
+        { name: "airflow dag-processor", ...R.dagProcessor },
+        { name: "airflow dag-processor git-sync", ...R.gitSync },
+        { name: "airflow triggerer", ...R.triggerer },
+        { name: "airflow triggerer git-sync", ...R.gitSync },
+        { name: "airflow pgbouncer", ...R.pgbouncer },
+        { name: "airflow pgbouncer exporter", ...R.pgbouncerExporter },
+        { name: "airflow statsd", ...R.statsd },
+        // One job at a time in steady state (migration/create-user at install, cleanup every 15 min).
+        { name: "airflow jobs (migrate/create-user/cleanup)", ...R.job },
+        { name: "airflow metadata PostgreSQL", ...db.postgres },
+        { name: "airflow pg_dump backup", ...db.backup },
+        // Task pods may take up to the quota; count all of it so a busy DAG still fits.
+        { name: "airflow task pods (quota)", cpu: config.taskQuota.cpu, memory: config.taskQuota.memory },
+    ];
+}

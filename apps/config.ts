@@ -1,0 +1,237 @@
+/**
+ * The apps layer's configuration: read, typed and validated in one place before any resource
+ * exists. `parseAppsConfig` is pure (it only needs a lookup function) and reports every problem
+ * at once; `checkAgainstCluster` does the same for rules that need the lower stacks' outputs
+ * (processor replicas vs. Kafka partitions, missing outputs).
+ */
+import { ConfigLookup, ConfigReader, ConfigValidationError, ConfigProblem } from "../lib/config/reader";
+import * as check from "../lib/config/checks";
+import { cpuMilli, memoryMiB } from "../lib/fit";
+import type { ClusterOutputs } from "../lib/contracts";
+
+/** CPU and memory of one container: requests, and limits where a ceiling matters. */
+export interface Resources {
+    readonly cpu: string;
+    readonly memory: string;
+    readonly cpuLimit?: string;
+    readonly memoryLimit?: string;
+}
+
+/** Where the lower stacks live: `<organization>/<project>/<stack>`. */
+export interface StackRefs {
+    readonly infra: string;
+    readonly cluster: string;
+}
+
+export interface AirflowConfig {
+    readonly chartVersion: string;
+    readonly chartRepo: string;
+    /** `repository:tag` of the Airflow image (tasks run in the same image). */
+    readonly image: string;
+    readonly host: string;
+    readonly path: string;
+    readonly schedulerReplicas: number;
+    readonly apiServerReplicas: number;
+    readonly dagsRepo: string;
+    readonly dagsBranch: string;
+    readonly dagsPath: string;
+    readonly logsSize: string;
+    readonly dbImage: string;
+    readonly dbSize: string;
+    readonly backupSchedule: string;
+    readonly backupRetentionDays: number;
+    readonly backupSize: string;
+    /** Default requests/limits of one task pod (a DAG may ask for more via executor_config). */
+    readonly task: Resources;
+    /** Ceiling for all task pods together (ResourceQuota). */
+    readonly taskQuota: { readonly cpu: string; readonly memory: string; readonly pods: number };
+}
+
+export interface TodoConfig {
+    readonly host: string;
+    readonly backendImage: string;
+    readonly frontendImage: string;
+    readonly dbImage: string;
+    readonly backendReplicas: number;
+    readonly frontendReplicas: number;
+    readonly dbSize: string;
+}
+
+export interface StreamConfig {
+    readonly producerImage: string;
+    readonly processorImage: string;
+    readonly processorReplicas: number;
+    /** Producer messages per second over all sensors. */
+    readonly rate: number;
+    /** Values per sensor in one processor window. */
+    readonly windowSize: number;
+}
+
+export interface AppsConfig {
+    readonly environment: string;
+    readonly stacks: StackRefs;
+    /** Stateful resources (PVCs, databases) are protected and retained on delete. */
+    readonly protectStateful: boolean;
+    /** Fraction of allocatable CPU and memory that must stay free in the whole environment. */
+    readonly minHeadroom: number;
+    readonly airflow: AirflowConfig;
+    readonly todo: TodoConfig;
+    readonly stream: StreamConfig;
+}
+
+/** Airflow chart 1.22.0 (released 2026-06-13) is the current release; its appVersion is 3.2.2. */
+export const AIRFLOW_CHART_VERSION = "1.22.0";
+export const AIRFLOW_IMAGE = "apache/airflow:3.2.2";
+export const POSTGRES_IMAGE = "postgres:17.6";
+
+const CRON = /^(\S+\s+){4}\S+$/;
+const GIT_URL = /^(https:\/\/[^\s@]+|git@[^\s:]+:\S+)$/;
+
+export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: string): AppsConfig {
+    const r = new ConfigReader(namespace, lookup, scope);
+
+    const environment = r.string("environment", { pattern: /^[a-z][a-z0-9-]{0,15}$/, allowed: 'a short lowercase name like "dev" or "prod" (max 16 chars)' });
+    const organization = r.string("stackOrganization", { default: "organization", pattern: /^[A-Za-z0-9_.-]+$/, allowed: "a Pulumi organization name" });
+    const project = r.string("stackProject", { default: namespace, pattern: /^[A-Za-z0-9_.-]+$/, allowed: "a Pulumi project name" });
+    const stackName = (key: string, fallback: string) =>
+        r.string(key, { default: fallback, pattern: /^[A-Za-z0-9_.-]+$/, allowed: "a stack name like \"dev-infra\"" });
+    const stacks: StackRefs = {
+        infra: `${organization}/${project}/${stackName("infraStack", `${environment}-infra`)}`,
+        cluster: `${organization}/${project}/${stackName("clusterStack", `${environment}-cluster`)}`,
+    };
+
+    const withCheck = (key: string, value: string, fn: (v: string) => string | undefined) => {
+        const problem = value.trim() === "" ? undefined : fn(value);
+        if (problem) r.problem(key, value, problem);
+        return value;
+    };
+    const image = (key: string, fallback?: string) => withCheck(key, r.string(key, { default: fallback, allowed: 'an image "registry/name:tag" with a pinned tag' }), check.pinnedImage);
+    const host = (key: string) => withCheck(key, r.string(key, { allowed: 'a DNS name like "airflow.example.org"' }), check.dnsName);
+    const cpu = (key: string, fallback: string) => withCheck(key, r.string(key, { default: fallback }), quantityCheck(cpuMilli, 'a CPU quantity like "250m" or "1"'));
+    const memory = (key: string, fallback: string) => withCheck(key, r.string(key, { default: fallback }), quantityCheck(memoryMiB, 'a memory quantity like "512Mi" or "2Gi"'));
+    const storage = (key: string, fallback: string) =>
+        withCheck(key, r.string(key, { default: fallback }), (v) => (/^\d+(Mi|Gi|Ti)$/.test(v) && memoryMiB(v) > 0 ? undefined : 'must be a volume size like "10Gi"'));
+
+    const airflowPath = withCheck("airflowPath", r.string("airflowPath", { default: "/" }), check.urlPath);
+    const task: Resources = {
+        cpu: cpu("airflowTaskCpu", "250m"),
+        memory: memory("airflowTaskMemory", "512Mi"),
+        cpuLimit: cpu("airflowTaskCpuLimit", "1"),
+        memoryLimit: memory("airflowTaskMemoryLimit", "1Gi"),
+    };
+    const taskQuota = {
+        cpu: cpu("airflowTaskQuotaCpu", "2"),
+        memory: memory("airflowTaskQuotaMemory", "4Gi"),
+        pods: r.integer("airflowTaskQuotaPods", { default: 8, min: 1, max: 200 }),
+    };
+    // A default task pod must fit the quota, or no task could ever start.
+    if (safe(() => cpuMilli(task.cpu) > cpuMilli(taskQuota.cpu)) || safe(() => memoryMiB(task.memory) > memoryMiB(taskQuota.memory))) {
+        r.problem("airflowTaskQuotaCpu", `${taskQuota.cpu}/${taskQuota.memory}`, `must be at least one task pod's requests (${task.cpu}/${task.memory})`);
+    }
+    if (safe(() => cpuMilli(task.cpu) > cpuMilli(task.cpuLimit ?? task.cpu)) || safe(() => memoryMiB(task.memory) > memoryMiB(task.memoryLimit ?? task.memory))) {
+        r.problem("airflowTaskCpuLimit", `${task.cpuLimit}/${task.memoryLimit}`, `limits must be at least the requests (${task.cpu}/${task.memory})`);
+    }
+
+    const airflow: AirflowConfig = {
+        chartVersion: withCheck("airflowChartVersion", r.string("airflowChartVersion", { default: AIRFLOW_CHART_VERSION }), check.exactSemver),
+        chartRepo: r.string("airflowChartRepo", { default: "https://airflow.apache.org", pattern: /^https:\/\/\S+$/, allowed: "an https Helm repository URL" }),
+        image: image("airflowImage", AIRFLOW_IMAGE),
+        host: host("airflowHost"),
+        path: airflowPath,
+        schedulerReplicas: r.integer("airflowSchedulerReplicas", { default: 1, min: 1, max: 4 }),
+        apiServerReplicas: r.integer("airflowApiServerReplicas", { default: 1, min: 1, max: 4 }),
+        dagsRepo: r.string("airflowDagsRepo", { pattern: GIT_URL, allowed: 'a git URL like "https://github.com/acme/data-platform.git"' }),
+        dagsBranch: r.string("airflowDagsBranch", { default: "main", pattern: /^[A-Za-z0-9._\/-]+$/, allowed: "a branch name" }),
+        dagsPath: r.string("airflowDagsPath", { default: "apps/airflow/dags", pattern: /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, allowed: 'a relative path inside the repository like "apps/airflow/dags"' }),
+        logsSize: storage("airflowLogsSize", "10Gi"),
+        dbImage: image("airflowDbImage", POSTGRES_IMAGE),
+        dbSize: storage("airflowDbSize", "10Gi"),
+        backupSchedule: r.string("airflowBackupSchedule", { default: "15 2 * * *", pattern: CRON, allowed: 'a 5-field cron expression like "15 2 * * *"' }),
+        backupRetentionDays: r.integer("airflowBackupRetentionDays", { default: 7, min: 1, max: 365 }),
+        backupSize: storage("airflowBackupSize", "10Gi"),
+        task,
+        taskQuota,
+    };
+
+    const todo: TodoConfig = {
+        host: host("todoHost"),
+        backendImage: image("todoBackendImage"),
+        frontendImage: image("todoFrontendImage"),
+        dbImage: image("todoDbImage", POSTGRES_IMAGE),
+        backendReplicas: r.integer("todoBackendReplicas", { default: 2, min: 1, max: 10 }),
+        frontendReplicas: r.integer("todoFrontendReplicas", { default: 2, min: 1, max: 10 }),
+        dbSize: storage("todoDbSize", "5Gi"),
+    };
+
+    const stream: StreamConfig = {
+        producerImage: image("streamProducerImage"),
+        processorImage: image("streamProcessorImage"),
+        processorReplicas: r.integer("streamProcessorReplicas", { default: 1, min: 1, max: 64 }),
+        rate: r.integer("streamRate", { default: 10, min: 1, max: 100000 }),
+        windowSize: r.integer("streamWindowSize", { default: 20, min: 1, max: 100000 }),
+    };
+
+    const headroomPercent = r.integer("minHeadroomPercent", { default: 20, min: 0, max: 90 });
+
+    const config: AppsConfig = {
+        environment,
+        stacks,
+        protectStateful: r.boolean("protectStateful", { default: true }),
+        minHeadroom: headroomPercent / 100,
+        airflow,
+        todo,
+        stream,
+    };
+    r.finish();
+    return config;
+}
+
+function quantityCheck(parse: (q: string) => number, allowed: string): (value: string) => string | undefined {
+    return (value) => (safe(() => parse(value) > 0) ? undefined : `must be ${allowed}`);
+}
+
+function safe(fn: () => boolean): boolean {
+    try {
+        return fn();
+    } catch {
+        return false;
+    }
+}
+
+/** The cluster outputs the apps layer reads; a missing one means the cluster stack is not up yet. */
+export const REQUIRED_CLUSTER_OUTPUTS: readonly (keyof ClusterOutputs)[] = [
+    "ingressClass", "storageClasses", "kafkaBootstrap", "kafkaTopics", "kafkaPartitions", "monitoringNamespace", "requests",
+];
+
+/**
+ * Rules that need the cluster stack's outputs. Each problem names the apps config key to change
+ * (or the cluster output that is missing), so the error reads like any other config error.
+ */
+export function checkAgainstCluster(
+    config: AppsConfig,
+    cluster: Partial<Record<keyof ClusterOutputs, unknown>>,
+    namespace: string,
+    scope: string,
+): void {
+    const problems: ConfigProblem[] = [];
+    for (const key of REQUIRED_CLUSTER_OUTPUTS) {
+        if (cluster[key] === undefined || cluster[key] === null) {
+            problems.push({
+                key: `${config.stacks.cluster} output ${key}`,
+                value: "(missing)",
+                message: "is required by the apps layer; deploy the cluster stack first (`pulumi up -s " + config.stacks.cluster.split("/").pop() + "`)",
+            });
+        }
+    }
+    const partitions = cluster.kafkaPartitions;
+    if (typeof partitions === "number" && config.stream.processorReplicas > partitions) {
+        problems.push({
+            key: `${namespace}:streamProcessorReplicas`,
+            value: String(config.stream.processorReplicas),
+            message:
+                `must be at most the partition count of topic "${(cluster.kafkaTopics as ClusterOutputs["kafkaTopics"] | undefined)?.events ?? "events"}" (${partitions}): ` +
+                "a consumer group gives each partition to one member, so extra processors would sit idle",
+        });
+    }
+    if (problems.length > 0) throw new ConfigValidationError(scope, problems);
+}

@@ -1,0 +1,113 @@
+/**
+ * The sensor stream (namespace `stream`): a producer writing sensor readings to the events topic
+ * and a windowed-average processor (a Kafka consumer group) writing to the results topic. The
+ * broker address and topic names come from the cluster stack, so a topic rename there reaches
+ * the services on the next `pulumi up` of this layer.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import type { Resources, StreamConfig } from "../config";
+import type { RequestItem } from "../../lib/fit";
+import { k8sResources } from "../airflow/values";
+
+export interface KafkaWiring {
+    readonly bootstrap: string;
+    readonly eventsTopic: string;
+    readonly resultsTopic: string;
+}
+
+export interface SensorStreamArgs {
+    readonly config: StreamConfig;
+    readonly namespace: string;
+    readonly kafka: KafkaWiring;
+}
+
+export const STREAM_RESOURCES = {
+    producer: { cpu: "50m", memory: "96Mi", cpuLimit: "250m", memoryLimit: "192Mi" },
+    processor: { cpu: "100m", memory: "128Mi", cpuLimit: "500m", memoryLimit: "256Mi" },
+} as const satisfies Record<string, Resources>;
+
+/** Both services answer `/healthz` on this port (and `/metrics`). */
+export const HEALTH_PORT = 8080;
+
+/** Environment of each service, named as the services read it (apps/stream/*\/src/config.ts). */
+export function producerEnv(config: StreamConfig, kafka: KafkaWiring): { name: string; value: string }[] {
+    return [
+        { name: "KAFKA_BOOTSTRAP", value: kafka.bootstrap },
+        { name: "TOPIC", value: kafka.eventsTopic },
+        { name: "RATE", value: String(config.rate) },
+        { name: "HEALTH_PORT", value: String(HEALTH_PORT) },
+    ];
+}
+
+export function processorEnv(config: StreamConfig, kafka: KafkaWiring): { name: string; value: string }[] {
+    return [
+        { name: "KAFKA_BOOTSTRAP", value: kafka.bootstrap },
+        { name: "INPUT_TOPIC", value: kafka.eventsTopic },
+        { name: "OUTPUT_TOPIC", value: kafka.resultsTopic },
+        { name: "GROUP_ID", value: "sensor-processor" },
+        { name: "WINDOW_SIZE", value: String(config.windowSize) },
+        { name: "HEALTH_PORT", value: String(HEALTH_PORT) },
+    ];
+}
+
+export function streamRequestItems(config: StreamConfig): RequestItem[] {
+    return [
+        { name: "sensor producer", ...STREAM_RESOURCES.producer },
+        { name: "sensor processor", ...STREAM_RESOURCES.processor, replicas: config.processorReplicas },
+    ];
+}
+
+export class SensorStream extends pulumi.ComponentResource {
+    constructor(name: string, args: SensorStreamArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("data-platform:apps:SensorStream", name, {}, opts);
+        const { config, kafka } = args;
+        const ns = args.namespace;
+        const partOf = { "app.kubernetes.io/part-of": "sensor-stream" };
+
+        const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: ns, labels: partOf } }, { parent: this });
+
+        const deployment = (component: "producer" | "processor", image: string, replicas: number, env: { name: string; value: string }[], resources: Resources) => {
+            const labels = { "app.kubernetes.io/name": `sensor-${component}`, ...partOf };
+            const deploy = new k8s.apps.v1.Deployment(`${name}-${component}`, {
+                metadata: { name: `sensor-${component}`, namespace: ns, labels },
+                spec: {
+                    replicas,
+                    selector: { matchLabels: labels },
+                    template: {
+                        metadata: { labels },
+                        spec: {
+                            // Both exit cleanly on SIGTERM (producer flushes, processor commits).
+                            terminationGracePeriodSeconds: 30,
+                            containers: [{
+                                name: component,
+                                image,
+                                env,
+                                ports: [{ name: "health", containerPort: HEALTH_PORT }],
+                                resources: k8sResources(resources),
+                                readinessProbe: { httpGet: { path: "/healthz", port: "health" }, periodSeconds: 10, timeoutSeconds: 3 },
+                                livenessProbe: { httpGet: { path: "/healthz", port: "health" }, initialDelaySeconds: 30, periodSeconds: 20, timeoutSeconds: 3, failureThreshold: 3 },
+                                securityContext: { allowPrivilegeEscalation: false, runAsNonRoot: true },
+                            }],
+                        },
+                    },
+                },
+            }, { parent: this, dependsOn: [namespace] });
+            new k8s.core.v1.Service(`${name}-${component}-service`, {
+                metadata: { name: `sensor-${component}`, namespace: ns, labels },
+                spec: { selector: labels, ports: [{ name: "health", port: HEALTH_PORT, targetPort: "health" }] },
+            }, { parent: this, dependsOn: [namespace] });
+            return deploy;
+        };
+
+        deployment("producer", config.producerImage, 1, producerEnv(config, kafka), STREAM_RESOURCES.producer);
+        deployment("processor", config.processorImage, config.processorReplicas, processorEnv(config, kafka), STREAM_RESOURCES.processor);
+        if (config.processorReplicas > 1) {
+            new k8s.policy.v1.PodDisruptionBudget(`${name}-processor-pdb`, {
+                metadata: { name: "sensor-processor", namespace: ns, labels: partOf },
+                spec: { maxUnavailable: 1, selector: { matchLabels: { "app.kubernetes.io/name": "sensor-processor" } } },
+            }, { parent: this, dependsOn: [namespace] });
+        }
+        this.registerOutputs({});
+    }
+}

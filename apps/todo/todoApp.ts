@@ -1,0 +1,176 @@
+/**
+ * The Todo app (namespace `microservices`): nginx-served frontend, API backend on port 3001 and
+ * its own PostgreSQL. One Ingress serves both: `/api/...` goes to the backend with the prefix
+ * stripped, everything else to the frontend.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import type { Resources, TodoConfig } from "../config";
+import type { RequestItem } from "../../lib/fit";
+import { PostgresDatabase, POSTGRES_RESOURCES } from "../airflow/postgres";
+import { k8sResources } from "../airflow/values";
+
+export interface TodoAppArgs {
+    readonly config: TodoConfig;
+    readonly namespace: string;
+    readonly ingressClass: string;
+    /** RWO storage class for the database volume. */
+    readonly storageClass: string;
+    readonly protect: boolean;
+}
+
+export const TODO_RESOURCES = {
+    backend: { cpu: "100m", memory: "128Mi", cpuLimit: "500m", memoryLimit: "256Mi" },
+    frontend: { cpu: "50m", memory: "32Mi", cpuLimit: "200m", memoryLimit: "64Mi" },
+} as const satisfies Record<string, Resources>;
+
+export const BACKEND_PORT = 3001;
+export const FRONTEND_PORT = 8080;
+
+/**
+ * The Ingress rules: nginx regex paths. `/api(/|$)(.*)` captures the rest of the path, and the
+ * rewrite sends `/$2` to the backend, so `/api/todos` arrives as `/todos`.
+ */
+export function todoIngressSpec(host: string, ingressClass: string): Record<string, unknown> {
+    return {
+        ingressClassName: ingressClass,
+        rules: [{
+            host,
+            http: {
+                paths: [
+                    { path: "/api(/|$)(.*)", pathType: "ImplementationSpecific", backend: { service: { name: "todo-backend", port: { name: "http" } } } },
+                    { path: "/()(.*)", pathType: "ImplementationSpecific", backend: { service: { name: "todo-frontend", port: { name: "http" } } } },
+                ],
+            },
+        }],
+    };
+}
+
+export const TODO_INGRESS_ANNOTATIONS = {
+    "nginx.ingress.kubernetes.io/use-regex": "true",
+    "nginx.ingress.kubernetes.io/rewrite-target": "/$2",
+};
+
+export function todoRequestItems(config: TodoConfig): RequestItem[] {
+    return [
+        { name: "todo backend", ...TODO_RESOURCES.backend, replicas: config.backendReplicas },
+        { name: "todo frontend", ...TODO_RESOURCES.frontend, replicas: config.frontendReplicas },
+        { name: "todo PostgreSQL", ...POSTGRES_RESOURCES.server },
+    ];
+}
+
+export class TodoApp extends pulumi.ComponentResource {
+    readonly url: string;
+
+    constructor(name: string, args: TodoAppArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("data-platform:apps:TodoApp", name, {}, opts);
+        const { config } = args;
+        const ns = args.namespace;
+        const partOf = { "app.kubernetes.io/part-of": "todo" };
+
+        const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: ns, labels: partOf } }, { parent: this });
+        const inNs = { parent: this, dependsOn: [namespace] };
+
+        const db = new PostgresDatabase(`${name}-postgresql`, {
+            namespace: namespace.metadata.name,
+            image: config.dbImage,
+            database: "todo",
+            storageClass: args.storageClass,
+            size: config.dbSize,
+            protect: args.protect,
+            labels: partOf,
+        }, { parent: this, dependsOn: [namespace] });
+
+        const fromDb = (key: string) => ({ secretKeyRef: { name: db.secretName, key } });
+        const service = (component: string, labels: Record<string, string>) =>
+            new k8s.core.v1.Service(`${name}-${component}-service`, {
+                metadata: { name: `todo-${component}`, namespace: ns, labels },
+                spec: { selector: labels, ports: [{ name: "http", port: 80, targetPort: "http" }] },
+            }, inNs);
+        // At most one pod of each tier is voluntarily evicted at a time (node drains during
+        // k3s node replacement), so the app stays up with two replicas.
+        const pdb = (component: string, labels: Record<string, string>) =>
+            new k8s.policy.v1.PodDisruptionBudget(`${name}-${component}-pdb`, {
+                metadata: { name: `todo-${component}`, namespace: ns, labels },
+                spec: { maxUnavailable: 1, selector: { matchLabels: labels } },
+            }, inNs);
+        const spread = (labels: Record<string, string>) => [{
+            maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: labels },
+        }];
+
+        // --- backend ---
+        const backendLabels = { "app.kubernetes.io/name": "todo-backend", ...partOf };
+        new k8s.apps.v1.Deployment(`${name}-backend`, {
+            metadata: { name: "todo-backend", namespace: ns, labels: backendLabels },
+            spec: {
+                replicas: config.backendReplicas,
+                selector: { matchLabels: backendLabels },
+                strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+                template: {
+                    metadata: { labels: backendLabels },
+                    spec: {
+                        topologySpreadConstraints: spread(backendLabels),
+                        containers: [{
+                            name: "backend",
+                            // A new tag changes the pod template, which rolls the Deployment;
+                            // setting the previous tag and `pulumi up` rolls it back.
+                            image: config.backendImage,
+                            ports: [{ name: "http", containerPort: BACKEND_PORT }],
+                            env: [
+                                { name: "PORT", value: String(BACKEND_PORT) },
+                                { name: "PGHOST", valueFrom: fromDb("host") },
+                                { name: "PGPORT", valueFrom: fromDb("port") },
+                                { name: "PGDATABASE", valueFrom: fromDb("database") },
+                                { name: "PGUSER", valueFrom: fromDb("username") },
+                                { name: "PGPASSWORD", valueFrom: fromDb("password") },
+                            ],
+                            resources: k8sResources(TODO_RESOURCES.backend),
+                            // /health checks the database: not ready while it is unreachable.
+                            readinessProbe: { httpGet: { path: "/health", port: "http" }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
+                            livenessProbe: { httpGet: { path: "/health", port: "http" }, initialDelaySeconds: 20, periodSeconds: 15, timeoutSeconds: 3, failureThreshold: 6 },
+                            securityContext: { allowPrivilegeEscalation: false, runAsNonRoot: true },
+                        }],
+                    },
+                },
+            },
+        }, { parent: this, dependsOn: [namespace, db] });
+        service("backend", backendLabels);
+        pdb("backend", backendLabels);
+
+        // --- frontend ---
+        const frontendLabels = { "app.kubernetes.io/name": "todo-frontend", ...partOf };
+        new k8s.apps.v1.Deployment(`${name}-frontend`, {
+            metadata: { name: "todo-frontend", namespace: ns, labels: frontendLabels },
+            spec: {
+                replicas: config.frontendReplicas,
+                selector: { matchLabels: frontendLabels },
+                strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+                template: {
+                    metadata: { labels: frontendLabels },
+                    spec: {
+                        topologySpreadConstraints: spread(frontendLabels),
+                        containers: [{
+                            name: "frontend",
+                            image: config.frontendImage,
+                            ports: [{ name: "http", containerPort: FRONTEND_PORT }],
+                            resources: k8sResources(TODO_RESOURCES.frontend),
+                            readinessProbe: { httpGet: { path: "/", port: "http" }, periodSeconds: 5, timeoutSeconds: 3 },
+                            livenessProbe: { httpGet: { path: "/", port: "http" }, initialDelaySeconds: 10, periodSeconds: 15, timeoutSeconds: 3 },
+                            securityContext: { allowPrivilegeEscalation: false, runAsNonRoot: true },
+                        }],
+                    },
+                },
+            },
+        }, inNs);
+        service("frontend", frontendLabels);
+        pdb("frontend", frontendLabels);
+
+        new k8s.networking.v1.Ingress(`${name}-ingress`, {
+            metadata: { name: "todo", namespace: ns, labels: partOf, annotations: TODO_INGRESS_ANNOTATIONS },
+            spec: todoIngressSpec(config.host, args.ingressClass) as k8s.types.input.networking.v1.IngressSpec,
+        }, inNs);
+
+        this.url = `http://${config.host}/`;
+        this.registerOutputs({ url: this.url });
+    }
+}
