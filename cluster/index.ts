@@ -1,4 +1,90 @@
-/** Cluster layer: see issue 5 (placeholder until it lands). */
-export async function clusterLayer(): Promise<Record<string, unknown>> {
-    throw new Error("The cluster layer is not built yet");
+/**
+ * The cluster layer: storage, monitoring, ingress and Kafka on the k3s cluster of the same
+ * environment's infra stack. Config and infra outputs are validated, and the layer's requests
+ * checked against the nodes' capacity, before any resource is declared.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { assertFits, sumRequests } from "../lib/fit";
+import type { ClusterOutputs } from "../lib/contracts";
+import { parseClusterConfig } from "./config";
+import { readInfra } from "./infraOutputs";
+import { IngressNginx } from "./ingressNginx";
+import { Kafka } from "./kafka";
+import { Monitoring } from "./monitoring";
+import { clusterRequestItems, NodeCounts } from "./sizing";
+import { Storage } from "./storage";
+import { grafanaUrlPath } from "./values/monitoring";
+
+type Outputs = { [K in keyof ClusterOutputs]: pulumi.Input<ClusterOutputs[K]> } & Record<string, unknown>;
+
+export async function clusterLayer(): Promise<Outputs> {
+    const config = new pulumi.Config();
+    const cfg = parseClusterConfig((key) => config.get(key), pulumi.getProject(), `stack ${pulumi.getStack()}`, pulumi.getProject());
+    const name = cfg.environment;
+
+    const infraRef = new pulumi.StackReference(`${name}-infra`, { name: cfg.infraStackRef });
+    const infra = await readInfra(infraRef, cfg.infraStackRef);
+
+    const counts: NodeCounts = {
+        servers: infra.nodePools.filter((p) => p.role === "server").reduce((n, p) => n + p.count, 0),
+        agents: infra.nodePools.filter((p) => p.role === "agent").reduce((n, p) => n + p.count, 0),
+    };
+    const requests = sumRequests(clusterRequestItems(cfg, counts));
+    const fit = assertFits(`The cluster layer of ${cfg.environment}`, requests, infra.nodePools, cfg.minHeadroom);
+
+    // The only way to the cluster: nothing falls back to an ambient ~/.kube/config.
+    const provider = new k8s.Provider(`${name}-k3s`, {
+        kubeconfig: infra.kubeconfig,
+        enableServerSideApply: true,
+        deleteUnreachable: false,
+    });
+    const opts = { providers: { kubernetes: provider } };
+
+    const storage = new Storage(`${name}-storage`, { config: cfg, cloudCredentials: infra.cloudCredentials, nfs: infra.nfs }, opts);
+    const monitoring = new Monitoring(
+        `${name}-monitoring`,
+        {
+            config: cfg,
+            storageClass: storage.rwoClass,
+            serverAddresses: infra.nodes.filter((n) => n.role === "server").map((n) => n.address),
+            nodeAddresses: infra.nodes.map((n) => n.address),
+            after: storage.ready,
+        },
+        opts,
+    );
+    const ingress = new IngressNginx(`${name}-ingress`, { config: cfg, ingressAddress: infra.ingressAddress, after: [monitoring.release] }, opts);
+    const kafka = new Kafka(
+        `${name}-kafka`,
+        {
+            config: cfg,
+            storageClass: storage.rwoClass,
+            storageReady: storage.ready,
+            monitoringRelease: monitoring.release,
+            monitoringNamespace: monitoring.namespace,
+        },
+        opts,
+    );
+
+    const m = cfg.monitoring;
+    const grafanaUrl = `http://${m.grafanaHost ?? infra.ingressAddress}${grafanaUrlPath(m.grafanaPath)}`;
+    return {
+        environment: cfg.environment,
+        ingressClass: ingress.ingressClass,
+        storageClasses: { rwo: storage.rwoClass, rwx: storage.rwxClass },
+        kafkaBootstrap: kafka.bootstrap,
+        kafkaTopics: { ...kafka.topics },
+        kafkaPartitions: cfg.kafka.partitions,
+        monitoringNamespace: monitoring.namespace,
+        grafanaUrl,
+        ...(m.grafanaNodePort !== undefined ? { grafanaNodePortUrl: `http://${infra.ingressAddress}:${m.grafanaNodePort}/` } : {}),
+        requests,
+        fit: {
+            allocatable: fit.allocatable,
+            cpuHeadroomPercent: Math.round(fit.cpuHeadroom * 100),
+            memoryHeadroomPercent: Math.round(fit.memoryHeadroom * 100),
+        },
+        chartVersions: Object.fromEntries(Object.entries(cfg.charts).map(([chart, pin]) => [chart, pin.version])),
+        infraStack: cfg.infraStackRef,
+    };
 }

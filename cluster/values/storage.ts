@@ -83,7 +83,16 @@ export function cinderCsiValues(image: string): Record<string, unknown> {
 }
 
 /** The `cinder` StorageClass: the default RWO class unless an environment opts into local-path. */
-export function cinderStorageClass(isDefault: boolean, volumeType?: string): Record<string, unknown> {
+export interface StorageClassSpec {
+    readonly metadata: { readonly name: string; readonly annotations: Record<string, string> };
+    readonly provisioner: string;
+    readonly reclaimPolicy: "Retain" | "Delete";
+    readonly volumeBindingMode: "WaitForFirstConsumer" | "Immediate";
+    readonly allowVolumeExpansion: boolean;
+    readonly parameters?: Record<string, string>;
+}
+
+export function cinderStorageClass(isDefault: boolean, volumeType?: string): StorageClassSpec {
     return {
         metadata: {
             name: "cinder",

@@ -1,0 +1,58 @@
+/**
+ * The infra stack's outputs as the cluster layer needs them. Plain values (node pools, addresses,
+ * NFS export) are read before any resource is declared, so a missing or malformed output stops
+ * the run with one clear message; secrets (kubeconfig, cloud credentials) stay Outputs.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { CloudCredentials, InfraOutputs, NodeInfo, NodePoolCapacity } from "../lib/contracts";
+
+export interface InfraView {
+    readonly kubeconfig: pulumi.Output<string>;
+    readonly cloudCredentials: pulumi.Output<CloudCredentials>;
+    readonly ingressAddress: string;
+    readonly nodes: NodeInfo[];
+    readonly nodePools: NodePoolCapacity[];
+    readonly nfs: { server: string; path: string };
+}
+
+type PlainKeys = "ingressAddress" | "nodes" | "nodePools" | "nfs";
+export const PLAIN_INFRA_KEYS: readonly PlainKeys[] = ["ingressAddress", "nodes", "nodePools", "nfs"];
+
+const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+
+/** Checks the plain outputs; throws one error naming every missing or malformed key. */
+export function checkInfraOutputs(stackRef: string, values: Partial<Record<PlainKeys, unknown>>): Pick<InfraOutputs, PlainKeys> {
+    const problems: string[] = [];
+    const { ingressAddress, nodes, nodePools, nfs } = values;
+    if (typeof ingressAddress !== "string" || ingressAddress === "") problems.push("ingressAddress: expected an address");
+    if (!Array.isArray(nodes) || nodes.length === 0 || !nodes.every((n) => isObj(n) && typeof n.address === "string" && (n.role === "server" || n.role === "agent"))) {
+        problems.push("nodes: expected a non-empty list of {name, role, address}");
+    }
+    if (!Array.isArray(nodePools) || nodePools.length === 0 ||
+        !nodePools.every((p) => isObj(p) && Number.isInteger(p.count) && typeof p.vcpus === "number" && typeof p.memoryMiB === "number" && (p.role === "server" || p.role === "agent"))) {
+        problems.push("nodePools: expected a non-empty list of {role, count, flavor, vcpus, memoryMiB}");
+    }
+    if (!isObj(nfs) || typeof nfs.server !== "string" || nfs.server === "" || typeof nfs.path !== "string" || !nfs.path.startsWith("/")) {
+        problems.push("nfs: expected {server, path} with an absolute path");
+    }
+    if (problems.length > 0) {
+        throw new Error(
+            `The infra stack "${stackRef}" does not provide what the cluster layer needs:\n  - ${problems.join("\n  - ")}\n` +
+                `Run \`pulumi up -s ${stackRef.split("/").pop()}\` first, or point infraOrganization/infraProject/infraStack at the right stack.`,
+        );
+    }
+    return values as Pick<InfraOutputs, PlainKeys>;
+}
+
+export async function readInfra(ref: pulumi.StackReference, stackRef: string): Promise<InfraView> {
+    const entries = await Promise.all(PLAIN_INFRA_KEYS.map(async (k) => [k, await ref.getOutputValue(k)] as const));
+    const plain = checkInfraOutputs(stackRef, Object.fromEntries(entries));
+    return {
+        kubeconfig: pulumi.secret(ref.requireOutput("kubeconfig") as pulumi.Output<string>),
+        cloudCredentials: pulumi.secret(ref.requireOutput("cloudCredentials") as pulumi.Output<CloudCredentials>),
+        ingressAddress: plain.ingressAddress,
+        nodes: plain.nodes,
+        nodePools: plain.nodePools,
+        nfs: plain.nfs,
+    };
+}

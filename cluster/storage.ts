@@ -1,0 +1,88 @@
+/**
+ * Storage for the cluster: OpenStack cloud controller manager and cinder-csi (RWO `cinder`,
+ * the default class) authenticated by infra's application credential, and an NFS provisioner
+ * (RWX `nfs`) on infra's NFS export, whose data sits on a Cinder volume that outlives nodes.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { CloudCredentials } from "../lib/contracts";
+import type { ClusterConfig } from "./config";
+import { helmRelease } from "./helm";
+import { CLOUD_CONFIG_SECRET, cinderCsiValues, cinderStorageClass, cloudConf, nfsProvisionerValues, occmValues } from "./values/storage";
+
+export interface StorageArgs {
+    readonly config: ClusterConfig;
+    /** Application credential from the infra stack (secret). */
+    readonly cloudCredentials: pulumi.Input<CloudCredentials>;
+    /** NFS export from the infra stack. */
+    readonly nfs: { readonly server: string; readonly path: string };
+}
+
+export class Storage extends pulumi.ComponentResource {
+    /** Default RWO StorageClass name. */
+    readonly rwoClass: string;
+    readonly rwxClass: string;
+    /** Resolves once both provisioners and their classes exist. */
+    readonly ready: pulumi.Resource[];
+
+    constructor(name: string, args: StorageArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("data-platform:cluster:Storage", name, {}, opts);
+        const cfg = args.config;
+        const cinderIsDefault = cfg.defaultStorageClass === "cinder";
+
+        const cloudConfig = new k8s.core.v1.Secret(
+            `${name}-cloud-config`,
+            {
+                metadata: { name: CLOUD_CONFIG_SECRET, namespace: "kube-system" },
+                type: "Opaque",
+                stringData: pulumi.secret(pulumi.output(args.cloudCredentials).apply((c) => ({ "cloud.conf": cloudConf(c) }))),
+            },
+            { parent: this },
+        );
+
+        const occm = helmRelease(
+            `${name}-occm`,
+            "openstack-cloud-controller-manager",
+            { chart: "openstack-cloud-controller-manager", pin: cfg.charts["openstack-cloud-controller-manager"], namespace: "kube-system", values: occmValues(cfg.images.cloudControllerManager) },
+            { parent: this, dependsOn: [cloudConfig] },
+        );
+
+        const cinder = helmRelease(
+            `${name}-cinder-csi`,
+            "cinder-csi",
+            { chart: "openstack-cinder-csi", pin: cfg.charts["openstack-cinder-csi"], namespace: "kube-system", values: cinderCsiValues(cfg.images.cinderCsiPlugin) },
+            { parent: this, dependsOn: [cloudConfig, occm] },
+        );
+
+        const cinderClass = new k8s.storage.v1.StorageClass(`${name}-cinder`, cinderStorageClass(cinderIsDefault, cfg.cinderVolumeType), {
+            parent: this,
+            dependsOn: [cinder],
+        });
+
+        // k3s ships `local-path` as its default class. Node-local volumes vanish with an immutable
+        // node's replacement, so it stays available but is only the default by explicit choice.
+        const localPath = new k8s.storage.v1.StorageClassPatch(
+            `${name}-local-path-default`,
+            {
+                metadata: {
+                    name: "local-path",
+                    annotations: { "storageclass.kubernetes.io/is-default-class": String(!cinderIsDefault), "pulumi.com/patchForce": "true" },
+                },
+            },
+            { parent: this, dependsOn: [cinderClass] },
+        );
+
+        const nfsNamespace = new k8s.core.v1.Namespace(`${name}-nfs-ns`, { metadata: { name: "nfs-provisioner" } }, { parent: this });
+        const nfs = helmRelease(
+            `${name}-nfs`,
+            "nfs-subdir-external-provisioner",
+            { chart: "nfs-subdir-external-provisioner", pin: cfg.charts["nfs-subdir-external-provisioner"], namespace: nfsNamespace.metadata.name, values: nfsProvisionerValues(cfg.images.nfsProvisioner, args.nfs) },
+            { parent: this },
+        );
+
+        this.rwoClass = cinderIsDefault ? "cinder" : "local-path";
+        this.rwxClass = "nfs";
+        this.ready = [cinderClass, localPath, nfs];
+        this.registerOutputs({ rwoClass: this.rwoClass, rwxClass: this.rwxClass });
+    }
+}
