@@ -1,0 +1,73 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { isPinnedImage, readDockerfile, runScripts, shellcheck, shellcheckAvailable, stages } from "../../backend/test/dockerfile-lint";
+import { frontendRoot } from "./build";
+
+const dockerfile = path.join(frontendRoot, "Dockerfile");
+const nginxConf = fs.readFileSync(path.join(frontendRoot, "nginx.conf"), "utf8");
+
+describe("todo frontend: image (Dockerfile, nginx.conf) and typecheck", () => {
+  const instructions = readDockerfile(dockerfile);
+  const all = stages(instructions);
+  const final = all[all.length - 1];
+  const kw = (k: string) => final.body.filter((i) => i.keyword === k);
+
+  it("is multi-stage: node build, then non-root nginx, both pinned to exact version tags", () => {
+    assert.ok(all.length >= 2);
+    const names = all.map((s) => s.name ?? "");
+    for (const s of all) assert.ok(isPinnedImage(s.image, names), `${s.image} is not pinned`);
+    assert.match(all[0].image, /^node:/);
+    assert.match(final.image, /^nginxinc\/nginx-unprivileged:\d+\.\d+\.\d+-alpine$/);
+    const user = kw("USER").pop()?.args;
+    assert.ok(user && !/^(root|0)(:|$)/.test(user), `final USER is ${user}`);
+    assert.deepEqual(kw("EXPOSE").map((i) => i.args), ["8080"]);
+    assert.match(kw("HEALTHCHECK")[0]?.args ?? "", /http:\/\/127\.0\.0\.1:8080\/healthz/);
+    assert.ok(kw("COPY").some((i) => /--from=build \/src\/dist \/usr\/share\/nginx\/html/.test(i.args)));
+    assert.ok(kw("COPY").some((i) => /^nginx\.conf \/etc\/nginx\/conf\.d\/default\.conf$/.test(i.args)));
+  });
+
+  it("nginx.conf listens on 8080, answers /healthz, and falls back to index.html for SPA routes", () => {
+    assert.match(nginxConf, /listen 8080;/);
+    assert.match(nginxConf, /location = \/healthz \{[^}]*return 200/);
+    assert.match(nginxConf, /location \/ \{[^}]*try_files \$uri \$uri\/ \/index\.html;/);
+    assert.match(nginxConf, /root \/usr\/share\/nginx\/html;/);
+  });
+
+  it("nginx.conf is valid for nginx -t (when nginx is installed)", function () {
+    if (spawnSync("nginx", ["-v"], { stdio: "ignore" }).status !== 0) this.skip();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "todo-nginx-"));
+    try {
+      const main = path.join(dir, "nginx.conf");
+      fs.writeFileSync(main, `pid ${dir}/nginx.pid;\nerror_log ${dir}/error.log;\nevents {}\nhttp {\n  access_log off;\n  include ${path.join(frontendRoot, "nginx.conf")};\n}\n`);
+      const r = spawnSync("nginx", ["-t", "-c", main, "-p", dir], { encoding: "utf8" });
+      assert.equal(r.status, 0, r.stderr);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("RUN instructions pass shellcheck", function () {
+    if (!shellcheckAvailable()) {
+      if (process.env.CI) assert.fail("shellcheck is not installed (apt-get install shellcheck)");
+      this.skip();
+    }
+    const scripts = runScripts(instructions);
+    assert.ok(scripts.length >= 2);
+    for (const { line, script } of scripts) {
+      const r = shellcheck(script);
+      assert.ok(r.ok, `Dockerfile line ${line}:\n${r.output}`);
+    }
+  });
+
+  it("the package typechecks (strict), sources and tests", function () {
+    this.timeout(60_000);
+    const r = spawnSync(process.execPath, [path.join(frontendRoot, "node_modules/typescript/bin/tsc"), "--noEmit", "-p", "tsconfig.json"], {
+      cwd: frontendRoot,
+      encoding: "utf8",
+    });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+  });
+});
