@@ -83,7 +83,7 @@ export function airflowValues(args: AirflowValuesArgs): Record<string, unknown> 
         throw new Error(`Airflow image ${config.image}: this layer configures Airflow 3 (api-server, dag-processor, JWT); use a 3.x image`);
     }
     const R = AIRFLOW_RESOURCES;
-    const waitForMigrations = { enabled: true, resources: k8sResources(R.gitSync) };
+    const waitForMigrations = { enabled: true };
 
     // Two schedulers on one node would fail together: with more than one, each must run on a
     // different node (required, not preferred, so a node loss never takes both).

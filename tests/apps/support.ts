@@ -72,3 +72,8 @@ export async function synthApps(
     if (plain) cache.set(key, result);
     return result;
 }
+
+/** The cluster outputs an apps synth of `env` sees (real synth or fixture). */
+export async function clusterOutputsOf(env: "dev" | "prod"): Promise<ClusterOutputs> {
+    return (hasClusterStack(env) ? (await synth(`${env}-cluster`)).outputs : CLUSTER_FIXTURES[env]) as unknown as ClusterOutputs;
+}

@@ -1,0 +1,130 @@
+import * as assert from "node:assert/strict";
+import * as fs from "fs";
+import * as path from "path";
+import Ajv from "ajv";
+import addFormats from "ajv-formats";
+import { airflowValues, splitImage } from "../../apps/airflow/values";
+import { parseAppsConfig } from "../../apps/config";
+import { ofType } from "../support/synth";
+import { synthApps } from "./support";
+
+const SCHEMA_FILE = path.join(__dirname, "..", "fixtures", "airflow-chart", "values.schema.json");
+
+function chartValidator() {
+    const schema = JSON.parse(fs.readFileSync(SCHEMA_FILE, "utf8")) as Record<string, unknown>;
+    // The chart declares draft-07 (Ajv's default); the meta-schema URI without "#" is not
+    // registered in Ajv, so it is dropped rather than resolved over the network.
+    delete schema.$schema;
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    addFormats(ajv);
+    return ajv.compile(schema);
+}
+
+const SECRETS = {
+    fernetKey: "f", apiSecretKey: "a", jwtSecret: "j", metadata: "m", pgbouncerConfig: "p", pgbouncerStats: "s", adminPassword: "x",
+};
+
+function devConfig(overrides: Record<string, string> = {}) {
+    const values: Record<string, string> = {
+        environment: "dev", airflowHost: "airflow.example.org", airflowDagsRepo: "https://github.com/acme/data-platform.git",
+        todoHost: "todo.example.org", todoBackendImage: "r/b:1.0.0", todoFrontendImage: "r/f:1.0.0",
+        streamProducerImage: "r/p:1.0.0", streamProcessorImage: "r/q:1.0.0", ...overrides,
+    };
+    return parseAppsConfig((k) => values[k], "data-platform", "test").airflow;
+}
+
+describe("Airflow chart values", () => {
+    const validate = chartValidator();
+    const build = (overrides: Record<string, string> = {}) =>
+        airflowValues({ config: devConfig(overrides), releaseName: "airflow", ingressClass: "nginx", secrets: SECRETS, logsClaim: "airflow-logs", taskPriorityClass: "airflow-task" });
+
+    it("the committed schema is the chart 1.22.0 release's", () => {
+        const schema = JSON.parse(fs.readFileSync(SCHEMA_FILE, "utf8"));
+        assert.equal(schema.properties.defaultAirflowTag.default, "3.2.2");
+        assert.match(fs.readFileSync(path.join(path.dirname(SCHEMA_FILE), "ORIGIN.md"), "utf8"), /1\.22\.0/);
+    });
+
+    it("dev and prod values in the synth output are valid against the chart's values.schema.json", async () => {
+        for (const env of ["dev", "prod"] as const) {
+            const [release] = ofType(await synthApps(env), "kubernetes:helm.sh/v3:Release");
+            assert.equal(release.inputs.chart, "airflow");
+            assert.equal(release.inputs.version, "1.22.0");
+            const ok = validate(release.inputs.values);
+            assert.ok(ok, `${env}: ${JSON.stringify(validate.errors?.slice(0, 5), null, 1)}`);
+        }
+    });
+
+    it("the schema catches a wrong value (so the check has teeth)", () => {
+        const values = build() as Record<string, any>;
+        assert.ok(!validate({ ...values, executor: "NoSuchThing" }));
+        assert.ok(!validate({ ...values, scheduler: { ...values.scheduler, replicass: 2 } }));
+    });
+
+    it("runs Airflow 3 with the KubernetesExecutor, own database and PgBouncer", () => {
+        const v = build() as Record<string, any>;
+        assert.equal(v.executor, "KubernetesExecutor");
+        assert.equal(v.airflowVersion, "3.2.2");
+        assert.equal(v.defaultAirflowRepository, "apache/airflow");
+        assert.equal(v.postgresql.enabled, false);
+        assert.equal(v.data.metadataSecretName, "m");
+        assert.equal(v.pgbouncer.enabled, true);
+        assert.equal(v.pgbouncer.configSecretName, "p");
+        assert.equal(v.dagProcessor.enabled, true);
+        assert.equal(v.triggerer.enabled, true);
+        assert.equal(v.config.kubernetes_executor.delete_worker_pods, "True");
+        assert.deepEqual(v.workers.kubernetes.resources, { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "1", memory: "1Gi" } });
+        assert.equal(v.workers.kubernetes.priorityClassName, "airflow-task");
+    });
+
+    it("references secrets by name only and keeps the admin password out of values", () => {
+        const v = build() as Record<string, any>;
+        assert.equal(v.fernetKeySecretName, "f");
+        assert.equal(v.apiSecretKeySecretName, "a");
+        assert.equal(v.jwtSecretName, "j");
+        for (const key of ["fernetKey", "apiSecretKey", "jwtSecret", "webserverSecretKey"]) assert.equal(v[key], undefined, key);
+        assert.equal(v.createUserJob.defaultUser.password, "");
+        assert.match(v.createUserJob.args[2], /-p "\$\{AIRFLOW_ADMIN_PASSWORD\}"/);
+        assert.deepEqual(v.createUserJob.env[0].valueFrom, { secretKeyRef: { name: "x", key: "password" } });
+    });
+
+    it("runs migration and create-user as plain jobs so a waiting install cannot deadlock", () => {
+        const v = build() as Record<string, any>;
+        assert.equal(v.migrateDatabaseJob.useHelmHooks, false);
+        assert.equal(v.createUserJob.useHelmHooks, false);
+        assert.equal(v.scheduler.waitForMigrations.enabled, true);
+    });
+
+    it("git-syncs the DAG folder and keeps logs on the given claim", () => {
+        const v = build({ airflowDagsBranch: "release", airflowDagsPath: "apps/airflow/dags" }) as Record<string, any>;
+        assert.deepEqual(
+            { repo: v.dags.gitSync.repo, branch: v.dags.gitSync.branch, subPath: v.dags.gitSync.subPath, enabled: v.dags.gitSync.enabled },
+            { repo: "https://github.com/acme/data-platform.git", branch: "release", subPath: "apps/airflow/dags", enabled: true },
+        );
+        assert.deepEqual(v.logs.persistence, { enabled: true, existingClaim: "airflow-logs" });
+    });
+
+    it("spreads two schedulers over nodes (required anti-affinity) and guards them with a PDB", () => {
+        const one = build() as Record<string, any>;
+        const two = build({ airflowSchedulerReplicas: "2" }) as Record<string, any>;
+        assert.deepEqual(one.scheduler.affinity, {});
+        assert.equal(two.scheduler.replicas, 2);
+        const rule = two.scheduler.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0];
+        assert.equal(rule.topologyKey, "kubernetes.io/hostname");
+        assert.deepEqual(rule.labelSelector.matchLabels, { component: "scheduler", release: "airflow" });
+        assert.equal(two.scheduler.podDisruptionBudget.enabled, true);
+    });
+
+    it("exposes the api-server through the nginx ingress on the configured host and path", () => {
+        const v = build({ airflowHost: "af.example.org", airflowPath: "/airflow" }) as Record<string, any>;
+        assert.deepEqual(v.ingress.apiServer.hosts, [{ name: "af.example.org" }]);
+        assert.equal(v.ingress.apiServer.path, "/airflow");
+        assert.equal(v.ingress.apiServer.ingressClassName, "nginx");
+        assert.equal(v.config.api.base_url, "http://af.example.org/airflow");
+        assert.ok(validate(v));
+    });
+
+    it("splits image references and refuses Airflow 2 images", () => {
+        assert.deepEqual(splitImage("registry.example.org:5000/airflow:3.2.2-python3.12"), { repository: "registry.example.org:5000/airflow", tag: "3.2.2-python3.12", version: "3.2.2" });
+        assert.throws(() => build({ airflowImage: "apache/airflow:2.11.0" }), /use a 3.x image/);
+    });
+});

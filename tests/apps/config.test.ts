@@ -1,0 +1,104 @@
+import * as assert from "node:assert/strict";
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+import { checkAgainstCluster, parseAppsConfig } from "../../apps/config";
+import { ConfigValidationError } from "../../lib/config/reader";
+import { CLUSTER_FIXTURES } from "./support";
+
+const NS = "data-platform";
+
+/** The stack file's config as a lookup, with overrides (undefined deletes a key). */
+function stackLookup(env: "dev" | "prod", overrides: Record<string, string | undefined> = {}): (key: string) => string | undefined {
+    const doc = parse(fs.readFileSync(path.join(__dirname, "..", "..", "stacks", `Pulumi.${env}-apps.yaml`), "utf8")) as { config: Record<string, unknown> };
+    const values: Record<string, string | undefined> = {};
+    for (const [k, v] of Object.entries(doc.config)) values[k.replace(`${NS}:`, "")] = typeof v === "string" ? v : JSON.stringify(v);
+    Object.assign(values, overrides);
+    return (key) => values[key];
+}
+
+function problemsOf(fn: () => unknown): { key: string; value: string; message: string }[] {
+    try {
+        fn();
+    } catch (e) {
+        assert.ok(e instanceof ConfigValidationError, `expected a ConfigValidationError, got ${e}`);
+        return [...e.problems];
+    }
+    assert.fail("expected the config to be refused");
+}
+
+describe("apps config", () => {
+    it("parses the dev and prod stack files with their per-environment replicas", () => {
+        const dev = parseAppsConfig(stackLookup("dev"), NS, "dev-apps");
+        const prod = parseAppsConfig(stackLookup("prod"), NS, "prod-apps");
+        assert.equal(dev.airflow.schedulerReplicas, 1);
+        assert.equal(prod.airflow.schedulerReplicas, 2);
+        assert.equal(prod.stream.processorReplicas, 3);
+        assert.equal(dev.todo.backendReplicas, 2);
+        assert.equal(dev.airflow.chartVersion, "1.22.0");
+        assert.deepEqual(dev.stacks, { infra: "organization/data-platform/dev-infra", cluster: "organization/data-platform/dev-cluster" });
+        assert.equal(dev.minHeadroom, 0.2);
+        assert.equal(dev.protectStateful, true);
+    });
+
+    it("takes organization, project and stack names of the references from config", () => {
+        const cfg = parseAppsConfig(stackLookup("dev", { stackOrganization: "acme", stackProject: "platform", clusterStack: "dev-cluster-blue" }), NS, "dev-apps");
+        assert.deepEqual(cfg.stacks, { infra: "acme/platform/dev-infra", cluster: "acme/platform/dev-cluster-blue" });
+    });
+
+    it("reports every problem at once, naming key, value and what is allowed", () => {
+        const problems = problemsOf(() =>
+            parseAppsConfig(
+                stackLookup("dev", {
+                    todoBackendImage: "ghcr.io/acme/todo-backend:latest",
+                    todoFrontendImage: "ghcr.io/acme/todo-frontend",
+                    airflowHost: "Airflow_Host",
+                    airflowPath: "no-slash",
+                    airflowDagsRepo: undefined,
+                    airflowChartVersion: "^1.22",
+                    streamProcessorReplicas: "0",
+                    airflowBackupSchedule: "daily",
+                    airflowLogsSize: "lots",
+                    airflowTaskCpu: "3",
+                }),
+                NS,
+                "dev-apps",
+            ),
+        );
+        const byKey = new Map(problems.map((p) => [p.key, p]));
+        assert.match(byKey.get(`${NS}:todoBackendImage`)!.message, /"latest" is not allowed/);
+        assert.match(byKey.get(`${NS}:todoFrontendImage`)!.message, /pinned tag/);
+        assert.match(byKey.get(`${NS}:airflowHost`)!.message, /DNS name/);
+        assert.match(byKey.get(`${NS}:airflowPath`)!.message, /starting with "\/"/);
+        assert.match(byKey.get(`${NS}:airflowDagsRepo`)!.message, /is required; set it with `pulumi config set data-platform:airflowDagsRepo/);
+        assert.match(byKey.get(`${NS}:airflowChartVersion`)!.message, /exact version/);
+        assert.match(byKey.get(`${NS}:streamProcessorReplicas`)!.message, /between 1 and 64/);
+        assert.match(byKey.get(`${NS}:airflowBackupSchedule`)!.message, /cron/);
+        assert.match(byKey.get(`${NS}:airflowLogsSize`)!.message, /volume size/);
+        assert.match(byKey.get(`${NS}:airflowTaskQuotaCpu`)!.message, /at least one task pod's requests/);
+        assert.match(byKey.get(`${NS}:airflowTaskCpuLimit`)!.message, /limits must be at least the requests/);
+        assert.equal(byKey.get(`${NS}:todoBackendImage`)!.value, '"ghcr.io/acme/todo-backend:latest"');
+    });
+
+    it("refuses more processors than the events topic has partitions, with the reason", () => {
+        const cfg = parseAppsConfig(stackLookup("prod", { streamProcessorReplicas: "4" }), NS, "prod-apps");
+        const problems = problemsOf(() => checkAgainstCluster(cfg, CLUSTER_FIXTURES.prod, NS, "prod-apps"));
+        assert.equal(problems.length, 1);
+        assert.equal(problems[0].key, `${NS}:streamProcessorReplicas`);
+        assert.equal(problems[0].value, "4");
+        assert.match(problems[0].message, /at most the partition count of topic "events" \(3\).*idle/);
+        // Equal to the partition count is fine.
+        checkAgainstCluster(parseAppsConfig(stackLookup("prod"), NS, "prod-apps"), CLUSTER_FIXTURES.prod, NS, "prod-apps");
+    });
+
+    it("names the cluster outputs that are missing and how to get them", () => {
+        const cfg = parseAppsConfig(stackLookup("dev"), NS, "dev-apps");
+        const { kafkaBootstrap: _b, requests: _r, ...partial } = CLUSTER_FIXTURES.dev;
+        const problems = problemsOf(() => checkAgainstCluster(cfg, partial, NS, "dev-apps"));
+        assert.deepEqual(problems.map((p) => p.key), [
+            "organization/data-platform/dev-cluster output kafkaBootstrap",
+            "organization/data-platform/dev-cluster output requests",
+        ]);
+        assert.match(problems[0].message, /pulumi up -s dev-cluster/);
+    });
+});

@@ -1,0 +1,57 @@
+import * as assert from "node:assert/strict";
+import { appsRequestItems, appsRequests, checkEnvironmentFit } from "../../apps";
+import { parseAppsConfig } from "../../apps/config";
+import type { NodePoolCapacity } from "../../lib/contracts";
+import { sumRequests } from "../../lib/fit";
+import { CLUSTER_FIXTURES, synthApps } from "./support";
+
+describe("apps: whole-environment resource fit", () => {
+    it("dev and prod keep at least 20 % CPU and memory headroom (infra pools vs cluster + apps requests)", async () => {
+        for (const env of ["dev", "prod"] as const) {
+            const result = await synthApps(env);
+            const fit = result.outputs.fit as { cpuHeadroomPercent: number; memoryHeadroomPercent: number; requested: { cpuMilli: number } };
+            assert.ok(fit.cpuHeadroomPercent >= 20, `${env} CPU headroom ${fit.cpuHeadroomPercent} %`);
+            assert.ok(fit.memoryHeadroomPercent >= 20, `${env} memory headroom ${fit.memoryHeadroomPercent} %`);
+            const apps = result.outputs.requests as { cpuMilli: number; memoryMiB: number };
+            assert.ok(apps.cpuMilli > 0 && apps.memoryMiB > 0);
+        }
+    });
+
+    it("counts replicas per environment and the whole task quota", () => {
+        const lookup = (values: Record<string, string>) => (key: string) => values[key];
+        const base = {
+            environment: "dev", airflowHost: "a.example.org", airflowDagsRepo: "https://github.com/acme/x.git", todoHost: "t.example.org",
+            todoBackendImage: "r/b:1.0.0", todoFrontendImage: "r/f:1.0.0", streamProducerImage: "r/p:1.0.0", streamProcessorImage: "r/q:1.0.0",
+        };
+        const one = appsRequests(parseAppsConfig(lookup(base), "data-platform", "t"));
+        const more = appsRequests(parseAppsConfig(lookup({ ...base, airflowSchedulerReplicas: "2", airflowTaskQuotaCpu: "3" }), "data-platform", "t"));
+        // one more scheduler (250m) and one more quota CPU (1000m)
+        assert.equal(more.cpuMilli - one.cpuMilli, 1250);
+        const items = appsRequestItems(parseAppsConfig(lookup(base), "data-platform", "t"));
+        assert.deepEqual(sumRequests(items), one);
+        assert.ok(items.some((i) => i.name === "airflow task pods (quota)" && i.cpu === "2" && i.memory === "4Gi"));
+    });
+
+    it("refuses a too-small profile with a message naming requests, allocatable and nodes", () => {
+        const small: NodePoolCapacity[] = [
+            { role: "server", count: 1, flavor: "mb1.medium", vcpus: 2, memoryMiB: 4096 },
+            { role: "agent", count: 1, flavor: "mb1.large", vcpus: 4, memoryMiB: 8192 },
+        ];
+        const apps = { cpuMilli: 4000, memoryMiB: 9000 };
+        assert.throws(
+            () => checkEnvironmentFit("dev", small, CLUSTER_FIXTURES.dev.requests, apps, 0.2),
+            (e: Error) => {
+                assert.match(e.message, /environment "dev" \(cluster layer 2500m\/5632Mi \+ apps layer 4000m\/9000Mi\) does not fit on 1x mb1.medium \(server, 2 vCPU, 4096 MiB\) \+ 1x mb1.large/);
+                assert.match(e.message, /CPU: requests 6500m of 5300m allocatable/);
+                assert.match(e.message, /memory: requests 14632Mi of 10240Mi allocatable/);
+                assert.match(e.message, /Use larger flavors or more agents/);
+                return true;
+            },
+        );
+    });
+
+    it("stops the apps stack before creating anything when the environment is too small", async () => {
+        const tiny: NodePoolCapacity[] = [{ role: "server", count: 1, flavor: "mb1.medium", vcpus: 2, memoryMiB: 4096 }];
+        await assert.rejects(synthApps("dev", { infra: { nodePools: tiny } }), /does not fit on 1x mb1.medium/);
+    });
+});

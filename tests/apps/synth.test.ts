@@ -1,0 +1,214 @@
+import * as assert from "node:assert/strict";
+import { SynthResource, SynthResult } from "../../lib/synth/synth";
+import { byName, ofType } from "../support/synth";
+import { clusterOutputsOf, synthApps } from "./support";
+import type { ClusterOutputs } from "../../lib/contracts";
+
+/** Synth values with their secret wrappers removed, as the API server would receive them. */
+function reveal(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map(reveal);
+    if (value && typeof value === "object") {
+        if ("@secret" in value && Object.keys(value).length === 1) return reveal((value as { "@secret": unknown })["@secret"]);
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, reveal(v)]));
+    }
+    return value;
+}
+
+const MODEL_MODULES: Record<string, string> = {
+    v1: "kubernetes-models/v1",
+    "apps/v1": "kubernetes-models/apps/v1",
+    "batch/v1": "kubernetes-models/batch/v1",
+    "networking.k8s.io/v1": "kubernetes-models/networking.k8s.io/v1",
+    "policy/v1": "kubernetes-models/policy/v1",
+    "scheduling.k8s.io/v1": "kubernetes-models/scheduling.k8s.io/v1",
+};
+
+const plainObjects = (result: SynthResult) =>
+    result.resources.filter((r) => r.custom && r.type.startsWith("kubernetes:") && !r.type.startsWith("kubernetes:helm.sh") && typeof r.inputs.kind === "string" && (r.inputs.apiVersion as string) in MODEL_MODULES);
+
+function podSpec(r: SynthResource): Record<string, any> {
+    const spec = r.inputs.spec as Record<string, any>;
+    return r.inputs.kind === "CronJob" ? spec.jobTemplate.spec.template.spec : spec.template.spec;
+}
+
+describe("apps synth", () => {
+    let dev: SynthResult;
+    let prod: SynthResult;
+    let clusterOutputs: ClusterOutputs;
+    before(async () => {
+        dev = await synthApps("dev");
+        prod = await synthApps("prod");
+        clusterOutputs = await clusterOutputsOf("dev");
+    });
+
+    it("every plain Kubernetes object is valid against kubernetes-models", () => {
+        for (const result of [dev, prod]) {
+            const objects = plainObjects(result);
+            assert.ok(objects.length >= 30, `only ${objects.length} objects`);
+            for (const r of objects) {
+                // eslint-disable-next-line @typescript-eslint/no-var-requires
+                const models = require(MODEL_MODULES[r.inputs.apiVersion as string]) as Record<string, new (o: unknown) => { validate(): void }>;
+                const Model = models[r.inputs.kind as string];
+                assert.ok(Model, `no kubernetes-models class for ${r.inputs.apiVersion} ${r.inputs.kind}`);
+                assert.doesNotThrow(() => new Model(reveal(r.inputs)).validate(), `${result.stack} ${r.name}`);
+            }
+        }
+    });
+
+    it("sends every Kubernetes object through the one explicit provider", () => {
+        for (const result of [dev, prod]) {
+            const providers = ofType(result, "pulumi:providers:kubernetes");
+            assert.equal(providers.length, 1);
+            assert.equal(providers[0].inputs.kubeconfig && typeof providers[0].inputs.kubeconfig === "object" && "@secret" in (providers[0].inputs.kubeconfig as object), true, "kubeconfig from infra, as a secret");
+            const k8sObjects = result.resources.filter((r) => r.custom && r.type.startsWith("kubernetes:"));
+            for (const r of k8sObjects) assert.equal(r.provider, providers[0].urn, r.name);
+        }
+    });
+
+    it("routes /api to the backend with the prefix stripped and everything else to the frontend", () => {
+        const ingress = byName(dev, "todo-ingress").inputs as Record<string, any>;
+        assert.equal(ingress.metadata.namespace, "microservices");
+        assert.equal(ingress.spec.ingressClassName, "nginx");
+        assert.equal(ingress.metadata.annotations["nginx.ingress.kubernetes.io/rewrite-target"], "/$2");
+        assert.equal(ingress.metadata.annotations["nginx.ingress.kubernetes.io/use-regex"], "true");
+        const paths = ingress.spec.rules[0].http.paths.map((p: any) => [p.path, p.backend.service.name]);
+        assert.deepEqual(paths, [["/api(/|$)(.*)", "todo-backend"], ["/()(.*)", "todo-frontend"]]);
+        // What nginx does with these: the rewrite target applied to sample requests.
+        const route = (uri: string) => {
+            for (const [p, service] of paths) {
+                const m = new RegExp(`^${p}`).exec(uri);
+                if (m) return [service, "/" + m[2]];
+            }
+            return undefined;
+        };
+        assert.deepEqual(route("/api/todos/7"), ["todo-backend", "/todos/7"]);
+        assert.deepEqual(route("/api"), ["todo-backend", "/"]);
+        assert.deepEqual(route("/assets/app.js"), ["todo-frontend", "/assets/app.js"]);
+        assert.deepEqual(route("/"), ["todo-frontend", "/"]);
+    });
+
+    it("sets replicas per environment", () => {
+        const replicas = (result: SynthResult, name: string) => (byName(result, name).inputs.spec as { replicas: number }).replicas;
+        for (const result of [dev, prod]) {
+            assert.equal(replicas(result, "todo-backend"), 2);
+            assert.equal(replicas(result, "todo-frontend"), 2);
+            assert.equal(replicas(result, "todo-postgresql-statefulset"), 1);
+            assert.equal(replicas(result, "sensor-stream-producer"), 1);
+        }
+        assert.equal(replicas(dev, "sensor-stream-processor"), 1);
+        assert.equal(replicas(prod, "sensor-stream-processor"), 3);
+        const values = (result: SynthResult) => ofType(result, "kubernetes:helm.sh/v3:Release")[0].inputs.values as Record<string, any>;
+        assert.equal(values(dev).scheduler.replicas, 1);
+        assert.equal(values(prod).scheduler.replicas, 2);
+        assert.equal(values(prod).apiServer.replicas, 2);
+    });
+
+    it("has readiness and liveness probes and requests on every long-running container", () => {
+        for (const r of [...ofType(dev, "kubernetes:apps/v1:Deployment"), ...ofType(dev, "kubernetes:apps/v1:StatefulSet")]) {
+            for (const c of podSpec(r).containers) {
+                assert.ok(c.readinessProbe, `${r.name}/${c.name} readiness`);
+                assert.ok(c.livenessProbe, `${r.name}/${c.name} liveness`);
+                assert.ok(c.resources?.requests?.cpu && c.resources?.requests?.memory, `${r.name}/${c.name} requests`);
+            }
+        }
+        const backend = podSpec(byName(dev, "todo-backend")).containers[0];
+        assert.deepEqual(backend.readinessProbe.httpGet, { path: "/health", port: "http" });
+        assert.deepEqual(backend.livenessProbe.httpGet, { path: "/health", port: "http" });
+        assert.equal(backend.ports[0].containerPort, 3001);
+        assert.equal(podSpec(byName(dev, "todo-frontend")).containers[0].ports[0].containerPort, 8080);
+    });
+
+    it("puts the Todo app in microservices with Services, PDBs and a database secret", () => {
+        const inNs = (type: string) => ofType(dev, type).filter((r) => (r.inputs.metadata as any).namespace === "microservices").map((r) => (r.inputs.metadata as any).name).sort();
+        assert.deepEqual(inNs("kubernetes:core/v1:Service"), ["todo-backend", "todo-frontend", "todo-postgresql"]);
+        assert.deepEqual(inNs("kubernetes:policy/v1:PodDisruptionBudget"), ["todo-backend", "todo-frontend"]);
+        const env = podSpec(byName(dev, "todo-backend")).containers[0].env as any[];
+        assert.deepEqual(env.find((e) => e.name === "PGPASSWORD").valueFrom, { secretKeyRef: { name: "todo-postgresql-credentials", key: "password" } });
+    });
+
+    it("wires the stream services to the cluster's Kafka bootstrap and topics", () => {
+        const env = (name: string) => Object.fromEntries((podSpec(byName(dev, name)).containers[0].env as any[]).map((e) => [e.name, e.value]));
+        const bootstrap = clusterOutputs.kafkaBootstrap;
+        const topics = clusterOutputs.kafkaTopics;
+        assert.deepEqual(env("sensor-stream-producer"), { KAFKA_BOOTSTRAP: bootstrap, TOPIC: topics.events, RATE: "10", HEALTH_PORT: "8080" });
+        const processor = env("sensor-stream-processor");
+        assert.equal(processor.KAFKA_BOOTSTRAP, bootstrap);
+        assert.equal(processor.INPUT_TOPIC, topics.events);
+        assert.equal(processor.OUTPUT_TOPIC, topics.results);
+        assert.equal(processor.WINDOW_SIZE, "20");
+        assert.equal((byName(dev, "sensor-stream-processor").inputs.metadata as any).namespace, "stream");
+    });
+
+    it("refuses more processors than partitions before creating anything", async () => {
+        await assert.rejects(
+            synthApps("prod", { cluster: { kafkaPartitions: 2 } }),
+            /data-platform:streamProcessorReplicas = 3: must be at most the partition count of topic "events" \(2\)/,
+        );
+    });
+
+    it("has a priority-scoped task ResourceQuota and a LimitRange in the Airflow namespace", () => {
+        const [quota] = ofType(prod, "kubernetes:core/v1:ResourceQuota");
+        const spec = quota.inputs.spec as Record<string, any>;
+        assert.equal((quota.inputs.metadata as any).namespace, "airflow");
+        assert.deepEqual(spec.hard, { "requests.cpu": "8", "requests.memory": "16Gi", "limits.cpu": "16", "limits.memory": "32Gi", pods: "24" });
+        assert.deepEqual(spec.scopeSelector.matchExpressions[0], { scopeName: "PriorityClass", operator: "In", values: ["airflow-task"] });
+        const [limits] = ofType(dev, "kubernetes:core/v1:LimitRange");
+        assert.deepEqual((limits.inputs.spec as any).limits[0].defaultRequest, { cpu: "250m", memory: "512Mi" });
+        const [priority] = ofType(dev, "kubernetes:scheduling.k8s.io/v1:PriorityClass");
+        assert.equal(priority.inputs.preemptionPolicy, "Never");
+    });
+
+    it("protects stateful things: database and log volumes and the database StatefulSets", () => {
+        for (const name of ["airflow-postgresql-data", "airflow-postgresql-backups", "airflow-logs", "todo-postgresql-data", "airflow-postgresql-statefulset", "todo-postgresql-statefulset"]) {
+            const r = byName(prod, name);
+            assert.ok(r.options.protect && r.options.retainOnDelete, name);
+        }
+        const unprotected = ofType(prod, "kubernetes:core/v1:PersistentVolumeClaim").filter((r) => !r.options.protect);
+        assert.deepEqual(unprotected.map((r) => r.name), []);
+        const logs = byName(dev, "airflow-logs").inputs.spec as Record<string, any>;
+        assert.deepEqual(logs.accessModes, ["ReadWriteMany"]);
+        assert.equal(logs.storageClassName, "nfs");
+    });
+
+    it("backs the Airflow database up with pg_dump on a schedule and prunes old dumps", () => {
+        const cron = byName(prod, "airflow-postgresql-backup").inputs.spec as Record<string, any>;
+        assert.equal(cron.schedule, "15 2 * * *");
+        assert.equal(cron.concurrencyPolicy, "Forbid");
+        const script = cron.jobTemplate.spec.template.spec.containers[0].command[2] as string;
+        assert.match(script, /pg_dump --format=custom/);
+        assert.match(script, /-mtime \+14 -print -delete/);
+    });
+
+    it("adds a ServiceMonitor for statsd and a Grafana dashboard ConfigMap", () => {
+        const [monitor] = ofType(dev, "kubernetes:monitoring.coreos.com/v1:ServiceMonitor");
+        assert.deepEqual((monitor.inputs.spec as any).selector.matchLabels, { component: "statsd", release: "airflow" });
+        assert.equal((monitor.inputs.spec as any).endpoints[0].port, "statsd-scrape");
+        const dashboard = byName(dev, "airflow-dashboard").inputs as Record<string, any>;
+        assert.equal(dashboard.metadata.namespace, "monitoring");
+        assert.equal(dashboard.metadata.labels.grafana_dashboard, "1");
+        const model = JSON.parse(dashboard.data["airflow.json"]);
+        assert.ok(model.panels.length >= 6);
+    });
+
+    it("has no plaintext secret anywhere in the synth output", () => {
+        for (const result of [dev, prod]) {
+            const leaks: string[] = [];
+            const walk = (value: unknown, where: string, secret: boolean) => {
+                if (typeof value === "string") {
+                    if (!secret && /synth-placeholder-(password|bytes|string|id)/.test(value)) leaks.push(where);
+                    if (!secret && Buffer.from("synth-placeholder-bytes").toString("base64").slice(0, 20) && value.includes(Buffer.from("synth-placeholder-bytes").toString("base64").slice(0, 20))) leaks.push(where);
+                } else if (Array.isArray(value)) value.forEach((v, i) => walk(v, `${where}[${i}]`, secret));
+                else if (value && typeof value === "object") {
+                    for (const [k, v] of Object.entries(value)) walk(v, `${where}.${k}`, secret || k === "@secret");
+                }
+            };
+            for (const r of result.resources) walk(r.inputs, r.name, false);
+            walk(result.outputs, "outputs", false);
+            assert.deepEqual(leaks, [], `${result.stack}`);
+            // The Secrets' contents are all secret-wrapped.
+            for (const s of ofType(result, "kubernetes:core/v1:Secret")) {
+                assert.ok(s.inputs.stringData && "@secret" in (s.inputs.stringData as object), s.name);
+            }
+        }
+    });
+});
