@@ -106,6 +106,11 @@ export function createApp(deps: AppDeps): express.Express {
   const json = express.json({ limit: BODY_LIMIT_BYTES, strict: true, type: "application/json" });
   const api = express.Router();
 
+  // Liveness: the process answers; says nothing about the database (use /health for readiness).
+  api.get("/livez", markRoute, (_req, res) => {
+    res.json({ status: "ok" });
+  });
+
   api.get("/health", markRoute, async (_req, res) => {
     try {
       await pool.query("SELECT 1");

@@ -160,6 +160,8 @@ describe("todo backend: API against a real PostgreSQL", function () {
       const down = await call(app.url, "GET", "/health");
       assert.equal(down.status, 503);
       assert.deepEqual(down.body, { status: "unavailable", db: "down", error: "database unavailable" });
+      const live = await call(app.url, "GET", "/livez");
+      assert.deepEqual([live.status, live.body], [200, { status: "ok" }], "liveness does not depend on the database");
       const list = await call(app.url, "GET", "/api/todos");
       assert.equal(list.status, 503);
       assert.deepEqual(list.body, { error: "database unavailable" });

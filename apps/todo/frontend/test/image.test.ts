@@ -22,7 +22,7 @@ describe("todo frontend: image (Dockerfile, nginx.conf) and typecheck", () => {
     assert.match(all[0].image, /^node:/);
     assert.match(final.image, /^nginxinc\/nginx-unprivileged:\d+\.\d+\.\d+-alpine$/);
     const user = kw("USER").pop()?.args;
-    assert.ok(user && !/^(root|0)(:|$)/.test(user), `final USER is ${user}`);
+    assert.match(user ?? "", /^[1-9]\d*(:\d+)?$/, `final USER is ${user} (numeric, for runAsNonRoot)`);
     assert.deepEqual(kw("EXPOSE").map((i) => i.args), ["8080"]);
     assert.match(kw("HEALTHCHECK")[0]?.args ?? "", /http:\/\/127\.0\.0\.1:8080\/healthz/);
     assert.ok(kw("COPY").some((i) => /--from=build \/src\/dist \/usr\/share\/nginx\/html/.test(i.args)));
