@@ -87,7 +87,9 @@ export class SensorStream extends pulumi.ComponentResource {
                                 resources: k8sResources(resources),
                                 readinessProbe: { httpGet: { path: "/healthz", port: "health" }, periodSeconds: 10, timeoutSeconds: 3 },
                                 livenessProbe: { httpGet: { path: "/healthz", port: "health" }, initialDelaySeconds: 30, periodSeconds: 20, timeoutSeconds: 3, failureThreshold: 3 },
-                                securityContext: { allowPrivilegeEscalation: false, runAsNonRoot: true },
+                                // The images run as USER node (uid 1000 in the node base image); the
+                                // kubelet can only verify runAsNonRoot against a numeric user.
+                                securityContext: { allowPrivilegeEscalation: false, runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000 },
                             }],
                         },
                     },

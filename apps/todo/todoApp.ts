@@ -128,7 +128,8 @@ export class TodoApp extends pulumi.ComponentResource {
                             // /health checks the database: not ready while it is unreachable.
                             readinessProbe: { httpGet: { path: "/health", port: "http" }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
                             livenessProbe: { httpGet: { path: "/health", port: "http" }, initialDelaySeconds: 20, periodSeconds: 15, timeoutSeconds: 3, failureThreshold: 6 },
-                            securityContext: { allowPrivilegeEscalation: false, runAsNonRoot: true },
+                            // The image's USER 1000:1000.
+                            securityContext: { allowPrivilegeEscalation: false, runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000 },
                         }],
                     },
                 },
@@ -154,9 +155,11 @@ export class TodoApp extends pulumi.ComponentResource {
                             image: config.frontendImage,
                             ports: [{ name: "http", containerPort: FRONTEND_PORT }],
                             resources: k8sResources(TODO_RESOURCES.frontend),
-                            readinessProbe: { httpGet: { path: "/", port: "http" }, periodSeconds: 5, timeoutSeconds: 3 },
-                            livenessProbe: { httpGet: { path: "/", port: "http" }, initialDelaySeconds: 10, periodSeconds: 15, timeoutSeconds: 3 },
-                            securityContext: { allowPrivilegeEscalation: false, runAsNonRoot: true },
+                            // nginx answers /healthz itself (apps/todo/frontend/nginx.conf).
+                            readinessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 5, timeoutSeconds: 3 },
+                            livenessProbe: { httpGet: { path: "/healthz", port: "http" }, initialDelaySeconds: 10, periodSeconds: 15, timeoutSeconds: 3 },
+                            // The image's USER 101 (nginx-unprivileged); numeric so the kubelet can verify non-root.
+                            securityContext: { allowPrivilegeEscalation: false, runAsNonRoot: true, runAsUser: 101 },
                         }],
                     },
                 },

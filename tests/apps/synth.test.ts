@@ -141,6 +141,17 @@ describe("apps synth", () => {
         assert.equal((byName(dev, "sensor-stream-processor").inputs.metadata as any).namespace, "stream");
     });
 
+    it("rolls forward and back by tag: the image in the pod template follows config", async () => {
+        const image = (result: SynthResult) => podSpec(byName(result, "todo-backend")).containers[0].image;
+        assert.equal(image(dev), "ghcr.io/acme/todo-backend:0.1.0");
+        const forward = await synthApps("dev", { overrides: { "data-platform:todoBackendImage": "ghcr.io/acme/todo-backend:0.2.0" } });
+        assert.equal(image(forward), "ghcr.io/acme/todo-backend:0.2.0");
+        await assert.rejects(
+            synthApps("dev", { overrides: { "data-platform:todoBackendImage": "ghcr.io/acme/todo-backend:latest" } }),
+            /data-platform:todoBackendImage = "ghcr.io\/acme\/todo-backend:latest": must pin a version tag/,
+        );
+    });
+
     it("refuses more processors than partitions before creating anything", async () => {
         await assert.rejects(
             synthApps("prod", { cluster: { kafkaPartitions: 2 } }),
