@@ -1,0 +1,88 @@
+import * as assert from "node:assert/strict";
+import { DEFAULT_CHARTS, parseClusterConfig } from "../../cluster/config";
+import { checkInfraOutputs } from "../../cluster/infraOutputs";
+import { ConfigValidationError } from "../../lib/config/reader";
+
+const VALID: Record<string, string> = { layer: "cluster", environment: "dev" };
+
+function parse(changes: Record<string, string | undefined> = {}) {
+    const values: Record<string, string | undefined> = { ...VALID, ...changes };
+    return parseClusterConfig((k) => values[k], "data-platform", "stack test-cluster");
+}
+
+function problems(changes: Record<string, string | undefined>): string[] {
+    try {
+        parse(changes);
+    } catch (err) {
+        assert.ok(err instanceof ConfigValidationError, `expected ConfigValidationError, got ${err}`);
+        return err.problems.map((p) => `${p.key} = ${p.value}: ${p.message}`);
+    }
+    assert.fail("expected the configuration to be refused");
+}
+
+describe("cluster config", () => {
+    it("fills defaults: cinder default class, pinned charts, infra reference with the DIY organization", () => {
+        const cfg = parse();
+        assert.equal(cfg.infraStackRef, "organization/data-platform/dev-infra");
+        assert.equal(cfg.defaultStorageClass, "cinder");
+        assert.deepEqual(cfg.charts["ingress-nginx"], { repo: "https://kubernetes.github.io/ingress-nginx", version: "4.15.1" });
+        assert.equal(cfg.kafka.partitions, 3);
+        assert.equal(cfg.monitoring.grafanaNodePort, undefined);
+        assert.equal(cfg.protectData, true);
+    });
+
+    it("reads the infra reference parts and overrides a chart version", () => {
+        const cfg = parse({ infraOrganization: "acme", infraProject: "platform", infraStack: "lab-infra", chartVersions: JSON.stringify({ "ingress-nginx": "4.14.5" }) });
+        assert.equal(cfg.infraStackRef, "acme/platform/lab-infra");
+        assert.equal(cfg.charts["ingress-nginx"].version, "4.14.5");
+        assert.equal(cfg.charts["kube-prometheus-stack"].version, DEFAULT_CHARTS["kube-prometheus-stack"].version);
+    });
+
+    it("allows local-path only when asked for", () => {
+        assert.equal(parse({ defaultStorageClass: "local-path" }).defaultStorageClass, "local-path");
+    });
+
+    const cases: [string, Record<string, string | undefined>, RegExp][] = [
+        ["a missing environment", { environment: undefined }, /^data-platform:environment = \(unset\): is required/],
+        ["an unknown default storage class", { defaultStorageClass: "ceph" }, /^data-platform:defaultStorageClass = "ceph": must be one of "cinder", "local-path"/],
+        ["a chart version range", { chartVersions: JSON.stringify({ "kube-prometheus-stack": "^88.0.0" }) }, /^data-platform:chartVersions.kube-prometheus-stack = "\^88.0.0": must be an exact version/],
+        ["an unknown chart", { chartVersions: JSON.stringify({ traefik: "1.0.0" }) }, /^data-platform:chartVersions.traefik = "1.0.0": names no chart of this layer/],
+        ["an image on latest", { images: JSON.stringify({ ingressController: "registry.k8s.io/ingress-nginx/controller:latest" }) }, /^data-platform:images.ingressController = .*"latest" is not allowed/],
+        ["a Kafka version the pinned Strimzi does not support", { kafkaVersion: "3.9.0" }, /^data-platform:kafkaVersion = "3.9.0": must be one of "4.2.0", "4.2.1", "4.3.0", "4.3.1"/],
+        ["zero brokers", { kafkaBrokers: "0" }, /^data-platform:kafkaBrokers = 0: must be an integer between 1 and 9/],
+        ["fewer than 3 brokers in prod", { environment: "prod", kafkaBrokers: "1" }, /^data-platform:kafkaBrokers = 1: must be at least 3 in prod/],
+        ["a NodePort outside the range", { grafanaNodePort: "8080" }, /^data-platform:grafanaNodePort = 8080: must be an integer between 30000 and 32767/],
+        ["a Grafana path without a slash", { grafanaPath: "grafana" }, /^data-platform:grafanaPath = "grafana": must be a URL path starting with "\/"/],
+        ["an uppercase Grafana host", { grafanaHost: "Grafana.Example.org" }, /^data-platform:grafanaHost = "Grafana.Example.org": must be a lowercase DNS name/],
+        ["a bad memory quantity", { kafkaBrokerMemory: "2GB" }, /^data-platform:kafkaBrokerMemory = "2GB": must be a memory quantity in Mi or Gi/],
+        ["a bad CPU quantity", { prometheusCpu: "half" }, /^data-platform:prometheusCpu = "half": must be a CPU quantity/],
+        ["a bad retention", { prometheusRetention: "10 days" }, /^data-platform:prometheusRetention = "10 days": must be a duration like "10d"/],
+        ["a non-boolean protectData", { protectData: "yes" }, /^data-platform:protectData = "yes": must be true or false/],
+        ["an uppercase Kafka cluster name", { kafkaClusterName: "Platform" }, /^data-platform:kafkaClusterName = "Platform": must be a lowercase DNS label/],
+    ];
+    for (const [what, changes, expected] of cases) {
+        it(`refuses ${what}`, () => {
+            const found = problems(changes);
+            assert.ok(found.some((p) => expected.test(p)), `no problem matching ${expected} in:\n${found.join("\n")}`);
+        });
+    }
+
+    it("reports several problems in one error", () => {
+        assert.throws(
+            () => parse({ kafkaBrokers: "0", grafanaPath: "x", defaultStorageClass: "nope" }),
+            (err: unknown) => err instanceof ConfigValidationError && err.problems.length === 3 && /\(3 problems\)/.test(err.message),
+        );
+    });
+});
+
+describe("cluster: infra outputs check", () => {
+    it("names every missing infra output and the stack to run first", () => {
+        assert.throws(
+            () => checkInfraOutputs("organization/data-platform/dev-infra", { ingressAddress: "198.51.100.7" }),
+            (err: Error) =>
+                /does not provide what the cluster layer needs/.test(err.message) &&
+                /nodes: expected/.test(err.message) && /nodePools: expected/.test(err.message) && /nfs: expected/.test(err.message) &&
+                /pulumi up -s dev-infra/.test(err.message),
+        );
+    });
+});

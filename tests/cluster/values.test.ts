@@ -1,0 +1,197 @@
+/** Helm values and Strimzi specs from the pure builders, for dev- and prod-like configs (no mocks). */
+import * as assert from "node:assert/strict";
+import { parse as parseYaml } from "yaml";
+import { parseClusterConfig } from "../../cluster/config";
+import { clusterRequestItems } from "../../cluster/sizing";
+import { splitImage } from "../../cluster/values/images";
+import { ingressNginxValues } from "../../cluster/values/ingressNginx";
+import { brokerConfig, heapFor, jmxExporterConfig, kafkaDashboard, kafkaSpec, nodePoolSpec, replicationFor, topicSpec } from "../../cluster/values/kafka";
+import { monitoringValues } from "../../cluster/values/monitoring";
+import { cinderCsiValues, cinderStorageClass, cloudConf, nfsProvisionerValues, occmValues } from "../../cluster/values/storage";
+import { assertFits, sumRequests } from "../../lib/fit";
+
+const cfgFor = (values: Record<string, string>) => parseClusterConfig((k) => values[k], "data-platform", "test");
+const dev = cfgFor({ environment: "dev", kafkaBrokers: "1", ingressReplicas: "1", grafanaNodePort: "30090", kafkaBrokerMemory: "1Gi" });
+const prod = cfgFor({ environment: "prod", kafkaBrokers: "3", grafanaHost: "grafana.example.org", grafanaPath: "/", alertmanagerReplicas: "2" });
+const get = (obj: unknown, path: string): any => path.split(".").reduce<any>((o, k) => (o == null ? undefined : o[k]), obj);
+
+describe("cluster values: Kafka replication rule", () => {
+    it("3+ brokers: RF 3, min.insync 2; 2 brokers: RF 2, min.insync 1; 1 broker: RF 1, min.insync 1", () => {
+        assert.deepEqual(replicationFor(5), { replicas: 3, minInsyncReplicas: 2 });
+        assert.deepEqual(replicationFor(3), { replicas: 3, minInsyncReplicas: 2 });
+        assert.deepEqual(replicationFor(2), { replicas: 2, minInsyncReplicas: 1 });
+        assert.deepEqual(replicationFor(1), { replicas: 1, minInsyncReplicas: 1 });
+        assert.throws(() => replicationFor(0), /at least one broker/);
+    });
+
+    it("topics and broker defaults follow the rule per environment", () => {
+        assert.deepEqual(topicSpec(3, 3), { partitions: 3, replicas: 3, config: { "min.insync.replicas": 2, "retention.ms": 604800000 } });
+        assert.deepEqual(topicSpec(3, 1), { partitions: 3, replicas: 1, config: { "min.insync.replicas": 1, "retention.ms": 604800000 } });
+        assert.equal(brokerConfig(3)["offsets.topic.replication.factor"], 3);
+        assert.equal(brokerConfig(3)["transaction.state.log.min.isr"], 2);
+        assert.equal(brokerConfig(1)["offsets.topic.replication.factor"], 1);
+        assert.equal(brokerConfig(1)["auto.create.topics.enable"], false);
+    });
+
+    it("node pool: dual-role KRaft, persistent claims kept on delete, heap half the memory", () => {
+        const pool = nodePoolSpec(prod.kafka, "cinder");
+        assert.deepEqual(pool.roles, ["controller", "broker"]);
+        assert.equal(pool.replicas, 3);
+        assert.deepEqual(get(pool, "storage.volumes.0"), { id: 0, type: "persistent-claim", size: "20Gi", class: "cinder", deleteClaim: false, kraftMetadata: "shared" });
+        assert.equal(heapFor("2Gi"), "1024m");
+        assert.equal(heapFor("256Mi"), "256m");
+        assert.equal(get(nodePoolSpec(dev.kafka, "local-path"), "jvmOptions.-Xmx"), "512m");
+    });
+
+    it("Kafka spec: KRaft listeners, version, JMX metrics from the ConfigMap", () => {
+        const spec = kafkaSpec(prod.kafka, "platform-kafka-metrics");
+        assert.equal(get(spec, "kafka.version"), "4.3.1");
+        assert.deepEqual(get(spec, "kafka.listeners.0"), { name: "plain", port: 9092, type: "internal", tls: false });
+        assert.equal(get(spec, "kafka.metricsConfig.valueFrom.configMapKeyRef.name"), "platform-kafka-metrics");
+        const rules = parseYaml(jmxExporterConfig()).rules as { name: string }[];
+        assert.ok(rules.some((r) => r.name === "kafka_server_replicamanager_$1"));
+        const dashboard = JSON.stringify(kafkaDashboard(prod.kafka));
+        assert.match(dashboard, /kafka_server_brokertopicmetrics_messagesin_total/);
+        assert.match(dashboard, /underreplicatedpartitions/);
+    });
+});
+
+describe("cluster values: storage", () => {
+    const creds = { authUrl: "https://keystone.example.org:5000/v3", region: "RegionOne", applicationCredentialId: "id-1", applicationCredentialSecret: 'se"cr\\et' };
+
+    it("cloud.conf authenticates with the application credential and quotes values", () => {
+        const conf = cloudConf(creds);
+        assert.match(conf, /^\[Global\]\nauth-url="https:\/\/keystone.example.org:5000\/v3"\nregion="RegionOne"\napplication-credential-id="id-1"\n/);
+        assert.match(conf, /application-credential-secret="se\\"cr\\\\et"/);
+        assert.match(conf, /\[LoadBalancer\]\nenabled=false/);
+        assert.throws(() => cloudConf({ ...creds, applicationCredentialSecret: "" }), /application-credential-secret is empty/);
+        assert.throws(() => cloudConf({ ...creds, region: "a\nb" }), /single line/);
+    });
+
+    it("OCCM: existing secret, k3s control-plane label, no service/route controllers", () => {
+        const v = occmValues(dev.images.cloudControllerManager);
+        assert.deepEqual(v.secret, { enabled: true, create: false, name: "cloud-config" });
+        assert.deepEqual(v.nodeSelector, { "node-role.kubernetes.io/control-plane": "true" });
+        assert.deepEqual(v.enabledControllers, ["cloud-node", "cloud-node-lifecycle"]);
+        assert.deepEqual(v.image, { repository: "registry.k8s.io/provider-os/openstack-cloud-controller-manager", tag: "v1.35.0" });
+    });
+
+    it("cinder-csi: mounts the secret, leaves StorageClasses to the layer; `cinder` retains volumes", () => {
+        const v = cinderCsiValues(dev.images.cinderCsiPlugin);
+        assert.equal(get(v, "secret.name"), "cloud-config");
+        assert.equal(get(v, "storageClass.enabled"), false);
+        assert.equal(get(v, "csi.plugin.image.tag"), "v1.35.0");
+        const sc = cinderStorageClass(true, "ssd");
+        assert.equal(sc.reclaimPolicy, "Retain");
+        assert.equal(sc.metadata.annotations["storageclass.kubernetes.io/is-default-class"], "true");
+        assert.deepEqual(sc.parameters, { type: "ssd" });
+        assert.equal(cinderStorageClass(false).metadata.annotations["storageclass.kubernetes.io/is-default-class"], "false");
+    });
+
+    it("NFS provisioner: RWX class `nfs` on infra's export, retained and archived", () => {
+        const v = nfsProvisionerValues(dev.images.nfsProvisioner, { server: "10.0.0.5", path: "/srv/nfs" });
+        assert.deepEqual(get(v, "nfs"), { server: "10.0.0.5", path: "/srv/nfs", reclaimPolicy: "Retain" });
+        assert.equal(get(v, "storageClass.name"), "nfs");
+        assert.equal(get(v, "storageClass.accessModes"), "ReadWriteMany");
+        assert.equal(get(v, "storageClass.reclaimPolicy"), "Retain");
+        assert.equal(get(v, "storageClass.defaultClass"), false);
+        assert.throws(() => nfsProvisionerValues(dev.images.nfsProvisioner, { server: "", path: "srv" }), /needs a server and an absolute path/);
+    });
+});
+
+describe("cluster values: ingress-nginx", () => {
+    const values = (cfg: typeof dev) => ingressNginxValues({ image: cfg.images.ingressController, replicas: cfg.ingress.replicas, resources: cfg.ingress.resources, ingressAddress: "198.51.100.7", monitoringNamespace: "monitoring" });
+
+    it("default IngressClass nginx on ServiceLB, final controller pinned by tag and digest, metrics + ServiceMonitor", () => {
+        const v = values(prod);
+        assert.deepEqual(get(v, "controller.ingressClassResource"), { name: "nginx", enabled: true, default: true, controllerValue: "k8s.io/ingress-nginx" });
+        assert.equal(get(v, "controller.service.type"), "LoadBalancer");
+        assert.equal(get(v, "controller.image.tag"), "v1.15.1");
+        assert.match(get(v, "controller.image.digest"), /^sha256:[0-9a-f]{64}$/);
+        assert.equal(get(v, "controller.metrics.serviceMonitor.enabled"), true);
+        assert.equal(get(v, "controller.extraArgs.publish-status-address"), "198.51.100.7");
+        assert.equal(get(v, "controller.replicaCount"), 2);
+        assert.equal(get(values(dev), "controller.replicaCount"), 1);
+    });
+
+    it("an overridden controller image drops the digest of the default one", () => {
+        const v = ingressNginxValues({ image: "registry.k8s.io/ingress-nginx/controller:v1.14.5", replicas: 1, resources: dev.ingress.resources, ingressAddress: "x", monitoringNamespace: "monitoring" });
+        assert.equal(get(v, "controller.image.digest"), "");
+        assert.deepEqual(splitImage("quay.io/strimzi/operator:1.2.0"), { registry: "quay.io", path: "strimzi/operator", name: "operator", namespace: "strimzi", tag: "1.2.0" });
+    });
+});
+
+describe("cluster values: kube-prometheus-stack", () => {
+    const values = (cfg: typeof dev, servers: string[], nodes: string[]) =>
+        monitoringValues({ monitoring: cfg.monitoring, storageClass: "cinder", grafanaAdminSecret: "grafana-admin", serverAddresses: servers, nodeAddresses: nodes });
+
+    it("k3s: control-plane jobs scrape the server addresses; other namespaces' monitors selected; 15s", () => {
+        const v = values(prod, ["10.0.0.1", "10.0.0.2", "10.0.0.3"], ["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4"]);
+        assert.deepEqual(get(v, "kubeControllerManager"), { enabled: true, endpoints: ["10.0.0.1", "10.0.0.2", "10.0.0.3"] });
+        assert.deepEqual(get(v, "kubeScheduler.endpoints"), ["10.0.0.1", "10.0.0.2", "10.0.0.3"]);
+        assert.equal(get(v, "kubeEtcd.service.port"), 2381);
+        assert.equal(get(v, "kubeProxy.endpoints").length, 4);
+        for (const key of ["serviceMonitor", "podMonitor", "rule", "probe"]) {
+            assert.equal(get(v, `prometheus.prometheusSpec.${key}SelectorNilUsesHelmValues`), false, key);
+        }
+        assert.equal(get(v, "prometheus.prometheusSpec.scrapeInterval"), "15s");
+        assert.equal(get(v, "prometheus.prometheusSpec.retention"), "10d");
+        assert.equal(get(v, "prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.storageClassName"), "cinder");
+        assert.equal(get(v, "alertmanager.alertmanagerSpec.replicas"), 2);
+        assert.deepEqual(get(v, "prometheus-node-exporter.tolerations"), [{ operator: "Exists" }]);
+    });
+
+    it("without addresses the k3s jobs and their rules are off instead of permanently down", () => {
+        const v = values(dev, [], []);
+        for (const key of ["kubeControllerManager", "kubeScheduler", "kubeEtcd", "kubeProxy"]) assert.equal(get(v, `${key}.enabled`), false, key);
+        assert.equal(get(v, "defaultRules.rules.etcd"), false);
+        assert.equal(get(v, "defaultRules.rules.kubeProxy"), false);
+    });
+
+    it("Grafana: admin from the existing secret (no password in values), dashboards sidecar, ingress path and NodePort", () => {
+        const d = values(dev, ["10.0.0.1"], ["10.0.0.1"]);
+        assert.deepEqual(get(d, "grafana.admin"), { existingSecret: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" });
+        assert.doesNotMatch(JSON.stringify(d), /adminPassword/);
+        assert.equal(get(d, "grafana.sidecar.dashboards.label"), "grafana_dashboard");
+        assert.equal(get(d, "grafana.sidecar.dashboards.searchNamespace"), "ALL");
+        assert.deepEqual(get(d, "grafana.ingress.hosts"), []);
+        assert.equal(get(d, "grafana.ingress.path"), "/grafana");
+        assert.equal(get(d, "grafana.grafana\\.ini"), undefined);
+        assert.equal(get(d, "grafana")["grafana.ini"].server.serve_from_sub_path, true);
+        assert.deepEqual(get(d, "grafana.service"), { type: "NodePort", nodePort: 30090 });
+        const p = values(prod, ["10.0.0.1"], ["10.0.0.1"]);
+        assert.deepEqual(get(p, "grafana.ingress.hosts"), ["grafana.example.org"]);
+        assert.deepEqual(get(p, "grafana.service"), { type: "ClusterIP" });
+    });
+});
+
+describe("cluster: resource fit", () => {
+    const devPools = [
+        { role: "server" as const, count: 1, flavor: "mb1.large", vcpus: 4, memoryMiB: 8192 },
+        { role: "agent" as const, count: 2, flavor: "mb1.large", vcpus: 4, memoryMiB: 8192 },
+    ];
+
+    it("counts DaemonSet pods per node and replicas per environment", () => {
+        const items = clusterRequestItems(prod, { servers: 3, agents: 3 });
+        assert.equal(items.find((i) => i.name.startsWith("node-exporter"))?.replicas, 6);
+        assert.equal(items.find((i) => i.name.startsWith("openstack cloud controller"))?.replicas, 3);
+        assert.equal(items.find((i) => i.name.startsWith("kafka broker"))?.replicas, 3);
+    });
+
+    it("dev fits on 3x mb1.large with the configured headroom", () => {
+        const report = assertFits("dev cluster layer", sumRequests(clusterRequestItems(dev, { servers: 1, agents: 2 })), devPools, 0.4);
+        assert.ok(report.cpuHeadroom > 0.4 && report.memoryHeadroom > 0.4);
+    });
+
+    it("a too-small environment is refused with a message naming the shortfall and the fix", () => {
+        const tiny = [{ role: "server" as const, count: 1, flavor: "mb1.small", vcpus: 1, memoryMiB: 2048 }];
+        assert.throws(
+            () => assertFits("The cluster layer of dev", sumRequests(clusterRequestItems(dev, { servers: 1, agents: 0 })), tiny, 0.4),
+            (err: Error) =>
+                /^The cluster layer of dev does not fit on 1x mb1.small \(server, 1 vCPU, 2048 MiB\):/.test(err.message) &&
+                /CPU: requests \d+m of 500m allocatable/.test(err.message) &&
+                /memory: requests \d+Mi of 512Mi allocatable/.test(err.message) &&
+                /Use larger flavors or more agents/.test(err.message),
+        );
+    });
+});
