@@ -125,9 +125,11 @@ export class TodoApp extends pulumi.ComponentResource {
                                 { name: "PGPASSWORD", valueFrom: fromDb("password") },
                             ],
                             resources: k8sResources(TODO_RESOURCES.backend),
-                            // /health checks the database: not ready while it is unreachable.
+                            // /health checks the database: the pod leaves the Service while the
+                            // database is unreachable. Liveness uses /livez (process only), so a
+                            // database outage does not restart every backend pod at once.
                             readinessProbe: { httpGet: { path: "/health", port: "http" }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
-                            livenessProbe: { httpGet: { path: "/health", port: "http" }, initialDelaySeconds: 20, periodSeconds: 15, timeoutSeconds: 3, failureThreshold: 6 },
+                            livenessProbe: { httpGet: { path: "/livez", port: "http" }, initialDelaySeconds: 20, periodSeconds: 15, timeoutSeconds: 3, failureThreshold: 6 },
                             // The image's USER 1000:1000.
                             securityContext: { allowPrivilegeEscalation: false, runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000 },
                         }],

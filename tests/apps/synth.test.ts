@@ -115,7 +115,8 @@ describe("apps synth", () => {
         }
         const backend = podSpec(byName(dev, "todo-backend")).containers[0];
         assert.deepEqual(backend.readinessProbe.httpGet, { path: "/health", port: "http" });
-        assert.deepEqual(backend.livenessProbe.httpGet, { path: "/health", port: "http" });
+        // Liveness must not depend on the database (the backend's /livez), or an outage restarts every pod.
+        assert.deepEqual(backend.livenessProbe.httpGet, { path: "/livez", port: "http" });
         assert.equal(backend.ports[0].containerPort, 3001);
         assert.equal(podSpec(byName(dev, "todo-frontend")).containers[0].ports[0].containerPort, 8080);
     });
