@@ -8,6 +8,8 @@ import { ConfigLookup, ConfigReader, ConfigValidationError, ConfigProblem } from
 import * as check from "../lib/config/checks";
 import { cpuMilli, memoryMiB } from "../lib/fit";
 import type { ClusterOutputs } from "../lib/contracts";
+import { AIRFLOW_RESOURCES } from "./airflow/values";
+import { POSTGRES_RESOURCES } from "./airflow/postgres";
 
 /** CPU and memory of one container: requests, and limits where a ceiling matters. */
 export interface Resources {
@@ -128,6 +130,13 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
     if (safe(() => cpuMilli(task.cpu) > cpuMilli(taskQuota.cpu)) || safe(() => memoryMiB(task.memory) > memoryMiB(taskQuota.memory))) {
         r.problem("airflowTaskQuotaCpu", `${taskQuota.cpu}/${taskQuota.memory}`, `must be at least one task pod's requests (${task.cpu}/${task.memory})`);
     }
+    // The namespace's LimitRange caps every container at twice the task quota (see
+    // airflow/airflow.ts); the Airflow components share the namespace and must stay under it.
+    const largest = largestComponentLimit();
+    if (safe(() => 2 * cpuMilli(taskQuota.cpu) < largest.cpuMilli) || safe(() => 2 * memoryMiB(taskQuota.memory) < largest.memoryMiB)) {
+        r.problem("airflowTaskQuotaCpu", `${taskQuota.cpu}/${taskQuota.memory}`,
+            `must be at least half the largest Airflow component limit (${largest.cpuMilli / 2}m/${largest.memoryMiB / 2}Mi), which the namespace LimitRange derives from it`);
+    }
     if (safe(() => cpuMilli(task.cpu) > cpuMilli(task.cpuLimit ?? task.cpu)) || safe(() => memoryMiB(task.memory) > memoryMiB(task.memoryLimit ?? task.memory))) {
         r.problem("airflowTaskCpuLimit", `${task.cpuLimit}/${task.memoryLimit}`, `limits must be at least the requests (${task.cpu}/${task.memory})`);
     }
@@ -184,6 +193,14 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
     };
     r.finish();
     return config;
+}
+
+function largestComponentLimit(): { cpuMilli: number; memoryMiB: number } {
+    const all: Resources[] = [...Object.values(AIRFLOW_RESOURCES), ...Object.values(POSTGRES_RESOURCES)];
+    return {
+        cpuMilli: Math.max(...all.map((r) => cpuMilli(r.cpuLimit ?? r.cpu))),
+        memoryMiB: Math.max(...all.map((r) => memoryMiB(r.memoryLimit ?? r.memory))),
+    };
 }
 
 function quantityCheck(parse: (q: string) => number, allowed: string): (value: string) => string | undefined {

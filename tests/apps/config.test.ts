@@ -80,6 +80,12 @@ describe("apps config", () => {
         assert.equal(byKey.get(`${NS}:todoBackendImage`)!.value, '"ghcr.io/acme/todo-backend:latest"');
     });
 
+    it("refuses a task quota so small that the namespace LimitRange would reject Airflow's own pods", () => {
+        const problems = problemsOf(() => parseAppsConfig(stackLookup("dev", { airflowTaskQuotaCpu: "250m", airflowTaskQuotaMemory: "512Mi", airflowTaskCpu: "100m", airflowTaskMemory: "128Mi" }), NS, "dev-apps"));
+        assert.equal(problems.length, 1);
+        assert.match(problems[0].message, /at least half the largest Airflow component limit \(500m\/1024Mi\)/);
+    });
+
     it("refuses more processors than the events topic has partitions, with the reason", () => {
         const cfg = parseAppsConfig(stackLookup("prod", { streamProcessorReplicas: "4" }), NS, "prod-apps");
         const problems = problemsOf(() => checkAgainstCluster(cfg, CLUSTER_FIXTURES.prod, NS, "prod-apps"));
