@@ -1,7 +1,7 @@
 /** Values for the ingress-nginx chart (final release 4.15.1, controller v1.15.1). Pure. */
 import type { Sizing } from "../config";
 import { resources } from "../sizing";
-import { splitImage } from "./images";
+import { repository, splitImage } from "./images";
 
 /** Digest of the default controller image, published with chart 4.15.1. */
 export const CONTROLLER_DIGEST = { "registry.k8s.io/ingress-nginx/controller:v1.15.1": "sha256:594ceea76b01c592858f803f9ff4d2cb40542cae2060410b2c95f75907d659e1" } as Record<string, string>;
@@ -20,8 +20,8 @@ export function ingressNginxValues(args: IngressValuesArgs): Record<string, unkn
     return {
         controller: {
             image: {
-                registry: parts.registry,
-                image: parts.path,
+                // The full repository form: one string the pinned-image policy can read.
+                repository: repository(args.image),
                 tag: parts.tag,
                 // A digest only where it is known to belong to the tag.
                 digest: CONTROLLER_DIGEST[args.image] ?? "",

@@ -1,0 +1,241 @@
+/** The cluster layer's synth output: wiring, order, pins, secrets, topics and schema validity. */
+import * as assert from "node:assert/strict";
+import * as fs from "fs";
+import * as path from "path";
+import Ajv from "ajv";
+import { parse as parseYaml } from "yaml";
+import { DEFAULT_CHARTS } from "../../cluster/config";
+import type { ClusterOutputs } from "../../lib/contracts";
+import { EXACT_SEMVER } from "../../lib/config/checks";
+import { revealPlaceholders } from "../../lib/synth/normalize";
+import type { SynthResource, SynthResult } from "../../lib/synth/synth";
+import { checkAll } from "../../policy/rules";
+import { byName, ofType, synth } from "../support/synth";
+
+const ENVS = ["dev", "prod"] as const;
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+const STRIMZI_KINDS = ["Kafka", "KafkaNodePool", "KafkaTopic"] as const;
+const isKube = (r: SynthResource) => r.custom && r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:providers");
+const releaseOf = (result: SynthResult, chart: string) => {
+    const found = ofType(result, RELEASE).find((r) => String(r.inputs.chart).split("/").pop() === chart);
+    assert.ok(found, `no release of ${chart} in ${result.stack}`);
+    return found;
+};
+/** URNs a resource must wait for: explicit dependsOn (input dependencies are recorded separately). */
+const waitsFor = (r: SynthResource, other: SynthResource) => r.options.dependsOn.includes(other.urn);
+
+describe("cluster synth", () => {
+    const results: Record<string, SynthResult> = {};
+    before(async () => {
+        for (const env of ENVS) results[env] = await synth(`${env}-cluster`);
+    });
+
+    it("publishes every ClusterOutputs key for the apps layer", () => {
+        const keys: (keyof ClusterOutputs)[] = ["environment", "ingressClass", "storageClasses", "kafkaBootstrap", "kafkaTopics", "kafkaPartitions", "monitoringNamespace", "grafanaUrl", "requests"];
+        for (const env of ENVS) {
+            const out = results[env].outputs as Record<string, any>;
+            for (const key of keys) assert.ok(key in out, `${env}: output ${key}`);
+            assert.equal(out.ingressClass, "nginx");
+            assert.deepEqual(out.storageClasses, { rwo: "cinder", rwx: "nfs" });
+            assert.deepEqual(out.kafkaTopics, { events: "events", results: "results" });
+            assert.equal(out.kafkaPartitions, 3);
+            assert.equal(out.kafkaBootstrap, "platform-kafka-bootstrap.kafka.svc:9092");
+        }
+        assert.equal((results.dev.outputs as any).grafanaUrl, "http://198.51.100.185/grafana/");
+        assert.equal((results.dev.outputs as any).grafanaNodePortUrl, "http://198.51.100.185:30090/");
+        assert.equal((results.prod.outputs as any).grafanaUrl, "http://grafana.prod.example.org/");
+    });
+
+    it("reads the same environment's infra stack through a StackReference with the DIY organization", () => {
+        for (const env of ENVS) {
+            const refs = results[env].resources.filter((r) => r.type === "pulumi:pulumi:StackReference");
+            assert.deepEqual(refs.map((r) => r.inputs.name), [`organization/data-platform/${env}-infra`]);
+        }
+    });
+
+    it("sends every Kubernetes object through the one explicit provider built from infra's kubeconfig", () => {
+        for (const env of ENVS) {
+            const providers = results[env].resources.filter((r) => r.type === "pulumi:providers:kubernetes");
+            assert.equal(providers.length, 1, `${env}: exactly one Kubernetes provider`);
+            const kubeconfig = providers[0].inputs.kubeconfig as Record<string, unknown>;
+            assert.ok(kubeconfig && "@secret" in kubeconfig, "kubeconfig is passed as a secret");
+            assert.match(String(kubeconfig["@secret"]), /server: https:\/\/198\.51\.100\.\d+:6443/);
+            const objects = results[env].resources.filter(isKube);
+            assert.ok(objects.length >= 20);
+            for (const r of objects) assert.equal(r.provider, providers[0].urn, `${env} ${r.name} uses the explicit provider`);
+        }
+    });
+
+    it("installs in order: storage before monitoring, monitoring (CRDs) before ingress, operator before every Strimzi resource", () => {
+        for (const env of ENVS) {
+            const res = results[env];
+            const occm = releaseOf(res, "openstack-cloud-controller-manager");
+            const cinder = releaseOf(res, "openstack-cinder-csi");
+            const kps = releaseOf(res, "kube-prometheus-stack");
+            const ingress = releaseOf(res, "ingress-nginx");
+            const strimzi = releaseOf(res, "strimzi-kafka-operator");
+            const cinderClass = byName(res, `${env}-storage-cinder`);
+            const cloudConfig = byName(res, `${env}-storage-cloud-config`);
+            assert.ok(waitsFor(occm, cloudConfig) && waitsFor(cinder, cloudConfig), "charts wait for cloud.conf");
+            assert.ok(waitsFor(cinder, occm), "cinder-csi after the cloud controller manager");
+            assert.ok(waitsFor(cinderClass, cinder), "the cinder class after its provisioner");
+            assert.ok(waitsFor(kps, cinderClass), "Prometheus volumes after the storage class");
+            assert.ok(waitsFor(ingress, kps), "ingress-nginx's ServiceMonitor after the CRDs");
+            const strimziCrs = res.resources.filter((r) => r.type.startsWith("kubernetes:kafka.strimzi.io/"));
+            assert.equal(strimziCrs.length, 4);
+            for (const cr of strimziCrs) assert.ok(waitsFor(cr, strimzi), `${cr.name} after the Strimzi operator`);
+            const kafka = byName(res, `${env}-kafka-cluster`);
+            assert.ok(waitsFor(kafka, byName(res, `${env}-kafka-pool`)), "Kafka after its node pool");
+            for (const topic of ["events", "results"]) assert.ok(waitsFor(byName(res, `${env}-kafka-topic-${topic}`), kafka), `${topic} after Kafka`);
+            for (const cr of [byName(res, `${env}-kafka-podmonitor`), byName(res, `${env}-kafka-dashboard`)]) assert.ok(waitsFor(cr, kps), `${cr.name} after monitoring`);
+        }
+    });
+
+    it("pins every chart to an exact version from its repository, waits for readiness with a timeout", () => {
+        for (const env of ENVS) {
+            const releases = ofType(results[env], RELEASE);
+            assert.equal(releases.length, Object.keys(DEFAULT_CHARTS).length);
+            for (const r of releases) {
+                const chart = String(r.inputs.chart).split("/").pop() as keyof typeof DEFAULT_CHARTS;
+                assert.match(String(r.inputs.version), EXACT_SEMVER, `${r.name} version`);
+                assert.equal(r.inputs.version, DEFAULT_CHARTS[chart].version, `${r.name} uses the pinned version`);
+                const repo = DEFAULT_CHARTS[chart].repo;
+                if (repo.startsWith("oci://")) assert.equal(r.inputs.chart, `${repo}/${chart}`);
+                else assert.deepEqual(r.inputs.repositoryOpts, { repo });
+                assert.equal(r.inputs.skipAwait, false, `${r.name} waits for workloads`);
+                assert.equal(r.inputs.waitForJobs, true, `${r.name} waits for hook Jobs`);
+                assert.ok(typeof r.inputs.timeout === "number" && r.inputs.timeout > 0 && r.inputs.timeout <= 900, `${r.name} bounded timeout`);
+            }
+            assert.equal(releaseOf(results[env], "ingress-nginx").inputs.version, "4.15.1");
+        }
+    });
+
+    it("leaves no plaintext secret anywhere: generated values only inside {\"@secret\"} and the policy rules pass", () => {
+        const leaks: string[] = [];
+        const walk = (value: unknown, where: string, inSecret: boolean): void => {
+            if (typeof value === "string") {
+                if (!inSecret && /synth-placeholder-(password|app-credential|config)/.test(value)) leaks.push(where);
+                if (!inSecret && /application-credential-secret|PRIVATE KEY/.test(value)) leaks.push(where);
+            } else if (Array.isArray(value)) value.forEach((v, i) => walk(v, `${where}[${i}]`, inSecret));
+            else if (value && typeof value === "object") {
+                for (const [k, v] of Object.entries(value)) walk(v, `${where}.${k}`, inSecret || k === "@secret");
+            }
+        };
+        for (const env of ENVS) {
+            const text = JSON.stringify(results[env]);
+            assert.match(text, /synth-placeholder-password-/, "the Grafana password is in the synth, as a placeholder");
+            walk(results[env], env, false);
+            assert.deepEqual(checkAll(results[env].resources, { knowsSecrets: true }), [], `${env} policy`);
+            const kps = releaseOf(results[env], "kube-prometheus-stack");
+            assert.doesNotMatch(JSON.stringify(kps.inputs.values), /adminPassword|synth-placeholder/);
+        }
+        assert.deepEqual(leaks, []);
+    });
+
+    it("sets topic partitions and replication per environment", () => {
+        const expected = { dev: { replicas: 1, minIsr: 1, brokers: 1 }, prod: { replicas: 3, minIsr: 2, brokers: 3 } };
+        for (const env of ENVS) {
+            const e = expected[env];
+            for (const topic of ["events", "results"]) {
+                const spec = byName(results[env], `${env}-kafka-topic-${topic}`).inputs.spec as any;
+                assert.equal(spec.partitions, 3);
+                assert.equal(spec.replicas, e.replicas, `${env} ${topic} RF`);
+                assert.equal(spec.config["min.insync.replicas"], e.minIsr, `${env} ${topic} min.insync`);
+            }
+            const pool = byName(results[env], `${env}-kafka-pool`).inputs.spec as any;
+            assert.equal(pool.replicas, e.brokers);
+            const kafka = byName(results[env], `${env}-kafka-cluster`).inputs.spec as any;
+            assert.equal(kafka.kafka.config["min.insync.replicas"], e.minIsr);
+        }
+    });
+
+    it("protects Kafka data in prod only; storage classes retain volumes", () => {
+        const strimzi = (env: string) => results[env].resources.filter((r) => r.type.startsWith("kubernetes:kafka.strimzi.io/"));
+        for (const r of strimzi("prod")) assert.equal(r.options.protect, true, r.name);
+        for (const r of strimzi("dev")) assert.equal(r.options.protect, false, r.name);
+        for (const env of ENVS) {
+            assert.equal(byName(results[env], `${env}-storage-cinder`).inputs.reclaimPolicy, "Retain");
+            const nfs = releaseOf(results[env], "nfs-subdir-external-provisioner").inputs.values as any;
+            assert.equal(nfs.storageClass.reclaimPolicy, "Retain");
+        }
+    });
+
+    it("validates every plain Kubernetes object with kubernetes-models", () => {
+        const MODULES: Record<string, string> = {
+            v1: "kubernetes-models/v1",
+            "storage.k8s.io/v1": "kubernetes-models/storage.k8s.io/v1",
+        };
+        let validated = 0;
+        for (const env of ENVS) {
+            for (const r of results[env].resources.filter(isKube)) {
+                const apiVersion = String(r.inputs.apiVersion);
+                const kind = String(r.inputs.kind);
+                if (r.type === RELEASE || apiVersion.startsWith("kafka.strimzi.io/") || apiVersion.startsWith("monitoring.coreos.com/")) continue;
+                const obj = revealPlaceholders(r.inputs) as Record<string, unknown>;
+                if (r.type.endsWith("Patch")) {
+                    // A patch is a partial object by design: validate the full kind with the patched fields only where it is required.
+                    assert.equal(kind, "StorageClass");
+                    assert.deepEqual(Object.keys(obj).sort(), ["apiVersion", "kind", "metadata"]);
+                    continue;
+                }
+                const module = MODULES[apiVersion];
+                assert.ok(module, `no kubernetes-models module for ${apiVersion} (${r.name})`);
+                const Model = (require(module) as Record<string, new (o: unknown) => { validate(): void }>)[kind];
+                assert.ok(Model, `no kubernetes-models class for ${apiVersion} ${kind}`);
+                assert.doesNotThrow(() => new Model(obj).validate(), `${env} ${r.name}`);
+                validated++;
+            }
+        }
+        assert.ok(validated >= 16, `validated ${validated}`);
+        // The validator is not a rubber stamp.
+        const { StorageClass } = require("kubernetes-models/storage.k8s.io/v1");
+        assert.throws(() => new StorageClass({ metadata: { name: "x" }, provisioner: "p", reclaimPolicy: 3 }).validate());
+    });
+
+    describe("Strimzi resources against the pinned CRDs (1.2.0)", () => {
+        const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+        const validators = Object.fromEntries(
+            ["040-Crd-kafka", "043-Crd-kafkatopic", "045-Crd-kafkanodepool"].map((file) => {
+                const crd = parseYaml(fs.readFileSync(path.join(__dirname, "..", "fixtures", "strimzi", `${file}.yaml`), "utf8"));
+                const version = crd.spec.versions.find((v: any) => v.name === "v1" && v.served);
+                return [crd.spec.names.kind, { group: crd.spec.group, validate: ajv.compile(version.schema.openAPIV3Schema) }];
+            }),
+        );
+
+        it("every Kafka, KafkaNodePool and KafkaTopic in dev and prod is valid", () => {
+            let count = 0;
+            for (const env of ENVS) {
+                for (const r of results[env].resources.filter((x) => x.type.startsWith("kubernetes:kafka.strimzi.io/"))) {
+                    const kind = String(r.inputs.kind) as (typeof STRIMZI_KINDS)[number];
+                    const v = validators[kind];
+                    assert.ok(v, `no CRD for ${kind}`);
+                    assert.equal(r.inputs.apiVersion, `${v.group}/v1`);
+                    const ok = v.validate(revealPlaceholders(r.inputs));
+                    assert.ok(ok, `${env} ${r.name}: ${JSON.stringify(v.validate.errors)}`);
+                    count++;
+                }
+            }
+            assert.equal(count, 8);
+        });
+
+        it("the schema catches a broken spec", () => {
+            const pool = revealPlaceholders(byName(results.dev, "dev-kafka-pool").inputs) as any;
+            assert.equal(validators.KafkaNodePool.validate({ ...pool, spec: { ...pool.spec, storage: { type: "tape" } } }), false);
+            assert.equal(validators.KafkaTopic.validate({ apiVersion: "kafka.strimzi.io/v1", kind: "KafkaTopic", metadata: {}, spec: { partitions: 0 } }), false);
+        });
+    });
+
+    it("refuses an environment the layer does not fit into, before creating anything", async () => {
+        await assert.rejects(
+            synth("dev-cluster", { "data-platform:kafkaBrokers": "3", "data-platform:kafkaBrokerMemory": "6Gi", "data-platform:kafkaBrokerCpu": "2" }),
+            (err: Error) => /The cluster layer of dev does not fit on 1x mb1.large \(server, 4 vCPU, 8192 MiB\) \+ 2x mb1.large/.test(err.message) && /memory: requests \d+Mi of 22016Mi allocatable/.test(err.message),
+        );
+    });
+
+    it("reports config problems together before creating anything", async () => {
+        await assert.rejects(
+            synth("dev-cluster", { "data-platform:defaultStorageClass": "hostpath", "data-platform:kafkaPartitions": "0" }),
+            (err: Error) => /\(2 problems\)/.test(err.message) && /defaultStorageClass/.test(err.message) && /kafkaPartitions = 0/.test(err.message),
+        );
+    });
+});
