@@ -41,7 +41,7 @@ export async function clusterLayer(): Promise<Outputs> {
     });
     const opts = { providers: { kubernetes: provider } };
 
-    const storage = new Storage(`${name}-storage`, { config: cfg, cloudCredentials: infra.cloudCredentials, nfs: infra.nfs }, opts);
+    const storage = new Storage(`${name}-storage`, { config: cfg, cloudCredentials: infra.cloudCredentials, nfs: infra.nfs, localPathAvailable: infra.localPathStorage }, opts);
     const monitoring = new Monitoring(
         `${name}-monitoring`,
         {

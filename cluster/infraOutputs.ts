@@ -13,17 +13,18 @@ export interface InfraView {
     readonly nodes: NodeInfo[];
     readonly nodePools: NodePoolCapacity[];
     readonly nfs: { server: string; path: string };
+    readonly localPathStorage: boolean;
 }
 
-type PlainKeys = "ingressAddress" | "nodes" | "nodePools" | "nfs";
-export const PLAIN_INFRA_KEYS: readonly PlainKeys[] = ["ingressAddress", "nodes", "nodePools", "nfs"];
+type PlainKeys = "ingressAddress" | "nodes" | "nodePools" | "nfs" | "localPathStorage";
+export const PLAIN_INFRA_KEYS: readonly PlainKeys[] = ["ingressAddress", "nodes", "nodePools", "nfs", "localPathStorage"];
 
 const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 
 /** Checks the plain outputs; throws one error naming every missing or malformed key. */
 export function checkInfraOutputs(stackRef: string, values: Partial<Record<PlainKeys, unknown>>): Pick<InfraOutputs, PlainKeys> {
     const problems: string[] = [];
-    const { ingressAddress, nodes, nodePools, nfs } = values;
+    const { ingressAddress, nodes, nodePools, nfs, localPathStorage } = values;
     if (typeof ingressAddress !== "string" || ingressAddress === "") problems.push("ingressAddress: expected an address");
     if (!Array.isArray(nodes) || nodes.length === 0 || !nodes.every((n) => isObj(n) && typeof n.address === "string" && (n.role === "server" || n.role === "agent"))) {
         problems.push("nodes: expected a non-empty list of {name, role, address}");
@@ -35,6 +36,7 @@ export function checkInfraOutputs(stackRef: string, values: Partial<Record<Plain
     if (!isObj(nfs) || typeof nfs.server !== "string" || nfs.server === "" || typeof nfs.path !== "string" || !nfs.path.startsWith("/")) {
         problems.push("nfs: expected {server, path} with an absolute path");
     }
+    if (typeof localPathStorage !== "boolean") problems.push("localPathStorage: expected true or false");
     if (problems.length > 0) {
         throw new Error(
             `The infra stack "${stackRef}" does not provide what the cluster layer needs:\n  - ${problems.join("\n  - ")}\n` +
@@ -54,5 +56,6 @@ export async function readInfra(ref: pulumi.StackReference, stackRef: string): P
         nodes: plain.nodes,
         nodePools: plain.nodePools,
         nfs: plain.nfs,
+        localPathStorage: plain.localPathStorage,
     };
 }

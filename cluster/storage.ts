@@ -16,6 +16,8 @@ export interface StorageArgs {
     readonly cloudCredentials: pulumi.Input<CloudCredentials>;
     /** NFS export from the infra stack. */
     readonly nfs: { readonly server: string; readonly path: string };
+    /** Whether infra kept k3s' `local-path` StorageClass. */
+    readonly localPathAvailable: boolean;
 }
 
 export class Storage extends pulumi.ComponentResource {
@@ -29,6 +31,12 @@ export class Storage extends pulumi.ComponentResource {
         super("data-platform:cluster:Storage", name, {}, opts);
         const cfg = args.config;
         const cinderIsDefault = cfg.defaultStorageClass === "cinder";
+        if (!cinderIsDefault && !args.localPathAvailable) {
+            throw new Error(
+                `data-platform:defaultStorageClass = "local-path", but the infra stack disabled k3s' local-path storage ` +
+                    `(localPathStorage: false); use "cinder" or enable local-path in the infra stack`,
+            );
+        }
 
         const cloudConfig = new k8s.core.v1.Secret(
             `${name}-cloud-config`,
@@ -61,16 +69,18 @@ export class Storage extends pulumi.ComponentResource {
 
         // k3s ships `local-path` as its default class. Node-local volumes vanish with an immutable
         // node's replacement, so it stays available but is only the default by explicit choice.
-        const localPath = new k8s.storage.v1.StorageClassPatch(
-            `${name}-local-path-default`,
-            {
-                metadata: {
-                    name: "local-path",
-                    annotations: { "storageclass.kubernetes.io/is-default-class": String(!cinderIsDefault), "pulumi.com/patchForce": "true" },
-                },
-            },
-            { parent: this, dependsOn: [cinderClass] },
-        );
+        const localPath = args.localPathAvailable
+            ? new k8s.storage.v1.StorageClassPatch(
+                  `${name}-local-path-default`,
+                  {
+                      metadata: {
+                          name: "local-path",
+                          annotations: { "storageclass.kubernetes.io/is-default-class": String(!cinderIsDefault), "pulumi.com/patchForce": "true" },
+                      },
+                  },
+                  { parent: this, dependsOn: [cinderClass] },
+              )
+            : undefined;
 
         const nfsNamespace = new k8s.core.v1.Namespace(`${name}-nfs-ns`, { metadata: { name: "nfs-provisioner" } }, { parent: this });
         const nfs = helmRelease(
@@ -82,7 +92,7 @@ export class Storage extends pulumi.ComponentResource {
 
         this.rwoClass = cinderIsDefault ? "cinder" : "local-path";
         this.rwxClass = "nfs";
-        this.ready = [cinderClass, localPath, nfs];
+        this.ready = [cinderClass, ...(localPath ? [localPath] : []), nfs];
         this.registerOutputs({ rwoClass: this.rwoClass, rwxClass: this.rwxClass });
     }
 }

@@ -51,6 +51,8 @@ export interface ServerSpec extends CommonSpec {
     readonly tlsSans: readonly string[];
     readonly etcdSnapshotSchedule: string;
     readonly etcdSnapshotRetention: number;
+    /** Keep k3s' bundled local-path StorageClass. */
+    readonly localPathStorage: boolean;
     /** keepalived VRRP for the API VIP in HA sets. */
     readonly vip?: { readonly address: string; readonly peers: readonly string[]; readonly priority: number; readonly routerId: number };
     /** Format (once) and export a data volume over NFS for RWX storage. */
@@ -81,6 +83,9 @@ export function k3sConfig(spec: NodeSpec, secrets: NodeSecrets): Record<string, 
         "node-name": spec.nodeName,
         "node-ip": spec.nodeIp,
         "node-label": labelList(spec.labels),
+        // The OpenStack cloud controller manager (cluster layer) initialises nodes; it finds each
+        // node's VM by name, which is why VM name and node name are the same.
+        "kubelet-arg": ["cloud-provider=external"],
     };
     if (spec.role === "agent") {
         return { ...common, server: spec.serverUrl, token: secrets.agentToken };
@@ -92,7 +97,9 @@ export function k3sConfig(spec: NodeSpec, secrets: NodeSecrets): Record<string, 
         "agent-token": secrets.agentToken,
         "tls-san": [...spec.tlsSans],
         // The cluster layer installs ingress-nginx; traefik would compete for 80/443.
-        disable: ["traefik"],
+        disable: spec.localPathStorage ? ["traefik"] : ["traefik", "local-storage"],
+        // k3s' embedded cloud controller would fight the OpenStack one over node initialisation.
+        "disable-cloud-controller": true,
         "secrets-encryption": true,
         "write-kubeconfig-mode": "0600",
         "flannel-backend": spec.flannelBackend,

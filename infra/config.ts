@@ -52,6 +52,10 @@ export interface InfraConfig {
     readonly network: NetworkConfig;
     readonly adminCidrs: string[];
     readonly ingressCidrs: string[];
+    /** NodePorts opened to `adminCidrs` (e.g. Grafana on 30090, as in the course). */
+    readonly adminNodePorts: number[];
+    /** Keep k3s' node-local `local-path` StorageClass (data is lost when a node is replaced). */
+    readonly localPathStorage: boolean;
     readonly sshPublicKey: string;
     readonly antiAffinity: AntiAffinity;
     readonly flannelBackend: FlannelBackend;
@@ -167,6 +171,11 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
         if (cidr === "0.0.0.0/0") r.problem(`adminCidrs[${i}]`, cidr, "must not open SSH and the Kubernetes API to the whole internet; list your office/VPN ranges");
     });
 
+    const adminNodePorts = r.json<unknown>("adminNodePorts", { default: [], expected: "a list of NodePorts (30000-32767)" }) ?? [];
+    if (!Array.isArray(adminNodePorts) || adminNodePorts.some((p) => !Number.isInteger(p) || p < 30000 || p > 32767)) {
+        r.problem("adminNodePorts", adminNodePorts, "must be a list of NodePorts between 30000 and 32767");
+    }
+
     const sshPublicKey = r.string("sshPublicKey");
     const keyProblem = sshPublicKey.trim() === "" ? undefined : check.sshPublicKey(sshPublicKey);
     if (keyProblem) r.problem("sshPublicKey", sshPublicKey, keyProblem);
@@ -182,6 +191,8 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
         network,
         adminCidrs,
         ingressCidrs,
+        adminNodePorts: Array.isArray(adminNodePorts) ? (adminNodePorts as number[]) : [],
+        localPathStorage: r.boolean("localPathStorage", { default: true }),
         sshPublicKey,
         antiAffinity: r.oneOf("antiAffinity", ["soft", "hard"] as const, { default: "soft" }),
         flannelBackend: r.oneOf("flannelBackend", ["vxlan", "wireguard-native"] as const, { default: "vxlan" }),

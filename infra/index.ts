@@ -45,6 +45,7 @@ export async function infraLayer(): Promise<Outputs> {
         nodes: cluster.nodes,
         nodePools: cluster.nodePools,
         cloudCredentials,
+        localPathStorage: cfg.localPathStorage,
         nfs: cluster.nfs,
         networkId: cluster.networkId,
         subnetId: cluster.subnetId,

@@ -55,7 +55,7 @@ export class K3sCluster extends pulumi.ComponentResource {
         const network = new ClusterNetwork(`${name}-network`, { network: cfg.network }, parent);
         const groups = new ClusterSecurityGroups(
             `${name}-secgroup`,
-            { adminCidrs: cfg.adminCidrs, ingressCidrs: cfg.ingressCidrs, flannelBackend: cfg.flannelBackend, vrrp: ha },
+            { adminCidrs: cfg.adminCidrs, ingressCidrs: cfg.ingressCidrs, adminNodePorts: cfg.adminNodePorts, flannelBackend: cfg.flannelBackend, vrrp: ha },
             parent,
         );
         const keypair = new openstack.compute.Keypair(`${name}-keypair`, { name: `${name}-keypair`, publicKey: cfg.sshPublicKey }, parent);

@@ -70,6 +70,7 @@ export function buildNodeSpec(cfg: InfraConfig, slot: NodeSlot, name: string, ad
         tlsSans: addr.tlsSans,
         etcdSnapshotSchedule: cfg.etcdSnapshotSchedule,
         etcdSnapshotRetention: cfg.etcdSnapshotRetention,
+        localPathStorage: cfg.localPathStorage,
         // Lower slots win the VIP; any server whose API is ready may hold it.
         vip: addr.vip ? { address: addr.vip, peers: addr.peers, priority: 150 - slot.index * 10, routerId: VRRP_ROUTER_ID } : undefined,
         nfs: isFirstServer(slot) ? { volumeId: addr.volumeId, exportPath: NFS_EXPORT, clientCidr: addr.nfsCidr } : undefined,

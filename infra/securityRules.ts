@@ -21,6 +21,8 @@ export interface RuleSpec {
 export interface RuleInputs {
     readonly adminCidrs: readonly string[];
     readonly ingressCidrs: readonly string[];
+    /** NodePorts reachable from the admin networks. */
+    readonly adminNodePorts: readonly number[];
     readonly flannelBackend: FlannelBackend;
     /** keepalived VRRP between servers (HA sets). */
     readonly vrrp: boolean;
@@ -34,7 +36,7 @@ function slug(cidr: string): string {
 
 export function securityRules(input: RuleInputs): RuleSpec[] {
     const rules: RuleSpec[] = [];
-    const fromCidrs = (id: string, group: GroupName, ports: [number, number], cidrs: readonly string[], description: string) =>
+    const fromCidrs = (id: string, group: GroupName, ports: readonly [number, number], cidrs: readonly string[], description: string) =>
         cidrs.forEach((cidr) =>
             rules.push({ id: `${id}-${slug(cidr)}`, group, protocol: "tcp", ports, from: { cidr }, description }),
         );
@@ -43,6 +45,9 @@ export function securityRules(input: RuleInputs): RuleSpec[] {
         fromCidrs(`ssh-admin`, group, [22, 22], input.adminCidrs, "SSH from admin networks");
         fromCidrs(`http-ingress`, group, [80, 80], input.ingressCidrs, "HTTP to ingress-nginx");
         fromCidrs(`https-ingress`, group, [443, 443], input.ingressCidrs, "HTTPS to ingress-nginx");
+        for (const port of input.adminNodePorts) {
+            fromCidrs(`nodeport-${port}-admin`, group, [port, port], input.adminCidrs, `NodePort ${port} from admin networks`);
+        }
         for (const peer of GROUPS) {
             const from = { group: peer };
             rules.push({ id: `kubelet-from-${peer}`, group, protocol: "tcp", ports: [10250, 10250], from, description: "kubelet (logs, exec, metrics)" });

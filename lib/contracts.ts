@@ -40,6 +40,8 @@ export interface InfraOutputs {
     readonly nodePools: NodePoolCapacity[];
     /** Application credential for the cluster's OpenStack integrations (secret). */
     readonly cloudCredentials: CloudCredentials;
+    /** Whether k3s' node-local `local-path` StorageClass exists (infra `localPathStorage`). */
+    readonly localPathStorage: boolean;
     /** NFS export (backed by a Cinder volume) for RWX storage. */
     readonly nfs: { readonly server: string; readonly path: string };
     readonly networkId: string;
@@ -68,5 +70,5 @@ export interface ClusterOutputs {
 
 export const INFRA_OUTPUT_KEYS: readonly (keyof InfraOutputs)[] = [
     "environment", "kubeconfig", "apiEndpoint", "ingressAddress", "k3sVersion", "nodes", "nodePools",
-    "cloudCredentials", "nfs", "networkId", "subnetId",
+    "cloudCredentials", "localPathStorage", "nfs", "networkId", "subnetId",
 ];

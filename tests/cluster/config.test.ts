@@ -82,7 +82,7 @@ describe("cluster: infra outputs check", () => {
             (err: Error) =>
                 /does not provide what the cluster layer needs/.test(err.message) &&
                 /nodes: expected/.test(err.message) && /nodePools: expected/.test(err.message) && /nfs: expected/.test(err.message) &&
-                /pulumi up -s dev-infra/.test(err.message),
+                /localPathStorage: expected true or false/.test(err.message) && /pulumi up -s dev-infra/.test(err.message),
         );
     });
 });

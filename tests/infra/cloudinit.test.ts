@@ -21,6 +21,7 @@ const server: ServerSpec = {
     tlsSans: ["198.51.100.7", "10.0.0.11"],
     etcdSnapshotSchedule: "0 */6 * * *",
     etcdSnapshotRetention: 12,
+    localPathStorage: true,
     nfs: { volumeId: "0123456789abcdef0123456789", exportPath: "/srv/nfs", clientCidr: "10.0.0.0/24" },
 };
 const agent: AgentSpec = {
@@ -52,6 +53,8 @@ describe("user-data rendering (pure)", () => {
         assert.deepEqual(config["tls-san"], ["198.51.100.7", "10.0.0.11"]);
         assert.deepEqual(config.disable, ["traefik"]);
         assert.equal(config["secrets-encryption"], true);
+        assert.equal(config["disable-cloud-controller"], true, "the OpenStack cloud controller manager owns node initialisation");
+        assert.deepEqual(k3sConfig({ ...server, localPathStorage: false }, secrets).disable, ["traefik", "local-storage"]);
         assert.deepEqual(config["node-label"], ["platform.example.org/role=server"]);
     });
 
@@ -63,7 +66,8 @@ describe("user-data rendering (pure)", () => {
 
     it("gives an agent only the agent token and the server URL", () => {
         const config = k3sConfig(agent, secrets);
-        assert.deepEqual(Object.keys(config).sort(), ["node-ip", "node-label", "node-name", "server", "token"]);
+        assert.deepEqual(Object.keys(config).sort(), ["kubelet-arg", "node-ip", "node-label", "node-name", "server", "token"]);
+        assert.deepEqual(config["kubelet-arg"], ["cloud-provider=external"]);
         assert.equal(config.token, "agent-token");
     });
 

@@ -77,6 +77,8 @@ describe("infra config validation", () => {
         ["a bad DNS server", { dnsNameservers: JSON.stringify(["dns.google"]) }, /^data-platform:dnsNameservers\[0\] = "dns.google": must be an IPv4 address/],
         ["a Keystone URL that is not a URL", { openstackAuthUrl: "keystone" }, /^data-platform:openstackAuthUrl = "keystone": must be the Keystone URL/],
         ["a bad flavor table entry", { flavors: JSON.stringify({ tiny: { vcpus: 0, ramMiB: 64 } }) }, /^data-platform:flavors.tiny = .*must be \{vcpus: integer >= 1, ramMiB: integer >= 512\}/],
+        ["a NodePort outside the NodePort range", { adminNodePorts: JSON.stringify([8080]) }, /^data-platform:adminNodePorts = \[8080\]: must be a list of NodePorts between 30000 and 32767/],
+        ["a non-boolean local-path switch", { localPathStorage: "yes" }, /^data-platform:localPathStorage = "yes": must be true or false/],
         ["an invalid node label", { agentLabels: JSON.stringify({ "bad key!": "x" }) }, /^data-platform:agentLabels.bad key! = "x": must be a valid Kubernetes label key and value/],
     ];
     for (const [what, changes, expected] of cases) {

@@ -64,12 +64,14 @@ describe("infra synth", () => {
         }
         assert.ok(from(2379).every((r) => String(r.remoteGroupId).includes("servers")), "etcd only between servers");
         assert.equal(from(51820, "udp").length, 0, "no WireGuard rules with VXLAN");
+        assert.deepEqual(cidrs(30090), ["203.0.113.0/24"], "dev: Grafana's NodePort (as in the course) only from admin CIDRs");
         assert.ok(rules.every((r) => r.protocol !== undefined && r.direction === "ingress"), "no protocol-less allow-all rule");
         // prod chose WireGuard: its rules replace VXLAN.
         const prodRules = ofType(prod, RULE).map((r) => r.inputs);
         assert.ok(prodRules.some((r) => r.protocol === "udp" && r.portRangeMin === 51820 && r.portRangeMax === 51821));
         assert.ok(!prodRules.some((r) => r.portRangeMin === 8472));
         assert.ok(prodRules.some((r) => r.protocol === "vrrp"), "VRRP between HA servers for the API VIP");
+        assert.ok(!prodRules.some((r) => r.portRangeMin === 30090), "prod opens no NodePort");
     });
 
     it("uses soft anti-affinity server groups for servers and agents", () => {
@@ -105,7 +107,8 @@ describe("infra synth", () => {
 
     it("writes the k3s server config the issue asks for", () => {
         const server = k3sConfigOf(instances(prod, "server")[0]);
-        assert.deepEqual(server.disable, ["traefik"]);
+        assert.deepEqual(server.disable, ["traefik", "local-storage"], "prod keeps no node-local storage");
+        assert.deepEqual(k3sConfigOf(instances(dev, "server")[0]).disable, ["traefik"], "dev may opt into local-path");
         assert.equal(server["secrets-encryption"], true);
         assert.equal(server["write-kubeconfig-mode"], "0600");
         assert.equal(server["etcd-snapshot-schedule-cron"], "0 */6 * * *");
