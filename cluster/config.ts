@@ -46,8 +46,16 @@ export interface Sizing {
 
 export interface ClusterConfig {
     readonly environment: string;
-    /** `organization/project/stack` of the same environment's infra stack. */
-    readonly infraStackRef: string;
+    /**
+     * The same environment's infra stack. `organization` is undefined unless configured: the
+     * program fills in its own organization (`infraStackRef`), which is `organization` on a DIY
+     * backend and the stack's organization on Pulumi Cloud.
+     */
+    readonly infra: {
+        readonly organization?: string;
+        readonly project: string;
+        readonly stack: string;
+    };
     readonly charts: Record<ChartName, ChartPin>;
     readonly images: Record<ImageName, string>;
     /** Default (RWO) StorageClass: Cinder, or k3s' node-local `local-path` by explicit choice. */
@@ -90,11 +98,19 @@ const CPU = /^(\d+m|\d+(\.\d+)?)$/;
 const MEMORY = /^\d+(Mi|Gi)$/;
 const RETENTION = /^\d+(h|d|w)$/;
 
+/**
+ * `organization/project/stack` of the infra stack. `currentOrganization` is the running program's
+ * organization (`pulumi.getOrganization()`), used when `infraOrganization` is not configured.
+ */
+export function infraStackRef(cfg: Pick<ClusterConfig, "infra">, currentOrganization: string): string {
+    return `${cfg.infra.organization ?? currentOrganization}/${cfg.infra.project}/${cfg.infra.stack}`;
+}
+
 export function parseClusterConfig(lookup: ConfigLookup, namespace: string, scope: string, project = namespace): ClusterConfig {
     const r = new ConfigReader(namespace, lookup, scope);
     const environment = r.string("environment", { pattern: /^[a-z][a-z0-9-]{0,15}$/, allowed: 'a short lowercase name like "dev" or "prod" (max 16 chars)' });
 
-    const organization = r.string("infraOrganization", { default: "organization", pattern: /^[A-Za-z0-9_.-]+$/, allowed: "a Pulumi organization name" });
+    const organization = r.optionalString("infraOrganization", { pattern: /^[A-Za-z0-9_.-]+$/, allowed: "a Pulumi organization name" });
     const infraProject = r.string("infraProject", { default: project, pattern: /^[A-Za-z0-9_.-]+$/, allowed: "a Pulumi project name" });
     const infraStack = r.string("infraStack", { default: `${environment}-infra`, pattern: /^[A-Za-z0-9_.-]+$/, allowed: "a stack name like dev-infra" });
 
@@ -156,7 +172,7 @@ export function parseClusterConfig(lookup: ConfigLookup, namespace: string, scop
 
     const config: ClusterConfig = {
         environment,
-        infraStackRef: `${organization}/${infraProject}/${infraStack}`,
+        infra: { organization, project: infraProject, stack: infraStack },
         charts,
         images,
         defaultStorageClass,

@@ -7,7 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { assertFits, sumRequests } from "../lib/fit";
 import type { ClusterOutputs } from "../lib/contracts";
-import { parseClusterConfig } from "./config";
+import { infraStackRef, parseClusterConfig } from "./config";
 import { readInfra } from "./infraOutputs";
 import { IngressNginx } from "./ingressNginx";
 import { Kafka } from "./kafka";
@@ -23,8 +23,10 @@ export async function clusterLayer(): Promise<Outputs> {
     const cfg = parseClusterConfig((key) => config.get(key), pulumi.getProject(), `stack ${pulumi.getStack()}`, pulumi.getProject());
     const name = cfg.environment;
 
-    const infraRef = new pulumi.StackReference(`${name}-infra`, { name: cfg.infraStackRef });
-    const infra = await readInfra(infraRef, cfg.infraStackRef);
+    // Unset infraOrganization = this program's own organization ("organization" on a DIY backend).
+    const infraStack = infraStackRef(cfg, pulumi.getOrganization());
+    const infraRef = new pulumi.StackReference(`${name}-infra`, { name: infraStack });
+    const infra = await readInfra(infraRef, infraStack);
 
     const counts: NodeCounts = {
         servers: infra.nodePools.filter((p) => p.role === "server").reduce((n, p) => n + p.count, 0),
@@ -85,6 +87,6 @@ export async function clusterLayer(): Promise<Outputs> {
             memoryHeadroomPercent: Math.round(fit.memoryHeadroom * 100),
         },
         chartVersions: Object.fromEntries(Object.entries(cfg.charts).map(([chart, pin]) => [chart, pin.version])),
-        infraStack: cfg.infraStackRef,
+        infraStack,
     };
 }

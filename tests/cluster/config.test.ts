@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { DEFAULT_CHARTS, parseClusterConfig } from "../../cluster/config";
+import { DEFAULT_CHARTS, infraStackRef, parseClusterConfig } from "../../cluster/config";
 import { checkInfraOutputs } from "../../cluster/infraOutputs";
 import { ConfigValidationError } from "../../lib/config/reader";
 
@@ -21,9 +21,12 @@ function problems(changes: Record<string, string | undefined>): string[] {
 }
 
 describe("cluster config", () => {
-    it("fills defaults: cinder default class, pinned charts, infra reference with the DIY organization", () => {
+    it("fills defaults: cinder default class, pinned charts, infra reference in the program's own organization", () => {
         const cfg = parse();
-        assert.equal(cfg.infraStackRef, "organization/data-platform/dev-infra");
+        assert.deepEqual(cfg.infra, { organization: undefined, project: "data-platform", stack: "dev-infra" });
+        // The wiring passes pulumi.getOrganization(): "organization" on a DIY backend, the org on Pulumi Cloud.
+        assert.equal(infraStackRef(cfg, "organization"), "organization/data-platform/dev-infra");
+        assert.equal(infraStackRef(cfg, "acme-cloud"), "acme-cloud/data-platform/dev-infra");
         assert.equal(cfg.defaultStorageClass, "cinder");
         assert.deepEqual(cfg.charts["ingress-nginx"], { repo: "https://kubernetes.github.io/ingress-nginx", version: "4.15.1" });
         assert.equal(cfg.kafka.partitions, 3);
@@ -33,7 +36,7 @@ describe("cluster config", () => {
 
     it("reads the infra reference parts and overrides a chart version", () => {
         const cfg = parse({ infraOrganization: "acme", infraProject: "platform", infraStack: "lab-infra", chartVersions: JSON.stringify({ "ingress-nginx": "4.14.5" }) });
-        assert.equal(cfg.infraStackRef, "acme/platform/lab-infra");
+        assert.equal(infraStackRef(cfg, "ignored-when-configured"), "acme/platform/lab-infra");
         assert.equal(cfg.charts["ingress-nginx"].version, "4.14.5");
         assert.equal(cfg.charts["kube-prometheus-stack"].version, DEFAULT_CHARTS["kube-prometheus-stack"].version);
     });
@@ -43,6 +46,8 @@ describe("cluster config", () => {
     });
 
     const cases: [string, Record<string, string | undefined>, RegExp][] = [
+        ["an empty infra organization", { infraOrganization: "" }, /^data-platform:infraOrganization = "": must not be empty/],
+        ["an infra organization with a slash", { infraOrganization: "acme/x" }, /^data-platform:infraOrganization = "acme\/x": must be a Pulumi organization name/],
         ["a missing environment", { environment: undefined }, /^data-platform:environment = \(unset\): is required/],
         ["an unknown default storage class", { defaultStorageClass: "ceph" }, /^data-platform:defaultStorageClass = "ceph": must be one of "cinder", "local-path"/],
         ["a chart version range", { chartVersions: JSON.stringify({ "kube-prometheus-stack": "^88.0.0" }) }, /^data-platform:chartVersions.kube-prometheus-stack = "\^88.0.0": must be an exact version/],

@@ -46,7 +46,7 @@ describe("cluster synth", () => {
         assert.equal((results.prod.outputs as any).grafanaUrl, "http://grafana.prod.example.org/");
     });
 
-    it("reads the same environment's infra stack through a StackReference with the DIY organization", () => {
+    it("reads the same environment's infra stack through a StackReference in the program's organization (synth: DIY \"organization\")", () => {
         for (const env of ENVS) {
             const refs = results[env].resources.filter((r) => r.type === "pulumi:pulumi:StackReference");
             assert.deepEqual(refs.map((r) => r.inputs.name), [`organization/data-platform/${env}-infra`]);
