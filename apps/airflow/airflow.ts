@@ -84,7 +84,9 @@ export class AirflowPlatform extends pulumi.ComponentResource {
         const labels = { "app.kubernetes.io/part-of": "airflow" };
         const stateful = args.protect ? { protect: true, retainOnDelete: true } : {};
 
-        const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: ns, labels } }, { parent: this });
+        // The namespace holds the database and log PVCs: deleting it would delete them too,
+        // whatever their own options say, so it gets the same protection.
+        const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: ns, labels } }, { parent: this, ...stateful });
         this.namespace = namespace.metadata.name;
         const inNs = { parent: this, dependsOn: [namespace] };
 

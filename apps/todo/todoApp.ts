@@ -68,7 +68,10 @@ export class TodoApp extends pulumi.ComponentResource {
         const ns = args.namespace;
         const partOf = { "app.kubernetes.io/part-of": "todo" };
 
-        const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: ns, labels: partOf } }, { parent: this });
+        // The namespace holds the database PVC and StatefulSet: deleting it would delete them
+        // too, whatever their own options say, so it gets the same protection.
+        const stateful = args.protect ? { protect: true, retainOnDelete: true } : {};
+        const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: ns, labels: partOf } }, { parent: this, ...stateful });
         const inNs = { parent: this, dependsOn: [namespace] };
 
         const db = new PostgresDatabase(`${name}-postgresql`, {

@@ -184,6 +184,33 @@ describe("apps synth", () => {
         assert.equal(logs.storageClassName, "nfs");
     });
 
+    it("protects and retains every namespace that holds a PVC or StatefulSet (deleting a namespace deletes its volumes)", async () => {
+        const namespacesWithState = (result: SynthResult) =>
+            new Set([
+                ...ofType(result, "kubernetes:core/v1:PersistentVolumeClaim"),
+                ...ofType(result, "kubernetes:apps/v1:StatefulSet"),
+            ].map((r) => (r.inputs.metadata as any).namespace as string));
+        const namespaceObject = (result: SynthResult, ns: string) => {
+            const found = ofType(result, "kubernetes:core/v1:Namespace").filter((r) => (r.inputs.metadata as any).name === ns);
+            assert.equal(found.length, 1, `${result.stack}: one Namespace object named ${ns}`);
+            return found[0];
+        };
+        for (const result of [dev, prod]) {
+            const stateful = namespacesWithState(result);
+            assert.deepEqual([...stateful].sort(), ["airflow", "microservices"], result.stack);
+            for (const ns of stateful) {
+                const r = namespaceObject(result, ns);
+                assert.ok(r.options.protect && r.options.retainOnDelete, `${result.stack}: namespace ${ns} must be protect + retainOnDelete`);
+            }
+        }
+        // protectStateful: false (throw-away environments) lifts it for namespaces as for volumes.
+        const loose = await synthApps("dev", { overrides: { "data-platform:protectStateful": "false" } });
+        for (const ns of namespacesWithState(loose)) {
+            const r = namespaceObject(loose, ns);
+            assert.ok(!r.options.protect && !r.options.retainOnDelete, ns);
+        }
+    });
+
     it("backs the Airflow database up with pg_dump on a schedule and prunes old dumps", () => {
         const cron = byName(prod, "airflow-postgresql-backup").inputs.spec as Record<string, any>;
         assert.equal(cron.schedule, "15 2 * * *");
