@@ -10,7 +10,7 @@ import { diffSynth, ResourceChange, StackDiff } from "./diff";
 import { layerOrder } from "./environments";
 import { renderStackDiff } from "./markdown";
 import { parsePath, pathMatches, formatPath, Segment } from "./paths";
-import { classify } from "./stateful";
+import { chartName, classify } from "./stateful";
 import { compareK3s, compareNumbers, parseK3sVersion, parseTagVersion, splitImage } from "./versions";
 
 /**
@@ -171,11 +171,74 @@ function backendImages(result: SynthResult | undefined): Map<string, string> {
     return images;
 }
 
-/** Versioned schema markers that go down; without markers, backend image tags that go down. */
+const HELM_RELEASE = /^kubernetes:helm\.sh\/v\d+:Release$/;
+
+/**
+ * Where an Airflow Helm release says which Airflow runs: the chart version (each chart release
+ * defaults to a newer Airflow) and the values that choose the Airflow version and image.
+ */
+export const AIRFLOW_VERSION_INPUTS: readonly string[] = ["version", "values.airflowVersion", "values.defaultAirflowTag", "values.images.airflow.tag"];
+
+/** Helm releases of the Apache Airflow chart. */
+export function airflowReleases(result: SynthResult | undefined): SynthResource[] {
+    return (result?.resources ?? []).filter((r) => HELM_RELEASE.test(r.type) && chartName(r) === "airflow");
+}
+
+function inputAt(inputs: Record<string, unknown>, dotted: string): unknown {
+    let value: unknown = inputs;
+    for (const key of dotted.split(".")) {
+        if (!value || typeof value !== "object" || Array.isArray(value)) return undefined;
+        value = (value as Record<string, unknown>)[key];
+    }
+    return value;
+}
+
+/** The same release in the tag's synth: same resource name, else same Helm release name and namespace. */
+function sameRelease(release: SynthResource, candidates: SynthResource[]): SynthResource | undefined {
+    return candidates.find((c) => c.name === release.name)
+        ?? candidates.find((c) => c.inputs.name !== undefined && c.inputs.name === release.inputs.name && c.inputs.namespace === release.inputs.namespace);
+}
+
+/**
+ * Airflow migrates its metadata database forward on every upgrade (`airflow db migrate`, run
+ * by the chart's migrate job); an older Airflow does not run against the newer schema. So a
+ * lower chart version, airflowVersion, defaultAirflowTag or images.airflow.tag on an Airflow
+ * release is a schema rollback.
+ */
+export function airflowSchemaBlockers(stack: string, current: SynthResult | undefined, target: SynthResult | undefined): Blocker[] {
+    const blockers: Blocker[] = [];
+    const targets = airflowReleases(target);
+    for (const now of airflowReleases(current)) {
+        const then = sameRelease(now, targets);
+        if (!then) continue;
+        const down: string[] = [];
+        for (const input of AIRFLOW_VERSION_INPUTS) {
+            const a = inputAt(now.inputs, input);
+            const b = inputAt(then.inputs, input);
+            if ((typeof a !== "string" && typeof a !== "number") || (typeof b !== "string" && typeof b !== "number")) continue;
+            const va = parseTagVersion(String(a));
+            const vb = parseTagVersion(String(b));
+            if (va && vb && compareNumbers(vb, va) < 0) down.push(`${input} ${String(a)} → ${String(b)}`);
+        }
+        if (down.length > 0) {
+            blockers.push({
+                kind: "schema-rollback",
+                stack,
+                message: `${now.name}: Airflow goes back (${down.join(", ")}). Airflow migrates its metadata database forward on upgrade and an older Airflow does not run on the newer schema: run \`airflow db downgrade\` to the older version first, or restore a metadata-database backup taken before the upgrade, or roll forward.`,
+            });
+        }
+    }
+    return blockers;
+}
+
+/**
+ * Schema rollbacks: Airflow releases going back (always checked), versioned schema markers that
+ * go down, and without markers backend image tags that go down.
+ */
 export function schemaBlockers(stack: string, current: SynthResult | undefined, target: SynthResult | undefined): Blocker[] {
     const now = schemaMarkers(current);
     const then = new Map(schemaMarkers(target).map((m) => [m.key, m.value]));
-    const blockers: Blocker[] = [];
+    const blockers: Blocker[] = airflowSchemaBlockers(stack, current, target);
     if (now.length > 0) {
         for (const m of now) {
             const old = then.get(m.key);

@@ -16,12 +16,25 @@ export interface StatefulRule {
     readonly chart?: RegExp;
     /** Inputs whose in-place change is also refused (storage specs). */
     readonly guardedInputs?: string[];
+    /** Further condition on the inputs (e.g. a chart's bundled database is enabled). */
+    readonly when?: (inputs: Record<string, unknown>) => boolean;
     /** What is lost, for the refusal message. */
     readonly loses: string;
 }
 
 /** Helm charts that run a data store (the release owns its PVCs and data). */
 const DATA_CHARTS = /(^|[-/])(postgres(ql)?(-ha)?|cloudnative-pg|cnpg|mysql|mariadb|mongodb|redis|valkey|cassandra|elasticsearch|opensearch|clickhouse|influxdb|minio|kafka|strimzi-kafka|zookeeper|etcd|timescaledb|questdb)$/i;
+
+/**
+ * The Apache Airflow chart bundles a PostgreSQL for its metadata database unless
+ * `postgresql.enabled: false`. This project disables it and runs the metadata database as its
+ * own StatefulSet and PVC (classified above), so its Airflow release holds no data itself; its
+ * version going back is a schema rollback, checked in rollback.ts.
+ */
+function bundlesPostgres(inputs: Record<string, unknown>): boolean {
+    const values = inputs.values as { postgresql?: { enabled?: unknown } } | undefined;
+    return values?.postgresql?.enabled !== false;
+}
 
 export const STATEFUL_RULES: readonly StatefulRule[] = [
     { category: "volume", type: "openstack:blockstorage/volume:Volume", loses: "the block volume and its data" },
@@ -34,6 +47,7 @@ export const STATEFUL_RULES: readonly StatefulRule[] = [
     { category: "database", type: "kubernetes:postgresql.cnpg.io/*:Cluster", guardedInputs: ["spec.storage"], loses: "the PostgreSQL cluster and its data" },
     { category: "database", type: "kubernetes:acid.zalan.do/*:postgresql", guardedInputs: ["spec.volume"], loses: "the PostgreSQL cluster and its data" },
     { category: "database", type: "kubernetes:helm.sh/v3:Release", chart: DATA_CHARTS, loses: "the data store the chart runs (its PVCs go with the release)" },
+    { category: "database", type: "kubernetes:helm.sh/v3:Release", chart: /^airflow$/, when: bundlesPostgres, loses: "the Airflow metadata database in the chart's bundled PostgreSQL (postgresql.enabled is not false)" },
     { category: "kafka-storage", type: "kubernetes:kafka.strimzi.io/*:Kafka", guardedInputs: ["spec.kafka.storage", "spec.zookeeper.storage"], loses: "the Kafka cluster's topics and offsets" },
     { category: "kafka-storage", type: "kubernetes:kafka.strimzi.io/*:KafkaNodePool", guardedInputs: ["spec.storage"], loses: "the node pool's broker volumes (topic data)" },
     { category: "kafka-storage", type: "kubernetes:kafka.strimzi.io/*:KafkaTopic", loses: "the topic and its messages" },
@@ -60,6 +74,7 @@ export function chartName(resource: Pick<SynthResource, "inputs">): string | und
 export function classify(resource: Pick<SynthResource, "type" | "inputs">): StatefulRule | undefined {
     return STATEFUL_RULES.find((rule) => {
         if (!typeMatches(rule.type, resource.type)) return false;
+        if (rule.when && !rule.when(resource.inputs)) return false;
         if (!rule.chart) return true;
         const chart = chartName(resource);
         return chart !== undefined && rule.chart.test(chart);

@@ -44,7 +44,7 @@ describe("delivery: synth diff on crafted changes", () => {
     });
 
     it("a chart version bump is one update naming the `version` input", () => {
-        const diff = diffSynth(apps(), apps({ airflowVersion: "1.16.0" }));
+        const diff = diffSynth(apps(), apps({ airflowChart: "1.16.0" }));
         assert.deepEqual(countByKind(diff), { create: 0, delete: 0, update: 1, replace: 0 });
         const [change] = diff.changes;
         assert.equal(change.name, "airflow");

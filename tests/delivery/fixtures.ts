@@ -42,11 +42,22 @@ export function release(stack: string, name: string, chart: string, version: str
     return res(stack, RELEASE, name, { name, chart, version, namespace: name, values });
 }
 
-/** An apps synth: airflow, a PostgreSQL release, the todo backend with an optional schema marker. */
-export function apps(options: { airflowVersion?: string; backendTag?: string; schema?: string; postgres?: boolean } = {}): SynthResult {
+/**
+ * An apps synth: airflow (chart version, Airflow version and image tag as the apps layer sets
+ * them, metadata database outside the chart), a PostgreSQL release, the todo backend with an
+ * optional schema marker.
+ */
+export function apps(options: { airflowChart?: string; airflowVersion?: string; airflowTag?: string; airflowImageTag?: string; backendTag?: string; schema?: string; postgres?: boolean } = {}): SynthResult {
     const annotations = options.schema ? { "data-platform.io/schema-version": options.schema } : {};
+    const airflowVersion = options.airflowVersion ?? "3.2.2";
     return result("dev-apps", [
-        release("dev-apps", "airflow", "airflow", options.airflowVersion ?? "1.15.0"),
+        release("dev-apps", "airflow", "airflow", options.airflowChart ?? "1.15.0", {
+            airflowVersion,
+            defaultAirflowRepository: "apache/airflow",
+            defaultAirflowTag: options.airflowTag ?? airflowVersion,
+            ...(options.airflowImageTag ? { images: { airflow: { repository: "apache/airflow", tag: options.airflowImageTag } } } : {}),
+            postgresql: { enabled: false },
+        }),
         ...(options.postgres === false ? [] : [release("dev-apps", "todo-db", "postgresql", "16.4.1")]),
         res("dev-apps", "kubernetes:apps/v1:Deployment", "todo-backend", {
             metadata: { name: "todo-backend", namespace: "todo", annotations },

@@ -1,6 +1,8 @@
 import * as assert from "node:assert/strict";
 import { diffSynth } from "../../lib/delivery/diff";
-import { planRollback, quantity, renderPlan, schemaBlockers, statefulBlockers } from "../../lib/delivery/rollback";
+import { AIRFLOW_VERSION_INPUTS, airflowReleases, planRollback, quantity, renderPlan, schemaBlockers, statefulBlockers } from "../../lib/delivery/rollback";
+import type { SynthResult } from "../../lib/synth/synth";
+import { synth } from "../support/synth";
 import { classify, STATEFUL_RULES } from "../../lib/delivery/stateful";
 import { compareK3s, parseK3sVersion, splitImage } from "../../lib/delivery/versions";
 import { apps, infra, release, res, result } from "./fixtures";
@@ -42,7 +44,9 @@ describe("delivery: stateful classification table", () => {
         ["kubernetes:helm.sh/v3:Release", { chart: "postgresql" }, "database"],
         ["kubernetes:helm.sh/v3:Release", { chart: "oci://registry-1.docker.io/bitnamicharts/redis" }, "database"],
         ["kubernetes:helm.sh/v3:Release", { chart: "ingress-nginx" }, undefined],
-        ["kubernetes:helm.sh/v3:Release", { chart: "airflow" }, undefined],
+        ["kubernetes:helm.sh/v3:Release", { chart: "airflow", values: { postgresql: { enabled: false } } }, undefined],
+        ["kubernetes:helm.sh/v3:Release", { chart: "airflow" }, "database"],
+        ["kubernetes:helm.sh/v3:Release", { chart: "airflow", values: { postgresql: { enabled: true } } }, "database"],
         ["random:index/randomPassword:RandomPassword", {}, "cluster-identity"],
         ["tls:index/privateKey:PrivateKey", {}, "cluster-identity"],
         ["openstack:networking/floatingIp:FloatingIp", {}, "address"],
@@ -52,7 +56,7 @@ describe("delivery: stateful classification table", () => {
         ["kubernetes:kafka.strimzi.io/v1beta2:KafkaUser", {}, undefined],
     ];
     for (const [type, inputs, category] of cases) {
-        it(`${type}${inputs.chart ? ` (chart ${String(inputs.chart)})` : ""} → ${category ?? "not stateful"}`, () => {
+        it(`${type}${inputs.chart ? ` (chart ${String(inputs.chart)}${inputs.values ? ` ${JSON.stringify(inputs.values)}` : ""})` : ""} → ${category ?? "not stateful"}`, () => {
             assert.equal(classify({ type, inputs })?.category, category);
         });
     }
@@ -68,12 +72,74 @@ describe("delivery: rollback planner", () => {
         { layer: "infra" as const, stack: "dev-infra", current: current.infra, target: target.infra },
     ];
 
-    it("allows a rollback that only updates stateless resources, and runs layers infra → apps", () => {
-        const plan = planRollback({ env: "dev", tag: "v1.2.0", layers: layers({ infra: infra(), apps: apps({ airflowVersion: "1.16.0" }) }, { infra: infra(), apps: apps() }) });
+    it("allows a rollback that only replaces or updates stateless resources, and runs layers infra → apps", () => {
+        const plan = planRollback({ env: "dev", tag: "v1.2.0", layers: layers({ infra: infra({ agent1Image: "Ubuntu 24.04 v2" }), apps: apps({ backendTag: "1.5.0" }) }, { infra: infra(), apps: apps({ backendTag: "1.5.1" }) }) });
         assert.deepEqual(plan.blockers, []);
         assert.equal(plan.proceed, true);
         assert.deepEqual(plan.layers.map((l) => l.stack), ["dev-infra", "dev-apps"]);
         assert.match(renderPlan(plan), /Verdict: safe to roll back; `up` runs per layer in order: dev-infra → dev-apps/);
+    });
+
+    it("refuses an Airflow chart downgrade as a schema rollback unless forced", () => {
+        const plan = planRollback({ env: "dev", tag: "v1.2.0", layers: layers({ infra: infra(), apps: apps({ airflowChart: "1.16.0" }) }, { infra: infra(), apps: apps({ airflowChart: "1.15.0" }) }) });
+        assert.deepEqual(plan.blockers.map((b) => [b.kind, b.stack]), [["schema-rollback", "dev-apps"]]);
+        assert.match(plan.blockers[0].message, /airflow: Airflow goes back \(version 1\.16\.0 → 1\.15\.0\)/);
+        assert.equal(plan.proceed, false);
+        assert.match(renderPlan(plan), /- \[schema-rollback\] dev-apps: airflow: Airflow goes back/);
+        assert.match(renderPlan(plan), /Re-run with --force/);
+        const forced = planRollback({ env: "dev", tag: "v1.2.0", force: true, layers: layers({ apps: apps({ airflowChart: "1.16.0" }) }, { apps: apps({ airflowChart: "1.15.0" }) }) });
+        assert.equal(forced.proceed, true);
+        // The release itself holds no data here (metadata database outside the chart).
+        assert.deepEqual(plan.blockers.filter((b) => b.kind === "stateful"), []);
+    });
+
+    it("refuses an Airflow version downgrade: airflowVersion, defaultAirflowTag or images.airflow.tag", () => {
+        const version = schemaBlockers("dev-apps", apps({ airflowVersion: "3.2.2" }), apps({ airflowVersion: "3.1.0" }));
+        assert.deepEqual(version.map((b) => b.kind), ["schema-rollback"]);
+        assert.match(version[0].message, /values\.airflowVersion 3\.2\.2 → 3\.1\.0, values\.defaultAirflowTag 3\.2\.2 → 3\.1\.0/);
+        const tag = schemaBlockers("dev-apps", apps({ airflowTag: "3.2.2-python3.12" }), apps({ airflowTag: "3.2.1-python3.12" }));
+        assert.deepEqual(tag.map((b) => b.kind), ["schema-rollback"]);
+        assert.match(tag[0].message, /values\.defaultAirflowTag 3\.2\.2-python3\.12 → 3\.2\.1-python3\.12/);
+        assert.doesNotMatch(tag[0].message, /airflowVersion/);
+        const image = schemaBlockers("dev-apps", apps({ airflowImageTag: "3.2.2" }), apps({ airflowImageTag: "3.0.6" }));
+        assert.deepEqual(image.map((b) => b.kind), ["schema-rollback"]);
+        assert.match(image[0].message, /values\.images\.airflow\.tag 3\.2\.2 → 3\.0\.6/);
+        // Going forward, or staying, is fine; so is a different Python build of the same Airflow.
+        assert.deepEqual(schemaBlockers("dev-apps", apps({ airflowVersion: "3.1.0", airflowChart: "1.15.0" }), apps({ airflowVersion: "3.2.2", airflowChart: "1.22.0" })), []);
+        assert.deepEqual(schemaBlockers("dev-apps", apps(), apps()), []);
+        assert.deepEqual(schemaBlockers("dev-apps", apps({ airflowTag: "3.2.2-python3.12" }), apps({ airflowTag: "3.2.2-python3.11" })), []);
+        // Checked alongside the schema markers, not instead of them.
+        const both = schemaBlockers("dev-apps", apps({ schema: "7", airflowChart: "1.22.0" }), apps({ schema: "5", airflowChart: "1.16.0" }));
+        assert.deepEqual(both.map((b) => b.kind).sort(), ["schema-rollback", "schema-rollback"]);
+    });
+
+    it("on the real dev-apps synth: each Airflow version input going down is refused; the release holds no data, its database does", async () => {
+        const current = await synth("dev-apps");
+        const [airflow] = airflowReleases(current);
+        assert.ok(airflow, "the apps layer installs the airflow chart");
+        assert.equal(classify(airflow), undefined, "metadata database is not in the chart");
+        const metadataDb = current.resources.filter((r) => r.type === "kubernetes:apps/v1:StatefulSet" && r.name.startsWith("airflow-"));
+        assert.ok(metadataDb.length > 0 && metadataDb.every((r) => classify(r)?.category === "workload-storage"));
+        /** A copy of the synth with one input of the Airflow release set. */
+        const withInput = (input: string, value: string): SynthResult => {
+            const copy = structuredClone(current);
+            const keys = input.split(".");
+            let at = airflowReleases(copy)[0].inputs;
+            for (const k of keys.slice(0, -1)) at = (at[k] ??= {}) as Record<string, unknown>;
+            at[keys[keys.length - 1]] = value;
+            return copy;
+        };
+        const values = airflow.inputs.values as Record<string, unknown>;
+        for (const input of AIRFLOW_VERSION_INPUTS) {
+            // images.airflow.tag is unset in the real values (defaultAirflowTag applies): set it on both sides.
+            const now = input === "version" ? String(airflow.inputs.version) : String(values[input.split(".").pop()!] ?? values.defaultAirflowTag);
+            const older = now.replace(/^(\d+)\.(\d+)/, (_, major: string, minor: string) => (Number(minor) > 0 ? `${major}.${Number(minor) - 1}` : `${Number(major) - 1}.${minor}`));
+            assert.notEqual(older, now);
+            const blockers = schemaBlockers("dev-apps", withInput(input, now), withInput(input, older));
+            assert.deepEqual(blockers.map((b) => b.kind), ["schema-rollback"], input);
+            assert.ok(blockers[0].message.includes(`${input} ${now} → ${older}`), blockers[0].message);
+            assert.deepEqual(schemaBlockers("dev-apps", withInput(input, older), withInput(input, now)), [], `${input} going up`);
+        }
     });
 
     it("refuses a k3s downgrade (including a +k3sN build downgrade) unless forced", () => {
