@@ -86,6 +86,8 @@ export function k3sConfig(spec: NodeSpec, secrets: NodeSecrets): Record<string, 
         // The OpenStack cloud controller manager (cluster layer) initialises nodes; it finds each
         // node's VM by name, which is why VM name and node name are the same.
         "kubelet-arg": ["cloud-provider=external"],
+        // kube-proxy runs on every node; Prometheus scrapes its metrics on each.
+        "kube-proxy-arg": ["metrics-bind-address=0.0.0.0"],
     };
     if (spec.role === "agent") {
         return { ...common, server: spec.serverUrl, token: secrets.agentToken };
@@ -109,7 +111,6 @@ export function k3sConfig(spec: NodeSpec, secrets: NodeSecrets): Record<string, 
         "etcd-expose-metrics": true,
         "kube-controller-manager-arg": ["bind-address=0.0.0.0"],
         "kube-scheduler-arg": ["bind-address=0.0.0.0"],
-        "kube-proxy-arg": ["metrics-bind-address=0.0.0.0"],
     };
 }
 
@@ -221,11 +222,48 @@ function nfsUnits(nfs: NonNullable<ServerSpec["nfs"]>): WriteFile[] {
             ].join("\n"),
         },
         {
+            // nfs-server must never export the directory of the root disk (lost with the VM).
+            path: "/etc/systemd/system/nfs-server.service.d/data-volume.conf",
+            permissions: "0644",
+            content: `[Unit]\nRequiresMountsFor=${nfs.exportPath}\n`,
+        },
+        {
             path: "/etc/exports.d/k3s-data.exports",
             permissions: "0644",
             content: `${nfs.exportPath} ${nfs.clientCidr}(rw,sync,no_subtree_check,no_root_squash)\n`,
         },
     ];
+}
+
+/** k3s' default pod network. */
+export const POD_CIDR = "10.42.0.0/16";
+const METADATA_GUARD_UNIT = "pod-metadata-guard.service";
+
+/**
+ * User-data holds the join tokens (and, on the first server, the CA keys); the metadata service
+ * hands it to anyone on the VM who asks. Pods must not be able to ask: drop pod traffic to the
+ * metadata address in the raw table, which k3s' own rule management never touches. Host-network
+ * pods (cloud controller, cinder-csi) keep their access.
+ */
+function metadataGuard(): WriteFile {
+    const rule = `PREROUTING -s ${POD_CIDR} -d 169.254.169.254/32 -j DROP`;
+    return {
+        path: `/etc/systemd/system/${METADATA_GUARD_UNIT}`,
+        permissions: "0644",
+        content: [
+            "[Unit]",
+            "Description=Keep pods away from the metadata service (it serves this node's user-data)",
+            "Before=k3s.service k3s-agent.service",
+            "After=network-pre.target",
+            "[Service]",
+            "Type=oneshot",
+            "RemainAfterExit=yes",
+            `ExecStart=/bin/sh -c 'iptables -t raw -C ${rule} 2>/dev/null || iptables -t raw -I ${rule}'`,
+            "[Install]",
+            "WantedBy=multi-user.target",
+            "",
+        ].join("\n"),
+    };
 }
 
 /** Renders a node's complete `#cloud-config` user-data. */
@@ -238,8 +276,10 @@ export function renderUserData(spec: NodeSpec, secrets: NodeSecrets): string {
             owner: "root:root",
         },
     ];
-    const packages: string[] = [];
-    const runcmd: string[][] = [];
+    // Every node mounts RWX volumes (kubelet needs the NFS client); iptables for the guard below.
+    const packages: string[] = ["nfs-common", "iptables"];
+    writeFiles.push(metadataGuard());
+    const runcmd: string[][] = [["systemctl", "daemon-reload"], ["systemctl", "enable", "--now", METADATA_GUARD_UNIT]];
     if (spec.role === "server") {
         if (spec.clusterInit && secrets.ca) writeFiles.push(...caWriteFiles(secrets.ca));
         if (spec.vip) {
@@ -259,7 +299,8 @@ export function renderUserData(spec: NodeSpec, secrets: NodeSecrets): string {
             const mountUnit = `${spec.nfs.exportPath.slice(1).replace(/-/g, "\\x2d").replace(/\//g, "-")}.mount`;
             runcmd.push(["systemctl", "daemon-reload"]);
             runcmd.push(["systemctl", "enable", "--now", "nfs-data-format.service", mountUnit]);
-            runcmd.push(["exportfs", "-ra"]);
+            runcmd.push(["systemctl", "restart", "nfs-server.service"]);
+            runcmd.push(["sh", "-c", `mountpoint -q ${spec.nfs.exportPath} && exportfs -ra`]);
         }
         if (spec.vip) {
             runcmd.push([
@@ -281,8 +322,8 @@ export function renderUserData(spec: NodeSpec, secrets: NodeSecrets): string {
     const doc: Record<string, unknown> = {
         hostname: spec.nodeName,
         preserve_hostname: false,
-        package_update: packages.length > 0,
-        packages: packages.length > 0 ? packages : undefined,
+        package_update: true,
+        packages,
         write_files: writeFiles,
         runcmd,
     };

@@ -105,7 +105,11 @@ export class K3sCluster extends pulumi.ComponentResource {
             ? new openstack.networking.FloatingIp(`${name}-entry-fip`, { pool: cfg.network.externalNetwork, description: `${name} API and ingress` }, parent)
             : undefined;
         if (floatingIp) {
-            new openstack.networking.FloatingIpAssociate(`${name}-entry-fip-assoc`, { floatingIp: floatingIp.address, portId: entryPort.id }, parent);
+            new openstack.networking.FloatingIpAssociate(
+                `${name}-entry-fip-assoc`,
+                { floatingIp: floatingIp.address, portId: entryPort.id },
+                { parent: this, dependsOn: network.ready },
+            );
         }
         const externalAddress = floatingIp ? floatingIp.address : internalApiAddress;
         const serverUrl = pulumi.interpolate`https://${internalApiAddress}:6443`;
@@ -176,12 +180,11 @@ export class K3sCluster extends pulumi.ComponentResource {
                     kubeconfig: this.kubeconfig,
                     timeoutSeconds: cfg.readinessTimeoutMinutes * 60,
                     after: previous,
+                    needs: network.ready,
+                    dataVolumeId: isFirstServer(slot) ? nfsVolume.id : undefined,
                 },
                 parent,
             );
-            if (isFirstServer(slot)) {
-                new openstack.compute.VolumeAttach(`${name}-nfs-data-attach`, { instanceId: k3sNode.instance.id, volumeId: nfsVolume.id }, parent);
-            }
             nodes.push(k3sNode);
             previous = k3sNode.lifecycle;
         }

@@ -27,6 +27,10 @@ export interface K3sNodeArgs {
     readonly timeoutSeconds: number;
     /** Created (and so replaced) only after this resource, for one-at-a-time rollouts. */
     readonly after?: pulumi.Resource;
+    /** Resources the VM needs first (e.g. the router that gives it internet access). */
+    readonly needs?: pulumi.Resource[];
+    /** A volume to attach (server-0's NFS data); detached only after the node is drained. */
+    readonly dataVolumeId?: pulumi.Input<string>;
 }
 
 export class K3sNode extends pulumi.ComponentResource {
@@ -55,9 +59,12 @@ export class K3sNode extends pulumi.ComponentResource {
                 // The stable port serves one VM at a time, and the old node must have left the
                 // cluster (drained by its lifecycle command) before the new one joins.
                 deleteBeforeReplace: true,
-                dependsOn: args.after ? [args.after] : [],
+                dependsOn: [...(args.after ? [args.after] : []), ...(args.needs ?? [])],
             },
         );
+        const attachment = args.dataVolumeId
+            ? new openstack.compute.VolumeAttach(`${name}-data-attach`, { instanceId: this.instance.id, volumeId: args.dataVolumeId }, { parent: this })
+            : undefined;
         this.lifecycle = new command.local.Command(
             `${name}-lifecycle`,
             {
@@ -71,7 +78,9 @@ export class K3sNode extends pulumi.ComponentResource {
                 },
                 triggers: [this.instance.id],
             },
-            { parent: this, dependsOn: [this.instance], deleteBeforeReplace: true },
+            // Depending on the attachment orders deletes: drain the node (its pods stop using the
+            // NFS export) before the data volume is detached and the VM deleted.
+            { parent: this, dependsOn: [this.instance, ...(attachment ? [attachment] : [])], deleteBeforeReplace: true },
         );
         this.registerOutputs({ instanceId: this.instance.id, nodeName: args.nodeName });
     }

@@ -15,6 +15,11 @@ export class ClusterNetwork extends pulumi.ComponentResource {
     readonly subnetId: pulumi.Output<string>;
     /** CIDR of the node subnet (NFS clients, intra-cluster rules). */
     readonly subnetCidr: pulumi.Output<string>;
+    /**
+     * Done when the subnet is routed to the external network: floating IPs can only be
+     * associated, and nodes can only download packages, after that.
+     */
+    readonly ready: pulumi.Resource[];
 
     constructor(name: string, args: ClusterNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:infra:ClusterNetwork", name, {}, opts);
@@ -32,7 +37,8 @@ export class ClusterNetwork extends pulumi.ComponentResource {
                 { name: `${name}-router`, externalNetworkId: external.id, adminStateUp: true },
                 { parent: this },
             );
-            new openstack.networking.RouterInterface(`${name}-router-if`, { routerId: router.id, subnetId: subnet.id }, { parent: this });
+            const routerInterface = new openstack.networking.RouterInterface(`${name}-router-if`, { routerId: router.id, subnetId: subnet.id }, { parent: this });
+            this.ready = [routerInterface];
             this.networkId = network.id;
             this.subnetId = subnet.id;
             this.subnetCidr = pulumi.output(net.cidr);
@@ -42,6 +48,7 @@ export class ClusterNetwork extends pulumi.ComponentResource {
             this.networkId = network.id;
             this.subnetId = subnet.id;
             this.subnetCidr = subnet.cidr;
+            this.ready = [];
         }
         this.registerOutputs({ networkId: this.networkId, subnetId: this.subnetId, subnetCidr: this.subnetCidr });
     }

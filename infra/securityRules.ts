@@ -57,6 +57,7 @@ export function securityRules(input: RuleInputs): RuleSpec[] {
                 rules.push({ id: `wireguard-from-${peer}`, group, protocol: "udp", ports: [51820, 51821], from, description: "flannel WireGuard (IPv4/IPv6)" });
             }
             rules.push({ id: `node-exporter-from-${peer}`, group, protocol: "tcp", ports: [9100, 9100], from, description: "node-exporter scraped by Prometheus" });
+            rules.push({ id: `kube-proxy-metrics-from-${peer}`, group, protocol: "tcp", ports: [10249, 10249], from, description: "kube-proxy metrics scraped by Prometheus" });
         }
         // Agents and pods reach the API and the supervisor on the servers.
         if (group === "servers") {
@@ -68,6 +69,7 @@ export function securityRules(input: RuleInputs): RuleSpec[] {
     rules.push({ id: "control-plane-metrics-from-servers", group: "servers", protocol: "tcp", ports: [10257, 10259], from: { group: "servers" }, description: "controller-manager and scheduler metrics" });
     rules.push({ id: "control-plane-metrics-from-agents", group: "servers", protocol: "tcp", ports: [10257, 10259], from: { group: "agents" }, description: "controller-manager and scheduler metrics" });
     rules.push({ id: "etcd-metrics-from-agents", group: "servers", protocol: "tcp", ports: [2381, 2381], from: { group: "agents" }, description: "etcd metrics" });
+    rules.push({ id: "etcd-metrics-from-servers", group: "servers", protocol: "tcp", ports: [2381, 2381], from: { group: "servers" }, description: "etcd metrics" });
     rules.push({ id: "nfs-from-agents", group: "servers", protocol: "tcp", ports: [2049, 2049], from: { group: "agents" }, description: "NFS (RWX volumes) from agents" });
     rules.push({ id: "nfs-from-servers", group: "servers", protocol: "tcp", ports: [2049, 2049], from: { group: "servers" }, description: "NFS (RWX volumes) from servers" });
     if (input.vrrp) {

@@ -3,6 +3,8 @@
  *   wait-cluster  wait for /readyz and every node in NODE_NAMES (comma-separated) to be Ready
  *   drain-node    drain NODE_NAME and remove it from the cluster (runs before its VM is deleted)
  * The kubeconfig arrives in KUBECONFIG_DATA (a secret input); TIMEOUT_SECONDS bounds the wait.
+ * PLATFORM_SKIP_DRAIN=1 in the environment of `pulumi up` skips the drain, for replacing a node
+ * of a cluster whose API is gone (the command otherwise fails after its timeout).
  */
 import { drainNode, targetFromKubeconfig, waitForCluster } from "./kubeApi";
 
@@ -21,6 +23,10 @@ async function main(action: string | undefined): Promise<void> {
             console.log("cluster ready");
             return;
         case "drain-node":
+            if (process.env.PLATFORM_SKIP_DRAIN === "1") {
+                console.log(`PLATFORM_SKIP_DRAIN=1: not draining ${env("NODE_NAME")}`);
+                return;
+            }
             await drainNode(target, env("NODE_NAME"), opts);
             return;
         default:

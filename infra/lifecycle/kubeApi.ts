@@ -170,12 +170,20 @@ export function evictable(pods: readonly PodObject[]): PodObject[] {
  */
 export async function drainNode(target: KubeTarget, nodeName: string, opts: WaitOptions): Promise<void> {
     const nodePath = `/api/v1/nodes/${encodeURIComponent(nodeName)}`;
-    const cordon = await request(target, "PATCH", nodePath, { spec: { unschedulable: true } }, "application/merge-patch+json");
-    if (cordon.status === 404) {
+    let gone = false;
+    await until(
+        `cordon ${nodeName}`,
+        async () => {
+            const cordon = await request(target, "PATCH", nodePath, { spec: { unschedulable: true } }, "application/merge-patch+json");
+            gone = cordon.status === 404;
+            return cordon.status < 300 || gone ? undefined : `the API to accept the cordon (HTTP ${cordon.status})`;
+        },
+        opts,
+    );
+    if (gone) {
         opts.log?.(`node ${nodeName} is not in the cluster; nothing to drain`);
         return;
     }
-    if (cordon.status >= 300) throw new Error(`cordon ${nodeName}: HTTP ${cordon.status} ${cordon.body}`);
     const podsPath = `/api/v1/pods?fieldSelector=${encodeURIComponent(`spec.nodeName=${nodeName}`)}`;
     await until(
         `pods to leave ${nodeName}`,

@@ -24,9 +24,9 @@ export function fakePublicIp(name: string): string {
     return `198.51.100.${1 + (byteOf(name, "public") % 250)}`;
 }
 
-/** A fake fixed address inside 10.0.0.0/24 (the default subnet). */
+/** A fake fixed address in 10.0.0.0/16; two hash bytes keep the addresses of one stack apart. */
 export function fakePrivateIp(name: string): string {
-    return `10.0.0.${10 + (byteOf(name, "private") % 240)}`;
+    return `10.0.${byteOf(name, "private-high")}.${10 + (byteOf(name, "private") % 240)}`;
 }
 
 export function placeholder(kind: string, name: string): string {

@@ -66,7 +66,8 @@ describe("user-data rendering (pure)", () => {
 
     it("gives an agent only the agent token and the server URL", () => {
         const config = k3sConfig(agent, secrets);
-        assert.deepEqual(Object.keys(config).sort(), ["kubelet-arg", "node-ip", "node-label", "node-name", "server", "token"]);
+        assert.deepEqual(Object.keys(config).sort(), ["kube-proxy-arg", "kubelet-arg", "node-ip", "node-label", "node-name", "server", "token"]);
+        assert.deepEqual(config["kube-proxy-arg"], ["metrics-bind-address=0.0.0.0"], "kube-proxy metrics are scrapeable on agents too");
         assert.deepEqual(config["kubelet-arg"], ["cloud-provider=external"]);
         assert.equal(config.token, "agent-token");
     });
@@ -94,6 +95,19 @@ describe("user-data rendering (pure)", () => {
         assert.ok(!/sleep \d/.test(renderUserData(server, secrets)), "no fixed sleeps");
     });
 
+    it("installs the NFS client on every node and keeps pods away from the metadata service", () => {
+        for (const spec of [server, agent]) {
+            const doc = cloudConfig(renderUserData(spec, secrets));
+            assert.ok(doc.packages.includes("nfs-common"), `${spec.role}: kubelet needs mount.nfs for RWX volumes`);
+            const guard = doc.write_files.find((f: any) => f.path === "/etc/systemd/system/pod-metadata-guard.service");
+            assert.match(guard.content, /iptables -t raw -I PREROUTING -s 10\.42\.0\.0\/16 -d 169\.254\.169\.254\/32 -j DROP/);
+            assert.match(guard.content, /Before=k3s\.service k3s-agent\.service/);
+            const enable = doc.runcmd.findIndex((c: string[]) => c.join(" ") === "systemctl enable --now pod-metadata-guard.service");
+            const install = doc.runcmd.findIndex((c: string[]) => c.join(" ").includes("k3s-install.sh"));
+            assert.ok(enable >= 0 && enable < install, "the guard is up before k3s starts");
+        }
+    });
+
     it("formats the NFS volume only when it has no filesystem, waiting for its device", () => {
         const doc = cloudConfig(renderUserData(server, secrets));
         const format = doc.write_files.find((f: any) => f.path === "/etc/systemd/system/nfs-data-format.service");
@@ -102,6 +116,9 @@ describe("user-data rendering (pure)", () => {
         const exports = doc.write_files.find((f: any) => f.path === "/etc/exports.d/k3s-data.exports");
         assert.equal(exports.content, "/srv/nfs 10.0.0.0/24(rw,sync,no_subtree_check,no_root_squash)\n");
         assert.ok(doc.packages.includes("nfs-kernel-server"));
+        const dropIn = doc.write_files.find((f: any) => f.path === "/etc/systemd/system/nfs-server.service.d/data-volume.conf");
+        assert.equal(dropIn.content, "[Unit]\nRequiresMountsFor=/srv/nfs\n", "nfs-server never serves the root disk's directory");
+        assert.ok(doc.runcmd.some((c: string[]) => c.join(" ") === "sh -c mountpoint -q /srv/nfs && exportfs -ra"));
     });
 });
 

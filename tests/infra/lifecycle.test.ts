@@ -12,6 +12,7 @@ class FakeApi {
     pods: { name: string; namespace: string; daemonset?: boolean; pdbBlocksOnce?: boolean }[] = [];
     evictions: string[] = [];
     deletedNodes: string[] = [];
+    cordonFailures = 0;
     private server = http.createServer((req, res) => this.handle(req, res));
 
     async start(): Promise<KubeTarget> {
@@ -44,6 +45,10 @@ class FakeApi {
             if (node) {
                 const found = this.nodes.find((n) => n.name === decodeURIComponent(node[1]));
                 if (!found) return send(404);
+                if (req.method === "PATCH" && this.cordonFailures > 0) {
+                    this.cordonFailures--;
+                    return send(503);
+                }
                 if (req.method === "PATCH") {
                     assert.equal(req.headers["content-type"], "application/merge-patch+json");
                     found.unschedulable = JSON.parse(body).spec.unschedulable;
@@ -117,6 +122,13 @@ describe("node lifecycle against a loopback API", () => {
         assert.deepEqual(api.evictions.sort(), ["kafka/kafka-0", "microservices/web-1"]);
         assert.deepEqual(api.deletedNodes, ["old"]);
         assert.equal(api.pods.length, 1, "DaemonSet pods are left alone");
+    });
+
+    it("retries the cordon while the API refuses it, then drains", async () => {
+        api.nodes = [{ name: "old", ready: true }];
+        api.cordonFailures = 2;
+        await drainNode(target, "old", opts);
+        assert.deepEqual(api.deletedNodes, ["old"]);
     });
 
     it("treats a node that is already gone as drained", async () => {

@@ -128,13 +128,13 @@ describe("infra synth", () => {
 
     it("creates nodes one at a time: each after the previous node's lifecycle gate", () => {
         const nodes = [...instances(prod, "server"), ...instances(prod, "agent")];
-        assert.deepEqual(nodes[0].options.dependsOn, []);
+        assert.deepEqual(nodes[0].options.dependsOn.map((u) => u.split("::").pop()), ["prod-k3s-network-router-if"]);
         for (let i = 1; i < nodes.length; i++) {
             const previousSlot = (nodes[i - 1].inputs.metadata as Record<string, string>).slot;
             assert.deepEqual(
-                nodes[i].options.dependsOn.map((u) => u.split("::").pop()),
-                [`prod-k3s-${previousSlot}-lifecycle`],
-                `${nodes[i].name} waits for ${previousSlot}`,
+                nodes[i].options.dependsOn.map((u) => u.split("::").pop()).sort(),
+                ["prod-k3s-network-router-if", `prod-k3s-${previousSlot}-lifecycle`].sort(),
+                `${nodes[i].name} waits for ${previousSlot} (and the router)`,
             );
         }
     });
@@ -158,6 +158,10 @@ describe("infra synth", () => {
         assert.equal(volume.options.protect, true);
         const vip = byName(prod, "prod-k3s-entry-fip-assoc");
         assert.equal(vip.inputs.portId, "prod-k3s-api-vip-id", "HA: the floating IP points at the VRRP VIP");
+        assert.deepEqual(vip.options.dependsOn.map((u) => u.split("::").pop()), ["prod-k3s-network-router-if"], "associated only once the subnet is routed");
+        // Deletes run in reverse: server-0 is drained before its data volume is detached.
+        const lifecycle = byName(dev, "dev-k3s-server-0-lifecycle");
+        assert.ok(lifecycle.options.dependsOn.some((u) => u.endsWith("::dev-k3s-server-0-data-attach")));
     });
 
     it("outputs the kubeconfig as a secret, with the API's external address", () => {
