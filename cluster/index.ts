@@ -14,7 +14,7 @@ import { Kafka } from "./kafka";
 import { Monitoring } from "./monitoring";
 import { clusterRequestItems, NodeCounts } from "./sizing";
 import { Storage } from "./storage";
-import { grafanaUrlPath } from "./values/monitoring";
+import { grafanaAccess } from "./values/monitoring";
 
 type Outputs = { [K in keyof ClusterOutputs]: pulumi.Input<ClusterOutputs[K]> } & Record<string, unknown>;
 
@@ -49,6 +49,7 @@ export async function clusterLayer(): Promise<Outputs> {
         {
             config: cfg,
             storageClass: storage.rwoClass,
+            ingressAddress: infra.ingressAddress,
             serverAddresses: infra.nodes.filter((n) => n.role === "server").map((n) => n.address),
             nodeAddresses: infra.nodes.map((n) => n.address),
             after: storage.ready,
@@ -68,8 +69,7 @@ export async function clusterLayer(): Promise<Outputs> {
         opts,
     );
 
-    const m = cfg.monitoring;
-    const grafanaUrl = `http://${m.grafanaHost ?? infra.ingressAddress}${grafanaUrlPath(m.grafanaPath)}`;
+    const grafana = grafanaAccess(cfg.monitoring, infra.ingressAddress);
     return {
         environment: cfg.environment,
         ingressClass: ingress.ingressClass,
@@ -78,8 +78,8 @@ export async function clusterLayer(): Promise<Outputs> {
         kafkaTopics: { ...kafka.topics },
         kafkaPartitions: cfg.kafka.partitions,
         monitoringNamespace: monitoring.namespace,
-        grafanaUrl,
-        ...(m.grafanaNodePort !== undefined ? { grafanaNodePortUrl: `http://${infra.ingressAddress}:${m.grafanaNodePort}/` } : {}),
+        grafanaUrl: grafana.url,
+        ...(grafana.nodePortUrl !== undefined ? { grafanaNodePortUrl: grafana.nodePortUrl } : {}),
         requests,
         fit: {
             allocatable: fit.allocatable,

@@ -12,6 +12,8 @@ import { GRAFANA_ADMIN_KEYS, monitoringValues } from "./values/monitoring";
 export interface MonitoringArgs {
     readonly config: ClusterConfig;
     readonly storageClass: string;
+    /** infra's ingress address: Grafana's domain when no grafanaHost is configured. */
+    readonly ingressAddress: string;
     readonly serverAddresses: readonly string[];
     readonly nodeAddresses: readonly string[];
     /** Resources that must exist first (the storage classes Prometheus' volumes use). */
@@ -50,6 +52,7 @@ export class Monitoring extends pulumi.ComponentResource {
                     monitoring: m,
                     storageClass: args.storageClass,
                     grafanaAdminSecret: "grafana-admin",
+                    ingressAddress: args.ingressAddress,
                     serverAddresses: args.serverAddresses,
                     nodeAddresses: args.nodeAddresses,
                 }),

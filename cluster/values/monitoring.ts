@@ -12,6 +12,8 @@ export interface MonitoringValuesArgs {
     readonly monitoring: ClusterConfig["monitoring"];
     readonly storageClass: string;
     readonly grafanaAdminSecret: string;
+    /** The ingress address from infra: Grafana's domain when no `grafanaHost` is configured. */
+    readonly ingressAddress: string;
     /** Addresses of the k3s servers: controller-manager, scheduler and etcd run inside k3s there. */
     readonly serverAddresses: readonly string[];
     /** Addresses of every node: kube-proxy runs inside k3s on each. */
@@ -40,9 +42,30 @@ export function grafanaUrlPath(path: string): string {
     return path === "/" ? "/" : `${path.replace(/\/+$/, "")}/`;
 }
 
+export interface GrafanaAccess {
+    /** Host name Grafana is reached by: the configured host, else the ingress address. */
+    readonly domain: string;
+    /** Public URL through the ingress (port 80); also Grafana's `root_url`. */
+    readonly url: string;
+    /** URL on the NodePort (same sub path: Grafana serves from it on every port), when configured. */
+    readonly nodePortUrl?: string;
+}
+
+/** Where Grafana is reached, for its own `grafana.ini` and for the stack outputs. */
+export function grafanaAccess(m: Pick<ClusterConfig["monitoring"], "grafanaHost" | "grafanaPath" | "grafanaNodePort">, ingressAddress: string): GrafanaAccess {
+    const domain = m.grafanaHost ?? ingressAddress;
+    const path = grafanaUrlPath(m.grafanaPath);
+    return {
+        domain,
+        url: `http://${domain}${path}`,
+        ...(m.grafanaNodePort !== undefined ? { nodePortUrl: `http://${ingressAddress}:${m.grafanaNodePort}${path}` } : {}),
+    };
+}
+
 export function monitoringValues(args: MonitoringValuesArgs): Record<string, unknown> {
     const m = args.monitoring;
     const subPath = m.grafanaPath !== "/";
+    const grafana = grafanaAccess(m, args.ingressAddress);
     const controlPlane = k3sComponent(args.serverAddresses);
     return {
         crds: { enabled: true },
@@ -111,10 +134,17 @@ export function monitoringValues(args: MonitoringValuesArgs): Record<string, unk
                 datasources: { enabled: true },
             },
             "grafana.ini": {
-                server: subPath
-                    ? { root_url: `%(protocol)s://%(domain)s:%(http_port)s${grafanaUrlPath(m.grafanaPath)}`, serve_from_sub_path: true }
-                    : { root_url: "%(protocol)s://%(domain)s:%(http_port)s/" },
+                // Grafana builds redirects and links from root_url. `domain` defaults to localhost and
+                // http_port is the container's 3000, so both are spelled out: the URL users open
+                // through the ingress on port 80.
+                server: {
+                    domain: grafana.domain,
+                    root_url: `%(protocol)s://%(domain)s${grafanaUrlPath(m.grafanaPath)}`,
+                    ...(subPath ? { serve_from_sub_path: true } : {}),
+                },
             },
+            // Served from a sub path, Grafana's own metrics move under it too.
+            ...(subPath ? { serviceMonitor: { path: `${grafanaUrlPath(m.grafanaPath)}metrics` } } : {}),
             ingress: {
                 enabled: true,
                 ingressClassName: "nginx",

@@ -6,7 +6,7 @@ import { clusterRequestItems } from "../../cluster/sizing";
 import { splitImage } from "../../cluster/values/images";
 import { ingressNginxValues } from "../../cluster/values/ingressNginx";
 import { brokerConfig, heapFor, jmxExporterConfig, kafkaDashboard, kafkaSpec, nodePoolSpec, replicationFor, topicSpec } from "../../cluster/values/kafka";
-import { monitoringValues } from "../../cluster/values/monitoring";
+import { grafanaAccess, monitoringValues } from "../../cluster/values/monitoring";
 import { cinderCsiValues, cinderStorageClass, cloudConf, nfsProvisionerValues, occmValues } from "../../cluster/values/storage";
 import { assertFits, sumRequests } from "../../lib/fit";
 
@@ -123,7 +123,7 @@ describe("cluster values: ingress-nginx", () => {
 
 describe("cluster values: kube-prometheus-stack", () => {
     const values = (cfg: typeof dev, servers: string[], nodes: string[]) =>
-        monitoringValues({ monitoring: cfg.monitoring, storageClass: "cinder", grafanaAdminSecret: "grafana-admin", serverAddresses: servers, nodeAddresses: nodes });
+        monitoringValues({ monitoring: cfg.monitoring, storageClass: "cinder", grafanaAdminSecret: "grafana-admin", ingressAddress: "198.51.100.7", serverAddresses: servers, nodeAddresses: nodes });
 
     it("k3s: control-plane jobs scrape the server addresses; other namespaces' monitors selected; 15s", () => {
         const v = values(prod, ["10.0.0.1", "10.0.0.2", "10.0.0.3"], ["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4"]);
@@ -162,6 +162,29 @@ describe("cluster values: kube-prometheus-stack", () => {
         const p = values(prod, ["10.0.0.1"], ["10.0.0.1"]);
         assert.deepEqual(get(p, "grafana.ingress.hosts"), ["grafana.example.org"]);
         assert.deepEqual(get(p, "grafana.service"), { type: "ClusterIP" });
+    });
+
+    it("Grafana knows its public URL: domain is the host or the ingress address (never localhost), root_url carries the sub path and no container port", () => {
+        const devServer = get(values(dev, ["10.0.0.1"], ["10.0.0.1"]), "grafana")["grafana.ini"].server;
+        assert.deepEqual(devServer, { domain: "198.51.100.7", root_url: "%(protocol)s://%(domain)s/grafana/", serve_from_sub_path: true });
+        const prodServer = get(values(prod, ["10.0.0.1"], ["10.0.0.1"]), "grafana")["grafana.ini"].server;
+        assert.deepEqual(prodServer, { domain: "grafana.example.org", root_url: "%(protocol)s://%(domain)s/" });
+        // Served from /grafana/, Grafana's own /metrics moves there too.
+        assert.equal(get(values(dev, [], []), "grafana.serviceMonitor.path"), "/grafana/metrics");
+        assert.equal(get(values(prod, [], []), "grafana.serviceMonitor"), undefined);
+    });
+
+    it("Grafana URLs: ingress URL and NodePort URL both include the sub path", () => {
+        assert.deepEqual(grafanaAccess(dev.monitoring, "198.51.100.7"), {
+            domain: "198.51.100.7",
+            url: "http://198.51.100.7/grafana/",
+            nodePortUrl: "http://198.51.100.7:30090/grafana/",
+        });
+        assert.deepEqual(grafanaAccess(prod.monitoring, "198.51.100.7"), { domain: "grafana.example.org", url: "http://grafana.example.org/" });
+        const nested = cfgFor({ environment: "dev", grafanaPath: "/ops/grafana/", grafanaNodePort: "30090" });
+        assert.equal(grafanaAccess(nested.monitoring, "10.1.1.1").nodePortUrl, "http://10.1.1.1:30090/ops/grafana/");
+        const rootWithPort = cfgFor({ environment: "dev", grafanaPath: "/", grafanaNodePort: "30090" });
+        assert.equal(grafanaAccess(rootWithPort.monitoring, "10.1.1.1").nodePortUrl, "http://10.1.1.1:30090/");
     });
 });
 
