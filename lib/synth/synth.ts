@@ -84,10 +84,15 @@ function providerUrn(ref: string): string | null {
     return cut > 0 ? ref.slice(0, cut) : ref;
 }
 
-/** The URN the mock monitor gives a resource (same rule as the SDK's MockMonitor). */
-function urnOf(parent: string, type: string, name: string): string {
-    const parentType = parent ? parent.split("::")[2].split("$").pop() : undefined;
-    return `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${parentType ? `${parentType}$` : ""}${type}::${name}`;
+/**
+ * A resource's URN as the Pulumi engine forms it: the type is qualified by the parent's whole
+ * qualified type, except under the root stack. (The SDK's mock monitor keeps only the parent's
+ * last type and prefixes the stack's, so its URNs would not match a real stack's.)
+ */
+export function urnOf(parent: string, type: string, name: string): string {
+    const parentType = parent ? parent.split("::")[2] : undefined;
+    const qualified = parentType && parentType !== "pulumi:pulumi:Stack" ? `${parentType}$${type}` : type;
+    return `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${qualified}::${name}`;
 }
 
 /** Records registrations as the SDK sends them, then lets the stock mock monitor answer. */
@@ -202,6 +207,8 @@ export async function synthesize(request: SynthRequest): Promise<SynthResult> {
             },
             call: async (args: pulumi.runtime.MockCallArgs) => fakeInvoke(args.token, args.inputs),
         });
+        // The URNs the mock hands back become parents of later registrations: use the engine's rule.
+        (monitor as unknown as { newUrn: typeof urnOf }).newUrn = urnOf;
         settings.setMockOptions(monitor, request.project, request.stack, false, "organization");
         // The feature flags `setMocks` would set; `getStore` is internal to the SDK's typings.
         const store = (runtimeState as unknown as { getStore(): Record<string, unknown> }).getStore();
