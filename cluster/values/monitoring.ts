@@ -30,12 +30,31 @@ function claim(storageClass: string, sizeGi: number): Record<string, unknown> {
 
 /**
  * k3s runs controller-manager, scheduler, proxy and etcd inside its own process, not as pods the
- * chart's Services could select. The infra layer binds their metrics to the node address
- * (etcd-expose-metrics, bind-address=0.0.0.0), so each job gets explicit endpoints instead of a
- * selector; with no addresses the job is switched off rather than left permanently down.
+ * chart's Services could select. The infra layer binds kube-proxy's and etcd's metrics to the node
+ * address (metrics-bind-address=0.0.0.0, etcd-expose-metrics), so those jobs get explicit endpoints
+ * instead of a selector; with no addresses the job is switched off rather than left permanently down.
  */
 function k3sComponent(addresses: readonly string[]): Record<string, unknown> {
     return addresses.length > 0 ? { enabled: true, endpoints: [...addresses] } : { enabled: false };
+}
+
+/**
+ * The scrape job whose series stand in for controller-manager and scheduler. A k3s server is one
+ * process with one metrics registry, served alike on the apiserver (6443), controller-manager
+ * (10257), scheduler (10259) and kube-proxy (10249) ports. The chart's `apiserver` job already
+ * scrapes every server (the `kubernetes` Service's endpoints), so controller-manager and scheduler
+ * are not scraped again; `jobNameOverride` points their rules and dashboards at that job.
+ */
+export const K3S_CONTROL_PLANE_JOB = "apiserver";
+
+/**
+ * kube-proxy's own series. Its endpoint serves the node's whole k3s registry (the kubelet job has
+ * the same series), so the kube-proxy job keeps only these; `up{job="kube-proxy"}` is unaffected.
+ */
+export const KUBE_PROXY_OWN_METRICS = "kubeproxy_.*";
+
+function sharedRegistryComponent(): Record<string, unknown> {
+    return { enabled: true, jobNameOverride: K3S_CONTROL_PLANE_JOB, endpoints: [], service: { enabled: false }, serviceMonitor: { enabled: false } };
 }
 
 export function grafanaUrlPath(path: string): string {
@@ -66,7 +85,6 @@ export function monitoringValues(args: MonitoringValuesArgs): Record<string, unk
     const m = args.monitoring;
     const subPath = m.grafanaPath !== "/";
     const grafana = grafanaAccess(m, args.ingressAddress);
-    const controlPlane = k3sComponent(args.serverAddresses);
     return {
         crds: { enabled: true },
         defaultRules: {
@@ -74,18 +92,23 @@ export function monitoringValues(args: MonitoringValuesArgs): Record<string, unk
             rules: {
                 // Without a target these would alert forever.
                 etcd: args.serverAddresses.length > 0,
-                kubeControllerManager: args.serverAddresses.length > 0,
-                kubeSchedulerAlerting: args.serverAddresses.length > 0,
-                kubeSchedulerRecording: args.serverAddresses.length > 0,
+                // Evaluated on the apiserver job (K3S_CONTROL_PLANE_JOB), which always has targets.
+                kubeControllerManager: true,
+                kubeSchedulerAlerting: true,
+                kubeSchedulerRecording: true,
                 kubeProxy: args.nodeAddresses.length > 0,
                 windows: false,
             },
         },
         windowsMonitoring: { enabled: false },
-        kubeControllerManager: controlPlane,
-        kubeScheduler: controlPlane,
+        // One registry per k3s process: scraping these separately would duplicate every series.
+        kubeControllerManager: sharedRegistryComponent(),
+        kubeScheduler: sharedRegistryComponent(),
         kubeEtcd: { ...k3sComponent(args.serverAddresses), service: { enabled: args.serverAddresses.length > 0, port: 2381, targetPort: 2381 } },
-        kubeProxy: k3sComponent(args.nodeAddresses),
+        kubeProxy: {
+            ...k3sComponent(args.nodeAddresses),
+            serviceMonitor: { metricRelabelings: [{ sourceLabels: ["__name__"], regex: KUBE_PROXY_OWN_METRICS, action: "keep" }] },
+        },
         coreDns: { enabled: true },
         kubeDns: { enabled: false },
         kubelet: { enabled: true },

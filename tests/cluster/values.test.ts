@@ -125,12 +125,11 @@ describe("cluster values: kube-prometheus-stack", () => {
     const values = (cfg: typeof dev, servers: string[], nodes: string[]) =>
         monitoringValues({ monitoring: cfg.monitoring, storageClass: "cinder", grafanaAdminSecret: "grafana-admin", ingressAddress: "198.51.100.7", serverAddresses: servers, nodeAddresses: nodes });
 
-    it("k3s: control-plane jobs scrape the server addresses; other namespaces' monitors selected; 15s", () => {
+    it("k3s: etcd scraped on the servers, kube-proxy on every node; other namespaces' monitors selected; 15s", () => {
         const v = values(prod, ["10.0.0.1", "10.0.0.2", "10.0.0.3"], ["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4"]);
-        assert.deepEqual(get(v, "kubeControllerManager"), { enabled: true, endpoints: ["10.0.0.1", "10.0.0.2", "10.0.0.3"] });
-        assert.deepEqual(get(v, "kubeScheduler.endpoints"), ["10.0.0.1", "10.0.0.2", "10.0.0.3"]);
+        assert.deepEqual(get(v, "kubeEtcd.endpoints"), ["10.0.0.1", "10.0.0.2", "10.0.0.3"]);
         assert.equal(get(v, "kubeEtcd.service.port"), 2381);
-        assert.equal(get(v, "kubeProxy.endpoints").length, 4);
+        assert.deepEqual(get(v, "kubeProxy.endpoints"), ["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4"]);
         for (const key of ["serviceMonitor", "podMonitor", "rule", "probe"]) {
             assert.equal(get(v, `prometheus.prometheusSpec.${key}SelectorNilUsesHelmValues`), false, key);
         }
@@ -141,11 +140,36 @@ describe("cluster values: kube-prometheus-stack", () => {
         assert.deepEqual(get(v, "prometheus-node-exporter.tolerations"), [{ operator: "Exists" }]);
     });
 
-    it("without addresses the k3s jobs and their rules are off instead of permanently down", () => {
+    it("k3s' one metrics registry is not scraped twice: controller-manager and scheduler read the apiserver job, kube-proxy keeps only its own series", () => {
+        const v = values(prod, ["10.0.0.1", "10.0.0.2", "10.0.0.3"], ["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4"]);
+        for (const key of ["kubeControllerManager", "kubeScheduler"]) {
+            // Enabled, so the chart renders their rules and dashboards, with job="apiserver" in them ...
+            assert.equal(get(v, `${key}.enabled`), true, key);
+            assert.equal(get(v, `${key}.jobNameOverride`), "apiserver", key);
+            // ... but no Service, Endpoints or ServiceMonitor: no second scrape of the same registry.
+            assert.equal(get(v, `${key}.service.enabled`), false, key);
+            assert.equal(get(v, `${key}.serviceMonitor.enabled`), false, key);
+            assert.deepEqual(get(v, `${key}.endpoints`), [], key);
+        }
+        assert.equal(get(v, "kubeApiServer"), undefined, "the apiserver job stays as the chart ships it");
+        assert.equal(get(v, "defaultRules.rules.kubeControllerManager"), true);
+        assert.equal(get(v, "defaultRules.rules.kubeSchedulerRecording"), true);
+        assert.equal(get(v, "kubeProxy.jobNameOverride"), undefined, "kube-proxy keeps its own job");
+        assert.deepEqual(get(v, "kubeProxy.serviceMonitor.metricRelabelings"), [{ sourceLabels: ["__name__"], regex: "kubeproxy_.*", action: "keep" }]);
+        const keep = new RegExp(`^(?:${get(v, "kubeProxy.serviceMonitor.metricRelabelings.0.regex")})$`);
+        assert.ok(keep.test("kubeproxy_sync_proxy_rules_duration_seconds_bucket"));
+        for (const shared of ["apiserver_request_total", "scheduler_pod_scheduling_attempts", "workqueue_depth", "process_resident_memory_bytes", "rest_client_requests_total"]) {
+            assert.ok(!keep.test(shared), shared);
+        }
+    });
+
+    it("without addresses the etcd and kube-proxy jobs and their rules are off instead of permanently down", () => {
         const v = values(dev, [], []);
-        for (const key of ["kubeControllerManager", "kubeScheduler", "kubeEtcd", "kubeProxy"]) assert.equal(get(v, `${key}.enabled`), false, key);
+        for (const key of ["kubeEtcd", "kubeProxy"]) assert.equal(get(v, `${key}.enabled`), false, key);
         assert.equal(get(v, "defaultRules.rules.etcd"), false);
         assert.equal(get(v, "defaultRules.rules.kubeProxy"), false);
+        // Controller-manager and scheduler need no addresses of their own.
+        assert.equal(get(v, "kubeControllerManager.enabled"), true);
     });
 
     it("Grafana: admin from the existing secret (no password in values), dashboards sidecar, ingress path and NodePort", () => {
