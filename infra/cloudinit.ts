@@ -107,10 +107,9 @@ export function k3sConfig(spec: NodeSpec, secrets: NodeSecrets): Record<string, 
         "flannel-backend": spec.flannelBackend,
         "etcd-snapshot-schedule-cron": spec.etcdSnapshotSchedule,
         "etcd-snapshot-retention": spec.etcdSnapshotRetention,
-        // Expose control-plane metrics where kube-prometheus-stack can scrape them.
+        // etcd metrics for kube-prometheus-stack; controller-manager and scheduler series come
+        // with the apiserver's (k3s serves one shared registry), so their ports stay local.
         "etcd-expose-metrics": true,
-        "kube-controller-manager-arg": ["bind-address=0.0.0.0"],
-        "kube-scheduler-arg": ["bind-address=0.0.0.0"],
     };
 }
 

@@ -66,8 +66,6 @@ export function securityRules(input: RuleInputs): RuleSpec[] {
         }
     }
     rules.push({ id: "etcd-from-servers", group: "servers", protocol: "tcp", ports: [2379, 2380], from: { group: "servers" }, description: "embedded etcd client and peer traffic" });
-    rules.push({ id: "control-plane-metrics-from-servers", group: "servers", protocol: "tcp", ports: [10257, 10259], from: { group: "servers" }, description: "controller-manager and scheduler metrics" });
-    rules.push({ id: "control-plane-metrics-from-agents", group: "servers", protocol: "tcp", ports: [10257, 10259], from: { group: "agents" }, description: "controller-manager and scheduler metrics" });
     rules.push({ id: "etcd-metrics-from-agents", group: "servers", protocol: "tcp", ports: [2381, 2381], from: { group: "agents" }, description: "etcd metrics" });
     rules.push({ id: "etcd-metrics-from-servers", group: "servers", protocol: "tcp", ports: [2381, 2381], from: { group: "servers" }, description: "etcd metrics" });
     rules.push({ id: "nfs-from-agents", group: "servers", protocol: "tcp", ports: [2049, 2049], from: { group: "agents" }, description: "NFS (RWX volumes) from agents" });
