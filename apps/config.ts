@@ -19,10 +19,27 @@ export interface Resources {
     readonly memoryLimit?: string;
 }
 
-/** Where the lower stacks live: `<organization>/<project>/<stack>`. */
+/**
+ * Where the lower stacks live, as config states it. The fully qualified reference names
+ * (`<organization>/<project>/<stack>`) come from `stackReferenceNames`, because the default
+ * organization is the running stack's (`pulumi.getOrganization()`), which only the program knows.
+ */
 export interface StackRefs {
-    readonly infra: string;
-    readonly cluster: string;
+    /** `stackOrganization`; undefined when unset (then the current stack's organization applies). */
+    readonly organization: string | undefined;
+    readonly project: string;
+    /** Stack names, e.g. `dev-infra`, `dev-cluster`. */
+    readonly infraStack: string;
+    readonly clusterStack: string;
+}
+
+/** Fully qualified StackReference names; `currentOrganization` fills an unset `stackOrganization`. */
+export function stackReferenceNames(refs: StackRefs, currentOrganization: string): { infra: string; cluster: string } {
+    const organization = refs.organization ?? currentOrganization;
+    return {
+        infra: `${organization}/${refs.project}/${refs.infraStack}`,
+        cluster: `${organization}/${refs.project}/${refs.clusterStack}`,
+    };
 }
 
 export interface AirflowConfig {
@@ -93,13 +110,17 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
     const r = new ConfigReader(namespace, lookup, scope);
 
     const environment = r.string("environment", { pattern: /^[a-z][a-z0-9-]{0,15}$/, allowed: 'a short lowercase name like "dev" or "prod" (max 16 chars)' });
-    const organization = r.string("stackOrganization", { default: "organization", pattern: /^[A-Za-z0-9_.-]+$/, allowed: "a Pulumi organization name" });
+    // No literal default: "organization" only names the org on DIY backends; on Pulumi Cloud the
+    // lower stacks live in the current stack's organization, which apps/index.ts fills in.
+    const organization = r.optionalString("stackOrganization", { pattern: /^[A-Za-z0-9_.-]+$/, allowed: "a Pulumi organization name" });
     const project = r.string("stackProject", { default: namespace, pattern: /^[A-Za-z0-9_.-]+$/, allowed: "a Pulumi project name" });
     const stackName = (key: string, fallback: string) =>
         r.string(key, { default: fallback, pattern: /^[A-Za-z0-9_.-]+$/, allowed: "a stack name like \"dev-infra\"" });
     const stacks: StackRefs = {
-        infra: `${organization}/${project}/${stackName("infraStack", `${environment}-infra`)}`,
-        cluster: `${organization}/${project}/${stackName("clusterStack", `${environment}-cluster`)}`,
+        organization,
+        project,
+        infraStack: stackName("infraStack", `${environment}-infra`),
+        clusterStack: stackName("clusterStack", `${environment}-cluster`),
     };
 
     const withCheck = (key: string, value: string, fn: (v: string) => string | undefined) => {
@@ -229,14 +250,16 @@ export function checkAgainstCluster(
     cluster: Partial<Record<keyof ClusterOutputs, unknown>>,
     namespace: string,
     scope: string,
+    /** The cluster StackReference's full name, for messages (default: project/stack). */
+    clusterReference: string = `${config.stacks.project}/${config.stacks.clusterStack}`,
 ): void {
     const problems: ConfigProblem[] = [];
     for (const key of REQUIRED_CLUSTER_OUTPUTS) {
         if (cluster[key] === undefined || cluster[key] === null) {
             problems.push({
-                key: `${config.stacks.cluster} output ${key}`,
+                key: `${clusterReference} output ${key}`,
                 value: "(missing)",
-                message: "is required by the apps layer; deploy the cluster stack first (`pulumi up -s " + config.stacks.cluster.split("/").pop() + "`)",
+                message: "is required by the apps layer; deploy the cluster stack first (`pulumi up -s " + config.stacks.clusterStack + "`)",
             });
         }
     }

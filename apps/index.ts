@@ -6,7 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { AppsConfig, checkAgainstCluster, parseAppsConfig, REQUIRED_CLUSTER_OUTPUTS } from "./config";
+import { AppsConfig, checkAgainstCluster, parseAppsConfig, REQUIRED_CLUSTER_OUTPUTS, stackReferenceNames } from "./config";
 import { AirflowPlatform } from "./airflow/airflow";
 import { airflowRequestItems } from "./airflow/values";
 import { POSTGRES_RESOURCES } from "./airflow/postgres";
@@ -61,19 +61,22 @@ export async function appsLayer(): Promise<Record<string, unknown>> {
     const raw = new pulumi.Config();
     const config = parseAppsConfig((key) => raw.get(key), project, scope);
 
-    const infra = new pulumi.StackReference(config.stacks.infra);
-    const clusterRef = new pulumi.StackReference(config.stacks.cluster);
+    // An unset stackOrganization means "the organization this stack lives in" (Pulumi Cloud
+    // org, or "organization" on DIY backends and under synth).
+    const refs = stackReferenceNames(config.stacks, pulumi.getOrganization());
+    const infra = new pulumi.StackReference(refs.infra);
+    const clusterRef = new pulumi.StackReference(refs.cluster);
 
     // Read the lower stacks' plain outputs before creating anything, so a wrong replica count
     // or an environment that would not fit stops here with one clear message.
     const cluster: Partial<Record<keyof ClusterOutputs, unknown>> = {};
     for (const key of REQUIRED_CLUSTER_OUTPUTS) cluster[key] = await outputValue(clusterRef, key);
-    checkAgainstCluster(config, cluster, project, scope);
+    checkAgainstCluster(config, cluster, project, scope, refs.cluster);
     const c = cluster as Pick<ClusterOutputs, (typeof REQUIRED_CLUSTER_OUTPUTS)[number]>;
 
     const pools = (await outputValue(infra, "nodePools")) as NodePoolCapacity[] | undefined;
     if (!Array.isArray(pools)) {
-        throw new Error(`${scope}: stack ${config.stacks.infra} has no nodePools output; deploy the infra stack first`);
+        throw new Error(`${scope}: stack ${refs.infra} has no nodePools output; deploy the infra stack first`);
     }
     const requests = appsRequests(config);
     const fit = checkEnvironmentFit(config.environment, pools, c.requests, requests, config.minHeadroom);

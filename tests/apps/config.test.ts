@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { checkAgainstCluster, parseAppsConfig } from "../../apps/config";
+import { checkAgainstCluster, parseAppsConfig, stackReferenceNames } from "../../apps/config";
 import { ConfigValidationError } from "../../lib/config/reader";
 import { CLUSTER_FIXTURES } from "./support";
 
@@ -36,14 +36,25 @@ describe("apps config", () => {
         assert.equal(prod.stream.processorReplicas, 3);
         assert.equal(dev.todo.backendReplicas, 2);
         assert.equal(dev.airflow.chartVersion, "1.22.0");
-        assert.deepEqual(dev.stacks, { infra: "organization/data-platform/dev-infra", cluster: "organization/data-platform/dev-cluster" });
+        assert.deepEqual(dev.stacks, { organization: undefined, project: "data-platform", infraStack: "dev-infra", clusterStack: "dev-cluster" });
         assert.equal(dev.minHeadroom, 0.2);
         assert.equal(dev.protectStateful, true);
     });
 
     it("takes organization, project and stack names of the references from config", () => {
         const cfg = parseAppsConfig(stackLookup("dev", { stackOrganization: "acme", stackProject: "platform", clusterStack: "dev-cluster-blue" }), NS, "dev-apps");
-        assert.deepEqual(cfg.stacks, { infra: "acme/platform/dev-infra", cluster: "acme/platform/dev-cluster-blue" });
+        // An explicit stackOrganization wins over the current stack's organization.
+        assert.deepEqual(stackReferenceNames(cfg.stacks, "my-cloud-org"), { infra: "acme/platform/dev-infra", cluster: "acme/platform/dev-cluster-blue" });
+    });
+
+    it("defaults the references' organization to the current stack's, not a literal", () => {
+        const cfg = parseAppsConfig(stackLookup("dev"), NS, "dev-apps");
+        assert.equal(cfg.stacks.organization, undefined);
+        // Pulumi Cloud: the org the apps stack lives in; DIY backends report "organization".
+        assert.deepEqual(stackReferenceNames(cfg.stacks, "acme-cloud"), { infra: "acme-cloud/data-platform/dev-infra", cluster: "acme-cloud/data-platform/dev-cluster" });
+        assert.deepEqual(stackReferenceNames(cfg.stacks, "organization"), { infra: "organization/data-platform/dev-infra", cluster: "organization/data-platform/dev-cluster" });
+        const problems = problemsOf(() => parseAppsConfig(stackLookup("dev", { stackOrganization: "not an org" }), NS, "dev-apps"));
+        assert.deepEqual(problems.map((p) => p.key), [`${NS}:stackOrganization`]);
     });
 
     it("reports every problem at once, naming key, value and what is allowed", () => {
@@ -100,7 +111,7 @@ describe("apps config", () => {
     it("names the cluster outputs that are missing and how to get them", () => {
         const cfg = parseAppsConfig(stackLookup("dev"), NS, "dev-apps");
         const { kafkaBootstrap: _b, requests: _r, ...partial } = CLUSTER_FIXTURES.dev;
-        const problems = problemsOf(() => checkAgainstCluster(cfg, partial, NS, "dev-apps"));
+        const problems = problemsOf(() => checkAgainstCluster(cfg, partial, NS, "dev-apps", stackReferenceNames(cfg.stacks, "organization").cluster));
         assert.deepEqual(problems.map((p) => p.key), [
             "organization/data-platform/dev-cluster output kafkaBootstrap",
             "organization/data-platform/dev-cluster output requests",

@@ -57,6 +57,13 @@ describe("apps synth", () => {
         }
     });
 
+    it("references the lower stacks in the program's organization (synth: DIY \"organization\")", () => {
+        for (const [env, result] of [["dev", dev], ["prod", prod]] as const) {
+            const refs = result.resources.filter((r) => r.type === "pulumi:pulumi:StackReference").map((r) => r.inputs.name).sort();
+            assert.deepEqual(refs, [`organization/data-platform/${env}-cluster`, `organization/data-platform/${env}-infra`]);
+        }
+    });
+
     it("sends every Kubernetes object through the one explicit provider", () => {
         for (const result of [dev, prod]) {
             const providers = ofType(result, "pulumi:providers:kubernetes");
