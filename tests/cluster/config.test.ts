@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import { DEFAULT_CHARTS, infraStackRef, parseClusterConfig } from "../../cluster/config";
 import { checkInfraOutputs } from "../../cluster/infraOutputs";
 import { ConfigValidationError } from "../../lib/config/reader";
+import { configProblems } from "../support/config";
 
 const VALID: Record<string, string> = { layer: "cluster", environment: "dev" };
 
@@ -11,13 +12,7 @@ function parse(changes: Record<string, string | undefined> = {}) {
 }
 
 function problems(changes: Record<string, string | undefined>): string[] {
-    try {
-        parse(changes);
-    } catch (err) {
-        assert.ok(err instanceof ConfigValidationError, `expected ConfigValidationError, got ${err}`);
-        return err.problems.map((p) => `${p.key} = ${p.value}: ${p.message}`);
-    }
-    assert.fail("expected the configuration to be refused");
+    return configProblems(() => parse(changes));
 }
 
 describe("cluster config", () => {

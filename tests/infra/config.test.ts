@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { parseInfraConfig } from "../../infra/config";
-import { ConfigValidationError } from "../../lib/config/reader";
+import { configProblems } from "../support/config";
 
 /** A valid dev configuration as the raw strings Pulumi hands the program. */
 const VALID: Record<string, string> = {
@@ -25,13 +25,7 @@ function parse(changes: Record<string, string | undefined>) {
 }
 
 function problems(changes: Record<string, string | undefined>): string[] {
-    try {
-        parse(changes);
-    } catch (err) {
-        assert.ok(err instanceof ConfigValidationError, `expected ConfigValidationError, got ${err}`);
-        return err.problems.map((p) => `${p.key} = ${p.value}: ${p.message}`);
-    }
-    assert.fail("expected the configuration to be refused");
+    return configProblems(() => parse(changes));
 }
 
 function assertProblem(changes: Record<string, string | undefined>, expected: RegExp): void {
