@@ -27,7 +27,10 @@ export const STREAM_RESOURCES = {
     processor: { cpu: "100m", memory: "128Mi", cpuLimit: "500m", memoryLimit: "256Mi" },
 } as const satisfies Record<string, Resources>;
 
-/** Both services answer `/healthz` on this port (and `/metrics`). */
+/**
+ * Both services answer on this port: `/healthz` (recent Kafka progress; 503 during a broker
+ * outage), `/livez` (process only) and `/metrics` (apps/stream/common/src/health.ts).
+ */
 export const HEALTH_PORT = 8080;
 
 /** Environment of each service, named as the services read it (apps/stream/*\/src/config.ts). */
@@ -85,8 +88,11 @@ export class SensorStream extends pulumi.ComponentResource {
                                 env,
                                 ports: [{ name: "health", containerPort: HEALTH_PORT }],
                                 resources: k8sResources(resources),
+                                // Readiness follows Kafka progress (/healthz); liveness is process-only
+                                // (/livez), so a broker outage does not restart every pod — the Kafka
+                                // client reconnects on its own, restarts would only add rebalances.
                                 readinessProbe: { httpGet: { path: "/healthz", port: "health" }, periodSeconds: 10, timeoutSeconds: 3 },
-                                livenessProbe: { httpGet: { path: "/healthz", port: "health" }, initialDelaySeconds: 30, periodSeconds: 20, timeoutSeconds: 3, failureThreshold: 3 },
+                                livenessProbe: { httpGet: { path: "/livez", port: "health" }, initialDelaySeconds: 30, periodSeconds: 20, timeoutSeconds: 3, failureThreshold: 3 },
                                 // The images run as USER node (uid 1000 in the node base image); the
                                 // kubelet can only verify runAsNonRoot against a numeric user.
                                 securityContext: { allowPrivilegeEscalation: false, runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000 },

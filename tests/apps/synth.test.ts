@@ -125,6 +125,13 @@ describe("apps synth", () => {
         // Liveness must not depend on the database (the backend's /livez), or an outage restarts every pod.
         assert.deepEqual(backend.livenessProbe.httpGet, { path: "/livez", port: "http" });
         assert.equal(backend.ports[0].containerPort, 3001);
+        // Same for the stream services: /healthz turns 503 when Kafka heartbeats are stale, so it
+        // is readiness only; liveness is the process-only /livez.
+        for (const name of ["sensor-stream-producer", "sensor-stream-processor"]) {
+            const c = podSpec(byName(dev, name)).containers[0];
+            assert.deepEqual(c.readinessProbe.httpGet, { path: "/healthz", port: "health" }, name);
+            assert.deepEqual(c.livenessProbe.httpGet, { path: "/livez", port: "health" }, name);
+        }
         assert.equal(podSpec(byName(dev, "todo-frontend")).containers[0].ports[0].containerPort, 8080);
     });
 

@@ -3,8 +3,12 @@
  *
  * `GET /healthz` answers 200 while the service made progress recently (the service calls `beat()` after every
  * acknowledged send / successful poll cycle) and 503 once the last beat is older than `staleAfterMs`, or before
- * the first beat. `GET /metrics` renders the counters in Prometheus text format. The Docker HEALTHCHECK and the
- * Kubernetes probes use `/healthz`.
+ * the first beat. It depends on Kafka: during a broker outage it turns 503, so it is the *readiness* probe (and
+ * the Docker HEALTHCHECK).
+ *
+ * `GET /livez` answers 200 whenever the process can serve HTTP at all, whatever Kafka does: it is the Kubernetes
+ * *liveness* probe, so a broker outage does not make the kubelet restart every pod (the Kafka client reconnects
+ * by itself; restarts would only add rebalances). `GET /metrics` renders the counters in Prometheus text format.
  */
 import { createServer, type Server } from 'node:http';
 
@@ -63,10 +67,16 @@ export class Health {
   }
 }
 
-/** Serves /healthz and /metrics; resolves once listening. `port` 0 picks a free port (tests). */
+/** Serves /livez, /healthz and /metrics; resolves once listening. `port` 0 picks a free port (tests). */
 export async function startHealthServer(health: Health, port: number, host = '0.0.0.0'): Promise<Server> {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
+    if (req.method === 'GET' && path === '/livez') {
+      // Process only: answering at all proves the event loop runs. No Kafka state here.
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end('alive\n');
+      return;
+    }
     if (req.method === 'GET' && path === '/healthz') {
       const { ok, reason } = health.healthy();
       res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain; charset=utf-8' });
