@@ -2,9 +2,9 @@
  * sensor-processor: consumer group on `events`, per-sensor count-window averages to `results`, at-least-once.
  * Environment: see ../../README.md (KAFKA_BOOTSTRAP required).
  */
-import { ConfigError } from '../../common/src/env.js';
 import { Health, startHealthServer } from '../../common/src/health.js';
 import { jsonLogger } from '../../common/src/log.js';
+import { runService } from '../../common/src/run-service.js';
 import { StreamProcessor } from './adapter.js';
 import { readProcessorConfig } from './config.js';
 import { assignedPartitions, createCommitter, createConsumer, createResultSink, toInbound } from './kafka.js';
@@ -74,14 +74,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
-    log('error', error.message);
-    process.exitCode = 2;
-    return;
-  }
-  log('error', 'fatal', { error: (error as Error).stack ?? String(error) });
-  // Exit now (the health server would keep the process alive); the orchestrator restarts us and we
-  // resume from the last committed offset.
-  process.exit(1);
-});
+runService(main, log);

@@ -1,8 +1,8 @@
 /** sensor-producer: paced sensor events to Kafka. Environment: see ../../README.md (KAFKA_BOOTSTRAP required). */
 import { randomUUID } from 'node:crypto';
-import { ConfigError } from '../../common/src/env.js';
 import { Health, startHealthServer } from '../../common/src/health.js';
 import { jsonLogger } from '../../common/src/log.js';
+import { runService } from '../../common/src/run-service.js';
 import { readProducerConfig } from './config.js';
 import { EventGenerator } from './generator.js';
 import { createEventSink } from './kafka.js';
@@ -44,14 +44,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
-    log('error', error.message);
-    process.exitCode = 2;
-    return;
-  }
-  log('error', 'fatal', { error: (error as Error).stack ?? String(error) });
-  // Exit now (the health server would keep the process alive); the orchestrator restarts us and we
-  // resume from the last committed offset.
-  process.exit(1);
-});
+runService(main, log);
