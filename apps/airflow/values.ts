@@ -37,6 +37,9 @@ export interface AirflowValuesArgs {
     readonly taskPriorityClass: string;
 }
 
+/** The auth manager `airflow users create` belongs to (apache-airflow-providers-fab). */
+export const FAB_AUTH_MANAGER = "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager";
+
 /**
  * Requests and limits of every long-running Airflow component. One table feeds both the chart
  * values and the resource-fit check, so the two cannot drift apart.
@@ -114,7 +117,13 @@ export function airflowValues(args: AirflowValuesArgs): Record<string, unknown> 
         apiSecretKeySecretName: secrets.apiSecretKey,
         jwtSecretName: secrets.jwtSecret,
         config: {
-            core: { load_examples: "False" },
+            core: {
+                load_examples: "False",
+                // Airflow 3 defaults to the SimpleAuthManager, which has no user database; the
+                // create-user job below (`airflow users create`) and the admin login need the
+                // FAB auth manager (its provider ships in the official image).
+                auth_manager: FAB_AUTH_MANAGER,
+            },
             api: { base_url: airflowBaseUrl(config) },
             kubernetes_executor: {
                 // Completed task pods are removed; failed ones are kept for `kubectl logs`
@@ -154,8 +163,9 @@ export function airflowValues(args: AirflowValuesArgs): Record<string, unknown> 
             waitForMigrations,
         },
         workers: {
-            // KubernetesExecutor: these become the pod template of every task pod.
-            resources: k8sResources(config.task),
+            // KubernetesExecutor: these become the pod template of every task pod. Chart 1.22.0
+            // deprecates `workers.resources` in favour of `workers.kubernetes.resources`
+            // (and `workers.celery.resources`), so only the current key is set.
             kubernetes: {
                 resources: k8sResources(config.task),
                 priorityClassName: args.taskPriorityClass,

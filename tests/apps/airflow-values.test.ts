@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import Ajv from "ajv";
 import addFormats from "ajv-formats";
-import { airflowValues, splitImage } from "../../apps/airflow/values";
+import { airflowValues, FAB_AUTH_MANAGER, splitImage } from "../../apps/airflow/values";
 import { parseAppsConfig } from "../../apps/config";
 import { ofType } from "../support/synth";
 import { synthApps } from "./support";
@@ -74,6 +74,23 @@ describe("Airflow chart values", () => {
         assert.equal(v.config.kubernetes_executor.delete_worker_pods, "True");
         assert.deepEqual(v.workers.kubernetes.resources, { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "1", memory: "1Gi" } });
         assert.equal(v.workers.kubernetes.priorityClassName, "airflow-task");
+    });
+
+    it("sets no key the 1.22.0 schema marks deprecated for task pods (workers.resources)", () => {
+        const v = build() as Record<string, any>;
+        assert.equal(v.workers.resources, undefined);
+        const schema = JSON.parse(fs.readFileSync(SCHEMA_FILE, "utf8"));
+        assert.match(schema.properties.workers.properties.resources.description, /deprecated/);
+        assert.doesNotMatch(schema.properties.workers.properties.kubernetes.properties.resources.description, /deprecated/);
+    });
+
+    it("configures the FAB auth manager that `airflow users create` (the create-user job) needs", () => {
+        const v = build() as Record<string, any>;
+        assert.equal(FAB_AUTH_MANAGER, "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager");
+        assert.equal(v.config.core.auth_manager, FAB_AUTH_MANAGER);
+        assert.equal(v.createUserJob.enabled, true);
+        assert.match(v.createUserJob.args[2], /airflow users create/);
+        assert.ok(validate(v));
     });
 
     it("references secrets by name only and keeps the admin password out of values", () => {
