@@ -54,6 +54,18 @@ export interface AirflowConfig {
     readonly dagsRepo: string;
     readonly dagsBranch: string;
     readonly dagsPath: string;
+    /**
+     * Existing Secret (in the Airflow namespace) with the https credentials of a private DAG
+     * repository: keys `GIT_SYNC_USERNAME`, `GIT_SYNC_PASSWORD`, `GITSYNC_USERNAME`,
+     * `GITSYNC_PASSWORD` (the chart reads both spellings). Unset: the repository is public.
+     */
+    readonly dagsCredentialsSecret?: string;
+    /** Existing Secret with an SSH private key under key `gitSshKey`, for `git@` repository URLs. */
+    readonly dagsSshKeySecret?: string;
+    /** `known_hosts` lines for the SSH repository host (without them host keys are not checked). */
+    readonly dagsKnownHosts?: string;
+    /** Existing TLS Secret (in the Airflow namespace) for the UI ingress; unset: plain HTTP. */
+    readonly tlsSecretName?: string;
     readonly logsSize: string;
     readonly dbImage: string;
     readonly dbSize: string;
@@ -74,6 +86,8 @@ export interface TodoConfig {
     readonly backendReplicas: number;
     readonly frontendReplicas: number;
     readonly dbSize: string;
+    /** Existing TLS Secret (in the `microservices` namespace) for the ingress; unset: plain HTTP. */
+    readonly tlsSecretName?: string;
 }
 
 export interface StreamConfig {
@@ -104,6 +118,8 @@ export const AIRFLOW_IMAGE = "apache/airflow:3.2.2";
 export const POSTGRES_IMAGE = "postgres:17.6";
 
 const CRON = /^(\S+\s+){4}\S+$/;
+/** A Kubernetes object name (DNS subdomain), for references to existing Secrets. */
+const K8S_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const GIT_URL = /^(https:\/\/[^\s@]+|git@[^\s:]+:\S+)$/;
 
 export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: string): AppsConfig {
@@ -162,6 +178,24 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
         r.problem("airflowTaskCpuLimit", `${task.cpuLimit}/${task.memoryLimit}`, `limits must be at least the requests (${task.cpu}/${task.memory})`);
     }
 
+    const secretRef = (key: string) => r.optionalString(key, { pattern: K8S_NAME, allowed: 'the name of an existing Secret, like "airflow-git-credentials"' });
+    const dagsRepo = r.string("airflowDagsRepo", { pattern: GIT_URL, allowed: 'a git URL like "https://github.com/acme/data-platform.git"' });
+    const dagsCredentialsSecret = secretRef("airflowDagsCredentialsSecret");
+    const dagsSshKeySecret = secretRef("airflowDagsSshKeySecret");
+    const dagsKnownHosts = r.optionalString("airflowDagsKnownHosts");
+    const sshRepo = dagsRepo.startsWith("git@");
+    // Username/password only work over https, an SSH key only over ssh: the wrong pairing would
+    // deploy fine and then fail to sync, so it is refused here.
+    if (dagsCredentialsSecret !== undefined && sshRepo) {
+        r.problem("airflowDagsCredentialsSecret", dagsCredentialsSecret, `is for https repositories; ${dagsRepo} is an SSH URL, use airflowDagsSshKeySecret`);
+    }
+    if (dagsSshKeySecret !== undefined && !sshRepo) {
+        r.problem("airflowDagsSshKeySecret", dagsSshKeySecret, `is for SSH repositories (git@...); ${dagsRepo} is https, use airflowDagsCredentialsSecret`);
+    }
+    if (dagsKnownHosts !== undefined && dagsSshKeySecret === undefined) {
+        r.problem("airflowDagsKnownHosts", dagsKnownHosts, "only applies together with airflowDagsSshKeySecret");
+    }
+
     const airflow: AirflowConfig = {
         chartVersion: withCheck("airflowChartVersion", r.string("airflowChartVersion", { default: AIRFLOW_CHART_VERSION }), check.exactSemver),
         chartRepo: r.string("airflowChartRepo", { default: "https://airflow.apache.org", pattern: /^https:\/\/\S+$/, allowed: "an https Helm repository URL" }),
@@ -170,9 +204,12 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
         path: airflowPath,
         schedulerReplicas: r.integer("airflowSchedulerReplicas", { default: 1, min: 1, max: 4 }),
         apiServerReplicas: r.integer("airflowApiServerReplicas", { default: 1, min: 1, max: 4 }),
-        dagsRepo: r.string("airflowDagsRepo", { pattern: GIT_URL, allowed: 'a git URL like "https://github.com/acme/data-platform.git"' }),
+        dagsRepo,
         dagsBranch: r.string("airflowDagsBranch", { default: "main", pattern: /^[A-Za-z0-9._\/-]+$/, allowed: "a branch name" }),
         dagsPath: r.string("airflowDagsPath", { default: "apps/airflow/dags", pattern: /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, allowed: 'a relative path inside the repository like "apps/airflow/dags"' }),
+        ...(dagsCredentialsSecret !== undefined ? { dagsCredentialsSecret } : {}),
+        ...(dagsSshKeySecret !== undefined ? { dagsSshKeySecret } : {}),
+        ...(dagsKnownHosts !== undefined ? { dagsKnownHosts } : {}),
         logsSize: storage("airflowLogsSize", "10Gi"),
         dbImage: image("airflowDbImage", POSTGRES_IMAGE),
         dbSize: storage("airflowDbSize", "10Gi"),
@@ -181,6 +218,7 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
         backupSize: storage("airflowBackupSize", "10Gi"),
         task,
         taskQuota,
+        ...optional("tlsSecretName", secretRef("airflowTlsSecretName")),
     };
 
     const todo: TodoConfig = {
@@ -191,6 +229,7 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
         backendReplicas: r.integer("todoBackendReplicas", { default: 2, min: 1, max: 10 }),
         frontendReplicas: r.integer("todoFrontendReplicas", { default: 2, min: 1, max: 10 }),
         dbSize: storage("todoDbSize", "5Gi"),
+        ...optional("tlsSecretName", secretRef("todoTlsSecretName")),
     };
 
     const stream: StreamConfig = {
@@ -214,6 +253,11 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
     };
     r.finish();
     return config;
+}
+
+/** `{ [key]: value }` when value is set, else nothing (keeps unset keys out of the config object). */
+function optional<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {
+    return (value === undefined ? {} : { [key]: value }) as { [P in K]?: string };
 }
 
 function largestComponentLimit(): { cpuMilli: number; memoryMiB: number } {

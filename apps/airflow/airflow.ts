@@ -228,7 +228,7 @@ server_tls_sslmode = prefer
             data: { "airflow.json": JSON.stringify(airflowDashboard(), null, 2) },
         }, { parent: this });
 
-        this.url = `http://${config.host}${config.path}`;
+        this.url = `${config.tlsSecretName ? "https" : "http"}://${config.host}${config.path}`;
         this.registerOutputs({ namespace: this.namespace, url: this.url });
     }
 }

@@ -74,9 +74,19 @@ export function splitImage(image: string): { repository: string; tag: string; ve
     return { repository, tag, version };
 }
 
-/** Public URL of the UI/API, used by Airflow to build links and by the docs. */
-export function airflowBaseUrl(config: Pick<AirflowConfig, "host" | "path">): string {
-    return `http://${config.host}${config.path === "/" ? "" : config.path.replace(/\/$/, "")}`;
+/** Public URL of the UI/API, used by Airflow to build links and by the docs. https once TLS is configured. */
+export function airflowBaseUrl(config: Pick<AirflowConfig, "host" | "path" | "tlsSecretName">): string {
+    const scheme = config.tlsSecretName ? "https" : "http";
+    return `${scheme}://${config.host}${config.path === "/" ? "" : config.path.replace(/\/$/, "")}`;
+}
+
+/** git-sync values for a private DAG repository (chart 1.22.0 `dags.gitSync.*`). */
+export function gitSyncAuth(config: Pick<AirflowConfig, "dagsCredentialsSecret" | "dagsSshKeySecret" | "dagsKnownHosts">): Record<string, string> {
+    if (config.dagsSshKeySecret) {
+        return { sshKeySecret: config.dagsSshKeySecret, ...(config.dagsKnownHosts ? { knownHosts: config.dagsKnownHosts } : {}) };
+    }
+    if (config.dagsCredentialsSecret) return { credentialsSecret: config.dagsCredentialsSecret };
+    return {};
 }
 
 export function airflowValues(args: AirflowValuesArgs): Record<string, unknown> {
@@ -193,6 +203,9 @@ export function airflowValues(args: AirflowValuesArgs): Record<string, unknown> 
                 subPath: config.dagsPath,
                 period: "60s",
                 resources: k8sResources(R.gitSync),
+                // Private repositories: Secrets that exist in the namespace, referenced by name
+                // (the chart mounts them into every git-sync container); nothing secret in values.
+                ...gitSyncAuth(config),
             },
         },
         logs: { persistence: { enabled: true, existingClaim: args.logsClaim } },
@@ -228,7 +241,8 @@ export function airflowValues(args: AirflowValuesArgs): Record<string, unknown> 
             apiServer: {
                 enabled: true,
                 ingressClassName: args.ingressClass,
-                hosts: [{ name: config.host }],
+                // TLS per host (the chart's current form; the top-level `tls` is deprecated).
+                hosts: [config.tlsSecretName ? { name: config.host, tls: { enabled: true, secretName: config.tlsSecretName } } : { name: config.host }],
                 path: config.path,
                 pathType: "Prefix",
             },

@@ -31,9 +31,11 @@ export const FRONTEND_PORT = 8080;
  * The Ingress rules: nginx regex paths. `/api(/|$)(.*)` captures the rest of the path, and the
  * rewrite sends `/$2` to the backend, so `/api/todos` arrives as `/todos`.
  */
-export function todoIngressSpec(host: string, ingressClass: string): Record<string, unknown> {
+export function todoIngressSpec(host: string, ingressClass: string, tlsSecretName?: string): Record<string, unknown> {
     return {
         ingressClassName: ingressClass,
+        // TLS terminates at the ingress controller with an existing Secret; unset: plain HTTP.
+        ...(tlsSecretName ? { tls: [{ hosts: [host], secretName: tlsSecretName }] } : {}),
         rules: [{
             host,
             http: {
@@ -175,10 +177,10 @@ export class TodoApp extends pulumi.ComponentResource {
 
         new k8s.networking.v1.Ingress(`${name}-ingress`, {
             metadata: { name: "todo", namespace: ns, labels: partOf, annotations: TODO_INGRESS_ANNOTATIONS },
-            spec: todoIngressSpec(config.host, args.ingressClass) as k8s.types.input.networking.v1.IngressSpec,
+            spec: todoIngressSpec(config.host, args.ingressClass, config.tlsSecretName) as k8s.types.input.networking.v1.IngressSpec,
         }, inNs);
 
-        this.url = `http://${config.host}/`;
+        this.url = `${config.tlsSecretName ? "https" : "http"}://${config.host}/`;
         this.registerOutputs({ url: this.url });
     }
 }

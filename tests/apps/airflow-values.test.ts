@@ -120,6 +120,43 @@ describe("Airflow chart values", () => {
         assert.deepEqual(v.logs.persistence, { enabled: true, existingClaim: "airflow-logs" });
     });
 
+    it("leaves git-sync anonymous by default and references an existing credentials Secret for private https repositories", () => {
+        const open = build() as Record<string, any>;
+        for (const key of ["credentialsSecret", "sshKeySecret", "knownHosts"]) assert.equal(open.dags.gitSync[key], undefined, key);
+        const v = build({ airflowDagsCredentialsSecret: "airflow-git-credentials" }) as Record<string, any>;
+        assert.equal(v.dags.gitSync.credentialsSecret, "airflow-git-credentials");
+        assert.equal(v.dags.gitSync.sshKeySecret, undefined);
+        assert.ok(validate(v), JSON.stringify(validate.errors));
+    });
+
+    it("uses an SSH key Secret (and known_hosts) for git@ repositories", () => {
+        const v = build({
+            airflowDagsRepo: "git@github.com:acme/data-platform.git",
+            airflowDagsSshKeySecret: "airflow-git-ssh",
+            airflowDagsKnownHosts: "github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl",
+        }) as Record<string, any>;
+        assert.equal(v.dags.gitSync.repo, "git@github.com:acme/data-platform.git");
+        assert.equal(v.dags.gitSync.sshKeySecret, "airflow-git-ssh");
+        assert.match(v.dags.gitSync.knownHosts, /^github\.com ssh-ed25519 /);
+        assert.equal(v.dags.gitSync.credentialsSecret, undefined);
+        assert.ok(validate(v), JSON.stringify(validate.errors));
+    });
+
+    it("refuses git credentials that cannot work with the repository URL", () => {
+        const problems = (overrides: Record<string, string>) => {
+            try {
+                devConfig(overrides);
+            } catch (e) {
+                return (e as { problems: { key: string; message: string }[] }).problems.map((p) => `${p.key}: ${p.message}`);
+            }
+            return [];
+        };
+        assert.match(problems({ airflowDagsRepo: "git@github.com:acme/x.git", airflowDagsCredentialsSecret: "creds" }).join("\n"), /airflowDagsCredentialsSecret: is for https repositories/);
+        assert.match(problems({ airflowDagsSshKeySecret: "ssh-key" }).join("\n"), /airflowDagsSshKeySecret: is for SSH repositories/);
+        assert.match(problems({ airflowDagsKnownHosts: "github.com ssh-ed25519 AAAA" }).join("\n"), /only applies together with airflowDagsSshKeySecret/);
+        assert.match(problems({ airflowDagsCredentialsSecret: "Not_A_Name" }).join("\n"), /name of an existing Secret/);
+    });
+
     it("spreads two schedulers over nodes (required anti-affinity) and guards them with a PDB", () => {
         const one = build() as Record<string, any>;
         const two = build({ airflowSchedulerReplicas: "2" }) as Record<string, any>;
@@ -138,6 +175,17 @@ describe("Airflow chart values", () => {
         assert.equal(v.ingress.apiServer.ingressClassName, "nginx");
         assert.equal(v.config.api.base_url, "http://af.example.org/airflow");
         assert.ok(validate(v));
+    });
+
+    it("serves plain HTTP unless a TLS Secret is configured, then TLS on the ingress host and an https base URL", () => {
+        const plain = build() as Record<string, any>;
+        assert.deepEqual(plain.ingress.apiServer.hosts, [{ name: "airflow.example.org" }]);
+        assert.equal(plain.config.api.base_url, "http://airflow.example.org");
+        const tls = build({ airflowTlsSecretName: "airflow-tls" }) as Record<string, any>;
+        assert.deepEqual(tls.ingress.apiServer.hosts, [{ name: "airflow.example.org", tls: { enabled: true, secretName: "airflow-tls" } }]);
+        assert.equal(tls.ingress.apiServer.tls, undefined, "the deprecated top-level tls is not used");
+        assert.equal(tls.config.api.base_url, "https://airflow.example.org");
+        assert.ok(validate(tls), JSON.stringify(validate.errors));
     });
 
     it("splits image references and refuses Airflow 2 images", () => {

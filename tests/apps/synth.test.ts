@@ -96,6 +96,20 @@ describe("apps synth", () => {
         assert.deepEqual(route("/"), ["todo-frontend", "/"]);
     });
 
+    it("terminates TLS on the Todo and Airflow ingresses only when a TLS Secret is configured", async () => {
+        assert.equal((byName(dev, "todo-ingress").inputs.spec as any).tls, undefined);
+        assert.equal(dev.outputs.todoUrl, "http://todo.dev.example.org/");
+        const tls = await synthApps("dev", { overrides: { "data-platform:todoTlsSecretName": "todo-tls", "data-platform:airflowTlsSecretName": "airflow-tls" } });
+        const ingress = byName(tls, "todo-ingress");
+        assert.deepEqual((ingress.inputs.spec as any).tls, [{ hosts: ["todo.dev.example.org"], secretName: "todo-tls" }]);
+        const { Ingress } = require("kubernetes-models/networking.k8s.io/v1");
+        assert.doesNotThrow(() => new Ingress(ingress.inputs).validate());
+        assert.equal(tls.outputs.todoUrl, "https://todo.dev.example.org/");
+        assert.equal(tls.outputs.airflowUrl, "https://airflow.dev.example.org/");
+        const [release] = ofType(tls, "kubernetes:helm.sh/v3:Release");
+        assert.deepEqual((release.inputs.values as any).ingress.apiServer.hosts[0].tls, { enabled: true, secretName: "airflow-tls" });
+    });
+
     it("sets replicas per environment", () => {
         const replicas = (result: SynthResult, name: string) => (byName(result, name).inputs.spec as { replicas: number }).replicas;
         for (const result of [dev, prod]) {
