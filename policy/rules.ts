@@ -116,7 +116,8 @@ export function noWorldOpenAdminPorts(resource: ResourceLike): string[] {
     );
 }
 
-const SECRET_NAME = /pass(word|wd)?|secret|token|api[-_]?key|private[-_]?key|credential|auth/i;
+// "auth" alone, or as a suffix (basic_auth, authorization); not settings like auth_manager.
+const SECRET_NAME = /pass(word|wd)?|secret|token|api[-_]?key|private[-_]?key|credential|(^|[-_])auth(orization)?$/i;
 const WEAK_VALUES = new Set(["changeme", "change-me", "password", "admin", "secret", "123456", "root"]);
 
 /** No secret-looking value in plaintext: container env, Kubernetes Secrets, Helm values. */

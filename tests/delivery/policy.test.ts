@@ -79,6 +79,11 @@ describe("policy: no plaintext secrets", () => {
         assert.deepEqual(found, ["rel: values.auth.postgresPassword is a plaintext secret; pass it with pulumi.secret() or an existingSecret"]);
         assert.deepEqual(noPlaintextSecrets(release({ auth: { postgresPassword: { "@secret": "pw" } } }), synthSide), []);
     });
+
+    it("judges 'auth' keys by name: basic_auth holds a secret, auth_manager a setting", () => {
+        assert.equal(noPlaintextSecrets(release({ ingress: { basic_auth: "user:pw" } }), synthSide).length, 1);
+        assert.deepEqual(noPlaintextSecrets(release({ config: { core: { auth_manager: "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager" } } }), synthSide), []);
+    });
 });
 
 describe("policy: the project's own stacks comply", () => {
