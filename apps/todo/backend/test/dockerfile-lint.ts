@@ -2,6 +2,7 @@
  * Dockerfile checks shared by the Todo services' tests: parse instructions (with line
  * continuations), and lint the shell of every RUN with shellcheck.
  */
+import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 
@@ -72,4 +73,21 @@ export function shellcheckAvailable(): boolean {
 export function shellcheck(script: string): { ok: boolean; output: string } {
   const r = spawnSync("shellcheck", ["-s", "sh", "-"], { input: `${script}\n`, encoding: "utf8" });
   return { ok: r.status === 0, output: `${r.stdout ?? ""}${r.stderr ?? ""}` };
+}
+
+/** Skips where shellcheck is missing, except under CI, where a missing linter is a failure. */
+export function requireShellcheck(ctx: Mocha.Context): void {
+  if (shellcheckAvailable()) return;
+  if (process.env.CI) assert.fail("shellcheck is not installed (apt-get install shellcheck)");
+  ctx.skip();
+}
+
+/** Every RUN instruction's shell passes shellcheck (the image has at least `minimum` of them). */
+export function assertRunScriptsPassShellcheck(instructions: Instruction[], minimum = 2): void {
+  const scripts = runScripts(instructions);
+  assert.ok(scripts.length >= minimum);
+  for (const { line, script } of scripts) {
+    const r = shellcheck(script);
+    assert.ok(r.ok, `Dockerfile line ${line}:\n${r.output}`);
+  }
 }

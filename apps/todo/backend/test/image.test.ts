@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { startTestApp } from "./helpers";
 import { freePort, sharedPostgres } from "./pg-harness";
-import { isPinnedImage, parseDockerfile, readDockerfile, runScripts, shellcheck, shellcheckAvailable, stages } from "./dockerfile-lint";
+import { assertRunScriptsPassShellcheck, isPinnedImage, parseDockerfile, readDockerfile, requireShellcheck, runScripts, shellcheck, stages } from "./dockerfile-lint";
 
 const root = path.resolve(__dirname, "..");
 const dockerfile = path.join(root, "Dockerfile");
@@ -52,24 +52,13 @@ describe("todo backend: image (Dockerfile)", () => {
     assert.equal(isPinnedImage("node:20-slim", []), false);
     assert.equal(isPinnedImage("node:latest", []), false);
     assert.equal(isPinnedImage("node", []), false);
-    if (!shellcheckAvailable()) {
-      if (process.env.CI) assert.fail("shellcheck is not installed (apt-get install shellcheck)");
-      this.skip();
-    }
+    requireShellcheck(this);
     assert.equal(shellcheck('rm -rf $DIR/*').ok, false);
   });
 
   it("RUN instructions pass shellcheck", function () {
-    if (!shellcheckAvailable()) {
-      if (process.env.CI) assert.fail("shellcheck is not installed (apt-get install shellcheck)");
-      this.skip();
-    }
-    const scripts = runScripts(instructions);
-    assert.ok(scripts.length >= 2);
-    for (const { line, script } of scripts) {
-      const r = shellcheck(script);
-      assert.ok(r.ok, `Dockerfile line ${line}:\n${r.output}`);
-    }
+    requireShellcheck(this);
+    assertRunScriptsPassShellcheck(instructions);
   });
 
   it("the compiled build has the entry points the image runs, and the healthcheck exits 0/1 with /health", async function () {

@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { isPinnedImage, readDockerfile, runScripts, shellcheck, shellcheckAvailable, stages } from "../../backend/test/dockerfile-lint";
+import { assertRunScriptsPassShellcheck, isPinnedImage, readDockerfile, requireShellcheck, stages } from "../../backend/test/dockerfile-lint";
 import { frontendRoot } from "./build";
 
 const dockerfile = path.join(frontendRoot, "Dockerfile");
@@ -50,15 +50,7 @@ describe("todo frontend: image (Dockerfile, nginx.conf) and typecheck", () => {
   });
 
   it("RUN instructions pass shellcheck", function () {
-    if (!shellcheckAvailable()) {
-      if (process.env.CI) assert.fail("shellcheck is not installed (apt-get install shellcheck)");
-      this.skip();
-    }
-    const scripts = runScripts(instructions);
-    assert.ok(scripts.length >= 2);
-    for (const { line, script } of scripts) {
-      const r = shellcheck(script);
-      assert.ok(r.ok, `Dockerfile line ${line}:\n${r.output}`);
-    }
+    requireShellcheck(this);
+    assertRunScriptsPassShellcheck(instructions);
   });
 });
