@@ -139,19 +139,15 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
         clusterStack: stackName("clusterStack", `${environment}-cluster`),
     };
 
-    const withCheck = (key: string, value: string, fn: (v: string) => string | undefined) => {
-        const problem = value.trim() === "" ? undefined : fn(value);
-        if (problem) r.problem(key, value, problem);
-        return value;
-    };
-    const image = (key: string, fallback?: string) => withCheck(key, r.string(key, { default: fallback, allowed: 'an image "registry/name:tag" with a pinned tag' }), check.pinnedImage);
-    const host = (key: string) => withCheck(key, r.string(key, { allowed: 'a DNS name like "airflow.example.org"' }), check.dnsName);
-    const cpu = (key: string, fallback: string) => withCheck(key, r.string(key, { default: fallback }), quantityCheck(cpuMilli, 'a CPU quantity like "250m" or "1"'));
-    const memory = (key: string, fallback: string) => withCheck(key, r.string(key, { default: fallback }), quantityCheck(memoryMiB, 'a memory quantity like "512Mi" or "2Gi"'));
+    const image = (key: string, fallback?: string) =>
+        r.string(key, { default: fallback, allowed: 'an image "registry/name:tag" with a pinned tag', check: check.pinnedImage });
+    const host = (key: string) => r.string(key, { allowed: 'a DNS name like "airflow.example.org"', check: check.dnsName });
+    const cpu = (key: string, fallback: string) => r.string(key, { default: fallback, check: quantityCheck(cpuMilli, 'a CPU quantity like "250m" or "1"') });
+    const memory = (key: string, fallback: string) => r.string(key, { default: fallback, check: quantityCheck(memoryMiB, 'a memory quantity like "512Mi" or "2Gi"') });
     const storage = (key: string, fallback: string) =>
-        withCheck(key, r.string(key, { default: fallback }), (v) => (/^\d+(Mi|Gi|Ti)$/.test(v) && memoryMiB(v) > 0 ? undefined : 'must be a volume size like "10Gi"'));
+        r.string(key, { default: fallback, check: (v) => (/^\d+(Mi|Gi|Ti)$/.test(v) && memoryMiB(v) > 0 ? undefined : 'must be a volume size like "10Gi"') });
 
-    const airflowPath = withCheck("airflowPath", r.string("airflowPath", { default: "/" }), check.urlPath);
+    const airflowPath = r.string("airflowPath", { default: "/", check: check.urlPath });
     const task: Resources = {
         cpu: cpu("airflowTaskCpu", "250m"),
         memory: memory("airflowTaskMemory", "512Mi"),
@@ -197,7 +193,7 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
     }
 
     const airflow: AirflowConfig = {
-        chartVersion: withCheck("airflowChartVersion", r.string("airflowChartVersion", { default: AIRFLOW_CHART_VERSION }), check.exactSemver),
+        chartVersion: r.string("airflowChartVersion", { default: AIRFLOW_CHART_VERSION, check: check.exactSemver }),
         chartRepo: r.string("airflowChartRepo", { default: "https://airflow.apache.org", pattern: /^https:\/\/\S+$/, allowed: "an https Helm repository URL" }),
         image: image("airflowImage", AIRFLOW_IMAGE),
         host: host("airflowHost"),

@@ -147,14 +147,8 @@ export function parseClusterConfig(lookup: ConfigLookup, namespace: string, scop
     const defaultStorageClass = r.oneOf("defaultStorageClass", ["cinder", "local-path"] as const, { default: "cinder" });
     const cinderVolumeType = r.optionalString("cinderVolumeType");
 
-    const grafanaHost = r.optionalString("grafanaHost");
-    if (grafanaHost !== undefined && grafanaHost.trim() !== "") {
-        const why = check.dnsName(grafanaHost);
-        if (why) r.problem("grafanaHost", grafanaHost, why);
-    }
-    const grafanaPath = r.string("grafanaPath", { default: "/grafana" });
-    const pathProblem = check.urlPath(grafanaPath);
-    if (pathProblem) r.problem("grafanaPath", grafanaPath, pathProblem);
+    const grafanaHost = r.optionalString("grafanaHost", { check: check.dnsName });
+    const grafanaPath = r.string("grafanaPath", { default: "/grafana", check: check.urlPath });
     const grafanaNodePort = r.has("grafanaNodePort") ? r.integer("grafanaNodePort", { min: 30000, max: 32767 }) : undefined;
 
     const kafkaVersion = r.oneOf("kafkaVersion", STRIMZI_KAFKA_VERSIONS, { default: "4.3.1" });

@@ -152,9 +152,7 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
     const externalNetwork = r.optionalString("externalNetwork");
     let network: NetworkConfig;
     if (mode === "create") {
-        const cidr = r.string("subnetCidr", { default: "10.0.0.0/24" });
-        const cidrProblem = check.ipv4Cidr(cidr);
-        if (cidrProblem) r.problem("subnetCidr", cidr, cidrProblem);
+        const cidr = r.string("subnetCidr", { default: "10.0.0.0/24", check: check.ipv4Cidr });
         if (externalNetwork === undefined) {
             r.problem("externalNetwork", undefined, 'is required when networkMode is "create": the router needs an external network (e.g. "public")');
         }
@@ -176,9 +174,7 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
         r.problem("adminNodePorts", adminNodePorts, "must be a list of NodePorts between 30000 and 32767");
     }
 
-    const sshPublicKey = r.string("sshPublicKey");
-    const keyProblem = sshPublicKey.trim() === "" ? undefined : check.sshPublicKey(sshPublicKey);
-    if (keyProblem) r.problem("sshPublicKey", sshPublicKey, keyProblem);
+    const sshPublicKey = r.string("sshPublicKey", { check: check.sshPublicKey });
 
     const etcdSnapshotSchedule = r.string("etcdSnapshotSchedule", { default: "0 */6 * * *", pattern: CRON, allowed: 'a 5-field cron expression like "0 */6 * * *"' });
 

@@ -44,6 +44,14 @@ export function show(value: unknown): string {
     return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
+interface StringRules {
+    readonly pattern?: RegExp;
+    /** What is allowed, for the messages of `pattern` and emptiness. */
+    readonly allowed?: string;
+    /** Further check; returns what is allowed when the value is wrong. */
+    readonly check?: (value: string) => string | undefined;
+}
+
 export class ConfigReader {
     private readonly problems: ConfigProblem[] = [];
 
@@ -72,10 +80,16 @@ export class ConfigReader {
         return this.lookup(key) !== undefined;
     }
 
-    /** A non-empty string, optionally restricted by a pattern (described by `allowed`). */
-    string(key: string, opts: Optional<string> & { pattern?: RegExp; allowed?: string } = {}): string {
+    /**
+     * A non-empty string, optionally restricted by a pattern (described by `allowed`) and by a
+     * `check` (one of lib/config/checks), which also applies to the default.
+     */
+    string(key: string, opts: Optional<string> & StringRules = {}): string {
         const raw = this.lookup(key);
-        if (raw === undefined) return this.missing(key, opts.default, "a non-empty string", "");
+        if (raw === undefined) {
+            if (opts.default === undefined) return this.missing(key, undefined, "a non-empty string", "");
+            return this.checked(key, opts.default, opts.check);
+        }
         if (raw.trim() === "") {
             this.problem(key, raw, `must not be empty${opts.allowed ? `; expected ${opts.allowed}` : ""}`);
             return raw;
@@ -83,11 +97,11 @@ export class ConfigReader {
         if (opts.pattern && !opts.pattern.test(raw)) {
             this.problem(key, raw, `must be ${opts.allowed ?? `a string matching ${opts.pattern}`}`);
         }
-        return raw;
+        return this.checked(key, raw, opts.check);
     }
 
     /** An optional string: undefined when unset. Empty strings are rejected like `string()`. */
-    optionalString(key: string, opts: { pattern?: RegExp; allowed?: string } = {}): string | undefined {
+    optionalString(key: string, opts: StringRules = {}): string | undefined {
         return this.has(key) ? this.string(key, opts) : undefined;
     }
 
@@ -182,6 +196,12 @@ export class ConfigReader {
 
     get problemCount(): number {
         return this.problems.length;
+    }
+
+    private checked(key: string, value: string, check?: (value: string) => string | undefined): string {
+        const message = check?.(value);
+        if (message) this.problem(key, value, message);
+        return value;
     }
 
     private missing<T>(key: string, fallback: T | undefined, expected: string, placeholder: T): T {

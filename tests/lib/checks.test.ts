@@ -98,3 +98,21 @@ describe("synth normalisation", () => {
         assert.deepEqual(revealPlaceholders(normal), { a: "synth-placeholder-x", b: "urn:x", c: ["<unknown>"] });
     });
 });
+
+describe("ConfigReader string checks", () => {
+    it("applies a check to given values and defaults, not to missing or empty ones", () => {
+        const values: Record<string, string> = { given: "10.0.0.1/24", empty: "" };
+        const r = new ConfigReader("p", (k) => values[k], "s");
+        r.string("given", { check: check.ipv4Cidr });
+        r.string("defaulted", { default: "nope", check: check.ipv4Cidr });
+        r.string("missing", { check: check.ipv4Cidr });
+        r.string("empty", { check: check.ipv4Cidr });
+        assert.throws(() => r.finish(), (err: ConfigValidationError) => {
+            assert.deepEqual(
+                err.problems.map((p) => [p.key, p.message.split(" ").slice(0, 3).join(" ")]),
+                [["p:given", "must be an"], ["p:defaulted", "must be an"], ["p:missing", "is required; set"], ["p:empty", "must not be"]],
+            );
+            return true;
+        });
+    });
+});
