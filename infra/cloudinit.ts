@@ -3,6 +3,10 @@
  * the wiring resolves tokens, addresses and certificates and passes plain values in.
  */
 import { stringify } from "yaml";
+import type { WriteFile } from "./writeFile";
+import { installScript, K3sInstall } from "./k3sInstall";
+import { keepalivedFiles, VipSpec } from "./keepalived";
+import { nfsDataFiles, NfsSpec } from "./nfsData";
 
 /** Where k3s looks for pre-existing CAs before its first start (server nodes only). */
 export const K3S_TLS_DIR = "/var/lib/rancher/k3s/server/tls";
@@ -35,6 +39,8 @@ export interface NodeSecrets {
 interface CommonSpec {
     readonly nodeName: string;
     readonly k3sVersion: string;
+    /** How the pinned k3s gets onto the node (download, mirror, preinstalled). */
+    readonly k3sInstall: K3sInstall;
     readonly labels: Record<string, string>;
     /** This node's private address (k3s node-ip). */
     readonly nodeIp: string;
@@ -54,9 +60,9 @@ export interface ServerSpec extends CommonSpec {
     /** Keep k3s' bundled local-path StorageClass. */
     readonly localPathStorage: boolean;
     /** keepalived VRRP for the API VIP in HA sets. */
-    readonly vip?: { readonly address: string; readonly peers: readonly string[]; readonly priority: number; readonly routerId: number };
+    readonly vip?: VipSpec;
     /** Format (once) and export a data volume over NFS for RWX storage. */
-    readonly nfs?: { readonly volumeId: string; readonly exportPath: string; readonly clientCidr: string };
+    readonly nfs?: NfsSpec;
 }
 
 export interface AgentSpec extends CommonSpec {
@@ -65,11 +71,6 @@ export interface AgentSpec extends CommonSpec {
 }
 
 export type NodeSpec = ServerSpec | AgentSpec;
-
-/** The k3s install script of the pinned release (same tag as the binary it installs). */
-export function installScriptUrl(k3sVersion: string): string {
-    return `https://raw.githubusercontent.com/k3s-io/k3s/${encodeURIComponent(k3sVersion)}/install.sh`;
-}
 
 function labelList(labels: Record<string, string>): string[] {
     return Object.keys(labels)
@@ -113,13 +114,6 @@ export function k3sConfig(spec: NodeSpec, secrets: NodeSecrets): Record<string, 
     };
 }
 
-interface WriteFile {
-    path: string;
-    content: string;
-    permissions: string;
-    owner?: string;
-}
-
 function caWriteFiles(ca: ClusterCaFiles): WriteFile[] {
     const file = (name: string, content: string, permissions: string): WriteFile => ({
         path: `${K3S_TLS_DIR}/${name}`,
@@ -139,98 +133,6 @@ function caWriteFiles(ca: ClusterCaFiles): WriteFile[] {
         file("etcd/peer-ca.crt", ca.etcdPeerCaCert, "0644"),
         file("etcd/peer-ca.key", ca.etcdPeerCaKey, "0600"),
         file("service.key", ca.serviceKey, "0600"),
-    ];
-}
-
-/** Replaced at boot with the interface of the default route (image-dependent: ens3, eth0...). */
-const IFACE_PLACEHOLDER = "__DEFAULT_IFACE__";
-
-/** keepalived holds the API VIP on a server whose API answers /readyz. */
-function keepalivedConfig(vip: NonNullable<ServerSpec["vip"]>, nodeIp: string): string {
-    return [
-        "vrrp_script k3s_api {",
-        '  script "/usr/local/bin/k3s-api-ready"',
-        "  interval 2",
-        "  fall 2",
-        "  rise 2",
-        "}",
-        "vrrp_instance k3s_api {",
-        "  state BACKUP",
-        `  interface ${IFACE_PLACEHOLDER}`,
-        `  virtual_router_id ${vip.routerId}`,
-        `  priority ${vip.priority}`,
-        "  advert_int 1",
-        `  unicast_src_ip ${nodeIp}`,
-        "  unicast_peer {",
-        ...vip.peers.map((p) => `    ${p}`),
-        "  }",
-        "  virtual_ipaddress {",
-        `    ${vip.address}`,
-        "  }",
-        "  track_script {",
-        "    k3s_api",
-        "  }",
-        "}",
-        "",
-    ].join("\n");
-}
-
-/**
- * The NFS export lives on a Cinder volume. systemd waits for the volume's device to appear
- * (it is attached after boot), formats it only if it holds no filesystem, then mounts it.
- */
-function nfsUnits(nfs: NonNullable<ServerSpec["nfs"]>): WriteFile[] {
-    // Virtio exposes the first 20 characters of the Cinder volume id as the disk serial.
-    const device = `/dev/disk/by-id/virtio-${nfs.volumeId.slice(0, 20)}`;
-    const deviceUnit = `${device.slice(1).replace(/-/g, "\\x2d").replace(/\//g, "-")}.device`;
-    const mountUnit = `${nfs.exportPath.slice(1).replace(/-/g, "\\x2d").replace(/\//g, "-")}.mount`;
-    return [
-        {
-            path: "/etc/systemd/system/nfs-data-format.service",
-            permissions: "0644",
-            content: [
-                "[Unit]",
-                "Description=Create a filesystem on the NFS data volume if it has none",
-                `Requires=${deviceUnit}`,
-                `After=${deviceUnit}`,
-                "[Service]",
-                "Type=oneshot",
-                "RemainAfterExit=yes",
-                `ExecStart=/bin/sh -c 'blkid ${device} || mkfs.ext4 -L nfs-data ${device}'`,
-                "[Install]",
-                "WantedBy=multi-user.target",
-                "",
-            ].join("\n"),
-        },
-        {
-            path: `/etc/systemd/system/${mountUnit}`,
-            permissions: "0644",
-            content: [
-                "[Unit]",
-                "Description=NFS data volume",
-                "Requires=nfs-data-format.service",
-                "After=nfs-data-format.service",
-                "[Mount]",
-                `What=${device}`,
-                `Where=${nfs.exportPath}`,
-                "Type=ext4",
-                "Options=defaults,noatime",
-                "[Install]",
-                "WantedBy=multi-user.target nfs-server.service",
-                "",
-            ].join("\n"),
-        },
-        {
-            // nfs-server must never export the directory of the root disk (lost with the VM).
-            path: "/etc/systemd/system/nfs-server.service.d/data-volume.conf",
-            permissions: "0644",
-            content: `[Unit]\nRequiresMountsFor=${nfs.exportPath}\n`,
-        },
-        {
-            path: "/etc/exports.d/k3s-data.exports",
-            permissions: "0644",
-            content: `${nfs.exportPath} ${nfs.clientCidr}(rw,sync,no_subtree_check,no_root_squash)\n`,
-        },
     ];
 }
 
@@ -278,46 +180,29 @@ export function renderUserData(spec: NodeSpec, secrets: NodeSecrets): string {
     // Every node mounts RWX volumes (kubelet needs the NFS client); iptables for the guard below.
     const packages: string[] = ["nfs-common", "iptables"];
     writeFiles.push(metadataGuard());
-    const runcmd: string[][] = [["systemctl", "daemon-reload"], ["systemctl", "enable", "--now", METADATA_GUARD_UNIT]];
+    // runcmd is one shell script: stop at the first failing step, so cloud-init reports it.
+    const runcmd: (string | string[])[] = ["set -eu", ["systemctl", "daemon-reload"], ["systemctl", "enable", "--now", METADATA_GUARD_UNIT]];
     if (spec.role === "server") {
         if (spec.clusterInit && secrets.ca) writeFiles.push(...caWriteFiles(secrets.ca));
         if (spec.vip) {
             packages.push("keepalived");
-            writeFiles.push(
-                {
-                    path: "/usr/local/bin/k3s-api-ready",
-                    permissions: "0755",
-                    content: "#!/bin/sh\nexec /usr/local/bin/k3s kubectl get --raw=/readyz >/dev/null 2>&1\n",
-                },
-                { path: "/etc/keepalived/keepalived.conf", permissions: "0644", content: keepalivedConfig(spec.vip, spec.nodeIp) },
-            );
+            writeFiles.push(...keepalivedFiles(spec.vip, spec.nodeIp));
         }
         if (spec.nfs) {
             packages.push("nfs-kernel-server");
-            writeFiles.push(...nfsUnits(spec.nfs));
-            const mountUnit = `${spec.nfs.exportPath.slice(1).replace(/-/g, "\\x2d").replace(/\//g, "-")}.mount`;
+            writeFiles.push(...nfsDataFiles(spec.nfs, spec.nodeName));
+            runcmd.push(["systemd-tmpfiles", "--create", "/etc/tmpfiles.d/nfs-data.conf"]);
             runcmd.push(["systemctl", "daemon-reload"]);
-            runcmd.push(["systemctl", "enable", "--now", "nfs-data-format.service", mountUnit]);
-            runcmd.push(["systemctl", "restart", "nfs-server.service"]);
-            runcmd.push(["sh", "-c", `mountpoint -q ${spec.nfs.exportPath} && exportfs -ra`]);
+            runcmd.push(["systemctl", "enable", "--now", "nfs-data.path"], ["systemctl", "enable", "nfs-data-release.service"]);
         }
         if (spec.vip) {
-            runcmd.push([
-                "sh",
-                "-c",
-                `iface=$(ip -o -4 route show to default | awk '{print $5; exit}'); sed -i "s/${IFACE_PLACEHOLDER}/$iface/" /etc/keepalived/keepalived.conf`,
-            ]);
-            runcmd.push(["systemctl", "enable", "--now", "keepalived"]);
+            runcmd.push(["systemctl", "daemon-reload"]);
+            runcmd.push(["systemctl", "enable", "--now", "keepalived.service"]);
         }
     }
-    // The install script is taken from the same release tag as the binary, which it verifies
-    // against the release's checksums.
-    runcmd.push([
-        "sh",
-        "-c",
-        `curl -sfL --retry 10 --retry-all-errors -o /run/k3s-install.sh ${installScriptUrl(spec.k3sVersion)} && ` +
-            `INSTALL_K3S_VERSION='${spec.k3sVersion}' INSTALL_K3S_EXEC='${spec.role}' sh /run/k3s-install.sh`,
-    ]);
+    runcmd.push(["sh", "-c", installScript(spec.k3sInstall, spec.k3sVersion, spec.role)]);
+    // Its watch needs k3s' kubectl and API.
+    if (spec.role === "server" && spec.nfs) runcmd.push(["systemctl", "start", "--no-block", "nfs-data-release.service"]);
     const doc: Record<string, unknown> = {
         hostname: spec.nodeName,
         preserve_hostname: false,

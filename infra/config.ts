@@ -5,6 +5,7 @@
  */
 import { ConfigLookup, ConfigReader } from "../lib/config/reader";
 import * as check from "../lib/config/checks";
+import { K3sInstall, readK3sInstall } from "./k3sInstall";
 
 export type AntiAffinity = "soft" | "hard";
 export type FlannelBackend = "vxlan" | "wireguard-native";
@@ -46,6 +47,8 @@ export type NetworkConfig =
 export interface InfraConfig {
     readonly environment: string;
     readonly k3sVersion: string;
+    /** How nodes get the pinned k3s: `download` (GitHub), `mirror` (internal HTTP(S)), `preinstalled` (image). */
+    readonly k3sInstall: K3sInstall;
     readonly servers: NodePoolConfig;
     readonly agents: NodePoolConfig;
     readonly nodeOverrides: Record<string, NodeOverride>;
@@ -181,6 +184,7 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
     const config: InfraConfig = {
         environment,
         k3sVersion,
+        k3sInstall: readK3sInstall(r),
         servers,
         agents,
         nodeOverrides,

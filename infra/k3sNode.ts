@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as openstack from "@pulumi/openstack";
 import * as command from "@pulumi/command";
 import type { NodeSlot } from "./nodes";
+import { RELEASE_ANNOTATION } from "./nfsData";
 
 /** What the lifecycle commands run, on the machine running `pulumi up` (see lifecycle/cli.ts). */
 export const LIFECYCLE_CLI = "npx --no-install tsx infra/lifecycle/cli.ts";
@@ -75,6 +76,8 @@ export class K3sNode extends pulumi.ComponentResource {
                     NODE_NAMES: args.nodeName,
                     NODE_NAME: args.nodeName,
                     TIMEOUT_SECONDS: String(args.timeoutSeconds),
+                    // The node unexports and unmounts its data volume before it is detached.
+                    ...(args.dataVolumeId ? { RELEASE_DATA: RELEASE_ANNOTATION } : {}),
                 },
                 triggers: [this.instance.id],
             },

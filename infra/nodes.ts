@@ -60,7 +60,7 @@ export function isFirstServer(slot: NodeSlot): boolean {
 
 /** A node's complete spec from config, its slot, name and addresses. */
 export function buildNodeSpec(cfg: InfraConfig, slot: NodeSlot, name: string, addr: NodeAddresses, clusterInit: boolean): NodeSpec {
-    const common = { nodeName: name, k3sVersion: cfg.k3sVersion, labels: slot.labels, nodeIp: addr.nodeIp, flannelBackend: cfg.flannelBackend };
+    const common = { nodeName: name, k3sVersion: cfg.k3sVersion, k3sInstall: cfg.k3sInstall, labels: slot.labels, nodeIp: addr.nodeIp, flannelBackend: cfg.flannelBackend };
     if (slot.role === "agent") return { ...common, role: "agent", serverUrl: addr.serverUrl };
     return {
         ...common,
@@ -75,6 +75,15 @@ export function buildNodeSpec(cfg: InfraConfig, slot: NodeSlot, name: string, ad
         vip: addr.vip ? { address: addr.vip, peers: addr.peers, priority: 150 - slot.index * 10, routerId: VRRP_ROUTER_ID } : undefined,
         nfs: isFirstServer(slot) ? { volumeId: addr.volumeId, exportPath: NFS_EXPORT, clientCidr: addr.nfsCidr } : undefined,
     };
+}
+
+/**
+ * Cluster-wide settings every node's running k3s depends on even when its own user-data does not
+ * carry them (agents take the flannel backend from the servers): part of every node's spec
+ * hash, so changing one rolls the whole cluster, agents included.
+ */
+export function clusterWideSettings(cfg: InfraConfig): Record<string, unknown> {
+    return { flannelBackend: cfg.flannelBackend };
 }
 
 /** Placeholder secrets: the spec hash must not depend on (or reveal) secret values. */
@@ -97,7 +106,7 @@ export function nodeName(cfg: InfraConfig, slot: NodeSlot): string {
         nfsCidr: "NFS_CIDR",
     };
     const userData = renderUserData(buildNodeSpec(cfg, slot, "NODE_NAME", placeholders, isFirstServer(slot)), HASH_SECRETS);
-    return `${cfg.environment}-${slot.key}-${specHash({ image: slot.image, flavor: slot.flavor, userData })}`;
+    return `${cfg.environment}-${slot.key}-${specHash({ image: slot.image, flavor: slot.flavor, userData, cluster: clusterWideSettings(cfg) })}`;
 }
 
 /** Node pool capacities by role and flavor, for the resource-fit checks of the layers above. */

@@ -27,7 +27,8 @@ async function main(action: string | undefined): Promise<void> {
                 console.log(`PLATFORM_SKIP_DRAIN=1: not draining ${env("NODE_NAME")}`);
                 return;
             }
-            await drainNode(target, env("NODE_NAME"), opts);
+            // RELEASE_DATA names the annotation a node with a data volume (server-0) answers.
+            await drainNode(target, env("NODE_NAME"), { ...opts, releaseData: process.env.RELEASE_DATA || undefined });
             return;
         default:
             throw new Error(`unknown action "${action}"; expected wait-cluster or drain-node`);

@@ -168,7 +168,7 @@ export function evictable(pods: readonly PodObject[]): PodObject[] {
  * honoured: a 429 is retried until the deadline), waits until they are gone, deletes the node.
  * A node that no longer exists is already drained.
  */
-export async function drainNode(target: KubeTarget, nodeName: string, opts: WaitOptions): Promise<void> {
+export async function drainNode(target: KubeTarget, nodeName: string, opts: WaitOptions & { releaseData?: string }): Promise<void> {
     const nodePath = `/api/v1/nodes/${encodeURIComponent(nodeName)}`;
     let gone = false;
     await until(
@@ -204,7 +204,32 @@ export async function drainNode(target: KubeTarget, nodeName: string, opts: Wait
         },
         opts,
     );
+    if (opts.releaseData) await releaseData(target, nodePath, opts.releaseData, opts);
     const removed = await request(target, "DELETE", nodePath);
     if (removed.status >= 300 && removed.status !== 404) throw new Error(`delete node ${nodeName}: HTTP ${removed.status} ${removed.body}`);
     opts.log?.(`node ${nodeName} drained and removed`);
+}
+
+/**
+ * Asks the node to release its data volume (annotation `<key>=release`: it stops exporting
+ * and unmounts, see infra/nfsData.ts) and waits for its `<key>=released`, so the volume is
+ * detached from a clean, unmounted filesystem.
+ */
+export async function releaseData(target: KubeTarget, nodePath: string, key: string, opts: WaitOptions): Promise<void> {
+    await until(
+        `${nodePath}: data volume released`,
+        async () => {
+            const res = await request(target, "GET", nodePath);
+            if (res.status !== 200) return `the node object (HTTP ${res.status})`;
+            const annotations = (JSON.parse(res.body) as { metadata: { annotations?: Record<string, string> } }).metadata.annotations ?? {};
+            if (annotations[key] === "released") return undefined;
+            if (annotations[key] !== "release") {
+                const patched = await request(target, "PATCH", nodePath, { metadata: { annotations: { [key]: "release" } } }, "application/merge-patch+json");
+                if (patched.status >= 300) return `the API to accept the release request (HTTP ${patched.status})`;
+            }
+            return `the node to unexport and unmount its data volume (${key}=released)`;
+        },
+        opts,
+    );
+    opts.log?.(`${nodePath}: data volume unexported and unmounted`);
 }

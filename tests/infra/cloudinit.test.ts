@@ -5,7 +5,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { parse } from "yaml";
-import { AgentSpec, installScriptUrl, k3sConfig, renderUserData, ServerSpec } from "../../infra/cloudinit";
+import { AgentSpec, k3sConfig, renderUserData, ServerSpec } from "../../infra/cloudinit";
+import { INSTALL_SCRIPT_COMMIT, INSTALL_SCRIPT_SHA256 } from "../../infra/k3sInstall";
 import { ofType, synth } from "../support/synth";
 
 const run = promisify(execFile);
@@ -14,6 +15,7 @@ const server: ServerSpec = {
     role: "server",
     nodeName: "dev-server-0-abc123",
     k3sVersion: "v1.35.6+k3s1",
+    k3sInstall: { mode: "download" },
     labels: { "platform.example.org/role": "server" },
     nodeIp: "10.0.0.11",
     flannelBackend: "vxlan",
@@ -28,6 +30,7 @@ const agent: AgentSpec = {
     role: "agent",
     nodeName: "dev-agent-0-def456",
     k3sVersion: "v1.35.6+k3s1",
+    k3sInstall: { mode: "download" },
     labels: {},
     nodeIp: "10.0.0.21",
     flannelBackend: "vxlan",
@@ -85,14 +88,48 @@ describe("user-data rendering (pure)", () => {
         assert.ok(!files(cloudConfig(renderUserData(agent, secrets))).some((p) => p.includes("/tls/")));
     });
 
-    it("installs the pinned k3s release with the install script of the same tag", () => {
+    it("installs the pinned k3s release: checksum-verified binary (with retries) and the pinned install script", () => {
         const doc = cloudConfig(renderUserData(agent, secrets));
-        const install = doc.runcmd.at(-1).join(" ");
-        assert.ok(install.includes(installScriptUrl("v1.35.6+k3s1")));
-        assert.ok(install.includes("/v1.35.6%2Bk3s1/install.sh"));
-        assert.ok(install.includes("INSTALL_K3S_VERSION='v1.35.6+k3s1'"));
-        assert.ok(install.includes("INSTALL_K3S_EXEC='agent'"));
+        assert.equal(doc.runcmd[0], "set -eu", "runcmd stops at the first failing step");
+        const install: string = doc.runcmd.at(-1)[2];
+        assert.match(install, /^set -eu\n/);
+        assert.ok(install.includes(`https://raw.githubusercontent.com/k3s-io/k3s/${INSTALL_SCRIPT_COMMIT}/install.sh`));
+        assert.ok(install.includes(`echo '${INSTALL_SCRIPT_SHA256}  /run/k3s-install/install.sh' | sha256sum -c -`));
+        assert.ok(install.includes("'https://github.com/k3s-io/k3s/releases/download/v1.35.6%2Bk3s1/k3s'"));
+        assert.match(install, /curl -fsSL --retry 10 --retry-all-errors [^\n]*\/k3s'\n/, "the binary download retries too");
+        assert.match(install, /grep -E '\[\[:space:\]\]k3s\$' sha256sum-amd64\.txt \| sha256sum -c -/);
+        assert.ok(install.includes("INSTALL_K3S_SKIP_DOWNLOAD=true INSTALL_K3S_VERSION='v1.35.6+k3s1' INSTALL_K3S_EXEC=agent sh /run/k3s-install/install.sh"));
         assert.ok(!/sleep \d/.test(renderUserData(server, secrets)), "no fixed sleeps");
+    });
+
+    it("k3sInstall: mirror fetches all three files from the mirror and checks its install.sh pin", () => {
+        const sha = "a".repeat(64);
+        const doc = cloudConfig(renderUserData({ ...agent, k3sInstall: { mode: "mirror", url: "https://mirror.example.org/k3s/", installScriptSha256: sha } }, secrets));
+        const install: string = doc.runcmd.at(-1)[2];
+        for (const file of ["install.sh", "sha256sum-amd64.txt", "k3s"]) assert.ok(install.includes(`'https://mirror.example.org/k3s/v1.35.6%2Bk3s1/${file}'`), file);
+        assert.ok(!install.includes("github"), "no GitHub egress needed");
+        assert.ok(install.includes(`echo '${sha}  /run/k3s-install/install.sh'`));
+    });
+
+    it("k3sInstall: preinstalled downloads nothing and fails loudly on a version mismatch", () => {
+        const doc = cloudConfig(renderUserData({ ...agent, k3sInstall: { mode: "preinstalled" } }, secrets));
+        const install: string = doc.runcmd.at(-1)[2];
+        assert.ok(!install.includes("curl"));
+        assert.ok(install.includes("cp /usr/local/share/k3s/install.sh /run/k3s-install/install.sh"));
+        assert.match(install, /if \[ "\$have" != 'v1\.35\.6\+k3s1' \]; then echo "k3sInstall=preinstalled: \/usr\/local\/bin\/k3s is version \$have, expected v1\.35\.6\+k3s1" >&2; exit 1; fi/);
+    });
+
+    it("renders keepalived from a template at every start, so its first start uses the default route's interface", () => {
+        const ha: ServerSpec = { ...server, vip: { address: "10.0.0.10", peers: ["10.0.0.12", "10.0.0.13"], priority: 150, routerId: 51 } };
+        const doc = cloudConfig(renderUserData(ha, secrets));
+        const paths = doc.write_files.map((f: any) => f.path);
+        assert.ok(!paths.includes("/etc/keepalived/keepalived.conf"), "never a config with a placeholder interface where the package looks");
+        const dropIn = doc.write_files.find((f: any) => f.path === "/etc/systemd/system/keepalived.service.d/render-interface.conf");
+        assert.match(dropIn.content, /ConditionFileNotEmpty=\nConditionFileNotEmpty=\/etc\/keepalived\/keepalived\.conf\.in/);
+        assert.match(dropIn.content, /ExecStartPre=\/usr\/local\/sbin\/keepalived-render-conf/);
+        const template = doc.write_files.find((f: any) => f.path === "/etc/keepalived/keepalived.conf.in");
+        assert.match(template.content, /unicast_peer \{\n {4}10\.0\.0\.12\n {4}10\.0\.0\.13\n {2}\}/);
+        assert.ok(doc.packages.includes("keepalived"));
     });
 
     it("installs the NFS client on every node and keeps pods away from the metadata service", () => {
@@ -102,23 +139,33 @@ describe("user-data rendering (pure)", () => {
             const guard = doc.write_files.find((f: any) => f.path === "/etc/systemd/system/pod-metadata-guard.service");
             assert.match(guard.content, /iptables -t raw -I PREROUTING -s 10\.42\.0\.0\/16 -d 169\.254\.169\.254\/32 -j DROP/);
             assert.match(guard.content, /Before=k3s\.service k3s-agent\.service/);
-            const enable = doc.runcmd.findIndex((c: string[]) => c.join(" ") === "systemctl enable --now pod-metadata-guard.service");
-            const install = doc.runcmd.findIndex((c: string[]) => c.join(" ").includes("k3s-install.sh"));
+            const enable = doc.runcmd.findIndex((c: string | string[]) => [c].flat().join(" ") === "systemctl enable --now pod-metadata-guard.service");
+            const install = doc.runcmd.findIndex((c: string | string[]) => [c].flat().join(" ").includes("INSTALL_K3S_EXEC"));
             assert.ok(enable >= 0 && enable < install, "the guard is up before k3s starts");
         }
     });
 
-    it("formats the NFS volume only when it has no filesystem, waiting for its device", () => {
+    it("finds the NFS volume like Cinder CSI, formats only a readable blank disk (blkid -p exit 2) and exports only when mounted", () => {
         const doc = cloudConfig(renderUserData(server, secrets));
-        const format = doc.write_files.find((f: any) => f.path === "/etc/systemd/system/nfs-data-format.service");
-        assert.match(format.content, /blkid \/dev\/disk\/by-id\/virtio-0123456789abcdef0123 \|\| mkfs\.ext4/);
-        assert.match(format.content, /After=dev-disk-by\\x2did-virtio\\x2d0123456789abcdef0123\.device/);
-        const exports = doc.write_files.find((f: any) => f.path === "/etc/exports.d/k3s-data.exports");
-        assert.equal(exports.content, "/srv/nfs 10.0.0.0/24(rw,sync,no_subtree_check,no_root_squash)\n");
+        const script = doc.write_files.find((f: any) => f.path === "/usr/local/sbin/nfs-data").content as string;
+        const path = doc.write_files.find((f: any) => f.path === "/etc/systemd/system/nfs-data.path").content as string;
+        for (const name of ["virtio-0123456789abcdef0123", "virtio-0123456789abcdef0123456789", "scsi-0QEMU_QEMU_HARDDISK_0123456789abcdef0123", "wwn-0x0123456789abcdef0123456789"]) {
+            assert.ok(path.includes(`PathExists=/dev/disk/by-id/${name}\n`), name);
+            assert.ok(script.includes(`/dev/disk/by-id/${name}`), name);
+        }
+        assert.match(script, /dd if="\$dev" of=\/dev\/null bs=4096 count=16 iflag=direct/, "an unreadable disk is refused before blkid");
+        assert.match(script, /blkid -p "\$dev"/);
+        assert.match(script, /\n {4}2\) echo "nfs-data: \$dev has no filesystem signature; creating ext4"\n {7}mkfs\.ext4 -q -L nfs-data "\$dev" ;;/);
+        assert.match(script, /\n {4}\*\) echo "nfs-data: blkid -p \$dev failed \(exit \$rc\); refusing to format" >&2; exit 1 ;;/);
+        assert.ok(!/blkid [^|\n]*\|\| *mkfs/.test(script), "never `blkid || mkfs`");
+        assert.match(script, /echo "\$export_path 10\.0\.0\.0\/24\(rw,sync,no_subtree_check,no_root_squash\)" > \/run\/nfs-data\/k3s-data\.exports/);
+        const stop = script.slice(script.indexOf("stop() {"), script.indexOf("release_watch() {"));
+        assert.ok(stop.indexOf("exportfs -ra") < stop.indexOf("systemctl stop nfs-server") && stop.indexOf("systemctl stop nfs-server") < stop.indexOf("umount"), "unexport, stop nfs-server, then unmount");
+        const tmpfiles = doc.write_files.find((f: any) => f.path === "/etc/tmpfiles.d/nfs-data.conf").content as string;
+        assert.match(tmpfiles, /L\+ \/etc\/exports\.d\/k3s-data\.exports - - - - \/run\/nfs-data\/k3s-data\.exports/, "the export is gone after a reboot until the volume is mounted");
         assert.ok(doc.packages.includes("nfs-kernel-server"));
-        const dropIn = doc.write_files.find((f: any) => f.path === "/etc/systemd/system/nfs-server.service.d/data-volume.conf");
-        assert.equal(dropIn.content, "[Unit]\nRequiresMountsFor=/srv/nfs\n", "nfs-server never serves the root disk's directory");
-        assert.ok(doc.runcmd.some((c: string[]) => c.join(" ") === "sh -c mountpoint -q /srv/nfs && exportfs -ra"));
+        assert.ok(doc.runcmd.some((c: string[]) => Array.isArray(c) && c.join(" ") === "systemctl enable --now nfs-data.path"));
+        assert.match(script, /kubectl wait --for=jsonpath='\{\.metadata\.annotations\.platform\\\.example\\\.org\/nfs-data\}'=release "node\/\$node" --timeout=-1s/);
     });
 });
 

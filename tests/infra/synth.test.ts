@@ -207,6 +207,30 @@ describe("infra synth", () => {
         assert.equal(changed.resources.length, dev.resources.length);
     });
 
+    /** Instances whose VM would be replaced (its name, which carries the spec hash, changes). */
+    const replacedInstances = (before: SynthResult, after: SynthResult): string[] => {
+        const names = new Map(ofType(before, INSTANCE).map((r) => [r.name, r.inputs.name]));
+        return ofType(after, INSTANCE)
+            .filter((r) => names.get(r.name) !== r.inputs.name)
+            .map((r) => r.name)
+            .sort();
+    };
+
+    it("changing a cluster-wide setting (flannelBackend) rolls every node, agents included", async () => {
+        const changed = await synth("prod-infra", { "data-platform:flannelBackend": "vxlan" });
+        const all = ofType(prod, INSTANCE).map((r) => r.name).sort();
+        assert.equal(all.length, 6);
+        assert.deepEqual(replacedInstances(prod, changed), all, "agents run flannel with the servers' backend: they roll too");
+        // Agents' own user-data does not change; the hash of cluster-wide settings does.
+        const agentUserData = (r: SynthResult) => instances(r, "agent").map((i) => secretText(i.inputs.userData).replace(/prod-agent-\d-[0-9a-f]+/g, "NAME"));
+        assert.deepEqual(agentUserData(changed), agentUserData(prod));
+    });
+
+    it("changing an agent-only setting (agentLabels) rolls the agents and no server", async () => {
+        const changed = await synth("prod-infra", { "data-platform:agentLabels": JSON.stringify({ "platform.example.org/tier": "batch" }) });
+        assert.deepEqual(replacedInstances(prod, changed), ["prod-k3s-agent-0", "prod-k3s-agent-1", "prod-k3s-agent-2"]);
+    });
+
     it("refuses bad config before creating any resource", async () => {
         await assert.rejects(
             synth("dev-infra", { "data-platform:serverCount": "2", "data-platform:agentCount": "-1" }),

@@ -1,0 +1,104 @@
+/**
+ * How a node gets the pinned k3s release (`k3sInstall`), rendered as one fail-fast shell step
+ * for cloud-init. All three ways end in the same place: the pinned binary at
+ * /usr/local/bin/k3s, verified, and k3s' install script run with INSTALL_K3S_SKIP_DOWNLOAD=true
+ * (the k3s air-gap procedure), which writes the systemd unit and starts k3s.
+ */
+import type { ConfigReader } from "../lib/config/reader";
+
+/** k3s' install script is version-independent; it is taken from one pinned commit. */
+export const INSTALL_SCRIPT_COMMIT = "019b0afdd830e36f5e4b7a5b237e6a4339e6a6be";
+/** sha256 of install.sh at that commit, as published in the k3s repository's install.sh.sha256sum. */
+export const INSTALL_SCRIPT_SHA256 = "68ae766b4c4fd2c8032f712cdd346c8f9d1ae60eaeb4736a1155effda44ea23d";
+
+export type K3sInstall =
+    /** From GitHub: install.sh at the pinned commit, binary and checksums from the release. */
+    | { readonly mode: "download" }
+    /**
+     * From an internal HTTP(S) mirror laid out like the release:
+     * `<url>/<version>/{install.sh,k3s,sha256sum-amd64.txt}`, for clouds without GitHub egress.
+     */
+    | { readonly mode: "mirror"; readonly url: string; readonly installScriptSha256: string }
+    /** The image carries /usr/local/bin/k3s (pinned version) and /usr/local/share/k3s/install.sh. */
+    | { readonly mode: "preinstalled" };
+
+export const K3S_INSTALL_MODES = ["download", "mirror", "preinstalled"] as const;
+
+const DIR = "/run/k3s-install";
+const BIN = "/usr/local/bin/k3s";
+/** Where a preinstalled image keeps the install script. */
+export const PREINSTALLED_SCRIPT = "/usr/local/share/k3s/install.sh";
+
+function q(value: string): string {
+    return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Shell that fetches a URL with retries (transient errors included) or fails. */
+function fetch(url: string, file: string): string {
+    return `curl -fsSL --retry 10 --retry-all-errors --retry-max-time 300 -o ${q(file)} ${q(url)}`;
+}
+
+/** Where the three files come from. */
+export function installSources(install: K3sInstall, version: string): { script: string; binary: string; checksums: string } | undefined {
+    const v = encodeURIComponent(version);
+    if (install.mode === "download") {
+        const release = `https://github.com/k3s-io/k3s/releases/download/${v}`;
+        return {
+            script: `https://raw.githubusercontent.com/k3s-io/k3s/${INSTALL_SCRIPT_COMMIT}/install.sh`,
+            binary: `${release}/k3s`,
+            checksums: `${release}/sha256sum-amd64.txt`,
+        };
+    }
+    if (install.mode === "mirror") {
+        const base = `${install.url.replace(/\/+$/, "")}/${v}`;
+        return { script: `${base}/install.sh`, binary: `${base}/k3s`, checksums: `${base}/sha256sum-amd64.txt` };
+    }
+    return undefined;
+}
+
+/**
+ * The install step (one `sh -c` script, `set -eu`): any failed download, checksum or version
+ * check fails cloud-init's runcmd, so `cloud-init status` reports the error.
+ */
+export function installScript(install: K3sInstall, version: string, role: "server" | "agent"): string {
+    const src = installSources(install, version);
+    const lines = ["set -eu", `mkdir -p ${DIR}`];
+    const scriptSha = install.mode === "mirror" ? install.installScriptSha256 : INSTALL_SCRIPT_SHA256;
+    if (src) {
+        lines.push(
+            fetch(src.script, `${DIR}/install.sh`),
+            fetch(src.checksums, `${DIR}/sha256sum-amd64.txt`),
+            fetch(src.binary, `${DIR}/k3s`),
+            // The release's checksum file names the binary "k3s"; check exactly that line.
+            `(cd ${DIR} && grep -E '[[:space:]]k3s$' sha256sum-amd64.txt | sha256sum -c -)`,
+            `install -m 0755 ${DIR}/k3s ${BIN}`,
+        );
+    } else {
+        lines.push(`cp ${PREINSTALLED_SCRIPT} ${DIR}/install.sh`);
+    }
+    lines.push(
+        `echo ${q(`${scriptSha}  ${DIR}/install.sh`)} | sha256sum -c -`,
+        // Loud on a mismatch: the image (preinstalled) or mirror carries another release.
+        `have=$(${BIN} --version | awk 'NR==1{print $3}')`,
+        `if [ "$have" != ${q(version)} ]; then echo "k3sInstall=${install.mode}: ${BIN} is version $have, expected ${version}" >&2; exit 1; fi`,
+        `INSTALL_K3S_SKIP_DOWNLOAD=true INSTALL_K3S_VERSION=${q(version)} INSTALL_K3S_EXEC=${role} sh ${DIR}/install.sh`,
+    );
+    return lines.join("\n");
+}
+
+/** Reads `k3sInstall` and, for `mirror`, `k3sMirrorUrl` and `k3sMirrorInstallScriptSha256`. */
+export function readK3sInstall(r: ConfigReader): K3sInstall {
+    const mode = r.oneOf("k3sInstall", K3S_INSTALL_MODES, { default: "download" });
+    const url = r.optionalString("k3sMirrorUrl", { pattern: /^https?:\/\/[^\s'"]+$/, allowed: 'an http(s) URL like "https://mirror.example.org/k3s"' });
+    const sha = r.optionalString("k3sMirrorInstallScriptSha256", { pattern: /^[0-9a-f]{64}$/, allowed: "a sha256 in lowercase hex (64 characters)" });
+    if (mode !== "mirror") {
+        for (const [key, value] of [["k3sMirrorUrl", url], ["k3sMirrorInstallScriptSha256", sha]] as const) {
+            if (value !== undefined) r.problem(key, value, `only applies with k3sInstall: mirror (k3sInstall is "${mode}")`);
+        }
+        return { mode };
+    }
+    if (url === undefined) {
+        r.problem("k3sMirrorUrl", undefined, 'is required with k3sInstall: mirror: the mirror holding <version>/{install.sh,k3s,sha256sum-amd64.txt}');
+    }
+    return { mode, url: url ?? "", installScriptSha256: sha ?? INSTALL_SCRIPT_SHA256 };
+}

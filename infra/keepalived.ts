@@ -1,0 +1,92 @@
+/**
+ * keepalived holds the API VIP of an HA server set on a server whose API answers /readyz.
+ *
+ * Its VRRP interface is the one of the default route, which depends on the image (ens3, eth0…)
+ * and is only known on the VM. The configuration is written as a template; a drop-in renders it
+ * right before every start (ExecStartPre), and the unit only starts once the template exists.
+ * So whichever start comes first (the package's postinst on a stock image, the boot of an image
+ * that has keepalived, or runcmd) already uses the right interface.
+ */
+import type { WriteFile } from "./writeFile";
+
+export interface VipSpec {
+    readonly address: string;
+    readonly peers: readonly string[];
+    readonly priority: number;
+    readonly routerId: number;
+}
+
+export const IFACE_PLACEHOLDER = "__DEFAULT_IFACE__";
+const TEMPLATE = "/etc/keepalived/keepalived.conf.in";
+const RENDER = "/usr/local/sbin/keepalived-render-conf";
+/** What keepalived's check script runs: k3s' own kubectl against the local API. */
+export const API_READY_SCRIPT = "/usr/local/bin/k3s-api-ready";
+
+export function keepalivedTemplate(vip: VipSpec, nodeIp: string): string {
+    return [
+        "vrrp_script k3s_api {",
+        `  script "${API_READY_SCRIPT}"`,
+        "  interval 2",
+        "  fall 2",
+        "  rise 2",
+        "}",
+        "vrrp_instance k3s_api {",
+        "  state BACKUP",
+        `  interface ${IFACE_PLACEHOLDER}`,
+        `  virtual_router_id ${vip.routerId}`,
+        `  priority ${vip.priority}`,
+        "  advert_int 1",
+        `  unicast_src_ip ${nodeIp}`,
+        "  unicast_peer {",
+        ...vip.peers.map((p) => `    ${p}`),
+        "  }",
+        "  virtual_ipaddress {",
+        `    ${vip.address}`,
+        "  }",
+        "  track_script {",
+        "    k3s_api",
+        "  }",
+        "}",
+        "",
+    ].join("\n");
+}
+
+export function keepalivedFiles(vip: VipSpec, nodeIp: string): WriteFile[] {
+    return [
+        {
+            path: API_READY_SCRIPT,
+            permissions: "0755",
+            content: "#!/bin/sh\nexec /usr/local/bin/k3s kubectl get --raw=/readyz >/dev/null 2>&1\n",
+        },
+        { path: TEMPLATE, permissions: "0644", content: keepalivedTemplate(vip, nodeIp) },
+        {
+            path: RENDER,
+            permissions: "0755",
+            content: [
+                "#!/bin/sh",
+                "# Renders keepalived.conf from its template with the default route's interface.",
+                "set -eu",
+                "iface=$(ip -o -4 route show to default | awk '{print $5; exit}')",
+                'if [ -z "$iface" ]; then echo "keepalived: no IPv4 default route, cannot choose the VRRP interface" >&2; exit 1; fi',
+                `sed "s/${IFACE_PLACEHOLDER}/$iface/" ${TEMPLATE} > /etc/keepalived/keepalived.conf.new`,
+                "mv /etc/keepalived/keepalived.conf.new /etc/keepalived/keepalived.conf",
+                "",
+            ].join("\n"),
+        },
+        {
+            path: "/etc/systemd/system/keepalived.service.d/render-interface.conf",
+            permissions: "0644",
+            content: [
+                "[Unit]",
+                "# Start once the template exists (the packaged unit waits for keepalived.conf).",
+                "ConditionFileNotEmpty=",
+                `ConditionFileNotEmpty=${TEMPLATE}`,
+                "Wants=network-online.target",
+                "After=network-online.target",
+                "[Service]",
+                `ExecStartPre=${RENDER}`,
+                "",
+            ].join("\n"),
+        },
+    ];
+}

@@ -1,0 +1,110 @@
+/**
+ * Renders the nodes of a stack for booting: the stack's real config (plus the boot suite's
+ * overrides, e.g. k3sInstall: mirror), the infra layer's own planning and rendering functions
+ * (planNodes, nodeName, buildNodeSpec, renderUserData), and addresses the way Neutron would
+ * hand them out on the node subnet. CA material is real (openssl), tokens random.
+ */
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { parseInfraConfig, InfraConfig } from "../../../infra/config";
+import type { ClusterCaFiles, NodeSecrets } from "../../../infra/cloudinit";
+import { renderUserData } from "../../../infra/cloudinit";
+import { buildNodeSpec, isFirstServer, NFS_EXPORT, nodeName, planNodes } from "../../../infra/nodes";
+import { loadStackConfig } from "../../../lib/synth/stackConfig";
+import { PROJECT, STACKS_DIR } from "../../../lib/synth/stacks";
+
+export interface RenderedFile {
+    readonly path: string;
+    readonly content: string;
+    readonly permissions: string;
+}
+
+export interface BootNode {
+    readonly key: string;
+    readonly role: "server" | "agent";
+    readonly name: string;
+    readonly ip: string;
+    readonly userData: string;
+    readonly files: RenderedFile[];
+    readonly firstServer: boolean;
+}
+
+export interface AddressPlan {
+    /** Node subnet, e.g. "10.20.0.0/24"; the gateway is its .1. */
+    readonly cidr: string;
+    readonly servers: readonly string[];
+    readonly agents: readonly string[];
+    readonly vip?: string;
+}
+
+export interface BootCluster {
+    readonly config: InfraConfig;
+    readonly nodes: BootNode[];
+    readonly plan: AddressPlan;
+    readonly volumeId: string;
+}
+
+function caFiles(): ClusterCaFiles {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "boot-ca-"));
+    try {
+        const ca = (name: string) => {
+            const key = path.join(dir, `${name}.key`);
+            const crt = path.join(dir, `${name}.crt`);
+            execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", crt, "-days", "1", "-subj", `/CN=boot-test-${name}`], { stdio: "pipe" });
+            return { cert: fs.readFileSync(crt, "utf8"), key: fs.readFileSync(key, "utf8") };
+        };
+        const [server, client, requestHeader, etcdServer, etcdPeer] = ["server-ca", "client-ca", "request-header-ca", "etcd-server-ca", "etcd-peer-ca"].map(ca);
+        const serviceKey = path.join(dir, "service.key");
+        execFileSync("openssl", ["genrsa", "-out", serviceKey, "2048"], { stdio: "pipe" });
+        return {
+            serverCaCert: server.cert, serverCaKey: server.key,
+            clientCaCert: client.cert, clientCaKey: client.key,
+            requestHeaderCaCert: requestHeader.cert, requestHeaderCaKey: requestHeader.key,
+            etcdServerCaCert: etcdServer.cert, etcdServerCaKey: etcdServer.key,
+            etcdPeerCaCert: etcdPeer.cert, etcdPeerCaKey: etcdPeer.key,
+            serviceKey: fs.readFileSync(serviceKey, "utf8"),
+        };
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+export function renderCluster(stack: string, overrides: Record<string, string>, plan: AddressPlan, volumeId: string): BootCluster {
+    const stackConfig = loadStackConfig(STACKS_DIR, stack, PROJECT);
+    const config = parseInfraConfig((key) => overrides[key] ?? stackConfig[`${PROJECT}:${key}`]?.value, PROJECT, `boot test of ${stack}`);
+    const entry = plan.vip ?? plan.servers[0];
+    const serverUrl = `https://${entry}:6443`;
+    const secrets: NodeSecrets = { token: randomBytes(24).toString("hex"), agentToken: randomBytes(24).toString("hex"), ca: caFiles() };
+    const nodes = planNodes(config).map((slot) => {
+        const ip = (slot.role === "server" ? plan.servers : plan.agents)[slot.index];
+        if (!ip) throw new Error(`the address plan has no address for ${slot.key}`);
+        const name = nodeName(config, slot);
+        const first = isFirstServer(slot);
+        const addresses = {
+            nodeIp: ip,
+            serverUrl,
+            tlsSans: [...new Set([entry, ...plan.servers])].sort(),
+            peers: plan.servers.filter((s) => s !== ip),
+            vip: plan.vip,
+            volumeId,
+            nfsCidr: plan.cidr,
+        };
+        const userData = renderUserData(buildNodeSpec(config, slot, name, addresses, first), { ...secrets, ca: first ? secrets.ca : undefined });
+        const doc = parse(userData) as { write_files: RenderedFile[] };
+        return { key: slot.key, role: slot.role, name, ip, userData, files: doc.write_files, firstServer: first };
+    });
+    return { config, nodes, plan, volumeId };
+}
+
+export { NFS_EXPORT };
+
+/** The stack's pinned k3s version (the mirror serves exactly that release). */
+export function stackK3sVersion(stack: string): string {
+    const value = loadStackConfig(STACKS_DIR, stack, PROJECT)[`${PROJECT}:k3sVersion`]?.value;
+    if (!value) throw new Error(`stack ${stack} sets no k3sVersion`);
+    return value;
+}

@@ -1,0 +1,58 @@
+/**
+ * The internal k3s mirror of `k3sInstall: mirror`, served from the test host: the release
+ * layout `<url>/<version>/{install.sh,k3s,sha256sum-amd64.txt}` of the k3s air-gap procedure.
+ * It holds the boot suite's STAND-INS (tests/boot/stand-in), not k3s: the VMs reach no GitHub.
+ * VMs reach it through QEMU's user network, where 10.0.2.2 is the host's loopback.
+ */
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import * as path from "node:path";
+
+const STAND_IN = path.join(__dirname, "..", "stand-in");
+
+export function sha256(data: string | Buffer): string {
+    return createHash("sha256").update(data).digest("hex");
+}
+
+export class K3sMirror {
+    private server?: http.Server;
+    /** Every path requested, in order (what the nodes fetched). */
+    readonly requests: string[] = [];
+    readonly files: Map<string, Buffer>;
+
+    constructor(readonly version: string) {
+        const binary = Buffer.from(fs.readFileSync(path.join(STAND_IN, "k3s"), "utf8").replace("@K3S_VERSION@", version));
+        this.files = new Map([
+            ["install.sh", fs.readFileSync(path.join(STAND_IN, "install.sh"))],
+            ["k3s", binary],
+            ["sha256sum-amd64.txt", Buffer.from(`${sha256(binary)}  k3s\n`)],
+        ]);
+    }
+
+    /** The pin the stack sets as k3sMirrorInstallScriptSha256 for this mirror's install.sh. */
+    get installScriptSha256(): string {
+        return sha256(this.files.get("install.sh")!);
+    }
+
+    async start(): Promise<number> {
+        this.server = http.createServer((req, res) => {
+            const url = decodeURIComponent(req.url ?? "");
+            this.requests.push(url);
+            const prefix = `/k3s/${this.version}/`;
+            const file = url.startsWith(prefix) ? this.files.get(url.slice(prefix.length)) : undefined;
+            if (!file) {
+                res.writeHead(404).end("not in the mirror\n");
+                return;
+            }
+            res.writeHead(200, { "content-length": file.length }).end(file);
+        });
+        await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
+        return (this.server.address() as AddressInfo).port;
+    }
+
+    close(): void {
+        this.server?.close();
+    }
+}
