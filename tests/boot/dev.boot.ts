@@ -6,7 +6,7 @@
 import * as assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { renderCluster, stackK3sVersion, BootCluster, BootNode } from "./support/cluster";
-import { assertCloudInitClean, assertMetadataGuard, assertRenderedFilesOnDisk } from "./support/checks";
+import { assertCloudInitClean, assertMetadataGuard, assertRenderedFilesOnDisk, nfsDataActive } from "./support/checks";
 import { blankDisk, bootBase, BootRun, requirePrerequisites } from "./support/suite";
 import type { DataDisk, Vm } from "./support/vm";
 
@@ -72,6 +72,7 @@ describe(`boot: ${STACK} (server-0 with the NFS volume + one agent)`, function (
     });
 
     it("formats the blank data volume (virtio-blk, serial = volume id[:20]) once, mounts and exports /srv/nfs", async () => {
+        await nfsDataActive(server);
         assert.match(await server.sh(`readlink -f /dev/disk/by-id/virtio-${SERIAL}`), /^\/dev\/vd[a-z]/);
         assert.equal((await server.sh("findmnt -n -o FSTYPE /srv/nfs")).trim(), "ext4");
         assert.match(await server.sh("journalctl -b -u nfs-data.service"), /no filesystem signature; creating ext4/);
@@ -107,6 +108,7 @@ describe(`boot: ${STACK} (server-0 with the NFS volume + one agent)`, function (
         const dataDisk: DataDisk = { file: disk, serial: SERIAL, bus: "scsi" };
         replacement = await run.boot(cluster, serverNode, { tag: "replacement", dataDisk });
         assertCloudInitClean("server-0 replacement", await run.cloudInitDone(replacement, serverNode));
+        await nfsDataActive(replacement);
         assert.match(await replacement.sh(`readlink -f /dev/disk/by-id/scsi-0QEMU_QEMU_HARDDISK_${SERIAL}`), /^\/dev\/sd[a-z]/);
         assert.equal((await replacement.sh("cat /srv/nfs/marker")).trim(), marker, "the marker file survived");
         assert.equal((await replacement.sh("blkid -p -s UUID -o value /dev/disk/by-id/scsi-0QEMU_QEMU_HARDDISK_" + SERIAL)).trim(), replacementUuid, "same filesystem");

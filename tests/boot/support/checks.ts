@@ -56,3 +56,16 @@ export async function assertMetadataGuard(vm: Vm): Promise<void> {
     const drop = counters.split("\n").find((l) => l.includes("DROP") && l.includes("10.42.0.0/16") && l.includes("169.254.169.254"));
     assert.ok(drop && Number(drop.trim().split(/\s+/)[0]) > 0, `the guard dropped nothing:\n${counters}`);
 }
+
+/** nfs-data.service runs when its path unit sees the volume: wait for it, fail on its failure. */
+export async function nfsDataActive(vm: Vm, timeoutMs = 120_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+        const state = (await vm.exec("systemctl is-active nfs-data.service")).out.trim();
+        if (state === "active") return;
+        if (state === "failed" || Date.now() > deadline) {
+            throw new Error(`${vm.spec.name}: nfs-data.service is ${state}\n${(await vm.exec("journalctl -b -o cat -u nfs-data.service")).out}`);
+        }
+        await new Promise((r) => setTimeout(r, 250));
+    }
+}

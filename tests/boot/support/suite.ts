@@ -122,14 +122,24 @@ export class BootRun {
         return vm;
     }
 
-    /** Waits for cloud-init to finish; records boot → done and boot → API ready (in-VM clock). */
+    /**
+     * Waits for cloud-init to finish (its result.json, written at the end of the final stage:
+     * `cloud-init status --wait` of bookworm's 22.4 returns "done" between two stages) and
+     * records boot → done and boot → k3s service ready from the VM's own clocks.
+     */
     async cloudInitDone(vm: Vm, node: BootNode, timeoutSeconds = 900): Promise<{ status: string; result: { errors: string[]; datasource: string } }> {
         await vm.agentReady(timeoutSeconds * 1000);
-        const status = (await vm.exec("cloud-init status --wait --long", timeoutSeconds)).out;
-        const uptime = Number((await vm.sh("cut -d' ' -f1 /proc/uptime")).trim());
+        await eventually(`${vm.spec.name}: cloud-init to finish`, timeoutSeconds * 1000, async () => ((await vm.exec("test -e /run/cloud-init/result.json")).rc === 0 ? true : undefined), 1000);
+        const status = (await vm.exec("cloud-init status --long")).out;
         const unit = node.role === "server" ? "k3s.service" : "k3s-agent.service";
-        const active = Number((await vm.sh(`systemctl show -p ActiveEnterTimestampMonotonic --value ${unit}`)).trim()) / 1e6;
-        timings.push({ node: `${this.label}/${vm.spec.name}`, cloudInitDone: uptime, apiReady: active > 0 ? active : undefined });
+        const [now, uptime, doneAt, active] = (
+            await vm.sh(`date +%s.%N; cut -d' ' -f1 /proc/uptime; stat -c %.3Y /run/cloud-init/result.json; systemctl show -p ActiveEnterTimestampMonotonic --value ${unit}`)
+        )
+            .trim()
+            .split("\n")
+            .map(Number);
+        const bootEpoch = now - uptime;
+        timings.push({ node: `${this.label}/${vm.spec.name}`, cloudInitDone: doneAt - bootEpoch, apiReady: active > 0 ? active / 1e6 : undefined });
         const result = JSON.parse(await vm.sh("cat /run/cloud-init/result.json")).v1 as { errors: string[]; datasource: string };
         return { status, result };
     }
@@ -155,13 +165,13 @@ export function blankDisk(dir: string, name: string, sizeMiB = 64): string {
 }
 
 /** Polls an in-VM condition (each probe is one command round trip) until it holds or time runs out. */
-export async function eventually<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+export async function eventually<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, intervalMs = 200): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
         const value = await probe();
         if (value !== undefined) return value;
         if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 200));
+        await new Promise((r) => setTimeout(r, intervalMs));
     }
 }
 
