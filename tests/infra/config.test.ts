@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
 import { parseInfraConfig } from "../../infra/config";
+import { INSTALL_SCRIPT_SHA256 } from "../../infra/k3sInstall";
 import { configProblems } from "../support/config";
 
 /** A valid dev configuration as the raw strings Pulumi hands the program. */
@@ -94,5 +95,20 @@ describe("infra config validation", () => {
     it("accepts an existing network (the course's DHBW) without an external network", () => {
         const cfg = parse({ networkMode: "existing", networkName: "DHBW", externalNetwork: undefined });
         assert.deepEqual(cfg.network, { mode: "existing", name: "DHBW", externalNetwork: undefined });
+    });
+
+    it("k3sInstall: download by default; mirror needs k3sMirrorUrl; mirror keys only with mirror", () => {
+        assert.deepEqual(parse({}).k3sInstall, { mode: "download" });
+        assert.deepEqual(parse({ k3sInstall: "preinstalled" }).k3sInstall, { mode: "preinstalled" });
+        assert.deepEqual(parse({ k3sInstall: "mirror", k3sMirrorUrl: "https://mirror.example.org/k3s" }).k3sInstall, {
+            mode: "mirror",
+            url: "https://mirror.example.org/k3s",
+            installScriptSha256: INSTALL_SCRIPT_SHA256,
+        });
+        assertProblem({ k3sInstall: "airgap" }, /^data-platform:k3sInstall = "airgap": must be one of "download", "mirror", "preinstalled"$/);
+        assertProblem({ k3sInstall: "mirror" }, /^data-platform:k3sMirrorUrl = \(unset\): is required with k3sInstall: mirror/);
+        assertProblem({ k3sInstall: "mirror", k3sMirrorUrl: "ftp://x" }, /^data-platform:k3sMirrorUrl = "ftp:\/\/x": must be an http\(s\) URL/);
+        assertProblem({ k3sInstall: "mirror", k3sMirrorUrl: "http://m/k3s", k3sMirrorInstallScriptSha256: "abc" }, /k3sMirrorInstallScriptSha256 = "abc": must be a sha256/);
+        assertProblem({ k3sMirrorUrl: "http://m/k3s" }, /^data-platform:k3sMirrorUrl = "http:\/\/m\/k3s": only applies with k3sInstall: mirror \(k3sInstall is "download"\)$/);
     });
 });
