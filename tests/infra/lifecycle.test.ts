@@ -8,7 +8,9 @@ import { renderKubeconfig } from "../../infra/kubeconfig";
 class FakeApi {
     readyzCalls = 0;
     readyAfter = 2;
-    nodes: { name: string; ready: boolean; unschedulable?: boolean }[] = [];
+    nodes: { name: string; ready: boolean; unschedulable?: boolean; annotations?: Record<string, string> }[] = [];
+    /** What happened to nodes, in order (release requests, deletes). */
+    events: string[] = [];
     pods: { name: string; namespace: string; daemonset?: boolean; pdbBlocksOnce?: boolean }[] = [];
     evictions: string[] = [];
     deletedNodes: string[] = [];
@@ -51,10 +53,22 @@ class FakeApi {
                 }
                 if (req.method === "PATCH") {
                     assert.equal(req.headers["content-type"], "application/merge-patch+json");
-                    found.unschedulable = JSON.parse(body).spec.unschedulable;
+                    const patch = JSON.parse(body);
+                    if (patch.spec) found.unschedulable = patch.spec.unschedulable;
+                    if (patch.metadata?.annotations) {
+                        found.annotations = { ...found.annotations, ...patch.metadata.annotations };
+                        this.events.push(`annotate ${JSON.stringify(patch.metadata.annotations)}`);
+                    }
                     return send(200);
                 }
+                if (req.method === "GET") {
+                    const annotations = { ...found.annotations };
+                    // The node's nfs-data-release watcher answers a release request (on the next look).
+                    for (const [k, v] of Object.entries(found.annotations ?? {})) if (v === "release") found.annotations![k] = "released";
+                    return send(200, { metadata: { name: found.name, annotations } });
+                }
                 if (req.method === "DELETE") {
+                    this.events.push(`delete ${found.name} (${JSON.stringify(found.annotations ?? {})})`);
                     this.deletedNodes.push(found.name);
                     this.nodes = this.nodes.filter((n) => n !== found);
                     return send(200);
@@ -129,6 +143,17 @@ describe("node lifecycle against a loopback API", () => {
         api.cordonFailures = 2;
         await drainNode(target, "old", opts);
         assert.deepEqual(api.deletedNodes, ["old"]);
+    });
+
+    it("has server-0 unexport and unmount its data volume (release → released) before the node is removed", async () => {
+        api.nodes = [{ name: "prod-server-0-abc", ready: true }];
+        api.pods = [{ name: "web-1", namespace: "microservices" }];
+        await drainNode(target, "prod-server-0-abc", { ...opts, releaseData: "platform.example.org/nfs-data" });
+        assert.deepEqual(api.events, [
+            'annotate {"platform.example.org/nfs-data":"release"}',
+            'delete prod-server-0-abc ({"platform.example.org/nfs-data":"released"})',
+        ]);
+        assert.deepEqual(api.evictions, ["microservices/web-1"], "pods leave first");
     });
 
     it("treats a node that is already gone as drained", async () => {
