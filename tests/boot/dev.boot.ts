@@ -41,7 +41,10 @@ describe(`boot: ${STACK} (server-0 with the NFS volume + one agent)`, function (
         ]);
     });
     afterEach(function () {
-        if (this.currentTest?.state === "failed") failed = true;
+        if (this.currentTest?.state !== "failed") return;
+        failed = true;
+        // Shown right away: the full report comes only after every (slow) boot test has run.
+        console.log(`      ${String(this.currentTest.err?.message).split("\n").slice(0, 6).join("\n      ")}`);
     });
     after(async () => {
         if (failed && run) console.log(`    ${run.debugHint()}`);

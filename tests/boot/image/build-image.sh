@@ -45,6 +45,8 @@ cat >"$root/etc/cloud/cloud.cfg.d/90-boot-test.cfg" <<'CFG'
 datasource_list: [ ConfigDrive ]
 apt:
   preserve_sources_list: true
+# One host key type: RSA key generation alone costs half a minute of emulated CPU per boot.
+ssh_genkeytypes: [ ed25519 ]
 CFG
 # The in-VM side of the test's control channel (virtio-serial port boot-test.agent).
 install -m 0755 "$here/boot-test-agent.py" "$root/usr/local/sbin/boot-test-agent"
