@@ -45,6 +45,8 @@ cat >"$root/etc/cloud/cloud.cfg.d/90-boot-test.cfg" <<'CFG'
 datasource_list: [ ConfigDrive ]
 apt:
   preserve_sources_list: true
+# minbase has no locale data: keep the built-in C.UTF-8 (cloud-init's default en_US.UTF-8 fails).
+locale: C.UTF-8
 # One host key type: RSA key generation alone costs half a minute of emulated CPU per boot.
 ssh_genkeytypes: [ ed25519 ]
 CFG
