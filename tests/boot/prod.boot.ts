@@ -79,9 +79,13 @@ describe(`boot: ${STACK} (3 servers, keepalived API VIP on one L2 segment)`, fun
         }
     });
 
-    it("exactly one server holds the VIP: server-0, the highest VRRP priority", async () => {
-        const { holder } = await single(120_000);
-        assert.equal(holder, "server-0");
+    it("exactly one server holds the VIP, and it settles on server-0 (highest VRRP priority) once its API answers", async () => {
+        await single(120_000);
+        // The first server whose API answers takes the VIP; server-0 preempts once it is ready.
+        await eventually("server-0 to hold the VIP alone", 60_000, async () => {
+            const h = await holders();
+            return h.length === 1 && h[0] === "server-0" ? true : undefined;
+        });
     });
 
     it(`when the holder's API stops answering, another server holds the VIP within ${FAILOVER_MS / 1000} s`, async () => {
