@@ -17,7 +17,7 @@ export interface TestApp {
 export async function startTestApp(pg: PgServer, database: string): Promise<TestApp> {
   const pool = createPool({ ...pg.config(database), max: 8, connectionTimeoutMillis: 2000 });
   await migrate(pool);
-  const app = createApp({ pool, metrics: createMetrics({ defaultMetrics: false }) });
+  const app = createApp({ pool, metrics: createMetrics({ defaultMetrics: false, pool }) });
   const running = await serve({ handler: app, pool, port: 0, host: "127.0.0.1", shutdownTimeoutMs: 10_000 });
   return { url: `http://127.0.0.1:${running.port}`, pool, running, close: () => running.close() };
 }
