@@ -32,6 +32,9 @@ function describe(value: unknown): string {
   return `a ${typeof value}`;
 }
 
+/** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /**
  * A title is a string, trimmed, non-empty, at most MAX_TITLE_LENGTH characters (code points), and
  * text PostgreSQL can store as it was sent: no NUL (PostgreSQL refuses it, 22021) and no lone UTF-16
@@ -40,7 +43,7 @@ function describe(value: unknown): string {
 export function validateTitle(value: unknown): Result<string> {
   if (typeof value !== "string") return fail(`"title" must be a string, got ${describe(value)}`);
   if (value.includes("\u0000")) return fail(`"title" must not contain NUL characters (U+0000)`);
-  if (!value.isWellFormed()) return fail(`"title" must be valid Unicode: lone surrogates (U+D800 to U+DFFF) are not allowed`);
+  if (LONE_SURROGATE.test(value)) return fail(`"title" must be valid Unicode: lone surrogates (U+D800 to U+DFFF) are not allowed`);
   const title = value.trim();
   if (title.length === 0) return fail(`"title" must not be empty`);
   const length = [...title].length;

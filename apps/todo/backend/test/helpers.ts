@@ -39,7 +39,8 @@ export async function call(
 ): Promise<Reply> {
   const init: RequestInit = { method, headers: { ...headers } };
   if (body !== undefined) {
-    init.body = typeof body === "string" || body instanceof Uint8Array ? body : JSON.stringify(body);
+    // Bytes go as they are (e.g. deliberately invalid UTF-8); the cast bridges DOM and Node typings.
+    init.body = typeof body === "string" || body instanceof Uint8Array ? (body as unknown as RequestInit["body"]) : JSON.stringify(body);
     (init.headers as Record<string, string>)["content-type"] ??= "application/json";
   }
   const res = await fetch(base + path, init);
