@@ -160,7 +160,7 @@ export function createApp(deps: AppDeps): RequestListener {
   }
 
   return (req, res) => {
-    const started = process.hrtime.bigint();
+    const started = performance.now();
     const url = req.url ?? "/";
     const q = url.indexOf("?");
     const path = q === -1 ? url : url.slice(0, q);
@@ -169,7 +169,7 @@ export function createApp(deps: AppDeps): RequestListener {
     const found = match(local, prefix !== "");
     // Label by route pattern (bounded cardinality), "unmatched" for everything else.
     const route = found ? prefix + found.route.pattern : "unmatched";
-    res.once("finish", () => metrics.observe(req.method ?? "", route, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9));
+    res.once("finish", () => metrics.observe(req.method ?? "", route, res.statusCode, (performance.now() - started) / 1000));
     const ctx: Ctx = { req, res, prefix, query: q === -1 ? "" : url.slice(q + 1), id: found?.id ?? "" };
     dispatch(ctx, path, found?.route).catch((err: unknown) => {
       const { status, message, log } = toHttpError(err);

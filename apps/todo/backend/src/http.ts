@@ -25,6 +25,7 @@ function hasBody(req: IncomingMessage): boolean {
 
 /** The media type and charset of a Content-Type header, lower-cased. */
 function mediaType(header: string | undefined): { type: string; charset?: string } {
+  if (header === "application/json") return { type: header }; // what nearly every client sends
   const [type, ...params] = (header ?? "").split(";");
   const charset = params.map((p) => p.trim().toLowerCase()).find((p) => p.startsWith("charset="));
   return { type: type.trim().toLowerCase(), charset: charset?.slice("charset=".length).replace(/^"(.*)"$/, "$1") };
@@ -94,12 +95,11 @@ function collect(req: IncomingMessage, limit: number): Promise<{ chunks: Buffer[
   });
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, {
-    ...headers,
-    "content-type": "application/json; charset=utf-8",
-    "content-length": String(Buffer.byteLength(text)),
-  });
+  const all: Record<string, string> = headers ?? {};
+  all["content-type"] = "application/json; charset=utf-8";
+  all["content-length"] = String(Buffer.byteLength(text));
+  res.writeHead(status, all);
   res.end(text);
 }

@@ -46,7 +46,8 @@ export function validateTitle(value: unknown): Result<string> {
   if (LONE_SURROGATE.test(value)) return fail(`"title" must be valid Unicode: lone surrogates (U+D800 to U+DFFF) are not allowed`);
   const title = value.trim();
   if (title.length === 0) return fail(`"title" must not be empty`);
-  const length = [...title].length;
+  // UTF-16 units never undercount code points, so only a long string needs counting.
+  const length = title.length <= MAX_TITLE_LENGTH ? title.length : [...title].length;
   if (length > MAX_TITLE_LENGTH) {
     return fail(`"title" must be at most ${MAX_TITLE_LENGTH} characters, got ${length}`);
   }
