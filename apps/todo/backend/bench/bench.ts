@@ -6,7 +6,8 @@
  *
  * Settings (environment): BENCH_SECONDS (per measurement, default 5), BENCH_CONNECTIONS (50),
  * BENCH_ROUNDS (2; each round measures both servers, alternating which goes first), BENCH_ROWS
- * (rows seeded before the run, default 17000), BENCH_PROFILE (a directory: both servers write V8 CPU
+ * (rows seeded before the run, default 17000), BENCH_AA=1 (the baseline against a copy of itself:
+ * the ratios then show the noise floor of this machine), BENCH_PROFILE (a directory: both servers write V8 CPU
  * profiles there, to see where the time goes).
  */
 import autocannon from "autocannon";
@@ -22,6 +23,8 @@ const SECONDS = env("BENCH_SECONDS", 5);
 const CONNECTIONS = env("BENCH_CONNECTIONS", 50);
 const ROUNDS = env("BENCH_ROUNDS", 2);
 const ROWS = env("BENCH_ROWS", 17_000);
+/** A/A check: the baseline against a second copy of itself, to see how much the machine's noise alone moves the ratios. */
+const AA = process.env.BENCH_AA === "1";
 const root = path.resolve(__dirname, "..");
 
 interface Server {
@@ -107,7 +110,9 @@ async function main(): Promise<void> {
   const dbEnv = { ...pg.env(), PGDATABASE: database, HOST: "127.0.0.1" };
   const servers = [
     await start("raw pg + node:http", "bench/raw-server.ts", dbEnv, /listening (\d+)/, (m) => Number(m[1])),
-    await start("todo-backend", "src/main.ts", { ...dbEnv, PORT: String(await freePort()) }, /"msg":"listening".*"port":(\d+)/, (m) => Number(m[1])),
+    AA
+      ? await start("raw (A/A check)", "bench/raw-server.ts", dbEnv, /listening (\d+)/, (m) => Number(m[1]))
+      : await start("todo-backend", "src/main.ts", { ...dbEnv, PORT: String(await freePort()) }, /"msg":"listening".*"port":(\d+)/, (m) => Number(m[1])),
   ];
   const [baseline, app] = servers;
   console.log(`${ROWS} rows, ${CONNECTIONS} connections, ${SECONDS} s per measurement, ${ROUNDS} rounds, Node ${process.version}`);
@@ -125,7 +130,7 @@ async function main(): Promise<void> {
       }
       const avg = (s: Server, k: keyof Measured) => totals.get(s)!.reduce((sum, m) => sum + m[k], 0) / ROUNDS;
       console.log(
-        `${scenario.name}: todo-backend ${avg(app, "rps").toFixed(0)} req/s vs baseline ${avg(baseline, "rps").toFixed(0)} req/s = ` +
+        `${scenario.name}: ${app.name} ${avg(app, "rps").toFixed(0)} req/s vs baseline ${avg(baseline, "rps").toFixed(0)} req/s = ` +
           `${(avg(app, "rps") / avg(baseline, "rps")).toFixed(2)}x; p99 ${avg(app, "p99").toFixed(1)} vs ${avg(baseline, "p99").toFixed(1)} ms = ` +
           `${(avg(app, "p99") / avg(baseline, "p99")).toFixed(2)}x; CPU per request ${avg(app, "cpuUs").toFixed(0)} vs ${avg(baseline, "cpuUs").toFixed(0)} µs = ` +
           `${(avg(app, "cpuUs") / avg(baseline, "cpuUs")).toFixed(2)}x`,
