@@ -1,6 +1,6 @@
 /**
  * Pure request validation for the Todo API. Every function returns either the parsed value or an
- * error message meant for the client; nothing here touches the database or Express.
+ * error message meant for the client; nothing here touches the database or HTTP.
  */
 
 export const MAX_TITLE_LENGTH = 200;

@@ -99,7 +99,6 @@ export function App({ api }: { api: Api }) {
           <input
             id="new-todo"
             placeholder="What needs doing?"
-            maxLength={200}
             value={title}
             onChange={(e) => setTitle(e.target.value)}
             disabled={busy}
