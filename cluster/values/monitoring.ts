@@ -1,6 +1,7 @@
 /** Values for kube-prometheus-stack, tuned for k3s. Pure. */
 import type { ClusterConfig } from "../config";
 import { resources, SIZES } from "../sizing";
+import { alertmanagerRoutingValues } from "./alerting";
 
 /** Keys of the existing Secret that holds Grafana's admin login. */
 export const GRAFANA_ADMIN_KEYS = { user: "admin-user", password: "admin-password" } as const;
@@ -138,6 +139,8 @@ export function monitoringValues(args: MonitoringValuesArgs): Record<string, unk
                 replicas: m.alertmanagerReplicas,
                 resources: resources(SIZES.alertmanager),
                 storage: claim(args.storageClass, m.alertmanagerStorageGi),
+                // Routing comes from an AlertmanagerConfig (cluster/alerting.ts), credentials from a Secret.
+                ...alertmanagerRoutingValues(),
             },
         },
         "kube-state-metrics": { resources: resources(SIZES.kubeStateMetrics) },
