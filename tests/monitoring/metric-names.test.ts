@@ -4,8 +4,8 @@
  * origin, tests/fixtures/metric-lists/README.md) and from recording rules.
  */
 import assert from "node:assert/strict";
-import { pgAvailable } from "../../apps/todo/backend/test/pg-harness";
 import { recordedNames } from "../../lib/monitoring/rules";
+import { requireDebianPackage } from "../support/debian";
 import { documentedNames } from "../support/metricCatalog";
 import { exposedNames, parsePromql } from "../support/promql";
 import { allExpressions, allRuleGroups } from "./expressions";
@@ -34,10 +34,7 @@ describe("monitoring: every metric name used is exported", function () {
     const exported = new Map<string, string>();
 
     before(async function () {
-        if (!pgAvailable()) {
-            if (process.env.CI) throw new Error("PostgreSQL server binaries are required (apt-get install postgresql)");
-            this.skip();
-        }
+        requireDebianPackage(this, "postgresql");
         // In parallel: each is a process start under tsx.
         const [todo, producer, processor] = await Promise.all([todoBackendMetrics(), streamMetrics("producer"), streamMetrics("processor")]);
         for (const [source, text] of [["todo backend /metrics", todo], ["sensor-producer /metrics", producer], ["sensor-processor /metrics", processor]] as const) {
