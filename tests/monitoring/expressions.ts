@@ -3,7 +3,7 @@ import { AIRFLOW_DASHBOARD } from "../../apps/airflow/monitoring";
 import { streamDashboard, todoDashboard } from "../../apps/monitoring/dashboards";
 import { airflowRules, streamRules, todoRules } from "../../apps/monitoring/rules";
 import { NAMESPACES } from "../../apps";
-import { kafkaDashboard } from "../../cluster/values/kafka";
+import { kafkaDashboardModel } from "../../cluster/values/kafka";
 import { platformRuleGroups } from "../../cluster/values/platformRules";
 import { dashboardExpressions } from "../../lib/monitoring/dashboard";
 import { type RuleGroup, ruleExpressions } from "../../lib/monitoring/rules";
@@ -20,12 +20,11 @@ export function allRuleGroups(): RuleGroup[] {
 }
 
 export function allExpressions(): { where: string; expr: string }[] {
-    const kafka = kafkaDashboard(KAFKA as never) as { uid: string; panels: { title: string; targets: { expr: string }[] }[] };
     return [
         ...ruleExpressions(allRuleGroups()),
         ...dashboardExpressions(todoDashboard(NAMESPACES.todo)),
         ...dashboardExpressions(streamDashboard(NAMESPACES.stream)),
         ...dashboardExpressions(AIRFLOW_DASHBOARD),
-        ...kafka.panels.flatMap((p) => p.targets.map((t) => ({ where: `${kafka.uid}/${p.title}`, expr: t.expr }))),
+        ...dashboardExpressions(kafkaDashboardModel(KAFKA)),
     ];
 }
