@@ -1,6 +1,6 @@
 /** Grafana dashboards for the Todo app and the sensor stream, over the apps' own metrics and the recording rules in rules.ts. */
 import type { Dashboard } from "../../lib/monitoring/dashboard";
-import { JOBS } from "./rules";
+import { JOBS, TODO_NOT_USER_TRAFFIC } from "./rules";
 
 export function todoDashboard(ns: string): Dashboard {
     const sel = `namespace="${ns}", job="${JOBS.todoBackend}"`;
@@ -22,7 +22,7 @@ export function todoDashboard(ns: string): Dashboard {
             },
             {
                 title: "p95 latency by route",
-                targets: [{ expr: `histogram_quantile(0.95, sum by (le, route) (rate(http_request_duration_seconds_bucket{${sel}}[5m])))`, legend: "{{route}}" }],
+                targets: [{ expr: `histogram_quantile(0.95, sum by (le, route) (rate(http_request_duration_seconds_bucket{${sel}, ${TODO_NOT_USER_TRAFFIC}}[5m])))`, legend: "{{route}}" }],
                 unit: "s",
             },
             {

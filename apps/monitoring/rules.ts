@@ -21,11 +21,19 @@ export const TODO_P95_SECONDS = 0.5;
 /** Consumer lag, in seconds of input at the current rate, above which the processor is behind. */
 export const STREAM_LAG_SECONDS = 120;
 
+/**
+ * The backend serves its API under `/api/...` and, behind the ingress' rewrite, under `/...`; the
+ * probes (`/health`, `/livez`) and the scrape (`/metrics`) are not user traffic and would pull the
+ * error share and the percentiles towards zero.
+ */
+export const TODO_NOT_USER_TRAFFIC = 'route!~"/metrics|(/api)?/(health|livez)"';
+
 export function todoRules(ns: string): RuleGroup[] {
     const sel = `namespace="${ns}", job="${JOBS.todoBackend}"`;
+    const user = `${sel}, ${TODO_NOT_USER_TRAFFIC}`;
     const quantile = (q: number) => ({
         record: `todo:http_request_duration_seconds:p${Math.round(q * 100)}_rate5m`,
-        expr: `histogram_quantile(${q}, sum by (le) (rate(http_request_duration_seconds_bucket{${sel}}[5m])))`,
+        expr: `histogram_quantile(${q}, sum by (le) (rate(http_request_duration_seconds_bucket{${user}}[5m])))`,
     });
     return [
         {
@@ -34,7 +42,7 @@ export function todoRules(ns: string): RuleGroup[] {
                 { record: "todo:http_requests:rate5m", expr: `sum by (route, status) (rate(http_requests_total{${sel}}[5m]))` },
                 {
                     record: "todo:http_errors:ratio_rate5m",
-                    expr: `sum(rate(http_requests_total{${sel}, status=~"5.."}[5m])) / clamp_min(sum(rate(http_requests_total{${sel}}[5m])), 1e-9)`,
+                    expr: `sum(rate(http_requests_total{${user}, status=~"5.."}[5m])) / clamp_min(sum(rate(http_requests_total{${user}}[5m])), 1e-9)`,
                 },
                 quantile(0.5),
                 quantile(0.95),
@@ -55,7 +63,7 @@ export function todoRules(ns: string): RuleGroup[] {
                 },
                 {
                     alert: "TodoHighErrorRate",
-                    expr: `todo:http_errors:ratio_rate5m > ${TODO_ERROR_RATIO} and on() sum(rate(http_requests_total{${sel}}[5m])) > 0.1`,
+                    expr: `todo:http_errors:ratio_rate5m > ${TODO_ERROR_RATIO} and on() sum(rate(http_requests_total{${user}}[5m])) > 0.1`,
                     for: "10m",
                     severity: "critical",
                     summary: "Todo API answers more than 5 % of requests with 5xx",

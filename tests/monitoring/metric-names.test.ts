@@ -9,6 +9,7 @@ import { requireDebianPackage } from "../support/debian";
 import { documentedNames } from "../support/metricCatalog";
 import { exposedNames, parsePromql } from "../support/promql";
 import { allExpressions, allRuleGroups } from "./expressions";
+import { TODO_NOT_USER_TRAFFIC } from "../../apps/monitoring/rules";
 import { streamMetrics, todoBackendMetrics } from "./services";
 
 /**
@@ -32,11 +33,13 @@ const NOT_YET_EXPORTED: readonly string[] = [
 describe("monitoring: every metric name used is exported", function () {
     this.timeout(120_000);
     const exported = new Map<string, string>();
+    let todoText = "";
 
     before(async function () {
         requireDebianPackage(this, "postgresql");
         // In parallel: each is a process start under tsx.
         const [todo, producer, processor] = await Promise.all([todoBackendMetrics(), streamMetrics("producer"), streamMetrics("processor")]);
+        todoText = todo;
         for (const [source, text] of [["todo backend /metrics", todo], ["sensor-producer /metrics", producer], ["sensor-processor /metrics", processor]] as const) {
             for (const n of exposedNames(text)) exported.set(n, source);
         }
@@ -60,6 +63,14 @@ describe("monitoring: every metric name used is exported", function () {
         }
         const missing = [...unknown.keys()].sort();
         assert.deepEqual(missing, [...NOT_YET_EXPORTED].sort(), `unknown metric names:\n${[...unknown].map(([m, w]) => `  ${m} (${w.join(", ")})`).join("\n")}`);
+    });
+
+    it("the Todo rules' route filter drops exactly the probes and the scrape, by the backend's real route labels", () => {
+        const routes = new Set([...todoText.matchAll(/^http_requests_total\{[^}]*route="([^"]*)"/gm)].map((m) => m[1]));
+        for (const r of ["/api/todos", "/livez", "/health", "/metrics"]) assert.ok(routes.has(r), `${r} not among ${[...routes].join(", ")}`);
+        // Prometheus anchors regex matchers: !~ keeps what the whole pattern does not match.
+        const pattern = new RegExp(`^(?:${/route!~"(.*)"/.exec(TODO_NOT_USER_TRAFFIC)![1]})$`);
+        assert.deepEqual([...routes].filter((r) => !pattern.test(r)).sort(), ["/api/todos", "unmatched"]);
     });
 
     it("recording rules are named level:metric:operations and used by something", () => {

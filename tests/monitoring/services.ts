@@ -68,6 +68,9 @@ export async function todoBackendMetrics(): Promise<string> {
         await fetch(`${base}/api/todos`);
         await fetch(`${base}/api/todos`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
         await fetch(`${base}/nope`);
+        // What the kubelet and Prometheus call: readiness probe and a first scrape.
+        await fetch(`${base}/health`);
+        await scrape(port);
         return await scrape(port);
     } finally {
         await stop(s);
