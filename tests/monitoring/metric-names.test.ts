@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { recordedNames } from "../../lib/monitoring/rules";
 import { requireDebianPackage } from "../support/debian";
 import { documentedNames } from "../support/metricCatalog";
-import { exposedNames, parsePromql } from "../support/promql";
+import { exposedLabels, exposedNames, parsePromql } from "../support/promql";
 import { allExpressions, allRuleGroups } from "./expressions";
 import { TODO_NOT_USER_TRAFFIC } from "../../apps/monitoring/rules";
 import { streamMetrics, todoBackendMetrics } from "./services";
@@ -34,6 +34,7 @@ describe("monitoring: every metric name used is exported", function () {
     this.timeout(120_000);
     const exported = new Map<string, string>();
     let todoText = "";
+    const labels = new Map<string, Set<string>>();
 
     before(async function () {
         requireDebianPackage(this, "postgresql");
@@ -42,6 +43,7 @@ describe("monitoring: every metric name used is exported", function () {
         todoText = todo;
         for (const [source, text] of [["todo backend /metrics", todo], ["sensor-producer /metrics", producer], ["sensor-processor /metrics", processor]] as const) {
             for (const n of exposedNames(text)) exported.set(n, source);
+            for (const [n, ls] of exposedLabels(text)) labels.set(n, new Set([...(labels.get(n) ?? []), ...ls]));
         }
     });
 
@@ -71,6 +73,23 @@ describe("monitoring: every metric name used is exported", function () {
         // Prometheus anchors regex matchers: !~ keeps what the whole pattern does not match.
         const pattern = new RegExp(`^(?:${/route!~"(.*)"/.exec(TODO_NOT_USER_TRAFFIC)![1]})$`);
         assert.deepEqual([...routes].filter((r) => !pattern.test(r)).sort(), ["/api/todos", "unmatched"]);
+    });
+
+    it("selectors on the services' metrics match only labels the services (or the scrape) put on them", () => {
+        // Added by Prometheus / the ServiceMonitor to every series of a target.
+        const target = new Set(["job", "namespace", "pod", "instance", "service", "endpoint", "container"]);
+        const wrong: string[] = [];
+        let checked = 0;
+        for (const { where, expr } of allExpressions()) {
+            for (const { metric, labels: used } of parsePromql(expr).matchers) {
+                const have = labels.get(metric);
+                if (!have || have.size === 0) continue;
+                checked++;
+                for (const l of used) if (!target.has(l) && !have.has(l)) wrong.push(`${where}: ${metric}{${l}} (has ${[...have].join(", ")})`);
+            }
+        }
+        assert.ok(checked >= 5, `only ${checked} selectors checked`);
+        assert.deepEqual(wrong, []);
     });
 
     it("recording rules are named level:metric:operations and used by something", () => {

@@ -6,18 +6,26 @@ export interface ParsedPromql {
     readonly errors: number[];
     /** Metric names the expression selects (`name{...}` and `{__name__="name"}`). */
     readonly metrics: string[];
+    /** Label names each selector of a named metric matches on (`name{label="..."}`). */
+    readonly matchers: { readonly metric: string; readonly labels: string[] }[];
 }
 
 export function parsePromql(expr: string): ParsedPromql {
     const errors: number[] = [];
     const metrics = new Set<string>();
+    const matchers: { metric: string; labels: string[] }[] = [];
     const tree = parser.parse(expr);
     tree.iterate({
         enter(node) {
             if (node.type.isError) errors.push(node.from);
             if (node.name === "VectorSelector") {
                 const id = node.node.getChild("Identifier");
-                if (id) metrics.add(expr.slice(id.from, id.to));
+                if (id) {
+                    const metric = expr.slice(id.from, id.to);
+                    metrics.add(metric);
+                    const labels = node.node.getChild("LabelMatchers")?.getChildren("UnquotedLabelMatcher") ?? [];
+                    matchers.push({ metric, labels: labels.map((m) => m.getChild("LabelName")).filter((l) => l !== null).map((l) => expr.slice(l!.from, l!.to)) });
+                }
             }
             if (node.name === "UnquotedLabelMatcher") {
                 const label = node.node.getChild("LabelName");
@@ -26,7 +34,20 @@ export function parsePromql(expr: string): ParsedPromql {
             }
         },
     });
-    return { errors, metrics: [...metrics].sort() };
+    return { errors, metrics: [...metrics].sort(), matchers };
+}
+
+/** Label names per sample name in Prometheus text exposition. */
+export function exposedLabels(text: string): Map<string, Set<string>> {
+    const out = new Map<string, Set<string>>();
+    for (const line of text.split("\n")) {
+        const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{([^}]*)\})? /.exec(line);
+        if (!m) continue;
+        const set = out.get(m[1]) ?? new Set<string>();
+        for (const l of (m[2] ?? "").matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="/g)) set.add(l[1]);
+        out.set(m[1], set);
+    }
+    return out;
 }
 
 /** Metric names in Prometheus text exposition: sample names and the series names each `# TYPE` implies. */
