@@ -101,7 +101,7 @@ export function parseAlertingConfig(r: ConfigReader, isSecret: (key: string) => 
         ...(slackUrl !== undefined ? { slack: { url: slackUrl, ...(slackChannel ? { channel: slackChannel } : {}) } } : {}),
         ...(webhookUrl !== undefined ? { webhook: { url: webhookUrl } } : {}),
         secretKeys,
-        etcdSnapshotMaxAgeHours: r.integer("etcdSnapshotMaxAgeHours", { default: 13, min: 2, max: 24 * 14 }),
+        etcdSnapshotMaxAgeHours: r.integer("etcdSnapshotMaxAgeHours", { default: 7, min: 2, max: 24 * 14 }),
         backupMaxAgeHours: r.integer("backupMaxAgeHours", { default: 36, min: 2, max: 24 * 60 }),
     };
 }

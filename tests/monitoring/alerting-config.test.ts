@@ -11,7 +11,7 @@ describe("cluster config: alert receivers", () => {
         const a = parse({});
         assert.equal(a.email ?? a.slack ?? a.webhook, undefined);
         assert.deepEqual(receiverSecretData(a), {});
-        assert.equal(a.etcdSnapshotMaxAgeHours, 13);
+        assert.equal(a.etcdSnapshotMaxAgeHours, 7);
     });
 
     it("refuses credentials that were not set with --secret, without printing them", () => {
@@ -46,11 +46,11 @@ describe("cluster config: alert receivers", () => {
         const a = parse({
             alertEmailTo: "a@example.org", alertEmailFrom: "am@example.org", alertSmtpSmarthost: "smtp.example.org:587", alertSmtpUsername: "am",
             alertSmtpPassword: "pw", alertSlackWebhookUrl: "https://hooks.slack.com/services/T/B/X", alertWebhookUrl: "http://bridge.monitoring.svc:9000/alerts",
-            etcdSnapshotMaxAgeHours: "7",
+            etcdSnapshotMaxAgeHours: "13",
         }, ["alertSmtpPassword", "alertSlackWebhookUrl", "alertWebhookUrl"]);
         assert.deepEqual(a.email, { to: ["a@example.org"], from: "am@example.org", smarthost: "smtp.example.org:587", username: "am", password: "pw", requireTls: true });
         assert.deepEqual(Object.keys(receiverSecretData(a)).sort(), ["slack-webhook-url", "smtp-password", "webhook-url"]);
         assert.deepEqual(a.secretKeys, ["alertSmtpPassword", "alertSlackWebhookUrl", "alertWebhookUrl"]);
-        assert.equal(a.etcdSnapshotMaxAgeHours, 7);
+        assert.equal(a.etcdSnapshotMaxAgeHours, 13);
     });
 });
