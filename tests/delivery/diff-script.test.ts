@@ -43,15 +43,16 @@ describe("delivery: npm run diff (end to end, temp git repo)", function () {
         if (repo) fs.rmSync(repo, { recursive: true, force: true });
     });
 
-    it("shows the agent image change as one replacement, with the reason, and exits 0", () => {
+    it("shows the agent image change as the agent's replacement (and its commands'), with the reason, and exits 0", () => {
         const run = spawnSync(process.execPath, ["--import", "tsx", "scripts/diff.ts", "v1.0.0", "--stack", "dev-infra", "--out", "diff.md"], { cwd: repo, encoding: "utf8" });
         assert.equal(run.status, 0, run.stderr);
         const md = fs.readFileSync(path.join(repo, "diff.md"), "utf8");
         assert.equal(run.stdout, md);
         assert.match(md, /^<!-- data-platform:synth-diff -->\n## Synth diff: `v1\.0\.0 \([0-9a-f]{12}\)` → /);
-        assert.match(md, /### `dev-infra`: 0 to create, \d+ to update, 1 to replace, 0 to delete/);
-        assert.equal((md.match(/\*\*replace\*\*/g) ?? []).length, 1);
-        assert.match(md, /🔁 \*\*replace\*\* `dev-k3s-agent-1` \(`openstack:compute\/instance:Instance`\) because .*`imageName` changed \(replaceOnChanges: `imageName`\)/);
+        assert.match(md, /### `dev-infra`: 0 to create, 0 to update, 3 to replace, 0 to delete/);
+        assert.equal((md.match(/\*\*REPLACE\*\*/g) ?? []).length, 3);
+        assert.match(md, /🔁 \*\*REPLACE\*\* `dev-k3s-agent-1` \(`openstack:compute\/instance:Instance`\) \(why: [^)]*`imageName`[^)]*\) because .*`imageName` changed \(replaceOnChanges: `imageName`\)/);
+        assert.match(md, /🔁 \*\*REPLACE\*\* `dev-k3s-agent-1-lifecycle` \(`command:local:Command`\) \(why: `triggers`\)/);
         assert.match(md, /`imageName`: `Ubuntu 24\.04` → `Ubuntu 24\.04 v2`/);
         assert.equal(git(repo, "worktree", "list").trim().split("\n").length, 1, "the base worktree is removed");
     });
@@ -60,7 +61,7 @@ describe("delivery: npm run diff (end to end, temp git repo)", function () {
         const run = spawnSync(process.execPath, ["--import", "tsx", "scripts/rollback.ts", "v1.0.0", "dev", "--plan"], { cwd: repo, encoding: "utf8" });
         assert.equal(run.status, 0, run.stderr);
         assert.match(run.stdout, /# Rollback of dev to v1\.0\.0/);
-        assert.match(run.stdout, /\*\*replace\*\* `dev-k3s-agent-1`/);
+        assert.match(run.stdout, /\*\*REPLACE\*\* `dev-k3s-agent-1`/);
         assert.match(run.stdout, /Verdict: safe to roll back; `up` runs per layer in order: dev-infra/);
         assert.doesNotMatch(run.stderr, /not an annotated release tag/);
     });

@@ -90,7 +90,7 @@ describe("delivery: synth diff on crafted changes", () => {
         });
         assert.ok(text.startsWith(DIFF_MARKER));
         assert.match(text, /### `dev-infra`: 0 to create, 0 to update, 1 to replace, 0 to delete, 3 unchanged/);
-        assert.match(text, /🔁 \*\*replace\*\* `dev-k3s-agent-1` \(`openstack:compute\/instance:Instance`\) because .*`imageName` changed/);
+        assert.match(text, /🔁 \*\*REPLACE\*\* `dev-k3s-agent-1` \(`openstack:compute\/instance:Instance`\) \(why: `userData`, `imageName`, `name`\) because .*`imageName` changed/);
         assert.match(text, /`userData`: \(secret changed\)/);
         assert.ok(!text.includes("#cloud-config"), "secret values are not shown");
         assert.match(text, /No changes: `dev-apps`/);
@@ -105,11 +105,12 @@ describe("delivery: synth diff on crafted changes", () => {
 });
 
 describe("delivery: synth diff on the real program", () => {
-    it("changing one agent's image (nodeOverrides) shows exactly one replacement: that agent, because of imageName", async () => {
+    it("changing one agent's image (nodeOverrides) replaces that agent (because of imageName), its lifecycle command and the readiness gate", async () => {
         const before = await synth("dev-infra");
         const after = await synth("dev-infra", { "data-platform:nodeOverrides": JSON.stringify({ "agent-1": { image: "Ubuntu 24.04 v2" } }) });
         const diff = diffSynth(before, after);
-        const replaced = diff.changes.filter((c) => c.kind === "replace");
+        const replaced = diff.changes.filter((c) => c.kind === "replace" && c.type.includes("Instance"));
+        assert.deepEqual(diff.changes.filter((c) => c.kind === "replace").map((c) => c.name).sort(), ["dev-k3s-agent-1", "dev-k3s-agent-1-lifecycle", "dev-k3s-ready"]);
         assert.deepEqual(replaced.map((c) => c.name), ["dev-k3s-agent-1"]);
         assert.ok(replaced[0].reasons.some((r) => r.includes("`imageName` changed (replaceOnChanges: `imageName`)")), replaced[0].reasons.join("\n"));
         assert.deepEqual(diff.changes.filter((c) => c.kind === "create" || c.kind === "delete"), []);
