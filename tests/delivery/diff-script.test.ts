@@ -66,6 +66,19 @@ describe("delivery: npm run diff (end to end, temp git repo)", function () {
         assert.doesNotMatch(run.stderr, /not an annotated release tag/);
     });
 
+    it("a head that does not validate: the report says so first; exit 1 locally, 0 in the PR job (--pr) so the comment is updated", () => {
+        fs.appendFileSync(path.join(repo, "stacks", "Pulumi.dev-cluster.yaml"), `  data-platform:kafkaBrokers: "many"\n`);
+        git(repo, "commit", "-q", "-am", "broken head");
+        const args = ["--import", "tsx", "scripts/diff.ts", "v1.0.0", "--stack", "dev-cluster", "--out", "diff.md"];
+        const env = { ...process.env, GITHUB_EVENT_NAME: "" };
+        const local = spawnSync(process.execPath, args, { cwd: repo, encoding: "utf8", env });
+        assert.equal(local.status, 1, local.stderr);
+        assert.match(local.stdout, /### ❌ The head does not validate: `dev-cluster`[\s\S]*kafkaBrokers/);
+        const pr = spawnSync(process.execPath, [...args, "--pr"], { cwd: repo, encoding: "utf8", env });
+        assert.equal(pr.status, 0, pr.stderr);
+        assert.equal(pr.stdout, fs.readFileSync(path.join(repo, "diff.md"), "utf8"));
+    });
+
     it("exits 2 with a hint on an unknown ref", () => {
         const run = spawnSync(process.execPath, ["--import", "tsx", "scripts/diff.ts", "v9.9.9"], { cwd: repo, encoding: "utf8" });
         assert.equal(run.status, 2);
