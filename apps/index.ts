@@ -5,6 +5,7 @@
  * fails. Every Kubernetes object goes through one provider built from infra's kubeconfig.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { stackLookup } from "../lib/config/stack";
 import * as k8s from "@pulumi/kubernetes";
 import { AppsConfig, checkAgainstCluster, parseAppsConfig, REQUIRED_CLUSTER_OUTPUTS, stackReferenceNames } from "./config";
 import { AirflowPlatform } from "./airflow/airflow";
@@ -58,8 +59,7 @@ async function outputValue(ref: pulumi.StackReference, name: string): Promise<un
 export async function appsLayer(): Promise<Record<string, unknown>> {
     const project = pulumi.getProject();
     const scope = `stack ${pulumi.getStack()}`;
-    const raw = new pulumi.Config();
-    const config = parseAppsConfig((key) => raw.get(key), project, scope);
+    const config = parseAppsConfig(stackLookup(), project, scope);
 
     // An unset stackOrganization means "the organization this stack lives in" (Pulumi Cloud
     // org, or "organization" on DIY backends and under synth).

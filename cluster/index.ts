@@ -5,6 +5,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { stackLookup } from "../lib/config/stack";
 import { assertFits, sumRequests } from "../lib/fit";
 import type { ClusterOutputs } from "../lib/contracts";
 import { infraStackRef, parseClusterConfig } from "./config";
@@ -19,8 +20,7 @@ import { grafanaAccess } from "./values/monitoring";
 type Outputs = { [K in keyof ClusterOutputs]: pulumi.Input<ClusterOutputs[K]> } & Record<string, unknown>;
 
 export async function clusterLayer(): Promise<Outputs> {
-    const config = new pulumi.Config();
-    const cfg = parseClusterConfig((key) => config.get(key), pulumi.getProject(), `stack ${pulumi.getStack()}`, pulumi.getProject());
+    const cfg = parseClusterConfig(stackLookup(), pulumi.getProject(), `stack ${pulumi.getStack()}`, pulumi.getProject());
     const name = cfg.environment;
 
     // Unset infraOrganization = this program's own organization ("organization" on a DIY backend).

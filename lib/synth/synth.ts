@@ -226,6 +226,23 @@ export function withReplaceRules(resources: SynthResource[]): SynthResource[] {
 
 let running = false;
 
+/**
+ * The SDK's Stack keeps a second promise of the program's result; when the program throws, that
+ * one rejects unhandled after `runInPulumiStack` has already rejected with the same error (the
+ * language host installs a handler for it; a plain Node process would crash). Errors the synth
+ * has reported to its caller are therefore not reported twice.
+ */
+const reported = new WeakSet<object>();
+let handlerInstalled = false;
+function swallowReported(): void {
+    if (handlerInstalled) return;
+    handlerInstalled = true;
+    process.on("unhandledRejection", (reason) => {
+        if (reason !== null && typeof reason === "object" && reported.has(reason)) return;
+        throw reason;
+    });
+}
+
 /** Synthesizes one stack. Runs are serialized: the Pulumi runtime state is process-global. */
 export async function synthesize(request: SynthRequest): Promise<SynthResult> {
     if (running) throw new Error("synth: one stack at a time (the Pulumi runtime is process-global)");
@@ -262,7 +279,13 @@ export async function synthesize(request: SynthRequest): Promise<SynthResult> {
             supportsAliasSpecs: true,
         });
         pulumi.runtime.setAllConfig(values, secretKeys);
-        await runInPulumiStack(request.program);
+        swallowReported();
+        try {
+            await runInPulumiStack(request.program);
+        } catch (err) {
+            if (err !== null && typeof err === "object") reported.add(err);
+            throw err;
+        }
         // Internal to the SDK (not in its typings): resolves once every registration has answered.
         await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
         const resources = withReplaceRules([...monitor.recorded].sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0)));
