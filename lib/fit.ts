@@ -4,26 +4,10 @@
  */
 import type { NodePoolCapacity, ResourceRequests } from "./contracts";
 
-const MEMORY_UNITS: Record<string, number> = {
-    "": 1 / (1024 * 1024), k: 1000 / 1048576, M: 1e6 / 1048576, G: 1e9 / 1048576, T: 1e12 / 1048576,
-    Ki: 1 / 1024, Mi: 1, Gi: 1024, Ti: 1024 * 1024,
-};
+import { cpuMilli, memoryMiB } from "./quantity";
 
-/** CPU quantity ("250m", "0.5", "2") in millicores. */
-export function cpuMilli(quantity: string | number): number {
-    const text = String(quantity).trim();
-    const match = /^(\d+(?:\.\d+)?)(m?)$/.exec(text);
-    if (!match) throw new Error(`not a CPU quantity: "${text}" (expected e.g. "250m" or "1.5")`);
-    return match[2] === "m" ? Number(match[1]) : Math.round(Number(match[1]) * 1000);
-}
-
-/** Memory quantity ("512Mi", "1Gi", "1G", "1048576") in MiB. */
-export function memoryMiB(quantity: string | number): number {
-    const text = String(quantity).trim();
-    const match = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(text);
-    if (!match) throw new Error(`not a memory quantity: "${text}" (expected e.g. "512Mi" or "2Gi")`);
-    return Number(match[1]) * MEMORY_UNITS[match[2] ?? ""];
-}
+/** Re-exported: the one quantity parser (lib/quantity.ts). */
+export { cpuMilli, memoryMiB };
 
 export interface RequestItem {
     /** What asks for the resources, e.g. "kafka broker (x3)". */
