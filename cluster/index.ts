@@ -6,7 +6,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { stackLookup } from "../lib/config/stack";
-import { assertFits, sumRequests } from "../lib/fit";
+import { assertFits, assertPodsFit, daemonSetsPerRole, nodeRooms, onSchedulable, podsOf, sumRequests } from "../lib/fit";
 import type { ClusterOutputs } from "../lib/contracts";
 import { infraStackRef, parseClusterConfig } from "./config";
 import { readInfra } from "./infraOutputs";
@@ -32,8 +32,12 @@ export async function clusterLayer(): Promise<Outputs> {
         servers: infra.nodePools.filter((p) => p.role === "server").reduce((n, p) => n + p.count, 0),
         agents: infra.nodePools.filter((p) => p.role === "agent").reduce((n, p) => n + p.count, 0),
     };
-    const requests = sumRequests(clusterRequestItems(cfg, counts));
+    const items = clusterRequestItems(cfg, counts);
+    // What lands on the nodes that take ordinary pods (tainted servers keep only their own).
+    const requests = sumRequests(onSchedulable(items, infra.nodePools));
     const fit = assertFits(`The cluster layer of ${cfg.environment}`, requests, infra.nodePools, cfg.minHeadroom);
+    const daemonSets = daemonSetsPerRole(items);
+    assertPodsFit(`The cluster layer of ${cfg.environment}`, podsOf(items), nodeRooms(infra.nodePools, daemonSets));
 
     // The only way to the cluster: nothing falls back to an ambient ~/.kube/config.
     const provider = new k8s.Provider(`${name}-k3s`, {
@@ -81,6 +85,7 @@ export async function clusterLayer(): Promise<Outputs> {
         grafanaUrl: grafana.url,
         ...(grafana.nodePortUrl !== undefined ? { grafanaNodePortUrl: grafana.nodePortUrl } : {}),
         requests,
+        daemonSets,
         fit: {
             allocatable: fit.allocatable,
             cpuHeadroomPercent: Math.round(fit.cpuHeadroom * 100),

@@ -53,6 +53,8 @@ export interface ServerSpec extends CommonSpec {
     readonly etcdSnapshotRetention: number;
     /** Keep k3s' bundled local-path StorageClass. */
     readonly localPathStorage: boolean;
+    /** Taints registered with the node (k3s `node-taint`), e.g. the control-plane NoSchedule taint. */
+    readonly taints?: readonly string[];
     /** keepalived VRRP for the API VIP in HA sets. */
     readonly vip?: { readonly address: string; readonly peers: readonly string[]; readonly priority: number; readonly routerId: number };
     /** Format (once) and export a data volume over NFS for RWX storage. */
@@ -110,6 +112,7 @@ export function k3sConfig(spec: NodeSpec, secrets: NodeSecrets): Record<string, 
         // etcd metrics for kube-prometheus-stack; controller-manager and scheduler series come
         // with the apiserver's (k3s serves one shared registry), so their ports stay local.
         "etcd-expose-metrics": true,
+        ...(spec.taints?.length ? { "node-taint": [...spec.taints] } : {}),
     };
 }
 

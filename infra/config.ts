@@ -54,6 +54,11 @@ export interface InfraConfig {
     readonly ingressCidrs: string[];
     /** NodePorts opened to `adminCidrs` (e.g. Grafana on 30090, as in the course). */
     readonly adminNodePorts: number[];
+    /**
+     * Servers carry the control-plane NoSchedule taint: only control-plane pods and DaemonSets
+     * run there, so etcd and the API keep the servers' CPU and memory. Default: on in prod.
+     */
+    readonly controlPlaneTaint: boolean;
     /** Keep k3s' node-local `local-path` StorageClass (data is lost when a node is replaced). */
     readonly localPathStorage: boolean;
     readonly sshPublicKey: string;
@@ -203,6 +208,7 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
         ingressCidrs,
         adminNodePorts: Array.isArray(adminNodePorts) ? (adminNodePorts as number[]) : [],
         localPathStorage: r.boolean("localPathStorage", { default: true }),
+        controlPlaneTaint: r.boolean("controlPlaneTaint", { default: environment === "prod" }),
         sshPublicKey,
         antiAffinity: r.oneOf("antiAffinity", ["soft", "hard"] as const, { default: "soft" }),
         flannelBackend: r.oneOf("flannelBackend", ["vxlan", "wireguard-native"] as const, { default: "vxlan" }),

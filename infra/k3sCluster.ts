@@ -207,7 +207,7 @@ export class K3sCluster extends pulumi.ComponentResource {
         this.nodes = pulumi.all(slots.map((s) => fixedIp(ports.get(s.key)!))).apply((ips) =>
             slots.map((slot, i) => ({ name: names.get(slot.key)!, role: slot.role, address: ips[i] })),
         );
-        this.nodePools = poolCapacities(slots, cfg.flavors);
+        this.nodePools = poolCapacities(slots, cfg.flavors, cfg.controlPlaneTaint);
         this.nfs = pulumi.output({ server: fixedIp(server0Port), path: NFS_EXPORT });
         this.networkId = network.networkId;
         this.subnetId = network.subnetId;

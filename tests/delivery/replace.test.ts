@@ -63,12 +63,12 @@ const CASES: Case[] = [
         change: override("prod-infra", { "data-platform:externalNetwork": "public-2" }),
         forward: {
             replace: ["prod-k3s-entry-fip", "prod-k3s-entry-fip-assoc"],
-            update: ["prod-k3s-network-router", "prod-k3s-ready", ...[0, 1, 2].flatMap((i) => [`prod-k3s-server-${i}-lifecycle`, `prod-k3s-agent-${i}-lifecycle`])],
+            update: ["prod-k3s-network-router", "prod-k3s-ready", ...[0, 1, 2].map((i) => `prod-k3s-server-${i}-lifecycle`), ...[0, 1, 2, 3].map((i) => `prod-k3s-agent-${i}-lifecycle`)],
         },
         why: ["prod-k3s-entry-fip", "pool"],
         back: {
             replace: ["prod-k3s-entry-fip", "prod-k3s-entry-fip-assoc"],
-            update: ["prod-k3s-network-router", "prod-k3s-ready", ...[0, 1, 2].flatMap((i) => [`prod-k3s-server-${i}-lifecycle`, `prod-k3s-agent-${i}-lifecycle`])],
+            update: ["prod-k3s-network-router", "prod-k3s-ready", ...[0, 1, 2].map((i) => `prod-k3s-server-${i}-lifecycle`), ...[0, 1, 2, 3].map((i) => `prod-k3s-agent-${i}-lifecycle`)],
         },
         refused: /prod-k3s-entry-fip .*would be replaced/,
     },

@@ -33,11 +33,11 @@ describe("infra synth", () => {
         prod = await synth("prod-infra");
     });
 
-    it("creates 1 server + 2 agents in dev and 3 servers + 3 agents in prod", () => {
+    it("creates 1 server + 2 agents in dev and 3 servers + 4 agents in prod", () => {
         assert.equal(instances(dev, "server").length, 1);
         assert.equal(instances(dev, "agent").length, 2);
         assert.equal(instances(prod, "server").length, 3);
-        assert.equal(instances(prod, "agent").length, 3);
+        assert.equal(instances(prod, "agent").length, 4);
         assert.deepEqual(instances(dev, "agent").map((i) => i.inputs.flavorName), ["mb1.large", "mb1.large"]);
     });
 
@@ -149,8 +149,8 @@ describe("infra synth", () => {
         assert.equal(env.NODE_NAME, instances(prod, "agent")[1].inputs.name);
         assert.ok(secretText(env.KUBECONFIG_DATA).includes("client-key-data"), "the kubeconfig reaches the command as a secret");
         const ready = byName(prod, "prod-k3s-ready");
-        assert.equal(ready.options.dependsOn.length, 6);
-        assert.equal(String((ready.inputs.environment as Record<string, unknown>).NODE_NAMES).split(",").length, 6);
+        assert.equal(ready.options.dependsOn.length, 7);
+        assert.equal(String((ready.inputs.environment as Record<string, unknown>).NODE_NAMES).split(",").length, 7);
     });
 
     it("keeps floating IP, ports, volume and tokens out of node replacement", () => {
