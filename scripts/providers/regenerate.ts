@@ -1,5 +1,5 @@
 /**
- * `npx tsx scripts/providers/regenerate.ts [--mirror <dir>]`
+ * `npx tsx scripts/providers/regenerate.ts [--mirror <dir>] [--out <dir>]`
  *
  * Rebuilds lib/synth/providers/*.json — which input changes force each provider to replace a
  * resource — from the providers' own source. `<dir>` holds bare clones as `<owner>+<name>/repo`
@@ -14,8 +14,8 @@ import { frameworkResource, Metadata, pulumiPaths, PulumiSchema, ReplaceRule, sc
 import { kubernetesRules } from "./kubernetes";
 
 const ROOT = path.resolve(__dirname, "..", "..");
-const OUT = path.join(ROOT, "lib", "synth", "providers");
 const argv = process.argv.slice(2);
+const OUT = argv.includes("--out") ? path.resolve(argv[argv.indexOf("--out") + 1]) : path.join(ROOT, "lib", "synth", "providers");
 const MIRROR = argv.includes("--mirror") ? argv[argv.indexOf("--mirror") + 1] : "/work/.mirror";
 
 interface Origin {
@@ -80,7 +80,7 @@ function write(name: string, table: Table): void {
     fs.writeFileSync(path.join(OUT, `${name}.json`), `${JSON.stringify(table, null, 2)}\n`);
     const n = Object.keys(table.resources).length;
     const mismatches = Object.keys(table.crossCheck ?? {}).length;
-    console.log(`${name}: ${n} resource types, ${mismatches} differing from the bridged schema -> lib/synth/providers/${name}.json`);
+    console.log(`${name}: ${n} resource types, ${mismatches} differing from the bridged schema -> ${path.relative(process.cwd(), path.join(OUT, `${name}.json`))}`);
 }
 
 function crossCheck(resources: Record<string, ReplaceRule[]>, schema: PulumiSchema): Table["crossCheck"] {
