@@ -10,7 +10,7 @@
  */
 import * as fs from "fs";
 import { execFileSync } from "child_process";
-import { diffSynth } from "../lib/delivery/diff";
+import { diffExitCode, diffSynth, inPullRequestJob } from "../lib/delivery/diff";
 import { synthHead } from "../lib/delivery/head";
 import { DiffReport, renderReport } from "../lib/delivery/markdown";
 import { synthRef } from "../lib/delivery/worktree";
@@ -23,7 +23,7 @@ function parseArgs(argv: string[]): { base: string; stacks?: string[]; out?: str
     let base: string | undefined;
     let out: string | undefined;
     let json = false;
-    let pr = (process.env.GITHUB_EVENT_NAME ?? "").startsWith("pull_request");
+    let pr = inPullRequestJob(process.env);
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
         if (a === "--stack") stacks.push(argv[++i] ?? "");
@@ -84,7 +84,7 @@ async function main(): Promise<number> {
     process.stdout.write(text);
     if (head.errors.size > 0) {
         log(`head: ${[...head.errors.keys()].join(", ")} do not synthesize${args.pr ? " (pull-request mode: exit 0 so the report is posted)" : ""}`);
-        return args.pr ? 0 : 1;
+        return diffExitCode(head.errors.size, args.pr);
     }
     return 0;
 }

@@ -227,6 +227,19 @@ export function diffSynth(base: SynthResult | undefined, head: SynthResult | und
     return { stack, changes, unchanged, outputs, ...(note ? { note } : {}) };
 }
 
+/**
+ * Exit code of `npm run diff`: 1 when a head stack does not synthesize, so a local run fails;
+ * 0 in a pull-request job, which must still post the report that says so.
+ */
+export function diffExitCode(headFailures: number, pullRequest: boolean): number {
+    return headFailures > 0 && !pullRequest ? 1 : 0;
+}
+
+/** True in a GitHub pull-request job (the preview workflow). */
+export function inPullRequestJob(env: NodeJS.ProcessEnv): boolean {
+    return (env.GITHUB_EVENT_NAME ?? "").startsWith("pull_request");
+}
+
 export function countByKind(diff: StackDiff): Record<ChangeKind, number> {
     const counts: Record<ChangeKind, number> = { create: 0, delete: 0, update: 0, replace: 0 };
     for (const c of diff.changes) counts[c.kind]++;
