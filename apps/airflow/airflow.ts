@@ -9,7 +9,7 @@ import * as random from "@pulumi/random";
 import type { AirflowConfig } from "../config";
 import { scaleQuantity } from "../../lib/quantity";
 import { airflowValues, AirflowSecretNames } from "./values";
-import { PostgresDatabase } from "./postgres";
+import { PostgresDatabase } from "../postgres";
 import { airflowDashboard, statsdServiceMonitor } from "./monitoring";
 
 export interface AirflowPlatformArgs {
