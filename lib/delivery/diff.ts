@@ -180,7 +180,7 @@ function identityOfUrn(urn: string | null, all: SynthResult | undefined, depth =
 const KEY_INPUTS = [
     "name", "metadata.name", "metadata.namespace", "chart", "version", "namespace", "imageName", "flavorName", "pool", "size",
     "publicKey", "cidr", "spec.storageClassName", "spec.resources.requests.storage", "spec.replicas", "spec.kafka.replicas",
-    "spec.replicas", "spec.storage.size", "spec.partitions", "length", "algorithm", "create", "triggers",
+    "spec.storage.size", "spec.partitions", "length", "algorithm", "create", "triggers",
 ];
 
 export function keyInputs(resource: SynthResource, max = 6): InputChange[] {
@@ -190,7 +190,7 @@ export function keyInputs(resource: SynthResource, max = 6): InputChange[] {
         const segments = parsePath(path);
         let value: unknown = resource.inputs;
         for (const s of segments) value = isObject(value) ? value[String(s)] : undefined;
-        if (value === undefined || out.some((o) => o.path === path)) continue;
+        if (value === undefined) continue;
         out.push({ path, segments, before: undefined, after: value, secret: JSON.stringify(value).includes(SECRET) });
     }
     return out;
