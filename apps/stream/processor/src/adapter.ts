@@ -55,6 +55,8 @@ export interface AdapterHooks {
   /** Results the broker acknowledged (of partitions still held) and the produce request's duration. */
   readonly onAcked?: (results: readonly PendingResult[], seconds: number) => void;
   readonly onCommit?: (offsets: readonly PartitionOffset[], seconds: number) => void;
+  /** A send failed: the caller should stop consuming (handle() and drain() reject from now on). */
+  readonly onFailure?: (error: Error) => void;
 }
 
 export interface PipelineOptions {
@@ -183,6 +185,7 @@ export class StreamProcessor {
           await this.sink.send(batch.map((r) => ({ key: r.key, value: encodeResult(r.result) })));
         } catch (error) {
           this.failure = error as Error;
+          this.hooks.onFailure?.(this.failure);
           return;
         } finally {
           this.inFlight = 0;

@@ -32,7 +32,15 @@ export async function runProcessor(rt: ProcessorRuntime): Promise<CoreStats> {
   const core = new WindowCore({ windowSize: config.windowSize, maxSpan: config.windowMaxSpan });
   let processor: StreamProcessor | undefined;
   const metrics = new ProcessorMetrics(health, topic, core, () => processor?.commits() ?? new Map());
-  processor = new StreamProcessor(core, resultSink(producer, config.outputTopic), committer(consumer, topic), metrics.hooks(log), rt.pipeline);
+  const stopConsuming = new AbortController();
+  processor = new StreamProcessor(
+    core,
+    resultSink(producer, config.outputTopic),
+    committer(consumer, topic),
+    // A failed send ends the loop at once (not at the next record, which may never come); drain() rethrows it.
+    { ...metrics.hooks(log), onFailure: () => stopConsuming.abort() },
+    rt.pipeline,
+  );
   const proc = processor;
 
   // Registered before consume(): our handler sees the new assignment before the stream re-reads offsets.
@@ -62,12 +70,14 @@ export async function runProcessor(rt: ProcessorRuntime): Promise<CoreStats> {
     log('info', 'consuming', { topic });
     // Ends the for-await loop below after the record in hand.
     const stop = (): void => void stream.close();
-    if (signal.aborted) stop();
-    else signal.addEventListener('abort', stop, { once: true });
+    for (const s of [signal, stopConsuming.signal]) {
+      if (s.aborted) stop();
+      else s.addEventListener('abort', stop, { once: true });
+    }
     for await (const message of stream) {
       metrics.records();
       await proc.handle([toInbound(message)]);
-      if (signal.aborted) break;
+      if (signal.aborted || stopConsuming.signal.aborted) break;
     }
     // Open windows are dropped: the next owner replays them from the committed offset.
     await proc.drain();

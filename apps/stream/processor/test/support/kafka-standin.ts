@@ -41,17 +41,42 @@ export class KafkaStandIn {
   private readonly logs = new Map<string, Entry[][]>();
   private readonly commits = new Map<string, bigint>();
   private readonly appended = new EventEmitter();
+  /** Emits 'change' after every append, commit and answered request (for `until`). */
+  private readonly events = new EventEmitter();
   readonly stats = { produceRequests: 0, commitRequests: 0, fetchRequests: 0, listOffsetsRequests: 0 };
   /** Set to make the next requests fail (broker unavailable). */
   failProduce: Error | null = null;
 
   constructor(readonly rttMs = 2) {
     this.appended.setMaxListeners(0);
+    this.events.setMaxListeners(0);
   }
 
   /** One network round trip. */
-  roundTrip(): Promise<void> {
-    return new Promise((resolve) => setTimeout(resolve, this.rttMs));
+  async roundTrip(): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, this.rttMs));
+    queueMicrotask(() => this.events.emit('change'));
+  }
+
+  /** Resolves once `predicate` holds, re-checked after every change of the stand-in's state (no polling). */
+  until(predicate: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        if (!predicate()) return;
+        done();
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`stand-in: timed out waiting for ${what}`));
+      }, timeoutMs);
+      const done = (): void => {
+        clearTimeout(timer);
+        this.events.off('change', check);
+      };
+      this.events.on('change', check);
+      check();
+    });
   }
 
   createTopic(topic: string, partitions: number): void {
@@ -68,6 +93,7 @@ export class KafkaStandIn {
     const log = this.partitions(topic)[partition]!;
     log.push({ key: key === undefined ? undefined : Buffer.from(key), value: Buffer.from(value), timestamp: BigInt(Date.now()) });
     this.appended.emit('append');
+    this.events.emit('change');
     return BigInt(log.length - 1);
   }
 
@@ -103,6 +129,7 @@ export class KafkaStandIn {
 
   commitOffsets(group: string, options: CommitOptions): void {
     for (const o of options.offsets) this.commits.set(`${group}/${o.topic}/${o.partition}`, o.offset);
+    this.events.emit('change');
   }
 }
 
