@@ -5,7 +5,7 @@
 import { Health, startHealthServer } from '../../common/src/health.js';
 import { createProducer } from '../../common/src/kafka.js';
 import { jsonLogger } from '../../common/src/log.js';
-import { runService } from '../../common/src/run-service.js';
+import { runService, stopSignal } from '../../common/src/run-service.js';
 import { readProcessorConfig } from './config.js';
 import { createConsumer } from './kafka.js';
 import { runProcessor } from './service.js';
@@ -16,13 +16,7 @@ async function main(): Promise<void> {
   const config = readProcessorConfig(process.env);
   const health = new Health('sensor_processor', config.staleAfterMs);
   const server = await startHealthServer(health, config.healthPort);
-  const controller = new AbortController();
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      log('info', 'stopping: finishing queued results and commits', { signal });
-      controller.abort();
-    });
-  }
+  const signal = stopSignal(log, 'stopping: finishing queued results and commits');
   log('info', 'started', { ...config });
   try {
     const stats = await runProcessor({
@@ -31,7 +25,7 @@ async function main(): Promise<void> {
       config,
       health,
       log,
-      signal: controller.signal,
+      signal,
     });
     log('info', 'stopped', { ...stats });
   } finally {

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Health, startHealthServer } from '../../common/src/health.js';
 import { createProducer } from '../../common/src/kafka.js';
 import { jsonLogger } from '../../common/src/log.js';
-import { runService } from '../../common/src/run-service.js';
+import { runService, stopSignal } from '../../common/src/run-service.js';
 import { readProducerConfig } from './config.js';
 import { EventGenerator } from './generator.js';
 import { eventSink } from './kafka.js';
@@ -19,13 +19,7 @@ async function main(): Promise<void> {
   const pacer = new Pacer({ rate: config.rate }, systemScheduler.now());
   const metered = producerMetrics(health, pacer, eventSink(createProducer(config), config.topic));
   const server = await startHealthServer(health, config.healthPort);
-  const controller = new AbortController();
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      log('info', 'stopping: flushing and disconnecting', { signal });
-      controller.abort();
-    });
-  }
+  const signal = stopSignal(log, 'stopping: flushing and disconnecting');
   log('info', 'started', { ...config });
   try {
     const stats = await runProducer({
@@ -33,7 +27,7 @@ async function main(): Promise<void> {
       generator: new EventGenerator(`${config.clientId}-${randomUUID().slice(0, 8)}`, config.sensors, Math.random),
       sink: metered,
       scheduler: systemScheduler,
-      signal: controller.signal,
+      signal,
       onSent: () => health.beat(),
     });
     log('info', 'stopped', { ...stats, dropped: pacer.dropped });
