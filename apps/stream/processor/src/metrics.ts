@@ -18,7 +18,7 @@ export class ProcessorMetrics {
     private readonly registry: MetricsRegistry,
     private readonly topic: string,
     core: WindowCore,
-    /** Committed offsets of the held partitions (late-bound: the adapter is built with our hooks). */
+    /** Committed offsets of the held partitions (a getter: the adapter is built with our hooks). */
     private readonly commits: () => ReadonlyMap<number, bigint>,
   ) {
     this.records = registry.counter('records_total', 'Event records received');

@@ -30,10 +30,10 @@ export async function runProcessor(rt: ProcessorRuntime): Promise<CoreStats> {
   const { consumer, producer, config, health, log, signal } = rt;
   const topic = config.inputTopic;
   const core = new WindowCore({ windowSize: config.windowSize, maxSpan: config.windowMaxSpan });
-  let processor: StreamProcessor | undefined;
-  const metrics = new ProcessorMetrics(health, topic, core, () => processor?.commits() ?? new Map());
+  // Read at scrape time only, after proc exists.
+  const metrics: ProcessorMetrics = new ProcessorMetrics(health, topic, core, (): ReadonlyMap<number, bigint> => proc.commits());
   const stopConsuming = new AbortController();
-  processor = new StreamProcessor(
+  const proc: StreamProcessor = new StreamProcessor(
     core,
     resultSink(producer, config.outputTopic),
     committer(consumer, topic),
@@ -41,7 +41,6 @@ export async function runProcessor(rt: ProcessorRuntime): Promise<CoreStats> {
     { ...metrics.hooks(log), onFailure: () => stopConsuming.abort() },
     rt.pipeline,
   );
-  const proc = processor;
 
   // Registered before consume(): our handler sees the new assignment before the stream re-reads offsets.
   consumer.on('consumer:group:join', (payload) => {
