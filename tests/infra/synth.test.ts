@@ -221,7 +221,7 @@ describe("infra synth", () => {
     it("changing a cluster-wide setting (flannelBackend) rolls every node, agents included", async () => {
         const changed = await synth("prod-infra", { "data-platform:flannelBackend": "vxlan" });
         const all = ofType(prod, INSTANCE).map((r) => r.name).sort();
-        assert.equal(all.length, 6);
+        assert.ok(instances(prod, "server").length === 3 && instances(prod, "agent").length > 0);
         assert.deepEqual(replacedInstances(prod, changed), all, "agents run flannel with the servers' backend: they roll too");
         // Agents' own user-data does not change; the hash of cluster-wide settings does.
         const agentUserData = (r: SynthResult) => instances(r, "agent").map((i) => secretText(i.inputs.userData).replace(/prod-agent-\d-[0-9a-f]+/g, "NAME"));
@@ -230,7 +230,7 @@ describe("infra synth", () => {
 
     it("changing an agent-only setting (agentLabels) rolls the agents and no server", async () => {
         const changed = await synth("prod-infra", { "data-platform:agentLabels": JSON.stringify({ "platform.example.org/tier": "batch" }) });
-        assert.deepEqual(replacedInstances(prod, changed), ["prod-k3s-agent-0", "prod-k3s-agent-1", "prod-k3s-agent-2"]);
+        assert.deepEqual(replacedInstances(prod, changed), instances(prod, "agent").map((r) => r.name).sort());
     });
 
     it("refuses bad config before creating any resource", async () => {
