@@ -21,6 +21,7 @@ import { ClusterNetwork } from "./network";
 import { ClusterSecurityGroups } from "./securityGroups";
 import { ClusterPki } from "./pki";
 import { renderKubeconfig } from "./kubeconfig";
+import { secureToken, TOKEN_USERS } from "./joinToken";
 import { buildNodeSpec, isFirstServer, NFS_EXPORT, NodeAddresses, nodeName, planNodes, poolCapacities } from "./nodes";
 import type { NodeInfo, NodePoolCapacity } from "../lib/contracts";
 
@@ -161,10 +162,15 @@ export class K3sCluster extends pulumi.ComponentResource {
                 volumeId: nfsVolume.id,
                 nfsCidr: network.subnetCidr,
             });
+            // Secure-format tokens: every joining node (and server-0 itself) checks the CA hash.
             const userData = pulumi
                 .all([addresses, clusterInit, token.result, agentToken.result, pki.caFiles])
                 .apply(([addr, init, tok, agentTok, ca]) =>
-                    renderUserData(buildNodeSpec(cfg, slot, node, addr, init), { token: tok, agentToken: agentTok, ca: init ? ca : undefined }),
+                    renderUserData(buildNodeSpec(cfg, slot, node, addr, init), {
+                        token: secureToken(ca.serverCaCert, TOKEN_USERS.server, tok),
+                        agentToken: secureToken(ca.serverCaCert, TOKEN_USERS.agent, agentTok),
+                        ca: init ? ca : undefined,
+                    }),
                 );
             const k3sNode = new K3sNode(
                 `${name}-${slot.key}`,
