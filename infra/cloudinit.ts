@@ -3,6 +3,7 @@
  * the wiring resolves tokens, addresses and certificates and passes plain values in.
  */
 import { stringify } from "yaml";
+import { EtcdS3Credentials, EtcdS3Target, etcdS3Settings } from "./etcdS3";
 
 /** Where k3s looks for pre-existing CAs before its first start (server nodes only). */
 export const K3S_TLS_DIR = "/var/lib/rancher/k3s/server/tls";
@@ -30,6 +31,8 @@ export interface NodeSecrets {
     readonly agentToken: string;
     /** Present on the node that initialises the cluster. */
     readonly ca?: ClusterCaFiles;
+    /** Object-store credential for etcd snapshots (servers with `etcdS3`). */
+    readonly etcdS3?: EtcdS3Credentials;
 }
 
 interface CommonSpec {
@@ -51,6 +54,8 @@ export interface ServerSpec extends CommonSpec {
     readonly tlsSans: readonly string[];
     readonly etcdSnapshotSchedule: string;
     readonly etcdSnapshotRetention: number;
+    /** Also upload etcd snapshots to object storage. */
+    readonly etcdS3?: EtcdS3Target;
     /** Keep k3s' bundled local-path StorageClass. */
     readonly localPathStorage: boolean;
     /** keepalived VRRP for the API VIP in HA sets. */
@@ -107,6 +112,7 @@ export function k3sConfig(spec: NodeSpec, secrets: NodeSecrets): Record<string, 
         "flannel-backend": spec.flannelBackend,
         "etcd-snapshot-schedule-cron": spec.etcdSnapshotSchedule,
         "etcd-snapshot-retention": spec.etcdSnapshotRetention,
+        ...(spec.etcdS3 && secrets.etcdS3 ? etcdS3Settings(spec.etcdS3, secrets.etcdS3) : {}),
         // etcd metrics for kube-prometheus-stack; controller-manager and scheduler series come
         // with the apiserver's (k3s serves one shared registry), so their ports stay local.
         "etcd-expose-metrics": true,

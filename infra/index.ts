@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as openstack from "@pulumi/openstack";
 import { parseInfraConfig } from "./config";
 import { K3sCluster } from "./k3sCluster";
+import { BackupStore } from "./backupStore";
 import type { CloudCredentials, InfraOutputs } from "../lib/contracts";
 
 type Outputs = { [K in keyof InfraOutputs]: pulumi.Input<InfraOutputs[K]> };
@@ -15,7 +16,8 @@ export async function infraLayer(): Promise<Outputs> {
     const cfg = parseInfraConfig((key) => config.get(key), pulumi.getProject(), `stack ${pulumi.getStack()}`);
     const name = `${cfg.environment}-k3s`;
 
-    const cluster = new K3sCluster(name, { config: cfg });
+    const store = cfg.backupStore ? new BackupStore(`${name}-backups`, { config: cfg.backupStore }) : undefined;
+    const cluster = new K3sCluster(name, { config: cfg, backupStore: store?.access });
 
     // In-cluster OpenStack controllers (cloud controller manager, cinder-csi) authenticate with
     // an application credential of their own, revocable without touching anyone's password.
@@ -49,5 +51,7 @@ export async function infraLayer(): Promise<Outputs> {
         nfs: cluster.nfs,
         networkId: cluster.networkId,
         subnetId: cluster.subnetId,
+        // Where etcd snapshots and database dumps go (secret: holds the credential).
+        ...(store ? { backupStore: store.access } : {}),
     };
 }

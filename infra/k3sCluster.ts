@@ -22,11 +22,14 @@ import { ClusterSecurityGroups } from "./securityGroups";
 import { ClusterPki } from "./pki";
 import { renderKubeconfig } from "./kubeconfig";
 import { secureToken, TOKEN_USERS } from "./joinToken";
+import type { BackupStoreAccess } from "./backupStore";
 import { buildNodeSpec, isFirstServer, NFS_EXPORT, NodeAddresses, nodeName, planNodes, poolCapacities } from "./nodes";
 import type { NodeInfo, NodePoolCapacity } from "../lib/contracts";
 
 export interface K3sClusterArgs {
     readonly config: InfraConfig;
+    /** Object storage for etcd snapshots (secret credential), when configured. */
+    readonly backupStore?: pulumi.Output<BackupStoreAccess>;
 }
 
 
@@ -164,12 +167,13 @@ export class K3sCluster extends pulumi.ComponentResource {
             });
             // Secure-format tokens: every joining node (and server-0 itself) checks the CA hash.
             const userData = pulumi
-                .all([addresses, clusterInit, token.result, agentToken.result, pki.caFiles])
-                .apply(([addr, init, tok, agentTok, ca]) =>
+                .all([addresses, clusterInit, token.result, agentToken.result, pki.caFiles, args.backupStore])
+                .apply(([addr, init, tok, agentTok, ca, store]) =>
                     renderUserData(buildNodeSpec(cfg, slot, node, addr, init), {
                         token: secureToken(ca.serverCaCert, TOKEN_USERS.server, tok),
                         agentToken: secureToken(ca.serverCaCert, TOKEN_USERS.agent, agentTok),
                         ca: init ? ca : undefined,
+                        etcdS3: store ? { accessKey: store.accessKey, secretKey: store.secretKey } : undefined,
                     }),
                 );
             const k3sNode = new K3sNode(

@@ -6,6 +6,7 @@
 import type { InfraConfig } from "./config";
 import { NodeSecrets, NodeSpec, renderUserData } from "./cloudinit";
 import { specHash } from "../lib/naming";
+import { backupPrefixes } from "./backupStore";
 import type { NodeInfo, NodePoolCapacity } from "../lib/contracts";
 
 export interface NodeSlot {
@@ -70,6 +71,9 @@ export function buildNodeSpec(cfg: InfraConfig, slot: NodeSlot, name: string, ad
         tlsSans: addr.tlsSans,
         etcdSnapshotSchedule: cfg.etcdSnapshotSchedule,
         etcdSnapshotRetention: cfg.etcdSnapshotRetention,
+        etcdS3: cfg.backupStore
+            ? { endpoint: cfg.backupStore.endpoint, bucket: cfg.backupStore.bucket, region: cfg.backupStore.region, folder: backupPrefixes(cfg.environment).etcd }
+            : undefined,
         localPathStorage: cfg.localPathStorage,
         // Lower slots win the VIP; any server whose API is ready may hold it.
         vip: addr.vip ? { address: addr.vip, peers: addr.peers, priority: 150 - slot.index * 10, routerId: VRRP_ROUTER_ID } : undefined,
@@ -78,7 +82,7 @@ export function buildNodeSpec(cfg: InfraConfig, slot: NodeSlot, name: string, ad
 }
 
 /** Placeholder secrets: the spec hash must not depend on (or reveal) secret values. */
-const HASH_SECRETS: NodeSecrets = { token: "TOKEN", agentToken: "AGENT_TOKEN" };
+const HASH_SECRETS: NodeSecrets = { token: "TOKEN", agentToken: "AGENT_TOKEN", etcdS3: { accessKey: "S3_ACCESS_KEY", secretKey: "S3_SECRET_KEY" } };
 
 /**
  * The node's name: `<env>-<slot>-<hash>`, the hash taken over image, flavor and the user-data

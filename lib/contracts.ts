@@ -46,6 +46,17 @@ export interface InfraOutputs {
     readonly nfs: { readonly server: string; readonly path: string };
     readonly networkId: string;
     readonly subnetId: string;
+    /** S3-compatible store for etcd snapshots and database dumps (secret), when configured. */
+    readonly backupStore?: BackupStoreOutput;
+}
+
+/** Infra output `backupStore`: where and how backups are written. */
+export interface BackupStoreOutput {
+    readonly endpoint: string;
+    readonly bucket: string;
+    readonly region: string;
+    readonly accessKey: string;
+    readonly secretKey: string;
 }
 
 /** Summed resource requests a layer places on the cluster. */

@@ -75,6 +75,10 @@ const fakes: Record<string, Fake> = {
         secret: placeholder("app-credential", name),
         projectId: "synth-project-id",
     }),
+    "openstack:identity/ec2CredentialV3:Ec2CredentialV3": ({ name }) => ({
+        access: placeholder("ec2-access", name),
+        secret: placeholder("ec2-secret", name),
+    }),
     "openstack:blockstorage/volume:Volume": () => ({ attachments: [] }),
     "command:local:Command": () => ({ stdout: "", stderr: "" }),
 };
