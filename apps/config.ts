@@ -86,6 +86,10 @@ export interface TodoConfig {
     readonly backendReplicas: number;
     readonly frontendReplicas: number;
     readonly dbSize: string;
+    readonly backupSchedule: string;
+    readonly backupRetentionDays: number;
+    /** Backup PVC size, used only when the environment has no off-site backup store. */
+    readonly backupSize: string;
     /** Existing TLS Secret (in the `microservices` namespace) for the ingress; unset: plain HTTP. */
     readonly tlsSecretName?: string;
 }
@@ -110,12 +114,16 @@ export interface AppsConfig {
     readonly airflow: AirflowConfig;
     readonly todo: TodoConfig;
     readonly stream: StreamConfig;
+    /** rclone image of the off-site dump Jobs (pinned). */
+    readonly backupImage: string;
 }
 
 /** Airflow chart 1.22.0 (released 2026-06-13) is the current release; its appVersion is 3.2.2. */
 export const AIRFLOW_CHART_VERSION = "1.22.0";
 export const AIRFLOW_IMAGE = "apache/airflow:3.2.2";
 export const POSTGRES_IMAGE = "postgres:17.6";
+
+import { RCLONE_IMAGE } from "./backup/cronJob";
 
 const CRON = /^(\S+\s+){4}\S+$/;
 /** A Kubernetes object name (DNS subdomain), for references to existing Secrets. */
@@ -225,6 +233,9 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
         backendReplicas: r.integer("todoBackendReplicas", { default: 2, min: 1, max: 10 }),
         frontendReplicas: r.integer("todoFrontendReplicas", { default: 2, min: 1, max: 10 }),
         dbSize: storage("todoDbSize", "5Gi"),
+        backupSchedule: r.string("todoBackupSchedule", { default: "45 2 * * *", pattern: CRON, allowed: 'a 5-field cron expression like "45 2 * * *"' }),
+        backupRetentionDays: r.integer("todoBackupRetentionDays", { default: 7, min: 1, max: 365 }),
+        backupSize: storage("todoBackupSize", "5Gi"),
         ...optional("tlsSecretName", secretRef("todoTlsSecretName")),
     };
 
@@ -246,6 +257,7 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
         airflow,
         todo,
         stream,
+        backupImage: image("backupImage", RCLONE_IMAGE),
     };
     r.finish();
     return config;

@@ -13,7 +13,9 @@ import { POSTGRES_RESOURCES } from "./airflow/postgres";
 import { TodoApp, todoRequestItems } from "./todo/todoApp";
 import { SensorStream, streamRequestItems } from "./stream/sensorStream";
 import { addRequests, assertFits, FitReport, RequestItem, sumRequests } from "../lib/fit";
-import type { ClusterOutputs, NodePoolCapacity, ResourceRequests } from "../lib/contracts";
+import { backupPrefixes } from "../lib/contracts";
+import type { BackupStoreOutput, ClusterOutputs, NodePoolCapacity, ResourceRequests } from "../lib/contracts";
+import type { OffsiteTarget } from "./airflow/postgres";
 
 export const NAMESPACES = { airflow: "airflow", todo: "microservices", stream: "stream" } as const;
 
@@ -78,6 +80,17 @@ export async function appsLayer(): Promise<Record<string, unknown>> {
     if (!Array.isArray(pools)) {
         throw new Error(`${scope}: stack ${refs.infra} has no nodePools output; deploy the infra stack first`);
     }
+    // Off-site dumps when infra has a backup store (its output is secret: it holds the credential).
+    const store = (await outputValue(infra, "backupStore")) as BackupStoreOutput | undefined;
+    const offsite = (database: string): OffsiteTarget | undefined =>
+        store && {
+            store: { endpoint: store.endpoint, bucket: store.bucket, region: store.region },
+            accessKey: pulumi.secret(store.accessKey),
+            secretKey: pulumi.secret(store.secretKey),
+            prefix: backupPrefixes(config.environment).postgres(database),
+            rcloneImage: config.backupImage,
+        };
+
     const requests = appsRequests(config);
     const fit = checkEnvironmentFit(config.environment, pools, c.requests, requests, config.minHeadroom);
 
@@ -95,6 +108,7 @@ export async function appsLayer(): Promise<Record<string, unknown>> {
         storageClasses: c.storageClasses,
         monitoringNamespace: c.monitoringNamespace,
         protect: config.protectStateful,
+        offsiteBackup: offsite("airflow"),
     }, opts);
 
     const todo = new TodoApp("todo", {
@@ -103,6 +117,7 @@ export async function appsLayer(): Promise<Record<string, unknown>> {
         ingressClass: c.ingressClass,
         storageClass: c.storageClasses.rwo,
         protect: config.protectStateful,
+        offsiteBackup: offsite("todo"),
     }, opts);
 
     new SensorStream("sensor-stream", {
@@ -118,6 +133,7 @@ export async function appsLayer(): Promise<Record<string, unknown>> {
         airflowAdminUser: "admin",
         airflowAdminPassword: airflow.adminPassword,
         todoUrl: todo.url,
+        backups: store ? { bucket: store.bucket, prefixes: ["airflow", "todo"].map(backupPrefixes(config.environment).postgres) } : "in-cluster PVCs (no backupStore in infra)",
         namespaces: NAMESPACES,
         requests,
         fit: {

@@ -12,12 +12,6 @@ import type { BackupStoreOutput } from "../lib/contracts";
 /** What every backup writer needs; published (secret) as the infra output `backupStore`. */
 export type BackupStoreAccess = BackupStoreOutput;
 
-/** Object-key prefixes inside the bucket, per environment. */
-export const backupPrefixes = (environment: string) => ({
-    etcd: `${environment}/etcd`,
-    postgres: (database: string) => `${environment}/postgres/${database}`,
-});
-
 export interface BackupStoreArgs {
     readonly config: BackupStoreConfig;
 }

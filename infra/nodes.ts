@@ -6,7 +6,7 @@
 import type { InfraConfig } from "./config";
 import { NodeSecrets, NodeSpec, renderUserData } from "./cloudinit";
 import { specHash } from "../lib/naming";
-import { backupPrefixes } from "./backupStore";
+import { backupPrefixes } from "../lib/contracts";
 import type { NodeInfo, NodePoolCapacity } from "../lib/contracts";
 
 export interface NodeSlot {

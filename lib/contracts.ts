@@ -50,6 +50,12 @@ export interface InfraOutputs {
     readonly backupStore?: BackupStoreOutput;
 }
 
+/** Object-key prefixes inside the backup bucket, per environment (infra writes etcd, apps Postgres). */
+export const backupPrefixes = (environment: string) => ({
+    etcd: `${environment}/etcd`,
+    postgres: (database: string) => `${environment}/postgres/${database}`,
+});
+
 /** Infra output `backupStore`: where and how backups are written. */
 export interface BackupStoreOutput {
     readonly endpoint: string;

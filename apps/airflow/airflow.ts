@@ -8,7 +8,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
 import type { AirflowConfig } from "../config";
 import { airflowValues, AirflowSecretNames } from "./values";
-import { PostgresDatabase } from "./postgres";
+import { OffsiteTarget, PostgresDatabase } from "./postgres";
 import { airflowDashboard, statsdServiceMonitor } from "./monitoring";
 
 export interface AirflowPlatformArgs {
@@ -21,6 +21,8 @@ export interface AirflowPlatformArgs {
     readonly monitoringNamespace: string;
     /** Protect and retain the database and log volumes. */
     readonly protect: boolean;
+    /** Off-site dumps of the metadata database (else they go to a PVC in the cluster). */
+    readonly offsiteBackup?: OffsiteTarget;
 }
 
 /** The Helm release name; fixes the chart's object names (`airflow-pgbouncer`, `airflow-statsd`...). */
@@ -132,7 +134,7 @@ export class AirflowPlatform extends pulumi.ComponentResource {
             storageClass: args.storageClasses.rwo,
             size: config.dbSize,
             protect: args.protect,
-            backup: { schedule: config.backupSchedule, retentionDays: config.backupRetentionDays, size: config.backupSize },
+            backup: { schedule: config.backupSchedule, retentionDays: config.backupRetentionDays, size: config.backupSize, offsite: args.offsiteBackup },
             labels,
         }, { parent: this, dependsOn: [namespace] });
 

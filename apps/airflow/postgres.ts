@@ -2,13 +2,16 @@
  * A single-instance PostgreSQL owned by this project (Airflow's metadata DB; the Todo app uses
  * the same component). The data lives on an explicit, protected PVC rather than a StatefulSet
  * claim template, so `pulumi destroy` cannot drop it without someone first lifting protection.
- * An optional CronJob takes `pg_dump` backups onto a second PVC and prunes old ones.
+ * An optional CronJob takes `pg_dump` backups, off-site to S3-compatible object storage when the
+ * environment has a backup store (apps/backup), else onto a second PVC, and prunes old ones.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
 import type { Resources } from "../config";
 import { k8sResources } from "./values";
+import { offsiteDumpCronJob } from "../backup/cronJob";
+import { STORE_SECRET_KEYS, type ObjectStore } from "../backup/offsite";
 
 export const POSTGRES_RESOURCES = {
     server: { cpu: "250m", memory: "512Mi", cpuLimit: "1", memoryLimit: "1Gi" },
@@ -20,7 +23,19 @@ export interface PostgresBackupArgs {
     readonly schedule: string;
     /** Dumps older than this many days are deleted after each successful dump. */
     readonly retentionDays: number;
+    /** Size of the backup PVC (only without `offsite`). */
     readonly size: string;
+    /** Upload dumps to object storage instead of a PVC in the same cluster. */
+    readonly offsite?: OffsiteTarget;
+}
+
+export interface OffsiteTarget {
+    readonly store: ObjectStore;
+    readonly accessKey: pulumi.Input<string>;
+    readonly secretKey: pulumi.Input<string>;
+    /** Key prefix, e.g. `prod/postgres/airflow`. */
+    readonly prefix: string;
+    readonly rcloneImage: string;
 }
 
 export interface PostgresDatabaseArgs {
@@ -125,7 +140,35 @@ export class PostgresDatabase extends pulumi.ComponentResource {
             },
         }, { parent: this, ...stateful });
 
-        if (args.backup) {
+        const pgEnv = (["host", "port", "database", "username", "password"] as const).map((key, i) => ({
+            name: ["PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD"][i],
+            valueFrom: { secretKeyRef: { name: `${name}-credentials`, key } },
+        }));
+        const offsite = args.backup?.offsite;
+        if (args.backup && offsite) {
+            const storeSecret = new k8s.core.v1.Secret(`${name}-backup-store`, {
+                metadata: { name: `${name}-backup-store`, namespace: args.namespace, labels },
+                type: "Opaque",
+                stringData: { [STORE_SECRET_KEYS.accessKey]: pulumi.secret(offsite.accessKey), [STORE_SECRET_KEYS.secretKey]: pulumi.secret(offsite.secretKey) },
+            }, { parent: this });
+            const job = offsiteDumpCronJob({
+                name: `${name}-backup`,
+                labels,
+                schedule: args.backup.schedule,
+                retentionDays: args.backup.retentionDays,
+                postgresImage: args.image,
+                rcloneImage: offsite.rcloneImage,
+                pgEnv,
+                store: offsite.store,
+                storeSecret: `${name}-backup-store`,
+                prefix: offsite.prefix,
+                resources: k8sResources(POSTGRES_RESOURCES.backup),
+            });
+            new k8s.batch.v1.CronJob(`${name}-backup`, {
+                metadata: { ...(job.metadata as object), namespace: args.namespace },
+                spec: job.spec as k8s.types.input.batch.v1.CronJobSpec,
+            }, { parent: this, dependsOn: [storeSecret, secret] });
+        } else if (args.backup) {
             const backup = args.backup;
             const backupClaim = new k8s.core.v1.PersistentVolumeClaim(`${name}-backups`, {
                 metadata: { name: `${name}-backups`, namespace: args.namespace, labels },

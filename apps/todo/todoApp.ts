@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { Resources, TodoConfig } from "../config";
 import type { RequestItem } from "../../lib/fit";
-import { PostgresDatabase, POSTGRES_RESOURCES } from "../airflow/postgres";
+import { OffsiteTarget, PostgresDatabase, POSTGRES_RESOURCES } from "../airflow/postgres";
 import { k8sResources } from "../airflow/values";
 
 export interface TodoAppArgs {
@@ -17,6 +17,8 @@ export interface TodoAppArgs {
     /** RWO storage class for the database volume. */
     readonly storageClass: string;
     readonly protect: boolean;
+    /** Off-site dumps of the database (else they go to a PVC in the cluster). */
+    readonly offsiteBackup?: OffsiteTarget;
 }
 
 export const TODO_RESOURCES = {
@@ -58,6 +60,7 @@ export function todoRequestItems(config: TodoConfig): RequestItem[] {
         { name: "todo backend", ...TODO_RESOURCES.backend, replicas: config.backendReplicas },
         { name: "todo frontend", ...TODO_RESOURCES.frontend, replicas: config.frontendReplicas },
         { name: "todo PostgreSQL", ...POSTGRES_RESOURCES.server },
+        { name: "todo pg_dump backup", ...POSTGRES_RESOURCES.backup },
     ];
 }
 
@@ -83,6 +86,7 @@ export class TodoApp extends pulumi.ComponentResource {
             storageClass: args.storageClass,
             size: config.dbSize,
             protect: args.protect,
+            backup: { schedule: config.backupSchedule, retentionDays: config.backupRetentionDays, size: config.backupSize, offsite: args.offsiteBackup },
             labels: partOf,
         }, { parent: this, dependsOn: [namespace] });
 

@@ -201,7 +201,7 @@ describe("apps synth", () => {
     });
 
     it("protects stateful things: database and log volumes and the database StatefulSets", () => {
-        for (const name of ["airflow-postgresql-data", "airflow-postgresql-backups", "airflow-logs", "todo-postgresql-data", "airflow-postgresql-statefulset", "todo-postgresql-statefulset"]) {
+        for (const name of ["airflow-postgresql-data", "airflow-logs", "todo-postgresql-data", "airflow-postgresql-statefulset", "todo-postgresql-statefulset"]) {
             const r = byName(prod, name);
             assert.ok(r.options.protect && r.options.retainOnDelete, name);
         }
@@ -239,13 +239,26 @@ describe("apps synth", () => {
         }
     });
 
-    it("backs the Airflow database up with pg_dump on a schedule and prunes old dumps", () => {
-        const cron = byName(prod, "airflow-postgresql-backup").inputs.spec as Record<string, any>;
-        assert.equal(cron.schedule, "15 2 * * *");
-        assert.equal(cron.concurrencyPolicy, "Forbid");
-        const script = cron.jobTemplate.spec.template.spec.containers[0].command[2] as string;
-        assert.match(script, /pg_dump --format=custom/);
-        assert.match(script, /-mtime \+14 -print -delete/);
+    it("dumps the Airflow and Todo databases off-site on a schedule: pg_dump first, then upload and prune with rclone", () => {
+        for (const [db, schedule] of [["airflow", "15 2 * * *"], ["todo", "45 2 * * *"]]) {
+            const cron = byName(prod, `${db}-postgresql-backup`).inputs.spec as Record<string, any>;
+            assert.equal(cron.schedule, schedule);
+            assert.equal(cron.concurrencyPolicy, "Forbid");
+            const pod = cron.jobTemplate.spec.template.spec;
+            assert.equal(pod.initContainers[0].image, "postgres:17.6");
+            assert.match(pod.initContainers[0].command[2], /pg_dump --format=custom/);
+            const upload = pod.containers[0];
+            assert.equal(upload.image, "docker.io/rclone/rclone:1.75.1");
+            assert.match(upload.command[2], new RegExp(`offsite:platform-prod-backups/prod/postgres/${db}`));
+            assert.match(upload.command[2], db === "airflow" ? /--min-age 14d/ : /--min-age 7d/);
+            const env = Object.fromEntries(upload.env.map((e: any) => [e.name, e.value ?? e.valueFrom.secretKeyRef]));
+            assert.equal(env.RCLONE_CONFIG_OFFSITE_ENDPOINT, "https://object.example.org");
+            assert.deepEqual(env.RCLONE_CONFIG_OFFSITE_SECRET_ACCESS_KEY, { name: `${db}-postgresql-backup-store`, key: "secret-key" });
+            const store = reveal(byName(prod, `${db}-postgresql-backup-store`).inputs) as any;
+            assert.equal(store.stringData["access-key"], "synth-placeholder-ec2-access-prod-k3s-backups-ec2-credential");
+            assert.ok("@secret" in (byName(prod, `${db}-postgresql-backup-store`).inputs.stringData as object), "credential stays secret");
+        }
+        assert.equal(ofType(prod, "kubernetes:core/v1:PersistentVolumeClaim").filter((r) => r.name.endsWith("-backups")).length, 0, "no in-cluster backup volume");
     });
 
     it("adds a ServiceMonitor for statsd and a Grafana dashboard ConfigMap", () => {
