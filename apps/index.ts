@@ -16,6 +16,7 @@ import { addRequests, assertFits, FitReport, RequestItem, sumRequests } from "..
 import { backupPrefixes } from "../lib/contracts";
 import type { BackupStoreOutput, ClusterOutputs, NodePoolCapacity, ResourceRequests } from "../lib/contracts";
 import type { OffsiteTarget } from "./airflow/postgres";
+import { appTls, ClusterIssuers, tlsAnnotations } from "./tls";
 
 export const NAMESPACES = { airflow: "airflow", todo: "microservices", stream: "stream" } as const;
 
@@ -101,8 +102,14 @@ export async function appsLayer(): Promise<Record<string, unknown>> {
     });
     const opts = { providers: { kubernetes: provider } };
 
+    // HTTPS through cert-manager when the cluster layer has issuers (an existing Secret wins).
+    const issuers = (await outputValue(clusterRef, "tlsIssuers")) as ClusterIssuers | undefined;
+    const airflowTls = appTls("airflow", config.airflow.host, config.airflow.tlsSecretName, issuers);
+    const todoTls = appTls("todo", config.todo.host, config.todo.tlsSecretName, issuers);
+
     const airflow = new AirflowPlatform("airflow", {
-        config: config.airflow,
+        config: { ...config.airflow, tlsSecretName: airflowTls?.secretName },
+        ingressAnnotations: tlsAnnotations(airflowTls),
         namespace: NAMESPACES.airflow,
         ingressClass: c.ingressClass,
         storageClasses: c.storageClasses,
@@ -112,7 +119,8 @@ export async function appsLayer(): Promise<Record<string, unknown>> {
     }, opts);
 
     const todo = new TodoApp("todo", {
-        config: config.todo,
+        config: { ...config.todo, tlsSecretName: todoTls?.secretName },
+        ingressAnnotations: tlsAnnotations(todoTls),
         namespace: NAMESPACES.todo,
         ingressClass: c.ingressClass,
         storageClass: c.storageClasses.rwo,

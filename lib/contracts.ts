@@ -81,6 +81,8 @@ export interface ClusterOutputs {
     readonly kafkaPartitions: number;
     readonly monitoringNamespace: string;
     readonly grafanaUrl: string;
+    /** cert-manager ClusterIssuers: `ca` (platform CA, any name or IP), `public` (ACME when configured, else `ca`). */
+    readonly tlsIssuers?: { readonly ca: string; readonly public: string };
     /** What the cluster layer requests, so the apps layer can check the whole environment fits. */
     readonly requests: ResourceRequests;
 }

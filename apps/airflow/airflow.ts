@@ -23,6 +23,8 @@ export interface AirflowPlatformArgs {
     readonly protect: boolean;
     /** Off-site dumps of the metadata database (else they go to a PVC in the cluster). */
     readonly offsiteBackup?: OffsiteTarget;
+    /** Ingress annotations (cert-manager's issuer for the TLS Secret). */
+    readonly ingressAnnotations?: Record<string, string>;
 }
 
 /** The Helm release name; fixes the chart's object names (`airflow-pgbouncer`, `airflow-statsd`...). */
@@ -195,6 +197,7 @@ server_tls_sslmode = prefer
             secrets: secretNames,
             logsClaim: `${AIRFLOW_RELEASE}-logs`,
             taskPriorityClass: TASK_PRIORITY_CLASS,
+            ingressAnnotations: args.ingressAnnotations,
         });
 
         // helm install/upgrade --wait (+ wait for jobs): `pulumi up` reports success only when

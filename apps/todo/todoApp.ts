@@ -19,6 +19,8 @@ export interface TodoAppArgs {
     readonly protect: boolean;
     /** Off-site dumps of the database (else they go to a PVC in the cluster). */
     readonly offsiteBackup?: OffsiteTarget;
+    /** Ingress annotations (cert-manager's issuer for the TLS Secret). */
+    readonly ingressAnnotations?: Record<string, string>;
 }
 
 export const TODO_RESOURCES = {
@@ -36,7 +38,7 @@ export const FRONTEND_PORT = 8080;
 export function todoIngressSpec(host: string, ingressClass: string, tlsSecretName?: string): Record<string, unknown> {
     return {
         ingressClassName: ingressClass,
-        // TLS terminates at the ingress controller with an existing Secret; unset: plain HTTP.
+        // TLS terminates at the ingress controller (Secret from cert-manager or given); unset: plain HTTP.
         ...(tlsSecretName ? { tls: [{ hosts: [host], secretName: tlsSecretName }] } : {}),
         rules: [{
             host,
@@ -180,7 +182,7 @@ export class TodoApp extends pulumi.ComponentResource {
         pdb("frontend", frontendLabels);
 
         new k8s.networking.v1.Ingress(`${name}-ingress`, {
-            metadata: { name: "todo", namespace: ns, labels: partOf, annotations: TODO_INGRESS_ANNOTATIONS },
+            metadata: { name: "todo", namespace: ns, labels: partOf, annotations: { ...TODO_INGRESS_ANNOTATIONS, ...(args.ingressAnnotations ?? {}) } },
             spec: todoIngressSpec(config.host, args.ingressClass, config.tlsSecretName) as k8s.types.input.networking.v1.IngressSpec,
         }, inNs);
 

@@ -96,18 +96,29 @@ describe("apps synth", () => {
         assert.deepEqual(route("/"), ["todo-frontend", "/"]);
     });
 
-    it("terminates TLS on the Todo and Airflow ingresses only when a TLS Secret is configured", async () => {
-        assert.equal((byName(dev, "todo-ingress").inputs.spec as any).tls, undefined);
-        assert.equal(dev.outputs.todoUrl, "http://todo.dev.example.org/");
-        const tls = await synthApps("dev", { overrides: { "data-platform:todoTlsSecretName": "todo-tls", "data-platform:airflowTlsSecretName": "airflow-tls" } });
+    it("serves Todo and Airflow over HTTPS by default: cert-manager issues <app>-tls through the cluster's issuer", () => {
+        const ingress = byName(dev, "todo-ingress").inputs as any;
+        assert.deepEqual(ingress.spec.tls, [{ hosts: ["todo.dev.example.org"], secretName: "todo-tls" }]);
+        assert.equal(ingress.metadata.annotations["cert-manager.io/cluster-issuer"], "platform-ca", "dev: no ACME e-mail, platform CA");
+        assert.equal(dev.outputs.todoUrl, "https://todo.dev.example.org/");
+        assert.equal(dev.outputs.airflowUrl, "https://airflow.dev.example.org/");
+        const [release] = ofType(dev, "kubernetes:helm.sh/v3:Release");
+        const apiServer = (release.inputs.values as any).ingress.apiServer;
+        assert.deepEqual(apiServer.hosts[0].tls, { enabled: true, secretName: "airflow-tls" });
+        assert.equal(apiServer.annotations["cert-manager.io/cluster-issuer"], "platform-ca");
+    });
+
+    it("an existing TLS Secret wins over cert-manager", async () => {
+        const tls = await synthApps("dev", { overrides: { "data-platform:todoTlsSecretName": "my-todo-cert", "data-platform:airflowTlsSecretName": "my-airflow-cert" } });
         const ingress = byName(tls, "todo-ingress");
-        assert.deepEqual((ingress.inputs.spec as any).tls, [{ hosts: ["todo.dev.example.org"], secretName: "todo-tls" }]);
+        assert.deepEqual((ingress.inputs.spec as any).tls, [{ hosts: ["todo.dev.example.org"], secretName: "my-todo-cert" }]);
+        assert.equal((ingress.inputs.metadata as any).annotations["cert-manager.io/cluster-issuer"], undefined);
         const { Ingress } = require("kubernetes-models/networking.k8s.io/v1");
         assert.doesNotThrow(() => new Ingress(ingress.inputs).validate());
         assert.equal(tls.outputs.todoUrl, "https://todo.dev.example.org/");
-        assert.equal(tls.outputs.airflowUrl, "https://airflow.dev.example.org/");
         const [release] = ofType(tls, "kubernetes:helm.sh/v3:Release");
-        assert.deepEqual((release.inputs.values as any).ingress.apiServer.hosts[0].tls, { enabled: true, secretName: "airflow-tls" });
+        assert.deepEqual((release.inputs.values as any).ingress.apiServer.hosts[0].tls, { enabled: true, secretName: "my-airflow-cert" });
+        assert.equal((release.inputs.values as any).ingress.apiServer.annotations, undefined);
     });
 
     it("sets replicas per environment", () => {
