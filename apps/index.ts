@@ -14,9 +14,11 @@ import { TodoApp, todoRequestItems } from "./todo/todoApp";
 import { SensorStream, streamRequestItems } from "./stream/sensorStream";
 import { addRequests, assertFits, FitReport, RequestItem, sumRequests } from "../lib/fit";
 import { backupPrefixes } from "../lib/contracts";
-import type { BackupStoreOutput, ClusterOutputs, NodePoolCapacity, ResourceRequests } from "../lib/contracts";
+import type { BackupStoreOutput, ClusterOutputs, NodeInfo, NodePoolCapacity, ResourceRequests } from "../lib/contracts";
 import type { OffsiteTarget } from "./airflow/postgres";
 import { appTls, ClusterIssuers, tlsAnnotations } from "./tls";
+import { appsNetworkPolicies, endpointPort, kafkaEndpoint } from "./networkPolicies";
+import { NetworkPolicySet } from "./networkPolicySet";
 
 export const NAMESPACES = { airflow: "airflow", todo: "microservices", stream: "stream" } as const;
 
@@ -128,10 +130,23 @@ export async function appsLayer(): Promise<Record<string, unknown>> {
         offsiteBackup: offsite("todo"),
     }, opts);
 
-    new SensorStream("sensor-stream", {
+    const stream = new SensorStream("sensor-stream", {
         config: config.stream,
         namespace: NAMESPACES.stream,
         kafka: { bootstrap: c.kafkaBootstrap, eventsTopic: c.kafkaTopics.events, resultsTopic: c.kafkaTopics.results },
+    }, opts);
+
+    // Default-deny with explicit allows in every apps namespace (docs/security.md).
+    const nodes = ((await outputValue(infra, "nodes")) as NodeInfo[] | undefined) ?? [];
+    new NetworkPolicySet("network-policies", {
+        policies: appsNetworkPolicies({
+            namespaces: NAMESPACES,
+            monitoringNamespace: c.monitoringNamespace,
+            kafka: kafkaEndpoint(c.kafkaBootstrap),
+            apiServers: nodes.filter((n) => n.role === "server").map((n) => n.address),
+            objectStorePort: store ? endpointPort(store.endpoint) : undefined,
+        }),
+        after: [airflow, todo, stream],
     }, opts);
 
     const pct = (x: number) => Math.round(x * 1000) / 10;

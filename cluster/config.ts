@@ -91,6 +91,8 @@ export interface ClusterConfig {
         readonly storageGi: number;
         readonly broker: Sizing;
         readonly partitions: number;
+        /** Namespaces whose pods may reach the Kafka listeners (Strimzi's NetworkPolicy). */
+        readonly clientNamespaces: readonly string[];
     };
     readonly tls: {
         /** ACME account e-mail: enables the `letsencrypt` issuer for public DNS names. */
@@ -209,6 +211,7 @@ export function parseClusterConfig(lookup: ConfigLookup, namespace: string, scop
             storageGi: r.integer("kafkaStorageGi", { default: 20, min: 1, max: 10000 }),
             broker: sizing("kafkaBroker", { cpu: "500m", memory: "2Gi" }),
             partitions,
+            clientNamespaces: r.stringList("kafkaClientNamespaces", { default: ["stream"], check: check.dnsLabel }),
         },
         tls: { acmeEmail, acmeServer },
         protectData: r.boolean("protectData", { default: true }),
