@@ -4,7 +4,7 @@
  * S3-compatible server (the `s3rver` npm package, a stand-in for Swift's S3 API / AWS S3), then
  * restored by the documented restore script into a fresh PostgreSQL server and compared.
  *
- * Needs PostgreSQL server binaries and rclone from Debian (`apt-get install postgresql rclone`).
+ * Needs the Debian packages postgresql and rclone (bash .ci/run installs them).
  */
 import * as assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
@@ -13,7 +13,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import S3rver from "s3rver";
 import { dumpScript, ObjectStore, rclonePlainEnv, remotePath, restoreScript, uploadScript } from "../../apps/backup/offsite";
-import { freePort, pgAvailable, PgServer, startPostgres } from "../../apps/todo/backend/test/pg-harness";
+import { freePort, PgServer, startPostgres } from "../../apps/todo/backend/test/pg-harness";
+import { requireDebianPackage } from "../support/debian";
 
 /** Runs a script with only `env` (and PATH); resolves with its stdout. */
 function sh(script: string, env: Record<string, string>): Promise<string> {
@@ -26,15 +27,6 @@ function sh(script: string, env: Record<string, string>): Promise<string> {
         child.once("error", reject);
         child.once("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`script failed (${code}):\n${script}\n--- stderr ---\n${err}`))));
     });
-}
-
-function rcloneAvailable(): boolean {
-    try {
-        execFileSync("rclone", ["version"], { stdio: "ignore" });
-        return true;
-    } catch {
-        return false;
-    }
 }
 
 const ROWS = `
@@ -58,9 +50,8 @@ describe("off-site Postgres backup: dump, upload, prune, restore (real PostgreSQ
     let rclone: Record<string, string>;
 
     before(async function () {
-        if (!pgAvailable() || !rcloneAvailable()) {
-            this.skip(); // reported as pending: apt-get install postgresql rclone
-        }
+        requireDebianPackage(this, "postgresql");
+        requireDebianPackage(this, "rclone");
         s3Dir = fs.mkdtempSync(path.join(os.tmpdir(), "s3rver-"));
         work = fs.mkdtempSync(path.join(os.tmpdir(), "backup-"));
         const port = await freePort();
