@@ -51,6 +51,8 @@ export async function infraLayer(): Promise<Outputs> {
         nfs: cluster.nfs,
         networkId: cluster.networkId,
         subnetId: cluster.subnetId,
+        // The kubeconfig stops working at this time; `npm run up` warns 60 days ahead and up renews.
+        adminCertExpiresAt: cluster.adminCertExpiresAt,
         // Where etcd snapshots and database dumps go (secret: holds the credential).
         ...(store ? { backupStore: store.access } : {}),
     };

@@ -40,6 +40,8 @@ function affinityPolicy(kind: InfraConfig["antiAffinity"]): string {
 
 export class K3sCluster extends pulumi.ComponentResource {
     readonly kubeconfig: pulumi.Output<string>;
+    /** When the kubeconfig's admin certificate expires (RFC 3339). */
+    readonly adminCertExpiresAt: pulumi.Output<string>;
     readonly apiEndpoint: pulumi.Output<string>;
     readonly ingressAddress: pulumi.Output<string>;
     readonly nodes: pulumi.Output<NodeInfo[]>;
@@ -130,6 +132,7 @@ export class K3sCluster extends pulumi.ComponentResource {
             { parent: this, protect: true },
         );
 
+        this.adminCertExpiresAt = pki.adminCertExpiresAt;
         this.kubeconfig = pulumi.secret(
             pulumi.all([this.apiEndpoint, pki.serverCaCert, pki.adminCert, pki.adminKey]).apply(([server, ca, cert, key]) =>
                 renderKubeconfig({ clusterName: name, server, caCertPem: ca, clientCertPem: cert, clientKeyPem: key }),

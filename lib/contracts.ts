@@ -46,6 +46,8 @@ export interface InfraOutputs {
     readonly nfs: { readonly server: string; readonly path: string };
     readonly networkId: string;
     readonly subnetId: string;
+    /** RFC 3339 expiry of the admin client certificate in `kubeconfig`. */
+    readonly adminCertExpiresAt?: string;
     /** S3-compatible store for etcd snapshots and database dumps (secret), when configured. */
     readonly backupStore?: BackupStoreOutput;
 }

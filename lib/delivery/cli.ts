@@ -6,6 +6,7 @@ import * as readline from "readline";
 import type { LayerName } from "../program";
 import type { Action } from "./environments";
 import { CommandRunner, preflight } from "./preflight";
+import { adminCertWarnings } from "./certExpiry";
 import { Log, renderSummary, runLayers, StackRunner } from "./runner";
 
 export interface DeployRequest {
@@ -39,6 +40,7 @@ export async function deploy(req: DeployRequest): Promise<number> {
         return 1;
     }
     req.log(`Pulumi ${check.cliVersion}, backend ${check.backend}`);
+    if (req.action === "up") for (const w of await adminCertWarnings(req.run, req.stacks, req.workDir)) req.error(w);
     for (const s of check.skipped) req.log(`${s}: no such stack in the backend, nothing to destroy`);
     const stacks = req.stacks.map((s) => ({ ...s, skip: check.skipped.includes(s.stack) }));
     req.log(`${req.action} ${req.env}: ${stacks.filter((s) => !s.skip).map((s) => s.stack).join(" → ")}`);

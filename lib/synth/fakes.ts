@@ -60,7 +60,12 @@ const fakes: Record<string, Fake> = {
         publicKeyOpenssh: `ssh-ed25519 ${Buffer.from(placeholder("ssh", name)).toString("base64")}`,
     }),
     "tls:index/selfSignedCert:SelfSignedCert": ({ name }) => ({ certPem: pem("CERTIFICATE", name) }),
-    "tls:index/locallySignedCert:LocallySignedCert": ({ name }) => ({ certPem: pem("CERTIFICATE", name) }),
+    "tls:index/locallySignedCert:LocallySignedCert": ({ name, inputs }) => ({
+        certPem: pem("CERTIFICATE", name),
+        // A fixed start keeps the synth deterministic.
+        validityStartTime: "2026-01-01T00:00:00Z",
+        validityEndTime: new Date(Date.parse("2026-01-01T00:00:00Z") + Number(inputs.validityPeriodHours ?? 0) * 3600_000).toISOString().replace(/\.000Z$/, "Z"),
+    }),
     "tls:index/certRequest:CertRequest": ({ name }) => ({ certRequestPem: pem("CERTIFICATE REQUEST", name) }),
     "openstack:compute/instance:Instance": ({ name }) => ({
         accessIpV4: fakePrivateIp(name),
