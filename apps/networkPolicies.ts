@@ -17,6 +17,17 @@ export interface NetworkPolicyContext {
     readonly objectStorePort?: number;
 }
 
+/**
+ * Pod Security admission for the apps' namespaces: `baseline` refuses hostNetwork, hostPID,
+ * hostPath, privileged containers and added capabilities, so no app pod can sit in the node's
+ * network namespace (where the metadata guard cannot tell it from the node). `restricted` is
+ * reported as a warning to show what is left to harden.
+ */
+export const POD_SECURITY_LABELS = {
+    "pod-security.kubernetes.io/enforce": "baseline",
+    "pod-security.kubernetes.io/warn": "restricted",
+} as const;
+
 /** Private, link-local (metadata service) and CGNAT ranges: never "the internet". */
 export const NOT_INTERNET = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10"];
 

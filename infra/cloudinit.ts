@@ -4,6 +4,7 @@
  */
 import { stringify } from "yaml";
 import { EtcdS3Credentials, EtcdS3Target, etcdS3Settings } from "./etcdS3";
+import { guardCommand, METADATA_GUARD_RULES, USER_DATA_SCRUB_UNIT, userDataScrubUnit } from "./metadataGuard";
 
 /** Where k3s looks for pre-existing CAs before its first start (server nodes only). */
 export const K3S_TLS_DIR = "/var/lib/rancher/k3s/server/tls";
@@ -240,18 +241,11 @@ function nfsUnits(nfs: NonNullable<ServerSpec["nfs"]>): WriteFile[] {
     ];
 }
 
-/** k3s' default pod network. */
-export const POD_CIDR = "10.42.0.0/16";
+export { POD_CIDR } from "./metadataGuard";
 const METADATA_GUARD_UNIT = "pod-metadata-guard.service";
 
-/**
- * User-data holds the join tokens (and, on the first server, the CA keys); the metadata service
- * hands it to anyone on the VM who asks. Pods must not be able to ask: drop pod traffic to the
- * metadata address in the raw table, which k3s' own rule management never touches. Host-network
- * pods (cloud controller, cinder-csi) keep their access.
- */
+/** Keeps pods and non-root processes away from the metadata service (infra/metadataGuard.ts). */
 function metadataGuard(): WriteFile {
-    const rule = `PREROUTING -s ${POD_CIDR} -d 169.254.169.254/32 -j DROP`;
     return {
         path: `/etc/systemd/system/${METADATA_GUARD_UNIT}`,
         permissions: "0644",
@@ -263,7 +257,7 @@ function metadataGuard(): WriteFile {
             "[Service]",
             "Type=oneshot",
             "RemainAfterExit=yes",
-            `ExecStart=/bin/sh -c 'iptables -t raw -C ${rule} 2>/dev/null || iptables -t raw -I ${rule}'`,
+            ...METADATA_GUARD_RULES.map((rule) => `ExecStart=${guardCommand(rule)}`),
             "[Install]",
             "WantedBy=multi-user.target",
             "",
@@ -283,8 +277,9 @@ export function renderUserData(spec: NodeSpec, secrets: NodeSecrets): string {
     ];
     // Every node mounts RWX volumes (kubelet needs the NFS client); iptables for the guard below.
     const packages: string[] = ["nfs-common", "iptables"];
-    writeFiles.push(metadataGuard());
-    const runcmd: string[][] = [["systemctl", "daemon-reload"], ["systemctl", "enable", "--now", METADATA_GUARD_UNIT]];
+    writeFiles.push(metadataGuard(), { path: `/etc/systemd/system/${USER_DATA_SCRUB_UNIT}`, permissions: "0644", content: userDataScrubUnit() });
+    // --no-block queues the scrub; being After=cloud-final, it runs once cloud-init is done.
+    const runcmd: string[][] = [["systemctl", "daemon-reload"], ["systemctl", "enable", "--now", METADATA_GUARD_UNIT], ["systemctl", "enable", USER_DATA_SCRUB_UNIT], ["systemctl", "start", "--no-block", USER_DATA_SCRUB_UNIT]];
     if (spec.role === "server") {
         if (spec.clusterInit && secrets.ca) writeFiles.push(...caWriteFiles(secrets.ca));
         if (spec.vip) {

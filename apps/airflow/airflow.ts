@@ -10,6 +10,7 @@ import type { AirflowConfig } from "../config";
 import { airflowValues, AirflowSecretNames } from "./values";
 import { OffsiteTarget, PostgresDatabase } from "../postgres";
 import { airflowDashboard, statsdServiceMonitor } from "./monitoring";
+import { POD_SECURITY_LABELS } from "../networkPolicies";
 
 export interface AirflowPlatformArgs {
     readonly config: AirflowConfig;
@@ -90,7 +91,7 @@ export class AirflowPlatform extends pulumi.ComponentResource {
 
         // The namespace holds the database and log PVCs: deleting it would delete them too,
         // whatever their own options say, so it gets the same protection.
-        const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: ns, labels } }, { parent: this, ...stateful });
+        const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: ns, labels: { ...labels, ...POD_SECURITY_LABELS } } }, { parent: this, ...stateful });
         this.namespace = namespace.metadata.name;
         const inNs = { parent: this, dependsOn: [namespace] };
 

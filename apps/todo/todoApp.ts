@@ -9,6 +9,7 @@ import type { Resources, TodoConfig } from "../config";
 import type { RequestItem } from "../../lib/fit";
 import { OffsiteTarget, PostgresDatabase } from "../postgres";
 import { k8sResources, POSTGRES_RESOURCES } from "../resources";
+import { POD_SECURITY_LABELS } from "../networkPolicies";
 
 export interface TodoAppArgs {
     readonly config: TodoConfig;
@@ -78,7 +79,7 @@ export class TodoApp extends pulumi.ComponentResource {
         // The namespace holds the database PVC and StatefulSet: deleting it would delete them
         // too, whatever their own options say, so it gets the same protection.
         const stateful = args.protect ? { protect: true, retainOnDelete: true } : {};
-        const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: ns, labels: partOf } }, { parent: this, ...stateful });
+        const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: ns, labels: { ...partOf, ...POD_SECURITY_LABELS } } }, { parent: this, ...stateful });
         const inNs = { parent: this, dependsOn: [namespace] };
 
         const db = new PostgresDatabase(`${name}-postgresql`, {

@@ -55,6 +55,9 @@ describe("NetworkPolicies: who may talk to whom (evaluated, dev synth)", () => {
         for (const ns of ["airflow", "microservices", "stream"]) {
             const deny = policies.find((p) => p.metadata.namespace === ns && p.metadata.name === "default-deny");
             assert.deepEqual(deny?.spec, { podSelector: {}, policyTypes: ["Ingress", "Egress"], ingress: [], egress: [] }, ns);
+            // No hostNetwork pods in these namespaces (Pod Security baseline): the metadata guard sees every pod.
+            const namespace = ofType(dev, "kubernetes:core/v1:Namespace").find((r) => (r.inputs.metadata as any).name === ns)!;
+            assert.equal((namespace.inputs.metadata as any).labels["pod-security.kubernetes.io/enforce"], "baseline", ns);
         }
     });
 

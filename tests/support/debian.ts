@@ -16,6 +16,7 @@ const probes = {
     postgresql: () => postgresBinDir() !== undefined,
     nginx: () => answers("nginx", ["-v"]),
     rclone: () => answers("rclone", ["version"]),
+    iptables: () => answers("iptables", ["--version"]),
 } as const;
 
 export type DebianPackage = keyof typeof probes;
