@@ -41,6 +41,8 @@ export const PEERS = {
     prometheus: (monitoring: string) => ({ namespaceSelector: ns(monitoring), podSelector: labels({ "app.kubernetes.io/name": "prometheus" }) }),
     dns: { namespaceSelector: ns("kube-system"), podSelector: labels({ "k8s-app": "kube-dns" }) },
     internet: { ipBlock: { cidr: "0.0.0.0/0", except: NOT_INTERNET } },
+    /** Anything but the metadata service and the cluster's own pod/service ranges (an object store may be private). */
+    anyOutsideCluster: { ipBlock: { cidr: "0.0.0.0/0", except: ["169.254.0.0/16", "10.42.0.0/16", "10.43.0.0/16"] } },
 };
 
 function policy(namespace: string, name: string, podSelector: Obj, rules: { ingress?: Obj[]; egress?: Obj[] }): Obj {
@@ -68,7 +70,7 @@ function backupEgress(namespace: string, database: Record<string, string>, ctx: 
         policy(namespace, "backup-egress", labels({ "app.kubernetes.io/component": "backup" }), {
             egress: [
                 { to: [{ podSelector: labels(database) }], ports: tcp(5432) },
-                { to: [PEERS.internet], ports: tcp(ctx.objectStorePort) },
+                { to: [PEERS.anyOutsideCluster], ports: tcp(ctx.objectStorePort) },
             ],
         }),
     ];

@@ -75,6 +75,8 @@ describe("NetworkPolicies: who may talk to whom (evaluated, dev synth)", () => {
         ["backend", "github", 443, "TCP", false, "no internet for the backend"],
         ["todoBackup", "todoDb", 5432, "TCP", true, "dump job → database"],
         ["todoBackup", "objectStore", 443, "TCP", true, "dump job → object store"],
+        ["airflowBackup", { ip: "10.0.0.200" }, 443, "TCP", true, "the object store may sit on a private network"],
+        ["airflowBackup", { ip: "10.42.3.3" }, 443, "TCP", false, "but not on the pod network"],
         ["todoBackup", "metadata", 80, "TCP", false, "never the metadata service"],
         // stream → Kafka
         ["producer", "broker", 9092, "TCP", true, "producer → bootstrap and brokers"],
