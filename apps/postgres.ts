@@ -9,8 +9,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
 import { k8sResources, POSTGRES_RESOURCES } from "./resources";
-import { offsiteDumpCronJob } from "./backup/cronJob";
-import { STORE_SECRET_KEYS, type ObjectStore } from "./backup/offsite";
+import { backupCronJob, offsiteDumpCronJob } from "./backup/cronJob";
+import { dumpScript, STORE_SECRET_KEYS, type ObjectStore } from "./backup/offsite";
 
 export interface PostgresBackupArgs {
     /** 5-field cron expression. */
@@ -172,54 +172,30 @@ export class PostgresDatabase extends pulumi.ComponentResource {
                     resources: { requests: { storage: backup.size } },
                 },
             }, { parent: this, ...stateful });
-            // Dump to a temporary name and rename on success, so a failed run never leaves a
-            // truncated file that looks like a backup; prune only after a good dump.
+            // The same dump script as off-site (temporary name, renamed on success); prune only
+            // after a good dump.
             const script = [
-                "set -eu",
-                'stamp=$(date -u +%Y%m%dT%H%M%SZ)',
-                'tmp="/backups/.${PGDATABASE}-${stamp}.dump.partial"',
-                'pg_dump --format=custom --no-owner --file="$tmp"',
-                'mv "$tmp" "/backups/${PGDATABASE}-${stamp}.dump"',
+                dumpScript("/backups"),
                 `find /backups -name "\${PGDATABASE}-*.dump" -type f -mtime +${backup.retentionDays} -print -delete`,
-                'ls -l /backups',
+                "ls -l /backups",
             ].join("\n");
+            const job = backupCronJob(`${name}-backup`, labels, backup.schedule, {
+                restartPolicy: "OnFailure",
+                securityContext: { runAsUser: 999, runAsGroup: 999, fsGroup: 999 },
+                containers: [{
+                    name: "pg-dump",
+                    image: args.image,
+                    command: ["sh", "-c", script],
+                    env: pgEnv,
+                    resources: k8sResources(POSTGRES_RESOURCES.backup),
+                    volumeMounts: [{ name: "backups", mountPath: "/backups" }],
+                }],
+                volumes: [{ name: "backups", persistentVolumeClaim: { claimName: `${name}-backups` } }],
+            });
             new k8s.batch.v1.CronJob(`${name}-backup`, {
-                metadata: { name: `${name}-backup`, namespace: args.namespace, labels },
-                spec: {
-                    schedule: backup.schedule,
-                    concurrencyPolicy: "Forbid",
-                    successfulJobsHistoryLimit: 3,
-                    failedJobsHistoryLimit: 3,
-                    jobTemplate: {
-                        spec: {
-                            backoffLimit: 2,
-                            activeDeadlineSeconds: 3600,
-                            template: {
-                                metadata: { labels: { ...labels, "app.kubernetes.io/component": "backup" } },
-                                spec: {
-                                    restartPolicy: "OnFailure",
-                                    securityContext: { runAsUser: 999, runAsGroup: 999, fsGroup: 999 },
-                                    containers: [{
-                                        name: "pg-dump",
-                                        image: args.image,
-                                        command: ["sh", "-c", script],
-                                        env: [
-                                            { name: "PGHOST", valueFrom: fromSecret("host") },
-                                            { name: "PGPORT", valueFrom: fromSecret("port") },
-                                            { name: "PGDATABASE", valueFrom: fromSecret("database") },
-                                            { name: "PGUSER", valueFrom: fromSecret("username") },
-                                            { name: "PGPASSWORD", valueFrom: fromSecret("password") },
-                                        ],
-                                        resources: k8sResources(POSTGRES_RESOURCES.backup),
-                                        volumeMounts: [{ name: "backups", mountPath: "/backups" }],
-                                    }],
-                                    volumes: [{ name: "backups", persistentVolumeClaim: { claimName: backupClaim.metadata.name } }],
-                                },
-                            },
-                        },
-                    },
-                },
-            }, { parent: this });
+                metadata: { ...(job.metadata as object), namespace: args.namespace },
+                spec: job.spec as k8s.types.input.batch.v1.CronJobSpec,
+            }, { parent: this, dependsOn: [backupClaim] });
         }
 
         this.registerOutputs({ host: this.host, secretName: this.secretName });

@@ -31,16 +31,14 @@ export interface OffsiteDumpArgs {
 
 export const BACKUP_COMPONENT = "backup";
 
-export function offsiteDumpCronJob(a: OffsiteDumpArgs): Record<string, unknown> {
-    const podLabels = { ...a.labels, "app.kubernetes.io/component": BACKUP_COMPONENT };
-    const dumpMount = [{ name: "dump", mountPath: DUMP_DIR }];
-    const hardened = { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, readOnlyRootFilesystem: true };
+/** The CronJob envelope every dump job shares: no overlap, bounded runtime, short history. */
+export function backupCronJob(name: string, labels: Record<string, string>, schedule: string, podSpec: Record<string, unknown>): Record<string, unknown> {
     return {
         apiVersion: "batch/v1",
         kind: "CronJob",
-        metadata: { name: a.name, labels: a.labels },
+        metadata: { name, labels },
         spec: {
-            schedule: a.schedule,
+            schedule,
             concurrencyPolicy: "Forbid",
             startingDeadlineSeconds: 3600,
             successfulJobsHistoryLimit: 3,
@@ -49,35 +47,38 @@ export function offsiteDumpCronJob(a: OffsiteDumpArgs): Record<string, unknown> 
                 spec: {
                     backoffLimit: 2,
                     activeDeadlineSeconds: 3600,
-                    template: {
-                        metadata: { labels: podLabels },
-                        spec: {
-                            restartPolicy: "Never",
-                            securityContext: { runAsUser: 999, runAsGroup: 999, fsGroup: 999, runAsNonRoot: true },
-                            initContainers: [{
-                                name: "pg-dump",
-                                image: a.postgresImage,
-                                command: ["sh", "-c", dumpScript()],
-                                env: a.pgEnv,
-                                resources: a.resources,
-                                securityContext: hardened,
-                                volumeMounts: dumpMount,
-                            }],
-                            containers: [{
-                                name: "upload",
-                                image: a.rcloneImage,
-                                command: ["sh", "-c", uploadScript(a.store, a.prefix, a.retentionDays)],
-                                // rclone writes nothing else; HOME only silences its config-file notice.
-                                env: [...rcloneEnv(a.store, a.storeSecret), { name: "HOME", value: DUMP_DIR }],
-                                resources: a.resources,
-                                securityContext: hardened,
-                                volumeMounts: dumpMount,
-                            }],
-                            volumes: [{ name: "dump", emptyDir: {} }],
-                        },
-                    },
+                    template: { metadata: { labels: { ...labels, "app.kubernetes.io/component": BACKUP_COMPONENT } }, spec: podSpec },
                 },
             },
         },
     };
+}
+
+export function offsiteDumpCronJob(a: OffsiteDumpArgs): Record<string, unknown> {
+    const dumpMount = [{ name: "dump", mountPath: DUMP_DIR }];
+    const hardened = { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, readOnlyRootFilesystem: true };
+    return backupCronJob(a.name, a.labels, a.schedule, {
+        restartPolicy: "Never",
+        securityContext: { runAsUser: 999, runAsGroup: 999, fsGroup: 999, runAsNonRoot: true },
+        initContainers: [{
+            name: "pg-dump",
+            image: a.postgresImage,
+            command: ["sh", "-c", dumpScript()],
+            env: a.pgEnv,
+            resources: a.resources,
+            securityContext: hardened,
+            volumeMounts: dumpMount,
+        }],
+        containers: [{
+            name: "upload",
+            image: a.rcloneImage,
+            command: ["sh", "-c", uploadScript(a.store, a.prefix, a.retentionDays)],
+            // rclone writes nothing else; HOME only silences its config-file notice.
+            env: [...rcloneEnv(a.store, a.storeSecret), { name: "HOME", value: DUMP_DIR }],
+            resources: a.resources,
+            securityContext: hardened,
+            volumeMounts: dumpMount,
+        }],
+        volumes: [{ name: "dump", emptyDir: {} }],
+    });
 }
