@@ -60,6 +60,10 @@ function baseline(namespace: string): Obj[] {
     return [
         policy(namespace, "default-deny", {}, { ingress: [], egress: [] }),
         policy(namespace, "allow-dns", {}, { egress: [{ to: [PEERS.dns], ports: [...udp(53), ...tcp(53)] }] }),
+        // cert-manager answers ACME HTTP-01 challenges with a solver pod in the Ingress' namespace.
+        policy(namespace, "acme-http01-solver", labels({ "acme.cert-manager.io/http01-solver": "true" }), {
+            ingress: [{ from: [PEERS.ingressController], ports: tcp(8089) }],
+        }),
     ];
 }
 

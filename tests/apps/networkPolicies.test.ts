@@ -106,6 +106,9 @@ describe("NetworkPolicies: who may talk to whom (evaluated, dev synth)", () => {
         ["task", "metadata", 80, "TCP", false, "task pods never reach the metadata service"],
         ["task", "broker", 9092, "TCP", false, "the shipped DAGs use no Kafka"],
         ["stranger", "pgbouncer", 6543, "TCP", false, "other namespaces are kept out"],
+        ["ingress", pod("microservices", { "acme.cert-manager.io/http01-solver": "true" }), 8089, "TCP", true, "ACME HTTP-01 challenge via the ingress"],
+        ["ingress", pod("airflow", { "acme.cert-manager.io/http01-solver": "true" }), 8089, "TCP", true, "ACME HTTP-01 challenge via the ingress"],
+        ["stranger", pod("airflow", { "acme.cert-manager.io/http01-solver": "true" }), 8089, "TCP", false, "only the ingress reaches a solver"],
     ];
 
     it("matches the table", () => {
