@@ -12,6 +12,7 @@ import { airflowRequestItems } from "./airflow/values";
 import { POSTGRES_RESOURCES } from "./resources";
 import { TodoApp, todoRequestItems } from "./todo/todoApp";
 import { SensorStream, streamRequestItems } from "./stream/sensorStream";
+import { AppMonitoring } from "./monitoring/appMonitoring";
 import { addRequests, assertFits, FitReport, RequestItem, sumRequests } from "../lib/fit";
 import { backupPrefixes } from "../lib/contracts";
 import type { BackupStoreOutput, ClusterOutputs, NodeInfo, NodePoolCapacity, ResourceRequests } from "../lib/contracts";
@@ -135,6 +136,8 @@ export async function appsLayer(): Promise<Record<string, unknown>> {
         namespace: NAMESPACES.stream,
         kafka: { bootstrap: c.kafkaBootstrap, eventsTopic: c.kafkaTopics.events, resultsTopic: c.kafkaTopics.results },
     }, opts);
+
+    new AppMonitoring("monitoring", { namespaces: NAMESPACES, monitoringNamespace: c.monitoringNamespace, after: [airflow, todo, stream] }, opts);
 
     // Default-deny with explicit allows in every apps namespace (docs/security.md).
     const nodes = ((await outputValue(infra, "nodes")) as NodeInfo[] | undefined) ?? [];

@@ -11,6 +11,7 @@ import { airflowValues, AirflowSecretNames } from "./values";
 import { OffsiteTarget, PostgresDatabase } from "../postgres";
 import { airflowDashboard, statsdServiceMonitor } from "./monitoring";
 import { POD_SECURITY_LABELS } from "../networkPolicies";
+import { GRAFANA_DASHBOARD_LABEL } from "../../lib/monitoring/dashboard";
 
 export interface AirflowPlatformArgs {
     readonly config: AirflowConfig;
@@ -229,7 +230,7 @@ server_tls_sslmode = prefer
             metadata: {
                 name: "airflow-dashboard",
                 namespace: args.monitoringNamespace,
-                labels: { grafana_dashboard: "1", ...labels },
+                labels: { ...GRAFANA_DASHBOARD_LABEL, ...labels },
             },
             data: { "airflow.json": JSON.stringify(airflowDashboard(), null, 2) },
         }, { parent: this });

@@ -45,8 +45,8 @@ describe("Airflow chart values", () => {
     });
 
     it("dev and prod values in the synth output are valid against the chart's values.schema.json", async function () {
-        // The first apps synth of the run: six stacks from a cold cache (slow on a busy machine).
-        this.timeout(60_000);
+        // The suite's first synth of all six stacks (later files reuse the cache): slow on a busy machine.
+        this.timeout(120_000);
         for (const env of ["dev", "prod"] as const) {
             const [release] = ofType(await synthApps(env), "kubernetes:helm.sh/v3:Release");
             assert.equal(release.inputs.chart, "airflow");
