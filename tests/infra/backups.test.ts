@@ -16,6 +16,7 @@ const BASE: Record<string, string> = {
     adminCidrs: JSON.stringify(["203.0.113.0/24"]),
     sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleKey admin",
     openstackAuthUrl: "https://keystone.example.org:5000/v3",
+    worldOpenIngress: "true",
 };
 const parseWith = (changes: Record<string, string>) => parseInfraConfig((k) => ({ ...BASE, ...changes })[k], "data-platform", "stack t");
 
