@@ -10,16 +10,15 @@
  */
 import { execFileSync } from "child_process";
 import * as path from "path";
-import { deploy, sdkVersion, terminalConfirm } from "../lib/delivery/cli";
+import { deploy } from "../lib/delivery/cli";
 import { environmentsIn, layerOrder } from "../lib/delivery/environments";
 import { synthHead } from "../lib/delivery/head";
-import { runCommand } from "../lib/delivery/preflight";
+import { DEPLOY_FLAGS_USAGE, parseDeployArgs, realDeployRequest } from "../lib/delivery/options";
 import { LayerInput, planRollback, renderPlan } from "../lib/delivery/rollback";
-import { automationRunner } from "../lib/delivery/runner";
 import { openWorktree, synthInWorktree, synthRef } from "../lib/delivery/worktree";
 import { ROOT, STACKS_DIR } from "../lib/synth/stacks";
 
-const USAGE = "usage: npm run rollback -- <tag> <env> [--force] [--plan] [--yes] [--from <ref>]";
+const USAGE = `usage: npm run rollback -- <tag> <env> [--force] [--plan] [--from <ref>] ${DEPLOY_FLAGS_USAGE}`;
 
 function isAnnotatedTag(tag: string): boolean {
     try {
@@ -30,18 +29,21 @@ function isAnnotatedTag(tag: string): boolean {
 }
 
 async function main(): Promise<number> {
-    const argv = process.argv.slice(2);
-    const flags = new Set(argv.filter((a) => a.startsWith("--") && a !== "--from"));
-    const fromAt = argv.indexOf("--from");
-    const from = fromAt >= 0 ? argv[fromAt + 1] : undefined;
-    const positional = argv.filter((a, i) => !a.startsWith("-") && (fromAt < 0 || i !== fromAt + 1));
-    const unknown = [...flags].filter((f) => !["--force", "--plan", "--yes"].includes(f));
-    if (positional.length !== 2 || unknown.length > 0 || (fromAt >= 0 && !from)) {
+    let parsed;
+    try {
+        parsed = parseDeployArgs(process.argv.slice(2), ["--force", "--plan"], ["--from"]);
+    } catch (err) {
+        console.error(`${(err as Error).message}\n${USAGE}`);
+        return 2;
+    }
+    const positional = parsed.positional;
+    const from = parsed.own.get("--from") as string | undefined;
+    if (positional.length !== 2) {
         console.error(USAGE);
         return 2;
     }
     const [tag, env] = positional;
-    const force = flags.has("--force");
+    const force = parsed.own.has("--force");
     const log = (line: string) => console.error(line);
     if (!isAnnotatedTag(tag)) log(`note: ${tag} is not an annotated release tag here (releases are \`git tag -a vX.Y.Z\`); rolling back to it anyway.`);
 
@@ -77,22 +79,21 @@ async function main(): Promise<number> {
         const plan = planRollback({ env, tag, layers: inputs, force });
         console.log(renderPlan(plan));
         if (!plan.proceed) return 1;
-        if (flags.has("--plan")) return 0;
+        if (parsed.own.has("--plan")) return 0;
 
-        return await deploy({
+        const request = realDeployRequest({
             env,
             action: "up",
             stacks: plan.layers.filter((l) => !l.skip).map(({ layer, stack }) => ({ layer, stack })),
             stacksDir: path.join(tree.dir, "stacks"),
             workDir: tree.dir,
-            run: runCommand(),
-            processEnv: process.env,
-            cliVersion: sdkVersion(),
-            runner: () => automationRunner(tree.dir),
-            log: (line) => console.log(line),
-            error: (line) => console.error(line),
-            confirm: !flags.has("--yes") && process.stdin.isTTY ? terminalConfirm : undefined,
+            flags: parsed.flags,
         });
+        if ("problem" in request) {
+            console.error(request.problem);
+            return 2;
+        }
+        return await deploy(request);
     } finally {
         tree.dispose();
     }

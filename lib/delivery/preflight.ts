@@ -35,7 +35,7 @@ export function runCommand(env: NodeJS.ProcessEnv = process.env): CommandRunner 
         });
 }
 
-export type PreflightProblem = "cli-missing" | "not-logged-in" | "stack-missing" | "secret-missing";
+export type PreflightProblem = "cli-missing" | "not-logged-in" | "backend-unreachable" | "stack-missing" | "secret-missing";
 
 export type PreflightResult =
     | { readonly ok: true; readonly backend: string; readonly cliVersion: string; readonly stacks: string[]; readonly skipped: string[] }
@@ -125,7 +125,16 @@ export async function preflight(req: PreflightRequest): Promise<PreflightResult>
     const backend = /Backend URL:\s*(\S+)/.exec(whoami.stdout)?.[1] ?? whoami.stdout.trim().split("\n")[0];
 
     const listed = await req.run("pulumi", ["stack", "ls", "--json"], { cwd: req.workDir });
-    const existing = listed.code === 0 ? new Set(parseStackList(listed.stdout || "[]")) : new Set<string>();
+    // A backend that cannot list its stacks must stop everything: treating it as "no stacks" would
+    // let `down` report success without destroying anything.
+    if (listed.code !== 0) {
+        return {
+            ok: false,
+            problem: "backend-unreachable",
+            message: `Cannot list the stacks in ${backend} (\`pulumi stack ls --json\` exited ${listed.code ?? listed.spawnError}):\n${listed.stderr.trim() || listed.stdout.trim()}\nCheck the backend (network, credentials: pulumi whoami -v) and run this command again; nothing was changed.`,
+        };
+    }
+    const existing = new Set(parseStackList(listed.stdout || "[]"));
     const missing = req.stacks.filter((s) => !existing.has(s.stack));
     const skipped: string[] = [];
     if (missing.length > 0) {

@@ -3,7 +3,6 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { deploy } from "../../lib/delivery/cli";
 import { layerOrder } from "../../lib/delivery/environments";
 import { CommandResult, CommandRunner, preflight, PreflightRequest, runCommand } from "../../lib/delivery/preflight";
 import { renderSummary, runLayers, StackRunner } from "../../lib/delivery/runner";
@@ -145,22 +144,9 @@ describe("delivery: layer runner", () => {
         assert.match(summary, /pulumi preview -s dev-cluster/);
     });
 
-    it("npm run up's body: preflight, then the runner, exit 0 and a summary", async () => {
-        const runner = fake();
-        const out: string[] = [];
-        const code = await deploy({
-            env: "dev", action: "up", stacks: ENV_STACKS, stacksDir: request(fakePulumi(healthy)).stacksDir, workDir: ROOT,
-            run: fakePulumi(healthy), processEnv: { OS_CLOUD: "x" }, cliVersion: "3.248.0", runner: () => runner,
-            log: (l) => out.push(l), error: (l) => out.push(`ERR ${l}`),
-        });
-        assert.equal(code, 0, out.join("\n"));
-        assert.deepEqual(runner.ran, ["up dev-infra", "up dev-cluster"]);
-        assert.match(out.join("\n"), /dev: up finished for every layer/);
-    });
-
-    it("npm run up -- dev without the Pulumi CLI on PATH prints the one install message and exits 1", () => {
+    it("npm run down -- dev --yes without the Pulumi CLI on PATH prints the one install message and exits 1", () => {
         const empty = fs.mkdtempSync(path.join(os.tmpdir(), "no-pulumi-"));
-        const run = spawnSync(process.execPath, ["--import", "tsx", "scripts/up.ts", "dev"], { cwd: ROOT, encoding: "utf8", env: { ...process.env, PATH: empty } });
+        const run = spawnSync(process.execPath, ["--import", "tsx", "scripts/up.ts", "dev", "--destroy", "--yes"], { cwd: ROOT, encoding: "utf8", env: { ...process.env, PATH: empty } });
         assert.equal(run.status, 1, run.stderr);
         assert.match(run.stderr, /^The Pulumi CLI is not installed \(no `pulumi` on PATH\)\. Install it with:\n {2}curl -fsSL https:\/\/get\.pulumi\.com \| sh -s -- --version \d+\.\d+\.\d+\n/);
         assert.equal(run.stdout, "");
