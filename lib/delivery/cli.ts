@@ -82,6 +82,7 @@ export async function deploy(req: DeployRequest): Promise<number> {
     }
     req.log(`Pulumi ${check.cliVersion}, backend ${check.backend}`);
     for (const s of check.skipped) req.log(`${s}: no such stack in the backend, nothing to destroy`);
+    for (const note of check.notes ?? []) req.log(note);
     const stacks = req.stacks.filter((s) => !check.skipped.includes(s.stack));
 
     const deployer = req.deployer();

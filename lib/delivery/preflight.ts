@@ -8,6 +8,7 @@ import * as fs from "fs";
 import { parse } from "yaml";
 import type { LayerName } from "../program";
 import { stackFile } from "../synth/stackConfig";
+import { cloudCredentialVerdict } from "./credentials";
 import type { Action } from "./environments";
 
 export interface CommandResult {
@@ -38,7 +39,7 @@ export function runCommand(env: NodeJS.ProcessEnv = process.env): CommandRunner 
 export type PreflightProblem = "cli-missing" | "not-logged-in" | "backend-unreachable" | "stack-missing" | "secret-missing";
 
 export type PreflightResult =
-    | { readonly ok: true; readonly backend: string; readonly cliVersion: string; readonly stacks: string[]; readonly skipped: string[] }
+    | { readonly ok: true; readonly backend: string; readonly cliVersion: string; readonly stacks: string[]; readonly skipped: string[]; readonly notes?: string[] }
     | { readonly ok: false; readonly problem: PreflightProblem; readonly message: string };
 
 /**
@@ -154,6 +155,7 @@ export async function preflight(req: PreflightRequest): Promise<PreflightResult>
 
     const needs = req.requiredSecrets ?? REQUIRED_SECRETS;
     const lacking: string[] = [];
+    const notes: string[] = [];
     const running = req.stacks.filter((s) => !skipped.includes(s.stack));
     for (const { layer, stack } of running) {
         const doc = stackDoc(req.stacksDir, stack);
@@ -161,6 +163,11 @@ export async function preflight(req: PreflightRequest): Promise<PreflightResult>
             const inConfig = secret.configKeys.some((k) => doc.config[k] !== undefined);
             const inEnv = secret.envVars.some((v) => (req.env[v] ?? "") !== "");
             if (!inConfig && !inEnv) lacking.push(`  ${stack}: ${secret.what}. ${secret.fix.replace(/<stack>/g, stack)}`);
+        }
+        if (layer === "infra" && req.action === "up") {
+            const verdict = cloudCredentialVerdict(stack, doc.config, req.env);
+            notes.push(verdict.note);
+            if (verdict.problem) lacking.push(`  ${verdict.problem.replace(/\n/g, "\n  ")}`);
         }
         const passphraseBackend = doc.encryptionsalt !== undefined || doc.secretsprovider === "passphrase";
         if (passphraseBackend && !req.env.PULUMI_CONFIG_PASSPHRASE && !req.env.PULUMI_CONFIG_PASSPHRASE_FILE) {
@@ -170,5 +177,5 @@ export async function preflight(req: PreflightRequest): Promise<PreflightResult>
     if (lacking.length > 0) {
         return { ok: false, problem: "secret-missing", message: `Missing secrets for ${req.action}:\n${lacking.join("\n")}` };
     }
-    return { ok: true, backend, cliVersion: version.stdout.trim(), stacks: running.map((s) => s.stack), skipped };
+    return { ok: true, backend, cliVersion: version.stdout.trim(), stacks: running.map((s) => s.stack), skipped, ...(notes.length ? { notes } : {}) };
 }
