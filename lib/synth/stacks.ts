@@ -12,6 +12,14 @@ import { listStacks, stackLayer } from "./stackConfig";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 export const STACKS_DIR = path.join(ROOT, "stacks");
+/**
+ * STAND-IN repository for the offline synth: a deploy names its repository (apps/repository.ts:
+ * GITHUB_REPOSITORY in CI, the origin remote locally); the synth must not depend on where the
+ * checkout came from, so it fixes one unless PLATFORM_REPOSITORY says otherwise.
+ */
+export const SYNTH_REPOSITORY = "example-org/data-platform";
+process.env.PLATFORM_REPOSITORY ??= SYNTH_REPOSITORY;
+
 export const PROJECT = (parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { name: string }).name;
 
 const LOWER_LAYERS: Record<string, string[]> = { infra: [], cluster: ["infra"], apps: ["infra", "cluster"] };
