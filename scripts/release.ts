@@ -1,6 +1,8 @@
 /**
  * `npm run release -- check <vX.Y.Z>`: every production apps stack file names the X.Y.Z images
  *   (CI refuses to deploy a release otherwise).
+ * `npm run release -- image-tag <env> <tag>`: sets `appsImageTag` in the env's apps stack file of this
+ *   checkout (CI: main's deploy runs that commit's `sha-<7>` images in dev).
  * `npm run release -- pin <vX.Y.Z> [--summary <file.md>]`: looks up each of those images' digest in
  *   the registry (GITHUB_TOKEN for private GHCR packages) and writes `name:X.Y.Z@sha256:...` into
  *   the stack files of this checkout, so the deploy runs exactly those images; the table of
@@ -13,9 +15,10 @@ import { environmentsIn } from "../lib/delivery/environments";
 import { manifestDigest, pinDigests, releaseProblems, releaseVersion } from "../lib/delivery/release";
 import { stackFile } from "../lib/synth/stackConfig";
 import { ROOT, STACKS_DIR } from "../lib/synth/stacks";
+import { OWN_IMAGE_TAG } from "../apps/images";
 import { gitOrigin, OWN_IMAGES, OwnImageKey, resolveRepository } from "../apps/repository";
 
-const USAGE = "usage: npm run release -- check|pin <vX.Y.Z> [--summary <file.md>]";
+const USAGE = "usage: npm run release -- check|pin <vX.Y.Z> [--summary <file.md>] | image-tag <env> <tag>";
 
 function productionAppsStacks(): string[] {
     return environmentsIn(STACKS_DIR).filter((e) => PRODUCTION_ENV.test(e.env) && e.stacks.apps).map((e) => e.stacks.apps!);
@@ -23,6 +26,7 @@ function productionAppsStacks(): string[] {
 
 async function main(): Promise<number> {
     const [command, tag, ...rest] = process.argv.slice(2);
+    if (command === "image-tag") return setImageTag(tag, rest[0]);
     const summaryAt = rest.indexOf("--summary");
     const summary = summaryAt >= 0 ? rest[summaryAt + 1] : undefined;
     const version = tag ? releaseVersion(tag) : undefined;
@@ -59,6 +63,20 @@ async function main(): Promise<number> {
     const table = [`### Images of ${tag}`, "", "| stack | image | digest |", "| --- | --- | --- |", ...rows, ""].join("\n");
     console.log(table);
     if (summary) fs.appendFileSync(summary, table);
+    return 0;
+}
+
+function setImageTag(env: string | undefined, tag: string | undefined): number {
+    const stack = environmentsIn(STACKS_DIR).find((e) => e.env === env)?.stacks.apps;
+    if (!stack || !tag || !OWN_IMAGE_TAG.test(tag)) {
+        console.error(`${USAGE}\n(<env> with an apps stack; <tag> like "sha-1a2b3c4" or "1.4.0")`);
+        return 2;
+    }
+    const file = stackFile(STACKS_DIR, stack);
+    const doc = parseDocument(fs.readFileSync(file, "utf8"));
+    doc.setIn(["config", "data-platform:appsImageTag"], tag);
+    fs.writeFileSync(file, doc.toString());
+    console.log(`${stack}: appsImageTag = ${tag}`);
     return 0;
 }
 
