@@ -95,12 +95,14 @@ export interface StackVersion {
     /** 0 for a stack that was never updated. */
     readonly version: number;
     readonly resourceChanges: Record<string, number>;
+    /** The update's metadata the CLI records (`git.head`, `git.dirty`, ...). */
+    readonly environment: Record<string, string>;
 }
 
 export function parseHistory(stdout: string): StackVersion {
-    const list = JSON.parse(stdout.trim() || "[]") as { version?: number; resourceChanges?: Record<string, number> }[];
+    const list = JSON.parse(stdout.trim() || "[]") as { version?: number; resourceChanges?: Record<string, number>; environment?: Record<string, string> }[];
     const newest = list[0];
-    return { version: newest?.version ?? 0, resourceChanges: newest?.resourceChanges ?? {} };
+    return { version: newest?.version ?? 0, resourceChanges: newest?.resourceChanges ?? {}, environment: newest?.environment ?? {} };
 }
 
 /** A resource of `pulumi stack export` (checkpoint v3). */
