@@ -8,18 +8,12 @@ import { ConfigLookup, ConfigReader, ConfigValidationError, ConfigProblem } from
 import * as check from "../lib/config/checks";
 import { cpuMilli, memoryMiB } from "../lib/fit";
 import type { ClusterOutputs } from "../lib/contracts";
-import { AIRFLOW_RESOURCES } from "./airflow/values";
 import { ownImageReader, UNKNOWN_REPOSITORY } from "./images";
 import type { Repository } from "./repository";
-import { POSTGRES_RESOURCES } from "./airflow/postgres";
 
-/** CPU and memory of one container: requests, and limits where a ceiling matters. */
-export interface Resources {
-    readonly cpu: string;
-    readonly memory: string;
-    readonly cpuLimit?: string;
-    readonly memoryLimit?: string;
-}
+export type { Resources } from "./resources";
+import { AIRFLOW_RESOURCES, POSTGRES_RESOURCES, Resources } from "./resources";
+
 
 /**
  * Where the lower stacks live, as config states it. The fully qualified reference names

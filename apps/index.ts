@@ -10,7 +10,7 @@ import { gitOrigin, resolveRepository } from "./repository";
 import { AppsConfig, checkAgainstCluster, parseAppsConfig, REQUIRED_CLUSTER_OUTPUTS, stackReferenceNames } from "./config";
 import { AirflowPlatform } from "./airflow/airflow";
 import { airflowRequestItems } from "./airflow/values";
-import { POSTGRES_RESOURCES } from "./airflow/postgres";
+import { POSTGRES_RESOURCES } from "./resources";
 import { TodoApp, todoRequestItems } from "./todo/todoApp";
 import { SensorStream, streamRequestItems } from "./stream/sensorStream";
 import { addRequests, assertFits, FitReport, RequestItem, sumRequests } from "../lib/fit";

@@ -8,7 +8,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
 import type { AirflowConfig } from "../config";
 import { airflowValues, AirflowSecretNames } from "./values";
-import { PostgresDatabase } from "./postgres";
+import { PostgresDatabase } from "../postgres";
 import { airflowDashboard, statsdServiceMonitor } from "./monitoring";
 
 export interface AirflowPlatformArgs {

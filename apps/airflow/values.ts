@@ -6,6 +6,7 @@
  * and database connection live in Secrets this project creates, referenced here by name only.
  */
 import type { AirflowConfig, Resources } from "../config";
+import { AIRFLOW_RESOURCES, k8sResources } from "../resources";
 import type { RequestItem } from "../../lib/fit";
 
 /** Names of the Secrets (created by the Airflow component) the chart reads. */
@@ -39,30 +40,6 @@ export interface AirflowValuesArgs {
 
 /** The auth manager `airflow users create` belongs to (apache-airflow-providers-fab). */
 export const FAB_AUTH_MANAGER = "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager";
-
-/**
- * Requests and limits of every long-running Airflow component. One table feeds both the chart
- * values and the resource-fit check, so the two cannot drift apart.
- */
-export const AIRFLOW_RESOURCES = {
-    scheduler: { cpu: "250m", memory: "768Mi", cpuLimit: "1", memoryLimit: "1536Mi" },
-    apiServer: { cpu: "250m", memory: "1Gi", cpuLimit: "1", memoryLimit: "2Gi" },
-    dagProcessor: { cpu: "100m", memory: "512Mi", cpuLimit: "500m", memoryLimit: "1Gi" },
-    triggerer: { cpu: "100m", memory: "384Mi", cpuLimit: "500m", memoryLimit: "768Mi" },
-    gitSync: { cpu: "20m", memory: "64Mi", cpuLimit: "200m", memoryLimit: "128Mi" },
-    pgbouncer: { cpu: "50m", memory: "64Mi", cpuLimit: "250m", memoryLimit: "128Mi" },
-    pgbouncerExporter: { cpu: "20m", memory: "32Mi", cpuLimit: "100m", memoryLimit: "64Mi" },
-    statsd: { cpu: "50m", memory: "64Mi", cpuLimit: "200m", memoryLimit: "128Mi" },
-    /** Migration, create-user and pod-cleanup jobs: short-lived, but they run during installs. */
-    job: { cpu: "100m", memory: "512Mi", cpuLimit: "1", memoryLimit: "1Gi" },
-} as const satisfies Record<string, Resources>;
-
-export function k8sResources(r: Resources): { requests: Record<string, string>; limits?: Record<string, string> } {
-    const limits: Record<string, string> = {};
-    if (r.cpuLimit) limits.cpu = r.cpuLimit;
-    if (r.memoryLimit) limits.memory = r.memoryLimit;
-    return { requests: { cpu: r.cpu, memory: r.memory }, ...(Object.keys(limits).length > 0 ? { limits } : {}) };
-}
 
 /** `apache/airflow:3.2.2` → repository and tag; the Airflow version is the tag's leading X.Y.Z. */
 export function splitImage(image: string): { repository: string; tag: string; version: string } {

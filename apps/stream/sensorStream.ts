@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { Resources, StreamConfig } from "../config";
 import type { RequestItem } from "../../lib/fit";
-import { k8sResources } from "../airflow/values";
+import { k8sResources } from "../resources";
 
 export interface KafkaWiring {
     readonly bootstrap: string;

@@ -7,8 +7,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { Resources, TodoConfig } from "../config";
 import type { RequestItem } from "../../lib/fit";
-import { PostgresDatabase, POSTGRES_RESOURCES } from "../airflow/postgres";
-import { k8sResources } from "../airflow/values";
+import { PostgresDatabase } from "../postgres";
+import { k8sResources, POSTGRES_RESOURCES } from "../resources";
 
 export interface TodoAppArgs {
     readonly config: TodoConfig;

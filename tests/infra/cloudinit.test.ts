@@ -1,11 +1,12 @@
 import * as assert from "node:assert/strict";
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { parse } from "yaml";
 import { AgentSpec, installScriptUrl, k3sConfig, renderUserData, ServerSpec } from "../../infra/cloudinit";
+import { requireDebianPackage } from "../support/debian";
 import { ofType, synth } from "../support/synth";
 
 const run = promisify(execFile);
@@ -122,24 +123,11 @@ describe("user-data rendering (pure)", () => {
     });
 });
 
-/** `cloud-init schema` from Debian's cloud-init package; CI installs it, so CI never skips. */
-function cloudInitAvailable(): boolean {
-    try {
-        execFileSync("cloud-init", ["--version"], { stdio: "ignore" });
-        return true;
-    } catch {
-        return false;
-    }
-}
-
 describe("rendered user-data passes `cloud-init schema`", function () {
     this.timeout(60_000);
     let dir: string;
     before(function () {
-        if (!cloudInitAvailable()) {
-            if (process.env.CI) throw new Error("cloud-init is not installed; .ci/run installs it (apt-get install cloud-init)");
-            this.skip();
-        }
+        requireDebianPackage(this, "cloud-init");
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "userdata-"));
     });
     after(() => dir && fs.rmSync(dir, { recursive: true, force: true }));

@@ -1,12 +1,15 @@
 import assert from "node:assert/strict";
 import { call, startTestApp, type TestApp } from "./helpers";
 import { sharedPostgres, type PgServer } from "./pg-harness";
+import { requireDebianPackage } from "../../../../tests/support/debian";
 
 describe("todo backend: API against a real PostgreSQL", function () {
   let pg: PgServer;
   let app: TestApp;
 
   before(async function () {
+
+    requireDebianPackage(this, "postgresql");
     this.timeout(60_000);
     pg = await sharedPostgres();
     app = await startTestApp(pg, await pg.createDatabase("api"));

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import { startTestApp, type TestApp } from "./helpers";
 import { sharedPostgres } from "./pg-harness";
+import { requireDebianPackage } from "../../../../tests/support/debian";
 
 interface LoadResult {
   requests: number;
@@ -77,6 +78,7 @@ describe("todo backend: bounded load run on loopback", function () {
   let app: TestApp;
   const seedIds: number[] = [];
   before(async function () {
+    requireDebianPackage(this, "postgresql");
     this.timeout(60_000);
     const pg = await sharedPostgres();
     app = await startTestApp(pg, await pg.createDatabase("load"));

@@ -2,10 +2,12 @@ import assert from "node:assert/strict";
 import { createPool } from "../src/db";
 import { MIGRATIONS, migrate } from "../src/migrations";
 import { sharedPostgres, type PgServer } from "./pg-harness";
+import { requireDebianPackage } from "../../../../tests/support/debian";
 
 describe("todo backend: migrations against a real PostgreSQL", function () {
   let pg: PgServer;
   before(async function () {
+    requireDebianPackage(this, "postgresql");
     this.timeout(60_000);
     pg = await sharedPostgres();
   });

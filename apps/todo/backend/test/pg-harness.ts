@@ -13,6 +13,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { Client, type PoolConfig } from "pg";
+import { postgresBinDir } from "../../../../tests/support/debian";
 
 export interface PgServer {
   host: string;
@@ -37,28 +38,10 @@ export interface PgServer {
 }
 
 /** Highest installed PostgreSQL's bin dir, or PG_BIN. */
-export function findPgBin(): string {
-  if (process.env.PG_BIN) return process.env.PG_BIN;
-  const root = "/usr/lib/postgresql";
-  const versions = fs.existsSync(root)
-    ? fs
-        .readdirSync(root)
-        .filter((v) => fs.existsSync(path.join(root, v, "bin", "initdb")))
-        .sort((a, b) => Number(b) - Number(a))
-    : [];
-  if (versions.length === 0) {
-    throw new Error("PostgreSQL server binaries not found (apt-get install postgresql, or set PG_BIN)");
-  }
-  return path.join(root, versions[0], "bin");
-}
-
-export function pgAvailable(): boolean {
-  try {
-    findPgBin();
-    return true;
-  } catch {
-    return false;
-  }
+function findPgBin(): string {
+  const bin = postgresBinDir();
+  if (bin === undefined) throw new Error("PostgreSQL server binaries not found (apt-get install postgresql, or set PG_BIN)");
+  return bin;
 }
 
 export async function freePort(): Promise<number> {

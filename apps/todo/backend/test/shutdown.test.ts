@@ -5,6 +5,7 @@ import path from "node:path";
 import { Client } from "pg";
 import { call, startTestApp } from "./helpers";
 import { freePort, sharedPostgres, waitFor, type PgServer } from "./pg-harness";
+import { requireDebianPackage } from "../../../../tests/support/debian";
 
 /** Resolves true when a new TCP connection to the port is refused. */
 function refused(port: number): Promise<boolean> {
@@ -44,6 +45,7 @@ async function lockTodos(pg: PgServer, database: string) {
 describe("todo backend: graceful shutdown", function () {
   let pg: PgServer;
   before(async function () {
+    requireDebianPackage(this, "postgresql");
     this.timeout(60_000);
     pg = await sharedPostgres();
   });

@@ -15,15 +15,15 @@ function newestMtime(p: string): number {
 export function distIsFresh(): boolean {
   const index = path.join(distDir, "index.html");
   if (!fs.existsSync(index)) return false;
-  const sources = ["src", "index.html", "vite.config.mts", "package-lock.json"].map((p) => path.join(frontendRoot, p));
+  const sources = ["src", "index.html", "vite.config.mts", "package.json"].map((p) => path.join(frontendRoot, p));
   const newestSource = Math.max(...sources.filter((p) => fs.existsSync(p)).map(newestMtime));
   return fs.statSync(index).mtimeMs >= newestSource;
 }
 
 export function ensureBuilt(): void {
   if (distIsFresh()) return;
-  const vite = path.join(frontendRoot, "node_modules", "vite", "bin", "vite.js");
-  if (!fs.existsSync(vite)) throw new Error(`vite not installed: run npm ci in ${frontendRoot}`);
+  // Hoisted to the workspace root's node_modules by the root `npm ci`.
+  const vite = path.join(path.dirname(require.resolve("vite/package.json", { paths: [frontendRoot] })), "bin", "vite.js");
   const r = spawnSync(process.execPath, [vite, "build", "--logLevel", "warn"], { cwd: frontendRoot, encoding: "utf8" });
   if (r.status !== 0) throw new Error(`vite build failed:\n${r.stdout}${r.stderr}`);
 }

@@ -11,6 +11,7 @@ import { startTestApp, type TestApp } from "../../backend/test/helpers";
 import { sharedPostgres, type PgServer } from "../../backend/test/pg-harness";
 import { distDir, ensureBuilt } from "./build";
 import { serveDist, type StaticServer } from "./static-server";
+import { requireDebianPackage } from "../../../../tests/support/debian";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const CHROMIUM_ARGS = [
@@ -35,10 +36,8 @@ describe("todo frontend: end to end in headless Chromium", function () {
 
   before(async function () {
     this.timeout(120_000);
-    if (!fs.existsSync(CHROMIUM)) {
-      if (process.env.CI) throw new Error(`${CHROMIUM} not found (apt-get install chromium)`);
-      this.skip();
-    }
+    requireDebianPackage(this, "chromium");
+    requireDebianPackage(this, "postgresql");
     ensureBuilt();
     pg = await sharedPostgres();
     backend = await startTestApp(pg, await pg.createDatabase("e2e"));

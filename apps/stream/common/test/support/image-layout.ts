@@ -5,10 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { copyFileSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Health, startHealthServer } from '../../src/health.js';
 
 export interface Layout {
@@ -23,7 +24,10 @@ export interface Layout {
  */
 export function buildImageLayout(serviceDir: string): Promise<Layout> {
   const root = mkdtempSync(join(tmpdir(), 'sensor-image-'));
-  const tsc = join(serviceDir, 'node_modules', 'typescript', 'bin', 'tsc');
+  // Dependencies live in the workspace root's node_modules (one npm workspace), resolved from the service.
+  const resolveFrom = createRequire(join(serviceDir, 'package.json'));
+  const tsc = resolveFrom.resolve('typescript/bin/tsc');
+  const modules = dirname(dirname(dirname(tsc))); // <root>/node_modules/typescript/bin/tsc
   const args = [tsc, '-p', join(serviceDir, 'tsconfig.build.json'), '--outDir', join(root, 'dist'), '--sourceMap', 'false'];
   const layout: Layout = {
     root,
@@ -43,7 +47,7 @@ export function buildImageLayout(serviceDir: string): Promise<Layout> {
         return;
       }
       copyFileSync(join(serviceDir, 'package.json'), join(root, 'package.json'));
-      symlinkSync(join(serviceDir, 'node_modules'), join(root, 'node_modules'), 'dir');
+      symlinkSync(modules, join(root, 'node_modules'), 'dir');
       resolve(layout);
     });
   });

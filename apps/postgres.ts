@@ -7,13 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
-import type { Resources } from "../config";
-import { k8sResources } from "./values";
-
-export const POSTGRES_RESOURCES = {
-    server: { cpu: "250m", memory: "512Mi", cpuLimit: "1", memoryLimit: "1Gi" },
-    backup: { cpu: "100m", memory: "256Mi", cpuLimit: "500m", memoryLimit: "512Mi" },
-} as const satisfies Record<string, Resources>;
+import { k8sResources, POSTGRES_RESOURCES } from "./resources";
 
 export interface PostgresBackupArgs {
     /** 5-field cron expression. */

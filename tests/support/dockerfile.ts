@@ -1,10 +1,11 @@
 /**
- * Dockerfile checks shared by the Todo services' tests: parse instructions (with line
- * continuations), and lint the shell of every RUN with shellcheck.
+ * Dockerfile checks shared by the image tests: parse instructions (with line continuations),
+ * evaluate a .dockerignore against a build context, and lint the shell of every RUN with shellcheck.
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
+import { requireDebianPackage } from "./debian";
 
 export interface Instruction {
   keyword: string;
@@ -65,10 +66,6 @@ export function isPinnedImage(image: string, stageNames: string[]): boolean {
   return tag !== undefined && tag !== "latest" && /^v?\d+\.\d+\.\d+([-.][\w.-]+)?$/.test(tag);
 }
 
-export function shellcheckAvailable(): boolean {
-  return spawnSync("shellcheck", ["--version"], { stdio: "ignore" }).status === 0;
-}
-
 /** Runs `shellcheck -s sh -` on a script; returns its findings ("" when clean). */
 export function shellcheck(script: string): { ok: boolean; output: string } {
   const r = spawnSync("shellcheck", ["-s", "sh", "-"], { input: `${script}\n`, encoding: "utf8" });
@@ -77,9 +74,7 @@ export function shellcheck(script: string): { ok: boolean; output: string } {
 
 /** Skips where shellcheck is missing, except under CI, where a missing linter is a failure. */
 export function requireShellcheck(ctx: Mocha.Context): void {
-  if (shellcheckAvailable()) return;
-  if (process.env.CI) assert.fail("shellcheck is not installed (apt-get install shellcheck)");
-  ctx.skip();
+  requireDebianPackage(ctx, "shellcheck");
 }
 
 /** Every RUN instruction's shell passes shellcheck (the image has at least `minimum` of them). */
@@ -90,4 +85,34 @@ export function assertRunScriptsPassShellcheck(instructions: Instruction[], mini
     const r = shellcheck(script);
     assert.ok(r.ok, `Dockerfile line ${line}:\n${r.output}`);
   }
+}
+
+/** One .dockerignore pattern as a RegExp over context-relative paths (Go filepath.Match plus `**`). */
+function ignorePattern(pattern: string): RegExp {
+  let re = "";
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === "*" && pattern[i + 1] === "*") {
+      re += ".*";
+      i++;
+      if (pattern[i + 1] === "/") i++;
+    } else if (c === "*") re += "[^/]*";
+    else if (c === "?") re += "[^/]";
+    else re += c.replace(/[.+^${}()|[\]\\]/g, "\\$&");
+  }
+  // A pattern that names a directory excludes everything below it as well.
+  return new RegExp(`^${re}(/.*)?$`);
+}
+
+/** Whether a context-relative path is excluded by .dockerignore text (last matching line wins). */
+export function dockerIgnores(ignoreText: string, relPath: string): boolean {
+  let excluded = false;
+  for (const raw of ignoreText.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === "" || line.startsWith("#")) continue;
+    const negated = line.startsWith("!");
+    const pattern = (negated ? line.slice(1) : line).replace(/^\/+/, "").replace(/\/+$/, "");
+    if (ignorePattern(pattern).test(relPath)) excluded = !negated;
+  }
+  return excluded;
 }
