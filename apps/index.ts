@@ -6,7 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { gitOrigin, resolveRepository } from "./repository";
+import { currentRepository } from "./repository";
 import { AppsConfig, checkAgainstCluster, parseAppsConfig, REQUIRED_CLUSTER_OUTPUTS, stackReferenceNames } from "./config";
 import { AirflowPlatform } from "./airflow/airflow";
 import { airflowRequestItems } from "./airflow/values";
@@ -60,7 +60,7 @@ export async function appsLayer(): Promise<Record<string, unknown>> {
     const project = pulumi.getProject();
     const scope = `stack ${pulumi.getStack()}`;
     const raw = new pulumi.Config();
-    const repository = resolveRepository(process.env, () => gitOrigin(process.cwd()));
+    const repository = currentRepository(process.env, process.cwd());
     const config = parseAppsConfig((key) => raw.get(key), project, scope, { repository });
 
     // An unset stackOrganization means "the organization this stack lives in" (Pulumi Cloud

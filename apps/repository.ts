@@ -34,6 +34,23 @@ export function resolveRepository(env: NodeJS.ProcessEnv, originUrl: () => strin
     return parsed ? { ...parsed, source: "the origin remote" } : undefined;
 }
 
+let standIn: Repository | undefined;
+
+/**
+ * The offline synth fixes the repository (a stand-in), so its output does not depend on the
+ * checkout's remote or CI's variables. Only the synth calls this; a real `pulumi up` runs the
+ * program in Pulumi's own process, where it is never set.
+ */
+export function useStandInRepository(repository: Repository): void {
+    standIn = repository;
+}
+
+/** The repository of this run: an explicit PLATFORM_REPOSITORY, the synth's stand-in, then CI or git. */
+export function currentRepository(env: NodeJS.ProcessEnv, cwd: string): Repository | undefined {
+    if (env.PLATFORM_REPOSITORY) return resolveRepository({ PLATFORM_REPOSITORY: env.PLATFORM_REPOSITORY }, () => undefined);
+    return standIn ?? resolveRepository(env, () => gitOrigin(cwd));
+}
+
 /** The checkout's origin URL, or undefined (no git, no remote). */
 export function gitOrigin(cwd: string): string | undefined {
     try {
