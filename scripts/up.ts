@@ -8,11 +8,14 @@
  * the stacks and their secrets, and stops with one message saying what to run; when no backend is
  * reachable, `up` shows the offline synth diff instead of a preview.
  */
+import * as path from "path";
 import { environmentsIn, stacksFor } from "../lib/delivery/environments";
 import { deploy } from "../lib/delivery/cli";
-import { offlineDiff } from "../lib/delivery/offline";
 import { DEPLOY_FLAGS_USAGE, parseDeployArgs, realDeployRequest } from "../lib/delivery/options";
-import { ROOT, STACKS_DIR } from "../lib/synth/stacks";
+
+// Not from lib/synth: that loads the Pulumi runtime and mocks, which only the offline diff needs.
+const ROOT = path.resolve(__dirname, "..");
+const STACKS_DIR = path.join(ROOT, "stacks");
 
 async function main(): Promise<number> {
     const argv = process.argv.slice(2);
@@ -47,7 +50,7 @@ async function main(): Promise<number> {
         stacksDir: STACKS_DIR,
         workDir: ROOT,
         flags: parsed.flags,
-        offline: () => offlineDiff(ROOT, env, stacks.map((s) => s.stack), (line) => console.log(line), typeof from === "string" ? from : undefined),
+        offline: async () => (await import("../lib/delivery/offline")).offlineDiff(ROOT, env, stacks.map((s) => s.stack), (line) => console.log(line), typeof from === "string" ? from : undefined),
     });
     if ("problem" in request) {
         console.error(request.problem);

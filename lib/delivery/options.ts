@@ -81,6 +81,8 @@ export function realDeployRequest(r: RealRequest): DeployRequest | { problem: st
     const problem = confirmationProblem({ env: r.env, action: r.action, isTTY: Boolean(process.stdin.isTTY), yes: r.flags.yes, confirmEnv: r.flags.confirmEnv, previewOnly: r.flags.previewOnly });
     if (problem) return { problem };
     const planDir = r.flags.noPlan ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), "data-platform-plans-"));
+    // Plans hold every planned input; they live only as long as this command.
+    if (planDir) process.on("exit", () => fs.rmSync(planDir, { recursive: true, force: true }));
     const policyPack = r.flags.noPolicy ? undefined : policyPackOf(r.workDir);
     const git = (args: string[]) => execFileSync("git", args, { cwd: r.workDir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
     return {

@@ -137,6 +137,19 @@ describe("delivery: plan, then apply (stand-in pulumi on PATH)", () => {
         assert.deepEqual(verbs(r.calls), ["preview dev-infra", "preview dev-cluster"]);
     });
 
+    it("no backend reachable: up shows the offline synth diff, then the preflight's message, and changes nothing", async () => {
+        let shown = 0;
+        const r = await run({ ...scenario(), loggedOut: true }, { stacks: TWO, offline: async () => void shown++ });
+        assert.equal(r.code, 1);
+        assert.equal(shown, 1);
+        assert.match(r.out, /No Pulumi backend reachable, so no preview against the deployed state/);
+        assert.match(r.out, /ERR Not logged in to a Pulumi backend/);
+        assert.deepEqual(verbs(r.calls), []);
+        const down = await run({ ...scenario(), loggedOut: true }, { action: "destroy", stacks: [...TWO].reverse(), offline: async () => void shown++ });
+        assert.equal(down.code, 1);
+        assert.equal(shown, 1, "down has nothing to diff offline");
+    });
+
     it("down: fails loudly when the backend cannot list stacks", async () => {
         const r = await run({ ...scenario(), stackLsFails: true }, { action: "destroy", stacks: [...TWO].reverse() });
         assert.equal(r.code, 1);
