@@ -12,7 +12,7 @@ import * as fs from "fs";
 import { parseDocument } from "yaml";
 import { PRODUCTION_ENV } from "../lib/delivery/cli";
 import { environmentsIn } from "../lib/delivery/environments";
-import { manifestDigest, pinDigests, releaseProblems, releaseVersion } from "../lib/delivery/release";
+import { manifestDigest, pinDigests, releaseProblems, releaseVersion, writeImageTag } from "../lib/delivery/release";
 import { stackFile } from "../lib/synth/stackConfig";
 import { ROOT, STACKS_DIR } from "../lib/synth/stacks";
 import { OWN_IMAGE_TAG } from "../apps/images";
@@ -72,10 +72,7 @@ function setImageTag(env: string | undefined, tag: string | undefined): number {
         console.error(`${USAGE}\n(<env> with an apps stack; <tag> like "sha-1a2b3c4" or "1.4.0")`);
         return 2;
     }
-    const file = stackFile(STACKS_DIR, stack);
-    const doc = parseDocument(fs.readFileSync(file, "utf8"));
-    doc.setIn(["config", "data-platform:appsImageTag"], tag);
-    fs.writeFileSync(file, doc.toString());
+    writeImageTag(stackFile(STACKS_DIR, stack), tag);
     console.log(`${stack}: appsImageTag = ${tag}`);
     return 0;
 }

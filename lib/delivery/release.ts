@@ -77,3 +77,10 @@ export function pinDigests(file: string, pinned: Record<OwnImageKey, string>): v
     for (const [key, ref] of Object.entries(pinned)) doc.setIn(["config", `${NS}:${key}`], ref);
     fs.writeFileSync(file, doc.toString());
 }
+
+/** Sets `appsImageTag` in an apps stack file (comments kept): CI's dev deploy of a main commit. */
+export function writeImageTag(file: string, tag: string): void {
+    const doc = parseDocument(fs.readFileSync(file, "utf8"));
+    doc.setIn(["config", `${NS}:appsImageTag`], tag);
+    fs.writeFileSync(file, doc.toString());
+}

@@ -6,7 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
 import { pinnedImage } from "../../lib/config/checks";
-import { manifestDigest, pinDigests, releaseProblems } from "../../lib/delivery/release";
+import { manifestDigest, pinDigests, releaseProblems, writeImageTag } from "../../lib/delivery/release";
 import { ROOT } from "../../lib/synth/stacks";
 import { unpinnedImage } from "../../policy/rules";
 
@@ -71,5 +71,14 @@ describe("delivery: releases name their images", () => {
         assert.equal(pinnedImage(ref), undefined);
         assert.equal(unpinnedImage(ref), undefined);
         assert.deepEqual(releaseProblems(file, "prod-apps", "v1.4.0"), []);
+    });
+
+    it("dev runs a main commit's images: appsImageTag set in the stack file, comments kept, and the release check tells it from a release", () => {
+        const file = tempFile("# dev apps\nconfig:\n  # tag of the own images\n  data-platform:appsImageTag: 0.1.0\n");
+        writeImageTag(file, "sha-1a2b3c4");
+        const text = fs.readFileSync(file, "utf8");
+        assert.ok(text.includes("# tag of the own images"));
+        assert.equal((parse(text) as { config: Record<string, string> }).config["data-platform:appsImageTag"], "sha-1a2b3c4");
+        assert.match(releaseProblems(file, "dev-apps", "v0.1.0")[0], /appsImageTag is "sha-1a2b3c4"; release v0\.1\.0 needs "0\.1\.0"/);
     });
 });
