@@ -116,8 +116,10 @@ export function protectedReport(p: EnvironmentPreview): string | undefined {
 /** The checkout's commit and a hash of its uncommitted changes (tracked and untracked). */
 export function sourceState(git: (args: string[]) => string): SourceState {
     const commit = git(["rev-parse", "HEAD"]);
-    const status = git(["status", "--porcelain=v1", "-uall"]);
-    const changes = status === "" ? "" : createHash("sha256").update(status).update(git(["diff", "HEAD"])).digest("hex").slice(0, 16);
+    // A rollback's worktree links node_modules in: that link is not a change of the source.
+    const paths = ["--", ".", ":(exclude)node_modules"];
+    const status = git(["status", "--porcelain=v1", "-uall", ...paths]);
+    const changes = status === "" ? "" : createHash("sha256").update(status).update(git(["diff", "HEAD", ...paths])).digest("hex").slice(0, 16);
     return { commit, changes };
 }
 

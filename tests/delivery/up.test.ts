@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { confirmationProblem, deploy, DeployRequest } from "../../lib/delivery/cli";
-import { cliDeployer, SourceState } from "../../lib/delivery/plan";
+import { cliDeployer, SourceState, sourceState } from "../../lib/delivery/plan";
 import { runCommand } from "../../lib/delivery/preflight";
 import { parseDeployArgs } from "../../lib/delivery/options";
 import { ROOT } from "../../lib/synth/stacks";
@@ -174,6 +174,25 @@ describe("delivery: plan, then apply (stand-in pulumi on PATH)", () => {
         assert.equal(r.code, 0, r.out);
         assert.deepEqual(verbs(r.calls), ["destroy dev-apps", "destroy dev-cluster", "destroy dev-infra"]);
         assert.match(r.out, /dev-apps \(apps, stack version 4\): 1 delete/);
+    });
+});
+
+describe("delivery: source state held between preview and apply", () => {
+    it("is the commit plus a hash of uncommitted changes; a linked node_modules (rollback worktree) is not a change", () => {
+        const repo = fs.mkdtempSync(path.join(os.tmpdir(), "source-state-"));
+        const git = (args: string[]) => spawnSync("git", args, { cwd: repo, encoding: "utf8" }).stdout.trim();
+        git(["init", "-q"]);
+        fs.writeFileSync(path.join(repo, "index.ts"), "export {};\n");
+        git(["add", "."]);
+        git(["-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "c"]);
+        fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(repo, "node_modules"), "dir");
+        const clean = sourceState(git);
+        assert.match(clean.commit, /^[0-9a-f]{40}$/);
+        assert.equal(clean.changes, "");
+        fs.writeFileSync(path.join(repo, "index.ts"), "export const x = 1;\n");
+        const edited = sourceState(git);
+        assert.equal(edited.commit, clean.commit);
+        assert.match(edited.changes, /^[0-9a-f]{16}$/);
     });
 });
 
