@@ -174,7 +174,12 @@ export function cliDeployer(cli: PulumiCliOptions, planDir: string | undefined):
                     ? ["destroy", "--stack", p.stack, "--yes", "--non-interactive", "--skip-preview"]
                     : ["up", "--stack", p.stack, "--yes", "--non-interactive", "--skip-preview", ...policy, ...(p.planFile ? ["--plan", p.planFile] : [])];
             const r = await runPulumi(cli, args, onLine, false);
-            if (r.code !== 0) throw new Error(`pulumi ${args[0]} -s ${p.stack} failed:\n${failureText(r)}`);
+            if (r.code !== 0) {
+                const text = failureText(r);
+                // An update plan the engine cannot hold to (e.g. resources made inside an apply of an unknown value).
+                const hint = p.planFile && /plan/i.test(text) ? "\nIf the update plan itself is what failed, run again with --no-plan (re-preview and compare instead)." : "";
+                throw new Error(`pulumi ${args[0]} -s ${p.stack} failed:\n${text}${hint}`);
+            }
             // What was applied is what was previewed (the plan, or the matching re-preview).
             return Object.fromEntries(Object.entries(p.counts).filter(([op]) => op !== "same"));
         },
