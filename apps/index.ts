@@ -13,6 +13,7 @@ import { airflowRequestItems } from "./airflow/values";
 import { POSTGRES_RESOURCES } from "./resources";
 import { TodoApp, todoRequestItems } from "./todo/todoApp";
 import { SensorStream, streamRequestItems } from "./stream/sensorStream";
+import { AppMonitoring } from "./monitoring/appMonitoring";
 import { addRequests, assertFits, FitReport, RequestItem, sumRequests } from "../lib/fit";
 import type { ClusterOutputs, NodePoolCapacity, ResourceRequests } from "../lib/contracts";
 
@@ -107,11 +108,13 @@ export async function appsLayer(): Promise<Record<string, unknown>> {
         protect: config.protectStateful,
     }, opts);
 
-    new SensorStream("sensor-stream", {
+    const stream = new SensorStream("sensor-stream", {
         config: config.stream,
         namespace: NAMESPACES.stream,
         kafka: { bootstrap: c.kafkaBootstrap, eventsTopic: c.kafkaTopics.events, resultsTopic: c.kafkaTopics.results },
     }, opts);
+
+    new AppMonitoring("monitoring", { namespaces: NAMESPACES, monitoringNamespace: c.monitoringNamespace, after: [airflow, todo, stream] }, opts);
 
     const pct = (x: number) => Math.round(x * 1000) / 10;
     return {

@@ -5,6 +5,7 @@
  */
 import { ConfigLookup, ConfigReader } from "../lib/config/reader";
 import * as check from "../lib/config/checks";
+import { type AlertingConfig, parseAlertingConfig } from "./alertingConfig";
 
 /** Charts the layer installs, with the versions this code was written and tested against. */
 export const DEFAULT_CHARTS = {
@@ -92,6 +93,8 @@ export interface ClusterConfig {
     readonly protectData: boolean;
     /** Fraction of the nodes' allocatable CPU/memory this layer must leave free for the apps. */
     readonly minHeadroom: number;
+    /** Alert receivers and alert thresholds (cluster/alertingConfig.ts). */
+    readonly alerting: AlertingConfig;
 }
 
 const CPU = /^(\d+m|\d+(\.\d+)?)$/;
@@ -106,7 +109,11 @@ export function infraStackRef(cfg: Pick<ClusterConfig, "infra">, currentOrganiza
     return `${cfg.infra.organization ?? currentOrganization}/${cfg.infra.project}/${cfg.infra.stack}`;
 }
 
-export function parseClusterConfig(lookup: ConfigLookup, namespace: string, scope: string, project = namespace): ClusterConfig {
+/**
+ * `isSecret` tells which keys were set with `pulumi config set --secret` (credential keys are
+ * refused otherwise); without it no key counts as secret.
+ */
+export function parseClusterConfig(lookup: ConfigLookup, namespace: string, scope: string, project = namespace, isSecret: (key: string) => boolean = () => false): ClusterConfig {
     const r = new ConfigReader(namespace, lookup, scope);
     const environment = r.string("environment", { pattern: /^[a-z][a-z0-9-]{0,15}$/, allowed: 'a short lowercase name like "dev" or "prod" (max 16 chars)' });
 
@@ -197,6 +204,7 @@ export function parseClusterConfig(lookup: ConfigLookup, namespace: string, scop
         },
         protectData: r.boolean("protectData", { default: true }),
         minHeadroom: minHeadroomPercent / 100,
+        alerting: parseAlertingConfig(r, isSecret),
     };
     r.finish();
     return config;

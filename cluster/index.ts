@@ -12,6 +12,8 @@ import { readInfra } from "./infraOutputs";
 import { IngressNginx } from "./ingressNginx";
 import { Kafka } from "./kafka";
 import { Monitoring } from "./monitoring";
+import { PlatformAlerting } from "./alerting";
+import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { clusterRequestItems, NodeCounts } from "./sizing";
 import { Storage } from "./storage";
 import { grafanaAccess } from "./values/monitoring";
@@ -20,7 +22,9 @@ type Outputs = { [K in keyof ClusterOutputs]: pulumi.Input<ClusterOutputs[K]> } 
 
 export async function clusterLayer(): Promise<Outputs> {
     const config = new pulumi.Config();
-    const cfg = parseClusterConfig((key) => config.get(key), pulumi.getProject(), `stack ${pulumi.getStack()}`, pulumi.getProject());
+    // The SDK knows which keys were set with --secret; its typings do not export the check.
+    const isConfigSecret = (runtimeConfig as unknown as { isConfigSecret(fullKey: string): boolean }).isConfigSecret;
+    const cfg = parseClusterConfig((key) => config.get(key), pulumi.getProject(), `stack ${pulumi.getStack()}`, pulumi.getProject(), (key) => isConfigSecret(`${pulumi.getProject()}:${key}`));
     const name = cfg.environment;
 
     // Unset infraOrganization = this program's own organization ("organization" on a DIY backend).
@@ -69,6 +73,16 @@ export async function clusterLayer(): Promise<Outputs> {
         opts,
     );
 
+    const serverAddresses = infra.nodes.filter((n) => n.role === "server").map((n) => n.address);
+    const alerting = new PlatformAlerting(`${name}-alerting`, {
+        alerting: cfg.alerting,
+        namespace: monitoring.namespace,
+        kafkaNamespace: cfg.kafka.namespace,
+        etcd: serverAddresses.length > 0,
+        kubeconfig: infra.kubeconfig,
+        release: monitoring.release,
+    }, opts);
+
     const grafana = grafanaAccess(cfg.monitoring, infra.ingressAddress);
     return {
         environment: cfg.environment,
@@ -88,5 +102,6 @@ export async function clusterLayer(): Promise<Outputs> {
         },
         chartVersions: Object.fromEntries(Object.entries(cfg.charts).map(([chart, pin]) => [chart, pin.version])),
         infraStack,
+        alertReceivers: alerting.receivers,
     };
 }

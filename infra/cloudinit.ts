@@ -110,6 +110,9 @@ export function k3sConfig(spec: NodeSpec, secrets: NodeSecrets): Record<string, 
         // etcd metrics for kube-prometheus-stack; controller-manager and scheduler series come
         // with the apiserver's (k3s serves one shared registry), so their ports stay local.
         "etcd-expose-metrics": true,
+        // k3s' own series (etcd snapshot results, certificate lifetimes) on :6443/metrics, which
+        // the apiserver job scrapes; the snapshot and certificate alerts read them.
+        "supervisor-metrics": true,
     };
 }
 

@@ -10,6 +10,7 @@ import type { AirflowConfig } from "../config";
 import { airflowValues, AirflowSecretNames } from "./values";
 import { PostgresDatabase } from "../postgres";
 import { airflowDashboard, statsdServiceMonitor } from "./monitoring";
+import { GRAFANA_DASHBOARD_LABEL } from "../../lib/monitoring/dashboard";
 
 export interface AirflowPlatformArgs {
     readonly config: AirflowConfig;
@@ -223,7 +224,7 @@ server_tls_sslmode = prefer
             metadata: {
                 name: "airflow-dashboard",
                 namespace: args.monitoringNamespace,
-                labels: { grafana_dashboard: "1", ...labels },
+                labels: { ...GRAFANA_DASHBOARD_LABEL, ...labels },
             },
             data: { "airflow.json": JSON.stringify(airflowDashboard(), null, 2) },
         }, { parent: this });

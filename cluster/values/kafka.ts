@@ -7,6 +7,7 @@ import type { ClusterConfig } from "../config";
 import { memoryMiB } from "../../lib/fit";
 import { resources, SIZES } from "../sizing";
 import { splitImage } from "./images";
+import { type Dashboard, grafanaDashboard, type Panel } from "../../lib/monitoring/dashboard";
 
 export const STRIMZI_API = "kafka.strimzi.io/v1";
 export const TOPICS = { events: "events", results: "results" } as const;
@@ -174,35 +175,29 @@ export function podMonitorSpec(kafka: ClusterConfig["kafka"]): Record<string, un
 }
 
 /** A small Grafana dashboard over the metrics `jmxExporterConfig` produces. */
-export function kafkaDashboard(kafka: ClusterConfig["kafka"]): Record<string, unknown> {
+export function kafkaDashboardModel(kafka: Pick<ClusterConfig["kafka"], "namespace" | "clusterName">): Dashboard {
     const sel = `namespace="${kafka.namespace}"`;
-    const panels: [string, string, string][] = [
-        ["Messages in / s by topic", `sum by (topic) (rate(kafka_server_brokertopicmetrics_messagesin_total{${sel},topic!=""}[5m]))`, "ops"],
-        ["Bytes in / s by topic", `sum by (topic) (rate(kafka_server_brokertopicmetrics_bytesin_total{${sel},topic!=""}[5m]))`, "Bps"],
-        ["Bytes out / s by topic", `sum by (topic) (rate(kafka_server_brokertopicmetrics_bytesout_total{${sel},topic!=""}[5m]))`, "Bps"],
-        ["Under-replicated partitions", `sum(kafka_server_replicamanager_underreplicatedpartitions{${sel}})`, "short"],
-        ["Partitions under min ISR", `sum(kafka_server_replicamanager_underminisrpartitioncount{${sel}})`, "short"],
-        ["Active controllers", `sum(kafka_controller_kafkacontroller_activecontrollercount{${sel}})`, "short"],
-        ["Offline partitions", `sum(kafka_controller_kafkacontroller_offlinepartitionscount{${sel}})`, "short"],
-        ["Log size by topic", `sum by (topic) (kafka_log_log_size{${sel}})`, "bytes"],
-    ];
+    const byTopic = (title: string, metric: string, unit: string): Panel => ({
+        title, unit, targets: [{ expr: `sum by (topic) (rate(${metric}{${sel},topic!=""}[5m]))`, legend: "{{topic}}" }],
+    });
+    const total = (title: string, expr: string): Panel => ({ title, unit: "short", targets: [{ expr, legend: title }] });
     return {
         uid: `kafka-${kafka.clusterName}`,
         title: `Kafka (${kafka.clusterName})`,
         tags: ["kafka", "strimzi"],
-        timezone: "browser",
-        schemaVersion: 39,
-        refresh: "30s",
-        time: { from: "now-1h", to: "now" },
-        templating: { list: [{ name: "datasource", type: "datasource", query: "prometheus", current: {} }] },
-        panels: panels.map(([title, expr, unit], i) => ({
-            id: i + 1,
-            type: "timeseries",
-            title,
-            datasource: { type: "prometheus", uid: "${datasource}" },
-            gridPos: { h: 8, w: 12, x: (i % 2) * 12, y: Math.floor(i / 2) * 8 },
-            fieldConfig: { defaults: { unit }, overrides: [] },
-            targets: [{ refId: "A", expr, legendFormat: expr.includes("by (topic)") ? "{{topic}}" : title }],
-        })),
+        panels: [
+            byTopic("Messages in / s by topic", "kafka_server_brokertopicmetrics_messagesin_total", "ops"),
+            byTopic("Bytes in / s by topic", "kafka_server_brokertopicmetrics_bytesin_total", "Bps"),
+            byTopic("Bytes out / s by topic", "kafka_server_brokertopicmetrics_bytesout_total", "Bps"),
+            total("Under-replicated partitions", `sum(kafka_server_replicamanager_underreplicatedpartitions{${sel}})`),
+            total("Partitions under min ISR", `sum(kafka_server_replicamanager_underminisrpartitioncount{${sel}})`),
+            total("Active controllers", `sum(kafka_controller_kafkacontroller_activecontrollercount{${sel}})`),
+            total("Offline partitions", `sum(kafka_controller_kafkacontroller_offlinepartitionscount{${sel}})`),
+            { title: "Log size by topic", unit: "bytes", targets: [{ expr: `sum by (topic) (kafka_log_log_size{${sel}})`, legend: "{{topic}}" }] },
+        ],
     };
+}
+
+export function kafkaDashboard(kafka: Pick<ClusterConfig["kafka"], "namespace" | "clusterName">): Record<string, unknown> {
+    return grafanaDashboard(kafkaDashboardModel(kafka));
 }

@@ -1,11 +1,13 @@
 /** Values for kube-prometheus-stack, tuned for k3s. Pure. */
 import type { ClusterConfig } from "../config";
 import { resources, SIZES } from "../sizing";
+import { alertmanagerRoutingValues } from "./alerting";
+import { GRAFANA_DASHBOARD_LABEL } from "../../lib/monitoring/dashboard";
 
 /** Keys of the existing Secret that holds Grafana's admin login. */
 export const GRAFANA_ADMIN_KEYS = { user: "admin-user", password: "admin-password" } as const;
-/** Label the Grafana sidecar watches for dashboards (in every namespace). */
-export const DASHBOARD_LABEL = { grafana_dashboard: "1" } as const;
+/** Label the Grafana sidecar watches for dashboards (in every namespace); the dashboard builders set it. */
+export const DASHBOARD_LABEL = GRAFANA_DASHBOARD_LABEL;
 export const SCRAPE_INTERVAL = "15s";
 
 export interface MonitoringValuesArgs {
@@ -138,6 +140,8 @@ export function monitoringValues(args: MonitoringValuesArgs): Record<string, unk
                 replicas: m.alertmanagerReplicas,
                 resources: resources(SIZES.alertmanager),
                 storage: claim(args.storageClass, m.alertmanagerStorageGi),
+                // Routing comes from an AlertmanagerConfig (cluster/alerting.ts), credentials from a Secret.
+                ...alertmanagerRoutingValues(),
             },
         },
         "kube-state-metrics": { resources: resources(SIZES.kubeStateMetrics) },

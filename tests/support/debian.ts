@@ -15,6 +15,7 @@ const probes = {
     chromium: () => fs.existsSync(process.env.CHROMIUM_PATH ?? "/usr/bin/chromium"),
     postgresql: () => postgresBinDir() !== undefined,
     nginx: () => answers("nginx", ["-v"]),
+    prometheus: () => answers("promtool", ["--version"]),
 } as const;
 
 export type DebianPackage = keyof typeof probes;
