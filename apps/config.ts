@@ -6,7 +6,7 @@
  */
 import { ConfigLookup, ConfigReader, ConfigValidationError, ConfigProblem } from "../lib/config/reader";
 import * as check from "../lib/config/checks";
-import { cpuMilli, memoryMiB } from "../lib/fit";
+import { cpuMilli, memoryMiB, positiveQuantity, Quantity } from "../lib/quantity";
 import type { ClusterOutputs } from "../lib/contracts";
 import { ownImageReader, UNKNOWN_REPOSITORY } from "./images";
 import type { Repository } from "./repository";
@@ -144,8 +144,8 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
         r.string(key, { default: fallback, allowed: 'an image "registry/name:tag" with a pinned tag', check: check.pinnedImage });
     const ownImage = ownImageReader(r, context.repository);
     const host = (key: string) => r.string(key, { allowed: 'a DNS name like "airflow.example.org"', check: check.dnsName });
-    const cpu = (key: string, fallback: string) => r.string(key, { default: fallback, check: quantityCheck(cpuMilli, 'a CPU quantity like "250m" or "1"') });
-    const memory = (key: string, fallback: string) => r.string(key, { default: fallback, check: quantityCheck(memoryMiB, 'a memory quantity like "512Mi" or "2Gi"') });
+    const cpu = (key: string, fallback: string) => r.string(key, { default: fallback, check: positiveQuantity('a CPU quantity like "250m" or "1"') });
+    const memory = (key: string, fallback: string) => r.string(key, { default: fallback, check: positiveQuantity('a memory quantity like "512Mi" or "2Gi"') });
     const storage = (key: string, fallback: string) =>
         r.string(key, { default: fallback, check: (v) => (/^\d+(Mi|Gi|Ti)$/.test(v) && memoryMiB(v) > 0 ? undefined : 'must be a volume size like "10Gi"') });
 
@@ -174,6 +174,15 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
     }
     if (safe(() => cpuMilli(task.cpu) > cpuMilli(task.cpuLimit ?? task.cpu)) || safe(() => memoryMiB(task.memory) > memoryMiB(task.memoryLimit ?? task.memory))) {
         r.problem("airflowTaskCpuLimit", `${task.cpuLimit}/${task.memoryLimit}`, `limits must be at least the requests (${task.cpu}/${task.memory})`);
+    }
+    // The derived LimitRange (airflow.ts) gives containers the task limits by default and caps
+    // them at twice the quota: a default above the cap would be rejected by the API server.
+    const cap = (q: string) => Quantity.parse(q).times(2);
+    if (safe(() => Quantity.parse(task.cpuLimit ?? task.cpu).compare(cap(taskQuota.cpu)) > 0)) {
+        r.problem("airflowTaskCpuLimit", task.cpuLimit, `must be at most the LimitRange max, twice airflowTaskQuotaCpu (${cap(taskQuota.cpu).formatCpu()})`);
+    }
+    if (safe(() => Quantity.parse(task.memoryLimit ?? task.memory).compare(cap(taskQuota.memory)) > 0)) {
+        r.problem("airflowTaskMemoryLimit", task.memoryLimit, `must be at most the LimitRange max, twice airflowTaskQuotaMemory (${cap(taskQuota.memory).formatBytes()})`);
     }
 
     const secretRef = (key: string) => r.optionalString(key, { pattern: K8S_NAME, allowed: 'the name of an existing Secret, like "airflow-git-credentials"' });
@@ -268,10 +277,6 @@ function largestComponentLimit(): { cpuMilli: number; memoryMiB: number } {
         cpuMilli: Math.max(...all.map((r) => cpuMilli(r.cpuLimit ?? r.cpu))),
         memoryMiB: Math.max(...all.map((r) => memoryMiB(r.memoryLimit ?? r.memory))),
     };
-}
-
-function quantityCheck(parse: (q: string) => number, allowed: string): (value: string) => string | undefined {
-    return (value) => (safe(() => parse(value) > 0) ? undefined : `must be ${allowed}`);
 }
 
 function safe(fn: () => boolean): boolean {

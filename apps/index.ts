@@ -5,6 +5,7 @@
  * fails. Every Kubernetes object goes through one provider built from infra's kubeconfig.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { stackLookup } from "../lib/config/stack";
 import * as k8s from "@pulumi/kubernetes";
 import { currentRepository } from "./repository";
 import { AppsConfig, checkAgainstCluster, parseAppsConfig, REQUIRED_CLUSTER_OUTPUTS, stackReferenceNames } from "./config";
@@ -14,7 +15,7 @@ import { POSTGRES_RESOURCES } from "./resources";
 import { TodoApp, todoRequestItems } from "./todo/todoApp";
 import { SensorStream, streamRequestItems } from "./stream/sensorStream";
 import { AppMonitoring } from "./monitoring/appMonitoring";
-import { addRequests, assertFits, FitReport, RequestItem, sumRequests } from "../lib/fit";
+import { addRequests, assertFits, assertPodsFit, FitReport, nodeRooms, podsOf, RequestItem, sumRequests } from "../lib/fit";
 import type { ClusterOutputs, NodePoolCapacity, ResourceRequests } from "../lib/contracts";
 
 export const NAMESPACES = { airflow: "airflow", todo: "microservices", stream: "stream" } as const;
@@ -51,6 +52,12 @@ export function checkEnvironmentFit(
     );
 }
 
+/** Every pod of this layer fits on a node it may run on (ordinary pods: not on tainted servers). */
+export function checkPodFit(config: AppsConfig, pools: readonly NodePoolCapacity[], daemonSets: ClusterOutputs["daemonSets"] | undefined): void {
+    const none = { cpuMilli: 0, memoryMiB: 0 };
+    assertPodsFit(`environment "${config.environment}" (apps layer)`, podsOf(appsRequestItems(config)), nodeRooms(pools, daemonSets ?? { server: none, agent: none }));
+}
+
 /** A stack output's plain value (secret or not) as the engine knows it now. */
 async function outputValue(ref: pulumi.StackReference, name: string): Promise<unknown> {
     const details = await ref.getOutputDetails(name);
@@ -60,9 +67,8 @@ async function outputValue(ref: pulumi.StackReference, name: string): Promise<un
 export async function appsLayer(): Promise<Record<string, unknown>> {
     const project = pulumi.getProject();
     const scope = `stack ${pulumi.getStack()}`;
-    const raw = new pulumi.Config();
     const repository = currentRepository(process.env, process.cwd());
-    const config = parseAppsConfig((key) => raw.get(key), project, scope, { repository });
+    const config = parseAppsConfig(stackLookup(), project, scope, { repository });
 
     // An unset stackOrganization means "the organization this stack lives in" (Pulumi Cloud
     // org, or "organization" on DIY backends and under synth).
@@ -83,6 +89,9 @@ export async function appsLayer(): Promise<Record<string, unknown>> {
     }
     const requests = appsRequests(config);
     const fit = checkEnvironmentFit(config.environment, pools, c.requests, requests, config.minHeadroom);
+    // Each pod on one node: after system reservations and the cluster's DaemonSets.
+    const daemonSets = (await outputValue(clusterRef, "daemonSets")) as ClusterOutputs["daemonSets"] | undefined;
+    checkPodFit(config, pools, daemonSets);
 
     // The one provider: infra's admin kubeconfig, never an ambient ~/.kube/config.
     const provider = new k8s.Provider(`${config.environment}-apps-k8s`, {

@@ -6,6 +6,7 @@
 import { ConfigLookup, ConfigReader } from "../lib/config/reader";
 import * as check from "../lib/config/checks";
 import { type AlertingConfig, parseAlertingConfig } from "./alertingConfig";
+import { positiveQuantity } from "../lib/quantity";
 
 /** Charts the layer installs, with the versions this code was written and tested against. */
 export const DEFAULT_CHARTS = {
@@ -146,8 +147,8 @@ export function parseClusterConfig(lookup: ConfigLookup, namespace: string, scop
     }
 
     const sizing = (key: string, fallback: Sizing): Sizing => {
-        const cpu = r.string(`${key}Cpu`, { default: fallback.cpu, pattern: CPU, allowed: 'a CPU quantity like "250m" or "1"' });
-        const memory = r.string(`${key}Memory`, { default: fallback.memory, pattern: MEMORY, allowed: 'a memory quantity in Mi or Gi like "512Mi"' });
+        const cpu = r.string(`${key}Cpu`, { default: fallback.cpu, pattern: CPU, allowed: 'a CPU quantity like "250m" or "1"', check: positiveQuantity('a CPU quantity like "250m" or "1"') });
+        const memory = r.string(`${key}Memory`, { default: fallback.memory, pattern: MEMORY, allowed: 'a memory quantity in Mi or Gi like "512Mi"', check: positiveQuantity('a memory quantity in Mi or Gi like "512Mi"') });
         return { cpu, memory };
     };
 

@@ -5,7 +5,8 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { assertFits, sumRequests } from "../lib/fit";
+import { stackLookup } from "../lib/config/stack";
+import { assertFits, assertPodsFit, daemonSetsPerRole, nodeRooms, onSchedulable, podsOf, sumRequests } from "../lib/fit";
 import type { ClusterOutputs } from "../lib/contracts";
 import { infraStackRef, parseClusterConfig } from "./config";
 import { readInfra } from "./infraOutputs";
@@ -21,10 +22,9 @@ import { grafanaAccess } from "./values/monitoring";
 type Outputs = { [K in keyof ClusterOutputs]: pulumi.Input<ClusterOutputs[K]> } & Record<string, unknown>;
 
 export async function clusterLayer(): Promise<Outputs> {
-    const config = new pulumi.Config();
     // The SDK knows which keys were set with --secret; its typings do not export the check.
     const isConfigSecret = (runtimeConfig as unknown as { isConfigSecret(fullKey: string): boolean }).isConfigSecret;
-    const cfg = parseClusterConfig((key) => config.get(key), pulumi.getProject(), `stack ${pulumi.getStack()}`, pulumi.getProject(), (key) => isConfigSecret(`${pulumi.getProject()}:${key}`));
+    const cfg = parseClusterConfig(stackLookup(), pulumi.getProject(), `stack ${pulumi.getStack()}`, pulumi.getProject(), (key) => isConfigSecret(`${pulumi.getProject()}:${key}`));
     const name = cfg.environment;
 
     // Unset infraOrganization = this program's own organization ("organization" on a DIY backend).
@@ -36,8 +36,12 @@ export async function clusterLayer(): Promise<Outputs> {
         servers: infra.nodePools.filter((p) => p.role === "server").reduce((n, p) => n + p.count, 0),
         agents: infra.nodePools.filter((p) => p.role === "agent").reduce((n, p) => n + p.count, 0),
     };
-    const requests = sumRequests(clusterRequestItems(cfg, counts));
+    const items = clusterRequestItems(cfg, counts);
+    // What lands on the nodes that take ordinary pods (tainted servers keep only their own).
+    const requests = sumRequests(onSchedulable(items, infra.nodePools));
     const fit = assertFits(`The cluster layer of ${cfg.environment}`, requests, infra.nodePools, cfg.minHeadroom);
+    const daemonSets = daemonSetsPerRole(items);
+    assertPodsFit(`The cluster layer of ${cfg.environment}`, podsOf(items), nodeRooms(infra.nodePools, daemonSets));
 
     // The only way to the cluster: nothing falls back to an ambient ~/.kube/config.
     const provider = new k8s.Provider(`${name}-k3s`, {
@@ -95,6 +99,7 @@ export async function clusterLayer(): Promise<Outputs> {
         grafanaUrl: grafana.url,
         ...(grafana.nodePortUrl !== undefined ? { grafanaNodePortUrl: grafana.nodePortUrl } : {}),
         requests,
+        daemonSets,
         fit: {
             allocatable: fit.allocatable,
             cpuHeadroomPercent: Math.round(fit.cpuHeadroom * 100),

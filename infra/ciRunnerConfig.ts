@@ -34,7 +34,12 @@ const LABEL = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 /** The runner VM, or undefined when `ciRunnerRepository` is not set (the default: nothing new exists). */
 export function parseCiRunner(r: ConfigReader, environment: string, defaults: { flavor: string; image: string }, hasToken: boolean): CiRunnerConfig | undefined {
     const repository = r.optionalString("ciRunnerRepository", { pattern: REPO, allowed: 'a GitHub repository "owner/name"' });
-    if (repository === undefined) return undefined;
+    const others = ["ciRunnerToken", "ciRunnerLabels", "ciRunnerVersion", "ciRunnerSha256", "ciRunnerFlavor", "ciRunnerImage"];
+    r.known(...others);
+    if (repository === undefined) {
+        for (const key of others.filter((k) => r.has(k))) r.problem(key, "(set)", "has no effect without ciRunnerRepository: the runner VM exists only when ciRunnerRepository names its repository");
+        return undefined;
+    }
     if (!hasToken) {
         r.problem("ciRunnerToken", undefined, "is required with ciRunnerRepository: a runner registration token (Settings → Actions → Runners → New self-hosted runner, valid 1 hour), set with pulumi config set --secret ciRunnerToken <token>");
     }

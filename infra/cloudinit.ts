@@ -53,6 +53,8 @@ export interface ServerSpec extends CommonSpec {
     readonly etcdSnapshotRetention: number;
     /** Keep k3s' bundled local-path StorageClass. */
     readonly localPathStorage: boolean;
+    /** Taints registered with the node (k3s `node-taint`), e.g. the control-plane NoSchedule taint. */
+    readonly taints?: readonly string[];
     /** keepalived VRRP for the API VIP in HA sets. */
     readonly vip?: { readonly address: string; readonly peers: readonly string[]; readonly priority: number; readonly routerId: number };
     /** Format (once) and export a data volume over NFS for RWX storage. */
@@ -113,6 +115,7 @@ export function k3sConfig(spec: NodeSpec, secrets: NodeSecrets): Record<string, 
         // k3s' own series (etcd snapshot results, certificate lifetimes) on :6443/metrics, which
         // the apiserver job scrapes; the snapshot and certificate alerts read them.
         "supervisor-metrics": true,
+        ...(spec.taints?.length ? { "node-taint": [...spec.taints] } : {}),
     };
 }
 

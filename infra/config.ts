@@ -55,6 +55,11 @@ export interface InfraConfig {
     readonly ingressCidrs: string[];
     /** NodePorts opened to `adminCidrs` (e.g. Grafana on 30090, as in the course). */
     readonly adminNodePorts: number[];
+    /**
+     * Servers carry the control-plane NoSchedule taint: only control-plane pods and DaemonSets
+     * run there, so etcd and the API keep the servers' CPU and memory. Default: on in prod.
+     */
+    readonly controlPlaneTaint: boolean;
     /** Keep k3s' node-local `local-path` StorageClass (data is lost when a node is replaced). */
     readonly localPathStorage: boolean;
     readonly sshPublicKey: string;
@@ -167,16 +172,30 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
         network = { mode, name: r.string("networkName", { allowed: 'the name of an existing network, e.g. "DHBW"' }), externalNetwork };
     }
 
+    r.known("subnetCidr", "dnsNameservers", "networkName");
+
     const adminCidrs = r.stringList("adminCidrs", { check: check.ipv4Cidr, minItems: 1 });
     const ingressCidrs = r.stringList("ingressCidrs", { default: ["0.0.0.0/0"], check: check.ipv4Cidr });
-    // An API or SSH port open to the whole internet is a decision nobody should make by accident.
-    adminCidrs.forEach((cidr, i) => {
-        if (cidr === "0.0.0.0/0") r.problem(`adminCidrs[${i}]`, cidr, "must not open SSH and the Kubernetes API to the whole internet; list your office/VPN ranges");
-    });
+    // Judged on the parsed networks, not the strings: 0.0.0.0/1 + 128.0.0.0/1 is 0.0.0.0/0.
+    // Opening SSH/the API, or the ingress, to a /8 or more of public space is a decision, made
+    // with an explicit opt-in (docs/infra.md), never by a typo or a default.
+    const worldOpenAdmin = r.boolean("worldOpenAdmin", { default: false });
+    const worldOpenIngress = r.boolean("worldOpenIngress", { default: false });
+    const openness = (cidrs: string[]) => check.publicAddresses(cidrs);
+    if (openness(adminCidrs) >= check.WORLD_OPEN_ADDRESSES && !worldOpenAdmin) {
+        r.problem("adminCidrs", adminCidrs, `opens SSH and the Kubernetes API to ${openness(adminCidrs)} public addresses (a /8 or more): list your office/VPN ranges, or set worldOpenAdmin: "true" if you mean it`);
+    }
+    if (openness(ingressCidrs) >= check.WORLD_OPEN_ADDRESSES && !worldOpenIngress) {
+        r.problem("ingressCidrs", ingressCidrs, `opens HTTP/HTTPS to ${openness(ingressCidrs)} public addresses (a /8 or more${r.has("ingressCidrs") ? "" : "; the default is 0.0.0.0/0"}): set worldOpenIngress: "true" for a public ingress, or list the client ranges`);
+    }
 
     const adminNodePorts = r.json<unknown>("adminNodePorts", { default: [], expected: "a list of NodePorts (30000-32767)" }) ?? [];
     if (!Array.isArray(adminNodePorts) || adminNodePorts.some((p) => !Number.isInteger(p) || p < 30000 || p > 32767)) {
         r.problem("adminNodePorts", adminNodePorts, "must be a list of NodePorts between 30000 and 32767");
+    } else {
+        adminNodePorts.forEach((p, i) => {
+            if (adminNodePorts.indexOf(p) !== i) r.problem(`adminNodePorts[${i}]`, p, `repeats adminNodePorts[${adminNodePorts.indexOf(p)}]; list each port once`);
+        });
     }
 
     const sshPublicKey = r.string("sshPublicKey", { check: check.sshPublicKey });
@@ -194,6 +213,7 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
         ingressCidrs,
         adminNodePorts: Array.isArray(adminNodePorts) ? (adminNodePorts as number[]) : [],
         localPathStorage: r.boolean("localPathStorage", { default: true }),
+        controlPlaneTaint: r.boolean("controlPlaneTaint", { default: environment === "prod" }),
         sshPublicKey,
         antiAffinity: r.oneOf("antiAffinity", ["soft", "hard"] as const, { default: "soft" }),
         flannelBackend: r.oneOf("flannelBackend", ["vxlan", "wireguard-native"] as const, { default: "vxlan" }),

@@ -3,6 +3,7 @@
  * nothing is created when any value is wrong.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { stackLookup } from "../lib/config/stack";
 import * as openstack from "@pulumi/openstack";
 import { parseInfraConfig } from "./config";
 import { CiRunner } from "./ciRunner";
@@ -12,8 +13,7 @@ import type { CloudCredentials, InfraOutputs } from "../lib/contracts";
 type Outputs = { [K in keyof InfraOutputs]: pulumi.Input<InfraOutputs[K]> };
 
 export async function infraLayer(): Promise<Outputs> {
-    const config = new pulumi.Config();
-    const cfg = parseInfraConfig((key) => config.get(key), pulumi.getProject(), `stack ${pulumi.getStack()}`);
+    const cfg = parseInfraConfig(stackLookup(), pulumi.getProject(), `stack ${pulumi.getStack()}`);
     const name = `${cfg.environment}-k3s`;
 
     const cluster = new K3sCluster(name, { config: cfg });

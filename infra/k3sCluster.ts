@@ -21,6 +21,7 @@ import { ClusterNetwork } from "./network";
 import { ClusterSecurityGroups } from "./securityGroups";
 import { ClusterPki } from "./pki";
 import { renderKubeconfig } from "./kubeconfig";
+import { specHash } from "../lib/naming";
 import { buildNodeSpec, isFirstServer, NFS_EXPORT, NodeAddresses, nodeName, planNodes, poolCapacities } from "./nodes";
 import type { NodeInfo, NodePoolCapacity } from "../lib/contracts";
 
@@ -63,7 +64,9 @@ export class K3sCluster extends pulumi.ComponentResource {
             { adminCidrs: cfg.adminCidrs, ingressCidrs: cfg.ingressCidrs, adminNodePorts: cfg.adminNodePorts, flannelBackend: cfg.flannelBackend, vrrp: ha },
             parent,
         );
-        const keypair = new openstack.compute.Keypair(`${name}-keypair`, { name: `${name}-keypair`, publicKey: cfg.sshPublicKey }, parent);
+        // OpenStack replaces a key pair whose public key changes; a name that carries the key's
+        // hash lets the new one be created before the old one goes (names are unique per user).
+        const keypair = new openstack.compute.Keypair(`${name}-keypair`, { name: `${name}-${specHash(cfg.sshPublicKey.trim())}`, publicKey: cfg.sshPublicKey }, parent);
         const serverGroup = (role: string) =>
             new openstack.compute.ServerGroup(`${name}-${role}-group`, { name: `${name}-${role}`, policies: [affinityPolicy(cfg.antiAffinity)] }, parent);
         const serverGroups = { server: serverGroup("servers"), agent: serverGroup("agents") };
@@ -126,7 +129,8 @@ export class K3sCluster extends pulumi.ComponentResource {
         this.ingressAddress = externalAddress;
 
         const serverAddresses = slots.filter((s) => s.role === "server").map((s) => fixedIp(ports.get(s.key)!));
-        const tlsSans = pulumi.all([externalAddress, internalApiAddress, ...serverAddresses]).apply((ips) => [...new Set(ips)].sort());
+        // Not the floating IP: the kubeconfig checks the certificate by name (API_TLS_SERVER_NAME).
+        const tlsSans = pulumi.all([internalApiAddress, ...serverAddresses]).apply((ips) => [...new Set(ips)].sort());
 
         // The Cinder volume behind the NFS export outlives every node; deleting it needs intent.
         const nfsVolume = new openstack.blockstorage.Volume(
@@ -212,7 +216,7 @@ export class K3sCluster extends pulumi.ComponentResource {
         this.nodes = pulumi.all(slots.map((s) => fixedIp(ports.get(s.key)!))).apply((ips) =>
             slots.map((slot, i) => ({ name: names.get(slot.key)!, role: slot.role, address: ips[i] })),
         );
-        this.nodePools = poolCapacities(slots, cfg.flavors);
+        this.nodePools = poolCapacities(slots, cfg.flavors, cfg.controlPlaneTaint);
         this.nfs = pulumi.output({ server: fixedIp(server0Port), path: NFS_EXPORT });
         this.networkId = network.networkId;
         this.subnetId = network.subnetId;

@@ -56,6 +56,9 @@ export class K3sNode extends pulumi.ComponentResource {
             {
                 parent: this,
                 replaceOnChanges: ["name", "imageName", "flavorName", "userData"],
+                // A key pair is only read at first boot: a rotated key reaches each node when it is
+                // next replaced, instead of replacing every node at once (keyPair forces a new VM).
+                ignoreChanges: ["keyPair"],
                 // The stable port serves one VM at a time, and the old node must have left the
                 // cluster (drained by its lifecycle command) before the new one joins.
                 deleteBeforeReplace: true,

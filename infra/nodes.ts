@@ -51,6 +51,8 @@ export interface NodeAddresses {
 }
 
 export const NFS_EXPORT = "/srv/nfs";
+/** The taint Kubernetes and the charts' control-plane tolerations know. */
+export const CONTROL_PLANE_TAINT = "node-role.kubernetes.io/control-plane:NoSchedule";
 const VRRP_ROUTER_ID = 51;
 
 /** The first server holds the NFS export and, at bootstrap, initialises the cluster. */
@@ -71,6 +73,7 @@ export function buildNodeSpec(cfg: InfraConfig, slot: NodeSlot, name: string, ad
         etcdSnapshotSchedule: cfg.etcdSnapshotSchedule,
         etcdSnapshotRetention: cfg.etcdSnapshotRetention,
         localPathStorage: cfg.localPathStorage,
+        taints: cfg.controlPlaneTaint ? [CONTROL_PLANE_TAINT] : [],
         // Lower slots win the VIP; any server whose API is ready may hold it.
         vip: addr.vip ? { address: addr.vip, peers: addr.peers, priority: 150 - slot.index * 10, routerId: VRRP_ROUTER_ID } : undefined,
         nfs: isFirstServer(slot) ? { volumeId: addr.volumeId, exportPath: NFS_EXPORT, clientCidr: addr.nfsCidr } : undefined,
@@ -101,13 +104,13 @@ export function nodeName(cfg: InfraConfig, slot: NodeSlot): string {
 }
 
 /** Node pool capacities by role and flavor, for the resource-fit checks of the layers above. */
-export function poolCapacities(slots: readonly NodeSlot[], flavors: InfraConfig["flavors"]): NodePoolCapacity[] {
+export function poolCapacities(slots: readonly NodeSlot[], flavors: InfraConfig["flavors"], controlPlaneTaint = false): NodePoolCapacity[] {
     const groups = new Map<string, NodePoolCapacity>();
     for (const slot of slots) {
         const id = `${slot.role}/${slot.flavor}`;
         const size = flavors[slot.flavor];
         const prev = groups.get(id);
-        groups.set(id, { role: slot.role, flavor: slot.flavor, count: (prev?.count ?? 0) + 1, vcpus: size.vcpus, memoryMiB: size.ramMiB });
+        groups.set(id, { role: slot.role, flavor: slot.flavor, count: (prev?.count ?? 0) + 1, vcpus: size.vcpus, memoryMiB: size.ramMiB, ...(slot.role === "server" && controlPlaneTaint ? { tainted: true } : {}) });
     }
     return [...groups.values()];
 }

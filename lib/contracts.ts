@@ -11,6 +11,8 @@ export interface NodePoolCapacity {
     readonly flavor: string;
     readonly vcpus: number;
     readonly memoryMiB: number;
+    /** Servers carrying the control-plane NoSchedule taint: ordinary pods do not run there. */
+    readonly tainted?: boolean;
 }
 
 export interface NodeInfo {
@@ -66,6 +68,8 @@ export interface ClusterOutputs {
     readonly grafanaUrl: string;
     /** What the cluster layer requests, so the apps layer can check the whole environment fits. */
     readonly requests: ResourceRequests;
+    /** What the cluster's DaemonSets take on each node of a role (for the apps layer's per-pod fit). */
+    readonly daemonSets?: { readonly server: ResourceRequests; readonly agent: ResourceRequests };
 }
 
 export const INFRA_OUTPUT_KEYS: readonly (keyof InfraOutputs)[] = [

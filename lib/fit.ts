@@ -4,26 +4,10 @@
  */
 import type { NodePoolCapacity, ResourceRequests } from "./contracts";
 
-const MEMORY_UNITS: Record<string, number> = {
-    "": 1 / (1024 * 1024), k: 1000 / 1048576, M: 1e6 / 1048576, G: 1e9 / 1048576, T: 1e12 / 1048576,
-    Ki: 1 / 1024, Mi: 1, Gi: 1024, Ti: 1024 * 1024,
-};
+import { cpuMilli, memoryMiB } from "./quantity";
 
-/** CPU quantity ("250m", "0.5", "2") in millicores. */
-export function cpuMilli(quantity: string | number): number {
-    const text = String(quantity).trim();
-    const match = /^(\d+(?:\.\d+)?)(m?)$/.exec(text);
-    if (!match) throw new Error(`not a CPU quantity: "${text}" (expected e.g. "250m" or "1.5")`);
-    return match[2] === "m" ? Number(match[1]) : Math.round(Number(match[1]) * 1000);
-}
-
-/** Memory quantity ("512Mi", "1Gi", "1G", "1048576") in MiB. */
-export function memoryMiB(quantity: string | number): number {
-    const text = String(quantity).trim();
-    const match = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(text);
-    if (!match) throw new Error(`not a memory quantity: "${text}" (expected e.g. "512Mi" or "2Gi")`);
-    return Number(match[1]) * MEMORY_UNITS[match[2] ?? ""];
-}
+/** Re-exported: the one quantity parser (lib/quantity.ts). */
+export { cpuMilli, memoryMiB };
 
 export interface RequestItem {
     /** What asks for the resources, e.g. "kafka broker (x3)". */
@@ -31,6 +15,16 @@ export interface RequestItem {
     readonly cpu: string;
     readonly memory: string;
     readonly replicas?: number;
+    /** The pod this container belongs to (containers of one pod share a node); default: its own pod. */
+    readonly pod?: string;
+    /** A DaemonSet: one pod on every node (`all`) or every server (`servers`), not placed by the scheduler. */
+    readonly perNode?: "all" | "servers";
+    /** Tolerates the control-plane taint (may run on tainted servers). */
+    readonly controlPlane?: boolean;
+    /** Containers of this size in each pod (sidecars); `replicas` counts them in the sums. */
+    readonly containers?: number;
+    /** Not one pod but a budget (a ResourceQuota): counted in the sums, not checked per pod. */
+    readonly budget?: boolean;
 }
 
 export function sumRequests(items: readonly RequestItem[]): ResourceRequests {
@@ -59,8 +53,14 @@ export const SYSTEM_RESERVED = {
     agent: { cpuMilli: 200, memoryMiB: 512 },
 } as const;
 
+/** Pools that take ordinary pods: servers with the control-plane taint do not. */
+export function schedulablePools(pools: readonly NodePoolCapacity[]): NodePoolCapacity[] {
+    return pools.filter((p) => !p.tainted);
+}
+
+/** Allocatable CPU/memory of the pools that take ordinary pods (tainted servers left out). */
 export function allocatable(pools: readonly NodePoolCapacity[]): ResourceRequests {
-    return pools.reduce<ResourceRequests>(
+    return schedulablePools(pools).reduce<ResourceRequests>(
         (acc, pool) => ({
             cpuMilli: acc.cpuMilli + pool.count * Math.max(0, pool.vcpus * 1000 - SYSTEM_RESERVED[pool.role].cpuMilli),
             memoryMiB: acc.memoryMiB + pool.count * Math.max(0, pool.memoryMiB - SYSTEM_RESERVED[pool.role].memoryMiB),
@@ -108,11 +108,91 @@ export function assertFits(scope: string, requested: ResourceRequests, pools: re
         );
     }
     if (problems.length > 0) {
-        const nodes = pools.map((p) => `${p.count}x ${p.flavor} (${p.role}, ${p.vcpus} vCPU, ${p.memoryMiB} MiB)`).join(" + ");
+        const nodes = pools.map((p) => `${p.count}x ${p.flavor} (${p.role}${p.tainted ? ", control-plane taint: not counted" : ""}, ${p.vcpus} vCPU, ${p.memoryMiB} MiB)`).join(" + ");
         throw new Error(
             `${scope} does not fit on ${nodes || "no nodes"}:\n  - ${problems.join("\n  - ")}\n` +
                 "Use larger flavors or more agents in the infra stack, or lower the requests/replicas in config.",
         );
     }
     return report;
+}
+
+export interface PodRequests {
+    readonly pod: string;
+    readonly cpuMilli: number;
+    readonly memoryMiB: number;
+    readonly controlPlane: boolean;
+}
+
+/** Items grouped into pods (containers of one pod summed); DaemonSets and budgets left out. */
+export function podsOf(items: readonly RequestItem[]): PodRequests[] {
+    const pods = new Map<string, PodRequests>();
+    for (const item of items) {
+        if (item.perNode || item.budget) continue;
+        const key = item.pod ?? item.name;
+        const prev = pods.get(key) ?? { pod: key, cpuMilli: 0, memoryMiB: 0, controlPlane: false };
+        pods.set(key, { pod: key, cpuMilli: prev.cpuMilli + cpuMilli(item.cpu) * (item.containers ?? 1), memoryMiB: prev.memoryMiB + memoryMiB(item.memory) * (item.containers ?? 1), controlPlane: prev.controlPlane || !!item.controlPlane });
+    }
+    return [...pods.values()];
+}
+
+/** What DaemonSets take on one node of a role (one pod per node each). */
+export function perNodeRequests(items: readonly RequestItem[], role: "server" | "agent"): ResourceRequests {
+    return sumRequests(items.filter((i) => i.perNode === "all" || (i.perNode === "servers" && role === "server")).map((i) => ({ ...i, replicas: i.containers ?? 1 })));
+}
+
+export interface NodeRoom {
+    readonly pool: NodePoolCapacity;
+    /** Allocatable after system reservations and DaemonSets. */
+    readonly free: ResourceRequests;
+}
+
+/** Room for pods on one node of each pool: capacity − system reservation − DaemonSets. */
+export function nodeRooms(pools: readonly NodePoolCapacity[], daemonSets: { server: ResourceRequests; agent: ResourceRequests }): NodeRoom[] {
+    return pools.map((pool) => ({
+        pool,
+        free: {
+            cpuMilli: pool.vcpus * 1000 - SYSTEM_RESERVED[pool.role].cpuMilli - daemonSets[pool.role].cpuMilli,
+            memoryMiB: pool.memoryMiB - SYSTEM_RESERVED[pool.role].memoryMiB - daemonSets[pool.role].memoryMiB,
+        },
+    }));
+}
+
+/**
+ * Every pod must fit on one node it may be scheduled on: a sum that fits the cluster says
+ * nothing about a broker asking for 8Gi on 8 GiB nodes. Throws with the numbers of each pod
+ * that fits nowhere and of the largest node it could have used.
+ */
+export function assertPodsFit(scope: string, pods: readonly PodRequests[], rooms: readonly NodeRoom[]): void {
+    const problems: string[] = [];
+    for (const pod of pods) {
+        const candidates = rooms.filter((r) => pod.controlPlane || !r.pool.tainted);
+        if (candidates.some((r) => pod.cpuMilli <= r.free.cpuMilli && pod.memoryMiB <= r.free.memoryMiB)) continue;
+        const largest = [...candidates].sort((a, b) => b.free.memoryMiB - a.free.memoryMiB || b.free.cpuMilli - a.free.cpuMilli)[0];
+        const where = largest
+            ? `the largest node it may run on, ${largest.pool.flavor} (${largest.pool.role}, ${largest.pool.vcpus} vCPU, ${largest.pool.memoryMiB} MiB), has ${largest.free.cpuMilli}m/${Math.round(largest.free.memoryMiB)}Mi left after system reservations (${SYSTEM_RESERVED[largest.pool.role].cpuMilli}m/${SYSTEM_RESERVED[largest.pool.role].memoryMiB}Mi) and DaemonSets`
+            : "no node may run it (every pool is tainted)";
+        problems.push(`${pod.pod} requests ${pod.cpuMilli}m/${Math.round(pod.memoryMiB)}Mi; ${where}`);
+    }
+    if (problems.length > 0) {
+        throw new Error(`${scope}: ${problems.length} pod(s) fit on no node:\n  - ${problems.join("\n  - ")}\nUse a larger flavor, or lower the pod's requests in config.`);
+    }
+}
+
+/**
+ * The items as the scheduler places them on the schedulable pools: with tainted servers,
+ * control-plane-only pods (and per-server DaemonSets) are not counted against the agents, and
+ * per-node DaemonSets once per schedulable node.
+ */
+export function onSchedulable(items: readonly RequestItem[], pools: readonly NodePoolCapacity[]): RequestItem[] {
+    if (!pools.some((p) => p.tainted)) return [...items];
+    const nodes = schedulablePools(pools).reduce((n, p) => n + p.count, 0);
+    return items
+        .filter((i) => i.perNode !== "servers" && !i.controlPlane)
+        .map((i) => (i.perNode === "all" ? { ...i, replicas: nodes * (i.containers ?? 1) } : i));
+}
+
+/** DaemonSet requests per node of each role. */
+export function daemonSetsPerRole(items: readonly RequestItem[]): { server: ResourceRequests; agent: ResourceRequests } {
+    return { server: perNodeRequests(items, "server"), agent: perNodeRequests(items, "agent") };
 }

@@ -3,35 +3,39 @@
  *
  * Synthesizes every stack at <base-ref> (with that ref's code, in a temporary git worktree) and
  * in this checkout, and prints the resource diff per stack as Markdown: created, deleted,
- * updated (which inputs) and replaced (why). No cloud access. Exits 0 whatever the diff holds;
- * 2 on bad usage or an unknown ref.
+ * updated (which inputs) and replaced (why). No cloud access. When a head stack does not
+ * synthesize (its config does not validate), the report's first section says so and the run
+ * exits 1 — except in a pull-request job (`--pr`, or GITHUB_EVENT_NAME=pull_request*), which
+ * exits 0 so the workflow still posts the report. 2 on bad usage or an unknown ref.
  */
 import * as fs from "fs";
 import { execFileSync } from "child_process";
-import { diffSynth } from "../lib/delivery/diff";
+import { diffExitCode, diffSynth, inPullRequestJob } from "../lib/delivery/diff";
 import { synthHead } from "../lib/delivery/head";
 import { DiffReport, renderReport } from "../lib/delivery/markdown";
 import { synthRef } from "../lib/delivery/worktree";
 import { allStacks, ROOT } from "../lib/synth/stacks";
 
-const USAGE = "usage: npm run diff -- <base-ref> [--stack <stack>]... [--out <file>] [--json]";
+const USAGE = "usage: npm run diff -- <base-ref> [--stack <stack>]... [--out <file>] [--json] [--pr]";
 
-function parseArgs(argv: string[]): { base: string; stacks?: string[]; out?: string; json: boolean } {
+function parseArgs(argv: string[]): { base: string; stacks?: string[]; out?: string; json: boolean; pr: boolean } {
     const stacks: string[] = [];
     let base: string | undefined;
     let out: string | undefined;
     let json = false;
+    let pr = inPullRequestJob(process.env);
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
         if (a === "--stack") stacks.push(argv[++i] ?? "");
         else if (a === "--out") out = argv[++i];
         else if (a === "--json") json = true;
+        else if (a === "--pr") pr = true;
         else if (a.startsWith("-")) throw new Error(`unknown option ${a}\n${USAGE}`);
         else if (!base) base = a;
         else throw new Error(`unexpected argument ${a}\n${USAGE}`);
     }
     if (!base) throw new Error(USAGE);
-    return { base, stacks: stacks.length ? stacks : undefined, out, json };
+    return { base, stacks: stacks.length ? stacks : undefined, out, json, pr };
 }
 
 function headLabel(): string {
@@ -78,6 +82,10 @@ async function main(): Promise<number> {
     const text = args.json ? `${JSON.stringify(report.stacks.map(({ stack, changes, unchanged, outputs }) => ({ stack, unchanged, outputs, changes: changes.map(({ before: _b, after: _a, ...rest }) => rest) })), null, 2)}\n` : renderReport(report);
     if (args.out) fs.writeFileSync(args.out, text);
     process.stdout.write(text);
+    if (head.errors.size > 0) {
+        log(`head: ${[...head.errors.keys()].join(", ")} do not synthesize${args.pr ? " (pull-request mode: exit 0 so the report is posted)" : ""}`);
+        return diffExitCode(head.errors.size, args.pr);
+    }
     return 0;
 }
 

@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
 import type { AirflowConfig } from "../config";
+import { scaleQuantity } from "../../lib/quantity";
 import { airflowValues, AirflowSecretNames } from "./values";
 import { PostgresDatabase } from "../postgres";
 import { airflowDashboard, statsdServiceMonitor } from "./monitoring";
@@ -35,7 +36,7 @@ export const TASK_PRIORITY_CLASS = "airflow-task";
  * api-server need to restart.
  */
 export function taskGuards(config: AirflowConfig, namespace: string): { quota: Record<string, unknown>; limitRange: Record<string, unknown> } {
-    const double = (q: string) => (q.endsWith("m") ? `${Number(q.slice(0, -1)) * 2}m` : /^\d+(\.\d+)?$/.test(q) ? String(Number(q) * 2) : q.replace(/^(\d+)/, (n) => String(Number(n) * 2)));
+    const double = (q: string, kind: "cpu" | "bytes") => scaleQuantity(q, 2, kind);
     return {
         quota: {
             apiVersion: "v1",
@@ -46,8 +47,8 @@ export function taskGuards(config: AirflowConfig, namespace: string): { quota: R
                     "requests.cpu": config.taskQuota.cpu,
                     "requests.memory": config.taskQuota.memory,
                     // Limits may burst to twice the requests: tasks are batch work.
-                    "limits.cpu": double(config.taskQuota.cpu),
-                    "limits.memory": double(config.taskQuota.memory),
+                    "limits.cpu": double(config.taskQuota.cpu, "cpu"),
+                    "limits.memory": double(config.taskQuota.memory, "bytes"),
                     pods: String(config.taskQuota.pods),
                 },
                 scopeSelector: { matchExpressions: [{ scopeName: "PriorityClass", operator: "In", values: [TASK_PRIORITY_CLASS] }] },
@@ -64,7 +65,7 @@ export function taskGuards(config: AirflowConfig, namespace: string): { quota: R
                     // resources) get the task defaults instead of running unbounded.
                     defaultRequest: { cpu: config.task.cpu, memory: config.task.memory },
                     default: { cpu: config.task.cpuLimit ?? config.task.cpu, memory: config.task.memoryLimit ?? config.task.memory },
-                    max: { cpu: double(config.taskQuota.cpu), memory: double(config.taskQuota.memory) },
+                    max: { cpu: double(config.taskQuota.cpu, "cpu"), memory: double(config.taskQuota.memory, "bytes") },
                 }],
             },
         },

@@ -233,18 +233,21 @@ export function airflowRequestItems(config: AirflowConfig, db: { postgres: Resou
     return [
         { name: "airflow scheduler", ...R.scheduler, replicas: config.schedulerReplicas },
         { name: "airflow api-server", ...R.apiServer, replicas: config.apiServerReplicas },
-        { name: "airflow dag-processor", ...R.dagProcessor },
-        { name: "airflow dag-processor git-sync", ...R.gitSync },
-        { name: "airflow triggerer", ...R.triggerer },
-        { name: "airflow triggerer git-sync", ...R.gitSync },
-        { name: "airflow pgbouncer", ...R.pgbouncer },
-        { name: "airflow pgbouncer exporter", ...R.pgbouncerExporter },
+        { name: "airflow dag-processor", ...R.dagProcessor, pod: "airflow dag-processor" },
+        { name: "airflow dag-processor git-sync", ...R.gitSync, pod: "airflow dag-processor" },
+        { name: "airflow triggerer", ...R.triggerer, pod: "airflow triggerer" },
+        { name: "airflow triggerer git-sync", ...R.gitSync, pod: "airflow triggerer" },
+        { name: "airflow pgbouncer", ...R.pgbouncer, pod: "airflow pgbouncer" },
+        { name: "airflow pgbouncer exporter", ...R.pgbouncerExporter, pod: "airflow pgbouncer" },
         { name: "airflow statsd", ...R.statsd },
         // One job at a time in steady state (migration/create-user at install, cleanup every 15 min).
         { name: "airflow jobs (migrate/create-user/cleanup)", ...R.job },
         { name: "airflow metadata PostgreSQL", ...db.postgres },
         { name: "airflow pg_dump backup", ...db.backup },
         // Task pods may take up to the quota; count all of it so a busy DAG still fits.
-        { name: "airflow task pods (quota)", cpu: config.taskQuota.cpu, memory: config.taskQuota.memory },
+        { name: "airflow task pods (quota)", cpu: config.taskQuota.cpu, memory: config.taskQuota.memory, budget: true },
+        // One task pod with the default requests (the LimitRange's defaultRequest): checked per
+        // pod, counted zero times in the sums (the quota above already covers it).
+        { name: "airflow task pod (default requests)", cpu: config.task.cpu, memory: config.task.memory, replicas: 0 },
     ];
 }

@@ -50,6 +50,12 @@ export function occmValues(image: string): Record<string, unknown> {
         secret: { enabled: true, create: false, name: CLOUD_CONFIG_SECRET },
         // k3s labels servers "node-role.kubernetes.io/control-plane=true", not "".
         nodeSelector: { "node-role.kubernetes.io/control-plane": "true" },
+        // Stated, not left to the chart's defaults: servers may carry the control-plane taint
+        // (infra controlPlaneTaint), and new nodes wait for this controller to initialise them.
+        tolerations: [
+            { key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" },
+            { key: "node.cloudprovider.kubernetes.io/uninitialized", operator: "Equal", value: "true", effect: "NoSchedule" },
+        ],
         // Only node controllers: "service" would compete with ServiceLB for LoadBalancer
         // Services, and "route" is for clouds without an overlay (k3s runs flannel).
         enabledControllers: ["cloud-node", "cloud-node-lifecycle"],

@@ -84,3 +84,48 @@ export function sshPublicKey(value: string): string | undefined {
         ? undefined
         : 'must be an OpenSSH public key ("ssh-ed25519 AAAA... comment")';
 }
+
+/** [first, last] address of an IPv4 CIDR (assumed valid). */
+function range(cidr: string): [number, number] {
+    const [address, prefix] = cidr.split("/");
+    const start = address.split(".").reduce((acc, octet) => acc * 256 + Number(octet), 0);
+    return [start, start + 2 ** (32 - Number(prefix)) - 1];
+}
+
+/** Address space that is not reachable from the internet (RFC 1918, CGNAT, loopback, link-local, documentation, multicast, reserved). */
+const NON_PUBLIC = ["0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.0.2.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4"].map(range);
+
+/** Merged, sorted intervals. */
+function union(intervals: [number, number][]): [number, number][] {
+    const sorted = [...intervals].sort((a, b) => a[0] - b[0]);
+    const out: [number, number][] = [];
+    for (const [s, e] of sorted) {
+        const last = out[out.length - 1];
+        if (last && s <= last[1] + 1) last[1] = Math.max(last[1], e);
+        else out.push([s, e]);
+    }
+    return out;
+}
+
+/**
+ * How many public IPv4 addresses a set of CIDRs opens to, counted on the parsed networks (so
+ * `0.0.0.0/1` + `128.0.0.0/1` is as open as `0.0.0.0/0`). Invalid entries are skipped.
+ */
+export function publicAddresses(cidrs: readonly string[]): number {
+    const open = union(cidrs.filter((c) => ipv4Cidr(c) === undefined).map(range));
+    const closed = union(NON_PUBLIC);
+    let total = 0;
+    for (const [s, e] of open) {
+        let size = e - s + 1;
+        for (const [cs, ce] of closed) {
+            const lo = Math.max(s, cs);
+            const hi = Math.min(e, ce);
+            if (lo <= hi) size -= hi - lo + 1;
+        }
+        total += size;
+    }
+    return total;
+}
+
+/** A /8 of public space: the threshold from which a rule counts as open to the world. */
+export const WORLD_OPEN_ADDRESSES = 2 ** 24;

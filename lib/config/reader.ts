@@ -9,8 +9,58 @@
  * tested without Pulumi.
  */
 
-/** Raw config lookup: the plain string Pulumi stores for `key` (objects are JSON), or undefined. */
-export type ConfigLookup = (key: string) => string | undefined;
+/**
+ * Raw config lookup: the plain string Pulumi stores for `key` (objects are JSON), or undefined.
+ * A lookup may also say which keys the stack sets (`keys`, fully qualified) and where (`file`):
+ * then the reader refuses every key the layer does not read (see `strictLookup`).
+ */
+export type ConfigLookup = ((key: string) => string | undefined) & {
+    readonly keys?: () => readonly string[];
+    readonly file?: string;
+};
+
+/**
+ * Namespaces a stack file may use besides the project's: provider configuration that the
+ * Pulumi engine hands to the providers (`openstack:authUrl`, `kubernetes:...`) and Pulumi's own.
+ */
+export const FOREIGN_NAMESPACES: readonly string[] = ["openstack", "kubernetes", "pulumi", "random", "tls", "command"];
+
+/** Keys every stack has, read outside the layers (lib/program.ts). */
+const ALWAYS_KNOWN = ["layer"];
+
+/** A lookup over `get` that also lists the stack's keys and names its file, for strict checking. */
+export function strictLookup(get: (key: string) => string | undefined, keys: () => readonly string[], file: string): ConfigLookup {
+    return Object.assign((key: string) => get(key), { keys, file });
+}
+
+/** Edit distance, for did-you-mean. */
+export function editDistance(a: string, b: string): number {
+    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        let prev = row[0];
+        row[0] = i;
+        for (let j = 1; j <= b.length; j++) {
+            const cur = row[j];
+            row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
+            prev = cur;
+        }
+    }
+    return row[b.length];
+}
+
+/** The closest candidate, when it is close enough to be a typo. */
+export function didYouMean(key: string, candidates: Iterable<string>): string | undefined {
+    let best: string | undefined;
+    let bestDistance = Infinity;
+    for (const c of candidates) {
+        const d = editDistance(key, c);
+        if (d < bestDistance) {
+            best = c;
+            bestDistance = d;
+        }
+    }
+    return best !== undefined && bestDistance <= Math.max(1, Math.floor(key.length / 4)) ? best : undefined;
+}
 
 export interface ConfigProblem {
     readonly key: string;
@@ -54,6 +104,8 @@ interface StringRules {
 
 export class ConfigReader {
     private readonly problems: ConfigProblem[] = [];
+    /** Keys this layer reads or declares (without namespace). */
+    private readonly knownKeys = new Set<string>(ALWAYS_KNOWN);
 
     /**
      * @param namespace the Pulumi project name; keys are reported as `namespace:key`.
@@ -62,9 +114,20 @@ export class ConfigReader {
      */
     constructor(
         private readonly namespace: string,
-        private readonly lookup: ConfigLookup,
+        private lookup: ConfigLookup,
         private readonly scope: string,
-    ) {}
+    ) {
+        const raw = lookup;
+        this.lookup = Object.assign((key: string) => {
+            this.knownKeys.add(key);
+            return raw(key);
+        }, { keys: raw.keys, file: raw.file });
+    }
+
+    /** Declares keys valid for this layer although this configuration does not read them (e.g. another networkMode's). */
+    known(...keys: string[]): void {
+        keys.forEach((k) => this.knownKeys.add(k));
+    }
 
     /** The fully-qualified key as a user would type it in `pulumi config set`. */
     qualified(key: string): string {
@@ -123,8 +186,9 @@ export class ConfigReader {
         const range = describeRange(opts.min, opts.max);
         if (raw === undefined) return this.missing(key, opts.default, `an integer${range}`, opts.min ?? 0);
         const value = Number(raw);
-        if (raw.trim() === "" || !Number.isInteger(value)) {
-            this.problem(key, raw, `must be an integer${range}`);
+        // Decimal digits only: Number() would also take "0x10", "1e3", " 7" or "0b11".
+        if (!/^-?\d+$/.test(raw) || !Number.isSafeInteger(value)) {
+            this.problem(key, raw, `must be a decimal integer${range}`);
             return opts.default ?? opts.min ?? 0;
         }
         if ((opts.min !== undefined && value < opts.min) || (opts.max !== undefined && value > opts.max)) {
@@ -173,6 +237,9 @@ export class ConfigReader {
         items.forEach((item, i) => {
             const message = opts.check?.(item);
             if (message) this.problem(`${key}[${i}]`, item, message);
+            // Duplicates name the same resource twice (duplicate URNs the engine rejects).
+            const first = items.indexOf(item);
+            if (first !== i) this.problem(`${key}[${i}]`, item, `repeats ${key}[${first}]; list each entry once`);
         });
         return items;
     }
@@ -189,9 +256,40 @@ export class ConfigReader {
         return value as Record<string, string>;
     }
 
-    /** Throws a `ConfigValidationError` listing every recorded problem, if any. */
+    /** Throws a `ConfigValidationError` listing every recorded problem (and unknown keys), if any. */
     finish(): void {
+        this.refuseUnknownKeys();
         if (this.problems.length > 0) throw new ConfigValidationError(this.scope, this.problems);
+    }
+
+    /**
+     * A key the layer never reads is a typo or a leftover: refused with its file and the nearest
+     * known key, so `flanelBackend` cannot silently leave WireGuard off. Keys of another
+     * namespace are refused too, except provider and Pulumi configuration.
+     */
+    private refuseUnknownKeys(): void {
+        const all = this.lookup.keys?.();
+        if (!all) return;
+        const where = this.lookup.file ? ` in ${this.lookup.file}` : "";
+        for (const full of all) {
+            const cut = full.indexOf(":");
+            const ns = cut < 0 ? this.namespace : full.slice(0, cut);
+            const key = cut < 0 ? full : full.slice(cut + 1);
+            if (ns === this.namespace) {
+                if (this.knownKeys.has(key.split(/[.[]/)[0])) continue;
+                const guess = didYouMean(key, this.knownKeys);
+                this.problems.push({
+                    key: full, value: "(set" + where + ")",
+                    message: `is not a setting of this layer${guess ? `; did you mean ${this.qualified(guess)}?` : ""} (remove it${where})`,
+                });
+            } else if (!FOREIGN_NAMESPACES.includes(ns)) {
+                const guess = didYouMean(ns, [this.namespace, ...FOREIGN_NAMESPACES]);
+                this.problems.push({
+                    key: full, value: "(set" + where + ")",
+                    message: `is in namespace "${ns}", which nothing here reads${guess ? `; did you mean ${guess}:${key}?` : ""} (allowed: ${this.namespace}:, ${FOREIGN_NAMESPACES.map((n) => `${n}:`).join(", ")})`,
+                });
+            }
+        }
     }
 
     get problemCount(): number {

@@ -10,14 +10,42 @@ export const DIFF_MARKER = "<!-- data-platform:synth-diff -->";
 /** GitHub rejects comments over 65536 characters. */
 export const MAX_COMMENT_CHARS = 60000;
 
-const VERB: Record<ChangeKind, string> = { replace: "replace", delete: "delete", create: "create", update: "update" };
+const VERB: Record<ChangeKind, string> = { replace: "REPLACE", delete: "delete", create: "create", update: "update" };
 const ICON: Record<ChangeKind, string> = { replace: "🔁", delete: "🗑️", create: "➕", update: "✏️" };
 
-function shortValue(value: unknown): string {
+function oneLine(value: unknown): string {
     if (value === undefined) return "(unset)";
     const text = typeof value === "string" ? value : JSON.stringify(value);
-    const oneLine = text.replace(/\s+/g, " ");
-    return oneLine.length > 60 ? `${oneLine.slice(0, 57)}…` : oneLine;
+    return text.replace(/\s+/g, " ");
+}
+
+function shortValue(value: unknown): string {
+    const text = oneLine(value);
+    return text.length > 60 ? `${text.slice(0, 57)}…` : text;
+}
+
+const CONTEXT = 12;
+
+/**
+ * Both sides of a changed value, cut around the part that differs: two SSH keys that share
+ * their first 60 characters still read differently.
+ */
+export function differingParts(before: unknown, after: unknown, width = 60): [string, string] {
+    const a = oneLine(before);
+    const b = oneLine(after);
+    if (before === undefined || after === undefined || (a.length <= width && b.length <= width)) return [shortValue(before), shortValue(after)];
+    let start = 0;
+    while (start < a.length && start < b.length && a[start] === b[start]) start++;
+    let end = 0;
+    while (end < a.length - start && end < b.length - start && a[a.length - 1 - end] === b[b.length - 1 - end]) end++;
+    const cut = (text: string) => {
+        const from = Math.max(0, start - CONTEXT);
+        const to = Math.min(text.length, Math.max(text.length - end + CONTEXT, from + 1));
+        let middle = text.slice(from, to);
+        if (middle.length > width) middle = `${middle.slice(0, width - 1)}…`;
+        return `${from > 0 ? "…" : ""}${middle}${to < text.length ? "…" : ""}`;
+    };
+    return [cut(a), cut(b)];
 }
 
 /** `` `a` `` with backticks inside the value escaped by a longer fence. */
@@ -28,19 +56,26 @@ function code(text: string): string {
 
 function inputLine(c: InputChange): string {
     if (c.secret) return `  - ${code(c.path)}: (secret changed)`;
-    return `  - ${code(c.path)}: ${code(shortValue(c.before))} → ${code(shortValue(c.after))}`;
+    const [before, after] = differingParts(c.before, c.after);
+    return `  - ${code(c.path)}: ${code(before)} → ${code(after)}`;
+}
+
+function keyInputLine(c: InputChange): string {
+    return c.secret ? `  - ${code(c.path)}: (secret)` : `  - ${code(c.path)}: ${code(shortValue(c.after))}`;
 }
 
 const MAX_INPUTS = 12;
 
 function changeLines(c: ResourceChange): string[] {
     const head = `- ${ICON[c.kind]} **${VERB[c.kind]}** ${code(c.name)} (${code(c.type)})`;
-    const lines = [c.kind === "replace" ? `${head} because ${c.reasons.join("; ")}` : head];
+    const lines = [c.kind === "replace" ? `${head} (why: ${c.why.map(code).join(", ") || "provider"}) because ${c.reasons.join("; ")}` : head];
     if (c.kind === "update" || c.kind === "replace") {
         for (const input of c.inputs.slice(0, MAX_INPUTS)) lines.push(inputLine(input));
         if (c.inputs.length > MAX_INPUTS) lines.push(`  - … and ${c.inputs.length - MAX_INPUTS} more inputs`);
         if (c.options.length > 0) lines.push(`  - options: ${c.options.map(code).join(", ")}`);
+        if (c.ignored.length > 0) lines.push(`  - ignored (ignoreChanges, kept as deployed): ${c.ignored.map(code).join(", ")}`);
     }
+    if (c.kind === "create") for (const input of c.inputs) lines.push(keyInputLine(input));
     return lines;
 }
 
@@ -66,6 +101,15 @@ export interface DiffReport {
     readonly errors?: { stack: string; side: "base" | "head"; message: string }[];
 }
 
+/** The head's failures come first: the PR does not validate, whatever the diff says. */
+function headFailures(report: DiffReport): string[] {
+    const failed = (report.errors ?? []).filter((e) => e.side === "head");
+    if (failed.length === 0) return [];
+    const parts = ["", `### ❌ The head does not validate: ${failed.map((e) => code(e.stack)).join(", ")}`, "", "`pulumi up` would stop before creating anything. The diff below covers the stacks that do synthesize."];
+    for (const e of failed) parts.push("", `${code(e.stack)}:`, "", "```", e.message.trim(), "```");
+    return parts;
+}
+
 /** The full comment: marker, title, one section per stack, synth errors. */
 export function renderReport(report: DiffReport, maxChars = MAX_COMMENT_CHARS): string {
     const changed = report.stacks.filter(hasChanges);
@@ -75,11 +119,12 @@ export function renderReport(report: DiffReport, maxChars = MAX_COMMENT_CHARS): 
         `## Synth diff: ${code(report.base)} → ${code(report.head)}`,
         "",
         "Offline resource diff from `npm run synth` (no cloud access, secrets are placeholders). " +
-            "A replace names the input that forces it.",
+            "A REPLACE names the input that forces it (the provider's rule at the pinned version, or replaceOnChanges).",
+        ...headFailures(report),
     ];
     for (const diff of changed) parts.push("", renderStackDiff(diff));
     if (quiet.length > 0) parts.push("", `No changes: ${quiet.map((d) => code(d.stack)).join(", ")}`);
-    for (const e of report.errors ?? []) {
+    for (const e of (report.errors ?? []).filter((x) => x.side === "base")) {
         parts.push("", `> ⚠️ ${code(e.stack)} could not be synthesized on the ${e.side} side:`, "", "```", e.message.trim(), "```");
     }
     let text = parts.join("\n") + "\n";

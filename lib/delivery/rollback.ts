@@ -11,6 +11,7 @@ import { layerOrder } from "./environments";
 import { renderStackDiff } from "./markdown";
 import { parsePath, pathMatches, formatPath, Segment } from "./paths";
 import { chartName, classify } from "./stateful";
+import { Quantity } from "../quantity";
 import { compareK3s, compareNumbers, parseK3sVersion, parseTagVersion, splitImage } from "./versions";
 
 /**
@@ -87,15 +88,15 @@ export function k3sDowngrade(stack: string, current: SynthResult | undefined, ta
     };
 }
 
-const QUANTITY = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$/;
-const FACTOR: Record<string, number> = { "": 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50 };
-
 /** Bytes of a Kubernetes quantity (`10Gi`), or a plain number (OpenStack volume size in GB). */
 export function quantity(value: unknown): number | undefined {
     if (typeof value === "number") return value;
     if (typeof value !== "string") return undefined;
-    const m = QUANTITY.exec(value.trim());
-    return m ? Number(m[1]) * FACTOR[m[2] ?? ""] : undefined;
+    try {
+        return Quantity.parse(value).bytes;
+    } catch {
+        return undefined;
+    }
 }
 
 const SIZE_PATHS = [["size"], ["spec", "resources", "requests", "storage"]];

@@ -33,7 +33,16 @@ export function loadStackConfig(stacksDir: string, stack: string, project: strin
     if (!fs.existsSync(file)) {
         throw new Error(`No config for stack "${stack}": ${file} does not exist`);
     }
-    const doc = (parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+    let doc: { config?: Record<string, unknown> };
+    try {
+        doc = (parse(fs.readFileSync(file, "utf8"), { uniqueKeys: true }) ?? {}) as { config?: Record<string, unknown> };
+    } catch (err) {
+        // The YAML library's message has line and column but not the file.
+        throw new Error(`${path.relative(process.cwd(), file) || file}: not valid YAML: ${(err as Error).message}`);
+    }
+    if (doc.config !== undefined && (doc.config === null || typeof doc.config !== "object" || Array.isArray(doc.config))) {
+        throw new Error(`${file}: "config" must be a map of keys to values`);
+    }
     const config: Record<string, StackConfigEntry> = {};
     for (const [rawKey, value] of Object.entries(doc.config ?? {})) {
         const key = rawKey.includes(":") ? rawKey : `${project}:${rawKey}`;

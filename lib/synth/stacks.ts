@@ -49,7 +49,11 @@ export async function synthStack(stack: string, options: SynthStackOptions = {})
         if (!fs.existsSync(path.join(stacksDir, `Pulumi.${lowerStack}.yaml`))) continue;
         let result = cache.get(`${stacksDir}:${lowerStack}`);
         if (!result) {
-            result = await synthStack(lowerStack, { stacksDir, cache });
+            try {
+                result = await synthStack(lowerStack, { stacksDir, cache });
+            } catch (err) {
+                throw new Error(`${stack} reads ${lowerStack}, which does not synthesize:\n${(err as Error).message}`);
+            }
         }
         references[lowerStack] = result.outputs;
     }

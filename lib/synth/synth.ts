@@ -16,7 +16,8 @@ import { fakeInvoke, fakeState, placeholder } from "./fakes";
 import { normalizeProperty, revealPlaceholders, SECRET_KEY, SECRET_SIG, SIG } from "./normalize";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { loadStackConfig, StackConfig } from "./stackConfig";
-import { sortKeys } from "../naming";
+import { sortKeys, specHash } from "../naming";
+import { kubernetesSettings, providerReplacePaths, ReplaceRule, replaceRules } from "./replace";
 
 export interface SynthOptions {
     readonly dependsOn: string[];
@@ -40,6 +41,11 @@ export interface SynthResource {
     readonly provider: string | null;
     readonly inputs: Record<string, unknown>;
     readonly options: SynthOptions;
+    /**
+     * Input paths whose change replaces the resource: the provider's rules at the pinned version
+     * and the replaceOnChanges option (see replace.ts). Absent in synth files of older code.
+     */
+    readonly replaceOn?: ReplaceRule[];
 }
 
 export interface SynthResult {
@@ -98,6 +104,8 @@ export function urnOf(parent: string, type: string, name: string): string {
 /** Records registrations as the SDK sends them, then lets the stock mock monitor answer. */
 class RecordingMonitor extends MockMonitor {
     readonly recorded: SynthResource[] = [];
+    /** replaceOnChanges and ignoreChanges by `type::name`, for the fake outputs (the mock API does not pass options). */
+    readonly replaceOptions = new Map<string, { replaceOnChanges: string[]; ignoreChanges: string[] }>();
     stackOutputs: unknown;
 
     async registerResource(req: any, callback: (err: any, resp?: any) => void): Promise<void> {
@@ -106,6 +114,7 @@ class RecordingMonitor extends MockMonitor {
         const propertyDeps = new Set<string>();
         req.getPropertydependenciesMap().forEach((deps: any) => deps.getUrnsList().forEach((u: string) => propertyDeps.add(u)));
         const timeouts = req.getCustomtimeouts();
+        this.replaceOptions.set(`${req.getType()}::${req.getName()}`, { replaceOnChanges: [...req.getReplaceonchangesList()], ignoreChanges: [...req.getIgnorechangesList()] });
         this.recorded.push({
             urn,
             type: req.getType(),
@@ -188,7 +197,51 @@ function runtimeConfig(config: StackConfig, overrides: Record<string, string>): 
     return { values: { ...values, ...overrides }, secretKeys };
 }
 
+function valueAt(value: unknown, path: string[]): unknown {
+    if (path.length === 0) return value;
+    const [head, ...rest] = path;
+    if (Array.isArray(value)) return head === "*" ? value.map((v) => valueAt(v, rest)) : valueAt(value[Number(head)], rest);
+    return value !== null && typeof value === "object" ? valueAt((value as Record<string, unknown>)[head], rest) : undefined;
+}
+
+/** The name the fakes derive outputs from: for OpenStack resources, salted with the replace-forcing inputs. */
+export function physicalName(type: string, name: string, inputs: Record<string, unknown>, replaceOnChanges: readonly string[], ignoreChanges: readonly string[] = []): string {
+    if (!type.startsWith("openstack:")) return name;
+    // An ignored input keeps its deployed value: it cannot make a new object.
+    const ignored = (p: string) => ignoreChanges.some((i) => p === i || p.startsWith(`${i}.`) || p.startsWith(`${i}[`));
+    const paths = [...providerReplacePaths(type, inputs), ...replaceOnChanges].filter((p) => !ignored(p));
+    const identity = Object.fromEntries(paths.map((p) => [p, valueAt(inputs, p.replace(/\[\*\]/g, ".*").split("."))]).filter(([, v]) => v !== undefined));
+    return Object.keys(identity).length === 0 ? name : `${name}-${specHash(identity, 4)}`;
+}
+
+/** Each managed resource with the replace rules its provider (and its options) imply. */
+export function withReplaceRules(resources: SynthResource[]): SynthResource[] {
+    const providers = new Map(resources.filter((r) => r.type.startsWith("pulumi:providers:")).map((r) => [r.urn, r]));
+    return resources.map((r) => {
+        if (r.read || !r.custom || r.type.startsWith("pulumi:")) return r;
+        const settings = kubernetesSettings(r.provider ? providers.get(r.provider)?.inputs : undefined);
+        return { ...r, replaceOn: replaceRules(r, settings) };
+    });
+}
+
 let running = false;
+
+/**
+ * The SDK's Stack keeps a second promise of the program's result; when the program throws, that
+ * one rejects unhandled after `runInPulumiStack` has already rejected with the same error (the
+ * language host installs a handler for it; a plain Node process would crash). Errors the synth
+ * has reported to its caller are therefore not reported twice.
+ */
+const reported = new WeakSet<object>();
+let handlerInstalled = false;
+function swallowReported(): void {
+    if (handlerInstalled) return;
+    handlerInstalled = true;
+    process.on("unhandledRejection", (reason) => {
+        if (reason !== null && typeof reason === "object" && reported.has(reason)) return;
+        throw reason;
+    });
+}
 
 /** Synthesizes one stack. Runs are serialized: the Pulumi runtime state is process-global. */
 export async function synthesize(request: SynthRequest): Promise<SynthResult> {
@@ -203,7 +256,12 @@ export async function synthesize(request: SynthRequest): Promise<SynthResult> {
                 if (args.type === "pulumi:pulumi:StackReference") {
                     return { id: args.name, state: stackRefState(args.inputs.name ?? args.name, references) };
                 }
-                return { id: `${args.name}-id`, state: fakeState({ type: args.type, name: args.name, inputs: args.inputs }) };
+                // A replaced OpenStack resource is a new object: new id, new address. Deriving the
+                // fakes from the inputs that force replacement lets that flow to dependents (a new
+                // floating IP changes the kubeconfig; a new VM id re-triggers its lifecycle command).
+                const opts = monitor.replaceOptions.get(`${args.type}::${args.name}`);
+                const physical = physicalName(args.type, args.name, args.inputs, opts?.replaceOnChanges ?? [], opts?.ignoreChanges ?? []);
+                return { id: `${physical}-id`, state: fakeState({ type: args.type, name: physical, inputs: args.inputs }) };
             },
             call: async (args: pulumi.runtime.MockCallArgs) => fakeInvoke(args.token, args.inputs),
         });
@@ -221,10 +279,16 @@ export async function synthesize(request: SynthRequest): Promise<SynthResult> {
             supportsAliasSpecs: true,
         });
         pulumi.runtime.setAllConfig(values, secretKeys);
-        await runInPulumiStack(request.program);
+        swallowReported();
+        try {
+            await runInPulumiStack(request.program);
+        } catch (err) {
+            if (err !== null && typeof err === "object") reported.add(err);
+            throw err;
+        }
         // Internal to the SDK (not in its typings): resolves once every registration has answered.
         await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
-        const resources = [...monitor.recorded].sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
+        const resources = withReplaceRules([...monitor.recorded].sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0)));
         return {
             project: request.project,
             stack: request.stack,

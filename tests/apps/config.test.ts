@@ -96,8 +96,10 @@ describe("apps config", () => {
 
     it("refuses a task quota so small that the namespace LimitRange would reject Airflow's own pods", () => {
         const problems = problemsOf(() => parseAppsConfig(stackLookup("dev", { airflowTaskQuotaCpu: "250m", airflowTaskQuotaMemory: "512Mi", airflowTaskCpu: "100m", airflowTaskMemory: "128Mi" }), NS, "dev-apps"));
-        assert.equal(problems.length, 1);
+        assert.equal(problems.length, 2, problems.map((p) => p.message).join("\n"));
         assert.match(problems[0].message, /at least half the largest Airflow component limit \(500m\/1024Mi\)/);
+        // The task defaults (1 CPU / 1Gi limits) would exceed the LimitRange max derived from it.
+        assert.match(problems[1].message, /must be at most the LimitRange max, twice airflowTaskQuotaCpu \(500m\)/);
     });
 
     it("refuses more processors than the events topic has partitions, with the reason", () => {

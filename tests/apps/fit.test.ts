@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { appsRequestItems, appsRequests, checkEnvironmentFit } from "../../apps";
+import { appsRequestItems, appsRequests, checkEnvironmentFit, checkPodFit } from "../../apps";
 import { parseAppsConfig } from "../../apps/config";
 import type { NodePoolCapacity } from "../../lib/contracts";
 import { sumRequests } from "../../lib/fit";
@@ -48,6 +48,23 @@ describe("apps: whole-environment resource fit", () => {
                 return true;
             },
         );
+    });
+
+    it("refuses a pod that fits no single node, after the cluster's DaemonSets, although it is checked per pod not per sum", () => {
+        const lookup = (values: Record<string, string>) => (key: string) => values[key];
+        const config = parseAppsConfig(lookup({
+            environment: "dev", airflowHost: "a.example.org", airflowDagsRepo: "https://github.com/acme/x.git", todoHost: "t.example.org",
+            todoBackendImage: "r/b:1.0.0", todoFrontendImage: "r/f:1.0.0", streamProducerImage: "r/p:1.0.0", streamProcessorImage: "r/q:1.0.0",
+            airflowTaskCpu: "3800m", airflowTaskCpuLimit: "4", airflowTaskQuotaCpu: "4",
+        }), "data-platform", "t");
+        const pools: NodePoolCapacity[] = [
+            { role: "server", count: 3, flavor: "mb1.xlarge", vcpus: 8, memoryMiB: 16384, tainted: true },
+            { role: "agent", count: 4, flavor: "mb1.large", vcpus: 4, memoryMiB: 8192 },
+        ];
+        const daemonSets = { server: { cpuMilli: 170, memoryMiB: 256 }, agent: { cpuMilli: 70, memoryMiB: 128 } };
+        assert.throws(() => checkPodFit(config, pools, daemonSets),
+            /airflow task pod \(default requests\) requests 3800m\/512Mi; the largest node it may run on, mb1\.large \(agent, 4 vCPU, 8192 MiB\), has 3730m\/7552Mi left/);
+        assert.doesNotThrow(() => checkPodFit(config, pools.map((p) => ({ ...p, tainted: false })), daemonSets), "untainted, the 8-vCPU servers take it");
     });
 
     it("stops the apps stack before creating anything when the environment is too small", async () => {

@@ -41,14 +41,14 @@ describe("cluster synth", () => {
             assert.equal(out.kafkaPartitions, 3);
             assert.equal(out.kafkaBootstrap, "platform-kafka-bootstrap.kafka.svc:9092");
         }
-        assert.equal((results.dev.outputs as any).grafanaUrl, "http://198.51.100.185/grafana/");
-        assert.equal((results.dev.outputs as any).grafanaNodePortUrl, "http://198.51.100.185:30090/grafana/");
+        assert.equal((results.dev.outputs as any).grafanaUrl, "http://198.51.100.101/grafana/");
+        assert.equal((results.dev.outputs as any).grafanaNodePortUrl, "http://198.51.100.101:30090/grafana/");
         assert.equal((results.prod.outputs as any).grafanaUrl, "http://grafana.prod.example.org/");
     });
 
     it("tells Grafana the domain users reach it by: the ingress address in dev, the configured host in prod", () => {
         const server = (env: string) => (releaseOf(results[env], "kube-prometheus-stack").inputs.values as any).grafana["grafana.ini"].server;
-        assert.equal(server("dev").domain, "198.51.100.185");
+        assert.equal(server("dev").domain, "198.51.100.101");
         assert.equal(server("dev").root_url, "%(protocol)s://%(domain)s/grafana/");
         assert.equal(server("prod").domain, "grafana.prod.example.org");
         assert.equal(server("prod").root_url, "%(protocol)s://%(domain)s/");

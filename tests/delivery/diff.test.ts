@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { changedInputs, countByKind, diffSynth } from "../../lib/delivery/diff";
-import { DIFF_MARKER, renderReport, renderStackDiff } from "../../lib/delivery/markdown";
+import { differingParts, DIFF_MARKER, renderReport, renderStackDiff } from "../../lib/delivery/markdown";
 import { formatPath, parsePath, pathMatches } from "../../lib/delivery/paths";
 import { synth } from "../support/synth";
 import { apps, infra, release, res, result } from "./fixtures";
@@ -90,7 +90,7 @@ describe("delivery: synth diff on crafted changes", () => {
         });
         assert.ok(text.startsWith(DIFF_MARKER));
         assert.match(text, /### `dev-infra`: 0 to create, 0 to update, 1 to replace, 0 to delete, 3 unchanged/);
-        assert.match(text, /🔁 \*\*replace\*\* `dev-k3s-agent-1` \(`openstack:compute\/instance:Instance`\) because .*`imageName` changed/);
+        assert.match(text, /🔁 \*\*REPLACE\*\* `dev-k3s-agent-1` \(`openstack:compute\/instance:Instance`\) \(why: `userData`, `imageName`, `name`\) because .*`imageName` changed/);
         assert.match(text, /`userData`: \(secret changed\)/);
         assert.ok(!text.includes("#cloud-config"), "secret values are not shown");
         assert.match(text, /No changes: `dev-apps`/);
@@ -105,13 +105,64 @@ describe("delivery: synth diff on crafted changes", () => {
 });
 
 describe("delivery: synth diff on the real program", () => {
-    it("changing one agent's image (nodeOverrides) shows exactly one replacement: that agent, because of imageName", async () => {
+    it("changing one agent's image (nodeOverrides) replaces that agent (because of imageName), its lifecycle command and the readiness gate", async () => {
         const before = await synth("dev-infra");
         const after = await synth("dev-infra", { "data-platform:nodeOverrides": JSON.stringify({ "agent-1": { image: "Ubuntu 24.04 v2" } }) });
         const diff = diffSynth(before, after);
-        const replaced = diff.changes.filter((c) => c.kind === "replace");
+        const replaced = diff.changes.filter((c) => c.kind === "replace" && c.type.includes("Instance"));
+        assert.deepEqual(diff.changes.filter((c) => c.kind === "replace").map((c) => c.name).sort(), ["dev-k3s-agent-1", "dev-k3s-agent-1-lifecycle", "dev-k3s-ready"]);
         assert.deepEqual(replaced.map((c) => c.name), ["dev-k3s-agent-1"]);
         assert.ok(replaced[0].reasons.some((r) => r.includes("`imageName` changed (replaceOnChanges: `imageName`)")), replaced[0].reasons.join("\n"));
         assert.deepEqual(diff.changes.filter((c) => c.kind === "create" || c.kind === "delete"), []);
+    });
+});
+
+describe("delivery: what the reviewer reads", () => {
+    it("honours ignoreChanges: an ignored input is not a change, and a changed one next to it is listed with the ignored one noted", () => {
+        const id = (initial: string, bytes: number) => res("s", "random:index/randomId:RandomId", "boot", { byteLength: bytes, keepers: { initialServer: initial } }, { ignoreChanges: ["keepers"] });
+        assert.equal(diffSynth(result("s", [id("a", 4)]), result("s", [id("b", 4)])).changes.length, 0, "keepers.initialServer is ignored");
+        const diff = diffSynth(result("s", [id("a", 4)]), result("s", [id("b", 8)]));
+        assert.equal(diff.changes[0].kind, "replace", "byteLength forces a new RandomId");
+        assert.deepEqual(diff.changes[0].why, ["byteLength"]);
+        assert.deepEqual(diff.changes[0].ignored, ["keepers.initialServer"]);
+        assert.match(renderStackDiff(diff), /ignored \(ignoreChanges, kept as deployed\): `keepers\.initialServer`/);
+    });
+
+    it("shows the part of a long value that differs, so two SSH keys with the same start read differently", () => {
+        const key = (tail: string) => `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeDevKeyReplaceWithYourOwnPublicKey${tail} platform-dev`;
+        const [a, b] = differingParts(key("00000"), key("11111"));
+        assert.notEqual(a, b);
+        assert.match(a, /00000/);
+        assert.match(b, /11111/);
+        const kp = (k: string) => res("s", "openstack:compute/keypair:Keypair", "kp", { name: "kp", publicKey: k });
+        const text = renderStackDiff(diffSynth(result("s", [kp(key("00000"))]), result("s", [kp(key("11111"))])));
+        assert.match(text, /\*\*REPLACE\*\* `kp` .*\(why: `publicKey`\) because `publicKey` changed \(the openstack provider replaces on `publicKey`\)/);
+        assert.match(text, /`publicKey`: `…[^`]*00000[^`]*` → `…[^`]*11111[^`]*`/);
+    });
+
+    it("lists the key inputs of a created resource (never a secret's value)", () => {
+        const created = res("s", "openstack:compute/instance:Instance", "vm", { name: "vm-1", imageName: "Ubuntu 24.04", flavorName: "mb1.large", userData: { "@secret": "#cloud-config" } });
+        const text = renderStackDiff(diffSynth(result("s", []), result("s", [created])));
+        assert.match(text, /\*\*create\*\* `vm`[\s\S]*`name`: `vm-1`[\s\S]*`imageName`: `Ubuntu 24\.04`[\s\S]*`flavorName`: `mb1\.large`/);
+        assert.ok(!text.includes("#cloud-config"));
+    });
+
+    it("compares by logical identity: a harness-only URN spelling change is no churn, a new parent is", () => {
+        const parent = { ...res("s", "platform:infra:K3sCluster", "c", {}, {}, false) };
+        const child = (urnType: string, parentUrn: string) => ({ ...res("s", "openstack:networking/port:Port", "p", { name: "p" }), urn: `urn:pulumi:s::data-platform::${urnType}::p`, parent: parentUrn });
+        const base = result("s", [parent, child("openstack:networking/port:Port", parent.urn)]);
+        const head = result("s", [parent, child("platform:infra:K3sCluster$openstack:networking/port:Port", parent.urn)]);
+        assert.deepEqual(diffSynth(base, head).changes, [], "same type, name and parent");
+        const other = res("s", "platform:infra:Other", "o", {}, {}, false);
+        const moved = result("s", [parent, other, child("platform:infra:Other$openstack:networking/port:Port", other.urn)]);
+        assert.deepEqual(diffSynth(base, moved).changes.map((c) => `${c.kind} ${c.name}`).sort(), ["create o", "create p", "delete p"]);
+    });
+
+    it("puts a head that does not validate first in the report", () => {
+        const text = renderReport({ base: "main", head: "pr", stacks: [diffSynth(apps(), apps())], errors: [{ stack: "dev-infra", side: "head", message: "Invalid configuration for stack dev-infra (1 problem):\n  - data-platform:flanelBackend ..." }] });
+        const lines = text.split("\n");
+        const first = lines.findIndex((l) => l.startsWith("### "));
+        assert.match(lines[first], /^### ❌ The head does not validate: `dev-infra`/);
+        assert.match(text, /flanelBackend/);
     });
 });

@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import { parseInfraConfig } from "../../infra/config";
 import { configProblems } from "../support/config";
+import { strictLookup } from "../../lib/config/reader";
 
 /** A valid dev configuration as the raw strings Pulumi hands the program. */
 const VALID: Record<string, string> = {
@@ -17,6 +18,7 @@ const VALID: Record<string, string> = {
     adminCidrs: JSON.stringify(["203.0.113.0/24"]),
     sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleKey admin",
     openstackAuthUrl: "https://keystone.example.org:5000/v3",
+    worldOpenIngress: "true",
 };
 
 function parse(changes: Record<string, string | undefined>) {
@@ -48,11 +50,18 @@ describe("infra config validation", () => {
         ["an even server count (etcd quorum)", { serverCount: "2" }, /^data-platform:serverCount = 2: must be odd .*quorum/],
         ["a server count of zero", { serverCount: "0" }, /^data-platform:serverCount = 0: must be an integer between 1 and 7/],
         ["a negative agent count", { agentCount: "-1" }, /^data-platform:agentCount = -1: must be an integer between 0 and 50/],
-        ["a non-numeric agent count", { agentCount: "two" }, /^data-platform:agentCount = "two": must be an integer/],
+        ["a non-numeric agent count", { agentCount: "two" }, /^data-platform:agentCount = "two": must be a decimal integer/],
+        ["a hexadecimal agent count", { agentCount: "0x2" }, /^data-platform:agentCount = "0x2": must be a decimal integer/],
+        ["an exponent server count", { serverCount: "1e0" }, /^data-platform:serverCount = "1e0": must be a decimal integer/],
+        ["the same admin CIDR twice", { adminCidrs: JSON.stringify(["203.0.113.0/24", "203.0.113.0/24"]) }, /^data-platform:adminCidrs\[1\] = "203.0.113.0\/24": repeats adminCidrs\[0\]/],
+        ["the same NodePort twice", { adminNodePorts: JSON.stringify([30090, 30090]) }, /^data-platform:adminNodePorts\[1\] = 30090: repeats adminNodePorts\[0\]/],
+        ["the API opened to the world in two halves", { adminCidrs: JSON.stringify(["0.0.0.0/1", "128.0.0.0/1"]) }, /^data-platform:adminCidrs = .*opens SSH and the Kubernetes API to \d+ public addresses \(a \/8 or more\)/],
+        ["a public ingress without the opt-in", { worldOpenIngress: undefined }, /^data-platform:ingressCidrs = \["0.0.0.0\/0"\]: opens HTTP\/HTTPS .*the default is 0.0.0.0\/0.*worldOpenIngress/],
+        ["ingress open to a /7 of public space", { ingressCidrs: JSON.stringify(["4.0.0.0/7"]), worldOpenIngress: "false" }, /^data-platform:ingressCidrs = .*opens HTTP\/HTTPS to 33554432 public addresses/],
         ["a CIDR with host bits", { subnetCidr: "10.0.0.1/24" }, /^data-platform:subnetCidr = "10.0.0.1\/24": .*host bits are zero \(did you mean 10.0.0.0\/24\?\)/],
         ["a malformed CIDR", { subnetCidr: "10.0.0/33" }, /^data-platform:subnetCidr = "10.0.0\/33": must be an IPv4 CIDR like 10.0.0.0\/24/],
         ["a bad admin CIDR", { adminCidrs: JSON.stringify(["300.1.1.0/24"]) }, /^data-platform:adminCidrs\[0\] = "300.1.1.0\/24": must be an IPv4 CIDR/],
-        ["an API open to the world", { adminCidrs: JSON.stringify(["0.0.0.0/0"]) }, /^data-platform:adminCidrs\[0\] = "0.0.0.0\/0": must not open SSH and the Kubernetes API/],
+        ["an API open to the world", { adminCidrs: JSON.stringify(["0.0.0.0/0"]) }, /^data-platform:adminCidrs = \["0.0.0.0\/0"\]: opens SSH and the Kubernetes API to \d+ public addresses/],
         ["no admin CIDR at all", { adminCidrs: JSON.stringify([]) }, /^data-platform:adminCidrs = \[\]: must list at least 1 item/],
         ["an empty flavor", { serverFlavor: "" }, /^data-platform:serverFlavor = "": must not be empty; expected an OpenStack flavor name/],
         ["an unknown flavor", { agentFlavor: "m1.huge" }, /^data-platform:agentFlavor = "m1.huge": is not in the flavor table/],
@@ -89,6 +98,22 @@ describe("infra config validation", () => {
             message = (err as Error).message;
         }
         assert.match(message, /^Invalid configuration for stack test-infra \(2 problems\):\n  - data-platform:serverCount = 4: .*\n  - data-platform:agentCount = -2: /);
+    });
+
+    it("accepts private ranges however wide, and a public /9 without opt-in", () => {
+        assert.doesNotThrow(() => parse({ adminCidrs: JSON.stringify(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]), ingressCidrs: JSON.stringify(["4.0.0.0/9"]), worldOpenIngress: undefined }));
+    });
+
+    it("refuses unknown and misspelled keys with the file and a did-you-mean, foreign namespaces too", () => {
+        const values: Record<string, string> = { ...VALID, flanelBackend: "wireguard-native", localPathStorge: "false" };
+        const keys = [...Object.keys(values).map((k) => `data-platform:${k}`), "data-platform:layer", "openstack:region", "data-platfrom:agentCount", "aws:region"];
+        const found = configProblems(() => parseInfraConfig(strictLookup((k) => values[k], () => keys, "stacks/Pulumi.test-infra.yaml"), "data-platform", "stack test-infra"));
+        assert.deepEqual(found, [
+            "data-platform:flanelBackend = (set in stacks/Pulumi.test-infra.yaml): is not a setting of this layer; did you mean data-platform:flannelBackend? (remove it in stacks/Pulumi.test-infra.yaml)",
+            "data-platform:localPathStorge = (set in stacks/Pulumi.test-infra.yaml): is not a setting of this layer; did you mean data-platform:localPathStorage? (remove it in stacks/Pulumi.test-infra.yaml)",
+            'data-platfrom:agentCount = (set in stacks/Pulumi.test-infra.yaml): is in namespace "data-platfrom", which nothing here reads; did you mean data-platform:agentCount? (allowed: data-platform:, openstack:, kubernetes:, pulumi:, random:, tls:, command:)',
+            'aws:region = (set in stacks/Pulumi.test-infra.yaml): is in namespace "aws", which nothing here reads (allowed: data-platform:, openstack:, kubernetes:, pulumi:, random:, tls:, command:)',
+        ]);
     });
 
     it("accepts an existing network (the course's DHBW) without an external network", () => {

@@ -33,11 +33,11 @@ describe("infra synth", () => {
         prod = await synth("prod-infra");
     });
 
-    it("creates 1 server + 2 agents in dev and 3 servers + 3 agents in prod", () => {
+    it("creates 1 server + 2 agents in dev and 3 servers + 4 agents in prod", () => {
         assert.equal(instances(dev, "server").length, 1);
         assert.equal(instances(dev, "agent").length, 2);
         assert.equal(instances(prod, "server").length, 3);
-        assert.equal(instances(prod, "agent").length, 3);
+        assert.equal(instances(prod, "agent").length, 4);
         assert.deepEqual(instances(dev, "agent").map((i) => i.inputs.flavorName), ["mb1.large", "mb1.large"]);
     });
 
@@ -80,7 +80,7 @@ describe("infra synth", () => {
         for (const instance of ofType(prod, INSTANCE)) {
             const hint = (instance.inputs.schedulerHints as { group: string }[])[0].group;
             const role = (instance.inputs.metadata as Record<string, string>).role;
-            assert.equal(hint, `prod-k3s-${role}s-group-id`);
+            assert.match(String(hint), new RegExp(`^prod-k3s-${role}s-group(-[0-9a-f]{4})?-id$`));
         }
     });
 
@@ -113,7 +113,9 @@ describe("infra synth", () => {
         assert.equal(server["write-kubeconfig-mode"], "0600");
         assert.equal(server["etcd-snapshot-schedule-cron"], "0 */6 * * *");
         assert.equal(server["etcd-snapshot-retention"], 28);
-        assert.ok((server["tls-san"] as string[]).includes(String(prod.outputs.ingressAddress)), "tls-san has the floating IP");
+        // The kubeconfig checks the API certificate by name, so a new floating IP replaces no server.
+        assert.ok(!(server["tls-san"] as string[]).includes(String(prod.outputs.ingressAddress)), "tls-san does not carry the floating IP");
+        assert.match(JSON.stringify(prod.outputs.kubeconfig), /tls-server-name: kubernetes/);
         assert.match(server["node-name"], /^prod-server-0-[0-9a-f]{6}$/);
         assert.ok((server["node-label"] as string[]).includes("platform.example.org/role=server"));
     });
@@ -147,17 +149,17 @@ describe("infra synth", () => {
         assert.equal(env.NODE_NAME, instances(prod, "agent")[1].inputs.name);
         assert.ok(secretText(env.KUBECONFIG_DATA).includes("client-key-data"), "the kubeconfig reaches the command as a secret");
         const ready = byName(prod, "prod-k3s-ready");
-        assert.equal(ready.options.dependsOn.length, 6);
-        assert.equal(String((ready.inputs.environment as Record<string, unknown>).NODE_NAMES).split(",").length, 6);
+        assert.equal(ready.options.dependsOn.length, 7);
+        assert.equal(String((ready.inputs.environment as Record<string, unknown>).NODE_NAMES).split(",").length, 7);
     });
 
     it("keeps floating IP, ports, volume and tokens out of node replacement", () => {
         const assoc = byName(dev, "dev-k3s-entry-fip-assoc");
-        assert.equal(assoc.inputs.portId, "dev-k3s-server-0-port-id", "the floating IP follows the stable port, not the VM");
+        assert.match(String(assoc.inputs.portId), /^dev-k3s-server-0-port(-[0-9a-f]{4})?-id$/, "the floating IP follows the stable port, not the VM");
         const volume = byName(dev, "dev-k3s-nfs-data");
         assert.equal(volume.options.protect, true);
         const vip = byName(prod, "prod-k3s-entry-fip-assoc");
-        assert.equal(vip.inputs.portId, "prod-k3s-api-vip-id", "HA: the floating IP points at the VRRP VIP");
+        assert.match(String(vip.inputs.portId), /^prod-k3s-api-vip(-[0-9a-f]{4})?-id$/, "HA: the floating IP points at the VRRP VIP");
         assert.deepEqual(vip.options.dependsOn.map((u) => u.split("::").pop()), ["prod-k3s-network-router-if"], "associated only once the subnet is routed");
         // Deletes run in reverse: server-0 is drained before its data volume is detached.
         const lifecycle = byName(dev, "dev-k3s-server-0-lifecycle");

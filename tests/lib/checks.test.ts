@@ -71,8 +71,8 @@ describe("resource fit", () => {
         assert.equal(memoryMiB("2Gi"), 2048);
         assert.equal(memoryMiB("1048576Ki"), 1024);
         assert.ok(Math.abs(memoryMiB("1G") - 953.674) < 0.01);
-        assert.throws(() => cpuMilli("1 core"), /not a CPU quantity: "1 core"/);
-        assert.throws(() => memoryMiB("1GB"), /not a memory quantity/);
+        assert.throws(() => cpuMilli("1 core"), /not a Kubernetes quantity: "1 core"/);
+        assert.throws(() => memoryMiB("1GB"), /not a Kubernetes quantity: "1GB"/);
     });
 
     it("sums replicas and refuses a profile without headroom, naming the shortfall", () => {

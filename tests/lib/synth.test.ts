@@ -1,6 +1,10 @@
 import * as assert from "node:assert/strict";
 import { renderSynth } from "../../lib/synth/synth";
 import { synthStack } from "../../lib/synth/stacks";
+import { loadStackConfig } from "../../lib/synth/stackConfig";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 
 describe("synth", () => {
     it("is deterministic: two runs of a stack render byte-identical files", async () => {
@@ -21,5 +25,36 @@ describe("synth URNs", () => {
         const stack = result.resources.find((r) => r.type === "pulumi:pulumi:Stack");
         assert.ok(result.resources.filter((r) => r.parent === stack?.urn).every((r) => !r.urn.includes("pulumi:pulumi:Stack$")));
         assert.ok(result.resources.every((r) => r.parent === null || result.resources.some((p) => p.urn === r.parent)), "every parent is a recorded resource");
+    });
+});
+
+describe("synth: stack files", () => {
+    it("names the file in a YAML error, and refuses duplicate keys", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stacks-"));
+        try {
+            fs.writeFileSync(path.join(dir, "Pulumi.x-infra.yaml"), "config:\n  data-platform:layer: infra\n  bad: [\n");
+            assert.throws(() => loadStackConfig(dir, "x-infra", "data-platform"), /Pulumi\.x-infra\.yaml: not valid YAML: .*line 4/);
+            fs.writeFileSync(path.join(dir, "Pulumi.y-infra.yaml"), "config:\n  data-platform:agentCount: 2\n  data-platform:agentCount: 3\n");
+            assert.throws(() => loadStackConfig(dir, "y-infra", "data-platform"), /Pulumi\.y-infra\.yaml: not valid YAML: Map keys must be unique/);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});
+
+describe("synth: failures", () => {
+    it("a stack that does not validate rejects with the problem, and the next stack still synthesizes", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stacks-"));
+        try {
+            const good = fs.readFileSync(path.join(__dirname, "..", "..", "stacks", "Pulumi.dev-infra.yaml"), "utf8");
+            fs.writeFileSync(path.join(dir, "Pulumi.dev-infra.yaml"), good);
+            fs.writeFileSync(path.join(dir, "Pulumi.bad-infra.yaml"), good.replace("data-platform:environment: dev", "data-platform:environment: bad") + '  data-platform:flanelBackend: wireguard-native\n');
+            await assert.rejects(synthStack("bad-infra", { stacksDir: dir }), /data-platform:flanelBackend .*did you mean data-platform:flannelBackend\?/);
+            await new Promise((resolve) => setImmediate(resolve));
+            const ok = await synthStack("dev-infra", { stacksDir: dir });
+            assert.ok(ok.resources.length > 50);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 });
