@@ -13,6 +13,7 @@ import type { CloudCredentials, InfraOutputs } from "../lib/contracts";
 type Outputs = { [K in keyof InfraOutputs]: pulumi.Input<InfraOutputs[K]> };
 
 export async function infraLayer(): Promise<Outputs> {
+    const config = new pulumi.Config();
     const cfg = parseInfraConfig(stackLookup(), pulumi.getProject(), `stack ${pulumi.getStack()}`);
     const name = `${cfg.environment}-k3s`;
 

@@ -7,6 +7,18 @@ import { parse } from "yaml";
 import { checkAll } from "../../policy/rules";
 import { renderRunnerUserData } from "../../infra/ciRunnerCloudInit";
 import { ofType, synth } from "../support/synth";
+import { configProblems } from "../support/config";
+import { parseInfraConfig } from "../../infra/config";
+
+/** The dev-infra stack file as a lookup, with overrides (keys without namespace). */
+function devInfra(overrides: Record<string, string>): (key: string) => string | undefined {
+    const doc = parse(fs.readFileSync(path.join(__dirname, "..", "..", "stacks", "Pulumi.dev-infra.yaml"), "utf8")) as { config: Record<string, unknown> };
+    const values: Record<string, string> = {};
+    for (const [k, v] of Object.entries(doc.config)) values[k.replace("data-platform:", "")] = typeof v === "string" ? v : JSON.stringify(v);
+    Object.assign(values, overrides);
+    return (key) => values[key];
+}
+const plain = (o: Record<string, string>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k.replace("data-platform:", ""), v]));
 
 const SHA = "a".repeat(64);
 const RUNNER = {
@@ -44,13 +56,15 @@ describe("infra: CI runner VM (optional)", () => {
         assert.deepEqual(checkAll(result.resources, { knowsSecrets: true }), []);
     });
 
-    it("config problems name the key and what to set", async () => {
-        await assert.rejects(synth("dev-infra", { "data-platform:ciRunnerRepository": "not a repo" }), /ciRunnerRepository = "not a repo": .*owner\/name/);
-        await assert.rejects(
-            synth("dev-infra", { "data-platform:ciRunnerRepository": "example-org/data-platform" }),
-            (err: Error) => /ciRunnerToken .*registration token/.test(err.message) && /ciRunnerSha256 .*actions-runner-linux-x64-2\.\d+\.\d+\.tar\.gz/.test(err.message),
-        );
-        await assert.rejects(synth("dev-infra", { ...RUNNER, "data-platform:ciRunnerLabels": JSON.stringify(["self-hosted"]) }), /ciRunnerLabels\[0\]/);
+    it("config problems name the key and what to set", () => {
+        const problems = (overrides: Record<string, string>) => configProblems(() => parseInfraConfig(devInfra(overrides), "data-platform", "dev-infra")).join("\n");
+        assert.match(problems({ ciRunnerRepository: "not a repo" }), /ciRunnerRepository = "not a repo": .*owner\/name/);
+        const missing = problems({ ciRunnerRepository: "example-org/data-platform" });
+        assert.match(missing, /ciRunnerToken .*registration token/);
+        assert.match(missing, /ciRunnerSha256 .*actions-runner-linux-x64-2\.\d+\.\d+\.tar\.gz/);
+        assert.match(problems({ ...plain(RUNNER), ciRunnerLabels: JSON.stringify(["self-hosted"]) }), /ciRunnerLabels\[0\]/);
+        assert.match(problems({ ciRunnerLabels: JSON.stringify(["x"]) }), /ciRunnerLabels = "\(set\)": has no effect without ciRunnerRepository/);
+        assert.equal(parseInfraConfig(devInfra(plain(RUNNER)), "data-platform", "dev-infra").ciRunner?.labels[0], "data-platform-dev");
     });
 
     it("user-data: pinned and checksummed runner, token only in a root-only file, DNAT only when the kubeconfig names another address", () => {
