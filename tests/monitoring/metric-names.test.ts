@@ -25,9 +25,6 @@ const NOT_YET_EXPORTED: readonly string[] = [
     "sensor_processor_windows_closed_total",
     "sensor_producer_produce_duration_seconds_bucket",
     "sensor_producer_produce_errors_total",
-    "todo_db_pool_idle",
-    "todo_db_pool_total",
-    "todo_db_pool_waiting",
 ];
 
 describe("monitoring: every metric name used is exported", function () {

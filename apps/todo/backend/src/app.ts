@@ -1,14 +1,18 @@
 /**
- * The Express application, built from its dependencies (no globals, no listening): the same routes
- * are served under /api (as the browser calls them) and at the root (as the ingress forwards them
- * after stripping /api), so the service works behind either.
+ * The HTTP API as a `node:http` request listener built from its dependencies (no globals, no
+ * listening). Every route is served under /api (as the browser calls it) and at the root (as the
+ * ingress forwards it after stripping /api), so the service works behind either.
  */
-import express, { type NextFunction, type Request, type Response } from "express";
+import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import type { Pool } from "pg";
 import { HttpError, toHttpError } from "./errors";
+import { readJson, sendJson } from "./http";
 import { type Logger, errorFields, silentLogger } from "./log";
 import { type HttpMetrics, createMetrics } from "./metrics";
-import { parseId, validateNewTodo, validatePatch } from "./validation";
+import { DELETE_TODO, INSERT_TODO, LIST_PAGE, type PageRow, SELECT_TODO, type TodoRow, UPDATE_TODO, toPage, toTodo } from "./queries";
+import { type Paging, parseId, parsePaging, validateNewTodo, validatePatch } from "./validation";
+
+export type { Todo } from "./queries";
 
 export const BODY_LIMIT_BYTES = 10 * 1024;
 
@@ -18,173 +22,160 @@ export interface AppDeps {
   logger?: Logger;
 }
 
-export interface Todo {
-  id: number;
-  title: string;
-  completed: boolean;
-  createdAt: string;
-  updatedAt: string;
+/** What a handler sees: the request, the `/api` prefix it came with ("" or "/api"), and the query. */
+interface Ctx {
+  req: IncomingMessage;
+  res: ServerResponse;
+  prefix: string;
+  query: string;
+  id: string;
 }
 
-interface TodoRow {
-  id: number;
-  title: string;
-  completed: boolean;
-  created_at: Date;
-  updated_at: Date;
+type Handler = (ctx: Ctx) => Promise<void> | void;
+
+/** A route: its pattern (for the metrics label) and a handler per method. */
+interface Route {
+  pattern: string;
+  methods: Record<string, Handler>;
 }
 
-const COLUMNS = "id, title, completed, created_at, updated_at";
-
-function toTodo(row: TodoRow): Todo {
-  return {
-    id: row.id,
-    title: row.title,
-    completed: row.completed,
-    createdAt: row.created_at.toISOString(),
-    updatedAt: row.updated_at.toISOString(),
-  };
-}
-
-function hasBody(req: Request): boolean {
-  if (req.headers["transfer-encoding"] !== undefined) return true;
-  const length = req.headers["content-length"];
-  return length !== undefined && length !== "0";
-}
-
-/** POST/PATCH carry a JSON object: no body is 400, another media type is 415. */
-function requireJson(req: Request, _res: Response, next: NextFunction): void {
-  if (!hasBody(req)) return next(new HttpError(400, "request body must be a JSON object"));
-  if (!req.is("application/json")) return next(new HttpError(415, "Content-Type must be application/json"));
-  next();
-}
-
-function methodNotAllowed(allowed: string[]) {
-  return (req: Request, res: Response): void => {
-    res.setHeader("Allow", allowed.join(", "));
-    res.status(405).json({ error: `method ${req.method} not allowed; use ${allowed.join(" or ")}` });
-  };
-}
-
-/** Remembers the matched route pattern (with its mount prefix) for the metrics labels. */
-function markRoute(req: Request, res: Response, next: NextFunction): void {
-  res.locals.route = `${req.baseUrl}${String(req.route?.path ?? "")}`;
-  next();
-}
-
-function idParam(req: Request): number {
-  const parsed = parseId(String(req.params.id));
+function idParam(ctx: Ctx): number {
+  let raw: string;
+  try {
+    raw = decodeURIComponent(ctx.id);
+  } catch {
+    raw = ctx.id;
+  }
+  const parsed = parseId(raw);
   if (!parsed.ok) throw new HttpError(400, parsed.error);
   return parsed.value;
 }
 
-export function createApp(deps: AppDeps): express.Express {
+/** `Link` header for a page: next and prev, with the same limit, under the prefix the client used. */
+function pageLinks(prefix: string, { limit, offset }: Paging, total: number): Record<string, string> {
+  const link = (o: number, rel: string) => `<${prefix}/todos?limit=${limit}&offset=${o}>; rel="${rel}"`;
+  const links: string[] = [];
+  if (offset + limit < total) links.push(link(offset + limit, "next"));
+  if (offset > 0) links.push(link(Math.max(0, Math.min(offset, total) - limit), "prev"));
+  return links.length > 0 ? { link: links.join(", ") } : {};
+}
+
+export function createApp(deps: AppDeps): RequestListener {
   const { pool } = deps;
-  const metrics = deps.metrics ?? createMetrics();
+  const metrics = deps.metrics ?? createMetrics({ pool });
   const logger = deps.logger ?? silentLogger;
-  const app = express();
-  app.disable("x-powered-by");
-  app.set("etag", false);
 
-  // Metrics: label by route pattern (bounded cardinality), "unmatched" for everything else.
-  app.use((req, res, next) => {
-    const end = metrics.duration.startTimer();
-    res.on("finish", () => {
-      const route = typeof res.locals.route === "string" ? res.locals.route : "unmatched";
-      const labels = { method: req.method, route, status: String(res.statusCode) };
-      metrics.requests.inc(labels);
-      end(labels);
-    });
-    next();
-  });
-
-  app.get("/metrics", markRoute, async (_req, res) => {
-    res.setHeader("Content-Type", metrics.registry.contentType);
-    res.send(await metrics.registry.metrics());
-  });
-
-  const json = express.json({ limit: BODY_LIMIT_BYTES, strict: true, type: "application/json" });
-  const api = express.Router();
+  const health: Route = {
+    pattern: "/health",
+    methods: {
+      GET: async ({ res }) => {
+        try {
+          await pool.query("SELECT 1");
+          sendJson(res, 200, { status: "ok", db: "up" });
+        } catch (err) {
+          logger.error("health check: database unavailable", errorFields(err));
+          sendJson(res, 503, { status: "unavailable", db: "down", error: "database unavailable" });
+        }
+      },
+    },
+  };
 
   // Liveness: the process answers; says nothing about the database (use /health for readiness).
-  api.get("/livez", markRoute, (_req, res) => {
-    res.json({ status: "ok" });
-  });
+  const livez: Route = { pattern: "/livez", methods: { GET: ({ res }) => sendJson(res, 200, { status: "ok" }) } };
 
-  api.get("/health", markRoute, async (_req, res) => {
-    try {
-      await pool.query("SELECT 1");
-      res.json({ status: "ok", db: "up" });
-    } catch (err) {
-      logger.error("health check: database unavailable", errorFields(err));
-      res.status(503).json({ status: "unavailable", db: "down", error: "database unavailable" });
-    }
-  });
+  const todos: Route = {
+    pattern: "/todos",
+    methods: {
+      GET: async ({ res, prefix, query }) => {
+        const paging = parsePaging(new URLSearchParams(query));
+        if (!paging.ok) throw new HttpError(400, paging.error);
+        const { rows } = await pool.query<PageRow>(LIST_PAGE, [paging.value.limit, paging.value.offset]);
+        const page = toPage(rows);
+        sendJson(res, 200, page.todos, { "x-total-count": String(page.total), ...pageLinks(prefix, paging.value, page.total) });
+      },
+      POST: async ({ req, res, prefix }) => {
+        const input = validateNewTodo(await readJson(req, BODY_LIMIT_BYTES));
+        if (!input.ok) throw new HttpError(400, input.error);
+        const { rows } = await pool.query<TodoRow>(INSERT_TODO, [input.value.title, input.value.completed]);
+        sendJson(res, 201, toTodo(rows[0]), { location: `${prefix}/todos/${rows[0].id}` });
+      },
+    },
+  };
 
-  api
-    .route("/todos")
-    .all(markRoute)
-    .get(async (_req, res) => {
-      const { rows } = await pool.query<TodoRow>(`SELECT ${COLUMNS} FROM todos ORDER BY created_at, id`);
-      res.json(rows.map(toTodo));
-    })
-    .post(requireJson, json, async (req, res) => {
-      const input = validateNewTodo(req.body);
-      if (!input.ok) throw new HttpError(400, input.error);
-      const { rows } = await pool.query<TodoRow>(
-        `INSERT INTO todos (title, completed) VALUES ($1, $2) RETURNING ${COLUMNS}`,
-        [input.value.title, input.value.completed],
-      );
-      res.status(201).location(`${req.baseUrl}/todos/${rows[0].id}`).json(toTodo(rows[0]));
-    })
-    .all(methodNotAllowed(["GET", "POST"]));
+  const todo: Route = {
+    pattern: "/todos/:id",
+    methods: {
+      GET: async (ctx) => {
+        const id = idParam(ctx);
+        const { rows } = await pool.query<TodoRow>(SELECT_TODO, [id]);
+        if (rows.length === 0) throw new HttpError(404, `todo ${id} not found`);
+        sendJson(ctx.res, 200, toTodo(rows[0]));
+      },
+      PATCH: async (ctx) => {
+        const id = idParam(ctx);
+        const body = await readJson(ctx.req, BODY_LIMIT_BYTES);
+        const patch = validatePatch(body);
+        if (!patch.ok) throw new HttpError(400, patch.error);
+        const { rows } = await pool.query<TodoRow>(UPDATE_TODO, [id, patch.value.title ?? null, patch.value.completed ?? null]);
+        if (rows.length === 0) throw new HttpError(404, `todo ${id} not found`);
+        sendJson(ctx.res, 200, toTodo(rows[0]));
+      },
+      DELETE: async (ctx) => {
+        const id = idParam(ctx);
+        const { rowCount } = await pool.query(DELETE_TODO, [id]);
+        if (!rowCount) throw new HttpError(404, `todo ${id} not found`);
+        ctx.res.writeHead(204).end();
+      },
+    },
+  };
 
-  api
-    .route("/todos/:id")
-    .all(markRoute)
-    .get(async (req, res) => {
-      const id = idParam(req);
-      const { rows } = await pool.query<TodoRow>(`SELECT ${COLUMNS} FROM todos WHERE id = $1`, [id]);
-      if (rows.length === 0) throw new HttpError(404, `todo ${id} not found`);
-      res.json(toTodo(rows[0]));
-    })
-    .patch(requireJson, json, async (req, res) => {
-      const id = idParam(req);
-      const patch = validatePatch(req.body);
-      if (!patch.ok) throw new HttpError(400, patch.error);
-      const { rows } = await pool.query<TodoRow>(
-        `UPDATE todos SET title = COALESCE($2, title), completed = COALESCE($3, completed), updated_at = now()
-         WHERE id = $1 RETURNING ${COLUMNS}`,
-        [id, patch.value.title ?? null, patch.value.completed ?? null],
-      );
-      if (rows.length === 0) throw new HttpError(404, `todo ${id} not found`);
-      res.json(toTodo(rows[0]));
-    })
-    .delete(async (req, res) => {
-      const id = idParam(req);
-      const { rowCount } = await pool.query("DELETE FROM todos WHERE id = $1", [id]);
-      if (!rowCount) throw new HttpError(404, `todo ${id} not found`);
-      res.status(204).end();
-    })
-    .all(methodNotAllowed(["GET", "PATCH", "DELETE"]));
+  const metricsRoute: Route = {
+    pattern: "/metrics",
+    methods: {
+      GET: async ({ res }) => {
+        const text = await metrics.registry.metrics();
+        res.writeHead(200, { "content-type": metrics.registry.contentType }).end(text);
+      },
+    },
+  };
 
-  app.use("/api", api);
-  app.use(api);
+  /** The route for a path with the /api prefix already removed (ids are matched, not validated, here). */
+  function match(path: string, prefixed: boolean): { route: Route; id: string } | undefined {
+    if (path === "/todos") return { route: todos, id: "" };
+    if (path.startsWith("/todos/") && path.indexOf("/", 7) === -1 && path.length > 7) return { route: todo, id: path.slice(7) };
+    if (path === "/health") return { route: health, id: "" };
+    if (path === "/livez") return { route: livez, id: "" };
+    if (path === "/metrics" && !prefixed) return { route: metricsRoute, id: "" };
+    return undefined;
+  }
 
-  app.use((req, res) => {
-    res.status(404).json({ error: `no route for ${req.method} ${req.path}` });
-  });
+  async function dispatch(ctx: Ctx, path: string, route: Route | undefined): Promise<void> {
+    const { req, res } = ctx;
+    if (!route) return sendJson(res, 404, { error: `no route for ${req.method} ${path}` });
+    const handler = route.methods[req.method === "HEAD" ? "GET" : (req.method ?? "")];
+    if (handler) return handler(ctx);
+    if (route !== todos && route !== todo) return sendJson(res, 404, { error: `no route for ${req.method} ${path}` });
+    const allowed = Object.keys(route.methods);
+    sendJson(res, 405, { error: `method ${req.method} not allowed; use ${allowed.join(" or ")}` }, { allow: allowed.join(", ") });
+  }
 
-  // Express 5 forwards rejected promises from async handlers here.
-  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const { status, message, log } = toHttpError(err);
-    if (log) logger.error("request failed", { method: req.method, path: req.path, status, ...errorFields(err) });
-    if (res.headersSent) {
-      res.end();
-      return;
-    }
-    res.status(status).json({ error: message });
-  });
-
-  return app;
+  return (req, res) => {
+    const started = performance.now();
+    const url = req.url ?? "/";
+    const q = url.indexOf("?");
+    const path = q === -1 ? url : url.slice(0, q);
+    const prefix = path === "/api" || path.startsWith("/api/") ? "/api" : "";
+    const local = path.length > 1 && path.endsWith("/") ? path.slice(prefix.length, -1) : path.slice(prefix.length);
+    const found = match(local, prefix !== "");
+    // Label by route pattern (bounded cardinality), "unmatched" for everything else.
+    const route = found ? prefix + found.route.pattern : "unmatched";
+    res.once("finish", () => metrics.observe(req.method ?? "", route, res.statusCode, (performance.now() - started) / 1000));
+    const ctx: Ctx = { req, res, prefix, query: q === -1 ? "" : url.slice(q + 1), id: found?.id ?? "" };
+    dispatch(ctx, path, found?.route).catch((err: unknown) => {
+      const { status, message, log } = toHttpError(err);
+      if (log) logger.error("request failed", { method: req.method, path, status, ...errorFields(err) });
+      if (res.headersSent) res.end();
+      else sendJson(res, status, { error: message });
+    });
+  };
 }

@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   log.info("connecting to database", { db: describeDb(config.db) });
   const applied = await migrate(pool);
   log.info("migrations done", { applied });
-  const app = createApp({ pool, metrics: createMetrics(), logger: log });
+  const app = createApp({ pool, metrics: createMetrics({ pool }), logger: log });
   const running = await serve({
     handler: app,
     pool,

@@ -61,6 +61,16 @@ describe("todo backend: API against a real PostgreSQL", function () {
     assert.deepEqual((await rows()).map((r) => r.title), ["renamed"]);
   });
 
+  it("stores non-ASCII titles exactly as sent (escaped surrogate pairs and raw UTF-8)", async () => {
+    const escaped = await call(app.url, "POST", "/api/todos", '{"title": "party \\ud83c\\udf89"}');
+    assert.equal(escaped.status, 201, escaped.text);
+    const raw = await call(app.url, "POST", "/api/todos", Buffer.from('{"title": "Grüße, 日本 🎉"}', "utf8"));
+    assert.equal(raw.status, 201, raw.text);
+    const { rows } = await app.pool.query("SELECT title FROM todos WHERE id = ANY($1) ORDER BY id", [[escaped.body.id, raw.body.id]]);
+    assert.deepEqual(rows.map((r) => r.title), ["party 🎉", "Grüße, 日本 🎉"]);
+    await app.pool.query("DELETE FROM todos WHERE id = ANY($1)", [[escaped.body.id, raw.body.id]]);
+  });
+
   it("serves the same routes without the /api prefix (as the ingress forwards them)", async () => {
     const created = await call(app.url, "POST", "/todos", { title: "via ingress" });
     assert.equal(created.status, 201);
@@ -98,6 +108,10 @@ describe("todo backend: API against a real PostgreSQL", function () {
       { name: "POST empty title", method: "POST", path: () => "/api/todos", body: { title: "" }, status: 400, error: `"title" must not be empty` },
       { name: "POST blank title", method: "POST", path: () => "/api/todos", body: { title: "   " }, status: 400, error: `"title" must not be empty` },
       { name: "POST title of 201 characters", method: "POST", path: () => "/api/todos", body: { title: "z".repeat(201) }, status: 400, error: `"title" must be at most 200 characters, got 201` },
+      { name: "POST title with a NUL character", method: "POST", path: () => "/api/todos", body: { title: "a\u0000b" }, status: 400, error: `"title" must not contain NUL characters (U+0000)` },
+      { name: "POST title with a lone surrogate (JSON escape)", method: "POST", path: () => "/api/todos", body: '{"title": "a\\ud800b"}', status: 400, error: `"title" must be valid Unicode: lone surrogates (U+D800 to U+DFFF) are not allowed` },
+      { name: "POST body that is not UTF-8", method: "POST", path: () => "/api/todos", body: Buffer.from([...Buffer.from('{"title": "caf'), 0xe9, ...Buffer.from('"}')]), status: 400, error: "request body is not valid UTF-8" },
+      { name: "POST body in another charset", method: "POST", path: () => "/api/todos", body: '{"title": "a"}', headers: { "content-type": "application/json; charset=iso-8859-1" }, status: 415, error: `unsupported charset "iso-8859-1"; JSON bodies must be utf-8` },
       { name: "POST numeric title", method: "POST", path: () => "/api/todos", body: { title: 42 }, status: 400, error: `"title" must be a string, got a number` },
       { name: "POST null title", method: "POST", path: () => "/api/todos", body: { title: null }, status: 400, error: `"title" must be a string, got null` },
       { name: "POST string completed", method: "POST", path: () => "/api/todos", body: { title: "a", completed: "true" }, status: 400, error: `"completed" must be a boolean, got a string` },
@@ -111,12 +125,16 @@ describe("todo backend: API against a real PostgreSQL", function () {
       { name: "PATCH empty object", method: "PATCH", path: () => `/api/todos/${existingId}`, body: {}, status: 400, error: `request body must contain "title" and/or "completed"` },
       { name: "PATCH empty title", method: "PATCH", path: () => `/api/todos/${existingId}`, body: { title: "" }, status: 400, error: `"title" must not be empty` },
       { name: "PATCH oversized title", method: "PATCH", path: () => `/api/todos/${existingId}`, body: { title: "q".repeat(300) }, status: 400, error: `"title" must be at most 200 characters, got 300` },
+      { name: "PATCH title with a NUL character", method: "PATCH", path: () => `/api/todos/${existingId}`, body: { title: "\u0000" }, status: 400, error: `"title" must not contain NUL characters (U+0000)` },
+      { name: "PATCH title with a lone low surrogate", method: "PATCH", path: () => `/api/todos/${existingId}`, body: '{"title": "\\udc00"}', status: 400, error: /lone surrogates/ },
       { name: "PATCH numeric completed", method: "PATCH", path: () => `/api/todos/${existingId}`, body: { completed: 1 }, status: 400, error: `"completed" must be a boolean, got a number` },
       { name: "PATCH unknown field", method: "PATCH", path: () => `/api/todos/${existingId}`, body: { completed: true, id: 5 }, status: 400, error: `unknown field: "id"` },
       { name: "PATCH malformed JSON", method: "PATCH", path: () => `/api/todos/${existingId}`, body: "{completed: true}", status: 400, error: "malformed JSON in request body" },
       { name: "DELETE non-numeric id", method: "DELETE", path: () => "/api/todos/first", status: 400, error: `id must be a positive integer, got "first"` },
       { name: "DELETE unknown id", method: "DELETE", path: () => "/api/todos/123456", status: 404, error: "todo 123456 not found" },
       { name: "PUT (method not allowed)", method: "PUT", path: () => `/api/todos/${existingId}`, body: { title: "x" }, status: 405, error: "method PUT not allowed; use GET or PATCH or DELETE" },
+      { name: "GET list with limit 0", method: "GET", path: () => "/api/todos?limit=0", status: 400, error: `query parameter "limit" must be an integer from 1 to 200, got "0"` },
+      { name: "GET list with an unknown query parameter", method: "GET", path: () => "/todos?page=2", status: 400, error: `unknown query parameter "page"; allowed: limit, offset` },
       { name: "unknown route", method: "GET", path: () => "/api/nothing-here", status: 404, error: "no route for GET /api/nothing-here" },
     ];
 

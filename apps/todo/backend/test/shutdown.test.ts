@@ -2,8 +2,7 @@ import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import path from "node:path";
-import { Client } from "pg";
-import { call, startTestApp } from "./helpers";
+import { call, lockTodos, startTestApp } from "./helpers";
 import { freePort, sharedPostgres, waitFor, type PgServer } from "./pg-harness";
 import { requireDebianPackage } from "../../../../tests/support/debian";
 
@@ -17,29 +16,6 @@ function refused(port: number): Promise<boolean> {
     });
     s.once("error", (err: NodeJS.ErrnoException) => resolve(err.code === "ECONNREFUSED"));
   });
-}
-
-/** Holds an ACCESS EXCLUSIVE lock on todos, so any query on it blocks until release(). */
-async function lockTodos(pg: PgServer, database: string) {
-  const client = new Client(pg.config(database));
-  await client.connect();
-  await client.query("BEGIN");
-  await client.query("LOCK TABLE todos IN ACCESS EXCLUSIVE MODE");
-  const blockedQueries = async () =>
-    (
-      await client.query(
-        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()",
-        [database],
-      )
-    ).rows[0].n as number;
-  return {
-    /** Waits (polling pg_stat_activity) until a query is blocked on the lock. */
-    waitForBlocked: () => waitFor(async () => (await blockedQueries()) > 0, "a query blocked on the todos lock", 10_000),
-    release: async () => {
-      await client.query("COMMIT");
-      await client.end();
-    },
-  };
 }
 
 describe("todo backend: graceful shutdown", function () {

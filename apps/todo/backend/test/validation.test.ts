@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { MAX_ID, MAX_TITLE_LENGTH, parseId, validateNewTodo, validatePatch, validateTitle } from "../src/validation";
+import { DEFAULT_LIMIT, MAX_ID, MAX_LIMIT, MAX_TITLE_LENGTH, parseId, parsePaging, validateNewTodo, validatePatch, validateTitle } from "../src/validation";
 import { describeDb, loadConfig } from "../src/config";
 import { isDatabaseUnavailable, toHttpError, HttpError } from "../src/errors";
 
@@ -18,6 +18,29 @@ describe("todo backend: validation (pure)", () => {
     assert.deepEqual(validateTitle(3), { ok: false, error: `"title" must be a string, got a number` });
     assert.deepEqual(validateTitle(null), { ok: false, error: `"title" must be a string, got null` });
     assert.deepEqual(validateTitle(["a"]), { ok: false, error: `"title" must be a string, got an array` });
+  });
+
+  it("rejects what PostgreSQL cannot store as sent: NUL, and lone surrogates on either side", () => {
+    const nul = { ok: false, error: `"title" must not contain NUL characters (U+0000)` };
+    assert.deepEqual(validateTitle("a\u0000b"), nul);
+    assert.deepEqual(validateTitle("\u0000"), nul);
+    for (const lone of ["\ud800", "a\udfffb", "\ude00\ud83d", "x\ud83d"]) {
+      assert.deepEqual(validateTitle(lone), { ok: false, error: `"title" must be valid Unicode: lone surrogates (U+D800 to U+DFFF) are not allowed` }, JSON.stringify(lone));
+    }
+    // A surrogate pair is one character (an emoji), and other control characters are text.
+    assert.deepEqual(validateTitle("\ud83d\ude00 tab\there"), { ok: true, value: "😀 tab\there" });
+  });
+
+  it("parses paging: limit 1..MAX_LIMIT (default DEFAULT_LIMIT), offset >= 0, nothing else", () => {
+    const p = (q: string) => parsePaging(new URLSearchParams(q));
+    assert.deepEqual(p(""), { ok: true, value: { limit: DEFAULT_LIMIT, offset: 0 } });
+    assert.deepEqual(p(`limit=${MAX_LIMIT}&offset=17000`), { ok: true, value: { limit: MAX_LIMIT, offset: 17000 } });
+    assert.deepEqual(p("limit=1"), { ok: true, value: { limit: 1, offset: 0 } });
+    for (const bad of ["limit=0", `limit=${MAX_LIMIT + 1}`, "limit=-5", "limit=1e2", "limit=%201", "offset=-1", "offset=0x10", "offset=2147483648", "offset=1&offset=2", "sort=title"]) {
+      assert.equal(p(bad).ok, false, bad);
+    }
+    assert.deepEqual(p("limit=abc"), { ok: false, error: `query parameter "limit" must be an integer from 1 to ${MAX_LIMIT}, got "abc"` });
+    assert.deepEqual(p("sort=title"), { ok: false, error: `unknown query parameter "sort"; allowed: limit, offset` });
   });
 
   it("validates a new todo: required title, optional boolean completed, no other fields", () => {

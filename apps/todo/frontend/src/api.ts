@@ -8,6 +8,12 @@ export interface Todo {
   updatedAt: string;
 }
 
+/** One page of todos (oldest first) and how many there are in all. */
+export interface Page {
+  todos: Todo[];
+  total: number;
+}
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -34,7 +40,7 @@ export async function errorMessage(res: Response): Promise<string> {
 }
 
 export function createApi(base = "/api", fetchImpl: FetchLike = (i, init) => fetch(i, init)) {
-  async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  async function send(method: string, path: string, body?: unknown): Promise<Response> {
     let res: Response;
     try {
       res = await fetchImpl(`${base}${path}`, {
@@ -46,10 +52,20 @@ export function createApi(base = "/api", fetchImpl: FetchLike = (i, init) => fet
       throw new ApiError(0, "cannot reach the server; check your connection and try again");
     }
     if (!res.ok) throw new ApiError(res.status, await errorMessage(res));
+    return res;
+  }
+  async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await send(method, path, body);
     return (res.status === 204 ? undefined : await res.json()) as T;
   }
   return {
-    list: () => request<Todo[]>("GET", "/todos"),
+    /** A page of `limit` todos from `offset`; the total comes from the X-Total-Count header. */
+    list: async ({ limit, offset }: { limit: number; offset: number }): Promise<Page> => {
+      const res = await send("GET", `/todos?limit=${limit}&offset=${offset}`);
+      const todos = (await res.json()) as Todo[];
+      const header = Number(res.headers.get("x-total-count"));
+      return { todos, total: Number.isInteger(header) && res.headers.has("x-total-count") ? header : offset + todos.length };
+    },
     create: (title: string) => request<Todo>("POST", "/todos", { title }),
     setCompleted: (id: number, completed: boolean) => request<Todo>("PATCH", `/todos/${id}`, { completed }),
     remove: (id: number) => request<void>("DELETE", `/todos/${id}`),

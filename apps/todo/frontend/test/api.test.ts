@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { ApiError, createApi, errorMessage } from "../src/api";
+import { MESSAGES, friendlyMessage } from "../src/messages";
 
 type Call = { url: string; init?: RequestInit };
 
@@ -50,6 +51,43 @@ describe("todo frontend: API client (pure, fake fetch)", () => {
     const api = createApi("/api", async () => {
       throw new TypeError("fetch failed");
     });
-    await assert.rejects(api.list(), (e: unknown) => e instanceof ApiError && e.status === 0 && /cannot reach the server/.test(e.message));
+    await assert.rejects(api.list({ limit: 20, offset: 0 }), (e: unknown) => e instanceof ApiError && e.status === 0 && /cannot reach the server/.test(e.message));
+  });
+});
+
+describe("todo frontend: paging client and friendly error text (pure)", () => {
+  it("asks for one page and reads the total from X-Total-Count", async () => {
+    const todo = { id: 1, title: "a", completed: false, createdAt: "x", updatedAt: "x" };
+    const f = fakeFetch(() => new Response(JSON.stringify([todo]), { status: 200, headers: { "content-type": "application/json", "x-total-count": "41" } }));
+    const page = await createApi("/api", f.impl).list({ limit: 20, offset: 40 });
+    assert.equal(f.calls[0].url, "/api/todos?limit=20&offset=40");
+    assert.deepEqual(page, { todos: [todo], total: 41 });
+  });
+
+  it("without X-Total-Count (an older backend answering everything) the total is what it got", async () => {
+    const f = fakeFetch(() => json(200, [{ id: 1 }, { id: 2 }]));
+    assert.equal((await createApi("/api", f.impl).list({ limit: 20, offset: 0 })).total, 2);
+  });
+
+  it("turns every failure into plain words, never the backend's message", () => {
+    const cases: Array<[ApiError | Error, string]> = [
+      [new ApiError(0, "cannot reach the server; check your connection and try again"), MESSAGES.offline],
+      [new ApiError(400, '"title" must not be empty'), MESSAGES.emptyTitle],
+      [new ApiError(400, '"title" is required'), MESSAGES.emptyTitle],
+      [new ApiError(400, '"title" must be at most 200 characters, got 201'), MESSAGES.longTitle],
+      [new ApiError(400, '"title" must not contain NUL characters (U+0000)'), MESSAGES.badCharacters],
+      [new ApiError(400, "request body is not valid UTF-8"), MESSAGES.badCharacters],
+      [new ApiError(400, 'unknown field: "x"'), MESSAGES.badInput],
+      [new ApiError(413, "request body too large (limit 10240 bytes)"), MESSAGES.longTitle],
+      [new ApiError(404, "todo 7 not found"), MESSAGES.gone],
+      [new ApiError(503, "database unavailable"), MESSAGES.unavailable],
+      [new ApiError(502, "request failed: HTTP 502 Bad Gateway"), MESSAGES.unavailable],
+      [new ApiError(500, "internal server error"), MESSAGES.unexpected],
+      [new Error("TypeError: x is undefined"), MESSAGES.unexpected],
+    ];
+    for (const [err, text] of cases) {
+      assert.equal(friendlyMessage(err), text, err.message);
+      assert.ok(!friendlyMessage(err).includes(err.message), `raw message leaked: ${err.message}`);
+    }
   });
 });

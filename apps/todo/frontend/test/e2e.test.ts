@@ -9,6 +9,8 @@ import path from "node:path";
 import { type BrowserContext, type Page, chromium } from "playwright-core";
 import { startTestApp, type TestApp } from "../../backend/test/helpers";
 import { sharedPostgres, type PgServer } from "../../backend/test/pg-harness";
+import { MESSAGES } from "../src/messages";
+import { PAGE_SIZE } from "../src/App";
 import { distDir, ensureBuilt } from "./build";
 import { serveDist, type StaticServer } from "./static-server";
 import { requireDebianPackage } from "../../../../tests/support/debian";
@@ -85,7 +87,7 @@ describe("todo frontend: end to end in headless Chromium", function () {
     await item("Buy milk").getByRole("checkbox").click();
     assert.equal((await patched).status(), 200);
     await page.locator("li.done", { hasText: "Buy milk" }).waitFor();
-    await page.getByText("1 open, 1 done").waitFor();
+    await page.getByText("Showing 1–2 of 2").waitFor();
 
     await page.reload();
     await page.locator("li.done", { hasText: "Buy milk" }).waitFor();
@@ -109,10 +111,31 @@ describe("todo frontend: end to end in headless Chromium", function () {
     assert.deepEqual(await titles(), [{ title: "Buy milk", completed: true }]);
   });
 
-  it("shows the backend's message when the title is rejected, and changes nothing", async () => {
+  it("has a visible label for the new-todo input and a visible keyboard focus ring", async () => {
+    const label = page.locator('label[for="new-todo"]');
+    assert.equal(await label.isVisible(), true);
+    assert.equal((await label.textContent())?.trim(), "New todo");
+    assert.equal(await page.getByLabel("New todo").getAttribute("id"), "new-todo");
+    const outline = () => page.evaluate(() => {
+      const s = getComputedStyle(document.activeElement!);
+      return `${document.activeElement!.tagName.toLowerCase()} ${s.outlineStyle} ${s.outlineWidth}`;
+    });
+    // Keyboard only: from the page into the input, then to the Add button.
+    await page.locator("h1").click();
+    assert.match(await outline(), /^body none/);
+    await page.keyboard.press("Tab");
+    assert.equal(await outline(), "input solid 3px");
+    await page.keyboard.press("Tab");
+    assert.equal(await outline(), "button solid 3px");
+    await page.keyboard.press("Tab");
+    assert.equal(await outline(), "input solid 3px", "the todo's checkbox");
+  });
+
+  it("shows friendly text, not the backend's message, when the title is rejected, and changes nothing", async () => {
     const res = await add("   ");
     assert.equal(res.status(), 400);
-    await page.getByRole("alert").filter({ hasText: '"title" must not be empty' }).waitFor();
+    await page.getByRole("alert").filter({ hasText: MESSAGES.emptyTitle }).waitFor();
+    assert.ok(!(await page.getByRole("alert").textContent())?.includes("must not be empty"));
     assert.deepEqual(await titles(), [{ title: "Buy milk", completed: true }]);
     await page.getByRole("button", { name: "Dismiss error" }).click();
     await page.getByRole("alert").waitFor({ state: "detached" });
@@ -123,7 +146,8 @@ describe("todo frontend: end to end in headless Chromium", function () {
     try {
       const res = await add("while down");
       assert.equal(res.status(), 503);
-      await page.getByRole("alert").filter({ hasText: "database unavailable" }).waitFor();
+      await page.getByRole("alert").filter({ hasText: MESSAGES.unavailable }).waitFor();
+      assert.ok(!(await page.getByRole("alert").textContent())?.includes("database unavailable"));
       assert.equal(await item("while down").count(), 0);
     } finally {
       await pg.start();
@@ -140,5 +164,33 @@ describe("todo frontend: end to end in headless Chromium", function () {
   it("serves the app for deep links (SPA fallback)", async () => {
     await page.goto(`${web.url}/some/deep/link`);
     await item("Buy milk").waitFor();
+  });
+
+  it(`pages through the list ${PAGE_SIZE} at a time, and a new todo shows on the last page`, async () => {
+    await backend.pool.query("INSERT INTO todos (title) SELECT 'seed ' || lpad(i::text, 2, '0') FROM generate_series(1, 43) AS i");
+    await page.goto(web.url);
+    await page.getByTestId("page").filter({ hasText: "Page 1 of 3" }).waitFor();
+    await page.getByText("Showing 1–20 of 45").waitFor();
+    assert.equal(await page.getByRole("button", { name: "Previous" }).isDisabled(), true);
+    await item("Buy milk").waitFor();
+
+    const second = page.waitForResponse((r) => new URL(r.url()).search === `?limit=${PAGE_SIZE}&offset=${PAGE_SIZE}`);
+    await page.getByRole("button", { name: "Next" }).click();
+    assert.equal((await second).status(), 200);
+    await page.getByTestId("page").filter({ hasText: "Page 2 of 3" }).waitFor();
+    await page.getByText("Showing 21–40 of 45").waitFor();
+    assert.equal(await page.locator("li .title").first().textContent(), "seed 19");
+    assert.equal(await item("Buy milk").count(), 0);
+
+    await page.getByRole("button", { name: "Next" }).click();
+    await page.getByText("Showing 41–45 of 45").waitFor();
+    assert.equal(await page.getByRole("button", { name: "Next" }).isDisabled(), true);
+
+    await page.getByRole("button", { name: "Previous" }).click();
+    await page.getByRole("button", { name: "Previous" }).click();
+    await page.getByText("Showing 1–20 of 45").waitFor();
+    assert.equal((await add("the newest")).status(), 201);
+    await page.getByText("Showing 41–46 of 46").waitFor();
+    await item("the newest").waitFor();
   });
 });
