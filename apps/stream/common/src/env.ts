@@ -91,3 +91,22 @@ export class EnvReader {
     if (this.problems.length > 0) throw new ConfigError(this.problems);
   }
 }
+
+/** The settings every stream service reads. */
+export interface ServiceBasics {
+  readonly brokers: string[];
+  readonly clientId: string;
+  readonly healthPort: number;
+  /** /healthz turns 503 after this long without progress. */
+  readonly staleAfterMs: number;
+}
+
+/** Reads KAFKA_BOOTSTRAP, CLIENT_ID (default $HOSTNAME, the pod name), HEALTH_PORT and HEALTH_STALE_MS. */
+export function readServiceBasics(r: EnvReader, env: Env, service: string): ServiceBasics {
+  return {
+    brokers: r.brokers('KAFKA_BOOTSTRAP'),
+    clientId: r.string('CLIENT_ID', env.HOSTNAME ?? service),
+    healthPort: r.number('HEALTH_PORT', 8080, { min: 1, max: 65535, integer: true }),
+    staleAfterMs: r.number('HEALTH_STALE_MS', 30000, { min: 1000, max: 600000, integer: true }),
+  };
+}

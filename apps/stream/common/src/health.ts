@@ -8,22 +8,24 @@
  *
  * `GET /livez` answers 200 whenever the process can serve HTTP at all, whatever Kafka does: it is the Kubernetes
  * *liveness* probe, so a broker outage does not make the kubelet restart every pod (the Kafka client reconnects
- * by itself; restarts would only add rebalances). `GET /metrics` renders the counters in Prometheus text format.
+ * by itself; restarts would only add rebalances). `GET /metrics` renders the registry (./metrics.ts) in Prometheus text format.
  */
 import { createServer, type Server } from 'node:http';
+import { MetricsRegistry } from './metrics.js';
 
 export type Clock = () => number;
 
-export class Health {
+export class Health extends MetricsRegistry {
   private lastBeat: number | null = null;
-  private readonly counters = new Map<string, { help: string; value: number }>();
-  private readonly gauges = new Map<string, { help: string; read: () => number }>();
 
   constructor(
-    private readonly service: string,
+    service: string,
     private readonly staleAfterMs: number,
     private readonly clock: Clock = Date.now,
-  ) {}
+  ) {
+    super(service);
+    this.gauge('healthy', '1 while the service makes progress', () => (this.healthy().ok ? 1 : 0));
+  }
 
   beat(): void {
     this.lastBeat = this.clock();
@@ -34,36 +36,6 @@ export class Health {
     const age = this.clock() - this.lastBeat;
     if (age > this.staleAfterMs) return { ok: false, reason: `no progress for ${age} ms` };
     return { ok: true, reason: `last progress ${age} ms ago` };
-  }
-
-  counter(name: string, help: string): (by?: number) => void {
-    const entry = this.counters.get(name) ?? { help, value: 0 };
-    this.counters.set(name, entry);
-    return (by = 1) => {
-      entry.value += by;
-    };
-  }
-
-  gauge(name: string, help: string, read: () => number): void {
-    this.gauges.set(name, { help, read });
-  }
-
-  value(name: string): number | undefined {
-    return this.counters.get(name)?.value ?? this.gauges.get(name)?.read();
-  }
-
-  renderMetrics(): string {
-    const lines: string[] = [];
-    const prefix = this.service.replace(/[^a-zA-Z0-9_]/g, '_');
-    for (const [name, { help, value }] of this.counters) {
-      lines.push(`# HELP ${prefix}_${name} ${help}`, `# TYPE ${prefix}_${name} counter`, `${prefix}_${name} ${value}`);
-    }
-    for (const [name, { help, read }] of this.gauges) {
-      lines.push(`# HELP ${prefix}_${name} ${help}`, `# TYPE ${prefix}_${name} gauge`, `${prefix}_${name} ${read()}`);
-    }
-    const up = this.healthy().ok ? 1 : 0;
-    lines.push(`# HELP ${prefix}_healthy 1 while the service makes progress`, `# TYPE ${prefix}_healthy gauge`, `${prefix}_healthy ${up}`);
-    return `${lines.join('\n')}\n`;
   }
 }
 

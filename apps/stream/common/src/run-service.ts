@@ -15,3 +15,15 @@ export function runService(main: () => Promise<void>, log: Logger): void {
     process.exit(1);
   });
 }
+
+/** An AbortSignal that aborts on the first SIGTERM or SIGINT (logged with `message`). */
+export function stopSignal(log: Logger, message: string): AbortSignal {
+  const controller = new AbortController();
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      log('info', message, { signal });
+      controller.abort();
+    });
+  }
+  return controller.signal;
+}

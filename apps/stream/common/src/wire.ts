@@ -1,7 +1,7 @@
 /**
  * Wire format of the sensor stream (topics `events` and `results`), shared by producer and processor.
  *
- * Events are UTF-8 JSON objects `{id, sensor, value, ts}`; results are `{sensor, avg, count, windowStart, windowEnd}`.
+ * Events are UTF-8 JSON objects `{id, sensor, value, ts}`; results are `{sensor, avg, count, windowStart, windowEnd, partial}`.
  * Decoding never throws: it returns a tagged result so that a consumer can count and skip a malformed record
  * instead of crashing or blocking its partition.
  */
@@ -27,6 +27,11 @@ export interface WindowResult {
   readonly windowStart: number;
   /** Largest event `ts` in the window. */
   readonly windowEnd: number;
+  /**
+   * True when the window closed before reaching the configured size because its sensor went quiet (see the
+   * processor's idle/span policy); `count` is then below the window size.
+   */
+  readonly partial: boolean;
 }
 
 export type Decoded<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
@@ -96,7 +101,7 @@ export function encodeEvent(event: SensorEvent): string {
 
 export function validateResult(raw: unknown): Decoded<WindowResult> {
   if (!isRecord(raw)) return fail('result must be a JSON object');
-  const { sensor, avg, count, windowStart, windowEnd } = raw;
+  const { sensor, avg, count, windowStart, windowEnd, partial = false } = raw;
   if (typeof sensor !== 'string' || sensor.length === 0) return fail('field "sensor" must be a non-empty string');
   if (typeof avg !== 'number' || !Number.isFinite(avg)) return fail('field "avg" must be a finite number');
   if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 1) {
@@ -108,14 +113,16 @@ export function validateResult(raw: unknown): Decoded<WindowResult> {
   if (typeof windowEnd !== 'number' || !Number.isSafeInteger(windowEnd) || windowEnd < windowStart) {
     return fail('field "windowEnd" must be an integer not below "windowStart"');
   }
-  return { ok: true, value: { sensor, avg, count, windowStart, windowEnd } };
+  // Absent in results written before partial windows existed: those were all complete.
+  if (typeof partial !== 'boolean') return fail('field "partial" must be a boolean');
+  return { ok: true, value: { sensor, avg, count, windowStart, windowEnd, partial } };
 }
 
 export function encodeResult(result: WindowResult): string {
   const checked = validateResult(result);
   if (!checked.ok) throw new TypeError(`invalid result: ${checked.error}`);
-  const { sensor, avg, count, windowStart, windowEnd } = checked.value;
-  return JSON.stringify({ sensor, avg, count, windowStart, windowEnd });
+  const { sensor, avg, count, windowStart, windowEnd, partial } = checked.value;
+  return JSON.stringify({ sensor, avg, count, windowStart, windowEnd, partial });
 }
 
 export function decodeResult(bytes: Uint8Array | string | null | undefined): Decoded<WindowResult> {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { Health, startHealthServer } from '../src/health.js';
 import { ConfigError, EnvReader } from '../src/env.js';
+import { MetricsRegistry } from '../src/metrics.js';
 
 describe('stream health endpoint', () => {
   it('is unhealthy before the first beat and after staleAfterMs without one', () => {
@@ -88,5 +89,30 @@ describe('stream env reader', () => {
     assert.deepEqual(r.brokers('B'), ['a:1', 'b.c:65535']);
     assert.equal(r.number('N', 1, { integer: true }), 3);
     r.done();
+  });
+});
+
+describe('stream metrics registry', () => {
+  it('renders labelled counters, labelled gauges and cumulative histogram buckets in Prometheus text', () => {
+    const r = new MetricsRegistry('svc');
+    const closed = r.labelledCounter('closed_total', 'Closed', [{ reason: 'complete' }, { reason: 'idle' }]);
+    closed({ reason: 'idle' }, 2);
+    r.labelledGauge('lag', 'Lag', () => [{ labels: { topic: 'a"b\\c', partition: '0' }, value: 7 }]);
+    const h = r.histogram('d_seconds', 'Duration', [0.01, 0.1]);
+    h.observe(0.005);
+    h.observe(0.05);
+    h.observe(3);
+    assert.throws(() => r.counter('closed_total', 'again'), /twice/);
+    const text = r.renderMetrics();
+    assert.match(text, /^# TYPE svc_closed_total counter$/m);
+    assert.match(text, /^svc_closed_total\{reason="complete"\} 0$/m);
+    assert.match(text, /^svc_closed_total\{reason="idle"\} 2$/m);
+    assert.match(text, /^svc_lag\{topic="a\\"b\\\\c",partition="0"\} 7$/m);
+    assert.match(text, /^# TYPE svc_d_seconds histogram$/m);
+    assert.match(text, /^svc_d_seconds_bucket\{le="0.01"\} 1$/m);
+    assert.match(text, /^svc_d_seconds_bucket\{le="0.1"\} 2$/m);
+    assert.match(text, /^svc_d_seconds_bucket\{le="\+Inf"\} 3$/m);
+    assert.match(text, /^svc_d_seconds_sum 3.055$/m);
+    assert.match(text, /^svc_d_seconds_count 3$/m);
   });
 });

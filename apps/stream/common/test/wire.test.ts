@@ -71,9 +71,14 @@ describe('stream wire format', () => {
   });
 
   it('results round-trip and are validated', () => {
-    const r = { sensor: 'B', avg: 12.25, count: 20, windowStart: 10, windowEnd: 20 };
-    assert.equal(encodeResult(r), '{"sensor":"B","avg":12.25,"count":20,"windowStart":10,"windowEnd":20}');
+    const r = { sensor: 'B', avg: 12.25, count: 20, windowStart: 10, windowEnd: 20, partial: false };
+    assert.equal(encodeResult(r), '{"sensor":"B","avg":12.25,"count":20,"windowStart":10,"windowEnd":20,"partial":false}');
     assert.deepEqual(decodeResult(encodeResult(r)), { ok: true, value: r });
+    const partial = { ...r, count: 3, partial: true };
+    assert.deepEqual(decodeResult(encodeResult(partial)), { ok: true, value: partial });
+    // Results written before partial windows existed read as complete.
+    assert.deepEqual(decodeResult('{"sensor":"B","avg":1,"count":1,"windowStart":1,"windowEnd":1}'), { ok: true, value: { sensor: 'B', avg: 1, count: 1, windowStart: 1, windowEnd: 1, partial: false } });
+    assert.match((decodeResult('{"sensor":"B","avg":1,"count":1,"windowStart":1,"windowEnd":1,"partial":"yes"}') as { error: string }).error, /partial/);
     assert.match((decodeResult('{"sensor":"B","avg":1,"count":0,"windowStart":1,"windowEnd":1}') as { error: string }).error, /count/);
     assert.match((decodeResult('{"sensor":"B","avg":1,"count":1,"windowStart":2,"windowEnd":1}') as { error: string }).error, /windowEnd/);
     assert.throws(() => encodeResult({ ...r, avg: Number.POSITIVE_INFINITY }), /avg/);

@@ -10,6 +10,11 @@
  *    none, last processed offset + 1. Everything below it is fully reflected in acknowledged results (or was
  *    malformed and skipped), so committing it never loses a message; everything at or above it is replayed
  *    by whoever owns p after a crash or rebalance.
+ *  - commit policy over time: a window closes early, as a *partial* result (reason "idle"), when its first offset
+ *    falls more than `maxSpan` offsets behind the partition's newest record (checked on every record), or when
+ *    it got no value for `idleMs` of the caller's clock (`flushIdle`). So once every emitted result is
+ *    acknowledged, committable(p) >= last processed offset + 1 - maxSpan: a sensor that goes quiet cannot pin
+ *    the committed offset, and a crash replays at most `maxSpan` records of p plus those not yet committed.
  *  - revoke(p) drops p's open windows and pending results without publishing; assign(p) starts it empty.
  *  - records at or below the last processed offset of p are duplicates (the client re-delivers from the
  *    committed offset after a group re-join even for partitions it keeps) and are skipped; records of a
@@ -20,7 +25,11 @@ import { decodeEvent, type WindowResult } from '../../common/src/wire.js';
 export interface CoreOptions {
   /** Values per window (count window), >= 1. */
   readonly windowSize: number;
+  /** Most offsets a window may span (first value to newest record of its partition), >= windowSize. Default: unbounded. */
+  readonly maxSpan?: number;
 }
+
+export type CloseReason = 'complete' | 'idle';
 
 export interface PendingResult {
   /** Handle for ack(); unique within one core. */
@@ -29,17 +38,23 @@ export interface PendingResult {
   /** Kafka key of the result record (the sensor, so results of a sensor stay ordered). */
   readonly key: string;
   readonly result: WindowResult;
+  readonly reason: CloseReason;
   /** Offsets of the first and last event of the window (diagnostics). */
   readonly firstOffset: bigint;
   readonly lastOffset: bigint;
 }
 
+/** `idle`: other windows of the partition this record pushed past `maxSpan` (closed as partial results). */
 export type Outcome =
-  | { readonly kind: 'buffered' }
-  | { readonly kind: 'result'; readonly pending: PendingResult }
-  | { readonly kind: 'malformed'; readonly error: string }
+  | { readonly kind: 'buffered'; readonly idle?: readonly PendingResult[] }
+  | { readonly kind: 'result'; readonly pending: PendingResult; readonly idle?: readonly PendingResult[] }
+  | { readonly kind: 'malformed'; readonly error: string; readonly idle?: readonly PendingResult[] }
   | { readonly kind: 'duplicate' }
   | { readonly kind: 'unassigned' };
+
+const BUFFERED = { kind: 'buffered' } as const;
+const DUPLICATE: Outcome = { kind: 'duplicate' };
+const UNASSIGNED: Outcome = { kind: 'unassigned' };
 
 interface Window {
   readonly firstOffset: bigint;
@@ -47,11 +62,15 @@ interface Window {
   count: number;
   minTs: number;
   maxTs: number;
+  lastOffset: bigint;
+  /** Caller's clock at the last value (for flushIdle). */
+  lastSeen: number;
 }
 
 interface PartitionState {
   /** Last processed offset + 1, or null before the first record since assignment. */
   next: bigint | null;
+  /** Open windows in insertion order, which is ascending first offset (a window is inserted when it opens). */
   readonly windows: Map<string, Window>;
   /** token -> first offset of the window whose result is in flight. */
   readonly pending: Map<number, bigint>;
@@ -64,6 +83,7 @@ export interface CoreStats {
   unassigned: number;
   resultsEmitted: number;
   resultsAcked: number;
+  windowsClosedIdle: number;
   windowsDroppedOnRevoke: number;
   pendingDroppedOnRevoke: number;
 }
@@ -80,16 +100,23 @@ export class WindowCore {
     unassigned: 0,
     resultsEmitted: 0,
     resultsAcked: 0,
+    windowsClosedIdle: 0,
     windowsDroppedOnRevoke: 0,
     pendingDroppedOnRevoke: 0,
   };
   readonly windowSize: number;
+  readonly maxSpan: bigint | null;
 
   constructor(options: CoreOptions) {
     if (!Number.isSafeInteger(options.windowSize) || options.windowSize < 1) {
       throw new RangeError(`windowSize must be a positive integer, got ${options.windowSize}`);
     }
+    const span = options.maxSpan;
+    if (span !== undefined && (!Number.isSafeInteger(span) || span < options.windowSize)) {
+      throw new RangeError(`maxSpan must be an integer >= windowSize (${options.windowSize}), got ${span}`);
+    }
     this.windowSize = options.windowSize;
+    this.maxSpan = span === undefined ? null : BigInt(span);
   }
 
   /** Partitions newly given to this member start empty; partitions already held keep their state. */
@@ -125,56 +152,89 @@ export class WindowCore {
     return [...this.partitions.keys()].sort((a, b) => a - b);
   }
 
-  /** Feeds one record of `events`. */
-  process(partition: number, offset: bigint, value: Uint8Array | string | null | undefined): Outcome {
+  /** Feeds one record of `events`; `now` is the caller's clock (ms), used only by flushIdle. */
+  process(partition: number, offset: bigint, value: Uint8Array | string | null | undefined, now = 0): Outcome {
     const state = this.partitions.get(partition);
     if (!state) {
       this.stats.unassigned++;
-      return { kind: 'unassigned' };
+      return UNASSIGNED;
     }
     if (state.next !== null && offset < state.next) {
       this.stats.duplicates++;
-      return { kind: 'duplicate' };
+      return DUPLICATE;
     }
     state.next = offset + 1n;
     this.stats.processed++;
     const decoded = decodeEvent(value);
+    let outcome: Extract<Outcome, { kind: 'buffered' | 'result' | 'malformed' }>;
     if (!decoded.ok) {
       this.stats.malformed++;
-      return { kind: 'malformed', error: decoded.error };
+      outcome = { kind: 'malformed', error: decoded.error };
+    } else {
+      const { sensor, value: v, ts } = decoded.value;
+      let window = state.windows.get(sensor);
+      if (!window) {
+        window = { firstOffset: offset, lastOffset: offset, sum: 0, count: 0, minTs: ts, maxTs: ts, lastSeen: now };
+        state.windows.set(sensor, window);
+      }
+      window.sum += v;
+      window.count++;
+      window.lastSeen = now;
+      window.lastOffset = offset;
+      if (ts < window.minTs) window.minTs = ts;
+      if (ts > window.maxTs) window.maxTs = ts;
+      outcome = window.count < this.windowSize ? BUFFERED : { kind: 'result', pending: this.close(partition, state, sensor, window, 'complete') };
     }
-    const { sensor, value: v, ts } = decoded.value;
-    let window = state.windows.get(sensor);
-    if (!window) {
-      window = { firstOffset: offset, sum: 0, count: 0, minTs: ts, maxTs: ts };
-      state.windows.set(sensor, window);
-    }
-    window.sum += v;
-    window.count++;
-    if (ts < window.minTs) window.minTs = ts;
-    if (ts > window.maxTs) window.maxTs = ts;
-    if (window.count < this.windowSize) return { kind: 'buffered' };
+    const idle = this.closeSpanned(partition, state, offset);
+    return idle === null ? outcome : { ...outcome, idle };
+  }
 
+  /** Closes the windows whose first offset is more than maxSpan behind the newest record (oldest first). */
+  private closeSpanned(partition: number, state: PartitionState, offset: bigint): PendingResult[] | null {
+    if (this.maxSpan === null) return null;
+    const oldestAllowed = offset + 1n - this.maxSpan;
+    let closed: PendingResult[] | null = null;
+    for (const [sensor, window] of state.windows) {
+      if (window.firstOffset >= oldestAllowed) break; // insertion order is ascending first offset
+      (closed ??= []).push(this.close(partition, state, sensor, window, 'idle'));
+    }
+    return closed;
+  }
+
+  /** Closes every window on held partitions that got no value since `now - idleMs` (partial results). */
+  flushIdle(now: number, idleMs: number): PendingResult[] {
+    const closed: PendingResult[] = [];
+    for (const [partition, state] of this.partitions) {
+      for (const [sensor, window] of state.windows) {
+        if (now - window.lastSeen >= idleMs) closed.push(this.close(partition, state, sensor, window, 'idle'));
+      }
+    }
+    return closed;
+  }
+
+  private close(partition: number, state: PartitionState, sensor: string, window: Window, reason: CloseReason): PendingResult {
     state.windows.delete(sensor);
     const token = this.nextToken++;
     state.pending.set(token, window.firstOffset);
     this.pendingIndex.set(token, partition);
     this.stats.resultsEmitted++;
-    const pending: PendingResult = {
+    if (reason === 'idle') this.stats.windowsClosedIdle++;
+    return {
       token,
       partition,
       key: sensor,
+      reason,
       firstOffset: window.firstOffset,
-      lastOffset: offset,
+      lastOffset: window.lastOffset,
       result: {
         sensor,
         avg: window.sum / window.count,
         count: window.count,
         windowStart: window.minTs,
         windowEnd: window.maxTs,
+        partial: reason === 'idle',
       },
     };
-    return { kind: 'result', pending };
   }
 
   /** The broker acknowledged the result; returns false if it was dropped by a revoke meanwhile. */

@@ -58,17 +58,17 @@ describe('processor adapter with an in-memory fake client', () => {
     const broker = new FakeBroker();
     const p = new StreamProcessor(new WindowCore({ windowSize: 2 }), broker, broker);
     p.onAssignment([0]);
-    const done = p.handle(records(0, [A(1), A(3)]));
+    await p.handle(records(0, [A(1), A(3)])); // returns before the ack: the send is pipelined
     await tick();
     assert.equal(broker.inflight, 1);
     assert.deepEqual(broker.log.map((e) => e.kind), ['send'], 'no commit while the result is in flight');
     broker.ackAll();
-    await done;
+    await p.drain();
     assert.deepEqual(broker.log.map((e) => e.kind), ['send', 'ack', 'commit']);
     const sent = broker.log[0]!;
     assert.ok(sent.kind === 'send');
     assert.equal(sent.records[0]!.key, 'A');
-    assert.deepEqual(decodeResult(sent.records[0]!.value), { ok: true, value: { sensor: 'A', avg: 2, count: 2, windowStart: 1, windowEnd: 3 } });
+    assert.deepEqual(decodeResult(sent.records[0]!.value), { ok: true, value: { sensor: 'A', avg: 2, count: 2, windowStart: 1, windowEnd: 3, partial: false } });
     assert.deepEqual(broker.committed.get(0), 2n);
     const commit = broker.log[2]!;
     assert.ok(commit.kind === 'commit');
@@ -81,8 +81,10 @@ describe('processor adapter with an in-memory fake client', () => {
     const p = new StreamProcessor(new WindowCore({ windowSize: 2 }), broker, broker);
     p.onAssignment([0]);
     await p.handle(records(0, [B(7), A(1), A(3)]));
-    assert.equal(broker.committed.get(0), 0n, 'B opened at offset 0 is still open');
+    await p.drain();
+    assert.equal(broker.committed.get(0), undefined, 'B opened at offset 0 is still open: nothing to commit past the start');
     await p.handle(records(0, [B(9)], 3));
+    await p.drain();
     assert.equal(broker.committed.get(0), 4n);
   });
 
@@ -90,10 +92,11 @@ describe('processor adapter with an in-memory fake client', () => {
     const broker = new FakeBroker();
     const p = new StreamProcessor(new WindowCore({ windowSize: 1 }), broker, broker);
     p.onAssignment([0]);
-    const done = p.handle(records(0, [A(1)]));
+    await p.handle(records(0, [A(1)]));
     await tick();
     broker.failAll();
-    await assert.rejects(done, /broker unavailable/);
+    await assert.rejects(p.drain(), /broker unavailable/);
+    await assert.rejects(p.handle(records(0, [A(2)], 1)), /broker unavailable/, 'no further records are taken');
     assert.equal(broker.committed.size, 0);
   });
 
@@ -105,10 +108,12 @@ describe('processor adapter with an in-memory fake client', () => {
     p.onAssignment([0]);
     broker.failCommits = true;
     await p.handle(records(0, [A(1)]));
+    await p.drain();
     assert.equal(broker.committed.size, 0);
-    assert.equal(warnings.length, 1);
+    assert.ok(warnings.length >= 1);
     broker.failCommits = false;
     await p.handle(records(0, [A(2)], 1));
+    await p.drain();
     assert.equal(broker.committed.get(0), 2n);
   });
 
@@ -116,18 +121,23 @@ describe('processor adapter with an in-memory fake client', () => {
     const broker = new FakeBroker();
     const p = new StreamProcessor(new WindowCore({ windowSize: 2 }), broker, broker);
     p.onAssignment([0, 1]);
-    const done = p.handle([...records(0, [A(1), A(3)]), ...records(1, [B(5)])]);
+    await p.handle([...records(0, [A(1), A(3)]), ...records(1, [B(5)])]);
     await tick();
     p.onAssignment([1]); // partition 0 goes to another member mid-send
     broker.ackAll();
-    await done;
+    await p.drain();
     const commits = broker.log.filter((e) => e.kind === 'commit');
     assert.deepEqual(
       commits.flatMap((c) => (c.kind === 'commit' ? c.offsets.map((o) => o.partition) : [])),
-      [1],
-      'only the partition still held is committed',
+      [],
+      'the revoked partition is not committed; partition 1 has its B window open at its start offset',
     );
-    assert.equal(broker.committed.get(1), 0n, 'B window on partition 1 still open');
+    await p.handle(records(1, [B(7)], 1));
+    await tick();
+    broker.ackAll();
+    await p.drain();
+    assert.equal(broker.committed.get(1), 2n);
+    assert.equal(broker.committed.get(0), undefined);
   });
 
   it('records still buffered for a revoked partition are ignored; re-assignment replays from the commit', async () => {
@@ -137,12 +147,15 @@ describe('processor adapter with an in-memory fake client', () => {
     const p = new StreamProcessor(core, broker, broker);
     p.onAssignment([0]);
     await p.handle(records(0, [A(1)]));
+    await p.drain();
     p.onAssignment([]);
     await p.handle(records(0, [A(3)], 1)); // stale record of the lost partition
+    await p.drain();
     assert.equal(broker.log.filter((e) => e.kind === 'send').length, 0);
     assert.equal(core.stats.unassigned, 1);
     p.onAssignment([0]); // back again: the client re-reads from the committed offset (0)
     await p.handle(records(0, [A(1), A(3)]));
+    await p.drain();
     const sends = broker.log.filter((e) => e.kind === 'send');
     assert.equal(sends.length, 1);
     assert.equal(broker.committed.get(0), 2n);
@@ -154,8 +167,10 @@ describe('processor adapter with an in-memory fake client', () => {
     const p = new StreamProcessor(new WindowCore({ windowSize: 3 }), broker, broker);
     p.onAssignment([0]);
     await p.handle(records(0, [A(1), A(2)]));
+    await p.drain();
     p.onAssignment([0, 1]); // re-join, partition 0 kept; client rewinds to committed offset 0
     await p.handle(records(0, [A(1), A(2), A(3)]));
+    await p.drain();
     const sends = broker.log.filter((e) => e.kind === 'send');
     assert.equal(sends.length, 1);
     assert.ok(sends[0]!.kind === 'send');
@@ -172,9 +187,85 @@ describe('processor adapter with an in-memory fake client', () => {
       { partition: 0, offset: 0n, leaderEpoch: 0, value: 'garbage' },
       { partition: 0, offset: 1n, leaderEpoch: 0, value: null },
     ]);
+    await p.drain();
     assert.deepEqual(bad.map(([part, off]) => [part, off]), [[0, 0n], [0, 1n]]);
     assert.match(bad[0]![2], /JSON/);
     assert.equal(broker.committed.get(0), 2n);
+  });
+
+  it('pipelines: results closed while a send is in flight go out together in the next request, commits follow acks', async () => {
+    const broker = new FakeBroker();
+    const p = new StreamProcessor(new WindowCore({ windowSize: 1 }), broker, broker);
+    p.onAssignment([0]);
+    await p.handle(records(0, [A(1)]));
+    for (let o = 1; o < 6; o++) await p.handle(records(0, [A(o + 1)], o)); // none of these waits for an ack
+    await tick();
+    assert.deepEqual(broker.log.map((e) => e.kind), ['send'], 'one produce request in flight, nothing committed');
+    broker.ackAll();
+    await tick();
+    const second = broker.log.filter((e) => e.kind === 'send')[1];
+    assert.ok(second?.kind === 'send');
+    assert.equal(second.records.length, 5, 'the five results queued meanwhile share one request');
+    assert.equal(broker.committed.get(0), 1n, 'commit covers only the acknowledged first result');
+    broker.ackAll();
+    await p.drain();
+    assert.equal(broker.committed.get(0), 6n);
+  });
+
+  it('handle() waits once maxQueuedResults results are queued or in flight (backpressure)', async () => {
+    const broker = new FakeBroker();
+    const p = new StreamProcessor(new WindowCore({ windowSize: 1 }), broker, broker, {}, { maxQueuedResults: 3 });
+    p.onAssignment([0]);
+    await p.handle(records(0, [A(1), A(2)]));
+    let returned = false;
+    const third = p.handle(records(0, [A(3)], 2)).then(() => (returned = true));
+    await tick();
+    assert.equal(returned, false, 'three results in the pipeline: the caller waits');
+    broker.ackAll();
+    await tick();
+    broker.ackAll();
+    await third;
+    await p.drain();
+    assert.equal(broker.committed.get(0), 3n);
+  });
+
+  it('a quiet sensor does not pin the commit: 1 reading of D, then 10,000 of A on the same partition', async () => {
+    const broker = new FakeBroker();
+    broker.autoAck = true;
+    const p = new StreamProcessor(new WindowCore({ windowSize: 20, maxSpan: 1000 }), broker, broker);
+    p.onAssignment([0]);
+    const events: Ev[] = [{ sensor: 'D', value: 7, ts: 0 }, ...Array.from({ length: 10_000 }, (_, i) => A(i, i + 1))];
+    await p.handle(records(0, events));
+    await p.drain();
+    const committed = broker.committed.get(0)!;
+    assert.ok(committed >= 10_001n - 1000n, `committed ${committed}, replay bound is 1000 offsets`);
+    const results = broker.log.flatMap((e) => (e.kind === 'send' ? e.records.map((r) => JSON.parse(r.value) as { sensor: string; count: number; partial: boolean }) : []));
+    assert.deepEqual(results.filter((r) => r.sensor === 'D'), [{ sensor: 'D', avg: 7, count: 1, windowStart: 0, windowEnd: 0, partial: true }]);
+    assert.ok(results.filter((r) => r.sensor === 'A').every((r) => r.count === 20 && !r.partial));
+  });
+
+  it('idle windows are flushed by wall-clock age as partial results and the commit advances', async () => {
+    const broker = new FakeBroker();
+    broker.autoAck = true;
+    let now = 0;
+    const p = new StreamProcessor(new WindowCore({ windowSize: 20 }), broker, broker, {}, { clock: () => now });
+    p.onAssignment([0]);
+    await p.handle(records(0, [A(1), B(2), A(3)]));
+    await p.drain();
+    assert.equal(broker.committed.get(0), undefined, 'windows open since offset 0');
+    now = 59_999;
+    p.flushIdle(60_000);
+    await p.drain();
+    assert.equal(broker.log.filter((e) => e.kind === 'send').length, 0, 'not idle yet');
+    now = 60_000;
+    p.flushIdle(60_000);
+    await p.drain();
+    assert.equal(broker.committed.get(0), 3n);
+    const results = broker.log.flatMap((e) => (e.kind === 'send' ? e.records.map((r) => JSON.parse(r.value) as unknown) : []));
+    assert.deepEqual(results, [
+      { sensor: 'A', avg: 2, count: 2, windowStart: 1, windowEnd: 3, partial: true },
+      { sensor: 'B', avg: 2, count: 1, windowStart: 2, windowEnd: 2, partial: true },
+    ]);
   });
 
   it('two members sharing partitions through rebalances lose no message (simulated group)', async () => {
@@ -202,6 +293,7 @@ describe('processor adapter with an in-memory fake client', () => {
         for (const [p, start] of member.pos) {
           const end = Math.min(log[p]!.length, start + steps);
           await procs[m]!.handle(records(p, log[p]!.slice(start, end), start));
+          await procs[m]!.drain();
           member.pos.set(p, end);
         }
       }

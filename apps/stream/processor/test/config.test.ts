@@ -10,6 +10,14 @@ describe('processor config', () => {
     assert.equal(c.outputTopic, 'results');
     assert.equal(c.windowSize, 20);
     assert.equal(c.groupId, 'sensor-processor');
+    assert.equal(c.windowMaxSpan, 10000);
+    assert.equal(c.windowIdleMs, 60000);
+    assert.equal(c.lagPollMs, 15000);
+  });
+
+  it('a window must fit in its span', () => {
+    assert.throws(() => readProcessorConfig({ KAFKA_BOOTSTRAP: 'k:1', WINDOW_SIZE: '50', WINDOW_MAX_SPAN: '40' }), /WINDOW_MAX_SPAN=40 must be at least WINDOW_SIZE=50/);
+    assert.throws(() => readProcessorConfig({ KAFKA_BOOTSTRAP: 'k:1', WINDOW_IDLE_MS: '5' }), /WINDOW_IDLE_MS="5"/);
   });
 
   it('lists every problem at once', () => {

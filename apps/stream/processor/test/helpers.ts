@@ -18,6 +18,7 @@ export interface RefResult {
   readonly count: number;
   readonly windowStart: number;
   readonly windowEnd: number;
+  readonly partial: boolean;
   readonly offsets: readonly number[];
 }
 
@@ -41,6 +42,7 @@ export function reference(events: readonly Ev[], n: number, from = 0): { results
         count: n,
         windowStart: Math.min(...tss),
         windowEnd: Math.max(...tss),
+        partial: false,
         offsets: members,
       });
       open.delete(e.sensor);

@@ -21,7 +21,7 @@ describe('processor WindowCore', () => {
     const last = out[19]!;
     assert.equal(last.kind, 'result');
     if (last.kind !== 'result') return;
-    assert.deepEqual(last.pending.result, { sensor: 'A', avg: 10.5, count: 20, windowStart: 1000 - 19, windowEnd: 1000 + 18 });
+    assert.deepEqual(last.pending.result, { sensor: 'A', avg: 10.5, count: 20, windowStart: 1000 - 19, windowEnd: 1000 + 18, partial: false });
     assert.equal(last.pending.key, 'A');
     assert.equal(last.pending.firstOffset, 0n);
     assert.equal(last.pending.lastOffset, 19n);
@@ -39,8 +39,8 @@ describe('processor WindowCore', () => {
     ]);
     const results = out.flatMap((o) => (o.kind === 'result' ? [o.pending.result] : []));
     assert.deepEqual(results, [
-      { sensor: 'B', avg: 20, count: 2, windowStart: 2, windowEnd: 4 },
-      { sensor: 'A', avg: 2, count: 2, windowStart: 1, windowEnd: 5 },
+      { sensor: 'B', avg: 20, count: 2, windowStart: 2, windowEnd: 4, partial: false },
+      { sensor: 'A', avg: 2, count: 2, windowStart: 1, windowEnd: 5, partial: false },
     ]);
     assert.equal(core.openWindows(3), 1); // C
   });

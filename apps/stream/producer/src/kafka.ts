@@ -1,21 +1,12 @@
-/** The real event sink on @platformatic/kafka (pure JavaScript client). Not exercised by unit tests. */
-import { Producer, stringSerializers } from '@platformatic/kafka';
-import type { EventRecord, EventSink } from './run.js';
+/** The producer's event sink on the shared @platformatic/kafka producer setup (../../common/src/kafka.ts). */
+import { sendKeyed, type ProducerPort } from '../../common/src/kafka.js';
+import type { EventSink } from './run.js';
 
-export function createEventSink(opts: { brokers: string[]; clientId: string; topic: string }): EventSink {
-  const producer = new Producer({
-    clientId: opts.clientId,
-    bootstrapBrokers: opts.brokers,
-    serializers: stringSerializers,
-    acks: -1,
-  });
+export function eventSink(producer: ProducerPort, topic: string): EventSink {
   return {
-    async send(records: readonly EventRecord[]): Promise<void> {
-      // Keyed by sensor: the default partitioner hashes the key, so a sensor's events stay in order.
-      await producer.send({ messages: records.map((r) => ({ topic: opts.topic, key: r.key, value: r.value })) });
+    async send(records) {
+      await sendKeyed(producer, topic, records);
     },
-    async close(): Promise<void> {
-      await producer.close();
-    },
+    close: () => producer.close(),
   };
 }

@@ -91,7 +91,7 @@ describe("todo backend: bounded load run on loopback", function () {
     await app?.close();
   });
 
-  it("serves 2000 requests (70% read one, 20% list, 10% create) at 8 concurrent with no errors; reports req/s and p99", async function () {
+  it("serves 2000 requests (70% read one, 20% list, 10% create) at 8 concurrent with no errors and loses no write", async function () {
     this.timeout(30_000);
     const r = await load(app.running.port, 2000, 8, (i) => {
       const k = i % 10;
@@ -99,14 +99,12 @@ describe("todo backend: bounded load run on loopback", function () {
       if (k >= 7) return { method: "GET", path: "/api/todos" };
       return { method: "GET", path: `/api/todos/${seedIds[i % seedIds.length]}` };
     });
-    // Reported for the README / lead; bounds are loose so a busy 2-core CI machine still passes.
+    // Timing is printed, never asserted (speed is what npm run bench measures, as a ratio).
     console.log(
       `      load: ${r.requests} requests, 8 concurrent, ${r.seconds.toFixed(2)} s, ${r.rps.toFixed(0)} req/s, ` +
         `p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, max ${r.max.toFixed(1)} ms, errors ${r.errors}`,
     );
     assert.equal(r.errors, 0);
-    assert.ok(r.rps > 100, `throughput ${r.rps.toFixed(0)} req/s`);
-    assert.ok(r.p99 < 1000, `p99 ${r.p99.toFixed(1)} ms`);
     const { rows } = await app.pool.query("SELECT count(*)::int AS n FROM todos");
     assert.equal(rows[0].n, 20 + 200);
   });
