@@ -7,6 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { stackLookup } from "../lib/config/stack";
 import * as k8s from "@pulumi/kubernetes";
+import { currentRepository } from "./repository";
 import { AppsConfig, checkAgainstCluster, parseAppsConfig, REQUIRED_CLUSTER_OUTPUTS, stackReferenceNames } from "./config";
 import { AirflowPlatform } from "./airflow/airflow";
 import { airflowRequestItems } from "./airflow/values";
@@ -71,7 +72,8 @@ async function outputValue(ref: pulumi.StackReference, name: string): Promise<un
 export async function appsLayer(): Promise<Record<string, unknown>> {
     const project = pulumi.getProject();
     const scope = `stack ${pulumi.getStack()}`;
-    const config = parseAppsConfig(stackLookup(), project, scope);
+    const repository = currentRepository(process.env, process.cwd());
+    const config = parseAppsConfig(stackLookup(), project, scope, { repository });
 
     // An unset stackOrganization means "the organization this stack lives in" (Pulumi Cloud
     // org, or "organization" on DIY backends and under synth).

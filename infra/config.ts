@@ -5,6 +5,7 @@
  */
 import { ConfigLookup, ConfigReader } from "../lib/config/reader";
 import * as check from "../lib/config/checks";
+import { CiRunnerConfig, CloudCredentialConfig, parseCiRunner, parseCloudCredential } from "./ciRunnerConfig";
 
 export type AntiAffinity = "soft" | "hard";
 export type FlannelBackend = "vxlan" | "wireguard-native";
@@ -88,6 +89,10 @@ export interface InfraConfig {
     readonly openstackRegion: string;
     /** flavor name → size, used for resource-fit checks of the layers above. */
     readonly flavors: Record<string, FlavorSize>;
+    /** Optional self-hosted GitHub Actions runner VM for CI deployments (docs/delivery.md). */
+    readonly ciRunner?: CiRunnerConfig;
+    /** Where the cloud controllers' application credential comes from. */
+    readonly cloudCredential: CloudCredentialConfig;
     /** Off-site backups; unset: etcd snapshots stay on the servers' own disks only. */
     readonly backupStore?: BackupStoreConfig;
 }
@@ -236,6 +241,8 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
         openstackAuthUrl: r.string("openstackAuthUrl", { pattern: /^https?:\/\/\S+$/, allowed: 'the Keystone URL, e.g. "https://keystone.example.org:5000/v3"' }),
         openstackRegion: r.string("openstackRegion", { default: "RegionOne" }),
         flavors,
+        ciRunner: parseCiRunner(r, environment, { flavor: agents.flavor, image }, r.has("ciRunnerToken")),
+        cloudCredential: parseCloudCredential(r, r.has("cloudControllerCredentialSecret")),
         backupStore,
     };
     r.finish();

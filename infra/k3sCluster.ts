@@ -52,6 +52,11 @@ export class K3sCluster extends pulumi.ComponentResource {
     readonly subnetId: pulumi.Output<string>;
     /** Completes when the API answers /readyz and every node is Ready. */
     readonly ready: command.local.Command;
+    /** For the CI runner (ciRunner.ts): the servers' group, the API's private and kubeconfig addresses, the key pair. */
+    readonly serversSecurityGroupId: pulumi.Output<string>;
+    readonly internalApiAddress: pulumi.Output<string>;
+    readonly apiAddress: pulumi.Output<string>;
+    readonly keyPairName: pulumi.Output<string>;
 
     constructor(name: string, args: K3sClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:infra:K3sCluster", name, {}, opts);
@@ -121,6 +126,10 @@ export class K3sCluster extends pulumi.ComponentResource {
             );
         }
         const externalAddress = floatingIp ? floatingIp.address : internalApiAddress;
+        this.serversSecurityGroupId = groups.servers.id;
+        this.internalApiAddress = internalApiAddress;
+        this.apiAddress = externalAddress;
+        this.keyPairName = keypair.name;
         const serverUrl = pulumi.interpolate`https://${internalApiAddress}:6443`;
         this.apiEndpoint = pulumi.interpolate`https://${externalAddress}:6443`;
         this.ingressAddress = externalAddress;

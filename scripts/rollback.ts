@@ -2,24 +2,77 @@
  * `npm run rollback -- <tag> <env> [--force] [--plan] [--yes] [--from <ref>]`
  *
  * Checks <tag> out in a temporary git worktree, synthesizes the environment's layers with the
- * tag's code and with the current code (this checkout, or --from <ref>), prints the diff per
+ * tag's code and with what is deployed (the stacks' last-update commits and state when a backend
+ * is reachable; this checkout, or --from <ref>, otherwise, and it says which), prints the diff per
  * layer and the planner's verdict, and refuses (unless --force) a k3s downgrade, a deleted or
- * replaced stateful resource, or a database schema rollback. Then runs `up` per layer in order
+ * replaced stateful resource, a database schema rollback, and the downgrade guards'
+ * findings (lib/delivery/downgrades.ts: operator/CRD, Kafka, provider/SDK, unknown image tags). Then runs `up` per layer in order
  * from the tag's worktree, through the same preflight and runner as `npm run up`.
  * --plan stops after the verdict (exit 0 when the rollback would proceed, 1 when refused).
  */
 import { execFileSync } from "child_process";
+import * as fs from "fs";
 import * as path from "path";
-import { deploy, sdkVersion, terminalConfirm } from "../lib/delivery/cli";
+import { OWN_IMAGES } from "../apps/repository";
+import { basisLine, DeployedStack, readDeployed } from "../lib/delivery/deployed";
+import { crdDowngrades, kafkaDowngrades, Packages, providerDowngrades, renderGuards, unknownImageTags } from "../lib/delivery/downgrades";
+import type { SynthResult } from "../lib/synth/synth";
+import { deploy } from "../lib/delivery/cli";
 import { environmentsIn, layerOrder } from "../lib/delivery/environments";
 import { synthHead } from "../lib/delivery/head";
-import { runCommand } from "../lib/delivery/preflight";
+import { DEPLOY_FLAGS_USAGE, parseDeployArgs, realDeployRequest } from "../lib/delivery/options";
 import { LayerInput, planRollback, renderPlan } from "../lib/delivery/rollback";
-import { automationRunner } from "../lib/delivery/runner";
 import { openWorktree, synthInWorktree, synthRef } from "../lib/delivery/worktree";
 import { ROOT, STACKS_DIR } from "../lib/synth/stacks";
 
-const USAGE = "usage: npm run rollback -- <tag> <env> [--force] [--plan] [--yes] [--from <ref>]";
+const USAGE = `usage: npm run rollback -- <tag> <env> [--force] [--plan] [--from <ref>] ${DEPLOY_FLAGS_USAGE}`;
+
+function packagesOf(file: string): Packages {
+    const pkg = JSON.parse(fs.readFileSync(file, "utf8")) as { dependencies?: Packages; devDependencies?: Packages };
+    return { ...pkg.devDependencies, ...pkg.dependencies };
+}
+
+/** The packages of what is compared against: a commit's package.json, or this checkout's. */
+function packagesAt(commit: string | undefined): Packages {
+    if (commit) {
+        try {
+            const text = execFileSync("git", ["show", `${commit}:package.json`], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+            const pkg = JSON.parse(text) as { dependencies?: Packages; devDependencies?: Packages };
+            return { ...pkg.devDependencies, ...pkg.dependencies };
+        } catch {
+            // Not fetched here: fall back to this checkout.
+        }
+    }
+    return packagesOf(path.join(ROOT, "package.json"));
+}
+
+/** The "current" synth: --from, else each stack at its deployed commit, else this checkout. */
+async function currentSynth(stacks: string[], from: string | undefined, deployed: Map<string, DeployedStack> | undefined, log: (l: string) => void) {
+    if (from) return synthRef(ROOT, from, { stacks, log });
+    const results = new Map<string, SynthResult>();
+    const errors = new Map<string, string>();
+    const byCommit = new Map<string, string[]>();
+    for (const s of stacks) {
+        const commit = deployed?.get(s)?.commit;
+        if (commit) byCommit.set(commit, [...(byCommit.get(commit) ?? []), s]);
+    }
+    for (const [commit, group] of byCommit) {
+        try {
+            const r = await synthRef(ROOT, commit, { stacks: group, log });
+            r.results.forEach((v, k) => results.set(k, v));
+            r.errors.forEach((v, k) => errors.set(k, v));
+        } catch (err) {
+            log(`note: deployed commit ${commit.slice(0, 12)} is not available here (${(err as Error).message.split("\n")[0]}); using this checkout for ${group.join(", ")}.`);
+        }
+    }
+    const rest = stacks.filter((s) => !results.has(s) && !errors.has(s));
+    if (rest.length > 0) {
+        const head = await synthHead(rest);
+        head.results.forEach((v, k) => results.set(k, v));
+        head.errors.forEach((v, k) => errors.set(k, v));
+    }
+    return { results, errors };
+}
 
 function isAnnotatedTag(tag: string): boolean {
     try {
@@ -30,18 +83,21 @@ function isAnnotatedTag(tag: string): boolean {
 }
 
 async function main(): Promise<number> {
-    const argv = process.argv.slice(2);
-    const flags = new Set(argv.filter((a) => a.startsWith("--") && a !== "--from"));
-    const fromAt = argv.indexOf("--from");
-    const from = fromAt >= 0 ? argv[fromAt + 1] : undefined;
-    const positional = argv.filter((a, i) => !a.startsWith("-") && (fromAt < 0 || i !== fromAt + 1));
-    const unknown = [...flags].filter((f) => !["--force", "--plan", "--yes"].includes(f));
-    if (positional.length !== 2 || unknown.length > 0 || (fromAt >= 0 && !from)) {
+    let parsed;
+    try {
+        parsed = parseDeployArgs(process.argv.slice(2), ["--force", "--plan"], ["--from"]);
+    } catch (err) {
+        console.error(`${(err as Error).message}\n${USAGE}`);
+        return 2;
+    }
+    const positional = parsed.positional;
+    const from = parsed.own.get("--from") as string | undefined;
+    if (positional.length !== 2) {
         console.error(USAGE);
         return 2;
     }
     const [tag, env] = positional;
-    const force = flags.has("--force");
+    const force = parsed.own.has("--force");
     const log = (line: string) => console.error(line);
     if (!isAnnotatedTag(tag)) log(`note: ${tag} is not an annotated release tag here (releases are \`git tag -a vX.Y.Z\`); rolling back to it anyway.`);
 
@@ -66,8 +122,11 @@ async function main(): Promise<number> {
         const currentStacks = layers.filter((l) => here?.stacks[l]).map(stackOf);
 
         const target = synthInWorktree(tree, targetStacks, log);
-        log(`current (${from ?? "this checkout"}): synth ${currentStacks.join(", ")} ...`);
-        const current = from ? await synthRef(ROOT, from, { stacks: currentStacks, log }) : await synthHead(currentStacks);
+        const allStacks = [...new Set([...currentStacks, ...targetStacks])];
+        const deployed = from ? undefined : await readDeployed({ workDir: ROOT, env: process.env }, allStacks);
+        const basis = basisLine(deployed, allStacks, from);
+        log(basis);
+        const current = await currentSynth(currentStacks, from, deployed, log);
         for (const [stack, message] of current.errors) log(`note: the current ${stack} does not synthesize (${message.split("\n")[0]}); comparing with nothing.`);
 
         const inputs: LayerInput[] = layers.map((layer) => {
@@ -76,23 +135,35 @@ async function main(): Promise<number> {
         });
         const plan = planRollback({ env, tag, layers: inputs, force });
         console.log(renderPlan(plan));
-        if (!plan.proceed) return 1;
-        if (flags.has("--plan")) return 0;
+        const guards = [
+            ...inputs.flatMap(({ stack, target: t }) => {
+                if (!t) return [];
+                const now = deployed?.get(stack)?.resources ?? current.results.get(stack)?.resources ?? [];
+                return [...crdDowngrades(stack, now, t.resources), ...kafkaDowngrades(stack, now, t.resources), ...unknownImageTags(stack, t.resources, Object.values(OWN_IMAGES))];
+            }),
+            ...providerDowngrades(env, packagesAt(from ?? [...(deployed?.values() ?? [])].find((d) => d.commit)?.commit), packagesOf(path.join(tree.dir, "package.json"))),
+        ];
+        console.log(`\n${basis}`);
+        if (guards.length > 0) {
+            console.log(`Downgrade guards: ${guards.length} problem(s)\n${renderGuards(guards)}`);
+            console.log(force ? "--force given: proceeding anyway." : "Re-run with --force to roll back anyway (you own the consequences listed above).");
+        }
+        if (!plan.proceed || (guards.length > 0 && !force)) return 1;
+        if (parsed.own.has("--plan")) return 0;
 
-        return await deploy({
+        const request = realDeployRequest({
             env,
             action: "up",
             stacks: plan.layers.filter((l) => !l.skip).map(({ layer, stack }) => ({ layer, stack })),
             stacksDir: path.join(tree.dir, "stacks"),
             workDir: tree.dir,
-            run: runCommand(),
-            processEnv: process.env,
-            cliVersion: sdkVersion(),
-            runner: () => automationRunner(tree.dir),
-            log: (line) => console.log(line),
-            error: (line) => console.error(line),
-            confirm: !flags.has("--yes") && process.stdin.isTTY ? terminalConfirm : undefined,
+            flags: parsed.flags,
         });
+        if ("problem" in request) {
+            console.error(request.problem);
+            return 2;
+        }
+        return await deploy(request);
     } finally {
         tree.dispose();
     }

@@ -1,27 +1,37 @@
 /**
- * `npm run up -- <env> [--yes]` / `npm run down -- <env> [--yes]`
+ * `npm run up -- <env> [flags]` / `npm run down -- <env> [flags]`
  *
- * Brings every layer stack of an environment up in order (infra → cluster → apps) or destroys
- * them in reverse, through the Pulumi CLI (Automation API over this repository: each layer is
- * exactly `pulumi up -s <env>-<layer>`). A preflight first checks the CLI, the backend login,
- * the stacks and their secrets, and stops with one message saying what to run.
- * Asks for confirmation on a terminal unless --yes; never asks when not on a terminal (CI).
+ * Previews every layer stack of an environment (infra → cluster → apps; in reverse for down),
+ * shows the previews together, asks, then applies exactly what was previewed (Pulumi update
+ * plans, see lib/delivery/plan.ts). Without a terminal `--yes` is required; production
+ * environments also need `--confirm-env <env>`. A preflight first checks the CLI, the backend,
+ * the stacks and their secrets, and stops with one message saying what to run; when no backend is
+ * reachable, `up` shows the offline synth diff instead of a preview.
  */
-import { deploy, sdkVersion, terminalConfirm } from "../lib/delivery/cli";
+import * as path from "path";
 import { environmentsIn, stacksFor } from "../lib/delivery/environments";
-import { runCommand } from "../lib/delivery/preflight";
-import { automationRunner } from "../lib/delivery/runner";
-import { ROOT, STACKS_DIR } from "../lib/synth/stacks";
+import { deploy } from "../lib/delivery/cli";
+import { DEPLOY_FLAGS_USAGE, parseDeployArgs, realDeployRequest } from "../lib/delivery/options";
+
+// Not from lib/synth: that loads the Pulumi runtime and mocks, which only the offline diff needs.
+const ROOT = path.resolve(__dirname, "..");
+const STACKS_DIR = path.join(ROOT, "stacks");
 
 async function main(): Promise<number> {
     const argv = process.argv.slice(2);
     const destroy = argv.includes("--destroy");
-    const yes = argv.includes("--yes") || argv.includes("-y");
-    const unknown = argv.filter((a) => a.startsWith("-") && !["--destroy", "--yes", "-y"].includes(a));
-    const [env, ...extra] = argv.filter((a) => !a.startsWith("-"));
     const envs = environmentsIn(STACKS_DIR).map((e) => e.env);
-    if (!env || extra.length > 0 || unknown.length > 0) {
-        console.error(`usage: npm run ${destroy ? "down" : "up"} -- <env> [--yes]   (environments: ${envs.join(", ")})`);
+    const usage = `usage: npm run ${destroy ? "down" : "up"} -- <env> ${DEPLOY_FLAGS_USAGE}${destroy ? "" : " [--from <ref>]"}   (environments: ${envs.join(", ")})`;
+    let parsed;
+    try {
+        parsed = parseDeployArgs(argv, ["--destroy"], ["--from"]);
+    } catch (err) {
+        console.error(`${(err as Error).message}\n${usage}`);
+        return 2;
+    }
+    const [env, ...extra] = parsed.positional;
+    if (!env || extra.length > 0) {
+        console.error(usage);
         return 2;
     }
     const action = destroy ? "destroy" : "up";
@@ -32,20 +42,21 @@ async function main(): Promise<number> {
         console.error((err as Error).message);
         return 2;
     }
-    return deploy({
+    const from = parsed.own.get("--from");
+    const request = realDeployRequest({
         env,
         action,
         stacks,
         stacksDir: STACKS_DIR,
         workDir: ROOT,
-        run: runCommand(),
-        processEnv: process.env,
-        cliVersion: sdkVersion(),
-        runner: () => automationRunner(ROOT),
-        log: (line) => console.log(line),
-        error: (line) => console.error(line),
-        confirm: !yes && process.stdin.isTTY ? terminalConfirm : undefined,
+        flags: parsed.flags,
+        offline: async () => (await import("../lib/delivery/offline")).offlineDiff(ROOT, env, stacks.map((s) => s.stack), (line) => console.log(line), typeof from === "string" ? from : undefined),
     });
+    if ("problem" in request) {
+        console.error(request.problem);
+        return 2;
+    }
+    return deploy(request);
 }
 
 main().then(

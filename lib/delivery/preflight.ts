@@ -8,6 +8,7 @@ import * as fs from "fs";
 import { parse } from "yaml";
 import type { LayerName } from "../program";
 import { stackFile } from "../synth/stackConfig";
+import { cloudCredentialVerdict } from "./credentials";
 import type { Action } from "./environments";
 
 export interface CommandResult {
@@ -35,10 +36,10 @@ export function runCommand(env: NodeJS.ProcessEnv = process.env): CommandRunner 
         });
 }
 
-export type PreflightProblem = "cli-missing" | "not-logged-in" | "stack-missing" | "secret-missing";
+export type PreflightProblem = "cli-missing" | "not-logged-in" | "backend-unreachable" | "stack-missing" | "secret-missing";
 
 export type PreflightResult =
-    | { readonly ok: true; readonly backend: string; readonly cliVersion: string; readonly stacks: string[]; readonly skipped: string[] }
+    | { readonly ok: true; readonly backend: string; readonly cliVersion: string; readonly stacks: string[]; readonly skipped: string[]; readonly notes?: string[] }
     | { readonly ok: false; readonly problem: PreflightProblem; readonly message: string };
 
 /**
@@ -125,7 +126,16 @@ export async function preflight(req: PreflightRequest): Promise<PreflightResult>
     const backend = /Backend URL:\s*(\S+)/.exec(whoami.stdout)?.[1] ?? whoami.stdout.trim().split("\n")[0];
 
     const listed = await req.run("pulumi", ["stack", "ls", "--json"], { cwd: req.workDir });
-    const existing = listed.code === 0 ? new Set(parseStackList(listed.stdout || "[]")) : new Set<string>();
+    // A backend that cannot list its stacks must stop everything: treating it as "no stacks" would
+    // let `down` report success without destroying anything.
+    if (listed.code !== 0) {
+        return {
+            ok: false,
+            problem: "backend-unreachable",
+            message: `Cannot list the stacks in ${backend} (\`pulumi stack ls --json\` exited ${listed.code ?? listed.spawnError}):\n${listed.stderr.trim() || listed.stdout.trim()}\nCheck the backend (network, credentials: pulumi whoami -v) and run this command again; nothing was changed.`,
+        };
+    }
+    const existing = new Set(parseStackList(listed.stdout || "[]"));
     const missing = req.stacks.filter((s) => !existing.has(s.stack));
     const skipped: string[] = [];
     if (missing.length > 0) {
@@ -145,6 +155,7 @@ export async function preflight(req: PreflightRequest): Promise<PreflightResult>
 
     const needs = req.requiredSecrets ?? REQUIRED_SECRETS;
     const lacking: string[] = [];
+    const notes: string[] = [];
     const running = req.stacks.filter((s) => !skipped.includes(s.stack));
     for (const { layer, stack } of running) {
         const doc = stackDoc(req.stacksDir, stack);
@@ -152,6 +163,11 @@ export async function preflight(req: PreflightRequest): Promise<PreflightResult>
             const inConfig = secret.configKeys.some((k) => doc.config[k] !== undefined);
             const inEnv = secret.envVars.some((v) => (req.env[v] ?? "") !== "");
             if (!inConfig && !inEnv) lacking.push(`  ${stack}: ${secret.what}. ${secret.fix.replace(/<stack>/g, stack)}`);
+        }
+        if (layer === "infra" && req.action === "up") {
+            const verdict = cloudCredentialVerdict(stack, doc.config, req.env);
+            notes.push(verdict.note);
+            if (verdict.problem) lacking.push(`  ${verdict.problem.replace(/\n/g, "\n  ")}`);
         }
         const passphraseBackend = doc.encryptionsalt !== undefined || doc.secretsprovider === "passphrase";
         if (passphraseBackend && !req.env.PULUMI_CONFIG_PASSPHRASE && !req.env.PULUMI_CONFIG_PASSPHRASE_FILE) {
@@ -161,5 +177,5 @@ export async function preflight(req: PreflightRequest): Promise<PreflightResult>
     if (lacking.length > 0) {
         return { ok: false, problem: "secret-missing", message: `Missing secrets for ${req.action}:\n${lacking.join("\n")}` };
     }
-    return { ok: true, backend, cliVersion: version.stdout.trim(), stacks: running.map((s) => s.stack), skipped };
+    return { ok: true, backend, cliVersion: version.stdout.trim(), stacks: running.map((s) => s.stack), skipped, ...(notes.length ? { notes } : {}) };
 }

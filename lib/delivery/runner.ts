@@ -1,8 +1,7 @@
 /**
  * Runs an action over an environment's layer stacks in order, stopping at the first failure,
- * with per-layer progress and a summary. The stack runner is injected: the real one drives the
- * Pulumi CLI through the Automation API (LocalWorkspace over this repository, so each layer is
- * exactly what `pulumi up -s <stack>` would do), tests use a fake.
+ * with per-layer progress and a summary. The stack runner is injected: `deploy` (cli.ts) passes
+ * one that applies each layer's previewed plan through the Pulumi CLI (plan.ts).
  */
 import type { LayerName } from "../program";
 import type { Action } from "./environments";
@@ -102,28 +101,4 @@ function lastLines(text: string, n: number): string {
 
 function indent(text: string): string {
     return text.split("\n").map((l) => `    ${l}`).join("\n");
-}
-
-/** The real runner: Pulumi Automation API over the project in `workDir` (needs the CLI). */
-export function automationRunner(workDir: string): StackRunner {
-    return {
-        async run(stackName, action, onOutput) {
-            const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
-            const stack = await LocalWorkspace.selectStack({ stackName, workDir });
-            let pending = "";
-            const emit = (chunk: string) => {
-                pending += chunk;
-                const lines = pending.split("\n");
-                pending = lines.pop() ?? "";
-                for (const line of lines) if (line.trim() !== "") onOutput(line);
-            };
-            try {
-                if (action === "preview") return (await stack.preview({ onOutput: emit, diff: false })).changeSummary as OpCounts;
-                if (action === "destroy") return ((await stack.destroy({ onOutput: emit })).summary.resourceChanges ?? {}) as OpCounts;
-                return ((await stack.up({ onOutput: emit })).summary.resourceChanges ?? {}) as OpCounts;
-            } finally {
-                if (pending.trim() !== "") onOutput(pending);
-            }
-        },
-    };
 }

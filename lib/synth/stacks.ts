@@ -6,12 +6,20 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
+import { useStandInRepository } from "../../apps/repository";
 import { program as platformProgram } from "../program";
 import { StackOutputs, synthesize, SynthResult } from "./synth";
 import { listStacks, stackLayer } from "./stackConfig";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 export const STACKS_DIR = path.join(ROOT, "stacks");
+/**
+ * STAND-IN repository for the offline synth: a deploy names its repository (apps/repository.ts:
+ * GITHUB_REPOSITORY in CI, the origin remote locally); the synth must not depend on where the
+ * checkout came from, so it fixes one (PLATFORM_REPOSITORY still wins).
+ */
+useStandInRepository({ owner: "example-org", name: "data-platform", source: "the synth's stand-in" });
+
 export const PROJECT = (parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { name: string }).name;
 
 const LOWER_LAYERS: Record<string, string[]> = { infra: [], cluster: ["infra"], apps: ["infra", "cluster"] };

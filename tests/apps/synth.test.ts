@@ -183,7 +183,7 @@ describe("apps synth", () => {
 
     it("rolls forward and back by tag: the image in the pod template follows config", async () => {
         const image = (result: SynthResult) => podSpec(byName(result, "todo-backend")).containers[0].image;
-        assert.equal(image(dev), "ghcr.io/acme/todo-backend:0.1.0");
+        assert.equal(image(dev), "ghcr.io/example-org/todo-backend:0.1.0", "the synth stand-in repository owner's GHCR, appsImageTag");
         const forward = await synthApps("dev", { overrides: { "data-platform:todoBackendImage": "ghcr.io/acme/todo-backend:0.2.0" } });
         assert.equal(image(forward), "ghcr.io/acme/todo-backend:0.2.0");
         await assert.rejects(

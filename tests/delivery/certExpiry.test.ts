@@ -3,11 +3,6 @@ import { adminCertWarnings, CERT_WARN_DAYS, certExpiryWarning } from "../../lib/
 import type { CommandResult, CommandRunner } from "../../lib/delivery/preflight";
 import { ADMIN_CERT_RENEWAL_HOURS } from "../../infra/pki";
 import { synth } from "../support/synth";
-import { deploy } from "../../lib/delivery/cli";
-import type { StackRunner } from "../../lib/delivery/runner";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 
 const NOW = new Date("2026-11-29T12:00:00Z");
 const days = (n: number) => new Date(NOW.getTime() + n * 86400_000).toISOString();
@@ -46,31 +41,5 @@ describe("admin certificate expiry", () => {
         const cert = dev.resources.find((r) => r.type === "tls:index/locallySignedCert:LocallySignedCert")!;
         assert.equal(cert.inputs.earlyRenewalHours, 24 * 60);
         assert.equal(cert.inputs.validityPeriodHours, 24 * 365);
-    });
-
-    it("npm run up's body prints the warning after the preflight and still deploys (the up renews it)", async () => {
-        const stacksDir = fs.mkdtempSync(path.join(os.tmpdir(), "cert-stacks-"));
-        fs.writeFileSync(path.join(stacksDir, "Pulumi.dev-infra.yaml"), "config:\n  data-platform:layer: infra\n");
-        const soon = new Date(Date.now() + 5 * 86400_000).toISOString();
-        const answers: Record<string, string> = {
-            "pulumi version": "v3.248.0\n",
-            "pulumi whoami --verbose": "Backend URL: file:///state\n",
-            "pulumi stack ls --json": JSON.stringify([{ name: "dev-infra" }]),
-            "pulumi stack output -s dev-infra adminCertExpiresAt --json": JSON.stringify(soon),
-        };
-        const run: CommandRunner = async (cmd, args) => {
-            const out = answers[[cmd, ...args].join(" ")];
-            return out === undefined ? { code: 1, stdout: "", stderr: "unexpected" } : { code: 0, stdout: out, stderr: "" };
-        };
-        const ran: string[] = [];
-        const runner: StackRunner = { run: async (stack, action) => (ran.push(`${action} ${stack}`), {}) };
-        const lines: string[] = [];
-        const code = await deploy({
-            env: "dev", action: "up", stacks: [{ layer: "infra", stack: "dev-infra" }], stacksDir, workDir: "/", run,
-            processEnv: { OS_CLOUD: "x" }, cliVersion: "3.248.0", runner: () => runner, log: (l) => lines.push(l), error: (l) => lines.push(`ERR ${l}`),
-        });
-        assert.equal(code, 0, lines.join("\n"));
-        assert.ok(lines.some((l) => /^ERR warning: dev-infra: the admin client certificate expires on .* \(in [45] days\)/.test(l)), lines.join("\n"));
-        assert.deepEqual(ran, ["up dev-infra"]);
     });
 });

@@ -1,11 +1,10 @@
 /** Checks .github/workflows/images.yml: the four images, their Dockerfiles, pinned actions, permissions, tags. */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
+const repo = resolve(__dirname, '..', '..');
 const workflowPath = join(repo, '.github', 'workflows', 'images.yml');
 
 interface Step {
@@ -16,7 +15,7 @@ interface Step {
 interface Job {
   if?: string;
   permissions?: Record<string, string>;
-  strategy: { matrix: { include: { name: string; context: string; dockerfile: string }[] } };
+  strategy: { matrix: { include: { name: string; dockerfile: string }[] } };
   steps: Step[];
 }
 interface Workflow {
@@ -27,10 +26,10 @@ interface Workflow {
 
 const wf = parse(readFileSync(workflowPath, 'utf8')) as Workflow;
 const expected = new Map([
-  ['todo-backend', 'apps/todo/backend'],
-  ['todo-frontend', 'apps/todo/frontend'],
-  ['sensor-producer', 'apps/stream'],
-  ['sensor-processor', 'apps/stream'],
+  ['todo-backend', 'apps/todo/backend/Dockerfile'],
+  ['todo-frontend', 'apps/todo/frontend/Dockerfile'],
+  ['sensor-producer', 'apps/stream/producer/Dockerfile'],
+  ['sensor-processor', 'apps/stream/processor/Dockerfile'],
 ]);
 const step = (job: Job, action: string) => job.steps.find((s) => s.uses?.startsWith(`${action}@`));
 
@@ -42,13 +41,12 @@ describe('images workflow (.github/workflows/images.yml)', () => {
   });
 
   for (const name of ['build', 'publish']) {
-    it(`job "${name}" builds all four images from their contexts`, () => {
+    it(`job "${name}" builds all four images from the repository root (one npm workspace)`, () => {
       const job = wf.jobs[name]!;
       const include = job.strategy.matrix.include;
-      assert.deepEqual(new Map(include.map((m) => [m.name, m.context])), expected);
-      for (const m of include) assert.ok(m.dockerfile.startsWith(`${m.context}/`), `${m.name}: Dockerfile inside its context`);
+      assert.deepEqual(new Map(include.map((m) => [m.name, m.dockerfile])), expected);
       const build = step(job, 'docker/build-push-action')!;
-      assert.equal(build.with?.context, '${{ matrix.context }}');
+      assert.equal(build.with?.context, '.');
       assert.equal(build.with?.file, '${{ matrix.dockerfile }}');
       assert.equal(step(job, 'docker/metadata-action')!.with?.images, 'ghcr.io/${{ github.repository_owner }}/${{ matrix.name }}');
     });
