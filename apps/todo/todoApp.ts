@@ -33,9 +33,14 @@ export const BACKEND_PORT = 3001;
 export const FRONTEND_PORT = 8080;
 
 /**
- * The Ingress rules: nginx regex paths. `/api(/|$)(.*)` captures the rest of the path, and the
- * rewrite sends `/$2` to the backend, so `/api/todos` arrives as `/todos`.
+ * The Ingress rules: nginx regex paths. Only the public API (`/api/todos…`) reaches the backend,
+ * rewritten to `/$2` (`/api/todos/7` arrives as `/todos/7`); `/metrics`, `/health` and `/livez`
+ * stay inside the cluster (Prometheus and the kubelet use the pod port), so `/api/metrics` falls
+ * through to the frontend's SPA fallback instead of publishing the backend's metrics.
  */
+export const TODO_API_PATH = "/api/()(todos(?:/.*)?)";
+export const TODO_FRONTEND_PATH = "/()(.*)";
+
 export function todoIngressSpec(host: string, ingressClass: string, tlsSecretName?: string): Record<string, unknown> {
     return {
         ingressClassName: ingressClass,
@@ -45,8 +50,8 @@ export function todoIngressSpec(host: string, ingressClass: string, tlsSecretNam
             host,
             http: {
                 paths: [
-                    { path: "/api(/|$)(.*)", pathType: "ImplementationSpecific", backend: { service: { name: "todo-backend", port: { name: "http" } } } },
-                    { path: "/()(.*)", pathType: "ImplementationSpecific", backend: { service: { name: "todo-frontend", port: { name: "http" } } } },
+                    { path: TODO_API_PATH, pathType: "ImplementationSpecific", backend: { service: { name: "todo-backend", port: { name: "http" } } } },
+                    { path: TODO_FRONTEND_PATH, pathType: "ImplementationSpecific", backend: { service: { name: "todo-frontend", port: { name: "http" } } } },
                 ],
             },
         }],
