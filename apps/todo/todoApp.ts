@@ -34,11 +34,13 @@ export const FRONTEND_PORT = 8080;
 
 /**
  * The Ingress rules: nginx regex paths. Only the public API (`/api/todos…`) reaches the backend,
- * rewritten to `/$2` (`/api/todos/7` arrives as `/todos/7`); `/metrics`, `/health` and `/livez`
- * stay inside the cluster (Prometheus and the kubelet use the pod port), so `/api/metrics` falls
- * through to the frontend's SPA fallback instead of publishing the backend's metrics.
+ * path unchanged (the backend serves its API under `/api`, so the paging `Link` headers it builds
+ * from the request stay valid for the browser); `/metrics`, `/health` and `/livez` stay inside the
+ * cluster (Prometheus and the kubelet use the pod port), so `/api/metrics` falls through to the
+ * frontend's SPA fallback instead of publishing the backend's metrics. The rewrite `/$2` is the
+ * identity on both paths; it is there because the annotation applies to the whole Ingress.
  */
-export const TODO_API_PATH = "/api/()(todos(?:/.*)?)";
+export const TODO_API_PATH = "/()(api/todos(?:/.*)?)";
 export const TODO_FRONTEND_PATH = "/()(.*)";
 
 export function todoIngressSpec(host: string, ingressClass: string, tlsSecretName?: string): Record<string, unknown> {

@@ -74,14 +74,14 @@ describe("apps synth", () => {
         }
     });
 
-    it("routes the public API (/api/todos…) to the backend with the prefix stripped, everything else to the frontend", () => {
+    it("routes the public API (/api/todos…) to the backend unchanged, everything else to the frontend", () => {
         const ingress = byName(dev, "todo-ingress").inputs as Record<string, any>;
         assert.equal(ingress.metadata.namespace, "microservices");
         assert.equal(ingress.spec.ingressClassName, "nginx");
         assert.equal(ingress.metadata.annotations["nginx.ingress.kubernetes.io/rewrite-target"], "/$2");
         assert.equal(ingress.metadata.annotations["nginx.ingress.kubernetes.io/use-regex"], "true");
         const paths = ingress.spec.rules[0].http.paths.map((p: any) => [p.path, p.backend.service.name]);
-        assert.deepEqual(paths, [["/api/()(todos(?:/.*)?)", "todo-backend"], ["/()(.*)", "todo-frontend"]]);
+        assert.deepEqual(paths, [["/()(api/todos(?:/.*)?)", "todo-backend"], ["/()(.*)", "todo-frontend"]]);
         // What nginx does with these: the rewrite target applied to sample requests.
         const route = (uri: string) => {
             for (const [p, service] of paths) {
@@ -90,8 +90,8 @@ describe("apps synth", () => {
             }
             return undefined;
         };
-        assert.deepEqual(route("/api/todos/7"), ["todo-backend", "/todos/7"]);
-        assert.deepEqual(route("/api/todos"), ["todo-backend", "/todos"]);
+        assert.deepEqual(route("/api/todos/7"), ["todo-backend", "/api/todos/7"]);
+        assert.deepEqual(route("/api/todos"), ["todo-backend", "/api/todos"]);
         // The backend's operational endpoints are not published: they fall through to the SPA.
         for (const internal of ["/api/metrics", "/api/health", "/api/livez", "/api"]) assert.equal(route(internal)?.[0], "todo-frontend", internal);
         assert.deepEqual(route("/assets/app.js"), ["todo-frontend", "/assets/app.js"]);
