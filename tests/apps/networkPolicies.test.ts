@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { appsNetworkPolicies, endpointPort, kafkaEndpoint } from "../../apps/networkPolicies";
-import { revealPlaceholders } from "../../lib/synth/normalize";
-import type { SynthResult } from "../../lib/synth/synth";
+import { revealPlaceholders } from "../../delivery/synth/normalize";
+import type { SynthResult } from "../../delivery/synth/synth";
 import { Endpoint, inCidr, mayConnect, selects } from "../support/netpol";
 import { ofType, synth } from "../support/synth";
 import { synthApps } from "./support";

@@ -4,7 +4,7 @@
  * the ingresses on plain HTTP, and no policy opens a door to an object store that does not exist.
  */
 import * as assert from "node:assert/strict";
-import type { SynthResult } from "../../lib/synth/synth";
+import type { SynthResult } from "../../delivery/synth/synth";
 import { byName, ofType } from "../support/synth";
 import { synthApps } from "./support";
 

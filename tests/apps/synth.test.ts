@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { SynthResource, SynthResult } from "../../lib/synth/synth";
+import { SynthResource, SynthResult } from "../../delivery/synth/synth";
 import { byName, ofType } from "../support/synth";
 import { clusterOutputsOf, synthApps } from "./support";
 import type { ClusterOutputs } from "../../lib/contracts";

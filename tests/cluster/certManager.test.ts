@@ -6,8 +6,8 @@ import addFormats from "ajv-formats";
 import { parse as parseYaml } from "yaml";
 import { DEFAULT_CHARTS, DEFAULT_IMAGES } from "../../cluster/config";
 import { certManagerValues, issuerFor, ISSUERS } from "../../cluster/values/certManager";
-import { revealPlaceholders } from "../../lib/synth/normalize";
-import type { SynthResult } from "../../lib/synth/synth";
+import { revealPlaceholders } from "../../delivery/synth/normalize";
+import type { SynthResult } from "../../delivery/synth/synth";
 import { ofType, synth } from "../support/synth";
 
 const FIXTURES = path.join(__dirname, "..", "fixtures", "cert-manager-chart");

@@ -7,8 +7,8 @@ import { parse as parseYaml } from "yaml";
 import { DEFAULT_CHARTS } from "../../cluster/config";
 import type { ClusterOutputs } from "../../lib/contracts";
 import { EXACT_SEMVER } from "../../lib/config/checks";
-import { revealPlaceholders } from "../../lib/synth/normalize";
-import type { SynthResource, SynthResult } from "../../lib/synth/synth";
+import { revealPlaceholders } from "../../delivery/synth/normalize";
+import type { SynthResource, SynthResult } from "../../delivery/synth/synth";
 import { checkAll } from "../../policy/rules";
 import { byName, ofType, synth } from "../support/synth";
 

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
-import { adminCertWarnings, CERT_WARN_DAYS, certExpiryWarning } from "../../lib/delivery/certExpiry";
-import type { CommandResult, CommandRunner } from "../../lib/delivery/preflight";
+import { adminCertWarnings, CERT_WARN_DAYS, certExpiryWarning } from "../../delivery/certExpiry";
+import type { CommandResult, CommandRunner } from "../../delivery/preflight";
 import { ADMIN_CERT_RENEWAL_HOURS } from "../../infra/pki";
 import { synth } from "../support/synth";
 

@@ -2,10 +2,10 @@ import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { basisLine, readDeployed } from "../../lib/delivery/deployed";
-import { crdDowngrades, kafkaDowngrades, providerDowngrades, ResourceView, unknownImageTags } from "../../lib/delivery/downgrades";
+import { basisLine, readDeployed } from "../../delivery/deployed";
+import { crdDowngrades, kafkaDowngrades, providerDowngrades, ResourceView, unknownImageTags } from "../../delivery/downgrades";
 import { OWN_IMAGES } from "../../apps/repository";
-import { ROOT } from "../../lib/synth/stacks";
+import { ROOT } from "../../delivery/synth/stacks";
 import { synth } from "../support/synth";
 
 const OWN = Object.values(OWN_IMAGES);

@@ -12,7 +12,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { RULES } from "../../policy/rules";
-import { ROOT } from "../../lib/synth/stacks";
+import { ROOT } from "../../delivery/synth/stacks";
 
 const PACK = path.join(ROOT, "policy");
 

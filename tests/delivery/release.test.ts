@@ -6,8 +6,8 @@ import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
 import { pinnedImage } from "../../lib/config/checks";
-import { manifestDigest, pinDigests, releaseProblems, writeImageTag } from "../../lib/delivery/release";
-import { ROOT } from "../../lib/synth/stacks";
+import { manifestDigest, pinDigests, releaseProblems, writeImageTag } from "../../delivery/release";
+import { ROOT } from "../../delivery/synth/stacks";
 import { unpinnedImage } from "../../policy/rules";
 
 const DIGEST = `sha256:${"b".repeat(64)}`;

@@ -3,10 +3,10 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { layerOrder } from "../../lib/delivery/environments";
-import { CommandResult, CommandRunner, preflight, PreflightRequest, runCommand } from "../../lib/delivery/preflight";
-import { renderSummary, runLayers, StackRunner } from "../../lib/delivery/runner";
-import { ROOT } from "../../lib/synth/stacks";
+import { layerOrder } from "../../delivery/environments";
+import { CommandResult, CommandRunner, preflight, PreflightRequest, runCommand } from "../../delivery/preflight";
+import { renderSummary, runLayers, StackRunner } from "../../delivery/runner";
+import { ROOT } from "../../delivery/synth/stacks";
 
 const ok = (stdout = ""): CommandResult => ({ code: 0, stdout, stderr: "" });
 
@@ -167,7 +167,7 @@ describe("delivery: layer runner", () => {
 
     it("npm run down -- dev --yes without the Pulumi CLI on PATH prints the one install message and exits 1", () => {
         const empty = fs.mkdtempSync(path.join(os.tmpdir(), "no-pulumi-"));
-        const run = spawnSync(process.execPath, ["--import", "tsx", "scripts/up.ts", "dev", "--destroy", "--yes"], { cwd: ROOT, encoding: "utf8", env: { ...process.env, PATH: empty } });
+        const run = spawnSync(process.execPath, ["--import", "tsx", "delivery/bin/up.ts", "dev", "--destroy", "--yes"], { cwd: ROOT, encoding: "utf8", env: { ...process.env, PATH: empty } });
         assert.equal(run.status, 1, run.stderr);
         assert.match(run.stderr, /^The Pulumi CLI is not installed \(no `pulumi` on PATH\)\. Install it with:\n {2}curl -fsSL https:\/\/get\.pulumi\.com \| sh -s -- --version \d+\.\d+\.\d+\n/);
         assert.equal(run.stdout, "");

@@ -8,11 +8,11 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { confirmationProblem, deploy, DeployRequest } from "../../lib/delivery/cli";
-import { cliDeployer, SourceState, sourceState } from "../../lib/delivery/plan";
-import { runCommand } from "../../lib/delivery/preflight";
-import { parseDeployArgs } from "../../lib/delivery/options";
-import { ROOT } from "../../lib/synth/stacks";
+import { confirmationProblem, deploy, DeployRequest } from "../../delivery/cli";
+import { cliDeployer, SourceState, sourceState } from "../../delivery/plan";
+import { runCommand } from "../../delivery/preflight";
+import { parseDeployArgs } from "../../delivery/options";
+import { ROOT } from "../../delivery/synth/stacks";
 
 const FAKE_DIR = path.join(ROOT, "tests", "support", "fake-pulumi");
 const STACKS = [
@@ -222,7 +222,7 @@ describe("delivery: confirmation rules", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fake-pulumi-"));
         fs.writeFileSync(path.join(dir, "s.json"), JSON.stringify(scenario()));
         const env = { ...process.env, PATH: `${FAKE_DIR}${path.delimiter}${process.env.PATH}`, FAKE_PULUMI_SCENARIO: path.join(dir, "s.json"), FAKE_PULUMI_LOG: path.join(dir, "calls.log") };
-        const r = spawnSync(process.execPath, ["--import", "tsx", "scripts/up.ts", "dev"], { cwd: ROOT, encoding: "utf8", env, stdio: ["pipe", "pipe", "pipe"] });
+        const r = spawnSync(process.execPath, ["--import", "tsx", "delivery/bin/up.ts", "dev"], { cwd: ROOT, encoding: "utf8", env, stdio: ["pipe", "pipe", "pipe"] });
         assert.equal(r.status, 2, r.stderr);
         assert.match(r.stderr, /Not on a terminal/);
         assert.ok(!fs.existsSync(path.join(dir, "calls.log")), "no pulumi call");

@@ -7,7 +7,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { ROOT } from "../../lib/synth/stacks";
+import { ROOT } from "../../delivery/synth/stacks";
 
 const DIR = path.join(ROOT, ".github", "workflows");
 const files = fs.existsSync(DIR) ? fs.readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f)).sort() : [];
@@ -23,7 +23,7 @@ function usesOf(wf: Workflow): string[] {
 
 /** Why a `uses:` reference is not pinned, or undefined when it is. */
 export function unpinned(uses: string): string | undefined {
-    if (uses.startsWith("./")) return undefined;
+    if (uses.startsWith(".")) return undefined;
     if (uses.startsWith("docker://")) return /@sha256:[0-9a-f]{64}$|:[\w.-]+$/.test(uses) && !/:latest$/.test(uses) ? undefined : "docker image without a pinned tag or digest";
     const at = uses.lastIndexOf("@");
     if (at < 0) return "no ref";
@@ -74,7 +74,7 @@ describe("delivery: GitHub workflows", () => {
             const lines = usesLines(text);
             assert.equal(lines.length, usesOf(load(file)).length, `${file}: every uses: is on a line of its own`);
             for (const { uses, comment } of lines) {
-                if (uses.startsWith("./") || uses.startsWith("docker://")) continue;
+                if (uses.startsWith(".") || uses.startsWith("docker://")) continue;
                 assert.match(uses, /@[0-9a-f]{40}$/, `${file}: ${uses} is pinned by commit SHA`);
                 const tag = VERIFIED_PINS[uses];
                 assert.ok(tag, `${file}: ${uses} is not in VERIFIED_PINS (check the tag's commit, then add it)`);

@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { parse } from "yaml";
 import { parseInfraConfig } from "../../infra/config";
 import { etcdS3Settings } from "../../infra/etcdS3";
-import type { SynthResult } from "../../lib/synth/synth";
+import type { SynthResult } from "../../delivery/synth/synth";
 import { configProblems } from "../support/config";
 import { byName, ofType, synth } from "../support/synth";
 

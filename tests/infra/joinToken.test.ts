@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { parse } from "yaml";
 import { caHash, parseToken, secureToken, TOKEN_USERS } from "../../infra/joinToken";
-import type { SynthResource, SynthResult } from "../../lib/synth/synth";
+import type { SynthResource, SynthResult } from "../../delivery/synth/synth";
 import { ofType, synth } from "../support/synth";
 
 const INSTANCE = "openstack:compute/instance:Instance";

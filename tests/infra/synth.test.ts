@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { parse } from "yaml";
-import { SynthResource, SynthResult } from "../../lib/synth/synth";
+import { SynthResource, SynthResult } from "../../delivery/synth/synth";
 import { ConfigValidationError } from "../../lib/config/reader";
 import { byName, ofType, synth } from "../support/synth";
 

@@ -3,7 +3,7 @@
  * reviewable JSON: secrets become `{"@secret": value}` (the values are synth placeholders, never
  * real secrets), resource references become their URN, assets and archives a short description.
  */
-import { sortKeys } from "../naming";
+import { sortKeys } from "../../lib/naming";
 
 export const SIG = "4dabf18193072939515e22adb298388d";
 export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";

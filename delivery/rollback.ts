@@ -4,14 +4,14 @@
  * downgrade k3s, delete or replace a stateful resource (see stateful.ts), shrink or re-type
  * storage, or roll back a database schema. Pure: the script does the git and synth work.
  */
-import type { LayerName } from "../program";
-import type { SynthResource, SynthResult } from "../synth/synth";
+import type { LayerName } from "../lib/program";
+import type { SynthResource, SynthResult } from "./synth/synth";
 import { diffSynth, ResourceChange, StackDiff } from "./diff";
 import { layerOrder } from "./environments";
 import { renderStackDiff } from "./markdown";
 import { parsePath, pathMatches, formatPath, Segment } from "./paths";
 import { chartName, classify } from "./stateful";
-import { Quantity } from "../quantity";
+import { Quantity } from "../lib/quantity";
 import { compareK3s, compareNumbers, parseK3sVersion, parseTagVersion, splitImage } from "./versions";
 
 /**

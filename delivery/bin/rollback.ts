@@ -6,24 +6,24 @@
  * is reachable; this checkout, or --from <ref>, otherwise, and it says which), prints the diff per
  * layer and the planner's verdict, and refuses (unless --force) a k3s downgrade, a deleted or
  * replaced stateful resource, a database schema rollback, and the downgrade guards'
- * findings (lib/delivery/downgrades.ts: operator/CRD, Kafka, provider/SDK, unknown image tags). Then runs `up` per layer in order
+ * findings (delivery/downgrades.ts: operator/CRD, Kafka, provider/SDK, unknown image tags). Then runs `up` per layer in order
  * from the tag's worktree, through the same preflight and runner as `npm run up`.
  * --plan stops after the verdict (exit 0 when the rollback would proceed, 1 when refused).
  */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { OWN_IMAGES } from "../apps/repository";
-import { basisLine, DeployedStack, readDeployed } from "../lib/delivery/deployed";
-import { crdDowngrades, kafkaDowngrades, Packages, providerDowngrades, renderGuards, unknownImageTags } from "../lib/delivery/downgrades";
-import type { SynthResult } from "../lib/synth/synth";
-import { deploy } from "../lib/delivery/cli";
-import { environmentsIn, layerOrder } from "../lib/delivery/environments";
-import { synthHead } from "../lib/delivery/head";
-import { DEPLOY_FLAGS_USAGE, parseDeployArgs, realDeployRequest } from "../lib/delivery/options";
-import { LayerInput, planRollback, renderPlan } from "../lib/delivery/rollback";
-import { openWorktree, synthInWorktree, synthRef } from "../lib/delivery/worktree";
-import { ROOT, STACKS_DIR } from "../lib/synth/stacks";
+import { OWN_IMAGES } from "../../apps/repository";
+import { basisLine, DeployedStack, readDeployed } from "../deployed";
+import { crdDowngrades, kafkaDowngrades, Packages, providerDowngrades, renderGuards, unknownImageTags } from "../downgrades";
+import type { SynthResult } from "../synth/synth";
+import { deploy } from "../cli";
+import { environmentsIn, layerOrder } from "../environments";
+import { synthHead } from "../head";
+import { DEPLOY_FLAGS_USAGE, parseDeployArgs, realDeployRequest } from "../options";
+import { LayerInput, planRollback, renderPlan } from "../rollback";
+import { openWorktree, synthInWorktree, synthRef } from "../worktree";
+import { ROOT, STACKS_DIR } from "../synth/stacks";
 
 const USAGE = `usage: npm run rollback -- <tag> <env> [--force] [--plan] [--from <ref>] ${DEPLOY_FLAGS_USAGE}`;
 

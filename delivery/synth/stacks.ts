@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { useStandInRepository } from "../../apps/repository";
-import { program as platformProgram } from "../program";
+import { program as platformProgram } from "../../lib/program";
 import { StackOutputs, synthesize, SynthResult } from "./synth";
 import { listStacks, stackLayer } from "./stackConfig";
 

@@ -1,6 +1,6 @@
 /** Synth of this checkout's stacks in-process, one at a time, collecting errors instead of stopping. */
-import type { SynthResult } from "../synth/synth";
-import { allStacks, synthStack } from "../synth/stacks";
+import type { SynthResult } from "./synth/synth";
+import { allStacks, synthStack } from "./synth/stacks";
 
 export async function synthHead(stacks: string[] = allStacks(), stacksDir?: string): Promise<{ results: Map<string, SynthResult>; errors: Map<string, string> }> {
     const cache = new Map<string, SynthResult>();

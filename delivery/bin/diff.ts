@@ -10,11 +10,11 @@
  */
 import * as fs from "fs";
 import { execFileSync } from "child_process";
-import { diffExitCode, diffSynth, inPullRequestJob } from "../lib/delivery/diff";
-import { synthHead } from "../lib/delivery/head";
-import { DiffReport, renderReport } from "../lib/delivery/markdown";
-import { synthRef } from "../lib/delivery/worktree";
-import { allStacks, ROOT } from "../lib/synth/stacks";
+import { diffExitCode, diffSynth, inPullRequestJob } from "../diff";
+import { synthHead } from "../head";
+import { DiffReport, renderReport } from "../markdown";
+import { synthRef } from "../worktree";
+import { allStacks, ROOT } from "../synth/stacks";
 
 const USAGE = "usage: npm run diff -- <base-ref> [--stack <stack>]... [--out <file>] [--json] [--pr]";
 

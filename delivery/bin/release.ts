@@ -10,13 +10,13 @@
  */
 import * as fs from "fs";
 import { parseDocument } from "yaml";
-import { PRODUCTION_ENV } from "../lib/delivery/cli";
-import { environmentsIn } from "../lib/delivery/environments";
-import { manifestDigest, pinDigests, releaseProblems, releaseVersion, writeImageTag } from "../lib/delivery/release";
-import { stackFile } from "../lib/synth/stackConfig";
-import { ROOT, STACKS_DIR } from "../lib/synth/stacks";
-import { OWN_IMAGE_TAG } from "../apps/images";
-import { gitOrigin, OWN_IMAGES, OwnImageKey, resolveRepository } from "../apps/repository";
+import { PRODUCTION_ENV } from "../cli";
+import { environmentsIn } from "../environments";
+import { manifestDigest, pinDigests, releaseProblems, releaseVersion, writeImageTag } from "../release";
+import { stackFile } from "../synth/stackConfig";
+import { ROOT, STACKS_DIR } from "../synth/stacks";
+import { OWN_IMAGE_TAG } from "../../apps/images";
+import { gitOrigin, OWN_IMAGES, OwnImageKey, resolveRepository } from "../../apps/repository";
 
 const USAGE = "usage: npm run release -- check|pin <vX.Y.Z> [--summary <file.md>] | image-tag <env> <tag>";
 

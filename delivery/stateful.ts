@@ -4,7 +4,7 @@
  * the same group and kind); Helm releases match by chart name. `guardedInputs` are input paths
  * whose in-place update is also unsafe (shrinking or re-typing storage).
  */
-import type { SynthResource } from "../synth/synth";
+import type { SynthResource } from "./synth/synth";
 
 export type StatefulCategory = "volume" | "database" | "kafka-storage" | "workload-storage" | "cluster-identity" | "address";
 

@@ -6,8 +6,8 @@
 import { spawn } from "child_process";
 import * as fs from "fs";
 import { parse } from "yaml";
-import type { LayerName } from "../program";
-import { stackFile } from "../synth/stackConfig";
+import type { LayerName } from "../lib/program";
+import { stackFile } from "./synth/stackConfig";
 import { cloudCredentialVerdict } from "./credentials";
 import type { Action } from "./environments";
 

@@ -2,8 +2,8 @@
  * Environments and layer order. An environment is the prefix of `<env>-<layer>` stack files in
  * `stacks/`; its layers run infra → cluster → apps on the way up and in reverse on the way down.
  */
-import { LAYERS, LayerName } from "../program";
-import { listStacks, loadStackConfig } from "../synth/stackConfig";
+import { LAYERS, LayerName } from "../lib/program";
+import { listStacks, loadStackConfig } from "./synth/stackConfig";
 
 export type Action = "up" | "destroy" | "preview";
 

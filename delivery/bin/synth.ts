@@ -5,8 +5,8 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { renderSynth, SynthResult } from "../lib/synth/synth";
-import { allStacks, ROOT, synthStack } from "../lib/synth/stacks";
+import { renderSynth, SynthResult } from "../synth/synth";
+import { allStacks, ROOT, synthStack } from "../synth/stacks";
 
 async function main(): Promise<void> {
     const requested = process.argv.slice(2).filter((a) => !a.startsWith("-"));

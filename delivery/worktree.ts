@@ -1,14 +1,14 @@
 /**
  * Synth of another git ref with THAT ref's code: a detached `git worktree` of the ref under the
  * temp dir, its dependencies (a symlink to this checkout's node_modules when the lockfiles are
- * identical, `npm ci` otherwise), then its own `scripts/synth.ts`, whose out/synth/*.json are read
+ * identical, `npm ci` otherwise), then its own synth entry point, whose out/synth/*.json are read
  * back. The worktree is removed afterwards.
  */
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import type { SynthResult } from "../synth/synth";
+import type { SynthResult } from "./synth/synth";
 
 export interface RefSynth {
     readonly ref: string;
@@ -105,16 +105,20 @@ export function openWorktree(repo: string, ref: string, log: (line: string) => v
     return { ref, commit, dir, dispose };
 }
 
-/** Runs the worktree's own `scripts/synth.ts` for `stacks`; failing stacks are isolated and reported. */
+/** Where a ref keeps its synth entry point: delivery/bin/ today, scripts/ in releases before the delivery folder. */
+const SYNTH_ENTRY_POINTS = ["delivery/bin/synth.ts", "scripts/synth.ts"];
+
+/** Runs the worktree's own synth entry point for `stacks`; failing stacks are isolated and reported. */
 export function synthInWorktree(tree: Worktree, stacks: string[], log: (line: string) => void = () => undefined): { results: Map<string, SynthResult>; errors: Map<string, string> } {
     const results = new Map<string, SynthResult>();
     const errors = new Map<string, string>();
     if (stacks.length === 0) return { results, errors };
-    if (!fs.existsSync(path.join(tree.dir, "scripts", "synth.ts"))) {
-        throw new Error(`${tree.ref} (${tree.commit.slice(0, 12)}) has no scripts/synth.ts: it predates the offline synth`);
+    const entry = SYNTH_ENTRY_POINTS.find((p) => fs.existsSync(path.join(tree.dir, p)));
+    if (entry === undefined) {
+        throw new Error(`${tree.ref} (${tree.commit.slice(0, 12)}) has no ${SYNTH_ENTRY_POINTS.join(" or ")}: it predates the offline synth`);
     }
     const tsx = path.join(tree.dir, "node_modules", ".bin", "tsx");
-    const runSynth = (which: string[]) => spawnSync(tsx, ["scripts/synth.ts", ...which], { cwd: tree.dir, encoding: "utf8" });
+    const runSynth = (which: string[]) => spawnSync(tsx, [entry, ...which], { cwd: tree.dir, encoding: "utf8" });
     const read = (stack: string) => {
         const file = path.join(tree.dir, "out", "synth", `${stack}.json`);
         if (fs.existsSync(file)) results.set(stack, JSON.parse(fs.readFileSync(file, "utf8")) as SynthResult);

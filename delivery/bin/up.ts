@@ -3,18 +3,18 @@
  *
  * Previews every layer stack of an environment (infra → cluster → apps; in reverse for down),
  * shows the previews together, asks, then applies exactly what was previewed (Pulumi update
- * plans, see lib/delivery/plan.ts). Without a terminal `--yes` is required; production
+ * plans, see delivery/plan.ts). Without a terminal `--yes` is required; production
  * environments also need `--confirm-env <env>`. A preflight first checks the CLI, the backend,
  * the stacks and their secrets, and stops with one message saying what to run; when no backend is
  * reachable, `up` shows the offline synth diff instead of a preview.
  */
 import * as path from "path";
-import { environmentsIn, stacksFor } from "../lib/delivery/environments";
-import { deploy } from "../lib/delivery/cli";
-import { DEPLOY_FLAGS_USAGE, parseDeployArgs, realDeployRequest } from "../lib/delivery/options";
+import { environmentsIn, stacksFor } from "../environments";
+import { deploy } from "../cli";
+import { DEPLOY_FLAGS_USAGE, parseDeployArgs, realDeployRequest } from "../options";
 
 // Not from lib/synth: that loads the Pulumi runtime and mocks, which only the offline diff needs.
-const ROOT = path.resolve(__dirname, "..");
+const ROOT = path.resolve(__dirname, "..", "..");
 const STACKS_DIR = path.join(ROOT, "stacks");
 
 async function main(): Promise<number> {
@@ -50,7 +50,7 @@ async function main(): Promise<number> {
         stacksDir: STACKS_DIR,
         workDir: ROOT,
         flags: parsed.flags,
-        offline: async () => (await import("../lib/delivery/offline")).offlineDiff(ROOT, env, stacks.map((s) => s.stack), (line) => console.log(line), typeof from === "string" ? from : undefined),
+        offline: async () => (await import("../offline")).offlineDiff(ROOT, env, stacks.map((s) => s.stack), (line) => console.log(line), typeof from === "string" ? from : undefined),
     });
     if ("problem" in request) {
         console.error(request.problem);

@@ -16,7 +16,7 @@ import { fakeInvoke, fakeState, placeholder } from "./fakes";
 import { normalizeProperty, revealPlaceholders, SECRET_KEY, SECRET_SIG, SIG } from "./normalize";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { loadStackConfig, StackConfig } from "./stackConfig";
-import { sortKeys, specHash } from "../naming";
+import { sortKeys, specHash } from "../../lib/naming";
 import { kubernetesSettings, providerReplacePaths, ReplaceRule, replaceRules } from "./replace";
 
 export interface SynthOptions {

@@ -7,7 +7,7 @@
  */
 import * as fs from "fs";
 import { parseDocument } from "yaml";
-import { OWN_IMAGES, OwnImageKey } from "../../apps/repository";
+import { OWN_IMAGES, OwnImageKey } from "../apps/repository";
 import { splitImage } from "./versions";
 
 const NS = "data-platform";

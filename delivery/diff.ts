@@ -3,14 +3,14 @@
  * recorded inputs and options: a resource is identified by its logical identity (type and name,
  * with its parents'), so a change in how a harness spells URNs is no churn; a new identity is a
  * create, a gone one a delete, changed inputs an update — or a replace when a changed input is
- * one the provider replaces on at the pinned version (lib/synth/providers) or one the
+ * one the provider replaces on at the pinned version (delivery/synth/providers) or one the
  * resource's `replaceOnChanges` names. Inputs under the resource's `ignoreChanges` are left out,
  * as the engine leaves them.
  *
  * Pure: no Pulumi runtime, no I/O. Secret values (`{"@secret": ...}`) are compared but never shown.
  */
-import type { SynthResource, SynthResult } from "../synth/synth";
-import { kubernetesSettings, ReplaceRule, replaceRules } from "../synth/replace";
+import type { SynthResource, SynthResult } from "./synth/synth";
+import { kubernetesSettings, ReplaceRule, replaceRules } from "./synth/replace";
 import { formatPath, parsePath, pathMatches, Segment } from "./paths";
 
 export type ChangeKind = "create" | "delete" | "update" | "replace";

@@ -1,7 +1,7 @@
 /**
- * `npx tsx scripts/providers/regenerate.ts [--mirror <dir>] [--out <dir>]`
+ * `npx tsx delivery/bin/providers/regenerate.ts [--mirror <dir>] [--out <dir>]`
  *
- * Rebuilds lib/synth/providers/*.json — which input changes force each provider to replace a
+ * Rebuilds delivery/synth/providers/*.json — which input changes force each provider to replace a
  * resource — from the providers' own source. `<dir>` holds bare clones as `<owner>+<name>/repo`
  * (what the `fetch` tool leaves in /work/.mirror, or `git clone --bare` of each repository).
  * Each table records the repository, ref, commit and file it was read from, and where the
@@ -13,9 +13,9 @@ import * as path from "path";
 import { frameworkResource, Metadata, pulumiPaths, PulumiSchema, ReplaceRule, schemaReplacePaths, sdkResource, TfAttr } from "./terraform";
 import { kubernetesRules } from "./kubernetes";
 
-const ROOT = path.resolve(__dirname, "..", "..");
+const ROOT = path.resolve(__dirname, "..", "..", "..");
 const argv = process.argv.slice(2);
-const OUT = argv.includes("--out") ? path.resolve(argv[argv.indexOf("--out") + 1]) : path.join(ROOT, "lib", "synth", "providers");
+const OUT = argv.includes("--out") ? path.resolve(argv[argv.indexOf("--out") + 1]) : path.join(ROOT, "delivery", "synth", "providers");
 const MIRROR = argv.includes("--mirror") ? argv[argv.indexOf("--mirror") + 1] : "/work/.mirror";
 
 interface Origin {
