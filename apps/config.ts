@@ -8,6 +8,8 @@ import { ConfigLookup, ConfigReader, ConfigValidationError, ConfigProblem } from
 import * as check from "../lib/config/checks";
 import { cpuMilli, memoryMiB, positiveQuantity, Quantity } from "../lib/quantity";
 import type { ClusterOutputs } from "../lib/contracts";
+import { ownImageReader, UNKNOWN_REPOSITORY } from "./images";
+import type { Repository } from "./repository";
 
 export type { Resources } from "./resources";
 import { AIRFLOW_RESOURCES, POSTGRES_RESOURCES, Resources } from "./resources";
@@ -80,6 +82,10 @@ export interface TodoConfig {
     readonly backendReplicas: number;
     readonly frontendReplicas: number;
     readonly dbSize: string;
+    readonly backupSchedule: string;
+    readonly backupRetentionDays: number;
+    /** Backup PVC size, used only when the environment has no off-site backup store. */
+    readonly backupSize: string;
     /** Existing TLS Secret (in the `microservices` namespace) for the ingress; unset: plain HTTP. */
     readonly tlsSecretName?: string;
 }
@@ -104,6 +110,8 @@ export interface AppsConfig {
     readonly airflow: AirflowConfig;
     readonly todo: TodoConfig;
     readonly stream: StreamConfig;
+    /** rclone image of the off-site dump Jobs (pinned). */
+    readonly backupImage: string;
 }
 
 /** Airflow chart 1.22.0 (released 2026-06-13) is the current release; its appVersion is 3.2.2. */
@@ -111,12 +119,19 @@ export const AIRFLOW_CHART_VERSION = "1.22.0";
 export const AIRFLOW_IMAGE = "apache/airflow:3.2.2";
 export const POSTGRES_IMAGE = "postgres:17.6";
 
+import { RCLONE_IMAGE } from "./backup/cronJob";
+
 const CRON = /^(\S+\s+){4}\S+$/;
 /** A Kubernetes object name (DNS subdomain), for references to existing Secrets. */
 const K8S_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const GIT_URL = /^(https:\/\/[^\s@]+|git@[^\s:]+:\S+)$/;
+const GIT_URL = /^(https:\/\/[^\s@<>]+|git@[^\s:<>]+:[^\s<>]+)$/;
 
-export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: string): AppsConfig {
+/** Where the deployment comes from (apps/repository.ts); names the own images' registry and the DAG repository. */
+export interface AppsContext {
+    readonly repository?: Repository;
+}
+
+export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: string, context: AppsContext = {}): AppsConfig {
     const r = new ConfigReader(namespace, lookup, scope);
 
     const environment = r.string("environment", { pattern: /^[a-z][a-z0-9-]{0,15}$/, allowed: 'a short lowercase name like "dev" or "prod" (max 16 chars)' });
@@ -135,6 +150,7 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
 
     const image = (key: string, fallback?: string) =>
         r.string(key, { default: fallback, allowed: 'an image "registry/name:tag" with a pinned tag', check: check.pinnedImage });
+    const ownImage = ownImageReader(r, context.repository);
     const host = (key: string) => r.string(key, { allowed: 'a DNS name like "airflow.example.org"', check: check.dnsName });
     const cpu = (key: string, fallback: string) => r.string(key, { default: fallback, check: positiveQuantity('a CPU quantity like "250m" or "1"') });
     const memory = (key: string, fallback: string) => r.string(key, { default: fallback, check: positiveQuantity('a memory quantity like "512Mi" or "2Gi"') });
@@ -178,7 +194,11 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
     }
 
     const secretRef = (key: string) => r.optionalString(key, { pattern: K8S_NAME, allowed: 'the name of an existing Secret, like "airflow-git-credentials"' });
-    const dagsRepo = r.string("airflowDagsRepo", { pattern: GIT_URL, allowed: 'a git URL like "https://github.com/acme/data-platform.git"' });
+    const dagsRepoDefault = context.repository ? `https://github.com/${context.repository.owner}/${context.repository.name}.git` : undefined;
+    if (!dagsRepoDefault && !r.has("airflowDagsRepo")) {
+        r.problem("airflowDagsRepo", undefined, `is unset and the repository is unknown: ${UNKNOWN_REPOSITORY}, or set it: pulumi config set airflowDagsRepo https://github.com/<owner>/<name>.git`);
+    }
+    const dagsRepo = r.string("airflowDagsRepo", { default: dagsRepoDefault ?? "", pattern: GIT_URL, allowed: 'a git URL like "https://github.com/<owner>/data-platform.git"' });
     const dagsCredentialsSecret = secretRef("airflowDagsCredentialsSecret");
     const dagsSshKeySecret = secretRef("airflowDagsSshKeySecret");
     const dagsKnownHosts = r.optionalString("airflowDagsKnownHosts");
@@ -222,18 +242,21 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
 
     const todo: TodoConfig = {
         host: host("todoHost"),
-        backendImage: image("todoBackendImage"),
-        frontendImage: image("todoFrontendImage"),
+        backendImage: ownImage("todoBackendImage"),
+        frontendImage: ownImage("todoFrontendImage"),
         dbImage: image("todoDbImage", POSTGRES_IMAGE),
         backendReplicas: r.integer("todoBackendReplicas", { default: 2, min: 1, max: 10 }),
         frontendReplicas: r.integer("todoFrontendReplicas", { default: 2, min: 1, max: 10 }),
         dbSize: storage("todoDbSize", "5Gi"),
+        backupSchedule: r.string("todoBackupSchedule", { default: "45 2 * * *", pattern: CRON, allowed: 'a 5-field cron expression like "45 2 * * *"' }),
+        backupRetentionDays: r.integer("todoBackupRetentionDays", { default: 7, min: 1, max: 365 }),
+        backupSize: storage("todoBackupSize", "5Gi"),
         ...optional("tlsSecretName", secretRef("todoTlsSecretName")),
     };
 
     const stream: StreamConfig = {
-        producerImage: image("streamProducerImage"),
-        processorImage: image("streamProcessorImage"),
+        producerImage: ownImage("streamProducerImage"),
+        processorImage: ownImage("streamProcessorImage"),
         processorReplicas: r.integer("streamProcessorReplicas", { default: 1, min: 1, max: 64 }),
         rate: r.integer("streamRate", { default: 10, min: 1, max: 100000 }),
         windowSize: r.integer("streamWindowSize", { default: 20, min: 1, max: 100000 }),
@@ -249,6 +272,7 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
         airflow,
         todo,
         stream,
+        backupImage: image("backupImage", RCLONE_IMAGE),
     };
     r.finish();
     return config;

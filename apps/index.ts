@@ -7,6 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { stackLookup } from "../lib/config/stack";
 import * as k8s from "@pulumi/kubernetes";
+import { currentRepository } from "./repository";
 import { AppsConfig, checkAgainstCluster, parseAppsConfig, REQUIRED_CLUSTER_OUTPUTS, stackReferenceNames } from "./config";
 import { AirflowPlatform } from "./airflow/airflow";
 import { airflowRequestItems } from "./airflow/values";
@@ -15,7 +16,12 @@ import { TodoApp, todoRequestItems } from "./todo/todoApp";
 import { SensorStream, streamRequestItems } from "./stream/sensorStream";
 import { AppMonitoring } from "./monitoring/appMonitoring";
 import { addRequests, assertFits, assertPodsFit, FitReport, nodeRooms, podsOf, RequestItem, sumRequests } from "../lib/fit";
-import type { ClusterOutputs, NodePoolCapacity, ResourceRequests } from "../lib/contracts";
+import { backupPrefixes } from "../lib/contracts";
+import type { BackupStoreOutput, ClusterOutputs, NodeInfo, NodePoolCapacity, ResourceRequests } from "../lib/contracts";
+import type { OffsiteTarget } from "./postgres";
+import { appTls, ClusterIssuers, tlsAnnotations } from "./tls";
+import { appsNetworkPolicies, endpointPort, kafkaEndpoint } from "./networkPolicies";
+import { NetworkPolicySet } from "./networkPolicySet";
 
 export const NAMESPACES = { airflow: "airflow", todo: "microservices", stream: "stream" } as const;
 
@@ -66,7 +72,8 @@ async function outputValue(ref: pulumi.StackReference, name: string): Promise<un
 export async function appsLayer(): Promise<Record<string, unknown>> {
     const project = pulumi.getProject();
     const scope = `stack ${pulumi.getStack()}`;
-    const config = parseAppsConfig(stackLookup(), project, scope);
+    const repository = currentRepository(process.env, process.cwd());
+    const config = parseAppsConfig(stackLookup(), project, scope, { repository });
 
     // An unset stackOrganization means "the organization this stack lives in" (Pulumi Cloud
     // org, or "organization" on DIY backends and under synth).
@@ -85,6 +92,17 @@ export async function appsLayer(): Promise<Record<string, unknown>> {
     if (!Array.isArray(pools)) {
         throw new Error(`${scope}: stack ${refs.infra} has no nodePools output; deploy the infra stack first`);
     }
+    // Off-site dumps when infra has a backup store (its output is secret: it holds the credential).
+    const store = (await outputValue(infra, "backupStore")) as BackupStoreOutput | undefined;
+    const offsite = (database: string): OffsiteTarget | undefined =>
+        store && {
+            store: { endpoint: store.endpoint, bucket: store.bucket, region: store.region },
+            accessKey: pulumi.secret(store.accessKey),
+            secretKey: pulumi.secret(store.secretKey),
+            prefix: backupPrefixes(config.environment).postgres(database),
+            rcloneImage: config.backupImage,
+        };
+
     const requests = appsRequests(config);
     const fit = checkEnvironmentFit(config.environment, pools, c.requests, requests, config.minHeadroom);
     // Each pod on one node: after system reservations and the cluster's DaemonSets.
@@ -98,21 +116,30 @@ export async function appsLayer(): Promise<Record<string, unknown>> {
     });
     const opts = { providers: { kubernetes: provider } };
 
+    // HTTPS through cert-manager when the cluster layer has issuers (an existing Secret wins).
+    const issuers = (await outputValue(clusterRef, "tlsIssuers")) as ClusterIssuers | undefined;
+    const airflowTls = appTls("airflow", config.airflow.host, config.airflow.tlsSecretName, issuers);
+    const todoTls = appTls("todo", config.todo.host, config.todo.tlsSecretName, issuers);
+
     const airflow = new AirflowPlatform("airflow", {
-        config: config.airflow,
+        config: { ...config.airflow, tlsSecretName: airflowTls?.secretName },
+        ingressAnnotations: tlsAnnotations(airflowTls),
         namespace: NAMESPACES.airflow,
         ingressClass: c.ingressClass,
         storageClasses: c.storageClasses,
         monitoringNamespace: c.monitoringNamespace,
         protect: config.protectStateful,
+        offsiteBackup: offsite("airflow"),
     }, opts);
 
     const todo = new TodoApp("todo", {
-        config: config.todo,
+        config: { ...config.todo, tlsSecretName: todoTls?.secretName },
+        ingressAnnotations: tlsAnnotations(todoTls),
         namespace: NAMESPACES.todo,
         ingressClass: c.ingressClass,
         storageClass: c.storageClasses.rwo,
         protect: config.protectStateful,
+        offsiteBackup: offsite("todo"),
     }, opts);
 
     const stream = new SensorStream("sensor-stream", {
@@ -123,6 +150,19 @@ export async function appsLayer(): Promise<Record<string, unknown>> {
 
     new AppMonitoring("monitoring", { namespaces: NAMESPACES, monitoringNamespace: c.monitoringNamespace, after: [airflow, todo, stream] }, opts);
 
+    // Default-deny with explicit allows in every apps namespace (docs/security.md).
+    const nodes = ((await outputValue(infra, "nodes")) as NodeInfo[] | undefined) ?? [];
+    new NetworkPolicySet("network-policies", {
+        policies: appsNetworkPolicies({
+            namespaces: NAMESPACES,
+            monitoringNamespace: c.monitoringNamespace,
+            kafka: kafkaEndpoint(c.kafkaBootstrap),
+            apiServers: nodes.filter((n) => n.role === "server").map((n) => n.address),
+            objectStorePort: store ? endpointPort(store.endpoint) : undefined,
+        }),
+        after: [airflow, todo, stream],
+    }, opts);
+
     const pct = (x: number) => Math.round(x * 1000) / 10;
     return {
         environment: config.environment,
@@ -130,6 +170,7 @@ export async function appsLayer(): Promise<Record<string, unknown>> {
         airflowAdminUser: "admin",
         airflowAdminPassword: airflow.adminPassword,
         todoUrl: todo.url,
+        backups: store ? { bucket: store.bucket, prefixes: ["airflow", "todo"].map(backupPrefixes(config.environment).postgres) } : "in-cluster PVCs (no backupStore in infra)",
         namespaces: NAMESPACES,
         requests,
         fit: {

@@ -2,19 +2,34 @@
  * A single-instance PostgreSQL owned by this project (Airflow's metadata DB; the Todo app uses
  * the same component). The data lives on an explicit, protected PVC rather than a StatefulSet
  * claim template, so `pulumi destroy` cannot drop it without someone first lifting protection.
- * An optional CronJob takes `pg_dump` backups onto a second PVC and prunes old ones.
+ * An optional CronJob takes `pg_dump` backups, off-site to S3-compatible object storage when the
+ * environment has a backup store (apps/backup), else onto a second PVC, and prunes old ones.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
 import { k8sResources, POSTGRES_RESOURCES } from "./resources";
+import { backupCronJob, offsiteDumpCronJob } from "./backup/cronJob";
+import { dumpScript, STORE_SECRET_KEYS, type ObjectStore } from "./backup/offsite";
 
 export interface PostgresBackupArgs {
     /** 5-field cron expression. */
     readonly schedule: string;
     /** Dumps older than this many days are deleted after each successful dump. */
     readonly retentionDays: number;
+    /** Size of the backup PVC (only without `offsite`). */
     readonly size: string;
+    /** Upload dumps to object storage instead of a PVC in the same cluster. */
+    readonly offsite?: OffsiteTarget;
+}
+
+export interface OffsiteTarget {
+    readonly store: ObjectStore;
+    readonly accessKey: pulumi.Input<string>;
+    readonly secretKey: pulumi.Input<string>;
+    /** Key prefix, e.g. `prod/postgres/airflow`. */
+    readonly prefix: string;
+    readonly rcloneImage: string;
 }
 
 export interface PostgresDatabaseArgs {
@@ -119,7 +134,35 @@ export class PostgresDatabase extends pulumi.ComponentResource {
             },
         }, { parent: this, ...stateful });
 
-        if (args.backup) {
+        const pgEnv = (["host", "port", "database", "username", "password"] as const).map((key, i) => ({
+            name: ["PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD"][i],
+            valueFrom: { secretKeyRef: { name: `${name}-credentials`, key } },
+        }));
+        const offsite = args.backup?.offsite;
+        if (args.backup && offsite) {
+            const storeSecret = new k8s.core.v1.Secret(`${name}-backup-store`, {
+                metadata: { name: `${name}-backup-store`, namespace: args.namespace, labels },
+                type: "Opaque",
+                stringData: { [STORE_SECRET_KEYS.accessKey]: pulumi.secret(offsite.accessKey), [STORE_SECRET_KEYS.secretKey]: pulumi.secret(offsite.secretKey) },
+            }, { parent: this });
+            const job = offsiteDumpCronJob({
+                name: `${name}-backup`,
+                labels,
+                schedule: args.backup.schedule,
+                retentionDays: args.backup.retentionDays,
+                postgresImage: args.image,
+                rcloneImage: offsite.rcloneImage,
+                pgEnv,
+                store: offsite.store,
+                storeSecret: `${name}-backup-store`,
+                prefix: offsite.prefix,
+                resources: k8sResources(POSTGRES_RESOURCES.backup),
+            });
+            new k8s.batch.v1.CronJob(`${name}-backup`, {
+                metadata: { ...(job.metadata as object), namespace: args.namespace },
+                spec: job.spec as k8s.types.input.batch.v1.CronJobSpec,
+            }, { parent: this, dependsOn: [storeSecret, secret] });
+        } else if (args.backup) {
             const backup = args.backup;
             const backupClaim = new k8s.core.v1.PersistentVolumeClaim(`${name}-backups`, {
                 metadata: { name: `${name}-backups`, namespace: args.namespace, labels },
@@ -129,54 +172,30 @@ export class PostgresDatabase extends pulumi.ComponentResource {
                     resources: { requests: { storage: backup.size } },
                 },
             }, { parent: this, ...stateful });
-            // Dump to a temporary name and rename on success, so a failed run never leaves a
-            // truncated file that looks like a backup; prune only after a good dump.
+            // The same dump script as off-site (temporary name, renamed on success); prune only
+            // after a good dump.
             const script = [
-                "set -eu",
-                'stamp=$(date -u +%Y%m%dT%H%M%SZ)',
-                'tmp="/backups/.${PGDATABASE}-${stamp}.dump.partial"',
-                'pg_dump --format=custom --no-owner --file="$tmp"',
-                'mv "$tmp" "/backups/${PGDATABASE}-${stamp}.dump"',
+                dumpScript("/backups"),
                 `find /backups -name "\${PGDATABASE}-*.dump" -type f -mtime +${backup.retentionDays} -print -delete`,
-                'ls -l /backups',
+                "ls -l /backups",
             ].join("\n");
+            const job = backupCronJob(`${name}-backup`, labels, backup.schedule, {
+                restartPolicy: "OnFailure",
+                securityContext: { runAsUser: 999, runAsGroup: 999, fsGroup: 999 },
+                containers: [{
+                    name: "pg-dump",
+                    image: args.image,
+                    command: ["sh", "-c", script],
+                    env: pgEnv,
+                    resources: k8sResources(POSTGRES_RESOURCES.backup),
+                    volumeMounts: [{ name: "backups", mountPath: "/backups" }],
+                }],
+                volumes: [{ name: "backups", persistentVolumeClaim: { claimName: `${name}-backups` } }],
+            });
             new k8s.batch.v1.CronJob(`${name}-backup`, {
-                metadata: { name: `${name}-backup`, namespace: args.namespace, labels },
-                spec: {
-                    schedule: backup.schedule,
-                    concurrencyPolicy: "Forbid",
-                    successfulJobsHistoryLimit: 3,
-                    failedJobsHistoryLimit: 3,
-                    jobTemplate: {
-                        spec: {
-                            backoffLimit: 2,
-                            activeDeadlineSeconds: 3600,
-                            template: {
-                                metadata: { labels: { ...labels, "app.kubernetes.io/component": "backup" } },
-                                spec: {
-                                    restartPolicy: "OnFailure",
-                                    securityContext: { runAsUser: 999, runAsGroup: 999, fsGroup: 999 },
-                                    containers: [{
-                                        name: "pg-dump",
-                                        image: args.image,
-                                        command: ["sh", "-c", script],
-                                        env: [
-                                            { name: "PGHOST", valueFrom: fromSecret("host") },
-                                            { name: "PGPORT", valueFrom: fromSecret("port") },
-                                            { name: "PGDATABASE", valueFrom: fromSecret("database") },
-                                            { name: "PGUSER", valueFrom: fromSecret("username") },
-                                            { name: "PGPASSWORD", valueFrom: fromSecret("password") },
-                                        ],
-                                        resources: k8sResources(POSTGRES_RESOURCES.backup),
-                                        volumeMounts: [{ name: "backups", mountPath: "/backups" }],
-                                    }],
-                                    volumes: [{ name: "backups", persistentVolumeClaim: { claimName: backupClaim.metadata.name } }],
-                                },
-                            },
-                        },
-                    },
-                },
-            }, { parent: this });
+                metadata: { ...(job.metadata as object), namespace: args.namespace },
+                spec: job.spec as k8s.types.input.batch.v1.CronJobSpec,
+            }, { parent: this, dependsOn: [backupClaim] });
         }
 
         this.registerOutputs({ host: this.host, secretName: this.secretName });

@@ -31,7 +31,7 @@ export interface AlertingConfig {
 
 /**
  * The offline synth cannot decrypt `secure:` values and passes placeholders with this prefix
- * (lib/synth); their format is unknowable there, so it is not judged.
+ * (delivery/synth); their format is unknowable there, so it is not judged.
  */
 const SYNTH_PLACEHOLDER = "synth-placeholder-";
 const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;

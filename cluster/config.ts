@@ -17,6 +17,8 @@ export const DEFAULT_CHARTS = {
     "openstack-cloud-controller-manager": { repo: "https://kubernetes.github.io/cloud-provider-openstack", version: "2.35.0" },
     "openstack-cinder-csi": { repo: "https://kubernetes.github.io/cloud-provider-openstack", version: "2.35.0" },
     "nfs-subdir-external-provisioner": { repo: "https://kubernetes-sigs.github.io/nfs-subdir-external-provisioner", version: "4.0.18" },
+    // jetstack's chart versions carry the "v" of the release tag.
+    "cert-manager": { repo: "https://charts.jetstack.io", version: "v1.21.1" },
 } as const;
 
 export type ChartName = keyof typeof DEFAULT_CHARTS;
@@ -29,6 +31,8 @@ export const DEFAULT_IMAGES = {
     cinderCsiPlugin: "registry.k8s.io/provider-os/cinder-csi-plugin:v1.35.0",
     nfsProvisioner: "registry.k8s.io/sig-storage/nfs-subdir-external-provisioner:v4.0.2",
     strimziOperator: "quay.io/strimzi/operator:1.2.0",
+    // The other cert-manager components (webhook, cainjector, acmesolver, startupapicheck) use the same tag.
+    certManagerController: "quay.io/jetstack/cert-manager-controller:v1.21.1",
 } as const;
 
 export type ImageName = keyof typeof DEFAULT_IMAGES;
@@ -89,6 +93,13 @@ export interface ClusterConfig {
         readonly storageGi: number;
         readonly broker: Sizing;
         readonly partitions: number;
+        /** Namespaces whose pods may reach the Kafka listeners (Strimzi's NetworkPolicy). */
+        readonly clientNamespaces: readonly string[];
+    };
+    readonly tls: {
+        /** ACME account e-mail: enables the `letsencrypt` issuer for public DNS names. */
+        readonly acmeEmail?: string;
+        readonly acmeServer: string;
     };
     /** Refuse resources that are expensive to lose (Kafka data) unless `pulumi state unprotect`. */
     readonly protectData: boolean;
@@ -129,7 +140,10 @@ export function parseClusterConfig(lookup: ConfigLookup, namespace: string, scop
             r.problem(`chartVersions.${chart}`, version, `names no chart of this layer; use one of ${CHART_NAMES.join(", ")}`);
             continue;
         }
-        const why = typeof version === "string" ? check.exactSemver(version) : "must be a string";
+        const why =
+            typeof version !== "string" ? "must be a string"
+            : chart === "cert-manager" ? (/^v/.test(version) ? check.exactSemver(version.slice(1)) : 'must be a release tag like "v1.21.1" (jetstack versions carry the v)')
+            : check.exactSemver(version);
         if (why) r.problem(`chartVersions.${chart}`, version, why);
         else charts[chart as ChartName] = { ...charts[chart as ChartName], version };
     }
@@ -158,6 +172,9 @@ export function parseClusterConfig(lookup: ConfigLookup, namespace: string, scop
     const grafanaHost = r.optionalString("grafanaHost", { check: check.dnsName });
     const grafanaPath = r.string("grafanaPath", { default: "/grafana", check: check.urlPath });
     const grafanaNodePort = r.has("grafanaNodePort") ? r.integer("grafanaNodePort", { min: 30000, max: 32767 }) : undefined;
+
+    const acmeEmail = r.optionalString("acmeEmail", { pattern: /^[^\s@]+@[^\s@]+\.[^\s@]+$/, allowed: 'an e-mail address for the ACME account, e.g. "ops@example.org"' });
+    const acmeServer = r.string("acmeServer", { default: "https://acme-v02.api.letsencrypt.org/directory", pattern: /^https:\/\/\S+$/, allowed: "an ACME directory https URL" });
 
     const kafkaVersion = r.oneOf("kafkaVersion", STRIMZI_KAFKA_VERSIONS, { default: "4.3.1" });
     const brokers = r.integer("kafkaBrokers", { default: 3, min: 1, max: 9 });
@@ -202,7 +219,9 @@ export function parseClusterConfig(lookup: ConfigLookup, namespace: string, scop
             storageGi: r.integer("kafkaStorageGi", { default: 20, min: 1, max: 10000 }),
             broker: sizing("kafkaBroker", { cpu: "500m", memory: "2Gi" }),
             partitions,
+            clientNamespaces: r.stringList("kafkaClientNamespaces", { default: ["stream"], check: check.dnsLabel }),
         },
+        tls: { acmeEmail, acmeServer },
         protectData: r.boolean("protectData", { default: true }),
         minHeadroom: minHeadroomPercent / 100,
         alerting: parseAlertingConfig(r, isSecret),

@@ -11,6 +11,7 @@ import type { ClusterOutputs } from "../lib/contracts";
 import { infraStackRef, parseClusterConfig } from "./config";
 import { readInfra } from "./infraOutputs";
 import { IngressNginx } from "./ingressNginx";
+import { CertManager } from "./certManager";
 import { Kafka } from "./kafka";
 import { Monitoring } from "./monitoring";
 import { PlatformAlerting } from "./alerting";
@@ -65,6 +66,11 @@ export async function clusterLayer(): Promise<Outputs> {
         opts,
     );
     const ingress = new IngressNginx(`${name}-ingress`, { config: cfg, ingressAddress: infra.ingressAddress, after: [monitoring.release] }, opts);
+    const certManager = new CertManager(
+        `${name}-cert-manager`,
+        { config: cfg, ingressClass: ingress.ingressClass, ingressAddress: infra.ingressAddress, after: [monitoring.release] },
+        opts,
+    );
     const kafka = new Kafka(
         `${name}-kafka`,
         {
@@ -98,6 +104,8 @@ export async function clusterLayer(): Promise<Outputs> {
         monitoringNamespace: monitoring.namespace,
         grafanaUrl: grafana.url,
         ...(grafana.nodePortUrl !== undefined ? { grafanaNodePortUrl: grafana.nodePortUrl } : {}),
+        // ClusterIssuers for the apps' ingresses (cert-manager.io/cluster-issuer).
+        tlsIssuers: { ca: certManager.caIssuer, public: certManager.publicIssuer },
         requests,
         daemonSets,
         fit: {

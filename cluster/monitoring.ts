@@ -55,6 +55,7 @@ export class Monitoring extends pulumi.ComponentResource {
                     ingressAddress: args.ingressAddress,
                     serverAddresses: args.serverAddresses,
                     nodeAddresses: args.nodeAddresses,
+                    acme: args.config.tls.acmeEmail !== undefined,
                 }),
                 // CRDs, the admission-webhook patch Jobs and the first Prometheus volume take a while.
                 timeoutSeconds: 900,

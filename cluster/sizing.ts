@@ -24,6 +24,9 @@ export const SIZES = {
     strimziOperator: { cpu: "200m", memory: "384Mi" },
     topicOperator: { cpu: "100m", memory: "256Mi" },
     userOperator: { cpu: "100m", memory: "256Mi" },
+    certManagerController: { cpu: "20m", memory: "96Mi" },
+    certManagerWebhook: { cpu: "10m", memory: "48Mi" },
+    certManagerCainjector: { cpu: "10m", memory: "128Mi" },
 } as const satisfies Record<string, Sizing>;
 
 /** Kubernetes `resources` with requests only for CPU (no CPU throttling) and a memory limit equal to the request. */
@@ -65,5 +68,8 @@ export function clusterRequestItems(cfg: ClusterConfig, nodes: NodeCounts): Requ
         item("kafka broker+controller", cfg.kafka.broker, cfg.kafka.brokers),
         item("kafka topic operator", SIZES.topicOperator),
         item("kafka user operator", SIZES.userOperator),
+        item("cert-manager controller", SIZES.certManagerController),
+        item("cert-manager webhook", SIZES.certManagerWebhook),
+        item("cert-manager cainjector", SIZES.certManagerCainjector),
     ];
 }

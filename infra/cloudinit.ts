@@ -7,6 +7,8 @@ import type { WriteFile } from "./writeFile";
 import { installScript, K3sInstall } from "./k3sInstall";
 import { keepalivedFiles, VipSpec } from "./keepalived";
 import { nfsDataFiles, NfsSpec } from "./nfsData";
+import { EtcdS3Credentials, EtcdS3Target, etcdS3Settings } from "./etcdS3";
+import { guardCommand, METADATA_GUARD_RULES, USER_DATA_SCRUB_UNIT, userDataScrubUnit } from "./metadataGuard";
 
 /** Where k3s looks for pre-existing CAs before its first start (server nodes only). */
 export const K3S_TLS_DIR = "/var/lib/rancher/k3s/server/tls";
@@ -34,6 +36,8 @@ export interface NodeSecrets {
     readonly agentToken: string;
     /** Present on the node that initialises the cluster. */
     readonly ca?: ClusterCaFiles;
+    /** Object-store credential for etcd snapshots (servers with `etcdS3`). */
+    readonly etcdS3?: EtcdS3Credentials;
 }
 
 interface CommonSpec {
@@ -57,6 +61,8 @@ export interface ServerSpec extends CommonSpec {
     readonly tlsSans: readonly string[];
     readonly etcdSnapshotSchedule: string;
     readonly etcdSnapshotRetention: number;
+    /** Also upload etcd snapshots to object storage. */
+    readonly etcdS3?: EtcdS3Target;
     /** Keep k3s' bundled local-path StorageClass. */
     readonly localPathStorage: boolean;
     /** Taints registered with the node (k3s `node-taint`), e.g. the control-plane NoSchedule taint. */
@@ -110,6 +116,7 @@ export function k3sConfig(spec: NodeSpec, secrets: NodeSecrets): Record<string, 
         "flannel-backend": spec.flannelBackend,
         "etcd-snapshot-schedule-cron": spec.etcdSnapshotSchedule,
         "etcd-snapshot-retention": spec.etcdSnapshotRetention,
+        ...(spec.etcdS3 && secrets.etcdS3 ? etcdS3Settings(spec.etcdS3, secrets.etcdS3) : {}),
         // etcd metrics for kube-prometheus-stack; controller-manager and scheduler series come
         // with the apiserver's (k3s serves one shared registry), so their ports stay local.
         "etcd-expose-metrics": true,
@@ -142,18 +149,11 @@ function caWriteFiles(ca: ClusterCaFiles): WriteFile[] {
     ];
 }
 
-/** k3s' default pod network. */
-export const POD_CIDR = "10.42.0.0/16";
+export { POD_CIDR } from "./metadataGuard";
 const METADATA_GUARD_UNIT = "pod-metadata-guard.service";
 
-/**
- * User-data holds the join tokens (and, on the first server, the CA keys); the metadata service
- * hands it to anyone on the VM who asks. Pods must not be able to ask: drop pod traffic to the
- * metadata address in the raw table, which k3s' own rule management never touches. Host-network
- * pods (cloud controller, cinder-csi) keep their access.
- */
+/** Keeps pods and non-root processes away from the metadata service (infra/metadataGuard.ts). */
 function metadataGuard(): WriteFile {
-    const rule = `PREROUTING -s ${POD_CIDR} -d 169.254.169.254/32 -j DROP`;
     return {
         path: `/etc/systemd/system/${METADATA_GUARD_UNIT}`,
         permissions: "0644",
@@ -165,7 +165,7 @@ function metadataGuard(): WriteFile {
             "[Service]",
             "Type=oneshot",
             "RemainAfterExit=yes",
-            `ExecStart=/bin/sh -c 'iptables -t raw -C ${rule} 2>/dev/null || iptables -t raw -I ${rule}'`,
+            ...METADATA_GUARD_RULES.map((rule) => `ExecStart=${guardCommand(rule)}`),
             "[Install]",
             "WantedBy=multi-user.target",
             "",
@@ -185,9 +185,10 @@ export function renderUserData(spec: NodeSpec, secrets: NodeSecrets): string {
     ];
     // Every node mounts RWX volumes (kubelet needs the NFS client); iptables for the guard below.
     const packages: string[] = ["nfs-common", "iptables"];
-    writeFiles.push(metadataGuard());
+    writeFiles.push(metadataGuard(), { path: `/etc/systemd/system/${USER_DATA_SCRUB_UNIT}`, permissions: "0644", content: userDataScrubUnit() });
     // runcmd is one shell script: stop at the first failing step, so cloud-init reports it.
-    const runcmd: (string | string[])[] = ["set -eu", ["systemctl", "daemon-reload"], ["systemctl", "enable", "--now", METADATA_GUARD_UNIT]];
+    // --no-block queues the scrub; being After=cloud-final, it runs once cloud-init is done.
+    const runcmd: (string | string[])[] = ["set -eu", ["systemctl", "daemon-reload"], ["systemctl", "enable", "--now", METADATA_GUARD_UNIT], ["systemctl", "enable", USER_DATA_SCRUB_UNIT], ["systemctl", "start", "--no-block", USER_DATA_SCRUB_UNIT]];
     if (spec.role === "server") {
         if (spec.clusterInit && secrets.ca) writeFiles.push(...caWriteFiles(secrets.ca));
         if (spec.vip) {

@@ -6,6 +6,7 @@
 import { ConfigLookup, ConfigReader } from "../lib/config/reader";
 import * as check from "../lib/config/checks";
 import { K3sInstall, readK3sInstall } from "./k3sInstall";
+import { CiRunnerConfig, CloudCredentialConfig, parseCiRunner, parseCloudCredential } from "./ciRunnerConfig";
 
 export type AntiAffinity = "soft" | "hard";
 export type FlannelBackend = "vxlan" | "wireguard-native";
@@ -44,6 +45,19 @@ export type NetworkConfig =
           readonly externalNetwork?: string;
       };
 
+/** S3-compatible object storage for etcd snapshots and database dumps. */
+export interface BackupStoreConfig {
+    /** `https://host[:port]` of the S3 API (Swift's s3api, AWS, MinIO...). */
+    readonly endpoint: string;
+    readonly bucket: string;
+    readonly region: string;
+    /** Create the bucket (Swift container) and an EC2 credential here; else use the given credential. */
+    readonly create: boolean;
+    /** Given credential (config secrets `backupStoreAccessKey`/`backupStoreSecretKey`) when not created. */
+    readonly accessKey?: string;
+    readonly secretKey?: string;
+}
+
 export interface InfraConfig {
     readonly environment: string;
     readonly k3sVersion: string;
@@ -78,6 +92,12 @@ export interface InfraConfig {
     readonly openstackRegion: string;
     /** flavor name → size, used for resource-fit checks of the layers above. */
     readonly flavors: Record<string, FlavorSize>;
+    /** Optional self-hosted GitHub Actions runner VM for CI deployments (docs/delivery.md). */
+    readonly ciRunner?: CiRunnerConfig;
+    /** Where the cloud controllers' application credential comes from. */
+    readonly cloudCredential: CloudCredentialConfig;
+    /** Off-site backups; unset: etcd snapshots stay on the servers' own disks only. */
+    readonly backupStore?: BackupStoreConfig;
 }
 
 /** Sizes of the flavors the seeds' OpenStack offers; config `flavors` may add or override. */
@@ -200,6 +220,8 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
 
     const etcdSnapshotSchedule = r.string("etcdSnapshotSchedule", { default: "0 */6 * * *", pattern: CRON, allowed: 'a 5-field cron expression like "0 */6 * * *"' });
 
+    const backupStore = parseBackupStore(r);
+
     const config: InfraConfig = {
         environment,
         k3sVersion,
@@ -223,7 +245,44 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
         openstackAuthUrl: r.string("openstackAuthUrl", { pattern: /^https?:\/\/\S+$/, allowed: 'the Keystone URL, e.g. "https://keystone.example.org:5000/v3"' }),
         openstackRegion: r.string("openstackRegion", { default: "RegionOne" }),
         flavors,
+        ciRunner: parseCiRunner(r, environment, { flavor: agents.flavor, image }, r.has("ciRunnerToken")),
+        cloudCredential: parseCloudCredential(r, r.has("cloudControllerCredentialSecret")),
+        backupStore,
     };
     r.finish();
     return config;
+}
+
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+function parseBackupStore(r: ConfigReader): BackupStoreConfig | undefined {
+    r.known("backupStoreAccessKey", "backupStoreSecretKey");
+    if (!r.has("backupStore")) return undefined;
+    const raw = r.json<Record<string, unknown>>("backupStore", {
+        expected: '{"endpoint": "https://object.example.org", "bucket": "platform-backups", "region": "RegionOne", "create": true}',
+    });
+    if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+        r.problem("backupStore", raw, "must be an object with endpoint, bucket, region and create");
+        return undefined;
+    }
+    for (const key of Object.keys(raw)) {
+        if (!["endpoint", "bucket", "region", "create"].includes(key)) r.problem(`backupStore.${key}`, raw[key], "is not a setting; use endpoint, bucket, region, create");
+    }
+    const { endpoint, bucket, region = "RegionOne", create = false } = raw as Record<string, unknown>;
+    if (typeof endpoint !== "string" || !/^https?:\/\/[A-Za-z0-9.-]+(:\d+)?\/?$/.test(endpoint)) {
+        r.problem("backupStore.endpoint", endpoint, 'must be the S3 API\'s base URL, e.g. "https://object.example.org" (no path)');
+    }
+    if (typeof bucket !== "string" || !BUCKET.test(bucket)) {
+        r.problem("backupStore.bucket", bucket, "must be an S3 bucket name (3-63 chars: lowercase letters, digits, '.', '-')");
+    }
+    if (typeof region !== "string" || region.trim() === "") r.problem("backupStore.region", region, "must be a non-empty region name");
+    if (typeof create !== "boolean") r.problem("backupStore.create", create, "must be true (create container and EC2 credential) or false (use backupStoreAccessKey/backupStoreSecretKey)");
+    const accessKey = r.optionalString("backupStoreAccessKey");
+    const secretKey = r.optionalString("backupStoreSecretKey");
+    if (create === false && (accessKey === undefined || secretKey === undefined)) {
+        for (const key of ["backupStoreAccessKey", "backupStoreSecretKey"]) {
+            if (!r.has(key)) r.problem(key, undefined, `is required when backupStore.create is false: pulumi config set --secret ${key} ...`);
+        }
+    }
+    return { endpoint: String(endpoint).replace(/\/$/, ""), bucket: String(bucket), region: String(region), create: create === true, accessKey, secretKey };
 }

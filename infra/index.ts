@@ -6,24 +6,34 @@ import * as pulumi from "@pulumi/pulumi";
 import { stackLookup } from "../lib/config/stack";
 import * as openstack from "@pulumi/openstack";
 import { parseInfraConfig } from "./config";
+import { CiRunner } from "./ciRunner";
 import { K3sCluster } from "./k3sCluster";
+import { BackupStore } from "./backupStore";
 import type { CloudCredentials, InfraOutputs } from "../lib/contracts";
 
 type Outputs = { [K in keyof InfraOutputs]: pulumi.Input<InfraOutputs[K]> };
 
 export async function infraLayer(): Promise<Outputs> {
+    const config = new pulumi.Config();
     const cfg = parseInfraConfig(stackLookup(), pulumi.getProject(), `stack ${pulumi.getStack()}`);
     const name = `${cfg.environment}-k3s`;
 
-    const cluster = new K3sCluster(name, { config: cfg });
+    const store = cfg.backupStore ? new BackupStore(`${name}-backups`, { config: cfg.backupStore }) : undefined;
+    const cluster = new K3sCluster(name, { config: cfg, backupStore: store?.access });
 
     // In-cluster OpenStack controllers (cloud controller manager, cinder-csi) authenticate with
-    // an application credential of their own, revocable without touching anyone's password.
-    const credential = new openstack.identity.ApplicationCredential(`${name}-cloud-controllers`, {
-        name: `${name}-cloud-controllers`,
-        description: `k3s ${cfg.environment}: cloud controller manager and cinder-csi`,
-        unrestricted: false,
-    });
+    // an application credential of their own, revocable without touching anyone's password:
+    // supplied through config, or created here when the deploying identity may create one
+    // (Keystone refuses that to a restricted application credential, e.g. CI's).
+    const suppliedSecret = config.getSecret("cloudControllerCredentialSecret");
+    const credential =
+        cfg.cloudCredential.source === "supplied" && suppliedSecret
+            ? { id: pulumi.output(cfg.cloudCredential.id!), secret: suppliedSecret }
+            : new openstack.identity.ApplicationCredential(`${name}-cloud-controllers`, {
+                  name: `${name}-cloud-controllers`,
+                  description: `k3s ${cfg.environment}: cloud controller manager and cinder-csi`,
+                  unrestricted: false,
+              });
     const cloudCredentials: pulumi.Output<CloudCredentials> = pulumi.secret(
         pulumi.all([credential.id, credential.secret]).apply(([id, secret]) => ({
             authUrl: cfg.openstackAuthUrl,
@@ -32,6 +42,20 @@ export async function infraLayer(): Promise<Outputs> {
             applicationCredentialSecret: secret,
         })),
     );
+
+    if (cfg.ciRunner) {
+        new CiRunner(`${cfg.environment}-ci-runner`, {
+            runner: cfg.ciRunner,
+            environment: cfg.environment,
+            networkId: cluster.networkId,
+            subnetId: cluster.subnetId,
+            serversSecurityGroupId: cluster.serversSecurityGroupId,
+            internalApiAddress: cluster.internalApiAddress,
+            apiAddress: cluster.apiAddress,
+            keyPair: cluster.keyPairName,
+            token: config.requireSecret("ciRunnerToken"),
+        });
+    }
 
     // Outputs resolve only after the readiness gate, so a stack that reports success has a
     // cluster whose API answers and whose nodes are all Ready.
@@ -49,5 +73,9 @@ export async function infraLayer(): Promise<Outputs> {
         nfs: cluster.nfs,
         networkId: cluster.networkId,
         subnetId: cluster.subnetId,
+        // The kubeconfig stops working at this time; `npm run up` warns 60 days ahead and up renews.
+        adminCertExpiresAt: cluster.adminCertExpiresAt,
+        // Where etcd snapshots and database dumps go (secret: holds the credential).
+        ...(store ? { backupStore: store.access } : {}),
     };
 }

@@ -21,12 +21,16 @@ import { ClusterNetwork } from "./network";
 import { ClusterSecurityGroups } from "./securityGroups";
 import { ClusterPki } from "./pki";
 import { renderKubeconfig } from "./kubeconfig";
+import { secureToken, TOKEN_USERS } from "./joinToken";
+import type { BackupStoreAccess } from "./backupStore";
 import { specHash } from "../lib/naming";
 import { buildNodeSpec, isFirstServer, NFS_EXPORT, NodeAddresses, nodeName, planNodes, poolCapacities } from "./nodes";
 import type { NodeInfo, NodePoolCapacity } from "../lib/contracts";
 
 export interface K3sClusterArgs {
     readonly config: InfraConfig;
+    /** Object storage for etcd snapshots (secret credential), when configured. */
+    readonly backupStore?: pulumi.Output<BackupStoreAccess>;
 }
 
 
@@ -37,6 +41,8 @@ function affinityPolicy(kind: InfraConfig["antiAffinity"]): string {
 
 export class K3sCluster extends pulumi.ComponentResource {
     readonly kubeconfig: pulumi.Output<string>;
+    /** When the kubeconfig's admin certificate expires (RFC 3339). */
+    readonly adminCertExpiresAt: pulumi.Output<string>;
     readonly apiEndpoint: pulumi.Output<string>;
     readonly ingressAddress: pulumi.Output<string>;
     readonly nodes: pulumi.Output<NodeInfo[]>;
@@ -46,6 +52,11 @@ export class K3sCluster extends pulumi.ComponentResource {
     readonly subnetId: pulumi.Output<string>;
     /** Completes when the API answers /readyz and every node is Ready. */
     readonly ready: command.local.Command;
+    /** For the CI runner (ciRunner.ts): the servers' group, the API's private and kubeconfig addresses, the key pair. */
+    readonly serversSecurityGroupId: pulumi.Output<string>;
+    readonly internalApiAddress: pulumi.Output<string>;
+    readonly apiAddress: pulumi.Output<string>;
+    readonly keyPairName: pulumi.Output<string>;
 
     constructor(name: string, args: K3sClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:infra:K3sCluster", name, {}, opts);
@@ -115,6 +126,10 @@ export class K3sCluster extends pulumi.ComponentResource {
             );
         }
         const externalAddress = floatingIp ? floatingIp.address : internalApiAddress;
+        this.serversSecurityGroupId = groups.servers.id;
+        this.internalApiAddress = internalApiAddress;
+        this.apiAddress = externalAddress;
+        this.keyPairName = keypair.name;
         const serverUrl = pulumi.interpolate`https://${internalApiAddress}:6443`;
         this.apiEndpoint = pulumi.interpolate`https://${externalAddress}:6443`;
         this.ingressAddress = externalAddress;
@@ -130,6 +145,7 @@ export class K3sCluster extends pulumi.ComponentResource {
             { parent: this, protect: true },
         );
 
+        this.adminCertExpiresAt = pki.adminCertExpiresAt;
         this.kubeconfig = pulumi.secret(
             pulumi.all([this.apiEndpoint, pki.serverCaCert, pki.adminCert, pki.adminKey]).apply(([server, ca, cert, key]) =>
                 renderKubeconfig({ clusterName: name, server, caCertPem: ca, clientCertPem: cert, clientKeyPem: key }),
@@ -165,10 +181,16 @@ export class K3sCluster extends pulumi.ComponentResource {
                 volumeId: nfsVolume.id,
                 nfsCidr: network.subnetCidr,
             });
+            // Secure-format tokens: every joining node (and server-0 itself) checks the CA hash.
             const userData = pulumi
-                .all([addresses, clusterInit, token.result, agentToken.result, pki.caFiles])
-                .apply(([addr, init, tok, agentTok, ca]) =>
-                    renderUserData(buildNodeSpec(cfg, slot, node, addr, init), { token: tok, agentToken: agentTok, ca: init ? ca : undefined }),
+                .all([addresses, clusterInit, token.result, agentToken.result, pki.caFiles, args.backupStore])
+                .apply(([addr, init, tok, agentTok, ca, store]) =>
+                    renderUserData(buildNodeSpec(cfg, slot, node, addr, init), {
+                        token: secureToken(ca.serverCaCert, TOKEN_USERS.server, tok),
+                        agentToken: secureToken(ca.serverCaCert, TOKEN_USERS.agent, agentTok),
+                        ca: init ? ca : undefined,
+                        etcdS3: store ? { accessKey: store.accessKey, secretKey: store.secretKey } : undefined,
+                    }),
                 );
             const k3sNode = new K3sNode(
                 `${name}-${slot.key}`,

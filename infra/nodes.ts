@@ -6,6 +6,8 @@
 import type { InfraConfig } from "./config";
 import { NodeSecrets, NodeSpec, renderUserData } from "./cloudinit";
 import { specHash } from "../lib/naming";
+import { backupPrefixes } from "../lib/contracts";
+import { secureToken, TOKEN_USERS } from "./joinToken";
 import type { NodeInfo, NodePoolCapacity } from "../lib/contracts";
 
 export interface NodeSlot {
@@ -72,6 +74,9 @@ export function buildNodeSpec(cfg: InfraConfig, slot: NodeSlot, name: string, ad
         tlsSans: addr.tlsSans,
         etcdSnapshotSchedule: cfg.etcdSnapshotSchedule,
         etcdSnapshotRetention: cfg.etcdSnapshotRetention,
+        etcdS3: cfg.backupStore
+            ? { endpoint: cfg.backupStore.endpoint, bucket: cfg.backupStore.bucket, region: cfg.backupStore.region, folder: backupPrefixes(cfg.environment).etcd }
+            : undefined,
         localPathStorage: cfg.localPathStorage,
         taints: cfg.controlPlaneTaint ? [CONTROL_PLANE_TAINT] : [],
         // Lower slots win the VIP; any server whose API is ready may hold it.
@@ -89,8 +94,17 @@ export function clusterWideSettings(cfg: InfraConfig): Record<string, unknown> {
     return { flannelBackend: cfg.flannelBackend };
 }
 
-/** Placeholder secrets: the spec hash must not depend on (or reveal) secret values. */
-const HASH_SECRETS: NodeSecrets = { token: "TOKEN", agentToken: "AGENT_TOKEN" };
+/**
+ * Placeholder secrets: the spec hash must not depend on (or reveal) secret values, but it does
+ * follow their *shape*: the secure token format is part of the spec, so moving a cluster to it
+ * gives every node a new name (an HA cluster's initial server replaced under its old name would
+ * initialise a second cluster instead of joining).
+ */
+const HASH_SECRETS: NodeSecrets = {
+    token: secureToken("CA", TOKEN_USERS.server, "TOKEN"),
+    agentToken: secureToken("CA", TOKEN_USERS.agent, "AGENT_TOKEN"),
+    etcdS3: { accessKey: "S3_ACCESS_KEY", secretKey: "S3_SECRET_KEY" },
+};
 
 /**
  * The node's name: `<env>-<slot>-<hash>`, the hash taken over image, flavor and the user-data

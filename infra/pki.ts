@@ -15,6 +15,9 @@ export interface ClusterPkiArgs {
     readonly adminValidityHours?: number;
 }
 
+/** Renew the admin certificate 60 days before it expires. */
+export const ADMIN_CERT_RENEWAL_HOURS = 24 * 60;
+
 const CA_USES = ["cert_signing", "crl_signing", "digital_signature", "key_encipherment"];
 
 export class ClusterPki extends pulumi.ComponentResource {
@@ -23,6 +26,8 @@ export class ClusterPki extends pulumi.ComponentResource {
     readonly serverCaCert: pulumi.Output<string>;
     readonly adminCert: pulumi.Output<string>;
     readonly adminKey: pulumi.Output<string>;
+    /** RFC 3339 end of the admin certificate's validity (stack output `adminCertExpiresAt`). */
+    readonly adminCertExpiresAt: pulumi.Output<string>;
 
     constructor(name: string, args: ClusterPkiArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:infra:ClusterPki", name, {}, opts);
@@ -67,7 +72,9 @@ export class ClusterPki extends pulumi.ComponentResource {
                 caPrivateKeyPem: client.key.privateKeyPem,
                 caCertPem: client.cert.certPem,
                 validityPeriodHours: args.adminValidityHours ?? 24 * 365,
-                earlyRenewalHours: 24 * 30,
+                // Inside this window the provider plans a replacement, so `pulumi up` renews it;
+                // `npm run up` warns inside the same window (delivery/certExpiry.ts).
+                earlyRenewalHours: ADMIN_CERT_RENEWAL_HOURS,
                 allowedUses: ["client_auth", "digital_signature", "key_encipherment"],
             },
             { parent: this },
@@ -75,6 +82,7 @@ export class ClusterPki extends pulumi.ComponentResource {
 
         this.serverCaCert = server.cert.certPem;
         this.adminCert = adminCert.certPem;
+        this.adminCertExpiresAt = adminCert.validityEndTime;
         this.adminKey = pulumi.secret(adminKey.privateKeyPem);
         this.caFiles = pulumi.secret(
             pulumi
@@ -95,6 +103,6 @@ export class ClusterPki extends pulumi.ComponentResource {
                     serviceKey: svc,
                 })),
         );
-        this.registerOutputs({ serverCaCert: this.serverCaCert, adminCert: this.adminCert });
+        this.registerOutputs({ serverCaCert: this.serverCaCert, adminCert: this.adminCert, adminCertExpiresAt: this.adminCertExpiresAt });
     }
 }

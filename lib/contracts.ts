@@ -48,6 +48,25 @@ export interface InfraOutputs {
     readonly nfs: { readonly server: string; readonly path: string };
     readonly networkId: string;
     readonly subnetId: string;
+    /** RFC 3339 expiry of the admin client certificate in `kubeconfig`. */
+    readonly adminCertExpiresAt?: string;
+    /** S3-compatible store for etcd snapshots and database dumps (secret), when configured. */
+    readonly backupStore?: BackupStoreOutput;
+}
+
+/** Object-key prefixes inside the backup bucket, per environment (infra writes etcd, apps Postgres). */
+export const backupPrefixes = (environment: string) => ({
+    etcd: `${environment}/etcd`,
+    postgres: (database: string) => `${environment}/postgres/${database}`,
+});
+
+/** Infra output `backupStore`: where and how backups are written. */
+export interface BackupStoreOutput {
+    readonly endpoint: string;
+    readonly bucket: string;
+    readonly region: string;
+    readonly accessKey: string;
+    readonly secretKey: string;
 }
 
 /** Summed resource requests a layer places on the cluster. */
@@ -66,6 +85,8 @@ export interface ClusterOutputs {
     readonly kafkaPartitions: number;
     readonly monitoringNamespace: string;
     readonly grafanaUrl: string;
+    /** cert-manager ClusterIssuers: `ca` (platform CA, any name or IP), `public` (ACME when configured, else `ca`). */
+    readonly tlsIssuers?: { readonly ca: string; readonly public: string };
     /** What the cluster layer requests, so the apps layer can check the whole environment fits. */
     readonly requests: ResourceRequests;
     /** What the cluster's DaemonSets take on each node of a role (for the apps layer's per-pod fit). */

@@ -9,8 +9,9 @@ import * as random from "@pulumi/random";
 import type { AirflowConfig } from "../config";
 import { scaleQuantity } from "../../lib/quantity";
 import { airflowValues, AirflowSecretNames } from "./values";
-import { PostgresDatabase } from "../postgres";
+import { OffsiteTarget, PostgresDatabase } from "../postgres";
 import { airflowDashboard, statsdServiceMonitor } from "./monitoring";
+import { POD_SECURITY_LABELS } from "../networkPolicies";
 import { GRAFANA_DASHBOARD_LABEL } from "../../lib/monitoring/dashboard";
 
 export interface AirflowPlatformArgs {
@@ -23,6 +24,10 @@ export interface AirflowPlatformArgs {
     readonly monitoringNamespace: string;
     /** Protect and retain the database and log volumes. */
     readonly protect: boolean;
+    /** Off-site dumps of the metadata database (else they go to a PVC in the cluster). */
+    readonly offsiteBackup?: OffsiteTarget;
+    /** Ingress annotations (cert-manager's issuer for the TLS Secret). */
+    readonly ingressAnnotations?: Record<string, string>;
 }
 
 /** The Helm release name; fixes the chart's object names (`airflow-pgbouncer`, `airflow-statsd`...). */
@@ -88,7 +93,7 @@ export class AirflowPlatform extends pulumi.ComponentResource {
 
         // The namespace holds the database and log PVCs: deleting it would delete them too,
         // whatever their own options say, so it gets the same protection.
-        const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: ns, labels } }, { parent: this, ...stateful });
+        const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: ns, labels: { ...labels, ...POD_SECURITY_LABELS } } }, { parent: this, ...stateful });
         this.namespace = namespace.metadata.name;
         const inNs = { parent: this, dependsOn: [namespace] };
 
@@ -134,7 +139,7 @@ export class AirflowPlatform extends pulumi.ComponentResource {
             storageClass: args.storageClasses.rwo,
             size: config.dbSize,
             protect: args.protect,
-            backup: { schedule: config.backupSchedule, retentionDays: config.backupRetentionDays, size: config.backupSize },
+            backup: { schedule: config.backupSchedule, retentionDays: config.backupRetentionDays, size: config.backupSize, offsite: args.offsiteBackup },
             labels,
         }, { parent: this, dependsOn: [namespace] });
 
@@ -195,6 +200,7 @@ server_tls_sslmode = prefer
             secrets: secretNames,
             logsClaim: `${AIRFLOW_RELEASE}-logs`,
             taskPriorityClass: TASK_PRIORITY_CLASS,
+            ingressAnnotations: args.ingressAnnotations,
         });
 
         // helm install/upgrade --wait (+ wait for jobs): `pulumi up` reports success only when

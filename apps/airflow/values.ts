@@ -36,6 +36,8 @@ export interface AirflowValuesArgs {
     readonly logsClaim: string;
     /** PriorityClass for task pods; the task ResourceQuota is scoped to it. */
     readonly taskPriorityClass: string;
+    /** Extra ingress annotations (cert-manager's issuer). */
+    readonly ingressAnnotations?: Record<string, string>;
 }
 
 /** The auth manager `airflow users create` belongs to (apache-airflow-providers-fab). */
@@ -218,6 +220,7 @@ export function airflowValues(args: AirflowValuesArgs): Record<string, unknown> 
             apiServer: {
                 enabled: true,
                 ingressClassName: args.ingressClass,
+                ...(args.ingressAnnotations && Object.keys(args.ingressAnnotations).length > 0 ? { annotations: args.ingressAnnotations } : {}),
                 // TLS per host (the chart's current form; the top-level `tls` is deprecated).
                 hosts: [config.tlsSecretName ? { name: config.host, tls: { enabled: true, secretName: config.tlsSecretName } } : { name: config.host }],
                 path: config.path,

@@ -9,6 +9,7 @@ import * as k8s from "@pulumi/kubernetes";
 import type { Resources, StreamConfig } from "../config";
 import type { RequestItem } from "../../lib/fit";
 import { k8sResources } from "../resources";
+import { POD_SECURITY_LABELS } from "../networkPolicies";
 
 export interface KafkaWiring {
     readonly bootstrap: string;
@@ -68,7 +69,7 @@ export class SensorStream extends pulumi.ComponentResource {
         const ns = args.namespace;
         const partOf = { "app.kubernetes.io/part-of": "sensor-stream" };
 
-        const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: ns, labels: partOf } }, { parent: this });
+        const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: ns, labels: { ...partOf, ...POD_SECURITY_LABELS } } }, { parent: this });
 
         const deployment = (component: "producer" | "processor", image: string, replicas: number, env: { name: string; value: string }[], resources: Resources) => {
             const labels = { "app.kubernetes.io/name": `sensor-${component}`, ...partOf };

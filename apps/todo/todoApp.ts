@@ -7,8 +7,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { Resources, TodoConfig } from "../config";
 import type { RequestItem } from "../../lib/fit";
-import { PostgresDatabase } from "../postgres";
+import { OffsiteTarget, PostgresDatabase } from "../postgres";
 import { k8sResources, POSTGRES_RESOURCES } from "../resources";
+import { POD_SECURITY_LABELS } from "../networkPolicies";
 
 export interface TodoAppArgs {
     readonly config: TodoConfig;
@@ -17,6 +18,10 @@ export interface TodoAppArgs {
     /** RWO storage class for the database volume. */
     readonly storageClass: string;
     readonly protect: boolean;
+    /** Off-site dumps of the database (else they go to a PVC in the cluster). */
+    readonly offsiteBackup?: OffsiteTarget;
+    /** Ingress annotations (cert-manager's issuer for the TLS Secret). */
+    readonly ingressAnnotations?: Record<string, string>;
 }
 
 export const TODO_RESOURCES = {
@@ -28,20 +33,27 @@ export const BACKEND_PORT = 3001;
 export const FRONTEND_PORT = 8080;
 
 /**
- * The Ingress rules: nginx regex paths. `/api(/|$)(.*)` captures the rest of the path, and the
- * rewrite sends `/$2` to the backend, so `/api/todos` arrives as `/todos`.
+ * The Ingress rules: nginx regex paths. Only the public API (`/api/todos…`) reaches the backend,
+ * path unchanged (the backend serves its API under `/api`, so the paging `Link` headers it builds
+ * from the request stay valid for the browser); `/metrics`, `/health` and `/livez` stay inside the
+ * cluster (Prometheus and the kubelet use the pod port), so `/api/metrics` falls through to the
+ * frontend's SPA fallback instead of publishing the backend's metrics. The rewrite `/$2` is the
+ * identity on both paths; it is there because the annotation applies to the whole Ingress.
  */
+export const TODO_API_PATH = "/()(api/todos(?:/.*)?)";
+export const TODO_FRONTEND_PATH = "/()(.*)";
+
 export function todoIngressSpec(host: string, ingressClass: string, tlsSecretName?: string): Record<string, unknown> {
     return {
         ingressClassName: ingressClass,
-        // TLS terminates at the ingress controller with an existing Secret; unset: plain HTTP.
+        // TLS terminates at the ingress controller (Secret from cert-manager or given); unset: plain HTTP.
         ...(tlsSecretName ? { tls: [{ hosts: [host], secretName: tlsSecretName }] } : {}),
         rules: [{
             host,
             http: {
                 paths: [
-                    { path: "/api(/|$)(.*)", pathType: "ImplementationSpecific", backend: { service: { name: "todo-backend", port: { name: "http" } } } },
-                    { path: "/()(.*)", pathType: "ImplementationSpecific", backend: { service: { name: "todo-frontend", port: { name: "http" } } } },
+                    { path: TODO_API_PATH, pathType: "ImplementationSpecific", backend: { service: { name: "todo-backend", port: { name: "http" } } } },
+                    { path: TODO_FRONTEND_PATH, pathType: "ImplementationSpecific", backend: { service: { name: "todo-frontend", port: { name: "http" } } } },
                 ],
             },
         }],
@@ -58,6 +70,7 @@ export function todoRequestItems(config: TodoConfig): RequestItem[] {
         { name: "todo backend", ...TODO_RESOURCES.backend, replicas: config.backendReplicas },
         { name: "todo frontend", ...TODO_RESOURCES.frontend, replicas: config.frontendReplicas },
         { name: "todo PostgreSQL", ...POSTGRES_RESOURCES.server },
+        { name: "todo pg_dump backup", ...POSTGRES_RESOURCES.backup },
     ];
 }
 
@@ -73,7 +86,7 @@ export class TodoApp extends pulumi.ComponentResource {
         // The namespace holds the database PVC and StatefulSet: deleting it would delete them
         // too, whatever their own options say, so it gets the same protection.
         const stateful = args.protect ? { protect: true, retainOnDelete: true } : {};
-        const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: ns, labels: partOf } }, { parent: this, ...stateful });
+        const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: ns, labels: { ...partOf, ...POD_SECURITY_LABELS } } }, { parent: this, ...stateful });
         const inNs = { parent: this, dependsOn: [namespace] };
 
         const db = new PostgresDatabase(`${name}-postgresql`, {
@@ -83,6 +96,7 @@ export class TodoApp extends pulumi.ComponentResource {
             storageClass: args.storageClass,
             size: config.dbSize,
             protect: args.protect,
+            backup: { schedule: config.backupSchedule, retentionDays: config.backupRetentionDays, size: config.backupSize, offsite: args.offsiteBackup },
             labels: partOf,
         }, { parent: this, dependsOn: [namespace] });
 
@@ -176,7 +190,7 @@ export class TodoApp extends pulumi.ComponentResource {
         pdb("frontend", frontendLabels);
 
         new k8s.networking.v1.Ingress(`${name}-ingress`, {
-            metadata: { name: "todo", namespace: ns, labels: partOf, annotations: TODO_INGRESS_ANNOTATIONS },
+            metadata: { name: "todo", namespace: ns, labels: partOf, annotations: { ...TODO_INGRESS_ANNOTATIONS, ...(args.ingressAnnotations ?? {}) } },
             spec: todoIngressSpec(config.host, args.ingressClass, config.tlsSecretName) as k8s.types.input.networking.v1.IngressSpec,
         }, inNs);
 

@@ -2,6 +2,7 @@
 import type { Sizing } from "../config";
 import { resources } from "../sizing";
 import { repository, splitImage } from "./images";
+import { CERT_MANAGER_NAMESPACE, DEFAULT_TLS_SECRET } from "./certManager";
 
 /** Digest of the default controller image, published with chart 4.15.1. */
 export const CONTROLLER_DIGEST = { "registry.k8s.io/ingress-nginx/controller:v1.15.1": "sha256:594ceea76b01c592858f803f9ff4d2cb40542cae2060410b2c95f75907d659e1" } as Record<string, string>;
@@ -32,7 +33,12 @@ export function ingressNginxValues(args: IngressValuesArgs): Record<string, unkn
             // so the floating IP works whichever node carries it.
             service: { type: "LoadBalancer", externalTrafficPolicy: "Cluster" },
             publishService: { enabled: false },
-            extraArgs: { "publish-status-address": args.ingressAddress },
+            // The platform-CA certificate for the ingress address (cert-manager, cluster/certManager.ts)
+            // answers every host without a certificate of its own.
+            extraArgs: { "publish-status-address": args.ingressAddress, "default-ssl-certificate": `${CERT_MANAGER_NAMESPACE}/${DEFAULT_TLS_SECRET}` },
+            // HTTP only redirects to HTTPS (ACME HTTP-01 challenges stay on HTTP: ingress-nginx
+            // exempts /.well-known/acme-challenge from the redirect).
+            config: { "force-ssl-redirect": "true", "ssl-redirect": "true" },
             ingressClassResource: { name: "nginx", enabled: true, default: true, controllerValue: "k8s.io/ingress-nginx" },
             ingressClass: "nginx",
             watchIngressWithoutClass: true,

@@ -50,8 +50,9 @@ export function strimziOperatorValues(image: string): Record<string, unknown> {
         resources: resources(SIZES.strimziOperator),
         // The layer ships its own dashboard, matching its own JMX exporter rules.
         dashboards: { enabled: false },
-        // Strimzi's own NetworkPolicies would block the Prometheus scrape from the monitoring namespace.
-        generateNetworkPolicy: false,
+        // Strimzi's own NetworkPolicies: listeners only for the peers each listener names
+        // (networkPolicyPeers below); its metrics port stays open to Prometheus by default.
+        generateNetworkPolicy: true,
         fullReconciliationIntervalMs: 120000,
         operationTimeoutMs: 300000,
         podDisruptionBudget: { enabled: false },
@@ -72,13 +73,18 @@ export function brokerConfig(brokers: number): Record<string, string | number | 
     };
 }
 
+/** Only pods of these namespaces may reach the client listeners (Strimzi renders the policy). */
+function clientPeers(namespaces: readonly string[]): Record<string, unknown>[] {
+    return namespaces.map((ns) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ns } } }));
+}
+
 export function kafkaSpec(kafka: ClusterConfig["kafka"], metricsConfigMap: string): Record<string, unknown> {
     return {
         kafka: {
             version: kafka.version,
             listeners: [
-                { name: "plain", port: PLAIN_PORT, type: "internal", tls: false },
-                { name: "tls", port: 9093, type: "internal", tls: true },
+                { name: "plain", port: PLAIN_PORT, type: "internal", tls: false, networkPolicyPeers: clientPeers(kafka.clientNamespaces) },
+                { name: "tls", port: 9093, type: "internal", tls: true, networkPolicyPeers: clientPeers(kafka.clientNamespaces) },
             ],
             config: brokerConfig(kafka.brokers),
             metricsConfig: {

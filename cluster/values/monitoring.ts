@@ -1,6 +1,7 @@
 /** Values for kube-prometheus-stack, tuned for k3s. Pure. */
 import type { ClusterConfig } from "../config";
 import { resources, SIZES } from "../sizing";
+import { CLUSTER_ISSUER_ANNOTATION, issuerFor } from "./certManager";
 import { alertmanagerRoutingValues } from "./alerting";
 import { GRAFANA_DASHBOARD_LABEL } from "../../lib/monitoring/dashboard";
 
@@ -20,6 +21,8 @@ export interface MonitoringValuesArgs {
     readonly serverAddresses: readonly string[];
     /** Addresses of every node: kube-proxy runs inside k3s on each. */
     readonly nodeAddresses: readonly string[];
+    /** An ACME issuer exists (public DNS names get Let's Encrypt certificates). */
+    readonly acme?: boolean;
 }
 
 function claim(storageClass: string, sizeGi: number): Record<string, unknown> {
@@ -66,7 +69,7 @@ export function grafanaUrlPath(path: string): string {
 export interface GrafanaAccess {
     /** Host name Grafana is reached by: the configured host, else the ingress address. */
     readonly domain: string;
-    /** Public URL through the ingress (port 80); also Grafana's `root_url`. */
+    /** Public URL through the ingress (HTTPS; HTTP redirects); also Grafana's `root_url`. */
     readonly url: string;
     /** URL on the NodePort (same sub path: Grafana serves from it on every port), when configured. */
     readonly nodePortUrl?: string;
@@ -78,7 +81,7 @@ export function grafanaAccess(m: Pick<ClusterConfig["monitoring"], "grafanaHost"
     const path = grafanaUrlPath(m.grafanaPath);
     return {
         domain,
-        url: `http://${domain}${path}`,
+        url: `https://${domain}${path}`,
         ...(m.grafanaNodePort !== undefined ? { nodePortUrl: `http://${ingressAddress}:${m.grafanaNodePort}${path}` } : {}),
     };
 }
@@ -166,7 +169,8 @@ export function monitoringValues(args: MonitoringValuesArgs): Record<string, unk
                 // through the ingress on port 80.
                 server: {
                     domain: grafana.domain,
-                    root_url: `%(protocol)s://%(domain)s${grafanaUrlPath(m.grafanaPath)}`,
+                    // TLS ends at the ingress: Grafana itself speaks HTTP, its public URL is https.
+                    root_url: `https://%(domain)s${grafanaUrlPath(m.grafanaPath)}`,
                     ...(subPath ? { serve_from_sub_path: true } : {}),
                 },
             },
@@ -178,6 +182,14 @@ export function monitoringValues(args: MonitoringValuesArgs): Record<string, unk
                 hosts: m.grafanaHost ? [m.grafanaHost] : [],
                 path: m.grafanaPath,
                 pathType: "Prefix",
+                // With a host: its own certificate from cert-manager (ACME for a public name when
+                // configured). Without: the ingress' default platform-CA certificate for its address.
+                ...(m.grafanaHost
+                    ? {
+                          annotations: { [CLUSTER_ISSUER_ANNOTATION]: issuerFor(m.grafanaHost, args.acme ?? false) },
+                          tls: [{ secretName: "grafana-tls", hosts: [m.grafanaHost] }],
+                      }
+                    : {}),
             },
             service: m.grafanaNodePort !== undefined ? { type: "NodePort", nodePort: m.grafanaNodePort } : { type: "ClusterIP" },
         },

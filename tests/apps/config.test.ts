@@ -2,11 +2,14 @@ import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { checkAgainstCluster, parseAppsConfig, stackReferenceNames } from "../../apps/config";
+import { AppsContext, checkAgainstCluster, parseAppsConfig as parseWith, stackReferenceNames } from "../../apps/config";
 import { ConfigValidationError } from "../../lib/config/reader";
 import { CLUSTER_FIXTURES } from "./support";
 
 const NS = "data-platform";
+/** The repository a deploy names (apps/repository.ts); the stack files hold no owner. */
+const CONTEXT: AppsContext = { repository: { owner: "Example-Org", name: "data-platform", source: "test" } };
+const parseAppsConfig = (lookup: (key: string) => string | undefined, ns: string, scope: string, context: AppsContext = CONTEXT) => parseWith(lookup, ns, scope, context);
 
 /** The stack file's config as a lookup, with overrides (undefined deletes a key). */
 function stackLookup(env: "dev" | "prod", overrides: Record<string, string | undefined> = {}): (key: string) => string | undefined {
@@ -65,7 +68,7 @@ describe("apps config", () => {
                     todoFrontendImage: "ghcr.io/acme/todo-frontend",
                     airflowHost: "Airflow_Host",
                     airflowPath: "no-slash",
-                    airflowDagsRepo: undefined,
+                    airflowDagsRepo: "https://github.com/<owner>/data-platform.git",
                     airflowChartVersion: "^1.22",
                     streamProcessorReplicas: "0",
                     airflowBackupSchedule: "daily",
@@ -81,7 +84,7 @@ describe("apps config", () => {
         assert.match(byKey.get(`${NS}:todoFrontendImage`)!.message, /pinned tag/);
         assert.match(byKey.get(`${NS}:airflowHost`)!.message, /DNS name/);
         assert.match(byKey.get(`${NS}:airflowPath`)!.message, /starting with "\/"/);
-        assert.match(byKey.get(`${NS}:airflowDagsRepo`)!.message, /is required; set it with `pulumi config set data-platform:airflowDagsRepo/);
+        assert.match(byKey.get(`${NS}:airflowDagsRepo`)!.message, /a git URL like "https:\/\/github\.com\/<owner>\/data-platform\.git"/);
         assert.match(byKey.get(`${NS}:airflowChartVersion`)!.message, /exact version/);
         assert.match(byKey.get(`${NS}:streamProcessorReplicas`)!.message, /between 1 and 64/);
         assert.match(byKey.get(`${NS}:airflowBackupSchedule`)!.message, /cron/);

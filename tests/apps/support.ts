@@ -7,8 +7,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { ClusterOutputs } from "../../lib/contracts";
-import { SynthResult, synthesize } from "../../lib/synth/synth";
-import { PROJECT, STACKS_DIR } from "../../lib/synth/stacks";
+import { SynthResult, synthesize } from "../../delivery/synth/synth";
+import { PROJECT, STACKS_DIR } from "../../delivery/synth/stacks";
 import { program } from "../../lib/program";
 import { synth } from "../support/synth";
 

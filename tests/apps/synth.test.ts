@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { SynthResource, SynthResult } from "../../lib/synth/synth";
+import { SynthResource, SynthResult } from "../../delivery/synth/synth";
 import { byName, ofType } from "../support/synth";
 import { clusterOutputsOf, synthApps } from "./support";
 import type { ClusterOutputs } from "../../lib/contracts";
@@ -74,14 +74,14 @@ describe("apps synth", () => {
         }
     });
 
-    it("routes /api to the backend with the prefix stripped and everything else to the frontend", () => {
+    it("routes the public API (/api/todos…) to the backend unchanged, everything else to the frontend", () => {
         const ingress = byName(dev, "todo-ingress").inputs as Record<string, any>;
         assert.equal(ingress.metadata.namespace, "microservices");
         assert.equal(ingress.spec.ingressClassName, "nginx");
         assert.equal(ingress.metadata.annotations["nginx.ingress.kubernetes.io/rewrite-target"], "/$2");
         assert.equal(ingress.metadata.annotations["nginx.ingress.kubernetes.io/use-regex"], "true");
         const paths = ingress.spec.rules[0].http.paths.map((p: any) => [p.path, p.backend.service.name]);
-        assert.deepEqual(paths, [["/api(/|$)(.*)", "todo-backend"], ["/()(.*)", "todo-frontend"]]);
+        assert.deepEqual(paths, [["/()(api/todos(?:/.*)?)", "todo-backend"], ["/()(.*)", "todo-frontend"]]);
         // What nginx does with these: the rewrite target applied to sample requests.
         const route = (uri: string) => {
             for (const [p, service] of paths) {
@@ -90,24 +90,37 @@ describe("apps synth", () => {
             }
             return undefined;
         };
-        assert.deepEqual(route("/api/todos/7"), ["todo-backend", "/todos/7"]);
-        assert.deepEqual(route("/api"), ["todo-backend", "/"]);
+        assert.deepEqual(route("/api/todos/7"), ["todo-backend", "/api/todos/7"]);
+        assert.deepEqual(route("/api/todos"), ["todo-backend", "/api/todos"]);
+        // The backend's operational endpoints are not published: they fall through to the SPA.
+        for (const internal of ["/api/metrics", "/api/health", "/api/livez", "/api"]) assert.equal(route(internal)?.[0], "todo-frontend", internal);
         assert.deepEqual(route("/assets/app.js"), ["todo-frontend", "/assets/app.js"]);
         assert.deepEqual(route("/"), ["todo-frontend", "/"]);
     });
 
-    it("terminates TLS on the Todo and Airflow ingresses only when a TLS Secret is configured", async () => {
-        assert.equal((byName(dev, "todo-ingress").inputs.spec as any).tls, undefined);
-        assert.equal(dev.outputs.todoUrl, "http://todo.dev.example.org/");
-        const tls = await synthApps("dev", { overrides: { "data-platform:todoTlsSecretName": "todo-tls", "data-platform:airflowTlsSecretName": "airflow-tls" } });
+    it("serves Todo and Airflow over HTTPS by default: cert-manager issues <app>-tls through the cluster's issuer", () => {
+        const ingress = byName(dev, "todo-ingress").inputs as any;
+        assert.deepEqual(ingress.spec.tls, [{ hosts: ["todo.dev.example.org"], secretName: "todo-tls" }]);
+        assert.equal(ingress.metadata.annotations["cert-manager.io/cluster-issuer"], "platform-ca", "dev: no ACME e-mail, platform CA");
+        assert.equal(dev.outputs.todoUrl, "https://todo.dev.example.org/");
+        assert.equal(dev.outputs.airflowUrl, "https://airflow.dev.example.org/");
+        const [release] = ofType(dev, "kubernetes:helm.sh/v3:Release");
+        const apiServer = (release.inputs.values as any).ingress.apiServer;
+        assert.deepEqual(apiServer.hosts[0].tls, { enabled: true, secretName: "airflow-tls" });
+        assert.equal(apiServer.annotations["cert-manager.io/cluster-issuer"], "platform-ca");
+    });
+
+    it("an existing TLS Secret wins over cert-manager", async () => {
+        const tls = await synthApps("dev", { overrides: { "data-platform:todoTlsSecretName": "my-todo-cert", "data-platform:airflowTlsSecretName": "my-airflow-cert" } });
         const ingress = byName(tls, "todo-ingress");
-        assert.deepEqual((ingress.inputs.spec as any).tls, [{ hosts: ["todo.dev.example.org"], secretName: "todo-tls" }]);
+        assert.deepEqual((ingress.inputs.spec as any).tls, [{ hosts: ["todo.dev.example.org"], secretName: "my-todo-cert" }]);
+        assert.equal((ingress.inputs.metadata as any).annotations["cert-manager.io/cluster-issuer"], undefined);
         const { Ingress } = require("kubernetes-models/networking.k8s.io/v1");
         assert.doesNotThrow(() => new Ingress(ingress.inputs).validate());
         assert.equal(tls.outputs.todoUrl, "https://todo.dev.example.org/");
-        assert.equal(tls.outputs.airflowUrl, "https://airflow.dev.example.org/");
         const [release] = ofType(tls, "kubernetes:helm.sh/v3:Release");
-        assert.deepEqual((release.inputs.values as any).ingress.apiServer.hosts[0].tls, { enabled: true, secretName: "airflow-tls" });
+        assert.deepEqual((release.inputs.values as any).ingress.apiServer.hosts[0].tls, { enabled: true, secretName: "my-airflow-cert" });
+        assert.equal((release.inputs.values as any).ingress.apiServer.annotations, undefined);
     });
 
     it("sets replicas per environment", () => {
@@ -172,7 +185,7 @@ describe("apps synth", () => {
 
     it("rolls forward and back by tag: the image in the pod template follows config", async () => {
         const image = (result: SynthResult) => podSpec(byName(result, "todo-backend")).containers[0].image;
-        assert.equal(image(dev), "ghcr.io/acme/todo-backend:0.1.0");
+        assert.equal(image(dev), "ghcr.io/example-org/todo-backend:0.1.0", "the synth stand-in repository owner's GHCR, appsImageTag");
         const forward = await synthApps("dev", { overrides: { "data-platform:todoBackendImage": "ghcr.io/acme/todo-backend:0.2.0" } });
         assert.equal(image(forward), "ghcr.io/acme/todo-backend:0.2.0");
         await assert.rejects(
@@ -201,7 +214,7 @@ describe("apps synth", () => {
     });
 
     it("protects stateful things: database and log volumes and the database StatefulSets", () => {
-        for (const name of ["airflow-postgresql-data", "airflow-postgresql-backups", "airflow-logs", "todo-postgresql-data", "airflow-postgresql-statefulset", "todo-postgresql-statefulset"]) {
+        for (const name of ["airflow-postgresql-data", "airflow-logs", "todo-postgresql-data", "airflow-postgresql-statefulset", "todo-postgresql-statefulset"]) {
             const r = byName(prod, name);
             assert.ok(r.options.protect && r.options.retainOnDelete, name);
         }
@@ -239,13 +252,26 @@ describe("apps synth", () => {
         }
     });
 
-    it("backs the Airflow database up with pg_dump on a schedule and prunes old dumps", () => {
-        const cron = byName(prod, "airflow-postgresql-backup").inputs.spec as Record<string, any>;
-        assert.equal(cron.schedule, "15 2 * * *");
-        assert.equal(cron.concurrencyPolicy, "Forbid");
-        const script = cron.jobTemplate.spec.template.spec.containers[0].command[2] as string;
-        assert.match(script, /pg_dump --format=custom/);
-        assert.match(script, /-mtime \+14 -print -delete/);
+    it("dumps the Airflow and Todo databases off-site on a schedule: pg_dump first, then upload and prune with rclone", () => {
+        for (const [db, schedule] of [["airflow", "15 2 * * *"], ["todo", "45 2 * * *"]]) {
+            const cron = byName(prod, `${db}-postgresql-backup`).inputs.spec as Record<string, any>;
+            assert.equal(cron.schedule, schedule);
+            assert.equal(cron.concurrencyPolicy, "Forbid");
+            const pod = cron.jobTemplate.spec.template.spec;
+            assert.equal(pod.initContainers[0].image, "postgres:17.6");
+            assert.match(pod.initContainers[0].command[2], /pg_dump --format=custom/);
+            const upload = pod.containers[0];
+            assert.equal(upload.image, "docker.io/rclone/rclone:1.75.1");
+            assert.match(upload.command[2], new RegExp(`offsite:platform-prod-backups/prod/postgres/${db}`));
+            assert.match(upload.command[2], db === "airflow" ? /--min-age 14d/ : /--min-age 7d/);
+            const env = Object.fromEntries(upload.env.map((e: any) => [e.name, e.value ?? e.valueFrom.secretKeyRef]));
+            assert.equal(env.RCLONE_CONFIG_OFFSITE_ENDPOINT, "https://object.example.org");
+            assert.deepEqual(env.RCLONE_CONFIG_OFFSITE_SECRET_ACCESS_KEY, { name: `${db}-postgresql-backup-store`, key: "secret-key" });
+            const store = reveal(byName(prod, `${db}-postgresql-backup-store`).inputs) as any;
+            assert.equal(store.stringData["access-key"], "synth-placeholder-ec2-access-prod-k3s-backups-ec2-credential");
+            assert.ok("@secret" in (byName(prod, `${db}-postgresql-backup-store`).inputs.stringData as object), "credential stays secret");
+        }
+        assert.equal(ofType(prod, "kubernetes:core/v1:PersistentVolumeClaim").filter((r) => r.name.endsWith("-backups")).length, 0, "no in-cluster backup volume");
     });
 
     it("adds a ServiceMonitor for statsd and a Grafana dashboard ConfigMap", () => {

@@ -46,7 +46,7 @@ describe("cluster values: Kafka replication rule", () => {
     it("Kafka spec: KRaft listeners, version, JMX metrics from the ConfigMap", () => {
         const spec = kafkaSpec(prod.kafka, "platform-kafka-metrics");
         assert.equal(get(spec, "kafka.version"), "4.3.1");
-        assert.deepEqual(get(spec, "kafka.listeners.0"), { name: "plain", port: 9092, type: "internal", tls: false });
+        assert.deepEqual(get(spec, "kafka.listeners.0"), { name: "plain", port: 9092, type: "internal", tls: false, networkPolicyPeers: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "stream" } } }] });
         assert.equal(get(spec, "kafka.metricsConfig.valueFrom.configMapKeyRef.name"), "platform-kafka-metrics");
         const rules = parseYaml(jmxExporterConfig()).rules as { name: string }[];
         assert.ok(rules.some((r) => r.name === "kafka_server_replicamanager_$1"));
@@ -190,9 +190,9 @@ describe("cluster values: kube-prometheus-stack", () => {
 
     it("Grafana knows its public URL: domain is the host or the ingress address (never localhost), root_url carries the sub path and no container port", () => {
         const devServer = get(values(dev, ["10.0.0.1"], ["10.0.0.1"]), "grafana")["grafana.ini"].server;
-        assert.deepEqual(devServer, { domain: "198.51.100.7", root_url: "%(protocol)s://%(domain)s/grafana/", serve_from_sub_path: true });
+        assert.deepEqual(devServer, { domain: "198.51.100.7", root_url: "https://%(domain)s/grafana/", serve_from_sub_path: true });
         const prodServer = get(values(prod, ["10.0.0.1"], ["10.0.0.1"]), "grafana")["grafana.ini"].server;
-        assert.deepEqual(prodServer, { domain: "grafana.example.org", root_url: "%(protocol)s://%(domain)s/" });
+        assert.deepEqual(prodServer, { domain: "grafana.example.org", root_url: "https://%(domain)s/" });
         // Served from /grafana/, Grafana's own /metrics moves there too.
         assert.equal(get(values(dev, [], []), "grafana.serviceMonitor.path"), "/grafana/metrics");
         assert.equal(get(values(prod, [], []), "grafana.serviceMonitor"), undefined);
@@ -201,10 +201,10 @@ describe("cluster values: kube-prometheus-stack", () => {
     it("Grafana URLs: ingress URL and NodePort URL both include the sub path", () => {
         assert.deepEqual(grafanaAccess(dev.monitoring, "198.51.100.7"), {
             domain: "198.51.100.7",
-            url: "http://198.51.100.7/grafana/",
+            url: "https://198.51.100.7/grafana/",
             nodePortUrl: "http://198.51.100.7:30090/grafana/",
         });
-        assert.deepEqual(grafanaAccess(prod.monitoring, "198.51.100.7"), { domain: "grafana.example.org", url: "http://grafana.example.org/" });
+        assert.deepEqual(grafanaAccess(prod.monitoring, "198.51.100.7"), { domain: "grafana.example.org", url: "https://grafana.example.org/" });
         const nested = cfgFor({ environment: "dev", grafanaPath: "/ops/grafana/", grafanaNodePort: "30090" });
         assert.equal(grafanaAccess(nested.monitoring, "10.1.1.1").nodePortUrl, "http://10.1.1.1:30090/ops/grafana/");
         const rootWithPort = cfgFor({ environment: "dev", grafanaPath: "/", grafanaNodePort: "30090" });

@@ -9,8 +9,8 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ROOT } from "../../lib/synth/stacks";
-import { diffExitCode, inPullRequestJob } from "../../lib/delivery/diff";
+import { ROOT } from "../../delivery/synth/stacks";
+import { diffExitCode, inPullRequestJob } from "../../delivery/diff";
 
 function git(cwd: string, ...args: string[]): string {
     return execFileSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.org", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.org" } });
@@ -45,7 +45,7 @@ describe("delivery: npm run diff (end to end, temp git repo)", function () {
     });
 
     it("shows the agent image change as the agent's replacement (and its commands'), with the reason, and exits 0", () => {
-        const run = spawnSync(process.execPath, ["--import", "tsx", "scripts/diff.ts", "v1.0.0", "--stack", "dev-infra", "--out", "diff.md"], { cwd: repo, encoding: "utf8" });
+        const run = spawnSync(process.execPath, ["--import", "tsx", "delivery/bin/diff.ts", "v1.0.0", "--stack", "dev-infra", "--out", "diff.md"], { cwd: repo, encoding: "utf8" });
         assert.equal(run.status, 0, run.stderr);
         const md = fs.readFileSync(path.join(repo, "diff.md"), "utf8");
         assert.equal(run.stdout, md);
@@ -59,7 +59,7 @@ describe("delivery: npm run diff (end to end, temp git repo)", function () {
     });
 
     it("rollback --plan to the tag: shows the diff per layer and the verdict, without the CLI", () => {
-        const run = spawnSync(process.execPath, ["--import", "tsx", "scripts/rollback.ts", "v1.0.0", "dev", "--plan"], { cwd: repo, encoding: "utf8" });
+        const run = spawnSync(process.execPath, ["--import", "tsx", "delivery/bin/rollback.ts", "v1.0.0", "dev", "--plan"], { cwd: repo, encoding: "utf8" });
         assert.equal(run.status, 0, run.stderr);
         assert.match(run.stdout, /# Rollback of dev to v1\.0\.0/);
         assert.match(run.stdout, /\*\*REPLACE\*\* `dev-k3s-agent-1`/);
@@ -70,7 +70,7 @@ describe("delivery: npm run diff (end to end, temp git repo)", function () {
     it("a head that does not validate: the report says so first; exit 1 locally, 0 in the PR job (--pr) so the comment is updated", () => {
         fs.appendFileSync(path.join(repo, "stacks", "Pulumi.dev-cluster.yaml"), `  data-platform:kafkaBrokers: "many"\n`);
         git(repo, "commit", "-q", "-am", "broken head");
-        const args = ["--import", "tsx", "scripts/diff.ts", "v1.0.0", "--stack", "dev-cluster", "--out", "diff.md"];
+        const args = ["--import", "tsx", "delivery/bin/diff.ts", "v1.0.0", "--stack", "dev-cluster", "--out", "diff.md"];
         const env = { ...process.env, GITHUB_EVENT_NAME: "" };
         const local = spawnSync(process.execPath, args, { cwd: repo, encoding: "utf8", env });
         assert.equal(local.status, 1, local.stderr);
@@ -83,7 +83,7 @@ describe("delivery: npm run diff (end to end, temp git repo)", function () {
     });
 
     it("exits 2 with a hint on an unknown ref", () => {
-        const run = spawnSync(process.execPath, ["--import", "tsx", "scripts/diff.ts", "v9.9.9"], { cwd: repo, encoding: "utf8" });
+        const run = spawnSync(process.execPath, ["--import", "tsx", "delivery/bin/diff.ts", "v9.9.9"], { cwd: repo, encoding: "utf8" });
         assert.equal(run.status, 2);
         assert.match(run.stderr, /Unknown git ref "v9\.9\.9"/);
     });

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
-import { changedInputs, countByKind, diffSynth } from "../../lib/delivery/diff";
-import { differingParts, DIFF_MARKER, renderReport, renderStackDiff } from "../../lib/delivery/markdown";
-import { formatPath, parsePath, pathMatches } from "../../lib/delivery/paths";
+import { changedInputs, countByKind, diffSynth } from "../../delivery/diff";
+import { differingParts, DIFF_MARKER, renderReport, renderStackDiff } from "../../delivery/markdown";
+import { formatPath, parsePath, pathMatches } from "../../delivery/paths";
 import { synth } from "../support/synth";
 import { apps, infra, release, res, result } from "./fixtures";
 

@@ -7,9 +7,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ConfigValidationError } from "../../lib/config/reader";
-import { checkStackFiles, discoverEnvironments, environmentsIn, stacksFor } from "../../lib/delivery/environments";
-import { synthStack, PROJECT, STACKS_DIR } from "../../lib/synth/stacks";
-import { SynthResult } from "../../lib/synth/synth";
+import { checkStackFiles, discoverEnvironments, environmentsIn, stacksFor } from "../../delivery/environments";
+import { synthStack, PROJECT, STACKS_DIR } from "../../delivery/synth/stacks";
+import { SynthResult } from "../../delivery/synth/synth";
 
 /** A stacks dir holding a copy of the repository's stacks plus `staging`, derived from dev's files. */
 function withStaging(edit: (text: string, layer: string) => string = (t) => t): string {

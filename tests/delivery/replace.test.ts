@@ -1,14 +1,14 @@
 /**
  * Crafted changes through the real program: each must come out of the synth diff — and of the
  * rollback plan that undoes it — as exactly the replace / update / create / delete set the
- * providers' rules at the pinned versions (lib/synth/providers) and the resource options imply.
+ * providers' rules at the pinned versions (delivery/synth/providers) and the resource options imply.
  */
 import * as assert from "node:assert/strict";
-import { diffSynth, StackDiff } from "../../lib/delivery/diff";
-import { renderStackDiff } from "../../lib/delivery/markdown";
-import { planRollback } from "../../lib/delivery/rollback";
+import { diffSynth, StackDiff } from "../../delivery/diff";
+import { renderStackDiff } from "../../delivery/markdown";
+import { planRollback } from "../../delivery/rollback";
 import type { LayerName } from "../../lib/program";
-import type { SynthResult } from "../../lib/synth/synth";
+import type { SynthResult } from "../../delivery/synth/synth";
 import { synth } from "../support/synth";
 
 type Sets = { replace?: string[]; update?: string[]; create?: string[]; delete?: string[] };

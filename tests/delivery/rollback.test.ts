@@ -1,10 +1,10 @@
 import * as assert from "node:assert/strict";
-import { diffSynth } from "../../lib/delivery/diff";
-import { AIRFLOW_VERSION_INPUTS, airflowReleases, planRollback, quantity, renderPlan, schemaBlockers, statefulBlockers } from "../../lib/delivery/rollback";
-import type { SynthResult } from "../../lib/synth/synth";
+import { diffSynth } from "../../delivery/diff";
+import { AIRFLOW_VERSION_INPUTS, airflowReleases, planRollback, quantity, renderPlan, schemaBlockers, statefulBlockers } from "../../delivery/rollback";
+import type { SynthResult } from "../../delivery/synth/synth";
 import { synth } from "../support/synth";
-import { classify, STATEFUL_RULES } from "../../lib/delivery/stateful";
-import { compareK3s, parseK3sVersion, splitImage } from "../../lib/delivery/versions";
+import { classify, STATEFUL_RULES } from "../../delivery/stateful";
+import { compareK3s, parseK3sVersion, splitImage } from "../../delivery/versions";
 import { apps, infra, release, res, result } from "./fixtures";
 
 describe("delivery: versions", () => {

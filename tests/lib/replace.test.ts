@@ -1,16 +1,16 @@
 /**
- * The provider replace tables (lib/synth/providers, read from the providers' source by
- * scripts/providers/regenerate.ts) cover every resource type the program uses, say where they
+ * The provider replace tables (delivery/synth/providers, read from the providers' source by
+ * delivery/bin/providers/regenerate.ts) cover every resource type the program uses, say where they
  * come from, and hold the facts the diff relies on.
  */
 import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
-import { providerReplacePaths, TABLE_ORIGINS } from "../../lib/synth/replace";
-import openstack from "../../lib/synth/providers/openstack.json";
-import kubernetes from "../../lib/synth/providers/kubernetes.json";
+import { providerReplacePaths, TABLE_ORIGINS } from "../../delivery/synth/replace";
+import openstack from "../../delivery/synth/providers/openstack.json";
+import kubernetes from "../../delivery/synth/providers/kubernetes.json";
 import { synth } from "../support/synth";
-import { allStacks } from "../../lib/synth/stacks";
+import { allStacks } from "../../delivery/synth/stacks";
 
 describe("provider replace tables", function () {
     this.timeout(60000);
@@ -50,8 +50,8 @@ describe("provider replace tables", function () {
 
     it("cover every resource type the stacks use, and the synth records the rules per resource", async () => {
         const tables: Record<string, Record<string, unknown>> = {};
-        for (const f of fs.readdirSync(path.join(__dirname, "..", "..", "lib", "synth", "providers")).filter((f) => f.endsWith(".json"))) {
-            tables[f.replace(".json", "")] = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "lib", "synth", "providers", f), "utf8")).resources;
+        for (const f of fs.readdirSync(path.join(__dirname, "..", "..", "delivery", "synth", "providers")).filter((f) => f.endsWith(".json"))) {
+            tables[f.replace(".json", "")] = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "delivery", "synth", "providers", f), "utf8")).resources;
         }
         for (const stack of allStacks()) {
             const result = await synth(stack);

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
-import { renderSynth } from "../../lib/synth/synth";
-import { synthStack } from "../../lib/synth/stacks";
-import { loadStackConfig } from "../../lib/synth/stackConfig";
+import { renderSynth } from "../../delivery/synth/synth";
+import { synthStack } from "../../delivery/synth/stacks";
+import { loadStackConfig } from "../../delivery/synth/stackConfig";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";

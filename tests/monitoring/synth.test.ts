@@ -3,8 +3,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parse, stringify } from "yaml";
-import { STACKS_DIR, synthStack } from "../../lib/synth/stacks";
-import { containsSecret } from "../../lib/synth/normalize";
+import { STACKS_DIR, synthStack } from "../../delivery/synth/stacks";
+import { containsSecret } from "../../delivery/synth/normalize";
 import { byName, synth } from "../support/synth";
 
 describe("monitoring in the synthesized stacks", function () {

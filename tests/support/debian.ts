@@ -16,6 +16,8 @@ const probes = {
     postgresql: () => postgresBinDir() !== undefined,
     nginx: () => answers("nginx", ["-v"]),
     prometheus: () => answers("promtool", ["--version"]),
+    rclone: () => answers("rclone", ["version"]),
+    iptables: () => answers("iptables", ["--version"]),
 } as const;
 
 export type DebianPackage = keyof typeof probes;

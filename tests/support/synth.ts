@@ -2,8 +2,8 @@
  * Synth results shared across test files: each stack is synthesized once per test run
  * (`synthStack` caches by stack), overrides always run fresh.
  */
-import { SynthResource, SynthResult } from "../../lib/synth/synth";
-import { synthStack } from "../../lib/synth/stacks";
+import { SynthResource, SynthResult } from "../../delivery/synth/synth";
+import { synthStack } from "../../delivery/synth/stacks";
 
 const cache = new Map<string, SynthResult>();
 

@@ -14,8 +14,8 @@ import { parseInfraConfig, InfraConfig } from "../../../infra/config";
 import type { ClusterCaFiles, NodeSecrets } from "../../../infra/cloudinit";
 import { renderUserData } from "../../../infra/cloudinit";
 import { buildNodeSpec, isFirstServer, NFS_EXPORT, nodeName, planNodes } from "../../../infra/nodes";
-import { loadStackConfig } from "../../../lib/synth/stackConfig";
-import { PROJECT, STACKS_DIR } from "../../../lib/synth/stacks";
+import { loadStackConfig } from "../../../delivery/synth/stackConfig";
+import { PROJECT, STACKS_DIR } from "../../../delivery/synth/stacks";
 
 export interface RenderedFile {
     readonly path: string;

@@ -1,0 +1,24 @@
+/** The apps' NetworkPolicies (apps/networkPolicies.ts) as Kubernetes objects, after their namespaces. */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { Obj } from "./networkPolicies";
+
+export interface NetworkPolicySetArgs {
+    readonly policies: readonly Obj[];
+    /** Components that create the namespaces. */
+    readonly after: pulumi.Resource[];
+}
+
+export class NetworkPolicySet extends pulumi.ComponentResource {
+    constructor(name: string, args: NetworkPolicySetArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("data-platform:apps:NetworkPolicySet", name, {}, opts);
+        for (const p of args.policies) {
+            const meta = p.metadata as { name: string; namespace: string };
+            new k8s.networking.v1.NetworkPolicy(`${name}-${meta.namespace}-${meta.name}`, p as k8s.networking.v1.NetworkPolicyArgs, {
+                parent: this,
+                dependsOn: args.after,
+            });
+        }
+        this.registerOutputs({});
+    }
+}

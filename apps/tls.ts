@@ -1,0 +1,29 @@
+/**
+ * TLS for the apps' ingresses. An existing Secret (`airflowTlsSecretName`/`todoTlsSecretName`)
+ * wins; otherwise cert-manager issues `<app>-tls` through the cluster layer's ClusterIssuers:
+ * the public (ACME) issuer for a DNS name, the platform CA for an IP address. A cluster stack
+ * without cert-manager (older) leaves the ingress on plain HTTP, as before. Pure.
+ */
+import { isIpAddress } from "../cluster/values/certManager";
+
+export interface ClusterIssuers {
+    readonly ca: string;
+    readonly public: string;
+}
+
+export interface AppTls {
+    readonly secretName: string;
+    /** ClusterIssuer that fills the Secret; unset for an existing Secret. */
+    readonly issuer?: string;
+}
+
+export function appTls(app: string, host: string, existingSecret: string | undefined, issuers: ClusterIssuers | undefined): AppTls | undefined {
+    if (existingSecret) return { secretName: existingSecret };
+    if (!issuers) return undefined;
+    return { secretName: `${app}-tls`, issuer: isIpAddress(host) ? issuers.ca : issuers.public };
+}
+
+/** Ingress annotations that make cert-manager's ingress-shim issue the certificate. */
+export function tlsAnnotations(tls: AppTls | undefined): Record<string, string> {
+    return tls?.issuer ? { "cert-manager.io/cluster-issuer": tls.issuer } : {};
+}

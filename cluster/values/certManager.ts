@@ -1,0 +1,126 @@
+/**
+ * cert-manager (official jetstack chart) values and the ClusterIssuers it serves. Pure.
+ *
+ * Two issuers: `platform-ca`, a CA of this cluster (bootstrapped by a self-signed issuer) that
+ * signs certificates for IP addresses and names without public DNS (dev), and, when an ACME
+ * e-mail is configured, `letsencrypt` (ACME HTTP-01 answered through ingress-nginx) for public
+ * DNS names. Apps pick per host: ACME for a DNS name when available, else the platform CA.
+ */
+import type { Sizing } from "../config";
+import { resources, SIZES } from "../sizing";
+import { repository, splitImage } from "./images";
+
+export const CERT_MANAGER_NAMESPACE = "cert-manager";
+export const CERT_MANAGER_API = "cert-manager.io/v1";
+export const ISSUERS = { selfSigned: "selfsigned-bootstrap", ca: "platform-ca", acme: "letsencrypt" } as const;
+/** Secret of the platform CA (in the cert-manager namespace, where a ClusterIssuer reads it). */
+export const PLATFORM_CA_SECRET = "platform-ca";
+/** ingress-nginx's default certificate: served for the ingress address and any host without its own. */
+export const DEFAULT_TLS_SECRET = "ingress-default-tls";
+export const CLUSTER_ISSUER_ANNOTATION = "cert-manager.io/cluster-issuer";
+
+/** cert-manager's component images; all share the controller's tag (one release). */
+const COMPONENTS = ["controller", "webhook", "cainjector", "acmesolver", "startupapicheck"] as const;
+
+export function certManagerImages(controllerImage: string): Record<(typeof COMPONENTS)[number], { repository: string; tag: string }> {
+    const { tag } = splitImage(controllerImage);
+    const base = repository(controllerImage).replace(/-controller$/, "");
+    return Object.fromEntries(COMPONENTS.map((c) => [c, { repository: `${base}-${c}`, tag }])) as never;
+}
+
+export interface CertManagerValuesArgs {
+    /** `quay.io/jetstack/cert-manager-controller:vX.Y.Z`. */
+    readonly image: string;
+    readonly monitoringNamespace: string;
+}
+
+const sized = (size: Sizing) => resources(size);
+
+export function certManagerValues(args: CertManagerValuesArgs): Record<string, unknown> {
+    const images = certManagerImages(args.image);
+    const hardened = { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, readOnlyRootFilesystem: true };
+    return {
+        // CRDs with the release, kept when the release is removed (Certificates survive an uninstall).
+        crds: { enabled: true, keep: true },
+        image: images.controller,
+        resources: sized(SIZES.certManagerController),
+        containerSecurityContext: hardened,
+        webhook: { image: images.webhook, resources: sized(SIZES.certManagerWebhook), containerSecurityContext: hardened },
+        cainjector: { enabled: true, image: images.cainjector, resources: sized(SIZES.certManagerCainjector), containerSecurityContext: hardened },
+        acmesolver: { image: images.acmesolver },
+        startupapicheck: { enabled: true, image: images.startupapicheck, containerSecurityContext: hardened },
+        // certmanager_certificate_expiration_timestamp_seconds & co. for the alerts.
+        prometheus: { enabled: true, servicemonitor: { enabled: true, namespace: args.monitoringNamespace, interval: "60s" } },
+    };
+}
+
+export interface IssuerArgs {
+    readonly environment: string;
+    /** ACME account e-mail; unset: no ACME issuer. */
+    readonly acmeEmail?: string;
+    readonly acmeServer: string;
+    readonly ingressClass: string;
+    /** infra's ingress address: the default certificate covers it. */
+    readonly ingressAddress: string;
+}
+
+/** The cert-manager objects (in creation order) that make both issuers and the default certificate. */
+export function issuerObjects(a: IssuerArgs): Record<string, unknown>[] {
+    const ns = CERT_MANAGER_NAMESPACE;
+    const objects: Record<string, unknown>[] = [
+        { apiVersion: CERT_MANAGER_API, kind: "ClusterIssuer", metadata: { name: ISSUERS.selfSigned }, spec: { selfSigned: {} } },
+        {
+            apiVersion: CERT_MANAGER_API,
+            kind: "Certificate",
+            metadata: { name: PLATFORM_CA_SECRET, namespace: ns },
+            spec: {
+                isCA: true,
+                commonName: `${a.environment}-platform-ca`,
+                secretName: PLATFORM_CA_SECRET,
+                duration: "87600h", // 10 years; cert-manager renews at 2/3 of it
+                privateKey: { algorithm: "ECDSA", size: 256 },
+                issuerRef: { name: ISSUERS.selfSigned, kind: "ClusterIssuer", group: "cert-manager.io" },
+            },
+        },
+        { apiVersion: CERT_MANAGER_API, kind: "ClusterIssuer", metadata: { name: ISSUERS.ca }, spec: { ca: { secretName: PLATFORM_CA_SECRET } } },
+        {
+            apiVersion: CERT_MANAGER_API,
+            kind: "Certificate",
+            metadata: { name: DEFAULT_TLS_SECRET, namespace: ns },
+            spec: {
+                secretName: DEFAULT_TLS_SECRET,
+                commonName: a.ingressAddress,
+                ...(isIpAddress(a.ingressAddress) ? { ipAddresses: [a.ingressAddress] } : { dnsNames: [a.ingressAddress] }),
+                duration: "2160h",
+                renewBefore: "720h",
+                privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" },
+                issuerRef: { name: ISSUERS.ca, kind: "ClusterIssuer", group: "cert-manager.io" },
+            },
+        },
+    ];
+    if (a.acmeEmail) {
+        objects.push({
+            apiVersion: CERT_MANAGER_API,
+            kind: "ClusterIssuer",
+            metadata: { name: ISSUERS.acme },
+            spec: {
+                acme: {
+                    email: a.acmeEmail,
+                    server: a.acmeServer,
+                    privateKeySecretRef: { name: `${ISSUERS.acme}-account-key` },
+                    solvers: [{ http01: { ingress: { ingressClassName: a.ingressClass } } }],
+                },
+            },
+        });
+    }
+    return objects;
+}
+
+export function isIpAddress(host: string): boolean {
+    return /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.includes(":");
+}
+
+/** The issuer for one host: ACME for a public DNS name when configured, else the platform CA. */
+export function issuerFor(host: string | undefined, acme: boolean): string {
+    return acme && host !== undefined && !isIpAddress(host) ? ISSUERS.acme : ISSUERS.ca;
+}

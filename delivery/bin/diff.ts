@@ -1,0 +1,98 @@
+/**
+ * `npm run diff -- <base-ref> [--stack <stack>]... [--out <file>] [--json]`
+ *
+ * Synthesizes every stack at <base-ref> (with that ref's code, in a temporary git worktree) and
+ * in this checkout, and prints the resource diff per stack as Markdown: created, deleted,
+ * updated (which inputs) and replaced (why). No cloud access. When a head stack does not
+ * synthesize (its config does not validate), the report's first section says so and the run
+ * exits 1 — except in a pull-request job (`--pr`, or GITHUB_EVENT_NAME=pull_request*), which
+ * exits 0 so the workflow still posts the report. 2 on bad usage or an unknown ref.
+ */
+import * as fs from "fs";
+import { execFileSync } from "child_process";
+import { diffExitCode, diffSynth, inPullRequestJob } from "../diff";
+import { synthHead } from "../head";
+import { DiffReport, renderReport } from "../markdown";
+import { synthRef } from "../worktree";
+import { allStacks, ROOT } from "../synth/stacks";
+
+const USAGE = "usage: npm run diff -- <base-ref> [--stack <stack>]... [--out <file>] [--json] [--pr]";
+
+function parseArgs(argv: string[]): { base: string; stacks?: string[]; out?: string; json: boolean; pr: boolean } {
+    const stacks: string[] = [];
+    let base: string | undefined;
+    let out: string | undefined;
+    let json = false;
+    let pr = inPullRequestJob(process.env);
+    for (let i = 0; i < argv.length; i++) {
+        const a = argv[i];
+        if (a === "--stack") stacks.push(argv[++i] ?? "");
+        else if (a === "--out") out = argv[++i];
+        else if (a === "--json") json = true;
+        else if (a === "--pr") pr = true;
+        else if (a.startsWith("-")) throw new Error(`unknown option ${a}\n${USAGE}`);
+        else if (!base) base = a;
+        else throw new Error(`unexpected argument ${a}\n${USAGE}`);
+    }
+    if (!base) throw new Error(USAGE);
+    return { base, stacks: stacks.length ? stacks : undefined, out, json, pr };
+}
+
+function headLabel(): string {
+    try {
+        const sha = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT, encoding: "utf8" }).trim();
+        const dirty = execFileSync("git", ["status", "--porcelain", "--", "stacks", "infra", "cluster", "apps", "lib", "index.ts"], { cwd: ROOT, encoding: "utf8" }).trim() !== "";
+        return dirty ? `${sha} + working tree` : sha;
+    } catch {
+        return "working tree";
+    }
+}
+
+async function main(): Promise<number> {
+    let args: ReturnType<typeof parseArgs>;
+    try {
+        args = parseArgs(process.argv.slice(2));
+    } catch (err) {
+        console.error((err as Error).message);
+        return 2;
+    }
+    const log = (line: string) => console.error(line);
+    let base;
+    try {
+        base = await synthRef(ROOT, args.base, { stacks: args.stacks, log });
+    } catch (err) {
+        console.error((err as Error).message);
+        return 2;
+    }
+    const headStacks = allStacks().filter((s) => !args.stacks || args.stacks.includes(s));
+    log(`head: synth ${headStacks.join(", ")} ...`);
+    const head = await synthHead(headStacks);
+    const stacks = [...new Set([...base.results.keys(), ...base.errors.keys(), ...head.results.keys(), ...head.errors.keys()])].sort();
+    const report: DiffReport = {
+        base: `${args.base} (${base.commit.slice(0, 12)})`,
+        head: headLabel(),
+        stacks: stacks
+            .filter((s) => !base.errors.has(s) && !head.errors.has(s))
+            .map((s) => diffSynth(base.results.get(s), head.results.get(s))),
+        errors: [
+            ...[...base.errors].map(([stack, message]) => ({ stack, side: "base" as const, message })),
+            ...[...head.errors].map(([stack, message]) => ({ stack, side: "head" as const, message })),
+        ],
+    };
+    const text = args.json ? `${JSON.stringify(report.stacks.map(({ stack, changes, unchanged, outputs }) => ({ stack, unchanged, outputs, changes: changes.map(({ before: _b, after: _a, ...rest }) => rest) })), null, 2)}\n` : renderReport(report);
+    if (args.out) fs.writeFileSync(args.out, text);
+    process.stdout.write(text);
+    if (head.errors.size > 0) {
+        log(`head: ${[...head.errors.keys()].join(", ")} do not synthesize${args.pr ? " (pull-request mode: exit 0 so the report is posted)" : ""}`);
+        return diffExitCode(head.errors.size, args.pr);
+    }
+    return 0;
+}
+
+main().then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+        console.error(err instanceof Error ? err.stack ?? err.message : err);
+        process.exit(1);
+    },
+);

@@ -1,0 +1,152 @@
+/**
+ * The shared body of `npm run up|down|rollback`: preflight, a preview of every layer, the
+ * confirmation, then the layers in order through the deployer (held to the preview, see
+ * plan.ts), with progress and a summary. Returns the exit code.
+ */
+import * as fs from "fs";
+import * as readline from "readline";
+import type { LayerName } from "../lib/program";
+import type { Action } from "./environments";
+import { Deployer, EnvironmentPreview, fingerprint, LayerPreview, protectedReport, renderPreview, renderPreviewMarkdown, SourceState } from "./plan";
+import { CommandRunner, preflight } from "./preflight";
+import { adminCertWarnings } from "./certExpiry";
+import { Log, renderSummary, runLayers } from "./runner";
+
+/** Environments that need `--confirm-env <env>` on top of the usual confirmation. */
+export const PRODUCTION_ENV = /^prod(uction)?(-.*)?$/;
+
+export interface ConfirmationInput {
+    readonly env: string;
+    readonly action: string;
+    readonly isTTY: boolean;
+    readonly yes: boolean;
+    readonly confirmEnv?: string;
+    readonly previewOnly: boolean;
+}
+
+/** Why the command must not go on as asked (checked before anything runs), or undefined. */
+export function confirmationProblem(c: ConfirmationInput): string | undefined {
+    if (c.previewOnly) return undefined;
+    const verb = c.action === "destroy" ? "down" : c.action;
+    if (PRODUCTION_ENV.test(c.env) && c.confirmEnv !== c.env) {
+        return `${c.env} is a production environment: ${verb} needs the second confirmation --confirm-env ${c.env} (e.g. npm run ${verb === "up" ? "up" : verb} -- ${c.env} --confirm-env ${c.env}).`;
+    }
+    if (!c.isTTY && !c.yes) {
+        return `Not on a terminal, so nobody can answer the confirmation: pass --yes to apply the preview this command shows (or --preview-only to only look).`;
+    }
+    return undefined;
+}
+
+export interface DeployRequest {
+    readonly env: string;
+    readonly action: Exclude<Action, "preview">;
+    readonly stacks: { layer: LayerName; stack: string }[];
+    readonly stacksDir: string;
+    readonly workDir: string;
+    readonly run: CommandRunner;
+    readonly processEnv: NodeJS.ProcessEnv;
+    readonly cliVersion: string;
+    readonly deployer: () => Deployer;
+    /** The checkout's commit and uncommitted changes, read at preview time and before each layer. */
+    readonly source: () => SourceState;
+    readonly log: Log;
+    readonly error: Log;
+    /** Asks before changing anything; resolves true to go on. Undefined: --yes was given. */
+    readonly confirm?: (question: string) => Promise<boolean>;
+    /** Stop after the preview (exit 0 when every layer previewed). */
+    readonly previewOnly?: boolean;
+    /** Also write the preview as Markdown here (a CI job summary / approval page). */
+    readonly previewOut?: string;
+    /** The fingerprint an approval was given for; a different preview is refused. */
+    readonly expectPreview?: string;
+    /** Shows the offline synth diff when no backend can be reached (up only). */
+    readonly offline?: () => Promise<void>;
+}
+
+export async function deploy(req: DeployRequest): Promise<number> {
+    const check = await preflight({
+        action: req.action,
+        stacks: req.stacks,
+        stacksDir: req.stacksDir,
+        workDir: req.workDir,
+        run: req.run,
+        env: req.processEnv,
+        cliVersion: req.cliVersion,
+    });
+    if (!check.ok) {
+        if (req.offline && req.action === "up" && ["cli-missing", "not-logged-in", "backend-unreachable"].includes(check.problem)) {
+            req.log("No Pulumi backend reachable, so no preview against the deployed state. What this checkout would change, offline:");
+            await req.offline();
+        }
+        req.error(check.message);
+        return 1;
+    }
+    req.log(`Pulumi ${check.cliVersion}, backend ${check.backend}`);
+    if (req.action === "up") for (const w of await adminCertWarnings(req.run, req.stacks, req.workDir)) req.error(w);
+    for (const s of check.skipped) req.log(`${s}: no such stack in the backend, nothing to destroy`);
+    for (const note of check.notes ?? []) req.log(note);
+    const stacks = req.stacks.filter((s) => !check.skipped.includes(s.stack));
+
+    const deployer = req.deployer();
+    const source = req.source();
+    const layers: LayerPreview[] = [];
+    for (const { layer, stack } of stacks) {
+        req.log(`preview ${stack} ...`);
+        try {
+            layers.push(await deployer.preview(layer, stack, req.action, (line) => req.log(`  ${stack} | ${line}`)));
+        } catch (err) {
+            req.error(`${(err as Error).message}\nNothing was changed.`);
+            return 1;
+        }
+    }
+    const preview: EnvironmentPreview = { env: req.env, action: req.action, source, layers, fingerprint: fingerprint(req.env, req.action, source, layers) };
+    req.log(`\n${renderPreview(preview)}\n`);
+    if (req.previewOut) fs.writeFileSync(req.previewOut, renderPreviewMarkdown(preview));
+
+    const blocked = req.action === "destroy" ? protectedReport(preview) : undefined;
+    if (blocked) {
+        req.error(blocked);
+        return 1;
+    }
+    if (req.previewOnly) return 0;
+    if (req.expectPreview && req.expectPreview !== preview.fingerprint) {
+        req.error(`The preview differs from the approved one (approved ${req.expectPreview.slice(0, 16)}…, now ${preview.fingerprint.slice(0, 16)}…): the commit, a stack or the cloud changed since. Nothing applied; approve the new preview.`);
+        return 1;
+    }
+    if (!layers.some((l) => l.steps.some((s) => s.op !== "same"))) {
+        req.log(`${req.env}: nothing to ${req.action === "destroy" ? "destroy" : "change"}.`);
+        return 0;
+    }
+    if (req.confirm && !(await req.confirm(`${req.action === "destroy" ? "DESTROY" : "Apply this preview to"} ${req.env}? [y/N] `))) {
+        req.error("Cancelled.");
+        return 1;
+    }
+    const byStack = new Map(layers.map((l) => [l.stack, l]));
+    const report = await runLayers(req.env, req.action, stacks, {
+        async run(stack, _action, onOutput) {
+            const now = req.source();
+            if (now.commit !== source.commit || now.changes !== source.changes) {
+                throw new Error(`The checkout changed since the preview (${source.commit.slice(0, 12)} → ${now.commit.slice(0, 12)}${now.changes !== source.changes ? ", uncommitted changes differ" : ""}); ${stack} not applied.`);
+            }
+            return deployer.apply(byStack.get(stack)!, req.action, onOutput);
+        },
+    }, req.log);
+    (report.ok ? req.log : req.error)(`\n${renderSummary(report)}`);
+    return report.ok ? 0 : 1;
+}
+
+/** A y/N prompt on the terminal. */
+export function terminalConfirm(question: string): Promise<boolean> {
+    const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+    return new Promise((resolve) =>
+        rl.question(question, (answer) => {
+            rl.close();
+            resolve(/^y(es)?$/i.test(answer.trim()));
+        }),
+    );
+}
+
+/** The @pulumi/pulumi SDK version, the CLI version to suggest. */
+export function sdkVersion(): string {
+    return (require("@pulumi/pulumi/package.json") as { version: string }).version;
+}

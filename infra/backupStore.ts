@@ -1,0 +1,48 @@
+/**
+ * The S3-compatible bucket that takes etcd snapshots (k3s `etcd-s3`) and the apps layer's
+ * PostgreSQL dumps, so backups outlive every node and the cluster itself. Either given (endpoint,
+ * bucket, credential from config secrets) or created here: a Swift container, reachable through
+ * the cloud's S3 API, and an EC2-style credential for it.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as openstack from "@pulumi/openstack";
+import type { BackupStoreConfig } from "./config";
+import type { BackupStoreOutput } from "../lib/contracts";
+
+/** What every backup writer needs; published (secret) as the infra output `backupStore`. */
+export type BackupStoreAccess = BackupStoreOutput;
+
+export interface BackupStoreArgs {
+    readonly config: BackupStoreConfig;
+}
+
+export class BackupStore extends pulumi.ComponentResource {
+    /** Endpoint, bucket, region and credential (secret). */
+    readonly access: pulumi.Output<BackupStoreAccess>;
+
+    constructor(name: string, args: BackupStoreArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:infra:BackupStore", name, {}, opts);
+        const c = args.config;
+        let accessKey: pulumi.Input<string>;
+        let secretKey: pulumi.Input<string>;
+        if (c.create) {
+            // The backups are the last copy when everything else is gone: deleting them needs
+            // `pulumi state unprotect` first, and a non-empty container is never force-deleted.
+            new openstack.objectstorage.Container(
+                `${name}-container`,
+                { name: c.bucket, forceDestroy: false },
+                { parent: this, protect: true, retainOnDelete: true },
+            );
+            const credential = new openstack.identity.Ec2CredentialV3(`${name}-ec2-credential`, {}, { parent: this });
+            accessKey = credential.access;
+            secretKey = credential.secret;
+        } else {
+            accessKey = c.accessKey!;
+            secretKey = c.secretKey!;
+        }
+        this.access = pulumi.secret(
+            pulumi.all([accessKey, secretKey]).apply(([a, s]) => ({ endpoint: c.endpoint, bucket: c.bucket, region: c.region, accessKey: a, secretKey: s })),
+        );
+        this.registerOutputs({});
+    }
+}

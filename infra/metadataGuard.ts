@@ -1,0 +1,54 @@
+/**
+ * What keeps a node's user-data (join tokens, object-store credential and, on the initialising
+ * server, the cluster CA keys) away from workloads. Pure: rule specs and unit files that
+ * infra/cloudinit.ts writes.
+ *
+ * The OpenStack metadata service hands user-data to whoever asks from the VM. Two raw-table
+ * rules (k3s' own rule management never touches the raw table) drop:
+ * - traffic from the pod network (routed pods), and
+ * - locally generated traffic of any non-root user: host-network pods that run as a user
+ *   (node-exporter, …) and every unprivileged process on the node.
+ * Root on the node keeps access: cloud-init itself, and the host-network pods that need the
+ * metadata service (OpenStack cloud controller manager, cinder-csi node plugin) run as root.
+ */
+
+/** k3s' default pod network. */
+export const POD_CIDR = "10.42.0.0/16";
+export const METADATA_ADDRESS = "169.254.169.254";
+
+/** `iptables -t raw` rule specs (chain first). */
+export const METADATA_GUARD_RULES = [
+    `PREROUTING -s ${POD_CIDR} -d ${METADATA_ADDRESS}/32 -j DROP`,
+    `OUTPUT -d ${METADATA_ADDRESS}/32 -m owner ! --uid-owner 0 -j DROP`,
+] as const;
+
+/** Idempotent: adds the rule only when it is not there yet (the unit may run again). */
+export function guardCommand(rule: string): string {
+    return `/bin/sh -c 'iptables -t raw -C ${rule} 2>/dev/null || iptables -t raw -I ${rule}'`;
+}
+
+/**
+ * cloud-init keeps copies of the user-data it ran (and re-fetches them at every boot): the raw
+ * text, the processed cloud-config and the pickled datasource. Once cloud-init is done with a
+ * boot they are of no use, so they are removed at the end of every boot.
+ */
+export const USER_DATA_SCRUB_UNIT = "user-data-scrub.service";
+export const USER_DATA_COPIES = [
+    "/var/lib/cloud/instances/*/user-data.txt*",
+    "/var/lib/cloud/instances/*/cloud-config.txt",
+    "/var/lib/cloud/instances/*/obj.pkl",
+];
+
+export function userDataScrubUnit(): string {
+    return [
+        "[Unit]",
+        "Description=Remove cloud-init's cached copies of user-data (tokens, CA keys) after boot",
+        "After=cloud-final.service",
+        "[Service]",
+        "Type=oneshot",
+        `ExecStart=/bin/sh -c 'rm -f ${USER_DATA_COPIES.join(" ")}'`,
+        "[Install]",
+        "WantedBy=cloud-init.target multi-user.target",
+        "",
+    ].join("\n");
+}
