@@ -71,7 +71,7 @@ describe("metadata guard (real iptables in a throw-away network namespace)", fun
         const unit = userDataScrubUnit();
         assert.match(unit, /After=cloud-final\.service/);
         for (const copy of USER_DATA_COPIES) assert.ok(unit.includes(copy), copy);
-        const doc = parse(renderUserData(spec, { token: "t", agentToken: "a" }).replace(/^#cloud-config\n/, "")) as { runcmd: string[][] };
-        assert.ok(doc.runcmd.some((c) => c.join(" ") === "systemctl start --no-block user-data-scrub.service"));
+        const doc = parse(renderUserData(spec, { token: "t", agentToken: "a" }).replace(/^#cloud-config\n/, "")) as { runcmd: (string | string[])[] };
+        assert.ok(doc.runcmd.some((c) => [c].flat().join(" ") === "systemctl start --no-block user-data-scrub.service"));
     });
 });
