@@ -7,7 +7,7 @@ import * as assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { renderCluster, stackK3sVersion, BootCluster, BootNode } from "./support/cluster";
 import { assertCloudInitClean, assertMetadataGuard, assertRenderedFilesOnDisk, nfsDataActive } from "./support/checks";
-import { blankDisk, bootBase, BootRun, requirePrerequisites } from "./support/suite";
+import { blankDisk, bootBase, BootRun, reportBootFailures, requirePrerequisites } from "./support/suite";
 import type { DataDisk, Vm } from "./support/vm";
 
 const STACK = "dev-infra";
@@ -24,7 +24,6 @@ describe(`boot: ${STACK} (server-0 with the NFS volume + one agent)`, function (
     let server: Vm;
     let agent: Vm;
     let disk: string;
-    let failed = false;
 
     before(async function () {
         requirePrerequisites(this);
@@ -40,16 +39,7 @@ describe(`boot: ${STACK} (server-0 with the NFS volume + one agent)`, function (
             run.boot(cluster, agentNode),
         ]);
     });
-    afterEach(function () {
-        if (this.currentTest?.state !== "failed") return;
-        failed = true;
-        // Shown right away: the full report comes only after every (slow) boot test has run.
-        console.log(`      ${String(this.currentTest.err?.message).split("\n").slice(0, 6).join("\n      ")}`);
-    });
-    after(async () => {
-        if (failed && run) console.log(`    ${run.debugHint()}`);
-        await run?.stop(failed);
-    });
+    reportBootFailures(() => run);
 
     it("both nodes finish cloud-init from the config drive with no errors", async () => {
         const [s, a] = await Promise.all([run.cloudInitDone(server, serverNode), run.cloudInitDone(agent, agentNode)]);

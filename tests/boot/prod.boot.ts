@@ -7,7 +7,7 @@
 import * as assert from "node:assert/strict";
 import { renderCluster, stackK3sVersion, BootCluster } from "./support/cluster";
 import { assertCloudInitClean, assertRenderedFilesOnDisk } from "./support/checks";
-import { blankDisk, bootBase, BootRun, eventually, requirePrerequisites } from "./support/suite";
+import { blankDisk, bootBase, BootRun, eventually, reportBootFailures, requirePrerequisites } from "./support/suite";
 import type { Vm } from "./support/vm";
 
 const STACK = "prod-infra";
@@ -22,7 +22,6 @@ describe(`boot: ${STACK} (3 servers, keepalived API VIP on one L2 segment)`, fun
     let run: BootRun;
     let cluster: BootCluster;
     let vms: Vm[] = [];
-    let failed = false;
 
     const live = () => vms.filter((vm) => !vm.exited);
     /** Which live servers have the VIP on an interface right now. */
@@ -50,16 +49,7 @@ describe(`boot: ${STACK} (3 servers, keepalived API VIP on one L2 segment)`, fun
             cluster.nodes.map((node) => run.boot(cluster, node, node.firstServer ? { dataDisk: { file: disk, serial: VOLUME_ID.slice(0, 20), bus: "virtio" } } : {})),
         );
     });
-    afterEach(function () {
-        if (this.currentTest?.state !== "failed") return;
-        failed = true;
-        // Shown right away: the full report comes only after every (slow) boot test has run.
-        console.log(`      ${String(this.currentTest.err?.message).split("\n").slice(0, 6).join("\n      ")}`);
-    });
-    after(async () => {
-        if (failed && run) console.log(`    ${run.debugHint()}`);
-        await run?.stop(failed);
-    });
+    reportBootFailures(() => run);
 
     it("every server finishes cloud-init with no errors and carries its k3s files as rendered", async () => {
         const done = await Promise.all(cluster.nodes.map((node, i) => run.cloudInitDone(vms[i], node)));

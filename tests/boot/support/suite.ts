@@ -157,6 +157,24 @@ export class BootRun {
 }
 
 /** A blank disk file standing in for a Cinder volume. */
+/**
+ * Registers the failure reporting both boot suites share: a failed test's message is shown at once
+ * (the full report waits for every slow boot test), and the run keeps its VMs' logs when anything failed.
+ */
+export function reportBootFailures(getRun: () => BootRun | undefined): void {
+    let failed = false;
+    afterEach(function () {
+        if (this.currentTest?.state !== "failed") return;
+        failed = true;
+        console.log(`      ${String(this.currentTest.err?.message).split("\n").slice(0, 6).join("\n      ")}`);
+    });
+    after(async () => {
+        const run = getRun();
+        if (failed && run) console.log(`    ${run.debugHint()}`);
+        await run?.stop(failed);
+    });
+}
+
 export function blankDisk(dir: string, name: string, sizeMiB = 64): string {
     const file = path.join(dir, `${name}.raw`);
     fs.writeFileSync(file, "");
