@@ -9,6 +9,7 @@ import { renderRunnerUserData } from "../../infra/ciRunnerCloudInit";
 import { ofType, synth } from "../support/synth";
 import { configProblems } from "../support/config";
 import { parseInfraConfig } from "../../infra/config";
+import { requireDebianPackage } from "../support/debian";
 
 /** The dev-infra stack file as a lookup, with overrides (keys without namespace). */
 function devInfra(overrides: Record<string, string>): (key: string) => string | undefined {
@@ -87,12 +88,7 @@ describe("infra: CI runner VM (optional)", () => {
     });
 
     it("user-data passes `cloud-init schema` (when cloud-init is installed; CI installs it)", function () {
-        try {
-            execFileSync("cloud-init", ["--version"], { stdio: "ignore" });
-        } catch {
-            if (process.env.CI) throw new Error("cloud-init is not installed; .ci/run installs it");
-            this.skip();
-        }
+        requireDebianPackage(this, "cloud-init");
         const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "runner-ud-")), "user-data");
         const runner = { repository: "o/r", labels: ["l"], flavor: "f", image: "i", version: "2.329.0", sha256: SHA };
         fs.writeFileSync(file, renderRunnerUserData({ runner, name: "n", internalApiAddress: "10.0.0.10", apiAddress: "198.51.100.7", token: "t" }));

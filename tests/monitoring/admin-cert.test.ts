@@ -6,17 +6,16 @@ import path from "node:path";
 import { stringify } from "yaml";
 import { clientCertNotAfter } from "../../cluster/adminCert";
 import { certificateRules } from "../../cluster/values/platformRules";
+import { requireDebianPackage } from "../support/debian";
 
 describe("cluster: admin client certificate expiry in a rule", () => {
     it("reads notAfter from a kubeconfig's client certificate (a real certificate made by openssl)", function () {
+        requireDebianPackage(this, "openssl");
         let pem: string;
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "admincert-"));
         try {
             execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", path.join(dir, "k"), "-out", path.join(dir, "c"), "-days", "30", "-subj", "/CN=platform-admin/O=system:masters"], { stdio: "ignore" });
             pem = fs.readFileSync(path.join(dir, "c"), "utf8");
-        } catch {
-            if (process.env.CI === "true") throw new Error("openssl is required");
-            return this.skip();
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }

@@ -18,6 +18,7 @@ const probes = {
     prometheus: () => answers("promtool", ["--version"]),
     rclone: () => answers("rclone", ["version"]),
     iptables: () => answers("iptables", ["--version"]),
+    openssl: () => answers("openssl", ["version"]),
 } as const;
 
 export type DebianPackage = keyof typeof probes;
