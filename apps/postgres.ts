@@ -86,14 +86,13 @@ export class PostgresDatabase extends pulumi.ComponentResource {
         }, { parent: this });
         this.secretName = secret.metadata.name;
 
-        const data = new k8s.core.v1.PersistentVolumeClaim(`${name}-data`, {
-            metadata: { name: `${name}-data`, namespace: args.namespace, labels },
-            spec: {
-                accessModes: ["ReadWriteOnce"],
-                storageClassName: args.storageClass,
-                resources: { requests: { storage: args.size } },
-            },
-        }, { parent: this, ...stateful });
+        // Both claims (data, local dumps) are RWO on the layer's class and share the stateful options.
+        const claim = (suffix: string, size: string) =>
+            new k8s.core.v1.PersistentVolumeClaim(`${name}-${suffix}`, {
+                metadata: { name: `${name}-${suffix}`, namespace: args.namespace, labels },
+                spec: { accessModes: ["ReadWriteOnce"], storageClassName: args.storageClass, resources: { requests: { storage: size } } },
+            }, { parent: this, ...stateful });
+        const data = claim("data", args.size);
 
         const fromSecret = (key: string) => ({ secretKeyRef: { name: secret.metadata.name, key } });
         new k8s.apps.v1.StatefulSet(`${name}-statefulset`, {
@@ -164,14 +163,7 @@ export class PostgresDatabase extends pulumi.ComponentResource {
             }, { parent: this, dependsOn: [storeSecret, secret] });
         } else if (args.backup) {
             const backup = args.backup;
-            const backupClaim = new k8s.core.v1.PersistentVolumeClaim(`${name}-backups`, {
-                metadata: { name: `${name}-backups`, namespace: args.namespace, labels },
-                spec: {
-                    accessModes: ["ReadWriteOnce"],
-                    storageClassName: args.storageClass,
-                    resources: { requests: { storage: backup.size } },
-                },
-            }, { parent: this, ...stateful });
+            const backupClaim = claim("backups", backup.size);
             // The same dump script as off-site (temporary name, renamed on success); prune only
             // after a good dump.
             const script = [
