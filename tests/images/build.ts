@@ -6,11 +6,11 @@
  * sh and the Node on PATH (the tests run on the images' Node release), and `npm ci` reads the
  * npm cache that the root `npm ci` filled, so it works offline.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { dockerIgnores, readDockerfile, type Instruction } from "../support/dockerfile";
+import { dockerIgnores, filesUnder, readDockerfile, trackedFiles, type Instruction } from "../support/dockerfile";
 
 export interface BuiltStage {
     readonly name: string;
@@ -33,13 +33,12 @@ export interface ImageBuild {
 
 /** Files of the build context that the ignore file admits (tracked files only: a clean checkout). */
 function contextFiles(context: string, ignoreText: string): string[] {
-    const tracked = execFileSync("git", ["ls-files"], { cwd: context, encoding: "utf8" }).split("\n").filter(Boolean);
-    return tracked.filter((f) => fs.existsSync(path.join(context, f)) && !dockerIgnores(ignoreText, f));
+    return trackedFiles(context).filter((f) => !dockerIgnores(ignoreText, f));
 }
 
 function copyInto(fromRoot: string, files: string[], source: string, destination: string): void {
     const src = source.replace(/\/+$/, "");
-    const matches = files.filter((f) => f === src || f.startsWith(`${src}/`));
+    const matches = filesUnder(files, src);
     if (matches.length === 0) throw new Error(`COPY ${source}: not in the build context (missing or excluded by the ignore file)`);
     const intoDir = destination.endsWith("/") || matches.length > 1 || matches[0] !== src;
     for (const f of matches) {

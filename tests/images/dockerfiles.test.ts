@@ -6,13 +6,12 @@
  * the runtime stage holds production dependencies only and runs unprivileged, and RUN shell is linted.
  */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { assertRunScriptsPassShellcheck, dockerIgnores, isPinnedImage, readDockerfile, requireShellcheck, stages } from "../support/dockerfile";
+import { assertRunScriptsPassShellcheck, dockerIgnores, filesUnder, isPinnedImage, readDockerfile, requireShellcheck, stages, trackedFiles } from "../support/dockerfile";
 
 const ROOT = path.resolve(__dirname, "../..");
-const tracked = execFileSync("git", ["ls-files"], { cwd: ROOT, encoding: "utf8" }).split("\n").filter(Boolean);
+const tracked = trackedFiles(ROOT);
 
 /** Each image: its workspace folder and the runtime base it ships on. */
 const images = [
@@ -49,7 +48,7 @@ describe("service images (Dockerfiles, build context = repository root)", () => 
                 const sources = copySources(file);
                 assert.ok(sources.some((s) => s.src === "package-lock.json"), "the root lockfile is copied");
                 for (const { src, line } of sources) {
-                    const files = tracked.filter((f) => f === src || f.startsWith(`${src}/`));
+                    const files = filesUnder(tracked, src);
                     assert.ok(files.length > 0, `COPY ${src} (line ${line}): no such tracked file or folder`);
                     for (const f of files) assert.ok(!dockerIgnores(ignore, f), `COPY ${src} (line ${line}): ${f} is excluded by Dockerfile.dockerignore`);
                 }
@@ -58,7 +57,7 @@ describe("service images (Dockerfiles, build context = repository root)", () => 
             it("its ignore file admits nothing the build does not copy (the context stays minimal)", () => {
                 const sources = copySources(file).map((s) => s.src);
                 const admitted = tracked.filter((f) => !dockerIgnores(ignore, f));
-                for (const f of admitted) assert.ok(sources.some((s) => f === s || f.startsWith(`${s}/`)), `${f} is sent to the builder but never copied`);
+                for (const f of admitted) assert.ok(sources.some((s) => filesUnder([f], s).length > 0), `${f} is sent to the builder but never copied`);
             });
 
             it("installs this workspace's dependencies from the root lockfile; the runtime gets production ones only", () => {

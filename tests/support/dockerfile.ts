@@ -3,8 +3,9 @@
  * evaluate a .dockerignore against a build context, and lint the shell of every RUN with shellcheck.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
+import path from "node:path";
 import { requireDebianPackage } from "./debian";
 
 export interface Instruction {
@@ -115,4 +116,16 @@ export function dockerIgnores(ignoreText: string, relPath: string): boolean {
     if (ignorePattern(pattern).test(relPath)) excluded = !negated;
   }
   return excluded;
+}
+
+/** The build context a clean checkout gives: the tracked files of `root` that exist. */
+export function trackedFiles(root: string): string[] {
+  const listed = execFileSync("git", ["ls-files"], { cwd: root, encoding: "utf8" }).split("\n").filter(Boolean);
+  return listed.filter((f) => fs.existsSync(path.join(root, f)));
+}
+
+/** Files a COPY source names: the file itself, or everything below the folder. */
+export function filesUnder(files: string[], source: string): string[] {
+  const src = source.replace(/\/+$/, "");
+  return files.filter((f) => f === src || f.startsWith(`${src}/`));
 }
