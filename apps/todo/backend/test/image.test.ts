@@ -6,7 +6,7 @@ import path from "node:path";
 import { startTestApp } from "./helpers";
 import { freePort, sharedPostgres } from "./pg-harness";
 import { requireDebianPackage } from "../../../../tests/support/debian";
-import { assertRunScriptsPassShellcheck, isPinnedImage, parseDockerfile, readDockerfile, requireShellcheck, runScripts, shellcheck, stages } from "../../../../tests/support/dockerfile";
+import { readDockerfile, stages } from "../../../../tests/support/dockerfile";
 
 const root = path.resolve(__dirname, "..");
 const dockerfile = path.join(root, "Dockerfile");
@@ -23,13 +23,6 @@ describe("todo backend: image (Dockerfile)", () => {
   const all = stages(instructions);
   const final = all[all.length - 1];
 
-  it("is multi-stage with base images pinned to exact version tags", () => {
-    assert.ok(all.length >= 2, "build and runtime stages");
-    const names = all.map((s) => s.name ?? "");
-    for (const s of all) assert.ok(isPinnedImage(s.image, names), `${s.image} is not pinned to an exact version`);
-    assert.ok(!/:latest\b/i.test(fs.readFileSync(dockerfile, "utf8")));
-  });
-
   it("runs as a numeric non-root user, exposes 3001, has a HEALTHCHECK, and ships only compiled code", () => {
     const kw = (k: string) => final.body.filter((i) => i.keyword === k);
     const user = kw("USER").pop()?.args;
@@ -39,22 +32,6 @@ describe("todo backend: image (Dockerfile)", () => {
     assert.match(kw("HEALTHCHECK")[0]?.args ?? "", /CMD \["node", "dist\/healthcheck\.js"\]/);
     assert.match(kw("CMD")[0]?.args ?? "", /\["node", "dist\/main\.js"\]/);
     assert.ok(!final.body.some((i) => i.keyword === "COPY" && /\bsrc\b|\btest\b/.test(i.args) && !i.args.includes("--from")));
-  });
-
-  it("lint helpers: continuation lines, exec-form RUN, pin rules, and shellcheck really flags bad shell", function () {
-    const parsed = parseDockerfile('FROM a:1.2.3 AS b\nRUN echo 1 \\\n  # note\n  && echo 2\nRUN ["true"]\n');
-    assert.deepEqual(runScripts(parsed), [{ line: 2, script: "echo 1 \\\n  && echo 2" }]);
-    assert.equal(isPinnedImage("node:20.20.2-bookworm-slim", []), true);
-    assert.equal(isPinnedImage("node:20-slim", []), false);
-    assert.equal(isPinnedImage("node:latest", []), false);
-    assert.equal(isPinnedImage("node", []), false);
-    requireShellcheck(this);
-    assert.equal(shellcheck('rm -rf $DIR/*').ok, false);
-  });
-
-  it("RUN instructions pass shellcheck", function () {
-    requireShellcheck(this);
-    assertRunScriptsPassShellcheck(instructions);
   });
 
   it("the compiled build has the entry points the image runs, and the healthcheck exits 0/1 with /health", async function () {
