@@ -22,8 +22,9 @@ export class K3sMirror {
     readonly requests: string[] = [];
     readonly files: Map<string, Buffer>;
 
-    constructor(readonly version: string) {
-        const binary = Buffer.from(fs.readFileSync(path.join(STAND_IN, "k3s"), "utf8").replace("@K3S_VERSION@", version));
+    /** `k3sFile`: what the mirror serves as the k3s binary (default: the boot suite's stand-in). */
+    constructor(readonly version: string, k3sFile = path.join(STAND_IN, "k3s")) {
+        const binary = Buffer.from(fs.readFileSync(k3sFile, "utf8").replace("@K3S_VERSION@", version));
         this.files = new Map([
             ["install.sh", fs.readFileSync(path.join(STAND_IN, "install.sh"))],
             ["k3s", binary],
