@@ -1,5 +1,5 @@
 # The node half of "k3s made of upstream parts" (sourced by its k3s script): containerd and runc
-# (Debian's, in the test image), the node's images imported from the parts disk as k3s imports
+# (Debian's, from the parts disk), the node's images imported from the parts disk as k3s imports
 # air-gap images (no registry), a node-local CNI bridge where k3s would run flannel, and kubelet.
 
 AGENT=$DATA/agent
@@ -61,7 +61,7 @@ EOF
   until ctr --address "$sock" version >/dev/null 2>&1; do sleep 1; done
   local image
   for image in "$PARTS"/images/*.tar; do
-    [ -e "$image" ] && ctr --address "$sock" -n k8s.io images import --no-unpack=false "$image" >/dev/null
+    if [ -e "$image" ]; then ctr --address "$sock" -n k8s.io images import "$image" >/dev/null; fi
   done
   CRI_ENDPOINT="unix://$sock"
 }

@@ -217,7 +217,7 @@ control_plane() {
     --service-account-private-key-file="$TLS/service.key" --root-ca-file="$TLS/server-ca.crt" \
     --cluster-signing-cert-file="$TLS/client-ca.crt" --cluster-signing-key-file="$TLS/client-ca.key" \
     --use-service-account-credentials=true --allocate-node-cidrs=true --cluster-cidr=10.42.0.0/16 \
-    --configure-cloud-routes=false --controllers='*,tokencleaner,-service,-route,-cloud-node-lifecycle' \
+    --configure-cloud-routes=false \
     --bind-address=127.0.0.1 --profiling=false --leader-elect=true
   run kube-scheduler "$BIN/kube-scheduler" --kubeconfig="$CRED/scheduler.kubeconfig" \
     --authentication-kubeconfig="$CRED/scheduler.kubeconfig" --authorization-kubeconfig="$CRED/scheduler.kubeconfig" \
