@@ -13,7 +13,9 @@ function bumpPatch(version: string): string {
 
 const k3sVersion = (r: SynthResult) => String(r.outputs.k3sVersion);
 
-describe("offline diff: replacing the only server", () => {
+describe("offline diff: replacing the only server", function () {
+    // Several fresh synths (overrides, previous outputs) are not cached.
+    this.timeout(120_000);
     it("warns, and says what survives: the datastore volume (etcd), the NFS volume, Cinder volumes", async () => {
         const dev = await synth("dev-infra");
         const bumped = await synth("dev-infra", { "data-platform:k3sVersion": bumpPatch(k3sVersion(dev)) });

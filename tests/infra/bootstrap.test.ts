@@ -76,7 +76,9 @@ const bootOf = (result: SynthResult) => {
     return bootOnce(secretText(instance.inputs.userData), instance.inputs.metadata as Record<string, string>);
 };
 
-describe("cluster initialisation happens once in a cluster's life", () => {
+describe("cluster initialisation happens once in a cluster's life", function () {
+    // Several fresh synths (overrides, previous outputs) are not cached.
+    this.timeout(120_000);
     it("decides from the stack's previous outputs: none → cluster-init; any published → join; a restore when asked", () => {
         assert.deepEqual(decideBootstrap(undefined), { mode: "cluster-init" });
         assert.deepEqual(decideBootstrap({}), { mode: "cluster-init" });

@@ -19,7 +19,9 @@ const ATTACH = "openstack:compute/volumeAttach:VolumeAttach";
 const server0 = (r: SynthResult) => ofType(r, INSTANCE).find((i) => (i.inputs.metadata as Record<string, string>).slot === "server-0")!;
 const runcmd = (i: SynthResource) => (parse((i.inputs.userData as { "@secret": string })["@secret"].replace(/^#cloud-config\n/, "")) as { runcmd: (string | string[])[] }).runcmd.map((c) => (Array.isArray(c) ? c.join(" ") : c));
 
-describe("a single server's datastore volume", () => {
+describe("a single server's datastore volume", function () {
+    // Several fresh synths (overrides, previous outputs) are not cached.
+    this.timeout(120_000);
     let dev: SynthResult;
     let prod: SynthResult;
     before(async () => {
