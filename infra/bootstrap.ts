@@ -25,7 +25,7 @@ export type Bootstrap =
     | { readonly mode: "restore"; readonly snapshot: string };
 
 /** Snapshot names as k3s writes them (`etcd-snapshot-<node>-<unix time>`, optionally `.zip`). */
-const SNAPSHOT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
+export const SNAPSHOT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
 
 export function checkSnapshotName(name: string): string | undefined {
     return SNAPSHOT_NAME.test(name) ? undefined : `"${name}" is not a snapshot name (letters, digits, ".", "_", "-"; as \`k3s etcd-snapshot ls\` prints them)`;

@@ -3,6 +3,7 @@
  * exists. `parseInfraConfig` is pure (it only needs a lookup function) and reports every problem
  * at once.
  */
+import { SNAPSHOT_NAME } from "./bootstrap";
 import { ConfigLookup, ConfigReader } from "../lib/config/reader";
 import * as check from "../lib/config/checks";
 import { K3sInstall, readK3sInstall } from "./k3sInstall";
@@ -88,6 +89,8 @@ export interface InfraConfig {
     readonly readinessTimeoutMinutes: number;
     /** Size of the Cinder volume behind the NFS export (RWX storage). */
     readonly nfsVolumeSizeGb: number;
+    /** One-shot: every server was lost; server-0's next first boot restores this etcd snapshot. */
+    readonly restoreFromSnapshot?: string;
     /** Keystone URL and region handed to in-cluster OpenStack controllers. */
     readonly openstackAuthUrl: string;
     readonly openstackRegion: string;
@@ -245,6 +248,7 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
         etcdSnapshotRetention: r.integer("etcdSnapshotRetention", { default: 12, min: 1, max: 100 }),
         readinessTimeoutMinutes: r.integer("readinessTimeoutMinutes", { default: 20, min: 1, max: 120 }),
         nfsVolumeSizeGb: r.integer("nfsVolumeSizeGb", { default: 20, min: 1, max: 10000 }),
+        restoreFromSnapshot: r.optionalString("restoreFromSnapshot", { pattern: SNAPSHOT_NAME, allowed: "an etcd snapshot name as `k3s etcd-snapshot ls` prints it (letters, digits, \".\", \"_\", \"-\")" }),
         openstackAuthUrl: r.string("openstackAuthUrl", { pattern: /^https?:\/\/\S+$/, allowed: 'the Keystone URL, e.g. "https://keystone.example.org:5000/v3"' }),
         openstackRegion: r.string("openstackRegion", { default: "RegionOne" }),
         flavors,
@@ -253,6 +257,9 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
         backupStore,
         prices: parseFlavorPrices(r, flavors, [servers.flavor, agents.flavor, ...Object.values(nodeOverrides).flatMap((o) => (o?.flavor ? [o.flavor] : []))]),
     };
+    if (config.restoreFromSnapshot && !backupStore) {
+        r.problem("restoreFromSnapshot", config.restoreFromSnapshot, "needs backupStore: the snapshot is read from the off-site bucket (every server, and its disk, is gone)");
+    }
     r.finish();
     return config;
 }

@@ -19,7 +19,7 @@ export async function infraLayer(): Promise<Outputs> {
     const name = `${cfg.environment}-k3s`;
 
     const store = cfg.backupStore ? new BackupStore(`${name}-backups`, { config: cfg.backupStore }) : undefined;
-    const cluster = new K3sCluster(name, { config: cfg, backupStore: store?.access });
+    const cluster = new K3sCluster(name, { config: cfg, backupStore: store?.access, restoreSnapshot: cfg.restoreFromSnapshot });
 
     // In-cluster OpenStack controllers (cloud controller manager, cinder-csi) authenticate with
     // an application credential of their own, revocable without touching anyone's password:

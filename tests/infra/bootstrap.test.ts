@@ -119,6 +119,17 @@ describe("cluster initialisation happens once in a cluster's life", function () 
         });
     }
 
+    it("restoreFromSnapshot (config) puts server-0 into restore mode through its metadata alone; bad input is refused before anything exists", async () => {
+        const first = await synth("prod-infra");
+        const restoring = await synth("prod-infra", { "data-platform:restoreFromSnapshot": "etcd-snapshot-prod-server-0-1767225600" }, published(first));
+        assert.equal((server0(restoring).inputs.metadata as Record<string, string>)[BOOTSTRAP_METADATA_KEY], "restore:etcd-snapshot-prod-server-0-1767225600");
+        assert.equal(secretText(server0(restoring).inputs.userData), secretText(server0(first).inputs.userData), "the user-data does not change: only the metadata does");
+        const parse = (stack: string, overrides: Record<string, string | undefined>) =>
+            parseInfraConfig((key) => (key in overrides ? overrides[key] : loadStackConfig(STACKS_DIR, stack, PROJECT)[`${PROJECT}:${key}`]?.value), PROJECT, stack);
+        assert.throws(() => parse("prod-infra", { restoreFromSnapshot: "../x" }), /data-platform:restoreFromSnapshot = "\.\.\/x": must be an etcd snapshot name/);
+        assert.throws(() => parse("dev-infra", { restoreFromSnapshot: "s-1", backupStore: undefined }), /restoreFromSnapshot = "s-1": needs backupStore/);
+    });
+
     it("with etcd data on the disk the node writes the join form whatever the metadata says (k3s restarts the member)", async () => {
         const first = await synth("dev-infra");
         const instance = server0(first);
