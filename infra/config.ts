@@ -9,6 +9,7 @@ import { K3sInstall, readK3sInstall } from "./k3sInstall";
 import { CiRunnerConfig, CloudCredentialConfig, parseCiRunner, parseCloudCredential } from "./ciRunnerConfig";
 import { AgentPoolConfig, labelProblem, readAgentPools, readZones } from "./pools";
 import { nodeCapacityProblems } from "./capacity";
+import { parseFlavorPrices, PriceTable } from "./pricing";
 
 export type AntiAffinity = "soft" | "hard";
 export type FlannelBackend = "vxlan" | "wireguard-native";
@@ -105,6 +106,8 @@ export interface InfraConfig {
     readonly cloudCredential: CloudCredentialConfig;
     /** Off-site backups; unset: etcd snapshots stay on the servers' own disks only. */
     readonly backupStore?: BackupStoreConfig;
+    /** Optional prices for the environment report's cost estimate (docs/delivery.md). */
+    readonly prices?: PriceTable;
 }
 
 /** Sizes of the flavors the seeds' OpenStack offers; config `flavors` may add or override. */
@@ -257,6 +260,7 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
         ciRunner: parseCiRunner(r, environment, { flavor: agentPools[0]?.flavor || servers.flavor, image }, r.has("ciRunnerToken")),
         cloudCredential: parseCloudCredential(r, r.has("cloudControllerCredentialSecret")),
         backupStore,
+        prices: parseFlavorPrices(r, flavors, [servers.flavor, ...agentPools.map((p) => p.flavor), ...Object.values(nodeOverrides).flatMap((o) => (o?.flavor ? [o.flavor] : []))]),
     };
     for (const problem of nodeCapacityProblems(config, r.integer("instanceQuota", { default: 0, min: 0 }) || undefined)) r.problem(problem.key, problem.value, problem.message);
     r.finish();
