@@ -95,6 +95,8 @@ export interface InfraConfig {
     readonly readinessTimeoutMinutes: number;
     /** Size of the Cinder volume behind the NFS export (RWX storage). */
     readonly nfsVolumeSizeGb: number;
+    /** The NFS data volume is `protect`ed (destroy stops at it); "false" is the intent to delete it. */
+    readonly protectData: boolean;
     /** Keystone URL and region handed to in-cluster OpenStack controllers. */
     readonly openstackAuthUrl: string;
     readonly openstackRegion: string;
@@ -254,6 +256,7 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
         etcdSnapshotRetention: r.integer("etcdSnapshotRetention", { default: 12, min: 1, max: 100 }),
         readinessTimeoutMinutes: r.integer("readinessTimeoutMinutes", { default: 20, min: 1, max: 120 }),
         nfsVolumeSizeGb: r.integer("nfsVolumeSizeGb", { default: 20, min: 1, max: 10000 }),
+        protectData: r.boolean("protectData", { default: true }),
         openstackAuthUrl: r.string("openstackAuthUrl", { pattern: /^https?:\/\/\S+$/, allowed: 'the Keystone URL, e.g. "https://keystone.example.org:5000/v3"' }),
         openstackRegion: r.string("openstackRegion", { default: "RegionOne" }),
         flavors,

@@ -153,7 +153,7 @@ export class K3sCluster extends pulumi.ComponentResource {
         const nfsVolume = new openstack.blockstorage.Volume(
             `${name}-nfs-data`,
             { name: `${name}-nfs-data`, size: cfg.nfsVolumeSizeGb, description: "RWX data exported over NFS by server-0", ...(nfsZone ? { availabilityZone: nfsZone } : {}) },
-            { parent: this, protect: true, ...(nfsZone ? { ignoreChanges: ["availabilityZone"] } : {}) },
+            { parent: this, protect: cfg.protectData, ...(nfsZone ? { ignoreChanges: ["availabilityZone"] } : {}) },
         );
 
         this.adminCertExpiresAt = pki.adminCertExpiresAt;
