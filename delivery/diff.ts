@@ -13,6 +13,7 @@ import type { SynthResource, SynthResult } from "./synth/synth";
 import { kubernetesSettings, ReplaceRule, replaceRules } from "./synth/replace";
 import { formatPath, parsePath, pathMatches, Segment } from "./paths";
 import { RollNode, rollOrder } from "./rollOrder";
+import { onlyServerWarnings } from "./serverWarnings";
 
 export type ChangeKind = "create" | "delete" | "update" | "replace";
 
@@ -55,6 +56,8 @@ export interface StackDiff {
     readonly note?: string;
     /** Replaced nodes in the batches `pulumi up` works through, in order (when any node is replaced). */
     readonly roll?: RollNode[][];
+    /** What the plan puts at risk beyond the resources themselves (e.g. the only server replaced). */
+    readonly warnings?: string[];
 }
 
 const SECRET = "@secret";
@@ -277,7 +280,8 @@ export function diffSynth(base: SynthResult | undefined, head: SynthResult | und
     const note = !base && head ? "new stack: not in the base" : base && !head ? "stack removed: not in the head" : undefined;
     const replacedVms = new Set(changes.filter((c) => c.kind === "replace" && c.type === "openstack:compute/instance:Instance").map((c) => c.after!.urn));
     const roll = head && replacedVms.size > 0 ? rollOrder(head, replacedVms) : [];
-    return { stack, changes, unchanged, outputs, ...(note ? { note } : {}), ...(roll.length > 0 ? { roll } : {}) };
+    const warnings = onlyServerWarnings(changes, head);
+    return { stack, changes, unchanged, outputs, ...(note ? { note } : {}), ...(roll.length > 0 ? { roll } : {}), ...(warnings.length ? { warnings } : {}) };
 }
 
 /**
