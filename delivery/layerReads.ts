@@ -7,7 +7,7 @@
  * outputs each layer reads comes from lib/contracts.ts, the lists the layers themselves read by.
  */
 import { LAYER_READS } from "../lib/contracts";
-import type { LayerName } from "../lib/program";
+import type { LayerName } from "../lib/layers";
 import { PreviewStep, urnParts } from "./pulumiCli";
 
 export interface RunStack {
