@@ -69,7 +69,7 @@ export interface ClusterConfig {
     /** Cinder volume type for the `cinder` StorageClass; the cloud's default when unset. */
     readonly cinderVolumeType?: string;
     readonly ingress: {
-        readonly replicas: number;
+        /** Requests of each controller (one per server, where the ingress address lands). */
         readonly resources: Sizing;
     };
     readonly monitoring: {
@@ -186,6 +186,10 @@ export function parseClusterConfig(lookup: ConfigLookup, namespace: string, scop
     const nameProblem = check.dnsLabel(kafkaClusterName);
     if (nameProblem) r.problem("kafkaClusterName", kafkaClusterName, nameProblem);
 
+    if (r.has("ingressReplicas")) {
+        r.problem("ingressReplicas", r.string("ingressReplicas"), "is no longer set: one ingress controller runs on each server, where the ingress address lands (client addresses are kept); remove the key");
+    }
+
     const retention = r.string("prometheusRetention", { default: "10d", pattern: RETENTION, allowed: 'a duration like "10d", "72h" or "2w"' });
     const minHeadroomPercent = r.integer("minHeadroomPercent", { default: 40, min: 0, max: 90 });
 
@@ -197,7 +201,6 @@ export function parseClusterConfig(lookup: ConfigLookup, namespace: string, scop
         defaultStorageClass,
         cinderVolumeType,
         ingress: {
-            replicas: r.integer("ingressReplicas", { default: 2, min: 1, max: 10 }),
             resources: sizing("ingress", { cpu: "100m", memory: "128Mi" }),
         },
         monitoring: {

@@ -5,7 +5,7 @@
 import { stringify } from "yaml";
 import type { ClusterConfig } from "../config";
 import { memoryMiB } from "../../lib/fit";
-import { resources, SIZES } from "../sizing";
+import { LIMIT_RULES, resources, SIZES, withLimit } from "../sizing";
 import { splitImage } from "./images";
 import { type Dashboard, grafanaDashboard, type Panel } from "../../lib/monitoring/dashboard";
 
@@ -116,7 +116,7 @@ export function nodePoolSpec(kafka: ClusterConfig["kafka"], storageClass: string
                 { id: 0, type: "persistent-claim", size: `${kafka.storageGi}Gi`, class: storageClass, deleteClaim: false, kraftMetadata: "shared" },
             ],
         },
-        resources: resources(kafka.broker),
+        resources: resources(withLimit(kafka.broker, LIMIT_RULES.kafkaBroker)),
         jvmOptions: { "-Xms": heap, "-Xmx": heap },
     };
 }

@@ -43,11 +43,24 @@ export function cloudConf(creds: CloudCredentials): string {
     ].join("\n");
 }
 
+/**
+ * The host-network pods of the storage charts, the UID they run as (stated in their values, not
+ * left to the charts' defaults) and whether they need the OpenStack metadata service, which the
+ * infra layer's metadata guard keeps from every non-root host process.
+ */
+export const HOST_NETWORK_PODS = {
+    // v1.35 looks instances up through the Nova API only; the chart runs it as 1001.
+    "openstack-cloud-controller-manager": { uid: 1001, needsMetadata: false },
+    // NodeGetInfo (instance ID, zone) and device paths come from the metadata service.
+    "cinder-csi node plugin": { uid: 0, needsMetadata: true },
+} as const;
+
 export function occmValues(image: string): Record<string, unknown> {
     const parts = splitImage(image);
     return {
         image: { repository: repository(image), tag: parts.tag },
         secret: { enabled: true, create: false, name: CLOUD_CONFIG_SECRET },
+        podSecurityContext: { runAsUser: HOST_NETWORK_PODS["openstack-cloud-controller-manager"].uid },
         // k3s labels servers "node-role.kubernetes.io/control-plane=true", not "".
         nodeSelector: { "node-role.kubernetes.io/control-plane": "true" },
         // Stated, not left to the chart's defaults: servers may carry the control-plane taint
@@ -81,7 +94,7 @@ export function cinderCsiValues(image: string): Record<string, unknown> {
                 image: { repository: repository(image), tag: parts.tag },
                 resources: resources(SIZES.cinderPlugin),
                 // k3s keeps the kubelet's state under /var/lib/kubelet too, so the default holds.
-                nodePlugin: { kubeletDir: "/var/lib/kubelet" },
+                nodePlugin: { kubeletDir: "/var/lib/kubelet", podSecurityContext: { runAsUser: HOST_NETWORK_PODS["cinder-csi node plugin"].uid } },
             },
         },
         clusterID: "k3s",

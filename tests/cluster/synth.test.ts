@@ -10,6 +10,7 @@ import { EXACT_SEMVER } from "../../lib/config/checks";
 import { revealPlaceholders } from "../../delivery/synth/normalize";
 import type { SynthResource, SynthResult } from "../../delivery/synth/synth";
 import { checkAll } from "../../policy/rules";
+import { Quantity } from "../../lib/quantity";
 import { byName, ofType, synth } from "../support/synth";
 
 const ENVS = ["dev", "prod"] as const;
@@ -165,6 +166,54 @@ describe("cluster synth", () => {
             assert.equal(byName(results[env], `${env}-storage-cinder`).inputs.reclaimPolicy, "Retain");
             const nfs = releaseOf(results[env], "nfs-subdir-external-provisioner").inputs.values as any;
             assert.equal(nfs.storageClass.reclaimPolicy, "Retain");
+        }
+    });
+
+    it("gives every chart container a memory limit above its request: Prometheus ≥ 2× (WAL replay), cluster-wide watchers ≥ 128Mi", () => {
+        const mi = (q: string) => Quantity.parse(q).mebibytes;
+        for (const env of ENVS) {
+            let seen = 0;
+            const walk = (value: unknown, where: string): void => {
+                if (!value || typeof value !== "object") return;
+                const v = value as Record<string, any>;
+                if (v.requests?.memory !== undefined) {
+                    seen++;
+                    assert.ok(v.limits?.memory, `${env} ${where}: a memory limit`);
+                    assert.ok(mi(v.limits.memory) > mi(v.requests.memory), `${env} ${where}: limit ${v.limits.memory} above request ${v.requests.memory}`);
+                    return;
+                }
+                for (const [k, child] of Object.entries(v)) walk(child, `${where}.${k}`);
+            };
+            for (const r of ofType(results[env], RELEASE)) walk(r.inputs.values, String(r.inputs.name));
+            assert.ok(seen >= 20, `${env}: ${seen} resources blocks`);
+            const kps = releaseOf(results[env], "kube-prometheus-stack").inputs.values as any;
+            const prom = kps.prometheus.prometheusSpec.resources;
+            assert.ok(mi(prom.limits.memory) >= 2 * mi(prom.requests.memory), `${env} Prometheus ${prom.limits.memory} vs ${prom.requests.memory}`);
+            for (const watcher of [kps.grafana.sidecar.resources, kps.prometheusOperator.prometheusConfigReloader.resources]) assert.ok(mi(watcher.limits.memory) >= 128);
+            const cinder = releaseOf(results[env], "openstack-cinder-csi").inputs.values as any;
+            for (const sidecar of ["attacher", "provisioner", "resizer", "snapshotter"]) assert.ok(mi(cinder.csi[sidecar].resources.limits.memory) >= 128, sidecar);
+        }
+    });
+
+    it("keeps the client's address at the ingress: the controller runs where the ingress address lands and the Service does not hop through the ClusterIP", () => {
+        for (const env of ENVS) {
+            const v = (releaseOf(results[env], "ingress-nginx").inputs.values as any).controller;
+            // The floating IP is on the API VIP (HA) or server-0: traffic lands on a server, any of them after a failover.
+            const landing = [
+                { labels: { "node-role.kubernetes.io/control-plane": "true" }, taints: [] as { key: string; effect: string }[] },
+                { labels: { "node-role.kubernetes.io/control-plane": "true" }, taints: [{ key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" }] },
+            ];
+            const schedulable = (node: (typeof landing)[number]) =>
+                Object.entries(v.nodeSelector ?? {}).every(([k, val]) => (node.labels as Record<string, string>)[k] === val) &&
+                node.taints.every((t) => (v.tolerations ?? []).some((tol: any) => tol.key === t.key && tol.effect === t.effect && tol.operator === "Exists"));
+            // What nginx sees as $remote_addr for a client connecting to the landing node.
+            const seen = (node: (typeof landing)[number]) =>
+                v.service.externalTrafficPolicy !== "Local" ? "a node address (SNAT through the ClusterIP)"
+                : v.kind === "DaemonSet" && schedulable(node) ? "the client address"
+                : "nothing (no local endpoint: ServiceLB does not advertise the node)";
+            for (const node of landing) assert.equal(seen(node), "the client address", `${env}: ${JSON.stringify(node)}`);
+            // Nothing in front of nginx adds headers, so client-sent ones are not believed.
+            for (const key of ["use-forwarded-headers", "use-proxy-protocol", "compute-full-forwarded-for"]) assert.equal(v.config[key], "false", key);
         }
     });
 

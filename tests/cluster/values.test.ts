@@ -11,7 +11,7 @@ import { cinderCsiValues, cinderStorageClass, cloudConf, nfsProvisionerValues, o
 import { assertFits, sumRequests } from "../../lib/fit";
 
 const cfgFor = (values: Record<string, string>) => parseClusterConfig((k) => values[k], "data-platform", "test");
-const dev = cfgFor({ environment: "dev", kafkaBrokers: "1", ingressReplicas: "1", grafanaNodePort: "30090", kafkaBrokerMemory: "1Gi" });
+const dev = cfgFor({ environment: "dev", kafkaBrokers: "1", grafanaNodePort: "30090", kafkaBrokerMemory: "1Gi" });
 const prod = cfgFor({ environment: "prod", kafkaBrokers: "3", grafanaHost: "grafana.example.org", grafanaPath: "/", alertmanagerReplicas: "2" });
 const get = (obj: unknown, path: string): any => path.split(".").reduce<any>((o, k) => (o == null ? undefined : o[k]), obj);
 
@@ -100,7 +100,7 @@ describe("cluster values: storage", () => {
 });
 
 describe("cluster values: ingress-nginx", () => {
-    const values = (cfg: typeof dev) => ingressNginxValues({ image: cfg.images.ingressController, replicas: cfg.ingress.replicas, resources: cfg.ingress.resources, ingressAddress: "198.51.100.7", monitoringNamespace: "monitoring" });
+    const values = (cfg: typeof dev) => ingressNginxValues({ image: cfg.images.ingressController, resources: cfg.ingress.resources, ingressAddress: "198.51.100.7", monitoringNamespace: "monitoring" });
 
     it("default IngressClass nginx on ServiceLB, final controller pinned by tag and digest, metrics + ServiceMonitor", () => {
         const v = values(prod);
@@ -110,12 +110,11 @@ describe("cluster values: ingress-nginx", () => {
         assert.match(get(v, "controller.image.digest"), /^sha256:[0-9a-f]{64}$/);
         assert.equal(get(v, "controller.metrics.serviceMonitor.enabled"), true);
         assert.equal(get(v, "controller.extraArgs.publish-status-address"), "198.51.100.7");
-        assert.equal(get(v, "controller.replicaCount"), 2);
-        assert.equal(get(values(dev), "controller.replicaCount"), 1);
+        assert.equal(get(v, "controller.replicaCount"), undefined, "one controller per server, not a replica count");
     });
 
     it("an overridden controller image drops the digest of the default one", () => {
-        const v = ingressNginxValues({ image: "registry.k8s.io/ingress-nginx/controller:v1.14.5", replicas: 1, resources: dev.ingress.resources, ingressAddress: "x", monitoringNamespace: "monitoring" });
+        const v = ingressNginxValues({ image: "registry.k8s.io/ingress-nginx/controller:v1.14.5", resources: dev.ingress.resources, ingressAddress: "x", monitoringNamespace: "monitoring" });
         assert.equal(get(v, "controller.image.digest"), "");
         assert.deepEqual(splitImage("quay.io/strimzi/operator:1.2.0"), { registry: "quay.io", path: "strimzi/operator", name: "operator", namespace: "strimzi", tag: "1.2.0" });
     });
@@ -230,6 +229,11 @@ describe("cluster: resource fit", () => {
         assert.ok(report.cpuHeadroom > 0.4 && report.memoryHeadroom > 0.4);
     });
 
+    it("the ingress controllers count once per server, on the servers (where the ingress address lands)", () => {
+        const ingress = clusterRequestItems(prod, { servers: 3, agents: 4 }).find((i) => i.name.startsWith("ingress-nginx"));
+        assert.deepEqual({ replicas: ingress?.replicas, perNode: ingress?.perNode, controlPlane: ingress?.controlPlane }, { replicas: 3, perNode: "servers", controlPlane: true });
+    });
+
     it("a too-small environment is refused with a message naming the shortfall and the fix", () => {
         const tiny = [{ role: "server" as const, count: 1, flavor: "mb1.small", vcpus: 1, memoryMiB: 2048 }];
         assert.throws(
@@ -240,5 +244,26 @@ describe("cluster: resource fit", () => {
                 /memory: requests \d+Mi of 512Mi allocatable/.test(err.message) &&
                 /Use larger flavors or more agents/.test(err.message),
         );
+    });
+});
+
+describe("cluster values: the metadata guard and the pods that need the metadata service", () => {
+    const { guardVerdict } = require("../../infra/metadataGuard") as typeof import("../../infra/metadataGuard");
+    const { HOST_NETWORK_PODS } = require("../../cluster/values/storage") as typeof import("../../cluster/values/storage");
+
+    it("every host-network pod that needs the metadata service gets through the guard; the cloud controller (UID 1001) is dropped and needs none", () => {
+        // The UIDs the values state, so the table cannot drift from what the charts are told.
+        assert.equal(get(occmValues(dev.images.cloudControllerManager), "podSecurityContext.runAsUser"), HOST_NETWORK_PODS["openstack-cloud-controller-manager"].uid);
+        assert.equal(get(cinderCsiValues(dev.images.cinderCsiPlugin), "csi.plugin.nodePlugin.podSecurityContext.runAsUser"), HOST_NETWORK_PODS["cinder-csi node plugin"].uid);
+        for (const [pod, p] of Object.entries(HOST_NETWORK_PODS)) {
+            const verdict = guardVerdict({ hostNetwork: true, uid: p.uid });
+            if (p.needsMetadata) assert.equal(verdict, "allowed", `${pod} needs the metadata service`);
+        }
+        assert.equal(guardVerdict({ hostNetwork: true, uid: 1001 }), "dropped");
+        assert.equal(guardVerdict({ hostNetwork: false }), "dropped");
+        // The comment that explains the guard names the real UID.
+        const source = require("node:fs").readFileSync(require("node:path").join(__dirname, "../../infra/metadataGuard.ts"), "utf8") as string;
+        assert.match(source, /cloud controller manager also runs on the host network, but as\s+\* UID 1001/);
+        assert.doesNotMatch(source, /cloud controller manager, cinder-csi node plugin\) run as root/);
     });
 });
