@@ -31,6 +31,7 @@ export const SIZES = {
     cinderNodeRegistrar: { cpu: "10m", memory: "16Mi", memoryLimit: "64Mi" },
     // Watches PVCs cluster-wide: the watcher floor.
     nfsProvisioner: { cpu: "10m", memory: "32Mi", memoryLimit: "128Mi" },
+    // Watches VolumeSnapshots and PVCs cluster-wide: the watcher floor.
     snapshotController: { cpu: "10m", memory: "32Mi", memoryLimit: "128Mi" },
     // Watches every Service/Pod/Secret it selects in all namespaces; re-lists after restarts: 2×.
     prometheusOperator: { cpu: "100m", memory: "128Mi", memoryLimit: "256Mi" },
@@ -107,6 +108,7 @@ export function clusterRequestItems(cfg: ClusterConfig, nodes: NodeCounts): Requ
         per("cinder-csi node registrar (per node)", SIZES.cinderNodeRegistrar, "cinder-csi node", "all", all),
         per("cinder-csi node liveness probe (per node)", SIZES.cinderLivenessProbe, "cinder-csi node", "all", all),
         item("nfs-subdir-external-provisioner", SIZES.nfsProvisioner),
+        item("snapshot-controller", SIZES.snapshotController),
         item("prometheus-operator", SIZES.prometheusOperator),
         per("prometheus", cfg.monitoring.prometheus, "prometheus", undefined, 1),
         per("prometheus config reloader", SIZES.configReloader, "prometheus", undefined, 1),

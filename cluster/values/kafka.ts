@@ -104,7 +104,12 @@ export function heapFor(memory: string): string {
     return `${Math.max(256, Math.floor(memoryMiB(memory) / 2))}m`;
 }
 
-export function nodePoolSpec(kafka: ClusterConfig["kafka"], storageClass: string): Record<string, unknown> {
+/**
+ * `protectData` (the environment's data-protection setting) decides whether a broker's claim
+ * outlives the node pool: kept where data is protected, deleted with it where it is not (dev),
+ * so scaling down or tearing down does not leave a Cinder volume behind per broker.
+ */
+export function nodePoolSpec(kafka: ClusterConfig["kafka"], storageClass: string, protectData: boolean): Record<string, unknown> {
     const heap = heapFor(kafka.broker.memory);
     return {
         replicas: kafka.brokers,
@@ -113,7 +118,7 @@ export function nodePoolSpec(kafka: ClusterConfig["kafka"], storageClass: string
         storage: {
             type: "jbod",
             volumes: [
-                { id: 0, type: "persistent-claim", size: `${kafka.storageGi}Gi`, class: storageClass, deleteClaim: false, kraftMetadata: "shared" },
+                { id: 0, type: "persistent-claim", size: `${kafka.storageGi}Gi`, class: storageClass, deleteClaim: !protectData, kraftMetadata: "shared" },
             ],
         },
         resources: resources(withLimit(kafka.broker, LIMIT_RULES.kafkaBroker)),

@@ -33,14 +33,15 @@ describe("cluster values: Kafka replication rule", () => {
         assert.equal(brokerConfig(1)["auto.create.topics.enable"], false);
     });
 
-    it("node pool: dual-role KRaft, persistent claims kept on delete, heap half the memory", () => {
-        const pool = nodePoolSpec(prod.kafka, "cinder");
+    it("node pool: dual-role KRaft, claims kept on delete where data is protected and deleted where not, heap half the memory", () => {
+        const pool = nodePoolSpec(prod.kafka, "cinder", true);
         assert.deepEqual(pool.roles, ["controller", "broker"]);
         assert.equal(pool.replicas, 3);
         assert.deepEqual(get(pool, "storage.volumes.0"), { id: 0, type: "persistent-claim", size: "20Gi", class: "cinder", deleteClaim: false, kraftMetadata: "shared" });
+        assert.equal(get(nodePoolSpec(dev.kafka, "cinder", false), "storage.volumes.0.deleteClaim"), true);
         assert.equal(heapFor("2Gi"), "1024m");
         assert.equal(heapFor("256Mi"), "256m");
-        assert.equal(get(nodePoolSpec(dev.kafka, "local-path"), "jvmOptions.-Xmx"), "512m");
+        assert.equal(get(nodePoolSpec(dev.kafka, "local-path", false), "jvmOptions.-Xmx"), "512m");
     });
 
     it("Kafka spec: KRaft listeners, version, JMX metrics from the ConfigMap", () => {
@@ -60,12 +61,14 @@ describe("cluster values: storage", () => {
     const creds = { authUrl: "https://keystone.example.org:5000/v3", region: "RegionOne", applicationCredentialId: "id-1", applicationCredentialSecret: 'se"cr\\et' };
 
     it("cloud.conf authenticates with the application credential and quotes values", () => {
-        const conf = cloudConf(creds);
+        const block = { nodeVolumeAttachLimit: 25 };
+        const conf = cloudConf(creds, block);
         assert.match(conf, /^\[Global\]\nauth-url="https:\/\/keystone.example.org:5000\/v3"\nregion="RegionOne"\napplication-credential-id="id-1"\n/);
         assert.match(conf, /application-credential-secret="se\\"cr\\\\et"/);
         assert.match(conf, /\[LoadBalancer\]\nenabled=false/);
-        assert.throws(() => cloudConf({ ...creds, applicationCredentialSecret: "" }), /application-credential-secret is empty/);
-        assert.throws(() => cloudConf({ ...creds, region: "a\nb" }), /single line/);
+        assert.match(conf, /\[BlockStorage\]\nignore-volume-az=true\nnode-volume-attach-limit=25\n/);
+        assert.throws(() => cloudConf({ ...creds, applicationCredentialSecret: "" }, block), /application-credential-secret is empty/);
+        assert.throws(() => cloudConf({ ...creds, region: "a\nb" }, block), /single line/);
     });
 
     it("OCCM: existing secret, k3s control-plane label, no service/route controllers", () => {
@@ -81,11 +84,13 @@ describe("cluster values: storage", () => {
         assert.equal(get(v, "secret.name"), "cloud-config");
         assert.equal(get(v, "storageClass.enabled"), false);
         assert.equal(get(v, "csi.plugin.image.tag"), "v1.35.0");
-        const sc = cinderStorageClass(true, "ssd");
+        const sc = cinderStorageClass({ isDefault: true, volumeType: "ssd", protectData: true });
         assert.equal(sc.reclaimPolicy, "Retain");
         assert.equal(sc.metadata.annotations["storageclass.kubernetes.io/is-default-class"], "true");
         assert.deepEqual(sc.parameters, { type: "ssd" });
-        assert.equal(cinderStorageClass(false).metadata.annotations["storageclass.kubernetes.io/is-default-class"], "false");
+        assert.equal(cinderStorageClass({ isDefault: false, protectData: true }).metadata.annotations["storageclass.kubernetes.io/is-default-class"], "false");
+        assert.equal(cinderStorageClass({ isDefault: true, protectData: false }).reclaimPolicy, "Delete", "unprotected volumes go with their claims");
+        assert.equal(cinderStorageClass({ isDefault: true, protectData: true }).parameters, undefined);
     });
 
     it("NFS provisioner: RWX class `nfs` on infra's export, retained and archived", () => {
