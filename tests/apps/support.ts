@@ -8,8 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { ClusterOutputs } from "../../lib/contracts";
 import { SynthResult, synthesize } from "../../delivery/synth/synth";
-import { PROJECT, STACKS_DIR } from "../../delivery/synth/stacks";
-import { program } from "../../lib/program";
+import { PROJECT, STACKS_DIR, synthProgram } from "../../delivery/synth/stacks";
 import { synth } from "../support/synth";
 
 export const CLUSTER_FIXTURES: Record<"dev" | "prod", ClusterOutputs> = {
@@ -67,7 +66,7 @@ export async function synthApps(
             [`${env}-cluster`]: { ...cluster, ...(options.cluster ?? {}) },
         },
         overrides: options.overrides,
-        program,
+        program: synthProgram,
     });
     if (plain) cache.set(key, result);
     return result;

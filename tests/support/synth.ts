@@ -7,8 +7,9 @@ import { synthStack } from "../../delivery/synth/stacks";
 
 const cache = new Map<string, SynthResult>();
 
-export function synth(stack: string, overrides?: Record<string, string>): Promise<SynthResult> {
-    return synthStack(stack, { cache, overrides });
+/** `previousOutputs`: the stack's own outputs of a previous deployment (default: a first deployment). */
+export function synth(stack: string, overrides?: Record<string, string>, previousOutputs?: Record<string, unknown>): Promise<SynthResult> {
+    return synthStack(stack, { cache, overrides, previousOutputs });
 }
 
 export function ofType(result: SynthResult, type: string): SynthResource[] {
