@@ -17,6 +17,7 @@ import { SensorStream, streamRequestItems } from "./stream/sensorStream";
 import { AppMonitoring } from "./monitoring/appMonitoring";
 import { addRequests, assertFits, assertPodsFit, FitReport, nodeRooms, podsOf, RequestItem, sumRequests } from "../lib/fit";
 import { APPS_READS_CLUSTER, APPS_READS_INFRA, backupPrefixes } from "../lib/contracts";
+import { kubernetesClusterIdentifier } from "../lib/naming";
 import type { BackupStoreOutput, ClusterOutputs, NodeInfo, NodePoolCapacity, ResourceRequests } from "../lib/contracts";
 import type { OffsiteTarget } from "./postgres";
 import { appTls, ClusterIssuers, tlsAnnotations } from "./tls";
@@ -116,6 +117,7 @@ export async function appsLayer(standIn?: Repository): Promise<Record<string, un
     // The one provider: infra's admin kubeconfig, never an ambient ~/.kube/config.
     const provider = new k8s.Provider(`${config.environment}-apps-k8s`, {
         kubeconfig: infra.requireOutput("kubeconfig" satisfies InfraRead) as pulumi.Output<string>,
+        clusterIdentifier: kubernetesClusterIdentifier(config.environment),
         enableServerSideApply: true,
     });
     const opts = { providers: { kubernetes: provider } };
