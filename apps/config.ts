@@ -7,6 +7,7 @@
 import { ConfigLookup, ConfigReader, ConfigValidationError, ConfigProblem } from "../lib/config/reader";
 import * as check from "../lib/config/checks";
 import { cpuMilli, memoryMiB, positiveQuantity, Quantity } from "../lib/quantity";
+import { APPS_READS_CLUSTER } from "../lib/contracts";
 import type { ClusterOutputs } from "../lib/contracts";
 import { ownImageReader, UNKNOWN_REPOSITORY } from "./images";
 import type { Repository } from "./repository";
@@ -300,9 +301,7 @@ function safe(fn: () => boolean): boolean {
 }
 
 /** The cluster outputs the apps layer reads; a missing one means the cluster stack is not up yet. */
-export const REQUIRED_CLUSTER_OUTPUTS: readonly (keyof ClusterOutputs)[] = [
-    "ingressClass", "storageClasses", "kafkaBootstrap", "kafkaTopics", "kafkaPartitions", "monitoringNamespace", "requests",
-];
+export const REQUIRED_CLUSTER_OUTPUTS = APPS_READS_CLUSTER.required;
 
 /**
  * Rules that need the cluster stack's outputs. Each problem names the apps config key to change

@@ -16,7 +16,8 @@ import { TodoApp, todoRequestItems } from "./todo/todoApp";
 import { SensorStream, streamRequestItems } from "./stream/sensorStream";
 import { AppMonitoring } from "./monitoring/appMonitoring";
 import { addRequests, assertFits, assertPodsFit, FitReport, nodeRooms, podsOf, RequestItem, sumRequests } from "../lib/fit";
-import { backupPrefixes } from "../lib/contracts";
+import { APPS_READS_CLUSTER, APPS_READS_INFRA, backupPrefixes } from "../lib/contracts";
+import { kubernetesClusterIdentifier } from "../lib/naming";
 import type { BackupStoreOutput, ClusterOutputs, NodeInfo, NodePoolCapacity, ResourceRequests } from "../lib/contracts";
 import type { OffsiteTarget } from "./postgres";
 import { appTls, ClusterIssuers, tlsAnnotations } from "./tls";
@@ -63,8 +64,11 @@ export function checkPodFit(config: AppsConfig, pools: readonly NodePoolCapacity
     assertPodsFit(`environment "${config.environment}" (apps layer)`, podsOf(appsRequestItems(config)), nodeRooms(pools, daemonSets ?? { server: none, agent: none }));
 }
 
-/** A stack output's plain value (secret or not) as the engine knows it now. */
-async function outputValue(ref: pulumi.StackReference, name: string): Promise<unknown> {
+type InfraRead = (typeof APPS_READS_INFRA)["required" | "optional"][number];
+type ClusterRead = (typeof APPS_READS_CLUSTER)["required" | "optional"][number];
+
+/** A stack output's plain value (secret or not) as the engine knows it now; only the reads lib/contracts.ts declares. */
+async function outputValue(ref: pulumi.StackReference, name: InfraRead | ClusterRead): Promise<unknown> {
     const details = await ref.getOutputDetails(name);
     return details.value ?? details.secretValue;
 }
@@ -112,7 +116,8 @@ export async function appsLayer(standIn?: Repository): Promise<Record<string, un
 
     // The one provider: infra's admin kubeconfig, never an ambient ~/.kube/config.
     const provider = new k8s.Provider(`${config.environment}-apps-k8s`, {
-        kubeconfig: infra.requireOutput("kubeconfig") as pulumi.Output<string>,
+        kubeconfig: infra.requireOutput("kubeconfig" satisfies InfraRead) as pulumi.Output<string>,
+        clusterIdentifier: kubernetesClusterIdentifier(config.environment),
         enableServerSideApply: true,
     });
     const opts = { providers: { kubernetes: provider } };

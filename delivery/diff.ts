@@ -11,6 +11,7 @@
  */
 import type { SynthResource, SynthResult } from "./synth/synth";
 import { kubernetesSettings, ReplaceRule, replaceRules } from "./synth/replace";
+import { providerResourceDiff } from "./synth/providerReplace";
 import { formatPath, parsePath, pathMatches, Segment } from "./paths";
 import { RollNode, rollOrder } from "./rollOrder";
 import { onlyServerWarnings } from "./serverWarnings";
@@ -42,6 +43,10 @@ export interface ResourceChange {
     readonly why: string[];
     /** Changed inputs the engine ignores (the resource's ignoreChanges). */
     readonly ignored: string[];
+    /** A replaced provider: every resource it manages, replaced with it (names). */
+    readonly dependents?: string[];
+    /** Why a change that looks like a replacement is not one (a provider's own rule). */
+    readonly notes?: string[];
     readonly before?: SynthResource;
     readonly after?: SynthResource;
 }
@@ -138,6 +143,11 @@ function compare(before: SynthResource, after: SynthResource, head: SynthResult 
         );
     }
     if (providerChanged) reasons.push("its provider changed");
+    const verdict = providerResourceDiff(after.type, before.inputs, after.inputs);
+    if (verdict?.replace) {
+        reasons.push(...verdict.reasons);
+        for (const f of verdict.why) if (!why.includes(f)) why.push(f);
+    }
     const kind: ChangeKind = after.custom && reasons.length > 0 ? "replace" : "update";
     return {
         kind, urn: after.urn, type: after.type, name: after.name, inputs,
@@ -145,8 +155,38 @@ function compare(before: SynthResource, after: SynthResource, head: SynthResult 
         reasons: kind === "replace" ? [...new Set(reasons)] : [],
         why: kind === "replace" ? why : [],
         ignored: ignoredPaths,
+        ...(verdict && !verdict.replace && verdict.reasons.length > 0 ? { notes: verdict.reasons } : {}),
         before, after,
     };
+}
+
+/**
+ * A replaced provider takes every resource it manages with it (the engine replaces them on the
+ * new provider): those become replacements, and the provider's change lists them.
+ */
+function spreadProviderReplacements(changes: ResourceChange[], before: Map<string, SynthResource>, head: SynthResult | undefined): number {
+    let spread = 0;
+    for (const [i, p] of changes.entries()) {
+        if (p.kind !== "replace" || !p.type.startsWith("pulumi:providers:")) continue;
+        const dependents: string[] = [];
+        for (const r of head?.resources ?? []) {
+            if (!r.custom || r.read || r.provider !== p.urn) continue;
+            const old = before.get(identityOf(r, head));
+            if (!old) continue; // created anyway
+            dependents.push(r.name);
+            const reason = `its provider \`${p.name}\` is replaced`;
+            const at = changes.findIndex((c) => c.urn === r.urn && c.kind !== "delete" && c.kind !== "create");
+            if (at >= 0) {
+                const c = changes[at];
+                changes[at] = { ...c, kind: "replace", reasons: [...new Set([...c.reasons, reason])], why: c.why.length > 0 ? c.why : ["provider"] };
+            } else {
+                changes.push({ kind: "replace", urn: r.urn, type: r.type, name: r.name, inputs: [], options: [], reasons: [reason], why: ["provider"], ignored: [], before: old, after: r });
+                spread++;
+            }
+        }
+        changes[i] = { ...p, dependents: dependents.sort() };
+    }
+    return spread;
 }
 
 /** dependsOn compared by what the URNs name (a dependency whose parent was aliased is the same one). */
@@ -274,7 +314,10 @@ export function diffSynth(base: SynthResult | undefined, head: SynthResult | und
     for (const [id, a] of after) {
         if (!before.has(id)) changes.push({ kind: "create", urn: a.urn, type: a.type, name: a.name, inputs: keyInputs(a), options: [], reasons: [], why: [], ignored: [], after: a });
     }
-    changes.sort((x, y) => KIND_ORDER[x.kind] - KIND_ORDER[y.kind] || (x.urn < y.urn ? -1 : x.urn > y.urn ? 1 : 0));
+    unchanged -= spreadProviderReplacements(changes, before, head);
+    // A replaced provider leads: the replacements after it are its blast radius.
+    const lead = (c: ResourceChange) => (c.type.startsWith("pulumi:providers:") ? 0 : 1);
+    changes.sort((x, y) => KIND_ORDER[x.kind] - KIND_ORDER[y.kind] || lead(x) - lead(y) || (x.urn < y.urn ? -1 : x.urn > y.urn ? 1 : 0));
     const outKeys = [...new Set([...Object.keys(base?.outputs ?? {}), ...Object.keys(head?.outputs ?? {})])].sort();
     const outputs = outKeys.filter((k) => stable(base?.outputs?.[k]) !== stable(head?.outputs?.[k]));
     const note = !base && head ? "new stack: not in the base" : base && !head ? "stack removed: not in the head" : undefined;

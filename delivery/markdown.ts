@@ -66,10 +66,17 @@ function keyInputLine(c: InputChange): string {
 }
 
 const MAX_INPUTS = 12;
+const MAX_DEPENDENTS = 40;
 
 function changeLines(c: ResourceChange): string[] {
     const head = `- ${ICON[c.kind]} **${VERB[c.kind]}** ${code(c.name)} (${code(c.type)})`;
     const lines = [c.kind === "replace" ? `${head} (why: ${c.why.map(code).join(", ") || "provider"}) because ${c.reasons.join("; ")}` : head];
+    if (c.dependents && c.dependents.length > 0) {
+        const shown = c.dependents.slice(0, MAX_DEPENDENTS).map(code).join(", ");
+        const more = c.dependents.length > MAX_DEPENDENTS ? ` and ${c.dependents.length - MAX_DEPENDENTS} more` : "";
+        lines.push(`  - ⚠️ blast radius: replaces all ${c.dependents.length} resources it manages: ${shown}${more}`);
+    }
+    for (const note of c.notes ?? []) lines.push(`  - ${note}`);
     if (c.kind === "update" || c.kind === "replace") {
         for (const input of c.inputs.slice(0, MAX_INPUTS)) lines.push(inputLine(input));
         if (c.inputs.length > MAX_INPUTS) lines.push(`  - … and ${c.inputs.length - MAX_INPUTS} more inputs`);

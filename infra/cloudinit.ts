@@ -14,6 +14,18 @@ import { guardCommand, METADATA_GUARD_RULES, USER_DATA_SCRUB_UNIT, userDataScrub
 
 /** Where k3s looks for pre-existing CAs before its first start (server nodes only). */
 export const K3S_TLS_DIR = "/var/lib/rancher/k3s/server/tls";
+/**
+ * Where cloud-init puts the CAs first. write_files runs before runcmd, so a file written
+ * straight into K3S_TLS_DIR would be hidden by a datastore volume mounted over k3s' server
+ * directory later (k3s would then mint its own CA and no kubeconfig would match it). runcmd
+ * moves them in once the directory is final; /run is tmpfs, so no copy outlives the boot.
+ */
+export const CA_STAGING_DIR = "/run/k3s-cluster-ca";
+
+/** Where a staged CA file ends up (the path k3s reads). */
+export function caInstalledPath(path: string): string {
+    return path.startsWith(`${CA_STAGING_DIR}/`) ? `${K3S_TLS_DIR}/${path.slice(CA_STAGING_DIR.length + 1)}` : path;
+}
 
 /** The cluster CA material k3s adopts when it finds it on first start. */
 export interface ClusterCaFiles {
@@ -139,7 +151,7 @@ export function k3sConfig(spec: NodeSpec, secrets: NodeSecrets): Record<string, 
 
 function caWriteFiles(ca: ClusterCaFiles): WriteFile[] {
     const file = (name: string, content: string, permissions: string): WriteFile => ({
-        path: `${K3S_TLS_DIR}/${name}`,
+        path: `${CA_STAGING_DIR}/${name}`,
         content,
         permissions,
         owner: "root:root",
@@ -157,6 +169,11 @@ function caWriteFiles(ca: ClusterCaFiles): WriteFile[] {
         file("etcd/peer-ca.key", ca.etcdPeerCaKey, "0600"),
         file("service.key", ca.serviceKey, "0600"),
     ];
+}
+
+/** Modes come from write_files (cp -p); the rendered CAs win over any on a reused datastore. */
+function installCaCommand(): string {
+    return `mkdir -p ${K3S_TLS_DIR} && cp -Rp ${CA_STAGING_DIR}/. ${K3S_TLS_DIR}/ && rm -rf ${CA_STAGING_DIR}`;
 }
 
 export { POD_CIDR } from "./metadataGuard";
@@ -221,8 +238,9 @@ export function renderUserData(spec: NodeSpec, secrets: NodeSecrets): string {
             runcmd.push(["systemctl", "enable", "--now", "keepalived.service"]);
         }
     }
-    // k3s' data directory is mounted from its volume before k3s first starts.
+    // k3s' data directory is mounted from its volume before k3s first starts, then the CAs go in.
     if (spec.role === "server" && spec.datastore) runcmd.push([DATASTORE_SCRIPT, "start"]);
+    if (spec.role === "server" && spec.bootstrap === "metadata" && secrets.ca) runcmd.push(["sh", "-c", installCaCommand()]);
     const decides = spec.role === "server" && spec.bootstrap === "metadata";
     runcmd.push(["sh", "-c", installScript(spec.k3sInstall, spec.k3sVersion, spec.role, { start: !decides })]);
     if (decides) runcmd.push([BOOTSTRAP_SCRIPT], ["systemctl", "start", "k3s.service"]);

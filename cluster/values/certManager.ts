@@ -6,8 +6,7 @@
  * e-mail is configured, `letsencrypt` (ACME HTTP-01 answered through ingress-nginx) for public
  * DNS names. Apps pick per host: ACME for a DNS name when available, else the platform CA.
  */
-import type { Sizing } from "../config";
-import { resources, SIZES } from "../sizing";
+import { resources, SIZES, type Size } from "../sizing";
 import { repository, splitImage } from "./images";
 import { isIpAddress, issuerForHost } from "../../lib/tls";
 
@@ -35,7 +34,7 @@ export interface CertManagerValuesArgs {
     readonly monitoringNamespace: string;
 }
 
-const sized = (size: Sizing) => resources(size);
+const sized = (size: Size) => resources(size);
 
 export function certManagerValues(args: CertManagerValuesArgs): Record<string, unknown> {
     const images = certManagerImages(args.image);

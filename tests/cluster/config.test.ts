@@ -36,6 +36,19 @@ describe("cluster config", () => {
         assert.equal(cfg.charts["kube-prometheus-stack"].version, DEFAULT_CHARTS["kube-prometheus-stack"].version);
     });
 
+    it("volume zone, attach limit and the retired ingressReplicas: read, bounded, named in the message", () => {
+        assert.equal(parse().volumeAvailabilityZone, undefined);
+        assert.equal(parse().nodeVolumeAttachLimit, 25);
+        const cfg = parse({ volumeAvailabilityZone: "cinder-az1", nodeVolumeAttachLimit: "16" });
+        assert.equal(cfg.volumeAvailabilityZone, "cinder-az1");
+        assert.equal(cfg.nodeVolumeAttachLimit, 16);
+        const p = problems({ volumeAvailabilityZone: "az1, az2", nodeVolumeAttachLimit: "300", ingressReplicas: "2" });
+        assert.equal(p.length, 3, p.join("\n"));
+        assert.ok(p.some((m) => /volumeAvailabilityZone.*one Cinder availability zone name as `openstack availability zone list --volume`/.test(m)), p.join("\n"));
+        assert.ok(p.some((m) => /nodeVolumeAttachLimit = "?300"?.*256/.test(m)), p.join("\n"));
+        assert.ok(p.some((m) => /ingressReplicas.*one ingress controller runs on each server/.test(m)), p.join("\n"));
+    });
+
     it("allows local-path only when asked for", () => {
         assert.equal(parse({ defaultStorageClass: "local-path" }).defaultStorageClass, "local-path");
     });

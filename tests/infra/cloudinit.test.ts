@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { parse } from "yaml";
-import { AgentSpec, k3sConfig, renderUserData, ServerSpec } from "../../infra/cloudinit";
+import { AgentSpec, caInstalledPath, k3sConfig, renderUserData, ServerSpec } from "../../infra/cloudinit";
 import { INSTALL_SCRIPT_COMMIT, INSTALL_SCRIPT_SHA256 } from "../../infra/k3sInstall";
 import { requireDebianPackage } from "../support/debian";
 import { ofType, synth } from "../support/synth";
@@ -80,14 +80,15 @@ describe("user-data rendering (pure)", () => {
     it("places the cluster CAs where k3s adopts them, only on the first server (the one that may initialise)", () => {
         const files = (doc: any) => doc.write_files.map((f: any) => f.path) as string[];
         const init = cloudConfig(renderUserData(server, secrets));
-        assert.ok(files(init).includes("/var/lib/rancher/k3s/server/tls/server-ca.crt"));
-        assert.ok(files(init).includes("/var/lib/rancher/k3s/server/tls/etcd/peer-ca.key"));
-        assert.ok(files(init).includes("/var/lib/rancher/k3s/server/tls/service.key"));
+        const installed = files(init).map(caInstalledPath);
+        assert.ok(installed.includes("/var/lib/rancher/k3s/server/tls/server-ca.crt"));
+        assert.ok(installed.includes("/var/lib/rancher/k3s/server/tls/etcd/peer-ca.key"));
+        assert.ok(installed.includes("/var/lib/rancher/k3s/server/tls/service.key"));
         const key = init.write_files.find((f: any) => f.path.endsWith("client-ca.key"));
         assert.equal(key.permissions, "0600");
         const joiner = cloudConfig(renderUserData({ ...server, bootstrap: "join", serverUrl: "https://10.0.0.10:6443" }, secrets));
-        assert.ok(!files(joiner).some((p) => p.includes("/server/tls/")), "joining servers get CAs from the cluster");
-        assert.ok(!files(cloudConfig(renderUserData(agent, secrets))).some((p) => p.includes("/tls/")));
+        assert.ok(!files(joiner).map(caInstalledPath).some((p) => p.includes("/server/tls/")), "joining servers get CAs from the cluster");
+        assert.ok(!files(cloudConfig(renderUserData(agent, secrets))).map(caInstalledPath).some((p) => p.includes("/tls/")));
     });
 
     it("installs the pinned k3s release: checksum-verified binary (with retries) and the pinned install script", () => {

@@ -58,10 +58,12 @@ describe("a single server's datastore volume", function () {
             return i;
         };
         const mount = at(/^\/usr\/local\/sbin\/k3s-datastore start$/);
+        // The CAs are written before runcmd: into the server directory only once the volume hides it.
+        const cas = at(/cp -Rp \/run\/k3s-cluster-ca\/\. \/var\/lib\/rancher\/k3s\/server\/tls\//);
         const install = at(/INSTALL_K3S_SKIP_START=true .*install\.sh/);
         const decide = at(/^\/usr\/local\/sbin\/k3s-bootstrap$/);
         const start = at(/^systemctl start k3s\.service$/);
-        assert.ok(mount < install && install < decide && decide < start, steps.join("\n"));
+        assert.ok(mount < cas && cas < install && install < decide && decide < start, steps.join("\n"));
         const files = (parse((server0(dev).inputs.userData as { "@secret": string })["@secret"].replace(/^#cloud-config\n/, "")) as { write_files: { path: string; content: string }[] }).write_files;
         const dropIn = files.find((f) => f.path === "/etc/systemd/system/k3s.service.d/datastore.conf");
         assert.match(dropIn!.content, /RequiresMountsFor=\/var\/lib\/rancher\/k3s\/server/, "after a reboot k3s waits for the mount");

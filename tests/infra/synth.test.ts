@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import { parse } from "yaml";
 import { SynthResource, SynthResult } from "../../delivery/synth/synth";
+import { caInstalledPath } from "../../infra/cloudinit";
 import { ConfigValidationError } from "../../lib/config/reader";
 import { byName, ofType, synth } from "../support/synth";
 
@@ -181,7 +182,7 @@ describe("infra synth", () => {
         const kubeconfig = parse(secretText(dev.outputs.kubeconfig));
         const caInKubeconfig = Buffer.from(kubeconfig.clusters[0].cluster["certificate-authority-data"], "base64").toString();
         const cloudConfig = parse(secretText(instances(dev, "server")[0].inputs.userData).replace(/^#cloud-config\n/, ""));
-        const serverCa = cloudConfig.write_files.find((f: { path: string }) => f.path === "/var/lib/rancher/k3s/server/tls/server-ca.crt");
+        const serverCa = cloudConfig.write_files.find((f: { path: string }) => caInstalledPath(f.path) === "/var/lib/rancher/k3s/server/tls/server-ca.crt");
         assert.equal(serverCa.content, caInKubeconfig);
         const admin = byName(dev, "dev-k3s-pki-admin-csr");
         assert.deepEqual(admin.inputs.subject, { commonName: "dev-k3s-platform-admin", organization: "system:masters" });

@@ -46,6 +46,10 @@ describe("provider replace tables", function () {
         assert.ok(providerReplacePaths("random:index/randomPassword:RandomPassword").includes("length"));
         assert.ok(providerReplacePaths("tls:index/privateKey:PrivateKey").includes("algorithm"));
         assert.equal(kubernetes.kinds["policy/v1beta1/PodDisruptionBudget"][0], "spec");
+        // The provider resource itself (DiffConfig): what replaces it, and so everything it manages.
+        assert.equal(kubernetes.providerConfig.identifier, "clusterIdentifier");
+        assert.deepEqual(kubernetes.providerConfig.activeCluster, ["kubeconfig", "context", "cluster"]);
+        assert.ok(kubernetes.origin[0].files.includes("provider/pkg/provider/provider.go"));
     });
 
     it("cover every resource type the stacks use, and the synth records the rules per resource", async () => {
