@@ -5,15 +5,16 @@ import { parse } from "yaml";
 import { AppsContext, checkAgainstCluster, parseAppsConfig as parseWith, stackReferenceNames } from "../../apps/config";
 import { ConfigValidationError } from "../../lib/config/reader";
 import { CLUSTER_FIXTURES } from "./support";
+import { fixtureStackFile } from "../support/stacks";
 
 const NS = "data-platform";
 /** The repository a deploy names (apps/repository.ts); the stack files hold no owner. */
 const CONTEXT: AppsContext = { repository: { owner: "Example-Org", name: "data-platform", source: "test" } };
 const parseAppsConfig = (lookup: (key: string) => string | undefined, ns: string, scope: string, context: AppsContext = CONTEXT) => parseWith(lookup, ns, scope, context);
 
-/** The stack file's config as a lookup, with overrides (undefined deletes a key). */
+/** The fixture stack file's config as a lookup, with overrides (undefined deletes a key). */
 function stackLookup(env: "dev" | "prod", overrides: Record<string, string | undefined> = {}): (key: string) => string | undefined {
-    const doc = parse(fs.readFileSync(path.join(__dirname, "..", "..", "stacks", `Pulumi.${env}-apps.yaml`), "utf8")) as { config: Record<string, unknown> };
+    const doc = parse(fs.readFileSync(fixtureStackFile(`${env}-apps`), "utf8")) as { config: Record<string, unknown> };
     const values: Record<string, string | undefined> = {};
     for (const [k, v] of Object.entries(doc.config)) values[k.replace(`${NS}:`, "")] = typeof v === "string" ? v : JSON.stringify(v);
     Object.assign(values, overrides);

@@ -10,10 +10,11 @@ import { ofType, synth } from "../support/synth";
 import { configProblems } from "../support/config";
 import { parseInfraConfig } from "../../infra/config";
 import { requireDebianPackage } from "../support/debian";
+import { fixtureStackFile } from "../support/stacks";
 
 /** The dev-infra stack file as a lookup, with overrides (keys without namespace). */
 function devInfra(overrides: Record<string, string>): (key: string) => string | undefined {
-    const doc = parse(fs.readFileSync(path.join(__dirname, "..", "..", "stacks", "Pulumi.dev-infra.yaml"), "utf8")) as { config: Record<string, unknown> };
+    const doc = parse(fs.readFileSync(fixtureStackFile("dev-infra"), "utf8")) as { config: Record<string, unknown> };
     const values: Record<string, string> = {};
     for (const [k, v] of Object.entries(doc.config)) values[k.replace("data-platform:", "")] = typeof v === "string" ? v : JSON.stringify(v);
     Object.assign(values, overrides);

@@ -1,14 +1,16 @@
 /**
- * Synth results shared across test files: each stack is synthesized once per test run
+ * Synth results shared across test files, from the tests' fixture stacks (tests/support/stacks.ts):
+ * each stack is synthesized once per test run
  * (`synthStack` caches by stack), overrides always run fresh.
  */
 import { SynthResource, SynthResult } from "../../delivery/synth/synth";
 import { synthStack } from "../../delivery/synth/stacks";
+import { FIXTURE_STACKS } from "./stacks";
 
 const cache = new Map<string, SynthResult>();
 
 export function synth(stack: string, overrides?: Record<string, string>): Promise<SynthResult> {
-    return synthStack(stack, { cache, overrides });
+    return synthStack(stack, { cache, overrides, stacksDir: FIXTURE_STACKS });
 }
 
 export function ofType(result: SynthResult, type: string): SynthResource[] {
