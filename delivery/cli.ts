@@ -11,6 +11,7 @@ import { Deployer, EnvironmentPreview, fingerprint, LayerPreview, protectedRepor
 import { CommandRunner, preflight } from "./preflight";
 import { adminCertWarnings } from "./certExpiry";
 import { Log, renderSummary, runLayers } from "./runner";
+import { placeholderReport, projectName } from "./placeholderGate";
 
 /** Environments that need `--confirm-env <env>` on top of the usual confirmation. */
 export const PRODUCTION_ENV = /^prod(uction)?(-.*)?$/;
@@ -64,6 +65,13 @@ export interface DeployRequest {
 }
 
 export async function deploy(req: DeployRequest): Promise<number> {
+    // Example values deploy nothing real: refused before anything else, listed in a preview.
+    const examples = req.action === "up" ? placeholderReport(req.stacksDir, req.stacks, projectName(req.workDir)) : undefined;
+    if (examples && !req.previewOnly) {
+        req.error(`${examples}\nNothing was changed: up does not apply example values (synth and --preview-only accept them).`);
+        return 1;
+    }
+    if (examples) req.error(`warning: ${examples}`);
     const check = await preflight({
         action: req.action,
         stacks: req.stacks,

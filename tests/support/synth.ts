@@ -9,8 +9,9 @@ import { FIXTURE_STACKS } from "./stacks";
 
 const cache = new Map<string, SynthResult>();
 
-export function synth(stack: string, overrides?: Record<string, string>): Promise<SynthResult> {
-    return synthStack(stack, { cache, overrides, stacksDir: FIXTURE_STACKS });
+/** `secrets`: override keys that count as set with `--secret`. */
+export function synth(stack: string, overrides?: Record<string, string>, secrets?: readonly string[]): Promise<SynthResult> {
+    return synthStack(stack, { cache, overrides, secretOverrides: secrets, stacksDir: FIXTURE_STACKS });
 }
 
 export function ofType(result: SynthResult, type: string): SynthResource[] {
