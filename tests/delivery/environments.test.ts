@@ -20,7 +20,9 @@ function withStaging(edit: (text: string, layer: string) => string = (t) => t): 
     for (const [layer, stack] of Object.entries(dev.stacks)) {
         const text = fs.readFileSync(path.join(STACKS, `Pulumi.${stack}.yaml`), "utf8")
             .replace(/^(\s*data-platform:environment:\s*)dev\s*$/m, "$1staging")
-            .replace(/\bdev-(infra|cluster|apps)\b/g, "staging-$1");
+            .replace(/\bdev-(infra|cluster|apps)\b/g, "staging-$1")
+            // Every environment-derived value (hosts, bucket, key comment): no dev leftovers.
+            .replace(/\bdev\b/g, "staging");
         fs.writeFileSync(path.join(dir, `Pulumi.staging-${layer}.yaml`), edit(text, layer));
     }
     return dir;
