@@ -42,11 +42,11 @@ export interface NodeCounts {
 
 export function clusterRequestItems(cfg: ClusterConfig, nodes: NodeCounts): RequestItem[] {
     const all = nodes.servers + nodes.agents;
-    const item = (name: string, size: Sizing, replicas = 1): RequestItem => ({ name, cpu: size.cpu, memory: size.memory, replicas });
+    const item = (name: string, size: Sizing, replicas = 1, configKeys?: string[]): RequestItem => ({ name, cpu: size.cpu, memory: size.memory, replicas, ...(configKeys ? { configKeys } : {}) });
     const per = (name: string, size: Sizing, pod: string, perNode: "all" | "servers" | undefined, replicas: number, extra: Partial<RequestItem> = {}): RequestItem =>
         ({ name, cpu: size.cpu, memory: size.memory, replicas, pod, ...(perNode ? { perNode } : {}), ...extra });
     return [
-        item("ingress-nginx controller", cfg.ingress.resources, cfg.ingress.replicas),
+        item("ingress-nginx controller", cfg.ingress.resources, cfg.ingress.replicas, ["data-platform:ingressCpu", "data-platform:ingressMemory"]),
         per("openstack cloud controller manager (per server)", SIZES.cloudControllerManager, "openstack-cloud-controller-manager", "servers", nodes.servers, { controlPlane: true }),
         per("cinder-csi controller plugin", SIZES.cinderPlugin, "cinder-csi controller", undefined, 1),
         per("cinder-csi controller sidecars (attacher, provisioner, snapshotter, resizer)", SIZES.cinderSidecar, "cinder-csi controller", undefined, 4, { containers: 4 }),
@@ -56,7 +56,7 @@ export function clusterRequestItems(cfg: ClusterConfig, nodes: NodeCounts): Requ
         per("cinder-csi node liveness probe (per node)", SIZES.cinderLivenessProbe, "cinder-csi node", "all", all),
         item("nfs-subdir-external-provisioner", SIZES.nfsProvisioner),
         item("prometheus-operator", SIZES.prometheusOperator),
-        per("prometheus", cfg.monitoring.prometheus, "prometheus", undefined, 1),
+        per("prometheus", cfg.monitoring.prometheus, "prometheus", undefined, 1, { configKeys: ["data-platform:prometheusCpu", "data-platform:prometheusMemory"] }),
         per("prometheus config reloader", SIZES.configReloader, "prometheus", undefined, 1),
         per("alertmanager", SIZES.alertmanager, "alertmanager", undefined, cfg.monitoring.alertmanagerReplicas),
         per("alertmanager config reloader", SIZES.configReloader, "alertmanager", undefined, cfg.monitoring.alertmanagerReplicas),
@@ -65,7 +65,7 @@ export function clusterRequestItems(cfg: ClusterConfig, nodes: NodeCounts): Requ
         item("kube-state-metrics", SIZES.kubeStateMetrics),
         per("node-exporter (per node)", SIZES.nodeExporter, "node-exporter", "all", all),
         item("strimzi cluster operator", SIZES.strimziOperator),
-        item("kafka broker+controller", cfg.kafka.broker, cfg.kafka.brokers),
+        item("kafka broker+controller", cfg.kafka.broker, cfg.kafka.brokers, ["data-platform:kafkaBrokerCpu", "data-platform:kafkaBrokerMemory"]),
         item("kafka topic operator", SIZES.topicOperator),
         item("kafka user operator", SIZES.userOperator),
         item("cert-manager controller", SIZES.certManagerController),

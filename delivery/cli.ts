@@ -12,6 +12,7 @@ import { CommandRunner, preflight } from "./preflight";
 import { adminCertWarnings } from "./certExpiry";
 import { Log, renderSummary, runLayers } from "./runner";
 import { placeholderReport, projectName } from "./placeholderGate";
+import { gate, Irreversible } from "./irreversible";
 
 /** Environments that need `--confirm-env <env>` on top of the usual confirmation. */
 export const PRODUCTION_ENV = /^prod(uction)?(-.*)?$/;
@@ -62,6 +63,10 @@ export interface DeployRequest {
     readonly expectPreview?: string;
     /** Shows the offline synth diff when no backend can be reached (up only). */
     readonly offline?: () => Promise<void>;
+    /** Irreversible changes between what is deployed and what would be applied (up only). */
+    readonly irreversible?: () => Promise<Irreversible[]>;
+    /** Kinds of irreversible change deliberately allowed (`--allow`). */
+    readonly allow?: readonly string[];
 }
 
 export async function deploy(req: DeployRequest): Promise<number> {
@@ -116,6 +121,12 @@ export async function deploy(req: DeployRequest): Promise<number> {
         req.error(blocked);
         return 1;
     }
+    // The pre-apply gate: what does not come back is named, and applied only when allowed by name.
+    const findings = req.irreversible ? await req.irreversible() : [];
+    const verdict = gate(findings, req.allow ?? [], req.previewOnly ?? false);
+    if (req.previewOut && findings.length > 0) fs.appendFileSync(req.previewOut, `\n### ⛔ Irreversible changes\n\n${findings.map((f) => `- **${f.kind}**${(req.allow ?? []).includes(f.kind) ? " (allowed)" : ""} \`${f.stack}\`: ${f.message}`).join("\n")}\n`);
+    if (verdict.text) req.error(verdict.text);
+    if (verdict.stop) return 1;
     if (req.previewOnly) return 0;
     if (req.expectPreview && req.expectPreview !== preview.fingerprint) {
         req.error(`The preview differs from the approved one (approved ${req.expectPreview.slice(0, 16)}…, now ${preview.fingerprint.slice(0, 16)}…): the commit, a stack or the cloud changed since. Nothing applied; approve the new preview.`);

@@ -217,9 +217,24 @@ export function renderIrreversible(findings: readonly Irreversible[], allowed: r
     return findings.map((f) => `  - [${f.kind}]${allowed.includes(f.kind) ? " (allowed)" : ""} ${f.stack}: ${f.message}`).join("\n");
 }
 
+/** What only a rollback can find (delivery/rollback.ts, delivery/downgrades.ts), also allowed by name. */
+export const ROLLBACK_KINDS = ["stateful", "storage-change", "schema-rollback", "schema-unknown", "crd-downgrade", "provider-downgrade", "unknown-image-tag"] as const;
+
+/** Every kind `--allow` accepts. */
+export const OVERRIDE_KINDS: readonly string[] = [...Object.keys(IRREVERSIBLE_KINDS), ...ROLLBACK_KINDS];
+
+/** up's pre-apply verdict: the text to show, and whether to stop (anything not allowed, unless only previewing). */
+export function gate(findings: readonly Irreversible[], allow: readonly string[], previewOnly: boolean): { stop: boolean; text?: string } {
+    if (findings.length === 0) return { stop: false };
+    const stop = refused(findings, allow);
+    const text = `IRREVERSIBLE: ${findings.length} change(s) that do not come back:\n${renderIrreversible(findings, allow)}`;
+    if (stop.length > 0 && !previewOnly) return { stop: true, text: `${text}\nRefused; nothing applied. If you mean it, re-run with --allow ${[...new Set(stop.map((f) => f.kind))].join(",")}.` };
+    return { stop: false, text };
+}
+
 /** `--allow a,b`: each must be a kind. */
 export function parseAllow(text: string | undefined): { kinds: string[]; problem?: string } {
     const kinds = (text ?? "").split(",").map((s) => s.trim()).filter(Boolean);
-    const bad = kinds.filter((k) => !(k in IRREVERSIBLE_KINDS));
-    return bad.length ? { kinds, problem: `--allow ${bad.join(",")}: not a kind of irreversible change; use one of ${Object.keys(IRREVERSIBLE_KINDS).join(", ")}` } : { kinds };
+    const bad = kinds.filter((k) => !OVERRIDE_KINDS.includes(k));
+    return bad.length ? { kinds, problem: `--allow ${bad.join(",")}: not a kind of refused change; use one of ${OVERRIDE_KINDS.join(", ")}` } : { kinds };
 }

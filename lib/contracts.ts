@@ -97,3 +97,6 @@ export const INFRA_OUTPUT_KEYS: readonly (keyof InfraOutputs)[] = [
     "environment", "kubeconfig", "apiEndpoint", "ingressAddress", "k3sVersion", "nodes", "nodePools",
     "cloudCredentials", "localPathStorage", "nfs", "networkId", "subnetId",
 ];
+
+/** Annotation of a workload whose schema migrations are expand-only: its image may roll back (delivery/rollback.ts). */
+export const SCHEMA_POLICY = "data-platform.io/schema-policy";
