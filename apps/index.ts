@@ -7,7 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { stackLookup } from "../lib/config/stack";
 import * as k8s from "@pulumi/kubernetes";
-import { currentRepository } from "./repository";
+import { currentRepository, Repository } from "./repository";
 import { AppsConfig, checkAgainstCluster, parseAppsConfig, REQUIRED_CLUSTER_OUTPUTS, stackReferenceNames } from "./config";
 import { AirflowPlatform } from "./airflow/airflow";
 import { airflowRequestItems } from "./airflow/values";
@@ -69,10 +69,11 @@ async function outputValue(ref: pulumi.StackReference, name: string): Promise<un
     return details.value ?? details.secretValue;
 }
 
-export async function appsLayer(): Promise<Record<string, unknown>> {
+/** @param standIn the repository to assume when the environment names none (the offline synth's). */
+export async function appsLayer(standIn?: Repository): Promise<Record<string, unknown>> {
     const project = pulumi.getProject();
     const scope = `stack ${pulumi.getStack()}`;
-    const repository = currentRepository(process.env, process.cwd());
+    const repository = currentRepository(process.env, process.cwd(), standIn);
     const config = parseAppsConfig(stackLookup(), project, scope, { repository });
 
     // An unset stackOrganization means "the organization this stack lives in" (Pulumi Cloud

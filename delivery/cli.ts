@@ -5,7 +5,7 @@
  */
 import * as fs from "fs";
 import * as readline from "readline";
-import type { LayerName } from "../lib/program";
+import type { LayerName } from "../lib/layers";
 import type { Action } from "./environments";
 import { Deployer, EnvironmentPreview, fingerprint, LayerPreview, protectedReport, renderPreview, renderPreviewMarkdown, SourceState } from "./plan";
 import { CommandRunner, preflight } from "./preflight";

@@ -4,7 +4,7 @@
  * dropped (they are encrypted for the source stack and must be set anew), the rest kept. The
  * result synthesizes; `up` refuses it while example values remain (delivery/placeholderGate.ts).
  */
-import { LAYERS } from "../lib/program";
+import { LAYERS } from "../lib/layers";
 
 export const ENV_NAME = /^[a-z][a-z0-9-]{0,15}$/;
 

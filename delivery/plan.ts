@@ -10,7 +10,7 @@
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import type { LayerName } from "../lib/program";
+import type { LayerName } from "../lib/layers";
 import type { Action } from "./environments";
 import { failureText, LineSink, parseExport, parseHistory, parsePreviewJson, PreviewStep, PulumiCliOptions, runPulumi, urnParts } from "./pulumiCli";
 import type { OpCounts } from "./runner";

@@ -4,7 +4,7 @@
  * downgrade k3s, delete or replace a stateful resource (see stateful.ts), shrink or re-type
  * storage, or roll back a database schema. Pure: the script does the git and synth work.
  */
-import type { LayerName } from "../lib/program";
+import type { LayerName } from "../lib/layers";
 import type { SynthResource, SynthResult } from "./synth/synth";
 import { diffSynth, ResourceChange, StackDiff } from "./diff";
 import { layerOrder } from "./environments";

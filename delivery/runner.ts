@@ -3,7 +3,7 @@
  * with per-layer progress and a summary. The stack runner is injected: `deploy` (cli.ts) passes
  * one that applies each layer's previewed plan through the Pulumi CLI (plan.ts).
  */
-import type { LayerName } from "../lib/program";
+import type { LayerName } from "../lib/layers";
 import type { Action } from "./environments";
 
 /** Resource operation counts as Pulumi reports them (`create`, `update`, `same`, ...). */

@@ -8,6 +8,7 @@ import * as check from "../lib/config/checks";
 import { K3sInstall, readK3sInstall } from "./k3sInstall";
 import { knownK3sRelease } from "./k3sReleases";
 import { CiRunnerConfig, CloudCredentialConfig, parseCiRunner, parseCloudCredential } from "./ciRunnerConfig";
+import { parseFlavorPrices, PriceTable } from "./pricing";
 
 export type AntiAffinity = "soft" | "hard";
 export type FlannelBackend = "vxlan" | "wireguard-native";
@@ -99,6 +100,8 @@ export interface InfraConfig {
     readonly cloudCredential: CloudCredentialConfig;
     /** Off-site backups; unset: etcd snapshots stay on the servers' own disks only. */
     readonly backupStore?: BackupStoreConfig;
+    /** Optional prices for the environment report's cost estimate (docs/delivery.md). */
+    readonly prices?: PriceTable;
 }
 
 /** Sizes of the flavors the seeds' OpenStack offers; config `flavors` may add or override. */
@@ -254,6 +257,7 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
         ciRunner: parseCiRunner(r, environment, { flavor: agents.flavor, image }),
         cloudCredential: parseCloudCredential(r),
         backupStore,
+        prices: parseFlavorPrices(r, flavors, [servers.flavor, agents.flavor, ...Object.values(nodeOverrides).flatMap((o) => (o?.flavor ? [o.flavor] : []))]),
     };
     r.finish();
     return config;

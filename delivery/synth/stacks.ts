@@ -6,8 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { useStandInRepository } from "../../apps/repository";
-import { program as platformProgram } from "../../lib/program";
+import { program as platformProgram } from "../../program";
 import { StackOutputs, synthesize, SynthResult } from "./synth";
 import { listStacks, stackLayer } from "./stackConfig";
 
@@ -16,9 +15,12 @@ export const STACKS_DIR = path.join(ROOT, "stacks");
 /**
  * STAND-IN repository for the offline synth: a deploy names its repository (apps/repository.ts:
  * GITHUB_REPOSITORY in CI, the origin remote locally); the synth must not depend on where the
- * checkout came from, so it fixes one (PLATFORM_REPOSITORY still wins).
+ * checkout came from, so it passes one to the program (PLATFORM_REPOSITORY still wins).
  */
-useStandInRepository({ owner: "example-org", name: "data-platform", source: "the synth's stand-in" });
+const SYNTH_REPOSITORY = { owner: "example-org", name: "data-platform", source: "the synth's stand-in" };
+
+/** The program as the synth runs it: the platform's, with the stand-in repository. */
+export const synthProgram = () => platformProgram({ repository: SYNTH_REPOSITORY });
 
 export const PROJECT = (parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { name: string }).name;
 
@@ -70,7 +72,7 @@ export async function synthStack(stack: string, options: SynthStackOptions = {})
         references,
         overrides: options.overrides,
         secretOverrides: options.secretOverrides,
-        program: platformProgram,
+        program: synthProgram,
     });
     if (useCache) cache.set(key, result);
     return result;

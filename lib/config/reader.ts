@@ -36,7 +36,7 @@ export type ConfigLookup = ((key: string) => string | undefined) & {
  */
 export const FOREIGN_NAMESPACES: readonly string[] = ["openstack", "kubernetes", "pulumi", "random", "tls", "command"];
 
-/** Keys every stack has, read outside the layers (lib/program.ts). */
+/** Keys every stack has, read outside the layers (program.ts). */
 const ALWAYS_KNOWN = ["layer"];
 
 /** A lookup over `get` that also lists the stack's keys and names its file, for strict checking. */

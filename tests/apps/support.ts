@@ -8,9 +8,8 @@ import * as fs from "fs";
 import * as path from "path";
 import type { ClusterOutputs } from "../../lib/contracts";
 import { SynthResult, synthesize } from "../../delivery/synth/synth";
-import { PROJECT } from "../../delivery/synth/stacks";
+import { PROJECT, synthProgram } from "../../delivery/synth/stacks";
 import { FIXTURE_STACKS } from "../support/stacks";
-import { program } from "../../lib/program";
 import { synth } from "../support/synth";
 
 export const CLUSTER_FIXTURES: Record<"dev" | "prod", ClusterOutputs> = {
@@ -68,7 +67,7 @@ export async function synthApps(
             [`${env}-cluster`]: { ...cluster, ...(options.cluster ?? {}) },
         },
         overrides: options.overrides,
-        program,
+        program: synthProgram,
     });
     if (plain) cache.set(key, result);
     return result;

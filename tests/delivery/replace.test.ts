@@ -7,7 +7,7 @@ import * as assert from "node:assert/strict";
 import { diffSynth, StackDiff } from "../../delivery/diff";
 import { renderStackDiff } from "../../delivery/markdown";
 import { planRollback } from "../../delivery/rollback";
-import type { LayerName } from "../../lib/program";
+import type { LayerName } from "../../lib/layers";
 import type { SynthResult } from "../../delivery/synth/synth";
 import { synth } from "../support/synth";
 
