@@ -5,8 +5,14 @@
  * without `--allow <kind>`) and `npm run rollback` (delivery/downgrades.ts adds the
  * rollback-only guards and runs these too).
  */
-import type { ResourceView } from "./downgrades";
 import { compareK3s, compareNumbers, parseK3sVersion, parseTagVersion, splitImage } from "./versions";
+
+/** A resource as both synth and stack state show it (the shape of downgrades.ts' ResourceView). */
+export interface ResourceView {
+    readonly type: string;
+    readonly name: string;
+    readonly inputs: Record<string, unknown>;
+}
 
 export type IrreversibleKind =
     | "kafka-partitions-decrease"

@@ -1,7 +1,7 @@
 /** The one rule set for changes that do not come back (diff marks them, up refuses them unless allowed, rollback too). */
 import * as assert from "node:assert/strict";
 import { gate, irreversibleChanges, parseAllow, refused } from "../../delivery/irreversible";
-import type { ResourceView } from "../../delivery/downgrades";
+import type { ResourceView } from "../../delivery/irreversible";
 import { synth } from "../support/synth";
 import { ed25519Key } from "../support/sshKeys";
 
