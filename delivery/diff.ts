@@ -12,6 +12,7 @@
 import type { SynthResource, SynthResult } from "./synth/synth";
 import { kubernetesSettings, ReplaceRule, replaceRules } from "./synth/replace";
 import { formatPath, parsePath, pathMatches, Segment } from "./paths";
+import { onlyServerWarnings } from "./serverWarnings";
 
 export type ChangeKind = "create" | "delete" | "update" | "replace";
 
@@ -52,6 +53,8 @@ export interface StackDiff {
     readonly outputs: string[];
     /** Set when only one side has the stack. */
     readonly note?: string;
+    /** What the plan puts at risk beyond the resources themselves (e.g. the only server replaced). */
+    readonly warnings?: string[];
 }
 
 const SECRET = "@secret";
@@ -224,7 +227,8 @@ export function diffSynth(base: SynthResult | undefined, head: SynthResult | und
     const outKeys = [...new Set([...Object.keys(base?.outputs ?? {}), ...Object.keys(head?.outputs ?? {})])].sort();
     const outputs = outKeys.filter((k) => stable(base?.outputs?.[k]) !== stable(head?.outputs?.[k]));
     const note = !base && head ? "new stack: not in the base" : base && !head ? "stack removed: not in the head" : undefined;
-    return { stack, changes, unchanged, outputs, ...(note ? { note } : {}) };
+    const warnings = onlyServerWarnings(changes, head);
+    return { stack, changes, unchanged, outputs, ...(note ? { note } : {}), ...(warnings.length ? { warnings } : {}) };
 }
 
 /**

@@ -88,6 +88,7 @@ export function summaryLine(diff: StackDiff): string {
 export function renderStackDiff(diff: StackDiff): string {
     const lines = [`### ${code(diff.stack)}: ${hasChanges(diff) ? summaryLine(diff) : "no changes"}`];
     if (diff.note) lines.push("", `_${diff.note}_`);
+    for (const warning of diff.warnings ?? []) lines.push("", `> ⚠️ ${warning}`);
     if (diff.changes.length > 0) lines.push("", ...diff.changes.flatMap(changeLines));
     if (diff.outputs.length > 0) lines.push("", `Outputs changed: ${diff.outputs.map(code).join(", ")}`);
     return lines.join("\n");

@@ -9,6 +9,8 @@ import { installScript, K3sInstall } from "./k3sInstall";
 import { keepalivedFiles, VipSpec } from "./keepalived";
 import { nfsDataFiles, NfsSpec } from "./nfsData";
 import { EtcdS3Credentials, EtcdS3Target, etcdS3Settings } from "./etcdS3";
+import { bootstrapScript, BOOTSTRAP_SCRIPT } from "./bootstrap";
+import { datastoreFiles, DatastoreSpec, DATASTORE_SCRIPT } from "./datastore";
 import { guardCommand, METADATA_GUARD_RULES, USER_DATA_SCRUB_UNIT, userDataScrubUnit } from "./metadataGuard";
 
 /** Where k3s looks for pre-existing CAs before its first start (server nodes only). */
@@ -35,7 +37,7 @@ export interface NodeSecrets {
     /** The server token (servers only; agents get the agent token). */
     readonly token: string;
     readonly agentToken: string;
-    /** Present on the node that initialises the cluster. */
+    /** Present on the first server (it may initialise the cluster). */
     readonly ca?: ClusterCaFiles;
     /** Object-store credential for etcd snapshots (servers with `etcdS3`). */
     readonly etcdS3?: EtcdS3Credentials;
@@ -54,10 +56,13 @@ interface CommonSpec {
 
 export interface ServerSpec extends CommonSpec {
     readonly role: "server";
-    /** Initialise a new embedded-etcd cluster (first server only); otherwise join `serverUrl`. */
-    readonly clusterInit: boolean;
-    /** Join URL for servers that do not initialise the cluster. */
-    readonly serverUrl?: string;
+    /**
+     * `join`: join `serverUrl`. `metadata` (the first server): the instance metadata decides, on
+     * first boot, between cluster-init, join and a snapshot restore (bootstrap.ts).
+     */
+    readonly bootstrap: "join" | "metadata";
+    /** Join URL (the API VIP; a single server's own address). */
+    readonly serverUrl: string;
     /** Every address the API is reached at (floating IP, VIP, server addresses). */
     readonly tlsSans: readonly string[];
     readonly etcdSnapshotSchedule: string;
@@ -72,6 +77,8 @@ export interface ServerSpec extends CommonSpec {
     readonly vip?: VipSpec;
     /** Format (once) and export a data volume over NFS for RWX storage. */
     readonly nfs?: NfsSpec;
+    /** k3s' server directory on a volume that outlives the VM (a single server). */
+    readonly datastore?: DatastoreSpec;
 }
 
 export interface AgentSpec extends CommonSpec {
@@ -114,7 +121,8 @@ function renderK3sConfig(spec: NodeSpec, secrets: NodeSecrets): Record<string, u
     }
     return {
         ...common,
-        ...(spec.clusterInit ? { "cluster-init": true } : { server: spec.serverUrl }),
+        // The first server's cluster-init or server comes from its bootstrap drop-in.
+        ...(spec.bootstrap === "join" ? { server: spec.serverUrl } : {}),
         token: secrets.token,
         "agent-token": secrets.agentToken,
         "tls-san": [...spec.tlsSans],
@@ -201,14 +209,18 @@ export function renderUserData(spec: NodeSpec, secrets: NodeSecrets): string {
     // --no-block queues the scrub; being After=cloud-final, it runs once cloud-init is done.
     const runcmd: (string | string[])[] = ["set -eu", ["systemctl", "daemon-reload"], ["systemctl", "enable", "--now", METADATA_GUARD_UNIT], ["systemctl", "enable", USER_DATA_SCRUB_UNIT], ["systemctl", "start", "--no-block", USER_DATA_SCRUB_UNIT]];
     if (spec.role === "server") {
-        if (spec.clusterInit && secrets.ca) writeFiles.push(...caWriteFiles(secrets.ca));
+        if (spec.bootstrap === "metadata") {
+            if (secrets.ca) writeFiles.push(...caWriteFiles(secrets.ca));
+            writeFiles.push({ path: BOOTSTRAP_SCRIPT, permissions: "0755", content: bootstrapScript(spec.serverUrl) });
+        }
+        if (spec.datastore) writeFiles.push(...datastoreFiles(spec.datastore));
         if (spec.vip) {
             packages.push("keepalived");
             writeFiles.push(...keepalivedFiles(spec.vip, spec.nodeIp));
         }
         if (spec.nfs) {
             packages.push("nfs-kernel-server");
-            writeFiles.push(...nfsDataFiles(spec.nfs, spec.nodeName));
+            writeFiles.push(...nfsDataFiles(spec.nfs, spec.nodeName, { datastore: spec.datastore !== undefined }));
             runcmd.push(["systemd-tmpfiles", "--create", "/etc/tmpfiles.d/nfs-data.conf"]);
             runcmd.push(["systemctl", "daemon-reload"]);
             runcmd.push(["systemctl", "enable", "--now", "nfs-data.path"], ["systemctl", "enable", "nfs-data-release.service"]);
@@ -218,7 +230,11 @@ export function renderUserData(spec: NodeSpec, secrets: NodeSecrets): string {
             runcmd.push(["systemctl", "enable", "--now", "keepalived.service"]);
         }
     }
-    runcmd.push(["sh", "-c", installScript(spec.k3sInstall, spec.k3sVersion, spec.role)]);
+    // k3s' data directory is mounted from its volume before k3s first starts.
+    if (spec.role === "server" && spec.datastore) runcmd.push([DATASTORE_SCRIPT, "start"]);
+    const decides = spec.role === "server" && spec.bootstrap === "metadata";
+    runcmd.push(["sh", "-c", installScript(spec.k3sInstall, spec.k3sVersion, spec.role, { start: !decides })]);
+    if (decides) runcmd.push([BOOTSTRAP_SCRIPT], ["systemctl", "start", "k3s.service"]);
     // Its watch needs k3s' kubectl and API.
     if (spec.role === "server" && spec.nfs) runcmd.push(["systemctl", "start", "--no-block", "nfs-data-release.service"]);
     const doc: Record<string, unknown> = {

@@ -75,6 +75,9 @@ export async function infraLayer(): Promise<Outputs> {
         subnetId: cluster.subnetId,
         // The kubeconfig stops working at this time; `npm run up` warns 60 days ahead and up renews.
         adminCertExpiresAt: cluster.adminCertExpiresAt,
+        // Published only after the readiness gate: its presence tells later deployments that the
+        // cluster was initialised (server-0 then joins instead; infra/bootstrap.ts).
+        clusterId: afterReady(cluster.clusterId),
         // Where etcd snapshots and database dumps go (secret: holds the credential).
         ...(store ? { backupStore: store.access } : {}),
     };

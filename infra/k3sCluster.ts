@@ -24,13 +24,17 @@ import { renderKubeconfig } from "./kubeconfig";
 import { secureToken, TOKEN_USERS } from "./joinToken";
 import type { BackupStoreAccess } from "./backupStore";
 import { specHash } from "../lib/naming";
-import { buildNodeSpec, isFirstServer, NFS_EXPORT, NodeAddresses, nodeName, planNodes, poolCapacities } from "./nodes";
+import { DATASTORE_VOLUME_GB } from "./datastore";
+import { decideBootstrap, encodeBootstrap, INITIALISED_OUTPUTS } from "./bootstrap";
+import { buildNodeSpec, hasDatastoreVolume, isFirstServer, NFS_EXPORT, NodeAddresses, nodeName, planNodes, poolCapacities } from "./nodes";
 import type { NodeInfo, NodePoolCapacity } from "../lib/contracts";
 
 export interface K3sClusterArgs {
     readonly config: InfraConfig;
     /** Object storage for etcd snapshots (secret credential), when configured. */
     readonly backupStore?: pulumi.Output<BackupStoreAccess>;
+    /** Restore this etcd snapshot into server-0 (every server was lost; see delivery/restore.ts). */
+    readonly restoreSnapshot?: string;
 }
 
 
@@ -57,6 +61,10 @@ export class K3sCluster extends pulumi.ComponentResource {
     readonly internalApiAddress: pulumi.Output<string>;
     readonly apiAddress: pulumi.Output<string>;
     readonly keyPairName: pulumi.Output<string>;
+    /** Generated once with the cluster; published only after the readiness gate. */
+    readonly clusterId: pulumi.Output<string>;
+    /** server-0's first-boot start: `cluster-init`, `join` or `restore:<snapshot>` (bootstrap.ts). */
+    readonly bootstrap: pulumi.Output<string>;
 
     constructor(name: string, args: K3sClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:infra:K3sCluster", name, {}, opts);
@@ -153,25 +161,29 @@ export class K3sCluster extends pulumi.ComponentResource {
         );
 
         const names = new Map(slots.map((slot) => [slot.key, nodeName(cfg, slot)]));
-        // Records which node initialised the cluster. ignoreChanges keeps the first value, so a
-        // later replacement of server-0 joins the existing cluster instead of starting a new one.
-        const bootstrap = new random.RandomId(
-            `${name}-bootstrap`,
-            { byteLength: 4, keepers: { initialServer: names.get(slots[0].key)! } },
-            { parent: this, ignoreChanges: ["keepers"] },
-        );
+        // A cluster is initialised exactly once: while this stack has never published outputs
+        // (they resolve only after the readiness gate). The stack's own previous outputs say so;
+        // the same reference reads the same checkpoint in a preview and in the `up --plan` after it.
+        const previous = new pulumi.StackReference(`${name}-previous-outputs`, { name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}` }, parent);
+        this.bootstrap = pulumi
+            .all(INITIALISED_OUTPUTS.map((key) => previous.getOutput(key)))
+            .apply((values) => encodeBootstrap(decideBootstrap(Object.fromEntries(INITIALISED_OUTPUTS.map((key, i) => [key, values[i]])), args.restoreSnapshot)));
+        this.clusterId = new random.RandomId(`${name}-cluster-id`, { byteLength: 8 }, parent).hex;
+        // A single server's etcd, tokens and certificates outlive its VM; deleting them needs intent.
+        const datastoreVolume = ha
+            ? undefined
+            : new openstack.blockstorage.Volume(
+                  `${name}-server-0-datastore`,
+                  { name: `${name}-server-0-datastore`, size: DATASTORE_VOLUME_GB, description: "k3s server datastore (etcd) of the only server" },
+                  { parent: this, protect: true },
+              );
 
-        let previous: pulumi.Resource | undefined;
+        let after: pulumi.Resource | undefined;
         const nodes: K3sNode[] = [];
         for (const slot of slots) {
             const node = names.get(slot.key)!;
             const port = ports.get(slot.key)!;
             const peers = slots.filter((s) => s.role === "server" && s.key !== slot.key).map((s) => fixedIp(ports.get(s.key)!));
-            const clusterInit: pulumi.Input<boolean> = !isFirstServer(slot)
-                ? false
-                : ha
-                  ? bootstrap.keepers.apply((k) => k?.initialServer === node)
-                  : true;
             const addresses: pulumi.Output<NodeAddresses> = pulumi.output({
                 nodeIp: fixedIp(port),
                 serverUrl,
@@ -179,16 +191,17 @@ export class K3sCluster extends pulumi.ComponentResource {
                 peers,
                 vip: vipPort ? fixedIp(vipPort) : undefined,
                 volumeId: nfsVolume.id,
+                datastoreVolumeId: hasDatastoreVolume(cfg, slot) ? datastoreVolume!.id : undefined,
                 nfsCidr: network.subnetCidr,
             });
             // Secure-format tokens: every joining node (and server-0 itself) checks the CA hash.
             const userData = pulumi
-                .all([addresses, clusterInit, token.result, agentToken.result, pki.caFiles, args.backupStore])
-                .apply(([addr, init, tok, agentTok, ca, store]) =>
-                    renderUserData(buildNodeSpec(cfg, slot, node, addr, init), {
+                .all([addresses, token.result, agentToken.result, pki.caFiles, args.backupStore])
+                .apply(([addr, tok, agentTok, ca, store]) =>
+                    renderUserData(buildNodeSpec(cfg, slot, node, addr), {
                         token: secureToken(ca.serverCaCert, TOKEN_USERS.server, tok),
                         agentToken: secureToken(ca.serverCaCert, TOKEN_USERS.agent, agentTok),
-                        ca: init ? ca : undefined,
+                        ca: isFirstServer(slot) ? ca : undefined,
                         etcdS3: store ? { accessKey: store.accessKey, secretKey: store.secretKey } : undefined,
                     }),
                 );
@@ -205,14 +218,17 @@ export class K3sCluster extends pulumi.ComponentResource {
                     serverGroupId: serverGroups[slot.role].id,
                     kubeconfig: this.kubeconfig,
                     timeoutSeconds: cfg.readinessTimeoutMinutes * 60,
-                    after: previous,
+                    after,
                     needs: network.ready,
                     dataVolumeId: isFirstServer(slot) ? nfsVolume.id : undefined,
+                    datastoreVolumeId: hasDatastoreVolume(cfg, slot) ? datastoreVolume!.id : undefined,
+                    // Updated in place (no new VM): read by server-0 on its first boot only.
+                    bootstrapMetadata: isFirstServer(slot) ? this.bootstrap : undefined,
                 },
                 parent,
             );
             nodes.push(k3sNode);
-            previous = k3sNode.lifecycle;
+            after = k3sNode.lifecycle;
         }
 
         const allNames = slots.map((s) => names.get(s.key)!);

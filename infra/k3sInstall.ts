@@ -61,7 +61,7 @@ export function installSources(install: K3sInstall, version: string): { script: 
  * The install step (one `sh -c` script, `set -eu`): any failed download, checksum or version
  * check fails cloud-init's runcmd, so `cloud-init status` reports the error.
  */
-export function installScript(install: K3sInstall, version: string, role: "server" | "agent"): string {
+export function installScript(install: K3sInstall, version: string, role: "server" | "agent", opts: { start?: boolean } = {}): string {
     const src = installSources(install, version);
     const lines = ["set -eu", `mkdir -p ${DIR}`];
     const scriptSha = install.mode === "mirror" ? install.installScriptSha256 : INSTALL_SCRIPT_SHA256;
@@ -85,7 +85,8 @@ export function installScript(install: K3sInstall, version: string, role: "serve
         // Loud on a mismatch: the image (preinstalled) or mirror carries another release.
         `have=$(${BIN} --version | awk 'NR==1{print $3}')`,
         `if [ "$have" != ${q(version)} ]; then echo "k3sInstall=${install.mode}: ${BIN} is version $have, expected ${version}" >&2; exit 1; fi`,
-        `INSTALL_K3S_SKIP_DOWNLOAD=true INSTALL_K3S_VERSION=${q(version)} INSTALL_K3S_EXEC=${role} sh ${DIR}/install.sh`,
+        // start: false enables the unit without starting it (a server that decides how it bootstraps first).
+        `INSTALL_K3S_SKIP_DOWNLOAD=true ${opts.start === false ? "INSTALL_K3S_SKIP_START=true " : ""}INSTALL_K3S_VERSION=${q(version)} INSTALL_K3S_EXEC=${role} sh ${DIR}/install.sh`,
     );
     return lines.join("\n");
 }

@@ -8,6 +8,7 @@ import * as openstack from "@pulumi/openstack";
 import * as command from "@pulumi/command";
 import type { NodeSlot } from "./nodes";
 import { RELEASE_ANNOTATION } from "./nfsData";
+import { BOOTSTRAP_METADATA_KEY } from "./bootstrap";
 
 /** What the lifecycle commands run, on the machine running `pulumi up` (see lifecycle/cli.ts). */
 export const LIFECYCLE_CLI = "npx --no-install tsx infra/lifecycle/cli.ts";
@@ -32,6 +33,13 @@ export interface K3sNodeArgs {
     readonly needs?: pulumi.Resource[];
     /** A volume to attach (server-0's NFS data); detached only after the node is drained. */
     readonly dataVolumeId?: pulumi.Input<string>;
+    /**
+     * k3s' server directory on a volume (a single server): detached only after the drain has
+     * deleted the Node without removing its etcd member and the node has stopped k3s.
+     */
+    readonly datastoreVolumeId?: pulumi.Input<string>;
+    /** server-0's first-boot start (instance metadata `k3s_bootstrap`, updated in place). */
+    readonly bootstrapMetadata?: pulumi.Input<string>;
 }
 
 export class K3sNode extends pulumi.ComponentResource {
@@ -52,7 +60,13 @@ export class K3sNode extends pulumi.ComponentResource {
                 networks: [{ port: args.portId }],
                 userData: pulumi.secret(args.userData),
                 schedulerHints: [{ group: args.serverGroupId }],
-                metadata: { role: slot.role, environment: args.environment, "k3s-version": args.k3sVersion, slot: slot.key },
+                metadata: pulumi.output(args.bootstrapMetadata).apply((bootstrap) => ({
+                    role: slot.role,
+                    environment: args.environment,
+                    "k3s-version": args.k3sVersion,
+                    slot: slot.key,
+                    ...(bootstrap ? { [BOOTSTRAP_METADATA_KEY]: bootstrap } : {}),
+                })),
             },
             {
                 parent: this,
@@ -69,6 +83,9 @@ export class K3sNode extends pulumi.ComponentResource {
         const attachment = args.dataVolumeId
             ? new openstack.compute.VolumeAttach(`${name}-data-attach`, { instanceId: this.instance.id, volumeId: args.dataVolumeId }, { parent: this })
             : undefined;
+        const datastoreAttachment = args.datastoreVolumeId
+            ? new openstack.compute.VolumeAttach(`${name}-datastore-attach`, { instanceId: this.instance.id, volumeId: args.datastoreVolumeId }, { parent: this })
+            : undefined;
         this.lifecycle = new command.local.Command(
             `${name}-lifecycle`,
             {
@@ -81,12 +98,14 @@ export class K3sNode extends pulumi.ComponentResource {
                     TIMEOUT_SECONDS: String(args.timeoutSeconds),
                     // The node unexports and unmounts its data volume before it is detached.
                     ...(args.dataVolumeId ? { RELEASE_DATA: RELEASE_ANNOTATION } : {}),
+                    // Its replacement reuses this etcd member: deleting the Node must not remove it.
+                    ...(args.datastoreVolumeId ? { KEEP_ETCD_MEMBER: "1" } : {}),
                 },
                 triggers: [this.instance.id],
             },
             // Depending on the attachment orders deletes: drain the node (its pods stop using the
             // NFS export) before the data volume is detached and the VM deleted.
-            { parent: this, dependsOn: [this.instance, ...(attachment ? [attachment] : [])], deleteBeforeReplace: true },
+            { parent: this, dependsOn: [this.instance, ...(attachment ? [attachment] : []), ...(datastoreAttachment ? [datastoreAttachment] : [])], deleteBeforeReplace: true },
         );
         this.registerOutputs({ instanceId: this.instance.id, nodeName: args.nodeName });
     }

@@ -49,6 +49,8 @@ export interface NodeAddresses {
     readonly vip?: string;
     /** Cinder volume behind the NFS export (server-0 only). */
     readonly volumeId: string;
+    /** Cinder volume holding k3s' server directory (a single server only). */
+    readonly datastoreVolumeId?: string;
     readonly nfsCidr: string;
 }
 
@@ -62,15 +64,31 @@ export function isFirstServer(slot: NodeSlot): boolean {
     return slot.role === "server" && slot.index === 0;
 }
 
+/**
+ * A single server keeps its datastore on a volume: there is no other etcd member to rejoin, so a
+ * replaced only server must find its data. HA servers join the others afresh (their old member
+ * is removed with their Node), so theirs stays on the root disk.
+ */
+export function hasDatastoreVolume(cfg: InfraConfig, slot: NodeSlot): boolean {
+    return cfg.servers.count === 1 && isFirstServer(slot);
+}
+
+function required<T>(value: T | undefined, what: string): T {
+    if (value === undefined) throw new Error(`${what} is missing`);
+    return value;
+}
+
 /** A node's complete spec from config, its slot, name and addresses. */
-export function buildNodeSpec(cfg: InfraConfig, slot: NodeSlot, name: string, addr: NodeAddresses, clusterInit: boolean): NodeSpec {
+export function buildNodeSpec(cfg: InfraConfig, slot: NodeSlot, name: string, addr: NodeAddresses): NodeSpec {
     const common = { nodeName: name, k3sVersion: cfg.k3sVersion, k3sInstall: cfg.k3sInstall, labels: slot.labels, nodeIp: addr.nodeIp, flannelBackend: cfg.flannelBackend };
     if (slot.role === "agent") return { ...common, role: "agent", serverUrl: addr.serverUrl };
     return {
         ...common,
         role: "server",
-        clusterInit,
-        serverUrl: clusterInit ? undefined : addr.serverUrl,
+        // The first server's start (cluster-init, join, restore) is the cluster's history, not
+        // its spec: instance metadata, read once on first boot (bootstrap.ts).
+        bootstrap: isFirstServer(slot) ? "metadata" : "join",
+        serverUrl: addr.serverUrl,
         tlsSans: addr.tlsSans,
         etcdSnapshotSchedule: cfg.etcdSnapshotSchedule,
         etcdSnapshotRetention: cfg.etcdSnapshotRetention,
@@ -82,6 +100,7 @@ export function buildNodeSpec(cfg: InfraConfig, slot: NodeSlot, name: string, ad
         // Lower slots win the VIP; any server whose API is ready may hold it.
         vip: addr.vip ? { address: addr.vip, peers: addr.peers, priority: 150 - slot.index * 10, routerId: VRRP_ROUTER_ID } : undefined,
         nfs: isFirstServer(slot) ? { volumeId: addr.volumeId, exportPath: NFS_EXPORT, clientCidr: addr.nfsCidr } : undefined,
+        datastore: hasDatastoreVolume(cfg, slot) ? { volumeId: required(addr.datastoreVolumeId, `${slot.key}: datastoreVolumeId`) } : undefined,
     };
 }
 
@@ -109,7 +128,7 @@ const HASH_SECRETS: NodeSecrets = {
 /**
  * The node's name: `<env>-<slot>-<hash>`, the hash taken over image, flavor and the user-data
  * rendered with placeholders for everything that is not part of its immutable spec (its own
- * name, addresses, secrets, and whether it bootstraps the cluster).
+ * name, addresses, secrets; how the first server bootstraps is instance metadata, not user-data).
  */
 export function nodeName(cfg: InfraConfig, slot: NodeSlot): string {
     const ha = cfg.servers.count > 1;
@@ -120,9 +139,10 @@ export function nodeName(cfg: InfraConfig, slot: NodeSlot): string {
         peers: ha ? ["PEER"] : [],
         vip: ha ? "VIP" : undefined,
         volumeId: "VOLUME_ID",
+        datastoreVolumeId: "DATASTORE_VOLUME_ID",
         nfsCidr: "NFS_CIDR",
     };
-    const userData = renderUserData(buildNodeSpec(cfg, slot, "NODE_NAME", placeholders, isFirstServer(slot)), HASH_SECRETS);
+    const userData = renderUserData(buildNodeSpec(cfg, slot, "NODE_NAME", placeholders), HASH_SECRETS);
     return `${cfg.environment}-${slot.key}-${specHash({ image: slot.image, flavor: slot.flavor, userData, cluster: clusterWideSettings(cfg) })}`;
 }
 

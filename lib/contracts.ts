@@ -52,6 +52,8 @@ export interface InfraOutputs {
     readonly adminCertExpiresAt?: string;
     /** S3-compatible store for etcd snapshots and database dumps (secret), when configured. */
     readonly backupStore?: BackupStoreOutput;
+    /** Generated once per cluster; present once a deployment passed the readiness gate. */
+    readonly clusterId?: string;
 }
 
 /** Object-key prefixes inside the backup bucket, per environment (infra writes etcd, apps Postgres). */

@@ -34,6 +34,11 @@ export interface SynthStackOptions {
     readonly secretOverrides?: readonly string[];
     /** Cache of already synthesized stacks, shared across calls. */
     readonly cache?: Map<string, SynthResult>;
+    /**
+     * The stack's own outputs of its previous deployment (an infra stack reads them to know
+     * whether its cluster was initialised); none by default: a first deployment.
+     */
+    readonly previousOutputs?: Record<string, unknown>;
 }
 
 /** The environment part of a `<env>-<layer>` stack name. */
@@ -61,7 +66,9 @@ export async function synthStack(stack: string, options: SynthStackOptions = {})
         }
         references[lowerStack] = result.outputs;
     }
-    const useCache = !options.overrides;
+    // The infra layer reads its own previous outputs (infra/bootstrap.ts).
+    references[stack] = options.previousOutputs ?? {};
+    const useCache = !options.overrides && !options.previousOutputs;
     const key = `${stacksDir}:${stack}`;
     const cached = useCache ? cache.get(key) : undefined;
     if (cached) return cached;

@@ -1,7 +1,8 @@
 /**
  * Entry point of the lifecycle commands `pulumi up` runs through @pulumi/command:
  *   wait-cluster  wait for /readyz and every node in NODE_NAMES (comma-separated) to be Ready
- *   drain-node    drain NODE_NAME and remove it from the cluster (runs before its VM is deleted)
+ *   drain-node    drain NODE_NAME and remove it from the cluster (runs before its VM is deleted);
+ *                 KEEP_ETCD_MEMBER=1 keeps its etcd member (a single server's reused datastore)
  * The kubeconfig arrives in KUBECONFIG_DATA (a secret input; relative file paths in it resolve
  * against the working directory); TIMEOUT_SECONDS bounds the wait.
  * PLATFORM_SKIP_DRAIN=1 in the environment of `pulumi up` skips the drain, for replacing a node
@@ -29,7 +30,8 @@ async function main(action: string | undefined): Promise<void> {
                 return;
             }
             // RELEASE_DATA names the annotation a node with a data volume (server-0) answers.
-            await drainNode(target, env("NODE_NAME"), { ...opts, releaseData: process.env.RELEASE_DATA || undefined });
+            // KEEP_ETCD_MEMBER=1: a single server whose replacement reuses its datastore volume.
+            await drainNode(target, env("NODE_NAME"), { ...opts, releaseData: process.env.RELEASE_DATA || undefined, keepEtcdMember: process.env.KEEP_ETCD_MEMBER === "1" });
             return;
         default:
             throw new Error(`unknown action "${action}"; expected wait-cluster or drain-node`);

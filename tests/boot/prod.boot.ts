@@ -46,7 +46,7 @@ describe(`boot: ${STACK} (3 servers, keepalived API VIP on one L2 segment)`, fun
         cluster = renderCluster(STACK, { ...run.mirrorOverrides(), agentCount: "0" }, { cidr: "10.20.0.0/24", servers: SERVERS, agents: [], vip: VIP }, VOLUME_ID);
         const disk = blankDisk(run.dir, "nfs-volume");
         vms = await Promise.all(
-            cluster.nodes.map((node) => run.boot(cluster, node, node.firstServer ? { dataDisk: { file: disk, serial: VOLUME_ID.slice(0, 20), bus: "virtio" } } : {})),
+            cluster.nodes.map((node) => run.boot(cluster, node, node.firstServer ? { dataDisks: [{ file: disk, serial: VOLUME_ID.slice(0, 20), bus: "virtio" }] } : {})),
         );
     });
     reportBootFailures(() => run);

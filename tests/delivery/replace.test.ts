@@ -85,11 +85,11 @@ const CASES: Case[] = [
         layer: "infra", stack: "dev-infra",
         change: override("dev-infra", { "data-platform:image": "Ubuntu 26.04" }),
         forward: {
-            replace: ["dev-k3s-server-0", "dev-k3s-agent-0", "dev-k3s-agent-1", "dev-k3s-server-0-lifecycle", "dev-k3s-agent-0-lifecycle", "dev-k3s-agent-1-lifecycle", "dev-k3s-ready", "dev-k3s-server-0-data-attach"],
+            replace: ["dev-k3s-server-0", "dev-k3s-agent-0", "dev-k3s-agent-1", "dev-k3s-server-0-lifecycle", "dev-k3s-agent-0-lifecycle", "dev-k3s-agent-1-lifecycle", "dev-k3s-ready", "dev-k3s-server-0-data-attach", "dev-k3s-server-0-datastore-attach"],
         },
         why: ["dev-k3s-agent-0", "imageName"],
         back: {
-            replace: ["dev-k3s-server-0", "dev-k3s-agent-0", "dev-k3s-agent-1", "dev-k3s-server-0-lifecycle", "dev-k3s-agent-0-lifecycle", "dev-k3s-agent-1-lifecycle", "dev-k3s-ready", "dev-k3s-server-0-data-attach"],
+            replace: ["dev-k3s-server-0", "dev-k3s-agent-0", "dev-k3s-agent-1", "dev-k3s-server-0-lifecycle", "dev-k3s-agent-0-lifecycle", "dev-k3s-agent-1-lifecycle", "dev-k3s-ready", "dev-k3s-server-0-data-attach", "dev-k3s-server-0-datastore-attach"],
         },
     },
     {

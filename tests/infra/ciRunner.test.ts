@@ -42,7 +42,7 @@ describe("infra: CI runner VM (optional)", () => {
     });
 
     it("configured: a VM with an egress-only group, the API reachable from that group only, policy-clean", async () => {
-        const result = await synth("dev-infra", RUNNER, ["data-platform:ciRunnerToken"]);
+        const result = await synth("dev-infra", RUNNER, undefined, ["data-platform:ciRunnerToken"]);
         const groups = ofType(result, "openstack:networking/secGroup:SecGroup").filter((g) => g.name === "dev-ci-runner-secgroup");
         assert.equal(groups.length, 1);
         const runnerRules = ofType(result, RULE).filter((r) => r.name.startsWith("dev-ci-runner"));

@@ -9,9 +9,12 @@ import { FIXTURE_STACKS } from "./stacks";
 
 const cache = new Map<string, SynthResult>();
 
-/** `secrets`: override keys that count as set with `--secret`. */
-export function synth(stack: string, overrides?: Record<string, string>, secrets?: readonly string[]): Promise<SynthResult> {
-    return synthStack(stack, { cache, overrides, secretOverrides: secrets, stacksDir: FIXTURE_STACKS });
+/**
+ * `previousOutputs`: the stack's own outputs of a previous deployment (default: a first deployment);
+ * `secrets`: override keys that count as set with `--secret`.
+ */
+export function synth(stack: string, overrides?: Record<string, string>, previousOutputs?: Record<string, unknown>, secrets?: readonly string[]): Promise<SynthResult> {
+    return synthStack(stack, { cache, overrides, previousOutputs, secretOverrides: secrets, stacksDir: FIXTURE_STACKS });
 }
 
 export function ofType(result: SynthResult, type: string): SynthResource[] {

@@ -73,7 +73,8 @@ function caFiles(): ClusterCaFiles {
     }
 }
 
-export function renderCluster(stack: string, overrides: Record<string, string>, plan: AddressPlan, volumeId: string): BootCluster {
+/** `datastoreVolumeId`: the single server's datastore volume (dev); HA servers have none. */
+export function renderCluster(stack: string, overrides: Record<string, string>, plan: AddressPlan, volumeId: string, datastoreVolumeId?: string): BootCluster {
     const stackConfig = loadStackConfig(STACKS_DIR, stack, PROJECT);
     const config = parseInfraConfig((key) => overrides[key] ?? stackConfig[`${PROJECT}:${key}`]?.value, PROJECT, `boot test of ${stack}`);
     const entry = plan.vip ?? plan.servers[0];
@@ -91,9 +92,10 @@ export function renderCluster(stack: string, overrides: Record<string, string>, 
             peers: plan.servers.filter((s) => s !== ip),
             vip: plan.vip,
             volumeId,
+            datastoreVolumeId,
             nfsCidr: plan.cidr,
         };
-        const userData = renderUserData(buildNodeSpec(config, slot, name, addresses, first), { ...secrets, ca: first ? secrets.ca : undefined });
+        const userData = renderUserData(buildNodeSpec(config, slot, name, addresses), { ...secrets, ca: first ? secrets.ca : undefined });
         const doc = parse(userData) as { write_files: RenderedFile[] };
         return { key: slot.key, role: slot.role, name, ip, userData, files: doc.write_files, firstServer: first };
     });
