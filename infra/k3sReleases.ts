@@ -30,8 +30,9 @@ export const K3S_RELEASES: Readonly<Record<string, K3sRelease>> = {
     "v1.34.2+k3s1": { sha256: "15811d34187e03fe29d0e46108c42cc33e62cec1b3d9d80f50944536ebcad40a" },
     "v1.34.3+k3s1": { sha256: "f95350e3997165974d1d1406f01aabaf869aed7ca790cc2d83a92a82f26a06c5" },
     "v1.35.0+k3s1": { sha256: "959c9310a6ab893958d1c95bc5d7609de9d7884630c8832180f059369b6dc331" },
-    // Released (the project's pin); its checksum is not recorded here yet.
+    // Released (the project's pin, and the next patch release); their checksums are not recorded here yet.
     "v1.35.6+k3s1": {},
+    "v1.35.8+k3s1": {},
 };
 
 /** `vMAJOR.MINOR` of a release, e.g. "v1.35" — the Kubernetes minor it ships. */
