@@ -3,6 +3,7 @@
  * prints. Replacements and deletions first; secrets never shown; long values shortened.
  */
 import { ChangeKind, countByKind, hasChanges, InputChange, ResourceChange, StackDiff } from "./diff";
+import type { RollNode } from "./rollOrder";
 
 /** First line of the sticky PR comment: the workflow finds its own comment by it. */
 export const DIFF_MARKER = "<!-- data-platform:synth-diff -->";
@@ -79,6 +80,15 @@ function changeLines(c: ResourceChange): string[] {
     return lines;
 }
 
+/** The replaced nodes in the engine's order: each batch drained, replaced and Ready before the next. */
+export function rollLines(roll: readonly (readonly RollNode[])[]): string[] {
+    const nodes = roll.reduce((n, b) => n + b.length, 0);
+    return [
+        `Roll order: ${nodes} node(s) in ${roll.length} batch(es); each batch is drained, replaced and Ready before the next:`,
+        ...roll.map((batch, i) => `${i + 1}. ${batch.map((n) => `${code(n.name)}${n.zone ? ` (${n.zone})` : ""}`).join(", ")}`),
+    ];
+}
+
 export function summaryLine(diff: StackDiff): string {
     const n = countByKind(diff);
     return `${n.create} to create, ${n.update} to update, ${n.replace} to replace, ${n.delete} to delete, ${diff.unchanged} unchanged`;
@@ -91,6 +101,7 @@ export function renderStackDiff(diff: StackDiff): string {
     for (const warning of diff.warnings ?? []) lines.push("", `> ⚠️ ${warning}`);
     if (diff.changes.length > 0) lines.push("", ...diff.changes.flatMap(changeLines));
     if (diff.outputs.length > 0) lines.push("", `Outputs changed: ${diff.outputs.map(code).join(", ")}`);
+    if (diff.roll) lines.push("", ...rollLines(diff.roll));
     return lines.join("\n");
 }
 

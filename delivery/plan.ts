@@ -95,7 +95,10 @@ export function renderPreviewMarkdown(p: EnvironmentPreview): string {
     return [`### ${p.action} ${p.env}: preview of ${p.source.commit.slice(0, 12)}`, "", "```diff", renderPreview(p), "```", ""].join("\n");
 }
 
-/** Why `down` cannot work as asked: protected resources, with how to release them on purpose. */
+/** The config key that protects a layer's stateful resources (each layer reads its own). */
+export const PROTECT_KEY: Record<LayerName, string> = { infra: "protectData", cluster: "protectData", apps: "protectStateful" };
+
+/** Why `down` cannot work as asked: protected resources, with how to release them on purpose, per layer. */
 export function protectedReport(p: EnvironmentPreview): string | undefined {
     const blocked = p.layers.filter((l) => l.protectedUrns.length > 0);
     if (blocked.length === 0) return undefined;
@@ -106,10 +109,11 @@ export function protectedReport(p: EnvironmentPreview): string | undefined {
             lines.push(`  ${l.stack}: ${type} ${name}`);
         }
     }
-    lines.push(
-        "To destroy them on purpose, after a backup: set data-platform:protectStateful to \"false\" in the stack file and run `npm run up` for that",
-        "environment (it removes the protection), or release one resource: pulumi state unprotect -s <stack> '<urn>'. Then run down again.",
-    );
+    lines.push("To destroy them on purpose, after a backup:");
+    for (const l of blocked) {
+        lines.push(`  ${l.stack}: set data-platform:${PROTECT_KEY[l.layer]} to "false" in stacks/Pulumi.${l.stack}.yaml and run \`npm run up -- ${p.env}\` (it removes the protection),`);
+    }
+    lines.push("or release one resource: pulumi state unprotect -s <stack> '<urn>'. Then run down again.");
     return lines.join("\n");
 }
 

@@ -84,6 +84,8 @@ export interface ServerSpec extends CommonSpec {
 export interface AgentSpec extends CommonSpec {
     readonly role: "agent";
     readonly serverUrl: string;
+    /** The pool's taints (k3s `node-taint`): registered with the node, so nothing lands before they hold. */
+    readonly taints?: readonly string[];
 }
 
 export type NodeSpec = ServerSpec | AgentSpec;
@@ -117,7 +119,7 @@ function renderK3sConfig(spec: NodeSpec, secrets: NodeSecrets): Record<string, u
         "kube-proxy-arg": ["metrics-bind-address=0.0.0.0"],
     };
     if (spec.role === "agent") {
-        return { ...common, server: spec.serverUrl, token: secrets.agentToken };
+        return { ...common, server: spec.serverUrl, token: secrets.agentToken, ...(spec.taints?.length ? { "node-taint": [...spec.taints] } : {}) };
     }
     return {
         ...common,

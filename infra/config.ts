@@ -8,6 +8,8 @@ import * as check from "../lib/config/checks";
 import { K3sInstall, readK3sInstall } from "./k3sInstall";
 import { knownK3sRelease } from "./k3sReleases";
 import { CiRunnerConfig, CloudCredentialConfig, parseCiRunner, parseCloudCredential } from "./ciRunnerConfig";
+import { AgentPoolConfig, labelProblem, readAgentPools, readZones } from "./pools";
+import { nodeCapacityProblems } from "./capacity";
 import { parseFlavorPrices, PriceTable } from "./pricing";
 
 export type AntiAffinity = "soft" | "hard";
@@ -66,7 +68,12 @@ export interface InfraConfig {
     /** How nodes get the pinned k3s: `download` (GitHub), `mirror` (internal HTTP(S)), `preinstalled` (image). */
     readonly k3sInstall: K3sInstall;
     readonly servers: NodePoolConfig;
-    readonly agents: NodePoolConfig;
+    /** Agent pools in config order (`agentPools`, or pool `default` from the pre-pool keys). */
+    readonly agentPools: AgentPoolConfig[];
+    /** Zones servers (one per zone) and pools (round-robin) are spread over; empty: the cloud's default. */
+    readonly availabilityZones: string[];
+    /** Deprecations to show on every run (the program logs them as warnings). */
+    readonly warnings: string[];
     readonly nodeOverrides: Record<string, NodeOverride>;
     readonly network: NetworkConfig;
     readonly adminCidrs: string[];
@@ -89,6 +96,8 @@ export interface InfraConfig {
     readonly readinessTimeoutMinutes: number;
     /** Size of the Cinder volume behind the NFS export (RWX storage). */
     readonly nfsVolumeSizeGb: number;
+    /** The NFS data volume is `protect`ed (destroy stops at it); "false" is the intent to delete it. */
+    readonly protectData: boolean;
     /** Keystone URL and region handed to in-cluster OpenStack controllers. */
     readonly openstackAuthUrl: string;
     readonly openstackRegion: string;
@@ -123,7 +132,6 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
     if (serverCount % 2 === 0) {
         r.problem("serverCount", serverCount, "must be odd (1, 3, 5 or 7): embedded etcd needs an odd number of members for quorum");
     }
-    const agentCount = r.integer("agentCount", { default: 2, min: 0, max: 50 });
     const flavors = { ...DEFAULT_FLAVORS, ...r.json<Record<string, FlavorSize>>("flavors", { default: {}, expected: "a map of flavor name to {vcpus, ramMiB}" }) };
     for (const [name, size] of Object.entries(flavors)) {
         if (!size || !Number.isInteger(size.vcpus) || size.vcpus < 1 || !Number.isInteger(size.ramMiB) || size.ramMiB < 512) {
@@ -143,26 +151,27 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
         image: r.optionalString("serverImage") ?? image,
         labels: r.stringMap("serverLabels", { default: {} }),
     };
-    const agents: NodePoolConfig = {
-        count: agentCount,
-        flavor: flavor("agentFlavor"),
-        image: r.optionalString("agentImage") ?? image,
-        labels: r.stringMap("agentLabels", { default: {} }),
-    };
-    for (const [key, labels] of [["serverLabels", servers.labels], ["agentLabels", agents.labels]] as const) {
-        for (const [k, v] of Object.entries(labels)) {
-            if (!/^([a-z0-9.-]+\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(k) || !/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/.test(v)) {
-                r.problem(`${key}.${k}`, v, "must be a valid Kubernetes label key and value");
-            }
-        }
+    for (const [k, v] of Object.entries(servers.labels)) {
+        const problem = labelProblem(k, v);
+        if (problem) r.problem(`serverLabels.${k}`, v, problem);
     }
+    const availabilityZones = readZones(r);
+    const antiAffinity = r.oneOf("antiAffinity", ["soft", "hard"] as const, { default: "soft" });
+    const { pools: agentPools, warnings } = readAgentPools(r, {
+        image,
+        antiAffinity,
+        zones: availabilityZones,
+        flavorProblem: (f) => (f in flavors ? undefined : `is not in the flavor table (${Object.keys(flavors).join(", ")}); add its size under flavors`),
+    });
+    const poolCount = (key: string) => agentPools.find((p) => p.name === key)?.count ?? 0;
 
     const nodeOverrides = r.json<Record<string, NodeOverride>>("nodeOverrides", { default: {}, expected: 'a map like {"agent-1": {"image": "...", "flavor": "..."}}' }) ?? {};
     for (const [key, override] of Object.entries(nodeOverrides)) {
-        const match = /^(server|agent)-(\d+)$/.exec(key);
-        const count = match?.[1] === "server" ? serverCount : agentCount;
+        const match = /^([a-z][a-z0-9]*)-(\d+)$/.exec(key);
+        const count = match?.[1] === "server" ? serverCount : poolCount(match?.[1] === "agent" ? "default" : match?.[1] ?? "");
         if (!match || Number(match[2]) >= count) {
-            r.problem(`nodeOverrides.${key}`, override, `names no node; use server-0..server-${serverCount - 1} or agent-0..agent-${Math.max(0, agentCount - 1)}`);
+            const pools = agentPools.filter((p) => p.count > 0).map((p) => `${p.name === "default" ? "agent" : p.name}-0..${p.name === "default" ? "agent" : p.name}-${p.count - 1}`);
+            r.problem(`nodeOverrides.${key}`, override, `names no node; use ${[`server-0..server-${serverCount - 1}`, ...pools].join(" or ")}`);
             continue;
         }
         const fields = Object.keys(override ?? {});
@@ -236,7 +245,9 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
         k3sVersion,
         k3sInstall: readK3sInstall(r),
         servers,
-        agents,
+        agentPools,
+        availabilityZones,
+        warnings,
         nodeOverrides,
         network,
         adminCidrs,
@@ -245,20 +256,22 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
         localPathStorage: r.boolean("localPathStorage", { default: true }),
         controlPlaneTaint: r.boolean("controlPlaneTaint", { default: environment === "prod" }),
         sshPublicKey,
-        antiAffinity: r.oneOf("antiAffinity", ["soft", "hard"] as const, { default: "soft" }),
+        antiAffinity,
         flannelBackend: r.oneOf("flannelBackend", ["vxlan", "wireguard-native"] as const, { default: "vxlan" }),
         etcdSnapshotSchedule,
         etcdSnapshotRetention: r.integer("etcdSnapshotRetention", { default: 12, min: 1, max: 100 }),
         readinessTimeoutMinutes: r.integer("readinessTimeoutMinutes", { default: 20, min: 1, max: 120 }),
         nfsVolumeSizeGb: r.integer("nfsVolumeSizeGb", { default: 20, min: 1, max: 10000 }),
+        protectData: r.boolean("protectData", { default: true }),
         openstackAuthUrl: r.string("openstackAuthUrl", { pattern: /^https?:\/\/\S+$/, allowed: 'the Keystone URL, e.g. "https://keystone.example.org:5000/v3"' }),
         openstackRegion: r.string("openstackRegion", { default: "RegionOne" }),
         flavors,
-        ciRunner: parseCiRunner(r, environment, { flavor: agents.flavor, image }),
+        ciRunner: parseCiRunner(r, environment, { flavor: agentPools[0]?.flavor || servers.flavor, image }),
         cloudCredential: parseCloudCredential(r),
         backupStore,
-        prices: parseFlavorPrices(r, flavors, [servers.flavor, agents.flavor, ...Object.values(nodeOverrides).flatMap((o) => (o?.flavor ? [o.flavor] : []))]),
+        prices: parseFlavorPrices(r, flavors, [servers.flavor, ...agentPools.map((p) => p.flavor), ...Object.values(nodeOverrides).flatMap((o) => (o?.flavor ? [o.flavor] : []))]),
     };
+    for (const problem of nodeCapacityProblems(config, r.integer("instanceQuota", { default: 0, min: 0 }) || undefined)) r.problem(problem.key, problem.value, problem.message);
     r.finish();
     return config;
 }

@@ -17,6 +17,7 @@ export async function infraLayer(): Promise<Outputs> {
     const config = new pulumi.Config();
     const cfg = parseInfraConfig(stackLookup(), pulumi.getProject(), `stack ${pulumi.getStack()}`);
     const name = `${cfg.environment}-k3s`;
+    for (const warning of cfg.warnings) pulumi.log.warn(warning);
 
     const store = cfg.backupStore ? new BackupStore(`${name}-backups`, { config: cfg.backupStore }) : undefined;
     const cluster = new K3sCluster(name, { config: cfg, backupStore: store?.access });

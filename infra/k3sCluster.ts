@@ -26,7 +26,8 @@ import type { BackupStoreAccess } from "./backupStore";
 import { specHash } from "../lib/naming";
 import { DATASTORE_VOLUME_GB } from "./datastore";
 import { decideBootstrap, encodeBootstrap, INITIALISED_OUTPUTS } from "./bootstrap";
-import { buildNodeSpec, hasDatastoreVolume, isFirstServer, NFS_EXPORT, NodeAddresses, nodeName, planNodes, poolCapacities } from "./nodes";
+import { buildNodeSpec, hasDatastoreVolume, isFirstServer, NFS_EXPORT, NodeAddresses, nodeName, NodeSlot, planNodes, poolCapacities } from "./nodes";
+import { AgentPool } from "./agentPool";
 import type { NodeInfo, NodePoolCapacity } from "../lib/contracts";
 
 export interface K3sClusterArgs {
@@ -81,9 +82,15 @@ export class K3sCluster extends pulumi.ComponentResource {
         // OpenStack replaces a key pair whose public key changes; a name that carries the key's
         // hash lets the new one be created before the old one goes (names are unique per user).
         const keypair = new openstack.compute.Keypair(`${name}-keypair`, { name: `${name}-${specHash(cfg.sshPublicKey.trim())}`, publicKey: cfg.sshPublicKey }, parent);
-        const serverGroup = (role: string) =>
-            new openstack.compute.ServerGroup(`${name}-${role}-group`, { name: `${name}-${role}`, policies: [affinityPolicy(cfg.antiAffinity)] }, parent);
-        const serverGroups = { server: serverGroup("servers"), agent: serverGroup("agents") };
+        // Servers: one group, or one per zone when zones are configured (the agents' are their pools').
+        const serverGroups = new Map<string | undefined, openstack.compute.ServerGroup>();
+        const serverGroupOf = (zone: string | undefined) => {
+            if (!serverGroups.has(zone)) {
+                const suffix = zone ? `-${zone}` : "";
+                serverGroups.set(zone, new openstack.compute.ServerGroup(`${name}-servers-group${suffix}`, { name: `${name}-servers${suffix}`, policies: [affinityPolicy(cfg.antiAffinity)] }, parent));
+            }
+            return serverGroups.get(zone)!;
+        };
 
         // Tokens are generated once and survive every node replacement.
         const token = new random.RandomPassword(`${name}-server-token`, { length: 48, special: false }, parent);
@@ -92,6 +99,7 @@ export class K3sCluster extends pulumi.ComponentResource {
 
         const fixedIp = (port: openstack.networking.Port) => port.allFixedIps.apply((ips) => ips[0]);
         const slots = planNodes(cfg);
+        const serverSlots = slots.filter((s) => s.role === "server");
 
         // In an HA set a VRRP VIP (kept by keepalived on a server whose API is ready) is the
         // join URL and API address, so no single server is special after bootstrap.
@@ -103,7 +111,7 @@ export class K3sCluster extends pulumi.ComponentResource {
               )
             : undefined;
         const ports = new Map<string, openstack.networking.Port>();
-        for (const slot of slots) {
+        for (const slot of serverSlots) {
             const vipPair = vipPort ? [{ ipAddress: fixedIp(vipPort) }] : undefined;
             ports.set(
                 slot.key,
@@ -113,8 +121,8 @@ export class K3sCluster extends pulumi.ComponentResource {
                         name: `${name}-${slot.key}`,
                         networkId: network.networkId,
                         fixedIps: [{ subnetId: network.subnetId }],
-                        securityGroupIds: [slot.role === "server" ? groups.servers.id : groups.agents.id],
-                        allowedAddressPairs: slot.role === "server" ? vipPair : undefined,
+                        securityGroupIds: [groups.servers.id],
+                        allowedAddressPairs: vipPair,
                     },
                     parent,
                 ),
@@ -142,15 +150,18 @@ export class K3sCluster extends pulumi.ComponentResource {
         this.apiEndpoint = pulumi.interpolate`https://${externalAddress}:6443`;
         this.ingressAddress = externalAddress;
 
-        const serverAddresses = slots.filter((s) => s.role === "server").map((s) => fixedIp(ports.get(s.key)!));
+        const serverAddresses = serverSlots.map((s) => fixedIp(ports.get(s.key)!));
         // Not the floating IP: the kubeconfig checks the certificate by name (API_TLS_SERVER_NAME).
         const tlsSans = pulumi.all([internalApiAddress, ...serverAddresses]).apply((ips) => [...new Set(ips)].sort());
 
         // The Cinder volume behind the NFS export outlives every node; deleting it needs intent.
+        // It lives in server-0's zone (Cinder attaches within a zone); zones added later leave an
+        // existing volume where it is (ignoreChanges: moving it would replace it).
+        const nfsZone = serverSlots[0]?.zone;
         const nfsVolume = new openstack.blockstorage.Volume(
             `${name}-nfs-data`,
-            { name: `${name}-nfs-data`, size: cfg.nfsVolumeSizeGb, description: "RWX data exported over NFS by server-0" },
-            { parent: this, protect: true },
+            { name: `${name}-nfs-data`, size: cfg.nfsVolumeSizeGb, description: "RWX data exported over NFS by server-0", ...(nfsZone ? { availabilityZone: nfsZone } : {}) },
+            { parent: this, protect: cfg.protectData, ...(nfsZone ? { ignoreChanges: ["availabilityZone"] } : {}) },
         );
 
         this.adminCertExpiresAt = pki.adminCertExpiresAt;
@@ -178,24 +189,21 @@ export class K3sCluster extends pulumi.ComponentResource {
                   { parent: this, protect: true },
               );
 
-        let after: pulumi.Resource | undefined;
-        const nodes: K3sNode[] = [];
-        for (const slot of slots) {
-            const node = names.get(slot.key)!;
-            const port = ports.get(slot.key)!;
-            const peers = slots.filter((s) => s.role === "server" && s.key !== slot.key).map((s) => fixedIp(ports.get(s.key)!));
+        const peersOf = (slot: NodeSlot) => serverSlots.filter((s) => s.key !== slot.key).map((s) => fixedIp(ports.get(s.key)!));
+        const vip = vipPort ? fixedIp(vipPort) : undefined;
+        // Secure-format tokens: every joining node (and server-0 itself) checks the CA hash.
+        const userDataOf = (slot: NodeSlot, node: string, nodeIp: pulumi.Output<string>) => {
             const addresses: pulumi.Output<NodeAddresses> = pulumi.output({
-                nodeIp: fixedIp(port),
+                nodeIp,
                 serverUrl,
                 tlsSans,
-                peers,
-                vip: vipPort ? fixedIp(vipPort) : undefined,
+                peers: slot.role === "server" ? peersOf(slot) : [],
+                vip,
                 volumeId: nfsVolume.id,
                 datastoreVolumeId: hasDatastoreVolume(cfg, slot) ? datastoreVolume!.id : undefined,
                 nfsCidr: network.subnetCidr,
             });
-            // Secure-format tokens: every joining node (and server-0 itself) checks the CA hash.
-            const userData = pulumi
+            return pulumi
                 .all([addresses, token.result, agentToken.result, pki.caFiles, args.backupStore])
                 .apply(([addr, tok, agentTok, ca, store]) =>
                     renderUserData(buildNodeSpec(cfg, slot, node, addr), {
@@ -205,6 +213,14 @@ export class K3sCluster extends pulumi.ComponentResource {
                         etcdS3: store ? { accessKey: store.accessKey, secretKey: store.secretKey } : undefined,
                     }),
                 );
+        };
+
+        // Servers one at a time, each after the previous one is Ready (etcd keeps its quorum).
+        let after: pulumi.Resource[] = [];
+        const nodes: K3sNode[] = [];
+        for (const slot of serverSlots) {
+            const node = names.get(slot.key)!;
+            const port = ports.get(slot.key)!;
             const k3sNode = new K3sNode(
                 `${name}-${slot.key}`,
                 {
@@ -213,9 +229,9 @@ export class K3sCluster extends pulumi.ComponentResource {
                     environment: cfg.environment,
                     k3sVersion: cfg.k3sVersion,
                     portId: port.id,
-                    userData,
+                    userData: userDataOf(slot, node, fixedIp(port)),
                     keyPair: keypair.name,
-                    serverGroupId: serverGroups[slot.role].id,
+                    serverGroupId: serverGroupOf(slot.zone).id,
                     kubeconfig: this.kubeconfig,
                     timeoutSeconds: cfg.readinessTimeoutMinutes * 60,
                     after,
@@ -228,7 +244,36 @@ export class K3sCluster extends pulumi.ComponentResource {
                 parent,
             );
             nodes.push(k3sNode);
-            after = k3sNode.lifecycle;
+            after = [k3sNode.lifecycle];
+        }
+
+        // Then each pool after the one before, in batches of its maxUnavailable.
+        for (const pool of cfg.agentPools) {
+            const agentPool = new AgentPool(
+                `${name}-pool-${pool.name}`,
+                {
+                    clusterName: name,
+                    pool,
+                    slots: slots.filter((s) => s.role === "agent" && s.pool === pool.name),
+                    nodeNames: names,
+                    environment: cfg.environment,
+                    k3sVersion: cfg.k3sVersion,
+                    networkId: network.networkId,
+                    subnetId: network.subnetId,
+                    securityGroupId: groups.agents.id,
+                    keyPair: keypair.name,
+                    kubeconfig: this.kubeconfig,
+                    timeoutSeconds: cfg.readinessTimeoutMinutes * 60,
+                    userData: (slot, node, nodeIp) => userDataOf(slot, node, nodeIp),
+                    after,
+                    needs: network.ready,
+                    formerParent: this,
+                },
+                parent,
+            );
+            for (const [key, port] of agentPool.ports) ports.set(key, port);
+            nodes.push(...agentPool.nodes);
+            if (agentPool.lastBatch.length > 0) after = agentPool.lastBatch;
         }
 
         const allNames = slots.map((s) => names.get(s.key)!);
@@ -245,7 +290,7 @@ export class K3sCluster extends pulumi.ComponentResource {
         this.nodes = pulumi.all(slots.map((s) => fixedIp(ports.get(s.key)!))).apply((ips) =>
             slots.map((slot, i) => ({ name: names.get(slot.key)!, role: slot.role, address: ips[i] })),
         );
-        this.nodePools = poolCapacities(slots, cfg.flavors, cfg.controlPlaneTaint);
+        this.nodePools = poolCapacities(slots, cfg.flavors, cfg.controlPlaneTaint, cfg.agentPools);
         this.nfs = pulumi.output({ server: fixedIp(server0Port), path: NFS_EXPORT });
         this.networkId = network.networkId;
         this.subnetId = network.subnetId;

@@ -23,12 +23,13 @@ export interface K3sNodeArgs {
     readonly portId: pulumi.Input<string>;
     readonly userData: pulumi.Input<string>;
     readonly keyPair: pulumi.Input<string>;
-    readonly serverGroupId: pulumi.Input<string>;
+    /** Nova server group (anti-affinity); none for a pool with antiAffinity "none". */
+    readonly serverGroupId?: pulumi.Input<string>;
     /** Admin kubeconfig for the lifecycle command (secret). */
     readonly kubeconfig: pulumi.Input<string>;
     readonly timeoutSeconds: number;
-    /** Created (and so replaced) only after this resource, for one-at-a-time rollouts. */
-    readonly after?: pulumi.Resource;
+    /** Created (and so replaced) only after these (the previous batch's gates), for batched rollouts. */
+    readonly after?: pulumi.Resource[];
     /** Resources the VM needs first (e.g. the router that gives it internet access). */
     readonly needs?: pulumi.Resource[];
     /** A volume to attach (server-0's NFS data); detached only after the node is drained. */
@@ -59,12 +60,14 @@ export class K3sNode extends pulumi.ComponentResource {
                 keyPair: args.keyPair,
                 networks: [{ port: args.portId }],
                 userData: pulumi.secret(args.userData),
-                schedulerHints: [{ group: args.serverGroupId }],
+                ...(args.serverGroupId ? { schedulerHints: [{ group: args.serverGroupId }] } : {}),
+                ...(slot.zone ? { availabilityZone: slot.zone } : {}),
                 metadata: pulumi.output(args.bootstrapMetadata).apply((bootstrap) => ({
                     role: slot.role,
                     environment: args.environment,
                     "k3s-version": args.k3sVersion,
                     slot: slot.key,
+                    ...(slot.role === "agent" && slot.pool !== "default" ? { pool: slot.pool } : {}),
                     ...(bootstrap ? { [BOOTSTRAP_METADATA_KEY]: bootstrap } : {}),
                 })),
             },
@@ -77,7 +80,7 @@ export class K3sNode extends pulumi.ComponentResource {
                 // The stable port serves one VM at a time, and the old node must have left the
                 // cluster (drained by its lifecycle command) before the new one joins.
                 deleteBeforeReplace: true,
-                dependsOn: [...(args.after ? [args.after] : []), ...(args.needs ?? [])],
+                dependsOn: [...(args.after ?? []), ...(args.needs ?? [])],
             },
         );
         const attachment = args.dataVolumeId

@@ -9,32 +9,49 @@ import { specHash } from "../lib/naming";
 import { backupPrefixes } from "../lib/contracts";
 import { secureToken, TOKEN_USERS } from "./joinToken";
 import type { NodeInfo, NodePoolCapacity } from "../lib/contracts";
+import { slotPrefix } from "./pools";
 
 export interface NodeSlot {
-    /** Stable slot key: "server-0", "agent-1"... (Pulumi resource names use it). */
+    /** Stable slot key: "server-0", "agent-1" (pool default), "kafka-0"... (Pulumi resource names use it). */
     readonly key: string;
     readonly role: "server" | "agent";
+    /** The agent pool ("server" for servers). */
+    readonly pool: string;
+    /** Index within the pool. */
     readonly index: number;
     readonly image: string;
     readonly flavor: string;
     readonly labels: Record<string, string>;
+    /** Taints registered at first boot (agents: the pool's; servers: see buildNodeSpec). */
+    readonly taints: readonly string[];
+    /** Availability zone; undefined: the cloud's default (no zones configured). */
+    readonly zone?: string;
+}
+
+/** Zone of the index-th member of a set spread round-robin over `zones`. */
+export function zoneOf(zones: readonly string[], index: number): string | undefined {
+    return zones.length === 0 ? undefined : zones[index % zones.length];
 }
 
 export function planNodes(cfg: InfraConfig): NodeSlot[] {
-    const pool = (role: "server" | "agent", count: number, defaults: InfraConfig["servers"]): NodeSlot[] =>
-        Array.from({ length: count }, (_, index) => {
-            const key = `${role}-${index}`;
-            const override = cfg.nodeOverrides[key] ?? {};
-            return {
-                key,
-                role,
-                index,
-                image: override.image ?? defaults.image,
-                flavor: override.flavor ?? defaults.flavor,
-                labels: { "platform.example.org/role": role, "platform.example.org/environment": cfg.environment, ...defaults.labels },
-            };
-        });
-    return [...pool("server", cfg.servers.count, cfg.servers), ...pool("agent", cfg.agents.count, cfg.agents)];
+    const slot = (role: "server" | "agent", pool: string, prefix: string, index: number, p: { image: string; flavor: string; labels: Record<string, string>; taints?: readonly string[] }, zone: string | undefined): NodeSlot => {
+        const key = `${prefix}-${index}`;
+        const override = cfg.nodeOverrides[key] ?? {};
+        return {
+            key, role, pool, index,
+            image: override.image ?? p.image,
+            flavor: override.flavor ?? p.flavor,
+            labels: { "platform.example.org/role": role, "platform.example.org/environment": cfg.environment, ...p.labels },
+            taints: p.taints ?? [],
+            ...(zone ? { zone } : {}),
+        };
+    };
+    // Servers one per zone (while there are zones enough), so losing a zone keeps etcd's quorum where it can.
+    const servers = Array.from({ length: cfg.servers.count }, (_, i) => slot("server", "server", "server", i, cfg.servers, zoneOf(cfg.availabilityZones, i)));
+    const agents = cfg.agentPools.flatMap((pool) =>
+        Array.from({ length: pool.count }, (_, i) => slot("agent", pool.name, slotPrefix(pool.name), i, pool, zoneOf(pool.availabilityZones, i))),
+    );
+    return [...servers, ...agents];
 }
 
 /** Addresses a node's user-data refers to; resolved from ports and volumes at deploy time. */
@@ -81,7 +98,7 @@ function required<T>(value: T | undefined, what: string): T {
 /** A node's complete spec from config, its slot, name and addresses. */
 export function buildNodeSpec(cfg: InfraConfig, slot: NodeSlot, name: string, addr: NodeAddresses): NodeSpec {
     const common = { nodeName: name, k3sVersion: cfg.k3sVersion, k3sInstall: cfg.k3sInstall, labels: slot.labels, nodeIp: addr.nodeIp, flannelBackend: cfg.flannelBackend };
-    if (slot.role === "agent") return { ...common, role: "agent", serverUrl: addr.serverUrl };
+    if (slot.role === "agent") return { ...common, role: "agent", serverUrl: addr.serverUrl, ...(slot.taints.length ? { taints: slot.taints } : {}) };
     return {
         ...common,
         role: "server",
@@ -143,17 +160,30 @@ export function nodeName(cfg: InfraConfig, slot: NodeSlot): string {
         nfsCidr: "NFS_CIDR",
     };
     const userData = renderUserData(buildNodeSpec(cfg, slot, "NODE_NAME", placeholders), HASH_SECRETS);
-    return `${cfg.environment}-${slot.key}-${specHash({ image: slot.image, flavor: slot.flavor, userData, cluster: clusterWideSettings(cfg) })}`;
+    return `${cfg.environment}-${slot.key}-${specHash({ image: slot.image, flavor: slot.flavor, userData, cluster: clusterWideSettings(cfg), ...(slot.zone ? { zone: slot.zone } : {}) })}`;
 }
 
-/** Node pool capacities by role and flavor, for the resource-fit checks of the layers above. */
-export function poolCapacities(slots: readonly NodeSlot[], flavors: InfraConfig["flavors"], controlPlaneTaint = false): NodePoolCapacity[] {
+/**
+ * Node pool capacities by role, pool and flavor, for the resource-fit checks of the layers above:
+ * with the pool's labels and taints, so a pod is only counted against pools it may land on.
+ */
+export function poolCapacities(slots: readonly NodeSlot[], flavors: InfraConfig["flavors"], controlPlaneTaint = false, pools: InfraConfig["agentPools"] = []): NodePoolCapacity[] {
     const groups = new Map<string, NodePoolCapacity>();
+    const configured = new Map(pools.map((p) => [p.name, p]));
     for (const slot of slots) {
-        const id = `${slot.role}/${slot.flavor}`;
+        const id = `${slot.role}/${slot.pool}/${slot.flavor}`;
         const size = flavors[slot.flavor];
         const prev = groups.get(id);
-        groups.set(id, { role: slot.role, flavor: slot.flavor, count: (prev?.count ?? 0) + 1, vcpus: size.vcpus, memoryMiB: size.ramMiB, ...(slot.role === "server" && controlPlaneTaint ? { tainted: true } : {}) });
+        const pool = configured.get(slot.pool);
+        groups.set(id, {
+            role: slot.role,
+            flavor: slot.flavor,
+            count: (prev?.count ?? 0) + 1,
+            vcpus: size.vcpus,
+            memoryMiB: size.ramMiB,
+            ...(slot.role === "server" && controlPlaneTaint ? { tainted: true } : {}),
+            ...(pool ? { pool: pool.name, labels: pool.labels, taints: pool.taints } : {}),
+        });
     }
     return [...groups.values()];
 }

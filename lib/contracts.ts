@@ -13,6 +13,12 @@ export interface NodePoolCapacity {
     readonly memoryMiB: number;
     /** Servers carrying the control-plane NoSchedule taint: ordinary pods do not run there. */
     readonly tainted?: boolean;
+    /** Agent pool name (infra `agentPools`); absent for servers and in outputs of older code. */
+    readonly pool?: string;
+    /** The pool's node labels from config (what a nodeSelector placing pods on it selects). */
+    readonly labels?: Record<string, string>;
+    /** The pool's taints, `key[=value]:Effect`: only pods tolerating them land there. */
+    readonly taints?: string[];
 }
 
 export interface NodeInfo {

@@ -47,6 +47,31 @@ export interface SynthResource {
      * and the replaceOnChanges option (see replace.ts). Absent in synth files of older code.
      */
     readonly replaceOn?: ReplaceRule[];
+    /** The resource's `aliases` option (former names/parents the engine matches state by); absent when none. */
+    readonly aliases?: AliasSpec[];
+}
+
+/** One alias as the SDK sends it: a whole URN, or the parts that differ (unset parts: the resource's own). */
+export interface AliasSpec {
+    readonly urn?: string;
+    readonly name?: string;
+    readonly type?: string;
+    /** The former parent; `noParent`: formerly a child of the stack. */
+    readonly parentUrn?: string;
+    readonly noParent?: boolean;
+}
+
+function aliasesOf(req: any): AliasSpec[] {
+    return (req.getAliasesList?.() ?? []).map((a: any): AliasSpec => {
+        if (a.getUrn()) return { urn: a.getUrn() };
+        const spec = a.getSpec();
+        return {
+            ...(spec.getName() ? { name: spec.getName() } : {}),
+            ...(spec.getType() ? { type: spec.getType() } : {}),
+            ...(spec.getParenturn() ? { parentUrn: spec.getParenturn() } : {}),
+            ...(spec.getNoparent() ? { noParent: true } : {}),
+        };
+    });
 }
 
 export interface SynthResult {
@@ -118,7 +143,9 @@ class RecordingMonitor extends MockMonitor {
         req.getPropertydependenciesMap().forEach((deps: any) => deps.getUrnsList().forEach((u: string) => propertyDeps.add(u)));
         const timeouts = req.getCustomtimeouts();
         this.replaceOptions.set(`${req.getType()}::${req.getName()}`, { replaceOnChanges: [...req.getReplaceonchangesList()], ignoreChanges: [...req.getIgnorechangesList()] });
+        const aliases = aliasesOf(req);
         this.recorded.push({
+            ...(aliases.length > 0 ? { aliases } : {}),
             urn,
             type: req.getType(),
             name: req.getName(),

@@ -5,7 +5,7 @@
  */
 import * as assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { renderCluster, stackK3sVersion, BootCluster, BootNode } from "./support/cluster";
+import { defaultPoolCount, renderCluster, stackK3sVersion, BootCluster, BootNode } from "./support/cluster";
 import { assertCloudInitClean, assertMetadataGuard, assertRenderedFilesOnDisk, nfsDataActive } from "./support/checks";
 import { blankDisk, bootBase, BootRun, reportBootFailures, requirePrerequisites } from "./support/suite";
 import type { DataDisk, Vm } from "./support/vm";
@@ -34,7 +34,7 @@ describe(`boot: ${STACK} (server-0 with the NFS volume + one agent)`, function (
         await bootBase();
         run = new BootRun("dev", stackK3sVersion(STACK));
         await run.start();
-        cluster = renderCluster(STACK, { ...run.mirrorOverrides(), agentCount: "1" }, { cidr: "10.0.0.0/24", servers: ["10.0.0.11"], agents: ["10.0.0.21"] }, VOLUME_ID, DATASTORE_VOLUME_ID);
+        cluster = renderCluster(STACK, { ...run.mirrorOverrides(), ...defaultPoolCount(STACK, 1) }, { cidr: "10.0.0.0/24", servers: ["10.0.0.11"], agents: ["10.0.0.21"] }, VOLUME_ID, DATASTORE_VOLUME_ID);
         serverNode = cluster.nodes.find((n) => n.key === "server-0")!;
         agentNode = cluster.nodes.find((n) => n.key === "agent-0")!;
         disk = blankDisk(run.dir, "nfs-volume");

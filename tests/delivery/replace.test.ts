@@ -75,7 +75,7 @@ const CASES: Case[] = [
     {
         label: "agent flavor: both agents replaced, their lifecycle commands and the readiness gate re-run",
         layer: "infra", stack: "dev-infra",
-        change: override("dev-infra", { "data-platform:agentFlavor": "mb1.xlarge" }),
+        change: override("dev-infra", { "data-platform:agentPools": JSON.stringify({ default: { flavor: "mb1.xlarge", count: 2 } }) }),
         forward: { replace: ["dev-k3s-agent-0", "dev-k3s-agent-1", "dev-k3s-agent-0-lifecycle", "dev-k3s-agent-1-lifecycle", "dev-k3s-ready"] },
         why: ["dev-k3s-agent-0", "flavorName"],
         back: { replace: ["dev-k3s-agent-0", "dev-k3s-agent-1", "dev-k3s-agent-0-lifecycle", "dev-k3s-agent-1-lifecycle", "dev-k3s-ready"] },
@@ -127,7 +127,7 @@ const CASES: Case[] = [
     {
         label: "agent count 2 → 3: a new agent (port, VM, lifecycle) and the readiness gate re-run",
         layer: "infra", stack: "dev-infra",
-        change: override("dev-infra", { "data-platform:agentCount": "3" }),
+        change: override("dev-infra", { "data-platform:agentPools": JSON.stringify({ default: { flavor: "mb1.large", count: 3 } }) }),
         forward: { create: ["dev-k3s-agent-2", "dev-k3s-agent-2 (component)", "dev-k3s-agent-2-port", "dev-k3s-agent-2-lifecycle"], replace: ["dev-k3s-ready"] },
         why: ["dev-k3s-ready", "triggers"],
         back: { delete: ["dev-k3s-agent-2", "dev-k3s-agent-2 (component)", "dev-k3s-agent-2-port", "dev-k3s-agent-2-lifecycle"], replace: ["dev-k3s-ready"] },

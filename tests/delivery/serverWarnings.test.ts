@@ -50,7 +50,7 @@ describe("offline diff: replacing the only server", function () {
         const bumped = await synth("prod-infra", { "data-platform:k3sVersion": bumpPatch(k3sVersion(prod)) });
         assert.equal(diffSynth(prod, bumped).warnings, undefined);
         const dev = await synth("dev-infra");
-        const agentOnly = await synth("dev-infra", { "data-platform:agentLabels": JSON.stringify({ "platform.example.org/tier": "batch" }) });
+        const agentOnly = await synth("dev-infra", { "data-platform:agentPools": JSON.stringify({ default: { flavor: "mb1.large", count: 2, labels: { "platform.example.org/tier": "batch" } } }) });
         assert.equal(diffSynth(dev, agentOnly).warnings, undefined);
     });
 });

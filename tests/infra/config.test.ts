@@ -40,7 +40,7 @@ describe("infra config validation", () => {
     it("accepts the valid baseline and fills defaults", () => {
         const cfg = parse({});
         assert.equal(cfg.servers.count, 1);
-        assert.equal(cfg.agents.count, 2);
+        assert.equal(cfg.agentPools[0].count, 2);
         assert.equal(cfg.antiAffinity, "soft");
         assert.equal(cfg.flannelBackend, "vxlan");
         assert.deepEqual(cfg.ingressCidrs, ["0.0.0.0/0"]);
@@ -50,7 +50,7 @@ describe("infra config validation", () => {
     const cases: [string, Record<string, string | undefined>, RegExp][] = [
         ["an even server count (etcd quorum)", { serverCount: "2" }, /^data-platform:serverCount = 2: must be odd .*quorum/],
         ["a server count of zero", { serverCount: "0" }, /^data-platform:serverCount = 0: must be an integer between 1 and 7/],
-        ["a negative agent count", { agentCount: "-1" }, /^data-platform:agentCount = -1: must be an integer between 0 and 50/],
+        ["a negative agent count", { agentCount: "-1" }, /^data-platform:agentCount = -1: must be an integer >= 0/],
         ["a non-numeric agent count", { agentCount: "two" }, /^data-platform:agentCount = "two": must be a decimal integer/],
         ["a hexadecimal agent count", { agentCount: "0x2" }, /^data-platform:agentCount = "0x2": must be a decimal integer/],
         ["an exponent server count", { serverCount: "1e0" }, /^data-platform:serverCount = "1e0": must be a decimal integer/],
@@ -97,6 +97,16 @@ describe("infra config validation", () => {
         ["a NodePort outside the NodePort range", { adminNodePorts: JSON.stringify([8080]) }, /^data-platform:adminNodePorts = \[8080\]: must be a list of NodePorts between 30000 and 32767/],
         ["a non-boolean local-path switch", { localPathStorage: "yes" }, /^data-platform:localPathStorage = "yes": must be true or false/],
         ["an invalid node label", { agentLabels: JSON.stringify({ "bad key!": "x" }) }, /^data-platform:agentLabels.bad key! = "x": must be a valid Kubernetes label key and value/],
+        ["pre-pool keys beside agentPools", { agentPools: JSON.stringify({ default: { flavor: "mb1.large", count: 2 } }) }, /^data-platform:agentCount = "\(set\)": cannot be set together with agentPools; move it into agentPools.default/],
+        ["a pool name that is not a name", { agentCount: undefined, agentFlavor: undefined, agentPools: JSON.stringify({ Kafka_1: { flavor: "mb1.large", count: 1 } }) }, /^data-platform:agentPools.Kafka_1 = .*is not a valid pool name/],
+        ["a pool named like the servers", { agentCount: undefined, agentFlavor: undefined, agentPools: JSON.stringify({ server: { flavor: "mb1.large", count: 1 } }) }, /^data-platform:agentPools.server = .*not "server" or "agent"/],
+        ["a pool without a flavor", { agentCount: undefined, agentFlavor: undefined, agentPools: JSON.stringify({ kafka: { count: 1 } }) }, /^data-platform:agentPools.kafka.flavor = \(unset\): is required/],
+        ["a malformed taint", { agentCount: undefined, agentFlavor: undefined, agentPools: JSON.stringify({ kafka: { flavor: "mb1.large", count: 1, taints: ["dedicated=kafka"] } }) }, /^data-platform:agentPools.kafka.taints\[0\] = "dedicated=kafka": must be a Kubernetes taint key\[=value\]:Effect/],
+        ["maxUnavailable 0", { agentCount: undefined, agentFlavor: undefined, agentPools: JSON.stringify({ kafka: { flavor: "mb1.large", count: 1, maxUnavailable: 0 } }) }, /^data-platform:agentPools.kafka.maxUnavailable = 0: must be an integer >= 1/],
+        ["an unknown pool field", { agentCount: undefined, agentFlavor: undefined, agentPools: JSON.stringify({ kafka: { flavor: "mb1.large", count: 1, replicas: 2 } }) }, /^data-platform:agentPools.kafka.replicas = 2: is not a pool setting/],
+        ["more nodes than the subnet has addresses", { agentCount: "252" }, /^data-platform:agentPools = .*needs 253 addresses, but subnetCidr 10.0.0.0\/24 leaves 251 for nodes \(254 host addresses minus the gateway, 2 DHCP ports\)/],
+        ["more instances than the quota", { agentCount: "20", instanceQuota: "20" }, /^data-platform:agentPools = .*needs 21 instances, more than instanceQuota 20/],
+        ["an availability zone that is not a name", { availabilityZones: JSON.stringify(["az 1"]) }, /^data-platform:availabilityZones\[0\] = "az 1": must be an availability zone name/],
     ];
     for (const [what, changes, expected] of cases) {
         it(`refuses ${what}`, () => assertProblem(changes, expected));
@@ -128,6 +138,25 @@ describe("infra config validation", () => {
             'data-platfrom:agentCount = (set in stacks/Pulumi.test-infra.yaml): is in namespace "data-platfrom", which nothing here reads; did you mean data-platform:agentCount? (allowed: data-platform:, openstack:, kubernetes:, pulumi:, random:, tls:, command:)',
             'aws:region = (set in stacks/Pulumi.test-infra.yaml): is in namespace "aws", which nothing here reads (allowed: data-platform:, openstack:, kubernetes:, pulumi:, random:, tls:, command:)',
         ]);
+    });
+
+    it("reads the pre-pool keys as pool default and warns with the exact agentPools entry", () => {
+        const cfg = parse({ agentImage: "Other Image" });
+        assert.deepEqual(cfg.agentPools.map((p) => [p.name, p.flavor, p.count, p.image, p.maxUnavailable]), [["default", "mb1.large", 2, "Other Image", 1]]);
+        assert.equal(cfg.warnings.length, 1);
+        assert.match(cfg.warnings[0], /^data-platform:agentCount, data-platform:agentFlavor, data-platform:agentImage are deprecated/);
+        assert.ok(cfg.warnings[0].includes('  data-platform:agentPools:\n    default: {"flavor":"mb1.large","count":2,"image":"Other Image"}'), cfg.warnings[0]);
+        const pooled = parse({ agentCount: undefined, agentFlavor: undefined, agentPools: JSON.stringify({ default: { flavor: "mb1.large", count: 2 }, kafka: { flavor: "mb1.xlarge", count: 3, taints: ["dedicated=kafka:NoSchedule"], maxUnavailable: 2 } }) });
+        assert.deepEqual(pooled.warnings, []);
+        assert.deepEqual(pooled.agentPools.map((p) => [p.name, p.count, p.taints, p.maxUnavailable, p.antiAffinity]), [["default", 2, [], 1, "soft"], ["kafka", 3, ["dedicated=kafka:NoSchedule"], 2, "soft"]]);
+    });
+
+    it("takes 3 servers and 200 agents in a /23, and the node cap from the subnet, not a fixed number", () => {
+        const big = parse({ serverCount: "3", subnetCidr: "10.0.0.0/23", agentCount: undefined, agentFlavor: undefined, agentPools: JSON.stringify({ default: { flavor: "mb1.large", count: 100 }, batch: { flavor: "mb1.large", count: 100 } }) });
+        assert.equal(big.agentPools.reduce((n, p) => n + p.count, 0), 200);
+        // 510 host addresses in a /23, less gateway, DHCP and VIP: 3 servers + 503 agents fit, 504 do not.
+        assert.doesNotThrow(() => parse({ serverCount: "3", subnetCidr: "10.0.0.0/23", agentCount: "503" }));
+        assertProblem({ serverCount: "3", subnetCidr: "10.0.0.0/23", agentCount: "504" }, /needs 507 addresses, but subnetCidr 10.0.0.0\/23 leaves 506 for nodes \(510 host addresses minus the gateway, 2 DHCP ports, the API VIP\)/);
     });
 
     it("accepts an existing network (the course's DHBW) without an external network", () => {

@@ -229,14 +229,15 @@ describe("infra synth", () => {
         assert.deepEqual(agentUserData(changed), agentUserData(prod));
     });
 
-    it("changing an agent-only setting (agentLabels) rolls the agents and no server", async () => {
-        const changed = await synth("prod-infra", { "data-platform:agentLabels": JSON.stringify({ "platform.example.org/tier": "batch" }) });
+    it("changing an agent-only setting (a pool's labels) rolls the agents and no server", async () => {
+        const pool = { flavor: instances(prod, "agent")[0].inputs.flavorName, count: instances(prod, "agent").length, labels: { "platform.example.org/tier": "batch" } };
+        const changed = await synth("prod-infra", { "data-platform:agentPools": JSON.stringify({ default: pool }) });
         assert.deepEqual(replacedInstances(prod, changed), instances(prod, "agent").map((r) => r.name).sort());
     });
 
     it("refuses bad config before creating any resource", async () => {
         await assert.rejects(
-            synth("dev-infra", { "data-platform:serverCount": "2", "data-platform:agentCount": "-1" }),
+            synth("dev-infra", { "data-platform:serverCount": "2", "data-platform:agentPools": JSON.stringify({ default: { flavor: "mb1.large", count: -1 } }) }),
             (err: unknown) => err instanceof ConfigValidationError && err.problems.length === 2,
         );
     });

@@ -73,6 +73,12 @@ function caFiles(): ClusterCaFiles {
     }
 }
 
+/** Override of `agentPools` that keeps the stack's pools but gives pool default `count` agents. */
+export function defaultPoolCount(stack: string, count: number): Record<string, string> {
+    const pools = JSON.parse(loadStackConfig(STACKS_DIR, stack, PROJECT)[`${PROJECT}:agentPools`]?.value ?? "{}") as Record<string, Record<string, unknown>>;
+    return { agentPools: JSON.stringify({ ...pools, default: { ...pools.default, count } }) };
+}
+
 /** `datastoreVolumeId`: the single server's datastore volume (dev); HA servers have none. */
 export function renderCluster(stack: string, overrides: Record<string, string>, plan: AddressPlan, volumeId: string, datastoreVolumeId?: string): BootCluster {
     const stackConfig = loadStackConfig(STACKS_DIR, stack, PROJECT);
