@@ -6,6 +6,7 @@
  */
 import { ConfigLookup, ConfigReader, ConfigValidationError, ConfigProblem } from "../lib/config/reader";
 import * as check from "../lib/config/checks";
+import { crossEnvironmentReference } from "../lib/config/consistency";
 import { cpuMilli, memoryMiB, positiveQuantity, Quantity } from "../lib/quantity";
 import { APPS_READS_CLUSTER } from "../lib/contracts";
 import type { ClusterOutputs } from "../lib/contracts";
@@ -122,7 +123,6 @@ export const POSTGRES_IMAGE = "postgres:17.6";
 
 import { RCLONE_IMAGE } from "./backup/cronJob";
 
-const CRON = /^(\S+\s+){4}\S+$/;
 /** A Kubernetes object name (DNS subdomain), for references to existing Secrets. */
 const K8S_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const GIT_URL = /^(https:\/\/[^\s@<>]+|git@[^\s:<>]+:[^\s<>]+)$/;
@@ -135,18 +135,18 @@ export interface AppsContext {
 export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: string, context: AppsContext = {}): AppsConfig {
     const r = new ConfigReader(namespace, lookup, scope);
 
-    const environment = r.string("environment", { pattern: /^[a-z][a-z0-9-]{0,15}$/, allowed: 'a short lowercase name like "dev" or "prod" (max 16 chars)' });
+    const environment = r.environment("apps");
     // No literal default: "organization" only names the org on DIY backends; on Pulumi Cloud the
     // lower stacks live in the current stack's organization, which apps/index.ts fills in.
     const organization = r.optionalString("stackOrganization", { pattern: /^[A-Za-z0-9_.-]+$/, allowed: "a Pulumi organization name" });
     const project = r.string("stackProject", { default: namespace, pattern: /^[A-Za-z0-9_.-]+$/, allowed: "a Pulumi project name" });
-    const stackName = (key: string, fallback: string) =>
-        r.string(key, { default: fallback, pattern: /^[A-Za-z0-9_.-]+$/, allowed: "a stack name like \"dev-infra\"" });
+    const stackName = (key: string, layer: string) =>
+        r.string(key, { default: `${environment}-${layer}`, pattern: /^[A-Za-z0-9_.-]+$/, allowed: "a stack name like \"dev-infra\"", check: (v) => crossEnvironmentReference(v, layer, environment) });
     const stacks: StackRefs = {
         organization,
         project,
-        infraStack: stackName("infraStack", `${environment}-infra`),
-        clusterStack: stackName("clusterStack", `${environment}-cluster`),
+        infraStack: stackName("infraStack", "infra"),
+        clusterStack: stackName("clusterStack", "cluster"),
     };
 
     const image = (key: string, fallback?: string) =>
@@ -233,7 +233,7 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
         logsSize: storage("airflowLogsSize", "10Gi"),
         dbImage: image("airflowDbImage", POSTGRES_IMAGE),
         dbSize: storage("airflowDbSize", "10Gi"),
-        backupSchedule: r.string("airflowBackupSchedule", { default: "15 2 * * *", pattern: CRON, allowed: 'a 5-field cron expression like "15 2 * * *"' }),
+        backupSchedule: r.string("airflowBackupSchedule", { default: "15 2 * * *", check: check.cronSchedule }),
         backupRetentionDays: r.integer("airflowBackupRetentionDays", { default: 7, min: 1, max: 365 }),
         backupSize: storage("airflowBackupSize", "10Gi"),
         task,
@@ -249,7 +249,7 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
         backendReplicas: r.integer("todoBackendReplicas", { default: 2, min: 1, max: 10 }),
         frontendReplicas: r.integer("todoFrontendReplicas", { default: 2, min: 1, max: 10 }),
         dbSize: storage("todoDbSize", "5Gi"),
-        backupSchedule: r.string("todoBackupSchedule", { default: "45 2 * * *", pattern: CRON, allowed: 'a 5-field cron expression like "45 2 * * *"' }),
+        backupSchedule: r.string("todoBackupSchedule", { default: "45 2 * * *", check: check.cronSchedule }),
         backupRetentionDays: r.integer("todoBackupRetentionDays", { default: 7, min: 1, max: 365 }),
         backupSize: storage("todoBackupSize", "5Gi"),
         ...optional("tlsSecretName", secretRef("todoTlsSecretName")),
@@ -264,6 +264,11 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
     };
 
     const headroomPercent = r.integer("minHeadroomPercent", { default: 20, min: 0, max: 90 });
+
+    // Two ingresses on one host and path: the ingress controller serves only one of them.
+    if (airflow.host === todo.host && airflow.host !== "" && airflow.path === "/") {
+        r.problem("todoHost", todo.host, `is also airflowHost: each app needs its own host name (both are routed from "/"); e.g. todo.${airflow.host.split(".").slice(1).join(".") || "example.org"}`);
+    }
 
     const config: AppsConfig = {
         environment,
@@ -290,6 +295,14 @@ function largestComponentLimit(): { cpuMilli: number; memoryMiB: number } {
         cpuMilli: Math.max(...all.map((r) => cpuMilli(r.cpuLimit ?? r.cpu))),
         memoryMiB: Math.max(...all.map((r) => memoryMiB(r.memoryLimit ?? r.memory))),
     };
+}
+
+function safeUrl(url: string): URL | undefined {
+    try {
+        return new URL(url);
+    } catch {
+        return undefined;
+    }
 }
 
 function safe(fn: () => boolean): boolean {
@@ -323,6 +336,16 @@ export function checkAgainstCluster(
                 value: "(missing)",
                 message: "is required by the apps layer; deploy the cluster stack first (`pulumi up -s " + config.stacks.clusterStack + "`)",
             });
+        }
+    }
+    // The cluster layer's Grafana ingress is another claimant of a host's "/".
+    const grafana = typeof cluster.grafanaUrl === "string" ? safeUrl(cluster.grafanaUrl) : undefined;
+    if (grafana && grafana.pathname === "/") {
+        const apps: [string, string, string][] = [["airflowHost", config.airflow.host, config.airflow.path], ["todoHost", config.todo.host, "/"]];
+        for (const [key, host, path] of apps) {
+            if (host === grafana.hostname && path === "/") {
+                problems.push({ key: `${namespace}:${key}`, value: host, message: `is also the cluster layer's grafanaHost (Grafana is served at ${cluster.grafanaUrl}): two ingresses on one host and path, only one is served; give the app its own host` });
+            }
         }
     }
     const partitions = cluster.kafkaPartitions;

@@ -3,7 +3,8 @@
  * exists. `parseClusterConfig` is pure (it only needs a lookup function) and reports every
  * problem at once; `readInfra` turns the infra stack's outputs into typed values.
  */
-import { ConfigLookup, ConfigReader } from "../lib/config/reader";
+import { ConfigLookup, ConfigReader, withSecrets } from "../lib/config/reader";
+import { crossEnvironmentReference } from "../lib/config/consistency";
 import * as check from "../lib/config/checks";
 import { type AlertingConfig, parseAlertingConfig } from "./alertingConfig";
 import { positiveQuantity } from "../lib/quantity";
@@ -135,13 +136,13 @@ export function infraStackRef(cfg: Pick<ClusterConfig, "infra">, currentOrganiza
  * `isSecret` tells which keys were set with `pulumi config set --secret` (credential keys are
  * refused otherwise); without it no key counts as secret.
  */
-export function parseClusterConfig(lookup: ConfigLookup, namespace: string, scope: string, project = namespace, isSecret: (key: string) => boolean = () => false): ClusterConfig {
-    const r = new ConfigReader(namespace, lookup, scope);
-    const environment = r.string("environment", { pattern: /^[a-z][a-z0-9-]{0,15}$/, allowed: 'a short lowercase name like "dev" or "prod" (max 16 chars)' });
+export function parseClusterConfig(lookup: ConfigLookup, namespace: string, scope: string, project = namespace, isSecret?: (key: string) => boolean): ClusterConfig {
+    const r = new ConfigReader(namespace, isSecret ? withSecrets(lookup, isSecret) : lookup, scope);
+    const environment = r.environment("cluster");
 
     const organization = r.optionalString("infraOrganization", { pattern: /^[A-Za-z0-9_.-]+$/, allowed: "a Pulumi organization name" });
     const infraProject = r.string("infraProject", { default: project, pattern: /^[A-Za-z0-9_.-]+$/, allowed: "a Pulumi project name" });
-    const infraStack = r.string("infraStack", { default: `${environment}-infra`, pattern: /^[A-Za-z0-9_.-]+$/, allowed: "a stack name like dev-infra" });
+    const infraStack = r.string("infraStack", { default: `${environment}-infra`, pattern: /^[A-Za-z0-9_.-]+$/, allowed: "a stack name like dev-infra", check: (v) => crossEnvironmentReference(v, "infra", environment) });
 
     const chartOverrides = r.json<Record<string, string>>("chartVersions", { default: {}, expected: `a map of chart name (${CHART_NAMES.join(", ")}) to exact version` }) ?? {};
     const charts = Object.fromEntries(CHART_NAMES.map((n) => [n, { ...DEFAULT_CHARTS[n] }])) as Record<ChartName, ChartPin>;
@@ -241,12 +242,12 @@ export function parseClusterConfig(lookup: ConfigLookup, namespace: string, scop
             storageGi: r.integer("kafkaStorageGi", { default: 20, min: 1, max: 10000 }),
             broker: sizing("kafkaBroker", { cpu: "500m", memory: "2Gi" }),
             partitions,
-            clientNamespaces: r.stringList("kafkaClientNamespaces", { default: ["stream"], check: check.dnsLabel }),
+            clientNamespaces: r.stringList("kafkaClientNamespaces", { default: ["stream"], check: check.dnsLabel, minItems: 1 }),
         },
         tls: { acmeEmail, acmeServer },
         protectData: r.boolean("protectData", { default: true }),
         minHeadroom: minHeadroomPercent / 100,
-        alerting: parseAlertingConfig(r, isSecret),
+        alerting: parseAlertingConfig(r),
     };
     r.finish();
     return config;

@@ -15,6 +15,8 @@ import { adminCertWarnings } from "./certExpiry";
 import { appliedLine, LayerOutcome, Log, renderSummary, runLayers } from "./runner";
 import { modeFromOutputs, readersOf, RunStack, switchAfterPreview } from "./layerReads";
 import { PreApplyCheck, preApplyRefusals } from "./preApply";
+import { placeholderReport, projectName } from "./placeholderGate";
+import { gate, Irreversible, irreversibleMarkdown } from "./irreversible";
 
 /** Environments that need `--confirm-env <env>` on top of the usual confirmation. */
 export const PRODUCTION_ENV = /^prod(uction)?(-.*)?$/;
@@ -70,9 +72,20 @@ export interface DeployRequest {
     readonly preApplyChecks?: readonly PreApplyCheck[];
     /** Shows the offline synth diff when no backend can be reached (up only). */
     readonly offline?: () => Promise<void>;
+    /** Irreversible changes between what is deployed and what would be applied (up only). */
+    readonly irreversible?: () => Promise<Irreversible[]>;
+    /** Kinds of irreversible change deliberately allowed (`--allow`). */
+    readonly allow?: readonly string[];
 }
 
 export async function deploy(req: DeployRequest): Promise<number> {
+    // Example values deploy nothing real: refused before anything else, listed in a preview.
+    const examples = req.action === "up" ? placeholderReport(req.stacksDir, req.stacks, projectName(req.workDir)) : undefined;
+    if (examples && !req.previewOnly) {
+        req.error(`${examples}\nNothing was changed: up does not apply example values (synth and --preview-only accept them).`);
+        return 1;
+    }
+    if (examples) req.error(`warning: ${examples}`);
     const check = await preflight({
         action: req.action,
         stacks: req.stacks,
@@ -110,6 +123,13 @@ export async function deploy(req: DeployRequest): Promise<number> {
         }
     }
 
+    // The pre-apply gate, before any layer is applied: what does not come back is named, and
+    // applied only when allowed by name.
+    const findings = req.irreversible ? await req.irreversible() : [];
+    const verdict = gate(findings, req.allow ?? [], req.previewOnly ?? false);
+    if (verdict.text) req.error(verdict.text);
+    if (verdict.stop) return 1;
+
     const outcomes: LayerOutcome[] = [];
     let pending: LayerPreview[] = [];
     let batches = 0;
@@ -145,7 +165,7 @@ export async function deploy(req: DeployRequest): Promise<number> {
         batches++;
         const preview: EnvironmentPreview = { env: req.env, action: req.action, source, layers: batch, fingerprint: fingerprint(req.env, req.action, source, batch) };
         req.log(`\n${renderPreview(preview)}\n`);
-        if (req.previewOut) (batches === 1 ? fs.writeFileSync : fs.appendFileSync)(req.previewOut, renderPreviewMarkdown(preview));
+        if (req.previewOut) (batches === 1 ? fs.writeFileSync : fs.appendFileSync)(req.previewOut, renderPreviewMarkdown(preview) + (batches === 1 ? irreversibleMarkdown(findings, req.allow ?? []) : ""));
 
         const blocked = req.action === "destroy" ? protectedReport(preview) : undefined;
         if (blocked) {

@@ -32,10 +32,11 @@ const REPO = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
 const LABEL = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /** The runner VM, or undefined when `ciRunnerRepository` is not set (the default: nothing new exists). */
-export function parseCiRunner(r: ConfigReader, environment: string, defaults: { flavor: string; image: string }, hasToken: boolean): CiRunnerConfig | undefined {
+export function parseCiRunner(r: ConfigReader, environment: string, defaults: { flavor: string; image: string }): CiRunnerConfig | undefined {
     const repository = r.optionalString("ciRunnerRepository", { pattern: REPO, allowed: 'a GitHub repository "owner/name"' });
-    const others = ["ciRunnerToken", "ciRunnerLabels", "ciRunnerVersion", "ciRunnerSha256", "ciRunnerFlavor", "ciRunnerImage"];
-    r.known(...others);
+    const others = ["ciRunnerLabels", "ciRunnerVersion", "ciRunnerSha256", "ciRunnerFlavor", "ciRunnerImage"];
+    r.known("ciRunnerToken", ...others);
+    const hasToken = r.secret("ciRunnerToken", { used: repository !== undefined, unusedBecause: "no ciRunnerRepository: the runner VM exists only when ciRunnerRepository names its repository" }) !== undefined;
     if (repository === undefined) {
         for (const key of others.filter((k) => r.has(k))) r.problem(key, "(set)", "has no effect without ciRunnerRepository: the runner VM exists only when ciRunnerRepository names its repository");
         return undefined;
@@ -61,13 +62,16 @@ export function parseCiRunner(r: ConfigReader, environment: string, defaults: { 
     };
 }
 
-export function parseCloudCredential(r: ConfigReader, hasSecret: boolean): CloudCredentialConfig {
+export function parseCloudCredential(r: ConfigReader): CloudCredentialConfig {
     const id = r.optionalString("cloudControllerCredentialId", { pattern: /^[0-9a-f]{32}$/, allowed: "a Keystone application credential id (32 hex characters)" });
+    // An id without its secret is reported below; a secret without an id is "unused".
+    const hasSecret = r.has("cloudControllerCredentialSecret");
+    r.secret("cloudControllerCredentialSecret", { used: id !== undefined, unusedBecause: "no cloudControllerCredentialId: the cloud controllers' credential is created here" });
     if (id !== undefined && !hasSecret) {
         r.problem("cloudControllerCredentialSecret", undefined, "is required with cloudControllerCredentialId: pulumi config set --secret cloudControllerCredentialSecret <secret>");
     }
     if (id === undefined && hasSecret) {
-        r.problem("cloudControllerCredentialId", undefined, "is required with cloudControllerCredentialSecret: pulumi config set cloudControllerCredentialId <id>");
+        r.problem("cloudControllerCredentialId", undefined, "is required with cloudControllerCredentialSecret (or remove the secret): pulumi config set cloudControllerCredentialId <id>");
     }
     return id !== undefined ? { source: "supplied", id } : { source: "create" };
 }

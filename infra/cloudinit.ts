@@ -2,6 +2,7 @@
  * Pure rendering of k3s node user-data as `#cloud-config`. Nothing here knows about Pulumi:
  * the wiring resolves tokens, addresses and certificates and passes plain values in.
  */
+import { k3sConfigProblems } from "./k3sFlags";
 import { stringify } from "yaml";
 import type { WriteFile } from "./writeFile";
 import { installScript, K3sInstall } from "./k3sInstall";
@@ -107,8 +108,18 @@ function labelList(labels: Record<string, string>): string[] {
         .map((k) => `${k}=${labels[k]}`);
 }
 
-/** `/etc/rancher/k3s/config.yaml` for a node. */
+/**
+ * `/etc/rancher/k3s/config.yaml` for a node, checked against the pinned k3s' flags (k3s would
+ * skip an unknown key with only a log line).
+ */
 export function k3sConfig(spec: NodeSpec, secrets: NodeSecrets): Record<string, unknown> {
+    const config = renderK3sConfig(spec, secrets);
+    const problems = k3sConfigProblems(config, spec.role);
+    if (problems.length > 0) throw new Error(`${spec.nodeName}: the rendered k3s config would be partly ignored:\n  - ${problems.join("\n  - ")}`);
+    return config;
+}
+
+function renderK3sConfig(spec: NodeSpec, secrets: NodeSecrets): Record<string, unknown> {
     const common = {
         "node-name": spec.nodeName,
         "node-ip": spec.nodeIp,

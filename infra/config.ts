@@ -7,6 +7,7 @@ import { SNAPSHOT_NAME } from "./bootstrap";
 import { ConfigLookup, ConfigReader } from "../lib/config/reader";
 import * as check from "../lib/config/checks";
 import { K3sInstall, readK3sInstall } from "./k3sInstall";
+import { knownK3sRelease } from "./k3sReleases";
 import { CiRunnerConfig, CloudCredentialConfig, parseCiRunner, parseCloudCredential } from "./ciRunnerConfig";
 import { AgentPoolConfig, labelProblem, readAgentPools, readZones } from "./pools";
 import { nodeCapacityProblems } from "./capacity";
@@ -123,13 +124,11 @@ export const DEFAULT_FLAVORS: Record<string, FlavorSize> = {
     "mb1.xlarge": { vcpus: 8, ramMiB: 16384 },
 };
 
-const CRON = /^(\S+\s+){4}\S+$/;
-
 export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope: string): InfraConfig {
     const r = new ConfigReader(namespace, lookup, scope);
 
-    const environment = r.string("environment", { pattern: /^[a-z][a-z0-9-]{0,15}$/, allowed: "a short lowercase name like \"dev\" or \"prod\" (max 16 chars)" });
-    const k3sVersion = r.string("k3sVersion", { pattern: check.K3S_VERSION, allowed: 'a k3s release like "v1.35.6+k3s1" (vX.Y.Z+k3sN)' });
+    const environment = r.environment("infra");
+    const k3sVersion = r.string("k3sVersion", { allowed: 'a k3s release like "v1.35.6+k3s1" (vX.Y.Z+k3sN)', check: knownK3sRelease });
     const image = r.string("image", { allowed: 'an OpenStack image name like "Ubuntu 24.04"' });
 
     const serverCount = r.integer("serverCount", { default: 1, min: 1, max: 7 });
@@ -196,6 +195,10 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
     let network: NetworkConfig;
     if (mode === "create") {
         const cidr = r.string("subnetCidr", { default: "10.0.0.0/24", check: check.ipv4Cidr });
+        // Nodes in the pod or service network: routes to pods and Services would shadow the nodes.
+        for (const [what, net] of Object.entries(check.K3S_CLUSTER_CIDRS)) {
+            if (check.cidrsOverlap(cidr, net)) r.problem("subnetCidr", cidr, `overlaps k3s' ${what === "pods" ? "pod" : "service"} network ${net}: node addresses would be routed into the cluster network; pick a subnet outside 10.42.0.0/15, e.g. 10.0.0.0/24`);
+        }
         if (externalNetwork === undefined) {
             r.problem("externalNetwork", undefined, 'is required when networkMode is "create": the router needs an external network (e.g. "public")');
         }
@@ -209,6 +212,9 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
 
     const adminCidrs = r.stringList("adminCidrs", { check: check.ipv4Cidr, minItems: 1 });
     const ingressCidrs = r.stringList("ingressCidrs", { default: ["0.0.0.0/0"], check: check.ipv4Cidr });
+    if (r.has("ingressCidrs") && ingressCidrs.length === 0) {
+        r.problem("ingressCidrs", [], 'is empty, which would leave the ingress reachable by nobody (or, to a newcomer, look like "no restriction"): list the client ranges, or ["0.0.0.0/0"] with worldOpenIngress: "true" for a public ingress');
+    }
     // Judged on the parsed networks, not the strings: 0.0.0.0/1 + 128.0.0.0/1 is 0.0.0.0/0.
     // Opening SSH/the API, or the ingress, to a /8 or more of public space is a decision, made
     // with an explicit opt-in (docs/infra.md), never by a typo or a default.
@@ -233,7 +239,7 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
 
     const sshPublicKey = r.string("sshPublicKey", { check: check.sshPublicKey });
 
-    const etcdSnapshotSchedule = r.string("etcdSnapshotSchedule", { default: "0 */6 * * *", pattern: CRON, allowed: 'a 5-field cron expression like "0 */6 * * *"' });
+    const etcdSnapshotSchedule = r.string("etcdSnapshotSchedule", { default: "0 */6 * * *", check: check.cronSchedule });
 
     const backupStore = parseBackupStore(r);
 
@@ -264,8 +270,8 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
         openstackAuthUrl: r.string("openstackAuthUrl", { pattern: /^https?:\/\/\S+$/, allowed: 'the Keystone URL, e.g. "https://keystone.example.org:5000/v3"' }),
         openstackRegion: r.string("openstackRegion", { default: "RegionOne" }),
         flavors,
-        ciRunner: parseCiRunner(r, environment, { flavor: agentPools[0]?.flavor || servers.flavor, image }, r.has("ciRunnerToken")),
-        cloudCredential: parseCloudCredential(r, r.has("cloudControllerCredentialSecret")),
+        ciRunner: parseCiRunner(r, environment, { flavor: agentPools[0]?.flavor || servers.flavor, image }),
+        cloudCredential: parseCloudCredential(r),
         backupStore,
         prices: parseFlavorPrices(r, flavors, [servers.flavor, ...agentPools.map((p) => p.flavor), ...Object.values(nodeOverrides).flatMap((o) => (o?.flavor ? [o.flavor] : []))]),
     };
@@ -281,7 +287,10 @@ const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 function parseBackupStore(r: ConfigReader): BackupStoreConfig | undefined {
     r.known("backupStoreAccessKey", "backupStoreSecretKey");
-    if (!r.has("backupStore")) return undefined;
+    if (!r.has("backupStore")) {
+        for (const key of ["backupStoreAccessKey", "backupStoreSecretKey"]) r.secret(key, { used: false, unusedBecause: "there is no backupStore" });
+        return undefined;
+    }
     const raw = r.json<Record<string, unknown>>("backupStore", {
         expected: '{"endpoint": "https://object.example.org", "bucket": "platform-backups", "region": "RegionOne", "create": true}',
     });
@@ -301,8 +310,9 @@ function parseBackupStore(r: ConfigReader): BackupStoreConfig | undefined {
     }
     if (typeof region !== "string" || region.trim() === "") r.problem("backupStore.region", region, "must be a non-empty region name");
     if (typeof create !== "boolean") r.problem("backupStore.create", create, "must be true (create container and EC2 credential) or false (use backupStoreAccessKey/backupStoreSecretKey)");
-    const accessKey = r.optionalString("backupStoreAccessKey");
-    const secretKey = r.optionalString("backupStoreSecretKey");
+    const given = { used: create === false, unusedBecause: "backupStore.create is true: the bucket's EC2 credential is created here" };
+    const accessKey = r.secret("backupStoreAccessKey", given);
+    const secretKey = r.secret("backupStoreSecretKey", given);
     if (create === false && (accessKey === undefined || secretKey === undefined)) {
         for (const key of ["backupStoreAccessKey", "backupStoreSecretKey"]) {
             if (!r.has(key)) r.problem(key, undefined, `is required when backupStore.create is false: pulumi config set --secret ${key} ...`);

@@ -150,3 +150,6 @@ export const LAYER_READS: { readonly [Upper in Layer]: { readonly [Lower in Laye
     cluster: { infra: CLUSTER_READS_INFRA },
     apps: { infra: APPS_READS_INFRA, cluster: APPS_READS_CLUSTER },
 };
+
+/** Annotation of a workload whose schema migrations are expand-only: its image may roll back (delivery/rollback.ts). */
+export const SCHEMA_POLICY = "data-platform.io/schema-policy";

@@ -26,6 +26,8 @@ export interface RequestItem {
     readonly containers?: number;
     /** Not one pod but a budget (a ResourceQuota): counted in the sums, not checked per pod. */
     readonly budget?: boolean;
+    /** Config keys that set this item's requests (e.g. `kafkaBrokerMemory`), named when it does not fit. */
+    readonly configKeys?: readonly string[];
     /** Placed on this agent pool (nodeSelector + tolerations): counted against it alone. */
     readonly pool?: string;
 }
@@ -130,6 +132,8 @@ export interface PodRequests {
     readonly cpuMilli: number;
     readonly memoryMiB: number;
     readonly controlPlane: boolean;
+    /** Config keys that set the pod's requests; empty when fixed in code. */
+    readonly configKeys?: readonly string[];
     /** Placed on this pool only. */
     readonly pool?: string;
 }
@@ -141,7 +145,15 @@ export function podsOf(items: readonly RequestItem[]): PodRequests[] {
         if (item.perNode || item.budget) continue;
         const key = item.pod ?? item.name;
         const prev = pods.get(key) ?? { pod: key, cpuMilli: 0, memoryMiB: 0, controlPlane: false };
-        pods.set(key, { pod: key, cpuMilli: prev.cpuMilli + cpuMilli(item.cpu) * (item.containers ?? 1), memoryMiB: prev.memoryMiB + memoryMiB(item.memory) * (item.containers ?? 1), controlPlane: prev.controlPlane || !!item.controlPlane, ...(item.pool ?? prev.pool ? { pool: item.pool ?? prev.pool } : {}) });
+        const configKeys = [...(prev.configKeys ?? []), ...(item.configKeys ?? [])];
+        pods.set(key, {
+            pod: key,
+            cpuMilli: prev.cpuMilli + cpuMilli(item.cpu) * (item.containers ?? 1),
+            memoryMiB: prev.memoryMiB + memoryMiB(item.memory) * (item.containers ?? 1),
+            controlPlane: prev.controlPlane || !!item.controlPlane,
+            ...(item.pool ?? prev.pool ? { pool: item.pool ?? prev.pool } : {}),
+            ...(configKeys.length ? { configKeys } : {}),
+        });
     }
     return [...pods.values()];
 }
@@ -183,10 +195,13 @@ export function assertPodsFit(scope: string, pods: readonly PodRequests[], rooms
         const where = largest
             ? `the largest node it may run on, ${largest.pool.flavor} (${largest.pool.role}, ${largest.pool.vcpus} vCPU, ${largest.pool.memoryMiB} MiB), has ${largest.free.cpuMilli}m/${Math.round(largest.free.memoryMiB)}Mi left after system reservations (${SYSTEM_RESERVED[largest.pool.role].cpuMilli}m/${SYSTEM_RESERVED[largest.pool.role].memoryMiB}Mi) and DaemonSets`
             : pod.pool ? `no node of pool "${pod.pool}" exists` : "no node may run it (every pool is tainted)";
-        problems.push(`${pod.pod} requests ${pod.cpuMilli}m/${Math.round(pod.memoryMiB)}Mi; ${where}`);
+        const fix = pod.configKeys?.length
+            ? `lower ${pod.configKeys.join(" / ")} in this stack, or use a larger infra agent flavor${pod.controlPlane ? " or serverFlavor" : ""}`
+            : `its requests are fixed in code: use a larger infra agent flavor${pod.controlPlane ? " or serverFlavor" : ""} (flavors table in the infra stack)`;
+        problems.push(`${pod.pod} requests ${pod.cpuMilli}m/${Math.round(pod.memoryMiB)}Mi; ${where}. Fix: ${fix}`);
     }
     if (problems.length > 0) {
-        throw new Error(`${scope}: ${problems.length} pod(s) fit on no node:\n  - ${problems.join("\n  - ")}\nUse a larger flavor, or lower the pod's requests in config.`);
+        throw new Error(`${scope}: ${problems.length} pod(s) fit on no node:\n  - ${problems.join("\n  - ")}`);
     }
 }
 

@@ -251,6 +251,6 @@ export function airflowRequestItems(config: AirflowConfig, db: { postgres: Resou
         { name: "airflow task pods (quota)", cpu: config.taskQuota.cpu, memory: config.taskQuota.memory, budget: true },
         // One task pod with the default requests (the LimitRange's defaultRequest): checked per
         // pod, counted zero times in the sums (the quota above already covers it).
-        { name: "airflow task pod (default requests)", cpu: config.task.cpu, memory: config.task.memory, replicas: 0 },
+        { name: "airflow task pod (default requests)", cpu: config.task.cpu, memory: config.task.memory, replicas: 0, configKeys: ["data-platform:airflowTaskCpu", "data-platform:airflowTaskMemory"] },
     ];
 }

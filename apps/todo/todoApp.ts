@@ -3,6 +3,7 @@
  * its own PostgreSQL. One Ingress serves both: `/api/...` goes to the backend with the prefix
  * stripped, everything else to the frontend.
  */
+import { SCHEMA_POLICY } from "../../lib/contracts";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { Resources, TodoConfig } from "../config";
@@ -120,7 +121,9 @@ export class TodoApp extends pulumi.ComponentResource {
         // --- backend ---
         const backendLabels = { "app.kubernetes.io/name": "todo-backend", ...partOf };
         new k8s.apps.v1.Deployment(`${name}-backend`, {
-            metadata: { name: "todo-backend", namespace: ns, labels: backendLabels },
+            // Its migrations are expand-only (docs/apps.md): an older backend runs on the newer
+            // schema, so a rollback of its image is allowed (delivery/rollback.ts).
+            metadata: { name: "todo-backend", namespace: ns, labels: backendLabels, annotations: { [SCHEMA_POLICY]: "expand-only" } },
             spec: {
                 replicas: config.backendReplicas,
                 selector: { matchLabels: backendLabels },

@@ -30,6 +30,8 @@ export interface SynthStackOptions {
     readonly stacksDir?: string;
     /** Config overrides for the requested stack only (not its lower layers). */
     readonly overrides?: Record<string, string>;
+    /** Override keys that count as set with `--secret`. */
+    readonly secretOverrides?: readonly string[];
     /** Cache of already synthesized stacks, shared across calls. */
     readonly cache?: Map<string, SynthResult>;
     /**
@@ -76,6 +78,7 @@ export async function synthStack(stack: string, options: SynthStackOptions = {})
         project: PROJECT,
         references,
         overrides: options.overrides,
+        secretOverrides: options.secretOverrides,
         program: synthProgram,
     });
     if (useCache) cache.set(key, result);

@@ -7,6 +7,7 @@
  * The options come from the registration request the SDK sends to the monitor (the public mock
  * API only exposes inputs), so this module depends on the pinned @pulumi/pulumi version.
  */
+import { setStacksDir } from "../../lib/config/stack";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import * as settings from "@pulumi/pulumi/runtime/settings";
@@ -92,6 +93,8 @@ export interface SynthRequest {
     readonly references?: StackOutputs;
     /** Config values to set or override (plain strings, as Pulumi stores them). */
     readonly overrides?: Record<string, string>;
+    /** Override keys (fully qualified) that count as set with `--secret`. */
+    readonly secretOverrides?: readonly string[];
     /** The program to run (the layer dispatcher). */
     readonly program: () => Promise<Record<string, unknown>>;
 }
@@ -276,7 +279,8 @@ export async function synthesize(request: SynthRequest): Promise<SynthResult> {
     running = true;
     try {
         const config = loadStackConfig(request.stacksDir, request.stack, request.project);
-        const { values, secretKeys } = runtimeConfig(config, request.overrides ?? {});
+        const { values, secretKeys: fileSecrets } = runtimeConfig(config, request.overrides ?? {});
+        const secretKeys = [...fileSecrets, ...(request.secretOverrides ?? [])];
         const references = request.references ?? {};
         const monitor = new RecordingMonitor({
             newResource: async (args: pulumi.runtime.MockResourceArgs) => {
@@ -306,6 +310,7 @@ export async function synthesize(request: SynthRequest): Promise<SynthResult> {
             supportsAliasSpecs: true,
         });
         pulumi.runtime.setAllConfig(values, secretKeys);
+        setStacksDir(request.stacksDir);
         swallowReported();
         try {
             await runInPulumiStack(request.program);

@@ -30,8 +30,8 @@ describe("cluster config", () => {
     });
 
     it("reads the infra reference parts and overrides a chart version", () => {
-        const cfg = parse({ infraOrganization: "acme", infraProject: "platform", infraStack: "lab-infra", chartVersions: JSON.stringify({ "ingress-nginx": "4.14.5" }) });
-        assert.equal(infraStackRef(cfg, "ignored-when-configured"), "acme/platform/lab-infra");
+        const cfg = parse({ infraOrganization: "acme", infraProject: "platform", infraStack: "dev-infra", chartVersions: JSON.stringify({ "ingress-nginx": "4.14.5" }) });
+        assert.equal(infraStackRef(cfg, "ignored-when-configured"), "acme/platform/dev-infra");
         assert.equal(cfg.charts["ingress-nginx"].version, "4.14.5");
         assert.equal(cfg.charts["kube-prometheus-stack"].version, DEFAULT_CHARTS["kube-prometheus-stack"].version);
     });

@@ -52,7 +52,7 @@ const CASES: Case[] = [
     {
         label: "sshPublicKey: the key pair is replaced under a new name; nodes keep running (keyPair is ignored)",
         layer: "infra", stack: "dev-infra",
-        change: override("dev-infra", { "data-platform:sshPublicKey": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIRotatedDevKey000000000000000000000000000000000 platform-dev" }),
+        change: override("dev-infra", { "data-platform:sshPublicKey": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFRotatedDevKey00000000000000000000000000000 platform-dev" }),
         forward: { replace: ["dev-k3s-keypair"] },
         why: ["dev-k3s-keypair", "publicKey"],
         back: { replace: ["dev-k3s-keypair"] },

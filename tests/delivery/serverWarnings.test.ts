@@ -1,14 +1,21 @@
+import { K3S_RELEASES } from "../../infra/k3sReleases";
 import * as assert from "node:assert/strict";
 import { diffSynth } from "../../delivery/diff";
 import { renderStackDiff } from "../../delivery/markdown";
 import type { SynthResult } from "../../delivery/synth/synth";
 import { synth } from "../support/synth";
 
-/** v1.35.6+k3s1 → v1.35.7+k3s1 */
+/** v1.35.6+k3s1 → v1.35.8+k3s1 */
+/** The next newer release of the same minor that infra/k3sReleases.ts knows (a patch upgrade). */
 function bumpPatch(version: string): string {
-    const m = /^v(\d+)\.(\d+)\.(\d+)(\+k3s\d+)$/.exec(version);
+    const m = /^v(\d+)\.(\d+)\.(\d+)\+k3s\d+$/.exec(version);
     assert.ok(m, version);
-    return `v${m[1]}.${m[2]}.${Number(m[3]) + 1}${m[4]}`;
+    const next = Object.keys(K3S_RELEASES)
+        .map((v) => [v, /^v(\d+)\.(\d+)\.(\d+)/.exec(v)!] as const)
+        .filter(([, n]) => n[1] === m[1] && n[2] === m[2] && Number(n[3]) > Number(m[3]))
+        .sort((a, b) => Number(a[1][3]) - Number(b[1][3]))[0];
+    assert.ok(next, `no newer ${version} patch release in infra/k3sReleases.ts`);
+    return next[0];
 }
 
 const k3sVersion = (r: SynthResult) => String(r.outputs.k3sVersion);

@@ -212,8 +212,10 @@ describe("delivery: GitHub workflows", () => {
         assert.match(wf.jobs.plan.environment, /'production-preview'/);
         const plan = wf.jobs.plan.steps.map((s: any) => s.run ?? "").join("\n");
         const apply = wf.jobs.apply.steps.map((s: any) => s.run ?? "").join("\n");
-        assert.match(plan, /npm run rollback -- "\$TAG" "\$TARGET_ENV" --preview-only/);
-        assert.match(apply, /npm run rollback -- "\$TAG" "\$TARGET_ENV" --yes --confirm-env "\$TARGET_ENV" --expect-preview "\$APPROVED"/);
+        // A deliberate override, by name, reaches both jobs (the same one the plan was judged with).
+        assert.equal(inputs.allow.default, "");
+        assert.match(plan, /npm run rollback -- "\$TAG" "\$TARGET_ENV" \$\{ALLOW:\+--allow "\$ALLOW"\} --preview-only/);
+        assert.match(apply, /npm run rollback -- "\$TAG" "\$TARGET_ENV" \$\{ALLOW:\+--allow "\$ALLOW"\} --yes --confirm-env "\$TARGET_ENV" --expect-preview "\$APPROVED"/);
         assert.ok(![plan, apply].some((r) => /\$\{\{/.test(r)), "inputs reach the scripts through env");
         assertScopedSecrets("rollback.yml");
     });

@@ -16,7 +16,8 @@ import { renderUserData } from "../../infra/cloudinit";
 import { buildNodeSpec, nodeName, planNodes } from "../../infra/nodes";
 import { parseInfraConfig } from "../../infra/config";
 import { loadStackConfig } from "../../delivery/synth/stackConfig";
-import { PROJECT, STACKS_DIR } from "../../delivery/synth/stacks";
+import { PROJECT } from "../../delivery/synth/stacks";
+import { FIXTURE_STACKS } from "../support/stacks";
 import { ofType, synth } from "../support/synth";
 
 const INSTANCE = "openstack:compute/instance:Instance";
@@ -108,7 +109,7 @@ describe("cluster initialisation happens once in a cluster's life", function () 
             assert.equal(b.config["cluster-init"], undefined);
             assert.match(String(b.config.server), /^https:\/\/10\.\d+\.\d+\.\d+:6443$/);
             // (c) a token rotation: new user-data under the same name, after initialisation
-            const cfg = parseInfraConfig((key) => loadStackConfig(STACKS_DIR, stack, PROJECT)[`${PROJECT}:${key}`]?.value, PROJECT, stack);
+            const cfg = parseInfraConfig((key) => loadStackConfig(FIXTURE_STACKS, stack, PROJECT)[`${PROJECT}:${key}`]?.value, PROJECT, stack);
             const slot = planNodes(cfg)[0];
             const addresses = { nodeIp: "10.0.0.11", serverUrl: String(b.config.server), tlsSans: ["10.0.0.11"], peers: [], volumeId: "v", datastoreVolumeId: "d", nfsCidr: "10.0.0.0/24" };
             const rotated = renderUserData(buildNodeSpec(cfg, slot, nodeName(cfg, slot), addresses), { token: "K10abc::server:rotated", agentToken: "K10abc::node:rotated" });
@@ -125,7 +126,7 @@ describe("cluster initialisation happens once in a cluster's life", function () 
         assert.equal((server0(restoring).inputs.metadata as Record<string, string>)[BOOTSTRAP_METADATA_KEY], "restore:etcd-snapshot-prod-server-0-1767225600");
         assert.equal(secretText(server0(restoring).inputs.userData), secretText(server0(first).inputs.userData), "the user-data does not change: only the metadata does");
         const parse = (stack: string, overrides: Record<string, string | undefined>) =>
-            parseInfraConfig((key) => (key in overrides ? overrides[key] : loadStackConfig(STACKS_DIR, stack, PROJECT)[`${PROJECT}:${key}`]?.value), PROJECT, stack);
+            parseInfraConfig((key) => (key in overrides ? overrides[key] : loadStackConfig(FIXTURE_STACKS, stack, PROJECT)[`${PROJECT}:${key}`]?.value), PROJECT, stack);
         assert.throws(() => parse("prod-infra", { restoreFromSnapshot: "../x" }), /data-platform:restoreFromSnapshot = "\.\.\/x": must be an etcd snapshot name/);
         assert.throws(() => parse("dev-infra", { restoreFromSnapshot: "s-1", backupStore: undefined }), /restoreFromSnapshot = "s-1": needs backupStore/);
     });

@@ -9,15 +9,17 @@ import { renderRunnerUserData } from "../../infra/ciRunnerCloudInit";
 import { ofType, synth } from "../support/synth";
 import { configProblems } from "../support/config";
 import { parseInfraConfig } from "../../infra/config";
+import { ConfigLookup, strictLookup } from "../../lib/config/reader";
 import { requireDebianPackage } from "../support/debian";
+import { fixtureStackFile } from "../support/stacks";
 
 /** The dev-infra stack file as a lookup, with overrides (keys without namespace). */
-function devInfra(overrides: Record<string, string>): (key: string) => string | undefined {
-    const doc = parse(fs.readFileSync(path.join(__dirname, "..", "..", "stacks", "Pulumi.dev-infra.yaml"), "utf8")) as { config: Record<string, unknown> };
+function devInfra(overrides: Record<string, string>): ConfigLookup {
+    const doc = parse(fs.readFileSync(fixtureStackFile("dev-infra"), "utf8")) as { config: Record<string, unknown> };
     const values: Record<string, string> = {};
     for (const [k, v] of Object.entries(doc.config)) values[k.replace("data-platform:", "")] = typeof v === "string" ? v : JSON.stringify(v);
     Object.assign(values, overrides);
-    return (key) => values[key];
+    return strictLookup((key) => values[key], () => Object.keys(values), "Pulumi.dev-infra.yaml", { isSecret: (k) => k === "ciRunnerToken" });
 }
 const plain = (o: Record<string, string>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k.replace("data-platform:", ""), v]));
 
@@ -40,7 +42,7 @@ describe("infra: CI runner VM (optional)", () => {
     });
 
     it("configured: a VM with an egress-only group, the API reachable from that group only, policy-clean", async () => {
-        const result = await synth("dev-infra", RUNNER);
+        const result = await synth("dev-infra", RUNNER, undefined, ["data-platform:ciRunnerToken"]);
         const groups = ofType(result, "openstack:networking/secGroup:SecGroup").filter((g) => g.name === "dev-ci-runner-secgroup");
         assert.equal(groups.length, 1);
         const runnerRules = ofType(result, RULE).filter((r) => r.name.startsWith("dev-ci-runner"));

@@ -17,7 +17,7 @@ const VALID: Record<string, string> = {
     subnetCidr: "10.0.0.0/24",
     externalNetwork: "public",
     adminCidrs: JSON.stringify(["203.0.113.0/24"]),
-    sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleKey admin",
+    sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeDevKeyReplaceWithYourOwnPublicKey000000 admin",
     openstackAuthUrl: "https://keystone.example.org:5000/v3",
     worldOpenIngress: "true",
 };
@@ -66,16 +66,29 @@ describe("infra config validation", () => {
         ["no admin CIDR at all", { adminCidrs: JSON.stringify([]) }, /^data-platform:adminCidrs = \[\]: must list at least 1 item/],
         ["an empty flavor", { serverFlavor: "" }, /^data-platform:serverFlavor = "": must not be empty; expected an OpenStack flavor name/],
         ["an unknown flavor", { agentFlavor: "m1.huge" }, /^data-platform:agentFlavor = "m1.huge": is not in the flavor table/],
-        ["a k3s version without +k3sN", { k3sVersion: "v1.35.6" }, /^data-platform:k3sVersion = "v1.35.6": must be a k3s release like "v1.35.6\+k3s1"/],
-        ["a k3s version 'latest'", { k3sVersion: "latest" }, /^data-platform:k3sVersion = "latest": must be a k3s release/],
+        ["a k3s version without +k3sN", { k3sVersion: "v1.35.6" }, /^data-platform:k3sVersion = "v1.35.6": is not a k3s release name \(vX.Y.Z\+k3sN.*known releases: v1.35.0\+k3s1, v1.35.6\+k3s1, v1.35.8\+k3s1 \(infra\/k3sReleases.ts/],
+        ["a k3s version 'latest'", { k3sVersion: "latest" }, /^data-platform:k3sVersion = "latest": is not a k3s release name/],
+        ["a k3s release the project does not know", { k3sVersion: "v1.35.99+k3s1" }, /^data-platform:k3sVersion = "v1.35.99\+k3s1": is not a k3s release this project knows; known releases: v1.35.0\+k3s1, v1.35.6\+k3s1/],
         ["a missing external network when a router must be created", { externalNetwork: undefined }, /^data-platform:externalNetwork = \(unset\): is required when networkMode is "create"/],
         ["an unknown network mode", { networkMode: "bridge" }, /^data-platform:networkMode = "bridge": must be one of "create", "existing"/],
         ["an existing network without a name", { networkMode: "existing", networkName: undefined }, /^data-platform:networkName = \(unset\): is required/],
         ["an invalid anti-affinity", { antiAffinity: "strict" }, /^data-platform:antiAffinity = "strict": must be one of "soft", "hard"/],
         ["a wrong flannel backend", { flannelBackend: "host-gw" }, /^data-platform:flannelBackend = "host-gw": must be one of "vxlan", "wireguard-native"/],
         ["a malformed SSH key", { sshPublicKey: "not-a-key" }, /^data-platform:sshPublicKey = "not-a-key": must be an OpenSSH public key/],
+        ["a plain-text runner token", { ciRunnerRepository: "o/r", ciRunnerToken: "AABB", ciRunnerSha256: "a".repeat(64) }, /^data-platform:ciRunnerToken = "\(not shown\)": holds a credential .* stored in plain text: .*pulumi config set --secret ciRunnerToken/],
+        ["a plain-text cloud credential secret", { cloudControllerCredentialId: "a".repeat(32), cloudControllerCredentialSecret: "s3cr3t" }, /^data-platform:cloudControllerCredentialSecret = "\(not shown\)": holds a credential .*plain text/],
+        ["a plain-text backup secret key", { backupStore: JSON.stringify({ endpoint: "https://s3.example.org", bucket: "b-1", region: "r", create: false }), backupStoreAccessKey: "AK", backupStoreSecretKey: "SK" }, /^data-platform:backupStoreSecretKey = "\(not shown\)": holds a credential .*plain text/],
+        ["a backup credential the created bucket does not use", { backupStore: JSON.stringify({ endpoint: "https://s3.example.org", bucket: "b-1", region: "r", create: true }), backupStoreSecretKey: "SK" }, /^data-platform:backupStoreSecretKey = "\(secret\)": is set but not used: backupStore.create is true/],
+        ["a runner token without a runner", { ciRunnerToken: "AABB" }, /^data-platform:ciRunnerToken = "\(secret\)": is set but not used: no ciRunnerRepository/],
         ["a missing environment", { environment: undefined }, /^data-platform:environment = \(unset\): is required; set it with `pulumi config set data-platform:environment/],
-        ["a bad snapshot schedule", { etcdSnapshotSchedule: "hourly" }, /^data-platform:etcdSnapshotSchedule = "hourly": must be a 5-field cron expression/],
+        ["a bad snapshot schedule", { etcdSnapshotSchedule: "hourly" }, /^data-platform:etcdSnapshotSchedule = "hourly": must be a 5-field cron schedule "minute hour day-of-month month day-of-week"/],
+        ["a snapshot minute out of range", { etcdSnapshotSchedule: "60 * * * *" }, /^data-platform:etcdSnapshotSchedule = "60 \* \* \* \*": minute field "60": 60 is outside 0-59/],
+        ["a snapshot schedule that never fires", { etcdSnapshotSchedule: "0 0 30 2 *" }, /etcdSnapshotSchedule = "0 0 30 2 \*": never fires: day 30 does not exist in month 2/],
+        ["a subnet inside k3s' pod network", { subnetCidr: "10.42.0.0/24" }, /^data-platform:subnetCidr = "10.42.0.0\/24": overlaps k3s' pod network 10.42.0.0\/16/],
+        ["a subnet spanning k3s' service network", { subnetCidr: "10.0.0.0/8" }, /^data-platform:subnetCidr = "10.0.0.0\/8": overlaps k3s' service network 10.43.0.0\/16/],
+        ["an empty ingress list", { ingressCidrs: "[]" }, /^data-platform:ingressCidrs = \[\]: is empty, which would leave the ingress reachable by nobody/],
+        ["a truncated SSH key", { sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeDevKeyReplaceWithYourOwnPublicKey00000 admin" }, /^data-platform:sshPublicKey = .*not complete base64.*cut when copied/],
+        ["a DSA key", { sshPublicKey: "ssh-dss AAAAB3NzaC1kc3MAAACBAP admin" }, /^data-platform:sshPublicKey = .*is a DSA key, which OpenSSH no longer accepts: generate one with `ssh-keygen -t ed25519`/],
         ["an override of a node that does not exist", { nodeOverrides: JSON.stringify({ "agent-5": { image: "x" } }) }, /^data-platform:nodeOverrides.agent-5 = .*names no node; use server-0..server-0 or agent-0..agent-1/],
         ["an override with an unknown field", { nodeOverrides: JSON.stringify({ "agent-0": { userData: "x" } }) }, /^data-platform:nodeOverrides.agent-0 = .*may only set "image" and "flavor"/],
         ["a bad DNS server", { dnsNameservers: JSON.stringify(["dns.google"]) }, /^data-platform:dnsNameservers\[0\] = "dns.google": must be an IPv4 address/],
@@ -100,7 +113,7 @@ describe("infra config validation", () => {
     }
 
     it("reports several problems together, in one error", () => {
-        const found = problems({ serverCount: "4", agentCount: "-2", subnetCidr: "10.0.0.5/8", k3sVersion: "1.35", serverFlavor: "" });
+        const found = problems({ serverCount: "4", agentCount: "-2", subnetCidr: "10.0.0.5/9", k3sVersion: "1.35", serverFlavor: "" });
         assert.equal(found.length, 5, found.join("\n"));
         let message = "";
         try {

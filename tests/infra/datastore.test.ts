@@ -3,6 +3,7 @@
  * mounted on k3s' server directory before k3s first starts, kept across a k3s patch upgrade
  * (which replaces the VM), and released by a drain that keeps the etcd member.
  */
+import { K3S_RELEASES } from "../../infra/k3sReleases";
 import * as assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { parse } from "yaml";
@@ -91,9 +92,15 @@ describe("a single server's datastore volume", function () {
     });
 });
 
-/** v1.35.6+k3s1 → v1.35.7+k3s1 */
+/** v1.35.6+k3s1 → v1.35.8+k3s1 */
+/** The next newer release of the same minor that infra/k3sReleases.ts knows (a patch upgrade). */
 function bumpPatch(version: string): string {
-    const m = /^v(\d+)\.(\d+)\.(\d+)(\+k3s\d+)$/.exec(version);
+    const m = /^v(\d+)\.(\d+)\.(\d+)\+k3s\d+$/.exec(version);
     assert.ok(m, version);
-    return `v${m[1]}.${m[2]}.${Number(m[3]) + 1}${m[4]}`;
+    const next = Object.keys(K3S_RELEASES)
+        .map((v) => [v, /^v(\d+)\.(\d+)\.(\d+)/.exec(v)!] as const)
+        .filter(([, n]) => n[1] === m[1] && n[2] === m[2] && Number(n[3]) > Number(m[3]))
+        .sort((a, b) => Number(a[1][3]) - Number(b[1][3]))[0];
+    assert.ok(next, `no newer ${version} patch release in infra/k3sReleases.ts`);
+    return next[0];
 }

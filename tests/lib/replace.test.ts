@@ -11,6 +11,7 @@ import openstack from "../../delivery/synth/providers/openstack.json";
 import kubernetes from "../../delivery/synth/providers/kubernetes.json";
 import { synth } from "../support/synth";
 import { allStacks } from "../../delivery/synth/stacks";
+import { FIXTURE_STACKS } from "../support/stacks";
 
 describe("provider replace tables", function () {
     this.timeout(60000);
@@ -57,7 +58,7 @@ describe("provider replace tables", function () {
         for (const f of fs.readdirSync(path.join(__dirname, "..", "..", "delivery", "synth", "providers")).filter((f) => f.endsWith(".json"))) {
             tables[f.replace(".json", "")] = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "delivery", "synth", "providers", f), "utf8")).resources;
         }
-        for (const stack of allStacks()) {
+        for (const stack of allStacks(FIXTURE_STACKS)) {
             const result = await synth(stack);
             for (const r of result.resources.filter((x) => x.custom && !x.read && !x.type.startsWith("pulumi:"))) {
                 const pkg = r.type.split(":")[0];
