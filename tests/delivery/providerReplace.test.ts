@@ -12,7 +12,8 @@ import { activeCluster, kubernetesProviderDiff } from "../../delivery/synth/prov
 import type { SynthResource, SynthResult } from "../../delivery/synth/synth";
 import { res, result } from "./fixtures";
 import { synthesize } from "../../delivery/synth/synth";
-import { PROJECT, STACKS_DIR, synthProgram } from "../../delivery/synth/stacks";
+import { PROJECT, synthProgram } from "../../delivery/synth/stacks";
+import { FIXTURE_STACKS } from "../support/stacks";
 import { kubernetesClusterIdentifier } from "../../lib/naming";
 import { ofType, synth } from "../support/synth";
 
@@ -112,7 +113,7 @@ describe("delivery: a new API floating IP through the real program", function ()
         // A new external network gives the API a new floating IP, so infra's kubeconfig names another server.
         const infraHead = await synth("dev-infra", { "data-platform:externalNetwork": "test-external-2" });
         base = await synth("dev-cluster");
-        head = await synthesize({ stack: "dev-cluster", stacksDir: STACKS_DIR, project: PROJECT, references: { "dev-infra": infraHead.outputs }, program: synthProgram });
+        head = await synthesize({ stack: "dev-cluster", stacksDir: FIXTURE_STACKS, project: PROJECT, references: { "dev-infra": infraHead.outputs }, program: synthProgram });
     });
     const provider = (r: SynthResult) => ofType(r, PROVIDER)[0];
 
