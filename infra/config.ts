@@ -245,7 +245,7 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
         openstackAuthUrl: r.string("openstackAuthUrl", { pattern: /^https?:\/\/\S+$/, allowed: 'the Keystone URL, e.g. "https://keystone.example.org:5000/v3"' }),
         openstackRegion: r.string("openstackRegion", { default: "RegionOne" }),
         flavors,
-        ciRunner: parseCiRunner(r, environment, { flavor: agents.flavor, image }, r.has("ciRunnerToken")),
+        ciRunner: parseCiRunner(r, environment, { flavor: agents.flavor, image }, r.has("ciRunnerGithubToken")),
         cloudCredential: parseCloudCredential(r, r.has("cloudControllerCredentialSecret")),
         backupStore,
     };

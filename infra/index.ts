@@ -53,7 +53,7 @@ export async function infraLayer(): Promise<Outputs> {
             internalApiAddress: cluster.internalApiAddress,
             apiAddress: cluster.apiAddress,
             keyPair: cluster.keyPairName,
-            token: config.requireSecret("ciRunnerToken"),
+            githubToken: config.requireSecret("ciRunnerGithubToken"),
         });
     }
 

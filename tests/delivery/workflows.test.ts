@@ -12,7 +12,7 @@ import { ROOT } from "../../delivery/synth/stacks";
 const DIR = path.join(ROOT, ".github", "workflows");
 const files = fs.existsSync(DIR) ? fs.readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f)).sort() : [];
 
-type Workflow = { on?: any; true?: any; permissions?: unknown; jobs: Record<string, any>; concurrency?: unknown };
+type Workflow = { on?: any; true?: any; permissions?: unknown; env?: Record<string, string>; jobs: Record<string, any>; concurrency?: unknown };
 const load = (file: string): Workflow => parse(fs.readFileSync(path.join(DIR, file), "utf8")) as Workflow;
 const triggers = (wf: Workflow) => wf.on ?? wf.true;
 
