@@ -99,6 +99,8 @@ export interface DiffReport {
     readonly stacks: StackDiff[];
     /** Stacks that could not be synthesized, with the error. */
     readonly errors?: { stack: string; side: "base" | "head"; message: string }[];
+    /** Rendered capacity / cost sections, one per environment (delivery/report/delta.ts). */
+    readonly capacity?: string[];
 }
 
 /** The head's failures come first: the PR does not validate, whatever the diff says. */
@@ -124,6 +126,7 @@ export function renderReport(report: DiffReport, maxChars = MAX_COMMENT_CHARS): 
     ];
     for (const diff of changed) parts.push("", renderStackDiff(diff));
     if (quiet.length > 0) parts.push("", `No changes: ${quiet.map((d) => code(d.stack)).join(", ")}`);
+    for (const section of report.capacity ?? []) parts.push("", section);
     for (const e of (report.errors ?? []).filter((x) => x.side === "base")) {
         parts.push("", `> ⚠️ ${code(e.stack)} could not be synthesized on the ${e.side} side:`, "", "```", e.message.trim(), "```");
     }

@@ -7,6 +7,7 @@ import { ConfigLookup, ConfigReader } from "../lib/config/reader";
 import * as check from "../lib/config/checks";
 import { K3sInstall, readK3sInstall } from "./k3sInstall";
 import { CiRunnerConfig, CloudCredentialConfig, parseCiRunner, parseCloudCredential } from "./ciRunnerConfig";
+import { parseFlavorPrices, PriceTable } from "./pricing";
 
 export type AntiAffinity = "soft" | "hard";
 export type FlannelBackend = "vxlan" | "wireguard-native";
@@ -98,6 +99,8 @@ export interface InfraConfig {
     readonly cloudCredential: CloudCredentialConfig;
     /** Off-site backups; unset: etcd snapshots stay on the servers' own disks only. */
     readonly backupStore?: BackupStoreConfig;
+    /** Optional prices for the environment report's cost estimate (docs/delivery.md). */
+    readonly prices?: PriceTable;
 }
 
 /** Sizes of the flavors the seeds' OpenStack offers; config `flavors` may add or override. */
@@ -248,6 +251,7 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
         ciRunner: parseCiRunner(r, environment, { flavor: agents.flavor, image }, r.has("ciRunnerGithubToken")),
         cloudCredential: parseCloudCredential(r, r.has("cloudControllerCredentialSecret")),
         backupStore,
+        prices: parseFlavorPrices(r, flavors, [servers.flavor, agents.flavor, ...Object.values(nodeOverrides).flatMap((o) => (o?.flavor ? [o.flavor] : []))]),
     };
     r.finish();
     return config;

@@ -15,6 +15,8 @@ import { synthHead } from "../head";
 import { DiffReport, renderReport } from "../markdown";
 import { synthRef } from "../worktree";
 import { allStacks, ROOT } from "../synth/stacks";
+import { capacitySections } from "../report/environment";
+import { renderCapacityDelta } from "../report/delta";
 
 const USAGE = "usage: npm run diff -- <base-ref> [--stack <stack>]... [--out <file>] [--json] [--pr]";
 
@@ -78,6 +80,7 @@ async function main(): Promise<number> {
             ...[...base.errors].map(([stack, message]) => ({ stack, side: "base" as const, message })),
             ...[...head.errors].map(([stack, message]) => ({ stack, side: "head" as const, message })),
         ],
+        capacity: capacitySections(base.results, head.results, renderCapacityDelta),
     };
     const text = args.json ? `${JSON.stringify(report.stacks.map(({ stack, changes, unchanged, outputs }) => ({ stack, unchanged, outputs, changes: changes.map(({ before: _b, after: _a, ...rest }) => rest) })), null, 2)}\n` : renderReport(report);
     if (args.out) fs.writeFileSync(args.out, text);

@@ -2,7 +2,8 @@
  * Entry point of the lifecycle commands `pulumi up` runs through @pulumi/command:
  *   wait-cluster  wait for /readyz and every node in NODE_NAMES (comma-separated) to be Ready
  *   drain-node    drain NODE_NAME and remove it from the cluster (runs before its VM is deleted)
- * The kubeconfig arrives in KUBECONFIG_DATA (a secret input); TIMEOUT_SECONDS bounds the wait.
+ * The kubeconfig arrives in KUBECONFIG_DATA (a secret input; relative file paths in it resolve
+ * against the working directory); TIMEOUT_SECONDS bounds the wait.
  * PLATFORM_SKIP_DRAIN=1 in the environment of `pulumi up` skips the drain, for replacing a node
  * of a cluster whose API is gone (the command otherwise fails after its timeout).
  */

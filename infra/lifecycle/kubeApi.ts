@@ -6,32 +6,11 @@
  */
 import * as http from "http";
 import * as https from "https";
-import { parse } from "yaml";
+import * as tls from "tls";
+import type { KubeTarget } from "./kubeconfigTarget";
 
-export interface KubeTarget {
-    readonly server: string;
-    readonly ca?: Buffer;
-    readonly cert?: Buffer;
-    readonly key?: Buffer;
-}
-
-/** Reads the first cluster/user of a kubeconfig (the one the infra layer renders). */
-export function targetFromKubeconfig(text: string): KubeTarget {
-    const doc = parse(text) as {
-        clusters?: { cluster: Record<string, string> }[];
-        users?: { user: Record<string, string> }[];
-    };
-    const cluster = doc.clusters?.[0]?.cluster;
-    const user = doc.users?.[0]?.user ?? {};
-    if (!cluster?.server) throw new Error("kubeconfig has no cluster server address");
-    const data = (v?: string) => (v ? Buffer.from(v, "base64") : undefined);
-    return {
-        server: cluster.server,
-        ca: data(cluster["certificate-authority-data"]),
-        cert: data(user["client-certificate-data"]),
-        key: data(user["client-key-data"]),
-    };
-}
+export type { KubeTarget } from "./kubeconfigTarget";
+export { targetFromKubeconfig } from "./kubeconfigTarget";
 
 export interface ApiResponse {
     readonly status: number;
@@ -46,7 +25,16 @@ export function request(target: KubeTarget, method: string, path: string, body?:
         ca: target.ca,
         cert: target.cert,
         key: target.key,
-        headers: { Accept: "application/json", ...(payload ? { "Content-Type": contentType, "Content-Length": Buffer.byteLength(payload) } : {}) },
+        // The API's address (a floating IP) is not in its certificate; the certificate is
+        // checked against tls-server-name instead, which is also sent as SNI.
+        ...(target.serverName
+            ? { servername: target.serverName, checkServerIdentity: (_host: string, cert: tls.PeerCertificate) => tls.checkServerIdentity(target.serverName!, cert) }
+            : {}),
+        headers: {
+            Accept: "application/json",
+            ...(target.token ? { Authorization: `Bearer ${target.token}` } : {}),
+            ...(payload ? { "Content-Type": contentType, "Content-Length": Buffer.byteLength(payload) } : {}),
+        },
         timeout: 10_000,
     };
     const client = url.protocol === "http:" ? http : https;

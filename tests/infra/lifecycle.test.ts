@@ -165,6 +165,7 @@ describe("node lifecycle against a loopback API", () => {
         const text = renderKubeconfig({ clusterName: "dev-k3s", server: "https://198.51.100.7:6443", caCertPem: "CA", clientCertPem: "CERT", clientKeyPem: "KEY" });
         const parsed = targetFromKubeconfig(text);
         assert.equal(parsed.server, "https://198.51.100.7:6443");
+        assert.equal(parsed.serverName, "kubernetes", "the certificate is checked against tls-server-name, not the floating IP");
         assert.equal(parsed.ca?.toString(), "CA");
         assert.equal(parsed.cert?.toString(), "CERT");
         assert.equal(parsed.key?.toString(), "KEY");

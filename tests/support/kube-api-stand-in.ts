@@ -1,0 +1,65 @@
+/**
+ * STAND-IN for the Kubernetes API, served over real TLS: the TLS is the real thing (Node's https
+ * server with a k3s-shaped serving certificate, client certificates required and checked against
+ * the client CA, as kube-apiserver does), the API behind it is only what the readiness gate reads
+ * (/readyz and the node list). It records who connected (the client certificate's subject, the
+ * SNI name, whether a bearer token came) so a test can tell what the client presented.
+ */
+import https from "node:https";
+import { AddressInfo } from "node:net";
+import { TLSSocket } from "node:tls";
+import { K3sShapedPki } from "./k3sShapedPki";
+
+export interface StandInRequest {
+    readonly path: string;
+    readonly clientSubject?: string;
+    readonly sni?: string;
+    readonly bearer: boolean;
+}
+
+export class KubeApiStandIn {
+    /** /readyz answers 503 this many times before 200, like an API still starting. */
+    notReadyFor = 1;
+    nodes: { name: string; ready: boolean }[] = [];
+    readonly requests: StandInRequest[] = [];
+    private readonly server: https.Server;
+
+    constructor(pki: K3sShapedPki) {
+        this.server = https.createServer(
+            { key: pki.serverKeyPem, cert: pki.serverCertPem, ca: pki.clientCaPem, requestCert: true, rejectUnauthorized: true },
+            (req, res) => {
+                const socket = req.socket as TLSSocket;
+                const subject = socket.getPeerCertificate().subject;
+                this.requests.push({
+                    path: req.url ?? "",
+                    clientSubject: subject ? `O=${subject.O},CN=${subject.CN}` : undefined,
+                    sni: (socket as TLSSocket & { servername?: string | false }).servername || undefined,
+                    bearer: /^Bearer \S+$/.test(req.headers.authorization ?? ""),
+                });
+                const send = (status: number, body: unknown) => {
+                    res.writeHead(status, { "Content-Type": "application/json" });
+                    res.end(JSON.stringify(body));
+                };
+                if (req.url === "/readyz") return this.notReadyFor-- > 0 ? send(503, "not ready") : send(200, "ok");
+                if (req.url === "/api/v1/nodes") {
+                    return send(200, { items: this.nodes.map((n) => ({ metadata: { name: n.name }, status: { conditions: [{ type: "Ready", status: n.ready ? "True" : "False" }] } })) });
+                }
+                send(404, { kind: "Status", code: 404 });
+            },
+        );
+    }
+
+    /** Listens on `host` (choose an address that is not in the certificate) and returns its https URL. */
+    async start(host: string): Promise<string> {
+        await new Promise<void>((resolve, reject) => {
+            this.server.once("error", reject);
+            this.server.listen(0, host, resolve);
+        });
+        return `https://${host}:${(this.server.address() as AddressInfo).port}`;
+    }
+
+    stop(): Promise<void> {
+        this.server.closeAllConnections();
+        return new Promise((resolve) => this.server.close(() => resolve()));
+    }
+}
