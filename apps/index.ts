@@ -99,11 +99,15 @@ export async function appsLayer(standIn?: Repository): Promise<Record<string, un
     }
     // Off-site dumps when infra has a backup store (its output is secret: it holds the credential).
     const store = (await outputValue(infra, "backupStore")) as BackupStoreOutput | undefined;
+    if (store && !store.encryptionPassphrase) {
+        throw new Error(`${scope}: stack ${refs.infra}'s backupStore output has no encryptionPassphrase (dumps are encrypted before upload); run up of ${refs.infra} first`);
+    }
     const offsite = (database: string): OffsiteTarget | undefined =>
         store && {
             store: { endpoint: store.endpoint, bucket: store.bucket, region: store.region },
             accessKey: pulumi.secret(store.accessKey),
             secretKey: pulumi.secret(store.secretKey),
+            encryptionPassphrase: pulumi.secret(store.encryptionPassphrase!),
             prefix: backupPrefixes(config.environment).postgres(database),
             rcloneImage: config.backupImage,
         };

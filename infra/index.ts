@@ -54,7 +54,7 @@ export async function infraLayer(): Promise<Outputs> {
             internalApiAddress: cluster.internalApiAddress,
             apiAddress: cluster.apiAddress,
             keyPair: cluster.keyPairName,
-            token: config.requireSecret("ciRunnerToken"),
+            githubToken: config.requireSecret("ciRunnerGithubToken"),
         });
     }
 

@@ -75,6 +75,8 @@ export interface BackupStoreOutput {
     readonly region: string;
     readonly accessKey: string;
     readonly secretKey: string;
+    /** Key the Postgres dumps are encrypted with before upload (rclone crypt); lose it and the dumps are unreadable. */
+    readonly encryptionPassphrase?: string;
 }
 
 /** Summed resource requests a layer places on the cluster. */

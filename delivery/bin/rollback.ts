@@ -15,6 +15,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { OWN_IMAGES } from "../../apps/repository";
 import { basisLine, DeployedStack, readDeployed } from "../deployed";
+import { defaultMainRef, releaseTagProblems } from "../releaseTag";
 import { crdDowngrades, GuardKind, kafkaDowngrades, Packages, providerDowngrades, renderGuards, unknownImageTags } from "../downgrades";
 import { irreversibleChanges, OVERRIDE_KINDS } from "../irreversible";
 import type { SynthResult } from "../synth/synth";
@@ -75,14 +76,6 @@ async function currentSynth(stacks: string[], from: string | undefined, deployed
     return { results, errors };
 }
 
-function isAnnotatedTag(tag: string): boolean {
-    try {
-        return execFileSync("git", ["cat-file", "-t", `refs/tags/${tag}`], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim() === "tag";
-    } catch {
-        return false;
-    }
-}
-
 async function main(): Promise<number> {
     let parsed;
     try {
@@ -100,7 +93,11 @@ async function main(): Promise<number> {
     const [tag, env] = positional;
     const force = parsed.own.has("--force");
     const log = (line: string) => console.error(line);
-    if (!isAnnotatedTag(tag)) log(`note: ${tag} is not an annotated release tag here (releases are \`git tag -a vX.Y.Z\`); rolling back to it anyway.`);
+    const tagProblems = releaseTagProblems(ROOT, { tag, mainRef: defaultMainRef(ROOT) });
+    if (tagProblems.length > 0) {
+        console.error(`${tag} is not a release to roll back to:\n${tagProblems.map((p) => `  ${p}`).join("\n")}`);
+        return 2;
+    }
 
     let tree;
     try {

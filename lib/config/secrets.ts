@@ -15,7 +15,7 @@ export const SECRET_KEYS: Readonly<Record<string, SecretKey>> = {
     backupStoreAccessKey: { layer: "infra", what: "access key of the S3 bucket (with backupStore.create false)" },
     backupStoreSecretKey: { layer: "infra", what: "secret key of the S3 bucket (with backupStore.create false)" },
     cloudControllerCredentialSecret: { layer: "infra", what: "secret of the supplied application credential (with cloudControllerCredentialId)" },
-    ciRunnerToken: { layer: "infra", what: "runner registration token (with ciRunnerRepository)" },
+    ciRunnerGithubToken: { layer: "infra", what: "GitHub token that registers a just-in-time runner before every job (with ciRunnerRepository)" },
     alertSmtpPassword: { layer: "cluster", what: "SMTP password of the e-mail receiver (with alertEmailTo)" },
     alertSlackWebhookUrl: { layer: "cluster", what: "Slack incoming-webhook URL (carries its token)" },
     alertWebhookUrl: { layer: "cluster", what: "Alertmanager webhook receiver URL (may carry a token)" },

@@ -19,6 +19,7 @@ const probes = {
     rclone: () => answers("rclone", ["version"]),
     iptables: () => answers("iptables", ["--version"]),
     openssl: () => answers("openssl", ["version"]),
+    jq: () => answers("jq", ["--version"]),
 } as const;
 
 export type DebianPackage = keyof typeof probes;
