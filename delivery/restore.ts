@@ -127,7 +127,9 @@ export interface RestorePlanInput {
     readonly serverUrns: readonly string[];
 }
 
+/** The lifecycle's drain switch; `forget`: no drain, a dead node's Node deleted where an API answers (infra/lifecycle/forget.ts). */
 export const SKIP_DRAIN = "PLATFORM_SKIP_DRAIN";
+export const SKIP_DRAIN_MODE = "forget";
 
 /** The steps, in order: one-shot config, replace the servers undrained, wait, clear, settle, refresh. */
 export function restoreSteps(p: RestorePlanInput): RestoreStep[] {
@@ -137,7 +139,7 @@ export function restoreSteps(p: RestorePlanInput): RestoreStep[] {
         {
             id: "replace",
             title: `replace every server (${p.serverUrns.length}) without draining (their API is gone): server-0 restores the snapshot, the others join it`,
-            manual: `${SKIP_DRAIN}=1 pulumi up ${s} --yes ${p.serverUrns.map((u) => `--replace '${u}'`).join(" ")}`,
+            manual: `${SKIP_DRAIN}=${SKIP_DRAIN_MODE} pulumi up ${s} --yes ${p.serverUrns.map((u) => `--replace '${u}'`).join(" ")}`,
         },
         { id: "wait", title: "wait until the API answers and every node (servers and agents) is Ready", manual: `npx --no-install tsx infra/lifecycle/cli.ts wait-cluster   (KUBECONFIG_DATA, NODE_NAMES from pulumi stack output ${s})` },
         { id: "clear", title: `remove restoreFromSnapshot from ${p.infraStack}`, manual: `pulumi config rm restoreFromSnapshot ${s}` },

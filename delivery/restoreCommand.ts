@@ -7,7 +7,7 @@
  */
 import { backupPrefixes } from "../lib/contracts";
 import { DEFAULT_ETCD_SNAPSHOT_SCHEDULE } from "../infra/etcdS3";
-import { chooseSnapshot, continueCommand, lossText, restoreSteps, RestoreStep, serverInstanceUrns, SKIP_DRAIN, Snapshot, snapshotFromObject, snapshotTable, STEP_IDS, StepId } from "./restore";
+import { chooseSnapshot, continueCommand, lossText, restoreSteps, RestoreStep, serverInstanceUrns, SKIP_DRAIN, SKIP_DRAIN_MODE, Snapshot, snapshotFromObject, snapshotTable, STEP_IDS, StepId } from "./restore";
 import { failureText, LineSink, parseExport, parseStackOutputs, PulumiCliOptions, runPulumi, StateResource } from "./pulumiCli";
 import { listObjects, S3Access } from "./s3List";
 import type { Log } from "./runner";
@@ -143,8 +143,9 @@ async function runStep(req: RestoreRequest, step: RestoreStep, ctx: { config: Re
         case "config":
             return req.ops.configSet(infra, RESTORE_KEY, ctx.snapshot);
         case "replace":
-            // The old servers' drains would wait for an API that is gone, for this run only.
-            return req.ops.up(infra, ctx.serverUrns, { [SKIP_DRAIN]: "1" }, stream(infra));
+            // The old servers' drains would wait for an API that is gone, for this run only;
+            // their Nodes are deleted once the restored API answers (the replacements reuse the names).
+            return req.ops.up(infra, ctx.serverUrns, { [SKIP_DRAIN]: SKIP_DRAIN_MODE }, stream(infra));
         case "wait": {
             const outputs = await req.ops.outputs(infra);
             const nodes = Array.isArray(outputs.nodes) ? (outputs.nodes as { name?: unknown }[]).map((n) => String(n.name)) : [];

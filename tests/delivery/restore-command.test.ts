@@ -71,12 +71,12 @@ const changes = (r: Result) =>
             const words = c.filter((x) => typeof x === "string" || typeof x === "number") as (string | number)[];
             const replaced = words.filter((_, i) => words[i - 1] === "--replace").map((u) => String(u).split("::").pop());
             const head = c[0] === "#wait-cluster" ? words.join(" ") : `${words[0]}${c[0] === "config" ? ` ${words[1]} ${words[2]}` : ""} ${words[words.indexOf("--stack") + 1]}`;
-            return `${head}${replaced.length ? ` replace=${replaced.join(",")}` : ""}${env?.PLATFORM_SKIP_DRAIN ? " PLATFORM_SKIP_DRAIN=1" : ""}`;
+            return `${head}${replaced.length ? ` replace=${replaced.join(",")}` : ""}${env?.PLATFORM_SKIP_DRAIN ? ` PLATFORM_SKIP_DRAIN=${env.PLATFORM_SKIP_DRAIN}` : ""}`;
         });
 
 const SEQUENCE = [
     `config set restoreFromSnapshot ${INFRA}`,
-    `up ${INFRA} replace=envx-k3s-server-0,envx-k3s-server-1,envx-k3s-server-2 PLATFORM_SKIP_DRAIN=1`,
+    `up ${INFRA} replace=envx-k3s-server-0,envx-k3s-server-1,envx-k3s-server-2 PLATFORM_SKIP_DRAIN=forget`,
     "#wait-cluster envx-k3s-server-0,envx-k3s-agent-0 420",
     `config rm restoreFromSnapshot ${INFRA}`,
     `up ${INFRA}`,
@@ -93,7 +93,7 @@ describe("delivery: npm run restore through the pulumi seam", () => {
         assert.equal(set[3], SNAPS[0].name, "the newest snapshot");
         assert.match(r.out, /-> etcd-snapshot-envx-k3s-server-0-aa-\d+\.zip .* 1 h ago/);
         assert.match(r.out, /What is lost: .* 1 h ago\./);
-        assert.match(r.out, /\[2\/6\] replace: .*\n {2}\$ PLATFORM_SKIP_DRAIN=1 pulumi up --stack envx-infra --yes --replace/);
+        assert.match(r.out, /\[2\/6\] replace: .*\n {2}\$ PLATFORM_SKIP_DRAIN=forget pulumi up --stack envx-infra --yes --replace/);
         assert.match(r.out, /envx restored from etcd-snapshot-envx-k3s-server-0-aa-\d+\.zip in \d+ s/);
     });
 

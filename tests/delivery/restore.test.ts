@@ -66,7 +66,7 @@ describe("delivery: restore planning (pure)", () => {
         const steps = restoreSteps({ infraStack: "e-infra", upperStacks: ["e-cluster", "e-apps"], snapshot: "etcd-snapshot-n-1", serverUrns: ["u0", "u1"] });
         assert.deepEqual(steps.map((s) => s.id), ["config", "replace", "wait", "clear", "settle", "refresh"]);
         assert.equal(steps[0].manual, "pulumi config set restoreFromSnapshot etcd-snapshot-n-1 --stack e-infra");
-        assert.equal(steps[1].manual, "PLATFORM_SKIP_DRAIN=1 pulumi up --stack e-infra --yes --replace 'u0' --replace 'u1'");
+        assert.equal(steps[1].manual, "PLATFORM_SKIP_DRAIN=forget pulumi up --stack e-infra --yes --replace 'u0' --replace 'u1'");
         assert.equal(steps[3].manual, "pulumi config rm restoreFromSnapshot --stack e-infra");
         assert.equal(steps[5].manual, "pulumi refresh --stack e-cluster --yes && pulumi refresh --stack e-apps --yes");
         assert.equal(continueCommand("prodx", "etcd-snapshot-n-1", "wait", "prodx"), "npm run restore -- prodx --snapshot etcd-snapshot-n-1 --from wait --yes --confirm-env prodx");
