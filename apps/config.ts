@@ -12,6 +12,7 @@ import { APPS_READS_CLUSTER } from "../lib/contracts";
 import type { ClusterOutputs } from "../lib/contracts";
 import { ownImageReader, UNKNOWN_REPOSITORY } from "./images";
 import type { Repository } from "./repository";
+import { DagsGitCredential, readDagsGitAuth } from "./airflow/gitCredentials";
 
 export type { Resources } from "./resources";
 import { AIRFLOW_RESOURCES, POSTGRES_RESOURCES, Resources } from "./resources";
@@ -53,15 +54,13 @@ export interface AirflowConfig {
     readonly dagsBranch: string;
     readonly dagsPath: string;
     /**
-     * Existing Secret (in the Airflow namespace) with the https credentials of a private DAG
-     * repository: keys `GIT_SYNC_USERNAME`, `GIT_SYNC_PASSWORD`, `GITSYNC_USERNAME`,
-     * `GITSYNC_PASSWORD` (the chart reads both spellings). Unset: the repository is public.
+     * Private DAG repository (apps/airflow/gitCredentials.ts): the Secret git-sync reads, created
+     * by this layer from `secure:` config (`dagsGit`) or existing. Unset: the repository is public.
      */
     readonly dagsCredentialsSecret?: string;
-    /** Existing Secret with an SSH private key under key `gitSshKey`, for `git@` repository URLs. */
     readonly dagsSshKeySecret?: string;
-    /** `known_hosts` lines for the SSH repository host (without them host keys are not checked). */
     readonly dagsKnownHosts?: string;
+    readonly dagsGit?: DagsGitCredential;
     /** Existing TLS Secret (in the Airflow namespace) for the UI ingress; unset: plain HTTP. */
     readonly tlsSecretName?: string;
     readonly logsSize: string;
@@ -125,7 +124,7 @@ import { RCLONE_IMAGE } from "./backup/cronJob";
 
 /** A Kubernetes object name (DNS subdomain), for references to existing Secrets. */
 const K8S_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const GIT_URL = /^(https:\/\/[^\s@<>]+|git@[^\s:<>]+:[^\s<>]+)$/;
+const GIT_URL = /^(https:\/\/[^\s@<>]+|git@[^\s:<>]+:[^\s<>]+|ssh:\/\/[^\s<>]+)$/;
 
 /** Where the deployment comes from (apps/repository.ts); names the own images' registry and the DAG repository. */
 export interface AppsContext {
@@ -199,22 +198,8 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
     if (!dagsRepoDefault && !r.has("airflowDagsRepo")) {
         r.problem("airflowDagsRepo", undefined, `is unset and the repository is unknown: ${UNKNOWN_REPOSITORY}, or set it: pulumi config set airflowDagsRepo https://github.com/<owner>/<name>.git`);
     }
-    const dagsRepo = r.string("airflowDagsRepo", { default: dagsRepoDefault ?? "", pattern: GIT_URL, allowed: 'a git URL like "https://github.com/<owner>/data-platform.git"' });
-    const dagsCredentialsSecret = secretRef("airflowDagsCredentialsSecret");
-    const dagsSshKeySecret = secretRef("airflowDagsSshKeySecret");
-    const dagsKnownHosts = r.optionalString("airflowDagsKnownHosts");
-    const sshRepo = dagsRepo.startsWith("git@");
-    // Username/password only work over https, an SSH key only over ssh: the wrong pairing would
-    // deploy fine and then fail to sync, so it is refused here.
-    if (dagsCredentialsSecret !== undefined && sshRepo) {
-        r.problem("airflowDagsCredentialsSecret", dagsCredentialsSecret, `is for https repositories; ${dagsRepo} is an SSH URL, use airflowDagsSshKeySecret`);
-    }
-    if (dagsSshKeySecret !== undefined && !sshRepo) {
-        r.problem("airflowDagsSshKeySecret", dagsSshKeySecret, `is for SSH repositories (git@...); ${dagsRepo} is https, use airflowDagsCredentialsSecret`);
-    }
-    if (dagsKnownHosts !== undefined && dagsSshKeySecret === undefined) {
-        r.problem("airflowDagsKnownHosts", dagsKnownHosts, "only applies together with airflowDagsSshKeySecret");
-    }
+    const dagsRepo = r.string("airflowDagsRepo", { default: dagsRepoDefault ?? "", pattern: GIT_URL, allowed: 'a git URL like "https://github.com/<owner>/data-platform.git" (or git@host:path, ssh://host/path)' });
+    const gitAuth = readDagsGitAuth(r, dagsRepo);
 
     const airflow: AirflowConfig = {
         chartVersion: r.string("airflowChartVersion", { default: AIRFLOW_CHART_VERSION, check: check.exactSemver }),
@@ -227,9 +212,7 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
         dagsRepo,
         dagsBranch: r.string("airflowDagsBranch", { default: "main", pattern: /^[A-Za-z0-9._\/-]+$/, allowed: "a branch name" }),
         dagsPath: r.string("airflowDagsPath", { default: "apps/airflow/dags", pattern: /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, allowed: 'a relative path inside the repository like "apps/airflow/dags"' }),
-        ...(dagsCredentialsSecret !== undefined ? { dagsCredentialsSecret } : {}),
-        ...(dagsSshKeySecret !== undefined ? { dagsSshKeySecret } : {}),
-        ...(dagsKnownHosts !== undefined ? { dagsKnownHosts } : {}),
+        ...gitAuth,
         logsSize: storage("airflowLogsSize", "10Gi"),
         dbImage: image("airflowDbImage", POSTGRES_IMAGE),
         dbSize: storage("airflowDbSize", "10Gi"),

@@ -9,6 +9,7 @@ import * as random from "@pulumi/random";
 import type { AirflowConfig } from "../config";
 import { scaleQuantity } from "../../lib/quantity";
 import { airflowValues, AirflowSecretNames } from "./values";
+import { dagsGitSecretManifest } from "./gitCredentials";
 import { OffsiteTarget, PostgresDatabase } from "../postgres";
 import { airflowDashboard, statsdServiceMonitor } from "./monitoring";
 import { POD_SECURITY_LABELS } from "../networkPolicies";
@@ -184,6 +185,19 @@ server_tls_sslmode = prefer
             },
         }, { ...inNs, ...stateful });
 
+        // The private DAG repository's credential, from secure: config; git-sync cannot start
+        // without it, so it exists before the chart installs.
+        const gitCredential = config.dagsGit
+            ? (() => {
+                  const m = dagsGitSecretManifest(config.dagsGit, ns, labels);
+                  return new k8s.core.v1.Secret(`${name}-git-credentials`, {
+                      metadata: m.metadata,
+                      type: m.type,
+                      stringData: pulumi.secret(m.stringData),
+                  }, inNs);
+              })()
+            : undefined;
+
         const secretNames: AirflowSecretNames = {
             fernetKey: `${AIRFLOW_RELEASE}-fernet-key`,
             apiSecretKey: `${AIRFLOW_RELEASE}-api-secret-key`,
@@ -220,7 +234,7 @@ server_tls_sslmode = prefer
             maxHistory: 10,
         }, {
             parent: this,
-            dependsOn: [namespace, priority, quota, limitRange, fernet, api, jwt, admin, metadata, pgbouncerConfig, pgbouncerStats, logs, db],
+            dependsOn: [namespace, priority, quota, limitRange, fernet, api, jwt, admin, metadata, pgbouncerConfig, pgbouncerStats, logs, db, ...(gitCredential ? [gitCredential] : [])],
         });
 
         new k8s.apiextensions.CustomResource(`${name}-statsd-monitor`, statsdServiceMonitor(AIRFLOW_RELEASE, ns) as k8s.apiextensions.CustomResourceArgs, {

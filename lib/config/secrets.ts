@@ -19,6 +19,8 @@ export const SECRET_KEYS: Readonly<Record<string, SecretKey>> = {
     alertSmtpPassword: { layer: "cluster", what: "SMTP password of the e-mail receiver (with alertEmailTo)" },
     alertSlackWebhookUrl: { layer: "cluster", what: "Slack incoming-webhook URL (carries its token)" },
     alertWebhookUrl: { layer: "cluster", what: "Alertmanager webhook receiver URL (may carry a token)" },
+    airflowDagsGitToken: { layer: "apps", what: "https token git-sync uses for a private DAG repository (with an https airflowDagsRepo)" },
+    airflowDagsGitSshKey: { layer: "apps", what: "SSH private key git-sync uses for a private DAG repository (with an SSH airflowDagsRepo and airflowDagsKnownHosts)" },
 };
 
 export function isSecretKey(key: string): boolean {
