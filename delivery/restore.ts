@@ -63,8 +63,10 @@ export function age(ms: number): string {
 export function snapshotTable(snapshots: readonly Snapshot[], now: Date, chosen?: string): string {
     const sorted = newestFirst(snapshots);
     const width = Math.max(...sorted.map((s) => s.name.length), 4);
-    const rows = sorted.map((s) => `${s.name === chosen ? "->" : "  "} ${s.name.padEnd(width)}  ${s.takenAt.toISOString().replace(/\.\d{3}Z$/, "Z")}  ${age(now.getTime() - s.takenAt.getTime()).padStart(9)} ago  ${kib(s.size)}`);
-    return [`   ${"name".padEnd(width)}  taken (UTC)           ${"age".padStart(13)}  size`, ...rows].join("\n");
+    const ages = sorted.map((s) => `${age(now.getTime() - s.takenAt.getTime())} ago`);
+    const ageWidth = Math.max(...ages.map((a) => a.length), 3);
+    const rows = sorted.map((s, i) => `${s.name === chosen ? "->" : "  "} ${s.name.padEnd(width)}  ${s.takenAt.toISOString().replace(/\.\d{3}Z$/, "Z")}  ${ages[i].padStart(ageWidth)}  ${kib(s.size)}`);
+    return [`   ${"name".padEnd(width)}  ${"taken (UTC)".padEnd(20)}  ${"age".padStart(ageWidth)}  size`, ...rows].join("\n");
 }
 
 const kib = (bytes: number) => (bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MiB` : `${Math.ceil(bytes / 1024)} KiB`);
@@ -143,7 +145,7 @@ export function restoreSteps(p: RestorePlanInput): RestoreStep[] {
         },
         { id: "wait", title: "wait until the API answers and every node (servers and agents) is Ready", manual: `npx --no-install tsx infra/lifecycle/cli.ts wait-cluster   (KUBECONFIG_DATA, NODE_NAMES from pulumi stack output ${s})` },
         { id: "clear", title: `remove restoreFromSnapshot from ${p.infraStack}`, manual: `pulumi config rm restoreFromSnapshot ${s}` },
-        { id: "settle", title: `pulumi up ${p.infraStack}: server-0's metadata back to join, in place (no VM is replaced)`, manual: `pulumi up ${s} --yes` },
+        { id: "settle", title: `pulumi up ${p.infraStack}: server-0's metadata back to join, in place (previewed first: stops if any VM would be replaced)`, manual: `pulumi up ${s} --yes` },
         {
             id: "refresh",
             title: p.upperStacks.length ? `refresh ${p.upperStacks.join(", ")}: their state forgets objects the snapshot does not have` : "refresh the layers above infra (none exist)",

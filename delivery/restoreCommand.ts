@@ -8,7 +8,7 @@
 import { backupPrefixes } from "../lib/contracts";
 import { DEFAULT_ETCD_SNAPSHOT_SCHEDULE } from "../infra/etcdS3";
 import { chooseSnapshot, continueCommand, lossText, restoreSteps, RestoreStep, serverInstanceUrns, SKIP_DRAIN, SKIP_DRAIN_MODE, Snapshot, snapshotFromObject, snapshotTable, STEP_IDS, StepId } from "./restore";
-import { failureText, LineSink, parseExport, parseStackOutputs, PulumiCliOptions, runPulumi, StateResource } from "./pulumiCli";
+import { failureText, LineSink, parseExport, parsePreviewJson, parseStackOutputs, PreviewStep, PulumiCliOptions, runPulumi, StateResource, urnParts } from "./pulumiCli";
 import { listObjects, S3Access } from "./s3List";
 import type { Log } from "./runner";
 
@@ -24,6 +24,8 @@ export interface RestoreOps {
     /** `pulumi up`, replacing these URNs, with these variables added to its environment. */
     up(stack: string, replace: readonly string[], env: Record<string, string>, onLine: LineSink): Promise<void>;
     refresh(stack: string, onLine: LineSink): Promise<void>;
+    /** `pulumi preview --json`: the steps an up would take now. */
+    preview(stack: string): Promise<PreviewStep[]>;
 }
 
 export interface RestoreRequest {
@@ -41,6 +43,12 @@ export interface RestoreRequest {
     readonly waitCluster: (kubeconfig: string, nodes: string[], timeoutSeconds: number, log: Log) => Promise<void>;
     /** Asks before changing anything; undefined: --yes. */
     readonly confirm?: (question: string) => Promise<boolean>;
+    /** True when the environment's API answers /readyz with this kubeconfig (then not every server is lost). */
+    readonly apiAnswers: (kubeconfig: string) => Promise<boolean>;
+    /** Restore although the API answers (roll a live cluster back to the snapshot). */
+    readonly evenIfApiAnswers?: boolean;
+    /** Only list the snapshots and what a restore would lose; change nothing. */
+    readonly listOnly?: boolean;
     readonly now: () => Date;
     readonly log: Log;
     readonly error: Log;
@@ -80,6 +88,14 @@ export async function restore(req: RestoreRequest): Promise<number> {
     req.log(`Off-site etcd snapshots of ${req.env} (${where}), newest first:\n${snapshotTable(snapshots, now, snapshot.name)}\n`);
     req.log(`Restoring ${snapshot.name}${req.snapshot ? "" : " (the newest; --snapshot NAME picks another)"}.`);
     req.log(lossText(snapshot, now, typeof config.etcdSnapshotSchedule === "string" ? config.etcdSnapshotSchedule : DEFAULT_ETCD_SNAPSHOT_SCHEDULE));
+    if (req.listOnly) return 0;
+    // A fresh restore is for a control plane that is gone; a continuation may find the restored one up.
+    if (!req.from && !req.evenIfApiAnswers && typeof outputs.kubeconfig === "string" && (await req.apiAnswers(outputs.kubeconfig))) {
+        return stop(
+            `The API of ${req.env} answers: not every server is lost, and a restore would replace all of them and roll the cluster back to ${snapshot.name}. ` +
+                `A lost HA server is replaced by itself (pulumi up -s ${infra} --replace <its URN>). To roll a live cluster back on purpose, add --even-if-api-answers.`,
+        );
+    }
 
     const serverUrns = serverInstanceUrns(resources);
     if (serverUrns.length === 0) return stop(`${infra} holds no servers in its state: there is nothing to restore into. A new environment is made with npm run up -- ${req.env}.`);
@@ -155,8 +171,14 @@ async function runStep(req: RestoreRequest, step: RestoreStep, ctx: { config: Re
         }
         case "clear":
             return req.ops.configRm(infra, RESTORE_KEY);
-        case "settle":
+        case "settle": {
+            // Only server-0's metadata should change now; a VM that would go is not this restore's.
+            const going = (await req.ops.preview(infra)).filter((st) => urnParts(st.urn).type === "openstack:compute/instance:Instance" && !["same", "update"].includes(st.op));
+            if (going.length > 0) {
+                throw new Error(`the final up would ${[...new Set(going.map((st) => `${st.op} ${urnParts(st.urn).name}`))].join(", ")}: not applied. See pulumi preview --stack ${infra} (the checkout or the config changed since the restore?).`);
+            }
             return req.ops.up(infra, [], {}, stream(infra));
+        }
         case "refresh":
             for (const stack of req.upperStacks) await req.ops.refresh(stack, stream(stack));
             return;
@@ -217,5 +239,11 @@ export function cliRestoreOps(cli: PulumiCliOptions): RestoreOps {
         configRm: async (stack, key) => void (await call(["config", "rm", key, "--stack", stack])),
         up: async (stack, replace, env, onLine) => void (await call(["up", "--stack", stack, "--yes", "--non-interactive", ...policy, ...replace.flatMap((u) => ["--replace", u])], onLine, env)),
         refresh: async (stack, onLine) => void (await call(["refresh", "--stack", stack, "--yes", "--non-interactive"], onLine)),
+        async preview(stack) {
+            const r = await runPulumi(cli, ["preview", "--stack", stack, "--json", "--non-interactive", ...policy]);
+            const json = parsePreviewJson(r.stdout);
+            if (r.code !== 0 || !json) throw new Error(`pulumi preview -s ${stack} failed:\n${failureText(r, json)}`);
+            return json.steps;
+        },
     };
 }

@@ -1,5 +1,6 @@
 /**
  * `npm run restore -- <env> [--snapshot NAME] [--from STEP] [--yes] [--confirm-env <env>]`
+ * `npm run restore -- <env> --list`: only the snapshots and what a restore would lose.
  *
  * Every server of an environment was lost: list its off-site etcd snapshots, restore the newest
  * (or the named one) into new servers, wait for the cluster, and leave the stacks consistent
@@ -11,21 +12,25 @@ import { confirmationProblem, terminalConfirm } from "../cli";
 import { policyPackOf } from "../options";
 import { STEP_IDS, StepId } from "../restore";
 import { bucketSnapshots, cliRestoreOps, restore } from "../restoreCommand";
-import { targetFromKubeconfig, waitForCluster } from "../../infra/lifecycle/kubeApi";
+import { request, targetFromKubeconfig, waitForCluster } from "../../infra/lifecycle/kubeApi";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const STACKS_DIR = path.join(ROOT, "stacks");
 
 async function main(): Promise<number> {
     const envs = environmentsIn(STACKS_DIR).map((e) => e.env);
-    const usage = `usage: npm run restore -- <env> [--snapshot NAME] [--from ${STEP_IDS.join("|")}] [--yes] [--confirm-env <env>]   (environments: ${envs.join(", ")})`;
+    const usage = `usage: npm run restore -- <env> [--snapshot NAME] [--from ${STEP_IDS.join("|")}] [--yes] [--confirm-env <env>] [--even-if-api-answers] [--list]   (environments: ${envs.join(", ")})`;
     const positional: string[] = [];
     const values = new Map<string, string>();
     let yes = false;
+    let list = false;
+    let evenIfApiAnswers = false;
     const argv = process.argv.slice(2);
     for (let i = 0; i < argv.length; i++) {
         const [name, inline] = argv[i].startsWith("--") && argv[i].includes("=") ? [argv[i].slice(0, argv[i].indexOf("=")), argv[i].slice(argv[i].indexOf("=") + 1)] : [argv[i], undefined];
         if (name === "--yes" || name === "-y") yes = true;
+        else if (name === "--list") list = true;
+        else if (name === "--even-if-api-answers") evenIfApiAnswers = true;
         else if (["--snapshot", "--from", "--confirm-env"].includes(name)) {
             const v = inline ?? argv[++i];
             if (!v || v.startsWith("-")) {
@@ -57,7 +62,7 @@ async function main(): Promise<number> {
         return 2;
     }
     const confirmEnv = values.get("--confirm-env");
-    const problem = confirmationProblem({ env, action: "restore", isTTY: Boolean(process.stdin.isTTY), yes, confirmEnv, previewOnly: false });
+    const problem = confirmationProblem({ env, action: "restore", isTTY: Boolean(process.stdin.isTTY), yes, confirmEnv, previewOnly: list });
     if (problem) {
         console.error(problem);
         return 2;
@@ -71,6 +76,15 @@ async function main(): Promise<number> {
         confirmEnv,
         ops: cliRestoreOps({ workDir: ROOT, env: process.env, policyPack: policyPackOf(ROOT) }),
         listSnapshots: bucketSnapshots,
+        apiAnswers: async (kubeconfig) => {
+            try {
+                return (await request(targetFromKubeconfig(kubeconfig), "GET", "/readyz")).status === 200;
+            } catch {
+                return false;
+            }
+        },
+        evenIfApiAnswers,
+        listOnly: list,
         waitCluster: (kubeconfig, nodes, timeoutSeconds, log) => waitForCluster(targetFromKubeconfig(kubeconfig), nodes, { timeoutMs: timeoutSeconds * 1000, log }),
         confirm: yes ? undefined : terminalConfirm,
         now: () => new Date(),

@@ -53,6 +53,7 @@ async function run(stacks: Record<string, unknown>, over: Partial<RestoreRequest
             fs.appendFileSync(log, JSON.stringify(["#wait-cluster", nodes.join(","), timeout, kubeconfig === "apiVersion: v1"]) + "\n");
             if (over.waitFails) throw new Error(over.waitFails);
         },
+        apiAnswers: async () => false,
         now: () => new Date((T + 3600) * 1000),
         log: (l) => out.push(l),
         error: (l) => out.push(`ERR ${l}`),
@@ -145,6 +146,29 @@ describe("delivery: npm run restore through the pulumi seam", () => {
         const cont = await run({ [INFRA]: infraStack({ config: { restoreFromSnapshot: SNAPS[0].name } }), "envx-cluster": {}, "envx-apps": {} }, { snapshot: SNAPS[0].name, from: "wait" });
         assert.equal(cont.code, 0, cont.out);
         assert.deepEqual(changes(cont), SEQUENCE.slice(2));
+    });
+
+    it("--list shows the snapshots and the loss and changes nothing; a live API is refused unless asked for", async () => {
+        const list = await run({ [INFRA]: infraStack() }, { listOnly: true, apiAnswers: async () => true });
+        assert.equal(list.code, 0);
+        assert.match(list.out, /What is lost/);
+        assert.doesNotMatch(list.out, /Steps/);
+        assert.deepEqual(changes(list), []);
+        const alive = await run({ [INFRA]: infraStack() }, { apiAnswers: async (k) => k === "apiVersion: v1" });
+        assert.equal(alive.code, 1);
+        assert.match(alive.out, /The API of envx answers: not every server is lost.*--even-if-api-answers\.\nNothing was changed\./);
+        assert.deepEqual(changes(alive), []);
+        const forced = await run({ [INFRA]: infraStack(), "envx-cluster": {}, "envx-apps": {} }, { apiAnswers: async () => true, evenIfApiAnswers: true });
+        assert.equal(forced.code, 0, forced.out);
+        assert.deepEqual(changes(forced), SEQUENCE);
+    });
+
+    it("the final up is previewed first: one that would replace a VM is not applied", async () => {
+        const steps = [{ op: "update", urn: server(0).urn }, { op: "replace", urn: server(1).urn }];
+        const r = await run({ [INFRA]: infraStack({ steps }), "envx-cluster": {}, "envx-apps": {} });
+        assert.equal(r.code, 1);
+        assert.deepEqual(changes(r), SEQUENCE.slice(0, 4));
+        assert.match(r.out, /Restore stopped at step 5\/6 \(settle\):\n {4}the final up would replace envx-k3s-server-1: not applied/);
     });
 
     it("a failed final up says the cluster is restored and only the settle is left", async () => {
