@@ -4,6 +4,7 @@
  * at once.
  */
 import { SNAPSHOT_NAME } from "./bootstrap";
+import { DEFAULT_ETCD_SNAPSHOT_SCHEDULE } from "./etcdS3";
 import { ConfigLookup, ConfigReader } from "../lib/config/reader";
 import * as check from "../lib/config/checks";
 import { K3sInstall, readK3sInstall } from "./k3sInstall";
@@ -239,7 +240,7 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
 
     const sshPublicKey = r.string("sshPublicKey", { check: check.sshPublicKey });
 
-    const etcdSnapshotSchedule = r.string("etcdSnapshotSchedule", { default: "0 */6 * * *", check: check.cronSchedule });
+    const etcdSnapshotSchedule = r.string("etcdSnapshotSchedule", { default: DEFAULT_ETCD_SNAPSHOT_SCHEDULE, check: check.cronSchedule });
 
     const backupStore = parseBackupStore(r);
 

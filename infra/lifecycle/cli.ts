@@ -7,8 +7,12 @@
  * against the working directory); TIMEOUT_SECONDS bounds the wait.
  * PLATFORM_SKIP_DRAIN=1 in the environment of `pulumi up` skips the drain, for replacing a node
  * of a cluster whose API is gone (the command otherwise fails after its timeout).
+ * PLATFORM_SKIP_DRAIN=forget (what `npm run restore` sets): no drain either, but where an API
+ * answers the dead node's Node is deleted, so its replacement registers under the same name
+ * (forget.ts); a node whose etcd member is reused (KEEP_ETCD_MEMBER=1) keeps its Node.
  */
 import { drainNode, targetFromKubeconfig, waitForCluster } from "./kubeApi";
+import { forgetNode } from "./forget";
 
 function env(name: string): string {
     const value = process.env[name];
@@ -27,6 +31,11 @@ async function main(action: string | undefined): Promise<void> {
         case "drain-node":
             if (process.env.PLATFORM_SKIP_DRAIN === "1") {
                 console.log(`PLATFORM_SKIP_DRAIN=1: not draining ${env("NODE_NAME")}`);
+                return;
+            }
+            if (process.env.PLATFORM_SKIP_DRAIN === "forget") {
+                if (process.env.KEEP_ETCD_MEMBER === "1") console.log(`PLATFORM_SKIP_DRAIN=forget: not draining ${env("NODE_NAME")}; its Node stays (its etcd member is reused)`);
+                else await forgetNode(target, env("NODE_NAME"), opts);
                 return;
             }
             // RELEASE_DATA names the annotation a node with a data volume (server-0) answers.
