@@ -10,7 +10,7 @@ import { crossEnvironmentReference } from "../lib/config/consistency";
 import { cpuMilli, memoryMiB, positiveQuantity, Quantity } from "../lib/quantity";
 import { APPS_READS_CLUSTER } from "../lib/contracts";
 import type { ClusterOutputs } from "../lib/contracts";
-import { ownImageReader, UNKNOWN_REPOSITORY } from "./images";
+import { ownImageReader, readImageRegistry, RegistryCredential, UNKNOWN_REPOSITORY } from "./images";
 import type { Repository } from "./repository";
 import { DagsGitCredential, readDagsGitAuth } from "./airflow/gitCredentials";
 
@@ -113,6 +113,8 @@ export interface AppsConfig {
     readonly stream: StreamConfig;
     /** rclone image of the off-site dump Jobs (pinned). */
     readonly backupImage: string;
+    /** Pull credential of the own images' registry (secret password), when it needs one. */
+    readonly pullCredential?: RegistryCredential;
 }
 
 /** Airflow chart 1.22.0 (released 2026-06-13) is the current release; its appVersion is 3.2.2. */
@@ -150,7 +152,8 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
 
     const image = (key: string, fallback?: string) =>
         r.string(key, { default: fallback, allowed: 'an image "registry/name:tag" with a pinned tag', check: check.pinnedImage });
-    const ownImage = ownImageReader(r, context.repository);
+    const ownRegistry = readImageRegistry(r, context.repository);
+    const ownImage = ownImageReader(r, context.repository, ownRegistry.path);
     const host = (key: string) => r.string(key, { allowed: 'a DNS name like "airflow.example.org"', check: check.dnsName });
     const cpu = (key: string, fallback: string) => r.string(key, { default: fallback, check: positiveQuantity('a CPU quantity like "250m" or "1"') });
     const memory = (key: string, fallback: string) => r.string(key, { default: fallback, check: positiveQuantity('a memory quantity like "512Mi" or "2Gi"') });
@@ -262,6 +265,7 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
         todo,
         stream,
         backupImage: image("backupImage", RCLONE_IMAGE),
+        ...(ownRegistry.credential ? { pullCredential: ownRegistry.credential } : {}),
     };
     r.finish();
     return config;

@@ -140,6 +140,7 @@ export async function appsLayer(standIn?: Repository): Promise<Record<string, un
         monitoringNamespace: c.monitoringNamespace,
         protect: config.protectStateful,
         offsiteBackup: offsite("airflow"),
+        pullCredential: config.pullCredential,
     }, opts);
 
     const todo = new TodoApp("todo", {
@@ -150,12 +151,14 @@ export async function appsLayer(standIn?: Repository): Promise<Record<string, un
         storageClass: c.storageClasses.rwo,
         protect: config.protectStateful,
         offsiteBackup: offsite("todo"),
+        pullCredential: config.pullCredential,
     }, opts);
 
     const stream = new SensorStream("sensor-stream", {
         config: config.stream,
         namespace: NAMESPACES.stream,
         kafka: { bootstrap: c.kafkaBootstrap, eventsTopic: c.kafkaTopics.events, resultsTopic: c.kafkaTopics.results },
+        pullCredential: config.pullCredential,
     }, opts);
 
     new AppMonitoring("monitoring", { namespaces: NAMESPACES, monitoringNamespace: c.monitoringNamespace, after: [airflow, todo, stream] }, opts);

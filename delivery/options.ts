@@ -12,6 +12,11 @@ import { cliDeployer, sourceState } from "./plan";
 import { runCommand } from "./preflight";
 import { irreversibleChanges, parseAllow } from "./irreversible";
 import { readDeployed } from "./deployed";
+import { projectName } from "./placeholderGate";
+import { ownImagesCheck, ownImagesOf } from "./imageCheck";
+import { runPulumi } from "./pulumiCli";
+import { loadStackConfig } from "./synth/stackConfig";
+import { currentRepository } from "../apps/repository";
 
 export interface DeployFlags {
     readonly yes: boolean;
@@ -108,6 +113,7 @@ export function realDeployRequest(r: RealRequest): DeployRequest | { problem: st
         previewOut: r.flags.previewOut,
         expectPreview: r.flags.expectPreview,
         allow: r.flags.allow,
+        preApplyChecks: r.action === "up" ? realPreApplyChecks(r) : [],
         // What is deployed (state) against what this checkout synthesizes, per stack.
         irreversible: r.action === "up" ? async () => {
             const deployed = await readDeployed({ workDir: r.workDir, env: process.env }, r.stacks.map((s) => s.stack));
@@ -123,4 +129,19 @@ export function realDeployRequest(r: RealRequest): DeployRequest | { problem: st
             return found;
         } : undefined,
     };
+}
+
+/** The checks `up` runs on each layer's preview before applying it (preApply.ts). */
+function realPreApplyChecks(r: RealRequest) {
+    const project = projectName(r.workDir);
+    const cli = { workDir: r.workDir, env: process.env };
+    return [
+        ownImagesCheck({
+            ownImages: async (stack) =>
+                ownImagesOf(loadStackConfig(r.stacksDir, stack, project), project, currentRepository(process.env, r.workDir), async (key) => {
+                    const got = await runPulumi(cli, ["config", "get", key, "--stack", stack]);
+                    return got.code === 0 ? got.stdout.replace(/\n$/, "") : undefined;
+                }),
+        }),
+    ];
 }

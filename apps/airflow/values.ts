@@ -38,6 +38,8 @@ export interface AirflowValuesArgs {
     readonly taskPriorityClass: string;
     /** Extra ingress annotations (cert-manager's issuer). */
     readonly ingressAnnotations?: Record<string, string>;
+    /** Pull Secret for the Airflow image (when it comes from the own images' private registry). */
+    readonly imagePullSecret?: string;
 }
 
 /** The auth manager `airflow users create` belongs to (apache-airflow-providers-fab). */
@@ -99,6 +101,7 @@ export function airflowValues(args: AirflowValuesArgs): Record<string, unknown> 
         defaultAirflowTag: image.tag,
         airflowVersion: image.version,
         executor: "KubernetesExecutor",
+        ...(args.imagePullSecret ? { imagePullSecrets: [{ name: args.imagePullSecret }] } : {}),
         // The chart's bundled Bitnami PostgreSQL is deprecated; the metadata DB is our own.
         postgresql: { enabled: false },
         data: { metadataSecretName: secrets.metadata },

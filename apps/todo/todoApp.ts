@@ -11,6 +11,8 @@ import type { RequestItem } from "../../lib/fit";
 import { OffsiteTarget, PostgresDatabase } from "../postgres";
 import { k8sResources, POSTGRES_RESOURCES } from "../resources";
 import { POD_SECURITY_LABELS } from "../networkPolicies";
+import type { RegistryCredential } from "../images";
+import { imagePullSecrets, newPullSecret } from "../pullSecret";
 
 export interface TodoAppArgs {
     readonly config: TodoConfig;
@@ -23,6 +25,8 @@ export interface TodoAppArgs {
     readonly offsiteBackup?: OffsiteTarget;
     /** Ingress annotations (cert-manager's issuer for the TLS Secret). */
     readonly ingressAnnotations?: Record<string, string>;
+    /** Pull credential of the own images' registry (a pull Secret in the namespace). */
+    readonly pullCredential?: RegistryCredential;
 }
 
 export const TODO_RESOURCES = {
@@ -89,6 +93,9 @@ export class TodoApp extends pulumi.ComponentResource {
         const stateful = args.protect ? { protect: true, retainOnDelete: true } : {};
         const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: ns, labels: { ...partOf, ...POD_SECURITY_LABELS } } }, { parent: this, ...stateful });
         const inNs = { parent: this, dependsOn: [namespace] };
+        const pull = args.pullCredential ? newPullSecret(`${name}-image-pull`, args.pullCredential, ns, partOf, inNs) : undefined;
+        const pullSpec = imagePullSecrets(args.pullCredential);
+        const withPull = { parent: this, dependsOn: [namespace, ...(pull ? [pull] : [])] };
 
         const db = new PostgresDatabase(`${name}-postgresql`, {
             namespace: namespace.metadata.name,
@@ -132,6 +139,7 @@ export class TodoApp extends pulumi.ComponentResource {
                     metadata: { labels: backendLabels },
                     spec: {
                         topologySpreadConstraints: spread(backendLabels),
+                        ...pullSpec,
                         containers: [{
                             name: "backend",
                             // A new tag changes the pod template, which rolls the Deployment;
@@ -158,7 +166,7 @@ export class TodoApp extends pulumi.ComponentResource {
                     },
                 },
             },
-        }, { parent: this, dependsOn: [namespace, db] });
+        }, { parent: this, dependsOn: [namespace, db, ...(pull ? [pull] : [])] });
         service("backend", backendLabels);
         pdb("backend", backendLabels);
 
@@ -174,6 +182,7 @@ export class TodoApp extends pulumi.ComponentResource {
                     metadata: { labels: frontendLabels },
                     spec: {
                         topologySpreadConstraints: spread(frontendLabels),
+                        ...pullSpec,
                         containers: [{
                             name: "frontend",
                             image: config.frontendImage,
@@ -188,7 +197,7 @@ export class TodoApp extends pulumi.ComponentResource {
                     },
                 },
             },
-        }, inNs);
+        }, withPull);
         service("frontend", frontendLabels);
         pdb("frontend", frontendLabels);
 

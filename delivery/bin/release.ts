@@ -58,7 +58,8 @@ async function main(): Promise<number> {
     for (const stack of stacks) {
         const file = stackFile(STACKS_DIR, stack);
         const config = (parseDocument(fs.readFileSync(file, "utf8")).toJS() as { config: Record<string, unknown> }).config;
-        const registry = (config["data-platform:imageRegistry"] as string | undefined) ?? (repository ? `ghcr.io/${repository.owner.toLowerCase()}` : undefined);
+        const configured = config["data-platform:imageRegistry"] as string | { server?: string } | undefined;
+        const registry = (typeof configured === "string" ? configured : configured?.server) ?? (repository ? `ghcr.io/${repository.owner.toLowerCase()}` : undefined);
         const pinned = {} as Record<OwnImageKey, string>;
         for (const [key, name] of Object.entries(OWN_IMAGES) as [OwnImageKey, string][]) {
             const image = (config[`data-platform:${key}`] as string | undefined)?.split("@")[0] ?? (registry ? `${registry}/${name}:${version}` : undefined);

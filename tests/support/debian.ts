@@ -20,6 +20,8 @@ const probes = {
     iptables: () => answers("iptables", ["--version"]),
     openssl: () => answers("openssl", ["version"]),
     jq: () => answers("jq", ["--version"]),
+    "docker-registry": () => answers("docker-registry", ["--version"]),
+    "apache2-utils": () => answers("htpasswd", ["-nbB", "probe", "probe"]),
 } as const;
 
 export type DebianPackage = keyof typeof probes;
