@@ -1,4 +1,4 @@
 // Pulumi entry point: `pulumi up -s <env>-<layer>` runs the layer named by the stack's config.
-import { program } from "./lib/program";
+import { program } from "./program";
 
 export = program;

@@ -6,10 +6,13 @@
  */
 import { ConfigLookup, ConfigReader, ConfigValidationError, ConfigProblem } from "../lib/config/reader";
 import * as check from "../lib/config/checks";
+import { crossEnvironmentReference } from "../lib/config/consistency";
 import { cpuMilli, memoryMiB, positiveQuantity, Quantity } from "../lib/quantity";
+import { APPS_READS_CLUSTER } from "../lib/contracts";
 import type { ClusterOutputs } from "../lib/contracts";
-import { ownImageReader, UNKNOWN_REPOSITORY } from "./images";
+import { ownImageReader, readImageRegistry, RegistryCredential, UNKNOWN_REPOSITORY } from "./images";
 import type { Repository } from "./repository";
+import { DagsGitCredential, readDagsGitAuth } from "./airflow/gitCredentials";
 
 export type { Resources } from "./resources";
 import { AIRFLOW_RESOURCES, POSTGRES_RESOURCES, Resources } from "./resources";
@@ -51,15 +54,13 @@ export interface AirflowConfig {
     readonly dagsBranch: string;
     readonly dagsPath: string;
     /**
-     * Existing Secret (in the Airflow namespace) with the https credentials of a private DAG
-     * repository: keys `GIT_SYNC_USERNAME`, `GIT_SYNC_PASSWORD`, `GITSYNC_USERNAME`,
-     * `GITSYNC_PASSWORD` (the chart reads both spellings). Unset: the repository is public.
+     * Private DAG repository (apps/airflow/gitCredentials.ts): the Secret git-sync reads, created
+     * by this layer from `secure:` config (`dagsGit`) or existing. Unset: the repository is public.
      */
     readonly dagsCredentialsSecret?: string;
-    /** Existing Secret with an SSH private key under key `gitSshKey`, for `git@` repository URLs. */
     readonly dagsSshKeySecret?: string;
-    /** `known_hosts` lines for the SSH repository host (without them host keys are not checked). */
     readonly dagsKnownHosts?: string;
+    readonly dagsGit?: DagsGitCredential;
     /** Existing TLS Secret (in the Airflow namespace) for the UI ingress; unset: plain HTTP. */
     readonly tlsSecretName?: string;
     readonly logsSize: string;
@@ -112,6 +113,8 @@ export interface AppsConfig {
     readonly stream: StreamConfig;
     /** rclone image of the off-site dump Jobs (pinned). */
     readonly backupImage: string;
+    /** Pull credential of the own images' registry (secret password), when it needs one. */
+    readonly pullCredential?: RegistryCredential;
 }
 
 /** Airflow chart 1.22.0 (released 2026-06-13) is the current release; its appVersion is 3.2.2. */
@@ -121,10 +124,9 @@ export const POSTGRES_IMAGE = "postgres:17.6";
 
 import { RCLONE_IMAGE } from "./backup/cronJob";
 
-const CRON = /^(\S+\s+){4}\S+$/;
 /** A Kubernetes object name (DNS subdomain), for references to existing Secrets. */
 const K8S_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const GIT_URL = /^(https:\/\/[^\s@<>]+|git@[^\s:<>]+:[^\s<>]+)$/;
+const GIT_URL = /^(https:\/\/[^\s@<>]+|git@[^\s:<>]+:[^\s<>]+|ssh:\/\/[^\s<>]+)$/;
 
 /** Where the deployment comes from (apps/repository.ts); names the own images' registry and the DAG repository. */
 export interface AppsContext {
@@ -134,23 +136,24 @@ export interface AppsContext {
 export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: string, context: AppsContext = {}): AppsConfig {
     const r = new ConfigReader(namespace, lookup, scope);
 
-    const environment = r.string("environment", { pattern: /^[a-z][a-z0-9-]{0,15}$/, allowed: 'a short lowercase name like "dev" or "prod" (max 16 chars)' });
+    const environment = r.environment("apps");
     // No literal default: "organization" only names the org on DIY backends; on Pulumi Cloud the
     // lower stacks live in the current stack's organization, which apps/index.ts fills in.
     const organization = r.optionalString("stackOrganization", { pattern: /^[A-Za-z0-9_.-]+$/, allowed: "a Pulumi organization name" });
     const project = r.string("stackProject", { default: namespace, pattern: /^[A-Za-z0-9_.-]+$/, allowed: "a Pulumi project name" });
-    const stackName = (key: string, fallback: string) =>
-        r.string(key, { default: fallback, pattern: /^[A-Za-z0-9_.-]+$/, allowed: "a stack name like \"dev-infra\"" });
+    const stackName = (key: string, layer: string) =>
+        r.string(key, { default: `${environment}-${layer}`, pattern: /^[A-Za-z0-9_.-]+$/, allowed: "a stack name like \"dev-infra\"", check: (v) => crossEnvironmentReference(v, layer, environment) });
     const stacks: StackRefs = {
         organization,
         project,
-        infraStack: stackName("infraStack", `${environment}-infra`),
-        clusterStack: stackName("clusterStack", `${environment}-cluster`),
+        infraStack: stackName("infraStack", "infra"),
+        clusterStack: stackName("clusterStack", "cluster"),
     };
 
     const image = (key: string, fallback?: string) =>
         r.string(key, { default: fallback, allowed: 'an image "registry/name:tag" with a pinned tag', check: check.pinnedImage });
-    const ownImage = ownImageReader(r, context.repository);
+    const ownRegistry = readImageRegistry(r, context.repository);
+    const ownImage = ownImageReader(r, context.repository, ownRegistry.path);
     const host = (key: string) => r.string(key, { allowed: 'a DNS name like "airflow.example.org"', check: check.dnsName });
     const cpu = (key: string, fallback: string) => r.string(key, { default: fallback, check: positiveQuantity('a CPU quantity like "250m" or "1"') });
     const memory = (key: string, fallback: string) => r.string(key, { default: fallback, check: positiveQuantity('a memory quantity like "512Mi" or "2Gi"') });
@@ -198,22 +201,8 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
     if (!dagsRepoDefault && !r.has("airflowDagsRepo")) {
         r.problem("airflowDagsRepo", undefined, `is unset and the repository is unknown: ${UNKNOWN_REPOSITORY}, or set it: pulumi config set airflowDagsRepo https://github.com/<owner>/<name>.git`);
     }
-    const dagsRepo = r.string("airflowDagsRepo", { default: dagsRepoDefault ?? "", pattern: GIT_URL, allowed: 'a git URL like "https://github.com/<owner>/data-platform.git"' });
-    const dagsCredentialsSecret = secretRef("airflowDagsCredentialsSecret");
-    const dagsSshKeySecret = secretRef("airflowDagsSshKeySecret");
-    const dagsKnownHosts = r.optionalString("airflowDagsKnownHosts");
-    const sshRepo = dagsRepo.startsWith("git@");
-    // Username/password only work over https, an SSH key only over ssh: the wrong pairing would
-    // deploy fine and then fail to sync, so it is refused here.
-    if (dagsCredentialsSecret !== undefined && sshRepo) {
-        r.problem("airflowDagsCredentialsSecret", dagsCredentialsSecret, `is for https repositories; ${dagsRepo} is an SSH URL, use airflowDagsSshKeySecret`);
-    }
-    if (dagsSshKeySecret !== undefined && !sshRepo) {
-        r.problem("airflowDagsSshKeySecret", dagsSshKeySecret, `is for SSH repositories (git@...); ${dagsRepo} is https, use airflowDagsCredentialsSecret`);
-    }
-    if (dagsKnownHosts !== undefined && dagsSshKeySecret === undefined) {
-        r.problem("airflowDagsKnownHosts", dagsKnownHosts, "only applies together with airflowDagsSshKeySecret");
-    }
+    const dagsRepo = r.string("airflowDagsRepo", { default: dagsRepoDefault ?? "", pattern: GIT_URL, allowed: 'a git URL like "https://github.com/<owner>/data-platform.git" (or git@host:path, ssh://host/path)' });
+    const gitAuth = readDagsGitAuth(r, dagsRepo);
 
     const airflow: AirflowConfig = {
         chartVersion: r.string("airflowChartVersion", { default: AIRFLOW_CHART_VERSION, check: check.exactSemver }),
@@ -226,13 +215,11 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
         dagsRepo,
         dagsBranch: r.string("airflowDagsBranch", { default: "main", pattern: /^[A-Za-z0-9._\/-]+$/, allowed: "a branch name" }),
         dagsPath: r.string("airflowDagsPath", { default: "apps/airflow/dags", pattern: /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, allowed: 'a relative path inside the repository like "apps/airflow/dags"' }),
-        ...(dagsCredentialsSecret !== undefined ? { dagsCredentialsSecret } : {}),
-        ...(dagsSshKeySecret !== undefined ? { dagsSshKeySecret } : {}),
-        ...(dagsKnownHosts !== undefined ? { dagsKnownHosts } : {}),
+        ...gitAuth,
         logsSize: storage("airflowLogsSize", "10Gi"),
         dbImage: image("airflowDbImage", POSTGRES_IMAGE),
         dbSize: storage("airflowDbSize", "10Gi"),
-        backupSchedule: r.string("airflowBackupSchedule", { default: "15 2 * * *", pattern: CRON, allowed: 'a 5-field cron expression like "15 2 * * *"' }),
+        backupSchedule: r.string("airflowBackupSchedule", { default: "15 2 * * *", check: check.cronSchedule }),
         backupRetentionDays: r.integer("airflowBackupRetentionDays", { default: 7, min: 1, max: 365 }),
         backupSize: storage("airflowBackupSize", "10Gi"),
         task,
@@ -248,7 +235,7 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
         backendReplicas: r.integer("todoBackendReplicas", { default: 2, min: 1, max: 10 }),
         frontendReplicas: r.integer("todoFrontendReplicas", { default: 2, min: 1, max: 10 }),
         dbSize: storage("todoDbSize", "5Gi"),
-        backupSchedule: r.string("todoBackupSchedule", { default: "45 2 * * *", pattern: CRON, allowed: 'a 5-field cron expression like "45 2 * * *"' }),
+        backupSchedule: r.string("todoBackupSchedule", { default: "45 2 * * *", check: check.cronSchedule }),
         backupRetentionDays: r.integer("todoBackupRetentionDays", { default: 7, min: 1, max: 365 }),
         backupSize: storage("todoBackupSize", "5Gi"),
         ...optional("tlsSecretName", secretRef("todoTlsSecretName")),
@@ -264,6 +251,11 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
 
     const headroomPercent = r.integer("minHeadroomPercent", { default: 20, min: 0, max: 90 });
 
+    // Two ingresses on one host and path: the ingress controller serves only one of them.
+    if (airflow.host === todo.host && airflow.host !== "" && airflow.path === "/") {
+        r.problem("todoHost", todo.host, `is also airflowHost: each app needs its own host name (both are routed from "/"); e.g. todo.${airflow.host.split(".").slice(1).join(".") || "example.org"}`);
+    }
+
     const config: AppsConfig = {
         environment,
         stacks,
@@ -273,6 +265,7 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
         todo,
         stream,
         backupImage: image("backupImage", RCLONE_IMAGE),
+        ...(ownRegistry.credential ? { pullCredential: ownRegistry.credential } : {}),
     };
     r.finish();
     return config;
@@ -291,6 +284,14 @@ function largestComponentLimit(): { cpuMilli: number; memoryMiB: number } {
     };
 }
 
+function safeUrl(url: string): URL | undefined {
+    try {
+        return new URL(url);
+    } catch {
+        return undefined;
+    }
+}
+
 function safe(fn: () => boolean): boolean {
     try {
         return fn();
@@ -300,9 +301,7 @@ function safe(fn: () => boolean): boolean {
 }
 
 /** The cluster outputs the apps layer reads; a missing one means the cluster stack is not up yet. */
-export const REQUIRED_CLUSTER_OUTPUTS: readonly (keyof ClusterOutputs)[] = [
-    "ingressClass", "storageClasses", "kafkaBootstrap", "kafkaTopics", "kafkaPartitions", "monitoringNamespace", "requests",
-];
+export const REQUIRED_CLUSTER_OUTPUTS = APPS_READS_CLUSTER.required;
 
 /**
  * Rules that need the cluster stack's outputs. Each problem names the apps config key to change
@@ -324,6 +323,16 @@ export function checkAgainstCluster(
                 value: "(missing)",
                 message: "is required by the apps layer; deploy the cluster stack first (`pulumi up -s " + config.stacks.clusterStack + "`)",
             });
+        }
+    }
+    // The cluster layer's Grafana ingress is another claimant of a host's "/".
+    const grafana = typeof cluster.grafanaUrl === "string" ? safeUrl(cluster.grafanaUrl) : undefined;
+    if (grafana && grafana.pathname === "/") {
+        const apps: [string, string, string][] = [["airflowHost", config.airflow.host, config.airflow.path], ["todoHost", config.todo.host, "/"]];
+        for (const [key, host, path] of apps) {
+            if (host === grafana.hostname && path === "/") {
+                problems.push({ key: `${namespace}:${key}`, value: host, message: `is also the cluster layer's grafanaHost (Grafana is served at ${cluster.grafanaUrl}): two ingresses on one host and path, only one is served; give the app its own host` });
+            }
         }
     }
     const partitions = cluster.kafkaPartitions;

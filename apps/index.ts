@@ -7,7 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { stackLookup } from "../lib/config/stack";
 import * as k8s from "@pulumi/kubernetes";
-import { currentRepository } from "./repository";
+import { currentRepository, Repository } from "./repository";
 import { AppsConfig, checkAgainstCluster, parseAppsConfig, REQUIRED_CLUSTER_OUTPUTS, stackReferenceNames } from "./config";
 import { AirflowPlatform } from "./airflow/airflow";
 import { airflowRequestItems } from "./airflow/values";
@@ -16,7 +16,8 @@ import { TodoApp, todoRequestItems } from "./todo/todoApp";
 import { SensorStream, streamRequestItems } from "./stream/sensorStream";
 import { AppMonitoring } from "./monitoring/appMonitoring";
 import { addRequests, assertFits, assertPodsFit, FitReport, nodeRooms, podsOf, RequestItem, sumRequests } from "../lib/fit";
-import { backupPrefixes } from "../lib/contracts";
+import { APPS_READS_CLUSTER, APPS_READS_INFRA, backupPrefixes } from "../lib/contracts";
+import { kubernetesClusterIdentifier } from "../lib/naming";
 import type { BackupStoreOutput, ClusterOutputs, NodeInfo, NodePoolCapacity, ResourceRequests } from "../lib/contracts";
 import type { OffsiteTarget } from "./postgres";
 import { appTls, ClusterIssuers, tlsAnnotations } from "./tls";
@@ -63,16 +64,20 @@ export function checkPodFit(config: AppsConfig, pools: readonly NodePoolCapacity
     assertPodsFit(`environment "${config.environment}" (apps layer)`, podsOf(appsRequestItems(config)), nodeRooms(pools, daemonSets ?? { server: none, agent: none }));
 }
 
-/** A stack output's plain value (secret or not) as the engine knows it now. */
-async function outputValue(ref: pulumi.StackReference, name: string): Promise<unknown> {
+type InfraRead = (typeof APPS_READS_INFRA)["required" | "optional"][number];
+type ClusterRead = (typeof APPS_READS_CLUSTER)["required" | "optional"][number];
+
+/** A stack output's plain value (secret or not) as the engine knows it now; only the reads lib/contracts.ts declares. */
+async function outputValue(ref: pulumi.StackReference, name: InfraRead | ClusterRead): Promise<unknown> {
     const details = await ref.getOutputDetails(name);
     return details.value ?? details.secretValue;
 }
 
-export async function appsLayer(): Promise<Record<string, unknown>> {
+/** @param standIn the repository to assume when the environment names none (the offline synth's). */
+export async function appsLayer(standIn?: Repository): Promise<Record<string, unknown>> {
     const project = pulumi.getProject();
     const scope = `stack ${pulumi.getStack()}`;
-    const repository = currentRepository(process.env, process.cwd());
+    const repository = currentRepository(process.env, process.cwd(), standIn);
     const config = parseAppsConfig(stackLookup(), project, scope, { repository });
 
     // An unset stackOrganization means "the organization this stack lives in" (Pulumi Cloud
@@ -94,11 +99,15 @@ export async function appsLayer(): Promise<Record<string, unknown>> {
     }
     // Off-site dumps when infra has a backup store (its output is secret: it holds the credential).
     const store = (await outputValue(infra, "backupStore")) as BackupStoreOutput | undefined;
+    if (store && !store.encryptionPassphrase) {
+        throw new Error(`${scope}: stack ${refs.infra}'s backupStore output has no encryptionPassphrase (dumps are encrypted before upload); run up of ${refs.infra} first`);
+    }
     const offsite = (database: string): OffsiteTarget | undefined =>
         store && {
             store: { endpoint: store.endpoint, bucket: store.bucket, region: store.region },
             accessKey: pulumi.secret(store.accessKey),
             secretKey: pulumi.secret(store.secretKey),
+            encryptionPassphrase: pulumi.secret(store.encryptionPassphrase!),
             prefix: backupPrefixes(config.environment).postgres(database),
             rcloneImage: config.backupImage,
         };
@@ -111,7 +120,8 @@ export async function appsLayer(): Promise<Record<string, unknown>> {
 
     // The one provider: infra's admin kubeconfig, never an ambient ~/.kube/config.
     const provider = new k8s.Provider(`${config.environment}-apps-k8s`, {
-        kubeconfig: infra.requireOutput("kubeconfig") as pulumi.Output<string>,
+        kubeconfig: infra.requireOutput("kubeconfig" satisfies InfraRead) as pulumi.Output<string>,
+        clusterIdentifier: kubernetesClusterIdentifier(config.environment),
         enableServerSideApply: true,
     });
     const opts = { providers: { kubernetes: provider } };
@@ -130,6 +140,7 @@ export async function appsLayer(): Promise<Record<string, unknown>> {
         monitoringNamespace: c.monitoringNamespace,
         protect: config.protectStateful,
         offsiteBackup: offsite("airflow"),
+        pullCredential: config.pullCredential,
     }, opts);
 
     const todo = new TodoApp("todo", {
@@ -140,12 +151,14 @@ export async function appsLayer(): Promise<Record<string, unknown>> {
         storageClass: c.storageClasses.rwo,
         protect: config.protectStateful,
         offsiteBackup: offsite("todo"),
+        pullCredential: config.pullCredential,
     }, opts);
 
     const stream = new SensorStream("sensor-stream", {
         config: config.stream,
         namespace: NAMESPACES.stream,
         kafka: { bootstrap: c.kafkaBootstrap, eventsTopic: c.kafkaTopics.events, resultsTopic: c.kafkaTopics.results },
+        pullCredential: config.pullCredential,
     }, opts);
 
     new AppMonitoring("monitoring", { namespaces: NAMESPACES, monitoringNamespace: c.monitoringNamespace, after: [airflow, todo, stream] }, opts);

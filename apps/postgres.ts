@@ -27,6 +27,8 @@ export interface OffsiteTarget {
     readonly store: ObjectStore;
     readonly accessKey: pulumi.Input<string>;
     readonly secretKey: pulumi.Input<string>;
+    /** Client-side encryption key of the dumps (infra's backup store). */
+    readonly encryptionPassphrase: pulumi.Input<string>;
     /** Key prefix, e.g. `prod/postgres/airflow`. */
     readonly prefix: string;
     readonly rcloneImage: string;
@@ -142,7 +144,11 @@ export class PostgresDatabase extends pulumi.ComponentResource {
             const storeSecret = new k8s.core.v1.Secret(`${name}-backup-store`, {
                 metadata: { name: `${name}-backup-store`, namespace: args.namespace, labels },
                 type: "Opaque",
-                stringData: { [STORE_SECRET_KEYS.accessKey]: pulumi.secret(offsite.accessKey), [STORE_SECRET_KEYS.secretKey]: pulumi.secret(offsite.secretKey) },
+                stringData: {
+                    [STORE_SECRET_KEYS.accessKey]: pulumi.secret(offsite.accessKey),
+                    [STORE_SECRET_KEYS.secretKey]: pulumi.secret(offsite.secretKey),
+                    [STORE_SECRET_KEYS.encryptionPassphrase]: pulumi.secret(offsite.encryptionPassphrase),
+                },
             }, { parent: this });
             const job = offsiteDumpCronJob({
                 name: `${name}-backup`,

@@ -34,19 +34,12 @@ export function resolveRepository(env: NodeJS.ProcessEnv, originUrl: () => strin
     return parsed ? { ...parsed, source: "the origin remote" } : undefined;
 }
 
-let standIn: Repository | undefined;
-
 /**
- * The offline synth fixes the repository (a stand-in), so its output does not depend on the
- * checkout's remote or CI's variables. Only the synth calls this; a real `pulumi up` runs the
- * program in Pulumi's own process, where it is never set.
+ * The repository of this run: an explicit PLATFORM_REPOSITORY, then `standIn` (the offline synth
+ * passes one so its output does not depend on the checkout's remote or CI's variables; a real
+ * `pulumi up` never does), then CI's GITHUB_REPOSITORY or the origin remote. Pure but for git.
  */
-export function useStandInRepository(repository: Repository): void {
-    standIn = repository;
-}
-
-/** The repository of this run: an explicit PLATFORM_REPOSITORY, the synth's stand-in, then CI or git. */
-export function currentRepository(env: NodeJS.ProcessEnv, cwd: string): Repository | undefined {
+export function currentRepository(env: NodeJS.ProcessEnv, cwd: string, standIn?: Repository): Repository | undefined {
     if (env.PLATFORM_REPOSITORY) return resolveRepository({ PLATFORM_REPOSITORY: env.PLATFORM_REPOSITORY }, () => undefined);
     return standIn ?? resolveRepository(env, () => gitOrigin(cwd));
 }

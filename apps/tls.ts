@@ -4,7 +4,7 @@
  * the public (ACME) issuer for a DNS name, the platform CA for an IP address. A cluster stack
  * without cert-manager (older) leaves the ingress on plain HTTP, as before. Pure.
  */
-import { isIpAddress } from "../cluster/values/certManager";
+import { CLUSTER_ISSUER_ANNOTATION, issuerForHost } from "../lib/tls";
 
 export interface ClusterIssuers {
     readonly ca: string;
@@ -20,10 +20,10 @@ export interface AppTls {
 export function appTls(app: string, host: string, existingSecret: string | undefined, issuers: ClusterIssuers | undefined): AppTls | undefined {
     if (existingSecret) return { secretName: existingSecret };
     if (!issuers) return undefined;
-    return { secretName: `${app}-tls`, issuer: isIpAddress(host) ? issuers.ca : issuers.public };
+    return { secretName: `${app}-tls`, issuer: issuerForHost(host, issuers) };
 }
 
 /** Ingress annotations that make cert-manager's ingress-shim issue the certificate. */
 export function tlsAnnotations(tls: AppTls | undefined): Record<string, string> {
-    return tls?.issuer ? { "cert-manager.io/cluster-issuer": tls.issuer } : {};
+    return tls?.issuer ? { [CLUSTER_ISSUER_ANNOTATION]: tls.issuer } : {};
 }

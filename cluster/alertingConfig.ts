@@ -46,15 +46,15 @@ export const ALERTING_KEYS = [
 /** Keys whose values are credentials or carry one: refused unless stored as secrets. */
 export const MUST_BE_SECRET = ["alertSmtpPassword", "alertSlackWebhookUrl", "alertWebhookUrl"] as const;
 
-export function parseAlertingConfig(r: ConfigReader, isSecret: (key: string) => boolean): AlertingConfig {
+export function parseAlertingConfig(r: ConfigReader): AlertingConfig {
+    const isSecret = (key: string) => r.isSecret(key);
     const secretKeys = ALERTING_KEYS.filter((k) => r.has(k) && isSecret(k));
     // A secret's value never appears in an error message.
     const shown = (key: string, value: string) => (isSecret(key) ? "(secret)" : value);
-    for (const key of MUST_BE_SECRET) {
-        if (r.has(key) && !isSecret(key)) {
-            r.problem(key, "(not shown)", `carries a credential: set it with \`pulumi config set --secret ${key} ...\``);
-        }
-    }
+    // Plain-text credentials are refused by the reader's one rule (lib/config/secrets.ts); the
+    // password is "unused" without an e-mail receiver.
+    r.secret("alertSmtpPassword", { used: r.has("alertEmailTo"), unusedBecause: "there is no alertEmailTo: the password belongs to the e-mail receiver" });
+    for (const key of ["alertSlackWebhookUrl", "alertWebhookUrl"]) r.secret(key, { used: true, unusedBecause: "" });
     const text = (key: string, test: RegExp | ((v: string) => boolean), allowed: string): string | undefined => {
         if (!r.has(key)) return undefined;
         const value = (r.optionalString(key) ?? "").trim();
@@ -86,7 +86,7 @@ export function parseAlertingConfig(r: ConfigReader, isSecret: (key: string) => 
             requireTls,
         };
     } else {
-        for (const key of ["alertEmailFrom", "alertSmtpSmarthost", "alertSmtpUsername", "alertSmtpPassword", "alertSmtpRequireTls"]) {
+        for (const key of ["alertEmailFrom", "alertSmtpSmarthost", "alertSmtpUsername", "alertSmtpRequireTls"]) {
             if (r.has(key)) r.problem(key, shown(key, "…"), "only applies together with alertEmailTo");
         }
     }

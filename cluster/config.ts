@@ -3,7 +3,8 @@
  * exists. `parseClusterConfig` is pure (it only needs a lookup function) and reports every
  * problem at once; `readInfra` turns the infra stack's outputs into typed values.
  */
-import { ConfigLookup, ConfigReader } from "../lib/config/reader";
+import { ConfigLookup, ConfigReader, withSecrets } from "../lib/config/reader";
+import { crossEnvironmentReference } from "../lib/config/consistency";
 import * as check from "../lib/config/checks";
 import { type AlertingConfig, parseAlertingConfig } from "./alertingConfig";
 import { positiveQuantity } from "../lib/quantity";
@@ -17,6 +18,8 @@ export const DEFAULT_CHARTS = {
     "openstack-cloud-controller-manager": { repo: "https://kubernetes.github.io/cloud-provider-openstack", version: "2.35.0" },
     "openstack-cinder-csi": { repo: "https://kubernetes.github.io/cloud-provider-openstack", version: "2.35.0" },
     "nfs-subdir-external-provisioner": { repo: "https://kubernetes-sigs.github.io/nfs-subdir-external-provisioner", version: "4.0.18" },
+    // The external-snapshotter's CRDs and controller (v8.6.0) for cinder-csi's csi-snapshotter sidecar.
+    "snapshot-controller": { repo: "https://piraeus.io/helm-charts/", version: "5.2.0" },
     // jetstack's chart versions carry the "v" of the release tag.
     "cert-manager": { repo: "https://charts.jetstack.io", version: "v1.21.1" },
 } as const;
@@ -30,6 +33,7 @@ export const DEFAULT_IMAGES = {
     cloudControllerManager: "registry.k8s.io/provider-os/openstack-cloud-controller-manager:v1.35.0",
     cinderCsiPlugin: "registry.k8s.io/provider-os/cinder-csi-plugin:v1.35.0",
     nfsProvisioner: "registry.k8s.io/sig-storage/nfs-subdir-external-provisioner:v4.0.2",
+    snapshotController: "registry.k8s.io/sig-storage/snapshot-controller:v8.6.0",
     strimziOperator: "quay.io/strimzi/operator:1.2.0",
     // The other cert-manager components (webhook, cainjector, acmesolver, startupapicheck) use the same tag.
     certManagerController: "quay.io/jetstack/cert-manager-controller:v1.21.1",
@@ -68,8 +72,15 @@ export interface ClusterConfig {
     readonly defaultStorageClass: "cinder" | "local-path";
     /** Cinder volume type for the `cinder` StorageClass; the cloud's default when unset. */
     readonly cinderVolumeType?: string;
+    /**
+     * Cinder availability zone for new volumes (the class' `availability`); unset: the Nova zone of
+     * the node that mounts it, which fails on clouds whose Cinder zones are named differently.
+     */
+    readonly volumeAvailabilityZone?: string;
+    /** Volumes one node may have attached (cloud.conf `node-volume-attach-limit`). */
+    readonly nodeVolumeAttachLimit: number;
     readonly ingress: {
-        readonly replicas: number;
+        /** Requests of each controller (one per server, where the ingress address lands). */
         readonly resources: Sizing;
     };
     readonly monitoring: {
@@ -125,13 +136,13 @@ export function infraStackRef(cfg: Pick<ClusterConfig, "infra">, currentOrganiza
  * `isSecret` tells which keys were set with `pulumi config set --secret` (credential keys are
  * refused otherwise); without it no key counts as secret.
  */
-export function parseClusterConfig(lookup: ConfigLookup, namespace: string, scope: string, project = namespace, isSecret: (key: string) => boolean = () => false): ClusterConfig {
-    const r = new ConfigReader(namespace, lookup, scope);
-    const environment = r.string("environment", { pattern: /^[a-z][a-z0-9-]{0,15}$/, allowed: 'a short lowercase name like "dev" or "prod" (max 16 chars)' });
+export function parseClusterConfig(lookup: ConfigLookup, namespace: string, scope: string, project = namespace, isSecret?: (key: string) => boolean): ClusterConfig {
+    const r = new ConfigReader(namespace, isSecret ? withSecrets(lookup, isSecret) : lookup, scope);
+    const environment = r.environment("cluster");
 
     const organization = r.optionalString("infraOrganization", { pattern: /^[A-Za-z0-9_.-]+$/, allowed: "a Pulumi organization name" });
     const infraProject = r.string("infraProject", { default: project, pattern: /^[A-Za-z0-9_.-]+$/, allowed: "a Pulumi project name" });
-    const infraStack = r.string("infraStack", { default: `${environment}-infra`, pattern: /^[A-Za-z0-9_.-]+$/, allowed: "a stack name like dev-infra" });
+    const infraStack = r.string("infraStack", { default: `${environment}-infra`, pattern: /^[A-Za-z0-9_.-]+$/, allowed: "a stack name like dev-infra", check: (v) => crossEnvironmentReference(v, "infra", environment) });
 
     const chartOverrides = r.json<Record<string, string>>("chartVersions", { default: {}, expected: `a map of chart name (${CHART_NAMES.join(", ")}) to exact version` }) ?? {};
     const charts = Object.fromEntries(CHART_NAMES.map((n) => [n, { ...DEFAULT_CHARTS[n] }])) as Record<ChartName, ChartPin>;
@@ -168,6 +179,13 @@ export function parseClusterConfig(lookup: ConfigLookup, namespace: string, scop
 
     const defaultStorageClass = r.oneOf("defaultStorageClass", ["cinder", "local-path"] as const, { default: "cinder" });
     const cinderVolumeType = r.optionalString("cinderVolumeType");
+    // Zone names are free text in OpenStack, but one that cinder-csi passes on unchanged: no
+    // whitespace or commas (a list is not a zone), at most 255 characters like Cinder's column.
+    const volumeAvailabilityZone = r.optionalString("volumeAvailabilityZone", {
+        pattern: /^[^\s,]{1,255}$/,
+        allowed: 'one Cinder availability zone name as `openstack availability zone list --volume` prints it, e.g. "nova"',
+    });
+    const nodeVolumeAttachLimit = r.integer("nodeVolumeAttachLimit", { default: 25, min: 1, max: 256 });
 
     const grafanaHost = r.optionalString("grafanaHost", { check: check.dnsName });
     const grafanaPath = r.string("grafanaPath", { default: "/grafana", check: check.urlPath });
@@ -186,6 +204,10 @@ export function parseClusterConfig(lookup: ConfigLookup, namespace: string, scop
     const nameProblem = check.dnsLabel(kafkaClusterName);
     if (nameProblem) r.problem("kafkaClusterName", kafkaClusterName, nameProblem);
 
+    if (r.has("ingressReplicas")) {
+        r.problem("ingressReplicas", r.string("ingressReplicas"), "is no longer set: one ingress controller runs on each server, where the ingress address lands (client addresses are kept); remove the key");
+    }
+
     const retention = r.string("prometheusRetention", { default: "10d", pattern: RETENTION, allowed: 'a duration like "10d", "72h" or "2w"' });
     const minHeadroomPercent = r.integer("minHeadroomPercent", { default: 40, min: 0, max: 90 });
 
@@ -196,8 +218,9 @@ export function parseClusterConfig(lookup: ConfigLookup, namespace: string, scop
         images,
         defaultStorageClass,
         cinderVolumeType,
+        ...(volumeAvailabilityZone !== undefined ? { volumeAvailabilityZone } : {}),
+        nodeVolumeAttachLimit,
         ingress: {
-            replicas: r.integer("ingressReplicas", { default: 2, min: 1, max: 10 }),
             resources: sizing("ingress", { cpu: "100m", memory: "128Mi" }),
         },
         monitoring: {
@@ -219,12 +242,12 @@ export function parseClusterConfig(lookup: ConfigLookup, namespace: string, scop
             storageGi: r.integer("kafkaStorageGi", { default: 20, min: 1, max: 10000 }),
             broker: sizing("kafkaBroker", { cpu: "500m", memory: "2Gi" }),
             partitions,
-            clientNamespaces: r.stringList("kafkaClientNamespaces", { default: ["stream"], check: check.dnsLabel }),
+            clientNamespaces: r.stringList("kafkaClientNamespaces", { default: ["stream"], check: check.dnsLabel, minItems: 1 }),
         },
         tls: { acmeEmail, acmeServer },
         protectData: r.boolean("protectData", { default: true }),
         minHeadroom: minHeadroomPercent / 100,
-        alerting: parseAlertingConfig(r, isSecret),
+        alerting: parseAlertingConfig(r),
     };
     r.finish();
     return config;

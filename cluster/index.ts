@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { stackLookup } from "../lib/config/stack";
 import { assertFits, assertPodsFit, daemonSetsPerRole, nodeRooms, onSchedulable, podsOf, sumRequests } from "../lib/fit";
 import type { ClusterOutputs } from "../lib/contracts";
+import { kubernetesClusterIdentifier } from "../lib/naming";
 import { infraStackRef, parseClusterConfig } from "./config";
 import { readInfra } from "./infraOutputs";
 import { IngressNginx } from "./ingressNginx";
@@ -47,6 +48,7 @@ export async function clusterLayer(): Promise<Outputs> {
     // The only way to the cluster: nothing falls back to an ambient ~/.kube/config.
     const provider = new k8s.Provider(`${name}-k3s`, {
         kubeconfig: infra.kubeconfig,
+        clusterIdentifier: kubernetesClusterIdentifier(cfg.environment),
         enableServerSideApply: true,
         deleteUnreachable: false,
     });

@@ -4,6 +4,7 @@
  * the run with one clear message; secrets (kubeconfig, cloud credentials) stay Outputs.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { CLUSTER_READS_INFRA } from "../lib/contracts";
 import type { CloudCredentials, InfraOutputs, NodeInfo, NodePoolCapacity } from "../lib/contracts";
 
 export interface InfraView {
@@ -16,8 +17,12 @@ export interface InfraView {
     readonly localPathStorage: boolean;
 }
 
-type PlainKeys = "ingressAddress" | "nodes" | "nodePools" | "nfs" | "localPathStorage";
-export const PLAIN_INFRA_KEYS: readonly PlainKeys[] = ["ingressAddress", "nodes", "nodePools", "nfs", "localPathStorage"];
+type ReadKey = (typeof CLUSTER_READS_INFRA.required)[number];
+type SecretKeys = "kubeconfig" | "cloudCredentials";
+type PlainKeys = Exclude<ReadKey, SecretKeys>;
+/** The infra outputs read as plain values (the rest of CLUSTER_READS_INFRA stay secret Outputs). */
+export const PLAIN_INFRA_KEYS: readonly PlainKeys[] = CLUSTER_READS_INFRA.required.filter((k): k is PlainKeys => k !== "kubeconfig" && k !== "cloudCredentials");
+const secretOutput = <T>(ref: pulumi.StackReference, key: SecretKeys) => pulumi.secret(ref.requireOutput(key) as pulumi.Output<T>);
 
 const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 
@@ -50,8 +55,8 @@ export async function readInfra(ref: pulumi.StackReference, stackRef: string): P
     const entries = await Promise.all(PLAIN_INFRA_KEYS.map(async (k) => [k, await ref.getOutputValue(k)] as const));
     const plain = checkInfraOutputs(stackRef, Object.fromEntries(entries));
     return {
-        kubeconfig: pulumi.secret(ref.requireOutput("kubeconfig") as pulumi.Output<string>),
-        cloudCredentials: pulumi.secret(ref.requireOutput("cloudCredentials") as pulumi.Output<CloudCredentials>),
+        kubeconfig: secretOutput<string>(ref, "kubeconfig"),
+        cloudCredentials: secretOutput<CloudCredentials>(ref, "cloudCredentials"),
         ingressAddress: plain.ingressAddress,
         nodes: plain.nodes,
         nodePools: plain.nodePools,

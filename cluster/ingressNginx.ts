@@ -1,5 +1,6 @@
 /**
- * ingress-nginx, the default IngressClass `nginx`, behind k3s' ServiceLB on 80/443 of every node.
+ * ingress-nginx, the default IngressClass `nginx`, behind k3s' ServiceLB on 80/443 of the servers
+ * (where the ingress address lands), keeping the client's address (cluster/values/ingressNginx.ts).
  * Upstream retired the project (final chart 4.15.1, controller v1.15.1): see docs/cluster.md.
  */
 import * as k8s from "@pulumi/kubernetes";
@@ -31,7 +32,6 @@ export class IngressNginx extends pulumi.ComponentResource {
                 namespace: ns.metadata.name,
                 values: ingressNginxValues({
                     image: cfg.images.ingressController,
-                    replicas: cfg.ingress.replicas,
                     resources: cfg.ingress.resources,
                     ingressAddress: args.ingressAddress,
                     monitoringNamespace: cfg.monitoring.namespace,

@@ -56,7 +56,7 @@ export class Kafka extends pulumi.ComponentResource {
                 apiVersion: STRIMZI_API,
                 kind: "KafkaNodePool",
                 metadata: { name: "dual-role", namespace: ns.metadata.name, labels },
-                spec: nodePoolSpec(k, args.storageClass),
+                spec: nodePoolSpec(k, args.storageClass, protect),
             },
             { parent: this, dependsOn: [operator, ...args.storageReady], protect },
         );

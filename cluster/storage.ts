@@ -9,6 +9,7 @@ import type { CloudCredentials } from "../lib/contracts";
 import type { ClusterConfig } from "./config";
 import { helmRelease } from "./helm";
 import { CLOUD_CONFIG_SECRET, cinderCsiValues, cinderStorageClass, cloudConf, nfsProvisionerValues, occmValues } from "./values/storage";
+import { cinderSnapshotClass, snapshotControllerValues } from "./values/snapshots";
 
 export interface StorageArgs {
     readonly config: ClusterConfig;
@@ -43,7 +44,7 @@ export class Storage extends pulumi.ComponentResource {
             {
                 metadata: { name: CLOUD_CONFIG_SECRET, namespace: "kube-system" },
                 type: "Opaque",
-                stringData: pulumi.secret(pulumi.output(args.cloudCredentials).apply((c) => ({ "cloud.conf": cloudConf(c) }))),
+                stringData: pulumi.secret(pulumi.output(args.cloudCredentials).apply((c) => ({ "cloud.conf": cloudConf(c, { nodeVolumeAttachLimit: cfg.nodeVolumeAttachLimit }) }))),
             },
             { parent: this },
         );
@@ -55,17 +56,36 @@ export class Storage extends pulumi.ComponentResource {
             { parent: this, dependsOn: [cloudConfig] },
         );
 
+        // cinder-csi's controller always runs the csi-snapshotter sidecar (the chart has no switch):
+        // the snapshot CRDs and controller come first, or it logs errors for missing kinds forever.
+        const snapshots = helmRelease(
+            `${name}-snapshot-controller`,
+            "snapshot-controller",
+            { chart: "snapshot-controller", pin: cfg.charts["snapshot-controller"], namespace: "kube-system", values: snapshotControllerValues(cfg.images.snapshotController) },
+            { parent: this },
+        );
+
         const cinder = helmRelease(
             `${name}-cinder-csi`,
             "cinder-csi",
             { chart: "openstack-cinder-csi", pin: cfg.charts["openstack-cinder-csi"], namespace: "kube-system", values: cinderCsiValues(cfg.images.cinderCsiPlugin) },
-            { parent: this, dependsOn: [cloudConfig, occm] },
+            { parent: this, dependsOn: [cloudConfig, occm, snapshots] },
         );
 
-        const cinderClass = new k8s.storage.v1.StorageClass(`${name}-cinder`, cinderStorageClass(cinderIsDefault, cfg.cinderVolumeType), {
+        const snapshotClass = new k8s.apiextensions.CustomResource(`${name}-cinder-snapshots`, { ...cinderSnapshotClass(cfg.protectData) }, {
             parent: this,
-            dependsOn: [cinder],
+            dependsOn: [snapshots, cinder],
+            // Its deletion policy is immutable and its name fixed: a change replaces it, old one first.
+            deleteBeforeReplace: true,
         });
+
+        const cinderClass = new k8s.storage.v1.StorageClass(
+            `${name}-cinder`,
+            cinderStorageClass({ isDefault: cinderIsDefault, volumeType: cfg.cinderVolumeType, availabilityZone: cfg.volumeAvailabilityZone, protectData: cfg.protectData }),
+            // A class' parameters and reclaim policy are immutable and its name is fixed: a change
+            // replaces it, old one first. Existing volumes keep the policy they were made with.
+            { parent: this, dependsOn: [cinder], deleteBeforeReplace: true },
+        );
 
         // k3s ships `local-path` as its default class. Node-local volumes vanish with an immutable
         // node's replacement, so it stays available but is only the default by explicit choice.
@@ -92,7 +112,7 @@ export class Storage extends pulumi.ComponentResource {
 
         this.rwoClass = cinderIsDefault ? "cinder" : "local-path";
         this.rwxClass = "nfs";
-        this.ready = [cinderClass, ...(localPath ? [localPath] : []), nfs];
+        this.ready = [cinderClass, snapshotClass, ...(localPath ? [localPath] : []), nfs];
         this.registerOutputs({ rwoClass: this.rwoClass, rwxClass: this.rwxClass });
     }
 }

@@ -11,7 +11,10 @@
  */
 import type { SynthResource, SynthResult } from "./synth/synth";
 import { kubernetesSettings, ReplaceRule, replaceRules } from "./synth/replace";
+import { providerResourceDiff } from "./synth/providerReplace";
 import { formatPath, parsePath, pathMatches, Segment } from "./paths";
+import { RollNode, rollOrder } from "./rollOrder";
+import { onlyServerWarnings } from "./serverWarnings";
 
 export type ChangeKind = "create" | "delete" | "update" | "replace";
 
@@ -40,6 +43,10 @@ export interface ResourceChange {
     readonly why: string[];
     /** Changed inputs the engine ignores (the resource's ignoreChanges). */
     readonly ignored: string[];
+    /** A replaced provider: every resource it manages, replaced with it (names). */
+    readonly dependents?: string[];
+    /** Why a change that looks like a replacement is not one (a provider's own rule). */
+    readonly notes?: string[];
     readonly before?: SynthResource;
     readonly after?: SynthResource;
 }
@@ -52,6 +59,10 @@ export interface StackDiff {
     readonly outputs: string[];
     /** Set when only one side has the stack. */
     readonly note?: string;
+    /** Replaced nodes in the batches `pulumi up` works through, in order (when any node is replaced). */
+    readonly roll?: RollNode[][];
+    /** What the plan puts at risk beyond the resources themselves (e.g. the only server replaced). */
+    readonly warnings?: string[];
 }
 
 const SECRET = "@secret";
@@ -113,7 +124,7 @@ function compare(before: SynthResource, after: SynthResource, head: SynthResult 
     const all = changedInputs(before.inputs, after.inputs);
     const inputs = all.filter((c) => !ignored(after.options.ignoreChanges, c));
     const ignoredPaths = all.filter((c) => !inputs.includes(c)).map((c) => c.path);
-    const options = OPTION_KEYS.filter((k) => stable(before.options[k]) !== stable(after.options[k])).map(String);
+    const options = OPTION_KEYS.filter((k) => (k === "dependsOn" ? !sameDependencies(before, after, base, head) : stable(before.options[k]) !== stable(after.options[k]))).map(String);
     const providerChanged = identityOfUrn(before.provider, base) !== identityOfUrn(after.provider, head);
     if (inputs.length === 0 && options.length === 0 && !providerChanged) {
         return undefined;
@@ -132,6 +143,11 @@ function compare(before: SynthResource, after: SynthResource, head: SynthResult 
         );
     }
     if (providerChanged) reasons.push("its provider changed");
+    const verdict = providerResourceDiff(after.type, before.inputs, after.inputs);
+    if (verdict?.replace) {
+        reasons.push(...verdict.reasons);
+        for (const f of verdict.why) if (!why.includes(f)) why.push(f);
+    }
     const kind: ChangeKind = after.custom && reasons.length > 0 ? "replace" : "update";
     return {
         kind, urn: after.urn, type: after.type, name: after.name, inputs,
@@ -139,8 +155,49 @@ function compare(before: SynthResource, after: SynthResource, head: SynthResult 
         reasons: kind === "replace" ? [...new Set(reasons)] : [],
         why: kind === "replace" ? why : [],
         ignored: ignoredPaths,
+        ...(verdict && !verdict.replace && verdict.reasons.length > 0 ? { notes: verdict.reasons } : {}),
         before, after,
     };
+}
+
+/**
+ * A replaced provider takes every resource it manages with it (the engine replaces them on the
+ * new provider): those become replacements, and the provider's change lists them.
+ */
+function spreadProviderReplacements(changes: ResourceChange[], before: Map<string, SynthResource>, head: SynthResult | undefined): number {
+    let spread = 0;
+    for (const [i, p] of changes.entries()) {
+        if (p.kind !== "replace" || !p.type.startsWith("pulumi:providers:")) continue;
+        const dependents: string[] = [];
+        for (const r of head?.resources ?? []) {
+            if (!r.custom || r.read || r.provider !== p.urn) continue;
+            const old = before.get(identityOf(r, head));
+            if (!old) continue; // created anyway
+            dependents.push(r.name);
+            const reason = `its provider \`${p.name}\` is replaced`;
+            const at = changes.findIndex((c) => c.urn === r.urn && c.kind !== "delete" && c.kind !== "create");
+            if (at >= 0) {
+                const c = changes[at];
+                changes[at] = { ...c, kind: "replace", reasons: [...new Set([...c.reasons, reason])], why: c.why.length > 0 ? c.why : ["provider"] };
+            } else {
+                changes.push({ kind: "replace", urn: r.urn, type: r.type, name: r.name, inputs: [], options: [], reasons: [reason], why: ["provider"], ignored: [], before: old, after: r });
+                spread++;
+            }
+        }
+        changes[i] = { ...p, dependents: dependents.sort() };
+    }
+    return spread;
+}
+
+/** dependsOn compared by what the URNs name (a dependency whose parent was aliased is the same one). */
+function sameDependencies(before: SynthResource, after: SynthResource, base: SynthResult | undefined, head: SynthResult | undefined): boolean {
+    if (stable(before.options.dependsOn) === stable(after.options.dependsOn)) return true;
+    if (before.options.dependsOn.length !== after.options.dependsOn.length) return false;
+    const old = new Set(before.options.dependsOn.map((u) => identityOfUrn(u, base)));
+    return after.options.dependsOn.every((u) => {
+        const found = byUrn(head, u);
+        return (found ? identitiesOf(found, head) : [identityOfUrn(u, head)]).some((id) => old.has(id));
+    });
 }
 
 /** The changed path, cut to the pattern's depth when the pattern is shorter (the reason names what the pattern names). */
@@ -168,19 +225,51 @@ export function identityOf(resource: Pick<SynthResource, "type" | "name" | "pare
     return `${identityOfUrn(resource.parent, all, depth + 1)} / ${own}`;
 }
 
+const urnIndex = new WeakMap<SynthResult, Map<string, SynthResource>>();
+function byUrn(all: SynthResult | undefined, urn: string): SynthResource | undefined {
+    if (!all) return undefined;
+    let index = urnIndex.get(all);
+    if (!index) urnIndex.set(all, (index = new Map(all.resources.map((r) => [r.urn, r]))));
+    return index.get(urn);
+}
+
 function identityOfUrn(urn: string | null, all: SynthResult | undefined, depth = 0): string {
     if (!urn) return "";
-    const found = all?.resources.find((r) => r.urn === urn);
+    const found = byUrn(all, urn);
     if (found) return identityOf(found, all, depth);
     const { type, name } = lastPart(urn);
     return type === "pulumi:pulumi:Stack" ? "stack" : `${type}::${name}`;
+}
+
+/**
+ * Every identity the engine would match a resource's old state by: its own, those its `aliases`
+ * name, and — as the engine derives them — its own name under each identity of its parent
+ * (a child keeps its state when its parent was aliased).
+ */
+export function identitiesOf(resource: SynthResource, all: SynthResult | undefined, depth = 0): string[] {
+    const own = (type: string, name: string, parentIds: string[]) => parentIds.map((p) => (p ? `${p} / ${type}::${name}` : `${type}::${name}`));
+    const parentIds = (urn: string | null | undefined): string[] => {
+        if (!urn) return [""];
+        const parent = byUrn(all, urn);
+        return parent && depth < 32 ? identitiesOf(parent, all, depth + 1) : [identityOfUrn(urn, all, depth + 1)];
+    };
+    const ids = own(resource.type, resource.name, parentIds(resource.parent));
+    for (const alias of resource.aliases ?? []) {
+        if (alias.urn) {
+            const { type, name } = lastPart(alias.urn);
+            ids.push(`${type}::${name}`);
+            continue;
+        }
+        ids.push(...own(alias.type ?? resource.type, alias.name ?? resource.name, alias.noParent ? [""] : parentIds(alias.parentUrn ?? resource.parent)));
+    }
+    return [...new Set(ids)];
 }
 
 /** Inputs worth showing for a created resource: names, versions, sizes, images (never secrets). */
 const KEY_INPUTS = [
     "name", "metadata.name", "metadata.namespace", "chart", "version", "namespace", "imageName", "flavorName", "pool", "size",
     "publicKey", "cidr", "spec.storageClassName", "spec.resources.requests.storage", "spec.replicas", "spec.kafka.replicas",
-    "spec.storage.size", "spec.partitions", "length", "algorithm", "create", "triggers",
+    "spec.storage.size", "spec.partitions", "length", "algorithm", "create", "triggers", "availabilityZone",
 ];
 
 export function keyInputs(resource: SynthResource, max = 6): InputChange[] {
@@ -204,7 +293,12 @@ export function diffSynth(base: SynthResult | undefined, head: SynthResult | und
         return new Map(list.map((x) => [identityOf(x, r), x]));
     };
     const before = managed(base);
-    const after = managed(head);
+    // A head resource matches the base by its identity or, failing that, by one its aliases give it.
+    const after = new Map<string, SynthResource>();
+    for (const r of (head?.resources ?? []).filter((x) => !x.read)) {
+        const ids = r.aliases || r.parent ? identitiesOf(r, head) : [identityOf(r, head)];
+        after.set(ids.find((id) => before.has(id)) ?? ids[0], r);
+    }
     const changes: ResourceChange[] = [];
     let unchanged = 0;
     for (const [id, b] of before) {
@@ -220,11 +314,17 @@ export function diffSynth(base: SynthResult | undefined, head: SynthResult | und
     for (const [id, a] of after) {
         if (!before.has(id)) changes.push({ kind: "create", urn: a.urn, type: a.type, name: a.name, inputs: keyInputs(a), options: [], reasons: [], why: [], ignored: [], after: a });
     }
-    changes.sort((x, y) => KIND_ORDER[x.kind] - KIND_ORDER[y.kind] || (x.urn < y.urn ? -1 : x.urn > y.urn ? 1 : 0));
+    unchanged -= spreadProviderReplacements(changes, before, head);
+    // A replaced provider leads: the replacements after it are its blast radius.
+    const lead = (c: ResourceChange) => (c.type.startsWith("pulumi:providers:") ? 0 : 1);
+    changes.sort((x, y) => KIND_ORDER[x.kind] - KIND_ORDER[y.kind] || lead(x) - lead(y) || (x.urn < y.urn ? -1 : x.urn > y.urn ? 1 : 0));
     const outKeys = [...new Set([...Object.keys(base?.outputs ?? {}), ...Object.keys(head?.outputs ?? {})])].sort();
     const outputs = outKeys.filter((k) => stable(base?.outputs?.[k]) !== stable(head?.outputs?.[k]));
     const note = !base && head ? "new stack: not in the base" : base && !head ? "stack removed: not in the head" : undefined;
-    return { stack, changes, unchanged, outputs, ...(note ? { note } : {}) };
+    const replacedVms = new Set(changes.filter((c) => c.kind === "replace" && c.type === "openstack:compute/instance:Instance").map((c) => c.after!.urn));
+    const roll = head && replacedVms.size > 0 ? rollOrder(head, replacedVms) : [];
+    const warnings = onlyServerWarnings(changes, head);
+    return { stack, changes, unchanged, outputs, ...(note ? { note } : {}), ...(roll.length > 0 ? { roll } : {}), ...(warnings.length ? { warnings } : {}) };
 }
 
 /**

@@ -23,7 +23,7 @@ export interface ResourceView {
     readonly inputs: Record<string, unknown>;
 }
 
-export type GuardKind = "crd-downgrade" | "kafka-downgrade" | "provider-downgrade" | "unknown-image-tag";
+export type GuardKind = "crd-downgrade" | "kafka-downgrade" | "provider-downgrade" | "unknown-image-tag" | import("./irreversible").IrreversibleKind;
 
 export interface Guard {
     readonly kind: GuardKind;

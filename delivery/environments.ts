@@ -2,7 +2,7 @@
  * Environments and layer order. An environment is the prefix of `<env>-<layer>` stack files in
  * `stacks/`; its layers run infra → cluster → apps on the way up and in reverse on the way down.
  */
-import { LAYERS, LayerName } from "../lib/program";
+import { LAYERS, LayerName } from "../lib/layers";
 import { listStacks, loadStackConfig } from "./synth/stackConfig";
 
 export type Action = "up" | "destroy" | "preview";

@@ -3,6 +3,7 @@
  * prints. Replacements and deletions first; secrets never shown; long values shortened.
  */
 import { ChangeKind, countByKind, hasChanges, InputChange, ResourceChange, StackDiff } from "./diff";
+import type { RollNode } from "./rollOrder";
 
 /** First line of the sticky PR comment: the workflow finds its own comment by it. */
 export const DIFF_MARKER = "<!-- data-platform:synth-diff -->";
@@ -65,10 +66,17 @@ function keyInputLine(c: InputChange): string {
 }
 
 const MAX_INPUTS = 12;
+const MAX_DEPENDENTS = 40;
 
 function changeLines(c: ResourceChange): string[] {
     const head = `- ${ICON[c.kind]} **${VERB[c.kind]}** ${code(c.name)} (${code(c.type)})`;
     const lines = [c.kind === "replace" ? `${head} (why: ${c.why.map(code).join(", ") || "provider"}) because ${c.reasons.join("; ")}` : head];
+    if (c.dependents && c.dependents.length > 0) {
+        const shown = c.dependents.slice(0, MAX_DEPENDENTS).map(code).join(", ");
+        const more = c.dependents.length > MAX_DEPENDENTS ? ` and ${c.dependents.length - MAX_DEPENDENTS} more` : "";
+        lines.push(`  - ⚠️ blast radius: replaces all ${c.dependents.length} resources it manages: ${shown}${more}`);
+    }
+    for (const note of c.notes ?? []) lines.push(`  - ${note}`);
     if (c.kind === "update" || c.kind === "replace") {
         for (const input of c.inputs.slice(0, MAX_INPUTS)) lines.push(inputLine(input));
         if (c.inputs.length > MAX_INPUTS) lines.push(`  - … and ${c.inputs.length - MAX_INPUTS} more inputs`);
@@ -77,6 +85,15 @@ function changeLines(c: ResourceChange): string[] {
     }
     if (c.kind === "create") for (const input of c.inputs) lines.push(keyInputLine(input));
     return lines;
+}
+
+/** The replaced nodes in the engine's order: each batch drained, replaced and Ready before the next. */
+export function rollLines(roll: readonly (readonly RollNode[])[]): string[] {
+    const nodes = roll.reduce((n, b) => n + b.length, 0);
+    return [
+        `Roll order: ${nodes} node(s) in ${roll.length} batch(es); each batch is drained, replaced and Ready before the next:`,
+        ...roll.map((batch, i) => `${i + 1}. ${batch.map((n) => `${code(n.name)}${n.zone ? ` (${n.zone})` : ""}`).join(", ")}`),
+    ];
 }
 
 export function summaryLine(diff: StackDiff): string {
@@ -88,8 +105,10 @@ export function summaryLine(diff: StackDiff): string {
 export function renderStackDiff(diff: StackDiff): string {
     const lines = [`### ${code(diff.stack)}: ${hasChanges(diff) ? summaryLine(diff) : "no changes"}`];
     if (diff.note) lines.push("", `_${diff.note}_`);
+    for (const warning of diff.warnings ?? []) lines.push("", `> ⚠️ ${warning}`);
     if (diff.changes.length > 0) lines.push("", ...diff.changes.flatMap(changeLines));
     if (diff.outputs.length > 0) lines.push("", `Outputs changed: ${diff.outputs.map(code).join(", ")}`);
+    if (diff.roll) lines.push("", ...rollLines(diff.roll));
     return lines.join("\n");
 }
 

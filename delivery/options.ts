@@ -10,6 +10,13 @@ import * as path from "path";
 import { confirmationProblem, DeployRequest, sdkVersion, terminalConfirm } from "./cli";
 import { cliDeployer, sourceState } from "./plan";
 import { runCommand } from "./preflight";
+import { irreversibleChanges, parseAllow } from "./irreversible";
+import { readDeployed } from "./deployed";
+import { projectName } from "./placeholderGate";
+import { ownImagesCheck, ownImagesOf } from "./imageCheck";
+import { runPulumi } from "./pulumiCli";
+import { loadStackConfig } from "./synth/stackConfig";
+import { currentRepository } from "../apps/repository";
 
 export interface DeployFlags {
     readonly yes: boolean;
@@ -20,11 +27,13 @@ export interface DeployFlags {
     /** Without Pulumi update plans: re-preview and compare right before each layer instead. */
     readonly noPlan: boolean;
     readonly noPolicy: boolean;
+    /** Irreversible changes deliberately allowed, by kind (delivery/irreversible.ts). */
+    readonly allow: string[];
 }
 
-export const DEPLOY_FLAGS_USAGE = "[--yes] [--confirm-env <env>] [--preview-only] [--preview-out <file.md>] [--expect-preview <fingerprint>] [--no-plan] [--no-policy]";
+export const DEPLOY_FLAGS_USAGE = "[--yes] [--confirm-env <env>] [--preview-only] [--preview-out <file.md>] [--expect-preview <fingerprint>] [--no-plan] [--no-policy] [--allow <kind,...>]";
 
-const VALUED = ["--confirm-env", "--preview-out", "--expect-preview"];
+const VALUED = ["--confirm-env", "--preview-out", "--expect-preview", "--allow"];
 const SWITCHES = ["--yes", "-y", "--preview-only", "--no-plan", "--no-policy"];
 
 /**
@@ -60,6 +69,11 @@ export function parseDeployArgs(argv: readonly string[], own: readonly string[] 
             expectPreview: values.get("--expect-preview"),
             noPlan: switches.has("--no-plan"),
             noPolicy: switches.has("--no-policy"),
+            allow: (() => {
+                const a = parseAllow(values.get("--allow"));
+                if (a.problem) throw new Error(a.problem);
+                return a.kinds;
+            })(),
         },
         own: ownFound,
         positional,
@@ -98,5 +112,36 @@ export function realDeployRequest(r: RealRequest): DeployRequest | { problem: st
         previewOnly: r.flags.previewOnly,
         previewOut: r.flags.previewOut,
         expectPreview: r.flags.expectPreview,
+        allow: r.flags.allow,
+        preApplyChecks: r.action === "up" ? realPreApplyChecks(r) : [],
+        // What is deployed (state) against what this checkout synthesizes, per stack.
+        irreversible: r.action === "up" ? async () => {
+            const deployed = await readDeployed({ workDir: r.workDir, env: process.env }, r.stacks.map((s) => s.stack));
+            if (!deployed) return [];
+            const { synthStack } = await import("./synth/stacks");
+            const found = [];
+            for (const { stack } of r.stacks) {
+                const d = deployed.get(stack);
+                if (!d) continue;
+                const target = await synthStack(stack, { stacksDir: r.stacksDir });
+                found.push(...irreversibleChanges(stack, r.env, d.resources, target.resources));
+            }
+            return found;
+        } : undefined,
     };
+}
+
+/** The checks `up` runs on each layer's preview before applying it (preApply.ts). */
+function realPreApplyChecks(r: RealRequest) {
+    const project = projectName(r.workDir);
+    const cli = { workDir: r.workDir, env: process.env };
+    return [
+        ownImagesCheck({
+            ownImages: async (stack) =>
+                ownImagesOf(loadStackConfig(r.stacksDir, stack, project), project, currentRepository(process.env, r.workDir), async (key) => {
+                    const got = await runPulumi(cli, ["config", "get", key, "--stack", stack]);
+                    return got.code === 0 ? got.stdout.replace(/\n$/, "") : undefined;
+                }),
+        }),
+    ];
 }

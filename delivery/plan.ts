@@ -1,6 +1,7 @@
 /**
- * Plan, then apply. Every layer of an environment is previewed before anything is asked or
- * changed; the previews are shown together, fingerprinted, and the apply that follows is held to
+ * Plan, then apply. The layers are previewed before anything is asked or changed (all of them,
+ * or layer by layer when an upper layer's preview must wait for the lower one's outputs, see
+ * layerReads.ts); the previews are shown, fingerprinted, and the apply that follows is held to
  * them: with Pulumi update plans (`preview --save-plan` / `up --plan`) the engine itself refuses
  * any operation the plan does not hold; without them (`--no-plan`, or destroy) each layer is
  * previewed again right before it is applied and must match what was shown. Either way a stack
@@ -10,9 +11,9 @@
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import type { LayerName } from "../lib/program";
+import type { LayerName } from "../lib/layers";
 import type { Action } from "./environments";
-import { failureText, LineSink, parseExport, parseHistory, parsePreviewJson, PreviewStep, PulumiCliOptions, runPulumi, urnParts } from "./pulumiCli";
+import { failureText, LineSink, parseExport, parseHistory, parsePreviewJson, parseStackOutputs, PreviewStep, PulumiCliOptions, runPulumi, urnParts } from "./pulumiCli";
 import type { OpCounts } from "./runner";
 
 export interface LayerPreview {
@@ -49,6 +50,8 @@ export interface SourceState {
 export interface Deployer {
     preview(layer: LayerName, stack: string, action: Exclude<Action, "preview">, onLine: LineSink): Promise<LayerPreview>;
     version(stack: string): Promise<number>;
+    /** The stack's current outputs by name; secret values are not revealed ("[secret]"). */
+    outputs(stack: string): Promise<Record<string, unknown>>;
     apply(preview: LayerPreview, action: Exclude<Action, "preview">, onLine: LineSink): Promise<OpCounts>;
 }
 
@@ -95,7 +98,10 @@ export function renderPreviewMarkdown(p: EnvironmentPreview): string {
     return [`### ${p.action} ${p.env}: preview of ${p.source.commit.slice(0, 12)}`, "", "```diff", renderPreview(p), "```", ""].join("\n");
 }
 
-/** Why `down` cannot work as asked: protected resources, with how to release them on purpose. */
+/** The config key that protects a layer's stateful resources (each layer reads its own). */
+export const PROTECT_KEY: Record<LayerName, string> = { infra: "protectData", cluster: "protectData", apps: "protectStateful" };
+
+/** Why `down` cannot work as asked: protected resources, with how to release them on purpose, per layer. */
 export function protectedReport(p: EnvironmentPreview): string | undefined {
     const blocked = p.layers.filter((l) => l.protectedUrns.length > 0);
     if (blocked.length === 0) return undefined;
@@ -106,10 +112,11 @@ export function protectedReport(p: EnvironmentPreview): string | undefined {
             lines.push(`  ${l.stack}: ${type} ${name}`);
         }
     }
-    lines.push(
-        "To destroy them on purpose, after a backup: set data-platform:protectStateful to \"false\" in the stack file and run `npm run up` for that",
-        "environment (it removes the protection), or release one resource: pulumi state unprotect -s <stack> '<urn>'. Then run down again.",
-    );
+    lines.push("To destroy them on purpose, after a backup:");
+    for (const l of blocked) {
+        lines.push(`  ${l.stack}: set data-platform:${PROTECT_KEY[l.layer]} to "false" in stacks/Pulumi.${l.stack}.yaml and run \`npm run up -- ${p.env}\` (it removes the protection),`);
+    }
+    lines.push("or release one resource: pulumi state unprotect -s <stack> '<urn>'. Then run down again.");
     return lines.join("\n");
 }
 
@@ -140,6 +147,11 @@ export function cliDeployer(cli: PulumiCliOptions, planDir: string | undefined):
     };
     return {
         version: async (stack) => (await version(stack)).version,
+        async outputs(stack) {
+            const r = await runPulumi(cli, ["stack", "output", "--stack", stack, "--json"]);
+            if (r.code !== 0) throw new Error(`pulumi stack output -s ${stack} failed:\n${failureText(r)}`);
+            return parseStackOutputs(r.stdout);
+        },
         async preview(layer, stack, action, onLine) {
             const { version: v } = await version(stack);
             if (action === "destroy") {

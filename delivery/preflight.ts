@@ -6,7 +6,7 @@
 import { spawn } from "child_process";
 import * as fs from "fs";
 import { parse } from "yaml";
-import type { LayerName } from "../lib/program";
+import type { LayerName } from "../lib/layers";
 import { stackFile } from "./synth/stackConfig";
 import { cloudCredentialVerdict } from "./credentials";
 import type { Action } from "./environments";

@@ -64,6 +64,11 @@ export interface PreviewStep {
     readonly urn: string;
     readonly diffReasons?: string[];
     readonly replaceReasons?: string[];
+    /** Property path → kind of change (`outputs.kubeconfig`: {kind: "update"}). */
+    readonly detailedDiff?: Record<string, { readonly kind?: string }>;
+    /** The resource's state before and after; for the Stack resource `outputs` are its stack outputs (secrets as "[secret]"). */
+    readonly oldState?: { readonly outputs?: Record<string, unknown> };
+    readonly newState?: { readonly outputs?: Record<string, unknown> };
 }
 
 export interface PreviewDiagnostic {
@@ -103,6 +108,12 @@ export function parseHistory(stdout: string): StackVersion {
     const list = JSON.parse(stdout.trim() || "[]") as { version?: number; resourceChanges?: Record<string, number>; environment?: Record<string, string> }[];
     const newest = list[0];
     return { version: newest?.version ?? 0, resourceChanges: newest?.resourceChanges ?? {}, environment: newest?.environment ?? {} };
+}
+
+/** `pulumi stack output --json` (without --show-secrets: secret values read "[secret]"). */
+export function parseStackOutputs(stdout: string): Record<string, unknown> {
+    const doc = JSON.parse(stdout.trim() || "{}") as unknown;
+    return doc !== null && typeof doc === "object" && !Array.isArray(doc) ? (doc as Record<string, unknown>) : {};
 }
 
 /** A resource of `pulumi stack export` (checkpoint v3). */

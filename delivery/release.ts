@@ -9,6 +9,7 @@ import * as fs from "fs";
 import { parseDocument } from "yaml";
 import { OWN_IMAGES, OwnImageKey } from "../apps/repository";
 import { splitImage } from "./versions";
+import { lookupManifest } from "./registry";
 
 const NS = "data-platform";
 
@@ -36,39 +37,13 @@ export function releaseProblems(file: string, label: string, tag: string): strin
     return problems;
 }
 
-/** A Docker Registry HTTP API v2 lookup of a tag's manifest digest (`HEAD /v2/<repo>/manifests/<tag>`). */
+/** The digest a tag points at now (registry.ts; `token`: the CI token for private GHCR packages). */
 export async function manifestDigest(image: string, opts: { token?: string; fetchImpl?: typeof fetch; scheme?: "https" | "http" } = {}): Promise<string> {
-    const doFetch = opts.fetchImpl ?? fetch;
-    const { repository, tag } = splitImage(image);
-    const slash = repository.indexOf("/");
-    const host = repository.slice(0, slash);
-    const path = repository.slice(slash + 1);
-    const url = `${opts.scheme ?? "https"}://${host}/v2/${path}/manifests/${tag}`;
-    const accept = [
-        "application/vnd.oci.image.index.v1+json",
-        "application/vnd.docker.distribution.manifest.list.v2+json",
-        "application/vnd.oci.image.manifest.v1+json",
-        "application/vnd.docker.distribution.manifest.v2+json",
-    ].join(", ");
-    let res = await doFetch(url, { method: "HEAD", headers: { accept } });
-    if (res.status === 401) {
-        // Bearer challenge: realm, service, scope → a pull token (with the CI token for private packages).
-        const challenge = res.headers.get("www-authenticate") ?? "";
-        const param = (k: string) => new RegExp(`${k}="([^"]*)"`).exec(challenge)?.[1];
-        const realm = param("realm");
-        if (!realm) throw new Error(`${image}: registry wants authentication but names no token realm (${challenge})`);
-        const tokenUrl = `${realm}?service=${encodeURIComponent(param("service") ?? host)}&scope=${encodeURIComponent(param("scope") ?? `repository:${path}:pull`)}`;
-        const auth = opts.token ? { authorization: `Basic ${Buffer.from(`token:${opts.token}`).toString("base64")}` } : undefined;
-        const tokenRes = await doFetch(tokenUrl, { headers: auth });
-        if (!tokenRes.ok) throw new Error(`${image}: token request failed (${tokenRes.status})`);
-        const body = (await tokenRes.json()) as { token?: string; access_token?: string };
-        res = await doFetch(url, { method: "HEAD", headers: { accept, authorization: `Bearer ${body.token ?? body.access_token}` } });
-    }
-    if (res.status === 404) throw new Error(`${image} does not exist in the registry: did the images workflow push it for this tag?`);
-    if (!res.ok) throw new Error(`${image}: registry answered ${res.status}`);
-    const digest = res.headers.get("docker-content-digest");
-    if (!digest || !/^sha256:[0-9a-f]{64}$/.test(digest)) throw new Error(`${image}: the registry sent no content digest`);
-    return digest;
+    const found = await lookupManifest(image, { ...opts, login: opts.token ? { username: "token", password: opts.token } : undefined });
+    if (found.status === "missing") throw new Error(`${image} does not exist in the registry: did the images workflow push it for this tag?`);
+    if (found.status !== "present") throw new Error(`${image}: ${found.detail}`);
+    if (!found.digest || !/^sha256:[0-9a-f]{64}$/.test(found.digest)) throw new Error(`${image}: the registry sent no content digest`);
+    return found.digest;
 }
 
 /** Writes `image:tag@digest` for each own image into an apps stack file (comments kept). */

@@ -4,7 +4,7 @@
  * downgrade k3s, delete or replace a stateful resource (see stateful.ts), shrink or re-type
  * storage, or roll back a database schema. Pure: the script does the git and synth work.
  */
-import type { LayerName } from "../lib/program";
+import type { LayerName } from "../lib/layers";
 import type { SynthResource, SynthResult } from "./synth/synth";
 import { diffSynth, ResourceChange, StackDiff } from "./diff";
 import { layerOrder } from "./environments";
@@ -12,6 +12,7 @@ import { renderStackDiff } from "./markdown";
 import { parsePath, pathMatches, formatPath, Segment } from "./paths";
 import { chartName, classify } from "./stateful";
 import { Quantity } from "../lib/quantity";
+import { SCHEMA_POLICY } from "../lib/contracts";
 import { compareK3s, compareNumbers, parseK3sVersion, parseTagVersion, splitImage } from "./versions";
 
 /**
@@ -21,6 +22,15 @@ import { compareK3s, compareNumbers, parseK3sVersion, parseTagVersion, splitImag
  */
 export const SCHEMA_MARKER = "data-platform.io/schema-version";
 const SCHEMA_KEYS = new Set([SCHEMA_MARKER, "schemaVersion"]);
+/**
+ * A workload whose migrations are expand-only (an older version runs on the newer schema, see
+ * docs/apps.md) says so with the SCHEMA_POLICY annotation; its image may go back without a marker.
+ */
+
+function expandOnly(r: SynthResource): boolean {
+    const annotations = (r.inputs.metadata as { annotations?: Record<string, unknown> } | undefined)?.annotations ?? {};
+    return annotations[SCHEMA_POLICY] === "expand-only";
+}
 
 export interface LayerInput {
     readonly layer: LayerName;
@@ -162,7 +172,7 @@ export function schemaMarkers(result: SynthResult | undefined): Marker[] {
 function backendImages(result: SynthResult | undefined): Map<string, string> {
     const images = new Map<string, string>();
     const backendish = /backend|(^|[-_/])api($|[-_/])|migrat/i;
-    for (const r of result?.resources ?? []) {
+    for (const r of (result?.resources ?? []).filter((x) => !expandOnly(x))) {
         walk(r.inputs, [], (key, value, path) => {
             if (key !== "image" || typeof value !== "string") return;
             const { repository } = splitImage(value);
@@ -321,9 +331,9 @@ export function renderPlan(plan: RollbackPlan): string {
     } else {
         lines.push(`Refused: ${plan.blockers.length} problem(s)`);
         for (const b of plan.blockers) lines.push(`  - [${b.kind}] ${b.stack}: ${b.message}`);
-        if (plan.proceed) lines.push("--force given: proceeding anyway.");
+        if (plan.proceed) lines.push("Allowed by name (--allow/--force): proceeding anyway.");
         else if (plan.blockers.some((b) => b.fatal)) lines.push("This cannot be forced: the tag cannot be planned.");
-        else lines.push("Re-run with --force to roll back anyway (you own the consequences listed above).");
+        else lines.push(`Re-run with --allow ${[...new Set(plan.blockers.map((b) => b.kind))].join(",")} (or --force for everything) to roll back anyway (you own the consequences listed above).`);
     }
     return lines.join("\n");
 }

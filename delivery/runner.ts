@@ -3,7 +3,7 @@
  * with per-layer progress and a summary. The stack runner is injected: `deploy` (cli.ts) passes
  * one that applies each layer's previewed plan through the Pulumi CLI (plan.ts).
  */
-import type { LayerName } from "../lib/program";
+import type { LayerName } from "../lib/layers";
 import type { Action } from "./environments";
 
 /** Resource operation counts as Pulumi reports them (`create`, `update`, `same`, ...). */
@@ -16,7 +16,8 @@ export interface StackRunner {
 export interface LayerOutcome {
     readonly layer: LayerName;
     readonly stack: string;
-    readonly status: "succeeded" | "failed" | "not run" | "skipped";
+    /** `not previewed`: layer by layer, the run stopped before this layer's preview. */
+    readonly status: "succeeded" | "failed" | "not run" | "skipped" | "not previewed";
     readonly seconds: number;
     readonly changes?: OpCounts;
     readonly error?: string;
@@ -40,32 +41,36 @@ export async function runLayers(
     runner: StackRunner,
     log: Log,
     now: () => number = Date.now,
+    /** Where these stacks sit in the whole run, for the `[n/total]` progress (layer by layer runs one at a time). */
+    position: { readonly offset: number; readonly total: number } = { offset: 0, total: stacks.length },
 ): Promise<RunReport> {
     const outcomes: LayerOutcome[] = [];
     let failed = false;
-    for (const [i, { layer, stack, skip }] of stacks.entries()) {
+    const total = position.total;
+    for (const [j, { layer, stack, skip }] of stacks.entries()) {
+        const i = j + position.offset;
         if (skip) {
             outcomes.push({ layer, stack, status: "skipped", seconds: 0 });
-            log(`[${i + 1}/${stacks.length}] ${stack}: skipped`);
+            log(`[${i + 1}/${total}] ${stack}: skipped`);
             continue;
         }
         if (failed) {
             outcomes.push({ layer, stack, status: "not run", seconds: 0 });
             continue;
         }
-        log(`[${i + 1}/${stacks.length}] ${action} ${stack} (${layer}) ...`);
+        log(`[${i + 1}/${total}] ${action} ${stack} (${layer}) ...`);
         const started = now();
         try {
             const changes = await runner.run(stack, action, (line) => log(`  ${stack} | ${line}`));
             const seconds = Math.round((now() - started) / 1000);
             outcomes.push({ layer, stack, status: "succeeded", seconds, changes });
-            log(`[${i + 1}/${stacks.length}] ${stack}: done in ${seconds}s (${formatCounts(changes)})`);
+            log(`[${i + 1}/${total}] ${stack}: done in ${seconds}s (${formatCounts(changes)})`);
         } catch (err) {
             failed = true;
             const seconds = Math.round((now() - started) / 1000);
             const error = err instanceof Error ? err.message : String(err);
             outcomes.push({ layer, stack, status: "failed", seconds, error });
-            log(`[${i + 1}/${stacks.length}] ${stack}: FAILED after ${seconds}s`);
+            log(`[${i + 1}/${total}] ${stack}: FAILED after ${seconds}s`);
         }
     }
     return { action, env, outcomes, ok: !failed };
@@ -87,11 +92,25 @@ export function renderSummary(report: RunReport): string {
     const failed = report.outcomes.find((o) => o.status === "failed");
     if (failed) {
         lines.push("", `${failed.stack} failed:`, indent(lastLines(failed.error ?? "", 25)));
+        lines.push("", appliedLine(report.outcomes));
         lines.push("", `Fix the problem and run the same command again (finished layers are no-ops), or inspect with: pulumi preview -s ${failed.stack}`);
     } else {
         lines.push("", `${report.env}: ${report.action} finished for every layer.`);
     }
     return lines.join("\n");
+}
+
+/** What a stopped run did change, for the closing message. */
+export function appliedLine(outcomes: readonly LayerOutcome[]): string {
+    const applied = outcomes.filter((o) => o.status === "succeeded" && Object.values(o.changes ?? {}).some((n) => n > 0));
+    // An update stops at its first error: what it did before that stays done.
+    // Refusals before the update say "nothing applied" / "not applied" themselves.
+    const partly = outcomes.filter((o) => o.status === "failed" && !/\bnot(hing)? applied\b/.test(o.error ?? "")).map((o) => o.stack);
+    const parts = [
+        ...(applied.length ? [`Applied: ${applied.map((o) => `${o.stack} (${formatCounts(o.changes)})`).join(", ")}.`] : []),
+        ...(partly.length ? [`${partly.join(", ")} may be partly applied (pulumi stops an update at its first error).`] : []),
+    ];
+    return parts.length ? parts.join(" ") : "Nothing was changed.";
 }
 
 function lastLines(text: string, n: number): string {

@@ -95,7 +95,7 @@ export function openWorktree(repo: string, ref: string, log: (line: string) => v
             fs.symlinkSync(path.join(repo, "node_modules"), path.join(dir, "node_modules"), "dir");
         } else {
             log(`${ref}: package-lock.json differs from this checkout; npm ci in the worktree ...`);
-            const ci = spawnSync("npm", ["ci", "--no-audit", "--no-fund"], { cwd: dir, encoding: "utf8" });
+            const ci = spawnSync("npm", ["ci", "--no-audit", "--no-fund"], { cwd: dir, encoding: "utf8", env: installEnv(process.env) });
             if (ci.status !== 0) throw new Error(`npm ci for ${ref} failed:\n${ci.stderr}`);
         }
     } catch (err) {
@@ -149,4 +149,13 @@ export async function synthRef(repo: string, ref: string, options: SynthRefOptio
     } finally {
         tree.dispose();
     }
+}
+
+/**
+ * The environment an install runs with: what npm needs to reach its registry, nothing else. In CI
+ * the rollback step holds the stack and cloud secrets; the tag's install scripts never see them.
+ */
+export function installEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+    const keep = /^(PATH|HOME|USER|SHELL|LANG|LC_[A-Z]+|TMPDIR|TMP|TEMP|CI|NODE_EXTRA_CA_CERTS|npm_config_.*|NPM_CONFIG_.*|(https?|no)_proxy|(HTTPS?|NO)_PROXY)$/;
+    return Object.fromEntries(Object.entries(env).filter(([k]) => keep.test(k)));
 }

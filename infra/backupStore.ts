@@ -6,6 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as openstack from "@pulumi/openstack";
+import * as random from "@pulumi/random";
 import type { BackupStoreConfig } from "./config";
 import type { BackupStoreOutput } from "../lib/contracts";
 
@@ -40,8 +41,11 @@ export class BackupStore extends pulumi.ComponentResource {
             accessKey = c.accessKey!;
             secretKey = c.secretKey!;
         }
+        // The dumps' client-side encryption key. Protected: a new one would leave every existing
+        // dump unreadable (docs/security.md says where it is and how to keep a copy).
+        const passphrase = new random.RandomPassword(`${name}-encryption-passphrase`, { length: 48, special: false }, { parent: this, protect: true });
         this.access = pulumi.secret(
-            pulumi.all([accessKey, secretKey]).apply(([a, s]) => ({ endpoint: c.endpoint, bucket: c.bucket, region: c.region, accessKey: a, secretKey: s })),
+            pulumi.all([accessKey, secretKey, passphrase.result]).apply(([a, s, p]) => ({ endpoint: c.endpoint, bucket: c.bucket, region: c.region, accessKey: a, secretKey: s, encryptionPassphrase: p })),
         );
         this.registerOutputs({});
     }

@@ -18,8 +18,8 @@ export interface CiRunnerArgs {
     readonly internalApiAddress: pulumi.Input<string>;
     readonly apiAddress: pulumi.Input<string>;
     readonly keyPair: pulumi.Input<string>;
-    /** Registration token (config secret `ciRunnerToken`). */
-    readonly token: pulumi.Input<string>;
+    /** GitHub token that registers a just-in-time runner per job (config secret `ciRunnerGithubToken`). */
+    readonly githubToken: pulumi.Input<string>;
 }
 
 export class CiRunner extends pulumi.ComponentResource {
@@ -51,8 +51,8 @@ export class CiRunner extends pulumi.ComponentResource {
         );
         this.name = `${args.environment}-deploy-runner`;
         const userData = pulumi
-            .all([args.internalApiAddress, args.apiAddress, args.token])
-            .apply(([internalApiAddress, apiAddress, token]) => renderRunnerUserData({ runner: args.runner, name: this.name, internalApiAddress, apiAddress, token }));
+            .all([args.internalApiAddress, args.apiAddress, args.githubToken])
+            .apply(([internalApiAddress, apiAddress, githubToken]) => renderRunnerUserData({ runner: args.runner, name: this.name, internalApiAddress, apiAddress, githubToken }));
         new openstack.compute.Instance(
             `${name}-vm`,
             {
@@ -62,10 +62,11 @@ export class CiRunner extends pulumi.ComponentResource {
                 keyPair: args.keyPair,
                 networks: [{ port: port.id }],
                 userData: pulumi.secret(userData),
-                metadata: { role: "ci-runner", environment: args.environment },
+                metadata: { role: "ci-runner", environment: args.environment, runnerVersion: args.runner.version },
             },
-            // The token is single-use: a new one only matters for a new VM, so it does not replace this one.
-            { parent: this, ignoreChanges: ["userData"], replaceOnChanges: ["imageName", "flavorName"] },
+            // Any change of what the VM boots with (runner release, labels, token) is a new VM:
+            // nothing of the old one is carried over.
+            { parent: this, replaceOnChanges: ["imageName", "flavorName", "userData"] },
         );
         this.address = port.allFixedIps.apply((ips) => ips[0]);
         this.registerOutputs({ name: this.name, address: this.address });

@@ -2,16 +2,31 @@
  * Pure rendering of k3s node user-data as `#cloud-config`. Nothing here knows about Pulumi:
  * the wiring resolves tokens, addresses and certificates and passes plain values in.
  */
+import { k3sConfigProblems } from "./k3sFlags";
 import { stringify } from "yaml";
 import type { WriteFile } from "./writeFile";
 import { installScript, K3sInstall } from "./k3sInstall";
 import { keepalivedFiles, VipSpec } from "./keepalived";
 import { nfsDataFiles, NfsSpec } from "./nfsData";
 import { EtcdS3Credentials, EtcdS3Target, etcdS3Settings } from "./etcdS3";
+import { bootstrapScript, BOOTSTRAP_SCRIPT } from "./bootstrap";
+import { datastoreFiles, DatastoreSpec, DATASTORE_SCRIPT } from "./datastore";
 import { guardCommand, METADATA_GUARD_RULES, USER_DATA_SCRUB_UNIT, userDataScrubUnit } from "./metadataGuard";
 
 /** Where k3s looks for pre-existing CAs before its first start (server nodes only). */
 export const K3S_TLS_DIR = "/var/lib/rancher/k3s/server/tls";
+/**
+ * Where cloud-init puts the CAs first. write_files runs before runcmd, so a file written
+ * straight into K3S_TLS_DIR would be hidden by a datastore volume mounted over k3s' server
+ * directory later (k3s would then mint its own CA and no kubeconfig would match it). runcmd
+ * moves them in once the directory is final; /run is tmpfs, so no copy outlives the boot.
+ */
+export const CA_STAGING_DIR = "/run/k3s-cluster-ca";
+
+/** Where a staged CA file ends up (the path k3s reads). */
+export function caInstalledPath(path: string): string {
+    return path.startsWith(`${CA_STAGING_DIR}/`) ? `${K3S_TLS_DIR}/${path.slice(CA_STAGING_DIR.length + 1)}` : path;
+}
 
 /** The cluster CA material k3s adopts when it finds it on first start. */
 export interface ClusterCaFiles {
@@ -34,7 +49,7 @@ export interface NodeSecrets {
     /** The server token (servers only; agents get the agent token). */
     readonly token: string;
     readonly agentToken: string;
-    /** Present on the node that initialises the cluster. */
+    /** Present on the first server (it may initialise the cluster). */
     readonly ca?: ClusterCaFiles;
     /** Object-store credential for etcd snapshots (servers with `etcdS3`). */
     readonly etcdS3?: EtcdS3Credentials;
@@ -53,10 +68,13 @@ interface CommonSpec {
 
 export interface ServerSpec extends CommonSpec {
     readonly role: "server";
-    /** Initialise a new embedded-etcd cluster (first server only); otherwise join `serverUrl`. */
-    readonly clusterInit: boolean;
-    /** Join URL for servers that do not initialise the cluster. */
-    readonly serverUrl?: string;
+    /**
+     * `join`: join `serverUrl`. `metadata` (the first server): the instance metadata decides, on
+     * first boot, between cluster-init, join and a snapshot restore (bootstrap.ts).
+     */
+    readonly bootstrap: "join" | "metadata";
+    /** Join URL (the API VIP; a single server's own address). */
+    readonly serverUrl: string;
     /** Every address the API is reached at (floating IP, VIP, server addresses). */
     readonly tlsSans: readonly string[];
     readonly etcdSnapshotSchedule: string;
@@ -71,11 +89,15 @@ export interface ServerSpec extends CommonSpec {
     readonly vip?: VipSpec;
     /** Format (once) and export a data volume over NFS for RWX storage. */
     readonly nfs?: NfsSpec;
+    /** k3s' server directory on a volume that outlives the VM (a single server). */
+    readonly datastore?: DatastoreSpec;
 }
 
 export interface AgentSpec extends CommonSpec {
     readonly role: "agent";
     readonly serverUrl: string;
+    /** The pool's taints (k3s `node-taint`): registered with the node, so nothing lands before they hold. */
+    readonly taints?: readonly string[];
 }
 
 export type NodeSpec = ServerSpec | AgentSpec;
@@ -86,8 +108,18 @@ function labelList(labels: Record<string, string>): string[] {
         .map((k) => `${k}=${labels[k]}`);
 }
 
-/** `/etc/rancher/k3s/config.yaml` for a node. */
+/**
+ * `/etc/rancher/k3s/config.yaml` for a node, checked against the pinned k3s' flags (k3s would
+ * skip an unknown key with only a log line).
+ */
 export function k3sConfig(spec: NodeSpec, secrets: NodeSecrets): Record<string, unknown> {
+    const config = renderK3sConfig(spec, secrets);
+    const problems = k3sConfigProblems(config, spec.role);
+    if (problems.length > 0) throw new Error(`${spec.nodeName}: the rendered k3s config would be partly ignored:\n  - ${problems.join("\n  - ")}`);
+    return config;
+}
+
+function renderK3sConfig(spec: NodeSpec, secrets: NodeSecrets): Record<string, unknown> {
     const common = {
         "node-name": spec.nodeName,
         "node-ip": spec.nodeIp,
@@ -99,11 +131,12 @@ export function k3sConfig(spec: NodeSpec, secrets: NodeSecrets): Record<string, 
         "kube-proxy-arg": ["metrics-bind-address=0.0.0.0"],
     };
     if (spec.role === "agent") {
-        return { ...common, server: spec.serverUrl, token: secrets.agentToken };
+        return { ...common, server: spec.serverUrl, token: secrets.agentToken, ...(spec.taints?.length ? { "node-taint": [...spec.taints] } : {}) };
     }
     return {
         ...common,
-        ...(spec.clusterInit ? { "cluster-init": true } : { server: spec.serverUrl }),
+        // The first server's cluster-init or server comes from its bootstrap drop-in.
+        ...(spec.bootstrap === "join" ? { server: spec.serverUrl } : {}),
         token: secrets.token,
         "agent-token": secrets.agentToken,
         "tls-san": [...spec.tlsSans],
@@ -129,7 +162,7 @@ export function k3sConfig(spec: NodeSpec, secrets: NodeSecrets): Record<string, 
 
 function caWriteFiles(ca: ClusterCaFiles): WriteFile[] {
     const file = (name: string, content: string, permissions: string): WriteFile => ({
-        path: `${K3S_TLS_DIR}/${name}`,
+        path: `${CA_STAGING_DIR}/${name}`,
         content,
         permissions,
         owner: "root:root",
@@ -147,6 +180,11 @@ function caWriteFiles(ca: ClusterCaFiles): WriteFile[] {
         file("etcd/peer-ca.key", ca.etcdPeerCaKey, "0600"),
         file("service.key", ca.serviceKey, "0600"),
     ];
+}
+
+/** Modes come from write_files (cp -p); the rendered CAs win over any on a reused datastore. */
+function installCaCommand(): string {
+    return `mkdir -p ${K3S_TLS_DIR} && cp -Rp ${CA_STAGING_DIR}/. ${K3S_TLS_DIR}/ && rm -rf ${CA_STAGING_DIR}`;
 }
 
 export { POD_CIDR } from "./metadataGuard";
@@ -190,14 +228,18 @@ export function renderUserData(spec: NodeSpec, secrets: NodeSecrets): string {
     // --no-block queues the scrub; being After=cloud-final, it runs once cloud-init is done.
     const runcmd: (string | string[])[] = ["set -eu", ["systemctl", "daemon-reload"], ["systemctl", "enable", "--now", METADATA_GUARD_UNIT], ["systemctl", "enable", USER_DATA_SCRUB_UNIT], ["systemctl", "start", "--no-block", USER_DATA_SCRUB_UNIT]];
     if (spec.role === "server") {
-        if (spec.clusterInit && secrets.ca) writeFiles.push(...caWriteFiles(secrets.ca));
+        if (spec.bootstrap === "metadata") {
+            if (secrets.ca) writeFiles.push(...caWriteFiles(secrets.ca));
+            writeFiles.push({ path: BOOTSTRAP_SCRIPT, permissions: "0755", content: bootstrapScript(spec.serverUrl) });
+        }
+        if (spec.datastore) writeFiles.push(...datastoreFiles(spec.datastore));
         if (spec.vip) {
             packages.push("keepalived");
             writeFiles.push(...keepalivedFiles(spec.vip, spec.nodeIp));
         }
         if (spec.nfs) {
             packages.push("nfs-kernel-server");
-            writeFiles.push(...nfsDataFiles(spec.nfs, spec.nodeName));
+            writeFiles.push(...nfsDataFiles(spec.nfs, spec.nodeName, { datastore: spec.datastore !== undefined }));
             runcmd.push(["systemd-tmpfiles", "--create", "/etc/tmpfiles.d/nfs-data.conf"]);
             runcmd.push(["systemctl", "daemon-reload"]);
             runcmd.push(["systemctl", "enable", "--now", "nfs-data.path"], ["systemctl", "enable", "nfs-data-release.service"]);
@@ -207,7 +249,12 @@ export function renderUserData(spec: NodeSpec, secrets: NodeSecrets): string {
             runcmd.push(["systemctl", "enable", "--now", "keepalived.service"]);
         }
     }
-    runcmd.push(["sh", "-c", installScript(spec.k3sInstall, spec.k3sVersion, spec.role)]);
+    // k3s' data directory is mounted from its volume before k3s first starts, then the CAs go in.
+    if (spec.role === "server" && spec.datastore) runcmd.push([DATASTORE_SCRIPT, "start"]);
+    if (spec.role === "server" && spec.bootstrap === "metadata" && secrets.ca) runcmd.push(["sh", "-c", installCaCommand()]);
+    const decides = spec.role === "server" && spec.bootstrap === "metadata";
+    runcmd.push(["sh", "-c", installScript(spec.k3sInstall, spec.k3sVersion, spec.role, { start: !decides })]);
+    if (decides) runcmd.push([BOOTSTRAP_SCRIPT], ["systemctl", "start", "k3s.service"]);
     // Its watch needs k3s' kubectl and API.
     if (spec.role === "server" && spec.nfs) runcmd.push(["systemctl", "start", "--no-block", "nfs-data-release.service"]);
     const doc: Record<string, unknown> = {

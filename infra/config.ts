@@ -3,10 +3,15 @@
  * exists. `parseInfraConfig` is pure (it only needs a lookup function) and reports every problem
  * at once.
  */
+import { SNAPSHOT_NAME } from "./bootstrap";
+import { DEFAULT_ETCD_SNAPSHOT_SCHEDULE } from "./etcdS3";
 import { ConfigLookup, ConfigReader } from "../lib/config/reader";
 import * as check from "../lib/config/checks";
 import { K3sInstall, readK3sInstall } from "./k3sInstall";
+import { knownK3sRelease } from "./k3sReleases";
 import { CiRunnerConfig, CloudCredentialConfig, parseCiRunner, parseCloudCredential } from "./ciRunnerConfig";
+import { AgentPoolConfig, labelProblem, readAgentPools, readZones } from "./pools";
+import { nodeCapacityProblems } from "./capacity";
 import { parseFlavorPrices, PriceTable } from "./pricing";
 
 export type AntiAffinity = "soft" | "hard";
@@ -65,7 +70,12 @@ export interface InfraConfig {
     /** How nodes get the pinned k3s: `download` (GitHub), `mirror` (internal HTTP(S)), `preinstalled` (image). */
     readonly k3sInstall: K3sInstall;
     readonly servers: NodePoolConfig;
-    readonly agents: NodePoolConfig;
+    /** Agent pools in config order (`agentPools`, or pool `default` from the pre-pool keys). */
+    readonly agentPools: AgentPoolConfig[];
+    /** Zones servers (one per zone) and pools (round-robin) are spread over; empty: the cloud's default. */
+    readonly availabilityZones: string[];
+    /** Deprecations to show on every run (the program logs them as warnings). */
+    readonly warnings: string[];
     readonly nodeOverrides: Record<string, NodeOverride>;
     readonly network: NetworkConfig;
     readonly adminCidrs: string[];
@@ -88,6 +98,10 @@ export interface InfraConfig {
     readonly readinessTimeoutMinutes: number;
     /** Size of the Cinder volume behind the NFS export (RWX storage). */
     readonly nfsVolumeSizeGb: number;
+    /** One-shot: every server was lost; server-0's next first boot restores this etcd snapshot. */
+    readonly restoreFromSnapshot?: string;
+    /** The NFS data volume is `protect`ed (destroy stops at it); "false" is the intent to delete it. */
+    readonly protectData: boolean;
     /** Keystone URL and region handed to in-cluster OpenStack controllers. */
     readonly openstackAuthUrl: string;
     readonly openstackRegion: string;
@@ -111,20 +125,17 @@ export const DEFAULT_FLAVORS: Record<string, FlavorSize> = {
     "mb1.xlarge": { vcpus: 8, ramMiB: 16384 },
 };
 
-const CRON = /^(\S+\s+){4}\S+$/;
-
 export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope: string): InfraConfig {
     const r = new ConfigReader(namespace, lookup, scope);
 
-    const environment = r.string("environment", { pattern: /^[a-z][a-z0-9-]{0,15}$/, allowed: "a short lowercase name like \"dev\" or \"prod\" (max 16 chars)" });
-    const k3sVersion = r.string("k3sVersion", { pattern: check.K3S_VERSION, allowed: 'a k3s release like "v1.35.6+k3s1" (vX.Y.Z+k3sN)' });
+    const environment = r.environment("infra");
+    const k3sVersion = r.string("k3sVersion", { allowed: 'a k3s release like "v1.35.6+k3s1" (vX.Y.Z+k3sN)', check: knownK3sRelease });
     const image = r.string("image", { allowed: 'an OpenStack image name like "Ubuntu 24.04"' });
 
     const serverCount = r.integer("serverCount", { default: 1, min: 1, max: 7 });
     if (serverCount % 2 === 0) {
         r.problem("serverCount", serverCount, "must be odd (1, 3, 5 or 7): embedded etcd needs an odd number of members for quorum");
     }
-    const agentCount = r.integer("agentCount", { default: 2, min: 0, max: 50 });
     const flavors = { ...DEFAULT_FLAVORS, ...r.json<Record<string, FlavorSize>>("flavors", { default: {}, expected: "a map of flavor name to {vcpus, ramMiB}" }) };
     for (const [name, size] of Object.entries(flavors)) {
         if (!size || !Number.isInteger(size.vcpus) || size.vcpus < 1 || !Number.isInteger(size.ramMiB) || size.ramMiB < 512) {
@@ -144,26 +155,27 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
         image: r.optionalString("serverImage") ?? image,
         labels: r.stringMap("serverLabels", { default: {} }),
     };
-    const agents: NodePoolConfig = {
-        count: agentCount,
-        flavor: flavor("agentFlavor"),
-        image: r.optionalString("agentImage") ?? image,
-        labels: r.stringMap("agentLabels", { default: {} }),
-    };
-    for (const [key, labels] of [["serverLabels", servers.labels], ["agentLabels", agents.labels]] as const) {
-        for (const [k, v] of Object.entries(labels)) {
-            if (!/^([a-z0-9.-]+\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(k) || !/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/.test(v)) {
-                r.problem(`${key}.${k}`, v, "must be a valid Kubernetes label key and value");
-            }
-        }
+    for (const [k, v] of Object.entries(servers.labels)) {
+        const problem = labelProblem(k, v);
+        if (problem) r.problem(`serverLabels.${k}`, v, problem);
     }
+    const availabilityZones = readZones(r);
+    const antiAffinity = r.oneOf("antiAffinity", ["soft", "hard"] as const, { default: "soft" });
+    const { pools: agentPools, warnings } = readAgentPools(r, {
+        image,
+        antiAffinity,
+        zones: availabilityZones,
+        flavorProblem: (f) => (f in flavors ? undefined : `is not in the flavor table (${Object.keys(flavors).join(", ")}); add its size under flavors`),
+    });
+    const poolCount = (key: string) => agentPools.find((p) => p.name === key)?.count ?? 0;
 
     const nodeOverrides = r.json<Record<string, NodeOverride>>("nodeOverrides", { default: {}, expected: 'a map like {"agent-1": {"image": "...", "flavor": "..."}}' }) ?? {};
     for (const [key, override] of Object.entries(nodeOverrides)) {
-        const match = /^(server|agent)-(\d+)$/.exec(key);
-        const count = match?.[1] === "server" ? serverCount : agentCount;
+        const match = /^([a-z][a-z0-9]*)-(\d+)$/.exec(key);
+        const count = match?.[1] === "server" ? serverCount : poolCount(match?.[1] === "agent" ? "default" : match?.[1] ?? "");
         if (!match || Number(match[2]) >= count) {
-            r.problem(`nodeOverrides.${key}`, override, `names no node; use server-0..server-${serverCount - 1} or agent-0..agent-${Math.max(0, agentCount - 1)}`);
+            const pools = agentPools.filter((p) => p.count > 0).map((p) => `${p.name === "default" ? "agent" : p.name}-0..${p.name === "default" ? "agent" : p.name}-${p.count - 1}`);
+            r.problem(`nodeOverrides.${key}`, override, `names no node; use ${[`server-0..server-${serverCount - 1}`, ...pools].join(" or ")}`);
             continue;
         }
         const fields = Object.keys(override ?? {});
@@ -184,6 +196,10 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
     let network: NetworkConfig;
     if (mode === "create") {
         const cidr = r.string("subnetCidr", { default: "10.0.0.0/24", check: check.ipv4Cidr });
+        // Nodes in the pod or service network: routes to pods and Services would shadow the nodes.
+        for (const [what, net] of Object.entries(check.K3S_CLUSTER_CIDRS)) {
+            if (check.cidrsOverlap(cidr, net)) r.problem("subnetCidr", cidr, `overlaps k3s' ${what === "pods" ? "pod" : "service"} network ${net}: node addresses would be routed into the cluster network; pick a subnet outside 10.42.0.0/15, e.g. 10.0.0.0/24`);
+        }
         if (externalNetwork === undefined) {
             r.problem("externalNetwork", undefined, 'is required when networkMode is "create": the router needs an external network (e.g. "public")');
         }
@@ -197,6 +213,9 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
 
     const adminCidrs = r.stringList("adminCidrs", { check: check.ipv4Cidr, minItems: 1 });
     const ingressCidrs = r.stringList("ingressCidrs", { default: ["0.0.0.0/0"], check: check.ipv4Cidr });
+    if (r.has("ingressCidrs") && ingressCidrs.length === 0) {
+        r.problem("ingressCidrs", [], 'is empty, which would leave the ingress reachable by nobody (or, to a newcomer, look like "no restriction"): list the client ranges, or ["0.0.0.0/0"] with worldOpenIngress: "true" for a public ingress');
+    }
     // Judged on the parsed networks, not the strings: 0.0.0.0/1 + 128.0.0.0/1 is 0.0.0.0/0.
     // Opening SSH/the API, or the ingress, to a /8 or more of public space is a decision, made
     // with an explicit opt-in (docs/infra.md), never by a typo or a default.
@@ -221,7 +240,7 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
 
     const sshPublicKey = r.string("sshPublicKey", { check: check.sshPublicKey });
 
-    const etcdSnapshotSchedule = r.string("etcdSnapshotSchedule", { default: "0 */6 * * *", pattern: CRON, allowed: 'a 5-field cron expression like "0 */6 * * *"' });
+    const etcdSnapshotSchedule = r.string("etcdSnapshotSchedule", { default: DEFAULT_ETCD_SNAPSHOT_SCHEDULE, check: check.cronSchedule });
 
     const backupStore = parseBackupStore(r);
 
@@ -230,7 +249,9 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
         k3sVersion,
         k3sInstall: readK3sInstall(r),
         servers,
-        agents,
+        agentPools,
+        availabilityZones,
+        warnings,
         nodeOverrides,
         network,
         adminCidrs,
@@ -239,20 +260,26 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
         localPathStorage: r.boolean("localPathStorage", { default: true }),
         controlPlaneTaint: r.boolean("controlPlaneTaint", { default: environment === "prod" }),
         sshPublicKey,
-        antiAffinity: r.oneOf("antiAffinity", ["soft", "hard"] as const, { default: "soft" }),
+        antiAffinity,
         flannelBackend: r.oneOf("flannelBackend", ["vxlan", "wireguard-native"] as const, { default: "vxlan" }),
         etcdSnapshotSchedule,
         etcdSnapshotRetention: r.integer("etcdSnapshotRetention", { default: 12, min: 1, max: 100 }),
         readinessTimeoutMinutes: r.integer("readinessTimeoutMinutes", { default: 20, min: 1, max: 120 }),
         nfsVolumeSizeGb: r.integer("nfsVolumeSizeGb", { default: 20, min: 1, max: 10000 }),
+        restoreFromSnapshot: r.optionalString("restoreFromSnapshot", { pattern: SNAPSHOT_NAME, allowed: "an etcd snapshot name as `k3s etcd-snapshot ls` prints it (letters, digits, \".\", \"_\", \"-\")" }),
+        protectData: r.boolean("protectData", { default: true }),
         openstackAuthUrl: r.string("openstackAuthUrl", { pattern: /^https?:\/\/\S+$/, allowed: 'the Keystone URL, e.g. "https://keystone.example.org:5000/v3"' }),
         openstackRegion: r.string("openstackRegion", { default: "RegionOne" }),
         flavors,
-        ciRunner: parseCiRunner(r, environment, { flavor: agents.flavor, image }, r.has("ciRunnerToken")),
-        cloudCredential: parseCloudCredential(r, r.has("cloudControllerCredentialSecret")),
+        ciRunner: parseCiRunner(r, environment, { flavor: agentPools[0]?.flavor || servers.flavor, image }),
+        cloudCredential: parseCloudCredential(r),
         backupStore,
-        prices: parseFlavorPrices(r, flavors, [servers.flavor, agents.flavor, ...Object.values(nodeOverrides).flatMap((o) => (o?.flavor ? [o.flavor] : []))]),
+        prices: parseFlavorPrices(r, flavors, [servers.flavor, ...agentPools.map((p) => p.flavor), ...Object.values(nodeOverrides).flatMap((o) => (o?.flavor ? [o.flavor] : []))]),
     };
+    if (config.restoreFromSnapshot && !backupStore) {
+        r.problem("restoreFromSnapshot", config.restoreFromSnapshot, "needs backupStore: the snapshot is read from the off-site bucket (every server, and its disk, is gone)");
+    }
+    for (const problem of nodeCapacityProblems(config, r.integer("instanceQuota", { default: 0, min: 0 }) || undefined)) r.problem(problem.key, problem.value, problem.message);
     r.finish();
     return config;
 }
@@ -261,7 +288,10 @@ const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 function parseBackupStore(r: ConfigReader): BackupStoreConfig | undefined {
     r.known("backupStoreAccessKey", "backupStoreSecretKey");
-    if (!r.has("backupStore")) return undefined;
+    if (!r.has("backupStore")) {
+        for (const key of ["backupStoreAccessKey", "backupStoreSecretKey"]) r.secret(key, { used: false, unusedBecause: "there is no backupStore" });
+        return undefined;
+    }
     const raw = r.json<Record<string, unknown>>("backupStore", {
         expected: '{"endpoint": "https://object.example.org", "bucket": "platform-backups", "region": "RegionOne", "create": true}',
     });
@@ -281,8 +311,9 @@ function parseBackupStore(r: ConfigReader): BackupStoreConfig | undefined {
     }
     if (typeof region !== "string" || region.trim() === "") r.problem("backupStore.region", region, "must be a non-empty region name");
     if (typeof create !== "boolean") r.problem("backupStore.create", create, "must be true (create container and EC2 credential) or false (use backupStoreAccessKey/backupStoreSecretKey)");
-    const accessKey = r.optionalString("backupStoreAccessKey");
-    const secretKey = r.optionalString("backupStoreSecretKey");
+    const given = { used: create === false, unusedBecause: "backupStore.create is true: the bucket's EC2 credential is created here" };
+    const accessKey = r.secret("backupStoreAccessKey", given);
+    const secretKey = r.secret("backupStoreSecretKey", given);
     if (create === false && (accessKey === undefined || secretKey === undefined)) {
         for (const key of ["backupStoreAccessKey", "backupStoreSecretKey"]) {
             if (!r.has(key)) r.problem(key, undefined, `is required when backupStore.create is false: pulumi config set --secret ${key} ...`);

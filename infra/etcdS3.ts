@@ -3,6 +3,9 @@
  * as to the server's disk (k3s keeps `etcd-snapshot-retention` snapshots in each place). Pure.
  */
 
+/** `etcdSnapshotSchedule` when unset: every 6 hours (the restore command states the RPO from it). */
+export const DEFAULT_ETCD_SNAPSHOT_SCHEDULE = "0 */6 * * *";
+
 /** Where snapshots go (not secret; part of a server's spec). */
 export interface EtcdS3Target {
     /** `https://host[:port]` or `http://...` of the S3 API. */

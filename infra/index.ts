@@ -17,9 +17,10 @@ export async function infraLayer(): Promise<Outputs> {
     const config = new pulumi.Config();
     const cfg = parseInfraConfig(stackLookup(), pulumi.getProject(), `stack ${pulumi.getStack()}`);
     const name = `${cfg.environment}-k3s`;
+    for (const warning of cfg.warnings) pulumi.log.warn(warning);
 
     const store = cfg.backupStore ? new BackupStore(`${name}-backups`, { config: cfg.backupStore }) : undefined;
-    const cluster = new K3sCluster(name, { config: cfg, backupStore: store?.access });
+    const cluster = new K3sCluster(name, { config: cfg, backupStore: store?.access, restoreSnapshot: cfg.restoreFromSnapshot });
 
     // In-cluster OpenStack controllers (cloud controller manager, cinder-csi) authenticate with
     // an application credential of their own, revocable without touching anyone's password:
@@ -53,7 +54,7 @@ export async function infraLayer(): Promise<Outputs> {
             internalApiAddress: cluster.internalApiAddress,
             apiAddress: cluster.apiAddress,
             keyPair: cluster.keyPairName,
-            token: config.requireSecret("ciRunnerToken"),
+            githubToken: config.requireSecret("ciRunnerGithubToken"),
         });
     }
 
@@ -75,6 +76,9 @@ export async function infraLayer(): Promise<Outputs> {
         subnetId: cluster.subnetId,
         // The kubeconfig stops working at this time; `npm run up` warns 60 days ahead and up renews.
         adminCertExpiresAt: cluster.adminCertExpiresAt,
+        // Published only after the readiness gate: its presence tells later deployments that the
+        // cluster was initialised (server-0 then joins instead; infra/bootstrap.ts).
+        clusterId: afterReady(cluster.clusterId),
         // Where etcd snapshots and database dumps go (secret: holds the credential).
         ...(store ? { backupStore: store.access } : {}),
     };

@@ -24,13 +24,18 @@ import { renderKubeconfig } from "./kubeconfig";
 import { secureToken, TOKEN_USERS } from "./joinToken";
 import type { BackupStoreAccess } from "./backupStore";
 import { specHash } from "../lib/naming";
-import { buildNodeSpec, isFirstServer, NFS_EXPORT, NodeAddresses, nodeName, planNodes, poolCapacities } from "./nodes";
+import { DATASTORE_VOLUME_GB } from "./datastore";
+import { decideBootstrap, encodeBootstrap, INITIALISED_OUTPUTS } from "./bootstrap";
+import { buildNodeSpec, hasDatastoreVolume, isFirstServer, NFS_EXPORT, NodeAddresses, nodeName, NodeSlot, planNodes, poolCapacities } from "./nodes";
+import { AgentPool } from "./agentPool";
 import type { NodeInfo, NodePoolCapacity } from "../lib/contracts";
 
 export interface K3sClusterArgs {
     readonly config: InfraConfig;
     /** Object storage for etcd snapshots (secret credential), when configured. */
     readonly backupStore?: pulumi.Output<BackupStoreAccess>;
+    /** Restore this etcd snapshot into server-0 (every server was lost; see delivery/restore.ts). */
+    readonly restoreSnapshot?: string;
 }
 
 
@@ -57,6 +62,10 @@ export class K3sCluster extends pulumi.ComponentResource {
     readonly internalApiAddress: pulumi.Output<string>;
     readonly apiAddress: pulumi.Output<string>;
     readonly keyPairName: pulumi.Output<string>;
+    /** Generated once with the cluster; published only after the readiness gate. */
+    readonly clusterId: pulumi.Output<string>;
+    /** server-0's first-boot start: `cluster-init`, `join` or `restore:<snapshot>` (bootstrap.ts). */
+    readonly bootstrap: pulumi.Output<string>;
 
     constructor(name: string, args: K3sClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:infra:K3sCluster", name, {}, opts);
@@ -73,9 +82,15 @@ export class K3sCluster extends pulumi.ComponentResource {
         // OpenStack replaces a key pair whose public key changes; a name that carries the key's
         // hash lets the new one be created before the old one goes (names are unique per user).
         const keypair = new openstack.compute.Keypair(`${name}-keypair`, { name: `${name}-${specHash(cfg.sshPublicKey.trim())}`, publicKey: cfg.sshPublicKey }, parent);
-        const serverGroup = (role: string) =>
-            new openstack.compute.ServerGroup(`${name}-${role}-group`, { name: `${name}-${role}`, policies: [affinityPolicy(cfg.antiAffinity)] }, parent);
-        const serverGroups = { server: serverGroup("servers"), agent: serverGroup("agents") };
+        // Servers: one group, or one per zone when zones are configured (the agents' are their pools').
+        const serverGroups = new Map<string | undefined, openstack.compute.ServerGroup>();
+        const serverGroupOf = (zone: string | undefined) => {
+            if (!serverGroups.has(zone)) {
+                const suffix = zone ? `-${zone}` : "";
+                serverGroups.set(zone, new openstack.compute.ServerGroup(`${name}-servers-group${suffix}`, { name: `${name}-servers${suffix}`, policies: [affinityPolicy(cfg.antiAffinity)] }, parent));
+            }
+            return serverGroups.get(zone)!;
+        };
 
         // Tokens are generated once and survive every node replacement.
         const token = new random.RandomPassword(`${name}-server-token`, { length: 48, special: false }, parent);
@@ -84,6 +99,7 @@ export class K3sCluster extends pulumi.ComponentResource {
 
         const fixedIp = (port: openstack.networking.Port) => port.allFixedIps.apply((ips) => ips[0]);
         const slots = planNodes(cfg);
+        const serverSlots = slots.filter((s) => s.role === "server");
 
         // In an HA set a VRRP VIP (kept by keepalived on a server whose API is ready) is the
         // join URL and API address, so no single server is special after bootstrap.
@@ -95,7 +111,7 @@ export class K3sCluster extends pulumi.ComponentResource {
               )
             : undefined;
         const ports = new Map<string, openstack.networking.Port>();
-        for (const slot of slots) {
+        for (const slot of serverSlots) {
             const vipPair = vipPort ? [{ ipAddress: fixedIp(vipPort) }] : undefined;
             ports.set(
                 slot.key,
@@ -105,8 +121,8 @@ export class K3sCluster extends pulumi.ComponentResource {
                         name: `${name}-${slot.key}`,
                         networkId: network.networkId,
                         fixedIps: [{ subnetId: network.subnetId }],
-                        securityGroupIds: [slot.role === "server" ? groups.servers.id : groups.agents.id],
-                        allowedAddressPairs: slot.role === "server" ? vipPair : undefined,
+                        securityGroupIds: [groups.servers.id],
+                        allowedAddressPairs: vipPair,
                     },
                     parent,
                 ),
@@ -134,15 +150,18 @@ export class K3sCluster extends pulumi.ComponentResource {
         this.apiEndpoint = pulumi.interpolate`https://${externalAddress}:6443`;
         this.ingressAddress = externalAddress;
 
-        const serverAddresses = slots.filter((s) => s.role === "server").map((s) => fixedIp(ports.get(s.key)!));
+        const serverAddresses = serverSlots.map((s) => fixedIp(ports.get(s.key)!));
         // Not the floating IP: the kubeconfig checks the certificate by name (API_TLS_SERVER_NAME).
         const tlsSans = pulumi.all([internalApiAddress, ...serverAddresses]).apply((ips) => [...new Set(ips)].sort());
 
         // The Cinder volume behind the NFS export outlives every node; deleting it needs intent.
+        // It lives in server-0's zone (Cinder attaches within a zone); zones added later leave an
+        // existing volume where it is (ignoreChanges: moving it would replace it).
+        const nfsZone = serverSlots[0]?.zone;
         const nfsVolume = new openstack.blockstorage.Volume(
             `${name}-nfs-data`,
-            { name: `${name}-nfs-data`, size: cfg.nfsVolumeSizeGb, description: "RWX data exported over NFS by server-0" },
-            { parent: this, protect: true },
+            { name: `${name}-nfs-data`, size: cfg.nfsVolumeSizeGb, description: "RWX data exported over NFS by server-0", ...(nfsZone ? { availabilityZone: nfsZone } : {}) },
+            { parent: this, protect: cfg.protectData, ...(nfsZone ? { ignoreChanges: ["availabilityZone"] } : {}) },
         );
 
         this.adminCertExpiresAt = pki.adminCertExpiresAt;
@@ -153,45 +172,55 @@ export class K3sCluster extends pulumi.ComponentResource {
         );
 
         const names = new Map(slots.map((slot) => [slot.key, nodeName(cfg, slot)]));
-        // Records which node initialised the cluster. ignoreChanges keeps the first value, so a
-        // later replacement of server-0 joins the existing cluster instead of starting a new one.
-        const bootstrap = new random.RandomId(
-            `${name}-bootstrap`,
-            { byteLength: 4, keepers: { initialServer: names.get(slots[0].key)! } },
-            { parent: this, ignoreChanges: ["keepers"] },
-        );
+        // A cluster is initialised exactly once: while this stack has never published outputs
+        // (they resolve only after the readiness gate). The stack's own previous outputs say so;
+        // the same reference reads the same checkpoint in a preview and in the `up --plan` after it.
+        const previous = new pulumi.StackReference(`${name}-previous-outputs`, { name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}` }, parent);
+        this.bootstrap = pulumi
+            .all(INITIALISED_OUTPUTS.map((key) => previous.getOutput(key)))
+            .apply((values) => encodeBootstrap(decideBootstrap(Object.fromEntries(INITIALISED_OUTPUTS.map((key, i) => [key, values[i]])), args.restoreSnapshot)));
+        this.clusterId = new random.RandomId(`${name}-cluster-id`, { byteLength: 8 }, parent).hex;
+        // A single server's etcd, tokens and certificates outlive its VM; deleting them needs intent.
+        const datastoreVolume = ha
+            ? undefined
+            : new openstack.blockstorage.Volume(
+                  `${name}-server-0-datastore`,
+                  { name: `${name}-server-0-datastore`, size: DATASTORE_VOLUME_GB, description: "k3s server datastore (etcd) of the only server" },
+                  { parent: this, protect: true },
+              );
 
-        let previous: pulumi.Resource | undefined;
-        const nodes: K3sNode[] = [];
-        for (const slot of slots) {
-            const node = names.get(slot.key)!;
-            const port = ports.get(slot.key)!;
-            const peers = slots.filter((s) => s.role === "server" && s.key !== slot.key).map((s) => fixedIp(ports.get(s.key)!));
-            const clusterInit: pulumi.Input<boolean> = !isFirstServer(slot)
-                ? false
-                : ha
-                  ? bootstrap.keepers.apply((k) => k?.initialServer === node)
-                  : true;
+        const peersOf = (slot: NodeSlot) => serverSlots.filter((s) => s.key !== slot.key).map((s) => fixedIp(ports.get(s.key)!));
+        const vip = vipPort ? fixedIp(vipPort) : undefined;
+        // Secure-format tokens: every joining node (and server-0 itself) checks the CA hash.
+        const userDataOf = (slot: NodeSlot, node: string, nodeIp: pulumi.Output<string>) => {
             const addresses: pulumi.Output<NodeAddresses> = pulumi.output({
-                nodeIp: fixedIp(port),
+                nodeIp,
                 serverUrl,
                 tlsSans,
-                peers,
-                vip: vipPort ? fixedIp(vipPort) : undefined,
+                peers: slot.role === "server" ? peersOf(slot) : [],
+                vip,
                 volumeId: nfsVolume.id,
+                datastoreVolumeId: hasDatastoreVolume(cfg, slot) ? datastoreVolume!.id : undefined,
                 nfsCidr: network.subnetCidr,
             });
-            // Secure-format tokens: every joining node (and server-0 itself) checks the CA hash.
-            const userData = pulumi
-                .all([addresses, clusterInit, token.result, agentToken.result, pki.caFiles, args.backupStore])
-                .apply(([addr, init, tok, agentTok, ca, store]) =>
-                    renderUserData(buildNodeSpec(cfg, slot, node, addr, init), {
+            return pulumi
+                .all([addresses, token.result, agentToken.result, pki.caFiles, args.backupStore])
+                .apply(([addr, tok, agentTok, ca, store]) =>
+                    renderUserData(buildNodeSpec(cfg, slot, node, addr), {
                         token: secureToken(ca.serverCaCert, TOKEN_USERS.server, tok),
                         agentToken: secureToken(ca.serverCaCert, TOKEN_USERS.agent, agentTok),
-                        ca: init ? ca : undefined,
+                        ca: isFirstServer(slot) ? ca : undefined,
                         etcdS3: store ? { accessKey: store.accessKey, secretKey: store.secretKey } : undefined,
                     }),
                 );
+        };
+
+        // Servers one at a time, each after the previous one is Ready (etcd keeps its quorum).
+        let after: pulumi.Resource[] = [];
+        const nodes: K3sNode[] = [];
+        for (const slot of serverSlots) {
+            const node = names.get(slot.key)!;
+            const port = ports.get(slot.key)!;
             const k3sNode = new K3sNode(
                 `${name}-${slot.key}`,
                 {
@@ -200,19 +229,51 @@ export class K3sCluster extends pulumi.ComponentResource {
                     environment: cfg.environment,
                     k3sVersion: cfg.k3sVersion,
                     portId: port.id,
-                    userData,
+                    userData: userDataOf(slot, node, fixedIp(port)),
                     keyPair: keypair.name,
-                    serverGroupId: serverGroups[slot.role].id,
+                    serverGroupId: serverGroupOf(slot.zone).id,
                     kubeconfig: this.kubeconfig,
                     timeoutSeconds: cfg.readinessTimeoutMinutes * 60,
-                    after: previous,
+                    after,
                     needs: network.ready,
                     dataVolumeId: isFirstServer(slot) ? nfsVolume.id : undefined,
+                    datastoreVolumeId: hasDatastoreVolume(cfg, slot) ? datastoreVolume!.id : undefined,
+                    // Updated in place (no new VM): read by server-0 on its first boot only.
+                    bootstrapMetadata: isFirstServer(slot) ? this.bootstrap : undefined,
                 },
                 parent,
             );
             nodes.push(k3sNode);
-            previous = k3sNode.lifecycle;
+            after = [k3sNode.lifecycle];
+        }
+
+        // Then each pool after the one before, in batches of its maxUnavailable.
+        for (const pool of cfg.agentPools) {
+            const agentPool = new AgentPool(
+                `${name}-pool-${pool.name}`,
+                {
+                    clusterName: name,
+                    pool,
+                    slots: slots.filter((s) => s.role === "agent" && s.pool === pool.name),
+                    nodeNames: names,
+                    environment: cfg.environment,
+                    k3sVersion: cfg.k3sVersion,
+                    networkId: network.networkId,
+                    subnetId: network.subnetId,
+                    securityGroupId: groups.agents.id,
+                    keyPair: keypair.name,
+                    kubeconfig: this.kubeconfig,
+                    timeoutSeconds: cfg.readinessTimeoutMinutes * 60,
+                    userData: (slot, node, nodeIp) => userDataOf(slot, node, nodeIp),
+                    after,
+                    needs: network.ready,
+                    formerParent: this,
+                },
+                parent,
+            );
+            for (const [key, port] of agentPool.ports) ports.set(key, port);
+            nodes.push(...agentPool.nodes);
+            if (agentPool.lastBatch.length > 0) after = agentPool.lastBatch;
         }
 
         const allNames = slots.map((s) => names.get(s.key)!);
@@ -229,7 +290,7 @@ export class K3sCluster extends pulumi.ComponentResource {
         this.nodes = pulumi.all(slots.map((s) => fixedIp(ports.get(s.key)!))).apply((ips) =>
             slots.map((slot, i) => ({ name: names.get(slot.key)!, role: slot.role, address: ips[i] })),
         );
-        this.nodePools = poolCapacities(slots, cfg.flavors, cfg.controlPlaneTaint);
+        this.nodePools = poolCapacities(slots, cfg.flavors, cfg.controlPlaneTaint, cfg.agentPools);
         this.nfs = pulumi.output({ server: fixedIp(server0Port), path: NFS_EXPORT });
         this.networkId = network.networkId;
         this.subnetId = network.subnetId;

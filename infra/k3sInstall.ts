@@ -5,6 +5,7 @@
  * (the k3s air-gap procedure), which writes the systemd unit and starts k3s.
  */
 import type { ConfigReader } from "../lib/config/reader";
+import { K3S_RELEASES } from "./k3sReleases";
 
 /** k3s' install script is version-independent; it is taken from one pinned commit. */
 export const INSTALL_SCRIPT_COMMIT = "019b0afdd830e36f5e4b7a5b237e6a4339e6a6be";
@@ -60,7 +61,7 @@ export function installSources(install: K3sInstall, version: string): { script: 
  * The install step (one `sh -c` script, `set -eu`): any failed download, checksum or version
  * check fails cloud-init's runcmd, so `cloud-init status` reports the error.
  */
-export function installScript(install: K3sInstall, version: string, role: "server" | "agent"): string {
+export function installScript(install: K3sInstall, version: string, role: "server" | "agent", opts: { start?: boolean } = {}): string {
     const src = installSources(install, version);
     const lines = ["set -eu", `mkdir -p ${DIR}`];
     const scriptSha = install.mode === "mirror" ? install.installScriptSha256 : INSTALL_SCRIPT_SHA256;
@@ -71,6 +72,9 @@ export function installScript(install: K3sInstall, version: string, role: "serve
             fetch(src.binary, `${DIR}/k3s`),
             // The release's checksum file names the binary "k3s"; check exactly that line.
             `(cd ${DIR} && grep -E '[[:space:]]k3s$' sha256sum-amd64.txt | sha256sum -c -)`,
+            // The checksum this project recorded for the release (k3sReleases.ts), when it has one:
+            // a mirror serving another binary with a matching checksum file is caught too.
+            ...(K3S_RELEASES[version]?.sha256 ? [`echo ${q(`${K3S_RELEASES[version].sha256}  ${DIR}/k3s`)} | sha256sum -c -`] : []),
             `install -m 0755 ${DIR}/k3s ${BIN}`,
         );
     } else {
@@ -81,7 +85,8 @@ export function installScript(install: K3sInstall, version: string, role: "serve
         // Loud on a mismatch: the image (preinstalled) or mirror carries another release.
         `have=$(${BIN} --version | awk 'NR==1{print $3}')`,
         `if [ "$have" != ${q(version)} ]; then echo "k3sInstall=${install.mode}: ${BIN} is version $have, expected ${version}" >&2; exit 1; fi`,
-        `INSTALL_K3S_SKIP_DOWNLOAD=true INSTALL_K3S_VERSION=${q(version)} INSTALL_K3S_EXEC=${role} sh ${DIR}/install.sh`,
+        // start: false enables the unit without starting it (a server that decides how it bootstraps first).
+        `INSTALL_K3S_SKIP_DOWNLOAD=true ${opts.start === false ? "INSTALL_K3S_SKIP_START=true " : ""}INSTALL_K3S_VERSION=${q(version)} INSTALL_K3S_EXEC=${role} sh ${DIR}/install.sh`,
     );
     return lines.join("\n");
 }

@@ -8,6 +8,7 @@ import * as openstack from "@pulumi/openstack";
 import * as command from "@pulumi/command";
 import type { NodeSlot } from "./nodes";
 import { RELEASE_ANNOTATION } from "./nfsData";
+import { BOOTSTRAP_METADATA_KEY } from "./bootstrap";
 
 /** What the lifecycle commands run, on the machine running `pulumi up` (see lifecycle/cli.ts). */
 export const LIFECYCLE_CLI = "npx --no-install tsx infra/lifecycle/cli.ts";
@@ -22,16 +23,24 @@ export interface K3sNodeArgs {
     readonly portId: pulumi.Input<string>;
     readonly userData: pulumi.Input<string>;
     readonly keyPair: pulumi.Input<string>;
-    readonly serverGroupId: pulumi.Input<string>;
+    /** Nova server group (anti-affinity); none for a pool with antiAffinity "none". */
+    readonly serverGroupId?: pulumi.Input<string>;
     /** Admin kubeconfig for the lifecycle command (secret). */
     readonly kubeconfig: pulumi.Input<string>;
     readonly timeoutSeconds: number;
-    /** Created (and so replaced) only after this resource, for one-at-a-time rollouts. */
-    readonly after?: pulumi.Resource;
+    /** Created (and so replaced) only after these (the previous batch's gates), for batched rollouts. */
+    readonly after?: pulumi.Resource[];
     /** Resources the VM needs first (e.g. the router that gives it internet access). */
     readonly needs?: pulumi.Resource[];
     /** A volume to attach (server-0's NFS data); detached only after the node is drained. */
     readonly dataVolumeId?: pulumi.Input<string>;
+    /**
+     * k3s' server directory on a volume (a single server): detached only after the drain has
+     * deleted the Node without removing its etcd member and the node has stopped k3s.
+     */
+    readonly datastoreVolumeId?: pulumi.Input<string>;
+    /** server-0's first-boot start (instance metadata `k3s_bootstrap`, updated in place). */
+    readonly bootstrapMetadata?: pulumi.Input<string>;
 }
 
 export class K3sNode extends pulumi.ComponentResource {
@@ -51,8 +60,16 @@ export class K3sNode extends pulumi.ComponentResource {
                 keyPair: args.keyPair,
                 networks: [{ port: args.portId }],
                 userData: pulumi.secret(args.userData),
-                schedulerHints: [{ group: args.serverGroupId }],
-                metadata: { role: slot.role, environment: args.environment, "k3s-version": args.k3sVersion, slot: slot.key },
+                ...(args.serverGroupId ? { schedulerHints: [{ group: args.serverGroupId }] } : {}),
+                ...(slot.zone ? { availabilityZone: slot.zone } : {}),
+                metadata: pulumi.output(args.bootstrapMetadata).apply((bootstrap) => ({
+                    role: slot.role,
+                    environment: args.environment,
+                    "k3s-version": args.k3sVersion,
+                    slot: slot.key,
+                    ...(slot.role === "agent" && slot.pool !== "default" ? { pool: slot.pool } : {}),
+                    ...(bootstrap ? { [BOOTSTRAP_METADATA_KEY]: bootstrap } : {}),
+                })),
             },
             {
                 parent: this,
@@ -63,11 +80,14 @@ export class K3sNode extends pulumi.ComponentResource {
                 // The stable port serves one VM at a time, and the old node must have left the
                 // cluster (drained by its lifecycle command) before the new one joins.
                 deleteBeforeReplace: true,
-                dependsOn: [...(args.after ? [args.after] : []), ...(args.needs ?? [])],
+                dependsOn: [...(args.after ?? []), ...(args.needs ?? [])],
             },
         );
         const attachment = args.dataVolumeId
             ? new openstack.compute.VolumeAttach(`${name}-data-attach`, { instanceId: this.instance.id, volumeId: args.dataVolumeId }, { parent: this })
+            : undefined;
+        const datastoreAttachment = args.datastoreVolumeId
+            ? new openstack.compute.VolumeAttach(`${name}-datastore-attach`, { instanceId: this.instance.id, volumeId: args.datastoreVolumeId }, { parent: this })
             : undefined;
         this.lifecycle = new command.local.Command(
             `${name}-lifecycle`,
@@ -81,12 +101,14 @@ export class K3sNode extends pulumi.ComponentResource {
                     TIMEOUT_SECONDS: String(args.timeoutSeconds),
                     // The node unexports and unmounts its data volume before it is detached.
                     ...(args.dataVolumeId ? { RELEASE_DATA: RELEASE_ANNOTATION } : {}),
+                    // Its replacement reuses this etcd member: deleting the Node must not remove it.
+                    ...(args.datastoreVolumeId ? { KEEP_ETCD_MEMBER: "1" } : {}),
                 },
                 triggers: [this.instance.id],
             },
             // Depending on the attachment orders deletes: drain the node (its pods stop using the
             // NFS export) before the data volume is detached and the VM deleted.
-            { parent: this, dependsOn: [this.instance, ...(attachment ? [attachment] : [])], deleteBeforeReplace: true },
+            { parent: this, dependsOn: [this.instance, ...(attachment ? [attachment] : []), ...(datastoreAttachment ? [datastoreAttachment] : [])], deleteBeforeReplace: true },
         );
         this.registerOutputs({ instanceId: this.instance.id, nodeName: args.nodeName });
     }

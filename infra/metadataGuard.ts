@@ -8,8 +8,12 @@
  * - traffic from the pod network (routed pods), and
  * - locally generated traffic of any non-root user: host-network pods that run as a user
  *   (node-exporter, …) and every unprivileged process on the node.
- * Root on the node keeps access: cloud-init itself, and the host-network pods that need the
- * metadata service (OpenStack cloud controller manager, cinder-csi node plugin) run as root.
+ * Root on the node keeps access: cloud-init itself, and the one host-network pod that needs the
+ * metadata service, the cinder-csi node plugin (instance ID, zone and device paths; root and
+ * privileged). The OpenStack cloud controller manager also runs on the host network, but as
+ * UID 1001 (its chart's podSecurityContext), so the guard drops its metadata traffic: at the
+ * pinned version it needs none, it looks instances up through the Nova API
+ * (`guardVerdict`, checked for every host-network pod of the cluster layer in its tests).
  */
 
 /** k3s' default pod network. */
@@ -21,6 +25,16 @@ export const METADATA_GUARD_RULES = [
     `PREROUTING -s ${POD_CIDR} -d ${METADATA_ADDRESS}/32 -j DROP`,
     `OUTPUT -d ${METADATA_ADDRESS}/32 -m owner ! --uid-owner 0 -j DROP`,
 ] as const;
+
+/** How a pod reaches the metadata service: from its own network namespace, or the node's as a UID. */
+export type MetadataClient = { readonly hostNetwork: false } | { readonly hostNetwork: true; readonly uid: number };
+
+/** What METADATA_GUARD_RULES do to a pod's traffic to the metadata address. */
+export function guardVerdict(client: MetadataClient): "allowed" | "dropped" {
+    // Routed pods come from POD_CIDR (PREROUTING rule); host-network ones are local traffic (OUTPUT rule, root only).
+    if (!client.hostNetwork) return "dropped";
+    return client.uid === 0 ? "allowed" : "dropped";
+}
 
 /** Idempotent: adds the rule only when it is not there yet (the unit may run again). */
 export function guardCommand(rule: string): string {

@@ -10,6 +10,10 @@
  * mounted again: nfs-server never serves the root disk's empty directory.
  */
 import type { WriteFile } from "./writeFile";
+import { dataDeviceCandidates, ext4OnceShell } from "./volumeDevice";
+import { DATASTORE_SCRIPT } from "./datastore";
+
+export { dataDeviceCandidates };
 
 export interface NfsSpec {
     readonly volumeId: string;
@@ -23,24 +27,12 @@ const SCRIPT = "/usr/local/sbin/nfs-data";
 const RUN_EXPORTS = "/run/nfs-data/k3s-data.exports";
 
 /**
- * The by-id names a Cinder volume gets, in the order Cinder CSI tries them: virtio-blk (serial =
- * the id's first 20 characters, or all of it), virtio-scsi (QEMU's model prefix), and the WWN
- * (id without dashes) some hypervisors expose.
+ * The node-side script: `nfs-data start|stop|release-watch NODE`.
+ * `datastore`: this node's k3s datastore is on a volume too (single server). After answering
+ * `released` it waits until the drain has deleted its Node (marked so that k3s keeps the etcd
+ * member the replacement reuses), then stops k3s and unmounts the datastore.
  */
-export function dataDeviceCandidates(volumeId: string): string[] {
-    const short = volumeId.slice(0, 20);
-    const names = [
-        `virtio-${short}`,
-        `virtio-${volumeId}`,
-        `scsi-0QEMU_QEMU_HARDDISK_${short}`,
-        `scsi-0QEMU_QEMU_HARDDISK_${volumeId}`,
-        `wwn-0x${volumeId.replace(/-/g, "")}`,
-    ];
-    return [...new Set(names)].map((n) => `/dev/disk/by-id/${n}`);
-}
-
-/** The node-side script: `nfs-data start|stop|release-watch NODE`. */
-export function nfsDataScript(nfs: NfsSpec): string {
+export function nfsDataScript(nfs: NfsSpec, opts: { datastore?: boolean } = {}): string {
     const candidates = dataDeviceCandidates(nfs.volumeId).join(" ");
     return `#!/bin/sh
 # NFS data volume: find, check, format once, mount, export; and release before detach.
@@ -55,21 +47,7 @@ device() {
 }
 start() {
   dev=$(device)
-  # A device that cannot be read must never be mistaken for a blank one.
-  if ! dd if="$dev" of=/dev/null bs=4096 count=16 iflag=direct status=none; then
-    echo "nfs-data: $dev cannot be read; refusing to format or mount it" >&2; exit 1
-  fi
-  rc=0; blkid -p "$dev" >/dev/null 2>&1 || rc=$?
-  case $rc in
-    0) fstype=$(blkid -p -s TYPE -o value "$dev" || true)
-       if [ "$fstype" != ext4 ]; then
-         echo "nfs-data: $dev holds '\${fstype:-a non-filesystem signature}', not ext4; refusing to touch it" >&2; exit 1
-       fi ;;
-    2) echo "nfs-data: $dev has no filesystem signature; creating ext4"
-       mkfs.ext4 -q -L nfs-data "$dev" ;;
-    *) echo "nfs-data: blkid -p $dev failed (exit $rc); refusing to format" >&2; exit 1 ;;
-  esac
-  mkdir -p "$export_path" /run/nfs-data
+${ext4OnceShell("nfs-data", "nfs-data")}  mkdir -p "$export_path" /run/nfs-data
   mountpoint -q "$export_path" || mount -t ext4 -o defaults,noatime "$dev" "$export_path"
   echo "$export_path ${nfs.clientCidr}(rw,sync,no_subtree_check,no_root_squash)" > ${RUN_EXPORTS}
   systemctl start nfs-server.service
@@ -89,7 +67,10 @@ release_watch() {
   kubectl wait --for=jsonpath='{.metadata.annotations.${RELEASE_ANNOTATION.replace(/\./g, "\\.")}}'=release "node/$node" --timeout=-1s
   systemctl stop nfs-data.service
   kubectl annotate --overwrite "node/$node" ${RELEASE_ANNOTATION}=released
-}
+${opts.datastore ? `  kubectl wait --for=delete "node/$node" --timeout=-1s
+  systemctl stop k3s.service
+  ${DATASTORE_SCRIPT} stop
+` : ""}}
 case "\${1:-}" in
   start) start ;;
   stop) stop ;;
@@ -99,9 +80,9 @@ esac
 `;
 }
 
-export function nfsDataFiles(nfs: NfsSpec, nodeName: string): WriteFile[] {
+export function nfsDataFiles(nfs: NfsSpec, nodeName: string, opts: { datastore?: boolean } = {}): WriteFile[] {
     return [
-        { path: SCRIPT, permissions: "0755", content: nfsDataScript(nfs) },
+        { path: SCRIPT, permissions: "0755", content: nfsDataScript(nfs, opts) },
         // nfs-utils reads /etc/exports.d only; the link points into /run (gone after a reboot).
         {
             path: "/etc/tmpfiles.d/nfs-data.conf",

@@ -9,32 +9,49 @@ import { specHash } from "../lib/naming";
 import { backupPrefixes } from "../lib/contracts";
 import { secureToken, TOKEN_USERS } from "./joinToken";
 import type { NodeInfo, NodePoolCapacity } from "../lib/contracts";
+import { slotPrefix } from "./pools";
 
 export interface NodeSlot {
-    /** Stable slot key: "server-0", "agent-1"... (Pulumi resource names use it). */
+    /** Stable slot key: "server-0", "agent-1" (pool default), "kafka-0"... (Pulumi resource names use it). */
     readonly key: string;
     readonly role: "server" | "agent";
+    /** The agent pool ("server" for servers). */
+    readonly pool: string;
+    /** Index within the pool. */
     readonly index: number;
     readonly image: string;
     readonly flavor: string;
     readonly labels: Record<string, string>;
+    /** Taints registered at first boot (agents: the pool's; servers: see buildNodeSpec). */
+    readonly taints: readonly string[];
+    /** Availability zone; undefined: the cloud's default (no zones configured). */
+    readonly zone?: string;
+}
+
+/** Zone of the index-th member of a set spread round-robin over `zones`. */
+export function zoneOf(zones: readonly string[], index: number): string | undefined {
+    return zones.length === 0 ? undefined : zones[index % zones.length];
 }
 
 export function planNodes(cfg: InfraConfig): NodeSlot[] {
-    const pool = (role: "server" | "agent", count: number, defaults: InfraConfig["servers"]): NodeSlot[] =>
-        Array.from({ length: count }, (_, index) => {
-            const key = `${role}-${index}`;
-            const override = cfg.nodeOverrides[key] ?? {};
-            return {
-                key,
-                role,
-                index,
-                image: override.image ?? defaults.image,
-                flavor: override.flavor ?? defaults.flavor,
-                labels: { "platform.example.org/role": role, "platform.example.org/environment": cfg.environment, ...defaults.labels },
-            };
-        });
-    return [...pool("server", cfg.servers.count, cfg.servers), ...pool("agent", cfg.agents.count, cfg.agents)];
+    const slot = (role: "server" | "agent", pool: string, prefix: string, index: number, p: { image: string; flavor: string; labels: Record<string, string>; taints?: readonly string[] }, zone: string | undefined): NodeSlot => {
+        const key = `${prefix}-${index}`;
+        const override = cfg.nodeOverrides[key] ?? {};
+        return {
+            key, role, pool, index,
+            image: override.image ?? p.image,
+            flavor: override.flavor ?? p.flavor,
+            labels: { "platform.example.org/role": role, "platform.example.org/environment": cfg.environment, ...p.labels },
+            taints: p.taints ?? [],
+            ...(zone ? { zone } : {}),
+        };
+    };
+    // Servers one per zone (while there are zones enough), so losing a zone keeps etcd's quorum where it can.
+    const servers = Array.from({ length: cfg.servers.count }, (_, i) => slot("server", "server", "server", i, cfg.servers, zoneOf(cfg.availabilityZones, i)));
+    const agents = cfg.agentPools.flatMap((pool) =>
+        Array.from({ length: pool.count }, (_, i) => slot("agent", pool.name, slotPrefix(pool.name), i, pool, zoneOf(pool.availabilityZones, i))),
+    );
+    return [...servers, ...agents];
 }
 
 /** Addresses a node's user-data refers to; resolved from ports and volumes at deploy time. */
@@ -49,6 +66,8 @@ export interface NodeAddresses {
     readonly vip?: string;
     /** Cinder volume behind the NFS export (server-0 only). */
     readonly volumeId: string;
+    /** Cinder volume holding k3s' server directory (a single server only). */
+    readonly datastoreVolumeId?: string;
     readonly nfsCidr: string;
 }
 
@@ -62,15 +81,31 @@ export function isFirstServer(slot: NodeSlot): boolean {
     return slot.role === "server" && slot.index === 0;
 }
 
+/**
+ * A single server keeps its datastore on a volume: there is no other etcd member to rejoin, so a
+ * replaced only server must find its data. HA servers join the others afresh (their old member
+ * is removed with their Node), so theirs stays on the root disk.
+ */
+export function hasDatastoreVolume(cfg: InfraConfig, slot: NodeSlot): boolean {
+    return cfg.servers.count === 1 && isFirstServer(slot);
+}
+
+function required<T>(value: T | undefined, what: string): T {
+    if (value === undefined) throw new Error(`${what} is missing`);
+    return value;
+}
+
 /** A node's complete spec from config, its slot, name and addresses. */
-export function buildNodeSpec(cfg: InfraConfig, slot: NodeSlot, name: string, addr: NodeAddresses, clusterInit: boolean): NodeSpec {
+export function buildNodeSpec(cfg: InfraConfig, slot: NodeSlot, name: string, addr: NodeAddresses): NodeSpec {
     const common = { nodeName: name, k3sVersion: cfg.k3sVersion, k3sInstall: cfg.k3sInstall, labels: slot.labels, nodeIp: addr.nodeIp, flannelBackend: cfg.flannelBackend };
-    if (slot.role === "agent") return { ...common, role: "agent", serverUrl: addr.serverUrl };
+    if (slot.role === "agent") return { ...common, role: "agent", serverUrl: addr.serverUrl, ...(slot.taints.length ? { taints: slot.taints } : {}) };
     return {
         ...common,
         role: "server",
-        clusterInit,
-        serverUrl: clusterInit ? undefined : addr.serverUrl,
+        // The first server's start (cluster-init, join, restore) is the cluster's history, not
+        // its spec: instance metadata, read once on first boot (bootstrap.ts).
+        bootstrap: isFirstServer(slot) ? "metadata" : "join",
+        serverUrl: addr.serverUrl,
         tlsSans: addr.tlsSans,
         etcdSnapshotSchedule: cfg.etcdSnapshotSchedule,
         etcdSnapshotRetention: cfg.etcdSnapshotRetention,
@@ -82,6 +117,7 @@ export function buildNodeSpec(cfg: InfraConfig, slot: NodeSlot, name: string, ad
         // Lower slots win the VIP; any server whose API is ready may hold it.
         vip: addr.vip ? { address: addr.vip, peers: addr.peers, priority: 150 - slot.index * 10, routerId: VRRP_ROUTER_ID } : undefined,
         nfs: isFirstServer(slot) ? { volumeId: addr.volumeId, exportPath: NFS_EXPORT, clientCidr: addr.nfsCidr } : undefined,
+        datastore: hasDatastoreVolume(cfg, slot) ? { volumeId: required(addr.datastoreVolumeId, `${slot.key}: datastoreVolumeId`) } : undefined,
     };
 }
 
@@ -109,7 +145,7 @@ const HASH_SECRETS: NodeSecrets = {
 /**
  * The node's name: `<env>-<slot>-<hash>`, the hash taken over image, flavor and the user-data
  * rendered with placeholders for everything that is not part of its immutable spec (its own
- * name, addresses, secrets, and whether it bootstraps the cluster).
+ * name, addresses, secrets; how the first server bootstraps is instance metadata, not user-data).
  */
 export function nodeName(cfg: InfraConfig, slot: NodeSlot): string {
     const ha = cfg.servers.count > 1;
@@ -120,20 +156,34 @@ export function nodeName(cfg: InfraConfig, slot: NodeSlot): string {
         peers: ha ? ["PEER"] : [],
         vip: ha ? "VIP" : undefined,
         volumeId: "VOLUME_ID",
+        datastoreVolumeId: "DATASTORE_VOLUME_ID",
         nfsCidr: "NFS_CIDR",
     };
-    const userData = renderUserData(buildNodeSpec(cfg, slot, "NODE_NAME", placeholders, isFirstServer(slot)), HASH_SECRETS);
-    return `${cfg.environment}-${slot.key}-${specHash({ image: slot.image, flavor: slot.flavor, userData, cluster: clusterWideSettings(cfg) })}`;
+    const userData = renderUserData(buildNodeSpec(cfg, slot, "NODE_NAME", placeholders), HASH_SECRETS);
+    return `${cfg.environment}-${slot.key}-${specHash({ image: slot.image, flavor: slot.flavor, userData, cluster: clusterWideSettings(cfg), ...(slot.zone ? { zone: slot.zone } : {}) })}`;
 }
 
-/** Node pool capacities by role and flavor, for the resource-fit checks of the layers above. */
-export function poolCapacities(slots: readonly NodeSlot[], flavors: InfraConfig["flavors"], controlPlaneTaint = false): NodePoolCapacity[] {
+/**
+ * Node pool capacities by role, pool and flavor, for the resource-fit checks of the layers above:
+ * with the pool's labels and taints, so a pod is only counted against pools it may land on.
+ */
+export function poolCapacities(slots: readonly NodeSlot[], flavors: InfraConfig["flavors"], controlPlaneTaint = false, pools: InfraConfig["agentPools"] = []): NodePoolCapacity[] {
     const groups = new Map<string, NodePoolCapacity>();
+    const configured = new Map(pools.map((p) => [p.name, p]));
     for (const slot of slots) {
-        const id = `${slot.role}/${slot.flavor}`;
+        const id = `${slot.role}/${slot.pool}/${slot.flavor}`;
         const size = flavors[slot.flavor];
         const prev = groups.get(id);
-        groups.set(id, { role: slot.role, flavor: slot.flavor, count: (prev?.count ?? 0) + 1, vcpus: size.vcpus, memoryMiB: size.ramMiB, ...(slot.role === "server" && controlPlaneTaint ? { tainted: true } : {}) });
+        const pool = configured.get(slot.pool);
+        groups.set(id, {
+            role: slot.role,
+            flavor: slot.flavor,
+            count: (prev?.count ?? 0) + 1,
+            vcpus: size.vcpus,
+            memoryMiB: size.ramMiB,
+            ...(slot.role === "server" && controlPlaneTaint ? { tainted: true } : {}),
+            ...(pool ? { pool: pool.name, labels: pool.labels, taints: pool.taints } : {}),
+        });
     }
     return [...groups.values()];
 }

@@ -13,6 +13,12 @@ export interface NodePoolCapacity {
     readonly memoryMiB: number;
     /** Servers carrying the control-plane NoSchedule taint: ordinary pods do not run there. */
     readonly tainted?: boolean;
+    /** Agent pool name (infra `agentPools`); absent for servers and in outputs of older code. */
+    readonly pool?: string;
+    /** The pool's node labels from config (what a nodeSelector placing pods on it selects). */
+    readonly labels?: Record<string, string>;
+    /** The pool's taints, `key[=value]:Effect`: only pods tolerating them land there. */
+    readonly taints?: string[];
 }
 
 export interface NodeInfo {
@@ -52,6 +58,8 @@ export interface InfraOutputs {
     readonly adminCertExpiresAt?: string;
     /** S3-compatible store for etcd snapshots and database dumps (secret), when configured. */
     readonly backupStore?: BackupStoreOutput;
+    /** Generated once per cluster; present once a deployment passed the readiness gate. */
+    readonly clusterId?: string;
 }
 
 /** Object-key prefixes inside the backup bucket, per environment (infra writes etcd, apps Postgres). */
@@ -67,6 +75,8 @@ export interface BackupStoreOutput {
     readonly region: string;
     readonly accessKey: string;
     readonly secretKey: string;
+    /** Key the Postgres dumps are encrypted with before upload (rclone crypt); lose it and the dumps are unreadable. */
+    readonly encryptionPassphrase?: string;
 }
 
 /** Summed resource requests a layer places on the cluster. */
@@ -97,3 +107,51 @@ export const INFRA_OUTPUT_KEYS: readonly (keyof InfraOutputs)[] = [
     "environment", "kubeconfig", "apiEndpoint", "ingressAddress", "k3sVersion", "nodes", "nodePools",
     "cloudCredentials", "localPathStorage", "nfs", "networkId", "subnetId",
 ];
+
+/** Keys of T that T declares as always present. */
+type RequiredKey<T> = { [K in keyof T]-?: object extends Pick<T, K> ? never : K }[keyof T];
+type OptionalKey<T> = Exclude<keyof T, RequiredKey<T>>;
+
+/**
+ * The outputs of one lower stack that a layer reads through its StackReference: `required` ones
+ * exist on every deployed stack of that layer (the contract says so), `optional` ones only when
+ * configured. The types hold each list to the contract's own optionality.
+ */
+export interface OutputReads<T> {
+    readonly required: readonly RequiredKey<T>[];
+    readonly optional: readonly OptionalKey<T>[];
+}
+
+/** What the cluster layer reads from the infra stack. */
+export const CLUSTER_READS_INFRA = {
+    required: ["kubeconfig", "cloudCredentials", "ingressAddress", "nodes", "nodePools", "nfs", "localPathStorage"],
+    optional: [],
+} as const satisfies OutputReads<InfraOutputs>;
+
+/** What the apps layer reads from the infra stack. */
+export const APPS_READS_INFRA = {
+    required: ["kubeconfig", "nodePools", "nodes"],
+    optional: ["backupStore"],
+} as const satisfies OutputReads<InfraOutputs>;
+
+/** What the apps layer reads from the cluster stack. */
+export const APPS_READS_CLUSTER = {
+    required: ["ingressClass", "storageClasses", "kafkaBootstrap", "kafkaTopics", "kafkaPartitions", "monitoringNamespace", "requests"],
+    optional: ["daemonSets", "tlsIssuers"],
+} as const satisfies OutputReads<ClusterOutputs>;
+
+type Layer = "infra" | "cluster" | "apps";
+
+/**
+ * Which lower layers' outputs each layer reads. The layers read through these lists only, and
+ * `npm run up` uses them to decide whether an upper layer can be previewed before the layer
+ * below it is applied (delivery/layerReads.ts).
+ */
+export const LAYER_READS: { readonly [Upper in Layer]: { readonly [Lower in Layer]?: { readonly required: readonly string[]; readonly optional: readonly string[] } } } = {
+    infra: {},
+    cluster: { infra: CLUSTER_READS_INFRA },
+    apps: { infra: APPS_READS_INFRA, cluster: APPS_READS_CLUSTER },
+};
+
+/** Annotation of a workload whose schema migrations are expand-only: its image may roll back (delivery/rollback.ts). */
+export const SCHEMA_POLICY = "data-platform.io/schema-policy";

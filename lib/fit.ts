@@ -5,6 +5,7 @@
 import type { NodePoolCapacity, ResourceRequests } from "./contracts";
 
 import { cpuMilli, memoryMiB } from "./quantity";
+import { isGeneralPool } from "./placement";
 
 /** Re-exported: the one quantity parser (lib/quantity.ts). */
 export { cpuMilli, memoryMiB };
@@ -25,6 +26,10 @@ export interface RequestItem {
     readonly containers?: number;
     /** Not one pod but a budget (a ResourceQuota): counted in the sums, not checked per pod. */
     readonly budget?: boolean;
+    /** Config keys that set this item's requests (e.g. `kafkaBrokerMemory`), named when it does not fit. */
+    readonly configKeys?: readonly string[];
+    /** Placed on this agent pool (nodeSelector + tolerations): counted against it alone. */
+    readonly pool?: string;
 }
 
 export function sumRequests(items: readonly RequestItem[]): ResourceRequests {
@@ -53,14 +58,19 @@ export const SYSTEM_RESERVED = {
     agent: { cpuMilli: 200, memoryMiB: 512 },
 } as const;
 
-/** Pools that take ordinary pods: servers with the control-plane taint do not. */
+/** Pools that take ordinary pods: servers with the control-plane taint and tainted agent pools do not. */
 export function schedulablePools(pools: readonly NodePoolCapacity[]): NodePoolCapacity[] {
-    return pools.filter((p) => !p.tainted);
+    return pools.filter(isGeneralPool);
 }
 
-/** Allocatable CPU/memory of the pools that take ordinary pods (tainted servers left out). */
+/** Allocatable CPU/memory of the pools that take ordinary pods (tainted servers and pools left out). */
 export function allocatable(pools: readonly NodePoolCapacity[]): ResourceRequests {
-    return schedulablePools(pools).reduce<ResourceRequests>(
+    return capacityOf(schedulablePools(pools));
+}
+
+/** Allocatable CPU/memory of exactly these pools. */
+export function capacityOf(pools: readonly NodePoolCapacity[]): ResourceRequests {
+    return pools.reduce<ResourceRequests>(
         (acc, pool) => ({
             cpuMilli: acc.cpuMilli + pool.count * Math.max(0, pool.vcpus * 1000 - SYSTEM_RESERVED[pool.role].cpuMilli),
             memoryMiB: acc.memoryMiB + pool.count * Math.max(0, pool.memoryMiB - SYSTEM_RESERVED[pool.role].memoryMiB),
@@ -122,6 +132,10 @@ export interface PodRequests {
     readonly cpuMilli: number;
     readonly memoryMiB: number;
     readonly controlPlane: boolean;
+    /** Config keys that set the pod's requests; empty when fixed in code. */
+    readonly configKeys?: readonly string[];
+    /** Placed on this pool only. */
+    readonly pool?: string;
 }
 
 /** Items grouped into pods (containers of one pod summed); DaemonSets and budgets left out. */
@@ -131,7 +145,15 @@ export function podsOf(items: readonly RequestItem[]): PodRequests[] {
         if (item.perNode || item.budget) continue;
         const key = item.pod ?? item.name;
         const prev = pods.get(key) ?? { pod: key, cpuMilli: 0, memoryMiB: 0, controlPlane: false };
-        pods.set(key, { pod: key, cpuMilli: prev.cpuMilli + cpuMilli(item.cpu) * (item.containers ?? 1), memoryMiB: prev.memoryMiB + memoryMiB(item.memory) * (item.containers ?? 1), controlPlane: prev.controlPlane || !!item.controlPlane });
+        const configKeys = [...(prev.configKeys ?? []), ...(item.configKeys ?? [])];
+        pods.set(key, {
+            pod: key,
+            cpuMilli: prev.cpuMilli + cpuMilli(item.cpu) * (item.containers ?? 1),
+            memoryMiB: prev.memoryMiB + memoryMiB(item.memory) * (item.containers ?? 1),
+            controlPlane: prev.controlPlane || !!item.controlPlane,
+            ...(item.pool ?? prev.pool ? { pool: item.pool ?? prev.pool } : {}),
+            ...(configKeys.length ? { configKeys } : {}),
+        });
     }
     return [...pods.values()];
 }
@@ -166,16 +188,20 @@ export function nodeRooms(pools: readonly NodePoolCapacity[], daemonSets: { serv
 export function assertPodsFit(scope: string, pods: readonly PodRequests[], rooms: readonly NodeRoom[]): void {
     const problems: string[] = [];
     for (const pod of pods) {
-        const candidates = rooms.filter((r) => pod.controlPlane || !r.pool.tainted);
+        // A placed pod lands on its pool only; others on untainted pools (and tainted servers when they tolerate that).
+        const candidates = rooms.filter((r) => (pod.pool ? r.pool.pool === pod.pool : isGeneralPool(r.pool) || (pod.controlPlane && !!r.pool.tainted && !(r.pool.taints ?? []).length)));
         if (candidates.some((r) => pod.cpuMilli <= r.free.cpuMilli && pod.memoryMiB <= r.free.memoryMiB)) continue;
         const largest = [...candidates].sort((a, b) => b.free.memoryMiB - a.free.memoryMiB || b.free.cpuMilli - a.free.cpuMilli)[0];
         const where = largest
             ? `the largest node it may run on, ${largest.pool.flavor} (${largest.pool.role}, ${largest.pool.vcpus} vCPU, ${largest.pool.memoryMiB} MiB), has ${largest.free.cpuMilli}m/${Math.round(largest.free.memoryMiB)}Mi left after system reservations (${SYSTEM_RESERVED[largest.pool.role].cpuMilli}m/${SYSTEM_RESERVED[largest.pool.role].memoryMiB}Mi) and DaemonSets`
-            : "no node may run it (every pool is tainted)";
-        problems.push(`${pod.pod} requests ${pod.cpuMilli}m/${Math.round(pod.memoryMiB)}Mi; ${where}`);
+            : pod.pool ? `no node of pool "${pod.pool}" exists` : "no node may run it (every pool is tainted)";
+        const fix = pod.configKeys?.length
+            ? `lower ${pod.configKeys.join(" / ")} in this stack, or use a larger infra agent flavor${pod.controlPlane ? " or serverFlavor" : ""}`
+            : `its requests are fixed in code: use a larger infra agent flavor${pod.controlPlane ? " or serverFlavor" : ""} (flavors table in the infra stack)`;
+        problems.push(`${pod.pod} requests ${pod.cpuMilli}m/${Math.round(pod.memoryMiB)}Mi; ${where}. Fix: ${fix}`);
     }
     if (problems.length > 0) {
-        throw new Error(`${scope}: ${problems.length} pod(s) fit on no node:\n  - ${problems.join("\n  - ")}\nUse a larger flavor, or lower the pod's requests in config.`);
+        throw new Error(`${scope}: ${problems.length} pod(s) fit on no node:\n  - ${problems.join("\n  - ")}`);
     }
 }
 
@@ -185,11 +211,32 @@ export function assertPodsFit(scope: string, pods: readonly PodRequests[], rooms
  * per-node DaemonSets once per schedulable node.
  */
 export function onSchedulable(items: readonly RequestItem[], pools: readonly NodePoolCapacity[]): RequestItem[] {
-    if (!pools.some((p) => p.tainted)) return [...items];
+    const general = new Set(schedulablePools(pools).map((p) => p.pool).filter(Boolean));
+    // Pods placed on a tainted pool count against that pool alone (assertPlacedFit).
+    const placedElsewhere = (i: RequestItem) => i.pool !== undefined && !general.has(i.pool);
+    if (!pools.some((p) => !isGeneralPool(p))) return items.filter((i) => !placedElsewhere(i));
     const nodes = schedulablePools(pools).reduce((n, p) => n + p.count, 0);
     return items
-        .filter((i) => i.perNode !== "servers" && !i.controlPlane)
+        .filter((i) => i.perNode !== "servers" && !i.controlPlane && !placedElsewhere(i))
         .map((i) => (i.perNode === "all" ? { ...i, replicas: nodes * (i.containers ?? 1) } : i));
+}
+
+/**
+ * Per pool: what is placed on a pool (its pods' requests) must fit that pool's allocatable
+ * with `minHeadroom` left; each pool is checked on its own.
+ */
+export function assertPlacedFit(scope: string, items: readonly RequestItem[], pools: readonly NodePoolCapacity[], minHeadroom: number): void {
+    for (const name of [...new Set(items.map((i) => i.pool).filter((p): p is string => p !== undefined))]) {
+        const pool = pools.filter((p) => p.pool === name);
+        const placed = items.filter((i) => i.pool === name);
+        // The general pools' check already counts what is placed on a general pool; this one is per pool.
+        assertFitsOn(`${scope}, on pool "${name}"`, sumRequests(placed), pool, minHeadroom);
+    }
+}
+
+/** assertFits against exactly these pools (tainted or not). */
+function assertFitsOn(scope: string, requested: ResourceRequests, pools: readonly NodePoolCapacity[], minHeadroom: number): void {
+    assertFits(scope, requested, pools.map((p) => ({ ...p, tainted: false, taints: [] })), minHeadroom);
 }
 
 /** DaemonSet requests per node of each role. */

@@ -24,3 +24,14 @@ export function sortKeys(value: unknown): unknown {
     }
     return value;
 }
+
+/**
+ * The `clusterIdentifier` of every Kubernetes provider of an environment (cluster and apps
+ * layers alike). pulumi-kubernetes replaces a provider, and with it every object it manages,
+ * when this value changes; without it, whenever the kubeconfig's active cluster entry changes
+ * (API address, CA, server name). So it names the environment's cluster and nothing about how
+ * it is reached: a new floating IP or CA is an update of the provider, never a replacement.
+ */
+export function kubernetesClusterIdentifier(environment: string): string {
+    return `data-platform-k3s-${environment}`;
+}

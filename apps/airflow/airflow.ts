@@ -9,6 +9,9 @@ import * as random from "@pulumi/random";
 import type { AirflowConfig } from "../config";
 import { scaleQuantity } from "../../lib/quantity";
 import { airflowValues, AirflowSecretNames } from "./values";
+import { dagsGitSecretManifest } from "./gitCredentials";
+import { registryHost, RegistryCredential } from "../images";
+import { newPullSecret, PULL_SECRET_NAME } from "../pullSecret";
 import { OffsiteTarget, PostgresDatabase } from "../postgres";
 import { airflowDashboard, statsdServiceMonitor } from "./monitoring";
 import { POD_SECURITY_LABELS } from "../networkPolicies";
@@ -28,6 +31,8 @@ export interface AirflowPlatformArgs {
     readonly offsiteBackup?: OffsiteTarget;
     /** Ingress annotations (cert-manager's issuer for the TLS Secret). */
     readonly ingressAnnotations?: Record<string, string>;
+    /** Pull credential of the own images' registry; used when the Airflow image comes from it. */
+    readonly pullCredential?: RegistryCredential;
 }
 
 /** The Helm release name; fixes the chart's object names (`airflow-pgbouncer`, `airflow-statsd`...). */
@@ -184,6 +189,24 @@ server_tls_sslmode = prefer
             },
         }, { ...inNs, ...stateful });
 
+        // The private DAG repository's credential, from secure: config; git-sync cannot start
+        // without it, so it exists before the chart installs.
+        const gitCredential = config.dagsGit
+            ? (() => {
+                  const m = dagsGitSecretManifest(config.dagsGit, ns, labels);
+                  return new k8s.core.v1.Secret(`${name}-git-credentials`, {
+                      metadata: m.metadata,
+                      type: m.type,
+                      stringData: pulumi.secret(m.stringData),
+                  }, inNs);
+              })()
+            : undefined;
+
+        // A custom Airflow image in the own images' private registry needs the pull Secret too
+        // (every chart pod and task pod runs that image); a public image needs none.
+        const pullCredential = args.pullCredential && registryHost(config.image) === args.pullCredential.server ? args.pullCredential : undefined;
+        const pull = pullCredential ? newPullSecret(`${name}-image-pull`, pullCredential, ns, labels, inNs) : undefined;
+
         const secretNames: AirflowSecretNames = {
             fernetKey: `${AIRFLOW_RELEASE}-fernet-key`,
             apiSecretKey: `${AIRFLOW_RELEASE}-api-secret-key`,
@@ -201,6 +224,7 @@ server_tls_sslmode = prefer
             logsClaim: `${AIRFLOW_RELEASE}-logs`,
             taskPriorityClass: TASK_PRIORITY_CLASS,
             ingressAnnotations: args.ingressAnnotations,
+            ...(pull ? { imagePullSecret: PULL_SECRET_NAME } : {}),
         });
 
         // helm install/upgrade --wait (+ wait for jobs): `pulumi up` reports success only when
@@ -220,7 +244,7 @@ server_tls_sslmode = prefer
             maxHistory: 10,
         }, {
             parent: this,
-            dependsOn: [namespace, priority, quota, limitRange, fernet, api, jwt, admin, metadata, pgbouncerConfig, pgbouncerStats, logs, db],
+            dependsOn: [namespace, priority, quota, limitRange, fernet, api, jwt, admin, metadata, pgbouncerConfig, pgbouncerStats, logs, db, ...(gitCredential ? [gitCredential] : []), ...(pull ? [pull] : [])],
         });
 
         new k8s.apiextensions.CustomResource(`${name}-statsd-monitor`, statsdServiceMonitor(AIRFLOW_RELEASE, ns) as k8s.apiextensions.CustomResourceArgs, {

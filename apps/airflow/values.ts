@@ -38,6 +38,8 @@ export interface AirflowValuesArgs {
     readonly taskPriorityClass: string;
     /** Extra ingress annotations (cert-manager's issuer). */
     readonly ingressAnnotations?: Record<string, string>;
+    /** Pull Secret for the Airflow image (when it comes from the own images' private registry). */
+    readonly imagePullSecret?: string;
 }
 
 /** The auth manager `airflow users create` belongs to (apache-airflow-providers-fab). */
@@ -99,6 +101,7 @@ export function airflowValues(args: AirflowValuesArgs): Record<string, unknown> 
         defaultAirflowTag: image.tag,
         airflowVersion: image.version,
         executor: "KubernetesExecutor",
+        ...(args.imagePullSecret ? { imagePullSecrets: [{ name: args.imagePullSecret }] } : {}),
         // The chart's bundled Bitnami PostgreSQL is deprecated; the metadata DB is our own.
         postgresql: { enabled: false },
         data: { metadataSecretName: secrets.metadata },
@@ -251,6 +254,6 @@ export function airflowRequestItems(config: AirflowConfig, db: { postgres: Resou
         { name: "airflow task pods (quota)", cpu: config.taskQuota.cpu, memory: config.taskQuota.memory, budget: true },
         // One task pod with the default requests (the LimitRange's defaultRequest): checked per
         // pod, counted zero times in the sums (the quota above already covers it).
-        { name: "airflow task pod (default requests)", cpu: config.task.cpu, memory: config.task.memory, replicas: 0 },
+        { name: "airflow task pod (default requests)", cpu: config.task.cpu, memory: config.task.memory, replicas: 0, configKeys: ["data-platform:airflowTaskCpu", "data-platform:airflowTaskMemory"] },
     ];
 }

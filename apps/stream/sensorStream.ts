@@ -10,6 +10,8 @@ import type { Resources, StreamConfig } from "../config";
 import type { RequestItem } from "../../lib/fit";
 import { k8sResources } from "../resources";
 import { POD_SECURITY_LABELS } from "../networkPolicies";
+import type { RegistryCredential } from "../images";
+import { imagePullSecrets, newPullSecret } from "../pullSecret";
 
 export interface KafkaWiring {
     readonly bootstrap: string;
@@ -21,6 +23,8 @@ export interface SensorStreamArgs {
     readonly config: StreamConfig;
     readonly namespace: string;
     readonly kafka: KafkaWiring;
+    /** Pull credential of the own images' registry (a pull Secret in the namespace). */
+    readonly pullCredential?: RegistryCredential;
 }
 
 export const STREAM_RESOURCES = {
@@ -70,6 +74,7 @@ export class SensorStream extends pulumi.ComponentResource {
         const partOf = { "app.kubernetes.io/part-of": "sensor-stream" };
 
         const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: ns, labels: { ...partOf, ...POD_SECURITY_LABELS } } }, { parent: this });
+        const pull = args.pullCredential ? newPullSecret(`${name}-image-pull`, args.pullCredential, ns, partOf, { parent: this, dependsOn: [namespace] }) : undefined;
 
         const deployment = (component: "producer" | "processor", image: string, replicas: number, env: { name: string; value: string }[], resources: Resources) => {
             const labels = { "app.kubernetes.io/name": `sensor-${component}`, ...partOf };
@@ -83,6 +88,7 @@ export class SensorStream extends pulumi.ComponentResource {
                         spec: {
                             // Both exit cleanly on SIGTERM (producer flushes, processor commits).
                             terminationGracePeriodSeconds: 30,
+                            ...imagePullSecrets(args.pullCredential),
                             containers: [{
                                 name: component,
                                 image,
@@ -101,7 +107,7 @@ export class SensorStream extends pulumi.ComponentResource {
                         },
                     },
                 },
-            }, { parent: this, dependsOn: [namespace] });
+            }, { parent: this, dependsOn: [namespace, ...(pull ? [pull] : [])] });
             new k8s.core.v1.Service(`${name}-${component}-service`, {
                 metadata: { name: `sensor-${component}`, namespace: ns, labels },
                 spec: { selector: labels, ports: [{ name: "health", port: HEALTH_PORT, targetPort: "health" }] },

@@ -3,6 +3,7 @@
  * its own PostgreSQL. One Ingress serves both: `/api/...` goes to the backend with the prefix
  * stripped, everything else to the frontend.
  */
+import { SCHEMA_POLICY } from "../../lib/contracts";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { Resources, TodoConfig } from "../config";
@@ -10,6 +11,8 @@ import type { RequestItem } from "../../lib/fit";
 import { OffsiteTarget, PostgresDatabase } from "../postgres";
 import { k8sResources, POSTGRES_RESOURCES } from "../resources";
 import { POD_SECURITY_LABELS } from "../networkPolicies";
+import type { RegistryCredential } from "../images";
+import { imagePullSecrets, newPullSecret } from "../pullSecret";
 
 export interface TodoAppArgs {
     readonly config: TodoConfig;
@@ -22,6 +25,8 @@ export interface TodoAppArgs {
     readonly offsiteBackup?: OffsiteTarget;
     /** Ingress annotations (cert-manager's issuer for the TLS Secret). */
     readonly ingressAnnotations?: Record<string, string>;
+    /** Pull credential of the own images' registry (a pull Secret in the namespace). */
+    readonly pullCredential?: RegistryCredential;
 }
 
 export const TODO_RESOURCES = {
@@ -88,6 +93,9 @@ export class TodoApp extends pulumi.ComponentResource {
         const stateful = args.protect ? { protect: true, retainOnDelete: true } : {};
         const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: ns, labels: { ...partOf, ...POD_SECURITY_LABELS } } }, { parent: this, ...stateful });
         const inNs = { parent: this, dependsOn: [namespace] };
+        const pull = args.pullCredential ? newPullSecret(`${name}-image-pull`, args.pullCredential, ns, partOf, inNs) : undefined;
+        const pullSpec = imagePullSecrets(args.pullCredential);
+        const withPull = { parent: this, dependsOn: [namespace, ...(pull ? [pull] : [])] };
 
         const db = new PostgresDatabase(`${name}-postgresql`, {
             namespace: namespace.metadata.name,
@@ -120,7 +128,9 @@ export class TodoApp extends pulumi.ComponentResource {
         // --- backend ---
         const backendLabels = { "app.kubernetes.io/name": "todo-backend", ...partOf };
         new k8s.apps.v1.Deployment(`${name}-backend`, {
-            metadata: { name: "todo-backend", namespace: ns, labels: backendLabels },
+            // Its migrations are expand-only (docs/apps.md): an older backend runs on the newer
+            // schema, so a rollback of its image is allowed (delivery/rollback.ts).
+            metadata: { name: "todo-backend", namespace: ns, labels: backendLabels, annotations: { [SCHEMA_POLICY]: "expand-only" } },
             spec: {
                 replicas: config.backendReplicas,
                 selector: { matchLabels: backendLabels },
@@ -129,6 +139,7 @@ export class TodoApp extends pulumi.ComponentResource {
                     metadata: { labels: backendLabels },
                     spec: {
                         topologySpreadConstraints: spread(backendLabels),
+                        ...pullSpec,
                         containers: [{
                             name: "backend",
                             // A new tag changes the pod template, which rolls the Deployment;
@@ -155,7 +166,7 @@ export class TodoApp extends pulumi.ComponentResource {
                     },
                 },
             },
-        }, { parent: this, dependsOn: [namespace, db] });
+        }, { parent: this, dependsOn: [namespace, db, ...(pull ? [pull] : [])] });
         service("backend", backendLabels);
         pdb("backend", backendLabels);
 
@@ -171,6 +182,7 @@ export class TodoApp extends pulumi.ComponentResource {
                     metadata: { labels: frontendLabels },
                     spec: {
                         topologySpreadConstraints: spread(frontendLabels),
+                        ...pullSpec,
                         containers: [{
                             name: "frontend",
                             image: config.frontendImage,
@@ -185,7 +197,7 @@ export class TodoApp extends pulumi.ComponentResource {
                     },
                 },
             },
-        }, inNs);
+        }, withPull);
         service("frontend", frontendLabels);
         pdb("frontend", frontendLabels);
 

@@ -6,9 +6,9 @@
  * e-mail is configured, `letsencrypt` (ACME HTTP-01 answered through ingress-nginx) for public
  * DNS names. Apps pick per host: ACME for a DNS name when available, else the platform CA.
  */
-import type { Sizing } from "../config";
-import { resources, SIZES } from "../sizing";
+import { resources, SIZES, type Size } from "../sizing";
 import { repository, splitImage } from "./images";
+import { isIpAddress, issuerForHost } from "../../lib/tls";
 
 export const CERT_MANAGER_NAMESPACE = "cert-manager";
 export const CERT_MANAGER_API = "cert-manager.io/v1";
@@ -17,7 +17,7 @@ export const ISSUERS = { selfSigned: "selfsigned-bootstrap", ca: "platform-ca", 
 export const PLATFORM_CA_SECRET = "platform-ca";
 /** ingress-nginx's default certificate: served for the ingress address and any host without its own. */
 export const DEFAULT_TLS_SECRET = "ingress-default-tls";
-export const CLUSTER_ISSUER_ANNOTATION = "cert-manager.io/cluster-issuer";
+export { CLUSTER_ISSUER_ANNOTATION } from "../../lib/tls";
 
 /** cert-manager's component images; all share the controller's tag (one release). */
 const COMPONENTS = ["controller", "webhook", "cainjector", "acmesolver", "startupapicheck"] as const;
@@ -34,7 +34,7 @@ export interface CertManagerValuesArgs {
     readonly monitoringNamespace: string;
 }
 
-const sized = (size: Sizing) => resources(size);
+const sized = (size: Size) => resources(size);
 
 export function certManagerValues(args: CertManagerValuesArgs): Record<string, unknown> {
     const images = certManagerImages(args.image);
@@ -116,11 +116,7 @@ export function issuerObjects(a: IssuerArgs): Record<string, unknown>[] {
     return objects;
 }
 
-export function isIpAddress(host: string): boolean {
-    return /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.includes(":");
-}
-
-/** The issuer for one host: ACME for a public DNS name when configured, else the platform CA. */
+/** The issuer for one host of this cluster (lib/tls.ts): ACME when configured, for DNS names. */
 export function issuerFor(host: string | undefined, acme: boolean): string {
-    return acme && host !== undefined && !isIpAddress(host) ? ISSUERS.acme : ISSUERS.ca;
+    return issuerForHost<string>(host, { ca: ISSUERS.ca, public: acme ? ISSUERS.acme : undefined });
 }

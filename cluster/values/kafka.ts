@@ -5,7 +5,7 @@
 import { stringify } from "yaml";
 import type { ClusterConfig } from "../config";
 import { memoryMiB } from "../../lib/fit";
-import { resources, SIZES } from "../sizing";
+import { LIMIT_RULES, resources, SIZES, withLimit } from "../sizing";
 import { splitImage } from "./images";
 import { type Dashboard, grafanaDashboard, type Panel } from "../../lib/monitoring/dashboard";
 
@@ -104,7 +104,12 @@ export function heapFor(memory: string): string {
     return `${Math.max(256, Math.floor(memoryMiB(memory) / 2))}m`;
 }
 
-export function nodePoolSpec(kafka: ClusterConfig["kafka"], storageClass: string): Record<string, unknown> {
+/**
+ * `protectData` (the environment's data-protection setting) decides whether a broker's claim
+ * outlives the node pool: kept where data is protected, deleted with it where it is not (dev),
+ * so scaling down or tearing down does not leave a Cinder volume behind per broker.
+ */
+export function nodePoolSpec(kafka: ClusterConfig["kafka"], storageClass: string, protectData: boolean): Record<string, unknown> {
     const heap = heapFor(kafka.broker.memory);
     return {
         replicas: kafka.brokers,
@@ -113,10 +118,10 @@ export function nodePoolSpec(kafka: ClusterConfig["kafka"], storageClass: string
         storage: {
             type: "jbod",
             volumes: [
-                { id: 0, type: "persistent-claim", size: `${kafka.storageGi}Gi`, class: storageClass, deleteClaim: false, kraftMetadata: "shared" },
+                { id: 0, type: "persistent-claim", size: `${kafka.storageGi}Gi`, class: storageClass, deleteClaim: !protectData, kraftMetadata: "shared" },
             ],
         },
-        resources: resources(kafka.broker),
+        resources: resources(withLimit(kafka.broker, LIMIT_RULES.kafkaBroker)),
         jvmOptions: { "-Xms": heap, "-Xmx": heap },
     };
 }

@@ -1,6 +1,6 @@
 /** Values for kube-prometheus-stack, tuned for k3s. Pure. */
 import type { ClusterConfig } from "../config";
-import { resources, SIZES } from "../sizing";
+import { LIMIT_RULES, resources, SIZES, withLimit } from "../sizing";
 import { CLUSTER_ISSUER_ANNOTATION, issuerFor } from "./certManager";
 import { alertmanagerRoutingValues } from "./alerting";
 import { GRAFANA_DASHBOARD_LABEL } from "../../lib/monitoring/dashboard";
@@ -133,7 +133,7 @@ export function monitoringValues(args: MonitoringValuesArgs): Record<string, unk
                 ruleSelectorNilUsesHelmValues: false,
                 probeSelectorNilUsesHelmValues: false,
                 scrapeConfigSelectorNilUsesHelmValues: false,
-                resources: resources(m.prometheus),
+                resources: resources(withLimit(m.prometheus, LIMIT_RULES.prometheus)),
                 storageSpec: claim(args.storageClass, m.prometheusStorageGi),
             },
         },

@@ -15,11 +15,17 @@ function iniValue(key: string, value: string): string {
     return `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
 }
 
+/** What cloud.conf says about block storage (besides the credential). */
+export interface BlockStorageOptions {
+    /** Volumes cinder-csi lets the scheduler put on one node (Cinder's own default is 256). */
+    readonly nodeVolumeAttachLimit: number;
+}
+
 /**
  * cloud.conf for OCCM and cinder-csi, authenticating with the infra layer's application
  * credential. Octavia load balancers stay off: ingress reaches the nodes through k3s' ServiceLB.
  */
-export function cloudConf(creds: CloudCredentials): string {
+export function cloudConf(creds: CloudCredentials, block: BlockStorageOptions): string {
     const global: [string, string][] = [
         ["auth-url", creds.authUrl],
         ["region", creds.region],
@@ -37,17 +43,35 @@ export function cloudConf(creds: CloudCredentials): string {
         "enabled=false",
         "",
         "[BlockStorage]",
-        // Nova and Cinder availability zones often differ on small clouds; attach regardless.
+        // Nova and Cinder availability zones often differ on small clouds: a PV gets the zone of
+        // the node it was made for, not the volume's Cinder zone (which may name no node at all);
+        // where Cinder creates it is the StorageClass' `availability` (volumeAvailabilityZone).
         "ignore-volume-az=true",
+        // A KVM guest has about 25 free PCI slots for virtio disks; above that attaching fails at
+        // the hypervisor and the pod hangs in ContainerCreating instead of staying Pending.
+        `node-volume-attach-limit=${block.nodeVolumeAttachLimit}`,
         "",
     ].join("\n");
 }
+
+/**
+ * The host-network pods of the storage charts, the UID they run as (stated in their values, not
+ * left to the charts' defaults) and whether they need the OpenStack metadata service, which the
+ * infra layer's metadata guard keeps from every non-root host process.
+ */
+export const HOST_NETWORK_PODS = {
+    // v1.35 looks instances up through the Nova API only; the chart runs it as 1001.
+    "openstack-cloud-controller-manager": { uid: 1001, needsMetadata: false },
+    // NodeGetInfo (instance ID, zone) and device paths come from the metadata service.
+    "cinder-csi node plugin": { uid: 0, needsMetadata: true },
+} as const;
 
 export function occmValues(image: string): Record<string, unknown> {
     const parts = splitImage(image);
     return {
         image: { repository: repository(image), tag: parts.tag },
         secret: { enabled: true, create: false, name: CLOUD_CONFIG_SECRET },
+        podSecurityContext: { runAsUser: HOST_NETWORK_PODS["openstack-cloud-controller-manager"].uid },
         // k3s labels servers "node-role.kubernetes.io/control-plane=true", not "".
         nodeSelector: { "node-role.kubernetes.io/control-plane": "true" },
         // Stated, not left to the chart's defaults: servers may carry the control-plane taint
@@ -81,14 +105,25 @@ export function cinderCsiValues(image: string): Record<string, unknown> {
                 image: { repository: repository(image), tag: parts.tag },
                 resources: resources(SIZES.cinderPlugin),
                 // k3s keeps the kubelet's state under /var/lib/kubelet too, so the default holds.
-                nodePlugin: { kubeletDir: "/var/lib/kubelet" },
+                nodePlugin: { kubeletDir: "/var/lib/kubelet", podSecurityContext: { runAsUser: HOST_NETWORK_PODS["cinder-csi node plugin"].uid } },
             },
         },
         clusterID: "k3s",
     };
 }
 
-/** The `cinder` StorageClass: the default RWO class unless an environment opts into local-path. */
+export interface CinderClassOptions {
+    /** The default RWO class unless an environment opts into local-path. */
+    readonly isDefault: boolean;
+    /** Cinder volume type; the cloud's default when unset. */
+    readonly volumeType?: string;
+    /** Cinder availability zone volumes are created in; unset: the zone of the node that will mount it. */
+    readonly availabilityZone?: string;
+    /** The environment protects its data (`protectData`): keep a volume whose claim is deleted. */
+    readonly protectData: boolean;
+}
+
+/** The `cinder` StorageClass. */
 export interface StorageClassSpec {
     readonly metadata: { readonly name: string; readonly annotations: Record<string, string> };
     readonly provisioner: string;
@@ -98,19 +133,24 @@ export interface StorageClassSpec {
     readonly parameters?: Record<string, string>;
 }
 
-export function cinderStorageClass(isDefault: boolean, volumeType?: string): StorageClassSpec {
+export function cinderStorageClass(o: CinderClassOptions): StorageClassSpec {
+    const parameters: Record<string, string> = {
+        ...(o.volumeType ? { type: o.volumeType } : {}),
+        ...(o.availabilityZone ? { availability: o.availabilityZone } : {}),
+    };
     return {
         metadata: {
             name: "cinder",
-            annotations: { "storageclass.kubernetes.io/is-default-class": String(isDefault) },
+            annotations: { "storageclass.kubernetes.io/is-default-class": String(o.isDefault) },
         },
         provisioner: CINDER_PROVISIONER,
-        // Deleting a claim must not delete the volume: data outlives releases and mistakes.
-        reclaimPolicy: "Retain",
-        // Create the volume in the zone of the node that will mount it.
+        // Protected data outlives its claim (releases, mistakes); unprotected (dev) volumes go with
+        // their claims instead of piling up as orphaned Cinder volumes.
+        reclaimPolicy: o.protectData ? "Retain" : "Delete",
+        // Bind when the pod is scheduled, so the volume is made for the node (and its zone) that mounts it.
         volumeBindingMode: "WaitForFirstConsumer",
         allowVolumeExpansion: true,
-        ...(volumeType ? { parameters: { type: volumeType } } : {}),
+        ...(Object.keys(parameters).length > 0 ? { parameters } : {}),
     };
 }
 

@@ -82,7 +82,7 @@ async function main(): Promise<number> {
         ],
         capacity: capacitySections(base.results, head.results, renderCapacityDelta),
     };
-    const text = args.json ? `${JSON.stringify(report.stacks.map(({ stack, changes, unchanged, outputs }) => ({ stack, unchanged, outputs, changes: changes.map(({ before: _b, after: _a, ...rest }) => rest) })), null, 2)}\n` : renderReport(report);
+    const text = args.json ? `${JSON.stringify(report.stacks.map(({ stack, changes, unchanged, outputs, warnings }) => ({ stack, unchanged, outputs, warnings, changes: changes.map(({ before: _b, after: _a, ...rest }) => rest) })), null, 2)}\n` : renderReport(report);
     if (args.out) fs.writeFileSync(args.out, text);
     process.stdout.write(text);
     if (head.errors.size > 0) {

@@ -1,6 +1,8 @@
 /**
  * `npm run release -- check <vX.Y.Z>`: every production apps stack file names the X.Y.Z images
  *   (CI refuses to deploy a release otherwise).
+ * `npm run release -- verify-tag <vX.Y.Z>`: the tag is a release (delivery/releaseTag.ts: annotated,
+ *   vX.Y.Z, on a commit of main) in this clone.
  * `npm run release -- image-tag <env> <tag>`: sets `appsImageTag` in the env's apps stack file of this
  *   checkout (CI: main's deploy runs that commit's `sha-<7>` images in dev).
  * `npm run release -- pin <vX.Y.Z> [--summary <file.md>]`: looks up each of those images' digest in
@@ -12,13 +14,14 @@ import * as fs from "fs";
 import { parseDocument } from "yaml";
 import { PRODUCTION_ENV } from "../cli";
 import { environmentsIn } from "../environments";
+import { defaultMainRef, releaseTagProblems } from "../releaseTag";
 import { manifestDigest, pinDigests, releaseProblems, releaseVersion, writeImageTag } from "../release";
 import { stackFile } from "../synth/stackConfig";
 import { ROOT, STACKS_DIR } from "../synth/stacks";
 import { OWN_IMAGE_TAG } from "../../apps/images";
 import { gitOrigin, OWN_IMAGES, OwnImageKey, resolveRepository } from "../../apps/repository";
 
-const USAGE = "usage: npm run release -- check|pin <vX.Y.Z> [--summary <file.md>] | image-tag <env> <tag>";
+const USAGE = "usage: npm run release -- check|pin|verify-tag <vX.Y.Z> [--summary <file.md>] | image-tag <env> <tag>";
 
 function productionAppsStacks(): string[] {
     return environmentsIn(STACKS_DIR).filter((e) => PRODUCTION_ENV.test(e.env) && e.stacks.apps).map((e) => e.stacks.apps!);
@@ -27,6 +30,12 @@ function productionAppsStacks(): string[] {
 async function main(): Promise<number> {
     const [command, tag, ...rest] = process.argv.slice(2);
     if (command === "image-tag") return setImageTag(tag, rest[0]);
+    if (command === "verify-tag" && tag) {
+        const problems = releaseTagProblems(ROOT, { tag, mainRef: defaultMainRef(ROOT) });
+        for (const p of problems) console.error(p);
+        if (problems.length === 0) console.log(`${tag} is a release tag.`);
+        return problems.length === 0 ? 0 : 1;
+    }
     const summaryAt = rest.indexOf("--summary");
     const summary = summaryAt >= 0 ? rest[summaryAt + 1] : undefined;
     const version = tag ? releaseVersion(tag) : undefined;
@@ -49,7 +58,8 @@ async function main(): Promise<number> {
     for (const stack of stacks) {
         const file = stackFile(STACKS_DIR, stack);
         const config = (parseDocument(fs.readFileSync(file, "utf8")).toJS() as { config: Record<string, unknown> }).config;
-        const registry = (config["data-platform:imageRegistry"] as string | undefined) ?? (repository ? `ghcr.io/${repository.owner.toLowerCase()}` : undefined);
+        const configured = config["data-platform:imageRegistry"] as string | { server?: string } | undefined;
+        const registry = (typeof configured === "string" ? configured : configured?.server) ?? (repository ? `ghcr.io/${repository.owner.toLowerCase()}` : undefined);
         const pinned = {} as Record<OwnImageKey, string>;
         for (const [key, name] of Object.entries(OWN_IMAGES) as [OwnImageKey, string][]) {
             const image = (config[`data-platform:${key}`] as string | undefined)?.split("@")[0] ?? (registry ? `${registry}/${name}:${version}` : undefined);

@@ -15,7 +15,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { OWN_IMAGES } from "../../apps/repository";
 import { basisLine, DeployedStack, readDeployed } from "../deployed";
-import { crdDowngrades, kafkaDowngrades, Packages, providerDowngrades, renderGuards, unknownImageTags } from "../downgrades";
+import { defaultMainRef, releaseTagProblems } from "../releaseTag";
+import { crdDowngrades, GuardKind, kafkaDowngrades, Packages, providerDowngrades, renderGuards, unknownImageTags } from "../downgrades";
+import { irreversibleChanges, OVERRIDE_KINDS } from "../irreversible";
 import type { SynthResult } from "../synth/synth";
 import { deploy } from "../cli";
 import { environmentsIn, layerOrder } from "../environments";
@@ -25,7 +27,7 @@ import { LayerInput, planRollback, renderPlan } from "../rollback";
 import { openWorktree, synthInWorktree, synthRef } from "../worktree";
 import { ROOT, STACKS_DIR } from "../synth/stacks";
 
-const USAGE = `usage: npm run rollback -- <tag> <env> [--force] [--plan] [--from <ref>] ${DEPLOY_FLAGS_USAGE}`;
+const USAGE = `usage: npm run rollback -- <tag> <env> [--force | --allow <kind,...>] [--plan] [--from <ref>] ${DEPLOY_FLAGS_USAGE}`;
 
 function packagesOf(file: string): Packages {
     const pkg = JSON.parse(fs.readFileSync(file, "utf8")) as { dependencies?: Packages; devDependencies?: Packages };
@@ -74,14 +76,6 @@ async function currentSynth(stacks: string[], from: string | undefined, deployed
     return { results, errors };
 }
 
-function isAnnotatedTag(tag: string): boolean {
-    try {
-        return execFileSync("git", ["cat-file", "-t", `refs/tags/${tag}`], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim() === "tag";
-    } catch {
-        return false;
-    }
-}
-
 async function main(): Promise<number> {
     let parsed;
     try {
@@ -99,7 +93,11 @@ async function main(): Promise<number> {
     const [tag, env] = positional;
     const force = parsed.own.has("--force");
     const log = (line: string) => console.error(line);
-    if (!isAnnotatedTag(tag)) log(`note: ${tag} is not an annotated release tag here (releases are \`git tag -a vX.Y.Z\`); rolling back to it anyway.`);
+    const tagProblems = releaseTagProblems(ROOT, { tag, mainRef: defaultMainRef(ROOT) });
+    if (tagProblems.length > 0) {
+        console.error(`${tag} is not a release to roll back to:\n${tagProblems.map((p) => `  ${p}`).join("\n")}`);
+        return 2;
+    }
 
     let tree;
     try {
@@ -133,22 +131,27 @@ async function main(): Promise<number> {
             const stack = stackOf(layer);
             return { layer, stack, current: current.results.get(stack), target: target.results.get(stack), targetError: target.errors.get(stack) };
         });
-        const plan = planRollback({ env, tag, layers: inputs, force });
+        // --force allows everything; --allow names what is allowed, kind by kind.
+        const allow = force ? [...OVERRIDE_KINDS] : parsed.flags.allow;
+        const planned = planRollback({ env, tag, layers: inputs, force });
+        const plan = { ...planned, force: force || (planned.blockers.length > 0 && planned.blockers.every((b) => allow.includes(b.kind))), proceed: planned.proceed || (!planned.blockers.some((b) => b.fatal) && planned.blockers.every((b) => allow.includes(b.kind))) };
         console.log(renderPlan(plan));
         const guards = [
             ...inputs.flatMap(({ stack, target: t }) => {
                 if (!t) return [];
                 const now = deployed?.get(stack)?.resources ?? current.results.get(stack)?.resources ?? [];
-                return [...crdDowngrades(stack, now, t.resources), ...kafkaDowngrades(stack, now, t.resources), ...unknownImageTags(stack, t.resources, Object.values(OWN_IMAGES))];
+                return [...crdDowngrades(stack, now, t.resources), ...kafkaDowngrades(stack, now, t.resources), ...unknownImageTags(stack, t.resources, Object.values(OWN_IMAGES)),
+                    ...irreversibleChanges(stack, env, now, t.resources).filter((f) => !["k3s-downgrade", "airflow-downgrade", "kafka-downgrade", "volume-shrink"].includes(f.kind)).map((f) => ({ kind: f.kind as GuardKind, stack: f.stack, message: f.message }))];
             }),
             ...providerDowngrades(env, packagesAt(from ?? [...(deployed?.values() ?? [])].find((d) => d.commit)?.commit), packagesOf(path.join(tree.dir, "package.json"))),
         ];
         console.log(`\n${basis}`);
+        const unallowed = guards.filter((g) => !allow.includes(g.kind));
         if (guards.length > 0) {
             console.log(`Downgrade guards: ${guards.length} problem(s)\n${renderGuards(guards)}`);
-            console.log(force ? "--force given: proceeding anyway." : "Re-run with --force to roll back anyway (you own the consequences listed above).");
+            console.log(unallowed.length === 0 ? "Allowed by name (--allow/--force): proceeding anyway." : `Re-run with --allow ${[...new Set(unallowed.map((g) => g.kind))].join(",")} to roll back anyway (you own the consequences listed above).`);
         }
-        if (!plan.proceed || (guards.length > 0 && !force)) return 1;
+        if (!plan.proceed || unallowed.length > 0) return 1;
         if (parsed.own.has("--plan")) return 0;
 
         const request = realDeployRequest({
@@ -157,7 +160,7 @@ async function main(): Promise<number> {
             stacks: plan.layers.filter((l) => !l.skip).map(({ layer, stack }) => ({ layer, stack })),
             stacksDir: path.join(tree.dir, "stacks"),
             workDir: tree.dir,
-            flags: parsed.flags,
+            flags: { ...parsed.flags, allow },
         });
         if ("problem" in request) {
             console.error(request.problem);

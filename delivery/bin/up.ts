@@ -3,7 +3,9 @@
  *
  * Previews every layer stack of an environment (infra → cluster → apps; in reverse for down),
  * shows the previews together, asks, then applies exactly what was previewed (Pulumi update
- * plans, see delivery/plan.ts). Without a terminal `--yes` is required; production
+ * plans, see delivery/plan.ts). When a lower layer is new or its preview changes outputs a layer
+ * above reads, `up` goes layer by layer instead: preview, ask, apply, then the next layer's
+ * preview (delivery/layerReads.ts). Without a terminal `--yes` is required; production
  * environments also need `--confirm-env <env>`. A preflight first checks the CLI, the backend,
  * the stacks and their secrets, and stops with one message saying what to run; when no backend is
  * reachable, `up` shows the offline synth diff instead of a preview.

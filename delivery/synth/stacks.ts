@@ -6,8 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { useStandInRepository } from "../../apps/repository";
-import { program as platformProgram } from "../../lib/program";
+import { program as platformProgram } from "../../program";
 import { StackOutputs, synthesize, SynthResult } from "./synth";
 import { listStacks, stackLayer } from "./stackConfig";
 
@@ -16,9 +15,12 @@ export const STACKS_DIR = path.join(ROOT, "stacks");
 /**
  * STAND-IN repository for the offline synth: a deploy names its repository (apps/repository.ts:
  * GITHUB_REPOSITORY in CI, the origin remote locally); the synth must not depend on where the
- * checkout came from, so it fixes one (PLATFORM_REPOSITORY still wins).
+ * checkout came from, so it passes one to the program (PLATFORM_REPOSITORY still wins).
  */
-useStandInRepository({ owner: "example-org", name: "data-platform", source: "the synth's stand-in" });
+const SYNTH_REPOSITORY = { owner: "example-org", name: "data-platform", source: "the synth's stand-in" };
+
+/** The program as the synth runs it: the platform's, with the stand-in repository. */
+export const synthProgram = () => platformProgram({ repository: SYNTH_REPOSITORY });
 
 export const PROJECT = (parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { name: string }).name;
 
@@ -28,8 +30,15 @@ export interface SynthStackOptions {
     readonly stacksDir?: string;
     /** Config overrides for the requested stack only (not its lower layers). */
     readonly overrides?: Record<string, string>;
+    /** Override keys that count as set with `--secret`. */
+    readonly secretOverrides?: readonly string[];
     /** Cache of already synthesized stacks, shared across calls. */
     readonly cache?: Map<string, SynthResult>;
+    /**
+     * The stack's own outputs of its previous deployment (an infra stack reads them to know
+     * whether its cluster was initialised); none by default: a first deployment.
+     */
+    readonly previousOutputs?: Record<string, unknown>;
 }
 
 /** The environment part of a `<env>-<layer>` stack name. */
@@ -57,7 +66,9 @@ export async function synthStack(stack: string, options: SynthStackOptions = {})
         }
         references[lowerStack] = result.outputs;
     }
-    const useCache = !options.overrides;
+    // The infra layer reads its own previous outputs (infra/bootstrap.ts).
+    references[stack] = options.previousOutputs ?? {};
+    const useCache = !options.overrides && !options.previousOutputs;
     const key = `${stacksDir}:${stack}`;
     const cached = useCache ? cache.get(key) : undefined;
     if (cached) return cached;
@@ -67,7 +78,8 @@ export async function synthStack(stack: string, options: SynthStackOptions = {})
         project: PROJECT,
         references,
         overrides: options.overrides,
-        program: platformProgram,
+        secretOverrides: options.secretOverrides,
+        program: synthProgram,
     });
     if (useCache) cache.set(key, result);
     return result;

@@ -7,6 +7,7 @@
  * The options come from the registration request the SDK sends to the monitor (the public mock
  * API only exposes inputs), so this module depends on the pinned @pulumi/pulumi version.
  */
+import { setStacksDir } from "../../lib/config/stack";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import * as settings from "@pulumi/pulumi/runtime/settings";
@@ -46,6 +47,31 @@ export interface SynthResource {
      * and the replaceOnChanges option (see replace.ts). Absent in synth files of older code.
      */
     readonly replaceOn?: ReplaceRule[];
+    /** The resource's `aliases` option (former names/parents the engine matches state by); absent when none. */
+    readonly aliases?: AliasSpec[];
+}
+
+/** One alias as the SDK sends it: a whole URN, or the parts that differ (unset parts: the resource's own). */
+export interface AliasSpec {
+    readonly urn?: string;
+    readonly name?: string;
+    readonly type?: string;
+    /** The former parent; `noParent`: formerly a child of the stack. */
+    readonly parentUrn?: string;
+    readonly noParent?: boolean;
+}
+
+function aliasesOf(req: any): AliasSpec[] {
+    return (req.getAliasesList?.() ?? []).map((a: any): AliasSpec => {
+        if (a.getUrn()) return { urn: a.getUrn() };
+        const spec = a.getSpec();
+        return {
+            ...(spec.getName() ? { name: spec.getName() } : {}),
+            ...(spec.getType() ? { type: spec.getType() } : {}),
+            ...(spec.getParenturn() ? { parentUrn: spec.getParenturn() } : {}),
+            ...(spec.getNoparent() ? { noParent: true } : {}),
+        };
+    });
 }
 
 export interface SynthResult {
@@ -67,6 +93,8 @@ export interface SynthRequest {
     readonly references?: StackOutputs;
     /** Config values to set or override (plain strings, as Pulumi stores them). */
     readonly overrides?: Record<string, string>;
+    /** Override keys (fully qualified) that count as set with `--secret`. */
+    readonly secretOverrides?: readonly string[];
     /** The program to run (the layer dispatcher). */
     readonly program: () => Promise<Record<string, unknown>>;
 }
@@ -115,7 +143,9 @@ class RecordingMonitor extends MockMonitor {
         req.getPropertydependenciesMap().forEach((deps: any) => deps.getUrnsList().forEach((u: string) => propertyDeps.add(u)));
         const timeouts = req.getCustomtimeouts();
         this.replaceOptions.set(`${req.getType()}::${req.getName()}`, { replaceOnChanges: [...req.getReplaceonchangesList()], ignoreChanges: [...req.getIgnorechangesList()] });
+        const aliases = aliasesOf(req);
         this.recorded.push({
+            ...(aliases.length > 0 ? { aliases } : {}),
             urn,
             type: req.getType(),
             name: req.getName(),
@@ -249,7 +279,8 @@ export async function synthesize(request: SynthRequest): Promise<SynthResult> {
     running = true;
     try {
         const config = loadStackConfig(request.stacksDir, request.stack, request.project);
-        const { values, secretKeys } = runtimeConfig(config, request.overrides ?? {});
+        const { values, secretKeys: fileSecrets } = runtimeConfig(config, request.overrides ?? {});
+        const secretKeys = [...fileSecrets, ...(request.secretOverrides ?? [])];
         const references = request.references ?? {};
         const monitor = new RecordingMonitor({
             newResource: async (args: pulumi.runtime.MockResourceArgs) => {
@@ -279,6 +310,7 @@ export async function synthesize(request: SynthRequest): Promise<SynthResult> {
             supportsAliasSpecs: true,
         });
         pulumi.runtime.setAllConfig(values, secretKeys);
+        setStacksDir(request.stacksDir);
         swallowReported();
         try {
             await runInPulumiStack(request.program);

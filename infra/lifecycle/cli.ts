@@ -1,13 +1,18 @@
 /**
  * Entry point of the lifecycle commands `pulumi up` runs through @pulumi/command:
  *   wait-cluster  wait for /readyz and every node in NODE_NAMES (comma-separated) to be Ready
- *   drain-node    drain NODE_NAME and remove it from the cluster (runs before its VM is deleted)
+ *   drain-node    drain NODE_NAME and remove it from the cluster (runs before its VM is deleted);
+ *                 KEEP_ETCD_MEMBER=1 keeps its etcd member (a single server's reused datastore)
  * The kubeconfig arrives in KUBECONFIG_DATA (a secret input; relative file paths in it resolve
  * against the working directory); TIMEOUT_SECONDS bounds the wait.
  * PLATFORM_SKIP_DRAIN=1 in the environment of `pulumi up` skips the drain, for replacing a node
  * of a cluster whose API is gone (the command otherwise fails after its timeout).
+ * PLATFORM_SKIP_DRAIN=forget (what `npm run restore` sets): no drain either, but where an API
+ * answers the dead node's Node is deleted, so its replacement registers under the same name
+ * (forget.ts); a node whose etcd member is reused (KEEP_ETCD_MEMBER=1) keeps its Node.
  */
 import { drainNode, targetFromKubeconfig, waitForCluster } from "./kubeApi";
+import { forgetNode } from "./forget";
 
 function env(name: string): string {
     const value = process.env[name];
@@ -28,8 +33,14 @@ async function main(action: string | undefined): Promise<void> {
                 console.log(`PLATFORM_SKIP_DRAIN=1: not draining ${env("NODE_NAME")}`);
                 return;
             }
+            if (process.env.PLATFORM_SKIP_DRAIN === "forget") {
+                if (process.env.KEEP_ETCD_MEMBER === "1") console.log(`PLATFORM_SKIP_DRAIN=forget: not draining ${env("NODE_NAME")}; its Node stays (its etcd member is reused)`);
+                else await forgetNode(target, env("NODE_NAME"), opts);
+                return;
+            }
             // RELEASE_DATA names the annotation a node with a data volume (server-0) answers.
-            await drainNode(target, env("NODE_NAME"), { ...opts, releaseData: process.env.RELEASE_DATA || undefined });
+            // KEEP_ETCD_MEMBER=1: a single server whose replacement reuses its datastore volume.
+            await drainNode(target, env("NODE_NAME"), { ...opts, releaseData: process.env.RELEASE_DATA || undefined, keepEtcdMember: process.env.KEEP_ETCD_MEMBER === "1" });
             return;
         default:
             throw new Error(`unknown action "${action}"; expected wait-cluster or drain-node`);

@@ -151,12 +151,27 @@ export function evictable(pods: readonly PodObject[]): PodObject[] {
     );
 }
 
+/** The etcd member a k3s server's Node stands for (k3s sets it). */
+export const ETCD_MEMBER_ANNOTATION = "etcd.k3s.cattle.io/node-name";
+/** When set, k3s' finalizer deletes the Node without removing that etcd member. */
+export const ETCD_REMOVED_ANNOTATION = "etcd.k3s.cattle.io/removed-node-name";
+
+export interface DrainOptions extends WaitOptions {
+    /** The data-volume annotation the node answers (server-0's NFS volume). */
+    readonly releaseData?: string;
+    /**
+     * The replacement reuses this server's etcd member (its datastore volume): mark the Node so
+     * its deletion keeps the member, and after the deletion wait until k3s on the node stopped.
+     */
+    readonly keepEtcdMember?: boolean;
+}
+
 /**
  * Cordons the node, evicts its pods through the Eviction API (so PodDisruptionBudgets are
  * honoured: a 429 is retried until the deadline), waits until they are gone, deletes the node.
  * A node that no longer exists is already drained.
  */
-export async function drainNode(target: KubeTarget, nodeName: string, opts: WaitOptions & { releaseData?: string }): Promise<void> {
+export async function drainNode(target: KubeTarget, nodeName: string, opts: DrainOptions): Promise<void> {
     const nodePath = `/api/v1/nodes/${encodeURIComponent(nodeName)}`;
     let gone = false;
     await until(
@@ -192,10 +207,52 @@ export async function drainNode(target: KubeTarget, nodeName: string, opts: Wait
         },
         opts,
     );
+    if (opts.keepEtcdMember) await keepEtcdMember(target, nodePath, opts);
     if (opts.releaseData) await releaseData(target, nodePath, opts.releaseData, opts);
     const removed = await request(target, "DELETE", nodePath);
     if (removed.status >= 300 && removed.status !== 404) throw new Error(`delete node ${nodeName}: HTTP ${removed.status} ${removed.body}`);
     opts.log?.(`node ${nodeName} drained and removed`);
+    if (opts.keepEtcdMember) await waitApiStopped(target, nodeName, opts);
+}
+
+/**
+ * Marks the Node so that k3s' member finalizer keeps its etcd member when the Node is deleted
+ * (k3s skips the removal of a Node that carries a non-empty removed-node-name). Without the
+ * mark, deleting it would remove the member the replacement restarts from the same data.
+ */
+export async function keepEtcdMember(target: KubeTarget, nodePath: string, opts: WaitOptions): Promise<void> {
+    await until(
+        `${nodePath}: etcd member kept`,
+        async () => {
+            const res = await request(target, "GET", nodePath);
+            if (res.status !== 200) return `the node object (HTTP ${res.status})`;
+            const annotations = (JSON.parse(res.body) as { metadata: { annotations?: Record<string, string> } }).metadata.annotations ?? {};
+            const member = annotations[ETCD_MEMBER_ANNOTATION];
+            if (!member) return `k3s to name the node's etcd member (${ETCD_MEMBER_ANNOTATION})`;
+            if (annotations[ETCD_REMOVED_ANNOTATION] === member) return undefined;
+            const patched = await request(target, "PATCH", nodePath, { metadata: { annotations: { [ETCD_REMOVED_ANNOTATION]: member } } }, "application/merge-patch+json");
+            return patched.status < 300 ? `the mark to be read back` : `the API to accept the mark (HTTP ${patched.status})`;
+        },
+        opts,
+    );
+    opts.log?.(`${nodePath}: marked, its deletion keeps the etcd member`);
+}
+
+/** The node stops k3s once its Node is gone (nfsData.ts): then the datastore is unmounted. */
+async function waitApiStopped(target: KubeTarget, nodeName: string, opts: WaitOptions): Promise<void> {
+    await until(
+        `k3s on ${nodeName} to stop`,
+        async () => {
+            try {
+                const res = await request(target, "GET", "/readyz");
+                return `the API to stop answering (it answers HTTP ${res.status})`;
+            } catch {
+                return undefined;
+            }
+        },
+        opts,
+    );
+    opts.log?.(`k3s on ${nodeName} stopped; its datastore volume can be detached`);
 }
 
 /**

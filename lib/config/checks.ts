@@ -45,19 +45,10 @@ export function exactSemver(value: string): string | undefined {
     return EXACT_SEMVER.test(value) ? undefined : 'must be an exact version like "1.2.3" (no ranges, no "latest")';
 }
 
-/**
- * A container image reference with a pinned tag or digest: `registry/name:tag` or `name@sha256:...`.
- * `latest` and untagged references are refused because they make rollbacks meaningless.
- */
-export function pinnedImage(value: string): string | undefined {
-    const digest = /^[a-z0-9]+([._/:-][a-z0-9]+)*@sha256:[a-f0-9]{64}$/;
-    const tagged = /^([a-z0-9.-]+(:\d+)?\/)?[a-z0-9]+([._/-][a-z0-9]+)*:([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$/;
-    if (digest.test(value)) return undefined;
-    const match = tagged.exec(value);
-    if (!match) return 'must be an image reference "registry/name:tag" with a pinned tag (or @sha256 digest)';
-    if (match[4] === "latest") return 'must pin a version tag; "latest" is not allowed';
-    return undefined;
-}
+/** Container image references and SSH public keys are parsed for real (imageRef.ts, sshKey.ts); cron schedules too (cron.ts). */
+export { pinnedImage, parseImageRef, IMAGE_ALLOWED } from "./imageRef";
+export { sshPublicKey, SSH_KEY_ALLOWED } from "./sshKey";
+export { cronSchedule, CRON_ALLOWED } from "./cron";
 
 /** RFC 1123 DNS label (Kubernetes names, hostnames). */
 export function dnsLabel(value: string): string | undefined {
@@ -78,15 +69,8 @@ export function urlPath(value: string): string | undefined {
     return /^\/[A-Za-z0-9._~\/-]*$/.test(value) ? undefined : 'must be a URL path starting with "/"';
 }
 
-/** OpenSSH public key as accepted by OpenStack key pairs. */
-export function sshPublicKey(value: string): string | undefined {
-    return /^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/=]+( .*)?$/.test(value.trim())
-        ? undefined
-        : 'must be an OpenSSH public key ("ssh-ed25519 AAAA... comment")';
-}
-
 /** [first, last] address of an IPv4 CIDR (assumed valid). */
-function range(cidr: string): [number, number] {
+export function range(cidr: string): [number, number] {
     const [address, prefix] = cidr.split("/");
     const start = address.split(".").reduce((acc, octet) => acc * 256 + Number(octet), 0);
     return [start, start + 2 ** (32 - Number(prefix)) - 1];
@@ -129,3 +113,14 @@ export function publicAddresses(cidrs: readonly string[]): number {
 
 /** A /8 of public space: the threshold from which a rule counts as open to the world. */
 export const WORLD_OPEN_ADDRESSES = 2 ** 24;
+
+/** Whether two valid IPv4 CIDRs share any address. */
+export function cidrsOverlap(a: string, b: string): boolean {
+    if (ipv4Cidr(a) !== undefined || ipv4Cidr(b) !== undefined) return false;
+    const [as, ae] = range(a);
+    const [bs, be] = range(b);
+    return as <= be && bs <= ae;
+}
+
+/** k3s' default pod and service networks (its cluster-cidr and service-cidr, which this project does not change). */
+export const K3S_CLUSTER_CIDRS = { pods: "10.42.0.0/16", services: "10.43.0.0/16" } as const;

@@ -8,6 +8,9 @@
  * The reader depends only on a lookup function, so layer config parsers are pure and are
  * tested without Pulumi.
  */
+import { isSecretKey, plaintextSecretMessage, SECRET_KEYS } from "./secrets";
+import { environmentMismatch, leftovers } from "./consistency";
+import { notationProblems } from "./notation";
 
 /**
  * Raw config lookup: the plain string Pulumi stores for `key` (objects are JSON), or undefined.
@@ -17,6 +20,14 @@
 export type ConfigLookup = ((key: string) => string | undefined) & {
     readonly keys?: () => readonly string[];
     readonly file?: string;
+    /** Whether a key (without namespace) was set with `--secret`; without it no key counts as secret. */
+    readonly isSecret?: (key: string) => boolean;
+    /** The stack's name, to check `environment` against it. */
+    readonly stack?: string;
+    /** Every environment with stack files beside this one, to find another's leftovers. */
+    readonly environments?: () => readonly string[];
+    /** The stack file's text, to refuse numbers written in notations YAML converts silently. */
+    readonly source?: () => string | undefined;
 };
 
 /**
@@ -25,12 +36,26 @@ export type ConfigLookup = ((key: string) => string | undefined) & {
  */
 export const FOREIGN_NAMESPACES: readonly string[] = ["openstack", "kubernetes", "pulumi", "random", "tls", "command"];
 
-/** Keys every stack has, read outside the layers (lib/program.ts). */
+/** Keys every stack has, read outside the layers (program.ts). */
 const ALWAYS_KNOWN = ["layer"];
 
 /** A lookup over `get` that also lists the stack's keys and names its file, for strict checking. */
-export function strictLookup(get: (key: string) => string | undefined, keys: () => readonly string[], file: string): ConfigLookup {
-    return Object.assign((key: string) => get(key), { keys, file });
+export function strictLookup(
+    get: (key: string) => string | undefined,
+    keys: () => readonly string[],
+    file: string,
+    more: Pick<ConfigLookup, "isSecret" | "stack" | "environments" | "source"> = {},
+): ConfigLookup {
+    return Object.assign((key: string) => get(key), { keys, file, ...more });
+}
+
+/** `lookup` with another secret predicate (the rest kept). */
+export function withSecrets(lookup: ConfigLookup, isSecret: (key: string) => boolean): ConfigLookup {
+    return Object.assign((key: string) => lookup(key), { ...pick(lookup), isSecret });
+}
+
+function pick(l: ConfigLookup): Omit<ConfigLookup, never> {
+    return { keys: l.keys, file: l.file, isSecret: l.isSecret, stack: l.stack, environments: l.environments, source: l.source } as ConfigLookup;
 }
 
 /** Edit distance, for did-you-mean. */
@@ -106,6 +131,10 @@ export class ConfigReader {
     private readonly problems: ConfigProblem[] = [];
     /** Keys this layer reads or declares (without namespace). */
     private readonly knownKeys = new Set<string>(ALWAYS_KNOWN);
+    /** Secret keys the layer asked for through `secret()`. */
+    private readonly secretsRead = new Set<string>();
+    /** The environment read by `environment()`, for the leftover check. */
+    private env?: string;
 
     /**
      * @param namespace the Pulumi project name; keys are reported as `namespace:key`.
@@ -121,7 +150,36 @@ export class ConfigReader {
         this.lookup = Object.assign((key: string) => {
             this.knownKeys.add(key);
             return raw(key);
-        }, { keys: raw.keys, file: raw.file });
+        }, pick(raw));
+    }
+
+    /** Whether `key` was set with `--secret`. */
+    isSecret(key: string): boolean {
+        return this.lookup.isSecret?.(key) ?? false;
+    }
+
+    /**
+     * A credential (one of SECRET_KEYS): refused when stored in plain text, and refused when the
+     * configuration does not use it (`used` false, `unusedBecause` says why). Undefined when unset.
+     */
+    secret(key: string, opts: { used: boolean; unusedBecause: string }): string | undefined {
+        this.secretsRead.add(key);
+        if (!this.has(key)) return undefined;
+        if (!this.isSecret(key)) this.problem(key, "(not shown)", plaintextSecretMessage(key));
+        if (!opts.used) {
+            this.problem(key, "(secret)", `is set but not used: ${opts.unusedBecause}; remove it (pulumi config rm ${key}) or configure what it is for`);
+            return undefined;
+        }
+        return this.lookup(key);
+    }
+
+    /** The `environment` key, which must match the stack name `<environment>-<layer>`. */
+    environment(layer: string): string {
+        const env = this.string("environment", { pattern: /^[a-z][a-z0-9-]{0,15}$/, allowed: 'a short lowercase name like "dev" or "prod" (max 16 chars)' });
+        const mismatch = environmentMismatch(this.lookup.stack, layer, env);
+        if (mismatch) this.problem("environment", env, mismatch);
+        this.env = env;
+        return env;
     }
 
     /** Declares keys valid for this layer although this configuration does not read them (e.g. another networkMode's). */
@@ -259,6 +317,9 @@ export class ConfigReader {
     /** Throws a `ConfigValidationError` listing every recorded problem (and unknown keys), if any. */
     finish(): void {
         this.refuseUnknownKeys();
+        this.refuseUnreadSecrets();
+        this.refuseLeftovers();
+        this.refuseNotations();
         if (this.problems.length > 0) throw new ConfigValidationError(this.scope, this.problems);
     }
 
@@ -290,6 +351,41 @@ export class ConfigReader {
                 });
             }
         }
+    }
+
+    /** A secret key of this layer that no code path asked for is unused in the chosen mode. */
+    private refuseUnreadSecrets(): void {
+        for (const key of this.ownKeys()) {
+            if (!isSecretKey(key) || this.secretsRead.has(key) || !this.knownKeys.has(key)) continue;
+            if (!this.isSecret(key)) this.problem(key, "(not shown)", plaintextSecretMessage(key));
+            this.problem(key, "(secret)", `is set but nothing in this configuration uses it (${SECRET_KEYS[key].what}); remove it (pulumi config rm ${key})`);
+        }
+    }
+
+    private refuseLeftovers(): void {
+        if (this.env === undefined || !this.lookup.environments) return;
+        const values: Record<string, string> = {};
+        for (const key of this.ownKeys()) {
+            if (key === "environment" || this.isSecret(key)) continue;
+            const v = this.lookup(key);
+            if (v !== undefined) values[key] = v;
+        }
+        for (const [key, other] of leftovers(values, this.env, this.lookup.environments())) {
+            this.problem(key, values[key], `names environment "${other}" in a stack of environment "${this.env}": a leftover of a copied stack file; replace it with this environment's value`);
+        }
+    }
+
+    private refuseNotations(): void {
+        const text = this.lookup.source?.();
+        if (!text) return;
+        for (const p of notationProblems(text, this.namespace)) this.problems.push({ key: p.key, value: p.written, message: p.message });
+    }
+
+    /** Keys (without namespace) the stack sets in this layer's namespace. */
+    private ownKeys(): string[] {
+        return (this.lookup.keys?.() ?? [])
+            .filter((full) => !full.includes(":") || full.startsWith(`${this.namespace}:`))
+            .map((full) => (full.includes(":") ? full.slice(this.namespace.length + 1) : full));
     }
 
     get problemCount(): number {

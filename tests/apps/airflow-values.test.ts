@@ -155,7 +155,7 @@ describe("Airflow chart values", () => {
         };
         assert.match(problems({ airflowDagsRepo: "git@github.com:acme/x.git", airflowDagsCredentialsSecret: "creds" }).join("\n"), /airflowDagsCredentialsSecret: is for https repositories/);
         assert.match(problems({ airflowDagsSshKeySecret: "ssh-key" }).join("\n"), /airflowDagsSshKeySecret: is for SSH repositories/);
-        assert.match(problems({ airflowDagsKnownHosts: "github.com ssh-ed25519 AAAA" }).join("\n"), /only applies together with airflowDagsSshKeySecret/);
+        assert.match(problems({ airflowDagsKnownHosts: "github.com ssh-ed25519 AAAA" }).join("\n"), /only applies together with airflowDagsGitSshKey or airflowDagsSshKeySecret/);
         assert.match(problems({ airflowDagsCredentialsSecret: "Not_A_Name" }).join("\n"), /name of an existing Secret/);
     });
 

@@ -12,7 +12,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import S3rver from "s3rver";
-import { dumpScript, ObjectStore, rclonePlainEnv, remotePath, restoreScript, uploadScript } from "../../apps/backup/offsite";
+import { dumpScript, ObjectStore, PASSPHRASE_ENV, rclonePlainEnv, remotePath, restoreScript, uploadScript, vaultSetup } from "../../apps/backup/offsite";
 import { freePort, PgServer, startPostgres } from "../../apps/todo/backend/test/pg-harness";
 import { requireDebianPackage } from "../support/debian";
 
@@ -59,7 +59,7 @@ describe("off-site Postgres backup: dump, upload, prune, restore (real PostgreSQ
         await s3.run();
         const s = { ...store, endpoint: `http://127.0.0.1:${port}` };
         Object.assign(store, s);
-        rclone = { ...rclonePlainEnv(store), RCLONE_CONFIG_OFFSITE_ACCESS_KEY_ID: "S3RVER", RCLONE_CONFIG_OFFSITE_SECRET_ACCESS_KEY: "S3RVER" };
+        rclone = { ...rclonePlainEnv(store), RCLONE_CONFIG_OFFSITE_ACCESS_KEY_ID: "S3RVER", RCLONE_CONFIG_OFFSITE_SECRET_ACCESS_KEY: "S3RVER", [PASSPHRASE_ENV]: "test-passphrase-0123456789abcdef" };
         source = await startPostgres({ database: "todo" });
         await sh(`psql -v ON_ERROR_STOP=1 -q -c "$SQL"`, { ...source.env(), SQL: ROWS });
     });
@@ -90,11 +90,18 @@ describe("off-site Postgres backup: dump, upload, prune, restore (real PostgreSQ
 
         const out = await sh(uploadScript(store, prefix, 7, dumpDir), rclone);
         const listed = (await sh(`rclone lsf "${remotePath(store, prefix)}"`, rclone)).trim().split("\n");
-        assert.deepEqual(listed, dumps, `only the new dump is left after pruning (upload log: ${out})`);
-        // The object is the dump, byte for byte.
+        assert.deepEqual(listed, [`${dumps[0]}.bin`], `only the new, encrypted dump is left after pruning (upload log: ${out})`);
+        // What the store holds is ciphertext: not the dump, no PostgreSQL custom-format header.
+        const stored = path.join(work, "stored.bin");
+        await sh(`rclone copyto "${remotePath(store, prefix)}/${dumps[0]}.bin" "${stored}"`, rclone);
+        const plain = fs.readFileSync(path.join(dumpDir, dumps[0]));
+        assert.equal(plain.subarray(0, 5).toString(), "PGDMP");
+        assert.ok(!fs.readFileSync(stored).includes("PGDMP"), "encrypted before it left");
+        assert.ok(!fs.readFileSync(stored).includes("open_todos"));
+        // Through the key, it is the dump byte for byte.
         const copy = path.join(work, "copy.dump");
-        await sh(`rclone copyto "${remotePath(store, prefix)}/${dumps[0]}" "${copy}"`, rclone);
-        assert.ok(fs.readFileSync(copy).equals(fs.readFileSync(path.join(dumpDir, dumps[0]))));
+        await sh([...vaultSetup(store, prefix), `rclone copyto "vault:${dumps[0]}" "${copy}"`].join("\n"), rclone);
+        assert.ok(fs.readFileSync(copy).equals(plain));
     });
 
     it("fails the upload step when the dump step left nothing (no empty success)", async () => {
@@ -113,5 +120,11 @@ describe("off-site Postgres backup: dump, upload, prune, restore (real PostgreSQ
         const [before, after] = await Promise.all([query(source), query(target)]);
         assert.match(before, /^[0-9a-f]{32} 500\n\d+\n$/);
         assert.equal(after, before);
+    });
+
+    it("without the right passphrase nothing is restored", async () => {
+        const dir = fs.mkdtempSync(path.join(work, "wrong-"));
+        await assert.rejects(sh(restoreScript(store, prefix, dir), { ...rclone, [PASSPHRASE_ENV]: "another-passphrase", ...target!.env() }));
+        await assert.rejects(sh(restoreScript(store, prefix, dir), { ...rclone, [PASSPHRASE_ENV]: "", ...target!.env() }), /BACKUP_PASSPHRASE is empty/);
     });
 });

@@ -1,19 +1,19 @@
 import * as assert from "node:assert/strict";
 import * as fs from "fs";
-import * as path from "path";
 import { parse } from "yaml";
 import { AppsContext, checkAgainstCluster, parseAppsConfig as parseWith, stackReferenceNames } from "../../apps/config";
 import { ConfigValidationError } from "../../lib/config/reader";
 import { CLUSTER_FIXTURES } from "./support";
+import { fixtureStackFile } from "../support/stacks";
 
 const NS = "data-platform";
 /** The repository a deploy names (apps/repository.ts); the stack files hold no owner. */
 const CONTEXT: AppsContext = { repository: { owner: "Example-Org", name: "data-platform", source: "test" } };
 const parseAppsConfig = (lookup: (key: string) => string | undefined, ns: string, scope: string, context: AppsContext = CONTEXT) => parseWith(lookup, ns, scope, context);
 
-/** The stack file's config as a lookup, with overrides (undefined deletes a key). */
+/** The fixture stack file's config as a lookup, with overrides (undefined deletes a key). */
 function stackLookup(env: "dev" | "prod", overrides: Record<string, string | undefined> = {}): (key: string) => string | undefined {
-    const doc = parse(fs.readFileSync(path.join(__dirname, "..", "..", "stacks", `Pulumi.${env}-apps.yaml`), "utf8")) as { config: Record<string, unknown> };
+    const doc = parse(fs.readFileSync(fixtureStackFile(`${env}-apps`), "utf8")) as { config: Record<string, unknown> };
     const values: Record<string, string | undefined> = {};
     for (const [k, v] of Object.entries(doc.config)) values[k.replace(`${NS}:`, "")] = typeof v === "string" ? v : JSON.stringify(v);
     Object.assign(values, overrides);
@@ -45,9 +45,9 @@ describe("apps config", () => {
     });
 
     it("takes organization, project and stack names of the references from config", () => {
-        const cfg = parseAppsConfig(stackLookup("dev", { stackOrganization: "acme", stackProject: "platform", clusterStack: "dev-cluster-blue" }), NS, "dev-apps");
+        const cfg = parseAppsConfig(stackLookup("dev", { stackOrganization: "acme", stackProject: "platform", clusterStack: "dev-cluster" }), NS, "dev-apps");
         // An explicit stackOrganization wins over the current stack's organization.
-        assert.deepEqual(stackReferenceNames(cfg.stacks, "my-cloud-org"), { infra: "acme/platform/dev-infra", cluster: "acme/platform/dev-cluster-blue" });
+        assert.deepEqual(stackReferenceNames(cfg.stacks, "my-cloud-org"), { infra: "acme/platform/dev-infra", cluster: "acme/platform/dev-cluster" });
     });
 
     it("defaults the references' organization to the current stack's, not a literal", () => {
@@ -81,7 +81,7 @@ describe("apps config", () => {
         );
         const byKey = new Map(problems.map((p) => [p.key, p]));
         assert.match(byKey.get(`${NS}:todoBackendImage`)!.message, /"latest" is not allowed/);
-        assert.match(byKey.get(`${NS}:todoFrontendImage`)!.message, /pinned tag/);
+        assert.match(byKey.get(`${NS}:todoFrontendImage`)!.message, /has no tag: an untagged image is "latest"/);
         assert.match(byKey.get(`${NS}:airflowHost`)!.message, /DNS name/);
         assert.match(byKey.get(`${NS}:airflowPath`)!.message, /starting with "\/"/);
         assert.match(byKey.get(`${NS}:airflowDagsRepo`)!.message, /a git URL like "https:\/\/github\.com\/<owner>\/data-platform\.git"/);

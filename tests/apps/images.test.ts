@@ -31,7 +31,7 @@ describe("apps: own images and the repository they come from", () => {
     });
 
     it("refuses placeholders and tags the images workflow never pushes", () => {
-        assert.match(configProblems(() => parse({ todoBackendImage: "ghcr.io/<owner>/todo-backend:1.0.0" })).join("\n"), /todoBackendImage .*pinned tag/);
+        assert.match(configProblems(() => parse({ todoBackendImage: "ghcr.io/<owner>/todo-backend:1.0.0" })).join("\n"), /todoBackendImage .*has name component "<owner>"/);
         assert.match(configProblems(() => parse({ appsImageTag: "latest" })).join("\n"), /appsImageTag = "latest": .*"1\.4\.0" or a main build "sha-1a2b3c4"/);
         assert.match(configProblems(() => parse({ appsImageTag: undefined })).join("\n"), /appsImageTag = \(unset\): is required for todoBackendImage/);
     });

@@ -8,8 +8,8 @@ import * as fs from "fs";
 import * as path from "path";
 import type { ClusterOutputs } from "../../lib/contracts";
 import { SynthResult, synthesize } from "../../delivery/synth/synth";
-import { PROJECT, STACKS_DIR } from "../../delivery/synth/stacks";
-import { program } from "../../lib/program";
+import { PROJECT, synthProgram } from "../../delivery/synth/stacks";
+import { FIXTURE_STACKS } from "../support/stacks";
 import { synth } from "../support/synth";
 
 export const CLUSTER_FIXTURES: Record<"dev" | "prod", ClusterOutputs> = {
@@ -39,7 +39,7 @@ export const CLUSTER_FIXTURES: Record<"dev" | "prod", ClusterOutputs> = {
 
 /** True once the cluster layer's stack file exists (then the real synth is used). */
 export function hasClusterStack(env: string): boolean {
-    return fs.existsSync(path.join(STACKS_DIR, `Pulumi.${env}-cluster.yaml`));
+    return fs.existsSync(path.join(FIXTURE_STACKS, `Pulumi.${env}-cluster.yaml`));
 }
 
 const cache = new Map<string, SynthResult>();
@@ -60,14 +60,14 @@ export async function synthApps(
     const cluster = hasClusterStack(env) ? (await synth(`${env}-cluster`)).outputs : CLUSTER_FIXTURES[env];
     const result = await synthesize({
         stack: key,
-        stacksDir: STACKS_DIR,
+        stacksDir: FIXTURE_STACKS,
         project: PROJECT,
         references: {
             [`${env}-infra`]: { ...infra.outputs, ...(options.infra ?? {}) },
             [`${env}-cluster`]: { ...cluster, ...(options.cluster ?? {}) },
         },
         overrides: options.overrides,
-        program,
+        program: synthProgram,
     });
     if (plain) cache.set(key, result);
     return result;

@@ -3,6 +3,7 @@ import { SynthResource, SynthResult } from "../../delivery/synth/synth";
 import { byName, ofType } from "../support/synth";
 import { clusterOutputsOf, synthApps } from "./support";
 import type { ClusterOutputs } from "../../lib/contracts";
+import { kubernetesClusterIdentifier } from "../../lib/naming";
 
 /** Synth values with their secret wrappers removed, as the API server would receive them. */
 function reveal(value: unknown): unknown {
@@ -71,6 +72,8 @@ describe("apps synth", () => {
             assert.equal(providers[0].inputs.kubeconfig && typeof providers[0].inputs.kubeconfig === "object" && "@secret" in (providers[0].inputs.kubeconfig as object), true, "kubeconfig from infra, as a secret");
             const k8sObjects = result.resources.filter((r) => r.custom && r.type.startsWith("kubernetes:"));
             for (const r of k8sObjects) assert.equal(r.provider, providers[0].urn, r.name);
+            const env = result.stack.replace(/-apps$/, "");
+            assert.equal(providers[0].inputs.clusterIdentifier, kubernetesClusterIdentifier(env), "the cluster layer's identifier: a kubeconfig change replaces nothing");
         }
     });
 

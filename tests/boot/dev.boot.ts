@@ -5,7 +5,7 @@
  */
 import * as assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { renderCluster, stackK3sVersion, BootCluster, BootNode } from "./support/cluster";
+import { defaultPoolCount, renderCluster, stackK3sVersion, BootCluster, BootNode } from "./support/cluster";
 import { assertCloudInitClean, assertMetadataGuard, assertRenderedFilesOnDisk, nfsDataActive } from "./support/checks";
 import { blankDisk, bootBase, BootRun, reportBootFailures, requirePrerequisites } from "./support/suite";
 import type { DataDisk, Vm } from "./support/vm";
@@ -14,6 +14,9 @@ const STACK = "dev-infra";
 /** A Cinder volume id; Nova gives the disk its first 20 characters as serial. */
 const VOLUME_ID = "3f2c8a1e-7b4d-4e6f-9a0b-5c1d2e3f4a5b";
 const SERIAL = VOLUME_ID.slice(0, 20);
+/** The only server's datastore volume (k3s' server directory). */
+const DATASTORE_VOLUME_ID = "9d8e7f6a-5b4c-4d3e-8f2a-1b0c9d8e7f6a";
+const DATASTORE_SERIAL = DATASTORE_VOLUME_ID.slice(0, 20);
 
 describe(`boot: ${STACK} (server-0 with the NFS volume + one agent)`, function () {
     this.timeout(40 * 60_000);
@@ -24,18 +27,25 @@ describe(`boot: ${STACK} (server-0 with the NFS volume + one agent)`, function (
     let server: Vm;
     let agent: Vm;
     let disk: string;
+    let datastoreDisk: string;
 
     before(async function () {
         requirePrerequisites(this);
         await bootBase();
         run = new BootRun("dev", stackK3sVersion(STACK));
         await run.start();
-        cluster = renderCluster(STACK, { ...run.mirrorOverrides(), agentCount: "1" }, { cidr: "10.0.0.0/24", servers: ["10.0.0.11"], agents: ["10.0.0.21"] }, VOLUME_ID);
+        cluster = renderCluster(STACK, { ...run.mirrorOverrides(), ...defaultPoolCount(STACK, 1) }, { cidr: "10.0.0.0/24", servers: ["10.0.0.11"], agents: ["10.0.0.21"] }, VOLUME_ID, DATASTORE_VOLUME_ID);
         serverNode = cluster.nodes.find((n) => n.key === "server-0")!;
         agentNode = cluster.nodes.find((n) => n.key === "agent-0")!;
         disk = blankDisk(run.dir, "nfs-volume");
+        datastoreDisk = blankDisk(run.dir, "datastore-volume");
         [server, agent] = await Promise.all([
-            run.boot(cluster, serverNode, { dataDisk: { file: disk, serial: SERIAL, bus: "virtio" } }),
+            run.boot(cluster, serverNode, {
+                dataDisks: [
+                    { file: disk, serial: SERIAL, bus: "virtio" },
+                    { file: datastoreDisk, serial: DATASTORE_SERIAL, bus: "virtio" },
+                ],
+            }),
             run.boot(cluster, agentNode),
         ]);
     });
@@ -99,8 +109,12 @@ describe(`boot: ${STACK} (server-0 with the NFS volume + one agent)`, function (
     let replacementUuid = "";
     let replacement: Vm;
     it("a replacement server-0 (volume now on virtio-scsi) finds the disk and keeps the data: no reformat", async () => {
-        const dataDisk: DataDisk = { file: disk, serial: SERIAL, bus: "scsi" };
-        replacement = await run.boot(cluster, serverNode, { tag: "replacement", dataDisk });
+        const dataDisks: DataDisk[] = [
+            { file: disk, serial: SERIAL, bus: "scsi" },
+            { file: datastoreDisk, serial: DATASTORE_SERIAL, bus: "scsi" },
+        ];
+        // A replacement after initialisation: the metadata says join, the datastore is reused.
+        replacement = await run.boot(cluster, serverNode, { tag: "replacement", dataDisks, bootstrap: "join" });
         assertCloudInitClean("server-0 replacement", await run.cloudInitDone(replacement, serverNode));
         await nfsDataActive(replacement);
         assert.match(await replacement.sh(`readlink -f /dev/disk/by-id/scsi-0QEMU_QEMU_HARDDISK_${SERIAL}`), /^\/dev\/sd[a-z]/);

@@ -5,7 +5,7 @@
  * stand-in's switch) or the holder VM loses power.
  */
 import * as assert from "node:assert/strict";
-import { renderCluster, stackK3sVersion, BootCluster } from "./support/cluster";
+import { defaultPoolCount, renderCluster, stackK3sVersion, BootCluster } from "./support/cluster";
 import { assertCloudInitClean, assertRenderedFilesOnDisk } from "./support/checks";
 import { blankDisk, bootBase, BootRun, eventually, reportBootFailures, requirePrerequisites } from "./support/suite";
 import type { Vm } from "./support/vm";
@@ -43,10 +43,10 @@ describe(`boot: ${STACK} (3 servers, keepalived API VIP on one L2 segment)`, fun
         await bootBase();
         run = new BootRun("prod", stackK3sVersion(STACK));
         await run.start();
-        cluster = renderCluster(STACK, { ...run.mirrorOverrides(), agentCount: "0" }, { cidr: "10.20.0.0/24", servers: SERVERS, agents: [], vip: VIP }, VOLUME_ID);
+        cluster = renderCluster(STACK, { ...run.mirrorOverrides(), ...defaultPoolCount(STACK, 0) }, { cidr: "10.20.0.0/24", servers: SERVERS, agents: [], vip: VIP }, VOLUME_ID);
         const disk = blankDisk(run.dir, "nfs-volume");
         vms = await Promise.all(
-            cluster.nodes.map((node) => run.boot(cluster, node, node.firstServer ? { dataDisk: { file: disk, serial: VOLUME_ID.slice(0, 20), bus: "virtio" } } : {})),
+            cluster.nodes.map((node) => run.boot(cluster, node, node.firstServer ? { dataDisks: [{ file: disk, serial: VOLUME_ID.slice(0, 20), bus: "virtio" }] } : {})),
         );
     });
     reportBootFailures(() => run);

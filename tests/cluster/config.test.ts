@@ -30,10 +30,23 @@ describe("cluster config", () => {
     });
 
     it("reads the infra reference parts and overrides a chart version", () => {
-        const cfg = parse({ infraOrganization: "acme", infraProject: "platform", infraStack: "lab-infra", chartVersions: JSON.stringify({ "ingress-nginx": "4.14.5" }) });
-        assert.equal(infraStackRef(cfg, "ignored-when-configured"), "acme/platform/lab-infra");
+        const cfg = parse({ infraOrganization: "acme", infraProject: "platform", infraStack: "dev-infra", chartVersions: JSON.stringify({ "ingress-nginx": "4.14.5" }) });
+        assert.equal(infraStackRef(cfg, "ignored-when-configured"), "acme/platform/dev-infra");
         assert.equal(cfg.charts["ingress-nginx"].version, "4.14.5");
         assert.equal(cfg.charts["kube-prometheus-stack"].version, DEFAULT_CHARTS["kube-prometheus-stack"].version);
+    });
+
+    it("volume zone, attach limit and the retired ingressReplicas: read, bounded, named in the message", () => {
+        assert.equal(parse().volumeAvailabilityZone, undefined);
+        assert.equal(parse().nodeVolumeAttachLimit, 25);
+        const cfg = parse({ volumeAvailabilityZone: "cinder-az1", nodeVolumeAttachLimit: "16" });
+        assert.equal(cfg.volumeAvailabilityZone, "cinder-az1");
+        assert.equal(cfg.nodeVolumeAttachLimit, 16);
+        const p = problems({ volumeAvailabilityZone: "az1, az2", nodeVolumeAttachLimit: "300", ingressReplicas: "2" });
+        assert.equal(p.length, 3, p.join("\n"));
+        assert.ok(p.some((m) => /volumeAvailabilityZone.*one Cinder availability zone name as `openstack availability zone list --volume`/.test(m)), p.join("\n"));
+        assert.ok(p.some((m) => /nodeVolumeAttachLimit = "?300"?.*256/.test(m)), p.join("\n"));
+        assert.ok(p.some((m) => /ingressReplicas.*one ingress controller runs on each server/.test(m)), p.join("\n"));
     });
 
     it("allows local-path only when asked for", () => {

@@ -11,7 +11,7 @@ import { cinderCsiValues, cinderStorageClass, cloudConf, nfsProvisionerValues, o
 import { assertFits, sumRequests } from "../../lib/fit";
 
 const cfgFor = (values: Record<string, string>) => parseClusterConfig((k) => values[k], "data-platform", "test");
-const dev = cfgFor({ environment: "dev", kafkaBrokers: "1", ingressReplicas: "1", grafanaNodePort: "30090", kafkaBrokerMemory: "1Gi" });
+const dev = cfgFor({ environment: "dev", kafkaBrokers: "1", grafanaNodePort: "30090", kafkaBrokerMemory: "1Gi" });
 const prod = cfgFor({ environment: "prod", kafkaBrokers: "3", grafanaHost: "grafana.example.org", grafanaPath: "/", alertmanagerReplicas: "2" });
 const get = (obj: unknown, path: string): any => path.split(".").reduce<any>((o, k) => (o == null ? undefined : o[k]), obj);
 
@@ -33,14 +33,15 @@ describe("cluster values: Kafka replication rule", () => {
         assert.equal(brokerConfig(1)["auto.create.topics.enable"], false);
     });
 
-    it("node pool: dual-role KRaft, persistent claims kept on delete, heap half the memory", () => {
-        const pool = nodePoolSpec(prod.kafka, "cinder");
+    it("node pool: dual-role KRaft, claims kept on delete where data is protected and deleted where not, heap half the memory", () => {
+        const pool = nodePoolSpec(prod.kafka, "cinder", true);
         assert.deepEqual(pool.roles, ["controller", "broker"]);
         assert.equal(pool.replicas, 3);
         assert.deepEqual(get(pool, "storage.volumes.0"), { id: 0, type: "persistent-claim", size: "20Gi", class: "cinder", deleteClaim: false, kraftMetadata: "shared" });
+        assert.equal(get(nodePoolSpec(dev.kafka, "cinder", false), "storage.volumes.0.deleteClaim"), true);
         assert.equal(heapFor("2Gi"), "1024m");
         assert.equal(heapFor("256Mi"), "256m");
-        assert.equal(get(nodePoolSpec(dev.kafka, "local-path"), "jvmOptions.-Xmx"), "512m");
+        assert.equal(get(nodePoolSpec(dev.kafka, "local-path", false), "jvmOptions.-Xmx"), "512m");
     });
 
     it("Kafka spec: KRaft listeners, version, JMX metrics from the ConfigMap", () => {
@@ -60,12 +61,14 @@ describe("cluster values: storage", () => {
     const creds = { authUrl: "https://keystone.example.org:5000/v3", region: "RegionOne", applicationCredentialId: "id-1", applicationCredentialSecret: 'se"cr\\et' };
 
     it("cloud.conf authenticates with the application credential and quotes values", () => {
-        const conf = cloudConf(creds);
+        const block = { nodeVolumeAttachLimit: 25 };
+        const conf = cloudConf(creds, block);
         assert.match(conf, /^\[Global\]\nauth-url="https:\/\/keystone.example.org:5000\/v3"\nregion="RegionOne"\napplication-credential-id="id-1"\n/);
         assert.match(conf, /application-credential-secret="se\\"cr\\\\et"/);
         assert.match(conf, /\[LoadBalancer\]\nenabled=false/);
-        assert.throws(() => cloudConf({ ...creds, applicationCredentialSecret: "" }), /application-credential-secret is empty/);
-        assert.throws(() => cloudConf({ ...creds, region: "a\nb" }), /single line/);
+        assert.match(conf, /\[BlockStorage\]\nignore-volume-az=true\nnode-volume-attach-limit=25\n/);
+        assert.throws(() => cloudConf({ ...creds, applicationCredentialSecret: "" }, block), /application-credential-secret is empty/);
+        assert.throws(() => cloudConf({ ...creds, region: "a\nb" }, block), /single line/);
     });
 
     it("OCCM: existing secret, k3s control-plane label, no service/route controllers", () => {
@@ -81,11 +84,13 @@ describe("cluster values: storage", () => {
         assert.equal(get(v, "secret.name"), "cloud-config");
         assert.equal(get(v, "storageClass.enabled"), false);
         assert.equal(get(v, "csi.plugin.image.tag"), "v1.35.0");
-        const sc = cinderStorageClass(true, "ssd");
+        const sc = cinderStorageClass({ isDefault: true, volumeType: "ssd", protectData: true });
         assert.equal(sc.reclaimPolicy, "Retain");
         assert.equal(sc.metadata.annotations["storageclass.kubernetes.io/is-default-class"], "true");
         assert.deepEqual(sc.parameters, { type: "ssd" });
-        assert.equal(cinderStorageClass(false).metadata.annotations["storageclass.kubernetes.io/is-default-class"], "false");
+        assert.equal(cinderStorageClass({ isDefault: false, protectData: true }).metadata.annotations["storageclass.kubernetes.io/is-default-class"], "false");
+        assert.equal(cinderStorageClass({ isDefault: true, protectData: false }).reclaimPolicy, "Delete", "unprotected volumes go with their claims");
+        assert.equal(cinderStorageClass({ isDefault: true, protectData: true }).parameters, undefined);
     });
 
     it("NFS provisioner: RWX class `nfs` on infra's export, retained and archived", () => {
@@ -100,7 +105,7 @@ describe("cluster values: storage", () => {
 });
 
 describe("cluster values: ingress-nginx", () => {
-    const values = (cfg: typeof dev) => ingressNginxValues({ image: cfg.images.ingressController, replicas: cfg.ingress.replicas, resources: cfg.ingress.resources, ingressAddress: "198.51.100.7", monitoringNamespace: "monitoring" });
+    const values = (cfg: typeof dev) => ingressNginxValues({ image: cfg.images.ingressController, resources: cfg.ingress.resources, ingressAddress: "198.51.100.7", monitoringNamespace: "monitoring" });
 
     it("default IngressClass nginx on ServiceLB, final controller pinned by tag and digest, metrics + ServiceMonitor", () => {
         const v = values(prod);
@@ -110,12 +115,11 @@ describe("cluster values: ingress-nginx", () => {
         assert.match(get(v, "controller.image.digest"), /^sha256:[0-9a-f]{64}$/);
         assert.equal(get(v, "controller.metrics.serviceMonitor.enabled"), true);
         assert.equal(get(v, "controller.extraArgs.publish-status-address"), "198.51.100.7");
-        assert.equal(get(v, "controller.replicaCount"), 2);
-        assert.equal(get(values(dev), "controller.replicaCount"), 1);
+        assert.equal(get(v, "controller.replicaCount"), undefined, "one controller per server, not a replica count");
     });
 
     it("an overridden controller image drops the digest of the default one", () => {
-        const v = ingressNginxValues({ image: "registry.k8s.io/ingress-nginx/controller:v1.14.5", replicas: 1, resources: dev.ingress.resources, ingressAddress: "x", monitoringNamespace: "monitoring" });
+        const v = ingressNginxValues({ image: "registry.k8s.io/ingress-nginx/controller:v1.14.5", resources: dev.ingress.resources, ingressAddress: "x", monitoringNamespace: "monitoring" });
         assert.equal(get(v, "controller.image.digest"), "");
         assert.deepEqual(splitImage("quay.io/strimzi/operator:1.2.0"), { registry: "quay.io", path: "strimzi/operator", name: "operator", namespace: "strimzi", tag: "1.2.0" });
     });
@@ -230,6 +234,11 @@ describe("cluster: resource fit", () => {
         assert.ok(report.cpuHeadroom > 0.4 && report.memoryHeadroom > 0.4);
     });
 
+    it("the ingress controllers count once per server, on the servers (where the ingress address lands)", () => {
+        const ingress = clusterRequestItems(prod, { servers: 3, agents: 4 }).find((i) => i.name.startsWith("ingress-nginx"));
+        assert.deepEqual({ replicas: ingress?.replicas, perNode: ingress?.perNode, controlPlane: ingress?.controlPlane }, { replicas: 3, perNode: "servers", controlPlane: true });
+    });
+
     it("a too-small environment is refused with a message naming the shortfall and the fix", () => {
         const tiny = [{ role: "server" as const, count: 1, flavor: "mb1.small", vcpus: 1, memoryMiB: 2048 }];
         assert.throws(
@@ -240,5 +249,26 @@ describe("cluster: resource fit", () => {
                 /memory: requests \d+Mi of 512Mi allocatable/.test(err.message) &&
                 /Use larger flavors or more agents/.test(err.message),
         );
+    });
+});
+
+describe("cluster values: the metadata guard and the pods that need the metadata service", () => {
+    const { guardVerdict } = require("../../infra/metadataGuard") as typeof import("../../infra/metadataGuard");
+    const { HOST_NETWORK_PODS } = require("../../cluster/values/storage") as typeof import("../../cluster/values/storage");
+
+    it("every host-network pod that needs the metadata service gets through the guard; the cloud controller (UID 1001) is dropped and needs none", () => {
+        // The UIDs the values state, so the table cannot drift from what the charts are told.
+        assert.equal(get(occmValues(dev.images.cloudControllerManager), "podSecurityContext.runAsUser"), HOST_NETWORK_PODS["openstack-cloud-controller-manager"].uid);
+        assert.equal(get(cinderCsiValues(dev.images.cinderCsiPlugin), "csi.plugin.nodePlugin.podSecurityContext.runAsUser"), HOST_NETWORK_PODS["cinder-csi node plugin"].uid);
+        for (const [pod, p] of Object.entries(HOST_NETWORK_PODS)) {
+            const verdict = guardVerdict({ hostNetwork: true, uid: p.uid });
+            if (p.needsMetadata) assert.equal(verdict, "allowed", `${pod} needs the metadata service`);
+        }
+        assert.equal(guardVerdict({ hostNetwork: true, uid: 1001 }), "dropped");
+        assert.equal(guardVerdict({ hostNetwork: false }), "dropped");
+        // The comment that explains the guard names the real UID.
+        const source = require("node:fs").readFileSync(require("node:path").join(__dirname, "../../infra/metadataGuard.ts"), "utf8") as string;
+        assert.match(source, /cloud controller manager also runs on the host network, but as\s+\* UID 1001/);
+        assert.doesNotMatch(source, /cloud controller manager, cinder-csi node plugin\) run as root/);
     });
 });

@@ -10,6 +10,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ROOT } from "../../delivery/synth/stacks";
+import { FIXTURE_STACKS } from "../support/stacks";
 import { diffExitCode, inPullRequestJob } from "../../delivery/diff";
 
 function git(cwd: string, ...args: string[]): string {
@@ -30,6 +31,9 @@ describe("delivery: npm run diff (end to end, temp git repo)", function () {
             fs.mkdirSync(path.dirname(path.join(repo, f)), { recursive: true });
             fs.copyFileSync(path.join(ROOT, f), path.join(repo, f));
         }
+        // The test's own stack files, not the user's: the assertions below name fixture values.
+        fs.rmSync(path.join(repo, "stacks"), { recursive: true, force: true });
+        fs.cpSync(FIXTURE_STACKS, path.join(repo, "stacks"), { recursive: true });
         git(repo, "init", "-q", "-b", "main");
         git(repo, "add", "-A");
         fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(repo, "node_modules"), "dir");

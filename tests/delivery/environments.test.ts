@@ -8,18 +8,21 @@ import * as os from "os";
 import * as path from "path";
 import { ConfigValidationError } from "../../lib/config/reader";
 import { checkStackFiles, discoverEnvironments, environmentsIn, stacksFor } from "../../delivery/environments";
-import { synthStack, PROJECT, STACKS_DIR } from "../../delivery/synth/stacks";
+import { synthStack, PROJECT } from "../../delivery/synth/stacks";
+import { FIXTURE_STACKS as STACKS } from "../support/stacks";
 import { SynthResult } from "../../delivery/synth/synth";
 
-/** A stacks dir holding a copy of the repository's stacks plus `staging`, derived from dev's files. */
+/** A stacks dir holding a copy of the fixture stacks plus `staging`, derived from dev's files. */
 function withStaging(edit: (text: string, layer: string) => string = (t) => t): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "delivery-staging-"));
-    for (const f of fs.readdirSync(STACKS_DIR)) fs.copyFileSync(path.join(STACKS_DIR, f), path.join(dir, f));
-    const dev = environmentsIn(STACKS_DIR).find((e) => e.env === "dev")!;
+    for (const f of fs.readdirSync(STACKS)) fs.copyFileSync(path.join(STACKS, f), path.join(dir, f));
+    const dev = environmentsIn(STACKS).find((e) => e.env === "dev")!;
     for (const [layer, stack] of Object.entries(dev.stacks)) {
-        const text = fs.readFileSync(path.join(STACKS_DIR, `Pulumi.${stack}.yaml`), "utf8")
+        const text = fs.readFileSync(path.join(STACKS, `Pulumi.${stack}.yaml`), "utf8")
             .replace(/^(\s*data-platform:environment:\s*)dev\s*$/m, "$1staging")
-            .replace(/\bdev-(infra|cluster|apps)\b/g, "staging-$1");
+            .replace(/\bdev-(infra|cluster|apps)\b/g, "staging-$1")
+            // Every environment-derived value (hosts, bucket, key comment): no dev leftovers.
+            .replace(/\bdev\b/g, "staging");
         fs.writeFileSync(path.join(dir, `Pulumi.staging-${layer}.yaml`), edit(text, layer));
     }
     return dir;
@@ -32,15 +35,15 @@ describe("delivery: environments", () => {
         assert.deepEqual(envs[0].stacks, { infra: "dev-infra", cluster: "dev-cluster", apps: "dev-apps" });
     });
 
-    it("finds dev and prod in stacks/, each with its infra stack", () => {
-        const envs = environmentsIn(STACKS_DIR);
+    it("finds dev and prod in the fixture stacks, each with its infra stack", () => {
+        const envs = environmentsIn(STACKS);
         assert.ok(envs.some((e) => e.env === "dev" && e.stacks.infra === "dev-infra"));
         assert.ok(envs.some((e) => e.env === "prod" && e.stacks.infra === "prod-infra"));
-        for (const env of envs) assert.deepEqual(checkStackFiles(STACKS_DIR, PROJECT, env), [], env.env);
+        for (const env of envs) assert.deepEqual(checkStackFiles(STACKS, PROJECT, env), [], env.env);
     });
 
     it("names the known environments when asked for an unknown one", () => {
-        assert.throws(() => stacksFor(STACKS_DIR, "staging", "up"), /No environment "staging" .*known environments are dev, prod.*Pulumi\.staging-infra\.yaml/);
+        assert.throws(() => stacksFor(STACKS, "staging", "up"), /No environment "staging" .*known environments are dev, prod.*Pulumi\.staging-infra\.yaml/);
     });
 
     describe("a new environment (staging) added as stack files", () => {

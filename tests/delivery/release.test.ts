@@ -7,7 +7,7 @@ import * as path from "path";
 import { parse } from "yaml";
 import { pinnedImage } from "../../lib/config/checks";
 import { manifestDigest, pinDigests, releaseProblems, writeImageTag } from "../../delivery/release";
-import { ROOT } from "../../delivery/synth/stacks";
+import { fixtureStackFile } from "../support/stacks";
 import { unpinnedImage } from "../../policy/rules";
 
 const DIGEST = `sha256:${"b".repeat(64)}`;
@@ -45,8 +45,8 @@ describe("delivery: releases name their images", () => {
         const override = tempFile("config:\n  data-platform:appsImageTag: 1.5.0\n  data-platform:todoBackendImage: ghcr.io/o/todo-backend:1.4.0\n");
         assert.match(releaseProblems(override, "prod-apps", "v1.5.0").join("\n"), /todoBackendImage is ghcr\.io\/o\/todo-backend:1\.4\.0; release v1\.5\.0 needs the 1\.5\.0 image/);
         assert.match(releaseProblems(ok, "prod-apps", "1.4.0")[0], /not a release tag/);
-        // The shipped prod stack names the images of v0.1.0.
-        assert.deepEqual(releaseProblems(path.join(ROOT, "stacks", "Pulumi.prod-apps.yaml"), "prod-apps", "v0.1.0"), []);
+        // The fixture prod stack names the images of v0.1.0.
+        assert.deepEqual(releaseProblems(fixtureStackFile("prod-apps"), "prod-apps", "v0.1.0"), []);
     });
 
     it("looks the digest up through the registry's token flow (stand-in registry over HTTP)", async () => {

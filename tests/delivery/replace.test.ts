@@ -7,7 +7,7 @@ import * as assert from "node:assert/strict";
 import { diffSynth, StackDiff } from "../../delivery/diff";
 import { renderStackDiff } from "../../delivery/markdown";
 import { planRollback } from "../../delivery/rollback";
-import type { LayerName } from "../../lib/program";
+import type { LayerName } from "../../lib/layers";
 import type { SynthResult } from "../../delivery/synth/synth";
 import { synth } from "../support/synth";
 
@@ -52,7 +52,7 @@ const CASES: Case[] = [
     {
         label: "sshPublicKey: the key pair is replaced under a new name; nodes keep running (keyPair is ignored)",
         layer: "infra", stack: "dev-infra",
-        change: override("dev-infra", { "data-platform:sshPublicKey": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIRotatedDevKey000000000000000000000000000000000 platform-dev" }),
+        change: override("dev-infra", { "data-platform:sshPublicKey": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFRotatedDevKey00000000000000000000000000000 platform-dev" }),
         forward: { replace: ["dev-k3s-keypair"] },
         why: ["dev-k3s-keypair", "publicKey"],
         back: { replace: ["dev-k3s-keypair"] },
@@ -75,7 +75,7 @@ const CASES: Case[] = [
     {
         label: "agent flavor: both agents replaced, their lifecycle commands and the readiness gate re-run",
         layer: "infra", stack: "dev-infra",
-        change: override("dev-infra", { "data-platform:agentFlavor": "mb1.xlarge" }),
+        change: override("dev-infra", { "data-platform:agentPools": JSON.stringify({ default: { flavor: "mb1.xlarge", count: 2 } }) }),
         forward: { replace: ["dev-k3s-agent-0", "dev-k3s-agent-1", "dev-k3s-agent-0-lifecycle", "dev-k3s-agent-1-lifecycle", "dev-k3s-ready"] },
         why: ["dev-k3s-agent-0", "flavorName"],
         back: { replace: ["dev-k3s-agent-0", "dev-k3s-agent-1", "dev-k3s-agent-0-lifecycle", "dev-k3s-agent-1-lifecycle", "dev-k3s-ready"] },
@@ -85,11 +85,11 @@ const CASES: Case[] = [
         layer: "infra", stack: "dev-infra",
         change: override("dev-infra", { "data-platform:image": "Ubuntu 26.04" }),
         forward: {
-            replace: ["dev-k3s-server-0", "dev-k3s-agent-0", "dev-k3s-agent-1", "dev-k3s-server-0-lifecycle", "dev-k3s-agent-0-lifecycle", "dev-k3s-agent-1-lifecycle", "dev-k3s-ready", "dev-k3s-server-0-data-attach"],
+            replace: ["dev-k3s-server-0", "dev-k3s-agent-0", "dev-k3s-agent-1", "dev-k3s-server-0-lifecycle", "dev-k3s-agent-0-lifecycle", "dev-k3s-agent-1-lifecycle", "dev-k3s-ready", "dev-k3s-server-0-data-attach", "dev-k3s-server-0-datastore-attach"],
         },
         why: ["dev-k3s-agent-0", "imageName"],
         back: {
-            replace: ["dev-k3s-server-0", "dev-k3s-agent-0", "dev-k3s-agent-1", "dev-k3s-server-0-lifecycle", "dev-k3s-agent-0-lifecycle", "dev-k3s-agent-1-lifecycle", "dev-k3s-ready", "dev-k3s-server-0-data-attach"],
+            replace: ["dev-k3s-server-0", "dev-k3s-agent-0", "dev-k3s-agent-1", "dev-k3s-server-0-lifecycle", "dev-k3s-agent-0-lifecycle", "dev-k3s-agent-1-lifecycle", "dev-k3s-ready", "dev-k3s-server-0-data-attach", "dev-k3s-server-0-datastore-attach"],
         },
     },
     {
@@ -127,7 +127,7 @@ const CASES: Case[] = [
     {
         label: "agent count 2 → 3: a new agent (port, VM, lifecycle) and the readiness gate re-run",
         layer: "infra", stack: "dev-infra",
-        change: override("dev-infra", { "data-platform:agentCount": "3" }),
+        change: override("dev-infra", { "data-platform:agentPools": JSON.stringify({ default: { flavor: "mb1.large", count: 3 } }) }),
         forward: { create: ["dev-k3s-agent-2", "dev-k3s-agent-2 (component)", "dev-k3s-agent-2-port", "dev-k3s-agent-2-lifecycle"], replace: ["dev-k3s-ready"] },
         why: ["dev-k3s-ready", "triggers"],
         back: { delete: ["dev-k3s-agent-2", "dev-k3s-agent-2 (component)", "dev-k3s-agent-2-port", "dev-k3s-agent-2-lifecycle"], replace: ["dev-k3s-ready"] },

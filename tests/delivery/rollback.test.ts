@@ -86,7 +86,7 @@ describe("delivery: rollback planner", () => {
         assert.match(plan.blockers[0].message, /airflow: Airflow goes back \(version 1\.16\.0 → 1\.15\.0\)/);
         assert.equal(plan.proceed, false);
         assert.match(renderPlan(plan), /- \[schema-rollback\] dev-apps: airflow: Airflow goes back/);
-        assert.match(renderPlan(plan), /Re-run with --force/);
+        assert.match(renderPlan(plan), /Re-run with --allow [a-z0-9,-]+ \(or --force for everything\)/);
         const forced = planRollback({ env: "dev", tag: "v1.2.0", force: true, layers: layers({ apps: apps({ airflowChart: "1.16.0" }) }, { apps: apps({ airflowChart: "1.15.0" }) }) });
         assert.equal(forced.proceed, true);
         // The release itself holds no data here (metadata database outside the chart).
@@ -147,7 +147,7 @@ describe("delivery: rollback planner", () => {
         assert.deepEqual(plan.blockers.map((b) => b.kind), ["k3s-downgrade"]);
         assert.match(plan.blockers[0].message, /v1\.35\.6\+k3s2 down to v1\.35\.6\+k3s1/);
         assert.equal(plan.proceed, false);
-        assert.match(renderPlan(plan), /Re-run with --force/);
+        assert.match(renderPlan(plan), /Re-run with --allow [a-z0-9,-]+ \(or --force for everything\)/);
         const forced = planRollback({ env: "dev", tag: "v1.0.0", force: true, layers: layers({ infra: infra({ k3s: "v1.35.6+k3s2" }) }, { infra: infra({ k3s: "v1.35.6+k3s1" }) }) });
         assert.equal(forced.proceed, true);
         // An upgrade on rollback (the tag is newer) is fine.
@@ -195,6 +195,12 @@ describe("delivery: rollback planner", () => {
         assert.deepEqual(blockers.map((b) => b.kind), ["schema-unknown"]);
         assert.match(blockers[0].message, /todo-backend:1\.5\.0 → .*todo-backend:1\.4\.2\. No data-platform\.io\/schema-version marker/);
         assert.deepEqual(schemaBlockers("dev-apps", apps({ backendTag: "1.4.2" }), apps({ backendTag: "1.5.0" })), []);
+    });
+
+    it("the real Todo backend (expand-only migrations, docs/apps.md) rolls back by tag without a schema blocker", async () => {
+        const now = await synth("dev-apps", { "data-platform:appsImageTag": "1.5.0" });
+        const then = await synth("dev-apps", { "data-platform:appsImageTag": "1.4.0" });
+        assert.deepEqual(schemaBlockers("dev-apps", now, then), []);
     });
 
     it("skips a layer the tag does not have, and cannot be forced past a tag that does not synthesize", () => {

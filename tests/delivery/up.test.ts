@@ -1,66 +1,17 @@
 /**
- * Plan, then apply: `deploy` (the body of npm run up/down/rollback) against a STAND-IN `pulumi`
- * executable on PATH (tests/support/fake-pulumi/pulumi: records its calls, answers from a
- * scenario). The delivery code spawns it exactly as it would spawn the real CLI.
+ * Plan, then apply: `deploy` (the body of npm run up/down/rollback) against the STAND-IN `pulumi`
+ * on PATH (see deployHarness.ts). Fresh environments, layer by layer: up-layers.test.ts.
  */
 import * as assert from "node:assert/strict";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { confirmationProblem, deploy, DeployRequest } from "../../delivery/cli";
-import { cliDeployer, SourceState, sourceState } from "../../delivery/plan";
-import { runCommand } from "../../delivery/preflight";
+import { confirmationProblem } from "../../delivery/cli";
+import { sourceState } from "../../delivery/plan";
 import { parseDeployArgs } from "../../delivery/options";
 import { ROOT } from "../../delivery/synth/stacks";
-
-const FAKE_DIR = path.join(ROOT, "tests", "support", "fake-pulumi");
-const STACKS = [
-    { layer: "infra" as const, stack: "dev-infra" },
-    { layer: "cluster" as const, stack: "dev-cluster" },
-    { layer: "apps" as const, stack: "dev-apps" },
-];
-/** Two layers are enough where the third adds only time. */
-const TWO = STACKS.slice(0, 2);
-const urn = (stack: string, type: string, name: string) => `urn:pulumi:${stack}::data-platform::${type}::${name}`;
-
-interface Run {
-    code: number;
-    out: string;
-    calls: string[][];
-    dir: string;
-}
-
-async function run(scenario: Record<string, unknown>, overrides: Partial<DeployRequest> & { planned?: boolean; source?: () => SourceState } = {}): Promise<Run> {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fake-pulumi-"));
-    fs.writeFileSync(path.join(dir, "scenario.json"), JSON.stringify(scenario));
-    const env = { ...process.env, PATH: `${FAKE_DIR}${path.delimiter}${process.env.PATH}`, FAKE_PULUMI_SCENARIO: path.join(dir, "scenario.json"), FAKE_PULUMI_LOG: path.join(dir, "calls.log"), OS_CLOUD: "test" };
-    const stacksDir = fs.mkdtempSync(path.join(os.tmpdir(), "stacks-"));
-    for (const { layer, stack } of overrides.stacks ?? STACKS) fs.writeFileSync(path.join(stacksDir, `Pulumi.${stack}.yaml`), `config:\n  data-platform:layer: ${layer}\n`);
-    const out: string[] = [];
-    const code = await deploy({
-        env: "dev",
-        action: "up",
-        stacks: STACKS,
-        stacksDir,
-        workDir: ROOT,
-        run: runCommand(env),
-        processEnv: env,
-        cliVersion: "3.248.0",
-        deployer: () => cliDeployer({ workDir: ROOT, env, policyPack: path.join(ROOT, "policy") }, overrides.planned === false ? undefined : path.join(dir, "plans")),
-        source: () => ({ commit: "c0ffee".padEnd(40, "0"), changes: "" }),
-        log: (l) => out.push(l),
-        error: (l) => out.push(`ERR ${l}`),
-        ...overrides,
-    });
-    const log = path.join(dir, "calls.log");
-    const calls = fs.existsSync(log) ? fs.readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l) as string[]) : [];
-    return { code, out: out.join("\n"), calls, dir };
-}
-
-const changing = (stack: string) => ({ version: 4, steps: [{ op: "update", urn: urn(stack, "kubernetes:apps/v1:Deployment", `${stack}-web`), diffReasons: ["spec"] }, { op: "same", urn: urn(stack, "pulumi:pulumi:Stack", stack) }] });
-const scenario = (extra: Record<string, Record<string, unknown>> = {}) => ({ stacks: Object.fromEntries(STACKS.map(({ stack }) => [stack, { ...changing(stack), ...(extra[stack] ?? {}) }])) });
-const verbs = (calls: string[][]) => calls.filter((c) => ["preview", "up", "destroy"].includes(c[0])).map((c) => `${c[0]} ${c[c.indexOf("--stack") + 1]}`);
+import { FAKE_DIR, run, scenario, STACKS, TWO, urn, verbs } from "./deployHarness";
 
 describe("delivery: plan, then apply (stand-in pulumi on PATH)", () => {
     it("previews every layer before asking, then applies each layer's saved update plan with the policy pack", async () => {

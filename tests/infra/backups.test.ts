@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import { parse } from "yaml";
 import { parseInfraConfig } from "../../infra/config";
+import { strictLookup } from "../../lib/config/reader";
 import { etcdS3Settings } from "../../infra/etcdS3";
 import type { SynthResult } from "../../delivery/synth/synth";
 import { configProblems } from "../support/config";
@@ -14,11 +15,14 @@ const BASE: Record<string, string> = {
     agentFlavor: "mb1.large",
     externalNetwork: "public",
     adminCidrs: JSON.stringify(["203.0.113.0/24"]),
-    sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleKey admin",
+    sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeDevKeyReplaceWithYourOwnPublicKey000000 admin",
     openstackAuthUrl: "https://keystone.example.org:5000/v3",
     worldOpenIngress: "true",
 };
-const parseWith = (changes: Record<string, string>) => parseInfraConfig((k) => ({ ...BASE, ...changes })[k], "data-platform", "stack t");
+/** The backup credential is set with --secret. */
+const SECRETS = new Set(["backupStoreAccessKey", "backupStoreSecretKey"]);
+const parseWith = (changes: Record<string, string>) =>
+    parseInfraConfig(strictLookup((k) => ({ ...BASE, ...changes })[k], () => Object.keys({ ...BASE, ...changes }), "Pulumi.t.yaml", { isSecret: (k) => SECRETS.has(k) }), "data-platform", "stack t");
 
 describe("off-site etcd snapshots (infra)", () => {
     it("backupStore is optional and validated field by field, naming what is allowed", () => {

@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { parse } from "yaml";
-import { AgentSpec, k3sConfig, renderUserData, ServerSpec } from "../../infra/cloudinit";
+import { AgentSpec, caInstalledPath, k3sConfig, renderUserData, ServerSpec } from "../../infra/cloudinit";
 import { INSTALL_SCRIPT_COMMIT, INSTALL_SCRIPT_SHA256 } from "../../infra/k3sInstall";
 import { requireDebianPackage } from "../support/debian";
 import { ofType, synth } from "../support/synth";
@@ -20,7 +20,8 @@ const server: ServerSpec = {
     labels: { "platform.example.org/role": "server" },
     nodeIp: "10.0.0.11",
     flannelBackend: "vxlan",
-    clusterInit: true,
+    bootstrap: "metadata",
+    serverUrl: "https://10.0.0.11:6443",
     tlsSans: ["198.51.100.7", "10.0.0.11"],
     etcdSnapshotSchedule: "0 */6 * * *",
     etcdSnapshotRetention: 12,
@@ -48,11 +49,11 @@ function cloudConfig(text: string): any {
 }
 
 describe("user-data rendering (pure)", () => {
-    it("writes the server's k3s config with both tokens, tls-san, cluster-init and no traefik", () => {
+    it("writes the server's k3s config with both tokens, tls-san and no traefik; the first server's cluster-init/server is left to its bootstrap", () => {
         const config = k3sConfig(server, secrets);
         assert.equal(config.token, "server-token");
         assert.equal(config["agent-token"], "agent-token");
-        assert.equal(config["cluster-init"], true);
+        assert.equal(config["cluster-init"], undefined);
         assert.equal(config.server, undefined);
         assert.deepEqual(config["tls-san"], ["198.51.100.7", "10.0.0.11"]);
         assert.deepEqual(config.disable, ["traefik"]);
@@ -63,7 +64,7 @@ describe("user-data rendering (pure)", () => {
     });
 
     it("joins a non-initial server through the server URL instead of cluster-init", () => {
-        const config = k3sConfig({ ...server, clusterInit: false, serverUrl: "https://10.0.0.10:6443" }, secrets);
+        const config = k3sConfig({ ...server, bootstrap: "join", serverUrl: "https://10.0.0.10:6443" }, secrets);
         assert.equal(config["cluster-init"], undefined);
         assert.equal(config.server, "https://10.0.0.10:6443");
     });
@@ -76,17 +77,18 @@ describe("user-data rendering (pure)", () => {
         assert.equal(config.token, "agent-token");
     });
 
-    it("places the cluster CAs where k3s adopts them, only on the initialising server", () => {
+    it("places the cluster CAs where k3s adopts them, only on the first server (the one that may initialise)", () => {
         const files = (doc: any) => doc.write_files.map((f: any) => f.path) as string[];
         const init = cloudConfig(renderUserData(server, secrets));
-        assert.ok(files(init).includes("/var/lib/rancher/k3s/server/tls/server-ca.crt"));
-        assert.ok(files(init).includes("/var/lib/rancher/k3s/server/tls/etcd/peer-ca.key"));
-        assert.ok(files(init).includes("/var/lib/rancher/k3s/server/tls/service.key"));
+        const installed = files(init).map(caInstalledPath);
+        assert.ok(installed.includes("/var/lib/rancher/k3s/server/tls/server-ca.crt"));
+        assert.ok(installed.includes("/var/lib/rancher/k3s/server/tls/etcd/peer-ca.key"));
+        assert.ok(installed.includes("/var/lib/rancher/k3s/server/tls/service.key"));
         const key = init.write_files.find((f: any) => f.path.endsWith("client-ca.key"));
         assert.equal(key.permissions, "0600");
-        const joiner = cloudConfig(renderUserData({ ...server, clusterInit: false, serverUrl: "https://10.0.0.10:6443" }, secrets));
-        assert.ok(!files(joiner).some((p) => p.includes("/server/tls/")), "joining servers get CAs from the cluster");
-        assert.ok(!files(cloudConfig(renderUserData(agent, secrets))).some((p) => p.includes("/tls/")));
+        const joiner = cloudConfig(renderUserData({ ...server, bootstrap: "join", serverUrl: "https://10.0.0.10:6443" }, secrets));
+        assert.ok(!files(joiner).map(caInstalledPath).some((p) => p.includes("/server/tls/")), "joining servers get CAs from the cluster");
+        assert.ok(!files(cloudConfig(renderUserData(agent, secrets))).map(caInstalledPath).some((p) => p.includes("/tls/")));
     });
 
     it("installs the pinned k3s release: checksum-verified binary (with retries) and the pinned install script", () => {

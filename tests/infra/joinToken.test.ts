@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { parse } from "yaml";
 import { caHash, parseToken, secureToken, TOKEN_USERS } from "../../infra/joinToken";
+import { CA_STAGING_DIR } from "../../infra/cloudinit";
 import type { SynthResource, SynthResult } from "../../delivery/synth/synth";
 import { ofType, synth } from "../support/synth";
 
@@ -43,7 +44,7 @@ describe("secure join tokens", () => {
 
             it("every node's tokens carry the hash of the server CA that server-0 writes to disk", () => {
                 const nodes = ofType(result, INSTANCE).map(cloudConfig);
-                const caFiles = nodes.map((n) => fileOf(n, "/var/lib/rancher/k3s/server/tls/server-ca.crt")).filter((f): f is string => f !== undefined);
+                const caFiles = nodes.map((n) => fileOf(n, `${CA_STAGING_DIR}/server-ca.crt`)).filter((f): f is string => f !== undefined);
                 assert.equal(caFiles.length, 1, "exactly one node (the initialising server) receives the CA");
                 const expected = createHash("sha256").update(caFiles[0], "utf8").digest("hex");
                 for (const node of nodes) {

@@ -3,6 +3,7 @@ import * as http from "node:http";
 import { AddressInfo } from "node:net";
 import { drainNode, evictable, KubeTarget, notReady, targetFromKubeconfig, waitForCluster } from "../../infra/lifecycle/kubeApi";
 import { renderKubeconfig } from "../../infra/kubeconfig";
+import { forgetNode } from "../../infra/lifecycle/forget";
 
 /** A scripted stand-in for the Kubernetes API on loopback: just the endpoints the gate uses. */
 class FakeApi {
@@ -159,6 +160,28 @@ describe("node lifecycle against a loopback API", () => {
     it("treats a node that is already gone as drained", async () => {
         await drainNode(target, "never-joined", opts);
         assert.deepEqual(api.deletedNodes, []);
+    });
+
+    it("restore (PLATFORM_SKIP_DRAIN=forget): a dead server's Node is deleted without cordon or eviction when an API answers", async () => {
+        api.nodes = [{ name: "prod-server-1-abc", ready: false }];
+        api.pods = [{ name: "web-1", namespace: "microservices" }];
+        const log: string[] = [];
+        await forgetNode(target, "prod-server-1-abc", { ...opts, log: (l) => log.push(l) });
+        assert.deepEqual(api.events, ["delete prod-server-1-abc ({})"]);
+        assert.deepEqual(api.evictions, [], "no eviction from a kubelet that is gone");
+        assert.equal(api.nodes[0]?.unschedulable, undefined);
+        assert.match(log.join("\n"), /prod-server-1-abc: Node deleted without a drain/);
+        await forgetNode(target, "prod-server-1-abc", opts);
+        assert.deepEqual(api.deletedNodes, ["prod-server-1-abc"], "already gone: nothing more");
+    });
+
+    it("restore: with no API answering (server-0 before the restore) there is nothing to forget, and no wait", async () => {
+        await api.stop();
+        const log: string[] = [];
+        await forgetNode(target, "prod-server-0-abc", { timeoutMs: 60_000, pollMs: 5, log: (l) => log.push(l) });
+        assert.match(log.join("\n"), /prod-server-0-abc: no API answers \(.*\): nothing to remove/);
+        api = new FakeApi();
+        target = await api.start();
     });
 
     it("reads the kubeconfig the infra layer renders", () => {

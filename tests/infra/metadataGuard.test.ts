@@ -14,7 +14,7 @@ import { requireDebianPackage } from "../support/debian";
 
 const spec: ServerSpec = {
     role: "server", nodeName: "n", k3sVersion: "v1.35.6+k3s1", k3sInstall: { mode: "download" }, labels: {}, nodeIp: "10.0.0.11", flannelBackend: "vxlan",
-    clusterInit: true, tlsSans: ["10.0.0.11"], etcdSnapshotSchedule: "0 */6 * * *", etcdSnapshotRetention: 5, localPathStorage: true,
+    bootstrap: "metadata", serverUrl: "https://10.0.0.11:6443", tlsSans: ["10.0.0.11"], etcdSnapshotSchedule: "0 */6 * * *", etcdSnapshotRetention: 5, localPathStorage: true,
 };
 
 function unitOf(path: string): string {

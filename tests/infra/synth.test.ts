@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import { parse } from "yaml";
 import { SynthResource, SynthResult } from "../../delivery/synth/synth";
+import { caInstalledPath } from "../../infra/cloudinit";
 import { ConfigValidationError } from "../../lib/config/reader";
 import { byName, ofType, synth } from "../support/synth";
 
@@ -89,7 +90,8 @@ describe("infra synth", () => {
             const servers = instances(result, "server").map(k3sConfigOf);
             const agents = instances(result, "agent").map(k3sConfigOf);
             const first = servers[0];
-            assert.equal(first["cluster-init"], true);
+            // server-0's cluster-init/server is decided on its first boot (tests/infra/bootstrap.test.ts).
+            assert.equal(first["cluster-init"], undefined);
             assert.ok(first["agent-token"], "servers know the agent token");
             assert.notEqual(first.token, first["agent-token"], "agent token differs from the server token");
             const joinUrl = result.stack === "prod-infra" ? servers[1].server : `https://${first["node-ip"]}:6443`;
@@ -180,7 +182,7 @@ describe("infra synth", () => {
         const kubeconfig = parse(secretText(dev.outputs.kubeconfig));
         const caInKubeconfig = Buffer.from(kubeconfig.clusters[0].cluster["certificate-authority-data"], "base64").toString();
         const cloudConfig = parse(secretText(instances(dev, "server")[0].inputs.userData).replace(/^#cloud-config\n/, ""));
-        const serverCa = cloudConfig.write_files.find((f: { path: string }) => f.path === "/var/lib/rancher/k3s/server/tls/server-ca.crt");
+        const serverCa = cloudConfig.write_files.find((f: { path: string }) => caInstalledPath(f.path) === "/var/lib/rancher/k3s/server/tls/server-ca.crt");
         assert.equal(serverCa.content, caInKubeconfig);
         const admin = byName(dev, "dev-k3s-pki-admin-csr");
         assert.deepEqual(admin.inputs.subject, { commonName: "dev-k3s-platform-admin", organization: "system:masters" });
@@ -228,14 +230,15 @@ describe("infra synth", () => {
         assert.deepEqual(agentUserData(changed), agentUserData(prod));
     });
 
-    it("changing an agent-only setting (agentLabels) rolls the agents and no server", async () => {
-        const changed = await synth("prod-infra", { "data-platform:agentLabels": JSON.stringify({ "platform.example.org/tier": "batch" }) });
+    it("changing an agent-only setting (a pool's labels) rolls the agents and no server", async () => {
+        const pool = { flavor: instances(prod, "agent")[0].inputs.flavorName, count: instances(prod, "agent").length, labels: { "platform.example.org/tier": "batch" } };
+        const changed = await synth("prod-infra", { "data-platform:agentPools": JSON.stringify({ default: pool }) });
         assert.deepEqual(replacedInstances(prod, changed), instances(prod, "agent").map((r) => r.name).sort());
     });
 
     it("refuses bad config before creating any resource", async () => {
         await assert.rejects(
-            synth("dev-infra", { "data-platform:serverCount": "2", "data-platform:agentCount": "-1" }),
+            synth("dev-infra", { "data-platform:serverCount": "2", "data-platform:agentPools": JSON.stringify({ default: { flavor: "mb1.large", count: -1 } }) }),
             (err: unknown) => err instanceof ConfigValidationError && err.problems.length === 2,
         );
     });

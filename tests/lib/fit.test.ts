@@ -48,7 +48,7 @@ describe("fit: the real layers", function () {
     it("the cluster layer refuses an 8Gi broker on dev's 8 GiB nodes, naming the pod and the node", async () => {
         await assert.rejects(
             synth("dev-cluster", { "data-platform:kafkaBrokerMemory": "8Gi", "data-platform:minHeadroomPercent": "0" }),
-            /kafka broker\+controller requests 250m\/8192Mi; the largest node it may run on, mb1\.large \(agent, 4 vCPU, 8192 MiB\), has \d+m\/\d+Mi left/,
+            /kafka broker\+controller requests 250m\/8192Mi; the largest node it may run on, mb1\.large \(agent, 4 vCPU, 8192 MiB\), has \d+m\/\d+Mi left.*Fix: lower data-platform:kafkaBrokerCpu \/ data-platform:kafkaBrokerMemory in this stack, or use a larger infra agent flavor/,
         );
     });
 

@@ -11,6 +11,7 @@ import openstack from "../../delivery/synth/providers/openstack.json";
 import kubernetes from "../../delivery/synth/providers/kubernetes.json";
 import { synth } from "../support/synth";
 import { allStacks } from "../../delivery/synth/stacks";
+import { FIXTURE_STACKS } from "../support/stacks";
 
 describe("provider replace tables", function () {
     this.timeout(60000);
@@ -46,6 +47,10 @@ describe("provider replace tables", function () {
         assert.ok(providerReplacePaths("random:index/randomPassword:RandomPassword").includes("length"));
         assert.ok(providerReplacePaths("tls:index/privateKey:PrivateKey").includes("algorithm"));
         assert.equal(kubernetes.kinds["policy/v1beta1/PodDisruptionBudget"][0], "spec");
+        // The provider resource itself (DiffConfig): what replaces it, and so everything it manages.
+        assert.equal(kubernetes.providerConfig.identifier, "clusterIdentifier");
+        assert.deepEqual(kubernetes.providerConfig.activeCluster, ["kubeconfig", "context", "cluster"]);
+        assert.ok(kubernetes.origin[0].files.includes("provider/pkg/provider/provider.go"));
     });
 
     it("cover every resource type the stacks use, and the synth records the rules per resource", async () => {
@@ -53,7 +58,7 @@ describe("provider replace tables", function () {
         for (const f of fs.readdirSync(path.join(__dirname, "..", "..", "delivery", "synth", "providers")).filter((f) => f.endsWith(".json"))) {
             tables[f.replace(".json", "")] = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "delivery", "synth", "providers", f), "utf8")).resources;
         }
-        for (const stack of allStacks()) {
+        for (const stack of allStacks(FIXTURE_STACKS)) {
             const result = await synth(stack);
             for (const r of result.resources.filter((x) => x.custom && !x.read && !x.type.startsWith("pulumi:"))) {
                 const pkg = r.type.split(":")[0];

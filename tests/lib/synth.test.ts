@@ -5,22 +5,23 @@ import { loadStackConfig } from "../../delivery/synth/stackConfig";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { FIXTURE_STACKS, fixtureStackFile } from "../support/stacks";
 
 describe("synth", () => {
     it("is deterministic: two runs of a stack render byte-identical files", async () => {
-        const first = renderSynth(await synthStack("dev-infra"));
-        const second = renderSynth(await synthStack("dev-infra"));
+        const first = renderSynth(await synthStack("dev-infra", { stacksDir: FIXTURE_STACKS }));
+        const second = renderSynth(await synthStack("dev-infra", { stacksDir: FIXTURE_STACKS }));
         assert.equal(first, second);
     });
 });
 
 describe("synth URNs", () => {
     it("are formed as the engine forms them: no stack prefix, the parent's whole type chain", async () => {
-        const result = await synthStack("dev-infra");
+        const result = await synthStack("dev-infra", { stacksDir: FIXTURE_STACKS });
         const lifecycle = result.resources.find((r) => r.name === "dev-k3s-agent-0-lifecycle");
         assert.equal(
             lifecycle?.urn,
-            "urn:pulumi:dev-infra::data-platform::platform:infra:K3sCluster$platform:infra:K3sNode$command:local:Command::dev-k3s-agent-0-lifecycle",
+            "urn:pulumi:dev-infra::data-platform::platform:infra:K3sCluster$platform:infra:AgentPool$platform:infra:K3sNode$command:local:Command::dev-k3s-agent-0-lifecycle",
         );
         const stack = result.resources.find((r) => r.type === "pulumi:pulumi:Stack");
         assert.ok(result.resources.filter((r) => r.parent === stack?.urn).every((r) => !r.urn.includes("pulumi:pulumi:Stack$")));
@@ -46,7 +47,7 @@ describe("synth: failures", () => {
     it("a stack that does not validate rejects with the problem, and the next stack still synthesizes", async () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stacks-"));
         try {
-            const good = fs.readFileSync(path.join(__dirname, "..", "..", "stacks", "Pulumi.dev-infra.yaml"), "utf8");
+            const good = fs.readFileSync(fixtureStackFile("dev-infra"), "utf8");
             fs.writeFileSync(path.join(dir, "Pulumi.dev-infra.yaml"), good);
             fs.writeFileSync(path.join(dir, "Pulumi.bad-infra.yaml"), good.replace("data-platform:environment: dev", "data-platform:environment: bad") + '  data-platform:flanelBackend: wireguard-native\n');
             await assert.rejects(synthStack("bad-infra", { stacksDir: dir }), /data-platform:flanelBackend .*did you mean data-platform:flannelBackend\?/);

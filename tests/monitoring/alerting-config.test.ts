@@ -18,7 +18,7 @@ describe("cluster config: alert receivers", () => {
         assert.throws(
             () => parse({ alertSlackWebhookUrl: "https://hooks.slack.com/services/T/B/SECRETTOKEN", alertWebhookUrl: "https://x.example.org/h" }),
             (e: Error) => {
-                assert.match(e.message, /data-platform:alertSlackWebhookUrl = .*carries a credential: set it with `pulumi config set --secret alertSlackWebhookUrl/);
+                assert.match(e.message, /data-platform:alertSlackWebhookUrl = .*holds a credential .*stored in plain text: .*`pulumi config set --secret alertSlackWebhookUrl/);
                 assert.match(e.message, /data-platform:alertWebhookUrl/);
                 assert.ok(!e.message.includes("SECRETTOKEN"));
                 return true;

@@ -3,7 +3,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parse, stringify } from "yaml";
-import { STACKS_DIR, synthStack } from "../../delivery/synth/stacks";
+import { synthStack } from "../../delivery/synth/stacks";
+import { FIXTURE_STACKS } from "../support/stacks";
 import { containsSecret } from "../../delivery/synth/normalize";
 import { byName, synth } from "../support/synth";
 
@@ -27,8 +28,8 @@ describe("monitoring in the synthesized stacks", function () {
     it("receivers set with --secret: credentials only in a secret Secret, the routing references them", async () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stacks-"));
         try {
-            for (const f of ["Pulumi.dev-infra.yaml"]) fs.copyFileSync(path.join(STACKS_DIR, f), path.join(dir, f));
-            const cluster = parse(fs.readFileSync(path.join(STACKS_DIR, "Pulumi.dev-cluster.yaml"), "utf8"));
+            for (const f of ["Pulumi.dev-infra.yaml"]) fs.copyFileSync(path.join(FIXTURE_STACKS, f), path.join(dir, f));
+            const cluster = parse(fs.readFileSync(path.join(FIXTURE_STACKS, "Pulumi.dev-cluster.yaml"), "utf8"));
             Object.assign(cluster.config, {
                 "data-platform:alertEmailTo": "oncall@example.org",
                 "data-platform:alertEmailFrom": "alertmanager@example.org",

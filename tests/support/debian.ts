@@ -19,6 +19,9 @@ const probes = {
     rclone: () => answers("rclone", ["version"]),
     iptables: () => answers("iptables", ["--version"]),
     openssl: () => answers("openssl", ["version"]),
+    jq: () => answers("jq", ["--version"]),
+    "docker-registry": () => answers("docker-registry", ["--version"]),
+    "apache2-utils": () => answers("htpasswd", ["-nbB", "probe", "probe"]),
 } as const;
 
 export type DebianPackage = keyof typeof probes;

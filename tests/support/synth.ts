@@ -1,14 +1,20 @@
 /**
- * Synth results shared across test files: each stack is synthesized once per test run
+ * Synth results shared across test files, from the tests' fixture stacks (tests/support/stacks.ts):
+ * each stack is synthesized once per test run
  * (`synthStack` caches by stack), overrides always run fresh.
  */
 import { SynthResource, SynthResult } from "../../delivery/synth/synth";
 import { synthStack } from "../../delivery/synth/stacks";
+import { FIXTURE_STACKS } from "./stacks";
 
 const cache = new Map<string, SynthResult>();
 
-export function synth(stack: string, overrides?: Record<string, string>): Promise<SynthResult> {
-    return synthStack(stack, { cache, overrides });
+/**
+ * `previousOutputs`: the stack's own outputs of a previous deployment (default: a first deployment);
+ * `secrets`: override keys that count as set with `--secret`.
+ */
+export function synth(stack: string, overrides?: Record<string, string>, previousOutputs?: Record<string, unknown>, secrets?: readonly string[]): Promise<SynthResult> {
+    return synthStack(stack, { cache, overrides, previousOutputs, secretOverrides: secrets, stacksDir: FIXTURE_STACKS });
 }
 
 export function ofType(result: SynthResult, type: string): SynthResource[] {

@@ -2,7 +2,8 @@
  * pulumi-kubernetes' replace-on-change rules, read from `provider/pkg/provider/diff.go`: the
  * `forceNew` table (group → version → kind → property paths, built from `properties{...}`
  * literals, `append(...)` and the prefix helper functions) and the Secret/ConfigMap rules of
- * `forceNewProperties`, plus the Helm Release's `forceNewFields`.
+ * `forceNewProperties`, plus the Helm Release's `forceNewFields`; and when the provider resource
+ * itself is replaced, from `DiffConfig` in `provider/pkg/provider/provider.go`.
  */
 import { funcBody, matchClose } from "./gosource";
 
@@ -93,6 +94,52 @@ export function kubernetesRules(diffGo: string, helmGo: string): KubernetesRules
         secret: literalAt(/IsSecret\(obj\)/),
         configMap: literalAt(/IsConfigMap\(obj\)/),
         helmRelease: helm ? [...helm[1].matchAll(/"([^"]+)"/g)].map((x) => toPath(x[1])) : [],
+    };
+}
+
+/**
+ * When pulumi-kubernetes replaces its provider resource (and with it every object it manages):
+ * the facts of `DiffConfig`. The reading is strict: if the function no longer says what these
+ * fields describe, regeneration fails and the rule must be read again.
+ */
+export interface ProviderConfigRule {
+    /** The input that, when set, decides replacement alone. */
+    readonly identifier: string;
+    /** Set before and after with different values: replace. */
+    readonly identifierChangeReplaces: boolean;
+    /** Set after and unchanged: nothing else replaces. Added or removed: the rules below apply. */
+    readonly identifierUnchangedNeverReplaces: boolean;
+    /** Inputs whose unknown (computed) new value replaces. */
+    readonly unknownReplaces: string[];
+    /** Inputs that select the kubeconfig's active cluster; a change of that cluster entry replaces on those that changed. */
+    readonly activeCluster: string[];
+    /** Inputs whose every change replaces. */
+    readonly alwaysReplace: string[];
+}
+
+export function providerConfigRule(providerGo: string): ProviderConfigRule {
+    const body = funcBody(providerGo, "DiffConfig");
+    if (!body) throw new Error("kubernetes provider.go: no DiffConfig");
+    const need = (re: RegExp, what: string): RegExpExecArray => {
+        const m = re.exec(body);
+        if (!m) throw new Error(`kubernetes provider.go DiffConfig: cannot find ${what}; read the rule again`);
+        return m;
+    };
+    const keyConst = /clusterIdentifierKey\s*=\s*"([^"]+)"/.exec(providerGo);
+    if (!keyConst) throw new Error("kubernetes provider.go: no clusterIdentifierKey constant");
+    need(/if diff\.Updated\(clusterIdentifierKey\)\s*\{\s*replaces = append\(replaces, clusterIdentifierKey\)/, "the replacement on a changed clusterIdentifier");
+    need(/if diff\.Same\(clusterIdentifierKey\) && news\.HasValue\(clusterIdentifierKey\)[\s\S]*?resp\.Replaces = nil/, "the suppression of replacements under an unchanged clusterIdentifier");
+    const unknown = need(/range \[\]resource\.PropertyKey\{([^}]*)\}\s*\{\s*if news\[key\]\.IsComputed\(\)/, "the replacement on unknown inputs");
+    const active = need(/getActiveClusterFromConfig\(newConfig[\s\S]*?!reflect\.DeepEqual\(oldActiveCluster, activeCluster\)[\s\S]*?range \[\]string\{([^}]*)\}/, "the replacement on a changed active cluster");
+    const always = [...body.matchAll(/case "([^"]+)":\s*(?:\/\/[^\n]*\s*)*replaces = append\(replaces, "\1"\)/g)].map((m) => m[1]);
+    const strings = (text: string) => [...text.matchAll(/"([^"]+)"/g)].map((m) => m[1]);
+    return {
+        identifier: keyConst[1],
+        identifierChangeReplaces: true,
+        identifierUnchangedNeverReplaces: true,
+        unknownReplaces: strings(unknown[1]),
+        activeCluster: strings(active[1]),
+        alwaysReplace: always,
     };
 }
 

@@ -1,5 +1,5 @@
 /**
- * `npx tsx delivery/bin/providers/regenerate.ts [--mirror <dir>] [--out <dir>]`
+ * `npx tsx delivery/bin/providers/regenerate.ts [--mirror <dir>] [--out <dir>] [--only kubernetes,…]`
  *
  * Rebuilds delivery/synth/providers/*.json — which input changes force each provider to replace a
  * resource — from the providers' own source. `<dir>` holds bare clones as `<owner>+<name>/repo`
@@ -11,7 +11,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { frameworkResource, Metadata, pulumiPaths, PulumiSchema, ReplaceRule, schemaReplacePaths, sdkResource, TfAttr } from "./terraform";
-import { kubernetesRules } from "./kubernetes";
+import { kubernetesRules, providerConfigRule } from "./kubernetes";
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
 const argv = process.argv.slice(2);
@@ -220,8 +220,9 @@ function kubernetes(): void {
     const version = pinned("@pulumi/kubernetes");
     const repo = new Repo("pulumi/pulumi-kubernetes");
     const k = repo.pick(`v${version}`);
-    const files = ["provider/pkg/provider/diff.go", "provider/pkg/provider/helm_release.go"];
+    const files = ["provider/pkg/provider/diff.go", "provider/pkg/provider/helm_release.go", "provider/pkg/provider/provider.go"];
     const rules = kubernetesRules(repo.show(k.commit, files[0]), repo.show(k.commit, files[1]));
+    const providerConfig = providerConfigRule(repo.show(k.commit, files[2]));
     write("kubernetes", {
         provider: "kubernetes",
         package: "@pulumi/kubernetes",
@@ -232,11 +233,17 @@ function kubernetes(): void {
         metadata: rules.metadata,
         secret: rules.secret,
         configMap: rules.configMap,
+        providerConfig,
     });
 }
 
-openstack();
-framework("random", "hashicorp/terraform-provider-random", "github.com/terraform-providers/terraform-provider-random");
-framework("tls", "hashicorp/terraform-provider-tls", "github.com/hashicorp/terraform-provider-tls");
-commandProvider();
-kubernetes();
+const ONLY = argv.includes("--only") ? argv[argv.indexOf("--only") + 1].split(",") : undefined;
+const TABLES: Record<string, () => void> = {
+    openstack,
+    random: () => framework("random", "hashicorp/terraform-provider-random", "github.com/terraform-providers/terraform-provider-random"),
+    tls: () => framework("tls", "hashicorp/terraform-provider-tls", "github.com/hashicorp/terraform-provider-tls"),
+    command: commandProvider,
+    kubernetes,
+};
+for (const unknown of (ONLY ?? []).filter((n) => !(n in TABLES))) throw new Error(`--only ${unknown}: expected one of ${Object.keys(TABLES).join(", ")}`);
+for (const [name, build] of Object.entries(TABLES)) if (!ONLY || ONLY.includes(name)) build();

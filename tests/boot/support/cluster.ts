@@ -86,7 +86,17 @@ export function clusterSecrets(): NodeSecrets {
     };
 }
 
-export function renderCluster(stack: string, overrides: Record<string, string>, plan: AddressPlan, volumeId: string, given?: NodeSecrets): BootCluster {
+/** Override of `agentPools` that keeps the stack's pools but gives pool default `count` agents. */
+export function defaultPoolCount(stack: string, count: number): Record<string, string> {
+    const pools = JSON.parse(loadStackConfig(STACKS_DIR, stack, PROJECT)[`${PROJECT}:agentPools`]?.value ?? "{}") as Record<string, Record<string, unknown>>;
+    return { agentPools: JSON.stringify({ ...pools, default: { ...pools.default, count } }) };
+}
+
+/**
+ * `datastoreVolumeId`: the single server's datastore volume (dev); HA servers have none.
+ * `given`: the secrets of an earlier render (a replacement joins the same cluster).
+ */
+export function renderCluster(stack: string, overrides: Record<string, string>, plan: AddressPlan, volumeId: string, datastoreVolumeId?: string, given?: NodeSecrets): BootCluster {
     const stackConfig = loadStackConfig(STACKS_DIR, stack, PROJECT);
     const config = parseInfraConfig((key) => overrides[key] ?? stackConfig[`${PROJECT}:${key}`]?.value, PROJECT, `boot test of ${stack}`);
     const entry = plan.vip ?? plan.servers[0];
@@ -104,9 +114,10 @@ export function renderCluster(stack: string, overrides: Record<string, string>, 
             peers: plan.servers.filter((s) => s !== ip),
             vip: plan.vip,
             volumeId,
+            datastoreVolumeId,
             nfsCidr: plan.cidr,
         };
-        const userData = renderUserData(buildNodeSpec(config, slot, name, addresses, first), { ...secrets, ca: first ? secrets.ca : undefined });
+        const userData = renderUserData(buildNodeSpec(config, slot, name, addresses), { ...secrets, ca: first ? secrets.ca : undefined });
         const doc = parse(userData) as { write_files: RenderedFile[] };
         return { key: slot.key, role: slot.role, name, ip, userData, files: doc.write_files, firstServer: first };
     });

@@ -3,6 +3,7 @@
  * what is missing elsewhere), the image, the accelerator, the k3s mirror, VM creation for a
  * rendered node, in-VM waits, and the timing table.
  */
+import { BOOTSTRAP_METADATA_KEY } from "../../../infra/bootstrap";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -102,8 +103,11 @@ export class BootRun {
         };
     }
 
-    /** Boots a rendered node; `tag` tells replacement VMs of one node apart. */
-    async boot(cluster: BootCluster, node: BootNode, opts: { tag?: string; dataDisk?: DataDisk; hostForwards?: VmSpec["hostForwards"] } = {}): Promise<Vm> {
+    /**
+     * Boots a rendered node; `tag` tells replacement VMs of one node apart. `bootstrap` is the
+     * first server's instance metadata `k3s_bootstrap` (Nova's `meta`), `cluster-init` by default.
+     */
+    async boot(cluster: BootCluster, node: BootNode, opts: { tag?: string; dataDisks?: readonly DataDisk[]; bootstrap?: string; hostForwards?: VmSpec["hostForwards"] } = {}): Promise<Vm> {
         const { image, accel } = await bootBase();
         const vmName = `${node.key}${opts.tag ? `-${opts.tag}` : ""}`;
         const index = this.vms.length + 1;
@@ -113,7 +117,7 @@ export class BootRun {
         const configDrive = buildConfigDrive(this.dir, {
             name: vmName,
             userData: node.userData,
-            meta: { role: node.role, environment: cluster.config.environment, slot: node.key },
+            meta: { role: node.role, environment: cluster.config.environment, slot: node.key, ...(node.firstServer ? { [BOOTSTRAP_METADATA_KEY]: opts.bootstrap ?? "cluster-init" } : {}) },
             publicKey: cluster.config.sshPublicKey,
             nics: [
                 { mac: mac(1), address: node.ip, prefix, gateway },
@@ -121,7 +125,7 @@ export class BootRun {
                 { mac: mac(2), address: "10.0.2.15", prefix: 24 },
             ],
         });
-        const vm = new Vm({ name: vmName, workDir: this.dir, image, accel, configDrive, lan: { segment: this.segment, mac: mac(1) }, upMac: mac(2), dataDisk: opts.dataDisk, readOnlyDisks: this.opts.readOnlyDisks, hostForwards: opts.hostForwards, memoryMiB: this.opts.memoryMiB ?? 512 });
+        const vm = new Vm({ name: vmName, workDir: this.dir, image, accel, configDrive, lan: { segment: this.segment, mac: mac(1) }, upMac: mac(2), dataDisks: opts.dataDisks, readOnlyDisks: this.opts.readOnlyDisks, hostForwards: opts.hostForwards, memoryMiB: this.opts.memoryMiB ?? 512 });
         this.vms.push(vm);
         await vm.start();
         return vm;

@@ -29,7 +29,8 @@ export interface VmSpec {
     readonly configDrive: string;
     readonly lan: { readonly segment: Segment; readonly mac: string };
     readonly upMac: string;
-    readonly dataDisk?: DataDisk;
+    /** Cinder-like volumes, attached in this order (server-0: NFS data, then a single server's datastore). */
+    readonly dataDisks?: readonly DataDisk[];
     /** Read-only disks by serial (the lifetime suite's parts disk). */
     readonly readOnlyDisks?: readonly { readonly file: string; readonly serial: string }[];
     /** TCP ports of the VM reachable from the host at 127.0.0.1:hostPort (QEMU user network). */
@@ -71,12 +72,13 @@ export function qemuArgs(spec: VmSpec, files: { overlay: string; console: string
     (spec.readOnlyDisks ?? []).forEach((ro, i) => {
         args.push("-drive", `if=none,id=ro${i},file=${ro.file},format=raw,readonly=on`, "-device", `virtio-blk-pci,drive=ro${i},serial=${ro.serial}`);
     });
-    const disk = spec.dataDisk;
-    if (disk) {
-        args.push("-blockdev", JSON.stringify({ driver: "raw", "node-name": "data", file: { driver: "file", filename: disk.file } }));
-        if (disk.bus === "virtio") args.push("-device", `virtio-blk-pci,drive=data,serial=${disk.serial}`);
-        else args.push("-device", "virtio-scsi-pci,id=scsi0", "-device", `scsi-hd,bus=scsi0.0,drive=data,serial=${disk.serial}`);
-    }
+    const disks = spec.dataDisks ?? [];
+    if (disks.some((d) => d.bus === "scsi")) args.push("-device", "virtio-scsi-pci,id=scsi0");
+    disks.forEach((disk, i) => {
+        args.push("-blockdev", JSON.stringify({ driver: "raw", "node-name": `data${i}`, file: { driver: "file", filename: disk.file } }));
+        if (disk.bus === "virtio") args.push("-device", `virtio-blk-pci,drive=data${i},serial=${disk.serial}`);
+        else args.push("-device", `scsi-hd,bus=scsi0.0,drive=data${i},serial=${disk.serial}`);
+    });
     return args;
 }
 
