@@ -18,14 +18,19 @@ const WRAPPER = path.join(__dirname, "parts", "wrapper");
 const CA = "-----BEGIN CERTIFICATE-----\nMIIBtest\n-----END CERTIFICATE-----\n";
 const secrets = { token: secureToken(CA, TOKEN_USERS.server, "server-secret"), agentToken: secureToken(CA, TOKEN_USERS.agent, "agent-secret") };
 const common = { nodeName: "prod-server-1-abc123", k3sVersion: "v1.35.6+k3s1", k3sInstall: { kind: "preinstalled" }, labels: { role: "server" }, nodeIp: "10.9.0.12", flannelBackend: "vxlan" } as const;
-const server = (clusterInit: boolean): NodeSpec =>
-    ({ ...common, role: "server", clusterInit, serverUrl: clusterInit ? undefined : "https://10.9.0.10:6443", tlsSans: ["10.9.0.10", "api.example.test"], etcdSnapshotSchedule: "*/5 * * * *", etcdSnapshotRetention: 3, localPathStorage: false, taints: ["node-role.kubernetes.io/control-plane:NoSchedule"] }) as unknown as NodeSpec;
+const server = (first: boolean): NodeSpec =>
+    ({ ...common, role: "server", bootstrap: first ? "metadata" : "join", serverUrl: "https://10.9.0.10:6443", tlsSans: ["10.9.0.10", "api.example.test"], etcdSnapshotSchedule: "*/5 * * * *", etcdSnapshotRetention: 3, localPathStorage: false, taints: ["node-role.kubernetes.io/control-plane:NoSchedule"] }) as unknown as NodeSpec;
 
-function readConfig(spec: NodeSpec, flags: string[] = []): Record<string, string> {
+/** `dropIn`: a config.yaml.d file (what server-0's bootstrap script writes). */
+function readConfig(spec: NodeSpec, flags: string[] = [], dropIn?: string): Record<string, string> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "k3s-config-"));
     try {
         const file = path.join(dir, "config.yaml");
         fs.writeFileSync(file, stringify(k3sConfig(spec, secrets)));
+        if (dropIn) {
+            fs.mkdirSync(`${file}.d`);
+            fs.writeFileSync(path.join(`${file}.d`, "10-bootstrap.yaml"), dropIn);
+        }
         const script = `eval "$(python3 "$1" "$2" "\${@:3}")"; for v in node_name node_ip cluster_init server_url token_hash token_secret agent_secret tls_sans node_taints snapshot_cron snapshot_retention cluster_reset restore_path; do printf '%s=%s\\n' "$v" "\${!v}"; done`;
         const out = execFileSync("bash", ["-c", script, "sh", path.join(WRAPPER, "config.py"), file, ...flags], { encoding: "utf8" });
         return Object.fromEntries(out.trim().split("\n").map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
@@ -40,8 +45,9 @@ describe("k3s made of upstream parts: the wrapper", () => {
         requireDebianPackage(this, "cloud-init");
     });
 
-    it("reads the first server's rendered config: cluster-init, no server URL, the token's CA hash and secret", () => {
-        const c = readConfig(server(true));
+    it("reads the first server's rendered config with its bootstrap drop-in: cluster-init, no server URL, the token's CA hash and secret", () => {
+        assert.equal(readConfig(server(true)).cluster_init, "", "without the drop-in the first server neither initialises nor joins");
+        const c = readConfig(server(true), [], "cluster-init: true\n");
         assert.equal(c.cluster_init, "true");
         assert.equal(c.server_url, "");
         assert.equal(c.token_hash, caHash(CA));

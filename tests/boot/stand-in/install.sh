@@ -35,4 +35,8 @@ UNIT
 ln -sf k3s /usr/local/bin/kubectl
 systemctl daemon-reload
 systemctl enable "$unit.service"
-systemctl restart "$unit.service"
+# As the real script: INSTALL_K3S_SKIP_START=true installs without starting (the first server
+# starts k3s itself once its bootstrap drop-in is written).
+if [ "${INSTALL_K3S_SKIP_START:-}" != true ]; then
+  systemctl restart "$unit.service"
+fi

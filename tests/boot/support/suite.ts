@@ -78,15 +78,15 @@ export class BootRun {
     readonly vms: Vm[] = [];
     mirrorPort = 0;
 
-    /** `opts.k3sFile`: the mirror's k3s; `opts.readOnlyDisks`/`memoryMiB`: given to every VM. */
+    /** `opts.k3sFile`/`moreVersions`: the mirror's k3s and releases; `opts.readOnlyDisks`/`memoryMiB`: given to every VM. */
     constructor(
         readonly label: string,
         version: string,
-        private readonly opts: { k3sFile?: string; readOnlyDisks?: VmSpec["readOnlyDisks"]; memoryMiB?: number } = {},
+        private readonly opts: { k3sFile?: string; moreVersions?: readonly string[]; readOnlyDisks?: VmSpec["readOnlyDisks"]; memoryMiB?: number } = {},
     ) {
         fs.mkdirSync(path.join(cacheDir(), "runs"), { recursive: true });
         this.dir = fs.mkdtempSync(path.join(cacheDir(), "runs", `${label}-`));
-        this.mirror = new K3sMirror(version, opts.k3sFile);
+        this.mirror = new K3sMirror(version, opts.k3sFile, opts.moreVersions);
     }
 
     async start(): Promise<void> {

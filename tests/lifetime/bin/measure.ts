@@ -5,8 +5,8 @@
  * Usage: tsx tests/lifetime/bin/measure.ts [AGENTS]     (keeps nothing; prints a table)
  */
 import * as os from "node:os";
-import { renderCluster, stackK3sVersion } from "../../boot/support/cluster";
-import { bootBase, BootRun, eventually } from "../../boot/support/suite";
+import { defaultPoolCount, renderCluster, stackK3sVersion } from "../../boot/support/cluster";
+import { blankDisk, bootBase, BootRun, eventually } from "../../boot/support/suite";
 import { ensurePartsDisk, K3S_WRAPPER, PARTS_SERIAL } from "../support/parts";
 
 const STACK = "dev-infra";
@@ -19,9 +19,11 @@ async function main(agents: number): Promise<void> {
     const run = new BootRun("measure", stackK3sVersion(STACK), { k3sFile: K3S_WRAPPER, readOnlyDisks: [{ file: parts.file, serial: PARTS_SERIAL }], memoryMiB: 2048 });
     await run.start();
     try {
-        const cluster = renderCluster(STACK, { ...run.mirrorOverrides(), agentCount: String(agents) }, { cidr: "10.0.0.0/24", servers: ["10.0.0.11"], agents: ["10.0.0.21", "10.0.0.22", "10.0.0.23"].slice(0, agents) }, "3f2c8a1e-7b4d-4e6f-9a0b-5c1d2e3f4a5b");
+        const [nfs, datastore] = ["3f2c8a1e-7b4d-4e6f-9a0b-5c1d2e3f4a5b", "9d8e7f6a-5b4c-4d3e-8f2a-1b0c9d8e7f6a"];
+        const cluster = renderCluster(STACK, { ...run.mirrorOverrides(), ...defaultPoolCount(STACK, agents) }, { cidr: "10.0.0.0/24", servers: ["10.0.0.11"], agents: ["10.0.0.21", "10.0.0.22", "10.0.0.23"].slice(0, agents) }, nfs, datastore);
+        const disks = [nfs, datastore].map((id) => ({ file: blankDisk(run.dir, id), serial: id.slice(0, 20), bus: "virtio" as const }));
         const started = Date.now();
-        const vms = await Promise.all(cluster.nodes.map((node) => run.boot(cluster, node)));
+        const vms = await Promise.all(cluster.nodes.map((node) => run.boot(cluster, node, node.firstServer ? { dataDisks: disks } : {})));
         const server = vms[0];
         await server.agentReady(900_000);
         const results = await Promise.all(

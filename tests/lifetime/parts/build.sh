@@ -10,6 +10,9 @@
 # filled from the same release's published modules (k8s.io/<name> v0.<minor>.<patch>,
 # go.etcd.io/etcd/<name> at the etcd version) before building.
 #
+# A program already in the unfinished directory ($out.tmp/bin, left by an interrupted build) is
+# kept: only the missing ones are built, so a build that ran out of time continues.
+#
 # Usage: build.sh            prints the directory holding bin/ (building first when not cached)
 # Env:   DATA_PLATFORM_LIFETIME_CACHE  cache root (default ~/.cache/data-platform-lifetime)
 set -euo pipefail
@@ -44,7 +47,11 @@ moddir() { (cd "$work" && go mod download -json "$1@$2") | sed -n 's/^\t"Dir": "
 place() { mkdir -p "$(dirname "$2")"; cp -r "$(moddir "$1" "$3")" "$2"; chmod -R u+w "$2"; }
 
 mkdir -p "$out.tmp/bin"
+# The programs still to build, among those named.
+missing() { local p; for p in "$@"; do [ -x "$out.tmp/bin/$p" ] || echo "$p"; done; }
 
+etcd_missing=$(missing etcd etcdctl etcdutl)
+if [ -n "$etcd_missing" ]; then
 log "etcd $ETCD_VERSION: fetching sources"
 e="$work/etcd"
 place go.etcd.io/etcd/server/v3 "$e/server" "$ETCD_VERSION"
@@ -54,13 +61,17 @@ place go.etcd.io/etcd/api/v3 "$e/api" "$ETCD_VERSION"
 place go.etcd.io/etcd/pkg/v3 "$e/pkg" "$ETCD_VERSION"
 place go.etcd.io/etcd/client/v3 "$e/client/v3" "$ETCD_VERSION"
 place go.etcd.io/etcd/client/pkg/v3 "$e/client/pkg" "$ETCD_VERSION"
-log "etcd $ETCD_VERSION: building etcd, etcdctl, etcdutl"
-(cd "$e/server" && go build -trimpath -ldflags "-s -w" -o "$out.tmp/bin/etcd" .)
-(cd "$e/etcdctl" && go build -trimpath -ldflags "-s -w" -o "$out.tmp/bin/etcdctl" .)
+log "etcd $ETCD_VERSION: building $(echo $etcd_missing)"
 # etcdutl: offline snapshot restore (what k3s' --cluster-reset-restore-path does in-process).
-(cd "$e/etcdutl" && go build -trimpath -ldflags "-s -w" -o "$out.tmp/bin/etcdutl" .)
+for p in $etcd_missing; do
+  dir=$p; [ "$p" = etcd ] && dir=server
+  (cd "$e/$dir" && go build -trimpath -ldflags "-s -w" -o "$out.tmp/bin/$p" .)
+done
 log "etcd done after $(( $(date +%s) - start )) s"
+fi
 
+kube_missing=$(missing kube-apiserver kube-controller-manager kube-scheduler kubelet kubectl)
+if [ -n "$kube_missing" ]; then
 log "kubernetes $KUBERNETES_VERSION: fetching sources"
 k="$work/kubernetes"
 cp -r "$(moddir k8s.io/kubernetes "$KUBERNETES_VERSION")" "$k"
@@ -77,17 +88,18 @@ for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
   ldflags+=" -X $pkg.gitVersion=$KUBERNETES_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
   ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
 done
-log "kubernetes $KUBERNETES_VERSION: building kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kubectl"
-(cd "$k" && go build -trimpath -ldflags "$ldflags" -o "$out.tmp/bin/" \
-  ./cmd/kube-apiserver ./cmd/kube-controller-manager ./cmd/kube-scheduler ./cmd/kubelet ./cmd/kubectl)
+log "kubernetes $KUBERNETES_VERSION: building $(echo $kube_missing)"
+(cd "$k" && go build -trimpath -ldflags "$ldflags" -o "$out.tmp/bin/" $(printf './cmd/%s ' $kube_missing))
+log "kubernetes done after $(( $(date +%s) - start )) s"
+fi
 
 elapsed=$(( $(date +%s) - start ))
 {
   echo "kubernetes $KUBERNETES_VERSION"
   echo "etcd $ETCD_VERSION"
   echo "go $(go env GOVERSION)"
-  echo "build seconds $elapsed (load average at end: $(cut -d' ' -f1-3 /proc/loadavg))"
 } > "$out.tmp/versions.txt"
+echo "$(date -u +%FT%TZ) built $(echo $etcd_missing $kube_missing) in $elapsed s (load average at end: $(cut -d' ' -f1-3 /proc/loadavg))" >> "$out.tmp/build-log.txt"
 rm -rf "$out" && mv "$out.tmp" "$out"
 touch "$out/done"
 log "built in $elapsed s: $(ls "$out/bin" | tr '\n' ' ')"

@@ -16,7 +16,9 @@ parts=$("$here/build.sh")
 debs=(containerd runc containernetworking-plugins)
 # The Debian versions the disk holds (the key changes when Debian's candidates do).
 versions=$(apt-cache policy "${debs[@]}" | awk '/^[a-z]/{p=$1} /Candidate:/{print p $2}' | tr '\n' ' ')
-key=$( { cat "$here"/wrapper/* "$here/disk.sh" "$here"/pause/*; echo "$versions"; } | sha256sum | cut -c1-12)
+# Files only (a Python byte-code cache beside the helpers is neither hashed nor copied).
+inputs=$(find "$here/wrapper" "$here/pause" -maxdepth 1 -type f ! -name '*.pyc' | sort)
+key=$( { cat $inputs "$here/disk.sh"; echo "$versions"; } | sha256sum | cut -c1-12)
 disk="$parts/parts-$key.img"
 if [ -f "$disk" ]; then echo "$disk"; exit 0; fi
 
@@ -25,7 +27,7 @@ trap 'rm -rf "$work"' EXIT
 root=$work/root
 mkdir -p "$root/bin" "$root/lib" "$root/images"
 cp "$parts"/bin/* "$root/bin/"
-install -m 0755 "$here"/wrapper/* "$root/lib/"
+install -m 0755 $(find "$here/wrapper" -maxdepth 1 -type f | sort) "$root/lib/"
 { cat "$parts/versions.txt"; echo "debian $versions"; } >"$root/versions.txt"
 
 # Debian's containerd, runc and CNI plugins, unpacked (their libraries are in the base image).

@@ -1,20 +1,24 @@
 #!/usr/bin/env python3
-"""Reads k3s' configuration the way k3s does: /etc/rancher/k3s/config.yaml, then command-line
+"""Reads k3s' configuration the way k3s does: /etc/rancher/k3s/config.yaml and its drop-ins
+(config.yaml.d/*.yaml, in name order), then command-line
 flags (`--key=value`, `--key value`, bare `--flag`), flags winning. Prints shell assignments
 for the k3s wrapper of "k3s made of upstream parts" (values quoted for `eval`).
 Usage: config.py CONFIG_FILE [flags...]"""
-import shlex, sys
+import glob, shlex, sys
 import yaml
 
 BOOLEAN = {"cluster-init", "cluster-reset", "etcd-s3", "etcd-s3-insecure", "secrets-encryption"}
 
 
 def load(path, argv):
-    try:
-        with open(path) as f:
-            conf = yaml.safe_load(f) or {}
-    except FileNotFoundError:
-        conf = {}
+    conf = {}
+    # k3s reads config.yaml, then config.yaml.d/*.yaml in name order, later files winning.
+    for file in [path] + sorted(glob.glob(path + ".d/*.yaml")):
+        try:
+            with open(file) as f:
+                conf.update(yaml.safe_load(f) or {})
+        except FileNotFoundError:
+            pass
     i = 0
     while i < len(argv):
         arg = argv[i]

@@ -209,7 +209,8 @@ control_plane() {
     --requestheader-username-headers=X-Remote-User --requestheader-group-headers=X-Remote-Group \
     --requestheader-extra-headers-prefix=X-Remote-Extra- --proxy-client-cert-file="$TLS/client-auth-proxy.crt" \
     --proxy-client-key-file="$TLS/client-auth-proxy.key" --profiling=false "${encryption[@]}"
-  until "$BIN/kubectl" --kubeconfig="$CRED/admin.kubeconfig" get --raw=/readyz >/dev/null 2>&1; do sleep 1; done
+  # curl, not kubectl: each poll under emulation costs a Go program's start-up.
+  until curl -sf --max-time 10 --cacert "$TLS/server-ca.crt" --cert "$TLS/client-admin.crt" --key "$TLS/client-admin.key" "$api/readyz" >/dev/null; do sleep 1; done
   log "kube-apiserver ready"
   install -m "$kubeconfig_mode" "$CRED/admin.kubeconfig" /etc/rancher/k3s/k3s.yaml
   run kube-controller-manager "$BIN/kube-controller-manager" --kubeconfig="$CRED/controller.kubeconfig" \

@@ -12,16 +12,19 @@ certificate. What it does is k3s' own:
                                     already has a member; answers the initial-cluster string
   POST /v1-k3s/kubelet-certs        a node's kubelet client and serving certificates
 and, in the background, the managed-etcd controller: a deleted Node carrying k3s' finalizer has
-its etcd member removed, then the finalizer is dropped.
+its etcd member removed, then the finalizer is dropped — unless the Node carries k3s'
+`etcd.k3s.cattle.io/removed-node-name` (the member was already dealt with, or is kept for a
+replacement that restarts it from the same data).
 Usage: supervisor.py CONFIG_JSON   (written by the k3s wrapper: paths, tokens, addresses)
 """
-import base64, hmac, json, os, ssl, subprocess, sys, tempfile, threading, time
+import base64, hmac, json, os, ssl, subprocess, sys, tempfile, threading, time, urllib.error, urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 CFG = json.load(open(sys.argv[1]))
 TLS = CFG["tls"]
 FINALIZER = "wrangler.cattle.io/managed-etcd-controller"
 NAME_ANNOTATION = "etcd.k3s.cattle.io/node-name"
+REMOVED_ANNOTATION = "etcd.k3s.cattle.io/removed-node-name"
 BOOTSTRAP_FILES = ["server-ca.crt", "server-ca.key", "client-ca.crt", "client-ca.key",
                    "request-header-ca.crt", "request-header-ca.key", "etcd/server-ca.crt",
                    "etcd/server-ca.key", "etcd/peer-ca.crt", "etcd/peer-ca.key", "service.key",
@@ -42,9 +45,18 @@ def etcdctl(*args):
     return json.loads(out.stdout) if out.stdout.strip() else {}
 
 
-def kubectl(*args, stdin=None):
-    cmd = [CFG["bin"] + "/kubectl", f"--kubeconfig={CFG['kubeconfig']}", *args]
-    return subprocess.run(cmd, capture_output=True, text=True, input=stdin, timeout=60)
+def api(method, path, body=None, ctype="application/merge-patch+json"):
+    """The local API with the supervisor's client certificate (python, not kubectl: cheaper per call)."""
+    ctx = ssl.create_default_context(cafile=f"{TLS}/server-ca.crt")
+    ctx.load_cert_chain(f"{TLS}/client-supervisor.crt", f"{TLS}/client-supervisor.key")
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request("https://127.0.0.1:6443" + path, data=data, method=method,
+                                 headers={"Content-Type": ctype, "Accept": "application/json"})
+    try:
+        with urllib.request.urlopen(req, context=ctx, timeout=30) as res:
+            return res.status, json.loads(res.read() or b"{}")
+    except urllib.error.HTTPError as e:
+        return e.code, {}
 
 
 def member_hex(member_id):
@@ -119,33 +131,36 @@ class Handler(BaseHTTPRequestHandler):
 
 def managed_etcd_controller():
     """k3s' managed-etcd controller: annotate our Node, remove members of deleted Nodes."""
+    own_path = f"/api/v1/nodes/{CFG['nodeName']}"
     while True:
         try:
-            own = kubectl("get", "node", CFG["nodeName"], "-o", "json")
-            if own.returncode == 0:
-                node = json.loads(own.stdout)
+            code, node = api("GET", own_path)
+            if code == 200:
                 meta = node["metadata"]
                 if meta.get("annotations", {}).get(NAME_ANNOTATION) != CFG["memberName"] or FINALIZER not in meta.get("finalizers", []):
                     patch = {"metadata": {"annotations": {NAME_ANNOTATION: CFG["memberName"],
                                                           "etcd.k3s.cattle.io/node-address": CFG["nodeIp"]},
                                           "finalizers": sorted(set(meta.get("finalizers", []) + [FINALIZER]))}}
-                    kubectl("patch", "node", CFG["nodeName"], "--type=merge", "-p", json.dumps(patch))
-            nodes = kubectl("get", "nodes", "-o", "json")
-            if nodes.returncode == 0:
-                for node in json.loads(nodes.stdout)["items"]:
-                    meta = node["metadata"]
-                    if not meta.get("deletionTimestamp") or FINALIZER not in meta.get("finalizers", []):
-                        continue
-                    member = meta.get("annotations", {}).get(NAME_ANNOTATION)
+                    api("PATCH", own_path, patch)
+            code, nodes = api("GET", "/api/v1/nodes")
+            for node in nodes.get("items", []) if code == 200 else []:
+                meta = node["metadata"]
+                if not meta.get("deletionTimestamp") or FINALIZER not in meta.get("finalizers", []):
+                    continue
+                annotations = meta.get("annotations", {})
+                member = annotations.get(NAME_ANNOTATION)
+                if annotations.get(REMOVED_ANNOTATION):
+                    log(f"Node {meta['name']} deleted: etcd member {annotations[REMOVED_ANNOTATION]} kept ({REMOVED_ANNOTATION})")
+                else:
                     for m in etcdctl("member", "list").get("members", []):
                         if member and m.get("name") == member:
                             etcdctl("member", "remove", member_hex(m["ID"]))
                             log(f"Node {meta['name']} deleted: removed etcd member {member}")
-                    rest = [f for f in meta["finalizers"] if f != FINALIZER]
-                    kubectl("patch", "node", meta["name"], "--type=merge", "-p", json.dumps({"metadata": {"finalizers": rest}}))
+                rest = [f for f in meta["finalizers"] if f != FINALIZER]
+                api("PATCH", f"/api/v1/nodes/{meta['name']}", {"metadata": {"finalizers": rest}})
         except Exception as e:  # noqa: BLE001 - keep reconciling, like a controller
             log(f"managed-etcd controller: {e}")
-        time.sleep(5)
+        time.sleep(3)
 
 
 def main():
