@@ -2,8 +2,8 @@
  * dev's single server through its life: created by the plan, a marker written through the API,
  * then a k3s patch bump that replaces the only server (`dev-upgrade`): the replacement restarts
  * the same etcd member from the datastore volume, so the marker and the cluster survive. The
- * negative case forces the old behaviour on a replacement (rendered with cluster-init, no
- * datastore volume) and the same checks must report the loss.
+ * negative case forces the old behaviour on a replacement (started with cluster-init on an
+ * empty datastore) and the same checks must report the loss.
  */
 import * as assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
@@ -47,10 +47,13 @@ describe("lifetime: dev (one server, datastore on a volume)", function () {
         assert.match(await env.cloud.vm("server-0").sh("/usr/local/bin/k3s --version"), new RegExp(`^k3s version ${to.replace("+", "\\+")} `));
     });
 
-    scenario("dev-upgrade, negative: a replacement rendered with cluster-init and no datastore volume loses the cluster", 45 * MINUTES, async (s) => {
+    scenario("dev-upgrade, negative: a replacement started with cluster-init on an empty datastore loses the cluster", 45 * MINUTES, async (s) => {
         assert.ok(marker, "dev-upgrade ran first");
         const component = [...nodesOf(env.deployed!).values()].find((v) => v.instance.inputs.name && (v.instance.inputs.metadata as Record<string, string>)?.slot === "server-0")!.component.name;
-        await env.up(env.config(to), { ...s, force: { bootstrap: "cluster-init", volumes: ["data"] } }, { replace: [component], render: { datastore: false } });
+        // The old behaviour: the replacement initialises a cluster on an empty data directory
+        // (the infra layer no longer renders a single server without its datastore volume).
+        env.cloud.dropVolume("datastore");
+        await env.up(env.config(to), { ...s, force: { bootstrap: "cluster-init" } }, { replace: [component] });
         s.step("the checks report the loss");
         const loss = await lossOf(env.target, marker, id);
         assert.ok(loss, "the forced old behaviour must lose the marker, and the checks must say so");

@@ -99,6 +99,16 @@ export class LifetimeCloud {
             .map(([, l]) => l.apiPort!);
     }
 
+    /** The last lines of k3s' journal on every live VM (what a failed scenario shows). */
+    async journals(lines = 30): Promise<string> {
+        const out: string[] = [];
+        for (const [slot, live] of this.live) {
+            const r = await live.vm.exec(`journalctl -u k3s -u k3s-agent -n ${lines} --no-pager -o cat | cut -c1-300`, 60);
+            out.push(`--- ${slot} (${live.node.name}): k3s journal ---\n${r.out}${r.err}`);
+        }
+        return out.join("\n");
+    }
+
     async stop(keep: boolean): Promise<void> {
         this.forwarder.close();
         await this.run.stop(keep);

@@ -30,7 +30,10 @@ export function stopCloudAfter(get: () => LifetimeCloud | undefined): void {
     });
     after(async () => {
         const cloud = get();
-        if (failed && cloud) console.log(`    ${cloud.run.debugHint()}`);
+        if (failed && cloud) {
+            console.log(await cloud.journals().catch((e: unknown) => `(no journal: ${String(e)})`));
+            console.log(`    ${cloud.run.debugHint()}`);
+        }
         await cloud?.stop(failed || process.env.LIFETIME_KEEP === "1");
     });
 }

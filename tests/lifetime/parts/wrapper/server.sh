@@ -187,6 +187,11 @@ server_main() {
   control_plane
 }
 
+# Leader leases long enough for an emulated (TCG) VM, whose API can stall for seconds: with the
+# upstream defaults (15 s lease, 10 s renew) a stall makes the controller-manager exit, and the
+# whole service restarts with it. Not k3s' values; a real node keeps the defaults.
+LEADER_ELECTION="--leader-elect-lease-duration=90s --leader-elect-renew-deadline=60s --leader-elect-retry-period=10s"
+
 control_plane() {
   local api=https://127.0.0.1:6443
   kubeconfig "$CRED/admin.kubeconfig" "$api" "$TLS/server-ca.crt" "$TLS/client-admin.crt" "$TLS/client-admin.key"
@@ -219,10 +224,10 @@ control_plane() {
     --cluster-signing-cert-file="$TLS/client-ca.crt" --cluster-signing-key-file="$TLS/client-ca.key" \
     --use-service-account-credentials=true --allocate-node-cidrs=true --cluster-cidr=10.42.0.0/16 \
     --configure-cloud-routes=false \
-    --bind-address=127.0.0.1 --profiling=false --leader-elect=true
+    --bind-address=127.0.0.1 --profiling=false --leader-elect=true $LEADER_ELECTION
   run kube-scheduler "$BIN/kube-scheduler" --kubeconfig="$CRED/scheduler.kubeconfig" \
     --authentication-kubeconfig="$CRED/scheduler.kubeconfig" --authorization-kubeconfig="$CRED/scheduler.kubeconfig" \
-    --bind-address=127.0.0.1 --profiling=false --leader-elect=true
+    --bind-address=127.0.0.1 --profiling=false --leader-elect=true $LEADER_ELECTION
   python3 - "$DATA/supervisor.json" <<PY
 import json, sys
 json.dump({"tls": "$TLS", "bin": "$BIN", "lib": "$LIB", "kubeconfig": "$CRED/supervisor.kubeconfig",

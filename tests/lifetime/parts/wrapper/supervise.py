@@ -18,7 +18,7 @@ def stop(*_):
 
 
 signal.signal(signal.SIGTERM, stop)
-address = os.environ.get("NOTIFY_SOCKET", "")
+address = os.environ.get("K3S_NOTIFY_SOCKET", "")
 if address:
     with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
         s.connect("\0" + address[1:] if address.startswith("@") else address)
