@@ -22,7 +22,7 @@ import type { BackupStoreOutput, ClusterOutputs, NodeInfo, NodePoolCapacity, Res
 import type { OffsiteTarget } from "./postgres";
 import { appTls, ClusterIssuers, tlsAnnotations } from "./tls";
 import { appsNetworkPolicies, endpointPort, kafkaEndpoint } from "./networkPolicies";
-import { NetworkPolicySet } from "./networkPolicySet";
+import { NetworkPolicySet } from "../lib/kube/networkPolicySet";
 
 export const NAMESPACES = { airflow: "airflow", todo: "microservices", stream: "stream" } as const;
 
@@ -166,6 +166,7 @@ export async function appsLayer(standIn?: Repository): Promise<Record<string, un
     // Default-deny with explicit allows in every apps namespace (docs/security.md).
     const nodes = ((await outputValue(infra, "nodes")) as NodeInfo[] | undefined) ?? [];
     new NetworkPolicySet("network-policies", {
+        layer: "apps",
         policies: appsNetworkPolicies({
             namespaces: NAMESPACES,
             monitoringNamespace: c.monitoringNamespace,

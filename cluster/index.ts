@@ -19,6 +19,9 @@ import { PlatformAlerting } from "./alerting";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { clusterRequestItems, NodeCounts } from "./sizing";
 import { Storage } from "./storage";
+import { NetworkPolicySet } from "../lib/kube/networkPolicySet";
+import { clusterNamespaces } from "./namespaces";
+import { alertReceiverPorts, clusterNetworkPolicies } from "./networkPolicies";
 import { grafanaAccess } from "./values/monitoring";
 
 type Outputs = { [K in keyof ClusterOutputs]: pulumi.Input<ClusterOutputs[K]> } & Record<string, unknown>;
@@ -93,6 +96,21 @@ export async function clusterLayer(): Promise<Outputs> {
         etcd: serverAddresses.length > 0,
         kubeconfig: infra.kubeconfig,
         release: monitoring.release,
+    }, opts);
+
+    // Default-deny with the flows each needs in every namespace of this layer (docs/security.md).
+    new NetworkPolicySet(`${name}-network-policies`, {
+        layer: "cluster",
+        policies: clusterNetworkPolicies({
+            namespaces: clusterNamespaces(cfg),
+            apiServers: serverAddresses,
+            nodeAddresses: infra.nodes.map((n) => n.address),
+            kafkaClientNamespaces: cfg.kafka.clientNamespaces,
+            kafkaCluster: cfg.kafka.clusterName,
+            alertReceiverPorts: alertReceiverPorts(cfg.alerting),
+            grafanaNodePort: cfg.monitoring.grafanaNodePort !== undefined,
+        }),
+        after: [storage, monitoring, ingress, certManager, kafka],
     }, opts);
 
     const grafana = grafanaAccess(cfg.monitoring, infra.ingressAddress);

@@ -39,16 +39,19 @@ const sized = (size: Size) => resources(size);
 export function certManagerValues(args: CertManagerValuesArgs): Record<string, unknown> {
     const images = certManagerImages(args.image);
     const hardened = { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, readOnlyRootFilesystem: true };
+    // With `hardened`, what Pod Security `restricted` asks of every pod (cluster/namespaces.ts).
+    const pod = { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } };
     return {
         // CRDs with the release, kept when the release is removed (Certificates survive an uninstall).
         crds: { enabled: true, keep: true },
         image: images.controller,
         resources: sized(SIZES.certManagerController),
+        securityContext: pod,
         containerSecurityContext: hardened,
-        webhook: { image: images.webhook, resources: sized(SIZES.certManagerWebhook), containerSecurityContext: hardened },
-        cainjector: { enabled: true, image: images.cainjector, resources: sized(SIZES.certManagerCainjector), containerSecurityContext: hardened },
+        webhook: { image: images.webhook, resources: sized(SIZES.certManagerWebhook), securityContext: pod, containerSecurityContext: hardened },
+        cainjector: { enabled: true, image: images.cainjector, resources: sized(SIZES.certManagerCainjector), securityContext: pod, containerSecurityContext: hardened },
         acmesolver: { image: images.acmesolver },
-        startupapicheck: { enabled: true, image: images.startupapicheck, containerSecurityContext: hardened },
+        startupapicheck: { enabled: true, image: images.startupapicheck, securityContext: pod, containerSecurityContext: hardened },
         // certmanager_certificate_expiration_timestamp_seconds & co. for the alerts.
         prometheus: { enabled: true, servicemonitor: { enabled: true, namespace: args.monitoringNamespace, interval: "60s" } },
     };

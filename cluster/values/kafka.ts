@@ -56,6 +56,11 @@ export function strimziOperatorValues(image: string): Record<string, unknown> {
         fullReconciliationIntervalMs: 120000,
         operationTimeoutMs: 300000,
         podDisruptionBudget: { enabled: false },
+        // Pod Security `restricted` in Kafka's namespace (cluster/namespaces.ts): the operator's
+        // own pod, and Strimzi's restricted provider for every pod it creates.
+        podSecurityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+        securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, readOnlyRootFilesystem: true },
+        extraEnvs: [{ name: "STRIMZI_POD_SECURITY_PROVIDER_CLASS", value: "restricted" }],
     };
 }
 

@@ -15,6 +15,8 @@ export interface MonitoringValuesArgs {
     readonly monitoring: ClusterConfig["monitoring"];
     readonly storageClass: string;
     readonly grafanaAdminSecret: string;
+    /** node-exporter's own namespace (Pod Security `privileged`, cluster/namespaces.ts). */
+    readonly nodeExporterNamespace: string;
     /** The ingress address from infra: Grafana's domain when no `grafanaHost` is configured. */
     readonly ingressAddress: string;
     /** Addresses of the k3s servers: controller-manager, scheduler and etcd run inside k3s there. */
@@ -150,6 +152,7 @@ export function monitoringValues(args: MonitoringValuesArgs): Record<string, unk
         "kube-state-metrics": { resources: resources(SIZES.kubeStateMetrics) },
         nodeExporter: { enabled: true },
         "prometheus-node-exporter": {
+            namespaceOverride: args.nodeExporterNamespace,
             resources: resources(SIZES.nodeExporter),
             // Every node, servers included, whatever taints they carry.
             tolerations: [{ operator: "Exists" }],

@@ -127,7 +127,7 @@ describe("cluster values: ingress-nginx", () => {
 
 describe("cluster values: kube-prometheus-stack", () => {
     const values = (cfg: typeof dev, servers: string[], nodes: string[]) =>
-        monitoringValues({ monitoring: cfg.monitoring, storageClass: "cinder", grafanaAdminSecret: "grafana-admin", ingressAddress: "198.51.100.7", serverAddresses: servers, nodeAddresses: nodes });
+        monitoringValues({ monitoring: cfg.monitoring, storageClass: "cinder", grafanaAdminSecret: "grafana-admin", nodeExporterNamespace: "monitoring-node-exporter", ingressAddress: "198.51.100.7", serverAddresses: servers, nodeAddresses: nodes });
 
     it("k3s: etcd scraped on the servers, kube-proxy on every node; other namespaces' monitors selected; 15s", () => {
         const v = values(prod, ["10.0.0.1", "10.0.0.2", "10.0.0.3"], ["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4"]);
