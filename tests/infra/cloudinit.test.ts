@@ -26,7 +26,7 @@ const server: ServerSpec = {
     etcdSnapshotSchedule: "0 */6 * * *",
     etcdSnapshotRetention: 12,
     localPathStorage: true,
-    nfs: { volumeId: "0123456789abcdef0123456789", exportPath: "/srv/nfs", clientCidr: "10.0.0.0/24" },
+    nfs: { volumeId: "0123456789abcdef0123456789", exportPath: "/srv/nfs" },
 };
 const agent: AgentSpec = {
     role: "agent",
@@ -161,7 +161,9 @@ describe("user-data rendering (pure)", () => {
         assert.match(script, /\n {4}2\) echo "nfs-data: \$dev has no filesystem signature; creating ext4"\n {7}mkfs\.ext4 -q -L nfs-data "\$dev" ;;/);
         assert.match(script, /\n {4}\*\) echo "nfs-data: blkid -p \$dev failed \(exit \$rc\); refusing to format" >&2; exit 1 ;;/);
         assert.ok(!/blkid [^|\n]*\|\| *mkfs/.test(script), "never `blkid || mkfs`");
-        assert.match(script, /echo "\$export_path 10\.0\.0\.0\/24\(rw,sync,no_subtree_check,no_root_squash\)" > \/run\/nfs-data\/k3s-data\.exports/);
+        // Exported to the Node addresses with root squashed (tests/infra/nfsExports.test.ts runs it).
+        assert.match(script, /for ip in \$ips; do line="\$line \$ip\(rw,sync,no_subtree_check,root_squash,anonuid=65534,anongid=65534\)"; done/);
+        assert.ok(!script.includes("no_root_squash"));
         const stop = script.slice(script.indexOf("stop() {"), script.indexOf("release_watch() {"));
         assert.ok(stop.indexOf("exportfs -ra") < stop.indexOf("systemctl stop nfs-server") && stop.indexOf("systemctl stop nfs-server") < stop.indexOf("umount"), "unexport, stop nfs-server, then unmount");
         const tmpfiles = doc.write_files.find((f: any) => f.path === "/etc/tmpfiles.d/nfs-data.conf").content as string;
