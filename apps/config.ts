@@ -52,6 +52,8 @@ export interface AirflowConfig {
     readonly apiServerReplicas: number;
     readonly dagsRepo: string;
     readonly dagsBranch: string;
+    /** The branch head (not in prod) or a pinned release tag/commit (apps/airflow/dagsRevision.ts). */
+    readonly dagsRevision: DagsRevision;
     readonly dagsPath: string;
     /**
      * Private DAG repository (apps/airflow/gitCredentials.ts): the Secret git-sync reads, created
@@ -123,6 +125,7 @@ export const AIRFLOW_IMAGE = "apache/airflow:3.2.2";
 export const POSTGRES_IMAGE = "postgres:17.6";
 
 import { RCLONE_IMAGE } from "./backup/cronJob";
+import { type DagsRevision, readDagsRevision } from "./airflow/dagsRevision";
 
 /** A Kubernetes object name (DNS subdomain), for references to existing Secrets. */
 const K8S_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -203,6 +206,7 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
     }
     const dagsRepo = r.string("airflowDagsRepo", { default: dagsRepoDefault ?? "", pattern: GIT_URL, allowed: 'a git URL like "https://github.com/<owner>/data-platform.git" (or git@host:path, ssh://host/path)' });
     const gitAuth = readDagsGitAuth(r, dagsRepo);
+    const dagsBranch = r.string("airflowDagsBranch", { default: "main", pattern: /^[A-Za-z0-9._\/-]+$/, allowed: "a branch name" });
 
     const airflow: AirflowConfig = {
         chartVersion: r.string("airflowChartVersion", { default: AIRFLOW_CHART_VERSION, check: check.exactSemver }),
@@ -213,7 +217,8 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
         schedulerReplicas: r.integer("airflowSchedulerReplicas", { default: 1, min: 1, max: 4 }),
         apiServerReplicas: r.integer("airflowApiServerReplicas", { default: 1, min: 1, max: 4 }),
         dagsRepo,
-        dagsBranch: r.string("airflowDagsBranch", { default: "main", pattern: /^[A-Za-z0-9._\/-]+$/, allowed: "a branch name" }),
+        dagsBranch,
+        dagsRevision: readDagsRevision(r, environment, dagsBranch),
         dagsPath: r.string("airflowDagsPath", { default: "apps/airflow/dags", pattern: /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, allowed: 'a relative path inside the repository like "apps/airflow/dags"' }),
         ...gitAuth,
         logsSize: storage("airflowLogsSize", "10Gi"),

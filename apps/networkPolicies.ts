@@ -117,8 +117,9 @@ function airflowPolicies(ctx: NetworkPolicyContext): Obj[] {
         policy(n, "database-from-pgbouncer-and-backup", labels(db), {
             ingress: [{ from: [{ podSelector: component("pgbouncer") }, { podSelector: labels({ "app.kubernetes.io/component": "backup" }) }], ports: tcp(5432) }],
         }),
-        // git-sync fetches DAGs over https or ssh from outside the cluster (never the metadata service).
-        policy(n, "git-sync-egress", airflow, { egress: [{ to: [PEERS.internet], ports: tcp(443, 22) }] }),
+        // git-sync fetches DAGs over https or ssh from outside the cluster (never the metadata
+        // service). Only the dag-processor runs it (the DAG claim, apps/airflow/values.ts).
+        policy(n, "git-sync-egress", component("dag-processor"), { egress: [{ to: [PEERS.internet], ports: tcp(443, 22) }] }),
         // The scheduler starts task pods, the cleanup job deletes them, the api-server reads their logs.
         policy(n, "kubernetes-api", { matchExpressions: [{ key: "component", operator: "In", values: ["scheduler", "api-server", "airflow-cleanup-pods"] }] }, {
             egress: [kubeApi(ctx)],
