@@ -65,6 +65,8 @@ export interface AirflowConfig {
     readonly dagsGit?: DagsGitCredential;
     /** Existing TLS Secret (in the Airflow namespace) for the UI ingress; unset: plain HTTP. */
     readonly tlsSecretName?: string;
+    /** Addresses the UI's Ingress admits; unset: the infra layer's `adminCidrs` (an admin UI). */
+    readonly allowedCidrs?: readonly string[];
     readonly logsSize: string;
     readonly dbImage: string;
     readonly dbSize: string;
@@ -91,6 +93,8 @@ export interface TodoConfig {
     readonly backupSize: string;
     /** Existing TLS Secret (in the `microservices` namespace) for the ingress; unset: plain HTTP. */
     readonly tlsSecretName?: string;
+    /** Addresses the public app's Ingress admits; unset: every address. */
+    readonly allowedCidrs?: readonly string[];
 }
 
 export interface StreamConfig {
@@ -199,6 +203,7 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
         r.problem("airflowTaskMemoryLimit", task.memoryLimit, `must be at most the LimitRange max, twice airflowTaskQuotaMemory (${cap(taskQuota.memory).formatBytes()})`);
     }
 
+    const cidrs = (key: string) => (r.has(key) ? r.stringList(key, { check: check.ipv4Cidr, minItems: 1 }) : undefined);
     const secretRef = (key: string) => r.optionalString(key, { pattern: K8S_NAME, allowed: 'the name of an existing Secret, like "airflow-git-credentials"' });
     const dagsRepoDefault = context.repository ? `https://github.com/${context.repository.owner}/${context.repository.name}.git` : undefined;
     if (!dagsRepoDefault && !r.has("airflowDagsRepo")) {
@@ -230,6 +235,7 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
         task,
         taskQuota,
         ...optional("tlsSecretName", secretRef("airflowTlsSecretName")),
+        ...optional("allowedCidrs", cidrs("airflowAllowedCidrs")),
     };
 
     const todo: TodoConfig = {
@@ -244,6 +250,7 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
         backupRetentionDays: r.integer("todoBackupRetentionDays", { default: 7, min: 1, max: 365 }),
         backupSize: storage("todoBackupSize", "5Gi"),
         ...optional("tlsSecretName", secretRef("todoTlsSecretName")),
+        ...optional("allowedCidrs", cidrs("todoAllowedCidrs")),
     };
 
     const stream: StreamConfig = {
@@ -277,8 +284,8 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
 }
 
 /** `{ [key]: value }` when value is set, else nothing (keeps unset keys out of the config object). */
-function optional<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {
-    return (value === undefined ? {} : { [key]: value }) as { [P in K]?: string };
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+    return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
 function largestComponentLimit(): { cpuMilli: number; memoryMiB: number } {

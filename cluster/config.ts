@@ -95,6 +95,8 @@ export interface ClusterConfig {
         readonly grafanaPath: string;
         /** Also expose Grafana on this NodePort (the course used 30090). */
         readonly grafanaNodePort?: number;
+        /** Addresses Grafana's Ingress admits; unset: the infra layer's `adminCidrs`. */
+        readonly grafanaAllowedCidrs?: readonly string[];
     };
     readonly kafka: {
         readonly namespace: string;
@@ -190,6 +192,7 @@ export function parseClusterConfig(lookup: ConfigLookup, namespace: string, scop
     const grafanaHost = r.optionalString("grafanaHost", { check: check.dnsName });
     const grafanaPath = r.string("grafanaPath", { default: "/grafana", check: check.urlPath });
     const grafanaNodePort = r.has("grafanaNodePort") ? r.integer("grafanaNodePort", { min: 30000, max: 32767 }) : undefined;
+    const grafanaAllowedCidrs = r.has("grafanaAllowedCidrs") ? r.stringList("grafanaAllowedCidrs", { check: check.ipv4Cidr, minItems: 1 }) : undefined;
 
     const acmeEmail = r.optionalString("acmeEmail", { pattern: /^[^\s@]+@[^\s@]+\.[^\s@]+$/, allowed: 'an e-mail address for the ACME account, e.g. "ops@example.org"' });
     const acmeServer = r.string("acmeServer", { default: "https://acme-v02.api.letsencrypt.org/directory", pattern: /^https:\/\/\S+$/, allowed: "an ACME directory https URL" });
@@ -233,6 +236,7 @@ export function parseClusterConfig(lookup: ConfigLookup, namespace: string, scop
             grafanaHost: grafanaHost && grafanaHost.trim() !== "" ? grafanaHost : undefined,
             grafanaPath,
             grafanaNodePort,
+            grafanaAllowedCidrs,
         },
         kafka: {
             namespace: "kafka",

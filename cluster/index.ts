@@ -20,6 +20,7 @@ import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { clusterRequestItems, NodeCounts } from "./sizing";
 import { Storage } from "./storage";
 import { NetworkPolicySet } from "../lib/kube/networkPolicySet";
+import { adminAllowlist } from "../lib/kube/ingressAllowlist";
 import { clusterNamespaces } from "./namespaces";
 import { alertReceiverPorts, clusterNetworkPolicies } from "./networkPolicies";
 import { grafanaAccess } from "./values/monitoring";
@@ -36,6 +37,7 @@ export async function clusterLayer(): Promise<Outputs> {
     const infraStack = infraStackRef(cfg, pulumi.getOrganization());
     const infraRef = new pulumi.StackReference(`${name}-infra`, { name: infraStack });
     const infra = await readInfra(infraRef, infraStack);
+    const grafanaAllowedCidrs = adminAllowlist("grafanaAllowedCidrs", cfg.monitoring.grafanaAllowedCidrs, await infraRef.getOutputValue("adminCidrs"), infraStack);
 
     const counts: NodeCounts = {
         servers: infra.nodePools.filter((p) => p.role === "server").reduce((n, p) => n + p.count, 0),
@@ -66,6 +68,7 @@ export async function clusterLayer(): Promise<Outputs> {
             ingressAddress: infra.ingressAddress,
             serverAddresses: infra.nodes.filter((n) => n.role === "server").map((n) => n.address),
             nodeAddresses: infra.nodes.map((n) => n.address),
+            grafanaAllowedCidrs,
             after: storage.ready,
         },
         opts,

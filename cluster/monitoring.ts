@@ -19,6 +19,8 @@ export interface MonitoringArgs {
     readonly nodeAddresses: readonly string[];
     /** Resources that must exist first (the storage classes Prometheus' volumes use). */
     readonly after: pulumi.Resource[];
+    /** Addresses Grafana's Ingress admits (the infra layer's adminCidrs unless configured). */
+    readonly grafanaAllowedCidrs: readonly string[];
 }
 
 export class Monitoring extends pulumi.ComponentResource {
@@ -61,6 +63,7 @@ export class Monitoring extends pulumi.ComponentResource {
                     serverAddresses: args.serverAddresses,
                     nodeAddresses: args.nodeAddresses,
                     acme: args.config.tls.acmeEmail !== undefined,
+                    grafanaAllowedCidrs: args.grafanaAllowedCidrs,
                 }),
                 // CRDs, the admission-webhook patch Jobs and the first Prometheus volume take a while.
                 timeoutSeconds: 900,

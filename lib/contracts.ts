@@ -58,6 +58,8 @@ export interface InfraOutputs {
     readonly adminCertExpiresAt?: string;
     /** S3-compatible store for etcd snapshots and database dumps (secret), when configured. */
     readonly backupStore?: BackupStoreOutput;
+    /** `adminCidrs` of the infra config: the default allowlist of the admin UIs' Ingresses. */
+    readonly adminCidrs?: string[];
     /** Generated once per cluster; present once a deployment passed the readiness gate. */
     readonly clusterId?: string;
 }
@@ -125,13 +127,13 @@ export interface OutputReads<T> {
 /** What the cluster layer reads from the infra stack. */
 export const CLUSTER_READS_INFRA = {
     required: ["kubeconfig", "cloudCredentials", "ingressAddress", "nodes", "nodePools", "nfs", "localPathStorage"],
-    optional: [],
+    optional: ["adminCidrs"],
 } as const satisfies OutputReads<InfraOutputs>;
 
 /** What the apps layer reads from the infra stack. */
 export const APPS_READS_INFRA = {
     required: ["kubeconfig", "nodePools", "nodes"],
-    optional: ["backupStore"],
+    optional: ["backupStore", "adminCidrs"],
 } as const satisfies OutputReads<InfraOutputs>;
 
 /** What the apps layer reads from the cluster stack. */

@@ -123,7 +123,7 @@ describe("apps synth", () => {
         assert.equal(tls.outputs.todoUrl, "https://todo.dev.example.org/");
         const [release] = ofType(tls, "kubernetes:helm.sh/v3:Release");
         assert.deepEqual((release.inputs.values as any).ingress.apiServer.hosts[0].tls, { enabled: true, secretName: "my-airflow-cert" });
-        assert.equal((release.inputs.values as any).ingress.apiServer.annotations, undefined);
+        assert.equal((release.inputs.values as any).ingress.apiServer.annotations["cert-manager.io/cluster-issuer"], undefined);
     });
 
     it("sets replicas per environment", () => {

@@ -127,7 +127,7 @@ describe("cluster values: ingress-nginx", () => {
 
 describe("cluster values: kube-prometheus-stack", () => {
     const values = (cfg: typeof dev, servers: string[], nodes: string[]) =>
-        monitoringValues({ monitoring: cfg.monitoring, storageClass: "cinder", grafanaAdminSecret: "grafana-admin", nodeExporterNamespace: "monitoring-node-exporter", ingressAddress: "198.51.100.7", serverAddresses: servers, nodeAddresses: nodes });
+        monitoringValues({ monitoring: cfg.monitoring, storageClass: "cinder", grafanaAdminSecret: "grafana-admin", nodeExporterNamespace: "monitoring-node-exporter", grafanaAllowedCidrs: ["192.0.2.0/24"], ingressAddress: "198.51.100.7", serverAddresses: servers, nodeAddresses: nodes });
 
     it("k3s: etcd scraped on the servers, kube-proxy on every node; other namespaces' monitors selected; 15s", () => {
         const v = values(prod, ["10.0.0.1", "10.0.0.2", "10.0.0.3"], ["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4"]);
@@ -181,7 +181,7 @@ describe("cluster values: kube-prometheus-stack", () => {
         assert.deepEqual(get(d, "grafana.admin"), { existingSecret: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" });
         assert.doesNotMatch(JSON.stringify(d), /adminPassword/);
         assert.equal(get(d, "grafana.sidecar.dashboards.label"), "grafana_dashboard");
-        assert.equal(get(d, "grafana.sidecar.dashboards.searchNamespace"), "ALL");
+        assert.equal(get(d, "grafana.sidecar.dashboards.searchNamespace"), undefined, "its own namespace (tests/cluster/adminAccess.test.ts)");
         assert.deepEqual(get(d, "grafana.ingress.hosts"), []);
         assert.equal(get(d, "grafana.ingress.path"), "/grafana");
         assert.equal(get(d, "grafana.grafana\\.ini"), undefined);
