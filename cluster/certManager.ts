@@ -47,6 +47,7 @@ export class CertManager extends pulumi.ComponentResource {
             acmeServer: cfg.tls.acmeServer,
             ingressClass: args.ingressClass,
             ingressAddress: args.ingressAddress,
+            caDomains: cfg.tls.caDomains,
         }).map((obj) => {
             const meta = obj.metadata as { name: string };
             // In order: the CA Certificate needs its issuer, the CA issuer its Secret.
