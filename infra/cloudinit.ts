@@ -11,7 +11,7 @@ import { nfsDataFiles, NfsSpec } from "./nfsData";
 import { EtcdS3Credentials, EtcdS3Target, etcdS3Settings } from "./etcdS3";
 import { bootstrapScript, BOOTSTRAP_SCRIPT } from "./bootstrap";
 import { datastoreFiles, DatastoreSpec, DATASTORE_SCRIPT } from "./datastore";
-import { guardCommand, METADATA_GUARD_RULES, USER_DATA_SCRUB_UNIT, userDataScrubUnit } from "./metadataGuard";
+import { guardCommands, USER_DATA_SCRUB_UNIT, userDataScrubUnit } from "./metadataGuard";
 
 /** Where k3s looks for pre-existing CAs before its first start (server nodes only). */
 export const K3S_TLS_DIR = "/var/lib/rancher/k3s/server/tls";
@@ -203,7 +203,7 @@ function metadataGuard(): WriteFile {
             "[Service]",
             "Type=oneshot",
             "RemainAfterExit=yes",
-            ...METADATA_GUARD_RULES.map((rule) => `ExecStart=${guardCommand(rule)}`),
+            ...guardCommands().map((command) => `ExecStart=${command}`),
             "[Install]",
             "WantedBy=multi-user.target",
             "",
