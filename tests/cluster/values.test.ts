@@ -47,7 +47,7 @@ describe("cluster values: Kafka replication rule", () => {
     it("Kafka spec: KRaft listeners, version, JMX metrics from the ConfigMap", () => {
         const spec = kafkaSpec(prod.kafka, "platform-kafka-metrics");
         assert.equal(get(spec, "kafka.version"), "4.3.1");
-        assert.deepEqual(get(spec, "kafka.listeners.0"), { name: "plain", port: 9092, type: "internal", tls: false, networkPolicyPeers: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "stream" } } }] });
+        assert.deepEqual(get(spec, "kafka.listeners.0"), { name: "scram", port: 9092, type: "internal", tls: false, authentication: { type: "scram-sha-512" }, networkPolicyPeers: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "stream" } } }] });
         assert.equal(get(spec, "kafka.metricsConfig.valueFrom.configMapKeyRef.name"), "platform-kafka-metrics");
         const rules = parseYaml(jmxExporterConfig()).rules as { name: string }[];
         assert.ok(rules.some((r) => r.name === "kafka_server_replicamanager_$1"));
