@@ -9,6 +9,7 @@ import type { AirflowConfig, Resources } from "../config";
 import { AIRFLOW_RESOURCES, k8sResources } from "../resources";
 import type { RequestItem } from "../../lib/fit";
 import { gitSyncRevisionValues } from "./dagsRevision";
+import { gitSyncSidecar } from "./gitSyncSidecar";
 
 /** Names of the Secrets (created by the Airflow component) the chart reads. */
 export interface AirflowSecretNames {
@@ -145,6 +146,8 @@ export function airflowValues(args: AirflowValuesArgs): Record<string, unknown> 
             enabled: true,
             replicas: 1,
             resources: k8sResources(R.dagProcessor),
+            // The platform's only git-sync, writing into the DAG claim (gitSyncSidecar.ts).
+            extraContainers: [gitSyncSidecar(config)],
             logGroomerSidecar: { enabled: false },
             waitForMigrations,
         },
@@ -178,8 +181,9 @@ export function airflowValues(args: AirflowValuesArgs): Record<string, unknown> 
         },
         statsd: { enabled: true, resources: k8sResources(R.statsd) },
         dags: {
-            // With a claim, only the dag-processor runs git-sync (a sidecar writing into it); the
-            // triggerer and task pods mount it instead of running their own git-sync.
+            // With a claim, the chart runs git-sync in no pod: the dag-processor's own sidecar fills
+            // it, and the triggerer and task pods mount it instead of syncing themselves. The
+            // gitSync values below still decide the DAG folder, the SSH key volume and known_hosts.
             persistence: { enabled: true, existingClaim: args.dagsClaim },
             gitSync: {
                 enabled: true,

@@ -57,6 +57,28 @@ describe("DAG revision and who syncs it", () => {
         assert.equal(gitSync({ appsImageTag: "2.3.4" }).gitSync.ref, "v2.3.4");
     });
 
+    it("the dag-processor carries the only git-sync: on the pinned ref, writing the chart's DAG folder in the claim", () => {
+        const v = values({ environment: "prod", appsImageTag: "2.3.4", airflowDagsCredentialsSecret: "my-git" });
+        const [sidecar] = v.dagProcessor.extraContainers;
+        const env = Object.fromEntries(sidecar.env.map((e: any) => [e.name, e.value]));
+        assert.equal(sidecar.image, "registry.k8s.io/git-sync/git-sync:v4.4.2");
+        assert.deepEqual({ ref: env.GITSYNC_REF, root: env.GITSYNC_ROOT, link: env.GITSYNC_LINK, repo: env.GITSYNC_REPO }, { ref: "v2.3.4", root: "/git", link: "repo", repo: "https://github.com/acme/data-platform.git" });
+        assert.deepEqual(sidecar.volumeMounts, [{ name: "dags", mountPath: "/git" }]);
+        assert.deepEqual(sidecar.envFrom, [{ secretRef: { name: "my-git" } }]);
+        assert.equal(sidecar.securityContext.runAsNonRoot, true);
+        // The other pods mount the claim; the chart's git-sync containers are off with persistence on.
+        assert.equal(v.triggerer.extraContainers, undefined);
+        assert.equal(v.workers.extraInitContainers, undefined);
+    });
+
+    it("over SSH the sidecar uses the chart's key volume and known_hosts", () => {
+        const v = values({ appsImageTag: "sha-1a2b3c4", airflowDagsRepo: "git@github.com:acme/data-platform.git", airflowDagsSshKeySecret: "my-key", airflowDagsKnownHosts: "github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl" });
+        const [sidecar] = v.dagProcessor.extraContainers;
+        assert.deepEqual(sidecar.volumeMounts.map((m: any) => m.name), ["dags", "git-sync-ssh-key", "config"]);
+        assert.ok(sidecar.env.some((e: any) => e.name === "GITSYNC_SSH_KNOWN_HOSTS" && e.value === "true"));
+        assert.equal(sidecar.envFrom, undefined);
+    });
+
     it("git-sync writes into the DAG claim: the chart then runs it in the dag-processor only (no triggerer sidecar, no task-pod init container)", () => {
         const d = gitSync({ environment: "prod", appsImageTag: "2.3.4" });
         assert.deepEqual(d.persistence, { enabled: true, existingClaim: "airflow-dags" });
