@@ -6,7 +6,8 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { parse } from "yaml";
 import { AgentSpec, caInstalledPath, k3sConfig, renderUserData, ServerSpec } from "../../infra/cloudinit";
-import { INSTALL_SCRIPT_COMMIT, INSTALL_SCRIPT_SHA256 } from "../../infra/k3sInstall";
+import { INSTALL_SCRIPT_COMMIT, INSTALL_SCRIPT_SHA256, installScript } from "../../infra/k3sInstall";
+import { K3S_RELEASES } from "../../infra/k3sReleases";
 import { requireDebianPackage } from "../support/debian";
 import { ofType, synth } from "../support/synth";
 
@@ -112,6 +113,16 @@ describe("user-data rendering (pure)", () => {
         for (const file of ["install.sh", "sha256sum-amd64.txt", "k3s"]) assert.ok(install.includes(`'https://mirror.example.org/k3s/v1.35.6%2Bk3s1/${file}'`), file);
         assert.ok(!install.includes("github"), "no GitHub egress needed");
         assert.ok(install.includes(`echo '${sha}  /run/k3s-install/install.sh'`));
+    });
+
+    it("a release with a checksum recorded in the repository is checked against it only: no checksum file is fetched from the download source", () => {
+        const recorded = Object.entries(K3S_RELEASES).find(([, r]) => r.sha256)!;
+        const withSum = installScript({ mode: "mirror", url: "https://mirror.example.org/k3s", installScriptSha256: "b".repeat(64) }, recorded[0], "agent");
+        assert.ok(!withSum.includes("sha256sum-amd64.txt"), "the mirror's checksum file is never fetched");
+        assert.ok(withSum.includes(`echo '${recorded[1].sha256}  /run/k3s-install/k3s' | sha256sum -c -`));
+        assert.ok(withSum.indexOf("sha256sum -c -") < withSum.indexOf("install -m 0755"), "checked before it is installed");
+        const unrecorded = Object.entries(K3S_RELEASES).find(([, r]) => !r.sha256)!;
+        assert.ok(installScript({ mode: "download" }, unrecorded[0], "agent").includes("sha256sum-amd64.txt"), "without a recorded one, the release's own file");
     });
 
     it("k3sInstall: preinstalled downloads nothing and fails loudly on a version mismatch", () => {
