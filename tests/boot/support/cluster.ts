@@ -115,7 +115,6 @@ export function renderCluster(stack: string, overrides: Record<string, string>, 
             vip: plan.vip,
             volumeId,
             datastoreVolumeId,
-            nfsCidr: plan.cidr,
         };
         const userData = renderUserData(buildNodeSpec(config, slot, name, addresses), { ...secrets, ca: first ? secrets.ca : undefined });
         const doc = parse(userData) as { write_files: RenderedFile[] };
