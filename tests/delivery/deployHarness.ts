@@ -1,7 +1,7 @@
 /**
  * Runs `deploy` (the body of npm run up/down/rollback) against a STAND-IN `pulumi` executable on
- * PATH (tests/support/fake-pulumi/pulumi: records its calls, answers from a scenario). The
- * delivery code spawns it exactly as it would spawn the real CLI.
+ * PATH (tests/support/fakePulumi.ts: records its calls, answers from a scenario). The delivery
+ * code spawns it exactly as it would spawn the real CLI.
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -11,8 +11,9 @@ import { cliDeployer, SourceState } from "../../delivery/plan";
 import { runCommand } from "../../delivery/preflight";
 import { ROOT } from "../../delivery/synth/stacks";
 import { LAYER_READS } from "../../lib/contracts";
+import { FAKE_DIR, fakePulumi, loggedCalls } from "../support/fakePulumi";
 
-export const FAKE_DIR = path.join(ROOT, "tests", "support", "fake-pulumi");
+export { FAKE_DIR };
 export const STACKS = [
     { layer: "infra" as const, stack: "dev-infra" },
     { layer: "cluster" as const, stack: "dev-cluster" },
@@ -30,9 +31,7 @@ export interface Run {
 }
 
 export async function run(scenario: Record<string, unknown>, overrides: Partial<DeployRequest> & { planned?: boolean; source?: () => SourceState } = {}): Promise<Run> {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fake-pulumi-"));
-    fs.writeFileSync(path.join(dir, "scenario.json"), JSON.stringify(scenario));
-    const env = { ...process.env, PATH: `${FAKE_DIR}${path.delimiter}${process.env.PATH}`, FAKE_PULUMI_SCENARIO: path.join(dir, "scenario.json"), FAKE_PULUMI_LOG: path.join(dir, "calls.log"), OS_CLOUD: "test" };
+    const { env, dir, log } = await fakePulumi(scenario, { ...process.env, OS_CLOUD: "test" });
     const stacksDir = fs.mkdtempSync(path.join(os.tmpdir(), "stacks-"));
     for (const { layer, stack } of overrides.stacks ?? STACKS) fs.writeFileSync(path.join(stacksDir, `Pulumi.${stack}.yaml`), `config:\n  data-platform:layer: ${layer}\n`);
     const out: string[] = [];
@@ -51,8 +50,7 @@ export async function run(scenario: Record<string, unknown>, overrides: Partial<
         error: (l) => out.push(`ERR ${l}`),
         ...overrides,
     });
-    const log = path.join(dir, "calls.log");
-    const calls = fs.existsSync(log) ? fs.readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l) as string[]) : [];
+    const calls = loggedCalls(log) as string[][];
     return { code, out: out.join("\n"), calls, dir };
 }
 

@@ -1,11 +1,9 @@
 import * as assert from "node:assert/strict";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import { basisLine, readDeployed } from "../../delivery/deployed";
 import { crdDowngrades, kafkaDowngrades, providerDowngrades, ResourceView, unknownImageTags } from "../../delivery/downgrades";
 import { OWN_IMAGES } from "../../apps/repository";
 import { ROOT } from "../../delivery/synth/stacks";
+import { fakePulumi } from "../support/fakePulumi";
 import { synth } from "../support/synth";
 
 const OWN = Object.values(OWN_IMAGES);
@@ -59,17 +57,12 @@ describe("delivery: rollback downgrade guards", () => {
 });
 
 describe("delivery: what the rollback is judged against", () => {
-    const FAKE_DIR = path.join(ROOT, "tests", "support", "fake-pulumi");
-    const withFake = (scenario: unknown) => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fake-pulumi-"));
-        fs.writeFileSync(path.join(dir, "s.json"), JSON.stringify(scenario));
-        return { ...process.env, PATH: `${FAKE_DIR}${path.delimiter}${process.env.PATH}`, FAKE_PULUMI_SCENARIO: path.join(dir, "s.json"), FAKE_PULUMI_LOG: path.join(dir, "calls.log") };
-    };
+    const withFake = async (scenario: unknown) => (await fakePulumi(scenario)).env;
 
     it("reads each stack's last-update commit and state resources from the backend (stand-in pulumi)", async () => {
         const commit = "1".repeat(40);
         const urn = "urn:pulumi:prod-cluster::data-platform::kubernetes:helm.sh/v3:Release::strimzi";
-        const env = withFake({ stacks: { "prod-cluster": { version: 7, commit, resources: [{ urn, type: "kubernetes:helm.sh/v3:Release", custom: true, inputs: { chart: "strimzi-kafka-operator", version: "1.2.0" } }] } } });
+        const env = await withFake({ stacks: { "prod-cluster": { version: 7, commit, resources: [{ urn, type: "kubernetes:helm.sh/v3:Release", custom: true, inputs: { chart: "strimzi-kafka-operator", version: "1.2.0" } }] } } });
         const deployed = await readDeployed({ workDir: ROOT, env }, ["prod-cluster", "prod-apps"]);
         assert.ok(deployed);
         assert.equal(deployed.get("prod-cluster")?.commit, commit);
@@ -79,7 +72,7 @@ describe("delivery: what the rollback is judged against", () => {
     });
 
     it("says when it could only compare with the checkout", async () => {
-        const deployed = await readDeployed({ workDir: ROOT, env: withFake({ loggedOut: true }) }, ["prod-infra"]);
+        const deployed = await readDeployed({ workDir: ROOT, env: await withFake({ loggedOut: true }) }, ["prod-infra"]);
         assert.equal(deployed, undefined);
         assert.match(basisLine(undefined, ["prod-infra"], undefined), /Judged against this checkout: no Pulumi backend reachable/);
         assert.match(basisLine(undefined, ["prod-infra"], "v1.4.0"), /Judged against v1\.4\.0 \(--from\)/);

@@ -2,12 +2,10 @@
  * Helm releases the state does not hold (an interrupted install) or that an interrupted upgrade
  * left pending, found before the cluster/apps layer is applied: the pure rules, the records read
  * over real TLS from the Kubernetes API STAND-IN (tests/support/kube-api-stand-in.ts), and the
- * whole `npm run up` wiring against the STAND-IN `pulumi` (tests/support/fake-pulumi).
+ * whole `npm run up` wiring against the STAND-IN `pulumi` (tests/support/fakePulumi.ts).
  */
 import * as assert from "node:assert/strict";
 import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import { renderKubeconfig } from "../../infra/kubeconfig";
 import { targetFromKubeconfig } from "../../infra/lifecycle/kubeApi";
 import { deploy } from "../../delivery/cli";
@@ -20,7 +18,8 @@ import { requireDebianPackage } from "../support/debian";
 import { K3sShapedPki, makeK3sShapedPki } from "../support/k3sShapedPki";
 import { helmReleaseSecret, KubeApiStandIn } from "../support/kube-api-stand-in";
 import { FIXTURE_STACKS } from "../support/stacks";
-import { FAKE_DIR, fullOutputs, readsOf, urn } from "./deployHarness";
+import { fullOutputs, readsOf, urn } from "./deployHarness";
+import { fakePulumi } from "../support/fakePulumi";
 
 const STACK = "lab-cluster";
 const u = (chain: string, name: string) => `urn:pulumi:${STACK}::data-platform::${chain}::${name}`;
@@ -156,9 +155,7 @@ describe("delivery: Helm releases the state does not hold are refused before up,
                     },
                 },
             };
-            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "helm-orphans-"));
-            fs.writeFileSync(path.join(dir, "scenario.json"), JSON.stringify(scenario));
-            const env = { ...process.env, PATH: `${FAKE_DIR}${path.delimiter}${process.env.PATH}`, FAKE_PULUMI_SCENARIO: path.join(dir, "scenario.json"), FAKE_PULUMI_LOG: path.join(dir, "calls.log"), OS_CLOUD: "test" };
+            const { env, log } = await fakePulumi(scenario, { ...process.env, OS_CLOUD: "test" });
             const flags = { yes: false, previewOnly: true, noPlan: true, noPolicy: true, allow: [] };
             const stacks = [{ layer: "infra" as const, stack: "dev-infra" }, { layer: "cluster" as const, stack: "dev-cluster" }];
             const request = realDeployRequest({ env: "dev", action: "up", stacks, stacksDir: FIXTURE_STACKS, workDir: ROOT, flags, processEnv: env });
@@ -173,7 +170,7 @@ describe("delivery: Helm releases the state does not hold are refused before up,
             assert.match(text, /- Helm release cert-manager\/cert-manager \(dev-cert-manager-release\) is pending-upgrade at revision 2/);
             assert.ok(!text.includes("strimzi-kafka-operator"), "a managed, deployed release is no finding");
             assert.ok(!text.includes(pki.clientKeyPem.split("\n")[1]), "the kubeconfig's key is never printed");
-            const calls = fs.readFileSync(path.join(dir, "calls.log"), "utf8");
+            const calls = fs.readFileSync(log, "utf8");
             assert.ok(calls.includes(JSON.stringify(["stack", "export", "--stack", "dev-cluster"])));
             assert.ok(calls.includes(JSON.stringify(["stack", "output", "--stack", "dev-infra", "--json", "--show-secrets"])));
             const listed = new Set(api.requests.map((r) => r.path.split("?")[0]));

@@ -1,15 +1,13 @@
 /**
- * `npm run restore` end to end against the STAND-IN `pulumi` (tests/support/fake-pulumi): the
+ * `npm run restore` end to end against the STAND-IN `pulumi` (tests/support/fakePulumi.ts): the
  * recorded sequence of pulumi calls, with the environment each ran in, and the readiness wait
  * in between (a recording stand-in for the lifecycle wait); failures and their continuation.
  */
 import * as assert from "node:assert/strict";
 import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import { cliRestoreOps, restore, RestoreRequest } from "../../delivery/restoreCommand";
 import { snapshotFromObject } from "../../delivery/restore";
-import { FAKE_DIR } from "./deployHarness";
+import { fakePulumi, loggedCalls } from "../support/fakePulumi";
 import { ROOT } from "../../delivery/synth/stacks";
 
 const INFRA = "envx-infra";
@@ -33,12 +31,9 @@ interface Result {
 }
 
 async function run(stacks: Record<string, unknown>, over: Partial<RestoreRequest> & { waitFails?: string } = {}): Promise<Result> {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "restore-"));
-    const scenario = path.join(dir, "scenario.json");
-    const log = path.join(dir, "calls.log");
-    fs.writeFileSync(scenario, JSON.stringify({ stacks }));
-    const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${FAKE_DIR}${path.delimiter}${process.env.PATH}`, FAKE_PULUMI_SCENARIO: scenario, FAKE_PULUMI_LOG: log, FAKE_PULUMI_RECORD_ENV: "PLATFORM_SKIP_DRAIN" };
-    delete env.PLATFORM_SKIP_DRAIN;
+    const base: NodeJS.ProcessEnv = { ...process.env, FAKE_PULUMI_RECORD_ENV: "PLATFORM_SKIP_DRAIN" };
+    delete base.PLATFORM_SKIP_DRAIN;
+    const { env, log } = await fakePulumi({ stacks }, base);
     const out: string[] = [];
     const code = await restore({
         env: "envx",
@@ -59,8 +54,7 @@ async function run(stacks: Record<string, unknown>, over: Partial<RestoreRequest
         error: (l) => out.push(`ERR ${l}`),
         ...over,
     });
-    const calls = fs.existsSync(log) ? fs.readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l) as unknown[]) : [];
-    return { code, out: out.join("\n"), calls };
+    return { code, out: out.join("\n"), calls: loggedCalls(log) };
 }
 
 /** The changing calls (reads left out), each with its recorded environment. */
