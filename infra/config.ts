@@ -127,6 +127,7 @@ export const DEFAULT_FLAVORS: Record<string, FlavorSize> = {
 
 export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope: string): InfraConfig {
     const r = new ConfigReader(namespace, lookup, scope);
+    r.usesProviders(["openstack", "tls", "random", "command"]);
 
     const environment = r.environment("infra");
     const k3sVersion = r.string("k3sVersion", { allowed: 'a k3s release like "v1.35.6+k3s1" (vX.Y.Z+k3sN)', check: knownK3sRelease });
