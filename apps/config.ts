@@ -52,6 +52,8 @@ export interface AirflowConfig {
     readonly apiServerReplicas: number;
     readonly dagsRepo: string;
     readonly dagsBranch: string;
+    /** The branch head (not in prod) or a pinned release tag/commit (apps/airflow/dagsRevision.ts). */
+    readonly dagsRevision: DagsRevision;
     readonly dagsPath: string;
     /**
      * Private DAG repository (apps/airflow/gitCredentials.ts): the Secret git-sync reads, created
@@ -63,6 +65,8 @@ export interface AirflowConfig {
     readonly dagsGit?: DagsGitCredential;
     /** Existing TLS Secret (in the Airflow namespace) for the UI ingress; unset: plain HTTP. */
     readonly tlsSecretName?: string;
+    /** Addresses the UI's Ingress admits; unset: the infra layer's `adminCidrs` (an admin UI). */
+    readonly allowedCidrs?: readonly string[];
     readonly logsSize: string;
     readonly dbImage: string;
     readonly dbSize: string;
@@ -89,6 +93,8 @@ export interface TodoConfig {
     readonly backupSize: string;
     /** Existing TLS Secret (in the `microservices` namespace) for the ingress; unset: plain HTTP. */
     readonly tlsSecretName?: string;
+    /** Addresses the public app's Ingress admits; unset: every address. */
+    readonly allowedCidrs?: readonly string[];
 }
 
 export interface StreamConfig {
@@ -123,6 +129,7 @@ export const AIRFLOW_IMAGE = "apache/airflow:3.2.2";
 export const POSTGRES_IMAGE = "postgres:17.6";
 
 import { RCLONE_IMAGE } from "./backup/cronJob";
+import { type DagsRevision, readDagsRevision } from "./airflow/dagsRevision";
 
 /** A Kubernetes object name (DNS subdomain), for references to existing Secrets. */
 const K8S_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -197,6 +204,7 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
         r.problem("airflowTaskMemoryLimit", task.memoryLimit, `must be at most the LimitRange max, twice airflowTaskQuotaMemory (${cap(taskQuota.memory).formatBytes()})`);
     }
 
+    const cidrs = (key: string) => (r.has(key) ? r.stringList(key, { check: check.ipv4Cidr, minItems: 1 }) : undefined);
     const secretRef = (key: string) => r.optionalString(key, { pattern: K8S_NAME, allowed: 'the name of an existing Secret, like "airflow-git-credentials"' });
     const dagsRepoDefault = context.repository ? `https://github.com/${context.repository.owner}/${context.repository.name}.git` : undefined;
     if (!dagsRepoDefault && !r.has("airflowDagsRepo")) {
@@ -204,6 +212,7 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
     }
     const dagsRepo = r.string("airflowDagsRepo", { default: dagsRepoDefault ?? "", pattern: GIT_URL, allowed: 'a git URL like "https://github.com/<owner>/data-platform.git" (or git@host:path, ssh://host/path)' });
     const gitAuth = readDagsGitAuth(r, dagsRepo);
+    const dagsBranch = r.string("airflowDagsBranch", { default: "main", pattern: /^[A-Za-z0-9._\/-]+$/, allowed: "a branch name" });
 
     const airflow: AirflowConfig = {
         chartVersion: r.string("airflowChartVersion", { default: AIRFLOW_CHART_VERSION, check: check.exactSemver }),
@@ -214,7 +223,8 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
         schedulerReplicas: r.integer("airflowSchedulerReplicas", { default: 1, min: 1, max: 4 }),
         apiServerReplicas: r.integer("airflowApiServerReplicas", { default: 1, min: 1, max: 4 }),
         dagsRepo,
-        dagsBranch: r.string("airflowDagsBranch", { default: "main", pattern: /^[A-Za-z0-9._\/-]+$/, allowed: "a branch name" }),
+        dagsBranch,
+        dagsRevision: readDagsRevision(r, environment, dagsBranch),
         dagsPath: r.string("airflowDagsPath", { default: "apps/airflow/dags", pattern: /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, allowed: 'a relative path inside the repository like "apps/airflow/dags"' }),
         ...gitAuth,
         logsSize: storage("airflowLogsSize", "10Gi"),
@@ -226,6 +236,7 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
         task,
         taskQuota,
         ...optional("tlsSecretName", secretRef("airflowTlsSecretName")),
+        ...optional("allowedCidrs", cidrs("airflowAllowedCidrs")),
     };
 
     const todo: TodoConfig = {
@@ -240,6 +251,7 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
         backupRetentionDays: r.integer("todoBackupRetentionDays", { default: 7, min: 1, max: 365 }),
         backupSize: storage("todoBackupSize", "5Gi"),
         ...optional("tlsSecretName", secretRef("todoTlsSecretName")),
+        ...optional("allowedCidrs", cidrs("todoAllowedCidrs")),
     };
 
     const stream: StreamConfig = {
@@ -273,8 +285,8 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
 }
 
 /** `{ [key]: value }` when value is set, else nothing (keeps unset keys out of the config object). */
-function optional<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {
-    return (value === undefined ? {} : { [key]: value }) as { [P in K]?: string };
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+    return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
 function largestComponentLimit(): { cpuMilli: number; memoryMiB: number } {

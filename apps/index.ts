@@ -22,7 +22,8 @@ import type { BackupStoreOutput, ClusterOutputs, NodeInfo, NodePoolCapacity, Res
 import type { OffsiteTarget } from "./postgres";
 import { appTls, ClusterIssuers, tlsAnnotations } from "./tls";
 import { appsNetworkPolicies, endpointPort, kafkaEndpoint } from "./networkPolicies";
-import { NetworkPolicySet } from "./networkPolicySet";
+import { NetworkPolicySet } from "../lib/kube/networkPolicySet";
+import { adminAllowlist, allowlistAnnotations } from "../lib/kube/ingressAllowlist";
 
 export const NAMESPACES = { airflow: "airflow", todo: "microservices", stream: "stream" } as const;
 
@@ -129,11 +130,13 @@ export async function appsLayer(standIn?: Repository): Promise<Record<string, un
     // HTTPS through cert-manager when the cluster layer has issuers (an existing Secret wins).
     const issuers = (await outputValue(clusterRef, "tlsIssuers")) as ClusterIssuers | undefined;
     const airflowTls = appTls("airflow", config.airflow.host, config.airflow.tlsSecretName, issuers);
+    // The Airflow UI is an admin UI: only the admin networks unless configured otherwise.
+    const airflowAllowed = adminAllowlist("airflowAllowedCidrs", config.airflow.allowedCidrs, await outputValue(infra, "adminCidrs"), refs.infra);
     const todoTls = appTls("todo", config.todo.host, config.todo.tlsSecretName, issuers);
 
     const airflow = new AirflowPlatform("airflow", {
         config: { ...config.airflow, tlsSecretName: airflowTls?.secretName },
-        ingressAnnotations: tlsAnnotations(airflowTls),
+        ingressAnnotations: { ...tlsAnnotations(airflowTls), ...allowlistAnnotations(airflowAllowed) },
         namespace: NAMESPACES.airflow,
         ingressClass: c.ingressClass,
         storageClasses: c.storageClasses,
@@ -145,7 +148,7 @@ export async function appsLayer(standIn?: Repository): Promise<Record<string, un
 
     const todo = new TodoApp("todo", {
         config: { ...config.todo, tlsSecretName: todoTls?.secretName },
-        ingressAnnotations: tlsAnnotations(todoTls),
+        ingressAnnotations: { ...tlsAnnotations(todoTls), ...allowlistAnnotations(config.todo.allowedCidrs) },
         namespace: NAMESPACES.todo,
         ingressClass: c.ingressClass,
         storageClass: c.storageClasses.rwo,
@@ -166,6 +169,7 @@ export async function appsLayer(standIn?: Repository): Promise<Record<string, un
     // Default-deny with explicit allows in every apps namespace (docs/security.md).
     const nodes = ((await outputValue(infra, "nodes")) as NodeInfo[] | undefined) ?? [];
     new NetworkPolicySet("network-policies", {
+        layer: "apps",
         policies: appsNetworkPolicies({
             namespaces: NAMESPACES,
             monitoringNamespace: c.monitoringNamespace,

@@ -4,7 +4,9 @@
  * table). k3s enforces them with its embedded kube-router policy controller, after Service
  * DNAT, so rules name pods and node addresses, not Service IPs. Pure.
  */
-export type Obj = Record<string, unknown>;
+import { denyAllBase, kubeApi as kubeApiTo, labels, ns, type Obj, PEERS, podSecurityLabels, policy, tcp, udp } from "../lib/kube/networkPolicy";
+
+export { endpointPort, type Obj } from "../lib/kube/networkPolicy";
 
 export interface NetworkPolicyContext {
     readonly namespaces: { readonly airflow: string; readonly todo: string; readonly stream: string };
@@ -23,49 +25,10 @@ export interface NetworkPolicyContext {
  * network namespace (where the metadata guard cannot tell it from the node). `restricted` is
  * reported as a warning to show what is left to harden.
  */
-export const POD_SECURITY_LABELS = {
-    "pod-security.kubernetes.io/enforce": "baseline",
-    "pod-security.kubernetes.io/warn": "restricted",
-} as const;
+export const POD_SECURITY_LABELS = podSecurityLabels("baseline");
 
-/** Private, link-local (metadata service) and CGNAT ranges: never "the internet". */
-export const NOT_INTERNET = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10"];
-
-const ns = (name: string) => ({ matchLabels: { "kubernetes.io/metadata.name": name } });
-const tcp = (...ports: number[]) => ports.map((port) => ({ protocol: "TCP", port }));
-const udp = (...ports: number[]) => ports.map((port) => ({ protocol: "UDP", port }));
-const labels = (l: Record<string, string>) => ({ matchLabels: l });
-
-export const PEERS = {
-    ingressController: { namespaceSelector: ns("ingress-nginx"), podSelector: labels({ "app.kubernetes.io/name": "ingress-nginx" }) },
-    prometheus: (monitoring: string) => ({ namespaceSelector: ns(monitoring), podSelector: labels({ "app.kubernetes.io/name": "prometheus" }) }),
-    dns: { namespaceSelector: ns("kube-system"), podSelector: labels({ "k8s-app": "kube-dns" }) },
-    internet: { ipBlock: { cidr: "0.0.0.0/0", except: NOT_INTERNET } },
-    /** Anything but the metadata service and the cluster's own pod/service ranges (an object store may be private). */
-    anyOutsideCluster: { ipBlock: { cidr: "0.0.0.0/0", except: ["169.254.0.0/16", "10.42.0.0/16", "10.43.0.0/16"] } },
-};
-
-function policy(namespace: string, name: string, podSelector: Obj, rules: { ingress?: Obj[]; egress?: Obj[] }): Obj {
-    const policyTypes = [...(rules.ingress ? ["Ingress"] : []), ...(rules.egress ? ["Egress"] : [])];
-    return {
-        apiVersion: "networking.k8s.io/v1",
-        kind: "NetworkPolicy",
-        metadata: { name, namespace },
-        spec: { podSelector, policyTypes, ...(rules.ingress ? { ingress: rules.ingress } : {}), ...(rules.egress ? { egress: rules.egress } : {}) },
-    };
-}
-
-/** Deny all in and out, and allow DNS: the base of every namespace. */
-function baseline(namespace: string): Obj[] {
-    return [
-        policy(namespace, "default-deny", {}, { ingress: [], egress: [] }),
-        policy(namespace, "allow-dns", {}, { egress: [{ to: [PEERS.dns], ports: [...udp(53), ...tcp(53)] }] }),
-        // cert-manager answers ACME HTTP-01 challenges with a solver pod in the Ingress' namespace.
-        policy(namespace, "acme-http01-solver", labels({ "acme.cert-manager.io/http01-solver": "true" }), {
-            ingress: [{ from: [PEERS.ingressController], ports: tcp(8089) }],
-        }),
-    ];
-}
+/** Deny all in and out, allow DNS and cert-manager's solvers for the namespace's Ingresses. */
+const baseline = (namespace: string) => denyAllBase(namespace, { acmeSolver: true });
 
 /** Dump Jobs (component=backup) reach their database and the object store. */
 function backupEgress(namespace: string, database: Record<string, string>, ctx: NetworkPolicyContext): Obj[] {
@@ -80,7 +43,7 @@ function backupEgress(namespace: string, database: Record<string, string>, ctx: 
     ];
 }
 
-const kubeApi = (ctx: NetworkPolicyContext) => ({ to: ctx.apiServers.map((a) => ({ ipBlock: { cidr: `${a}/32` } })), ports: tcp(6443) });
+const kubeApi = (ctx: NetworkPolicyContext) => kubeApiTo(ctx.apiServers);
 
 function todoPolicies(ctx: NetworkPolicyContext): Obj[] {
     const n = ctx.namespaces.todo;
@@ -154,8 +117,9 @@ function airflowPolicies(ctx: NetworkPolicyContext): Obj[] {
         policy(n, "database-from-pgbouncer-and-backup", labels(db), {
             ingress: [{ from: [{ podSelector: component("pgbouncer") }, { podSelector: labels({ "app.kubernetes.io/component": "backup" }) }], ports: tcp(5432) }],
         }),
-        // git-sync fetches DAGs over https or ssh from outside the cluster (never the metadata service).
-        policy(n, "git-sync-egress", airflow, { egress: [{ to: [PEERS.internet], ports: tcp(443, 22) }] }),
+        // git-sync fetches DAGs over https or ssh from outside the cluster (never the metadata
+        // service). Only the dag-processor runs it (the DAG claim, apps/airflow/values.ts).
+        policy(n, "git-sync-egress", component("dag-processor"), { egress: [{ to: [PEERS.internet], ports: tcp(443, 22) }] }),
         // The scheduler starts task pods, the cleanup job deletes them, the api-server reads their logs.
         policy(n, "kubernetes-api", { matchExpressions: [{ key: "component", operator: "In", values: ["scheduler", "api-server", "airflow-cleanup-pods"] }] }, {
             egress: [kubeApi(ctx)],
@@ -173,10 +137,4 @@ export function kafkaEndpoint(bootstrap: string): NetworkPolicyContext["kafka"] 
     const m = /^([a-z0-9-]+)-kafka-bootstrap\.([a-z0-9-]+)\.svc(?:\.[a-z.]+)?:(\d+)$/.exec(bootstrap);
     if (!m) throw new Error(`kafkaBootstrap "${bootstrap}" is not a Strimzi bootstrap address (<cluster>-kafka-bootstrap.<namespace>.svc:<port>)`);
     return { clusterName: m[1], namespace: m[2], port: Number(m[3]) };
-}
-
-/** The TCP port of an http(s) URL. */
-export function endpointPort(url: string): number {
-    const u = new URL(url);
-    return u.port ? Number(u.port) : u.protocol === "http:" ? 80 : 443;
 }

@@ -4,11 +4,13 @@
  * the public (ACME) issuer for a DNS name, the platform CA for an IP address. A cluster stack
  * without cert-manager (older) leaves the ingress on plain HTTP, as before. Pure.
  */
-import { CLUSTER_ISSUER_ANNOTATION, issuerForHost } from "../lib/tls";
+import { CLUSTER_ISSUER_ANNOTATION, isIpAddress, issuerForHost, withinDomains } from "../lib/tls";
 
 export interface ClusterIssuers {
     readonly ca: string;
     readonly public: string;
+    /** The platform CA's name constraints (cluster `platformCaDomains`); unset: an older cluster stack. */
+    readonly caDomains?: readonly string[];
 }
 
 export interface AppTls {
@@ -20,7 +22,15 @@ export interface AppTls {
 export function appTls(app: string, host: string, existingSecret: string | undefined, issuers: ClusterIssuers | undefined): AppTls | undefined {
     if (existingSecret) return { secretName: existingSecret };
     if (!issuers) return undefined;
-    return { secretName: `${app}-tls`, issuer: issuerForHost(host, issuers) };
+    const issuer = issuerForHost(host, issuers);
+    // The CA's name constraints would make its certificate for this host invalid in every client.
+    if (issuer === issuers.ca && issuers.caDomains !== undefined && !isIpAddress(host) && !withinDomains(host, issuers.caDomains)) {
+        throw new Error(
+            `${app}Host "${host}" would get a platform-CA certificate, but the platform CA may only sign names under ${JSON.stringify(issuers.caDomains)}: ` +
+                `add its domain to the cluster stack's platformCaDomains, configure ACME there (acmeEmail), or set ${app}TlsSecretName`,
+        );
+    }
+    return { secretName: `${app}-tls`, issuer };
 }
 
 /** Ingress annotations that make cert-manager's ingress-shim issue the certificate. */

@@ -6,7 +6,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterConfig } from "./config";
 import { helmRelease } from "./helm";
-import { CERT_MANAGER_NAMESPACE, certManagerValues, issuerFor, ISSUERS, issuerObjects } from "./values/certManager";
+import { clusterNamespaces, namespaceMetadata } from "./namespaces";
+import { certManagerValues, issuerFor, ISSUERS, issuerObjects } from "./values/certManager";
 
 export interface CertManagerArgs {
     readonly config: ClusterConfig;
@@ -27,7 +28,7 @@ export class CertManager extends pulumi.ComponentResource {
     constructor(name: string, args: CertManagerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("data-platform:cluster:CertManager", name, {}, opts);
         const cfg = args.config;
-        const ns = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: CERT_MANAGER_NAMESPACE } }, { parent: this });
+        const ns = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: namespaceMetadata(clusterNamespaces(cfg), "certManager") }, { parent: this });
         const release = helmRelease(
             `${name}-release`,
             "cert-manager",
@@ -46,6 +47,7 @@ export class CertManager extends pulumi.ComponentResource {
             acmeServer: cfg.tls.acmeServer,
             ingressClass: args.ingressClass,
             ingressAddress: args.ingressAddress,
+            caDomains: cfg.tls.caDomains,
         }).map((obj) => {
             const meta = obj.metadata as { name: string };
             // In order: the CA Certificate needs its issuer, the CA issuer its Secret.

@@ -8,6 +8,7 @@ import { crossEnvironmentReference } from "../lib/config/consistency";
 import * as check from "../lib/config/checks";
 import { type AlertingConfig, parseAlertingConfig } from "./alertingConfig";
 import { positiveQuantity } from "../lib/quantity";
+import { isIpAddress, withinDomains } from "../lib/tls";
 
 /** Charts the layer installs, with the versions this code was written and tested against. */
 export const DEFAULT_CHARTS = {
@@ -95,6 +96,8 @@ export interface ClusterConfig {
         readonly grafanaPath: string;
         /** Also expose Grafana on this NodePort (the course used 30090). */
         readonly grafanaNodePort?: number;
+        /** Addresses Grafana's Ingress admits; unset: the infra layer's `adminCidrs`. */
+        readonly grafanaAllowedCidrs?: readonly string[];
     };
     readonly kafka: {
         readonly namespace: string;
@@ -111,6 +114,8 @@ export interface ClusterConfig {
         /** ACME account e-mail: enables the `letsencrypt` issuer for public DNS names. */
         readonly acmeEmail?: string;
         readonly acmeServer: string;
+        /** DNS domains the platform CA may sign names under (its name constraints); none: IP only. Default: grafanaHost. */
+        readonly caDomains: readonly string[];
     };
     /** Refuse resources that are expensive to lose (Kafka data) unless `pulumi state unprotect`. */
     readonly protectData: boolean;
@@ -191,8 +196,17 @@ export function parseClusterConfig(lookup: ConfigLookup, namespace: string, scop
     const grafanaHost = r.optionalString("grafanaHost", { check: check.dnsName });
     const grafanaPath = r.string("grafanaPath", { default: "/grafana", check: check.urlPath });
     const grafanaNodePort = r.has("grafanaNodePort") ? r.integer("grafanaNodePort", { min: 30000, max: 32767 }) : undefined;
+    const grafanaAllowedCidrs = r.has("grafanaAllowedCidrs") ? r.stringList("grafanaAllowedCidrs", { check: check.ipv4Cidr, minItems: 1 }) : undefined;
 
     const acmeEmail = r.optionalString("acmeEmail", { pattern: /^[^\s@]+@[^\s@]+\.[^\s@]+$/, allowed: 'an e-mail address for the ACME account, e.g. "ops@example.org"' });
+    // Unset: Grafana's own host (if a DNS name) and nothing else.
+    const caDomains = r.has("platformCaDomains")
+        ? r.stringList("platformCaDomains", { check: check.dnsName, minItems: 1 })
+        : grafanaHost !== undefined && !isIpAddress(grafanaHost) ? [grafanaHost] : [];
+    // Grafana's own host gets a platform-CA certificate without ACME: the CA must be allowed to sign it.
+    if (grafanaHost !== undefined && acmeEmail === undefined && !isIpAddress(grafanaHost) && !withinDomains(grafanaHost, caDomains)) {
+        r.problem("platformCaDomains", caDomains.length > 0 ? JSON.stringify(caDomains) : undefined, `must include a domain of grafanaHost "${grafanaHost}" (the platform CA signs its certificate and may only sign names under these domains), e.g. ["${grafanaHost.split(".").slice(1).join(".")}"]`);
+    }
     const acmeServer = r.string("acmeServer", { default: "https://acme-v02.api.letsencrypt.org/directory", pattern: /^https:\/\/\S+$/, allowed: "an ACME directory https URL" });
 
     const kafkaVersion = r.oneOf("kafkaVersion", STRIMZI_KAFKA_VERSIONS, { default: "4.3.1" });
@@ -234,6 +248,7 @@ export function parseClusterConfig(lookup: ConfigLookup, namespace: string, scop
             grafanaHost: grafanaHost && grafanaHost.trim() !== "" ? grafanaHost : undefined,
             grafanaPath,
             grafanaNodePort,
+            grafanaAllowedCidrs,
         },
         kafka: {
             namespace: "kafka",
@@ -245,7 +260,7 @@ export function parseClusterConfig(lookup: ConfigLookup, namespace: string, scop
             partitions,
             clientNamespaces: r.stringList("kafkaClientNamespaces", { default: ["stream"], check: check.dnsLabel, minItems: 1 }),
         },
-        tls: { acmeEmail, acmeServer },
+        tls: { acmeEmail, acmeServer, caDomains },
         protectData: r.boolean("protectData", { default: true }),
         minHeadroom: minHeadroomPercent / 100,
         alerting: parseAlertingConfig(r),

@@ -19,6 +19,10 @@ import { PlatformAlerting } from "./alerting";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { clusterRequestItems, NodeCounts } from "./sizing";
 import { Storage } from "./storage";
+import { NetworkPolicySet } from "../lib/kube/networkPolicySet";
+import { adminAllowlist } from "../lib/kube/ingressAllowlist";
+import { clusterNamespaces } from "./namespaces";
+import { alertReceiverPorts, clusterNetworkPolicies } from "./networkPolicies";
 import { grafanaAccess } from "./values/monitoring";
 
 type Outputs = { [K in keyof ClusterOutputs]: pulumi.Input<ClusterOutputs[K]> } & Record<string, unknown>;
@@ -33,6 +37,7 @@ export async function clusterLayer(): Promise<Outputs> {
     const infraStack = infraStackRef(cfg, pulumi.getOrganization());
     const infraRef = new pulumi.StackReference(`${name}-infra`, { name: infraStack });
     const infra = await readInfra(infraRef, infraStack);
+    const grafanaAllowedCidrs = adminAllowlist("grafanaAllowedCidrs", cfg.monitoring.grafanaAllowedCidrs, await infraRef.getOutputValue("adminCidrs"), infraStack);
 
     const counts: NodeCounts = {
         servers: infra.nodePools.filter((p) => p.role === "server").reduce((n, p) => n + p.count, 0),
@@ -63,6 +68,7 @@ export async function clusterLayer(): Promise<Outputs> {
             ingressAddress: infra.ingressAddress,
             serverAddresses: infra.nodes.filter((n) => n.role === "server").map((n) => n.address),
             nodeAddresses: infra.nodes.map((n) => n.address),
+            grafanaAllowedCidrs,
             after: storage.ready,
         },
         opts,
@@ -95,6 +101,21 @@ export async function clusterLayer(): Promise<Outputs> {
         release: monitoring.release,
     }, opts);
 
+    // Default-deny with the flows each needs in every namespace of this layer (docs/security.md).
+    new NetworkPolicySet(`${name}-network-policies`, {
+        layer: "cluster",
+        policies: clusterNetworkPolicies({
+            namespaces: clusterNamespaces(cfg),
+            apiServers: serverAddresses,
+            nodeAddresses: infra.nodes.map((n) => n.address),
+            kafkaClientNamespaces: cfg.kafka.clientNamespaces,
+            kafkaCluster: cfg.kafka.clusterName,
+            alertReceiverPorts: alertReceiverPorts(cfg.alerting),
+            grafanaNodePort: cfg.monitoring.grafanaNodePort !== undefined,
+        }),
+        after: [storage, monitoring, ingress, certManager, kafka],
+    }, opts);
+
     const grafana = grafanaAccess(cfg.monitoring, infra.ingressAddress);
     return {
         environment: cfg.environment,
@@ -107,7 +128,7 @@ export async function clusterLayer(): Promise<Outputs> {
         grafanaUrl: grafana.url,
         ...(grafana.nodePortUrl !== undefined ? { grafanaNodePortUrl: grafana.nodePortUrl } : {}),
         // ClusterIssuers for the apps' ingresses (cert-manager.io/cluster-issuer).
-        tlsIssuers: { ca: certManager.caIssuer, public: certManager.publicIssuer },
+        tlsIssuers: { ca: certManager.caIssuer, public: certManager.publicIssuer, caDomains: cfg.tls.caDomains },
         requests,
         daemonSets,
         fit: {

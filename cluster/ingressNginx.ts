@@ -7,6 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterConfig } from "./config";
 import { helmRelease } from "./helm";
+import { clusterNamespaces, namespaceMetadata } from "./namespaces";
 import { ingressNginxValues } from "./values/ingressNginx";
 
 export interface IngressNginxArgs {
@@ -22,7 +23,7 @@ export class IngressNginx extends pulumi.ComponentResource {
     constructor(name: string, args: IngressNginxArgs, opts?: pulumi.ComponentResourceOptions) {
         super("data-platform:cluster:IngressNginx", name, {}, opts);
         const cfg = args.config;
-        const ns = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: "ingress-nginx" } }, { parent: this });
+        const ns = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: namespaceMetadata(clusterNamespaces(cfg), "ingress") }, { parent: this });
         helmRelease(
             `${name}-release`,
             "ingress-nginx",

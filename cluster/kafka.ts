@@ -6,6 +6,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterConfig } from "./config";
 import { helmRelease } from "./helm";
+import { clusterNamespaces, namespaceMetadata } from "./namespaces";
 import { DASHBOARD_LABEL } from "./values/monitoring";
 import {
     bootstrapAddress, jmxExporterConfig, kafkaDashboard, kafkaSpec, METRICS_CONFIG_KEY, nodePoolSpec, podMonitorSpec,
@@ -34,7 +35,7 @@ export class Kafka extends pulumi.ComponentResource {
         const k = args.config.kafka;
         // Losing these loses topics and offsets: destroying them takes `pulumi state unprotect`.
         const protect = args.config.protectData;
-        const ns = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: k.namespace } }, { parent: this });
+        const ns = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: namespaceMetadata(clusterNamespaces(args.config), "kafka") }, { parent: this });
 
         const operator = helmRelease(
             `${name}-strimzi`,

@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { ClusterConfig } from "./config";
 import { helmRelease } from "./helm";
+import { clusterNamespaces, namespaceMetadata } from "./namespaces";
 import { GRAFANA_ADMIN_KEYS, monitoringValues } from "./values/monitoring";
 
 export interface MonitoringArgs {
@@ -18,6 +19,8 @@ export interface MonitoringArgs {
     readonly nodeAddresses: readonly string[];
     /** Resources that must exist first (the storage classes Prometheus' volumes use). */
     readonly after: pulumi.Resource[];
+    /** Addresses Grafana's Ingress admits (the infra layer's adminCidrs unless configured). */
+    readonly grafanaAllowedCidrs: readonly string[];
 }
 
 export class Monitoring extends pulumi.ComponentResource {
@@ -28,7 +31,10 @@ export class Monitoring extends pulumi.ComponentResource {
     constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
         super("data-platform:cluster:Monitoring", name, {}, opts);
         const m = args.config.monitoring;
-        const ns = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: m.namespace } }, { parent: this });
+        const namespaces = clusterNamespaces(args.config);
+        const ns = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: namespaceMetadata(namespaces, "monitoring") }, { parent: this });
+        // node-exporter needs the host's namespaces: alone in its own, so the rest can enforce more.
+        const nodeExporterNs = new k8s.core.v1.Namespace(`${name}-node-exporter-ns`, { metadata: namespaceMetadata(namespaces, "nodeExporter") }, { parent: this });
 
         const password = new random.RandomPassword(`${name}-grafana-admin`, { length: 32, special: false }, { parent: this });
         const adminSecret = new k8s.core.v1.Secret(
@@ -52,15 +58,17 @@ export class Monitoring extends pulumi.ComponentResource {
                     monitoring: m,
                     storageClass: args.storageClass,
                     grafanaAdminSecret: "grafana-admin",
+                    nodeExporterNamespace: namespaces.nodeExporter,
                     ingressAddress: args.ingressAddress,
                     serverAddresses: args.serverAddresses,
                     nodeAddresses: args.nodeAddresses,
                     acme: args.config.tls.acmeEmail !== undefined,
+                    grafanaAllowedCidrs: args.grafanaAllowedCidrs,
                 }),
                 // CRDs, the admission-webhook patch Jobs and the first Prometheus volume take a while.
                 timeoutSeconds: 900,
             },
-            { parent: this, dependsOn: [adminSecret, ...args.after] },
+            { parent: this, dependsOn: [adminSecret, nodeExporterNs, ...args.after] },
         );
         this.namespace = ns.metadata.name;
         this.registerOutputs({ namespace: this.namespace });

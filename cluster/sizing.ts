@@ -41,7 +41,7 @@ export const SIZES = {
     alertmanager: { cpu: "50m", memory: "128Mi", memoryLimit: "256Mi" },
     // Dashboard queries over long ranges buffer whole responses in Grafana: 2×.
     grafana: { cpu: "100m", memory: "256Mi", memoryLimit: "512Mi" },
-    // The dashboard/datasource sidecars list ConfigMaps and Secrets in ALL namespaces (searchNamespace: ALL).
+    // The dashboard/datasource sidecars list the ConfigMaps of the monitoring namespace.
     grafanaSidecar: { cpu: "20m", memory: "64Mi", memoryLimit: "192Mi" },
     // One series per object of the cluster; grows with every Pod/Job the apps create: 2×.
     kubeStateMetrics: { cpu: "50m", memory: "128Mi", memoryLimit: "256Mi" },

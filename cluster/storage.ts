@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { CloudCredentials } from "../lib/contracts";
 import type { ClusterConfig } from "./config";
 import { helmRelease } from "./helm";
+import { clusterNamespaces, namespaceMetadata } from "./namespaces";
 import { CLOUD_CONFIG_SECRET, cinderCsiValues, cinderStorageClass, cloudConf, nfsProvisionerValues, occmValues } from "./values/storage";
 import { cinderSnapshotClass, snapshotControllerValues } from "./values/snapshots";
 
@@ -102,7 +103,7 @@ export class Storage extends pulumi.ComponentResource {
               )
             : undefined;
 
-        const nfsNamespace = new k8s.core.v1.Namespace(`${name}-nfs-ns`, { metadata: { name: "nfs-provisioner" } }, { parent: this });
+        const nfsNamespace = new k8s.core.v1.Namespace(`${name}-nfs-ns`, { metadata: namespaceMetadata(clusterNamespaces(cfg), "nfs") }, { parent: this });
         const nfs = helmRelease(
             `${name}-nfs`,
             "nfs-subdir-external-provisioner",

@@ -14,7 +14,10 @@ import { irreversibleChanges, parseAllow } from "./irreversible";
 import { readDeployed } from "./deployed";
 import { projectName } from "./placeholderGate";
 import { ownImagesCheck, ownImagesOf } from "./imageCheck";
-import { runPulumi } from "./pulumiCli";
+import { parseStackOutputs, runPulumi } from "./pulumiCli";
+import { helmOrphansCheck, plannedReleases } from "./helmOrphans";
+import { targetFromKubeconfig } from "../infra/lifecycle/kubeApi";
+import type { SynthResult } from "./synth/synth";
 import { loadStackConfig } from "./synth/stackConfig";
 import { currentRepository } from "../apps/repository";
 
@@ -88,6 +91,8 @@ export function policyPackOf(workDir: string): string | undefined {
 
 export interface RealRequest extends Pick<DeployRequest, "env" | "action" | "stacks" | "stacksDir" | "workDir" | "offline"> {
     readonly flags: DeployFlags;
+    /** The environment the CLI runs in; this process's by default. */
+    readonly processEnv?: NodeJS.ProcessEnv;
 }
 
 /** A deploy request wired to the Pulumi CLI, git and the terminal; or the reason it may not run. */
@@ -99,12 +104,16 @@ export function realDeployRequest(r: RealRequest): DeployRequest | { problem: st
     if (planDir) process.on("exit", () => fs.rmSync(planDir, { recursive: true, force: true }));
     const policyPack = r.flags.noPolicy ? undefined : policyPackOf(r.workDir);
     const git = (args: string[]) => execFileSync("git", args, { cwd: r.workDir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+    const env = r.processEnv ?? process.env;
+    // One synth per stack for every check of this command.
+    const synthCache = new Map<string, SynthResult>();
+    const synth = async (stack: string) => (await import("./synth/stacks")).synthStack(stack, { stacksDir: r.stacksDir, cache: synthCache });
     return {
         ...r,
-        run: runCommand(),
-        processEnv: process.env,
+        run: runCommand(env),
+        processEnv: env,
         cliVersion: sdkVersion(),
-        deployer: () => cliDeployer({ workDir: r.workDir, env: process.env, policyPack }, planDir),
+        deployer: () => cliDeployer({ workDir: r.workDir, env, policyPack }, planDir),
         source: () => sourceState(git),
         log: (line) => console.log(line),
         error: (line) => console.error(line),
@@ -113,17 +122,16 @@ export function realDeployRequest(r: RealRequest): DeployRequest | { problem: st
         previewOut: r.flags.previewOut,
         expectPreview: r.flags.expectPreview,
         allow: r.flags.allow,
-        preApplyChecks: r.action === "up" ? realPreApplyChecks(r) : [],
+        preApplyChecks: r.action === "up" ? realPreApplyChecks(r, env, synth) : [],
         // What is deployed (state) against what this checkout synthesizes, per stack.
         irreversible: r.action === "up" ? async () => {
-            const deployed = await readDeployed({ workDir: r.workDir, env: process.env }, r.stacks.map((s) => s.stack));
+            const deployed = await readDeployed({ workDir: r.workDir, env }, r.stacks.map((s) => s.stack));
             if (!deployed) return [];
-            const { synthStack } = await import("./synth/stacks");
             const found = [];
             for (const { stack } of r.stacks) {
                 const d = deployed.get(stack);
                 if (!d) continue;
-                const target = await synthStack(stack, { stacksDir: r.stacksDir });
+                const target = await synth(stack);
                 found.push(...irreversibleChanges(stack, r.env, d.resources, target.resources));
             }
             return found;
@@ -132,16 +140,32 @@ export function realDeployRequest(r: RealRequest): DeployRequest | { problem: st
 }
 
 /** The checks `up` runs on each layer's preview before applying it (preApply.ts). */
-function realPreApplyChecks(r: RealRequest) {
+function realPreApplyChecks(r: RealRequest, env: NodeJS.ProcessEnv, synth: (stack: string) => Promise<SynthResult>) {
     const project = projectName(r.workDir);
-    const cli = { workDir: r.workDir, env: process.env };
+    const cli = { workDir: r.workDir, env };
+    const infra = r.stacks.find((s) => s.layer === "infra")?.stack;
     return [
         ownImagesCheck({
             ownImages: async (stack) =>
-                ownImagesOf(loadStackConfig(r.stacksDir, stack, project), project, currentRepository(process.env, r.workDir), async (key) => {
+                ownImagesOf(loadStackConfig(r.stacksDir, stack, project), project, currentRepository(env, r.workDir), async (key) => {
                     const got = await runPulumi(cli, ["config", "get", key, "--stack", stack]);
                     return got.code === 0 ? got.stdout.replace(/\n$/, "") : undefined;
                 }),
+        }),
+        helmOrphansCheck({
+            infraStack: infra,
+            planned: async (stack) => plannedReleases((await synth(stack)).resources),
+            exported: async (stack) => {
+                const got = await runPulumi(cli, ["stack", "export", "--stack", stack]);
+                return got.code === 0 ? got.stdout : undefined;
+            },
+            // Infra's admin kubeconfig, as the cluster and apps layers' provider uses it; none yet: no cluster.
+            target: async () => {
+                if (!infra) return undefined;
+                const got = await runPulumi(cli, ["stack", "output", "--stack", infra, "--json", "--show-secrets"]);
+                const kubeconfig = got.code === 0 ? parseStackOutputs(got.stdout).kubeconfig : undefined;
+                return typeof kubeconfig === "string" && kubeconfig !== "" ? targetFromKubeconfig(kubeconfig) : undefined;
+            },
         }),
     ];
 }

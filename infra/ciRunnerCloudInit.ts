@@ -19,7 +19,7 @@ import { stringify } from "yaml";
 import type { CiRunnerConfig } from "./ciRunnerConfig";
 import { renderJobStartedHook } from "./ciRunnerHook";
 import { runnerTarball } from "./ciRunnerRelease";
-import { guardCommand, METADATA_GUARD_RULES } from "./metadataGuard";
+import { guardCommands, METADATA_GUARD_RULES } from "./metadataGuard";
 
 export interface RunnerBoot {
     readonly runner: CiRunnerConfig;
@@ -117,7 +117,7 @@ export function renderRunnerUserData(b: RunnerBoot): string {
             { path: P.hook, permissions: "0755", owner: "root:root", content: renderJobStartedHook(b.runner) },
             { path: P.fresh, permissions: "0700", owner: "root:root", content: renderFreshRunnerScript(b.runner, b.name) },
             unit(P.unit, renderRunnerUnit()),
-            unit(GUARD_UNIT, ["[Unit]", "Description=Only root reaches the metadata service (it serves this VM's user-data)", "After=network-pre.target", "[Service]", "Type=oneshot", "RemainAfterExit=yes", `ExecStart=${guardCommand(nonRootGuard)}`, "[Install]", "WantedBy=multi-user.target", ""].join("\n")),
+            unit(GUARD_UNIT, ["[Unit]", "Description=Only root reaches the metadata service (it serves this VM's user-data)", "After=network-pre.target", "[Service]", "Type=oneshot", "RemainAfterExit=yes", ...guardCommands([nonRootGuard]).map((c) => `ExecStart=${c}`), "[Install]", "WantedBy=multi-user.target", ""].join("\n")),
             ...(dnat
                 ? [
                       unit(

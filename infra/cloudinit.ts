@@ -11,7 +11,7 @@ import { nfsDataFiles, NfsSpec } from "./nfsData";
 import { EtcdS3Credentials, EtcdS3Target, etcdS3Settings } from "./etcdS3";
 import { bootstrapScript, BOOTSTRAP_SCRIPT } from "./bootstrap";
 import { datastoreFiles, DatastoreSpec, DATASTORE_SCRIPT } from "./datastore";
-import { guardCommand, METADATA_GUARD_RULES, USER_DATA_SCRUB_UNIT, userDataScrubUnit } from "./metadataGuard";
+import { guardCommands, USER_DATA_SCRUB_UNIT, userDataScrubUnit } from "./metadataGuard";
 
 /** Where k3s looks for pre-existing CAs before its first start (server nodes only). */
 export const K3S_TLS_DIR = "/var/lib/rancher/k3s/server/tls";
@@ -203,7 +203,7 @@ function metadataGuard(): WriteFile {
             "[Service]",
             "Type=oneshot",
             "RemainAfterExit=yes",
-            ...METADATA_GUARD_RULES.map((rule) => `ExecStart=${guardCommand(rule)}`),
+            ...guardCommands().map((command) => `ExecStart=${command}`),
             "[Install]",
             "WantedBy=multi-user.target",
             "",
@@ -242,7 +242,7 @@ export function renderUserData(spec: NodeSpec, secrets: NodeSecrets): string {
             writeFiles.push(...nfsDataFiles(spec.nfs, spec.nodeName, { datastore: spec.datastore !== undefined }));
             runcmd.push(["systemd-tmpfiles", "--create", "/etc/tmpfiles.d/nfs-data.conf"]);
             runcmd.push(["systemctl", "daemon-reload"]);
-            runcmd.push(["systemctl", "enable", "--now", "nfs-data.path"], ["systemctl", "enable", "nfs-data-release.service"]);
+            runcmd.push(["systemctl", "enable", "--now", "nfs-data.path"], ["systemctl", "enable", "nfs-data-release.service", "nfs-data-exports.service"]);
         }
         if (spec.vip) {
             runcmd.push(["systemctl", "daemon-reload"]);
@@ -256,7 +256,7 @@ export function renderUserData(spec: NodeSpec, secrets: NodeSecrets): string {
     runcmd.push(["sh", "-c", installScript(spec.k3sInstall, spec.k3sVersion, spec.role, { start: !decides })]);
     if (decides) runcmd.push([BOOTSTRAP_SCRIPT], ["systemctl", "start", "k3s.service"]);
     // Its watch needs k3s' kubectl and API.
-    if (spec.role === "server" && spec.nfs) runcmd.push(["systemctl", "start", "--no-block", "nfs-data-release.service"]);
+    if (spec.role === "server" && spec.nfs) runcmd.push(["systemctl", "start", "--no-block", "nfs-data-release.service", "nfs-data-exports.service"]);
     const doc: Record<string, unknown> = {
         hostname: spec.nodeName,
         preserve_hostname: false,

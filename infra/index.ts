@@ -66,6 +66,7 @@ export async function infraLayer(): Promise<Outputs> {
         kubeconfig: pulumi.secret(afterReady(cluster.kubeconfig)),
         apiEndpoint: afterReady(cluster.apiEndpoint),
         ingressAddress: cluster.ingressAddress,
+        adminCidrs: cfg.adminCidrs,
         k3sVersion: cfg.k3sVersion,
         nodes: cluster.nodes,
         nodePools: cluster.nodePools,

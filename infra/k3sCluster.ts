@@ -201,7 +201,6 @@ export class K3sCluster extends pulumi.ComponentResource {
                 vip,
                 volumeId: nfsVolume.id,
                 datastoreVolumeId: hasDatastoreVolume(cfg, slot) ? datastoreVolume!.id : undefined,
-                nfsCidr: network.subnetCidr,
             });
             return pulumi
                 .all([addresses, token.result, agentToken.result, pki.caFiles, args.backupStore])

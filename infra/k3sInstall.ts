@@ -65,16 +65,21 @@ export function installScript(install: K3sInstall, version: string, role: "serve
     const src = installSources(install, version);
     const lines = ["set -eu", `mkdir -p ${DIR}`];
     const scriptSha = install.mode === "mirror" ? install.installScriptSha256 : INSTALL_SCRIPT_SHA256;
+    const recorded = K3S_RELEASES[version]?.sha256;
     if (src) {
         lines.push(
             fetch(src.script, `${DIR}/install.sh`),
-            fetch(src.checksums, `${DIR}/sha256sum-amd64.txt`),
             fetch(src.binary, `${DIR}/k3s`),
-            // The release's checksum file names the binary "k3s"; check exactly that line.
-            `(cd ${DIR} && grep -E '[[:space:]]k3s$' sha256sum-amd64.txt | sha256sum -c -)`,
-            // The checksum this project recorded for the release (k3sReleases.ts), when it has one:
-            // a mirror serving another binary with a matching checksum file is caught too.
-            ...(K3S_RELEASES[version]?.sha256 ? [`echo ${q(`${K3S_RELEASES[version].sha256}  ${DIR}/k3s`)} | sha256sum -c -`] : []),
+            ...(recorded
+                ? // The checksum this project recorded for the release (k3sReleases.ts): nothing the
+                  // download source serves vouches for its own binary.
+                  [`echo ${q(`${recorded}  ${DIR}/k3s`)} | sha256sum -c -`]
+                : [
+                      // No recorded checksum for this release yet: the release's own checksum file,
+                      // which names the binary "k3s"; check exactly that line.
+                      fetch(src.checksums, `${DIR}/sha256sum-amd64.txt`),
+                      `(cd ${DIR} && grep -E '[[:space:]]k3s$' sha256sum-amd64.txt | sha256sum -c -)`,
+                  ]),
             `install -m 0755 ${DIR}/k3s ${BIN}`,
         );
     } else {

@@ -7,9 +7,9 @@
  * `sha256sum-amd64.txt` (https://github.com/k3s-io/k3s/releases/download/<version>/sha256sum-amd64.txt),
  * transcribed from a published copy of those files. A release whose checksum has not been
  * recorded here carries none (`sha256` undefined) rather than a guess: the node then checks the
- * binary against the release's own checksum file only. With a recorded checksum the node also
- * checks the binary against this table, so a mirror that serves a different binary with a
- * matching checksum file is caught.
+ * binary against the release's own checksum file only. With a recorded checksum the node checks
+ * the binary against this table only and fetches no checksum file, so a mirror that serves a
+ * different binary with a matching checksum file is caught.
  */
 
 export interface K3sRelease {

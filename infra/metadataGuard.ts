@@ -14,6 +14,11 @@
  * UID 1001 (its chart's podSecurityContext), so the guard drops its metadata traffic: at the
  * pinned version it needs none, it looks instances up through the Nova API
  * (`guardVerdict`, checked for every host-network pod of the cluster layer in its tests).
+ *
+ * IPv6: OpenStack also serves metadata at the link-local fe80::a9fe:a9fe. Pods have no IPv6
+ * here (k3s runs IPv4 only) and link-local traffic is never routed out of their namespace, so
+ * one ip6tables rule drops non-root local traffic to it, the OUTPUT rule's twin. A kernel without
+ * IPv6 has no such path, and the rule is skipped there.
  */
 
 /** k3s' default pod network. */
@@ -29,6 +34,11 @@ export const METADATA_GUARD_RULES = [
 /** How a pod reaches the metadata service: from its own network namespace, or the node's as a UID. */
 export type MetadataClient = { readonly hostNetwork: false } | { readonly hostNetwork: true; readonly uid: number };
 
+export const METADATA_ADDRESS_V6 = "fe80::a9fe:a9fe";
+
+/** `ip6tables -t raw` rule specs. */
+export const METADATA_GUARD_RULES_V6 = [`OUTPUT -d ${METADATA_ADDRESS_V6}/128 -m owner ! --uid-owner 0 -j DROP`] as const;
+
 /** What METADATA_GUARD_RULES do to a pod's traffic to the metadata address. */
 export function guardVerdict(client: MetadataClient): "allowed" | "dropped" {
     // Routed pods come from POD_CIDR (PREROUTING rule); host-network ones are local traffic (OUTPUT rule, root only).
@@ -37,8 +47,14 @@ export function guardVerdict(client: MetadataClient): "allowed" | "dropped" {
 }
 
 /** Idempotent: adds the rule only when it is not there yet (the unit may run again). */
-export function guardCommand(rule: string): string {
-    return `/bin/sh -c 'iptables -t raw -C ${rule} 2>/dev/null || iptables -t raw -I ${rule}'`;
+export function guardCommand(rule: string, tool: "iptables" | "ip6tables" = "iptables"): string {
+    const noIpv6 = tool === "ip6tables" ? "[ ! -e /proc/net/if_inet6 ] || " : "";
+    return `/bin/sh -c '${noIpv6}${tool} -t raw -C ${rule} 2>/dev/null || ${tool} -t raw -I ${rule}'`;
+}
+
+/** The guard unit's commands: IPv4 rules, then the IPv6 twin. */
+export function guardCommands(rules: readonly string[] = METADATA_GUARD_RULES): string[] {
+    return [...rules.map((r) => guardCommand(r)), ...METADATA_GUARD_RULES_V6.map((r) => guardCommand(r, "ip6tables"))];
 }
 
 /**

@@ -4,10 +4,16 @@
  *                     attaches it after the VM boots), under any name Cinder CSI also looks for.
  *   nfs-data.service  start: format only a blank, readable disk, mount it, export it.
  *                     stop:  unexport, stop nfs-server, unmount — before the volume is detached.
+ *   nfs-data-exports.service  keeps the export list equal to the cluster's Node addresses
+ *                     (a watch on the Node objects): only nodes that joined are clients.
  *   nfs-data-release.service  waits for the drain step's release request on this node's
  *                     Node object, stops nfs-data.service and reports back (see lifecycle/).
  * The export file lives in /run, so after any reboot nothing is exported until the volume is
  * mounted again: nfs-server never serves the root disk's empty directory.
+ *
+ * Root is squashed: the provisioner (root in its pod) and every root pod write as
+ * nobody/nogroup (65534), which owns the export root and the provisioner's namespace directories;
+ * the provisioner makes each volume directory mode 0777, so pods of any UID write there.
  */
 import type { WriteFile } from "./writeFile";
 import { dataDeviceCandidates, ext4OnceShell } from "./volumeDevice";
@@ -18,16 +24,22 @@ export { dataDeviceCandidates };
 export interface NfsSpec {
     readonly volumeId: string;
     readonly exportPath: string;
-    readonly clientCidr: string;
 }
+
+/** Export options: root on a client is nobody here (root_squash to SQUASH_ID). */
+export const EXPORT_OPTIONS = "rw,sync,no_subtree_check,root_squash,anonuid=65534,anongid=65534";
+/** nobody/nogroup: what root on a client writes as. */
+export const SQUASH_ID = 65534;
 
 /** Annotation the drain step sets to `release` and the node answers with `released`. */
 export const RELEASE_ANNOTATION = "platform.example.org/nfs-data";
 const SCRIPT = "/usr/local/sbin/nfs-data";
-const RUN_EXPORTS = "/run/nfs-data/k3s-data.exports";
+const RUN_DIR = "/run/nfs-data";
+const RUN_EXPORTS = `${RUN_DIR}/k3s-data.exports`;
 
 /**
- * The node-side script: `nfs-data start|stop|release-watch NODE`.
+ * The node-side script: `nfs-data start|stop|exports-refresh|exports-watch|release-watch NODE`.
+ * `NFS_DATA_RUN` and `K3S` (defaults /run/nfs-data, /usr/local/bin/k3s) only move it for a test.
  * `datastore`: this node's k3s datastore is on a volume too (single server). After answering
  * `released` it waits until the drain has deleted its Node (marked so that k3s keeps the etcd
  * member the replacement reuses), then stops k3s and unmounts the datastore.
@@ -38,6 +50,8 @@ export function nfsDataScript(nfs: NfsSpec, opts: { datastore?: boolean } = {}):
 # NFS data volume: find, check, format once, mount, export; and release before detach.
 set -eu
 export_path=${nfs.exportPath}
+run=\${NFS_DATA_RUN:-${RUN_DIR}}
+kubectl() { "\${K3S:-/usr/local/bin/k3s}" kubectl --kubeconfig /etc/rancher/k3s/k3s.yaml "$@"; }
 device() {
   for c in ${candidates}; do
     if [ -e "$c" ]; then readlink -f "$c"; return 0; fi
@@ -49,12 +63,38 @@ start() {
   dev=$(device)
 ${ext4OnceShell("nfs-data", "nfs-data")}  mkdir -p "$export_path" /run/nfs-data
   mountpoint -q "$export_path" || mount -t ext4 -o defaults,noatime "$dev" "$export_path"
-  echo "$export_path ${nfs.clientCidr}(rw,sync,no_subtree_check,no_root_squash)" > ${RUN_EXPORTS}
+  # Squashed root writes as ${SQUASH_ID}: it owns the root and the provisioner's namespace directories
+  # (those made before root was squashed included).
+  chown ${SQUASH_ID}:${SQUASH_ID} "$export_path"
+  find "$export_path" -mindepth 1 -maxdepth 1 -type d ! -name lost+found -user 0 -exec chown ${SQUASH_ID}:${SQUASH_ID} {} +
+  : > "$run/active"
   systemctl start nfs-server.service
-  exportfs -ra
+  exports_refresh
+  systemctl start --no-block nfs-data-exports.service
+}
+# The export list: one entry per Node address (InternalIP), nothing while the API does not answer.
+exports_refresh() {
+  [ -e "$run/active" ] || return 0
+  ips=$(kubectl get nodes -o jsonpath='{range .items[*]}{range .status.addresses[?(@.type=="InternalIP")]}{.address}{"\\n"}{end}{end}' 2>/dev/null | sort -u) || ips=""
+  line=""
+  for ip in $ips; do line="$line $ip(${EXPORT_OPTIONS})"; done
+  if [ -n "$line" ]; then echo "$export_path$line" > "$run/exports.new"; else : > "$run/exports.new"; fi
+  if ! cmp -s "$run/exports.new" "$run/k3s-data.exports"; then
+    mv "$run/exports.new" "$run/k3s-data.exports"
+    exportfs -ra
+  else
+    rm -f "$run/exports.new"
+  fi
+}
+# Every Node event (join, new address, removal) refreshes the list; the watch ending restarts the unit.
+exports_watch() {
+  kubectl get nodes --watch -o name | while read -r _; do exports_refresh; done
+  exit 1
 }
 stop() {
-  rm -f ${RUN_EXPORTS}
+  rm -f "$run/active"
+  systemctl stop nfs-data-exports.service || true
+  : > "$run/k3s-data.exports"
   exportfs -ra || true
   # nfsd holds the filesystem until it stops; clients retry (hard mounts) until it is back.
   systemctl stop nfs-server.service
@@ -63,7 +103,6 @@ stop() {
 }
 release_watch() {
   node=$1
-  kubectl() { /usr/local/bin/k3s kubectl --kubeconfig /etc/rancher/k3s/k3s.yaml "$@"; }
   kubectl wait --for=jsonpath='{.metadata.annotations.${RELEASE_ANNOTATION.replace(/\./g, "\\.")}}'=release "node/$node" --timeout=-1s
   systemctl stop nfs-data.service
   kubectl annotate --overwrite "node/$node" ${RELEASE_ANNOTATION}=released
@@ -74,8 +113,10 @@ ${opts.datastore ? `  kubectl wait --for=delete "node/$node" --timeout=-1s
 case "\${1:-}" in
   start) start ;;
   stop) stop ;;
+  exports-refresh) exports_refresh ;;
+  exports-watch) exports_watch ;;
   release-watch) release_watch "$2" ;;
-  *) echo "usage: nfs-data start|stop|release-watch NODE" >&2; exit 2 ;;
+  *) echo "usage: nfs-data start|stop|exports-refresh|exports-watch|release-watch NODE" >&2; exit 2 ;;
 esac
 `;
 }
@@ -115,6 +156,23 @@ export function nfsDataFiles(nfs: NfsSpec, nodeName: string, opts: { datastore?:
                 "RemainAfterExit=yes",
                 `ExecStart=${SCRIPT} start`,
                 `ExecStop=${SCRIPT} stop`,
+                "",
+            ].join("\n"),
+        },
+        {
+            path: "/etc/systemd/system/nfs-data-exports.service",
+            permissions: "0644",
+            content: [
+                "[Unit]",
+                "Description=Export the NFS data volume to the cluster's nodes only (follows the Node objects)",
+                "After=k3s.service nfs-data.service",
+                "[Service]",
+                `ExecStart=${SCRIPT} exports-watch`,
+                // Until the API answers (or after a watch ends): try again, never busy-loop.
+                "Restart=always",
+                "RestartSec=15",
+                "[Install]",
+                "WantedBy=multi-user.target",
                 "",
             ].join("\n"),
         },

@@ -68,7 +68,6 @@ export interface NodeAddresses {
     readonly volumeId: string;
     /** Cinder volume holding k3s' server directory (a single server only). */
     readonly datastoreVolumeId?: string;
-    readonly nfsCidr: string;
 }
 
 export const NFS_EXPORT = "/srv/nfs";
@@ -116,7 +115,7 @@ export function buildNodeSpec(cfg: InfraConfig, slot: NodeSlot, name: string, ad
         taints: cfg.controlPlaneTaint ? [CONTROL_PLANE_TAINT] : [],
         // Lower slots win the VIP; any server whose API is ready may hold it.
         vip: addr.vip ? { address: addr.vip, peers: addr.peers, priority: 150 - slot.index * 10, routerId: VRRP_ROUTER_ID } : undefined,
-        nfs: isFirstServer(slot) ? { volumeId: addr.volumeId, exportPath: NFS_EXPORT, clientCidr: addr.nfsCidr } : undefined,
+        nfs: isFirstServer(slot) ? { volumeId: addr.volumeId, exportPath: NFS_EXPORT } : undefined,
         datastore: hasDatastoreVolume(cfg, slot) ? { volumeId: required(addr.datastoreVolumeId, `${slot.key}: datastoreVolumeId`) } : undefined,
     };
 }
@@ -157,7 +156,6 @@ export function nodeName(cfg: InfraConfig, slot: NodeSlot): string {
         vip: ha ? "VIP" : undefined,
         volumeId: "VOLUME_ID",
         datastoreVolumeId: "DATASTORE_VOLUME_ID",
-        nfsCidr: "NFS_CIDR",
     };
     const userData = renderUserData(buildNodeSpec(cfg, slot, "NODE_NAME", placeholders), HASH_SECRETS);
     return `${cfg.environment}-${slot.key}-${specHash({ image: slot.image, flavor: slot.flavor, userData, cluster: clusterWideSettings(cfg), ...(slot.zone ? { zone: slot.zone } : {}) })}`;

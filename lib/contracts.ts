@@ -58,6 +58,8 @@ export interface InfraOutputs {
     readonly adminCertExpiresAt?: string;
     /** S3-compatible store for etcd snapshots and database dumps (secret), when configured. */
     readonly backupStore?: BackupStoreOutput;
+    /** `adminCidrs` of the infra config: the default allowlist of the admin UIs' Ingresses. */
+    readonly adminCidrs?: string[];
     /** Generated once per cluster; present once a deployment passed the readiness gate. */
     readonly clusterId?: string;
 }
@@ -96,7 +98,7 @@ export interface ClusterOutputs {
     readonly monitoringNamespace: string;
     readonly grafanaUrl: string;
     /** cert-manager ClusterIssuers: `ca` (platform CA, any name or IP), `public` (ACME when configured, else `ca`). */
-    readonly tlsIssuers?: { readonly ca: string; readonly public: string };
+    readonly tlsIssuers?: { readonly ca: string; readonly public: string; readonly caDomains?: readonly string[] };
     /** What the cluster layer requests, so the apps layer can check the whole environment fits. */
     readonly requests: ResourceRequests;
     /** What the cluster's DaemonSets take on each node of a role (for the apps layer's per-pod fit). */
@@ -125,13 +127,13 @@ export interface OutputReads<T> {
 /** What the cluster layer reads from the infra stack. */
 export const CLUSTER_READS_INFRA = {
     required: ["kubeconfig", "cloudCredentials", "ingressAddress", "nodes", "nodePools", "nfs", "localPathStorage"],
-    optional: [],
+    optional: ["adminCidrs"],
 } as const satisfies OutputReads<InfraOutputs>;
 
 /** What the apps layer reads from the infra stack. */
 export const APPS_READS_INFRA = {
     required: ["kubeconfig", "nodePools", "nodes"],
-    optional: ["backupStore"],
+    optional: ["backupStore", "adminCidrs"],
 } as const satisfies OutputReads<InfraOutputs>;
 
 /** What the apps layer reads from the cluster stack. */

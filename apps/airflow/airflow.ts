@@ -38,6 +38,8 @@ export interface AirflowPlatformArgs {
 /** The Helm release name; fixes the chart's object names (`airflow-pgbouncer`, `airflow-statsd`...). */
 export const AIRFLOW_RELEASE = "airflow";
 export const TASK_PRIORITY_CLASS = "airflow-task";
+/** A checkout of the DAG folder's repository at depth 1. */
+export const DAGS_CLAIM_SIZE = "1Gi";
 
 /**
  * Quota and defaults for task pods. Task pods run in the Airflow namespace (they need its
@@ -189,6 +191,13 @@ server_tls_sslmode = prefer
             },
         }, { ...inNs, ...stateful });
 
+        // The DAGs, written by the dag-processor's git-sync alone and mounted read-only by every
+        // other pod: task pods then run no git-sync of their own and get no egress to the repository.
+        const dags = new k8s.core.v1.PersistentVolumeClaim(`${name}-dags`, {
+            metadata: { name: `${AIRFLOW_RELEASE}-dags`, namespace: ns, labels },
+            spec: { accessModes: ["ReadWriteMany"], storageClassName: args.storageClasses.rwx, resources: { requests: { storage: DAGS_CLAIM_SIZE } } },
+        }, { ...inNs, ...stateful });
+
         // The private DAG repository's credential, from secure: config; git-sync cannot start
         // without it, so it exists before the chart installs.
         const gitCredential = config.dagsGit
@@ -222,6 +231,7 @@ server_tls_sslmode = prefer
             ingressClass: args.ingressClass,
             secrets: secretNames,
             logsClaim: `${AIRFLOW_RELEASE}-logs`,
+            dagsClaim: `${AIRFLOW_RELEASE}-dags`,
             taskPriorityClass: TASK_PRIORITY_CLASS,
             ingressAnnotations: args.ingressAnnotations,
             ...(pull ? { imagePullSecret: PULL_SECRET_NAME } : {}),
@@ -244,7 +254,7 @@ server_tls_sslmode = prefer
             maxHistory: 10,
         }, {
             parent: this,
-            dependsOn: [namespace, priority, quota, limitRange, fernet, api, jwt, admin, metadata, pgbouncerConfig, pgbouncerStats, logs, db, ...(gitCredential ? [gitCredential] : []), ...(pull ? [pull] : [])],
+            dependsOn: [namespace, priority, quota, limitRange, fernet, api, jwt, admin, metadata, pgbouncerConfig, pgbouncerStats, logs, dags, db, ...(gitCredential ? [gitCredential] : []), ...(pull ? [pull] : [])],
         });
 
         new k8s.apiextensions.CustomResource(`${name}-statsd-monitor`, statsdServiceMonitor(AIRFLOW_RELEASE, ns) as k8s.apiextensions.CustomResourceArgs, {

@@ -8,6 +8,8 @@
 import type { AirflowConfig, Resources } from "../config";
 import { AIRFLOW_RESOURCES, k8sResources } from "../resources";
 import type { RequestItem } from "../../lib/fit";
+import { gitSyncRevisionValues } from "./dagsRevision";
+import { gitSyncSidecar } from "./gitSyncSidecar";
 
 /** Names of the Secrets (created by the Airflow component) the chart reads. */
 export interface AirflowSecretNames {
@@ -34,6 +36,8 @@ export interface AirflowValuesArgs {
     readonly secrets: AirflowSecretNames;
     /** Existing RWX claim for task and component logs. */
     readonly logsClaim: string;
+    /** Existing RWX claim git-sync writes the DAGs into (the dag-processor only). */
+    readonly dagsClaim: string;
     /** PriorityClass for task pods; the task ResourceQuota is scoped to it. */
     readonly taskPriorityClass: string;
     /** Extra ingress annotations (cert-manager's issuer). */
@@ -142,6 +146,8 @@ export function airflowValues(args: AirflowValuesArgs): Record<string, unknown> 
             enabled: true,
             replicas: 1,
             resources: k8sResources(R.dagProcessor),
+            // The platform's only git-sync, writing into the DAG claim (gitSyncSidecar.ts).
+            extraContainers: [gitSyncSidecar(config)],
             logGroomerSidecar: { enabled: false },
             waitForMigrations,
         },
@@ -175,12 +181,15 @@ export function airflowValues(args: AirflowValuesArgs): Record<string, unknown> 
         },
         statsd: { enabled: true, resources: k8sResources(R.statsd) },
         dags: {
-            persistence: { enabled: false },
+            // With a claim, the chart runs git-sync in no pod: the dag-processor's own sidecar fills
+            // it, and the triggerer and task pods mount it instead of syncing themselves. The
+            // gitSync values below still decide the DAG folder, the SSH key volume and known_hosts.
+            persistence: { enabled: true, existingClaim: args.dagsClaim },
             gitSync: {
                 enabled: true,
                 repo: config.dagsRepo,
-                branch: config.dagsBranch,
-                rev: "HEAD",
+                // prod: the release's tag or commit, never a branch head (apps/airflow/dagsRevision.ts).
+                ...gitSyncRevisionValues(config.dagsRevision),
                 depth: 1,
                 subPath: config.dagsPath,
                 period: "60s",
@@ -242,7 +251,6 @@ export function airflowRequestItems(config: AirflowConfig, db: { postgres: Resou
         { name: "airflow dag-processor", ...R.dagProcessor, pod: "airflow dag-processor" },
         { name: "airflow dag-processor git-sync", ...R.gitSync, pod: "airflow dag-processor" },
         { name: "airflow triggerer", ...R.triggerer, pod: "airflow triggerer" },
-        { name: "airflow triggerer git-sync", ...R.gitSync, pod: "airflow triggerer" },
         { name: "airflow pgbouncer", ...R.pgbouncer, pod: "airflow pgbouncer" },
         { name: "airflow pgbouncer exporter", ...R.pgbouncerExporter, pod: "airflow pgbouncer" },
         { name: "airflow statsd", ...R.statsd },

@@ -12,6 +12,9 @@ import { k8sResources } from "../resources";
 import { POD_SECURITY_LABELS } from "../networkPolicies";
 import type { RegistryCredential } from "../images";
 import { imagePullSecrets, newPullSecret } from "../pullSecret";
+import * as random from "@pulumi/random";
+import { kafkaEndpoint } from "../networkPolicies";
+import { kafkaUser, kafkaUserName, PASSWORD_KEY, PROCESSOR_GROUP, saslEnv, type EnvVar, type StreamService } from "./kafkaUsers";
 
 export interface KafkaWiring {
     readonly bootstrap: string;
@@ -53,7 +56,7 @@ export function processorEnv(config: StreamConfig, kafka: KafkaWiring): { name: 
         { name: "KAFKA_BOOTSTRAP", value: kafka.bootstrap },
         { name: "INPUT_TOPIC", value: kafka.eventsTopic },
         { name: "OUTPUT_TOPIC", value: kafka.resultsTopic },
-        { name: "GROUP_ID", value: "sensor-processor" },
+        { name: "GROUP_ID", value: PROCESSOR_GROUP },
         { name: "WINDOW_SIZE", value: String(config.windowSize) },
         { name: "HEALTH_PORT", value: String(HEALTH_PORT) },
     ];
@@ -76,7 +79,25 @@ export class SensorStream extends pulumi.ComponentResource {
         const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: ns, labels: { ...partOf, ...POD_SECURITY_LABELS } } }, { parent: this });
         const pull = args.pullCredential ? newPullSecret(`${name}-image-pull`, args.pullCredential, ns, partOf, { parent: this, dependsOn: [namespace] }) : undefined;
 
-        const deployment = (component: "producer" | "processor", image: string, replicas: number, env: { name: string; value: string }[], resources: Resources) => {
+        // Each service logs in as its own KafkaUser (apps/stream/kafkaUsers.ts); the password is
+        // generated once and kept in a Secret in Kafka's namespace (for Strimzi) and in this one.
+        const logins = (["producer", "processor"] as StreamService[]).map((service) => {
+            const user = kafkaUserName(service);
+            const password = new random.RandomPassword(`${name}-${service}-kafka-password`, { length: 32, special: false }, { parent: this });
+            const stringData = pulumi.secret(password.result.apply((p) => ({ [PASSWORD_KEY]: p })));
+            const forStrimzi = new k8s.core.v1.Secret(`${name}-${service}-kafka-user-secret`, {
+                metadata: { name: user, namespace: kafkaEndpoint(kafka.bootstrap).namespace, labels: partOf }, type: "Opaque", stringData,
+            }, { parent: this });
+            const forPod = new k8s.core.v1.Secret(`${name}-${service}-kafka-secret`, {
+                metadata: { name: `${user}-kafka`, namespace: ns, labels: partOf }, type: "Opaque", stringData,
+            }, { parent: this, dependsOn: [namespace] });
+            const kafkaUserResource = new k8s.apiextensions.CustomResource(`${name}-${service}-kafka-user`, kafkaUser(service, kafka) as k8s.apiextensions.CustomResourceArgs, {
+                parent: this, dependsOn: [forStrimzi],
+            });
+            return [forPod, kafkaUserResource];
+        }).flat();
+
+        const deployment = (component: StreamService, image: string, replicas: number, env: EnvVar[], resources: Resources) => {
             const labels = { "app.kubernetes.io/name": `sensor-${component}`, ...partOf };
             const deploy = new k8s.apps.v1.Deployment(`${name}-${component}`, {
                 metadata: { name: `sensor-${component}`, namespace: ns, labels },
@@ -92,7 +113,7 @@ export class SensorStream extends pulumi.ComponentResource {
                             containers: [{
                                 name: component,
                                 image,
-                                env,
+                                env: [...env, ...saslEnv(component)],
                                 ports: [{ name: "health", containerPort: HEALTH_PORT }],
                                 resources: k8sResources(resources),
                                 // Readiness follows Kafka progress (/healthz); liveness is process-only
@@ -107,7 +128,7 @@ export class SensorStream extends pulumi.ComponentResource {
                         },
                     },
                 },
-            }, { parent: this, dependsOn: [namespace, ...(pull ? [pull] : [])] });
+            }, { parent: this, dependsOn: [namespace, ...logins, ...(pull ? [pull] : [])] });
             new k8s.core.v1.Service(`${name}-${component}-service`, {
                 metadata: { name: `sensor-${component}`, namespace: ns, labels },
                 spec: { selector: labels, ports: [{ name: "health", port: HEALTH_PORT, targetPort: "health" }] },

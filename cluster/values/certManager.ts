@@ -8,7 +8,7 @@
  */
 import { resources, SIZES, type Size } from "../sizing";
 import { repository, splitImage } from "./images";
-import { isIpAddress, issuerForHost } from "../../lib/tls";
+import { caNameConstraints, isIpAddress, issuerForHost } from "../../lib/tls";
 
 export const CERT_MANAGER_NAMESPACE = "cert-manager";
 export const CERT_MANAGER_API = "cert-manager.io/v1";
@@ -28,6 +28,8 @@ export function certManagerImages(controllerImage: string): Record<(typeof COMPO
     return Object.fromEntries(COMPONENTS.map((c) => [c, { repository: `${base}-${c}`, tag }])) as never;
 }
 
+const NAME_CONSTRAINTS_GATE = "NameConstraints=true";
+
 export interface CertManagerValuesArgs {
     /** `quay.io/jetstack/cert-manager-controller:vX.Y.Z`. */
     readonly image: string;
@@ -39,16 +41,21 @@ const sized = (size: Size) => resources(size);
 export function certManagerValues(args: CertManagerValuesArgs): Record<string, unknown> {
     const images = certManagerImages(args.image);
     const hardened = { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, readOnlyRootFilesystem: true };
+    // With `hardened`, what Pod Security `restricted` asks of every pod (cluster/namespaces.ts).
+    const pod = { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } };
     return {
         // CRDs with the release, kept when the release is removed (Certificates survive an uninstall).
         crds: { enabled: true, keep: true },
+        // Certificate.spec.nameConstraints is alpha in v1.21: both the controller and the webhook need the gate.
+        featureGates: NAME_CONSTRAINTS_GATE,
         image: images.controller,
         resources: sized(SIZES.certManagerController),
+        securityContext: pod,
         containerSecurityContext: hardened,
-        webhook: { image: images.webhook, resources: sized(SIZES.certManagerWebhook), containerSecurityContext: hardened },
-        cainjector: { enabled: true, image: images.cainjector, resources: sized(SIZES.certManagerCainjector), containerSecurityContext: hardened },
+        webhook: { featureGates: NAME_CONSTRAINTS_GATE, image: images.webhook, resources: sized(SIZES.certManagerWebhook), securityContext: pod, containerSecurityContext: hardened },
+        cainjector: { enabled: true, image: images.cainjector, resources: sized(SIZES.certManagerCainjector), securityContext: pod, containerSecurityContext: hardened },
         acmesolver: { image: images.acmesolver },
-        startupapicheck: { enabled: true, image: images.startupapicheck, containerSecurityContext: hardened },
+        startupapicheck: { enabled: true, image: images.startupapicheck, securityContext: pod, containerSecurityContext: hardened },
         // certmanager_certificate_expiration_timestamp_seconds & co. for the alerts.
         prometheus: { enabled: true, servicemonitor: { enabled: true, namespace: args.monitoringNamespace, interval: "60s" } },
     };
@@ -62,6 +69,8 @@ export interface IssuerArgs {
     readonly ingressClass: string;
     /** infra's ingress address: the default certificate covers it. */
     readonly ingressAddress: string;
+    /** DNS domains the platform CA may sign under (its name constraints). */
+    readonly caDomains: readonly string[];
 }
 
 /** The cert-manager objects (in creation order) that make both issuers and the default certificate. */
@@ -79,6 +88,8 @@ export function issuerObjects(a: IssuerArgs): Record<string, unknown>[] {
                 secretName: PLATFORM_CA_SECRET,
                 duration: "87600h", // 10 years; cert-manager renews at 2/3 of it
                 privateKey: { algorithm: "ECDSA", size: 256 },
+                // The domains of this platform and its ingress address, nothing else (lib/tls.ts).
+                nameConstraints: caNameConstraints(a.caDomains, a.ingressAddress),
                 issuerRef: { name: ISSUERS.selfSigned, kind: "ClusterIssuer", group: "cert-manager.io" },
             },
         },

@@ -56,6 +56,11 @@ export function strimziOperatorValues(image: string): Record<string, unknown> {
         fullReconciliationIntervalMs: 120000,
         operationTimeoutMs: 300000,
         podDisruptionBudget: { enabled: false },
+        // Pod Security `restricted` in Kafka's namespace (cluster/namespaces.ts): the operator's
+        // own pod, and Strimzi's restricted provider for every pod it creates.
+        podSecurityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+        securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, readOnlyRootFilesystem: true },
+        extraEnvs: [{ name: "STRIMZI_POD_SECURITY_PROVIDER_CLASS", value: "restricted" }],
     };
 }
 
@@ -82,10 +87,13 @@ export function kafkaSpec(kafka: ClusterConfig["kafka"], metricsConfigMap: strin
     return {
         kafka: {
             version: kafka.version,
+            // Every client authenticates as a KafkaUser (SCRAM-SHA-512; SCRAM never sends the password)
+            // and may do only what that user's ACLs allow: there is no anonymous listener.
             listeners: [
-                { name: "plain", port: PLAIN_PORT, type: "internal", tls: false, networkPolicyPeers: clientPeers(kafka.clientNamespaces) },
-                { name: "tls", port: 9093, type: "internal", tls: true, networkPolicyPeers: clientPeers(kafka.clientNamespaces) },
+                { name: "scram", port: PLAIN_PORT, type: "internal", tls: false, authentication: { type: "scram-sha-512" }, networkPolicyPeers: clientPeers(kafka.clientNamespaces) },
+                { name: "tls", port: 9093, type: "internal", tls: true, authentication: { type: "scram-sha-512" }, networkPolicyPeers: clientPeers(kafka.clientNamespaces) },
             ],
+            authorization: { type: "simple" },
             config: brokerConfig(kafka.brokers),
             metricsConfig: {
                 type: "jmxPrometheusExporter",

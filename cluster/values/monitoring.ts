@@ -4,10 +4,11 @@ import { LIMIT_RULES, resources, SIZES, withLimit } from "../sizing";
 import { CLUSTER_ISSUER_ANNOTATION, issuerFor } from "./certManager";
 import { alertmanagerRoutingValues } from "./alerting";
 import { GRAFANA_DASHBOARD_LABEL } from "../../lib/monitoring/dashboard";
+import { allowlistAnnotations } from "../../lib/kube/ingressAllowlist";
 
 /** Keys of the existing Secret that holds Grafana's admin login. */
 export const GRAFANA_ADMIN_KEYS = { user: "admin-user", password: "admin-password" } as const;
-/** Label the Grafana sidecar watches for dashboards (in every namespace); the dashboard builders set it. */
+/** Label the Grafana sidecar watches for dashboards (ConfigMaps of the monitoring namespace); the dashboard builders set it. */
 export const DASHBOARD_LABEL = GRAFANA_DASHBOARD_LABEL;
 export const SCRAPE_INTERVAL = "15s";
 
@@ -15,6 +16,8 @@ export interface MonitoringValuesArgs {
     readonly monitoring: ClusterConfig["monitoring"];
     readonly storageClass: string;
     readonly grafanaAdminSecret: string;
+    /** node-exporter's own namespace (Pod Security `privileged`, cluster/namespaces.ts). */
+    readonly nodeExporterNamespace: string;
     /** The ingress address from infra: Grafana's domain when no `grafanaHost` is configured. */
     readonly ingressAddress: string;
     /** Addresses of the k3s servers: controller-manager, scheduler and etcd run inside k3s there. */
@@ -23,6 +26,8 @@ export interface MonitoringValuesArgs {
     readonly nodeAddresses: readonly string[];
     /** An ACME issuer exists (public DNS names get Let's Encrypt certificates). */
     readonly acme?: boolean;
+    /** Addresses Grafana's Ingress admits (lib/kube/ingressAllowlist.ts). */
+    readonly grafanaAllowedCidrs: readonly string[];
 }
 
 function claim(storageClass: string, sizeGi: number): Record<string, unknown> {
@@ -150,6 +155,7 @@ export function monitoringValues(args: MonitoringValuesArgs): Record<string, unk
         "kube-state-metrics": { resources: resources(SIZES.kubeStateMetrics) },
         nodeExporter: { enabled: true },
         "prometheus-node-exporter": {
+            namespaceOverride: args.nodeExporterNamespace,
             resources: resources(SIZES.nodeExporter),
             // Every node, servers included, whatever taints they carry.
             tolerations: [{ operator: "Exists" }],
@@ -158,10 +164,13 @@ export function monitoringValues(args: MonitoringValuesArgs): Record<string, unk
             enabled: true,
             admin: { existingSecret: args.grafanaAdminSecret, userKey: GRAFANA_ADMIN_KEYS.user, passwordKey: GRAFANA_ADMIN_KEYS.password },
             resources: resources(SIZES.grafana),
+            // Every dashboard and data source is a ConfigMap in Grafana's own namespace: a Role
+            // there, no ClusterRole that reads every namespace's Secrets.
+            rbac: { namespaced: true },
             sidecar: {
                 resources: resources(SIZES.grafanaSidecar),
-                dashboards: { enabled: true, label: Object.keys(DASHBOARD_LABEL)[0], labelValue: Object.values(DASHBOARD_LABEL)[0], searchNamespace: "ALL" },
-                datasources: { enabled: true },
+                dashboards: { enabled: true, label: Object.keys(DASHBOARD_LABEL)[0], labelValue: Object.values(DASHBOARD_LABEL)[0], resource: "configmap" },
+                datasources: { enabled: true, resource: "configmap" },
             },
             "grafana.ini": {
                 // Grafana builds redirects and links from root_url. `domain` defaults to localhost and
@@ -184,12 +193,11 @@ export function monitoringValues(args: MonitoringValuesArgs): Record<string, unk
                 pathType: "Prefix",
                 // With a host: its own certificate from cert-manager (ACME for a public name when
                 // configured). Without: the ingress' default platform-CA certificate for its address.
-                ...(m.grafanaHost
-                    ? {
-                          annotations: { [CLUSTER_ISSUER_ANNOTATION]: issuerFor(m.grafanaHost, args.acme ?? false) },
-                          tls: [{ secretName: "grafana-tls", hosts: [m.grafanaHost] }],
-                      }
-                    : {}),
+                annotations: {
+                    ...allowlistAnnotations(args.grafanaAllowedCidrs),
+                    ...(m.grafanaHost ? { [CLUSTER_ISSUER_ANNOTATION]: issuerFor(m.grafanaHost, args.acme ?? false) } : {}),
+                },
+                ...(m.grafanaHost ? { tls: [{ secretName: "grafana-tls", hosts: [m.grafanaHost] }] } : {}),
             },
             service: m.grafanaNodePort !== undefined ? { type: "NodePort", nodePort: m.grafanaNodePort } : { type: "ClusterIP" },
         },

@@ -36,7 +36,7 @@ function devConfig(overrides: Record<string, string> = {}) {
 describe("Airflow chart values", () => {
     const validate = chartValidator();
     const build = (overrides: Record<string, string> = {}) =>
-        airflowValues({ config: devConfig(overrides), releaseName: "airflow", ingressClass: "nginx", secrets: SECRETS, logsClaim: "airflow-logs", taskPriorityClass: "airflow-task" });
+        airflowValues({ config: devConfig(overrides), releaseName: "airflow", ingressClass: "nginx", secrets: SECRETS, logsClaim: "airflow-logs", dagsClaim: "airflow-dags", taskPriorityClass: "airflow-task" });
 
     it("the committed schema is the chart 1.22.0 release's", () => {
         const schema = JSON.parse(fs.readFileSync(SCHEMA_FILE, "utf8"));

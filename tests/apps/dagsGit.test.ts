@@ -34,7 +34,7 @@ describe("apps: private DAG repository credentials from secure config", () => {
         assert.equal(m.metadata.namespace, "airflow");
         assert.deepEqual(parse({ airflowDagsGitToken: "t", airflowDagsGitUsername: "deploy-bot" }).dagsGit, { kind: "https", username: "deploy-bot", token: "t" });
         const values = airflowValues({
-            config: a, releaseName: "airflow", ingressClass: "nginx", logsClaim: "l", taskPriorityClass: "p",
+            config: a, releaseName: "airflow", ingressClass: "nginx", logsClaim: "l", dagsClaim: "d", taskPriorityClass: "p",
             secrets: { fernetKey: "f", apiSecretKey: "a", jwtSecret: "j", metadata: "m", pgbouncerConfig: "p", pgbouncerStats: "s", adminPassword: "x" },
         }) as { dags: { gitSync: Record<string, unknown> } };
         assert.equal(values.dags.gitSync.credentialsSecret, DAGS_GIT_SECRETS.https);

@@ -80,13 +80,21 @@ describe(`boot: ${STACK} (server-0 with the NFS volume + one agent)`, function (
         assert.match(await server.sh(`readlink -f /dev/disk/by-id/virtio-${SERIAL}`), /^\/dev\/vd[a-z]/);
         assert.equal((await server.sh("findmnt -n -o FSTYPE /srv/nfs")).trim(), "ext4");
         assert.match(await server.sh("journalctl -b -u nfs-data.service"), /no filesystem signature; creating ext4/);
-        assert.match(await server.sh("exportfs -v"), /\/srv\/nfs\s+10\.0\.0\.0\/24/);
+        // Nothing is exported until the node list answers; then exactly the nodes, root squashed.
+        assert.doesNotMatch(await server.sh("exportfs -v"), /\/srv\/nfs/);
+        await server.sh("mkdir -p /run/k3s-stand-in && printf '10.0.0.11\\n10.0.0.21\\n' > /run/k3s-stand-in/nodes && /usr/local/sbin/nfs-data exports-refresh");
+        const exported = await server.sh("exportfs -v");
+        assert.match(exported, /\/srv\/nfs\s+10\.0\.0\.11\(/);
+        assert.match(exported, /\/srv\/nfs\s+10\.0\.0\.21\([^)]*root_squash/);
+        assert.doesNotMatch(exported, /10\.0\.0\.0\/24|no_root_squash/);
     });
 
     it("the agent mounts the export (NFS client from the render) and its writes land on the volume", async () => {
         const token = randomBytes(8).toString("hex");
         await agent.sh(`mkdir -p /mnt/rwx && mount -t nfs -o vers=4.2 10.0.0.11:/srv/nfs /mnt/rwx && echo ${token} > /mnt/rwx/from-agent && umount /mnt/rwx`, 180);
         assert.equal((await server.sh("cat /srv/nfs/from-agent")).trim(), token);
+        // root on the agent wrote as nobody (the NFS provisioner writes the same way).
+        assert.equal((await server.sh("stat -c %u:%g /srv/nfs/from-agent")).trim(), "65534:65534");
     });
 
     it("drops pod-network traffic to the metadata service (169.254.169.254) and only that", async () => {
@@ -121,7 +129,8 @@ describe(`boot: ${STACK} (server-0 with the NFS volume + one agent)`, function (
         assert.equal((await replacement.sh("cat /srv/nfs/marker")).trim(), marker, "the marker file survived");
         assert.equal((await replacement.sh("blkid -p -s UUID -o value /dev/disk/by-id/scsi-0QEMU_QEMU_HARDDISK_" + SERIAL)).trim(), replacementUuid, "same filesystem");
         assert.doesNotMatch(await replacement.sh("journalctl -b -u nfs-data.service"), /creating ext4/);
-        assert.match(await replacement.sh("exportfs -v"), /\/srv\/nfs/);
+        await replacement.sh("mkdir -p /run/k3s-stand-in && printf '10.0.0.11\\n10.0.0.21\\n' > /run/k3s-stand-in/nodes && /usr/local/sbin/nfs-data exports-refresh");
+        assert.match(await replacement.sh("exportfs -v"), /\/srv\/nfs\s+10\.0\.0\.21\(/);
     });
 
     it("refuses a data volume that cannot be read instead of formatting it", async () => {

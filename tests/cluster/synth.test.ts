@@ -267,6 +267,7 @@ describe("cluster synth", () => {
         const MODULES: Record<string, string> = {
             v1: "kubernetes-models/v1",
             "storage.k8s.io/v1": "kubernetes-models/storage.k8s.io/v1",
+            "networking.k8s.io/v1": "kubernetes-models/networking.k8s.io/v1",
         };
         let validated = 0;
         for (const env of ENVS) {

@@ -47,7 +47,7 @@ describe("cluster values: Kafka replication rule", () => {
     it("Kafka spec: KRaft listeners, version, JMX metrics from the ConfigMap", () => {
         const spec = kafkaSpec(prod.kafka, "platform-kafka-metrics");
         assert.equal(get(spec, "kafka.version"), "4.3.1");
-        assert.deepEqual(get(spec, "kafka.listeners.0"), { name: "plain", port: 9092, type: "internal", tls: false, networkPolicyPeers: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "stream" } } }] });
+        assert.deepEqual(get(spec, "kafka.listeners.0"), { name: "scram", port: 9092, type: "internal", tls: false, authentication: { type: "scram-sha-512" }, networkPolicyPeers: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "stream" } } }] });
         assert.equal(get(spec, "kafka.metricsConfig.valueFrom.configMapKeyRef.name"), "platform-kafka-metrics");
         const rules = parseYaml(jmxExporterConfig()).rules as { name: string }[];
         assert.ok(rules.some((r) => r.name === "kafka_server_replicamanager_$1"));
@@ -127,7 +127,7 @@ describe("cluster values: ingress-nginx", () => {
 
 describe("cluster values: kube-prometheus-stack", () => {
     const values = (cfg: typeof dev, servers: string[], nodes: string[]) =>
-        monitoringValues({ monitoring: cfg.monitoring, storageClass: "cinder", grafanaAdminSecret: "grafana-admin", ingressAddress: "198.51.100.7", serverAddresses: servers, nodeAddresses: nodes });
+        monitoringValues({ monitoring: cfg.monitoring, storageClass: "cinder", grafanaAdminSecret: "grafana-admin", nodeExporterNamespace: "monitoring-node-exporter", grafanaAllowedCidrs: ["192.0.2.0/24"], ingressAddress: "198.51.100.7", serverAddresses: servers, nodeAddresses: nodes });
 
     it("k3s: etcd scraped on the servers, kube-proxy on every node; other namespaces' monitors selected; 15s", () => {
         const v = values(prod, ["10.0.0.1", "10.0.0.2", "10.0.0.3"], ["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4"]);
@@ -181,7 +181,7 @@ describe("cluster values: kube-prometheus-stack", () => {
         assert.deepEqual(get(d, "grafana.admin"), { existingSecret: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" });
         assert.doesNotMatch(JSON.stringify(d), /adminPassword/);
         assert.equal(get(d, "grafana.sidecar.dashboards.label"), "grafana_dashboard");
-        assert.equal(get(d, "grafana.sidecar.dashboards.searchNamespace"), "ALL");
+        assert.equal(get(d, "grafana.sidecar.dashboards.searchNamespace"), undefined, "its own namespace (tests/cluster/adminAccess.test.ts)");
         assert.deepEqual(get(d, "grafana.ingress.hosts"), []);
         assert.equal(get(d, "grafana.ingress.path"), "/grafana");
         assert.equal(get(d, "grafana.grafana\\.ini"), undefined);

@@ -6,7 +6,8 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { parse } from "yaml";
 import { AgentSpec, caInstalledPath, k3sConfig, renderUserData, ServerSpec } from "../../infra/cloudinit";
-import { INSTALL_SCRIPT_COMMIT, INSTALL_SCRIPT_SHA256 } from "../../infra/k3sInstall";
+import { INSTALL_SCRIPT_COMMIT, INSTALL_SCRIPT_SHA256, installScript } from "../../infra/k3sInstall";
+import { K3S_RELEASES } from "../../infra/k3sReleases";
 import { requireDebianPackage } from "../support/debian";
 import { ofType, synth } from "../support/synth";
 
@@ -26,7 +27,7 @@ const server: ServerSpec = {
     etcdSnapshotSchedule: "0 */6 * * *",
     etcdSnapshotRetention: 12,
     localPathStorage: true,
-    nfs: { volumeId: "0123456789abcdef0123456789", exportPath: "/srv/nfs", clientCidr: "10.0.0.0/24" },
+    nfs: { volumeId: "0123456789abcdef0123456789", exportPath: "/srv/nfs" },
 };
 const agent: AgentSpec = {
     role: "agent",
@@ -114,6 +115,16 @@ describe("user-data rendering (pure)", () => {
         assert.ok(install.includes(`echo '${sha}  /run/k3s-install/install.sh'`));
     });
 
+    it("a release with a checksum recorded in the repository is checked against it only: no checksum file is fetched from the download source", () => {
+        const recorded = Object.entries(K3S_RELEASES).find(([, r]) => r.sha256)!;
+        const withSum = installScript({ mode: "mirror", url: "https://mirror.example.org/k3s", installScriptSha256: "b".repeat(64) }, recorded[0], "agent");
+        assert.ok(!withSum.includes("sha256sum-amd64.txt"), "the mirror's checksum file is never fetched");
+        assert.ok(withSum.includes(`echo '${recorded[1].sha256}  /run/k3s-install/k3s' | sha256sum -c -`));
+        assert.ok(withSum.indexOf("sha256sum -c -") < withSum.indexOf("install -m 0755"), "checked before it is installed");
+        const unrecorded = Object.entries(K3S_RELEASES).find(([, r]) => !r.sha256)!;
+        assert.ok(installScript({ mode: "download" }, unrecorded[0], "agent").includes("sha256sum-amd64.txt"), "without a recorded one, the release's own file");
+    });
+
     it("k3sInstall: preinstalled downloads nothing and fails loudly on a version mismatch", () => {
         const doc = cloudConfig(renderUserData({ ...agent, k3sInstall: { mode: "preinstalled" } }, secrets));
         const install: string = doc.runcmd.at(-1)[2];
@@ -161,7 +172,9 @@ describe("user-data rendering (pure)", () => {
         assert.match(script, /\n {4}2\) echo "nfs-data: \$dev has no filesystem signature; creating ext4"\n {7}mkfs\.ext4 -q -L nfs-data "\$dev" ;;/);
         assert.match(script, /\n {4}\*\) echo "nfs-data: blkid -p \$dev failed \(exit \$rc\); refusing to format" >&2; exit 1 ;;/);
         assert.ok(!/blkid [^|\n]*\|\| *mkfs/.test(script), "never `blkid || mkfs`");
-        assert.match(script, /echo "\$export_path 10\.0\.0\.0\/24\(rw,sync,no_subtree_check,no_root_squash\)" > \/run\/nfs-data\/k3s-data\.exports/);
+        // Exported to the Node addresses with root squashed (tests/infra/nfsExports.test.ts runs it).
+        assert.match(script, /for ip in \$ips; do line="\$line \$ip\(rw,sync,no_subtree_check,root_squash,anonuid=65534,anongid=65534\)"; done/);
+        assert.ok(!script.includes("no_root_squash"));
         const stop = script.slice(script.indexOf("stop() {"), script.indexOf("release_watch() {"));
         assert.ok(stop.indexOf("exportfs -ra") < stop.indexOf("systemctl stop nfs-server") && stop.indexOf("systemctl stop nfs-server") < stop.indexOf("umount"), "unexport, stop nfs-server, then unmount");
         const tmpfiles = doc.write_files.find((f: any) => f.path === "/etc/tmpfiles.d/nfs-data.conf").content as string;

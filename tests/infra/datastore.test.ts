@@ -81,14 +81,14 @@ describe("a single server's datastore volume", function () {
 
     it("the node-side scripts are valid sh", () => {
         const id = "3f2c8a1e-7b4d-4e6f-9a0b-5c1d2e3f4a5b";
-        for (const script of [datastoreScript({ volumeId: id }), bootstrapScript("https://10.0.0.11:6443"), nfsDataScript({ volumeId: id, exportPath: "/srv/nfs", clientCidr: "10.0.0.0/24" }, { datastore: true })]) {
+        for (const script of [datastoreScript({ volumeId: id }), bootstrapScript("https://10.0.0.11:6443"), nfsDataScript({ volumeId: id, exportPath: "/srv/nfs" }, { datastore: true })]) {
             execFileSync("sh", ["-n"], { input: script });
         }
-        const release = nfsDataScript({ volumeId: id, exportPath: "/srv/nfs", clientCidr: "10.0.0.0/24" }, { datastore: true });
+        const release = nfsDataScript({ volumeId: id, exportPath: "/srv/nfs" }, { datastore: true });
         // Released, then the Node deleted (by the drain), then k3s stopped and the datastore unmounted.
         const order = ["=released", "--for=delete", "systemctl stop k3s.service", "/usr/local/sbin/k3s-datastore stop"].map((s) => release.indexOf(s));
         assert.ok(order.every((i, n) => i > 0 && (n === 0 || i > order[n - 1])), release);
-        assert.ok(!nfsDataScript({ volumeId: id, exportPath: "/srv/nfs", clientCidr: "10.0.0.0/24" }).includes("k3s-datastore"));
+        assert.ok(!nfsDataScript({ volumeId: id, exportPath: "/srv/nfs" }).includes("k3s-datastore"));
     });
 });
 

@@ -73,7 +73,7 @@ describe("monitoring: objects against the CRDs of kube-prometheus-stack 88.5.3",
 
     it("the cluster's Prometheus selects monitors and rules of every namespace, whatever their labels", () => {
         const values = monitoringValues({
-            monitoring: parseClusterConfig(lookup(BASE), "data-platform", "t").monitoring, storageClass: "x", grafanaAdminSecret: "g",
+            monitoring: parseClusterConfig(lookup(BASE), "data-platform", "t").monitoring, storageClass: "x", grafanaAdminSecret: "g", nodeExporterNamespace: "n", grafanaAllowedCidrs: ["192.0.2.0/24"],
             ingressAddress: "10.0.0.1", serverAddresses: ["10.0.0.2"], nodeAddresses: ["10.0.0.2"],
         }) as any;
         const spec = values.prometheus.prometheusSpec;

@@ -2,7 +2,8 @@
  * STAND-IN for the Kubernetes API, served over real TLS: the TLS is the real thing (Node's https
  * server with a k3s-shaped serving certificate, client certificates required and checked against
  * the client CA, as kube-apiserver does), the API behind it is only what the readiness gate reads
- * (/readyz and the node list). It records who connected (the client certificate's subject, the
+ * (/readyz and the node list) and what the Helm release preflight reads (a namespace's Secrets,
+ * filtered by an equality label selector, as Helm's release records are). It records who connected (the client certificate's subject, the
  * SNI name, whether a bearer token came) so a test can tell what the client presented.
  */
 import https from "node:https";
@@ -17,10 +18,31 @@ export interface StandInRequest {
     readonly bearer: boolean;
 }
 
+/** A Secret as the stand-in serves it (metadata only: the release preflight reads the labels). */
+export interface StandInSecret {
+    readonly namespace: string;
+    readonly name: string;
+    readonly labels: Record<string, string>;
+}
+
+/** A Helm release record's Secret as Helm names and labels it (storage driver `secret`). */
+export function helmReleaseSecret(namespace: string, release: string, revision: number, status: string): StandInSecret {
+    return { namespace, name: `sh.helm.release.v1.${release}.v${revision}`, labels: { owner: "helm", name: release, status, version: String(revision) } };
+}
+
+/** `a=b,c=d` (the only selector form the clients here send) against a label set. */
+function matches(selector: string, labels: Record<string, string>): boolean {
+    return selector.split(",").filter(Boolean).every((term) => {
+        const [k, v] = term.split("=");
+        return labels[k] === v;
+    });
+}
+
 export class KubeApiStandIn {
     /** /readyz answers 503 this many times before 200, like an API still starting. */
     notReadyFor = 1;
     nodes: { name: string; ready: boolean }[] = [];
+    secrets: StandInSecret[] = [];
     readonly requests: StandInRequest[] = [];
     private readonly server: https.Server;
 
@@ -43,6 +65,13 @@ export class KubeApiStandIn {
                 if (req.url === "/readyz") return this.notReadyFor-- > 0 ? send(503, "not ready") : send(200, "ok");
                 if (req.url === "/api/v1/nodes") {
                     return send(200, { items: this.nodes.map((n) => ({ metadata: { name: n.name }, status: { conditions: [{ type: "Ready", status: n.ready ? "True" : "False" }] } })) });
+                }
+                const url = new URL(req.url ?? "/", "https://stand-in");
+                const list = /^\/api\/v1\/namespaces\/([^/]+)\/secrets$/.exec(url.pathname);
+                if (req.method === "GET" && list) {
+                    const selector = url.searchParams.get("labelSelector") ?? "";
+                    const items = this.secrets.filter((s) => s.namespace === decodeURIComponent(list[1]) && matches(selector, s.labels));
+                    return send(200, { kind: "SecretList", apiVersion: "v1", items: items.map((s) => ({ metadata: { name: s.name, namespace: s.namespace, labels: s.labels }, type: "helm.sh/release.v1" })) });
                 }
                 send(404, { kind: "Status", code: 404 });
             },

@@ -1,8 +1,8 @@
 #!/bin/sh
-# STAND-IN for k3s' install.sh, boot suite only (tests/boot). It does what the real script does
-# in air-gap mode (INSTALL_K3S_SKIP_DOWNLOAD=true, binary already in /usr/local/bin): write the
-# systemd unit for the role, link kubectl, enable and (re)start the service, which blocks until
-# the service reports ready (Type=notify).
+# STAND-IN for k3s' install.sh (boot and lifetime suites: tests/boot, tests/lifetime). It does
+# what the real script does in air-gap mode (INSTALL_K3S_SKIP_DOWNLOAD=true, binary already in
+# /usr/local/bin): write the systemd unit for the role, link kubectl, enable and (re)start the
+# service, which blocks until the service reports ready (Type=notify).
 set -eu
 if [ "${INSTALL_K3S_SKIP_DOWNLOAD:-}" != true ]; then
   echo "stand-in install.sh: only the air-gap path (INSTALL_K3S_SKIP_DOWNLOAD=true) exists here" >&2
@@ -16,7 +16,7 @@ case "$role" in
 esac
 cat >"/etc/systemd/system/$unit.service" <<UNIT
 [Unit]
-Description=k3s $role (boot-suite stand-in, not Kubernetes)
+Description=k3s $role (unit written by the test suites' stand-in install.sh)
 Wants=network-online.target
 After=network-online.target
 [Service]
@@ -24,10 +24,19 @@ Type=notify
 ExecStart=/usr/local/bin/k3s $role
 Restart=always
 RestartSec=5s
+# As k3s' own unit: no start timeout (a first start waits for etcd and the API), cgroups
+# delegated (kubelet manages the pods' own), and the file limit containerd expects.
+TimeoutStartSec=0
+Delegate=yes
+LimitNOFILE=1048576
 [Install]
 WantedBy=multi-user.target
 UNIT
 ln -sf k3s /usr/local/bin/kubectl
 systemctl daemon-reload
 systemctl enable "$unit.service"
-systemctl restart "$unit.service"
+# As the real script: INSTALL_K3S_SKIP_START=true installs without starting (the first server
+# starts k3s itself once its bootstrap drop-in is written).
+if [ "${INSTALL_K3S_SKIP_START:-}" != true ]; then
+  systemctl restart "$unit.service"
+fi

@@ -14,6 +14,7 @@ import { parseInfraConfig, InfraConfig } from "../../../infra/config";
 import type { ClusterCaFiles, NodeSecrets } from "../../../infra/cloudinit";
 import { renderUserData } from "../../../infra/cloudinit";
 import { buildNodeSpec, isFirstServer, NFS_EXPORT, nodeName, planNodes } from "../../../infra/nodes";
+import { secureToken, TOKEN_USERS } from "../../../infra/joinToken";
 import { loadStackConfig } from "../../../delivery/synth/stackConfig";
 import { PROJECT, STACKS_DIR } from "../../../delivery/synth/stacks";
 
@@ -43,6 +44,8 @@ export interface AddressPlan {
 
 export interface BootCluster {
     readonly config: InfraConfig;
+    /** Tokens and CA material the nodes were rendered with (a re-render for a replacement reuses them). */
+    readonly secrets: NodeSecrets;
     readonly nodes: BootNode[];
     readonly plan: AddressPlan;
     readonly volumeId: string;
@@ -73,19 +76,32 @@ function caFiles(): ClusterCaFiles {
     }
 }
 
+/** Fresh cluster secrets: real CA material and tokens in k3s' secure format (CA hash inside). */
+export function clusterSecrets(): NodeSecrets {
+    const ca = caFiles();
+    return {
+        token: secureToken(ca.serverCaCert, TOKEN_USERS.server, randomBytes(24).toString("hex")),
+        agentToken: secureToken(ca.serverCaCert, TOKEN_USERS.agent, randomBytes(24).toString("hex")),
+        ca,
+    };
+}
+
 /** Override of `agentPools` that keeps the stack's pools but gives pool default `count` agents. */
 export function defaultPoolCount(stack: string, count: number): Record<string, string> {
     const pools = JSON.parse(loadStackConfig(STACKS_DIR, stack, PROJECT)[`${PROJECT}:agentPools`]?.value ?? "{}") as Record<string, Record<string, unknown>>;
     return { agentPools: JSON.stringify({ ...pools, default: { ...pools.default, count } }) };
 }
 
-/** `datastoreVolumeId`: the single server's datastore volume (dev); HA servers have none. */
-export function renderCluster(stack: string, overrides: Record<string, string>, plan: AddressPlan, volumeId: string, datastoreVolumeId?: string): BootCluster {
+/**
+ * `datastoreVolumeId`: the single server's datastore volume (dev); HA servers have none.
+ * `given`: the secrets of an earlier render (a replacement joins the same cluster).
+ */
+export function renderCluster(stack: string, overrides: Record<string, string>, plan: AddressPlan, volumeId: string, datastoreVolumeId?: string, given?: NodeSecrets): BootCluster {
     const stackConfig = loadStackConfig(STACKS_DIR, stack, PROJECT);
     const config = parseInfraConfig((key) => overrides[key] ?? stackConfig[`${PROJECT}:${key}`]?.value, PROJECT, `boot test of ${stack}`);
     const entry = plan.vip ?? plan.servers[0];
     const serverUrl = `https://${entry}:6443`;
-    const secrets: NodeSecrets = { token: randomBytes(24).toString("hex"), agentToken: randomBytes(24).toString("hex"), ca: caFiles() };
+    const secrets = given ?? clusterSecrets();
     const nodes = planNodes(config).map((slot) => {
         const ip = (slot.role === "server" ? plan.servers : plan.agents)[slot.index];
         if (!ip) throw new Error(`the address plan has no address for ${slot.key}`);
@@ -99,13 +115,12 @@ export function renderCluster(stack: string, overrides: Record<string, string>, 
             vip: plan.vip,
             volumeId,
             datastoreVolumeId,
-            nfsCidr: plan.cidr,
         };
         const userData = renderUserData(buildNodeSpec(config, slot, name, addresses), { ...secrets, ca: first ? secrets.ca : undefined });
         const doc = parse(userData) as { write_files: RenderedFile[] };
         return { key: slot.key, role: slot.role, name, ip, userData, files: doc.write_files, firstServer: first };
     });
-    return { config, nodes, plan, volumeId };
+    return { config, secrets, nodes, plan, volumeId };
 }
 
 export { NFS_EXPORT };

@@ -20,28 +20,32 @@ export class K3sMirror {
     private server?: http.Server;
     /** Every path requested, in order (what the nodes fetched). */
     readonly requests: string[] = [];
-    readonly files: Map<string, Buffer>;
+    /** Files by path below `/k3s/`: `<version>/<file>` for every release served. */
+    readonly files = new Map<string, Buffer>();
 
-    constructor(readonly version: string) {
-        const binary = Buffer.from(fs.readFileSync(path.join(STAND_IN, "k3s"), "utf8").replace("@K3S_VERSION@", version));
-        this.files = new Map([
-            ["install.sh", fs.readFileSync(path.join(STAND_IN, "install.sh"))],
-            ["k3s", binary],
-            ["sha256sum-amd64.txt", Buffer.from(`${sha256(binary)}  k3s\n`)],
-        ]);
+    /**
+     * `k3sFile`: what the mirror serves as the k3s binary (default: the boot suite's stand-in);
+     * `moreVersions`: further releases served beside `version` (an upgrade's target).
+     */
+    constructor(readonly version: string, k3sFile = path.join(STAND_IN, "k3s"), moreVersions: readonly string[] = []) {
+        for (const v of [version, ...moreVersions]) {
+            const binary = Buffer.from(fs.readFileSync(k3sFile, "utf8").replace("@K3S_VERSION@", v));
+            this.files.set(`${v}/install.sh`, fs.readFileSync(path.join(STAND_IN, "install.sh")));
+            this.files.set(`${v}/k3s`, binary);
+            this.files.set(`${v}/sha256sum-amd64.txt`, Buffer.from(`${sha256(binary)}  k3s\n`));
+        }
     }
 
     /** The pin the stack sets as k3sMirrorInstallScriptSha256 for this mirror's install.sh. */
     get installScriptSha256(): string {
-        return sha256(this.files.get("install.sh")!);
+        return sha256(this.files.get(`${this.version}/install.sh`)!);
     }
 
     async start(): Promise<number> {
         this.server = http.createServer((req, res) => {
             const url = decodeURIComponent(req.url ?? "");
             this.requests.push(url);
-            const prefix = `/k3s/${this.version}/`;
-            const file = url.startsWith(prefix) ? this.files.get(url.slice(prefix.length)) : undefined;
+            const file = url.startsWith("/k3s/") ? this.files.get(url.slice("/k3s/".length)) : undefined;
             if (!file) {
                 res.writeHead(404).end("not in the mirror\n");
                 return;

@@ -14,7 +14,7 @@ import { buildConfigDrive } from "./configDrive";
 import { BootImage, cacheDir, ensureImage } from "./image";
 import { K3sMirror } from "./mirror";
 import { Segment } from "./segment";
-import { Accel, DataDisk, Vm, withTimeout } from "./vm";
+import { Accel, DataDisk, Vm, VmSpec, withTimeout } from "./vm";
 
 const TOOLS: Record<string, string> = {
     "qemu-system-x86_64": "qemu-system-x86",
@@ -78,10 +78,15 @@ export class BootRun {
     readonly vms: Vm[] = [];
     mirrorPort = 0;
 
-    constructor(readonly label: string, version: string) {
+    /** `opts.k3sFile`/`moreVersions`: the mirror's k3s and releases; `opts.readOnlyDisks`/`memoryMiB`: given to every VM. */
+    constructor(
+        readonly label: string,
+        version: string,
+        private readonly opts: { k3sFile?: string; moreVersions?: readonly string[]; readOnlyDisks?: VmSpec["readOnlyDisks"]; memoryMiB?: number } = {},
+    ) {
         fs.mkdirSync(path.join(cacheDir(), "runs"), { recursive: true });
         this.dir = fs.mkdtempSync(path.join(cacheDir(), "runs", `${label}-`));
-        this.mirror = new K3sMirror(version);
+        this.mirror = new K3sMirror(version, opts.k3sFile, opts.moreVersions);
     }
 
     async start(): Promise<void> {
@@ -98,12 +103,11 @@ export class BootRun {
         };
     }
 
-    /** Boots a rendered node; `tag` tells replacement VMs of one node apart. */
     /**
      * Boots a rendered node; `tag` tells replacement VMs of one node apart. `bootstrap` is the
      * first server's instance metadata `k3s_bootstrap` (Nova's `meta`), `cluster-init` by default.
      */
-    async boot(cluster: BootCluster, node: BootNode, opts: { tag?: string; dataDisks?: readonly DataDisk[]; bootstrap?: string } = {}): Promise<Vm> {
+    async boot(cluster: BootCluster, node: BootNode, opts: { tag?: string; dataDisks?: readonly DataDisk[]; bootstrap?: string; hostForwards?: VmSpec["hostForwards"] } = {}): Promise<Vm> {
         const { image, accel } = await bootBase();
         const vmName = `${node.key}${opts.tag ? `-${opts.tag}` : ""}`;
         const index = this.vms.length + 1;
@@ -121,7 +125,7 @@ export class BootRun {
                 { mac: mac(2), address: "10.0.2.15", prefix: 24 },
             ],
         });
-        const vm = new Vm({ name: vmName, workDir: this.dir, image, accel, configDrive, lan: { segment: this.segment, mac: mac(1) }, upMac: mac(2), dataDisks: opts.dataDisks, memoryMiB: 512 });
+        const vm = new Vm({ name: vmName, workDir: this.dir, image, accel, configDrive, lan: { segment: this.segment, mac: mac(1) }, upMac: mac(2), dataDisks: opts.dataDisks, readOnlyDisks: this.opts.readOnlyDisks, hostForwards: opts.hostForwards, memoryMiB: this.opts.memoryMiB ?? 512 });
         this.vms.push(vm);
         await vm.start();
         return vm;

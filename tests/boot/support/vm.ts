@@ -31,6 +31,10 @@ export interface VmSpec {
     readonly upMac: string;
     /** Cinder-like volumes, attached in this order (server-0: NFS data, then a single server's datastore). */
     readonly dataDisks?: readonly DataDisk[];
+    /** Read-only disks by serial (the lifetime suite's parts disk). */
+    readonly readOnlyDisks?: readonly { readonly file: string; readonly serial: string }[];
+    /** TCP ports of the VM reachable from the host at 127.0.0.1:hostPort (QEMU user network). */
+    readonly hostForwards?: readonly { readonly hostPort: number; readonly guestPort: number }[];
     readonly memoryMiB?: number;
 }
 
@@ -59,12 +63,15 @@ export function qemuArgs(spec: VmSpec, files: { overlay: string; console: string
         // romfile= (no iPXE option ROM): direct kernel boot needs none, and under TCG it costs seconds.
         "-netdev", `socket,id=lan,udp=127.0.0.1:${spec.lan.segment.port},localaddr=127.0.0.1:${lanPort}`,
         "-device", `virtio-net-pci,netdev=lan,mac=${spec.lan.mac},romfile=`,
-        "-netdev", "user,id=up,net=10.0.2.0/24",
+        "-netdev", ["user,id=up,net=10.0.2.0/24", ...(spec.hostForwards ?? []).map((f) => `hostfwd=tcp:127.0.0.1:${f.hostPort}-:${f.guestPort}`)].join(","),
         "-device", `virtio-net-pci,netdev=up,mac=${spec.upMac},romfile=`,
         "-chardev", `socket,id=agent,path=${files.agent},server=on,wait=off`,
         "-device", "virtio-serial-pci",
         "-device", "virtserialport,chardev=agent,name=boot-test.agent",
     ];
+    (spec.readOnlyDisks ?? []).forEach((ro, i) => {
+        args.push("-drive", `if=none,id=ro${i},file=${ro.file},format=raw,readonly=on`, "-device", `virtio-blk-pci,drive=ro${i},serial=${ro.serial}`);
+    });
     const disks = spec.dataDisks ?? [];
     if (disks.some((d) => d.bus === "scsi")) args.push("-device", "virtio-scsi-pci,id=scsi0");
     disks.forEach((disk, i) => {

@@ -25,6 +25,11 @@ export class EnvReader {
     return trimmed === '' ? undefined : trimmed;
   }
 
+  /** The value, or undefined when unset or blank. */
+  optional(name: string): string | undefined {
+    return this.raw(name);
+  }
+
   string(name: string, fallback?: string): string {
     const value = this.raw(name) ?? fallback;
     if (value === undefined) {
@@ -99,6 +104,34 @@ export interface ServiceBasics {
   readonly healthPort: number;
   /** /healthz turns 503 after this long without progress. */
   readonly staleAfterMs: number;
+  /** SCRAM credentials of the service's Kafka user; unset: an unauthenticated listener. */
+  readonly sasl?: SaslCredentials;
+}
+
+/** A Kafka user's SCRAM-SHA-512 login. Serialised (e.g. into a log line) without the password. */
+export interface SaslCredentials {
+  readonly mechanism: 'SCRAM-SHA-512';
+  readonly username: string;
+  readonly password: string;
+}
+
+/** KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD, both or neither. */
+export function readSasl(r: EnvReader): SaslCredentials | undefined {
+  const username = r.optional('KAFKA_SASL_USERNAME');
+  const password = r.optional('KAFKA_SASL_PASSWORD');
+  if (username === undefined && password === undefined) return undefined;
+  if (username === undefined || password === undefined) {
+    r.problem(`KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD go together (${username === undefined ? 'KAFKA_SASL_USERNAME' : 'KAFKA_SASL_PASSWORD'} is not set)`);
+    return undefined;
+  }
+  const credentials = { mechanism: 'SCRAM-SHA-512' as const, username, password };
+  // Config objects are logged at start-up: the password never is.
+  Object.defineProperty(credentials, 'toJSON', { enumerable: false, value: () => ({ mechanism: credentials.mechanism, username, password: '(set)' }) });
+  return credentials;
+}
+
+function optionalSasl(sasl: SaslCredentials | undefined): { sasl?: SaslCredentials } {
+  return sasl === undefined ? {} : { sasl };
 }
 
 /** Reads KAFKA_BOOTSTRAP, CLIENT_ID (default $HOSTNAME, the pod name), HEALTH_PORT and HEALTH_STALE_MS. */
@@ -108,5 +141,6 @@ export function readServiceBasics(r: EnvReader, env: Env, service: string): Serv
     clientId: r.string('CLIENT_ID', env.HOSTNAME ?? service),
     healthPort: r.number('HEALTH_PORT', 8080, { min: 1, max: 65535, integer: true }),
     staleAfterMs: r.number('HEALTH_STALE_MS', 30000, { min: 1000, max: 600000, integer: true }),
+    ...optionalSasl(readSasl(r)),
   };
 }

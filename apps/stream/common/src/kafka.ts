@@ -3,7 +3,8 @@
  * slice of its Producer interface they depend on. The slice is typed with the library's own types, so the real
  * Producer is checked against it by the compiler and tests can pass a stand-in that implements the same slice.
  */
-import { Producer, stringSerializers, type ProduceResult, type SendOptions } from '@platformatic/kafka';
+import { Producer, stringSerializers, type ProduceResult, type SASLOptions, type SendOptions } from '@platformatic/kafka';
+import type { SaslCredentials } from './env.js';
 
 export type StringSendOptions = SendOptions<string, string, string, string>;
 
@@ -18,10 +19,16 @@ export interface KeyedRecord {
   readonly value: string;
 }
 
-export function createProducer(opts: { brokers: readonly string[]; clientId: string }): Producer<string, string, string, string> {
+/** The client's SASL option for a service's credentials (none: an unauthenticated listener). */
+export function saslOption(sasl: SaslCredentials | undefined): { sasl?: SASLOptions } {
+  return sasl === undefined ? {} : { sasl: { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password } };
+}
+
+export function createProducer(opts: { brokers: readonly string[]; clientId: string; sasl?: SaslCredentials }): Producer<string, string, string, string> {
   return new Producer({
     clientId: opts.clientId,
     bootstrapBrokers: [...opts.brokers],
+    ...saslOption(opts.sasl),
     serializers: stringSerializers,
     // Wait for all in-sync replicas: an ack means the record survives a broker loss.
     acks: -1,

@@ -13,7 +13,8 @@ import {
   type Message,
   type Offsets,
 } from '@platformatic/kafka';
-import { sendKeyed, type ProducerPort } from '../../common/src/kafka.js';
+import { saslOption, sendKeyed, type ProducerPort } from '../../common/src/kafka.js';
+import type { SaslCredentials } from '../../common/src/env.js';
 import type { InboundRecord, OffsetCommitter, PartitionOffset, ResultSink } from './adapter.js';
 
 export type EventMessage = Message<Buffer, Buffer, Buffer, Buffer>;
@@ -33,10 +34,11 @@ export interface ConsumerPort {
   close(): Promise<void>;
 }
 
-export function createConsumer(opts: { brokers: readonly string[]; clientId: string; groupId: string }): Consumer<Buffer, Buffer, Buffer, Buffer> {
+export function createConsumer(opts: { brokers: readonly string[]; clientId: string; groupId: string; sasl?: SaslCredentials }): Consumer<Buffer, Buffer, Buffer, Buffer> {
   return new Consumer({
     clientId: opts.clientId,
     bootstrapBrokers: [...opts.brokers],
+    ...saslOption(opts.sasl),
     groupId: opts.groupId,
     // Offsets are committed by the adapter, only after the results they account for were acknowledged.
     autocommit: false,

@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   try {
     const stats = await runProcessor({
       consumer: createConsumer(config),
-      producer: createProducer({ brokers: config.brokers, clientId: `${config.clientId}-results` }),
+      producer: createProducer({ brokers: config.brokers, clientId: `${config.clientId}-results`, sasl: config.sasl }),
       config,
       health,
       log,

@@ -1,0 +1,3 @@
+module lifetime/pause
+
+go 1.25

@@ -1,0 +1,244 @@
+# The server half of "k3s made of upstream parts" (sourced by its k3s script): etcd membership
+# as k3s decides it, then kube-apiserver, kube-controller-manager, kube-scheduler, the
+# supervisor, snapshots and the node's own kubelet.
+
+etcdctl_local() {
+  "$BIN/etcdctl" --cacert="$TLS/etcd/server-ca.crt" --cert="$TLS/etcd/client.crt" --key="$TLS/etcd/client.key" "$@"
+}
+
+# k3s generates the CAs when cluster-init finds none; the rendered first server brings its own.
+ensure_cas() {
+  mkdir -p "$TLS/etcd"
+  local ca
+  for ca in server-ca client-ca request-header-ca etcd/server-ca etcd/peer-ca; do
+    [ -s "$TLS/$ca.crt" ] && continue
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$TLS/$ca.key" \
+      -out "$TLS/$ca.crt" -days 3650 -subj "/CN=k3s-${ca//\//-}" 2>/dev/null
+  done
+  [ -s "$TLS/service.key" ] || openssl genrsa -out "$TLS/service.key" 2048 2>/dev/null
+}
+
+ensure_encryption_config() {
+  [ -s "$TLS/encryption-config.json" ] && return 0
+  umask 077
+  cat >"$TLS/encryption-config.json" <<EOF
+{"kind":"EncryptionConfiguration","apiVersion":"apiserver.config.k8s.io/v1","resources":[{"resources":["secrets"],"providers":[{"aescbc":{"keys":[{"name":"aescbckey","secret":"$(head -c32 /dev/urandom | base64 -w0)"}]}},{"identity":{}}]}]}
+EOF
+}
+
+supervisor_url() {
+  local host=${server_url#https://}
+  host=${host%%/*}
+  echo "https://${host%:*}:9345"
+}
+
+# k3s' join: fetch /cacerts without trust, compare its hash with the token's, then fetch the
+# bootstrap data with the token (trusting only that CA from then on).
+fetch_cacerts() {
+  local url out=$1
+  url=$(supervisor_url)
+  curl -skf --max-time 20 "$url/cacerts" -o "$out" || return 1
+  if [ -n "$token_hash" ]; then
+    local got
+    got=$(sha256sum "$out" | cut -d' ' -f1)
+    [ "$got" = "$token_hash" ] || die "token CA hash mismatch: $url/cacerts hashes to $got, the token says $token_hash"
+  fi
+}
+
+join_bootstrap() {
+  local url
+  url=$(supervisor_url)
+  until fetch_cacerts "$DATA/join-ca.crt" &&
+    curl -sf --max-time 30 --cacert "$DATA/join-ca.crt" -u "server:$token_secret" "$url/v1-k3s/server-bootstrap" -o "$DATA/bootstrap.json"; do
+    log "waiting for $url to serve the bootstrap data"
+    sleep 5
+  done
+  python3 - "$DATA/bootstrap.json" "$TLS" <<'PY'
+import base64, json, os, sys
+files = json.load(open(sys.argv[1]))
+for name, content in files.items():
+    path = os.path.join(sys.argv[2], name)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as f:
+        f.write(base64.b64decode(content))
+PY
+  rm -f "$DATA/bootstrap.json"
+}
+
+join_etcd() {
+  local url code answer request
+  url=$(supervisor_url)
+  answer=$(mktemp)
+  request="{\"name\":\"$member\",\"nodeName\":\"$node_name\",\"peerURL\":\"https://$node_ip:2380\"}"
+  while :; do
+    code=$(curl -s --max-time 90 --cacert "$TLS/server-ca.crt" -u "server:$token_secret" -H 'Content-Type: application/json' \
+      -d "$request" -o "$answer" -w '%{http_code}' "$url/v1-k3s/etcd-join" || true)
+    [ "$code" = 200 ] && break
+    # A duplicate node name is final, as in k3s; anything else (server still starting) is retried.
+    [ "$code" = 409 ] && die "joining refused: $(cat "$answer")"
+    log "waiting to be added to etcd through $url (HTTP $code)"
+    sleep 5
+  done
+  initial_cluster=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["initialCluster"])' <"$answer")
+  rm -f "$answer"
+}
+
+start_etcd() {
+  local state=$1
+  run etcd "$BIN/etcd" --name "$member" --data-dir "$DB" \
+    --listen-client-urls "https://127.0.0.1:2379,https://$node_ip:2379" --advertise-client-urls "https://$node_ip:2379" \
+    --listen-peer-urls "https://$node_ip:2380" --initial-advertise-peer-urls "https://$node_ip:2380" \
+    --initial-cluster "$initial_cluster" --initial-cluster-state "$state" \
+    --client-cert-auth --trusted-ca-file "$TLS/etcd/server-ca.crt" \
+    --cert-file "$TLS/etcd/server-client.crt" --key-file "$TLS/etcd/server-client.key" \
+    --peer-client-cert-auth --peer-trusted-ca-file "$TLS/etcd/peer-ca.crt" \
+    --peer-cert-file "$TLS/etcd/peer-server-client.crt" --peer-key-file "$TLS/etcd/peer-server-client.key" \
+    --heartbeat-interval 500 --election-timeout 5000 --listen-metrics-urls http://127.0.0.1:2381 \
+    --log-level warn
+}
+
+# A learner serves no reads: k3s promotes it once it has caught up, before starting the API.
+promote_self() {
+  local endpoints id
+  endpoints=$(tr ',' '\n' <<<"$initial_cluster" | sed -n 's#^[^=]*=https://\([^:]*\):2380$#https://\1:2379#p' | grep -v "$node_ip" | paste -sd,)
+  until etcdctl_local --endpoints="$endpoints" member list -w simple 2>/dev/null | grep -q ", started, $member, .*, false$"; do
+    id=$(etcdctl_local --endpoints="$endpoints" member list -w simple 2>/dev/null | awk -F', ' -v m="$member" '$3 == m {print $1}')
+    [ -n "$id" ] && etcdctl_local --endpoints="$endpoints" member promote "$id" >/dev/null 2>&1 && break
+    sleep 2
+  done
+  log "etcd member $member is a voting member"
+}
+
+wait_etcd() {
+  until etcdctl_local --endpoints=https://127.0.0.1:2379 endpoint health >/dev/null 2>&1; do sleep 1; done
+}
+
+cluster_reset() {
+  [ -z "$server_url" ] || die "--cluster-reset cannot be used with a server URL (server: $server_url)"
+  [ -s "$TLS/etcd/server-ca.crt" ] || die "--cluster-reset needs the cluster's bootstrap data in $TLS"
+  local name
+  name=$(cat "$DB/name" 2>/dev/null || echo "$node_name-$(openssl rand -hex 4)")
+  local snapshot=$restore_path
+  if [ -n "$snapshot" ] && [ ! -f "$snapshot" ] && [ -n "$s3" ]; then
+    "$LIB/snapshot.sh" download "$snapshot" "$DATA/server/db/restore.db"
+    snapshot=$DATA/server/db/restore.db
+  fi
+  [ -z "$snapshot" ] || [ -f "$snapshot" ] || die "cluster-reset-restore-path $restore_path: no such snapshot"
+  local aside
+  aside="$DATA/server/db/etcd-old-$(date +%s)"
+  if [ -n "$snapshot" ]; then
+    [ -d "$DB" ] && mv "$DB" "$aside"
+    "$BIN/etcdutl" snapshot restore "$snapshot" --data-dir "$DB" --name "$name" \
+      --initial-cluster "$name=https://$node_ip:2380" --initial-advertise-peer-urls "https://$node_ip:2380" >&2
+  else
+    [ -d "$DB/member" ] || die "--cluster-reset without a restore path needs etcd data in $DB"
+    cp -a "$DB" "$aside"
+    # Without a snapshot k3s keeps the data and forces a new single-member cluster.
+    run etcd "$BIN/etcd" --name "$name" --data-dir "$DB" --force-new-cluster \
+      --listen-client-urls https://127.0.0.1:2379 --advertise-client-urls https://127.0.0.1:2379 \
+      --listen-peer-urls "https://$node_ip:2380" --initial-advertise-peer-urls "https://$node_ip:2380" \
+      --client-cert-auth --trusted-ca-file "$TLS/etcd/server-ca.crt" \
+      --cert-file "$TLS/etcd/server-client.crt" --key-file "$TLS/etcd/server-client.key"
+    wait_etcd
+    cleanup
+  fi
+  echo "$name" >"$DB/name"
+  log "cluster reset done: restart without --cluster-reset; other servers must set aside server/db and rejoin"
+  exit 0
+}
+
+server_main() {
+  mkdir -p "$TLS" "$CRED" "$DATA/server/db"
+  if [ -d "$DB/member" ]; then
+    member=$(cat "$DB/name")
+    initial_cluster="$member=https://$node_ip:2380"
+    state=existing
+    log "etcd data on disk: member $member restarts (cluster-init and server are ignored)"
+  elif [ -n "$cluster_reset" ]; then
+    :
+  elif [ -n "$cluster_init" ]; then
+    ensure_cas
+    member="$node_name-$(openssl rand -hex 4)"
+    initial_cluster="$member=https://$node_ip:2380"
+    state=new
+    log "cluster-init: new etcd cluster, member $member"
+  elif [ -n "$server_url" ]; then
+    [ -s "$TLS/server-ca.crt" ] || join_bootstrap
+    member="$node_name-$(openssl rand -hex 4)"
+    state=join
+  else
+    die "neither cluster-init nor server is set, and there is no etcd data to restart from"
+  fi
+  [ -n "$secrets_encryption" ] && ensure_encryption_config
+  server_certs "$TLS" "$node_name" "$node_ip" "$tls_sans"
+  [ -n "$cluster_reset" ] && cluster_reset
+  if [ "$state" = join ]; then
+    join_etcd
+    mkdir -p "$DB"
+    start_etcd existing
+    echo "$member" >"$DB/name"
+    promote_self
+  else
+    mkdir -p "$DB"
+    start_etcd "$state"
+    echo "$member" >"$DB/name"
+  fi
+  wait_etcd
+  control_plane
+}
+
+# Leader leases long enough for an emulated (TCG) VM, whose API can stall for seconds: with the
+# upstream defaults (15 s lease, 10 s renew) a stall makes the controller-manager exit, and the
+# whole service restarts with it. Not k3s' values; a real node keeps the defaults.
+LEADER_ELECTION="--leader-elect-lease-duration=90s --leader-elect-renew-deadline=60s --leader-elect-retry-period=10s"
+
+control_plane() {
+  local api=https://127.0.0.1:6443
+  kubeconfig "$CRED/admin.kubeconfig" "$api" "$TLS/server-ca.crt" "$TLS/client-admin.crt" "$TLS/client-admin.key"
+  kubeconfig "$CRED/controller.kubeconfig" "$api" "$TLS/server-ca.crt" "$TLS/client-controller.crt" "$TLS/client-controller.key"
+  kubeconfig "$CRED/scheduler.kubeconfig" "$api" "$TLS/server-ca.crt" "$TLS/client-scheduler.crt" "$TLS/client-scheduler.key"
+  kubeconfig "$CRED/supervisor.kubeconfig" "$api" "$TLS/server-ca.crt" "$TLS/client-supervisor.crt" "$TLS/client-supervisor.key"
+  local encryption=()
+  [ -n "$secrets_encryption" ] && encryption=(--encryption-provider-config="$TLS/encryption-config.json")
+  run kube-apiserver "$BIN/kube-apiserver" --advertise-address="$node_ip" --bind-address=0.0.0.0 --secure-port=6443 \
+    --etcd-servers=https://127.0.0.1:2379 --etcd-cafile="$TLS/etcd/server-ca.crt" \
+    --etcd-certfile="$TLS/etcd/client.crt" --etcd-keyfile="$TLS/etcd/client.key" \
+    --client-ca-file="$TLS/client-ca.crt" --tls-cert-file="$TLS/serving-kube-apiserver.crt" \
+    --tls-private-key-file="$TLS/serving-kube-apiserver.key" --anonymous-auth=false \
+    --service-account-key-file="$TLS/service.key" --service-account-signing-key-file="$TLS/service.key" \
+    --service-account-issuer=https://kubernetes.default.svc.cluster.local --api-audiences=https://kubernetes.default.svc.cluster.local,k3s \
+    --service-cluster-ip-range=10.43.0.0/16 --authorization-mode=Node,RBAC --enable-admission-plugins=NodeRestriction \
+    --allow-privileged=true --kubelet-client-certificate="$TLS/client-kube-apiserver.crt" \
+    --kubelet-client-key="$TLS/client-kube-apiserver.key" --kubelet-preferred-address-types=InternalIP,Hostname \
+    --requestheader-client-ca-file="$TLS/request-header-ca.crt" --requestheader-allowed-names=system:auth-proxy \
+    --requestheader-username-headers=X-Remote-User --requestheader-group-headers=X-Remote-Group \
+    --requestheader-extra-headers-prefix=X-Remote-Extra- --proxy-client-cert-file="$TLS/client-auth-proxy.crt" \
+    --proxy-client-key-file="$TLS/client-auth-proxy.key" --profiling=false "${encryption[@]}"
+  # curl, not kubectl: each poll under emulation costs a Go program's start-up.
+  until curl -sf --max-time 10 --cacert "$TLS/server-ca.crt" --cert "$TLS/client-admin.crt" --key "$TLS/client-admin.key" "$api/readyz" >/dev/null; do sleep 1; done
+  log "kube-apiserver ready"
+  install -m "$kubeconfig_mode" "$CRED/admin.kubeconfig" /etc/rancher/k3s/k3s.yaml
+  run kube-controller-manager "$BIN/kube-controller-manager" --kubeconfig="$CRED/controller.kubeconfig" \
+    --authentication-kubeconfig="$CRED/controller.kubeconfig" --authorization-kubeconfig="$CRED/controller.kubeconfig" \
+    --service-account-private-key-file="$TLS/service.key" --root-ca-file="$TLS/server-ca.crt" \
+    --cluster-signing-cert-file="$TLS/client-ca.crt" --cluster-signing-key-file="$TLS/client-ca.key" \
+    --use-service-account-credentials=true --allocate-node-cidrs=true --cluster-cidr=10.42.0.0/16 \
+    --configure-cloud-routes=false \
+    --bind-address=127.0.0.1 --profiling=false --leader-elect=true $LEADER_ELECTION
+  run kube-scheduler "$BIN/kube-scheduler" --kubeconfig="$CRED/scheduler.kubeconfig" \
+    --authentication-kubeconfig="$CRED/scheduler.kubeconfig" --authorization-kubeconfig="$CRED/scheduler.kubeconfig" \
+    --bind-address=127.0.0.1 --profiling=false --leader-elect=true $LEADER_ELECTION
+  python3 - "$DATA/supervisor.json" <<PY
+import json, sys
+json.dump({"tls": "$TLS", "bin": "$BIN", "lib": "$LIB", "kubeconfig": "$CRED/supervisor.kubeconfig",
+           "nodeName": "$node_name", "nodeIp": "$node_ip", "memberName": "$member",
+           "secrets": {"server": "$token_secret", "node": "$agent_secret"}}, open(sys.argv[1], "w"))
+PY
+  chmod 0600 "$DATA/supervisor.json"
+  run supervisor python3 "$LIB/supervisor.py" "$DATA/supervisor.json"
+  run snapshots "$LIB/snapshot.sh" schedule
+  # Servers are nodes too (k3s runs the agent in the server process).
+  kubelet_certs "$DATA/agent" "$TLS" "$node_name" "$node_ip"
+  cp "$TLS/server-ca.crt" "$TLS/client-ca.crt" "$DATA/agent/"
+  node_start "$api"
+}

@@ -1,0 +1,177 @@
+#!/usr/bin/env python3
+"""The k3s supervisor of "k3s made of upstream parts" (servers only).
+
+k3s serves these on :6443 beside the API (one process); here kube-apiserver owns :6443, so the
+supervisor listens on :9345 (the port RKE2 uses for the same job) with the API's serving
+certificate. What it does is k3s' own:
+  GET  /cacerts                     the server CA bundle; a joining node hashes it and compares
+                                    the hash in its token before sending credentials
+  GET  /v1-k3s/server-bootstrap     CA certificates and keys, service-account key, encryption
+                                    config (server token only)
+  POST /v1-k3s/etcd-join            adds the caller as an etcd learner, refusing a node name that
+                                    already has a member; answers the initial-cluster string
+  POST /v1-k3s/kubelet-certs        a node's kubelet client and serving certificates
+and, in the background, the managed-etcd controller: a deleted Node carrying k3s' finalizer has
+its etcd member removed, then the finalizer is dropped — unless the Node carries k3s'
+`etcd.k3s.cattle.io/removed-node-name` (the member was already dealt with, or is kept for a
+replacement that restarts it from the same data).
+Usage: supervisor.py CONFIG_JSON   (written by the k3s wrapper: paths, tokens, addresses)
+"""
+import base64, hmac, json, os, ssl, subprocess, sys, tempfile, threading, time, urllib.error, urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+CFG = json.load(open(sys.argv[1]))
+TLS = CFG["tls"]
+FINALIZER = "wrangler.cattle.io/managed-etcd-controller"
+NAME_ANNOTATION = "etcd.k3s.cattle.io/node-name"
+REMOVED_ANNOTATION = "etcd.k3s.cattle.io/removed-node-name"
+BOOTSTRAP_FILES = ["server-ca.crt", "server-ca.key", "client-ca.crt", "client-ca.key",
+                   "request-header-ca.crt", "request-header-ca.key", "etcd/server-ca.crt",
+                   "etcd/server-ca.key", "etcd/peer-ca.crt", "etcd/peer-ca.key", "service.key",
+                   "encryption-config.json"]
+
+
+def log(msg):
+    print(f"supervisor: {msg}", file=sys.stderr, flush=True)
+
+
+def etcdctl(*args):
+    cmd = [CFG["bin"] + "/etcdctl", "--endpoints=https://127.0.0.1:2379",
+           f"--cacert={TLS}/etcd/server-ca.crt", f"--cert={TLS}/etcd/client.crt",
+           f"--key={TLS}/etcd/client.key", "-w", "json", *args]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    if out.returncode != 0:
+        raise RuntimeError(f"etcdctl {' '.join(args)}: {out.stderr.strip()}")
+    return json.loads(out.stdout) if out.stdout.strip() else {}
+
+
+def api(method, path, body=None, ctype="application/merge-patch+json"):
+    """The local API with the supervisor's client certificate (python, not kubectl: cheaper per call)."""
+    ctx = ssl.create_default_context(cafile=f"{TLS}/server-ca.crt")
+    ctx.load_cert_chain(f"{TLS}/client-supervisor.crt", f"{TLS}/client-supervisor.key")
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request("https://127.0.0.1:6443" + path, data=data, method=method,
+                                 headers={"Content-Type": ctype, "Accept": "application/json"})
+    try:
+        with urllib.request.urlopen(req, context=ctx, timeout=30) as res:
+            return res.status, json.loads(res.read() or b"{}")
+    except urllib.error.HTTPError as e:
+        return e.code, {}
+
+
+def member_hex(member_id):
+    return format(member_id, "x")
+
+
+class Handler(BaseHTTPRequestHandler):
+    def authorised(self, users):
+        header = self.headers.get("Authorization", "")
+        if not header.startswith("Basic "):
+            return False
+        user, _, secret = base64.b64decode(header[6:]).decode().partition(":")
+        expected = CFG["secrets"].get(user)
+        return user in users and expected is not None and hmac.compare_digest(secret, expected)
+
+    def reply(self, code, body, ctype="application/json"):
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def body(self):
+        return json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
+
+    def do_GET(self):
+        if self.path == "/cacerts":
+            return self.reply(200, open(f"{TLS}/server-ca.crt", "rb").read(), "application/x-pem-file")
+        if self.path == "/v1-k3s/server-bootstrap":
+            if not self.authorised(["server"]):
+                return self.reply(401, {"error": "unauthorised"})
+            files = {f: base64.b64encode(open(f"{TLS}/{f}", "rb").read()).decode() for f in BOOTSTRAP_FILES}
+            return self.reply(200, files)
+        return self.reply(404, {"error": "not found"})
+
+    def do_POST(self):
+        if self.path == "/v1-k3s/etcd-join":
+            if not self.authorised(["server"]):
+                return self.reply(401, {"error": "unauthorised"})
+            req = self.body()
+            try:
+                members = etcdctl("member", "list").get("members", [])
+                for m in members:
+                    if m.get("name", "").startswith(req["nodeName"] + "-"):
+                        return self.reply(409, {"error": f"duplicate node name {req['nodeName']}: etcd member {m['name']} exists"})
+                added = etcdctl("member", "add", req["name"], f"--peer-urls={req['peerURL']}", "--learner")
+                cluster = [f"{m['name']}={m['peerURLs'][0]}" for m in added.get("members", []) if m.get("name")]
+                cluster.append(f"{req['name']}={req['peerURL']}")
+                log(f"added etcd learner {req['name']} at {req['peerURL']}")
+                return self.reply(200, {"initialCluster": ",".join(sorted(set(cluster)))})
+            except Exception as e:  # noqa: BLE001 - the caller retries and shows the reason
+                return self.reply(503, {"error": str(e)})
+        if self.path == "/v1-k3s/kubelet-certs":
+            if not self.authorised(["server", "node"]):
+                return self.reply(401, {"error": "unauthorised"})
+            req = self.body()
+            with tempfile.TemporaryDirectory() as d:
+                run = subprocess.run(["bash", "-c", f'. "{CFG["lib"]}/pki.sh" && kubelet_certs "$1" "$2" "$3" "$4"',
+                                      "sh", d, TLS, req["nodeName"], req["nodeIp"]], capture_output=True, text=True)
+                if run.returncode != 0:
+                    return self.reply(500, {"error": run.stderr})
+                files = {f: base64.b64encode(open(f"{d}/{f}", "rb").read()).decode() for f in os.listdir(d)}
+            for ca in ("server-ca.crt", "client-ca.crt"):
+                files[ca] = base64.b64encode(open(f"{TLS}/{ca}", "rb").read()).decode()
+            return self.reply(200, files)
+        return self.reply(404, {"error": "not found"})
+
+    def log_message(self, *args):
+        pass
+
+
+def managed_etcd_controller():
+    """k3s' managed-etcd controller: annotate our Node, remove members of deleted Nodes."""
+    own_path = f"/api/v1/nodes/{CFG['nodeName']}"
+    while True:
+        try:
+            code, node = api("GET", own_path)
+            if code == 200:
+                meta = node["metadata"]
+                if meta.get("annotations", {}).get(NAME_ANNOTATION) != CFG["memberName"] or FINALIZER not in meta.get("finalizers", []):
+                    patch = {"metadata": {"annotations": {NAME_ANNOTATION: CFG["memberName"],
+                                                          "etcd.k3s.cattle.io/node-address": CFG["nodeIp"]},
+                                          "finalizers": sorted(set(meta.get("finalizers", []) + [FINALIZER]))}}
+                    api("PATCH", own_path, patch)
+            code, nodes = api("GET", "/api/v1/nodes")
+            for node in nodes.get("items", []) if code == 200 else []:
+                meta = node["metadata"]
+                if not meta.get("deletionTimestamp") or FINALIZER not in meta.get("finalizers", []):
+                    continue
+                annotations = meta.get("annotations", {})
+                member = annotations.get(NAME_ANNOTATION)
+                if annotations.get(REMOVED_ANNOTATION):
+                    log(f"Node {meta['name']} deleted: etcd member {annotations[REMOVED_ANNOTATION]} kept ({REMOVED_ANNOTATION})")
+                else:
+                    for m in etcdctl("member", "list").get("members", []):
+                        if member and m.get("name") == member:
+                            etcdctl("member", "remove", member_hex(m["ID"]))
+                            log(f"Node {meta['name']} deleted: removed etcd member {member}")
+                rest = [f for f in meta["finalizers"] if f != FINALIZER]
+                api("PATCH", f"/api/v1/nodes/{meta['name']}", {"metadata": {"finalizers": rest}})
+        except Exception as e:  # noqa: BLE001 - keep reconciling, like a controller
+            log(f"managed-etcd controller: {e}")
+        time.sleep(3)
+
+
+def main():
+    threading.Thread(target=managed_etcd_controller, daemon=True).start()
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(f"{TLS}/serving-kube-apiserver.crt", f"{TLS}/serving-kube-apiserver.key")
+    server = ThreadingHTTPServer(("0.0.0.0", 9345), Handler)
+    server.socket = ctx.wrap_socket(server.socket, server_side=True)
+    log("listening on :9345")
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

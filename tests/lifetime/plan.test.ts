@@ -1,0 +1,80 @@
+/**
+ * The engine stand-in's plan (tests/lifetime/support/plan.ts) from small synth results built
+ * here: creates in dependsOn order, a replacement with its old and new lifecycle command lines,
+ * `--replace` without a change, a delete, and the cluster gate after the nodes.
+ */
+import * as assert from "node:assert/strict";
+import type { SynthResource, SynthResult } from "../../delivery/synth/synth";
+import { describePlan, planNodes } from "./support/plan";
+
+const NODE = "platform:infra:K3sNode";
+const INSTANCE = "openstack:compute/instance:Instance";
+const COMMAND = "command:local:Command";
+const options = { dependsOn: [], replaceOnChanges: [], deleteBeforeReplace: false, protect: false, ignoreChanges: [], retainOnDelete: false, additionalSecretOutputs: [], customTimeouts: {} };
+const urn = (type: string, name: string) => `urn:pulumi:t::p::${type}::${name}`;
+
+function res(type: string, name: string, inputs: Record<string, unknown>, extra: Partial<SynthResource> = {}): SynthResource {
+    return { urn: urn(type, name), type, name, custom: type !== NODE, parent: null, provider: null, inputs, options, ...extra };
+}
+
+/** One node: component, VM (replaced on userData/name), lifecycle command, optional attachment. */
+function node(slot: string, version: string, opts: { after?: string; bootstrap?: string; datastore?: boolean } = {}): SynthResource[] {
+    const c = `t-k3s-${slot}`;
+    const parent = urn(NODE, c);
+    const name = `${slot}-${version}`;
+    const deps = opts.after ? [urn(COMMAND, `t-k3s-${opts.after}-lifecycle`)] : [];
+    return [
+        res(NODE, c, {}),
+        res(INSTANCE, c, { name, userData: { "@secret": `k3s ${version}` }, metadata: { slot, ...(opts.bootstrap ? { k3s_bootstrap: opts.bootstrap } : {}) } }, {
+            parent,
+            options: { ...options, dependsOn: deps, replaceOnChanges: ["name", "userData"], deleteBeforeReplace: true },
+            replaceOn: [{ path: "name", source: "replaceOnChanges" }, { path: "userData", source: "replaceOnChanges" }],
+        }),
+        res(COMMAND, `${c}-lifecycle`, { create: "wait-cluster", delete: "drain-node", environment: { KUBECONFIG_DATA: { "@secret": "placeholder" }, NODE_NAME: name } }, { parent }),
+        ...(opts.datastore ? [res("openstack:compute/volumeAttach:VolumeAttach", `${c}-datastore-attach`, { volumeId: "v" }, { parent })] : []),
+    ];
+}
+
+const synth = (resources: SynthResource[]): SynthResult => ({ project: "p", stack: "t", resources, outputs: {} });
+const gate = (names: string) => res(COMMAND, "t-k3s-ready", { create: "wait-cluster", environment: { NODE_NAMES: names } });
+const steps = (groups: { kind: string; slot: string }[][]) => groups.map((g) => g.map((s) => `${s.kind} ${s.slot}`).join(", "));
+
+describe("lifetime engine stand-in: the plan from the offline diff", () => {
+    const v1 = synth([...node("server-0", "a", { bootstrap: "cluster-init", datastore: true }), ...node("server-1", "a", { after: "server-0" }), ...node("agent-0", "a", { after: "server-1" }), ...node("agent-1", "a", { after: "server-1" }), gate("all-a")]);
+
+    it("creates servers one at a time in dependsOn order, agents together after them, then the cluster gate", () => {
+        const plan = planNodes(undefined, v1);
+        assert.deepEqual(steps(plan.groups), ["create server-0", "create server-1", "create agent-0, create agent-1"]);
+        assert.equal(plan.groups[0][0].bootstrap, "cluster-init");
+        assert.deepEqual(plan.groups[0][0].volumes, ["datastore"]);
+        assert.deepEqual(plan.gates.map((g) => g.environment.NODE_NAMES), ["all-a"]);
+    });
+
+    it("replaces a changed VM delete-before-replace with the old node's delete and the new node's create command lines", () => {
+        const v2 = synth([...node("server-0", "b", { bootstrap: "join", datastore: true }), ...v1.resources.filter((r) => !r.name.startsWith("t-k3s-server-0") && r.name !== "t-k3s-ready"), gate("all-b")]);
+        const plan = planNodes(v1, v2);
+        assert.deepEqual(steps(plan.groups), ["replace server-0"]);
+        const [step] = plan.groups[0];
+        assert.equal(step.oldName, "server-0-a");
+        assert.equal(step.newName, "server-0-b");
+        assert.equal(step.bootstrap, "join");
+        assert.equal(step.oldLifecycle?.delete, "drain-node");
+        assert.equal(step.oldLifecycle?.environment.NODE_NAME, "server-0-a");
+        assert.equal(step.newLifecycle?.environment.NODE_NAME, "server-0-b");
+        assert.equal(step.newLifecycle?.environment.KUBECONFIG_DATA, "placeholder", "secrets unwrapped");
+        assert.match(describePlan(plan)[0], /replace server-0 \(server-0-a → server-0-b\)/);
+    });
+
+    it("replaces an unchanged node on --replace, and nothing else", () => {
+        assert.deepEqual(steps(planNodes(v1, v1).groups), []);
+        assert.deepEqual(steps(planNodes(v1, v1, { replace: ["t-k3s-server-0"] }).groups), ["replace server-0"]);
+        assert.throws(() => planNodes(v1, v1, { replace: ["t-k3s-server-9"] }), /no such node/);
+    });
+
+    it("one agent fewer drains and deletes exactly that node", () => {
+        const fewer = synth(v1.resources.filter((r) => !r.name.startsWith("t-k3s-agent-1")));
+        const plan = planNodes(v1, fewer);
+        assert.deepEqual(steps(plan.groups), ["delete agent-1"]);
+        assert.equal(plan.groups[0][0].oldLifecycle?.delete, "drain-node");
+    });
+});

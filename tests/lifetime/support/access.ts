@@ -1,0 +1,143 @@
+/**
+ * How the host reaches the lifetime suite's clusters, the way an operator's machine reaches a
+ * real one: a floating-IP-like TCP forwarder on the host (one stable address, passed on to
+ * whichever server VM answers), and the admin kubeconfig the infra layer would render for it
+ * (infra/kubeconfig.ts: `tls-server-name: kubernetes`, a client certificate from the cluster's
+ * client CA). The marker object and the cluster identity are read and written through the
+ * project's own lifecycle client (infra/lifecycle/kubeApi.ts).
+ */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { NodeSecrets } from "../../../infra/cloudinit";
+import { renderKubeconfig } from "../../../infra/kubeconfig";
+import { request, targetFromKubeconfig, KubeTarget } from "../../../infra/lifecycle/kubeApi";
+
+/** A free TCP port on the host's loopback (for QEMU's host forwards). */
+export function freeTcpPort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const s = net.createServer();
+        s.once("error", reject);
+        s.listen(0, "127.0.0.1", () => {
+            const port = (s.address() as net.AddressInfo).port;
+            s.close(() => resolve(port));
+        });
+    });
+}
+
+/**
+ * The floating IP of the suite: 127.0.0.1:<port> on the host, each connection passed to the
+ * first server (in order) whose host-forwarded API port accepts it.
+ */
+export class ApiForwarder {
+    private server?: net.Server;
+    private readonly sockets = new Set<net.Socket>();
+    /** Host ports of the servers' forwarded :6443, tried in this order. */
+    backends: number[] = [];
+    port = 0;
+
+    async start(): Promise<number> {
+        this.server = net.createServer((client) => {
+            this.sockets.add(client);
+            client.on("close", () => this.sockets.delete(client));
+            client.pause();
+            void this.connect([...this.backends]).then((upstream) => {
+                if (!upstream) {
+                    client.destroy();
+                    return;
+                }
+                this.sockets.add(upstream);
+                upstream.on("close", () => this.sockets.delete(upstream));
+                client.pipe(upstream).pipe(client);
+                client.on("error", () => upstream.destroy());
+                upstream.on("error", () => client.destroy());
+                client.resume();
+            });
+        });
+        await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
+        this.port = (this.server.address() as net.AddressInfo).port;
+        return this.port;
+    }
+
+    private async connect(ports: number[]): Promise<net.Socket | undefined> {
+        for (const port of ports) {
+            const socket = await new Promise<net.Socket | undefined>((resolve) => {
+                const s = net.connect({ port, host: "127.0.0.1" });
+                s.once("connect", () => resolve(s));
+                s.once("error", () => resolve(undefined));
+            });
+            // QEMU accepts a forwarded connection even when nothing listens in the guest, then
+            // closes it: the TLS handshake fails and the client retries (as it would on a real
+            // floating IP whose VM is still booting).
+            if (socket) return socket;
+        }
+        return undefined;
+    }
+
+    close(): void {
+        for (const s of this.sockets) s.destroy();
+        this.server?.close();
+    }
+}
+
+/** The admin kubeconfig for `server` (https://host:port), from the cluster's own client CA. */
+export function adminKubeconfig(secrets: NodeSecrets, clusterName: string, server: string): string {
+    const ca = secrets.ca;
+    if (!ca) throw new Error("the cluster secrets carry no CA material");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lifetime-admin-"));
+    try {
+        const file = (name: string, content: string) => {
+            const p = path.join(dir, name);
+            fs.writeFileSync(p, content, { mode: 0o600 });
+            return p;
+        };
+        const caCert = file("ca.crt", ca.clientCaCert);
+        const caKey = file("ca.key", ca.clientCaKey);
+        const key = path.join(dir, "admin.key");
+        const csr = path.join(dir, "admin.csr");
+        const crt = path.join(dir, "admin.crt");
+        execFileSync("openssl", ["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", csr, "-subj", "/O=system:masters/CN=platform-admin"], { stdio: "pipe" });
+        const ext = file("ext.cnf", "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n");
+        execFileSync("openssl", ["x509", "-req", "-in", csr, "-CA", caCert, "-CAkey", caKey, "-CAcreateserial", "-days", "1", "-extfile", ext, "-out", crt], { stdio: "pipe" });
+        return renderKubeconfig({ clusterName, server, caCertPem: ca.serverCaCert, clientCertPem: fs.readFileSync(crt, "utf8"), clientKeyPem: fs.readFileSync(key, "utf8") });
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+export function targetOf(kubeconfig: string): KubeTarget {
+    return targetFromKubeconfig(kubeconfig);
+}
+
+const MARKER_PATH = "/api/v1/namespaces/default/configmaps";
+
+/** Writes the marker ConfigMap (`lifetime-marker`, data.value) through the API. */
+export async function writeMarker(target: KubeTarget, value: string): Promise<void> {
+    const body = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "lifetime-marker" }, data: { value } };
+    const res = await request(target, "POST", MARKER_PATH, body);
+    if (res.status !== 201) throw new Error(`writing the marker: HTTP ${res.status} ${res.body.slice(0, 300)}`);
+}
+
+/** The marker's value, or undefined when the cluster has none (a new, empty cluster). */
+export async function readMarker(target: KubeTarget): Promise<string | undefined> {
+    const res = await request(target, "GET", `${MARKER_PATH}/lifetime-marker`);
+    if (res.status === 404) return undefined;
+    if (res.status !== 200) throw new Error(`reading the marker: HTTP ${res.status} ${res.body.slice(0, 300)}`);
+    return (JSON.parse(res.body) as { data?: { value?: string } }).data?.value;
+}
+
+/** The cluster's identity: the kube-system namespace's uid (what `kubectl get ns kube-system` shows). */
+export async function clusterId(target: KubeTarget): Promise<string> {
+    const res = await request(target, "GET", "/api/v1/namespaces/kube-system");
+    if (res.status !== 200) throw new Error(`reading kube-system: HTTP ${res.status}`);
+    return (JSON.parse(res.body) as { metadata: { uid: string } }).metadata.uid;
+}
+
+/** Names of the cluster's Nodes. */
+export async function nodeNames(target: KubeTarget): Promise<string[]> {
+    const res = await request(target, "GET", "/api/v1/nodes");
+    if (res.status !== 200) throw new Error(`listing nodes: HTTP ${res.status}`);
+    return (JSON.parse(res.body) as { items: { metadata: { name: string } }[] }).items.map((n) => n.metadata.name).sort();
+}

@@ -1,0 +1,90 @@
+/**
+ * ENGINE STAND-IN (lifetime suite only): carries out a plan (plan.ts, from the project's offline
+ * diff) on the suite's VMs the way `pulumi up` would: a create boots the VM from the new
+ * render's user-data and runs the synth's lifecycle `create` command (the readiness gate); a
+ * replacement is delete-before-replace: the old node's lifecycle `delete` command (drain), the
+ * VM discarded, the replacement booted, its `create` command; a delete drains and discards.
+ * The commands are the synth's own command lines and environment, run on the host from the
+ * repository root, with KUBECONFIG_DATA pointed at the host-side address of the API (the
+ * synth's is a placeholder). Nothing here reimplements a lifecycle command.
+ */
+import { spawn } from "node:child_process";
+import * as path from "node:path";
+import type { BootCluster } from "../../boot/support/cluster";
+import type { LifetimeCloud, VolumeRole } from "./cloud";
+import type { CommandLine, EnginePlan, NodeStep } from "./plan";
+
+const ROOT = path.resolve(__dirname, "..", "..", "..");
+
+export interface EngineContext {
+    readonly cloud: LifetimeCloud;
+    /** The admin kubeconfig pointed at the host-side API address. */
+    readonly kubeconfig: string;
+    readonly log: (line: string) => void;
+    /** Names the step under way (the scenario reports it when it fails). */
+    readonly step: (what: string) => void;
+    /**
+     * The harness forcing an old behaviour on a new VM (negative cases): its bootstrap, its
+     * volumes. Never set by a scenario that must pass.
+     */
+    readonly force?: { readonly bootstrap?: string; readonly volumes?: readonly VolumeRole[] };
+}
+
+/** Runs one of the synth's command lines (`create` or `delete`) on the host. */
+export function runCommand(ctx: EngineContext, label: string, line: string, environment: Record<string, string>): Promise<void> {
+    const env = { ...process.env, ...environment, KUBECONFIG_DATA: ctx.kubeconfig };
+    return new Promise((resolve, reject) => {
+        const child = spawn("sh", ["-c", line], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+        let tail = "";
+        const take = (chunk: Buffer) => {
+            const text = chunk.toString();
+            tail = (tail + text).slice(-2000);
+            for (const l of text.split("\n").filter(Boolean)) ctx.log(`      ${label}: ${l}`);
+        };
+        child.stdout.on("data", take);
+        child.stderr.on("data", take);
+        child.on("error", reject);
+        child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${label}: \`${line}\` exited ${code}: ${tail.trim().split("\n").slice(-3).join(" | ")}`))));
+    });
+}
+
+async function lifecycle(ctx: EngineContext, step: NodeStep, action: "create" | "delete", cmd: CommandLine | undefined): Promise<void> {
+    const line = cmd?.[action];
+    if (!line) return;
+    ctx.step(`${step.slot}: lifecycle ${action} (${line.split(" ").slice(-1)[0]})`);
+    await runCommand(ctx, `${step.slot} ${action}`, line, cmd.environment);
+}
+
+async function bootNew(ctx: EngineContext, step: NodeStep, after: BootCluster): Promise<void> {
+    const rendered = after.nodes.find((n) => n.key === step.slot);
+    if (!rendered) throw new Error(`the new render has no node ${step.slot}`);
+    // The synth and the render must describe the same VM (same config, same naming).
+    if (step.newName && rendered.name !== step.newName) throw new Error(`${step.slot}: the synth names the VM ${step.newName}, the render ${rendered.name}`);
+    ctx.step(`${step.slot}: boot ${rendered.name}`);
+    const bootstrap = ctx.force?.bootstrap ?? step.bootstrap;
+    const volumes = ctx.force?.volumes ?? (step.volumes as VolumeRole[]);
+    await ctx.cloud.boot(after, step.slot, { bootstrap, volumes });
+}
+
+async function carryOut(ctx: EngineContext, step: NodeStep, after: BootCluster): Promise<void> {
+    if (step.kind !== "create") {
+        await lifecycle(ctx, step, "delete", step.oldLifecycle);
+        ctx.step(`${step.slot}: delete the VM ${step.oldName}`);
+        await ctx.cloud.discard(step.slot);
+    }
+    if (step.kind === "delete") return;
+    await bootNew(ctx, step, after);
+    await lifecycle(ctx, step, "create", step.newLifecycle);
+}
+
+/** Applies `plan`: groups in order, the steps of a group together; then the cluster gates. */
+export async function applyPlan(ctx: EngineContext, plan: EnginePlan, after: BootCluster): Promise<void> {
+    for (const group of plan.groups) {
+        await Promise.all(group.map((step) => carryOut(ctx, step, after)));
+    }
+    for (const gate of plan.gates) {
+        if (!gate.create) continue;
+        ctx.step(`cluster gate (${gate.create.split(" ").slice(-1)[0]})`);
+        await runCommand(ctx, "gate", gate.create, gate.environment);
+    }
+}

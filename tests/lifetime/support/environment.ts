@@ -1,0 +1,80 @@
+/**
+ * One environment's life in the lifetime suite: its config (a stack of the project plus the
+ * suite's overrides), the deployed state (the last synth applied, the stack's outputs once its
+ * readiness gate passed), and `up`: synth the new config, plan from the offline diff, let the
+ * engine stand-in carry the plan out on the cloud stand-in's VMs. Secrets (CAs, tokens) are
+ * made once per environment and reused by every render, as the stack's random/tls resources are.
+ */
+import { defaultPoolCount, renderCluster, AddressPlan, BootCluster } from "../../boot/support/cluster";
+import { clusterSecrets } from "../../boot/support/cluster";
+import type { NodeSecrets } from "../../../infra/cloudinit";
+import { PROJECT, synthStack } from "../../../delivery/synth/stacks";
+import type { SynthResult } from "../../../delivery/synth/synth";
+import { adminKubeconfig, clusterId, targetOf } from "./access";
+import { LifetimeCloud, VOLUME_IDS } from "./cloud";
+import { applyPlan, EngineContext } from "./engine";
+import { describePlan, EnginePlan, planNodes } from "./plan";
+
+export interface EnvironmentSpec {
+    readonly stack: string;
+    readonly plan: AddressPlan;
+    /** Agents in the default pool. */
+    readonly agents: number;
+    /** The only server keeps its datastore on a volume (dev). */
+    readonly datastore: boolean;
+}
+
+export class LifetimeEnvironment {
+    readonly secrets: NodeSecrets = clusterSecrets();
+    deployed?: SynthResult;
+    /** The stack's outputs after its last successful up (none before the first). */
+    outputs?: Record<string, unknown>;
+    readonly kubeconfig: string;
+
+    constructor(
+        readonly spec: EnvironmentSpec,
+        readonly cloud: LifetimeCloud,
+    ) {
+        this.kubeconfig = adminKubeconfig(this.secrets, `${spec.stack}-lifetime`, cloud.apiUrl);
+    }
+
+    get target() {
+        return targetOf(this.kubeconfig);
+    }
+
+    /** Config keys (bare) of this environment at `k3sVersion` (plus `extra`). */
+    config(k3sVersion: string, extra: Record<string, string> = {}): Record<string, string> {
+        return { ...this.cloud.run.mirrorOverrides(), ...defaultPoolCount(this.spec.stack, this.spec.agents), k3sVersion, ...extra };
+    }
+
+    render(config: Record<string, string>, opts: { datastore?: boolean } = {}): BootCluster {
+        const datastore = opts.datastore ?? this.spec.datastore;
+        return renderCluster(this.spec.stack, config, this.spec.plan, VOLUME_IDS.data, datastore ? VOLUME_IDS.datastore : undefined, this.secrets);
+    }
+
+    synth(config: Record<string, string>): Promise<SynthResult> {
+        const overrides = Object.fromEntries(Object.entries(config).map(([k, v]) => [`${PROJECT}:${k}`, v]));
+        return synthStack(this.spec.stack, { overrides, ...(this.outputs ? { previousOutputs: this.outputs } : {}) });
+    }
+
+    /**
+     * `pulumi up` of the infra stack at `config`, by the engine stand-in: returns the plan it
+     * carried out. `replace`: node components replaced regardless (`--replace`); `force`: the
+     * harness imposing an old behaviour on new VMs (negative cases), with `render` options.
+     */
+    async up(
+        config: Record<string, string>,
+        ctx: Pick<EngineContext, "log" | "step" | "force">,
+        opts: { replace?: readonly string[]; render?: { datastore?: boolean } } = {},
+    ): Promise<EnginePlan> {
+        ctx.step("synth and plan");
+        const after = await this.synth(config);
+        const plan = planNodes(this.deployed, after, { replace: opts.replace });
+        for (const line of describePlan(plan)) ctx.log(`    plan: ${line}`);
+        await applyPlan({ ...ctx, cloud: this.cloud, kubeconfig: this.kubeconfig }, plan, this.render(config, opts.render));
+        this.deployed = after;
+        // What the stack publishes once its readiness gate passed (infra/bootstrap.ts reads it).
+        this.outputs = { clusterId: await clusterId(this.target), apiEndpoint: this.cloud.apiUrl };
+        return plan;
+    }
+}

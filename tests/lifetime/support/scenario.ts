@@ -1,0 +1,58 @@
+/**
+ * A lifetime scenario as the suite reports it: `scenario <name>: passed in N s`, or the step it
+ * failed at and why; and the checks every data-loss scenario shares (the marker object and the
+ * cluster's identity, read through the API from the host).
+ */
+import { K3S_RELEASES, k3sMinor } from "../../../infra/k3sReleases";
+import type { KubeTarget } from "../../../infra/lifecycle/kubeApi";
+import { clusterId, readMarker } from "./access";
+
+export interface ScenarioContext {
+    readonly log: (line: string) => void;
+    readonly step: (what: string) => void;
+}
+
+/** Registers a mocha test that runs `body` and prints the scenario's result line. */
+export function scenario(name: string, timeoutMs: number, body: (s: ScenarioContext) => Promise<void>): void {
+    it(name, async function () {
+        this.timeout(timeoutMs);
+        const started = Date.now();
+        const seconds = () => Math.round((Date.now() - started) / 1000);
+        let current = "start";
+        const s: ScenarioContext = {
+            log: (line) => console.log(line),
+            step: (what) => {
+                current = what;
+                console.log(`    [${seconds()} s] ${what}`);
+            },
+        };
+        try {
+            await body(s);
+            console.log(`scenario ${name}: passed in ${seconds()} s`);
+        } catch (err) {
+            console.log(`scenario ${name}: failed after ${seconds()} s at "${current}": ${err instanceof Error ? err.message : String(err)}`);
+            throw err;
+        }
+    });
+}
+
+/** What was lost (marker gone or changed, another cluster), or undefined when nothing was. */
+export async function lossOf(target: KubeTarget, marker: string, id: string): Promise<string | undefined> {
+    const problems: string[] = [];
+    const value = await readMarker(target);
+    if (value !== marker) problems.push(value === undefined ? "the marker object is gone" : `the marker reads ${value}, not ${marker}`);
+    const now = await clusterId(target);
+    if (now !== id) problems.push(`the cluster is another one (kube-system uid ${now}, was ${id})`);
+    return problems.length ? problems.join("; ") : undefined;
+}
+
+/** The next patch release of `version`'s minor that the project's release table knows. */
+export function nextPatch(version: string): string {
+    const minor = k3sMinor(version);
+    const patch = (v: string) => Number(/^v\d+\.\d+\.(\d+)\+/.exec(v)?.[1]);
+    const next = Object.keys(K3S_RELEASES)
+        .filter((v) => k3sMinor(v) === minor && patch(v) > patch(version))
+        .sort((a, b) => patch(a) - patch(b))[0];
+    if (!next) throw new Error(`no k3s release after ${version} in ${minor} is known (infra/k3sReleases.ts)`);
+    return next;
+}
