@@ -56,6 +56,8 @@ export interface InfraOutputs {
     readonly subnetId: string;
     /** RFC 3339 expiry of the admin client certificate in `kubeconfig`. */
     readonly adminCertExpiresAt?: string;
+    /** Last day (YYYY-MM-DD) the cloud controllers' created application credential works. */
+    readonly cloudCredentialExpiresAt?: string;
     /** S3-compatible store for etcd snapshots and database dumps (secret), when configured. */
     readonly backupStore?: BackupStoreOutput;
     /** `adminCidrs` of the infra config: the default allowlist of the admin UIs' Ingresses. */
