@@ -99,8 +99,11 @@ export interface ClusterOutputs {
     readonly kafkaPartitions: number;
     readonly monitoringNamespace: string;
     readonly grafanaUrl: string;
-    /** cert-manager ClusterIssuers: `ca` (platform CA, any name or IP), `public` (ACME when configured, else `ca`). */
-    readonly tlsIssuers?: { readonly ca: string; readonly public: string; readonly caDomains?: readonly string[] };
+    /**
+     * cert-manager ClusterIssuers: `ca` (platform CA, any name or IP), `public` (ACME when configured,
+     * else `ca`), `internal` (in-cluster Service names only; absent from older cluster stacks).
+     */
+    readonly tlsIssuers?: { readonly ca: string; readonly public: string; readonly caDomains?: readonly string[]; readonly internal?: string };
     /** What the cluster layer requests, so the apps layer can check the whole environment fits. */
     readonly requests: ResourceRequests;
     /** What the cluster's DaemonSets take on each node of a role (for the apps layer's per-pod fit). */
