@@ -142,6 +142,7 @@ export interface AppsContext {
 
 export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: string, context: AppsContext = {}): AppsConfig {
     const r = new ConfigReader(namespace, lookup, scope);
+    r.usesProviders(["random"]);
 
     const environment = r.environment("apps");
     // No literal default: "organization" only names the org on DIY backends; on Pulumi Cloud the

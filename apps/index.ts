@@ -144,6 +144,7 @@ export async function appsLayer(standIn?: Repository): Promise<Record<string, un
         protect: config.protectStateful,
         offsiteBackup: offsite("airflow"),
         pullCredential: config.pullCredential,
+        internalIssuer: issuers?.internal,
     }, opts);
 
     const todo = new TodoApp("todo", {

@@ -260,9 +260,16 @@ export function identitiesOf(resource: SynthResource, all: SynthResult | undefin
             ids.push(`${type}::${name}`);
             continue;
         }
-        ids.push(...own(alias.type ?? resource.type, alias.name ?? resource.name, alias.noParent ? [""] : parentIds(alias.parentUrn ?? resource.parent)));
+        // `noParent` (the SDK's spelling of `parent: rootStackResource`): a top-level resource,
+        // whose parent is the stack itself.
+        const formerParent = alias.noParent ? stackUrn(all) : alias.parentUrn ?? resource.parent;
+        ids.push(...own(alias.type ?? resource.type, alias.name ?? resource.name, alias.noParent && !formerParent ? [""] : parentIds(formerParent)));
     }
     return [...new Set(ids)];
+}
+
+function stackUrn(all: SynthResult | undefined): string | null {
+    return all?.resources.find((r) => r.type === "pulumi:pulumi:Stack")?.urn ?? null;
 }
 
 /** Inputs worth showing for a created resource: names, versions, sizes, images (never secrets). */

@@ -5,6 +5,7 @@
  * without `--allow <kind>`) and `npm run rollback` (delivery/downgrades.ts adds the
  * rollback-only guards and runs these too).
  */
+import { LAYERS } from "../lib/layers";
 import { compareK3s, compareNumbers, parseK3sVersion, parseTagVersion, splitImage } from "./versions";
 
 /** A resource as both synth and stack state show it (the shape of downgrades.ts' ResourceView). */
@@ -212,6 +213,17 @@ export function irreversibleChanges(stack: string, env: string, before: readonly
         ...serverCount(stack, env, before, after),
         ...sshKeys(stack, before, after),
     ];
+}
+
+/** The environment of a `<env>-<layer>` stack (the stack name itself when it has no layer suffix). */
+export function stackEnvironment(stack: string): string {
+    const layer = LAYERS.find((l) => stack.endsWith(`-${l}`));
+    return layer ? stack.slice(0, -(layer.length + 1)) : stack;
+}
+
+/** The offline diff's findings: between a stack's synth at the base and at the head (both present). */
+export function irreversibleBetween(base: { stack: string; resources: readonly ResourceView[] } | undefined, head: { resources: readonly ResourceView[] } | undefined): Irreversible[] {
+    return base && head ? irreversibleChanges(base.stack, stackEnvironment(base.stack), base.resources, head.resources) : [];
 }
 
 /** Findings not covered by `allowed` (kinds named with `--allow`). */

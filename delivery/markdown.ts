@@ -4,6 +4,7 @@
  */
 import { ChangeKind, countByKind, hasChanges, InputChange, ResourceChange, StackDiff } from "./diff";
 import type { RollNode } from "./rollOrder";
+import { Irreversible, irreversibleMarkdown } from "./irreversible";
 
 /** First line of the sticky PR comment: the workflow finds its own comment by it. */
 export const DIFF_MARKER = "<!-- data-platform:synth-diff -->";
@@ -120,6 +121,8 @@ export interface DiffReport {
     readonly errors?: { stack: string; side: "base" | "head"; message: string }[];
     /** Rendered capacity / cost sections, one per environment (delivery/report/delta.ts). */
     readonly capacity?: string[];
+    /** Changes that do not come back (delivery/irreversible.ts): `up` refuses them without `--allow`. */
+    readonly irreversible?: readonly Irreversible[];
 }
 
 /** The head's failures come first: the PR does not validate, whatever the diff says. */
@@ -143,6 +146,8 @@ export function renderReport(report: DiffReport, maxChars = MAX_COMMENT_CHARS): 
             "A REPLACE names the input that forces it (the provider's rule at the pinned version, or replaceOnChanges).",
         ...headFailures(report),
     ];
+    const irreversible = irreversibleMarkdown(report.irreversible ?? [], []);
+    if (irreversible) parts.push(irreversible.trimEnd(), "", `\`npm run up\` and the deploy workflow refuse these unless the run names each kind with \`--allow <kind>\`.`);
     for (const diff of changed) parts.push("", renderStackDiff(diff));
     if (quiet.length > 0) parts.push("", `No changes: ${quiet.map((d) => code(d.stack)).join(", ")}`);
     for (const section of report.capacity ?? []) parts.push("", section);

@@ -56,6 +56,8 @@ export interface InfraOutputs {
     readonly subnetId: string;
     /** RFC 3339 expiry of the admin client certificate in `kubeconfig`. */
     readonly adminCertExpiresAt?: string;
+    /** Last day (YYYY-MM-DD) the cloud controllers' created application credential works. */
+    readonly cloudCredentialExpiresAt?: string;
     /** S3-compatible store for etcd snapshots and database dumps (secret), when configured. */
     readonly backupStore?: BackupStoreOutput;
     /** `adminCidrs` of the infra config: the default allowlist of the admin UIs' Ingresses. */
@@ -97,8 +99,11 @@ export interface ClusterOutputs {
     readonly kafkaPartitions: number;
     readonly monitoringNamespace: string;
     readonly grafanaUrl: string;
-    /** cert-manager ClusterIssuers: `ca` (platform CA, any name or IP), `public` (ACME when configured, else `ca`). */
-    readonly tlsIssuers?: { readonly ca: string; readonly public: string; readonly caDomains?: readonly string[] };
+    /**
+     * cert-manager ClusterIssuers: `ca` (platform CA, any name or IP), `public` (ACME when configured,
+     * else `ca`), `internal` (in-cluster Service names only; absent from older cluster stacks).
+     */
+    readonly tlsIssuers?: { readonly ca: string; readonly public: string; readonly caDomains?: readonly string[]; readonly internal?: string };
     /** What the cluster layer requests, so the apps layer can check the whole environment fits. */
     readonly requests: ResourceRequests;
     /** What the cluster's DaemonSets take on each node of a role (for the apps layer's per-pod fit). */

@@ -12,6 +12,10 @@ import { isSecretKey, plaintextSecretMessage, SECRET_KEYS } from "./secrets";
 import { environmentMismatch, leftovers } from "./consistency";
 import { notationProblems } from "./notation";
 import type { KeyRecorder, KeyUse } from "./keyUse";
+import { didYouMean } from "./didYouMean";
+import { providerKeyProblem } from "./providerKeys";
+
+export { didYouMean, editDistance } from "./didYouMean";
 
 /**
  * Raw config lookup: the plain string Pulumi stores for `key` (objects are JSON), or undefined.
@@ -29,6 +33,8 @@ export type ConfigLookup = ((key: string) => string | undefined) & {
     readonly environments?: () => readonly string[];
     /** The stack file's text, to refuse numbers written in notations YAML converts silently. */
     readonly source?: () => string | undefined;
+    /** A key of another namespace (`openstack:authUrl`): its raw value and whether it is `secure:`. */
+    readonly foreign?: (fullKey: string) => { readonly value: string | undefined; readonly secret: boolean };
     /** Receives what the reader learns about each key it reads (for docs/config.md). */
     readonly record?: KeyRecorder;
 };
@@ -47,7 +53,7 @@ export function strictLookup(
     get: (key: string) => string | undefined,
     keys: () => readonly string[],
     file: string,
-    more: Pick<ConfigLookup, "isSecret" | "stack" | "environments" | "source" | "record"> = {},
+    more: Pick<ConfigLookup, "isSecret" | "stack" | "environments" | "source" | "foreign" | "record"> = {},
 ): ConfigLookup {
     return Object.assign((key: string) => get(key), { keys, file, ...more });
 }
@@ -58,36 +64,7 @@ export function withSecrets(lookup: ConfigLookup, isSecret: (key: string) => boo
 }
 
 function pick(l: ConfigLookup): Omit<ConfigLookup, never> {
-    return { keys: l.keys, file: l.file, isSecret: l.isSecret, stack: l.stack, environments: l.environments, source: l.source, record: l.record } as ConfigLookup;
-}
-
-/** Edit distance, for did-you-mean. */
-export function editDistance(a: string, b: string): number {
-    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-        let prev = row[0];
-        row[0] = i;
-        for (let j = 1; j <= b.length; j++) {
-            const cur = row[j];
-            row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
-            prev = cur;
-        }
-    }
-    return row[b.length];
-}
-
-/** The closest candidate, when it is close enough to be a typo. */
-export function didYouMean(key: string, candidates: Iterable<string>): string | undefined {
-    let best: string | undefined;
-    let bestDistance = Infinity;
-    for (const c of candidates) {
-        const d = editDistance(key, c);
-        if (d < bestDistance) {
-            best = c;
-            bestDistance = d;
-        }
-    }
-    return best !== undefined && bestDistance <= Math.max(1, Math.floor(key.length / 4)) ? best : undefined;
+    return { keys: l.keys, file: l.file, isSecret: l.isSecret, stack: l.stack, environments: l.environments, source: l.source, foreign: l.foreign, record: l.record } as ConfigLookup;
 }
 
 export interface ConfigProblem {
@@ -138,6 +115,8 @@ export class ConfigReader {
     private readonly secretsRead = new Set<string>();
     /** The environment read by `environment()`, for the leftover check. */
     private env?: string;
+    /** Provider namespaces whose default provider this layer's resources use (`usesProviders`). */
+    private providers?: readonly string[];
 
     /**
      * @param namespace the Pulumi project name; keys are reported as `namespace:key`.
@@ -155,6 +134,14 @@ export class ConfigReader {
             raw.record?.({ key, kind: "read" });
             return raw(key);
         }, pick(raw));
+    }
+
+    /**
+     * Declares the providers (`openstack`, `tls`, …) whose default provider the layer's resources
+     * use, so that provider settings in a stack of another layer are refused as unread.
+     */
+    usesProviders(namespaces: readonly string[]): void {
+        this.providers = namespaces;
     }
 
     /** Whether `key` was set with `--secret`. */
@@ -365,7 +352,11 @@ export class ConfigReader {
                     key: full, value: "(set" + where + ")",
                     message: `is not a setting of this layer${guess ? `; did you mean ${this.qualified(guess)}?` : ""} (remove it${where})`,
                 });
-            } else if (!FOREIGN_NAMESPACES.includes(ns)) {
+            } else if (FOREIGN_NAMESPACES.includes(ns)) {
+                const raw = this.lookup.foreign?.(full);
+                const message = providerKeyProblem(ns, key, raw?.value, raw?.secret ?? false, this.providers);
+                if (message) this.problems.push({ key: full, value: raw?.secret ? "(secret)" : `(set${where})`, message });
+            } else {
                 const guess = didYouMean(ns, [this.namespace, ...FOREIGN_NAMESPACES]);
                 this.problems.push({
                     key: full, value: "(set" + where + ")",

@@ -1,6 +1,8 @@
 /** The one rule set for changes that do not come back (diff marks them, up refuses them unless allowed, rollback too). */
 import * as assert from "node:assert/strict";
-import { gate, irreversibleChanges, parseAllow, refused } from "../../delivery/irreversible";
+import { gate, irreversibleBetween, irreversibleChanges, parseAllow, refused, stackEnvironment } from "../../delivery/irreversible";
+import { diffSynth } from "../../delivery/diff";
+import { renderReport } from "../../delivery/markdown";
 import type { ResourceView } from "../../delivery/irreversible";
 import { synth } from "../support/synth";
 import { ed25519Key } from "../support/sshKeys";
@@ -51,5 +53,22 @@ describe("delivery: irreversible changes", () => {
         assert.equal(refusedNow.stop, true);
         assert.match(refusedNow.text ?? "", /IRREVERSIBLE: 1 change\(s\)[\s\S]*\[volume-shrink\] dev-cluster: PVC db: 20Gi → 10Gi\. Volumes only grow[\s\S]*re-run with --allow volume-shrink/);
         assert.deepEqual([gate(finding, ["volume-shrink"], false).stop, gate(finding, [], true).stop, gate([], [], false).stop], [false, false, false]);
+    });
+
+    it("the offline diff (npm run diff, the PR comment) names them first, with the override up would need", async () => {
+        const base = await synth("dev-cluster");
+        const head = await synth("dev-cluster", { "data-platform:kafkaStorageGi": "5" });
+        const found = irreversibleBetween(base, head);
+        assert.deepEqual(found.map((f) => [f.kind, f.stack]), [["volume-shrink", "dev-cluster"]]);
+        const text = renderReport({ base: "main", head: "pr", stacks: [diffSynth(base, head)], irreversible: found });
+        const mark = text.indexOf("### ⛔ Irreversible changes");
+        assert.ok(mark > 0 && mark < text.indexOf("### `dev-cluster`"), "before the per-stack diff");
+        assert.match(text, /\*\*volume-shrink\*\* `dev-cluster`: .*Volumes only grow[\s\S]*refuse these unless the run names each kind with `--allow <kind>`/);
+        assert.equal(irreversibleBetween(undefined, head).length, 0, "a new stack has nothing to lose");
+        assert.ok(!renderReport({ base: "a", head: "b", stacks: [diffSynth(base, base)], irreversible: [] }).includes("Irreversible"));
+    });
+
+    it("reads the environment from <env>-<layer> stack names", () => {
+        assert.deepEqual(["prod-infra", "team-a-cluster", "qa-apps", "odd"].map(stackEnvironment), ["prod", "team-a", "qa", "odd"]);
     });
 });

@@ -42,6 +42,7 @@ export const INFRA_KEYS: KeyDocs = {
     backupStoreSecretKey: { meaning: "secret key of a bucket given with `backupStore.create: false` (required then)" },
     k3sInstall: { meaning: "how nodes get the pinned k3s: `download` (GitHub), `mirror` (internal HTTP(S)), `preinstalled` (in the image)" },
     k3sMirrorUrl: { meaning: "`mirror` only, required there: URL holding `<version>/{install.sh,k3s,sha256sum-amd64.txt}`" },
+    k3sMirrorCaCert: { meaning: "`mirror` only: PEM CA certificate the mirror's serving certificate chains to (a private CA); the nodes trust only it for the mirror" },
     k3sMirrorInstallScriptSha256: { meaning: "`mirror` only: sha256 of the mirror's `install.sh`", default: "the repository's pin" },
     localPathStorage: { meaning: "keep k3s' node-local `local-path` StorageClass (data is lost with the node)" },
     controlPlaneTaint: { meaning: "servers get `node-role.kubernetes.io/control-plane:NoSchedule`: etcd and the API keep the servers", default: "`true` in prod, else `false`" },
@@ -62,6 +63,9 @@ export const INFRA_KEYS: KeyDocs = {
     ciRunnerToken: { meaning: "one-hour registration token of the old long-lived runner", retired: "`ciRunnerGithubToken`" },
     ciRunnerVersion: { meaning: "runner release", retired: "the release pinned in infra/ciRunnerRelease.ts" },
     ciRunnerSha256: { meaning: "runner checksum", retired: "the checksum pinned in infra/ciRunnerRelease.ts" },
+    cloudCredentialExpiresAt: { meaning: "last day (UTC) the cloud controllers' created application credential works; a later date rotates it ([security.md](security.md#the-cloud-controllers-credential)); required unless the credential is supplied" },
+    cloudCredentialRoles: { meaning: "project roles of the created credential; `admin`, `manager`, `service` refused" },
+    cloudCredentialAccessRules: { meaning: "restrict the created credential to the API calls the controllers make; `false` only on clouds that refuse access rules" },
     cloudControllerCredentialId: { meaning: "use this application credential for the cloud controllers instead of creating one" },
     cloudControllerCredentialSecret: { meaning: "secret of `cloudControllerCredentialId` (required with it)" },
     flavorPrices: {
