@@ -11,6 +11,7 @@ import * as random from "@pulumi/random";
 import { k8sResources, POSTGRES_RESOURCES } from "./resources";
 import { backupCronJob, offsiteDumpCronJob } from "./backup/cronJob";
 import { dumpScript, STORE_SECRET_KEYS, type ObjectStore } from "./backup/offsite";
+import { pgHbaTls, POSTGRES_HBA_DIR, POSTGRES_TLS_DIR, postgresProbeScript, postgresTlsArgs, serviceCertificate, serviceDnsNames } from "./postgresTls";
 
 export interface PostgresBackupArgs {
     /** 5-field cron expression. */
@@ -45,6 +46,8 @@ export interface PostgresDatabaseArgs {
     readonly protect: boolean;
     readonly backup?: PostgresBackupArgs;
     readonly labels?: Record<string, string>;
+    /** Serve TLS with a certificate from this ClusterIssuer and refuse plain TCP connections. */
+    readonly tls?: { readonly issuer: string };
 }
 
 export class PostgresDatabase extends pulumi.ComponentResource {
@@ -96,6 +99,8 @@ export class PostgresDatabase extends pulumi.ComponentResource {
             }, { parent: this, ...stateful });
         const data = claim("data", args.size);
 
+        const tls = args.tls ? this.tlsFiles(name, args.namespace, args.tls.issuer, labels) : undefined;
+        const probe = { exec: { command: ["sh", "-c", postgresProbeScript(tls !== undefined)] } };
         const fromSecret = (key: string) => ({ secretKeyRef: { name: secret.metadata.name, key } });
         new k8s.apps.v1.StatefulSet(`${name}-statefulset`, {
             metadata: { name, namespace: args.namespace, labels },
@@ -110,6 +115,7 @@ export class PostgresDatabase extends pulumi.ComponentResource {
                         containers: [{
                             name: "postgres",
                             image: args.image,
+                            ...(tls ? { args: postgresTlsArgs() } : {}),
                             ports: [{ name: "postgres", containerPort: 5432 }],
                             env: [
                                 { name: "POSTGRES_DB", value: args.database },
@@ -119,21 +125,18 @@ export class PostgresDatabase extends pulumi.ComponentResource {
                                 { name: "PGDATA", value: "/var/lib/postgresql/data/pgdata" },
                             ],
                             resources: k8sResources(POSTGRES_RESOURCES.server),
-                            readinessProbe: {
-                                exec: { command: ["sh", "-c", 'pg_isready -U "$POSTGRES_USER" -d "$POSTGRES_DB" -h 127.0.0.1'] },
-                                periodSeconds: 10, timeoutSeconds: 5,
-                            },
+                            readinessProbe: { ...probe, periodSeconds: 10, timeoutSeconds: 5 },
                             livenessProbe: {
-                                exec: { command: ["sh", "-c", 'pg_isready -U "$POSTGRES_USER" -d "$POSTGRES_DB" -h 127.0.0.1'] },
+                                exec: { command: ["sh", "-c", postgresProbeScript(false)] },
                                 initialDelaySeconds: 30, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6,
                             },
-                            volumeMounts: [{ name: "data", mountPath: "/var/lib/postgresql/data" }],
+                            volumeMounts: [{ name: "data", mountPath: "/var/lib/postgresql/data" }, ...(tls?.mounts ?? [])],
                         }],
-                        volumes: [{ name: "data", persistentVolumeClaim: { claimName: data.metadata.name } }],
+                        volumes: [{ name: "data", persistentVolumeClaim: { claimName: data.metadata.name } }, ...(tls?.volumes ?? [])],
                     },
                 },
             },
-        }, { parent: this, ...stateful });
+        }, { parent: this, ...stateful, dependsOn: tls?.ready ?? [] });
 
         const pgEnv = (["host", "port", "database", "username", "password"] as const).map((key, i) => ({
             name: ["PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD"][i],
@@ -197,5 +200,32 @@ export class PostgresDatabase extends pulumi.ComponentResource {
         }
 
         this.registerOutputs({ host: this.host, secretName: this.secretName });
+    }
+
+    /** The certificate for the Service's names and pg_hba.conf, as volumes of the server's pod. */
+    private tlsFiles(name: string, namespace: pulumi.Input<string>, issuer: string, labels: Record<string, string>) {
+        const rendered = (ns: string) => serviceCertificate({ name: `${name}-tls`, namespace: ns, secretName: `${name}-tls`, dnsNames: serviceDnsNames(name, ns), issuer });
+        const certificate = new k8s.apiextensions.CustomResource(`${name}-certificate`, {
+            apiVersion: "cert-manager.io/v1",
+            kind: "Certificate",
+            metadata: { name: `${name}-tls`, namespace, labels },
+            spec: pulumi.output(namespace).apply((ns) => rendered(ns).spec),
+        }, { parent: this });
+        const hba = new k8s.core.v1.ConfigMap(`${name}-hba`, {
+            metadata: { name: `${name}-hba`, namespace, labels },
+            data: { "pg_hba.conf": pgHbaTls() },
+        }, { parent: this });
+        return {
+            ready: [certificate, hba],
+            // 0640 and the pod's fsGroup: PostgreSQL takes a root-owned key only without group write or other access.
+            volumes: [
+                { name: "tls", secret: { secretName: `${name}-tls`, defaultMode: 0o640 } },
+                { name: "hba", configMap: { name: hba.metadata.name } },
+            ],
+            mounts: [
+                { name: "tls", mountPath: POSTGRES_TLS_DIR, readOnly: true },
+                { name: "hba", mountPath: POSTGRES_HBA_DIR, readOnly: true },
+            ],
+        };
     }
 }

@@ -11,6 +11,8 @@ export interface ClusterIssuers {
     readonly public: string;
     /** The platform CA's name constraints (cluster `platformCaDomains`); unset: an older cluster stack. */
     readonly caDomains?: readonly string[];
+    /** In-cluster Service names (e.g. Airflow's database); unset: an older cluster stack. */
+    readonly internal?: string;
 }
 
 export interface AppTls {

@@ -20,6 +20,8 @@ export interface CertManagerArgs {
 export class CertManager extends pulumi.ComponentResource {
     /** Issuer for names without public DNS (and everything in dev). */
     readonly caIssuer = ISSUERS.ca;
+    /** Issuer for in-cluster Service names (the internal CA). */
+    readonly internalIssuer = ISSUERS.internal;
     /** `letsencrypt` when ACME is configured, else the platform CA. */
     readonly publicIssuer: string;
     /** Completes when every issuer object exists. */
@@ -59,6 +61,6 @@ export class CertManager extends pulumi.ComponentResource {
             return previous;
         });
         this.publicIssuer = issuerFor("public.example", cfg.tls.acmeEmail !== undefined);
-        this.registerOutputs({ caIssuer: this.caIssuer, publicIssuer: this.publicIssuer });
+        this.registerOutputs({ caIssuer: this.caIssuer, publicIssuer: this.publicIssuer, internalIssuer: this.internalIssuer });
     }
 }

@@ -143,6 +143,7 @@ export function infraStackRef(cfg: Pick<ClusterConfig, "infra">, currentOrganiza
  */
 export function parseClusterConfig(lookup: ConfigLookup, namespace: string, scope: string, project = namespace, isSecret?: (key: string) => boolean): ClusterConfig {
     const r = new ConfigReader(namespace, isSecret ? withSecrets(lookup, isSecret) : lookup, scope);
+    r.usesProviders(["random"]);
     const environment = r.environment("cluster");
 
     const organization = r.optionalString("infraOrganization", { pattern: /^[A-Za-z0-9_.-]+$/, allowed: "a Pulumi organization name" });

@@ -128,7 +128,7 @@ export async function clusterLayer(): Promise<Outputs> {
         grafanaUrl: grafana.url,
         ...(grafana.nodePortUrl !== undefined ? { grafanaNodePortUrl: grafana.nodePortUrl } : {}),
         // ClusterIssuers for the apps' ingresses (cert-manager.io/cluster-issuer).
-        tlsIssuers: { ca: certManager.caIssuer, public: certManager.publicIssuer, caDomains: cfg.tls.caDomains },
+        tlsIssuers: { ca: certManager.caIssuer, public: certManager.publicIssuer, caDomains: cfg.tls.caDomains, internal: certManager.internalIssuer },
         requests,
         daemonSets,
         fit: {

@@ -9,7 +9,7 @@ import type { CloudCredentials } from "../lib/contracts";
 import type { ClusterConfig } from "./config";
 import { helmRelease } from "./helm";
 import { clusterNamespaces, namespaceMetadata } from "./namespaces";
-import { CLOUD_CONFIG_SECRET, cinderCsiValues, cinderStorageClass, cloudConf, nfsProvisionerValues, occmValues } from "./values/storage";
+import { CLOUD_CONFIG_SECRET, cinderCsiValues, cloudConfAnnotations, cinderStorageClass, cloudConf, nfsProvisionerValues, occmValues } from "./values/storage";
 import { cinderSnapshotClass, snapshotControllerValues } from "./values/snapshots";
 
 export interface StorageArgs {
@@ -40,20 +40,23 @@ export class Storage extends pulumi.ComponentResource {
             );
         }
 
+        const conf = pulumi.output(args.cloudCredentials).apply((c) => cloudConf(c, { nodeVolumeAttachLimit: cfg.nodeVolumeAttachLimit }));
         const cloudConfig = new k8s.core.v1.Secret(
             `${name}-cloud-config`,
             {
                 metadata: { name: CLOUD_CONFIG_SECRET, namespace: "kube-system" },
                 type: "Opaque",
-                stringData: pulumi.secret(pulumi.output(args.cloudCredentials).apply((c) => ({ "cloud.conf": cloudConf(c, { nodeVolumeAttachLimit: cfg.nodeVolumeAttachLimit }) }))),
+                stringData: pulumi.secret(conf.apply((c) => ({ "cloud.conf": c }))),
             },
             { parent: this },
         );
+        // A checksum, not the file: shown in previews, so a rotation's restart is visible there.
+        const annotations = pulumi.unsecret(conf.apply(cloudConfAnnotations));
 
         const occm = helmRelease(
             `${name}-occm`,
             "openstack-cloud-controller-manager",
-            { chart: "openstack-cloud-controller-manager", pin: cfg.charts["openstack-cloud-controller-manager"], namespace: "kube-system", values: occmValues(cfg.images.cloudControllerManager) },
+            { chart: "openstack-cloud-controller-manager", pin: cfg.charts["openstack-cloud-controller-manager"], namespace: "kube-system", values: annotations.apply((a) => occmValues(cfg.images.cloudControllerManager, a)) },
             { parent: this, dependsOn: [cloudConfig] },
         );
 
@@ -69,7 +72,7 @@ export class Storage extends pulumi.ComponentResource {
         const cinder = helmRelease(
             `${name}-cinder-csi`,
             "cinder-csi",
-            { chart: "openstack-cinder-csi", pin: cfg.charts["openstack-cinder-csi"], namespace: "kube-system", values: cinderCsiValues(cfg.images.cinderCsiPlugin) },
+            { chart: "openstack-cinder-csi", pin: cfg.charts["openstack-cinder-csi"], namespace: "kube-system", values: annotations.apply((a) => cinderCsiValues(cfg.images.cinderCsiPlugin, a)) },
             { parent: this, dependsOn: [cloudConfig, occm, snapshots] },
         );
 

@@ -1,7 +1,5 @@
 /**
- * Config of the deploy path's pieces in the infra layer: the optional self-hosted GitHub Actions
- * runner VM, and where the in-cluster OpenStack controllers' application credential comes from.
- * Pure: read through the layer's ConfigReader, so problems are reported with the layer's others.
+ * Config of the infra layer's optional self-hosted GitHub Actions runner VM. Pure: read through the layer's ConfigReader, so problems are reported with the layer's others.
  */
 import type { ConfigReader } from "../lib/config/reader";
 import { RUNNER_RELEASE } from "./ciRunnerRelease";
@@ -18,15 +16,6 @@ export interface CiRunnerConfig {
     readonly sha256: string;
     /** Pull-request jobs of the repository's own branches may run here too (never on a production environment's runner). */
     readonly pullRequests: boolean;
-}
-
-/** "create": an application credential made by `up` (the deploying identity must be allowed to); "supplied": id + secret from config. */
-export type CloudCredentialSource = "create" | "supplied";
-
-export interface CloudCredentialConfig {
-    readonly source: CloudCredentialSource;
-    /** The supplied credential's id (its secret is `cloudControllerCredentialSecret`, read as a secret). */
-    readonly id?: string;
 }
 
 const REPO = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
@@ -67,18 +56,4 @@ export function parseCiRunner(r: ConfigReader, environment: string, defaults: { 
         sha256: RUNNER_RELEASE.sha256,
         pullRequests,
     };
-}
-
-export function parseCloudCredential(r: ConfigReader): CloudCredentialConfig {
-    const id = r.optionalString("cloudControllerCredentialId", { pattern: /^[0-9a-f]{32}$/, allowed: "a Keystone application credential id (32 hex characters)" });
-    // An id without its secret is reported below; a secret without an id is "unused".
-    const hasSecret = r.has("cloudControllerCredentialSecret");
-    r.secret("cloudControllerCredentialSecret", { used: id !== undefined, unusedBecause: "no cloudControllerCredentialId: the cloud controllers' credential is created here" });
-    if (id !== undefined && !hasSecret) {
-        r.problem("cloudControllerCredentialSecret", undefined, "is required with cloudControllerCredentialId: pulumi config set --secret cloudControllerCredentialSecret <secret>");
-    }
-    if (id === undefined && hasSecret) {
-        r.problem("cloudControllerCredentialId", undefined, "is required with cloudControllerCredentialSecret (or remove the secret): pulumi config set cloudControllerCredentialId <id>");
-    }
-    return id !== undefined ? { source: "supplied", id } : { source: "create" };
 }

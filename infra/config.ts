@@ -9,7 +9,8 @@ import { ConfigLookup, ConfigReader } from "../lib/config/reader";
 import * as check from "../lib/config/checks";
 import { K3sInstall, readK3sInstall } from "./k3sInstall";
 import { knownK3sRelease } from "./k3sReleases";
-import { CiRunnerConfig, CloudCredentialConfig, parseCiRunner, parseCloudCredential } from "./ciRunnerConfig";
+import { CiRunnerConfig, parseCiRunner } from "./ciRunnerConfig";
+import { CloudCredentialConfig, parseCloudCredential } from "./cloudCredential";
 import { AgentPoolConfig, labelProblem, readAgentPools, readZones } from "./pools";
 import { nodeCapacityProblems } from "./capacity";
 import { parseFlavorPrices, PriceTable } from "./pricing";
@@ -127,6 +128,7 @@ export const DEFAULT_FLAVORS: Record<string, FlavorSize> = {
 
 export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope: string): InfraConfig {
     const r = new ConfigReader(namespace, lookup, scope);
+    r.usesProviders(["openstack", "tls", "random", "command"]);
 
     const environment = r.environment("infra");
     const k3sVersion = r.string("k3sVersion", { allowed: 'a k3s release like "v1.35.6+k3s1" (vX.Y.Z+k3sN)', check: knownK3sRelease });

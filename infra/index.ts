@@ -4,11 +4,11 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { stackLookup } from "../lib/config/stack";
-import * as openstack from "@pulumi/openstack";
 import { parseInfraConfig } from "./config";
 import { CiRunner } from "./ciRunner";
 import { K3sCluster } from "./k3sCluster";
 import { BackupStore } from "./backupStore";
+import { CloudControllerCredential } from "./cloudControllerCredential";
 import type { CloudCredentials, InfraOutputs } from "../lib/contracts";
 
 type Outputs = { [K in keyof InfraOutputs]: pulumi.Input<InfraOutputs[K]> };
@@ -23,18 +23,12 @@ export async function infraLayer(): Promise<Outputs> {
     const cluster = new K3sCluster(name, { config: cfg, backupStore: store?.access, restoreSnapshot: cfg.restoreFromSnapshot });
 
     // In-cluster OpenStack controllers (cloud controller manager, cinder-csi) authenticate with
-    // an application credential of their own, revocable without touching anyone's password:
-    // supplied through config, or created here when the deploying identity may create one
-    // (Keystone refuses that to a restricted application credential, e.g. CI's).
-    const suppliedSecret = config.getSecret("cloudControllerCredentialSecret");
-    const credential =
-        cfg.cloudCredential.source === "supplied" && suppliedSecret
-            ? { id: pulumi.output(cfg.cloudCredential.id!), secret: suppliedSecret }
-            : new openstack.identity.ApplicationCredential(`${name}-cloud-controllers`, {
-                  name: `${name}-cloud-controllers`,
-                  description: `k3s ${cfg.environment}: cloud controller manager and cinder-csi`,
-                  unrestricted: false,
-              });
+    // an application credential of their own: supplied through config, or created here.
+    const credential = new CloudControllerCredential(`${name}-cloud-controllers`, {
+        environment: cfg.environment,
+        config: cfg.cloudCredential,
+        suppliedSecret: cfg.cloudCredential.source === "supplied" ? config.requireSecret("cloudControllerCredentialSecret") : undefined,
+    });
     const cloudCredentials: pulumi.Output<CloudCredentials> = pulumi.secret(
         pulumi.all([credential.id, credential.secret]).apply(([id, secret]) => ({
             authUrl: cfg.openstackAuthUrl,
@@ -77,6 +71,8 @@ export async function infraLayer(): Promise<Outputs> {
         subnetId: cluster.subnetId,
         // The kubeconfig stops working at this time; `npm run up` warns 60 days ahead and up renews.
         adminCertExpiresAt: cluster.adminCertExpiresAt,
+        // The cloud controllers' credential stops working after this day; `npm run up` warns 30 days ahead.
+        cloudCredentialExpiresAt: credential.expiresAt,
         // Published only after the readiness gate: its presence tells later deployments that the
         // cluster was initialised (server-0 then joins instead; infra/bootstrap.ts).
         clusterId: afterReady(cluster.clusterId),

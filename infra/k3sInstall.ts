@@ -4,6 +4,7 @@
  * /usr/local/bin/k3s, verified, and k3s' install script run with INSTALL_K3S_SKIP_DOWNLOAD=true
  * (the k3s air-gap procedure), which writes the systemd unit and starts k3s.
  */
+import { X509Certificate } from "node:crypto";
 import type { ConfigReader } from "../lib/config/reader";
 import { K3S_RELEASES } from "./k3sReleases";
 
@@ -19,7 +20,14 @@ export type K3sInstall =
      * From an internal HTTP(S) mirror laid out like the release:
      * `<url>/<version>/{install.sh,k3s,sha256sum-amd64.txt}`, for clouds without GitHub egress.
      */
-    | { readonly mode: "mirror"; readonly url: string; readonly installScriptSha256: string }
+    | {
+          readonly mode: "mirror";
+          /** https only: each byte fetched is checked against a pin, but a checksum file is not, and TLS keeps the path honest. */
+          readonly url: string;
+          readonly installScriptSha256: string;
+          /** PEM CA the mirror's certificate chains to (a private CA); unset: the image's trust store. */
+          readonly caCert?: string;
+      }
     /** The image carries /usr/local/bin/k3s (pinned version) and /usr/local/share/k3s/install.sh. */
     | { readonly mode: "preinstalled" };
 
@@ -34,10 +42,12 @@ function q(value: string): string {
     return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
-/** Shell that fetches a URL with retries (transient errors included) or fails. */
-function fetch(url: string, file: string): string {
-    return `curl -fsSL --retry 10 --retry-all-errors --retry-max-time 300 -o ${q(file)} ${q(url)}`;
+/** Shell that fetches a URL with retries (transient errors included) or fails; https only. */
+function fetch(url: string, file: string, caFile?: string): string {
+    return `curl -fsSL --proto =https --proto-redir =https --retry 10 --retry-all-errors --retry-max-time 300 ${caFile ? `--cacert ${q(caFile)} ` : ""}-o ${q(file)} ${q(url)}`;
 }
+
+const MIRROR_CA = `${DIR}/mirror-ca.pem`;
 
 /** Where the three files come from. */
 export function installSources(install: K3sInstall, version: string): { script: string; binary: string; checksums: string } | undefined {
@@ -66,10 +76,12 @@ export function installScript(install: K3sInstall, version: string, role: "serve
     const lines = ["set -eu", `mkdir -p ${DIR}`];
     const scriptSha = install.mode === "mirror" ? install.installScriptSha256 : INSTALL_SCRIPT_SHA256;
     const recorded = K3S_RELEASES[version]?.sha256;
+    const ca = install.mode === "mirror" && install.caCert ? MIRROR_CA : undefined;
     if (src) {
+        if (ca && install.mode === "mirror") lines.push(`printf '%s\\n' ${q(install.caCert!.trim())} > ${ca}`);
         lines.push(
-            fetch(src.script, `${DIR}/install.sh`),
-            fetch(src.binary, `${DIR}/k3s`),
+            fetch(src.script, `${DIR}/install.sh`, ca),
+            fetch(src.binary, `${DIR}/k3s`, ca),
             ...(recorded
                 ? // The checksum this project recorded for the release (k3sReleases.ts): nothing the
                   // download source serves vouches for its own binary.
@@ -77,7 +89,7 @@ export function installScript(install: K3sInstall, version: string, role: "serve
                 : [
                       // No recorded checksum for this release yet: the release's own checksum file,
                       // which names the binary "k3s"; check exactly that line.
-                      fetch(src.checksums, `${DIR}/sha256sum-amd64.txt`),
+                      fetch(src.checksums, `${DIR}/sha256sum-amd64.txt`, ca),
                       `(cd ${DIR} && grep -E '[[:space:]]k3s$' sha256sum-amd64.txt | sha256sum -c -)`,
                   ]),
             `install -m 0755 ${DIR}/k3s ${BIN}`,
@@ -96,19 +108,34 @@ export function installScript(install: K3sInstall, version: string, role: "serve
     return lines.join("\n");
 }
 
-/** Reads `k3sInstall` and, for `mirror`, `k3sMirrorUrl` and `k3sMirrorInstallScriptSha256`. */
+function caProblem(pem: string): string | undefined {
+    try {
+        const cert = new X509Certificate(pem);
+        return cert.ca ? undefined : "must be a CA certificate (basicConstraints CA:TRUE), the one the mirror's certificate chains to";
+    } catch {
+        return "must be a PEM certificate (-----BEGIN CERTIFICATE----- …), the CA the mirror's certificate chains to";
+    }
+}
+
+/** Reads `k3sInstall` and, for `mirror`, `k3sMirrorUrl`, `k3sMirrorInstallScriptSha256` and `k3sMirrorCaCert`. */
 export function readK3sInstall(r: ConfigReader): K3sInstall {
     const mode = r.oneOf("k3sInstall", K3S_INSTALL_MODES, { default: "download" });
-    const url = r.optionalString("k3sMirrorUrl", { pattern: /^https?:\/\/[^\s'"]+$/, allowed: 'an http(s) URL like "https://mirror.example.org/k3s"' });
+    // https only: on plain http anyone on the path could swap install.sh and the binary, and for
+    // a release without a recorded checksum the checksum file along with them.
+    const url = r.optionalString("k3sMirrorUrl", {
+        pattern: /^https:\/\/[^\s'"]+$/,
+        allowed: 'an https URL like "https://mirror.example.org/k3s" (plain http is refused; a mirror with a private CA sets k3sMirrorCaCert)',
+    });
     const sha = r.optionalString("k3sMirrorInstallScriptSha256", { pattern: /^[0-9a-f]{64}$/, allowed: "a sha256 in lowercase hex (64 characters)" });
+    const caCert = r.optionalString("k3sMirrorCaCert", { check: caProblem });
     if (mode !== "mirror") {
-        for (const [key, value] of [["k3sMirrorUrl", url], ["k3sMirrorInstallScriptSha256", sha]] as const) {
-            if (value !== undefined) r.problem(key, value, `only applies with k3sInstall: mirror (k3sInstall is "${mode}")`);
+        for (const [key, value] of [["k3sMirrorUrl", url], ["k3sMirrorInstallScriptSha256", sha], ["k3sMirrorCaCert", caCert]] as const) {
+            if (value !== undefined) r.problem(key, key === "k3sMirrorCaCert" ? "(certificate)" : value, `only applies with k3sInstall: mirror (k3sInstall is "${mode}")`);
         }
         return { mode };
     }
     if (url === undefined) {
-        r.problem("k3sMirrorUrl", undefined, 'is required with k3sInstall: mirror: the mirror holding <version>/{install.sh,k3s,sha256sum-amd64.txt}');
+        r.problem("k3sMirrorUrl", undefined, 'is required with k3sInstall: mirror: the https mirror holding <version>/{install.sh,k3s,sha256sum-amd64.txt}');
     }
-    return { mode, url: url ?? "", installScriptSha256: sha ?? INSTALL_SCRIPT_SHA256 };
+    return { mode, url: url ?? "", installScriptSha256: sha ?? INSTALL_SCRIPT_SHA256, ...(caCert ? { caCert: caCert.trim() } : {}) };
 }

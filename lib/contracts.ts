@@ -56,6 +56,8 @@ export interface InfraOutputs {
     readonly subnetId: string;
     /** RFC 3339 expiry of the admin client certificate in `kubeconfig`. */
     readonly adminCertExpiresAt?: string;
+    /** Last day (YYYY-MM-DD) the cloud controllers' created application credential works. */
+    readonly cloudCredentialExpiresAt?: string;
     /** S3-compatible store for etcd snapshots and database dumps (secret), when configured. */
     readonly backupStore?: BackupStoreOutput;
     /** `adminCidrs` of the infra config: the default allowlist of the admin UIs' Ingresses. */
@@ -97,8 +99,11 @@ export interface ClusterOutputs {
     readonly kafkaPartitions: number;
     readonly monitoringNamespace: string;
     readonly grafanaUrl: string;
-    /** cert-manager ClusterIssuers: `ca` (platform CA, any name or IP), `public` (ACME when configured, else `ca`). */
-    readonly tlsIssuers?: { readonly ca: string; readonly public: string; readonly caDomains?: readonly string[] };
+    /**
+     * cert-manager ClusterIssuers: `ca` (platform CA, any name or IP), `public` (ACME when configured,
+     * else `ca`), `internal` (in-cluster Service names only; absent from older cluster stacks).
+     */
+    readonly tlsIssuers?: { readonly ca: string; readonly public: string; readonly caDomains?: readonly string[]; readonly internal?: string };
     /** What the cluster layer requests, so the apps layer can check the whole environment fits. */
     readonly requests: ResourceRequests;
     /** What the cluster's DaemonSets take on each node of a role (for the apps layer's per-pod fit). */
@@ -147,7 +152,7 @@ type Layer = "infra" | "cluster" | "apps";
 /**
  * Which lower layers' outputs each layer reads. The layers read through these lists only, and
  * `npm run up` uses them to decide whether an upper layer can be previewed before the layer
- * below it is applied (delivery/layerReads.ts).
+ * below it is applied (delivery/deploy/layerReads.ts).
  */
 export const LAYER_READS: { readonly [Upper in Layer]: { readonly [Lower in Layer]?: { readonly required: readonly string[]; readonly optional: readonly string[] } } } = {
     infra: {},
@@ -155,5 +160,5 @@ export const LAYER_READS: { readonly [Upper in Layer]: { readonly [Lower in Laye
     apps: { infra: APPS_READS_INFRA, cluster: APPS_READS_CLUSTER },
 };
 
-/** Annotation of a workload whose schema migrations are expand-only: its image may roll back (delivery/rollback.ts). */
+/** Annotation of a workload whose schema migrations are expand-only: its image may roll back (delivery/rollback/rollback.ts). */
 export const SCHEMA_POLICY = "data-platform.io/schema-policy";

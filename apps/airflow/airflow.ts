@@ -13,6 +13,8 @@ import { dagsGitSecretManifest } from "./gitCredentials";
 import { registryHost, RegistryCredential } from "../images";
 import { newPullSecret, PULL_SECRET_NAME } from "../pullSecret";
 import { OffsiteTarget, PostgresDatabase } from "../postgres";
+import { serviceCertificate, serviceDnsNames } from "../postgresTls";
+import { clientSslMode, PGBOUNCER_PORT, PGBOUNCER_TLS_SECRET, pgbouncerIni, pgbouncerIniAnnotations } from "./pgbouncer";
 import { airflowDashboard, statsdServiceMonitor } from "./monitoring";
 import { POD_SECURITY_LABELS } from "../networkPolicies";
 import { GRAFANA_DASHBOARD_LABEL } from "../../lib/monitoring/dashboard";
@@ -33,6 +35,8 @@ export interface AirflowPlatformArgs {
     readonly ingressAnnotations?: Record<string, string>;
     /** Pull credential of the own images' registry; used when the Airflow image comes from it. */
     readonly pullCredential?: RegistryCredential;
+    /** The cluster's internal CA issuer: the metadata database and PgBouncer serve TLS (unset: an older cluster stack). */
+    readonly internalIssuer?: string;
 }
 
 /** The Helm release name; fixes the chart's object names (`airflow-pgbouncer`, `airflow-statsd`...). */
@@ -139,6 +143,13 @@ export class AirflowPlatform extends pulumi.ComponentResource {
         const jwt = secret("jwt-secret", { "jwt-secret": pulumi.secret(jwtSecret.result) });
         const admin = secret("admin-password", { password: this.adminPassword });
 
+        // PgBouncer's own certificate: served to Airflow, and its ca.crt verifies PostgreSQL's.
+        const tls = args.internalIssuer
+            ? new k8s.apiextensions.CustomResource(`${name}-pgbouncer-certificate`, serviceCertificate({
+                  name: PGBOUNCER_TLS_SECRET, namespace: ns, secretName: PGBOUNCER_TLS_SECRET, issuer: args.internalIssuer,
+                  dnsNames: serviceDnsNames(`${AIRFLOW_RELEASE}-pgbouncer`, ns),
+              }) as k8s.apiextensions.CustomResourceArgs, inNs)
+            : undefined;
         const db = new PostgresDatabase(`${name}-postgresql`, {
             namespace: namespace.metadata.name,
             image: config.dbImage,
@@ -148,37 +159,25 @@ export class AirflowPlatform extends pulumi.ComponentResource {
             protect: args.protect,
             backup: { schedule: config.backupSchedule, retentionDays: config.backupRetentionDays, size: config.backupSize, offsite: args.offsiteBackup },
             labels,
+            ...(args.internalIssuer ? { tls: { issuer: args.internalIssuer } } : {}),
         }, { parent: this, dependsOn: [namespace] });
 
         // Airflow talks to PgBouncer, PgBouncer to PostgreSQL. The chart would render both
         // connection strings from a plaintext password in values; we render them from the
-        // generated password into Secrets instead.
+        // generated password into Secrets instead. With the cluster's internal CA both hops are
+        // TLS (apps/airflow/pgbouncer.ts).
         const pgbouncerHost = `${AIRFLOW_RELEASE}-pgbouncer.${ns}`;
+        const sslmode = clientSslMode(tls !== undefined);
         const metadata = secret("metadata", {
-            connection: pulumi.secret(pulumi.interpolate`postgresql://${db.user}:${db.password}@${pgbouncerHost}:6543/airflow-metadata?sslmode=disable`),
+            connection: pulumi.secret(pulumi.interpolate`postgresql://${db.user}:${db.password}@${pgbouncerHost}:${PGBOUNCER_PORT}/airflow-metadata?sslmode=${sslmode}`),
         });
+        const ini = pgbouncerIni({ host: serviceDnsNames(`${name}-postgresql`, ns)[0], database: db.database, user: db.user, tls: tls !== undefined });
         const pgbouncerConfig = secret("pgbouncer-config", {
-            "pgbouncer.ini": pulumi.interpolate`[databases]
-airflow-metadata = host=${db.host} dbname=${db.database} port=5432 pool_size=10
-
-[pgbouncer]
-pool_mode = transaction
-listen_port = 6543
-listen_addr = *
-auth_type = scram-sha-256
-auth_file = /etc/pgbouncer/users.txt
-stats_users = ${db.user}
-ignore_startup_parameters = extra_float_digits
-max_client_conn = 100
-verbose = 0
-log_disconnections = 0
-log_connections = 0
-server_tls_sslmode = prefer
-`,
+            "pgbouncer.ini": ini,
             "users.txt": pulumi.secret(pulumi.interpolate`"${db.user}" "${db.password}"\n`),
         });
         const pgbouncerStats = secret("pgbouncer-stats", {
-            connection: pulumi.secret(pulumi.interpolate`postgresql://${db.user}:${db.password}@127.0.0.1:6543/pgbouncer?sslmode=disable`),
+            connection: pulumi.secret(pulumi.interpolate`postgresql://${db.user}:${db.password}@127.0.0.1:${PGBOUNCER_PORT}/pgbouncer?sslmode=${sslmode}`),
         });
 
         // Task and component logs on the RWX class, shared by every pod that writes or serves them.
@@ -234,6 +233,7 @@ server_tls_sslmode = prefer
             dagsClaim: `${AIRFLOW_RELEASE}-dags`,
             taskPriorityClass: TASK_PRIORITY_CLASS,
             ingressAnnotations: args.ingressAnnotations,
+            pgbouncer: { podAnnotations: pgbouncerIniAnnotations(ini), ...(tls ? { tlsSecret: PGBOUNCER_TLS_SECRET } : {}) },
             ...(pull ? { imagePullSecret: PULL_SECRET_NAME } : {}),
         });
 
@@ -254,7 +254,7 @@ server_tls_sslmode = prefer
             maxHistory: 10,
         }, {
             parent: this,
-            dependsOn: [namespace, priority, quota, limitRange, fernet, api, jwt, admin, metadata, pgbouncerConfig, pgbouncerStats, logs, dags, db, ...(gitCredential ? [gitCredential] : []), ...(pull ? [pull] : [])],
+            dependsOn: [namespace, priority, quota, limitRange, fernet, api, jwt, admin, metadata, pgbouncerConfig, pgbouncerStats, logs, dags, db, ...(gitCredential ? [gitCredential] : []), ...(pull ? [pull] : []), ...(tls ? [tls] : [])],
         });
 
         new k8s.apiextensions.CustomResource(`${name}-statsd-monitor`, statsdServiceMonitor(AIRFLOW_RELEASE, ns) as k8s.apiextensions.CustomResourceArgs, {

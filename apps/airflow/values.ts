@@ -6,6 +6,7 @@
  * and database connection live in Secrets this project creates, referenced here by name only.
  */
 import type { AirflowConfig, Resources } from "../config";
+import { pgbouncerTlsValues } from "./pgbouncer";
 import { AIRFLOW_RESOURCES, k8sResources } from "../resources";
 import type { RequestItem } from "../../lib/fit";
 import { gitSyncRevisionValues } from "./dagsRevision";
@@ -44,6 +45,8 @@ export interface AirflowValuesArgs {
     readonly ingressAnnotations?: Record<string, string>;
     /** Pull Secret for the Airflow image (when it comes from the own images' private registry). */
     readonly imagePullSecret?: string;
+    /** PgBouncer pod annotations (its ini's checksum) and its certificate Secret with TLS. */
+    readonly pgbouncer?: { readonly podAnnotations: Record<string, string>; readonly tlsSecret?: string };
 }
 
 /** The auth manager `airflow users create` belongs to (apache-airflow-providers-fab). */
@@ -178,6 +181,8 @@ export function airflowValues(args: AirflowValuesArgs): Record<string, unknown> 
             resultBackendPoolSize: 5,
             resources: k8sResources(R.pgbouncer),
             metricsExporterSidecar: { resources: k8sResources(R.pgbouncerExporter), statsSecretName: secrets.pgbouncerStats },
+            ...(args.pgbouncer ? { podAnnotations: args.pgbouncer.podAnnotations } : {}),
+            ...(args.pgbouncer?.tlsSecret ? pgbouncerTlsValues(args.pgbouncer.tlsSecret) : {}),
         },
         statsd: { enabled: true, resources: k8sResources(R.statsd) },
         dags: {

@@ -12,9 +12,13 @@ import { caNameConstraints, isIpAddress, issuerForHost } from "../../lib/tls";
 
 export const CERT_MANAGER_NAMESPACE = "cert-manager";
 export const CERT_MANAGER_API = "cert-manager.io/v1";
-export const ISSUERS = { selfSigned: "selfsigned-bootstrap", ca: "platform-ca", acme: "letsencrypt" } as const;
+export const ISSUERS = { selfSigned: "selfsigned-bootstrap", ca: "platform-ca", acme: "letsencrypt", internal: "internal-ca" } as const;
 /** Secret of the platform CA (in the cert-manager namespace, where a ClusterIssuer reads it). */
 export const PLATFORM_CA_SECRET = "platform-ca";
+/** Secret of the internal CA, which signs in-cluster Service names only (e.g. Airflow's database). */
+export const INTERNAL_CA_SECRET = "internal-ca";
+/** The internal CA's name constraints: Service names (`<svc>.<ns>.svc[.cluster.local]`) and nothing else. */
+export const INTERNAL_CA_DOMAINS = ["svc", "svc.cluster.local"] as const;
 /** ingress-nginx's default certificate: served for the ingress address and any host without its own. */
 export const DEFAULT_TLS_SECRET = "ingress-default-tls";
 export { CLUSTER_ISSUER_ANNOTATION } from "../../lib/tls";
@@ -109,6 +113,23 @@ export function issuerObjects(a: IssuerArgs): Record<string, unknown>[] {
             },
         },
     ];
+    // Its own CA, so that no certificate for an in-cluster name is valid for a browser and no
+    // platform certificate is valid inside: both CAs are name-constrained, to disjoint domains.
+    const internalCa = {
+        apiVersion: CERT_MANAGER_API,
+        kind: "Certificate",
+        metadata: { name: INTERNAL_CA_SECRET, namespace: ns },
+        spec: {
+            isCA: true,
+            commonName: `${a.environment}-internal-ca`,
+            secretName: INTERNAL_CA_SECRET,
+            duration: "87600h",
+            privateKey: { algorithm: "ECDSA", size: 256 },
+            nameConstraints: { critical: true, permitted: { dnsDomains: [...INTERNAL_CA_DOMAINS] } },
+            issuerRef: { name: ISSUERS.selfSigned, kind: "ClusterIssuer", group: "cert-manager.io" },
+        },
+    };
+    const internalIssuer = { apiVersion: CERT_MANAGER_API, kind: "ClusterIssuer", metadata: { name: ISSUERS.internal }, spec: { ca: { secretName: INTERNAL_CA_SECRET } } };
     if (a.acmeEmail) {
         objects.push({
             apiVersion: CERT_MANAGER_API,
@@ -124,6 +145,8 @@ export function issuerObjects(a: IssuerArgs): Record<string, unknown>[] {
             },
         });
     }
+    // Last, so the objects before keep the order (and dependencies) they were created with.
+    objects.push(internalCa, internalIssuer);
     return objects;
 }
 

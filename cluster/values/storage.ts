@@ -2,6 +2,7 @@
  * Values for the storage charts (OpenStack cloud controller manager, cinder-csi,
  * nfs-subdir-external-provisioner) and the cloud.conf they share. Pure functions.
  */
+import { createHash } from "node:crypto";
 import type { CloudCredentials } from "../../lib/contracts";
 import { resources, SIZES } from "../sizing";
 import { repository, splitImage } from "./images";
@@ -66,10 +67,20 @@ export const HOST_NETWORK_PODS = {
     "cinder-csi node plugin": { uid: 0, needsMetadata: true },
 } as const;
 
-export function occmValues(image: string): Record<string, unknown> {
+/**
+ * Pod annotation carrying cloud.conf's checksum: the charts mount a Secret they don't create, so
+ * without it a rotated credential (or a new attach limit) would reach the pods only when they
+ * happen to restart. The checksum of a credential-bearing file reveals nothing usable.
+ */
+export function cloudConfAnnotations(conf: string): Record<string, string> {
+    return { "checksum/cloud-config": createHash("sha256").update(conf).digest("hex") };
+}
+
+export function occmValues(image: string, podAnnotations: Record<string, string> = {}): Record<string, unknown> {
     const parts = splitImage(image);
     return {
         image: { repository: repository(image), tag: parts.tag },
+        podAnnotations,
         secret: { enabled: true, create: false, name: CLOUD_CONFIG_SECRET },
         podSecurityContext: { runAsUser: HOST_NETWORK_PODS["openstack-cloud-controller-manager"].uid },
         // k3s labels servers "node-role.kubernetes.io/control-plane=true", not "".
@@ -87,7 +98,7 @@ export function occmValues(image: string): Record<string, unknown> {
     };
 }
 
-export function cinderCsiValues(image: string): Record<string, unknown> {
+export function cinderCsiValues(image: string, podAnnotations: Record<string, string> = {}): Record<string, unknown> {
     const parts = splitImage(image);
     const sidecar = { resources: resources(SIZES.cinderSidecar) };
     return {
@@ -105,7 +116,8 @@ export function cinderCsiValues(image: string): Record<string, unknown> {
                 image: { repository: repository(image), tag: parts.tag },
                 resources: resources(SIZES.cinderPlugin),
                 // k3s keeps the kubelet's state under /var/lib/kubelet too, so the default holds.
-                nodePlugin: { kubeletDir: "/var/lib/kubelet", podSecurityContext: { runAsUser: HOST_NETWORK_PODS["cinder-csi node plugin"].uid } },
+                nodePlugin: { kubeletDir: "/var/lib/kubelet", podAnnotations, podSecurityContext: { runAsUser: HOST_NETWORK_PODS["cinder-csi node plugin"].uid } },
+                controllerPlugin: { podAnnotations },
             },
         },
         clusterID: "k3s",

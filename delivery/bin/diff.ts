@@ -10,10 +10,11 @@
  */
 import * as fs from "fs";
 import { execFileSync } from "child_process";
-import { diffExitCode, diffSynth, inPullRequestJob } from "../diff";
-import { synthHead } from "../head";
-import { DiffReport, renderReport } from "../markdown";
-import { synthRef } from "../worktree";
+import { diffExitCode, diffSynth, inPullRequestJob } from "../diff/diff";
+import { synthHead } from "../synth/head";
+import { DiffReport, renderReport } from "../diff/markdown";
+import { irreversibleBetween } from "../diff/irreversible";
+import { synthRef } from "../synth/worktree";
 import { allStacks, ROOT } from "../synth/stacks";
 import { capacitySections } from "../report/environment";
 import { renderCapacityDelta } from "../report/delta";
@@ -50,6 +51,19 @@ function headLabel(): string {
     }
 }
 
+/** `--json`: per stack its changes (without the full before/after resources) and its irreversible findings. */
+function jsonReport(report: DiffReport): string {
+    const stacks = report.stacks.map(({ stack, changes, unchanged, outputs, warnings }) => ({
+        stack,
+        unchanged,
+        outputs,
+        warnings,
+        irreversible: (report.irreversible ?? []).filter((f) => f.stack === stack),
+        changes: changes.map(({ before: _b, after: _a, ...rest }) => rest),
+    }));
+    return `${JSON.stringify(stacks, null, 2)}\n`;
+}
+
 async function main(): Promise<number> {
     let args: ReturnType<typeof parseArgs>;
     try {
@@ -70,19 +84,19 @@ async function main(): Promise<number> {
     log(`head: synth ${headStacks.join(", ")} ...`);
     const head = await synthHead(headStacks);
     const stacks = [...new Set([...base.results.keys(), ...base.errors.keys(), ...head.results.keys(), ...head.errors.keys()])].sort();
+    const comparable = stacks.filter((s) => !base.errors.has(s) && !head.errors.has(s));
     const report: DiffReport = {
         base: `${args.base} (${base.commit.slice(0, 12)})`,
         head: headLabel(),
-        stacks: stacks
-            .filter((s) => !base.errors.has(s) && !head.errors.has(s))
-            .map((s) => diffSynth(base.results.get(s), head.results.get(s))),
+        stacks: comparable.map((s) => diffSynth(base.results.get(s), head.results.get(s))),
+        irreversible: comparable.flatMap((s) => irreversibleBetween(base.results.get(s), head.results.get(s))),
         errors: [
             ...[...base.errors].map(([stack, message]) => ({ stack, side: "base" as const, message })),
             ...[...head.errors].map(([stack, message]) => ({ stack, side: "head" as const, message })),
         ],
         capacity: capacitySections(base.results, head.results, renderCapacityDelta),
     };
-    const text = args.json ? `${JSON.stringify(report.stacks.map(({ stack, changes, unchanged, outputs, warnings }) => ({ stack, unchanged, outputs, warnings, changes: changes.map(({ before: _b, after: _a, ...rest }) => rest) })), null, 2)}\n` : renderReport(report);
+    const text = args.json ? jsonReport(report) : renderReport(report);
     if (args.out) fs.writeFileSync(args.out, text);
     process.stdout.write(text);
     if (head.errors.size > 0) {

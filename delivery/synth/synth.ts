@@ -318,6 +318,9 @@ export async function synthesize(request: SynthRequest): Promise<SynthResult> {
             await runInPulumiStack(request.program);
         } catch (err) {
             if (err !== null && typeof err === "object") reported.add(err);
+            // Let the failed run's registrations (the Stack's outputs) answer now, to this run's
+            // monitor; otherwise they land in the next synth's and fail it.
+            await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs().catch(() => undefined);
             throw err;
         }
         // Internal to the SDK (not in its typings): resolves once every registration has answered.

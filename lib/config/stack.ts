@@ -34,5 +34,6 @@ export function stackLookup(): ConfigLookup {
         stack,
         environments: () => environmentsIn(stacksDir),
         source: () => (fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined),
+        foreign: (fullKey) => ({ value: pulumi.runtime.allConfig()[fullKey], secret: runtime.isConfigSecret?.(fullKey) ?? false }),
     });
 }

@@ -37,4 +37,12 @@ describe("apps layer on older lower stacks (no backupStore, no tlsIssuers)", () 
         assert.equal(old.outputs.todoUrl, `http://${(byName(old, "todo-ingress").inputs.spec as any).rules[0].host}/`);
         assert.match(String(old.outputs.airflowUrl), /^http:\/\//);
     });
+
+    it("keeps Airflow's database connections as they were without the internal CA issuer", () => {
+        assert.equal(ofType(old, "kubernetes:cert-manager.io/v1:Certificate").length, 0);
+        assert.equal((byName(old, "airflow-postgresql-statefulset").inputs.spec as any).template.spec.containers[0].args, undefined);
+        const ini = JSON.stringify(byName(old, "airflow-pgbouncer-config").inputs);
+        assert.match(ini, /server_tls_sslmode = prefer/);
+        assert.doesNotMatch(ini, /client_tls/);
+    });
 });

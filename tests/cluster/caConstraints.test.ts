@@ -17,7 +17,7 @@ const FIXTURES = path.join(__dirname, "..", "fixtures", "cert-manager-chart");
 describe("platform CA name constraints", () => {
     it("the CA Certificate carries critical constraints: the configured domains and the ingress address only", async () => {
         const result = await synth("dev-cluster", { "data-platform:platformCaDomains": '["platform.example.net","ops.example.net"]' });
-        const ca = ofType(result, "kubernetes:cert-manager.io/v1:Certificate").map((r) => revealPlaceholders(r.inputs) as any).find((c) => c.spec.isCA)!;
+        const ca = ofType(result, "kubernetes:cert-manager.io/v1:Certificate").map((r) => revealPlaceholders(r.inputs) as any).find((c) => c.spec.isCA && c.spec.secretName === "platform-ca")!;
         const address = (await synth("dev-infra")).outputs.ingressAddress as string;
         assert.deepEqual(ca.spec.nameConstraints, { critical: true, permitted: { dnsDomains: ["platform.example.net", "ops.example.net"], ipRanges: [`${address}/32`] } });
         // Valid against cert-manager v1.21.1's Certificate CRD; the alpha gate is on in the controller and the webhook.

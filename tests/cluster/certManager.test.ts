@@ -65,8 +65,8 @@ describe("cert-manager and TLS (cluster layer)", () => {
 
     it("creates the issuers after the release: self-signed bootstrap → platform CA → CA issuer; ACME only with an e-mail", () => {
         const names = (env: string) => customResources(results[env], "ClusterIssuer").map((i) => i.metadata.name).sort();
-        assert.deepEqual(names("dev"), [ISSUERS.ca, ISSUERS.selfSigned].sort());
-        assert.deepEqual(names("acme"), [ISSUERS.acme, ISSUERS.ca, ISSUERS.selfSigned].sort());
+        assert.deepEqual(names("dev"), [ISSUERS.ca, ISSUERS.internal, ISSUERS.selfSigned].sort());
+        assert.deepEqual(names("acme"), [ISSUERS.acme, ISSUERS.ca, ISSUERS.internal, ISSUERS.selfSigned].sort());
         const acme = customResources(results.acme, "ClusterIssuer").find((i) => i.metadata.name === ISSUERS.acme)!;
         assert.equal(acme.spec.acme.email, "ops@example.org");
         assert.equal(acme.spec.acme.server, "https://acme-v02.api.letsencrypt.org/directory");

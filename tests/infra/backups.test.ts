@@ -17,6 +17,7 @@ const BASE: Record<string, string> = {
     adminCidrs: JSON.stringify(["203.0.113.0/24"]),
     sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeDevKeyReplaceWithYourOwnPublicKey000000 admin",
     openstackAuthUrl: "https://keystone.example.org:5000/v3",
+    cloudCredentialExpiresAt: "2031-03-31",
     worldOpenIngress: "true",
 };
 /** The backup credential is set with --secret. */

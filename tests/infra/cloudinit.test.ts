@@ -100,7 +100,7 @@ describe("user-data rendering (pure)", () => {
         assert.ok(install.includes(`https://raw.githubusercontent.com/k3s-io/k3s/${INSTALL_SCRIPT_COMMIT}/install.sh`));
         assert.ok(install.includes(`echo '${INSTALL_SCRIPT_SHA256}  /run/k3s-install/install.sh' | sha256sum -c -`));
         assert.ok(install.includes("'https://github.com/k3s-io/k3s/releases/download/v1.35.6%2Bk3s1/k3s'"));
-        assert.match(install, /curl -fsSL --retry 10 --retry-all-errors [^\n]*\/k3s'\n/, "the binary download retries too");
+        assert.match(install, /curl -fsSL [^\n]*--retry 10 --retry-all-errors [^\n]*\/k3s'\n/, "the binary download retries too");
         assert.match(install, /grep -E '\[\[:space:\]\]k3s\$' sha256sum-amd64\.txt \| sha256sum -c -/);
         assert.ok(install.includes("INSTALL_K3S_SKIP_DOWNLOAD=true INSTALL_K3S_VERSION='v1.35.6+k3s1' INSTALL_K3S_EXEC=agent sh /run/k3s-install/install.sh"));
         assert.ok(!/sleep \d/.test(renderUserData(server, secrets)), "no fixed sleeps");
@@ -113,6 +113,16 @@ describe("user-data rendering (pure)", () => {
         for (const file of ["install.sh", "sha256sum-amd64.txt", "k3s"]) assert.ok(install.includes(`'https://mirror.example.org/k3s/v1.35.6%2Bk3s1/${file}'`), file);
         assert.ok(!install.includes("github"), "no GitHub egress needed");
         assert.ok(install.includes(`echo '${sha}  /run/k3s-install/install.sh'`));
+        assert.equal(install.match(/curl /g)?.length, install.match(/curl -fsSL --proto =https --proto-redir =https /g)?.length, "every fetch is https only, redirects included");
+    });
+
+    it("k3sInstall: mirror with a private CA: the CA is written first and every fetch trusts only it", () => {
+        const ca = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----";
+        const install = installScript({ mode: "mirror", url: "https://mirror.example.org/k3s", installScriptSha256: "a".repeat(64), caCert: ca }, "v1.35.6+k3s1", "agent");
+        assert.ok(install.includes(`printf '%s\\n' '${ca}' > /run/k3s-install/mirror-ca.pem`), install);
+        const fetches = install.split("\n").filter((l) => l.startsWith("curl "));
+        assert.ok(fetches.length >= 2 && fetches.every((l) => l.includes("--cacert '/run/k3s-install/mirror-ca.pem'")), fetches.join("\n"));
+        assert.ok(install.indexOf("mirror-ca.pem' -o") > install.indexOf("> /run/k3s-install/mirror-ca.pem"), "written before use");
     });
 
     it("a release with a checksum recorded in the repository is checked against it only: no checksum file is fetched from the download source", () => {

@@ -19,6 +19,7 @@ const VALID: Record<string, string> = {
     adminCidrs: JSON.stringify(["203.0.113.0/24"]),
     sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeDevKeyReplaceWithYourOwnPublicKey000000 admin",
     openstackAuthUrl: "https://keystone.example.org:5000/v3",
+    cloudCredentialExpiresAt: "2031-03-31",
     worldOpenIngress: "true",
 };
 
@@ -174,8 +175,10 @@ describe("infra config validation", () => {
         });
         assertProblem({ k3sInstall: "airgap" }, /^data-platform:k3sInstall = "airgap": must be one of "download", "mirror", "preinstalled"$/);
         assertProblem({ k3sInstall: "mirror" }, /^data-platform:k3sMirrorUrl = \(unset\): is required with k3sInstall: mirror/);
-        assertProblem({ k3sInstall: "mirror", k3sMirrorUrl: "ftp://x" }, /^data-platform:k3sMirrorUrl = "ftp:\/\/x": must be an http\(s\) URL/);
-        assertProblem({ k3sInstall: "mirror", k3sMirrorUrl: "http://m/k3s", k3sMirrorInstallScriptSha256: "abc" }, /k3sMirrorInstallScriptSha256 = "abc": must be a sha256/);
-        assertProblem({ k3sMirrorUrl: "http://m/k3s" }, /^data-platform:k3sMirrorUrl = "http:\/\/m\/k3s": only applies with k3sInstall: mirror \(k3sInstall is "download"\)$/);
+        assertProblem({ k3sInstall: "mirror", k3sMirrorUrl: "ftp://x" }, /^data-platform:k3sMirrorUrl = "ftp:\/\/x": must be an https URL/);
+        assertProblem({ k3sInstall: "mirror", k3sMirrorUrl: "http://m/k3s" }, /^data-platform:k3sMirrorUrl = "http:\/\/m\/k3s": must be an https URL .*plain http is refused; a mirror with a private CA sets k3sMirrorCaCert/);
+        assertProblem({ k3sInstall: "mirror", k3sMirrorUrl: "https://m/k3s", k3sMirrorInstallScriptSha256: "abc" }, /k3sMirrorInstallScriptSha256 = "abc": must be a sha256/);
+        assertProblem({ k3sMirrorUrl: "https://m/k3s" }, /^data-platform:k3sMirrorUrl = "https:\/\/m\/k3s": only applies with k3sInstall: mirror \(k3sInstall is "download"\)$/);
+        assertProblem({ k3sInstall: "mirror", k3sMirrorUrl: "https://m/k3s", k3sMirrorCaCert: "not a certificate" }, /k3sMirrorCaCert = "not a certificate": must be a PEM certificate/);
     });
 });

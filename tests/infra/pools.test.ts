@@ -4,8 +4,8 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { synthStack } from "../../delivery/synth/stacks";
 import { SynthResource, SynthResult } from "../../delivery/synth/synth";
-import { diffSynth } from "../../delivery/diff";
-import { renderStackDiff } from "../../delivery/markdown";
+import { diffSynth } from "../../delivery/diff/diff";
+import { renderStackDiff } from "../../delivery/diff/markdown";
 import { ofType } from "../support/synth";
 
 const FIXTURES = path.join(__dirname, "..", "fixtures", "pools");
@@ -36,16 +36,19 @@ describe("agent pools", () => {
         // Recorded from the code before pools, with the pre-pool keys (fixtures/pools/legacy). What
         // the recording proves is identity (URNs, parents, types): later rendering changes that have
         // nothing to do with pools (user-data, cloud-init) would otherwise read as replacements, so
-        // each recorded resource gets the inputs today's code renders from the same pre-pool keys.
+        // each recorded resource gets the inputs (and options) today's code renders from the same pre-pool keys.
         const recorded = JSON.parse(fs.readFileSync(path.join(FIXTURES, "before", `${STACK}.synth.json`), "utf8")) as SynthResult;
         const key = (r: SynthResource) => `${r.type} ${r.name}`;
-        const today = new Map(legacy.resources.map((r) => [key(r), r]));
-        const old: SynthResult = { ...recorded, resources: recorded.resources.map((r) => ({ ...r, inputs: today.get(key(r))?.inputs ?? r.inputs })) };
+        // A resource moved since the recording (e.g. into a component) is found by its alias.
+        const today = new Map(legacy.resources.flatMap((r) => [r, ...(r.aliases ?? []).map((a) => ({ ...r, type: a.type ?? r.type, name: a.name ?? r.name }))].map((k) => [key(k), r] as const)));
+        const old: SynthResult = { ...recorded, resources: recorded.resources.map((r) => ({ ...r, inputs: today.get(key(r))?.inputs ?? r.inputs, options: today.get(key(r))?.options ?? r.options })) };
         assert.ok(recorded.resources.every((r) => today.has(key(r))), "every recorded resource is still made from the pre-pool keys");
         const diff = diffSynth(old, base);
         const real = diff.changes.filter((c) => c.kind !== "create" || (c.after?.custom ?? true));
         assert.deepEqual(real.map((c) => `${c.kind} ${c.name}`), [], "no replace, delete, update or create of a cloud resource");
-        assert.deepEqual(diff.changes.map((c) => `${c.kind} ${c.type}`), ["create platform:infra:AgentPool"], "only the pool's component is new");
+        const created = diff.changes.map((c) => `${c.kind} ${c.type}`);
+        assert.ok(created.includes("create platform:infra:AgentPool"), "the pool's component is new");
+        assert.deepEqual(diff.changes.filter((c) => c.after?.custom !== false).map((c) => c.name), [], "only components are new");
         assert.equal(diff.roll, undefined, "no node rolls");
     });
 

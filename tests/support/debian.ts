@@ -22,6 +22,7 @@ const probes = {
     jq: () => answers("jq", ["--version"]),
     "docker-registry": () => answers("docker-registry", ["--version"]),
     "apache2-utils": () => answers("htpasswd", ["-nbB", "probe", "probe"]),
+    pgbouncer: () => answers("pgbouncer", ["--version"]),
 } as const;
 
 export type DebianPackage = keyof typeof probes;

@@ -67,18 +67,19 @@ function port(): Promise<number> {
     return listening;
 }
 
-/**
- * `base` with the stand-in first on PATH, answering from `scenario` (written to a new temp dir
- * as scenario.json) and logging its calls to calls.log there. `dir` and `log` name them.
- */
+/** `base` with the stand-in first on PATH, answering from the scenario file and logging its calls to `log`. */
+export async function fakePulumiEnv(scenarioFile: string, log: string, base: NodeJS.ProcessEnv = process.env): Promise<NodeJS.ProcessEnv> {
+    scenarios.add(scenarioFile);
+    return { ...base, PATH: `${FAKE_DIR}${path.delimiter}${base.PATH}`, FAKE_PULUMI_SCENARIO: scenarioFile, FAKE_PULUMI_LOG: log, FAKE_PULUMI_PORT: String(await port()) };
+}
+
+/** As `fakePulumiEnv`, the scenario written to scenario.json in a new temp dir `dir`, the calls logged to `log` there. */
 export async function fakePulumi(scenario: unknown, base: NodeJS.ProcessEnv = process.env): Promise<{ env: NodeJS.ProcessEnv; dir: string; log: string }> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fake-pulumi-"));
     const file = path.join(dir, "scenario.json");
     fs.writeFileSync(file, JSON.stringify(scenario));
-    scenarios.add(file);
     const log = path.join(dir, "calls.log");
-    const env = { ...base, PATH: `${FAKE_DIR}${path.delimiter}${base.PATH}`, FAKE_PULUMI_SCENARIO: file, FAKE_PULUMI_LOG: log, FAKE_PULUMI_PORT: String(await port()) };
-    return { env, dir, log };
+    return { env: await fakePulumiEnv(file, log, base), dir, log };
 }
 
 /** The calls the stand-in logged, one argument array each (a recorded environment last). */

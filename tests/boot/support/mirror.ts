@@ -2,11 +2,15 @@
  * The internal k3s mirror of `k3sInstall: mirror`, served from the test host: the release
  * layout `<url>/<version>/{install.sh,k3s,sha256sum-amd64.txt}` of the k3s air-gap procedure.
  * It holds the boot suite's STAND-INS (tests/boot/stand-in), not k3s: the VMs reach no GitHub.
- * VMs reach it through QEMU's user network, where 10.0.2.2 is the host's loopback.
+ * VMs reach it through QEMU's user network, where 10.0.2.2 is the host's loopback. It serves
+ * https only, as the infra layer requires, with a certificate for 10.0.2.2 from a CA of its own
+ * (made by openssl per run) that the stack hands the nodes as k3sMirrorCaCert.
  */
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
-import * as http from "node:http";
+import * as https from "node:https";
+import * as os from "node:os";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 
@@ -17,7 +21,9 @@ export function sha256(data: string | Buffer): string {
 }
 
 export class K3sMirror {
-    private server?: http.Server;
+    private server?: https.Server;
+    /** The CA of the mirror's certificate (PEM), for k3sMirrorCaCert. */
+    caCertPem = "";
     /** Every path requested, in order (what the nodes fetched). */
     readonly requests: string[] = [];
     /** Files by path below `/k3s/`: `<version>/<file>` for every release served. */
@@ -42,7 +48,9 @@ export class K3sMirror {
     }
 
     async start(): Promise<number> {
-        this.server = http.createServer((req, res) => {
+        const tls = mirrorPki();
+        this.caCertPem = tls.ca;
+        this.server = https.createServer({ cert: tls.cert, key: tls.key }, (req, res) => {
             const url = decodeURIComponent(req.url ?? "");
             this.requests.push(url);
             const file = url.startsWith("/k3s/") ? this.files.get(url.slice("/k3s/".length)) : undefined;
@@ -58,5 +66,21 @@ export class K3sMirror {
 
     close(): void {
         this.server?.close();
+    }
+}
+
+/** A CA and a serving certificate for the host as the VMs see it (10.0.2.2) and for 127.0.0.1. */
+function mirrorPki(): { ca: string; cert: string; key: string } {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "k3s-mirror-"));
+    try {
+        const sh = (cmd: string) => execFileSync("sh", ["-c", cmd], { cwd: dir, stdio: "pipe" });
+        sh("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.crt -subj /CN=k3s-mirror-ca -days 2 -addext basicConstraints=critical,CA:true -addext keyUsage=critical,keyCertSign");
+        fs.writeFileSync(path.join(dir, "leaf.ext"), "subjectAltName=IP:10.0.2.2,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
+        sh("openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout leaf.key -out leaf.csr -subj /CN=k3s-mirror");
+        sh("openssl x509 -req -in leaf.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -extfile leaf.ext -out leaf.crt");
+        const read = (f: string) => fs.readFileSync(path.join(dir, f), "utf8");
+        return { ca: read("ca.crt"), cert: read("leaf.crt"), key: read("leaf.key") };
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
     }
 }

@@ -98,8 +98,9 @@ export class BootRun {
     mirrorOverrides(): Record<string, string> {
         return {
             k3sInstall: "mirror",
-            k3sMirrorUrl: `http://10.0.2.2:${this.mirrorPort}/k3s`,
+            k3sMirrorUrl: `https://10.0.2.2:${this.mirrorPort}/k3s`,
             k3sMirrorInstallScriptSha256: this.mirror.installScriptSha256,
+            k3sMirrorCaCert: this.mirror.caCertPem,
         };
     }
 

@@ -71,6 +71,17 @@ function runner(): Runner {
   return { argv: (bin, args) => ["runuser", ["-u", "postgres", "--", bin, ...args]], uid, gid };
 }
 
+/** Hands files to the server's OS user (as root, where the server runs as `postgres`; a no-op otherwise). */
+export function ownByServerUser(...paths: string[]): void {
+  const r = runner();
+  if (r.uid !== undefined && r.gid !== undefined) for (const p of paths) fs.chownSync(p, r.uid, r.gid);
+}
+
+/** Argument vector that runs `bin` as the server's OS user (PgBouncer, like initdb, refuses root). */
+export function asServerUser(bin: string, args: string[]): [string, string[]] {
+  return runner().argv(bin, args);
+}
+
 function run(r: Runner, bin: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; output: string }> {
   const [cmd, argv] = r.argv(bin, args);
   return new Promise((resolve, reject) => {
@@ -103,6 +114,10 @@ export async function waitFor(check: () => Promise<boolean>, what: string, timeo
 
 export interface StartOptions {
   database?: string;
+  /** Further `postgres` arguments (e.g. `-c ssl=on`); files they name must be readable by the server's user (`ownByServerUser`). */
+  serverArgs?: string[];
+  /** The harness' own connections use TLS (for a server that refuses plain TCP); the certificate is not verified. */
+  ssl?: boolean;
 }
 
 export async function startPostgres(options: StartOptions = {}): Promise<PgServer> {
@@ -155,13 +170,13 @@ export async function startPostgres(options: StartOptions = {}): Promise<PgServe
     createDatabase: async () => {
       throw new Error("not started");
     },
-    config: (db = database) => ({ host: "127.0.0.1", port, user, password, database: db }),
+    config: (db = database) => ({ host: "127.0.0.1", port, user, password, database: db, ...(options.ssl ? { ssl: { rejectUnauthorized: false } } : {}) }),
     env: () => ({ PGHOST: "127.0.0.1", PGPORT: String(port), PGUSER: user, PGPASSWORD: password, PGDATABASE: database }),
     async start() {
       // -W: don't let pg_ctl wait; readiness is decided by pg_isready below.
       await runOk(r, path.join(bin, "pg_ctl"), [
         "start", "-W", "-D", dataDir, "-l", logFile,
-        "-o", `-p ${port} -k ${socketDir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off`,
+        "-o", [`-p ${port} -k ${socketDir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off`, ...(options.serverArgs ?? [])].join(" "),
       ]);
       server.running = true;
       try {
