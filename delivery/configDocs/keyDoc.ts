@@ -3,7 +3,7 @@
  * the environment, and which irreversible-change rules (delivery/irreversible.ts) a change of it
  * can trigger. Kind, default, allowed values and secrecy come from the reader itself.
  */
-import type { IrreversibleKind } from "../irreversible";
+import type { IrreversibleKind } from "../diff/irreversible";
 
 export interface KeyDoc {
     /** What the key is for (one line, Markdown). */

@@ -4,7 +4,7 @@
  * what it is for. Refuses to render when a key read has no description, a description names a
  * key nothing reads, or a default depends on the configuration without words for it.
  */
-import { IRREVERSIBLE_KINDS, IrreversibleKind } from "../irreversible";
+import { IRREVERSIBLE_KINDS, IrreversibleKind } from "../diff/irreversible";
 import { SECRET_KEYS } from "../../lib/config/secrets";
 import type { KeyUse } from "../../lib/config/keyUse";
 import { collectLayer, KeyRef, NAMESPACE } from "./collect";
