@@ -1,7 +1,8 @@
 import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import { parse } from "yaml";
-import { AppsContext, checkAgainstCluster, parseAppsConfig as parseWith, stackReferenceNames } from "../../apps/config";
+import { AppsContext, parseAppsConfig as parseWith, stackReferenceNames } from "../../apps/config";
+import { checkAgainstCluster } from "../../apps/lowerStacks";
 import { ConfigValidationError } from "../../lib/config/reader";
 import { CLUSTER_FIXTURES } from "./support";
 import { fixtureStackFile } from "../support/stacks";
@@ -92,6 +93,13 @@ describe("apps config", () => {
         assert.match(byKey.get(`${NS}:airflowTaskQuotaCpu`)!.message, /at least one task pod's requests/);
         assert.match(byKey.get(`${NS}:airflowTaskCpuLimit`)!.message, /limits must be at least the requests/);
         assert.equal(byKey.get(`${NS}:todoBackendImage`)!.value, '"ghcr.io/acme/todo-backend:latest"');
+    });
+
+    it("refuses an Airflow 2 image and a tag without the Airflow version, naming airflowImage (not a render error)", () => {
+        for (const [image, why] of [["apache/airflow:2.10.5", /is Airflow 2\.10\.5; this layer configures Airflow 3/], ["apache/airflow:slim-3.2.2", /floating tag|does not start with the Airflow version/]] as const) {
+            const found = problemsOf(() => parseAppsConfig(stackLookup("dev", { airflowImage: image }), NS, "stack dev-apps"));
+            assert.ok(found.some((p) => p.key === `${NS}:airflowImage` && why.test(p.message)), JSON.stringify(found));
+        }
     });
 
     it("refuses a task quota so small that the namespace LimitRange would reject Airflow's own pods", () => {
