@@ -18,6 +18,8 @@ export interface DrainOptions extends WaitOptions {
     readonly keepEtcdMember?: boolean;
     /** How long running Airflow task pods may finish before they are evicted; 0: evict at once. */
     readonly taskGraceMs?: number;
+    /** Called as the node is cordoned, drained (its pods gone) and deleted. */
+    readonly progress?: (step: "cordoned" | "drained" | "deleted") => void;
 }
 
 async function listPods(target: KubeTarget, path: string): Promise<PodObject[] | string> {
@@ -54,7 +56,7 @@ export async function drainNode(target: KubeTarget, nodeName: string, opts: Drai
         opts.log?.(`node ${nodeName} is not in the cluster; nothing to drain`);
         return report();
     }
-    opts.log?.(`node ${nodeName} cordoned`);
+    opts.progress?.("cordoned");
     const podsPath = `/api/v1/pods?fieldSelector=${encodeURIComponent(`spec.nodeName=${nodeName}`)}`;
     await until(
         `pods to leave ${nodeName}`,
@@ -92,11 +94,13 @@ export async function drainNode(target: KubeTarget, nodeName: string, opts: Drai
         },
         opts,
     );
+    opts.progress?.("drained");
     if (opts.keepEtcdMember) await keepEtcdMember(target, nodePath, opts);
     if (opts.releaseData) await releaseData(target, nodePath, opts.releaseData, opts);
     const removed = await request(target, "DELETE", nodePath);
     if (removed.status >= 300 && removed.status !== 404) throw new Error(`delete node ${nodeName}: HTTP ${removed.status} ${removed.body}`);
     opts.log?.(`node ${nodeName} drained and removed`);
+    opts.progress?.("deleted");
     if (opts.keepEtcdMember) await waitApiStopped(target, nodeName, opts);
     return report();
 }

@@ -83,6 +83,8 @@ export interface WaitOptions {
     readonly pollMs?: number;
     readonly clock?: Clock;
     readonly log?: (line: string) => void;
+    /** A still-unchanged wait is logged again this often, so a long roll is never silent (default 60 s). */
+    readonly heartbeatMs?: number;
 }
 
 /**
@@ -92,8 +94,10 @@ export interface WaitOptions {
 export async function until(what: string, probe: () => Promise<string | undefined>, opts: WaitOptions): Promise<void> {
     const clock = opts.clock ?? realClock;
     const deadline = clock.now() + opts.timeoutMs;
+    const started = clock.now();
     let waitingFor = "no answer yet";
     let lastLogged = "";
+    let loggedAt = started;
     for (;;) {
         try {
             const pending = await probe();
@@ -105,6 +109,10 @@ export async function until(what: string, probe: () => Promise<string | undefine
         if (waitingFor !== lastLogged) {
             opts.log?.(`${what}: waiting for ${waitingFor}`);
             lastLogged = waitingFor;
+            loggedAt = clock.now();
+        } else if (clock.now() - loggedAt >= (opts.heartbeatMs ?? 60_000)) {
+            opts.log?.(`${what}: still waiting for ${waitingFor} (${Math.round((clock.now() - started) / 1000)} s so far)`);
+            loggedAt = clock.now();
         }
         if (clock.now() >= deadline) {
             throw new Error(`Timed out after ${Math.round(opts.timeoutMs / 1000)} s waiting for ${what}: still waiting for ${waitingFor}`);
@@ -113,8 +121,21 @@ export async function until(what: string, probe: () => Promise<string | undefine
     }
 }
 
+export interface ClusterWaitOptions extends WaitOptions {
+    /** Called once a node that was not Ready at the first look registers, and once it is Ready. */
+    readonly progress?: (node: string, step: "registered" | "Ready") => void;
+}
+
 /** Waits until the API answers /readyz with 200 and every named node is Ready. */
-export async function waitForCluster(target: KubeTarget, nodeNames: readonly string[], opts: WaitOptions): Promise<void> {
+export async function waitForCluster(target: KubeTarget, nodeNames: readonly string[], opts: ClusterWaitOptions): Promise<void> {
+    // Nodes Ready at the first look are not part of this roll's progress; the others report each step once.
+    let readyAtFirstLook: Set<string> | undefined;
+    const reported = new Set<string>();
+    const report = (node: string, step: "registered" | "Ready") => {
+        if (readyAtFirstLook?.has(node) || reported.has(`${node} ${step}`)) return;
+        reported.add(`${node} ${step}`);
+        opts.progress?.(node, step);
+    };
     await until(
         `the API at ${target.server}`,
         async () => {
@@ -128,7 +149,13 @@ export async function waitForCluster(target: KubeTarget, nodeNames: readonly str
         async () => {
             const res = await request(target, "GET", "/api/v1/nodes");
             if (res.status !== 200) return `the node list (HTTP ${res.status})`;
-            const pending = notReady((JSON.parse(res.body) as { items: NodeObject[] }).items, nodeNames);
+            const items = (JSON.parse(res.body) as { items: NodeObject[] }).items;
+            const pending = notReady(items, nodeNames);
+            readyAtFirstLook ??= new Set(nodeNames.filter((n) => !pending.includes(n)));
+            for (const node of items.filter((n) => nodeNames.includes(n.metadata.name))) {
+                report(node.metadata.name, "registered");
+                if (isNodeReady(node)) report(node.metadata.name, "Ready");
+            }
             return pending.length === 0 ? undefined : `Ready: ${pending.join(", ")}`;
         },
         opts,

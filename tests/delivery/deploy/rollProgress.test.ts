@@ -6,9 +6,9 @@
 import * as assert from "node:assert/strict";
 import * as http from "node:http";
 import { AddressInfo } from "node:net";
-import { progressLine } from "../../lib/nodeProgress";
-import { Clock, until, waitForCluster } from "../../infra/lifecycle/kubeApi";
-import { run, scenario, TWO } from "./deployHarness";
+import { progressLine } from "../../../lib/nodeProgress";
+import { Clock, until, waitForCluster } from "../../../infra/lifecycle/kubeApi";
+import { run, scenario, TWO } from "../deployHarness";
 
 describe("per-node progress in up and the lifecycle commands", () => {
     it("up ends with the table of the nodes the infra layer rolled, before the summary", async () => {
@@ -41,9 +41,12 @@ describe("per-node progress in up and the lifecycle commands", () => {
         let looks = 0;
         beforeEach(async () => {
             looks = 0;
-            server = http.createServer((req, res) => {
+            server = http.createServer((req, res): void => {
                 res.writeHead(200, { "Content-Type": "application/json" });
-                if (req.url === "/readyz") return res.end("{}");
+                if (req.url === "/readyz") {
+                    res.end("{}");
+                    return;
+                }
                 looks++;
                 // old: Ready throughout; new: absent, then registered, then Ready.
                 const items = [{ metadata: { name: "old" }, status: { conditions: [{ type: "Ready", status: "True" }] } }];
