@@ -111,6 +111,8 @@ function respond(args, env, resolve, out, err) {
         const plan = opt("--plan");
         if (plan && !fs.existsSync(resolve(plan))) fail(`could not read plan ${plan}`);
         out.push(`${cmd === "up" ? "Updating" : "Destroying"} (${stackName})\n`);
+        // `upOutput`: lines the update prints (resource output such as the lifecycle commands' progress).
+        for (const line of stack.upOutput || []) out.push(`${line}\n`);
         if (stack.applyFails) fail(stack.applyFails);
         // `upFails`: {n: message} fails this stack's n-th `up` (1-based).
         const nth = (state.ups[stackName] = (state.ups[stackName] || 0) + 1);
