@@ -1,10 +1,11 @@
 /**
  * STAND-IN for the Kubernetes API, served over real TLS: the TLS is the real thing (Node's https
  * server with a k3s-shaped serving certificate, client certificates required and checked against
- * the client CA, as kube-apiserver does), the API behind it is only what the readiness gate reads
- * (/readyz and the node list) and what the Helm release preflight reads (a namespace's Secrets,
+ * the client CA, as kube-apiserver does), the API behind it is only what the readiness gate and
+ * `npm run status` read (/readyz and the node list: Ready, cordon, kubelet version, zone label)
+ * and what the Helm release preflight reads (a namespace's Secrets,
  * filtered by an equality label selector, as Helm's release records are). It records who connected (the client certificate's subject, the
- * SNI name, whether a bearer token came) so a test can tell what the client presented.
+ * SNI name, whether a bearer token came) and the method, so a test can tell what the client presented and whether it only read.
  */
 import https from "node:https";
 import { AddressInfo } from "node:net";
@@ -12,6 +13,7 @@ import { TLSSocket } from "node:tls";
 import { K3sShapedPki } from "./k3sShapedPki";
 
 export interface StandInRequest {
+    readonly method: string;
     readonly path: string;
     readonly clientSubject?: string;
     readonly sni?: string;
@@ -41,7 +43,7 @@ function matches(selector: string, labels: Record<string, string>): boolean {
 export class KubeApiStandIn {
     /** /readyz answers 503 this many times before 200, like an API still starting. */
     notReadyFor = 1;
-    nodes: { name: string; ready: boolean }[] = [];
+    nodes: { name: string; ready: boolean; unschedulable?: boolean; kubeletVersion?: string; zone?: string }[] = [];
     secrets: StandInSecret[] = [];
     readonly requests: StandInRequest[] = [];
     private readonly server: https.Server;
@@ -53,6 +55,7 @@ export class KubeApiStandIn {
                 const socket = req.socket as TLSSocket;
                 const subject = socket.getPeerCertificate().subject;
                 this.requests.push({
+                    method: req.method ?? "",
                     path: req.url ?? "",
                     clientSubject: subject ? `O=${subject.O},CN=${subject.CN}` : undefined,
                     sni: (socket as TLSSocket & { servername?: string | false }).servername || undefined,
@@ -64,7 +67,13 @@ export class KubeApiStandIn {
                 };
                 if (req.url === "/readyz") return this.notReadyFor-- > 0 ? send(503, "not ready") : send(200, "ok");
                 if (req.url === "/api/v1/nodes") {
-                    return send(200, { items: this.nodes.map((n) => ({ metadata: { name: n.name }, status: { conditions: [{ type: "Ready", status: n.ready ? "True" : "False" }] } })) });
+                    return send(200, {
+                        items: this.nodes.map((n) => ({
+                            metadata: { name: n.name, labels: n.zone ? { "topology.kubernetes.io/zone": n.zone } : {} },
+                            spec: n.unschedulable ? { unschedulable: true } : {},
+                            status: { conditions: [{ type: "Ready", status: n.ready ? "True" : "False" }], nodeInfo: { kubeletVersion: n.kubeletVersion ?? "" } },
+                        })),
+                    });
                 }
                 const url = new URL(req.url ?? "/", "https://stand-in");
                 const list = /^\/api\/v1\/namespaces\/([^/]+)\/secrets$/.exec(url.pathname);
