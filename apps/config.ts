@@ -1,21 +1,18 @@
 /**
  * The apps layer's configuration: read, typed and validated in one place before any resource
  * exists. `parseAppsConfig` is pure (it only needs a lookup function) and reports every problem
- * at once; `checkAgainstCluster` does the same for rules that need the lower stacks' outputs
- * (processor replicas vs. Kafka partitions, missing outputs).
+ * at once; the rules that need the lower stacks' outputs are in lowerStacks.ts.
  */
-import { ConfigLookup, ConfigReader, ConfigValidationError, ConfigProblem } from "../lib/config/reader";
+import { ConfigLookup, ConfigReader } from "../lib/config/reader";
 import * as check from "../lib/config/checks";
 import { crossEnvironmentReference } from "../lib/config/consistency";
 import { cpuMilli, memoryMiB, positiveQuantity, Quantity } from "../lib/quantity";
-import { APPS_READS_CLUSTER } from "../lib/contracts";
-import type { ClusterOutputs } from "../lib/contracts";
 import { ownImageReader, readImageRegistry, RegistryCredential, UNKNOWN_REPOSITORY } from "./images";
 import type { Repository } from "./repository";
 import { DagsGitCredential, readDagsGitAuth } from "./airflow/gitCredentials";
 
 export type { Resources } from "./resources";
-import { AIRFLOW_RESOURCES, POSTGRES_RESOURCES, Resources } from "./resources";
+import { largestComponentLimit, type Resources } from "./resources";
 
 
 /**
@@ -289,74 +286,10 @@ function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]
     return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
-function largestComponentLimit(): { cpuMilli: number; memoryMiB: number } {
-    const all: Resources[] = [...Object.values(AIRFLOW_RESOURCES), ...Object.values(POSTGRES_RESOURCES)];
-    return {
-        cpuMilli: Math.max(...all.map((r) => cpuMilli(r.cpuLimit ?? r.cpu))),
-        memoryMiB: Math.max(...all.map((r) => memoryMiB(r.memoryLimit ?? r.memory))),
-    };
-}
-
-function safeUrl(url: string): URL | undefined {
-    try {
-        return new URL(url);
-    } catch {
-        return undefined;
-    }
-}
-
 function safe(fn: () => boolean): boolean {
     try {
         return fn();
     } catch {
         return false;
     }
-}
-
-/** The cluster outputs the apps layer reads; a missing one means the cluster stack is not up yet. */
-export const REQUIRED_CLUSTER_OUTPUTS = APPS_READS_CLUSTER.required;
-
-/**
- * Rules that need the cluster stack's outputs. Each problem names the apps config key to change
- * (or the cluster output that is missing), so the error reads like any other config error.
- */
-export function checkAgainstCluster(
-    config: AppsConfig,
-    cluster: Partial<Record<keyof ClusterOutputs, unknown>>,
-    namespace: string,
-    scope: string,
-    /** The cluster StackReference's full name, for messages (default: project/stack). */
-    clusterReference: string = `${config.stacks.project}/${config.stacks.clusterStack}`,
-): void {
-    const problems: ConfigProblem[] = [];
-    for (const key of REQUIRED_CLUSTER_OUTPUTS) {
-        if (cluster[key] === undefined || cluster[key] === null) {
-            problems.push({
-                key: `${clusterReference} output ${key}`,
-                value: "(missing)",
-                message: "is required by the apps layer; deploy the cluster stack first (`pulumi up -s " + config.stacks.clusterStack + "`)",
-            });
-        }
-    }
-    // The cluster layer's Grafana ingress is another claimant of a host's "/".
-    const grafana = typeof cluster.grafanaUrl === "string" ? safeUrl(cluster.grafanaUrl) : undefined;
-    if (grafana && grafana.pathname === "/") {
-        const apps: [string, string, string][] = [["airflowHost", config.airflow.host, config.airflow.path], ["todoHost", config.todo.host, "/"]];
-        for (const [key, host, path] of apps) {
-            if (host === grafana.hostname && path === "/") {
-                problems.push({ key: `${namespace}:${key}`, value: host, message: `is also the cluster layer's grafanaHost (Grafana is served at ${cluster.grafanaUrl}): two ingresses on one host and path, only one is served; give the app its own host` });
-            }
-        }
-    }
-    const partitions = cluster.kafkaPartitions;
-    if (typeof partitions === "number" && config.stream.processorReplicas > partitions) {
-        problems.push({
-            key: `${namespace}:streamProcessorReplicas`,
-            value: String(config.stream.processorReplicas),
-            message:
-                `must be at most the partition count of topic "${(cluster.kafkaTopics as ClusterOutputs["kafkaTopics"] | undefined)?.events ?? "events"}" (${partitions}): ` +
-                "a consumer group gives each partition to one member, so extra processors would sit idle",
-        });
-    }
-    if (problems.length > 0) throw new ConfigValidationError(scope, problems);
 }

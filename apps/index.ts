@@ -8,7 +8,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { stackLookup } from "../lib/config/stack";
 import * as k8s from "@pulumi/kubernetes";
 import { currentRepository, Repository } from "./repository";
-import { AppsConfig, checkAgainstCluster, parseAppsConfig, REQUIRED_CLUSTER_OUTPUTS, stackReferenceNames } from "./config";
+import { AppsConfig, parseAppsConfig, stackReferenceNames } from "./config";
+import { readLowerStacks } from "./lowerStacks";
 import { AirflowPlatform } from "./airflow/airflow";
 import { airflowRequestItems } from "./airflow/values";
 import { POSTGRES_RESOURCES } from "./resources";
@@ -16,11 +17,11 @@ import { TodoApp, todoRequestItems } from "./todo/todoApp";
 import { SensorStream, streamRequestItems } from "./stream/sensorStream";
 import { AppMonitoring } from "./monitoring/appMonitoring";
 import { addRequests, assertFits, assertPodsFit, FitReport, nodeRooms, podsOf, RequestItem, sumRequests } from "../lib/fit";
-import { APPS_READS_CLUSTER, APPS_READS_INFRA, backupPrefixes } from "../lib/contracts";
+import { backupPrefixes } from "../lib/contracts";
 import { kubernetesClusterIdentifier } from "../lib/naming";
-import type { BackupStoreOutput, ClusterOutputs, NodeInfo, NodePoolCapacity, ResourceRequests } from "../lib/contracts";
+import type { ClusterOutputs, NodePoolCapacity, ResourceRequests } from "../lib/contracts";
 import type { OffsiteTarget } from "./postgres";
-import { appTls, ClusterIssuers, tlsAnnotations } from "./tls";
+import { appTls, tlsAnnotations } from "./tls";
 import { appsNetworkPolicies, endpointPort, kafkaEndpoint } from "./networkPolicies";
 import { NetworkPolicySet } from "../lib/kube/networkPolicySet";
 import { adminAllowlist, allowlistAnnotations } from "../lib/kube/ingressAllowlist";
@@ -65,15 +66,6 @@ export function checkPodFit(config: AppsConfig, pools: readonly NodePoolCapacity
     assertPodsFit(`environment "${config.environment}" (apps layer)`, podsOf(appsRequestItems(config)), nodeRooms(pools, daemonSets ?? { server: none, agent: none }));
 }
 
-type InfraRead = (typeof APPS_READS_INFRA)["required" | "optional"][number];
-type ClusterRead = (typeof APPS_READS_CLUSTER)["required" | "optional"][number];
-
-/** A stack output's plain value (secret or not) as the engine knows it now; only the reads lib/contracts.ts declares. */
-async function outputValue(ref: pulumi.StackReference, name: InfraRead | ClusterRead): Promise<unknown> {
-    const details = await ref.getOutputDetails(name);
-    return details.value ?? details.secretValue;
-}
-
 /** @param standIn the repository to assume when the environment names none (the offline synth's). */
 export async function appsLayer(standIn?: Repository): Promise<Record<string, unknown>> {
     const project = pulumi.getProject();
@@ -84,25 +76,12 @@ export async function appsLayer(standIn?: Repository): Promise<Record<string, un
     // An unset stackOrganization means "the organization this stack lives in" (Pulumi Cloud
     // org, or "organization" on DIY backends and under synth).
     const refs = stackReferenceNames(config.stacks, pulumi.getOrganization());
-    const infra = new pulumi.StackReference(refs.infra);
-    const clusterRef = new pulumi.StackReference(refs.cluster);
-
-    // Read the lower stacks' plain outputs before creating anything, so a wrong replica count
-    // or an environment that would not fit stops here with one clear message.
-    const cluster: Partial<Record<keyof ClusterOutputs, unknown>> = {};
-    for (const key of REQUIRED_CLUSTER_OUTPUTS) cluster[key] = await outputValue(clusterRef, key);
-    checkAgainstCluster(config, cluster, project, scope, refs.cluster);
-    const c = cluster as Pick<ClusterOutputs, (typeof REQUIRED_CLUSTER_OUTPUTS)[number]>;
-
-    const pools = (await outputValue(infra, "nodePools")) as NodePoolCapacity[] | undefined;
-    if (!Array.isArray(pools)) {
-        throw new Error(`${scope}: stack ${refs.infra} has no nodePools output; deploy the infra stack first`);
-    }
+    // Read and check the lower stacks' outputs before creating anything, so a wrong replica count,
+    // a malformed output or an environment that would not fit stops here with one clear message.
+    const { infra, cluster: c } = await readLowerStacks(config, refs, project, scope);
+    const pools = infra.nodePools;
     // Off-site dumps when infra has a backup store (its output is secret: it holds the credential).
-    const store = (await outputValue(infra, "backupStore")) as BackupStoreOutput | undefined;
-    if (store && !store.encryptionPassphrase) {
-        throw new Error(`${scope}: stack ${refs.infra}'s backupStore output has no encryptionPassphrase (dumps are encrypted before upload); run up of ${refs.infra} first`);
-    }
+    const store = infra.backupStore;
     const offsite = (database: string): OffsiteTarget | undefined =>
         store && {
             store: { endpoint: store.endpoint, bucket: store.bucket, region: store.region },
@@ -116,22 +95,21 @@ export async function appsLayer(standIn?: Repository): Promise<Record<string, un
     const requests = appsRequests(config);
     const fit = checkEnvironmentFit(config.environment, pools, c.requests, requests, config.minHeadroom);
     // Each pod on one node: after system reservations and the cluster's DaemonSets.
-    const daemonSets = (await outputValue(clusterRef, "daemonSets")) as ClusterOutputs["daemonSets"] | undefined;
-    checkPodFit(config, pools, daemonSets);
+    checkPodFit(config, pools, c.daemonSets);
 
     // The one provider: infra's admin kubeconfig, never an ambient ~/.kube/config.
     const provider = new k8s.Provider(`${config.environment}-apps-k8s`, {
-        kubeconfig: infra.requireOutput("kubeconfig" satisfies InfraRead) as pulumi.Output<string>,
+        kubeconfig: infra.kubeconfig,
         clusterIdentifier: kubernetesClusterIdentifier(config.environment),
         enableServerSideApply: true,
     });
     const opts = { providers: { kubernetes: provider } };
 
     // HTTPS through cert-manager when the cluster layer has issuers (an existing Secret wins).
-    const issuers = (await outputValue(clusterRef, "tlsIssuers")) as ClusterIssuers | undefined;
+    const issuers = c.tlsIssuers;
     const airflowTls = appTls("airflow", config.airflow.host, config.airflow.tlsSecretName, issuers);
     // The Airflow UI is an admin UI: only the admin networks unless configured otherwise.
-    const airflowAllowed = adminAllowlist("airflowAllowedCidrs", config.airflow.allowedCidrs, await outputValue(infra, "adminCidrs"), refs.infra);
+    const airflowAllowed = adminAllowlist("airflowAllowedCidrs", config.airflow.allowedCidrs, infra.adminCidrs, refs.infra);
     const todoTls = appTls("todo", config.todo.host, config.todo.tlsSecretName, issuers);
 
     const airflow = new AirflowPlatform("airflow", {
@@ -168,7 +146,7 @@ export async function appsLayer(standIn?: Repository): Promise<Record<string, un
     new AppMonitoring("monitoring", { namespaces: NAMESPACES, monitoringNamespace: c.monitoringNamespace, after: [airflow, todo, stream] }, opts);
 
     // Default-deny with explicit allows in every apps namespace (docs/security.md).
-    const nodes = ((await outputValue(infra, "nodes")) as NodeInfo[] | undefined) ?? [];
+    const nodes = infra.nodes;
     new NetworkPolicySet("network-policies", {
         layer: "apps",
         policies: appsNetworkPolicies({

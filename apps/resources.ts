@@ -4,6 +4,7 @@
  * ceilings), so they cannot drift apart; it imports nothing from the layer, so every part of it
  * (config, Airflow, PostgreSQL, Todo, stream) can read it without an import circle.
  */
+import { cpuMilli, memoryMiB } from "../lib/quantity";
 
 /** CPU and memory of one container: requests, and limits where a ceiling matters. */
 export interface Resources {
@@ -38,4 +39,13 @@ export function k8sResources(r: Resources): { requests: Record<string, string>; 
     if (r.cpuLimit) limits.cpu = r.cpuLimit;
     if (r.memoryLimit) limits.memory = r.memoryLimit;
     return { requests: { cpu: r.cpu, memory: r.memory }, ...(Object.keys(limits).length > 0 ? { limits } : {}) };
+}
+
+/** The largest limit of any one component: the smallest per-task quota must leave room for it. */
+export function largestComponentLimit(): { cpuMilli: number; memoryMiB: number } {
+    const all: Resources[] = [...Object.values(AIRFLOW_RESOURCES), ...Object.values(POSTGRES_RESOURCES)];
+    return {
+        cpuMilli: Math.max(...all.map((r) => cpuMilli(r.cpuLimit ?? r.cpu))),
+        memoryMiB: Math.max(...all.map((r) => memoryMiB(r.memoryLimit ?? r.memory))),
+    };
 }

@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CLUSTER_READS_INFRA } from "../lib/contracts";
 import type { CloudCredentials, InfraOutputs, NodeInfo, NodePoolCapacity } from "../lib/contracts";
+import { isObject as isObj, nodePoolsProblem, nodesProblem } from "../lib/outputShapes";
 
 export interface InfraView {
     readonly kubeconfig: pulumi.Output<string>;
@@ -24,20 +25,12 @@ type PlainKeys = Exclude<ReadKey, SecretKeys>;
 export const PLAIN_INFRA_KEYS: readonly PlainKeys[] = CLUSTER_READS_INFRA.required.filter((k): k is PlainKeys => k !== "kubeconfig" && k !== "cloudCredentials");
 const secretOutput = <T>(ref: pulumi.StackReference, key: SecretKeys) => pulumi.secret(ref.requireOutput(key) as pulumi.Output<T>);
 
-const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
-
 /** Checks the plain outputs; throws one error naming every missing or malformed key. */
 export function checkInfraOutputs(stackRef: string, values: Partial<Record<PlainKeys, unknown>>): Pick<InfraOutputs, PlainKeys> {
     const problems: string[] = [];
     const { ingressAddress, nodes, nodePools, nfs, localPathStorage } = values;
     if (typeof ingressAddress !== "string" || ingressAddress === "") problems.push("ingressAddress: expected an address");
-    if (!Array.isArray(nodes) || nodes.length === 0 || !nodes.every((n) => isObj(n) && typeof n.address === "string" && (n.role === "server" || n.role === "agent"))) {
-        problems.push("nodes: expected a non-empty list of {name, role, address}");
-    }
-    if (!Array.isArray(nodePools) || nodePools.length === 0 ||
-        !nodePools.every((p) => isObj(p) && Number.isInteger(p.count) && typeof p.vcpus === "number" && typeof p.memoryMiB === "number" && (p.role === "server" || p.role === "agent"))) {
-        problems.push("nodePools: expected a non-empty list of {role, count, flavor, vcpus, memoryMiB}");
-    }
+    for (const problem of [nodesProblem(nodes), nodePoolsProblem(nodePools)]) if (problem) problems.push(problem);
     if (!isObj(nfs) || typeof nfs.server !== "string" || nfs.server === "" || typeof nfs.path !== "string" || !nfs.path.startsWith("/")) {
         problems.push("nfs: expected {server, path} with an absolute path");
     }

@@ -11,9 +11,9 @@
  */
 import type { SynthResult } from "./synth/synth";
 import { KubeTarget, request, targetFromKubeconfig } from "../infra/lifecycle/kubeApi";
-import { parseStackOutputs, PulumiCliOptions, runPulumi } from "./pulumiCli";
+import { parseStackOutputs, PulumiCliOptions, runPulumi } from "./deploy/pulumiCli";
 import { synthStack } from "./synth/stacks";
-import { rollOrder } from "./rollOrder";
+import { rollOrder } from "./diff/rollOrder";
 import { textTable } from "../lib/textTable";
 
 const INSTANCE = "openstack:compute/instance:Instance";

@@ -6,7 +6,7 @@
  *   data-platform:deployers  the deploy identity in the infra stack's kubeconfig (CI, previews,
  *                            the Pulumi providers, the readiness gate and drains; infra/pki.ts)
  *   data-platform:admins     people, with certificates of a few hours issued per use through
- *                            the CSR API (`npm run kubeconfig`, delivery/adminKubeconfig.ts)
+ *                            the CSR API (`npm run kubeconfig`, delivery/access/adminKubeconfig.ts)
  *
  * Deleting a binding revokes every certificate of its group at once. The bindings must exist
  * before anything connects, so they are not Pulumi resources: each server's user-data writes

@@ -34,7 +34,7 @@ export interface K3sClusterArgs {
     readonly config: InfraConfig;
     /** Object storage for etcd snapshots (secret credential), when configured. */
     readonly backupStore?: pulumi.Output<BackupStoreAccess>;
-    /** Restore this etcd snapshot into server-0 (every server was lost; see delivery/restore.ts). */
+    /** Restore this etcd snapshot into server-0 (every server was lost; see delivery/restore/restore.ts). */
     readonly restoreSnapshot?: string;
 }
 

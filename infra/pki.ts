@@ -80,7 +80,7 @@ export class ClusterPki extends pulumi.ComponentResource {
                 caCertPem: client.cert.certPem,
                 validityPeriodHours: DEPLOY_CERT_VALIDITY_HOURS,
                 // Inside this window the provider plans a replacement, so `pulumi up` renews it;
-                // `npm run up` warns inside the same window (delivery/certExpiry.ts).
+                // `npm run up` warns inside the same window (delivery/deploy/checks/certExpiry.ts).
                 earlyRenewalHours: DEPLOY_CERT_RENEWAL_HOURS,
                 allowedUses: ["client_auth", "digital_signature", "key_encipherment"],
             },

@@ -152,7 +152,7 @@ type Layer = "infra" | "cluster" | "apps";
 /**
  * Which lower layers' outputs each layer reads. The layers read through these lists only, and
  * `npm run up` uses them to decide whether an upper layer can be previewed before the layer
- * below it is applied (delivery/layerReads.ts).
+ * below it is applied (delivery/deploy/layerReads.ts).
  */
 export const LAYER_READS: { readonly [Upper in Layer]: { readonly [Lower in Layer]?: { readonly required: readonly string[]; readonly optional: readonly string[] } } } = {
     infra: {},
@@ -160,5 +160,5 @@ export const LAYER_READS: { readonly [Upper in Layer]: { readonly [Lower in Laye
     apps: { infra: APPS_READS_INFRA, cluster: APPS_READS_CLUSTER },
 };
 
-/** Annotation of a workload whose schema migrations are expand-only: its image may roll back (delivery/rollback.ts). */
+/** Annotation of a workload whose schema migrations are expand-only: its image may roll back (delivery/rollback/rollback.ts). */
 export const SCHEMA_POLICY = "data-platform.io/schema-policy";

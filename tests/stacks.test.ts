@@ -7,7 +7,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
-import { checkStackFiles, environmentsIn, stacksFor } from "../delivery/environments";
+import { checkStackFiles, environmentsIn, stacksFor } from "../delivery/environments/environments";
 import { PROJECT, STACKS_DIR, synthStack } from "../delivery/synth/stacks";
 import type { SynthResult } from "../delivery/synth/synth";
 

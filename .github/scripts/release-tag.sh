@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The release-tag rule (delivery/releaseTag.ts checks the same; tests run both on the same
+# The release-tag rule (delivery/release/releaseTag.ts checks the same; tests run both on the same
 # repositories): an annotated tag vX.Y.Z on a commit of main, and, when a SHA is given, still
 # on that commit. Git only: it runs before any of the tag's code does.
 # usage: release-tag.sh <tag> <main ref, e.g. origin/main> [<sha>]

@@ -129,7 +129,7 @@ export class TodoApp extends pulumi.ComponentResource {
         const backendLabels = { "app.kubernetes.io/name": "todo-backend", ...partOf };
         new k8s.apps.v1.Deployment(`${name}-backend`, {
             // Its migrations are expand-only (docs/apps.md): an older backend runs on the newer
-            // schema, so a rollback of its image is allowed (delivery/rollback.ts).
+            // schema, so a rollback of its image is allowed (delivery/rollback/rollback.ts).
             metadata: { name: "todo-backend", namespace: ns, labels: backendLabels, annotations: { [SCHEMA_POLICY]: "expand-only" } },
             spec: {
                 replicas: config.backendReplicas,

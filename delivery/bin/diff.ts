@@ -10,11 +10,11 @@
  */
 import * as fs from "fs";
 import { execFileSync } from "child_process";
-import { diffExitCode, diffSynth, inPullRequestJob } from "../diff";
-import { synthHead } from "../head";
-import { DiffReport, renderReport } from "../markdown";
-import { irreversibleBetween } from "../irreversible";
-import { synthRef } from "../worktree";
+import { diffExitCode, diffSynth, inPullRequestJob } from "../diff/diff";
+import { synthHead } from "../synth/head";
+import { DiffReport, renderReport } from "../diff/markdown";
+import { irreversibleBetween } from "../diff/irreversible";
+import { synthRef } from "../synth/worktree";
 import { allStacks, ROOT } from "../synth/stacks";
 import { capacitySections } from "../report/environment";
 import { renderCapacityDelta } from "../report/delta";

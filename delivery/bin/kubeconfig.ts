@@ -2,14 +2,14 @@
  * `npm run kubeconfig -- <env> --user <name> [--hours N] [--out FILE]`
  *
  * A personal cluster-admin kubeconfig for a few hours (default 8, at most 24), issued through
- * the cluster's CSR API with the deploy identity (delivery/adminKubeconfig.ts). Written with
+ * the cluster's CSR API with the deploy identity (delivery/access/adminKubeconfig.ts). Written with
  * mode 0600 to FILE (default ~/.kube/<env>-<name>.yaml).
  */
 import * as os from "node:os";
 import * as path from "node:path";
-import { DEFAULT_HOURS, issueAdminKubeconfig, MAX_HOURS, requestProblem, writePrivate } from "../adminKubeconfig";
-import { environmentsIn } from "../environments";
-import { runCommand } from "../preflight";
+import { DEFAULT_HOURS, issueAdminKubeconfig, MAX_HOURS, requestProblem, writePrivate } from "../access/adminKubeconfig";
+import { environmentsIn } from "../environments/environments";
+import { runCommand } from "../deploy/checks/preflight";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 

@@ -8,9 +8,9 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { environmentsIn } from "../environments";
-import { ENV_NAME, newEnvironment } from "../newEnv";
-import { placeholderReport, projectName } from "../placeholderGate";
+import { environmentsIn } from "../environments/environments";
+import { ENV_NAME, newEnvironment } from "../environments/newEnv";
+import { placeholderReport, projectName } from "../deploy/checks/placeholderGate";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const USAGE = "usage: npm run new-env -- <name> [--from <existing environment>] [--dir <stacks dir>]";

@@ -1,7 +1,7 @@
 /**
  * `npm run release -- check <vX.Y.Z>`: every production apps stack file names the X.Y.Z images
  *   (CI refuses to deploy a release otherwise).
- * `npm run release -- verify-tag <vX.Y.Z>`: the tag is a release (delivery/releaseTag.ts: annotated,
+ * `npm run release -- verify-tag <vX.Y.Z>`: the tag is a release (delivery/release/releaseTag.ts: annotated,
  *   vX.Y.Z, on a commit of main) in this clone.
  * `npm run release -- image-tag <env> <tag>`: sets `appsImageTag` in the env's apps stack file of this
  *   checkout (CI: main's deploy runs that commit's `sha-<7>` images in dev).
@@ -12,10 +12,10 @@
  */
 import * as fs from "fs";
 import { parseDocument } from "yaml";
-import { PRODUCTION_ENV } from "../cli";
-import { environmentsIn } from "../environments";
-import { defaultMainRef, releaseTagProblems } from "../releaseTag";
-import { manifestDigest, pinDigests, releaseProblems, releaseVersion, writeImageTag } from "../release";
+import { PRODUCTION_ENV } from "../deploy/cli";
+import { environmentsIn } from "../environments/environments";
+import { defaultMainRef, releaseTagProblems } from "../release/releaseTag";
+import { manifestDigest, pinDigests, releaseProblems, releaseVersion, writeImageTag } from "../release/release";
 import { stackFile } from "../synth/stackConfig";
 import { ROOT, STACKS_DIR } from "../synth/stacks";
 import { OWN_IMAGE_TAG } from "../../apps/images";

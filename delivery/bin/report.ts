@@ -8,7 +8,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { environmentsIn } from "../environments";
+import { environmentsIn } from "../environments/environments";
 import { applySections, figureSections, sectionsIn, stacksHash } from "../report/docsFigures";
 import { environmentReport } from "../report/environment";
 import { renderReportMarkdown } from "../report/markdown";

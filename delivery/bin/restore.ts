@@ -4,14 +4,14 @@
  *
  * Every server of an environment was lost: list its off-site etcd snapshots, restore the newest
  * (or the named one) into new servers, wait for the cluster, and leave the stacks consistent
- * (delivery/restore.ts plans, delivery/restoreCommand.ts carries out; docs/infra.md).
+ * (delivery/restore/restore.ts plans, delivery/restore/restoreCommand.ts carries out; docs/infra.md).
  */
 import * as path from "path";
-import { environmentsIn, stacksFor } from "../environments";
-import { confirmationProblem, terminalConfirm } from "../cli";
-import { policyPackOf } from "../options";
-import { STEP_IDS, StepId } from "../restore";
-import { bucketSnapshots, cliRestoreOps, restore } from "../restoreCommand";
+import { environmentsIn, stacksFor } from "../environments/environments";
+import { confirmationProblem, terminalConfirm } from "../deploy/cli";
+import { policyPackOf } from "../deploy/options";
+import { STEP_IDS, StepId } from "../restore/restore";
+import { bucketSnapshots, cliRestoreOps, restore } from "../restore/restoreCommand";
 import { request, targetFromKubeconfig, waitForCluster } from "../../infra/lifecycle/kubeApi";
 
 const ROOT = path.resolve(__dirname, "..", "..");

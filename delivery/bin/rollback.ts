@@ -6,7 +6,7 @@
  * is reachable; this checkout, or --from <ref>, otherwise, and it says which), prints the diff per
  * layer and the planner's verdict, and refuses (unless --force) a k3s downgrade, a deleted or
  * replaced stateful resource, a database schema rollback, and the downgrade guards'
- * findings (delivery/downgrades.ts: operator/CRD, Kafka, provider/SDK, unknown image tags). Then runs `up` per layer in order
+ * findings (delivery/rollback/downgrades.ts: operator/CRD, Kafka, provider/SDK, unknown image tags). Then runs `up` per layer in order
  * from the tag's worktree, through the same preflight and runner as `npm run up`.
  * --plan stops after the verdict (exit 0 when the rollback would proceed, 1 when refused).
  */
@@ -14,17 +14,17 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { OWN_IMAGES } from "../../apps/repository";
-import { basisLine, DeployedStack, readDeployed } from "../deployed";
-import { defaultMainRef, releaseTagProblems } from "../releaseTag";
-import { crdDowngrades, GuardKind, kafkaDowngrades, Packages, providerDowngrades, renderGuards, unknownImageTags } from "../downgrades";
-import { irreversibleChanges, OVERRIDE_KINDS } from "../irreversible";
+import { basisLine, DeployedStack, readDeployed } from "../rollback/deployed";
+import { defaultMainRef, releaseTagProblems } from "../release/releaseTag";
+import { crdDowngrades, GuardKind, kafkaDowngrades, Packages, providerDowngrades, renderGuards, unknownImageTags } from "../rollback/downgrades";
+import { irreversibleChanges, OVERRIDE_KINDS } from "../diff/irreversible";
 import type { SynthResult } from "../synth/synth";
-import { deploy } from "../cli";
-import { environmentsIn, layerOrder } from "../environments";
-import { synthHead } from "../head";
-import { DEPLOY_FLAGS_USAGE, parseDeployArgs, realDeployRequest } from "../options";
-import { LayerInput, planRollback, renderPlan } from "../rollback";
-import { openWorktree, synthInWorktree, synthRef } from "../worktree";
+import { deploy } from "../deploy/cli";
+import { environmentsIn, layerOrder } from "../environments/environments";
+import { synthHead } from "../synth/head";
+import { DEPLOY_FLAGS_USAGE, parseDeployArgs, realDeployRequest } from "../deploy/options";
+import { LayerInput, planRollback, renderPlan } from "../rollback/rollback";
+import { openWorktree, synthInWorktree, synthRef } from "../synth/worktree";
 import { ROOT, STACKS_DIR } from "../synth/stacks";
 
 const USAGE = `usage: npm run rollback -- <tag> <env> [--force | --allow <kind,...>] [--plan] [--from <ref>] ${DEPLOY_FLAGS_USAGE}`;

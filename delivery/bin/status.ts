@@ -4,7 +4,7 @@
  * see delivery/status.ts). The API is reached with the infra stack's admin kubeconfig output.
  * Exit 0 after a report, 1 when the configuration does not synthesize, 2 on bad usage.
  */
-import { environmentsIn } from "../environments";
+import { environmentsIn } from "../environments/environments";
 import { runStatus } from "../status";
 import { ROOT, STACKS_DIR } from "../synth/stacks";
 

@@ -3,17 +3,17 @@
  *
  * Previews every layer stack of an environment (infra → cluster → apps; in reverse for down),
  * shows the previews together, asks, then applies exactly what was previewed (Pulumi update
- * plans, see delivery/plan.ts). When a lower layer is new or its preview changes outputs a layer
+ * plans, see delivery/deploy/plan.ts). When a lower layer is new or its preview changes outputs a layer
  * above reads, `up` goes layer by layer instead: preview, ask, apply, then the next layer's
- * preview (delivery/layerReads.ts). Without a terminal `--yes` is required; production
+ * preview (delivery/deploy/layerReads.ts). Without a terminal `--yes` is required; production
  * environments also need `--confirm-env <env>`. A preflight first checks the CLI, the backend,
  * the stacks and their secrets, and stops with one message saying what to run; when no backend is
  * reachable, `up` shows the offline synth diff instead of a preview.
  */
 import * as path from "path";
-import { environmentsIn, stacksFor } from "../environments";
-import { deploy } from "../cli";
-import { DEPLOY_FLAGS_USAGE, parseDeployArgs, realDeployRequest } from "../options";
+import { environmentsIn, stacksFor } from "../environments/environments";
+import { deploy } from "../deploy/cli";
+import { DEPLOY_FLAGS_USAGE, parseDeployArgs, realDeployRequest } from "../deploy/options";
 
 // Not from lib/synth: that loads the Pulumi runtime and mocks, which only the offline diff needs.
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -52,7 +52,7 @@ async function main(): Promise<number> {
         stacksDir: STACKS_DIR,
         workDir: ROOT,
         flags: parsed.flags,
-        offline: async () => (await import("../offline")).offlineDiff(ROOT, env, stacks.map((s) => s.stack), (line) => console.log(line), typeof from === "string" ? from : undefined),
+        offline: async () => (await import("../diff/offline")).offlineDiff(ROOT, env, stacks.map((s) => s.stack), (line) => console.log(line), typeof from === "string" ? from : undefined),
     });
     if ("problem" in request) {
         console.error(request.problem);

@@ -7,7 +7,7 @@
  * change of the kubeconfig's active cluster entry replaces. Pure; secrets are read, never shown.
  */
 import { parse } from "yaml";
-import kubernetesTable from "./providers/kubernetes.json";
+import kubernetesTable from "../providers/tables/kubernetes.json";
 
 export interface ProviderConfigRule {
     readonly identifier: string;

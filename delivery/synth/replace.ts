@@ -4,11 +4,11 @@
  * resource's `replaceOnChanges` option. Pure; the synth records the result per resource and
  * the diff falls back to it for synth files written before the synth recorded it.
  */
-import openstackTable from "./providers/openstack.json";
-import randomTable from "./providers/random.json";
-import tlsTable from "./providers/tls.json";
-import commandTable from "./providers/command.json";
-import kubernetesTable from "./providers/kubernetes.json";
+import openstackTable from "../providers/tables/openstack.json";
+import randomTable from "../providers/tables/random.json";
+import tlsTable from "../providers/tables/tls.json";
+import commandTable from "../providers/tables/command.json";
+import kubernetesTable from "../providers/tables/kubernetes.json";
 
 export interface ReplaceRule {
     /** Property path (`publicKey`, `networks[*].port`, `spec.storageClassName`). */

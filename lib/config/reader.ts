@@ -11,6 +11,7 @@
 import { isSecretKey, plaintextSecretMessage, SECRET_KEYS } from "./secrets";
 import { environmentMismatch, leftovers } from "./consistency";
 import { notationProblems } from "./notation";
+import type { KeyRecorder, KeyUse } from "./keyUse";
 import { didYouMean } from "./didYouMean";
 import { providerKeyProblem } from "./providerKeys";
 
@@ -34,6 +35,8 @@ export type ConfigLookup = ((key: string) => string | undefined) & {
     readonly source?: () => string | undefined;
     /** A key of another namespace (`openstack:authUrl`): its raw value and whether it is `secure:`. */
     readonly foreign?: (fullKey: string) => { readonly value: string | undefined; readonly secret: boolean };
+    /** Receives what the reader learns about each key it reads (for docs/config.md). */
+    readonly record?: KeyRecorder;
 };
 
 /**
@@ -50,7 +53,7 @@ export function strictLookup(
     get: (key: string) => string | undefined,
     keys: () => readonly string[],
     file: string,
-    more: Pick<ConfigLookup, "isSecret" | "stack" | "environments" | "source" | "foreign"> = {},
+    more: Pick<ConfigLookup, "isSecret" | "stack" | "environments" | "source" | "foreign" | "record"> = {},
 ): ConfigLookup {
     return Object.assign((key: string) => get(key), { keys, file, ...more });
 }
@@ -61,7 +64,7 @@ export function withSecrets(lookup: ConfigLookup, isSecret: (key: string) => boo
 }
 
 function pick(l: ConfigLookup): Omit<ConfigLookup, never> {
-    return { keys: l.keys, file: l.file, isSecret: l.isSecret, stack: l.stack, environments: l.environments, source: l.source, foreign: l.foreign } as ConfigLookup;
+    return { keys: l.keys, file: l.file, isSecret: l.isSecret, stack: l.stack, environments: l.environments, source: l.source, foreign: l.foreign, record: l.record } as ConfigLookup;
 }
 
 export interface ConfigProblem {
@@ -128,6 +131,7 @@ export class ConfigReader {
         const raw = lookup;
         this.lookup = Object.assign((key: string) => {
             this.knownKeys.add(key);
+            raw.record?.({ key, kind: "read" });
             return raw(key);
         }, pick(raw));
     }
@@ -150,7 +154,10 @@ export class ConfigReader {
      * configuration does not use it (`used` false, `unusedBecause` says why). Undefined when unset.
      */
     secret(key: string, opts: { used: boolean; unusedBecause: string }): string | undefined {
+        // One list of credentials for every layer (docs, unused-secret check): a key outside it is a code bug.
+        if (!isSecretKey(key)) throw new Error(`${key} is read as a secret but is not in SECRET_KEYS (lib/config/secrets.ts)`);
         this.secretsRead.add(key);
+        this.use({ key, kind: "secret" });
         if (!this.has(key)) return undefined;
         if (!this.isSecret(key)) this.problem(key, "(not shown)", plaintextSecretMessage(key));
         if (!opts.used) {
@@ -171,7 +178,10 @@ export class ConfigReader {
 
     /** Declares keys valid for this layer although this configuration does not read them (e.g. another networkMode's). */
     known(...keys: string[]): void {
-        keys.forEach((k) => this.knownKeys.add(k));
+        keys.forEach((k) => {
+            this.knownKeys.add(k);
+            this.use({ key: k, kind: "known" });
+        });
     }
 
     /** The fully-qualified key as a user would type it in `pulumi config set`. */
@@ -193,6 +203,11 @@ export class ConfigReader {
      * `check` (one of lib/config/checks), which also applies to the default.
      */
     string(key: string, opts: Optional<string> & StringRules = {}): string {
+        this.use({ key, kind: "string", ...opts });
+        return this.readString(key, opts);
+    }
+
+    private readString(key: string, opts: Optional<string> & StringRules): string {
         const raw = this.lookup(key);
         if (raw === undefined) {
             if (opts.default === undefined) return this.missing(key, undefined, "a non-empty string", "");
@@ -210,11 +225,13 @@ export class ConfigReader {
 
     /** An optional string: undefined when unset. Empty strings are rejected like `string()`. */
     optionalString(key: string, opts: StringRules = {}): string | undefined {
-        return this.has(key) ? this.string(key, opts) : undefined;
+        this.use({ key, kind: "string", optional: true, ...opts });
+        return this.has(key) ? this.readString(key, opts) : undefined;
     }
 
     /** One of a fixed set of values. */
     oneOf<T extends string>(key: string, allowed: readonly T[], opts: Optional<T> = {}): T {
+        this.use({ key, kind: "oneOf", values: allowed, default: opts.default });
         const raw = this.lookup(key);
         const list = allowed.map((a) => `"${a}"`).join(", ");
         if (raw === undefined) return this.missing(key, opts.default, `one of ${list}`, allowed[0]);
@@ -227,6 +244,7 @@ export class ConfigReader {
 
     /** An integer within [min, max]. */
     integer(key: string, opts: Optional<number> & { min?: number; max?: number } = {}): number {
+        this.use({ key, kind: "integer", default: opts.default, min: opts.min, max: opts.max });
         const raw = this.lookup(key);
         const range = describeRange(opts.min, opts.max);
         if (raw === undefined) return this.missing(key, opts.default, `an integer${range}`, opts.min ?? 0);
@@ -243,6 +261,7 @@ export class ConfigReader {
     }
 
     boolean(key: string, opts: Optional<boolean> = {}): boolean {
+        this.use({ key, kind: "boolean", default: opts.default });
         const raw = this.lookup(key);
         if (raw === undefined) return this.missing(key, opts.default, "true or false", false);
         if (raw !== "true" && raw !== "false") {
@@ -254,6 +273,7 @@ export class ConfigReader {
 
     /** A structured (YAML object/array) value, parsed from the JSON Pulumi stores. */
     json<T>(key: string, opts: Optional<T> & { expected: string }): T {
+        this.use({ key, kind: "json", default: opts.default, allowed: opts.expected });
         const raw = this.lookup(key);
         if (raw === undefined) return this.missing(key, opts.default, opts.expected, undefined as unknown as T);
         try {
@@ -269,6 +289,7 @@ export class ConfigReader {
         key: string,
         opts: Optional<string[]> & { check?: (item: string) => string | undefined; minItems?: number } = {},
     ): string[] {
+        this.use({ key, kind: "list", default: opts.default, check: opts.check, minItems: opts.minItems });
         const value = this.json<unknown>(key, { default: opts.default, expected: "a list of strings" });
         if (value === undefined) return [];
         if (!Array.isArray(value) || value.some((v) => typeof v !== "string")) {
@@ -291,6 +312,7 @@ export class ConfigReader {
 
     /** A map of string → string (e.g. labels). */
     stringMap(key: string, opts: Optional<Record<string, string>> = {}): Record<string, string> {
+        this.use({ key, kind: "map", default: opts.default });
         const value = this.json<unknown>(key, { default: opts.default, expected: "a map of string to string" });
         if (value === undefined) return {};
         if (typeof value !== "object" || value === null || Array.isArray(value) ||
@@ -377,6 +399,10 @@ export class ConfigReader {
         return (this.lookup.keys?.() ?? [])
             .filter((full) => !full.includes(":") || full.startsWith(`${this.namespace}:`))
             .map((full) => (full.includes(":") ? full.slice(this.namespace.length + 1) : full));
+    }
+
+    private use(u: KeyUse): void {
+        this.lookup.record?.(u);
     }
 
     get problemCount(): number {

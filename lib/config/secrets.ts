@@ -20,6 +20,7 @@ export const SECRET_KEYS: Readonly<Record<string, SecretKey>> = {
     alertSlackWebhookUrl: { layer: "cluster", what: "Slack incoming-webhook URL (carries its token)" },
     alertWebhookUrl: { layer: "cluster", what: "Alertmanager webhook receiver URL (may carry a token)" },
     airflowDagsGitToken: { layer: "apps", what: "https token git-sync uses for a private DAG repository (with an https airflowDagsRepo)" },
+    imageRegistryToken: { layer: "apps", what: "token or password of the own images' pull user (with imageRegistry.username)" },
     airflowDagsGitSshKey: { layer: "apps", what: "SSH private key git-sync uses for a private DAG repository (with an SSH airflowDagsRepo and airflowDagsKnownHosts)" },
 };
 

@@ -1,7 +1,8 @@
 import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import { parse } from "yaml";
-import { AppsContext, checkAgainstCluster, parseAppsConfig as parseWith, stackReferenceNames } from "../../apps/config";
+import { AppsContext, parseAppsConfig as parseWith, stackReferenceNames } from "../../apps/config";
+import { checkAgainstCluster } from "../../apps/lowerStacks";
 import { ConfigValidationError } from "../../lib/config/reader";
 import { CLUSTER_FIXTURES } from "./support";
 import { fixtureStackFile } from "../support/stacks";

@@ -6,9 +6,9 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { deploy, DeployRequest } from "../../delivery/cli";
-import { cliDeployer, SourceState } from "../../delivery/plan";
-import { runCommand } from "../../delivery/preflight";
+import { deploy, DeployRequest } from "../../delivery/deploy/cli";
+import { cliDeployer, SourceState } from "../../delivery/deploy/plan";
+import { runCommand } from "../../delivery/deploy/checks/preflight";
 import { ROOT } from "../../delivery/synth/stacks";
 import { LAYER_READS } from "../../lib/contracts";
 

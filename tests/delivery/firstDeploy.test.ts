@@ -40,7 +40,7 @@ describe("delivery: the first deploy's images exist before the apps layer", () =
     it("docs/delivery.md documents the one path and the check that enforces it", () => {
         const doc = read("docs/delivery.md");
         assert.match(doc, /### The first deploy: images before the apps layer/);
-        assert.match(doc, /\*\*Own images exist\*\* \(apps layer, `delivery\/imageCheck\.ts`\)/);
+        assert.match(doc, /\*\*Own images exist\*\* \(apps layer, `delivery\/deploy\/checks\/imageCheck\.ts`\)/);
         assert.ok(!/kubectl -n <namespace> create secret docker-registry/.test(doc), "no hand-made pull secret in namespaces the same up creates");
     });
 });

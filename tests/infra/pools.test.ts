@@ -4,8 +4,8 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { synthStack } from "../../delivery/synth/stacks";
 import { SynthResource, SynthResult } from "../../delivery/synth/synth";
-import { diffSynth } from "../../delivery/diff";
-import { renderStackDiff } from "../../delivery/markdown";
+import { diffSynth } from "../../delivery/diff/diff";
+import { renderStackDiff } from "../../delivery/diff/markdown";
 import { ofType } from "../support/synth";
 
 const FIXTURES = path.join(__dirname, "..", "fixtures", "pools");

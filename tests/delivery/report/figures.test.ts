@@ -6,7 +6,7 @@ import { parseFlavorPrices } from "../../../infra/pricing";
 import { applySections, figureSections, sectionsIn, stacksHash } from "../../../delivery/report/docsFigures";
 import { buildReport } from "../../../delivery/report/model";
 import { pricesOf } from "../../../delivery/report/environment";
-import { environmentsIn } from "../../../delivery/environments";
+import { environmentsIn } from "../../../delivery/environments/environments";
 import { STACKS_DIR } from "../../../delivery/synth/stacks";
 import { synth } from "../../support/synth";
 import { configProblems } from "../../support/config";

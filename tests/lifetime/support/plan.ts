@@ -1,11 +1,11 @@
 /**
  * The ENGINE STAND-IN's plan (lifetime suite only): what `pulumi up` would do to the nodes of an
- * infra stack, read off the project's own offline diff of two synths (delivery/diff.ts) — which
+ * infra stack, read off the project's own offline diff of two synths (delivery/diff/diff.ts) — which
  * VMs are created, replaced (delete-before-replace, in the diff's roll order) or deleted, in
  * which dependsOn order, and which lifecycle command lines (the synth's own `create`/`delete`
  * and environment) run around each. Pure: synth results in, steps out.
  */
-import { diffSynth, StackDiff } from "../../../delivery/diff";
+import { diffSynth, StackDiff } from "../../../delivery/diff/diff";
 import type { SynthResource, SynthResult } from "../../../delivery/synth/synth";
 
 const NODE = "platform:infra:K3sNode";

@@ -1,0 +1,249 @@
+/**
+ * `npx tsx delivery/bin/replaceTables.ts [--mirror <dir>] [--out <dir>] [--only kubernetes,…]`
+ *
+ * Rebuilds delivery/providers/tables/*.json — which input changes force each provider to replace a
+ * resource — from the providers' own source. `<dir>` holds bare clones as `<owner>+<name>/repo`
+ * (what the `fetch` tool leaves in /work/.mirror, or `git clone --bare` of each repository).
+ * Each table records the repository, ref, commit and file it was read from, and where the
+ * pinned release's tag was not in the clone, says which commit stood in for it.
+ */
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { frameworkResource, Metadata, pulumiPaths, PulumiSchema, ReplaceRule, schemaReplacePaths, sdkResource, TfAttr } from "../providers/extract/terraform";
+import { kubernetesRules, providerConfigRule } from "../providers/extract/kubernetes";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const argv = process.argv.slice(2);
+const OUT = argv.includes("--out") ? path.resolve(argv[argv.indexOf("--out") + 1]) : path.join(ROOT, "delivery", "providers", "tables");
+const MIRROR = argv.includes("--mirror") ? argv[argv.indexOf("--mirror") + 1] : "/work/.mirror";
+
+interface Origin {
+    readonly repo: string;
+    readonly ref: string;
+    readonly commit: string;
+    readonly files: string[];
+    readonly note?: string;
+}
+
+class Repo {
+    readonly dir: string;
+    constructor(readonly name: string) {
+        this.dir = path.join(MIRROR, name.replace("/", "+"), "repo");
+        if (!fs.existsSync(this.dir)) throw new Error(`no clone of ${name} at ${this.dir}`);
+    }
+    git(args: string[]): string {
+        return execFileSync("git", ["--git-dir", this.dir, ...args], { encoding: "utf8", maxBuffer: 256 << 20 });
+    }
+    /** The commit of `ref`, or undefined when the clone does not have it. */
+    commit(ref: string): string | undefined {
+        try {
+            return this.git(["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]).trim();
+        } catch {
+            return undefined;
+        }
+    }
+    /** `ref` if present, else the clone's HEAD, with a note saying so. */
+    pick(ref: string): { ref: string; commit: string; note?: string } {
+        const exact = this.commit(ref);
+        if (exact) return { ref, commit: exact };
+        const head = this.commit("HEAD")!;
+        const date = this.git(["show", "-s", "--format=%cs", head]).trim();
+        return { ref: "HEAD", commit: head, note: `${ref} is not in the stored clone of ${this.name}; its newest commit (${head.slice(0, 12)}, ${date}) stands in` };
+    }
+    show(commit: string, file: string): string {
+        return this.git(["show", `${commit}:${file}`]);
+    }
+    ls(commit: string, dir: string): string[] {
+        return this.git(["ls-tree", "--name-only", `${commit}:${dir}`]).split("\n").filter(Boolean).map((f) => `${dir}/${f}`);
+    }
+}
+
+function pinned(pkg: string): string {
+    return (JSON.parse(fs.readFileSync(path.join(ROOT, "node_modules", pkg, "package.json"), "utf8")) as { version: string }).version.replace(/^v/, "");
+}
+
+interface Table {
+    readonly provider: string;
+    readonly package: string;
+    readonly version: string;
+    readonly origin: Origin[];
+    /** Pulumi type → replace rules. */
+    readonly resources: Record<string, ReplaceRule[]>;
+    /** Differences between the source extraction and the bridged schema's willReplaceOnChanges. */
+    readonly crossCheck?: Record<string, { onlyInSource: string[]; onlyInSchema: string[] }>;
+    readonly [extra: string]: unknown;
+}
+
+function write(name: string, table: Table): void {
+    fs.mkdirSync(OUT, { recursive: true });
+    fs.writeFileSync(path.join(OUT, `${name}.json`), `${JSON.stringify(table, null, 2)}\n`);
+    const n = Object.keys(table.resources).length;
+    const mismatches = Object.keys(table.crossCheck ?? {}).length;
+    console.log(`${name}: ${n} resource types, ${mismatches} differing from the bridged schema -> ${path.relative(process.cwd(), path.join(OUT, `${name}.json`))}`);
+}
+
+function crossCheck(resources: Record<string, ReplaceRule[]>, schema: PulumiSchema): Table["crossCheck"] {
+    const out: NonNullable<Table["crossCheck"]> = {};
+    for (const [token, rules] of Object.entries(resources)) {
+        const mine = new Set(rules.map((r) => r.path));
+        const theirs = new Set(schemaReplacePaths(token, schema));
+        const onlyInSource = [...mine].filter((p) => !theirs.has(p));
+        const onlyInSchema = [...theirs].filter((p) => !mine.has(p));
+        if (onlyInSource.length || onlyInSchema.length) out[token] = { onlyInSource, onlyInSchema };
+    }
+    return out;
+}
+
+/** Upstream module version from the bridge's go.mod: a tag, or the commit of a pseudo-version. */
+function upstreamRef(goMod: string, module: string): string {
+    const m = new RegExp(`${module.replace(/[./]/g, "\\$&")}\\s+(v\\S+)`).exec(goMod);
+    if (!m) throw new Error(`${module} not in go.mod`);
+    const pseudo = /-\d{14}-([0-9a-f]{12})$/.exec(m[1]);
+    return pseudo ? pseudo[1] : m[1];
+}
+
+function bridgeFiles(repo: Repo, commit: string, name: string): { schema: PulumiSchema; meta: Metadata; files: string[] } {
+    const dir = `provider/cmd/pulumi-resource-${name}`;
+    return {
+        schema: JSON.parse(repo.show(commit, `${dir}/schema.json`)) as PulumiSchema,
+        meta: JSON.parse(repo.show(commit, `${dir}/bridge-metadata.json`)) as Metadata,
+        files: [`${dir}/schema.json`, `${dir}/bridge-metadata.json`, "provider/go.mod"],
+    };
+}
+
+function openstack(): void {
+    const version = pinned("@pulumi/openstack");
+    const bridge = new Repo("pulumi/pulumi-openstack");
+    const b = bridge.pick(`v${version}`);
+    const { schema, meta, files } = bridgeFiles(bridge, b.commit, "openstack");
+    const upstreamModule = "github.com/terraform-provider-openstack/terraform-provider-openstack";
+    const tfRef = upstreamRef(bridge.show(b.commit, "provider/go.mod"), upstreamModule);
+    const tf = new Repo("terraform-provider-openstack/terraform-provider-openstack");
+    const t = tf.pick(tfRef);
+    const providerGo = tf.show(t.commit, "openstack/provider.go");
+    const resourcesMap = providerGo.slice(providerGo.indexOf("ResourcesMap:"));
+    const funcs = new Map([...resourcesMap.matchAll(/"(openstack_[a-z0-9_]+)":\s*(resource[A-Za-z0-9]+)\(\)/g)].map((m) => [m[1], m[2]]));
+    const sources = tf.ls(t.commit, "openstack").filter((f) => /\/resource_openstack_.*\.go$/.test(f) && !f.endsWith("_test.go"));
+    const byFunc = new Map<string, string>();
+    for (const file of sources) {
+        const src = tf.show(t.commit, file);
+        for (const m of src.matchAll(/^func (resource[A-Za-z0-9]+)\(\) \*schema\.Resource/gm)) byFunc.set(m[1], src);
+    }
+    const tokenOf = Object.fromEntries(Object.entries(meta.renames.resources).map(([token, tfName]) => [tfName, token]));
+    const resources: Record<string, ReplaceRule[]> = {};
+    const conditional: Record<string, ReplaceRule[]> = {};
+    const skipped: string[] = [];
+    for (const [tfName, func] of [...funcs].sort()) {
+        const token = tokenOf[tfName];
+        const src = byFunc.get(func);
+        if (!token || !src) {
+            skipped.push(tfName);
+            continue;
+        }
+        try {
+            const { attrs, conditional: cond } = sdkResource(src, func);
+            resources[token] = pulumiPaths(token, attrs, schema, meta);
+            const condRules = pulumiPaths(token, cond.map((c): TfAttr => ({ name: c.name, force: { when: c.when }, children: [] })), schema, meta);
+            if (condRules.length) conditional[token] = condRules;
+        } catch (err) {
+            skipped.push(`${tfName} (${(err as Error).message})`);
+        }
+    }
+    write("openstack", {
+        provider: "openstack",
+        package: "@pulumi/openstack",
+        version,
+        origin: [
+            { repo: "github.com/pulumi/pulumi-openstack", ...b, files },
+            { repo: "github.com/terraform-provider-openstack/terraform-provider-openstack", ...t, files: ["openstack/provider.go", "openstack/resource_openstack_*.go"] },
+        ],
+        resources,
+        conditional,
+        skipped,
+        crossCheck: crossCheck(resources, schema),
+    });
+}
+
+function framework(name: "random" | "tls", upstreamName: string, module: string): void {
+    const version = pinned(`@pulumi/${name}`);
+    const bridge = new Repo(`pulumi/pulumi-${name}`);
+    const b = bridge.pick(`v${version}`);
+    const { schema, meta, files } = bridgeFiles(bridge, b.commit, name);
+    const tf = new Repo(upstreamName);
+    const t = tf.pick(upstreamRef(bridge.show(b.commit, "provider/go.mod"), module));
+    const tokenOf = Object.fromEntries(Object.entries(meta.renames.resources).map(([token, tfName]) => [tfName, token]));
+    const resources: Record<string, ReplaceRule[]> = {};
+    for (const file of tf.ls(t.commit, "internal/provider").filter((f) => /\/resource_[a-z0-9_]+\.go$/.test(f) && !f.endsWith("_test.go"))) {
+        const src = tf.show(t.commit, file);
+        if (!/resource\.SchemaRequest/.test(src)) continue;
+        const { typeSuffix, attrs } = frameworkResource(src);
+        const token = tokenOf[`${name}${typeSuffix}`];
+        if (token) resources[token] = pulumiPaths(token, attrs, schema, meta);
+    }
+    write(name, {
+        provider: name,
+        package: `@pulumi/${name}`,
+        version,
+        origin: [
+            { repo: `github.com/pulumi/pulumi-${name}`, ...b, files },
+            { repo: `github.com/${upstreamName}`, ...t, files: ["internal/provider/resource_*.go"] },
+        ],
+        resources,
+        // The bridge does not mark plugin-framework attributes willReplaceOnChanges in
+        // schema.json, so there is nothing to cross-check against.
+        crossCheckNote: "plugin-framework provider: the bridged schema carries no willReplaceOnChanges to compare with",
+    });
+}
+
+function commandProvider(): void {
+    const version = pinned("@pulumi/command");
+    const repo = new Repo("pulumi/pulumi-command");
+    const c = repo.pick(`v${version}`);
+    const schemaFile = "provider/cmd/pulumi-resource-command/schema.json";
+    const schema = JSON.parse(repo.show(c.commit, schemaFile)) as PulumiSchema;
+    const resources: Record<string, ReplaceRule[]> = {};
+    for (const token of Object.keys(schema.resources)) resources[token] = schemaReplacePaths(token, schema).map((p) => ({ path: p }));
+    // The schema is generated from struct tags; check the source says the same.
+    const tagged = [...repo.show(c.commit, "provider/pkg/provider/common/inputs.go").matchAll(/pulumi:"([a-zA-Z]+)[^"]*"\s+provider:"replaceOnChanges"/g)].map((m) => m[1]);
+    write("command", {
+        provider: "command",
+        package: "@pulumi/command",
+        version,
+        origin: [{ repo: "github.com/pulumi/pulumi-command", ...c, files: [schemaFile, "provider/pkg/provider/common/inputs.go"] }],
+        resources,
+        sourceTaggedReplaceOnChanges: tagged,
+    });
+}
+
+function kubernetes(): void {
+    const version = pinned("@pulumi/kubernetes");
+    const repo = new Repo("pulumi/pulumi-kubernetes");
+    const k = repo.pick(`v${version}`);
+    const files = ["provider/pkg/provider/diff.go", "provider/pkg/provider/helm_release.go", "provider/pkg/provider/provider.go"];
+    const rules = kubernetesRules(repo.show(k.commit, files[0]), repo.show(k.commit, files[1]));
+    const providerConfig = providerConfigRule(repo.show(k.commit, files[2]));
+    write("kubernetes", {
+        provider: "kubernetes",
+        package: "@pulumi/kubernetes",
+        version,
+        origin: [{ repo: "github.com/pulumi/pulumi-kubernetes", ...k, files }],
+        resources: { "kubernetes:helm.sh/v3:Release": rules.helmRelease.map((p) => ({ path: p })) },
+        kinds: rules.kinds,
+        metadata: rules.metadata,
+        secret: rules.secret,
+        configMap: rules.configMap,
+        providerConfig,
+    });
+}
+
+const ONLY = argv.includes("--only") ? argv[argv.indexOf("--only") + 1].split(",") : undefined;
+const TABLES: Record<string, () => void> = {
+    openstack,
+    random: () => framework("random", "hashicorp/terraform-provider-random", "github.com/terraform-providers/terraform-provider-random"),
+    tls: () => framework("tls", "hashicorp/terraform-provider-tls", "github.com/hashicorp/terraform-provider-tls"),
+    command: commandProvider,
+    kubernetes,
+};
+for (const unknown of (ONLY ?? []).filter((n) => !(n in TABLES))) throw new Error(`--only ${unknown}: expected one of ${Object.keys(TABLES).join(", ")}`);
+for (const [name, build] of Object.entries(TABLES)) if (!ONLY || ONLY.includes(name)) build();
