@@ -10,6 +10,7 @@ import { cpuMilli, memoryMiB, positiveQuantity, Quantity } from "../lib/quantity
 import { ownImageReader, readImageRegistry, RegistryCredential, UNKNOWN_REPOSITORY } from "./images";
 import type { Repository } from "./repository";
 import { DagsGitCredential, readDagsGitAuth } from "./airflow/gitCredentials";
+import { airflowImageProblem } from "./airflow/imageVersion";
 
 export type { Resources } from "./resources";
 import { largestComponentLimit, type Resources } from "./resources";
@@ -214,7 +215,7 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
     const airflow: AirflowConfig = {
         chartVersion: r.string("airflowChartVersion", { default: AIRFLOW_CHART_VERSION, check: check.exactSemver }),
         chartRepo: r.string("airflowChartRepo", { default: "https://airflow.apache.org", pattern: /^https:\/\/\S+$/, allowed: "an https Helm repository URL" }),
-        image: image("airflowImage", AIRFLOW_IMAGE),
+        image: r.string("airflowImage", { default: AIRFLOW_IMAGE, allowed: 'an Airflow 3 image "registry/name:X.Y.Z" with a pinned tag', check: (v) => check.pinnedImage(v) ?? airflowImageProblem(v) }),
         host: host("airflowHost"),
         path: airflowPath,
         schedulerReplicas: r.integer("airflowSchedulerReplicas", { default: 1, min: 1, max: 4 }),

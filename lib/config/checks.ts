@@ -59,9 +59,12 @@ export function dnsLabel(value: string): string | undefined {
 
 /** RFC 1123 DNS name (ingress hosts). */
 export function dnsName(value: string): string | undefined {
-    return value.length <= 253 && value.split(".").every((label) => dnsLabel(label) === undefined)
-        ? undefined
-        : 'must be a lowercase DNS name like "grafana.example.org"';
+    if (!(value.length <= 253 && value.split(".").every((label) => dnsLabel(label) === undefined))) return 'must be a lowercase DNS name like "grafana.example.org"';
+    // No top-level domain is numeric: such a "name" is an IP address, which an Ingress may not use as its host.
+    if (/^\d+$/.test(value.split(".").pop()!)) {
+        return 'is an IP address (or ends in a numeric label), not a DNS name: Kubernetes refuses an Ingress host that is an IP; use a DNS name that resolves to the ingress address, like "grafana.example.org"';
+    }
+    return undefined;
 }
 
 /** An HTTP path prefix for ingress routes. */

@@ -150,6 +150,7 @@ describe("infra synth", () => {
         const env = lifecycle.inputs.environment as Record<string, unknown>;
         assert.equal(env.NODE_NAME, instances(prod, "agent")[1].inputs.name);
         assert.ok(secretText(env.KUBECONFIG_DATA).includes("client-key-data"), "the kubeconfig reaches the command as a secret");
+        assert.equal(env.TASK_GRACE_SECONDS, "600", "Airflow task pods get drainTaskGraceMinutes (default 10) to finish");
         const ready = byName(prod, "prod-k3s-ready");
         assert.equal(ready.options.dependsOn.length, 7);
         assert.equal(String((ready.inputs.environment as Record<string, unknown>).NODE_NAMES).split(",").length, 7);
