@@ -186,7 +186,7 @@ describe("infra synth", () => {
         const serverCa = cloudConfig.write_files.find((f: { path: string }) => caInstalledPath(f.path) === "/var/lib/rancher/k3s/server/tls/server-ca.crt");
         assert.equal(serverCa.content, caInKubeconfig);
         const admin = byName(dev, "dev-k3s-pki-admin-csr");
-        assert.deepEqual(admin.inputs.subject, { commonName: "dev-k3s-platform-admin", organization: "system:masters" });
+        assert.deepEqual(admin.inputs.subject, { commonName: "dev-k3s-deployer", organization: "data-platform:deployers" });
         assert.equal(ofType(dev, "command:remote:Command").length, 0, "nothing logs into a node");
     });
 
