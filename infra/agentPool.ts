@@ -13,6 +13,7 @@ import { K3sNode } from "./k3sNode";
 import type { AgentPoolConfig } from "./pools";
 import { DEFAULT_POOL } from "./pools";
 import type { NodeSlot } from "./nodes";
+import { componentType, withFormerType } from "../lib/componentType";
 
 export interface AgentPoolArgs {
     /** The cluster's name (resource-name prefix). */
@@ -59,7 +60,7 @@ export class AgentPool extends pulumi.ComponentResource {
     readonly lastBatch: pulumi.Resource[];
 
     constructor(name: string, args: AgentPoolArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("platform:infra:AgentPool", name, {}, opts);
+        super(componentType("infra", "AgentPool"), name, {}, withFormerType(componentType("infra", "AgentPool"), opts));
         const { pool, clusterName } = args;
         const legacy = pool.name === DEFAULT_POOL;
         const aliases = [{ parent: args.formerParent }];
