@@ -4,7 +4,7 @@
  * carry that token as an alias, so the engine matches their existing state — and through them
  * their children's, whose URNs embed the parent's type — and replaces nothing.
  */
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 
 export const TYPE_PREFIX = "data-platform";
 
@@ -23,9 +23,34 @@ export const FORMER_TYPES: Readonly<Record<string, string>> = Object.fromEntries
     ]),
 );
 
-/** The component's options with an alias to its former type token, if it had one. */
+/** Whether a resource type is that component's token, now or formerly (synth results of older code). */
+export function isComponent(type: string, layer: ComponentLayer, kind: string): boolean {
+    const now = componentType(layer, kind);
+    return type === now || type === FORMER_TYPES[now];
+}
+
+/** A URN with every component token in its type chain as it was before (`urn:pulumi:<stack>::<project>::<types>::<name>`). */
+export function formerUrn(urn: string): string {
+    const parts = urn.split("::");
+    if (parts.length < 4) return urn;
+    parts[2] = parts[2].split("$").map((t) => FORMER_TYPES[t] ?? t).join("$");
+    return parts.join("::");
+}
+
+/** The URN a resource had under the former tokens: an alias parent for children that moved as well. */
+export function formerUrnOf(resource: pulumi.Resource): pulumi.Output<string> {
+    return resource.urn.apply(formerUrn);
+}
+
+/**
+ * The component's options with aliases to its former type token, if it had one: under its parent,
+ * and under each former parent its other aliases name (the engine multiplies a parent's aliases
+ * into its children's, but not an alias's own parent's).
+ */
 export function withFormerType(type: string, opts: pulumi.ComponentResourceOptions | undefined): pulumi.ComponentResourceOptions | undefined {
     const former = FORMER_TYPES[type];
     if (!former) return opts;
-    return { ...opts, aliases: [...(opts?.aliases ?? []), { type: former }] };
+    const own = opts?.aliases ?? [];
+    const moved = own.filter((a): a is pulumi.Alias => typeof a === "object" && a !== null && !pulumi.Output.isInstance(a) && "parent" in a && !("type" in a));
+    return { ...opts, aliases: [...own, { type: former }, ...moved.map((a) => ({ ...a, type: former }))] };
 }
