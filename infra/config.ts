@@ -97,6 +97,8 @@ export interface InfraConfig {
     readonly etcdSnapshotRetention: number;
     /** How long the readiness gate waits for /readyz and every node Ready. */
     readonly readinessTimeoutMinutes: number;
+    /** How long a node's drain lets running Airflow task pods finish before evicting them. */
+    readonly drainTaskGraceMinutes: number;
     /** Size of the Cinder volume behind the NFS export (RWX storage). */
     readonly nfsVolumeSizeGb: number;
     /** One-shot: every server was lost; server-0's next first boot restores this etcd snapshot. */
@@ -267,6 +269,7 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
         etcdSnapshotSchedule,
         etcdSnapshotRetention: r.integer("etcdSnapshotRetention", { default: 12, min: 1, max: 100 }),
         readinessTimeoutMinutes: r.integer("readinessTimeoutMinutes", { default: 20, min: 1, max: 120 }),
+        drainTaskGraceMinutes: r.integer("drainTaskGraceMinutes", { default: 10, min: 0, max: 119 }),
         nfsVolumeSizeGb: r.integer("nfsVolumeSizeGb", { default: 20, min: 1, max: 10000 }),
         restoreFromSnapshot: r.optionalString("restoreFromSnapshot", { pattern: SNAPSHOT_NAME, allowed: "an etcd snapshot name as `k3s etcd-snapshot ls` prints it (letters, digits, \".\", \"_\", \"-\")" }),
         protectData: r.boolean("protectData", { default: true }),
@@ -278,6 +281,9 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
         backupStore,
         prices: parseFlavorPrices(r, flavors, [servers.flavor, ...agentPools.map((p) => p.flavor), ...Object.values(nodeOverrides).flatMap((o) => (o?.flavor ? [o.flavor] : []))]),
     };
+    if (config.drainTaskGraceMinutes >= config.readinessTimeoutMinutes) {
+        r.problem("drainTaskGraceMinutes", config.drainTaskGraceMinutes, `must be less than readinessTimeoutMinutes (${config.readinessTimeoutMinutes}): the whole drain must end within that deadline`);
+    }
     if (config.restoreFromSnapshot && !backupStore) {
         r.problem("restoreFromSnapshot", config.restoreFromSnapshot, "needs backupStore: the snapshot is read from the off-site bucket (every server, and its disk, is gone)");
     }

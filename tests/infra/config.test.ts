@@ -50,6 +50,7 @@ describe("infra config validation", () => {
 
     const cases: [string, Record<string, string | undefined>, RegExp][] = [
         ["an even server count (etcd quorum)", { serverCount: "2" }, /^data-platform:serverCount = 2: must be odd .*quorum/],
+        ["a drain task bound as long as the drain's deadline", { drainTaskGraceMinutes: "20" }, /^data-platform:drainTaskGraceMinutes = 20: must be less than readinessTimeoutMinutes \(20\): the whole drain must end within that deadline/],
         ["a server count of zero", { serverCount: "0" }, /^data-platform:serverCount = 0: must be an integer between 1 and 7/],
         ["a negative agent count", { agentCount: "-1" }, /^data-platform:agentCount = -1: must be an integer >= 0/],
         ["a non-numeric agent count", { agentCount: "two" }, /^data-platform:agentCount = "two": must be a decimal integer/],
