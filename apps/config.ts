@@ -10,6 +10,7 @@ import { cpuMilli, memoryMiB, positiveQuantity, Quantity } from "../lib/quantity
 import { ownImageReader, readImageRegistry, RegistryCredential, UNKNOWN_REPOSITORY } from "./images";
 import type { Repository } from "./repository";
 import { DagsGitCredential, readDagsGitAuth } from "./airflow/gitCredentials";
+import { airflowImageProblem } from "./airflow/imageVersion";
 
 export type { Resources } from "./resources";
 import { largestComponentLimit, type Resources } from "./resources";
@@ -209,12 +210,12 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
     }
     const dagsRepo = r.string("airflowDagsRepo", { default: dagsRepoDefault ?? "", pattern: GIT_URL, allowed: 'a git URL like "https://github.com/<owner>/data-platform.git" (or git@host:path, ssh://host/path)' });
     const gitAuth = readDagsGitAuth(r, dagsRepo);
-    const dagsBranch = r.string("airflowDagsBranch", { default: "main", pattern: /^[A-Za-z0-9._\/-]+$/, allowed: "a branch name" });
+    const dagsBranch = r.string("airflowDagsBranch", { default: "main", pattern: /^[A-Za-z0-9._\/-]+$/, allowed: "a branch name", check: branchProblem });
 
     const airflow: AirflowConfig = {
         chartVersion: r.string("airflowChartVersion", { default: AIRFLOW_CHART_VERSION, check: check.exactSemver }),
         chartRepo: r.string("airflowChartRepo", { default: "https://airflow.apache.org", pattern: /^https:\/\/\S+$/, allowed: "an https Helm repository URL" }),
-        image: image("airflowImage", AIRFLOW_IMAGE),
+        image: r.string("airflowImage", { default: AIRFLOW_IMAGE, allowed: 'an Airflow 3 image "registry/name:X.Y.Z" with a pinned tag', check: (v) => check.pinnedImage(v) ?? airflowImageProblem(v) }),
         host: host("airflowHost"),
         path: airflowPath,
         schedulerReplicas: r.integer("airflowSchedulerReplicas", { default: 1, min: 1, max: 4 }),
@@ -279,6 +280,12 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
     };
     r.finish();
     return config;
+}
+
+/** git's rules for a branch name (git check-ref-format) beyond its characters: git-sync could never fetch another. */
+function branchProblem(branch: string): string | undefined {
+    const bad = /\.\.|\/\/|^[-/.]|\/\.|[/.]$|\.lock(\/|$)/.exec(branch);
+    return bad ? `is not a branch name git accepts ("${bad[0]}": no "..", "//", leading "-", "/" or ".", component starting with ".", trailing "/" or ".", or ".lock"); e.g. "main" or "release/1.4"` : undefined;
 }
 
 /** `{ [key]: value }` when value is set, else nothing (keeps unset keys out of the config object). */

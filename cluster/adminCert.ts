@@ -1,4 +1,4 @@
-/** When the admin client certificate in infra's kubeconfig expires. Pure. */
+/** When the client certificate in infra's kubeconfig (the deploy identity) expires. Pure. */
 import { X509Certificate } from "node:crypto";
 import { parse } from "yaml";
 

@@ -127,7 +127,7 @@ export interface ClusterConfig {
 
 const CPU = /^(\d+m|\d+(\.\d+)?)$/;
 const MEMORY = /^\d+(Mi|Gi)$/;
-const RETENTION = /^\d+(h|d|w)$/;
+const RETENTION = /^[1-9]\d*(h|d|w)$/;
 
 /**
  * `organization/project/stack` of the infra stack. `currentOrganization` is the running program's
@@ -223,7 +223,7 @@ export function parseClusterConfig(lookup: ConfigLookup, namespace: string, scop
         r.problem("ingressReplicas", r.string("ingressReplicas"), "is no longer set: one ingress controller runs on each server, where the ingress address lands (client addresses are kept); remove the key");
     }
 
-    const retention = r.string("prometheusRetention", { default: "10d", pattern: RETENTION, allowed: 'a duration like "10d", "72h" or "2w"' });
+    const retention = r.string("prometheusRetention", { default: "10d", pattern: RETENTION, allowed: 'a duration above zero like "10d", "72h" or "2w"' });
     const minHeadroomPercent = r.integer("minHeadroomPercent", { default: 40, min: 0, max: 90 });
 
     const config: ClusterConfig = {

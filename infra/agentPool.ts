@@ -31,6 +31,7 @@ export interface AgentPoolArgs {
     readonly keyPair: pulumi.Input<string>;
     readonly kubeconfig: pulumi.Input<string>;
     readonly timeoutSeconds: number;
+    readonly taskGraceSeconds: number;
     /** The node's user-data from its slot, name and private address. */
     readonly userData: (slot: NodeSlot, nodeName: string, nodeIp: pulumi.Output<string>) => pulumi.Output<string>;
     /** The first batch waits for these (the last server, or the previous pool's last batch). */
@@ -105,6 +106,7 @@ export class AgentPool extends pulumi.ComponentResource {
                         serverGroupId: groups.get(slot.zone)?.id,
                         kubeconfig: args.kubeconfig,
                         timeoutSeconds: args.timeoutSeconds,
+                        taskGraceSeconds: args.taskGraceSeconds,
                         after: previous,
                         needs: args.needs,
                     },

@@ -12,6 +12,7 @@ import { EtcdS3Credentials, EtcdS3Target, etcdS3Settings } from "./etcdS3";
 import { bootstrapScript, BOOTSTRAP_SCRIPT } from "./bootstrap";
 import { datastoreFiles, DatastoreSpec, DATASTORE_SCRIPT } from "./datastore";
 import { guardCommands, USER_DATA_SCRUB_UNIT, userDataScrubUnit } from "./metadataGuard";
+import { accessManifestFiles, installManifestsCommand, K3S_MANIFESTS_DIR, MANIFEST_STAGING_DIR } from "./adminAccess";
 
 /** Where k3s looks for pre-existing CAs before its first start (server nodes only). */
 export const K3S_TLS_DIR = "/var/lib/rancher/k3s/server/tls";
@@ -23,9 +24,11 @@ export const K3S_TLS_DIR = "/var/lib/rancher/k3s/server/tls";
  */
 export const CA_STAGING_DIR = "/run/k3s-cluster-ca";
 
-/** Where a staged CA file ends up (the path k3s reads). */
+/** Where a staged file (a CA, an access manifest) ends up: the path k3s reads. */
 export function caInstalledPath(path: string): string {
-    return path.startsWith(`${CA_STAGING_DIR}/`) ? `${K3S_TLS_DIR}/${path.slice(CA_STAGING_DIR.length + 1)}` : path;
+    if (path.startsWith(`${CA_STAGING_DIR}/`)) return `${K3S_TLS_DIR}/${path.slice(CA_STAGING_DIR.length + 1)}`;
+    if (path.startsWith(`${MANIFEST_STAGING_DIR}/`)) return `${K3S_MANIFESTS_DIR}/${path.slice(MANIFEST_STAGING_DIR.length + 1)}`;
+    return path;
 }
 
 /** The cluster CA material k3s adopts when it finds it on first start. */
@@ -228,6 +231,8 @@ export function renderUserData(spec: NodeSpec, secrets: NodeSecrets): string {
     // --no-block queues the scrub; being After=cloud-final, it runs once cloud-init is done.
     const runcmd: (string | string[])[] = ["set -eu", ["systemctl", "daemon-reload"], ["systemctl", "enable", "--now", METADATA_GUARD_UNIT], ["systemctl", "enable", USER_DATA_SCRUB_UNIT], ["systemctl", "start", "--no-block", USER_DATA_SCRUB_UNIT]];
     if (spec.role === "server") {
+        // Every server: the bindings must be there whichever server k3s first starts on.
+        writeFiles.push(...accessManifestFiles());
         if (spec.bootstrap === "metadata") {
             if (secrets.ca) writeFiles.push(...caWriteFiles(secrets.ca));
             writeFiles.push({ path: BOOTSTRAP_SCRIPT, permissions: "0755", content: bootstrapScript(spec.serverUrl) });
@@ -252,6 +257,7 @@ export function renderUserData(spec: NodeSpec, secrets: NodeSecrets): string {
     // k3s' data directory is mounted from its volume before k3s first starts, then the CAs go in.
     if (spec.role === "server" && spec.datastore) runcmd.push([DATASTORE_SCRIPT, "start"]);
     if (spec.role === "server" && spec.bootstrap === "metadata" && secrets.ca) runcmd.push(["sh", "-c", installCaCommand()]);
+    if (spec.role === "server") runcmd.push(["sh", "-c", installManifestsCommand()]);
     const decides = spec.role === "server" && spec.bootstrap === "metadata";
     runcmd.push(["sh", "-c", installScript(spec.k3sInstall, spec.k3sVersion, spec.role, { start: !decides })]);
     if (decides) runcmd.push([BOOTSTRAP_SCRIPT], ["systemctl", "start", "k3s.service"]);

@@ -97,6 +97,8 @@ export interface InfraConfig {
     readonly etcdSnapshotRetention: number;
     /** How long the readiness gate waits for /readyz and every node Ready. */
     readonly readinessTimeoutMinutes: number;
+    /** How long a node's drain lets running Airflow task pods finish before evicting them. */
+    readonly drainTaskGraceMinutes: number;
     /** Size of the Cinder volume behind the NFS export (RWX storage). */
     readonly nfsVolumeSizeGb: number;
     /** One-shot: every server was lost; server-0's next first boot restores this etcd snapshot. */
@@ -197,7 +199,7 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
     const externalNetwork = r.optionalString("externalNetwork");
     let network: NetworkConfig;
     if (mode === "create") {
-        const cidr = r.string("subnetCidr", { default: "10.0.0.0/24", check: check.ipv4Cidr });
+        const cidr = r.string("subnetCidr", { default: "10.0.0.0/24", check: (v) => check.ipv4Cidr(v) ?? check.specialRange(v) });
         // Nodes in the pod or service network: routes to pods and Services would shadow the nodes.
         for (const [what, net] of Object.entries(check.K3S_CLUSTER_CIDRS)) {
             if (check.cidrsOverlap(cidr, net)) r.problem("subnetCidr", cidr, `overlaps k3s' ${what === "pods" ? "pod" : "service"} network ${net}: node addresses would be routed into the cluster network; pick a subnet outside 10.42.0.0/15, e.g. 10.0.0.0/24`);
@@ -205,7 +207,7 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
         if (externalNetwork === undefined) {
             r.problem("externalNetwork", undefined, 'is required when networkMode is "create": the router needs an external network (e.g. "public")');
         }
-        const dnsNameservers = r.stringList("dnsNameservers", { default: ["1.1.1.1", "9.9.9.9"], check: check.ipv4 });
+        const dnsNameservers = r.stringList("dnsNameservers", { default: ["1.1.1.1", "9.9.9.9"], check: check.ipv4, minItems: 1 });
         network = { mode, cidr, externalNetwork: externalNetwork ?? "", dnsNameservers };
     } else {
         network = { mode, name: r.string("networkName", { allowed: 'the name of an existing network, e.g. "DHBW"' }), externalNetwork };
@@ -267,6 +269,7 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
         etcdSnapshotSchedule,
         etcdSnapshotRetention: r.integer("etcdSnapshotRetention", { default: 12, min: 1, max: 100 }),
         readinessTimeoutMinutes: r.integer("readinessTimeoutMinutes", { default: 20, min: 1, max: 120 }),
+        drainTaskGraceMinutes: r.integer("drainTaskGraceMinutes", { default: 10, min: 0, max: 119 }),
         nfsVolumeSizeGb: r.integer("nfsVolumeSizeGb", { default: 20, min: 1, max: 10000 }),
         restoreFromSnapshot: r.optionalString("restoreFromSnapshot", { pattern: SNAPSHOT_NAME, allowed: "an etcd snapshot name as `k3s etcd-snapshot ls` prints it (letters, digits, \".\", \"_\", \"-\")" }),
         protectData: r.boolean("protectData", { default: true }),
@@ -278,6 +281,9 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
         backupStore,
         prices: parseFlavorPrices(r, flavors, [servers.flavor, ...agentPools.map((p) => p.flavor), ...Object.values(nodeOverrides).flatMap((o) => (o?.flavor ? [o.flavor] : []))]),
     };
+    if (config.drainTaskGraceMinutes >= config.readinessTimeoutMinutes) {
+        r.problem("drainTaskGraceMinutes", config.drainTaskGraceMinutes, `must be less than readinessTimeoutMinutes (${config.readinessTimeoutMinutes}): the whole drain must end within that deadline`);
+    }
     if (config.restoreFromSnapshot && !backupStore) {
         r.problem("restoreFromSnapshot", config.restoreFromSnapshot, "needs backupStore: the snapshot is read from the off-site bucket (every server, and its disk, is gone)");
     }

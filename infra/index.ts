@@ -69,7 +69,7 @@ export async function infraLayer(): Promise<Outputs> {
         nfs: cluster.nfs,
         networkId: cluster.networkId,
         subnetId: cluster.subnetId,
-        // The kubeconfig stops working at this time; `npm run up` warns 60 days ahead and up renews.
+        // The kubeconfig stops working at this time; `npm run up` warns 20 days ahead and up renews.
         adminCertExpiresAt: cluster.adminCertExpiresAt,
         // The cloud controllers' credential stops working after this day; `npm run up` warns 30 days ahead.
         cloudCredentialExpiresAt: credential.expiresAt,

@@ -29,6 +29,8 @@ export interface K3sNodeArgs {
     /** Admin kubeconfig for the lifecycle command (secret). */
     readonly kubeconfig: pulumi.Input<string>;
     readonly timeoutSeconds: number;
+    /** How long the drain lets running Airflow task pods finish (infra config drainTaskGraceMinutes). */
+    readonly taskGraceSeconds: number;
     /** Created (and so replaced) only after these (the previous batch's gates), for batched rollouts. */
     readonly after?: pulumi.Resource[];
     /** Resources the VM needs first (e.g. the router that gives it internet access). */
@@ -100,6 +102,7 @@ export class K3sNode extends pulumi.ComponentResource {
                     NODE_NAMES: args.nodeName,
                     NODE_NAME: args.nodeName,
                     TIMEOUT_SECONDS: String(args.timeoutSeconds),
+                    TASK_GRACE_SECONDS: String(args.taskGraceSeconds),
                     // The node unexports and unmounts its data volume before it is detached.
                     ...(args.dataVolumeId ? { RELEASE_DATA: RELEASE_ANNOTATION } : {}),
                     // Its replacement reuses this etcd member: deleting the Node must not remove it.

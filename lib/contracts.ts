@@ -54,7 +54,7 @@ export interface InfraOutputs {
     readonly nfs: { readonly server: string; readonly path: string };
     readonly networkId: string;
     readonly subnetId: string;
-    /** RFC 3339 expiry of the admin client certificate in `kubeconfig`. */
+    /** RFC 3339 expiry of the deploy identity's client certificate in `kubeconfig` (30 days). */
     readonly adminCertExpiresAt?: string;
     /** Last day (YYYY-MM-DD) the cloud controllers' created application credential works. */
     readonly cloudCredentialExpiresAt?: string;

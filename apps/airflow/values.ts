@@ -5,6 +5,7 @@
  * Nothing secret goes into these values: the fernet key, API secret, JWT secret, admin password
  * and database connection live in Secrets this project creates, referenced here by name only.
  */
+import { airflowImageProblem, splitAirflowImage } from "./imageVersion";
 import type { AirflowConfig, Resources } from "../config";
 import { pgbouncerTlsValues } from "./pgbouncer";
 import { AIRFLOW_RESOURCES, k8sResources } from "../resources";
@@ -52,14 +53,12 @@ export interface AirflowValuesArgs {
 /** The auth manager `airflow users create` belongs to (apache-airflow-providers-fab). */
 export const FAB_AUTH_MANAGER = "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager";
 
-/** `apache/airflow:3.2.2` → repository and tag; the Airflow version is the tag's leading X.Y.Z. */
+/** `apache/airflow:3.2.2` → repository, tag and Airflow version (the reader refused any other tag). */
 export function splitImage(image: string): { repository: string; tag: string; version: string } {
-    const cut = image.lastIndexOf(":");
-    const repository = image.slice(0, cut);
-    const tag = image.slice(cut + 1);
-    const version = /^(\d+\.\d+\.\d+)/.exec(tag)?.[1];
-    if (!version) throw new Error(`Airflow image tag "${tag}" must start with the Airflow version (e.g. "3.2.2" or "3.2.2-python3.12")`);
-    return { repository, tag, version };
+    const problem = airflowImageProblem(image);
+    if (problem) throw new Error(`Airflow image ${image} ${problem}`);
+    const { repository, tag, version } = splitAirflowImage(image);
+    return { repository, tag, version: version! };
 }
 
 /** Public URL of the UI/API, used by Airflow to build links and by the docs. https once TLS is configured. */
@@ -80,9 +79,6 @@ export function gitSyncAuth(config: Pick<AirflowConfig, "dagsCredentialsSecret" 
 export function airflowValues(args: AirflowValuesArgs): Record<string, unknown> {
     const { config, secrets } = args;
     const image = splitImage(config.image);
-    if (Number(image.version.split(".")[0]) < 3) {
-        throw new Error(`Airflow image ${config.image}: this layer configures Airflow 3 (api-server, dag-processor, JWT); use a 3.x image`);
-    }
     const R = AIRFLOW_RESOURCES;
     const waitForMigrations = { enabled: true };
 

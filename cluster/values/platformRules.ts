@@ -97,6 +97,9 @@ export function etcdSnapshotRules(maxAgeHours: number): RuleGroup {
     };
 }
 
+/** Days before the deploy certificate's expiry the alert fires (inside its 20-day renewal window). */
+export const ADMIN_CERT_ALERT_DAYS = 7;
+
 export function certificateRules(adminCertNotAfter?: number): RuleGroup {
     const days = (n: number) => n * DAYS;
     return {
@@ -140,16 +143,18 @@ export function certificateRules(adminCertNotAfter?: number): RuleGroup {
             },
             ...(adminCertNotAfter !== undefined
                 ? [{
-                    // The admin certificate is made by the infra stack (@pulumi/tls) and is used
-                    // only from outside the cluster, so nothing here can measure it: its notAfter is
-                    // written into the rule on each `pulumi up` of this layer.
+                    // The deploy identity's certificate is made by the infra stack (@pulumi/tls) and
+                    // is used only from outside the cluster, so nothing here can measure it: its
+                    // notAfter is written into the rule on each `pulumi up` of this layer. It lives
+                    // 30 days and is renewed by any infra `up` inside its last 20: below
+                    // ADMIN_CERT_ALERT_DAYS nobody has deployed for a fortnight of that window.
                     alert: "AdminClientCertificateExpiresSoon",
-                    expr: `vector(${adminCertNotAfter}) - time() < ${days(21)}`,
+                    expr: `vector(${adminCertNotAfter}) - time() < ${days(ADMIN_CERT_ALERT_DAYS)}`,
                     for: "1h",
                     severity: "warning" as const,
-                    summary: "The admin client certificate expires within 21 days",
-                    description: "The kubeconfig certificate every `pulumi up` and the drain/readiness tools use expires in {{ $value | humanizeDuration }}.",
-                    runbook: "Run `pulumi up` on the infra stack (it renews inside 30 days of expiry), then on the cluster stack so this rule learns the new date.",
+                    summary: `The deploy identity's client certificate expires within ${ADMIN_CERT_ALERT_DAYS} days`,
+                    description: "The kubeconfig certificate every `pulumi up`, CI and the drain/readiness tools use expires in {{ $value | humanizeDuration }}.",
+                    runbook: "Run `npm run up` for the environment (the infra stack renews it inside 20 days of expiry; the cluster stack then writes the new date into this rule).",
                 }]
                 : []),
         ],

@@ -17,6 +17,7 @@ import { modeFromOutputs, readersOf, RunStack, switchAfterPreview } from "./laye
 import { PreApplyCheck, preApplyRefusals } from "./checks/preApply";
 import { placeholderReport, projectName } from "./checks/placeholderGate";
 import { gate, Irreversible, irreversibleMarkdown } from "../diff/irreversible";
+import { NodeProgress } from "../../lib/nodeProgress";
 
 /** Environments that need `--confirm-env <env>` on top of the usual confirmation. */
 export const PRODUCTION_ENV = /^prod(uction)?(-.*)?$/;
@@ -205,18 +206,24 @@ export async function deploy(req: DeployRequest): Promise<number> {
             return 1;
         }
         const byStack = new Map(batch.map((l) => [l.stack, l]));
+        const nodes = new NodeProgress();
+        const nodeTable = () => (nodes.size > 0 ? `\nNodes rolled (seconds since each node's step began):\n${nodes.table()}` : "");
         const report = await runLayers(req.env, req.action, batch.map(({ layer: l, stack: s }) => ({ layer: l, stack: s })), {
             async run(s, _action, onOutput) {
                 const now = req.source();
                 if (now.commit !== source.commit || now.changes !== source.changes) {
                     throw new Error(`The checkout changed since the preview (${source.commit.slice(0, 12)} → ${now.commit.slice(0, 12)}${now.changes !== source.changes ? ", uncommitted changes differ" : ""}); ${s} not applied.`);
                 }
-                return deployer.apply(byStack.get(s)!, req.action, onOutput);
+                return deployer.apply(byStack.get(s)!, req.action, (line) => {
+                    nodes.feed(line);
+                    onOutput(line);
+                });
             },
         }, req.log, Date.now, { offset: i + 1 - batch.length, total: stacks.length });
         outcomes.push(...report.outcomes);
+        if (report.ok && nodes.size > 0) req.log(nodeTable());
         if (!report.ok) {
-            req.error(`\n${renderSummary({ ...report, outcomes: stopped(rest) })}`);
+            req.error(`${nodeTable()}\n${renderSummary({ ...report, outcomes: stopped(rest) })}`);
             return 1;
         }
     }

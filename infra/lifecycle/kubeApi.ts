@@ -1,7 +1,7 @@
 /**
  * A minimal Kubernetes API client for the node lifecycle commands that `pulumi up` runs on the
- * operator's machine: wait until the API answers /readyz and nodes are Ready, and drain and
- * remove a node before its VM is deleted. It authenticates with the kubeconfig the infra layer
+ * operator's machine: wait until the API answers /readyz and nodes are Ready, and the steps around
+ * a node's removal (its drain is drain.ts). It authenticates with the kubeconfig the infra layer
  * generates, so it needs no kubectl and never logs into a node.
  */
 import * as http from "http";
@@ -83,6 +83,8 @@ export interface WaitOptions {
     readonly pollMs?: number;
     readonly clock?: Clock;
     readonly log?: (line: string) => void;
+    /** A still-unchanged wait is logged again this often, so a long roll is never silent (default 60 s). */
+    readonly heartbeatMs?: number;
 }
 
 /**
@@ -92,8 +94,10 @@ export interface WaitOptions {
 export async function until(what: string, probe: () => Promise<string | undefined>, opts: WaitOptions): Promise<void> {
     const clock = opts.clock ?? realClock;
     const deadline = clock.now() + opts.timeoutMs;
+    const started = clock.now();
     let waitingFor = "no answer yet";
     let lastLogged = "";
+    let loggedAt = started;
     for (;;) {
         try {
             const pending = await probe();
@@ -105,6 +109,10 @@ export async function until(what: string, probe: () => Promise<string | undefine
         if (waitingFor !== lastLogged) {
             opts.log?.(`${what}: waiting for ${waitingFor}`);
             lastLogged = waitingFor;
+            loggedAt = clock.now();
+        } else if (clock.now() - loggedAt >= (opts.heartbeatMs ?? 60_000)) {
+            opts.log?.(`${what}: still waiting for ${waitingFor} (${Math.round((clock.now() - started) / 1000)} s so far)`);
+            loggedAt = clock.now();
         }
         if (clock.now() >= deadline) {
             throw new Error(`Timed out after ${Math.round(opts.timeoutMs / 1000)} s waiting for ${what}: still waiting for ${waitingFor}`);
@@ -113,8 +121,21 @@ export async function until(what: string, probe: () => Promise<string | undefine
     }
 }
 
+export interface ClusterWaitOptions extends WaitOptions {
+    /** Called once a node that was not Ready at the first look registers, and once it is Ready. */
+    readonly progress?: (node: string, step: "registered" | "Ready") => void;
+}
+
 /** Waits until the API answers /readyz with 200 and every named node is Ready. */
-export async function waitForCluster(target: KubeTarget, nodeNames: readonly string[], opts: WaitOptions): Promise<void> {
+export async function waitForCluster(target: KubeTarget, nodeNames: readonly string[], opts: ClusterWaitOptions): Promise<void> {
+    // Nodes Ready at the first look are not part of this roll's progress; the others report each step once.
+    let readyAtFirstLook: Set<string> | undefined;
+    const reported = new Set<string>();
+    const report = (node: string, step: "registered" | "Ready") => {
+        if (readyAtFirstLook?.has(node) || reported.has(`${node} ${step}`)) return;
+        reported.add(`${node} ${step}`);
+        opts.progress?.(node, step);
+    };
     await until(
         `the API at ${target.server}`,
         async () => {
@@ -128,16 +149,28 @@ export async function waitForCluster(target: KubeTarget, nodeNames: readonly str
         async () => {
             const res = await request(target, "GET", "/api/v1/nodes");
             if (res.status !== 200) return `the node list (HTTP ${res.status})`;
-            const pending = notReady((JSON.parse(res.body) as { items: NodeObject[] }).items, nodeNames);
+            const items = (JSON.parse(res.body) as { items: NodeObject[] }).items;
+            const pending = notReady(items, nodeNames);
+            readyAtFirstLook ??= new Set(nodeNames.filter((n) => !pending.includes(n)));
+            for (const node of items.filter((n) => nodeNames.includes(n.metadata.name))) {
+                report(node.metadata.name, "registered");
+                if (isNodeReady(node)) report(node.metadata.name, "Ready");
+            }
             return pending.length === 0 ? undefined : `Ready: ${pending.join(", ")}`;
         },
         opts,
     );
 }
 
-interface PodObject {
-    metadata: { name: string; namespace: string; ownerReferences?: { kind: string }[]; annotations?: Record<string, string> };
-    status?: { phase?: string };
+export interface PodObject {
+    metadata: {
+        name: string;
+        namespace: string;
+        ownerReferences?: { kind: string; name?: string; uid?: string; controller?: boolean }[];
+        annotations?: Record<string, string>;
+        labels?: Record<string, string>;
+    };
+    status?: { phase?: string; conditions?: { type: string; status: string }[] };
 }
 
 /** Pods a drain evicts: not DaemonSet-managed, not mirror (static) pods, not finished. */
@@ -155,65 +188,6 @@ export function evictable(pods: readonly PodObject[]): PodObject[] {
 export const ETCD_MEMBER_ANNOTATION = "etcd.k3s.cattle.io/node-name";
 /** When set, k3s' finalizer deletes the Node without removing that etcd member. */
 export const ETCD_REMOVED_ANNOTATION = "etcd.k3s.cattle.io/removed-node-name";
-
-export interface DrainOptions extends WaitOptions {
-    /** The data-volume annotation the node answers (server-0's NFS volume). */
-    readonly releaseData?: string;
-    /**
-     * The replacement reuses this server's etcd member (its datastore volume): mark the Node so
-     * its deletion keeps the member, and after the deletion wait until k3s on the node stopped.
-     */
-    readonly keepEtcdMember?: boolean;
-}
-
-/**
- * Cordons the node, evicts its pods through the Eviction API (so PodDisruptionBudgets are
- * honoured: a 429 is retried until the deadline), waits until they are gone, deletes the node.
- * A node that no longer exists is already drained.
- */
-export async function drainNode(target: KubeTarget, nodeName: string, opts: DrainOptions): Promise<void> {
-    const nodePath = `/api/v1/nodes/${encodeURIComponent(nodeName)}`;
-    let gone = false;
-    await until(
-        `cordon ${nodeName}`,
-        async () => {
-            const cordon = await request(target, "PATCH", nodePath, { spec: { unschedulable: true } }, "application/merge-patch+json");
-            gone = cordon.status === 404;
-            return cordon.status < 300 || gone ? undefined : `the API to accept the cordon (HTTP ${cordon.status})`;
-        },
-        opts,
-    );
-    if (gone) {
-        opts.log?.(`node ${nodeName} is not in the cluster; nothing to drain`);
-        return;
-    }
-    const podsPath = `/api/v1/pods?fieldSelector=${encodeURIComponent(`spec.nodeName=${nodeName}`)}`;
-    await until(
-        `pods to leave ${nodeName}`,
-        async () => {
-            const res = await request(target, "GET", podsPath);
-            if (res.status !== 200) return `the pod list (HTTP ${res.status})`;
-            const pods = evictable((JSON.parse(res.body) as { items: PodObject[] }).items);
-            if (pods.length === 0) return undefined;
-            for (const pod of pods) {
-                const { name, namespace } = pod.metadata;
-                await request(target, "POST", `/api/v1/namespaces/${namespace}/pods/${name}/eviction`, {
-                    apiVersion: "policy/v1",
-                    kind: "Eviction",
-                    metadata: { name, namespace },
-                });
-            }
-            return `${pods.length} pod(s): ${pods.map((p) => `${p.metadata.namespace}/${p.metadata.name}`).join(", ")}`;
-        },
-        opts,
-    );
-    if (opts.keepEtcdMember) await keepEtcdMember(target, nodePath, opts);
-    if (opts.releaseData) await releaseData(target, nodePath, opts.releaseData, opts);
-    const removed = await request(target, "DELETE", nodePath);
-    if (removed.status >= 300 && removed.status !== 404) throw new Error(`delete node ${nodeName}: HTTP ${removed.status} ${removed.body}`);
-    opts.log?.(`node ${nodeName} drained and removed`);
-    if (opts.keepEtcdMember) await waitApiStopped(target, nodeName, opts);
-}
 
 /**
  * Marks the Node so that k3s' member finalizer keeps its etcd member when the Node is deleted
@@ -239,7 +213,7 @@ export async function keepEtcdMember(target: KubeTarget, nodePath: string, opts:
 }
 
 /** The node stops k3s once its Node is gone (nfsData.ts): then the datastore is unmounted. */
-async function waitApiStopped(target: KubeTarget, nodeName: string, opts: WaitOptions): Promise<void> {
+export async function waitApiStopped(target: KubeTarget, nodeName: string, opts: WaitOptions): Promise<void> {
     await until(
         `k3s on ${nodeName} to stop`,
         async () => {

@@ -1,8 +1,8 @@
 /**
  * Container image references, parsed by the distribution grammar rather than matched by shape:
  * `[registry[:port]/]path[:tag][@sha256:digest]`. A pinned reference names a version: a tag with
- * a version number in it, or a digest. Floating tags (`latest`, `alpine`, `stable`) and bare
- * numbers (a YAML number where an image was meant) are refused.
+ * a version number in it, or a digest. Floating tags (`latest`, `alpine`, `stable`, a major version
+ * alone like `17` or `3-slim`) and bare numbers (a YAML number where an image was meant) are refused.
  */
 
 const COMPONENT = /^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*$/;
@@ -56,6 +56,10 @@ export function pinnedImage(value: string): string | undefined {
     if (ref.tag === undefined) return `has no tag: an untagged image is "latest", which moves; must be ${IMAGE_ALLOWED}`;
     if (ref.tag === "latest") return `must pin a version tag; "latest" is not allowed (${IMAGE_ALLOWED})`;
     if (!/\d/.test(ref.tag)) return `has the floating tag "${ref.tag}" (no version in it): it moves with every upstream release; use a version tag like "${ref.path.split("/").pop()}:1.2.3-${ref.tag}" or a digest`;
+    // A major-only tag ("17", "3-slim", "v2") is re-pointed at every minor and patch release.
+    if (/^v?\d{1,3}(-[A-Za-z][A-Za-z0-9_.-]*)?$/.test(ref.tag)) {
+        return `has the major-version tag "${ref.tag}": it moves with every minor and patch release, so nodes pulling at different times run different versions; pin the full version, like "${ref.path.split("/").pop()}:${ref.tag.replace(/^(v?\d+)/, "$1.x.y")}", or a digest`;
+    }
     if (/^\d+$/.test(ref.path.split("/").pop()!)) return `has the name "${ref.path}", a bare number; must be ${IMAGE_ALLOWED}`;
     return undefined;
 }

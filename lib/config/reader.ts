@@ -383,7 +383,10 @@ export class ConfigReader {
             const v = this.lookup(key);
             if (v !== undefined) values[key] = v;
         }
+        // A key already refused (a reference to another environment's stack) is not reported twice.
+        const refused = new Set(this.problems.map((p) => p.key));
         for (const [key, other] of leftovers(values, this.env, this.lookup.environments())) {
+            if (refused.has(this.qualified(key))) continue;
             this.problem(key, values[key], `names environment "${other}" in a stack of environment "${this.env}": a leftover of a copied stack file; replace it with this environment's value`);
         }
     }

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { DEFAULT_CHARTS, infraStackRef, parseClusterConfig } from "../../cluster/config";
 import { checkInfraOutputs } from "../../cluster/infraOutputs";
-import { ConfigValidationError } from "../../lib/config/reader";
+import { ConfigValidationError, strictLookup } from "../../lib/config/reader";
 import { configProblems } from "../support/config";
 
 const VALID: Record<string, string> = { layer: "cluster", environment: "dev" };
@@ -27,6 +27,14 @@ describe("cluster config", () => {
         assert.equal(cfg.kafka.partitions, 3);
         assert.equal(cfg.monitoring.grafanaNodePort, undefined);
         assert.equal(cfg.protectData, true);
+    });
+
+    it("a reference to another environment's infra stack is one problem, said once (not also as a copied file's leftover)", () => {
+        const values: Record<string, string> = { ...VALID, infraStack: "prod-infra" };
+        const lookup = strictLookup((k) => values[k], () => Object.keys(values), "Pulumi.dev-cluster.yaml", { stack: "dev-cluster", environments: () => ["dev", "prod"] });
+        const found = configProblems(() => parseClusterConfig(lookup, "data-platform", "stack dev-cluster"));
+        assert.deepEqual(found.filter((p) => p.startsWith("data-platform:infraStack")).length, 1, found.join("\n"));
+        assert.match(found.join("\n"), /infraStack = "prod-infra": names environment "prod"'s stack from environment "dev".*use "dev-infra"/);
     });
 
     it("reads the infra reference parts and overrides a chart version", () => {
@@ -69,7 +77,9 @@ describe("cluster config", () => {
         ["an uppercase Grafana host", { grafanaHost: "Grafana.Example.org" }, /^data-platform:grafanaHost = "Grafana.Example.org": must be a lowercase DNS name/],
         ["a bad memory quantity", { kafkaBrokerMemory: "2GB" }, /^data-platform:kafkaBrokerMemory = "2GB": must be a memory quantity in Mi or Gi/],
         ["a bad CPU quantity", { prometheusCpu: "half" }, /^data-platform:prometheusCpu = "half": must be a CPU quantity/],
-        ["a bad retention", { prometheusRetention: "10 days" }, /^data-platform:prometheusRetention = "10 days": must be a duration like "10d"/],
+        ["a bad retention", { prometheusRetention: "10 days" }, /^data-platform:prometheusRetention = "10 days": must be a duration above zero like "10d"/],
+        ["a retention of zero", { prometheusRetention: "0d" }, /^data-platform:prometheusRetention = "0d": must be a duration above zero like "10d"/],
+        ["an IP address as Grafana's host", { grafanaHost: "192.0.2.10" }, /^data-platform:grafanaHost = "192.0.2.10": is an IP address.*Kubernetes refuses an Ingress host that is an IP/],
         ["a non-boolean protectData", { protectData: "yes" }, /^data-platform:protectData = "yes": must be true or false/],
         ["an uppercase Kafka cluster name", { kafkaClusterName: "Platform" }, /^data-platform:kafkaClusterName = "Platform": must be a lowercase DNS label/],
     ];

@@ -50,6 +50,7 @@ describe("infra config validation", () => {
 
     const cases: [string, Record<string, string | undefined>, RegExp][] = [
         ["an even server count (etcd quorum)", { serverCount: "2" }, /^data-platform:serverCount = 2: must be odd .*quorum/],
+        ["a drain task bound as long as the drain's deadline", { drainTaskGraceMinutes: "20" }, /^data-platform:drainTaskGraceMinutes = 20: must be less than readinessTimeoutMinutes \(20\): the whole drain must end within that deadline/],
         ["a server count of zero", { serverCount: "0" }, /^data-platform:serverCount = 0: must be an integer between 1 and 7/],
         ["a negative agent count", { agentCount: "-1" }, /^data-platform:agentCount = -1: must be an integer >= 0/],
         ["a non-numeric agent count", { agentCount: "two" }, /^data-platform:agentCount = "two": must be a decimal integer/],
@@ -87,6 +88,10 @@ describe("infra config validation", () => {
         ["a snapshot schedule that never fires", { etcdSnapshotSchedule: "0 0 30 2 *" }, /etcdSnapshotSchedule = "0 0 30 2 \*": never fires: day 30 does not exist in month 2/],
         ["a subnet inside k3s' pod network", { subnetCidr: "10.42.0.0/24" }, /^data-platform:subnetCidr = "10.42.0.0\/24": overlaps k3s' pod network 10.42.0.0\/16/],
         ["a subnet spanning k3s' service network", { subnetCidr: "10.0.0.0/8" }, /^data-platform:subnetCidr = "10.0.0.0\/8": overlaps k3s' service network 10.43.0.0\/16/],
+        ["a subnet in the link-local range (the metadata service's)", { subnetCidr: "169.254.10.0/24" }, /^data-platform:subnetCidr = "169.254.10.0\/24": lies in 169.254.0.0\/16 \(link-local/],
+        ["a loopback subnet", { subnetCidr: "127.0.0.0/24" }, /^data-platform:subnetCidr = "127.0.0.0\/24": lies in 127.0.0.0\/8 \(loopback/],
+        ["no DNS resolvers for the created subnet", { dnsNameservers: "[]" }, /^data-platform:dnsNameservers = \[\]: must list at least 1 item/],
+        ["a node label the kubelet refuses to set", { serverLabels: JSON.stringify({ "node-role.kubernetes.io/worker": "true" }) }, /^data-platform:serverLabels.node-role.kubernetes.io\/worker = "true": is in the kubernetes.io\/k8s.io namespace.*kubelet/],
         ["an empty ingress list", { ingressCidrs: "[]" }, /^data-platform:ingressCidrs = \[\]: is empty, which would leave the ingress reachable by nobody/],
         ["a truncated SSH key", { sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeDevKeyReplaceWithYourOwnPublicKey00000 admin" }, /^data-platform:sshPublicKey = .*not complete base64.*cut when copied/],
         ["a DSA key", { sshPublicKey: "ssh-dss AAAAB3NzaC1kc3MAAACBAP admin" }, /^data-platform:sshPublicKey = .*is a DSA key, which OpenSSH no longer accepts: generate one with `ssh-keygen -t ed25519`/],

@@ -38,7 +38,7 @@ describe("lifecycle client over real TLS with a k3s-shaped certificate", () => {
         api.nodes = [{ name: "test-server-0", ready: true }];
         await waitForCluster(targetFromKubeconfig(kubeconfig()), ["test-server-0"], { timeoutMs: 5_000, pollMs: 5 });
         assert.deepEqual(api.requests.map((r) => r.path), ["/readyz", "/readyz", "/api/v1/nodes"]);
-        assert.ok(api.requests.every((r) => r.sni === "kubernetes" && r.clientSubject === "O=system:masters,CN=platform-admin"));
+        assert.ok(api.requests.every((r) => r.sni === "kubernetes" && r.clientSubject === "O=data-platform:deployers,CN=lab-k3s-deployer"));
     });
 
     it("fails without the server name: the dialled address is not in the certificate", async () => {

@@ -1,7 +1,8 @@
 import * as assert from "node:assert/strict";
 import * as http from "node:http";
 import { AddressInfo } from "node:net";
-import { drainNode, evictable, KubeTarget, notReady, targetFromKubeconfig, waitForCluster } from "../../infra/lifecycle/kubeApi";
+import { evictable, KubeTarget, notReady, targetFromKubeconfig, waitForCluster } from "../../infra/lifecycle/kubeApi";
+import { drainNode } from "../../infra/lifecycle/drain";
 import { renderKubeconfig } from "../../infra/kubeconfig";
 import { forgetNode } from "../../infra/lifecycle/forget";
 

@@ -150,6 +150,7 @@ describe("infra synth", () => {
         const env = lifecycle.inputs.environment as Record<string, unknown>;
         assert.equal(env.NODE_NAME, instances(prod, "agent")[1].inputs.name);
         assert.ok(secretText(env.KUBECONFIG_DATA).includes("client-key-data"), "the kubeconfig reaches the command as a secret");
+        assert.equal(env.TASK_GRACE_SECONDS, "600", "Airflow task pods get drainTaskGraceMinutes (default 10) to finish");
         const ready = byName(prod, "prod-k3s-ready");
         assert.equal(ready.options.dependsOn.length, 7);
         assert.equal(String((ready.inputs.environment as Record<string, unknown>).NODE_NAMES).split(",").length, 7);
@@ -185,7 +186,7 @@ describe("infra synth", () => {
         const serverCa = cloudConfig.write_files.find((f: { path: string }) => caInstalledPath(f.path) === "/var/lib/rancher/k3s/server/tls/server-ca.crt");
         assert.equal(serverCa.content, caInKubeconfig);
         const admin = byName(dev, "dev-k3s-pki-admin-csr");
-        assert.deepEqual(admin.inputs.subject, { commonName: "dev-k3s-platform-admin", organization: "system:masters" });
+        assert.deepEqual(admin.inputs.subject, { commonName: "dev-k3s-deployer", organization: "data-platform:deployers" });
         assert.equal(ofType(dev, "command:remote:Command").length, 0, "nothing logs into a node");
     });
 

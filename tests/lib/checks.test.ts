@@ -31,6 +31,9 @@ describe("config checks", () => {
     it("checks names, hosts and paths", () => {
         assert.equal(check.dnsName("grafana.dev.example.org"), undefined);
         assert.ok(check.dnsName("Grafana.example.org"));
+        // Kubernetes refuses an Ingress host that is an IP; no top-level domain is numeric.
+        assert.match(check.dnsName("10.0.0.5") ?? "", /is an IP address/);
+        assert.match(check.dnsName("airflow.10") ?? "", /is an IP address/);
         assert.equal(check.urlPath("/airflow"), undefined);
         assert.ok(check.urlPath("airflow"));
         assert.equal(check.dnsLabel("microservices"), undefined);

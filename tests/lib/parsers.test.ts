@@ -57,7 +57,7 @@ describe("config parsers: SSH public keys", () => {
 
 describe("config parsers: image references", () => {
     it("accepts registry/name:version and digests", () => {
-        for (const ok of ["ghcr.io/acme/todo-backend:0.1.0", "postgres:17.6-bookworm", "registry.k8s.io/ingress-nginx/controller:v1.15.1", "localhost:5000/a/b:1.0", `nginx@sha256:${"a".repeat(64)}`, `ghcr.io/o/x:1.2@sha256:${"b".repeat(64)}`, "ghcr.io/o/x:sha-1a2b3c4"]) {
+        for (const ok of ["ghcr.io/acme/app:20240101", "postgres:17.6", "ghcr.io/acme/todo-backend:0.1.0", "postgres:17.6-bookworm", "registry.k8s.io/ingress-nginx/controller:v1.15.1", "localhost:5000/a/b:1.0", `nginx@sha256:${"a".repeat(64)}`, `ghcr.io/o/x:1.2@sha256:${"b".repeat(64)}`, "ghcr.io/o/x:sha-1a2b3c4"]) {
             assert.equal(pinnedImage(ok), undefined, ok);
         }
     });
@@ -74,6 +74,9 @@ describe("config parsers: image references", () => {
             ["ghcr.io/Acme/app:1.0", /name component "Acme"/],
             ["ghcr.io/acme/app:-1", /tag "-1"/],
             [" nginx:1.0", /no spaces/],
+            ["postgres:17", /major-version tag "17".*moves with every minor and patch release/],
+            ["docker.io/library/python:3-slim", /major-version tag "3-slim"/],
+            ["ghcr.io/acme/app:v2", /major-version tag "v2"/],
         ];
         for (const [bad, why] of cases) assert.match(pinnedImage(bad) ?? "", why, bad);
     });

@@ -5,7 +5,8 @@ import os from "node:os";
 import path from "node:path";
 import { stringify } from "yaml";
 import { clientCertNotAfter } from "../../cluster/adminCert";
-import { certificateRules } from "../../cluster/values/platformRules";
+import { ADMIN_CERT_ALERT_DAYS, certificateRules } from "../../cluster/values/platformRules";
+import { DEPLOY_CERT_RENEWAL_HOURS } from "../../infra/pki";
 import { requireDebianPackage } from "../support/debian";
 
 describe("cluster: admin client certificate expiry in a rule", () => {
@@ -14,7 +15,7 @@ describe("cluster: admin client certificate expiry in a rule", () => {
         let pem: string;
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "admincert-"));
         try {
-            execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", path.join(dir, "k"), "-out", path.join(dir, "c"), "-days", "30", "-subj", "/CN=platform-admin/O=system:masters"], { stdio: "ignore" });
+            execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", path.join(dir, "k"), "-out", path.join(dir, "c"), "-days", "30", "-subj", "/CN=dev-k3s-deployer/O=data-platform:deployers"], { stdio: "ignore" });
             pem = fs.readFileSync(path.join(dir, "c"), "utf8");
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
@@ -24,7 +25,9 @@ describe("cluster: admin client certificate expiry in a rule", () => {
         const expected = Date.now() / 1000 + 30 * 86400;
         assert.ok(Math.abs(notAfter - expected) < 120, `${notAfter} vs ${expected}`);
         const rule = certificateRules(notAfter).rules.find((r) => "alert" in r && r.alert === "AdminClientCertificateExpiresSoon")!;
-        assert.equal(rule.expr, `vector(${notAfter}) - time() < ${21 * 86400}`);
+        assert.equal(rule.expr, `vector(${notAfter}) - time() < ${7 * 86400}`);
+        // Inside the renewal window, so an environment deployed now and then never alerts.
+        assert.ok(ADMIN_CERT_ALERT_DAYS * 24 < DEPLOY_CERT_RENEWAL_HOURS);
     });
 
     it("no readable certificate (synth placeholders): no admin rule rather than a wrong one", () => {

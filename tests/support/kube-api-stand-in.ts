@@ -7,7 +7,11 @@
  * filtered by an equality label selector, as Helm's release records are). It records who connected (the client certificate's subject, the
  * SNI name, whether a bearer token came) and the method, so a test can tell what the client presented and whether it only read.
  */
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
 import https from "node:https";
+import os from "node:os";
+import path from "node:path";
 import { AddressInfo } from "node:net";
 import { TLSSocket } from "node:tls";
 import { K3sShapedPki } from "./k3sShapedPki";
@@ -40,11 +44,37 @@ function matches(selector: string, labels: Record<string, string>): boolean {
     });
 }
 
+/** A CertificateSigningRequest as stored by the stand-in. */
+export interface StandInCsr {
+    object: { metadata: { name: string }; spec: { request: string; signerName: string; expirationSeconds?: number; usages: string[] }; status?: { certificate?: string; conditions?: { type: string; status: string; message?: string }[] } };
+    /** GETs after approval before the certificate appears. */
+    pollsUntilSigned: number;
+}
+
+/** Signs a PEM CSR with the client CA, as a client certificate (the openssl CLI). */
+function signClientCert(pki: K3sShapedPki, csrPem: string): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stand-in-signer-"));
+    try {
+        const file = (name: string, text: string) => (fs.writeFileSync(path.join(dir, name), text, { mode: 0o600 }), path.join(dir, name));
+        const ext = file("ext.cnf", "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n");
+        return execFileSync("openssl", ["x509", "-req", "-in", file("req.csr", csrPem), "-CA", file("ca.crt", pki.clientCaPem), "-CAkey", file("ca.key", pki.clientCaKeyPem), "-set_serial", "7", "-days", "1", "-extfile", ext], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+const CSR_API = "/apis/certificates.k8s.io/v1/certificatesigningrequests";
+
 export class KubeApiStandIn {
     /** /readyz answers 503 this many times before 200, like an API still starting. */
     notReadyFor = 1;
     nodes: { name: string; ready: boolean; unschedulable?: boolean; kubeletVersion?: string; zone?: string }[] = [];
     secrets: StandInSecret[] = [];
+    readonly csrs = new Map<string, StandInCsr>();
+    /** Every CSR ever created (deleted ones too), for the test to inspect. */
+    readonly csrHistory: StandInCsr["object"][] = [];
+    /** Set to answer approved CSRs with a Failed condition instead of a certificate. */
+    signerFailure?: string;
     readonly requests: StandInRequest[] = [];
     private readonly server: https.Server;
 
@@ -65,6 +95,7 @@ export class KubeApiStandIn {
                     res.writeHead(status, { "Content-Type": "application/json" });
                     res.end(JSON.stringify(body));
                 };
+                if (req.url?.startsWith(CSR_API)) return this.csrApi(pki, req, send);
                 if (req.url === "/readyz") return this.notReadyFor-- > 0 ? send(503, "not ready") : send(200, "ok");
                 if (req.url === "/api/v1/nodes") {
                     return send(200, {
@@ -85,6 +116,40 @@ export class KubeApiStandIn {
                 send(404, { kind: "Status", code: 404 });
             },
         );
+    }
+
+    private csrApi(pki: K3sShapedPki, req: import("node:http").IncomingMessage, send: (status: number, body: unknown) => void): void {
+        const [, name, sub] = /^[^?]*?certificatesigningrequests(?:\/([^/?]+))?(?:\/([^/?]+))?/.exec(req.url ?? "") ?? [];
+        let body = "";
+        req.on("data", (c: Buffer) => (body += c.toString()));
+        req.on("end", () => {
+            const csr = name ? this.csrs.get(name) : undefined;
+            if (req.method === "POST" && !name) {
+                const object = JSON.parse(body) as StandInCsr["object"];
+                if (this.csrs.has(object.metadata.name)) return send(409, { kind: "Status", code: 409 });
+                this.csrs.set(object.metadata.name, { object, pollsUntilSigned: 1 });
+                this.csrHistory.push(object);
+                return send(201, { ...object, metadata: { ...object.metadata, resourceVersion: "1" } });
+            }
+            if (!csr) return send(404, { kind: "Status", code: 404 });
+            if (req.method === "PUT" && sub === "approval") {
+                csr.object.status = { conditions: (JSON.parse(body) as StandInCsr["object"]).status?.conditions ?? [] };
+                return send(200, csr.object);
+            }
+            if (req.method === "GET" && !sub) {
+                const approved = csr.object.status?.conditions?.some((c) => c.type === "Approved" && c.status === "True");
+                if (approved && !csr.object.status?.certificate && csr.pollsUntilSigned-- <= 0) {
+                    if (this.signerFailure) csr.object.status!.conditions!.push({ type: "Failed", status: "True", message: this.signerFailure });
+                    else csr.object.status!.certificate = Buffer.from(signClientCert(pki, Buffer.from(csr.object.spec.request, "base64").toString())).toString("base64");
+                }
+                return send(200, csr.object);
+            }
+            if (req.method === "DELETE" && !sub) {
+                this.csrs.delete(name!);
+                return send(200, { kind: "Status", status: "Success" });
+            }
+            send(405, { kind: "Status", code: 405 });
+        });
     }
 
     /** Listens on `host` (choose an address that is not in the certificate) and returns its https URL. */

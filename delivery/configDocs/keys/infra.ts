@@ -49,6 +49,7 @@ export const INFRA_KEYS: KeyDocs = {
     flannelBackend: { meaning: "pod network encapsulation; changing it rolls every node" },
     etcdSnapshotRetention: { meaning: "snapshots kept on each server's disk and, with `backupStore`, in the bucket" },
     readinessTimeoutMinutes: { meaning: "how long the readiness gate waits for `/readyz` and every node Ready" },
+    drainTaskGraceMinutes: { meaning: "how long a node's drain lets running Airflow task pods finish before it evicts them; less than `readinessTimeoutMinutes` ([infra.md](infra.md#the-lifecycle-commands))" },
     nfsVolumeSizeGb: { meaning: "size of the Cinder volume behind the NFS export (RWX storage)", irreversible: ["volume-shrink"] },
     restoreFromSnapshot: { meaning: "one-shot, with `backupStore`: the next new server-0 restores this etcd snapshot; `npm run restore` sets and removes it" },
     protectData: { meaning: "the NFS data volume is `protect`ed; `\"false\"` (then `npm run up`) is the intent to let `npm run down` delete it" },

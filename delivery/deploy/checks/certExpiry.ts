@@ -1,14 +1,14 @@
 /**
- * What expires in an infra stack. The admin client certificate in its kubeconfig (one year):
- * before a deployment `npm run up` reads the `adminCertExpiresAt` output and warns inside the
- * renewal window; the same `pulumi up` then renews it (the tls provider replaces a certificate
+ * What expires in an infra stack. The deploy identity's client certificate in its kubeconfig
+ * (30 days): before a deployment `npm run up` reads the `adminCertExpiresAt` output and warns
+ * inside the renewal window (its last 20 days); the same `pulumi up` then renews it (the tls provider replaces a certificate
  * inside its `earlyRenewalHours`, infra/pki.ts), so the warning says so. The cloud controllers'
  * application credential (`cloudCredentialExpiresAt`, a date the user sets): nothing renews it
  * by itself, so the warning says which key to move and which layers to update.
  */
 import type { CommandRunner } from "./preflight";
 
-export const CERT_WARN_DAYS = 60;
+export const CERT_WARN_DAYS = 20;
 export const CREDENTIAL_WARN_DAYS = 30;
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -22,7 +22,7 @@ export function certExpiryWarning(stack: string, expiresAt: string | undefined, 
     const when = expiresAt.slice(0, 10);
     const state = end <= now.getTime() ? `EXPIRED on ${when}: the cluster and apps stacks, the drain and the readiness gate get 401 until it is renewed` : `expires on ${when} (in ${days} day${days === 1 ? "" : "s"})`;
     return (
-        `warning: ${stack}: the admin client certificate ${state}. ` +
+        `warning: ${stack}: the deploy identity's client certificate ${state}. ` +
         `Updating ${stack} renews it; afterwards re-export your kubeconfig: pulumi stack output -s ${stack} kubeconfig --show-secrets`
     );
 }

@@ -1,15 +1,19 @@
 /** In-VM assertions shared by the boot tests. */
 import * as assert from "node:assert/strict";
+import { K3S_MANIFESTS_DIR, MANIFEST_STAGING_DIR } from "../../../infra/adminAccess";
 import { CA_STAGING_DIR, caInstalledPath, K3S_TLS_DIR } from "../../../infra/cloudinit";
 import type { BootNode } from "./cluster";
 import type { Vm } from "./vm";
 
-/** Every k3s config / CA file the render writes is on the VM byte for byte, with its mode. */
+/** Every k3s config / CA / access-manifest file the render writes is on the VM byte for byte, with its mode. */
 export async function assertRenderedFilesOnDisk(vm: Vm, node: BootNode): Promise<number> {
-    // CAs are staged in /run and moved under k3s' server directory once its datastore is mounted.
-    const files = node.files.map((f) => ({ ...f, path: caInstalledPath(f.path) })).filter((f) => f.path.startsWith("/etc/rancher/k3s/") || f.path.startsWith(`${K3S_TLS_DIR}/`));
+    // CAs and access manifests are staged in /run and moved under k3s' server directory once its datastore is mounted.
+    const under = ["/etc/rancher/k3s/", `${K3S_TLS_DIR}/`, `${K3S_MANIFESTS_DIR}/`];
+    const files = node.files.map((f) => ({ ...f, path: caInstalledPath(f.path) })).filter((f) => under.some((dir) => f.path.startsWith(dir)));
     assert.ok(files.length > 0, `${node.key}: the render writes k3s files`);
-    if (node.files.some((f) => f.path.startsWith(`${CA_STAGING_DIR}/`))) assert.equal((await vm.exec(`test -e ${CA_STAGING_DIR}`)).rc, 1, `${node.key}: the staged CAs are gone`);
+    for (const staging of [CA_STAGING_DIR, MANIFEST_STAGING_DIR]) {
+        if (node.files.some((f) => f.path.startsWith(`${staging}/`))) assert.equal((await vm.exec(`test -e ${staging}`)).rc, 1, `${node.key}: ${staging} is gone`);
+    }
     for (const file of files) {
         const [mode, b64] = (await vm.sh(`stat -c %a ${file.path} && base64 -w0 ${file.path}`)).split("\n");
         assert.equal(Buffer.from(b64, "base64").toString(), file.content, `${node.key}: ${file.path} differs from the render`);

@@ -1,25 +1,25 @@
 import * as assert from "node:assert/strict";
 import { adminCertWarnings, CERT_WARN_DAYS, certExpiryWarning } from "../../../delivery/deploy/checks/certExpiry";
 import type { CommandResult, CommandRunner } from "../../../delivery/deploy/checks/preflight";
-import { ADMIN_CERT_RENEWAL_HOURS } from "../../../infra/pki";
+import { DEPLOY_CERT_RENEWAL_HOURS } from "../../../infra/pki";
 import { synth } from "../../support/synth";
 
 const NOW = new Date("2026-11-29T12:00:00Z");
 const days = (n: number) => new Date(NOW.getTime() + n * 86400_000).toISOString();
 
 describe("admin certificate expiry", () => {
-    it("warns inside the 60-day window, says when and that up renews it; silent before", () => {
-        assert.equal(certExpiryWarning("dev-infra", days(61), NOW), undefined);
+    it("warns inside the 20-day window, says when and that up renews it; silent before", () => {
+        assert.equal(certExpiryWarning("dev-infra", days(21), NOW), undefined);
         assert.equal(certExpiryWarning("dev-infra", undefined, NOW), undefined);
-        const soon = certExpiryWarning("dev-infra", days(42), NOW)!;
-        assert.match(soon, /dev-infra: the admin client certificate expires on 2027-01-10 \(in 42 days\)/);
+        const soon = certExpiryWarning("dev-infra", days(12), NOW)!;
+        assert.match(soon, /dev-infra: the deploy identity's client certificate expires on 2026-12-11 \(in 12 days\)/);
         assert.match(soon, /renews it/);
         assert.match(soon, /pulumi stack output -s dev-infra kubeconfig --show-secrets/);
         assert.match(certExpiryWarning("prod-infra", days(-1), NOW)!, /EXPIRED on 2026-11-28.*401/);
     });
 
     it("warns exactly where the provider renews: the window equals earlyRenewalHours", () => {
-        assert.equal(ADMIN_CERT_RENEWAL_HOURS, CERT_WARN_DAYS * 24);
+        assert.equal(DEPLOY_CERT_RENEWAL_HOURS, CERT_WARN_DAYS * 24);
     });
 
     it("reads each infra stack's adminCertExpiresAt output, ignoring stacks without it", async () => {
@@ -35,11 +35,11 @@ describe("admin certificate expiry", () => {
         assert.deepEqual(calls.filter((c) => c.includes("adminCertExpiresAt")), ["pulumi stack output -s dev-infra adminCertExpiresAt --json", "pulumi stack output -s new-infra adminCertExpiresAt --json"]);
     });
 
-    it("the infra stack publishes the expiry (synth: one year after issue) and renews 60 days early", async () => {
+    it("the infra stack publishes the expiry (synth: 30 days after issue) and renews 20 days early", async () => {
         const dev = await synth("dev-infra");
-        assert.equal(dev.outputs.adminCertExpiresAt, "2027-01-01T00:00:00Z");
+        assert.equal(dev.outputs.adminCertExpiresAt, "2026-01-31T00:00:00Z");
         const cert = dev.resources.find((r) => r.type === "tls:index/locallySignedCert:LocallySignedCert")!;
-        assert.equal(cert.inputs.earlyRenewalHours, 24 * 60);
-        assert.equal(cert.inputs.validityPeriodHours, 24 * 365);
+        assert.equal(cert.inputs.earlyRenewalHours, 24 * 20);
+        assert.equal(cert.inputs.validityPeriodHours, 24 * 30);
     });
 });

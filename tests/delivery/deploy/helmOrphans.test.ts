@@ -115,7 +115,7 @@ describe("delivery: Helm releases the state does not hold are refused before up,
             assert.deepEqual(await listRecords(target, "web", "web"), [rec(2, "pending-upgrade"), rec(1, "superseded")]);
             assert.deepEqual(await listRecords(target, "empty", "web"), []);
             assert.equal(api.requests[0].path, "/api/v1/namespaces/web/secrets?labelSelector=owner%3Dhelm%2Cname%3Dweb");
-            assert.ok(api.requests.every((r) => r.clientSubject === "O=system:masters,CN=platform-admin"));
+            assert.ok(api.requests.every((r) => r.clientSubject === "O=data-platform:deployers,CN=lab-k3s-deployer"));
         });
 
         it("the check refuses an orphan with its recovery, skips infra, and says so when the state cannot be read", async () => {
