@@ -210,7 +210,7 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
     }
     const dagsRepo = r.string("airflowDagsRepo", { default: dagsRepoDefault ?? "", pattern: GIT_URL, allowed: 'a git URL like "https://github.com/<owner>/data-platform.git" (or git@host:path, ssh://host/path)' });
     const gitAuth = readDagsGitAuth(r, dagsRepo);
-    const dagsBranch = r.string("airflowDagsBranch", { default: "main", pattern: /^[A-Za-z0-9._\/-]+$/, allowed: "a branch name" });
+    const dagsBranch = r.string("airflowDagsBranch", { default: "main", pattern: /^[A-Za-z0-9._\/-]+$/, allowed: "a branch name", check: branchProblem });
 
     const airflow: AirflowConfig = {
         chartVersion: r.string("airflowChartVersion", { default: AIRFLOW_CHART_VERSION, check: check.exactSemver }),
@@ -280,6 +280,12 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
     };
     r.finish();
     return config;
+}
+
+/** git's rules for a branch name (git check-ref-format) beyond its characters: git-sync could never fetch another. */
+function branchProblem(branch: string): string | undefined {
+    const bad = /\.\.|\/\/|^[-/.]|\/\.|[/.]$|\.lock(\/|$)/.exec(branch);
+    return bad ? `is not a branch name git accepts ("${bad[0]}": no "..", "//", leading "-", "/" or ".", component starting with ".", trailing "/" or ".", or ".lock"); e.g. "main" or "release/1.4"` : undefined;
 }
 
 /** `{ [key]: value }` when value is set, else nothing (keeps unset keys out of the config object). */

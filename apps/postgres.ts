@@ -12,6 +12,7 @@ import { k8sResources, POSTGRES_RESOURCES } from "./resources";
 import { backupCronJob, offsiteDumpCronJob } from "./backup/cronJob";
 import { dumpScript, STORE_SECRET_KEYS, type ObjectStore } from "./backup/offsite";
 import { pgHbaTls, POSTGRES_HBA_DIR, POSTGRES_TLS_DIR, postgresProbeScript, postgresTlsArgs, serviceCertificate, serviceDnsNames } from "./postgresTls";
+import { componentType } from "../lib/componentType";
 
 export interface PostgresBackupArgs {
     /** 5-field cron expression. */
@@ -62,7 +63,7 @@ export class PostgresDatabase extends pulumi.ComponentResource {
     readonly secretName: pulumi.Output<string>;
 
     constructor(name: string, args: PostgresDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("data-platform:apps:PostgresDatabase", name, {}, opts);
+        super(componentType("apps", "PostgresDatabase"), name, {}, opts);
         const labels = { "app.kubernetes.io/name": name, "app.kubernetes.io/component": "database", ...(args.labels ?? {}) };
         this.database = args.database;
         this.user = args.database;

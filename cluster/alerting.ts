@@ -9,6 +9,7 @@ import { type AlertingConfig, receiverNames } from "./alertingConfig";
 import { clientCertNotAfter } from "./adminCert";
 import { ALERTMANAGER_CONFIG_NAME, alertmanagerConfigSpec, RECEIVER_SECRET_NAME, receiverSecretData } from "./values/alerting";
 import { platformRuleGroups } from "./values/platformRules";
+import { componentType } from "../lib/componentType";
 
 export interface PlatformAlertingArgs {
     readonly alerting: AlertingConfig;
@@ -29,7 +30,7 @@ export class PlatformAlerting extends pulumi.ComponentResource {
     readonly receivers: string[];
 
     constructor(name: string, args: PlatformAlertingArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("data-platform:cluster:PlatformAlerting", name, {}, opts);
+        super(componentType("cluster", "PlatformAlerting"), name, {}, opts);
         const a = args.alerting;
         const after = { parent: this, dependsOn: [args.release] };
         this.receivers = receiverNames(a);

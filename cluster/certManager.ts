@@ -8,6 +8,7 @@ import type { ClusterConfig } from "./config";
 import { helmRelease } from "./helm";
 import { clusterNamespaces, namespaceMetadata } from "./namespaces";
 import { certManagerValues, issuerFor, ISSUERS, issuerObjects } from "./values/certManager";
+import { componentType } from "../lib/componentType";
 
 export interface CertManagerArgs {
     readonly config: ClusterConfig;
@@ -28,7 +29,7 @@ export class CertManager extends pulumi.ComponentResource {
     readonly ready: pulumi.Resource[];
 
     constructor(name: string, args: CertManagerArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("data-platform:cluster:CertManager", name, {}, opts);
+        super(componentType("cluster", "CertManager"), name, {}, opts);
         const cfg = args.config;
         const ns = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: namespaceMetadata(clusterNamespaces(cfg), "certManager") }, { parent: this });
         const release = helmRelease(

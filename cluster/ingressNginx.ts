@@ -9,6 +9,7 @@ import type { ClusterConfig } from "./config";
 import { helmRelease } from "./helm";
 import { clusterNamespaces, namespaceMetadata } from "./namespaces";
 import { ingressNginxValues } from "./values/ingressNginx";
+import { componentType } from "../lib/componentType";
 
 export interface IngressNginxArgs {
     readonly config: ClusterConfig;
@@ -21,7 +22,7 @@ export class IngressNginx extends pulumi.ComponentResource {
     readonly ingressClass = "nginx";
 
     constructor(name: string, args: IngressNginxArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("data-platform:cluster:IngressNginx", name, {}, opts);
+        super(componentType("cluster", "IngressNginx"), name, {}, opts);
         const cfg = args.config;
         const ns = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: namespaceMetadata(clusterNamespaces(cfg), "ingress") }, { parent: this });
         helmRelease(

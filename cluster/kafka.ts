@@ -12,6 +12,7 @@ import {
     bootstrapAddress, jmxExporterConfig, kafkaDashboard, kafkaSpec, METRICS_CONFIG_KEY, nodePoolSpec, podMonitorSpec,
     STRIMZI_API, strimziOperatorValues, TOPICS, topicSpec,
 } from "./values/kafka";
+import { componentType } from "../lib/componentType";
 
 export interface KafkaArgs {
     readonly config: ClusterConfig;
@@ -31,7 +32,7 @@ export class Kafka extends pulumi.ComponentResource {
     readonly topics = TOPICS;
 
     constructor(name: string, args: KafkaArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("data-platform:cluster:Kafka", name, {}, opts);
+        super(componentType("cluster", "Kafka"), name, {}, opts);
         const k = args.config.kafka;
         // Losing these loses topics and offsets: destroying them takes `pulumi state unprotect`.
         const protect = args.config.protectData;

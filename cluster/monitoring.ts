@@ -9,6 +9,7 @@ import type { ClusterConfig } from "./config";
 import { helmRelease } from "./helm";
 import { clusterNamespaces, namespaceMetadata } from "./namespaces";
 import { GRAFANA_ADMIN_KEYS, monitoringValues } from "./values/monitoring";
+import { componentType } from "../lib/componentType";
 
 export interface MonitoringArgs {
     readonly config: ClusterConfig;
@@ -29,7 +30,7 @@ export class Monitoring extends pulumi.ComponentResource {
     readonly release: k8s.helm.v3.Release;
 
     constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("data-platform:cluster:Monitoring", name, {}, opts);
+        super(componentType("cluster", "Monitoring"), name, {}, opts);
         const m = args.config.monitoring;
         const namespaces = clusterNamespaces(args.config);
         const ns = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: namespaceMetadata(namespaces, "monitoring") }, { parent: this });

@@ -11,6 +11,7 @@ import { helmRelease } from "./helm";
 import { clusterNamespaces, namespaceMetadata } from "./namespaces";
 import { CLOUD_CONFIG_SECRET, cinderCsiValues, cloudConfAnnotations, cinderStorageClass, cloudConf, nfsProvisionerValues, occmValues } from "./values/storage";
 import { cinderSnapshotClass, snapshotControllerValues } from "./values/snapshots";
+import { componentType } from "../lib/componentType";
 
 export interface StorageArgs {
     readonly config: ClusterConfig;
@@ -30,7 +31,7 @@ export class Storage extends pulumi.ComponentResource {
     readonly ready: pulumi.Resource[];
 
     constructor(name: string, args: StorageArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("data-platform:cluster:Storage", name, {}, opts);
+        super(componentType("cluster", "Storage"), name, {}, opts);
         const cfg = args.config;
         const cinderIsDefault = cfg.defaultStorageClass === "cinder";
         if (!cinderIsDefault && !args.localPathAvailable) {

@@ -13,6 +13,7 @@ import { K3sNode } from "./k3sNode";
 import type { AgentPoolConfig } from "./pools";
 import { DEFAULT_POOL } from "./pools";
 import type { NodeSlot } from "./nodes";
+import { componentType, formerUrnOf, withFormerType } from "../lib/componentType";
 
 export interface AgentPoolArgs {
     /** The cluster's name (resource-name prefix). */
@@ -60,10 +61,12 @@ export class AgentPool extends pulumi.ComponentResource {
     readonly lastBatch: pulumi.Resource[];
 
     constructor(name: string, args: AgentPoolArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("platform:infra:AgentPool", name, {}, opts);
+        super(componentType("infra", "AgentPool"), name, {}, withFormerType(componentType("infra", "AgentPool"), opts));
         const { pool, clusterName } = args;
         const legacy = pool.name === DEFAULT_POOL;
-        const aliases = [{ parent: args.formerParent }];
+        // The former parent under its own former token too: state from before pools and before the
+        // one type prefix (lib/componentType.ts) names it so.
+        const aliases = [{ parent: args.formerParent }, { parent: formerUrnOf(args.formerParent) }];
         const child = { parent: this, aliases };
 
         // Pool default keeps its pre-pool group (`<cluster>-agents`); zones get a group each.

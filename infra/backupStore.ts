@@ -9,6 +9,7 @@ import * as openstack from "@pulumi/openstack";
 import * as random from "@pulumi/random";
 import type { BackupStoreConfig } from "./config";
 import type { BackupStoreOutput } from "../lib/contracts";
+import { componentType, withFormerType } from "../lib/componentType";
 
 /** What every backup writer needs; published (secret) as the infra output `backupStore`. */
 export type BackupStoreAccess = BackupStoreOutput;
@@ -22,7 +23,7 @@ export class BackupStore extends pulumi.ComponentResource {
     readonly access: pulumi.Output<BackupStoreAccess>;
 
     constructor(name: string, args: BackupStoreArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("platform:infra:BackupStore", name, {}, opts);
+        super(componentType("infra", "BackupStore"), name, {}, withFormerType(componentType("infra", "BackupStore"), opts));
         const c = args.config;
         let accessKey: pulumi.Input<string>;
         let secretKey: pulumi.Input<string>;

@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as openstack from "@pulumi/openstack";
 import type { CiRunnerConfig } from "./ciRunnerConfig";
 import { renderRunnerUserData } from "./ciRunnerCloudInit";
+import { componentType, withFormerType } from "../lib/componentType";
 
 export interface CiRunnerArgs {
     readonly runner: CiRunnerConfig;
@@ -27,7 +28,7 @@ export class CiRunner extends pulumi.ComponentResource {
     readonly address: pulumi.Output<string>;
 
     constructor(name: string, args: CiRunnerArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("platform:infra:CiRunner", name, {}, opts);
+        super(componentType("infra", "CiRunner"), name, {}, withFormerType(componentType("infra", "CiRunner"), opts));
         const parent = { parent: this };
         const group = new openstack.networking.SecGroup(`${name}-secgroup`, { name: `${name}`, description: "GitHub Actions runner: egress only" }, parent);
         new openstack.networking.SecGroupRule(

@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as openstack from "@pulumi/openstack";
 import { CLOUD_CONTROLLER_ACCESS_RULES, CloudCredentialConfig, credentialExpiry, credentialName } from "./cloudCredential";
+import { componentType } from "../lib/componentType";
 
 export interface CloudControllerCredentialArgs {
     readonly environment: string;
@@ -20,7 +21,7 @@ export class CloudControllerCredential extends pulumi.ComponentResource {
     readonly expiresAt?: string;
 
     constructor(name: string, args: CloudControllerCredentialArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("data-platform:infra:CloudControllerCredential", name, {}, opts);
+        super(componentType("infra", "CloudControllerCredential"), name, {}, opts);
         const cfg = args.config;
         if (cfg.source === "supplied") {
             if (!cfg.id || !args.suppliedSecret) throw new Error("cloudControllerCredentialId and cloudControllerCredentialSecret go together");

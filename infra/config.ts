@@ -199,7 +199,7 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
     const externalNetwork = r.optionalString("externalNetwork");
     let network: NetworkConfig;
     if (mode === "create") {
-        const cidr = r.string("subnetCidr", { default: "10.0.0.0/24", check: check.ipv4Cidr });
+        const cidr = r.string("subnetCidr", { default: "10.0.0.0/24", check: (v) => check.ipv4Cidr(v) ?? check.specialRange(v) });
         // Nodes in the pod or service network: routes to pods and Services would shadow the nodes.
         for (const [what, net] of Object.entries(check.K3S_CLUSTER_CIDRS)) {
             if (check.cidrsOverlap(cidr, net)) r.problem("subnetCidr", cidr, `overlaps k3s' ${what === "pods" ? "pod" : "service"} network ${net}: node addresses would be routed into the cluster network; pick a subnet outside 10.42.0.0/15, e.g. 10.0.0.0/24`);
@@ -207,7 +207,7 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
         if (externalNetwork === undefined) {
             r.problem("externalNetwork", undefined, 'is required when networkMode is "create": the router needs an external network (e.g. "public")');
         }
-        const dnsNameservers = r.stringList("dnsNameservers", { default: ["1.1.1.1", "9.9.9.9"], check: check.ipv4 });
+        const dnsNameservers = r.stringList("dnsNameservers", { default: ["1.1.1.1", "9.9.9.9"], check: check.ipv4, minItems: 1 });
         network = { mode, cidr, externalNetwork: externalNetwork ?? "", dnsNameservers };
     } else {
         network = { mode, name: r.string("networkName", { allowed: 'the name of an existing network, e.g. "DHBW"' }), externalNetwork };

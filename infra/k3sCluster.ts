@@ -29,6 +29,7 @@ import { decideBootstrap, encodeBootstrap, INITIALISED_OUTPUTS } from "./bootstr
 import { buildNodeSpec, hasDatastoreVolume, isFirstServer, NFS_EXPORT, NodeAddresses, nodeName, NodeSlot, planNodes, poolCapacities } from "./nodes";
 import { AgentPool } from "./agentPool";
 import type { NodeInfo, NodePoolCapacity } from "../lib/contracts";
+import { componentType, withFormerType } from "../lib/componentType";
 
 export interface K3sClusterArgs {
     readonly config: InfraConfig;
@@ -68,7 +69,7 @@ export class K3sCluster extends pulumi.ComponentResource {
     readonly bootstrap: pulumi.Output<string>;
 
     constructor(name: string, args: K3sClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("platform:infra:K3sCluster", name, {}, opts);
+        super(componentType("infra", "K3sCluster"), name, {}, withFormerType(componentType("infra", "K3sCluster"), opts));
         const cfg = args.config;
         const parent = { parent: this };
         const ha = cfg.servers.count > 1;

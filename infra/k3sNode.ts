@@ -9,6 +9,7 @@ import * as command from "@pulumi/command";
 import type { NodeSlot } from "./nodes";
 import { RELEASE_ANNOTATION } from "./nfsData";
 import { BOOTSTRAP_METADATA_KEY } from "./bootstrap";
+import { componentType, withFormerType } from "../lib/componentType";
 
 /** What the lifecycle commands run, on the machine running `pulumi up` (see lifecycle/cli.ts). */
 export const LIFECYCLE_CLI = "npx --no-install tsx infra/lifecycle/cli.ts";
@@ -51,7 +52,7 @@ export class K3sNode extends pulumi.ComponentResource {
     readonly lifecycle: command.local.Command;
 
     constructor(name: string, args: K3sNodeArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("platform:infra:K3sNode", name, {}, opts);
+        super(componentType("infra", "K3sNode"), name, {}, withFormerType(componentType("infra", "K3sNode"), opts));
         const { slot } = args;
         this.instance = new openstack.compute.Instance(
             name,

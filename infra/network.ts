@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as openstack from "@pulumi/openstack";
 import type { NetworkConfig } from "./config";
+import { componentType, withFormerType } from "../lib/componentType";
 
 export interface ClusterNetworkArgs {
     readonly network: NetworkConfig;
@@ -22,7 +23,7 @@ export class ClusterNetwork extends pulumi.ComponentResource {
     readonly ready: pulumi.Resource[];
 
     constructor(name: string, args: ClusterNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("platform:infra:ClusterNetwork", name, {}, opts);
+        super(componentType("infra", "ClusterNetwork"), name, {}, withFormerType(componentType("infra", "ClusterNetwork"), opts));
         const net = args.network;
         if (net.mode === "create") {
             const external = openstack.networking.getNetworkOutput({ name: net.externalNetwork, external: true }, { parent: this });

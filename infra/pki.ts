@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { DEPLOYERS_GROUP } from "./adminAccess";
 import type { ClusterCaFiles } from "./cloudinit";
+import { componentType, withFormerType } from "../lib/componentType";
 
 export interface ClusterPkiArgs {
     /** Common-name prefix, e.g. the environment name. */
@@ -36,7 +37,7 @@ export class ClusterPki extends pulumi.ComponentResource {
     readonly adminCertExpiresAt: pulumi.Output<string>;
 
     constructor(name: string, args: ClusterPkiArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("platform:infra:ClusterPki", name, {}, opts);
+        super(componentType("infra", "ClusterPki"), name, {}, withFormerType(componentType("infra", "ClusterPki"), opts));
         const caHours = args.caValidityHours ?? 24 * 365 * 10;
         const ca = (id: string, commonName: string) => {
             const key = new tls.PrivateKey(`${name}-${id}-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent: this });

@@ -36,7 +36,25 @@ const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 const ZONE = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,62}$/;
 
 export function labelProblem(key: string, value: unknown): string | undefined {
-    return typeof value === "string" && LABEL_KEY.test(key) && LABEL_VALUE.test(value) ? undefined : "must be a valid Kubernetes label key and value";
+    if (!(typeof value === "string" && LABEL_KEY.test(key) && LABEL_VALUE.test(value))) return "must be a valid Kubernetes label key and value";
+    return kubeletLabelProblem(key);
+}
+
+/**
+ * The kubelet sets node labels from k3s' node-label, and refuses to start when one is in the
+ * kubernetes.io/k8s.io namespaces outside the few it allows (Kubernetes' IsKubeletLabel).
+ */
+const KUBELET_LABELS = ["kubernetes.io/hostname", "kubernetes.io/arch", "kubernetes.io/os", "beta.kubernetes.io/instance-type", "node.kubernetes.io/instance-type",
+    "failure-domain.beta.kubernetes.io/region", "failure-domain.beta.kubernetes.io/zone", "topology.kubernetes.io/region", "topology.kubernetes.io/zone"];
+const KUBELET_PREFIXES = ["kubelet.kubernetes.io", "node.kubernetes.io"];
+
+function kubeletLabelProblem(key: string): string | undefined {
+    const cut = key.indexOf("/");
+    if (cut < 0) return undefined;
+    const domain = key.slice(0, cut);
+    const reserved = ["kubernetes.io", "k8s.io"].some((d) => domain === d || domain.endsWith(`.${d}`));
+    if (!reserved || KUBELET_LABELS.includes(key) || KUBELET_PREFIXES.some((p) => domain === p || domain.endsWith(`.${p}`))) return undefined;
+    return `is in the kubernetes.io/k8s.io namespace, which the kubelet refuses to set from node labels (the node would not start); use your own prefix, like "platform.example.org/${key.slice(cut + 1)}"`;
 }
 
 /** The slot key prefix of a pool's nodes: `agent` for the default pool (its pre-pool names), else the pool name. */

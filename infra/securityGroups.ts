@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as openstack from "@pulumi/openstack";
 import { GroupName, RuleInputs, securityRules } from "./securityRules";
+import { componentType, withFormerType } from "../lib/componentType";
 
 export type ClusterSecurityGroupsArgs = RuleInputs;
 
@@ -10,7 +11,7 @@ export class ClusterSecurityGroups extends pulumi.ComponentResource {
     readonly agents: openstack.networking.SecGroup;
 
     constructor(name: string, args: ClusterSecurityGroupsArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("platform:infra:ClusterSecurityGroups", name, {}, opts);
+        super(componentType("infra", "ClusterSecurityGroups"), name, {}, withFormerType(componentType("infra", "ClusterSecurityGroups"), opts));
         const group = (role: GroupName) =>
             new openstack.networking.SecGroup(`${name}-${role}`, { name: `${name}-${role}`, description: `k3s ${role}` }, { parent: this });
         this.servers = group("servers");

@@ -18,6 +18,7 @@ import { clientSslMode, PGBOUNCER_PORT, PGBOUNCER_TLS_SECRET, pgbouncerIni, pgbo
 import { airflowDashboard, statsdServiceMonitor } from "./monitoring";
 import { POD_SECURITY_LABELS } from "../networkPolicies";
 import { GRAFANA_DASHBOARD_LABEL } from "../../lib/monitoring/dashboard";
+import { componentType } from "../../lib/componentType";
 
 export interface AirflowPlatformArgs {
     readonly config: AirflowConfig;
@@ -96,7 +97,7 @@ export class AirflowPlatform extends pulumi.ComponentResource {
     readonly adminPassword: pulumi.Output<string>;
 
     constructor(name: string, args: AirflowPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("data-platform:apps:AirflowPlatform", name, {}, opts);
+        super(componentType("apps", "AirflowPlatform"), name, {}, opts);
         const { config } = args;
         const ns = args.namespace;
         const labels = { "app.kubernetes.io/part-of": "airflow" };

@@ -9,6 +9,7 @@ import { serviceMonitor } from "../../lib/monitoring/monitors";
 import { prometheusRule } from "../../lib/monitoring/rules";
 import { streamDashboard, todoDashboard } from "./dashboards";
 import { airflowRules, AppNamespaces, JOBS, streamRules, todoRules } from "./rules";
+import { componentType } from "../../lib/componentType";
 
 export interface AppMonitoringArgs {
     readonly namespaces: AppNamespaces;
@@ -34,7 +35,7 @@ export function appMonitoringObjects(ns: AppNamespaces, monitoringNamespace: str
 
 export class AppMonitoring extends pulumi.ComponentResource {
     constructor(name: string, args: AppMonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("data-platform:apps:AppMonitoring", name, {}, opts);
+        super(componentType("apps", "AppMonitoring"), name, {}, opts);
         for (const [key, obj] of Object.entries(appMonitoringObjects(args.namespaces, args.monitoringNamespace))) {
             const o = { parent: this, dependsOn: args.after };
             if (obj.kind === "ConfigMap") new k8s.core.v1.ConfigMap(`${name}-${key}`, obj as k8s.core.v1.ConfigMapArgs, o);

@@ -15,6 +15,7 @@ import { imagePullSecrets, newPullSecret } from "../pullSecret";
 import * as random from "@pulumi/random";
 import { kafkaEndpoint } from "../networkPolicies";
 import { kafkaUser, kafkaUserName, PASSWORD_KEY, PROCESSOR_GROUP, saslEnv, type EnvVar, type StreamService } from "./kafkaUsers";
+import { componentType } from "../../lib/componentType";
 
 export interface KafkaWiring {
     readonly bootstrap: string;
@@ -71,7 +72,7 @@ export function streamRequestItems(config: StreamConfig): RequestItem[] {
 
 export class SensorStream extends pulumi.ComponentResource {
     constructor(name: string, args: SensorStreamArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("data-platform:apps:SensorStream", name, {}, opts);
+        super(componentType("apps", "SensorStream"), name, {}, opts);
         const { config, kafka } = args;
         const ns = args.namespace;
         const partOf = { "app.kubernetes.io/part-of": "sensor-stream" };

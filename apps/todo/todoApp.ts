@@ -13,6 +13,7 @@ import { k8sResources, POSTGRES_RESOURCES } from "../resources";
 import { POD_SECURITY_LABELS } from "../networkPolicies";
 import type { RegistryCredential } from "../images";
 import { imagePullSecrets, newPullSecret } from "../pullSecret";
+import { componentType } from "../../lib/componentType";
 
 export interface TodoAppArgs {
     readonly config: TodoConfig;
@@ -83,7 +84,7 @@ export class TodoApp extends pulumi.ComponentResource {
     readonly url: string;
 
     constructor(name: string, args: TodoAppArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("data-platform:apps:TodoApp", name, {}, opts);
+        super(componentType("apps", "TodoApp"), name, {}, opts);
         const { config } = args;
         const ns = args.namespace;
         const partOf = { "app.kubernetes.io/part-of": "todo" };

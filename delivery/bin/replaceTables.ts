@@ -1,11 +1,11 @@
 /**
- * `npx tsx delivery/bin/replaceTables.ts [--mirror <dir>] [--out <dir>] [--only kubernetes,…]`
+ * `npm run replace-tables -- --mirror <dir> [--out <dir>] [--only kubernetes,…] [--allow-stand-in]`
  *
  * Rebuilds delivery/providers/tables/*.json — which input changes force each provider to replace a
- * resource — from the providers' own source. `<dir>` holds bare clones as `<owner>+<name>/repo`
- * (what the `fetch` tool leaves in /work/.mirror, or `git clone --bare` of each repository).
- * Each table records the repository, ref, commit and file it was read from, and where the
- * pinned release's tag was not in the clone, says which commit stood in for it.
+ * resource — from the providers' own source at the release tags the lockfile pins. `<dir>` (or
+ * PROVIDER_SOURCES) holds bare clones as `<owner>+<name>/repo` (`git clone --bare`, tags included).
+ * A missing clone or tag stops the run with what to clone or fetch; `--allow-stand-in` reads the
+ * clone's newest commit instead of a missing tag and records that in the table's `note`.
  */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
@@ -16,7 +16,11 @@ import { kubernetesRules, providerConfigRule } from "../providers/extract/kubern
 const ROOT = path.resolve(__dirname, "..", "..");
 const argv = process.argv.slice(2);
 const OUT = argv.includes("--out") ? path.resolve(argv[argv.indexOf("--out") + 1]) : path.join(ROOT, "delivery", "providers", "tables");
-const MIRROR = argv.includes("--mirror") ? argv[argv.indexOf("--mirror") + 1] : "/work/.mirror";
+const MIRROR = argv.includes("--mirror") ? argv[argv.indexOf("--mirror") + 1] : process.env.PROVIDER_SOURCES;
+const ALLOW_STAND_IN = argv.includes("--allow-stand-in");
+
+/** A problem with the provider source the user can fix: printed as one message, no stack trace. */
+class SourceError extends Error {}
 
 interface Origin {
     readonly repo: string;
@@ -29,8 +33,10 @@ interface Origin {
 class Repo {
     readonly dir: string;
     constructor(readonly name: string) {
-        this.dir = path.join(MIRROR, name.replace("/", "+"), "repo");
-        if (!fs.existsSync(this.dir)) throw new Error(`no clone of ${name} at ${this.dir}`);
+        this.dir = path.join(MIRROR!, name.replace("/", "+"), "repo");
+        if (!fs.existsSync(this.dir)) {
+            throw new SourceError(`no clone of ${name} at ${this.dir}: git clone --bare https://github.com/${name} ${this.dir}`);
+        }
     }
     git(args: string[]): string {
         return execFileSync("git", ["--git-dir", this.dir, ...args], { encoding: "utf8", maxBuffer: 256 << 20 });
@@ -43,10 +49,16 @@ class Repo {
             return undefined;
         }
     }
-    /** `ref` if present, else the clone's HEAD, with a note saying so. */
+    /** `ref` if present; else (only with --allow-stand-in) the clone's HEAD, with a note saying so. */
     pick(ref: string): { ref: string; commit: string; note?: string } {
         const exact = this.commit(ref);
         if (exact) return { ref, commit: exact };
+        if (!ALLOW_STAND_IN) {
+            throw new SourceError(
+                `${ref} is not in the clone of ${this.name} at ${this.dir}: git --git-dir ${this.dir} fetch https://github.com/${this.name} tag ${ref} ` +
+                    "(or --allow-stand-in to read its newest commit instead, recorded in the table)",
+            );
+        }
         const head = this.commit("HEAD")!;
         const date = this.git(["show", "-s", "--format=%cs", head]).trim();
         return { ref: "HEAD", commit: head, note: `${ref} is not in the stored clone of ${this.name}; its newest commit (${head.slice(0, 12)}, ${date}) stands in` };
@@ -245,5 +257,26 @@ const TABLES: Record<string, () => void> = {
     command: commandProvider,
     kubernetes,
 };
-for (const unknown of (ONLY ?? []).filter((n) => !(n in TABLES))) throw new Error(`--only ${unknown}: expected one of ${Object.keys(TABLES).join(", ")}`);
-for (const [name, build] of Object.entries(TABLES)) if (!ONLY || ONLY.includes(name)) build();
+const USAGE = "usage: npm run replace-tables -- --mirror <dir> [--out <dir>] [--only openstack,random,tls,command,kubernetes] [--allow-stand-in]";
+
+function main(): number {
+    if (!MIRROR) {
+        console.error(`${USAGE}\nThe tables are read from the providers' source: --mirror <dir> (or PROVIDER_SOURCES) names a directory with bare clones as <dir>/<owner>+<name>/repo.`);
+        return 2;
+    }
+    if (!fs.existsSync(MIRROR)) throw new SourceError(`--mirror ${MIRROR}: no such directory`);
+    for (const unknown of (ONLY ?? []).filter((n) => !(n in TABLES))) {
+        console.error(`--only ${unknown}: expected one of ${Object.keys(TABLES).join(", ")}`);
+        return 2;
+    }
+    for (const [name, build] of Object.entries(TABLES)) if (!ONLY || ONLY.includes(name)) build();
+    return 0;
+}
+
+try {
+    process.exitCode = main();
+} catch (err) {
+    if (!(err instanceof SourceError)) throw err;
+    console.error(`replace-tables: ${err.message}`);
+    process.exitCode = 1;
+}

@@ -13,6 +13,7 @@ import type { Layer } from "./variants";
 import { INFRA_KEYS } from "./keys/infra";
 import { CLUSTER_KEYS } from "./keys/cluster";
 import { APPS_KEYS } from "./keys/apps";
+import { renderProviderSettings } from "./providers";
 
 export const KEY_DOCS: Readonly<Record<Layer, KeyDocs>> = { infra: INFRA_KEYS, cluster: CLUSTER_KEYS, apps: APPS_KEYS };
 const LAYERS: readonly Layer[] = ["infra", "cluster", "apps"];
@@ -144,6 +145,7 @@ export function renderConfigDocs(input: RenderInput): string {
         }
         out.push("");
     }
+    out.push(...renderProviderSettings());
     out.push("## Irreversible changes", "", "Marked in the offline diff and the PR comment; `npm run up` and the deploy workflow refuse them unless", "`--allow <kind>` names them; `npm run rollback` checks the same rules.", "", "| `--allow` kind | What |", "|---|---|");
     for (const [kind, what] of Object.entries(IRREVERSIBLE_KINDS)) out.push(`| ${code(kind)} | ${cell(what)} |`);
     return out.join("\n") + "\n";

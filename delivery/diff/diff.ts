@@ -238,7 +238,10 @@ function identityOfUrn(urn: string | null, all: SynthResult | undefined, depth =
     const found = byUrn(all, urn);
     if (found) return identityOf(found, all, depth);
     const { type, name } = lastPart(urn);
-    return type === "pulumi:pulumi:Stack" ? "stack" : `${type}::${name}`;
+    if (type === "pulumi:pulumi:Stack") return "stack";
+    // A URN no resource has now (an alias's former parent): a top-level one sits under the stack.
+    const stack = stackUrn(all);
+    return !urn.split("::")[2]?.includes("$") && stack ? `${identityOfUrn(stack, all, depth + 1)} / ${type}::${name}` : `${type}::${name}`;
 }
 
 /**

@@ -6,9 +6,9 @@
  *
  * Pure: synth results in, batches out.
  */
+import { isComponent } from "../../lib/componentType";
 import type { SynthResource, SynthResult } from "../synth/synth";
 
-const NODE = "platform:infra:K3sNode";
 const INSTANCE = "openstack:compute/instance:Instance";
 
 export interface RollNode {
@@ -26,11 +26,11 @@ export function rollOrder(head: SynthResult, replacedInstanceUrns: ReadonlySet<s
     const byUrn = new Map(head.resources.map((r) => [r.urn, r]));
     const nodeOf = (urn: string): SynthResource | undefined => {
         for (let r = byUrn.get(urn), depth = 0; r && depth < 16; r = r.parent ? byUrn.get(r.parent) : undefined, depth++) {
-            if (r.type === NODE) return r;
+            if (isComponent(r.type, "infra", "K3sNode")) return r;
         }
         return undefined;
     };
-    const nodes = head.resources.filter((r) => r.type === NODE);
+    const nodes = head.resources.filter((r) => isComponent(r.type, "infra", "K3sNode"));
     const members = new Map<string, SynthResource[]>();
     for (const r of head.resources) {
         const node = r.parent ? nodeOf(r.urn) : undefined;

@@ -127,3 +127,18 @@ export function cidrsOverlap(a: string, b: string): boolean {
 
 /** k3s' default pod and service networks (its cluster-cidr and service-cidr, which this project does not change). */
 export const K3S_CLUSTER_CIDRS = { pods: "10.42.0.0/16", services: "10.43.0.0/16" } as const;
+
+/** Ranges no node network may use: the routing of these addresses is fixed by every host. */
+const SPECIAL_RANGES: readonly [string, string][] = [
+    ["0.0.0.0/8", "\"this network\", not routable"],
+    ["127.0.0.0/8", "loopback: every host keeps these addresses to itself"],
+    ["169.254.0.0/16", "link-local, where the cloud's metadata service answers at 169.254.169.254"],
+    ["224.0.0.0/4", "multicast"],
+    ["240.0.0.0/4", "reserved, and the broadcast address"],
+];
+
+/** What is wrong with a node subnet that lies in a special-purpose range, or undefined. */
+export function specialRange(cidr: string): string | undefined {
+    const hit = SPECIAL_RANGES.find(([net]) => cidrsOverlap(cidr, net));
+    return hit ? `lies in ${hit[0]} (${hit[1]}): pick a private range such as 10.0.0.0/24 or 192.168.10.0/24` : undefined;
+}

@@ -14,7 +14,7 @@ const PROVIDERS = TABLE as Record<string, { package: string; version: string; ke
 export const PROVIDER_NAMESPACES: readonly string[] = Object.keys(PROVIDERS);
 
 /** Provider keys that hold credentials (the schema marks them secret): `secure:` only. */
-const SECRET_PROVIDER_KEYS: Readonly<Record<string, readonly string[]>> = {
+export const SECRET_PROVIDER_KEYS: Readonly<Record<string, readonly string[]>> = {
     openstack: ["password", "applicationCredentialSecret", "token"],
 };
 

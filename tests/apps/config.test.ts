@@ -102,6 +102,14 @@ describe("apps config", () => {
         }
     });
 
+    it("refuses a DAG branch name git would not accept", () => {
+        for (const branch of ["feature/x..y", "release/", "-main", "topic.lock", "a//b"]) {
+            const found = problemsOf(() => parseAppsConfig(stackLookup("dev", { airflowDagsBranch: branch }), NS, "stack dev-apps"));
+            assert.ok(found.some((p) => p.key === `${NS}:airflowDagsBranch` && /is not a branch name git accepts/.test(p.message)), `${branch}: ${JSON.stringify(found)}`);
+        }
+        assert.equal(parseAppsConfig(stackLookup("dev", { airflowDagsBranch: "release/1.4" }), NS, "stack dev-apps").airflow.dagsBranch, "release/1.4");
+    });
+
     it("refuses a task quota so small that the namespace LimitRange would reject Airflow's own pods", () => {
         const problems = problemsOf(() => parseAppsConfig(stackLookup("dev", { airflowTaskQuotaCpu: "250m", airflowTaskQuotaMemory: "512Mi", airflowTaskCpu: "100m", airflowTaskMemory: "128Mi" }), NS, "dev-apps"));
         assert.equal(problems.length, 2, problems.map((p) => p.message).join("\n"));

@@ -37,7 +37,7 @@ describe("infra: CI runner VM (optional)", () => {
     it("exists only when configured: the default stacks have no runner and no new rule", async () => {
         for (const stack of ["dev-infra", "prod-infra"]) {
             const result = await synth(stack);
-            assert.deepEqual(ofType(result, "platform:infra:CiRunner"), [], stack);
+            assert.deepEqual(ofType(result, "data-platform:infra:CiRunner"), [], stack);
             assert.ok(!ofType(result, RULE).some((r) => String(r.inputs.description).includes("CI runner")));
         }
     });

@@ -47,7 +47,7 @@ describe("agent pools", () => {
         const real = diff.changes.filter((c) => c.kind !== "create" || (c.after?.custom ?? true));
         assert.deepEqual(real.map((c) => `${c.kind} ${c.name}`), [], "no replace, delete, update or create of a cloud resource");
         const created = diff.changes.map((c) => `${c.kind} ${c.type}`);
-        assert.ok(created.includes("create platform:infra:AgentPool"), "the pool's component is new");
+        assert.ok(created.includes("create data-platform:infra:AgentPool"), "the pool's component is new");
         assert.deepEqual(diff.changes.filter((c) => c.after?.custom !== false).map((c) => c.name), [], "only components are new");
         assert.equal(diff.roll, undefined, "no node rolls");
     });
@@ -71,7 +71,7 @@ describe("agent pools", () => {
         assert.equal(k3sConfig(nodes.get("agent-0")!)["node-taint"], undefined, "the default pool is untainted");
         const group = result.resources.find((r) => r.name === "mig-k3s-kafka-group")!;
         assert.deepEqual(group.inputs.policies, ["soft-anti-affinity"]);
-        assert.ok(result.resources.some((r) => r.type === "platform:infra:AgentPool" && r.name === "mig-k3s-pool-kafka"), "each pool is its own component");
+        assert.ok(result.resources.some((r) => r.type === "data-platform:infra:AgentPool" && r.name === "mig-k3s-pool-kafka"), "each pool is its own component");
         const published = result.outputs.nodePools as { pool?: string; labels?: object; taints?: string[] }[];
         assert.deepEqual(published.find((p) => p.pool === "kafka"), { role: "agent", pool: "kafka", flavor: "mb1.xlarge", count: 2, vcpus: 8, memoryMiB: 16384, labels: { workload: "kafka" }, taints: ["dedicated=kafka:NoSchedule"] });
     });

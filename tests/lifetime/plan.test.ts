@@ -6,8 +6,9 @@
 import * as assert from "node:assert/strict";
 import type { SynthResource, SynthResult } from "../../delivery/synth/synth";
 import { describePlan, planNodes } from "./support/plan";
+import { componentType } from "../../lib/componentType";
 
-const NODE = "platform:infra:K3sNode";
+const NODE = componentType("infra", "K3sNode");
 const INSTANCE = "openstack:compute/instance:Instance";
 const COMMAND = "command:local:Command";
 const options = { dependsOn: [], replaceOnChanges: [], deleteBeforeReplace: false, protect: false, ignoreChanges: [], retainOnDelete: false, additionalSecretOutputs: [], customTimeouts: {} };

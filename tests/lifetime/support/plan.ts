@@ -7,8 +7,8 @@
  */
 import { diffSynth, StackDiff } from "../../../delivery/diff/diff";
 import type { SynthResource, SynthResult } from "../../../delivery/synth/synth";
+import { isComponent } from "../../../lib/componentType";
 
-const NODE = "platform:infra:K3sNode";
 const INSTANCE = "openstack:compute/instance:Instance";
 const COMMAND = "command:local:Command";
 
@@ -68,7 +68,7 @@ interface NodeView {
 /** Each K3sNode component of a synth with its VM, lifecycle command and volume attachments. */
 export function nodesOf(result: SynthResult): Map<string, NodeView> {
     const out = new Map<string, NodeView>();
-    for (const component of result.resources.filter((r) => r.type === NODE)) {
+    for (const component of result.resources.filter((r) => isComponent(r.type, "infra", "K3sNode"))) {
         const children = result.resources.filter((r) => r.parent === component.urn);
         const instance = children.find((r) => r.type === INSTANCE);
         if (!instance) continue;
