@@ -4,7 +4,7 @@
  * Airflow's connections only over TLS; the Airflow side asks for encryption (`require`) and
  * needs no CA file in every pod, task pods included. Pure.
  */
-import { createHash } from "node:crypto";
+import { checksumAnnotation } from "../../lib/kube/checksum";
 
 /** Where the PgBouncer pod mounts its certificate Secret (tls.crt, tls.key, ca.crt). */
 export const PGBOUNCER_TLS_DIR = "/etc/pgbouncer-tls";
@@ -69,10 +69,7 @@ export function clientSslMode(tls: boolean): "require" | "disable" {
     return tls ? "require" : "disable";
 }
 
-/**
- * The chart mounts a Secret it does not make and so never restarts PgBouncer when it changes:
- * the ini's checksum on the pod does (users.txt changes only with the generated password).
- */
+/** Restarts PgBouncer when its ini changes (users.txt changes only with the generated password). */
 export function pgbouncerIniAnnotations(ini: string): Record<string, string> {
-    return { "checksum/pgbouncer-ini": createHash("sha256").update(ini).digest("hex") };
+    return checksumAnnotation("pgbouncer-ini", ini);
 }

@@ -2,8 +2,8 @@
  * Values for the storage charts (OpenStack cloud controller manager, cinder-csi,
  * nfs-subdir-external-provisioner) and the cloud.conf they share. Pure functions.
  */
-import { createHash } from "node:crypto";
 import type { CloudCredentials } from "../../lib/contracts";
+import { checksumAnnotation } from "../../lib/kube/checksum";
 import { resources, SIZES } from "../sizing";
 import { repository, splitImage } from "./images";
 
@@ -67,13 +67,9 @@ export const HOST_NETWORK_PODS = {
     "cinder-csi node plugin": { uid: 0, needsMetadata: true },
 } as const;
 
-/**
- * Pod annotation carrying cloud.conf's checksum: the charts mount a Secret they don't create, so
- * without it a rotated credential (or a new attach limit) would reach the pods only when they
- * happen to restart. The checksum of a credential-bearing file reveals nothing usable.
- */
+/** Restarts OCCM and cinder-csi when cloud.conf changes (a rotated credential, a new attach limit). */
 export function cloudConfAnnotations(conf: string): Record<string, string> {
-    return { "checksum/cloud-config": createHash("sha256").update(conf).digest("hex") };
+    return checksumAnnotation("cloud-config", conf);
 }
 
 export function occmValues(image: string, podAnnotations: Record<string, string> = {}): Record<string, unknown> {
