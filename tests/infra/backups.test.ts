@@ -1,29 +1,11 @@
 import * as assert from "node:assert/strict";
 import { parse } from "yaml";
-import { parseInfraConfig } from "../../infra/config";
-import { strictLookup } from "../../lib/config/reader";
 import { etcdS3Settings } from "../../infra/etcdS3";
 import type { SynthResult } from "../../delivery/synth/synth";
-import { configProblems } from "../support/config";
+import { configProblems, parseInfraWith } from "../support/config";
 import { byName, ofType, synth } from "../support/synth";
 
-const BASE: Record<string, string> = {
-    environment: "dev",
-    k3sVersion: "v1.35.6+k3s1",
-    image: "Ubuntu 24.04",
-    serverFlavor: "mb1.large",
-    agentFlavor: "mb1.large",
-    externalNetwork: "public",
-    adminCidrs: JSON.stringify(["203.0.113.0/24"]),
-    sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeDevKeyReplaceWithYourOwnPublicKey000000 admin",
-    openstackAuthUrl: "https://keystone.example.org:5000/v3",
-    cloudCredentialExpiresAt: "2031-03-31",
-    worldOpenIngress: "true",
-};
-/** The backup credential is set with --secret. */
-const SECRETS = new Set(["backupStoreAccessKey", "backupStoreSecretKey"]);
-const parseWith = (changes: Record<string, string>) =>
-    parseInfraConfig(strictLookup((k) => ({ ...BASE, ...changes })[k], () => Object.keys({ ...BASE, ...changes }), "Pulumi.t.yaml", { isSecret: (k) => SECRETS.has(k) }), "data-platform", "stack t");
+const parseWith = (changes: Record<string, string | undefined>) => parseInfraWith(changes, ["backupStoreAccessKey", "backupStoreSecretKey"]);
 
 describe("off-site etcd snapshots (infra)", () => {
     it("backupStore is optional and validated field by field, naming what is allowed", () => {

@@ -1,32 +1,13 @@
 import * as assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { parseInfraConfig } from "../../infra/config";
 import { CLOUD_CONTROLLER_ACCESS_RULES, AccessRule } from "../../infra/cloudCredential";
-import { strictLookup } from "../../lib/config/reader";
 import { diffSynth } from "../../delivery/diff/diff";
 import { credentialExpiryWarning } from "../../delivery/deploy/checks/certExpiry";
 import { cinderCsiValues, cloudConfAnnotations, occmValues } from "../../cluster/values/storage";
-import { configProblems } from "../support/config";
+import { configProblems, parseInfraWith } from "../support/config";
 import { byName, ofType, synth } from "../support/synth";
 
-const BASE: Record<string, string> = {
-    environment: "dev",
-    k3sVersion: "v1.35.6+k3s1",
-    image: "Ubuntu 24.04",
-    serverFlavor: "mb1.large",
-    agentFlavor: "mb1.large",
-    externalNetwork: "public",
-    adminCidrs: JSON.stringify(["203.0.113.0/24"]),
-    sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeDevKeyReplaceWithYourOwnPublicKey000000 admin",
-    openstackAuthUrl: "https://keystone.test.invalid:5000/v3",
-    cloudCredentialExpiresAt: "2031-03-31",
-    worldOpenIngress: "true",
-};
-const SECRETS = new Set(["cloudControllerCredentialSecret"]);
-const parseWith = (changes: Record<string, string | undefined>) => {
-    const values = Object.fromEntries(Object.entries({ ...BASE, ...changes }).filter(([, v]) => v !== undefined)) as Record<string, string>;
-    return parseInfraConfig(strictLookup((k) => values[k], () => Object.keys(values), "Pulumi.t.yaml", { isSecret: (k) => SECRETS.has(k) }), "data-platform", "stack t");
-};
+const parseWith = (changes: Record<string, string | undefined>) => parseInfraWith(changes, ["cloudControllerCredentialSecret"]);
 const problemsOf = (changes: Record<string, string | undefined>) => configProblems(() => parseWith(changes)).join("\n");
 
 /** Keystone's access-rule path match: `*` one segment, `**` any number (none included). */
