@@ -191,7 +191,9 @@ export class ConfigReader {
 
     /** Records a problem with `key`; `value` is shown as given. */
     problem(key: string, value: unknown, message: string): void {
-        this.problems.push({ key: this.qualified(key), value: show(value), message });
+        const p = { key: this.qualified(key), value: show(value), message };
+        // A value failing both its pattern and its check would otherwise be reported twice.
+        if (!this.problems.some((q) => q.key === p.key && q.value === p.value && q.message === p.message)) this.problems.push(p);
     }
 
     has(key: string): boolean {
