@@ -4,7 +4,8 @@
  * at once.
  */
 import { SNAPSHOT_NAME } from "./bootstrap";
-import { DEFAULT_ETCD_SNAPSHOT_SCHEDULE } from "./etcdS3";
+import { DEFAULT_ETCD_SNAPSHOT_SCHEDULE, ETCD_SNAPSHOT_MIN_GAP_MINUTES, snapshotRetention } from "./etcdS3";
+import { cronAtMostEvery } from "../lib/config/cron";
 import { ConfigLookup, ConfigReader } from "../lib/config/reader";
 import * as check from "../lib/config/checks";
 import { K3sInstall, readK3sInstall } from "./k3sInstall";
@@ -119,7 +120,7 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
 
     const sshPublicKey = r.string("sshPublicKey", { check: check.sshPublicKey });
 
-    const etcdSnapshotSchedule = r.string("etcdSnapshotSchedule", { default: DEFAULT_ETCD_SNAPSHOT_SCHEDULE, check: check.cronSchedule });
+    const etcdSnapshotSchedule = r.string("etcdSnapshotSchedule", { default: DEFAULT_ETCD_SNAPSHOT_SCHEDULE, check: cronAtMostEvery(ETCD_SNAPSHOT_MIN_GAP_MINUTES, "etcd snapshots (each a full copy of the datastore, written to every server's disk and uploaded)") });
 
     const backupStore = parseBackupStore(r);
 
@@ -142,7 +143,7 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
         antiAffinity,
         flannelBackend: r.oneOf("flannelBackend", ["vxlan", "wireguard-native"] as const, { default: "vxlan" }),
         etcdSnapshotSchedule,
-        etcdSnapshotRetention: r.integer("etcdSnapshotRetention", { default: 12, min: 1, max: 100 }),
+        etcdSnapshotRetention: snapshotRetention(r, etcdSnapshotSchedule),
         readinessTimeoutMinutes: r.integer("readinessTimeoutMinutes", { default: 20, min: 1, max: 120 }),
         drainTaskGraceMinutes: r.integer("drainTaskGraceMinutes", { default: 10, min: 0, max: 119 }),
         nfsVolumeSizeGb: r.integer("nfsVolumeSizeGb", { default: 20, min: 1, max: 10000 }),
