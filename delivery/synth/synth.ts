@@ -19,7 +19,7 @@ import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { loadStackConfig, StackConfig } from "./stackConfig";
 import { sortKeys, specHash } from "../../lib/naming";
 import { kubernetesSettings, providerReplacePaths, ReplaceRule, replaceRules } from "./replace";
-import { withoutPromiseTraces } from "./promiseTraces";
+import { withoutRuntimeDiagnostics } from "./runtimeDiagnostics";
 
 export interface SynthOptions {
     readonly dependsOn: string[];
@@ -278,7 +278,7 @@ function swallowReported(): void {
 export async function synthesize(request: SynthRequest): Promise<SynthResult> {
     if (running) throw new Error("synth: one stack at a time (the Pulumi runtime is process-global)");
     running = true;
-    const restoreTraces = withoutPromiseTraces();
+    const restoreDiagnostics = withoutRuntimeDiagnostics();
     try {
         const config = loadStackConfig(request.stacksDir, request.stack, request.project);
         const { values, secretKeys: fileSecrets } = runtimeConfig(config, request.overrides ?? {});
@@ -334,7 +334,7 @@ export async function synthesize(request: SynthRequest): Promise<SynthResult> {
         };
     } finally {
         pulumi.runtime.setAllConfig({}, []);
-        restoreTraces();
+        restoreDiagnostics();
         running = false;
     }
 }
