@@ -13,7 +13,7 @@ import { airflowImageProblem } from "./airflow/imageVersion";
 import { readAirflowTasks } from "./airflow/taskResources";
 import { readDagsRevision } from "./airflow/dagsRevision";
 import { RCLONE_IMAGE } from "./backup/cronJob";
-import { AIRFLOW_CHART_VERSION, backupSchedule, knownAirflowChart, repoPath, volumeSize } from "./valueChecks";
+import { AIRFLOW_CHART_VERSION, backupSchedule, knownAirflowChart, postgresImage, repoPath, volumeSize } from "./valueChecks";
 import type { AirflowConfig, AppsConfig, StackRefs, StreamConfig, TodoConfig } from "./configTypes";
 
 // The config's types live beside the parser; importers keep reading them from here.
@@ -52,6 +52,7 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
 
     const image = (key: string, fallback?: string) =>
         r.string(key, { default: fallback, allowed: 'an image "registry/name:tag" with a pinned tag', check: check.pinnedImage });
+    const databaseImage = (key: string) => r.string(key, { default: POSTGRES_IMAGE, allowed: 'a pinned PostgreSQL image "registry/postgres:tag"', check: postgresImage });
     const ownRegistry = readImageRegistry(r, context.repository);
     const ownImage = ownImageReader(r, context.repository, ownRegistry.path);
     const host = (key: string) => r.string(key, { allowed: 'a DNS name like "airflow.example.org"', check: check.dnsName });
@@ -85,7 +86,7 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
         dagsPath: r.string("airflowDagsPath", { default: "apps/airflow/dags", check: repoPath }),
         ...gitAuth,
         logsSize: storage("airflowLogsSize", "10Gi"),
-        dbImage: image("airflowDbImage", POSTGRES_IMAGE),
+        dbImage: databaseImage("airflowDbImage"),
         dbSize: storage("airflowDbSize", "10Gi"),
         backupSchedule: r.string("airflowBackupSchedule", { default: "15 2 * * *", check: backupSchedule }),
         backupRetentionDays: r.integer("airflowBackupRetentionDays", { default: 7, min: 1, max: 365 }),
@@ -100,7 +101,7 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
         host: host("todoHost"),
         backendImage: ownImage("todoBackendImage"),
         frontendImage: ownImage("todoFrontendImage"),
-        dbImage: image("todoDbImage", POSTGRES_IMAGE),
+        dbImage: databaseImage("todoDbImage"),
         backendReplicas: r.integer("todoBackendReplicas", { default: 2, min: 1, max: 10 }),
         frontendReplicas: r.integer("todoFrontendReplicas", { default: 2, min: 1, max: 10 }),
         dbSize: storage("todoDbSize", "5Gi"),

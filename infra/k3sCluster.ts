@@ -24,7 +24,7 @@ import type { BackupStoreAccess } from "./backupStore";
 import { specHash } from "../lib/naming";
 import { DATASTORE_VOLUME_GB } from "./datastore";
 import { decideBootstrap, encodeBootstrap, INITIALISED_OUTPUTS } from "./bootstrap";
-import { hasDatastoreVolume, isFirstServer, NFS_EXPORT, nodeName, NodeSlot, planNodes, poolCapacities } from "./nodes";
+import { hasDatastoreVolume, isFirstServer, NFS_EXPORT, nodeNames, NodeSlot, planNodes, poolCapacities } from "./nodes";
 import { AgentPool } from "./agentPool";
 import { createEntryPoint, EntryPoint, fixedIp } from "./entryPoint";
 import { userDataBuilder, UserDataOf, Volumes } from "./nodeUserData";
@@ -91,7 +91,7 @@ export class K3sCluster extends pulumi.ComponentResource {
             ),
         );
 
-        const names = new Map(slots.map((slot) => [slot.key, nodeName(cfg, slot)]));
+        const names = nodeNames(cfg, slots);
         this.bootstrap = this.bootstrapDecision(name, args.restoreSnapshot);
         this.clusterId = new random.RandomId(`${name}-cluster-id`, { byteLength: 8 }, { parent: this }).hex;
         // A single server's etcd, tokens and certificates outlive its VM; deleting them needs intent.
