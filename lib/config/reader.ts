@@ -120,7 +120,9 @@ export class ConfigReader {
 
     /** Records a problem with `key`; `value` is shown as given. */
     problem(key: string, value: unknown, message: string): void {
-        this.problems.push(problemOf(this.namespace, key, value, message));
+        const p = problemOf(this.namespace, key, value, message);
+        // A value failing both its pattern and its check would otherwise be reported twice.
+        if (!this.problems.some((q) => q.key === p.key && q.value === p.value && q.message === p.message)) this.problems.push(p);
     }
 
     has(key: string): boolean {
