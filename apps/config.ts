@@ -11,7 +11,7 @@ import { ownImageReader, readImageRegistry, RegistryCredential, UNKNOWN_REPOSITO
 import type { Repository } from "./repository";
 import { DagsGitCredential, readDagsGitAuth } from "./airflow/gitCredentials";
 import { airflowImageProblem } from "./airflow/imageVersion";
-import { AIRFLOW_CHART_VERSION, backupSchedule, knownAirflowChart, repoPath, volumeSize } from "./valueChecks";
+import { AIRFLOW_CHART_VERSION, backupSchedule, knownAirflowChart, postgresImage, repoPath, volumeSize } from "./valueChecks";
 
 export type { Resources } from "./resources";
 import { largestComponentLimit, type Resources } from "./resources";
@@ -158,6 +158,7 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
 
     const image = (key: string, fallback?: string) =>
         r.string(key, { default: fallback, allowed: 'an image "registry/name:tag" with a pinned tag', check: check.pinnedImage });
+    const databaseImage = (key: string) => r.string(key, { default: POSTGRES_IMAGE, allowed: 'a pinned PostgreSQL image "registry/postgres:tag"', check: postgresImage });
     const ownRegistry = readImageRegistry(r, context.repository);
     const ownImage = ownImageReader(r, context.repository, ownRegistry.path);
     const host = (key: string) => r.string(key, { allowed: 'a DNS name like "airflow.example.org"', check: check.dnsName });
@@ -226,7 +227,7 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
         dagsPath: r.string("airflowDagsPath", { default: "apps/airflow/dags", check: repoPath }),
         ...gitAuth,
         logsSize: storage("airflowLogsSize", "10Gi"),
-        dbImage: image("airflowDbImage", POSTGRES_IMAGE),
+        dbImage: databaseImage("airflowDbImage"),
         dbSize: storage("airflowDbSize", "10Gi"),
         backupSchedule: r.string("airflowBackupSchedule", { default: "15 2 * * *", check: backupSchedule }),
         backupRetentionDays: r.integer("airflowBackupRetentionDays", { default: 7, min: 1, max: 365 }),
@@ -241,7 +242,7 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
         host: host("todoHost"),
         backendImage: ownImage("todoBackendImage"),
         frontendImage: ownImage("todoFrontendImage"),
-        dbImage: image("todoDbImage", POSTGRES_IMAGE),
+        dbImage: databaseImage("todoDbImage"),
         backendReplicas: r.integer("todoBackendReplicas", { default: 2, min: 1, max: 10 }),
         frontendReplicas: r.integer("todoFrontendReplicas", { default: 2, min: 1, max: 10 }),
         dbSize: storage("todoDbSize", "5Gi"),

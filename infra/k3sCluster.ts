@@ -26,7 +26,7 @@ import type { BackupStoreAccess } from "./backupStore";
 import { specHash } from "../lib/naming";
 import { DATASTORE_VOLUME_GB } from "./datastore";
 import { decideBootstrap, encodeBootstrap, INITIALISED_OUTPUTS } from "./bootstrap";
-import { buildNodeSpec, hasDatastoreVolume, isFirstServer, NFS_EXPORT, NodeAddresses, nodeName, NodeSlot, planNodes, poolCapacities } from "./nodes";
+import { buildNodeSpec, hasDatastoreVolume, isFirstServer, NFS_EXPORT, NodeAddresses, nodeNames, NodeSlot, planNodes, poolCapacities } from "./nodes";
 import { AgentPool } from "./agentPool";
 import type { NodeInfo, NodePoolCapacity } from "../lib/contracts";
 import { componentType, withFormerType } from "../lib/componentType";
@@ -172,7 +172,7 @@ export class K3sCluster extends pulumi.ComponentResource {
             ),
         );
 
-        const names = new Map(slots.map((slot) => [slot.key, nodeName(cfg, slot)]));
+        const names = nodeNames(cfg, slots);
         // A cluster is initialised exactly once: while this stack has never published outputs
         // (they resolve only after the readiness gate). The stack's own previous outputs say so;
         // the same reference reads the same checkpoint in a preview and in the `up --plan` after it.
