@@ -11,6 +11,7 @@ import { ownImageReader, readImageRegistry, RegistryCredential, UNKNOWN_REPOSITO
 import type { Repository } from "./repository";
 import { DagsGitCredential, readDagsGitAuth } from "./airflow/gitCredentials";
 import { airflowImageProblem } from "./airflow/imageVersion";
+import { AIRFLOW_CHART_VERSION, backupSchedule, knownAirflowChart, repoPath, volumeSize } from "./valueChecks";
 
 export type { Resources } from "./resources";
 import { largestComponentLimit, type Resources } from "./resources";
@@ -121,8 +122,7 @@ export interface AppsConfig {
     readonly pullCredential?: RegistryCredential;
 }
 
-/** Airflow chart 1.22.0 (released 2026-06-13) is the current release; its appVersion is 3.2.2. */
-export const AIRFLOW_CHART_VERSION = "1.22.0";
+export { AIRFLOW_CHART_VERSION, AIRFLOW_CHART_VERSIONS } from "./valueChecks";
 export const AIRFLOW_IMAGE = "apache/airflow:3.2.2";
 export const POSTGRES_IMAGE = "postgres:17.6";
 
@@ -164,7 +164,7 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
     const cpu = (key: string, fallback: string) => r.string(key, { default: fallback, check: positiveQuantity('a CPU quantity like "250m" or "1"') });
     const memory = (key: string, fallback: string) => r.string(key, { default: fallback, check: positiveQuantity('a memory quantity like "512Mi" or "2Gi"') });
     const storage = (key: string, fallback: string) =>
-        r.string(key, { default: fallback, check: (v) => (/^\d+(Mi|Gi|Ti)$/.test(v) && memoryMiB(v) > 0 ? undefined : 'must be a volume size like "10Gi"') });
+        r.string(key, { default: fallback, check: volumeSize });
 
     const airflowPath = r.string("airflowPath", { default: "/", check: check.urlPath });
     const task: Resources = {
@@ -213,7 +213,7 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
     const dagsBranch = r.string("airflowDagsBranch", { default: "main", pattern: /^[A-Za-z0-9._\/-]+$/, allowed: "a branch name", check: branchProblem });
 
     const airflow: AirflowConfig = {
-        chartVersion: r.string("airflowChartVersion", { default: AIRFLOW_CHART_VERSION, check: check.exactSemver }),
+        chartVersion: r.string("airflowChartVersion", { default: AIRFLOW_CHART_VERSION, check: knownAirflowChart }),
         chartRepo: r.string("airflowChartRepo", { default: "https://airflow.apache.org", pattern: /^https:\/\/\S+$/, allowed: "an https Helm repository URL" }),
         image: r.string("airflowImage", { default: AIRFLOW_IMAGE, allowed: 'an Airflow 3 image "registry/name:X.Y.Z" with a pinned tag', check: (v) => check.pinnedImage(v) ?? airflowImageProblem(v) }),
         host: host("airflowHost"),
@@ -223,12 +223,12 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
         dagsRepo,
         dagsBranch,
         dagsRevision: readDagsRevision(r, environment, dagsBranch),
-        dagsPath: r.string("airflowDagsPath", { default: "apps/airflow/dags", pattern: /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, allowed: 'a relative path inside the repository like "apps/airflow/dags"' }),
+        dagsPath: r.string("airflowDagsPath", { default: "apps/airflow/dags", check: repoPath }),
         ...gitAuth,
         logsSize: storage("airflowLogsSize", "10Gi"),
         dbImage: image("airflowDbImage", POSTGRES_IMAGE),
         dbSize: storage("airflowDbSize", "10Gi"),
-        backupSchedule: r.string("airflowBackupSchedule", { default: "15 2 * * *", check: check.cronSchedule }),
+        backupSchedule: r.string("airflowBackupSchedule", { default: "15 2 * * *", check: backupSchedule }),
         backupRetentionDays: r.integer("airflowBackupRetentionDays", { default: 7, min: 1, max: 365 }),
         backupSize: storage("airflowBackupSize", "10Gi"),
         task,
@@ -245,7 +245,7 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
         backendReplicas: r.integer("todoBackendReplicas", { default: 2, min: 1, max: 10 }),
         frontendReplicas: r.integer("todoFrontendReplicas", { default: 2, min: 1, max: 10 }),
         dbSize: storage("todoDbSize", "5Gi"),
-        backupSchedule: r.string("todoBackupSchedule", { default: "45 2 * * *", check: check.cronSchedule }),
+        backupSchedule: r.string("todoBackupSchedule", { default: "45 2 * * *", check: backupSchedule }),
         backupRetentionDays: r.integer("todoBackupRetentionDays", { default: 7, min: 1, max: 365 }),
         backupSize: storage("todoBackupSize", "5Gi"),
         ...optional("tlsSecretName", secretRef("todoTlsSecretName")),

@@ -7,7 +7,7 @@ import { ConfigLookup, ConfigReader, withSecrets } from "../lib/config/reader";
 import { crossEnvironmentReference } from "../lib/config/consistency";
 import * as check from "../lib/config/checks";
 import { type AlertingConfig, parseAlertingConfig } from "./alertingConfig";
-import { positiveQuantity } from "../lib/quantity";
+import { memoryMiB, positiveQuantity } from "../lib/quantity";
 import { isIpAddress, withinDomains } from "../lib/tls";
 
 /** Charts the layer installs, with the versions this code was written and tested against. */
@@ -127,6 +127,8 @@ export interface ClusterConfig {
 
 const CPU = /^(\d+m|\d+(\.\d+)?)$/;
 const MEMORY = /^\d+(Mi|Gi)$/;
+/** The broker's heap is half its memory and never below 256m (cluster/values/kafka.ts): less memory is an OOM kill. */
+const KAFKA_BROKER_MIN_MEMORY = { mib: 1024, why: "the broker's JVM heap is half of it (at least 256m) and a KRaft broker+controller needs the other half for page cache and buffers, like \"2Gi\"" };
 const RETENTION = /^[1-9]\d*(h|d|w)$/;
 
 /**
@@ -177,9 +179,10 @@ export function parseClusterConfig(lookup: ConfigLookup, namespace: string, scop
         else images[name as ImageName] = image;
     }
 
-    const sizing = (key: string, fallback: Sizing): Sizing => {
+    const sizing = (key: string, fallback: Sizing, minMemory?: { readonly mib: number; readonly why: string }): Sizing => {
         const cpu = r.string(`${key}Cpu`, { default: fallback.cpu, pattern: CPU, allowed: 'a CPU quantity like "250m" or "1"', check: positiveQuantity('a CPU quantity like "250m" or "1"') });
         const memory = r.string(`${key}Memory`, { default: fallback.memory, pattern: MEMORY, allowed: 'a memory quantity in Mi or Gi like "512Mi"', check: positiveQuantity('a memory quantity in Mi or Gi like "512Mi"') });
+        if (minMemory && MEMORY.test(memory) && memoryMiB(memory) < minMemory.mib) r.problem(`${key}Memory`, memory, `must be at least ${minMemory.mib}Mi: ${minMemory.why}`);
         return { cpu, memory };
     };
 
@@ -256,7 +259,7 @@ export function parseClusterConfig(lookup: ConfigLookup, namespace: string, scop
             version: kafkaVersion,
             brokers,
             storageGi: r.integer("kafkaStorageGi", { default: 20, min: 1, max: 10000 }),
-            broker: sizing("kafkaBroker", { cpu: "500m", memory: "2Gi" }),
+            broker: sizing("kafkaBroker", { cpu: "500m", memory: "2Gi" }, KAFKA_BROKER_MIN_MEMORY),
             partitions,
             clientNamespaces: r.stringList("kafkaClientNamespaces", { default: ["stream"], check: check.dnsLabel, minItems: 1 }),
         },

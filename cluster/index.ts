@@ -6,7 +6,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { stackLookup } from "../lib/config/stack";
-import { assertFits, assertPodsFit, daemonSetsPerRole, nodeRooms, onSchedulable, podsOf, sumRequests } from "../lib/fit";
+import { assertDaemonSetsFit, assertFits, assertPodsFit, daemonSetsPerRole, nodeRooms, onSchedulable, podsOf, sumRequests } from "../lib/fit";
 import type { ClusterOutputs } from "../lib/contracts";
 import { kubernetesClusterIdentifier } from "../lib/naming";
 import { infraStackRef, parseClusterConfig } from "./config";
@@ -48,6 +48,7 @@ export async function clusterLayer(): Promise<Outputs> {
     const requests = sumRequests(onSchedulable(items, infra.nodePools));
     const fit = assertFits(`The cluster layer of ${cfg.environment}`, requests, infra.nodePools, cfg.minHeadroom);
     const daemonSets = daemonSetsPerRole(items);
+    assertDaemonSetsFit(`The cluster layer of ${cfg.environment}`, items, infra.nodePools);
     assertPodsFit(`The cluster layer of ${cfg.environment}`, podsOf(items), nodeRooms(infra.nodePools, daemonSets));
 
     // The only way to the cluster: nothing falls back to an ambient ~/.kube/config.

@@ -68,7 +68,12 @@ export function credentialName(environment: string, expiresAt: string): string {
 function dateProblem(value: string): string | undefined {
     const m = DATE.exec(value);
     const valid = m && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value);
-    return valid ? undefined : "must be a calendar date YYYY-MM-DD (the last day the credential works, UTC), e.g. 2027-06-30";
+    if (!valid) return "must be a calendar date YYYY-MM-DD (the last day the credential works, UTC), e.g. 2027-06-30";
+    // Keystone creates an already expired credential without complaint; the cloud controllers
+    // then fail on their first call, long after the deploy looked green.
+    const lastDay = new Date(`${value}T23:59:59Z`).getTime();
+    if (lastDay < Date.now()) return `has passed (the credential would be created expired, and one made with it stopped working then): set a later date, e.g. ${new Date(Date.now() + 180 * 86_400_000).toISOString().slice(0, 10)}`;
+    return undefined;
 }
 
 export function parseCloudCredential(r: ConfigReader): CloudCredentialConfig {

@@ -4,53 +4,26 @@
  * at once.
  */
 import { SNAPSHOT_NAME } from "./bootstrap";
-import { DEFAULT_ETCD_SNAPSHOT_SCHEDULE } from "./etcdS3";
+import { DEFAULT_ETCD_SNAPSHOT_SCHEDULE, ETCD_SNAPSHOT_MIN_GAP_MINUTES, snapshotRetention } from "./etcdS3";
+import { cronAtMostEvery } from "../lib/config/cron";
 import { ConfigLookup, ConfigReader } from "../lib/config/reader";
 import * as check from "../lib/config/checks";
 import { K3sInstall, readK3sInstall } from "./k3sInstall";
 import { knownK3sRelease } from "./k3sReleases";
 import { CiRunnerConfig, parseCiRunner } from "./ciRunnerConfig";
 import { CloudCredentialConfig, parseCloudCredential } from "./cloudCredential";
-import { AgentPoolConfig, labelProblem, readAgentPools, readZones } from "./pools";
+import { AgentPoolConfig, readAgentPools, readZones } from "./pools";
+import { FlavorSize, NodeOverride, NodePoolConfig, readNodeOverrides, readServers } from "./nodeConfig";
+import { NetworkConfig, readAccess, readNetwork } from "./networkConfig";
 import { nodeCapacityProblems } from "./capacity";
 import { parseFlavorPrices, PriceTable } from "./pricing";
 
+// Node and network settings are read beside this file; importers keep reading their types here.
+export { DEFAULT_FLAVORS, type FlavorSize, type NodeOverride, type NodePoolConfig } from "./nodeConfig";
+export type { NetworkConfig } from "./networkConfig";
+
 export type AntiAffinity = "soft" | "hard";
 export type FlannelBackend = "vxlan" | "wireguard-native";
-
-export interface FlavorSize {
-    readonly vcpus: number;
-    readonly ramMiB: number;
-}
-
-export interface NodePoolConfig {
-    readonly count: number;
-    readonly flavor: string;
-    readonly image: string;
-    readonly labels: Record<string, string>;
-}
-
-/** Per-node deviations from its pool, e.g. a canary image on one agent: `{"agent-1": {"image": "..."}}`. */
-export interface NodeOverride {
-    readonly image?: string;
-    readonly flavor?: string;
-}
-
-export type NetworkConfig =
-    | {
-          /** Create network, subnet and a router to `externalNetwork`. */
-          readonly mode: "create";
-          readonly cidr: string;
-          readonly externalNetwork: string;
-          readonly dnsNameservers: string[];
-      }
-    | {
-          /** Attach to an existing tenant network by name (the course used "DHBW"). */
-          readonly mode: "existing";
-          readonly name: string;
-          /** Optional: allocate a floating IP from this network for the entry point. */
-          readonly externalNetwork?: string;
-      };
 
 /** S3-compatible object storage for etcd snapshots and database dumps. */
 export interface BackupStoreConfig {
@@ -120,14 +93,6 @@ export interface InfraConfig {
     readonly prices?: PriceTable;
 }
 
-/** Sizes of the flavors the seeds' OpenStack offers; config `flavors` may add or override. */
-export const DEFAULT_FLAVORS: Record<string, FlavorSize> = {
-    "mb1.small": { vcpus: 1, ramMiB: 2048 },
-    "mb1.medium": { vcpus: 2, ramMiB: 4096 },
-    "mb1.large": { vcpus: 4, ramMiB: 8192 },
-    "mb1.xlarge": { vcpus: 8, ramMiB: 16384 },
-};
-
 export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope: string): InfraConfig {
     const r = new ConfigReader(namespace, lookup, scope);
     r.usesProviders(["openstack", "tls", "random", "command"]);
@@ -136,33 +101,8 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
     const k3sVersion = r.string("k3sVersion", { allowed: 'a k3s release like "v1.35.6+k3s1" (vX.Y.Z+k3sN)', check: knownK3sRelease });
     const image = r.string("image", { allowed: 'an OpenStack image name like "Ubuntu 24.04"' });
 
-    const serverCount = r.integer("serverCount", { default: 1, min: 1, max: 7 });
-    if (serverCount % 2 === 0) {
-        r.problem("serverCount", serverCount, "must be odd (1, 3, 5 or 7): embedded etcd needs an odd number of members for quorum");
-    }
-    const flavors = { ...DEFAULT_FLAVORS, ...r.json<Record<string, FlavorSize>>("flavors", { default: {}, expected: "a map of flavor name to {vcpus, ramMiB}" }) };
-    for (const [name, size] of Object.entries(flavors)) {
-        if (!size || !Number.isInteger(size.vcpus) || size.vcpus < 1 || !Number.isInteger(size.ramMiB) || size.ramMiB < 512) {
-            r.problem(`flavors.${name}`, size, "must be {vcpus: integer >= 1, ramMiB: integer >= 512}");
-        }
-    }
-    const flavor = (key: string) => {
-        const value = r.string(key, { allowed: `an OpenStack flavor name, e.g. one of ${Object.keys(flavors).join(", ")}` });
-        if (value.trim() !== "" && !(value in flavors)) {
-            r.problem(key, value, `is not in the flavor table (${Object.keys(flavors).join(", ")}); add its size under flavors`);
-        }
-        return value;
-    };
-    const servers: NodePoolConfig = {
-        count: serverCount,
-        flavor: flavor("serverFlavor"),
-        image: r.optionalString("serverImage") ?? image,
-        labels: r.stringMap("serverLabels", { default: {} }),
-    };
-    for (const [k, v] of Object.entries(servers.labels)) {
-        const problem = labelProblem(k, v);
-        if (problem) r.problem(`serverLabels.${k}`, v, problem);
-    }
+    const { servers, flavors } = readServers(r, image);
+    const serverCount = servers.count;
     const availabilityZones = readZones(r);
     const antiAffinity = r.oneOf("antiAffinity", ["soft", "hard"] as const, { default: "soft" });
     const { pools: agentPools, warnings } = readAgentPools(r, {
@@ -171,80 +111,16 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
         zones: availabilityZones,
         flavorProblem: (f) => (f in flavors ? undefined : `is not in the flavor table (${Object.keys(flavors).join(", ")}); add its size under flavors`),
     });
-    const poolCount = (key: string) => agentPools.find((p) => p.name === key)?.count ?? 0;
+    const nodeOverrides = readNodeOverrides(r, serverCount, agentPools, flavors);
 
-    const nodeOverrides = r.json<Record<string, NodeOverride>>("nodeOverrides", { default: {}, expected: 'a map like {"agent-1": {"image": "...", "flavor": "..."}}' }) ?? {};
-    for (const [key, override] of Object.entries(nodeOverrides)) {
-        const match = /^([a-z][a-z0-9]*)-(\d+)$/.exec(key);
-        const count = match?.[1] === "server" ? serverCount : poolCount(match?.[1] === "agent" ? "default" : match?.[1] ?? "");
-        if (!match || Number(match[2]) >= count) {
-            const pools = agentPools.filter((p) => p.count > 0).map((p) => `${p.name === "default" ? "agent" : p.name}-0..${p.name === "default" ? "agent" : p.name}-${p.count - 1}`);
-            r.problem(`nodeOverrides.${key}`, override, `names no node; use ${[`server-0..server-${serverCount - 1}`, ...pools].join(" or ")}`);
-            continue;
-        }
-        const fields = Object.keys(override ?? {});
-        if (typeof override !== "object" || override === null || fields.some((f) => f !== "image" && f !== "flavor")) {
-            r.problem(`nodeOverrides.${key}`, override, 'may only set "image" and "flavor"');
-            continue;
-        }
-        if (override.flavor !== undefined && !(override.flavor in flavors)) {
-            r.problem(`nodeOverrides.${key}.flavor`, override.flavor, `is not in the flavor table (${Object.keys(flavors).join(", ")})`);
-        }
-        if (override.image !== undefined && (typeof override.image !== "string" || override.image.trim() === "")) {
-            r.problem(`nodeOverrides.${key}.image`, override.image, "must be a non-empty image name");
-        }
-    }
-
-    const mode = r.oneOf("networkMode", ["create", "existing"] as const, { default: "create" });
-    const externalNetwork = r.optionalString("externalNetwork");
-    let network: NetworkConfig;
-    if (mode === "create") {
-        const cidr = r.string("subnetCidr", { default: "10.0.0.0/24", check: (v) => check.ipv4Cidr(v) ?? check.specialRange(v) });
-        // Nodes in the pod or service network: routes to pods and Services would shadow the nodes.
-        for (const [what, net] of Object.entries(check.K3S_CLUSTER_CIDRS)) {
-            if (check.cidrsOverlap(cidr, net)) r.problem("subnetCidr", cidr, `overlaps k3s' ${what === "pods" ? "pod" : "service"} network ${net}: node addresses would be routed into the cluster network; pick a subnet outside 10.42.0.0/15, e.g. 10.0.0.0/24`);
-        }
-        if (externalNetwork === undefined) {
-            r.problem("externalNetwork", undefined, 'is required when networkMode is "create": the router needs an external network (e.g. "public")');
-        }
-        const dnsNameservers = r.stringList("dnsNameservers", { default: ["1.1.1.1", "9.9.9.9"], check: check.ipv4, minItems: 1 });
-        network = { mode, cidr, externalNetwork: externalNetwork ?? "", dnsNameservers };
-    } else {
-        network = { mode, name: r.string("networkName", { allowed: 'the name of an existing network, e.g. "DHBW"' }), externalNetwork };
-    }
-
+    const network = readNetwork(r);
     r.known("subnetCidr", "dnsNameservers", "networkName");
 
-    const adminCidrs = r.stringList("adminCidrs", { check: check.ipv4Cidr, minItems: 1 });
-    const ingressCidrs = r.stringList("ingressCidrs", { default: ["0.0.0.0/0"], check: check.ipv4Cidr });
-    if (r.has("ingressCidrs") && ingressCidrs.length === 0) {
-        r.problem("ingressCidrs", [], 'is empty, which would leave the ingress reachable by nobody (or, to a newcomer, look like "no restriction"): list the client ranges, or ["0.0.0.0/0"] with worldOpenIngress: "true" for a public ingress');
-    }
-    // Judged on the parsed networks, not the strings: 0.0.0.0/1 + 128.0.0.0/1 is 0.0.0.0/0.
-    // Opening SSH/the API, or the ingress, to a /8 or more of public space is a decision, made
-    // with an explicit opt-in (docs/infra.md), never by a typo or a default.
-    const worldOpenAdmin = r.boolean("worldOpenAdmin", { default: false });
-    const worldOpenIngress = r.boolean("worldOpenIngress", { default: false });
-    const openness = (cidrs: string[]) => check.publicAddresses(cidrs);
-    if (openness(adminCidrs) >= check.WORLD_OPEN_ADDRESSES && !worldOpenAdmin) {
-        r.problem("adminCidrs", adminCidrs, `opens SSH and the Kubernetes API to ${openness(adminCidrs)} public addresses (a /8 or more): list your office/VPN ranges, or set worldOpenAdmin: "true" if you mean it`);
-    }
-    if (openness(ingressCidrs) >= check.WORLD_OPEN_ADDRESSES && !worldOpenIngress) {
-        r.problem("ingressCidrs", ingressCidrs, `opens HTTP/HTTPS to ${openness(ingressCidrs)} public addresses (a /8 or more${r.has("ingressCidrs") ? "" : "; the default is 0.0.0.0/0"}): set worldOpenIngress: "true" for a public ingress, or list the client ranges`);
-    }
-
-    const adminNodePorts = r.json<unknown>("adminNodePorts", { default: [], expected: "a list of NodePorts (30000-32767)" }) ?? [];
-    if (!Array.isArray(adminNodePorts) || adminNodePorts.some((p) => !Number.isInteger(p) || p < 30000 || p > 32767)) {
-        r.problem("adminNodePorts", adminNodePorts, "must be a list of NodePorts between 30000 and 32767");
-    } else {
-        adminNodePorts.forEach((p, i) => {
-            if (adminNodePorts.indexOf(p) !== i) r.problem(`adminNodePorts[${i}]`, p, `repeats adminNodePorts[${adminNodePorts.indexOf(p)}]; list each port once`);
-        });
-    }
+    const { adminCidrs, ingressCidrs, adminNodePorts } = readAccess(r);
 
     const sshPublicKey = r.string("sshPublicKey", { check: check.sshPublicKey });
 
-    const etcdSnapshotSchedule = r.string("etcdSnapshotSchedule", { default: DEFAULT_ETCD_SNAPSHOT_SCHEDULE, check: check.cronSchedule });
+    const etcdSnapshotSchedule = r.string("etcdSnapshotSchedule", { default: DEFAULT_ETCD_SNAPSHOT_SCHEDULE, check: cronAtMostEvery(ETCD_SNAPSHOT_MIN_GAP_MINUTES, "etcd snapshots (each a full copy of the datastore, written to every server's disk and uploaded)") });
 
     const backupStore = parseBackupStore(r);
 
@@ -260,14 +136,14 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
         network,
         adminCidrs,
         ingressCidrs,
-        adminNodePorts: Array.isArray(adminNodePorts) ? (adminNodePorts as number[]) : [],
+        adminNodePorts,
         localPathStorage: r.boolean("localPathStorage", { default: true }),
         controlPlaneTaint: r.boolean("controlPlaneTaint", { default: environment === "prod" }),
         sshPublicKey,
         antiAffinity,
         flannelBackend: r.oneOf("flannelBackend", ["vxlan", "wireguard-native"] as const, { default: "vxlan" }),
         etcdSnapshotSchedule,
-        etcdSnapshotRetention: r.integer("etcdSnapshotRetention", { default: 12, min: 1, max: 100 }),
+        etcdSnapshotRetention: snapshotRetention(r, etcdSnapshotSchedule),
         readinessTimeoutMinutes: r.integer("readinessTimeoutMinutes", { default: 20, min: 1, max: 120 }),
         drainTaskGraceMinutes: r.integer("drainTaskGraceMinutes", { default: 10, min: 0, max: 119 }),
         nfsVolumeSizeGb: r.integer("nfsVolumeSizeGb", { default: 20, min: 1, max: 10000 }),

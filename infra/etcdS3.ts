@@ -1,10 +1,32 @@
 /**
  * k3s settings that send every scheduled etcd snapshot to S3-compatible object storage as well
- * as to the server's disk (k3s keeps `etcd-snapshot-retention` snapshots in each place). Pure.
+ * as to the server's disk (k3s keeps `etcd-snapshot-retention` snapshots in each place), and the
+ * checks on how often and how many. Pure.
  */
+import type { ConfigReader } from "../lib/config/reader";
+import { cronCadence } from "../lib/config/cron";
 
 /** `etcdSnapshotSchedule` when unset: every 6 hours (the restore command states the RPO from it). */
 export const DEFAULT_ETCD_SNAPSHOT_SCHEDULE = "0 */6 * * *";
+
+/** Snapshots closer than this stall a busy datastore (each is a full copy) for little gain in RPO. */
+export const ETCD_SNAPSHOT_MIN_GAP_MINUTES = 15;
+
+/** The history kept must reach back at least this far, so a fault noticed the next day still has a snapshot from before it. */
+export const ETCD_SNAPSHOT_MIN_HISTORY_HOURS = 24;
+
+/** `etcdSnapshotRetention`, checked against the history it keeps at `schedule`. */
+export function snapshotRetention(r: ConfigReader, schedule: string): number {
+    const retention = r.integer("etcdSnapshotRetention", { default: 12, min: 1, max: 100 });
+    const cadence = cronCadence(schedule);
+    if (!cadence) return retention;
+    const hours = (retention * 24) / cadence.perDay;
+    if (hours < ETCD_SNAPSHOT_MIN_HISTORY_HOURS) {
+        const needed = Math.ceil((ETCD_SNAPSHOT_MIN_HISTORY_HOURS * cadence.perDay) / 24);
+        r.problem("etcdSnapshotRetention", retention, `keeps ${retention} snapshot(s) of "${schedule}" (${cadence.perDay} a day): about ${Math.round(hours * 10) / 10} h of history, so a fault noticed the next day has no snapshot from before it; keep at least ${needed}, or snapshot less often`);
+    }
+    return retention;
+}
 
 /** Where snapshots go (not secret; part of a server's spec). */
 export interface EtcdS3Target {

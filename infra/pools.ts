@@ -53,7 +53,13 @@ function kubeletLabelProblem(key: string): string | undefined {
     if (cut < 0) return undefined;
     const domain = key.slice(0, cut);
     const reserved = ["kubernetes.io", "k8s.io"].some((d) => domain === d || domain.endsWith(`.${d}`));
-    if (!reserved || KUBELET_LABELS.includes(key) || KUBELET_PREFIXES.some((p) => domain === p || domain.endsWith(`.${p}`))) return undefined;
+    if (KUBELET_LABELS.includes(key)) {
+        // Allowed by the kubelet, but Kubernetes and the cloud controller set these themselves: a
+        // pool-wide value would give every node one hostname or zone, and anti-affinity and zone
+        // spreading (which key on them) would treat the pool as a single node.
+        return `is set on every node by Kubernetes itself (hostname, OS, architecture, instance type, zone); a pool-wide value breaks the anti-affinity and spreading that key on it: use availabilityZones for zones, or your own label like "platform.example.org/${key.slice(cut + 1)}"`;
+    }
+    if (!reserved || KUBELET_PREFIXES.some((p) => domain === p || domain.endsWith(`.${p}`))) return undefined;
     return `is in the kubernetes.io/k8s.io namespace, which the kubelet refuses to set from node labels (the node would not start); use your own prefix, like "platform.example.org/${key.slice(cut + 1)}"`;
 }
 
@@ -76,7 +82,8 @@ export interface ParsedPools {
 
 /** `availabilityZones`: a list of zone names, each once. */
 export function readZones(r: ConfigReader): string[] {
-    return r.stringList("availabilityZones", { default: [], check: (z) => (ZONE.test(z) ? undefined : "must be an availability zone name like \"nova\" or \"az-1\"") });
+    // Explicitly empty would read as "no zones" to some and "every zone" to others: leave it out instead.
+    return r.stringList("availabilityZones", { default: [], minItems: r.has("availabilityZones") ? 1 : 0, check: (z) => (ZONE.test(z) ? undefined : "must be an availability zone name like \"nova\" or \"az-1\"") });
 }
 
 /** Reads `agentPools`, or pool `default` from the pre-pool keys (with a warning naming the replacement). */
@@ -153,8 +160,15 @@ function readPool(r: ConfigReader, name: string, spec: unknown, d: PoolDefaults)
     if (!["soft", "hard", "none"].includes(antiAffinity as string)) r.problem(`${key}.antiAffinity`, antiAffinity, 'must be "soft", "hard" or "none"');
     const maxUnavailable = s.maxUnavailable ?? 1;
     if (!Number.isInteger(maxUnavailable) || (maxUnavailable as number) < 1) r.problem(`${key}.maxUnavailable`, maxUnavailable, "must be an integer >= 1 (nodes replaced at once in a roll)");
+    else if (Number.isInteger(s.count) && (s.count as number) >= 1 && (maxUnavailable as number) > (s.count as number)) {
+        r.problem(`${key}.maxUnavailable`, maxUnavailable, `must be at most the pool's count (${s.count as number}): it is how many of the pool's nodes a roll takes down at once`);
+    }
     const zones = s.availabilityZones ?? d.zones;
-    if (!Array.isArray(zones) || zones.some((z) => typeof z !== "string" || !ZONE.test(z))) r.problem(`${key}.availabilityZones`, zones, 'must be a list of availability zone names, e.g. ["az-1", "az-2"]');
+    if (!Array.isArray(zones) || zones.length === 0 && s.availabilityZones !== undefined || zones.some((z) => typeof z !== "string" || !ZONE.test(z))) {
+        r.problem(`${key}.availabilityZones`, zones, 'must be a non-empty list of availability zone names, e.g. ["az-1", "az-2"] (leave it out for the stack\'s availabilityZones)');
+    } else zones.forEach((z, i) => {
+        if (zones.indexOf(z) !== i) r.problem(`${key}.availabilityZones[${i}]`, z, `repeats availabilityZones[${zones.indexOf(z)}]; list each zone once`);
+    });
     if (s.volumeSizeGb !== undefined) r.problem(`${key}.volumeSizeGb`, s.volumeSizeGb, "is not supported yet: nodes boot from the flavor's disk (docs/infra.md, \"Agent pools\")");
     return {
         name,

@@ -239,6 +239,27 @@ function assertFitsOn(scope: string, requested: ResourceRequests, pools: readonl
     assertFits(scope, requested, pools.map((p) => ({ ...p, tainted: false, taints: [] })), minHeadroom);
 }
 
+/**
+ * DaemonSets are not placed by the scheduler's choice: every node of their role must hold all of
+ * them at once, or the pods stay Pending on each node (an ingress controller asking for "200"
+ * CPUs instead of "200m"). Throws naming the keys that set their requests.
+ */
+export function assertDaemonSetsFit(scope: string, items: readonly RequestItem[], pools: readonly NodePoolCapacity[]): void {
+    const problems: string[] = [];
+    for (const room of nodeRooms(pools, daemonSetsPerRole(items))) {
+        if (room.pool.count === 0 || (room.free.cpuMilli >= 0 && room.free.memoryMiB >= 0)) continue;
+        const onRole = items.filter((i) => i.perNode === "all" || (i.perNode === "servers" && room.pool.role === "server"));
+        const keys = [...new Set(onRole.flatMap((i) => i.configKeys ?? []))];
+        const used = perNodeRequests(items, room.pool.role);
+        problems.push(
+            `${room.pool.flavor} (${room.pool.role}, ${room.pool.vcpus} vCPU, ${room.pool.memoryMiB} MiB) must run ${onRole.map((i) => i.name).join(", ")} on every node: ` +
+                `${used.cpuMilli}m/${Math.round(used.memoryMiB)}Mi requested, ${room.pool.vcpus * 1000 - SYSTEM_RESERVED[room.pool.role].cpuMilli}m/${room.pool.memoryMiB - SYSTEM_RESERVED[room.pool.role].memoryMiB}Mi left after system reservations. ` +
+                `Fix: ${keys.length ? `lower ${keys.join(" / ")} in this stack, or ` : ""}use a larger ${room.pool.role === "server" ? "serverFlavor" : "agent flavor"} in the infra stack`,
+        );
+    }
+    if (problems.length > 0) throw new Error(`${scope}: DaemonSet pods fit on no node of a pool:\n  - ${problems.join("\n  - ")}`);
+}
+
 /** DaemonSet requests per node of each role. */
 export function daemonSetsPerRole(items: readonly RequestItem[]): { server: ResourceRequests; agent: ResourceRequests } {
     return { server: perNodeRequests(items, "server"), agent: perNodeRequests(items, "agent") };

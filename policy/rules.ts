@@ -7,6 +7,7 @@
  * (secretness is not visible to analyzers), so `knowsSecrets` tells the rules whether an
  * unmarked value really is plaintext.
  */
+import { pinnedImage } from "../lib/config/imageRef";
 
 export interface ResourceLike {
     readonly type: string;
@@ -46,16 +47,13 @@ function containersOf(resource: ResourceLike): Record<string, unknown>[] {
     return [...arr(pod.initContainers), ...arr(pod.containers), ...arr(pod.ephemeralContainers)].map(obj);
 }
 
-/** Why an image reference is not pinned, or undefined when it is (a tag other than latest, or a digest). */
+/**
+ * Why an image reference is not pinned, or undefined when it is: the config reader's own rule
+ * (a tag with a version in it, not a major version alone, or a digest), so what config refuses
+ * the pack refuses in rendered objects too.
+ */
 export function unpinnedImage(image: string): string | undefined {
-    if (/@sha256:[0-9a-f]{64}$/.test(image)) return undefined;
-    const lastSlash = image.lastIndexOf("/");
-    const colon = image.lastIndexOf(":");
-    if (colon <= lastSlash) return "has no tag";
-    const tag = image.slice(colon + 1);
-    if (tag === "" ) return "has an empty tag";
-    if (/^latest$/i.test(tag)) return 'uses the moving tag "latest"';
-    return undefined;
+    return pinnedImage(image);
 }
 
 /** Every container image of a workload, and every image in a Helm release's values, is pinned; charts have a version. */
@@ -72,8 +70,9 @@ export function pinnedImages(resource: ResourceLike): string[] {
             out.push(`${resource.name}: Helm chart ${String(resource.inputs.chart)} has no pinned version`);
         }
         walkValues(resource.inputs.values, "values", (path, key, value, parent) => {
-            if (key === "tag" && ("repository" in parent || "registry" in parent) && typeof value === "string" && /^latest$/i.test(value)) {
-                out.push(`${resource.name}: ${path} is "latest"; pin a version`);
+            if (key === "tag" && ("repository" in parent || "registry" in parent) && typeof value === "string" && !/^sha256:/.test(value)) {
+                const why = unpinnedImage(`image:${value}`);
+                if (why) out.push(`${resource.name}: ${path} = ${value} ${why.replace(/"image:/g, '"')}`);
             }
             if (key === "image" && typeof value === "string") {
                 const why = unpinnedImage(value);

@@ -13,6 +13,22 @@ import type { KeyRef } from "./collect";
 import { NAMESPACE } from "./collect";
 import type { Variant } from "./variants";
 
+/**
+ * A CA certificate to try as `k3sMirrorCaCert` (the reader parses it and wants CA:TRUE). Only
+ * the certificate: its key was discarded when it was made, so it can sign nothing.
+ */
+const PROBE_CA_CERT = `-----BEGIN CERTIFICATE-----
+MIIBpjCCAUugAwIBAgIUcQZ31RuDRvJclXKcAugdBfK4LMkwCgYIKoZIzj0EAwIw
+HzEdMBsGA1UEAwwUY29uZmlnLWRvY3MgcHJvYmUgQ0EwIBcNMjYxMjA2MDI1ODI4
+WhgPMjEyNjExMTIwMjU4MjhaMB8xHTAbBgNVBAMMFGNvbmZpZy1kb2NzIHByb2Jl
+IENBMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEUAT4oc8fCd2KcEAXEbBJTT0g
+tQKQQNoWZJAGZz5n75Xi8f/5zUjo8QnpnK3s7NcdrbM8dTzR5tv7y/7komDaHqNj
+MGEwHQYDVR0OBBYEFNikG719yNC5S+xI4R5HODgHgevqMB8GA1UdIwQYMBaAFNik
+G719yNC5S+xI4R5HODgHgevqMA8GA1UdEwEB/wQFMAMBAf8wDgYDVR0PAQH/BAQD
+AgIEMAoGCCqGSM49BAMCA0kAMEYCIQCCGCvFJLo5y+5BIDtKH5kKTNdGAm7rjhVb
+oytKR+3vlwIhALwGKOihJ0OGlfOlH6wnNX7/m04M0UVGZ47T70ddPl9w
+-----END CERTIFICATE-----`;
+
 /** Values to try for free-text keys (only inputs of the measurement; the reader judges each). */
 function probes(): Record<string, string[]> {
     const { publicKey } = generateKeyPairSync("ed25519");
@@ -40,6 +56,7 @@ function probes(): Record<string, string[]> {
         ingressCidrs: [JSON.stringify(["198.51.100.0/24"])],
         backupStore: [JSON.stringify({ endpoint: "https://s3.example.org", bucket: "other-backups", region: "eu-2", create: true })],
         k3sMirrorUrl: ["https://mirror2.example.org/k3s"],
+        k3sMirrorCaCert: [PROBE_CA_CERT],
         agentPools: [JSON.stringify({ default: { flavor: "mb1.xlarge", count: 2 } })],
         nodeOverrides: [JSON.stringify({ "agent-0": { image: "Debian 13" } })],
     };

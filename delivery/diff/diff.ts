@@ -13,94 +13,16 @@ import type { SynthResource, SynthResult } from "../synth/synth";
 import { kubernetesSettings, ReplaceRule, replaceRules } from "../synth/replace";
 import { providerResourceDiff } from "../synth/providerReplace";
 import { formatPath, parsePath, pathMatches, Segment } from "./paths";
-import { RollNode, rollOrder } from "./rollOrder";
+import { rollOrder } from "./rollOrder";
 import { onlyServerWarnings } from "./serverWarnings";
+import type { ChangeKind, InputChange, ResourceChange, StackDiff } from "./changes";
+import { changedInputs, keyInputs, stable } from "./inputs";
+import { byUrn, identitiesOf, identityOf, identityOfUrn } from "./identity";
 
-export type ChangeKind = "create" | "delete" | "update" | "replace";
-
-export interface InputChange {
-    /** Property path, e.g. `imageName` or `values.image.tag`. */
-    readonly path: string;
-    readonly segments: Segment[];
-    readonly before: unknown;
-    readonly after: unknown;
-    /** Either side is (inside) a secret: the renderer does not show values. */
-    readonly secret: boolean;
-}
-
-export interface ResourceChange {
-    readonly kind: ChangeKind;
-    readonly urn: string;
-    readonly type: string;
-    readonly name: string;
-    /** Changed inputs (update, replace); key inputs for a create (`before` undefined). */
-    readonly inputs: InputChange[];
-    /** Changed resource options, e.g. `protect`, `replaceOnChanges` (update, replace). */
-    readonly options: string[];
-    /** Why the resource is replaced, one line per cause (replace only). */
-    readonly reasons: string[];
-    /** The fields that force the replacement (replace only), e.g. `publicKey`. */
-    readonly why: string[];
-    /** Changed inputs the engine ignores (the resource's ignoreChanges). */
-    readonly ignored: string[];
-    /** A replaced provider: every resource it manages, replaced with it (names). */
-    readonly dependents?: string[];
-    /** Why a change that looks like a replacement is not one (a provider's own rule). */
-    readonly notes?: string[];
-    readonly before?: SynthResource;
-    readonly after?: SynthResource;
-}
-
-export interface StackDiff {
-    readonly stack: string;
-    readonly changes: ResourceChange[];
-    readonly unchanged: number;
-    /** Stack outputs whose value differs (names only). */
-    readonly outputs: string[];
-    /** Set when only one side has the stack. */
-    readonly note?: string;
-    /** Replaced nodes in the batches `pulumi up` works through, in order (when any node is replaced). */
-    readonly roll?: RollNode[][];
-    /** What the plan puts at risk beyond the resources themselves (e.g. the only server replaced). */
-    readonly warnings?: string[];
-}
-
-const SECRET = "@secret";
-
-function isSecret(value: unknown): value is { [SECRET]: unknown } {
-    return value !== null && typeof value === "object" && !Array.isArray(value) && SECRET in (value as object) && Object.keys(value as object).length === 1;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-    return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
-function stable(value: unknown): string {
-    return JSON.stringify(value, (_k, v: unknown) =>
-        isObject(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]])) : v,
-    );
-}
-
-/** Leaf-level differences between two input trees. */
-export function changedInputs(before: unknown, after: unknown, path: Segment[] = [], secret = false): InputChange[] {
-    const bSecret = isSecret(before);
-    const aSecret = isSecret(after);
-    if (bSecret || aSecret) {
-        return changedInputs(bSecret ? before[SECRET] : before, aSecret ? after[SECRET] : after, path, true);
-    }
-    if (isObject(before) && isObject(after)) {
-        const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
-        return keys.flatMap((k) => changedInputs(before[k], after[k], [...path, k], secret));
-    }
-    if (Array.isArray(before) && Array.isArray(after)) {
-        const n = Math.max(before.length, after.length);
-        const out: InputChange[] = [];
-        for (let i = 0; i < n; i++) out.push(...changedInputs(before[i], after[i], [...path, i], secret));
-        return out;
-    }
-    if (stable(before) === stable(after)) return [];
-    return [{ path: formatPath(path), segments: path, before, after, secret }];
-}
+// The parts live beside the diff; importers keep reading them from here.
+export type { ChangeKind, InputChange, ResourceChange, StackDiff } from "./changes";
+export { changedInputs, keyInputs } from "./inputs";
+export { identitiesOf, identityOf } from "./identity";
 
 /** The replace rules the engine applies to `resource` (recorded by the synth, else derived now). */
 function rulesOf(resource: SynthResource, all: SynthResult | undefined): ReplaceRule[] {
@@ -207,93 +129,6 @@ function topPath(changed: Segment[], pattern: Segment[]): string {
 }
 
 const KIND_ORDER: Record<ChangeKind, number> = { replace: 0, delete: 1, create: 2, update: 3 };
-
-function lastPart(urn: string): { type: string; name: string } {
-    const parts = urn.split("::");
-    const qualified = parts[2] ?? "";
-    return { type: qualified.split("$").pop() ?? qualified, name: parts.slice(3).join("::") };
-}
-
-/**
- * A resource's logical identity: its type and name, and those of its parents up to the stack.
- * Unlike the URN it does not depend on how a harness spells URNs (the qualified parent type),
- * yet a resource moved to another parent is still a different resource.
- */
-export function identityOf(resource: Pick<SynthResource, "type" | "name" | "parent">, all: SynthResult | undefined, depth = 0): string {
-    const own = `${resource.type}::${resource.name}`;
-    if (!resource.parent || depth > 32) return own;
-    return `${identityOfUrn(resource.parent, all, depth + 1)} / ${own}`;
-}
-
-const urnIndex = new WeakMap<SynthResult, Map<string, SynthResource>>();
-function byUrn(all: SynthResult | undefined, urn: string): SynthResource | undefined {
-    if (!all) return undefined;
-    let index = urnIndex.get(all);
-    if (!index) urnIndex.set(all, (index = new Map(all.resources.map((r) => [r.urn, r]))));
-    return index.get(urn);
-}
-
-function identityOfUrn(urn: string | null, all: SynthResult | undefined, depth = 0): string {
-    if (!urn) return "";
-    const found = byUrn(all, urn);
-    if (found) return identityOf(found, all, depth);
-    const { type, name } = lastPart(urn);
-    if (type === "pulumi:pulumi:Stack") return "stack";
-    // A URN no resource has now (an alias's former parent): a top-level one sits under the stack.
-    const stack = stackUrn(all);
-    return !urn.split("::")[2]?.includes("$") && stack ? `${identityOfUrn(stack, all, depth + 1)} / ${type}::${name}` : `${type}::${name}`;
-}
-
-/**
- * Every identity the engine would match a resource's old state by: its own, those its `aliases`
- * name, and — as the engine derives them — its own name under each identity of its parent
- * (a child keeps its state when its parent was aliased).
- */
-export function identitiesOf(resource: SynthResource, all: SynthResult | undefined, depth = 0): string[] {
-    const own = (type: string, name: string, parentIds: string[]) => parentIds.map((p) => (p ? `${p} / ${type}::${name}` : `${type}::${name}`));
-    const parentIds = (urn: string | null | undefined): string[] => {
-        if (!urn) return [""];
-        const parent = byUrn(all, urn);
-        return parent && depth < 32 ? identitiesOf(parent, all, depth + 1) : [identityOfUrn(urn, all, depth + 1)];
-    };
-    const ids = own(resource.type, resource.name, parentIds(resource.parent));
-    for (const alias of resource.aliases ?? []) {
-        if (alias.urn) {
-            const { type, name } = lastPart(alias.urn);
-            ids.push(`${type}::${name}`);
-            continue;
-        }
-        // `noParent` (the SDK's spelling of `parent: rootStackResource`): a top-level resource,
-        // whose parent is the stack itself.
-        const formerParent = alias.noParent ? stackUrn(all) : alias.parentUrn ?? resource.parent;
-        ids.push(...own(alias.type ?? resource.type, alias.name ?? resource.name, alias.noParent && !formerParent ? [""] : parentIds(formerParent)));
-    }
-    return [...new Set(ids)];
-}
-
-function stackUrn(all: SynthResult | undefined): string | null {
-    return all?.resources.find((r) => r.type === "pulumi:pulumi:Stack")?.urn ?? null;
-}
-
-/** Inputs worth showing for a created resource: names, versions, sizes, images (never secrets). */
-const KEY_INPUTS = [
-    "name", "metadata.name", "metadata.namespace", "chart", "version", "namespace", "imageName", "flavorName", "pool", "size",
-    "publicKey", "cidr", "spec.storageClassName", "spec.resources.requests.storage", "spec.replicas", "spec.kafka.replicas",
-    "spec.storage.size", "spec.partitions", "length", "algorithm", "create", "triggers", "availabilityZone",
-];
-
-export function keyInputs(resource: SynthResource, max = 6): InputChange[] {
-    const out: InputChange[] = [];
-    for (const path of KEY_INPUTS) {
-        if (out.length >= max) break;
-        const segments = parsePath(path);
-        let value: unknown = resource.inputs;
-        for (const s of segments) value = isObject(value) ? value[String(s)] : undefined;
-        if (value === undefined) continue;
-        out.push({ path, segments, before: undefined, after: value, secret: JSON.stringify(value).includes(SECRET) });
-    }
-    return out;
-}
 
 /** Diff of one stack. Either side may be missing (a stack added or removed by the change). */
 export function diffSynth(base: SynthResult | undefined, head: SynthResult | undefined): StackDiff {

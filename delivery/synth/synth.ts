@@ -4,86 +4,26 @@
  * options the engine would see (dependsOn, replaceOnChanges, protect, ...). Nothing contacts a
  * cloud; `secure:` config and generated secrets are deterministic placeholders.
  *
- * The options come from the registration request the SDK sends to the monitor (the public mock
- * API only exposes inputs), so this module depends on the pinned @pulumi/pulumi version.
+ * The options come from the registration request the SDK sends to the monitor (recordingMonitor.ts),
+ * so the synth depends on the pinned @pulumi/pulumi version.
  */
 import { setStacksDir } from "../../lib/config/stack";
 import * as pulumi from "@pulumi/pulumi";
-import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import * as settings from "@pulumi/pulumi/runtime/settings";
 import * as runtimeState from "@pulumi/pulumi/runtime/state";
 import { runInPulumiStack } from "@pulumi/pulumi/runtime/stack";
 import { fakeInvoke, fakeState, placeholder } from "./fakes";
-import { normalizeProperty, revealPlaceholders, SECRET_KEY, SECRET_SIG, SIG } from "./normalize";
-import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import { revealPlaceholders, SECRET_KEY } from "./normalize";
 import { loadStackConfig, StackConfig } from "./stackConfig";
 import { sortKeys, specHash } from "../../lib/naming";
-import { kubernetesSettings, providerReplacePaths, ReplaceRule, replaceRules } from "./replace";
+import { kubernetesSettings, providerReplacePaths, replaceRules } from "./replace";
 import { withoutPromiseTraces } from "./promiseTraces";
+import { RecordingMonitor, urnOf } from "./recordingMonitor";
+import type { StackOutputs, SynthResource, SynthResult } from "./result";
 
-export interface SynthOptions {
-    readonly dependsOn: string[];
-    readonly replaceOnChanges: string[];
-    readonly deleteBeforeReplace: boolean;
-    readonly protect: boolean;
-    readonly ignoreChanges: string[];
-    readonly retainOnDelete: boolean;
-    readonly additionalSecretOutputs: string[];
-    readonly customTimeouts: Record<string, string>;
-}
-
-export interface SynthResource {
-    readonly urn: string;
-    readonly type: string;
-    readonly name: string;
-    readonly custom: boolean;
-    /** True for resources that are read, not managed (StackReference). */
-    readonly read?: boolean;
-    readonly parent: string | null;
-    readonly provider: string | null;
-    readonly inputs: Record<string, unknown>;
-    readonly options: SynthOptions;
-    /**
-     * Input paths whose change replaces the resource: the provider's rules at the pinned version
-     * and the replaceOnChanges option (see replace.ts). Absent in synth files of older code.
-     */
-    readonly replaceOn?: ReplaceRule[];
-    /** The resource's `aliases` option (former names/parents the engine matches state by); absent when none. */
-    readonly aliases?: AliasSpec[];
-}
-
-/** One alias as the SDK sends it: a whole URN, or the parts that differ (unset parts: the resource's own). */
-export interface AliasSpec {
-    readonly urn?: string;
-    readonly name?: string;
-    readonly type?: string;
-    /** The former parent; `noParent`: formerly a child of the stack. */
-    readonly parentUrn?: string;
-    readonly noParent?: boolean;
-}
-
-function aliasesOf(req: any): AliasSpec[] {
-    return (req.getAliasesList?.() ?? []).map((a: any): AliasSpec => {
-        if (a.getUrn()) return { urn: a.getUrn() };
-        const spec = a.getSpec();
-        return {
-            ...(spec.getName() ? { name: spec.getName() } : {}),
-            ...(spec.getType() ? { type: spec.getType() } : {}),
-            ...(spec.getParenturn() ? { parentUrn: spec.getParenturn() } : {}),
-            ...(spec.getNoparent() ? { noParent: true } : {}),
-        };
-    });
-}
-
-export interface SynthResult {
-    readonly project: string;
-    readonly stack: string;
-    readonly resources: SynthResource[];
-    readonly outputs: Record<string, unknown>;
-}
-
-/** Stack outputs visible to StackReferences, by stack name (the last segment of the reference). */
-export type StackOutputs = Record<string, Record<string, unknown>>;
+// The record's types and the monitor live beside the synth; importers keep reading them from here.
+export type { AliasSpec, StackOutputs, SynthOptions, SynthResource, SynthResult } from "./result";
+export { urnOf } from "./recordingMonitor";
 
 export interface SynthRequest {
     readonly stack: string;
@@ -111,106 +51,6 @@ function stackRefState(ref: string, references: StackOutputs): Record<string, un
         return v !== null && typeof v === "object" && SECRET_KEY in (v as object);
     });
     return { name: ref, outputs: revealPlaceholders(outputs), secretOutputNames };
-}
-
-function providerUrn(ref: string): string | null {
-    if (!ref) return null;
-    const cut = ref.lastIndexOf("::");
-    return cut > 0 ? ref.slice(0, cut) : ref;
-}
-
-/**
- * A resource's URN as the Pulumi engine forms it: the type is qualified by the parent's whole
- * qualified type, except under the root stack. (The SDK's mock monitor keeps only the parent's
- * last type and prefixes the stack's, so its URNs would not match a real stack's.)
- */
-export function urnOf(parent: string, type: string, name: string): string {
-    const parentType = parent ? parent.split("::")[2] : undefined;
-    const qualified = parentType && parentType !== "pulumi:pulumi:Stack" ? `${parentType}$${type}` : type;
-    return `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${qualified}::${name}`;
-}
-
-/** Records registrations as the SDK sends them, then lets the stock mock monitor answer. */
-class RecordingMonitor extends MockMonitor {
-    readonly recorded: SynthResource[] = [];
-    /** replaceOnChanges and ignoreChanges by `type::name`, for the fake outputs (the mock API does not pass options). */
-    readonly replaceOptions = new Map<string, { replaceOnChanges: string[]; ignoreChanges: string[] }>();
-    stackOutputs: unknown;
-
-    async registerResource(req: any, callback: (err: any, resp?: any) => void): Promise<void> {
-        const urn = urnOf(req.getParent(), req.getType(), req.getName());
-        const inputs = normalizeProperty(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>;
-        const propertyDeps = new Set<string>();
-        req.getPropertydependenciesMap().forEach((deps: any) => deps.getUrnsList().forEach((u: string) => propertyDeps.add(u)));
-        const timeouts = req.getCustomtimeouts();
-        this.replaceOptions.set(`${req.getType()}::${req.getName()}`, { replaceOnChanges: [...req.getReplaceonchangesList()], ignoreChanges: [...req.getIgnorechangesList()] });
-        const aliases = aliasesOf(req);
-        this.recorded.push({
-            ...(aliases.length > 0 ? { aliases } : {}),
-            urn,
-            type: req.getType(),
-            name: req.getName(),
-            custom: req.getCustom(),
-            parent: req.getParent() || null,
-            provider: providerUrn(req.getProvider()),
-            inputs,
-            options: {
-                // The request carries explicit and input-derived dependencies together; explicit
-                // dependsOn is what no input accounts for.
-                dependsOn: (req.getDependenciesList() as string[]).filter((u) => !propertyDeps.has(u)).sort(),
-                replaceOnChanges: [...req.getReplaceonchangesList()].sort(),
-                deleteBeforeReplace: req.getDeletebeforereplace(),
-                protect: req.getProtect(),
-                ignoreChanges: [...req.getIgnorechangesList()].sort(),
-                retainOnDelete: req.getRetainondelete(),
-                additionalSecretOutputs: [...req.getAdditionalsecretoutputsList()].sort(),
-                customTimeouts: Object.fromEntries(
-                    (["create", "update", "delete"] as const)
-                        .map((k) => [k, timeouts?.[`get${k[0].toUpperCase()}${k.slice(1)}`]?.() ?? ""])
-                        .filter(([, v]) => v !== ""),
-                ),
-            },
-        });
-        // The engine, not the SDK, marks `additionalSecretOutputs` secret; do the same here so
-        // synth outputs are as secret as a real deployment's.
-        const secretOutputs: string[] = req.getAdditionalsecretoutputsList();
-        return super.registerResource(req, (err: any, resp?: any) => {
-            if (!err && resp && secretOutputs.length > 0) {
-                const state = resp.getObject().toJavaScript() as Record<string, unknown>;
-                for (const key of secretOutputs) {
-                    if (key in state) state[key] = { [SIG]: SECRET_SIG, value: state[key] };
-                }
-                resp.setObject(Struct.fromJavaScript(state as any));
-            }
-            callback(err, resp);
-        });
-    }
-
-    async readResource(req: any, callback: (err: any, resp?: any) => void): Promise<void> {
-        const urn = urnOf(req.getParent(), req.getType(), req.getName());
-        this.recorded.push({
-            urn,
-            type: req.getType(),
-            name: req.getName(),
-            custom: true,
-            read: true,
-            parent: req.getParent() || null,
-            provider: providerUrn(req.getProvider()),
-            inputs: normalizeProperty(req.getProperties()?.toJavaScript() ?? {}) as Record<string, unknown>,
-            options: {
-                dependsOn: [], replaceOnChanges: [], deleteBeforeReplace: false, protect: false,
-                ignoreChanges: [], retainOnDelete: false, additionalSecretOutputs: [], customTimeouts: {},
-            },
-        });
-        return super.readResource(req, callback);
-    }
-
-    registerResourceOutputs(req: any, callback: (err: any, resp?: any) => void): void {
-        if (req.getUrn().split("::")[2] === "pulumi:pulumi:Stack") {
-            this.stackOutputs = normalizeProperty(req.getOutputs()?.toJavaScript() ?? {});
-        }
-        return super.registerResourceOutputs(req, callback);
-    }
 }
 
 /** Config map for the runtime: plain values as-is, `secure:` values as placeholders (marked secret). */

@@ -64,12 +64,21 @@ export function dnsName(value: string): string | undefined {
     if (/^\d+$/.test(value.split(".").pop()!)) {
         return 'is an IP address (or ends in a numeric label), not a DNS name: Kubernetes refuses an Ingress host that is an IP; use a DNS name that resolves to the ingress address, like "grafana.example.org"';
     }
+    // A single label resolves through each client's search domain, not public DNS, and no
+    // public CA (ACME included) issues a certificate for it; as a CA domain it is a whole TLD.
+    if (!value.includes(".")) return `is a single label: it is not a name others can resolve, and no certificate can be issued for it; use a full name like "${value}.example.org"`;
     return undefined;
 }
 
 /** An HTTP path prefix for ingress routes. */
 export function urlPath(value: string): string | undefined {
-    return /^\/[A-Za-z0-9._~\/-]*$/.test(value) ? undefined : 'must be a URL path starting with "/"';
+    if (!/^\/[A-Za-z0-9._~\/-]*$/.test(value)) return 'must be a URL path starting with "/"';
+    // Browsers collapse "." and ".." segments and "//" before sending, so such a prefix never
+    // matches the route it was meant for (a trailing "/" is fine: the layers strip it).
+    if (value.split("/").some((seg, i, all) => (seg === "" && i > 0 && i < all.length - 1) || seg === "." || seg === "..")) {
+        return 'must not contain "//", "/./" or "/../" segments: use a plain path like "/airflow"';
+    }
+    return undefined;
 }
 
 /** [first, last] address of an IPv4 CIDR (assumed valid). */

@@ -72,8 +72,8 @@ export function cronField(text: string, field: Field): Set<number> | string {
     return out;
 }
 
-/** Undefined when `value` is a valid schedule that fires; else what is wrong, naming the field. */
-export function cronSchedule(value: string): string | undefined {
+/** The five fields' selected values, or what is wrong with the schedule. */
+function parseSchedule(value: string): { parts: string[]; sets: Set<number>[] } | string {
     const parts = value.trim().split(/\s+/);
     if (parts.length !== 5 || value.trim() === "") {
         return `must be ${CRON_ALLOWED}; got ${parts.filter(Boolean).length} field(s)`;
@@ -84,6 +84,14 @@ export function cronSchedule(value: string): string | undefined {
         if (typeof parsed === "string") return `${FIELDS[i].name} field "${parts[i]}": ${parsed}; must be ${CRON_ALLOWED}`;
         sets.push(parsed);
     }
+    return { parts, sets };
+}
+
+/** Undefined when `value` is a valid schedule that fires; else what is wrong, naming the field. */
+export function cronSchedule(value: string): string | undefined {
+    const parsed = parseSchedule(value);
+    if (typeof parsed === "string") return parsed;
+    const { parts, sets } = parsed;
     // With both day fields restricted cron fires on either; with only the day of month restricted
     // it must exist in one of the chosen months.
     const domRestricted = parts[2] !== "*";
@@ -93,4 +101,31 @@ export function cronSchedule(value: string): string | undefined {
         if (!fires) return `never fires: day ${[...sets[2]].join(",")} does not exist in month ${[...sets[3]].join(",")}; pick a day every chosen month has`;
     }
     return undefined;
+}
+
+/**
+ * How often a valid schedule fires on a day it fires: the shortest gap between two runs (the
+ * wrap to the next day included) and the runs per day.
+ */
+export function cronCadence(value: string): { minGapMinutes: number; perDay: number } | undefined {
+    const parsed = parseSchedule(value);
+    if (typeof parsed === "string") return undefined;
+    const [minutes, hours] = parsed.sets;
+    const times = [...hours].flatMap((h) => [...minutes].map((m) => h * 60 + m)).sort((a, b) => a - b);
+    const gaps = times.map((t, i) => (i + 1 < times.length ? times[i + 1] - t : 1440 - t + times[0]));
+    return { minGapMinutes: Math.min(...gaps), perDay: times.length };
+}
+
+/**
+ * A check for schedules of work that must not run back to back (snapshots, dumps): a valid
+ * schedule whose runs are at least `minutes` apart; `what` says why in the refusal.
+ */
+export function cronAtMostEvery(minutes: number, what: string): (value: string) => string | undefined {
+    return (value) => {
+        const invalid = cronSchedule(value);
+        if (invalid) return invalid;
+        const cadence = cronCadence(value)!;
+        if (cadence.minGapMinutes >= minutes) return undefined;
+        return `fires ${cadence.minGapMinutes} minute(s) after a previous run (${cadence.perDay} runs a day); ${what} must be at least ${minutes} minutes apart, e.g. "0 */6 * * *" (every 6 hours)`;
+    };
 }

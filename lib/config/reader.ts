@@ -8,95 +8,24 @@
  * The reader depends only on a lookup function, so layer config parsers are pure and are
  * tested without Pulumi.
  */
-import { isSecretKey, plaintextSecretMessage, SECRET_KEYS } from "./secrets";
-import { environmentMismatch, leftovers } from "./consistency";
-import { notationProblems } from "./notation";
-import type { KeyRecorder, KeyUse } from "./keyUse";
-import { didYouMean } from "./didYouMean";
-import { providerKeyProblem } from "./providerKeys";
+import { isSecretKey, plaintextSecretMessage } from "./secrets";
+import { environmentMismatch } from "./consistency";
+import type { KeyUse } from "./keyUse";
+import { lookupExtras, type ConfigLookup } from "./lookup";
+import { ConfigValidationError, problemOf, type ConfigProblem } from "./problems";
+import { leftoverProblems, notationKeyProblems, unknownKeyProblems, unreadSecretProblems, type ReadState } from "./wholeStackChecks";
 
+// The lookup and the problems live beside the reader; importers keep reading them from here.
 export { didYouMean, editDistance } from "./didYouMean";
-
-/**
- * Raw config lookup: the plain string Pulumi stores for `key` (objects are JSON), or undefined.
- * A lookup may also say which keys the stack sets (`keys`, fully qualified) and where (`file`):
- * then the reader refuses every key the layer does not read (see `strictLookup`).
- */
-export type ConfigLookup = ((key: string) => string | undefined) & {
-    readonly keys?: () => readonly string[];
-    readonly file?: string;
-    /** Whether a key (without namespace) was set with `--secret`; without it no key counts as secret. */
-    readonly isSecret?: (key: string) => boolean;
-    /** The stack's name, to check `environment` against it. */
-    readonly stack?: string;
-    /** Every environment with stack files beside this one, to find another's leftovers. */
-    readonly environments?: () => readonly string[];
-    /** The stack file's text, to refuse numbers written in notations YAML converts silently. */
-    readonly source?: () => string | undefined;
-    /** A key of another namespace (`openstack:authUrl`): its raw value and whether it is `secure:`. */
-    readonly foreign?: (fullKey: string) => { readonly value: string | undefined; readonly secret: boolean };
-    /** Receives what the reader learns about each key it reads (for docs/config.md). */
-    readonly record?: KeyRecorder;
-};
-
-/**
- * Namespaces a stack file may use besides the project's: provider configuration that the
- * Pulumi engine hands to the providers (`openstack:authUrl`, `kubernetes:...`) and Pulumi's own.
- */
-export const FOREIGN_NAMESPACES: readonly string[] = ["openstack", "kubernetes", "pulumi", "random", "tls", "command"];
+export { FOREIGN_NAMESPACES, strictLookup, withSecrets, type ConfigLookup } from "./lookup";
+export { ConfigValidationError, show, type ConfigProblem } from "./problems";
 
 /** Keys every stack has, read outside the layers (program.ts). */
 const ALWAYS_KNOWN = ["layer"];
 
-/** A lookup over `get` that also lists the stack's keys and names its file, for strict checking. */
-export function strictLookup(
-    get: (key: string) => string | undefined,
-    keys: () => readonly string[],
-    file: string,
-    more: Pick<ConfigLookup, "isSecret" | "stack" | "environments" | "source" | "foreign" | "record"> = {},
-): ConfigLookup {
-    return Object.assign((key: string) => get(key), { keys, file, ...more });
-}
-
-/** `lookup` with another secret predicate (the rest kept). */
-export function withSecrets(lookup: ConfigLookup, isSecret: (key: string) => boolean): ConfigLookup {
-    return Object.assign((key: string) => lookup(key), { ...pick(lookup), isSecret });
-}
-
-function pick(l: ConfigLookup): Omit<ConfigLookup, never> {
-    return { keys: l.keys, file: l.file, isSecret: l.isSecret, stack: l.stack, environments: l.environments, source: l.source, foreign: l.foreign, record: l.record } as ConfigLookup;
-}
-
-export interface ConfigProblem {
-    readonly key: string;
-    readonly value: string;
-    readonly message: string;
-}
-
-/** Thrown by `ConfigReader.finish()`; lists every problem found. */
-export class ConfigValidationError extends Error {
-    constructor(
-        readonly scope: string,
-        readonly problems: readonly ConfigProblem[],
-    ) {
-        super(
-            `Invalid configuration for ${scope} (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
-                problems.map((p) => `  - ${p.key} = ${p.value}: ${p.message}`).join("\n"),
-        );
-        this.name = "ConfigValidationError";
-    }
-}
-
 interface Optional<T> {
     /** Value used when the key is absent. Without it, an absent key is a problem. */
     readonly default?: T;
-}
-
-/** Renders a value for an error message; long values are cut so secrets-by-mistake stay short. */
-export function show(value: unknown): string {
-    if (value === undefined) return "(unset)";
-    const text = typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
-    return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
 interface StringRules {
@@ -133,7 +62,7 @@ export class ConfigReader {
             this.knownKeys.add(key);
             raw.record?.({ key, kind: "read" });
             return raw(key);
-        }, pick(raw));
+        }, lookupExtras(raw));
     }
 
     /**
@@ -191,7 +120,9 @@ export class ConfigReader {
 
     /** Records a problem with `key`; `value` is shown as given. */
     problem(key: string, value: unknown, message: string): void {
-        this.problems.push({ key: this.qualified(key), value: show(value), message });
+        const p = problemOf(this.namespace, key, value, message);
+        // A value failing both its pattern and its check would otherwise be reported twice.
+        if (!this.problems.some((q) => q.key === p.key && q.value === p.value && q.message === p.message)) this.problems.push(p);
     }
 
     has(key: string): boolean {
@@ -325,83 +256,15 @@ export class ConfigReader {
 
     /** Throws a `ConfigValidationError` listing every recorded problem (and unknown keys), if any. */
     finish(): void {
-        this.refuseUnknownKeys();
-        this.refuseUnreadSecrets();
-        this.refuseLeftovers();
-        this.refuseNotations();
+        const state: ReadState = {
+            namespace: this.namespace, lookup: this.lookup, knownKeys: this.knownKeys, secretsRead: this.secretsRead,
+            env: this.env, providers: this.providers, problems: this.problems,
+        };
+        // In this order: the leftover check reads the problems the checks before it pushed.
+        for (const check of [unknownKeyProblems, unreadSecretProblems, leftoverProblems, notationKeyProblems]) {
+            this.problems.push(...check(state));
+        }
         if (this.problems.length > 0) throw new ConfigValidationError(this.scope, this.problems);
-    }
-
-    /**
-     * A key the layer never reads is a typo or a leftover: refused with its file and the nearest
-     * known key, so `flanelBackend` cannot silently leave WireGuard off. Keys of another
-     * namespace are refused too, except provider and Pulumi configuration.
-     */
-    private refuseUnknownKeys(): void {
-        const all = this.lookup.keys?.();
-        if (!all) return;
-        const where = this.lookup.file ? ` in ${this.lookup.file}` : "";
-        for (const full of all) {
-            const cut = full.indexOf(":");
-            const ns = cut < 0 ? this.namespace : full.slice(0, cut);
-            const key = cut < 0 ? full : full.slice(cut + 1);
-            if (ns === this.namespace) {
-                if (this.knownKeys.has(key.split(/[.[]/)[0])) continue;
-                const guess = didYouMean(key, this.knownKeys);
-                this.problems.push({
-                    key: full, value: "(set" + where + ")",
-                    message: `is not a setting of this layer${guess ? `; did you mean ${this.qualified(guess)}?` : ""} (remove it${where})`,
-                });
-            } else if (FOREIGN_NAMESPACES.includes(ns)) {
-                const raw = this.lookup.foreign?.(full);
-                const message = providerKeyProblem(ns, key, raw?.value, raw?.secret ?? false, this.providers);
-                if (message) this.problems.push({ key: full, value: raw?.secret ? "(secret)" : `(set${where})`, message });
-            } else {
-                const guess = didYouMean(ns, [this.namespace, ...FOREIGN_NAMESPACES]);
-                this.problems.push({
-                    key: full, value: "(set" + where + ")",
-                    message: `is in namespace "${ns}", which nothing here reads${guess ? `; did you mean ${guess}:${key}?` : ""} (allowed: ${this.namespace}:, ${FOREIGN_NAMESPACES.map((n) => `${n}:`).join(", ")})`,
-                });
-            }
-        }
-    }
-
-    /** A secret key of this layer that no code path asked for is unused in the chosen mode. */
-    private refuseUnreadSecrets(): void {
-        for (const key of this.ownKeys()) {
-            if (!isSecretKey(key) || this.secretsRead.has(key) || !this.knownKeys.has(key)) continue;
-            if (!this.isSecret(key)) this.problem(key, "(not shown)", plaintextSecretMessage(key));
-            this.problem(key, "(secret)", `is set but nothing in this configuration uses it (${SECRET_KEYS[key].what}); remove it (pulumi config rm ${key})`);
-        }
-    }
-
-    private refuseLeftovers(): void {
-        if (this.env === undefined || !this.lookup.environments) return;
-        const values: Record<string, string> = {};
-        for (const key of this.ownKeys()) {
-            if (key === "environment" || this.isSecret(key)) continue;
-            const v = this.lookup(key);
-            if (v !== undefined) values[key] = v;
-        }
-        // A key already refused (a reference to another environment's stack) is not reported twice.
-        const refused = new Set(this.problems.map((p) => p.key));
-        for (const [key, other] of leftovers(values, this.env, this.lookup.environments())) {
-            if (refused.has(this.qualified(key))) continue;
-            this.problem(key, values[key], `names environment "${other}" in a stack of environment "${this.env}": a leftover of a copied stack file; replace it with this environment's value`);
-        }
-    }
-
-    private refuseNotations(): void {
-        const text = this.lookup.source?.();
-        if (!text) return;
-        for (const p of notationProblems(text, this.namespace)) this.problems.push({ key: p.key, value: p.written, message: p.message });
-    }
-
-    /** Keys (without namespace) the stack sets in this layer's namespace. */
-    private ownKeys(): string[] {
-        return (this.lookup.keys?.() ?? [])
-            .filter((full) => !full.includes(":") || full.startsWith(`${this.namespace}:`))
-            .map((full) => (full.includes(":") ? full.slice(this.namespace.length + 1) : full));
     }
 
     private use(u: KeyUse): void {

@@ -20,6 +20,15 @@ describe("policy: pinned images", () => {
         assert.match(unpinnedImage("registry:5000/team/app")!, /no tag/);
     });
 
+    it("refuses what the config reader refuses: major-only and versionless tags", () => {
+        assert.match(unpinnedImage("postgres:17")!, /major-version tag "17"/);
+        assert.match(unpinnedImage("python:3-slim")!, /major-version tag "3-slim"/);
+        assert.match(unpinnedImage("alpine:edge")!, /floating tag "edge"/);
+        assert.equal(unpinnedImage("postgres:17.6-bookworm"), undefined);
+        const release: ResourceLike = { type: "kubernetes:helm.sh/v3:Release", name: "r", inputs: { chart: "c", version: "1.0.0", values: { image: { repository: "redis", tag: "7" }, sidecar: { repository: "x", tag: "1.2.3" } } } };
+        assert.deepEqual(pinnedImages(release).map((m) => m.split(" has ")[0]), ["r: values.image.tag = 7"]);
+    });
+
     it("checks every container of a workload, init containers too", () => {
         assert.deepEqual(pinnedImages(deployment([{ name: "app", image: "app:1.0.0" }])), []);
         const found = pinnedImages(deployment([{ name: "app", image: "app:latest" }], [{ name: "migrate", image: "migrate" }]));
@@ -31,7 +40,7 @@ describe("policy: pinned images", () => {
 
     it("checks Helm values image tags and the chart version", () => {
         assert.deepEqual(pinnedImages(release({ image: { repository: "apache/airflow", tag: "2.10.3" } })), []);
-        assert.match(pinnedImages(release({ images: { airflow: { repository: "apache/airflow", tag: "latest" } } }))[0], /values\.images\.airflow\.tag is "latest"/);
+        assert.match(pinnedImages(release({ images: { airflow: { repository: "apache/airflow", tag: "latest" } } }))[0], /values\.images\.airflow\.tag = latest .*"latest" is not allowed/);
         assert.match(pinnedImages(release({ sidecar: { image: "busybox" } }))[0], /values\.sidecar\.image = busybox has no tag/);
         assert.match(pinnedImages(release({}, ""))[0], /no pinned version/);
     });
