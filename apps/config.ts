@@ -6,128 +6,22 @@
 import { ConfigLookup, ConfigReader } from "../lib/config/reader";
 import * as check from "../lib/config/checks";
 import { crossEnvironmentReference } from "../lib/config/consistency";
-import { cpuMilli, memoryMiB, positiveQuantity, Quantity } from "../lib/quantity";
-import { ownImageReader, readImageRegistry, RegistryCredential, UNKNOWN_REPOSITORY } from "./images";
+import { ownImageReader, readImageRegistry, UNKNOWN_REPOSITORY } from "./images";
 import type { Repository } from "./repository";
-import { DagsGitCredential, readDagsGitAuth } from "./airflow/gitCredentials";
+import { readDagsGitAuth } from "./airflow/gitCredentials";
 import { airflowImageProblem } from "./airflow/imageVersion";
-import { AIRFLOW_CHART_VERSION, backupSchedule, knownAirflowChart, repoPath, volumeSize } from "./valueChecks";
+import { readAirflowTasks } from "./airflow/taskResources";
+import { readDagsRevision } from "./airflow/dagsRevision";
+import { RCLONE_IMAGE } from "./backup/cronJob";
+import { AIRFLOW_CHART_VERSION, backupSchedule, knownAirflowChart, postgresImage, repoPath, volumeSize } from "./valueChecks";
+import type { AirflowConfig, AppsConfig, StackRefs, StreamConfig, TodoConfig } from "./configTypes";
 
+// The config's types live beside the parser; importers keep reading them from here.
 export type { Resources } from "./resources";
-import { largestComponentLimit, type Resources } from "./resources";
-
-
-/**
- * Where the lower stacks live, as config states it. The fully qualified reference names
- * (`<organization>/<project>/<stack>`) come from `stackReferenceNames`, because the default
- * organization is the running stack's (`pulumi.getOrganization()`), which only the program knows.
- */
-export interface StackRefs {
-    /** `stackOrganization`; undefined when unset (then the current stack's organization applies). */
-    readonly organization: string | undefined;
-    readonly project: string;
-    /** Stack names, e.g. `dev-infra`, `dev-cluster`. */
-    readonly infraStack: string;
-    readonly clusterStack: string;
-}
-
-/** Fully qualified StackReference names; `currentOrganization` fills an unset `stackOrganization`. */
-export function stackReferenceNames(refs: StackRefs, currentOrganization: string): { infra: string; cluster: string } {
-    const organization = refs.organization ?? currentOrganization;
-    return {
-        infra: `${organization}/${refs.project}/${refs.infraStack}`,
-        cluster: `${organization}/${refs.project}/${refs.clusterStack}`,
-    };
-}
-
-export interface AirflowConfig {
-    readonly chartVersion: string;
-    readonly chartRepo: string;
-    /** `repository:tag` of the Airflow image (tasks run in the same image). */
-    readonly image: string;
-    readonly host: string;
-    readonly path: string;
-    readonly schedulerReplicas: number;
-    readonly apiServerReplicas: number;
-    readonly dagsRepo: string;
-    readonly dagsBranch: string;
-    /** The branch head (not in prod) or a pinned release tag/commit (apps/airflow/dagsRevision.ts). */
-    readonly dagsRevision: DagsRevision;
-    readonly dagsPath: string;
-    /**
-     * Private DAG repository (apps/airflow/gitCredentials.ts): the Secret git-sync reads, created
-     * by this layer from `secure:` config (`dagsGit`) or existing. Unset: the repository is public.
-     */
-    readonly dagsCredentialsSecret?: string;
-    readonly dagsSshKeySecret?: string;
-    readonly dagsKnownHosts?: string;
-    readonly dagsGit?: DagsGitCredential;
-    /** Existing TLS Secret (in the Airflow namespace) for the UI ingress; unset: plain HTTP. */
-    readonly tlsSecretName?: string;
-    /** Addresses the UI's Ingress admits; unset: the infra layer's `adminCidrs` (an admin UI). */
-    readonly allowedCidrs?: readonly string[];
-    readonly logsSize: string;
-    readonly dbImage: string;
-    readonly dbSize: string;
-    readonly backupSchedule: string;
-    readonly backupRetentionDays: number;
-    readonly backupSize: string;
-    /** Default requests/limits of one task pod (a DAG may ask for more via executor_config). */
-    readonly task: Resources;
-    /** Ceiling for all task pods together (ResourceQuota). */
-    readonly taskQuota: { readonly cpu: string; readonly memory: string; readonly pods: number };
-}
-
-export interface TodoConfig {
-    readonly host: string;
-    readonly backendImage: string;
-    readonly frontendImage: string;
-    readonly dbImage: string;
-    readonly backendReplicas: number;
-    readonly frontendReplicas: number;
-    readonly dbSize: string;
-    readonly backupSchedule: string;
-    readonly backupRetentionDays: number;
-    /** Backup PVC size, used only when the environment has no off-site backup store. */
-    readonly backupSize: string;
-    /** Existing TLS Secret (in the `microservices` namespace) for the ingress; unset: plain HTTP. */
-    readonly tlsSecretName?: string;
-    /** Addresses the public app's Ingress admits; unset: every address. */
-    readonly allowedCidrs?: readonly string[];
-}
-
-export interface StreamConfig {
-    readonly producerImage: string;
-    readonly processorImage: string;
-    readonly processorReplicas: number;
-    /** Producer messages per second over all sensors. */
-    readonly rate: number;
-    /** Values per sensor in one processor window. */
-    readonly windowSize: number;
-}
-
-export interface AppsConfig {
-    readonly environment: string;
-    readonly stacks: StackRefs;
-    /** Stateful resources (PVCs, databases) are protected and retained on delete. */
-    readonly protectStateful: boolean;
-    /** Fraction of allocatable CPU and memory that must stay free in the whole environment. */
-    readonly minHeadroom: number;
-    readonly airflow: AirflowConfig;
-    readonly todo: TodoConfig;
-    readonly stream: StreamConfig;
-    /** rclone image of the off-site dump Jobs (pinned). */
-    readonly backupImage: string;
-    /** Pull credential of the own images' registry (secret password), when it needs one. */
-    readonly pullCredential?: RegistryCredential;
-}
-
+export { stackReferenceNames, type AirflowConfig, type AppsConfig, type StackRefs, type StreamConfig, type TodoConfig } from "./configTypes";
 export { AIRFLOW_CHART_VERSION, AIRFLOW_CHART_VERSIONS } from "./valueChecks";
 export const AIRFLOW_IMAGE = "apache/airflow:3.2.2";
 export const POSTGRES_IMAGE = "postgres:17.6";
-
-import { RCLONE_IMAGE } from "./backup/cronJob";
-import { type DagsRevision, readDagsRevision } from "./airflow/dagsRevision";
 
 /** A Kubernetes object name (DNS subdomain), for references to existing Secrets. */
 const K8S_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -158,49 +52,15 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
 
     const image = (key: string, fallback?: string) =>
         r.string(key, { default: fallback, allowed: 'an image "registry/name:tag" with a pinned tag', check: check.pinnedImage });
+    const databaseImage = (key: string) => r.string(key, { default: POSTGRES_IMAGE, allowed: 'a pinned PostgreSQL image "registry/postgres:tag"', check: postgresImage });
     const ownRegistry = readImageRegistry(r, context.repository);
     const ownImage = ownImageReader(r, context.repository, ownRegistry.path);
     const host = (key: string) => r.string(key, { allowed: 'a DNS name like "airflow.example.org"', check: check.dnsName });
-    const cpu = (key: string, fallback: string) => r.string(key, { default: fallback, check: positiveQuantity('a CPU quantity like "250m" or "1"') });
-    const memory = (key: string, fallback: string) => r.string(key, { default: fallback, check: positiveQuantity('a memory quantity like "512Mi" or "2Gi"') });
     const storage = (key: string, fallback: string) =>
         r.string(key, { default: fallback, check: volumeSize });
 
     const airflowPath = r.string("airflowPath", { default: "/", check: check.urlPath });
-    const task: Resources = {
-        cpu: cpu("airflowTaskCpu", "250m"),
-        memory: memory("airflowTaskMemory", "512Mi"),
-        cpuLimit: cpu("airflowTaskCpuLimit", "1"),
-        memoryLimit: memory("airflowTaskMemoryLimit", "1Gi"),
-    };
-    const taskQuota = {
-        cpu: cpu("airflowTaskQuotaCpu", "2"),
-        memory: memory("airflowTaskQuotaMemory", "4Gi"),
-        pods: r.integer("airflowTaskQuotaPods", { default: 8, min: 1, max: 200 }),
-    };
-    // A default task pod must fit the quota, or no task could ever start.
-    if (safe(() => cpuMilli(task.cpu) > cpuMilli(taskQuota.cpu)) || safe(() => memoryMiB(task.memory) > memoryMiB(taskQuota.memory))) {
-        r.problem("airflowTaskQuotaCpu", `${taskQuota.cpu}/${taskQuota.memory}`, `must be at least one task pod's requests (${task.cpu}/${task.memory})`);
-    }
-    // The namespace's LimitRange caps every container at twice the task quota (see
-    // airflow/airflow.ts); the Airflow components share the namespace and must stay under it.
-    const largest = largestComponentLimit();
-    if (safe(() => 2 * cpuMilli(taskQuota.cpu) < largest.cpuMilli) || safe(() => 2 * memoryMiB(taskQuota.memory) < largest.memoryMiB)) {
-        r.problem("airflowTaskQuotaCpu", `${taskQuota.cpu}/${taskQuota.memory}`,
-            `must be at least half the largest Airflow component limit (${largest.cpuMilli / 2}m/${largest.memoryMiB / 2}Mi), which the namespace LimitRange derives from it`);
-    }
-    if (safe(() => cpuMilli(task.cpu) > cpuMilli(task.cpuLimit ?? task.cpu)) || safe(() => memoryMiB(task.memory) > memoryMiB(task.memoryLimit ?? task.memory))) {
-        r.problem("airflowTaskCpuLimit", `${task.cpuLimit}/${task.memoryLimit}`, `limits must be at least the requests (${task.cpu}/${task.memory})`);
-    }
-    // The derived LimitRange (airflow.ts) gives containers the task limits by default and caps
-    // them at twice the quota: a default above the cap would be rejected by the API server.
-    const cap = (q: string) => Quantity.parse(q).times(2);
-    if (safe(() => Quantity.parse(task.cpuLimit ?? task.cpu).compare(cap(taskQuota.cpu)) > 0)) {
-        r.problem("airflowTaskCpuLimit", task.cpuLimit, `must be at most the LimitRange max, twice airflowTaskQuotaCpu (${cap(taskQuota.cpu).formatCpu()})`);
-    }
-    if (safe(() => Quantity.parse(task.memoryLimit ?? task.memory).compare(cap(taskQuota.memory)) > 0)) {
-        r.problem("airflowTaskMemoryLimit", task.memoryLimit, `must be at most the LimitRange max, twice airflowTaskQuotaMemory (${cap(taskQuota.memory).formatBytes()})`);
-    }
+    const { task, taskQuota } = readAirflowTasks(r);
 
     const cidrs = (key: string) => (r.has(key) ? r.stringList(key, { check: check.ipv4Cidr, minItems: 1 }) : undefined);
     const secretRef = (key: string) => r.optionalString(key, { pattern: K8S_NAME, allowed: 'the name of an existing Secret, like "airflow-git-credentials"' });
@@ -226,7 +86,7 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
         dagsPath: r.string("airflowDagsPath", { default: "apps/airflow/dags", check: repoPath }),
         ...gitAuth,
         logsSize: storage("airflowLogsSize", "10Gi"),
-        dbImage: image("airflowDbImage", POSTGRES_IMAGE),
+        dbImage: databaseImage("airflowDbImage"),
         dbSize: storage("airflowDbSize", "10Gi"),
         backupSchedule: r.string("airflowBackupSchedule", { default: "15 2 * * *", check: backupSchedule }),
         backupRetentionDays: r.integer("airflowBackupRetentionDays", { default: 7, min: 1, max: 365 }),
@@ -241,7 +101,7 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
         host: host("todoHost"),
         backendImage: ownImage("todoBackendImage"),
         frontendImage: ownImage("todoFrontendImage"),
-        dbImage: image("todoDbImage", POSTGRES_IMAGE),
+        dbImage: databaseImage("todoDbImage"),
         backendReplicas: r.integer("todoBackendReplicas", { default: 2, min: 1, max: 10 }),
         frontendReplicas: r.integer("todoFrontendReplicas", { default: 2, min: 1, max: 10 }),
         dbSize: storage("todoDbSize", "5Gi"),
@@ -291,12 +151,4 @@ function branchProblem(branch: string): string | undefined {
 /** `{ [key]: value }` when value is set, else nothing (keeps unset keys out of the config object). */
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
     return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
-}
-
-function safe(fn: () => boolean): boolean {
-    try {
-        return fn();
-    } catch {
-        return false;
-    }
 }

@@ -90,6 +90,8 @@ export async function appsLayer(standIn?: Repository): Promise<Record<string, un
             encryptionPassphrase: pulumi.secret(store.encryptionPassphrase!),
             prefix: backupPrefixes(config.environment).postgres(database),
             rcloneImage: config.backupImage,
+            // "store": the bucket's lifecycle rule expires old dumps; the Job's credential never deletes.
+            prune: store.pruning !== "store",
         };
 
     const requests = appsRequests(config);

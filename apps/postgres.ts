@@ -34,6 +34,8 @@ export interface OffsiteTarget {
     /** Key prefix, e.g. `prod/postgres/airflow`. */
     readonly prefix: string;
     readonly rcloneImage: string;
+    /** False when the store expires old dumps itself (backupStore.pruning "store"): the Job never deletes. */
+    readonly prune: boolean;
 }
 
 export interface PostgresDatabaseArgs {
@@ -165,6 +167,7 @@ export class PostgresDatabase extends pulumi.ComponentResource {
                 store: offsite.store,
                 storeSecret: `${name}-backup-store`,
                 prefix: offsite.prefix,
+                prune: offsite.prune,
                 resources: k8sResources(POSTGRES_RESOURCES.backup),
             });
             new k8s.batch.v1.CronJob(`${name}-backup`, {

@@ -34,3 +34,15 @@ export function repoPath(value: string): string | undefined {
 
 /** A database dump schedule: each run is a full pg_dump uploaded off-site, so at most hourly. */
 export const backupSchedule = cronAtMostEvery(60, "database dumps (each a full pg_dump, encrypted and uploaded)");
+
+/**
+ * A database image: pinned like every image, and PostgreSQL (the apps, their migrations and the
+ * pg_dump backups speak its protocol); mirrors keep the name: `registry.example.org/library/postgres:17.6`.
+ */
+export function postgresImage(value: string): string | undefined {
+    const pinned = check.pinnedImage(value);
+    if (pinned) return pinned;
+    const name = value.split("@")[0].split("/").pop()!.split(":")[0];
+    if (/postgres/.test(name)) return undefined;
+    return `is "${name}", not a PostgreSQL image: the app, its migrations and the pg_dump backups need PostgreSQL; use a pinned postgres image like "docker.io/library/postgres:17.6"`;
+}

@@ -65,8 +65,10 @@ export class AgentPool extends pulumi.ComponentResource {
         const { pool, clusterName } = args;
         const legacy = pool.name === DEFAULT_POOL;
         // The former parent under its own former token too: state from before pools and before the
-        // one type prefix (lib/componentType.ts) names it so.
-        const aliases = [{ parent: args.formerParent }, { parent: formerUrnOf(args.formerParent) }];
+        // one type prefix (lib/componentType.ts) names it so. By URN, not the resource: the SDK
+        // walks every object an alias holds, once per resource and alias (the whole cluster
+        // component, for each of a pool's nodes).
+        const aliases = [{ parent: args.formerParent.urn }, { parent: formerUrnOf(args.formerParent) }];
         const child = { parent: this, aliases };
 
         // Pool default keeps its pre-pool group (`<cluster>-agents`); zones get a group each.

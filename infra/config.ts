@@ -17,6 +17,9 @@ import { FlavorSize, NodeOverride, NodePoolConfig, readNodeOverrides, readServer
 import { NetworkConfig, readAccess, readNetwork } from "./networkConfig";
 import { nodeCapacityProblems } from "./capacity";
 import { parseFlavorPrices, PriceTable } from "./pricing";
+import { BackupStoreConfig, parseBackupStore } from "./backupStoreConfig";
+
+export type { BackupStoreConfig } from "./backupStoreConfig";
 
 // Node and network settings are read beside this file; importers keep reading their types here.
 export { DEFAULT_FLAVORS, type FlavorSize, type NodeOverride, type NodePoolConfig } from "./nodeConfig";
@@ -24,19 +27,6 @@ export type { NetworkConfig } from "./networkConfig";
 
 export type AntiAffinity = "soft" | "hard";
 export type FlannelBackend = "vxlan" | "wireguard-native";
-
-/** S3-compatible object storage for etcd snapshots and database dumps. */
-export interface BackupStoreConfig {
-    /** `https://host[:port]` of the S3 API (Swift's s3api, AWS, MinIO...). */
-    readonly endpoint: string;
-    readonly bucket: string;
-    readonly region: string;
-    /** Create the bucket (Swift container) and an EC2 credential here; else use the given credential. */
-    readonly create: boolean;
-    /** Given credential (config secrets `backupStoreAccessKey`/`backupStoreSecretKey`) when not created. */
-    readonly accessKey?: string;
-    readonly secretKey?: string;
-}
 
 export interface InfraConfig {
     readonly environment: string;
@@ -122,7 +112,8 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
 
     const etcdSnapshotSchedule = r.string("etcdSnapshotSchedule", { default: DEFAULT_ETCD_SNAPSHOT_SCHEDULE, check: cronAtMostEvery(ETCD_SNAPSHOT_MIN_GAP_MINUTES, "etcd snapshots (each a full copy of the datastore, written to every server's disk and uploaded)") });
 
-    const backupStore = parseBackupStore(r);
+    const { store: backupStore, warnings: backupWarnings } = parseBackupStore(r);
+    warnings.push(...backupWarnings);
 
     const config: InfraConfig = {
         environment,
@@ -166,42 +157,4 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
     for (const problem of nodeCapacityProblems(config, r.integer("instanceQuota", { default: 0, min: 0 }) || undefined)) r.problem(problem.key, problem.value, problem.message);
     r.finish();
     return config;
-}
-
-const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-
-function parseBackupStore(r: ConfigReader): BackupStoreConfig | undefined {
-    r.known("backupStoreAccessKey", "backupStoreSecretKey");
-    if (!r.has("backupStore")) {
-        for (const key of ["backupStoreAccessKey", "backupStoreSecretKey"]) r.secret(key, { used: false, unusedBecause: "there is no backupStore" });
-        return undefined;
-    }
-    const raw = r.json<Record<string, unknown>>("backupStore", {
-        expected: '{"endpoint": "https://object.example.org", "bucket": "platform-backups", "region": "RegionOne", "create": true}',
-    });
-    if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-        r.problem("backupStore", raw, "must be an object with endpoint, bucket, region and create");
-        return undefined;
-    }
-    for (const key of Object.keys(raw)) {
-        if (!["endpoint", "bucket", "region", "create"].includes(key)) r.problem(`backupStore.${key}`, raw[key], "is not a setting; use endpoint, bucket, region, create");
-    }
-    const { endpoint, bucket, region = "RegionOne", create = false } = raw as Record<string, unknown>;
-    if (typeof endpoint !== "string" || !/^https?:\/\/[A-Za-z0-9.-]+(:\d+)?\/?$/.test(endpoint)) {
-        r.problem("backupStore.endpoint", endpoint, 'must be the S3 API\'s base URL, e.g. "https://object.example.org" (no path)');
-    }
-    if (typeof bucket !== "string" || !BUCKET.test(bucket)) {
-        r.problem("backupStore.bucket", bucket, "must be an S3 bucket name (3-63 chars: lowercase letters, digits, '.', '-')");
-    }
-    if (typeof region !== "string" || region.trim() === "") r.problem("backupStore.region", region, "must be a non-empty region name");
-    if (typeof create !== "boolean") r.problem("backupStore.create", create, "must be true (create container and EC2 credential) or false (use backupStoreAccessKey/backupStoreSecretKey)");
-    const given = { used: create === false, unusedBecause: "backupStore.create is true: the bucket's EC2 credential is created here" };
-    const accessKey = r.secret("backupStoreAccessKey", given);
-    const secretKey = r.secret("backupStoreSecretKey", given);
-    if (create === false && (accessKey === undefined || secretKey === undefined)) {
-        for (const key of ["backupStoreAccessKey", "backupStoreSecretKey"]) {
-            if (!r.has(key)) r.problem(key, undefined, `is required when backupStore.create is false: pulumi config set --secret ${key} ...`);
-        }
-    }
-    return { endpoint: String(endpoint).replace(/\/$/, ""), bucket: String(bucket), region: String(region), create: create === true, accessKey, secretKey };
 }

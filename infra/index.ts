@@ -8,6 +8,7 @@ import { parseInfraConfig } from "./config";
 import { CiRunner } from "./ciRunner";
 import { K3sCluster } from "./k3sCluster";
 import { BackupStore } from "./backupStore";
+import { backupStoreRules } from "./backupStoreRules";
 import { CloudControllerCredential } from "./cloudControllerCredential";
 import type { CloudCredentials, InfraOutputs } from "../lib/contracts";
 
@@ -19,7 +20,7 @@ export async function infraLayer(): Promise<Outputs> {
     const name = `${cfg.environment}-k3s`;
     for (const warning of cfg.warnings) pulumi.log.warn(warning);
 
-    const store = cfg.backupStore ? new BackupStore(`${name}-backups`, { config: cfg.backupStore }) : undefined;
+    const store = cfg.backupStore ? new BackupStore(`${name}-backups`, { config: cfg.backupStore, authUrl: cfg.openstackAuthUrl, region: cfg.openstackRegion }) : undefined;
     const cluster = new K3sCluster(name, { config: cfg, backupStore: store?.access, restoreSnapshot: cfg.restoreFromSnapshot });
 
     // In-cluster OpenStack controllers (cloud controller manager, cinder-csi) authenticate with
@@ -77,6 +78,7 @@ export async function infraLayer(): Promise<Outputs> {
         // cluster was initialised (server-0 then joins instead; infra/bootstrap.ts).
         clusterId: afterReady(cluster.clusterId),
         // Where etcd snapshots and database dumps go (secret: holds the credential).
-        ...(store ? { backupStore: store.access } : {}),
+        ...(store ? { backupStore: store.access, backupCredentials: store.credentials } : {}),
+        ...(cfg.backupStore && backupStoreRules(cfg.backupStore) ? { backupStoreRules: { ...backupStoreRules(cfg.backupStore)! } } : {}),
     };
 }

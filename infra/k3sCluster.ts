@@ -16,18 +16,18 @@ import * as random from "@pulumi/random";
 import * as command from "@pulumi/command";
 import { K3sNode, LIFECYCLE_CLI } from "./k3sNode";
 import type { InfraConfig } from "./config";
-import { renderUserData } from "./cloudinit";
 import { ClusterNetwork } from "./network";
 import { ClusterSecurityGroups } from "./securityGroups";
 import { ClusterPki } from "./pki";
 import { renderKubeconfig } from "./kubeconfig";
-import { secureToken, TOKEN_USERS } from "./joinToken";
 import type { BackupStoreAccess } from "./backupStore";
 import { specHash } from "../lib/naming";
 import { DATASTORE_VOLUME_GB } from "./datastore";
 import { decideBootstrap, encodeBootstrap, INITIALISED_OUTPUTS } from "./bootstrap";
-import { buildNodeSpec, hasDatastoreVolume, isFirstServer, NFS_EXPORT, NodeAddresses, nodeName, NodeSlot, planNodes, poolCapacities } from "./nodes";
+import { hasDatastoreVolume, isFirstServer, NFS_EXPORT, nodeNames, NodeSlot, planNodes, poolCapacities } from "./nodes";
 import { AgentPool } from "./agentPool";
+import { createEntryPoint, EntryPoint, fixedIp } from "./entryPoint";
+import { userDataBuilder, UserDataOf, Volumes } from "./nodeUserData";
 import type { NodeInfo, NodePoolCapacity } from "../lib/contracts";
 import { componentType, withFormerType } from "../lib/componentType";
 
@@ -71,13 +71,61 @@ export class K3sCluster extends pulumi.ComponentResource {
     constructor(name: string, args: K3sClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super(componentType("infra", "K3sCluster"), name, {}, withFormerType(componentType("infra", "K3sCluster"), opts));
         const cfg = args.config;
-        const parent = { parent: this };
-        const ha = cfg.servers.count > 1;
+        const slots = planNodes(cfg);
+        const serverSlots = slots.filter((s) => s.role === "server");
 
+        const base = this.foundation(name, cfg);
+        const entry = createEntryPoint(name, cfg, base.network, base.groups, serverSlots, this);
+        this.serversSecurityGroupId = base.groups.servers.id;
+        this.internalApiAddress = entry.internalApiAddress;
+        this.apiAddress = entry.externalAddress;
+        this.keyPairName = base.keypair.name;
+        this.apiEndpoint = pulumi.interpolate`https://${entry.externalAddress}:6443`;
+        this.ingressAddress = entry.externalAddress;
+
+        const nfsVolume = this.nfsVolume(name, cfg, serverSlots);
+        this.adminCertExpiresAt = base.pki.adminCertExpiresAt;
+        this.kubeconfig = pulumi.secret(
+            pulumi.all([this.apiEndpoint, base.pki.serverCaCert, base.pki.adminCert, base.pki.adminKey]).apply(([server, ca, cert, key]) =>
+                renderKubeconfig({ clusterName: name, server, caCertPem: ca, clientCertPem: cert, clientKeyPem: key }),
+            ),
+        );
+
+        const names = nodeNames(cfg, slots);
+        this.bootstrap = this.bootstrapDecision(name, args.restoreSnapshot);
+        this.clusterId = new random.RandomId(`${name}-cluster-id`, { byteLength: 8 }, { parent: this }).hex;
+        // A single server's etcd, tokens and certificates outlive its VM; deleting them needs intent.
+        const datastoreVolume = cfg.servers.count > 1
+            ? undefined
+            : new openstack.blockstorage.Volume(
+                  `${name}-server-0-datastore`,
+                  { name: `${name}-server-0-datastore`, size: DATASTORE_VOLUME_GB, description: "k3s server datastore (etcd) of the only server" },
+                  { parent: this, protect: true },
+              );
+        const volumes = { nfs: nfsVolume.id, datastore: datastoreVolume?.id };
+        const userDataOf = userDataBuilder(cfg, base, entry, serverSlots, volumes, args.backupStore);
+
+        const nodes = this.servers(name, cfg, base, entry, serverSlots, names, volumes, userDataOf);
+        nodes.push(...this.agentPools(name, cfg, base, entry, slots, names, nodes, userDataOf));
+        this.ready = this.readinessGate(name, cfg, slots.map((s) => names.get(s.key)!), nodes);
+
+        this.nodes = pulumi.all(slots.map((s) => fixedIp(entry.ports.get(s.key)!))).apply((ips) =>
+            slots.map((slot, i) => ({ name: names.get(slot.key)!, role: slot.role, address: ips[i] })),
+        );
+        this.nodePools = poolCapacities(slots, cfg.flavors, cfg.controlPlaneTaint, cfg.agentPools);
+        this.nfs = pulumi.output({ server: fixedIp(entry.server0Port), path: NFS_EXPORT });
+        this.networkId = base.network.networkId;
+        this.subnetId = base.network.subnetId;
+        this.registerOutputs({ apiEndpoint: this.apiEndpoint, ingressAddress: this.ingressAddress, nodes: this.nodes });
+    }
+
+    /** Network, security groups, key pair, server groups, join tokens and PKI: what every node needs. */
+    private foundation(name: string, cfg: InfraConfig): Foundation {
+        const parent = { parent: this };
         const network = new ClusterNetwork(`${name}-network`, { network: cfg.network }, parent);
         const groups = new ClusterSecurityGroups(
             `${name}-secgroup`,
-            { adminCidrs: cfg.adminCidrs, ingressCidrs: cfg.ingressCidrs, adminNodePorts: cfg.adminNodePorts, flannelBackend: cfg.flannelBackend, vrrp: ha },
+            { adminCidrs: cfg.adminCidrs, ingressCidrs: cfg.ingressCidrs, adminNodePorts: cfg.adminNodePorts, flannelBackend: cfg.flannelBackend, vrrp: cfg.servers.count > 1 },
             parent,
         );
         // OpenStack replaces a key pair whose public key changes; a name that carries the key's
@@ -92,135 +140,46 @@ export class K3sCluster extends pulumi.ComponentResource {
             }
             return serverGroups.get(zone)!;
         };
-
         // Tokens are generated once and survive every node replacement.
         const token = new random.RandomPassword(`${name}-server-token`, { length: 48, special: false }, parent);
         const agentToken = new random.RandomPassword(`${name}-agent-token`, { length: 48, special: false }, parent);
         const pki = new ClusterPki(`${name}-pki`, { clusterName: name }, parent);
+        return { network, groups, keypair, serverGroupOf, token, agentToken, pki };
+    }
 
-        const fixedIp = (port: openstack.networking.Port) => port.allFixedIps.apply((ips) => ips[0]);
-        const slots = planNodes(cfg);
-        const serverSlots = slots.filter((s) => s.role === "server");
-
-        // In an HA set a VRRP VIP (kept by keepalived on a server whose API is ready) is the
-        // join URL and API address, so no single server is special after bootstrap.
-        const vipPort = ha
-            ? new openstack.networking.Port(
-                  `${name}-api-vip`,
-                  { name: `${name}-api-vip`, networkId: network.networkId, fixedIps: [{ subnetId: network.subnetId }], securityGroupIds: [groups.servers.id] },
-                  parent,
-              )
-            : undefined;
-        const ports = new Map<string, openstack.networking.Port>();
-        for (const slot of serverSlots) {
-            const vipPair = vipPort ? [{ ipAddress: fixedIp(vipPort) }] : undefined;
-            ports.set(
-                slot.key,
-                new openstack.networking.Port(
-                    `${name}-${slot.key}-port`,
-                    {
-                        name: `${name}-${slot.key}`,
-                        networkId: network.networkId,
-                        fixedIps: [{ subnetId: network.subnetId }],
-                        securityGroupIds: [groups.servers.id],
-                        allowedAddressPairs: vipPair,
-                    },
-                    parent,
-                ),
-            );
-        }
-        const server0Port = ports.get("server-0")!;
-        const entryPort = vipPort ?? server0Port;
-        const internalApiAddress = fixedIp(entryPort);
-        const floatingIp = cfg.network.externalNetwork
-            ? new openstack.networking.FloatingIp(`${name}-entry-fip`, { pool: cfg.network.externalNetwork, description: `${name} API and ingress` }, parent)
-            : undefined;
-        if (floatingIp) {
-            new openstack.networking.FloatingIpAssociate(
-                `${name}-entry-fip-assoc`,
-                { floatingIp: floatingIp.address, portId: entryPort.id },
-                { parent: this, dependsOn: network.ready },
-            );
-        }
-        const externalAddress = floatingIp ? floatingIp.address : internalApiAddress;
-        this.serversSecurityGroupId = groups.servers.id;
-        this.internalApiAddress = internalApiAddress;
-        this.apiAddress = externalAddress;
-        this.keyPairName = keypair.name;
-        const serverUrl = pulumi.interpolate`https://${internalApiAddress}:6443`;
-        this.apiEndpoint = pulumi.interpolate`https://${externalAddress}:6443`;
-        this.ingressAddress = externalAddress;
-
-        const serverAddresses = serverSlots.map((s) => fixedIp(ports.get(s.key)!));
-        // Not the floating IP: the kubeconfig checks the certificate by name (API_TLS_SERVER_NAME).
-        const tlsSans = pulumi.all([internalApiAddress, ...serverAddresses]).apply((ips) => [...new Set(ips)].sort());
-
-        // The Cinder volume behind the NFS export outlives every node; deleting it needs intent.
-        // It lives in server-0's zone (Cinder attaches within a zone); zones added later leave an
-        // existing volume where it is (ignoreChanges: moving it would replace it).
+    /**
+     * The Cinder volume behind the NFS export outlives every node; deleting it needs intent.
+     * It lives in server-0's zone (Cinder attaches within a zone); zones added later leave an
+     * existing volume where it is (ignoreChanges: moving it would replace it).
+     */
+    private nfsVolume(name: string, cfg: InfraConfig, serverSlots: readonly NodeSlot[]): openstack.blockstorage.Volume {
         const nfsZone = serverSlots[0]?.zone;
-        const nfsVolume = new openstack.blockstorage.Volume(
+        return new openstack.blockstorage.Volume(
             `${name}-nfs-data`,
             { name: `${name}-nfs-data`, size: cfg.nfsVolumeSizeGb, description: "RWX data exported over NFS by server-0", ...(nfsZone ? { availabilityZone: nfsZone } : {}) },
             { parent: this, protect: cfg.protectData, ...(nfsZone ? { ignoreChanges: ["availabilityZone"] } : {}) },
         );
+    }
 
-        this.adminCertExpiresAt = pki.adminCertExpiresAt;
-        this.kubeconfig = pulumi.secret(
-            pulumi.all([this.apiEndpoint, pki.serverCaCert, pki.adminCert, pki.adminKey]).apply(([server, ca, cert, key]) =>
-                renderKubeconfig({ clusterName: name, server, caCertPem: ca, clientCertPem: cert, clientKeyPem: key }),
-            ),
-        );
-
-        const names = new Map(slots.map((slot) => [slot.key, nodeName(cfg, slot)]));
-        // A cluster is initialised exactly once: while this stack has never published outputs
-        // (they resolve only after the readiness gate). The stack's own previous outputs say so;
-        // the same reference reads the same checkpoint in a preview and in the `up --plan` after it.
-        const previous = new pulumi.StackReference(`${name}-previous-outputs`, { name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}` }, parent);
-        this.bootstrap = pulumi
+    /**
+     * A cluster is initialised exactly once: while this stack has never published outputs
+     * (they resolve only after the readiness gate). The stack's own previous outputs say so;
+     * the same reference reads the same checkpoint in a preview and in the `up --plan` after it.
+     */
+    private bootstrapDecision(name: string, restoreSnapshot: string | undefined): pulumi.Output<string> {
+        const previous = new pulumi.StackReference(`${name}-previous-outputs`, { name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}` }, { parent: this });
+        return pulumi
             .all(INITIALISED_OUTPUTS.map((key) => previous.getOutput(key)))
-            .apply((values) => encodeBootstrap(decideBootstrap(Object.fromEntries(INITIALISED_OUTPUTS.map((key, i) => [key, values[i]])), args.restoreSnapshot)));
-        this.clusterId = new random.RandomId(`${name}-cluster-id`, { byteLength: 8 }, parent).hex;
-        // A single server's etcd, tokens and certificates outlive its VM; deleting them needs intent.
-        const datastoreVolume = ha
-            ? undefined
-            : new openstack.blockstorage.Volume(
-                  `${name}-server-0-datastore`,
-                  { name: `${name}-server-0-datastore`, size: DATASTORE_VOLUME_GB, description: "k3s server datastore (etcd) of the only server" },
-                  { parent: this, protect: true },
-              );
+            .apply((values) => encodeBootstrap(decideBootstrap(Object.fromEntries(INITIALISED_OUTPUTS.map((key, i) => [key, values[i]])), restoreSnapshot)));
+    }
 
-        const peersOf = (slot: NodeSlot) => serverSlots.filter((s) => s.key !== slot.key).map((s) => fixedIp(ports.get(s.key)!));
-        const vip = vipPort ? fixedIp(vipPort) : undefined;
-        // Secure-format tokens: every joining node (and server-0 itself) checks the CA hash.
-        const userDataOf = (slot: NodeSlot, node: string, nodeIp: pulumi.Output<string>) => {
-            const addresses: pulumi.Output<NodeAddresses> = pulumi.output({
-                nodeIp,
-                serverUrl,
-                tlsSans,
-                peers: slot.role === "server" ? peersOf(slot) : [],
-                vip,
-                volumeId: nfsVolume.id,
-                datastoreVolumeId: hasDatastoreVolume(cfg, slot) ? datastoreVolume!.id : undefined,
-            });
-            return pulumi
-                .all([addresses, token.result, agentToken.result, pki.caFiles, args.backupStore])
-                .apply(([addr, tok, agentTok, ca, store]) =>
-                    renderUserData(buildNodeSpec(cfg, slot, node, addr), {
-                        token: secureToken(ca.serverCaCert, TOKEN_USERS.server, tok),
-                        agentToken: secureToken(ca.serverCaCert, TOKEN_USERS.agent, agentTok),
-                        ca: isFirstServer(slot) ? ca : undefined,
-                        etcdS3: store ? { accessKey: store.accessKey, secretKey: store.secretKey } : undefined,
-                    }),
-                );
-        };
-
-        // Servers one at a time, each after the previous one is Ready (etcd keeps its quorum).
+    /** Servers one at a time, each after the previous one is Ready (etcd keeps its quorum). */
+    private servers(name: string, cfg: InfraConfig, base: Foundation, entry: EntryPoint, serverSlots: readonly NodeSlot[], names: Map<string, string>, volumes: Volumes, userDataOf: UserDataOf): K3sNode[] {
         let after: pulumi.Resource[] = [];
         const nodes: K3sNode[] = [];
         for (const slot of serverSlots) {
             const node = names.get(slot.key)!;
-            const port = ports.get(slot.key)!;
+            const port = entry.ports.get(slot.key)!;
             const k3sNode = new K3sNode(
                 `${name}-${slot.key}`,
                 {
@@ -230,25 +189,30 @@ export class K3sCluster extends pulumi.ComponentResource {
                     k3sVersion: cfg.k3sVersion,
                     portId: port.id,
                     userData: userDataOf(slot, node, fixedIp(port)),
-                    keyPair: keypair.name,
-                    serverGroupId: serverGroupOf(slot.zone).id,
+                    keyPair: base.keypair.name,
+                    serverGroupId: base.serverGroupOf(slot.zone).id,
                     kubeconfig: this.kubeconfig,
                     timeoutSeconds: cfg.readinessTimeoutMinutes * 60,
                     taskGraceSeconds: cfg.drainTaskGraceMinutes * 60,
                     after,
-                    needs: network.ready,
-                    dataVolumeId: isFirstServer(slot) ? nfsVolume.id : undefined,
-                    datastoreVolumeId: hasDatastoreVolume(cfg, slot) ? datastoreVolume!.id : undefined,
+                    needs: base.network.ready,
+                    dataVolumeId: isFirstServer(slot) ? volumes.nfs : undefined,
+                    datastoreVolumeId: hasDatastoreVolume(cfg, slot) ? volumes.datastore! : undefined,
                     // Updated in place (no new VM): read by server-0 on its first boot only.
                     bootstrapMetadata: isFirstServer(slot) ? this.bootstrap : undefined,
                 },
-                parent,
+                { parent: this },
             );
             nodes.push(k3sNode);
             after = [k3sNode.lifecycle];
         }
+        return nodes;
+    }
 
-        // Then each pool after the one before, in batches of its maxUnavailable.
+    /** Then each pool after the one before (after the last server), in batches of its maxUnavailable. */
+    private agentPools(name: string, cfg: InfraConfig, base: Foundation, entry: EntryPoint, slots: readonly NodeSlot[], names: Map<string, string>, servers: readonly K3sNode[], userDataOf: UserDataOf): K3sNode[] {
+        let after: pulumi.Resource[] = servers.length > 0 ? [servers[servers.length - 1].lifecycle] : [];
+        const nodes: K3sNode[] = [];
         for (const pool of cfg.agentPools) {
             const agentPool = new AgentPool(
                 `${name}-pool-${pool.name}`,
@@ -259,27 +223,30 @@ export class K3sCluster extends pulumi.ComponentResource {
                     nodeNames: names,
                     environment: cfg.environment,
                     k3sVersion: cfg.k3sVersion,
-                    networkId: network.networkId,
-                    subnetId: network.subnetId,
-                    securityGroupId: groups.agents.id,
-                    keyPair: keypair.name,
+                    networkId: base.network.networkId,
+                    subnetId: base.network.subnetId,
+                    securityGroupId: base.groups.agents.id,
+                    keyPair: base.keypair.name,
                     kubeconfig: this.kubeconfig,
                     timeoutSeconds: cfg.readinessTimeoutMinutes * 60,
                     taskGraceSeconds: cfg.drainTaskGraceMinutes * 60,
                     userData: (slot, node, nodeIp) => userDataOf(slot, node, nodeIp),
                     after,
-                    needs: network.ready,
+                    needs: base.network.ready,
                     formerParent: this,
                 },
-                parent,
+                { parent: this },
             );
-            for (const [key, port] of agentPool.ports) ports.set(key, port);
+            for (const [key, port] of agentPool.ports) entry.ports.set(key, port);
             nodes.push(...agentPool.nodes);
             if (agentPool.lastBatch.length > 0) after = agentPool.lastBatch;
         }
+        return nodes;
+    }
 
-        const allNames = slots.map((s) => names.get(s.key)!);
-        this.ready = new command.local.Command(
+    /** Completes when the API answers /readyz and every node is Ready. */
+    private readinessGate(name: string, cfg: InfraConfig, allNames: string[], nodes: readonly K3sNode[]): command.local.Command {
+        return new command.local.Command(
             `${name}-ready`,
             {
                 create: `${LIFECYCLE_CLI} wait-cluster`,
@@ -288,14 +255,16 @@ export class K3sCluster extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: nodes.map((n) => n.lifecycle) },
         );
-
-        this.nodes = pulumi.all(slots.map((s) => fixedIp(ports.get(s.key)!))).apply((ips) =>
-            slots.map((slot, i) => ({ name: names.get(slot.key)!, role: slot.role, address: ips[i] })),
-        );
-        this.nodePools = poolCapacities(slots, cfg.flavors, cfg.controlPlaneTaint, cfg.agentPools);
-        this.nfs = pulumi.output({ server: fixedIp(server0Port), path: NFS_EXPORT });
-        this.networkId = network.networkId;
-        this.subnetId = network.subnetId;
-        this.registerOutputs({ apiEndpoint: this.apiEndpoint, ingressAddress: this.ingressAddress, nodes: this.nodes });
     }
+}
+
+/** What every node needs, made once per cluster. */
+interface Foundation {
+    readonly network: ClusterNetwork;
+    readonly groups: ClusterSecurityGroups;
+    readonly keypair: openstack.compute.Keypair;
+    readonly serverGroupOf: (zone: string | undefined) => openstack.compute.ServerGroup;
+    readonly token: random.RandomPassword;
+    readonly agentToken: random.RandomPassword;
+    readonly pki: ClusterPki;
 }

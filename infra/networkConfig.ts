@@ -35,6 +35,13 @@ export function readNetwork(r: ConfigReader): NetworkConfig {
             r.problem("externalNetwork", undefined, 'is required when networkMode is "create": the router needs an external network (e.g. "public")');
         }
         const dnsNameservers = r.stringList("dnsNameservers", { default: ["1.1.1.1", "9.9.9.9"], check: check.ipv4, minItems: 1 });
+        // Nodes resolve through these from first boot, before any cluster exists, and never
+        // through the cluster's DNS (CoreDNS lives in the service network and forwards to them).
+        dnsNameservers.forEach((ns, i) => {
+            const inside = Object.entries(check.K3S_CLUSTER_CIDRS).find(([, net]) => check.ipv4(ns) === undefined && check.cidrsOverlap(`${ns}/32`, net));
+            if (inside) r.problem(`dnsNameservers[${i}]`, ns, `is inside k3s' ${inside[0] === "pods" ? "pod" : "service"} network ${inside[1]}: nodes resolve before the cluster exists, and CoreDNS forwards to these servers itself; list resolvers the subnet reaches, like "9.9.9.9"`);
+            if (dnsNameservers.indexOf(ns) !== i) r.problem(`dnsNameservers[${i}]`, ns, `repeats dnsNameservers[${dnsNameservers.indexOf(ns)}]; list each resolver once`);
+        });
         return { mode, cidr, externalNetwork: externalNetwork ?? "", dnsNameservers };
     } else {
         return { mode, name: r.string("networkName", { allowed: 'the name of an existing network, e.g. "DHBW"' }), externalNetwork };

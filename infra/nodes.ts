@@ -5,7 +5,7 @@
  */
 import type { InfraConfig } from "./config";
 import { NodeSecrets, NodeSpec, renderUserData } from "./cloudinit";
-import { specHash } from "../lib/naming";
+import { canonicalJson, specHash } from "../lib/naming";
 import { backupPrefixes } from "../lib/contracts";
 import { secureToken, TOKEN_USERS } from "./joinToken";
 import type { NodeInfo, NodePoolCapacity } from "../lib/contracts";
@@ -141,12 +141,8 @@ const HASH_SECRETS: NodeSecrets = {
     etcdS3: { accessKey: "S3_ACCESS_KEY", secretKey: "S3_SECRET_KEY" },
 };
 
-/**
- * The node's name: `<env>-<slot>-<hash>`, the hash taken over image, flavor and the user-data
- * rendered with placeholders for everything that is not part of its immutable spec (its own
- * name, addresses, secrets; how the first server bootstraps is instance metadata, not user-data).
- */
-export function nodeName(cfg: InfraConfig, slot: NodeSlot): string {
+/** The spec a node's name hashes: its own name, addresses and secrets are placeholders. */
+function hashedSpec(cfg: InfraConfig, slot: NodeSlot): NodeSpec {
     const ha = cfg.servers.count > 1;
     const placeholders: NodeAddresses = {
         nodeIp: "NODE_IP",
@@ -157,8 +153,40 @@ export function nodeName(cfg: InfraConfig, slot: NodeSlot): string {
         volumeId: "VOLUME_ID",
         datastoreVolumeId: "DATASTORE_VOLUME_ID",
     };
-    const userData = renderUserData(buildNodeSpec(cfg, slot, "NODE_NAME", placeholders), HASH_SECRETS);
+    return buildNodeSpec(cfg, slot, "NODE_NAME", placeholders);
+}
+
+function nameOf(cfg: InfraConfig, slot: NodeSlot, userData: string): string {
     return `${cfg.environment}-${slot.key}-${specHash({ image: slot.image, flavor: slot.flavor, userData, cluster: clusterWideSettings(cfg), ...(slot.zone ? { zone: slot.zone } : {}) })}`;
+}
+
+/**
+ * The node's name: `<env>-<slot>-<hash>`, the hash taken over image, flavor and the user-data
+ * rendered with placeholders for everything that is not part of its immutable spec (its own
+ * name, addresses, secrets; how the first server bootstraps is instance metadata, not user-data).
+ */
+export function nodeName(cfg: InfraConfig, slot: NodeSlot): string {
+    return nameOf(cfg, slot, renderUserData(hashedSpec(cfg, slot), HASH_SECRETS));
+}
+
+/**
+ * Every slot's node name, by slot key. The nodes of a pool share one placeholder spec, so its
+ * user-data is rendered once per distinct spec rather than once per node (a 200-node pool: once).
+ */
+export function nodeNames(cfg: InfraConfig, slots: readonly NodeSlot[]): Map<string, string> {
+    const rendered = new Map<string, string>();
+    return new Map(
+        slots.map((slot) => {
+            const spec = hashedSpec(cfg, slot);
+            const key = canonicalJson(spec);
+            let userData = rendered.get(key);
+            if (userData === undefined) {
+                userData = renderUserData(spec, HASH_SECRETS);
+                rendered.set(key, userData);
+            }
+            return [slot.key, nameOf(cfg, slot, userData)];
+        }),
+    );
 }
 
 /**

@@ -60,6 +60,10 @@ export interface InfraOutputs {
     readonly cloudCredentialExpiresAt?: string;
     /** S3-compatible store for etcd snapshots and database dumps (secret), when configured. */
     readonly backupStore?: BackupStoreOutput;
+    /** Which backup credential generation is active and who owns each (not secret), with backupStore. */
+    readonly backupCredentials?: BackupCredentialsOutput;
+    /** With backupStore.pruning "store": the bucket policy, versioning and lifecycle its owner applies (docs/security.md). */
+    readonly backupStoreRules?: Record<string, unknown>;
     /** `adminCidrs` of the infra config: the default allowlist of the admin UIs' Ingresses. */
     readonly adminCidrs?: string[];
     /** Generated once per cluster; present once a deployment passed the readiness gate. */
@@ -81,6 +85,15 @@ export interface BackupStoreOutput {
     readonly secretKey: string;
     /** Key the Postgres dumps are encrypted with before upload (rclone crypt); lose it and the dumps are unreadable. */
     readonly encryptionPassphrase?: string;
+    /** `writers` (unset in older stacks): the writers prune past retention; `store`: they never delete, the bucket expires objects. */
+    readonly pruning?: "writers" | "store";
+}
+
+/** Infra output `backupCredentials` (not secret): the generation the writers use and who owns each live one. */
+export interface BackupCredentialsOutput {
+    /** 0 for a given credential (backupStoreAccessKey). */
+    readonly active: number;
+    readonly live: readonly { readonly generation: number; readonly owner: string }[];
 }
 
 /** Summed resource requests a layer places on the cluster. */
@@ -143,7 +156,8 @@ export const APPS_READS_INFRA = {
 
 /** What the apps layer reads from the cluster stack. */
 export const APPS_READS_CLUSTER = {
-    required: ["ingressClass", "storageClasses", "kafkaBootstrap", "kafkaTopics", "kafkaPartitions", "monitoringNamespace", "requests"],
+    // grafanaUrl: an app host may not be Grafana's too (apps/lowerStacks.ts checks it before anything is made).
+    required: ["ingressClass", "storageClasses", "kafkaBootstrap", "kafkaTopics", "kafkaPartitions", "monitoringNamespace", "requests", "grafanaUrl"],
     optional: ["daemonSets", "tlsIssuers"],
 } as const satisfies OutputReads<ClusterOutputs>;
 

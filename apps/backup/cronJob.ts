@@ -1,7 +1,8 @@
 /**
  * The off-site dump CronJob of one PostgreSQL database, as a pure object: an init container
  * dumps with the database's own (pinned) PostgreSQL image into an emptyDir, then the pinned
- * rclone image uploads the dump, checks it and prunes dumps past the retention. The upload only
+ * rclone image uploads the dump, checks it and (unless the store expires them) prunes dumps past
+ * the retention. The upload only
  * starts after a successful dump; a failed Job shows in kube-state-metrics
  * (`kube_job_status_failed`, `kube_cronjob_status_last_successful_time`).
  */
@@ -26,6 +27,8 @@ export interface OffsiteDumpArgs {
     readonly storeSecret: string;
     /** Key prefix inside the bucket, e.g. `prod/postgres/airflow`. */
     readonly prefix: string;
+    /** Delete dumps past the retention after a good upload (false: the store expires them). */
+    readonly prune: boolean;
     readonly resources: Record<string, unknown>;
 }
 
@@ -72,7 +75,7 @@ export function offsiteDumpCronJob(a: OffsiteDumpArgs): Record<string, unknown> 
         containers: [{
             name: "upload",
             image: a.rcloneImage,
-            command: ["sh", "-c", uploadScript(a.store, a.prefix, a.retentionDays)],
+            command: ["sh", "-c", uploadScript(a.store, a.prefix, a.prune ? a.retentionDays : undefined)],
             // rclone writes nothing else; HOME only silences its config-file notice.
             env: [...rcloneEnv(a.store, a.storeSecret), { name: "HOME", value: DUMP_DIR }],
             resources: a.resources,

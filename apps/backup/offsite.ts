@@ -100,12 +100,13 @@ export function dumpScript(dir = DUMP_DIR): string {
 
 /**
  * Runs in the rclone image after the dump: encrypts and uploads the dump, verifies the stored
- * ciphertext against the local file (`rclone cryptcheck`), then deletes dumps older than the
- * retention (encrypted `.dump.bin` and any plaintext `.dump` from before encryption). Pruning only
- * ever follows a good upload, and the newest dump is never older than the retention, so a
- * failing schedule never empties the bucket.
+ * ciphertext against the local file (`rclone cryptcheck`), then deletes dumps older than
+ * `retentionDays` (encrypted `.dump.bin` and any plaintext `.dump` from before encryption). Pruning
+ * only ever follows a good upload, and the newest dump is never older than the retention, so a
+ * failing schedule never empties the bucket. Without `retentionDays` the script issues no delete
+ * at all: the store's own expiry prunes, and the credential may lack the right to delete.
  */
-export function uploadScript(store: ObjectStore, prefix: string, retentionDays: number, dir = DUMP_DIR): string {
+export function uploadScript(store: ObjectStore, prefix: string, retentionDays: number | undefined, dir = DUMP_DIR): string {
     return [
         "set -eu",
         ...vaultSetup(store, prefix),
@@ -114,7 +115,7 @@ export function uploadScript(store: ObjectStore, prefix: string, retentionDays: 
         `  rclone copyto "$f" "${VAULT}:$(basename "$f")"`,
         `  rclone cryptcheck --one-way "${dir}" "${VAULT}:" --include "$(basename "$f")"`,
         "done",
-        `rclone delete "${remotePath(store, prefix)}" --min-age ${retentionDays}d --include "*.dump" --include "*.dump.bin"`,
+        ...(retentionDays === undefined ? [] : [`rclone delete "${remotePath(store, prefix)}" --min-age ${retentionDays}d --include "*.dump" --include "*.dump.bin"`]),
         `rclone lsl "${remotePath(store, prefix)}"`,
     ].join("\n");
 }

@@ -15,6 +15,7 @@ import { providerResourceDiff } from "../synth/providerReplace";
 import { formatPath, parsePath, pathMatches, Segment } from "./paths";
 import { rollOrder } from "./rollOrder";
 import { onlyServerWarnings } from "./serverWarnings";
+import { backupCredentialWarnings } from "./backupWarnings";
 import type { ChangeKind, InputChange, ResourceChange, StackDiff } from "./changes";
 import { changedInputs, keyInputs, stable } from "./inputs";
 import { byUrn, identitiesOf, identityOf, identityOfUrn } from "./identity";
@@ -168,7 +169,7 @@ export function diffSynth(base: SynthResult | undefined, head: SynthResult | und
     const note = !base && head ? "new stack: not in the base" : base && !head ? "stack removed: not in the head" : undefined;
     const replacedVms = new Set(changes.filter((c) => c.kind === "replace" && c.type === "openstack:compute/instance:Instance").map((c) => c.after!.urn));
     const roll = head && replacedVms.size > 0 ? rollOrder(head, replacedVms) : [];
-    const warnings = onlyServerWarnings(changes, head);
+    const warnings = [...onlyServerWarnings(changes, head), ...backupCredentialWarnings(changes)];
     return { stack, changes, unchanged, outputs, ...(note ? { note } : {}), ...(roll.length > 0 ? { roll } : {}), ...(warnings.length ? { warnings } : {}) };
 }
 

@@ -6,6 +6,7 @@
  * rollback-only guards and runs these too).
  */
 import { LAYERS } from "../../lib/layers";
+import { credentialGeneration } from "./backupWarnings";
 import { compareK3s, compareNumbers, parseK3sVersion, parseTagVersion, splitImage } from "../release/versions";
 
 /** A resource as both synth and stack state show it (the shape of downgrades.ts' ResourceView). */
@@ -25,7 +26,8 @@ export type IrreversibleKind =
     | "k3s-minor-jump"
     | "volume-shrink"
     | "server-count-decrease"
-    | "ssh-key-existing-nodes";
+    | "ssh-key-existing-nodes"
+    | "backup-credential-retired";
 
 export interface Irreversible {
     readonly kind: IrreversibleKind;
@@ -46,6 +48,7 @@ export const IRREVERSIBLE_KINDS: Readonly<Record<IrreversibleKind, string>> = {
     "volume-shrink": "a PVC or Kafka volume made smaller (volumes only grow)",
     "server-count-decrease": "fewer k3s servers in a production environment (HA and etcd quorum margin lost)",
     "ssh-key-existing-nodes": "an SSH key change, which reaches only nodes created from now on",
+    "backup-credential-retired": "a backup EC2 credential deleted (retired or its owner changed): every writer still holding it fails",
 };
 
 const obj = (v: unknown): Record<string, unknown> => (v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
@@ -202,6 +205,20 @@ function sshKeys(stack: string, before: readonly ResourceView[], after: readonly
     }];
 }
 
+function backupCredentials(stack: string, before: readonly ResourceView[], after: readonly ResourceView[]): Irreversible[] {
+    const ec2 = (rs: readonly ResourceView[]) => rs.filter((r) => r.type === "openstack:identity/ec2CredentialV3:Ec2CredentialV3" && credentialGeneration(r.name) !== undefined);
+    // Same name with another owner project is a replacement: the old key is deleted all the same.
+    const kept = new Set(ec2(after).map((r) => `${r.name} ${str(r.inputs.projectId) ?? ""}`));
+    const gone = ec2(before).filter((r) => !kept.has(`${r.name} ${str(r.inputs.projectId) ?? ""}`));
+    if (gone.length === 0) return [];
+    const successors = ec2(after).filter((r) => !ec2(before).some((b) => b.name === r.name && str(b.inputs.projectId) === str(r.inputs.projectId)));
+    return [{
+        kind: "backup-credential-retired",
+        stack,
+        message: `backup credential ${gone.map((r) => r.name).join(", ")} is deleted in Keystone: a writer still holding it (a server not yet replaced, the apps layer's dump Secrets before that layer's next up) fails from then on${successors.length > 0 ? `; its successor ${successors.map((r) => r.name).join(", ")} is created in the same plan, so there is no overlap. Keep both generations for one round instead` : ""} (docs/security.md, "Who owns the backup credential, and rotating it").`,
+    }];
+}
+
 /** Every irreversible change between `before` (deployed or base) and `after` (what would be applied). */
 export function irreversibleChanges(stack: string, env: string, before: readonly ResourceView[], after: readonly ResourceView[]): Irreversible[] {
     return [
@@ -212,6 +229,7 @@ export function irreversibleChanges(stack: string, env: string, before: readonly
         ...volumeShrinks(stack, before, after),
         ...serverCount(stack, env, before, after),
         ...sshKeys(stack, before, after),
+        ...backupCredentials(stack, before, after),
     ];
 }
 

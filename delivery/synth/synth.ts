@@ -17,7 +17,7 @@ import { revealPlaceholders, SECRET_KEY } from "./normalize";
 import { loadStackConfig, StackConfig } from "./stackConfig";
 import { sortKeys, specHash } from "../../lib/naming";
 import { kubernetesSettings, providerReplacePaths, replaceRules } from "./replace";
-import { withoutPromiseTraces } from "./promiseTraces";
+import { withoutRuntimeDiagnostics } from "./runtimeDiagnostics";
 import { RecordingMonitor, urnOf } from "./recordingMonitor";
 import type { StackOutputs, SynthResource, SynthResult } from "./result";
 
@@ -118,7 +118,7 @@ function swallowReported(): void {
 export async function synthesize(request: SynthRequest): Promise<SynthResult> {
     if (running) throw new Error("synth: one stack at a time (the Pulumi runtime is process-global)");
     running = true;
-    const restoreTraces = withoutPromiseTraces();
+    const restoreDiagnostics = withoutRuntimeDiagnostics();
     try {
         const config = loadStackConfig(request.stacksDir, request.stack, request.project);
         const { values, secretKeys: fileSecrets } = runtimeConfig(config, request.overrides ?? {});
@@ -174,7 +174,7 @@ export async function synthesize(request: SynthRequest): Promise<SynthResult> {
         };
     } finally {
         pulumi.runtime.setAllConfig({}, []);
-        restoreTraces();
+        restoreDiagnostics();
         running = false;
     }
 }

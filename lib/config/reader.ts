@@ -120,7 +120,10 @@ export class ConfigReader {
 
     /** Records a problem with `key`; `value` is shown as given. */
     problem(key: string, value: unknown, message: string): void {
-        const p = problemOf(this.namespace, key, value, message);
+        this.add(problemOf(this.namespace, key, value, message));
+    }
+
+    private add(p: ConfigProblem): void {
         // A value failing both its pattern and its check would otherwise be reported twice.
         if (!this.problems.some((q) => q.key === p.key && q.value === p.value && q.message === p.message)) this.problems.push(p);
     }
@@ -262,7 +265,7 @@ export class ConfigReader {
         };
         // In this order: the leftover check reads the problems the checks before it pushed.
         for (const check of [unknownKeyProblems, unreadSecretProblems, leftoverProblems, notationKeyProblems]) {
-            this.problems.push(...check(state));
+            for (const p of check(state)) this.add(p);
         }
         if (this.problems.length > 0) throw new ConfigValidationError(this.scope, this.problems);
     }

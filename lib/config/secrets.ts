@@ -14,6 +14,7 @@ export interface SecretKey {
 export const SECRET_KEYS: Readonly<Record<string, SecretKey>> = {
     backupStoreAccessKey: { layer: "infra", what: "access key of the S3 bucket (with backupStore.create false)" },
     backupStoreSecretKey: { layer: "infra", what: "secret key of the S3 bucket (with backupStore.create false)" },
+    backupOwnerPassword: { layer: "infra", what: "password of the backup user that owns the backups' EC2 credential (with a backupStore.credentials owner user)" },
     cloudControllerCredentialSecret: { layer: "infra", what: "secret of the supplied application credential (with cloudControllerCredentialId)" },
     ciRunnerGithubToken: { layer: "infra", what: "GitHub token that registers a just-in-time runner before every job (with ciRunnerRepository)" },
     alertSmtpPassword: { layer: "cluster", what: "SMTP password of the e-mail receiver (with alertEmailTo)" },

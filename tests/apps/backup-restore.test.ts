@@ -1,7 +1,9 @@
 /**
  * The off-site Postgres backup performed for real: a PostgreSQL with rows is dumped by the
  * CronJob's own dump script, uploaded and pruned by its own rclone script against a real
- * S3-compatible server (the `s3rver` npm package, a stand-in for Swift's S3 API / AWS S3), then
+ * S3-compatible server (the `s3rver` npm package, a stand-in for Swift's S3 API / AWS S3; it
+ * enforces no bucket policy, so "the writer cannot delete" is shown as "the writer sends no
+ * delete", from the store's own event stream), then
  * restored by the documented restore script into a fresh PostgreSQL server and compared.
  *
  * Needs the Debian packages postgresql and rclone (bash .ci/run installs them).
@@ -11,7 +13,7 @@ import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import S3rver from "s3rver";
+import S3rver, { S3Event } from "s3rver";
 import { dumpScript, ObjectStore, PASSPHRASE_ENV, rclonePlainEnv, remotePath, restoreScript, uploadScript, vaultSetup } from "../../apps/backup/offsite";
 import { freePort, PgServer, startPostgres } from "../../apps/todo/backend/test/pg-harness";
 import { requireDebianPackage } from "../support/debian";
@@ -88,7 +90,12 @@ describe("off-site Postgres backup: dump, upload, prune, restore (real PostgreSQ
         assert.equal(dumps.length, 1);
         assert.match(dumps[0], /^todo-\d{8}T\d{6}Z\.dump$/);
 
-        const out = await sh(uploadScript(store, prefix, 7, dumpDir), rclone);
+        const removed: string[] = [];
+        const onEvent = (e: S3Event) => removed.push(...e.Records.filter((r) => r.eventName.startsWith("ObjectRemoved")).map((r) => r.s3.object.key));
+        s3.on("event", onEvent);
+        const out = await sh(uploadScript(store, prefix, 7, dumpDir), rclone).finally(() => s3.off("event", onEvent));
+        // The store saw the writer delete (the test below relies on these events to show a writer that never does).
+        assert.deepEqual(removed, [`${prefix}/todo-20260101T000000Z.dump`]);
         const listed = (await sh(`rclone lsf "${remotePath(store, prefix)}"`, rclone)).trim().split("\n");
         assert.deepEqual(listed, [`${dumps[0]}.bin`], `only the new, encrypted dump is left after pruning (upload log: ${out})`);
         // What the store holds is ciphertext: not the dump, no PostgreSQL custom-format header.
@@ -102,6 +109,29 @@ describe("off-site Postgres backup: dump, upload, prune, restore (real PostgreSQ
         const copy = path.join(work, "copy.dump");
         await sh([...vaultSetup(store, prefix), `rclone copyto "vault:${dumps[0]}" "${copy}"`].join("\n"), rclone);
         assert.ok(fs.readFileSync(copy).equals(plain));
+    });
+
+    it("with pruning left to the store, the upload step sends no delete: an expired dump stays for the bucket's own expiry", async () => {
+        const storePrefix = "dev/postgres/store-pruned";
+        const old = path.join(work, "old-store");
+        fs.mkdirSync(old);
+        fs.writeFileSync(path.join(old, "todo-20260101T000000Z.dump"), "stale");
+        await sh(`touch -d '30 days ago' "${old}/todo-20260101T000000Z.dump" && rclone copy "${old}" "${remotePath(store, storePrefix)}"`, rclone);
+        const events: string[] = [];
+        const onEvent = (e: S3Event) => events.push(...e.Records.map((r) => `${r.eventName} ${r.s3.object.key}`));
+        s3.on("event", onEvent);
+        try {
+            const script = uploadScript(store, storePrefix, undefined, path.join(work, "dump"));
+            assert.doesNotMatch(script, /rclone (delete|purge|rmdirs|deletefile)/);
+            await sh(script, rclone);
+        } finally {
+            s3.off("event", onEvent);
+        }
+        const listed = (await sh(`rclone lsf "${remotePath(store, storePrefix)}"`, rclone)).trim().split("\n").sort();
+        assert.equal(listed.length, 2, listed.join(", "));
+        assert.ok(listed.includes("todo-20260101T000000Z.dump"), "the old dump is the store's to expire");
+        assert.ok(events.some((e) => e.startsWith("ObjectCreated")), events.join("\n"));
+        assert.deepEqual(events.filter((e) => e.startsWith("ObjectRemoved")), [], "no delete request reached the store");
     });
 
     it("fails the upload step when the dump step left nothing (no empty success)", async () => {

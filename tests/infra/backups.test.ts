@@ -11,7 +11,10 @@ describe("off-site etcd snapshots (infra)", () => {
     it("backupStore is optional and validated field by field, naming what is allowed", () => {
         assert.equal(parseWith({}).backupStore, undefined);
         const created = parseWith({ backupStore: JSON.stringify({ endpoint: "https://object.example.org/", bucket: "platform-backups", create: true }) }).backupStore;
-        assert.deepEqual(created, { endpoint: "https://object.example.org", bucket: "platform-backups", region: "RegionOne", create: true, accessKey: undefined, secretKey: undefined });
+        assert.deepEqual(created, {
+            endpoint: "https://object.example.org", bucket: "platform-backups", region: "RegionOne", create: true, accessKey: undefined, secretKey: undefined,
+            credentials: [{ generation: 1, owner: "deployer" }], ownerPassword: undefined, pruning: "writers",
+        });
         const found = configProblems(() => parseWith({ backupStore: JSON.stringify({ endpoint: "s3.example.org", bucket: "Bad_Bucket", create: "yes", extra: 1 }) }));
         for (const key of ["backupStore.endpoint", "backupStore.bucket", "backupStore.create", "backupStore.extra"]) {
             assert.ok(found.some((p) => p.includes(`data-platform:${key}`)), `${key} reported in ${found.join("\n")}`);

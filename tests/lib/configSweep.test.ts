@@ -2,9 +2,10 @@
  * Mistakes an experienced operator would call mistakes, each refused by the layer's reader with
  * the key and what to write instead: node labels Kubernetes sets itself, roll sizes above the
  * pool, empty or repeated zones, snapshot and dump schedules that run back to back or keep less
- * than a day, expired credentials, single-label host names, paths with "//" or dot segments, paths
- * that leave the repository, volumes below 1Gi, a Kafka broker too small for its own heap, an
- * Airflow chart the values were not written for, and DaemonSets that fit on no node.
+ * than a day, resolvers inside the cluster's networks, expired credentials, single-label host
+ * names, paths with "//" or dot segments, paths that leave the repository, volumes below 1Gi, a
+ * Kafka broker too small for its own heap, a database image that is not PostgreSQL, an Airflow
+ * chart the values were not written for, and DaemonSets that fit on no node.
  */
 import * as assert from "node:assert/strict";
 import * as fs from "fs";
@@ -60,6 +61,11 @@ describe("config sweep: infra", () => {
         assert.doesNotThrow(() => parseInfraWith({ etcdSnapshotSchedule: "*/30 * * * *", etcdSnapshotRetention: "48" }));
     });
 
+    it("refuses resolvers inside the cluster's networks, and repeated ones", () => {
+        refused(configProblems(() => parseInfraWith({ dnsNameservers: '["10.43.0.10"]' })), /dnsNameservers\[0\] = "10\.43\.0\.10": is inside k3s' service network 10\.43\.0\.0\/16/);
+        refused(configProblems(() => parseInfraWith({ dnsNameservers: '["9.9.9.9", "9.9.9.9"]' })), /dnsNameservers\[1\] = "9\.9\.9\.9": repeats dnsNameservers\[0\]/);
+    });
+
     it("refuses a cloud credential expiry that has passed", () => {
         refused(configProblems(() => parseInfraWith({ cloudCredentialExpiresAt: "2020-01-31" })), /cloudCredentialExpiresAt = "2020-01-31": has passed.*set a later date/);
     });
@@ -92,6 +98,11 @@ describe("config sweep: apps", () => {
         refused(configProblems(parseFixture("prod-apps", { airflowPath: "/airflow/../x" })), /airflowPath = "\/airflow\/\.\.\/x": must not contain/);
         refused(configProblems(parseFixture("prod-apps", { airflowDagsPath: "../dags" })), /airflowDagsPath = "\.\.\/dags": must be a relative path inside the repository.*no "\." or "\.\." components/);
         refused(configProblems(parseFixture("prod-apps", { airflowDbSize: "100Mi" })), /airflowDbSize = "100Mi": must be at least 1Gi/);
+    });
+
+    it("refuses a database image that is not PostgreSQL; a mirrored postgres is fine", () => {
+        refused(configProblems(parseFixture("prod-apps", { todoDbImage: "mysql:8.0.36" })), /todoDbImage = "mysql:8\.0\.36": is "mysql", not a PostgreSQL image/);
+        assert.doesNotThrow(parseFixture("prod-apps", { airflowDbImage: "registry.example.org/library/postgres:17.6" }));
     });
 
     it("refuses dumps more than hourly and a chart the values were not written for", () => {
