@@ -23,6 +23,9 @@ function safeUrl(url: string): URL | undefined {
 /** The cluster outputs the apps layer reads; a missing one means the cluster stack is not up yet. */
 export const REQUIRED_CLUSTER_OUTPUTS = APPS_READS_CLUSTER.required;
 
+/** Every cluster output the layer reads (the checks below see these and nothing else). */
+export const CLUSTER_READS = [...APPS_READS_CLUSTER.required, ...APPS_READS_CLUSTER.optional];
+
 /**
  * Rules that need the cluster stack's outputs. Each problem names the apps config key to change
  * (or the cluster output that is missing), so the error reads like any other config error.
@@ -119,7 +122,7 @@ export function checkAppsInfraOutputs(stackRef: string, values: Partial<Record<E
  */
 export function checkAppsClusterOutputs(stackRef: string, values: Partial<Record<ClusterRead, unknown>>): AppsClusterView {
     const problems: string[] = [];
-    const { ingressClass, storageClasses, kafkaBootstrap, kafkaTopics, kafkaPartitions, monitoringNamespace, requests, daemonSets, tlsIssuers } = values;
+    const { ingressClass, storageClasses, kafkaBootstrap, kafkaTopics, kafkaPartitions, monitoringNamespace, requests, daemonSets, tlsIssuers, grafanaUrl } = values;
     if (!isString(ingressClass)) problems.push("ingressClass: expected a name");
     if (!isObject(storageClasses) || !isString(storageClasses.rwo) || !isString(storageClasses.rwx)) problems.push("storageClasses: expected {rwo, rwx}");
     if (!isString(kafkaBootstrap)) problems.push("kafkaBootstrap: expected host:port");
@@ -135,6 +138,7 @@ export function checkAppsClusterOutputs(stackRef: string, values: Partial<Record
             (tlsIssuers.caDomains === undefined || (Array.isArray(tlsIssuers.caDomains) && tlsIssuers.caDomains.every(isString))))) {
         problems.push("tlsIssuers: expected {ca, public, caDomains?}");
     }
+    if (!isString(grafanaUrl) || !safeUrl(grafanaUrl)) problems.push("grafanaUrl: expected a URL");
     if (problems.length > 0) {
         throw new Error(
             `The cluster stack "${stackRef}" does not provide what the apps layer needs:\n  - ${problems.join("\n  - ")}\n` +
@@ -164,7 +168,7 @@ export async function readLowerStacks(
     const clusterRef = new pulumi.StackReference(refs.cluster);
     const read = async <K extends string>(ref: pulumi.StackReference, keys: readonly K[]) =>
         Object.fromEntries(await Promise.all(keys.map(async (k) => [k, await outputValue(ref, k)] as const))) as Partial<Record<K, unknown>>;
-    const clusterValues = await read(clusterRef, [...APPS_READS_CLUSTER.required, ...APPS_READS_CLUSTER.optional]);
+    const clusterValues = await read(clusterRef, CLUSTER_READS);
     checkAgainstCluster(config, clusterValues, namespace, scope, refs.cluster);
     const cluster = checkAppsClusterOutputs(refs.cluster, clusterValues);
     const infraKeys = [...APPS_READS_INFRA.required, ...APPS_READS_INFRA.optional].filter((k): k is Exclude<InfraRead, "kubeconfig"> => k !== "kubeconfig");

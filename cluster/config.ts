@@ -18,7 +18,8 @@ export const DEFAULT_CHARTS = {
     "strimzi-kafka-operator": { repo: "oci://quay.io/strimzi-helm", version: "1.2.0" },
     "openstack-cloud-controller-manager": { repo: "https://kubernetes.github.io/cloud-provider-openstack", version: "2.35.0" },
     "openstack-cinder-csi": { repo: "https://kubernetes.github.io/cloud-provider-openstack", version: "2.35.0" },
-    "nfs-subdir-external-provisioner": { repo: "https://kubernetes-sigs.github.io/nfs-subdir-external-provisioner", version: "4.0.18" },
+    // The Kubernetes CSI NFS driver (RWX); its chart repository is the driver's own source repository.
+    "csi-driver-nfs": { repo: "https://raw.githubusercontent.com/kubernetes-csi/csi-driver-nfs/master/charts", version: "4.13.4" },
     // The external-snapshotter's CRDs and controller (v8.6.0) for cinder-csi's csi-snapshotter sidecar.
     "snapshot-controller": { repo: "https://piraeus.io/helm-charts/", version: "5.2.0" },
     // jetstack's chart versions carry the "v" of the release tag.
@@ -33,7 +34,9 @@ export const DEFAULT_IMAGES = {
     ingressController: "registry.k8s.io/ingress-nginx/controller:v1.15.1",
     cloudControllerManager: "registry.k8s.io/provider-os/openstack-cloud-controller-manager:v1.35.0",
     cinderCsiPlugin: "registry.k8s.io/provider-os/cinder-csi-plugin:v1.35.0",
-    nfsProvisioner: "registry.k8s.io/sig-storage/nfs-subdir-external-provisioner:v4.0.2",
+    // The driver's plugin; chart 4.13.4 pins its sidecars (csi-provisioner v6.3.0, csi-resizer v2.2.0,
+    // livenessprobe v2.19.0, csi-node-driver-registrar v2.17.0).
+    nfsCsiPlugin: "registry.k8s.io/sig-storage/nfsplugin:v4.13.4",
     snapshotController: "registry.k8s.io/sig-storage/snapshot-controller:v8.6.0",
     strimziOperator: "quay.io/strimzi/operator:1.2.0",
     // The other cert-manager components (webhook, cainjector, acmesolver, startupapicheck) use the same tag.

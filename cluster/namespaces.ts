@@ -1,14 +1,13 @@
 /**
  * The cluster layer's namespaces and the Pod Security level each enforces: the strictest its
- * pods pass (docs/security.md). kube-system stays k3s' own (cloud controller and cinder-csi's
- * node plugin run there on the host network, privileged). Pure.
+ * pods pass (docs/security.md). kube-system stays k3s' own (cloud controller, cinder-csi's node
+ * plugin and the CSI NFS driver run there on the host network, privileged). Pure.
  */
 import type { ClusterConfig } from "./config";
 import { CERT_MANAGER_NAMESPACE } from "./values/certManager";
 import { podSecurityLabels, type PodSecurityLevel } from "../lib/kube/networkPolicy";
 
 export const INGRESS_NAMESPACE = "ingress-nginx";
-export const NFS_NAMESPACE = "nfs-provisioner";
 
 export interface ClusterNamespaces {
     readonly certManager: string;
@@ -17,7 +16,6 @@ export interface ClusterNamespaces {
     readonly monitoring: string;
     /** node-exporter alone: its host namespaces and hostPath keep it from any stricter level. */
     readonly nodeExporter: string;
-    readonly nfs: string;
 }
 
 export function clusterNamespaces(cfg: Pick<ClusterConfig, "monitoring" | "kafka">): ClusterNamespaces {
@@ -27,7 +25,6 @@ export function clusterNamespaces(cfg: Pick<ClusterConfig, "monitoring" | "kafka
         kafka: cfg.kafka.namespace,
         monitoring: cfg.monitoring.namespace,
         nodeExporter: `${cfg.monitoring.namespace}-node-exporter`,
-        nfs: NFS_NAMESPACE,
     };
 }
 
@@ -38,7 +35,6 @@ export const POD_SECURITY: Record<keyof ClusterNamespaces, { level: PodSecurityL
     ingress: { level: "baseline", why: "the controller adds NET_BIND_SERVICE (baseline allows it); restricted is reported as warnings" },
     monitoring: { level: "baseline", why: "Prometheus, Alertmanager, Grafana, kube-state-metrics and the operator use no host namespaces, hostPath or privilege; restricted is reported as warnings" },
     nodeExporter: { level: "privileged", why: "node-exporter reads the node through hostNetwork, hostPID and hostPath mounts of / , /proc and /sys" },
-    nfs: { level: "baseline", why: "the provisioner mounts the NFS export as an `nfs` volume (not among restricted's volume types) and runs as root" },
 };
 
 /** Namespace metadata with its Pod Security labels. */

@@ -124,8 +124,5 @@ export function clusterNetworkPolicies(ctx: ClusterPolicyContext): Obj[] {
         ...monitoring(ctx),
         // node-exporter runs on the host network, which NetworkPolicies never select: deny the rest.
         ...denyAllBase(ctx.namespaces.nodeExporter),
-        // The provisioner talks to the API only; kubelet mounts the export, outside the pod's network.
-        ...denyAllBase(ctx.namespaces.nfs),
-        apiFor(ctx.namespaces.nfs, ctx),
     ];
 }

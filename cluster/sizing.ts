@@ -29,8 +29,12 @@ export const SIZES = {
     // Only answers the kubelet's probe: small and flat, 4×.
     cinderLivenessProbe: { cpu: "10m", memory: "16Mi", memoryLimit: "64Mi" },
     cinderNodeRegistrar: { cpu: "10m", memory: "16Mi", memoryLimit: "64Mi" },
-    // Watches PVCs cluster-wide: the watcher floor.
-    nfsProvisioner: { cpu: "10m", memory: "32Mi", memoryLimit: "128Mi" },
+    // NFS CSI plugin: mounts and makes directories, no cache; mount bursts while a node drains: 4×.
+    nfsCsiPlugin: { cpu: "10m", memory: "32Mi", memoryLimit: "128Mi" },
+    // Its controller's provisioner and resizer watch PVCs/PVs cluster-wide: the watcher floor.
+    nfsCsiSidecar: { cpu: "10m", memory: "32Mi", memoryLimit: "128Mi" },
+    // Liveness probe and node registrar: small and flat, 4×.
+    nfsCsiProbe: { cpu: "10m", memory: "16Mi", memoryLimit: "64Mi" },
     // Watches VolumeSnapshots and PVCs cluster-wide: the watcher floor.
     snapshotController: { cpu: "10m", memory: "32Mi", memoryLimit: "128Mi" },
     // Watches every Service/Pod/Secret it selects in all namespaces; re-lists after restarts: 2×.
@@ -107,7 +111,11 @@ export function clusterRequestItems(cfg: ClusterConfig, nodes: NodeCounts): Requ
         per("cinder-csi node plugin (per node)", SIZES.cinderPlugin, "cinder-csi node", "all", all),
         per("cinder-csi node registrar (per node)", SIZES.cinderNodeRegistrar, "cinder-csi node", "all", all),
         per("cinder-csi node liveness probe (per node)", SIZES.cinderLivenessProbe, "cinder-csi node", "all", all),
-        item("nfs-subdir-external-provisioner", SIZES.nfsProvisioner),
+        per("csi-driver-nfs controller plugin", SIZES.nfsCsiPlugin, "csi-nfs controller", undefined, 1),
+        per("csi-driver-nfs controller sidecars (provisioner, resizer)", SIZES.nfsCsiSidecar, "csi-nfs controller", undefined, 2, { containers: 2 }),
+        per("csi-driver-nfs controller liveness probe", SIZES.nfsCsiProbe, "csi-nfs controller", undefined, 1),
+        per("csi-driver-nfs node plugin (per node)", SIZES.nfsCsiPlugin, "csi-nfs node", "all", all),
+        per("csi-driver-nfs node registrar and liveness probe (per node)", SIZES.nfsCsiProbe, "csi-nfs node", "all", 2 * all, { containers: 2 }),
         item("snapshot-controller", SIZES.snapshotController),
         item("prometheus-operator", SIZES.prometheusOperator),
         per("prometheus", cfg.monitoring.prometheus, "prometheus", undefined, 1, { configKeys: ["data-platform:prometheusCpu", "data-platform:prometheusMemory"] }),

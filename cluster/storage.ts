@@ -1,15 +1,15 @@
 /**
  * Storage for the cluster: OpenStack cloud controller manager and cinder-csi (RWO `cinder`,
- * the default class) authenticated by infra's application credential, and an NFS provisioner
- * (RWX `nfs`) on infra's NFS export, whose data sits on a Cinder volume that outlives nodes.
+ * the default class) authenticated by infra's application credential, and the Kubernetes CSI NFS
+ * driver (RWX `nfs`) on infra's NFS export, whose data sits on a Cinder volume that outlives nodes.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { CloudCredentials } from "../lib/contracts";
 import type { ClusterConfig } from "./config";
 import { helmRelease } from "./helm";
-import { clusterNamespaces, namespaceMetadata } from "./namespaces";
-import { CLOUD_CONFIG_SECRET, cinderCsiValues, cloudConfAnnotations, cinderStorageClass, cloudConf, nfsProvisionerValues, occmValues } from "./values/storage";
+import { CLOUD_CONFIG_SECRET, cinderCsiValues, cloudConfAnnotations, cinderStorageClass, cloudConf, occmValues } from "./values/storage";
+import { NFS_CLASS, nfsCsiValues, nfsStorageClass } from "./values/nfsCsi";
 import { cinderSnapshotClass, snapshotControllerValues } from "./values/snapshots";
 import { componentType } from "../lib/componentType";
 
@@ -107,17 +107,26 @@ export class Storage extends pulumi.ComponentResource {
               )
             : undefined;
 
-        const nfsNamespace = new k8s.core.v1.Namespace(`${name}-nfs-ns`, { metadata: namespaceMetadata(clusterNamespaces(cfg), "nfs") }, { parent: this });
+        // RWX: the CSI NFS driver, in kube-system beside cinder-csi (its pods are privileged, on the
+        // host network). Same resource as the former provisioner's release: the move replaces it,
+        // old release first, whose uninstall takes the chart-owned `nfs` class with it, so the
+        // class below can take the name. Claims and their volumes are not chart objects: they stay.
         const nfs = helmRelease(
             `${name}-nfs`,
-            "nfs-subdir-external-provisioner",
-            { chart: "nfs-subdir-external-provisioner", pin: cfg.charts["nfs-subdir-external-provisioner"], namespace: nfsNamespace.metadata.name, values: nfsProvisionerValues(cfg.images.nfsProvisioner, args.nfs) },
-            { parent: this },
+            "csi-driver-nfs",
+            { chart: "csi-driver-nfs", pin: cfg.charts["csi-driver-nfs"], namespace: "kube-system", values: nfsCsiValues(cfg.images.nfsCsiPlugin) },
+            { parent: this, deleteBeforeReplace: true },
         );
+        const nfsClass = new k8s.storage.v1.StorageClass(`${name}-nfs-class`, nfsStorageClass(args.nfs), {
+            parent: this,
+            dependsOn: [nfs],
+            // Parameters are immutable and the name fixed: a change replaces it, old one first.
+            deleteBeforeReplace: true,
+        });
 
         this.rwoClass = cinderIsDefault ? "cinder" : "local-path";
-        this.rwxClass = "nfs";
-        this.ready = [cinderClass, snapshotClass, ...(localPath ? [localPath] : []), nfs];
+        this.rwxClass = NFS_CLASS;
+        this.ready = [cinderClass, snapshotClass, ...(localPath ? [localPath] : []), nfsClass];
         this.registerOutputs({ rwoClass: this.rwoClass, rwxClass: this.rwxClass });
     }
 }

@@ -156,7 +156,8 @@ export const APPS_READS_INFRA = {
 
 /** What the apps layer reads from the cluster stack. */
 export const APPS_READS_CLUSTER = {
-    required: ["ingressClass", "storageClasses", "kafkaBootstrap", "kafkaTopics", "kafkaPartitions", "monitoringNamespace", "requests"],
+    // grafanaUrl: an app host may not be Grafana's too (apps/lowerStacks.ts checks it before anything is made).
+    required: ["ingressClass", "storageClasses", "kafkaBootstrap", "kafkaTopics", "kafkaPartitions", "monitoringNamespace", "requests", "grafanaUrl"],
     optional: ["daemonSets", "tlsIssuers"],
 } as const satisfies OutputReads<ClusterOutputs>;
 

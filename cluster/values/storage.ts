@@ -1,6 +1,6 @@
 /**
- * Values for the storage charts (OpenStack cloud controller manager, cinder-csi,
- * nfs-subdir-external-provisioner) and the cloud.conf they share. Pure functions.
+ * Values for the OpenStack storage charts (cloud controller manager, cinder-csi), the cloud.conf
+ * they share and the `cinder` class. Pure functions. RWX (NFS) is in nfsCsi.ts.
  */
 import type { CloudCredentials } from "../../lib/contracts";
 import { checksumAnnotation } from "../../lib/kube/checksum";
@@ -131,7 +131,7 @@ export interface CinderClassOptions {
     readonly protectData: boolean;
 }
 
-/** The `cinder` StorageClass. */
+/** A StorageClass this layer creates (`cinder`, `nfs`). */
 export interface StorageClassSpec {
     readonly metadata: { readonly name: string; readonly annotations: Record<string, string> };
     readonly provisioner: string;
@@ -159,29 +159,5 @@ export function cinderStorageClass(o: CinderClassOptions): StorageClassSpec {
         volumeBindingMode: "WaitForFirstConsumer",
         allowVolumeExpansion: true,
         ...(Object.keys(parameters).length > 0 ? { parameters } : {}),
-    };
-}
-
-export function nfsProvisionerValues(image: string, nfs: { server: string; path: string }): Record<string, unknown> {
-    const parts = splitImage(image);
-    if (!nfs.server || !nfs.path.startsWith("/")) {
-        throw new Error(`nfs export ${JSON.stringify(nfs)} from the infra stack needs a server and an absolute path`);
-    }
-    return {
-        image: { repository: repository(image), tag: parts.tag },
-        nfs: { server: nfs.server, path: nfs.path, reclaimPolicy: "Retain" },
-        storageClass: {
-            create: true,
-            name: "nfs",
-            defaultClass: false,
-            accessModes: "ReadWriteMany",
-            reclaimPolicy: "Retain",
-            // A deleted claim's directory is renamed "archived-...", not removed.
-            archiveOnDelete: true,
-            pathPattern: "${.PVC.namespace}/${.PVC.name}",
-            volumeBindingMode: "Immediate",
-            allowVolumeExpansion: true,
-        },
-        resources: resources(SIZES.nfsProvisioner),
     };
 }

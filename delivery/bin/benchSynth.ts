@@ -19,7 +19,7 @@ function agentOverrides(stack: string, agents: number): Record<string, string> {
     const flavor = pools.default?.flavor ?? Object.values(pools)[0]?.flavor ?? config[`${PROJECT}:agentFlavor`]?.value;
     const half = Math.floor(agents / 2);
     return {
-        [`${PROJECT}:agentPools`]: JSON.stringify({ default: { flavor, count: agents - half }, batch: { flavor, count: half, maxUnavailable: 10 } }),
+        [`${PROJECT}:agentPools`]: JSON.stringify({ default: { flavor, count: agents - half }, batch: { flavor, count: half, maxUnavailable: Math.min(10, half) } }),
         [`${PROJECT}:subnetCidr`]: "10.96.0.0/22",
     };
 }

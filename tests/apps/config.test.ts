@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import { parse } from "yaml";
 import { AppsContext, parseAppsConfig as parseWith, stackReferenceNames } from "../../apps/config";
-import { checkAgainstCluster } from "../../apps/lowerStacks";
+import { checkAgainstCluster, CLUSTER_READS } from "../../apps/lowerStacks";
 import { ConfigValidationError } from "../../lib/config/reader";
 import { CLUSTER_FIXTURES } from "./support";
 import { fixtureStackFile } from "../support/stacks";
@@ -127,6 +127,16 @@ describe("apps config", () => {
         assert.match(problems[0].message, /at most the partition count of topic "events" \(3\).*idle/);
         // Equal to the partition count is fine.
         checkAgainstCluster(parseAppsConfig(stackLookup("prod"), NS, "prod-apps"), CLUSTER_FIXTURES.prod, NS, "prod-apps");
+    });
+
+    it("refuses an app host that is Grafana's, on the outputs the layer really reads from the cluster stack", () => {
+        const cfg = parseAppsConfig(stackLookup("prod"), NS, "prod-apps");
+        const cluster = { ...CLUSTER_FIXTURES.prod, grafanaUrl: `https://${cfg.todo.host}/` };
+        // What readLowerStacks hands the check: the outputs it reads, no others.
+        const read = Object.fromEntries(CLUSTER_READS.map((k) => [k, cluster[k as keyof typeof cluster]]));
+        const problems = problemsOf(() => checkAgainstCluster(cfg, read, NS, "prod-apps"));
+        assert.deepEqual(problems.map((p) => p.key), [`${NS}:todoHost`]);
+        assert.match(problems[0].message, /is also the cluster layer's grafanaHost/);
     });
 
     it("names the cluster outputs that are missing and how to get them", () => {

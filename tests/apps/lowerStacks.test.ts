@@ -17,6 +17,7 @@ const cluster = {
     kafkaPartitions: 3,
     monitoringNamespace: "mon",
     requests: { cpuMilli: 100, memoryMiB: 200 },
+    grafanaUrl: "https://grafana.x.test/",
 };
 
 describe("apps layer: the lower stacks' outputs", () => {
@@ -43,10 +44,10 @@ describe("apps layer: the lower stacks' outputs", () => {
 
     it("names the cluster stack and every malformed output, optional ones included", () => {
         assert.throws(
-            () => checkAppsClusterOutputs("o/p/x-cluster", { ...cluster, storageClasses: { rwo: "fast" }, kafkaPartitions: 0, daemonSets: { server: {} }, tlsIssuers: { ca: "ca" } }),
+            () => checkAppsClusterOutputs("o/p/x-cluster", { ...cluster, storageClasses: { rwo: "fast" }, kafkaPartitions: 0, daemonSets: { server: {} }, tlsIssuers: { ca: "ca" }, grafanaUrl: "grafana" }),
             (err: Error) =>
                 /cluster stack "o\/p\/x-cluster"/.test(err.message) &&
-                ["storageClasses", "kafkaPartitions", "daemonSets", "tlsIssuers"].every((k) => err.message.includes(`${k}: expected`)) &&
+                ["storageClasses", "kafkaPartitions", "daemonSets", "tlsIssuers", "grafanaUrl"].every((k) => err.message.includes(`${k}: expected`)) &&
                 !err.message.includes("ingressClass"),
         );
     });

@@ -93,7 +93,7 @@ describe(`boot: ${STACK} (server-0 with the NFS volume + one agent)`, function (
         const token = randomBytes(8).toString("hex");
         await agent.sh(`mkdir -p /mnt/rwx && mount -t nfs -o vers=4.2 10.0.0.11:/srv/nfs /mnt/rwx && echo ${token} > /mnt/rwx/from-agent && umount /mnt/rwx`, 180);
         assert.equal((await server.sh("cat /srv/nfs/from-agent")).trim(), token);
-        // root on the agent wrote as nobody (the NFS provisioner writes the same way).
+        // root on the agent wrote as nobody (the CSI NFS driver writes the same way).
         assert.equal((await server.sh("stat -c %u:%g /srv/nfs/from-agent")).trim(), "65534:65534");
     });
 

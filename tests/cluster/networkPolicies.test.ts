@@ -8,7 +8,7 @@ import { Endpoint, mayConnect } from "../support/netpol";
 import { baselineViolations, restrictedViolations } from "../support/podSecurity";
 import { ofType, synth } from "../support/synth";
 
-const NAMESPACES = { certManager: "cert-manager", ingress: "ingress-nginx", kafka: "kafka", monitoring: "monitoring", nodeExporter: "monitoring-node-exporter", nfs: "nfs-provisioner" };
+const NAMESPACES = { certManager: "cert-manager", ingress: "ingress-nginx", kafka: "kafka", monitoring: "monitoring", nodeExporter: "monitoring-node-exporter" };
 const pod = (namespace: string, labels: Record<string, string>): Endpoint => ({ namespace, labels });
 const cm = (component: string) => pod("cert-manager", { "app.kubernetes.io/name": component === "controller" ? "cert-manager" : component, "app.kubernetes.io/component": component });
 const P = {
@@ -25,7 +25,6 @@ const P = {
     broker: pod("kafka", { "strimzi.io/cluster": "platform", "strimzi.io/kind": "Kafka" }),
     strimzi: pod("kafka", { name: "strimzi-cluster-operator", "strimzi.io/kind": "cluster-operator" }),
     entityOperator: pod("kafka", { "strimzi.io/cluster": "platform", "strimzi.io/kind": "Kafka", "strimzi.io/name": "platform-entity-operator" }),
-    nfs: pod("nfs-provisioner", { app: "nfs-subdir-external-provisioner" }),
     producer: pod("stream", { "app.kubernetes.io/name": "sensor-producer" }),
     todoBackend: pod("microservices", { "app.kubernetes.io/name": "todo-backend" }),
     stranger: pod("default", { app: "debug" }),
@@ -46,7 +45,7 @@ describe("cluster namespaces: Pod Security and NetworkPolicies (dev synth)", () 
     before(async () => {
         dev = await synth("dev-cluster");
         policies = ofType(dev, "kubernetes:networking.k8s.io/v1:NetworkPolicy").map((r) => revealPlaceholders(r.inputs) as Record<string, any>);
-        const api = policies.find((p) => p.metadata.namespace === "nfs-provisioner" && p.metadata.name === "kubernetes-api")!;
+        const api = policies.find((p) => p.metadata.namespace === "cert-manager" && p.metadata.name === "kubernetes-api")!;
         apiServer = { ip: api.spec.egress[0].to[0].ipBlock.cidr.replace("/32", "") };
         const scrape = policies.find((p) => p.metadata.name === "prometheus-scrapes")!;
         node = { ip: scrape.spec.egress[1].to[0].ipBlock.cidr.replace("/32", "") };
@@ -82,10 +81,10 @@ describe("cluster namespaces: Pod Security and NetworkPolicies (dev synth)", () 
         // What node-exporter's DaemonSet is (chart prometheus-node-exporter): refused by baseline.
         const nodeExporter = { hostNetwork: true, hostPID: true, volumes: [{ name: "root", hostPath: { path: "/" } }], containers: [{ name: "node-exporter" }] };
         assert.notDeepEqual(baselineViolations(nodeExporter), []);
-        // The checker is not a rubber stamp: the nfs provisioner's pod (nfs volume, root) fails restricted, passes baseline.
-        const nfs = { volumes: [{ name: "nfs-client-root", nfs: { server: "10.0.0.1", path: "/srv" } }], containers: [{ name: "nfs-client-provisioner" }] };
+        // The checker is not a rubber stamp: a pod with an `nfs` volume run as root fails restricted, passes baseline.
+        const nfs = { volumes: [{ name: "export", nfs: { server: "10.0.0.1", path: "/srv" } }], containers: [{ name: "writer" }] };
         assert.deepEqual(baselineViolations(nfs), []);
-        assert.ok(restrictedViolations(nfs).includes("nfs volume nfs-client-root"));
+        assert.ok(restrictedViolations(nfs).includes("nfs volume export"));
     });
 
     const table: Row[] = [
@@ -109,14 +108,12 @@ describe("cluster namespaces: Pod Security and NetworkPolicies (dev synth)", () 
         ["prometheus", "alertmanager", 9093, true, "alerts"],
         ["grafana", "acme", 443, false, "Grafana reaches nothing outside"],
         ["prometheus", "broker", 9404, true, "Kafka metrics"],
-        ["prometheus", "nfs", 8080, false, "the provisioner admits nothing"],
         ["producer", "broker", 9092, true, "stream clients reach the listeners"],
         ["producer", "broker", 9091, false, "not the replication port"],
         ["todoBackend", "broker", 9092, false, "microservices is no Kafka client namespace"],
         ["strimzi", "broker", 9091, true, "operator ↔ brokers"],
         ["entityOperator", "broker", 9091, true, "entity operator ↔ brokers"],
         ["broker", "acme", 443, false, "brokers reach nothing outside"],
-        ["nfs", "acme", 443, false, "the provisioner reaches nothing outside"],
         ["stranger", "strimzi", 8080, false, "the operator admits only its namespace and Prometheus"],
         ["kubeStateMetrics", "metadata", 80, false, "never the metadata service"],
     ];
@@ -128,7 +125,7 @@ describe("cluster namespaces: Pod Security and NetworkPolicies (dev synth)", () 
     });
 
     it("the Kubernetes API for operators and controllers; node ports only for Prometheus", () => {
-        for (const from of [P.certController, P.cainjector, P.admissionJob, P.controller, P.strimzi, P.kubeStateMetrics, P.grafana, P.nfs]) {
+        for (const from of [P.certController, P.cainjector, P.admissionJob, P.controller, P.strimzi, P.kubeStateMetrics, P.grafana]) {
             assert.equal(mayConnect(policies, from, apiServer, 6443), true, JSON.stringify(from.labels));
         }
         assert.equal(mayConnect(policies, P.stranger, apiServer, 6443), true, "unmanaged namespaces are not isolated");

@@ -168,9 +168,10 @@ describe("cluster synth", () => {
             assert.equal(cinder.inputs.reclaimPolicy, expected[env].reclaim, `${env} cinder class`);
             assert.equal(cinder.options.deleteBeforeReplace, true, "a fixed-name class is replaced old one first");
             assert.equal((byName(results[env], `${env}-kafka-pool`).inputs.spec as any).storage.volumes[0].deleteClaim, expected[env].deleteClaim, `${env} Kafka claims`);
-            // The NFS class stays Retain + archive: its claims are directories on the one NFS volume, not Cinder volumes.
-            const nfs = releaseOf(results[env], "nfs-subdir-external-provisioner").inputs.values as any;
-            assert.equal(nfs.storageClass.reclaimPolicy, "Retain");
+            // The NFS class stays Retain everywhere: its claims are directories on the one NFS volume, not Cinder volumes.
+            const nfs = byName(results[env], `${env}-storage-nfs-class`);
+            assert.equal(nfs.inputs.reclaimPolicy, "Retain");
+            assert.equal(nfs.options.deleteBeforeReplace, true, "a fixed-name class is replaced old one first");
         }
     });
 

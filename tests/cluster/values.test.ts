@@ -7,7 +7,8 @@ import { splitImage } from "../../cluster/values/images";
 import { ingressNginxValues } from "../../cluster/values/ingressNginx";
 import { brokerConfig, heapFor, jmxExporterConfig, kafkaDashboard, kafkaSpec, nodePoolSpec, replicationFor, topicSpec } from "../../cluster/values/kafka";
 import { grafanaAccess, monitoringValues } from "../../cluster/values/monitoring";
-import { cinderCsiValues, cinderStorageClass, cloudConf, nfsProvisionerValues, occmValues } from "../../cluster/values/storage";
+import { cinderCsiValues, cinderStorageClass, cloudConf, occmValues } from "../../cluster/values/storage";
+import { NFS_CSI_DRIVER, nfsCsiValues, nfsStorageClass } from "../../cluster/values/nfsCsi";
 import { assertFits, sumRequests } from "../../lib/fit";
 
 const cfgFor = (values: Record<string, string>) => parseClusterConfig((k) => values[k], "data-platform", "test");
@@ -93,14 +94,28 @@ describe("cluster values: storage", () => {
         assert.equal(cinderStorageClass({ isDefault: true, protectData: true }).parameters, undefined);
     });
 
-    it("NFS provisioner: RWX class `nfs` on infra's export, retained and archived", () => {
-        const v = nfsProvisionerValues(dev.images.nfsProvisioner, { server: "10.0.0.5", path: "/srv/nfs" });
-        assert.deepEqual(get(v, "nfs"), { server: "10.0.0.5", path: "/srv/nfs", reclaimPolicy: "Retain" });
-        assert.equal(get(v, "storageClass.name"), "nfs");
-        assert.equal(get(v, "storageClass.accessModes"), "ReadWriteMany");
-        assert.equal(get(v, "storageClass.reclaimPolicy"), "Retain");
-        assert.equal(get(v, "storageClass.defaultClass"), false);
-        assert.throws(() => nfsProvisionerValues(dev.images.nfsProvisioner, { server: "", path: "srv" }), /needs a server and an absolute path/);
+    it("CSI NFS driver: pinned plugin, no fsGroup chown on the root-squashed export, directories kept, the class made by the layer", () => {
+        const v = nfsCsiValues("registry.example.org/sig-storage/nfsplugin:v9.9.9");
+        assert.deepEqual(get(v, "image.nfs"), { repository: "registry.example.org/sig-storage/nfsplugin", tag: "v9.9.9" });
+        assert.equal(get(v, "feature.enableFSGroupPolicy"), false);
+        assert.equal(get(v, "controller.defaultOnDeletePolicy"), "retain");
+        assert.equal(get(v, "controller.enableSnapshotter"), false);
+        assert.equal(get(v, "externalSnapshotter.enabled"), false, "the layer's own snapshot-controller serves the cluster");
+        assert.equal(get(v, "storageClass.create"), false);
+        for (const part of ["controller.resources.nfs", "controller.resources.csiProvisioner", "controller.resources.csiResizer", "controller.resources.livenessProbe", "node.resources.nfs", "node.resources.nodeDriverRegistrar", "node.resources.livenessProbe"]) {
+            assert.ok(get(v, `${part}.requests.memory`) && get(v, `${part}.limits.memory`), part);
+        }
+    });
+
+    it("CSI NFS class `nfs`: RWX directories <namespace>/<claim> on infra's export, mode 0777, retained", () => {
+        const sc = nfsStorageClass({ server: "10.0.0.5", path: "/srv/nfs" });
+        assert.equal(sc.metadata.name, "nfs");
+        assert.equal(sc.provisioner, NFS_CSI_DRIVER);
+        assert.deepEqual(sc.parameters, { server: "10.0.0.5", share: "/srv/nfs", subDir: "${pvc.metadata.namespace}/${pvc.metadata.name}", mountPermissions: "0777", onDelete: "retain" });
+        assert.equal(sc.reclaimPolicy, "Retain");
+        assert.equal(sc.volumeBindingMode, "Immediate");
+        assert.equal(sc.metadata.annotations["storageclass.kubernetes.io/is-default-class"], "false");
+        assert.throws(() => nfsStorageClass({ server: "", path: "srv" }), /needs a server and an absolute path/);
     });
 });
 

@@ -37,7 +37,7 @@ describe("delivery: up brings an environment up layer by layer when it must", ()
         const r = await run(env((s) => (s === "dev-infra" ? infraSame : fresh(s))), { confirm: async (q) => (asked.push(q), true) });
         assert.equal(r.code, 0, r.out);
         assert.deepEqual(verbs(r.calls), ONE_BY_ONE.filter((v) => v !== "up dev-infra"));
-        assert.match(r.out, /Mode: layer by layer: dev-cluster has no outputs yet, dev-apps reads ingressClass, storageClasses, kafkaBootstrap and 4 more from it\./);
+        assert.match(r.out, /Mode: layer by layer: dev-cluster has no outputs yet, dev-apps reads ingressClass, storageClasses, kafkaBootstrap and 5 more from it\./);
         assert.match(r.out, /dev-infra: no changes, nothing to apply\./);
         assert.equal(asked.length, 2);
     });
