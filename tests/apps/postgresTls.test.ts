@@ -14,6 +14,7 @@ import { pgbouncerIni } from "../../apps/airflow/pgbouncer";
 import { INTERNAL_CA_DOMAINS } from "../../cluster/values/certManager";
 import { revealPlaceholders } from "../../delivery/synth/normalize";
 import { asServerUser, freePort, ownByServerUser, startPostgres, waitFor, type PgServer } from "../../apps/todo/backend/test/pg-harness";
+import { OpensslPki } from "../support/opensslPki";
 import { postgresBinDir, requireDebianPackage } from "../support/debian";
 import { ofType, synth } from "../support/synth";
 
@@ -57,16 +58,14 @@ describe("Airflow's metadata database over TLS (rendered)", () => {
 
 /** A throw-away CA shaped like the internal CA (same name constraints) and leaves, made by openssl. */
 function makePki(dir: string): { leaf(name: string, dnsNames: string[]): void } {
-    const sh = (cmd: string) => execFileSync("sh", ["-c", cmd], { cwd: dir, stdio: "pipe" });
+    const pki = new OpensslPki({ dir });
     const constraints = `critical,${INTERNAL_CA_DOMAINS.map((d) => `permitted;DNS:${d}`).join(",")}`;
-    sh(`openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.crt -subj /CN=internal-ca -days 1 -addext basicConstraints=critical,CA:true -addext keyUsage=critical,keyCertSign -addext "nameConstraints=${constraints}"`);
+    pki.ca("ca", { subject: "/CN=internal-ca", extensions: ["basicConstraints=critical,CA:true", "keyUsage=critical,keyCertSign", `nameConstraints=${constraints}`] });
     return {
+        // In `dir/<name>/` as the pods mount them: tls.crt, tls.key, ca.crt.
         leaf(name, dnsNames) {
-            fs.mkdirSync(path.join(dir, name), { recursive: true });
-            fs.writeFileSync(path.join(dir, `${name}.ext`), `subjectAltName=${dnsNames.map((n) => `DNS:${n}`).join(",")}\nextendedKeyUsage=serverAuth\n`);
-            sh(`openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ${name}/tls.key -out ${name}.csr -subj /CN=${dnsNames[0]}`);
-            sh(`openssl x509 -req -in ${name}.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 1 -extfile ${name}.ext -out ${name}/tls.crt`);
-            fs.copyFileSync(path.join(dir, "ca.crt"), path.join(dir, name, "ca.crt"));
+            pki.leaf(`${name}/tls`, "ca", { subject: `/CN=${dnsNames[0]}`, extensions: [`subjectAltName=${dnsNames.map((n) => `DNS:${n}`).join(",")}`, "extendedKeyUsage=serverAuth"] });
+            fs.copyFileSync(pki.path("ca.crt"), path.join(dir, name, "ca.crt"));
         },
     };
 }

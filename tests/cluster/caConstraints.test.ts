@@ -1,8 +1,6 @@
 /** The platform CA is constrained to the platform's domains and its ingress address. */
 import * as assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import Ajv from "ajv";
 import { parse as parseYaml } from "yaml";
@@ -11,6 +9,7 @@ import { caNameConstraints, withinDomains } from "../../lib/tls";
 import { revealPlaceholders } from "../../delivery/synth/normalize";
 import { ofType, synth } from "../support/synth";
 import { requireDebianPackage } from "../support/debian";
+import { OpensslPki } from "../support/opensslPki";
 
 const FIXTURES = path.join(__dirname, "..", "fixtures", "cert-manager-chart");
 
@@ -44,29 +43,21 @@ describe("platform CA name constraints", () => {
 
     it("openssl verifies a leaf inside the constraints and refuses one outside (the same extension, made by openssl)", function () {
         requireDebianPackage(this, "openssl");
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ca-nc-"));
+        const pki = new OpensslPki({ prefix: "ca-nc-" });
         try {
-            const sh = (cmd: string) => execFileSync("sh", ["-c", cmd], { cwd: dir, stdio: "pipe" });
             const nc = caNameConstraints(["example.org"], "198.51.100.7") as any;
             const ext = `critical,${nc.permitted.dnsDomains.map((d: string) => `permitted;DNS:${d}`).join(",")},permitted;IP:198.51.100.7/255.255.255.255`;
-            sh(`openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem -subj /CN=platform-ca -days 1 -addext basicConstraints=critical,CA:true -addext keyUsage=critical,keyCertSign -addext "nameConstraints=${ext}"`);
+            pki.ca("ca", { subject: "/CN=platform-ca", extensions: ["basicConstraints=critical,CA:true", "keyUsage=critical,keyCertSign", `nameConstraints=${ext}`] });
             const leaf = (name: string, san: string) => {
-                sh(`openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ${name}.key -out ${name}.csr -subj /CN=${name}`);
-                fs.writeFileSync(path.join(dir, `${name}.ext`), `subjectAltName=${san}\n`);
-                sh(`openssl x509 -req -in ${name}.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 -extfile ${name}.ext -out ${name}.pem`);
-                try {
-                    sh(`openssl verify -CAfile ca.pem ${name}.pem`);
-                    return true;
-                } catch {
-                    return false;
-                }
+                pki.leaf(name, "ca", { subject: `/CN=${name}`, extensions: [`subjectAltName=${san}`] });
+                return pki.verifies(name, "ca");
             };
             assert.equal(leaf("inside", "DNS:todo.example.org"), true);
             assert.equal(leaf("address", "IP:198.51.100.7"), true);
             assert.equal(leaf("outside", "DNS:bank.example.com"), false);
             assert.equal(leaf("otherip", "IP:203.0.113.9"), false);
         } finally {
-            fs.rmSync(dir, { recursive: true, force: true });
+            pki.dispose();
         }
     });
 });

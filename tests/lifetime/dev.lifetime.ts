@@ -27,7 +27,9 @@ describe("lifetime: dev (one server, datastore on a volume)", function () {
     before(async function () {
         this.timeout(30 * MINUTES);
         const cloud = await lifetimeCloud(this, "dev", [from, to]);
-        env = new LifetimeEnvironment({ stack: STACK, plan: { cidr: "10.0.0.0/24", servers: ["10.0.0.11"], agents: [] }, agents: 0, datastore: true }, cloud);
+        // The lifecycle commands' deadline: under TCG on a loaded 2-core machine a server can take
+        // longer than the stack's default 20 min to a ready API.
+        env = new LifetimeEnvironment({ stack: STACK, plan: { cidr: "10.0.0.0/24", servers: ["10.0.0.11"], agents: [] }, agents: 0, datastore: true, settings: { readinessTimeoutMinutes: "45" } }, cloud);
     });
     stopCloudAfter(() => env?.cloud);
 

@@ -6,10 +6,7 @@
  * identity's certificate (`O=data-platform:deployers`, as infra/pki.ts makes it) and whose key
  * the API stand-in signs CSRs with; and an unrelated CA, to prove a wrong one is refused.
  */
-import { execFileSync } from "node:child_process";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
+import { OpensslPki } from "./opensslPki";
 
 export interface K3sShapedPki {
     readonly serverCaPem: string;
@@ -34,26 +31,17 @@ export const K3S_SERVING_SANS = [
     "IP:10.43.0.1",
 ];
 
-const EC = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1"];
-
 export function makeK3sShapedPki(): K3sShapedPki {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "k3s-pki-"));
+    const pki = new OpensslPki({ prefix: "k3s-pki-" });
     try {
-        // An empty config: only what the arguments say ends up in the certificates.
-        const cnf = path.join(dir, "openssl.cnf");
-        fs.writeFileSync(cnf, "[req]\ndistinguished_name = dn\n[dn]\n");
-        const file = (name: string) => path.join(dir, name);
-        const openssl = (args: string[]) => execFileSync("openssl", ["req", "-x509", "-config", cnf, ...EC, ...args], { stdio: "pipe" });
-        const ca = (name: string) =>
-            openssl(["-keyout", file(`${name}.key`), "-out", file(`${name}.crt`), "-subj", `/CN=${name}@1700000000`, "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
-        const leaf = (name: string, issuer: string, subj: string, ext: string[]) =>
-            openssl(["-keyout", file(`${name}.key`), "-out", file(`${name}.crt`), "-subj", subj, "-CA", file(`${issuer}.crt`), "-CAkey", file(`${issuer}.key`), "-addext", "basicConstraints=critical,CA:FALSE", ...ext.flatMap((e) => ["-addext", e])]);
+        const ca = (name: string) => pki.ca(name, { subject: `/CN=${name}@1700000000`, extensions: ["basicConstraints=critical,CA:TRUE", "keyUsage=critical,keyCertSign,cRLSign"] });
+        const leaf = (name: string, issuer: string, subject: string, ext: string[]) => pki.leaf(name, issuer, { subject, extensions: ["basicConstraints=critical,CA:FALSE", ...ext] });
         ca("k3s-server-ca");
         ca("k3s-client-ca");
         ca("unrelated-ca");
         leaf("serving-kube-apiserver", "k3s-server-ca", "/CN=kube-apiserver", [`subjectAltName=${K3S_SERVING_SANS.join(",")}`, "extendedKeyUsage=serverAuth"]);
         leaf("client-admin", "k3s-client-ca", "/O=data-platform:deployers/CN=lab-k3s-deployer", ["extendedKeyUsage=clientAuth"]);
-        const read = (name: string) => fs.readFileSync(file(name), "utf8");
+        const read = (name: string) => pki.read(name);
         return {
             serverCaPem: read("k3s-server-ca.crt"),
             serverCertPem: read("serving-kube-apiserver.crt"),
@@ -65,6 +53,6 @@ export function makeK3sShapedPki(): K3sShapedPki {
             otherCaPem: read("unrelated-ca.crt"),
         };
     } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
+        pki.dispose();
     }
 }

@@ -95,10 +95,12 @@ export function defaultPoolCount(stack: string, count: number): Record<string, s
 /**
  * `datastoreVolumeId`: the single server's datastore volume (dev); HA servers have none.
  * `given`: the secrets of an earlier render (a replacement joins the same cluster).
+ * `secretKeys`: override keys that count as set with `--secret` (credentials).
  */
-export function renderCluster(stack: string, overrides: Record<string, string>, plan: AddressPlan, volumeId: string, datastoreVolumeId?: string, given?: NodeSecrets): BootCluster {
+export function renderCluster(stack: string, overrides: Record<string, string>, plan: AddressPlan, volumeId: string, datastoreVolumeId?: string, given?: NodeSecrets, secretKeys: readonly string[] = []): BootCluster {
     const stackConfig = loadStackConfig(STACKS_DIR, stack, PROJECT);
-    const config = parseInfraConfig((key) => overrides[key] ?? stackConfig[`${PROJECT}:${key}`]?.value, PROJECT, `boot test of ${stack}`);
+    const lookup = Object.assign((key: string) => overrides[key] ?? stackConfig[`${PROJECT}:${key}`]?.value, { isSecret: (key: string) => secretKeys.includes(key) });
+    const config = parseInfraConfig(lookup, PROJECT, `boot test of ${stack}`);
     const entry = plan.vip ?? plan.servers[0];
     const serverUrl = `https://${entry}:6443`;
     const secrets = given ?? clusterSecrets();

@@ -6,13 +6,12 @@
  * https only, as the infra layer requires, with a certificate for 10.0.2.2 from a CA of its own
  * (made by openssl per run) that the stack hands the nodes as k3sMirrorCaCert.
  */
-import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as https from "node:https";
-import * as os from "node:os";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
+import { OpensslPki } from "../../support/opensslPki";
 
 const STAND_IN = path.join(__dirname, "..", "stand-in");
 
@@ -71,16 +70,12 @@ export class K3sMirror {
 
 /** A CA and a serving certificate for the host as the VMs see it (10.0.2.2) and for 127.0.0.1. */
 function mirrorPki(): { ca: string; cert: string; key: string } {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "k3s-mirror-"));
+    const pki = new OpensslPki({ prefix: "k3s-mirror-" });
     try {
-        const sh = (cmd: string) => execFileSync("sh", ["-c", cmd], { cwd: dir, stdio: "pipe" });
-        sh("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.crt -subj /CN=k3s-mirror-ca -days 2 -addext basicConstraints=critical,CA:true -addext keyUsage=critical,keyCertSign");
-        fs.writeFileSync(path.join(dir, "leaf.ext"), "subjectAltName=IP:10.0.2.2,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
-        sh("openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout leaf.key -out leaf.csr -subj /CN=k3s-mirror");
-        sh("openssl x509 -req -in leaf.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -extfile leaf.ext -out leaf.crt");
-        const read = (f: string) => fs.readFileSync(path.join(dir, f), "utf8");
-        return { ca: read("ca.crt"), cert: read("leaf.crt"), key: read("leaf.key") };
+        pki.ca("ca", { subject: "/CN=k3s-mirror-ca", days: 2, extensions: ["basicConstraints=critical,CA:true", "keyUsage=critical,keyCertSign"] });
+        pki.leaf("leaf", "ca", { subject: "/CN=k3s-mirror", days: 2, extensions: ["subjectAltName=IP:10.0.2.2,IP:127.0.0.1", "extendedKeyUsage=serverAuth"] });
+        return { ca: pki.read("ca.crt"), cert: pki.read("leaf.crt"), key: pki.read("leaf.key") };
     } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
+        pki.dispose();
     }
 }

@@ -12,6 +12,7 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { NodeSecrets } from "../../../infra/cloudinit";
+import { parse, stringify } from "yaml";
 import { renderKubeconfig } from "../../../infra/kubeconfig";
 import { request, targetFromKubeconfig, KubeTarget } from "../../../infra/lifecycle/kubeApi";
 
@@ -28,8 +29,15 @@ export function freeTcpPort(): Promise<number> {
 }
 
 /**
- * The floating IP of the suite: 127.0.0.1:<port> on the host, each connection passed to the
- * first server (in order) whose host-forwarded API port accepts it.
+ * The host address that plays the API's floating IP: on the loopback network but not 127.0.0.1,
+ * so, like a real floating IP, it is in no serving certificate (k3s' names 127.0.0.1): the
+ * client must check the certificate against the kubeconfig's `tls-server-name`.
+ */
+export const FLOATING_ADDRESS = "127.0.0.2";
+
+/**
+ * The floating IP of the suite: FLOATING_ADDRESS:<port> on the host, each connection passed to
+ * the first server (in order) whose host-forwarded API port accepts it.
  */
 export class ApiForwarder {
     private server?: net.Server;
@@ -56,7 +64,7 @@ export class ApiForwarder {
                 client.resume();
             });
         });
-        await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
+        await new Promise<void>((resolve) => this.server!.listen(0, FLOATING_ADDRESS, resolve));
         this.port = (this.server.address() as net.AddressInfo).port;
         return this.port;
     }
@@ -105,6 +113,13 @@ export function adminKubeconfig(secrets: NodeSecrets, clusterName: string, serve
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
     }
+}
+
+/** The same kubeconfig without `tls-server-name`: the old client's view (a negative case). */
+export function withoutServerName(kubeconfig: string): string {
+    const doc = parse(kubeconfig) as { clusters: { cluster: Record<string, unknown> }[] };
+    for (const c of doc.clusters) delete c.cluster["tls-server-name"];
+    return stringify(doc);
 }
 
 export function targetOf(kubeconfig: string): KubeTarget {

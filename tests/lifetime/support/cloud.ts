@@ -7,7 +7,7 @@
 import type { BootCluster, BootNode } from "../../boot/support/cluster";
 import { blankDisk, BootRun } from "../../boot/support/suite";
 import type { DataDisk, Vm } from "../../boot/support/vm";
-import { ApiForwarder, freeTcpPort } from "./access";
+import { ApiForwarder, FLOATING_ADDRESS, freeTcpPort } from "./access";
 import { K3S_WRAPPER, PARTS_SERIAL } from "./parts";
 
 /** Volume ids the render and the disks share (Nova: serial = the id's first 20 characters). */
@@ -36,9 +36,9 @@ export class LifetimeCloud {
         await this.forwarder.start();
     }
 
-    /** https://127.0.0.1:<port>: the API as the host reaches it. */
+    /** https://<floating address>:<port>: the API as the host reaches it. */
     get apiUrl(): string {
-        return `https://127.0.0.1:${this.forwarder.port}`;
+        return `https://${FLOATING_ADDRESS}:${this.forwarder.port}`;
     }
 
     /** A volume's disk, created blank on first use (like a new Cinder volume). */
@@ -86,6 +86,11 @@ export class LifetimeCloud {
         const live = this.live.get(slot);
         if (!live) throw new Error(`${slot} has no VM`);
         return live.vm;
+    }
+
+    /** The live VMs with the node each was booted as. */
+    nodes(): { slot: string; vm: Vm; node: BootNode }[] {
+        return [...this.live.entries()].map(([slot, l]) => ({ slot, vm: l.vm, node: l.node })).sort((a, b) => a.slot.localeCompare(b.slot, undefined, { numeric: true }));
     }
 
     slots(): string[] {

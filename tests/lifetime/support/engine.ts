@@ -28,11 +28,15 @@ export interface EngineContext {
      * volumes. Never set by a scenario that must pass.
      */
     readonly force?: { readonly bootstrap?: string; readonly volumes?: readonly VolumeRole[] };
+    /** Added to the lifecycle commands' environment (what `VAR=x pulumi up` passes on). */
+    readonly environment?: Record<string, string>;
+    /** Runs after each group of the plan (the checks a scenario makes between roll steps). */
+    readonly between?: (group: readonly NodeStep[]) => Promise<void>;
 }
 
 /** Runs one of the synth's command lines (`create` or `delete`) on the host. */
 export function runCommand(ctx: EngineContext, label: string, line: string, environment: Record<string, string>): Promise<void> {
-    const env = { ...process.env, ...environment, KUBECONFIG_DATA: ctx.kubeconfig };
+    const env = { ...process.env, ...environment, ...ctx.environment, KUBECONFIG_DATA: ctx.kubeconfig };
     return new Promise((resolve, reject) => {
         const child = spawn("sh", ["-c", line], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
         let tail = "";
@@ -81,6 +85,7 @@ async function carryOut(ctx: EngineContext, step: NodeStep, after: BootCluster):
 export async function applyPlan(ctx: EngineContext, plan: EnginePlan, after: BootCluster): Promise<void> {
     for (const group of plan.groups) {
         await Promise.all(group.map((step) => carryOut(ctx, step, after)));
+        await ctx.between?.(group);
     }
     for (const gate of plan.gates) {
         if (!gate.create) continue;

@@ -22,10 +22,22 @@ export interface EnvironmentSpec {
     readonly agents: number;
     /** The only server keeps its datastore on a volume (dev). */
     readonly datastore: boolean;
+    /** Settings on top of the stack's (bare keys), e.g. the backup store. */
+    readonly settings?: Record<string, string>;
+    /** Keys of `settings` that are set as secrets (`pulumi config set --secret`). */
+    readonly secretSettings?: readonly string[];
+    /** The object store credential the servers get for etcd snapshots (backupStore). */
+    readonly etcdS3?: NodeSecrets["etcdS3"];
 }
 
 export class LifetimeEnvironment {
-    readonly secrets: NodeSecrets = clusterSecrets();
+    readonly secrets: NodeSecrets;
+    /** Config set and removed during the environment's life (`pulumi config set`/`rm`). */
+    readonly settings: Record<string, string>;
+    /** Agents in the default pool now (agent-scale changes it). */
+    agents: number;
+    /** The k3s version of the last successful up. */
+    version?: string;
     deployed?: SynthResult;
     /** The stack's outputs after its last successful up (none before the first). */
     outputs?: Record<string, unknown>;
@@ -35,7 +47,15 @@ export class LifetimeEnvironment {
         readonly spec: EnvironmentSpec,
         readonly cloud: LifetimeCloud,
     ) {
+        this.secrets = { ...clusterSecrets(), ...(spec.etcdS3 ? { etcdS3: spec.etcdS3 } : {}) };
+        this.settings = { ...spec.settings };
+        this.agents = spec.agents;
         this.kubeconfig = adminKubeconfig(this.secrets, `${spec.stack}-lifetime`, cloud.apiUrl);
+    }
+
+    /** The environment's name (the stack's `environment`). */
+    get environment(): string {
+        return this.spec.stack.replace(/-infra$/, "");
     }
 
     get target() {
@@ -44,17 +64,18 @@ export class LifetimeEnvironment {
 
     /** Config keys (bare) of this environment at `k3sVersion` (plus `extra`). */
     config(k3sVersion: string, extra: Record<string, string> = {}): Record<string, string> {
-        return { ...this.cloud.run.mirrorOverrides(), ...defaultPoolCount(this.spec.stack, this.spec.agents), k3sVersion, ...extra };
+        return { ...this.cloud.run.mirrorOverrides(), ...defaultPoolCount(this.spec.stack, this.agents), ...this.settings, k3sVersion, ...extra };
     }
 
     render(config: Record<string, string>, opts: { datastore?: boolean } = {}): BootCluster {
         const datastore = opts.datastore ?? this.spec.datastore;
-        return renderCluster(this.spec.stack, config, this.spec.plan, VOLUME_IDS.data, datastore ? VOLUME_IDS.datastore : undefined, this.secrets);
+        return renderCluster(this.spec.stack, config, this.spec.plan, VOLUME_IDS.data, datastore ? VOLUME_IDS.datastore : undefined, this.secrets, this.spec.secretSettings);
     }
 
     synth(config: Record<string, string>): Promise<SynthResult> {
         const overrides = Object.fromEntries(Object.entries(config).map(([k, v]) => [`${PROJECT}:${k}`, v]));
-        return synthStack(this.spec.stack, { overrides, ...(this.outputs ? { previousOutputs: this.outputs } : {}) });
+        const secretOverrides = (this.spec.secretSettings ?? []).map((k) => `${PROJECT}:${k}`);
+        return synthStack(this.spec.stack, { overrides, secretOverrides, ...(this.outputs ? { previousOutputs: this.outputs } : {}) });
     }
 
     /**
@@ -64,7 +85,7 @@ export class LifetimeEnvironment {
      */
     async up(
         config: Record<string, string>,
-        ctx: Pick<EngineContext, "log" | "step" | "force">,
+        ctx: Pick<EngineContext, "log" | "step" | "force" | "environment" | "between">,
         opts: { replace?: readonly string[]; render?: { datastore?: boolean } } = {},
     ): Promise<EnginePlan> {
         ctx.step("synth and plan");
@@ -73,6 +94,7 @@ export class LifetimeEnvironment {
         for (const line of describePlan(plan)) ctx.log(`    plan: ${line}`);
         await applyPlan({ ...ctx, cloud: this.cloud, kubeconfig: this.kubeconfig }, plan, this.render(config, opts.render));
         this.deployed = after;
+        this.version = config.k3sVersion;
         // What the stack publishes once its readiness gate passed (infra/bootstrap.ts reads it).
         this.outputs = { clusterId: await clusterId(this.target), apiEndpoint: this.cloud.apiUrl };
         return plan;

@@ -1,0 +1,83 @@
+/**
+ * The checks a lifetime scenario makes between roll steps, through the VMs themselves: etcd's
+ * own view of its members and their health (etcdctl on a server, with the server's etcd client
+ * certificate), and which server holds the API VIP (keepalived) — it must be a Ready one.
+ */
+import { eventually } from "../../boot/support/suite";
+import { isNodeReady, request, KubeTarget } from "../../../infra/lifecycle/kubeApi";
+import type { LifetimeCloud } from "./cloud";
+
+const ETCDCTL =
+    "/opt/k3s-parts/bin/etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/var/lib/rancher/k3s/server/tls/etcd/server-ca.crt " +
+    "--cert=/var/lib/rancher/k3s/server/tls/etcd/client.crt --key=/var/lib/rancher/k3s/server/tls/etcd/client.key";
+
+interface MemberList {
+    readonly members?: { readonly name?: string; readonly isLearner?: boolean; readonly peerURLs?: string[] }[];
+}
+interface Health {
+    readonly endpoint: string;
+    readonly health: boolean;
+    readonly error?: string;
+}
+
+/** etcd's members and each one's health, as one server sees them (undefined when it cannot say). */
+export async function etcdView(cloud: LifetimeCloud): Promise<{ members: string[]; learners: string[]; unhealthy: string[] } | undefined> {
+    for (const { vm } of cloud.nodes().filter((n) => n.node.role === "server")) {
+        const list = await vm.exec(`${ETCDCTL} member list -w json`, 60);
+        if (list.rc !== 0) continue;
+        const members = (JSON.parse(list.out) as MemberList).members ?? [];
+        const health = await vm.exec(`${ETCDCTL} endpoint health --cluster -w json`, 90);
+        // endpoint health exits non-zero when one endpoint is unhealthy, and still prints all.
+        let results: Health[];
+        try {
+            results = JSON.parse(health.out || "[]") as Health[];
+        } catch {
+            continue;
+        }
+        return {
+            members: members.map((m) => m.name ?? "(unstarted)").sort(),
+            learners: members.filter((m) => m.isLearner).map((m) => m.name ?? "(unstarted)"),
+            unhealthy: [...results.filter((r) => !r.health).map((r) => `${r.endpoint}: ${r.error ?? "unhealthy"}`), ...(results.length < members.length ? [`${members.length - results.length} member(s) gave no answer`] : [])],
+        };
+    }
+    return undefined;
+}
+
+/** Waits until etcd has exactly `count` voting members, all healthy; returns their names. */
+export async function etcdQuorum(cloud: LifetimeCloud, count: number, timeoutMs = 300_000): Promise<string[]> {
+    let last = "no server answered etcdctl";
+    try {
+        return await eventually(`etcd: ${count} healthy voting members`, timeoutMs, async () => {
+            const view = await etcdView(cloud);
+            if (!view) return undefined;
+            last = `members ${view.members.join(", ") || "none"}; learners ${view.learners.join(", ") || "none"}; unhealthy ${view.unhealthy.join("; ") || "none"}`;
+            return view.members.length === count && view.learners.length === 0 && view.unhealthy.length === 0 ? view.members : undefined;
+        }, 5000);
+    } catch (err) {
+        throw new Error(`${(err as Error).message} (last seen: ${last})`);
+    }
+}
+
+/** Which live servers have `vip` on an interface. */
+export async function vipHolders(cloud: LifetimeCloud, vip: string): Promise<{ slot: string; name: string }[]> {
+    const servers = cloud.nodes().filter((n) => n.node.role === "server");
+    const answers = await Promise.all(servers.map(async (s) => ({ s, out: (await s.vm.exec(`ip -4 -o addr show to ${vip}/32`, 30)).out })));
+    return answers.filter((a) => a.out.includes(vip)).map((a) => ({ slot: a.s.slot, name: a.s.node.name }));
+}
+
+/** Waits until exactly one server holds the VIP and its Node is Ready; returns its slot. */
+export async function vipOnReadyServer(cloud: LifetimeCloud, target: KubeTarget, vip: string, timeoutMs = 180_000): Promise<string> {
+    let last = "";
+    try {
+        return await eventually(`the VIP ${vip} held by exactly one Ready server`, timeoutMs, async () => {
+            const holders = await vipHolders(cloud, vip);
+            last = holders.map((h) => h.slot).join(", ") || "nobody";
+            if (holders.length !== 1) return undefined;
+            const res = await request(target, "GET", `/api/v1/nodes/${holders[0].name}`).catch(() => undefined);
+            if (res?.status !== 200) return undefined;
+            return isNodeReady(JSON.parse(res.body) as Parameters<typeof isNodeReady>[0]) ? holders[0].slot : undefined;
+        }, 3000);
+    } catch (err) {
+        throw new Error(`${(err as Error).message} (held by: ${last})`);
+    }
+}
