@@ -117,7 +117,9 @@ export function realDeployRequest(r: RealRequest): DeployRequest | { problem: st
     if (planDir) process.on("exit", () => fs.rmSync(planDir, { recursive: true, force: true }));
     const policyPack = r.flags.noPolicy ? undefined : policyPackOf(r.workDir);
     const git = (args: string[]) =>
-        execFileSync("git", args, { cwd: r.workDir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+        // The source state hashes `git diff HEAD`, which for a large uncommitted change (a
+        // reformat, a vendored chart) is far beyond execFileSync's 1 MiB default buffer.
+        execFileSync("git", args, { cwd: r.workDir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 30 }).trim();
     const env = r.processEnv ?? process.env;
     // One synth per stack for every check of this command.
     const synthCache = new Map<string, SynthResult>();
