@@ -18,7 +18,14 @@ import type { AirflowConfig, AppsConfig, StackRefs, StreamConfig, TodoConfig } f
 
 // The config's types live beside the parser; importers keep reading them from here.
 export type { Resources } from "./resources";
-export { stackReferenceNames, type AirflowConfig, type AppsConfig, type StackRefs, type StreamConfig, type TodoConfig } from "./configTypes";
+export {
+    stackReferenceNames,
+    type AirflowConfig,
+    type AppsConfig,
+    type StackRefs,
+    type StreamConfig,
+    type TodoConfig,
+} from "./configTypes";
 export { AIRFLOW_CHART_VERSION, AIRFLOW_CHART_VERSIONS } from "./valueChecks";
 export const AIRFLOW_IMAGE = "apache/airflow:3.2.2";
 export const POSTGRES_IMAGE = "postgres:17.6";
@@ -42,7 +49,12 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
     const organization = r.optionalString("stackOrganization", { pattern: /^[A-Za-z0-9_.-]+$/, allowed: "a Pulumi organization name" });
     const project = r.string("stackProject", { default: namespace, pattern: /^[A-Za-z0-9_.-]+$/, allowed: "a Pulumi project name" });
     const stackName = (key: string, layer: string) =>
-        r.string(key, { default: `${environment}-${layer}`, pattern: /^[A-Za-z0-9_.-]+$/, allowed: "a stack name like \"dev-infra\"", check: (v) => crossEnvironmentReference(v, layer, environment) });
+        r.string(key, {
+            default: `${environment}-${layer}`,
+            pattern: /^[A-Za-z0-9_.-]+$/,
+            allowed: 'a stack name like "dev-infra"',
+            check: (v) => crossEnvironmentReference(v, layer, environment),
+        });
     const stacks: StackRefs = {
         organization,
         project,
@@ -52,30 +64,54 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
 
     const image = (key: string, fallback?: string) =>
         r.string(key, { default: fallback, allowed: 'an image "registry/name:tag" with a pinned tag', check: check.pinnedImage });
-    const databaseImage = (key: string) => r.string(key, { default: POSTGRES_IMAGE, allowed: 'a pinned PostgreSQL image "registry/postgres:tag"', check: postgresImage });
+    const databaseImage = (key: string) =>
+        r.string(key, { default: POSTGRES_IMAGE, allowed: 'a pinned PostgreSQL image "registry/postgres:tag"', check: postgresImage });
     const ownRegistry = readImageRegistry(r, context.repository);
     const ownImage = ownImageReader(r, context.repository, ownRegistry.path);
     const host = (key: string) => r.string(key, { allowed: 'a DNS name like "airflow.example.org"', check: check.dnsName });
-    const storage = (key: string, fallback: string) =>
-        r.string(key, { default: fallback, check: volumeSize });
+    const storage = (key: string, fallback: string) => r.string(key, { default: fallback, check: volumeSize });
 
     const airflowPath = r.string("airflowPath", { default: "/", check: check.urlPath });
     const { task, taskQuota } = readAirflowTasks(r);
 
     const cidrs = (key: string) => (r.has(key) ? r.stringList(key, { check: check.ipv4Cidr, minItems: 1 }) : undefined);
-    const secretRef = (key: string) => r.optionalString(key, { pattern: K8S_NAME, allowed: 'the name of an existing Secret, like "airflow-git-credentials"' });
-    const dagsRepoDefault = context.repository ? `https://github.com/${context.repository.owner}/${context.repository.name}.git` : undefined;
+    const secretRef = (key: string) =>
+        r.optionalString(key, { pattern: K8S_NAME, allowed: 'the name of an existing Secret, like "airflow-git-credentials"' });
+    const dagsRepoDefault = context.repository
+        ? `https://github.com/${context.repository.owner}/${context.repository.name}.git`
+        : undefined;
     if (!dagsRepoDefault && !r.has("airflowDagsRepo")) {
-        r.problem("airflowDagsRepo", undefined, `is unset and the repository is unknown: ${UNKNOWN_REPOSITORY}, or set it: pulumi config set airflowDagsRepo https://github.com/<owner>/<name>.git`);
+        r.problem(
+            "airflowDagsRepo",
+            undefined,
+            `is unset and the repository is unknown: ${UNKNOWN_REPOSITORY}, or set it: pulumi config set airflowDagsRepo https://github.com/<owner>/<name>.git`,
+        );
     }
-    const dagsRepo = r.string("airflowDagsRepo", { default: dagsRepoDefault ?? "", pattern: GIT_URL, allowed: 'a git URL like "https://github.com/<owner>/data-platform.git" (or git@host:path, ssh://host/path)' });
+    const dagsRepo = r.string("airflowDagsRepo", {
+        default: dagsRepoDefault ?? "",
+        pattern: GIT_URL,
+        allowed: 'a git URL like "https://github.com/<owner>/data-platform.git" (or git@host:path, ssh://host/path)',
+    });
     const gitAuth = readDagsGitAuth(r, dagsRepo);
-    const dagsBranch = r.string("airflowDagsBranch", { default: "main", pattern: /^[A-Za-z0-9._\/-]+$/, allowed: "a branch name", check: branchProblem });
+    const dagsBranch = r.string("airflowDagsBranch", {
+        default: "main",
+        pattern: /^[A-Za-z0-9._\/-]+$/,
+        allowed: "a branch name",
+        check: branchProblem,
+    });
 
     const airflow: AirflowConfig = {
         chartVersion: r.string("airflowChartVersion", { default: AIRFLOW_CHART_VERSION, check: knownAirflowChart }),
-        chartRepo: r.string("airflowChartRepo", { default: "https://airflow.apache.org", pattern: /^https:\/\/\S+$/, allowed: "an https Helm repository URL" }),
-        image: r.string("airflowImage", { default: AIRFLOW_IMAGE, allowed: 'an Airflow 3 image "registry/name:X.Y.Z" with a pinned tag', check: (v) => check.pinnedImage(v) ?? airflowImageProblem(v) }),
+        chartRepo: r.string("airflowChartRepo", {
+            default: "https://airflow.apache.org",
+            pattern: /^https:\/\/\S+$/,
+            allowed: "an https Helm repository URL",
+        }),
+        image: r.string("airflowImage", {
+            default: AIRFLOW_IMAGE,
+            allowed: 'an Airflow 3 image "registry/name:X.Y.Z" with a pinned tag',
+            check: (v) => check.pinnedImage(v) ?? airflowImageProblem(v),
+        }),
         host: host("airflowHost"),
         path: airflowPath,
         schedulerReplicas: r.integer("airflowSchedulerReplicas", { default: 1, min: 1, max: 4 }),
@@ -124,7 +160,11 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
 
     // Two ingresses on one host and path: the ingress controller serves only one of them.
     if (airflow.host === todo.host && airflow.host !== "" && airflow.path === "/") {
-        r.problem("todoHost", todo.host, `is also airflowHost: each app needs its own host name (both are routed from "/"); e.g. todo.${airflow.host.split(".").slice(1).join(".") || "example.org"}`);
+        r.problem(
+            "todoHost",
+            todo.host,
+            `is also airflowHost: each app needs its own host name (both are routed from "/"); e.g. todo.${airflow.host.split(".").slice(1).join(".") || "example.org"}`,
+        );
     }
 
     const config: AppsConfig = {
@@ -145,7 +185,9 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
 /** git's rules for a branch name (git check-ref-format) beyond its characters: git-sync could never fetch another. */
 function branchProblem(branch: string): string | undefined {
     const bad = /\.\.|\/\/|^[-/.]|\/\.|[/.]$|\.lock(\/|$)/.exec(branch);
-    return bad ? `is not a branch name git accepts ("${bad[0]}": no "..", "//", leading "-", "/" or ".", component starting with ".", trailing "/" or ".", or ".lock"); e.g. "main" or "release/1.4"` : undefined;
+    return bad
+        ? `is not a branch name git accepts ("${bad[0]}": no "..", "//", leading "-", "/" or ".", component starting with ".", trailing "/" or ".", or ".lock"); e.g. "main" or "release/1.4"`
+        : undefined;
 }
 
 /** `{ [key]: value }` when value is set, else nothing (keeps unset keys out of the config object). */

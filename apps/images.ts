@@ -18,7 +18,8 @@ export const UNKNOWN_REPOSITORY = "no PLATFORM_REPOSITORY or GITHUB_REPOSITORY v
 export const OWN_IMAGE_TAG = /^(\d+\.\d+\.\d+|sha-[0-9a-f]{7,40})$/;
 
 const REGISTRY_PATH = /^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/;
-const REGISTRY_ALLOWED = 'a registry path like "ghcr.io/my-org" (lowercase), or { server: "ghcr.io/my-org", username: "<pull user>" } with the secret imageRegistryToken';
+const REGISTRY_ALLOWED =
+    'a registry path like "ghcr.io/my-org" (lowercase), or { server: "ghcr.io/my-org", username: "<pull user>" } with the secret imageRegistryToken';
 
 /** A pull credential for one registry host (secret `password`: wrap before it reaches a resource). */
 export interface RegistryCredential {
@@ -46,24 +47,38 @@ export function readImageRegistry(r: ConfigReader, repository: Repository | unde
         path = value;
     } else if (value !== undefined) {
         const o = value as Record<string, unknown>;
-        const extra = typeof o === "object" && o !== null && !Array.isArray(o) ? Object.keys(o).filter((k) => k !== "server" && k !== "username") : ["(not an object)"];
+        const extra =
+            typeof o === "object" && o !== null && !Array.isArray(o)
+                ? Object.keys(o).filter((k) => k !== "server" && k !== "username")
+                : ["(not an object)"];
         if (extra.length > 0 || (o.server !== undefined && typeof o.server !== "string") || typeof o.username !== "string") {
-            r.problem("imageRegistry", value, `must be ${REGISTRY_ALLOWED}${extra.length > 0 ? ` (unknown field ${extra.join(", ")})` : ""}`);
+            r.problem(
+                "imageRegistry",
+                value,
+                `must be ${REGISTRY_ALLOWED}${extra.length > 0 ? ` (unknown field ${extra.join(", ")})` : ""}`,
+            );
         } else {
             if (typeof o.server === "string") {
-                if (!REGISTRY_PATH.test(o.server)) r.problem("imageRegistry.server", o.server, 'must be a registry path like "ghcr.io/my-org" (lowercase)');
+                if (!REGISTRY_PATH.test(o.server))
+                    r.problem("imageRegistry.server", o.server, 'must be a registry path like "ghcr.io/my-org" (lowercase)');
                 path = o.server;
             }
-            if (!/^[^\s:]+$/.test(o.username as string)) r.problem("imageRegistry.username", o.username, "must be a user name (no spaces or \":\")");
+            if (!/^[^\s:]+$/.test(o.username as string))
+                r.problem("imageRegistry.username", o.username, 'must be a user name (no spaces or ":")');
             username = o.username as string;
         }
     }
     const token = r.secret("imageRegistryToken", {
         used: username !== undefined,
-        unusedBecause: "imageRegistry names no username (set imageRegistry to { server, username } for a registry that needs a pull credential)",
+        unusedBecause:
+            "imageRegistry names no username (set imageRegistry to { server, username } for a registry that needs a pull credential)",
     });
     if (username !== undefined && token === undefined) {
-        r.problem("imageRegistryToken", undefined, `is required with imageRegistry.username: pulumi config set --secret imageRegistryToken <token> (for GHCR a token with read:packages)`);
+        r.problem(
+            "imageRegistryToken",
+            undefined,
+            `is required with imageRegistry.username: pulumi config set --secret imageRegistryToken <token> (for GHCR a token with read:packages)`,
+        );
     }
     if (username !== undefined && token !== undefined && path !== undefined) {
         return { path, credential: { server: registryHost(path), username, password: token } };
@@ -71,8 +86,15 @@ export function readImageRegistry(r: ConfigReader, repository: Repository | unde
     return { path };
 }
 
-export function ownImageReader(r: ConfigReader, repository: Repository | undefined, registry: string | undefined = readImageRegistry(r, repository).path): (key: OwnImageKey) => string {
-    const tag = r.optionalString("appsImageTag", { pattern: OWN_IMAGE_TAG, allowed: 'a tag the images workflow pushes: a release "1.4.0" or a main build "sha-1a2b3c4"' });
+export function ownImageReader(
+    r: ConfigReader,
+    repository: Repository | undefined,
+    registry: string | undefined = readImageRegistry(r, repository).path,
+): (key: OwnImageKey) => string {
+    const tag = r.optionalString("appsImageTag", {
+        pattern: OWN_IMAGE_TAG,
+        allowed: 'a tag the images workflow pushes: a release "1.4.0" or a main build "sha-1a2b3c4"',
+    });
     const reported = new Set<string>();
     const once = (key: string, message: string) => {
         if (!reported.has(key)) r.problem(key, undefined, message);
@@ -81,10 +103,16 @@ export function ownImageReader(r: ConfigReader, repository: Repository | undefin
     return (key) => {
         if (r.has(key)) return r.string(key, { allowed: 'an image "registry/name:tag" with a pinned tag', check: check.pinnedImage });
         if (tag === undefined && !r.has("appsImageTag")) {
-            once("appsImageTag", `is required for ${Object.keys(OWN_IMAGES).join(", ")}: the tag the images workflow pushed ("1.4.0" for release v1.4.0, "sha-1a2b3c4" for a main build), or set each image key in full`);
+            once(
+                "appsImageTag",
+                `is required for ${Object.keys(OWN_IMAGES).join(", ")}: the tag the images workflow pushed ("1.4.0" for release v1.4.0, "sha-1a2b3c4" for a main build), or set each image key in full`,
+            );
         }
         if (registry === undefined) {
-            once("imageRegistry", `is unset and the repository owner is unknown (${UNKNOWN_REPOSITORY}): pulumi config set imageRegistry ghcr.io/<owner>`);
+            once(
+                "imageRegistry",
+                `is unset and the repository owner is unknown (${UNKNOWN_REPOSITORY}): pulumi config set imageRegistry ghcr.io/<owner>`,
+            );
         }
         return registry && tag ? `${registry}/${OWN_IMAGES[key]}:${tag}` : "";
     };

@@ -61,9 +61,17 @@ export function checkEnvironmentFit(
 }
 
 /** Every pod of this layer fits on a node it may run on (ordinary pods: not on tainted servers). */
-export function checkPodFit(config: AppsConfig, pools: readonly NodePoolCapacity[], daemonSets: ClusterOutputs["daemonSets"] | undefined): void {
+export function checkPodFit(
+    config: AppsConfig,
+    pools: readonly NodePoolCapacity[],
+    daemonSets: ClusterOutputs["daemonSets"] | undefined,
+): void {
     const none = { cpuMilli: 0, memoryMiB: 0 };
-    assertPodsFit(`environment "${config.environment}" (apps layer)`, podsOf(appsRequestItems(config)), nodeRooms(pools, daemonSets ?? { server: none, agent: none }));
+    assertPodsFit(
+        `environment "${config.environment}" (apps layer)`,
+        podsOf(appsRequestItems(config)),
+        nodeRooms(pools, daemonSets ?? { server: none, agent: none }),
+    );
 }
 
 /** @param standIn the repository to assume when the environment names none (the offline synth's). */
@@ -114,52 +122,72 @@ export async function appsLayer(standIn?: Repository): Promise<Record<string, un
     const airflowAllowed = adminAllowlist("airflowAllowedCidrs", config.airflow.allowedCidrs, infra.adminCidrs, refs.infra);
     const todoTls = appTls("todo", config.todo.host, config.todo.tlsSecretName, issuers);
 
-    const airflow = new AirflowPlatform("airflow", {
-        config: { ...config.airflow, tlsSecretName: airflowTls?.secretName },
-        ingressAnnotations: { ...tlsAnnotations(airflowTls), ...allowlistAnnotations(airflowAllowed) },
-        namespace: NAMESPACES.airflow,
-        ingressClass: c.ingressClass,
-        storageClasses: c.storageClasses,
-        monitoringNamespace: c.monitoringNamespace,
-        protect: config.protectStateful,
-        offsiteBackup: offsite("airflow"),
-        pullCredential: config.pullCredential,
-        internalIssuer: issuers?.internal,
-    }, opts);
+    const airflow = new AirflowPlatform(
+        "airflow",
+        {
+            config: { ...config.airflow, tlsSecretName: airflowTls?.secretName },
+            ingressAnnotations: { ...tlsAnnotations(airflowTls), ...allowlistAnnotations(airflowAllowed) },
+            namespace: NAMESPACES.airflow,
+            ingressClass: c.ingressClass,
+            storageClasses: c.storageClasses,
+            monitoringNamespace: c.monitoringNamespace,
+            protect: config.protectStateful,
+            offsiteBackup: offsite("airflow"),
+            pullCredential: config.pullCredential,
+            internalIssuer: issuers?.internal,
+        },
+        opts,
+    );
 
-    const todo = new TodoApp("todo", {
-        config: { ...config.todo, tlsSecretName: todoTls?.secretName },
-        ingressAnnotations: { ...tlsAnnotations(todoTls), ...allowlistAnnotations(config.todo.allowedCidrs) },
-        namespace: NAMESPACES.todo,
-        ingressClass: c.ingressClass,
-        storageClass: c.storageClasses.rwo,
-        protect: config.protectStateful,
-        offsiteBackup: offsite("todo"),
-        pullCredential: config.pullCredential,
-    }, opts);
+    const todo = new TodoApp(
+        "todo",
+        {
+            config: { ...config.todo, tlsSecretName: todoTls?.secretName },
+            ingressAnnotations: { ...tlsAnnotations(todoTls), ...allowlistAnnotations(config.todo.allowedCidrs) },
+            namespace: NAMESPACES.todo,
+            ingressClass: c.ingressClass,
+            storageClass: c.storageClasses.rwo,
+            protect: config.protectStateful,
+            offsiteBackup: offsite("todo"),
+            pullCredential: config.pullCredential,
+        },
+        opts,
+    );
 
-    const stream = new SensorStream("sensor-stream", {
-        config: config.stream,
-        namespace: NAMESPACES.stream,
-        kafka: { bootstrap: c.kafkaBootstrap, eventsTopic: c.kafkaTopics.events, resultsTopic: c.kafkaTopics.results },
-        pullCredential: config.pullCredential,
-    }, opts);
+    const stream = new SensorStream(
+        "sensor-stream",
+        {
+            config: config.stream,
+            namespace: NAMESPACES.stream,
+            kafka: { bootstrap: c.kafkaBootstrap, eventsTopic: c.kafkaTopics.events, resultsTopic: c.kafkaTopics.results },
+            pullCredential: config.pullCredential,
+        },
+        opts,
+    );
 
-    new AppMonitoring("monitoring", { namespaces: NAMESPACES, monitoringNamespace: c.monitoringNamespace, after: [airflow, todo, stream] }, opts);
+    new AppMonitoring(
+        "monitoring",
+        { namespaces: NAMESPACES, monitoringNamespace: c.monitoringNamespace, after: [airflow, todo, stream] },
+        opts,
+    );
 
     // Default-deny with explicit allows in every apps namespace (docs/security.md).
     const nodes = infra.nodes;
-    new NetworkPolicySet("network-policies", {
-        layer: "apps",
-        policies: appsNetworkPolicies({
-            namespaces: NAMESPACES,
-            monitoringNamespace: c.monitoringNamespace,
-            kafka: kafkaEndpoint(c.kafkaBootstrap),
-            apiServers: nodes.filter((n) => n.role === "server").map((n) => n.address),
-            objectStorePort: store ? endpointPort(store.endpoint) : undefined,
-        }),
-        after: [airflow, todo, stream],
-    }, opts);
+    new NetworkPolicySet(
+        "network-policies",
+        {
+            layer: "apps",
+            policies: appsNetworkPolicies({
+                namespaces: NAMESPACES,
+                monitoringNamespace: c.monitoringNamespace,
+                kafka: kafkaEndpoint(c.kafkaBootstrap),
+                apiServers: nodes.filter((n) => n.role === "server").map((n) => n.address),
+                objectStorePort: store ? endpointPort(store.endpoint) : undefined,
+            }),
+            after: [airflow, todo, stream],
+        },
+        opts,
+    );
 
     const pct = (x: number) => Math.round(x * 1000) / 10;
     return {
@@ -168,7 +196,9 @@ export async function appsLayer(standIn?: Repository): Promise<Record<string, un
         airflowAdminUser: "admin",
         airflowAdminPassword: airflow.adminPassword,
         todoUrl: todo.url,
-        backups: store ? { bucket: store.bucket, prefixes: ["airflow", "todo"].map(backupPrefixes(config.environment).postgres) } : "in-cluster PVCs (no backupStore in infra)",
+        backups: store
+            ? { bucket: store.bucket, prefixes: ["airflow", "todo"].map(backupPrefixes(config.environment).postgres) }
+            : "in-cluster PVCs (no backupStore in infra)",
         namespaces: NAMESPACES,
         requests,
         fit: {

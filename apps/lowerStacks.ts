@@ -44,17 +44,25 @@ export function checkAgainstCluster(
             problems.push({
                 key: `${clusterReference} output ${key}`,
                 value: "(missing)",
-                message: "is required by the apps layer; deploy the cluster stack first (`pulumi up -s " + config.stacks.clusterStack + "`)",
+                message:
+                    "is required by the apps layer; deploy the cluster stack first (`pulumi up -s " + config.stacks.clusterStack + "`)",
             });
         }
     }
     // The cluster layer's Grafana ingress is another claimant of a host's "/".
     const grafana = typeof cluster.grafanaUrl === "string" ? safeUrl(cluster.grafanaUrl) : undefined;
     if (grafana && grafana.pathname === "/") {
-        const apps: [string, string, string][] = [["airflowHost", config.airflow.host, config.airflow.path], ["todoHost", config.todo.host, "/"]];
+        const apps: [string, string, string][] = [
+            ["airflowHost", config.airflow.host, config.airflow.path],
+            ["todoHost", config.todo.host, "/"],
+        ];
         for (const [key, host, path] of apps) {
             if (host === grafana.hostname && path === "/") {
-                problems.push({ key: `${namespace}:${key}`, value: host, message: `is also the cluster layer's grafanaHost (Grafana is served at ${cluster.grafanaUrl}): two ingresses on one host and path, only one is served; give the app its own host` });
+                problems.push({
+                    key: `${namespace}:${key}`,
+                    value: host,
+                    message: `is also the cluster layer's grafanaHost (Grafana is served at ${cluster.grafanaUrl}): two ingresses on one host and path, only one is served; give the app its own host`,
+                });
             }
         }
     }
@@ -90,7 +98,10 @@ export type AppsClusterView = Pick<ClusterOutputs, (typeof REQUIRED_CLUSTER_OUTP
 const isString = (v: unknown): v is string => typeof v === "string" && v !== "";
 
 /** Checks the infra stack's plain outputs; throws one error naming every missing or malformed one. */
-export function checkAppsInfraOutputs(stackRef: string, values: Partial<Record<Exclude<InfraRead, "kubeconfig">, unknown>>): Omit<AppsInfraView, "kubeconfig"> {
+export function checkAppsInfraOutputs(
+    stackRef: string,
+    values: Partial<Record<Exclude<InfraRead, "kubeconfig">, unknown>>,
+): Omit<AppsInfraView, "kubeconfig"> {
     const problems: string[] = [];
     const { nodePools, nodes, backupStore, adminCidrs } = values;
     for (const problem of [nodePoolsProblem(nodePools), nodesProblem(nodes)]) if (problem) problems.push(problem);
@@ -122,20 +133,45 @@ export function checkAppsInfraOutputs(stackRef: string, values: Partial<Record<E
  */
 export function checkAppsClusterOutputs(stackRef: string, values: Partial<Record<ClusterRead, unknown>>): AppsClusterView {
     const problems: string[] = [];
-    const { ingressClass, storageClasses, kafkaBootstrap, kafkaTopics, kafkaPartitions, monitoringNamespace, requests, daemonSets, tlsIssuers, grafanaUrl } = values;
+    const {
+        ingressClass,
+        storageClasses,
+        kafkaBootstrap,
+        kafkaTopics,
+        kafkaPartitions,
+        monitoringNamespace,
+        requests,
+        daemonSets,
+        tlsIssuers,
+        grafanaUrl,
+    } = values;
     if (!isString(ingressClass)) problems.push("ingressClass: expected a name");
-    if (!isObject(storageClasses) || !isString(storageClasses.rwo) || !isString(storageClasses.rwx)) problems.push("storageClasses: expected {rwo, rwx}");
+    if (!isObject(storageClasses) || !isString(storageClasses.rwo) || !isString(storageClasses.rwx))
+        problems.push("storageClasses: expected {rwo, rwx}");
     if (!isString(kafkaBootstrap)) problems.push("kafkaBootstrap: expected host:port");
-    if (!isObject(kafkaTopics) || !isString(kafkaTopics.events) || !isString(kafkaTopics.results)) problems.push("kafkaTopics: expected {events, results}");
-    if (!Number.isInteger(kafkaPartitions) || (kafkaPartitions as number) < 1) problems.push("kafkaPartitions: expected a positive integer");
+    if (!isObject(kafkaTopics) || !isString(kafkaTopics.events) || !isString(kafkaTopics.results))
+        problems.push("kafkaTopics: expected {events, results}");
+    if (!Number.isInteger(kafkaPartitions) || (kafkaPartitions as number) < 1)
+        problems.push("kafkaPartitions: expected a positive integer");
     if (!isString(monitoringNamespace)) problems.push("monitoringNamespace: expected a namespace");
     if (!isRequests(requests)) problems.push("requests: expected {cpuMilli, memoryMiB}");
-    if (daemonSets !== undefined && daemonSets !== null && !(isObject(daemonSets) && isRequests(daemonSets.server) && isRequests(daemonSets.agent))) {
+    if (
+        daemonSets !== undefined &&
+        daemonSets !== null &&
+        !(isObject(daemonSets) && isRequests(daemonSets.server) && isRequests(daemonSets.agent))
+    ) {
         problems.push("daemonSets: expected {server, agent} requests");
     }
-    if (tlsIssuers !== undefined && tlsIssuers !== null &&
-        !(isObject(tlsIssuers) && isString(tlsIssuers.ca) && isString(tlsIssuers.public) &&
-            (tlsIssuers.caDomains === undefined || (Array.isArray(tlsIssuers.caDomains) && tlsIssuers.caDomains.every(isString))))) {
+    if (
+        tlsIssuers !== undefined &&
+        tlsIssuers !== null &&
+        !(
+            isObject(tlsIssuers) &&
+            isString(tlsIssuers.ca) &&
+            isString(tlsIssuers.public) &&
+            (tlsIssuers.caDomains === undefined || (Array.isArray(tlsIssuers.caDomains) && tlsIssuers.caDomains.every(isString)))
+        )
+    ) {
         problems.push("tlsIssuers: expected {ca, public, caDomains?}");
     }
     if (!isString(grafanaUrl) || !safeUrl(grafanaUrl)) problems.push("grafanaUrl: expected a URL");
@@ -167,11 +203,15 @@ export async function readLowerStacks(
     const infraRef = new pulumi.StackReference(refs.infra);
     const clusterRef = new pulumi.StackReference(refs.cluster);
     const read = async <K extends string>(ref: pulumi.StackReference, keys: readonly K[]) =>
-        Object.fromEntries(await Promise.all(keys.map(async (k) => [k, await outputValue(ref, k)] as const))) as Partial<Record<K, unknown>>;
+        Object.fromEntries(await Promise.all(keys.map(async (k) => [k, await outputValue(ref, k)] as const))) as Partial<
+            Record<K, unknown>
+        >;
     const clusterValues = await read(clusterRef, CLUSTER_READS);
     checkAgainstCluster(config, clusterValues, namespace, scope, refs.cluster);
     const cluster = checkAppsClusterOutputs(refs.cluster, clusterValues);
-    const infraKeys = [...APPS_READS_INFRA.required, ...APPS_READS_INFRA.optional].filter((k): k is Exclude<InfraRead, "kubeconfig"> => k !== "kubeconfig");
+    const infraKeys = [...APPS_READS_INFRA.required, ...APPS_READS_INFRA.optional].filter(
+        (k): k is Exclude<InfraRead, "kubeconfig"> => k !== "kubeconfig",
+    );
     const infra = checkAppsInfraOutputs(refs.infra, await read(infraRef, infraKeys));
     return { infra: { ...infra, kubeconfig: pulumi.secret(infraRef.requireOutput("kubeconfig") as pulumi.Output<string>) }, cluster };
 }

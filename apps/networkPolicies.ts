@@ -4,7 +4,18 @@
  * table). k3s enforces them with its embedded kube-router policy controller, after Service
  * DNAT, so rules name pods and node addresses, not Service IPs. Pure.
  */
-import { denyAllBase, kubeApi as kubeApiTo, labels, ns, type Obj, PEERS, podSecurityLabels, policy, tcp, udp } from "../lib/kube/networkPolicy";
+import {
+    denyAllBase,
+    kubeApi as kubeApiTo,
+    labels,
+    ns,
+    type Obj,
+    PEERS,
+    podSecurityLabels,
+    policy,
+    tcp,
+    udp,
+} from "../lib/kube/networkPolicy";
 
 export { endpointPort, type Obj } from "../lib/kube/networkPolicy";
 
@@ -53,13 +64,20 @@ function todoPolicies(ctx: NetworkPolicyContext): Obj[] {
         ...baseline(n),
         // The browser loads the SPA from the frontend and calls /api, which the ingress routes to
         // the backend directly: the frontend (static nginx) never talks to the backend.
-        policy(n, "frontend-from-ingress", labels({ "app.kubernetes.io/name": "todo-frontend" }), { ingress: [{ from: [PEERS.ingressController], ports: tcp(8080) }] }),
+        policy(n, "frontend-from-ingress", labels({ "app.kubernetes.io/name": "todo-frontend" }), {
+            ingress: [{ from: [PEERS.ingressController], ports: tcp(8080) }],
+        }),
         policy(n, "backend-from-ingress-and-prometheus", labels(backend), {
             ingress: [{ from: [PEERS.ingressController, PEERS.prometheus(ctx.monitoringNamespace)], ports: tcp(3001) }],
         }),
         policy(n, "backend-to-database", labels(backend), { egress: [{ to: [{ podSelector: labels(db) }], ports: tcp(5432) }] }),
         policy(n, "database-from-backend-and-backup", labels(db), {
-            ingress: [{ from: [{ podSelector: labels(backend) }, { podSelector: labels({ "app.kubernetes.io/component": "backup" }) }], ports: tcp(5432) }],
+            ingress: [
+                {
+                    from: [{ podSelector: labels(backend) }, { podSelector: labels({ "app.kubernetes.io/component": "backup" }) }],
+                    ports: tcp(5432),
+                },
+            ],
         }),
         ...backupEgress(n, db, ctx),
     ];
@@ -67,13 +85,20 @@ function todoPolicies(ctx: NetworkPolicyContext): Obj[] {
 
 function streamPolicies(ctx: NetworkPolicyContext): Obj[] {
     const n = ctx.namespaces.stream;
-    const clients = { matchExpressions: [{ key: "app.kubernetes.io/name", operator: "In", values: ["sensor-producer", "sensor-processor"] }] };
-    const brokers = { namespaceSelector: ns(ctx.kafka.namespace), podSelector: labels({ "strimzi.io/cluster": ctx.kafka.clusterName, "strimzi.io/kind": "Kafka" }) };
+    const clients = {
+        matchExpressions: [{ key: "app.kubernetes.io/name", operator: "In", values: ["sensor-producer", "sensor-processor"] }],
+    };
+    const brokers = {
+        namespaceSelector: ns(ctx.kafka.namespace),
+        podSelector: labels({ "strimzi.io/cluster": ctx.kafka.clusterName, "strimzi.io/kind": "Kafka" }),
+    };
     return [
         ...baseline(n),
         // The bootstrap Service resolves to broker pods; after bootstrap, clients talk to each broker.
         policy(n, "clients-to-kafka", clients, { egress: [{ to: [brokers], ports: tcp(ctx.kafka.port) }] }),
-        policy(n, "metrics-from-prometheus", clients, { ingress: [{ from: [PEERS.prometheus(ctx.monitoringNamespace)], ports: tcp(8080) }] }),
+        policy(n, "metrics-from-prometheus", clients, {
+            ingress: [{ from: [PEERS.prometheus(ctx.monitoringNamespace)], ports: tcp(8080) }],
+        }),
     ];
 }
 
@@ -111,19 +136,39 @@ function airflowPolicies(ctx: NetworkPolicyContext): Obj[] {
                 { from: [PEERS.prometheus(ctx.monitoringNamespace)], ports: tcp(9102) },
             ],
         }),
-        policy(n, "log-servers-from-api-server", { matchExpressions: [{ key: "component", operator: "In", values: ["triggerer", "worker"] }, { key: "tier", operator: "In", values: ["airflow"] }] }, {
-            ingress: [{ from: [{ podSelector: component("api-server") }], ports: tcp(8793, 8794) }],
-        }),
+        policy(
+            n,
+            "log-servers-from-api-server",
+            {
+                matchExpressions: [
+                    { key: "component", operator: "In", values: ["triggerer", "worker"] },
+                    { key: "tier", operator: "In", values: ["airflow"] },
+                ],
+            },
+            {
+                ingress: [{ from: [{ podSelector: component("api-server") }], ports: tcp(8793, 8794) }],
+            },
+        ),
         policy(n, "database-from-pgbouncer-and-backup", labels(db), {
-            ingress: [{ from: [{ podSelector: component("pgbouncer") }, { podSelector: labels({ "app.kubernetes.io/component": "backup" }) }], ports: tcp(5432) }],
+            ingress: [
+                {
+                    from: [{ podSelector: component("pgbouncer") }, { podSelector: labels({ "app.kubernetes.io/component": "backup" }) }],
+                    ports: tcp(5432),
+                },
+            ],
         }),
         // git-sync fetches DAGs over https or ssh from outside the cluster (never the metadata
         // service). Only the dag-processor runs it (the DAG claim, apps/airflow/values.ts).
         policy(n, "git-sync-egress", component("dag-processor"), { egress: [{ to: [PEERS.internet], ports: tcp(443, 22) }] }),
         // The scheduler starts task pods, the cleanup job deletes them, the api-server reads their logs.
-        policy(n, "kubernetes-api", { matchExpressions: [{ key: "component", operator: "In", values: ["scheduler", "api-server", "airflow-cleanup-pods"] }] }, {
-            egress: [kubeApi(ctx)],
-        }),
+        policy(
+            n,
+            "kubernetes-api",
+            { matchExpressions: [{ key: "component", operator: "In", values: ["scheduler", "api-server", "airflow-cleanup-pods"] }] },
+            {
+                egress: [kubeApi(ctx)],
+            },
+        ),
         ...backupEgress(n, db, ctx),
     ];
 }
@@ -135,6 +180,9 @@ export function appsNetworkPolicies(ctx: NetworkPolicyContext): Obj[] {
 /** Kafka's namespace, cluster name and port from the bootstrap address `<cluster>-kafka-bootstrap.<ns>.svc:<port>`. */
 export function kafkaEndpoint(bootstrap: string): NetworkPolicyContext["kafka"] {
     const m = /^([a-z0-9-]+)-kafka-bootstrap\.([a-z0-9-]+)\.svc(?:\.[a-z.]+)?:(\d+)$/.exec(bootstrap);
-    if (!m) throw new Error(`kafkaBootstrap "${bootstrap}" is not a Strimzi bootstrap address (<cluster>-kafka-bootstrap.<namespace>.svc:<port>)`);
+    if (!m)
+        throw new Error(
+            `kafkaBootstrap "${bootstrap}" is not a Strimzi bootstrap address (<cluster>-kafka-bootstrap.<namespace>.svc:<port>)`,
+        );
     return { clusterName: m[1], namespace: m[2], port: Number(m[3]) };
 }

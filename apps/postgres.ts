@@ -11,7 +11,15 @@ import * as random from "@pulumi/random";
 import { k8sResources, POSTGRES_RESOURCES } from "./resources";
 import { backupCronJob, offsiteDumpCronJob } from "./backup/cronJob";
 import { dumpScript, STORE_SECRET_KEYS, type ObjectStore } from "./backup/offsite";
-import { pgHbaTls, POSTGRES_HBA_DIR, POSTGRES_TLS_DIR, postgresProbeScript, postgresTlsArgs, serviceCertificate, serviceDnsNames } from "./postgresTls";
+import {
+    pgHbaTls,
+    POSTGRES_HBA_DIR,
+    POSTGRES_TLS_DIR,
+    postgresProbeScript,
+    postgresTlsArgs,
+    serviceCertificate,
+    serviceDnsNames,
+} from "./postgresTls";
 import { componentType } from "../lib/componentType";
 
 export interface PostgresBackupArgs {
@@ -75,71 +83,96 @@ export class PostgresDatabase extends pulumi.ComponentResource {
         const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this });
         this.password = pulumi.secret(password.result);
 
-        const service = new k8s.core.v1.Service(`${name}-service`, {
-            metadata: { name, namespace: args.namespace, labels },
-            spec: { selector: labels, ports: [{ name: "postgres", port: 5432, targetPort: "postgres" }] },
-        }, { parent: this });
+        const service = new k8s.core.v1.Service(
+            `${name}-service`,
+            {
+                metadata: { name, namespace: args.namespace, labels },
+                spec: { selector: labels, ports: [{ name: "postgres", port: 5432, targetPort: "postgres" }] },
+            },
+            { parent: this },
+        );
         this.host = pulumi.interpolate`${service.metadata.name}.${service.metadata.namespace}.svc`;
 
-        const secret = new k8s.core.v1.Secret(`${name}-credentials`, {
-            metadata: { name: `${name}-credentials`, namespace: args.namespace, labels },
-            type: "Opaque",
-            stringData: {
-                host: this.host,
-                port: "5432",
-                database: args.database,
-                username: this.user,
-                password: this.password,
+        const secret = new k8s.core.v1.Secret(
+            `${name}-credentials`,
+            {
+                metadata: { name: `${name}-credentials`, namespace: args.namespace, labels },
+                type: "Opaque",
+                stringData: {
+                    host: this.host,
+                    port: "5432",
+                    database: args.database,
+                    username: this.user,
+                    password: this.password,
+                },
             },
-        }, { parent: this });
+            { parent: this },
+        );
         this.secretName = secret.metadata.name;
 
         // Both claims (data, local dumps) are RWO on the layer's class and share the stateful options.
         const claim = (suffix: string, size: string) =>
-            new k8s.core.v1.PersistentVolumeClaim(`${name}-${suffix}`, {
-                metadata: { name: `${name}-${suffix}`, namespace: args.namespace, labels },
-                spec: { accessModes: ["ReadWriteOnce"], storageClassName: args.storageClass, resources: { requests: { storage: size } } },
-            }, { parent: this, ...stateful });
+            new k8s.core.v1.PersistentVolumeClaim(
+                `${name}-${suffix}`,
+                {
+                    metadata: { name: `${name}-${suffix}`, namespace: args.namespace, labels },
+                    spec: {
+                        accessModes: ["ReadWriteOnce"],
+                        storageClassName: args.storageClass,
+                        resources: { requests: { storage: size } },
+                    },
+                },
+                { parent: this, ...stateful },
+            );
         const data = claim("data", args.size);
 
         const tls = args.tls ? this.tlsFiles(name, args.namespace, args.tls.issuer, labels) : undefined;
         const probe = { exec: { command: ["sh", "-c", postgresProbeScript(tls !== undefined)] } };
         const fromSecret = (key: string) => ({ secretKeyRef: { name: secret.metadata.name, key } });
-        new k8s.apps.v1.StatefulSet(`${name}-statefulset`, {
-            metadata: { name, namespace: args.namespace, labels },
-            spec: {
-                serviceName: service.metadata.name,
-                replicas: 1,
-                selector: { matchLabels: labels },
-                template: {
-                    metadata: { labels },
-                    spec: {
-                        securityContext: { runAsUser: 999, runAsGroup: 999, fsGroup: 999 },
-                        containers: [{
-                            name: "postgres",
-                            image: args.image,
-                            ...(tls ? { args: postgresTlsArgs() } : {}),
-                            ports: [{ name: "postgres", containerPort: 5432 }],
-                            env: [
-                                { name: "POSTGRES_DB", value: args.database },
-                                { name: "POSTGRES_USER", valueFrom: fromSecret("username") },
-                                { name: "POSTGRES_PASSWORD", valueFrom: fromSecret("password") },
-                                // A subdirectory: the volume root may hold lost+found, which initdb refuses.
-                                { name: "PGDATA", value: "/var/lib/postgresql/data/pgdata" },
+        new k8s.apps.v1.StatefulSet(
+            `${name}-statefulset`,
+            {
+                metadata: { name, namespace: args.namespace, labels },
+                spec: {
+                    serviceName: service.metadata.name,
+                    replicas: 1,
+                    selector: { matchLabels: labels },
+                    template: {
+                        metadata: { labels },
+                        spec: {
+                            securityContext: { runAsUser: 999, runAsGroup: 999, fsGroup: 999 },
+                            containers: [
+                                {
+                                    name: "postgres",
+                                    image: args.image,
+                                    ...(tls ? { args: postgresTlsArgs() } : {}),
+                                    ports: [{ name: "postgres", containerPort: 5432 }],
+                                    env: [
+                                        { name: "POSTGRES_DB", value: args.database },
+                                        { name: "POSTGRES_USER", valueFrom: fromSecret("username") },
+                                        { name: "POSTGRES_PASSWORD", valueFrom: fromSecret("password") },
+                                        // A subdirectory: the volume root may hold lost+found, which initdb refuses.
+                                        { name: "PGDATA", value: "/var/lib/postgresql/data/pgdata" },
+                                    ],
+                                    resources: k8sResources(POSTGRES_RESOURCES.server),
+                                    readinessProbe: { ...probe, periodSeconds: 10, timeoutSeconds: 5 },
+                                    livenessProbe: {
+                                        exec: { command: ["sh", "-c", postgresProbeScript(false)] },
+                                        initialDelaySeconds: 30,
+                                        periodSeconds: 20,
+                                        timeoutSeconds: 5,
+                                        failureThreshold: 6,
+                                    },
+                                    volumeMounts: [{ name: "data", mountPath: "/var/lib/postgresql/data" }, ...(tls?.mounts ?? [])],
+                                },
                             ],
-                            resources: k8sResources(POSTGRES_RESOURCES.server),
-                            readinessProbe: { ...probe, periodSeconds: 10, timeoutSeconds: 5 },
-                            livenessProbe: {
-                                exec: { command: ["sh", "-c", postgresProbeScript(false)] },
-                                initialDelaySeconds: 30, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6,
-                            },
-                            volumeMounts: [{ name: "data", mountPath: "/var/lib/postgresql/data" }, ...(tls?.mounts ?? [])],
-                        }],
-                        volumes: [{ name: "data", persistentVolumeClaim: { claimName: data.metadata.name } }, ...(tls?.volumes ?? [])],
+                            volumes: [{ name: "data", persistentVolumeClaim: { claimName: data.metadata.name } }, ...(tls?.volumes ?? [])],
+                        },
                     },
                 },
             },
-        }, { parent: this, ...stateful, dependsOn: tls?.ready ?? [] });
+            { parent: this, ...stateful, dependsOn: tls?.ready ?? [] },
+        );
 
         const pgEnv = (["host", "port", "database", "username", "password"] as const).map((key, i) => ({
             name: ["PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD"][i],
@@ -147,15 +180,19 @@ export class PostgresDatabase extends pulumi.ComponentResource {
         }));
         const offsite = args.backup?.offsite;
         if (args.backup && offsite) {
-            const storeSecret = new k8s.core.v1.Secret(`${name}-backup-store`, {
-                metadata: { name: `${name}-backup-store`, namespace: args.namespace, labels },
-                type: "Opaque",
-                stringData: {
-                    [STORE_SECRET_KEYS.accessKey]: pulumi.secret(offsite.accessKey),
-                    [STORE_SECRET_KEYS.secretKey]: pulumi.secret(offsite.secretKey),
-                    [STORE_SECRET_KEYS.encryptionPassphrase]: pulumi.secret(offsite.encryptionPassphrase),
+            const storeSecret = new k8s.core.v1.Secret(
+                `${name}-backup-store`,
+                {
+                    metadata: { name: `${name}-backup-store`, namespace: args.namespace, labels },
+                    type: "Opaque",
+                    stringData: {
+                        [STORE_SECRET_KEYS.accessKey]: pulumi.secret(offsite.accessKey),
+                        [STORE_SECRET_KEYS.secretKey]: pulumi.secret(offsite.secretKey),
+                        [STORE_SECRET_KEYS.encryptionPassphrase]: pulumi.secret(offsite.encryptionPassphrase),
+                    },
                 },
-            }, { parent: this });
+                { parent: this },
+            );
             const job = offsiteDumpCronJob({
                 name: `${name}-backup`,
                 labels,
@@ -170,10 +207,14 @@ export class PostgresDatabase extends pulumi.ComponentResource {
                 prune: offsite.prune,
                 resources: k8sResources(POSTGRES_RESOURCES.backup),
             });
-            new k8s.batch.v1.CronJob(`${name}-backup`, {
-                metadata: { ...(job.metadata as object), namespace: args.namespace },
-                spec: job.spec as k8s.types.input.batch.v1.CronJobSpec,
-            }, { parent: this, dependsOn: [storeSecret, secret] });
+            new k8s.batch.v1.CronJob(
+                `${name}-backup`,
+                {
+                    metadata: { ...(job.metadata as object), namespace: args.namespace },
+                    spec: job.spec as k8s.types.input.batch.v1.CronJobSpec,
+                },
+                { parent: this, dependsOn: [storeSecret, secret] },
+            );
         } else if (args.backup) {
             const backup = args.backup;
             const backupClaim = claim("backups", backup.size);
@@ -187,20 +228,26 @@ export class PostgresDatabase extends pulumi.ComponentResource {
             const job = backupCronJob(`${name}-backup`, labels, backup.schedule, {
                 restartPolicy: "OnFailure",
                 securityContext: { runAsUser: 999, runAsGroup: 999, fsGroup: 999 },
-                containers: [{
-                    name: "pg-dump",
-                    image: args.image,
-                    command: ["sh", "-c", script],
-                    env: pgEnv,
-                    resources: k8sResources(POSTGRES_RESOURCES.backup),
-                    volumeMounts: [{ name: "backups", mountPath: "/backups" }],
-                }],
+                containers: [
+                    {
+                        name: "pg-dump",
+                        image: args.image,
+                        command: ["sh", "-c", script],
+                        env: pgEnv,
+                        resources: k8sResources(POSTGRES_RESOURCES.backup),
+                        volumeMounts: [{ name: "backups", mountPath: "/backups" }],
+                    },
+                ],
                 volumes: [{ name: "backups", persistentVolumeClaim: { claimName: `${name}-backups` } }],
             });
-            new k8s.batch.v1.CronJob(`${name}-backup`, {
-                metadata: { ...(job.metadata as object), namespace: args.namespace },
-                spec: job.spec as k8s.types.input.batch.v1.CronJobSpec,
-            }, { parent: this, dependsOn: [backupClaim] });
+            new k8s.batch.v1.CronJob(
+                `${name}-backup`,
+                {
+                    metadata: { ...(job.metadata as object), namespace: args.namespace },
+                    spec: job.spec as k8s.types.input.batch.v1.CronJobSpec,
+                },
+                { parent: this, dependsOn: [backupClaim] },
+            );
         }
 
         this.registerOutputs({ host: this.host, secretName: this.secretName });
@@ -208,17 +255,32 @@ export class PostgresDatabase extends pulumi.ComponentResource {
 
     /** The certificate for the Service's names and pg_hba.conf, as volumes of the server's pod. */
     private tlsFiles(name: string, namespace: pulumi.Input<string>, issuer: string, labels: Record<string, string>) {
-        const rendered = (ns: string) => serviceCertificate({ name: `${name}-tls`, namespace: ns, secretName: `${name}-tls`, dnsNames: serviceDnsNames(name, ns), issuer });
-        const certificate = new k8s.apiextensions.CustomResource(`${name}-certificate`, {
-            apiVersion: "cert-manager.io/v1",
-            kind: "Certificate",
-            metadata: { name: `${name}-tls`, namespace, labels },
-            spec: pulumi.output(namespace).apply((ns) => rendered(ns).spec),
-        }, { parent: this });
-        const hba = new k8s.core.v1.ConfigMap(`${name}-hba`, {
-            metadata: { name: `${name}-hba`, namespace, labels },
-            data: { "pg_hba.conf": pgHbaTls() },
-        }, { parent: this });
+        const rendered = (ns: string) =>
+            serviceCertificate({
+                name: `${name}-tls`,
+                namespace: ns,
+                secretName: `${name}-tls`,
+                dnsNames: serviceDnsNames(name, ns),
+                issuer,
+            });
+        const certificate = new k8s.apiextensions.CustomResource(
+            `${name}-certificate`,
+            {
+                apiVersion: "cert-manager.io/v1",
+                kind: "Certificate",
+                metadata: { name: `${name}-tls`, namespace, labels },
+                spec: pulumi.output(namespace).apply((ns) => rendered(ns).spec),
+            },
+            { parent: this },
+        );
+        const hba = new k8s.core.v1.ConfigMap(
+            `${name}-hba`,
+            {
+                metadata: { name: `${name}-hba`, namespace, labels },
+                data: { "pg_hba.conf": pgHbaTls() },
+            },
+            { parent: this },
+        );
         return {
             ready: [certificate, hba],
             // 0640 and the pod's fsGroup: PostgreSQL takes a root-owned key only without group write or other access.

@@ -16,7 +16,11 @@ export function dockerConfigJson(credential: RegistryCredential): string {
     return JSON.stringify({ auths: { [credential.server]: { username: credential.username, password: credential.password, auth } } });
 }
 
-export function pullSecretManifest(credential: RegistryCredential, namespace: string, labels: Record<string, string>): {
+export function pullSecretManifest(
+    credential: RegistryCredential,
+    namespace: string,
+    labels: Record<string, string>,
+): {
     metadata: { name: string; namespace: string; labels: Record<string, string> };
     type: "kubernetes.io/dockerconfigjson";
     stringData: { ".dockerconfigjson": string };
@@ -34,7 +38,13 @@ export function imagePullSecrets(credential: RegistryCredential | undefined): { 
 }
 
 /** The Secret as a resource (wiring): its value a Pulumi secret, never plaintext in state or outputs. */
-export function newPullSecret(name: string, credential: RegistryCredential, namespace: string, labels: Record<string, string>, opts: pulumi.CustomResourceOptions): k8s.core.v1.Secret {
+export function newPullSecret(
+    name: string,
+    credential: RegistryCredential,
+    namespace: string,
+    labels: Record<string, string>,
+    opts: pulumi.CustomResourceOptions,
+): k8s.core.v1.Secret {
     const m = pullSecretManifest(credential, namespace, labels);
     return new k8s.core.v1.Secret(name, { metadata: m.metadata, type: m.type, stringData: pulumi.secret(m.stringData) }, opts);
 }

@@ -47,7 +47,10 @@ export function currentRepository(env: NodeJS.ProcessEnv, cwd: string, standIn?:
 /** The checkout's origin URL, or undefined (no git, no remote). */
 export function gitOrigin(cwd: string): string | undefined {
     try {
-        return execFileSync("git", ["remote", "get-url", "origin"], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim() || undefined;
+        return (
+            execFileSync("git", ["remote", "get-url", "origin"], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim() ||
+            undefined
+        );
     } catch {
         return undefined;
     }

@@ -21,7 +21,12 @@ export interface AppTls {
     readonly issuer?: string;
 }
 
-export function appTls(app: string, host: string, existingSecret: string | undefined, issuers: ClusterIssuers | undefined): AppTls | undefined {
+export function appTls(
+    app: string,
+    host: string,
+    existingSecret: string | undefined,
+    issuers: ClusterIssuers | undefined,
+): AppTls | undefined {
     if (existingSecret) return { secretName: existingSecret };
     if (!issuers) return undefined;
     const issuer = issuerForHost(host, issuers);

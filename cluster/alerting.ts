@@ -35,39 +35,64 @@ export class PlatformAlerting extends pulumi.ComponentResource {
         const after = { parent: this, dependsOn: [args.release] };
         this.receivers = receiverNames(a);
         if (this.receivers.length === 0) {
-            pulumi.log.warn("No alert receivers configured (alertEmailTo, alertSlackWebhookUrl, alertWebhookUrl): alerts go to the null receiver; see docs/monitoring.md.", this);
+            pulumi.log.warn(
+                "No alert receivers configured (alertEmailTo, alertSlackWebhookUrl, alertWebhookUrl): alerts go to the null receiver; see docs/monitoring.md.",
+                this,
+            );
         }
 
         const data = receiverSecretData(a);
-        const secret = Object.keys(data).length > 0
-            ? [new k8s.core.v1.Secret(`${name}-receivers`, {
-                metadata: { name: RECEIVER_SECRET_NAME, namespace: args.namespace },
-                type: "Opaque",
-                stringData: pulumi.secret(data),
-            }, after)]
-            : [];
+        const secret =
+            Object.keys(data).length > 0
+                ? [
+                      new k8s.core.v1.Secret(
+                          `${name}-receivers`,
+                          {
+                              metadata: { name: RECEIVER_SECRET_NAME, namespace: args.namespace },
+                              type: "Opaque",
+                              stringData: pulumi.secret(data),
+                          },
+                          after,
+                      ),
+                  ]
+                : [];
         const spec = alertmanagerConfigSpec(a);
-        new k8s.apiextensions.CustomResource(`${name}-routing`, {
-            apiVersion: "monitoring.coreos.com/v1alpha1",
-            kind: "AlertmanagerConfig",
-            metadata: { name: ALERTMANAGER_CONFIG_NAME, namespace: args.namespace },
-            spec: a.secretKeys.some((k) => ADDRESS_KEYS.includes(k)) ? pulumi.secret(spec) : spec,
-        }, { parent: this, dependsOn: [args.release, ...secret] });
+        new k8s.apiextensions.CustomResource(
+            `${name}-routing`,
+            {
+                apiVersion: "monitoring.coreos.com/v1alpha1",
+                kind: "AlertmanagerConfig",
+                metadata: { name: ALERTMANAGER_CONFIG_NAME, namespace: args.namespace },
+                spec: a.secretKeys.some((k) => ADDRESS_KEYS.includes(k)) ? pulumi.secret(spec) : spec,
+            },
+            { parent: this, dependsOn: [args.release, ...secret] },
+        );
 
         // Only the expiry date leaves the (secret) kubeconfig.
         const notAfter = pulumi.unsecret(args.kubeconfig.apply(clientCertNotAfter));
-        new k8s.apiextensions.CustomResource(`${name}-rules`, {
-            apiVersion: "monitoring.coreos.com/v1",
-            kind: "PrometheusRule",
-            metadata: { name: "platform", namespace: args.namespace },
-            spec: notAfter.apply((adminCertNotAfter) => prometheusRule("platform", "", platformRuleGroups({
-                kafkaNamespace: args.kafkaNamespace,
-                etcd: args.etcd,
-                etcdSnapshotMaxAgeHours: a.etcdSnapshotMaxAgeHours,
-                backupMaxAgeHours: a.backupMaxAgeHours,
-                adminCertNotAfter,
-            })).spec),
-        }, after);
+        new k8s.apiextensions.CustomResource(
+            `${name}-rules`,
+            {
+                apiVersion: "monitoring.coreos.com/v1",
+                kind: "PrometheusRule",
+                metadata: { name: "platform", namespace: args.namespace },
+                spec: notAfter.apply(
+                    (adminCertNotAfter) =>
+                        prometheusRule(
+                            "platform",
+                            "",
+                            platformRuleGroups({
+                                kafkaNamespace: args.kafkaNamespace,
+                                etcd: args.etcd,
+                                etcdSnapshotMaxAgeHours: a.etcdSnapshotMaxAgeHours,
+                                backupMaxAgeHours: a.backupMaxAgeHours,
+                                adminCertNotAfter,
+                            }),
+                        ).spec,
+                ),
+            },
+            after,
+        );
         this.registerOutputs({ receivers: this.receivers });
     }
 }

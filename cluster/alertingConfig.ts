@@ -40,8 +40,17 @@ const HTTPS_URL = /^https:\/\/[^\s]+$/;
 const HTTP_URL = /^https?:\/\/[^\s]+$/;
 
 export const ALERTING_KEYS = [
-    "alertEmailTo", "alertEmailFrom", "alertSmtpSmarthost", "alertSmtpUsername", "alertSmtpPassword", "alertSmtpRequireTls",
-    "alertSlackWebhookUrl", "alertSlackChannel", "alertWebhookUrl", "etcdSnapshotMaxAgeHours", "backupMaxAgeHours",
+    "alertEmailTo",
+    "alertEmailFrom",
+    "alertSmtpSmarthost",
+    "alertSmtpUsername",
+    "alertSmtpPassword",
+    "alertSmtpRequireTls",
+    "alertSlackWebhookUrl",
+    "alertSlackChannel",
+    "alertWebhookUrl",
+    "etcdSnapshotMaxAgeHours",
+    "backupMaxAgeHours",
 ] as const;
 /** Keys whose values are credentials or carry one: refused unless stored as secrets. */
 export const MUST_BE_SECRET = ["alertSmtpPassword", "alertSlackWebhookUrl", "alertWebhookUrl"] as const;
@@ -53,7 +62,10 @@ export function parseAlertingConfig(r: ConfigReader): AlertingConfig {
     const shown = (key: string, value: string) => (isSecret(key) ? "(secret)" : value);
     // Plain-text credentials are refused by the reader's one rule (lib/config/secrets.ts); the
     // password is "unused" without an e-mail receiver.
-    r.secret("alertSmtpPassword", { used: r.has("alertEmailTo"), unusedBecause: "there is no alertEmailTo: the password belongs to the e-mail receiver" });
+    r.secret("alertSmtpPassword", {
+        used: r.has("alertEmailTo"),
+        unusedBecause: "there is no alertEmailTo: the password belongs to the e-mail receiver",
+    });
     for (const key of ["alertSlackWebhookUrl", "alertWebhookUrl"]) r.secret(key, { used: true, unusedBecause: "" });
     const text = (key: string, test: RegExp | ((v: string) => boolean), allowed: string): string | undefined => {
         if (!r.has(key)) return undefined;
@@ -64,7 +76,11 @@ export function parseAlertingConfig(r: ConfigReader): AlertingConfig {
         return value;
     };
 
-    const toRaw = text("alertEmailTo", (v) => v.split(",").every((a) => EMAIL.test(a.trim())), 'one or more e-mail addresses, comma-separated ("oncall@example.org,ops@example.org")');
+    const toRaw = text(
+        "alertEmailTo",
+        (v) => v.split(",").every((a) => EMAIL.test(a.trim())),
+        'one or more e-mail addresses, comma-separated ("oncall@example.org,ops@example.org")',
+    );
     const from = text("alertEmailFrom", EMAIL, 'an e-mail address like "alertmanager@example.org"');
     const smarthost = text("alertSmtpSmarthost", HOST_PORT, 'an SMTP server "host:port" like "smtp.example.org:587"');
     const username = text("alertSmtpUsername", (v) => v !== "", "a user name");
@@ -75,7 +91,11 @@ export function parseAlertingConfig(r: ConfigReader): AlertingConfig {
         if (from === undefined) r.problem("alertEmailFrom", undefined, "is required when alertEmailTo is set");
         if (smarthost === undefined) r.problem("alertSmtpSmarthost", undefined, "is required when alertEmailTo is set");
         if ((username === undefined) !== (password === undefined)) {
-            r.problem(username === undefined ? "alertSmtpUsername" : "alertSmtpPassword", undefined, "alertSmtpUsername and alertSmtpPassword go together");
+            r.problem(
+                username === undefined ? "alertSmtpUsername" : "alertSmtpPassword",
+                undefined,
+                "alertSmtpUsername and alertSmtpPassword go together",
+            );
         }
         email = {
             to: toRaw.split(",").map((a) => a.trim()),
@@ -93,7 +113,8 @@ export function parseAlertingConfig(r: ConfigReader): AlertingConfig {
 
     const slackUrl = text("alertSlackWebhookUrl", HTTPS_URL, 'an https incoming-webhook URL ("https://hooks.slack.com/services/...")');
     const slackChannel = text("alertSlackChannel", /^[#@]?[A-Za-z0-9._-]+$/, 'a channel like "#platform-alerts"');
-    if (slackChannel !== undefined && slackUrl === undefined) r.problem("alertSlackChannel", slackChannel, "only applies together with alertSlackWebhookUrl");
+    if (slackChannel !== undefined && slackUrl === undefined)
+        r.problem("alertSlackChannel", slackChannel, "only applies together with alertSlackWebhookUrl");
     const webhookUrl = text("alertWebhookUrl", HTTP_URL, "an http(s) URL of an Alertmanager webhook receiver");
 
     return {

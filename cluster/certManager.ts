@@ -31,7 +31,11 @@ export class CertManager extends pulumi.ComponentResource {
     constructor(name: string, args: CertManagerArgs, opts?: pulumi.ComponentResourceOptions) {
         super(componentType("cluster", "CertManager"), name, {}, opts);
         const cfg = args.config;
-        const ns = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: namespaceMetadata(clusterNamespaces(cfg), "certManager") }, { parent: this });
+        const ns = new k8s.core.v1.Namespace(
+            `${name}-ns`,
+            { metadata: namespaceMetadata(clusterNamespaces(cfg), "certManager") },
+            { parent: this },
+        );
         const release = helmRelease(
             `${name}-release`,
             "cert-manager",

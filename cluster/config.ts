@@ -131,7 +131,10 @@ export interface ClusterConfig {
 const CPU = /^(\d+m|\d+(\.\d+)?)$/;
 const MEMORY = /^\d+(Mi|Gi)$/;
 /** The broker's heap is half its memory and never below 256m (cluster/values/kafka.ts): less memory is an OOM kill. */
-const KAFKA_BROKER_MIN_MEMORY = { mib: 1024, why: "the broker's JVM heap is half of it (at least 256m) and a KRaft broker+controller needs the other half for page cache and buffers, like \"2Gi\"" };
+const KAFKA_BROKER_MIN_MEMORY = {
+    mib: 1024,
+    why: 'the broker\'s JVM heap is half of it (at least 256m) and a KRaft broker+controller needs the other half for page cache and buffers, like "2Gi"',
+};
 const RETENTION = /^[1-9]\d*(h|d|w)$/;
 
 /**
@@ -146,16 +149,31 @@ export function infraStackRef(cfg: Pick<ClusterConfig, "infra">, currentOrganiza
  * `isSecret` tells which keys were set with `pulumi config set --secret` (credential keys are
  * refused otherwise); without it no key counts as secret.
  */
-export function parseClusterConfig(lookup: ConfigLookup, namespace: string, scope: string, project = namespace, isSecret?: (key: string) => boolean): ClusterConfig {
+export function parseClusterConfig(
+    lookup: ConfigLookup,
+    namespace: string,
+    scope: string,
+    project = namespace,
+    isSecret?: (key: string) => boolean,
+): ClusterConfig {
     const r = new ConfigReader(namespace, isSecret ? withSecrets(lookup, isSecret) : lookup, scope);
     r.usesProviders(["random"]);
     const environment = r.environment("cluster");
 
     const organization = r.optionalString("infraOrganization", { pattern: /^[A-Za-z0-9_.-]+$/, allowed: "a Pulumi organization name" });
     const infraProject = r.string("infraProject", { default: project, pattern: /^[A-Za-z0-9_.-]+$/, allowed: "a Pulumi project name" });
-    const infraStack = r.string("infraStack", { default: `${environment}-infra`, pattern: /^[A-Za-z0-9_.-]+$/, allowed: "a stack name like dev-infra", check: (v) => crossEnvironmentReference(v, "infra", environment) });
+    const infraStack = r.string("infraStack", {
+        default: `${environment}-infra`,
+        pattern: /^[A-Za-z0-9_.-]+$/,
+        allowed: "a stack name like dev-infra",
+        check: (v) => crossEnvironmentReference(v, "infra", environment),
+    });
 
-    const chartOverrides = r.json<Record<string, string>>("chartVersions", { default: {}, expected: `a map of chart name (${CHART_NAMES.join(", ")}) to exact version` }) ?? {};
+    const chartOverrides =
+        r.json<Record<string, string>>("chartVersions", {
+            default: {},
+            expected: `a map of chart name (${CHART_NAMES.join(", ")}) to exact version`,
+        }) ?? {};
     const charts = Object.fromEntries(CHART_NAMES.map((n) => [n, { ...DEFAULT_CHARTS[n] }])) as Record<ChartName, ChartPin>;
     for (const [chart, version] of Object.entries(chartOverrides)) {
         if (!(CHART_NAMES as string[]).includes(chart)) {
@@ -163,14 +181,22 @@ export function parseClusterConfig(lookup: ConfigLookup, namespace: string, scop
             continue;
         }
         const why =
-            typeof version !== "string" ? "must be a string"
-            : chart === "cert-manager" ? (/^v/.test(version) ? check.exactSemver(version.slice(1)) : 'must be a release tag like "v1.21.1" (jetstack versions carry the v)')
-            : check.exactSemver(version);
+            typeof version !== "string"
+                ? "must be a string"
+                : chart === "cert-manager"
+                  ? /^v/.test(version)
+                      ? check.exactSemver(version.slice(1))
+                      : 'must be a release tag like "v1.21.1" (jetstack versions carry the v)'
+                  : check.exactSemver(version);
         if (why) r.problem(`chartVersions.${chart}`, version, why);
         else charts[chart as ChartName] = { ...charts[chart as ChartName], version };
     }
 
-    const imageOverrides = r.json<Record<string, string>>("images", { default: {}, expected: `a map of image name (${Object.keys(DEFAULT_IMAGES).join(", ")}) to a pinned image` }) ?? {};
+    const imageOverrides =
+        r.json<Record<string, string>>("images", {
+            default: {},
+            expected: `a map of image name (${Object.keys(DEFAULT_IMAGES).join(", ")}) to a pinned image`,
+        }) ?? {};
     const images: Record<ImageName, string> = { ...DEFAULT_IMAGES };
     for (const [name, image] of Object.entries(imageOverrides)) {
         if (!(name in DEFAULT_IMAGES)) {
@@ -183,9 +209,20 @@ export function parseClusterConfig(lookup: ConfigLookup, namespace: string, scop
     }
 
     const sizing = (key: string, fallback: Sizing, minMemory?: { readonly mib: number; readonly why: string }): Sizing => {
-        const cpu = r.string(`${key}Cpu`, { default: fallback.cpu, pattern: CPU, allowed: 'a CPU quantity like "250m" or "1"', check: positiveQuantity('a CPU quantity like "250m" or "1"') });
-        const memory = r.string(`${key}Memory`, { default: fallback.memory, pattern: MEMORY, allowed: 'a memory quantity in Mi or Gi like "512Mi"', check: positiveQuantity('a memory quantity in Mi or Gi like "512Mi"') });
-        if (minMemory && MEMORY.test(memory) && memoryMiB(memory) < minMemory.mib) r.problem(`${key}Memory`, memory, `must be at least ${minMemory.mib}Mi: ${minMemory.why}`);
+        const cpu = r.string(`${key}Cpu`, {
+            default: fallback.cpu,
+            pattern: CPU,
+            allowed: 'a CPU quantity like "250m" or "1"',
+            check: positiveQuantity('a CPU quantity like "250m" or "1"'),
+        });
+        const memory = r.string(`${key}Memory`, {
+            default: fallback.memory,
+            pattern: MEMORY,
+            allowed: 'a memory quantity in Mi or Gi like "512Mi"',
+            check: positiveQuantity('a memory quantity in Mi or Gi like "512Mi"'),
+        });
+        if (minMemory && MEMORY.test(memory) && memoryMiB(memory) < minMemory.mib)
+            r.problem(`${key}Memory`, memory, `must be at least ${minMemory.mib}Mi: ${minMemory.why}`);
         return { cpu, memory };
     };
 
@@ -202,18 +239,33 @@ export function parseClusterConfig(lookup: ConfigLookup, namespace: string, scop
     const grafanaHost = r.optionalString("grafanaHost", { check: check.dnsName });
     const grafanaPath = r.string("grafanaPath", { default: "/grafana", check: check.urlPath });
     const grafanaNodePort = r.has("grafanaNodePort") ? r.integer("grafanaNodePort", { min: 30000, max: 32767 }) : undefined;
-    const grafanaAllowedCidrs = r.has("grafanaAllowedCidrs") ? r.stringList("grafanaAllowedCidrs", { check: check.ipv4Cidr, minItems: 1 }) : undefined;
+    const grafanaAllowedCidrs = r.has("grafanaAllowedCidrs")
+        ? r.stringList("grafanaAllowedCidrs", { check: check.ipv4Cidr, minItems: 1 })
+        : undefined;
 
-    const acmeEmail = r.optionalString("acmeEmail", { pattern: /^[^\s@]+@[^\s@]+\.[^\s@]+$/, allowed: 'an e-mail address for the ACME account, e.g. "ops@example.org"' });
+    const acmeEmail = r.optionalString("acmeEmail", {
+        pattern: /^[^\s@]+@[^\s@]+\.[^\s@]+$/,
+        allowed: 'an e-mail address for the ACME account, e.g. "ops@example.org"',
+    });
     // Unset: Grafana's own host (if a DNS name) and nothing else.
     const caDomains = r.has("platformCaDomains")
         ? r.stringList("platformCaDomains", { check: check.dnsName, minItems: 1 })
-        : grafanaHost !== undefined && !isIpAddress(grafanaHost) ? [grafanaHost] : [];
+        : grafanaHost !== undefined && !isIpAddress(grafanaHost)
+          ? [grafanaHost]
+          : [];
     // Grafana's own host gets a platform-CA certificate without ACME: the CA must be allowed to sign it.
     if (grafanaHost !== undefined && acmeEmail === undefined && !isIpAddress(grafanaHost) && !withinDomains(grafanaHost, caDomains)) {
-        r.problem("platformCaDomains", caDomains.length > 0 ? JSON.stringify(caDomains) : undefined, `must include a domain of grafanaHost "${grafanaHost}" (the platform CA signs its certificate and may only sign names under these domains), e.g. ["${grafanaHost.split(".").slice(1).join(".")}"]`);
+        r.problem(
+            "platformCaDomains",
+            caDomains.length > 0 ? JSON.stringify(caDomains) : undefined,
+            `must include a domain of grafanaHost "${grafanaHost}" (the platform CA signs its certificate and may only sign names under these domains), e.g. ["${grafanaHost.split(".").slice(1).join(".")}"]`,
+        );
     }
-    const acmeServer = r.string("acmeServer", { default: "https://acme-v02.api.letsencrypt.org/directory", pattern: /^https:\/\/\S+$/, allowed: "an ACME directory https URL" });
+    const acmeServer = r.string("acmeServer", {
+        default: "https://acme-v02.api.letsencrypt.org/directory",
+        pattern: /^https:\/\/\S+$/,
+        allowed: "an ACME directory https URL",
+    });
 
     const kafkaVersion = r.oneOf("kafkaVersion", STRIMZI_KAFKA_VERSIONS, { default: "4.3.1" });
     const brokers = r.integer("kafkaBrokers", { default: 3, min: 1, max: 9 });
@@ -226,10 +278,18 @@ export function parseClusterConfig(lookup: ConfigLookup, namespace: string, scop
     if (nameProblem) r.problem("kafkaClusterName", kafkaClusterName, nameProblem);
 
     if (r.has("ingressReplicas")) {
-        r.problem("ingressReplicas", r.string("ingressReplicas"), "is no longer set: one ingress controller runs on each server, where the ingress address lands (client addresses are kept); remove the key");
+        r.problem(
+            "ingressReplicas",
+            r.string("ingressReplicas"),
+            "is no longer set: one ingress controller runs on each server, where the ingress address lands (client addresses are kept); remove the key",
+        );
     }
 
-    const retention = r.string("prometheusRetention", { default: "10d", pattern: RETENTION, allowed: 'a duration above zero like "10d", "72h" or "2w"' });
+    const retention = r.string("prometheusRetention", {
+        default: "10d",
+        pattern: RETENTION,
+        allowed: 'a duration above zero like "10d", "72h" or "2w"',
+    });
     const minHeadroomPercent = r.integer("minHeadroomPercent", { default: 40, min: 0, max: 90 });
 
     const config: ClusterConfig = {

@@ -6,7 +6,16 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { stackLookup } from "../lib/config/stack";
-import { assertDaemonSetsFit, assertFits, assertPodsFit, daemonSetsPerRole, nodeRooms, onSchedulable, podsOf, sumRequests } from "../lib/fit";
+import {
+    assertDaemonSetsFit,
+    assertFits,
+    assertPodsFit,
+    daemonSetsPerRole,
+    nodeRooms,
+    onSchedulable,
+    podsOf,
+    sumRequests,
+} from "../lib/fit";
 import type { ClusterOutputs } from "../lib/contracts";
 import { kubernetesClusterIdentifier } from "../lib/naming";
 import { infraStackRef, parseClusterConfig } from "./config";
@@ -30,14 +39,21 @@ type Outputs = { [K in keyof ClusterOutputs]: pulumi.Input<ClusterOutputs[K]> } 
 export async function clusterLayer(): Promise<Outputs> {
     // The SDK knows which keys were set with --secret; its typings do not export the check.
     const isConfigSecret = (runtimeConfig as unknown as { isConfigSecret(fullKey: string): boolean }).isConfigSecret;
-    const cfg = parseClusterConfig(stackLookup(), pulumi.getProject(), `stack ${pulumi.getStack()}`, pulumi.getProject(), (key) => isConfigSecret(`${pulumi.getProject()}:${key}`));
+    const cfg = parseClusterConfig(stackLookup(), pulumi.getProject(), `stack ${pulumi.getStack()}`, pulumi.getProject(), (key) =>
+        isConfigSecret(`${pulumi.getProject()}:${key}`),
+    );
     const name = cfg.environment;
 
     // Unset infraOrganization = this program's own organization ("organization" on a DIY backend).
     const infraStack = infraStackRef(cfg, pulumi.getOrganization());
     const infraRef = new pulumi.StackReference(`${name}-infra`, { name: infraStack });
     const infra = await readInfra(infraRef, infraStack);
-    const grafanaAllowedCidrs = adminAllowlist("grafanaAllowedCidrs", cfg.monitoring.grafanaAllowedCidrs, await infraRef.getOutputValue("adminCidrs"), infraStack);
+    const grafanaAllowedCidrs = adminAllowlist(
+        "grafanaAllowedCidrs",
+        cfg.monitoring.grafanaAllowedCidrs,
+        await infraRef.getOutputValue("adminCidrs"),
+        infraStack,
+    );
 
     const counts: NodeCounts = {
         servers: infra.nodePools.filter((p) => p.role === "server").reduce((n, p) => n + p.count, 0),
@@ -60,7 +76,11 @@ export async function clusterLayer(): Promise<Outputs> {
     });
     const opts = { providers: { kubernetes: provider } };
 
-    const storage = new Storage(`${name}-storage`, { config: cfg, cloudCredentials: infra.cloudCredentials, nfs: infra.nfs, localPathAvailable: infra.localPathStorage }, opts);
+    const storage = new Storage(
+        `${name}-storage`,
+        { config: cfg, cloudCredentials: infra.cloudCredentials, nfs: infra.nfs, localPathAvailable: infra.localPathStorage },
+        opts,
+    );
     const monitoring = new Monitoring(
         `${name}-monitoring`,
         {
@@ -74,7 +94,11 @@ export async function clusterLayer(): Promise<Outputs> {
         },
         opts,
     );
-    const ingress = new IngressNginx(`${name}-ingress`, { config: cfg, ingressAddress: infra.ingressAddress, after: [monitoring.release] }, opts);
+    const ingress = new IngressNginx(
+        `${name}-ingress`,
+        { config: cfg, ingressAddress: infra.ingressAddress, after: [monitoring.release] },
+        opts,
+    );
     const certManager = new CertManager(
         `${name}-cert-manager`,
         { config: cfg, ingressClass: ingress.ingressClass, ingressAddress: infra.ingressAddress, after: [monitoring.release] },
@@ -93,29 +117,37 @@ export async function clusterLayer(): Promise<Outputs> {
     );
 
     const serverAddresses = infra.nodes.filter((n) => n.role === "server").map((n) => n.address);
-    const alerting = new PlatformAlerting(`${name}-alerting`, {
-        alerting: cfg.alerting,
-        namespace: monitoring.namespace,
-        kafkaNamespace: cfg.kafka.namespace,
-        etcd: serverAddresses.length > 0,
-        kubeconfig: infra.kubeconfig,
-        release: monitoring.release,
-    }, opts);
+    const alerting = new PlatformAlerting(
+        `${name}-alerting`,
+        {
+            alerting: cfg.alerting,
+            namespace: monitoring.namespace,
+            kafkaNamespace: cfg.kafka.namespace,
+            etcd: serverAddresses.length > 0,
+            kubeconfig: infra.kubeconfig,
+            release: monitoring.release,
+        },
+        opts,
+    );
 
     // Default-deny with the flows each needs in every namespace of this layer (docs/security.md).
-    new NetworkPolicySet(`${name}-network-policies`, {
-        layer: "cluster",
-        policies: clusterNetworkPolicies({
-            namespaces: clusterNamespaces(cfg),
-            apiServers: serverAddresses,
-            nodeAddresses: infra.nodes.map((n) => n.address),
-            kafkaClientNamespaces: cfg.kafka.clientNamespaces,
-            kafkaCluster: cfg.kafka.clusterName,
-            alertReceiverPorts: alertReceiverPorts(cfg.alerting),
-            grafanaNodePort: cfg.monitoring.grafanaNodePort !== undefined,
-        }),
-        after: [storage, monitoring, ingress, certManager, kafka],
-    }, opts);
+    new NetworkPolicySet(
+        `${name}-network-policies`,
+        {
+            layer: "cluster",
+            policies: clusterNetworkPolicies({
+                namespaces: clusterNamespaces(cfg),
+                apiServers: serverAddresses,
+                nodeAddresses: infra.nodes.map((n) => n.address),
+                kafkaClientNamespaces: cfg.kafka.clientNamespaces,
+                kafkaCluster: cfg.kafka.clusterName,
+                alertReceiverPorts: alertReceiverPorts(cfg.alerting),
+                grafanaNodePort: cfg.monitoring.grafanaNodePort !== undefined,
+            }),
+            after: [storage, monitoring, ingress, certManager, kafka],
+        },
+        opts,
+    );
 
     const grafana = grafanaAccess(cfg.monitoring, infra.ingressAddress);
     return {
@@ -129,7 +161,12 @@ export async function clusterLayer(): Promise<Outputs> {
         grafanaUrl: grafana.url,
         ...(grafana.nodePortUrl !== undefined ? { grafanaNodePortUrl: grafana.nodePortUrl } : {}),
         // ClusterIssuers for the apps' ingresses (cert-manager.io/cluster-issuer).
-        tlsIssuers: { ca: certManager.caIssuer, public: certManager.publicIssuer, caDomains: cfg.tls.caDomains, internal: certManager.internalIssuer },
+        tlsIssuers: {
+            ca: certManager.caIssuer,
+            public: certManager.publicIssuer,
+            caDomains: cfg.tls.caDomains,
+            internal: certManager.internalIssuer,
+        },
         requests,
         daemonSets,
         fit: {

@@ -22,7 +22,9 @@ type ReadKey = (typeof CLUSTER_READS_INFRA.required)[number];
 type SecretKeys = "kubeconfig" | "cloudCredentials";
 type PlainKeys = Exclude<ReadKey, SecretKeys>;
 /** The infra outputs read as plain values (the rest of CLUSTER_READS_INFRA stay secret Outputs). */
-export const PLAIN_INFRA_KEYS: readonly PlainKeys[] = CLUSTER_READS_INFRA.required.filter((k): k is PlainKeys => k !== "kubeconfig" && k !== "cloudCredentials");
+export const PLAIN_INFRA_KEYS: readonly PlainKeys[] = CLUSTER_READS_INFRA.required.filter(
+    (k): k is PlainKeys => k !== "kubeconfig" && k !== "cloudCredentials",
+);
 const secretOutput = <T>(ref: pulumi.StackReference, key: SecretKeys) => pulumi.secret(ref.requireOutput(key) as pulumi.Output<T>);
 
 /** Checks the plain outputs; throws one error naming every missing or malformed key. */

@@ -24,7 +24,11 @@ export class IngressNginx extends pulumi.ComponentResource {
     constructor(name: string, args: IngressNginxArgs, opts?: pulumi.ComponentResourceOptions) {
         super(componentType("cluster", "IngressNginx"), name, {}, opts);
         const cfg = args.config;
-        const ns = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: namespaceMetadata(clusterNamespaces(cfg), "ingress") }, { parent: this });
+        const ns = new k8s.core.v1.Namespace(
+            `${name}-ns`,
+            { metadata: namespaceMetadata(clusterNamespaces(cfg), "ingress") },
+            { parent: this },
+        );
         helmRelease(
             `${name}-release`,
             "ingress-nginx",

@@ -9,8 +9,17 @@ import { helmRelease } from "./helm";
 import { clusterNamespaces, namespaceMetadata } from "./namespaces";
 import { DASHBOARD_LABEL } from "./values/monitoring";
 import {
-    bootstrapAddress, jmxExporterConfig, kafkaDashboard, kafkaSpec, METRICS_CONFIG_KEY, nodePoolSpec, podMonitorSpec,
-    STRIMZI_API, strimziOperatorValues, TOPICS, topicSpec,
+    bootstrapAddress,
+    jmxExporterConfig,
+    kafkaDashboard,
+    kafkaSpec,
+    METRICS_CONFIG_KEY,
+    nodePoolSpec,
+    podMonitorSpec,
+    STRIMZI_API,
+    strimziOperatorValues,
+    TOPICS,
+    topicSpec,
 } from "./values/kafka";
 import { componentType } from "../lib/componentType";
 
@@ -36,18 +45,30 @@ export class Kafka extends pulumi.ComponentResource {
         const k = args.config.kafka;
         // Losing these loses topics and offsets: destroying them takes `pulumi state unprotect`.
         const protect = args.config.protectData;
-        const ns = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: namespaceMetadata(clusterNamespaces(args.config), "kafka") }, { parent: this });
+        const ns = new k8s.core.v1.Namespace(
+            `${name}-ns`,
+            { metadata: namespaceMetadata(clusterNamespaces(args.config), "kafka") },
+            { parent: this },
+        );
 
         const operator = helmRelease(
             `${name}-strimzi`,
             "strimzi-kafka-operator",
-            { chart: "strimzi-kafka-operator", pin: args.config.charts["strimzi-kafka-operator"], namespace: ns.metadata.name, values: strimziOperatorValues(args.config.images.strimziOperator) },
+            {
+                chart: "strimzi-kafka-operator",
+                pin: args.config.charts["strimzi-kafka-operator"],
+                namespace: ns.metadata.name,
+                values: strimziOperatorValues(args.config.images.strimziOperator),
+            },
             { parent: this },
         );
 
         const metrics = new k8s.core.v1.ConfigMap(
             `${name}-metrics`,
-            { metadata: { name: `${k.clusterName}-kafka-metrics`, namespace: ns.metadata.name }, data: { [METRICS_CONFIG_KEY]: jmxExporterConfig() } },
+            {
+                metadata: { name: `${k.clusterName}-kafka-metrics`, namespace: ns.metadata.name },
+                data: { [METRICS_CONFIG_KEY]: jmxExporterConfig() },
+            },
             { parent: this },
         );
 
@@ -71,7 +92,12 @@ export class Kafka extends pulumi.ComponentResource {
                 metadata: { name: k.clusterName, namespace: ns.metadata.name, annotations: WAIT_READY },
                 spec: kafkaSpec(k, `${k.clusterName}-kafka-metrics`),
             },
-            { parent: this, dependsOn: [operator, pool, metrics, ...args.storageReady], protect, customTimeouts: { create: "20m", update: "20m" } },
+            {
+                parent: this,
+                dependsOn: [operator, pool, metrics, ...args.storageReady],
+                protect,
+                customTimeouts: { create: "20m", update: "20m" },
+            },
         );
 
         for (const topic of Object.values(TOPICS)) {
@@ -111,4 +137,3 @@ export class Kafka extends pulumi.ComponentResource {
         this.registerOutputs({ bootstrap: this.bootstrap });
     }
 }
-

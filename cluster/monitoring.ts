@@ -35,7 +35,11 @@ export class Monitoring extends pulumi.ComponentResource {
         const namespaces = clusterNamespaces(args.config);
         const ns = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: namespaceMetadata(namespaces, "monitoring") }, { parent: this });
         // node-exporter needs the host's namespaces: alone in its own, so the rest can enforce more.
-        const nodeExporterNs = new k8s.core.v1.Namespace(`${name}-node-exporter-ns`, { metadata: namespaceMetadata(namespaces, "nodeExporter") }, { parent: this });
+        const nodeExporterNs = new k8s.core.v1.Namespace(
+            `${name}-node-exporter-ns`,
+            { metadata: namespaceMetadata(namespaces, "nodeExporter") },
+            { parent: this },
+        );
 
         const password = new random.RandomPassword(`${name}-grafana-admin`, { length: 32, special: false }, { parent: this });
         const adminSecret = new k8s.core.v1.Secret(
@@ -43,7 +47,9 @@ export class Monitoring extends pulumi.ComponentResource {
             {
                 metadata: { name: "grafana-admin", namespace: ns.metadata.name },
                 type: "Opaque",
-                stringData: pulumi.secret(pulumi.output(password.result).apply((p) => ({ [GRAFANA_ADMIN_KEYS.user]: "admin", [GRAFANA_ADMIN_KEYS.password]: p }))),
+                stringData: pulumi.secret(
+                    pulumi.output(password.result).apply((p) => ({ [GRAFANA_ADMIN_KEYS.user]: "admin", [GRAFANA_ADMIN_KEYS.password]: p })),
+                ),
             },
             { parent: this },
         );

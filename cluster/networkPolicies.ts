@@ -34,7 +34,8 @@ export const KAFKA_LISTENER_PORTS = [9092, 9093];
 
 const everyPod = {};
 const apiFor = (n: string, ctx: ClusterPolicyContext) => policy(n, "kubernetes-api", everyPod, { egress: [kubeApi(ctx.apiServers)] });
-const withinNamespace = (n: string) => policy(n, "within-namespace", everyPod, { ingress: [{ from: [PEERS.sameNamespace] }], egress: [{ to: [PEERS.sameNamespace] }] });
+const withinNamespace = (n: string) =>
+    policy(n, "within-namespace", everyPod, { ingress: [{ from: [PEERS.sameNamespace] }], egress: [{ to: [PEERS.sameNamespace] }] });
 
 function certManager(ctx: ClusterPolicyContext): Obj[] {
     const n = ctx.namespaces.certManager;
@@ -42,9 +43,13 @@ function certManager(ctx: ClusterPolicyContext): Obj[] {
         ...denyAllBase(n),
         apiFor(n, ctx),
         // The ACME directory, and the HTTP-01 self-check against the ingress address.
-        policy(n, "controller-acme", labels({ "app.kubernetes.io/component": "controller" }), { egress: [{ to: [PEERS.anyOutsideCluster], ports: tcp(80, 443) }] }),
+        policy(n, "controller-acme", labels({ "app.kubernetes.io/component": "controller" }), {
+            egress: [{ to: [PEERS.anyOutsideCluster], ports: tcp(80, 443) }],
+        }),
         policy(n, "webhook-from-api-server", labels({ "app.kubernetes.io/component": "webhook" }), { ingress: [{ ports: tcp(10250) }] }),
-        policy(n, "metrics-from-prometheus", everyPod, { ingress: [{ from: [PEERS.prometheus(ctx.namespaces.monitoring)], ports: tcp(9402) }] }),
+        policy(n, "metrics-from-prometheus", everyPod, {
+            ingress: [{ from: [PEERS.prometheus(ctx.namespaces.monitoring)], ports: tcp(9402) }],
+        }),
     ];
 }
 
@@ -76,8 +81,12 @@ function kafka(ctx: ClusterPolicyContext): Obj[] {
         // Operator, brokers (replication, controller quorum) and the entity operator.
         withinNamespace(n),
         // Strimzi generates the same listener rule; stated here so it is part of what is tested.
-        policy(n, "clients-to-listeners", brokers, { ingress: [{ from: ctx.kafkaClientNamespaces.map((c) => ({ namespaceSelector: ns(c) })), ports: tcp(...KAFKA_LISTENER_PORTS) }] }),
-        policy(n, "metrics-from-prometheus", everyPod, { ingress: [{ from: [PEERS.prometheus(ctx.namespaces.monitoring)], ports: tcp(9404, 8080) }] }),
+        policy(n, "clients-to-listeners", brokers, {
+            ingress: [{ from: ctx.kafkaClientNamespaces.map((c) => ({ namespaceSelector: ns(c) })), ports: tcp(...KAFKA_LISTENER_PORTS) }],
+        }),
+        policy(n, "metrics-from-prometheus", everyPod, {
+            ingress: [{ from: [PEERS.prometheus(ctx.namespaces.monitoring)], ports: tcp(9404, 8080) }],
+        }),
     ];
 }
 
@@ -92,7 +101,10 @@ function monitoring(ctx: ClusterPolicyContext): Obj[] {
         // Grafana → Prometheus/Alertmanager, Prometheus → Alertmanager and its own targets, the Alertmanager mesh.
         withinNamespace(n),
         policy(n, "prometheus-scrapes", prometheus, {
-            egress: [{ to: [PEERS.anyPod] }, { to: ctx.nodeAddresses.map((a) => ({ ipBlock: { cidr: `${a}/32` } })), ports: tcp(...NODE_SCRAPE_PORTS) }],
+            egress: [
+                { to: [PEERS.anyPod] },
+                { to: ctx.nodeAddresses.map((a) => ({ ipBlock: { cidr: `${a}/32` } })), ports: tcp(...NODE_SCRAPE_PORTS) },
+            ],
         }),
         policy(n, "grafana", labels({ "app.kubernetes.io/name": "grafana" }), {
             ingress: [ctx.grafanaNodePort ? { ports: tcp(3000) } : { from: [PEERS.ingressController], ports: tcp(3000) }],
@@ -100,7 +112,11 @@ function monitoring(ctx: ClusterPolicyContext): Obj[] {
         // The operator's admission webhook.
         policy(n, "webhook-from-api-server", everyPod, { ingress: [{ ports: tcp(10250) }] }),
         ...(ctx.alertReceiverPorts.length > 0
-            ? [policy(n, "alertmanager-receivers", labels({ "app.kubernetes.io/name": "alertmanager" }), { egress: [{ to: [PEERS.anyOutsideCluster], ports: tcp(...[...new Set(ctx.alertReceiverPorts)]) }] })]
+            ? [
+                  policy(n, "alertmanager-receivers", labels({ "app.kubernetes.io/name": "alertmanager" }), {
+                      egress: [{ to: [PEERS.anyOutsideCluster], ports: tcp(...[...new Set(ctx.alertReceiverPorts)]) }],
+                  }),
+              ]
             : []),
     ];
 }

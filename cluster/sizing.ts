@@ -99,26 +99,61 @@ export interface NodeCounts {
 
 export function clusterRequestItems(cfg: ClusterConfig, nodes: NodeCounts): RequestItem[] {
     const all = nodes.servers + nodes.agents;
-    const item = (name: string, size: Sizing, replicas = 1, configKeys?: string[]): RequestItem => ({ name, cpu: size.cpu, memory: size.memory, replicas, ...(configKeys ? { configKeys } : {}) });
-    const per = (name: string, size: Sizing, pod: string, perNode: "all" | "servers" | undefined, replicas: number, extra: Partial<RequestItem> = {}): RequestItem =>
-        ({ name, cpu: size.cpu, memory: size.memory, replicas, pod, ...(perNode ? { perNode } : {}), ...extra });
+    const item = (name: string, size: Sizing, replicas = 1, configKeys?: string[]): RequestItem => ({
+        name,
+        cpu: size.cpu,
+        memory: size.memory,
+        replicas,
+        ...(configKeys ? { configKeys } : {}),
+    });
+    const per = (
+        name: string,
+        size: Sizing,
+        pod: string,
+        perNode: "all" | "servers" | undefined,
+        replicas: number,
+        extra: Partial<RequestItem> = {},
+    ): RequestItem => ({ name, cpu: size.cpu, memory: size.memory, replicas, pod, ...(perNode ? { perNode } : {}), ...extra });
     return [
-        per("ingress-nginx controller (per server)", cfg.ingress.resources, "ingress-nginx controller", "servers", nodes.servers, { controlPlane: true, configKeys: ["data-platform:ingressCpu", "data-platform:ingressMemory"] }),
-        per("openstack cloud controller manager (per server)", SIZES.cloudControllerManager, "openstack-cloud-controller-manager", "servers", nodes.servers, { controlPlane: true }),
+        per("ingress-nginx controller (per server)", cfg.ingress.resources, "ingress-nginx controller", "servers", nodes.servers, {
+            controlPlane: true,
+            configKeys: ["data-platform:ingressCpu", "data-platform:ingressMemory"],
+        }),
+        per(
+            "openstack cloud controller manager (per server)",
+            SIZES.cloudControllerManager,
+            "openstack-cloud-controller-manager",
+            "servers",
+            nodes.servers,
+            { controlPlane: true },
+        ),
         per("cinder-csi controller plugin", SIZES.cinderPlugin, "cinder-csi controller", undefined, 1),
-        per("cinder-csi controller sidecars (attacher, provisioner, snapshotter, resizer)", SIZES.cinderSidecar, "cinder-csi controller", undefined, 4, { containers: 4 }),
+        per(
+            "cinder-csi controller sidecars (attacher, provisioner, snapshotter, resizer)",
+            SIZES.cinderSidecar,
+            "cinder-csi controller",
+            undefined,
+            4,
+            { containers: 4 },
+        ),
         per("cinder-csi controller liveness probe", SIZES.cinderLivenessProbe, "cinder-csi controller", undefined, 1),
         per("cinder-csi node plugin (per node)", SIZES.cinderPlugin, "cinder-csi node", "all", all),
         per("cinder-csi node registrar (per node)", SIZES.cinderNodeRegistrar, "cinder-csi node", "all", all),
         per("cinder-csi node liveness probe (per node)", SIZES.cinderLivenessProbe, "cinder-csi node", "all", all),
         per("csi-driver-nfs controller plugin", SIZES.nfsCsiPlugin, "csi-nfs controller", undefined, 1),
-        per("csi-driver-nfs controller sidecars (provisioner, resizer)", SIZES.nfsCsiSidecar, "csi-nfs controller", undefined, 2, { containers: 2 }),
+        per("csi-driver-nfs controller sidecars (provisioner, resizer)", SIZES.nfsCsiSidecar, "csi-nfs controller", undefined, 2, {
+            containers: 2,
+        }),
         per("csi-driver-nfs controller liveness probe", SIZES.nfsCsiProbe, "csi-nfs controller", undefined, 1),
         per("csi-driver-nfs node plugin (per node)", SIZES.nfsCsiPlugin, "csi-nfs node", "all", all),
-        per("csi-driver-nfs node registrar and liveness probe (per node)", SIZES.nfsCsiProbe, "csi-nfs node", "all", 2 * all, { containers: 2 }),
+        per("csi-driver-nfs node registrar and liveness probe (per node)", SIZES.nfsCsiProbe, "csi-nfs node", "all", 2 * all, {
+            containers: 2,
+        }),
         item("snapshot-controller", SIZES.snapshotController),
         item("prometheus-operator", SIZES.prometheusOperator),
-        per("prometheus", cfg.monitoring.prometheus, "prometheus", undefined, 1, { configKeys: ["data-platform:prometheusCpu", "data-platform:prometheusMemory"] }),
+        per("prometheus", cfg.monitoring.prometheus, "prometheus", undefined, 1, {
+            configKeys: ["data-platform:prometheusCpu", "data-platform:prometheusMemory"],
+        }),
         per("prometheus config reloader", SIZES.configReloader, "prometheus", undefined, 1),
         per("alertmanager", SIZES.alertmanager, "alertmanager", undefined, cfg.monitoring.alertmanagerReplicas),
         per("alertmanager config reloader", SIZES.configReloader, "alertmanager", undefined, cfg.monitoring.alertmanagerReplicas),
@@ -127,7 +162,10 @@ export function clusterRequestItems(cfg: ClusterConfig, nodes: NodeCounts): Requ
         item("kube-state-metrics", SIZES.kubeStateMetrics),
         per("node-exporter (per node)", SIZES.nodeExporter, "node-exporter", "all", all),
         item("strimzi cluster operator", SIZES.strimziOperator),
-        item("kafka broker+controller", cfg.kafka.broker, cfg.kafka.brokers, ["data-platform:kafkaBrokerCpu", "data-platform:kafkaBrokerMemory"]),
+        item("kafka broker+controller", cfg.kafka.broker, cfg.kafka.brokers, [
+            "data-platform:kafkaBrokerCpu",
+            "data-platform:kafkaBrokerMemory",
+        ]),
         item("kafka topic operator", SIZES.topicOperator),
         item("kafka user operator", SIZES.userOperator),
         item("cert-manager controller", SIZES.certManagerController),

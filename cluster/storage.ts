@@ -57,7 +57,12 @@ export class Storage extends pulumi.ComponentResource {
         const occm = helmRelease(
             `${name}-occm`,
             "openstack-cloud-controller-manager",
-            { chart: "openstack-cloud-controller-manager", pin: cfg.charts["openstack-cloud-controller-manager"], namespace: "kube-system", values: annotations.apply((a) => occmValues(cfg.images.cloudControllerManager, a)) },
+            {
+                chart: "openstack-cloud-controller-manager",
+                pin: cfg.charts["openstack-cloud-controller-manager"],
+                namespace: "kube-system",
+                values: annotations.apply((a) => occmValues(cfg.images.cloudControllerManager, a)),
+            },
             { parent: this, dependsOn: [cloudConfig] },
         );
 
@@ -66,27 +71,46 @@ export class Storage extends pulumi.ComponentResource {
         const snapshots = helmRelease(
             `${name}-snapshot-controller`,
             "snapshot-controller",
-            { chart: "snapshot-controller", pin: cfg.charts["snapshot-controller"], namespace: "kube-system", values: snapshotControllerValues(cfg.images.snapshotController) },
+            {
+                chart: "snapshot-controller",
+                pin: cfg.charts["snapshot-controller"],
+                namespace: "kube-system",
+                values: snapshotControllerValues(cfg.images.snapshotController),
+            },
             { parent: this },
         );
 
         const cinder = helmRelease(
             `${name}-cinder-csi`,
             "cinder-csi",
-            { chart: "openstack-cinder-csi", pin: cfg.charts["openstack-cinder-csi"], namespace: "kube-system", values: annotations.apply((a) => cinderCsiValues(cfg.images.cinderCsiPlugin, a)) },
+            {
+                chart: "openstack-cinder-csi",
+                pin: cfg.charts["openstack-cinder-csi"],
+                namespace: "kube-system",
+                values: annotations.apply((a) => cinderCsiValues(cfg.images.cinderCsiPlugin, a)),
+            },
             { parent: this, dependsOn: [cloudConfig, occm, snapshots] },
         );
 
-        const snapshotClass = new k8s.apiextensions.CustomResource(`${name}-cinder-snapshots`, { ...cinderSnapshotClass(cfg.protectData) }, {
-            parent: this,
-            dependsOn: [snapshots, cinder],
-            // Its deletion policy is immutable and its name fixed: a change replaces it, old one first.
-            deleteBeforeReplace: true,
-        });
+        const snapshotClass = new k8s.apiextensions.CustomResource(
+            `${name}-cinder-snapshots`,
+            { ...cinderSnapshotClass(cfg.protectData) },
+            {
+                parent: this,
+                dependsOn: [snapshots, cinder],
+                // Its deletion policy is immutable and its name fixed: a change replaces it, old one first.
+                deleteBeforeReplace: true,
+            },
+        );
 
         const cinderClass = new k8s.storage.v1.StorageClass(
             `${name}-cinder`,
-            cinderStorageClass({ isDefault: cinderIsDefault, volumeType: cfg.cinderVolumeType, availabilityZone: cfg.volumeAvailabilityZone, protectData: cfg.protectData }),
+            cinderStorageClass({
+                isDefault: cinderIsDefault,
+                volumeType: cfg.cinderVolumeType,
+                availabilityZone: cfg.volumeAvailabilityZone,
+                protectData: cfg.protectData,
+            }),
             // A class' parameters and reclaim policy are immutable and its name is fixed: a change
             // replaces it, old one first. Existing volumes keep the policy they were made with.
             { parent: this, dependsOn: [cinder], deleteBeforeReplace: true },
@@ -100,7 +124,10 @@ export class Storage extends pulumi.ComponentResource {
                   {
                       metadata: {
                           name: "local-path",
-                          annotations: { "storageclass.kubernetes.io/is-default-class": String(!cinderIsDefault), "pulumi.com/patchForce": "true" },
+                          annotations: {
+                              "storageclass.kubernetes.io/is-default-class": String(!cinderIsDefault),
+                              "pulumi.com/patchForce": "true",
+                          },
                       },
                   },
                   { parent: this, dependsOn: [cinderClass] },
@@ -114,7 +141,12 @@ export class Storage extends pulumi.ComponentResource {
         const nfs = helmRelease(
             `${name}-nfs`,
             "csi-driver-nfs",
-            { chart: "csi-driver-nfs", pin: cfg.charts["csi-driver-nfs"], namespace: "kube-system", values: nfsCsiValues(cfg.images.nfsCsiPlugin) },
+            {
+                chart: "csi-driver-nfs",
+                pin: cfg.charts["csi-driver-nfs"],
+                namespace: "kube-system",
+                values: nfsCsiValues(cfg.images.nfsCsiPlugin),
+            },
             { parent: this, deleteBeforeReplace: true },
         );
         const nfsClass = new k8s.storage.v1.StorageClass(`${name}-nfs-class`, nfsStorageClass(args.nfs), {

@@ -44,18 +44,20 @@ export function plannedNodes(result: SynthResult): PlannedNode[] {
             const role = meta.role;
             if ((role !== "server" && role !== "agent") || !str(meta.slot)) return [];
             const zone = str(r.inputs.availabilityZone);
-            return [{
-                slot: str(meta.slot),
-                name: str(r.inputs.name),
-                role,
-                pool: role === "server" ? "server" : str(meta.pool) || "default",
-                flavor: str(r.inputs.flavorName),
-                image: str(r.inputs.imageName),
-                ...(zone ? { zone } : {}),
-                k3sVersion: str(meta["k3s-version"]),
-                instanceUrn: r.urn,
-                resource: r.name,
-            }];
+            return [
+                {
+                    slot: str(meta.slot),
+                    name: str(r.inputs.name),
+                    role,
+                    pool: role === "server" ? "server" : str(meta.pool) || "default",
+                    flavor: str(r.inputs.flavorName),
+                    image: str(r.inputs.imageName),
+                    ...(zone ? { zone } : {}),
+                    k3sVersion: str(meta["k3s-version"]),
+                    instanceUrn: r.urn,
+                    resource: r.name,
+                },
+            ];
         });
     const pools = [...new Set(nodes.map((n) => n.pool))];
     const rank = (n: PlannedNode) => (n.role === "server" ? -1 : pools.indexOf(n.pool));
@@ -151,7 +153,12 @@ export function renderStatus(env: string, head: SynthResult, live: readonly Live
     const lines = [`Environment ${env}`];
     if (typeof live === "string") {
         lines.push(`Live nodes: unknown (${live})`, "", "Configured nodes:");
-        lines.push(textTable(["SLOT", "POOL", "NODE", "FLAVOR", "ZONE"], planned.map((p) => [p.slot, p.pool, p.name, p.flavor, p.zone ?? "-"])));
+        lines.push(
+            textTable(
+                ["SLOT", "POOL", "NODE", "FLAVOR", "ZONE"],
+                planned.map((p) => [p.slot, p.pool, p.name, p.flavor, p.zone ?? "-"]),
+            ),
+        );
         return lines.join("\n");
     }
     const rows = compareNodes(env, planned, live);
@@ -178,7 +185,13 @@ export function renderStatus(env: string, head: SynthResult, live: readonly Live
             pools.map((pool) => {
                 const mine = rows.filter((r) => r.pool === pool && r.live);
                 const flavors = [...new Set(planned.filter((p) => p.pool === pool).map((p) => p.flavor))];
-                return [pool, String(planned.filter((p) => p.pool === pool).length), String(mine.length), String(mine.filter((r) => r.live!.ready).length), flavors.join(",") || "-"];
+                return [
+                    pool,
+                    String(planned.filter((p) => p.pool === pool).length),
+                    String(mine.length),
+                    String(mine.filter((r) => r.live!.ready).length),
+                    flavors.join(",") || "-",
+                ];
             }),
         ),
     );

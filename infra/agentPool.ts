@@ -79,7 +79,14 @@ export class AgentPool extends pulumi.ComponentResource {
         if (policy) {
             for (const zone of zones) {
                 const suffix = zone ? `-${zone}` : "";
-                groups.set(zone, new openstack.compute.ServerGroup(`${groupBase}-group${suffix}`, { name: `${groupBase}${suffix}`, policies: [policy] }, child));
+                groups.set(
+                    zone,
+                    new openstack.compute.ServerGroup(
+                        `${groupBase}-group${suffix}`,
+                        { name: `${groupBase}${suffix}`, policies: [policy] },
+                        child,
+                    ),
+                );
             }
         }
 
@@ -91,7 +98,12 @@ export class AgentPool extends pulumi.ComponentResource {
                 const nodeName = args.nodeNames.get(slot.key)!;
                 const port = new openstack.networking.Port(
                     `${clusterName}-${slot.key}-port`,
-                    { name: `${clusterName}-${slot.key}`, networkId: args.networkId, fixedIps: [{ subnetId: args.subnetId }], securityGroupIds: [args.securityGroupId] },
+                    {
+                        name: `${clusterName}-${slot.key}`,
+                        networkId: args.networkId,
+                        fixedIps: [{ subnetId: args.subnetId }],
+                        securityGroupIds: [args.securityGroupId],
+                    },
                     child,
                 );
                 this.ports.set(slot.key, port);

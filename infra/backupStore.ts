@@ -51,10 +51,16 @@ export class BackupStore extends pulumi.ComponentResource {
             // `pulumi state unprotect` first, and a non-empty container is never force-deleted.
             // Writers in their own project reach the container only through its ACL (Swift
             // keystoneauth `<project>:*`); a Swift write grant includes delete (docs/security.md).
-            const writerProjects = [...new Set(c.credentials.flatMap((g) => (g.owner === "deployer" ? [] : [`${g.owner.project}:*`])))].join(",");
+            const writerProjects = [
+                ...new Set(c.credentials.flatMap((g) => (g.owner === "deployer" ? [] : [`${g.owner.project}:*`]))),
+            ].join(",");
             new openstack.objectstorage.Container(
                 `${name}-container`,
-                { name: c.bucket, forceDestroy: false, ...(writerProjects ? { containerRead: writerProjects, containerWrite: writerProjects } : {}) },
+                {
+                    name: c.bucket,
+                    forceDestroy: false,
+                    ...(writerProjects ? { containerRead: writerProjects, containerWrite: writerProjects } : {}),
+                },
                 { parent: this, protect: true, retainOnDelete: true },
             );
             const ownerProvider = this.ownerProvider(name, args);
@@ -70,7 +76,10 @@ export class BackupStore extends pulumi.ComponentResource {
             const active = made.find((m) => m.generation === activeGeneration(c.credentials).generation)!;
             accessKey = active.credential.access;
             secretKey = active.credential.secret;
-            this.credentials = pulumi.output({ active: active.generation, live: made.map((m) => ({ generation: m.generation, owner: ownerLabel(m.owner) })) });
+            this.credentials = pulumi.output({
+                active: active.generation,
+                live: made.map((m) => ({ generation: m.generation, owner: ownerLabel(m.owner) })),
+            });
         } else {
             accessKey = c.accessKey!;
             secretKey = c.secretKey!;
@@ -78,10 +87,20 @@ export class BackupStore extends pulumi.ComponentResource {
         }
         // The dumps' client-side encryption key. Protected: a new one would leave every existing
         // dump unreadable (docs/security.md says where it is and how to keep a copy).
-        const passphrase = new random.RandomPassword(`${name}-encryption-passphrase`, { length: 48, special: false }, { parent: this, protect: true });
+        const passphrase = new random.RandomPassword(
+            `${name}-encryption-passphrase`,
+            { length: 48, special: false },
+            { parent: this, protect: true },
+        );
         this.access = pulumi.secret(
             pulumi.all([accessKey, secretKey, passphrase.result]).apply(([a, s, p]) => ({
-                endpoint: c.endpoint, bucket: c.bucket, region: c.region, accessKey: a, secretKey: s, encryptionPassphrase: p, pruning: c.pruning,
+                endpoint: c.endpoint,
+                bucket: c.bucket,
+                region: c.region,
+                accessKey: a,
+                secretKey: s,
+                encryptionPassphrase: p,
+                pruning: c.pruning,
             })),
         );
         this.registerOutputs({});

@@ -67,7 +67,9 @@ function parseOwner(r: ConfigReader, key: string, raw: unknown): BackupOwner | u
         r.problem(key, raw, 'must be "deployer" or {"user": "<name>", "userDomain": "Default", "project": "<project id>"}');
         return undefined;
     }
-    for (const k of Object.keys(raw)) if (!["user", "userDomain", "project"].includes(k)) r.problem(`${key}.${k}`, raw[k], "is not a setting; use user, userDomain, project");
+    for (const k of Object.keys(raw))
+        if (!["user", "userDomain", "project"].includes(k))
+            r.problem(`${key}.${k}`, raw[k], "is not a setting; use user, userDomain, project");
     const { user, userDomain = "Default", project } = raw;
     let ok = true;
     if (typeof user !== "string" || !KEYSTONE_NAME.test(user)) {
@@ -90,7 +92,11 @@ function parseCredentials(r: ConfigReader, raw: unknown): BackupCredentialGenera
     const key = "backupStore.credentials";
     if (raw === undefined) return [...DEFAULT_CREDENTIALS];
     if (!Array.isArray(raw) || raw.length < 1 || raw.length > 2) {
-        r.problem(key, raw, 'must list 1 or 2 generations, oldest first, e.g. [{"generation": 1, "owner": "deployer"}]; two only while a rotation rolls out');
+        r.problem(
+            key,
+            raw,
+            'must list 1 or 2 generations, oldest first, e.g. [{"generation": 1, "owner": "deployer"}]; two only while a rotation rolls out',
+        );
         return [...DEFAULT_CREDENTIALS];
     }
     const out: BackupCredentialGeneration[] = [];
@@ -100,15 +106,27 @@ function parseCredentials(r: ConfigReader, raw: unknown): BackupCredentialGenera
             r.problem(at, entry, 'must be {"generation": <n>, "owner": ...}');
             return;
         }
-        for (const k of Object.keys(entry)) if (!["generation", "owner"].includes(k)) r.problem(`${at}.${k}`, entry[k], "is not a setting; use generation, owner");
+        for (const k of Object.keys(entry))
+            if (!["generation", "owner"].includes(k)) r.problem(`${at}.${k}`, entry[k], "is not a setting; use generation, owner");
         const g = entry.generation;
-        if (typeof g !== "number" || !Number.isInteger(g) || g < 1 || g > 9999) r.problem(`${at}.generation`, g, "must be a whole number from 1 to 9999");
-        else if (out.length > 0 && g <= out[out.length - 1].generation) r.problem(`${at}.generation`, g, `must be greater than the one before (${out[out.length - 1].generation}): oldest first, a rotation adds a higher one`);
+        if (typeof g !== "number" || !Number.isInteger(g) || g < 1 || g > 9999)
+            r.problem(`${at}.generation`, g, "must be a whole number from 1 to 9999");
+        else if (out.length > 0 && g <= out[out.length - 1].generation)
+            r.problem(
+                `${at}.generation`,
+                g,
+                `must be greater than the one before (${out[out.length - 1].generation}): oldest first, a rotation adds a higher one`,
+            );
         const owner = parseOwner(r, `${at}.owner`, entry.owner);
         if (typeof g === "number" && owner) out.push({ generation: g, owner });
     });
     const users = new Set(out.flatMap((c) => (c.owner === "deployer" ? [] : [`${c.owner.userDomain}/${c.owner.user}/${c.owner.project}`])));
-    if (users.size > 1) r.problem(key, raw, "names two different owner users: backupOwnerPassword signs in one; move between owner users in two rotations (via deployer or retiring the first)");
+    if (users.size > 1)
+        r.problem(
+            key,
+            raw,
+            "names two different owner users: backupOwnerPassword signs in one; move between owner users in two rotations (via deployer or retiring the first)",
+        );
     return out.length > 0 ? out : [...DEFAULT_CREDENTIALS];
 }
 
@@ -141,34 +159,67 @@ export function parseBackupStore(r: ConfigReader): BackupStoreRead {
         r.problem("backupStore.bucket", bucket, "must be an S3 bucket name (3-63 chars: lowercase letters, digits, '.', '-')");
     }
     if (typeof region !== "string" || region.trim() === "") r.problem("backupStore.region", region, "must be a non-empty region name");
-    if (typeof create !== "boolean") r.problem("backupStore.create", create, "must be true (create container and EC2 credential) or false (use backupStoreAccessKey/backupStoreSecretKey)");
+    if (typeof create !== "boolean")
+        r.problem(
+            "backupStore.create",
+            create,
+            "must be true (create container and EC2 credential) or false (use backupStoreAccessKey/backupStoreSecretKey)",
+        );
     if (pruning !== "writers" && pruning !== "store") {
-        r.problem("backupStore.pruning", pruning, '"writers" (the writers delete past retention) or "store" (they never delete; the bucket\'s lifecycle rule expires objects, docs/security.md)');
+        r.problem(
+            "backupStore.pruning",
+            pruning,
+            '"writers" (the writers delete past retention) or "store" (they never delete; the bucket\'s lifecycle rule expires objects, docs/security.md)',
+        );
     }
     if (create !== true && raw.credentials !== undefined) {
-        r.problem("backupStore.credentials", raw.credentials, "applies to created credentials only (create: true); a given one is rotated by setting new backupStoreAccessKey/backupStoreSecretKey");
+        r.problem(
+            "backupStore.credentials",
+            raw.credentials,
+            "applies to created credentials only (create: true); a given one is rotated by setting new backupStoreAccessKey/backupStoreSecretKey",
+        );
     }
     const expire = raw.expireAfterDays;
     if (pruning === "store" && (typeof expire !== "number" || !Number.isInteger(expire) || expire < 1 || expire > 3650)) {
-        r.problem("backupStore.expireAfterDays", expire, 'is required with pruning "store": whole days (1-3650) after which the bucket expires a backup; at least the longest retention of the writers');
+        r.problem(
+            "backupStore.expireAfterDays",
+            expire,
+            'is required with pruning "store": whole days (1-3650) after which the bucket expires a backup; at least the longest retention of the writers',
+        );
     } else if (pruning !== "store" && expire !== undefined) {
-        r.problem("backupStore.expireAfterDays", expire, 'applies only with pruning "store" (with "writers" each writer\'s own retention prunes)');
+        r.problem(
+            "backupStore.expireAfterDays",
+            expire,
+            'applies only with pruning "store" (with "writers" each writer\'s own retention prunes)',
+        );
     }
     const credentials = create === true ? parseCredentials(r, raw.credentials) : [];
     const given = { used: create === false, unusedBecause: "backupStore.create is true: the bucket's EC2 credentials are created here" };
     const accessKey = r.secret("backupStoreAccessKey", given);
     const secretKey = r.secret("backupStoreSecretKey", given);
     if (create === false && (accessKey === undefined || secretKey === undefined)) {
-        for (const key of GIVEN_KEYS) if (!r.has(key)) r.problem(key, undefined, `is required when backupStore.create is false: pulumi config set --secret ${key} ...`);
+        for (const key of GIVEN_KEYS)
+            if (!r.has(key))
+                r.problem(key, undefined, `is required when backupStore.create is false: pulumi config set --secret ${key} ...`);
     }
     const ownedByUser = credentials.some((c) => c.owner !== "deployer");
-    const ownerPassword = r.secret("backupOwnerPassword", { used: ownedByUser, unusedBecause: "no backupStore.credentials generation has an owner user" });
+    const ownerPassword = r.secret("backupOwnerPassword", {
+        used: ownedByUser,
+        unusedBecause: "no backupStore.credentials generation has an owner user",
+    });
     if (ownedByUser && ownerPassword === undefined && !r.has("backupOwnerPassword")) {
-        r.problem("backupOwnerPassword", undefined, "is required when a backupStore.credentials generation has an owner user: pulumi config set --secret backupOwnerPassword ...");
+        r.problem(
+            "backupOwnerPassword",
+            undefined,
+            "is required when a backupStore.credentials generation has an owner user: pulumi config set --secret backupOwnerPassword ...",
+        );
     }
-    const warnings = create === true && raw.credentials === undefined
-        ? ['backupStore.credentials is unset: the backups\' EC2 credential belongs to the deploy identity (rotating or deleting it stops every backup). Give it an owner: "credentials": [{"generation": 1, "owner": "deployer"}, {"generation": 2, "owner": {"user": ..., "project": ...}}] (docs/security.md, "Who owns the backup credential, and rotating it").']
-        : [];
+    const warnings =
+        create === true && raw.credentials === undefined
+            ? [
+                  'backupStore.credentials is unset: the backups\' EC2 credential belongs to the deploy identity (rotating or deleting it stops every backup). Give it an owner: "credentials": [{"generation": 1, "owner": "deployer"}, {"generation": 2, "owner": {"user": ..., "project": ...}}] (docs/security.md, "Who owns the backup credential, and rotating it").',
+              ]
+            : [];
     return {
         store: {
             endpoint: String(endpoint).replace(/\/$/, ""),

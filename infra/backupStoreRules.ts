@@ -48,20 +48,34 @@ export function backupStoreRules(store: BackupStoreConfig): BackupStoreRules | u
         bucketPolicy: {
             Version: "2012-10-17",
             Statement: [
-                { Sid: "BackupWritersPutReadList", Effect: "Allow", Principal: principal, Action: [...WRITER_ALLOWED_ACTIONS], Resource: resources },
-                { Sid: "BackupWritersNeverDelete", Effect: "Deny", Principal: principal, Action: [...WRITER_DENIED_ACTIONS], Resource: resources },
+                {
+                    Sid: "BackupWritersPutReadList",
+                    Effect: "Allow",
+                    Principal: principal,
+                    Action: [...WRITER_ALLOWED_ACTIONS],
+                    Resource: resources,
+                },
+                {
+                    Sid: "BackupWritersNeverDelete",
+                    Effect: "Deny",
+                    Principal: principal,
+                    Action: [...WRITER_DENIED_ACTIONS],
+                    Resource: resources,
+                },
             ],
         },
         versioning: "Enabled",
         lifecycle: {
-            Rules: [{
-                ID: "expire-backups",
-                Status: "Enabled",
-                Filter: { Prefix: "" },
-                Expiration: { Days: store.expireAfterDays },
-                NoncurrentVersionExpiration: { NoncurrentDays: store.expireAfterDays },
-                AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
-            }],
+            Rules: [
+                {
+                    ID: "expire-backups",
+                    Status: "Enabled",
+                    Filter: { Prefix: "" },
+                    Expiration: { Days: store.expireAfterDays },
+                    NoncurrentVersionExpiration: { NoncurrentDays: store.expireAfterDays },
+                    AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+                },
+            ],
         },
     };
 }

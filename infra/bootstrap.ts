@@ -28,7 +28,9 @@ export type Bootstrap =
 export const SNAPSHOT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
 
 export function checkSnapshotName(name: string): string | undefined {
-    return SNAPSHOT_NAME.test(name) ? undefined : `"${name}" is not a snapshot name (letters, digits, ".", "_", "-"; as \`k3s etcd-snapshot ls\` prints them)`;
+    return SNAPSHOT_NAME.test(name)
+        ? undefined
+        : `"${name}" is not a snapshot name (letters, digits, ".", "_", "-"; as \`k3s etcd-snapshot ls\` prints them)`;
 }
 
 /**
@@ -60,7 +62,8 @@ export function encodeBootstrap(b: Bootstrap): string {
 
 export function decodeBootstrap(value: string): Bootstrap {
     if (value === "cluster-init" || value === "join") return { mode: value };
-    if (value.startsWith("restore:") && !checkSnapshotName(value.slice("restore:".length))) return { mode: "restore", snapshot: value.slice("restore:".length) };
+    if (value.startsWith("restore:") && !checkSnapshotName(value.slice("restore:".length)))
+        return { mode: "restore", snapshot: value.slice("restore:".length) };
     throw new Error(`${BOOTSTRAP_METADATA_KEY}="${value}": expected cluster-init, join or restore:<snapshot>`);
 }
 

@@ -57,11 +57,19 @@ export function nodeCapacityProblems(cfg: CapacityInput, instanceQuota?: number)
     if (instanceQuota !== undefined) {
         const instances = nodes + (cfg.ciRunner ? 1 : 0);
         if (instances > instanceQuota) {
-            problems.push({ key: "agentPools", value: summary, message: `needs ${instances} instances${cfg.ciRunner ? " (with the CI runner)" : ""}, more than instanceQuota ${instanceQuota}: raise the project's quota (and instanceQuota) or use fewer agents` });
+            problems.push({
+                key: "agentPools",
+                value: summary,
+                message: `needs ${instances} instances${cfg.ciRunner ? " (with the CI runner)" : ""}, more than instanceQuota ${instanceQuota}: raise the project's quota (and instanceQuota) or use fewer agents`,
+            });
         }
     }
     if (nodes > KUBERNETES_MAX_NODES) {
-        problems.push({ key: "agentPools", value: summary, message: `is more than ${KUBERNETES_MAX_NODES} nodes, the largest cluster Kubernetes supports` });
+        problems.push({
+            key: "agentPools",
+            value: summary,
+            message: `is more than ${KUBERNETES_MAX_NODES} nodes, the largest cluster Kubernetes supports`,
+        });
     }
     return problems;
 }

@@ -30,7 +30,11 @@ export class CiRunner extends pulumi.ComponentResource {
     constructor(name: string, args: CiRunnerArgs, opts?: pulumi.ComponentResourceOptions) {
         super(componentType("infra", "CiRunner"), name, {}, withFormerType(componentType("infra", "CiRunner"), opts));
         const parent = { parent: this };
-        const group = new openstack.networking.SecGroup(`${name}-secgroup`, { name: `${name}`, description: "GitHub Actions runner: egress only" }, parent);
+        const group = new openstack.networking.SecGroup(
+            `${name}-secgroup`,
+            { name: `${name}`, description: "GitHub Actions runner: egress only" },
+            parent,
+        );
         new openstack.networking.SecGroupRule(
             `${name}-api-from-runner`,
             {
@@ -53,7 +57,9 @@ export class CiRunner extends pulumi.ComponentResource {
         this.name = `${args.environment}-deploy-runner`;
         const userData = pulumi
             .all([args.internalApiAddress, args.apiAddress, args.githubToken])
-            .apply(([internalApiAddress, apiAddress, githubToken]) => renderRunnerUserData({ runner: args.runner, name: this.name, internalApiAddress, apiAddress, githubToken }));
+            .apply(([internalApiAddress, apiAddress, githubToken]) =>
+                renderRunnerUserData({ runner: args.runner, name: this.name, internalApiAddress, apiAddress, githubToken }),
+            );
         new openstack.compute.Instance(
             `${name}-vm`,
             {

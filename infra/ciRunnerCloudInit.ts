@@ -117,7 +117,21 @@ export function renderRunnerUserData(b: RunnerBoot): string {
             { path: P.hook, permissions: "0755", owner: "root:root", content: renderJobStartedHook(b.runner) },
             { path: P.fresh, permissions: "0700", owner: "root:root", content: renderFreshRunnerScript(b.runner, b.name) },
             unit(P.unit, renderRunnerUnit()),
-            unit(GUARD_UNIT, ["[Unit]", "Description=Only root reaches the metadata service (it serves this VM's user-data)", "After=network-pre.target", "[Service]", "Type=oneshot", "RemainAfterExit=yes", ...guardCommands([nonRootGuard]).map((c) => `ExecStart=${c}`), "[Install]", "WantedBy=multi-user.target", ""].join("\n")),
+            unit(
+                GUARD_UNIT,
+                [
+                    "[Unit]",
+                    "Description=Only root reaches the metadata service (it serves this VM's user-data)",
+                    "After=network-pre.target",
+                    "[Service]",
+                    "Type=oneshot",
+                    "RemainAfterExit=yes",
+                    ...guardCommands([nonRootGuard]).map((c) => `ExecStart=${c}`),
+                    "[Install]",
+                    "WantedBy=multi-user.target",
+                    "",
+                ].join("\n"),
+            ),
             ...(dnat
                 ? [
                       unit(
@@ -141,20 +155,26 @@ export function renderRunnerUserData(b: RunnerBoot): string {
                 : []),
         ],
         runcmd: [
-            ["bash", "-euo", "pipefail", "-c", [
-                "systemctl daemon-reload",
-                `systemctl enable --now ${GUARD_UNIT}`,
-                ...(dnat ? ["systemctl enable --now platform-api-dnat.service"] : []),
-                `mkdir -p ${P.install} ${P.state}`,
-                `curl -fsSL --retry 5 -o /tmp/${file} ${url}`,
-                `echo '${b.runner.sha256}  /tmp/${file}' | sha256sum -c -`,
-                `tar -xzf /tmp/${file} -C ${P.install}`,
-                `rm -f /tmp/${file}`,
-                `${P.install}/bin/installdependencies.sh`,
-                `chown -R root:root ${P.install}`,
-                `chmod -R go-w ${P.install}`,
-                `systemctl enable --now ${P.unit}`,
-            ].join("\n")],
+            [
+                "bash",
+                "-euo",
+                "pipefail",
+                "-c",
+                [
+                    "systemctl daemon-reload",
+                    `systemctl enable --now ${GUARD_UNIT}`,
+                    ...(dnat ? ["systemctl enable --now platform-api-dnat.service"] : []),
+                    `mkdir -p ${P.install} ${P.state}`,
+                    `curl -fsSL --retry 5 -o /tmp/${file} ${url}`,
+                    `echo '${b.runner.sha256}  /tmp/${file}' | sha256sum -c -`,
+                    `tar -xzf /tmp/${file} -C ${P.install}`,
+                    `rm -f /tmp/${file}`,
+                    `${P.install}/bin/installdependencies.sh`,
+                    `chown -R root:root ${P.install}`,
+                    `chmod -R go-w ${P.install}`,
+                    `systemctl enable --now ${P.unit}`,
+                ].join("\n"),
+            ],
         ],
     };
     return `#cloud-config\n${stringify(doc, { lineWidth: 0 })}`;

@@ -24,7 +24,8 @@ export class CloudControllerCredential extends pulumi.ComponentResource {
         super(componentType("infra", "CloudControllerCredential"), name, {}, opts);
         const cfg = args.config;
         if (cfg.source === "supplied") {
-            if (!cfg.id || !args.suppliedSecret) throw new Error("cloudControllerCredentialId and cloudControllerCredentialSecret go together");
+            if (!cfg.id || !args.suppliedSecret)
+                throw new Error("cloudControllerCredentialId and cloudControllerCredentialSecret go together");
             this.id = pulumi.output(cfg.id);
             this.secret = args.suppliedSecret;
         } else {

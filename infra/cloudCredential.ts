@@ -72,26 +72,45 @@ function dateProblem(value: string): string | undefined {
     // Keystone creates an already expired credential without complaint; the cloud controllers
     // then fail on their first call, long after the deploy looked green.
     const lastDay = new Date(`${value}T23:59:59Z`).getTime();
-    if (lastDay < Date.now()) return `has passed (the credential would be created expired, and one made with it stopped working then): set a later date, e.g. ${new Date(Date.now() + 180 * 86_400_000).toISOString().slice(0, 10)}`;
+    if (lastDay < Date.now())
+        return `has passed (the credential would be created expired, and one made with it stopped working then): set a later date, e.g. ${new Date(Date.now() + 180 * 86_400_000).toISOString().slice(0, 10)}`;
     return undefined;
 }
 
 export function parseCloudCredential(r: ConfigReader): CloudCredentialConfig {
-    const id = r.optionalString("cloudControllerCredentialId", { pattern: /^[0-9a-f]{32}$/, allowed: "a Keystone application credential id (32 hex characters)" });
+    const id = r.optionalString("cloudControllerCredentialId", {
+        pattern: /^[0-9a-f]{32}$/,
+        allowed: "a Keystone application credential id (32 hex characters)",
+    });
     // An id without its secret is reported below; a secret without an id is "unused".
     const hasSecret = r.has("cloudControllerCredentialSecret");
-    r.secret("cloudControllerCredentialSecret", { used: id !== undefined, unusedBecause: "no cloudControllerCredentialId: the cloud controllers' credential is created here" });
+    r.secret("cloudControllerCredentialSecret", {
+        used: id !== undefined,
+        unusedBecause: "no cloudControllerCredentialId: the cloud controllers' credential is created here",
+    });
     if (id !== undefined && !hasSecret) {
-        r.problem("cloudControllerCredentialSecret", undefined, "is required with cloudControllerCredentialId: pulumi config set --secret cloudControllerCredentialSecret <secret>");
+        r.problem(
+            "cloudControllerCredentialSecret",
+            undefined,
+            "is required with cloudControllerCredentialId: pulumi config set --secret cloudControllerCredentialSecret <secret>",
+        );
     }
     if (id === undefined && hasSecret) {
-        r.problem("cloudControllerCredentialId", undefined, "is required with cloudControllerCredentialSecret (or remove the secret): pulumi config set cloudControllerCredentialId <id>");
+        r.problem(
+            "cloudControllerCredentialId",
+            undefined,
+            "is required with cloudControllerCredentialSecret (or remove the secret): pulumi config set cloudControllerCredentialId <id>",
+        );
     }
     const createdOnly = ["cloudCredentialExpiresAt", "cloudCredentialRoles", "cloudCredentialAccessRules"];
     if (id !== undefined) {
         r.known(...createdOnly);
         for (const key of createdOnly.filter((k) => r.has(k))) {
-            r.problem(key, undefined, "applies only to a credential created here; the supplied one (cloudControllerCredentialId) keeps what it was made with: remove the key");
+            r.problem(
+                key,
+                undefined,
+                "applies only to a credential created here; the supplied one (cloudControllerCredentialId) keeps what it was made with: remove the key",
+            );
         }
         return { source: "supplied", id, roles: [], accessRules: false };
     }
@@ -110,7 +129,9 @@ export function parseCloudCredential(r: ConfigReader): CloudCredentialConfig {
         check: (role) =>
             REFUSED_ROLES.includes(role.toLowerCase())
                 ? `"${role}" is more than the controllers need; use the project's member role ("member", "_member_" or "Member" on older clouds)`
-                : /^\S+$/.test(role) ? undefined : "a Keystone role name without spaces",
+                : /^\S+$/.test(role)
+                  ? undefined
+                  : "a Keystone role name without spaces",
     });
     const accessRules = r.boolean("cloudCredentialAccessRules", { default: true });
     return { source: "create", expiresAt, roles, accessRules };

@@ -118,7 +118,8 @@ function labelList(labels: Record<string, string>): string[] {
 export function k3sConfig(spec: NodeSpec, secrets: NodeSecrets): Record<string, unknown> {
     const config = renderK3sConfig(spec, secrets);
     const problems = k3sConfigProblems(config, spec.role);
-    if (problems.length > 0) throw new Error(`${spec.nodeName}: the rendered k3s config would be partly ignored:\n  - ${problems.join("\n  - ")}`);
+    if (problems.length > 0)
+        throw new Error(`${spec.nodeName}: the rendered k3s config would be partly ignored:\n  - ${problems.join("\n  - ")}`);
     return config;
 }
 
@@ -134,7 +135,12 @@ function renderK3sConfig(spec: NodeSpec, secrets: NodeSecrets): Record<string, u
         "kube-proxy-arg": ["metrics-bind-address=0.0.0.0"],
     };
     if (spec.role === "agent") {
-        return { ...common, server: spec.serverUrl, token: secrets.agentToken, ...(spec.taints?.length ? { "node-taint": [...spec.taints] } : {}) };
+        return {
+            ...common,
+            server: spec.serverUrl,
+            token: secrets.agentToken,
+            ...(spec.taints?.length ? { "node-taint": [...spec.taints] } : {}),
+        };
     }
     return {
         ...common,
@@ -226,10 +232,20 @@ export function renderUserData(spec: NodeSpec, secrets: NodeSecrets): string {
     ];
     // Every node mounts RWX volumes (kubelet needs the NFS client); iptables for the guard below.
     const packages: string[] = ["nfs-common", "iptables"];
-    writeFiles.push(metadataGuard(), { path: `/etc/systemd/system/${USER_DATA_SCRUB_UNIT}`, permissions: "0644", content: userDataScrubUnit() });
+    writeFiles.push(metadataGuard(), {
+        path: `/etc/systemd/system/${USER_DATA_SCRUB_UNIT}`,
+        permissions: "0644",
+        content: userDataScrubUnit(),
+    });
     // runcmd is one shell script: stop at the first failing step, so cloud-init reports it.
     // --no-block queues the scrub; being After=cloud-final, it runs once cloud-init is done.
-    const runcmd: (string | string[])[] = ["set -eu", ["systemctl", "daemon-reload"], ["systemctl", "enable", "--now", METADATA_GUARD_UNIT], ["systemctl", "enable", USER_DATA_SCRUB_UNIT], ["systemctl", "start", "--no-block", USER_DATA_SCRUB_UNIT]];
+    const runcmd: (string | string[])[] = [
+        "set -eu",
+        ["systemctl", "daemon-reload"],
+        ["systemctl", "enable", "--now", METADATA_GUARD_UNIT],
+        ["systemctl", "enable", USER_DATA_SCRUB_UNIT],
+        ["systemctl", "start", "--no-block", USER_DATA_SCRUB_UNIT],
+    ];
     if (spec.role === "server") {
         // Every server: the bindings must be there whichever server k3s first starts on.
         writeFiles.push(...accessManifestFiles());
@@ -247,7 +263,10 @@ export function renderUserData(spec: NodeSpec, secrets: NodeSecrets): string {
             writeFiles.push(...nfsDataFiles(spec.nfs, spec.nodeName, { datastore: spec.datastore !== undefined }));
             runcmd.push(["systemd-tmpfiles", "--create", "/etc/tmpfiles.d/nfs-data.conf"]);
             runcmd.push(["systemctl", "daemon-reload"]);
-            runcmd.push(["systemctl", "enable", "--now", "nfs-data.path"], ["systemctl", "enable", "nfs-data-release.service", "nfs-data-exports.service"]);
+            runcmd.push(
+                ["systemctl", "enable", "--now", "nfs-data.path"],
+                ["systemctl", "enable", "nfs-data-release.service", "nfs-data-exports.service"],
+            );
         }
         if (spec.vip) {
             runcmd.push(["systemctl", "daemon-reload"]);
@@ -262,7 +281,8 @@ export function renderUserData(spec: NodeSpec, secrets: NodeSecrets): string {
     runcmd.push(["sh", "-c", installScript(spec.k3sInstall, spec.k3sVersion, spec.role, { start: !decides })]);
     if (decides) runcmd.push([BOOTSTRAP_SCRIPT], ["systemctl", "start", "k3s.service"]);
     // Its watch needs k3s' kubectl and API.
-    if (spec.role === "server" && spec.nfs) runcmd.push(["systemctl", "start", "--no-block", "nfs-data-release.service", "nfs-data-exports.service"]);
+    if (spec.role === "server" && spec.nfs)
+        runcmd.push(["systemctl", "start", "--no-block", "nfs-data-release.service", "nfs-data-exports.service"]);
     const doc: Record<string, unknown> = {
         hostname: spec.nodeName,
         preserve_hostname: false,

@@ -99,7 +99,8 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
         image,
         antiAffinity,
         zones: availabilityZones,
-        flavorProblem: (f) => (f in flavors ? undefined : `is not in the flavor table (${Object.keys(flavors).join(", ")}); add its size under flavors`),
+        flavorProblem: (f) =>
+            f in flavors ? undefined : `is not in the flavor table (${Object.keys(flavors).join(", ")}); add its size under flavors`,
     });
     const nodeOverrides = readNodeOverrides(r, serverCount, agentPools, flavors);
 
@@ -110,7 +111,13 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
 
     const sshPublicKey = r.string("sshPublicKey", { check: check.sshPublicKey });
 
-    const etcdSnapshotSchedule = r.string("etcdSnapshotSchedule", { default: DEFAULT_ETCD_SNAPSHOT_SCHEDULE, check: cronAtMostEvery(ETCD_SNAPSHOT_MIN_GAP_MINUTES, "etcd snapshots (each a full copy of the datastore, written to every server's disk and uploaded)") });
+    const etcdSnapshotSchedule = r.string("etcdSnapshotSchedule", {
+        default: DEFAULT_ETCD_SNAPSHOT_SCHEDULE,
+        check: cronAtMostEvery(
+            ETCD_SNAPSHOT_MIN_GAP_MINUTES,
+            "etcd snapshots (each a full copy of the datastore, written to every server's disk and uploaded)",
+        ),
+    });
 
     const { store: backupStore, warnings: backupWarnings } = parseBackupStore(r);
     warnings.push(...backupWarnings);
@@ -138,23 +145,42 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
         readinessTimeoutMinutes: r.integer("readinessTimeoutMinutes", { default: 20, min: 1, max: 120 }),
         drainTaskGraceMinutes: r.integer("drainTaskGraceMinutes", { default: 10, min: 0, max: 119 }),
         nfsVolumeSizeGb: r.integer("nfsVolumeSizeGb", { default: 20, min: 1, max: 10000 }),
-        restoreFromSnapshot: r.optionalString("restoreFromSnapshot", { pattern: SNAPSHOT_NAME, allowed: "an etcd snapshot name as `k3s etcd-snapshot ls` prints it (letters, digits, \".\", \"_\", \"-\")" }),
+        restoreFromSnapshot: r.optionalString("restoreFromSnapshot", {
+            pattern: SNAPSHOT_NAME,
+            allowed: 'an etcd snapshot name as `k3s etcd-snapshot ls` prints it (letters, digits, ".", "_", "-")',
+        }),
         protectData: r.boolean("protectData", { default: true }),
-        openstackAuthUrl: r.string("openstackAuthUrl", { pattern: /^https?:\/\/\S+$/, allowed: 'the Keystone URL, e.g. "https://keystone.example.org:5000/v3"' }),
+        openstackAuthUrl: r.string("openstackAuthUrl", {
+            pattern: /^https?:\/\/\S+$/,
+            allowed: 'the Keystone URL, e.g. "https://keystone.example.org:5000/v3"',
+        }),
         openstackRegion: r.string("openstackRegion", { default: "RegionOne" }),
         flavors,
         ciRunner: parseCiRunner(r, environment, { flavor: agentPools[0]?.flavor || servers.flavor, image }),
         cloudCredential: parseCloudCredential(r),
         backupStore,
-        prices: parseFlavorPrices(r, flavors, [servers.flavor, ...agentPools.map((p) => p.flavor), ...Object.values(nodeOverrides).flatMap((o) => (o?.flavor ? [o.flavor] : []))]),
+        prices: parseFlavorPrices(r, flavors, [
+            servers.flavor,
+            ...agentPools.map((p) => p.flavor),
+            ...Object.values(nodeOverrides).flatMap((o) => (o?.flavor ? [o.flavor] : [])),
+        ]),
     };
     if (config.drainTaskGraceMinutes >= config.readinessTimeoutMinutes) {
-        r.problem("drainTaskGraceMinutes", config.drainTaskGraceMinutes, `must be less than readinessTimeoutMinutes (${config.readinessTimeoutMinutes}): the whole drain must end within that deadline`);
+        r.problem(
+            "drainTaskGraceMinutes",
+            config.drainTaskGraceMinutes,
+            `must be less than readinessTimeoutMinutes (${config.readinessTimeoutMinutes}): the whole drain must end within that deadline`,
+        );
     }
     if (config.restoreFromSnapshot && !backupStore) {
-        r.problem("restoreFromSnapshot", config.restoreFromSnapshot, "needs backupStore: the snapshot is read from the off-site bucket (every server, and its disk, is gone)");
+        r.problem(
+            "restoreFromSnapshot",
+            config.restoreFromSnapshot,
+            "needs backupStore: the snapshot is read from the off-site bucket (every server, and its disk, is gone)",
+        );
     }
-    for (const problem of nodeCapacityProblems(config, r.integer("instanceQuota", { default: 0, min: 0 }) || undefined)) r.problem(problem.key, problem.value, problem.message);
+    for (const problem of nodeCapacityProblems(config, r.integer("instanceQuota", { default: 0, min: 0 }) || undefined))
+        r.problem(problem.key, problem.value, problem.message);
     r.finish();
     return config;
 }

@@ -38,13 +38,19 @@ export function createEntryPoint(
     const opts = { parent };
     // In an HA set a VRRP VIP (kept by keepalived on a server whose API is ready) is the
     // join URL and API address, so no single server is special after bootstrap.
-    const vipPort = cfg.servers.count > 1
-        ? new openstack.networking.Port(
-              `${name}-api-vip`,
-              { name: `${name}-api-vip`, networkId: network.networkId, fixedIps: [{ subnetId: network.subnetId }], securityGroupIds: [groups.servers.id] },
-              opts,
-          )
-        : undefined;
+    const vipPort =
+        cfg.servers.count > 1
+            ? new openstack.networking.Port(
+                  `${name}-api-vip`,
+                  {
+                      name: `${name}-api-vip`,
+                      networkId: network.networkId,
+                      fixedIps: [{ subnetId: network.subnetId }],
+                      securityGroupIds: [groups.servers.id],
+                  },
+                  opts,
+              )
+            : undefined;
     const ports = new Map<string, openstack.networking.Port>();
     for (const slot of serverSlots) {
         const vipPair = vipPort ? [{ ipAddress: fixedIp(vipPort) }] : undefined;
@@ -67,7 +73,11 @@ export function createEntryPoint(
     const entryPort = vipPort ?? server0Port;
     const internalApiAddress = fixedIp(entryPort);
     const floatingIp = cfg.network.externalNetwork
-        ? new openstack.networking.FloatingIp(`${name}-entry-fip`, { pool: cfg.network.externalNetwork, description: `${name} API and ingress` }, opts)
+        ? new openstack.networking.FloatingIp(
+              `${name}-entry-fip`,
+              { pool: cfg.network.externalNetwork, description: `${name} API and ingress` },
+              opts,
+          )
         : undefined;
     if (floatingIp) {
         new openstack.networking.FloatingIpAssociate(

@@ -23,7 +23,11 @@ export function snapshotRetention(r: ConfigReader, schedule: string): number {
     const hours = (retention * 24) / cadence.perDay;
     if (hours < ETCD_SNAPSHOT_MIN_HISTORY_HOURS) {
         const needed = Math.ceil((ETCD_SNAPSHOT_MIN_HISTORY_HOURS * cadence.perDay) / 24);
-        r.problem("etcdSnapshotRetention", retention, `keeps ${retention} snapshot(s) of "${schedule}" (${cadence.perDay} a day): about ${Math.round(hours * 10) / 10} h of history, so a fault noticed the next day has no snapshot from before it; keep at least ${needed}, or snapshot less often`);
+        r.problem(
+            "etcdSnapshotRetention",
+            retention,
+            `keeps ${retention} snapshot(s) of "${schedule}" (${cadence.perDay} a day): about ${Math.round(hours * 10) / 10} h of history, so a fault noticed the next day has no snapshot from before it; keep at least ${needed}, or snapshot less often`,
+        );
     }
     return retention;
 }

@@ -20,7 +20,9 @@ export async function infraLayer(): Promise<Outputs> {
     const name = `${cfg.environment}-k3s`;
     for (const warning of cfg.warnings) pulumi.log.warn(warning);
 
-    const store = cfg.backupStore ? new BackupStore(`${name}-backups`, { config: cfg.backupStore, authUrl: cfg.openstackAuthUrl, region: cfg.openstackRegion }) : undefined;
+    const store = cfg.backupStore
+        ? new BackupStore(`${name}-backups`, { config: cfg.backupStore, authUrl: cfg.openstackAuthUrl, region: cfg.openstackRegion })
+        : undefined;
     const cluster = new K3sCluster(name, { config: cfg, backupStore: store?.access, restoreSnapshot: cfg.restoreFromSnapshot });
 
     // In-cluster OpenStack controllers (cloud controller manager, cinder-csi) authenticate with

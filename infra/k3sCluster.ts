@@ -39,7 +39,6 @@ export interface K3sClusterArgs {
     readonly restoreSnapshot?: string;
 }
 
-
 /** Nova server-group policies for soft/hard anti-affinity. */
 function affinityPolicy(kind: InfraConfig["antiAffinity"]): string {
     return kind === "hard" ? "anti-affinity" : "soft-anti-affinity";
@@ -86,32 +85,44 @@ export class K3sCluster extends pulumi.ComponentResource {
         const nfsVolume = this.nfsVolume(name, cfg, serverSlots);
         this.adminCertExpiresAt = base.pki.adminCertExpiresAt;
         this.kubeconfig = pulumi.secret(
-            pulumi.all([this.apiEndpoint, base.pki.serverCaCert, base.pki.adminCert, base.pki.adminKey]).apply(([server, ca, cert, key]) =>
-                renderKubeconfig({ clusterName: name, server, caCertPem: ca, clientCertPem: cert, clientKeyPem: key }),
-            ),
+            pulumi
+                .all([this.apiEndpoint, base.pki.serverCaCert, base.pki.adminCert, base.pki.adminKey])
+                .apply(([server, ca, cert, key]) =>
+                    renderKubeconfig({ clusterName: name, server, caCertPem: ca, clientCertPem: cert, clientKeyPem: key }),
+                ),
         );
 
         const names = nodeNames(cfg, slots);
         this.bootstrap = this.bootstrapDecision(name, args.restoreSnapshot);
         this.clusterId = new random.RandomId(`${name}-cluster-id`, { byteLength: 8 }, { parent: this }).hex;
         // A single server's etcd, tokens and certificates outlive its VM; deleting them needs intent.
-        const datastoreVolume = cfg.servers.count > 1
-            ? undefined
-            : new openstack.blockstorage.Volume(
-                  `${name}-server-0-datastore`,
-                  { name: `${name}-server-0-datastore`, size: DATASTORE_VOLUME_GB, description: "k3s server datastore (etcd) of the only server" },
-                  { parent: this, protect: true },
-              );
+        const datastoreVolume =
+            cfg.servers.count > 1
+                ? undefined
+                : new openstack.blockstorage.Volume(
+                      `${name}-server-0-datastore`,
+                      {
+                          name: `${name}-server-0-datastore`,
+                          size: DATASTORE_VOLUME_GB,
+                          description: "k3s server datastore (etcd) of the only server",
+                      },
+                      { parent: this, protect: true },
+                  );
         const volumes = { nfs: nfsVolume.id, datastore: datastoreVolume?.id };
         const userDataOf = userDataBuilder(cfg, base, entry, serverSlots, volumes, args.backupStore);
 
         const nodes = this.servers(name, cfg, base, entry, serverSlots, names, volumes, userDataOf);
         nodes.push(...this.agentPools(name, cfg, base, entry, slots, names, nodes, userDataOf));
-        this.ready = this.readinessGate(name, cfg, slots.map((s) => names.get(s.key)!), nodes);
-
-        this.nodes = pulumi.all(slots.map((s) => fixedIp(entry.ports.get(s.key)!))).apply((ips) =>
-            slots.map((slot, i) => ({ name: names.get(slot.key)!, role: slot.role, address: ips[i] })),
+        this.ready = this.readinessGate(
+            name,
+            cfg,
+            slots.map((s) => names.get(s.key)!),
+            nodes,
         );
+
+        this.nodes = pulumi
+            .all(slots.map((s) => fixedIp(entry.ports.get(s.key)!)))
+            .apply((ips) => slots.map((slot, i) => ({ name: names.get(slot.key)!, role: slot.role, address: ips[i] })));
         this.nodePools = poolCapacities(slots, cfg.flavors, cfg.controlPlaneTaint, cfg.agentPools);
         this.nfs = pulumi.output({ server: fixedIp(entry.server0Port), path: NFS_EXPORT });
         this.networkId = base.network.networkId;
@@ -125,18 +136,35 @@ export class K3sCluster extends pulumi.ComponentResource {
         const network = new ClusterNetwork(`${name}-network`, { network: cfg.network }, parent);
         const groups = new ClusterSecurityGroups(
             `${name}-secgroup`,
-            { adminCidrs: cfg.adminCidrs, ingressCidrs: cfg.ingressCidrs, adminNodePorts: cfg.adminNodePorts, flannelBackend: cfg.flannelBackend, vrrp: cfg.servers.count > 1 },
+            {
+                adminCidrs: cfg.adminCidrs,
+                ingressCidrs: cfg.ingressCidrs,
+                adminNodePorts: cfg.adminNodePorts,
+                flannelBackend: cfg.flannelBackend,
+                vrrp: cfg.servers.count > 1,
+            },
             parent,
         );
         // OpenStack replaces a key pair whose public key changes; a name that carries the key's
         // hash lets the new one be created before the old one goes (names are unique per user).
-        const keypair = new openstack.compute.Keypair(`${name}-keypair`, { name: `${name}-${specHash(cfg.sshPublicKey.trim())}`, publicKey: cfg.sshPublicKey }, parent);
+        const keypair = new openstack.compute.Keypair(
+            `${name}-keypair`,
+            { name: `${name}-${specHash(cfg.sshPublicKey.trim())}`, publicKey: cfg.sshPublicKey },
+            parent,
+        );
         // Servers: one group, or one per zone when zones are configured (the agents' are their pools').
         const serverGroups = new Map<string | undefined, openstack.compute.ServerGroup>();
         const serverGroupOf = (zone: string | undefined) => {
             if (!serverGroups.has(zone)) {
                 const suffix = zone ? `-${zone}` : "";
-                serverGroups.set(zone, new openstack.compute.ServerGroup(`${name}-servers-group${suffix}`, { name: `${name}-servers${suffix}`, policies: [affinityPolicy(cfg.antiAffinity)] }, parent));
+                serverGroups.set(
+                    zone,
+                    new openstack.compute.ServerGroup(
+                        `${name}-servers-group${suffix}`,
+                        { name: `${name}-servers${suffix}`, policies: [affinityPolicy(cfg.antiAffinity)] },
+                        parent,
+                    ),
+                );
             }
             return serverGroups.get(zone)!;
         };
@@ -156,7 +184,12 @@ export class K3sCluster extends pulumi.ComponentResource {
         const nfsZone = serverSlots[0]?.zone;
         return new openstack.blockstorage.Volume(
             `${name}-nfs-data`,
-            { name: `${name}-nfs-data`, size: cfg.nfsVolumeSizeGb, description: "RWX data exported over NFS by server-0", ...(nfsZone ? { availabilityZone: nfsZone } : {}) },
+            {
+                name: `${name}-nfs-data`,
+                size: cfg.nfsVolumeSizeGb,
+                description: "RWX data exported over NFS by server-0",
+                ...(nfsZone ? { availabilityZone: nfsZone } : {}),
+            },
             { parent: this, protect: cfg.protectData, ...(nfsZone ? { ignoreChanges: ["availabilityZone"] } : {}) },
         );
     }
@@ -167,14 +200,31 @@ export class K3sCluster extends pulumi.ComponentResource {
      * the same reference reads the same checkpoint in a preview and in the `up --plan` after it.
      */
     private bootstrapDecision(name: string, restoreSnapshot: string | undefined): pulumi.Output<string> {
-        const previous = new pulumi.StackReference(`${name}-previous-outputs`, { name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}` }, { parent: this });
+        const previous = new pulumi.StackReference(
+            `${name}-previous-outputs`,
+            { name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}` },
+            { parent: this },
+        );
         return pulumi
             .all(INITIALISED_OUTPUTS.map((key) => previous.getOutput(key)))
-            .apply((values) => encodeBootstrap(decideBootstrap(Object.fromEntries(INITIALISED_OUTPUTS.map((key, i) => [key, values[i]])), restoreSnapshot)));
+            .apply((values) =>
+                encodeBootstrap(
+                    decideBootstrap(Object.fromEntries(INITIALISED_OUTPUTS.map((key, i) => [key, values[i]])), restoreSnapshot),
+                ),
+            );
     }
 
     /** Servers one at a time, each after the previous one is Ready (etcd keeps its quorum). */
-    private servers(name: string, cfg: InfraConfig, base: Foundation, entry: EntryPoint, serverSlots: readonly NodeSlot[], names: Map<string, string>, volumes: Volumes, userDataOf: UserDataOf): K3sNode[] {
+    private servers(
+        name: string,
+        cfg: InfraConfig,
+        base: Foundation,
+        entry: EntryPoint,
+        serverSlots: readonly NodeSlot[],
+        names: Map<string, string>,
+        volumes: Volumes,
+        userDataOf: UserDataOf,
+    ): K3sNode[] {
         let after: pulumi.Resource[] = [];
         const nodes: K3sNode[] = [];
         for (const slot of serverSlots) {
@@ -210,7 +260,16 @@ export class K3sCluster extends pulumi.ComponentResource {
     }
 
     /** Then each pool after the one before (after the last server), in batches of its maxUnavailable. */
-    private agentPools(name: string, cfg: InfraConfig, base: Foundation, entry: EntryPoint, slots: readonly NodeSlot[], names: Map<string, string>, servers: readonly K3sNode[], userDataOf: UserDataOf): K3sNode[] {
+    private agentPools(
+        name: string,
+        cfg: InfraConfig,
+        base: Foundation,
+        entry: EntryPoint,
+        slots: readonly NodeSlot[],
+        names: Map<string, string>,
+        servers: readonly K3sNode[],
+        userDataOf: UserDataOf,
+    ): K3sNode[] {
         let after: pulumi.Resource[] = servers.length > 0 ? [servers[servers.length - 1].lifecycle] : [];
         const nodes: K3sNode[] = [];
         for (const pool of cfg.agentPools) {
@@ -250,7 +309,11 @@ export class K3sCluster extends pulumi.ComponentResource {
             `${name}-ready`,
             {
                 create: `${LIFECYCLE_CLI} wait-cluster`,
-                environment: { KUBECONFIG_DATA: this.kubeconfig, NODE_NAMES: allNames.join(","), TIMEOUT_SECONDS: String(cfg.readinessTimeoutMinutes * 60) },
+                environment: {
+                    KUBECONFIG_DATA: this.kubeconfig,
+                    NODE_NAMES: allNames.join(","),
+                    TIMEOUT_SECONDS: String(cfg.readinessTimeoutMinutes * 60),
+                },
                 triggers: allNames,
             },
             { parent: this, dependsOn: nodes.map((n) => n.lifecycle) },

@@ -124,18 +124,35 @@ export function readK3sInstall(r: ConfigReader): K3sInstall {
     // a release without a recorded checksum the checksum file along with them.
     const url = r.optionalString("k3sMirrorUrl", {
         pattern: /^https:\/\/[^\s'"]+$/,
-        allowed: 'an https URL like "https://mirror.example.org/k3s" (plain http is refused; a mirror with a private CA sets k3sMirrorCaCert)',
+        allowed:
+            'an https URL like "https://mirror.example.org/k3s" (plain http is refused; a mirror with a private CA sets k3sMirrorCaCert)',
     });
-    const sha = r.optionalString("k3sMirrorInstallScriptSha256", { pattern: /^[0-9a-f]{64}$/, allowed: "a sha256 in lowercase hex (64 characters)" });
+    const sha = r.optionalString("k3sMirrorInstallScriptSha256", {
+        pattern: /^[0-9a-f]{64}$/,
+        allowed: "a sha256 in lowercase hex (64 characters)",
+    });
     const caCert = r.optionalString("k3sMirrorCaCert", { check: caProblem });
     if (mode !== "mirror") {
-        for (const [key, value] of [["k3sMirrorUrl", url], ["k3sMirrorInstallScriptSha256", sha], ["k3sMirrorCaCert", caCert]] as const) {
-            if (value !== undefined) r.problem(key, key === "k3sMirrorCaCert" ? "(certificate)" : value, `only applies with k3sInstall: mirror (k3sInstall is "${mode}")`);
+        for (const [key, value] of [
+            ["k3sMirrorUrl", url],
+            ["k3sMirrorInstallScriptSha256", sha],
+            ["k3sMirrorCaCert", caCert],
+        ] as const) {
+            if (value !== undefined)
+                r.problem(
+                    key,
+                    key === "k3sMirrorCaCert" ? "(certificate)" : value,
+                    `only applies with k3sInstall: mirror (k3sInstall is "${mode}")`,
+                );
         }
         return { mode };
     }
     if (url === undefined) {
-        r.problem("k3sMirrorUrl", undefined, 'is required with k3sInstall: mirror: the https mirror holding <version>/{install.sh,k3s,sha256sum-amd64.txt}');
+        r.problem(
+            "k3sMirrorUrl",
+            undefined,
+            "is required with k3sInstall: mirror: the https mirror holding <version>/{install.sh,k3s,sha256sum-amd64.txt}",
+        );
     }
     return { mode, url: url ?? "", installScriptSha256: sha ?? INSTALL_SCRIPT_SHA256, ...(caCert ? { caCert: caCert.trim() } : {}) };
 }

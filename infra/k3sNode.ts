@@ -87,10 +87,18 @@ export class K3sNode extends pulumi.ComponentResource {
             },
         );
         const attachment = args.dataVolumeId
-            ? new openstack.compute.VolumeAttach(`${name}-data-attach`, { instanceId: this.instance.id, volumeId: args.dataVolumeId }, { parent: this })
+            ? new openstack.compute.VolumeAttach(
+                  `${name}-data-attach`,
+                  { instanceId: this.instance.id, volumeId: args.dataVolumeId },
+                  { parent: this },
+              )
             : undefined;
         const datastoreAttachment = args.datastoreVolumeId
-            ? new openstack.compute.VolumeAttach(`${name}-datastore-attach`, { instanceId: this.instance.id, volumeId: args.datastoreVolumeId }, { parent: this })
+            ? new openstack.compute.VolumeAttach(
+                  `${name}-datastore-attach`,
+                  { instanceId: this.instance.id, volumeId: args.datastoreVolumeId },
+                  { parent: this },
+              )
             : undefined;
         this.lifecycle = new command.local.Command(
             `${name}-lifecycle`,
@@ -112,7 +120,11 @@ export class K3sNode extends pulumi.ComponentResource {
             },
             // Depending on the attachment orders deletes: drain the node (its pods stop using the
             // NFS export) before the data volume is detached and the VM deleted.
-            { parent: this, dependsOn: [this.instance, ...(attachment ? [attachment] : []), ...(datastoreAttachment ? [datastoreAttachment] : [])], deleteBeforeReplace: true },
+            {
+                parent: this,
+                dependsOn: [this.instance, ...(attachment ? [attachment] : []), ...(datastoreAttachment ? [datastoreAttachment] : [])],
+                deleteBeforeReplace: true,
+            },
         );
         this.registerOutputs({ instanceId: this.instance.id, nodeName: args.nodeName });
     }

@@ -43,7 +43,9 @@ export function k3sMinor(version: string): string | undefined {
 /** Undefined when `version` is a known release; else what is allowed. */
 export function knownK3sRelease(version: string): string | undefined {
     if (version in K3S_RELEASES) return undefined;
-    const shape = /^v\d+\.\d+\.\d+\+k3s\d+$/.test(version) ? "is not a k3s release this project knows" : 'is not a k3s release name (vX.Y.Z+k3sN, e.g. "v1.35.6+k3s1")';
+    const shape = /^v\d+\.\d+\.\d+\+k3s\d+$/.test(version)
+        ? "is not a k3s release this project knows"
+        : 'is not a k3s release name (vX.Y.Z+k3sN, e.g. "v1.35.6+k3s1")';
     const minor = k3sMinor(version);
     const same = Object.keys(K3S_RELEASES).filter((v) => minor && v.startsWith(`${minor}.`));
     return `${shape}; known releases: ${(same.length ? same : Object.keys(K3S_RELEASES)).join(", ")} (infra/k3sReleases.ts lists them with their checksums; add a new release there with the sha256 of its k3s binary)`;

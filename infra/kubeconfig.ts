@@ -24,7 +24,16 @@ export function renderKubeconfig(input: KubeconfigInput): string {
     return stringify({
         apiVersion: "v1",
         kind: "Config",
-        clusters: [{ name: input.clusterName, cluster: { server: input.server, "certificate-authority-data": b64(input.caCertPem), "tls-server-name": API_TLS_SERVER_NAME } }],
+        clusters: [
+            {
+                name: input.clusterName,
+                cluster: {
+                    server: input.server,
+                    "certificate-authority-data": b64(input.caCertPem),
+                    "tls-server-name": API_TLS_SERVER_NAME,
+                },
+            },
+        ],
         users: [{ name: user, user: { "client-certificate-data": b64(input.clientCertPem), "client-key-data": b64(input.clientKeyPem) } }],
         contexts: [{ name: input.clusterName, context: { cluster: input.clusterName, user } }],
         "current-context": input.clusterName,

@@ -38,7 +38,11 @@ export class ClusterNetwork extends pulumi.ComponentResource {
                 { name: `${name}-router`, externalNetworkId: external.id, adminStateUp: true },
                 { parent: this },
             );
-            const routerInterface = new openstack.networking.RouterInterface(`${name}-router-if`, { routerId: router.id, subnetId: subnet.id }, { parent: this });
+            const routerInterface = new openstack.networking.RouterInterface(
+                `${name}-router-if`,
+                { routerId: router.id, subnetId: subnet.id },
+                { parent: this },
+            );
             this.ready = [routerInterface];
             this.networkId = network.id;
             this.subnetId = subnet.id;

@@ -106,10 +106,14 @@ release_watch() {
   kubectl wait --for=jsonpath='{.metadata.annotations.${RELEASE_ANNOTATION.replace(/\./g, "\\.")}}'=release "node/$node" --timeout=-1s
   systemctl stop nfs-data.service
   kubectl annotate --overwrite "node/$node" ${RELEASE_ANNOTATION}=released
-${opts.datastore ? `  kubectl wait --for=delete "node/$node" --timeout=-1s
+${
+    opts.datastore
+        ? `  kubectl wait --for=delete "node/$node" --timeout=-1s
   systemctl stop k3s.service
   ${DATASTORE_SCRIPT} stop
-` : ""}}
+`
+        : ""
+}}
 case "\${1:-}" in
   start) start ;;
   stop) stop ;;

@@ -38,7 +38,10 @@ export function readServers(r: ConfigReader, image: string): { servers: NodePool
     if (serverCount % 2 === 0) {
         r.problem("serverCount", serverCount, "must be odd (1, 3, 5 or 7): embedded etcd needs an odd number of members for quorum");
     }
-    const flavors = { ...DEFAULT_FLAVORS, ...r.json<Record<string, FlavorSize>>("flavors", { default: {}, expected: "a map of flavor name to {vcpus, ramMiB}" }) };
+    const flavors = {
+        ...DEFAULT_FLAVORS,
+        ...r.json<Record<string, FlavorSize>>("flavors", { default: {}, expected: "a map of flavor name to {vcpus, ramMiB}" }),
+    };
     for (const [name, size] of Object.entries(flavors)) {
         if (!size || !Number.isInteger(size.vcpus) || size.vcpus < 1 || !Number.isInteger(size.ramMiB) || size.ramMiB < 512) {
             r.problem(`flavors.${name}`, size, "must be {vcpus: integer >= 1, ramMiB: integer >= 512}");
@@ -65,16 +68,31 @@ export function readServers(r: ConfigReader, image: string): { servers: NodePool
 }
 
 /** Per-node deviations, each naming a node of a pool (`server-0`, `agent-1`, `<pool>-2`). */
-export function readNodeOverrides(r: ConfigReader, serverCount: number, agentPools: readonly AgentPoolConfig[], flavors: Record<string, FlavorSize>): Record<string, NodeOverride> {
+export function readNodeOverrides(
+    r: ConfigReader,
+    serverCount: number,
+    agentPools: readonly AgentPoolConfig[],
+    flavors: Record<string, FlavorSize>,
+): Record<string, NodeOverride> {
     const poolCount = (key: string) => agentPools.find((p) => p.name === key)?.count ?? 0;
 
-    const nodeOverrides = r.json<Record<string, NodeOverride>>("nodeOverrides", { default: {}, expected: 'a map like {"agent-1": {"image": "...", "flavor": "..."}}' }) ?? {};
+    const nodeOverrides =
+        r.json<Record<string, NodeOverride>>("nodeOverrides", {
+            default: {},
+            expected: 'a map like {"agent-1": {"image": "...", "flavor": "..."}}',
+        }) ?? {};
     for (const [key, override] of Object.entries(nodeOverrides)) {
         const match = /^([a-z][a-z0-9]*)-(\d+)$/.exec(key);
-        const count = match?.[1] === "server" ? serverCount : poolCount(match?.[1] === "agent" ? "default" : match?.[1] ?? "");
+        const count = match?.[1] === "server" ? serverCount : poolCount(match?.[1] === "agent" ? "default" : (match?.[1] ?? ""));
         if (!match || Number(match[2]) >= count) {
-            const pools = agentPools.filter((p) => p.count > 0).map((p) => `${p.name === "default" ? "agent" : p.name}-0..${p.name === "default" ? "agent" : p.name}-${p.count - 1}`);
-            r.problem(`nodeOverrides.${key}`, override, `names no node; use ${[`server-0..server-${serverCount - 1}`, ...pools].join(" or ")}`);
+            const pools = agentPools
+                .filter((p) => p.count > 0)
+                .map((p) => `${p.name === "default" ? "agent" : p.name}-0..${p.name === "default" ? "agent" : p.name}-${p.count - 1}`);
+            r.problem(
+                `nodeOverrides.${key}`,
+                override,
+                `names no node; use ${[`server-0..server-${serverCount - 1}`, ...pools].join(" or ")}`,
+            );
             continue;
         }
         const fields = Object.keys(override ?? {});

@@ -28,7 +28,14 @@ export interface Secrets {
 }
 
 /** Each node's cloud-init. Secure-format tokens: every joining node (and server-0 itself) checks the CA hash. */
-export function userDataBuilder(cfg: InfraConfig, base: Secrets, entry: EntryPoint, serverSlots: readonly NodeSlot[], volumes: Volumes, backupStore: pulumi.Output<BackupStoreAccess> | undefined): UserDataOf {
+export function userDataBuilder(
+    cfg: InfraConfig,
+    base: Secrets,
+    entry: EntryPoint,
+    serverSlots: readonly NodeSlot[],
+    volumes: Volumes,
+    backupStore: pulumi.Output<BackupStoreAccess> | undefined,
+): UserDataOf {
     const serverUrl = pulumi.interpolate`https://${entry.internalApiAddress}:6443`;
     const serverAddresses = serverSlots.map((s) => fixedIp(entry.ports.get(s.key)!));
     // Not the floating IP: the kubeconfig checks the certificate by name (API_TLS_SERVER_NAME).

@@ -34,11 +34,21 @@ export function zoneOf(zones: readonly string[], index: number): string | undefi
 }
 
 export function planNodes(cfg: InfraConfig): NodeSlot[] {
-    const slot = (role: "server" | "agent", pool: string, prefix: string, index: number, p: { image: string; flavor: string; labels: Record<string, string>; taints?: readonly string[] }, zone: string | undefined): NodeSlot => {
+    const slot = (
+        role: "server" | "agent",
+        pool: string,
+        prefix: string,
+        index: number,
+        p: { image: string; flavor: string; labels: Record<string, string>; taints?: readonly string[] },
+        zone: string | undefined,
+    ): NodeSlot => {
         const key = `${prefix}-${index}`;
         const override = cfg.nodeOverrides[key] ?? {};
         return {
-            key, role, pool, index,
+            key,
+            role,
+            pool,
+            index,
             image: override.image ?? p.image,
             flavor: override.flavor ?? p.flavor,
             labels: { "platform.example.org/role": role, "platform.example.org/environment": cfg.environment, ...p.labels },
@@ -47,9 +57,13 @@ export function planNodes(cfg: InfraConfig): NodeSlot[] {
         };
     };
     // Servers one per zone (while there are zones enough), so losing a zone keeps etcd's quorum where it can.
-    const servers = Array.from({ length: cfg.servers.count }, (_, i) => slot("server", "server", "server", i, cfg.servers, zoneOf(cfg.availabilityZones, i)));
+    const servers = Array.from({ length: cfg.servers.count }, (_, i) =>
+        slot("server", "server", "server", i, cfg.servers, zoneOf(cfg.availabilityZones, i)),
+    );
     const agents = cfg.agentPools.flatMap((pool) =>
-        Array.from({ length: pool.count }, (_, i) => slot("agent", pool.name, slotPrefix(pool.name), i, pool, zoneOf(pool.availabilityZones, i))),
+        Array.from({ length: pool.count }, (_, i) =>
+            slot("agent", pool.name, slotPrefix(pool.name), i, pool, zoneOf(pool.availabilityZones, i)),
+        ),
     );
     return [...servers, ...agents];
 }
@@ -96,8 +110,16 @@ function required<T>(value: T | undefined, what: string): T {
 
 /** A node's complete spec from config, its slot, name and addresses. */
 export function buildNodeSpec(cfg: InfraConfig, slot: NodeSlot, name: string, addr: NodeAddresses): NodeSpec {
-    const common = { nodeName: name, k3sVersion: cfg.k3sVersion, k3sInstall: cfg.k3sInstall, labels: slot.labels, nodeIp: addr.nodeIp, flannelBackend: cfg.flannelBackend };
-    if (slot.role === "agent") return { ...common, role: "agent", serverUrl: addr.serverUrl, ...(slot.taints.length ? { taints: slot.taints } : {}) };
+    const common = {
+        nodeName: name,
+        k3sVersion: cfg.k3sVersion,
+        k3sInstall: cfg.k3sInstall,
+        labels: slot.labels,
+        nodeIp: addr.nodeIp,
+        flannelBackend: cfg.flannelBackend,
+    };
+    if (slot.role === "agent")
+        return { ...common, role: "agent", serverUrl: addr.serverUrl, ...(slot.taints.length ? { taints: slot.taints } : {}) };
     return {
         ...common,
         role: "server",
@@ -109,14 +131,21 @@ export function buildNodeSpec(cfg: InfraConfig, slot: NodeSlot, name: string, ad
         etcdSnapshotSchedule: cfg.etcdSnapshotSchedule,
         etcdSnapshotRetention: cfg.etcdSnapshotRetention,
         etcdS3: cfg.backupStore
-            ? { endpoint: cfg.backupStore.endpoint, bucket: cfg.backupStore.bucket, region: cfg.backupStore.region, folder: backupPrefixes(cfg.environment).etcd }
+            ? {
+                  endpoint: cfg.backupStore.endpoint,
+                  bucket: cfg.backupStore.bucket,
+                  region: cfg.backupStore.region,
+                  folder: backupPrefixes(cfg.environment).etcd,
+              }
             : undefined,
         localPathStorage: cfg.localPathStorage,
         taints: cfg.controlPlaneTaint ? [CONTROL_PLANE_TAINT] : [],
         // Lower slots win the VIP; any server whose API is ready may hold it.
         vip: addr.vip ? { address: addr.vip, peers: addr.peers, priority: 150 - slot.index * 10, routerId: VRRP_ROUTER_ID } : undefined,
         nfs: isFirstServer(slot) ? { volumeId: addr.volumeId, exportPath: NFS_EXPORT } : undefined,
-        datastore: hasDatastoreVolume(cfg, slot) ? { volumeId: required(addr.datastoreVolumeId, `${slot.key}: datastoreVolumeId`) } : undefined,
+        datastore: hasDatastoreVolume(cfg, slot)
+            ? { volumeId: required(addr.datastoreVolumeId, `${slot.key}: datastoreVolumeId`) }
+            : undefined,
     };
 }
 
@@ -193,7 +222,12 @@ export function nodeNames(cfg: InfraConfig, slots: readonly NodeSlot[]): Map<str
  * Node pool capacities by role, pool and flavor, for the resource-fit checks of the layers above:
  * with the pool's labels and taints, so a pod is only counted against pools it may land on.
  */
-export function poolCapacities(slots: readonly NodeSlot[], flavors: InfraConfig["flavors"], controlPlaneTaint = false, pools: InfraConfig["agentPools"] = []): NodePoolCapacity[] {
+export function poolCapacities(
+    slots: readonly NodeSlot[],
+    flavors: InfraConfig["flavors"],
+    controlPlaneTaint = false,
+    pools: InfraConfig["agentPools"] = [],
+): NodePoolCapacity[] {
     const groups = new Map<string, NodePoolCapacity>();
     const configured = new Map(pools.map((p) => [p.name, p]));
     for (const slot of slots) {

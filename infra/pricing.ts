@@ -19,7 +19,11 @@ const FIELDS = ["currency", "flavorPerMonth", "volumeGbPerMonth"];
 const price = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v) && v >= 0;
 
 /** Reads `flavorPrices`; every flavor the nodes use must be priced, or the estimate would be low. */
-export function parseFlavorPrices(r: ConfigReader, flavors: Record<string, unknown>, usedFlavors: readonly string[]): PriceTable | undefined {
+export function parseFlavorPrices(
+    r: ConfigReader,
+    flavors: Record<string, unknown>,
+    usedFlavors: readonly string[],
+): PriceTable | undefined {
     if (!r.has("flavorPrices")) return undefined;
     const raw = r.json<Record<string, unknown>>("flavorPrices", { expected: EXAMPLE });
     if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
@@ -33,19 +37,30 @@ export function parseFlavorPrices(r: ConfigReader, flavors: Record<string, unkno
     if (typeof currency !== "string" || !/^[A-Z]{3}$/.test(currency)) {
         r.problem("flavorPrices.currency", currency, 'must be a three-letter currency code such as "EUR" or "USD"');
     }
-    if (!price(volumeGbPerMonth)) r.problem("flavorPrices.volumeGbPerMonth", volumeGbPerMonth, "must be a number >= 0 (price of 1 GiB for a month)");
+    if (!price(volumeGbPerMonth))
+        r.problem("flavorPrices.volumeGbPerMonth", volumeGbPerMonth, "must be a number >= 0 (price of 1 GiB for a month)");
     const table: Record<string, number> = {};
     if (typeof flavorPerMonth !== "object" || flavorPerMonth === null || Array.isArray(flavorPerMonth)) {
         r.problem("flavorPrices.flavorPerMonth", flavorPerMonth, "must map flavor names to monthly prices");
     } else {
         for (const [flavor, value] of Object.entries(flavorPerMonth)) {
-            if (!(flavor in flavors)) r.problem(`flavorPrices.flavorPerMonth.${flavor}`, value, `is not in the flavor table (${Object.keys(flavors).join(", ")})`);
-            else if (!price(value)) r.problem(`flavorPrices.flavorPerMonth.${flavor}`, value, "must be a number >= 0 (price of one VM for a month)");
+            if (!(flavor in flavors))
+                r.problem(
+                    `flavorPrices.flavorPerMonth.${flavor}`,
+                    value,
+                    `is not in the flavor table (${Object.keys(flavors).join(", ")})`,
+                );
+            else if (!price(value))
+                r.problem(`flavorPrices.flavorPerMonth.${flavor}`, value, "must be a number >= 0 (price of one VM for a month)");
             else table[flavor] = value;
         }
         for (const flavor of new Set(usedFlavors)) {
             if (!(flavor in (flavorPerMonth as object))) {
-                r.problem(`flavorPrices.flavorPerMonth.${flavor}`, undefined, "is missing: the nodes use this flavor, so the estimate needs its price");
+                r.problem(
+                    `flavorPrices.flavorPerMonth.${flavor}`,
+                    undefined,
+                    "is missing: the nodes use this flavor, so the estimate needs its price",
+                );
             }
         }
     }

@@ -11,7 +11,12 @@ export class ClusterSecurityGroups extends pulumi.ComponentResource {
     readonly agents: openstack.networking.SecGroup;
 
     constructor(name: string, args: ClusterSecurityGroupsArgs, opts?: pulumi.ComponentResourceOptions) {
-        super(componentType("infra", "ClusterSecurityGroups"), name, {}, withFormerType(componentType("infra", "ClusterSecurityGroups"), opts));
+        super(
+            componentType("infra", "ClusterSecurityGroups"),
+            name,
+            {},
+            withFormerType(componentType("infra", "ClusterSecurityGroups"), opts),
+        );
         const group = (role: GroupName) =>
             new openstack.networking.SecGroup(`${name}-${role}`, { name: `${name}-${role}`, description: `k3s ${role}` }, { parent: this });
         this.servers = group("servers");

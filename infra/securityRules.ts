@@ -37,9 +37,7 @@ function slug(cidr: string): string {
 export function securityRules(input: RuleInputs): RuleSpec[] {
     const rules: RuleSpec[] = [];
     const fromCidrs = (id: string, group: GroupName, ports: readonly [number, number], cidrs: readonly string[], description: string) =>
-        cidrs.forEach((cidr) =>
-            rules.push({ id: `${id}-${slug(cidr)}`, group, protocol: "tcp", ports, from: { cidr }, description }),
-        );
+        cidrs.forEach((cidr) => rules.push({ id: `${id}-${slug(cidr)}`, group, protocol: "tcp", ports, from: { cidr }, description }));
     fromCidrs("api-admin", "servers", [6443, 6443], input.adminCidrs, "Kubernetes API from admin networks");
     for (const group of GROUPS) {
         fromCidrs(`ssh-admin`, group, [22, 22], input.adminCidrs, "SSH from admin networks");
@@ -50,28 +48,111 @@ export function securityRules(input: RuleInputs): RuleSpec[] {
         }
         for (const peer of GROUPS) {
             const from = { group: peer };
-            rules.push({ id: `kubelet-from-${peer}`, group, protocol: "tcp", ports: [10250, 10250], from, description: "kubelet (logs, exec, metrics)" });
+            rules.push({
+                id: `kubelet-from-${peer}`,
+                group,
+                protocol: "tcp",
+                ports: [10250, 10250],
+                from,
+                description: "kubelet (logs, exec, metrics)",
+            });
             if (input.flannelBackend === "vxlan") {
                 rules.push({ id: `vxlan-from-${peer}`, group, protocol: "udp", ports: [8472, 8472], from, description: "flannel VXLAN" });
             } else {
-                rules.push({ id: `wireguard-from-${peer}`, group, protocol: "udp", ports: [51820, 51821], from, description: "flannel WireGuard (IPv4/IPv6)" });
+                rules.push({
+                    id: `wireguard-from-${peer}`,
+                    group,
+                    protocol: "udp",
+                    ports: [51820, 51821],
+                    from,
+                    description: "flannel WireGuard (IPv4/IPv6)",
+                });
             }
-            rules.push({ id: `node-exporter-from-${peer}`, group, protocol: "tcp", ports: [9100, 9100], from, description: "node-exporter scraped by Prometheus" });
-            rules.push({ id: `kube-proxy-metrics-from-${peer}`, group, protocol: "tcp", ports: [10249, 10249], from, description: "kube-proxy metrics scraped by Prometheus" });
+            rules.push({
+                id: `node-exporter-from-${peer}`,
+                group,
+                protocol: "tcp",
+                ports: [9100, 9100],
+                from,
+                description: "node-exporter scraped by Prometheus",
+            });
+            rules.push({
+                id: `kube-proxy-metrics-from-${peer}`,
+                group,
+                protocol: "tcp",
+                ports: [10249, 10249],
+                from,
+                description: "kube-proxy metrics scraped by Prometheus",
+            });
         }
         // Agents and pods reach the API and the supervisor on the servers.
         if (group === "servers") {
-            rules.push({ id: `api-from-${"agents"}`, group, protocol: "tcp", ports: [6443, 6443], from: { group: "agents" }, description: "agents join and reach the API" });
-            rules.push({ id: `api-from-servers`, group, protocol: "tcp", ports: [6443, 6443], from: { group: "servers" }, description: "servers join and reach the API" });
+            rules.push({
+                id: `api-from-${"agents"}`,
+                group,
+                protocol: "tcp",
+                ports: [6443, 6443],
+                from: { group: "agents" },
+                description: "agents join and reach the API",
+            });
+            rules.push({
+                id: `api-from-servers`,
+                group,
+                protocol: "tcp",
+                ports: [6443, 6443],
+                from: { group: "servers" },
+                description: "servers join and reach the API",
+            });
         }
     }
-    rules.push({ id: "etcd-from-servers", group: "servers", protocol: "tcp", ports: [2379, 2380], from: { group: "servers" }, description: "embedded etcd client and peer traffic" });
-    rules.push({ id: "etcd-metrics-from-agents", group: "servers", protocol: "tcp", ports: [2381, 2381], from: { group: "agents" }, description: "etcd metrics" });
-    rules.push({ id: "etcd-metrics-from-servers", group: "servers", protocol: "tcp", ports: [2381, 2381], from: { group: "servers" }, description: "etcd metrics" });
-    rules.push({ id: "nfs-from-agents", group: "servers", protocol: "tcp", ports: [2049, 2049], from: { group: "agents" }, description: "NFS (RWX volumes) from agents" });
-    rules.push({ id: "nfs-from-servers", group: "servers", protocol: "tcp", ports: [2049, 2049], from: { group: "servers" }, description: "NFS (RWX volumes) from servers" });
+    rules.push({
+        id: "etcd-from-servers",
+        group: "servers",
+        protocol: "tcp",
+        ports: [2379, 2380],
+        from: { group: "servers" },
+        description: "embedded etcd client and peer traffic",
+    });
+    rules.push({
+        id: "etcd-metrics-from-agents",
+        group: "servers",
+        protocol: "tcp",
+        ports: [2381, 2381],
+        from: { group: "agents" },
+        description: "etcd metrics",
+    });
+    rules.push({
+        id: "etcd-metrics-from-servers",
+        group: "servers",
+        protocol: "tcp",
+        ports: [2381, 2381],
+        from: { group: "servers" },
+        description: "etcd metrics",
+    });
+    rules.push({
+        id: "nfs-from-agents",
+        group: "servers",
+        protocol: "tcp",
+        ports: [2049, 2049],
+        from: { group: "agents" },
+        description: "NFS (RWX volumes) from agents",
+    });
+    rules.push({
+        id: "nfs-from-servers",
+        group: "servers",
+        protocol: "tcp",
+        ports: [2049, 2049],
+        from: { group: "servers" },
+        description: "NFS (RWX volumes) from servers",
+    });
     if (input.vrrp) {
-        rules.push({ id: "vrrp-from-servers", group: "servers", protocol: "vrrp", from: { group: "servers" }, description: "keepalived VRRP for the API VIP" });
+        rules.push({
+            id: "vrrp-from-servers",
+            group: "servers",
+            protocol: "vrrp",
+            from: { group: "servers" },
+            description: "keepalived VRRP for the API VIP",
+        });
     }
     return rules;
 }

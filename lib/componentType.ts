@@ -17,10 +17,9 @@ export function componentType(layer: ComponentLayer, kind: string): string {
 
 /** Components deployed under another token before; the token they had, by current token. */
 export const FORMER_TYPES: Readonly<Record<string, string>> = Object.fromEntries(
-    ["AgentPool", "BackupStore", "CiRunner", "ClusterNetwork", "ClusterPki", "ClusterSecurityGroups", "K3sCluster", "K3sNode"].map((kind) => [
-        componentType("infra", kind),
-        `platform:infra:${kind}`,
-    ]),
+    ["AgentPool", "BackupStore", "CiRunner", "ClusterNetwork", "ClusterPki", "ClusterSecurityGroups", "K3sCluster", "K3sNode"].map(
+        (kind) => [componentType("infra", kind), `platform:infra:${kind}`],
+    ),
 );
 
 /** Whether a resource type is that component's token, now or formerly (synth results of older code). */
@@ -33,7 +32,10 @@ export function isComponent(type: string, layer: ComponentLayer, kind: string): 
 export function formerUrn(urn: string): string {
     const parts = urn.split("::");
     if (parts.length < 4) return urn;
-    parts[2] = parts[2].split("$").map((t) => FORMER_TYPES[t] ?? t).join("$");
+    parts[2] = parts[2]
+        .split("$")
+        .map((t) => FORMER_TYPES[t] ?? t)
+        .join("$");
     return parts.join("::");
 }
 
@@ -47,10 +49,15 @@ export function formerUrnOf(resource: pulumi.Resource): pulumi.Output<string> {
  * and under each former parent its other aliases name (the engine multiplies a parent's aliases
  * into its children's, but not an alias's own parent's).
  */
-export function withFormerType(type: string, opts: pulumi.ComponentResourceOptions | undefined): pulumi.ComponentResourceOptions | undefined {
+export function withFormerType(
+    type: string,
+    opts: pulumi.ComponentResourceOptions | undefined,
+): pulumi.ComponentResourceOptions | undefined {
     const former = FORMER_TYPES[type];
     if (!former) return opts;
     const own = opts?.aliases ?? [];
-    const moved = own.filter((a): a is pulumi.Alias => typeof a === "object" && a !== null && !pulumi.Output.isInstance(a) && "parent" in a && !("type" in a));
+    const moved = own.filter(
+        (a): a is pulumi.Alias => typeof a === "object" && a !== null && !pulumi.Output.isInstance(a) && "parent" in a && !("type" in a),
+    );
     return { ...opts, aliases: [...own, { type: former }, ...moved.map((a) => ({ ...a, type: former }))] };
 }

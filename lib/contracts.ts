@@ -116,7 +116,12 @@ export interface ClusterOutputs {
      * cert-manager ClusterIssuers: `ca` (platform CA, any name or IP), `public` (ACME when configured,
      * else `ca`), `internal` (in-cluster Service names only; absent from older cluster stacks).
      */
-    readonly tlsIssuers?: { readonly ca: string; readonly public: string; readonly caDomains?: readonly string[]; readonly internal?: string };
+    readonly tlsIssuers?: {
+        readonly ca: string;
+        readonly public: string;
+        readonly caDomains?: readonly string[];
+        readonly internal?: string;
+    };
     /** What the cluster layer requests, so the apps layer can check the whole environment fits. */
     readonly requests: ResourceRequests;
     /** What the cluster's DaemonSets take on each node of a role (for the apps layer's per-pod fit). */
@@ -124,8 +129,18 @@ export interface ClusterOutputs {
 }
 
 export const INFRA_OUTPUT_KEYS: readonly (keyof InfraOutputs)[] = [
-    "environment", "kubeconfig", "apiEndpoint", "ingressAddress", "k3sVersion", "nodes", "nodePools",
-    "cloudCredentials", "localPathStorage", "nfs", "networkId", "subnetId",
+    "environment",
+    "kubeconfig",
+    "apiEndpoint",
+    "ingressAddress",
+    "k3sVersion",
+    "nodes",
+    "nodePools",
+    "cloudCredentials",
+    "localPathStorage",
+    "nfs",
+    "networkId",
+    "subnetId",
 ];
 
 /** Keys of T that T declares as always present. */
@@ -157,7 +172,16 @@ export const APPS_READS_INFRA = {
 /** What the apps layer reads from the cluster stack. */
 export const APPS_READS_CLUSTER = {
     // grafanaUrl: an app host may not be Grafana's too (apps/lowerStacks.ts checks it before anything is made).
-    required: ["ingressClass", "storageClasses", "kafkaBootstrap", "kafkaTopics", "kafkaPartitions", "monitoringNamespace", "requests", "grafanaUrl"],
+    required: [
+        "ingressClass",
+        "storageClasses",
+        "kafkaBootstrap",
+        "kafkaTopics",
+        "kafkaPartitions",
+        "monitoringNamespace",
+        "requests",
+        "grafanaUrl",
+    ],
     optional: ["daemonSets", "tlsIssuers"],
 } as const satisfies OutputReads<ClusterOutputs>;
 
@@ -168,7 +192,11 @@ type Layer = "infra" | "cluster" | "apps";
  * `npm run up` uses them to decide whether an upper layer can be previewed before the layer
  * below it is applied (delivery/deploy/layerReads.ts).
  */
-export const LAYER_READS: { readonly [Upper in Layer]: { readonly [Lower in Layer]?: { readonly required: readonly string[]; readonly optional: readonly string[] } } } = {
+export const LAYER_READS: {
+    readonly [Upper in Layer]: {
+        readonly [Lower in Layer]?: { readonly required: readonly string[]; readonly optional: readonly string[] };
+    };
+} = {
     infra: {},
     cluster: { infra: CLUSTER_READS_INFRA },
     apps: { infra: APPS_READS_INFRA, cluster: APPS_READS_CLUSTER },

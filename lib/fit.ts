@@ -118,7 +118,12 @@ export function assertFits(scope: string, requested: ResourceRequests, pools: re
         );
     }
     if (problems.length > 0) {
-        const nodes = pools.map((p) => `${p.count}x ${p.flavor} (${p.role}${p.tainted ? ", control-plane taint: not counted" : ""}, ${p.vcpus} vCPU, ${p.memoryMiB} MiB)`).join(" + ");
+        const nodes = pools
+            .map(
+                (p) =>
+                    `${p.count}x ${p.flavor} (${p.role}${p.tainted ? ", control-plane taint: not counted" : ""}, ${p.vcpus} vCPU, ${p.memoryMiB} MiB)`,
+            )
+            .join(" + ");
         throw new Error(
             `${scope} does not fit on ${nodes || "no nodes"}:\n  - ${problems.join("\n  - ")}\n` +
                 "Use larger flavors or more agents in the infra stack, or lower the requests/replicas in config.",
@@ -151,7 +156,7 @@ export function podsOf(items: readonly RequestItem[]): PodRequests[] {
             cpuMilli: prev.cpuMilli + cpuMilli(item.cpu) * (item.containers ?? 1),
             memoryMiB: prev.memoryMiB + memoryMiB(item.memory) * (item.containers ?? 1),
             controlPlane: prev.controlPlane || !!item.controlPlane,
-            ...(item.pool ?? prev.pool ? { pool: item.pool ?? prev.pool } : {}),
+            ...((item.pool ?? prev.pool) ? { pool: item.pool ?? prev.pool } : {}),
             ...(configKeys.length ? { configKeys } : {}),
         });
     }
@@ -160,7 +165,11 @@ export function podsOf(items: readonly RequestItem[]): PodRequests[] {
 
 /** What DaemonSets take on one node of a role (one pod per node each). */
 export function perNodeRequests(items: readonly RequestItem[], role: "server" | "agent"): ResourceRequests {
-    return sumRequests(items.filter((i) => i.perNode === "all" || (i.perNode === "servers" && role === "server")).map((i) => ({ ...i, replicas: i.containers ?? 1 })));
+    return sumRequests(
+        items
+            .filter((i) => i.perNode === "all" || (i.perNode === "servers" && role === "server"))
+            .map((i) => ({ ...i, replicas: i.containers ?? 1 })),
+    );
 }
 
 export interface NodeRoom {
@@ -170,7 +179,10 @@ export interface NodeRoom {
 }
 
 /** Room for pods on one node of each pool: capacity − system reservation − DaemonSets. */
-export function nodeRooms(pools: readonly NodePoolCapacity[], daemonSets: { server: ResourceRequests; agent: ResourceRequests }): NodeRoom[] {
+export function nodeRooms(
+    pools: readonly NodePoolCapacity[],
+    daemonSets: { server: ResourceRequests; agent: ResourceRequests },
+): NodeRoom[] {
     return pools.map((pool) => ({
         pool,
         free: {
@@ -189,12 +201,18 @@ export function assertPodsFit(scope: string, pods: readonly PodRequests[], rooms
     const problems: string[] = [];
     for (const pod of pods) {
         // A placed pod lands on its pool only; others on untainted pools (and tainted servers when they tolerate that).
-        const candidates = rooms.filter((r) => (pod.pool ? r.pool.pool === pod.pool : isGeneralPool(r.pool) || (pod.controlPlane && !!r.pool.tainted && !(r.pool.taints ?? []).length)));
+        const candidates = rooms.filter((r) =>
+            pod.pool
+                ? r.pool.pool === pod.pool
+                : isGeneralPool(r.pool) || (pod.controlPlane && !!r.pool.tainted && !(r.pool.taints ?? []).length),
+        );
         if (candidates.some((r) => pod.cpuMilli <= r.free.cpuMilli && pod.memoryMiB <= r.free.memoryMiB)) continue;
         const largest = [...candidates].sort((a, b) => b.free.memoryMiB - a.free.memoryMiB || b.free.cpuMilli - a.free.cpuMilli)[0];
         const where = largest
             ? `the largest node it may run on, ${largest.pool.flavor} (${largest.pool.role}, ${largest.pool.vcpus} vCPU, ${largest.pool.memoryMiB} MiB), has ${largest.free.cpuMilli}m/${Math.round(largest.free.memoryMiB)}Mi left after system reservations (${SYSTEM_RESERVED[largest.pool.role].cpuMilli}m/${SYSTEM_RESERVED[largest.pool.role].memoryMiB}Mi) and DaemonSets`
-            : pod.pool ? `no node of pool "${pod.pool}" exists` : "no node may run it (every pool is tainted)";
+            : pod.pool
+              ? `no node of pool "${pod.pool}" exists`
+              : "no node may run it (every pool is tainted)";
         const fix = pod.configKeys?.length
             ? `lower ${pod.configKeys.join(" / ")} in this stack, or use a larger infra agent flavor${pod.controlPlane ? " or serverFlavor" : ""}`
             : `its requests are fixed in code: use a larger infra agent flavor${pod.controlPlane ? " or serverFlavor" : ""} (flavors table in the infra stack)`;
@@ -211,7 +229,11 @@ export function assertPodsFit(scope: string, pods: readonly PodRequests[], rooms
  * per-node DaemonSets once per schedulable node.
  */
 export function onSchedulable(items: readonly RequestItem[], pools: readonly NodePoolCapacity[]): RequestItem[] {
-    const general = new Set(schedulablePools(pools).map((p) => p.pool).filter(Boolean));
+    const general = new Set(
+        schedulablePools(pools)
+            .map((p) => p.pool)
+            .filter(Boolean),
+    );
     // Pods placed on a tainted pool count against that pool alone (assertPlacedFit).
     const placedElsewhere = (i: RequestItem) => i.pool !== undefined && !general.has(i.pool);
     if (!pools.some((p) => !isGeneralPool(p))) return items.filter((i) => !placedElsewhere(i));
@@ -225,7 +247,12 @@ export function onSchedulable(items: readonly RequestItem[], pools: readonly Nod
  * Per pool: what is placed on a pool (its pods' requests) must fit that pool's allocatable
  * with `minHeadroom` left; each pool is checked on its own.
  */
-export function assertPlacedFit(scope: string, items: readonly RequestItem[], pools: readonly NodePoolCapacity[], minHeadroom: number): void {
+export function assertPlacedFit(
+    scope: string,
+    items: readonly RequestItem[],
+    pools: readonly NodePoolCapacity[],
+    minHeadroom: number,
+): void {
     for (const name of [...new Set(items.map((i) => i.pool).filter((p): p is string => p !== undefined))]) {
         const pool = pools.filter((p) => p.pool === name);
         const placed = items.filter((i) => i.pool === name);
@@ -236,7 +263,12 @@ export function assertPlacedFit(scope: string, items: readonly RequestItem[], po
 
 /** assertFits against exactly these pools (tainted or not). */
 function assertFitsOn(scope: string, requested: ResourceRequests, pools: readonly NodePoolCapacity[], minHeadroom: number): void {
-    assertFits(scope, requested, pools.map((p) => ({ ...p, tainted: false, taints: [] })), minHeadroom);
+    assertFits(
+        scope,
+        requested,
+        pools.map((p) => ({ ...p, tainted: false, taints: [] })),
+        minHeadroom,
+    );
 }
 
 /**

@@ -38,9 +38,23 @@ export class NodeProgress {
             const cell = (step: NodeStep) => (s[step] === undefined ? "-" : `${s[step]} s`);
             const done = leaving ? s.deleted !== undefined : s.Ready !== undefined;
             const elapsed = Math.max(...Object.values(s));
-            return { leaving, cells: [node, leaving ? "removed" : "added", cell("drained"), cell("deleted"), cell("registered"), cell("Ready"), `${elapsed} s${done ? "" : " (unfinished)"}`] };
+            return {
+                leaving,
+                cells: [
+                    node,
+                    leaving ? "removed" : "added",
+                    cell("drained"),
+                    cell("deleted"),
+                    cell("registered"),
+                    cell("Ready"),
+                    `${elapsed} s${done ? "" : " (unfinished)"}`,
+                ],
+            };
         });
         rows.sort((a, b) => Number(b.leaving) - Number(a.leaving));
-        return textTable(["NODE", "ROLE IN ROLL", "DRAINED", "DELETED", "BOOTED", "READY", "ELAPSED"], rows.map((r) => r.cells));
+        return textTable(
+            ["NODE", "ROLE IN ROLL", "DRAINED", "DELETED", "BOOTED", "READY", "ELAPSED"],
+            rows.map((r) => r.cells),
+        );
     }
 }

@@ -8,7 +8,10 @@ export const isObject = (v: unknown): v is Record<string, unknown> => v !== null
 
 /** Problem with the infra output `nodes`, or undefined when it is a non-empty list of nodes. */
 export function nodesProblem(nodes: unknown): string | undefined {
-    const ok = Array.isArray(nodes) && nodes.length > 0 && nodes.every((n) => isObject(n) && typeof n.address === "string" && (n.role === "server" || n.role === "agent"));
+    const ok =
+        Array.isArray(nodes) &&
+        nodes.length > 0 &&
+        nodes.every((n) => isObject(n) && typeof n.address === "string" && (n.role === "server" || n.role === "agent"));
     return ok ? undefined : "nodes: expected a non-empty list of {name, role, address}";
 }
 
@@ -17,7 +20,14 @@ export function nodePoolsProblem(pools: unknown): string | undefined {
     const ok =
         Array.isArray(pools) &&
         pools.length > 0 &&
-        pools.every((p) => isObject(p) && Number.isInteger(p.count) && typeof p.vcpus === "number" && typeof p.memoryMiB === "number" && (p.role === "server" || p.role === "agent"));
+        pools.every(
+            (p) =>
+                isObject(p) &&
+                Number.isInteger(p.count) &&
+                typeof p.vcpus === "number" &&
+                typeof p.memoryMiB === "number" &&
+                (p.role === "server" || p.role === "agent"),
+        );
     return ok ? undefined : "nodePools: expected a non-empty list of {role, count, flavor, vcpus, memoryMiB}";
 }
 

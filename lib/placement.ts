@@ -24,7 +24,9 @@ export function tolerationsFor(taints: readonly string[]): Toleration[] {
     return taints.map((taint) => {
         const [kv, effect] = [taint.slice(0, taint.lastIndexOf(":")), taint.slice(taint.lastIndexOf(":") + 1)];
         const eq = kv.indexOf("=");
-        return eq < 0 ? { key: kv, operator: "Exists", effect } : { key: kv.slice(0, eq), operator: "Equal", value: kv.slice(eq + 1), effect };
+        return eq < 0
+            ? { key: kv, operator: "Exists", effect }
+            : { key: kv.slice(0, eq), operator: "Equal", value: kv.slice(eq + 1), effect };
     });
 }
 
@@ -41,11 +43,15 @@ export function placementOn(key: string, poolName: string, pools: readonly NodeP
     const pool = pools.find((p) => p.pool === poolName);
     const known = pools.filter((p) => p.pool).map((p) => p.pool);
     if (!pool) {
-        throw new Error(`${key} = "${poolName}": the infra layer has no agent pool "${poolName}" (its pools: ${known.join(", ") || "none published; update the infra stack"})`);
+        throw new Error(
+            `${key} = "${poolName}": the infra layer has no agent pool "${poolName}" (its pools: ${known.join(", ") || "none published; update the infra stack"})`,
+        );
     }
     const labels = pool.labels ?? {};
     if (Object.keys(labels).length === 0) {
-        throw new Error(`${key} = "${poolName}": pool "${poolName}" has no labels to select its nodes by; give agentPools.${poolName}.labels a label (e.g. {"workload": "${poolName}"}) in the infra stack`);
+        throw new Error(
+            `${key} = "${poolName}": pool "${poolName}" has no labels to select its nodes by; give agentPools.${poolName}.labels a label (e.g. {"workload": "${poolName}"}) in the infra stack`,
+        );
     }
     return { pool: poolName, nodeSelector: { ...labels }, tolerations: tolerationsFor(pool.taints ?? []) };
 }
@@ -55,7 +61,13 @@ export function nodeAffinityFor(nodeSelector: Record<string, string>): Record<st
     return {
         nodeAffinity: {
             requiredDuringSchedulingIgnoredDuringExecution: {
-                nodeSelectorTerms: [{ matchExpressions: Object.keys(nodeSelector).sort().map((k) => ({ key: k, operator: "In", values: [nodeSelector[k]] })) }],
+                nodeSelectorTerms: [
+                    {
+                        matchExpressions: Object.keys(nodeSelector)
+                            .sort()
+                            .map((k) => ({ key: k, operator: "In", values: [nodeSelector[k]] })),
+                    },
+                ],
             },
         },
     };

@@ -86,7 +86,14 @@ export class Quantity {
     formatDecimal(): string {
         if (this.milli % 1000n !== 0n) return `${this.milli}m`;
         const value = this.milli / 1000n;
-        for (const [suffix, exp] of [["E", 18n], ["P", 15n], ["T", 12n], ["G", 9n], ["M", 6n], ["k", 3n]] as const) {
+        for (const [suffix, exp] of [
+            ["E", 18n],
+            ["P", 15n],
+            ["T", 12n],
+            ["G", 9n],
+            ["M", 6n],
+            ["k", 3n],
+        ] as const) {
             if (value !== 0n && value % 10n ** exp === 0n) return `${value / 10n ** exp}${suffix}`;
         }
         return String(value);

@@ -22,7 +22,8 @@ export interface RuleOptions {
 
 const SECRET = "@secret";
 const isMarkedSecret = (v: unknown) => v !== null && typeof v === "object" && SECRET in (v as object);
-const obj = (v: unknown): Record<string, unknown> => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+const obj = (v: unknown): Record<string, unknown> =>
+    v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 const WORKLOAD_KINDS = new Set(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod"]);
@@ -83,7 +84,11 @@ export function pinnedImages(resource: ResourceLike): string[] {
     return out;
 }
 
-function walkValues(value: unknown, path: string, visit: (path: string, key: string, value: unknown, parent: Record<string, unknown>) => void): void {
+function walkValues(
+    value: unknown,
+    path: string,
+    visit: (path: string, key: string, value: unknown, parent: Record<string, unknown>) => void,
+): void {
     if (isMarkedSecret(value)) return;
     if (Array.isArray(value)) value.forEach((v, i) => walkValues(v, `${path}[${i}]`, visit));
     else if (value !== null && typeof value === "object") {
@@ -95,7 +100,10 @@ function walkValues(value: unknown, path: string, visit: (path: string, key: str
 }
 
 const WORLD = new Set(["0.0.0.0/0", "::/0"]);
-const GUARDED_PORTS: [number, string][] = [[22, "SSH"], [6443, "the Kubernetes API"]];
+const GUARDED_PORTS: [number, string][] = [
+    [22, "SSH"],
+    [6443, "the Kubernetes API"],
+];
 
 /** No security-group rule lets the whole internet reach SSH (22) or the Kubernetes API (6443). */
 export function noWorldOpenAdminPorts(resource: ResourceLike): string[] {
@@ -136,7 +144,8 @@ export function noPlaintextSecrets(resource: ResourceLike, options: RuleOptions)
             const data = resource.inputs[field];
             if (isMarkedSecret(data)) continue;
             for (const [k, v] of Object.entries(obj(data))) {
-                if (plaintext(v)) out.push(`${resource.name}: ${field}.${k} is not a Pulumi secret; wrap it in pulumi.secret() (or generate it)`);
+                if (plaintext(v))
+                    out.push(`${resource.name}: ${field}.${k} is not a Pulumi secret; wrap it in pulumi.secret() (or generate it)`);
             }
         }
     }
@@ -157,9 +166,21 @@ export interface RuleDefinition {
 }
 
 export const RULES: readonly RuleDefinition[] = [
-    { name: "pinned-images", description: "Container images and Helm chart images are pinned to a version tag or digest; charts have a version.", check: (r) => pinnedImages(r) },
-    { name: "no-world-open-admin-ports", description: "No security-group rule opens SSH (22) or the Kubernetes API (6443) to the world.", check: (r) => noWorldOpenAdminPorts(r) },
-    { name: "no-plaintext-secrets", description: "No secret-looking value in plaintext in Kubernetes Secrets, container env or Helm values.", check: noPlaintextSecrets },
+    {
+        name: "pinned-images",
+        description: "Container images and Helm chart images are pinned to a version tag or digest; charts have a version.",
+        check: (r) => pinnedImages(r),
+    },
+    {
+        name: "no-world-open-admin-ports",
+        description: "No security-group rule opens SSH (22) or the Kubernetes API (6443) to the world.",
+        check: (r) => noWorldOpenAdminPorts(r),
+    },
+    {
+        name: "no-plaintext-secrets",
+        description: "No secret-looking value in plaintext in Kubernetes Secrets, container env or Helm values.",
+        check: noPlaintextSecrets,
+    },
 ];
 
 /** Every violation of every rule in a set of resources (e.g. a synth's). */

@@ -52,7 +52,10 @@ export const DAGS_CLAIM_SIZE = "1Gi";
  * PriorityClass: a runaway DAG exhausts only the task budget, never the room the scheduler or
  * api-server need to restart.
  */
-export function taskGuards(config: AirflowConfig, namespace: string): { quota: Record<string, unknown>; limitRange: Record<string, unknown> } {
+export function taskGuards(
+    config: AirflowConfig,
+    namespace: string,
+): { quota: Record<string, unknown>; limitRange: Record<string, unknown> } {
     const double = (q: string, kind: "cpu" | "bytes") => scaleQuantity(q, 2, kind);
     return {
         quota: {
@@ -76,14 +79,16 @@ export function taskGuards(config: AirflowConfig, namespace: string): { quota: R
             kind: "LimitRange",
             metadata: { name: "airflow-defaults", namespace },
             spec: {
-                limits: [{
-                    type: "Container",
-                    // Containers that state nothing (e.g. a DAG's pod_override without
-                    // resources) get the task defaults instead of running unbounded.
-                    defaultRequest: { cpu: config.task.cpu, memory: config.task.memory },
-                    default: { cpu: config.task.cpuLimit ?? config.task.cpu, memory: config.task.memoryLimit ?? config.task.memory },
-                    max: { cpu: double(config.taskQuota.cpu, "cpu"), memory: double(config.taskQuota.memory, "bytes") },
-                }],
+                limits: [
+                    {
+                        type: "Container",
+                        // Containers that state nothing (e.g. a DAG's pod_override without
+                        // resources) get the task defaults instead of running unbounded.
+                        defaultRequest: { cpu: config.task.cpu, memory: config.task.memory },
+                        default: { cpu: config.task.cpuLimit ?? config.task.cpu, memory: config.task.memoryLimit ?? config.task.memory },
+                        max: { cpu: double(config.taskQuota.cpu, "cpu"), memory: double(config.taskQuota.memory, "bytes") },
+                    },
+                ],
             },
         },
     };
@@ -105,19 +110,27 @@ export class AirflowPlatform extends pulumi.ComponentResource {
 
         // The namespace holds the database and log PVCs: deleting it would delete them too,
         // whatever their own options say, so it gets the same protection.
-        const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: ns, labels: { ...labels, ...POD_SECURITY_LABELS } } }, { parent: this, ...stateful });
+        const namespace = new k8s.core.v1.Namespace(
+            `${name}-namespace`,
+            { metadata: { name: ns, labels: { ...labels, ...POD_SECURITY_LABELS } } },
+            { parent: this, ...stateful },
+        );
         this.namespace = namespace.metadata.name;
         const inNs = { parent: this, dependsOn: [namespace] };
 
         // Task pods get a low priority and never preempt: under pressure they yield to the
         // platform, not the other way round.
-        const priority = new k8s.scheduling.v1.PriorityClass(`${name}-task-priority`, {
-            metadata: { name: TASK_PRIORITY_CLASS, labels },
-            value: -10,
-            preemptionPolicy: "Never",
-            globalDefault: false,
-            description: "Airflow task pods (KubernetesExecutor); scopes the task ResourceQuota",
-        }, { parent: this });
+        const priority = new k8s.scheduling.v1.PriorityClass(
+            `${name}-task-priority`,
+            {
+                metadata: { name: TASK_PRIORITY_CLASS, labels },
+                value: -10,
+                preemptionPolicy: "Never",
+                globalDefault: false,
+                description: "Airflow task pods (KubernetesExecutor); scopes the task ResourceQuota",
+            },
+            { parent: this },
+        );
         const guards = taskGuards(config, ns);
         const quota = new k8s.core.v1.ResourceQuota(`${name}-task-quota`, guards.quota as k8s.core.v1.ResourceQuotaArgs, inNs);
         const limitRange = new k8s.core.v1.LimitRange(`${name}-limits`, guards.limitRange as k8s.core.v1.LimitRangeArgs, inNs);
@@ -130,11 +143,15 @@ export class AirflowPlatform extends pulumi.ComponentResource {
         this.adminPassword = pulumi.secret(adminPassword.result);
 
         const secret = (suffix: string, stringData: Record<string, pulumi.Input<string>>) =>
-            new k8s.core.v1.Secret(`${name}-${suffix}`, {
-                metadata: { name: `${AIRFLOW_RELEASE}-${suffix}`, namespace: ns, labels },
-                type: "Opaque",
-                stringData,
-            }, inNs);
+            new k8s.core.v1.Secret(
+                `${name}-${suffix}`,
+                {
+                    metadata: { name: `${AIRFLOW_RELEASE}-${suffix}`, namespace: ns, labels },
+                    type: "Opaque",
+                    stringData,
+                },
+                inNs,
+            );
 
         // Fernet keys are URL-safe base64 of 32 random bytes.
         const fernet = secret("fernet-key", {
@@ -146,22 +163,38 @@ export class AirflowPlatform extends pulumi.ComponentResource {
 
         // PgBouncer's own certificate: served to Airflow, and its ca.crt verifies PostgreSQL's.
         const tls = args.internalIssuer
-            ? new k8s.apiextensions.CustomResource(`${name}-pgbouncer-certificate`, serviceCertificate({
-                  name: PGBOUNCER_TLS_SECRET, namespace: ns, secretName: PGBOUNCER_TLS_SECRET, issuer: args.internalIssuer,
-                  dnsNames: serviceDnsNames(`${AIRFLOW_RELEASE}-pgbouncer`, ns),
-              }) as k8s.apiextensions.CustomResourceArgs, inNs)
+            ? new k8s.apiextensions.CustomResource(
+                  `${name}-pgbouncer-certificate`,
+                  serviceCertificate({
+                      name: PGBOUNCER_TLS_SECRET,
+                      namespace: ns,
+                      secretName: PGBOUNCER_TLS_SECRET,
+                      issuer: args.internalIssuer,
+                      dnsNames: serviceDnsNames(`${AIRFLOW_RELEASE}-pgbouncer`, ns),
+                  }) as k8s.apiextensions.CustomResourceArgs,
+                  inNs,
+              )
             : undefined;
-        const db = new PostgresDatabase(`${name}-postgresql`, {
-            namespace: namespace.metadata.name,
-            image: config.dbImage,
-            database: "airflow",
-            storageClass: args.storageClasses.rwo,
-            size: config.dbSize,
-            protect: args.protect,
-            backup: { schedule: config.backupSchedule, retentionDays: config.backupRetentionDays, size: config.backupSize, offsite: args.offsiteBackup },
-            labels,
-            ...(args.internalIssuer ? { tls: { issuer: args.internalIssuer } } : {}),
-        }, { parent: this, dependsOn: [namespace] });
+        const db = new PostgresDatabase(
+            `${name}-postgresql`,
+            {
+                namespace: namespace.metadata.name,
+                image: config.dbImage,
+                database: "airflow",
+                storageClass: args.storageClasses.rwo,
+                size: config.dbSize,
+                protect: args.protect,
+                backup: {
+                    schedule: config.backupSchedule,
+                    retentionDays: config.backupRetentionDays,
+                    size: config.backupSize,
+                    offsite: args.offsiteBackup,
+                },
+                labels,
+                ...(args.internalIssuer ? { tls: { issuer: args.internalIssuer } } : {}),
+            },
+            { parent: this, dependsOn: [namespace] },
+        );
 
         // Airflow talks to PgBouncer, PgBouncer to PostgreSQL. The chart would render both
         // connection strings from a plaintext password in values; we render them from the
@@ -170,50 +203,76 @@ export class AirflowPlatform extends pulumi.ComponentResource {
         const pgbouncerHost = `${AIRFLOW_RELEASE}-pgbouncer.${ns}`;
         const sslmode = clientSslMode(tls !== undefined);
         const metadata = secret("metadata", {
-            connection: pulumi.secret(pulumi.interpolate`postgresql://${db.user}:${db.password}@${pgbouncerHost}:${PGBOUNCER_PORT}/airflow-metadata?sslmode=${sslmode}`),
+            connection: pulumi.secret(
+                pulumi.interpolate`postgresql://${db.user}:${db.password}@${pgbouncerHost}:${PGBOUNCER_PORT}/airflow-metadata?sslmode=${sslmode}`,
+            ),
         });
-        const ini = pgbouncerIni({ host: serviceDnsNames(`${name}-postgresql`, ns)[0], database: db.database, user: db.user, tls: tls !== undefined });
+        const ini = pgbouncerIni({
+            host: serviceDnsNames(`${name}-postgresql`, ns)[0],
+            database: db.database,
+            user: db.user,
+            tls: tls !== undefined,
+        });
         const pgbouncerConfig = secret("pgbouncer-config", {
             "pgbouncer.ini": ini,
             "users.txt": pulumi.secret(pulumi.interpolate`"${db.user}" "${db.password}"\n`),
         });
         const pgbouncerStats = secret("pgbouncer-stats", {
-            connection: pulumi.secret(pulumi.interpolate`postgresql://${db.user}:${db.password}@127.0.0.1:${PGBOUNCER_PORT}/pgbouncer?sslmode=${sslmode}`),
+            connection: pulumi.secret(
+                pulumi.interpolate`postgresql://${db.user}:${db.password}@127.0.0.1:${PGBOUNCER_PORT}/pgbouncer?sslmode=${sslmode}`,
+            ),
         });
 
         // Task and component logs on the RWX class, shared by every pod that writes or serves them.
-        const logs = new k8s.core.v1.PersistentVolumeClaim(`${name}-logs`, {
-            metadata: { name: `${AIRFLOW_RELEASE}-logs`, namespace: ns, labels },
-            spec: {
-                accessModes: ["ReadWriteMany"],
-                storageClassName: args.storageClasses.rwx,
-                resources: { requests: { storage: config.logsSize } },
+        const logs = new k8s.core.v1.PersistentVolumeClaim(
+            `${name}-logs`,
+            {
+                metadata: { name: `${AIRFLOW_RELEASE}-logs`, namespace: ns, labels },
+                spec: {
+                    accessModes: ["ReadWriteMany"],
+                    storageClassName: args.storageClasses.rwx,
+                    resources: { requests: { storage: config.logsSize } },
+                },
             },
-        }, { ...inNs, ...stateful });
+            { ...inNs, ...stateful },
+        );
 
         // The DAGs, written by the dag-processor's git-sync alone and mounted read-only by every
         // other pod: task pods then run no git-sync of their own and get no egress to the repository.
-        const dags = new k8s.core.v1.PersistentVolumeClaim(`${name}-dags`, {
-            metadata: { name: `${AIRFLOW_RELEASE}-dags`, namespace: ns, labels },
-            spec: { accessModes: ["ReadWriteMany"], storageClassName: args.storageClasses.rwx, resources: { requests: { storage: DAGS_CLAIM_SIZE } } },
-        }, { ...inNs, ...stateful });
+        const dags = new k8s.core.v1.PersistentVolumeClaim(
+            `${name}-dags`,
+            {
+                metadata: { name: `${AIRFLOW_RELEASE}-dags`, namespace: ns, labels },
+                spec: {
+                    accessModes: ["ReadWriteMany"],
+                    storageClassName: args.storageClasses.rwx,
+                    resources: { requests: { storage: DAGS_CLAIM_SIZE } },
+                },
+            },
+            { ...inNs, ...stateful },
+        );
 
         // The private DAG repository's credential, from secure: config; git-sync cannot start
         // without it, so it exists before the chart installs.
         const gitCredential = config.dagsGit
             ? (() => {
                   const m = dagsGitSecretManifest(config.dagsGit, ns, labels);
-                  return new k8s.core.v1.Secret(`${name}-git-credentials`, {
-                      metadata: m.metadata,
-                      type: m.type,
-                      stringData: pulumi.secret(m.stringData),
-                  }, inNs);
+                  return new k8s.core.v1.Secret(
+                      `${name}-git-credentials`,
+                      {
+                          metadata: m.metadata,
+                          type: m.type,
+                          stringData: pulumi.secret(m.stringData),
+                      },
+                      inNs,
+                  );
               })()
             : undefined;
 
         // A custom Airflow image in the own images' private registry needs the pull Secret too
         // (every chart pod and task pod runs that image); a public image needs none.
-        const pullCredential = args.pullCredential && registryHost(config.image) === args.pullCredential.server ? args.pullCredential : undefined;
+        const pullCredential =
+            args.pullCredential && registryHost(config.image) === args.pullCredential.server ? args.pullCredential : undefined;
         const pull = pullCredential ? newPullSecret(`${name}-image-pull`, pullCredential, ns, labels, inNs) : undefined;
 
         const secretNames: AirflowSecretNames = {
@@ -241,35 +300,65 @@ export class AirflowPlatform extends pulumi.ComponentResource {
         // helm install/upgrade --wait (+ wait for jobs): `pulumi up` reports success only when
         // migrations ran and every component is ready. The jobs are not hooks (see values.ts),
         // so waiting cannot deadlock.
-        this.release = new k8s.helm.v3.Release(`${name}-release`, {
-            name: AIRFLOW_RELEASE,
-            chart: "airflow",
-            version: config.chartVersion,
-            repositoryOpts: { repo: config.chartRepo },
-            namespace: ns,
-            values,
-            waitForJobs: true,
-            timeout: 1200,
-            atomic: false,
-            cleanupOnFail: false,
-            maxHistory: 10,
-        }, {
-            parent: this,
-            dependsOn: [namespace, priority, quota, limitRange, fernet, api, jwt, admin, metadata, pgbouncerConfig, pgbouncerStats, logs, dags, db, ...(gitCredential ? [gitCredential] : []), ...(pull ? [pull] : []), ...(tls ? [tls] : [])],
-        });
-
-        new k8s.apiextensions.CustomResource(`${name}-statsd-monitor`, statsdServiceMonitor(AIRFLOW_RELEASE, ns) as k8s.apiextensions.CustomResourceArgs, {
-            parent: this,
-            dependsOn: [this.release],
-        });
-        new k8s.core.v1.ConfigMap(`${name}-dashboard`, {
-            metadata: {
-                name: "airflow-dashboard",
-                namespace: args.monitoringNamespace,
-                labels: { ...GRAFANA_DASHBOARD_LABEL, ...labels },
+        this.release = new k8s.helm.v3.Release(
+            `${name}-release`,
+            {
+                name: AIRFLOW_RELEASE,
+                chart: "airflow",
+                version: config.chartVersion,
+                repositoryOpts: { repo: config.chartRepo },
+                namespace: ns,
+                values,
+                waitForJobs: true,
+                timeout: 1200,
+                atomic: false,
+                cleanupOnFail: false,
+                maxHistory: 10,
             },
-            data: { "airflow.json": JSON.stringify(airflowDashboard(), null, 2) },
-        }, { parent: this });
+            {
+                parent: this,
+                dependsOn: [
+                    namespace,
+                    priority,
+                    quota,
+                    limitRange,
+                    fernet,
+                    api,
+                    jwt,
+                    admin,
+                    metadata,
+                    pgbouncerConfig,
+                    pgbouncerStats,
+                    logs,
+                    dags,
+                    db,
+                    ...(gitCredential ? [gitCredential] : []),
+                    ...(pull ? [pull] : []),
+                    ...(tls ? [tls] : []),
+                ],
+            },
+        );
+
+        new k8s.apiextensions.CustomResource(
+            `${name}-statsd-monitor`,
+            statsdServiceMonitor(AIRFLOW_RELEASE, ns) as k8s.apiextensions.CustomResourceArgs,
+            {
+                parent: this,
+                dependsOn: [this.release],
+            },
+        );
+        new k8s.core.v1.ConfigMap(
+            `${name}-dashboard`,
+            {
+                metadata: {
+                    name: "airflow-dashboard",
+                    namespace: args.monitoringNamespace,
+                    labels: { ...GRAFANA_DASHBOARD_LABEL, ...labels },
+                },
+                data: { "airflow.json": JSON.stringify(airflowDashboard(), null, 2) },
+            },
+            { parent: this },
+        );
 
         this.url = `${config.tlsSecretName ? "https" : "http"}://${config.host}${config.path}`;
         this.registerOutputs({ namespace: this.namespace, url: this.url });

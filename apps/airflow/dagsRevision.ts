@@ -18,7 +18,10 @@ const RELEASE_IMAGE_TAG = /^\d+\.\d+\.\d+$/;
 
 /** Reads `airflowDagsRev` (and `appsImageTag` for its default); prod must end up pinned. */
 export function readDagsRevision(r: ConfigReader, environment: string, branch: string): DagsRevision {
-    const rev = r.optionalString("airflowDagsRev", { pattern: /^(v\d+\.\d+\.\d+|[0-9a-f]{40})$/, allowed: 'a release tag like "v1.4.0" or a full 40-character commit SHA' });
+    const rev = r.optionalString("airflowDagsRev", {
+        pattern: /^(v\d+\.\d+\.\d+|[0-9a-f]{40})$/,
+        allowed: 'a release tag like "v1.4.0" or a full 40-character commit SHA',
+    });
     if (rev !== undefined && (RELEASE_TAG.test(rev) || COMMIT.test(rev))) return { follow: "pinned", ref: rev, branch };
     if (rev !== undefined) return { follow: "branch", branch }; // refused above
     const imageTag = r.has("appsImageTag") ? r.string("appsImageTag") : undefined;

@@ -13,8 +13,7 @@ export const DAGS_GIT_SECRETS = { https: "airflow-git-credentials", ssh: "airflo
 
 /** Credentials from config (secret values: wrap in pulumi.secret before they reach a resource). */
 export type DagsGitCredential =
-    | { readonly kind: "https"; readonly username: string; readonly token: string }
-    | { readonly kind: "ssh"; readonly privateKey: string };
+    { readonly kind: "https"; readonly username: string; readonly token: string } | { readonly kind: "ssh"; readonly privateKey: string };
 
 export interface DagsGitAuth {
     /** Secret with https credentials (chart `dags.gitSync.credentialsSecret`). */
@@ -39,11 +38,15 @@ const KNOWN_HOST_LINE = /^(@[a-z-]+ )?\S+ (ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(
 /** Reads and checks the DAG repository's git credentials for `dagsRepo`; problems go to `r`. */
 export function readDagsGitAuth(r: ConfigReader, dagsRepo: string): DagsGitAuth {
     const ssh = isSshGitUrl(dagsRepo);
-    const secretRef = (key: string) => r.optionalString(key, { pattern: K8S_NAME, allowed: 'the name of an existing Secret, like "airflow-git-credentials"' });
+    const secretRef = (key: string) =>
+        r.optionalString(key, { pattern: K8S_NAME, allowed: 'the name of an existing Secret, like "airflow-git-credentials"' });
     const credentialsSecret = secretRef("airflowDagsCredentialsSecret");
     const sshKeySecret = secretRef("airflowDagsSshKeySecret");
     const knownHosts = r.optionalString("airflowDagsKnownHosts");
-    const username = r.optionalString("airflowDagsGitUsername", { pattern: /^[^\s:@/]+$/, allowed: 'a git user name like "git" (no spaces, ":", "@" or "/")' });
+    const username = r.optionalString("airflowDagsGitUsername", {
+        pattern: /^[^\s:@/]+$/,
+        allowed: 'a git user name like "git" (no spaces, ":", "@" or "/")',
+    });
     // A token only authenticates https, a key only ssh: the wrong pairing would deploy fine and
     // then never sync, so the secret counts as unused and is refused with both keys named.
     const token = r.secret("airflowDagsGitToken", {
@@ -56,19 +59,39 @@ export function readDagsGitAuth(r: ConfigReader, dagsRepo: string): DagsGitAuth 
     });
 
     if (credentialsSecret !== undefined && ssh) {
-        r.problem("airflowDagsCredentialsSecret", credentialsSecret, `is for https repositories; ${dagsRepo} is an SSH URL, use airflowDagsGitSshKey or airflowDagsSshKeySecret`);
+        r.problem(
+            "airflowDagsCredentialsSecret",
+            credentialsSecret,
+            `is for https repositories; ${dagsRepo} is an SSH URL, use airflowDagsGitSshKey or airflowDagsSshKeySecret`,
+        );
     }
     if (sshKeySecret !== undefined && !ssh) {
-        r.problem("airflowDagsSshKeySecret", sshKeySecret, `is for SSH repositories (git@... or ssh://...); ${dagsRepo} is https, use airflowDagsGitToken or airflowDagsCredentialsSecret`);
+        r.problem(
+            "airflowDagsSshKeySecret",
+            sshKeySecret,
+            `is for SSH repositories (git@... or ssh://...); ${dagsRepo} is https, use airflowDagsGitToken or airflowDagsCredentialsSecret`,
+        );
     }
     if (token !== undefined && credentialsSecret !== undefined) {
-        r.problem("airflowDagsCredentialsSecret", credentialsSecret, "and airflowDagsGitToken are two credentials for one repository; keep one (the token: this layer then creates the Secret)");
+        r.problem(
+            "airflowDagsCredentialsSecret",
+            credentialsSecret,
+            "and airflowDagsGitToken are two credentials for one repository; keep one (the token: this layer then creates the Secret)",
+        );
     }
     if (privateKey !== undefined && sshKeySecret !== undefined) {
-        r.problem("airflowDagsSshKeySecret", sshKeySecret, "and airflowDagsGitSshKey are two keys for one repository; keep one (the key: this layer then creates the Secret)");
+        r.problem(
+            "airflowDagsSshKeySecret",
+            sshKeySecret,
+            "and airflowDagsGitSshKey are two keys for one repository; keep one (the key: this layer then creates the Secret)",
+        );
     }
     if (privateKey !== undefined && !PRIVATE_KEY.test(privateKey.trim() + "\n")) {
-        r.problem("airflowDagsGitSshKey", "(secret)", "must be a private key in PEM/OpenSSH form (the whole file, from -----BEGIN ... PRIVATE KEY----- to -----END ... PRIVATE KEY-----)");
+        r.problem(
+            "airflowDagsGitSshKey",
+            "(secret)",
+            "must be a private key in PEM/OpenSSH form (the whole file, from -----BEGIN ... PRIVATE KEY----- to -----END ... PRIVATE KEY-----)",
+        );
     }
     if (token !== undefined && token.trim() === "") r.problem("airflowDagsGitToken", "(secret)", "must not be empty");
     if (username !== undefined && token === undefined) {
@@ -79,24 +102,39 @@ export function readDagsGitAuth(r: ConfigReader, dagsRepo: string): DagsGitAuth 
     // Without known hosts git-sync would accept any host key: a DNS or network attacker could
     // serve other DAGs, which run with the platform's credentials.
     if (usesSsh && knownHosts === undefined) {
-        r.problem("airflowDagsKnownHosts", undefined, `is required with an SSH key: the host's known_hosts lines (ssh-keyscan ${sshHost(dagsRepo)}, then compare with the host's published fingerprints)`);
+        r.problem(
+            "airflowDagsKnownHosts",
+            undefined,
+            `is required with an SSH key: the host's known_hosts lines (ssh-keyscan ${sshHost(dagsRepo)}, then compare with the host's published fingerprints)`,
+        );
     }
     if (knownHosts !== undefined && !usesSsh) {
         r.problem("airflowDagsKnownHosts", knownHosts, "only applies together with airflowDagsGitSshKey or airflowDagsSshKeySecret");
     }
     if (knownHosts !== undefined) {
-        knownHosts.split("\n").map((l) => l.trim()).forEach((line, i) => {
-            if (line !== "" && !line.startsWith("#") && !KNOWN_HOST_LINE.test(line)) {
-                r.problem("airflowDagsKnownHosts", line, `line ${i + 1} must be a known_hosts line "host key-type base64-key" (as ssh-keyscan prints it)`);
-            }
-        });
+        knownHosts
+            .split("\n")
+            .map((l) => l.trim())
+            .forEach((line, i) => {
+                if (line !== "" && !line.startsWith("#") && !KNOWN_HOST_LINE.test(line)) {
+                    r.problem(
+                        "airflowDagsKnownHosts",
+                        line,
+                        `line ${i + 1} must be a known_hosts line "host key-type base64-key" (as ssh-keyscan prints it)`,
+                    );
+                }
+            });
     }
 
     if (token !== undefined && !ssh) {
         return { dagsCredentialsSecret: DAGS_GIT_SECRETS.https, dagsGit: { kind: "https", username: username ?? "git", token } };
     }
     if (privateKey !== undefined && ssh) {
-        return { dagsSshKeySecret: DAGS_GIT_SECRETS.ssh, ...(knownHosts !== undefined ? { dagsKnownHosts: knownHosts } : {}), dagsGit: { kind: "ssh", privateKey } };
+        return {
+            dagsSshKeySecret: DAGS_GIT_SECRETS.ssh,
+            ...(knownHosts !== undefined ? { dagsKnownHosts: knownHosts } : {}),
+            dagsGit: { kind: "ssh", privateKey },
+        };
     }
     return {
         ...(credentialsSecret !== undefined ? { dagsCredentialsSecret: credentialsSecret } : {}),
@@ -115,7 +153,11 @@ export function sshHost(url: string): string {
  * The git credential Secret for the chart's git-sync containers. The https keys come in both
  * spellings because the chart passes both to git-sync (v3 reads GIT_SYNC_*, v4 GITSYNC_*).
  */
-export function dagsGitSecretManifest(credential: DagsGitCredential, namespace: string, labels: Record<string, string>): {
+export function dagsGitSecretManifest(
+    credential: DagsGitCredential,
+    namespace: string,
+    labels: Record<string, string>,
+): {
     metadata: { name: string; namespace: string; labels: Record<string, string> };
     type: "Opaque";
     stringData: Record<string, string>;

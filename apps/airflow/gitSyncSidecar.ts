@@ -42,7 +42,13 @@ export function gitSyncSidecar(config: Config): Record<string, unknown> {
         // The https credential Secret holds GITSYNC_USERNAME/GITSYNC_PASSWORD (gitCredentials.ts).
         ...(!ssh && config.dagsCredentialsSecret ? { envFrom: [{ secretRef: { name: config.dagsCredentialsSecret } }] } : {}),
         resources: k8sResources(AIRFLOW_RESOURCES.gitSync),
-        securityContext: { runAsUser: GIT_SYNC_UID, runAsGroup: 0, runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+        securityContext: {
+            runAsUser: GIT_SYNC_UID,
+            runAsGroup: 0,
+            runAsNonRoot: true,
+            allowPrivilegeEscalation: false,
+            capabilities: { drop: ["ALL"] },
+        },
         volumeMounts: [
             // The DAG claim (the chart's `dags` volume once persistence is on), writable here only.
             { name: "dags", mountPath: "/git" },

@@ -25,8 +25,15 @@ const PANELS: Panel[] = [
     { title: "Queued tasks", targets: [{ expr: "sum(airflow_executor_queued_tasks)" }] },
     { title: "Task successes / 5 min", targets: [{ expr: "sum(increase(airflow_ti_successes[5m]))" }] },
     { title: "Task failures / 5 min", targets: [{ expr: "sum(increase(airflow_ti_failures[5m]))" }] },
-    { title: "Failed DAG runs / h by DAG", targets: [{ expr: "sum by (dag_id) (increase(airflow_dagrun_failed_count[1h]))", legend: "{{dag_id}}" }] },
-    { title: "DAG run duration (success), p90", targets: [{ expr: "max by (dag_id) (airflow_dagrun_duration{quantile=\"0.9\"})", legend: "{{dag_id}}" }], unit: "ms" },
+    {
+        title: "Failed DAG runs / h by DAG",
+        targets: [{ expr: "sum by (dag_id) (increase(airflow_dagrun_failed_count[1h]))", legend: "{{dag_id}}" }],
+    },
+    {
+        title: "DAG run duration (success), p90",
+        targets: [{ expr: 'max by (dag_id) (airflow_dagrun_duration{quantile="0.9"})', legend: "{{dag_id}}" }],
+        unit: "ms",
+    },
     { title: "DAG import errors", targets: [{ expr: "max(airflow_dag_processing_import_errors)" }] },
     { title: "Open pool slots", targets: [{ expr: "sum by (pool) (airflow_pool_open_slots)", legend: "{{pool}}" }] },
 ];
@@ -37,7 +44,13 @@ const PANELS: Panel[] = [
  * with a `dag_id` label and `pool.open_slots.<pool>` into `airflow_pool_open_slots{pool}`; other
  * names are the statsd name with dots as underscores (tests/fixtures/metric-lists/README.md).
  */
-export const AIRFLOW_DASHBOARD: Dashboard = { uid: "data-platform-airflow", title: "Airflow", tags: ["airflow", "data-platform"], panels: PANELS, timeFrom: "now-6h" };
+export const AIRFLOW_DASHBOARD: Dashboard = {
+    uid: "data-platform-airflow",
+    title: "Airflow",
+    tags: ["airflow", "data-platform"],
+    panels: PANELS,
+    timeFrom: "now-6h",
+};
 
 /** A Grafana dashboard (JSON model) for Airflow, built here rather than downloaded. */
 export function airflowDashboard(): Record<string, unknown> {

@@ -14,8 +14,10 @@ export interface TaskQuota {
 
 /** `airflowTask*` and `airflowTaskQuota*`: one task pod's resources and the ceiling for all of them. */
 export function readAirflowTasks(r: ConfigReader): { task: Resources; taskQuota: TaskQuota } {
-    const cpu = (key: string, fallback: string) => r.string(key, { default: fallback, check: positiveQuantity('a CPU quantity like "250m" or "1"') });
-    const memory = (key: string, fallback: string) => r.string(key, { default: fallback, check: positiveQuantity('a memory quantity like "512Mi" or "2Gi"') });
+    const cpu = (key: string, fallback: string) =>
+        r.string(key, { default: fallback, check: positiveQuantity('a CPU quantity like "250m" or "1"') });
+    const memory = (key: string, fallback: string) =>
+        r.string(key, { default: fallback, check: positiveQuantity('a memory quantity like "512Mi" or "2Gi"') });
     const task: Resources = {
         cpu: cpu("airflowTaskCpu", "250m"),
         memory: memory("airflowTaskMemory", "512Mi"),
@@ -29,26 +31,48 @@ export function readAirflowTasks(r: ConfigReader): { task: Resources; taskQuota:
     };
     // A default task pod must fit the quota, or no task could ever start.
     if (safe(() => cpuMilli(task.cpu) > cpuMilli(taskQuota.cpu)) || safe(() => memoryMiB(task.memory) > memoryMiB(taskQuota.memory))) {
-        r.problem("airflowTaskQuotaCpu", `${taskQuota.cpu}/${taskQuota.memory}`, `must be at least one task pod's requests (${task.cpu}/${task.memory})`);
+        r.problem(
+            "airflowTaskQuotaCpu",
+            `${taskQuota.cpu}/${taskQuota.memory}`,
+            `must be at least one task pod's requests (${task.cpu}/${task.memory})`,
+        );
     }
     // The namespace's LimitRange caps every container at twice the task quota (see
     // airflow/airflow.ts); the Airflow components share the namespace and must stay under it.
     const largest = largestComponentLimit();
     if (safe(() => 2 * cpuMilli(taskQuota.cpu) < largest.cpuMilli) || safe(() => 2 * memoryMiB(taskQuota.memory) < largest.memoryMiB)) {
-        r.problem("airflowTaskQuotaCpu", `${taskQuota.cpu}/${taskQuota.memory}`,
-            `must be at least half the largest Airflow component limit (${largest.cpuMilli / 2}m/${largest.memoryMiB / 2}Mi), which the namespace LimitRange derives from it`);
+        r.problem(
+            "airflowTaskQuotaCpu",
+            `${taskQuota.cpu}/${taskQuota.memory}`,
+            `must be at least half the largest Airflow component limit (${largest.cpuMilli / 2}m/${largest.memoryMiB / 2}Mi), which the namespace LimitRange derives from it`,
+        );
     }
-    if (safe(() => cpuMilli(task.cpu) > cpuMilli(task.cpuLimit ?? task.cpu)) || safe(() => memoryMiB(task.memory) > memoryMiB(task.memoryLimit ?? task.memory))) {
-        r.problem("airflowTaskCpuLimit", `${task.cpuLimit}/${task.memoryLimit}`, `limits must be at least the requests (${task.cpu}/${task.memory})`);
+    if (
+        safe(() => cpuMilli(task.cpu) > cpuMilli(task.cpuLimit ?? task.cpu)) ||
+        safe(() => memoryMiB(task.memory) > memoryMiB(task.memoryLimit ?? task.memory))
+    ) {
+        r.problem(
+            "airflowTaskCpuLimit",
+            `${task.cpuLimit}/${task.memoryLimit}`,
+            `limits must be at least the requests (${task.cpu}/${task.memory})`,
+        );
     }
     // The derived LimitRange (airflow.ts) gives containers the task limits by default and caps
     // them at twice the quota: a default above the cap would be rejected by the API server.
     const cap = (q: string) => Quantity.parse(q).times(2);
     if (safe(() => Quantity.parse(task.cpuLimit ?? task.cpu).compare(cap(taskQuota.cpu)) > 0)) {
-        r.problem("airflowTaskCpuLimit", task.cpuLimit, `must be at most the LimitRange max, twice airflowTaskQuotaCpu (${cap(taskQuota.cpu).formatCpu()})`);
+        r.problem(
+            "airflowTaskCpuLimit",
+            task.cpuLimit,
+            `must be at most the LimitRange max, twice airflowTaskQuotaCpu (${cap(taskQuota.cpu).formatCpu()})`,
+        );
     }
     if (safe(() => Quantity.parse(task.memoryLimit ?? task.memory).compare(cap(taskQuota.memory)) > 0)) {
-        r.problem("airflowTaskMemoryLimit", task.memoryLimit, `must be at most the LimitRange max, twice airflowTaskQuotaMemory (${cap(taskQuota.memory).formatBytes()})`);
+        r.problem(
+            "airflowTaskMemoryLimit",
+            task.memoryLimit,
+            `must be at most the LimitRange max, twice airflowTaskQuotaMemory (${cap(taskQuota.memory).formatBytes()})`,
+        );
     }
     return { task, taskQuota };
 }

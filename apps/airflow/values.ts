@@ -68,7 +68,9 @@ export function airflowBaseUrl(config: Pick<AirflowConfig, "host" | "path" | "tl
 }
 
 /** git-sync values for a private DAG repository (chart 1.22.0 `dags.gitSync.*`). */
-export function gitSyncAuth(config: Pick<AirflowConfig, "dagsCredentialsSecret" | "dagsSshKeySecret" | "dagsKnownHosts">): Record<string, string> {
+export function gitSyncAuth(
+    config: Pick<AirflowConfig, "dagsCredentialsSecret" | "dagsSshKeySecret" | "dagsKnownHosts">,
+): Record<string, string> {
     if (config.dagsSshKeySecret) {
         return { sshKeySecret: config.dagsSshKeySecret, ...(config.dagsKnownHosts ? { knownHosts: config.dagsKnownHosts } : {}) };
     }
@@ -219,7 +221,14 @@ export function airflowValues(args: AirflowValuesArgs): Record<string, unknown> 
             resources: k8sResources(R.job),
             // The password comes from a Secret at run time; the chart's default args would put
             // it into the values (and the Helm release record).
-            defaultUser: { role: "Admin", username: "admin", email: "admin@example.org", firstName: "Platform", lastName: "Admin", password: "" },
+            defaultUser: {
+                role: "Admin",
+                username: "admin",
+                email: "admin@example.org",
+                firstName: "Platform",
+                lastName: "Admin",
+                password: "",
+            },
             args: [
                 "bash",
                 "-c",
@@ -233,9 +242,15 @@ export function airflowValues(args: AirflowValuesArgs): Record<string, unknown> 
             apiServer: {
                 enabled: true,
                 ingressClassName: args.ingressClass,
-                ...(args.ingressAnnotations && Object.keys(args.ingressAnnotations).length > 0 ? { annotations: args.ingressAnnotations } : {}),
+                ...(args.ingressAnnotations && Object.keys(args.ingressAnnotations).length > 0
+                    ? { annotations: args.ingressAnnotations }
+                    : {}),
                 // TLS per host (the chart's current form; the top-level `tls` is deprecated).
-                hosts: [config.tlsSecretName ? { name: config.host, tls: { enabled: true, secretName: config.tlsSecretName } } : { name: config.host }],
+                hosts: [
+                    config.tlsSecretName
+                        ? { name: config.host, tls: { enabled: true, secretName: config.tlsSecretName } }
+                        : { name: config.host },
+                ],
                 path: config.path,
                 pathType: "Prefix",
             },
@@ -263,6 +278,12 @@ export function airflowRequestItems(config: AirflowConfig, db: { postgres: Resou
         { name: "airflow task pods (quota)", cpu: config.taskQuota.cpu, memory: config.taskQuota.memory, budget: true },
         // One task pod with the default requests (the LimitRange's defaultRequest): checked per
         // pod, counted zero times in the sums (the quota above already covers it).
-        { name: "airflow task pod (default requests)", cpu: config.task.cpu, memory: config.task.memory, replicas: 0, configKeys: ["data-platform:airflowTaskCpu", "data-platform:airflowTaskMemory"] },
+        {
+            name: "airflow task pod (default requests)",
+            cpu: config.task.cpu,
+            memory: config.task.memory,
+            replicas: 0,
+            configKeys: ["data-platform:airflowTaskCpu", "data-platform:airflowTaskMemory"],
+        },
     ];
 }

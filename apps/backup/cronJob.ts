@@ -35,7 +35,12 @@ export interface OffsiteDumpArgs {
 export const BACKUP_COMPONENT = "backup";
 
 /** The CronJob envelope every dump job shares: no overlap, bounded runtime, short history. */
-export function backupCronJob(name: string, labels: Record<string, string>, schedule: string, podSpec: Record<string, unknown>): Record<string, unknown> {
+export function backupCronJob(
+    name: string,
+    labels: Record<string, string>,
+    schedule: string,
+    podSpec: Record<string, unknown>,
+): Record<string, unknown> {
     return {
         apiVersion: "batch/v1",
         kind: "CronJob",
@@ -63,25 +68,29 @@ export function offsiteDumpCronJob(a: OffsiteDumpArgs): Record<string, unknown> 
     return backupCronJob(a.name, a.labels, a.schedule, {
         restartPolicy: "Never",
         securityContext: { runAsUser: 999, runAsGroup: 999, fsGroup: 999, runAsNonRoot: true },
-        initContainers: [{
-            name: "pg-dump",
-            image: a.postgresImage,
-            command: ["sh", "-c", dumpScript()],
-            env: a.pgEnv,
-            resources: a.resources,
-            securityContext: hardened,
-            volumeMounts: dumpMount,
-        }],
-        containers: [{
-            name: "upload",
-            image: a.rcloneImage,
-            command: ["sh", "-c", uploadScript(a.store, a.prefix, a.prune ? a.retentionDays : undefined)],
-            // rclone writes nothing else; HOME only silences its config-file notice.
-            env: [...rcloneEnv(a.store, a.storeSecret), { name: "HOME", value: DUMP_DIR }],
-            resources: a.resources,
-            securityContext: hardened,
-            volumeMounts: dumpMount,
-        }],
+        initContainers: [
+            {
+                name: "pg-dump",
+                image: a.postgresImage,
+                command: ["sh", "-c", dumpScript()],
+                env: a.pgEnv,
+                resources: a.resources,
+                securityContext: hardened,
+                volumeMounts: dumpMount,
+            },
+        ],
+        containers: [
+            {
+                name: "upload",
+                image: a.rcloneImage,
+                command: ["sh", "-c", uploadScript(a.store, a.prefix, a.prune ? a.retentionDays : undefined)],
+                // rclone writes nothing else; HOME only silences its config-file notice.
+                env: [...rcloneEnv(a.store, a.storeSecret), { name: "HOME", value: DUMP_DIR }],
+                resources: a.resources,
+                securityContext: hardened,
+                volumeMounts: dumpMount,
+            },
+        ],
         volumes: [{ name: "dump", emptyDir: {} }],
     });
 }

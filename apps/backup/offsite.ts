@@ -21,7 +21,11 @@ export interface ObjectStore {
 }
 
 /** Keys of the Secret holding the store's EC2-style credential. */
-export const STORE_SECRET_KEYS = { accessKey: "access-key", secretKey: "secret-key", encryptionPassphrase: "encryption-passphrase" } as const;
+export const STORE_SECRET_KEYS = {
+    accessKey: "access-key",
+    secretKey: "secret-key",
+    encryptionPassphrase: "encryption-passphrase",
+} as const;
 
 /** The rclone remote name the env below defines. */
 export const REMOTE = "offsite";
@@ -91,7 +95,7 @@ export function remotePath(store: ObjectStore, prefix: string): string {
 export function dumpScript(dir = DUMP_DIR): string {
     return [
         "set -eu",
-        'stamp=$(date -u +%Y%m%dT%H%M%SZ)',
+        "stamp=$(date -u +%Y%m%dT%H%M%SZ)",
         `tmp="${dir}/.\${PGDATABASE}-\${stamp}.partial"`,
         'pg_dump --format=custom --no-owner --no-privileges --file="$tmp"',
         `mv "$tmp" "${dir}/\${PGDATABASE}-\${stamp}.dump"`,
@@ -115,7 +119,9 @@ export function uploadScript(store: ObjectStore, prefix: string, retentionDays: 
         `  rclone copyto "$f" "${VAULT}:$(basename "$f")"`,
         `  rclone cryptcheck --one-way "${dir}" "${VAULT}:" --include "$(basename "$f")"`,
         "done",
-        ...(retentionDays === undefined ? [] : [`rclone delete "${remotePath(store, prefix)}" --min-age ${retentionDays}d --include "*.dump" --include "*.dump.bin"`]),
+        ...(retentionDays === undefined
+            ? []
+            : [`rclone delete "${remotePath(store, prefix)}" --min-age ${retentionDays}d --include "*.dump" --include "*.dump.bin"`]),
         `rclone lsl "${remotePath(store, prefix)}"`,
     ].join("\n");
 }

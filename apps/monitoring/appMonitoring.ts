@@ -22,14 +22,40 @@ export interface AppMonitoringArgs {
 /** The manifests, pure (tests read them without Pulumi). */
 export function appMonitoringObjects(ns: AppNamespaces, monitoringNamespace: string): Record<string, Record<string, unknown>> {
     return {
-        "todo-backend-monitor": serviceMonitor({ name: JOBS.todoBackend, namespace: ns.todo, selector: { "app.kubernetes.io/name": "todo-backend" }, port: "http", labels: { "app.kubernetes.io/part-of": "todo" } }),
-        "producer-monitor": serviceMonitor({ name: JOBS.producer, namespace: ns.stream, selector: { "app.kubernetes.io/name": "sensor-producer" }, port: "health", interval: "15s", labels: { "app.kubernetes.io/part-of": "sensor-stream" } }),
-        "processor-monitor": serviceMonitor({ name: JOBS.processor, namespace: ns.stream, selector: { "app.kubernetes.io/name": "sensor-processor" }, port: "health", interval: "15s", labels: { "app.kubernetes.io/part-of": "sensor-stream" } }),
+        "todo-backend-monitor": serviceMonitor({
+            name: JOBS.todoBackend,
+            namespace: ns.todo,
+            selector: { "app.kubernetes.io/name": "todo-backend" },
+            port: "http",
+            labels: { "app.kubernetes.io/part-of": "todo" },
+        }),
+        "producer-monitor": serviceMonitor({
+            name: JOBS.producer,
+            namespace: ns.stream,
+            selector: { "app.kubernetes.io/name": "sensor-producer" },
+            port: "health",
+            interval: "15s",
+            labels: { "app.kubernetes.io/part-of": "sensor-stream" },
+        }),
+        "processor-monitor": serviceMonitor({
+            name: JOBS.processor,
+            namespace: ns.stream,
+            selector: { "app.kubernetes.io/name": "sensor-processor" },
+            port: "health",
+            interval: "15s",
+            labels: { "app.kubernetes.io/part-of": "sensor-stream" },
+        }),
         "todo-rules": prometheusRule("todo", ns.todo, todoRules(ns.todo), { "app.kubernetes.io/part-of": "todo" }),
-        "stream-rules": prometheusRule("sensor-stream", ns.stream, streamRules(ns.stream), { "app.kubernetes.io/part-of": "sensor-stream" }),
+        "stream-rules": prometheusRule("sensor-stream", ns.stream, streamRules(ns.stream), {
+            "app.kubernetes.io/part-of": "sensor-stream",
+        }),
         "airflow-rules": prometheusRule("airflow", ns.airflow, airflowRules(ns.airflow), { "app.kubernetes.io/part-of": "airflow" }),
-        "todo-dashboard": dashboardConfigMap("todo-dashboard", monitoringNamespace, todoDashboard(ns.todo), { "app.kubernetes.io/part-of": "todo" }),
-        "stream-dashboard": dashboardConfigMap("sensor-stream-dashboard", monitoringNamespace, streamDashboard(ns.stream), { "app.kubernetes.io/part-of": "sensor-stream" }),
+        "todo-dashboard": dashboardConfigMap("todo-dashboard", monitoringNamespace, todoDashboard(ns.todo), {
+            "app.kubernetes.io/part-of": "todo",
+        }),
+        "stream-dashboard": dashboardConfigMap("sensor-stream-dashboard", monitoringNamespace, streamDashboard(ns.stream), {
+            "app.kubernetes.io/part-of": "sensor-stream",
+        }),
     };
 }
 

@@ -9,7 +9,11 @@ export function todoDashboard(ns: string): Dashboard {
         title: "Todo app",
         tags: ["todo", "data-platform"],
         panels: [
-            { title: "Requests / s by route and status", targets: [{ expr: "sum by (route, status) (todo:http_requests:rate5m)", legend: "{{route}} {{status}}" }], unit: "reqps" },
+            {
+                title: "Requests / s by route and status",
+                targets: [{ expr: "sum by (route, status) (todo:http_requests:rate5m)", legend: "{{route}} {{status}}" }],
+                unit: "reqps",
+            },
             { title: "5xx share of requests", targets: [{ expr: "todo:http_errors:ratio_rate5m", legend: "5xx" }], unit: "percentunit" },
             {
                 title: "Latency percentiles",
@@ -22,7 +26,12 @@ export function todoDashboard(ns: string): Dashboard {
             },
             {
                 title: "p95 latency by route",
-                targets: [{ expr: `histogram_quantile(0.95, sum by (le, route) (rate(http_request_duration_seconds_bucket{${sel}, ${TODO_NOT_USER_TRAFFIC}}[5m])))`, legend: "{{route}}" }],
+                targets: [
+                    {
+                        expr: `histogram_quantile(0.95, sum by (le, route) (rate(http_request_duration_seconds_bucket{${sel}, ${TODO_NOT_USER_TRAFFIC}}[5m])))`,
+                        legend: "{{route}}",
+                    },
+                ],
                 unit: "s",
             },
             {
@@ -58,7 +67,12 @@ export function streamDashboard(ns: string): Dashboard {
                 ],
                 unit: "ops",
             },
-            { title: "Consumer lag by partition", targets: [{ expr: `max by (topic, partition) (sensor_processor_consumer_lag{${processor}})`, legend: "{{topic}}/{{partition}}" }] },
+            {
+                title: "Consumer lag by partition",
+                targets: [
+                    { expr: `max by (topic, partition) (sensor_processor_consumer_lag{${processor}})`, legend: "{{topic}}/{{partition}}" },
+                ],
+            },
             {
                 title: "Lag in seconds of input",
                 targets: [{ expr: "sum(stream:consumer_lag:sum) / clamp_min(stream:events_sent:rate5m, 1)", legend: "lag" }],
@@ -69,7 +83,10 @@ export function streamDashboard(ns: string): Dashboard {
                 description: "From a window's first event to its result being acknowledged.",
                 targets: [
                     { expr: "stream:window_latency_seconds:p95_rate5m", legend: "p95" },
-                    { expr: `histogram_quantile(0.5, sum by (le) (rate(sensor_processor_window_latency_seconds_bucket{${processor}}[5m])))`, legend: "p50" },
+                    {
+                        expr: `histogram_quantile(0.5, sum by (le) (rate(sensor_processor_window_latency_seconds_bucket{${processor}}[5m])))`,
+                        legend: "p50",
+                    },
                 ],
                 unit: "s",
             },
@@ -84,7 +101,9 @@ export function streamDashboard(ns: string): Dashboard {
             },
             {
                 title: "Windows closed / s by reason",
-                targets: [{ expr: `sum by (reason) (rate(sensor_processor_windows_closed_total{${processor}}[5m]))`, legend: "{{reason}}" }],
+                targets: [
+                    { expr: `sum by (reason) (rate(sensor_processor_windows_closed_total{${processor}}[5m]))`, legend: "{{reason}}" },
+                ],
                 unit: "ops",
             },
             {
@@ -96,7 +115,11 @@ export function streamDashboard(ns: string): Dashboard {
                 ],
                 unit: "ops",
             },
-            { title: "Offset commits / s", targets: [{ expr: `sum(rate(sensor_processor_commits_total{${processor}}[5m]))`, legend: "commits" }], unit: "ops" },
+            {
+                title: "Offset commits / s",
+                targets: [{ expr: `sum(rate(sensor_processor_commits_total{${processor}}[5m]))`, legend: "commits" }],
+                unit: "ops",
+            },
         ],
     };
 }

@@ -13,7 +13,12 @@ export interface AppNamespaces {
 }
 
 /** Scrape jobs (= Service names, the ServiceMonitor default). */
-export const JOBS = { todoBackend: "todo-backend", producer: "sensor-producer", processor: "sensor-processor", airflowStatsd: "airflow-statsd" } as const;
+export const JOBS = {
+    todoBackend: "todo-backend",
+    producer: "sensor-producer",
+    processor: "sensor-processor",
+    airflowStatsd: "airflow-statsd",
+} as const;
 
 /** Share of 5xx answers above which the Todo API pages, and the p95 latency that warns. */
 export const TODO_ERROR_RATIO = 0.05;
@@ -68,7 +73,8 @@ export function todoRules(ns: string): RuleGroup[] {
                     severity: "critical",
                     summary: "Todo API answers more than 5 % of requests with 5xx",
                     description: "{{ $value | humanizePercentage }} of Todo API requests failed with a 5xx status over the last 5 minutes.",
-                    runbook: "Open the Todo dashboard (errors by route); backend logs carry the error; a database outage shows as 503 from /health.",
+                    runbook:
+                        "Open the Todo dashboard (errors by route); backend logs carry the error; a database outage shows as 503 from /health.",
                 },
                 {
                     alert: "TodoHighLatency",
@@ -86,7 +92,8 @@ export function todoRules(ns: string): RuleGroup[] {
                     severity: "warning",
                     summary: "Todo backend requests wait for a database connection",
                     description: "Clients have been queueing for a pooled connection for 10 minutes ({{ $value }} waiting).",
-                    runbook: "Check PostgreSQL (microservices namespace) for slow queries or locks; raise PGPOOL_MAX only if the database has room.",
+                    runbook:
+                        "Check PostgreSQL (microservices namespace) for slow queries or locks; raise PGPOOL_MAX only if the database has room.",
                 },
             ],
         },
@@ -114,7 +121,10 @@ export function streamRules(ns: string): RuleGroup[] {
                 { record: "stream:results_produced:rate5m", expr: `sum(rate(sensor_processor_results_total{${processor}}[5m]))` },
                 // A partition is reported by its current owner; after a rebalance the old owner's
                 // series go stale, so max per partition is the lag.
-                { record: "stream:consumer_lag:sum", expr: `sum by (topic) (max by (topic, partition) (sensor_processor_consumer_lag{${processor}}))` },
+                {
+                    record: "stream:consumer_lag:sum",
+                    expr: `sum by (topic) (max by (topic, partition) (sensor_processor_consumer_lag{${processor}}))`,
+                },
                 {
                     record: "stream:window_latency_seconds:p95_rate5m",
                     expr: `histogram_quantile(0.95, sum by (le) (rate(sensor_processor_window_latency_seconds_bucket{${processor}}[5m])))`,
@@ -133,7 +143,8 @@ export function streamRules(ns: string): RuleGroup[] {
                     severity: "warning",
                     summary: "The processor is more than 2 minutes of input behind",
                     description: "Consumer lag on the events topic equals {{ $value | humanizeDuration }} of input at the current rate.",
-                    runbook: "Stream dashboard: lag per partition and window latency; add processor replicas (up to the partition count) or check broker health.",
+                    runbook:
+                        "Stream dashboard: lag per partition and window latency; add processor replicas (up to the partition count) or check broker health.",
                 },
                 {
                     alert: "StreamProcessorStalled",
@@ -142,7 +153,8 @@ export function streamRules(ns: string): RuleGroup[] {
                     severity: "critical",
                     summary: "Events arrive but the processor consumes none",
                     description: "The producer writes events while the processor has consumed nothing for 10 minutes.",
-                    runbook: "Processor logs (group join, commit errors); `kafka-consumer-groups.sh --describe --group sensor-processor` on a broker pod.",
+                    runbook:
+                        "Processor logs (group join, commit errors); `kafka-consumer-groups.sh --describe --group sensor-processor` on a broker pod.",
                 },
                 {
                     alert: "StreamProduceErrors",
@@ -169,7 +181,8 @@ export function streamRules(ns: string): RuleGroup[] {
                     severity: "info",
                     summary: "The processor skips malformed events",
                     description: "{{ $value }} malformed events per second for 15 minutes.",
-                    runbook: "Processor logs show partition and offset of each skipped event; find the writer that does not use the wire format.",
+                    runbook:
+                        "Processor logs show partition and offset of each skipped event; find the writer that does not use the wire format.",
                 },
             ],
         },
@@ -189,7 +202,8 @@ export function airflowRules(ns: string): RuleGroup[] {
                     severity: "critical",
                     summary: "The Airflow scheduler sends no heartbeat",
                     description: "No scheduler heartbeat for 10 minutes: no task is being scheduled.",
-                    runbook: "kubectl -n airflow get pods -l component=scheduler; its logs; the statsd exporter (up{job=\"airflow-statsd\"}) must be up too.",
+                    runbook:
+                        'kubectl -n airflow get pods -l component=scheduler; its logs; the statsd exporter (up{job="airflow-statsd"}) must be up too.',
                 },
                 {
                     alert: "AirflowDagRunFailed",

@@ -13,7 +13,9 @@ interface KafkaWiring {
 }
 
 /** A container env entry: a value, or a key of a Secret. */
-export type EnvVar = { readonly name: string; readonly value: string } | { readonly name: string; readonly valueFrom: { readonly secretKeyRef: { readonly name: string; readonly key: string } } };
+export type EnvVar =
+    | { readonly name: string; readonly value: string }
+    | { readonly name: string; readonly valueFrom: { readonly secretKeyRef: { readonly name: string; readonly key: string } } };
 
 export const STRIMZI_USER_API = "kafka.strimzi.io/v1";
 /** The processor's consumer group (GROUP_ID). */
@@ -27,14 +29,26 @@ export const kafkaUserName = (service: StreamService) => `sensor-${service}`;
 export const PASSWORD_KEY = "password";
 
 type Acl = { resource: { type: "topic" | "group"; name: string; patternType: "literal" }; operations: string[]; host: "*" };
-const topic = (name: string, ...operations: string[]): Acl => ({ resource: { type: "topic", name, patternType: "literal" }, operations, host: "*" });
-const group = (name: string, ...operations: string[]): Acl => ({ resource: { type: "group", name, patternType: "literal" }, operations, host: "*" });
+const topic = (name: string, ...operations: string[]): Acl => ({
+    resource: { type: "topic", name, patternType: "literal" },
+    operations,
+    host: "*",
+});
+const group = (name: string, ...operations: string[]): Acl => ({
+    resource: { type: "group", name, patternType: "literal" },
+    operations,
+    host: "*",
+});
 
 /** What each service may do: the producer writes events; the processor reads events in its group and writes results. */
 export function streamAcls(kafka: KafkaWiring): Record<StreamService, Acl[]> {
     return {
         producer: [topic(kafka.eventsTopic, "Write", "Describe")],
-        processor: [topic(kafka.eventsTopic, "Read", "Describe"), group(PROCESSOR_GROUP, "Read"), topic(kafka.resultsTopic, "Write", "Describe")],
+        processor: [
+            topic(kafka.eventsTopic, "Read", "Describe"),
+            group(PROCESSOR_GROUP, "Read"),
+            topic(kafka.resultsTopic, "Write", "Describe"),
+        ],
     };
 }
 

@@ -77,73 +77,131 @@ export class SensorStream extends pulumi.ComponentResource {
         const ns = args.namespace;
         const partOf = { "app.kubernetes.io/part-of": "sensor-stream" };
 
-        const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: ns, labels: { ...partOf, ...POD_SECURITY_LABELS } } }, { parent: this });
-        const pull = args.pullCredential ? newPullSecret(`${name}-image-pull`, args.pullCredential, ns, partOf, { parent: this, dependsOn: [namespace] }) : undefined;
+        const namespace = new k8s.core.v1.Namespace(
+            `${name}-namespace`,
+            { metadata: { name: ns, labels: { ...partOf, ...POD_SECURITY_LABELS } } },
+            { parent: this },
+        );
+        const pull = args.pullCredential
+            ? newPullSecret(`${name}-image-pull`, args.pullCredential, ns, partOf, { parent: this, dependsOn: [namespace] })
+            : undefined;
 
         // Each service logs in as its own KafkaUser (apps/stream/kafkaUsers.ts); the password is
         // generated once and kept in a Secret in Kafka's namespace (for Strimzi) and in this one.
-        const logins = (["producer", "processor"] as StreamService[]).map((service) => {
-            const user = kafkaUserName(service);
-            const password = new random.RandomPassword(`${name}-${service}-kafka-password`, { length: 32, special: false }, { parent: this });
-            const stringData = pulumi.secret(password.result.apply((p) => ({ [PASSWORD_KEY]: p })));
-            const forStrimzi = new k8s.core.v1.Secret(`${name}-${service}-kafka-user-secret`, {
-                metadata: { name: user, namespace: kafkaEndpoint(kafka.bootstrap).namespace, labels: partOf }, type: "Opaque", stringData,
-            }, { parent: this });
-            const forPod = new k8s.core.v1.Secret(`${name}-${service}-kafka-secret`, {
-                metadata: { name: `${user}-kafka`, namespace: ns, labels: partOf }, type: "Opaque", stringData,
-            }, { parent: this, dependsOn: [namespace] });
-            const kafkaUserResource = new k8s.apiextensions.CustomResource(`${name}-${service}-kafka-user`, kafkaUser(service, kafka) as k8s.apiextensions.CustomResourceArgs, {
-                parent: this, dependsOn: [forStrimzi],
-            });
-            return [forPod, kafkaUserResource];
-        }).flat();
+        const logins = (["producer", "processor"] as StreamService[])
+            .map((service) => {
+                const user = kafkaUserName(service);
+                const password = new random.RandomPassword(
+                    `${name}-${service}-kafka-password`,
+                    { length: 32, special: false },
+                    { parent: this },
+                );
+                const stringData = pulumi.secret(password.result.apply((p) => ({ [PASSWORD_KEY]: p })));
+                const forStrimzi = new k8s.core.v1.Secret(
+                    `${name}-${service}-kafka-user-secret`,
+                    {
+                        metadata: { name: user, namespace: kafkaEndpoint(kafka.bootstrap).namespace, labels: partOf },
+                        type: "Opaque",
+                        stringData,
+                    },
+                    { parent: this },
+                );
+                const forPod = new k8s.core.v1.Secret(
+                    `${name}-${service}-kafka-secret`,
+                    {
+                        metadata: { name: `${user}-kafka`, namespace: ns, labels: partOf },
+                        type: "Opaque",
+                        stringData,
+                    },
+                    { parent: this, dependsOn: [namespace] },
+                );
+                const kafkaUserResource = new k8s.apiextensions.CustomResource(
+                    `${name}-${service}-kafka-user`,
+                    kafkaUser(service, kafka) as k8s.apiextensions.CustomResourceArgs,
+                    {
+                        parent: this,
+                        dependsOn: [forStrimzi],
+                    },
+                );
+                return [forPod, kafkaUserResource];
+            })
+            .flat();
 
         const deployment = (component: StreamService, image: string, replicas: number, env: EnvVar[], resources: Resources) => {
             const labels = { "app.kubernetes.io/name": `sensor-${component}`, ...partOf };
-            const deploy = new k8s.apps.v1.Deployment(`${name}-${component}`, {
-                metadata: { name: `sensor-${component}`, namespace: ns, labels },
-                spec: {
-                    replicas,
-                    selector: { matchLabels: labels },
-                    template: {
-                        metadata: { labels },
-                        spec: {
-                            // Both exit cleanly on SIGTERM (producer flushes, processor commits).
-                            terminationGracePeriodSeconds: 30,
-                            ...imagePullSecrets(args.pullCredential),
-                            containers: [{
-                                name: component,
-                                image,
-                                env: [...env, ...saslEnv(component)],
-                                ports: [{ name: "health", containerPort: HEALTH_PORT }],
-                                resources: k8sResources(resources),
-                                // Readiness follows Kafka progress (/healthz); liveness is process-only
-                                // (/livez), so a broker outage does not restart every pod — the Kafka
-                                // client reconnects on its own, restarts would only add rebalances.
-                                readinessProbe: { httpGet: { path: "/healthz", port: "health" }, periodSeconds: 10, timeoutSeconds: 3 },
-                                livenessProbe: { httpGet: { path: "/livez", port: "health" }, initialDelaySeconds: 30, periodSeconds: 20, timeoutSeconds: 3, failureThreshold: 3 },
-                                // The images run as USER node (uid 1000 in the node base image); the
-                                // kubelet can only verify runAsNonRoot against a numeric user.
-                                securityContext: { allowPrivilegeEscalation: false, runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000 },
-                            }],
+            const deploy = new k8s.apps.v1.Deployment(
+                `${name}-${component}`,
+                {
+                    metadata: { name: `sensor-${component}`, namespace: ns, labels },
+                    spec: {
+                        replicas,
+                        selector: { matchLabels: labels },
+                        template: {
+                            metadata: { labels },
+                            spec: {
+                                // Both exit cleanly on SIGTERM (producer flushes, processor commits).
+                                terminationGracePeriodSeconds: 30,
+                                ...imagePullSecrets(args.pullCredential),
+                                containers: [
+                                    {
+                                        name: component,
+                                        image,
+                                        env: [...env, ...saslEnv(component)],
+                                        ports: [{ name: "health", containerPort: HEALTH_PORT }],
+                                        resources: k8sResources(resources),
+                                        // Readiness follows Kafka progress (/healthz); liveness is process-only
+                                        // (/livez), so a broker outage does not restart every pod — the Kafka
+                                        // client reconnects on its own, restarts would only add rebalances.
+                                        readinessProbe: {
+                                            httpGet: { path: "/healthz", port: "health" },
+                                            periodSeconds: 10,
+                                            timeoutSeconds: 3,
+                                        },
+                                        livenessProbe: {
+                                            httpGet: { path: "/livez", port: "health" },
+                                            initialDelaySeconds: 30,
+                                            periodSeconds: 20,
+                                            timeoutSeconds: 3,
+                                            failureThreshold: 3,
+                                        },
+                                        // The images run as USER node (uid 1000 in the node base image); the
+                                        // kubelet can only verify runAsNonRoot against a numeric user.
+                                        securityContext: {
+                                            allowPrivilegeEscalation: false,
+                                            runAsNonRoot: true,
+                                            runAsUser: 1000,
+                                            runAsGroup: 1000,
+                                        },
+                                    },
+                                ],
+                            },
                         },
                     },
                 },
-            }, { parent: this, dependsOn: [namespace, ...logins, ...(pull ? [pull] : [])] });
-            new k8s.core.v1.Service(`${name}-${component}-service`, {
-                metadata: { name: `sensor-${component}`, namespace: ns, labels },
-                spec: { selector: labels, ports: [{ name: "health", port: HEALTH_PORT, targetPort: "health" }] },
-            }, { parent: this, dependsOn: [namespace] });
+                { parent: this, dependsOn: [namespace, ...logins, ...(pull ? [pull] : [])] },
+            );
+            new k8s.core.v1.Service(
+                `${name}-${component}-service`,
+                {
+                    metadata: { name: `sensor-${component}`, namespace: ns, labels },
+                    spec: { selector: labels, ports: [{ name: "health", port: HEALTH_PORT, targetPort: "health" }] },
+                },
+                { parent: this, dependsOn: [namespace] },
+            );
             return deploy;
         };
 
         deployment("producer", config.producerImage, 1, producerEnv(config, kafka), STREAM_RESOURCES.producer);
         deployment("processor", config.processorImage, config.processorReplicas, processorEnv(config, kafka), STREAM_RESOURCES.processor);
         if (config.processorReplicas > 1) {
-            new k8s.policy.v1.PodDisruptionBudget(`${name}-processor-pdb`, {
-                metadata: { name: "sensor-processor", namespace: ns, labels: partOf },
-                spec: { maxUnavailable: 1, selector: { matchLabels: { "app.kubernetes.io/name": "sensor-processor" } } },
-            }, { parent: this, dependsOn: [namespace] });
+            new k8s.policy.v1.PodDisruptionBudget(
+                `${name}-processor-pdb`,
+                {
+                    metadata: { name: "sensor-processor", namespace: ns, labels: partOf },
+                    spec: { maxUnavailable: 1, selector: { matchLabels: { "app.kubernetes.io/name": "sensor-processor" } } },
+                },
+                { parent: this, dependsOn: [namespace] },
+            );
         }
         this.registerOutputs({});
     }

@@ -54,15 +54,25 @@ export function todoIngressSpec(host: string, ingressClass: string, tlsSecretNam
         ingressClassName: ingressClass,
         // TLS terminates at the ingress controller (Secret from cert-manager or given); unset: plain HTTP.
         ...(tlsSecretName ? { tls: [{ hosts: [host], secretName: tlsSecretName }] } : {}),
-        rules: [{
-            host,
-            http: {
-                paths: [
-                    { path: TODO_API_PATH, pathType: "ImplementationSpecific", backend: { service: { name: "todo-backend", port: { name: "http" } } } },
-                    { path: TODO_FRONTEND_PATH, pathType: "ImplementationSpecific", backend: { service: { name: "todo-frontend", port: { name: "http" } } } },
-                ],
+        rules: [
+            {
+                host,
+                http: {
+                    paths: [
+                        {
+                            path: TODO_API_PATH,
+                            pathType: "ImplementationSpecific",
+                            backend: { service: { name: "todo-backend", port: { name: "http" } } },
+                        },
+                        {
+                            path: TODO_FRONTEND_PATH,
+                            pathType: "ImplementationSpecific",
+                            backend: { service: { name: "todo-frontend", port: { name: "http" } } },
+                        },
+                    ],
+                },
             },
-        }],
+        ],
     };
 }
 
@@ -92,120 +102,188 @@ export class TodoApp extends pulumi.ComponentResource {
         // The namespace holds the database PVC and StatefulSet: deleting it would delete them
         // too, whatever their own options say, so it gets the same protection.
         const stateful = args.protect ? { protect: true, retainOnDelete: true } : {};
-        const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: ns, labels: { ...partOf, ...POD_SECURITY_LABELS } } }, { parent: this, ...stateful });
+        const namespace = new k8s.core.v1.Namespace(
+            `${name}-namespace`,
+            { metadata: { name: ns, labels: { ...partOf, ...POD_SECURITY_LABELS } } },
+            { parent: this, ...stateful },
+        );
         const inNs = { parent: this, dependsOn: [namespace] };
         const pull = args.pullCredential ? newPullSecret(`${name}-image-pull`, args.pullCredential, ns, partOf, inNs) : undefined;
         const pullSpec = imagePullSecrets(args.pullCredential);
         const withPull = { parent: this, dependsOn: [namespace, ...(pull ? [pull] : [])] };
 
-        const db = new PostgresDatabase(`${name}-postgresql`, {
-            namespace: namespace.metadata.name,
-            image: config.dbImage,
-            database: "todo",
-            storageClass: args.storageClass,
-            size: config.dbSize,
-            protect: args.protect,
-            backup: { schedule: config.backupSchedule, retentionDays: config.backupRetentionDays, size: config.backupSize, offsite: args.offsiteBackup },
-            labels: partOf,
-        }, { parent: this, dependsOn: [namespace] });
+        const db = new PostgresDatabase(
+            `${name}-postgresql`,
+            {
+                namespace: namespace.metadata.name,
+                image: config.dbImage,
+                database: "todo",
+                storageClass: args.storageClass,
+                size: config.dbSize,
+                protect: args.protect,
+                backup: {
+                    schedule: config.backupSchedule,
+                    retentionDays: config.backupRetentionDays,
+                    size: config.backupSize,
+                    offsite: args.offsiteBackup,
+                },
+                labels: partOf,
+            },
+            { parent: this, dependsOn: [namespace] },
+        );
 
         const fromDb = (key: string) => ({ secretKeyRef: { name: db.secretName, key } });
         const service = (component: string, labels: Record<string, string>) =>
-            new k8s.core.v1.Service(`${name}-${component}-service`, {
-                metadata: { name: `todo-${component}`, namespace: ns, labels },
-                spec: { selector: labels, ports: [{ name: "http", port: 80, targetPort: "http" }] },
-            }, inNs);
+            new k8s.core.v1.Service(
+                `${name}-${component}-service`,
+                {
+                    metadata: { name: `todo-${component}`, namespace: ns, labels },
+                    spec: { selector: labels, ports: [{ name: "http", port: 80, targetPort: "http" }] },
+                },
+                inNs,
+            );
         // At most one pod of each tier is voluntarily evicted at a time (node drains during
         // k3s node replacement), so the app stays up with two replicas.
         const pdb = (component: string, labels: Record<string, string>) =>
-            new k8s.policy.v1.PodDisruptionBudget(`${name}-${component}-pdb`, {
-                metadata: { name: `todo-${component}`, namespace: ns, labels },
-                spec: { maxUnavailable: 1, selector: { matchLabels: labels } },
-            }, inNs);
-        const spread = (labels: Record<string, string>) => [{
-            maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: labels },
-        }];
+            new k8s.policy.v1.PodDisruptionBudget(
+                `${name}-${component}-pdb`,
+                {
+                    metadata: { name: `todo-${component}`, namespace: ns, labels },
+                    spec: { maxUnavailable: 1, selector: { matchLabels: labels } },
+                },
+                inNs,
+            );
+        const spread = (labels: Record<string, string>) => [
+            {
+                maxSkew: 1,
+                topologyKey: "kubernetes.io/hostname",
+                whenUnsatisfiable: "ScheduleAnyway",
+                labelSelector: { matchLabels: labels },
+            },
+        ];
 
         // --- backend ---
         const backendLabels = { "app.kubernetes.io/name": "todo-backend", ...partOf };
-        new k8s.apps.v1.Deployment(`${name}-backend`, {
-            // Its migrations are expand-only (docs/apps.md): an older backend runs on the newer
-            // schema, so a rollback of its image is allowed (delivery/rollback/rollback.ts).
-            metadata: { name: "todo-backend", namespace: ns, labels: backendLabels, annotations: { [SCHEMA_POLICY]: "expand-only" } },
-            spec: {
-                replicas: config.backendReplicas,
-                selector: { matchLabels: backendLabels },
-                strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
-                template: {
-                    metadata: { labels: backendLabels },
-                    spec: {
-                        topologySpreadConstraints: spread(backendLabels),
-                        ...pullSpec,
-                        containers: [{
-                            name: "backend",
-                            // A new tag changes the pod template, which rolls the Deployment;
-                            // setting the previous tag and `pulumi up` rolls it back.
-                            image: config.backendImage,
-                            ports: [{ name: "http", containerPort: BACKEND_PORT }],
-                            env: [
-                                { name: "PORT", value: String(BACKEND_PORT) },
-                                { name: "PGHOST", valueFrom: fromDb("host") },
-                                { name: "PGPORT", valueFrom: fromDb("port") },
-                                { name: "PGDATABASE", valueFrom: fromDb("database") },
-                                { name: "PGUSER", valueFrom: fromDb("username") },
-                                { name: "PGPASSWORD", valueFrom: fromDb("password") },
+        new k8s.apps.v1.Deployment(
+            `${name}-backend`,
+            {
+                // Its migrations are expand-only (docs/apps.md): an older backend runs on the newer
+                // schema, so a rollback of its image is allowed (delivery/rollback/rollback.ts).
+                metadata: { name: "todo-backend", namespace: ns, labels: backendLabels, annotations: { [SCHEMA_POLICY]: "expand-only" } },
+                spec: {
+                    replicas: config.backendReplicas,
+                    selector: { matchLabels: backendLabels },
+                    strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+                    template: {
+                        metadata: { labels: backendLabels },
+                        spec: {
+                            topologySpreadConstraints: spread(backendLabels),
+                            ...pullSpec,
+                            containers: [
+                                {
+                                    name: "backend",
+                                    // A new tag changes the pod template, which rolls the Deployment;
+                                    // setting the previous tag and `pulumi up` rolls it back.
+                                    image: config.backendImage,
+                                    ports: [{ name: "http", containerPort: BACKEND_PORT }],
+                                    env: [
+                                        { name: "PORT", value: String(BACKEND_PORT) },
+                                        { name: "PGHOST", valueFrom: fromDb("host") },
+                                        { name: "PGPORT", valueFrom: fromDb("port") },
+                                        { name: "PGDATABASE", valueFrom: fromDb("database") },
+                                        { name: "PGUSER", valueFrom: fromDb("username") },
+                                        { name: "PGPASSWORD", valueFrom: fromDb("password") },
+                                    ],
+                                    resources: k8sResources(TODO_RESOURCES.backend),
+                                    // /health checks the database: the pod leaves the Service while the
+                                    // database is unreachable. Liveness uses /livez (process only), so a
+                                    // database outage does not restart every backend pod at once.
+                                    readinessProbe: {
+                                        httpGet: { path: "/health", port: "http" },
+                                        periodSeconds: 5,
+                                        timeoutSeconds: 3,
+                                        failureThreshold: 3,
+                                    },
+                                    livenessProbe: {
+                                        httpGet: { path: "/livez", port: "http" },
+                                        initialDelaySeconds: 20,
+                                        periodSeconds: 15,
+                                        timeoutSeconds: 3,
+                                        failureThreshold: 6,
+                                    },
+                                    // The image's USER 1000:1000.
+                                    securityContext: {
+                                        allowPrivilegeEscalation: false,
+                                        runAsNonRoot: true,
+                                        runAsUser: 1000,
+                                        runAsGroup: 1000,
+                                    },
+                                },
                             ],
-                            resources: k8sResources(TODO_RESOURCES.backend),
-                            // /health checks the database: the pod leaves the Service while the
-                            // database is unreachable. Liveness uses /livez (process only), so a
-                            // database outage does not restart every backend pod at once.
-                            readinessProbe: { httpGet: { path: "/health", port: "http" }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
-                            livenessProbe: { httpGet: { path: "/livez", port: "http" }, initialDelaySeconds: 20, periodSeconds: 15, timeoutSeconds: 3, failureThreshold: 6 },
-                            // The image's USER 1000:1000.
-                            securityContext: { allowPrivilegeEscalation: false, runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000 },
-                        }],
+                        },
                     },
                 },
             },
-        }, { parent: this, dependsOn: [namespace, db, ...(pull ? [pull] : [])] });
+            { parent: this, dependsOn: [namespace, db, ...(pull ? [pull] : [])] },
+        );
         service("backend", backendLabels);
         pdb("backend", backendLabels);
 
         // --- frontend ---
         const frontendLabels = { "app.kubernetes.io/name": "todo-frontend", ...partOf };
-        new k8s.apps.v1.Deployment(`${name}-frontend`, {
-            metadata: { name: "todo-frontend", namespace: ns, labels: frontendLabels },
-            spec: {
-                replicas: config.frontendReplicas,
-                selector: { matchLabels: frontendLabels },
-                strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
-                template: {
-                    metadata: { labels: frontendLabels },
-                    spec: {
-                        topologySpreadConstraints: spread(frontendLabels),
-                        ...pullSpec,
-                        containers: [{
-                            name: "frontend",
-                            image: config.frontendImage,
-                            ports: [{ name: "http", containerPort: FRONTEND_PORT }],
-                            resources: k8sResources(TODO_RESOURCES.frontend),
-                            // nginx answers /healthz itself (apps/todo/frontend/nginx.conf).
-                            readinessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 5, timeoutSeconds: 3 },
-                            livenessProbe: { httpGet: { path: "/healthz", port: "http" }, initialDelaySeconds: 10, periodSeconds: 15, timeoutSeconds: 3 },
-                            // The image's USER 101 (nginx-unprivileged); numeric so the kubelet can verify non-root.
-                            securityContext: { allowPrivilegeEscalation: false, runAsNonRoot: true, runAsUser: 101 },
-                        }],
+        new k8s.apps.v1.Deployment(
+            `${name}-frontend`,
+            {
+                metadata: { name: "todo-frontend", namespace: ns, labels: frontendLabels },
+                spec: {
+                    replicas: config.frontendReplicas,
+                    selector: { matchLabels: frontendLabels },
+                    strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+                    template: {
+                        metadata: { labels: frontendLabels },
+                        spec: {
+                            topologySpreadConstraints: spread(frontendLabels),
+                            ...pullSpec,
+                            containers: [
+                                {
+                                    name: "frontend",
+                                    image: config.frontendImage,
+                                    ports: [{ name: "http", containerPort: FRONTEND_PORT }],
+                                    resources: k8sResources(TODO_RESOURCES.frontend),
+                                    // nginx answers /healthz itself (apps/todo/frontend/nginx.conf).
+                                    readinessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 5, timeoutSeconds: 3 },
+                                    livenessProbe: {
+                                        httpGet: { path: "/healthz", port: "http" },
+                                        initialDelaySeconds: 10,
+                                        periodSeconds: 15,
+                                        timeoutSeconds: 3,
+                                    },
+                                    // The image's USER 101 (nginx-unprivileged); numeric so the kubelet can verify non-root.
+                                    securityContext: { allowPrivilegeEscalation: false, runAsNonRoot: true, runAsUser: 101 },
+                                },
+                            ],
+                        },
                     },
                 },
             },
-        }, withPull);
+            withPull,
+        );
         service("frontend", frontendLabels);
         pdb("frontend", frontendLabels);
 
-        new k8s.networking.v1.Ingress(`${name}-ingress`, {
-            metadata: { name: "todo", namespace: ns, labels: partOf, annotations: { ...TODO_INGRESS_ANNOTATIONS, ...(args.ingressAnnotations ?? {}) } },
-            spec: todoIngressSpec(config.host, args.ingressClass, config.tlsSecretName) as k8s.types.input.networking.v1.IngressSpec,
-        }, inNs);
+        new k8s.networking.v1.Ingress(
+            `${name}-ingress`,
+            {
+                metadata: {
+                    name: "todo",
+                    namespace: ns,
+                    labels: partOf,
+                    annotations: { ...TODO_INGRESS_ANNOTATIONS, ...(args.ingressAnnotations ?? {}) },
+                },
+                spec: todoIngressSpec(config.host, args.ingressClass, config.tlsSecretName) as k8s.types.input.networking.v1.IngressSpec,
+            },
+            inNs,
+        );
 
         this.url = `${config.tlsSecretName ? "https" : "http"}://${config.host}/`;
         this.registerOutputs({ url: this.url });

@@ -45,7 +45,10 @@ export function alertmanagerConfigSpec(a: AlertingConfig): Record<string, unknow
             ...(a.email!.username !== undefined ? { authUsername: a.email!.username, authPassword: ref(KEYS.smtpPassword) } : {}),
         }));
     }
-    if (a.slack) oncall.slackConfigs = [{ apiURL: ref(KEYS.slackUrl), sendResolved: true, ...(a.slack.channel ? { channel: a.slack.channel } : {}) }];
+    if (a.slack)
+        oncall.slackConfigs = [
+            { apiURL: ref(KEYS.slackUrl), sendResolved: true, ...(a.slack.channel ? { channel: a.slack.channel } : {}) },
+        ];
     if (a.webhook) oncall.webhookConfigs = [{ urlSecret: ref(KEYS.webhookUrl), sendResolved: true }];
     return {
         route: {

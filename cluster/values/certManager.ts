@@ -56,8 +56,20 @@ export function certManagerValues(args: CertManagerValuesArgs): Record<string, u
         resources: sized(SIZES.certManagerController),
         securityContext: pod,
         containerSecurityContext: hardened,
-        webhook: { featureGates: NAME_CONSTRAINTS_GATE, image: images.webhook, resources: sized(SIZES.certManagerWebhook), securityContext: pod, containerSecurityContext: hardened },
-        cainjector: { enabled: true, image: images.cainjector, resources: sized(SIZES.certManagerCainjector), securityContext: pod, containerSecurityContext: hardened },
+        webhook: {
+            featureGates: NAME_CONSTRAINTS_GATE,
+            image: images.webhook,
+            resources: sized(SIZES.certManagerWebhook),
+            securityContext: pod,
+            containerSecurityContext: hardened,
+        },
+        cainjector: {
+            enabled: true,
+            image: images.cainjector,
+            resources: sized(SIZES.certManagerCainjector),
+            securityContext: pod,
+            containerSecurityContext: hardened,
+        },
         acmesolver: { image: images.acmesolver },
         startupapicheck: { enabled: true, image: images.startupapicheck, securityContext: pod, containerSecurityContext: hardened },
         // certmanager_certificate_expiration_timestamp_seconds & co. for the alerts.
@@ -97,7 +109,12 @@ export function issuerObjects(a: IssuerArgs): Record<string, unknown>[] {
                 issuerRef: { name: ISSUERS.selfSigned, kind: "ClusterIssuer", group: "cert-manager.io" },
             },
         },
-        { apiVersion: CERT_MANAGER_API, kind: "ClusterIssuer", metadata: { name: ISSUERS.ca }, spec: { ca: { secretName: PLATFORM_CA_SECRET } } },
+        {
+            apiVersion: CERT_MANAGER_API,
+            kind: "ClusterIssuer",
+            metadata: { name: ISSUERS.ca },
+            spec: { ca: { secretName: PLATFORM_CA_SECRET } },
+        },
         {
             apiVersion: CERT_MANAGER_API,
             kind: "Certificate",
@@ -129,7 +146,12 @@ export function issuerObjects(a: IssuerArgs): Record<string, unknown>[] {
             issuerRef: { name: ISSUERS.selfSigned, kind: "ClusterIssuer", group: "cert-manager.io" },
         },
     };
-    const internalIssuer = { apiVersion: CERT_MANAGER_API, kind: "ClusterIssuer", metadata: { name: ISSUERS.internal }, spec: { ca: { secretName: INTERNAL_CA_SECRET } } };
+    const internalIssuer = {
+        apiVersion: CERT_MANAGER_API,
+        kind: "ClusterIssuer",
+        metadata: { name: ISSUERS.internal },
+        spec: { ca: { secretName: INTERNAL_CA_SECRET } },
+    };
     if (a.acmeEmail) {
         objects.push({
             apiVersion: CERT_MANAGER_API,

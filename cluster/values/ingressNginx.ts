@@ -5,7 +5,9 @@ import { repository, splitImage } from "./images";
 import { CERT_MANAGER_NAMESPACE, DEFAULT_TLS_SECRET } from "./certManager";
 
 /** Digest of the default controller image, published with chart 4.15.1. */
-export const CONTROLLER_DIGEST = { "registry.k8s.io/ingress-nginx/controller:v1.15.1": "sha256:594ceea76b01c592858f803f9ff4d2cb40542cae2060410b2c95f75907d659e1" } as Record<string, string>;
+export const CONTROLLER_DIGEST = {
+    "registry.k8s.io/ingress-nginx/controller:v1.15.1": "sha256:594ceea76b01c592858f803f9ff4d2cb40542cae2060410b2c95f75907d659e1",
+} as Record<string, string>;
 
 /**
  * Where the ingress address lands: the floating IP is associated with the API VIP (HA) or
@@ -48,12 +50,21 @@ export function ingressNginxValues(args: IngressValuesArgs): Record<string, unkn
             publishService: { enabled: false },
             // The platform-CA certificate for the ingress address (cert-manager, cluster/certManager.ts)
             // answers every host without a certificate of its own.
-            extraArgs: { "publish-status-address": args.ingressAddress, "default-ssl-certificate": `${CERT_MANAGER_NAMESPACE}/${DEFAULT_TLS_SECRET}` },
+            extraArgs: {
+                "publish-status-address": args.ingressAddress,
+                "default-ssl-certificate": `${CERT_MANAGER_NAMESPACE}/${DEFAULT_TLS_SECRET}`,
+            },
             // HTTP only redirects to HTTPS (ACME HTTP-01 challenges stay on HTTP: ingress-nginx
             // exempts /.well-known/acme-challenge from the redirect).
             // No proxy sits in front of nginx, so X-Forwarded-For and PROXY headers from clients
             // are not trusted (they would let anyone claim any address): the chart defaults, stated.
-            config: { "force-ssl-redirect": "true", "ssl-redirect": "true", "use-forwarded-headers": "false", "use-proxy-protocol": "false", "compute-full-forwarded-for": "false" },
+            config: {
+                "force-ssl-redirect": "true",
+                "ssl-redirect": "true",
+                "use-forwarded-headers": "false",
+                "use-proxy-protocol": "false",
+                "compute-full-forwarded-for": "false",
+            },
             ingressClassResource: { name: "nginx", enabled: true, default: true, controllerValue: "k8s.io/ingress-nginx" },
             ingressClass: "nginx",
             watchIngressWithoutClass: true,

@@ -90,8 +90,22 @@ export function kafkaSpec(kafka: ClusterConfig["kafka"], metricsConfigMap: strin
             // Every client authenticates as a KafkaUser (SCRAM-SHA-512; SCRAM never sends the password)
             // and may do only what that user's ACLs allow: there is no anonymous listener.
             listeners: [
-                { name: "scram", port: PLAIN_PORT, type: "internal", tls: false, authentication: { type: "scram-sha-512" }, networkPolicyPeers: clientPeers(kafka.clientNamespaces) },
-                { name: "tls", port: 9093, type: "internal", tls: true, authentication: { type: "scram-sha-512" }, networkPolicyPeers: clientPeers(kafka.clientNamespaces) },
+                {
+                    name: "scram",
+                    port: PLAIN_PORT,
+                    type: "internal",
+                    tls: false,
+                    authentication: { type: "scram-sha-512" },
+                    networkPolicyPeers: clientPeers(kafka.clientNamespaces),
+                },
+                {
+                    name: "tls",
+                    port: 9093,
+                    type: "internal",
+                    tls: true,
+                    authentication: { type: "scram-sha-512" },
+                    networkPolicyPeers: clientPeers(kafka.clientNamespaces),
+                },
             ],
             authorization: { type: "simple" },
             config: brokerConfig(kafka.brokers),
@@ -126,7 +140,14 @@ export function nodePoolSpec(kafka: ClusterConfig["kafka"], storageClass: string
         storage: {
             type: "jbod",
             volumes: [
-                { id: 0, type: "persistent-claim", size: `${kafka.storageGi}Gi`, class: storageClass, deleteClaim: !protectData, kraftMetadata: "shared" },
+                {
+                    id: 0,
+                    type: "persistent-claim",
+                    size: `${kafka.storageGi}Gi`,
+                    class: storageClass,
+                    deleteClaim: !protectData,
+                    kraftMetadata: "shared",
+                },
             ],
         },
         resources: resources(withLimit(kafka.broker, LIMIT_RULES.kafkaBroker)),
@@ -160,12 +181,14 @@ export function jmxExporterConfig(): string {
                 type: "COUNTER",
             },
             {
-                pattern: "kafka.server<type=ReplicaManager, name=(UnderReplicatedPartitions|UnderMinIsrPartitionCount|PartitionCount|LeaderCount)><>Value",
+                pattern:
+                    "kafka.server<type=ReplicaManager, name=(UnderReplicatedPartitions|UnderMinIsrPartitionCount|PartitionCount|LeaderCount)><>Value",
                 name: "kafka_server_replicamanager_$1",
                 type: "GAUGE",
             },
             {
-                pattern: "kafka.controller<type=KafkaController, name=(ActiveControllerCount|OfflinePartitionsCount|GlobalTopicCount)><>Value",
+                pattern:
+                    "kafka.controller<type=KafkaController, name=(ActiveControllerCount|OfflinePartitionsCount|GlobalTopicCount)><>Value",
                 name: "kafka_controller_kafkacontroller_$1",
                 type: "GAUGE",
             },
@@ -197,7 +220,9 @@ export function podMonitorSpec(kafka: ClusterConfig["kafka"]): Record<string, un
 export function kafkaDashboardModel(kafka: Pick<ClusterConfig["kafka"], "namespace" | "clusterName">): Dashboard {
     const sel = `namespace="${kafka.namespace}"`;
     const byTopic = (title: string, metric: string, unit: string): Panel => ({
-        title, unit, targets: [{ expr: `sum by (topic) (rate(${metric}{${sel},topic!=""}[5m]))`, legend: "{{topic}}" }],
+        title,
+        unit,
+        targets: [{ expr: `sum by (topic) (rate(${metric}{${sel},topic!=""}[5m]))`, legend: "{{topic}}" }],
     });
     const total = (title: string, expr: string): Panel => ({ title, unit: "short", targets: [{ expr, legend: title }] });
     return {
@@ -212,7 +237,11 @@ export function kafkaDashboardModel(kafka: Pick<ClusterConfig["kafka"], "namespa
             total("Partitions under min ISR", `sum(kafka_server_replicamanager_underminisrpartitioncount{${sel}})`),
             total("Active controllers", `sum(kafka_controller_kafkacontroller_activecontrollercount{${sel}})`),
             total("Offline partitions", `sum(kafka_controller_kafkacontroller_offlinepartitionscount{${sel}})`),
-            { title: "Log size by topic", unit: "bytes", targets: [{ expr: `sum by (topic) (kafka_log_log_size{${sel}})`, legend: "{{topic}}" }] },
+            {
+                title: "Log size by topic",
+                unit: "bytes",
+                targets: [{ expr: `sum by (topic) (kafka_log_log_size{${sel}})`, legend: "{{topic}}" }],
+            },
         ],
     };
 }

@@ -64,7 +64,13 @@ export const K3S_CONTROL_PLANE_JOB = "apiserver";
 export const KUBE_PROXY_OWN_METRICS = "kubeproxy_.*";
 
 function sharedRegistryComponent(): Record<string, unknown> {
-    return { enabled: true, jobNameOverride: K3S_CONTROL_PLANE_JOB, endpoints: [], service: { enabled: false }, serviceMonitor: { enabled: false } };
+    return {
+        enabled: true,
+        jobNameOverride: K3S_CONTROL_PLANE_JOB,
+        endpoints: [],
+        service: { enabled: false },
+        serviceMonitor: { enabled: false },
+    };
 }
 
 export function grafanaUrlPath(path: string): string {
@@ -81,7 +87,10 @@ export interface GrafanaAccess {
 }
 
 /** Where Grafana is reached, for its own `grafana.ini` and for the stack outputs. */
-export function grafanaAccess(m: Pick<ClusterConfig["monitoring"], "grafanaHost" | "grafanaPath" | "grafanaNodePort">, ingressAddress: string): GrafanaAccess {
+export function grafanaAccess(
+    m: Pick<ClusterConfig["monitoring"], "grafanaHost" | "grafanaPath" | "grafanaNodePort">,
+    ingressAddress: string,
+): GrafanaAccess {
     const domain = m.grafanaHost ?? ingressAddress;
     const path = grafanaUrlPath(m.grafanaPath);
     return {
@@ -114,7 +123,10 @@ export function monitoringValues(args: MonitoringValuesArgs): Record<string, unk
         // One registry per k3s process: scraping these separately would duplicate every series.
         kubeControllerManager: sharedRegistryComponent(),
         kubeScheduler: sharedRegistryComponent(),
-        kubeEtcd: { ...k3sComponent(args.serverAddresses), service: { enabled: args.serverAddresses.length > 0, port: 2381, targetPort: 2381 } },
+        kubeEtcd: {
+            ...k3sComponent(args.serverAddresses),
+            service: { enabled: args.serverAddresses.length > 0, port: 2381, targetPort: 2381 },
+        },
         kubeProxy: {
             ...k3sComponent(args.nodeAddresses),
             serviceMonitor: { metricRelabelings: [{ sourceLabels: ["__name__"], regex: KUBE_PROXY_OWN_METRICS, action: "keep" }] },
@@ -169,7 +181,12 @@ export function monitoringValues(args: MonitoringValuesArgs): Record<string, unk
             rbac: { namespaced: true },
             sidecar: {
                 resources: resources(SIZES.grafanaSidecar),
-                dashboards: { enabled: true, label: Object.keys(DASHBOARD_LABEL)[0], labelValue: Object.values(DASHBOARD_LABEL)[0], resource: "configmap" },
+                dashboards: {
+                    enabled: true,
+                    label: Object.keys(DASHBOARD_LABEL)[0],
+                    labelValue: Object.values(DASHBOARD_LABEL)[0],
+                    resource: "configmap",
+                },
                 datasources: { enabled: true, resource: "configmap" },
             },
             "grafana.ini": {

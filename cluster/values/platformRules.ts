@@ -32,7 +32,8 @@ export function kafkaRules(ns: string): RuleGroup {
                 severity: "critical",
                 summary: "Kafka has partitions without a leader",
                 description: "{{ $value }} partition(s) are offline: reads and writes to them fail.",
-                runbook: "kubectl -n kafka get pods,kafka,kafkanodepool; a broker down for good needs its volume back or an unclean election decision.",
+                runbook:
+                    "kubectl -n kafka get pods,kafka,kafkanodepool; a broker down for good needs its volume back or an unclean election decision.",
             },
             {
                 alert: "KafkaUnderMinIsrPartitions",
@@ -41,7 +42,8 @@ export function kafkaRules(ns: string): RuleGroup {
                 severity: "critical",
                 summary: "Kafka partitions are below min.insync.replicas",
                 description: "{{ $value }} partition(s) refuse acks=all writes: the producer and processor cannot write.",
-                runbook: "Bring the missing broker back (pod events, PVC attachment); the Kafka dashboard shows which brokers lost replicas.",
+                runbook:
+                    "Bring the missing broker back (pod events, PVC attachment); the Kafka dashboard shows which brokers lost replicas.",
             },
             {
                 alert: "KafkaUnderReplicatedPartitions",
@@ -82,7 +84,8 @@ export function etcdSnapshotRules(maxAgeHours: number): RuleGroup {
                 severity: "critical",
                 summary: "A k3s server took no etcd snapshot",
                 description: `{{ $labels.instance }} has saved no successful etcd snapshot in the last ${maxAgeHours} hours.`,
-                runbook: "On the server: `k3s etcd-snapshot ls`, journalctl -u k3s | grep -i snapshot (disk full, S3 credentials); take one with `k3s etcd-snapshot save`.",
+                runbook:
+                    "On the server: `k3s etcd-snapshot ls`, journalctl -u k3s | grep -i snapshot (disk full, S3 credentials); take one with `k3s etcd-snapshot save`.",
             },
             {
                 alert: "EtcdSnapshotFailed",
@@ -111,8 +114,10 @@ export function certificateRules(adminCertNotAfter?: number): RuleGroup {
                 for: "1h",
                 severity: "warning",
                 summary: "A cert-manager certificate expires within 14 days",
-                description: "{{ $labels.namespace }}/{{ $labels.name }} expires in {{ $value | humanizeDuration }}; cert-manager should have renewed it.",
-                runbook: "kubectl describe certificate,certificaterequest,order,challenge -n {{ $labels.namespace }}; ACME HTTP-01 needs the ingress reachable on port 80.",
+                description:
+                    "{{ $labels.namespace }}/{{ $labels.name }} expires in {{ $value | humanizeDuration }}; cert-manager should have renewed it.",
+                runbook:
+                    "kubectl describe certificate,certificaterequest,order,challenge -n {{ $labels.namespace }}; ACME HTTP-01 needs the ingress reachable on port 80.",
             },
             {
                 alert: "CertificateExpiresVerySoon",
@@ -130,7 +135,8 @@ export function certificateRules(adminCertNotAfter?: number): RuleGroup {
                 severity: "warning",
                 summary: "A cert-manager certificate is not ready",
                 description: "{{ $labels.namespace }}/{{ $labels.name }} has not been Ready for 30 minutes.",
-                runbook: "kubectl describe certificate -n {{ $labels.namespace }} {{ $labels.name }}: the events name the failing issuer step.",
+                runbook:
+                    "kubectl describe certificate -n {{ $labels.namespace }} {{ $labels.name }}: the events name the failing issuer step.",
             },
             {
                 alert: "K3sCertificateExpiresSoon",
@@ -138,24 +144,30 @@ export function certificateRules(adminCertNotAfter?: number): RuleGroup {
                 for: "1h",
                 severity: "warning",
                 summary: "A k3s certificate expires within 30 days",
-                description: "{{ $labels.subject }} on {{ $labels.instance }} expires in {{ $value | humanizeDuration }}; k3s renews on restart.",
-                runbook: "Restart k3s on that server (or replace the node) so it renews its certificates; `k3s certificate check` lists them.",
+                description:
+                    "{{ $labels.subject }} on {{ $labels.instance }} expires in {{ $value | humanizeDuration }}; k3s renews on restart.",
+                runbook:
+                    "Restart k3s on that server (or replace the node) so it renews its certificates; `k3s certificate check` lists them.",
             },
             ...(adminCertNotAfter !== undefined
-                ? [{
-                    // The deploy identity's certificate is made by the infra stack (@pulumi/tls) and
-                    // is used only from outside the cluster, so nothing here can measure it: its
-                    // notAfter is written into the rule on each `pulumi up` of this layer. It lives
-                    // 30 days and is renewed by any infra `up` inside its last 20: below
-                    // ADMIN_CERT_ALERT_DAYS nobody has deployed for a fortnight of that window.
-                    alert: "AdminClientCertificateExpiresSoon",
-                    expr: `vector(${adminCertNotAfter}) - time() < ${days(ADMIN_CERT_ALERT_DAYS)}`,
-                    for: "1h",
-                    severity: "warning" as const,
-                    summary: `The deploy identity's client certificate expires within ${ADMIN_CERT_ALERT_DAYS} days`,
-                    description: "The kubeconfig certificate every `pulumi up`, CI and the drain/readiness tools use expires in {{ $value | humanizeDuration }}.",
-                    runbook: "Run `npm run up` for the environment (the infra stack renews it inside 20 days of expiry; the cluster stack then writes the new date into this rule).",
-                }]
+                ? [
+                      {
+                          // The deploy identity's certificate is made by the infra stack (@pulumi/tls) and
+                          // is used only from outside the cluster, so nothing here can measure it: its
+                          // notAfter is written into the rule on each `pulumi up` of this layer. It lives
+                          // 30 days and is renewed by any infra `up` inside its last 20: below
+                          // ADMIN_CERT_ALERT_DAYS nobody has deployed for a fortnight of that window.
+                          alert: "AdminClientCertificateExpiresSoon",
+                          expr: `vector(${adminCertNotAfter}) - time() < ${days(ADMIN_CERT_ALERT_DAYS)}`,
+                          for: "1h",
+                          severity: "warning" as const,
+                          summary: `The deploy identity's client certificate expires within ${ADMIN_CERT_ALERT_DAYS} days`,
+                          description:
+                              "The kubeconfig certificate every `pulumi up`, CI and the drain/readiness tools use expires in {{ $value | humanizeDuration }}.",
+                          runbook:
+                              "Run `npm run up` for the environment (the infra stack renews it inside 20 days of expiry; the cluster stack then writes the new date into this rule).",
+                      },
+                  ]
                 : []),
         ],
     };
@@ -186,8 +198,10 @@ export function backupRules(maxAgeHours: number): RuleGroup {
                 for: "15m",
                 severity: "critical",
                 summary: `No successful backup in ${maxAgeHours} hours`,
-                description: "CronJob {{ $labels.namespace }}/{{ $labels.cronjob }} has not completed a backup for {{ $value | humanizeDuration }}.",
-                runbook: "kubectl -n {{ $labels.namespace }} get cronjob,jobs; a suspended CronJob or repeated failures; run one now with `kubectl create job --from=cronjob/<name> <name>-manual`.",
+                description:
+                    "CronJob {{ $labels.namespace }}/{{ $labels.cronjob }} has not completed a backup for {{ $value | humanizeDuration }}.",
+                runbook:
+                    "kubectl -n {{ $labels.namespace }} get cronjob,jobs; a suspended CronJob or repeated failures; run one now with `kubectl create job --from=cronjob/<name> <name>-manual`.",
             },
         ],
     };

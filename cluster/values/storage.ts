@@ -112,7 +112,11 @@ export function cinderCsiValues(image: string, podAnnotations: Record<string, st
                 image: { repository: repository(image), tag: parts.tag },
                 resources: resources(SIZES.cinderPlugin),
                 // k3s keeps the kubelet's state under /var/lib/kubelet too, so the default holds.
-                nodePlugin: { kubeletDir: "/var/lib/kubelet", podAnnotations, podSecurityContext: { runAsUser: HOST_NETWORK_PODS["cinder-csi node plugin"].uid } },
+                nodePlugin: {
+                    kubeletDir: "/var/lib/kubelet",
+                    podAnnotations,
+                    podSecurityContext: { runAsUser: HOST_NETWORK_PODS["cinder-csi node plugin"].uid },
+                },
                 controllerPlugin: { podAnnotations },
             },
         },

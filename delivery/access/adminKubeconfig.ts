@@ -33,7 +33,8 @@ export function requestProblem(req: KubeconfigRequest): string | undefined {
     if (!/^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$/.test(req.user)) {
         return `--user "${req.user}": expected lowercase letters, digits and '-', 1-40 characters, starting and ending with a letter or digit (e.g. your login name)`;
     }
-    if (!Number.isInteger(req.hours) || req.hours < 1 || req.hours > MAX_HOURS) return `--hours ${req.hours}: expected a whole number of hours from 1 to ${MAX_HOURS}`;
+    if (!Number.isInteger(req.hours) || req.hours < 1 || req.hours > MAX_HOURS)
+        return `--hours ${req.hours}: expected a whole number of hours from 1 to ${MAX_HOURS}`;
     return undefined;
 }
 
@@ -58,7 +59,11 @@ interface CsrStatus {
 
 /** The deploy kubeconfig with its user replaced by the new certificate (same cluster entry). */
 export function personalKubeconfig(deployKubeconfig: string, user: string, certPem: string, keyPem: string): string {
-    const doc = parse(deployKubeconfig) as { "current-context": string; contexts: { name: string; context: { cluster: string } }[]; clusters: { name: string }[] };
+    const doc = parse(deployKubeconfig) as {
+        "current-context": string;
+        contexts: { name: string; context: { cluster: string } }[];
+        clusters: { name: string }[];
+    };
     const context = doc.contexts.find((c) => c.name === doc["current-context"]);
     const cluster = doc.clusters.find((c) => c.name === context?.context.cluster);
     if (!context || !cluster) throw new Error("the infra stack's kubeconfig names no current cluster");
@@ -67,7 +72,15 @@ export function personalKubeconfig(deployKubeconfig: string, user: string, certP
         apiVersion: "v1",
         kind: "Config",
         clusters: [cluster],
-        users: [{ name, user: { "client-certificate-data": Buffer.from(certPem).toString("base64"), "client-key-data": Buffer.from(keyPem).toString("base64") } }],
+        users: [
+            {
+                name,
+                user: {
+                    "client-certificate-data": Buffer.from(certPem).toString("base64"),
+                    "client-key-data": Buffer.from(keyPem).toString("base64"),
+                },
+            },
+        ],
         contexts: [{ name, context: { cluster: cluster.name, user: name } }],
         "current-context": name,
         preferences: {},
@@ -96,7 +109,9 @@ async function deployKubeconfig(run: CommandRunner, env: string, workDir: string
     const stack = `${env}-infra`;
     const out = await run("pulumi", ["stack", "output", "-s", stack, "kubeconfig", "--show-secrets"], { cwd: workDir });
     if (out.code !== 0 || !out.stdout.trim()) {
-        throw new Error(`reading the deploy identity: pulumi stack output -s ${stack} kubeconfig --show-secrets failed (${out.spawnError ?? `exit ${out.code}`}): ${out.stderr.trim() || "no output"}`);
+        throw new Error(
+            `reading the deploy identity: pulumi stack output -s ${stack} kubeconfig --show-secrets failed (${out.spawnError ?? `exit ${out.code}`}): ${out.stderr.trim() || "no output"}`,
+        );
     }
     return out.stdout;
 }
@@ -117,9 +132,23 @@ export async function issueAdminKubeconfig(req: KubeconfigRequest, deps: IssueDe
     const csrPem = certificateRequestPem(key, { commonName: req.user, organizations: [ADMINS_GROUP] });
     const csrName = `${req.env}-admin-${req.user}-${(deps.suffix ?? (() => crypto.randomBytes(4).toString("hex")))()}`;
     const path = `${CSR_API}/${csrName}`;
-    const created = JSON.parse(await expect(target, "POST", CSR_API, csrObject(csrName, csrPem, req), [201], `creating CertificateSigningRequest ${csrName}`)) as Record<string, unknown>;
+    const created = JSON.parse(
+        await expect(target, "POST", CSR_API, csrObject(csrName, csrPem, req), [201], `creating CertificateSigningRequest ${csrName}`),
+    ) as Record<string, unknown>;
     try {
-        const approval = { ...created, status: { conditions: [{ type: "Approved", status: "True", reason: "PlatformAdminKubeconfig", message: `npm run kubeconfig for ${req.user}, ${req.hours} h` }] } };
+        const approval = {
+            ...created,
+            status: {
+                conditions: [
+                    {
+                        type: "Approved",
+                        status: "True",
+                        reason: "PlatformAdminKubeconfig",
+                        message: `npm run kubeconfig for ${req.user}, ${req.hours} h`,
+                    },
+                ],
+            },
+        };
         await expect(target, "PUT", `${path}/approval`, approval, [200], `approving ${csrName}`);
         let certPem = "";
         let refusal: string | undefined;
@@ -144,7 +173,11 @@ export async function issueAdminKubeconfig(req: KubeconfigRequest, deps: IssueDe
         const cert = new crypto.X509Certificate(certPem);
         if (!cert.checkPrivateKey(key)) throw new Error(`${csrName}: the issued certificate is not for the key generated here`);
         const keyPem = key.export({ type: "pkcs8", format: "pem" }).toString();
-        return { kubeconfig: personalKubeconfig(deploy, req.user, certPem, keyPem), notAfter: new Date(cert.validTo).toISOString(), csrName };
+        return {
+            kubeconfig: personalKubeconfig(deploy, req.user, certPem, keyPem),
+            notAfter: new Date(cert.validTo).toISOString(),
+            csrName,
+        };
     } finally {
         // The signed certificate is in the object's status; nobody else needs it.
         await request(target, "DELETE", path).catch(() => undefined);

@@ -35,7 +35,8 @@ function name(subject: CsrSubject): Buffer {
 
 /** The PEM CSR for `key` (an EC P-256 private key) and `subject`, signed with ECDSA-SHA256. */
 export function certificateRequestPem(key: crypto.KeyObject, subject: CsrSubject): string {
-    if (key.asymmetricKeyType !== "ec" || key.asymmetricKeyDetails?.namedCurve !== "prime256v1") throw new Error("the CSR key must be an EC P-256 private key");
+    if (key.asymmetricKeyType !== "ec" || key.asymmetricKeyDetails?.namedCurve !== "prime256v1")
+        throw new Error("the CSR key must be an EC P-256 private key");
     const spki = crypto.createPublicKey(key).export({ type: "spki", format: "der" });
     // version 0, subject, public key, no attributes ([0] empty)
     const info = seq(Buffer.from([0x02, 0x01, 0x00]), name(subject), spki, Buffer.from([0xa0, 0x00]));

@@ -22,19 +22,37 @@ export interface WriterCheckResult {
 
 /** Where the probe goes: beside the environment's backups, named by time so runs never collide. */
 export function probeKey(environment: string, now: Date): string {
-    return `${environment}/writer-check/probe-${now.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "")}`;
+    return `${environment}/writer-check/probe-${now
+        .toISOString()
+        .replace(/[-:]/g, "")
+        .replace(/\.\d{3}/, "")}`;
 }
 
 /** What a delete outcome means under a pruning mode. Pure. */
 export function deleteVerdict(pruning: "writers" | "store", outcome: DeleteOutcome): WriterCheckResult {
     if (pruning === "store") {
         return outcome === "refused"
-            ? { ok: true, lines: ["ok: the store refused the writer's delete; pruning is the bucket's (its lifecycle rule also expires this probe)"] }
-            : { ok: false, lines: ["FAIL: the writer deleted the probe, but pruning is \"store\": the bucket policy from the infra output backupStoreRules is not applied (docs/security.md, \"Writers that cannot delete\")"] };
+            ? {
+                  ok: true,
+                  lines: [
+                      "ok: the store refused the writer's delete; pruning is the bucket's (its lifecycle rule also expires this probe)",
+                  ],
+              }
+            : {
+                  ok: false,
+                  lines: [
+                      'FAIL: the writer deleted the probe, but pruning is "store": the bucket policy from the infra output backupStoreRules is not applied (docs/security.md, "Writers that cannot delete")',
+                  ],
+              };
     }
     return outcome === "deleted"
-        ? { ok: true, lines: ["ok: the writer can delete, as pruning \"writers\" needs (k3s and the dump Jobs prune with this key)"] }
-        : { ok: false, lines: ["FAIL: the store refuses the writer's delete, but pruning is \"writers\": nothing prunes and the bucket only grows; set backupStore.pruning \"store\" with expireAfterDays and apply backupStoreRules, or lift the deny"] };
+        ? { ok: true, lines: ['ok: the writer can delete, as pruning "writers" needs (k3s and the dump Jobs prune with this key)'] }
+        : {
+              ok: false,
+              lines: [
+                  'FAIL: the store refuses the writer\'s delete, but pruning is "writers": nothing prunes and the bucket only grows; set backupStore.pruning "store" with expireAfterDays and apply backupStoreRules, or lift the deny',
+              ],
+          };
 }
 
 /** Put, read back, try to delete; a failing put or read is a failure of its own. */
@@ -46,7 +64,13 @@ export async function checkWriter(probe: StoreProbe, key: string, pruning: "writ
         return { ok: false, lines: [`FAIL: the writer cannot put ${key}: ${(err as Error).message}`] };
     }
     const back = await probe.get(key).catch((err: Error) => `(${err.message})`);
-    if (back !== body) return { ok: false, lines: [`FAIL: reading ${key} back gave ${JSON.stringify(back.slice(0, 80))}: the writer must read what it wrote (k3s lists, the dump Job verifies its upload)`] };
+    if (back !== body)
+        return {
+            ok: false,
+            lines: [
+                `FAIL: reading ${key} back gave ${JSON.stringify(back.slice(0, 80))}: the writer must read what it wrote (k3s lists, the dump Job verifies its upload)`,
+            ],
+        };
     const outcome = await probe.del(key);
     const verdict = deleteVerdict(pruning, outcome);
     return { ok: verdict.ok, lines: [`put and read back ${key}: ok`, `delete ${key}: ${outcome}`, ...verdict.lines] };
@@ -58,7 +82,8 @@ export function s3Probe(access: S3Access): StoreProbe {
         const req = signRequest(access, method, key, {}, Buffer.from(body), new Date());
         return fetch(req.url, { method, headers: req.headers, ...(method === "PUT" ? { body } : {}), signal: AbortSignal.timeout(30_000) });
     };
-    const fail = async (res: Response, what: string) => new Error(`${what}: HTTP ${res.status} ${(/<Code>([^<]*)<\/Code>/.exec(await res.text()) ?? [])[1] ?? res.statusText}`);
+    const fail = async (res: Response, what: string) =>
+        new Error(`${what}: HTTP ${res.status} ${(/<Code>([^<]*)<\/Code>/.exec(await res.text()) ?? [])[1] ?? res.statusText}`);
     return {
         async put(key, body) {
             const res = await call("PUT", key, body);

@@ -19,7 +19,10 @@ function agentOverrides(stack: string, agents: number): Record<string, string> {
     const flavor = pools.default?.flavor ?? Object.values(pools)[0]?.flavor ?? config[`${PROJECT}:agentFlavor`]?.value;
     const half = Math.floor(agents / 2);
     return {
-        [`${PROJECT}:agentPools`]: JSON.stringify({ default: { flavor, count: agents - half }, batch: { flavor, count: half, maxUnavailable: Math.min(10, half) } }),
+        [`${PROJECT}:agentPools`]: JSON.stringify({
+            default: { flavor, count: agents - half },
+            batch: { flavor, count: half, maxUnavailable: Math.min(10, half) },
+        }),
         [`${PROJECT}:subnetCidr`]: "10.96.0.0/22",
     };
 }
@@ -55,7 +58,8 @@ async function main(): Promise<void> {
         resources.set(agents, result.resources.length);
     };
     // The stand-in goes through the same synth as the stack (config, monitor, recording).
-    const bare = (agents: number) => () => synthesize({ stack, stacksDir: STACKS_DIR, project: PROJECT, program: bareAgentsProgram(agents) });
+    const bare = (agents: number) => () =>
+        synthesize({ stack, stacksDir: STACKS_DIR, project: PROJECT, program: bareAgentsProgram(agents) });
     await real(4)(); // warm-up: module loading and JIT are not per-agent costs
     const small = await best(real(4));
     const large = await best(real(200));
@@ -64,13 +68,17 @@ async function main(): Promise<void> {
     console.log(`${stack} with 200 agents: ${ms(large.wall)} wall, ${ms(large.cpu)} CPU (${resources.get(200)} resources)`);
     console.log(`per extra agent: ${perAgent(small.wall, large.wall)} wall, ${perAgent(small.cpu, large.cpu)} CPU`);
     for (const kind of ["wall", "cpu"] as const) {
-        console.log(`ratio 200/4 agents (${kind}): ${ratio[kind].toFixed(2)}x (goal <= ${GOAL}x): ${ratio[kind] <= GOAL ? "met" : "NOT met"}`);
+        console.log(
+            `ratio 200/4 agents (${kind}): ${ratio[kind].toFixed(2)}x (goal <= ${GOAL}x): ${ratio[kind] <= GOAL ? "met" : "NOT met"}`,
+        );
     }
     await bare(4)();
     const bareSmall = await best(bare(4));
     const bareLarge = await best(bare(200));
     const floor = (bareLarge.cpu - bareSmall.cpu) / 196;
-    console.log(`runtime alone (an agent's 4 resources, no program logic): ${perAgent(bareSmall.wall, bareLarge.wall)} wall, ${floor.toFixed(1)} ms CPU per agent`);
+    console.log(
+        `runtime alone (an agent's 4 resources, no program logic): ${perAgent(bareSmall.wall, bareLarge.wall)} wall, ${floor.toFixed(1)} ms CPU per agent`,
+    );
     console.log(`lowest CPU ratio that leaves the real program: ${((small.cpu + 196 * floor) / small.cpu).toFixed(2)}x`);
 }
 

@@ -44,7 +44,11 @@ function parseArgs(argv: string[]): { base: string; stacks?: string[]; out?: str
 function headLabel(): string {
     try {
         const sha = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT, encoding: "utf8" }).trim();
-        const dirty = execFileSync("git", ["status", "--porcelain", "--", "stacks", "infra", "cluster", "apps", "lib", "index.ts"], { cwd: ROOT, encoding: "utf8" }).trim() !== "";
+        const dirty =
+            execFileSync("git", ["status", "--porcelain", "--", "stacks", "infra", "cluster", "apps", "lib", "index.ts"], {
+                cwd: ROOT,
+                encoding: "utf8",
+            }).trim() !== "";
         return dirty ? `${sha} + working tree` : sha;
     } catch {
         return "working tree";
@@ -100,7 +104,9 @@ async function main(): Promise<number> {
     if (args.out) fs.writeFileSync(args.out, text);
     process.stdout.write(text);
     if (head.errors.size > 0) {
-        log(`head: ${[...head.errors.keys()].join(", ")} do not synthesize${args.pr ? " (pull-request mode: exit 0 so the report is posted)" : ""}`);
+        log(
+            `head: ${[...head.errors.keys()].join(", ")} do not synthesize${args.pr ? " (pull-request mode: exit 0 so the report is posted)" : ""}`,
+        );
         return diffExitCode(head.errors.size, args.pr);
     }
     return 0;
@@ -109,7 +115,7 @@ async function main(): Promise<number> {
 main().then(
     (code) => process.exit(code),
     (err: unknown) => {
-        console.error(err instanceof Error ? err.stack ?? err.message : err);
+        console.error(err instanceof Error ? (err.stack ?? err.message) : err);
         process.exit(1);
     },
 );

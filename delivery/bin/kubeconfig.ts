@@ -20,7 +20,10 @@ async function main(): Promise<number> {
     const values = new Map<string, string>();
     const argv = process.argv.slice(2);
     for (let i = 0; i < argv.length; i++) {
-        const [name, inline] = argv[i].startsWith("--") && argv[i].includes("=") ? [argv[i].slice(0, argv[i].indexOf("=")), argv[i].slice(argv[i].indexOf("=") + 1)] : [argv[i], undefined];
+        const [name, inline] =
+            argv[i].startsWith("--") && argv[i].includes("=")
+                ? [argv[i].slice(0, argv[i].indexOf("=")), argv[i].slice(argv[i].indexOf("=") + 1)]
+                : [argv[i], undefined];
         if (["--user", "--hours", "--out"].includes(name)) {
             const v = inline ?? argv[++i];
             if (!v || v.startsWith("-")) {

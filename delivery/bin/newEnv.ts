@@ -31,7 +31,9 @@ function main(argv: string[]): number {
         return 2;
     }
     if (!ENV_NAME.test(name)) {
-        console.error(`"${name}" is not an environment name: a short lowercase name (a-z, 0-9, '-', at most 16 characters, starting with a letter), e.g. "staging"`);
+        console.error(
+            `"${name}" is not an environment name: a short lowercase name (a-z, 0-9, '-', at most 16 characters, starting with a letter), e.g. "staging"`,
+        );
         return 2;
     }
     const envs = environmentsIn(dir);
@@ -44,7 +46,9 @@ function main(argv: string[]): number {
         console.error(`Environment "${name}" already has stack files in ${dir}; pick another name or edit those.`);
         return 2;
     }
-    const texts = Object.fromEntries(Object.entries(source.stacks).map(([layer, stack]) => [layer, fs.readFileSync(path.join(dir, `Pulumi.${stack}.yaml`), "utf8")]));
+    const texts = Object.fromEntries(
+        Object.entries(source.stacks).map(([layer, stack]) => [layer, fs.readFileSync(path.join(dir, `Pulumi.${stack}.yaml`), "utf8")]),
+    );
     const created = newEnvironment(texts, from, name);
     for (const [file, text] of Object.entries(created.files)) {
         fs.writeFileSync(path.join(dir, file), text);
@@ -56,7 +60,11 @@ function main(argv: string[]): number {
     }
     const stacks = Object.keys(created.files).map((f) => ({ stack: f.replace(/^Pulumi\.|\.yaml$/g, "") }));
     const left = placeholderReport(dir, stacks, projectName(ROOT));
-    console.log(left ? `\n${left}\n\`npm run up -- ${name}\` refuses to apply until each is replaced; \`npm run synth\` works now.` : `\nNo example values left. Next: npm run up -- ${name}`);
+    console.log(
+        left
+            ? `\n${left}\n\`npm run up -- ${name}\` refuses to apply until each is replaced; \`npm run synth\` works now.`
+            : `\nNo example values left. Next: npm run up -- ${name}`,
+    );
     return 0;
 }
 

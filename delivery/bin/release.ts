@@ -24,7 +24,9 @@ import { gitOrigin, OWN_IMAGES, OwnImageKey, resolveRepository } from "../../app
 const USAGE = "usage: npm run release -- check|pin|verify-tag <vX.Y.Z> [--summary <file.md>] | image-tag <env> <tag>";
 
 function productionAppsStacks(): string[] {
-    return environmentsIn(STACKS_DIR).filter((e) => PRODUCTION_ENV.test(e.env) && e.stacks.apps).map((e) => e.stacks.apps!);
+    return environmentsIn(STACKS_DIR)
+        .filter((e) => PRODUCTION_ENV.test(e.env) && e.stacks.apps)
+        .map((e) => e.stacks.apps!);
 }
 
 async function main(): Promise<number> {
@@ -47,7 +49,9 @@ async function main(): Promise<number> {
     const problems = stacks.flatMap((s) => releaseProblems(stackFile(STACKS_DIR, s), `stacks/Pulumi.${s}.yaml`, tag));
     if (stacks.length === 0) problems.push("no production apps stack (stacks/Pulumi.prod-apps.yaml) to release to");
     if (problems.length > 0) {
-        console.error(`Release ${tag} does not name its images:\n${problems.map((p) => `  ${p}`).join("\n")}\nBump the tag in the stack files on main, merge, then tag that commit.`);
+        console.error(
+            `Release ${tag} does not name its images:\n${problems.map((p) => `  ${p}`).join("\n")}\nBump the tag in the stack files on main, merge, then tag that commit.`,
+        );
         return 1;
     }
     console.log(`${tag}: ${stacks.join(", ")} name the ${version} images.`);
@@ -59,11 +63,18 @@ async function main(): Promise<number> {
         const file = stackFile(STACKS_DIR, stack);
         const config = (parseDocument(fs.readFileSync(file, "utf8")).toJS() as { config: Record<string, unknown> }).config;
         const configured = config["data-platform:imageRegistry"] as string | { server?: string } | undefined;
-        const registry = (typeof configured === "string" ? configured : configured?.server) ?? (repository ? `ghcr.io/${repository.owner.toLowerCase()}` : undefined);
+        const registry =
+            (typeof configured === "string" ? configured : configured?.server) ??
+            (repository ? `ghcr.io/${repository.owner.toLowerCase()}` : undefined);
         const pinned = {} as Record<OwnImageKey, string>;
         for (const [key, name] of Object.entries(OWN_IMAGES) as [OwnImageKey, string][]) {
-            const image = (config[`data-platform:${key}`] as string | undefined)?.split("@")[0] ?? (registry ? `${registry}/${name}:${version}` : undefined);
-            if (!image) throw new Error(`${stack}: no imageRegistry and no known repository owner (set GITHUB_REPOSITORY or data-platform:imageRegistry)`);
+            const image =
+                (config[`data-platform:${key}`] as string | undefined)?.split("@")[0] ??
+                (registry ? `${registry}/${name}:${version}` : undefined);
+            if (!image)
+                throw new Error(
+                    `${stack}: no imageRegistry and no known repository owner (set GITHUB_REPOSITORY or data-platform:imageRegistry)`,
+                );
             const digest = await manifestDigest(image, { token: process.env.GITHUB_TOKEN });
             pinned[key] = `${image}@${digest}`;
             rows.push(`| ${stack} | \`${image}\` | \`${digest}\` |`);

@@ -10,7 +10,16 @@
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { frameworkResource, Metadata, pulumiPaths, PulumiSchema, ReplaceRule, schemaReplacePaths, sdkResource, TfAttr } from "../providers/extract/terraform";
+import {
+    frameworkResource,
+    Metadata,
+    pulumiPaths,
+    PulumiSchema,
+    ReplaceRule,
+    schemaReplacePaths,
+    sdkResource,
+    TfAttr,
+} from "../providers/extract/terraform";
 import { kubernetesRules, providerConfigRule } from "../providers/extract/kubernetes";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -61,18 +70,27 @@ class Repo {
         }
         const head = this.commit("HEAD")!;
         const date = this.git(["show", "-s", "--format=%cs", head]).trim();
-        return { ref: "HEAD", commit: head, note: `${ref} is not in the stored clone of ${this.name}; its newest commit (${head.slice(0, 12)}, ${date}) stands in` };
+        return {
+            ref: "HEAD",
+            commit: head,
+            note: `${ref} is not in the stored clone of ${this.name}; its newest commit (${head.slice(0, 12)}, ${date}) stands in`,
+        };
     }
     show(commit: string, file: string): string {
         return this.git(["show", `${commit}:${file}`]);
     }
     ls(commit: string, dir: string): string[] {
-        return this.git(["ls-tree", "--name-only", `${commit}:${dir}`]).split("\n").filter(Boolean).map((f) => `${dir}/${f}`);
+        return this.git(["ls-tree", "--name-only", `${commit}:${dir}`])
+            .split("\n")
+            .filter(Boolean)
+            .map((f) => `${dir}/${f}`);
     }
 }
 
 function pinned(pkg: string): string {
-    return (JSON.parse(fs.readFileSync(path.join(ROOT, "node_modules", pkg, "package.json"), "utf8")) as { version: string }).version.replace(/^v/, "");
+    return (
+        JSON.parse(fs.readFileSync(path.join(ROOT, "node_modules", pkg, "package.json"), "utf8")) as { version: string }
+    ).version.replace(/^v/, "");
 }
 
 interface Table {
@@ -92,7 +110,9 @@ function write(name: string, table: Table): void {
     fs.writeFileSync(path.join(OUT, `${name}.json`), `${JSON.stringify(table, null, 2)}\n`);
     const n = Object.keys(table.resources).length;
     const mismatches = Object.keys(table.crossCheck ?? {}).length;
-    console.log(`${name}: ${n} resource types, ${mismatches} differing from the bridged schema -> ${path.relative(process.cwd(), path.join(OUT, `${name}.json`))}`);
+    console.log(
+        `${name}: ${n} resource types, ${mismatches} differing from the bridged schema -> ${path.relative(process.cwd(), path.join(OUT, `${name}.json`))}`,
+    );
 }
 
 function crossCheck(resources: Record<string, ReplaceRule[]>, schema: PulumiSchema): Table["crossCheck"] {
@@ -156,7 +176,12 @@ function openstack(): void {
         try {
             const { attrs, conditional: cond } = sdkResource(src, func);
             resources[token] = pulumiPaths(token, attrs, schema, meta);
-            const condRules = pulumiPaths(token, cond.map((c): TfAttr => ({ name: c.name, force: { when: c.when }, children: [] })), schema, meta);
+            const condRules = pulumiPaths(
+                token,
+                cond.map((c): TfAttr => ({ name: c.name, force: { when: c.when }, children: [] })),
+                schema,
+                meta,
+            );
             if (condRules.length) conditional[token] = condRules;
         } catch (err) {
             skipped.push(`${tfName} (${(err as Error).message})`);
@@ -168,7 +193,11 @@ function openstack(): void {
         version,
         origin: [
             { repo: "github.com/pulumi/pulumi-openstack", ...b, files },
-            { repo: "github.com/terraform-provider-openstack/terraform-provider-openstack", ...t, files: ["openstack/provider.go", "openstack/resource_openstack_*.go"] },
+            {
+                repo: "github.com/terraform-provider-openstack/terraform-provider-openstack",
+                ...t,
+                files: ["openstack/provider.go", "openstack/resource_openstack_*.go"],
+            },
         ],
         resources,
         conditional,
@@ -186,7 +215,9 @@ function framework(name: "random" | "tls", upstreamName: string, module: string)
     const t = tf.pick(upstreamRef(bridge.show(b.commit, "provider/go.mod"), module));
     const tokenOf = Object.fromEntries(Object.entries(meta.renames.resources).map(([token, tfName]) => [tfName, token]));
     const resources: Record<string, ReplaceRule[]> = {};
-    for (const file of tf.ls(t.commit, "internal/provider").filter((f) => /\/resource_[a-z0-9_]+\.go$/.test(f) && !f.endsWith("_test.go"))) {
+    for (const file of tf
+        .ls(t.commit, "internal/provider")
+        .filter((f) => /\/resource_[a-z0-9_]+\.go$/.test(f) && !f.endsWith("_test.go"))) {
         const src = tf.show(t.commit, file);
         if (!/resource\.SchemaRequest/.test(src)) continue;
         const { typeSuffix, attrs } = frameworkResource(src);
@@ -217,7 +248,11 @@ function commandProvider(): void {
     const resources: Record<string, ReplaceRule[]> = {};
     for (const token of Object.keys(schema.resources)) resources[token] = schemaReplacePaths(token, schema).map((p) => ({ path: p }));
     // The schema is generated from struct tags; check the source says the same.
-    const tagged = [...repo.show(c.commit, "provider/pkg/provider/common/inputs.go").matchAll(/pulumi:"([a-zA-Z]+)[^"]*"\s+provider:"replaceOnChanges"/g)].map((m) => m[1]);
+    const tagged = [
+        ...repo
+            .show(c.commit, "provider/pkg/provider/common/inputs.go")
+            .matchAll(/pulumi:"([a-zA-Z]+)[^"]*"\s+provider:"replaceOnChanges"/g),
+    ].map((m) => m[1]);
     write("command", {
         provider: "command",
         package: "@pulumi/command",
@@ -257,11 +292,14 @@ const TABLES: Record<string, () => void> = {
     command: commandProvider,
     kubernetes,
 };
-const USAGE = "usage: npm run replace-tables -- --mirror <dir> [--out <dir>] [--only openstack,random,tls,command,kubernetes] [--allow-stand-in]";
+const USAGE =
+    "usage: npm run replace-tables -- --mirror <dir> [--out <dir>] [--only openstack,random,tls,command,kubernetes] [--allow-stand-in]";
 
 function main(): number {
     if (!MIRROR) {
-        console.error(`${USAGE}\nThe tables are read from the providers' source: --mirror <dir> (or PROVIDER_SOURCES) names a directory with bare clones as <dir>/<owner>+<name>/repo.`);
+        console.error(
+            `${USAGE}\nThe tables are read from the providers' source: --mirror <dir> (or PROVIDER_SOURCES) names a directory with bare clones as <dir>/<owner>+<name>/repo.`,
+        );
         return 2;
     }
     if (!fs.existsSync(MIRROR)) throw new SourceError(`--mirror ${MIRROR}: no such directory`);

@@ -24,7 +24,10 @@ async function writeDocs(envs: readonly string[]): Promise<void> {
     for (const env of envs) reports.push(await environmentReport(env, { cache }));
     const sections = figureSections(reports);
     const hash = stacksHash(STACKS_DIR);
-    for (const file of fs.readdirSync(DOCS_DIR).filter((f) => f.endsWith(".md")).sort()) {
+    for (const file of fs
+        .readdirSync(DOCS_DIR)
+        .filter((f) => f.endsWith(".md"))
+        .sort()) {
         const full = path.join(DOCS_DIR, file);
         const text = fs.readFileSync(full, "utf8");
         if (sectionsIn(text).length === 0) continue;
@@ -51,7 +54,9 @@ async function main(): Promise<number> {
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, `${env}.svg`), renderReportSvg(report));
     fs.writeFileSync(path.join(dir, `${env}.md`), renderReportMarkdown(report, `${env}.svg`));
-    console.log(`${env}: ${path.relative(process.cwd(), path.join(dir, `${env}.md`))}, ${path.relative(process.cwd(), path.join(dir, `${env}.svg`))}`);
+    console.log(
+        `${env}: ${path.relative(process.cwd(), path.join(dir, `${env}.md`))}, ${path.relative(process.cwd(), path.join(dir, `${env}.svg`))}`,
+    );
     return 0;
 }
 

@@ -27,7 +27,10 @@ async function main(): Promise<number> {
     let evenIfApiAnswers = false;
     const argv = process.argv.slice(2);
     for (let i = 0; i < argv.length; i++) {
-        const [name, inline] = argv[i].startsWith("--") && argv[i].includes("=") ? [argv[i].slice(0, argv[i].indexOf("=")), argv[i].slice(argv[i].indexOf("=") + 1)] : [argv[i], undefined];
+        const [name, inline] =
+            argv[i].startsWith("--") && argv[i].includes("=")
+                ? [argv[i].slice(0, argv[i].indexOf("=")), argv[i].slice(argv[i].indexOf("=") + 1)]
+                : [argv[i], undefined];
         if (name === "--yes" || name === "-y") yes = true;
         else if (name === "--list") list = true;
         else if (name === "--even-if-api-answers") evenIfApiAnswers = true;
@@ -46,7 +49,11 @@ async function main(): Promise<number> {
     const [env, ...extra] = positional;
     const from = values.get("--from");
     if (!env || extra.length > 0 || (from !== undefined && !STEP_IDS.includes(from as StepId))) {
-        console.error(from !== undefined && !STEP_IDS.includes(from as StepId) ? `--from ${from}: expected one of ${STEP_IDS.join(", ")}\n${usage}` : usage);
+        console.error(
+            from !== undefined && !STEP_IDS.includes(from as StepId)
+                ? `--from ${from}: expected one of ${STEP_IDS.join(", ")}\n${usage}`
+                : usage,
+        );
         return 2;
     }
     let stacks;
@@ -62,7 +69,14 @@ async function main(): Promise<number> {
         return 2;
     }
     const confirmEnv = values.get("--confirm-env");
-    const problem = confirmationProblem({ env, action: "restore", isTTY: Boolean(process.stdin.isTTY), yes, confirmEnv, previewOnly: list });
+    const problem = confirmationProblem({
+        env,
+        action: "restore",
+        isTTY: Boolean(process.stdin.isTTY),
+        yes,
+        confirmEnv,
+        previewOnly: list,
+    });
     if (problem) {
         console.error(problem);
         return 2;
@@ -85,7 +99,8 @@ async function main(): Promise<number> {
         },
         evenIfApiAnswers,
         listOnly: list,
-        waitCluster: (kubeconfig, nodes, timeoutSeconds, log) => waitForCluster(targetFromKubeconfig(kubeconfig), nodes, { timeoutMs: timeoutSeconds * 1000, log }),
+        waitCluster: (kubeconfig, nodes, timeoutSeconds, log) =>
+            waitForCluster(targetFromKubeconfig(kubeconfig), nodes, { timeoutMs: timeoutSeconds * 1000, log }),
         confirm: yes ? undefined : terminalConfirm,
         now: () => new Date(),
         log: (line) => console.log(line),
@@ -96,7 +111,7 @@ async function main(): Promise<number> {
 main().then(
     (code) => process.exit(code),
     (err: unknown) => {
-        console.error(err instanceof Error ? err.stack ?? err.message : err);
+        console.error(err instanceof Error ? (err.stack ?? err.message) : err);
         process.exit(1);
     },
 );

@@ -16,7 +16,15 @@ import * as path from "path";
 import { OWN_IMAGES } from "../../apps/repository";
 import { basisLine, DeployedStack, readDeployed } from "../rollback/deployed";
 import { defaultMainRef, releaseTagProblems } from "../release/releaseTag";
-import { crdDowngrades, GuardKind, kafkaDowngrades, Packages, providerDowngrades, renderGuards, unknownImageTags } from "../rollback/downgrades";
+import {
+    crdDowngrades,
+    GuardKind,
+    kafkaDowngrades,
+    Packages,
+    providerDowngrades,
+    renderGuards,
+    unknownImageTags,
+} from "../rollback/downgrades";
 import { irreversibleChanges, OVERRIDE_KINDS } from "../diff/irreversible";
 import type { SynthResult } from "../synth/synth";
 import { deploy } from "../deploy/cli";
@@ -38,7 +46,11 @@ function packagesOf(file: string): Packages {
 function packagesAt(commit: string | undefined): Packages {
     if (commit) {
         try {
-            const text = execFileSync("git", ["show", `${commit}:package.json`], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+            const text = execFileSync("git", ["show", `${commit}:package.json`], {
+                cwd: ROOT,
+                encoding: "utf8",
+                stdio: ["ignore", "pipe", "ignore"],
+            });
             const pkg = JSON.parse(text) as { dependencies?: Packages; devDependencies?: Packages };
             return { ...pkg.devDependencies, ...pkg.dependencies };
         } catch {
@@ -49,7 +61,12 @@ function packagesAt(commit: string | undefined): Packages {
 }
 
 /** The "current" synth: --from, else each stack at its deployed commit, else this checkout. */
-async function currentSynth(stacks: string[], from: string | undefined, deployed: Map<string, DeployedStack> | undefined, log: (l: string) => void) {
+async function currentSynth(
+    stacks: string[],
+    from: string | undefined,
+    deployed: Map<string, DeployedStack> | undefined,
+    log: (l: string) => void,
+) {
     if (from) return synthRef(ROOT, from, { stacks, log });
     const results = new Map<string, SynthResult>();
     const errors = new Map<string, string>();
@@ -64,7 +81,9 @@ async function currentSynth(stacks: string[], from: string | undefined, deployed
             r.results.forEach((v, k) => results.set(k, v));
             r.errors.forEach((v, k) => errors.set(k, v));
         } catch (err) {
-            log(`note: deployed commit ${commit.slice(0, 12)} is not available here (${(err as Error).message.split("\n")[0]}); using this checkout for ${group.join(", ")}.`);
+            log(
+                `note: deployed commit ${commit.slice(0, 12)} is not available here (${(err as Error).message.split("\n")[0]}); using this checkout for ${group.join(", ")}.`,
+            );
         }
     }
     const rest = stacks.filter((s) => !results.has(s) && !errors.has(s));
@@ -125,31 +144,56 @@ async function main(): Promise<number> {
         const basis = basisLine(deployed, allStacks, from);
         log(basis);
         const current = await currentSynth(currentStacks, from, deployed, log);
-        for (const [stack, message] of current.errors) log(`note: the current ${stack} does not synthesize (${message.split("\n")[0]}); comparing with nothing.`);
+        for (const [stack, message] of current.errors)
+            log(`note: the current ${stack} does not synthesize (${message.split("\n")[0]}); comparing with nothing.`);
 
         const inputs: LayerInput[] = layers.map((layer) => {
             const stack = stackOf(layer);
-            return { layer, stack, current: current.results.get(stack), target: target.results.get(stack), targetError: target.errors.get(stack) };
+            return {
+                layer,
+                stack,
+                current: current.results.get(stack),
+                target: target.results.get(stack),
+                targetError: target.errors.get(stack),
+            };
         });
         // --force allows everything; --allow names what is allowed, kind by kind.
         const allow = force ? [...OVERRIDE_KINDS] : parsed.flags.allow;
         const planned = planRollback({ env, tag, layers: inputs, force });
-        const plan = { ...planned, force: force || (planned.blockers.length > 0 && planned.blockers.every((b) => allow.includes(b.kind))), proceed: planned.proceed || (!planned.blockers.some((b) => b.fatal) && planned.blockers.every((b) => allow.includes(b.kind))) };
+        const plan = {
+            ...planned,
+            force: force || (planned.blockers.length > 0 && planned.blockers.every((b) => allow.includes(b.kind))),
+            proceed: planned.proceed || (!planned.blockers.some((b) => b.fatal) && planned.blockers.every((b) => allow.includes(b.kind))),
+        };
         console.log(renderPlan(plan));
         const guards = [
             ...inputs.flatMap(({ stack, target: t }) => {
                 if (!t) return [];
                 const now = deployed?.get(stack)?.resources ?? current.results.get(stack)?.resources ?? [];
-                return [...crdDowngrades(stack, now, t.resources), ...kafkaDowngrades(stack, now, t.resources), ...unknownImageTags(stack, t.resources, Object.values(OWN_IMAGES)),
-                    ...irreversibleChanges(stack, env, now, t.resources).filter((f) => !["k3s-downgrade", "airflow-downgrade", "kafka-downgrade", "volume-shrink"].includes(f.kind)).map((f) => ({ kind: f.kind as GuardKind, stack: f.stack, message: f.message }))];
+                return [
+                    ...crdDowngrades(stack, now, t.resources),
+                    ...kafkaDowngrades(stack, now, t.resources),
+                    ...unknownImageTags(stack, t.resources, Object.values(OWN_IMAGES)),
+                    ...irreversibleChanges(stack, env, now, t.resources)
+                        .filter((f) => !["k3s-downgrade", "airflow-downgrade", "kafka-downgrade", "volume-shrink"].includes(f.kind))
+                        .map((f) => ({ kind: f.kind as GuardKind, stack: f.stack, message: f.message })),
+                ];
             }),
-            ...providerDowngrades(env, packagesAt(from ?? [...(deployed?.values() ?? [])].find((d) => d.commit)?.commit), packagesOf(path.join(tree.dir, "package.json"))),
+            ...providerDowngrades(
+                env,
+                packagesAt(from ?? [...(deployed?.values() ?? [])].find((d) => d.commit)?.commit),
+                packagesOf(path.join(tree.dir, "package.json")),
+            ),
         ];
         console.log(`\n${basis}`);
         const unallowed = guards.filter((g) => !allow.includes(g.kind));
         if (guards.length > 0) {
             console.log(`Downgrade guards: ${guards.length} problem(s)\n${renderGuards(guards)}`);
-            console.log(unallowed.length === 0 ? "Allowed by name (--allow/--force): proceeding anyway." : `Re-run with --allow ${[...new Set(unallowed.map((g) => g.kind))].join(",")} to roll back anyway (you own the consequences listed above).`);
+            console.log(
+                unallowed.length === 0
+                    ? "Allowed by name (--allow/--force): proceeding anyway."
+                    : `Re-run with --allow ${[...new Set(unallowed.map((g) => g.kind))].join(",")} to roll back anyway (you own the consequences listed above).`,
+            );
         }
         if (!plan.proceed || unallowed.length > 0) return 1;
         if (parsed.own.has("--plan")) return 0;
@@ -175,7 +219,7 @@ async function main(): Promise<number> {
 main().then(
     (code) => process.exit(code),
     (err: unknown) => {
-        console.error(err instanceof Error ? err.stack ?? err.message : err);
+        console.error(err instanceof Error ? (err.stack ?? err.message) : err);
         process.exit(1);
     },
 );

@@ -13,7 +13,12 @@ async function main(): Promise<number> {
     const envs = environmentsIn(STACKS_DIR);
     const found = envs.find((e) => e.env === env);
     if (!env || extra.length > 0 || !found?.stacks.infra) {
-        console.error(`usage: npm run status -- <env>   (environments with an infra stack: ${envs.filter((e) => e.stacks.infra).map((e) => e.env).join(", ")})`);
+        console.error(
+            `usage: npm run status -- <env>   (environments with an infra stack: ${envs
+                .filter((e) => e.stacks.infra)
+                .map((e) => e.env)
+                .join(", ")})`,
+        );
         return 2;
     }
     return runStatus({

@@ -21,7 +21,9 @@ async function main(): Promise<void> {
         try {
             const result = await synthStack(stack, { cache });
             fs.writeFileSync(file, renderSynth(result));
-            console.log(`${stack}: ${result.resources.length} resources -> ${path.relative(process.cwd(), file)} (${Date.now() - started} ms)`);
+            console.log(
+                `${stack}: ${result.resources.length} resources -> ${path.relative(process.cwd(), file)} (${Date.now() - started} ms)`,
+            );
         } catch (err) {
             // A stale file of a failing stack must not pass for its current state.
             fs.rmSync(file, { force: true });

@@ -52,7 +52,14 @@ async function main(): Promise<number> {
         stacksDir: STACKS_DIR,
         workDir: ROOT,
         flags: parsed.flags,
-        offline: async () => (await import("../diff/offline")).offlineDiff(ROOT, env, stacks.map((s) => s.stack), (line) => console.log(line), typeof from === "string" ? from : undefined),
+        offline: async () =>
+            (await import("../diff/offline")).offlineDiff(
+                ROOT,
+                env,
+                stacks.map((s) => s.stack),
+                (line) => console.log(line),
+                typeof from === "string" ? from : undefined,
+            ),
     });
     if ("problem" in request) {
         console.error(request.problem);
@@ -64,7 +71,7 @@ async function main(): Promise<number> {
 main().then(
     (code) => process.exit(code),
     (err: unknown) => {
-        console.error(err instanceof Error ? err.stack ?? err.message : err);
+        console.error(err instanceof Error ? (err.stack ?? err.message) : err);
         process.exit(1);
     },
 );

@@ -35,11 +35,16 @@ export function recordVariant(layer: Layer, variant: Variant): KeyUse[] {
     const uses: KeyUse[] = [];
     const values = variant.values;
     const stack = `${values.environment}-${layer}`;
-    const lookup = strictLookup((k) => values[k], () => Object.keys(values).map((k) => `${NAMESPACE}:${k}`), `reference configuration ${variant.name}`, {
-        isSecret: (k) => (variant.secrets ?? []).includes(k),
-        stack,
-        record: (u) => uses.push(u),
-    });
+    const lookup = strictLookup(
+        (k) => values[k],
+        () => Object.keys(values).map((k) => `${NAMESPACE}:${k}`),
+        `reference configuration ${variant.name}`,
+        {
+            isSecret: (k) => (variant.secrets ?? []).includes(k),
+            stack,
+            record: (u) => uses.push(u),
+        },
+    );
     const scope = `reference configuration ${layer}/${variant.name}`;
     if (layer === "infra") parseInfraConfig(lookup, NAMESPACE, scope);
     else if (layer === "cluster") parseClusterConfig(lookup, NAMESPACE, scope, NAMESPACE, (k) => (variant.secrets ?? []).includes(k));

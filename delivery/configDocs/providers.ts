@@ -16,8 +16,12 @@ export function renderProviderSettings(): string[] {
         "|---|---|---|",
     ];
     for (const [ns, p] of Object.entries(PROVIDERS)) {
-        const keys = Object.entries(p.keys).map(([k, t]) => `\`${k}\` (${t}${(SECRET_PROVIDER_KEYS[ns] ?? []).includes(k) ? "; **secret**" : ""})`);
-        out.push(`| \`${ns}:\` | ${p.package} ${p.version} | ${keys.length > 0 ? keys.join(", ") : "none: the provider takes no configuration"} |`);
+        const keys = Object.entries(p.keys).map(
+            ([k, t]) => `\`${k}\` (${t}${(SECRET_PROVIDER_KEYS[ns] ?? []).includes(k) ? "; **secret**" : ""})`,
+        );
+        out.push(
+            `| \`${ns}:\` | ${p.package} ${p.version} | ${keys.length > 0 ? keys.join(", ") : "none: the provider takes no configuration"} |`,
+        );
     }
     return [...out, ""];
 }

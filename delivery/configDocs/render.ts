@@ -30,7 +30,9 @@ function showDefault(json: string): string {
 function checkAllows(check: KeyUse["check"]): string | undefined {
     try {
         // Messages that quote the value end in "; got ..."; the rest is what is allowed.
-        return check?.("\u0000")?.replace(/^must (be )?/, "").replace(/; got .*$/, "");
+        return check?.("\u0000")
+            ?.replace(/^must (be )?/, "")
+            .replace(/; got .*$/, "");
     } catch {
         return undefined;
     }
@@ -44,24 +46,38 @@ function range(u: KeyUse): string {
 }
 
 const TYPE: Record<KeyUse["kind"], string> = {
-    read: "structure", known: "structure", string: "string", oneOf: "one of", integer: "integer", boolean: "boolean",
-    json: "structure", list: "list", map: "map", secret: "string",
+    read: "structure",
+    known: "structure",
+    string: "string",
+    oneOf: "one of",
+    integer: "integer",
+    boolean: "boolean",
+    json: "structure",
+    list: "list",
+    map: "map",
+    secret: "string",
 };
 
 function allowed(ref: KeyRef, doc: KeyDoc): string {
     if (doc.allowed) return doc.allowed;
     const u = ref.uses.find((x) => x.kind === ref.kind)!;
     switch (ref.kind) {
-        case "oneOf": return (u.values ?? []).map(code).join(", ");
-        case "integer": return `decimal integer${range(u)}`;
-        case "boolean": return "`true` or `false`";
-        case "map": return "map of string to string";
+        case "oneOf":
+            return (u.values ?? []).map(code).join(", ");
+        case "integer":
+            return `decimal integer${range(u)}`;
+        case "boolean":
+            return "`true` or `false`";
+        case "map":
+            return "map of string to string";
         case "list": {
             const item = checkAllows(u.check);
             return `list${u.minItems ? ` of at least ${u.minItems}` : ""}, each entry once${item ? `; each ${item}` : ""}`;
         }
-        case "json": return u.allowed ?? "structure";
-        case "secret": return SECRET_KEYS[ref.key]?.what ?? "a credential";
+        case "json":
+            return u.allowed ?? "structure";
+        case "secret":
+            return SECRET_KEYS[ref.key]?.what ?? "a credential";
         default: {
             const uses = ref.uses.filter((x) => x.kind === "string");
             return uses.map((x) => x.allowed).find(Boolean) ?? uses.map((x) => checkAllows(x.check)).find(Boolean) ?? "non-empty string";
@@ -71,7 +87,10 @@ function allowed(ref: KeyRef, doc: KeyDoc): string {
 
 function defaultText(layer: Layer, ref: KeyRef, doc: KeyDoc): string {
     if (doc.default) return doc.default;
-    if (ref.defaults.length > 1) throw new Error(`${layer} key ${ref.key}: its default depends on the configuration (${ref.defaults.join(", ")}); say it in words (default) in delivery/configDocs/keys/${layer}.ts`);
+    if (ref.defaults.length > 1)
+        throw new Error(
+            `${layer} key ${ref.key}: its default depends on the configuration (${ref.defaults.join(", ")}); say it in words (default) in delivery/configDocs/keys/${layer}.ts`,
+        );
     if (ref.defaults.length === 1) return showDefault(ref.defaults[0]);
     return ref.required ? "**required**" : "unset";
 }
@@ -91,10 +110,14 @@ export function checkedLayer(layer: Layer, refs: readonly KeyRef[] = collectLaye
         const doc = docs[ref.key];
         if (!doc) gaps.push(`${ref.key} is read by the ${layer} layer but has no description in delivery/configDocs/keys/${layer}.ts`);
         else if ((ref.kind === "read" || ref.kind === "known") && !doc.allowed && !doc.retired) {
-            gaps.push(`${ref.key} is never parsed by the reference configurations (delivery/configDocs/variants.ts): set it in one so the reader says what it allows`);
+            gaps.push(
+                `${ref.key} is never parsed by the reference configurations (delivery/configDocs/variants.ts): set it in one so the reader says what it allows`,
+            );
         }
     }
-    for (const key of Object.keys(docs)) if (!refs.some((r) => r.key === key)) gaps.push(`${key} is described in delivery/configDocs/keys/${layer}.ts but the ${layer} layer never reads it`);
+    for (const key of Object.keys(docs))
+        if (!refs.some((r) => r.key === key))
+            gaps.push(`${key} is described in delivery/configDocs/keys/${layer}.ts but the ${layer} layer never reads it`);
     if (gaps.length > 0) throw new Error(`docs/config.md cannot be generated:\n  - ${gaps.join("\n  - ")}`);
     return refs.map((ref) => ({ ref, doc: docs[ref.key] }));
 }
@@ -137,16 +160,29 @@ export function renderConfigDocs(input: RenderInput): string {
         for (const { ref, doc } of rows.filter((r) => !r.doc.retired)) {
             const type = ref.kind === "oneOf" ? "string" : TYPE[ref.kind];
             const replaces = layer === "infra" ? input.replaces[ref.key] : undefined;
-            out.push(`| ${[code(ref.key), type, defaultText(layer, ref, doc), allowed(ref, doc), ref.secret ? "**secret**" : "", changeText(doc, replaces), doc.meaning].map(cell).join(" | ")} |`);
+            out.push(
+                `| ${[code(ref.key), type, defaultText(layer, ref, doc), allowed(ref, doc), ref.secret ? "**secret**" : "", changeText(doc, replaces), doc.meaning].map(cell).join(" | ")} |`,
+            );
         }
         const retired = rows.filter((r) => r.doc.retired);
         if (retired.length > 0) {
-            out.push("", `Retired ${layer} keys, refused with what replaced them: ${retired.map(({ ref, doc }) => `${code(ref.key)} (${doc.meaning}; now ${doc.retired})`).join(", ")}.`);
+            out.push(
+                "",
+                `Retired ${layer} keys, refused with what replaced them: ${retired.map(({ ref, doc }) => `${code(ref.key)} (${doc.meaning}; now ${doc.retired})`).join(", ")}.`,
+            );
         }
         out.push("");
     }
     out.push(...renderProviderSettings());
-    out.push("## Irreversible changes", "", "Marked in the offline diff and the PR comment; `npm run up` and the deploy workflow refuse them unless", "`--allow <kind>` names them; `npm run rollback` checks the same rules.", "", "| `--allow` kind | What |", "|---|---|");
+    out.push(
+        "## Irreversible changes",
+        "",
+        "Marked in the offline diff and the PR comment; `npm run up` and the deploy workflow refuse them unless",
+        "`--allow <kind>` names them; `npm run rollback` checks the same rules.",
+        "",
+        "| `--allow` kind | What |",
+        "|---|---|",
+    );
     for (const [kind, what] of Object.entries(IRREVERSIBLE_KINDS)) out.push(`| ${code(kind)} | ${cell(what)} |`);
     return out.join("\n") + "\n";
 }

@@ -63,7 +63,12 @@ function probes(): Record<string, string[]> {
 }
 
 function parse(values: Record<string, string>, secrets: readonly string[]): InfraConfig | undefined {
-    const lookup = strictLookup((k) => values[k], () => Object.keys(values).map((k) => `${NAMESPACE}:${k}`), "probe", { isSecret: (k) => secrets.includes(k) });
+    const lookup = strictLookup(
+        (k) => values[k],
+        () => Object.keys(values).map((k) => `${NAMESPACE}:${k}`),
+        "probe",
+        { isSecret: (k) => secrets.includes(k) },
+    );
     try {
         return parseInfraConfig(lookup, NAMESPACE, "probe");
     } catch (err) {
@@ -83,7 +88,9 @@ function alternatives(ref: KeyRef, current: string | undefined, extra: Record<st
     if (ref.kind === "oneOf") out.push(...(u.values ?? []));
     if (ref.kind === "integer") {
         const n = Number(base ?? u.min ?? 0);
-        out.push(...[n + 1, n + 2, n - 1].filter((v) => (u.min === undefined || v >= u.min) && (u.max === undefined || v <= u.max)).map(String));
+        out.push(
+            ...[n + 1, n + 2, n - 1].filter((v) => (u.min === undefined || v >= u.min) && (u.max === undefined || v <= u.max)).map(String),
+        );
     }
     return out.filter((v) => v !== base);
 }
@@ -104,10 +111,13 @@ export function nodeReplacingKeys(refs: readonly KeyRef[], variants: readonly Va
                 if (!after) continue;
                 const now = names(after);
                 for (const [slot, { role, name }] of was) {
-                    if (now.has(slot) && now.get(slot)!.name !== name) (hit.get(ref.key) ?? hit.set(ref.key, new Set()).get(ref.key)!).add(role);
+                    if (now.has(slot) && now.get(slot)!.name !== name)
+                        (hit.get(ref.key) ?? hit.set(ref.key, new Set()).get(ref.key)!).add(role);
                 }
             }
         }
     }
-    return Object.fromEntries([...hit].map(([key, roles]) => [key, roles.size === 2 ? "every node" : roles.has("server") ? "the servers" : "the agents"]));
+    return Object.fromEntries(
+        [...hit].map(([key, roles]) => [key, roles.size === 2 ? "every node" : roles.has("server") ? "the servers" : "the agents"]),
+    );
 }

@@ -35,7 +35,18 @@ const INFRA_BASE = {
 };
 
 const INFRA: Variant[] = [
-    { name: "dev, created network, deprecated agent keys", values: { ...INFRA_BASE, environment: "dev", cloudCredentialExpiresAt: "2031-06-30", agentCount: "2", agentFlavor: "mb1.large", agentImage: "Ubuntu 24.04", agentLabels: j({ tier: "general" }) } },
+    {
+        name: "dev, created network, deprecated agent keys",
+        values: {
+            ...INFRA_BASE,
+            environment: "dev",
+            cloudCredentialExpiresAt: "2031-06-30",
+            agentCount: "2",
+            agentFlavor: "mb1.large",
+            agentImage: "Ubuntu 24.04",
+            agentLabels: j({ tier: "general" }),
+        },
+    },
     {
         name: "prod, existing network, pools, S3 store with its own credential, supplied cloud credential, CI runner",
         values: {

@@ -9,7 +9,16 @@ import * as fs from "fs";
 import * as readline from "readline";
 import type { LayerName } from "../../lib/layers";
 import type { Action } from "../environments/environments";
-import { Deployer, EnvironmentPreview, fingerprint, LayerPreview, protectedReport, renderPreview, renderPreviewMarkdown, SourceState } from "./plan";
+import {
+    Deployer,
+    EnvironmentPreview,
+    fingerprint,
+    LayerPreview,
+    protectedReport,
+    renderPreview,
+    renderPreviewMarkdown,
+    SourceState,
+} from "./plan";
 import { CommandRunner, preflight } from "./checks/preflight";
 import { adminCertWarnings } from "./checks/certExpiry";
 import { appliedLine, LayerOutcome, Log, renderSummary, runLayers } from "./runner";
@@ -134,7 +143,10 @@ export async function deploy(req: DeployRequest): Promise<number> {
     const outcomes: LayerOutcome[] = [];
     let pending: LayerPreview[] = [];
     let batches = 0;
-    const stopped = (rest: readonly RunStack[]) => [...outcomes, ...rest.map((s): LayerOutcome => ({ ...s, status: "not previewed", seconds: 0 }))];
+    const stopped = (rest: readonly RunStack[]) => [
+        ...outcomes,
+        ...rest.map((s): LayerOutcome => ({ ...s, status: "not previewed", seconds: 0 })),
+    ];
     for (const [i, { layer, stack }] of stacks.entries()) {
         const rest = stacks.slice(i + 1);
         req.log(`preview ${stack} ...`);
@@ -164,9 +176,19 @@ export async function deploy(req: DeployRequest): Promise<number> {
         const batch = pending;
         pending = [];
         batches++;
-        const preview: EnvironmentPreview = { env: req.env, action: req.action, source, layers: batch, fingerprint: fingerprint(req.env, req.action, source, batch) };
+        const preview: EnvironmentPreview = {
+            env: req.env,
+            action: req.action,
+            source,
+            layers: batch,
+            fingerprint: fingerprint(req.env, req.action, source, batch),
+        };
         req.log(`\n${renderPreview(preview)}\n`);
-        if (req.previewOut) (batches === 1 ? fs.writeFileSync : fs.appendFileSync)(req.previewOut, renderPreviewMarkdown(preview) + (batches === 1 ? irreversibleMarkdown(findings, req.allow ?? []) : ""));
+        if (req.previewOut)
+            (batches === 1 ? fs.writeFileSync : fs.appendFileSync)(
+                req.previewOut,
+                renderPreviewMarkdown(preview) + (batches === 1 ? irreversibleMarkdown(findings, req.allow ?? []) : ""),
+            );
 
         const blocked = req.action === "destroy" ? protectedReport(preview) : undefined;
         if (blocked) {
@@ -175,7 +197,10 @@ export async function deploy(req: DeployRequest): Promise<number> {
         }
         const names = batch.map((l) => l.stack).join(", ");
         if (req.previewOnly) {
-            if (rest.length > 0) req.log(`Not previewed: ${rest.map((s) => s.stack).join(", ")}: ${rest.length === 1 ? "it reads" : "they read"} outputs that applying ${names} sets. \`up\` previews each after the layer below it is applied.`);
+            if (rest.length > 0)
+                req.log(
+                    `Not previewed: ${rest.map((s) => s.stack).join(", ")}: ${rest.length === 1 ? "it reads" : "they read"} outputs that applying ${names} sets. \`up\` previews each after the layer below it is applied.`,
+                );
             return 0;
         }
         if (req.expectPreview && batches > 1) {
@@ -186,7 +211,9 @@ export async function deploy(req: DeployRequest): Promise<number> {
             return 1;
         }
         if (req.expectPreview && req.expectPreview !== preview.fingerprint) {
-            req.error(`The preview differs from the approved one (approved ${req.expectPreview.slice(0, 16)}…, now ${preview.fingerprint.slice(0, 16)}…): the commit, a stack or the cloud changed since. Nothing applied; approve the new preview.`);
+            req.error(
+                `The preview differs from the approved one (approved ${req.expectPreview.slice(0, 16)}…, now ${preview.fingerprint.slice(0, 16)}…): the commit, a stack or the cloud changed since. Nothing applied; approve the new preview.`,
+            );
             return 1;
         }
         if (!batch.some((l) => l.steps.some((s) => s.op !== "same"))) {
@@ -196,11 +223,15 @@ export async function deploy(req: DeployRequest): Promise<number> {
                 return 0;
             }
             req.log(`${names}: no changes, nothing to apply.`);
-            outcomes.push(...batch.map((l): LayerOutcome => ({ layer: l.layer, stack: l.stack, status: "succeeded", seconds: 0, changes: {} })));
+            outcomes.push(
+                ...batch.map((l): LayerOutcome => ({ layer: l.layer, stack: l.stack, status: "succeeded", seconds: 0, changes: {} })),
+            );
             continue;
         }
         const whole = batch.length === stacks.length;
-        const target = whole ? req.env : `${names} (${batch.length === 1 ? `layer ${i + 1}` : `layers ${i + 2 - batch.length}-${i + 1}`} of ${stacks.length})`;
+        const target = whole
+            ? req.env
+            : `${names} (${batch.length === 1 ? `layer ${i + 1}` : `layers ${i + 2 - batch.length}-${i + 1}`} of ${stacks.length})`;
         if (req.confirm && !(await req.confirm(`${req.action === "destroy" ? "DESTROY" : "Apply this preview to"} ${target}? [y/N] `))) {
             req.error(`Cancelled. ${appliedLine(outcomes)}`);
             return 1;
@@ -208,18 +239,28 @@ export async function deploy(req: DeployRequest): Promise<number> {
         const byStack = new Map(batch.map((l) => [l.stack, l]));
         const nodes = new NodeProgress();
         const nodeTable = () => (nodes.size > 0 ? `\nNodes rolled (seconds since each node's step began):\n${nodes.table()}` : "");
-        const report = await runLayers(req.env, req.action, batch.map(({ layer: l, stack: s }) => ({ layer: l, stack: s })), {
-            async run(s, _action, onOutput) {
-                const now = req.source();
-                if (now.commit !== source.commit || now.changes !== source.changes) {
-                    throw new Error(`The checkout changed since the preview (${source.commit.slice(0, 12)} → ${now.commit.slice(0, 12)}${now.changes !== source.changes ? ", uncommitted changes differ" : ""}); ${s} not applied.`);
-                }
-                return deployer.apply(byStack.get(s)!, req.action, (line) => {
-                    nodes.feed(line);
-                    onOutput(line);
-                });
+        const report = await runLayers(
+            req.env,
+            req.action,
+            batch.map(({ layer: l, stack: s }) => ({ layer: l, stack: s })),
+            {
+                async run(s, _action, onOutput) {
+                    const now = req.source();
+                    if (now.commit !== source.commit || now.changes !== source.changes) {
+                        throw new Error(
+                            `The checkout changed since the preview (${source.commit.slice(0, 12)} → ${now.commit.slice(0, 12)}${now.changes !== source.changes ? ", uncommitted changes differ" : ""}); ${s} not applied.`,
+                        );
+                    }
+                    return deployer.apply(byStack.get(s)!, req.action, (line) => {
+                        nodes.feed(line);
+                        onOutput(line);
+                    });
+                },
             },
-        }, req.log, Date.now, { offset: i + 1 - batch.length, total: stacks.length });
+            req.log,
+            Date.now,
+            { offset: i + 1 - batch.length, total: stacks.length },
+        );
         outcomes.push(...report.outcomes);
         if (report.ok && nodes.size > 0) req.log(nodeTable());
         if (!report.ok) {

@@ -34,7 +34,8 @@ export interface DeployFlags {
     readonly allow: string[];
 }
 
-export const DEPLOY_FLAGS_USAGE = "[--yes] [--confirm-env <env>] [--preview-only] [--preview-out <file.md>] [--expect-preview <fingerprint>] [--no-plan] [--no-policy] [--allow <kind,...>]";
+export const DEPLOY_FLAGS_USAGE =
+    "[--yes] [--confirm-env <env>] [--preview-only] [--preview-out <file.md>] [--expect-preview <fingerprint>] [--no-plan] [--no-policy] [--allow <kind,...>]";
 
 const VALUED = ["--confirm-env", "--preview-out", "--expect-preview", "--allow"];
 const SWITCHES = ["--yes", "-y", "--preview-only", "--no-plan", "--no-policy"];
@@ -43,14 +44,19 @@ const SWITCHES = ["--yes", "-y", "--preview-only", "--no-plan", "--no-policy"];
  * Splits argv into the deploy flags, the flags a script handles itself (`own`, with values
  * for those in `ownValued`) and positional arguments. Throws on an unknown flag or a missing value.
  */
-export function parseDeployArgs(argv: readonly string[], own: readonly string[] = [], ownValued: readonly string[] = []): { flags: DeployFlags; own: Map<string, string | true>; positional: string[] } {
+export function parseDeployArgs(
+    argv: readonly string[],
+    own: readonly string[] = [],
+    ownValued: readonly string[] = [],
+): { flags: DeployFlags; own: Map<string, string | true>; positional: string[] } {
     const values = new Map<string, string>();
     const switches = new Set<string>();
     const ownFound = new Map<string, string | true>();
     const positional: string[] = [];
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
-        const [name, inline] = a.startsWith("--") && a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
+        const [name, inline] =
+            a.startsWith("--") && a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
         const takeValue = () => {
             const v = inline ?? argv[++i];
             if (v === undefined || v === "" || (inline === undefined && v.startsWith("-"))) throw new Error(`${name} needs a value`);
@@ -97,17 +103,28 @@ export interface RealRequest extends Pick<DeployRequest, "env" | "action" | "sta
 
 /** A deploy request wired to the Pulumi CLI, git and the terminal; or the reason it may not run. */
 export function realDeployRequest(r: RealRequest): DeployRequest | { problem: string } {
-    const problem = confirmationProblem({ env: r.env, action: r.action, isTTY: Boolean(process.stdin.isTTY), yes: r.flags.yes, confirmEnv: r.flags.confirmEnv, previewOnly: r.flags.previewOnly });
+    const problem = confirmationProblem({
+        env: r.env,
+        action: r.action,
+        isTTY: Boolean(process.stdin.isTTY),
+        yes: r.flags.yes,
+        confirmEnv: r.flags.confirmEnv,
+        previewOnly: r.flags.previewOnly,
+    });
     if (problem) return { problem };
     const planDir = r.flags.noPlan ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), "data-platform-plans-"));
     // Plans hold every planned input; they live only as long as this command.
     if (planDir) process.on("exit", () => fs.rmSync(planDir, { recursive: true, force: true }));
     const policyPack = r.flags.noPolicy ? undefined : policyPackOf(r.workDir);
-    const git = (args: string[]) => execFileSync("git", args, { cwd: r.workDir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+    const git = (args: string[]) =>
+        // The source state hashes `git diff HEAD`, which for a large uncommitted change (a
+        // reformat, a vendored chart) is far beyond execFileSync's 1 MiB default buffer.
+        execFileSync("git", args, { cwd: r.workDir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 30 }).trim();
     const env = r.processEnv ?? process.env;
     // One synth per stack for every check of this command.
     const synthCache = new Map<string, SynthResult>();
-    const synth = async (stack: string) => (await import("../synth/stacks")).synthStack(stack, { stacksDir: r.stacksDir, cache: synthCache });
+    const synth = async (stack: string) =>
+        (await import("../synth/stacks")).synthStack(stack, { stacksDir: r.stacksDir, cache: synthCache });
     return {
         ...r,
         run: runCommand(env),
@@ -124,18 +141,24 @@ export function realDeployRequest(r: RealRequest): DeployRequest | { problem: st
         allow: r.flags.allow,
         preApplyChecks: r.action === "up" ? realPreApplyChecks(r, env, synth) : [],
         // What is deployed (state) against what this checkout synthesizes, per stack.
-        irreversible: r.action === "up" ? async () => {
-            const deployed = await readDeployed({ workDir: r.workDir, env }, r.stacks.map((s) => s.stack));
-            if (!deployed) return [];
-            const found = [];
-            for (const { stack } of r.stacks) {
-                const d = deployed.get(stack);
-                if (!d) continue;
-                const target = await synth(stack);
-                found.push(...irreversibleChanges(stack, r.env, d.resources, target.resources));
-            }
-            return found;
-        } : undefined,
+        irreversible:
+            r.action === "up"
+                ? async () => {
+                      const deployed = await readDeployed(
+                          { workDir: r.workDir, env },
+                          r.stacks.map((s) => s.stack),
+                      );
+                      if (!deployed) return [];
+                      const found = [];
+                      for (const { stack } of r.stacks) {
+                          const d = deployed.get(stack);
+                          if (!d) continue;
+                          const target = await synth(stack);
+                          found.push(...irreversibleChanges(stack, r.env, d.resources, target.resources));
+                      }
+                      return found;
+                  }
+                : undefined,
     };
 }
 

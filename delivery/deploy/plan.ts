@@ -13,7 +13,18 @@ import * as fs from "fs";
 import * as path from "path";
 import type { LayerName } from "../../lib/layers";
 import type { Action } from "../environments/environments";
-import { failureText, LineSink, parseExport, parseHistory, parsePreviewJson, parseStackOutputs, PreviewStep, PulumiCliOptions, runPulumi, urnParts } from "./pulumiCli";
+import {
+    failureText,
+    LineSink,
+    parseExport,
+    parseHistory,
+    parsePreviewJson,
+    parseStackOutputs,
+    PreviewStep,
+    PulumiCliOptions,
+    runPulumi,
+    urnParts,
+} from "./pulumiCli";
 import type { OpCounts } from "./runner";
 
 export interface LayerPreview {
@@ -62,8 +73,18 @@ function stepKey(s: PreviewStep): string {
     return JSON.stringify([s.op, s.urn, [...(s.diffReasons ?? [])].sort(), [...(s.replaceReasons ?? [])].sort()]);
 }
 
-export function fingerprint(env: string, action: string, source: SourceState, layers: readonly Pick<LayerPreview, "stack" | "version" | "steps">[]): string {
-    const doc = { env, action, source, layers: layers.map((l) => ({ stack: l.stack, version: l.version, steps: changed(l.steps).map(stepKey).sort() })) };
+export function fingerprint(
+    env: string,
+    action: string,
+    source: SourceState,
+    layers: readonly Pick<LayerPreview, "stack" | "version" | "steps">[],
+): string {
+    const doc = {
+        env,
+        action,
+        source,
+        layers: layers.map((l) => ({ stack: l.stack, version: l.version, steps: changed(l.steps).map(stepKey).sort() })),
+    };
     return createHash("sha256").update(JSON.stringify(doc)).digest("hex");
 }
 
@@ -74,17 +95,39 @@ export function sameSteps(a: readonly PreviewStep[], b: readonly PreviewStep[]):
     return ka.length === kb.length && ka.every((k, i) => k === kb[i]);
 }
 
-const SYMBOL: Record<string, string> = { create: "+", update: "~", delete: "-", replace: "+-", "create-replacement": "++", "delete-replaced": "--", read: ">", refresh: "~", import: "=" };
+const SYMBOL: Record<string, string> = {
+    create: "+",
+    update: "~",
+    delete: "-",
+    replace: "+-",
+    "create-replacement": "++",
+    "delete-replaced": "--",
+    read: ">",
+    refresh: "~",
+    import: "=",
+};
 
 /** The previews as text: per layer its counts, then one line per operation. */
 export function renderPreview(p: EnvironmentPreview): string {
-    const lines = [`Preview of ${p.action} ${p.env} at ${p.source.commit.slice(0, 12)}${p.source.changes ? " + uncommitted changes" : ""}:`];
+    const lines = [
+        `Preview of ${p.action} ${p.env} at ${p.source.commit.slice(0, 12)}${p.source.changes ? " + uncommitted changes" : ""}:`,
+    ];
     for (const l of p.layers) {
-        const counts = Object.entries(l.counts).filter(([op, n]) => op !== "same" && n > 0).map(([op, n]) => `${n} ${op}`);
-        lines.push("", `${l.stack} (${l.layer}, stack version ${l.version}): ${counts.length ? counts.join(", ") : "no changes"}${l.counts.same ? `, ${l.counts.same} unchanged` : ""}`);
+        const counts = Object.entries(l.counts)
+            .filter(([op, n]) => op !== "same" && n > 0)
+            .map(([op, n]) => `${n} ${op}`);
+        lines.push(
+            "",
+            `${l.stack} (${l.layer}, stack version ${l.version}): ${counts.length ? counts.join(", ") : "no changes"}${l.counts.same ? `, ${l.counts.same} unchanged` : ""}`,
+        );
         for (const s of changed(l.steps).filter((s) => s.op !== "create-replacement" && s.op !== "delete-replaced")) {
             const { type, name } = urnParts(s.urn);
-            const why = s.op === "replace" && s.replaceReasons?.length ? ` (replace: ${s.replaceReasons.join(", ")})` : s.diffReasons?.length ? ` (${s.diffReasons.join(", ")})` : "";
+            const why =
+                s.op === "replace" && s.replaceReasons?.length
+                    ? ` (replace: ${s.replaceReasons.join(", ")})`
+                    : s.diffReasons?.length
+                      ? ` (${s.diffReasons.join(", ")})`
+                      : "";
             lines.push(`  ${(SYMBOL[s.op] ?? s.op).padEnd(2)} ${type} ${name}${why}`);
         }
         if (l.protectedUrns.length) lines.push(`  ! ${l.protectedUrns.length} protected resource(s) stop the destroy of ${l.stack}`);
@@ -114,7 +157,9 @@ export function protectedReport(p: EnvironmentPreview): string | undefined {
     }
     lines.push("To destroy them on purpose, after a backup:");
     for (const l of blocked) {
-        lines.push(`  ${l.stack}: set data-platform:${PROTECT_KEY[l.layer]} to "false" in stacks/Pulumi.${l.stack}.yaml and run \`npm run up -- ${p.env}\` (it removes the protection),`);
+        lines.push(
+            `  ${l.stack}: set data-platform:${PROTECT_KEY[l.layer]} to "false" in stacks/Pulumi.${l.stack}.yaml and run \`npm run up -- ${p.env}\` (it removes the protection),`,
+        );
     }
     lines.push("or release one resource: pulumi state unprotect -s <stack> '<urn>'. Then run down again.");
     return lines.join("\n");
@@ -126,7 +171,14 @@ export function sourceState(git: (args: string[]) => string): SourceState {
     // A rollback's worktree links node_modules in: that link is not a change of the source.
     const paths = ["--", ".", ":(exclude)node_modules"];
     const status = git(["status", "--porcelain=v1", "-uall", ...paths]);
-    const changes = status === "" ? "" : createHash("sha256").update(status).update(git(["diff", "HEAD", ...paths])).digest("hex").slice(0, 16);
+    const changes =
+        status === ""
+            ? ""
+            : createHash("sha256")
+                  .update(status)
+                  .update(git(["diff", "HEAD", ...paths]))
+                  .digest("hex")
+                  .slice(0, 16);
     return { commit, changes };
 }
 
@@ -139,7 +191,15 @@ export function cliDeployer(cli: PulumiCliOptions, planDir: string | undefined):
         return parseHistory(r.stdout);
     };
     const previewSteps = async (stack: string, planFile: string | undefined, onLine: LineSink) => {
-        const args = ["preview", "--stack", stack, "--json", "--non-interactive", ...policy, ...(planFile ? ["--save-plan", planFile] : [])];
+        const args = [
+            "preview",
+            "--stack",
+            stack,
+            "--json",
+            "--non-interactive",
+            ...policy,
+            ...(planFile ? ["--save-plan", planFile] : []),
+        ];
         const r = await runPulumi(cli, args, onLine);
         const json = parsePreviewJson(r.stdout);
         if (r.code !== 0 || !json) throw new Error(`pulumi preview -s ${stack} failed:\n${failureText(r, json)}`);
@@ -157,9 +217,18 @@ export function cliDeployer(cli: PulumiCliOptions, planDir: string | undefined):
             if (action === "destroy") {
                 const r = await runPulumi(cli, ["stack", "export", "--stack", stack]);
                 if (r.code !== 0) throw new Error(`pulumi stack export -s ${stack} failed:\n${failureText(r)}`);
-                const resources = parseExport(r.stdout).filter((res) => res.type !== "pulumi:pulumi:Stack" && !res.type.startsWith("pulumi:providers:"));
+                const resources = parseExport(r.stdout).filter(
+                    (res) => res.type !== "pulumi:pulumi:Stack" && !res.type.startsWith("pulumi:providers:"),
+                );
                 const steps = resources.map((res) => ({ op: "delete", urn: res.urn })).reverse();
-                return { layer, stack, version: v, steps, counts: { delete: steps.length }, protectedUrns: resources.filter((res) => res.protect).map((res) => res.urn) };
+                return {
+                    layer,
+                    stack,
+                    version: v,
+                    steps,
+                    counts: { delete: steps.length },
+                    protectedUrns: resources.filter((res) => res.protect).map((res) => res.urn),
+                };
             }
             let planFile: string | undefined;
             if (planDir) {
@@ -167,29 +236,53 @@ export function cliDeployer(cli: PulumiCliOptions, planDir: string | undefined):
                 planFile = path.join(planDir, `${stack}.plan.json`);
             }
             const json = await previewSteps(stack, planFile, onLine);
-            return { layer, stack, version: v, steps: json.steps, counts: json.changeSummary, protectedUrns: [], ...(planFile ? { planFile } : {}) };
+            return {
+                layer,
+                stack,
+                version: v,
+                steps: json.steps,
+                counts: json.changeSummary,
+                protectedUrns: [],
+                ...(planFile ? { planFile } : {}),
+            };
         },
         async apply(p, action, onLine) {
             const now = await version(p.stack);
             if (now.version !== p.version) {
-                throw new Error(`${p.stack} was updated since the preview (stack version ${p.version} → ${now.version}); nothing applied. Run the command again to preview what it would do now.`);
+                throw new Error(
+                    `${p.stack} was updated since the preview (stack version ${p.version} → ${now.version}); nothing applied. Run the command again to preview what it would do now.`,
+                );
             }
             if (action === "up" && !p.planFile) {
                 // No update plan: hold the update to the preview by previewing again now.
                 const again = await previewSteps(p.stack, undefined, () => undefined);
                 if (!sameSteps(p.steps, again.steps)) {
-                    throw new Error(`${p.stack}: the preview changed since it was shown (a lower layer's outputs or the cloud moved); nothing applied. Run the command again to see the new preview.`);
+                    throw new Error(
+                        `${p.stack}: the preview changed since it was shown (a lower layer's outputs or the cloud moved); nothing applied. Run the command again to see the new preview.`,
+                    );
                 }
             }
             const args =
                 action === "destroy"
                     ? ["destroy", "--stack", p.stack, "--yes", "--non-interactive", "--skip-preview"]
-                    : ["up", "--stack", p.stack, "--yes", "--non-interactive", "--skip-preview", ...policy, ...(p.planFile ? ["--plan", p.planFile] : [])];
+                    : [
+                          "up",
+                          "--stack",
+                          p.stack,
+                          "--yes",
+                          "--non-interactive",
+                          "--skip-preview",
+                          ...policy,
+                          ...(p.planFile ? ["--plan", p.planFile] : []),
+                      ];
             const r = await runPulumi(cli, args, onLine, false);
             if (r.code !== 0) {
                 const text = failureText(r);
                 // An update plan the engine cannot hold to (e.g. resources made inside an apply of an unknown value).
-                const hint = p.planFile && /plan/i.test(text) ? "\nIf the update plan itself is what failed, run again with --no-plan (re-preview and compare instead)." : "";
+                const hint =
+                    p.planFile && /plan/i.test(text)
+                        ? "\nIf the update plan itself is what failed, run again with --no-plan (re-preview and compare instead)."
+                        : "";
                 throw new Error(`pulumi ${args[0]} -s ${p.stack} failed:\n${text}${hint}`);
             }
             // What was applied is what was previewed (the plan, or the matching re-preview).

@@ -105,7 +105,11 @@ export interface StackVersion {
 }
 
 export function parseHistory(stdout: string): StackVersion {
-    const list = JSON.parse(stdout.trim() || "[]") as { version?: number; resourceChanges?: Record<string, number>; environment?: Record<string, string> }[];
+    const list = JSON.parse(stdout.trim() || "[]") as {
+        version?: number;
+        resourceChanges?: Record<string, number>;
+        environment?: Record<string, string>;
+    }[];
     const newest = list[0];
     return { version: newest?.version ?? 0, resourceChanges: newest?.resourceChanges ?? {}, environment: newest?.environment ?? {} };
 }
@@ -142,5 +146,9 @@ export function urnParts(urn: string): { type: string; name: string } {
 /** Why a failed `pulumi` call failed, in one block (stderr, else the error diagnostics). */
 export function failureText(result: CommandResult, preview?: PreviewJson): string {
     const diags = (preview?.diagnostics ?? []).filter((d) => d.severity === "error").map((d) => (d.message ?? "").trim());
-    return [result.spawnError ? `could not start pulumi: ${result.spawnError}` : "", result.stderr.trim(), ...diags].filter(Boolean).join("\n") || `exit ${result.code}`;
+    return (
+        [result.spawnError ? `could not start pulumi: ${result.spawnError}` : "", result.stderr.trim(), ...diags]
+            .filter(Boolean)
+            .join("\n") || `exit ${result.code}`
+    );
 }

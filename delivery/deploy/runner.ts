@@ -86,14 +86,18 @@ export function renderSummary(report: RunReport): string {
     const width = Math.max(...report.outcomes.map((o) => o.stack.length), 5);
     const lines = [`Summary: ${report.action} ${report.env}`];
     for (const o of report.outcomes) {
-        const detail = o.status === "succeeded" ? `${o.seconds}s, ${formatCounts(o.changes)}` : o.status === "failed" ? `${o.seconds}s` : "";
+        const detail =
+            o.status === "succeeded" ? `${o.seconds}s, ${formatCounts(o.changes)}` : o.status === "failed" ? `${o.seconds}s` : "";
         lines.push(`  ${o.stack.padEnd(width)}  ${o.status.padEnd(9)}  ${detail}`.trimEnd());
     }
     const failed = report.outcomes.find((o) => o.status === "failed");
     if (failed) {
         lines.push("", `${failed.stack} failed:`, indent(lastLines(failed.error ?? "", 25)));
         lines.push("", appliedLine(report.outcomes));
-        lines.push("", `Fix the problem and run the same command again (finished layers are no-ops), or inspect with: pulumi preview -s ${failed.stack}`);
+        lines.push(
+            "",
+            `Fix the problem and run the same command again (finished layers are no-ops), or inspect with: pulumi preview -s ${failed.stack}`,
+        );
     } else {
         lines.push("", `${report.env}: ${report.action} finished for every layer.`);
     }
@@ -119,5 +123,8 @@ function lastLines(text: string, n: number): string {
 }
 
 function indent(text: string): string {
-    return text.split("\n").map((l) => `    ${l}`).join("\n");
+    return text
+        .split("\n")
+        .map((l) => `    ${l}`)
+        .join("\n");
 }

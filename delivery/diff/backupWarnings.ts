@@ -30,7 +30,10 @@ export function backupCredentialWarnings(changes: readonly Change[]): string[] {
     const servers = changes.filter((c) => c.type === INSTANCE && c.kind === "replace" && c.why.includes("userData")).map((c) => c.name);
     const out: string[] = [];
     for (const c of created) {
-        const what = c.kind === "replace" ? `\`${c.name}\` is replaced (its owner changed): a new key` : `backup credential generation ${credentialGeneration(c.name)} (\`${c.name}\`) is created`;
+        const what =
+            c.kind === "replace"
+                ? `\`${c.name}\` is replaced (its owner changed): a new key`
+                : `backup credential generation ${credentialGeneration(c.name)} (\`${c.name}\`) is created`;
         out.push(
             `${what}. The writers take it: ${servers.length > 0 ? `the servers (${servers.length}: ${servers.join(", ")}) are replaced one at a time, since k3s reads its etcd-s3 key from the user-data` : "no server is replaced in this plan"}; the apps layer's dump Secrets take it on that layer's next \`npm run up\`.`,
         );

@@ -40,14 +40,30 @@ function ignored(patterns: readonly string[], change: InputChange): boolean {
     });
 }
 
-const OPTION_KEYS = ["protect", "retainOnDelete", "deleteBeforeReplace", "replaceOnChanges", "ignoreChanges", "dependsOn", "additionalSecretOutputs", "customTimeouts"] as const;
+const OPTION_KEYS = [
+    "protect",
+    "retainOnDelete",
+    "deleteBeforeReplace",
+    "replaceOnChanges",
+    "ignoreChanges",
+    "dependsOn",
+    "additionalSecretOutputs",
+    "customTimeouts",
+] as const;
 
-function compare(before: SynthResource, after: SynthResource, head: SynthResult | undefined, base: SynthResult | undefined): ResourceChange | undefined {
+function compare(
+    before: SynthResource,
+    after: SynthResource,
+    head: SynthResult | undefined,
+    base: SynthResult | undefined,
+): ResourceChange | undefined {
     // The engine diffs with the new program's ignoreChanges: those inputs keep their old value.
     const all = changedInputs(before.inputs, after.inputs);
     const inputs = all.filter((c) => !ignored(after.options.ignoreChanges, c));
     const ignoredPaths = all.filter((c) => !inputs.includes(c)).map((c) => c.path);
-    const options = OPTION_KEYS.filter((k) => (k === "dependsOn" ? !sameDependencies(before, after, base, head) : stable(before.options[k]) !== stable(after.options[k]))).map(String);
+    const options = OPTION_KEYS.filter((k) =>
+        k === "dependsOn" ? !sameDependencies(before, after, base, head) : stable(before.options[k]) !== stable(after.options[k]),
+    ).map(String);
     const providerChanged = identityOfUrn(before.provider, base) !== identityOfUrn(after.provider, head);
     if (inputs.length === 0 && options.length === 0 && !providerChanged) {
         return undefined;
@@ -73,13 +89,18 @@ function compare(before: SynthResource, after: SynthResource, head: SynthResult 
     }
     const kind: ChangeKind = after.custom && reasons.length > 0 ? "replace" : "update";
     return {
-        kind, urn: after.urn, type: after.type, name: after.name, inputs,
+        kind,
+        urn: after.urn,
+        type: after.type,
+        name: after.name,
+        inputs,
         options: providerChanged ? [...options, "provider"] : options,
         reasons: kind === "replace" ? [...new Set(reasons)] : [],
         why: kind === "replace" ? why : [],
         ignored: ignoredPaths,
         ...(verdict && !verdict.replace && verdict.reasons.length > 0 ? { notes: verdict.reasons } : {}),
-        before, after,
+        before,
+        after,
     };
 }
 
@@ -101,9 +122,26 @@ function spreadProviderReplacements(changes: ResourceChange[], before: Map<strin
             const at = changes.findIndex((c) => c.urn === r.urn && c.kind !== "delete" && c.kind !== "create");
             if (at >= 0) {
                 const c = changes[at];
-                changes[at] = { ...c, kind: "replace", reasons: [...new Set([...c.reasons, reason])], why: c.why.length > 0 ? c.why : ["provider"] };
+                changes[at] = {
+                    ...c,
+                    kind: "replace",
+                    reasons: [...new Set([...c.reasons, reason])],
+                    why: c.why.length > 0 ? c.why : ["provider"],
+                };
             } else {
-                changes.push({ kind: "replace", urn: r.urn, type: r.type, name: r.name, inputs: [], options: [], reasons: [reason], why: ["provider"], ignored: [], before: old, after: r });
+                changes.push({
+                    kind: "replace",
+                    urn: r.urn,
+                    type: r.type,
+                    name: r.name,
+                    inputs: [],
+                    options: [],
+                    reasons: [reason],
+                    why: ["provider"],
+                    ignored: [],
+                    before: old,
+                    after: r,
+                });
                 spread++;
             }
         }
@@ -113,7 +151,12 @@ function spreadProviderReplacements(changes: ResourceChange[], before: Map<strin
 }
 
 /** dependsOn compared by what the URNs name (a dependency whose parent was aliased is the same one). */
-function sameDependencies(before: SynthResource, after: SynthResource, base: SynthResult | undefined, head: SynthResult | undefined): boolean {
+function sameDependencies(
+    before: SynthResource,
+    after: SynthResource,
+    base: SynthResult | undefined,
+    head: SynthResult | undefined,
+): boolean {
     if (stable(before.options.dependsOn) === stable(after.options.dependsOn)) return true;
     if (before.options.dependsOn.length !== after.options.dependsOn.length) return false;
     const old = new Set(before.options.dependsOn.map((u) => identityOfUrn(u, base)));
@@ -150,7 +193,18 @@ export function diffSynth(base: SynthResult | undefined, head: SynthResult | und
     for (const [id, b] of before) {
         const a = after.get(id);
         if (!a) {
-            changes.push({ kind: "delete", urn: b.urn, type: b.type, name: b.name, inputs: [], options: [], reasons: [], why: [], ignored: [], before: b });
+            changes.push({
+                kind: "delete",
+                urn: b.urn,
+                type: b.type,
+                name: b.name,
+                inputs: [],
+                options: [],
+                reasons: [],
+                why: [],
+                ignored: [],
+                before: b,
+            });
             continue;
         }
         const change = compare(b, a, head, base);
@@ -158,7 +212,19 @@ export function diffSynth(base: SynthResult | undefined, head: SynthResult | und
         else unchanged++;
     }
     for (const [id, a] of after) {
-        if (!before.has(id)) changes.push({ kind: "create", urn: a.urn, type: a.type, name: a.name, inputs: keyInputs(a), options: [], reasons: [], why: [], ignored: [], after: a });
+        if (!before.has(id))
+            changes.push({
+                kind: "create",
+                urn: a.urn,
+                type: a.type,
+                name: a.name,
+                inputs: keyInputs(a),
+                options: [],
+                reasons: [],
+                why: [],
+                ignored: [],
+                after: a,
+            });
     }
     unchanged -= spreadProviderReplacements(changes, before, head);
     // A replaced provider leads: the replacements after it are its blast radius.
@@ -167,10 +233,20 @@ export function diffSynth(base: SynthResult | undefined, head: SynthResult | und
     const outKeys = [...new Set([...Object.keys(base?.outputs ?? {}), ...Object.keys(head?.outputs ?? {})])].sort();
     const outputs = outKeys.filter((k) => stable(base?.outputs?.[k]) !== stable(head?.outputs?.[k]));
     const note = !base && head ? "new stack: not in the base" : base && !head ? "stack removed: not in the head" : undefined;
-    const replacedVms = new Set(changes.filter((c) => c.kind === "replace" && c.type === "openstack:compute/instance:Instance").map((c) => c.after!.urn));
+    const replacedVms = new Set(
+        changes.filter((c) => c.kind === "replace" && c.type === "openstack:compute/instance:Instance").map((c) => c.after!.urn),
+    );
     const roll = head && replacedVms.size > 0 ? rollOrder(head, replacedVms) : [];
     const warnings = [...onlyServerWarnings(changes, head), ...backupCredentialWarnings(changes)];
-    return { stack, changes, unchanged, outputs, ...(note ? { note } : {}), ...(roll.length > 0 ? { roll } : {}), ...(warnings.length ? { warnings } : {}) };
+    return {
+        stack,
+        changes,
+        unchanged,
+        outputs,
+        ...(note ? { note } : {}),
+        ...(roll.length > 0 ? { roll } : {}),
+        ...(warnings.length ? { warnings } : {}),
+    };
 }
 
 /**

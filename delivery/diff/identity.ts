@@ -48,7 +48,8 @@ export function identityOfUrn(urn: string | null, all: SynthResult | undefined, 
  * (a child keeps its state when its parent was aliased).
  */
 export function identitiesOf(resource: SynthResource, all: SynthResult | undefined, depth = 0): string[] {
-    const own = (type: string, name: string, parentIds: string[]) => parentIds.map((p) => (p ? `${p} / ${type}::${name}` : `${type}::${name}`));
+    const own = (type: string, name: string, parentIds: string[]) =>
+        parentIds.map((p) => (p ? `${p} / ${type}::${name}` : `${type}::${name}`));
     const parentIds = (urn: string | null | undefined): string[] => {
         if (!urn) return [""];
         const parent = byUrn(all, urn);
@@ -63,8 +64,14 @@ export function identitiesOf(resource: SynthResource, all: SynthResult | undefin
         }
         // `noParent` (the SDK's spelling of `parent: rootStackResource`): a top-level resource,
         // whose parent is the stack itself.
-        const formerParent = alias.noParent ? stackUrn(all) : alias.parentUrn ?? resource.parent;
-        ids.push(...own(alias.type ?? resource.type, alias.name ?? resource.name, alias.noParent && !formerParent ? [""] : parentIds(formerParent)));
+        const formerParent = alias.noParent ? stackUrn(all) : (alias.parentUrn ?? resource.parent);
+        ids.push(
+            ...own(
+                alias.type ?? resource.type,
+                alias.name ?? resource.name,
+                alias.noParent && !formerParent ? [""] : parentIds(formerParent),
+            ),
+        );
     }
     return [...new Set(ids)];
 }

@@ -9,7 +9,13 @@ import { formatPath, parsePath, Segment } from "./paths";
 export const SECRET = "@secret";
 
 function isSecret(value: unknown): value is { [SECRET]: unknown } {
-    return value !== null && typeof value === "object" && !Array.isArray(value) && SECRET in (value as object) && Object.keys(value as object).length === 1;
+    return (
+        value !== null &&
+        typeof value === "object" &&
+        !Array.isArray(value) &&
+        SECRET in (value as object) &&
+        Object.keys(value as object).length === 1
+    );
 }
 
 export function isObject(value: unknown): value is Record<string, unknown> {
@@ -19,7 +25,13 @@ export function isObject(value: unknown): value is Record<string, unknown> {
 /** JSON with object keys sorted: equal values give equal text. */
 export function stable(value: unknown): string {
     return JSON.stringify(value, (_k, v: unknown) =>
-        isObject(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]])) : v,
+        isObject(v)
+            ? Object.fromEntries(
+                  Object.keys(v)
+                      .sort()
+                      .map((k) => [k, v[k]]),
+              )
+            : v,
     );
 }
 
@@ -46,9 +58,29 @@ export function changedInputs(before: unknown, after: unknown, path: Segment[] =
 
 /** Inputs worth showing for a created resource: names, versions, sizes, images (never secrets). */
 const KEY_INPUTS = [
-    "name", "metadata.name", "metadata.namespace", "chart", "version", "namespace", "imageName", "flavorName", "pool", "size",
-    "publicKey", "cidr", "spec.storageClassName", "spec.resources.requests.storage", "spec.replicas", "spec.kafka.replicas",
-    "spec.storage.size", "spec.partitions", "length", "algorithm", "create", "triggers", "availabilityZone",
+    "name",
+    "metadata.name",
+    "metadata.namespace",
+    "chart",
+    "version",
+    "namespace",
+    "imageName",
+    "flavorName",
+    "pool",
+    "size",
+    "publicKey",
+    "cidr",
+    "spec.storageClassName",
+    "spec.resources.requests.storage",
+    "spec.replicas",
+    "spec.kafka.replicas",
+    "spec.storage.size",
+    "spec.partitions",
+    "length",
+    "algorithm",
+    "create",
+    "triggers",
+    "availabilityZone",
 ];
 
 /** A created resource's key inputs (first `max` of KEY_INPUTS that it sets). */

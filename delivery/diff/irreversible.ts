@@ -51,9 +51,11 @@ export const IRREVERSIBLE_KINDS: Readonly<Record<IrreversibleKind, string>> = {
     "backup-credential-retired": "a backup EC2 credential deleted (retired or its owner changed): every writer still holding it fails",
 };
 
-const obj = (v: unknown): Record<string, unknown> => (v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+const obj = (v: unknown): Record<string, unknown> =>
+    v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
-const num = (v: unknown): number | undefined => (typeof v === "number" ? v : typeof v === "string" && /^\d+$/.test(v) ? Number(v) : undefined);
+const num = (v: unknown): number | undefined =>
+    typeof v === "number" ? v : typeof v === "string" && /^\d+$/.test(v) ? Number(v) : undefined;
 const metaName = (r: ResourceView) => str(obj(r.inputs.metadata).name) ?? r.name;
 const lower = (a?: string, b?: string) => {
     const pa = a ? parseTagVersion(a) : undefined;
@@ -71,14 +73,19 @@ function byKey(resources: readonly ResourceView[], pick: (r: ResourceView) => st
 }
 
 function kafkaPartitions(stack: string, before: readonly ResourceView[], after: readonly ResourceView[]): Irreversible[] {
-    const topics = (rs: readonly ResourceView[]) => byKey(rs, (r) => (/^kubernetes:kafka\.strimzi\.io\/v\w+:KafkaTopic$/.test(r.type) ? metaName(r) : undefined));
+    const topics = (rs: readonly ResourceView[]) =>
+        byKey(rs, (r) => (/^kubernetes:kafka\.strimzi\.io\/v\w+:KafkaTopic$/.test(r.type) ? metaName(r) : undefined));
     const was = topics(before);
     const out: Irreversible[] = [];
     for (const [name, t] of topics(after)) {
         const a = num(obj(was.get(name)?.inputs.spec).partitions);
         const b = num(obj(t.inputs.spec).partitions);
         if (a !== undefined && b !== undefined && b < a) {
-            out.push({ kind: "kafka-partitions-decrease", stack, message: `topic ${name}: partitions ${a} → ${b}. Kafka cannot remove partitions (the operator reports the topic NotReady and keeps ${a}); lowering needs a new topic and a migration of its data.` });
+            out.push({
+                kind: "kafka-partitions-decrease",
+                stack,
+                message: `topic ${name}: partitions ${a} → ${b}. Kafka cannot remove partitions (the operator reports the topic NotReady and keeps ${a}); lowering needs a new topic and a migration of its data.`,
+            });
         }
     }
     return out;
@@ -91,7 +98,10 @@ function containerImages(resources: readonly ResourceView[]): Map<string, string
         if (!/^kubernetes:(apps|batch)\/v1:/.test(r.type)) continue;
         const spec = obj(r.inputs.spec);
         const pod = obj(obj(spec.template ?? obj(obj(spec.jobTemplate).spec).template).spec);
-        for (const c of [...(Array.isArray(pod.containers) ? pod.containers : []), ...(Array.isArray(pod.initContainers) ? pod.initContainers : [])]) {
+        for (const c of [
+            ...(Array.isArray(pod.containers) ? pod.containers : []),
+            ...(Array.isArray(pod.initContainers) ? pod.initContainers : []),
+        ]) {
             const image = str(obj(c).image);
             if (image) out.set(`${r.name} ${str(obj(c).name) ?? "?"}`, image);
         }
@@ -107,14 +117,20 @@ function postgresDowngrades(stack: string, before: readonly ResourceView[], afte
         const { repository, tag } = splitImage(image);
         if (!old || !/(^|\/)postgres(ql)?$/.test(repository) || splitImage(old).repository !== repository) continue;
         if (lower(splitImage(old).tag, tag)) {
-            out.push({ kind: "postgres-downgrade", stack, message: `${where.split(" ")[0]}: ${old} → ${image}. An older PostgreSQL does not open a newer major's data directory (and a minor downgrade skips its fixes); restore a dump into the older version instead.` });
+            out.push({
+                kind: "postgres-downgrade",
+                stack,
+                message: `${where.split(" ")[0]}: ${old} → ${image}. An older PostgreSQL does not open a newer major's data directory (and a minor downgrade skips its fixes); restore a dump into the older version instead.`,
+            });
         }
     }
     return out;
 }
 
 function helmReleases(resources: readonly ResourceView[]): Map<string, ResourceView> {
-    return byKey(resources, (r) => (/^kubernetes:helm\.sh\/v\d+:(Release|Chart)$/.test(r.type) ? str(r.inputs.chart)?.split("/").pop() : undefined));
+    return byKey(resources, (r) =>
+        /^kubernetes:helm\.sh\/v\d+:(Release|Chart)$/.test(r.type) ? str(r.inputs.chart)?.split("/").pop() : undefined,
+    );
 }
 
 function airflowDowngrades(stack: string, before: readonly ResourceView[], after: readonly ResourceView[]): Irreversible[] {
@@ -123,16 +139,36 @@ function airflowDowngrades(stack: string, before: readonly ResourceView[], after
     if (!a || !b) return [];
     const pick = (r: ResourceView, path: string[]) => path.reduce<unknown>((v, k) => obj(v)[k], r.inputs);
     const down: string[] = [];
-    for (const path of [["version"], ["values", "airflowVersion"], ["values", "defaultAirflowTag"], ["values", "images", "airflow", "tag"]]) {
+    for (const path of [
+        ["version"],
+        ["values", "airflowVersion"],
+        ["values", "defaultAirflowTag"],
+        ["values", "images", "airflow", "tag"],
+    ]) {
         const va = pick(a, path);
         const vb = pick(b, path);
-        if ((typeof va === "string" || typeof va === "number") && (typeof vb === "string" || typeof vb === "number") && lower(String(va), String(vb))) down.push(`${path.join(".")} ${String(va)} → ${String(vb)}`);
+        if (
+            (typeof va === "string" || typeof va === "number") &&
+            (typeof vb === "string" || typeof vb === "number") &&
+            lower(String(va), String(vb))
+        )
+            down.push(`${path.join(".")} ${String(va)} → ${String(vb)}`);
     }
-    return down.length === 0 ? [] : [{ kind: "airflow-downgrade", stack, message: `Airflow goes back (${down.join(", ")}): its metadata database was migrated forward and the older Airflow does not run on it; restore the pre-upgrade metadata dump with the old image, or roll forward.` }];
+    return down.length === 0
+        ? []
+        : [
+              {
+                  kind: "airflow-downgrade",
+                  stack,
+                  message: `Airflow goes back (${down.join(", ")}): its metadata database was migrated forward and the older Airflow does not run on it; restore the pre-upgrade metadata dump with the old image, or roll forward.`,
+              },
+          ];
 }
 
 function k3sVersions(resources: readonly ResourceView[]): string[] {
-    return resources.map((r) => str(obj(r.inputs.metadata)["k3s-version"])).filter((v): v is string => v !== undefined && parseK3sVersion(v) !== undefined);
+    return resources
+        .map((r) => str(obj(r.inputs.metadata)["k3s-version"]))
+        .filter((v): v is string => v !== undefined && parseK3sVersion(v) !== undefined);
 }
 
 function k3sChanges(stack: string, before: readonly ResourceView[], after: readonly ResourceView[]): Irreversible[] {
@@ -142,9 +178,22 @@ function k3sChanges(stack: string, before: readonly ResourceView[], after: reado
     if (!now || !then) return [];
     const a = parseK3sVersion(now)!;
     const b = parseK3sVersion(then)!;
-    if (compareK3s(b, a) < 0) return [{ kind: "k3s-downgrade", stack, message: `k3s ${now} → ${then}: k3s does not support downgrades (datastore migrations only go forward); keep ${now} and roll forward with a fix.` }];
+    if (compareK3s(b, a) < 0)
+        return [
+            {
+                kind: "k3s-downgrade",
+                stack,
+                message: `k3s ${now} → ${then}: k3s does not support downgrades (datastore migrations only go forward); keep ${now} and roll forward with a fix.`,
+            },
+        ];
     if (b.major === a.major && b.minor - a.minor > 1) {
-        return [{ kind: "k3s-minor-jump", stack, message: `k3s ${now} → ${then} skips ${b.minor - a.minor - 1} minor version(s): Kubernetes upgrades one minor at a time; go to v${a.major}.${a.minor + 1} first, then on.` }];
+        return [
+            {
+                kind: "k3s-minor-jump",
+                stack,
+                message: `k3s ${now} → ${then} skips ${b.minor - a.minor - 1} minor version(s): Kubernetes upgrades one minor at a time; go to v${a.major}.${a.minor + 1} first, then on.`,
+            },
+        ];
     }
     return [];
 }
@@ -159,12 +208,16 @@ function bytes(v: unknown): number | undefined {
 function volumeSizes(resources: readonly ResourceView[]): Map<string, { size: unknown; what: string }> {
     const out = new Map<string, { size: unknown; what: string }>();
     for (const r of resources) {
-        if (r.type === "kubernetes:core/v1:PersistentVolumeClaim") out.set(`pvc ${metaName(r)}`, { size: obj(obj(obj(r.inputs.spec).resources).requests).storage, what: `PVC ${metaName(r)}` });
+        if (r.type === "kubernetes:core/v1:PersistentVolumeClaim")
+            out.set(`pvc ${metaName(r)}`, { size: obj(obj(obj(r.inputs.spec).resources).requests).storage, what: `PVC ${metaName(r)}` });
         if (/KafkaNodePool$/.test(r.type)) {
             const vols = obj(obj(r.inputs.spec).storage).volumes;
-            (Array.isArray(vols) ? vols : []).forEach((v, i) => out.set(`kafka ${metaName(r)} ${i}`, { size: obj(v).size, what: `Kafka node pool ${metaName(r)} volume ${i}` }));
+            (Array.isArray(vols) ? vols : []).forEach((v, i) =>
+                out.set(`kafka ${metaName(r)} ${i}`, { size: obj(v).size, what: `Kafka node pool ${metaName(r)} volume ${i}` }),
+            );
         }
-        if (r.type === "openstack:blockstorage/volume:Volume") out.set(`volume ${r.name}`, { size: r.inputs.size, what: `Cinder volume ${r.name}` });
+        if (r.type === "openstack:blockstorage/volume:Volume")
+            out.set(`volume ${r.name}`, { size: r.inputs.size, what: `Cinder volume ${r.name}` });
     }
     return out;
 }
@@ -176,7 +229,12 @@ function volumeShrinks(stack: string, before: readonly ResourceView[], after: re
         const old = was.get(k);
         const a = old ? bytes(old.size) : undefined;
         const b = bytes(v.size);
-        if (a !== undefined && b !== undefined && b < a) out.push({ kind: "volume-shrink", stack, message: `${v.what}: ${String(old!.size)} → ${String(v.size)}. Volumes only grow: the API refuses the smaller size, and replacing the volume loses its data.` });
+        if (a !== undefined && b !== undefined && b < a)
+            out.push({
+                kind: "volume-shrink",
+                stack,
+                message: `${v.what}: ${String(old!.size)} → ${String(v.size)}. Volumes only grow: the API refuses the smaller size, and replacing the volume loses its data.`,
+            });
     }
     return out;
 }
@@ -189,38 +247,62 @@ function serverCount(stack: string, env: string, before: readonly ResourceView[]
     const a = servers(before);
     const b = servers(after);
     if (!/^prod(uction)?(-.*)?$/.test(env) || b >= a || b === 0) return [];
-    return [{ kind: "server-count-decrease", stack, message: `k3s servers ${a} → ${b} in ${env}: etcd ${b === 1 ? "loses HA entirely (one server, no quorum margin)" : `tolerates ${Math.floor((b - 1) / 2)} failure(s) instead of ${Math.floor((a - 1) / 2)}`}; removed members must leave etcd cleanly, one at a time.` }];
+    return [
+        {
+            kind: "server-count-decrease",
+            stack,
+            message: `k3s servers ${a} → ${b} in ${env}: etcd ${b === 1 ? "loses HA entirely (one server, no quorum margin)" : `tolerates ${Math.floor((b - 1) / 2)} failure(s) instead of ${Math.floor((a - 1) / 2)}`}; removed members must leave etcd cleanly, one at a time.`,
+        },
+    ];
 }
 
 function sshKeys(stack: string, before: readonly ResourceView[], after: readonly ResourceView[]): Irreversible[] {
-    const key = (rs: readonly ResourceView[]) => rs.filter((r) => r.type === "openstack:compute/keypair:Keypair" && !/ci-runner/.test(r.name)).map((r) => str(r.inputs.publicKey)).find(Boolean);
+    const key = (rs: readonly ResourceView[]) =>
+        rs
+            .filter((r) => r.type === "openstack:compute/keypair:Keypair" && !/ci-runner/.test(r.name))
+            .map((r) => str(r.inputs.publicKey))
+            .find(Boolean);
     const a = key(before);
     const b = key(after);
     if (!a || !b || a.trim() === b.trim()) return [];
-    const nodes = after.filter((r) => r.type === "openstack:compute/instance:Instance" && before.some((x) => x.type === r.type && x.name === r.name)).length;
-    return [{
-        kind: "ssh-key-existing-nodes",
-        stack,
-        message: `the SSH key pair changes, but OpenStack injects a key only when a VM is created: the ${nodes} existing node(s) keep accepting the OLD key (and only it) until each is replaced. To roll it out: add the new key on the nodes first (ssh with the old key, append it to the default user's ~/.ssh/authorized_keys), or replace the nodes one at a time (npm run up after a node's image or flavor change, or pulumi up --replace on each node); then remove the old key.`,
-    }];
+    const nodes = after.filter(
+        (r) => r.type === "openstack:compute/instance:Instance" && before.some((x) => x.type === r.type && x.name === r.name),
+    ).length;
+    return [
+        {
+            kind: "ssh-key-existing-nodes",
+            stack,
+            message: `the SSH key pair changes, but OpenStack injects a key only when a VM is created: the ${nodes} existing node(s) keep accepting the OLD key (and only it) until each is replaced. To roll it out: add the new key on the nodes first (ssh with the old key, append it to the default user's ~/.ssh/authorized_keys), or replace the nodes one at a time (npm run up after a node's image or flavor change, or pulumi up --replace on each node); then remove the old key.`,
+        },
+    ];
 }
 
 function backupCredentials(stack: string, before: readonly ResourceView[], after: readonly ResourceView[]): Irreversible[] {
-    const ec2 = (rs: readonly ResourceView[]) => rs.filter((r) => r.type === "openstack:identity/ec2CredentialV3:Ec2CredentialV3" && credentialGeneration(r.name) !== undefined);
+    const ec2 = (rs: readonly ResourceView[]) =>
+        rs.filter((r) => r.type === "openstack:identity/ec2CredentialV3:Ec2CredentialV3" && credentialGeneration(r.name) !== undefined);
     // Same name with another owner project is a replacement: the old key is deleted all the same.
     const kept = new Set(ec2(after).map((r) => `${r.name} ${str(r.inputs.projectId) ?? ""}`));
     const gone = ec2(before).filter((r) => !kept.has(`${r.name} ${str(r.inputs.projectId) ?? ""}`));
     if (gone.length === 0) return [];
-    const successors = ec2(after).filter((r) => !ec2(before).some((b) => b.name === r.name && str(b.inputs.projectId) === str(r.inputs.projectId)));
-    return [{
-        kind: "backup-credential-retired",
-        stack,
-        message: `backup credential ${gone.map((r) => r.name).join(", ")} is deleted in Keystone: a writer still holding it (a server not yet replaced, the apps layer's dump Secrets before that layer's next up) fails from then on${successors.length > 0 ? `; its successor ${successors.map((r) => r.name).join(", ")} is created in the same plan, so there is no overlap. Keep both generations for one round instead` : ""} (docs/security.md, "Who owns the backup credential, and rotating it").`,
-    }];
+    const successors = ec2(after).filter(
+        (r) => !ec2(before).some((b) => b.name === r.name && str(b.inputs.projectId) === str(r.inputs.projectId)),
+    );
+    return [
+        {
+            kind: "backup-credential-retired",
+            stack,
+            message: `backup credential ${gone.map((r) => r.name).join(", ")} is deleted in Keystone: a writer still holding it (a server not yet replaced, the apps layer's dump Secrets before that layer's next up) fails from then on${successors.length > 0 ? `; its successor ${successors.map((r) => r.name).join(", ")} is created in the same plan, so there is no overlap. Keep both generations for one round instead` : ""} (docs/security.md, "Who owns the backup credential, and rotating it").`,
+        },
+    ];
 }
 
 /** Every irreversible change between `before` (deployed or base) and `after` (what would be applied). */
-export function irreversibleChanges(stack: string, env: string, before: readonly ResourceView[], after: readonly ResourceView[]): Irreversible[] {
+export function irreversibleChanges(
+    stack: string,
+    env: string,
+    before: readonly ResourceView[],
+    after: readonly ResourceView[],
+): Irreversible[] {
     return [
         ...kafkaPartitions(stack, before, after),
         ...postgresDowngrades(stack, before, after),
@@ -240,7 +322,10 @@ export function stackEnvironment(stack: string): string {
 }
 
 /** The offline diff's findings: between a stack's synth at the base and at the head (both present). */
-export function irreversibleBetween(base: { stack: string; resources: readonly ResourceView[] } | undefined, head: { resources: readonly ResourceView[] } | undefined): Irreversible[] {
+export function irreversibleBetween(
+    base: { stack: string; resources: readonly ResourceView[] } | undefined,
+    head: { resources: readonly ResourceView[] } | undefined,
+): Irreversible[] {
     return base && head ? irreversibleChanges(base.stack, stackEnvironment(base.stack), base.resources, head.resources) : [];
 }
 
@@ -254,7 +339,15 @@ export function renderIrreversible(findings: readonly Irreversible[], allowed: r
 }
 
 /** What only a rollback can find (delivery/rollback/rollback.ts, delivery/rollback/downgrades.ts), also allowed by name. */
-export const ROLLBACK_KINDS = ["stateful", "storage-change", "schema-rollback", "schema-unknown", "crd-downgrade", "provider-downgrade", "unknown-image-tag"] as const;
+export const ROLLBACK_KINDS = [
+    "stateful",
+    "storage-change",
+    "schema-rollback",
+    "schema-unknown",
+    "crd-downgrade",
+    "provider-downgrade",
+    "unknown-image-tag",
+] as const;
 
 /** Every kind `--allow` accepts. */
 export const OVERRIDE_KINDS: readonly string[] = [...Object.keys(IRREVERSIBLE_KINDS), ...ROLLBACK_KINDS];
@@ -264,7 +357,11 @@ export function gate(findings: readonly Irreversible[], allow: readonly string[]
     if (findings.length === 0) return { stop: false };
     const stop = refused(findings, allow);
     const text = `IRREVERSIBLE: ${findings.length} change(s) that do not come back:\n${renderIrreversible(findings, allow)}`;
-    if (stop.length > 0 && !previewOnly) return { stop: true, text: `${text}\nRefused; nothing applied. If you mean it, re-run with --allow ${[...new Set(stop.map((f) => f.kind))].join(",")}.` };
+    if (stop.length > 0 && !previewOnly)
+        return {
+            stop: true,
+            text: `${text}\nRefused; nothing applied. If you mean it, re-run with --allow ${[...new Set(stop.map((f) => f.kind))].join(",")}.`,
+        };
     return { stop: false, text };
 }
 
@@ -276,7 +373,12 @@ export function irreversibleMarkdown(findings: readonly Irreversible[], allow: r
 
 /** `--allow a,b`: each must be a kind. */
 export function parseAllow(text: string | undefined): { kinds: string[]; problem?: string } {
-    const kinds = (text ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+    const kinds = (text ?? "")
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
     const bad = kinds.filter((k) => !OVERRIDE_KINDS.includes(k));
-    return bad.length ? { kinds, problem: `--allow ${bad.join(",")}: not a kind of refused change; use one of ${OVERRIDE_KINDS.join(", ")}` } : { kinds };
+    return bad.length
+        ? { kinds, problem: `--allow ${bad.join(",")}: not a kind of refused change; use one of ${OVERRIDE_KINDS.join(", ")}` }
+        : { kinds };
 }

@@ -35,7 +35,8 @@ const CONTEXT = 12;
 export function differingParts(before: unknown, after: unknown, width = 60): [string, string] {
     const a = oneLine(before);
     const b = oneLine(after);
-    if (before === undefined || after === undefined || (a.length <= width && b.length <= width)) return [shortValue(before), shortValue(after)];
+    if (before === undefined || after === undefined || (a.length <= width && b.length <= width))
+        return [shortValue(before), shortValue(after)];
     let start = 0;
     while (start < a.length && start < b.length && a[start] === b[start]) start++;
     let end = 0;
@@ -71,7 +72,9 @@ const MAX_DEPENDENTS = 40;
 
 function changeLines(c: ResourceChange): string[] {
     const head = `- ${ICON[c.kind]} **${VERB[c.kind]}** ${code(c.name)} (${code(c.type)})`;
-    const lines = [c.kind === "replace" ? `${head} (why: ${c.why.map(code).join(", ") || "provider"}) because ${c.reasons.join("; ")}` : head];
+    const lines = [
+        c.kind === "replace" ? `${head} (why: ${c.why.map(code).join(", ") || "provider"}) because ${c.reasons.join("; ")}` : head,
+    ];
     if (c.dependents && c.dependents.length > 0) {
         const shown = c.dependents.slice(0, MAX_DEPENDENTS).map(code).join(", ");
         const more = c.dependents.length > MAX_DEPENDENTS ? ` and ${c.dependents.length - MAX_DEPENDENTS} more` : "";
@@ -129,7 +132,12 @@ export interface DiffReport {
 function headFailures(report: DiffReport): string[] {
     const failed = (report.errors ?? []).filter((e) => e.side === "head");
     if (failed.length === 0) return [];
-    const parts = ["", `### ❌ The head does not validate: ${failed.map((e) => code(e.stack)).join(", ")}`, "", "`pulumi up` would stop before creating anything. The diff below covers the stacks that do synthesize."];
+    const parts = [
+        "",
+        `### ❌ The head does not validate: ${failed.map((e) => code(e.stack)).join(", ")}`,
+        "",
+        "`pulumi up` would stop before creating anything. The diff below covers the stacks that do synthesize.",
+    ];
     for (const e of failed) parts.push("", `${code(e.stack)}:`, "", "```", e.message.trim(), "```");
     return parts;
 }
@@ -147,7 +155,12 @@ export function renderReport(report: DiffReport, maxChars = MAX_COMMENT_CHARS): 
         ...headFailures(report),
     ];
     const irreversible = irreversibleMarkdown(report.irreversible ?? [], []);
-    if (irreversible) parts.push(irreversible.trimEnd(), "", `\`npm run up\` and the deploy workflow refuse these unless the run names each kind with \`--allow <kind>\`.`);
+    if (irreversible)
+        parts.push(
+            irreversible.trimEnd(),
+            "",
+            `\`npm run up\` and the deploy workflow refuse these unless the run names each kind with \`--allow <kind>\`.`,
+        );
     for (const diff of changed) parts.push("", renderStackDiff(diff));
     if (quiet.length > 0) parts.push("", `No changes: ${quiet.map((d) => code(d.stack)).join(", ")}`);
     for (const section of report.capacity ?? []) parts.push("", section);

@@ -38,8 +38,13 @@ export async function offlineDiff(repo: string, env: string, stacks: string[], l
         const report = renderReport({
             base: `${base} (${before.commit.slice(0, 12)})`,
             head: "this checkout",
-            stacks: stacks.filter((s) => !before.errors.has(s) && !head.errors.has(s)).map((s) => diffSynth(before.results.get(s), head.results.get(s))),
-            errors: [...[...before.errors].map(([stack, message]) => ({ stack, side: "base" as const, message })), ...[...head.errors].map(([stack, message]) => ({ stack, side: "head" as const, message }))],
+            stacks: stacks
+                .filter((s) => !before.errors.has(s) && !head.errors.has(s))
+                .map((s) => diffSynth(before.results.get(s), head.results.get(s))),
+            errors: [
+                ...[...before.errors].map(([stack, message]) => ({ stack, side: "base" as const, message })),
+                ...[...head.errors].map(([stack, message]) => ({ stack, side: "head" as const, message })),
+            ],
         });
         log(report.split("\n").slice(1).join("\n"));
     } catch (err) {

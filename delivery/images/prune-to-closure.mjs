@@ -54,7 +54,9 @@ export function pruneToClosure(root, workspace) {
     const keep = productionClosure(packages, workspace);
     const removed = [];
     // Deepest paths first, so a nested package goes before the folder that holds it.
-    const installed = Object.keys(packages).filter((p) => p.startsWith("node_modules/")).sort((a, b) => b.length - a.length);
+    const installed = Object.keys(packages)
+        .filter((p) => p.startsWith("node_modules/"))
+        .sort((a, b) => b.length - a.length);
     for (const p of installed) {
         const isWorkspaceLink = packages[p].link === true;
         if ((keep.has(p) && !isWorkspaceLink) || !fs.existsSync(path.join(root, p))) continue;
@@ -63,7 +65,8 @@ export function pruneToClosure(root, workspace) {
     }
     // Command links of removed packages would dangle.
     const bin = path.join(root, "node_modules", ".bin");
-    if (fs.existsSync(bin)) for (const link of fs.readdirSync(bin)) if (!fs.existsSync(path.join(bin, link))) fs.rmSync(path.join(bin, link), { force: true });
+    if (fs.existsSync(bin))
+        for (const link of fs.readdirSync(bin)) if (!fs.existsSync(path.join(bin, link))) fs.rmSync(path.join(bin, link), { force: true });
     for (const scope of fs.readdirSync(path.join(root, "node_modules")).filter((d) => d.startsWith("@"))) {
         const dir = path.join(root, "node_modules", scope);
         if (fs.readdirSync(dir).length === 0) fs.rmdirSync(dir);
@@ -78,5 +81,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
         process.exit(2);
     }
     const { kept, removed } = pruneToClosure(process.cwd(), workspace.replace(/\/+$/, ""));
-    process.stdout.write(`kept ${kept} production packages of ${workspace}; removed ${removed.length}: ${removed.map((p) => p.replace(/^node_modules\//, "")).join(", ") || "none"}\n`);
+    process.stdout.write(
+        `kept ${kept} production packages of ${workspace}; removed ${removed.length}: ${removed.map((p) => p.replace(/^node_modules\//, "")).join(", ") || "none"}\n`,
+    );
 }

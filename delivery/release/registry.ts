@@ -88,13 +88,19 @@ export async function lookupManifest(image: string, opts: LookupOptions = {}): P
                 if (typeof token !== "string") return token;
                 res = await head(`Bearer ${token}`);
             } else {
-                return { status: "error", detail: `the registry answered 401 with an unusable challenge (${JSON.stringify(res.headers.get("www-authenticate"))})` };
+                return {
+                    status: "error",
+                    detail: `the registry answered 401 with an unusable challenge (${JSON.stringify(res.headers.get("www-authenticate"))})`,
+                };
             }
         }
         if (res.ok) return { status: "present", digest: res.headers.get("docker-content-digest") ?? undefined };
         if (res.status === 404) return { status: "missing" };
         if (res.status === 401 || res.status === 403) {
-            return { status: "denied", detail: `the registry refused ${opts.login ? `the login of ${opts.login.username}` : "anonymous pulls"} (${res.status})` };
+            return {
+                status: "denied",
+                detail: `the registry refused ${opts.login ? `the login of ${opts.login.username}` : "anonymous pulls"} (${res.status})`,
+            };
         }
         return { status: "error", detail: `the registry answered ${res.status}` };
     } catch (err) {
@@ -102,11 +108,19 @@ export async function lookupManifest(image: string, opts: LookupOptions = {}): P
     }
 }
 
-async function bearerToken(doFetch: typeof fetch, params: Record<string, string>, ref: ImageReference, login?: RegistryLogin): Promise<string | ManifestLookup> {
+async function bearerToken(
+    doFetch: typeof fetch,
+    params: Record<string, string>,
+    ref: ImageReference,
+    login?: RegistryLogin,
+): Promise<string | ManifestLookup> {
     const query = new URLSearchParams({ service: params.service ?? ref.host, scope: params.scope ?? `repository:${ref.name}:pull` });
     const res = await doFetch(`${params.realm}?${query}`, { headers: login ? { authorization: basic(login) } : {} });
     if (res.status === 401 || res.status === 403) {
-        return { status: "denied", detail: `the token service refused ${login ? `the login of ${login.username}` : "an anonymous pull token"} (${res.status})` };
+        return {
+            status: "denied",
+            detail: `the token service refused ${login ? `the login of ${login.username}` : "an anonymous pull token"} (${res.status})`,
+        };
     }
     if (!res.ok) return { status: "error", detail: `the token service answered ${res.status}` };
     const body = (await res.json()) as { token?: string; access_token?: string };
@@ -121,9 +135,13 @@ export function missingImageLines(results: ReadonlyArray<{ image: string; result
             case "present":
                 return [];
             case "missing":
-                return [`${image} does not exist in its registry: push it first (the images workflow pushes sha-<7> for every main commit and X.Y.Z for a vX.Y.Z tag), or set appsImageTag to a tag that was pushed`];
+                return [
+                    `${image} does not exist in its registry: push it first (the images workflow pushes sha-<7> for every main commit and X.Y.Z for a vX.Y.Z tag), or set appsImageTag to a tag that was pushed`,
+                ];
             case "denied":
-                return [`${image} cannot be pulled: ${result.detail}; a private registry needs imageRegistry { server, username } and the secret imageRegistryToken (or make the package public)`];
+                return [
+                    `${image} cannot be pulled: ${result.detail}; a private registry needs imageRegistry { server, username } and the secret imageRegistryToken (or make the package public)`,
+                ];
             case "error":
                 return [`${image} could not be checked: ${result.detail}`];
         }

@@ -28,9 +28,14 @@ export function releaseProblems(file: string, label: string, tag: string): strin
         const full = config[`${NS}:${key}`];
         if (typeof full === "string") {
             const t = splitImage(full).tag?.split("@")[0];
-            if (t !== version) problems.push(`${label}: ${NS}:${key} is ${full}; release ${tag} needs the ${version} image (or drop the key to use appsImageTag)`);
+            if (t !== version)
+                problems.push(
+                    `${label}: ${NS}:${key} is ${full}; release ${tag} needs the ${version} image (or drop the key to use appsImageTag)`,
+                );
         } else if (tagOf !== version) {
-            problems.push(`${label}: ${NS}:appsImageTag is ${tagOf === undefined ? "unset" : JSON.stringify(tagOf)}; release ${tag} needs "${version}" (the images workflow pushed ${version} for this tag)`);
+            problems.push(
+                `${label}: ${NS}:appsImageTag is ${tagOf === undefined ? "unset" : JSON.stringify(tagOf)}; release ${tag} needs "${version}" (the images workflow pushed ${version} for this tag)`,
+            );
             break;
         }
     }
@@ -38,9 +43,13 @@ export function releaseProblems(file: string, label: string, tag: string): strin
 }
 
 /** The digest a tag points at now (registry.ts; `token`: the CI token for private GHCR packages). */
-export async function manifestDigest(image: string, opts: { token?: string; fetchImpl?: typeof fetch; scheme?: "https" | "http" } = {}): Promise<string> {
+export async function manifestDigest(
+    image: string,
+    opts: { token?: string; fetchImpl?: typeof fetch; scheme?: "https" | "http" } = {},
+): Promise<string> {
     const found = await lookupManifest(image, { ...opts, login: opts.token ? { username: "token", password: opts.token } : undefined });
-    if (found.status === "missing") throw new Error(`${image} does not exist in the registry: did the images workflow push it for this tag?`);
+    if (found.status === "missing")
+        throw new Error(`${image} does not exist in the registry: did the images workflow push it for this tag?`);
     if (found.status !== "present") throw new Error(`${image}: ${found.detail}`);
     if (!found.digest || !/^sha256:[0-9a-f]{64}$/.test(found.digest)) throw new Error(`${image}: the registry sent no content digest`);
     return found.digest;

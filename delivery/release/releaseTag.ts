@@ -30,13 +30,18 @@ export function releaseTagProblems(repo: string, c: TagCheck): string[] {
     const problems: string[] = [];
     if (type.out !== "tag") problems.push(`${c.tag} is a lightweight tag: ${RELEASE_TAG_RULE}`);
     const commit = git("rev-parse", `refs/tags/${c.tag}^{commit}`).out;
-    if (c.sha !== undefined && commit !== c.sha) problems.push(`${c.tag} points at ${commit}, not at ${c.sha} (the commit that was tested and built)`);
-    if (!git("rev-parse", "--verify", "--quiet", `${c.mainRef}^{commit}`).ok) problems.push(`${c.mainRef} does not exist here (git fetch origin main)`);
-    else if (!git("merge-base", "--is-ancestor", commit, c.mainRef).ok) problems.push(`${c.tag} (${commit.slice(0, 12)}) is not on ${c.mainRef}: ${RELEASE_TAG_RULE}`);
+    if (c.sha !== undefined && commit !== c.sha)
+        problems.push(`${c.tag} points at ${commit}, not at ${c.sha} (the commit that was tested and built)`);
+    if (!git("rev-parse", "--verify", "--quiet", `${c.mainRef}^{commit}`).ok)
+        problems.push(`${c.mainRef} does not exist here (git fetch origin main)`);
+    else if (!git("merge-base", "--is-ancestor", commit, c.mainRef).ok)
+        problems.push(`${c.tag} (${commit.slice(0, 12)}) is not on ${c.mainRef}: ${RELEASE_TAG_RULE}`);
     return problems;
 }
 
 /** `origin/main` when the clone has it (CI, any clone of the repository), else `main`. */
 export function defaultMainRef(repo: string): string {
-    return spawnSync("git", ["rev-parse", "--verify", "--quiet", "refs/remotes/origin/main"], { cwd: repo }).status === 0 ? "origin/main" : "main";
+    return spawnSync("git", ["rev-parse", "--verify", "--quiet", "refs/remotes/origin/main"], { cwd: repo }).status === 0
+        ? "origin/main"
+        : "main";
 }

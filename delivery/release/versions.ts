@@ -40,6 +40,7 @@ export function splitImage(image: string): { repository: string; tag?: string; d
     const [withoutDigest, digest] = image.split("@", 2);
     const slash = withoutDigest.lastIndexOf("/");
     const colon = withoutDigest.lastIndexOf(":");
-    if (colon > slash) return { repository: withoutDigest.slice(0, colon), tag: withoutDigest.slice(colon + 1), ...(digest ? { digest } : {}) };
+    if (colon > slash)
+        return { repository: withoutDigest.slice(0, colon), tag: withoutDigest.slice(colon + 1), ...(digest ? { digest } : {}) };
     return { repository: withoutDigest, ...(digest ? { digest } : {}) };
 }

@@ -16,12 +16,25 @@ function rows(before: EnvironmentReport | undefined, after: EnvironmentReport): 
     const b = before;
     const out: Row[] = [
         ["nodes", b ? pools(b) : "—", pools(after)],
-        ["allocatable", b ? `${cpu(b.allocatable.cpuMilli)} / ${mem(b.allocatable.memoryMiB)}` : "—", `${cpu(after.allocatable.cpuMilli)} / ${mem(after.allocatable.memoryMiB)}`],
-        ["requests", b ? `${cpu(b.requests.total.cpuMilli)} / ${mem(b.requests.total.memoryMiB)}` : "—", `${cpu(after.requests.total.cpuMilli)} / ${mem(after.requests.total.memoryMiB)}`],
-        ["headroom (CPU / memory)", b ? `${b.headroomPercent.cpu} % / ${b.headroomPercent.memory} %` : "—", `${after.headroomPercent.cpu} % / ${after.headroomPercent.memory} %`],
+        [
+            "allocatable",
+            b ? `${cpu(b.allocatable.cpuMilli)} / ${mem(b.allocatable.memoryMiB)}` : "—",
+            `${cpu(after.allocatable.cpuMilli)} / ${mem(after.allocatable.memoryMiB)}`,
+        ],
+        [
+            "requests",
+            b ? `${cpu(b.requests.total.cpuMilli)} / ${mem(b.requests.total.memoryMiB)}` : "—",
+            `${cpu(after.requests.total.cpuMilli)} / ${mem(after.requests.total.memoryMiB)}`,
+        ],
+        [
+            "headroom (CPU / memory)",
+            b ? `${b.headroomPercent.cpu} % / ${b.headroomPercent.memory} %` : "—",
+            `${after.headroomPercent.cpu} % / ${after.headroomPercent.memory} %`,
+        ],
         ["Cinder volumes", b ? `${cinderGiB(b)} GiB` : "—", `${cinderGiB(after)} GiB`],
     ];
-    if (after.cost) out.push(["monthly cost", b?.cost ? money(b.cost.total, b.cost.currency) : "—", money(after.cost.total, after.cost.currency)]);
+    if (after.cost)
+        out.push(["monthly cost", b?.cost ? money(b.cost.total, b.cost.currency) : "—", money(after.cost.total, after.cost.currency)]);
     return out;
 }
 
@@ -29,7 +42,11 @@ const id = (text: string) => text.replace(/[^A-Za-z0-9]/g, "_");
 
 /** The topology as a Mermaid flowchart: entry points → servers (VIP) and pools; volumes. */
 export function renderMermaid(r: EnvironmentReport): string {
-    const lines = ["flowchart TB", `  api["API ${r.apiEndpoint}"]`, `  ingress["ingress ${r.ingressAddress}<br/>${r.ingressHosts.join("<br/>")}"]`];
+    const lines = [
+        "flowchart TB",
+        `  api["API ${r.apiEndpoint}"]`,
+        `  ingress["ingress ${r.ingressAddress}<br/>${r.ingressHosts.join("<br/>")}"]`,
+    ];
     for (const p of r.pools) {
         const label = `${p.pool}: ${p.count} × ${p.flavor}${p.tainted ? "<br/>control-plane taint" : ""}${p.role === "server" && r.vip ? `<br/>VIP ${r.vip}` : ""}`;
         lines.push(`  ${id(`pool_${p.pool}`)}["${label}"]`);

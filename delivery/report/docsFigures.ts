@@ -13,8 +13,14 @@ import { cpu, mem } from "./markdown";
 /** Hash of every stack file: what the generated figures were computed from. */
 export function stacksHash(stacksDir: string): string {
     const hash = createHash("sha256");
-    for (const file of fs.readdirSync(stacksDir).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).sort()) {
-        hash.update(file).update("\0").update(fs.readFileSync(path.join(stacksDir, file))).update("\0");
+    for (const file of fs
+        .readdirSync(stacksDir)
+        .filter((f) => /^Pulumi\..+\.yaml$/.test(f))
+        .sort()) {
+        hash.update(file)
+            .update("\0")
+            .update(fs.readFileSync(path.join(stacksDir, file)))
+            .update("\0");
     }
     return hash.digest("hex").slice(0, 12);
 }
@@ -37,10 +43,14 @@ function table(envs: readonly EnvironmentReport[], rows: [string, (r: Environmen
 /** The generated sections by name. */
 export function figureSections(envs: readonly EnvironmentReport[]): Record<string, string> {
     const urlKeys = [...new Set(envs.flatMap((e) => Object.keys(e.urls)))].sort();
-    const nodes = (r: EnvironmentReport) => r.pools.map((p) => `${p.count}× ${p.flavor} ${p.role}s${p.tainted ? " (control-plane taint: not counted)" : ""}`).join(" + ");
+    const nodes = (r: EnvironmentReport) =>
+        r.pools.map((p) => `${p.count}× ${p.flavor} ${p.role}s${p.tainted ? " (control-plane taint: not counted)" : ""}`).join(" + ");
     const pair = (x: { cpuMilli: number; memoryMiB: number }) => `${cpu(x.cpuMilli)} / ${mem(x.memoryMiB)}`;
     return {
-        urls: table(envs, urlKeys.map((k) => [URL_LABELS[k] ?? `\`${k}\``, (r: EnvironmentReport) => r.urls[k] ?? "—"])),
+        urls: table(
+            envs,
+            urlKeys.map((k) => [URL_LABELS[k] ?? `\`${k}\``, (r: EnvironmentReport) => r.urls[k] ?? "—"]),
+        ),
         capacity: table(envs, [
             ["nodes", nodes],
             ["cluster layer requests", (r) => pair(r.requests.cluster)],

@@ -25,7 +25,10 @@ export function pricesOf(stacksDir: string, infraStack: string): PriceTable | un
         if (!entry) return undefined;
         return entry.secure ? placeholder("config", key) : entry.value;
     };
-    const keys = () => Object.keys(config).filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
+    const keys = () =>
+        Object.keys(config)
+            .filter((k) => k.startsWith(prefix))
+            .map((k) => k.slice(prefix.length));
     return parseInfraConfig(strictLookup(get, keys, `stacks/Pulumi.${infraStack}.yaml`), PROJECT, `stack ${infraStack}`).prices;
 }
 

@@ -5,7 +5,8 @@ export const cpu = (milli: number) => `${milli}m`;
 export const mem = (mib: number) => `${Math.round(mib)}Mi`;
 export const money = (amount: number, currency: string) => `${amount.toFixed(2)} ${currency}`;
 
-export const cinderGiB = (r: EnvironmentReport) => r.volumes.filter((v) => v.backing === "cinder").reduce((s, v) => s + v.sizeGiB * v.copies, 0);
+export const cinderGiB = (r: EnvironmentReport) =>
+    r.volumes.filter((v) => v.backing === "cinder").reduce((s, v) => s + v.sizeGiB * v.copies, 0);
 
 function table(header: string[], rows: string[][]): string {
     return [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
@@ -41,10 +42,7 @@ export function renderReportMarkdown(report: EnvironmentReport, svgFile?: string
         "",
         "## Nodes",
         "",
-        table(
-            ["pool", "role", "nodes", "flavor", "size", "room for pods per node", "room for pods in pool"],
-            r.pools.map(poolRow),
-        ),
+        table(["pool", "role", "nodes", "flavor", "size", "room for pods per node", "room for pods in pool"], r.pools.map(poolRow)),
         "",
         `Zones: ${zones.join(", ")}. Room = capacity − system reservation − DaemonSets.`,
         "",
@@ -82,7 +80,10 @@ export function renderReportMarkdown(report: EnvironmentReport, svgFile?: string
         lines.push(
             table(
                 ["item", "quantity", "per month"],
-                [...r.cost.lines.map((l) => [l.item, l.quantity, money(l.monthly, r.cost!.currency)]), ["**total**", "", `**${money(r.cost.total, r.cost.currency)}**`]],
+                [
+                    ...r.cost.lines.map((l) => [l.item, l.quantity, money(l.monthly, r.cost!.currency)]),
+                    ["**total**", "", `**${money(r.cost.total, r.cost.currency)}**`],
+                ],
             ),
             "",
             "From the price table in the infra stack (`data-platform:flavorPrices`); the prices are the stack owner's, not the cloud's invoice.",

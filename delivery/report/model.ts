@@ -100,7 +100,9 @@ function nodesOf(infra: SynthResult): ReportNode[] {
 function poolsOf(infra: SynthResult, nodes: readonly ReportNode[], daemonSets: Record<"server" | "agent", ResourceRequests>): ReportPool[] {
     const capacity = plain<(NodePoolCapacity & { pool?: string })[]>(infra.outputs.nodePools);
     return capacity.map((p) => {
-        const pool = p.pool ?? (p.role === "server" ? "servers" : nodes.find((n) => n.role === p.role && n.flavor === p.flavor)?.pool ?? "default");
+        const pool =
+            p.pool ??
+            (p.role === "server" ? "servers" : (nodes.find((n) => n.role === p.role && n.flavor === p.flavor)?.pool ?? "default"));
         return {
             pool,
             role: p.role,
@@ -163,7 +165,12 @@ function componentsOf(result: SynthResult): string[] {
 
 const percent = (used: number, of: number) => (of === 0 ? -100 : Math.round((1 - used / of) * 1000) / 10);
 
-function costOf(prices: PriceTable, pools: readonly ReportPool[], nodes: readonly ReportNode[], volumes: readonly Volume[]): EnvironmentReport["cost"] {
+function costOf(
+    prices: PriceTable,
+    pools: readonly ReportPool[],
+    nodes: readonly ReportNode[],
+    volumes: readonly Volume[],
+): EnvironmentReport["cost"] {
     const lines: CostLine[] = [];
     for (const pool of pools) {
         const count = nodes.filter((n) => n.pool === pool.pool && n.flavor === pool.flavor).length || pool.count;
@@ -191,7 +198,10 @@ export function buildReport(synth: EnvironmentSynth, prices?: PriceTable): Envir
     const fit = plain<{ allocatable: ResourceRequests; requested?: ResourceRequests }>(apps.outputs.fit);
     const clusterRequests = requestsOf(cluster);
     const appsRequests = requestsOf(apps);
-    const total = fit.requested ?? { cpuMilli: clusterRequests.cpuMilli + appsRequests.cpuMilli, memoryMiB: clusterRequests.memoryMiB + appsRequests.memoryMiB };
+    const total = fit.requested ?? {
+        cpuMilli: clusterRequests.cpuMilli + appsRequests.cpuMilli,
+        memoryMiB: clusterRequests.memoryMiB + appsRequests.memoryMiB,
+    };
     const volumes = findVolumes([infra, cluster, apps], plain<{ rwx?: string }>(cluster.outputs.storageClasses) ?? {});
     return {
         environment: String(plain(infra.outputs.environment)),
@@ -205,7 +215,10 @@ export function buildReport(synth: EnvironmentSynth, prices?: PriceTable): Envir
         pools,
         requests: { cluster: clusterRequests, apps: appsRequests, total },
         allocatable: fit.allocatable,
-        headroomPercent: { cpu: percent(total.cpuMilli, fit.allocatable.cpuMilli), memory: percent(total.memoryMiB, fit.allocatable.memoryMiB) },
+        headroomPercent: {
+            cpu: percent(total.cpuMilli, fit.allocatable.cpuMilli),
+            memory: percent(total.memoryMiB, fit.allocatable.memoryMiB),
+        },
         volumes,
         components: { cluster: componentsOf(cluster), apps: componentsOf(apps) },
         cost: prices ? costOf(prices, pools, nodes, volumes) : undefined,

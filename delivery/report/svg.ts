@@ -52,7 +52,12 @@ function band(y: number, title: string, items: readonly string[], perRow = 5): {
 
 function nodeBox(x: number, y: number, node: ReportNode, tainted: boolean): string[] {
     const fill = node.role === "server" ? (tainted ? COLORS.tainted : COLORS.server) : COLORS.agent;
-    return [rect(x, y, NODE_W, NODE_H, fill), text(x + 6, y + 15, fit(node.name, NODE_W - 12), { bold: true }), text(x + 6, y + 29, node.flavor), text(x + 6, y + 41, `${node.address}${node.zone ? ` · ${node.zone}` : ""}`, { size: 10 })];
+    return [
+        rect(x, y, NODE_W, NODE_H, fill),
+        text(x + 6, y + 15, fit(node.name, NODE_W - 12), { bold: true }),
+        text(x + 6, y + 29, node.flavor),
+        text(x + 6, y + 41, `${node.address}${node.zone ? ` · ${node.zone}` : ""}`, { size: 10 }),
+    ];
 }
 
 function poolBlock(y: number, pool: ReportPool, nodes: readonly ReportNode[], vip?: string): { svg: string[]; height: number } {
@@ -68,7 +73,10 @@ function poolBlock(y: number, pool: ReportPool, nodes: readonly ReportNode[], vi
     drawn.forEach((node, i) => svg.push(...nodeBox(at(i).x, at(i).y, node, pool.tainted)));
     if (rest > 0) {
         const p = at(drawn.length);
-        svg.push(rect(p.x, p.y, NODE_W, NODE_H, "#fff"), text(p.x + NODE_W / 2, p.y + 27, `+ ${rest} more`, { anchor: "middle", bold: true }));
+        svg.push(
+            rect(p.x, p.y, NODE_W, NODE_H, "#fff"),
+            text(p.x + NODE_W / 2, p.y + 27, `+ ${rest} more`, { anchor: "middle", bold: true }),
+        );
     }
     return { svg, height };
 }
@@ -76,12 +84,17 @@ function poolBlock(y: number, pool: ReportPool, nodes: readonly ReportNode[], vi
 export function renderReportSvg(report: EnvironmentReport): string {
     const out: string[] = [];
     let y = MARGIN;
-    out.push(text(MARGIN, y + 14, `${report.environment}: k3s ${report.k3sVersion}, ${report.nodes.length} nodes`, { size: 16, bold: true }));
+    out.push(
+        text(MARGIN, y + 14, `${report.environment}: k3s ${report.k3sVersion}, ${report.nodes.length} nodes`, { size: 16, bold: true }),
+    );
     y += 30;
     const entry = band(y, "entry points", [`API ${report.apiEndpoint}`, `ingress ${report.ingressAddress}`, ...report.ingressHosts], 4);
     out.push(...entry.svg);
     y += entry.height + GAP;
-    for (const [layer, names] of [["apps layer", report.components.apps], ["cluster layer", report.components.cluster]] as const) {
+    for (const [layer, names] of [
+        ["apps layer", report.components.apps],
+        ["cluster layer", report.components.cluster],
+    ] as const) {
         const b = band(y, layer, names);
         out.push(...b.svg);
         y += b.height + GAP;

@@ -58,20 +58,35 @@ function claimSpecs(value: unknown, path: string[], replicas: number, out: Found
  *   of the NFS export, `local-path` claims live on a node's disk; the rest are Cinder volumes.
  */
 export function findVolumes(layers: readonly SynthResult[], classes: { rwx?: string } = {}): Volume[] {
-    const backing = (kind: string): Volume["backing"] => (kind === classes.rwx ? "nfs export" : kind === "local-path" ? "node disk" : "cinder");
+    const backing = (kind: string): Volume["backing"] =>
+        kind === classes.rwx ? "nfs export" : kind === "local-path" ? "node disk" : "cinder";
     const volumes: Volume[] = [];
     for (const layer of layers) {
         const name = layer.stack;
         for (const r of layer.resources) {
             const inputs = r.inputs as Tree;
             if (r.type === "openstack:blockstorage/volume:Volume") {
-                volumes.push({ layer: name, owner: String(inputs.name ?? r.name), sizeGiB: Number(inputs.size), copies: 1, kind: "cinder volume", backing: "cinder" });
+                volumes.push({
+                    layer: name,
+                    owner: String(inputs.name ?? r.name),
+                    sizeGiB: Number(inputs.size),
+                    copies: 1,
+                    kind: "cinder volume",
+                    backing: "cinder",
+                });
             } else if (r.type === "kubernetes:core/v1:PersistentVolumeClaim") {
                 const spec = inputs.spec as Tree;
                 const meta = inputs.metadata as Tree;
                 const size = ((spec.resources as Tree).requests as Tree).storage as string;
                 const kind = String(spec.storageClassName ?? "default");
-                volumes.push({ layer: name, owner: `${meta.namespace}/${meta.name}`, sizeGiB: gib(size), copies: 1, kind, backing: backing(kind) });
+                volumes.push({
+                    layer: name,
+                    owner: `${meta.namespace}/${meta.name}`,
+                    sizeGiB: gib(size),
+                    copies: 1,
+                    kind,
+                    backing: backing(kind),
+                });
             } else if (r.type === "kubernetes:kafka.strimzi.io/v1:KafkaNodePool") {
                 const spec = inputs.spec as Tree;
                 const storage = spec.storage as Tree;
@@ -79,7 +94,14 @@ export function findVolumes(layers: readonly SynthResult[], classes: { rwx?: str
                     if (typeof v.size !== "string") continue;
                     const kind = String(v.class ?? "default");
                     const owner = `kafka ${(inputs.metadata as Tree).name} volume ${String(v.id ?? 0)}`;
-                    volumes.push({ layer: name, owner, sizeGiB: gib(v.size), copies: Number(spec.replicas ?? 1), kind, backing: backing(kind) });
+                    volumes.push({
+                        layer: name,
+                        owner,
+                        sizeGiB: gib(v.size),
+                        copies: Number(spec.replicas ?? 1),
+                        kind,
+                        backing: backing(kind),
+                    });
                 }
             } else if (r.type === "kubernetes:helm.sh/v3:Release" || r.type === "kubernetes:apps/v1:StatefulSet") {
                 const found: FoundClaim[] = [];
@@ -88,7 +110,14 @@ export function findVolumes(layers: readonly SynthResult[], classes: { rwx?: str
                     const size = ((spec.resources as Tree).requests as Tree).storage as string;
                     const kind = String(spec.storageClassName ?? "default");
                     // The top-level values key names the component (prometheus, alertmanager...).
-                    volumes.push({ layer: name, owner: `${r.name} (${path[0] ?? "claim"})`, sizeGiB: gib(size), copies: replicas, kind, backing: backing(kind) });
+                    volumes.push({
+                        layer: name,
+                        owner: `${r.name} (${path[0] ?? "claim"})`,
+                        sizeGiB: gib(size),
+                        copies: replicas,
+                        kind,
+                        backing: backing(kind),
+                    });
                 }
             }
         }

@@ -37,7 +37,9 @@ export function newestFirst(snapshots: readonly Snapshot[]): Snapshot[] {
 export function chooseSnapshot(snapshots: readonly Snapshot[], where: string, name?: string): { snapshot: Snapshot } | { problem: string } {
     const sorted = newestFirst(snapshots);
     if (sorted.length === 0) {
-        return { problem: `No etcd snapshot in ${where}: there is nothing to restore from. Snapshots appear there on etcdSnapshotSchedule once a cluster with backupStore has run.` };
+        return {
+            problem: `No etcd snapshot in ${where}: there is nothing to restore from. Snapshots appear there on etcdSnapshotSchedule once a cluster with backupStore has run.`,
+        };
     }
     if (name === undefined) return { snapshot: sorted[0] };
     const found = sorted.find((s) => s.name === name);
@@ -65,7 +67,10 @@ export function snapshotTable(snapshots: readonly Snapshot[], now: Date, chosen?
     const width = Math.max(...sorted.map((s) => s.name.length), 4);
     const ages = sorted.map((s) => `${age(now.getTime() - s.takenAt.getTime())} ago`);
     const ageWidth = Math.max(...ages.map((a) => a.length), 3);
-    const rows = sorted.map((s, i) => `${s.name === chosen ? "->" : "  "} ${s.name.padEnd(width)}  ${s.takenAt.toISOString().replace(/\.\d{3}Z$/, "Z")}  ${ages[i].padStart(ageWidth)}  ${kib(s.size)}`);
+    const rows = sorted.map(
+        (s, i) =>
+            `${s.name === chosen ? "->" : "  "} ${s.name.padEnd(width)}  ${s.takenAt.toISOString().replace(/\.\d{3}Z$/, "Z")}  ${ages[i].padStart(ageWidth)}  ${kib(s.size)}`,
+    );
     return [`   ${"name".padEnd(width)}  ${"taken (UTC)".padEnd(20)}  ${"age".padStart(ageWidth)}  size`, ...rows].join("\n");
 }
 
@@ -95,8 +100,13 @@ export function lossText(snapshot: Snapshot, now: Date, schedule: string): strin
         `What is lost: every change to the cluster's state (Kubernetes objects: deployments, secrets, PVC claims, CRs) made after ${snapshot.takenAt.toISOString()}, ${age(since)} ago.`,
         `Snapshots are taken on "${schedule}" (etcdSnapshotSchedule)${interval ? `, every ${age(interval)}: the most a restore loses while snapshots run is one interval` : ""}.`,
     ];
-    if (interval && since > 2 * interval) lines.push(`Note: this snapshot is older than two intervals; newer ones are missing (the cluster was down, or uploads failed) or a named older one was chosen.`);
-    lines.push("Kept: data on volumes (the NFS volume, Cinder-backed PVs, database volumes) and the off-site dumps; agents keep their disks and rejoin.");
+    if (interval && since > 2 * interval)
+        lines.push(
+            `Note: this snapshot is older than two intervals; newer ones are missing (the cluster was down, or uploads failed) or a named older one was chosen.`,
+        );
+    lines.push(
+        "Kept: data on volumes (the NFS volume, Cinder-backed PVs, database volumes) and the off-site dumps; agents keep their disks and rejoin.",
+    );
     return lines.join("\n");
 }
 
@@ -137,18 +147,32 @@ export const SKIP_DRAIN_MODE = "forget";
 export function restoreSteps(p: RestorePlanInput): RestoreStep[] {
     const s = `--stack ${p.infraStack}`;
     return [
-        { id: "config", title: `set restoreFromSnapshot=${p.snapshot} on ${p.infraStack} (server-0's metadata becomes restore:${p.snapshot})`, manual: `pulumi config set restoreFromSnapshot ${p.snapshot} ${s}` },
+        {
+            id: "config",
+            title: `set restoreFromSnapshot=${p.snapshot} on ${p.infraStack} (server-0's metadata becomes restore:${p.snapshot})`,
+            manual: `pulumi config set restoreFromSnapshot ${p.snapshot} ${s}`,
+        },
         {
             id: "replace",
             title: `replace every server (${p.serverUrns.length}) without draining (their API is gone): server-0 restores the snapshot, the others join it`,
             manual: `${SKIP_DRAIN}=${SKIP_DRAIN_MODE} pulumi up ${s} --yes ${p.serverUrns.map((u) => `--replace '${u}'`).join(" ")}`,
         },
-        { id: "wait", title: "wait until the API answers and every node (servers and agents) is Ready", manual: `npx --no-install tsx infra/lifecycle/cli.ts wait-cluster   (KUBECONFIG_DATA, NODE_NAMES from pulumi stack output ${s})` },
+        {
+            id: "wait",
+            title: "wait until the API answers and every node (servers and agents) is Ready",
+            manual: `npx --no-install tsx infra/lifecycle/cli.ts wait-cluster   (KUBECONFIG_DATA, NODE_NAMES from pulumi stack output ${s})`,
+        },
         { id: "clear", title: `remove restoreFromSnapshot from ${p.infraStack}`, manual: `pulumi config rm restoreFromSnapshot ${s}` },
-        { id: "settle", title: `pulumi up ${p.infraStack}: server-0's metadata back to join, in place (previewed first: stops if any VM would be replaced)`, manual: `pulumi up ${s} --yes` },
+        {
+            id: "settle",
+            title: `pulumi up ${p.infraStack}: server-0's metadata back to join, in place (previewed first: stops if any VM would be replaced)`,
+            manual: `pulumi up ${s} --yes`,
+        },
         {
             id: "refresh",
-            title: p.upperStacks.length ? `refresh ${p.upperStacks.join(", ")}: their state forgets objects the snapshot does not have` : "refresh the layers above infra (none exist)",
+            title: p.upperStacks.length
+                ? `refresh ${p.upperStacks.join(", ")}: their state forgets objects the snapshot does not have`
+                : "refresh the layers above infra (none exist)",
             manual: p.upperStacks.map((u) => `pulumi refresh --stack ${u} --yes`).join(" && ") || "(nothing)",
         },
     ];

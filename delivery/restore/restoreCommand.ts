@@ -7,8 +7,33 @@
  */
 import { backupPrefixes } from "../../lib/contracts";
 import { DEFAULT_ETCD_SNAPSHOT_SCHEDULE } from "../../infra/etcdS3";
-import { chooseSnapshot, continueCommand, lossText, restoreSteps, RestoreStep, serverInstanceUrns, SKIP_DRAIN, SKIP_DRAIN_MODE, Snapshot, snapshotFromObject, snapshotTable, STEP_IDS, StepId } from "./restore";
-import { failureText, LineSink, parseExport, parsePreviewJson, parseStackOutputs, PreviewStep, PulumiCliOptions, runPulumi, StateResource, urnParts } from "../deploy/pulumiCli";
+import {
+    chooseSnapshot,
+    continueCommand,
+    lossText,
+    restoreSteps,
+    RestoreStep,
+    serverInstanceUrns,
+    SKIP_DRAIN,
+    SKIP_DRAIN_MODE,
+    Snapshot,
+    snapshotFromObject,
+    snapshotTable,
+    STEP_IDS,
+    StepId,
+} from "./restore";
+import {
+    failureText,
+    LineSink,
+    parseExport,
+    parsePreviewJson,
+    parseStackOutputs,
+    PreviewStep,
+    PulumiCliOptions,
+    runPulumi,
+    StateResource,
+    urnParts,
+} from "../deploy/pulumiCli";
 import { listObjects, S3Access } from "./s3List";
 import type { Log } from "../deploy/runner";
 
@@ -87,7 +112,13 @@ export async function restore(req: RestoreRequest): Promise<number> {
     const now = req.now();
     req.log(`Off-site etcd snapshots of ${req.env} (${where}), newest first:\n${snapshotTable(snapshots, now, snapshot.name)}\n`);
     req.log(`Restoring ${snapshot.name}${req.snapshot ? "" : " (the newest; --snapshot NAME picks another)"}.`);
-    req.log(lossText(snapshot, now, typeof config.etcdSnapshotSchedule === "string" ? config.etcdSnapshotSchedule : DEFAULT_ETCD_SNAPSHOT_SCHEDULE));
+    req.log(
+        lossText(
+            snapshot,
+            now,
+            typeof config.etcdSnapshotSchedule === "string" ? config.etcdSnapshotSchedule : DEFAULT_ETCD_SNAPSHOT_SCHEDULE,
+        ),
+    );
     if (req.listOnly) return 0;
     // A fresh restore is for a control plane that is gone; a continuation may find the restored one up.
     if (!req.from && !req.evenIfApiAnswers && typeof outputs.kubeconfig === "string" && (await req.apiAnswers(outputs.kubeconfig))) {
@@ -98,18 +129,36 @@ export async function restore(req: RestoreRequest): Promise<number> {
     }
 
     const serverUrns = serverInstanceUrns(resources);
-    if (serverUrns.length === 0) return stop(`${infra} holds no servers in its state: there is nothing to restore into. A new environment is made with npm run up -- ${req.env}.`);
+    if (serverUrns.length === 0)
+        return stop(
+            `${infra} holds no servers in its state: there is nothing to restore into. A new environment is made with npm run up -- ${req.env}.`,
+        );
     const current = config[RESTORE_KEY];
-    if (req.from && STEP_IDS.indexOf(req.from) > 0 && STEP_IDS.indexOf(req.from) <= STEP_IDS.indexOf("replace") && current !== snapshot.name) {
-        return stop(`--from ${req.from} needs ${RESTORE_KEY}=${snapshot.name} on ${infra}, which has ${current ? `${RESTORE_KEY}=${String(current)}` : `no ${RESTORE_KEY}`}: continue with --from config.`);
+    if (
+        req.from &&
+        STEP_IDS.indexOf(req.from) > 0 &&
+        STEP_IDS.indexOf(req.from) <= STEP_IDS.indexOf("replace") &&
+        current !== snapshot.name
+    ) {
+        return stop(
+            `--from ${req.from} needs ${RESTORE_KEY}=${snapshot.name} on ${infra}, which has ${current ? `${RESTORE_KEY}=${String(current)}` : `no ${RESTORE_KEY}`}: continue with --from config.`,
+        );
     }
-    if (!req.from && typeof current === "string" && current !== "") req.log(`Note: ${infra} already has ${RESTORE_KEY}=${current} (an earlier restore that did not finish?); it is set to ${snapshot.name}.`);
+    if (!req.from && typeof current === "string" && current !== "")
+        req.log(
+            `Note: ${infra} already has ${RESTORE_KEY}=${current} (an earlier restore that did not finish?); it is set to ${snapshot.name}.`,
+        );
 
     const steps = restoreSteps({ infraStack: infra, upperStacks: req.upperStacks, snapshot: snapshot.name, serverUrns });
     const first = req.from ? steps.findIndex((s) => s.id === req.from) : 0;
     req.log(`\nSteps${first > 0 ? ` (continuing at ${steps[first].id})` : ""}:`);
     steps.forEach((s, i) => req.log(`  ${i + 1}. ${i < first ? "(done) " : ""}${s.id}: ${s.title}\n       $ ${s.manual}`));
-    if (req.confirm && !(await req.confirm(`\nRestore ${req.env} from ${snapshot.name}, replacing ${serverUrns.length} server${serverUrns.length === 1 ? "" : "s"}? [y/N] `))) {
+    if (
+        req.confirm &&
+        !(await req.confirm(
+            `\nRestore ${req.env} from ${snapshot.name}, replacing ${serverUrns.length} server${serverUrns.length === 1 ? "" : "s"}? [y/N] `,
+        ))
+    ) {
         req.error("Cancelled. Nothing was changed.");
         return 1;
     }
@@ -125,7 +174,11 @@ export async function restore(req: RestoreRequest): Promise<number> {
             req.error(
                 [
                     `\nRestore stopped at step ${i + 1}/${steps.length} (${step.id}):`,
-                    ...(err as Error).message.trimEnd().split("\n").slice(-25).map((l) => `    ${l}`),
+                    ...(err as Error).message
+                        .trimEnd()
+                        .split("\n")
+                        .slice(-25)
+                        .map((l) => `    ${l}`),
                     done.length ? `Done in this run: ${done.join(", ")}.` : "Nothing was done in this run.",
                     STEP_ADVICE[step.id],
                     `To continue once the cause is fixed:\n    ${continueCommand(req.env, snapshot.name, step.id, req.confirmEnv)}`,
@@ -138,21 +191,30 @@ export async function restore(req: RestoreRequest): Promise<number> {
         req.log(`[${i + 1}/${steps.length}] ${step.id}: done`);
     }
     const seconds = Math.round((req.now().getTime() - started) / 1000);
-    req.log(`\n${req.env} restored from ${snapshot.name} in ${seconds} s; ${infra} is consistent again (no ${RESTORE_KEY}, server-0 joins).`);
-    req.log(`Next: npm run up -- ${req.env} puts back what the cluster and apps layers made after the snapshot (their stacks were refreshed, so up sees it missing).`);
+    req.log(
+        `\n${req.env} restored from ${snapshot.name} in ${seconds} s; ${infra} is consistent again (no ${RESTORE_KEY}, server-0 joins).`,
+    );
+    req.log(
+        `Next: npm run up -- ${req.env} puts back what the cluster and apps layers made after the snapshot (their stacks were refreshed, so up sees it missing).`,
+    );
     return 0;
 }
 
 const STEP_ADVICE: Record<StepId, string> = {
     config: "Nothing in the cloud was touched.",
-    replace: "Continuing replaces every server again: server-0 restores the same snapshot once more (the restore had not finished, so nothing written since is lost by that).",
+    replace:
+        "Continuing replaces every server again: server-0 restores the same snapshot once more (the restore had not finished, so nothing written since is lost by that).",
     wait: "The servers were replaced. Look at server-0 first: its console log (cloud-init, k3s-bootstrap) and `journalctl -u k3s` say whether the reset found the snapshot and the token.",
     clear: `The cluster is restored; only the one-shot config is left to remove.`,
     settle: `The cluster is restored and ${RESTORE_KEY} removed; only server-0's metadata is not back to join yet.`,
     refresh: "The cluster and the infra stack are restored; the upper stacks' state may still list objects the snapshot lacks.",
 };
 
-async function runStep(req: RestoreRequest, step: RestoreStep, ctx: { config: Record<string, unknown>; snapshot: string; serverUrns: readonly string[] }): Promise<void> {
+async function runStep(
+    req: RestoreRequest,
+    step: RestoreStep,
+    ctx: { config: Record<string, unknown>; snapshot: string; serverUrns: readonly string[] },
+): Promise<void> {
     const infra = req.infraStack;
     const stream = (stack: string) => (line: string) => req.log(`  ${stack} | ${line}`);
     switch (step.id) {
@@ -165,17 +227,24 @@ async function runStep(req: RestoreRequest, step: RestoreStep, ctx: { config: Re
         case "wait": {
             const outputs = await req.ops.outputs(infra);
             const nodes = Array.isArray(outputs.nodes) ? (outputs.nodes as { name?: unknown }[]).map((n) => String(n.name)) : [];
-            if (typeof outputs.kubeconfig !== "string" || nodes.length === 0) throw new Error(`${infra} has no kubeconfig or nodes output to wait with`);
+            if (typeof outputs.kubeconfig !== "string" || nodes.length === 0)
+                throw new Error(`${infra} has no kubeconfig or nodes output to wait with`);
             const minutes = Number(ctx.config.readinessTimeoutMinutes ?? 20);
-            return req.waitCluster(outputs.kubeconfig, nodes, (Number.isFinite(minutes) ? minutes : 20) * 60, (line) => req.log(`  wait | ${line}`));
+            return req.waitCluster(outputs.kubeconfig, nodes, (Number.isFinite(minutes) ? minutes : 20) * 60, (line) =>
+                req.log(`  wait | ${line}`),
+            );
         }
         case "clear":
             return req.ops.configRm(infra, RESTORE_KEY);
         case "settle": {
             // Only server-0's metadata should change now; a VM that would go is not this restore's.
-            const going = (await req.ops.preview(infra)).filter((st) => urnParts(st.urn).type === "openstack:compute/instance:Instance" && !["same", "update"].includes(st.op));
+            const going = (await req.ops.preview(infra)).filter(
+                (st) => urnParts(st.urn).type === "openstack:compute/instance:Instance" && !["same", "update"].includes(st.op),
+            );
             if (going.length > 0) {
-                throw new Error(`the final up would ${[...new Set(going.map((st) => `${st.op} ${urnParts(st.urn).name}`))].join(", ")}: not applied. See pulumi preview --stack ${infra} (the checkout or the config changed since the restore?).`);
+                throw new Error(
+                    `the final up would ${[...new Set(going.map((st) => `${st.op} ${urnParts(st.urn).name}`))].join(", ")}: not applied. See pulumi preview --stack ${infra} (the checkout or the config changed since the restore?).`,
+                );
             }
             return req.ops.up(infra, [], {}, stream(infra));
         }
@@ -186,15 +255,25 @@ async function runStep(req: RestoreRequest, step: RestoreStep, ctx: { config: Re
 }
 
 /** The bucket and credential: location from config, credential from the outputs (or config). */
-export function backupStoreOf(config: Record<string, unknown>, outputs: Record<string, unknown>): { access: S3Access } | { problem: string } {
+export function backupStoreOf(
+    config: Record<string, unknown>,
+    outputs: Record<string, unknown>,
+): { access: S3Access } | { problem: string } {
     const raw = config.backupStore;
     const cfg = (typeof raw === "string" ? safeJson(raw) : raw) as Record<string, unknown> | undefined;
-    if (!cfg || typeof cfg !== "object") return { problem: "no backupStore config: without off-site etcd snapshots there is nothing to restore a lost control plane from (see docs/infra.md, backupStore)." };
+    if (!cfg || typeof cfg !== "object")
+        return {
+            problem:
+                "no backupStore config: without off-site etcd snapshots there is nothing to restore a lost control plane from (see docs/infra.md, backupStore).",
+        };
     const out = (outputs.backupStore ?? {}) as Record<string, unknown>;
     const accessKey = out.accessKey ?? config.backupStoreAccessKey;
     const secretKey = out.secretKey ?? config.backupStoreSecretKey;
     if (typeof accessKey !== "string" || typeof secretKey !== "string") {
-        return { problem: "the backupStore credential is in neither the stack's backupStore output nor backupStoreAccessKey/backupStoreSecretKey config: the stack was never deployed with backupStore." };
+        return {
+            problem:
+                "the backupStore credential is in neither the stack's backupStore output nor backupStoreAccessKey/backupStoreSecretKey config: the stack was never deployed with backupStore.",
+        };
     }
     const [endpoint, bucket, region] = [cfg.endpoint, cfg.bucket, cfg.region].map((v) => (typeof v === "string" ? v : ""));
     if (!endpoint || !bucket || !region) return { problem: "backupStore config lacks endpoint, bucket or region." };
@@ -220,7 +299,9 @@ export async function bucketSnapshots(store: S3Access, folder: string, pageSize?
 /** `pulumi config --json` → key (without project namespace) → value (objects and JSON parsed). */
 export function parseConfigJson(stdout: string): Record<string, unknown> {
     const doc = JSON.parse(stdout.trim() || "{}") as Record<string, { value?: unknown; objectValue?: unknown }>;
-    return Object.fromEntries(Object.entries(doc).map(([key, v]) => [key.includes(":") ? key.slice(key.indexOf(":") + 1) : key, v.objectValue ?? v.value]));
+    return Object.fromEntries(
+        Object.entries(doc).map(([key, v]) => [key.includes(":") ? key.slice(key.indexOf(":") + 1) : key, v.objectValue ?? v.value]),
+    );
 }
 
 /** RestoreOps over the Pulumi CLI (the same spawning as up/down). */
@@ -228,7 +309,10 @@ export function cliRestoreOps(cli: PulumiCliOptions): RestoreOps {
     const policy = cli.policyPack ? ["--policy-pack", cli.policyPack] : [];
     const call = async (args: string[], onLine?: LineSink, env?: Record<string, string>) => {
         const r = await runPulumi(env ? { ...cli, env: { ...cli.env, ...env } } : cli, args, onLine, onLine === undefined);
-        if (r.code !== 0) throw new Error(`pulumi ${(["config", "stack"].includes(args[0]) && !args[1].startsWith("-") ? args.slice(0, 2) : args.slice(0, 1)).join(" ")} -s ${args[args.indexOf("--stack") + 1]} failed:\n${failureText(r)}`);
+        if (r.code !== 0)
+            throw new Error(
+                `pulumi ${(["config", "stack"].includes(args[0]) && !args[1].startsWith("-") ? args.slice(0, 2) : args.slice(0, 1)).join(" ")} -s ${args[args.indexOf("--stack") + 1]} failed:\n${failureText(r)}`,
+            );
         return r.stdout;
     };
     return {
@@ -237,7 +321,12 @@ export function cliRestoreOps(cli: PulumiCliOptions): RestoreOps {
         resources: async (stack) => parseExport(await call(["stack", "export", "--stack", stack])),
         configSet: async (stack, key, value) => void (await call(["config", "set", key, value, "--stack", stack])),
         configRm: async (stack, key) => void (await call(["config", "rm", key, "--stack", stack])),
-        up: async (stack, replace, env, onLine) => void (await call(["up", "--stack", stack, "--yes", "--non-interactive", ...policy, ...replace.flatMap((u) => ["--replace", u])], onLine, env)),
+        up: async (stack, replace, env, onLine) =>
+            void (await call(
+                ["up", "--stack", stack, "--yes", "--non-interactive", ...policy, ...replace.flatMap((u) => ["--replace", u])],
+                onLine,
+                env,
+            )),
         refresh: async (stack, onLine) => void (await call(["refresh", "--stack", stack, "--yes", "--non-interactive"], onLine)),
         async preview(stack) {
             const r = await runPulumi(cli, ["preview", "--stack", stack, "--json", "--non-interactive", ...policy]);

@@ -41,14 +41,24 @@ export interface SignedRequest {
 }
 
 /** Signs one request (SigV4, service `s3`, path-style); `now` fixes the time for tests. */
-export function signRequest(access: S3Access, method: string, key: string, query: Record<string, string>, body: Buffer, now: Date): SignedRequest {
+export function signRequest(
+    access: S3Access,
+    method: string,
+    key: string,
+    query: Record<string, string>,
+    body: Buffer,
+    now: Date,
+): SignedRequest {
     const base = new URL(access.endpoint);
     const path = `/${uriEncode(access.bucket)}/${uriEncode(key, true)}`;
     const canonicalQuery = Object.keys(query)
         .sort()
         .map((k) => `${uriEncode(k)}=${uriEncode(query[k])}`)
         .join("&");
-    const amzDate = now.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+    const amzDate = now
+        .toISOString()
+        .replace(/[-:]/g, "")
+        .replace(/\.\d{3}/, "");
     const headers = sigV4({ method, host: base.host, path, canonicalQuery, payloadHash: sha256(body), amzDate }, access);
     return { url: `${base.protocol}//${base.host}${path}${canonicalQuery ? `?${canonicalQuery}` : ""}`, headers };
 }
@@ -69,20 +79,42 @@ export function sigV4(r: CanonicalRequest, access: Pick<S3Access, "region" | "ac
     const day = r.amzDate.slice(0, 8);
     const headers: Record<string, string> = { host: r.host, "x-amz-content-sha256": r.payloadHash, "x-amz-date": r.amzDate };
     const names = Object.keys(headers).sort();
-    const canonical = [r.method, r.path, r.canonicalQuery, ...names.map((n) => `${n}:${headers[n]}`), "", names.join(";"), r.payloadHash].join("\n");
+    const canonical = [
+        r.method,
+        r.path,
+        r.canonicalQuery,
+        ...names.map((n) => `${n}:${headers[n]}`),
+        "",
+        names.join(";"),
+        r.payloadHash,
+    ].join("\n");
     const scope = `${day}/${access.region}/s3/aws4_request`;
     const toSign = ["AWS4-HMAC-SHA256", r.amzDate, scope, sha256(canonical)].join("\n");
     const signingKey = hmac(hmac(hmac(hmac(`AWS4${access.secretKey}`, day), access.region), "s3"), "aws4_request");
     const signature = createHmac("sha256", signingKey).update(toSign).digest("hex");
-    return { ...headers, authorization: `AWS4-HMAC-SHA256 Credential=${access.accessKey}/${scope}, SignedHeaders=${names.join(";")}, Signature=${signature}` };
+    return {
+        ...headers,
+        authorization: `AWS4-HMAC-SHA256 Credential=${access.accessKey}/${scope}, SignedHeaders=${names.join(";")}, Signature=${signature}`,
+    };
 }
 
 /** One signed request; throws with the store's own error code and message on a non-2xx answer. */
-export async function s3Request(access: S3Access, method: "GET" | "PUT", key: string, query: Record<string, string> = {}, body: Buffer = Buffer.alloc(0)): Promise<string> {
+export async function s3Request(
+    access: S3Access,
+    method: "GET" | "PUT",
+    key: string,
+    query: Record<string, string> = {},
+    body: Buffer = Buffer.alloc(0),
+): Promise<string> {
     const req = signRequest(access, method, key, query, body, new Date());
     let res: Response;
     try {
-        res = await fetch(req.url, { method, headers: req.headers, ...(method === "PUT" ? { body } : {}), signal: AbortSignal.timeout(30_000) });
+        res = await fetch(req.url, {
+            method,
+            headers: req.headers,
+            ...(method === "PUT" ? { body } : {}),
+            signal: AbortSignal.timeout(30_000),
+        });
     } catch (err) {
         throw new Error(`S3 ${method} ${access.endpoint}/${access.bucket}: ${(err as Error).cause ?? (err as Error).message}`);
     }
@@ -90,7 +122,9 @@ export async function s3Request(access: S3Access, method: "GET" | "PUT", key: st
     if (!res.ok) {
         const code = xmlText(text, "Code") ?? res.statusText;
         const message = xmlText(text, "Message") ?? "";
-        throw new Error(`S3 ${method} ${access.endpoint}/${access.bucket}/${key}: HTTP ${res.status} ${code}${message ? `: ${message}` : ""}`);
+        throw new Error(
+            `S3 ${method} ${access.endpoint}/${access.bucket}/${key}: HTTP ${res.status} ${code}${message ? `: ${message}` : ""}`,
+        );
     }
     return text;
 }
@@ -101,7 +135,12 @@ export async function listObjects(access: S3Access, prefix: string, pageSize?: n
     let token: string | undefined;
     // A bucket listing is paged (1000 keys a page); the bound stops a store that never ends it.
     for (let page = 0; page < 1000; page++) {
-        const xml = await s3Request(access, "GET", "", { "list-type": "2", prefix, ...(pageSize ? { "max-keys": String(pageSize) } : {}), ...(token ? { "continuation-token": token } : {}) });
+        const xml = await s3Request(access, "GET", "", {
+            "list-type": "2",
+            prefix,
+            ...(pageSize ? { "max-keys": String(pageSize) } : {}),
+            ...(token ? { "continuation-token": token } : {}),
+        });
         const result = parseListing(xml);
         found.push(...result.objects);
         if (!result.nextToken) return found;

@@ -68,18 +68,30 @@ export function statefulBlockers(stack: string, diff: StackDiff): Blocker[] {
         if (change.kind === "delete") {
             blockers.push({ kind: "stateful", stack, message: `${what} would be deleted: loses ${rule.loses}.` });
         } else if (change.kind === "replace") {
-            blockers.push({ kind: "stateful", stack, message: `${what} would be replaced because ${change.reasons.join("; ").replace(/`/g, "")}: loses ${rule.loses}.` });
+            blockers.push({
+                kind: "stateful",
+                stack,
+                message: `${what} would be replaced because ${change.reasons.join("; ").replace(/`/g, "")}: loses ${rule.loses}.`,
+            });
         } else if (change.kind === "update") {
             const guarded = (rule.guardedInputs ?? []).map(parsePath);
             const hits = change.inputs.filter((i) => guarded.some((g) => pathMatches(g, i.segments) && i.segments.length >= g.length));
             if (hits.length > 0) {
-                blockers.push({ kind: "storage-change", stack, message: `${what} would change its storage (${[...new Set(hits.map((h) => h.path))].join(", ")}): storage specs cannot be rolled back in place.` });
+                blockers.push({
+                    kind: "storage-change",
+                    stack,
+                    message: `${what} would change its storage (${[...new Set(hits.map((h) => h.path))].join(", ")}): storage specs cannot be rolled back in place.`,
+                });
             }
             for (const size of change.inputs.filter((i) => SIZE_PATHS.some((p) => formatPath(p) === i.path))) {
                 const before = quantity(size.before);
                 const after = quantity(size.after);
                 if (before !== undefined && after !== undefined && after < before) {
-                    blockers.push({ kind: "storage-change", stack, message: `${what} would shrink ${size.path} from ${String(size.before)} to ${String(size.after)}: volumes only grow.` });
+                    blockers.push({
+                        kind: "storage-change",
+                        stack,
+                        message: `${what} would shrink ${size.path} from ${String(size.before)} to ${String(size.after)}: volumes only grow.`,
+                    });
                 }
             }
         }

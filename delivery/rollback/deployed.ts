@@ -29,7 +29,12 @@ export async function readDeployed(cli: PulumiCliOptions, stacks: readonly strin
             .filter((r) => r.custom !== false && !r.type.startsWith("pulumi:"))
             .map((r) => ({ type: r.type, name: urnParts(r.urn).name, inputs: r.inputs ?? {} }));
         const commit = environment["git.head"];
-        out.set(stack, { stack, ...(commit && /^[0-9a-f]{40}$/.test(commit) ? { commit } : {}), dirty: environment["git.dirty"] === "true", resources });
+        out.set(stack, {
+            stack,
+            ...(commit && /^[0-9a-f]{40}$/.test(commit) ? { commit } : {}),
+            dirty: environment["git.dirty"] === "true",
+            resources,
+        });
     }
     return out;
 }
@@ -37,7 +42,8 @@ export async function readDeployed(cli: PulumiCliOptions, stacks: readonly strin
 /** One line saying what the rollback was judged against. */
 export function basisLine(deployed: Map<string, DeployedStack> | undefined, stacks: readonly string[], from: string | undefined): string {
     if (from) return `Judged against ${from} (--from), not the backend.`;
-    if (!deployed) return "Judged against this checkout: no Pulumi backend reachable (pass --from <the deployed tag> when this checkout is not what runs).";
+    if (!deployed)
+        return "Judged against this checkout: no Pulumi backend reachable (pass --from <the deployed tag> when this checkout is not what runs).";
     const parts = stacks.map((s) => {
         const d = deployed.get(s);
         if (!d) return `${s}: not deployed`;

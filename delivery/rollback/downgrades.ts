@@ -23,7 +23,8 @@ export interface ResourceView {
     readonly inputs: Record<string, unknown>;
 }
 
-export type GuardKind = "crd-downgrade" | "kafka-downgrade" | "provider-downgrade" | "unknown-image-tag" | import("../diff/irreversible").IrreversibleKind;
+export type GuardKind =
+    "crd-downgrade" | "kafka-downgrade" | "provider-downgrade" | "unknown-image-tag" | import("../diff/irreversible").IrreversibleKind;
 
 export interface Guard {
     readonly kind: GuardKind;
@@ -37,7 +38,8 @@ export const CRD_CHARTS: Record<string, string> = {
     "kube-prometheus-stack": "the Prometheus operator: Helm never touches crds/, so the older operator would run against the newer CRDs",
 };
 
-const obj = (v: unknown): Record<string, unknown> => (v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+const obj = (v: unknown): Record<string, unknown> =>
+    v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 const isRelease = (r: ResourceView) => r.type === "kubernetes:helm.sh/v3:Release" || r.type === "kubernetes:helm.sh/v4:Chart";
 const lower = (a: string | undefined, b: string | undefined) => {
@@ -70,7 +72,9 @@ export function crdDowngrades(stack: string, deployed: readonly ResourceView[], 
 
 function kafkas(resources: readonly ResourceView[]): Map<string, { version?: string; metadataVersion?: string }> {
     const out = new Map<string, { version?: string; metadataVersion?: string }>();
-    for (const r of resources.filter((r) => r.type === "kubernetes:kafka.strimzi.io/v1beta2:Kafka" || r.type === "kubernetes:kafka.strimzi.io/v1:Kafka")) {
+    for (const r of resources.filter(
+        (r) => r.type === "kubernetes:kafka.strimzi.io/v1beta2:Kafka" || r.type === "kubernetes:kafka.strimzi.io/v1:Kafka",
+    )) {
         const name = str(obj(r.inputs.metadata).name) ?? r.name;
         const kafka = obj(obj(r.inputs.spec).kafka);
         out.set(name, { version: str(kafka.version), metadataVersion: str(kafka.metadataVersion) });
@@ -85,10 +89,18 @@ export function kafkaDowngrades(stack: string, deployed: readonly ResourceView[]
         const was = before.get(name);
         if (!was) continue;
         if (lower(was.version, after.version)) {
-            guards.push({ kind: "kafka-downgrade", stack, message: `Kafka ${name} would go from ${was.version} down to ${after.version}: KRaft's metadata.version (raised with the brokers) only moves forward, and older brokers refuse it. Roll forward, or restore the cluster from backups.` });
+            guards.push({
+                kind: "kafka-downgrade",
+                stack,
+                message: `Kafka ${name} would go from ${was.version} down to ${after.version}: KRaft's metadata.version (raised with the brokers) only moves forward, and older brokers refuse it. Roll forward, or restore the cluster from backups.`,
+            });
         }
         if (lower(was.metadataVersion, after.metadataVersion)) {
-            guards.push({ kind: "kafka-downgrade", stack, message: `Kafka ${name} metadataVersion would go from ${was.metadataVersion} down to ${after.metadataVersion}: metadata.version downgrades are not supported.` });
+            guards.push({
+                kind: "kafka-downgrade",
+                stack,
+                message: `Kafka ${name} metadataVersion would go from ${was.metadataVersion} down to ${after.metadataVersion}: metadata.version downgrades are not supported.`,
+            });
         }
     }
     return guards;
@@ -122,7 +134,8 @@ function imagesOf(resources: readonly ResourceView[]): { where: string; image: s
             }
         }
     };
-    for (const r of resources) if (r.type.startsWith("kubernetes:apps/") || r.type.startsWith("kubernetes:batch/")) visit(obj(r.inputs.spec), `${r.name}.spec`);
+    for (const r of resources)
+        if (r.type.startsWith("kubernetes:apps/") || r.type.startsWith("kubernetes:batch/")) visit(obj(r.inputs.spec), `${r.name}.spec`);
     return out;
 }
 

@@ -16,7 +16,14 @@ import { schemaBlockers } from "./schemaBlockers";
 
 // The checks live beside the plan; importers keep reading them from here.
 export { k3sDowngrade, quantity, statefulBlockers, type Blocker, type BlockerKind } from "./blockers";
-export { AIRFLOW_VERSION_INPUTS, airflowReleases, airflowSchemaBlockers, SCHEMA_MARKER, schemaBlockers, schemaMarkers } from "./schemaBlockers";
+export {
+    AIRFLOW_VERSION_INPUTS,
+    airflowReleases,
+    airflowSchemaBlockers,
+    SCHEMA_MARKER,
+    schemaBlockers,
+    schemaMarkers,
+} from "./schemaBlockers";
 
 export interface LayerInput {
     readonly layer: LayerName;
@@ -67,7 +74,12 @@ export function planRollback(request: PlanRequest): RollbackPlan {
         if (!input) continue;
         const { stack, current, target, targetError } = input;
         if (targetError) {
-            blockers.push({ kind: "unsynthesizable", stack, fatal: true, message: `the tag's ${stack} does not synthesize: ${targetError.split("\n")[0]}` });
+            blockers.push({
+                kind: "unsynthesizable",
+                stack,
+                fatal: true,
+                message: `the tag's ${stack} does not synthesize: ${targetError.split("\n")[0]}`,
+            });
             layers.push({ layer, stack, skip: true });
             continue;
         }
@@ -76,7 +88,10 @@ export function planRollback(request: PlanRequest): RollbackPlan {
             layers.push({ layer, stack, skip: true });
             continue;
         }
-        if (!current) warnings.push(`${stack} is not in the current code: the tag's version is compared with nothing (every resource shows as created).`);
+        if (!current)
+            warnings.push(
+                `${stack} is not in the current code: the tag's version is compared with nothing (every resource shows as created).`,
+            );
         const diff = diffSynth(current, target);
         layers.push({ layer, stack, diff, skip: false });
         if (layer === "infra") {
@@ -97,13 +112,22 @@ export function renderPlan(plan: RollbackPlan): string {
     }
     for (const w of plan.warnings) lines.push(`note: ${w}`);
     if (plan.blockers.length === 0) {
-        lines.push("Verdict: safe to roll back; `up` runs per layer in order: " + plan.layers.filter((l) => !l.skip).map((l) => l.stack).join(" → "));
+        lines.push(
+            "Verdict: safe to roll back; `up` runs per layer in order: " +
+                plan.layers
+                    .filter((l) => !l.skip)
+                    .map((l) => l.stack)
+                    .join(" → "),
+        );
     } else {
         lines.push(`Refused: ${plan.blockers.length} problem(s)`);
         for (const b of plan.blockers) lines.push(`  - [${b.kind}] ${b.stack}: ${b.message}`);
         if (plan.proceed) lines.push("Allowed by name (--allow/--force): proceeding anyway.");
         else if (plan.blockers.some((b) => b.fatal)) lines.push("This cannot be forced: the tag cannot be planned.");
-        else lines.push(`Re-run with --allow ${[...new Set(plan.blockers.map((b) => b.kind))].join(",")} (or --force for everything) to roll back anyway (you own the consequences listed above).`);
+        else
+            lines.push(
+                `Re-run with --allow ${[...new Set(plan.blockers.map((b) => b.kind))].join(",")} (or --force for everything) to roll back anyway (you own the consequences listed above).`,
+            );
     }
     return lines.join("\n");
 }

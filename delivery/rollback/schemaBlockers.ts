@@ -73,7 +73,12 @@ const HELM_RELEASE = /^kubernetes:helm\.sh\/v\d+:Release$/;
  * Where an Airflow Helm release says which Airflow runs: the chart version (each chart release
  * defaults to a newer Airflow) and the values that choose the Airflow version and image.
  */
-export const AIRFLOW_VERSION_INPUTS: readonly string[] = ["version", "values.airflowVersion", "values.defaultAirflowTag", "values.images.airflow.tag"];
+export const AIRFLOW_VERSION_INPUTS: readonly string[] = [
+    "version",
+    "values.airflowVersion",
+    "values.defaultAirflowTag",
+    "values.images.airflow.tag",
+];
 
 /** Helm releases of the Apache Airflow chart. */
 export function airflowReleases(result: SynthResult | undefined): SynthResource[] {
@@ -91,8 +96,12 @@ function inputAt(inputs: Record<string, unknown>, dotted: string): unknown {
 
 /** The same release in the tag's synth: same resource name, else same Helm release name and namespace. */
 function sameRelease(release: SynthResource, candidates: SynthResource[]): SynthResource | undefined {
-    return candidates.find((c) => c.name === release.name)
-        ?? candidates.find((c) => c.inputs.name !== undefined && c.inputs.name === release.inputs.name && c.inputs.namespace === release.inputs.namespace);
+    return (
+        candidates.find((c) => c.name === release.name) ??
+        candidates.find(
+            (c) => c.inputs.name !== undefined && c.inputs.name === release.inputs.name && c.inputs.namespace === release.inputs.namespace,
+        )
+    );
 }
 
 /**
@@ -142,7 +151,11 @@ export function schemaBlockers(stack: string, current: SynthResult | undefined, 
             const a = parseTagVersion(m.value);
             const b = parseTagVersion(old);
             if (a && b && compareNumbers(b, a) < 0) {
-                blockers.push({ kind: "schema-rollback", stack, message: `${m.key.split(" ")[0]}: database schema ${m.value} → ${old}. Migrations only go forward; restore a backup taken at schema ${old} or roll forward.` });
+                blockers.push({
+                    kind: "schema-rollback",
+                    stack,
+                    message: `${m.key.split(" ")[0]}: database schema ${m.value} → ${old}. Migrations only go forward; restore a backup taken at schema ${old} or roll forward.`,
+                });
             }
         }
         return blockers;

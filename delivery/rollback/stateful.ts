@@ -23,7 +23,8 @@ export interface StatefulRule {
 }
 
 /** Helm charts that run a data store (the release owns its PVCs and data). */
-const DATA_CHARTS = /(^|[-/])(postgres(ql)?(-ha)?|cloudnative-pg|cnpg|mysql|mariadb|mongodb|redis|valkey|cassandra|elasticsearch|opensearch|clickhouse|influxdb|minio|kafka|strimzi-kafka|zookeeper|etcd|timescaledb|questdb)$/i;
+const DATA_CHARTS =
+    /(^|[-/])(postgres(ql)?(-ha)?|cloudnative-pg|cnpg|mysql|mariadb|mongodb|redis|valkey|cassandra|elasticsearch|opensearch|clickhouse|influxdb|minio|kafka|strimzi-kafka|zookeeper|etcd|timescaledb|questdb)$/i;
 
 /**
  * The Apache Airflow chart bundles a PostgreSQL for its metadata database unless
@@ -39,21 +40,74 @@ function bundlesPostgres(inputs: Record<string, unknown>): boolean {
 export const STATEFUL_RULES: readonly StatefulRule[] = [
     { category: "volume", type: "openstack:blockstorage/volume:Volume", loses: "the block volume and its data" },
     { category: "volume", type: "openstack:objectstorage/container:Container", loses: "the object-storage container and its objects" },
-    { category: "volume", type: "kubernetes:core/*:PersistentVolumeClaim", guardedInputs: ["spec.storageClassName", "spec.accessModes"], loses: "the claim, and with the usual Delete reclaim policy its volume" },
+    {
+        category: "volume",
+        type: "kubernetes:core/*:PersistentVolumeClaim",
+        guardedInputs: ["spec.storageClassName", "spec.accessModes"],
+        loses: "the claim, and with the usual Delete reclaim policy its volume",
+    },
     { category: "volume", type: "kubernetes:core/*:PersistentVolume", loses: "the persistent volume" },
-    { category: "workload-storage", type: "kubernetes:apps/*:StatefulSet", guardedInputs: ["spec.volumeClaimTemplates"], loses: "the StatefulSet's pods and its claim templates (re-creating it re-binds or orphans its PVCs)" },
+    {
+        category: "workload-storage",
+        type: "kubernetes:apps/*:StatefulSet",
+        guardedInputs: ["spec.volumeClaimTemplates"],
+        loses: "the StatefulSet's pods and its claim templates (re-creating it re-binds or orphans its PVCs)",
+    },
     { category: "database", type: "openstack:database/instance:Instance", loses: "the managed database instance" },
     { category: "database", type: "openstack:database/database:Database", loses: "the database" },
-    { category: "database", type: "kubernetes:postgresql.cnpg.io/*:Cluster", guardedInputs: ["spec.storage"], loses: "the PostgreSQL cluster and its data" },
-    { category: "database", type: "kubernetes:acid.zalan.do/*:postgresql", guardedInputs: ["spec.volume"], loses: "the PostgreSQL cluster and its data" },
-    { category: "database", type: "kubernetes:helm.sh/v3:Release", chart: DATA_CHARTS, loses: "the data store the chart runs (its PVCs go with the release)" },
-    { category: "database", type: "kubernetes:helm.sh/v3:Release", chart: /^airflow$/, when: bundlesPostgres, loses: "the Airflow metadata database in the chart's bundled PostgreSQL (postgresql.enabled is not false)" },
-    { category: "kafka-storage", type: "kubernetes:kafka.strimzi.io/*:Kafka", guardedInputs: ["spec.kafka.storage", "spec.zookeeper.storage"], loses: "the Kafka cluster's topics and offsets" },
-    { category: "kafka-storage", type: "kubernetes:kafka.strimzi.io/*:KafkaNodePool", guardedInputs: ["spec.storage"], loses: "the node pool's broker volumes (topic data)" },
+    {
+        category: "database",
+        type: "kubernetes:postgresql.cnpg.io/*:Cluster",
+        guardedInputs: ["spec.storage"],
+        loses: "the PostgreSQL cluster and its data",
+    },
+    {
+        category: "database",
+        type: "kubernetes:acid.zalan.do/*:postgresql",
+        guardedInputs: ["spec.volume"],
+        loses: "the PostgreSQL cluster and its data",
+    },
+    {
+        category: "database",
+        type: "kubernetes:helm.sh/v3:Release",
+        chart: DATA_CHARTS,
+        loses: "the data store the chart runs (its PVCs go with the release)",
+    },
+    {
+        category: "database",
+        type: "kubernetes:helm.sh/v3:Release",
+        chart: /^airflow$/,
+        when: bundlesPostgres,
+        loses: "the Airflow metadata database in the chart's bundled PostgreSQL (postgresql.enabled is not false)",
+    },
+    {
+        category: "kafka-storage",
+        type: "kubernetes:kafka.strimzi.io/*:Kafka",
+        guardedInputs: ["spec.kafka.storage", "spec.zookeeper.storage"],
+        loses: "the Kafka cluster's topics and offsets",
+    },
+    {
+        category: "kafka-storage",
+        type: "kubernetes:kafka.strimzi.io/*:KafkaNodePool",
+        guardedInputs: ["spec.storage"],
+        loses: "the node pool's broker volumes (topic data)",
+    },
     { category: "kafka-storage", type: "kubernetes:kafka.strimzi.io/*:KafkaTopic", loses: "the topic and its messages" },
-    { category: "cluster-identity", type: "random:index/randomPassword:RandomPassword", loses: "a generated secret (k3s join tokens, passwords): running nodes and clients keep the old one" },
-    { category: "cluster-identity", type: "tls:index/privateKey:PrivateKey", loses: "a private key (cluster CAs, admin identity): every certificate signed with it stops being trusted" },
-    { category: "address", type: "openstack:networking/floatingIp:FloatingIp", loses: "the public address (DNS records and kubeconfigs point at it)" },
+    {
+        category: "cluster-identity",
+        type: "random:index/randomPassword:RandomPassword",
+        loses: "a generated secret (k3s join tokens, passwords): running nodes and clients keep the old one",
+    },
+    {
+        category: "cluster-identity",
+        type: "tls:index/privateKey:PrivateKey",
+        loses: "a private key (cluster CAs, admin identity): every certificate signed with it stops being trusted",
+    },
+    {
+        category: "address",
+        type: "openstack:networking/floatingIp:FloatingIp",
+        loses: "the public address (DNS records and kubeconfigs point at it)",
+    },
 ];
 
 function typeMatches(pattern: string, type: string): boolean {

@@ -27,7 +27,12 @@ export function bareAgentsProgram(agents: number): () => Promise<Record<string, 
         let previous: pulumi.Resource[] = [];
         for (let i = 0; i < agents; i++) {
             const name = `bench-agent-${i}`;
-            const port = new openstack.networking.Port(`${name}-port`, { name, networkId: network.id, fixedIps: [{ subnetId: "bench-subnet" }], securityGroupIds: [secgroup.id] });
+            const port = new openstack.networking.Port(`${name}-port`, {
+                name,
+                networkId: network.id,
+                fixedIps: [{ subnetId: "bench-subnet" }],
+                securityGroupIds: [secgroup.id],
+            });
             const node = new BareNode(name, {});
             const instance = new openstack.compute.Instance(
                 name,
@@ -40,11 +45,22 @@ export function bareAgentsProgram(agents: number): () => Promise<Record<string, 
                     userData: pulumi.secret(port.allFixedIps.apply((ips) => `${USER_DATA}# ${ips[0]}\n`)),
                     metadata: { role: "agent", slot: `agent-${i}` },
                 },
-                { parent: node, replaceOnChanges: ["name", "imageName", "flavorName", "userData"], ignoreChanges: ["keyPair"], deleteBeforeReplace: true, dependsOn: [...previous, network] },
+                {
+                    parent: node,
+                    replaceOnChanges: ["name", "imageName", "flavorName", "userData"],
+                    ignoreChanges: ["keyPair"],
+                    deleteBeforeReplace: true,
+                    dependsOn: [...previous, network],
+                },
             );
             const lifecycle = new command.local.Command(
                 `${name}-lifecycle`,
-                { create: "wait", delete: "drain", environment: { KUBECONFIG_DATA: pulumi.secret("bench"), NODE_NAME: name }, triggers: [instance.id] },
+                {
+                    create: "wait",
+                    delete: "drain",
+                    environment: { KUBECONFIG_DATA: pulumi.secret("bench"), NODE_NAME: name },
+                    triggers: [instance.id],
+                },
                 { parent: node, dependsOn: [instance], deleteBeforeReplace: true },
             );
             previous = [lifecycle];

@@ -64,7 +64,9 @@ const fakes: Record<string, Fake> = {
         certPem: pem("CERTIFICATE", name),
         // A fixed start keeps the synth deterministic.
         validityStartTime: "2026-01-01T00:00:00Z",
-        validityEndTime: new Date(Date.parse("2026-01-01T00:00:00Z") + Number(inputs.validityPeriodHours ?? 0) * 3600_000).toISOString().replace(/\.000Z$/, "Z"),
+        validityEndTime: new Date(Date.parse("2026-01-01T00:00:00Z") + Number(inputs.validityPeriodHours ?? 0) * 3600_000)
+            .toISOString()
+            .replace(/\.000Z$/, "Z"),
     }),
     "tls:index/certRequest:CertRequest": ({ name }) => ({ certRequestPem: pem("CERTIFICATE REQUEST", name) }),
     "openstack:compute/instance:Instance": ({ name }) => ({

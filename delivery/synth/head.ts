@@ -2,7 +2,10 @@
 import type { SynthResult } from "./synth";
 import { allStacks, synthStack } from "./stacks";
 
-export async function synthHead(stacks: string[] = allStacks(), stacksDir?: string): Promise<{ results: Map<string, SynthResult>; errors: Map<string, string> }> {
+export async function synthHead(
+    stacks: string[] = allStacks(),
+    stacksDir?: string,
+): Promise<{ results: Map<string, SynthResult>; errors: Map<string, string> }> {
     const cache = new Map<string, SynthResult>();
     const results = new Map<string, SynthResult>();
     const errors = new Map<string, string>();

@@ -29,10 +29,20 @@ export interface ProviderVerdict {
 /** What the synth records for a value known only at apply time (see normalize.ts). */
 const UNKNOWN = "<unknown>";
 /** The fields of a kubeconfig cluster entry that client-go keeps (its Cluster struct). */
-const CLUSTER_FIELDS = ["server", "tls-server-name", "insecure-skip-tls-verify", "certificate-authority", "certificate-authority-data", "proxy-url", "disable-compression", "extensions"];
+const CLUSTER_FIELDS = [
+    "server",
+    "tls-server-name",
+    "insecure-skip-tls-verify",
+    "certificate-authority",
+    "certificate-authority-data",
+    "proxy-url",
+    "disable-compression",
+    "extensions",
+];
 
 function reveal(value: unknown): unknown {
-    const isSecret = value !== null && typeof value === "object" && !Array.isArray(value) && Object.keys(value).length === 1 && "@secret" in value;
+    const isSecret =
+        value !== null && typeof value === "object" && !Array.isArray(value) && Object.keys(value).length === 1 && "@secret" in value;
     return isSecret ? (value as { "@secret": unknown })["@secret"] : value;
 }
 
@@ -62,7 +72,9 @@ export function activeCluster(inputs: Record<string, unknown>): Record<string, u
     const clusterName = present(reveal(inputs.cluster)) ? reveal(inputs.cluster) : context.cluster;
     const cluster = config.clusters?.find((c) => c?.name === clusterName)?.cluster as Record<string, unknown> | undefined;
     if (!cluster) return undefined;
-    return Object.fromEntries(CLUSTER_FIELDS.filter((f) => cluster[f] !== undefined && cluster[f] !== "" && cluster[f] !== false).map((f) => [f, cluster[f]]));
+    return Object.fromEntries(
+        CLUSTER_FIELDS.filter((f) => cluster[f] !== undefined && cluster[f] !== "" && cluster[f] !== false).map((f) => [f, cluster[f]]),
+    );
 }
 
 /** Field names of the active cluster entry that differ (values stay unshown: the kubeconfig is secret). */
@@ -70,7 +82,11 @@ function changedFields(a: Record<string, unknown>, b: Record<string, unknown>): 
     return CLUSTER_FIELDS.filter((f) => !same(a[f], b[f]));
 }
 
-export function kubernetesProviderDiff(before: Record<string, unknown>, after: Record<string, unknown>, rule = KUBERNETES_PROVIDER_RULE): ProviderVerdict {
+export function kubernetesProviderDiff(
+    before: Record<string, unknown>,
+    after: Record<string, unknown>,
+    rule = KUBERNETES_PROVIDER_RULE,
+): ProviderVerdict {
     const id = rule.identifier;
     const [oldId, newId] = [reveal(before[id]), reveal(after[id])];
     const changed = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => !same(before[k], after[k])).sort();
@@ -80,24 +96,54 @@ export function kubernetesProviderDiff(before: Record<string, unknown>, after: R
     const what = moved.length > 0 ? `the kubeconfig's active cluster changed (${moved.map((f) => `\`${f}\``).join(", ")})` : undefined;
 
     if (present(oldId) && present(newId) && !same(oldId, newId)) {
-        return { replace: true, why: [id], reasons: [`\`${id}\` changed: pulumi-kubernetes replaces the provider and every resource it manages`] };
+        return {
+            replace: true,
+            why: [id],
+            reasons: [`\`${id}\` changed: pulumi-kubernetes replaces the provider and every resource it manages`],
+        };
     }
     if (present(newId) && same(oldId, newId)) {
-        return { replace: false, why: [], reasons: what ? [`${what}, but \`${id}\` is unchanged: pulumi-kubernetes updates the provider in place and replaces nothing`] : [] };
+        return {
+            replace: false,
+            why: [],
+            reasons: what
+                ? [`${what}, but \`${id}\` is unchanged: pulumi-kubernetes updates the provider in place and replaces nothing`]
+                : [],
+        };
     }
     // No identifier, or it is being added or removed: the kubeconfig decides.
     const onboarding = present(newId) ? ` (\`${id}\` is only being added: it protects from the next change on)` : "";
     const unknown = rule.unknownReplaces.filter((k) => reveal(after[k]) === UNKNOWN);
     if (unknown.length > 0) {
-        return { replace: true, why: unknown, reasons: [`${unknown.map((k) => `\`${k}\``).join(", ")} unknown until apply and no unchanged \`${id}\`: pulumi-kubernetes replaces the provider${onboarding}`] };
+        return {
+            replace: true,
+            why: unknown,
+            reasons: [
+                `${unknown.map((k) => `\`${k}\``).join(", ")} unknown until apply and no unchanged \`${id}\`: pulumi-kubernetes replaces the provider${onboarding}`,
+            ],
+        };
     }
-    const why = [...rule.alwaysReplace.filter((k) => changed.includes(k)), ...(what ? rule.activeCluster.filter((k) => changed.includes(k)) : [])];
+    const why = [
+        ...rule.alwaysReplace.filter((k) => changed.includes(k)),
+        ...(what ? rule.activeCluster.filter((k) => changed.includes(k)) : []),
+    ];
     if (why.length === 0) return { replace: false, why: [], reasons: [] };
-    const causes = [...rule.alwaysReplace.filter((k) => changed.includes(k)).map((k) => `\`${k}\` changed`), ...(what ? [`${what} and no unchanged \`${id}\` is set`] : [])];
-    return { replace: true, why, reasons: [`${causes.join("; ")}: pulumi-kubernetes replaces the provider and every resource it manages${onboarding}`] };
+    const causes = [
+        ...rule.alwaysReplace.filter((k) => changed.includes(k)).map((k) => `\`${k}\` changed`),
+        ...(what ? [`${what} and no unchanged \`${id}\` is set`] : []),
+    ];
+    return {
+        replace: true,
+        why,
+        reasons: [`${causes.join("; ")}: pulumi-kubernetes replaces the provider and every resource it manages${onboarding}`],
+    };
 }
 
 /** The replacement verdict for a provider resource of any package (only Kubernetes has a rule). */
-export function providerResourceDiff(type: string, before: Record<string, unknown>, after: Record<string, unknown>): ProviderVerdict | undefined {
+export function providerResourceDiff(
+    type: string,
+    before: Record<string, unknown>,
+    after: Record<string, unknown>,
+): ProviderVerdict | undefined {
     return type === "pulumi:providers:kubernetes" ? kubernetesProviderDiff(before, after) : undefined;
 }

@@ -52,7 +52,10 @@ export class RecordingMonitor extends MockMonitor {
         const propertyDeps = new Set<string>();
         req.getPropertydependenciesMap().forEach((deps: any) => deps.getUrnsList().forEach((u: string) => propertyDeps.add(u)));
         const timeouts = req.getCustomtimeouts();
-        this.replaceOptions.set(`${req.getType()}::${req.getName()}`, { replaceOnChanges: [...req.getReplaceonchangesList()], ignoreChanges: [...req.getIgnorechangesList()] });
+        this.replaceOptions.set(`${req.getType()}::${req.getName()}`, {
+            replaceOnChanges: [...req.getReplaceonchangesList()],
+            ignoreChanges: [...req.getIgnorechangesList()],
+        });
         const aliases = aliasesOf(req);
         this.recorded.push({
             ...(aliases.length > 0 ? { aliases } : {}),
@@ -107,8 +110,14 @@ export class RecordingMonitor extends MockMonitor {
             provider: providerUrn(req.getProvider()),
             inputs: normalizeProperty(req.getProperties()?.toJavaScript() ?? {}) as Record<string, unknown>,
             options: {
-                dependsOn: [], replaceOnChanges: [], deleteBeforeReplace: false, protect: false,
-                ignoreChanges: [], retainOnDelete: false, additionalSecretOutputs: [], customTimeouts: {},
+                dependsOn: [],
+                replaceOnChanges: [],
+                deleteBeforeReplace: false,
+                protect: false,
+                ignoreChanges: [],
+                retainOnDelete: false,
+                additionalSecretOutputs: [],
+                customTimeouts: {},
             },
         });
         return super.readResource(req, callback);

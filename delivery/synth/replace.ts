@@ -73,7 +73,11 @@ function kubernetesPaths(type: string, inputs: Record<string, unknown>, settings
 }
 
 /** Input paths whose change makes the provider replace a resource of this type. */
-export function providerReplacePaths(type: string, inputs: Record<string, unknown> = {}, settings: KubernetesProviderSettings = {}): string[] {
+export function providerReplacePaths(
+    type: string,
+    inputs: Record<string, unknown> = {},
+    settings: KubernetesProviderSettings = {},
+): string[] {
     const pkg = type.split(":")[0];
     if (pkg === "kubernetes") return kubernetesPaths(type, inputs, settings);
     return (BY_PACKAGE[pkg]?.[type] ?? []).filter((r) => !r.when || !r.when.startsWith("customdiff.ForceNewIfChange")).map((r) => r.path);
@@ -81,11 +85,19 @@ export function providerReplacePaths(type: string, inputs: Record<string, unknow
 
 /** Every replace rule of a resource: the provider's, then its replaceOnChanges option. */
 export function replaceRules(
-    resource: { readonly type: string; readonly custom: boolean; readonly inputs: Record<string, unknown>; readonly options: { readonly replaceOnChanges: readonly string[] } },
+    resource: {
+        readonly type: string;
+        readonly custom: boolean;
+        readonly inputs: Record<string, unknown>;
+        readonly options: { readonly replaceOnChanges: readonly string[] };
+    },
     settings: KubernetesProviderSettings = {},
 ): ReplaceRule[] {
     if (!resource.custom) return [];
-    const rules: ReplaceRule[] = providerReplacePaths(resource.type, resource.inputs, settings).map((path) => ({ path, source: "provider" }));
+    const rules: ReplaceRule[] = providerReplacePaths(resource.type, resource.inputs, settings).map((path) => ({
+        path,
+        source: "provider",
+    }));
     for (const path of resource.options.replaceOnChanges) rules.push({ path, source: "replaceOnChanges" });
     return rules;
 }

@@ -76,12 +76,20 @@ function valueAt(value: unknown, path: string[]): unknown {
 }
 
 /** The name the fakes derive outputs from: for OpenStack resources, salted with the replace-forcing inputs. */
-export function physicalName(type: string, name: string, inputs: Record<string, unknown>, replaceOnChanges: readonly string[], ignoreChanges: readonly string[] = []): string {
+export function physicalName(
+    type: string,
+    name: string,
+    inputs: Record<string, unknown>,
+    replaceOnChanges: readonly string[],
+    ignoreChanges: readonly string[] = [],
+): string {
     if (!type.startsWith("openstack:")) return name;
     // An ignored input keeps its deployed value: it cannot make a new object.
     const ignored = (p: string) => ignoreChanges.some((i) => p === i || p.startsWith(`${i}.`) || p.startsWith(`${i}[`));
     const paths = [...providerReplacePaths(type, inputs), ...replaceOnChanges].filter((p) => !ignored(p));
-    const identity = Object.fromEntries(paths.map((p) => [p, valueAt(inputs, p.replace(/\[\*\]/g, ".*").split("."))]).filter(([, v]) => v !== undefined));
+    const identity = Object.fromEntries(
+        paths.map((p) => [p, valueAt(inputs, p.replace(/\[\*\]/g, ".*").split("."))]).filter(([, v]) => v !== undefined),
+    );
     return Object.keys(identity).length === 0 ? name : `${name}-${specHash(identity, 4)}`;
 }
 

@@ -109,13 +109,19 @@ export function openWorktree(repo: string, ref: string, log: (line: string) => v
 const SYNTH_ENTRY_POINTS = ["delivery/bin/synth.ts", "scripts/synth.ts"];
 
 /** Runs the worktree's own synth entry point for `stacks`; failing stacks are isolated and reported. */
-export function synthInWorktree(tree: Worktree, stacks: string[], log: (line: string) => void = () => undefined): { results: Map<string, SynthResult>; errors: Map<string, string> } {
+export function synthInWorktree(
+    tree: Worktree,
+    stacks: string[],
+    log: (line: string) => void = () => undefined,
+): { results: Map<string, SynthResult>; errors: Map<string, string> } {
     const results = new Map<string, SynthResult>();
     const errors = new Map<string, string>();
     if (stacks.length === 0) return { results, errors };
     const entry = SYNTH_ENTRY_POINTS.find((p) => fs.existsSync(path.join(tree.dir, p)));
     if (entry === undefined) {
-        throw new Error(`${tree.ref} (${tree.commit.slice(0, 12)}) has no ${SYNTH_ENTRY_POINTS.join(" or ")}: it predates the offline synth`);
+        throw new Error(
+            `${tree.ref} (${tree.commit.slice(0, 12)}) has no ${SYNTH_ENTRY_POINTS.join(" or ")}: it predates the offline synth`,
+        );
     }
     const tsx = path.join(tree.dir, "node_modules", ".bin", "tsx");
     const runSynth = (which: string[]) => spawnSync(tsx, [entry, ...which], { cwd: tree.dir, encoding: "utf8" });
@@ -156,6 +162,7 @@ export async function synthRef(repo: string, ref: string, options: SynthRefOptio
  * the rollback step holds the stack and cloud secrets; the tag's install scripts never see them.
  */
 export function installEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-    const keep = /^(PATH|HOME|USER|SHELL|LANG|LC_[A-Z]+|TMPDIR|TMP|TEMP|CI|NODE_EXTRA_CA_CERTS|npm_config_.*|NPM_CONFIG_.*|(https?|no)_proxy|(HTTPS?|NO)_PROXY)$/;
+    const keep =
+        /^(PATH|HOME|USER|SHELL|LANG|LC_[A-Z]+|TMPDIR|TMP|TEMP|CI|NODE_EXTRA_CA_CERTS|npm_config_.*|NPM_CONFIG_.*|(https?|no)_proxy|(HTTPS?|NO)_PROXY)$/;
     return Object.fromEntries(Object.entries(env).filter(([k]) => keep.test(k)));
 }

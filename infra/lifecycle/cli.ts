@@ -42,7 +42,8 @@ async function main(action: string | undefined): Promise<void> {
                 return;
             }
             if (process.env.PLATFORM_SKIP_DRAIN === "forget") {
-                if (process.env.KEEP_ETCD_MEMBER === "1") console.log(`PLATFORM_SKIP_DRAIN=forget: not draining ${env("NODE_NAME")}; its Node stays (its etcd member is reused)`);
+                if (process.env.KEEP_ETCD_MEMBER === "1")
+                    console.log(`PLATFORM_SKIP_DRAIN=forget: not draining ${env("NODE_NAME")}; its Node stays (its etcd member is reused)`);
                 else await forgetNode(target, env("NODE_NAME"), opts);
                 return;
             }

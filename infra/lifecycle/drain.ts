@@ -5,7 +5,18 @@
  * around the removal (etcd member kept, data volume released) and the Node's deletion. It returns
  * a report of what it waited for and how long; a node that no longer exists is already drained.
  */
-import { evictable, keepEtcdMember, KubeTarget, PodObject, realClock, releaseData, request, until, waitApiStopped, WaitOptions } from "./kubeApi";
+import {
+    evictable,
+    keepEtcdMember,
+    KubeTarget,
+    PodObject,
+    realClock,
+    releaseData,
+    request,
+    until,
+    waitApiStopped,
+    WaitOptions,
+} from "./kubeApi";
 import { decide, DrainReport, podId, quorumOf, refusalReason, WaitLedger } from "./drainPolicy";
 
 export interface DrainOptions extends WaitOptions {
@@ -84,7 +95,11 @@ export async function drainNode(target: KubeTarget, nodeName: string, opts: Drai
                     continue;
                 }
                 const { name, namespace } = pod.metadata;
-                const res = await request(target, "POST", `/api/v1/namespaces/${namespace}/pods/${name}/eviction`, { apiVersion: "policy/v1", kind: "Eviction", metadata: { name, namespace } });
+                const res = await request(target, "POST", `/api/v1/namespaces/${namespace}/pods/${name}/eviction`, {
+                    apiVersion: "policy/v1",
+                    kind: "Eviction",
+                    metadata: { name, namespace },
+                });
                 if (res.status < 300) evicted.add(podId(pod));
                 else if (res.status !== 404) waiting.push(refusalReason(pod, res.status, res.body));
             }

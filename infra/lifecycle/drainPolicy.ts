@@ -45,7 +45,10 @@ export function decide(pod: PodObject, peers: readonly PodObject[], elapsedMs: n
         const members = peers.filter((p) => quorumOf(p)?.uid === quorum.uid);
         const readyOthers = members.filter((p) => podId(p) !== podId(pod) && isReady(p));
         if (members.length > 1 && readyOthers.length === 0) {
-            return { evict: false, waitFor: `another Ready replica of ${quorum.kind} ${pod.metadata.namespace}/${quorum.name} (${podId(pod)} is its last Ready one)` };
+            return {
+                evict: false,
+                waitFor: `another Ready replica of ${quorum.kind} ${pod.metadata.namespace}/${quorum.name} (${podId(pod)} is its last Ready one)`,
+            };
         }
     }
     return { evict: true };
@@ -61,7 +64,8 @@ export function refusalReason(pod: PodObject, status: number, body: string): str
     } catch {
         // not JSON: the status alone says it
     }
-    if (status === 429) return `PodDisruptionBudget ${budget ? `${pod.metadata.namespace}/${budget}` : `of ${podId(pod)}`} to allow evicting ${podId(pod)}`;
+    if (status === 429)
+        return `PodDisruptionBudget ${budget ? `${pod.metadata.namespace}/${budget}` : `of ${podId(pod)}`} to allow evicting ${podId(pod)}`;
     return `the API to accept the eviction of ${podId(pod)} (HTTP ${status})`;
 }
 
@@ -96,7 +100,9 @@ export interface DrainReport {
 const secs = (ms: number) => `${Math.round(ms / 1000)} s`;
 
 export function renderDrainReport(r: DrainReport): string {
-    const lines = [`drain report for ${r.node}: ${r.evicted.length} pod(s) evicted, ${r.finished.length} left on their own, ${secs(r.totalMs)} in all`];
+    const lines = [
+        `drain report for ${r.node}: ${r.evicted.length} pod(s) evicted, ${r.finished.length} left on their own, ${secs(r.totalMs)} in all`,
+    ];
     if (r.waits.length === 0) lines.push("  waited for nothing");
     for (const w of r.waits) lines.push(`  waited ${secs(w.ms)} for ${w.reason}`);
     if (r.finished.length > 0) lines.push(`  left on their own: ${r.finished.join(", ")}`);

@@ -17,7 +17,13 @@ export interface ApiResponse {
     readonly body: string;
 }
 
-export function request(target: KubeTarget, method: string, path: string, body?: unknown, contentType = "application/json"): Promise<ApiResponse> {
+export function request(
+    target: KubeTarget,
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType = "application/json",
+): Promise<ApiResponse> {
     const url = new URL(path, target.server);
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const options: https.RequestOptions = {
@@ -28,7 +34,10 @@ export function request(target: KubeTarget, method: string, path: string, body?:
         // The API's address (a floating IP) is not in its certificate; the certificate is
         // checked against tls-server-name instead, which is also sent as SNI.
         ...(target.serverName
-            ? { servername: target.serverName, checkServerIdentity: (_host: string, cert: tls.PeerCertificate) => tls.checkServerIdentity(target.serverName!, cert) }
+            ? {
+                  servername: target.serverName,
+                  checkServerIdentity: (_host: string, cert: tls.PeerCertificate) => tls.checkServerIdentity(target.serverName!, cert),
+              }
             : {}),
         headers: {
             Accept: "application/json",
@@ -204,7 +213,13 @@ export async function keepEtcdMember(target: KubeTarget, nodePath: string, opts:
             const member = annotations[ETCD_MEMBER_ANNOTATION];
             if (!member) return `k3s to name the node's etcd member (${ETCD_MEMBER_ANNOTATION})`;
             if (annotations[ETCD_REMOVED_ANNOTATION] === member) return undefined;
-            const patched = await request(target, "PATCH", nodePath, { metadata: { annotations: { [ETCD_REMOVED_ANNOTATION]: member } } }, "application/merge-patch+json");
+            const patched = await request(
+                target,
+                "PATCH",
+                nodePath,
+                { metadata: { annotations: { [ETCD_REMOVED_ANNOTATION]: member } } },
+                "application/merge-patch+json",
+            );
             return patched.status < 300 ? `the mark to be read back` : `the API to accept the mark (HTTP ${patched.status})`;
         },
         opts,
@@ -243,7 +258,13 @@ export async function releaseData(target: KubeTarget, nodePath: string, key: str
             const annotations = (JSON.parse(res.body) as { metadata: { annotations?: Record<string, string> } }).metadata.annotations ?? {};
             if (annotations[key] === "released") return undefined;
             if (annotations[key] !== "release") {
-                const patched = await request(target, "PATCH", nodePath, { metadata: { annotations: { [key]: "release" } } }, "application/merge-patch+json");
+                const patched = await request(
+                    target,
+                    "PATCH",
+                    nodePath,
+                    { metadata: { annotations: { [key]: "release" } } },
+                    "application/merge-patch+json",
+                );
                 if (patched.status >= 300) return `the API to accept the release request (HTTP ${patched.status})`;
             }
             return `the node to unexport and unmount its data volume (${key}=released)`;

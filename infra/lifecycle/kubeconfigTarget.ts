@@ -103,24 +103,34 @@ export function targetFromKubeconfig(kubeconfig: string, source: KubeconfigSourc
     } catch {
         throw new Error(`kubeconfig: ${where}.server "${server}" is not a URL; expected https://<host>:<port>`);
     }
-    if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error(`kubeconfig: ${where}.server must be https://…, got ${url.protocol}`);
+    if (url.protocol !== "https:" && url.protocol !== "http:")
+        throw new Error(`kubeconfig: ${where}.server must be https://…, got ${url.protocol}`);
     const skip = cluster["insecure-skip-tls-verify"];
     if (skip === true || skip === "true") {
-        throw new Error(`kubeconfig: ${where} sets insecure-skip-tls-verify; the lifecycle client never turns certificate verification off (give certificate-authority-data and, if the address is not in the certificate, tls-server-name)`);
+        throw new Error(
+            `kubeconfig: ${where} sets insecure-skip-tls-verify; the lifecycle client never turns certificate verification off (give certificate-authority-data and, if the address is not in the certificate, tls-server-name)`,
+        );
     }
     if (text(cluster, "proxy-url", where)) {
-        throw new Error(`kubeconfig: ${where} sets proxy-url, which the lifecycle client does not support; run pulumi up from a machine in adminCidrs that reaches the API directly`);
+        throw new Error(
+            `kubeconfig: ${where} sets proxy-url, which the lifecycle client does not support; run pulumi up from a machine in adminCidrs that reaches the API directly`,
+        );
     }
     for (const key of UNSUPPORTED_USER) {
-        if (user[key] !== undefined) throw new Error(`kubeconfig: ${userWhere} sets ${key}, which the lifecycle client does not support; use a client certificate or a token`);
+        if (user[key] !== undefined)
+            throw new Error(
+                `kubeconfig: ${userWhere} sets ${key}, which the lifecycle client does not support; use a client certificate or a token`,
+            );
     }
 
     const cert = material(user, "client-certificate", userWhere, src);
     const key = material(user, "client-key", userWhere, src);
-    if (Boolean(cert) !== Boolean(key)) throw new Error(`kubeconfig: ${userWhere} has a client ${cert ? "certificate without a key" : "key without a certificate"}`);
+    if (Boolean(cert) !== Boolean(key))
+        throw new Error(`kubeconfig: ${userWhere} has a client ${cert ? "certificate without a key" : "key without a certificate"}`);
     let token = text(user, "token", userWhere);
     const tokenFile = text(user, "tokenFile", userWhere);
-    if (!token && tokenFile) token = readListed(path.resolve(src.baseDir, tokenFile), `${userWhere}.tokenFile`, src).toString("utf8").trim();
+    if (!token && tokenFile)
+        token = readListed(path.resolve(src.baseDir, tokenFile), `${userWhere}.tokenFile`, src).toString("utf8").trim();
 
     return {
         server,

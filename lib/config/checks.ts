@@ -59,14 +59,16 @@ export function dnsLabel(value: string): string | undefined {
 
 /** RFC 1123 DNS name (ingress hosts). */
 export function dnsName(value: string): string | undefined {
-    if (!(value.length <= 253 && value.split(".").every((label) => dnsLabel(label) === undefined))) return 'must be a lowercase DNS name like "grafana.example.org"';
+    if (!(value.length <= 253 && value.split(".").every((label) => dnsLabel(label) === undefined)))
+        return 'must be a lowercase DNS name like "grafana.example.org"';
     // No top-level domain is numeric: such a "name" is an IP address, which an Ingress may not use as its host.
     if (/^\d+$/.test(value.split(".").pop()!)) {
         return 'is an IP address (or ends in a numeric label), not a DNS name: Kubernetes refuses an Ingress host that is an IP; use a DNS name that resolves to the ingress address, like "grafana.example.org"';
     }
     // A single label resolves through each client's search domain, not public DNS, and no
     // public CA (ACME included) issues a certificate for it; as a CA domain it is a whole TLD.
-    if (!value.includes(".")) return `is a single label: it is not a name others can resolve, and no certificate can be issued for it; use a full name like "${value}.example.org"`;
+    if (!value.includes("."))
+        return `is a single label: it is not a name others can resolve, and no certificate can be issued for it; use a full name like "${value}.example.org"`;
     return undefined;
 }
 
@@ -89,7 +91,21 @@ export function range(cidr: string): [number, number] {
 }
 
 /** Address space that is not reachable from the internet (RFC 1918, CGNAT, loopback, link-local, documentation, multicast, reserved). */
-const NON_PUBLIC = ["0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.0.2.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4"].map(range);
+const NON_PUBLIC = [
+    "0.0.0.0/8",
+    "10.0.0.0/8",
+    "100.64.0.0/10",
+    "127.0.0.0/8",
+    "169.254.0.0/16",
+    "172.16.0.0/12",
+    "192.0.2.0/24",
+    "192.168.0.0/16",
+    "198.18.0.0/15",
+    "198.51.100.0/24",
+    "203.0.113.0/24",
+    "224.0.0.0/4",
+    "240.0.0.0/4",
+].map(range);
 
 /** Merged, sorted intervals. */
 function union(intervals: [number, number][]): [number, number][] {
@@ -139,7 +155,7 @@ export const K3S_CLUSTER_CIDRS = { pods: "10.42.0.0/16", services: "10.43.0.0/16
 
 /** Ranges no node network may use: the routing of these addresses is fixed by every host. */
 const SPECIAL_RANGES: readonly [string, string][] = [
-    ["0.0.0.0/8", "\"this network\", not routable"],
+    ["0.0.0.0/8", '"this network", not routable'],
     ["127.0.0.0/8", "loopback: every host keeps these addresses to itself"],
     ["169.254.0.0/16", "link-local, where the cloud's metadata service answers at 169.254.169.254"],
     ["224.0.0.0/4", "multicast"],

@@ -23,7 +23,8 @@ const FIELDS: readonly Field[] = [
 /** Days in each month, February counted with its leap day (a schedule on 29 Feb does fire, every 4 years). */
 const MONTH_DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
-export const CRON_ALLOWED = 'a 5-field cron schedule "minute hour day-of-month month day-of-week", e.g. "0 */6 * * *" (minute 0-59, hour 0-23, day 1-31, month 1-12 or jan-dec, weekday 0-7 or sun-sat; *, a-b, */n, a-b/n and lists a,b)';
+export const CRON_ALLOWED =
+    'a 5-field cron schedule "minute hour day-of-month month day-of-week", e.g. "0 */6 * * *" (minute 0-59, hour 0-23, day 1-31, month 1-12 or jan-dec, weekday 0-7 or sun-sat; *, a-b, */n, a-b/n and lists a,b)';
 
 function atom(text: string, field: Field): number | string {
     const lower = text.toLowerCase();
@@ -98,7 +99,8 @@ export function cronSchedule(value: string): string | undefined {
     const dowRestricted = parts[4] !== "*";
     if (domRestricted && !dowRestricted) {
         const fires = [...sets[3]].some((month) => [...sets[2]].some((day) => day <= MONTH_DAYS[month - 1]));
-        if (!fires) return `never fires: day ${[...sets[2]].join(",")} does not exist in month ${[...sets[3]].join(",")}; pick a day every chosen month has`;
+        if (!fires)
+            return `never fires: day ${[...sets[2]].join(",")} does not exist in month ${[...sets[3]].join(",")}; pick a day every chosen month has`;
     }
     return undefined;
 }

@@ -49,5 +49,14 @@ export function withSecrets(lookup: ConfigLookup, isSecret: (key: string) => boo
 
 /** The optional parts of a lookup, to wrap its function and keep the rest. */
 export function lookupExtras(l: ConfigLookup): Omit<ConfigLookup, never> {
-    return { keys: l.keys, file: l.file, isSecret: l.isSecret, stack: l.stack, environments: l.environments, source: l.source, foreign: l.foreign, record: l.record } as ConfigLookup;
+    return {
+        keys: l.keys,
+        file: l.file,
+        isSecret: l.isSecret,
+        stack: l.stack,
+        environments: l.environments,
+        source: l.source,
+        foreign: l.foreign,
+        record: l.record,
+    } as ConfigLookup;
 }

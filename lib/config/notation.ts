@@ -28,7 +28,11 @@ function visit(node: unknown, key: string, out: NotationProblem[]): void {
         const scalar = node as Scalar;
         const source = scalar.source ?? (typeof scalar.value === "string" ? scalar.value : String(scalar.value));
         if (scalar.type !== "PLAIN" || typeof source !== "string") return;
-        if (NUMBERISH.test(source) && !PLAIN_DECIMAL.test(source) && (typeof scalar.value === "number" || /^[-+]?(0[xob][0-9a-f_]+|0\d+|[\d_]+(\.\d*)?(e[-+]?\d+)?|\.inf|\.nan)$/i.test(source))) {
+        if (
+            NUMBERISH.test(source) &&
+            !PLAIN_DECIMAL.test(source) &&
+            (typeof scalar.value === "number" || /^[-+]?(0[xob][0-9a-f_]+|0\d+|[\d_]+(\.\d*)?(e[-+]?\d+)?|\.inf|\.nan)$/i.test(source))
+        ) {
             const n = typeof scalar.value === "number" ? scalar.value : Number(source.replace(/_/g, ""));
             out.push({
                 key,

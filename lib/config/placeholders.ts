@@ -16,7 +16,8 @@ export interface Placeholder {
 }
 
 const DOC_NETS = ["192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"];
-const EXAMPLE_DOMAIN = /(^|[^a-z0-9-])((?:[a-z0-9-]+\.)*example\.(org|com|net)|(?:[a-z0-9-]+\.)+(example|test|invalid))(?=$|[^a-z0-9.-]|[:/])/i;
+const EXAMPLE_DOMAIN =
+    /(^|[^a-z0-9-])((?:[a-z0-9-]+\.)*example\.(org|com|net)|(?:[a-z0-9-]+\.)+(example|test|invalid))(?=$|[^a-z0-9.-]|[:/])/i;
 const WORDS = /(changeme|change-me|replace-?me|replacewith|your[-_]?own|todo-set|<[a-z -]+>|fake[a-z]*key)/i;
 
 function addressPlaceholder(text: string): string | undefined {
@@ -26,7 +27,8 @@ function addressPlaceholder(text: string): string | undefined {
         const [s, e] = ipv4Cidr(cidr) === undefined ? range(cidr) : [NaN, NaN];
         for (const doc of DOC_NETS) {
             const [ds, de] = range(doc);
-            if (s >= ds && e <= de) return `${m[0]} is in the documentation range ${doc} (RFC 5737), not a real network: use your own addresses`;
+            if (s >= ds && e <= de)
+                return `${m[0]} is in the documentation range ${doc} (RFC 5737), not a real network: use your own addresses`;
         }
     }
     return undefined;

@@ -23,7 +23,7 @@ export class ConfigValidationError extends Error {
 /** Renders a value for an error message; long values are cut so secrets-by-mistake stay short. */
 export function show(value: unknown): string {
     if (value === undefined) return "(unset)";
-    const text = typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+    const text = typeof value === "string" ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
     return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 

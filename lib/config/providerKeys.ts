@@ -42,7 +42,8 @@ export function providerKeyProblem(
     if (ns === "kubernetes") {
         return "is read by nothing: every Kubernetes object goes through the layer's own provider built from the infra layer's kubeconfig, and stack settings reach only a default provider, which this program never uses; remove it";
     }
-    if (usedBy && !usedBy.includes(ns)) return `is read by nothing in this layer (its resources use no ${ns} provider); remove it from this stack`;
+    if (usedBy && !usedBy.includes(ns))
+        return `is read by nothing in this layer (its resources use no ${ns} provider); remove it from this stack`;
     if (SECRET_PROVIDER_KEYS[ns]?.includes(key) && !secret) {
         return `is a credential stored in plain text; set it with: pulumi config set --secret ${ns}:${key} <value> (or leave it out and use OS_* variables / clouds.yaml)`;
     }

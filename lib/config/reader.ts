@@ -90,7 +90,11 @@ export class ConfigReader {
         if (!this.has(key)) return undefined;
         if (!this.isSecret(key)) this.problem(key, "(not shown)", plaintextSecretMessage(key));
         if (!opts.used) {
-            this.problem(key, "(secret)", `is set but not used: ${opts.unusedBecause}; remove it (pulumi config rm ${key}) or configure what it is for`);
+            this.problem(
+                key,
+                "(secret)",
+                `is set but not used: ${opts.unusedBecause}; remove it (pulumi config rm ${key}) or configure what it is for`,
+            );
             return undefined;
         }
         return this.lookup(key);
@@ -98,7 +102,10 @@ export class ConfigReader {
 
     /** The `environment` key, which must match the stack name `<environment>-<layer>`. */
     environment(layer: string): string {
-        const env = this.string("environment", { pattern: /^[a-z][a-z0-9-]{0,15}$/, allowed: 'a short lowercase name like "dev" or "prod" (max 16 chars)' });
+        const env = this.string("environment", {
+            pattern: /^[a-z][a-z0-9-]{0,15}$/,
+            allowed: 'a short lowercase name like "dev" or "prod" (max 16 chars)',
+        });
         const mismatch = environmentMismatch(this.lookup.stack, layer, env);
         if (mismatch) this.problem("environment", env, mismatch);
         this.env = env;
@@ -219,10 +226,7 @@ export class ConfigReader {
     }
 
     /** A list of strings, each checked by `check` (which returns an error message or undefined). */
-    stringList(
-        key: string,
-        opts: Optional<string[]> & { check?: (item: string) => string | undefined; minItems?: number } = {},
-    ): string[] {
+    stringList(key: string, opts: Optional<string[]> & { check?: (item: string) => string | undefined; minItems?: number } = {}): string[] {
         this.use({ key, kind: "list", default: opts.default, check: opts.check, minItems: opts.minItems });
         const value = this.json<unknown>(key, { default: opts.default, expected: "a list of strings" });
         if (value === undefined) return [];
@@ -249,8 +253,12 @@ export class ConfigReader {
         this.use({ key, kind: "map", default: opts.default });
         const value = this.json<unknown>(key, { default: opts.default, expected: "a map of string to string" });
         if (value === undefined) return {};
-        if (typeof value !== "object" || value === null || Array.isArray(value) ||
-            Object.values(value).some((v) => typeof v !== "string")) {
+        if (
+            typeof value !== "object" ||
+            value === null ||
+            Array.isArray(value) ||
+            Object.values(value).some((v) => typeof v !== "string")
+        ) {
             this.problem(key, value, "must be a map of string to string");
             return {};
         }
@@ -260,8 +268,13 @@ export class ConfigReader {
     /** Throws a `ConfigValidationError` listing every recorded problem (and unknown keys), if any. */
     finish(): void {
         const state: ReadState = {
-            namespace: this.namespace, lookup: this.lookup, knownKeys: this.knownKeys, secretsRead: this.secretsRead,
-            env: this.env, providers: this.providers, problems: this.problems,
+            namespace: this.namespace,
+            lookup: this.lookup,
+            knownKeys: this.knownKeys,
+            secretsRead: this.secretsRead,
+            env: this.env,
+            providers: this.providers,
+            problems: this.problems,
         };
         // In this order: the leftover check reads the problems the checks before it pushed.
         for (const check of [unknownKeyProblems, unreadSecretProblems, leftoverProblems, notationKeyProblems]) {

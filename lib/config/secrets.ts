@@ -14,15 +14,27 @@ export interface SecretKey {
 export const SECRET_KEYS: Readonly<Record<string, SecretKey>> = {
     backupStoreAccessKey: { layer: "infra", what: "access key of the S3 bucket (with backupStore.create false)" },
     backupStoreSecretKey: { layer: "infra", what: "secret key of the S3 bucket (with backupStore.create false)" },
-    backupOwnerPassword: { layer: "infra", what: "password of the backup user that owns the backups' EC2 credential (with a backupStore.credentials owner user)" },
-    cloudControllerCredentialSecret: { layer: "infra", what: "secret of the supplied application credential (with cloudControllerCredentialId)" },
-    ciRunnerGithubToken: { layer: "infra", what: "GitHub token that registers a just-in-time runner before every job (with ciRunnerRepository)" },
+    backupOwnerPassword: {
+        layer: "infra",
+        what: "password of the backup user that owns the backups' EC2 credential (with a backupStore.credentials owner user)",
+    },
+    cloudControllerCredentialSecret: {
+        layer: "infra",
+        what: "secret of the supplied application credential (with cloudControllerCredentialId)",
+    },
+    ciRunnerGithubToken: {
+        layer: "infra",
+        what: "GitHub token that registers a just-in-time runner before every job (with ciRunnerRepository)",
+    },
     alertSmtpPassword: { layer: "cluster", what: "SMTP password of the e-mail receiver (with alertEmailTo)" },
     alertSlackWebhookUrl: { layer: "cluster", what: "Slack incoming-webhook URL (carries its token)" },
     alertWebhookUrl: { layer: "cluster", what: "Alertmanager webhook receiver URL (may carry a token)" },
     airflowDagsGitToken: { layer: "apps", what: "https token git-sync uses for a private DAG repository (with an https airflowDagsRepo)" },
     imageRegistryToken: { layer: "apps", what: "token or password of the own images' pull user (with imageRegistry.username)" },
-    airflowDagsGitSshKey: { layer: "apps", what: "SSH private key git-sync uses for a private DAG repository (with an SSH airflowDagsRepo and airflowDagsKnownHosts)" },
+    airflowDagsGitSshKey: {
+        layer: "apps",
+        what: "SSH private key git-sync uses for a private DAG repository (with an SSH airflowDagsRepo and airflowDagsKnownHosts)",
+    },
 };
 
 export function isSecretKey(key: string): boolean {

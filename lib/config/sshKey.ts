@@ -5,7 +5,8 @@
  */
 
 const ECDSA_POINT: Record<string, number> = { nistp256: 65, nistp384: 97, nistp521: 133 };
-export const SSH_KEY_ALLOWED = 'an OpenSSH public key "ssh-ed25519 AAAA... comment" (ed25519, ecdsa-sha2-nistp256/384/521, or ssh-rsa of at least 2048 bits), the whole line of your id_*.pub file';
+export const SSH_KEY_ALLOWED =
+    'an OpenSSH public key "ssh-ed25519 AAAA... comment" (ed25519, ecdsa-sha2-nistp256/384/521, or ssh-rsa of at least 2048 bits), the whole line of your id_*.pub file';
 
 class Blob {
     private at = 0;
@@ -35,7 +36,8 @@ export function sshPublicKey(value: string): string | undefined {
     const fields = value.trim().split(/\s+/);
     const [type, body] = fields;
     if (!type || !body) return `must be ${SSH_KEY_ALLOWED}`;
-    if (type === "ssh-dss") return "is a DSA key, which OpenSSH no longer accepts: generate one with `ssh-keygen -t ed25519` and use its .pub line";
+    if (type === "ssh-dss")
+        return "is a DSA key, which OpenSSH no longer accepts: generate one with `ssh-keygen -t ed25519` and use its .pub line";
     if (!/^(ssh-(rsa|ed25519)|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com)$/.test(type)) {
         return `has key type "${type}"; must be ${SSH_KEY_ALLOWED}`;
     }

@@ -20,7 +20,14 @@ const LAYER_SUFFIX = /^Pulumi\.(.+)-(infra|cluster|apps)\.yaml$/;
 /** Environments with stack files in the stacks directory. */
 export function environmentsIn(dir: string): string[] {
     if (!fs.existsSync(dir)) return [];
-    return [...new Set(fs.readdirSync(dir).map((f) => LAYER_SUFFIX.exec(f)?.[1]).filter((e): e is string => e !== undefined))];
+    return [
+        ...new Set(
+            fs
+                .readdirSync(dir)
+                .map((f) => LAYER_SUFFIX.exec(f)?.[1])
+                .filter((e): e is string => e !== undefined),
+        ),
+    ];
 }
 
 export function stackLookup(): ConfigLookup {
@@ -29,11 +36,16 @@ export function stackLookup(): ConfigLookup {
     const stack = pulumi.getStack();
     const file = path.join(stacksDir, `Pulumi.${stack}.yaml`);
     const runtime = pulumi.runtime as unknown as { isConfigSecret?(fullKey: string): boolean };
-    return strictLookup((key) => config.get(key), () => Object.keys(pulumi.runtime.allConfig()), `stacks/Pulumi.${stack}.yaml`, {
-        isSecret: (key) => runtime.isConfigSecret?.(`${project}:${key}`) ?? false,
-        stack,
-        environments: () => environmentsIn(stacksDir),
-        source: () => (fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined),
-        foreign: (fullKey) => ({ value: pulumi.runtime.allConfig()[fullKey], secret: runtime.isConfigSecret?.(fullKey) ?? false }),
-    });
+    return strictLookup(
+        (key) => config.get(key),
+        () => Object.keys(pulumi.runtime.allConfig()),
+        `stacks/Pulumi.${stack}.yaml`,
+        {
+            isSecret: (key) => runtime.isConfigSecret?.(`${project}:${key}`) ?? false,
+            stack,
+            environments: () => environmentsIn(stacksDir),
+            source: () => (fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined),
+            foreign: (fullKey) => ({ value: pulumi.runtime.allConfig()[fullKey], secret: runtime.isConfigSecret?.(fullKey) ?? false }),
+        },
+    );
 }

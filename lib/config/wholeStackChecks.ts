@@ -46,7 +46,8 @@ export function unknownKeyProblems(s: ReadState): ConfigProblem[] {
             if (s.knownKeys.has(key.split(/[.[]/)[0])) continue;
             const guess = didYouMean(key, s.knownKeys);
             out.push({
-                key: full, value: "(set" + where + ")",
+                key: full,
+                value: "(set" + where + ")",
                 message: `is not a setting of this layer${guess ? `; did you mean ${s.namespace}:${guess}?` : ""} (remove it${where})`,
             });
         } else if (FOREIGN_NAMESPACES.includes(ns)) {
@@ -56,7 +57,8 @@ export function unknownKeyProblems(s: ReadState): ConfigProblem[] {
         } else {
             const guess = didYouMean(ns, [s.namespace, ...FOREIGN_NAMESPACES]);
             out.push({
-                key: full, value: "(set" + where + ")",
+                key: full,
+                value: "(set" + where + ")",
                 message: `is in namespace "${ns}", which nothing here reads${guess ? `; did you mean ${guess}:${key}?` : ""} (allowed: ${s.namespace}:, ${FOREIGN_NAMESPACES.map((n) => `${n}:`).join(", ")})`,
             });
         }
@@ -70,7 +72,14 @@ export function unreadSecretProblems(s: ReadState): ConfigProblem[] {
     for (const key of ownKeys(s)) {
         if (!isSecretKey(key) || s.secretsRead.has(key) || !s.knownKeys.has(key)) continue;
         if (!isSecret(s, key)) out.push(problemOf(s.namespace, key, "(not shown)", plaintextSecretMessage(key)));
-        out.push(problemOf(s.namespace, key, "(secret)", `is set but nothing in this configuration uses it (${SECRET_KEYS[key].what}); remove it (pulumi config rm ${key})`));
+        out.push(
+            problemOf(
+                s.namespace,
+                key,
+                "(secret)",
+                `is set but nothing in this configuration uses it (${SECRET_KEYS[key].what}); remove it (pulumi config rm ${key})`,
+            ),
+        );
     }
     return out;
 }
@@ -89,7 +98,14 @@ export function leftoverProblems(s: ReadState): ConfigProblem[] {
     const out: ConfigProblem[] = [];
     for (const [key, other] of leftovers(values, s.env, s.lookup.environments())) {
         if (refused.has(`${s.namespace}:${key}`)) continue;
-        out.push(problemOf(s.namespace, key, values[key], `names environment "${other}" in a stack of environment "${s.env}": a leftover of a copied stack file; replace it with this environment's value`));
+        out.push(
+            problemOf(
+                s.namespace,
+                key,
+                values[key],
+                `names environment "${other}" in a stack of environment "${s.env}": a leftover of a copied stack file; replace it with this environment's value`,
+            ),
+        );
     }
     return out;
 }

@@ -15,7 +15,10 @@ export type PodSecurityLevel = (typeof POD_SECURITY_LEVELS)[number];
  * below `restricted`, `warn` and `audit` report what keeps the namespace from the next level.
  */
 export function podSecurityLabels(enforce: PodSecurityLevel): Record<string, string> {
-    const report: Record<string, string> = enforce === "restricted" ? {} : { "pod-security.kubernetes.io/warn": "restricted", "pod-security.kubernetes.io/audit": "restricted" };
+    const report: Record<string, string> =
+        enforce === "restricted"
+            ? {}
+            : { "pod-security.kubernetes.io/warn": "restricted", "pod-security.kubernetes.io/audit": "restricted" };
     return { "pod-security.kubernetes.io/enforce": enforce, ...report };
 }
 
@@ -31,7 +34,10 @@ export const labels = (l: Record<string, string>) => ({ matchLabels: l });
 
 export const PEERS = {
     ingressController: { namespaceSelector: ns("ingress-nginx"), podSelector: labels({ "app.kubernetes.io/name": "ingress-nginx" }) },
-    prometheus: (monitoring: string) => ({ namespaceSelector: ns(monitoring), podSelector: labels({ "app.kubernetes.io/name": "prometheus" }) }),
+    prometheus: (monitoring: string) => ({
+        namespaceSelector: ns(monitoring),
+        podSelector: labels({ "app.kubernetes.io/name": "prometheus" }),
+    }),
     dns: { namespaceSelector: ns("kube-system"), podSelector: labels({ "k8s-app": "kube-dns" }) },
     internet: { ipBlock: { cidr: "0.0.0.0/0", except: NOT_INTERNET } },
     /** Anything but the metadata service and the cluster's own pod/service ranges (an object store may be private). */
@@ -48,7 +54,12 @@ export function policy(namespace: string, name: string, podSelector: Obj, rules:
         apiVersion: "networking.k8s.io/v1",
         kind: "NetworkPolicy",
         metadata: { name, namespace },
-        spec: { podSelector, policyTypes, ...(rules.ingress ? { ingress: rules.ingress } : {}), ...(rules.egress ? { egress: rules.egress } : {}) },
+        spec: {
+            podSelector,
+            policyTypes,
+            ...(rules.ingress ? { ingress: rules.ingress } : {}),
+            ...(rules.egress ? { egress: rules.egress } : {}),
+        },
     };
 }
 
@@ -61,13 +72,20 @@ export function denyAllBase(namespace: string, opts: { acmeSolver?: boolean } = 
         policy(namespace, "default-deny", {}, { ingress: [], egress: [] }),
         policy(namespace, "allow-dns", {}, { egress: [{ to: [PEERS.dns], ports: [...udp(53), ...tcp(53)] }] }),
         ...(opts.acmeSolver
-            ? [policy(namespace, "acme-http01-solver", labels({ "acme.cert-manager.io/http01-solver": "true" }), { ingress: [{ from: [PEERS.ingressController], ports: tcp(8089) }] })]
+            ? [
+                  policy(namespace, "acme-http01-solver", labels({ "acme.cert-manager.io/http01-solver": "true" }), {
+                      ingress: [{ from: [PEERS.ingressController], ports: tcp(8089) }],
+                  }),
+              ]
             : []),
     ];
 }
 
 /** Egress rule to the Kubernetes API: the `kubernetes` Service DNATs to the servers' 6443. */
-export const kubeApi = (apiServers: readonly string[]) => ({ to: apiServers.map((a) => ({ ipBlock: { cidr: `${a}/32` } })), ports: tcp(6443) });
+export const kubeApi = (apiServers: readonly string[]) => ({
+    to: apiServers.map((a) => ({ ipBlock: { cidr: `${a}/32` } })),
+    ports: tcp(6443),
+});
 
 /** The TCP port of an http(s) URL. */
 export function endpointPort(url: string): number {

@@ -42,7 +42,11 @@ export function grafanaDashboard(d: Dashboard): Record<string, unknown> {
             datasource: { type: "prometheus", uid: "prometheus" },
             gridPos: { x: (i % 2) * 12, y: Math.floor(i / 2) * 8, w: 12, h: 8 },
             fieldConfig: { defaults: { unit: p.unit ?? "short" }, overrides: [] },
-            targets: p.targets.map((t, j) => ({ refId: String.fromCharCode(65 + j), expr: t.expr, ...(t.legend ? { legendFormat: t.legend } : {}) })),
+            targets: p.targets.map((t, j) => ({
+                refId: String.fromCharCode(65 + j),
+                expr: t.expr,
+                ...(t.legend ? { legendFormat: t.legend } : {}),
+            })),
         })),
     };
 }
@@ -53,7 +57,12 @@ export function dashboardExpressions(d: Dashboard): { where: string; expr: strin
 }
 
 /** ConfigMap manifest the Grafana sidecar picks up. */
-export function dashboardConfigMap(name: string, namespace: string, d: Dashboard, labels: Record<string, string> = {}): Record<string, unknown> {
+export function dashboardConfigMap(
+    name: string,
+    namespace: string,
+    d: Dashboard,
+    labels: Record<string, string> = {},
+): Record<string, unknown> {
     return {
         apiVersion: "v1",
         kind: "ConfigMap",

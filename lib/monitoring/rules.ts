@@ -53,7 +53,12 @@ export function ruleSpec(rule: Alert | Recording): Record<string, unknown> {
 }
 
 /** A PrometheusRule manifest; the cluster's Prometheus selects rules in every namespace. */
-export function prometheusRule(name: string, namespace: string, groups: readonly RuleGroup[], labels: Record<string, string> = {}): Record<string, unknown> {
+export function prometheusRule(
+    name: string,
+    namespace: string,
+    groups: readonly RuleGroup[],
+    labels: Record<string, string> = {},
+): Record<string, unknown> {
     return {
         apiVersion: MONITORING_API,
         kind: "PrometheusRule",

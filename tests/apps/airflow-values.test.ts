@@ -21,14 +21,26 @@ function chartValidator() {
 }
 
 const SECRETS = {
-    fernetKey: "f", apiSecretKey: "a", jwtSecret: "j", metadata: "m", pgbouncerConfig: "p", pgbouncerStats: "s", adminPassword: "x",
+    fernetKey: "f",
+    apiSecretKey: "a",
+    jwtSecret: "j",
+    metadata: "m",
+    pgbouncerConfig: "p",
+    pgbouncerStats: "s",
+    adminPassword: "x",
 };
 
 function devConfig(overrides: Record<string, string> = {}) {
     const values: Record<string, string> = {
-        environment: "dev", airflowHost: "airflow.example.org", airflowDagsRepo: "https://github.com/acme/data-platform.git",
-        todoHost: "todo.example.org", todoBackendImage: "r/b:1.0.0", todoFrontendImage: "r/f:1.0.0",
-        streamProducerImage: "r/p:1.0.0", streamProcessorImage: "r/q:1.0.0", ...overrides,
+        environment: "dev",
+        airflowHost: "airflow.example.org",
+        airflowDagsRepo: "https://github.com/acme/data-platform.git",
+        todoHost: "todo.example.org",
+        todoBackendImage: "r/b:1.0.0",
+        todoFrontendImage: "r/f:1.0.0",
+        streamProducerImage: "r/p:1.0.0",
+        streamProcessorImage: "r/q:1.0.0",
+        ...overrides,
     };
     return parseAppsConfig((k) => values[k], "data-platform", "test").airflow;
 }
@@ -36,7 +48,15 @@ function devConfig(overrides: Record<string, string> = {}) {
 describe("Airflow chart values", () => {
     const validate = chartValidator();
     const build = (overrides: Record<string, string> = {}) =>
-        airflowValues({ config: devConfig(overrides), releaseName: "airflow", ingressClass: "nginx", secrets: SECRETS, logsClaim: "airflow-logs", dagsClaim: "airflow-dags", taskPriorityClass: "airflow-task" });
+        airflowValues({
+            config: devConfig(overrides),
+            releaseName: "airflow",
+            ingressClass: "nginx",
+            secrets: SECRETS,
+            logsClaim: "airflow-logs",
+            dagsClaim: "airflow-dags",
+            taskPriorityClass: "airflow-task",
+        });
 
     it("the committed schema is the chart 1.22.0 release's", () => {
         const schema = JSON.parse(fs.readFileSync(SCHEMA_FILE, "utf8"));
@@ -74,7 +94,10 @@ describe("Airflow chart values", () => {
         assert.equal(v.dagProcessor.enabled, true);
         assert.equal(v.triggerer.enabled, true);
         assert.equal(v.config.kubernetes_executor.delete_worker_pods, "True");
-        assert.deepEqual(v.workers.kubernetes.resources, { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "1", memory: "1Gi" } });
+        assert.deepEqual(v.workers.kubernetes.resources, {
+            requests: { cpu: "250m", memory: "512Mi" },
+            limits: { cpu: "1", memory: "1Gi" },
+        });
         assert.equal(v.workers.kubernetes.priorityClassName, "airflow-task");
     });
 
@@ -153,9 +176,15 @@ describe("Airflow chart values", () => {
             }
             return [];
         };
-        assert.match(problems({ airflowDagsRepo: "git@github.com:acme/x.git", airflowDagsCredentialsSecret: "creds" }).join("\n"), /airflowDagsCredentialsSecret: is for https repositories/);
+        assert.match(
+            problems({ airflowDagsRepo: "git@github.com:acme/x.git", airflowDagsCredentialsSecret: "creds" }).join("\n"),
+            /airflowDagsCredentialsSecret: is for https repositories/,
+        );
         assert.match(problems({ airflowDagsSshKeySecret: "ssh-key" }).join("\n"), /airflowDagsSshKeySecret: is for SSH repositories/);
-        assert.match(problems({ airflowDagsKnownHosts: "github.com ssh-ed25519 AAAA" }).join("\n"), /only applies together with airflowDagsGitSshKey or airflowDagsSshKeySecret/);
+        assert.match(
+            problems({ airflowDagsKnownHosts: "github.com ssh-ed25519 AAAA" }).join("\n"),
+            /only applies together with airflowDagsGitSshKey or airflowDagsSshKeySecret/,
+        );
         assert.match(problems({ airflowDagsCredentialsSecret: "Not_A_Name" }).join("\n"), /name of an existing Secret/);
     });
 
@@ -191,7 +220,11 @@ describe("Airflow chart values", () => {
     });
 
     it("splits image references and refuses Airflow 2 images", () => {
-        assert.deepEqual(splitImage("registry.example.org:5000/airflow:3.2.2-python3.12"), { repository: "registry.example.org:5000/airflow", tag: "3.2.2-python3.12", version: "3.2.2" });
+        assert.deepEqual(splitImage("registry.example.org:5000/airflow:3.2.2-python3.12"), {
+            repository: "registry.example.org:5000/airflow",
+            tag: "3.2.2-python3.12",
+            version: "3.2.2",
+        });
         assert.throws(() => build({ airflowImage: "apache/airflow:2.11.0" }), /use a 3.x image/);
     });
 });

@@ -14,20 +14,34 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import S3rver, { S3Event } from "s3rver";
-import { dumpScript, ObjectStore, PASSPHRASE_ENV, rclonePlainEnv, remotePath, restoreScript, uploadScript, vaultSetup } from "../../apps/backup/offsite";
+import {
+    dumpScript,
+    ObjectStore,
+    PASSPHRASE_ENV,
+    rclonePlainEnv,
+    remotePath,
+    restoreScript,
+    uploadScript,
+    vaultSetup,
+} from "../../apps/backup/offsite";
 import { freePort, PgServer, startPostgres } from "../../apps/todo/backend/test/pg-harness";
 import { requireDebianPackage } from "../support/debian";
 
 /** Runs a script with only `env` (and PATH); resolves with its stdout. */
 function sh(script: string, env: Record<string, string>): Promise<string> {
     return new Promise((resolve, reject) => {
-        const child = spawn("sh", ["-c", script], { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: os.tmpdir(), ...env }, stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn("sh", ["-c", script], {
+            env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: os.tmpdir(), ...env },
+            stdio: ["ignore", "pipe", "pipe"],
+        });
         let out = "";
         let err = "";
         child.stdout.on("data", (d) => (out += d));
         child.stderr.on("data", (d) => (err += d));
         child.once("error", reject);
-        child.once("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`script failed (${code}):\n${script}\n--- stderr ---\n${err}`))));
+        child.once("close", (code) =>
+            code === 0 ? resolve(out) : reject(new Error(`script failed (${code}):\n${script}\n--- stderr ---\n${err}`)),
+        );
     });
 }
 
@@ -39,7 +53,8 @@ INSERT INTO todos (title, done, created)
 CREATE INDEX todos_done ON todos (done);
 CREATE VIEW open_todos AS SELECT id, title FROM todos WHERE NOT done;
 `;
-const SNAPSHOT = "SELECT md5(string_agg(id || '|' || title || '|' || done || '|' || created, ',' ORDER BY id)) || ' ' || count(*) FROM todos; SELECT count(*) FROM open_todos;";
+const SNAPSHOT =
+    "SELECT md5(string_agg(id || '|' || title || '|' || done || '|' || created, ',' ORDER BY id)) || ' ' || count(*) FROM todos; SELECT count(*) FROM open_todos;";
 
 describe("off-site Postgres backup: dump, upload, prune, restore (real PostgreSQL, real S3 API)", function () {
     this.timeout(120_000);
@@ -57,11 +72,22 @@ describe("off-site Postgres backup: dump, upload, prune, restore (real PostgreSQ
         s3Dir = fs.mkdtempSync(path.join(os.tmpdir(), "s3rver-"));
         work = fs.mkdtempSync(path.join(os.tmpdir(), "backup-"));
         const port = await freePort();
-        s3 = new S3rver({ address: "127.0.0.1", port, silent: true, directory: s3Dir, configureBuckets: [{ name: store.bucket, configs: [] }] });
+        s3 = new S3rver({
+            address: "127.0.0.1",
+            port,
+            silent: true,
+            directory: s3Dir,
+            configureBuckets: [{ name: store.bucket, configs: [] }],
+        });
         await s3.run();
         const s = { ...store, endpoint: `http://127.0.0.1:${port}` };
         Object.assign(store, s);
-        rclone = { ...rclonePlainEnv(store), RCLONE_CONFIG_OFFSITE_ACCESS_KEY_ID: "S3RVER", RCLONE_CONFIG_OFFSITE_SECRET_ACCESS_KEY: "S3RVER", [PASSPHRASE_ENV]: "test-passphrase-0123456789abcdef" };
+        rclone = {
+            ...rclonePlainEnv(store),
+            RCLONE_CONFIG_OFFSITE_ACCESS_KEY_ID: "S3RVER",
+            RCLONE_CONFIG_OFFSITE_SECRET_ACCESS_KEY: "S3RVER",
+            [PASSPHRASE_ENV]: "test-passphrase-0123456789abcdef",
+        };
         source = await startPostgres({ database: "todo" });
         await sh(`psql -v ON_ERROR_STOP=1 -q -c "$SQL"`, { ...source.env(), SQL: ROWS });
     });
@@ -80,7 +106,10 @@ describe("off-site Postgres backup: dump, upload, prune, restore (real PostgreSQ
         const old = path.join(work, "old");
         fs.mkdirSync(old);
         fs.writeFileSync(path.join(old, "todo-20260101T000000Z.dump"), "stale");
-        await sh(`touch -d '30 days ago' "${old}/todo-20260101T000000Z.dump" && rclone copy "${old}" "${remotePath(store, prefix)}"`, rclone);
+        await sh(
+            `touch -d '30 days ago' "${old}/todo-20260101T000000Z.dump" && rclone copy "${old}" "${remotePath(store, prefix)}"`,
+            rclone,
+        );
 
         const dumpDir = path.join(work, "dump");
         fs.mkdirSync(dumpDir);
@@ -91,7 +120,8 @@ describe("off-site Postgres backup: dump, upload, prune, restore (real PostgreSQ
         assert.match(dumps[0], /^todo-\d{8}T\d{6}Z\.dump$/);
 
         const removed: string[] = [];
-        const onEvent = (e: S3Event) => removed.push(...e.Records.filter((r) => r.eventName.startsWith("ObjectRemoved")).map((r) => r.s3.object.key));
+        const onEvent = (e: S3Event) =>
+            removed.push(...e.Records.filter((r) => r.eventName.startsWith("ObjectRemoved")).map((r) => r.s3.object.key));
         s3.on("event", onEvent);
         const out = await sh(uploadScript(store, prefix, 7, dumpDir), rclone).finally(() => s3.off("event", onEvent));
         // The store saw the writer delete (the test below relies on these events to show a writer that never does).
@@ -116,7 +146,10 @@ describe("off-site Postgres backup: dump, upload, prune, restore (real PostgreSQ
         const old = path.join(work, "old-store");
         fs.mkdirSync(old);
         fs.writeFileSync(path.join(old, "todo-20260101T000000Z.dump"), "stale");
-        await sh(`touch -d '30 days ago' "${old}/todo-20260101T000000Z.dump" && rclone copy "${old}" "${remotePath(store, storePrefix)}"`, rclone);
+        await sh(
+            `touch -d '30 days ago' "${old}/todo-20260101T000000Z.dump" && rclone copy "${old}" "${remotePath(store, storePrefix)}"`,
+            rclone,
+        );
         const events: string[] = [];
         const onEvent = (e: S3Event) => events.push(...e.Records.map((r) => `${r.eventName} ${r.s3.object.key}`));
         s3.on("event", onEvent);
@@ -130,8 +163,15 @@ describe("off-site Postgres backup: dump, upload, prune, restore (real PostgreSQ
         const listed = (await sh(`rclone lsf "${remotePath(store, storePrefix)}"`, rclone)).trim().split("\n").sort();
         assert.equal(listed.length, 2, listed.join(", "));
         assert.ok(listed.includes("todo-20260101T000000Z.dump"), "the old dump is the store's to expire");
-        assert.ok(events.some((e) => e.startsWith("ObjectCreated")), events.join("\n"));
-        assert.deepEqual(events.filter((e) => e.startsWith("ObjectRemoved")), [], "no delete request reached the store");
+        assert.ok(
+            events.some((e) => e.startsWith("ObjectCreated")),
+            events.join("\n"),
+        );
+        assert.deepEqual(
+            events.filter((e) => e.startsWith("ObjectRemoved")),
+            [],
+            "no delete request reached the store",
+        );
     });
 
     it("fails the upload step when the dump step left nothing (no empty success)", async () => {
@@ -154,7 +194,12 @@ describe("off-site Postgres backup: dump, upload, prune, restore (real PostgreSQ
 
     it("without the right passphrase nothing is restored", async () => {
         const dir = fs.mkdtempSync(path.join(work, "wrong-"));
-        await assert.rejects(sh(restoreScript(store, prefix, dir), { ...rclone, [PASSPHRASE_ENV]: "another-passphrase", ...target!.env() }));
-        await assert.rejects(sh(restoreScript(store, prefix, dir), { ...rclone, [PASSPHRASE_ENV]: "", ...target!.env() }), /BACKUP_PASSPHRASE is empty/);
+        await assert.rejects(
+            sh(restoreScript(store, prefix, dir), { ...rclone, [PASSPHRASE_ENV]: "another-passphrase", ...target!.env() }),
+        );
+        await assert.rejects(
+            sh(restoreScript(store, prefix, dir), { ...rclone, [PASSPHRASE_ENV]: "", ...target!.env() }),
+            /BACKUP_PASSPHRASE is empty/,
+        );
     });
 });

@@ -7,9 +7,14 @@ import { configProblems } from "../support/config";
 import { byName, ofType, synth } from "../support/synth";
 
 const BASE: Record<string, string> = {
-    environment: "dev", airflowHost: "airflow.example.org", airflowDagsRepo: "https://git.example.org/acme/dags.git",
-    todoHost: "todo.example.org", todoBackendImage: "r/b:1.0.0", todoFrontendImage: "r/f:1.0.0",
-    streamProducerImage: "r/p:1.0.0", streamProcessorImage: "r/q:1.0.0",
+    environment: "dev",
+    airflowHost: "airflow.example.org",
+    airflowDagsRepo: "https://git.example.org/acme/dags.git",
+    todoHost: "todo.example.org",
+    todoBackendImage: "r/b:1.0.0",
+    todoFrontendImage: "r/f:1.0.0",
+    streamProducerImage: "r/p:1.0.0",
+    streamProcessorImage: "r/q:1.0.0",
 };
 const SECRET_KEYS = ["airflowDagsGitToken", "airflowDagsGitSshKey"];
 // Shaped like a private key file; not a key.
@@ -18,9 +23,14 @@ const KNOWN_HOSTS = "git.example.org ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnk
 
 function parse(values: Record<string, string | undefined>, plain: readonly string[] = []) {
     const all = Object.fromEntries(Object.entries({ ...BASE, ...values }).filter(([, v]) => v !== undefined)) as Record<string, string>;
-    const lookup = strictLookup((k) => all[k], () => Object.keys(all).map((k) => `data-platform:${k}`), "Pulumi.dev-apps.yaml", {
-        isSecret: (k) => SECRET_KEYS.includes(k) && !plain.includes(k),
-    });
+    const lookup = strictLookup(
+        (k) => all[k],
+        () => Object.keys(all).map((k) => `data-platform:${k}`),
+        "Pulumi.dev-apps.yaml",
+        {
+            isSecret: (k) => SECRET_KEYS.includes(k) && !plain.includes(k),
+        },
+    );
     return parseAppsConfig(lookup, "data-platform", "test").airflow;
 }
 
@@ -30,12 +40,34 @@ describe("apps: private DAG repository credentials from secure config", () => {
         assert.equal(a.dagsCredentialsSecret, DAGS_GIT_SECRETS.https);
         assert.deepEqual(a.dagsGit, { kind: "https", username: "git", token: "tok-123" });
         const m = dagsGitSecretManifest(a.dagsGit!, "airflow", {});
-        assert.deepEqual(m.stringData, { GIT_SYNC_USERNAME: "git", GIT_SYNC_PASSWORD: "tok-123", GITSYNC_USERNAME: "git", GITSYNC_PASSWORD: "tok-123" });
+        assert.deepEqual(m.stringData, {
+            GIT_SYNC_USERNAME: "git",
+            GIT_SYNC_PASSWORD: "tok-123",
+            GITSYNC_USERNAME: "git",
+            GITSYNC_PASSWORD: "tok-123",
+        });
         assert.equal(m.metadata.namespace, "airflow");
-        assert.deepEqual(parse({ airflowDagsGitToken: "t", airflowDagsGitUsername: "deploy-bot" }).dagsGit, { kind: "https", username: "deploy-bot", token: "t" });
+        assert.deepEqual(parse({ airflowDagsGitToken: "t", airflowDagsGitUsername: "deploy-bot" }).dagsGit, {
+            kind: "https",
+            username: "deploy-bot",
+            token: "t",
+        });
         const values = airflowValues({
-            config: a, releaseName: "airflow", ingressClass: "nginx", logsClaim: "l", dagsClaim: "d", taskPriorityClass: "p",
-            secrets: { fernetKey: "f", apiSecretKey: "a", jwtSecret: "j", metadata: "m", pgbouncerConfig: "p", pgbouncerStats: "s", adminPassword: "x" },
+            config: a,
+            releaseName: "airflow",
+            ingressClass: "nginx",
+            logsClaim: "l",
+            dagsClaim: "d",
+            taskPriorityClass: "p",
+            secrets: {
+                fernetKey: "f",
+                apiSecretKey: "a",
+                jwtSecret: "j",
+                metadata: "m",
+                pgbouncerConfig: "p",
+                pgbouncerStats: "s",
+                adminPassword: "x",
+            },
         }) as { dags: { gitSync: Record<string, unknown> } };
         assert.equal(values.dags.gitSync.credentialsSecret, DAGS_GIT_SECRETS.https);
         assert.ok(!JSON.stringify(values).includes("tok-123"), "the token never reaches the chart values (nor the Helm release record)");
@@ -51,36 +83,75 @@ describe("apps: private DAG repository credentials from secure config", () => {
     });
 
     it("refuses a credential that cannot work with the repository URL, naming both keys", () => {
-        const tokenOverSsh = configProblems(() => parse({ airflowDagsRepo: "ssh://git.example.org/acme/dags.git", airflowDagsGitToken: "t" })).join("\n");
-        assert.match(tokenOverSsh, /data-platform:airflowDagsGitToken = "\(secret\)": is set but not used: airflowDagsRepo ssh:\/\/\S+ is an SSH URL .*use airflowDagsGitSshKey/);
+        const tokenOverSsh = configProblems(() =>
+            parse({ airflowDagsRepo: "ssh://git.example.org/acme/dags.git", airflowDagsGitToken: "t" }),
+        ).join("\n");
+        assert.match(
+            tokenOverSsh,
+            /data-platform:airflowDagsGitToken = "\(secret\)": is set but not used: airflowDagsRepo ssh:\/\/\S+ is an SSH URL .*use airflowDagsGitSshKey/,
+        );
         const keyOverHttps = configProblems(() => parse({ airflowDagsGitSshKey: KEY, airflowDagsKnownHosts: KNOWN_HOSTS })).join("\n");
-        assert.match(keyOverHttps, /data-platform:airflowDagsGitSshKey = "\(secret\)": is set but not used: airflowDagsRepo https:\/\/\S+ is an https URL .*use airflowDagsGitToken/);
+        assert.match(
+            keyOverHttps,
+            /data-platform:airflowDagsGitSshKey = "\(secret\)": is set but not used: airflowDagsRepo https:\/\/\S+ is an https URL .*use airflowDagsGitToken/,
+        );
         assert.match(keyOverHttps, /airflowDagsKnownHosts = .*only applies together with airflowDagsGitSshKey/);
     });
 
     it("refuses SSH without known hosts, plain-text credentials, malformed keys and two credentials at once", () => {
         const ssh = { airflowDagsRepo: "git@git.example.org:acme/dags.git" };
-        assert.match(configProblems(() => parse({ ...ssh, airflowDagsGitSshKey: KEY })).join("\n"), /airflowDagsKnownHosts = \(unset\): is required with an SSH key: .*ssh-keyscan git\.example\.org/);
-        assert.match(configProblems(() => parse({ ...ssh, airflowDagsSshKeySecret: "k" })).join("\n"), /airflowDagsKnownHosts = \(unset\): is required with an SSH key/);
-        assert.match(configProblems(() => parse({ airflowDagsGitToken: "t" }, ["airflowDagsGitToken"])).join("\n"), /airflowDagsGitToken = "\(not shown\)": holds a credential .*pulumi config set --secret airflowDagsGitToken/);
-        assert.match(configProblems(() => parse({ ...ssh, airflowDagsGitSshKey: "ssh-ed25519 AAAA", airflowDagsKnownHosts: KNOWN_HOSTS })).join("\n"), /airflowDagsGitSshKey = "\(secret\)": must be a private key/);
-        assert.match(configProblems(() => parse({ ...ssh, airflowDagsGitSshKey: KEY, airflowDagsKnownHosts: "not a host line" })).join("\n"), /airflowDagsKnownHosts = "not a host line": line 1 must be a known_hosts line/);
-        assert.match(configProblems(() => parse({ airflowDagsGitToken: "t", airflowDagsCredentialsSecret: "mine" })).join("\n"), /airflowDagsCredentialsSecret = "mine": and airflowDagsGitToken are two credentials/);
-        assert.match(configProblems(() => parse({ airflowDagsGitUsername: "bot" })).join("\n"), /airflowDagsGitUsername = "bot": only applies together with airflowDagsGitToken/);
+        assert.match(
+            configProblems(() => parse({ ...ssh, airflowDagsGitSshKey: KEY })).join("\n"),
+            /airflowDagsKnownHosts = \(unset\): is required with an SSH key: .*ssh-keyscan git\.example\.org/,
+        );
+        assert.match(
+            configProblems(() => parse({ ...ssh, airflowDagsSshKeySecret: "k" })).join("\n"),
+            /airflowDagsKnownHosts = \(unset\): is required with an SSH key/,
+        );
+        assert.match(
+            configProblems(() => parse({ airflowDagsGitToken: "t" }, ["airflowDagsGitToken"])).join("\n"),
+            /airflowDagsGitToken = "\(not shown\)": holds a credential .*pulumi config set --secret airflowDagsGitToken/,
+        );
+        assert.match(
+            configProblems(() => parse({ ...ssh, airflowDagsGitSshKey: "ssh-ed25519 AAAA", airflowDagsKnownHosts: KNOWN_HOSTS })).join(
+                "\n",
+            ),
+            /airflowDagsGitSshKey = "\(secret\)": must be a private key/,
+        );
+        assert.match(
+            configProblems(() => parse({ ...ssh, airflowDagsGitSshKey: KEY, airflowDagsKnownHosts: "not a host line" })).join("\n"),
+            /airflowDagsKnownHosts = "not a host line": line 1 must be a known_hosts line/,
+        );
+        assert.match(
+            configProblems(() => parse({ airflowDagsGitToken: "t", airflowDagsCredentialsSecret: "mine" })).join("\n"),
+            /airflowDagsCredentialsSecret = "mine": and airflowDagsGitToken are two credentials/,
+        );
+        assert.match(
+            configProblems(() => parse({ airflowDagsGitUsername: "bot" })).join("\n"),
+            /airflowDagsGitUsername = "bot": only applies together with airflowDagsGitToken/,
+        );
         const leaked = configProblems(() => parse({ airflowDagsGitToken: "tok-should-not-show" }, ["airflowDagsGitToken"])).join("\n");
         assert.ok(!leaked.includes("tok-should-not-show"), "a refused token is never printed");
     });
 
     it("synth: the Secret is in the airflow namespace, its data secret, and the chart release depends on it", async function () {
         this.timeout(120000);
-        const result = await synth("dev-apps", { "data-platform:airflowDagsGitToken": "tok-synth" }, undefined, ["data-platform:airflowDagsGitToken"]);
+        const result = await synth("dev-apps", { "data-platform:airflowDagsGitToken": "tok-synth" }, undefined, [
+            "data-platform:airflowDagsGitToken",
+        ]);
         const secret = byName(result, "airflow-git-credentials");
         assert.equal((secret.inputs.metadata as { namespace: string }).namespace, "airflow");
         assert.equal((secret.inputs.metadata as { name: string }).name, DAGS_GIT_SECRETS.https);
-        assert.ok(typeof secret.inputs.stringData === "object" && "@secret" in (secret.inputs.stringData as object), "stringData is a secret");
+        assert.ok(
+            typeof secret.inputs.stringData === "object" && "@secret" in (secret.inputs.stringData as object),
+            "stringData is a secret",
+        );
         const release = ofType(result, "kubernetes:helm.sh/v3:Release").find((r) => r.name === "airflow-release")!;
         assert.ok(release.options.dependsOn.includes(secret.urn), "the chart waits for the git credential");
-        assert.equal((release.inputs.values as { dags: { gitSync: { credentialsSecret: string } } }).dags.gitSync.credentialsSecret, DAGS_GIT_SECRETS.https);
+        assert.equal(
+            (release.inputs.values as { dags: { gitSync: { credentialsSecret: string } } }).dags.gitSync.credentialsSecret,
+            DAGS_GIT_SECRETS.https,
+        );
         assert.ok(!JSON.stringify(result.outputs).includes("tok-synth"), "never in the stack outputs");
     });
 });

@@ -8,20 +8,49 @@ import { airflowValues } from "../../apps/airflow/values";
 import { parseAppsConfig } from "../../apps/config";
 import { ConfigValidationError } from "../../lib/config/reader";
 
-const SECRETS = { fernetKey: "f", apiSecretKey: "a", jwtSecret: "j", metadata: "m", pgbouncerConfig: "p", pgbouncerStats: "s", adminPassword: "x" };
+const SECRETS = {
+    fernetKey: "f",
+    apiSecretKey: "a",
+    jwtSecret: "j",
+    metadata: "m",
+    pgbouncerConfig: "p",
+    pgbouncerStats: "s",
+    adminPassword: "x",
+};
 const SHA = "0123456789abcdef0123456789abcdef01234567";
 
 function config(overrides: Record<string, string>) {
     const values: Record<string, string> = {
-        environment: "dev", airflowHost: "airflow.example.org", airflowDagsRepo: "https://github.com/acme/data-platform.git", airflowDagsBranch: "trunk",
-        todoHost: "todo.example.org", imageRegistry: "ghcr.io/acme", ...overrides,
+        environment: "dev",
+        airflowHost: "airflow.example.org",
+        airflowDagsRepo: "https://github.com/acme/data-platform.git",
+        airflowDagsBranch: "trunk",
+        todoHost: "todo.example.org",
+        imageRegistry: "ghcr.io/acme",
+        ...overrides,
     };
     return parseAppsConfig((k) => values[k], "data-platform", "test");
 }
 const values = (overrides: Record<string, string>) =>
-    airflowValues({ config: config(overrides).airflow, releaseName: "airflow", ingressClass: "nginx", secrets: SECRETS, logsClaim: "l", dagsClaim: "airflow-dags", taskPriorityClass: "t" }) as any;
+    airflowValues({
+        config: config(overrides).airflow,
+        releaseName: "airflow",
+        ingressClass: "nginx",
+        secrets: SECRETS,
+        logsClaim: "l",
+        dagsClaim: "airflow-dags",
+        taskPriorityClass: "t",
+    }) as any;
 const gitSync = (overrides: Record<string, string>) => {
-    const v = airflowValues({ config: config(overrides).airflow, releaseName: "airflow", ingressClass: "nginx", secrets: SECRETS, logsClaim: "l", dagsClaim: "airflow-dags", taskPriorityClass: "t" }) as any;
+    const v = airflowValues({
+        config: config(overrides).airflow,
+        releaseName: "airflow",
+        ingressClass: "nginx",
+        secrets: SECRETS,
+        logsClaim: "l",
+        dagsClaim: "airflow-dags",
+        taskPriorityClass: "t",
+    }) as any;
     return v.dags;
 };
 function problems(overrides: Record<string, string>): string[] {
@@ -46,14 +75,26 @@ describe("DAG revision and who syncs it", () => {
     });
 
     it("prod without a release or a pin is refused, naming airflowDagsRev; a branch is never a pin", () => {
-        assert.ok(problems({ environment: "prod", appsImageTag: "sha-1a2b3c4" }).some((p) => /^airflowDagsRev: is required in prod/.test(p)));
-        assert.ok(problems({ environment: "prod", appsImageTag: "2.3.4", airflowDagsRev: "main" }).some((p) => p.startsWith("airflowDagsRev:")));
-        assert.ok(problems({ environment: "prod", appsImageTag: "2.3.4", airflowDagsRev: "0123abc" }).some((p) => p.startsWith("airflowDagsRev:")), "a short SHA");
+        assert.ok(
+            problems({ environment: "prod", appsImageTag: "sha-1a2b3c4" }).some((p) => /^airflowDagsRev: is required in prod/.test(p)),
+        );
+        assert.ok(
+            problems({ environment: "prod", appsImageTag: "2.3.4", airflowDagsRev: "main" }).some((p) => p.startsWith("airflowDagsRev:")),
+        );
+        assert.ok(
+            problems({ environment: "prod", appsImageTag: "2.3.4", airflowDagsRev: "0123abc" }).some((p) =>
+                p.startsWith("airflowDagsRev:"),
+            ),
+            "a short SHA",
+        );
     });
 
     it("dev follows its branch (or the release it deploys)", () => {
         const d = gitSync({ appsImageTag: "sha-1a2b3c4" });
-        assert.deepEqual({ branch: d.gitSync.branch, ref: d.gitSync.ref, rev: d.gitSync.rev }, { branch: "trunk", ref: "trunk", rev: "HEAD" });
+        assert.deepEqual(
+            { branch: d.gitSync.branch, ref: d.gitSync.ref, rev: d.gitSync.rev },
+            { branch: "trunk", ref: "trunk", rev: "HEAD" },
+        );
         assert.equal(gitSync({ appsImageTag: "2.3.4" }).gitSync.ref, "v2.3.4");
     });
 
@@ -62,7 +103,10 @@ describe("DAG revision and who syncs it", () => {
         const [sidecar] = v.dagProcessor.extraContainers;
         const env = Object.fromEntries(sidecar.env.map((e: any) => [e.name, e.value]));
         assert.equal(sidecar.image, "registry.k8s.io/git-sync/git-sync:v4.4.2");
-        assert.deepEqual({ ref: env.GITSYNC_REF, root: env.GITSYNC_ROOT, link: env.GITSYNC_LINK, repo: env.GITSYNC_REPO }, { ref: "v2.3.4", root: "/git", link: "repo", repo: "https://github.com/acme/data-platform.git" });
+        assert.deepEqual(
+            { ref: env.GITSYNC_REF, root: env.GITSYNC_ROOT, link: env.GITSYNC_LINK, repo: env.GITSYNC_REPO },
+            { ref: "v2.3.4", root: "/git", link: "repo", repo: "https://github.com/acme/data-platform.git" },
+        );
         assert.deepEqual(sidecar.volumeMounts, [{ name: "dags", mountPath: "/git" }]);
         assert.deepEqual(sidecar.envFrom, [{ secretRef: { name: "my-git" } }]);
         assert.equal(sidecar.securityContext.runAsNonRoot, true);
@@ -72,9 +116,17 @@ describe("DAG revision and who syncs it", () => {
     });
 
     it("over SSH the sidecar uses the chart's key volume and known_hosts", () => {
-        const v = values({ appsImageTag: "sha-1a2b3c4", airflowDagsRepo: "git@github.com:acme/data-platform.git", airflowDagsSshKeySecret: "my-key", airflowDagsKnownHosts: "github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl" });
+        const v = values({
+            appsImageTag: "sha-1a2b3c4",
+            airflowDagsRepo: "git@github.com:acme/data-platform.git",
+            airflowDagsSshKeySecret: "my-key",
+            airflowDagsKnownHosts: "github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl",
+        });
         const [sidecar] = v.dagProcessor.extraContainers;
-        assert.deepEqual(sidecar.volumeMounts.map((m: any) => m.name), ["dags", "git-sync-ssh-key", "config"]);
+        assert.deepEqual(
+            sidecar.volumeMounts.map((m: any) => m.name),
+            ["dags", "git-sync-ssh-key", "config"],
+        );
         assert.ok(sidecar.env.some((e: any) => e.name === "GITSYNC_SSH_KNOWN_HOSTS" && e.value === "true"));
         assert.equal(sidecar.envFrom, undefined);
     });

@@ -9,7 +9,11 @@ describe("apps: whole-environment resource fit", () => {
     it("dev and prod keep at least 20 % CPU and memory headroom (infra pools vs cluster + apps requests)", async () => {
         for (const env of ["dev", "prod"] as const) {
             const result = await synthApps(env);
-            const fit = result.outputs.fit as { cpuHeadroomPercent: number; memoryHeadroomPercent: number; requested: { cpuMilli: number } };
+            const fit = result.outputs.fit as {
+                cpuHeadroomPercent: number;
+                memoryHeadroomPercent: number;
+                requested: { cpuMilli: number };
+            };
             assert.ok(fit.cpuHeadroomPercent >= 20, `${env} CPU headroom ${fit.cpuHeadroomPercent} %`);
             assert.ok(fit.memoryHeadroomPercent >= 20, `${env} memory headroom ${fit.memoryHeadroomPercent} %`);
             const apps = result.outputs.requests as { cpuMilli: number; memoryMiB: number };
@@ -20,11 +24,19 @@ describe("apps: whole-environment resource fit", () => {
     it("counts replicas per environment and the whole task quota", () => {
         const lookup = (values: Record<string, string>) => (key: string) => values[key];
         const base = {
-            environment: "dev", airflowHost: "a.example.org", airflowDagsRepo: "https://github.com/acme/x.git", todoHost: "t.example.org",
-            todoBackendImage: "r/b:1.0.0", todoFrontendImage: "r/f:1.0.0", streamProducerImage: "r/p:1.0.0", streamProcessorImage: "r/q:1.0.0",
+            environment: "dev",
+            airflowHost: "a.example.org",
+            airflowDagsRepo: "https://github.com/acme/x.git",
+            todoHost: "t.example.org",
+            todoBackendImage: "r/b:1.0.0",
+            todoFrontendImage: "r/f:1.0.0",
+            streamProducerImage: "r/p:1.0.0",
+            streamProcessorImage: "r/q:1.0.0",
         };
         const one = appsRequests(parseAppsConfig(lookup(base), "data-platform", "t"));
-        const more = appsRequests(parseAppsConfig(lookup({ ...base, airflowSchedulerReplicas: "2", airflowTaskQuotaCpu: "3" }), "data-platform", "t"));
+        const more = appsRequests(
+            parseAppsConfig(lookup({ ...base, airflowSchedulerReplicas: "2", airflowTaskQuotaCpu: "3" }), "data-platform", "t"),
+        );
         // one more scheduler (250m) and one more quota CPU (1000m)
         assert.equal(more.cpuMilli - one.cpuMilli, 1250);
         const items = appsRequestItems(parseAppsConfig(lookup(base), "data-platform", "t"));
@@ -41,7 +53,10 @@ describe("apps: whole-environment resource fit", () => {
         assert.throws(
             () => checkEnvironmentFit("dev", small, CLUSTER_FIXTURES.dev.requests, apps, 0.2),
             (e: Error) => {
-                assert.match(e.message, /environment "dev" \(cluster layer 2500m\/5632Mi \+ apps layer 4000m\/9000Mi\) does not fit on 1x mb1.medium \(server, 2 vCPU, 4096 MiB\) \+ 1x mb1.large/);
+                assert.match(
+                    e.message,
+                    /environment "dev" \(cluster layer 2500m\/5632Mi \+ apps layer 4000m\/9000Mi\) does not fit on 1x mb1.medium \(server, 2 vCPU, 4096 MiB\) \+ 1x mb1.large/,
+                );
                 assert.match(e.message, /CPU: requests 6500m of 5300m allocatable/);
                 assert.match(e.message, /memory: requests 14632Mi of 10240Mi allocatable/);
                 assert.match(e.message, /Use larger flavors or more agents/);
@@ -52,19 +67,41 @@ describe("apps: whole-environment resource fit", () => {
 
     it("refuses a pod that fits no single node, after the cluster's DaemonSets, although it is checked per pod not per sum", () => {
         const lookup = (values: Record<string, string>) => (key: string) => values[key];
-        const config = parseAppsConfig(lookup({
-            environment: "dev", airflowHost: "a.example.org", airflowDagsRepo: "https://github.com/acme/x.git", todoHost: "t.example.org",
-            todoBackendImage: "r/b:1.0.0", todoFrontendImage: "r/f:1.0.0", streamProducerImage: "r/p:1.0.0", streamProcessorImage: "r/q:1.0.0",
-            airflowTaskCpu: "3800m", airflowTaskCpuLimit: "4", airflowTaskQuotaCpu: "4",
-        }), "data-platform", "t");
+        const config = parseAppsConfig(
+            lookup({
+                environment: "dev",
+                airflowHost: "a.example.org",
+                airflowDagsRepo: "https://github.com/acme/x.git",
+                todoHost: "t.example.org",
+                todoBackendImage: "r/b:1.0.0",
+                todoFrontendImage: "r/f:1.0.0",
+                streamProducerImage: "r/p:1.0.0",
+                streamProcessorImage: "r/q:1.0.0",
+                airflowTaskCpu: "3800m",
+                airflowTaskCpuLimit: "4",
+                airflowTaskQuotaCpu: "4",
+            }),
+            "data-platform",
+            "t",
+        );
         const pools: NodePoolCapacity[] = [
             { role: "server", count: 3, flavor: "mb1.xlarge", vcpus: 8, memoryMiB: 16384, tainted: true },
             { role: "agent", count: 4, flavor: "mb1.large", vcpus: 4, memoryMiB: 8192 },
         ];
         const daemonSets = { server: { cpuMilli: 170, memoryMiB: 256 }, agent: { cpuMilli: 70, memoryMiB: 128 } };
-        assert.throws(() => checkPodFit(config, pools, daemonSets),
-            /airflow task pod \(default requests\) requests 3800m\/512Mi; the largest node it may run on, mb1\.large \(agent, 4 vCPU, 8192 MiB\), has 3730m\/7552Mi left/);
-        assert.doesNotThrow(() => checkPodFit(config, pools.map((p) => ({ ...p, tainted: false })), daemonSets), "untainted, the 8-vCPU servers take it");
+        assert.throws(
+            () => checkPodFit(config, pools, daemonSets),
+            /airflow task pod \(default requests\) requests 3800m\/512Mi; the largest node it may run on, mb1\.large \(agent, 4 vCPU, 8192 MiB\), has 3730m\/7552Mi left/,
+        );
+        assert.doesNotThrow(
+            () =>
+                checkPodFit(
+                    config,
+                    pools.map((p) => ({ ...p, tainted: false })),
+                    daemonSets,
+                ),
+            "untainted, the 8-vCPU servers take it",
+        );
     });
 
     it("stops the apps stack before creating anything when the environment is too small", async () => {

@@ -20,7 +20,10 @@ describe("Kafka authentication and ACLs", () => {
     it("every client listener requires SCRAM-SHA-512 and the brokers authorize with ACLs (the plain anonymous listener is gone)", async () => {
         const kafka = ofType(await synth("dev-cluster"), "kubernetes:kafka.strimzi.io/v1:Kafka")[0].inputs.spec as any;
         for (const l of kafka.kafka.listeners) assert.deepEqual(l.authentication, { type: "scram-sha-512" }, l.name);
-        assert.equal(kafka.kafka.listeners.some((l: any) => l.name === "plain"), false);
+        assert.equal(
+            kafka.kafka.listeners.some((l: any) => l.name === "plain"),
+            false,
+        );
         assert.deepEqual(kafka.kafka.authorization, { type: "simple" });
         assert.ok(kafka.entityOperator.userOperator, "the User Operator turns KafkaUsers into SCRAM credentials and ACLs");
     });
@@ -31,8 +34,13 @@ describe("Kafka authentication and ACLs", () => {
         for (const u of users) {
             assert.equal(u.metadata.namespace, "kafka");
             assert.equal(u.metadata.labels["strimzi.io/cluster"], "platform");
-            assert.deepEqual(u.spec.authentication, { type: "scram-sha-512", password: { valueFrom: { secretKeyRef: { name: u.metadata.name, key: "password" } } } });
-            const secret = ofType(apps, "kubernetes:core/v1:Secret").find((s) => (s.inputs.metadata as any).name === u.metadata.name && (s.inputs.metadata as any).namespace === "kafka");
+            assert.deepEqual(u.spec.authentication, {
+                type: "scram-sha-512",
+                password: { valueFrom: { secretKeyRef: { name: u.metadata.name, key: "password" } } },
+            });
+            const secret = ofType(apps, "kubernetes:core/v1:Secret").find(
+                (s) => (s.inputs.metadata as any).name === u.metadata.name && (s.inputs.metadata as any).namespace === "kafka",
+            );
             assert.ok(secret && "@secret" in (secret.inputs.stringData as object), `${u.metadata.name}: its password is a secret`);
         }
     });
@@ -52,19 +60,41 @@ describe("Kafka authentication and ACLs", () => {
             [processor, "topic", "res", "Read", false],
             [processor, "topic", "ev", "Delete", false],
         ];
-        assert.deepEqual(table.filter(([acls, type, name, op, want]) => allowed(acls, type, name, op) !== want).map(([, t, n, o, w]) => `${t} ${n} ${o} ${w}`), []);
+        assert.deepEqual(
+            table
+                .filter(([acls, type, name, op, want]) => allowed(acls, type, name, op) !== want)
+                .map(([, t, n, o, w]) => `${t} ${n} ${o} ${w}`),
+            [],
+        );
         // The synthesized users carry exactly these ACLs for the cluster's topic names.
-        const synthesized = revealPlaceholders(ofType(apps, "kubernetes:kafka.strimzi.io/v1:KafkaUser").find((r) => (r.inputs.metadata as any).name === "sensor-producer")!.inputs) as any;
-        assert.deepEqual(synthesized.spec.authorization, { type: "simple", acls: streamAcls({ bootstrap: "platform-kafka-bootstrap.kafka.svc:9092", eventsTopic: "events", resultsTopic: "results" }).producer });
+        const synthesized = revealPlaceholders(
+            ofType(apps, "kubernetes:kafka.strimzi.io/v1:KafkaUser").find((r) => (r.inputs.metadata as any).name === "sensor-producer")!
+                .inputs,
+        ) as any;
+        assert.deepEqual(synthesized.spec.authorization, {
+            type: "simple",
+            acls: streamAcls({ bootstrap: "platform-kafka-bootstrap.kafka.svc:9092", eventsTopic: "events", resultsTopic: "results" })
+                .producer,
+        });
     });
 
     it("each service gets its user name and, from a Secret of its own namespace, its password", () => {
         for (const service of ["producer", "processor"]) {
-            const deploy = ofType(apps, "kubernetes:apps/v1:Deployment").find((d) => (d.inputs.metadata as any).name === `sensor-${service}`)!;
+            const deploy = ofType(apps, "kubernetes:apps/v1:Deployment").find(
+                (d) => (d.inputs.metadata as any).name === `sensor-${service}`,
+            )!;
             const env = (deploy.inputs.spec as any).template.spec.containers[0].env as any[];
-            assert.deepEqual(env.find((e) => e.name === "KAFKA_SASL_USERNAME"), { name: "KAFKA_SASL_USERNAME", value: `sensor-${service}` });
-            assert.deepEqual(env.find((e) => e.name === "KAFKA_SASL_PASSWORD"), { name: "KAFKA_SASL_PASSWORD", valueFrom: { secretKeyRef: { name: `sensor-${service}-kafka`, key: "password" } } });
-            const secret = ofType(apps, "kubernetes:core/v1:Secret").find((s) => (s.inputs.metadata as any).name === `sensor-${service}-kafka`)!;
+            assert.deepEqual(
+                env.find((e) => e.name === "KAFKA_SASL_USERNAME"),
+                { name: "KAFKA_SASL_USERNAME", value: `sensor-${service}` },
+            );
+            assert.deepEqual(
+                env.find((e) => e.name === "KAFKA_SASL_PASSWORD"),
+                { name: "KAFKA_SASL_PASSWORD", valueFrom: { secretKeyRef: { name: `sensor-${service}-kafka`, key: "password" } } },
+            );
+            const secret = ofType(apps, "kubernetes:core/v1:Secret").find(
+                (s) => (s.inputs.metadata as any).name === `sensor-${service}-kafka`,
+            )!;
             assert.equal((secret.inputs.metadata as any).namespace, "stream");
         }
     });

@@ -26,13 +26,21 @@ describe("apps layer: the lower stacks' outputs", () => {
         assert.deepEqual(infra.nodePools, pools);
         assert.equal(infra.backupStore?.bucket, "b");
         assert.equal(checkAppsInfraOutputs("o/p/x-infra", { nodePools: pools, nodes }).backupStore, undefined);
-        const c = checkAppsClusterOutputs("o/p/x-cluster", { ...cluster, tlsIssuers: { ca: "ca", public: "acme", caDomains: ["example.test"] } });
+        const c = checkAppsClusterOutputs("o/p/x-cluster", {
+            ...cluster,
+            tlsIssuers: { ca: "ca", public: "acme", caDomains: ["example.test"] },
+        });
         assert.equal(c.tlsIssuers?.public, "acme");
     });
 
     it("names the infra stack and every malformed output in one error", () => {
         assert.throws(
-            () => checkAppsInfraOutputs("o/p/x-infra", { nodePools: [], nodes: "n", backupStore: { ...store, encryptionPassphrase: undefined } }),
+            () =>
+                checkAppsInfraOutputs("o/p/x-infra", {
+                    nodePools: [],
+                    nodes: "n",
+                    backupStore: { ...store, encryptionPassphrase: undefined },
+                }),
             (err: Error) =>
                 /infra stack "o\/p\/x-infra" does not provide what the apps layer needs/.test(err.message) &&
                 /nodePools: expected/.test(err.message) &&
@@ -44,10 +52,20 @@ describe("apps layer: the lower stacks' outputs", () => {
 
     it("names the cluster stack and every malformed output, optional ones included", () => {
         assert.throws(
-            () => checkAppsClusterOutputs("o/p/x-cluster", { ...cluster, storageClasses: { rwo: "fast" }, kafkaPartitions: 0, daemonSets: { server: {} }, tlsIssuers: { ca: "ca" }, grafanaUrl: "grafana" }),
+            () =>
+                checkAppsClusterOutputs("o/p/x-cluster", {
+                    ...cluster,
+                    storageClasses: { rwo: "fast" },
+                    kafkaPartitions: 0,
+                    daemonSets: { server: {} },
+                    tlsIssuers: { ca: "ca" },
+                    grafanaUrl: "grafana",
+                }),
             (err: Error) =>
                 /cluster stack "o\/p\/x-cluster"/.test(err.message) &&
-                ["storageClasses", "kafkaPartitions", "daemonSets", "tlsIssuers", "grafanaUrl"].every((k) => err.message.includes(`${k}: expected`)) &&
+                ["storageClasses", "kafkaPartitions", "daemonSets", "tlsIssuers", "grafanaUrl"].every((k) =>
+                    err.message.includes(`${k}: expected`),
+                ) &&
                 !err.message.includes("ingressClass"),
         );
     });

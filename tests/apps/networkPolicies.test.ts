@@ -10,14 +10,22 @@ const pod = (namespace: string, labels: Record<string, string>): Endpoint => ({ 
 const af = (component: string) => pod("airflow", { tier: "airflow", component, release: "airflow" });
 const P = {
     ingress: pod("ingress-nginx", { "app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller" }),
-    prometheus: pod("monitoring", { "app.kubernetes.io/name": "prometheus", "prometheus": "kube-prometheus-stack-prometheus" }),
+    prometheus: pod("monitoring", { "app.kubernetes.io/name": "prometheus", prometheus: "kube-prometheus-stack-prometheus" }),
     grafana: pod("monitoring", { "app.kubernetes.io/name": "grafana" }),
     dns: pod("kube-system", { "k8s-app": "kube-dns" }),
     stranger: pod("default", { app: "debug" }),
     frontend: pod("microservices", { "app.kubernetes.io/name": "todo-frontend", "app.kubernetes.io/part-of": "todo" }),
     backend: pod("microservices", { "app.kubernetes.io/name": "todo-backend", "app.kubernetes.io/part-of": "todo" }),
-    todoDb: pod("microservices", { "app.kubernetes.io/name": "todo-postgresql", "app.kubernetes.io/component": "database", "app.kubernetes.io/part-of": "todo" }),
-    todoBackup: pod("microservices", { "app.kubernetes.io/name": "todo-postgresql", "app.kubernetes.io/component": "backup", "app.kubernetes.io/part-of": "todo" }),
+    todoDb: pod("microservices", {
+        "app.kubernetes.io/name": "todo-postgresql",
+        "app.kubernetes.io/component": "database",
+        "app.kubernetes.io/part-of": "todo",
+    }),
+    todoBackup: pod("microservices", {
+        "app.kubernetes.io/name": "todo-postgresql",
+        "app.kubernetes.io/component": "backup",
+        "app.kubernetes.io/part-of": "todo",
+    }),
     producer: pod("stream", { "app.kubernetes.io/name": "sensor-producer" }),
     processor: pod("stream", { "app.kubernetes.io/name": "sensor-processor" }),
     broker: pod("kafka", { "strimzi.io/cluster": "platform", "strimzi.io/kind": "Kafka", "strimzi.io/broker-role": "true" }),
@@ -29,15 +37,30 @@ const P = {
     pgbouncer: af("pgbouncer"),
     statsd: af("statsd"),
     cleanup: af("airflow-cleanup-pods"),
-    airflowDb: pod("airflow", { "app.kubernetes.io/name": "airflow-postgresql", "app.kubernetes.io/component": "database", "app.kubernetes.io/part-of": "airflow" }),
-    airflowBackup: pod("airflow", { "app.kubernetes.io/name": "airflow-postgresql", "app.kubernetes.io/component": "backup", "app.kubernetes.io/part-of": "airflow" }),
+    airflowDb: pod("airflow", {
+        "app.kubernetes.io/name": "airflow-postgresql",
+        "app.kubernetes.io/component": "database",
+        "app.kubernetes.io/part-of": "airflow",
+    }),
+    airflowBackup: pod("airflow", {
+        "app.kubernetes.io/name": "airflow-postgresql",
+        "app.kubernetes.io/component": "backup",
+        "app.kubernetes.io/part-of": "airflow",
+    }),
     github: { ip: "140.82.112.3" } as Endpoint,
     objectStore: { ip: "203.0.113.50" } as Endpoint,
     metadata: { ip: "169.254.169.254" } as Endpoint,
     privateHost: { ip: "10.0.7.9" } as Endpoint,
 };
 
-type Row = [from: keyof typeof P | Endpoint, to: keyof typeof P | Endpoint, port: number, protocol: "TCP" | "UDP", allowed: boolean, why: string];
+type Row = [
+    from: keyof typeof P | Endpoint,
+    to: keyof typeof P | Endpoint,
+    port: number,
+    protocol: "TCP" | "UDP",
+    allowed: boolean,
+    why: string,
+];
 
 describe("NetworkPolicies: who may talk to whom (evaluated, dev synth)", () => {
     let dev: SynthResult;
@@ -45,7 +68,9 @@ describe("NetworkPolicies: who may talk to whom (evaluated, dev synth)", () => {
     let apiServer: Endpoint;
     before(async () => {
         dev = await synthApps("dev");
-        policies = ofType(dev, "kubernetes:networking.k8s.io/v1:NetworkPolicy").map((r) => revealPlaceholders(r.inputs) as Record<string, any>);
+        policies = ofType(dev, "kubernetes:networking.k8s.io/v1:NetworkPolicy").map(
+            (r) => revealPlaceholders(r.inputs) as Record<string, any>,
+        );
         const infra = await synth("dev-infra");
         const server = (infra.outputs.nodes as { role: string; address: string }[]).find((n) => n.role === "server")!;
         apiServer = { ip: server.address };
@@ -111,15 +136,42 @@ describe("NetworkPolicies: who may talk to whom (evaluated, dev synth)", () => {
         ["task", "metadata", 80, "TCP", false, "task pods never reach the metadata service"],
         ["task", "broker", 9092, "TCP", false, "the shipped DAGs use no Kafka"],
         ["stranger", "pgbouncer", 6543, "TCP", false, "other namespaces are kept out"],
-        ["ingress", pod("microservices", { "acme.cert-manager.io/http01-solver": "true" }), 8089, "TCP", true, "ACME HTTP-01 challenge via the ingress"],
-        ["ingress", pod("airflow", { "acme.cert-manager.io/http01-solver": "true" }), 8089, "TCP", true, "ACME HTTP-01 challenge via the ingress"],
-        ["stranger", pod("airflow", { "acme.cert-manager.io/http01-solver": "true" }), 8089, "TCP", false, "only the ingress reaches a solver"],
+        [
+            "ingress",
+            pod("microservices", { "acme.cert-manager.io/http01-solver": "true" }),
+            8089,
+            "TCP",
+            true,
+            "ACME HTTP-01 challenge via the ingress",
+        ],
+        [
+            "ingress",
+            pod("airflow", { "acme.cert-manager.io/http01-solver": "true" }),
+            8089,
+            "TCP",
+            true,
+            "ACME HTTP-01 challenge via the ingress",
+        ],
+        [
+            "stranger",
+            pod("airflow", { "acme.cert-manager.io/http01-solver": "true" }),
+            8089,
+            "TCP",
+            false,
+            "only the ingress reaches a solver",
+        ],
     ];
 
     it("matches the table", () => {
         const resolve = (e: keyof typeof P | Endpoint) => (typeof e === "string" ? P[e] : e);
         const wrong = table.filter(([f, t, port, proto, allowed]) => mayConnect(policies, resolve(f), resolve(t), port, proto) !== allowed);
-        assert.deepEqual(wrong.map(([f, t, port, proto, allowed, why]) => `${String(f)} → ${String(t)}:${port}/${proto} expected ${allowed ? "allowed" : "denied"} (${why})`), []);
+        assert.deepEqual(
+            wrong.map(
+                ([f, t, port, proto, allowed, why]) =>
+                    `${String(f)} → ${String(t)}:${port}/${proto} expected ${allowed ? "allowed" : "denied"} (${why})`,
+            ),
+            [],
+        );
     });
 
     it("the Kubernetes API only for the scheduler, the api-server and the cleanup job", () => {
@@ -143,30 +195,54 @@ describe("NetworkPolicies: who may talk to whom (evaluated, dev synth)", () => {
         assert.equal(selects({ matchExpressions: [{ key: "a", operator: "DoesNotExist" }] }, { a: "y" }), false);
         assert.equal(inCidr("169.254.169.254", "169.254.0.0/16"), true);
         assert.equal(inCidr("10.42.1.1", "10.43.0.0/16"), false);
-        const ingressOnly = [{ metadata: { namespace: "microservices" }, spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ ports: [{ port: "http" }] }] } }];
+        const ingressOnly = [
+            {
+                metadata: { namespace: "microservices" },
+                spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ ports: [{ port: "http" }] }] },
+            },
+        ];
         assert.equal(mayConnect(ingressOnly, P.stranger, { ...P.backend, ports: { http: 3001 } }, 3001), true, "named port");
         assert.equal(mayConnect(ingressOnly, P.stranger, { ...P.backend, ports: { http: 3001 } }, 3002), false);
         assert.equal(mayConnect(ingressOnly, P.backend, P.github, 443), true, "egress not isolated by an ingress-only policy");
     });
 
     it("derives Kafka and object-store ports from the lower stacks' values", () => {
-        assert.deepEqual(kafkaEndpoint("platform-kafka-bootstrap.kafka.svc:9092"), { clusterName: "platform", namespace: "kafka", port: 9092 });
+        assert.deepEqual(kafkaEndpoint("platform-kafka-bootstrap.kafka.svc:9092"), {
+            clusterName: "platform",
+            namespace: "kafka",
+            port: 9092,
+        });
         assert.throws(() => kafkaEndpoint("kafka:9092"), /not a Strimzi bootstrap address/);
         assert.equal(endpointPort("https://object.example.org"), 443);
         assert.equal(endpointPort("http://minio.example.org:9000"), 9000);
-        const none = appsNetworkPolicies({ namespaces: { airflow: "a", todo: "t", stream: "s" }, monitoringNamespace: "m", kafka: { namespace: "k", clusterName: "c", port: 1 }, apiServers: [] });
-        assert.equal(none.some((p) => (p.metadata as any).name === "backup-egress"), false, "no store, no egress to it");
+        const none = appsNetworkPolicies({
+            namespaces: { airflow: "a", todo: "t", stream: "s" },
+            monitoringNamespace: "m",
+            kafka: { namespace: "k", clusterName: "c", port: 1 },
+            apiServers: [],
+        });
+        assert.equal(
+            none.some((p) => (p.metadata as any).name === "backup-egress"),
+            false,
+            "no store, no egress to it",
+        );
     });
 });
 
 describe("Strimzi's own NetworkPolicies (cluster synth)", () => {
     it("are generated, and both client listeners admit only the configured client namespaces", async () => {
         const result = await synth("dev-cluster");
-        const operator = ofType(result, "kubernetes:helm.sh/v3:Release").find((r) => String(r.inputs.chart).endsWith("strimzi-kafka-operator"))!;
+        const operator = ofType(result, "kubernetes:helm.sh/v3:Release").find((r) =>
+            String(r.inputs.chart).endsWith("strimzi-kafka-operator"),
+        )!;
         assert.equal((operator.inputs.values as any).generateNetworkPolicy, true);
         const kafka = ofType(result, "kubernetes:kafka.strimzi.io/v1:Kafka")[0].inputs.spec as any;
         for (const listener of kafka.kafka.listeners) {
-            assert.deepEqual(listener.networkPolicyPeers, [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "stream" } } }], listener.name);
+            assert.deepEqual(
+                listener.networkPolicyPeers,
+                [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "stream" } } }],
+                listener.name,
+            );
         }
     });
 });

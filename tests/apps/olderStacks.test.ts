@@ -16,7 +16,10 @@ describe("apps layer on older lower stacks (no backupStore, no tlsIssuers)", () 
     });
 
     it("dumps both databases to a protected in-cluster PVC with the shared dump script and prunes by age", () => {
-        for (const [db, days] of [["airflow", 14], ["todo", 7]] as const) {
+        for (const [db, days] of [
+            ["airflow", 14],
+            ["todo", 7],
+        ] as const) {
             const claim = byName(old, `${db}-postgresql-backups`);
             assert.equal(claim.options.protect, true);
             const pod = (byName(old, `${db}-postgresql-backup`).inputs.spec as any).jobTemplate.spec.template.spec;

@@ -26,13 +26,18 @@ const certificates = async (stack: string) =>
 
 describe("Airflow's metadata database over TLS (rendered)", () => {
     it("the database and PgBouncer get internal-CA certificates for their Service names, valid against the CRD", async () => {
-        const validate = new Ajv({ strict: false, allErrors: true, validateFormats: false }).compile(parseYaml(fs.readFileSync(CRD, "utf8")).spec.versions[0].schema.openAPIV3Schema);
+        const validate = new Ajv({ strict: false, allErrors: true, validateFormats: false }).compile(
+            parseYaml(fs.readFileSync(CRD, "utf8")).spec.versions[0].schema.openAPIV3Schema,
+        );
         const certs = await certificates("dev-apps");
         for (const name of ["airflow-postgresql-tls", "airflow-pgbouncer-tls"]) {
             const cert = certs.find((c) => c.metadata.name === name);
             assert.ok(cert, `${name} in ${certs.map((c) => c.metadata.name)}`);
             assert.equal(cert.spec.issuerRef.name, "internal-ca");
-            assert.ok(cert.spec.dnsNames.every((n: string) => INTERNAL_CA_DOMAINS.some((d) => n.endsWith(`.${d}`))), cert.spec.dnsNames.join());
+            assert.ok(
+                cert.spec.dnsNames.every((n: string) => INTERNAL_CA_DOMAINS.some((d) => n.endsWith(`.${d}`))),
+                cert.spec.dnsNames.join(),
+            );
             assert.ok(validate(cert), JSON.stringify(validate.errors));
         }
         assert.ok(!certs.some((c) => c.metadata.name.startsWith("todo-postgresql")), "the Todo database stays as it was");
@@ -40,15 +45,29 @@ describe("Airflow's metadata database over TLS (rendered)", () => {
 
     it("the server runs with TLS and our pg_hba.conf; Airflow and the exporter ask for TLS", async () => {
         const result = await synth("dev-apps");
-        const sts = ofType(result, "kubernetes:apps/v1:StatefulSet").map((r) => revealPlaceholders(r.inputs) as any).find((s) => s.metadata.name === "airflow-postgresql")!;
+        const sts = ofType(result, "kubernetes:apps/v1:StatefulSet")
+            .map((r) => revealPlaceholders(r.inputs) as any)
+            .find((s) => s.metadata.name === "airflow-postgresql")!;
         const container = sts.spec.template.spec.containers[0];
         assert.deepEqual(container.args, postgresTlsArgs());
         assert.match(container.readinessProbe.exec.command[2], /select pg_reload_conf\(\)/);
-        assert.deepEqual(sts.spec.template.spec.volumes.find((v: any) => v.name === "tls").secret, { secretName: "airflow-postgresql-tls", defaultMode: 0o640 });
+        assert.deepEqual(sts.spec.template.spec.volumes.find((v: any) => v.name === "tls").secret, {
+            secretName: "airflow-postgresql-tls",
+            defaultMode: 0o640,
+        });
         const secrets = ofType(result, "kubernetes:core/v1:Secret").map((r) => JSON.stringify(revealPlaceholders(r.inputs)));
-        assert.ok(secrets.some((s) => s.includes("airflow-metadata?sslmode=require")), "metadata connection requires TLS");
-        assert.ok(secrets.some((s) => s.includes("/pgbouncer?sslmode=require")), "stats exporter requires TLS");
-        assert.ok(secrets.some((s) => s.includes("server_tls_sslmode = verify-full")), "PgBouncer verifies PostgreSQL");
+        assert.ok(
+            secrets.some((s) => s.includes("airflow-metadata?sslmode=require")),
+            "metadata connection requires TLS",
+        );
+        assert.ok(
+            secrets.some((s) => s.includes("/pgbouncer?sslmode=require")),
+            "stats exporter requires TLS",
+        );
+        assert.ok(
+            secrets.some((s) => s.includes("server_tls_sslmode = verify-full")),
+            "PgBouncer verifies PostgreSQL",
+        );
         const release = ofType(result, "kubernetes:helm.sh/v3:Release").find((r) => r.inputs.chart === "airflow")!;
         const pgbouncer = (release.inputs.values as any).pgbouncer;
         assert.deepEqual(pgbouncer.extraVolumeMounts, [{ name: "pgbouncer-tls", mountPath: "/etc/pgbouncer-tls", readOnly: true }]);
@@ -60,11 +79,17 @@ describe("Airflow's metadata database over TLS (rendered)", () => {
 function makePki(dir: string): { leaf(name: string, dnsNames: string[]): void } {
     const pki = new OpensslPki({ dir });
     const constraints = `critical,${INTERNAL_CA_DOMAINS.map((d) => `permitted;DNS:${d}`).join(",")}`;
-    pki.ca("ca", { subject: "/CN=internal-ca", extensions: ["basicConstraints=critical,CA:true", "keyUsage=critical,keyCertSign", `nameConstraints=${constraints}`] });
+    pki.ca("ca", {
+        subject: "/CN=internal-ca",
+        extensions: ["basicConstraints=critical,CA:true", "keyUsage=critical,keyCertSign", `nameConstraints=${constraints}`],
+    });
     return {
         // In `dir/<name>/` as the pods mount them: tls.crt, tls.key, ca.crt.
         leaf(name, dnsNames) {
-            pki.leaf(`${name}/tls`, "ca", { subject: `/CN=${dnsNames[0]}`, extensions: [`subjectAltName=${dnsNames.map((n) => `DNS:${n}`).join(",")}`, "extendedKeyUsage=serverAuth"] });
+            pki.leaf(`${name}/tls`, "ca", {
+                subject: `/CN=${dnsNames[0]}`,
+                extensions: [`subjectAltName=${dnsNames.map((n) => `DNS:${n}`).join(",")}`, "extendedKeyUsage=serverAuth"],
+            });
             fs.copyFileSync(pki.path("ca.crt"), path.join(dir, name, "ca.crt"));
         },
     };
@@ -90,7 +115,11 @@ describe("Airflow's metadata database over TLS (real PostgreSQL and PgBouncer)",
         fs.chmodSync(dir, 0o755);
         ownByServerUser(...["", "db", "db/tls.key", "db/tls.crt", "db/ca.crt", "hba", "hba/pg_hba.conf"].map((p) => path.join(dir, p)));
         // The image's entrypoint takes `postgres` first; the flags after it are what the server gets.
-        pg = await startPostgres({ database: "airflow", ssl: true, serverArgs: postgresTlsArgs(path.join(dir, "db"), path.join(dir, "hba")).slice(1) });
+        pg = await startPostgres({
+            database: "airflow",
+            ssl: true,
+            serverArgs: postgresTlsArgs(path.join(dir, "db"), path.join(dir, "hba")).slice(1),
+        });
     });
 
     after(async () => {
@@ -100,11 +129,21 @@ describe("Airflow's metadata database over TLS (real PostgreSQL and PgBouncer)",
     });
 
     const psql = (conninfo: string, sql = "select ssl from pg_stat_ssl where pid = pg_backend_pid()") =>
-        spawnSync("psql", [conninfo, "-Atc", sql], { env: { ...process.env, PGPASSWORD: pg!.password, PGCONNECT_TIMEOUT: "10" }, encoding: "utf8" });
+        spawnSync("psql", [conninfo, "-Atc", sql], {
+            env: { ...process.env, PGPASSWORD: pg!.password, PGCONNECT_TIMEOUT: "10" },
+            encoding: "utf8",
+        });
     const verified = (port: number, host = DB_NAMES[0], dbname = "airflow") =>
         `host=${host} hostaddr=127.0.0.1 port=${port} user=${pg!.user} dbname=${dbname} sslmode=verify-full sslrootcert=${path.join(dir, "ca.crt")}`;
     const servedSerial = () =>
-        execFileSync("sh", ["-c", `openssl s_client -starttls postgres -connect 127.0.0.1:${pg!.port} </dev/null 2>/dev/null | openssl x509 -noout -serial`], { encoding: "utf8" }).trim();
+        execFileSync(
+            "sh",
+            [
+                "-c",
+                `openssl s_client -starttls postgres -connect 127.0.0.1:${pg!.port} </dev/null 2>/dev/null | openssl x509 -noout -serial`,
+            ],
+            { encoding: "utf8" },
+        ).trim();
 
     it("verify-full against the internal-CA-shaped chain and the Service name works; a plain connection is refused", () => {
         const ok = psql(verified(pg!.port));
@@ -118,10 +157,22 @@ describe("Airflow's metadata database over TLS (real PostgreSQL and PgBouncer)",
     it("the readiness probe reloads the server once cert-manager has renewed the certificate, and only then", () => {
         const mark = path.join(dir, "loaded");
         const probe = () =>
-            spawnSync(...asServerUser("sh", ["-c", postgresProbeScript(true, { dir: path.join(dir, "db"), mark, socketDir: path.join(pg!.dir, "sock") })]), {
-                env: { ...process.env, PATH: `${postgresBinDir()}:${process.env.PATH}`, PGPORT: String(pg!.port), POSTGRES_USER: pg!.user, POSTGRES_DB: "airflow" },
-                encoding: "utf8",
-            });
+            spawnSync(
+                ...asServerUser("sh", [
+                    "-c",
+                    postgresProbeScript(true, { dir: path.join(dir, "db"), mark, socketDir: path.join(pg!.dir, "sock") }),
+                ]),
+                {
+                    env: {
+                        ...process.env,
+                        PATH: `${postgresBinDir()}:${process.env.PATH}`,
+                        PGPORT: String(pg!.port),
+                        POSTGRES_USER: pg!.user,
+                        POSTGRES_DB: "airflow",
+                    },
+                    encoding: "utf8",
+                },
+            );
         fs.writeFileSync(mark, "");
         ownByServerUser(mark);
         assert.equal(probe().status, 0, "first probe: reload and record");
@@ -149,19 +200,38 @@ describe("Airflow's metadata database over TLS (real PostgreSQL and PgBouncer)",
         const ini = pgbouncerIni({ host: DB_NAMES[0], database: "airflow", user: pg!.user, tls: true, tlsDir: path.join(dir, "bouncer") })
             .replace("listen_port = 6543", `listen_port = ${port}`)
             .replace("listen_addr = *", "listen_addr = 127.0.0.1")
-            .replace("auth_file = /etc/pgbouncer/users.txt", `auth_file = ${path.join(dir, "users.txt")}\nunix_socket_dir =\nlogfile = ${path.join(dir, "pgbouncer.log")}`)
+            .replace(
+                "auth_file = /etc/pgbouncer/users.txt",
+                `auth_file = ${path.join(dir, "users.txt")}\nunix_socket_dir =\nlogfile = ${path.join(dir, "pgbouncer.log")}`,
+            )
             .replace("port=5432", `port=${pg!.port}`);
         fs.writeFileSync(path.join(dir, "pgbouncer.ini"), ini);
         fs.writeFileSync(path.join(dir, "users.txt"), `"${pg!.user}" "${pg!.password}"\n`);
         fs.writeFileSync(path.join(dir, "hosts"), `127.0.0.1 localhost ${DB_NAMES[0]}\n`);
-        ownByServerUser(...["pgbouncer.ini", "users.txt", "bouncer", "bouncer/tls.key", "bouncer/tls.crt", "bouncer/ca.crt"].map((p) => path.join(dir, p)));
+        ownByServerUser(
+            ...["pgbouncer.ini", "users.txt", "bouncer", "bouncer/tls.key", "bouncer/tls.crt", "bouncer/ca.crt"].map((p) =>
+                path.join(dir, p),
+            ),
+        );
         const [cmd, args] = asServerUser("pgbouncer", [path.join(dir, "pgbouncer.ini")]);
-        bouncer = spawn("unshare", ["-m", "sh", "-c", `mount --bind ${path.join(dir, "hosts")} /etc/hosts && exec "$@"`, "sh", cmd, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+        bouncer = spawn(
+            "unshare",
+            ["-m", "sh", "-c", `mount --bind ${path.join(dir, "hosts")} /etc/hosts && exec "$@"`, "sh", cmd, ...args],
+            { stdio: ["ignore", "pipe", "pipe"] },
+        );
         let output = "";
         bouncer.stdout!.on("data", (d) => (output += d));
         bouncer.stderr!.on("data", (d) => (output += d));
-        await waitFor(async () => psql(verified(port, serviceDnsNames("airflow-pgbouncer", "airflow")[0], "airflow-metadata")).status === 0, `PgBouncer on ${port}: ${output}`, 20_000, 100);
-        const viaBouncer = psql(`host=127.0.0.1 port=${port} user=${pg!.user} dbname=airflow-metadata sslmode=require`, "select ssl from pg_stat_ssl where pid = pg_backend_pid()");
+        await waitFor(
+            async () => psql(verified(port, serviceDnsNames("airflow-pgbouncer", "airflow")[0], "airflow-metadata")).status === 0,
+            `PgBouncer on ${port}: ${output}`,
+            20_000,
+            100,
+        );
+        const viaBouncer = psql(
+            `host=127.0.0.1 port=${port} user=${pg!.user} dbname=airflow-metadata sslmode=require`,
+            "select ssl from pg_stat_ssl where pid = pg_backend_pid()",
+        );
         assert.equal(viaBouncer.status, 0, viaBouncer.stderr);
         assert.equal(viaBouncer.stdout.trim(), "t", "PgBouncer's connection to PostgreSQL is TLS");
         const plain = psql(`host=127.0.0.1 port=${port} user=${pg!.user} dbname=airflow-metadata sslmode=disable`);

@@ -27,7 +27,14 @@ const MODEL_MODULES: Record<string, string> = {
 };
 
 const plainObjects = (result: SynthResult) =>
-    result.resources.filter((r) => r.custom && r.type.startsWith("kubernetes:") && !r.type.startsWith("kubernetes:helm.sh") && typeof r.inputs.kind === "string" && (r.inputs.apiVersion as string) in MODEL_MODULES);
+    result.resources.filter(
+        (r) =>
+            r.custom &&
+            r.type.startsWith("kubernetes:") &&
+            !r.type.startsWith("kubernetes:helm.sh") &&
+            typeof r.inputs.kind === "string" &&
+            (r.inputs.apiVersion as string) in MODEL_MODULES,
+    );
 
 function podSpec(r: SynthResource): Record<string, any> {
     const spec = r.inputs.spec as Record<string, any>;
@@ -50,7 +57,10 @@ describe("apps synth", () => {
             assert.ok(objects.length >= 30, `only ${objects.length} objects`);
             for (const r of objects) {
                 // eslint-disable-next-line @typescript-eslint/no-var-requires
-                const models = require(MODEL_MODULES[r.inputs.apiVersion as string]) as Record<string, new (o: unknown) => { validate(): void }>;
+                const models = require(MODEL_MODULES[r.inputs.apiVersion as string]) as Record<
+                    string,
+                    new (o: unknown) => { validate(): void }
+                >;
                 const Model = models[r.inputs.kind as string];
                 assert.ok(Model, `no kubernetes-models class for ${r.inputs.apiVersion} ${r.inputs.kind}`);
                 assert.doesNotThrow(() => new Model(reveal(r.inputs)).validate(), `${result.stack} ${r.name}`);
@@ -58,9 +68,15 @@ describe("apps synth", () => {
         }
     });
 
-    it("references the lower stacks in the program's organization (synth: DIY \"organization\")", () => {
-        for (const [env, result] of [["dev", dev], ["prod", prod]] as const) {
-            const refs = result.resources.filter((r) => r.type === "pulumi:pulumi:StackReference").map((r) => r.inputs.name).sort();
+    it('references the lower stacks in the program\'s organization (synth: DIY "organization")', () => {
+        for (const [env, result] of [
+            ["dev", dev],
+            ["prod", prod],
+        ] as const) {
+            const refs = result.resources
+                .filter((r) => r.type === "pulumi:pulumi:StackReference")
+                .map((r) => r.inputs.name)
+                .sort();
             assert.deepEqual(refs, [`organization/data-platform/${env}-cluster`, `organization/data-platform/${env}-infra`]);
         }
     });
@@ -69,11 +85,21 @@ describe("apps synth", () => {
         for (const result of [dev, prod]) {
             const providers = ofType(result, "pulumi:providers:kubernetes");
             assert.equal(providers.length, 1);
-            assert.equal(providers[0].inputs.kubeconfig && typeof providers[0].inputs.kubeconfig === "object" && "@secret" in (providers[0].inputs.kubeconfig as object), true, "kubeconfig from infra, as a secret");
+            assert.equal(
+                providers[0].inputs.kubeconfig &&
+                    typeof providers[0].inputs.kubeconfig === "object" &&
+                    "@secret" in (providers[0].inputs.kubeconfig as object),
+                true,
+                "kubeconfig from infra, as a secret",
+            );
             const k8sObjects = result.resources.filter((r) => r.custom && r.type.startsWith("kubernetes:"));
             for (const r of k8sObjects) assert.equal(r.provider, providers[0].urn, r.name);
             const env = result.stack.replace(/-apps$/, "");
-            assert.equal(providers[0].inputs.clusterIdentifier, kubernetesClusterIdentifier(env), "the cluster layer's identifier: a kubeconfig change replaces nothing");
+            assert.equal(
+                providers[0].inputs.clusterIdentifier,
+                kubernetesClusterIdentifier(env),
+                "the cluster layer's identifier: a kubeconfig change replaces nothing",
+            );
         }
     });
 
@@ -84,7 +110,10 @@ describe("apps synth", () => {
         assert.equal(ingress.metadata.annotations["nginx.ingress.kubernetes.io/rewrite-target"], "/$2");
         assert.equal(ingress.metadata.annotations["nginx.ingress.kubernetes.io/use-regex"], "true");
         const paths = ingress.spec.rules[0].http.paths.map((p: any) => [p.path, p.backend.service.name]);
-        assert.deepEqual(paths, [["/()(api/todos(?:/.*)?)", "todo-backend"], ["/()(.*)", "todo-frontend"]]);
+        assert.deepEqual(paths, [
+            ["/()(api/todos(?:/.*)?)", "todo-backend"],
+            ["/()(.*)", "todo-frontend"],
+        ]);
         // What nginx does with these: the rewrite target applied to sample requests.
         const route = (uri: string) => {
             for (const [p, service] of paths) {
@@ -96,7 +125,8 @@ describe("apps synth", () => {
         assert.deepEqual(route("/api/todos/7"), ["todo-backend", "/api/todos/7"]);
         assert.deepEqual(route("/api/todos"), ["todo-backend", "/api/todos"]);
         // The backend's operational endpoints are not published: they fall through to the SPA.
-        for (const internal of ["/api/metrics", "/api/health", "/api/livez", "/api"]) assert.equal(route(internal)?.[0], "todo-frontend", internal);
+        for (const internal of ["/api/metrics", "/api/health", "/api/livez", "/api"])
+            assert.equal(route(internal)?.[0], "todo-frontend", internal);
         assert.deepEqual(route("/assets/app.js"), ["todo-frontend", "/assets/app.js"]);
         assert.deepEqual(route("/"), ["todo-frontend", "/"]);
     });
@@ -114,7 +144,9 @@ describe("apps synth", () => {
     });
 
     it("an existing TLS Secret wins over cert-manager", async () => {
-        const tls = await synthApps("dev", { overrides: { "data-platform:todoTlsSecretName": "my-todo-cert", "data-platform:airflowTlsSecretName": "my-airflow-cert" } });
+        const tls = await synthApps("dev", {
+            overrides: { "data-platform:todoTlsSecretName": "my-todo-cert", "data-platform:airflowTlsSecretName": "my-airflow-cert" },
+        });
         const ingress = byName(tls, "todo-ingress");
         assert.deepEqual((ingress.inputs.spec as any).tls, [{ hosts: ["todo.dev.example.org"], secretName: "my-todo-cert" }]);
         assert.equal((ingress.inputs.metadata as any).annotations["cert-manager.io/cluster-issuer"], undefined);
@@ -166,19 +198,33 @@ describe("apps synth", () => {
     });
 
     it("puts the Todo app in microservices with Services, PDBs and a database secret", () => {
-        const inNs = (type: string) => ofType(dev, type).filter((r) => (r.inputs.metadata as any).namespace === "microservices").map((r) => (r.inputs.metadata as any).name).sort();
+        const inNs = (type: string) =>
+            ofType(dev, type)
+                .filter((r) => (r.inputs.metadata as any).namespace === "microservices")
+                .map((r) => (r.inputs.metadata as any).name)
+                .sort();
         assert.deepEqual(inNs("kubernetes:core/v1:Service"), ["todo-backend", "todo-frontend", "todo-postgresql"]);
         assert.deepEqual(inNs("kubernetes:policy/v1:PodDisruptionBudget"), ["todo-backend", "todo-frontend"]);
         const env = podSpec(byName(dev, "todo-backend")).containers[0].env as any[];
-        assert.deepEqual(env.find((e) => e.name === "PGPASSWORD").valueFrom, { secretKeyRef: { name: "todo-postgresql-credentials", key: "password" } });
+        assert.deepEqual(env.find((e) => e.name === "PGPASSWORD").valueFrom, {
+            secretKeyRef: { name: "todo-postgresql-credentials", key: "password" },
+        });
     });
 
     it("wires the stream services to the cluster's Kafka bootstrap and topics", () => {
-        const env = (name: string) => Object.fromEntries((podSpec(byName(dev, name)).containers[0].env as any[]).map((e) => [e.name, e.value]));
+        const env = (name: string) =>
+            Object.fromEntries((podSpec(byName(dev, name)).containers[0].env as any[]).map((e) => [e.name, e.value]));
         const bootstrap = clusterOutputs.kafkaBootstrap;
         const topics = clusterOutputs.kafkaTopics;
         // KAFKA_SASL_PASSWORD comes from a Secret (tests/apps/kafkaUsers.test.ts), so it has no value here.
-        assert.deepEqual(env("sensor-stream-producer"), { KAFKA_BOOTSTRAP: bootstrap, TOPIC: topics.events, RATE: "10", HEALTH_PORT: "8080", KAFKA_SASL_USERNAME: "sensor-producer", KAFKA_SASL_PASSWORD: undefined });
+        assert.deepEqual(env("sensor-stream-producer"), {
+            KAFKA_BOOTSTRAP: bootstrap,
+            TOPIC: topics.events,
+            RATE: "10",
+            HEALTH_PORT: "8080",
+            KAFKA_SASL_USERNAME: "sensor-producer",
+            KAFKA_SASL_PASSWORD: undefined,
+        });
         const processor = env("sensor-stream-processor");
         assert.equal(processor.KAFKA_BOOTSTRAP, bootstrap);
         assert.equal(processor.INPUT_TOPIC, topics.events);
@@ -209,7 +255,13 @@ describe("apps synth", () => {
         const [quota] = ofType(prod, "kubernetes:core/v1:ResourceQuota");
         const spec = quota.inputs.spec as Record<string, any>;
         assert.equal((quota.inputs.metadata as any).namespace, "airflow");
-        assert.deepEqual(spec.hard, { "requests.cpu": "8", "requests.memory": "16Gi", "limits.cpu": "16", "limits.memory": "32Gi", pods: "24" });
+        assert.deepEqual(spec.hard, {
+            "requests.cpu": "8",
+            "requests.memory": "16Gi",
+            "limits.cpu": "16",
+            "limits.memory": "32Gi",
+            pods: "24",
+        });
         assert.deepEqual(spec.scopeSelector.matchExpressions[0], { scopeName: "PriorityClass", operator: "In", values: ["airflow-task"] });
         const [limits] = ofType(dev, "kubernetes:core/v1:LimitRange");
         assert.deepEqual((limits.inputs.spec as any).limits[0].defaultRequest, { cpu: "250m", memory: "512Mi" });
@@ -218,12 +270,21 @@ describe("apps synth", () => {
     });
 
     it("protects stateful things: database and log volumes and the database StatefulSets", () => {
-        for (const name of ["airflow-postgresql-data", "airflow-logs", "todo-postgresql-data", "airflow-postgresql-statefulset", "todo-postgresql-statefulset"]) {
+        for (const name of [
+            "airflow-postgresql-data",
+            "airflow-logs",
+            "todo-postgresql-data",
+            "airflow-postgresql-statefulset",
+            "todo-postgresql-statefulset",
+        ]) {
             const r = byName(prod, name);
             assert.ok(r.options.protect && r.options.retainOnDelete, name);
         }
         const unprotected = ofType(prod, "kubernetes:core/v1:PersistentVolumeClaim").filter((r) => !r.options.protect);
-        assert.deepEqual(unprotected.map((r) => r.name), []);
+        assert.deepEqual(
+            unprotected.map((r) => r.name),
+            [],
+        );
         const logs = byName(dev, "airflow-logs").inputs.spec as Record<string, any>;
         assert.deepEqual(logs.accessModes, ["ReadWriteMany"]);
         assert.equal(logs.storageClassName, "nfs");
@@ -231,10 +292,11 @@ describe("apps synth", () => {
 
     it("protects and retains every namespace that holds a PVC or StatefulSet (deleting a namespace deletes its volumes)", async () => {
         const namespacesWithState = (result: SynthResult) =>
-            new Set([
-                ...ofType(result, "kubernetes:core/v1:PersistentVolumeClaim"),
-                ...ofType(result, "kubernetes:apps/v1:StatefulSet"),
-            ].map((r) => (r.inputs.metadata as any).namespace as string));
+            new Set(
+                [...ofType(result, "kubernetes:core/v1:PersistentVolumeClaim"), ...ofType(result, "kubernetes:apps/v1:StatefulSet")].map(
+                    (r) => (r.inputs.metadata as any).namespace as string,
+                ),
+            );
         const namespaceObject = (result: SynthResult, ns: string) => {
             const found = ofType(result, "kubernetes:core/v1:Namespace").filter((r) => (r.inputs.metadata as any).name === ns);
             assert.equal(found.length, 1, `${result.stack}: one Namespace object named ${ns}`);
@@ -245,7 +307,10 @@ describe("apps synth", () => {
             assert.deepEqual([...stateful].sort(), ["airflow", "microservices"], result.stack);
             for (const ns of stateful) {
                 const r = namespaceObject(result, ns);
-                assert.ok(r.options.protect && r.options.retainOnDelete, `${result.stack}: namespace ${ns} must be protect + retainOnDelete`);
+                assert.ok(
+                    r.options.protect && r.options.retainOnDelete,
+                    `${result.stack}: namespace ${ns} must be protect + retainOnDelete`,
+                );
             }
         }
         // protectStateful: false (throw-away environments) lifts it for namespaces as for volumes.
@@ -257,7 +322,10 @@ describe("apps synth", () => {
     });
 
     it("dumps the Airflow and Todo databases off-site on a schedule: pg_dump first, then upload and prune with rclone", () => {
-        for (const [db, schedule] of [["airflow", "15 2 * * *"], ["todo", "45 2 * * *"]]) {
+        for (const [db, schedule] of [
+            ["airflow", "15 2 * * *"],
+            ["todo", "45 2 * * *"],
+        ]) {
             const cron = byName(prod, `${db}-postgresql-backup`).inputs.spec as Record<string, any>;
             assert.equal(cron.schedule, schedule);
             assert.equal(cron.concurrencyPolicy, "Forbid");
@@ -275,7 +343,11 @@ describe("apps synth", () => {
             assert.equal(store.stringData["access-key"], "synth-placeholder-ec2-access-prod-k3s-backups-ec2-credential");
             assert.ok("@secret" in (byName(prod, `${db}-postgresql-backup-store`).inputs.stringData as object), "credential stays secret");
         }
-        assert.equal(ofType(prod, "kubernetes:core/v1:PersistentVolumeClaim").filter((r) => r.name.endsWith("-backups")).length, 0, "no in-cluster backup volume");
+        assert.equal(
+            ofType(prod, "kubernetes:core/v1:PersistentVolumeClaim").filter((r) => r.name.endsWith("-backups")).length,
+            0,
+            "no in-cluster backup volume",
+        );
     });
 
     it("adds a ServiceMonitor for statsd and a Grafana dashboard ConfigMap", () => {
@@ -295,7 +367,8 @@ describe("apps synth", () => {
             const walk = (value: unknown, where: string, secret: boolean) => {
                 if (typeof value === "string") {
                     // Generated secrets are placeholders, raw or base64-encoded (the fernet key).
-                    if (!secret && (/synth-placeholder-(password|bytes|string|id)/.test(value) || value.includes(PLACEHOLDER_B64))) leaks.push(where);
+                    if (!secret && (/synth-placeholder-(password|bytes|string|id)/.test(value) || value.includes(PLACEHOLDER_B64)))
+                        leaks.push(where);
                 } else if (Array.isArray(value)) value.forEach((v, i) => walk(v, `${where}[${i}]`, secret));
                 else if (value && typeof value === "object") {
                     for (const [k, v] of Object.entries(value)) walk(v, `${where}.${k}`, secret || k === "@secret");

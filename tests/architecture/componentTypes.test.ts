@@ -36,7 +36,9 @@ function beforeRename(result: SynthResult): SynthResult {
 
 describe("architecture: component type tokens", () => {
     it("every component names its type through componentType (no literal token, one prefix)", () => {
-        const literal = sources("infra").concat(sources("cluster"), sources("apps")).filter((f) => /super\(\s*["'`][\w-]+:/.test(fs.readFileSync(path.join(ROOT, f), "utf8")));
+        const literal = sources("infra")
+            .concat(sources("cluster"), sources("apps"))
+            .filter((f) => /super\(\s*["'`][\w-]+:/.test(fs.readFileSync(path.join(ROOT, f), "utf8")));
         assert.deepEqual(literal, []);
     });
 
@@ -54,7 +56,10 @@ describe("architecture: component type tokens", () => {
             const head = await synth(stack);
             const components = head.resources.filter((r) => !r.custom && !r.type.startsWith("pulumi:"));
             assert.ok(components.length > 0);
-            assert.deepEqual(components.filter((r) => !r.type.startsWith(`${TYPE_PREFIX}:`)).map((r) => r.type), []);
+            assert.deepEqual(
+                components.filter((r) => !r.type.startsWith(`${TYPE_PREFIX}:`)).map((r) => r.type),
+                [],
+            );
             const base = beforeRename(head);
             const kinds = diffSynth(base, head).changes.map((c) => `${c.kind} ${c.urn}`);
             assert.deepEqual(kinds, []);

@@ -26,4 +26,3 @@ export function findCycle(graph: Map<string, string[]>): string[] | undefined {
     }
     return undefined;
 }
-

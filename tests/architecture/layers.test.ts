@@ -44,7 +44,8 @@ function sources(dir: string): string[] {
 /** Relative imports of a file: static, dynamic and require, with whether they are type-only. */
 export function importsOf(text: string): { spec: string; typeOnly: boolean }[] {
     const found: { spec: string; typeOnly: boolean }[] = [];
-    for (const m of text.matchAll(/^\s*(import|export)\s+(type\s+)?[^;]*?\sfrom\s+["']([^"']+)["']/gm)) found.push({ spec: m[3], typeOnly: !!m[2] });
+    for (const m of text.matchAll(/^\s*(import|export)\s+(type\s+)?[^;]*?\sfrom\s+["']([^"']+)["']/gm))
+        found.push({ spec: m[3], typeOnly: !!m[2] });
     for (const m of text.matchAll(/\b(?:import|require)\(\s*["']([^"']+)["']\s*\)/g)) found.push({ spec: m[1], typeOnly: false });
     return found.filter((i) => i.spec.startsWith("."));
 }
@@ -62,7 +63,10 @@ describe("architecture: import direction between the rooms", () => {
     const graph = new Map<string, { target: string; typeOnly: boolean }[]>();
     for (const file of files) {
         const text = fs.readFileSync(path.join(ROOT, file), "utf8");
-        graph.set(file, importsOf(text).map((i) => ({ target: resolve(file, i.spec), typeOnly: i.typeOnly })));
+        graph.set(
+            file,
+            importsOf(text).map((i) => ({ target: resolve(file, i.spec), typeOnly: i.typeOnly })),
+        );
     }
 
     it("reads the imports it checks (a parser that finds nothing would pass anything)", () => {
@@ -81,7 +85,8 @@ describe("architecture: import direction between the rooms", () => {
             for (const { target } of imports) {
                 const to = roomOf(target);
                 if (to === undefined) wrong.push(`${file} imports ${target}, outside the program's rooms`);
-                else if (!MAY_READ[from].includes(to)) wrong.push(`${file} (${from}) imports ${target} (${to}): ${from} may read ${MAY_READ[from].join(", ")}`);
+                else if (!MAY_READ[from].includes(to))
+                    wrong.push(`${file} (${from}) imports ${target} (${to}): ${from} may read ${MAY_READ[from].join(", ")}`);
             }
         }
         assert.deepEqual(wrong, []);
@@ -96,7 +101,25 @@ describe("architecture: import direction between the rooms", () => {
 
 describe("import cycle finder", () => {
     it("finds a circle through three files and none in a chain", () => {
-        assert.deepEqual(findCycle(new Map([["a", ["b"]], ["b", ["c"]], ["c", ["a"]]])), ["a", "b", "c", "a"]);
-        assert.equal(findCycle(new Map([["a", ["b"]], ["b", ["c"]], ["c", []]])), undefined);
+        assert.deepEqual(
+            findCycle(
+                new Map([
+                    ["a", ["b"]],
+                    ["b", ["c"]],
+                    ["c", ["a"]],
+                ]),
+            ),
+            ["a", "b", "c", "a"],
+        );
+        assert.equal(
+            findCycle(
+                new Map([
+                    ["a", ["b"]],
+                    ["b", ["c"]],
+                    ["c", []],
+                ]),
+            ),
+            undefined,
+        );
     });
 });

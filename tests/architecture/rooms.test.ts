@@ -23,12 +23,23 @@ describe("architecture: rooms", () => {
 
     it("describes every room of delivery/ in its README, and no room that is gone", () => {
         const rooms = dirsUnder("delivery").filter((d) => d.split("/").length === 2 || d.startsWith("deploy/"));
-        assert.deepEqual(rooms.filter((r) => !described.has(r)), [], "rooms without a line in delivery/README.md");
-        assert.deepEqual([...described].filter((r) => !rooms.includes(r)), [], "README lines for rooms that do not exist");
+        assert.deepEqual(
+            rooms.filter((r) => !described.has(r)),
+            [],
+            "rooms without a line in delivery/README.md",
+        );
+        assert.deepEqual(
+            [...described].filter((r) => !rooms.includes(r)),
+            [],
+            "README lines for rooms that do not exist",
+        );
     });
 
     it("keeps tests/delivery's folders in step with delivery's rooms", () => {
         const testRooms = dirsUnder(path.join("tests", "delivery")).filter((d) => d.split("/").length === 2);
-        assert.deepEqual(testRooms.filter((d) => !fs.existsSync(path.join(ROOT, "delivery", d))), []);
+        assert.deepEqual(
+            testRooms.filter((d) => !fs.existsSync(path.join(ROOT, "delivery", d))),
+            [],
+        );
     });
 });

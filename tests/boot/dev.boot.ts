@@ -34,7 +34,13 @@ describe(`boot: ${STACK} (server-0 with the NFS volume + one agent)`, function (
         await bootBase();
         run = new BootRun("dev", stackK3sVersion(STACK));
         await run.start();
-        cluster = renderCluster(STACK, { ...run.mirrorOverrides(), ...defaultPoolCount(STACK, 1) }, { cidr: "10.0.0.0/24", servers: ["10.0.0.11"], agents: ["10.0.0.21"] }, VOLUME_ID, DATASTORE_VOLUME_ID);
+        cluster = renderCluster(
+            STACK,
+            { ...run.mirrorOverrides(), ...defaultPoolCount(STACK, 1) },
+            { cidr: "10.0.0.0/24", servers: ["10.0.0.11"], agents: ["10.0.0.21"] },
+            VOLUME_ID,
+            DATASTORE_VOLUME_ID,
+        );
         serverNode = cluster.nodes.find((n) => n.key === "server-0")!;
         agentNode = cluster.nodes.find((n) => n.key === "agent-0")!;
         disk = blankDisk(run.dir, "nfs-volume");
@@ -62,11 +68,19 @@ describe(`boot: ${STACK} (server-0 with the NFS volume + one agent)`, function (
         for (const file of ["install.sh", "sha256sum-amd64.txt", "k3s"]) {
             assert.equal(run.mirror.requests.filter((r) => r === `/k3s/${version}/${file}`).length, 2, `both nodes fetched ${file}`);
         }
-        for (const [vm, unit] of [[server, "k3s.service"], [agent, "k3s-agent.service"]] as const) {
+        for (const [vm, unit] of [
+            [server, "k3s.service"],
+            [agent, "k3s-agent.service"],
+        ] as const) {
             assert.match(await vm.sh("/usr/local/bin/k3s --version"), new RegExp(`^k3s version ${version.replace("+", "\\+")} `));
             assert.equal((await vm.sh(`systemctl is-active ${unit}`)).trim(), "active");
         }
-        assert.equal((await server.sh("/usr/local/bin/k3s-api-ready 2>/dev/null; echo $?; /usr/local/bin/k3s kubectl get --raw=/readyz; echo $?")).split("\n")[1], "0");
+        assert.equal(
+            (
+                await server.sh("/usr/local/bin/k3s-api-ready 2>/dev/null; echo $?; /usr/local/bin/k3s kubectl get --raw=/readyz; echo $?")
+            ).split("\n")[1],
+            "0",
+        );
     });
 
     it("writes the k3s config and CA files byte for byte as rendered, keys and config 0600", async () => {
@@ -82,7 +96,9 @@ describe(`boot: ${STACK} (server-0 with the NFS volume + one agent)`, function (
         assert.match(await server.sh("journalctl -b -u nfs-data.service"), /no filesystem signature; creating ext4/);
         // Nothing is exported until the node list answers; then exactly the nodes, root squashed.
         assert.doesNotMatch(await server.sh("exportfs -v"), /\/srv\/nfs/);
-        await server.sh("mkdir -p /run/k3s-stand-in && printf '10.0.0.11\\n10.0.0.21\\n' > /run/k3s-stand-in/nodes && /usr/local/sbin/nfs-data exports-refresh");
+        await server.sh(
+            "mkdir -p /run/k3s-stand-in && printf '10.0.0.11\\n10.0.0.21\\n' > /run/k3s-stand-in/nodes && /usr/local/sbin/nfs-data exports-refresh",
+        );
         const exported = await server.sh("exportfs -v");
         assert.match(exported, /\/srv\/nfs\s+10\.0\.0\.11\(/);
         assert.match(exported, /\/srv\/nfs\s+10\.0\.0\.21\([^)]*root_squash/);
@@ -91,7 +107,10 @@ describe(`boot: ${STACK} (server-0 with the NFS volume + one agent)`, function (
 
     it("the agent mounts the export (NFS client from the render) and its writes land on the volume", async () => {
         const token = randomBytes(8).toString("hex");
-        await agent.sh(`mkdir -p /mnt/rwx && mount -t nfs -o vers=4.2 10.0.0.11:/srv/nfs /mnt/rwx && echo ${token} > /mnt/rwx/from-agent && umount /mnt/rwx`, 180);
+        await agent.sh(
+            `mkdir -p /mnt/rwx && mount -t nfs -o vers=4.2 10.0.0.11:/srv/nfs /mnt/rwx && echo ${token} > /mnt/rwx/from-agent && umount /mnt/rwx`,
+            180,
+        );
         assert.equal((await server.sh("cat /srv/nfs/from-agent")).trim(), token);
         // root on the agent wrote as nobody (the CSI NFS driver writes the same way).
         assert.equal((await server.sh("stat -c %u:%g /srv/nfs/from-agent")).trim(), "65534:65534");
@@ -127,9 +146,15 @@ describe(`boot: ${STACK} (server-0 with the NFS volume + one agent)`, function (
         await nfsDataActive(replacement);
         assert.match(await replacement.sh(`readlink -f /dev/disk/by-id/scsi-0QEMU_QEMU_HARDDISK_${SERIAL}`), /^\/dev\/sd[a-z]/);
         assert.equal((await replacement.sh("cat /srv/nfs/marker")).trim(), marker, "the marker file survived");
-        assert.equal((await replacement.sh("blkid -p -s UUID -o value /dev/disk/by-id/scsi-0QEMU_QEMU_HARDDISK_" + SERIAL)).trim(), replacementUuid, "same filesystem");
+        assert.equal(
+            (await replacement.sh("blkid -p -s UUID -o value /dev/disk/by-id/scsi-0QEMU_QEMU_HARDDISK_" + SERIAL)).trim(),
+            replacementUuid,
+            "same filesystem",
+        );
         assert.doesNotMatch(await replacement.sh("journalctl -b -u nfs-data.service"), /creating ext4/);
-        await replacement.sh("mkdir -p /run/k3s-stand-in && printf '10.0.0.11\\n10.0.0.21\\n' > /run/k3s-stand-in/nodes && /usr/local/sbin/nfs-data exports-refresh");
+        await replacement.sh(
+            "mkdir -p /run/k3s-stand-in && printf '10.0.0.11\\n10.0.0.21\\n' > /run/k3s-stand-in/nodes && /usr/local/sbin/nfs-data exports-refresh",
+        );
         assert.match(await replacement.sh("exportfs -v"), /\/srv\/nfs\s+10\.0\.0\.21\(/);
     });
 

@@ -26,7 +26,9 @@ describe(`boot: ${STACK} (3 servers, keepalived API VIP on one L2 segment)`, fun
     const live = () => vms.filter((vm) => !vm.exited);
     /** Which live servers have the VIP on an interface right now. */
     const holders = async (): Promise<string[]> => {
-        const answers = await Promise.all(live().map(async (vm) => ({ vm, out: (await vm.exec(`ip -4 -o addr show to ${VIP}/32`, 20)).out })));
+        const answers = await Promise.all(
+            live().map(async (vm) => ({ vm, out: (await vm.exec(`ip -4 -o addr show to ${VIP}/32`, 20)).out })),
+        );
         return answers.filter((a) => a.out.includes(VIP)).map((a) => a.vm.spec.name);
     };
     const single = async (timeoutMs: number, not?: string): Promise<{ holder: string; ms: number }> => {
@@ -43,10 +45,21 @@ describe(`boot: ${STACK} (3 servers, keepalived API VIP on one L2 segment)`, fun
         await bootBase();
         run = new BootRun("prod", stackK3sVersion(STACK));
         await run.start();
-        cluster = renderCluster(STACK, { ...run.mirrorOverrides(), ...defaultPoolCount(STACK, 0) }, { cidr: "10.20.0.0/24", servers: SERVERS, agents: [], vip: VIP }, VOLUME_ID);
+        cluster = renderCluster(
+            STACK,
+            { ...run.mirrorOverrides(), ...defaultPoolCount(STACK, 0) },
+            { cidr: "10.20.0.0/24", servers: SERVERS, agents: [], vip: VIP },
+            VOLUME_ID,
+        );
         const disk = blankDisk(run.dir, "nfs-volume");
         vms = await Promise.all(
-            cluster.nodes.map((node) => run.boot(cluster, node, node.firstServer ? { dataDisks: [{ file: disk, serial: VOLUME_ID.slice(0, 20), bus: "virtio" }] } : {})),
+            cluster.nodes.map((node) =>
+                run.boot(
+                    cluster,
+                    node,
+                    node.firstServer ? { dataDisks: [{ file: disk, serial: VOLUME_ID.slice(0, 20), bus: "virtio" }] } : {},
+                ),
+            ),
         );
     });
     reportBootFailures(() => run);

@@ -5,8 +5,10 @@ import type { SynthResult } from "../../delivery/synth/synth";
 import { ofType, synth } from "../support/synth";
 import { synthApps } from "../apps/support";
 
-const release = (r: SynthResult, chart: string) => ofType(r, "kubernetes:helm.sh/v3:Release").find((x) => String(x.inputs.chart).endsWith(chart))!.inputs.values as any;
-const todoIngress = (r: SynthResult) => ofType(r, "kubernetes:networking.k8s.io/v1:Ingress").find((x) => (x.inputs.metadata as any).name === "todo")!.inputs.metadata as any;
+const release = (r: SynthResult, chart: string) =>
+    ofType(r, "kubernetes:helm.sh/v3:Release").find((x) => String(x.inputs.chart).endsWith(chart))!.inputs.values as any;
+const todoIngress = (r: SynthResult) =>
+    ofType(r, "kubernetes:networking.k8s.io/v1:Ingress").find((x) => (x.inputs.metadata as any).name === "todo")!.inputs.metadata as any;
 
 describe("admin UIs: per-Ingress allowlists, Grafana's RBAC", () => {
     let adminCidrs: string[];
@@ -18,7 +20,10 @@ describe("admin UIs: per-Ingress allowlists, Grafana's RBAC", () => {
     it("Grafana's Ingress admits the infra layer's adminCidrs by default, or grafanaAllowedCidrs", async () => {
         const grafana = release(await synth("dev-cluster"), "kube-prometheus-stack").grafana;
         assert.equal(grafana.ingress.annotations[ALLOWLIST_ANNOTATION], adminCidrs.join(","));
-        const own = release(await synth("dev-cluster", { "data-platform:grafanaAllowedCidrs": '["192.0.2.0/24","198.51.100.64/26"]' }), "kube-prometheus-stack").grafana;
+        const own = release(
+            await synth("dev-cluster", { "data-platform:grafanaAllowedCidrs": '["192.0.2.0/24","198.51.100.64/26"]' }),
+            "kube-prometheus-stack",
+        ).grafana;
         assert.equal(own.ingress.annotations[ALLOWLIST_ANNOTATION], "192.0.2.0/24,198.51.100.64/26");
     });
 
@@ -26,13 +31,18 @@ describe("admin UIs: per-Ingress allowlists, Grafana's RBAC", () => {
         const dev = await synthApps("dev");
         assert.equal(release(dev, "airflow").ingress.apiServer.annotations[ALLOWLIST_ANNOTATION], adminCidrs.join(","));
         assert.equal(todoIngress(dev).annotations[ALLOWLIST_ANNOTATION], undefined);
-        const own = await synthApps("dev", { overrides: { "data-platform:airflowAllowedCidrs": '["192.0.2.0/24"]', "data-platform:todoAllowedCidrs": '["203.0.113.0/24"]' } });
+        const own = await synthApps("dev", {
+            overrides: { "data-platform:airflowAllowedCidrs": '["192.0.2.0/24"]', "data-platform:todoAllowedCidrs": '["203.0.113.0/24"]' },
+        });
         assert.equal(release(own, "airflow").ingress.apiServer.annotations[ALLOWLIST_ANNOTATION], "192.0.2.0/24");
         assert.equal(todoIngress(own).annotations[ALLOWLIST_ANNOTATION], "203.0.113.0/24");
     });
 
     it("an infra stack without adminCidrs and no configured list is refused, naming both ways out", () => {
-        assert.throws(() => adminAllowlist("airflowAllowedCidrs", undefined, undefined, "organization/data-platform/dev-infra"), /airflowAllowedCidrs is unset and the infra stack "organization\/data-platform\/dev-infra" publishes no adminCidrs.*pulumi up -s dev-infra.*set airflowAllowedCidrs/);
+        assert.throws(
+            () => adminAllowlist("airflowAllowedCidrs", undefined, undefined, "organization/data-platform/dev-infra"),
+            /airflowAllowedCidrs is unset and the infra stack "organization\/data-platform\/dev-infra" publishes no adminCidrs.*pulumi up -s dev-infra.*set airflowAllowedCidrs/,
+        );
         assert.deepEqual(adminAllowlist("k", ["10.1.0.0/16"], ["192.0.2.0/24"], "s"), ["10.1.0.0/16"], "configured wins");
         assert.deepEqual(allowlistAnnotations(undefined), {});
     });
@@ -50,7 +60,9 @@ describe("admin UIs: per-Ingress allowlists, Grafana's RBAC", () => {
         }
         // Every dashboard the platform ships lives there.
         const result = await synth("dev-cluster");
-        for (const cm of ofType(result, "kubernetes:core/v1:ConfigMap").filter((r) => (r.inputs.metadata as any).labels?.grafana_dashboard)) {
+        for (const cm of ofType(result, "kubernetes:core/v1:ConfigMap").filter(
+            (r) => (r.inputs.metadata as any).labels?.grafana_dashboard,
+        )) {
             assert.equal((cm.inputs.metadata as any).namespace, "monitoring", cm.name);
         }
         const apps = await synthApps("dev");

@@ -64,7 +64,10 @@ describe("cert-manager and TLS (cluster layer)", () => {
     });
 
     it("creates the issuers after the release: self-signed bootstrap → platform CA → CA issuer; ACME only with an e-mail", () => {
-        const names = (env: string) => customResources(results[env], "ClusterIssuer").map((i) => i.metadata.name).sort();
+        const names = (env: string) =>
+            customResources(results[env], "ClusterIssuer")
+                .map((i) => i.metadata.name)
+                .sort();
         assert.deepEqual(names("dev"), [ISSUERS.ca, ISSUERS.internal, ISSUERS.selfSigned].sort());
         assert.deepEqual(names("acme"), [ISSUERS.acme, ISSUERS.ca, ISSUERS.internal, ISSUERS.selfSigned].sort());
         const acme = customResources(results.acme, "ClusterIssuer").find((i) => i.metadata.name === ISSUERS.acme)!;
@@ -75,7 +78,9 @@ describe("cert-manager and TLS (cluster layer)", () => {
         for (const cr of ofType(results.dev, "kubernetes:cert-manager.io/v1:ClusterIssuer")) {
             assert.ok(cr.options.dependsOn.length > 0, `${cr.name} waits`);
         }
-        const first = ofType(results.dev, "kubernetes:cert-manager.io/v1:ClusterIssuer").find((x) => (x.inputs.metadata as any).name === ISSUERS.selfSigned)!;
+        const first = ofType(results.dev, "kubernetes:cert-manager.io/v1:ClusterIssuer").find(
+            (x) => (x.inputs.metadata as any).name === ISSUERS.selfSigned,
+        )!;
         assert.deepEqual(first.options.dependsOn, [release.urn]);
     });
 
@@ -84,11 +89,16 @@ describe("cert-manager and TLS (cluster layer)", () => {
         const issuer = crdValidator("cert-manager.io_clusterissuers.yaml");
         let n = 0;
         for (const env of ["dev", "prod", "acme"]) {
-            for (const c of customResources(results[env], "Certificate")) assert.ok(cert(c), `${env} ${c.metadata.name}: ${JSON.stringify(cert.errors)}`), n++;
-            for (const i of customResources(results[env], "ClusterIssuer")) assert.ok(issuer(i), `${env} ${i.metadata.name}: ${JSON.stringify(issuer.errors)}`), n++;
+            for (const c of customResources(results[env], "Certificate"))
+                (assert.ok(cert(c), `${env} ${c.metadata.name}: ${JSON.stringify(cert.errors)}`), n++);
+            for (const i of customResources(results[env], "ClusterIssuer"))
+                (assert.ok(issuer(i), `${env} ${i.metadata.name}: ${JSON.stringify(issuer.errors)}`), n++);
         }
         assert.ok(n >= 12);
-        assert.equal(issuer({ apiVersion: "cert-manager.io/v1", kind: "ClusterIssuer", metadata: { name: "x" }, spec: { acme: { server: 1 } } }), false);
+        assert.equal(
+            issuer({ apiVersion: "cert-manager.io/v1", kind: "ClusterIssuer", metadata: { name: "x" }, spec: { acme: { server: 1 } } }),
+            false,
+        );
     });
 
     it("the ingress serves a platform-CA certificate for its address by default and redirects HTTP to HTTPS", async () => {
@@ -102,7 +112,8 @@ describe("cert-manager and TLS (cluster layer)", () => {
     });
 
     it("Grafana: own certificate for its host (ACME when configured), default certificate without a host; NodePort opt-in", () => {
-        const grafana = (env: string) => (ofType(results[env], RELEASE).find((x) => String(x.inputs.chart) === "kube-prometheus-stack")!.inputs.values as any).grafana;
+        const grafana = (env: string) =>
+            (ofType(results[env], RELEASE).find((x) => String(x.inputs.chart) === "kube-prometheus-stack")!.inputs.values as any).grafana;
         assert.equal(grafana("dev").ingress.tls, undefined);
         assert.deepEqual(grafana("dev").service, { type: "ClusterIP" });
         assert.deepEqual(grafana("prod").ingress.tls, [{ secretName: "grafana-tls", hosts: ["grafana.prod.example.org"] }]);

@@ -8,9 +8,19 @@ import { Endpoint, mayConnect } from "../support/netpol";
 import { baselineViolations, restrictedViolations } from "../support/podSecurity";
 import { ofType, synth } from "../support/synth";
 
-const NAMESPACES = { certManager: "cert-manager", ingress: "ingress-nginx", kafka: "kafka", monitoring: "monitoring", nodeExporter: "monitoring-node-exporter" };
+const NAMESPACES = {
+    certManager: "cert-manager",
+    ingress: "ingress-nginx",
+    kafka: "kafka",
+    monitoring: "monitoring",
+    nodeExporter: "monitoring-node-exporter",
+};
 const pod = (namespace: string, labels: Record<string, string>): Endpoint => ({ namespace, labels });
-const cm = (component: string) => pod("cert-manager", { "app.kubernetes.io/name": component === "controller" ? "cert-manager" : component, "app.kubernetes.io/component": component });
+const cm = (component: string) =>
+    pod("cert-manager", {
+        "app.kubernetes.io/name": component === "controller" ? "cert-manager" : component,
+        "app.kubernetes.io/component": component,
+    });
 const P = {
     certController: cm("controller"),
     certWebhook: cm("webhook"),
@@ -24,7 +34,11 @@ const P = {
     grafanaSolver: pod("monitoring", { "acme.cert-manager.io/http01-solver": "true" }),
     broker: pod("kafka", { "strimzi.io/cluster": "platform", "strimzi.io/kind": "Kafka" }),
     strimzi: pod("kafka", { name: "strimzi-cluster-operator", "strimzi.io/kind": "cluster-operator" }),
-    entityOperator: pod("kafka", { "strimzi.io/cluster": "platform", "strimzi.io/kind": "Kafka", "strimzi.io/name": "platform-entity-operator" }),
+    entityOperator: pod("kafka", {
+        "strimzi.io/cluster": "platform",
+        "strimzi.io/kind": "Kafka",
+        "strimzi.io/name": "platform-entity-operator",
+    }),
     producer: pod("stream", { "app.kubernetes.io/name": "sensor-producer" }),
     todoBackend: pod("microservices", { "app.kubernetes.io/name": "todo-backend" }),
     stranger: pod("default", { app: "debug" }),
@@ -41,10 +55,13 @@ describe("cluster namespaces: Pod Security and NetworkPolicies (dev synth)", () 
     let policies: Record<string, any>[];
     let node: Endpoint;
     let apiServer: Endpoint;
-    const release = (chart: string) => ofType(dev, "kubernetes:helm.sh/v3:Release").find((r) => String(r.inputs.chart).endsWith(chart))!.inputs.values as any;
+    const release = (chart: string) =>
+        ofType(dev, "kubernetes:helm.sh/v3:Release").find((r) => String(r.inputs.chart).endsWith(chart))!.inputs.values as any;
     before(async () => {
         dev = await synth("dev-cluster");
-        policies = ofType(dev, "kubernetes:networking.k8s.io/v1:NetworkPolicy").map((r) => revealPlaceholders(r.inputs) as Record<string, any>);
+        policies = ofType(dev, "kubernetes:networking.k8s.io/v1:NetworkPolicy").map(
+            (r) => revealPlaceholders(r.inputs) as Record<string, any>,
+        );
         const api = policies.find((p) => p.metadata.namespace === "cert-manager" && p.metadata.name === "kubernetes-api")!;
         apiServer = { ip: api.spec.egress[0].to[0].ipBlock.cidr.replace("/32", "") };
         const scrape = policies.find((p) => p.metadata.name === "prometheus-scrapes")!;
@@ -67,10 +84,22 @@ describe("cluster namespaces: Pod Security and NetworkPolicies (dev synth)", () 
     it("restricted namespaces: every pod spec this layer sets passes restricted", () => {
         const certManager = release("cert-manager");
         for (const part of [certManager, certManager.webhook, certManager.cainjector, certManager.startupapicheck]) {
-            assert.deepEqual(restrictedViolations({ securityContext: part.securityContext, containers: [{ name: "c", securityContext: part.containerSecurityContext }] }), []);
+            assert.deepEqual(
+                restrictedViolations({
+                    securityContext: part.securityContext,
+                    containers: [{ name: "c", securityContext: part.containerSecurityContext }],
+                }),
+                [],
+            );
         }
         const strimzi = release("strimzi-kafka-operator");
-        assert.deepEqual(restrictedViolations({ securityContext: strimzi.podSecurityContext, containers: [{ name: "operator", securityContext: strimzi.securityContext }] }), []);
+        assert.deepEqual(
+            restrictedViolations({
+                securityContext: strimzi.podSecurityContext,
+                containers: [{ name: "operator", securityContext: strimzi.securityContext }],
+            }),
+            [],
+        );
         // The operator shapes broker, init and entity-operator pods with its restricted provider.
         assert.deepEqual(strimzi.extraEnvs, [{ name: "STRIMZI_POD_SECURITY_PROVIDER_CLASS", value: "restricted" }]);
     });
@@ -79,7 +108,12 @@ describe("cluster namespaces: Pod Security and NetworkPolicies (dev synth)", () 
         const values = release("kube-prometheus-stack");
         assert.equal(values["prometheus-node-exporter"].namespaceOverride, NAMESPACES.nodeExporter);
         // What node-exporter's DaemonSet is (chart prometheus-node-exporter): refused by baseline.
-        const nodeExporter = { hostNetwork: true, hostPID: true, volumes: [{ name: "root", hostPath: { path: "/" } }], containers: [{ name: "node-exporter" }] };
+        const nodeExporter = {
+            hostNetwork: true,
+            hostPID: true,
+            volumes: [{ name: "root", hostPath: { path: "/" } }],
+            containers: [{ name: "node-exporter" }],
+        };
         assert.notDeepEqual(baselineViolations(nodeExporter), []);
         // The checker is not a rubber stamp: a pod with an `nfs` volume run as root fails restricted, passes baseline.
         const nfs = { volumes: [{ name: "export", nfs: { server: "10.0.0.1", path: "/srv" } }], containers: [{ name: "writer" }] };
@@ -121,7 +155,12 @@ describe("cluster namespaces: Pod Security and NetworkPolicies (dev synth)", () 
     it("matches the table", () => {
         const resolve = (e: keyof typeof P | Endpoint) => (typeof e === "string" ? P[e] : e);
         const wrong = table.filter(([f, t, port, allowed]) => mayConnect(policies, resolve(f), resolve(t), port) !== allowed);
-        assert.deepEqual(wrong.map(([f, t, port, allowed, why]) => `${String(f)} → ${String(t)}:${port} expected ${allowed ? "allowed" : "denied"} (${why})`), []);
+        assert.deepEqual(
+            wrong.map(
+                ([f, t, port, allowed, why]) => `${String(f)} → ${String(t)}:${port} expected ${allowed ? "allowed" : "denied"} (${why})`,
+            ),
+            [],
+        );
     });
 
     it("the Kubernetes API for operators and controllers; node ports only for Prometheus", () => {
@@ -135,9 +174,20 @@ describe("cluster namespaces: Pod Security and NetworkPolicies (dev synth)", () 
     });
 
     it("Alertmanager reaches its receivers' ports only when receivers are configured", async () => {
-        assert.equal(policies.some((p) => p.metadata.name === "alertmanager-receivers"), false, "dev: no receivers");
+        assert.equal(
+            policies.some((p) => p.metadata.name === "alertmanager-receivers"),
+            false,
+            "dev: no receivers",
+        );
         assert.equal(mayConnect(policies, P.alertmanager, P.slack, 443), false);
-        assert.deepEqual(alertReceiverPorts({ email: { smarthost: "smtp.example.org:587" } as any, slack: { url: "https://hooks.slack.com/x" }, webhook: { url: "http://bridge.example.org:8080/" } }), [587, 443, 8080]);
+        assert.deepEqual(
+            alertReceiverPorts({
+                email: { smarthost: "smtp.example.org:587" } as any,
+                slack: { url: "https://hooks.slack.com/x" },
+                webhook: { url: "http://bridge.example.org:8080/" },
+            }),
+            [587, 443, 8080],
+        );
         assert.deepEqual(alertReceiverPorts({ webhook: { url: "synth-placeholder-abc" } }), [443]);
     });
 });

@@ -28,7 +28,17 @@ describe("cluster synth", () => {
     });
 
     it("publishes every ClusterOutputs key for the apps layer", () => {
-        const keys: (keyof ClusterOutputs)[] = ["environment", "ingressClass", "storageClasses", "kafkaBootstrap", "kafkaTopics", "kafkaPartitions", "monitoringNamespace", "grafanaUrl", "requests"];
+        const keys: (keyof ClusterOutputs)[] = [
+            "environment",
+            "ingressClass",
+            "storageClasses",
+            "kafkaBootstrap",
+            "kafkaTopics",
+            "kafkaPartitions",
+            "monitoringNamespace",
+            "grafanaUrl",
+            "requests",
+        ];
         for (const env of ENVS) {
             const out = results[env].outputs as Record<string, any>;
             for (const key of keys) assert.ok(key in out, `${env}: output ${key}`);
@@ -44,7 +54,8 @@ describe("cluster synth", () => {
     });
 
     it("tells Grafana the domain users reach it by: the ingress address in dev, the configured host in prod", () => {
-        const server = (env: string) => (releaseOf(results[env], "kube-prometheus-stack").inputs.values as any).grafana["grafana.ini"].server;
+        const server = (env: string) =>
+            (releaseOf(results[env], "kube-prometheus-stack").inputs.values as any).grafana["grafana.ini"].server;
         assert.equal(server("dev").domain, "198.51.100.101");
         assert.equal(server("dev").root_url, "https://%(domain)s/grafana/");
         assert.equal(server("prod").domain, "grafana.prod.example.org");
@@ -54,7 +65,10 @@ describe("cluster synth", () => {
     it("reads the same environment's infra stack through a StackReference in the program's organization (synth: DIY \"organization\")", () => {
         for (const env of ENVS) {
             const refs = results[env].resources.filter((r) => r.type === "pulumi:pulumi:StackReference");
-            assert.deepEqual(refs.map((r) => r.inputs.name), [`organization/data-platform/${env}-infra`]);
+            assert.deepEqual(
+                refs.map((r) => r.inputs.name),
+                [`organization/data-platform/${env}-infra`],
+            );
         }
     });
 
@@ -91,8 +105,10 @@ describe("cluster synth", () => {
             for (const cr of strimziCrs) assert.ok(waitsFor(cr, strimzi), `${cr.name} after the Strimzi operator`);
             const kafka = byName(res, `${env}-kafka-cluster`);
             assert.ok(waitsFor(kafka, byName(res, `${env}-kafka-pool`)), "Kafka after its node pool");
-            for (const topic of ["events", "results"]) assert.ok(waitsFor(byName(res, `${env}-kafka-topic-${topic}`), kafka), `${topic} after Kafka`);
-            for (const cr of [byName(res, `${env}-kafka-podmonitor`), byName(res, `${env}-kafka-dashboard`)]) assert.ok(waitsFor(cr, kps), `${cr.name} after monitoring`);
+            for (const topic of ["events", "results"])
+                assert.ok(waitsFor(byName(res, `${env}-kafka-topic-${topic}`), kafka), `${topic} after Kafka`);
+            for (const cr of [byName(res, `${env}-kafka-podmonitor`), byName(res, `${env}-kafka-dashboard`)])
+                assert.ok(waitsFor(cr, kps), `${cr.name} after monitoring`);
         }
     });
 
@@ -109,13 +125,16 @@ describe("cluster synth", () => {
                 else assert.deepEqual(r.inputs.repositoryOpts, { repo });
                 assert.equal(r.inputs.skipAwait, false, `${r.name} waits for workloads`);
                 assert.equal(r.inputs.waitForJobs, true, `${r.name} waits for hook Jobs`);
-                assert.ok(typeof r.inputs.timeout === "number" && r.inputs.timeout > 0 && r.inputs.timeout <= 900, `${r.name} bounded timeout`);
+                assert.ok(
+                    typeof r.inputs.timeout === "number" && r.inputs.timeout > 0 && r.inputs.timeout <= 900,
+                    `${r.name} bounded timeout`,
+                );
             }
             assert.equal(releaseOf(results[env], "ingress-nginx").inputs.version, "4.15.1");
         }
     });
 
-    it("leaves no plaintext secret anywhere: generated values only inside {\"@secret\"} and the policy rules pass", () => {
+    it('leaves no plaintext secret anywhere: generated values only inside {"@secret"} and the policy rules pass', () => {
         const leaks: string[] = [];
         const walk = (value: unknown, where: string, inSecret: boolean): void => {
             if (typeof value === "string") {
@@ -163,7 +182,11 @@ describe("cluster synth", () => {
             const cinder = byName(results[env], `${env}-storage-cinder`);
             assert.equal(cinder.inputs.reclaimPolicy, expected[env].reclaim, `${env} cinder class`);
             assert.equal(cinder.options.deleteBeforeReplace, true, "a fixed-name class is replaced old one first");
-            assert.equal((byName(results[env], `${env}-kafka-pool`).inputs.spec as any).storage.volumes[0].deleteClaim, expected[env].deleteClaim, `${env} Kafka claims`);
+            assert.equal(
+                (byName(results[env], `${env}-kafka-pool`).inputs.spec as any).storage.volumes[0].deleteClaim,
+                expected[env].deleteClaim,
+                `${env} Kafka claims`,
+            );
             // The NFS class stays Retain everywhere: its claims are directories on the one NFS volume, not Cinder volumes.
             const nfs = byName(results[env], `${env}-storage-nfs-class`);
             assert.equal(nfs.inputs.reclaimPolicy, "Retain");
@@ -181,7 +204,10 @@ describe("cluster synth", () => {
                 if (v.requests?.memory !== undefined) {
                     seen++;
                     assert.ok(v.limits?.memory, `${env} ${where}: a memory limit`);
-                    assert.ok(mi(v.limits.memory) > mi(v.requests.memory), `${env} ${where}: limit ${v.limits.memory} above request ${v.requests.memory}`);
+                    assert.ok(
+                        mi(v.limits.memory) > mi(v.requests.memory),
+                        `${env} ${where}: limit ${v.limits.memory} above request ${v.requests.memory}`,
+                    );
                     return;
                 }
                 for (const [k, child] of Object.entries(v)) walk(child, `${where}.${k}`);
@@ -190,10 +216,15 @@ describe("cluster synth", () => {
             assert.ok(seen >= 20, `${env}: ${seen} resources blocks`);
             const kps = releaseOf(results[env], "kube-prometheus-stack").inputs.values as any;
             const prom = kps.prometheus.prometheusSpec.resources;
-            assert.ok(mi(prom.limits.memory) >= 2 * mi(prom.requests.memory), `${env} Prometheus ${prom.limits.memory} vs ${prom.requests.memory}`);
-            for (const watcher of [kps.grafana.sidecar.resources, kps.prometheusOperator.prometheusConfigReloader.resources]) assert.ok(mi(watcher.limits.memory) >= 128);
+            assert.ok(
+                mi(prom.limits.memory) >= 2 * mi(prom.requests.memory),
+                `${env} Prometheus ${prom.limits.memory} vs ${prom.requests.memory}`,
+            );
+            for (const watcher of [kps.grafana.sidecar.resources, kps.prometheusOperator.prometheusConfigReloader.resources])
+                assert.ok(mi(watcher.limits.memory) >= 128);
             const cinder = releaseOf(results[env], "openstack-cinder-csi").inputs.values as any;
-            for (const sidecar of ["attacher", "provisioner", "resizer", "snapshotter"]) assert.ok(mi(cinder.csi[sidecar].resources.limits.memory) >= 128, sidecar);
+            for (const sidecar of ["attacher", "provisioner", "resizer", "snapshotter"])
+                assert.ok(mi(cinder.csi[sidecar].resources.limits.memory) >= 128, sidecar);
         }
     });
 
@@ -203,19 +234,27 @@ describe("cluster synth", () => {
             // The floating IP is on the API VIP (HA) or server-0: traffic lands on a server, any of them after a failover.
             const landing = [
                 { labels: { "node-role.kubernetes.io/control-plane": "true" }, taints: [] as { key: string; effect: string }[] },
-                { labels: { "node-role.kubernetes.io/control-plane": "true" }, taints: [{ key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" }] },
+                {
+                    labels: { "node-role.kubernetes.io/control-plane": "true" },
+                    taints: [{ key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" }],
+                },
             ];
             const schedulable = (node: (typeof landing)[number]) =>
                 Object.entries(v.nodeSelector ?? {}).every(([k, val]) => (node.labels as Record<string, string>)[k] === val) &&
-                node.taints.every((t) => (v.tolerations ?? []).some((tol: any) => tol.key === t.key && tol.effect === t.effect && tol.operator === "Exists"));
+                node.taints.every((t) =>
+                    (v.tolerations ?? []).some((tol: any) => tol.key === t.key && tol.effect === t.effect && tol.operator === "Exists"),
+                );
             // What nginx sees as $remote_addr for a client connecting to the landing node.
             const seen = (node: (typeof landing)[number]) =>
-                v.service.externalTrafficPolicy !== "Local" ? "a node address (SNAT through the ClusterIP)"
-                : v.kind === "DaemonSet" && schedulable(node) ? "the client address"
-                : "nothing (no local endpoint: ServiceLB does not advertise the node)";
+                v.service.externalTrafficPolicy !== "Local"
+                    ? "a node address (SNAT through the ClusterIP)"
+                    : v.kind === "DaemonSet" && schedulable(node)
+                      ? "the client address"
+                      : "nothing (no local endpoint: ServiceLB does not advertise the node)";
             for (const node of landing) assert.equal(seen(node), "the client address", `${env}: ${JSON.stringify(node)}`);
             // Nothing in front of nginx adds headers, so client-sent ones are not believed.
-            for (const key of ["use-forwarded-headers", "use-proxy-protocol", "compute-full-forwarded-for"]) assert.equal(v.config[key], "false", key);
+            for (const key of ["use-forwarded-headers", "use-proxy-protocol", "compute-full-forwarded-for"])
+                assert.equal(v.config[key], "false", key);
         }
     });
 
@@ -248,7 +287,16 @@ describe("cluster synth", () => {
             assert.equal(obj.parameters["force-create"], "true", "the platform's volumes are always in use");
             assert.equal(obj.metadata.annotations["snapshot.storage.kubernetes.io/is-default-class"], "true");
         }
-        assert.equal(validate({ apiVersion: "snapshot.storage.k8s.io/v1", kind: "VolumeSnapshotClass", metadata: {}, driver: "x", deletionPolicy: "Keep" }), false);
+        assert.equal(
+            validate({
+                apiVersion: "snapshot.storage.k8s.io/v1",
+                kind: "VolumeSnapshotClass",
+                metadata: {},
+                driver: "x",
+                deletionPolicy: "Keep",
+            }),
+            false,
+        );
     });
 
     it("creates Cinder volumes in the configured Cinder zone while PVs keep the node's zone", async () => {
@@ -262,15 +310,22 @@ describe("cluster synth", () => {
 
     it("refuses an environment the layer does not fit into, before creating anything", async () => {
         await assert.rejects(
-            synth("dev-cluster", { "data-platform:kafkaBrokers": "3", "data-platform:kafkaBrokerMemory": "6Gi", "data-platform:kafkaBrokerCpu": "2" }),
-            (err: Error) => /The cluster layer of dev does not fit on 1x mb1.large \(server, 4 vCPU, 8192 MiB\) \+ 2x mb1.large/.test(err.message) && /memory: requests \d+Mi of 22016Mi allocatable/.test(err.message),
+            synth("dev-cluster", {
+                "data-platform:kafkaBrokers": "3",
+                "data-platform:kafkaBrokerMemory": "6Gi",
+                "data-platform:kafkaBrokerCpu": "2",
+            }),
+            (err: Error) =>
+                /The cluster layer of dev does not fit on 1x mb1.large \(server, 4 vCPU, 8192 MiB\) \+ 2x mb1.large/.test(err.message) &&
+                /memory: requests \d+Mi of 22016Mi allocatable/.test(err.message),
         );
     });
 
     it("reports config problems together before creating anything", async () => {
         await assert.rejects(
             synth("dev-cluster", { "data-platform:defaultStorageClass": "hostpath", "data-platform:kafkaPartitions": "0" }),
-            (err: Error) => /\(2 problems\)/.test(err.message) && /defaultStorageClass/.test(err.message) && /kafkaPartitions = 0/.test(err.message),
+            (err: Error) =>
+                /\(2 problems\)/.test(err.message) && /defaultStorageClass/.test(err.message) && /kafkaPartitions = 0/.test(err.message),
         );
     });
 });

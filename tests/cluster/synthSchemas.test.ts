@@ -31,7 +31,13 @@ describe("cluster synth: objects against their schemas", () => {
                 const apiVersion = String(r.inputs.apiVersion);
                 const kind = String(r.inputs.kind);
                 // CRD-typed objects are validated against their pinned CRDs (Strimzi here, cert-manager in certManager.test.ts).
-                if (r.type === RELEASE || ["kafka.strimzi.io/", "monitoring.coreos.com/", "cert-manager.io/", "snapshot.storage.k8s.io/"].some((g) => apiVersion.startsWith(g))) continue;
+                if (
+                    r.type === RELEASE ||
+                    ["kafka.strimzi.io/", "monitoring.coreos.com/", "cert-manager.io/", "snapshot.storage.k8s.io/"].some((g) =>
+                        apiVersion.startsWith(g),
+                    )
+                )
+                    continue;
                 const obj = revealPlaceholders(r.inputs) as Record<string, unknown>;
                 if (r.type.endsWith("Patch")) {
                     // A patch is a partial object by design: validate the full kind with the patched fields only where it is required.
@@ -82,7 +88,15 @@ describe("cluster synth: objects against their schemas", () => {
         it("the schema catches a broken spec", () => {
             const pool = revealPlaceholders(byName(results.dev, "dev-kafka-pool").inputs) as any;
             assert.equal(validators.KafkaNodePool.validate({ ...pool, spec: { ...pool.spec, storage: { type: "tape" } } }), false);
-            assert.equal(validators.KafkaTopic.validate({ apiVersion: "kafka.strimzi.io/v1", kind: "KafkaTopic", metadata: {}, spec: { partitions: 0 } }), false);
+            assert.equal(
+                validators.KafkaTopic.validate({
+                    apiVersion: "kafka.strimzi.io/v1",
+                    kind: "KafkaTopic",
+                    metadata: {},
+                    spec: { partitions: 0 },
+                }),
+                false,
+            );
         });
     });
 });

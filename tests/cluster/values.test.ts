@@ -5,7 +5,16 @@ import { parseClusterConfig } from "../../cluster/config";
 import { clusterRequestItems } from "../../cluster/sizing";
 import { splitImage } from "../../cluster/values/images";
 import { ingressNginxValues } from "../../cluster/values/ingressNginx";
-import { brokerConfig, heapFor, jmxExporterConfig, kafkaDashboard, kafkaSpec, nodePoolSpec, replicationFor, topicSpec } from "../../cluster/values/kafka";
+import {
+    brokerConfig,
+    heapFor,
+    jmxExporterConfig,
+    kafkaDashboard,
+    kafkaSpec,
+    nodePoolSpec,
+    replicationFor,
+    topicSpec,
+} from "../../cluster/values/kafka";
 import { grafanaAccess, monitoringValues } from "../../cluster/values/monitoring";
 import { cinderCsiValues, cinderStorageClass, cloudConf, occmValues } from "../../cluster/values/storage";
 import { NFS_CSI_DRIVER, nfsCsiValues, nfsStorageClass } from "../../cluster/values/nfsCsi";
@@ -13,7 +22,13 @@ import { assertFits, sumRequests } from "../../lib/fit";
 
 const cfgFor = (values: Record<string, string>) => parseClusterConfig((k) => values[k], "data-platform", "test");
 const dev = cfgFor({ environment: "dev", kafkaBrokers: "1", grafanaNodePort: "30090", kafkaBrokerMemory: "1Gi" });
-const prod = cfgFor({ environment: "prod", kafkaBrokers: "3", grafanaHost: "grafana.example.org", grafanaPath: "/", alertmanagerReplicas: "2" });
+const prod = cfgFor({
+    environment: "prod",
+    kafkaBrokers: "3",
+    grafanaHost: "grafana.example.org",
+    grafanaPath: "/",
+    alertmanagerReplicas: "2",
+});
 const get = (obj: unknown, path: string): any => path.split(".").reduce<any>((o, k) => (o == null ? undefined : o[k]), obj);
 
 describe("cluster values: Kafka replication rule", () => {
@@ -38,7 +53,14 @@ describe("cluster values: Kafka replication rule", () => {
         const pool = nodePoolSpec(prod.kafka, "cinder", true);
         assert.deepEqual(pool.roles, ["controller", "broker"]);
         assert.equal(pool.replicas, 3);
-        assert.deepEqual(get(pool, "storage.volumes.0"), { id: 0, type: "persistent-claim", size: "20Gi", class: "cinder", deleteClaim: false, kraftMetadata: "shared" });
+        assert.deepEqual(get(pool, "storage.volumes.0"), {
+            id: 0,
+            type: "persistent-claim",
+            size: "20Gi",
+            class: "cinder",
+            deleteClaim: false,
+            kraftMetadata: "shared",
+        });
         assert.equal(get(nodePoolSpec(dev.kafka, "cinder", false), "storage.volumes.0.deleteClaim"), true);
         assert.equal(heapFor("2Gi"), "1024m");
         assert.equal(heapFor("256Mi"), "256m");
@@ -48,7 +70,14 @@ describe("cluster values: Kafka replication rule", () => {
     it("Kafka spec: KRaft listeners, version, JMX metrics from the ConfigMap", () => {
         const spec = kafkaSpec(prod.kafka, "platform-kafka-metrics");
         assert.equal(get(spec, "kafka.version"), "4.3.1");
-        assert.deepEqual(get(spec, "kafka.listeners.0"), { name: "scram", port: 9092, type: "internal", tls: false, authentication: { type: "scram-sha-512" }, networkPolicyPeers: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "stream" } } }] });
+        assert.deepEqual(get(spec, "kafka.listeners.0"), {
+            name: "scram",
+            port: 9092,
+            type: "internal",
+            tls: false,
+            authentication: { type: "scram-sha-512" },
+            networkPolicyPeers: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "stream" } } }],
+        });
         assert.equal(get(spec, "kafka.metricsConfig.valueFrom.configMapKeyRef.name"), "platform-kafka-metrics");
         const rules = parseYaml(jmxExporterConfig()).rules as { name: string }[];
         assert.ok(rules.some((r) => r.name === "kafka_server_replicamanager_$1"));
@@ -59,12 +88,20 @@ describe("cluster values: Kafka replication rule", () => {
 });
 
 describe("cluster values: storage", () => {
-    const creds = { authUrl: "https://keystone.example.org:5000/v3", region: "RegionOne", applicationCredentialId: "id-1", applicationCredentialSecret: 'se"cr\\et' };
+    const creds = {
+        authUrl: "https://keystone.example.org:5000/v3",
+        region: "RegionOne",
+        applicationCredentialId: "id-1",
+        applicationCredentialSecret: 'se"cr\\et',
+    };
 
     it("cloud.conf authenticates with the application credential and quotes values", () => {
         const block = { nodeVolumeAttachLimit: 25 };
         const conf = cloudConf(creds, block);
-        assert.match(conf, /^\[Global\]\nauth-url="https:\/\/keystone.example.org:5000\/v3"\nregion="RegionOne"\napplication-credential-id="id-1"\n/);
+        assert.match(
+            conf,
+            /^\[Global\]\nauth-url="https:\/\/keystone.example.org:5000\/v3"\nregion="RegionOne"\napplication-credential-id="id-1"\n/,
+        );
         assert.match(conf, /application-credential-secret="se\\"cr\\\\et"/);
         assert.match(conf, /\[LoadBalancer\]\nenabled=false/);
         assert.match(conf, /\[BlockStorage\]\nignore-volume-az=true\nnode-volume-attach-limit=25\n/);
@@ -89,8 +126,15 @@ describe("cluster values: storage", () => {
         assert.equal(sc.reclaimPolicy, "Retain");
         assert.equal(sc.metadata.annotations["storageclass.kubernetes.io/is-default-class"], "true");
         assert.deepEqual(sc.parameters, { type: "ssd" });
-        assert.equal(cinderStorageClass({ isDefault: false, protectData: true }).metadata.annotations["storageclass.kubernetes.io/is-default-class"], "false");
-        assert.equal(cinderStorageClass({ isDefault: true, protectData: false }).reclaimPolicy, "Delete", "unprotected volumes go with their claims");
+        assert.equal(
+            cinderStorageClass({ isDefault: false, protectData: true }).metadata.annotations["storageclass.kubernetes.io/is-default-class"],
+            "false",
+        );
+        assert.equal(
+            cinderStorageClass({ isDefault: true, protectData: false }).reclaimPolicy,
+            "Delete",
+            "unprotected volumes go with their claims",
+        );
         assert.equal(cinderStorageClass({ isDefault: true, protectData: true }).parameters, undefined);
     });
 
@@ -102,7 +146,15 @@ describe("cluster values: storage", () => {
         assert.equal(get(v, "controller.enableSnapshotter"), false);
         assert.equal(get(v, "externalSnapshotter.enabled"), false, "the layer's own snapshot-controller serves the cluster");
         assert.equal(get(v, "storageClass.create"), false);
-        for (const part of ["controller.resources.nfs", "controller.resources.csiProvisioner", "controller.resources.csiResizer", "controller.resources.livenessProbe", "node.resources.nfs", "node.resources.nodeDriverRegistrar", "node.resources.livenessProbe"]) {
+        for (const part of [
+            "controller.resources.nfs",
+            "controller.resources.csiProvisioner",
+            "controller.resources.csiResizer",
+            "controller.resources.livenessProbe",
+            "node.resources.nfs",
+            "node.resources.nodeDriverRegistrar",
+            "node.resources.livenessProbe",
+        ]) {
             assert.ok(get(v, `${part}.requests.memory`) && get(v, `${part}.limits.memory`), part);
         }
     });
@@ -111,7 +163,13 @@ describe("cluster values: storage", () => {
         const sc = nfsStorageClass({ server: "10.0.0.5", path: "/srv/nfs" });
         assert.equal(sc.metadata.name, "nfs");
         assert.equal(sc.provisioner, NFS_CSI_DRIVER);
-        assert.deepEqual(sc.parameters, { server: "10.0.0.5", share: "/srv/nfs", subDir: "${pvc.metadata.namespace}/${pvc.metadata.name}", mountPermissions: "0777", onDelete: "retain" });
+        assert.deepEqual(sc.parameters, {
+            server: "10.0.0.5",
+            share: "/srv/nfs",
+            subDir: "${pvc.metadata.namespace}/${pvc.metadata.name}",
+            mountPermissions: "0777",
+            onDelete: "retain",
+        });
         assert.equal(sc.reclaimPolicy, "Retain");
         assert.equal(sc.volumeBindingMode, "Immediate");
         assert.equal(sc.metadata.annotations["storageclass.kubernetes.io/is-default-class"], "false");
@@ -120,11 +178,22 @@ describe("cluster values: storage", () => {
 });
 
 describe("cluster values: ingress-nginx", () => {
-    const values = (cfg: typeof dev) => ingressNginxValues({ image: cfg.images.ingressController, resources: cfg.ingress.resources, ingressAddress: "198.51.100.7", monitoringNamespace: "monitoring" });
+    const values = (cfg: typeof dev) =>
+        ingressNginxValues({
+            image: cfg.images.ingressController,
+            resources: cfg.ingress.resources,
+            ingressAddress: "198.51.100.7",
+            monitoringNamespace: "monitoring",
+        });
 
     it("default IngressClass nginx on ServiceLB, final controller pinned by tag and digest, metrics + ServiceMonitor", () => {
         const v = values(prod);
-        assert.deepEqual(get(v, "controller.ingressClassResource"), { name: "nginx", enabled: true, default: true, controllerValue: "k8s.io/ingress-nginx" });
+        assert.deepEqual(get(v, "controller.ingressClassResource"), {
+            name: "nginx",
+            enabled: true,
+            default: true,
+            controllerValue: "k8s.io/ingress-nginx",
+        });
         assert.equal(get(v, "controller.service.type"), "LoadBalancer");
         assert.equal(get(v, "controller.image.tag"), "v1.15.1");
         assert.match(get(v, "controller.image.digest"), /^sha256:[0-9a-f]{64}$/);
@@ -134,15 +203,35 @@ describe("cluster values: ingress-nginx", () => {
     });
 
     it("an overridden controller image drops the digest of the default one", () => {
-        const v = ingressNginxValues({ image: "registry.k8s.io/ingress-nginx/controller:v1.14.5", resources: dev.ingress.resources, ingressAddress: "x", monitoringNamespace: "monitoring" });
+        const v = ingressNginxValues({
+            image: "registry.k8s.io/ingress-nginx/controller:v1.14.5",
+            resources: dev.ingress.resources,
+            ingressAddress: "x",
+            monitoringNamespace: "monitoring",
+        });
         assert.equal(get(v, "controller.image.digest"), "");
-        assert.deepEqual(splitImage("quay.io/strimzi/operator:1.2.0"), { registry: "quay.io", path: "strimzi/operator", name: "operator", namespace: "strimzi", tag: "1.2.0" });
+        assert.deepEqual(splitImage("quay.io/strimzi/operator:1.2.0"), {
+            registry: "quay.io",
+            path: "strimzi/operator",
+            name: "operator",
+            namespace: "strimzi",
+            tag: "1.2.0",
+        });
     });
 });
 
 describe("cluster values: kube-prometheus-stack", () => {
     const values = (cfg: typeof dev, servers: string[], nodes: string[]) =>
-        monitoringValues({ monitoring: cfg.monitoring, storageClass: "cinder", grafanaAdminSecret: "grafana-admin", nodeExporterNamespace: "monitoring-node-exporter", grafanaAllowedCidrs: ["192.0.2.0/24"], ingressAddress: "198.51.100.7", serverAddresses: servers, nodeAddresses: nodes });
+        monitoringValues({
+            monitoring: cfg.monitoring,
+            storageClass: "cinder",
+            grafanaAdminSecret: "grafana-admin",
+            nodeExporterNamespace: "monitoring-node-exporter",
+            grafanaAllowedCidrs: ["192.0.2.0/24"],
+            ingressAddress: "198.51.100.7",
+            serverAddresses: servers,
+            nodeAddresses: nodes,
+        });
 
     it("k3s: etcd scraped on the servers, kube-proxy on every node; other namespaces' monitors selected; 15s", () => {
         const v = values(prod, ["10.0.0.1", "10.0.0.2", "10.0.0.3"], ["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4"]);
@@ -174,10 +263,18 @@ describe("cluster values: kube-prometheus-stack", () => {
         assert.equal(get(v, "defaultRules.rules.kubeControllerManager"), true);
         assert.equal(get(v, "defaultRules.rules.kubeSchedulerRecording"), true);
         assert.equal(get(v, "kubeProxy.jobNameOverride"), undefined, "kube-proxy keeps its own job");
-        assert.deepEqual(get(v, "kubeProxy.serviceMonitor.metricRelabelings"), [{ sourceLabels: ["__name__"], regex: "kubeproxy_.*", action: "keep" }]);
+        assert.deepEqual(get(v, "kubeProxy.serviceMonitor.metricRelabelings"), [
+            { sourceLabels: ["__name__"], regex: "kubeproxy_.*", action: "keep" },
+        ]);
         const keep = new RegExp(`^(?:${get(v, "kubeProxy.serviceMonitor.metricRelabelings.0.regex")})$`);
         assert.ok(keep.test("kubeproxy_sync_proxy_rules_duration_seconds_bucket"));
-        for (const shared of ["apiserver_request_total", "scheduler_pod_scheduling_attempts", "workqueue_depth", "process_resident_memory_bytes", "rest_client_requests_total"]) {
+        for (const shared of [
+            "apiserver_request_total",
+            "scheduler_pod_scheduling_attempts",
+            "workqueue_depth",
+            "process_resident_memory_bytes",
+            "rest_client_requests_total",
+        ]) {
             assert.ok(!keep.test(shared), shared);
         }
     });
@@ -193,10 +290,18 @@ describe("cluster values: kube-prometheus-stack", () => {
 
     it("Grafana: admin from the existing secret (no password in values), dashboards sidecar, ingress path and NodePort", () => {
         const d = values(dev, ["10.0.0.1"], ["10.0.0.1"]);
-        assert.deepEqual(get(d, "grafana.admin"), { existingSecret: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" });
+        assert.deepEqual(get(d, "grafana.admin"), {
+            existingSecret: "grafana-admin",
+            userKey: "admin-user",
+            passwordKey: "admin-password",
+        });
         assert.doesNotMatch(JSON.stringify(d), /adminPassword/);
         assert.equal(get(d, "grafana.sidecar.dashboards.label"), "grafana_dashboard");
-        assert.equal(get(d, "grafana.sidecar.dashboards.searchNamespace"), undefined, "its own namespace (tests/cluster/adminAccess.test.ts)");
+        assert.equal(
+            get(d, "grafana.sidecar.dashboards.searchNamespace"),
+            undefined,
+            "its own namespace (tests/cluster/adminAccess.test.ts)",
+        );
         assert.deepEqual(get(d, "grafana.ingress.hosts"), []);
         assert.equal(get(d, "grafana.ingress.path"), "/grafana");
         assert.equal(get(d, "grafana.grafana\\.ini"), undefined);
@@ -223,7 +328,10 @@ describe("cluster values: kube-prometheus-stack", () => {
             url: "https://198.51.100.7/grafana/",
             nodePortUrl: "http://198.51.100.7:30090/grafana/",
         });
-        assert.deepEqual(grafanaAccess(prod.monitoring, "198.51.100.7"), { domain: "grafana.example.org", url: "https://grafana.example.org/" });
+        assert.deepEqual(grafanaAccess(prod.monitoring, "198.51.100.7"), {
+            domain: "grafana.example.org",
+            url: "https://grafana.example.org/",
+        });
         const nested = cfgFor({ environment: "dev", grafanaPath: "/ops/grafana/", grafanaNodePort: "30090" });
         assert.equal(grafanaAccess(nested.monitoring, "10.1.1.1").nodePortUrl, "http://10.1.1.1:30090/ops/grafana/");
         const rootWithPort = cfgFor({ environment: "dev", grafanaPath: "/", grafanaNodePort: "30090" });
@@ -251,7 +359,10 @@ describe("cluster: resource fit", () => {
 
     it("the ingress controllers count once per server, on the servers (where the ingress address lands)", () => {
         const ingress = clusterRequestItems(prod, { servers: 3, agents: 4 }).find((i) => i.name.startsWith("ingress-nginx"));
-        assert.deepEqual({ replicas: ingress?.replicas, perNode: ingress?.perNode, controlPlane: ingress?.controlPlane }, { replicas: 3, perNode: "servers", controlPlane: true });
+        assert.deepEqual(
+            { replicas: ingress?.replicas, perNode: ingress?.perNode, controlPlane: ingress?.controlPlane },
+            { replicas: 3, perNode: "servers", controlPlane: true },
+        );
     });
 
     it("a too-small environment is refused with a message naming the shortfall and the fix", () => {
@@ -273,8 +384,14 @@ describe("cluster values: the metadata guard and the pods that need the metadata
 
     it("every host-network pod that needs the metadata service gets through the guard; the cloud controller (UID 1001) is dropped and needs none", () => {
         // The UIDs the values state, so the table cannot drift from what the charts are told.
-        assert.equal(get(occmValues(dev.images.cloudControllerManager), "podSecurityContext.runAsUser"), HOST_NETWORK_PODS["openstack-cloud-controller-manager"].uid);
-        assert.equal(get(cinderCsiValues(dev.images.cinderCsiPlugin), "csi.plugin.nodePlugin.podSecurityContext.runAsUser"), HOST_NETWORK_PODS["cinder-csi node plugin"].uid);
+        assert.equal(
+            get(occmValues(dev.images.cloudControllerManager), "podSecurityContext.runAsUser"),
+            HOST_NETWORK_PODS["openstack-cloud-controller-manager"].uid,
+        );
+        assert.equal(
+            get(cinderCsiValues(dev.images.cinderCsiPlugin), "csi.plugin.nodePlugin.podSecurityContext.runAsUser"),
+            HOST_NETWORK_PODS["cinder-csi node plugin"].uid,
+        );
         for (const [pod, p] of Object.entries(HOST_NETWORK_PODS)) {
             const verdict = guardVerdict({ hostNetwork: true, uid: p.uid });
             if (p.needsMetadata) assert.equal(verdict, "allowed", `${pod} needs the metadata service`);
@@ -282,7 +399,10 @@ describe("cluster values: the metadata guard and the pods that need the metadata
         assert.equal(guardVerdict({ hostNetwork: true, uid: 1001 }), "dropped");
         assert.equal(guardVerdict({ hostNetwork: false }), "dropped");
         // The comment that explains the guard names the real UID.
-        const source = require("node:fs").readFileSync(require("node:path").join(__dirname, "../../infra/metadataGuard.ts"), "utf8") as string;
+        const source = require("node:fs").readFileSync(
+            require("node:path").join(__dirname, "../../infra/metadataGuard.ts"),
+            "utf8",
+        ) as string;
         assert.match(source, /cloud controller manager also runs on the host network, but as\s+\* UID 1001/);
         assert.doesNotMatch(source, /cloud controller manager, cinder-csi node plugin\) run as root/);
     });

@@ -24,7 +24,14 @@ describe("docs/config.md: one source with the config readers", () => {
         const refs = collectLayer("cluster");
         const extra = { ...refs[0], key: "kafkaBrokerz" };
         assert.throws(() => checkedLayer("cluster", [...refs, extra]), /kafkaBrokerz is read by the cluster layer but has no description/);
-        assert.throws(() => checkedLayer("cluster", refs.filter((r) => r.key !== "kafkaBrokers")), /kafkaBrokers is described .* but the cluster layer never reads it/);
+        assert.throws(
+            () =>
+                checkedLayer(
+                    "cluster",
+                    refs.filter((r) => r.key !== "kafkaBrokers"),
+                ),
+            /kafkaBrokers is described .* but the cluster layer never reads it/,
+        );
     });
 
     it("lists the keys each layer reads, with kinds, defaults and secrets from the reader", () => {
@@ -38,7 +45,10 @@ describe("docs/config.md: one source with the config readers", () => {
     it("every key a layer reads as a credential is in the one list of secret keys", () => {
         for (const layer of ["infra", "cluster", "apps"] as const) {
             for (const ref of collectLayer(layer).filter((r) => r.kind === "secret")) {
-                assert.ok(isSecretKey(ref.key), `${layer} reads ${ref.key} as a secret but lib/config/secrets.ts SECRET_KEYS does not list it`);
+                assert.ok(
+                    isSecretKey(ref.key),
+                    `${layer} reads ${ref.key} as a secret but lib/config/secrets.ts SECRET_KEYS does not list it`,
+                );
             }
         }
     });

@@ -30,10 +30,14 @@ export interface Run {
     dir: string;
 }
 
-export async function run(scenario: Record<string, unknown>, overrides: Partial<DeployRequest> & { planned?: boolean; source?: () => SourceState } = {}): Promise<Run> {
+export async function run(
+    scenario: Record<string, unknown>,
+    overrides: Partial<DeployRequest> & { planned?: boolean; source?: () => SourceState } = {},
+): Promise<Run> {
     const { env, dir, log } = await fakePulumi(scenario, { ...process.env, OS_CLOUD: "test" });
     const stacksDir = fs.mkdtempSync(path.join(os.tmpdir(), "stacks-"));
-    for (const { layer, stack } of overrides.stacks ?? STACKS) fs.writeFileSync(path.join(stacksDir, `Pulumi.${stack}.yaml`), `config:\n  data-platform:layer: ${layer}\n`);
+    for (const { layer, stack } of overrides.stacks ?? STACKS)
+        fs.writeFileSync(path.join(stacksDir, `Pulumi.${stack}.yaml`), `config:\n  data-platform:layer: ${layer}\n`);
     const out: string[] = [];
     const code = await deploy({
         env: "dev",
@@ -44,7 +48,11 @@ export async function run(scenario: Record<string, unknown>, overrides: Partial<
         run: runCommand(env),
         processEnv: env,
         cliVersion: "3.248.0",
-        deployer: () => cliDeployer({ workDir: ROOT, env, policyPack: path.join(ROOT, "policy") }, overrides.planned === false ? undefined : path.join(dir, "plans")),
+        deployer: () =>
+            cliDeployer(
+                { workDir: ROOT, env, policyPack: path.join(ROOT, "policy") },
+                overrides.planned === false ? undefined : path.join(dir, "plans"),
+            ),
         source: () => ({ commit: "c0ffee".padEnd(40, "0"), changes: "" }),
         log: (l) => out.push(l),
         error: (l) => out.push(`ERR ${l}`),
@@ -67,14 +75,26 @@ export function fullOutputs(stack: string): Record<string, string> {
 
 /** What this stack's preview requires of the stacks below it (the fake fails the preview without them). */
 export function readsOf(stack: string): Record<string, readonly string[]> {
-    return Object.fromEntries(STACKS.flatMap((lower) => {
-        const r = LAYER_READS[layerOf(stack)][lower.layer];
-        return r ? [[lower.stack, r.required]] : [];
-    }));
+    return Object.fromEntries(
+        STACKS.flatMap((lower) => {
+            const r = LAYER_READS[layerOf(stack)][lower.layer];
+            return r ? [[lower.stack, r.required]] : [];
+        }),
+    );
 }
 
 /** A deployed stack with one update to make, every read output present. */
-export const changing = (stack: string) => ({ version: 4, outputs: fullOutputs(stack), reads: readsOf(stack), steps: [{ op: "update", urn: urn(stack, "kubernetes:apps/v1:Deployment", `${stack}-web`), diffReasons: ["spec"] }, { op: "same", urn: urn(stack, "pulumi:pulumi:Stack", stack) }] });
-export const scenario = (extra: Record<string, Record<string, unknown>> = {}) => ({ stacks: Object.fromEntries(STACKS.map(({ stack }) => [stack, { ...changing(stack), ...(extra[stack] ?? {}) }])) });
-export const verbs = (calls: string[][]) => calls.filter((c) => ["preview", "up", "destroy"].includes(c[0])).map((c) => `${c[0]} ${c[c.indexOf("--stack") + 1]}`);
-
+export const changing = (stack: string) => ({
+    version: 4,
+    outputs: fullOutputs(stack),
+    reads: readsOf(stack),
+    steps: [
+        { op: "update", urn: urn(stack, "kubernetes:apps/v1:Deployment", `${stack}-web`), diffReasons: ["spec"] },
+        { op: "same", urn: urn(stack, "pulumi:pulumi:Stack", stack) },
+    ],
+});
+export const scenario = (extra: Record<string, Record<string, unknown>> = {}) => ({
+    stacks: Object.fromEntries(STACKS.map(({ stack }) => [stack, { ...changing(stack), ...(extra[stack] ?? {}) }])),
+});
+export const verbs = (calls: string[][]) =>
+    calls.filter((c) => ["preview", "up", "destroy"].includes(c[0])).map((c) => `${c[0]} ${c[c.indexOf("--stack") + 1]}`);

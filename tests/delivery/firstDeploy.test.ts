@@ -9,11 +9,23 @@ import { OWN_IMAGES } from "../../apps/repository";
 const ROOT = path.resolve(__dirname, "..", "..");
 const read = (file: string) => fs.readFileSync(path.join(ROOT, file), "utf8");
 
-interface Step { uses?: string; run?: string; name?: string; with?: Record<string, unknown> }
-interface Job { if?: string; steps?: Step[]; strategy?: { matrix: { include: { name: string }[] } } }
+interface Step {
+    uses?: string;
+    run?: string;
+    name?: string;
+    with?: Record<string, unknown>;
+}
+interface Job {
+    if?: string;
+    steps?: Step[];
+    strategy?: { matrix: { include: { name: string }[] } };
+}
 
 describe("delivery: the first deploy's images exist before the apps layer", () => {
-    const images = parse(read(".github/workflows/images.yml")) as { on: { push: { branches: string[]; tags: string[] } }; jobs: Record<string, Job> };
+    const images = parse(read(".github/workflows/images.yml")) as {
+        on: { push: { branches: string[]; tags: string[] } };
+        jobs: Record<string, Job>;
+    };
     const deploy = parse(read(".github/workflows/deploy.yml")) as { jobs: Record<string, Job> };
 
     it("the images workflow pushes every own image for each main commit as sha-<7>, a tag the stacks accept", () => {
@@ -34,13 +46,19 @@ describe("delivery: the first deploy's images exist before the apps layer", () =
         const manual = readme.indexOf("npm run release -- image-tag dev sha-$(git rev-parse --short=7 HEAD)");
         assert.ok(manual >= 0, "README names the main build's tag for the first deploy");
         assert.ok(manual < readme.indexOf("npm run up -- dev"), "README: images before the first up");
-        assert.ok(readme.indexOf("imageRegistryToken") < readme.indexOf("npm run up -- dev"), "README: the pull credential before the first up");
+        assert.ok(
+            readme.indexOf("imageRegistryToken") < readme.indexOf("npm run up -- dev"),
+            "README: the pull credential before the first up",
+        );
     });
 
     it("docs/delivery.md documents the one path and the check that enforces it", () => {
         const doc = read("docs/delivery.md");
         assert.match(doc, /### The first deploy: images before the apps layer/);
         assert.match(doc, /\*\*Own images exist\*\* \(apps layer, `delivery\/deploy\/checks\/imageCheck\.ts`\)/);
-        assert.ok(!/kubectl -n <namespace> create secret docker-registry/.test(doc), "no hand-made pull secret in namespaces the same up creates");
+        assert.ok(
+            !/kubectl -n <namespace> create secret docker-registry/.test(doc),
+            "no hand-made pull secret in namespaces the same up creates",
+        );
     });
 });

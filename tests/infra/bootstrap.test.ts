@@ -26,7 +26,8 @@ function secretText(value: unknown): string {
     return (value as { "@secret": string })["@secret"];
 }
 
-const server0 = (result: SynthResult) => ofType(result, INSTANCE).find((r) => (r.inputs.metadata as Record<string, string>).slot === "server-0")!;
+const server0 = (result: SynthResult) =>
+    ofType(result, INSTANCE).find((r) => (r.inputs.metadata as Record<string, string>).slot === "server-0")!;
 
 /** The stack outputs a real deployment would publish, as the next deployment reads them. */
 function published(result: SynthResult): Record<string, unknown> {
@@ -38,7 +39,11 @@ function published(result: SynthResult): Record<string, unknown> {
  * metadata; returns the k3s config the node would start with (config.yaml + drop-ins) and the
  * k3s commands it ran.
  */
-function bootOnce(userData: string, metadata: Record<string, string>, opts: { etcdDataOnDisk?: boolean } = {}): { config: Record<string, unknown>; k3sCalls: string[] } {
+function bootOnce(
+    userData: string,
+    metadata: Record<string, string>,
+    opts: { etcdDataOnDisk?: boolean } = {},
+): { config: Record<string, unknown>; k3sCalls: string[] } {
     const doc = parse(userData.replace(/^#cloud-config\n/, "")) as { write_files: { path: string; content: string }[]; runcmd: unknown[] };
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "bootstrap-"));
     try {
@@ -51,8 +56,14 @@ function bootOnce(userData: string, metadata: Record<string, string>, opts: { et
             `#!/bin/sh\n# STAND-IN for cloud-init's query command (instance metadata only)\nkey=\${2#ds.meta_data.meta.}\nexec node -e 'const m=require(process.argv[1]); const k=process.argv[2]; if (!(k in m)) process.exit(1); console.log(m[k])' ${root}/meta.json "$key"\n`,
             { mode: 0o755 },
         );
-        fs.writeFileSync(path.join(bin, "k3s"), `#!/bin/sh\n# STAND-IN for k3s: records the call\necho "$*" >> ${root}/k3s-calls\n`, { mode: 0o755 });
-        const move = (text: string) => text.replace(/\/etc\/rancher\/k3s/g, `${root}/etc/rancher/k3s`).replace(/\/var\/lib\/rancher\/k3s/g, `${root}/var/lib/rancher/k3s`).replace(/\/usr\/local\/bin\/k3s/g, `${bin}/k3s`);
+        fs.writeFileSync(path.join(bin, "k3s"), `#!/bin/sh\n# STAND-IN for k3s: records the call\necho "$*" >> ${root}/k3s-calls\n`, {
+            mode: 0o755,
+        });
+        const move = (text: string) =>
+            text
+                .replace(/\/etc\/rancher\/k3s/g, `${root}/etc/rancher/k3s`)
+                .replace(/\/var\/lib\/rancher\/k3s/g, `${root}/var/lib/rancher/k3s`)
+                .replace(/\/usr\/local\/bin\/k3s/g, `${bin}/k3s`);
         for (const f of doc.write_files.filter((f) => f.path.startsWith("/etc/rancher/k3s/"))) {
             fs.mkdirSync(path.dirname(move(f.path)), { recursive: true });
             fs.writeFileSync(move(f.path), f.content);
@@ -61,10 +72,14 @@ function bootOnce(userData: string, metadata: Record<string, string>, opts: { et
         const script = doc.write_files.find((f) => f.path === "/usr/local/sbin/k3s-bootstrap");
         assert.ok(script, "server-0's user-data carries the bootstrap script");
         fs.writeFileSync(path.join(root, "k3s-bootstrap"), move(script.content), { mode: 0o755 });
-        execFileSync("sh", [path.join(root, "k3s-bootstrap")], { env: { ...process.env, PATH: `${bin}:${process.env.PATH}` }, stdio: "pipe" });
+        execFileSync("sh", [path.join(root, "k3s-bootstrap")], {
+            env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+            stdio: "pipe",
+        });
         let config: Record<string, unknown> = parse(fs.readFileSync(`${root}/etc/rancher/k3s/config.yaml`, "utf8"));
         const dropIns = path.join(root, "etc/rancher/k3s/config.yaml.d");
-        for (const f of fs.existsSync(dropIns) ? fs.readdirSync(dropIns).sort() : []) config = { ...config, ...parse(fs.readFileSync(path.join(dropIns, f), "utf8")) };
+        for (const f of fs.existsSync(dropIns) ? fs.readdirSync(dropIns).sort() : [])
+            config = { ...config, ...parse(fs.readFileSync(path.join(dropIns, f), "utf8")) };
         const calls = fs.existsSync(`${root}/k3s-calls`) ? fs.readFileSync(`${root}/k3s-calls`, "utf8").trim().split("\n") : [];
         return { config, k3sCalls: calls };
     } finally {
@@ -86,9 +101,13 @@ describe("cluster initialisation happens once in a cluster's life", function () 
         assert.deepEqual(decideBootstrap({ clusterId: "0a1b2c3d4e5f6071" }), { mode: "join" });
         // Stacks deployed before clusterId existed: their readiness-gated apiEndpoint says the same.
         assert.deepEqual(decideBootstrap({ apiEndpoint: "https://198.51.100.7:6443" }), { mode: "join" });
-        assert.deepEqual(decideBootstrap({ clusterId: "x" }, "etcd-snapshot-prod-server-0-1767225600"), { mode: "restore", snapshot: "etcd-snapshot-prod-server-0-1767225600" });
+        assert.deepEqual(decideBootstrap({ clusterId: "x" }, "etcd-snapshot-prod-server-0-1767225600"), {
+            mode: "restore",
+            snapshot: "etcd-snapshot-prod-server-0-1767225600",
+        });
         assert.throws(() => decideBootstrap({}, "../../etc/passwd"), /restoreFromSnapshot: "..\/..\/etc\/passwd" is not a snapshot name/);
-        for (const b of [{ mode: "cluster-init" }, { mode: "join" }, { mode: "restore", snapshot: "s-1.zip" }] as const) assert.deepEqual(decodeBootstrap(encodeBootstrap(b)), b);
+        for (const b of [{ mode: "cluster-init" }, { mode: "join" }, { mode: "restore", snapshot: "s-1.zip" }] as const)
+            assert.deepEqual(decodeBootstrap(encodeBootstrap(b)), b);
         assert.throws(() => decodeBootstrap("init"), /expected cluster-init, join or restore/);
     });
 
@@ -103,16 +122,35 @@ describe("cluster initialisation happens once in a cluster's life", function () 
             assert.equal(a.config.server, undefined);
             // (b) the same VM spec after initialisation (what `pulumi up --replace` re-creates)
             assert.equal(server0(after).inputs.name, server0(first).inputs.name, "same name");
-            assert.equal(secretText(server0(after).inputs.userData), secretText(server0(first).inputs.userData), "same user-data: the decision is not in it, so it never forces a new VM");
+            assert.equal(
+                secretText(server0(after).inputs.userData),
+                secretText(server0(first).inputs.userData),
+                "same user-data: the decision is not in it, so it never forces a new VM",
+            );
             assert.equal((server0(after).inputs.metadata as Record<string, string>)[BOOTSTRAP_METADATA_KEY], "join");
             const b = bootOf(after);
             assert.equal(b.config["cluster-init"], undefined);
             assert.match(String(b.config.server), /^https:\/\/10\.\d+\.\d+\.\d+:6443$/);
             // (c) a token rotation: new user-data under the same name, after initialisation
-            const cfg = parseInfraConfig((key) => loadStackConfig(FIXTURE_STACKS, stack, PROJECT)[`${PROJECT}:${key}`]?.value, PROJECT, stack);
+            const cfg = parseInfraConfig(
+                (key) => loadStackConfig(FIXTURE_STACKS, stack, PROJECT)[`${PROJECT}:${key}`]?.value,
+                PROJECT,
+                stack,
+            );
             const slot = planNodes(cfg)[0];
-            const addresses = { nodeIp: "10.0.0.11", serverUrl: String(b.config.server), tlsSans: ["10.0.0.11"], peers: [], volumeId: "v", datastoreVolumeId: "d", nfsCidr: "10.0.0.0/24" };
-            const rotated = renderUserData(buildNodeSpec(cfg, slot, nodeName(cfg, slot), addresses), { token: "K10abc::server:rotated", agentToken: "K10abc::node:rotated" });
+            const addresses = {
+                nodeIp: "10.0.0.11",
+                serverUrl: String(b.config.server),
+                tlsSans: ["10.0.0.11"],
+                peers: [],
+                volumeId: "v",
+                datastoreVolumeId: "d",
+                nfsCidr: "10.0.0.0/24",
+            };
+            const rotated = renderUserData(buildNodeSpec(cfg, slot, nodeName(cfg, slot), addresses), {
+                token: "K10abc::server:rotated",
+                agentToken: "K10abc::node:rotated",
+            });
             assert.notEqual(rotated, secretText(server0(first).inputs.userData));
             const c = bootOnce(rotated, { [BOOTSTRAP_METADATA_KEY]: encodeBootstrap(decideBootstrap(published(first))) });
             assert.equal(c.config["cluster-init"], undefined);
@@ -122,19 +160,44 @@ describe("cluster initialisation happens once in a cluster's life", function () 
 
     it("restoreFromSnapshot (config) puts server-0 into restore mode through its metadata alone; bad input is refused before anything exists", async () => {
         const first = await synth("prod-infra");
-        const restoring = await synth("prod-infra", { "data-platform:restoreFromSnapshot": "etcd-snapshot-prod-server-0-1767225600" }, published(first));
-        assert.equal((server0(restoring).inputs.metadata as Record<string, string>)[BOOTSTRAP_METADATA_KEY], "restore:etcd-snapshot-prod-server-0-1767225600");
-        assert.equal(secretText(server0(restoring).inputs.userData), secretText(server0(first).inputs.userData), "the user-data does not change: only the metadata does");
+        const restoring = await synth(
+            "prod-infra",
+            { "data-platform:restoreFromSnapshot": "etcd-snapshot-prod-server-0-1767225600" },
+            published(first),
+        );
+        assert.equal(
+            (server0(restoring).inputs.metadata as Record<string, string>)[BOOTSTRAP_METADATA_KEY],
+            "restore:etcd-snapshot-prod-server-0-1767225600",
+        );
+        assert.equal(
+            secretText(server0(restoring).inputs.userData),
+            secretText(server0(first).inputs.userData),
+            "the user-data does not change: only the metadata does",
+        );
         const parse = (stack: string, overrides: Record<string, string | undefined>) =>
-            parseInfraConfig((key) => (key in overrides ? overrides[key] : loadStackConfig(FIXTURE_STACKS, stack, PROJECT)[`${PROJECT}:${key}`]?.value), PROJECT, stack);
-        assert.throws(() => parse("prod-infra", { restoreFromSnapshot: "../x" }), /data-platform:restoreFromSnapshot = "\.\.\/x": must be an etcd snapshot name/);
-        assert.throws(() => parse("dev-infra", { restoreFromSnapshot: "s-1", backupStore: undefined }), /restoreFromSnapshot = "s-1": needs backupStore/);
+            parseInfraConfig(
+                (key) => (key in overrides ? overrides[key] : loadStackConfig(FIXTURE_STACKS, stack, PROJECT)[`${PROJECT}:${key}`]?.value),
+                PROJECT,
+                stack,
+            );
+        assert.throws(
+            () => parse("prod-infra", { restoreFromSnapshot: "../x" }),
+            /data-platform:restoreFromSnapshot = "\.\.\/x": must be an etcd snapshot name/,
+        );
+        assert.throws(
+            () => parse("dev-infra", { restoreFromSnapshot: "s-1", backupStore: undefined }),
+            /restoreFromSnapshot = "s-1": needs backupStore/,
+        );
     });
 
     it("with etcd data on the disk the node writes the join form whatever the metadata says (k3s restarts the member)", async () => {
         const first = await synth("dev-infra");
         const instance = server0(first);
-        const result = bootOnce(secretText(instance.inputs.userData), { [BOOTSTRAP_METADATA_KEY]: "cluster-init" }, { etcdDataOnDisk: true });
+        const result = bootOnce(
+            secretText(instance.inputs.userData),
+            { [BOOTSTRAP_METADATA_KEY]: "cluster-init" },
+            { etcdDataOnDisk: true },
+        );
         assert.equal(result.config["cluster-init"], undefined);
         assert.ok(result.config.server);
     });
@@ -142,7 +205,9 @@ describe("cluster initialisation happens once in a cluster's life", function () 
     it("a restore runs k3s' cluster-reset from the named snapshot without a server URL, then joins from then on", async () => {
         const first = await synth("prod-infra");
         const instance = server0(first);
-        const result = bootOnce(secretText(instance.inputs.userData), { [BOOTSTRAP_METADATA_KEY]: "restore:etcd-snapshot-prod-server-0-1767225600" });
+        const result = bootOnce(secretText(instance.inputs.userData), {
+            [BOOTSTRAP_METADATA_KEY]: "restore:etcd-snapshot-prod-server-0-1767225600",
+        });
         assert.deepEqual(result.k3sCalls, ["server --cluster-reset --cluster-reset-restore-path=etcd-snapshot-prod-server-0-1767225600"]);
         assert.equal(result.config["cluster-init"], undefined);
         assert.ok(result.config.server, "after the reset the drop-in holds the join form");

@@ -26,15 +26,27 @@ describe("cloud controllers' application credential", () => {
     it("created here: needs an expiry date, defaults to the member role and access rules", () => {
         const cfg = parseWith({}).cloudCredential;
         assert.deepEqual(cfg, { source: "create", expiresAt: "2031-03-31", roles: ["member"], accessRules: true });
-        assert.match(problemsOf({ cloudCredentialExpiresAt: undefined }), /data-platform:cloudCredentialExpiresAt = \(unset\): is required .*pulumi config set cloudCredentialExpiresAt \d{4}-\d{2}-\d{2}/);
-        assert.match(problemsOf({ cloudCredentialExpiresAt: "2031-02-30" }), /cloudCredentialExpiresAt = "2031-02-30": must be a calendar date YYYY-MM-DD/);
+        assert.match(
+            problemsOf({ cloudCredentialExpiresAt: undefined }),
+            /data-platform:cloudCredentialExpiresAt = \(unset\): is required .*pulumi config set cloudCredentialExpiresAt \d{4}-\d{2}-\d{2}/,
+        );
+        assert.match(
+            problemsOf({ cloudCredentialExpiresAt: "2031-02-30" }),
+            /cloudCredentialExpiresAt = "2031-02-30": must be a calendar date YYYY-MM-DD/,
+        );
         assert.match(problemsOf({ cloudCredentialExpiresAt: "31.03.2031" }), /must be a calendar date/);
     });
 
     it("refuses roles that hand a leak the project, and an empty role list", () => {
-        assert.match(problemsOf({ cloudCredentialRoles: JSON.stringify(["member", "admin"]) }), /cloudCredentialRoles\[1\] = "admin": "admin" is more than the controllers need/);
+        assert.match(
+            problemsOf({ cloudCredentialRoles: JSON.stringify(["member", "admin"]) }),
+            /cloudCredentialRoles\[1\] = "admin": "admin" is more than the controllers need/,
+        );
         assert.match(problemsOf({ cloudCredentialRoles: JSON.stringify([]) }), /cloudCredentialRoles = \[\]: must list at least 1 item/);
-        assert.deepEqual(parseWith({ cloudCredentialRoles: JSON.stringify(["_member_"]), cloudCredentialAccessRules: "false" }).cloudCredential.roles, ["_member_"]);
+        assert.deepEqual(
+            parseWith({ cloudCredentialRoles: JSON.stringify(["_member_"]), cloudCredentialAccessRules: "false" }).cloudCredential.roles,
+            ["_member_"],
+        );
     });
 
     it("a supplied credential refuses the keys that only shape a created one", () => {
@@ -71,7 +83,10 @@ describe("cloud controllers' application credential", () => {
         assert.equal(credential.options.retainOnDelete, true);
         assert.equal(dev.outputs.cloudCredentialExpiresAt, "2031-05-31");
         // Its former place (a child of the stack, before the component) is kept by an alias.
-        assert.ok(credential.aliases?.some((a) => a.name === "dev-k3s-cloud-controllers"), JSON.stringify(credential.aliases));
+        assert.ok(
+            credential.aliases?.some((a) => a.name === "dev-k3s-cloud-controllers"),
+            JSON.stringify(credential.aliases),
+        );
     });
 
     it("rotation: a new date replaces the credential and nothing else in the infra stack", async () => {
@@ -85,7 +100,10 @@ describe("cloud controllers' application credential", () => {
     it("the controllers restart when cloud.conf changes: its checksum is on their pods", async () => {
         const annotations = cloudConfAnnotations("[Global]\nauth-url=x\n");
         assert.equal(annotations["checksum/cloud-config"], createHash("sha256").update("[Global]\nauth-url=x\n").digest("hex"));
-        assert.deepEqual((occmValues("registry.k8s.io/provider-os/openstack-cloud-controller-manager:v1.35.0", annotations) as any).podAnnotations, annotations);
+        assert.deepEqual(
+            (occmValues("registry.k8s.io/provider-os/openstack-cloud-controller-manager:v1.35.0", annotations) as any).podAnnotations,
+            annotations,
+        );
         const cinder = cinderCsiValues("registry.k8s.io/provider-os/cinder-csi-plugin:v1.35.0", annotations) as any;
         assert.deepEqual(cinder.csi.plugin.controllerPlugin.podAnnotations, annotations);
         assert.deepEqual(cinder.csi.plugin.nodePlugin.podAnnotations, annotations);

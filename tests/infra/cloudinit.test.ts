@@ -40,7 +40,19 @@ const agent: AgentSpec = {
     serverUrl: "https://10.0.0.11:6443",
 };
 const ca = Object.fromEntries(
-    ["serverCaCert", "serverCaKey", "clientCaCert", "clientCaKey", "requestHeaderCaCert", "requestHeaderCaKey", "etcdServerCaCert", "etcdServerCaKey", "etcdPeerCaCert", "etcdPeerCaKey", "serviceKey"].map((k) => [k, `PEM ${k}`]),
+    [
+        "serverCaCert",
+        "serverCaKey",
+        "clientCaCert",
+        "clientCaKey",
+        "requestHeaderCaCert",
+        "requestHeaderCaKey",
+        "etcdServerCaCert",
+        "etcdServerCaKey",
+        "etcdPeerCaCert",
+        "etcdPeerCaKey",
+        "serviceKey",
+    ].map((k) => [k, `PEM ${k}`]),
 ) as any;
 const secrets = { token: "server-token", agentToken: "agent-token", ca };
 
@@ -72,7 +84,15 @@ describe("user-data rendering (pure)", () => {
 
     it("gives an agent only the agent token and the server URL", () => {
         const config = k3sConfig(agent, secrets);
-        assert.deepEqual(Object.keys(config).sort(), ["kube-proxy-arg", "kubelet-arg", "node-ip", "node-label", "node-name", "server", "token"]);
+        assert.deepEqual(Object.keys(config).sort(), [
+            "kube-proxy-arg",
+            "kubelet-arg",
+            "node-ip",
+            "node-label",
+            "node-name",
+            "server",
+            "token",
+        ]);
         assert.deepEqual(config["kube-proxy-arg"], ["metrics-bind-address=0.0.0.0"], "kube-proxy metrics are scrapeable on agents too");
         assert.deepEqual(config["kubelet-arg"], ["cloud-provider=external"]);
         assert.equal(config.token, "agent-token");
@@ -88,8 +108,17 @@ describe("user-data rendering (pure)", () => {
         const key = init.write_files.find((f: any) => f.path.endsWith("client-ca.key"));
         assert.equal(key.permissions, "0600");
         const joiner = cloudConfig(renderUserData({ ...server, bootstrap: "join", serverUrl: "https://10.0.0.10:6443" }, secrets));
-        assert.ok(!files(joiner).map(caInstalledPath).some((p) => p.includes("/server/tls/")), "joining servers get CAs from the cluster");
-        assert.ok(!files(cloudConfig(renderUserData(agent, secrets))).map(caInstalledPath).some((p) => p.includes("/tls/")));
+        assert.ok(
+            !files(joiner)
+                .map(caInstalledPath)
+                .some((p) => p.includes("/server/tls/")),
+            "joining servers get CAs from the cluster",
+        );
+        assert.ok(
+            !files(cloudConfig(renderUserData(agent, secrets)))
+                .map(caInstalledPath)
+                .some((p) => p.includes("/tls/")),
+        );
     });
 
     it("installs the pinned k3s release: checksum-verified binary (with retries) and the pinned install script", () => {
@@ -102,23 +131,41 @@ describe("user-data rendering (pure)", () => {
         assert.ok(install.includes("'https://github.com/k3s-io/k3s/releases/download/v1.35.6%2Bk3s1/k3s'"));
         assert.match(install, /curl -fsSL [^\n]*--retry 10 --retry-all-errors [^\n]*\/k3s'\n/, "the binary download retries too");
         assert.match(install, /grep -E '\[\[:space:\]\]k3s\$' sha256sum-amd64\.txt \| sha256sum -c -/);
-        assert.ok(install.includes("INSTALL_K3S_SKIP_DOWNLOAD=true INSTALL_K3S_VERSION='v1.35.6+k3s1' INSTALL_K3S_EXEC=agent sh /run/k3s-install/install.sh"));
+        assert.ok(
+            install.includes(
+                "INSTALL_K3S_SKIP_DOWNLOAD=true INSTALL_K3S_VERSION='v1.35.6+k3s1' INSTALL_K3S_EXEC=agent sh /run/k3s-install/install.sh",
+            ),
+        );
         assert.ok(!/sleep \d/.test(renderUserData(server, secrets)), "no fixed sleeps");
     });
 
     it("k3sInstall: mirror fetches all three files from the mirror and checks its install.sh pin", () => {
         const sha = "a".repeat(64);
-        const doc = cloudConfig(renderUserData({ ...agent, k3sInstall: { mode: "mirror", url: "https://mirror.example.org/k3s/", installScriptSha256: sha } }, secrets));
+        const doc = cloudConfig(
+            renderUserData(
+                { ...agent, k3sInstall: { mode: "mirror", url: "https://mirror.example.org/k3s/", installScriptSha256: sha } },
+                secrets,
+            ),
+        );
         const install: string = doc.runcmd.at(-1)[2];
-        for (const file of ["install.sh", "sha256sum-amd64.txt", "k3s"]) assert.ok(install.includes(`'https://mirror.example.org/k3s/v1.35.6%2Bk3s1/${file}'`), file);
+        for (const file of ["install.sh", "sha256sum-amd64.txt", "k3s"])
+            assert.ok(install.includes(`'https://mirror.example.org/k3s/v1.35.6%2Bk3s1/${file}'`), file);
         assert.ok(!install.includes("github"), "no GitHub egress needed");
         assert.ok(install.includes(`echo '${sha}  /run/k3s-install/install.sh'`));
-        assert.equal(install.match(/curl /g)?.length, install.match(/curl -fsSL --proto =https --proto-redir =https /g)?.length, "every fetch is https only, redirects included");
+        assert.equal(
+            install.match(/curl /g)?.length,
+            install.match(/curl -fsSL --proto =https --proto-redir =https /g)?.length,
+            "every fetch is https only, redirects included",
+        );
     });
 
     it("k3sInstall: mirror with a private CA: the CA is written first and every fetch trusts only it", () => {
         const ca = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----";
-        const install = installScript({ mode: "mirror", url: "https://mirror.example.org/k3s", installScriptSha256: "a".repeat(64), caCert: ca }, "v1.35.6+k3s1", "agent");
+        const install = installScript(
+            { mode: "mirror", url: "https://mirror.example.org/k3s", installScriptSha256: "a".repeat(64), caCert: ca },
+            "v1.35.6+k3s1",
+            "agent",
+        );
         assert.ok(install.includes(`printf '%s\\n' '${ca}' > /run/k3s-install/mirror-ca.pem`), install);
         const fetches = install.split("\n").filter((l) => l.startsWith("curl "));
         assert.ok(fetches.length >= 2 && fetches.every((l) => l.includes("--cacert '/run/k3s-install/mirror-ca.pem'")), fetches.join("\n"));
@@ -127,12 +174,19 @@ describe("user-data rendering (pure)", () => {
 
     it("a release with a checksum recorded in the repository is checked against it only: no checksum file is fetched from the download source", () => {
         const recorded = Object.entries(K3S_RELEASES).find(([, r]) => r.sha256)!;
-        const withSum = installScript({ mode: "mirror", url: "https://mirror.example.org/k3s", installScriptSha256: "b".repeat(64) }, recorded[0], "agent");
+        const withSum = installScript(
+            { mode: "mirror", url: "https://mirror.example.org/k3s", installScriptSha256: "b".repeat(64) },
+            recorded[0],
+            "agent",
+        );
         assert.ok(!withSum.includes("sha256sum-amd64.txt"), "the mirror's checksum file is never fetched");
         assert.ok(withSum.includes(`echo '${recorded[1].sha256}  /run/k3s-install/k3s' | sha256sum -c -`));
         assert.ok(withSum.indexOf("sha256sum -c -") < withSum.indexOf("install -m 0755"), "checked before it is installed");
         const unrecorded = Object.entries(K3S_RELEASES).find(([, r]) => !r.sha256)!;
-        assert.ok(installScript({ mode: "download" }, unrecorded[0], "agent").includes("sha256sum-amd64.txt"), "without a recorded one, the release's own file");
+        assert.ok(
+            installScript({ mode: "download" }, unrecorded[0], "agent").includes("sha256sum-amd64.txt"),
+            "without a recorded one, the release's own file",
+        );
     });
 
     it("k3sInstall: preinstalled downloads nothing and fails loudly on a version mismatch", () => {
@@ -140,14 +194,20 @@ describe("user-data rendering (pure)", () => {
         const install: string = doc.runcmd.at(-1)[2];
         assert.ok(!install.includes("curl"));
         assert.ok(install.includes("cp /usr/local/share/k3s/install.sh /run/k3s-install/install.sh"));
-        assert.match(install, /if \[ "\$have" != 'v1\.35\.6\+k3s1' \]; then echo "k3sInstall=preinstalled: \/usr\/local\/bin\/k3s is version \$have, expected v1\.35\.6\+k3s1" >&2; exit 1; fi/);
+        assert.match(
+            install,
+            /if \[ "\$have" != 'v1\.35\.6\+k3s1' \]; then echo "k3sInstall=preinstalled: \/usr\/local\/bin\/k3s is version \$have, expected v1\.35\.6\+k3s1" >&2; exit 1; fi/,
+        );
     });
 
     it("renders keepalived from a template at every start, so its first start uses the default route's interface", () => {
         const ha: ServerSpec = { ...server, vip: { address: "10.0.0.10", peers: ["10.0.0.12", "10.0.0.13"], priority: 150, routerId: 51 } };
         const doc = cloudConfig(renderUserData(ha, secrets));
         const paths = doc.write_files.map((f: any) => f.path);
-        assert.ok(!paths.includes("/etc/keepalived/keepalived.conf"), "never a config with a placeholder interface where the package looks");
+        assert.ok(
+            !paths.includes("/etc/keepalived/keepalived.conf"),
+            "never a config with a placeholder interface where the package looks",
+        );
         const dropIn = doc.write_files.find((f: any) => f.path === "/etc/systemd/system/keepalived.service.d/render-interface.conf");
         assert.match(dropIn.content, /ConditionFileNotEmpty=\nConditionFileNotEmpty=\/etc\/keepalived\/keepalived\.conf\.in/);
         assert.match(dropIn.content, /ExecStartPre=\/usr\/local\/sbin\/keepalived-render-conf/);
@@ -163,7 +223,9 @@ describe("user-data rendering (pure)", () => {
             const guard = doc.write_files.find((f: any) => f.path === "/etc/systemd/system/pod-metadata-guard.service");
             assert.match(guard.content, /iptables -t raw -I PREROUTING -s 10\.42\.0\.0\/16 -d 169\.254\.169\.254\/32 -j DROP/);
             assert.match(guard.content, /Before=k3s\.service k3s-agent\.service/);
-            const enable = doc.runcmd.findIndex((c: string | string[]) => [c].flat().join(" ") === "systemctl enable --now pod-metadata-guard.service");
+            const enable = doc.runcmd.findIndex(
+                (c: string | string[]) => [c].flat().join(" ") === "systemctl enable --now pod-metadata-guard.service",
+            );
             const install = doc.runcmd.findIndex((c: string | string[]) => [c].flat().join(" ").includes("INSTALL_K3S_EXEC"));
             assert.ok(enable >= 0 && enable < install, "the guard is up before k3s starts");
         }
@@ -173,25 +235,47 @@ describe("user-data rendering (pure)", () => {
         const doc = cloudConfig(renderUserData(server, secrets));
         const script = doc.write_files.find((f: any) => f.path === "/usr/local/sbin/nfs-data").content as string;
         const path = doc.write_files.find((f: any) => f.path === "/etc/systemd/system/nfs-data.path").content as string;
-        for (const name of ["virtio-0123456789abcdef0123", "virtio-0123456789abcdef0123456789", "scsi-0QEMU_QEMU_HARDDISK_0123456789abcdef0123", "wwn-0x0123456789abcdef0123456789"]) {
+        for (const name of [
+            "virtio-0123456789abcdef0123",
+            "virtio-0123456789abcdef0123456789",
+            "scsi-0QEMU_QEMU_HARDDISK_0123456789abcdef0123",
+            "wwn-0x0123456789abcdef0123456789",
+        ]) {
             assert.ok(path.includes(`PathExists=/dev/disk/by-id/${name}\n`), name);
             assert.ok(script.includes(`/dev/disk/by-id/${name}`), name);
         }
         assert.match(script, /dd if="\$dev" of=\/dev\/null bs=4096 count=16 iflag=direct/, "an unreadable disk is refused before blkid");
         assert.match(script, /blkid -p "\$dev"/);
-        assert.match(script, /\n {4}2\) echo "nfs-data: \$dev has no filesystem signature; creating ext4"\n {7}mkfs\.ext4 -q -L nfs-data "\$dev" ;;/);
+        assert.match(
+            script,
+            /\n {4}2\) echo "nfs-data: \$dev has no filesystem signature; creating ext4"\n {7}mkfs\.ext4 -q -L nfs-data "\$dev" ;;/,
+        );
         assert.match(script, /\n {4}\*\) echo "nfs-data: blkid -p \$dev failed \(exit \$rc\); refusing to format" >&2; exit 1 ;;/);
         assert.ok(!/blkid [^|\n]*\|\| *mkfs/.test(script), "never `blkid || mkfs`");
         // Exported to the Node addresses with root squashed (tests/infra/nfsExports.test.ts runs it).
-        assert.match(script, /for ip in \$ips; do line="\$line \$ip\(rw,sync,no_subtree_check,root_squash,anonuid=65534,anongid=65534\)"; done/);
+        assert.match(
+            script,
+            /for ip in \$ips; do line="\$line \$ip\(rw,sync,no_subtree_check,root_squash,anonuid=65534,anongid=65534\)"; done/,
+        );
         assert.ok(!script.includes("no_root_squash"));
         const stop = script.slice(script.indexOf("stop() {"), script.indexOf("release_watch() {"));
-        assert.ok(stop.indexOf("exportfs -ra") < stop.indexOf("systemctl stop nfs-server") && stop.indexOf("systemctl stop nfs-server") < stop.indexOf("umount"), "unexport, stop nfs-server, then unmount");
+        assert.ok(
+            stop.indexOf("exportfs -ra") < stop.indexOf("systemctl stop nfs-server") &&
+                stop.indexOf("systemctl stop nfs-server") < stop.indexOf("umount"),
+            "unexport, stop nfs-server, then unmount",
+        );
         const tmpfiles = doc.write_files.find((f: any) => f.path === "/etc/tmpfiles.d/nfs-data.conf").content as string;
-        assert.match(tmpfiles, /L\+ \/etc\/exports\.d\/k3s-data\.exports - - - - \/run\/nfs-data\/k3s-data\.exports/, "the export is gone after a reboot until the volume is mounted");
+        assert.match(
+            tmpfiles,
+            /L\+ \/etc\/exports\.d\/k3s-data\.exports - - - - \/run\/nfs-data\/k3s-data\.exports/,
+            "the export is gone after a reboot until the volume is mounted",
+        );
         assert.ok(doc.packages.includes("nfs-kernel-server"));
         assert.ok(doc.runcmd.some((c: string[]) => Array.isArray(c) && c.join(" ") === "systemctl enable --now nfs-data.path"));
-        assert.match(script, /kubectl wait --for=jsonpath='\{\.metadata\.annotations\.platform\\\.example\\\.org\/nfs-data\}'=release "node\/\$node" --timeout=-1s/);
+        assert.match(
+            script,
+            /kubectl wait --for=jsonpath='\{\.metadata\.annotations\.platform\\\.example\\\.org\/nfs-data\}'=release "node\/\$node" --timeout=-1s/,
+        );
     });
 });
 
@@ -220,7 +304,10 @@ describe("rendered user-data passes `cloud-init schema`", function () {
                 instances.map(async (instance) => {
                     const file = path.join(dir, `${instance.name}.yaml`);
                     fs.writeFileSync(file, (instance.inputs.userData as { "@secret": string })["@secret"]);
-                    const { stdout, stderr } = await run("cloud-init", ["schema", "-c", file]).catch((err) => ({ stdout: String(err.stdout ?? ""), stderr: String(err.stderr ?? err.message) }));
+                    const { stdout, stderr } = await run("cloud-init", ["schema", "-c", file]).catch((err) => ({
+                        stdout: String(err.stdout ?? ""),
+                        stderr: String(err.stderr ?? err.message),
+                    }));
                     return { name: instance.name, valid: stdout.includes("Valid cloud-config"), output: `${stdout}${stderr}` };
                 }),
             );

@@ -18,7 +18,10 @@ const VOLUME = "openstack:blockstorage/volume:Volume";
 const ATTACH = "openstack:compute/volumeAttach:VolumeAttach";
 
 const server0 = (r: SynthResult) => ofType(r, INSTANCE).find((i) => (i.inputs.metadata as Record<string, string>).slot === "server-0")!;
-const runcmd = (i: SynthResource) => (parse((i.inputs.userData as { "@secret": string })["@secret"].replace(/^#cloud-config\n/, "")) as { runcmd: (string | string[])[] }).runcmd.map((c) => (Array.isArray(c) ? c.join(" ") : c));
+const runcmd = (i: SynthResource) =>
+    (
+        parse((i.inputs.userData as { "@secret": string })["@secret"].replace(/^#cloud-config\n/, "")) as { runcmd: (string | string[])[] }
+    ).runcmd.map((c) => (Array.isArray(c) ? c.join(" ") : c));
 
 describe("a single server's datastore volume", function () {
     // Several fresh synths (overrides, previous outputs) are not cached.
@@ -65,29 +68,53 @@ describe("a single server's datastore volume", function () {
         const decide = at(/^\/usr\/local\/sbin\/k3s-bootstrap$/);
         const start = at(/^systemctl start k3s\.service$/);
         assert.ok(mount < cas && cas < install && install < decide && decide < start, steps.join("\n"));
-        const files = (parse((server0(dev).inputs.userData as { "@secret": string })["@secret"].replace(/^#cloud-config\n/, "")) as { write_files: { path: string; content: string }[] }).write_files;
+        const files = (
+            parse((server0(dev).inputs.userData as { "@secret": string })["@secret"].replace(/^#cloud-config\n/, "")) as {
+                write_files: { path: string; content: string }[];
+            }
+        ).write_files;
         const dropIn = files.find((f) => f.path === "/etc/systemd/system/k3s.service.d/datastore.conf");
         assert.match(dropIn!.content, /RequiresMountsFor=\/var\/lib\/rancher\/k3s\/server/, "after a reboot k3s waits for the mount");
         assert.ok(!runcmd(server0(prod)).some((s) => s.includes("k3s-datastore")));
     });
 
     it("a k3s patch upgrade replaces dev's only server and keeps the same datastore volume", async () => {
-        const bumped = await synth("dev-infra", { "data-platform:k3sVersion": bumpPatch(String(server0(dev).inputs.metadata && (server0(dev).inputs.metadata as Record<string, string>)["k3s-version"])) });
+        const bumped = await synth("dev-infra", {
+            "data-platform:k3sVersion": bumpPatch(
+                String(server0(dev).inputs.metadata && (server0(dev).inputs.metadata as Record<string, string>)["k3s-version"]),
+            ),
+        });
         assert.notEqual(server0(bumped).inputs.name, server0(dev).inputs.name, "the VM is replaced");
-        assert.deepEqual(byName(bumped, "dev-k3s-server-0-datastore"), byName(dev, "dev-k3s-server-0-datastore"), "the volume is untouched");
-        assert.equal(byName(bumped, "dev-k3s-server-0-datastore-attach").inputs.volumeId, byName(dev, "dev-k3s-server-0-datastore-attach").inputs.volumeId);
+        assert.deepEqual(
+            byName(bumped, "dev-k3s-server-0-datastore"),
+            byName(dev, "dev-k3s-server-0-datastore"),
+            "the volume is untouched",
+        );
+        assert.equal(
+            byName(bumped, "dev-k3s-server-0-datastore-attach").inputs.volumeId,
+            byName(dev, "dev-k3s-server-0-datastore-attach").inputs.volumeId,
+        );
         assert.ok(runcmd(server0(bumped)).includes("/usr/local/sbin/k3s-datastore start"));
     });
 
     it("the node-side scripts are valid sh", () => {
         const id = "3f2c8a1e-7b4d-4e6f-9a0b-5c1d2e3f4a5b";
-        for (const script of [datastoreScript({ volumeId: id }), bootstrapScript("https://10.0.0.11:6443"), nfsDataScript({ volumeId: id, exportPath: "/srv/nfs" }, { datastore: true })]) {
+        for (const script of [
+            datastoreScript({ volumeId: id }),
+            bootstrapScript("https://10.0.0.11:6443"),
+            nfsDataScript({ volumeId: id, exportPath: "/srv/nfs" }, { datastore: true }),
+        ]) {
             execFileSync("sh", ["-n"], { input: script });
         }
         const release = nfsDataScript({ volumeId: id, exportPath: "/srv/nfs" }, { datastore: true });
         // Released, then the Node deleted (by the drain), then k3s stopped and the datastore unmounted.
-        const order = ["=released", "--for=delete", "systemctl stop k3s.service", "/usr/local/sbin/k3s-datastore stop"].map((s) => release.indexOf(s));
-        assert.ok(order.every((i, n) => i > 0 && (n === 0 || i > order[n - 1])), release);
+        const order = ["=released", "--for=delete", "systemctl stop k3s.service", "/usr/local/sbin/k3s-datastore stop"].map((s) =>
+            release.indexOf(s),
+        );
+        assert.ok(
+            order.every((i, n) => i > 0 && (n === 0 || i > order[n - 1])),
+            release,
+        );
         assert.ok(!nfsDataScript({ volumeId: id, exportPath: "/srv/nfs" }).includes("k3s-datastore"));
     });
 });

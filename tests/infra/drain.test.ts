@@ -45,7 +45,14 @@ class DrainApiStandIn {
 
     private asObject(p: Pod): PodObject {
         return {
-            metadata: { name: p.name, namespace: p.namespace, labels: p.labels, ownerReferences: p.owner ? [{ ...p.owner, controller: true }] : [{ kind: "ReplicaSet", name: "rs", uid: `rs-${p.name}`, controller: true }] },
+            metadata: {
+                name: p.name,
+                namespace: p.namespace,
+                labels: p.labels,
+                ownerReferences: p.owner
+                    ? [{ ...p.owner, controller: true }]
+                    : [{ kind: "ReplicaSet", name: "rs", uid: `rs-${p.name}`, controller: true }],
+            },
             status: { phase: "Running", conditions: [{ type: "Ready", status: p.ready === false ? "False" : "True" }] },
         };
     }
@@ -67,7 +74,9 @@ class DrainApiStandIn {
             }
             if (url.pathname === "/api/v1/pods") {
                 const on = (url.searchParams.get("fieldSelector") ?? "").replace("spec.nodeName=", "");
-                for (const p of this.pods) if (p.node === on && p.finishesAfter !== undefined && p.finishesAfter-- <= 0) this.pods = this.pods.filter((x) => x !== p);
+                for (const p of this.pods)
+                    if (p.node === on && p.finishesAfter !== undefined && p.finishesAfter-- <= 0)
+                        this.pods = this.pods.filter((x) => x !== p);
                 return send(200, { items: this.pods.filter((p) => p.node === on).map((p) => this.asObject(p)) });
             }
             const ns = /^\/api\/v1\/namespaces\/([^/]+)\/pods$/.exec(url.pathname);
@@ -81,7 +90,18 @@ class DrainApiStandIn {
                 if (!pod) return send(404);
                 if (pod.pdb && pod.pdb.refusals > 0) {
                     pod.pdb.refusals--;
-                    return send(429, { kind: "Status", message: "Cannot evict pod as it would violate the pod's disruption budget.", details: { causes: [{ reason: "DisruptionBudget", message: `The disruption budget ${pod.pdb.name} needs 1 healthy pods and has 1 currently` }] } });
+                    return send(429, {
+                        kind: "Status",
+                        message: "Cannot evict pod as it would violate the pod's disruption budget.",
+                        details: {
+                            causes: [
+                                {
+                                    reason: "DisruptionBudget",
+                                    message: `The disruption budget ${pod.pdb.name} needs 1 healthy pods and has 1 currently`,
+                                },
+                            ],
+                        },
+                    });
                 }
                 this.evictions.push(`${pod.namespace}/${pod.name}`);
                 this.pods = this.pods.filter((p) => p !== pod);
@@ -107,25 +127,46 @@ const pod = (name: string, over: Partial<PodObject["metadata"]> = {}, ready = tr
 describe("drain that knows the data platform", () => {
     it("decides per pod: a quorum's last Ready replica waits, an Airflow task waits until its bound, the rest is evicted", () => {
         const b0 = pod("broker-0");
-        assert.deepEqual(decide(b0, [b0, pod("broker-1", {}, false)], 0, 0), { evict: false, waitFor: "another Ready replica of StrimziPodSet kafka/events-broker (kafka/broker-0 is its last Ready one)" });
+        assert.deepEqual(decide(b0, [b0, pod("broker-1", {}, false)], 0, 0), {
+            evict: false,
+            waitFor: "another Ready replica of StrimziPodSet kafka/events-broker (kafka/broker-0 is its last Ready one)",
+        });
         assert.deepEqual(decide(b0, [b0, pod("broker-1")], 0, 0), { evict: true }, "another member is Ready");
         assert.deepEqual(decide(b0, [b0], 0, 0), { evict: true }, "a single replica is no quorum: its budget, if any, decides");
-        assert.deepEqual(decide(pod("broker-0", {}, false), [pod("broker-0", {}, false), pod("broker-1", {}, false)], 0, 0), { evict: true }, "a replica that is not Ready holds no quorum up");
+        assert.deepEqual(
+            decide(pod("broker-0", {}, false), [pod("broker-0", {}, false), pod("broker-1", {}, false)], 0, 0),
+            { evict: true },
+            "a replica that is not Ready holds no quorum up",
+        );
         const task = pod("etl-task", { namespace: "airflow", ownerReferences: [], labels: { kubernetes_executor: "True" } });
-        assert.deepEqual(decide(task, [], 299_999, 300_000), { evict: false, waitFor: "Airflow task pod airflow/etl-task to finish (bound 300 s)" });
+        assert.deepEqual(decide(task, [], 299_999, 300_000), {
+            evict: false,
+            waitFor: "Airflow task pod airflow/etl-task to finish (bound 300 s)",
+        });
         assert.deepEqual(decide(task, [], 300_000, 300_000), { evict: true });
     });
 
     it("names the budget an eviction refusal names, and adds up each wait from first to last poll", () => {
-        const body = JSON.stringify({ details: { causes: [{ message: "The disruption budget pg-pdb needs 1 healthy pods and has 1 currently" }] } });
-        assert.equal(refusalReason(pod("db-0", { namespace: "data" }), 429, body), "PodDisruptionBudget data/pg-pdb to allow evicting data/db-0");
-        assert.equal(refusalReason(pod("db-0", { namespace: "data" }), 429, "too many requests"), "PodDisruptionBudget of data/db-0 to allow evicting data/db-0");
+        const body = JSON.stringify({
+            details: { causes: [{ message: "The disruption budget pg-pdb needs 1 healthy pods and has 1 currently" }] },
+        });
+        assert.equal(
+            refusalReason(pod("db-0", { namespace: "data" }), 429, body),
+            "PodDisruptionBudget data/pg-pdb to allow evicting data/db-0",
+        );
+        assert.equal(
+            refusalReason(pod("db-0", { namespace: "data" }), 429, "too many requests"),
+            "PodDisruptionBudget of data/db-0 to allow evicting data/db-0",
+        );
         const ledger = new WaitLedger();
         ledger.poll(["a", "b"], 0);
         ledger.poll(["a"], 5_000);
         ledger.poll([], 7_000);
         ledger.poll(["b"], 9_000);
-        assert.deepEqual(ledger.entries(10_000), [{ reason: "a", ms: 7_000 }, { reason: "b", ms: 6_000 }]);
+        assert.deepEqual(ledger.entries(10_000), [
+            { reason: "a", ms: 7_000 },
+            { reason: "b", ms: 6_000 },
+        ]);
         assert.equal(
             renderDrainReport({ node: "n", evicted: ["x/a"], finished: ["x/b"], waits: [{ reason: "a", ms: 7_000 }], totalMs: 12_400 }),
             "drain report for n: 1 pod(s) evicted, 1 left on their own, 12 s in all\n  waited 7 s for a\n  left on their own: x/b",
@@ -151,19 +192,34 @@ describe("drain that knows the data platform", () => {
             ];
             const clock = testClock();
             const log: string[] = [];
-            const report = await drainNode(target, "old", { timeoutMs: 60_000, pollMs: 1_000, clock, taskGraceMs: 6_000, log: (l) => log.push(l) });
+            const report = await drainNode(target, "old", {
+                timeoutMs: 60_000,
+                pollMs: 1_000,
+                clock,
+                taskGraceMs: 6_000,
+                log: (l) => log.push(l),
+            });
             assert.deepEqual([...report.evicted].sort(), ["airflow/etl-long", "data/pg-1", "kafka/events-broker-0"]);
             assert.deepEqual(report.finished, ["airflow/etl-short"], "the short task finished on its own");
             assert.ok(!api.nodes.has("old"), "the Node is removed after the drain");
             const waited = new Map(report.waits.map((w) => [w.reason, w.ms]));
             assert.equal(waited.get("PodDisruptionBudget data/pg-pdb to allow evicting data/pg-1"), 2_000);
-            assert.equal(waited.get("another Ready replica of StrimziPodSet kafka/events-broker (kafka/events-broker-0 is its last Ready one)"), 3_000);
+            assert.equal(
+                waited.get("another Ready replica of StrimziPodSet kafka/events-broker (kafka/events-broker-0 is its last Ready one)"),
+                3_000,
+            );
             assert.equal(waited.get("Airflow task pod airflow/etl-long to finish (bound 6 s)"), 6_000);
             assert.equal(waited.get("Airflow task pod airflow/etl-short to finish (bound 6 s)"), 2_000);
             assert.equal(report.totalMs, 7_000, "evicted at 6 s, seen gone at the next poll");
             assert.equal(waited.get("evicted pods to stop"), 1_000);
-            assert.match(renderDrainReport(report), /^drain report for old: 3 pod\(s\) evicted, 1 left on their own, 7 s in all\n {2}waited 3 s for another Ready replica .*\n {2}waited 2 s for PodDisruptionBudget data\/pg-pdb to allow evicting data\/pg-1\n/);
-            assert.ok(log.some((l) => l.includes("waiting for") && l.includes("kafka/events-broker-0 is its last Ready one")), log.join("\n"));
+            assert.match(
+                renderDrainReport(report),
+                /^drain report for old: 3 pod\(s\) evicted, 1 left on their own, 7 s in all\n {2}waited 3 s for another Ready replica .*\n {2}waited 2 s for PodDisruptionBudget data\/pg-pdb to allow evicting data\/pg-1\n/,
+            );
+            assert.ok(
+                log.some((l) => l.includes("waiting for") && l.includes("kafka/events-broker-0 is its last Ready one")),
+                log.join("\n"),
+            );
         });
 
         it("without a bound, task pods are evicted at once; a node already gone is drained with an empty report", async () => {

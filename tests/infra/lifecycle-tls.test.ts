@@ -19,7 +19,15 @@ describe("lifecycle client over real TLS with a k3s-shaped certificate", () => {
     let server: string;
     /** The kubeconfig the infra layer renders, with fields edited by `edit`. */
     const kubeconfig = (edit: (doc: any) => void = () => {}, caCertPem = pki.serverCaPem) => {
-        const doc = parse(renderKubeconfig({ clusterName: "test-k3s", server, caCertPem, clientCertPem: pki.clientCertPem, clientKeyPem: pki.clientKeyPem }));
+        const doc = parse(
+            renderKubeconfig({
+                clusterName: "test-k3s",
+                server,
+                caCertPem,
+                clientCertPem: pki.clientCertPem,
+                clientKeyPem: pki.clientKeyPem,
+            }),
+        );
         edit(doc);
         return stringify(doc);
     };
@@ -37,7 +45,10 @@ describe("lifecycle client over real TLS with a k3s-shaped certificate", () => {
     it("passes with the right CA and the kubeconfig's tls-server-name, presenting the admin certificate", async () => {
         api.nodes = [{ name: "test-server-0", ready: true }];
         await waitForCluster(targetFromKubeconfig(kubeconfig()), ["test-server-0"], { timeoutMs: 5_000, pollMs: 5 });
-        assert.deepEqual(api.requests.map((r) => r.path), ["/readyz", "/readyz", "/api/v1/nodes"]);
+        assert.deepEqual(
+            api.requests.map((r) => r.path),
+            ["/readyz", "/readyz", "/api/v1/nodes"],
+        );
         assert.ok(api.requests.every((r) => r.sni === "kubernetes" && r.clientSubject === "O=data-platform:deployers,CN=lab-k3s-deployer"));
     });
 
@@ -54,7 +65,9 @@ describe("lifecycle client over real TLS with a k3s-shaped certificate", () => {
 
     it("fails with a wrong CA even though the name matches", async () => {
         const target = targetFromKubeconfig(kubeconfig(undefined, pki.otherCaPem));
-        await assert.rejects(request(target, "GET", "/readyz"), (err: NodeJS.ErrnoException) => /UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED|UNABLE_TO_GET_ISSUER/.test(String(err.code)));
+        await assert.rejects(request(target, "GET", "/readyz"), (err: NodeJS.ErrnoException) =>
+            /UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED|UNABLE_TO_GET_ISSUER/.test(String(err.code)),
+        );
         assert.equal(api.requests.length, 0);
     });
 
@@ -73,15 +86,21 @@ describe("lifecycle client over real TLS with a k3s-shaped certificate", () => {
 
     const cli = (env: Record<string, string>) =>
         new Promise<{ code: number; out: string }>((resolve) => {
-            execFile(process.execPath, ["--import", "tsx", "infra/lifecycle/cli.ts", "wait-cluster"], { cwd: repo, env: { ...process.env, ...env } }, (err, stdout, stderr) =>
-                resolve({ code: err ? Number(err.code ?? 1) : 0, out: stdout + stderr }),
+            execFile(
+                process.execPath,
+                ["--import", "tsx", "infra/lifecycle/cli.ts", "wait-cluster"],
+                { cwd: repo, env: { ...process.env, ...env } },
+                (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, out: stdout + stderr }),
             );
         });
 
     it("wait-cluster, run as pulumi up runs it, passes with the infra layer's kubeconfig", async function () {
         this.timeout(30_000);
         api.notReadyFor = 0;
-        api.nodes = [{ name: "test-server-0", ready: true }, { name: "test-agent-0", ready: true }];
+        api.nodes = [
+            { name: "test-server-0", ready: true },
+            { name: "test-agent-0", ready: true },
+        ];
         const run = await cli({ KUBECONFIG_DATA: kubeconfig(), NODE_NAMES: "test-server-0,test-agent-0", TIMEOUT_SECONDS: "20" });
         assert.equal(run.code, 0, run.out);
         assert.match(run.out, /cluster ready/);
@@ -89,8 +108,15 @@ describe("lifecycle client over real TLS with a k3s-shaped certificate", () => {
 
     it("wait-cluster fails with the TLS reason when the kubeconfig lacks the server name", async function () {
         this.timeout(30_000);
-        const run = await cli({ KUBECONFIG_DATA: kubeconfig((d) => delete d.clusters[0].cluster["tls-server-name"]), NODE_NAMES: "test-server-0", TIMEOUT_SECONDS: "0.2" });
+        const run = await cli({
+            KUBECONFIG_DATA: kubeconfig((d) => delete d.clusters[0].cluster["tls-server-name"]),
+            NODE_NAMES: "test-server-0",
+            TIMEOUT_SECONDS: "0.2",
+        });
         assert.equal(run.code, 1);
-        assert.match(run.out, /Timed out after 0 s waiting for the API at https:\/\/127\.0\.0\.2:\d+: still waiting for .*IP: 127\.0\.0\.2 is not in the cert's list/);
+        assert.match(
+            run.out,
+            /Timed out after 0 s waiting for the API at https:\/\/127\.0\.0\.2:\d+: still waiting for .*IP: 127\.0\.0\.2 is not in the cert's list/,
+        );
     });
 });

@@ -40,7 +40,10 @@ class FakeApi {
             if (url.pathname === "/readyz") return send(++this.readyzCalls > this.readyAfter ? 200 : 503);
             if (url.pathname === "/api/v1/nodes" && req.method === "GET") {
                 // Each look at the node list moves one node to Ready, like nodes joining over time.
-                const items = this.nodes.map((n) => ({ metadata: { name: n.name }, status: { conditions: [{ type: "Ready", status: n.ready ? "True" : "False" }] } }));
+                const items = this.nodes.map((n) => ({
+                    metadata: { name: n.name },
+                    status: { conditions: [{ type: "Ready", status: n.ready ? "True" : "False" }] },
+                }));
                 const next = this.nodes.find((n) => !n.ready);
                 if (next) next.ready = true;
                 return send(200, { items });
@@ -79,7 +82,11 @@ class FakeApi {
             if (url.pathname === "/api/v1/pods") {
                 assert.match(url.searchParams.get("fieldSelector") ?? "", /^spec\.nodeName=/);
                 const items = this.pods.map((p) => ({
-                    metadata: { name: p.name, namespace: p.namespace, ownerReferences: p.daemonset ? [{ kind: "DaemonSet" }] : [{ kind: "ReplicaSet" }] },
+                    metadata: {
+                        name: p.name,
+                        namespace: p.namespace,
+                        ownerReferences: p.daemonset ? [{ kind: "DaemonSet" }] : [{ kind: "ReplicaSet" }],
+                    },
                     status: { phase: "Running" },
                 }));
                 return send(200, { items });
@@ -113,7 +120,11 @@ describe("node lifecycle against a loopback API", () => {
     afterEach(() => api.stop());
 
     it("waits for /readyz and then for every named node to be Ready", async () => {
-        api.nodes = [{ name: "a", ready: false }, { name: "b", ready: false }, { name: "c", ready: true }];
+        api.nodes = [
+            { name: "a", ready: false },
+            { name: "b", ready: false },
+            { name: "c", ready: true },
+        ];
         const log: string[] = [];
         await waitForCluster(target, ["a", "b"], { ...opts, log: (l) => log.push(l) });
         assert.equal(api.readyzCalls, 3, "polled /readyz until it answered 200");
@@ -124,7 +135,10 @@ describe("node lifecycle against a loopback API", () => {
     it("fails after its timeout with a message naming what it still waits for", async () => {
         api.readyAfter = 0;
         api.nodes = [];
-        await assert.rejects(waitForCluster(target, ["dev-agent-9-ffffff"], { timeoutMs: 100, pollMs: 10 }), /Timed out after 0 s waiting for nodes dev-agent-9-ffffff: still waiting for Ready: dev-agent-9-ffffff/);
+        await assert.rejects(
+            waitForCluster(target, ["dev-agent-9-ffffff"], { timeoutMs: 100, pollMs: 10 }),
+            /Timed out after 0 s waiting for nodes dev-agent-9-ffffff: still waiting for Ready: dev-agent-9-ffffff/,
+        );
     });
 
     it("drains a node through the Eviction API, honouring a PodDisruptionBudget, then removes it", async () => {
@@ -186,7 +200,13 @@ describe("node lifecycle against a loopback API", () => {
     });
 
     it("reads the kubeconfig the infra layer renders", () => {
-        const text = renderKubeconfig({ clusterName: "dev-k3s", server: "https://198.51.100.7:6443", caCertPem: "CA", clientCertPem: "CERT", clientKeyPem: "KEY" });
+        const text = renderKubeconfig({
+            clusterName: "dev-k3s",
+            server: "https://198.51.100.7:6443",
+            caCertPem: "CA",
+            clientCertPem: "CERT",
+            clientKeyPem: "KEY",
+        });
         const parsed = targetFromKubeconfig(text);
         assert.equal(parsed.server, "https://198.51.100.7:6443");
         assert.equal(parsed.serverName, "kubernetes", "the certificate is checked against tls-server-name, not the floating IP");
@@ -201,7 +221,13 @@ describe("node lifecycle against a loopback API", () => {
             { metadata: { name: "b", namespace: "x", annotations: { "kubernetes.io/config.mirror": "1" } } },
             { metadata: { name: "c", namespace: "x" }, status: { phase: "Succeeded" } },
         ]);
-        assert.deepEqual(pods.map((p) => p.metadata.name), ["a"]);
-        assert.deepEqual(notReady([{ metadata: { name: "n1" }, status: { conditions: [{ type: "Ready", status: "Unknown" }] } }], ["n1", "n2"]), ["n1", "n2"]);
+        assert.deepEqual(
+            pods.map((p) => p.metadata.name),
+            ["a"],
+        );
+        assert.deepEqual(
+            notReady([{ metadata: { name: "n1" }, status: { conditions: [{ type: "Ready", status: "Unknown" }] } }], ["n1", "n2"]),
+            ["n1", "n2"],
+        );
     });
 });

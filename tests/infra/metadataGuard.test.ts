@@ -14,19 +14,34 @@ import { METADATA_GUARD_RULES, METADATA_GUARD_RULES_V6, USER_DATA_COPIES, userDa
 import { requireDebianPackage } from "../support/debian";
 
 const spec: ServerSpec = {
-    role: "server", nodeName: "n", k3sVersion: "v1.35.6+k3s1", k3sInstall: { mode: "download" }, labels: {}, nodeIp: "10.0.0.11", flannelBackend: "vxlan",
-    bootstrap: "metadata", serverUrl: "https://10.0.0.11:6443", tlsSans: ["10.0.0.11"], etcdSnapshotSchedule: "0 */6 * * *", etcdSnapshotRetention: 5, localPathStorage: true,
+    role: "server",
+    nodeName: "n",
+    k3sVersion: "v1.35.6+k3s1",
+    k3sInstall: { mode: "download" },
+    labels: {},
+    nodeIp: "10.0.0.11",
+    flannelBackend: "vxlan",
+    bootstrap: "metadata",
+    serverUrl: "https://10.0.0.11:6443",
+    tlsSans: ["10.0.0.11"],
+    etcdSnapshotSchedule: "0 */6 * * *",
+    etcdSnapshotRetention: 5,
+    localPathStorage: true,
 };
 
 function unitOf(path: string): string {
-    const doc = parse(renderUserData(spec, { token: "t", agentToken: "a" }).replace(/^#cloud-config\n/, "")) as { write_files: { path: string; content: string }[] };
+    const doc = parse(renderUserData(spec, { token: "t", agentToken: "a" }).replace(/^#cloud-config\n/, "")) as {
+        write_files: { path: string; content: string }[];
+    };
     return doc.write_files.find((f) => f.path === path)!.content;
 }
 
 // A probe: connect to the metadata address, print "open" or "blocked".
-const PROBE = "import socket,sys\ntry:\n  socket.create_connection(('169.254.169.254',8775),timeout=1).recv(2); print('open')\nexcept OSError: print('blocked')\n";
+const PROBE =
+    "import socket,sys\ntry:\n  socket.create_connection(('169.254.169.254',8775),timeout=1).recv(2); print('open')\nexcept OSError: print('blocked')\n";
 // The same at the IPv6 link-local metadata address (on the dummy interface "md").
-const PROBE6 = "import socket,sys\ntry:\n  socket.create_connection(('fe80::a9fe:a9fe%md',8775),timeout=1).recv(2); print('open')\nexcept OSError: print('blocked')\n";
+const PROBE6 =
+    "import socket,sys\ntry:\n  socket.create_connection(('fe80::a9fe:a9fe%md',8775),timeout=1).recv(2); print('open')\nexcept OSError: print('blocked')\n";
 
 function namespaceScript(execStarts: string[]): string {
     const probe = (prefix: string) => `${prefix} /usr/bin/python3 -c "${PROBE.replace(/"/g, '\\"')}"`;
@@ -55,7 +70,8 @@ threading.Thread(target=serve,daemon=True).start(); threading.Thread(target=serv
         // Probing is the readiness check for the listener: wait until root gets through unguarded.
         `for i in $(seq 1 100); do [ "$(${probe("")})" = open ] && [ "$(${probe6("")})" = open ] && break; done`,
         `echo "before root=$(${probe("")}) pod=$(${probe("ip netns exec pod")}) user6=$(${probe6("runuser -u nobody --")})"`,
-        ...execStarts, ...execStarts, // twice: the unit is idempotent
+        ...execStarts,
+        ...execStarts, // twice: the unit is idempotent
         `echo "rules=$(iptables -t raw -S | grep -c 169.254.169.254) rules6=$(ip6tables -t raw -S | grep -c fe80::a9fe:a9fe)"`,
         `echo "after root=$(${probe("")}) user=$(${probe("runuser -u nobody --")}) pod=$(${probe("ip netns exec pod")})"`,
         `echo "after6 root=$(${probe6("")}) user=$(${probe6("runuser -u nobody --")})"`,
@@ -69,19 +85,33 @@ describe("metadata guard (real iptables in a throw-away network namespace)", fun
         if (process.getuid?.() !== 0) this.skip(); // network namespaces need root (CI runs as root)
         requireDebianPackage(this, "iptables");
         const unit = unitOf("/etc/systemd/system/pod-metadata-guard.service");
-        const execStarts = unit.split("\n").filter((l) => l.startsWith("ExecStart=")).map((l) => l.slice("ExecStart=".length));
+        const execStarts = unit
+            .split("\n")
+            .filter((l) => l.startsWith("ExecStart="))
+            .map((l) => l.slice("ExecStart=".length));
         assert.equal(execStarts.length, METADATA_GUARD_RULES.length + METADATA_GUARD_RULES_V6.length);
         const run = spawnSync("unshare", ["-m", "-n", "sh", "-c", namespaceScript(execStarts)], { encoding: "utf8", timeout: 50_000 });
         assert.equal(run.status, 0, `namespace script failed: ${run.stderr}`);
         const lines = run.stdout.trim().split("\n");
-        assert.deepEqual(lines, ["before root=open pod=open user6=open", "rules=2 rules6=1", "after root=open user=blocked pod=blocked", "after6 root=open user=blocked"], run.stderr);
+        assert.deepEqual(
+            lines,
+            [
+                "before root=open pod=open user6=open",
+                "rules=2 rules6=1",
+                "after root=open user=blocked pod=blocked",
+                "after6 root=open user=blocked",
+            ],
+            run.stderr,
+        );
     });
 
     it("removes cloud-init's cached user-data copies after cloud-final on every boot", () => {
         const unit = userDataScrubUnit();
         assert.match(unit, /After=cloud-final\.service/);
         for (const copy of USER_DATA_COPIES) assert.ok(unit.includes(copy), copy);
-        const doc = parse(renderUserData(spec, { token: "t", agentToken: "a" }).replace(/^#cloud-config\n/, "")) as { runcmd: (string | string[])[] };
+        const doc = parse(renderUserData(spec, { token: "t", agentToken: "a" }).replace(/^#cloud-config\n/, "")) as {
+            runcmd: (string | string[])[];
+        };
         assert.ok(doc.runcmd.some((c) => [c].flat().join(" ") === "systemctl start --no-block user-data-scrub.service"));
     });
 });

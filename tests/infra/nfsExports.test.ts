@@ -18,10 +18,12 @@ describe("NFS export: root squashed, only to the cluster's nodes", () => {
     const nodesFile = () => path.join(dir, "nodes.json");
     const exportfsLog = () => path.join(dir, "exportfs.log");
     const script = () => path.join(dir, "nfs-data");
-    const refresh = () => execFileSync("sh", [script(), "exports-refresh"], { env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, NFS_DATA_RUN: run, K3S: path.join(dir, "k3s") } });
+    const refresh = () =>
+        execFileSync("sh", [script(), "exports-refresh"], {
+            env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, NFS_DATA_RUN: run, K3S: path.join(dir, "k3s") },
+        });
     const exports = () => fs.readFileSync(path.join(run, "k3s-data.exports"), "utf8");
-    const nodes = (...ips: string[]) =>
-        fs.writeFileSync(nodesFile(), ips.map((ip) => `${ip}\n`).join(""));
+    const nodes = (...ips: string[]) => fs.writeFileSync(nodesFile(), ips.map((ip) => `${ip}\n`).join(""));
 
     beforeEach(() => {
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "nfs-exports-"));

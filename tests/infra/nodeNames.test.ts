@@ -11,7 +11,13 @@ describe("node names of a whole cluster", () => {
         availabilityZones: JSON.stringify(["zone-a", "zone-b"]),
         agentPools: JSON.stringify({
             default: { flavor: "mb1.large", count: 5 },
-            stream: { flavor: "mb1.large", count: 4, labels: { "example.org/tier": "stream" }, taints: ["example.org/stream=true:NoSchedule"], availabilityZones: ["zone-b"] },
+            stream: {
+                flavor: "mb1.large",
+                count: 4,
+                labels: { "example.org/tier": "stream" },
+                taints: ["example.org/stream=true:NoSchedule"],
+                availabilityZones: ["zone-b"],
+            },
         }),
         nodeOverrides: JSON.stringify({ "agent-2": { image: "Debian 13" } }),
     });

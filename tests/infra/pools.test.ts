@@ -40,28 +40,57 @@ describe("agent pools", () => {
         const recorded = JSON.parse(fs.readFileSync(path.join(FIXTURES, "before", `${STACK}.synth.json`), "utf8")) as SynthResult;
         const key = (r: SynthResource) => `${r.type} ${r.name}`;
         // A resource moved since the recording (e.g. into a component) is found by its alias.
-        const today = new Map(legacy.resources.flatMap((r) => [r, ...(r.aliases ?? []).map((a) => ({ ...r, type: a.type ?? r.type, name: a.name ?? r.name }))].map((k) => [key(k), r] as const)));
-        const old: SynthResult = { ...recorded, resources: recorded.resources.map((r) => ({ ...r, inputs: today.get(key(r))?.inputs ?? r.inputs, options: today.get(key(r))?.options ?? r.options })) };
-        assert.ok(recorded.resources.every((r) => today.has(key(r))), "every recorded resource is still made from the pre-pool keys");
+        const today = new Map(
+            legacy.resources.flatMap((r) =>
+                [r, ...(r.aliases ?? []).map((a) => ({ ...r, type: a.type ?? r.type, name: a.name ?? r.name }))].map(
+                    (k) => [key(k), r] as const,
+                ),
+            ),
+        );
+        const old: SynthResult = {
+            ...recorded,
+            resources: recorded.resources.map((r) => ({
+                ...r,
+                inputs: today.get(key(r))?.inputs ?? r.inputs,
+                options: today.get(key(r))?.options ?? r.options,
+            })),
+        };
+        assert.ok(
+            recorded.resources.every((r) => today.has(key(r))),
+            "every recorded resource is still made from the pre-pool keys",
+        );
         const diff = diffSynth(old, base);
         const real = diff.changes.filter((c) => c.kind !== "create" || (c.after?.custom ?? true));
-        assert.deepEqual(real.map((c) => `${c.kind} ${c.name}`), [], "no replace, delete, update or create of a cloud resource");
+        assert.deepEqual(
+            real.map((c) => `${c.kind} ${c.name}`),
+            [],
+            "no replace, delete, update or create of a cloud resource",
+        );
         const created = diff.changes.map((c) => `${c.kind} ${c.type}`);
         assert.ok(created.includes("create data-platform:infra:AgentPool"), "the pool's component is new");
-        assert.deepEqual(diff.changes.filter((c) => c.after?.custom !== false).map((c) => c.name), [], "only components are new");
+        assert.deepEqual(
+            diff.changes.filter((c) => c.after?.custom !== false).map((c) => c.name),
+            [],
+            "only components are new",
+        );
         assert.equal(diff.roll, undefined, "no node rolls");
     });
 
     it("the pre-pool keys still synthesize the very same resources (deprecated, one release)", async () => {
         const diff = diffSynth(legacy, base);
-        assert.deepEqual(diff.changes.map((c) => `${c.kind} ${c.name}`), []);
+        assert.deepEqual(
+            diff.changes.map((c) => `${c.kind} ${c.name}`),
+            [],
+        );
     });
 
     it("gives a pool's nodes its labels and taints from first boot (k3s node-label / node-taint)", async () => {
-        const result = await synthPools(pools({
-            default: { flavor: "mb1.large", count: 3, labels: { tier: "general" } },
-            kafka: { flavor: "mb1.xlarge", count: 2, labels: { workload: "kafka" }, taints: ["dedicated=kafka:NoSchedule"] },
-        }));
+        const result = await synthPools(
+            pools({
+                default: { flavor: "mb1.large", count: 3, labels: { tier: "general" } },
+                kafka: { flavor: "mb1.xlarge", count: 2, labels: { workload: "kafka" }, taints: ["dedicated=kafka:NoSchedule"] },
+            }),
+        );
         const nodes = bySlot(result);
         const kafka = k3sConfig(nodes.get("kafka-1")!);
         assert.ok(kafka["node-label"].includes("workload=kafka"));
@@ -71,40 +100,89 @@ describe("agent pools", () => {
         assert.equal(k3sConfig(nodes.get("agent-0")!)["node-taint"], undefined, "the default pool is untainted");
         const group = result.resources.find((r) => r.name === "mig-k3s-kafka-group")!;
         assert.deepEqual(group.inputs.policies, ["soft-anti-affinity"]);
-        assert.ok(result.resources.some((r) => r.type === "data-platform:infra:AgentPool" && r.name === "mig-k3s-pool-kafka"), "each pool is its own component");
+        assert.ok(
+            result.resources.some((r) => r.type === "data-platform:infra:AgentPool" && r.name === "mig-k3s-pool-kafka"),
+            "each pool is its own component",
+        );
         const published = result.outputs.nodePools as { pool?: string; labels?: object; taints?: string[] }[];
-        assert.deepEqual(published.find((p) => p.pool === "kafka"), { role: "agent", pool: "kafka", flavor: "mb1.xlarge", count: 2, vcpus: 8, memoryMiB: 16384, labels: { workload: "kafka" }, taints: ["dedicated=kafka:NoSchedule"] });
+        assert.deepEqual(
+            published.find((p) => p.pool === "kafka"),
+            {
+                role: "agent",
+                pool: "kafka",
+                flavor: "mb1.xlarge",
+                count: 2,
+                vcpus: 8,
+                memoryMiB: 16384,
+                labels: { workload: "kafka" },
+                taints: ["dedicated=kafka:NoSchedule"],
+            },
+        );
     });
 
     it("rolls a pool in batches of maxUnavailable after the servers (one at a time); the diff lists the batches in order", async () => {
-        const config = (image: string) => pools({
-            default: { flavor: "mb1.large", count: 2 },
-            batch: { flavor: "mb1.large", count: 4, maxUnavailable: 2, image },
-        });
+        const config = (image: string) =>
+            pools({
+                default: { flavor: "mb1.large", count: 2 },
+                batch: { flavor: "mb1.large", count: 4, maxUnavailable: 2, image },
+            });
         const before = await synthPools(config("Test Image 1"));
         const after = await synthPools({ ...config("Test Image 1"), "data-platform:k3sVersion": "v1.34.2+k3s1" });
         const diff = diffSynth(before, after);
         const names = (batch: { name: string }[]) => batch.map((n) => n.name.replace("mig-k3s-", ""));
-        assert.deepEqual(diff.roll?.map(names), [["server-0"], ["server-1"], ["server-2"], ["agent-0"], ["agent-1"], ["batch-0", "batch-1"], ["batch-2", "batch-3"]]);
-        assert.match(renderStackDiff(diff), /Roll order: 9 node\(s\) in 7 batch\(es\)[^\n]*\n1\. `mig-k3s-server-0`\n[\s\S]*\n6\. `mig-k3s-batch-0`, `mig-k3s-batch-1`\n7\. `mig-k3s-batch-2`, `mig-k3s-batch-3`/);
+        assert.deepEqual(diff.roll?.map(names), [
+            ["server-0"],
+            ["server-1"],
+            ["server-2"],
+            ["agent-0"],
+            ["agent-1"],
+            ["batch-0", "batch-1"],
+            ["batch-2", "batch-3"],
+        ]);
+        assert.match(
+            renderStackDiff(diff),
+            /Roll order: 9 node\(s\) in 7 batch\(es\)[^\n]*\n1\. `mig-k3s-server-0`\n[\s\S]*\n6\. `mig-k3s-batch-0`, `mig-k3s-batch-1`\n7\. `mig-k3s-batch-2`, `mig-k3s-batch-3`/,
+        );
         // Only the batch pool's image changes: two batches, nothing else rolls.
         const imageOnly = diffSynth(before, await synthPools(config("Test Image 2")));
-        assert.deepEqual(imageOnly.roll?.map(names), [["batch-0", "batch-1"], ["batch-2", "batch-3"]]);
+        assert.deepEqual(imageOnly.roll?.map(names), [
+            ["batch-0", "batch-1"],
+            ["batch-2", "batch-3"],
+        ]);
     });
 
     it("spreads servers one per zone and pools round-robin (or over their own zones); the NFS volume sits in server-0's zone", async () => {
         const result = await synthPools({
             "data-platform:availabilityZones": JSON.stringify(["az-a", "az-b", "az-c"]),
-            ...pools({ default: { flavor: "mb1.large", count: 4 }, edge: { flavor: "mb1.large", count: 2, availabilityZones: ["az-c"], antiAffinity: "hard" } }),
+            ...pools({
+                default: { flavor: "mb1.large", count: 4 },
+                edge: { flavor: "mb1.large", count: 2, availabilityZones: ["az-c"], antiAffinity: "hard" },
+            }),
         });
         const zones = Object.fromEntries([...bySlot(result)].map(([slot, r]) => [slot, r.inputs.availabilityZone]));
-        assert.deepEqual(zones, { "server-0": "az-a", "server-1": "az-b", "server-2": "az-c", "agent-0": "az-a", "agent-1": "az-b", "agent-2": "az-c", "agent-3": "az-a", "edge-0": "az-c", "edge-1": "az-c" });
+        assert.deepEqual(zones, {
+            "server-0": "az-a",
+            "server-1": "az-b",
+            "server-2": "az-c",
+            "agent-0": "az-a",
+            "agent-1": "az-b",
+            "agent-2": "az-c",
+            "agent-3": "az-a",
+            "edge-0": "az-c",
+            "edge-1": "az-c",
+        });
         assert.equal(result.resources.find((r) => r.name === "mig-k3s-nfs-data")!.inputs.availabilityZone, "az-a");
-        const groups = ofType(result, "openstack:compute/serverGroup:ServerGroup").map((g) => `${g.inputs.name} ${(g.inputs.policies as string[]).join()}`).sort();
+        const groups = ofType(result, "openstack:compute/serverGroup:ServerGroup")
+            .map((g) => `${g.inputs.name} ${(g.inputs.policies as string[]).join()}`)
+            .sort();
         assert.deepEqual(groups, [
-            "mig-k3s-agents-az-a soft-anti-affinity", "mig-k3s-agents-az-b soft-anti-affinity", "mig-k3s-agents-az-c soft-anti-affinity",
+            "mig-k3s-agents-az-a soft-anti-affinity",
+            "mig-k3s-agents-az-b soft-anti-affinity",
+            "mig-k3s-agents-az-c soft-anti-affinity",
             "mig-k3s-edge-az-c anti-affinity",
-            "mig-k3s-servers-az-a soft-anti-affinity", "mig-k3s-servers-az-b soft-anti-affinity", "mig-k3s-servers-az-c soft-anti-affinity",
+            "mig-k3s-servers-az-a soft-anti-affinity",
+            "mig-k3s-servers-az-b soft-anti-affinity",
+            "mig-k3s-servers-az-c soft-anti-affinity",
         ]);
     });
 });

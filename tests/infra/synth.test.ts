@@ -15,7 +15,9 @@ function secretText(value: unknown): string {
 }
 
 function k3sConfigOf(instance: SynthResource): Record<string, any> {
-    const cloudConfig = parse(secretText(instance.inputs.userData).replace(/^#cloud-config\n/, "")) as { write_files: { path: string; content: string }[] };
+    const cloudConfig = parse(secretText(instance.inputs.userData).replace(/^#cloud-config\n/, "")) as {
+        write_files: { path: string; content: string }[];
+    };
     const file = cloudConfig.write_files.find((f) => f.path === "/etc/rancher/k3s/config.yaml");
     assert.ok(file, "user-data writes /etc/rancher/k3s/config.yaml");
     return parse(file.content);
@@ -39,7 +41,10 @@ describe("infra synth", () => {
         assert.equal(instances(dev, "agent").length, 2);
         assert.equal(instances(prod, "server").length, 3);
         assert.equal(instances(prod, "agent").length, 4);
-        assert.deepEqual(instances(dev, "agent").map((i) => i.inputs.flavorName), ["mb1.large", "mb1.large"]);
+        assert.deepEqual(
+            instances(dev, "agent").map((i) => i.inputs.flavorName),
+            ["mb1.large", "mb1.large"],
+        );
     });
 
     it("attaches to the existing network in dev and creates network, subnet and router in prod", () => {
@@ -54,30 +59,57 @@ describe("infra synth", () => {
         const rules = ofType(dev, RULE).map((r) => r.inputs);
         const from = (port: number, protocol = "tcp") =>
             rules.filter((r) => r.protocol === protocol && (r.portRangeMin as number) <= port && port <= (r.portRangeMax as number));
-        const cidrs = (port: number) => [...new Set(from(port).map((r) => r.remoteIpPrefix).filter(Boolean))].sort();
+        const cidrs = (port: number) =>
+            [
+                ...new Set(
+                    from(port)
+                        .map((r) => r.remoteIpPrefix)
+                        .filter(Boolean),
+                ),
+            ].sort();
         assert.deepEqual(cidrs(6443), ["203.0.113.0/24"], "API only from admin CIDRs");
         assert.deepEqual(cidrs(22), ["203.0.113.0/24"], "SSH only from admin CIDRs");
         assert.deepEqual(cidrs(80), ["0.0.0.0/0"]);
         assert.deepEqual(cidrs(443), ["0.0.0.0/0"]);
-        for (const [port, protocol] of [[10250, "tcp"], [8472, "udp"], [2379, "tcp"], [2380, "tcp"]] as const) {
+        for (const [port, protocol] of [
+            [10250, "tcp"],
+            [8472, "udp"],
+            [2379, "tcp"],
+            [2380, "tcp"],
+        ] as const) {
             assert.ok(from(port, protocol).length > 0, `a rule for ${port}/${protocol}`);
-            assert.ok(from(port, protocol).every((r) => r.remoteGroupId && !r.remoteIpPrefix), `${port}/${protocol} is intra-cluster only`);
+            assert.ok(
+                from(port, protocol).every((r) => r.remoteGroupId && !r.remoteIpPrefix),
+                `${port}/${protocol} is intra-cluster only`,
+            );
         }
-        assert.ok(from(2379).every((r) => String(r.remoteGroupId).includes("servers")), "etcd only between servers");
+        assert.ok(
+            from(2379).every((r) => String(r.remoteGroupId).includes("servers")),
+            "etcd only between servers",
+        );
         assert.equal(from(51820, "udp").length, 0, "no WireGuard rules with VXLAN");
         assert.deepEqual(cidrs(30090), [], "dev: Grafana's NodePort is opt-in (HTTPS through the ingress instead)");
-        assert.ok(rules.every((r) => r.protocol !== undefined && r.direction === "ingress"), "no protocol-less allow-all rule");
+        assert.ok(
+            rules.every((r) => r.protocol !== undefined && r.direction === "ingress"),
+            "no protocol-less allow-all rule",
+        );
         // prod chose WireGuard: its rules replace VXLAN.
         const prodRules = ofType(prod, RULE).map((r) => r.inputs);
         assert.ok(prodRules.some((r) => r.protocol === "udp" && r.portRangeMin === 51820 && r.portRangeMax === 51821));
         assert.ok(!prodRules.some((r) => r.portRangeMin === 8472));
-        assert.ok(prodRules.some((r) => r.protocol === "vrrp"), "VRRP between HA servers for the API VIP");
+        assert.ok(
+            prodRules.some((r) => r.protocol === "vrrp"),
+            "VRRP between HA servers for the API VIP",
+        );
         assert.ok(!prodRules.some((r) => r.portRangeMin === 30090), "prod opens no NodePort");
     });
 
     it("uses soft anti-affinity server groups for servers and agents", () => {
         const groups = ofType(prod, "openstack:compute/serverGroup:ServerGroup");
-        assert.deepEqual(groups.map((g) => g.inputs.policies), [["soft-anti-affinity"], ["soft-anti-affinity"]]);
+        assert.deepEqual(
+            groups.map((g) => g.inputs.policies),
+            [["soft-anti-affinity"], ["soft-anti-affinity"]],
+        );
         for (const instance of ofType(prod, INSTANCE)) {
             const hint = (instance.inputs.schedulerHints as { group: string }[])[0].group;
             const role = (instance.inputs.metadata as Record<string, string>).role;
@@ -132,7 +164,10 @@ describe("infra synth", () => {
 
     it("creates nodes one at a time: each after the previous node's lifecycle gate", () => {
         const nodes = [...instances(prod, "server"), ...instances(prod, "agent")];
-        assert.deepEqual(nodes[0].options.dependsOn.map((u) => u.split("::").pop()), ["prod-k3s-network-router-if"]);
+        assert.deepEqual(
+            nodes[0].options.dependsOn.map((u) => u.split("::").pop()),
+            ["prod-k3s-network-router-if"],
+        );
         for (let i = 1; i < nodes.length; i++) {
             const previousSlot = (nodes[i - 1].inputs.metadata as Record<string, string>).slot;
             assert.deepEqual(
@@ -158,12 +193,20 @@ describe("infra synth", () => {
 
     it("keeps floating IP, ports, volume and tokens out of node replacement", () => {
         const assoc = byName(dev, "dev-k3s-entry-fip-assoc");
-        assert.match(String(assoc.inputs.portId), /^dev-k3s-server-0-port(-[0-9a-f]{4})?-id$/, "the floating IP follows the stable port, not the VM");
+        assert.match(
+            String(assoc.inputs.portId),
+            /^dev-k3s-server-0-port(-[0-9a-f]{4})?-id$/,
+            "the floating IP follows the stable port, not the VM",
+        );
         const volume = byName(dev, "dev-k3s-nfs-data");
         assert.equal(volume.options.protect, true);
         const vip = byName(prod, "prod-k3s-entry-fip-assoc");
         assert.match(String(vip.inputs.portId), /^prod-k3s-api-vip(-[0-9a-f]{4})?-id$/, "HA: the floating IP points at the VRRP VIP");
-        assert.deepEqual(vip.options.dependsOn.map((u) => u.split("::").pop()), ["prod-k3s-network-router-if"], "associated only once the subnet is routed");
+        assert.deepEqual(
+            vip.options.dependsOn.map((u) => u.split("::").pop()),
+            ["prod-k3s-network-router-if"],
+            "associated only once the subnet is routed",
+        );
         // Deletes run in reverse: server-0 is drained before its data volume is detached.
         const lifecycle = byName(dev, "dev-k3s-server-0-lifecycle");
         assert.ok(lifecycle.options.dependsOn.some((u) => u.endsWith("::dev-k3s-server-0-data-attach")));
@@ -176,14 +219,19 @@ describe("infra synth", () => {
         secretText(dev.outputs.cloudCredentials);
         assert.equal(dev.outputs.k3sVersion, "v1.35.6+k3s1");
         assert.equal(dev.outputs.environment, "dev");
-        assert.deepEqual((dev.outputs.nodes as { role: string }[]).map((n) => n.role), ["server", "agent", "agent"]);
+        assert.deepEqual(
+            (dev.outputs.nodes as { role: string }[]).map((n) => n.role),
+            ["server", "agent", "agent"],
+        );
     });
 
     it("builds the kubeconfig from the generated PKI: its CA is the server CA placed on the first server", () => {
         const kubeconfig = parse(secretText(dev.outputs.kubeconfig));
         const caInKubeconfig = Buffer.from(kubeconfig.clusters[0].cluster["certificate-authority-data"], "base64").toString();
         const cloudConfig = parse(secretText(instances(dev, "server")[0].inputs.userData).replace(/^#cloud-config\n/, ""));
-        const serverCa = cloudConfig.write_files.find((f: { path: string }) => caInstalledPath(f.path) === "/var/lib/rancher/k3s/server/tls/server-ca.crt");
+        const serverCa = cloudConfig.write_files.find(
+            (f: { path: string }) => caInstalledPath(f.path) === "/var/lib/rancher/k3s/server/tls/server-ca.crt",
+        );
         assert.equal(serverCa.content, caInKubeconfig);
         const admin = byName(dev, "dev-k3s-pki-admin-csr");
         assert.deepEqual(admin.inputs.subject, { commonName: "dev-k3s-deployer", organization: "data-platform:deployers" });
@@ -194,13 +242,18 @@ describe("infra synth", () => {
         for (const result of [dev, prod]) {
             const text = JSON.stringify(result.resources.map((r) => r.inputs)) + JSON.stringify(result.outputs);
             const unwrapped = text.replace(/\{"@secret":("(?:[^"\\]|\\.)*"|\{[^}]*\})\}/g, "");
-            assert.ok(!/synth-placeholder-(password|app-credential)/.test(unwrapped), "generated secrets appear only inside secret markers");
+            assert.ok(
+                !/synth-placeholder-(password|app-credential)/.test(unwrapped),
+                "generated secrets appear only inside secret markers",
+            );
             assert.ok(!unwrapped.includes("PRIVATE KEY"), "private keys appear only inside secret markers");
         }
     });
 
     it("changing one agent's image replaces that agent alone", async () => {
-        const changed = await synth("dev-infra", { "data-platform:nodeOverrides": JSON.stringify({ "agent-1": { image: "Ubuntu 24.04 (2026-11)" } }) });
+        const changed = await synth("dev-infra", {
+            "data-platform:nodeOverrides": JSON.stringify({ "agent-1": { image: "Ubuntu 24.04 (2026-11)" } }),
+        });
         const before = new Map(dev.resources.map((r) => [r.urn, JSON.stringify(r)]));
         const differing = changed.resources.filter((r) => before.get(r.urn) !== JSON.stringify(r)).map((r) => r.name);
         // The agent itself, its own lifecycle gate (drains/waits for that node name) and the
@@ -223,23 +276,38 @@ describe("infra synth", () => {
 
     it("changing a cluster-wide setting (flannelBackend) rolls every node, agents included", async () => {
         const changed = await synth("prod-infra", { "data-platform:flannelBackend": "vxlan" });
-        const all = ofType(prod, INSTANCE).map((r) => r.name).sort();
+        const all = ofType(prod, INSTANCE)
+            .map((r) => r.name)
+            .sort();
         assert.ok(instances(prod, "server").length === 3 && instances(prod, "agent").length > 0);
         assert.deepEqual(replacedInstances(prod, changed), all, "agents run flannel with the servers' backend: they roll too");
         // Agents' own user-data does not change; the hash of cluster-wide settings does.
-        const agentUserData = (r: SynthResult) => instances(r, "agent").map((i) => secretText(i.inputs.userData).replace(/prod-agent-\d-[0-9a-f]+/g, "NAME"));
+        const agentUserData = (r: SynthResult) =>
+            instances(r, "agent").map((i) => secretText(i.inputs.userData).replace(/prod-agent-\d-[0-9a-f]+/g, "NAME"));
         assert.deepEqual(agentUserData(changed), agentUserData(prod));
     });
 
     it("changing an agent-only setting (a pool's labels) rolls the agents and no server", async () => {
-        const pool = { flavor: instances(prod, "agent")[0].inputs.flavorName, count: instances(prod, "agent").length, labels: { "platform.example.org/tier": "batch" } };
+        const pool = {
+            flavor: instances(prod, "agent")[0].inputs.flavorName,
+            count: instances(prod, "agent").length,
+            labels: { "platform.example.org/tier": "batch" },
+        };
         const changed = await synth("prod-infra", { "data-platform:agentPools": JSON.stringify({ default: pool }) });
-        assert.deepEqual(replacedInstances(prod, changed), instances(prod, "agent").map((r) => r.name).sort());
+        assert.deepEqual(
+            replacedInstances(prod, changed),
+            instances(prod, "agent")
+                .map((r) => r.name)
+                .sort(),
+        );
     });
 
     it("refuses bad config before creating any resource", async () => {
         await assert.rejects(
-            synth("dev-infra", { "data-platform:serverCount": "2", "data-platform:agentPools": JSON.stringify({ default: { flavor: "mb1.large", count: -1 } }) }),
+            synth("dev-infra", {
+                "data-platform:serverCount": "2",
+                "data-platform:agentPools": JSON.stringify({ default: { flavor: "mb1.large", count: -1 } }),
+            }),
             (err: unknown) => err instanceof ConfigValidationError && err.problems.length === 2,
         );
     });

@@ -50,18 +50,27 @@ describe("ConfigReader", () => {
         r.stringList("list");
         r.string("missing");
         assert.equal(r.problemCount, 4);
-        assert.throws(() => r.finish(), (err: unknown) => {
-            assert.ok(err instanceof ConfigValidationError);
-            assert.deepEqual(err.problems.map((p) => p.key), ["proj:count", "proj:mode", "proj:list", "proj:missing"]);
-            assert.match(err.message, /proj:missing = \(unset\): is required; set it with `pulumi config set proj:missing/);
-            return true;
-        });
+        assert.throws(
+            () => r.finish(),
+            (err: unknown) => {
+                assert.ok(err instanceof ConfigValidationError);
+                assert.deepEqual(
+                    err.problems.map((p) => p.key),
+                    ["proj:count", "proj:mode", "proj:list", "proj:missing"],
+                );
+                assert.match(err.message, /proj:missing = \(unset\): is required; set it with `pulumi config set proj:missing/);
+                return true;
+            },
+        );
     });
 
     it("cuts long values in messages", () => {
         const r = new ConfigReader("p", () => "x".repeat(500), "s");
         r.integer("k");
-        assert.throws(() => r.finish(), (err: ConfigValidationError) => err.problems[0].value.length <= 80);
+        assert.throws(
+            () => r.finish(),
+            (err: ConfigValidationError) => err.problems[0].value.length <= 80,
+        );
     });
 });
 
@@ -79,12 +88,18 @@ describe("resource fit", () => {
     });
 
     it("sums replicas and refuses a profile without headroom, naming the shortfall", () => {
-        const requested = sumRequests([{ name: "a", cpu: "500m", memory: "1Gi", replicas: 3 }, { name: "b", cpu: "1", memory: "512Mi" }]);
+        const requested = sumRequests([
+            { name: "a", cpu: "500m", memory: "1Gi", replicas: 3 },
+            { name: "b", cpu: "1", memory: "512Mi" },
+        ]);
         assert.deepEqual(requested, { cpuMilli: 2500, memoryMiB: 3584 });
         const pools = [{ role: "agent" as const, count: 2, flavor: "mb1.medium", vcpus: 2, memoryMiB: 4096 }];
         const report = fitReport(requested, pools);
         assert.equal(report.allocatable.cpuMilli, 3600);
-        assert.throws(() => assertFits("dev apps", requested, pools, 0.5), /dev apps does not fit on 2x mb1.medium \(agent, 2 vCPU, 4096 MiB\):\n  - CPU: requests 2500m of 3600m allocatable \(31 % headroom, need 50 %\)/);
+        assert.throws(
+            () => assertFits("dev apps", requested, pools, 0.5),
+            /dev apps does not fit on 2x mb1.medium \(agent, 2 vCPU, 4096 MiB\):\n  - CPU: requests 2500m of 3600m allocatable \(31 % headroom, need 50 %\)/,
+        );
         assert.doesNotThrow(() => assertFits("dev apps", requested, pools, 0.2));
     });
 });
@@ -110,12 +125,20 @@ describe("ConfigReader string checks", () => {
         r.string("defaulted", { default: "nope", check: check.ipv4Cidr });
         r.string("missing", { check: check.ipv4Cidr });
         r.string("empty", { check: check.ipv4Cidr });
-        assert.throws(() => r.finish(), (err: ConfigValidationError) => {
-            assert.deepEqual(
-                err.problems.map((p) => [p.key, p.message.split(" ").slice(0, 3).join(" ")]),
-                [["p:given", "must be an"], ["p:defaulted", "must be an"], ["p:missing", "is required; set"], ["p:empty", "must not be"]],
-            );
-            return true;
-        });
+        assert.throws(
+            () => r.finish(),
+            (err: ConfigValidationError) => {
+                assert.deepEqual(
+                    err.problems.map((p) => [p.key, p.message.split(" ").slice(0, 3).join(" ")]),
+                    [
+                        ["p:given", "must be an"],
+                        ["p:defaulted", "must be an"],
+                        ["p:missing", "is required; set"],
+                        ["p:empty", "must not be"],
+                    ],
+                );
+                return true;
+            },
+        );
     });
 });

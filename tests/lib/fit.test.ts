@@ -12,7 +12,10 @@ const NODE_EXPORTER: RequestItem = { name: "node-exporter", cpu: "20m", memory: 
 describe("fit: every pod on one node", () => {
     it("refuses a Kafka broker asking for 8Gi on 8 GiB nodes, with the numbers, although the sum fits", () => {
         const items: RequestItem[] = [NODE_EXPORTER, { name: "kafka broker", cpu: "1", memory: "8Gi", replicas: 1 }];
-        assert.doesNotThrow(() => assertFits("t", { cpuMilli: 1080, memoryMiB: 8320 }, LARGE_AGENTS, 0.2), "the aggregate alone accepts it");
+        assert.doesNotThrow(
+            () => assertFits("t", { cpuMilli: 1080, memoryMiB: 8320 }, LARGE_AGENTS, 0.2),
+            "the aggregate alone accepts it",
+        );
         assert.throws(
             () => assertPodsFit("The cluster layer of dev", podsOf(items), nodeRooms(LARGE_AGENTS, daemonSetsPerRole(items))),
             /kafka broker requests 1000m\/8192Mi; the largest node it may run on, mb1\.large \(agent, 4 vCPU, 8192 MiB\), has 3780m\/7648Mi left after system reservations \(200m\/512Mi\) and DaemonSets/,
@@ -35,11 +38,23 @@ describe("fit: every pod on one node", () => {
             { role: "agent", count: 2, flavor: "mb1.medium", vcpus: 2, memoryMiB: 4096 },
         ];
         const rooms = nodeRooms(tainted, { server: { cpuMilli: 0, memoryMiB: 0 }, agent: { cpuMilli: 0, memoryMiB: 0 } });
-        assert.throws(() => assertPodsFit("t", [{ pod: "prometheus", cpuMilli: 500, memoryMiB: 6144, controlPlane: false }], rooms), /the largest node it may run on, mb1\.medium \(agent/);
+        assert.throws(
+            () => assertPodsFit("t", [{ pod: "prometheus", cpuMilli: 500, memoryMiB: 6144, controlPlane: false }], rooms),
+            /the largest node it may run on, mb1\.medium \(agent/,
+        );
         assert.doesNotThrow(() => assertPodsFit("t", [{ pod: "ccm", cpuMilli: 500, memoryMiB: 6144, controlPlane: true }], rooms));
-        const items: RequestItem[] = [{ ...NODE_EXPORTER, replicas: 5 }, { name: "ccm", cpu: "100m", memory: "128Mi", perNode: "servers", replicas: 3, controlPlane: true }];
-        assert.deepEqual(onSchedulable(items, tainted).map((i) => [i.name, i.replicas]), [["node-exporter", 2]]);
-        assert.throws(() => assertFits("t", { cpuMilli: 3000, memoryMiB: 1000 }, tainted, 0.2), /control-plane taint: not counted[\s\S]*CPU: requests 3000m of 3600m allocatable/);
+        const items: RequestItem[] = [
+            { ...NODE_EXPORTER, replicas: 5 },
+            { name: "ccm", cpu: "100m", memory: "128Mi", perNode: "servers", replicas: 3, controlPlane: true },
+        ];
+        assert.deepEqual(
+            onSchedulable(items, tainted).map((i) => [i.name, i.replicas]),
+            [["node-exporter", 2]],
+        );
+        assert.throws(
+            () => assertFits("t", { cpuMilli: 3000, memoryMiB: 1000 }, tainted, 0.2),
+            /control-plane taint: not counted[\s\S]*CPU: requests 3000m of 3600m allocatable/,
+        );
     });
 });
 
@@ -55,12 +70,24 @@ describe("fit: the real layers", function () {
     it("prod servers carry the control-plane taint (dev's do not), and the pools say so", async () => {
         const prod = await synth("prod-infra");
         const dev = await synth("dev-infra");
-        const taintOf = (r: Awaited<ReturnType<typeof synth>>) => r.resources
-            .filter((x) => x.type === "openstack:compute/instance:Instance")
-            .map((x) => [(x.inputs.metadata as Record<string, string>).role, /node-taint:\n\s*- node-role\.kubernetes\.io\/control-plane:NoSchedule/.test(JSON.stringify(x.inputs.userData).replace(/\\n/g, "\n"))]);
+        const taintOf = (r: Awaited<ReturnType<typeof synth>>) =>
+            r.resources
+                .filter((x) => x.type === "openstack:compute/instance:Instance")
+                .map((x) => [
+                    (x.inputs.metadata as Record<string, string>).role,
+                    /node-taint:\n\s*- node-role\.kubernetes\.io\/control-plane:NoSchedule/.test(
+                        JSON.stringify(x.inputs.userData).replace(/\\n/g, "\n"),
+                    ),
+                ]);
         assert.deepEqual([...new Set(taintOf(prod).map((t) => t.join(" ")))].sort(), ["agent false", "server true"]);
         assert.deepEqual([...new Set(taintOf(dev).map((t) => t.join(" ")))].sort(), ["agent false", "server false"]);
         const pools = prod.outputs.nodePools as NodePoolCapacity[];
-        assert.deepEqual(pools.map((p) => [p.role, p.tainted ?? false]), [["server", true], ["agent", false]]);
+        assert.deepEqual(
+            pools.map((p) => [p.role, p.tainted ?? false]),
+            [
+                ["server", true],
+                ["agent", false],
+            ],
+        );
     });
 });

@@ -14,14 +14,19 @@ function withInstallScripts(): { name: string; version: string }[] {
     const lock = read("package-lock.json") as { packages: Record<string, { version?: string; hasInstallScript?: boolean; name?: string }> };
     return Object.entries(lock.packages)
         .filter(([, p]) => p.hasInstallScript)
-        .map(([where, p]) => ({ name: p.name ?? where.slice(where.lastIndexOf("node_modules/") + "node_modules/".length), version: p.version ?? "" }));
+        .map(([where, p]) => ({
+            name: p.name ?? where.slice(where.lastIndexOf("node_modules/") + "node_modules/".length),
+            version: p.version ?? "",
+        }));
 }
 
 describe("install-script policy", () => {
     const policy = (read("package.json") as { allowScripts?: Record<string, boolean> }).allowScripts ?? {};
 
     it("decides every locked package that has an install script (allowed or denied)", () => {
-        const undecided = withInstallScripts().filter(({ name, version }) => policy[`${name}@${version}`] === undefined && policy[name] === undefined);
+        const undecided = withInstallScripts().filter(
+            ({ name, version }) => policy[`${name}@${version}`] === undefined && policy[name] === undefined,
+        );
         assert.deepEqual(undecided, [], "add each to allowScripts in package.json (and say why in docs/delivery.md)");
     });
 
@@ -30,7 +35,10 @@ describe("install-script policy", () => {
         for (const key of Object.keys(policy)) {
             const at = key.lastIndexOf("@");
             const name = at > 0 ? key.slice(0, at) : key;
-            assert.ok(locked.some((p) => p.name === name && (at <= 0 || p.version === key.slice(at + 1))), `${key} matches no locked package with an install script`);
+            assert.ok(
+                locked.some((p) => p.name === name && (at <= 0 || p.version === key.slice(at + 1))),
+                `${key} matches no locked package with an install script`,
+            );
         }
     });
 

@@ -11,7 +11,16 @@ import { ecdsaKey, ed25519Key, rsaKey } from "../support/sshKeys";
 
 describe("config parsers: cron schedules", () => {
     it("accepts steps, ranges, lists and names", () => {
-        for (const ok of ["0 */6 * * *", "15 2 * * *", "0 0 29 2 *", "*/5 9-17 * * mon-fri", "0 0 1,15 jan,jul *", "30 4 * * 7", "0 0 31 1-12 *", "0 12 30 2 1"]) {
+        for (const ok of [
+            "0 */6 * * *",
+            "15 2 * * *",
+            "0 0 29 2 *",
+            "*/5 9-17 * * mon-fri",
+            "0 0 1,15 jan,jul *",
+            "30 4 * * 7",
+            "0 0 31 1-12 *",
+            "0 12 30 2 1",
+        ]) {
             assert.equal(cronSchedule(ok), undefined, ok);
         }
     });
@@ -57,7 +66,17 @@ describe("config parsers: SSH public keys", () => {
 
 describe("config parsers: image references", () => {
     it("accepts registry/name:version and digests", () => {
-        for (const ok of ["ghcr.io/acme/app:20240101", "postgres:17.6", "ghcr.io/acme/todo-backend:0.1.0", "postgres:17.6-bookworm", "registry.k8s.io/ingress-nginx/controller:v1.15.1", "localhost:5000/a/b:1.0", `nginx@sha256:${"a".repeat(64)}`, `ghcr.io/o/x:1.2@sha256:${"b".repeat(64)}`, "ghcr.io/o/x:sha-1a2b3c4"]) {
+        for (const ok of [
+            "ghcr.io/acme/app:20240101",
+            "postgres:17.6",
+            "ghcr.io/acme/todo-backend:0.1.0",
+            "postgres:17.6-bookworm",
+            "registry.k8s.io/ingress-nginx/controller:v1.15.1",
+            "localhost:5000/a/b:1.0",
+            `nginx@sha256:${"a".repeat(64)}`,
+            `ghcr.io/o/x:1.2@sha256:${"b".repeat(64)}`,
+            "ghcr.io/o/x:sha-1a2b3c4",
+        ]) {
             assert.equal(pinnedImage(ok), undefined, ok);
         }
     });
@@ -98,20 +117,47 @@ describe("config parsers: stack-file number notations", () => {
             "    retention: 0o7",
         ].join("\n");
         const found = notationProblems(text, "p").map((x) => `${x.key}=${x.written}`);
-        assert.deepEqual(found, ["p:agentCount=0x10", "p:nfsVolumeSizeGb=1e3", "p:serverCount=010", "p:kafkaStorageGi=1_000", "p:backupStore.retention=0o7"]);
-        assert.match(notationProblems("config:\n  p:agentCount: 0x10\n", "p")[0].message, /which YAML may read as the number 16: write the plain decimal, quoted \("16"\)/);
+        assert.deepEqual(found, [
+            "p:agentCount=0x10",
+            "p:nfsVolumeSizeGb=1e3",
+            "p:serverCount=010",
+            "p:kafkaStorageGi=1_000",
+            "p:backupStore.retention=0o7",
+        ]);
+        assert.match(
+            notationProblems("config:\n  p:agentCount: 0x10\n", "p")[0].message,
+            /which YAML may read as the number 16: write the plain decimal, quoted \("16"\)/,
+        );
     });
 });
 
 describe("config parsers: consistency across stacks", () => {
     it("environment vs stack name, references to another environment, leftovers of a copied file", () => {
         assert.equal(environmentMismatch("prod-infra", "infra", "prod"), undefined);
-        assert.match(environmentMismatch("prod-infra", "infra", "dev") ?? "", /does not match the stack name prod-infra \(environment "prod"\): set environment: prod/);
+        assert.match(
+            environmentMismatch("prod-infra", "infra", "dev") ?? "",
+            /does not match the stack name prod-infra \(environment "prod"\): set environment: prod/,
+        );
         assert.equal(crossEnvironmentReference("prod-infra", "infra", "prod"), undefined);
-        assert.match(crossEnvironmentReference("dev-infra", "infra", "prod") ?? "", /names environment "dev"'s stack from environment "prod"/);
+        assert.match(
+            crossEnvironmentReference("dev-infra", "infra", "prod") ?? "",
+            /names environment "dev"'s stack from environment "prod"/,
+        );
         assert.match(crossEnvironmentReference("infra", "infra", "prod") ?? "", /must name this environment's infra stack, "prod-infra"/);
-        const found = leftovers({ bucket: "platform-dev-backups", host: "airflow.dev.example.org", own: "platform-prod-eu-backups", clean: "devops.example.org" }, "prod-eu", ["dev", "prod", "prod-eu"]);
-        assert.deepEqual(found, [["bucket", "dev"], ["host", "dev"]]);
+        const found = leftovers(
+            {
+                bucket: "platform-dev-backups",
+                host: "airflow.dev.example.org",
+                own: "platform-prod-eu-backups",
+                clean: "devops.example.org",
+            },
+            "prod-eu",
+            ["dev", "prod", "prod-eu"],
+        );
+        assert.deepEqual(found, [
+            ["bucket", "dev"],
+            ["host", "dev"],
+        ]);
     });
 });
 
@@ -150,6 +196,14 @@ describe("config parsers: placeholders", () => {
             "p:worldOpen": JSON.stringify(["0.0.0.0/0"]),
             "p:image": "Ubuntu 24.04",
         }).map((p) => p.key);
-        assert.deepEqual(found, ["p:adminCidrs[0]", "p:openstackAuthUrl", "p:todoHost", "p:grafanaHost", "p:sshPublicKey", "p:backupStore.endpoint", "p:acmeEmail"]);
+        assert.deepEqual(found, [
+            "p:adminCidrs[0]",
+            "p:openstackAuthUrl",
+            "p:todoHost",
+            "p:grafanaHost",
+            "p:sshPublicKey",
+            "p:backupStore.endpoint",
+            "p:acmeEmail",
+        ]);
     });
 });

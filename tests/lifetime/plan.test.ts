@@ -11,7 +11,16 @@ import { componentType } from "../../lib/componentType";
 const NODE = componentType("infra", "K3sNode");
 const INSTANCE = "openstack:compute/instance:Instance";
 const COMMAND = "command:local:Command";
-const options = { dependsOn: [], replaceOnChanges: [], deleteBeforeReplace: false, protect: false, ignoreChanges: [], retainOnDelete: false, additionalSecretOutputs: [], customTimeouts: {} };
+const options = {
+    dependsOn: [],
+    replaceOnChanges: [],
+    deleteBeforeReplace: false,
+    protect: false,
+    ignoreChanges: [],
+    retainOnDelete: false,
+    additionalSecretOutputs: [],
+    customTimeouts: {},
+};
 const urn = (type: string, name: string) => `urn:pulumi:t::p::${type}::${name}`;
 
 function res(type: string, name: string, inputs: Record<string, unknown>, extra: Partial<SynthResource> = {}): SynthResource {
@@ -26,13 +35,36 @@ function node(slot: string, version: string, opts: { after?: string; bootstrap?:
     const deps = opts.after ? [urn(COMMAND, `t-k3s-${opts.after}-lifecycle`)] : [];
     return [
         res(NODE, c, {}),
-        res(INSTANCE, c, { name, userData: { "@secret": `k3s ${version}` }, metadata: { slot, ...(opts.bootstrap ? { k3s_bootstrap: opts.bootstrap } : {}) } }, {
-            parent,
-            options: { ...options, dependsOn: deps, replaceOnChanges: ["name", "userData"], deleteBeforeReplace: true },
-            replaceOn: [{ path: "name", source: "replaceOnChanges" }, { path: "userData", source: "replaceOnChanges" }],
-        }),
-        res(COMMAND, `${c}-lifecycle`, { create: "wait-cluster", delete: "drain-node", environment: { KUBECONFIG_DATA: { "@secret": "placeholder" }, NODE_NAME: name } }, { parent }),
-        ...(opts.datastore ? [res("openstack:compute/volumeAttach:VolumeAttach", `${c}-datastore-attach`, { volumeId: "v" }, { parent })] : []),
+        res(
+            INSTANCE,
+            c,
+            {
+                name,
+                userData: { "@secret": `k3s ${version}` },
+                metadata: { slot, ...(opts.bootstrap ? { k3s_bootstrap: opts.bootstrap } : {}) },
+            },
+            {
+                parent,
+                options: { ...options, dependsOn: deps, replaceOnChanges: ["name", "userData"], deleteBeforeReplace: true },
+                replaceOn: [
+                    { path: "name", source: "replaceOnChanges" },
+                    { path: "userData", source: "replaceOnChanges" },
+                ],
+            },
+        ),
+        res(
+            COMMAND,
+            `${c}-lifecycle`,
+            {
+                create: "wait-cluster",
+                delete: "drain-node",
+                environment: { KUBECONFIG_DATA: { "@secret": "placeholder" }, NODE_NAME: name },
+            },
+            { parent },
+        ),
+        ...(opts.datastore
+            ? [res("openstack:compute/volumeAttach:VolumeAttach", `${c}-datastore-attach`, { volumeId: "v" }, { parent })]
+            : []),
     ];
 }
 
@@ -41,18 +73,31 @@ const gate = (names: string) => res(COMMAND, "t-k3s-ready", { create: "wait-clus
 const steps = (groups: { kind: string; slot: string }[][]) => groups.map((g) => g.map((s) => `${s.kind} ${s.slot}`).join(", "));
 
 describe("lifetime engine stand-in: the plan from the offline diff", () => {
-    const v1 = synth([...node("server-0", "a", { bootstrap: "cluster-init", datastore: true }), ...node("server-1", "a", { after: "server-0" }), ...node("agent-0", "a", { after: "server-1" }), ...node("agent-1", "a", { after: "server-1" }), gate("all-a")]);
+    const v1 = synth([
+        ...node("server-0", "a", { bootstrap: "cluster-init", datastore: true }),
+        ...node("server-1", "a", { after: "server-0" }),
+        ...node("agent-0", "a", { after: "server-1" }),
+        ...node("agent-1", "a", { after: "server-1" }),
+        gate("all-a"),
+    ]);
 
     it("creates servers one at a time in dependsOn order, agents together after them, then the cluster gate", () => {
         const plan = planNodes(undefined, v1);
         assert.deepEqual(steps(plan.groups), ["create server-0", "create server-1", "create agent-0, create agent-1"]);
         assert.equal(plan.groups[0][0].bootstrap, "cluster-init");
         assert.deepEqual(plan.groups[0][0].volumes, ["datastore"]);
-        assert.deepEqual(plan.gates.map((g) => g.environment.NODE_NAMES), ["all-a"]);
+        assert.deepEqual(
+            plan.gates.map((g) => g.environment.NODE_NAMES),
+            ["all-a"],
+        );
     });
 
     it("replaces a changed VM delete-before-replace with the old node's delete and the new node's create command lines", () => {
-        const v2 = synth([...node("server-0", "b", { bootstrap: "join", datastore: true }), ...v1.resources.filter((r) => !r.name.startsWith("t-k3s-server-0") && r.name !== "t-k3s-ready"), gate("all-b")]);
+        const v2 = synth([
+            ...node("server-0", "b", { bootstrap: "join", datastore: true }),
+            ...v1.resources.filter((r) => !r.name.startsWith("t-k3s-server-0") && r.name !== "t-k3s-ready"),
+            gate("all-b"),
+        ]);
         const plan = planNodes(v1, v2);
         assert.deepEqual(steps(plan.groups), ["replace server-0"]);
         const [step] = plan.groups[0];

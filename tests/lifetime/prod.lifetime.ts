@@ -57,7 +57,15 @@ describe("lifetime: prod (3 servers with a VIP, agents, off-site snapshots)", fu
         await store.start();
         const cloud = await lifetimeCloud(this, "prod", [from, to]);
         env = new LifetimeEnvironment(
-            { stack: STACK, plan: PLAN, agents: 1, datastore: false, settings: { ...store.settings(), ...SNAPSHOTS, readinessTimeoutMinutes: READINESS_MINUTES }, secretSettings: store.secretSettings, etcdS3: store.credentials },
+            {
+                stack: STACK,
+                plan: PLAN,
+                agents: 1,
+                datastore: false,
+                settings: { ...store.settings(), ...SNAPSHOTS, readinessTimeoutMinutes: READINESS_MINUTES },
+                secretSettings: store.secretSettings,
+                etcdS3: store.credentials,
+            },
             cloud,
         );
     });
@@ -75,17 +83,29 @@ describe("lifetime: prod (3 servers with a VIP, agents, off-site snapshots)", fu
         s.log(`    after ${after}: etcd members ${members.join(", ")}; VIP on ${holder}; marker intact`);
     };
     const slotOf = (component: string) => [...nodesOf(env.deployed!).values()].find((v) => v.component.name === component)!;
-    const server0 = () => [...nodesOf(env.deployed!).values()].find((v) => (v.instance.inputs.metadata as Record<string, string>)?.slot === "server-0")!.component.name;
+    const server0 = () =>
+        [...nodesOf(env.deployed!).values()].find((v) => (v.instance.inputs.metadata as Record<string, string>)?.slot === "server-0")!
+            .component.name;
 
     scenario("create-prod", 90 * MINUTES, async (s) => {
         const created = await env.up(env.config(from), s);
-        assert.deepEqual(steps(created), ["create server-0", "create server-1", "create server-2", "create agent-0"], "servers one at a time, then the agents");
+        assert.deepEqual(
+            steps(created),
+            ["create server-0", "create server-1", "create server-2", "create agent-0"],
+            "servers one at a time, then the agents",
+        );
         assert.equal(created.groups[0][0].bootstrap, "cluster-init", "the first server of a new cluster initialises it");
         s.step("write the marker through the API");
         marker = randomBytes(12).toString("hex");
         await writeMarker(env.target, marker);
         id = await clusterId(env.target);
-        assert.deepEqual(await nodeNames(env.target), created.groups.flat().map((g) => g.newName!).sort());
+        assert.deepEqual(
+            await nodeNames(env.target),
+            created.groups
+                .flat()
+                .map((g) => g.newName!)
+                .sort(),
+        );
         await healthy(s, "the create");
         settledAt = Date.now();
     });
@@ -95,7 +115,12 @@ describe("lifetime: prod (3 servers with a VIP, agents, off-site snapshots)", fu
         const lifecycle = slotOf(server0()).lifecycle!;
         const cmd = commandLine(lifecycle);
         s.step("the readiness gate with a kubeconfig that lacks tls-server-name");
-        const failed = await runCommand({ cloud: env.cloud, kubeconfig: withoutServerName(env.kubeconfig), log: s.log, step: s.step }, "no server name", cmd.create!, { ...cmd.environment, TIMEOUT_SECONDS: "30" }).then(
+        const failed = await runCommand(
+            { cloud: env.cloud, kubeconfig: withoutServerName(env.kubeconfig), log: s.log, step: s.step },
+            "no server name",
+            cmd.create!,
+            { ...cmd.environment, TIMEOUT_SECONDS: "30" },
+        ).then(
             () => undefined,
             (err: Error) => err.message,
         );
@@ -144,20 +169,39 @@ describe("lifetime: prod (3 servers with a VIP, agents, off-site snapshots)", fu
         // The newest snapshot must know today's nodes: one taken after the last roll (what a
         // scheduled snapshot gives an operator; an older one loses what came later: the RPO).
         s.step("a scheduled off-site snapshot taken after the last roll");
-        const newer = await eventually("a snapshot in the bucket taken after the last roll", 20 * MINUTES, async () => {
-            const found = (await store.snapshots(env.environment)).filter((x) => x.takenAt.getTime() > settledAt);
-            return found.length ? found.length : undefined;
-        }, 10_000);
+        const newer = await eventually(
+            "a snapshot in the bucket taken after the last roll",
+            20 * MINUTES,
+            async () => {
+                const found = (await store.snapshots(env.environment)).filter((x) => x.takenAt.getTime() > settledAt);
+                return found.length ? found.length : undefined;
+            },
+            10_000,
+        );
         s.log(`    ${newer} scheduled snapshot(s) in the bucket newer than the last roll`);
         s.step("every server powered off for good");
-        const agents = env.cloud.nodes().filter((n) => n.node.role === "agent").map((n) => n.slot);
-        for (const slot of env.cloud.nodes().filter((n) => n.node.role === "server").map((n) => n.slot)) await env.cloud.discard(slot);
+        const agents = env.cloud
+            .nodes()
+            .filter((n) => n.node.role === "agent")
+            .map((n) => n.slot);
+        for (const slot of env.cloud
+            .nodes()
+            .filter((n) => n.node.role === "server")
+            .map((n) => n.slot))
+            await env.cloud.discard(slot);
         s.step("the restore command, from the newest off-site snapshot");
         const started = Date.now();
         assert.equal(await runRestore(env, store, s), 0, "the restore command succeeds");
         const seconds = Math.round((Date.now() - started) / 1000);
         assert.equal(env.settings.restoreFromSnapshot, undefined, "the one-shot config is removed again");
-        assert.deepEqual(env.cloud.nodes().filter((n) => n.node.role === "agent").map((n) => n.slot), agents, "the agents were not replaced");
+        assert.deepEqual(
+            env.cloud
+                .nodes()
+                .filter((n) => n.node.role === "agent")
+                .map((n) => n.slot),
+            agents,
+            "the agents were not replaced",
+        );
         await healthy(s, "the restore");
         s.log(`    time to restore (command start to every node Ready, servers replaced): ${seconds} s`);
     });
@@ -174,12 +218,28 @@ describe("lifetime: prod (3 servers with a VIP, agents, off-site snapshots)", fu
             last = Date.now();
         };
         const rolled = await env.up(env.config(to), { ...s, between });
-        assert.deepEqual(steps(rolled), ["replace server-0", "replace server-1", "replace server-2", "replace agent-0"], "servers, then agents, one at a time");
-        s.log(`    per node (drain, new VM, Ready): ${times.join("; ")}; whole roll with the checks ${Math.round((Date.now() - started) / 1000)} s`);
+        assert.deepEqual(
+            steps(rolled),
+            ["replace server-0", "replace server-1", "replace server-2", "replace agent-0"],
+            "servers, then agents, one at a time",
+        );
+        s.log(
+            `    per node (drain, new VM, Ready): ${times.join("; ")}; whole roll with the checks ${Math.round((Date.now() - started) / 1000)} s`,
+        );
         for (const n of env.cloud.nodes()) {
-            assert.match(await n.vm.sh("/usr/local/bin/k3s --version"), new RegExp(`^k3s version ${to.replace("+", "\\+")} `), `${n.slot} runs ${to}`);
+            assert.match(
+                await n.vm.sh("/usr/local/bin/k3s --version"),
+                new RegExp(`^k3s version ${to.replace("+", "\\+")} `),
+                `${n.slot} runs ${to}`,
+            );
         }
-        assert.deepEqual(await nodeNames(env.target), rolled.groups.flat().map((g) => g.newName!).sort());
+        assert.deepEqual(
+            await nodeNames(env.target),
+            rolled.groups
+                .flat()
+                .map((g) => g.newName!)
+                .sort(),
+        );
         settledAt = Date.now();
     });
 

@@ -16,10 +16,30 @@ import { requireDebianPackage } from "../support/debian";
 
 const WRAPPER = path.join(__dirname, "parts", "wrapper");
 const CA = "-----BEGIN CERTIFICATE-----\nMIIBtest\n-----END CERTIFICATE-----\n";
-const secrets = { token: secureToken(CA, TOKEN_USERS.server, "server-secret"), agentToken: secureToken(CA, TOKEN_USERS.agent, "agent-secret") };
-const common = { nodeName: "prod-server-1-abc123", k3sVersion: "v1.35.6+k3s1", k3sInstall: { kind: "preinstalled" }, labels: { role: "server" }, nodeIp: "10.9.0.12", flannelBackend: "vxlan" } as const;
+const secrets = {
+    token: secureToken(CA, TOKEN_USERS.server, "server-secret"),
+    agentToken: secureToken(CA, TOKEN_USERS.agent, "agent-secret"),
+};
+const common = {
+    nodeName: "prod-server-1-abc123",
+    k3sVersion: "v1.35.6+k3s1",
+    k3sInstall: { kind: "preinstalled" },
+    labels: { role: "server" },
+    nodeIp: "10.9.0.12",
+    flannelBackend: "vxlan",
+} as const;
 const server = (first: boolean): NodeSpec =>
-    ({ ...common, role: "server", bootstrap: first ? "metadata" : "join", serverUrl: "https://10.9.0.10:6443", tlsSans: ["10.9.0.10", "api.example.test"], etcdSnapshotSchedule: "*/5 * * * *", etcdSnapshotRetention: 3, localPathStorage: false, taints: ["node-role.kubernetes.io/control-plane:NoSchedule"] }) as unknown as NodeSpec;
+    ({
+        ...common,
+        role: "server",
+        bootstrap: first ? "metadata" : "join",
+        serverUrl: "https://10.9.0.10:6443",
+        tlsSans: ["10.9.0.10", "api.example.test"],
+        etcdSnapshotSchedule: "*/5 * * * *",
+        etcdSnapshotRetention: 3,
+        localPathStorage: false,
+        taints: ["node-role.kubernetes.io/control-plane:NoSchedule"],
+    }) as unknown as NodeSpec;
 
 /** `dropIn`: a config.yaml.d file (what server-0's bootstrap script writes). */
 function readConfig(spec: NodeSpec, flags: string[] = [], dropIn?: string): Record<string, string> {
@@ -33,7 +53,12 @@ function readConfig(spec: NodeSpec, flags: string[] = [], dropIn?: string): Reco
         }
         const script = `eval "$(python3 "$1" "$2" "\${@:3}")"; for v in node_name node_ip cluster_init server_url token_hash token_secret agent_secret tls_sans node_taints snapshot_cron snapshot_retention cluster_reset restore_path; do printf '%s=%s\\n' "$v" "\${!v}"; done`;
         const out = execFileSync("bash", ["-c", script, "sh", path.join(WRAPPER, "config.py"), file, ...flags], { encoding: "utf8" });
-        return Object.fromEntries(out.trim().split("\n").map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+        return Object.fromEntries(
+            out
+                .trim()
+                .split("\n")
+                .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+        );
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -86,16 +111,50 @@ describe("k3s made of upstream parts: the wrapper", () => {
         try {
             fs.mkdirSync(path.join(dir, "etcd"));
             for (const ca of ["server-ca", "client-ca", "request-header-ca", "etcd/server-ca", "etcd/peer-ca"]) {
-                execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", path.join(dir, `${ca}.key`), "-out", path.join(dir, `${ca}.crt`), "-days", "1", "-subj", `/CN=${ca.replace("/", "-")}`], { stdio: "pipe" });
+                execFileSync(
+                    "openssl",
+                    [
+                        "req",
+                        "-x509",
+                        "-newkey",
+                        "ec",
+                        "-pkeyopt",
+                        "ec_paramgen_curve:P-256",
+                        "-nodes",
+                        "-keyout",
+                        path.join(dir, `${ca}.key`),
+                        "-out",
+                        path.join(dir, `${ca}.crt`),
+                        "-days",
+                        "1",
+                        "-subj",
+                        `/CN=${ca.replace("/", "-")}`,
+                    ],
+                    { stdio: "pipe" },
+                );
             }
-            execFileSync("bash", ["-c", `. "$1" && server_certs "$2" node-a 10.9.0.12 10.9.0.10,api.example.test`, "sh", path.join(WRAPPER, "pki.sh"), dir]);
-            const verify = (ca: string, cert: string) => execFileSync("openssl", ["verify", "-CAfile", path.join(dir, `${ca}.crt`), path.join(dir, `${cert}.crt`)], { encoding: "utf8" });
+            execFileSync("bash", [
+                "-c",
+                `. "$1" && server_certs "$2" node-a 10.9.0.12 10.9.0.10,api.example.test`,
+                "sh",
+                path.join(WRAPPER, "pki.sh"),
+                dir,
+            ]);
+            const verify = (ca: string, cert: string) =>
+                execFileSync("openssl", ["verify", "-CAfile", path.join(dir, `${ca}.crt`), path.join(dir, `${cert}.crt`)], {
+                    encoding: "utf8",
+                });
             assert.match(verify("server-ca", "serving-kube-apiserver"), /OK/);
             assert.match(verify("client-ca", "client-admin"), /OK/);
             assert.match(verify("etcd/peer-ca", "etcd/peer-server-client"), /OK/);
-            const text = execFileSync("openssl", ["x509", "-noout", "-text", "-in", path.join(dir, "serving-kube-apiserver.crt")], { encoding: "utf8" });
-            for (const san of ["DNS:kubernetes", "IP Address:10.9.0.10", "IP Address:10.9.0.12", "DNS:api.example.test"]) assert.ok(text.includes(san), `${san} in the API's certificate`);
-            const admin = execFileSync("openssl", ["x509", "-noout", "-subject", "-in", path.join(dir, "client-admin.crt")], { encoding: "utf8" });
+            const text = execFileSync("openssl", ["x509", "-noout", "-text", "-in", path.join(dir, "serving-kube-apiserver.crt")], {
+                encoding: "utf8",
+            });
+            for (const san of ["DNS:kubernetes", "IP Address:10.9.0.10", "IP Address:10.9.0.12", "DNS:api.example.test"])
+                assert.ok(text.includes(san), `${san} in the API's certificate`);
+            const admin = execFileSync("openssl", ["x509", "-noout", "-subject", "-in", path.join(dir, "client-admin.crt")], {
+                encoding: "utf8",
+            });
             assert.match(admin, /O\s*=\s*system:masters/);
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });

@@ -15,12 +15,36 @@ describe("cluster: admin client certificate expiry in a rule", () => {
         let pem: string;
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "admincert-"));
         try {
-            execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", path.join(dir, "k"), "-out", path.join(dir, "c"), "-days", "30", "-subj", "/CN=dev-k3s-deployer/O=data-platform:deployers"], { stdio: "ignore" });
+            execFileSync(
+                "openssl",
+                [
+                    "req",
+                    "-x509",
+                    "-newkey",
+                    "ec",
+                    "-pkeyopt",
+                    "ec_paramgen_curve:P-256",
+                    "-nodes",
+                    "-keyout",
+                    path.join(dir, "k"),
+                    "-out",
+                    path.join(dir, "c"),
+                    "-days",
+                    "30",
+                    "-subj",
+                    "/CN=dev-k3s-deployer/O=data-platform:deployers",
+                ],
+                { stdio: "ignore" },
+            );
             pem = fs.readFileSync(path.join(dir, "c"), "utf8");
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
-        const kubeconfig = stringify({ apiVersion: "v1", kind: "Config", users: [{ name: "admin", user: { "client-certificate-data": Buffer.from(pem).toString("base64"), "client-key-data": "x" } }] });
+        const kubeconfig = stringify({
+            apiVersion: "v1",
+            kind: "Config",
+            users: [{ name: "admin", user: { "client-certificate-data": Buffer.from(pem).toString("base64"), "client-key-data": "x" } }],
+        });
         const notAfter = clientCertNotAfter(kubeconfig)!;
         const expected = Date.now() / 1000 + 30 * 86400;
         assert.ok(Math.abs(notAfter - expected) < 120, `${notAfter} vs ${expected}`);

@@ -4,7 +4,8 @@ import { receiverSecretData } from "../../cluster/values/alerting";
 
 const lookup = (values: Record<string, string>) => (key: string) => values[key];
 const parse = (values: Record<string, string>, secret: string[] = []) =>
-    parseClusterConfig(lookup({ environment: "dev", ...values }), "data-platform", "stack t", "data-platform", (k) => secret.includes(k)).alerting;
+    parseClusterConfig(lookup({ environment: "dev", ...values }), "data-platform", "stack t", "data-platform", (k) => secret.includes(k))
+        .alerting;
 
 describe("cluster config: alert receivers", () => {
     it("nothing configured is the null route (no receiver, no Secret)", () => {
@@ -16,9 +17,16 @@ describe("cluster config: alert receivers", () => {
 
     it("refuses credentials that were not set with --secret, without printing them", () => {
         assert.throws(
-            () => parse({ alertSlackWebhookUrl: "https://hooks.slack.com/services/T/B/SECRETTOKEN", alertWebhookUrl: "https://x.example.org/h" }),
+            () =>
+                parse({
+                    alertSlackWebhookUrl: "https://hooks.slack.com/services/T/B/SECRETTOKEN",
+                    alertWebhookUrl: "https://x.example.org/h",
+                }),
             (e: Error) => {
-                assert.match(e.message, /data-platform:alertSlackWebhookUrl = .*holds a credential .*stored in plain text: .*`pulumi config set --secret alertSlackWebhookUrl/);
+                assert.match(
+                    e.message,
+                    /data-platform:alertSlackWebhookUrl = .*holds a credential .*stored in plain text: .*`pulumi config set --secret alertSlackWebhookUrl/,
+                );
                 assert.match(e.message, /data-platform:alertWebhookUrl/);
                 assert.ok(!e.message.includes("SECRETTOKEN"));
                 return true;
@@ -28,7 +36,16 @@ describe("cluster config: alert receivers", () => {
 
     it("names every wrong or incomplete receiver key, secrets shown as (secret)", () => {
         assert.throws(
-            () => parse({ alertEmailTo: "oncall@example.org,not-an-address", alertSmtpPassword: "hunter2", alertSlackWebhookUrl: "http://plain", alertSlackChannel: "#a" }, ["alertSmtpPassword", "alertSlackWebhookUrl"]),
+            () =>
+                parse(
+                    {
+                        alertEmailTo: "oncall@example.org,not-an-address",
+                        alertSmtpPassword: "hunter2",
+                        alertSlackWebhookUrl: "http://plain",
+                        alertSlackChannel: "#a",
+                    },
+                    ["alertSmtpPassword", "alertSlackWebhookUrl"],
+                ),
             (e: Error) => {
                 assert.match(e.message, /alertEmailTo = "oncall@example.org,not-an-address": must be one or more e-mail addresses/);
                 assert.match(e.message, /alertEmailFrom = \(unset\): is required when alertEmailTo is set/);
@@ -39,16 +56,34 @@ describe("cluster config: alert receivers", () => {
                 return true;
             },
         );
-        assert.throws(() => parse({ alertSmtpSmarthost: "smtp.example.org:25" }), /alertSmtpSmarthost .*only applies together with alertEmailTo/);
+        assert.throws(
+            () => parse({ alertSmtpSmarthost: "smtp.example.org:25" }),
+            /alertSmtpSmarthost .*only applies together with alertEmailTo/,
+        );
     });
 
     it("a complete configuration yields e-mail, Slack and webhook receivers and their Secret data", () => {
-        const a = parse({
-            alertEmailTo: "a@example.org", alertEmailFrom: "am@example.org", alertSmtpSmarthost: "smtp.example.org:587", alertSmtpUsername: "am",
-            alertSmtpPassword: "pw", alertSlackWebhookUrl: "https://hooks.slack.com/services/T/B/X", alertWebhookUrl: "http://bridge.monitoring.svc:9000/alerts",
-            etcdSnapshotMaxAgeHours: "13",
-        }, ["alertSmtpPassword", "alertSlackWebhookUrl", "alertWebhookUrl"]);
-        assert.deepEqual(a.email, { to: ["a@example.org"], from: "am@example.org", smarthost: "smtp.example.org:587", username: "am", password: "pw", requireTls: true });
+        const a = parse(
+            {
+                alertEmailTo: "a@example.org",
+                alertEmailFrom: "am@example.org",
+                alertSmtpSmarthost: "smtp.example.org:587",
+                alertSmtpUsername: "am",
+                alertSmtpPassword: "pw",
+                alertSlackWebhookUrl: "https://hooks.slack.com/services/T/B/X",
+                alertWebhookUrl: "http://bridge.monitoring.svc:9000/alerts",
+                etcdSnapshotMaxAgeHours: "13",
+            },
+            ["alertSmtpPassword", "alertSlackWebhookUrl", "alertWebhookUrl"],
+        );
+        assert.deepEqual(a.email, {
+            to: ["a@example.org"],
+            from: "am@example.org",
+            smarthost: "smtp.example.org:587",
+            username: "am",
+            password: "pw",
+            requireTls: true,
+        });
         assert.deepEqual(Object.keys(receiverSecretData(a)).sort(), ["slack-webhook-url", "smtp-password", "webhook-url"]);
         assert.deepEqual(a.secretKeys, ["alertSmtpPassword", "alertSlackWebhookUrl", "alertWebhookUrl"]);
         assert.equal(a.etcdSnapshotMaxAgeHours, 13);

@@ -15,7 +15,13 @@ export function allRuleGroups(): RuleGroup[] {
         ...todoRules(NAMESPACES.todo),
         ...streamRules(NAMESPACES.stream),
         ...airflowRules(NAMESPACES.airflow),
-        ...platformRuleGroups({ kafkaNamespace: KAFKA.namespace, etcd: true, etcdSnapshotMaxAgeHours: 13, backupMaxAgeHours: 36, adminCertNotAfter: 1_900_000_000 }),
+        ...platformRuleGroups({
+            kafkaNamespace: KAFKA.namespace,
+            etcd: true,
+            etcdSnapshotMaxAgeHours: 13,
+            backupMaxAgeHours: 36,
+            adminCertNotAfter: 1_900_000_000,
+        }),
     ];
 }
 

@@ -12,7 +12,6 @@ import { allExpressions, allRuleGroups } from "./expressions";
 import { TODO_NOT_USER_TRAFFIC } from "../../apps/monitoring/rules";
 import { streamMetrics, todoBackendMetrics } from "./services";
 
-
 describe("monitoring: every metric name used is exported", function () {
     this.timeout(120_000);
     const exported = new Map<string, string>();
@@ -22,9 +21,17 @@ describe("monitoring: every metric name used is exported", function () {
     before(async function () {
         requireDebianPackage(this, "postgresql");
         // In parallel: each is a process start under tsx.
-        const [todo, producer, processor] = await Promise.all([todoBackendMetrics(), streamMetrics("producer"), streamMetrics("processor")]);
+        const [todo, producer, processor] = await Promise.all([
+            todoBackendMetrics(),
+            streamMetrics("producer"),
+            streamMetrics("processor"),
+        ]);
         todoText = todo;
-        for (const [source, text] of [["todo backend /metrics", todo], ["sensor-producer /metrics", producer], ["sensor-processor /metrics", processor]] as const) {
+        for (const [source, text] of [
+            ["todo backend /metrics", todo],
+            ["sensor-producer /metrics", producer],
+            ["sensor-processor /metrics", processor],
+        ] as const) {
             for (const n of exposedNames(text)) exported.set(n, source);
             for (const [n, ls] of exposedLabels(text)) labels.set(n, new Set([...(labels.get(n) ?? []), ...ls]));
         }
@@ -46,12 +53,17 @@ describe("monitoring: every metric name used is exported", function () {
                 if (!known.has(m)) unknown.set(m, [...(unknown.get(m) ?? []), where]);
             }
         }
-        assert.deepEqual([...unknown.keys()].sort(), [], `unknown metric names:\n${[...unknown].map(([m, w]) => `  ${m} (${w.join(", ")})`).join("\n")}`);
+        assert.deepEqual(
+            [...unknown.keys()].sort(),
+            [],
+            `unknown metric names:\n${[...unknown].map(([m, w]) => `  ${m} (${w.join(", ")})`).join("\n")}`,
+        );
     });
 
     it("the Todo rules' route filter drops exactly the probes and the scrape, by the backend's real route labels", () => {
         const routes = new Set([...todoText.matchAll(/^http_requests_total\{[^}]*route="([^"]*)"/gm)].map((m) => m[1]));
-        for (const r of ["/api/todos", "/livez", "/health", "/metrics"]) assert.ok(routes.has(r), `${r} not among ${[...routes].join(", ")}`);
+        for (const r of ["/api/todos", "/livez", "/health", "/metrics"])
+            assert.ok(routes.has(r), `${r} not among ${[...routes].join(", ")}`);
         // Prometheus anchors regex matchers: !~ keeps what the whole pattern does not match.
         const pattern = new RegExp(`^(?:${/route!~"(.*)"/.exec(TODO_NOT_USER_TRAFFIC)![1]})$`);
         assert.deepEqual([...routes].filter((r) => !pattern.test(r)).sort(), ["/api/todos", "unmatched"]);
@@ -67,7 +79,8 @@ describe("monitoring: every metric name used is exported", function () {
                 const have = labels.get(metric);
                 if (!have || have.size === 0) continue;
                 checked++;
-                for (const l of used) if (!target.has(l) && !have.has(l)) wrong.push(`${where}: ${metric}{${l}} (has ${[...have].join(", ")})`);
+                for (const l of used)
+                    if (!target.has(l) && !have.has(l)) wrong.push(`${where}: ${metric}{${l}} (has ${[...have].join(", ")})`);
             }
         }
         assert.ok(checked >= 5, `only ${checked} selectors checked`);

@@ -15,15 +15,22 @@ describe("monitoring: PromQL parses with the Prometheus grammar (@prometheus-io/
         for (const bad of ["sum(rate(x[5m])", "rate(x[5m]) >", "sum by (le (x)", "x{job=}", "foo bar"]) {
             assert.ok(parsePromql(bad).errors.length > 0, bad);
         }
-        assert.deepEqual(parsePromql('sum by (le) (rate(a_bucket{job="x"}[5m])) / on() b:rec or {__name__="c"} unless vector(1)').metrics, ["a_bucket", "b:rec", "c"]);
+        assert.deepEqual(parsePromql('sum by (le) (rate(a_bucket{job="x"}[5m])) / on() b:rec or {__name__="c"} unless vector(1)').metrics, [
+            "a_bucket",
+            "b:rec",
+            "c",
+        ]);
     });
 
     it("extracts the label names each selector matches on", () => {
-        assert.deepEqual(parsePromql('rate(a{job="x", route!~"/m"}[5m]) / b').matchers, [{ metric: "a", labels: ["job", "route"] }, { metric: "b", labels: [] }]);
+        assert.deepEqual(parsePromql('rate(a{job="x", route!~"/m"}[5m]) / b').matchers, [
+            { metric: "a", labels: ["job", "route"] },
+            { metric: "b", labels: [] },
+        ]);
     });
 
     it("reads exposition names by type (histogram buckets, summary sums)", () => {
-        const names = exposedNames("# TYPE h histogram\nh_bucket{le=\"1\"} 0\n# TYPE s summary\n# TYPE c counter\nc_total 1\nplain 2\n");
+        const names = exposedNames('# TYPE h histogram\nh_bucket{le="1"} 0\n# TYPE s summary\n# TYPE c counter\nc_total 1\nplain 2\n');
         assert.deepEqual([...names].sort(), ["c", "c_total", "h_bucket", "h_count", "h_sum", "plain", "s", "s_count", "s_sum"]);
     });
 

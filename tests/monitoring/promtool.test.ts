@@ -120,9 +120,11 @@ const CASES: Case[] = [
         series: {
             [`kube_cronjob_created${cron}`]: "0x170",
             [`kube_cronjob_status_last_successful_time${cron}`]: "3600x170",
-            ['kube_job_owner{namespace="airflow", job_name="airflow-postgresql-backup-1", owner_kind="CronJob", owner_name="airflow-postgresql-backup", owner_is_controller="true"}']: "1x170",
+            ['kube_job_owner{namespace="airflow", job_name="airflow-postgresql-backup-1", owner_kind="CronJob", owner_name="airflow-postgresql-backup", owner_is_controller="true"}']:
+                "1x170",
             ['kube_job_failed{namespace="airflow", job_name="airflow-postgresql-backup-1", condition="true"}']: "1x170",
-            ['kube_job_owner{namespace="airflow", job_name="airflow-cleanup-1", owner_kind="CronJob", owner_name="airflow-cleanup", owner_is_controller="true"}']: "1x170",
+            ['kube_job_owner{namespace="airflow", job_name="airflow-cleanup-1", owner_kind="CronJob", owner_name="airflow-cleanup", owner_is_controller="true"}']:
+                "1x170",
             ['kube_job_failed{namespace="airflow", job_name="airflow-cleanup-1", condition="true"}']: "1x170",
         },
         at: "40h",
@@ -166,16 +168,21 @@ function testFile(rules: string, slow: boolean, cases: readonly Case[] = CASES):
     return stringify({
         rule_files: [rules],
         evaluation_interval: step,
-        tests: cases.filter((c) => (c.slow ?? false) === slow).map((c) => ({
-            interval: step,
-            input_series: Object.entries(c.series).map(([series, values]) => ({ series, values })),
-            promql_expr_test: Object.entries(c.expect).map(([alert, n]) => ({
-                expr: n > 0 ? `count(ALERTS{alertname="${alert}", alertstate="firing"})` : `absent(ALERTS{alertname="${alert}", alertstate="firing"})`,
-                eval_time: c.at,
-                // absent() carries the equality matchers as labels.
-                exp_samples: [{ labels: n > 0 ? "{}" : `{alertname="${alert}", alertstate="firing"}`, value: n > 0 ? n : 1 }],
+        tests: cases
+            .filter((c) => (c.slow ?? false) === slow)
+            .map((c) => ({
+                interval: step,
+                input_series: Object.entries(c.series).map(([series, values]) => ({ series, values })),
+                promql_expr_test: Object.entries(c.expect).map(([alert, n]) => ({
+                    expr:
+                        n > 0
+                            ? `count(ALERTS{alertname="${alert}", alertstate="firing"})`
+                            : `absent(ALERTS{alertname="${alert}", alertstate="firing"})`,
+                    eval_time: c.at,
+                    // absent() carries the equality matchers as labels.
+                    exp_samples: [{ labels: n > 0 ? "{}" : `{alertname="${alert}", alertstate="firing"}`, value: n > 0 ? n : 1 }],
+                })),
             })),
-        })),
     });
 }
 
@@ -189,7 +196,13 @@ describe("monitoring: the rules in Prometheus' rule engine (promtool)", function
             ...todoRules(NAMESPACES.todo),
             ...streamRules(NAMESPACES.stream),
             ...airflowRules(NAMESPACES.airflow),
-            ...platformRuleGroups({ kafkaNamespace: "kafka", etcd: true, etcdSnapshotMaxAgeHours: 13, backupMaxAgeHours: 36, adminCertNotAfter: ADMIN_NOT_AFTER }),
+            ...platformRuleGroups({
+                kafkaNamespace: "kafka",
+                etcd: true,
+                etcdSnapshotMaxAgeHours: 13,
+                backupMaxAgeHours: 36,
+                adminCertNotAfter: ADMIN_NOT_AFTER,
+            }),
         ];
         fs.writeFileSync(path.join(dir, "rules.yml"), ruleFile(groups));
         fs.writeFileSync(path.join(dir, "minutes.yml"), testFile("rules.yml", false));
@@ -211,7 +224,10 @@ describe("monitoring: the rules in Prometheus' rule engine (promtool)", function
     });
 
     it("a wrong expectation fails (the harness is not a rubber stamp)", () => {
-        const broken = testFile("rules.yml", false, CASES.slice(0, 1)).replace('count(ALERTS{alertname="TodoHighErrorRate"', 'count(ALERTS{alertname="TodoHighLatency"');
+        const broken = testFile("rules.yml", false, CASES.slice(0, 1)).replace(
+            'count(ALERTS{alertname="TodoHighErrorRate"',
+            'count(ALERTS{alertname="TodoHighLatency"',
+        );
         fs.writeFileSync(path.join(dir, "broken.yml"), broken);
         assert.notEqual(promtool("test", "rules", "broken.yml").status, 0);
     });

@@ -26,20 +26,29 @@ interface Started {
 }
 
 async function start(entry: string, env: Record<string, string>, port: number, readyPath: string): Promise<Started> {
-    const child = spawn(node22(), ["--import", "tsx", path.join(ROOT, entry)], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(node22(), ["--import", "tsx", path.join(ROOT, entry)], {
+        cwd: ROOT,
+        env: { ...process.env, ...env },
+        stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     child.stdout!.on("data", (d) => (out += d));
     child.stderr!.on("data", (d) => (out += d));
     let exited = false;
     child.once("exit", () => (exited = true));
-    await waitFor(async () => {
-        if (exited) throw new Error(`${entry} exited before serving ${readyPath}:\n${out}`);
-        try {
-            return (await fetch(`http://127.0.0.1:${port}${readyPath}`)).status === 200;
-        } catch {
-            return false;
-        }
-    }, `${entry} on port ${port}`, 60_000, 50);
+    await waitFor(
+        async () => {
+            if (exited) throw new Error(`${entry} exited before serving ${readyPath}:\n${out}`);
+            try {
+                return (await fetch(`http://127.0.0.1:${port}${readyPath}`)).status === 200;
+            } catch {
+                return false;
+            }
+        },
+        `${entry} on port ${port}`,
+        60_000,
+        50,
+    );
     return { port, child, output: () => out };
 }
 
@@ -61,10 +70,19 @@ export async function todoBackendMetrics(): Promise<string> {
     const pg = await sharedPostgres();
     const database = await pg.createDatabase("metrics");
     const port = await freePort();
-    const s = await start("apps/todo/backend/src/main.ts", { ...pg.env(), PGDATABASE: database, PORT: String(port), HOST: "127.0.0.1" }, port, "/livez");
+    const s = await start(
+        "apps/todo/backend/src/main.ts",
+        { ...pg.env(), PGDATABASE: database, PORT: String(port), HOST: "127.0.0.1" },
+        port,
+        "/livez",
+    );
     try {
         const base = `http://127.0.0.1:${port}`;
-        await fetch(`${base}/api/todos`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ title: "scrape me" }) });
+        await fetch(`${base}/api/todos`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ title: "scrape me" }),
+        });
         await fetch(`${base}/api/todos`);
         await fetch(`${base}/api/todos`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
         await fetch(`${base}/nope`);
@@ -81,7 +99,12 @@ export async function todoBackendMetrics(): Promise<string> {
 export async function streamMetrics(service: "producer" | "processor"): Promise<string> {
     const port = await freePort();
     const closed = await freePort();
-    const s = await start(`apps/stream/${service}/src/main.ts`, { KAFKA_BOOTSTRAP: `127.0.0.1:${closed}`, HEALTH_PORT: String(port) }, port, "/livez");
+    const s = await start(
+        `apps/stream/${service}/src/main.ts`,
+        { KAFKA_BOOTSTRAP: `127.0.0.1:${closed}`, HEALTH_PORT: String(port) },
+        port,
+        "/livez",
+    );
     try {
         return await scrape(port);
     } finally {

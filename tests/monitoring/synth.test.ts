@@ -17,12 +17,18 @@ describe("monitoring in the synthesized stacks", function () {
         assert.equal((routing.inputs.spec as any).route.receiver, "null");
         assert.deepEqual(r.outputs.alertReceivers, []);
         const rules = byName(r, "dev-alerting-rules").inputs.spec as any;
-        assert.deepEqual(rules.groups.map((g: { name: string }) => g.name), ["kafka.alerts", "etcd-snapshots.alerts", "certificates.alerts", "backups.alerts"]);
+        assert.deepEqual(
+            rules.groups.map((g: { name: string }) => g.name),
+            ["kafka.alerts", "etcd-snapshots.alerts", "certificates.alerts", "backups.alerts"],
+        );
         assert.ok(routing.options.dependsOn.some((u: string) => u.includes("kube-prometheus-stack")));
     });
 
     it("refuses a receiver credential set without --secret (the SDK's secret keys decide)", async () => {
-        await assert.rejects(synth("dev-cluster", { "data-platform:alertWebhookUrl": "https://bridge.example.org/hook" }), /alertWebhookUrl .*set it with `pulumi config set --secret alertWebhookUrl/);
+        await assert.rejects(
+            synth("dev-cluster", { "data-platform:alertWebhookUrl": "https://bridge.example.org/hook" }),
+            /alertWebhookUrl .*set it with `pulumi config set --secret alertWebhookUrl/,
+        );
     });
 
     it("receivers set with --secret: credentials only in a secret Secret, the routing references them", async () => {
@@ -57,11 +63,26 @@ describe("monitoring in the synthesized stacks", function () {
     it("dev-apps: ServiceMonitors for the Todo backend and both stream services, rules and dashboards in Grafana's namespace", async () => {
         const { synthApps } = await import("../apps/support");
         const r = await synthApps("dev");
-        const monitors = r.resources.filter((x) => x.type === "kubernetes:monitoring.coreos.com/v1:ServiceMonitor").map((x) => `${(x.inputs.metadata as any).namespace}/${(x.inputs.metadata as any).name}`).sort();
-        assert.deepEqual(monitors, ["airflow/airflow-statsd", "microservices/todo-backend", "stream/sensor-processor", "stream/sensor-producer"]);
-        const dashboards = r.resources.filter((x) => x.type === "kubernetes:core/v1:ConfigMap" && (x.inputs.metadata as any).labels?.grafana_dashboard === "1");
-        assert.deepEqual(dashboards.map((x) => (x.inputs.metadata as any).namespace), ["monitoring", "monitoring", "monitoring"]);
-        for (const d of dashboards) for (const json of Object.values(d.inputs.data as Record<string, string>)) assert.ok((JSON.parse(json) as { panels: unknown[] }).panels.length >= 6);
+        const monitors = r.resources
+            .filter((x) => x.type === "kubernetes:monitoring.coreos.com/v1:ServiceMonitor")
+            .map((x) => `${(x.inputs.metadata as any).namespace}/${(x.inputs.metadata as any).name}`)
+            .sort();
+        assert.deepEqual(monitors, [
+            "airflow/airflow-statsd",
+            "microservices/todo-backend",
+            "stream/sensor-processor",
+            "stream/sensor-producer",
+        ]);
+        const dashboards = r.resources.filter(
+            (x) => x.type === "kubernetes:core/v1:ConfigMap" && (x.inputs.metadata as any).labels?.grafana_dashboard === "1",
+        );
+        assert.deepEqual(
+            dashboards.map((x) => (x.inputs.metadata as any).namespace),
+            ["monitoring", "monitoring", "monitoring"],
+        );
+        for (const d of dashboards)
+            for (const json of Object.values(d.inputs.data as Record<string, string>))
+                assert.ok((JSON.parse(json) as { panels: unknown[] }).panels.length >= 6);
         assert.equal(r.resources.filter((x) => x.type === "kubernetes:monitoring.coreos.com/v1:PrometheusRule").length, 3);
     });
 });

@@ -25,7 +25,11 @@ describe("policy pack: loaded from its own folder like the engine does", functio
     before(async () => {
         const yaml = parse(fs.readFileSync(path.join(PACK, "PulumiPolicy.yaml"), "utf8")) as { runtime: string };
         assert.equal(yaml.runtime, "nodejs");
-        const pkg = JSON.parse(fs.readFileSync(path.join(PACK, "package.json"), "utf8")) as { main: string; version: string; dependencies: Record<string, string> };
+        const pkg = JSON.parse(fs.readFileSync(path.join(PACK, "package.json"), "utf8")) as {
+            main: string;
+            version: string;
+            dependencies: Record<string, string>;
+        };
         assert.ok(fs.existsSync(path.join(PACK, pkg.main)), `package.json main ${pkg.main} exists`);
         const root = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { dependencies: Record<string, string> };
         assert.equal(pkg.dependencies["@pulumi/pulumi"], root.dependencies["@pulumi/pulumi"], "the pack runs on the program's SDK version");
@@ -62,7 +66,10 @@ describe("policy pack: loaded from its own folder like the engine does", functio
         assert.equal(info.getVersion(), "0.1.0");
         const policies = info.getPoliciesList().map((p: any) => [p.getName(), p.getEnforcementlevel()]);
         assert.deepEqual(policies.map((p: any) => p[0]).sort(), RULES.map((r) => r.name).sort());
-        assert.ok(policies.every((p: any) => p[1] === 1), "MANDATORY (1) for every rule");
+        assert.ok(
+            policies.every((p: any) => p[1] === 1),
+            "MANDATORY (1) for every rule",
+        );
     });
 
     it("analyzes resources: SSH open to the world is a violation, the admin CIDR is not", async () => {
@@ -74,7 +81,16 @@ describe("policy pack: loaded from its own folder like the engine does", functio
             req.setName("ssh");
             req.setUrn("urn:pulumi:dev-infra::data-platform::openstack:networking/secGroupRule:SecGroupRule::ssh");
             req.setOptions(new AnalyzerResourceOptions());
-            req.setProperties(Struct.fromJavaScript({ direction: "ingress", ethertype: "IPv4", protocol: "tcp", portRangeMin: 22, portRangeMax: 22, remoteIpPrefix }));
+            req.setProperties(
+                Struct.fromJavaScript({
+                    direction: "ingress",
+                    ethertype: "IPv4",
+                    protocol: "tcp",
+                    portRangeMin: 22,
+                    portRangeMax: 22,
+                    remoteIpPrefix,
+                }),
+            );
             const res: any = await call("analyze", req);
             return res.getDiagnosticsList().map((d: any) => `${d.getPolicyname()}: ${d.getMessage()}`);
         };

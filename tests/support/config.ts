@@ -33,6 +33,18 @@ export const INFRA_BASE: Readonly<Record<string, string>> = {
  * `t` from `Pulumi.t.yaml`; keys in `secrets` count as set with --secret.
  */
 export function parseInfraWith(changes: Record<string, string | undefined>, secrets: readonly string[] = []) {
-    const values = Object.fromEntries(Object.entries({ ...INFRA_BASE, ...changes }).filter(([, v]) => v !== undefined)) as Record<string, string>;
-    return parseInfraConfig(strictLookup((k) => values[k], () => Object.keys(values), "Pulumi.t.yaml", { isSecret: (k) => secrets.includes(k) }), "data-platform", "stack t");
+    const values = Object.fromEntries(Object.entries({ ...INFRA_BASE, ...changes }).filter(([, v]) => v !== undefined)) as Record<
+        string,
+        string
+    >;
+    return parseInfraConfig(
+        strictLookup(
+            (k) => values[k],
+            () => Object.keys(values),
+            "Pulumi.t.yaml",
+            { isSecret: (k) => secrets.includes(k) },
+        ),
+        "data-platform",
+        "stack t",
+    );
 }

@@ -9,18 +9,24 @@
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 
-export async function startDeleteRefusingProxy(target: { host: string; port: number }): Promise<{ endpoint: string; close(): Promise<void> }> {
+export async function startDeleteRefusingProxy(target: {
+    host: string;
+    port: number;
+}): Promise<{ endpoint: string; close(): Promise<void> }> {
     const server = http.createServer((req, res) => {
         if (req.method === "DELETE") {
             req.resume();
             res.writeHead(403, { "content-type": "application/xml" });
-            res.end("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>");
+            res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>');
             return;
         }
-        const upstream = http.request({ host: target.host, port: target.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
-            res.writeHead(up.statusCode ?? 502, up.headers);
-            up.pipe(res);
-        });
+        const upstream = http.request(
+            { host: target.host, port: target.port, method: req.method, path: req.url, headers: req.headers },
+            (up) => {
+                res.writeHead(up.statusCode ?? 502, up.headers);
+                up.pipe(res);
+            },
+        );
         upstream.on("error", () => {
             res.writeHead(502);
             res.end();

@@ -12,7 +12,9 @@ import * as os from "os";
 import * as path from "path";
 import { ROOT } from "../../delivery/synth/stacks";
 
-const { answer } = require("./fake-pulumi/model.cjs") as { answer: (args: string[], env: Record<string, string>, cwd: string) => { code: number; stdout: string; stderr: string } };
+const { answer } = require("./fake-pulumi/model.cjs") as {
+    answer: (args: string[], env: Record<string, string>, cwd: string) => { code: number; stdout: string; stderr: string };
+};
 
 export const FAKE_DIR = path.join(ROOT, "tests", "support", "fake-pulumi");
 
@@ -44,7 +46,8 @@ function serve(socket: net.Socket): void {
         const req = parseRequest(buf);
         if (!req) return;
         let r: { code: number; stdout: string; stderr: string };
-        if (!scenarios.has(req.env.FAKE_PULUMI_SCENARIO)) r = { code: 70, stdout: "", stderr: `error: ${req.env.FAKE_PULUMI_SCENARIO} is no scenario of this test process\n` };
+        if (!scenarios.has(req.env.FAKE_PULUMI_SCENARIO))
+            r = { code: 70, stdout: "", stderr: `error: ${req.env.FAKE_PULUMI_SCENARIO} is no scenario of this test process\n` };
         else {
             try {
                 r = answer(req.args, req.env, req.cwd);
@@ -70,11 +73,20 @@ function port(): Promise<number> {
 /** `base` with the stand-in first on PATH, answering from the scenario file and logging its calls to `log`. */
 export async function fakePulumiEnv(scenarioFile: string, log: string, base: NodeJS.ProcessEnv = process.env): Promise<NodeJS.ProcessEnv> {
     scenarios.add(scenarioFile);
-    return { ...base, PATH: `${FAKE_DIR}${path.delimiter}${base.PATH}`, FAKE_PULUMI_SCENARIO: scenarioFile, FAKE_PULUMI_LOG: log, FAKE_PULUMI_PORT: String(await port()) };
+    return {
+        ...base,
+        PATH: `${FAKE_DIR}${path.delimiter}${base.PATH}`,
+        FAKE_PULUMI_SCENARIO: scenarioFile,
+        FAKE_PULUMI_LOG: log,
+        FAKE_PULUMI_PORT: String(await port()),
+    };
 }
 
 /** As `fakePulumiEnv`, the scenario written to scenario.json in a new temp dir `dir`, the calls logged to `log` there. */
-export async function fakePulumi(scenario: unknown, base: NodeJS.ProcessEnv = process.env): Promise<{ env: NodeJS.ProcessEnv; dir: string; log: string }> {
+export async function fakePulumi(
+    scenario: unknown,
+    base: NodeJS.ProcessEnv = process.env,
+): Promise<{ env: NodeJS.ProcessEnv; dir: string; log: string }> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fake-pulumi-"));
     const file = path.join(dir, "scenario.json");
     fs.writeFileSync(file, JSON.stringify(scenario));
@@ -84,5 +96,11 @@ export async function fakePulumi(scenario: unknown, base: NodeJS.ProcessEnv = pr
 
 /** The calls the stand-in logged, one argument array each (a recorded environment last). */
 export function loggedCalls(log: string): unknown[][] {
-    return fs.existsSync(log) ? fs.readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l) as unknown[]) : [];
+    return fs.existsSync(log)
+        ? fs
+              .readFileSync(log, "utf8")
+              .trim()
+              .split("\n")
+              .map((l) => JSON.parse(l) as unknown[])
+        : [];
 }

@@ -34,12 +34,20 @@ export const K3S_SERVING_SANS = [
 export function makeK3sShapedPki(): K3sShapedPki {
     const pki = new OpensslPki({ prefix: "k3s-pki-" });
     try {
-        const ca = (name: string) => pki.ca(name, { subject: `/CN=${name}@1700000000`, extensions: ["basicConstraints=critical,CA:TRUE", "keyUsage=critical,keyCertSign,cRLSign"] });
-        const leaf = (name: string, issuer: string, subject: string, ext: string[]) => pki.leaf(name, issuer, { subject, extensions: ["basicConstraints=critical,CA:FALSE", ...ext] });
+        const ca = (name: string) =>
+            pki.ca(name, {
+                subject: `/CN=${name}@1700000000`,
+                extensions: ["basicConstraints=critical,CA:TRUE", "keyUsage=critical,keyCertSign,cRLSign"],
+            });
+        const leaf = (name: string, issuer: string, subject: string, ext: string[]) =>
+            pki.leaf(name, issuer, { subject, extensions: ["basicConstraints=critical,CA:FALSE", ...ext] });
         ca("k3s-server-ca");
         ca("k3s-client-ca");
         ca("unrelated-ca");
-        leaf("serving-kube-apiserver", "k3s-server-ca", "/CN=kube-apiserver", [`subjectAltName=${K3S_SERVING_SANS.join(",")}`, "extendedKeyUsage=serverAuth"]);
+        leaf("serving-kube-apiserver", "k3s-server-ca", "/CN=kube-apiserver", [
+            `subjectAltName=${K3S_SERVING_SANS.join(",")}`,
+            "extendedKeyUsage=serverAuth",
+        ]);
         leaf("client-admin", "k3s-client-ca", "/O=data-platform:deployers/CN=lab-k3s-deployer", ["extendedKeyUsage=clientAuth"]);
         const read = (name: string) => pki.read(name);
         return {

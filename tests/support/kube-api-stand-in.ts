@@ -33,20 +33,31 @@ export interface StandInSecret {
 
 /** A Helm release record's Secret as Helm names and labels it (storage driver `secret`). */
 export function helmReleaseSecret(namespace: string, release: string, revision: number, status: string): StandInSecret {
-    return { namespace, name: `sh.helm.release.v1.${release}.v${revision}`, labels: { owner: "helm", name: release, status, version: String(revision) } };
+    return {
+        namespace,
+        name: `sh.helm.release.v1.${release}.v${revision}`,
+        labels: { owner: "helm", name: release, status, version: String(revision) },
+    };
 }
 
 /** `a=b,c=d` (the only selector form the clients here send) against a label set. */
 function matches(selector: string, labels: Record<string, string>): boolean {
-    return selector.split(",").filter(Boolean).every((term) => {
-        const [k, v] = term.split("=");
-        return labels[k] === v;
-    });
+    return selector
+        .split(",")
+        .filter(Boolean)
+        .every((term) => {
+            const [k, v] = term.split("=");
+            return labels[k] === v;
+        });
 }
 
 /** A CertificateSigningRequest as stored by the stand-in. */
 export interface StandInCsr {
-    object: { metadata: { name: string }; spec: { request: string; signerName: string; expirationSeconds?: number; usages: string[] }; status?: { certificate?: string; conditions?: { type: string; status: string; message?: string }[] } };
+    object: {
+        metadata: { name: string };
+        spec: { request: string; signerName: string; expirationSeconds?: number; usages: string[] };
+        status?: { certificate?: string; conditions?: { type: string; status: string; message?: string }[] };
+    };
     /** GETs after approval before the certificate appears. */
     pollsUntilSigned: number;
 }
@@ -56,8 +67,30 @@ function signClientCert(pki: K3sShapedPki, csrPem: string): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stand-in-signer-"));
     try {
         const file = (name: string, text: string) => (fs.writeFileSync(path.join(dir, name), text, { mode: 0o600 }), path.join(dir, name));
-        const ext = file("ext.cnf", "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n");
-        return execFileSync("openssl", ["x509", "-req", "-in", file("req.csr", csrPem), "-CA", file("ca.crt", pki.clientCaPem), "-CAkey", file("ca.key", pki.clientCaKeyPem), "-set_serial", "7", "-days", "1", "-extfile", ext], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+        const ext = file(
+            "ext.cnf",
+            "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n",
+        );
+        return execFileSync(
+            "openssl",
+            [
+                "x509",
+                "-req",
+                "-in",
+                file("req.csr", csrPem),
+                "-CA",
+                file("ca.crt", pki.clientCaPem),
+                "-CAkey",
+                file("ca.key", pki.clientCaKeyPem),
+                "-set_serial",
+                "7",
+                "-days",
+                "1",
+                "-extfile",
+                ext,
+            ],
+            { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] },
+        );
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -102,7 +135,10 @@ export class KubeApiStandIn {
                         items: this.nodes.map((n) => ({
                             metadata: { name: n.name, labels: n.zone ? { "topology.kubernetes.io/zone": n.zone } : {} },
                             spec: n.unschedulable ? { unschedulable: true } : {},
-                            status: { conditions: [{ type: "Ready", status: n.ready ? "True" : "False" }], nodeInfo: { kubeletVersion: n.kubeletVersion ?? "" } },
+                            status: {
+                                conditions: [{ type: "Ready", status: n.ready ? "True" : "False" }],
+                                nodeInfo: { kubeletVersion: n.kubeletVersion ?? "" },
+                            },
                         })),
                     });
                 }
@@ -111,7 +147,14 @@ export class KubeApiStandIn {
                 if (req.method === "GET" && list) {
                     const selector = url.searchParams.get("labelSelector") ?? "";
                     const items = this.secrets.filter((s) => s.namespace === decodeURIComponent(list[1]) && matches(selector, s.labels));
-                    return send(200, { kind: "SecretList", apiVersion: "v1", items: items.map((s) => ({ metadata: { name: s.name, namespace: s.namespace, labels: s.labels }, type: "helm.sh/release.v1" })) });
+                    return send(200, {
+                        kind: "SecretList",
+                        apiVersion: "v1",
+                        items: items.map((s) => ({
+                            metadata: { name: s.name, namespace: s.namespace, labels: s.labels },
+                            type: "helm.sh/release.v1",
+                        })),
+                    });
                 }
                 send(404, { kind: "Status", code: 404 });
             },
@@ -139,8 +182,12 @@ export class KubeApiStandIn {
             if (req.method === "GET" && !sub) {
                 const approved = csr.object.status?.conditions?.some((c) => c.type === "Approved" && c.status === "True");
                 if (approved && !csr.object.status?.certificate && csr.pollsUntilSigned-- <= 0) {
-                    if (this.signerFailure) csr.object.status!.conditions!.push({ type: "Failed", status: "True", message: this.signerFailure });
-                    else csr.object.status!.certificate = Buffer.from(signClientCert(pki, Buffer.from(csr.object.spec.request, "base64").toString())).toString("base64");
+                    if (this.signerFailure)
+                        csr.object.status!.conditions!.push({ type: "Failed", status: "True", message: this.signerFailure });
+                    else
+                        csr.object.status!.certificate = Buffer.from(
+                            signClientCert(pki, Buffer.from(csr.object.spec.request, "base64").toString()),
+                        ).toString("base64");
                 }
                 return send(200, csr.object);
             }

@@ -33,24 +33,33 @@ export function kafkaJmxNames(): string[] {
 /** kube-state-metrics' documented tables (first column). */
 export function kubeStateMetricsNames(): string[] {
     return ["kube-state-metrics-job-metrics.md", "kube-state-metrics-cronjob-metrics.md"].flatMap((f) =>
-        read(f).split("\n").map((l) => /^\|\s*(kube_[a-z_]+)\s*\|/.exec(l)?.[1]).filter((n): n is string => n !== undefined),
+        read(f)
+            .split("\n")
+            .map((l) => /^\|\s*(kube_[a-z_]+)\s*\|/.exec(l)?.[1])
+            .filter((n): n is string => n !== undefined),
     );
 }
 
 export function certManagerNames(): string[] {
-    return read("cert-manager-v1.21.1-types.txt").split("\n").flatMap((l) => {
-        const m = /^# TYPE (\S+) (\S+)/.exec(l);
-        return m ? seriesOf(m[1], m[2]) : [];
-    });
+    return read("cert-manager-v1.21.1-types.txt")
+        .split("\n")
+        .flatMap((l) => {
+            const m = /^# TYPE (\S+) (\S+)/.exec(l);
+            return m ? seriesOf(m[1], m[2]) : [];
+        });
 }
 
 export function k3sNames(): string[] {
     const text = read("k3s-metrics.md");
-    return [...text.matchAll(/^### (k3s_[a-z0-9_]+)\n[\s\S]*?- Type: (\w+)/gm)].flatMap((m) => seriesOf(m[1], /^Histr?ogram$/.test(m[2]) ? "histogram" : m[2]));
+    return [...text.matchAll(/^### (k3s_[a-z0-9_]+)\n[\s\S]*?- Type: (\w+)/gm)].flatMap((m) =>
+        seriesOf(m[1], /^Histr?ogram$/.test(m[2]) ? "histogram" : m[2]),
+    );
 }
 
 export function prometheusBuiltinNames(): string[] {
-    return read("prometheus-builtin.txt").split("\n").filter((l) => l !== "" && !l.startsWith("#"));
+    return read("prometheus-builtin.txt")
+        .split("\n")
+        .filter((l) => l !== "" && !l.startsWith("#"));
 }
 
 interface Mapping {
@@ -68,9 +77,15 @@ interface Mapping {
 export function statsdToPrometheus(documented: string, mappings: readonly Mapping[]): string | undefined {
     const statsdName = documented.replace(/\{[a-z_]+\}/g, "X");
     for (const m of mappings) {
-        const re = m.match_type === "regex"
-            ? new RegExp(`^${m.match}$`)
-            : new RegExp(`^${m.match.split(".").map((p) => (p === "*" ? "[^.]+" : p.replace(/[-]/g, "\\-"))).join("\\.")}$`);
+        const re =
+            m.match_type === "regex"
+                ? new RegExp(`^${m.match}$`)
+                : new RegExp(
+                      `^${m.match
+                          .split(".")
+                          .map((p) => (p === "*" ? "[^.]+" : p.replace(/[-]/g, "\\-")))
+                          .join("\\.")}$`,
+                  );
         if (re.test(statsdName)) return m.name;
     }
     if (documented.includes("{")) return undefined;

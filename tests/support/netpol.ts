@@ -70,21 +70,40 @@ function portMatches(ports: any[] | undefined, port: number, protocol: string, d
     });
 }
 
-function directionAllows(policies: Policy[], pod: Endpoint, other: Endpoint, dir: "Ingress" | "Egress", port: number, protocol: string, dest: Endpoint): boolean {
+function directionAllows(
+    policies: Policy[],
+    pod: Endpoint,
+    other: Endpoint,
+    dir: "Ingress" | "Egress",
+    port: number,
+    protocol: string,
+    dest: Endpoint,
+): boolean {
     if (pod.namespace === undefined) return true; // outside the cluster: no policy applies
-    const applying = policies.filter((p) => p.metadata.namespace === pod.namespace && selects(p.spec.podSelector, pod.labels) && (p.spec.policyTypes ?? ["Ingress"]).includes(dir));
+    const applying = policies.filter(
+        (p) =>
+            p.metadata.namespace === pod.namespace &&
+            selects(p.spec.podSelector, pod.labels) &&
+            (p.spec.policyTypes ?? ["Ingress"]).includes(dir),
+    );
     if (applying.length === 0) return true;
     const key = dir === "Ingress" ? "ingress" : "egress";
     const peersKey = dir === "Ingress" ? "from" : "to";
     return applying.some((p) =>
-        (p.spec[key] ?? []).some((rule: any) =>
-            (!rule[peersKey] || rule[peersKey].length === 0 || rule[peersKey].some((peer: any) => peerMatches(peer, p.metadata.namespace, other))) &&
-            portMatches(rule.ports, port, protocol, dest),
+        (p.spec[key] ?? []).some(
+            (rule: any) =>
+                (!rule[peersKey] ||
+                    rule[peersKey].length === 0 ||
+                    rule[peersKey].some((peer: any) => peerMatches(peer, p.metadata.namespace, other))) &&
+                portMatches(rule.ports, port, protocol, dest),
         ),
     );
 }
 
 /** May `from` open a connection to `to` on `port`/`protocol` under `policies`? */
 export function mayConnect(policies: Policy[], from: Endpoint, to: Endpoint, port: number, protocol: "TCP" | "UDP" = "TCP"): boolean {
-    return directionAllows(policies, from, to, "Egress", port, protocol, to) && directionAllows(policies, to, from, "Ingress", port, protocol, to);
+    return (
+        directionAllows(policies, from, to, "Egress", port, protocol, to) &&
+        directionAllows(policies, to, from, "Ingress", port, protocol, to)
+    );
 }

@@ -33,7 +33,22 @@ export class OpensslPki {
 
     /** A self-signed CA. */
     ca(name: string, opts: CertOptions): void {
-        this.openssl(["req", "-x509", "-config", this.cnf, ...EC_KEY, "-days", String(opts.days ?? 1), "-keyout", this.path(`${name}.key`), "-out", this.path(`${name}.crt`), "-subj", opts.subject, ...addext(opts.extensions)]);
+        this.openssl([
+            "req",
+            "-x509",
+            "-config",
+            this.cnf,
+            ...EC_KEY,
+            "-days",
+            String(opts.days ?? 1),
+            "-keyout",
+            this.path(`${name}.key`),
+            "-out",
+            this.path(`${name}.crt`),
+            "-subj",
+            opts.subject,
+            ...addext(opts.extensions),
+        ]);
     }
 
     /** A leaf signed by the CA `issuer` made here; `name` may name a sub-folder (`db/tls`). */
@@ -41,8 +56,36 @@ export class OpensslPki {
         fs.mkdirSync(path.dirname(this.path(name)), { recursive: true });
         const ext = this.path(`${name}.ext`);
         fs.writeFileSync(ext, (opts.extensions ?? []).map((e) => `${e}\n`).join(""));
-        this.openssl(["req", "-new", "-config", this.cnf, ...EC_KEY, "-keyout", this.path(`${name}.key`), "-out", this.path(`${name}.csr`), "-subj", opts.subject]);
-        this.openssl(["x509", "-req", "-in", this.path(`${name}.csr`), "-CA", this.path(`${issuer}.crt`), "-CAkey", this.path(`${issuer}.key`), "-CAcreateserial", "-days", String(opts.days ?? 1), "-extfile", ext, "-out", this.path(`${name}.crt`)]);
+        this.openssl([
+            "req",
+            "-new",
+            "-config",
+            this.cnf,
+            ...EC_KEY,
+            "-keyout",
+            this.path(`${name}.key`),
+            "-out",
+            this.path(`${name}.csr`),
+            "-subj",
+            opts.subject,
+        ]);
+        this.openssl([
+            "x509",
+            "-req",
+            "-in",
+            this.path(`${name}.csr`),
+            "-CA",
+            this.path(`${issuer}.crt`),
+            "-CAkey",
+            this.path(`${issuer}.key`),
+            "-CAcreateserial",
+            "-days",
+            String(opts.days ?? 1),
+            "-extfile",
+            ext,
+            "-out",
+            this.path(`${name}.crt`),
+        ]);
     }
 
     /** Whether openssl verifies the leaf `name` against the CA `issuer`. */

@@ -24,13 +24,20 @@ export function parsePromql(expr: string): ParsedPromql {
                     const metric = expr.slice(id.from, id.to);
                     metrics.add(metric);
                     const labels = node.node.getChild("LabelMatchers")?.getChildren("UnquotedLabelMatcher") ?? [];
-                    matchers.push({ metric, labels: labels.map((m) => m.getChild("LabelName")).filter((l) => l !== null).map((l) => expr.slice(l!.from, l!.to)) });
+                    matchers.push({
+                        metric,
+                        labels: labels
+                            .map((m) => m.getChild("LabelName"))
+                            .filter((l) => l !== null)
+                            .map((l) => expr.slice(l!.from, l!.to)),
+                    });
                 }
             }
             if (node.name === "UnquotedLabelMatcher") {
                 const label = node.node.getChild("LabelName");
                 const value = node.node.getChild("StringLiteral");
-                if (label && value && expr.slice(label.from, label.to) === "__name__") metrics.add(JSON.parse(expr.slice(value.from, value.to)));
+                if (label && value && expr.slice(label.from, label.to) === "__name__")
+                    metrics.add(JSON.parse(expr.slice(value.from, value.to)));
             }
         },
     });

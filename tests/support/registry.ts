@@ -41,13 +41,16 @@ export async function startRegistry(opts: { htpasswd?: { username: string; passw
         auth = `auth:\n  htpasswd:\n    realm: test-realm\n    path: ${path.join(dir, "htpasswd")}\n`;
     }
     const config = path.join(dir, "config.yml");
-    fs.writeFileSync(config, [
-        "version: 0.1",
-        "log:\n  level: info",
-        `storage:\n  filesystem:\n    rootdirectory: ${path.join(dir, "data")}`,
-        `http:\n  addr: 127.0.0.1:${port}\n  secret: test-only-secret`,
-        auth,
-    ].join("\n"));
+    fs.writeFileSync(
+        config,
+        [
+            "version: 0.1",
+            "log:\n  level: info",
+            `storage:\n  filesystem:\n    rootdirectory: ${path.join(dir, "data")}`,
+            `http:\n  addr: 127.0.0.1:${port}\n  secret: test-only-secret`,
+            auth,
+        ].join("\n"),
+    );
     const child: ChildProcess = spawn("docker-registry", ["serve", config], { stdio: ["ignore", "pipe", "pipe"] });
     let log = "";
     await new Promise<void>((resolve, reject) => {
@@ -90,7 +93,9 @@ const sha256 = (data: Buffer) => `sha256:${createHash("sha256").update(data).dig
  * HTTP API; returns the manifest digest.
  */
 export async function pushImage(host: string, name: string, tag: string, login?: { username: string; password: string }): Promise<string> {
-    const auth: Record<string, string> = login ? { authorization: `Basic ${Buffer.from(`${login.username}:${login.password}`).toString("base64")}` } : {};
+    const auth: Record<string, string> = login
+        ? { authorization: `Basic ${Buffer.from(`${login.username}:${login.password}`).toString("base64")}` }
+        : {};
     const upload = async (blob: Buffer) => {
         const started = await fetch(`http://${host}/v2/${name}/blobs/uploads/`, { method: "POST", headers: auth });
         if (started.status !== 202) throw new Error(`blob upload start: ${started.status} ${await started.text()}`);
@@ -100,16 +105,20 @@ export async function pushImage(host: string, name: string, tag: string, login?:
         if (put.status !== 201) throw new Error(`blob upload: ${put.status} ${await put.text()}`);
         return { digest: sha256(blob), size: blob.length };
     };
-    const config = Buffer.from(JSON.stringify({ architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [] }, config: {} }));
+    const config = Buffer.from(
+        JSON.stringify({ architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [] }, config: {} }),
+    );
     const layer = Buffer.from(`layer of ${name}:${tag}`);
     const c = await upload(config);
     const l = await upload(layer);
-    const manifest = Buffer.from(JSON.stringify({
-        schemaVersion: 2,
-        mediaType: "application/vnd.oci.image.manifest.v1+json",
-        config: { mediaType: "application/vnd.oci.image.config.v1+json", ...c },
-        layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar", ...l }],
-    }));
+    const manifest = Buffer.from(
+        JSON.stringify({
+            schemaVersion: 2,
+            mediaType: "application/vnd.oci.image.manifest.v1+json",
+            config: { mediaType: "application/vnd.oci.image.config.v1+json", ...c },
+            layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar", ...l }],
+        }),
+    );
     const put = await fetch(`http://${host}/v2/${name}/manifests/${tag}`, {
         method: "PUT",
         headers: { ...auth, "content-type": "application/vnd.oci.image.manifest.v1+json" },

@@ -13,7 +13,12 @@ const cache = new Map<string, SynthResult>();
  * `previousOutputs`: the stack's own outputs of a previous deployment (default: a first deployment);
  * `secrets`: override keys that count as set with `--secret`.
  */
-export function synth(stack: string, overrides?: Record<string, string>, previousOutputs?: Record<string, unknown>, secrets?: readonly string[]): Promise<SynthResult> {
+export function synth(
+    stack: string,
+    overrides?: Record<string, string>,
+    previousOutputs?: Record<string, unknown>,
+    secrets?: readonly string[],
+): Promise<SynthResult> {
     return synthStack(stack, { cache, overrides, previousOutputs, secretOverrides: secrets, stacksDir: FIXTURE_STACKS });
 }
 

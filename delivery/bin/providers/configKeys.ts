@@ -30,7 +30,10 @@ const PROVIDERS: Record<string, { package: string; from: "vars" | "providerArgs"
 export const TABLE_FILE = path.join(__dirname, "..", "..", "..", "lib", "config", "providerConfig.json");
 
 function keyType(declared: string): ProviderKeyType {
-    const t = declared.replace(/pulumi\.Input<(.*)>/, "$1").replace(/\|\s*undefined/g, "").trim();
+    const t = declared
+        .replace(/pulumi\.Input<(.*)>/, "$1")
+        .replace(/\|\s*undefined/g, "")
+        .trim();
     if (t === "string" || t === "boolean" || t === "number") return t;
     return "object";
 }
@@ -56,7 +59,10 @@ export function readProviderConfig(nodeModules: string): Record<string, Provider
     const out: Record<string, ProviderConfigTable> = {};
     for (const [ns, p] of Object.entries(PROVIDERS)) {
         const dir = path.join(nodeModules, p.package);
-        const version = (JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { version: string }).version.replace(/^v/, "");
+        const version = (JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { version: string }).version.replace(
+            /^v/,
+            "",
+        );
         const source = p.from === "vars" ? "config/vars.d.ts" : "provider.d.ts";
         const file = path.join(dir, source);
         if (!fs.existsSync(file)) {
@@ -72,5 +78,9 @@ export function readProviderConfig(nodeModules: string): Record<string, Provider
 if (require.main === module) {
     const table = readProviderConfig(path.join(__dirname, "..", "..", "..", "node_modules"));
     fs.writeFileSync(TABLE_FILE, `${JSON.stringify(table, null, 2)}\n`);
-    console.log(`wrote ${path.relative(process.cwd(), TABLE_FILE)}: ${Object.entries(table).map(([ns, t]) => `${ns} ${t.version} (${Object.keys(t.keys).length} keys)`).join(", ")}`);
+    console.log(
+        `wrote ${path.relative(process.cwd(), TABLE_FILE)}: ${Object.entries(table)
+            .map(([ns, t]) => `${ns} ${t.version} (${Object.keys(t.keys).length} keys)`)
+            .join(", ")}`,
+    );
 }

@@ -3,7 +3,10 @@ import type { KeyDocs } from "../keyDoc";
 
 export const APPS_KEYS: KeyDocs = {
     environment: { meaning: "environment name; must match the stack name `<environment>-apps`" },
-    stackOrganization: { meaning: "organization of the infra and cluster stacks; set it only when they live in another organization", default: "the apps stack's own organization" },
+    stackOrganization: {
+        meaning: "organization of the infra and cluster stacks; set it only when they live in another organization",
+        default: "the apps stack's own organization",
+    },
     stackProject: { meaning: "project of the infra and cluster stacks", default: "this project" },
     infraStack: { meaning: "the same environment's infra stack", default: "`<environment>-infra`" },
     clusterStack: { meaning: "the same environment's cluster stack", default: "`<environment>-cluster`" },
@@ -12,7 +15,9 @@ export const APPS_KEYS: KeyDocs = {
         allowed: "a registry path like `ghcr.io/my-org` (lowercase), or `{ server, username }` with the secret `imageRegistryToken`",
         default: "`ghcr.io/<repository owner>`",
     },
-    imageRegistryToken: { meaning: "the pull user's token (GHCR: `read:packages`); with `imageRegistry.username` the layer creates the pull Secret" },
+    imageRegistryToken: {
+        meaning: "the pull user's token (GHCR: `read:packages`); with `imageRegistry.username` the layer creates the pull Secret",
+    },
     appsImageTag: { meaning: "tag of the four own images (required unless each is set in full)" },
     airflowPath: { meaning: "Airflow's ingress path" },
     airflowTaskCpu: { meaning: "default task pod CPU request" },
@@ -23,8 +28,12 @@ export const APPS_KEYS: KeyDocs = {
     airflowTaskQuotaMemory: { meaning: "ResourceQuota memory of all task pods (limits may reach 2×)" },
     airflowTaskQuotaPods: { meaning: "ResourceQuota pod count of the task pods" },
     airflowDagsRepo: { meaning: "git repository git-sync reads the DAGs from", default: "the repository this deploys from" },
-    airflowDagsCredentialsSecret: { meaning: "instead of `airflowDagsGitToken`: an existing Secret in `airflow` with the git-sync user/token keys" },
-    airflowDagsSshKeySecret: { meaning: "instead of `airflowDagsGitSshKey`: an existing Secret in `airflow` with the key under `gitSshKey`" },
+    airflowDagsCredentialsSecret: {
+        meaning: "instead of `airflowDagsGitToken`: an existing Secret in `airflow` with the git-sync user/token keys",
+    },
+    airflowDagsSshKeySecret: {
+        meaning: "instead of `airflowDagsGitSshKey`: an existing Secret in `airflow` with the key under `gitSshKey`",
+    },
     airflowDagsKnownHosts: { meaning: "`known_hosts` line(s) of the SSH host (required with an SSH key)" },
     airflowDagsGitUsername: { meaning: "user name sent with `airflowDagsGitToken`", default: "`git`" },
     airflowDagsGitToken: { meaning: "private **https** repository's token; the layer creates `airflow-git-credentials`" },
@@ -36,7 +45,10 @@ export const APPS_KEYS: KeyDocs = {
     airflowHost: { meaning: "ingress host of the Airflow UI/API" },
     airflowSchedulerReplicas: { meaning: "schedulers; more than 1 adds required anti-affinity and a PDB" },
     airflowApiServerReplicas: { meaning: "API servers" },
-    airflowDagsRev: { meaning: "release tag or full commit git-sync stays on; required in prod unless `appsImageTag` is a release", default: "`v<appsImageTag>` for a release tag, else the branch head" },
+    airflowDagsRev: {
+        meaning: "release tag or full commit git-sync stays on; required in prod unless `appsImageTag` is a release",
+        default: "`v<appsImageTag>` for a release tag, else the branch head",
+    },
     airflowDagsPath: { meaning: "DAG folder inside the repository" },
     airflowLogsSize: { meaning: "RWX logs volume", irreversible: ["volume-shrink"] },
     airflowDbImage: { meaning: "PostgreSQL image of the metadata database", irreversible: ["postgres-downgrade"] },

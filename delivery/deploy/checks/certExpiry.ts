@@ -20,7 +20,10 @@ export function certExpiryWarning(stack: string, expiresAt: string | undefined, 
     const days = Math.floor((end - now.getTime()) / DAY_MS);
     if (days >= warnDays) return undefined;
     const when = expiresAt.slice(0, 10);
-    const state = end <= now.getTime() ? `EXPIRED on ${when}: the cluster and apps stacks, the drain and the readiness gate get 401 until it is renewed` : `expires on ${when} (in ${days} day${days === 1 ? "" : "s"})`;
+    const state =
+        end <= now.getTime()
+            ? `EXPIRED on ${when}: the cluster and apps stacks, the drain and the readiness gate get 401 until it is renewed`
+            : `expires on ${when} (in ${days} day${days === 1 ? "" : "s"})`;
     return (
         `warning: ${stack}: the deploy identity's client certificate ${state}. ` +
         `Updating ${stack} renews it; afterwards re-export your kubeconfig: pulumi stack output -s ${stack} kubeconfig --show-secrets`
@@ -28,14 +31,20 @@ export function certExpiryWarning(stack: string, expiresAt: string | undefined, 
 }
 
 /** The warning for the cloud controllers' credential, whose last day is `lastDay` (YYYY-MM-DD). */
-export function credentialExpiryWarning(stack: string, lastDay: string | undefined, now: Date, warnDays = CREDENTIAL_WARN_DAYS): string | undefined {
+export function credentialExpiryWarning(
+    stack: string,
+    lastDay: string | undefined,
+    now: Date,
+    warnDays = CREDENTIAL_WARN_DAYS,
+): string | undefined {
     if (!lastDay || !/^\d{4}-\d{2}-\d{2}$/.test(lastDay)) return undefined;
     const end = Date.parse(`${lastDay}T23:59:59Z`);
     const days = Math.floor((end - now.getTime()) / DAY_MS);
     if (days >= warnDays) return undefined;
-    const state = end <= now.getTime()
-        ? `EXPIRED after ${lastDay}: the cloud controller manager and cinder-csi get 401 (no new volumes, attachments or node addresses)`
-        : `expires after ${lastDay} (in ${days} day${days === 1 ? "" : "s"})`;
+    const state =
+        end <= now.getTime()
+            ? `EXPIRED after ${lastDay}: the cloud controller manager and cinder-csi get 401 (no new volumes, attachments or node addresses)`
+            : `expires after ${lastDay} (in ${days} day${days === 1 ? "" : "s"})`;
     const env = stack.replace(/-infra$/, "");
     return (
         `warning: ${stack}: the cloud controllers' application credential ${state}. ` +
@@ -55,7 +64,12 @@ async function stringOutput(run: CommandRunner, stack: string, key: string, work
 }
 
 /** Expiry warnings for the infra stacks among `stacks` (a stack without the outputs yet gives none). */
-export async function adminCertWarnings(run: CommandRunner, stacks: { layer: string; stack: string }[], workDir: string, now = new Date()): Promise<string[]> {
+export async function adminCertWarnings(
+    run: CommandRunner,
+    stacks: { layer: string; stack: string }[],
+    workDir: string,
+    now = new Date(),
+): Promise<string[]> {
     const warnings: string[] = [];
     for (const { stack } of stacks.filter((s) => s.layer === "infra")) {
         const cert = certExpiryWarning(stack, await stringOutput(run, stack, "adminCertExpiresAt", workDir), now);

@@ -16,8 +16,14 @@ export interface CredentialVerdict {
 }
 
 function deployingWithApplicationCredential(config: Record<string, unknown>, env: NodeJS.ProcessEnv): boolean | undefined {
-    if ((env.OS_AUTH_TYPE ?? "").includes("applicationcredential") || (env.OS_APPLICATION_CREDENTIAL_ID ?? "") !== "" || (env.OS_APPLICATION_CREDENTIAL_NAME ?? "") !== "") return true;
-    if (config["openstack:applicationCredentialId"] !== undefined || config["openstack:applicationCredentialSecret"] !== undefined) return true;
+    if (
+        (env.OS_AUTH_TYPE ?? "").includes("applicationcredential") ||
+        (env.OS_APPLICATION_CREDENTIAL_ID ?? "") !== "" ||
+        (env.OS_APPLICATION_CREDENTIAL_NAME ?? "") !== ""
+    )
+        return true;
+    if (config["openstack:applicationCredentialId"] !== undefined || config["openstack:applicationCredentialSecret"] !== undefined)
+        return true;
     if ((env.OS_PASSWORD ?? "") !== "" || config["openstack:password"] !== undefined || (env.OS_TOKEN ?? "") !== "") return false;
     return undefined; // clouds.yaml (OS_CLOUD): the auth type is in a file we do not read
 }
@@ -42,6 +48,11 @@ export function cloudCredentialVerdict(stack: string, config: Record<string, unk
                 `(If your deploying credential really is --unrestricted, export PLATFORM_UNRESTRICTED_CREDENTIAL=true instead.)`,
         };
     }
-    const who = appCred === undefined ? "your clouds.yaml identity (if that is a restricted application credential, supply one instead, see docs/delivery.md)" : appCred ? "your unrestricted application credential" : "your user";
+    const who =
+        appCred === undefined
+            ? "your clouds.yaml identity (if that is a restricted application credential, supply one instead, see docs/delivery.md)"
+            : appCred
+              ? "your unrestricted application credential"
+              : "your user";
     return { note: `${stack}: cloud-controller credential created by up, as ${who}` };
 }

@@ -71,7 +71,9 @@ export function releaseState(exported: string): ReleaseState {
         if (name) managed.add(key(namespace, name));
     }
     const pendingCreates = new Set(
-        (doc.deployment?.pending_operations ?? []).filter((op) => op.type === "creating" && op.resource?.urn).map((op) => op.resource!.urn!),
+        (doc.deployment?.pending_operations ?? [])
+            .filter((op) => op.type === "creating" && op.resource?.urn)
+            .map((op) => op.resource!.urn!),
     );
     return { managed, pendingCreates };
 }
@@ -90,7 +92,11 @@ interface SecretList {
 /** The records of a Secret list (label selector owner=helm,name=<release>), newest revision first. */
 export function recordsOf(list: SecretList): ReleaseRecord[] {
     return (list.items ?? [])
-        .map((s) => ({ secret: s.metadata?.name ?? "", revision: Number(s.metadata?.labels?.version ?? "0"), status: s.metadata?.labels?.status ?? "unknown" }))
+        .map((s) => ({
+            secret: s.metadata?.name ?? "",
+            revision: Number(s.metadata?.labels?.version ?? "0"),
+            status: s.metadata?.labels?.status ?? "unknown",
+        }))
         .filter((r) => r.secret !== "")
         .sort((a, b) => b.revision - a.revision);
 }
@@ -103,7 +109,11 @@ export interface Finding {
 }
 
 /** Pure: which planned releases block the next `up`, given the state and each release's records. */
-export function findings(planned: readonly PlannedRelease[], state: ReleaseState, records: ReadonlyMap<string, readonly ReleaseRecord[]>): Finding[] {
+export function findings(
+    planned: readonly PlannedRelease[],
+    state: ReleaseState,
+    records: ReadonlyMap<string, readonly ReleaseRecord[]>,
+): Finding[] {
     const out: Finding[] = [];
     for (const p of planned) {
         const found = [...(records.get(key(p.namespace, p.release)) ?? [])].sort((a, b) => b.revision - a.revision);
@@ -139,11 +149,19 @@ export function recoveryText(stack: string, f: Finding, state: ReleaseState): st
               ...(p.provider ? [`--provider ${quote(`k8s=${p.provider}`)}`] : []),
               "--protect=false --yes",
           ].join(" ");
-    const clear = state.pendingCreates.has(p.urn) ? `\n    then: pulumi refresh --stack ${stack} --clear-pending-creates   # drops the interrupted create from the state` : "";
+    const clear = state.pendingCreates.has(p.urn)
+        ? `\n    then: pulumi refresh --stack ${stack} --clear-pending-creates   # drops the interrupted create from the state`
+        : "";
     const history = records.map((r) => `v${r.revision} ${r.status}`).join(", ");
     const head = `Helm release ${id} (${p.resource}) exists in the cluster (${history}) but not in ${stack}'s state: an install was interrupted, and up would fail with "cannot re-use a name that is still in use". Recover, then run up again:`;
     if (newest.status === "deployed") {
-        return [head, `  keep it (the install finished; up then upgrades it to the program's values):`, `    ${adopt}`, `  or remove it (its workloads go too):`, `    ${uninstall}${clear}`].join("\n");
+        return [
+            head,
+            `  keep it (the install finished; up then upgrades it to the program's values):`,
+            `    ${adopt}`,
+            `  or remove it (its workloads go too):`,
+            `    ${uninstall}${clear}`,
+        ].join("\n");
     }
     return [
         head,
@@ -184,17 +202,23 @@ export function helmOrphansCheck(deps: HelmOrphanDeps): PreApplyCheck {
         const target = await deps.target();
         if (!target) return [];
         const exported = await deps.exported(layer.stack);
-        if (exported === undefined) return [`cannot read ${layer.stack}'s state (pulumi stack export) to compare its Helm releases with the cluster's`];
+        if (exported === undefined)
+            return [`cannot read ${layer.stack}'s state (pulumi stack export) to compare its Helm releases with the cluster's`];
         const state = releaseState(exported);
         const records = new Map<string, ReleaseRecord[]>();
         try {
             for (const p of planned) records.set(key(p.namespace, p.release), await list(target, p.namespace, p.release));
         } catch (err) {
-            return [`cannot list the cluster's Helm release records at ${target.server} (${err instanceof Error ? err.message : String(err)}); up needs the API from here anyway (adminCidrs)`];
+            return [
+                `cannot list the cluster's Helm release records at ${target.server} (${err instanceof Error ? err.message : String(err)}); up needs the API from here anyway (adminCidrs)`,
+            ];
         }
         const found = findings(planned, state, records).map((f) => recoveryText(layer.stack, f, state));
         if (found.length === 0) return [];
         const kubeconfig = `pulumi stack output --stack ${deps.infraStack ?? "<env>-infra"} kubeconfig --show-secrets > kubeconfig.yaml && export KUBECONFIG=$PWD/kubeconfig.yaml`;
-        return [...found, `helm and kubectl above act on this cluster with infra's admin kubeconfig: ${kubeconfig} (delete the file afterwards). See docs/delivery.md, "Interrupted Helm installs".`];
+        return [
+            ...found,
+            `helm and kubectl above act on this cluster with infra's admin kubeconfig: ${kubeconfig} (delete the file afterwards). See docs/delivery.md, "Interrupted Helm installs".`,
+        ];
     };
 }

@@ -21,7 +21,12 @@ export interface OwnImages {
  * The own image references and pull credential of one apps stack's config. `secret` returns the
  * decrypted value of a `secure:` key (the CLI's `pulumi config get`), asked only for the token.
  */
-export async function ownImagesOf(config: StackConfig, project: string, repository: Repository | undefined, secret: (key: string) => Promise<string | undefined>): Promise<OwnImages> {
+export async function ownImagesOf(
+    config: StackConfig,
+    project: string,
+    repository: Repository | undefined,
+    secret: (key: string) => Promise<string | undefined>,
+): Promise<OwnImages> {
     const token = config[`${project}:imageRegistryToken`]?.secure ? await secret(`${project}:imageRegistryToken`) : undefined;
     const get = (key: string): string | undefined => (key === "imageRegistryToken" ? token : config[`${project}:${key}`]?.value);
     const lookup: ConfigLookup = Object.assign(get, { isSecret: (key: string) => config[`${project}:${key}`]?.secure ?? false });
@@ -49,7 +54,10 @@ export function ownImagesCheck(deps: ImageCheckDeps): PreApplyCheck {
         const { images, credential } = await deps.ownImages(layer.stack);
         const results = await Promise.all(
             images.map(async (image) => {
-                const login = credential && registryHost(image) === credential.server ? { username: credential.username, password: credential.password } : undefined;
+                const login =
+                    credential && registryHost(image) === credential.server
+                        ? { username: credential.username, password: credential.password }
+                        : undefined;
                 return { image, result: await lookup(image, { login, scheme: deps.scheme }) };
             }),
         );

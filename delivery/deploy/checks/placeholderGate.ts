@@ -19,8 +19,15 @@ export function placeholderReport(stacksDir: string, stacks: readonly { stack: s
     const lines: string[] = [];
     for (const { stack } of stacks) {
         const config = loadStackConfig(stacksDir, stack, project);
-        const plain = Object.fromEntries(Object.entries(config).filter(([, e]) => !e.secure).map(([k, e]) => [k, e.value]));
-        for (const p of placeholders(plain)) lines.push(`  - ${stack}: ${p.key} = ${JSON.stringify(p.value.length > 70 ? `${p.value.slice(0, 67)}...` : p.value)}: ${p.why}`);
+        const plain = Object.fromEntries(
+            Object.entries(config)
+                .filter(([, e]) => !e.secure)
+                .map(([k, e]) => [k, e.value]),
+        );
+        for (const p of placeholders(plain))
+            lines.push(
+                `  - ${stack}: ${p.key} = ${JSON.stringify(p.value.length > 70 ? `${p.value.slice(0, 67)}...` : p.value)}: ${p.why}`,
+            );
     }
     if (lines.length === 0) return undefined;
     return `${lines.length} example value(s) are still in the stack files; replace each with your own (stacks/Pulumi.<stack>.yaml, or pulumi config set -s <stack> <key> <value>):\n${lines.join("\n")}`;

@@ -39,7 +39,14 @@ export function runCommand(env: NodeJS.ProcessEnv = process.env): CommandRunner 
 export type PreflightProblem = "cli-missing" | "not-logged-in" | "backend-unreachable" | "stack-missing" | "secret-missing";
 
 export type PreflightResult =
-    | { readonly ok: true; readonly backend: string; readonly cliVersion: string; readonly stacks: string[]; readonly skipped: string[]; readonly notes?: string[] }
+    | {
+          readonly ok: true;
+          readonly backend: string;
+          readonly cliVersion: string;
+          readonly stacks: string[];
+          readonly skipped: string[];
+          readonly notes?: string[];
+      }
     | { readonly ok: false; readonly problem: PreflightProblem; readonly message: string };
 
 /**
@@ -86,10 +93,17 @@ export interface PreflightRequest {
     readonly requiredSecrets?: Record<LayerName, RequiredSecret[]>;
 }
 
-function stackDoc(stacksDir: string, stack: string): { config: Record<string, unknown>; encryptionsalt?: string; secretsprovider?: string } {
+function stackDoc(
+    stacksDir: string,
+    stack: string,
+): { config: Record<string, unknown>; encryptionsalt?: string; secretsprovider?: string } {
     const file = stackFile(stacksDir, stack);
     if (!fs.existsSync(file)) return { config: {} };
-    const doc = (parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown>; encryptionsalt?: string; secretsprovider?: string };
+    const doc = (parse(fs.readFileSync(file, "utf8")) ?? {}) as {
+        config?: Record<string, unknown>;
+        encryptionsalt?: string;
+        secretsprovider?: string;
+    };
     return { ...doc, config: doc.config ?? {} };
 }
 
@@ -171,11 +185,20 @@ export async function preflight(req: PreflightRequest): Promise<PreflightResult>
         }
         const passphraseBackend = doc.encryptionsalt !== undefined || doc.secretsprovider === "passphrase";
         if (passphraseBackend && !req.env.PULUMI_CONFIG_PASSPHRASE && !req.env.PULUMI_CONFIG_PASSPHRASE_FILE) {
-            lacking.push(`  ${stack}: the passphrase its secrets are encrypted with. export PULUMI_CONFIG_PASSPHRASE=<passphrase> (or PULUMI_CONFIG_PASSPHRASE_FILE=<file>)`);
+            lacking.push(
+                `  ${stack}: the passphrase its secrets are encrypted with. export PULUMI_CONFIG_PASSPHRASE=<passphrase> (or PULUMI_CONFIG_PASSPHRASE_FILE=<file>)`,
+            );
         }
     }
     if (lacking.length > 0) {
         return { ok: false, problem: "secret-missing", message: `Missing secrets for ${req.action}:\n${lacking.join("\n")}` };
     }
-    return { ok: true, backend, cliVersion: version.stdout.trim(), stacks: running.map((s) => s.stack), skipped, ...(notes.length ? { notes } : {}) };
+    return {
+        ok: true,
+        backend,
+        cliVersion: version.stdout.trim(),
+        stacks: running.map((s) => s.stack),
+        skipped,
+        ...(notes.length ? { notes } : {}),
+    };
 }

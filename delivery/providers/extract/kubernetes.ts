@@ -32,7 +32,10 @@ export function kubernetesRules(diffGo: string, helmGo: string): KubernetesRules
     const helpers = new Map<string, string[]>();
     for (const m of diffGo.matchAll(/func\s+([A-Za-z]+)\((prefix|prefixes)\b[^)]*\)\s*properties\s*\{/g)) {
         const body = funcBody(diffGo, m[1]) ?? "";
-        helpers.set(m[1], [...body.matchAll(/prefix\s*\+\s*"([^"]+)"/g)].map((x) => x[1]));
+        helpers.set(
+            m[1],
+            [...body.matchAll(/prefix\s*\+\s*"([^"]+)"/g)].map((x) => x[1]),
+        );
     }
     const vars = new Map<string, string>();
     for (const m of diffGo.matchAll(/^var\s+([A-Za-z_]+)\s*=\s*/gm)) {
@@ -43,7 +46,10 @@ export function kubernetesRules(diffGo: string, helmGo: string): KubernetesRules
         vars.set(m[1], diffGo.slice(start, matchClose(diffGo, open)));
     }
     const evalExpr = (expr: string): Value => {
-        expr = expr.trim().replace(/\.\.\.$/, "").trim();
+        expr = expr
+            .trim()
+            .replace(/\.\.\.$/, "")
+            .trim();
         if (vars.has(expr)) return evalExpr(vars.get(expr)!);
         let m = /^append\(/.exec(expr);
         if (m) {
@@ -86,7 +92,7 @@ export function kubernetesRules(diffGo: string, helmGo: string): KubernetesRules
         const lit = /properties\{([^}]*)\}/.exec(fn.slice(at));
         return lit ? [...lit[1].matchAll(/"([^"]+)"/g)].map((x) => toPath(x[1])) : [];
     };
-    const metadata = ((helpers.get("metadataForceNewProperties") ?? []).map((s) => toPath(`.metadata${s}`)));
+    const metadata = (helpers.get("metadataForceNewProperties") ?? []).map((s) => toPath(`.metadata${s}`));
     const helm = /forceNewFields\s*:=\s*\[\]string\{([^}]*)\}/.exec(helmGo);
     return {
         kinds,
@@ -127,10 +133,22 @@ export function providerConfigRule(providerGo: string): ProviderConfigRule {
     };
     const keyConst = /clusterIdentifierKey\s*=\s*"([^"]+)"/.exec(providerGo);
     if (!keyConst) throw new Error("kubernetes provider.go: no clusterIdentifierKey constant");
-    need(/if diff\.Updated\(clusterIdentifierKey\)\s*\{\s*replaces = append\(replaces, clusterIdentifierKey\)/, "the replacement on a changed clusterIdentifier");
-    need(/if diff\.Same\(clusterIdentifierKey\) && news\.HasValue\(clusterIdentifierKey\)[\s\S]*?resp\.Replaces = nil/, "the suppression of replacements under an unchanged clusterIdentifier");
-    const unknown = need(/range \[\]resource\.PropertyKey\{([^}]*)\}\s*\{\s*if news\[key\]\.IsComputed\(\)/, "the replacement on unknown inputs");
-    const active = need(/getActiveClusterFromConfig\(newConfig[\s\S]*?!reflect\.DeepEqual\(oldActiveCluster, activeCluster\)[\s\S]*?range \[\]string\{([^}]*)\}/, "the replacement on a changed active cluster");
+    need(
+        /if diff\.Updated\(clusterIdentifierKey\)\s*\{\s*replaces = append\(replaces, clusterIdentifierKey\)/,
+        "the replacement on a changed clusterIdentifier",
+    );
+    need(
+        /if diff\.Same\(clusterIdentifierKey\) && news\.HasValue\(clusterIdentifierKey\)[\s\S]*?resp\.Replaces = nil/,
+        "the suppression of replacements under an unchanged clusterIdentifier",
+    );
+    const unknown = need(
+        /range \[\]resource\.PropertyKey\{([^}]*)\}\s*\{\s*if news\[key\]\.IsComputed\(\)/,
+        "the replacement on unknown inputs",
+    );
+    const active = need(
+        /getActiveClusterFromConfig\(newConfig[\s\S]*?!reflect\.DeepEqual\(oldActiveCluster, activeCluster\)[\s\S]*?range \[\]string\{([^}]*)\}/,
+        "the replacement on a changed active cluster",
+    );
     const always = [...body.matchAll(/case "([^"]+)":\s*(?:\/\/[^\n]*\s*)*replaces = append\(replaces, "\1"\)/g)].map((m) => m[1]);
     const strings = (text: string) => [...text.matchAll(/"([^"]+)"/g)].map((m) => m[1]);
     return {

@@ -42,7 +42,10 @@ export function sdkResource(src: string, func: string): { attrs: TfAttr[]; condi
     if (!body) throw new Error(`no func ${func}`);
     const schemaBody = literalAfter(body, new RegExp(SDK_MAP.source));
     if (schemaBody === undefined) throw new Error(`${func}: no inline Schema map`);
-    const conditional = [...body.matchAll(/customdiff\.ForceNewIfChange\("([a-z0-9_]+)"/g)].map((m) => ({ name: m[1], when: "customdiff.ForceNewIfChange (only when the old value is empty)" }));
+    const conditional = [...body.matchAll(/customdiff\.ForceNewIfChange\("([a-z0-9_]+)"/g)].map((m) => ({
+        name: m[1],
+        when: "customdiff.ForceNewIfChange (only when the old value is empty)",
+    }));
     return { attrs: attributes(schemaBody), conditional };
 }
 
@@ -59,7 +62,7 @@ export function frameworkResource(src: string): { typeSuffix: string; attrs: TfA
     const blocksAt = body.search(FW_BLOCKS);
     // Blocks of the top-level schema only: the first Blocks map after the top Attributes map.
     const attrsEnd = body.search(FW_ATTRS) + (attrs.length + 40);
-    const blocks = blocksAt > attrsEnd ? literalAfter(body.slice(blocksAt), new RegExp(FW_BLOCKS.source)) ?? "" : "";
+    const blocks = blocksAt > attrsEnd ? (literalAfter(body.slice(blocksAt), new RegExp(FW_BLOCKS.source)) ?? "") : "";
     return { typeSuffix, attrs: [...attributes(attrs), ...attributes(blocks)] };
 }
 

@@ -9,10 +9,13 @@ import type { Vm } from "./vm";
 export async function assertRenderedFilesOnDisk(vm: Vm, node: BootNode): Promise<number> {
     // CAs and access manifests are staged in /run and moved under k3s' server directory once its datastore is mounted.
     const under = ["/etc/rancher/k3s/", `${K3S_TLS_DIR}/`, `${K3S_MANIFESTS_DIR}/`];
-    const files = node.files.map((f) => ({ ...f, path: caInstalledPath(f.path) })).filter((f) => under.some((dir) => f.path.startsWith(dir)));
+    const files = node.files
+        .map((f) => ({ ...f, path: caInstalledPath(f.path) }))
+        .filter((f) => under.some((dir) => f.path.startsWith(dir)));
     assert.ok(files.length > 0, `${node.key}: the render writes k3s files`);
     for (const staging of [CA_STAGING_DIR, MANIFEST_STAGING_DIR]) {
-        if (node.files.some((f) => f.path.startsWith(`${staging}/`))) assert.equal((await vm.exec(`test -e ${staging}`)).rc, 1, `${node.key}: ${staging} is gone`);
+        if (node.files.some((f) => f.path.startsWith(`${staging}/`)))
+            assert.equal((await vm.exec(`test -e ${staging}`)).rc, 1, `${node.key}: ${staging} is gone`);
     }
     for (const file of files) {
         const [mode, b64] = (await vm.sh(`stat -c %a ${file.path} && base64 -w0 ${file.path}`)).split("\n");
@@ -55,7 +58,9 @@ export async function assertMetadataGuard(vm: Vm): Promise<void> {
         ].join("\n"),
     );
     // The control namespace reaches the fake metadata server (the path works)...
-    await vm.sh("curl -sf --retry 30 --retry-connrefused --retry-max-time 60 --max-time 2 -o /dev/null http://169.254.169.254/ && ip netns exec other curl -sf --max-time 5 -o /dev/null http://169.254.169.254/");
+    await vm.sh(
+        "curl -sf --retry 30 --retry-connrefused --retry-max-time 60 --max-time 2 -o /dev/null http://169.254.169.254/ && ip netns exec other curl -sf --max-time 5 -o /dev/null http://169.254.169.254/",
+    );
     // ...the pod namespace does not, and the guard's rule counted the dropped packets.
     const pod = await vm.exec("ip netns exec pod curl -sf --connect-timeout 3 -o /dev/null http://169.254.169.254/");
     assert.notEqual(pod.rc, 0, "a pod reached the metadata service");
@@ -71,7 +76,9 @@ export async function nfsDataActive(vm: Vm, timeoutMs = 120_000): Promise<void> 
         const state = (await vm.exec("systemctl is-active nfs-data.service")).out.trim();
         if (state === "active") return;
         if (state === "failed" || Date.now() > deadline) {
-            throw new Error(`${vm.spec.name}: nfs-data.service is ${state}\n${(await vm.exec("journalctl -b -o cat -u nfs-data.service")).out}`);
+            throw new Error(
+                `${vm.spec.name}: nfs-data.service is ${state}\n${(await vm.exec("journalctl -b -o cat -u nfs-data.service")).out}`,
+            );
         }
         await new Promise((r) => setTimeout(r, 250));
     }

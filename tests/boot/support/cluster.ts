@@ -57,18 +57,49 @@ function caFiles(): ClusterCaFiles {
         const ca = (name: string) => {
             const key = path.join(dir, `${name}.key`);
             const crt = path.join(dir, `${name}.crt`);
-            execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", crt, "-days", "1", "-subj", `/CN=boot-test-${name}`], { stdio: "pipe" });
+            execFileSync(
+                "openssl",
+                [
+                    "req",
+                    "-x509",
+                    "-newkey",
+                    "ec",
+                    "-pkeyopt",
+                    "ec_paramgen_curve:P-256",
+                    "-nodes",
+                    "-keyout",
+                    key,
+                    "-out",
+                    crt,
+                    "-days",
+                    "1",
+                    "-subj",
+                    `/CN=boot-test-${name}`,
+                ],
+                { stdio: "pipe" },
+            );
             return { cert: fs.readFileSync(crt, "utf8"), key: fs.readFileSync(key, "utf8") };
         };
-        const [server, client, requestHeader, etcdServer, etcdPeer] = ["server-ca", "client-ca", "request-header-ca", "etcd-server-ca", "etcd-peer-ca"].map(ca);
+        const [server, client, requestHeader, etcdServer, etcdPeer] = [
+            "server-ca",
+            "client-ca",
+            "request-header-ca",
+            "etcd-server-ca",
+            "etcd-peer-ca",
+        ].map(ca);
         const serviceKey = path.join(dir, "service.key");
         execFileSync("openssl", ["genrsa", "-out", serviceKey, "2048"], { stdio: "pipe" });
         return {
-            serverCaCert: server.cert, serverCaKey: server.key,
-            clientCaCert: client.cert, clientCaKey: client.key,
-            requestHeaderCaCert: requestHeader.cert, requestHeaderCaKey: requestHeader.key,
-            etcdServerCaCert: etcdServer.cert, etcdServerCaKey: etcdServer.key,
-            etcdPeerCaCert: etcdPeer.cert, etcdPeerCaKey: etcdPeer.key,
+            serverCaCert: server.cert,
+            serverCaKey: server.key,
+            clientCaCert: client.cert,
+            clientCaKey: client.key,
+            requestHeaderCaCert: requestHeader.cert,
+            requestHeaderCaKey: requestHeader.key,
+            etcdServerCaCert: etcdServer.cert,
+            etcdServerCaKey: etcdServer.key,
+            etcdPeerCaCert: etcdPeer.cert,
+            etcdPeerCaKey: etcdPeer.key,
             serviceKey: fs.readFileSync(serviceKey, "utf8"),
         };
     } finally {
@@ -88,7 +119,10 @@ export function clusterSecrets(): NodeSecrets {
 
 /** Override of `agentPools` that keeps the stack's pools but gives pool default `count` agents. */
 export function defaultPoolCount(stack: string, count: number): Record<string, string> {
-    const pools = JSON.parse(loadStackConfig(STACKS_DIR, stack, PROJECT)[`${PROJECT}:agentPools`]?.value ?? "{}") as Record<string, Record<string, unknown>>;
+    const pools = JSON.parse(loadStackConfig(STACKS_DIR, stack, PROJECT)[`${PROJECT}:agentPools`]?.value ?? "{}") as Record<
+        string,
+        Record<string, unknown>
+    >;
     return { agentPools: JSON.stringify({ ...pools, default: { ...pools.default, count } }) };
 }
 
@@ -97,9 +131,19 @@ export function defaultPoolCount(stack: string, count: number): Record<string, s
  * `given`: the secrets of an earlier render (a replacement joins the same cluster).
  * `secretKeys`: override keys that count as set with `--secret` (credentials).
  */
-export function renderCluster(stack: string, overrides: Record<string, string>, plan: AddressPlan, volumeId: string, datastoreVolumeId?: string, given?: NodeSecrets, secretKeys: readonly string[] = []): BootCluster {
+export function renderCluster(
+    stack: string,
+    overrides: Record<string, string>,
+    plan: AddressPlan,
+    volumeId: string,
+    datastoreVolumeId?: string,
+    given?: NodeSecrets,
+    secretKeys: readonly string[] = [],
+): BootCluster {
     const stackConfig = loadStackConfig(STACKS_DIR, stack, PROJECT);
-    const lookup = Object.assign((key: string) => overrides[key] ?? stackConfig[`${PROJECT}:${key}`]?.value, { isSecret: (key: string) => secretKeys.includes(key) });
+    const lookup = Object.assign((key: string) => overrides[key] ?? stackConfig[`${PROJECT}:${key}`]?.value, {
+        isSecret: (key: string) => secretKeys.includes(key),
+    });
     const config = parseInfraConfig(lookup, PROJECT, `boot test of ${stack}`);
     const entry = plan.vip ?? plan.servers[0];
     const serverUrl = `https://${entry}:6443`;

@@ -35,7 +35,13 @@ function uuidOf(text: string): string {
 
 export function networkData(nics: readonly NicConfig[]): unknown {
     return {
-        links: nics.map((nic, i) => ({ id: `tap${i}`, vif_id: uuidOf(`vif${nic.mac}`), type: "ovs", mtu: 1500, ethernet_mac_address: nic.mac })),
+        links: nics.map((nic, i) => ({
+            id: `tap${i}`,
+            vif_id: uuidOf(`vif${nic.mac}`),
+            type: "ovs",
+            mtu: 1500,
+            ethernet_mac_address: nic.mac,
+        })),
         networks: nics.map((nic, i) => ({
             id: `network${i}`,
             type: "ipv4",

@@ -32,7 +32,11 @@ export class K3sMirror {
      * `k3sFile`: what the mirror serves as the k3s binary (default: the boot suite's stand-in);
      * `moreVersions`: further releases served beside `version` (an upgrade's target).
      */
-    constructor(readonly version: string, k3sFile = path.join(STAND_IN, "k3s"), moreVersions: readonly string[] = []) {
+    constructor(
+        readonly version: string,
+        k3sFile = path.join(STAND_IN, "k3s"),
+        moreVersions: readonly string[] = [],
+    ) {
         for (const v of [version, ...moreVersions]) {
             const binary = Buffer.from(fs.readFileSync(k3sFile, "utf8").replace("@K3S_VERSION@", v));
             this.files.set(`${v}/install.sh`, fs.readFileSync(path.join(STAND_IN, "install.sh")));
@@ -72,8 +76,16 @@ export class K3sMirror {
 function mirrorPki(): { ca: string; cert: string; key: string } {
     const pki = new OpensslPki({ prefix: "k3s-mirror-" });
     try {
-        pki.ca("ca", { subject: "/CN=k3s-mirror-ca", days: 2, extensions: ["basicConstraints=critical,CA:true", "keyUsage=critical,keyCertSign"] });
-        pki.leaf("leaf", "ca", { subject: "/CN=k3s-mirror", days: 2, extensions: ["subjectAltName=IP:10.0.2.2,IP:127.0.0.1", "extendedKeyUsage=serverAuth"] });
+        pki.ca("ca", {
+            subject: "/CN=k3s-mirror-ca",
+            days: 2,
+            extensions: ["basicConstraints=critical,CA:true", "keyUsage=critical,keyCertSign"],
+        });
+        pki.leaf("leaf", "ca", {
+            subject: "/CN=k3s-mirror",
+            days: 2,
+            extensions: ["subjectAltName=IP:10.0.2.2,IP:127.0.0.1", "extendedKeyUsage=serverAuth"],
+        });
         return { ca: pki.read("ca.crt"), cert: pki.read("leaf.crt"), key: pki.read("leaf.key") };
     } finally {
         pki.dispose();

@@ -82,7 +82,12 @@ export class BootRun {
     constructor(
         readonly label: string,
         version: string,
-        private readonly opts: { k3sFile?: string; moreVersions?: readonly string[]; readOnlyDisks?: VmSpec["readOnlyDisks"]; memoryMiB?: number } = {},
+        private readonly opts: {
+            k3sFile?: string;
+            moreVersions?: readonly string[];
+            readOnlyDisks?: VmSpec["readOnlyDisks"];
+            memoryMiB?: number;
+        } = {},
     ) {
         fs.mkdirSync(path.join(cacheDir(), "runs"), { recursive: true });
         this.dir = fs.mkdtempSync(path.join(cacheDir(), "runs", `${label}-`));
@@ -108,7 +113,11 @@ export class BootRun {
      * Boots a rendered node; `tag` tells replacement VMs of one node apart. `bootstrap` is the
      * first server's instance metadata `k3s_bootstrap` (Nova's `meta`), `cluster-init` by default.
      */
-    async boot(cluster: BootCluster, node: BootNode, opts: { tag?: string; dataDisks?: readonly DataDisk[]; bootstrap?: string; hostForwards?: VmSpec["hostForwards"] } = {}): Promise<Vm> {
+    async boot(
+        cluster: BootCluster,
+        node: BootNode,
+        opts: { tag?: string; dataDisks?: readonly DataDisk[]; bootstrap?: string; hostForwards?: VmSpec["hostForwards"] } = {},
+    ): Promise<Vm> {
         const { image, accel } = await bootBase();
         const vmName = `${node.key}${opts.tag ? `-${opts.tag}` : ""}`;
         const index = this.vms.length + 1;
@@ -118,7 +127,12 @@ export class BootRun {
         const configDrive = buildConfigDrive(this.dir, {
             name: vmName,
             userData: node.userData,
-            meta: { role: node.role, environment: cluster.config.environment, slot: node.key, ...(node.firstServer ? { [BOOTSTRAP_METADATA_KEY]: opts.bootstrap ?? "cluster-init" } : {}) },
+            meta: {
+                role: node.role,
+                environment: cluster.config.environment,
+                slot: node.key,
+                ...(node.firstServer ? { [BOOTSTRAP_METADATA_KEY]: opts.bootstrap ?? "cluster-init" } : {}),
+            },
             publicKey: cluster.config.sshPublicKey,
             nics: [
                 { mac: mac(1), address: node.ip, prefix, gateway },
@@ -126,7 +140,19 @@ export class BootRun {
                 { mac: mac(2), address: "10.0.2.15", prefix: 24 },
             ],
         });
-        const vm = new Vm({ name: vmName, workDir: this.dir, image, accel, configDrive, lan: { segment: this.segment, mac: mac(1) }, upMac: mac(2), dataDisks: opts.dataDisks, readOnlyDisks: this.opts.readOnlyDisks, hostForwards: opts.hostForwards, memoryMiB: this.opts.memoryMiB ?? 512 });
+        const vm = new Vm({
+            name: vmName,
+            workDir: this.dir,
+            image,
+            accel,
+            configDrive,
+            lan: { segment: this.segment, mac: mac(1) },
+            upMac: mac(2),
+            dataDisks: opts.dataDisks,
+            readOnlyDisks: this.opts.readOnlyDisks,
+            hostForwards: opts.hostForwards,
+            memoryMiB: this.opts.memoryMiB ?? 512,
+        });
         this.vms.push(vm);
         await vm.start();
         return vm;
@@ -137,19 +163,34 @@ export class BootRun {
      * `cloud-init status --wait` of bookworm's 22.4 returns "done" between two stages) and
      * records boot → done and boot → k3s service ready from the VM's own clocks.
      */
-    async cloudInitDone(vm: Vm, node: BootNode, timeoutSeconds = 900): Promise<{ status: string; result: { errors: string[]; datasource: string } }> {
+    async cloudInitDone(
+        vm: Vm,
+        node: BootNode,
+        timeoutSeconds = 900,
+    ): Promise<{ status: string; result: { errors: string[]; datasource: string } }> {
         await vm.agentReady(timeoutSeconds * 1000);
-        await eventually(`${vm.spec.name}: cloud-init to finish`, timeoutSeconds * 1000, async () => ((await vm.exec("test -e /run/cloud-init/result.json")).rc === 0 ? true : undefined), 1000);
+        await eventually(
+            `${vm.spec.name}: cloud-init to finish`,
+            timeoutSeconds * 1000,
+            async () => ((await vm.exec("test -e /run/cloud-init/result.json")).rc === 0 ? true : undefined),
+            1000,
+        );
         const status = (await vm.exec("cloud-init status --long")).out;
         const unit = node.role === "server" ? "k3s.service" : "k3s-agent.service";
         const [now, uptime, doneAt, active] = (
-            await vm.sh(`date +%s.%N; cut -d' ' -f1 /proc/uptime; stat -c %.3Y /run/cloud-init/result.json; systemctl show -p ActiveEnterTimestampMonotonic --value ${unit}`)
+            await vm.sh(
+                `date +%s.%N; cut -d' ' -f1 /proc/uptime; stat -c %.3Y /run/cloud-init/result.json; systemctl show -p ActiveEnterTimestampMonotonic --value ${unit}`,
+            )
         )
             .trim()
             .split("\n")
             .map(Number);
         const bootEpoch = now - uptime;
-        timings.push({ node: `${this.label}/${vm.spec.name}`, cloudInitDone: doneAt - bootEpoch, apiReady: active > 0 ? active / 1e6 : undefined });
+        timings.push({
+            node: `${this.label}/${vm.spec.name}`,
+            cloudInitDone: doneAt - bootEpoch,
+            apiReady: active > 0 ? active / 1e6 : undefined,
+        });
         const result = JSON.parse(await vm.sh("cat /run/cloud-init/result.json")).v1 as { errors: string[]; datasource: string };
         return { status, result };
     }
@@ -206,7 +247,10 @@ export async function eventually<T>(what: string, timeoutMs: number, probe: () =
 export function printTimings(): void {
     if (timings.length === 0) return;
     const { accel } = { accel: process.env.BOOT_ACCEL ?? "" };
-    const rows = timings.map((t) => `    | ${t.node.padEnd(28)} | ${(t.cloudInitDone?.toFixed(1) ?? "-").padStart(22)} | ${(t.apiReady?.toFixed(1) ?? "-").padStart(20)} |`);
+    const rows = timings.map(
+        (t) =>
+            `    | ${t.node.padEnd(28)} | ${(t.cloudInitDone?.toFixed(1) ?? "-").padStart(22)} | ${(t.apiReady?.toFixed(1) ?? "-").padStart(20)} |`,
+    );
     console.log(
         [
             "",

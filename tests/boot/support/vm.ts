@@ -46,31 +46,59 @@ export interface ExecResult {
 
 export function qemuArgs(spec: VmSpec, files: { overlay: string; console: string; agent: string }, lanPort: number): string[] {
     const args = [
-        "-name", spec.name,
-        "-machine", "q35",
+        "-name",
+        spec.name,
+        "-machine",
+        "q35",
         ...(spec.accel === "kvm" ? ["-accel", "kvm", "-cpu", "host"] : ["-accel", "tcg", "-cpu", "max"]),
-        "-m", String(spec.memoryMiB ?? 512),
-        "-smp", "1",
-        "-nographic", "-nodefaults", "-no-reboot",
-        "-kernel", spec.image.kernel,
-        "-initrd", spec.image.initrd,
-        "-append", `root=UUID=${spec.image.rootUuid} ro console=ttyS0 panic=-1 quiet systemd.show_status=1`,
-        "-serial", `file:${files.console}`,
-        "-drive", `if=none,id=root,file=${files.overlay},format=qcow2`,
-        "-device", "virtio-blk-pci,drive=root",
-        "-drive", `if=none,id=cfg,file=${spec.configDrive},format=raw,media=cdrom,readonly=on`,
-        "-device", "ide-cd,drive=cfg",
+        "-m",
+        String(spec.memoryMiB ?? 512),
+        "-smp",
+        "1",
+        "-nographic",
+        "-nodefaults",
+        "-no-reboot",
+        "-kernel",
+        spec.image.kernel,
+        "-initrd",
+        spec.image.initrd,
+        "-append",
+        `root=UUID=${spec.image.rootUuid} ro console=ttyS0 panic=-1 quiet systemd.show_status=1`,
+        "-serial",
+        `file:${files.console}`,
+        "-drive",
+        `if=none,id=root,file=${files.overlay},format=qcow2`,
+        "-device",
+        "virtio-blk-pci,drive=root",
+        "-drive",
+        `if=none,id=cfg,file=${spec.configDrive},format=raw,media=cdrom,readonly=on`,
+        "-device",
+        "ide-cd,drive=cfg",
         // romfile= (no iPXE option ROM): direct kernel boot needs none, and under TCG it costs seconds.
-        "-netdev", `socket,id=lan,udp=127.0.0.1:${spec.lan.segment.port},localaddr=127.0.0.1:${lanPort}`,
-        "-device", `virtio-net-pci,netdev=lan,mac=${spec.lan.mac},romfile=`,
-        "-netdev", ["user,id=up,net=10.0.2.0/24", ...(spec.hostForwards ?? []).map((f) => `hostfwd=tcp:127.0.0.1:${f.hostPort}-:${f.guestPort}`)].join(","),
-        "-device", `virtio-net-pci,netdev=up,mac=${spec.upMac},romfile=`,
-        "-chardev", `socket,id=agent,path=${files.agent},server=on,wait=off`,
-        "-device", "virtio-serial-pci",
-        "-device", "virtserialport,chardev=agent,name=boot-test.agent",
+        "-netdev",
+        `socket,id=lan,udp=127.0.0.1:${spec.lan.segment.port},localaddr=127.0.0.1:${lanPort}`,
+        "-device",
+        `virtio-net-pci,netdev=lan,mac=${spec.lan.mac},romfile=`,
+        "-netdev",
+        ["user,id=up,net=10.0.2.0/24", ...(spec.hostForwards ?? []).map((f) => `hostfwd=tcp:127.0.0.1:${f.hostPort}-:${f.guestPort}`)].join(
+            ",",
+        ),
+        "-device",
+        `virtio-net-pci,netdev=up,mac=${spec.upMac},romfile=`,
+        "-chardev",
+        `socket,id=agent,path=${files.agent},server=on,wait=off`,
+        "-device",
+        "virtio-serial-pci",
+        "-device",
+        "virtserialport,chardev=agent,name=boot-test.agent",
     ];
     (spec.readOnlyDisks ?? []).forEach((ro, i) => {
-        args.push("-drive", `if=none,id=ro${i},file=${ro.file},format=raw,readonly=on`, "-device", `virtio-blk-pci,drive=ro${i},serial=${ro.serial}`);
+        args.push(
+            "-drive",
+            `if=none,id=ro${i},file=${ro.file},format=raw,readonly=on`,
+            "-device",
+            `virtio-blk-pci,drive=ro${i},serial=${ro.serial}`,
+        );
     });
     const disks = spec.dataDisks ?? [];
     if (disks.some((d) => d.bus === "scsi")) args.push("-device", "virtio-scsi-pci,id=scsi0");
@@ -131,7 +159,11 @@ export class Vm {
                 const msg = JSON.parse(line) as { hello?: boolean; id?: number; rc: number; out: string; err: string };
                 if (msg.hello) helloSeen();
                 else if (msg.id !== undefined) {
-                    this.pending.get(msg.id)?.({ rc: msg.rc, out: Buffer.from(msg.out, "base64").toString(), err: Buffer.from(msg.err, "base64").toString() });
+                    this.pending.get(msg.id)?.({
+                        rc: msg.rc,
+                        out: Buffer.from(msg.out, "base64").toString(),
+                        err: Buffer.from(msg.err, "base64").toString(),
+                    });
                     this.pending.delete(msg.id);
                 }
             }

@@ -20,7 +20,11 @@ const instant = { now: () => Date.now(), pause: async () => {} };
 
 /** `openssl req -text` of a PEM request, verifying its self-signature. */
 function opensslReq(pem: string): string {
-    return execFileSync("openssl", ["req", "-noout", "-verify", "-text", "-nameopt", "RFC2253"], { input: pem, encoding: "utf8", stdio: ["pipe", "pipe", "pipe"] });
+    return execFileSync("openssl", ["req", "-noout", "-verify", "-text", "-nameopt", "RFC2253"], {
+        input: pem,
+        encoding: "utf8",
+        stdio: ["pipe", "pipe", "pipe"],
+    });
 }
 
 describe("npm run kubeconfig: per-person admin certificates through the CSR API", () => {
@@ -40,7 +44,13 @@ describe("npm run kubeconfig: per-person admin certificates through the CSR API"
     beforeEach(async () => {
         api = new KubeApiStandIn(pki);
         const server = await api.start(DIALLED);
-        deploy = renderKubeconfig({ clusterName: "lab-k3s", server, caCertPem: pki.serverCaPem, clientCertPem: pki.clientCertPem, clientKeyPem: pki.clientKeyPem });
+        deploy = renderKubeconfig({
+            clusterName: "lab-k3s",
+            server,
+            caCertPem: pki.serverCaPem,
+            clientCertPem: pki.clientCertPem,
+            clientKeyPem: pki.clientKeyPem,
+        });
         calls = [];
     });
     afterEach(() => api?.stop());
@@ -55,17 +65,26 @@ describe("npm run kubeconfig: per-person admin certificates through the CSR API"
     });
 
     it("with the deploy identity: creates, approves, waits for and deletes the CSR; the kubeconfig it writes authenticates as the person", async () => {
-        const issued = await issueAdminKubeconfig({ env: "lab", user: "alice", hours: 3 }, { run, workDir: "/", clock: instant, suffix: () => "0a1b2c3d" });
+        const issued = await issueAdminKubeconfig(
+            { env: "lab", user: "alice", hours: 3 },
+            { run, workDir: "/", clock: instant, suffix: () => "0a1b2c3d" },
+        );
         assert.deepEqual(calls, ["pulumi stack output -s lab-infra kubeconfig --show-secrets"]);
         const csrPath = "/apis/certificates.k8s.io/v1/certificatesigningrequests";
-        assert.deepEqual(api.requests.map((r) => `${r.method} ${r.path}`), [
-            `POST ${csrPath}`,
-            `PUT ${csrPath}/lab-admin-alice-0a1b2c3d/approval`,
-            `GET ${csrPath}/lab-admin-alice-0a1b2c3d`,
-            `GET ${csrPath}/lab-admin-alice-0a1b2c3d`,
-            `DELETE ${csrPath}/lab-admin-alice-0a1b2c3d`,
-        ]);
-        assert.ok(api.requests.every((r) => r.clientSubject === "O=data-platform:deployers,CN=lab-k3s-deployer"), "only the deploy identity talks to the CSR API");
+        assert.deepEqual(
+            api.requests.map((r) => `${r.method} ${r.path}`),
+            [
+                `POST ${csrPath}`,
+                `PUT ${csrPath}/lab-admin-alice-0a1b2c3d/approval`,
+                `GET ${csrPath}/lab-admin-alice-0a1b2c3d`,
+                `GET ${csrPath}/lab-admin-alice-0a1b2c3d`,
+                `DELETE ${csrPath}/lab-admin-alice-0a1b2c3d`,
+            ],
+        );
+        assert.ok(
+            api.requests.every((r) => r.clientSubject === "O=data-platform:deployers,CN=lab-k3s-deployer"),
+            "only the deploy identity talks to the CSR API",
+        );
         assert.equal(api.csrs.size, 0, "the CSR object is deleted");
         const [sent] = api.csrHistory;
         assert.equal(sent.spec.signerName, CLIENT_SIGNER);
@@ -81,7 +100,10 @@ describe("npm run kubeconfig: per-person admin certificates through the CSR API"
         assert.match(cert.subject, /CN=alice/);
         assert.match(cert.subject, /O=data-platform:admins/);
         assert.equal(issued.notAfter, new Date(cert.validTo).toISOString());
-        assert.ok(!issued.kubeconfig.includes(Buffer.from(pki.clientKeyPem).toString("base64")), "the deploy key is not in the personal kubeconfig");
+        assert.ok(
+            !issued.kubeconfig.includes(Buffer.from(pki.clientKeyPem).toString("base64")),
+            "the deploy key is not in the personal kubeconfig",
+        );
 
         const before = api.requests.length;
         assert.equal((await request(targetFromKubeconfig(issued.kubeconfig), "GET", "/readyz")).status, 503);
@@ -101,12 +123,16 @@ describe("npm run kubeconfig: per-person admin certificates through the CSR API"
     it("refuses a bad user name or duration before reading any stack; names the failing pulumi command", async () => {
         assert.match(requestProblem({ env: "lab", user: "Alice", hours: 8 })!, /--user "Alice": expected lowercase/);
         assert.match(requestProblem({ env: "lab", user: "system:admin", hours: 8 })!, /--user/);
-        for (const hours of [0, 25, 1.5, Number.NaN]) assert.match(requestProblem({ env: "lab", user: "alice", hours })!, /--hours .*1 to 24/);
+        for (const hours of [0, 25, 1.5, Number.NaN])
+            assert.match(requestProblem({ env: "lab", user: "alice", hours })!, /--hours .*1 to 24/);
         assert.equal(requestProblem({ env: "lab", user: "alice", hours: 24 }), undefined);
         await assert.rejects(issueAdminKubeconfig({ env: "lab", user: "alice", hours: 48 }, { run, workDir: "/" }), /--hours 48/);
         assert.deepEqual(calls, []);
         const failing: CommandRunner = async () => ({ code: 255, stdout: "", stderr: "error: no stack named 'lab-infra' found" });
-        await assert.rejects(issueAdminKubeconfig({ env: "lab", user: "alice", hours: 8 }, { run: failing, workDir: "/" }), /pulumi stack output -s lab-infra kubeconfig --show-secrets failed \(exit 255\): error: no stack named/);
+        await assert.rejects(
+            issueAdminKubeconfig({ env: "lab", user: "alice", hours: 8 }, { run: failing, workDir: "/" }),
+            /pulumi stack output -s lab-infra kubeconfig --show-secrets failed \(exit 255\): error: no stack named/,
+        );
         assert.equal(api.requests.length, 0);
     });
 

@@ -29,10 +29,22 @@ describe("admin certificate expiry", () => {
             if (args.includes("dev-infra")) return { code: 0, stdout: JSON.stringify(days(10)), stderr: "" };
             return { code: 255, stdout: "", stderr: "error: current stack does not have output property" };
         };
-        const warnings = await adminCertWarnings(run, [{ layer: "infra", stack: "dev-infra" }, { layer: "infra", stack: "new-infra" }, { layer: "cluster", stack: "dev-cluster" }], "/", NOW);
+        const warnings = await adminCertWarnings(
+            run,
+            [
+                { layer: "infra", stack: "dev-infra" },
+                { layer: "infra", stack: "new-infra" },
+                { layer: "cluster", stack: "dev-cluster" },
+            ],
+            "/",
+            NOW,
+        );
         assert.equal(warnings.length, 1);
         assert.match(warnings[0], /dev-infra.*in 10 days/);
-        assert.deepEqual(calls.filter((c) => c.includes("adminCertExpiresAt")), ["pulumi stack output -s dev-infra adminCertExpiresAt --json", "pulumi stack output -s new-infra adminCertExpiresAt --json"]);
+        assert.deepEqual(
+            calls.filter((c) => c.includes("adminCertExpiresAt")),
+            ["pulumi stack output -s dev-infra adminCertExpiresAt --json", "pulumi stack output -s new-infra adminCertExpiresAt --json"],
+        );
     });
 
     it("the infra stack publishes the expiry (synth: 30 days after issue) and renews 20 days early", async () => {

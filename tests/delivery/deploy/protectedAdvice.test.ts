@@ -18,11 +18,21 @@ function preview(layers: { layer: "infra" | "cluster" | "apps"; stack: string; u
 
 describe("npm run down: advice for protected resources", () => {
     it("names the protecting key of each blocked layer, as that layer reads it", () => {
-        const text = protectedReport(preview([
-            { layer: "apps", stack: "test-apps", urns: [urn("test-apps", "kubernetes:core/v1:PersistentVolumeClaim", "db")] },
-            { layer: "cluster", stack: "test-cluster", urns: [urn("test-cluster", "kubernetes:kafka.strimzi.io/v1:KafkaNodePool", "brokers")] },
-            { layer: "infra", stack: "test-infra", urns: [urn("test-infra", "openstack:blockstorage/volume:Volume", "test-k3s-nfs-data")] },
-        ]))!;
+        const text = protectedReport(
+            preview([
+                { layer: "apps", stack: "test-apps", urns: [urn("test-apps", "kubernetes:core/v1:PersistentVolumeClaim", "db")] },
+                {
+                    layer: "cluster",
+                    stack: "test-cluster",
+                    urns: [urn("test-cluster", "kubernetes:kafka.strimzi.io/v1:KafkaNodePool", "brokers")],
+                },
+                {
+                    layer: "infra",
+                    stack: "test-infra",
+                    urns: [urn("test-infra", "openstack:blockstorage/volume:Volume", "test-k3s-nfs-data")],
+                },
+            ]),
+        )!;
         assert.match(text, /test-apps: set data-platform:protectStateful to "false" in stacks\/Pulumi.test-apps.yaml/);
         assert.match(text, /test-cluster: set data-platform:protectData to "false" in stacks\/Pulumi.test-cluster.yaml/);
         assert.match(text, /test-infra: set data-platform:protectData to "false" in stacks\/Pulumi.test-infra.yaml/);

@@ -43,7 +43,10 @@ function request(run: CommandRunner, overrides: Partial<PreflightRequest> = {}):
     return {
         action: "up",
         stacks: ENV_STACKS,
-        stacksDir: tempStacks({ "Pulumi.dev-infra.yaml": "config:\n  data-platform:layer: infra\n", "Pulumi.dev-cluster.yaml": "config:\n  data-platform:layer: cluster\n" }),
+        stacksDir: tempStacks({
+            "Pulumi.dev-infra.yaml": "config:\n  data-platform:layer: infra\n",
+            "Pulumi.dev-cluster.yaml": "config:\n  data-platform:layer: cluster\n",
+        }),
         workDir: ROOT,
         run,
         env: { OS_CLOUD: "course" },
@@ -56,27 +59,52 @@ describe("delivery: preflight", () => {
     it("passes when the CLI, login, stacks and secrets are there", async () => {
         const result = await preflight(request(fakePulumi(healthy)));
         assert.deepEqual(result, {
-            ok: true, backend: "s3://state-bucket", cliVersion: "v3.248.0", stacks: ["dev-infra", "dev-cluster"], skipped: [],
-            notes: ["dev-infra: cloud-controller credential created by up, as your clouds.yaml identity (if that is a restricted application credential, supply one instead, see docs/delivery.md)"],
+            ok: true,
+            backend: "s3://state-bucket",
+            cliVersion: "v3.248.0",
+            stacks: ["dev-infra", "dev-cluster"],
+            skipped: [],
+            notes: [
+                "dev-infra: cloud-controller credential created by up, as your clouds.yaml identity (if that is a restricted application credential, supply one instead, see docs/delivery.md)",
+            ],
         });
     });
 
     it("cloud-controller credential: a restricted application credential cannot create one, so it must be supplied", async () => {
-        const appCred = { OS_AUTH_TYPE: "v3applicationcredential", OS_APPLICATION_CREDENTIAL_ID: "abc", OS_APPLICATION_CREDENTIAL_SECRET: "s" };
+        const appCred = {
+            OS_AUTH_TYPE: "v3applicationcredential",
+            OS_APPLICATION_CREDENTIAL_ID: "abc",
+            OS_APPLICATION_CREDENTIAL_SECRET: "s",
+        };
         const refused = await preflight(request(fakePulumi(healthy), { env: appCred }));
         assert.ok(!refused.ok && refused.problem === "secret-missing");
         const message = !refused.ok ? refused.message : "";
-        assert.match(message, /dev-infra: up would create the cloud controllers' application credential, but you deploy with an application credential/);
-        assert.match(message, /openstack application credential create --role member --role load-balancer_member .* dev-k3s-cloud-controllers/);
+        assert.match(
+            message,
+            /dev-infra: up would create the cloud controllers' application credential, but you deploy with an application credential/,
+        );
+        assert.match(
+            message,
+            /openstack application credential create --role member --role load-balancer_member .* dev-k3s-cloud-controllers/,
+        );
         assert.match(message, /pulumi config set -s dev-infra --secret data-platform:cloudControllerCredentialSecret <secret>/);
-        const unrestricted = await preflight(request(fakePulumi(healthy), { env: { ...appCred, PLATFORM_UNRESTRICTED_CREDENTIAL: "true" } }));
-        assert.ok(unrestricted.ok && unrestricted.notes?.[0] === "dev-infra: cloud-controller credential created by up, as your unrestricted application credential");
+        const unrestricted = await preflight(
+            request(fakePulumi(healthy), { env: { ...appCred, PLATFORM_UNRESTRICTED_CREDENTIAL: "true" } }),
+        );
+        assert.ok(
+            unrestricted.ok &&
+                unrestricted.notes?.[0] ===
+                    "dev-infra: cloud-controller credential created by up, as your unrestricted application credential",
+        );
         const stacksDir = tempStacks({
-            "Pulumi.dev-infra.yaml": "config:\n  data-platform:layer: infra\n  data-platform:cloudControllerCredentialId: 0123456789abcdef0123456789abcdef\n  data-platform:cloudControllerCredentialSecret:\n    secure: AAAB\n",
+            "Pulumi.dev-infra.yaml":
+                "config:\n  data-platform:layer: infra\n  data-platform:cloudControllerCredentialId: 0123456789abcdef0123456789abcdef\n  data-platform:cloudControllerCredentialSecret:\n    secure: AAAB\n",
             "Pulumi.dev-cluster.yaml": "config:\n  data-platform:layer: cluster\n",
         });
         const supplied = await preflight(request(fakePulumi(healthy), { env: appCred, stacksDir }));
-        assert.ok(supplied.ok && supplied.notes?.[0] === "dev-infra: cloud-controller credential supplied (0123456789abcdef0123456789abcdef)");
+        assert.ok(
+            supplied.ok && supplied.notes?.[0] === "dev-infra: cloud-controller credential supplied (0123456789abcdef0123456789abcdef)",
+        );
     });
 
     it("missing CLI: one message with the install command (fake runner)", async () => {
@@ -94,7 +122,10 @@ describe("delivery: preflight", () => {
     });
 
     it("not logged in: says to run pulumi login", async () => {
-        const run = fakePulumi({ ...healthy, "pulumi whoami --verbose": { code: 255, stdout: "", stderr: "error: PULUMI_ACCESS_TOKEN must be set" } });
+        const run = fakePulumi({
+            ...healthy,
+            "pulumi whoami --verbose": { code: 255, stdout: "", stderr: "error: PULUMI_ACCESS_TOKEN must be set" },
+        });
         const result = await preflight(request(run));
         assert.ok(!result.ok && result.problem === "not-logged-in");
         assert.match(!result.ok ? result.message : "", /pulumi login/);
@@ -105,7 +136,10 @@ describe("delivery: preflight", () => {
         const run = fakePulumi({ ...healthy, "pulumi stack ls --json": ok(JSON.stringify([{ name: "dev-infra" }])) });
         const up = await preflight(request(run));
         assert.ok(!up.ok && up.problem === "stack-missing");
-        assert.match(!up.ok ? up.message : "", /Stack dev-cluster does not exist in s3:\/\/state-bucket\. Create it with:\n {2}pulumi stack init dev-cluster/);
+        assert.match(
+            !up.ok ? up.message : "",
+            /Stack dev-cluster does not exist in s3:\/\/state-bucket\. Create it with:\n {2}pulumi stack init dev-cluster/,
+        );
         const down = await preflight(request(run, { action: "destroy", stacks: [...ENV_STACKS].reverse() }));
         assert.ok(down.ok && down.skipped[0] === "dev-cluster");
     });
@@ -118,7 +152,10 @@ describe("delivery: preflight", () => {
         const result = await preflight(request(fakePulumi(healthy), { stacksDir, env: {} }));
         assert.ok(!result.ok && result.problem === "secret-missing");
         const message = !result.ok ? result.message : "";
-        assert.match(message, /dev-infra: OpenStack credentials\. source your OpenStack openrc file .*pulumi config set --secret -s dev-infra openstack:applicationCredentialSecret/);
+        assert.match(
+            message,
+            /dev-infra: OpenStack credentials\. source your OpenStack openrc file .*pulumi config set --secret -s dev-infra openstack:applicationCredentialSecret/,
+        );
         assert.match(message, /dev-infra: the passphrase .* export PULUMI_CONFIG_PASSPHRASE=/);
         // A secure config value satisfies it too (a password: an application credential would also need a supplied cloud-controller credential).
         const withSecret = tempStacks({
@@ -151,10 +188,24 @@ describe("delivery: layer runner", () => {
     it("runs the layers in order with progress, and stops at the first failure", async () => {
         const runner = fake("dev-cluster");
         const lines: string[] = [];
-        const stacks = [{ layer: "infra" as const, stack: "dev-infra" }, { layer: "cluster" as const, stack: "dev-cluster" }, { layer: "apps" as const, stack: "dev-apps" }];
-        const report = await runLayers("dev", "up", stacks, runner, (l) => lines.push(l), () => 0);
+        const stacks = [
+            { layer: "infra" as const, stack: "dev-infra" },
+            { layer: "cluster" as const, stack: "dev-cluster" },
+            { layer: "apps" as const, stack: "dev-apps" },
+        ];
+        const report = await runLayers(
+            "dev",
+            "up",
+            stacks,
+            runner,
+            (l) => lines.push(l),
+            () => 0,
+        );
         assert.deepEqual(runner.ran, ["up dev-infra", "up dev-cluster"]);
-        assert.deepEqual(report.outcomes.map((o) => o.status), ["succeeded", "failed", "not run"]);
+        assert.deepEqual(
+            report.outcomes.map((o) => o.status),
+            ["succeeded", "failed", "not run"],
+        );
         assert.ok(lines.includes("[1/3] up dev-infra (infra) ..."));
         assert.ok(lines.includes("  dev-infra | Updating (dev-infra)"));
         assert.ok(lines.includes("[1/3] dev-infra: done in 0s (2 create, 5 same)"));
@@ -167,9 +218,16 @@ describe("delivery: layer runner", () => {
 
     it("npm run down -- dev --yes without the Pulumi CLI on PATH prints the one install message and exits 1", () => {
         const empty = fs.mkdtempSync(path.join(os.tmpdir(), "no-pulumi-"));
-        const run = spawnSync(process.execPath, ["--import", "tsx", "delivery/bin/up.ts", "dev", "--destroy", "--yes"], { cwd: ROOT, encoding: "utf8", env: { ...process.env, PATH: empty } });
+        const run = spawnSync(process.execPath, ["--import", "tsx", "delivery/bin/up.ts", "dev", "--destroy", "--yes"], {
+            cwd: ROOT,
+            encoding: "utf8",
+            env: { ...process.env, PATH: empty },
+        });
         assert.equal(run.status, 1, run.stderr);
-        assert.match(run.stderr, /^The Pulumi CLI is not installed \(no `pulumi` on PATH\)\. Install it with:\n {2}curl -fsSL https:\/\/get\.pulumi\.com \| sh -s -- --version \d+\.\d+\.\d+\n/);
+        assert.match(
+            run.stderr,
+            /^The Pulumi CLI is not installed \(no `pulumi` on PATH\)\. Install it with:\n {2}curl -fsSL https:\/\/get\.pulumi\.com \| sh -s -- --version \d+\.\d+\.\d+\n/,
+        );
         assert.equal(run.stdout, "");
     });
 });

@@ -8,12 +8,27 @@ import * as assert from "node:assert/strict";
 import * as path from "path";
 import { changing, fullOutputs, readsOf, run, STACKS, TWO, urn, verbs } from "../deployHarness";
 
-const stackStep = (stack: string, extra: Record<string, unknown> = {}) => ({ op: "same", urn: urn(stack, "pulumi:pulumi:Stack", stack), ...extra });
-const creates = (stack: string) => [{ op: "create", urn: urn(stack, "kubernetes:core/v1:Namespace", `${stack}-ns`) }, stackStep(stack, { op: "create" })];
+const stackStep = (stack: string, extra: Record<string, unknown> = {}) => ({
+    op: "same",
+    urn: urn(stack, "pulumi:pulumi:Stack", stack),
+    ...extra,
+});
+const creates = (stack: string) => [
+    { op: "create", urn: urn(stack, "kubernetes:core/v1:Namespace", `${stack}-ns`) },
+    stackStep(stack, { op: "create" }),
+];
 /** Initialised in the backend, never deployed: no outputs until its first update. */
-const fresh = (stack: string) => ({ version: 0, outputs: {}, outputsAfterUp: fullOutputs(stack), reads: readsOf(stack), steps: creates(stack) });
+const fresh = (stack: string) => ({
+    version: 0,
+    outputs: {},
+    outputsAfterUp: fullOutputs(stack),
+    reads: readsOf(stack),
+    steps: creates(stack),
+});
 const deployed = (stack: string, extra: Record<string, unknown> = {}) => ({ ...changing(stack), ...extra });
-const env = (make: (stack: string) => Record<string, unknown>) => ({ stacks: Object.fromEntries(STACKS.map(({ stack }) => [stack, make(stack)])) });
+const env = (make: (stack: string) => Record<string, unknown>) => ({
+    stacks: Object.fromEntries(STACKS.map(({ stack }) => [stack, make(stack)])),
+});
 const ONE_BY_ONE = ["preview dev-infra", "up dev-infra", "preview dev-cluster", "up dev-cluster", "preview dev-apps", "up dev-apps"];
 
 describe("delivery: up brings an environment up layer by layer when it must", () => {
@@ -22,11 +37,19 @@ describe("delivery: up brings an environment up layer by layer when it must", ()
         const r = await run(env(fresh), { confirm: async (q) => (asked.push(q), true) });
         assert.equal(r.code, 0, r.out);
         assert.deepEqual(verbs(r.calls), ONE_BY_ONE);
-        assert.match(r.out, /Mode: layer by layer: dev-infra has no outputs yet, dev-cluster reads kubeconfig, cloudCredentials, ingressAddress and 4 more from it, dev-apps reads kubeconfig, nodePools, nodes from it\./);
-        assert.deepEqual(asked, ["Apply this preview to dev-infra (layer 1 of 3)? [y/N] ", "Apply this preview to dev-cluster (layer 2 of 3)? [y/N] ", "Apply this preview to dev-apps (layer 3 of 3)? [y/N] "]);
+        assert.match(
+            r.out,
+            /Mode: layer by layer: dev-infra has no outputs yet, dev-cluster reads kubeconfig, cloudCredentials, ingressAddress and 4 more from it, dev-apps reads kubeconfig, nodePools, nodes from it\./,
+        );
+        assert.deepEqual(asked, [
+            "Apply this preview to dev-infra (layer 1 of 3)? [y/N] ",
+            "Apply this preview to dev-cluster (layer 2 of 3)? [y/N] ",
+            "Apply this preview to dev-apps (layer 3 of 3)? [y/N] ",
+        ]);
         // Each layer's preview was shown before its question, and each apply holds that layer's saved plan.
         assert.ok(r.out.indexOf("dev-cluster (cluster, stack version 0): 2 create") > r.out.indexOf("[1/3] dev-infra: done"));
-        for (const c of r.calls.filter((c) => c[0] === "up")) assert.equal(c[c.indexOf("--plan") + 1], path.join(r.dir, "plans", `${c[c.indexOf("--stack") + 1]}.plan.json`));
+        for (const c of r.calls.filter((c) => c[0] === "up"))
+            assert.equal(c[c.indexOf("--plan") + 1], path.join(r.dir, "plans", `${c[c.indexOf("--stack") + 1]}.plan.json`));
         assert.match(r.out, /\[3\/3\] up dev-apps \(apps\) \.\.\./);
         assert.match(r.out, /dev: up finished for every layer/);
     });
@@ -34,35 +57,71 @@ describe("delivery: up brings an environment up layer by layer when it must", ()
     it("only infra deployed: cluster and apps go one by one; infra without changes is not asked about", async () => {
         const asked: string[] = [];
         const infraSame = deployed("dev-infra", { steps: [stackStep("dev-infra")] });
-        const r = await run(env((s) => (s === "dev-infra" ? infraSame : fresh(s))), { confirm: async (q) => (asked.push(q), true) });
+        const r = await run(
+            env((s) => (s === "dev-infra" ? infraSame : fresh(s))),
+            { confirm: async (q) => (asked.push(q), true) },
+        );
         assert.equal(r.code, 0, r.out);
-        assert.deepEqual(verbs(r.calls), ONE_BY_ONE.filter((v) => v !== "up dev-infra"));
-        assert.match(r.out, /Mode: layer by layer: dev-cluster has no outputs yet, dev-apps reads ingressClass, storageClasses, kafkaBootstrap and 5 more from it\./);
+        assert.deepEqual(
+            verbs(r.calls),
+            ONE_BY_ONE.filter((v) => v !== "up dev-infra"),
+        );
+        assert.match(
+            r.out,
+            /Mode: layer by layer: dev-cluster has no outputs yet, dev-apps reads ingressClass, storageClasses, kafkaBootstrap and 5 more from it\./,
+        );
         assert.match(r.out, /dev-infra: no changes, nothing to apply\./);
         assert.equal(asked.length, 2);
     });
 
     it("everything deployed, no read output changes: every layer previewed first, one question (an unread output may change)", async () => {
         const asked: string[] = [];
-        const apiMoves = [changing("dev-infra").steps[0], stackStep("dev-infra", { detailedDiff: { "outputs.apiEndpoint": { kind: "update" } } })];
-        const r = await run(env((s) => deployed(s, s === "dev-infra" ? { steps: apiMoves } : {})), { confirm: async (q) => (asked.push(q), true) });
+        const apiMoves = [
+            changing("dev-infra").steps[0],
+            stackStep("dev-infra", { detailedDiff: { "outputs.apiEndpoint": { kind: "update" } } }),
+        ];
+        const r = await run(
+            env((s) => deployed(s, s === "dev-infra" ? { steps: apiMoves } : {})),
+            { confirm: async (q) => (asked.push(q), true) },
+        );
         assert.equal(r.code, 0, r.out);
-        assert.deepEqual(verbs(r.calls), ["preview dev-infra", "preview dev-cluster", "preview dev-apps", "up dev-infra", "up dev-cluster", "up dev-apps"]);
+        assert.deepEqual(verbs(r.calls), [
+            "preview dev-infra",
+            "preview dev-cluster",
+            "preview dev-apps",
+            "up dev-infra",
+            "up dev-cluster",
+            "up dev-apps",
+        ]);
         assert.match(r.out, /Mode: previews first: dev-infra, dev-cluster already have every output the layers above read\./);
         assert.deepEqual(asked, ["Apply this preview to dev? [y/N] "]);
     });
 
     it("everything deployed but infra's kubeconfig will change: layer by layer from infra on", async () => {
-        const moves = [changing("dev-infra").steps[0], stackStep("dev-infra", { detailedDiff: { "outputs.kubeconfig": { kind: "update" }, "outputs.apiEndpoint": { kind: "update" } } })];
-        const r = await run(env((s) => deployed(s, s === "dev-infra" ? { steps: moves } : {})), { confirm: async () => true });
+        const moves = [
+            changing("dev-infra").steps[0],
+            stackStep("dev-infra", {
+                detailedDiff: { "outputs.kubeconfig": { kind: "update" }, "outputs.apiEndpoint": { kind: "update" } },
+            }),
+        ];
+        const r = await run(
+            env((s) => deployed(s, s === "dev-infra" ? { steps: moves } : {})),
+            { confirm: async () => true },
+        );
         assert.equal(r.code, 0, r.out);
         assert.deepEqual(verbs(r.calls), ONE_BY_ONE);
         assert.match(r.out, /Mode: previews first/);
-        assert.match(r.out, /Mode: layer by layer from here: dev-infra's preview changes kubeconfig, which dev-cluster and dev-apps read; their previews are made after dev-infra is applied\./);
+        assert.match(
+            r.out,
+            /Mode: layer by layer from here: dev-infra's preview changes kubeconfig, which dev-cluster and dev-apps read; their previews are made after dev-infra is applied\./,
+        );
     });
 
     it("a layer's apply fails: the layers above are not previewed, and the summary says what was applied", async () => {
-        const r = await run(env((s) => (s === "dev-cluster" ? { ...fresh(s), applyFails: "timeout waiting for ingress-nginx" } : fresh(s))), { confirm: async () => true });
+        const r = await run(
+            env((s) => (s === "dev-cluster" ? { ...fresh(s), applyFails: "timeout waiting for ingress-nginx" } : fresh(s))),
+            { confirm: async () => true },
+        );
         assert.equal(r.code, 1);
         assert.deepEqual(verbs(r.calls), ["preview dev-infra", "up dev-infra", "preview dev-cluster", "up dev-cluster"]);
         assert.match(r.out, /dev-cluster +failed/);
@@ -72,7 +131,10 @@ describe("delivery: up brings an environment up layer by layer when it must", ()
     });
 
     it("the first layer's apply fails: nothing above is previewed", async () => {
-        const r = await run(env((s) => (s === "dev-infra" ? { ...fresh(s), applyFails: "quota exceeded" } : fresh(s))), { stacks: TWO, confirm: async () => true });
+        const r = await run(
+            env((s) => (s === "dev-infra" ? { ...fresh(s), applyFails: "quota exceeded" } : fresh(s))),
+            { stacks: TWO, confirm: async () => true },
+        );
         assert.equal(r.code, 1);
         assert.deepEqual(verbs(r.calls), ["preview dev-infra", "up dev-infra"]);
         assert.match(r.out, /dev-cluster +not previewed/);
@@ -99,7 +161,10 @@ describe("delivery: up brings an environment up layer by layer when it must", ()
         const r = await run(env(fresh), { stacks: TWO, expectPreview: fp });
         assert.equal(r.code, 1);
         assert.deepEqual(verbs(r.calls), ["preview dev-infra", "up dev-infra", "preview dev-cluster"]);
-        assert.match(r.out, /dev-cluster could only be previewed after dev-infra was applied, so its preview is not part of the approved one/);
+        assert.match(
+            r.out,
+            /dev-cluster could only be previewed after dev-infra was applied, so its preview is not part of the approved one/,
+        );
     });
 
     it("a pre-apply check refusing a layer stops before its question; the layers below stay applied", async () => {

@@ -18,17 +18,31 @@ describe("delivery: plan, then apply (stand-in pulumi on PATH)", () => {
         const asked: string[] = [];
         const r = await run(scenario(), { confirm: async (q) => (asked.push(q), true) });
         assert.equal(r.code, 0, r.out);
-        assert.deepEqual(verbs(r.calls), ["preview dev-infra", "preview dev-cluster", "preview dev-apps", "up dev-infra", "up dev-cluster", "up dev-apps"]);
+        assert.deepEqual(verbs(r.calls), [
+            "preview dev-infra",
+            "preview dev-cluster",
+            "preview dev-apps",
+            "up dev-infra",
+            "up dev-cluster",
+            "up dev-apps",
+        ]);
         assert.equal(asked.length, 1);
         // The question came after the preview was printed.
         assert.ok(r.out.indexOf("Preview fingerprint:") < r.out.indexOf("[1/3] up dev-infra"));
-        assert.match(r.out, /dev-cluster \(cluster, stack version 4\): 1 update, 1 unchanged\n {2}~ {2}kubernetes:apps\/v1:Deployment dev-cluster-web \(spec\)/);
+        assert.match(
+            r.out,
+            /dev-cluster \(cluster, stack version 4\): 1 update, 1 unchanged\n {2}~ {2}kubernetes:apps\/v1:Deployment dev-cluster-web \(spec\)/,
+        );
         for (const c of r.calls.filter((c) => c[0] === "preview")) {
             assert.equal(c[c.indexOf("--save-plan") + 1], path.join(r.dir, "plans", `${c[c.indexOf("--stack") + 1]}.plan.json`));
             assert.equal(c[c.indexOf("--policy-pack") + 1], path.join(ROOT, "policy"));
         }
         for (const c of r.calls.filter((c) => c[0] === "up")) {
-            assert.equal(c[c.indexOf("--plan") + 1], path.join(r.dir, "plans", `${c[c.indexOf("--stack") + 1]}.plan.json`), "applies the plan that was previewed");
+            assert.equal(
+                c[c.indexOf("--plan") + 1],
+                path.join(r.dir, "plans", `${c[c.indexOf("--stack") + 1]}.plan.json`),
+                "applies the plan that was previewed",
+            );
             assert.ok(c.includes("--policy-pack") && c.includes("--yes"));
         }
         assert.match(r.out, /dev-apps +succeeded +\d+s, 1 update/);
@@ -43,15 +57,29 @@ describe("delivery: plan, then apply (stand-in pulumi on PATH)", () => {
     it("refuses a layer whose stack was updated by someone else since the preview", async () => {
         const r = await run(scenario({ "dev-cluster": { bumpBeforeApply: true } }), { stacks: TWO });
         assert.equal(r.code, 1);
-        assert.deepEqual(verbs(r.calls).filter((v) => v.startsWith("up")), ["up dev-infra"]);
+        assert.deepEqual(
+            verbs(r.calls).filter((v) => v.startsWith("up")),
+            ["up dev-infra"],
+        );
         assert.match(r.out, /dev-cluster was updated since the preview \(stack version 4 → 5\); nothing applied/);
     });
 
     it("without update plans, a layer whose preview changed by apply time is refused", async () => {
-        const later = [{ op: "replace", urn: urn("dev-apps", "kubernetes:apps/v1:Deployment", "dev-apps-web"), replaceReasons: ["metadata.name"] }];
+        const later = [
+            { op: "replace", urn: urn("dev-apps", "kubernetes:apps/v1:Deployment", "dev-apps-web"), replaceReasons: ["metadata.name"] },
+        ];
         const r = await run(scenario({ "dev-apps": { stepsLater: later } }), { planned: false });
         assert.equal(r.code, 1);
-        assert.deepEqual(verbs(r.calls), ["preview dev-infra", "preview dev-cluster", "preview dev-apps", "preview dev-infra", "up dev-infra", "preview dev-cluster", "up dev-cluster", "preview dev-apps"]);
+        assert.deepEqual(verbs(r.calls), [
+            "preview dev-infra",
+            "preview dev-cluster",
+            "preview dev-apps",
+            "preview dev-infra",
+            "up dev-infra",
+            "preview dev-cluster",
+            "up dev-cluster",
+            "preview dev-apps",
+        ]);
         assert.ok(r.calls.filter((c) => c[0] === "up").every((c) => !c.includes("--plan")));
         assert.match(r.out, /dev-apps: the preview changed since it was shown/);
     });
@@ -60,7 +88,10 @@ describe("delivery: plan, then apply (stand-in pulumi on PATH)", () => {
         let n = 0;
         const r = await run(scenario(), { stacks: TWO, source: () => ({ commit: (n++ === 0 ? "a" : "b").repeat(40), changes: "" }) });
         assert.equal(r.code, 1);
-        assert.deepEqual(verbs(r.calls).filter((v) => v.startsWith("up")), []);
+        assert.deepEqual(
+            verbs(r.calls).filter((v) => v.startsWith("up")),
+            [],
+        );
         assert.match(r.out, /The checkout changed since the preview \(aaaaaaaaaaaa → bbbbbbbbbbbb\)/);
     });
 
@@ -68,7 +99,10 @@ describe("delivery: plan, then apply (stand-in pulumi on PATH)", () => {
         const md = path.join(os.tmpdir(), `preview-${process.pid}.md`);
         const first = await run(scenario(), { stacks: TWO, previewOnly: true, previewOut: md });
         assert.equal(first.code, 0, first.out);
-        assert.deepEqual(verbs(first.calls).filter((v) => v.startsWith("up")), []);
+        assert.deepEqual(
+            verbs(first.calls).filter((v) => v.startsWith("up")),
+            [],
+        );
         const text = fs.readFileSync(md, "utf8");
         assert.match(text, /^### up dev: preview of c0ffee000000\n\n```diff\n/);
         const fp = /Preview fingerprint: ([0-9a-f]{64})/.exec(first.out)![1];
@@ -78,11 +112,17 @@ describe("delivery: plan, then apply (stand-in pulumi on PATH)", () => {
         const other = await run(scenario({ "dev-infra": { version: 9 } }), { stacks: TWO, expectPreview: fp });
         assert.equal(other.code, 1);
         assert.match(other.out, /differs from the approved one/);
-        assert.deepEqual(verbs(other.calls).filter((v) => v.startsWith("up")), []);
+        assert.deepEqual(
+            verbs(other.calls).filter((v) => v.startsWith("up")),
+            [],
+        );
     });
 
     it("a failing preview stops before anything is asked or applied", async () => {
-        const r = await run(scenario({ "dev-cluster": { previewFails: "policy data-platform-rules: no-world-open-admin-ports" } }), { stacks: TWO, confirm: async () => assert.fail("asked") });
+        const r = await run(scenario({ "dev-cluster": { previewFails: "policy data-platform-rules: no-world-open-admin-ports" } }), {
+            stacks: TWO,
+            confirm: async () => assert.fail("asked"),
+        });
         assert.equal(r.code, 1);
         assert.match(r.out, /pulumi preview -s dev-cluster failed:[\s\S]*no-world-open-admin-ports[\s\S]*Nothing was changed/);
         assert.deepEqual(verbs(r.calls), ["preview dev-infra", "preview dev-cluster"]);
@@ -96,7 +136,10 @@ describe("delivery: plan, then apply (stand-in pulumi on PATH)", () => {
         assert.match(r.out, /No Pulumi backend reachable, so no preview against the deployed state/);
         assert.match(r.out, /ERR Not logged in to a Pulumi backend/);
         assert.deepEqual(verbs(r.calls), []);
-        const down = await run({ ...scenario(), loggedOut: true }, { action: "destroy", stacks: [...TWO].reverse(), offline: async () => void shown++ });
+        const down = await run(
+            { ...scenario(), loggedOut: true },
+            { action: "destroy", stacks: [...TWO].reverse(), offline: async () => void shown++ },
+        );
         assert.equal(down.code, 1);
         assert.equal(shown, 1, "down has nothing to diff offline");
     });
@@ -110,8 +153,15 @@ describe("delivery: plan, then apply (stand-in pulumi on PATH)", () => {
 
     it("down: names the protected resources that would stop it, before asking", async () => {
         const pvc = urn("dev-apps", "kubernetes:core/v1:PersistentVolumeClaim", "todo-db-data");
-        const resources = [{ urn: urn("dev-apps", "pulumi:pulumi:Stack", "dev-apps"), type: "pulumi:pulumi:Stack" }, { urn: pvc, type: "kubernetes:core/v1:PersistentVolumeClaim", protect: true }];
-        const r = await run(scenario({ "dev-apps": { resources } }), { action: "destroy", stacks: [...STACKS].reverse(), confirm: async () => assert.fail("asked") });
+        const resources = [
+            { urn: urn("dev-apps", "pulumi:pulumi:Stack", "dev-apps"), type: "pulumi:pulumi:Stack" },
+            { urn: pvc, type: "kubernetes:core/v1:PersistentVolumeClaim", protect: true },
+        ];
+        const r = await run(scenario({ "dev-apps": { resources } }), {
+            action: "destroy",
+            stacks: [...STACKS].reverse(),
+            confirm: async () => assert.fail("asked"),
+        });
         assert.equal(r.code, 1);
         assert.match(r.out, /dev-apps: kubernetes:core\/v1:PersistentVolumeClaim todo-db-data/);
         assert.match(r.out, /protectStateful[\s\S]*pulumi state unprotect/);
@@ -121,7 +171,10 @@ describe("delivery: plan, then apply (stand-in pulumi on PATH)", () => {
 
     it("down: destroys apps → cluster → infra after the preview", async () => {
         const resources = (s: string) => [{ urn: urn(s, "kubernetes:core/v1:Namespace", "ns"), type: "kubernetes:core/v1:Namespace" }];
-        const r = await run(scenario(Object.fromEntries(STACKS.map(({ stack }) => [stack, { resources: resources(stack) }]))), { action: "destroy", stacks: [...STACKS].reverse() });
+        const r = await run(scenario(Object.fromEntries(STACKS.map(({ stack }) => [stack, { resources: resources(stack) }]))), {
+            action: "destroy",
+            stacks: [...STACKS].reverse(),
+        });
         assert.equal(r.code, 0, r.out);
         assert.deepEqual(verbs(r.calls), ["destroy dev-apps", "destroy dev-cluster", "destroy dev-infra"]);
         assert.match(r.out, /dev-apps \(apps, stack version 4\): 1 delete/);
@@ -156,12 +209,19 @@ describe("delivery: confirmation rules", () => {
         assert.equal(confirmationProblem({ ...base, previewOnly: true }), undefined);
     });
     it("prod needs --confirm-env prod as a second confirmation, on a terminal too", () => {
-        assert.match(confirmationProblem({ ...base, env: "prod", yes: true })!, /production environment: up needs the second confirmation --confirm-env prod/);
+        assert.match(
+            confirmationProblem({ ...base, env: "prod", yes: true })!,
+            /production environment: up needs the second confirmation --confirm-env prod/,
+        );
         assert.match(confirmationProblem({ ...base, env: "prod", isTTY: true, confirmEnv: "dev" })!, /--confirm-env prod/);
         assert.equal(confirmationProblem({ ...base, env: "prod", yes: true, confirmEnv: "prod" }), undefined);
     });
     it("parses the shared flags", () => {
-        const p = parseDeployArgs(["prod", "--yes", "--confirm-env=prod", "--expect-preview", "ab12", "--from", "v1.0.0", "--plan"], ["--plan"], ["--from"]);
+        const p = parseDeployArgs(
+            ["prod", "--yes", "--confirm-env=prod", "--expect-preview", "ab12", "--from", "v1.0.0", "--plan"],
+            ["--plan"],
+            ["--from"],
+        );
         assert.deepEqual(p.positional, ["prod"]);
         assert.equal(p.flags.confirmEnv, "prod");
         assert.equal(p.flags.expectPreview, "ab12");
@@ -172,8 +232,18 @@ describe("delivery: confirmation rules", () => {
     it("npm run up -- dev without a terminal and without --yes stops before calling pulumi", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fake-pulumi-"));
         fs.writeFileSync(path.join(dir, "s.json"), JSON.stringify(scenario()));
-        const env = { ...process.env, PATH: `${FAKE_DIR}${path.delimiter}${process.env.PATH}`, FAKE_PULUMI_SCENARIO: path.join(dir, "s.json"), FAKE_PULUMI_LOG: path.join(dir, "calls.log") };
-        const r = spawnSync(process.execPath, ["--import", "tsx", "delivery/bin/up.ts", "dev"], { cwd: ROOT, encoding: "utf8", env, stdio: ["pipe", "pipe", "pipe"] });
+        const env = {
+            ...process.env,
+            PATH: `${FAKE_DIR}${path.delimiter}${process.env.PATH}`,
+            FAKE_PULUMI_SCENARIO: path.join(dir, "s.json"),
+            FAKE_PULUMI_LOG: path.join(dir, "calls.log"),
+        };
+        const r = spawnSync(process.execPath, ["--import", "tsx", "delivery/bin/up.ts", "dev"], {
+            cwd: ROOT,
+            encoding: "utf8",
+            env,
+            stdio: ["pipe", "pipe", "pipe"],
+        });
         assert.equal(r.status, 2, r.stderr);
         assert.match(r.stderr, /Not on a terminal/);
         assert.ok(!fs.existsSync(path.join(dir, "calls.log")), "no pulumi call");

@@ -14,7 +14,17 @@ import { FIXTURE_STACKS } from "../../support/stacks";
 import { diffExitCode, inPullRequestJob } from "../../../delivery/diff/diff";
 
 function git(cwd: string, ...args: string[]): string {
-    return execFileSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.org", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.org" } });
+    return execFileSync("git", args, {
+        cwd,
+        encoding: "utf8",
+        env: {
+            ...process.env,
+            GIT_AUTHOR_NAME: "t",
+            GIT_AUTHOR_EMAIL: "t@example.org",
+            GIT_COMMITTER_NAME: "t",
+            GIT_COMMITTER_EMAIL: "t@example.org",
+        },
+    });
 }
 
 describe("delivery: npm run diff (end to end, temp git repo)", function () {
@@ -49,21 +59,31 @@ describe("delivery: npm run diff (end to end, temp git repo)", function () {
     });
 
     it("shows the agent image change as the agent's replacement (and its commands'), with the reason, and exits 0", () => {
-        const run = spawnSync(process.execPath, ["--import", "tsx", "delivery/bin/diff.ts", "v1.0.0", "--stack", "dev-infra", "--out", "diff.md"], { cwd: repo, encoding: "utf8" });
+        const run = spawnSync(
+            process.execPath,
+            ["--import", "tsx", "delivery/bin/diff.ts", "v1.0.0", "--stack", "dev-infra", "--out", "diff.md"],
+            { cwd: repo, encoding: "utf8" },
+        );
         assert.equal(run.status, 0, run.stderr);
         const md = fs.readFileSync(path.join(repo, "diff.md"), "utf8");
         assert.equal(run.stdout, md);
         assert.match(md, /^<!-- data-platform:synth-diff -->\n## Synth diff: `v1\.0\.0 \([0-9a-f]{12}\)` → /);
         assert.match(md, /### `dev-infra`: 0 to create, 0 to update, 3 to replace, 0 to delete/);
         assert.equal((md.match(/\*\*REPLACE\*\*/g) ?? []).length, 3);
-        assert.match(md, /🔁 \*\*REPLACE\*\* `dev-k3s-agent-1` \(`openstack:compute\/instance:Instance`\) \(why: [^)]*`imageName`[^)]*\) because .*`imageName` changed \(replaceOnChanges: `imageName`\)/);
+        assert.match(
+            md,
+            /🔁 \*\*REPLACE\*\* `dev-k3s-agent-1` \(`openstack:compute\/instance:Instance`\) \(why: [^)]*`imageName`[^)]*\) because .*`imageName` changed \(replaceOnChanges: `imageName`\)/,
+        );
         assert.match(md, /🔁 \*\*REPLACE\*\* `dev-k3s-agent-1-lifecycle` \(`command:local:Command`\) \(why: `triggers`\)/);
         assert.match(md, /`imageName`: `Ubuntu 24\.04` → `Ubuntu 24\.04 v2`/);
         assert.equal(git(repo, "worktree", "list").trim().split("\n").length, 1, "the base worktree is removed");
     });
 
     it("rollback --plan to the tag: shows the diff per layer and the verdict, without the CLI", () => {
-        const run = spawnSync(process.execPath, ["--import", "tsx", "delivery/bin/rollback.ts", "v1.0.0", "dev", "--plan"], { cwd: repo, encoding: "utf8" });
+        const run = spawnSync(process.execPath, ["--import", "tsx", "delivery/bin/rollback.ts", "v1.0.0", "dev", "--plan"], {
+            cwd: repo,
+            encoding: "utf8",
+        });
         assert.equal(run.status, 0, run.stderr);
         assert.match(run.stdout, /# Rollback of dev to v1\.0\.0/);
         assert.match(run.stdout, /\*\*REPLACE\*\* `dev-k3s-agent-1`/);

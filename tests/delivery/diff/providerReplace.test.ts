@@ -20,8 +20,9 @@ import { ofType, synth } from "../../support/synth";
 const STACK = "test-cluster";
 const PROVIDER = "pulumi:providers:kubernetes";
 
-const kubeconfig = (server: string, ca = "CA-1", cert = "ADMIN-1") =>
-    ({ "@secret": renderKubeconfig({ clusterName: "test-k3s", server, caCertPem: ca, clientCertPem: cert, clientKeyPem: "KEY" }) });
+const kubeconfig = (server: string, ca = "CA-1", cert = "ADMIN-1") => ({
+    "@secret": renderKubeconfig({ clusterName: "test-k3s", server, caCertPem: ca, clientCertPem: cert, clientKeyPem: "KEY" }),
+});
 
 /** A cluster layer: its provider and four objects that use it (a PVC and a Kafka among them). */
 function clusterLayer(providerInputs: Record<string, unknown>): SynthResult {
@@ -30,30 +31,55 @@ function clusterLayer(providerInputs: Record<string, unknown>): SynthResult {
     return result(STACK, [
         provider,
         uses(res(STACK, "kubernetes:core/v1:Namespace", "kafka-ns", { metadata: { name: "kafka" } })),
-        uses(res(STACK, "kubernetes:core/v1:PersistentVolumeClaim", "nfs-claim", { metadata: { name: "data", namespace: "storage" }, spec: { storageClassName: "nfs" } })),
+        uses(
+            res(STACK, "kubernetes:core/v1:PersistentVolumeClaim", "nfs-claim", {
+                metadata: { name: "data", namespace: "storage" },
+                spec: { storageClassName: "nfs" },
+            }),
+        ),
         uses(res(STACK, "kubernetes:kafka.strimzi.io/v1beta2:Kafka", "kafka", { metadata: { name: "kafka", namespace: "kafka" } })),
-        uses(res(STACK, "kubernetes:helm.sh/v3:Release", "ingress-nginx", { name: "ingress-nginx", chart: "ingress-nginx", version: "4.12.0", namespace: "ingress" })),
+        uses(
+            res(STACK, "kubernetes:helm.sh/v3:Release", "ingress-nginx", {
+                name: "ingress-nginx",
+                chart: "ingress-nginx",
+                version: "4.12.0",
+                namespace: "ingress",
+            }),
+        ),
         res(STACK, "random:index/randomPassword:RandomPassword", "grafana-admin", { length: 24 }),
     ]);
 }
 
 const ID = { clusterIdentifier: "data-platform-k3s-test" };
-const names = (d: StackDiff, kind: string) => d.changes.filter((c) => c.kind === kind).map((c) => c.name).sort();
+const names = (d: StackDiff, kind: string) =>
+    d.changes
+        .filter((c) => c.kind === kind)
+        .map((c) => c.name)
+        .sort();
 
 describe("delivery: pulumi-kubernetes' provider replacement rule", () => {
     it("a new API floating IP with a stable clusterIdentifier: the provider is updated, nothing is replaced", () => {
-        const diff = diffSynth(clusterLayer({ ...ID, kubeconfig: kubeconfig("https://198.51.100.7:6443") }), clusterLayer({ ...ID, kubeconfig: kubeconfig("https://203.0.113.9:6443") }));
+        const diff = diffSynth(
+            clusterLayer({ ...ID, kubeconfig: kubeconfig("https://198.51.100.7:6443") }),
+            clusterLayer({ ...ID, kubeconfig: kubeconfig("https://203.0.113.9:6443") }),
+        );
         assert.deepEqual(names(diff, "update"), ["test-k3s"]);
         assert.deepEqual(names(diff, "replace"), []);
         assert.equal(diff.unchanged, 5);
         const text = renderStackDiff(diff);
         assert.match(text, /update\*\* `test-k3s`/);
-        assert.match(text, /active cluster changed \(`server`\), but `clusterIdentifier` is unchanged: pulumi-kubernetes updates the provider in place and replaces nothing/);
+        assert.match(
+            text,
+            /active cluster changed \(`server`\), but `clusterIdentifier` is unchanged: pulumi-kubernetes updates the provider in place and replaces nothing/,
+        );
         assert.doesNotMatch(text, /203\.0\.113\.9/, "the kubeconfig is secret: its values are not shown");
     });
 
     it("the same change in the old program (no clusterIdentifier): the provider and all 4 objects it manages are replaced, named", () => {
-        const diff = diffSynth(clusterLayer({ kubeconfig: kubeconfig("https://198.51.100.7:6443") }), clusterLayer({ kubeconfig: kubeconfig("https://203.0.113.9:6443") }));
+        const diff = diffSynth(
+            clusterLayer({ kubeconfig: kubeconfig("https://198.51.100.7:6443") }),
+            clusterLayer({ kubeconfig: kubeconfig("https://203.0.113.9:6443") }),
+        );
         assert.deepEqual(names(diff, "replace"), ["ingress-nginx", "kafka", "kafka-ns", "nfs-claim", "test-k3s"]);
         assert.equal(diff.unchanged, 1, "the random password does not use the provider");
         const provider = diff.changes.find((c) => c.name === "test-k3s")!;
@@ -94,8 +120,14 @@ describe("delivery: pulumi-kubernetes' provider replacement rule", () => {
 
     it("finds the active cluster through current-context, or the provider's context/cluster inputs", () => {
         const doc = {
-            clusters: [{ name: "a", cluster: { server: "https://192.0.2.1" } }, { name: "b", cluster: { server: "https://192.0.2.2", "insecure-skip-tls-verify": false } }],
-            contexts: [{ name: "a", context: { cluster: "a" } }, { name: "b", context: { cluster: "b" } }],
+            clusters: [
+                { name: "a", cluster: { server: "https://192.0.2.1" } },
+                { name: "b", cluster: { server: "https://192.0.2.2", "insecure-skip-tls-verify": false } },
+            ],
+            contexts: [
+                { name: "a", context: { cluster: "a" } },
+                { name: "b", context: { cluster: "b" } },
+            ],
             "current-context": "b",
         };
         assert.deepEqual(activeCluster({ kubeconfig: JSON.stringify(doc) }), { server: "https://192.0.2.2" });
@@ -113,13 +145,23 @@ describe("delivery: a new API floating IP through the real program", function ()
         // A new external network gives the API a new floating IP, so infra's kubeconfig names another server.
         const infraHead = await synth("dev-infra", { "data-platform:externalNetwork": "test-external-2" });
         base = await synth("dev-cluster");
-        head = await synthesize({ stack: "dev-cluster", stacksDir: FIXTURE_STACKS, project: PROJECT, references: { "dev-infra": infraHead.outputs }, program: synthProgram });
+        head = await synthesize({
+            stack: "dev-cluster",
+            stacksDir: FIXTURE_STACKS,
+            project: PROJECT,
+            references: { "dev-infra": infraHead.outputs },
+            program: synthProgram,
+        });
     });
     const provider = (r: SynthResult) => ofType(r, PROVIDER)[0];
 
     it("the kubeconfig names another server; the cluster layer's provider has the environment's identifier", () => {
         assert.notEqual(JSON.stringify(provider(base).inputs.kubeconfig), JSON.stringify(provider(head).inputs.kubeconfig));
-        assert.deepEqual(activeCluster(provider(head).inputs) && Object.keys(activeCluster(provider(head).inputs)!).sort(), ["certificate-authority-data", "server", "tls-server-name"]);
+        assert.deepEqual(activeCluster(provider(head).inputs) && Object.keys(activeCluster(provider(head).inputs)!).sort(), [
+            "certificate-authority-data",
+            "server",
+            "tls-server-name",
+        ]);
         assert.equal(provider(head).inputs.clusterIdentifier, kubernetesClusterIdentifier("dev"));
     });
 
@@ -132,9 +174,15 @@ describe("delivery: a new API floating IP through the real program", function ()
     });
 
     it("the old program, without the identifier: the provider and every object it manages are replaced, each named", () => {
-        const strip = (r: SynthResult): SynthResult => ({ ...r, resources: r.resources.map((x) => (x.type === PROVIDER ? { ...x, inputs: { ...x.inputs, clusterIdentifier: undefined } } : x)) });
+        const strip = (r: SynthResult): SynthResult => ({
+            ...r,
+            resources: r.resources.map((x) => (x.type === PROVIDER ? { ...x, inputs: { ...x.inputs, clusterIdentifier: undefined } } : x)),
+        });
         const diff = diffSynth(strip(base), strip(head));
-        const managed = head.resources.filter((r) => r.custom && r.provider === provider(head).urn).map((r) => r.name).sort();
+        const managed = head.resources
+            .filter((r) => r.custom && r.provider === provider(head).urn)
+            .map((r) => r.name)
+            .sort();
         assert.ok(managed.length >= 10, `only ${managed.length} objects use the provider`);
         assert.deepEqual(diff.changes.find((c) => c.type === PROVIDER)?.dependents, managed);
         assert.deepEqual(names(diff, "replace"), [...managed, provider(head).name].sort());

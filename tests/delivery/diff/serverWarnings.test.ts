@@ -39,7 +39,10 @@ describe("offline diff: replacing the only server", function () {
     it("says the control plane starts empty when the datastore volume does not survive", async () => {
         const dev = await synth("dev-infra");
         const bumped = await synth("dev-infra", { "data-platform:k3sVersion": bumpPatch(k3sVersion(dev)) });
-        const withoutVolume: SynthResult = { ...bumped, resources: bumped.resources.filter((r) => !/-datastore$/.test(String(r.inputs.name ?? ""))) };
+        const withoutVolume: SynthResult = {
+            ...bumped,
+            resources: bumped.resources.filter((r) => !/-datastore$/.test(String(r.inputs.name ?? ""))),
+        };
         const [warning] = diffSynth(dev, withoutVolume).warnings ?? [];
         assert.match(warning, /NOT kept/);
         assert.match(warning, /Restore the latest etcd snapshot/);
@@ -50,7 +53,11 @@ describe("offline diff: replacing the only server", function () {
         const bumped = await synth("prod-infra", { "data-platform:k3sVersion": bumpPatch(k3sVersion(prod)) });
         assert.equal(diffSynth(prod, bumped).warnings, undefined);
         const dev = await synth("dev-infra");
-        const agentOnly = await synth("dev-infra", { "data-platform:agentPools": JSON.stringify({ default: { flavor: "mb1.large", count: 2, labels: { "platform.example.org/tier": "batch" } } }) });
+        const agentOnly = await synth("dev-infra", {
+            "data-platform:agentPools": JSON.stringify({
+                default: { flavor: "mb1.large", count: 2, labels: { "platform.example.org/tier": "batch" } },
+            }),
+        });
         assert.equal(diffSynth(dev, agentOnly).warnings, undefined);
     });
 });

@@ -18,7 +18,8 @@ function withStaging(edit: (text: string, layer: string) => string = (t) => t): 
     for (const f of fs.readdirSync(STACKS)) fs.copyFileSync(path.join(STACKS, f), path.join(dir, f));
     const dev = environmentsIn(STACKS).find((e) => e.env === "dev")!;
     for (const [layer, stack] of Object.entries(dev.stacks)) {
-        const text = fs.readFileSync(path.join(STACKS, `Pulumi.${stack}.yaml`), "utf8")
+        const text = fs
+            .readFileSync(path.join(STACKS, `Pulumi.${stack}.yaml`), "utf8")
             .replace(/^(\s*data-platform:environment:\s*)dev\s*$/m, "$1staging")
             .replace(/\bdev-(infra|cluster|apps)\b/g, "staging-$1")
             // Every environment-derived value (hosts, bucket, key comment): no dev leftovers.
@@ -31,7 +32,14 @@ function withStaging(edit: (text: string, layer: string) => string = (t) => t): 
 describe("delivery: environments", () => {
     it("discovers environments as <env>-<layer> prefixes and reports missing layers", () => {
         const envs = discoverEnvironments(["dev-infra", "dev-cluster", "dev-apps", "prod-infra", "eu-west-2-infra", "scratch"]);
-        assert.deepEqual(envs.map((e) => [e.env, e.missing]), [["dev", []], ["eu-west-2", ["cluster", "apps"]], ["prod", ["cluster", "apps"]]]);
+        assert.deepEqual(
+            envs.map((e) => [e.env, e.missing]),
+            [
+                ["dev", []],
+                ["eu-west-2", ["cluster", "apps"]],
+                ["prod", ["cluster", "apps"]],
+            ],
+        );
         assert.deepEqual(envs[0].stacks, { infra: "dev-infra", cluster: "dev-cluster", apps: "dev-apps" });
     });
 
@@ -43,7 +51,10 @@ describe("delivery: environments", () => {
     });
 
     it("names the known environments when asked for an unknown one", () => {
-        assert.throws(() => stacksFor(STACKS, "staging", "up"), /No environment "staging" .*known environments are dev, prod.*Pulumi\.staging-infra\.yaml/);
+        assert.throws(
+            () => stacksFor(STACKS, "staging", "up"),
+            /No environment "staging" .*known environments are dev, prod.*Pulumi\.staging-infra\.yaml/,
+        );
     });
 
     describe("a new environment (staging) added as stack files", () => {
@@ -56,8 +67,14 @@ describe("delivery: environments", () => {
             const staging = environmentsIn(dir).find((e) => e.env === "staging");
             assert.ok(staging);
             const layers = Object.keys(staging.stacks);
-            assert.deepEqual(stacksFor(dir, "staging", "up").map((s) => s.layer), ["infra", "cluster", "apps"].filter((l) => layers.includes(l)));
-            assert.deepEqual(stacksFor(dir, "staging", "destroy").map((s) => s.layer), ["apps", "cluster", "infra"].filter((l) => layers.includes(l)));
+            assert.deepEqual(
+                stacksFor(dir, "staging", "up").map((s) => s.layer),
+                ["infra", "cluster", "apps"].filter((l) => layers.includes(l)),
+            );
+            assert.deepEqual(
+                stacksFor(dir, "staging", "destroy").map((s) => s.layer),
+                ["apps", "cluster", "infra"].filter((l) => layers.includes(l)),
+            );
             assert.deepEqual(checkStackFiles(dir, PROJECT, staging), []);
         });
 
@@ -74,7 +91,9 @@ describe("delivery: environments", () => {
         });
 
         it("with a bad value fails with the layer's config error, naming key and value", async () => {
-            const bad = withStaging((text, layer) => (layer === "infra" ? text.replace(/data-platform:serverCount: "1"/, 'data-platform:serverCount: "2"') : text));
+            const bad = withStaging((text, layer) =>
+                layer === "infra" ? text.replace(/data-platform:serverCount: "1"/, 'data-platform:serverCount: "2"') : text,
+            );
             await assert.rejects(synthStack("staging-infra", { stacksDir: bad }), (err: unknown) => {
                 assert.ok(err instanceof ConfigValidationError, String(err));
                 assert.match(err.message, /data-platform:serverCount = 2: .*odd/);
@@ -85,7 +104,10 @@ describe("delivery: environments", () => {
         it("whose file names a different layer or environment is caught before any synth", () => {
             const bad = withStaging((text) => text.replace(/^(\s*data-platform:environment:\s*)staging\s*$/m, "$1qa"));
             const staging = environmentsIn(bad).find((e) => e.env === "staging")!;
-            assert.match(checkStackFiles(bad, PROJECT, staging)[0].message, /data-platform:environment = "qa": the file name says "staging"/);
+            assert.match(
+                checkStackFiles(bad, PROJECT, staging)[0].message,
+                /data-platform:environment = "qa": the file name says "staging"/,
+            );
         });
     });
 });

@@ -23,7 +23,10 @@ describe("delivery: npm run new-env", () => {
         fs.cpSync(FIXTURE_STACKS, dir, { recursive: true });
         // A secret in the source: not copied, its `config set --secret` line printed.
         fs.appendFileSync(path.join(dir, "Pulumi.dev-cluster.yaml"), "  data-platform:alertWebhookUrl:\n    secure: AAABAHRlc3Q=\n");
-        run = spawnSync(process.execPath, ["--import", "tsx", "delivery/bin/newEnv.ts", "staging", "--from", "dev", "--dir", dir], { cwd: ROOT, encoding: "utf8" });
+        run = spawnSync(process.execPath, ["--import", "tsx", "delivery/bin/newEnv.ts", "staging", "--from", "dev", "--dir", dir], {
+            cwd: ROOT,
+            encoding: "utf8",
+        });
     });
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -51,24 +54,44 @@ describe("delivery: npm run new-env", () => {
         }
         const errors: string[] = [];
         const code = await deploy({
-            env: "staging", action: "up", stacks: ["infra", "cluster", "apps"].map((l) => ({ layer: l as "infra", stack: `staging-${l}` })),
-            stacksDir: dir, workDir: ROOT, run: async () => assert.fail("nothing may run"), processEnv: {}, cliVersion: "v0",
-            deployer: () => assert.fail("no deployer"), source: () => ({ commit: "a".repeat(40), changes: "" }),
-            log: () => undefined, error: (l) => errors.push(l),
+            env: "staging",
+            action: "up",
+            stacks: ["infra", "cluster", "apps"].map((l) => ({ layer: l as "infra", stack: `staging-${l}` })),
+            stacksDir: dir,
+            workDir: ROOT,
+            run: async () => assert.fail("nothing may run"),
+            processEnv: {},
+            cliVersion: "v0",
+            deployer: () => assert.fail("no deployer"),
+            source: () => ({ commit: "a".repeat(40), changes: "" }),
+            log: () => undefined,
+            error: (l) => errors.push(l),
         });
         assert.equal(code, 1);
-        assert.match(errors.join("\n"), /example value\(s\) are still in the stack files[\s\S]*staging-apps: data-platform:todoHost = "todo\.staging\.example\.org": names todo\.staging\.example\.org, a reserved example domain[\s\S]*Nothing was changed: up does not apply example values/);
+        assert.match(
+            errors.join("\n"),
+            /example value\(s\) are still in the stack files[\s\S]*staging-apps: data-platform:todoHost = "todo\.staging\.example\.org": names todo\.staging\.example\.org, a reserved example domain[\s\S]*Nothing was changed: up does not apply example values/,
+        );
     });
 
     it("refuses bad names, unknown sources and existing environments", () => {
-        const again = (args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "delivery/bin/newEnv.ts", ...args, "--dir", dir], { cwd: ROOT, encoding: "utf8" });
+        const again = (args: string[]) =>
+            spawnSync(process.execPath, ["--import", "tsx", "delivery/bin/newEnv.ts", ...args, "--dir", dir], {
+                cwd: ROOT,
+                encoding: "utf8",
+            });
         assert.match(again(["Bad_Name"]).stderr, /not an environment name/);
         assert.match(again(["qa", "--from", "nope"]).stderr, /--from nope: no such environment/);
         assert.match(again(["staging"]).stderr, /already has stack files/);
     });
 
     it("rewrites whole tokens only: names containing the source's name are left alone", () => {
-        const { text } = rewriteStackFile("config:\n  p:environment: dev\n  p:host: airflow.dev.example.org\n  p:other: devops-team\n", "dev", "qa", "qa-apps");
+        const { text } = rewriteStackFile(
+            "config:\n  p:environment: dev\n  p:host: airflow.dev.example.org\n  p:other: devops-team\n",
+            "dev",
+            "qa",
+            "qa-apps",
+        );
         assert.match(text, /p:environment: qa\n  p:host: airflow\.qa\.example\.org\n  p:other: devops-team/);
     });
 });

@@ -7,7 +7,11 @@ import * as path from "path";
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
 const run = (args: string[]) =>
-    spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "delivery", "bin", "replaceTables.ts"), ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, PROVIDER_SOURCES: "" } });
+    spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "delivery", "bin", "replaceTables.ts"), ...args], {
+        cwd: ROOT,
+        encoding: "utf8",
+        env: { ...process.env, PROVIDER_SOURCES: "" },
+    });
 
 describe("provider replace tables: regeneration without the source", () => {
     it("asks for --mirror (exit 2), and names the missing clone with the clone command (exit 1)", function () {
@@ -19,7 +23,10 @@ describe("provider replace tables: regeneration without the source", () => {
         try {
             const missing = run(["--mirror", dir, "--only", "command", "--out", dir]);
             assert.equal(missing.status, 1, missing.stderr);
-            assert.match(missing.stderr, /no clone of pulumi\/pulumi-command at .*git clone --bare https:\/\/github.com\/pulumi\/pulumi-command/);
+            assert.match(
+                missing.stderr,
+                /no clone of pulumi\/pulumi-command at .*git clone --bare https:\/\/github.com\/pulumi\/pulumi-command/,
+            );
             assert.doesNotMatch(missing.stderr, /\n\s+at /);
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });

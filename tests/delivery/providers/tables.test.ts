@@ -24,17 +24,21 @@ describe("provider replace tables", function () {
                 assert.ok(o.files.length > 0, name);
             }
         }
-        assert.deepEqual(openstack.origin.map((o) => `${o.repo}@${o.ref}`), [
-            "github.com/pulumi/pulumi-openstack@v3.15.2",
-            "github.com/terraform-provider-openstack/terraform-provider-openstack@v1.54.1",
-        ]);
+        assert.deepEqual(
+            openstack.origin.map((o) => `${o.repo}@${o.ref}`),
+            ["github.com/pulumi/pulumi-openstack@v3.15.2", "github.com/terraform-provider-openstack/terraform-provider-openstack@v1.54.1"],
+        );
         assert.deepEqual(openstack.crossCheck, {}, "every OpenStack ForceNew attribute matches the bridged schema's willReplaceOnChanges");
     });
 
     it("hold the provider facts the issue names", () => {
         assert.ok(providerReplacePaths("openstack:compute/keypair:Keypair").includes("publicKey"));
         assert.ok(providerReplacePaths("openstack:networking/floatingIp:FloatingIp").includes("pool"));
-        assert.deepEqual(["imageName", "flavorName", "name"].filter((p) => providerReplacePaths("openstack:compute/instance:Instance").includes(p)), [], "Nova rebuilds/resizes/renames in place");
+        assert.deepEqual(
+            ["imageName", "flavorName", "name"].filter((p) => providerReplacePaths("openstack:compute/instance:Instance").includes(p)),
+            [],
+            "Nova rebuilds/resizes/renames in place",
+        );
         assert.ok(providerReplacePaths("openstack:compute/instance:Instance").includes("userData"));
         assert.ok(providerReplacePaths("kubernetes:core/v1:PersistentVolumeClaim").includes("spec.storageClassName"));
         assert.ok(providerReplacePaths("kubernetes:apps/v1:StatefulSet").includes("spec.volumeClaimTemplates"));
@@ -55,8 +59,12 @@ describe("provider replace tables", function () {
 
     it("cover every resource type the stacks use, and the synth records the rules per resource", async () => {
         const tables: Record<string, Record<string, unknown>> = {};
-        for (const f of fs.readdirSync(path.join(__dirname, "..", "..", "..", "delivery", "providers", "tables")).filter((f) => f.endsWith(".json"))) {
-            tables[f.replace(".json", "")] = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "..", "delivery", "providers", "tables", f), "utf8")).resources;
+        for (const f of fs
+            .readdirSync(path.join(__dirname, "..", "..", "..", "delivery", "providers", "tables"))
+            .filter((f) => f.endsWith(".json"))) {
+            tables[f.replace(".json", "")] = JSON.parse(
+                fs.readFileSync(path.join(__dirname, "..", "..", "..", "delivery", "providers", "tables", f), "utf8"),
+            ).resources;
         }
         for (const stack of allStacks(FIXTURE_STACKS)) {
             const result = await synth(stack);
@@ -64,7 +72,8 @@ describe("provider replace tables", function () {
                 const pkg = r.type.split(":")[0];
                 if (pkg !== "kubernetes") assert.ok(r.type in (tables[pkg] ?? {}), `${stack}: ${r.type} is in no replace table`);
                 assert.ok(Array.isArray(r.replaceOn), `${stack}: ${r.name} has no recorded replace rules`);
-                for (const o of r.options.replaceOnChanges) assert.ok(r.replaceOn!.some((x) => x.path === o && x.source === "replaceOnChanges"));
+                for (const o of r.options.replaceOnChanges)
+                    assert.ok(r.replaceOn!.some((x) => x.path === o && x.source === "replaceOnChanges"));
             }
         }
     });

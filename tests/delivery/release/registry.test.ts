@@ -16,11 +16,16 @@ const plain = (values: Record<string, string>, secure: string[] = []): StackConf
 
 describe("delivery: own images resolve in their registry before the apps layer is applied", () => {
     it("parses references and challenges", () => {
-        assert.deepEqual(parseImageReference("127.0.0.1:5000/org/todo-backend:1.4.0"), { host: "127.0.0.1:5000", name: "org/todo-backend", reference: "1.4.0" });
+        assert.deepEqual(parseImageReference("127.0.0.1:5000/org/todo-backend:1.4.0"), {
+            host: "127.0.0.1:5000",
+            name: "org/todo-backend",
+            reference: "1.4.0",
+        });
         assert.deepEqual(parseImageReference(`ghcr.io/o/x:1.4.0@sha256:${"a".repeat(64)}`).reference, `sha256:${"a".repeat(64)}`);
         assert.throws(() => parseImageReference("todo-backend:1.0.0"), /not a full image reference/);
         assert.deepEqual(parseChallenge('Bearer realm="https://ghcr.io/token",service="ghcr.io",scope="repository:o/x:pull"'), {
-            scheme: "bearer", params: { realm: "https://ghcr.io/token", service: "ghcr.io", scope: "repository:o/x:pull" },
+            scheme: "bearer",
+            params: { realm: "https://ghcr.io/token", service: "ghcr.io", scope: "repository:o/x:pull" },
         });
     });
 
@@ -28,11 +33,19 @@ describe("delivery: own images resolve in their registry before the apps layer i
         const repo = { owner: "Acme", name: "platform", source: "test" };
         const asked: string[] = [];
         const open = await ownImagesOf(plain({ appsImageTag: "sha-1a2b3c4" }), "data-platform", repo, async () => "x");
-        assert.deepEqual(open.images, ["todo-backend", "todo-frontend", "sensor-producer", "sensor-processor"].map((n) => `ghcr.io/acme/${n}:sha-1a2b3c4`));
+        assert.deepEqual(
+            open.images,
+            ["todo-backend", "todo-frontend", "sensor-producer", "sensor-processor"].map((n) => `ghcr.io/acme/${n}:sha-1a2b3c4`),
+        );
         assert.equal(open.credential, undefined);
         const closed = await ownImagesOf(
-            plain({ appsImageTag: "1.4.0", imageRegistry: JSON.stringify({ server: "registry.example.org:5000/team", username: "puller" }) }, ["imageRegistryToken"]),
-            "data-platform", repo, async (k) => (asked.push(k), "pull-secret"),
+            plain(
+                { appsImageTag: "1.4.0", imageRegistry: JSON.stringify({ server: "registry.example.org:5000/team", username: "puller" }) },
+                ["imageRegistryToken"],
+            ),
+            "data-platform",
+            repo,
+            async (k) => (asked.push(k), "pull-secret"),
         );
         assert.equal(closed.images[0], "registry.example.org:5000/team/todo-backend:1.4.0");
         assert.deepEqual(closed.credential, { server: "registry.example.org:5000", username: "puller", password: "pull-secret" });
@@ -53,15 +66,28 @@ describe("delivery: own images resolve in their registry before the apps layer i
             const digest = await pushImage(registry.host, "acme/todo-backend", "1.4.0");
             const found = await lookupManifest(`${registry.host}/acme/todo-backend:1.4.0`, { scheme: "http" });
             assert.deepEqual(found, { status: "present", digest });
-            assert.deepEqual(await lookupManifest(`${registry.host}/acme/todo-backend:1.4.0@${digest}`, { scheme: "http" }), { status: "present", digest });
+            assert.deepEqual(await lookupManifest(`${registry.host}/acme/todo-backend:1.4.0@${digest}`, { scheme: "http" }), {
+                status: "present",
+                digest,
+            });
             assert.deepEqual(await lookupManifest(`${registry.host}/acme/todo-backend:9.9.9`, { scheme: "http" }), { status: "missing" });
-            assert.equal(await manifestDigest(`${registry.host}/acme/todo-backend:1.4.0`, { scheme: "http" }), digest, "the release pin uses the same client");
+            assert.equal(
+                await manifestDigest(`${registry.host}/acme/todo-backend:1.4.0`, { scheme: "http" }),
+                digest,
+                "the release pin uses the same client",
+            );
 
             const host = registry.host;
-            const check = ownImagesCheck({ scheme: "http", ownImages: async () => ({ images: [`${host}/acme/todo-backend:1.4.0`, `${host}/acme/todo-frontend:1.4.0`] }) });
+            const check = ownImagesCheck({
+                scheme: "http",
+                ownImages: async () => ({ images: [`${host}/acme/todo-backend:1.4.0`, `${host}/acme/todo-frontend:1.4.0`] }),
+            });
             const refusals = await check(apps(), { env: "dev" });
             assert.equal(refusals.length, 1);
-            assert.match(refusals[0], new RegExp(`^${host.replace(/\./g, "\\.")}/acme/todo-frontend:1\\.4\\.0 does not exist in its registry: push it first`));
+            assert.match(
+                refusals[0],
+                new RegExp(`^${host.replace(/\./g, "\\.")}/acme/todo-frontend:1\\.4\\.0 does not exist in its registry: push it first`),
+            );
             assert.deepEqual(await check({ ...apps(), layer: "cluster" }, { env: "dev" }), [], "only the apps layer runs own images");
         });
 
@@ -75,14 +101,20 @@ describe("delivery: own images resolve in their registry before the apps layer i
             assert.equal((await lookupManifest(image, { scheme: "http" })).status, "denied");
             assert.equal((await lookupManifest(image, { scheme: "http", login: { ...login, password: "wrong" } })).status, "denied");
             assert.equal((await lookupManifest(image, { scheme: "http", login })).status, "present");
-            assert.equal((await lookupManifest(`${registry.host}/acme/sensor-producer:sha-0000000`, { scheme: "http", login })).status, "missing");
+            assert.equal(
+                (await lookupManifest(`${registry.host}/acme/sensor-producer:sha-0000000`, { scheme: "http", login })).status,
+                "missing",
+            );
 
             const credential = { server: registry.host, ...login };
             const withLogin = ownImagesCheck({ scheme: "http", ownImages: async () => ({ images: [image], credential }) });
             assert.deepEqual(await withLogin(apps(), { env: "dev" }), []);
             const anonymous = ownImagesCheck({ scheme: "http", ownImages: async () => ({ images: [image] }) });
             const refused = await anonymous(apps(), { env: "dev" });
-            assert.match(refused.join("\n"), /sensor-producer:sha-1a2b3c4 cannot be pulled: the registry needs a login .*imageRegistry \{ server, username \} and the secret imageRegistryToken/);
+            assert.match(
+                refused.join("\n"),
+                /sensor-producer:sha-1a2b3c4 cannot be pulled: the registry needs a login .*imageRegistry \{ server, username \} and the secret imageRegistryToken/,
+            );
             assert.ok(!refused.join("\n").includes("pull-secret"));
         });
     });

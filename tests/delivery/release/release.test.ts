@@ -27,14 +27,20 @@ function standInRegistry(): Promise<{ port: number; close: () => void; tokenAuth
             tokenAuth.push(req.headers.authorization ?? "");
             res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ token: "pull-token" }));
         } else if (req.headers.authorization !== "Bearer pull-token") {
-            res.writeHead(401, { "www-authenticate": `Bearer realm="http://127.0.0.1:${port}/token",service="stand-in",scope="repository:org/todo-backend:pull"` }).end();
+            res.writeHead(401, {
+                "www-authenticate": `Bearer realm="http://127.0.0.1:${port}/token",service="stand-in",scope="repository:org/todo-backend:pull"`,
+            }).end();
         } else if (req.method === "HEAD" && req.url === "/v2/org/todo-backend/manifests/1.4.0") {
             res.writeHead(200, { "docker-content-digest": DIGEST }).end();
         } else {
             res.writeHead(404).end();
         }
     });
-    return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ port: (server.address() as AddressInfo).port, close: () => server.close(), tokenAuth })));
+    return new Promise((resolve) =>
+        server.listen(0, "127.0.0.1", () =>
+            resolve({ port: (server.address() as AddressInfo).port, close: () => server.close(), tokenAuth }),
+        ),
+    );
 }
 
 describe("delivery: releases name their images", () => {
@@ -42,8 +48,13 @@ describe("delivery: releases name their images", () => {
         const ok = tempFile("config:\n  data-platform:appsImageTag: 1.4.0\n");
         assert.deepEqual(releaseProblems(ok, "prod-apps", "v1.4.0"), []);
         assert.match(releaseProblems(ok, "prod-apps", "v1.5.0")[0], /appsImageTag is "1\.4\.0"; release v1\.5\.0 needs "1\.5\.0"/);
-        const override = tempFile("config:\n  data-platform:appsImageTag: 1.5.0\n  data-platform:todoBackendImage: ghcr.io/o/todo-backend:1.4.0\n");
-        assert.match(releaseProblems(override, "prod-apps", "v1.5.0").join("\n"), /todoBackendImage is ghcr\.io\/o\/todo-backend:1\.4\.0; release v1\.5\.0 needs the 1\.5\.0 image/);
+        const override = tempFile(
+            "config:\n  data-platform:appsImageTag: 1.5.0\n  data-platform:todoBackendImage: ghcr.io/o/todo-backend:1.4.0\n",
+        );
+        assert.match(
+            releaseProblems(override, "prod-apps", "v1.5.0").join("\n"),
+            /todoBackendImage is ghcr\.io\/o\/todo-backend:1\.4\.0; release v1\.5\.0 needs the 1\.5\.0 image/,
+        );
         assert.match(releaseProblems(ok, "prod-apps", "1.4.0")[0], /not a release tag/);
         // The fixture prod stack names the images of v0.1.0.
         assert.deepEqual(releaseProblems(fixtureStackFile("prod-apps"), "prod-apps", "v0.1.0"), []);
@@ -55,7 +66,10 @@ describe("delivery: releases name their images", () => {
             const image = `127.0.0.1:${registry.port}/org/todo-backend:1.4.0`;
             assert.equal(await manifestDigest(image, { scheme: "http", token: "ci-token" }), DIGEST);
             assert.equal(registry.tokenAuth[0], `Basic ${Buffer.from("token:ci-token").toString("base64")}`);
-            await assert.rejects(manifestDigest(`127.0.0.1:${registry.port}/org/todo-backend:9.9.9`, { scheme: "http" }), /does not exist in the registry: did the images workflow push it/);
+            await assert.rejects(
+                manifestDigest(`127.0.0.1:${registry.port}/org/todo-backend:9.9.9`, { scheme: "http" }),
+                /does not exist in the registry: did the images workflow push it/,
+            );
         } finally {
             registry.close();
         }

@@ -15,7 +15,18 @@ const SCRIPT = path.join(ROOT, ".github", "scripts", "release-tag.sh");
 
 function fixtureRepo(): { dir: string; main: string; side: string } {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "release-tag-"));
-    const git = (...args: string[]) => execFileSync("git", args, { cwd: dir, encoding: "utf8", env: { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.org", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.org" } }).trim();
+    const git = (...args: string[]) =>
+        execFileSync("git", args, {
+            cwd: dir,
+            encoding: "utf8",
+            env: {
+                ...process.env,
+                GIT_AUTHOR_NAME: "t",
+                GIT_AUTHOR_EMAIL: "t@example.org",
+                GIT_COMMITTER_NAME: "t",
+                GIT_COMMITTER_EMAIL: "t@example.org",
+            },
+        }).trim();
     git("init", "-q", "-b", "main");
     git("commit", "-q", "--allow-empty", "-m", "one");
     const main = git("rev-parse", "HEAD");
@@ -58,13 +69,24 @@ describe("delivery: the release-tag rule", () => {
             const text = fs.readFileSync(path.join(ROOT, doc), "utf8");
             const tagCommands = [...text.matchAll(/^\s*(git tag .*)$/gm)].map((m) => m[1]);
             assert.ok(tagCommands.length > 0, `${doc} shows how to tag a release`);
-            for (const cmd of tagCommands) assert.match(cmd, /^git tag -a v\d+\.\d+\.\d+ -m /, `${doc}: "${cmd}" makes an annotated release tag`);
+            for (const cmd of tagCommands)
+                assert.match(cmd, /^git tag -a v\d+\.\d+\.\d+ -m /, `${doc}: "${cmd}" makes an annotated release tag`);
             assert.match(text.replace(/\s+/g, " "), /an annotated tag `vX\.Y\.Z` on a commit of main/, `${doc} states the rule`);
         }
     });
 
     it("the tag's install in a rollback worktree gets no stack or cloud secret from the environment", () => {
-        const env = installEnv({ PATH: "/bin", HOME: "/h", npm_config_cache: "/c", HTTPS_PROXY: "p", PULUMI_ACCESS_TOKEN: "x", PULUMI_CONFIG_PASSPHRASE: "x", OS_APPLICATION_CREDENTIAL_SECRET: "x", GITHUB_TOKEN: "x", AWS_SECRET_ACCESS_KEY: "x" });
+        const env = installEnv({
+            PATH: "/bin",
+            HOME: "/h",
+            npm_config_cache: "/c",
+            HTTPS_PROXY: "p",
+            PULUMI_ACCESS_TOKEN: "x",
+            PULUMI_CONFIG_PASSPHRASE: "x",
+            OS_APPLICATION_CREDENTIAL_SECRET: "x",
+            GITHUB_TOKEN: "x",
+            AWS_SECRET_ACCESS_KEY: "x",
+        });
         assert.deepEqual(Object.keys(env).sort(), ["HOME", "HTTPS_PROXY", "PATH", "npm_config_cache"]);
     });
 });

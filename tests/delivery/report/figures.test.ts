@@ -21,11 +21,17 @@ describe("docs figures: generated sections", () => {
         assert.match(out, /<!-- figures:capacity stacks@abc123 -->\n\| \| qa \|/);
         assert.ok(!out.includes("old figure"));
         assert.ok(out.endsWith("rest\n"));
-        assert.deepEqual(sectionsIn(out).map((s) => [s.name, s.hash]), [["capacity", "abc123"]]);
+        assert.deepEqual(
+            sectionsIn(out).map((s) => [s.name, s.hash]),
+            [["capacity", "abc123"]],
+        );
     });
 
     it("refuses a section name it cannot generate", () => {
-        assert.throws(() => applySections("<!-- figures:weather stacks@0 -->\n<!-- /figures:weather -->", {}, "x"), /unknown generated section "figures:weather"/);
+        assert.throws(
+            () => applySections("<!-- figures:weather stacks@0 -->\n<!-- /figures:weather -->", {}, "x"),
+            /unknown generated section "figures:weather"/,
+        );
     });
 
     // The docs describe the example stacks. When the stack files are the ones the sections were
@@ -47,7 +53,8 @@ describe("docs figures: generated sections", () => {
             reports.push(buildReport({ infra, cluster, apps }, pricesOf(STACKS_DIR, `${env}-infra`)));
         }
         const expected = figureSections(reports);
-        for (const s of current) assert.equal(s.body.trimEnd(), expected[s.name], `docs/${s.file} figures:${s.name} is stale: run npm run report -- --docs`);
+        for (const s of current)
+            assert.equal(s.body.trimEnd(), expected[s.name], `docs/${s.file} figures:${s.name} is stale: run npm run report -- --docs`);
     });
 });
 

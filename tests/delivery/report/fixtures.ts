@@ -6,7 +6,13 @@ import { res, result } from "../fixtures";
 const INSTANCE = "openstack:compute/instance:Instance";
 
 function node(stack: string, name: string, role: "server" | "agent", flavor: string, extra: Record<string, unknown> = {}) {
-    return res(stack, INSTANCE, `${name}-vm`, { name, flavorName: flavor, metadata: { role, ...(extra.metadata as object) }, ...extra, userData: extra.userData ?? "" });
+    return res(stack, INSTANCE, `${name}-vm`, {
+        name,
+        flavorName: flavor,
+        metadata: { role, ...(extra.metadata as object) },
+        ...extra,
+        userData: extra.userData ?? "",
+    });
 }
 
 export interface FixtureOptions {
@@ -18,12 +24,19 @@ export interface FixtureOptions {
 export function environment(options: FixtureOptions = {}): EnvironmentSynth {
     const agents = options.agents ?? 2;
     const agentFlavor = options.agentFlavor ?? "f.big";
-    const keepalived = { "@secret": "#cloud-config\nwrite_files:\n  - content: |\n      vrrp_instance api {\n        virtual_ipaddress {\n          192.0.2.50/24\n        }\n" };
+    const keepalived = {
+        "@secret":
+            "#cloud-config\nwrite_files:\n  - content: |\n      vrrp_instance api {\n        virtual_ipaddress {\n          192.0.2.50/24\n        }\n",
+    };
     const infra: SynthResult = result(
         "qa-infra",
         [
-            ...[0, 1, 2].map((i) => node("qa-infra", `qa-server-${i}`, "server", "f.small", { userData: keepalived, availabilityZone: `az-${i}` })),
-            ...Array.from({ length: agents }, (_, i) => node("qa-infra", `qa-agent-${i}`, "agent", agentFlavor, { metadata: { pool: "workers" } })),
+            ...[0, 1, 2].map((i) =>
+                node("qa-infra", `qa-server-${i}`, "server", "f.small", { userData: keepalived, availabilityZone: `az-${i}` }),
+            ),
+            ...Array.from({ length: agents }, (_, i) =>
+                node("qa-infra", `qa-agent-${i}`, "agent", agentFlavor, { metadata: { pool: "workers" } }),
+            ),
             res("qa-infra", "openstack:blockstorage/volume:Volume", "qa-nfs", { name: "qa-nfs", size: 30 }),
         ],
         {
@@ -50,7 +63,22 @@ export function environment(options: FixtureOptions = {}): EnvironmentSynth {
                 spec: { replicas: 3, storage: { type: "jbod", volumes: [{ id: 0, size: options.kafkaSize ?? "8Gi", class: "block" }] } },
             }),
             res("qa-cluster", "kubernetes:helm.sh/v3:Release", "qa-monitoring", {
-                values: { prometheus: { prometheusSpec: { replicas: 2, storageSpec: { volumeClaimTemplate: { spec: { storageClassName: "block", accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "4Gi" } } } } } } } },
+                values: {
+                    prometheus: {
+                        prometheusSpec: {
+                            replicas: 2,
+                            storageSpec: {
+                                volumeClaimTemplate: {
+                                    spec: {
+                                        storageClassName: "block",
+                                        accessModes: ["ReadWriteOnce"],
+                                        resources: { requests: { storage: "4Gi" } },
+                                    },
+                                },
+                            },
+                        },
+                    },
+                },
             }),
         ],
         {
@@ -63,13 +91,22 @@ export function environment(options: FixtureOptions = {}): EnvironmentSynth {
     const apps = result(
         "qa-apps",
         [
-            res("qa-apps", "kubernetes:core/v1:PersistentVolumeClaim", "db", { metadata: { name: "db", namespace: "todo" }, spec: { storageClassName: "block", resources: { requests: { storage: "2Gi" } } } }),
-            res("qa-apps", "kubernetes:core/v1:PersistentVolumeClaim", "logs", { metadata: { name: "logs", namespace: "airflow" }, spec: { storageClassName: "shared", resources: { requests: { storage: "6Gi" } } } }),
+            res("qa-apps", "kubernetes:core/v1:PersistentVolumeClaim", "db", {
+                metadata: { name: "db", namespace: "todo" },
+                spec: { storageClassName: "block", resources: { requests: { storage: "2Gi" } } },
+            }),
+            res("qa-apps", "kubernetes:core/v1:PersistentVolumeClaim", "logs", {
+                metadata: { name: "logs", namespace: "airflow" },
+                spec: { storageClassName: "shared", resources: { requests: { storage: "6Gi" } } },
+            }),
             res("qa-apps", "kubernetes:networking.k8s.io/v1:Ingress", "todo", { spec: { rules: [{ host: "todo.qa.test" }] } }),
         ],
         {
             requests: { cpuMilli: 2000, memoryMiB: 4096 },
-            fit: { allocatable: { cpuMilli: 7600 * agents / 2, memoryMiB: 15360 * agents / 2 }, requested: { cpuMilli: 3100, memoryMiB: 6272 } },
+            fit: {
+                allocatable: { cpuMilli: (7600 * agents) / 2, memoryMiB: (15360 * agents) / 2 },
+                requested: { cpuMilli: 3100, memoryMiB: 6272 },
+            },
             todoUrl: "https://todo.qa.test/",
         },
     );

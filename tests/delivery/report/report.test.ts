@@ -70,7 +70,8 @@ describe("environment report: model", () => {
 describe("environment report: Markdown and SVG", () => {
     it("writes the tables the report promises", () => {
         const md = renderReportMarkdown(buildReport(environment(), PRICES), "qa.svg");
-        for (const heading of ["## Entry points", "## Nodes", "## Capacity", "## Volumes", "## Monthly cost estimate"]) assert.ok(md.includes(heading), heading);
+        for (const heading of ["## Entry points", "## Nodes", "## Capacity", "## Volumes", "## Monthly cost estimate"])
+            assert.ok(md.includes(heading), heading);
         assert.match(md, /\| workers \| agent \| 2 \| f\.big \| 4 vCPU \/ 8192 MiB \| 3750m \/ 7616Mi \| 7500m \/ 15232Mi \|/);
         assert.match(md, /\*\*142\.00 CHF\*\*/);
         assert.match(md, /!\[topology of qa\]\(qa\.svg\)/);

@@ -14,12 +14,32 @@ const INFRA = "envx-infra";
 const UPPER = ["envx-cluster", "envx-apps"];
 const FOLDER = "envx/etcd";
 const T = 1_780_000_000;
-const SNAPS = [`etcd-snapshot-envx-k3s-server-0-aa-${T}.zip`, `etcd-snapshot-envx-k3s-server-0-aa-${T - 21600}.zip`].map((n) => snapshotFromObject(`${FOLDER}/${n}`, FOLDER, 4096)!);
-const server = (i: number) => ({ urn: `urn:pulumi:${INFRA}::data-platform::platform:infra:K3sCluster$platform:infra:K3sNode$openstack:compute/instance:Instance::envx-k3s-server-${i}`, type: "openstack:compute/instance:Instance", inputs: { metadata: { role: "server" } } });
-const agent = { urn: `urn:pulumi:${INFRA}::data-platform::platform:infra:K3sCluster$platform:infra:AgentPool$platform:infra:K3sNode$openstack:compute/instance:Instance::envx-k3s-agent-0`, type: "openstack:compute/instance:Instance", inputs: { metadata: { role: "agent" } } };
+const SNAPS = [`etcd-snapshot-envx-k3s-server-0-aa-${T}.zip`, `etcd-snapshot-envx-k3s-server-0-aa-${T - 21600}.zip`].map((n) =>
+    snapshotFromObject(`${FOLDER}/${n}`, FOLDER, 4096)!,
+);
+const server = (i: number) => ({
+    urn: `urn:pulumi:${INFRA}::data-platform::platform:infra:K3sCluster$platform:infra:K3sNode$openstack:compute/instance:Instance::envx-k3s-server-${i}`,
+    type: "openstack:compute/instance:Instance",
+    inputs: { metadata: { role: "server" } },
+});
+const agent = {
+    urn: `urn:pulumi:${INFRA}::data-platform::platform:infra:K3sCluster$platform:infra:AgentPool$platform:infra:K3sNode$openstack:compute/instance:Instance::envx-k3s-agent-0`,
+    type: "openstack:compute/instance:Instance",
+    inputs: { metadata: { role: "agent" } },
+};
 const infraStack = ({ config, ...extra }: Record<string, unknown> = {}) => ({
-    config: { backupStore: { endpoint: "http://127.0.0.1:1", bucket: "b", region: "r", create: true }, etcdSnapshotSchedule: "0 */6 * * *", readinessTimeoutMinutes: "7", ...((config as object) ?? {}) },
-    outputs: { environment: "envx", kubeconfig: "apiVersion: v1", nodes: [{ name: "envx-k3s-server-0" }, { name: "envx-k3s-agent-0" }], backupStore: { accessKey: "a", secretKey: "s" } },
+    config: {
+        backupStore: { endpoint: "http://127.0.0.1:1", bucket: "b", region: "r", create: true },
+        etcdSnapshotSchedule: "0 */6 * * *",
+        readinessTimeoutMinutes: "7",
+        ...((config as object) ?? {}),
+    },
+    outputs: {
+        environment: "envx",
+        kubeconfig: "apiVersion: v1",
+        nodes: [{ name: "envx-k3s-server-0" }, { name: "envx-k3s-agent-0" }],
+        backupStore: { accessKey: "a", secretKey: "s" },
+    },
     resources: [server(0), server(1), server(2), agent],
     ...extra,
 });
@@ -60,12 +80,18 @@ async function run(stacks: Record<string, unknown>, over: Partial<RestoreRequest
 /** The changing calls (reads left out), each with its recorded environment. */
 const changes = (r: Result) =>
     r.calls
-        .filter((c) => c[0] === "#wait-cluster" || (c[0] === "config" && (c[1] === "set" || c[1] === "rm")) || c[0] === "up" || c[0] === "refresh")
+        .filter(
+            (c) =>
+                c[0] === "#wait-cluster" || (c[0] === "config" && (c[1] === "set" || c[1] === "rm")) || c[0] === "up" || c[0] === "refresh",
+        )
         .map((c) => {
             const env = (c[c.length - 1] as { env?: Record<string, string> })?.env;
             const words = c.filter((x) => typeof x === "string" || typeof x === "number") as (string | number)[];
             const replaced = words.filter((_, i) => words[i - 1] === "--replace").map((u) => String(u).split("::").pop());
-            const head = c[0] === "#wait-cluster" ? words.join(" ") : `${words[0]}${c[0] === "config" ? ` ${words[1]} ${words[2]}` : ""} ${words[words.indexOf("--stack") + 1]}`;
+            const head =
+                c[0] === "#wait-cluster"
+                    ? words.join(" ")
+                    : `${words[0]}${c[0] === "config" ? ` ${words[1]} ${words[2]}` : ""} ${words[words.indexOf("--stack") + 1]}`;
             return `${head}${replaced.length ? ` replace=${replaced.join(",")}` : ""}${env?.PLATFORM_SKIP_DRAIN ? ` PLATFORM_SKIP_DRAIN=${env.PLATFORM_SKIP_DRAIN}` : ""}`;
         });
 
@@ -98,7 +124,10 @@ describe("delivery: npm run restore through the pulumi seam", () => {
         assert.equal(named.calls.find((c) => c[0] === "config" && c[1] === "set")![3], SNAPS[1].name);
         const unknown = await run({ [INFRA]: infraStack() }, { snapshot: "etcd-snapshot-nope-1" });
         assert.equal(unknown.code, 1);
-        assert.match(unknown.out, /--snapshot etcd-snapshot-nope-1: no such snapshot in s3:\/\/b\/envx\/etcd\/ .*\n {2}etcd-snapshot-envx-k3s-server-0-aa-\d+\.zip\n/);
+        assert.match(
+            unknown.out,
+            /--snapshot etcd-snapshot-nope-1: no such snapshot in s3:\/\/b\/envx\/etcd\/ .*\n {2}etcd-snapshot-envx-k3s-server-0-aa-\d+\.zip\n/,
+        );
         assert.match(unknown.out, /Nothing was changed\./);
         assert.deepEqual(changes(unknown), []);
     });
@@ -114,30 +143,52 @@ describe("delivery: npm run restore through the pulumi seam", () => {
     });
 
     it("a failed replacement stops with what was done and the command that continues; --from replace finishes it", async () => {
-        const failing = await run({ [INFRA]: infraStack({ upFails: { 1: "creating server-1: quota exceeded" } }), "envx-cluster": {}, "envx-apps": {} });
+        const failing = await run({
+            [INFRA]: infraStack({ upFails: { 1: "creating server-1: quota exceeded" } }),
+            "envx-cluster": {},
+            "envx-apps": {},
+        });
         assert.equal(failing.code, 1);
         assert.deepEqual(changes(failing), SEQUENCE.slice(0, 2));
-        assert.match(failing.out, /Restore stopped at step 2\/6 \(replace\):\n {4}pulumi up -s envx-infra failed:\n {4}error: creating server-1: quota exceeded\n/);
+        assert.match(
+            failing.out,
+            /Restore stopped at step 2\/6 \(replace\):\n {4}pulumi up -s envx-infra failed:\n {4}error: creating server-1: quota exceeded\n/,
+        );
         assert.match(failing.out, /Done in this run: config\./);
-        assert.match(failing.out, /To continue once the cause is fixed:\n {4}npm run restore -- envx --snapshot etcd-snapshot-envx-k3s-server-0-aa-\d+\.zip --from replace --yes\n/);
+        assert.match(
+            failing.out,
+            /To continue once the cause is fixed:\n {4}npm run restore -- envx --snapshot etcd-snapshot-envx-k3s-server-0-aa-\d+\.zip --from replace --yes\n/,
+        );
         // The continuation, as a new process would see the stack (restoreFromSnapshot now set).
         const name = SNAPS[0].name;
-        const cont = await run({ [INFRA]: infraStack({ config: { restoreFromSnapshot: name } }), "envx-cluster": {}, "envx-apps": {} }, { snapshot: name, from: "replace" });
+        const cont = await run(
+            { [INFRA]: infraStack({ config: { restoreFromSnapshot: name } }), "envx-cluster": {}, "envx-apps": {} },
+            { snapshot: name, from: "replace" },
+        );
         assert.equal(cont.code, 0, cont.out);
         assert.deepEqual(changes(cont), SEQUENCE.slice(1));
         // --from replace without the one-shot key set is refused: continue at config.
         const early = await run({ [INFRA]: infraStack() }, { snapshot: name, from: "replace" });
         assert.equal(early.code, 1);
-        assert.match(early.out, /--from replace needs restoreFromSnapshot=.* which has no restoreFromSnapshot: continue with --from config/);
+        assert.match(
+            early.out,
+            /--from replace needs restoreFromSnapshot=.* which has no restoreFromSnapshot: continue with --from config/,
+        );
     });
 
     it("a cluster that never gets ready stops at wait; the continuation waits, clears and settles", async () => {
-        const r = await run({ [INFRA]: infraStack(), "envx-cluster": {}, "envx-apps": {} }, { waitFails: "Timed out after 420 s waiting for nodes Ready: still waiting for envx-k3s-server-0", confirmEnv: "envx" });
+        const r = await run(
+            { [INFRA]: infraStack(), "envx-cluster": {}, "envx-apps": {} },
+            { waitFails: "Timed out after 420 s waiting for nodes Ready: still waiting for envx-k3s-server-0", confirmEnv: "envx" },
+        );
         assert.equal(r.code, 1);
         assert.deepEqual(changes(r), SEQUENCE.slice(0, 3));
         assert.match(r.out, /Look at server-0 first/);
         assert.match(r.out, /--from wait --yes --confirm-env envx/);
-        const cont = await run({ [INFRA]: infraStack({ config: { restoreFromSnapshot: SNAPS[0].name } }), "envx-cluster": {}, "envx-apps": {} }, { snapshot: SNAPS[0].name, from: "wait" });
+        const cont = await run(
+            { [INFRA]: infraStack({ config: { restoreFromSnapshot: SNAPS[0].name } }), "envx-cluster": {}, "envx-apps": {} },
+            { snapshot: SNAPS[0].name, from: "wait" },
+        );
         assert.equal(cont.code, 0, cont.out);
         assert.deepEqual(changes(cont), SEQUENCE.slice(2));
     });
@@ -152,13 +203,19 @@ describe("delivery: npm run restore through the pulumi seam", () => {
         assert.equal(alive.code, 1);
         assert.match(alive.out, /The API of envx answers: not every server is lost.*--even-if-api-answers\.\nNothing was changed\./);
         assert.deepEqual(changes(alive), []);
-        const forced = await run({ [INFRA]: infraStack(), "envx-cluster": {}, "envx-apps": {} }, { apiAnswers: async () => true, evenIfApiAnswers: true });
+        const forced = await run(
+            { [INFRA]: infraStack(), "envx-cluster": {}, "envx-apps": {} },
+            { apiAnswers: async () => true, evenIfApiAnswers: true },
+        );
         assert.equal(forced.code, 0, forced.out);
         assert.deepEqual(changes(forced), SEQUENCE);
     });
 
     it("the final up is previewed first: one that would replace a VM is not applied", async () => {
-        const steps = [{ op: "update", urn: server(0).urn }, { op: "replace", urn: server(1).urn }];
+        const steps = [
+            { op: "update", urn: server(0).urn },
+            { op: "replace", urn: server(1).urn },
+        ];
         const r = await run({ [INFRA]: infraStack({ steps }), "envx-cluster": {}, "envx-apps": {} });
         assert.equal(r.code, 1);
         assert.deepEqual(changes(r), SEQUENCE.slice(0, 4));

@@ -32,12 +32,22 @@ describe("delivery: restore lists the off-site etcd snapshots (real S3 API)", fu
     const access: S3Access = { endpoint: "", bucket: "envx-backups", region: "RegionOne", accessKey: "S3RVER", secretKey: "S3RVER" };
     const folder = backupPrefixes("envx").etcd;
     const t = 1_780_000_000;
-    const names = [`etcd-snapshot-envx-k3s-server-0-1a2b3c4d-${t}.zip`, `etcd-snapshot-envx-k3s-server-1-5e6f7a8b-${t - 21600}.zip`, `on-demand-envx-k3s-server-2-9c0d1e2f-${t - 3600}`];
+    const names = [
+        `etcd-snapshot-envx-k3s-server-0-1a2b3c4d-${t}.zip`,
+        `etcd-snapshot-envx-k3s-server-1-5e6f7a8b-${t - 21600}.zip`,
+        `on-demand-envx-k3s-server-2-9c0d1e2f-${t - 3600}`,
+    ];
 
     before(async () => {
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "s3rver-restore-"));
         const port = await freePort();
-        s3 = new S3rver({ address: "127.0.0.1", port, silent: true, directory: dir, configureBuckets: [{ name: access.bucket, configs: [] }] });
+        s3 = new S3rver({
+            address: "127.0.0.1",
+            port,
+            silent: true,
+            directory: dir,
+            configureBuckets: [{ name: access.bucket, configs: [] }],
+        });
         await s3.run();
         Object.assign(access, { endpoint: `http://127.0.0.1:${port}` });
         const put = (key: string, bytes: number) => s3Request(access, "PUT", key, {}, Buffer.alloc(bytes, 7));
@@ -63,7 +73,10 @@ describe("delivery: restore lists the off-site etcd snapshots (real S3 API)", fu
     });
 
     it("an unknown credential is refused by the store, and said so", async () => {
-        await assert.rejects(bucketSnapshots({ ...access, accessKey: "NOT-A-KEY" }, folder), /HTTP 403 InvalidAccessKeyId: The AWS Access Key Id you provided does not exist/);
+        await assert.rejects(
+            bucketSnapshots({ ...access, accessKey: "NOT-A-KEY" }, folder),
+            /HTTP 403 InvalidAccessKeyId: The AWS Access Key Id you provided does not exist/,
+        );
     });
 
     it("an empty folder lists nothing", async () => {

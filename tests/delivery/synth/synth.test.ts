@@ -25,7 +25,10 @@ describe("synth URNs", () => {
         );
         const stack = result.resources.find((r) => r.type === "pulumi:pulumi:Stack");
         assert.ok(result.resources.filter((r) => r.parent === stack?.urn).every((r) => !r.urn.includes("pulumi:pulumi:Stack$")));
-        assert.ok(result.resources.every((r) => r.parent === null || result.resources.some((p) => p.urn === r.parent)), "every parent is a recorded resource");
+        assert.ok(
+            result.resources.every((r) => r.parent === null || result.resources.some((p) => p.urn === r.parent)),
+            "every parent is a recorded resource",
+        );
     });
 });
 
@@ -35,8 +38,14 @@ describe("synth: stack files", () => {
         try {
             fs.writeFileSync(path.join(dir, "Pulumi.x-infra.yaml"), "config:\n  data-platform:layer: infra\n  bad: [\n");
             assert.throws(() => loadStackConfig(dir, "x-infra", "data-platform"), /Pulumi\.x-infra\.yaml: not valid YAML: .*line 4/);
-            fs.writeFileSync(path.join(dir, "Pulumi.y-infra.yaml"), "config:\n  data-platform:agentCount: 2\n  data-platform:agentCount: 3\n");
-            assert.throws(() => loadStackConfig(dir, "y-infra", "data-platform"), /Pulumi\.y-infra\.yaml: not valid YAML: Map keys must be unique/);
+            fs.writeFileSync(
+                path.join(dir, "Pulumi.y-infra.yaml"),
+                "config:\n  data-platform:agentCount: 2\n  data-platform:agentCount: 3\n",
+            );
+            assert.throws(
+                () => loadStackConfig(dir, "y-infra", "data-platform"),
+                /Pulumi\.y-infra\.yaml: not valid YAML: Map keys must be unique/,
+            );
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
@@ -49,8 +58,15 @@ describe("synth: failures", () => {
         try {
             const good = fs.readFileSync(fixtureStackFile("dev-infra"), "utf8");
             fs.writeFileSync(path.join(dir, "Pulumi.dev-infra.yaml"), good);
-            fs.writeFileSync(path.join(dir, "Pulumi.bad-infra.yaml"), good.replace("data-platform:environment: dev", "data-platform:environment: bad") + '  data-platform:flanelBackend: wireguard-native\n');
-            await assert.rejects(synthStack("bad-infra", { stacksDir: dir }), /data-platform:flanelBackend .*did you mean data-platform:flannelBackend\?/);
+            fs.writeFileSync(
+                path.join(dir, "Pulumi.bad-infra.yaml"),
+                good.replace("data-platform:environment: dev", "data-platform:environment: bad") +
+                    "  data-platform:flanelBackend: wireguard-native\n",
+            );
+            await assert.rejects(
+                synthStack("bad-infra", { stacksDir: dir }),
+                /data-platform:flanelBackend .*did you mean data-platform:flannelBackend\?/,
+            );
             await new Promise((resolve) => setImmediate(resolve));
             const ok = await synthStack("dev-infra", { stacksDir: dir });
             assert.ok(ok.resources.length > 50);

@@ -106,10 +106,41 @@ export function adminKubeconfig(secrets: NodeSecrets, clusterName: string, serve
         const key = path.join(dir, "admin.key");
         const csr = path.join(dir, "admin.csr");
         const crt = path.join(dir, "admin.crt");
-        execFileSync("openssl", ["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", csr, "-subj", "/O=system:masters/CN=platform-admin"], { stdio: "pipe" });
-        const ext = file("ext.cnf", "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n");
-        execFileSync("openssl", ["x509", "-req", "-in", csr, "-CA", caCert, "-CAkey", caKey, "-CAcreateserial", "-days", "1", "-extfile", ext, "-out", crt], { stdio: "pipe" });
-        return renderKubeconfig({ clusterName, server, caCertPem: ca.serverCaCert, clientCertPem: fs.readFileSync(crt, "utf8"), clientKeyPem: fs.readFileSync(key, "utf8") });
+        execFileSync(
+            "openssl",
+            [
+                "req",
+                "-new",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-nodes",
+                "-keyout",
+                key,
+                "-out",
+                csr,
+                "-subj",
+                "/O=system:masters/CN=platform-admin",
+            ],
+            { stdio: "pipe" },
+        );
+        const ext = file(
+            "ext.cnf",
+            "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n",
+        );
+        execFileSync(
+            "openssl",
+            ["x509", "-req", "-in", csr, "-CA", caCert, "-CAkey", caKey, "-CAcreateserial", "-days", "1", "-extfile", ext, "-out", crt],
+            { stdio: "pipe" },
+        );
+        return renderKubeconfig({
+            clusterName,
+            server,
+            caCertPem: ca.serverCaCert,
+            clientCertPem: fs.readFileSync(crt, "utf8"),
+            clientKeyPem: fs.readFileSync(key, "utf8"),
+        });
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
     }

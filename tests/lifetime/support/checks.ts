@@ -37,7 +37,10 @@ export async function etcdView(cloud: LifetimeCloud): Promise<{ members: string[
         return {
             members: members.map((m) => m.name ?? "(unstarted)").sort(),
             learners: members.filter((m) => m.isLearner).map((m) => m.name ?? "(unstarted)"),
-            unhealthy: [...results.filter((r) => !r.health).map((r) => `${r.endpoint}: ${r.error ?? "unhealthy"}`), ...(results.length < members.length ? [`${members.length - results.length} member(s) gave no answer`] : [])],
+            unhealthy: [
+                ...results.filter((r) => !r.health).map((r) => `${r.endpoint}: ${r.error ?? "unhealthy"}`),
+                ...(results.length < members.length ? [`${members.length - results.length} member(s) gave no answer`] : []),
+            ],
         };
     }
     return undefined;
@@ -47,12 +50,19 @@ export async function etcdView(cloud: LifetimeCloud): Promise<{ members: string[
 export async function etcdQuorum(cloud: LifetimeCloud, count: number, timeoutMs = 300_000): Promise<string[]> {
     let last = "no server answered etcdctl";
     try {
-        return await eventually(`etcd: ${count} healthy voting members`, timeoutMs, async () => {
-            const view = await etcdView(cloud);
-            if (!view) return undefined;
-            last = `members ${view.members.join(", ") || "none"}; learners ${view.learners.join(", ") || "none"}; unhealthy ${view.unhealthy.join("; ") || "none"}`;
-            return view.members.length === count && view.learners.length === 0 && view.unhealthy.length === 0 ? view.members : undefined;
-        }, 5000);
+        return await eventually(
+            `etcd: ${count} healthy voting members`,
+            timeoutMs,
+            async () => {
+                const view = await etcdView(cloud);
+                if (!view) return undefined;
+                last = `members ${view.members.join(", ") || "none"}; learners ${view.learners.join(", ") || "none"}; unhealthy ${view.unhealthy.join("; ") || "none"}`;
+                return view.members.length === count && view.learners.length === 0 && view.unhealthy.length === 0
+                    ? view.members
+                    : undefined;
+            },
+            5000,
+        );
     } catch (err) {
         throw new Error(`${(err as Error).message} (last seen: ${last})`);
     }
@@ -69,14 +79,19 @@ export async function vipHolders(cloud: LifetimeCloud, vip: string): Promise<{ s
 export async function vipOnReadyServer(cloud: LifetimeCloud, target: KubeTarget, vip: string, timeoutMs = 180_000): Promise<string> {
     let last = "";
     try {
-        return await eventually(`the VIP ${vip} held by exactly one Ready server`, timeoutMs, async () => {
-            const holders = await vipHolders(cloud, vip);
-            last = holders.map((h) => h.slot).join(", ") || "nobody";
-            if (holders.length !== 1) return undefined;
-            const res = await request(target, "GET", `/api/v1/nodes/${holders[0].name}`).catch(() => undefined);
-            if (res?.status !== 200) return undefined;
-            return isNodeReady(JSON.parse(res.body) as Parameters<typeof isNodeReady>[0]) ? holders[0].slot : undefined;
-        }, 3000);
+        return await eventually(
+            `the VIP ${vip} held by exactly one Ready server`,
+            timeoutMs,
+            async () => {
+                const holders = await vipHolders(cloud, vip);
+                last = holders.map((h) => h.slot).join(", ") || "nobody";
+                if (holders.length !== 1) return undefined;
+                const res = await request(target, "GET", `/api/v1/nodes/${holders[0].name}`).catch(() => undefined);
+                if (res?.status !== 200) return undefined;
+                return isNodeReady(JSON.parse(res.body) as Parameters<typeof isNodeReady>[0]) ? holders[0].slot : undefined;
+            },
+            3000,
+        );
     } catch (err) {
         throw new Error(`${(err as Error).message} (held by: ${last})`);
     }

@@ -28,7 +28,12 @@ export class LifetimeCloud {
     private generation = 0;
 
     constructor(label: string, versions: readonly string[], partsFile: string) {
-        this.run = new BootRun(label, versions[0], { k3sFile: K3S_WRAPPER, moreVersions: versions.slice(1), readOnlyDisks: [{ file: partsFile, serial: PARTS_SERIAL }], memoryMiB: 1536 });
+        this.run = new BootRun(label, versions[0], {
+            k3sFile: K3S_WRAPPER,
+            moreVersions: versions.slice(1),
+            readOnlyDisks: [{ file: partsFile, serial: PARTS_SERIAL }],
+            memoryMiB: 1536,
+        });
     }
 
     async start(): Promise<void> {
@@ -90,7 +95,9 @@ export class LifetimeCloud {
 
     /** The live VMs with the node each was booted as. */
     nodes(): { slot: string; vm: Vm; node: BootNode }[] {
-        return [...this.live.entries()].map(([slot, l]) => ({ slot, vm: l.vm, node: l.node })).sort((a, b) => a.slot.localeCompare(b.slot, undefined, { numeric: true }));
+        return [...this.live.entries()]
+            .map(([slot, l]) => ({ slot, vm: l.vm, node: l.node }))
+            .sort((a, b) => a.slot.localeCompare(b.slot, undefined, { numeric: true }));
     }
 
     slots(): string[] {

@@ -48,7 +48,11 @@ export function runCommand(ctx: EngineContext, label: string, line: string, envi
         child.stdout.on("data", take);
         child.stderr.on("data", take);
         child.on("error", reject);
-        child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${label}: \`${line}\` exited ${code}: ${tail.trim().split("\n").slice(-3).join(" | ")}`))));
+        child.on("exit", (code) =>
+            code === 0
+                ? resolve()
+                : reject(new Error(`${label}: \`${line}\` exited ${code}: ${tail.trim().split("\n").slice(-3).join(" | ")}`)),
+        );
     });
 }
 
@@ -63,7 +67,8 @@ async function bootNew(ctx: EngineContext, step: NodeStep, after: BootCluster): 
     const rendered = after.nodes.find((n) => n.key === step.slot);
     if (!rendered) throw new Error(`the new render has no node ${step.slot}`);
     // The synth and the render must describe the same VM (same config, same naming).
-    if (step.newName && rendered.name !== step.newName) throw new Error(`${step.slot}: the synth names the VM ${step.newName}, the render ${rendered.name}`);
+    if (step.newName && rendered.name !== step.newName)
+        throw new Error(`${step.slot}: the synth names the VM ${step.newName}, the render ${rendered.name}`);
     ctx.step(`${step.slot}: boot ${rendered.name}`);
     const bootstrap = ctx.force?.bootstrap ?? step.bootstrap;
     const volumes = ctx.force?.volumes ?? (step.volumes as VolumeRole[]);

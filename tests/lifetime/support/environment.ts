@@ -64,12 +64,26 @@ export class LifetimeEnvironment {
 
     /** Config keys (bare) of this environment at `k3sVersion` (plus `extra`). */
     config(k3sVersion: string, extra: Record<string, string> = {}): Record<string, string> {
-        return { ...this.cloud.run.mirrorOverrides(), ...defaultPoolCount(this.spec.stack, this.agents), ...this.settings, k3sVersion, ...extra };
+        return {
+            ...this.cloud.run.mirrorOverrides(),
+            ...defaultPoolCount(this.spec.stack, this.agents),
+            ...this.settings,
+            k3sVersion,
+            ...extra,
+        };
     }
 
     render(config: Record<string, string>, opts: { datastore?: boolean } = {}): BootCluster {
         const datastore = opts.datastore ?? this.spec.datastore;
-        return renderCluster(this.spec.stack, config, this.spec.plan, VOLUME_IDS.data, datastore ? VOLUME_IDS.datastore : undefined, this.secrets, this.spec.secretSettings);
+        return renderCluster(
+            this.spec.stack,
+            config,
+            this.spec.plan,
+            VOLUME_IDS.data,
+            datastore ? VOLUME_IDS.datastore : undefined,
+            this.secrets,
+            this.spec.secretSettings,
+        );
     }
 
     synth(config: Record<string, string>): Promise<SynthResult> {

@@ -28,14 +28,25 @@ export class ObjectStore {
     async start(): Promise<void> {
         this.dir = fs.mkdtempSync(path.join(os.tmpdir(), "lifetime-s3-"));
         this.port = await freeTcpPort();
-        this.server = new S3rver({ address: "127.0.0.1", port: this.port, silent: true, directory: this.dir, configureBuckets: [{ name: this.bucket, configs: [] }] });
+        this.server = new S3rver({
+            address: "127.0.0.1",
+            port: this.port,
+            silent: true,
+            directory: this.dir,
+            configureBuckets: [{ name: this.bucket, configs: [] }],
+        });
         await this.server.run();
     }
 
     /** The stack settings that point its backupStore at this bucket (as the VMs reach it). */
     settings(): Record<string, string> {
         return {
-            backupStore: JSON.stringify({ endpoint: `http://10.0.2.2:${this.port}`, bucket: this.bucket, region: this.region, create: false }),
+            backupStore: JSON.stringify({
+                endpoint: `http://10.0.2.2:${this.port}`,
+                bucket: this.bucket,
+                region: this.region,
+                create: false,
+            }),
             backupStoreAccessKey: ACCOUNT.accessKey,
             backupStoreSecretKey: ACCOUNT.secretKey,
         };

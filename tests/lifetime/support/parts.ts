@@ -28,10 +28,16 @@ export async function ensurePartsDisk(log: (line: string) => void): Promise<Part
         child.stdout.on("data", (c: Buffer) => (out += c.toString()));
         child.stderr.on("data", (c: Buffer) => {
             tail = (tail + c.toString()).slice(-4000);
-            for (const line of c.toString().split("\n").filter((l) => l.startsWith("build.sh:"))) log(line);
+            for (const line of c
+                .toString()
+                .split("\n")
+                .filter((l) => l.startsWith("build.sh:")))
+                log(line);
         });
         child.on("error", reject);
-        child.on("exit", (code) => (code === 0 ? resolve(out.trim().split("\n").pop()!) : reject(new Error(`parts/disk.sh failed (exit ${code}):\n${tail}`))));
+        child.on("exit", (code) =>
+            code === 0 ? resolve(out.trim().split("\n").pop()!) : reject(new Error(`parts/disk.sh failed (exit ${code}):\n${tail}`)),
+        );
     });
     return { file, seconds: (Date.now() - started) / 1000 };
 }

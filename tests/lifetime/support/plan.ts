@@ -46,7 +46,9 @@ export interface EnginePlan {
 }
 
 function unwrap(value: unknown): unknown {
-    return value !== null && typeof value === "object" && "@secret" in (value as object) ? (value as { "@secret": unknown })["@secret"] : value;
+    return value !== null && typeof value === "object" && "@secret" in (value as object)
+        ? (value as { "@secret": unknown })["@secret"]
+        : value;
 }
 
 export function commandLine(resource: SynthResource): CommandLine {
@@ -134,9 +136,15 @@ export function planNodes(before: SynthResult | undefined, after: SynthResult, o
             kind,
             node: name,
             slot: metadataOf(view.instance).slot ?? name,
-            ...(old && kind !== "create" ? { oldName: String(old.instance.inputs.name), ...(old.lifecycle ? { oldLifecycle: commandLine(old.lifecycle) } : {}) } : {}),
+            ...(old && kind !== "create"
+                ? { oldName: String(old.instance.inputs.name), ...(old.lifecycle ? { oldLifecycle: commandLine(old.lifecycle) } : {}) }
+                : {}),
             ...(next && kind !== "delete"
-                ? { newName: String(next.instance.inputs.name), bootstrap: metadataOf(next.instance).k3s_bootstrap, ...(next.lifecycle ? { newLifecycle: commandLine(next.lifecycle) } : {}) }
+                ? {
+                      newName: String(next.instance.inputs.name),
+                      bootstrap: metadataOf(next.instance).k3s_bootstrap,
+                      ...(next.lifecycle ? { newLifecycle: commandLine(next.lifecycle) } : {}),
+                  }
                 : {}),
             volumes: next && kind !== "delete" ? next.attachments : [],
         };
@@ -162,7 +170,10 @@ export function planNodes(before: SynthResult | undefined, after: SynthResult, o
 /** One line per step, for the scenario's log. */
 export function describePlan(plan: EnginePlan): string[] {
     return [
-        ...plan.groups.map((g, i) => `${i + 1}. ${g.map((s) => `${s.kind} ${s.slot}${s.oldName ? ` (${s.oldName}` : ""}${s.oldName && s.newName ? " → " : s.newName && !s.oldName ? " (" : ""}${s.newName ?? ""}${s.oldName || s.newName ? ")" : ""}`).join(", ")}`),
+        ...plan.groups.map(
+            (g, i) =>
+                `${i + 1}. ${g.map((s) => `${s.kind} ${s.slot}${s.oldName ? ` (${s.oldName}` : ""}${s.oldName && s.newName ? " → " : s.newName && !s.oldName ? " (" : ""}${s.newName ?? ""}${s.oldName || s.newName ? ")" : ""}`).join(", ")}`,
+        ),
         ...plan.gates.map((g) => `then ${g.create}`),
         ...(plan.diff.warnings ?? []).map((w) => `warning: ${w}`),
     ];

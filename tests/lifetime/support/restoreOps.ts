@@ -17,7 +17,9 @@ import type { ScenarioContext } from "./scenario";
 const INSTANCE = "openstack:compute/instance:Instance";
 
 function unwrap(value: unknown): unknown {
-    return value !== null && typeof value === "object" && "@secret" in (value as object) ? (value as { "@secret": unknown })["@secret"] : value;
+    return value !== null && typeof value === "object" && "@secret" in (value as object)
+        ? (value as { "@secret": unknown })["@secret"]
+        : value;
 }
 
 function ops(env: LifetimeEnvironment, store: ObjectStore, s: ScenarioContext): RestoreOps {
@@ -31,7 +33,9 @@ function ops(env: LifetimeEnvironment, store: ObjectStore, s: ScenarioContext): 
             backupStore: store.credentials,
         }),
         resources: async () =>
-            env.deployed!.resources.filter((r) => r.type === INSTANCE).map((r) => ({ urn: r.urn, type: r.type, custom: true, inputs: { ...r.inputs, metadata: unwrap(r.inputs.metadata) } })),
+            env
+                .deployed!.resources.filter((r) => r.type === INSTANCE)
+                .map((r) => ({ urn: r.urn, type: r.type, custom: true, inputs: { ...r.inputs, metadata: unwrap(r.inputs.metadata) } })),
         configSet: async (_stack, key, value) => void (env.settings[key] = value),
         configRm: async (_stack, key) => void delete env.settings[key],
         up: async (_stack, replace, environment, onLine) => {
@@ -67,7 +71,8 @@ export function runRestore(env: LifetimeEnvironment, store: ObjectStore, s: Scen
                 return false;
             }
         },
-        waitCluster: (kubeconfig, nodes, timeoutSeconds, log) => waitForCluster(targetFromKubeconfig(kubeconfig), nodes, { timeoutMs: timeoutSeconds * 1000, log }),
+        waitCluster: (kubeconfig, nodes, timeoutSeconds, log) =>
+            waitForCluster(targetFromKubeconfig(kubeconfig), nodes, { timeoutMs: timeoutSeconds * 1000, log }),
         now: () => new Date(),
         log: (line) => s.log(`      restore: ${line}`),
         error: (line) => s.log(`      restore (error): ${line}`),

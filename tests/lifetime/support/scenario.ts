@@ -18,7 +18,8 @@ const passed = new Set<string>();
 /** Stops a scenario at once when one it builds on did not pass (the environment's state is unknown). */
 export function needs(...names: string[]): void {
     const missing = names.filter((n) => !passed.has(n));
-    if (missing.length) throw new Error(`not run: ${missing.join(", ")} did not pass, so the environment is not in the state this scenario starts from`);
+    if (missing.length)
+        throw new Error(`not run: ${missing.join(", ")} did not pass, so the environment is not in the state this scenario starts from`);
 }
 
 /** Registers a mocha test that runs `body` and prints the scenario's result line. */
@@ -40,7 +41,9 @@ export function scenario(name: string, timeoutMs: number, body: (s: ScenarioCont
             passed.add(name);
             console.log(`scenario ${name}: passed in ${seconds()} s`);
         } catch (err) {
-            console.log(`scenario ${name}: failed after ${seconds()} s at "${current}": ${err instanceof Error ? err.message : String(err)}`);
+            console.log(
+                `scenario ${name}: failed after ${seconds()} s at "${current}": ${err instanceof Error ? err.message : String(err)}`,
+            );
             throw err;
         }
     });

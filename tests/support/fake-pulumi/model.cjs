@@ -34,11 +34,15 @@ function answer(args, env, cwd = process.cwd()) {
 
 function respond(args, env, resolve, out, err) {
     const recorded = (env.FAKE_PULUMI_RECORD_ENV || "").split(",").filter(Boolean);
-    const envEntry = recorded.length ? [{ env: Object.fromEntries(recorded.filter((n) => env[n] !== undefined).map((n) => [n, env[n]])) }] : [];
+    const envEntry = recorded.length
+        ? [{ env: Object.fromEntries(recorded.filter((n) => env[n] !== undefined).map((n) => [n, env[n]])) }]
+        : [];
     fs.appendFileSync(env.FAKE_PULUMI_LOG, JSON.stringify([...args, ...envEntry]) + "\n");
     const scenario = JSON.parse(fs.readFileSync(env.FAKE_PULUMI_SCENARIO, "utf8"));
     const stateFile = env.FAKE_PULUMI_SCENARIO + ".state.json";
-    const state = fs.existsSync(stateFile) ? JSON.parse(fs.readFileSync(stateFile, "utf8")) : { versions: {}, previews: {}, changes: {}, outputs: {} };
+    const state = fs.existsSync(stateFile)
+        ? JSON.parse(fs.readFileSync(stateFile, "utf8"))
+        : { versions: {}, previews: {}, changes: {}, outputs: {} };
     state.config = state.config || {};
     state.ups = state.ups || {};
     const save = () => fs.writeFileSync(stateFile, JSON.stringify(state));
@@ -70,18 +74,45 @@ function respond(args, env, resolve, out, err) {
             save();
         }
         const v = version();
-        out.push(JSON.stringify(v === 0 ? [] : [{ version: v, kind: "update", result: "succeeded", resourceChanges: state.changes[stackName] || {}, environment: stack.commit ? { "git.head": stack.commit, "git.dirty": "false" } : {} }]));
+        out.push(
+            JSON.stringify(
+                v === 0
+                    ? []
+                    : [
+                          {
+                              version: v,
+                              kind: "update",
+                              result: "succeeded",
+                              resourceChanges: state.changes[stackName] || {},
+                              environment: stack.commit ? { "git.head": stack.commit, "git.dirty": "false" } : {},
+                          },
+                      ],
+            ),
+        );
     } else if (cmd === "stack" && sub === "output") {
         out.push(JSON.stringify(outputsOf(stackName)));
     } else if (cmd === "stack" && sub === "export") {
         // `pendingOperations`: the operations an interrupted update left (checkpoint `pending_operations`).
-        out.push(JSON.stringify({ version: 3, deployment: { manifest: {}, resources: stack.resources || [], ...(stack.pendingOperations ? { pending_operations: stack.pendingOperations } : {}) } }));
+        out.push(
+            JSON.stringify({
+                version: 3,
+                deployment: {
+                    manifest: {},
+                    resources: stack.resources || [],
+                    ...(stack.pendingOperations ? { pending_operations: stack.pendingOperations } : {}),
+                },
+            }),
+        );
     } else if (cmd === "preview") {
         const n = (state.previews[stackName] = (state.previews[stackName] || 0) + 1);
         save();
         const steps = n > 1 && stack.stepsLater ? stack.stepsLater : stack.steps || [];
         // `reads`: {lowerStack: [output, ...]} read through a StackReference; a missing one fails the preview as Pulumi does.
-        const missing = Object.entries(stack.reads || {}).flatMap(([lower, keys]) => keys.filter((k) => !(k in outputsOf(lower))).map((k) => `Required output '${k}' does not exist on stack 'fake/data-platform/${lower}'.`));
+        const missing = Object.entries(stack.reads || {}).flatMap(([lower, keys]) =>
+            keys
+                .filter((k) => !(k in outputsOf(lower)))
+                .map((k) => `Required output '${k}' does not exist on stack 'fake/data-platform/${lower}'.`),
+        );
         if (missing.length) {
             out.push(JSON.stringify({ steps: [], diagnostics: missing.map((message) => ({ severity: "error", message })) }));
             throw new Exit(255);
@@ -93,7 +124,11 @@ function respond(args, env, resolve, out, err) {
         const changeSummary = {};
         for (const s of steps) changeSummary[s.op] = (changeSummary[s.op] || 0) + 1;
         const plan = opt("--save-plan");
-        if (plan) fs.writeFileSync(resolve(plan), JSON.stringify({ resourcePlans: Object.fromEntries(steps.map((s) => [s.urn, { steps: [s.op] }])) }));
+        if (plan)
+            fs.writeFileSync(
+                resolve(plan),
+                JSON.stringify({ resourcePlans: Object.fromEntries(steps.map((s) => [s.urn, { steps: [s.op] }])) }),
+            );
         out.push(JSON.stringify({ steps, changeSummary, diagnostics: [] }, null, 2));
     } else if (cmd === "config") {
         // `config` (--json), `config set KEY VALUE`, `config rm KEY`; the scenario's `config` holds
@@ -102,7 +137,21 @@ function respond(args, env, resolve, out, err) {
         if ((sub === "set" || sub === "rm") && stack.configFails?.[sub]) fail(stack.configFails[sub]);
         if (sub === "set") current[args[2]] = args[3];
         else if (sub === "rm") delete current[args[2]];
-        else out.push(JSON.stringify(Object.fromEntries(Object.entries(current).map(([k, v]) => [`data-platform:${k}`, { value: typeof v === "string" ? v : JSON.stringify(v), secret: false, ...(typeof v === "object" ? { objectValue: v } : {}) }]))));
+        else
+            out.push(
+                JSON.stringify(
+                    Object.fromEntries(
+                        Object.entries(current).map(([k, v]) => [
+                            `data-platform:${k}`,
+                            {
+                                value: typeof v === "string" ? v : JSON.stringify(v),
+                                secret: false,
+                                ...(typeof v === "object" ? { objectValue: v } : {}),
+                            },
+                        ]),
+                    ),
+                ),
+            );
         save();
     } else if (cmd === "refresh") {
         if (stack.refreshFails) fail(stack.refreshFails);

@@ -1,6 +1,6 @@
 /** The compiled processor, laid out as in its image (no Docker engine here): entry point and HEALTHCHECK script. */
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { describeImageLayout } from '../../common/test/support/image-layout.js';
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describeImageLayout } from "../../common/test/support/image-layout.js";
 
-describeImageLayout('processor', resolve(dirname(fileURLToPath(import.meta.url)), '..'));
+describeImageLayout("processor", resolve(dirname(fileURLToPath(import.meta.url)), ".."));

@@ -3,8 +3,8 @@ import http from "node:http";
 
 const port = Number(process.env.PORT || 3001);
 const req = http.get({ host: "127.0.0.1", port, path: "/health", timeout: 4000 }, (res) => {
-  res.resume();
-  process.exit(res.statusCode === 200 ? 0 : 1);
+    res.resume();
+    process.exit(res.statusCode === 200 ? 0 : 1);
 });
 req.on("timeout", () => req.destroy(new Error("timeout")));
 req.on("error", () => process.exit(1));

@@ -4,19 +4,19 @@
  */
 
 export interface Todo {
-  id: number;
-  title: string;
-  completed: boolean;
-  createdAt: string;
-  updatedAt: string;
+    id: number;
+    title: string;
+    completed: boolean;
+    createdAt: string;
+    updatedAt: string;
 }
 
 export interface TodoRow {
-  id: number;
-  title: string;
-  completed: boolean;
-  created_at: Date;
-  updated_at: Date;
+    id: number;
+    title: string;
+    completed: boolean;
+    created_at: Date;
+    updated_at: Date;
 }
 
 const COLUMNS = "id, title, completed, created_at, updated_at";
@@ -32,8 +32,8 @@ export const LIST_PAGE = `SELECT c.total, t.id, t.title, t.completed, t.created_
 
 /** A LIST_PAGE row: the todo columns are NULL on the single row of an empty page. */
 export interface PageRow extends Omit<TodoRow, "id"> {
-  total: number;
-  id: number | null;
+    total: number;
+    id: number | null;
 }
 
 export const INSERT_TODO = `INSERT INTO todos (title, completed) VALUES ($1, $2) RETURNING ${COLUMNS}`;
@@ -43,19 +43,19 @@ export const UPDATE_TODO = `UPDATE todos SET title = COALESCE($2, title), comple
 export const DELETE_TODO = "DELETE FROM todos WHERE id = $1";
 
 export function toTodo(row: TodoRow): Todo {
-  return {
-    id: row.id,
-    title: row.title,
-    completed: row.completed,
-    createdAt: row.created_at.toISOString(),
-    updatedAt: row.updated_at.toISOString(),
-  };
+    return {
+        id: row.id,
+        title: row.title,
+        completed: row.completed,
+        createdAt: row.created_at.toISOString(),
+        updatedAt: row.updated_at.toISOString(),
+    };
 }
 
 /** The todos of a LIST_PAGE result and its total. */
 export function toPage(rows: PageRow[]): { todos: Todo[]; total: number } {
-  const total = rows.length > 0 ? rows[0].total : 0;
-  const todos: Todo[] = [];
-  for (const r of rows) if (r.id !== null) todos.push(toTodo(r as TodoRow));
-  return { todos, total };
+    const total = rows.length > 0 ? rows[0].total : 0;
+    const todos: Todo[] = [];
+    for (const r of rows) if (r.id !== null) todos.push(toTodo(r as TodoRow));
+    return { todos, total };
 }
