@@ -56,8 +56,6 @@ export function readNetwork(r: ConfigReader): NetworkConfig {
                     ns,
                     `is inside k3s' ${inside[0] === "pods" ? "pod" : "service"} network ${inside[1]}: nodes resolve before the cluster exists, and CoreDNS forwards to these servers itself; list resolvers the subnet reaches, like "9.9.9.9"`,
                 );
-            if (dnsNameservers.indexOf(ns) !== i)
-                r.problem(`dnsNameservers[${i}]`, ns, `repeats dnsNameservers[${dnsNameservers.indexOf(ns)}]; list each resolver once`);
         });
         return { mode, cidr, externalNetwork: externalNetwork ?? "", dnsNameservers };
     } else {

@@ -163,13 +163,14 @@ export function podsOf(items: readonly RequestItem[]): PodRequests[] {
     return [...pods.values()];
 }
 
+/** A DaemonSet with a pod on every node of `role`. */
+function runsOnEveryNode(item: RequestItem, role: "server" | "agent"): boolean {
+    return item.perNode === "all" || (item.perNode === "servers" && role === "server");
+}
+
 /** What DaemonSets take on one node of a role (one pod per node each). */
 export function perNodeRequests(items: readonly RequestItem[], role: "server" | "agent"): ResourceRequests {
-    return sumRequests(
-        items
-            .filter((i) => i.perNode === "all" || (i.perNode === "servers" && role === "server"))
-            .map((i) => ({ ...i, replicas: i.containers ?? 1 })),
-    );
+    return sumRequests(items.filter((i) => runsOnEveryNode(i, role)).map((i) => ({ ...i, replicas: i.containers ?? 1 })));
 }
 
 export interface NodeRoom {
@@ -280,7 +281,7 @@ export function assertDaemonSetsFit(scope: string, items: readonly RequestItem[]
     const problems: string[] = [];
     for (const room of nodeRooms(pools, daemonSetsPerRole(items))) {
         if (room.pool.count === 0 || (room.free.cpuMilli >= 0 && room.free.memoryMiB >= 0)) continue;
-        const onRole = items.filter((i) => i.perNode === "all" || (i.perNode === "servers" && room.pool.role === "server"));
+        const onRole = items.filter((i) => runsOnEveryNode(i, room.pool.role));
         const keys = [...new Set(onRole.flatMap((i) => i.configKeys ?? []))];
         const used = perNodeRequests(items, room.pool.role);
         problems.push(
