@@ -39,6 +39,8 @@ const SNAPSHOTS = { etcdSnapshotSchedule: "*/15 * * * *", etcdSnapshotRetention:
  */
 const READINESS_MINUTES = "45";
 const INSTANCE = "openstack:compute/instance:Instance";
+/** The Secret the restore scenario writes just before its snapshot. */
+const RESTORE_SECRET = "lifetime-secret-restore";
 
 const steps = (plan: EnginePlan) => plan.groups.map((g) => g.map((s) => `${s.kind} ${s.slot}`).join(", "));
 const instanceChanges = (plan: EnginePlan) => plan.diff.changes.filter((c) => c.type === INSTANCE).map((c) => `${c.kind} ${c.name}`);
@@ -198,12 +200,18 @@ describe("lifetime: prod (3 servers with a VIP, agents, off-site snapshots)", fu
         needs("create-prod");
         // The newest snapshot must know today's nodes: one taken after the last roll (what a
         // scheduled snapshot gives an operator; an older one loses what came later: the RPO).
-        s.step("a scheduled off-site snapshot taken after the last roll");
+        // A Secret written now must be in it, and decrypt after the restore: the encryption config
+        // comes back with the snapshot's bootstrap data, not from the new server-0.
+        s.step("write a Secret before the restore");
+        const before = randomBytes(12).toString("hex");
+        await writeSecret(env.target, before, RESTORE_SECRET);
+        const since = Math.max(settledAt, Date.now());
+        s.step("a scheduled off-site snapshot taken after the last roll and the Secret");
         const newer = await eventually(
             "a snapshot in the bucket taken after the last roll",
             20 * MINUTES,
             async () => {
-                const found = (await store.snapshots(env.environment)).filter((x) => x.takenAt.getTime() > settledAt);
+                const found = (await store.snapshots(env.environment)).filter((x) => x.takenAt.getTime() > since);
                 return found.length ? found.length : undefined;
             },
             10_000,
@@ -233,6 +241,8 @@ describe("lifetime: prod (3 servers with a VIP, agents, off-site snapshots)", fu
             "the agents were not replaced",
         );
         await healthy(s, "the restore");
+        s.step("the Secret written before the restore decrypts");
+        assert.equal(await readSecret(env.target, RESTORE_SECRET), before, "written before the snapshot, read after the restore");
         s.log(`    time to restore (command start to every node Ready, servers replaced): ${seconds} s`);
     });
 
