@@ -227,6 +227,8 @@ describe("k3s made of upstream parts: bootstrap data and token rotation", () => 
             const otherCa = rotate(token("old-secret", "0".repeat(64)), "new-secret");
             assert.notEqual(otherCa.status, 0);
             assert.match(otherCa.stderr, /CA hash/);
+            const bootstrapToken = rotate(token("old-secret"), "abcdef.0123456789abcdef");
+            assert.match(bootstrapToken.stderr, /HTTP 400 .*not a bootstrap token/, "k3s refuses an agent bootstrap token");
             assert.deepEqual(Object.keys(c.keys()), [keyOf("old-secret")], "nothing changed");
         });
 

@@ -22,7 +22,7 @@ its etcd member removed, then the finalizer is dropped — unless the Node carri
 replacement that restarts it from the same data).
 Usage: supervisor.py CONFIG_JSON   (written by the k3s wrapper: paths, tokens, addresses)
 """
-import base64, hmac, json, os, ssl, subprocess, sys, tempfile, threading, time, urllib.error, urllib.request
+import base64, hmac, json, os, re, ssl, subprocess, sys, tempfile, threading, time, urllib.error, urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import bootstrapdata
@@ -166,6 +166,9 @@ class Handler(BaseHTTPRequestHandler):
         header = base64.b64decode(self.headers["Authorization"][6:]).decode()
         old = header.partition(":")[2]
         new = bootstrapdata.normalize(self.body().get("newToken") or "") or os.urandom(16).hex()
+        # k3s refuses an agent bootstrap token (id.secret) as the new server token (k3s-io/k3s#12982).
+        if re.fullmatch(r"[a-z0-9]{6}\.[a-z0-9]{16}", new):
+            return self.reply(400, {"error": "the new server token must be K10<CA-HASH>::<USERNAME>:<PASSWORD> or <PASSWORD>, not a bootstrap token"})
         try:
             with LOCK:
                 bootstrapdata.rotate(STORE, TLS, old, new)
