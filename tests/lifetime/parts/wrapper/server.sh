@@ -129,8 +129,24 @@ promote_self() {
   log "etcd member $member is a voting member"
 }
 
+# wait_etcd: until the local member answers; stops when the last part started (etcd) has exited.
 wait_etcd() {
-  until etcdctl_local --endpoints=https://127.0.0.1:2379 endpoint health >/dev/null 2>&1; do sleep 1; done
+  local pid=${pids[${#pids[@]}-1]}
+  until etcdctl_local --endpoints=https://127.0.0.1:2379 endpoint health >/dev/null 2>&1; do
+    kill -0 "$pid" 2>/dev/null || die "etcd exited before it answered"
+    sleep 1
+  done
+}
+
+# A one-member etcd on this node's data for the reset (client on the loopback only): FLAGS...
+reset_etcd() {
+  run etcd "$BIN/etcd" --name "$name" --data-dir "$DB" "$@" \
+    --listen-client-urls https://127.0.0.1:2379 --advertise-client-urls https://127.0.0.1:2379 \
+    --listen-peer-urls "https://$node_ip:2380" --initial-advertise-peer-urls "https://$node_ip:2380" \
+    --client-cert-auth --trusted-ca-file "$TLS/etcd/server-ca.crt" \
+    --cert-file "$TLS/etcd/server-client.crt" --key-file "$TLS/etcd/server-client.key" \
+    --peer-client-cert-auth --peer-trusted-ca-file "$TLS/etcd/peer-ca.crt" \
+    --peer-cert-file "$TLS/etcd/peer-server-client.crt" --peer-key-file "$TLS/etcd/peer-server-client.key"
 }
 
 cluster_reset() {
@@ -153,12 +169,7 @@ cluster_reset() {
     # The snapshot carries the bootstrap data (CAs, service-account key, secrets-encryption
     # config) encrypted with the token of its time: k3s writes it back to disk, so Secrets
     # written before the snapshot decrypt again.
-    run etcd "$BIN/etcd" --name "$name" --data-dir "$DB" \
-      --listen-client-urls https://127.0.0.1:2379 --advertise-client-urls https://127.0.0.1:2379 \
-      --listen-peer-urls "https://$node_ip:2380" --initial-advertise-peer-urls "https://$node_ip:2380" \
-      --initial-cluster "$name=https://$node_ip:2380" \
-      --client-cert-auth --trusted-ca-file "$TLS/etcd/server-ca.crt" \
-      --cert-file "$TLS/etcd/server-client.crt" --key-file "$TLS/etcd/server-client.key"
+    reset_etcd --initial-cluster "$name=https://$node_ip:2380"
     wait_etcd
     local rc=0
     bootstrap_data load || rc=$?
@@ -172,11 +183,7 @@ cluster_reset() {
     [ -d "$DB/member" ] || die "--cluster-reset without a restore path needs etcd data in $DB"
     cp -a "$DB" "$aside"
     # Without a snapshot k3s keeps the data and forces a new single-member cluster.
-    run etcd "$BIN/etcd" --name "$name" --data-dir "$DB" --force-new-cluster \
-      --listen-client-urls https://127.0.0.1:2379 --advertise-client-urls https://127.0.0.1:2379 \
-      --listen-peer-urls "https://$node_ip:2380" --initial-advertise-peer-urls "https://$node_ip:2380" \
-      --client-cert-auth --trusted-ca-file "$TLS/etcd/server-ca.crt" \
-      --cert-file "$TLS/etcd/server-client.crt" --key-file "$TLS/etcd/server-client.key"
+    reset_etcd --force-new-cluster
     wait_etcd
     cleanup
   fi
