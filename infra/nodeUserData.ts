@@ -9,6 +9,7 @@ import { renderUserData } from "./cloudinit";
 import type { ClusterPki } from "./pki";
 import { secureToken, TOKEN_USERS } from "./joinToken";
 import type { BackupStoreAccess } from "./backupStore";
+import type { ServerTokens } from "./serverTokens";
 import { buildNodeSpec, hasDatastoreVolume, isFirstServer, NodeAddresses, NodeSlot } from "./nodes";
 import { EntryPoint, fixedIp } from "./entryPoint";
 
@@ -22,7 +23,7 @@ export type UserDataOf = (slot: NodeSlot, node: string, nodeIp: pulumi.Output<st
 
 /** The cluster's join tokens and PKI. */
 export interface Secrets {
-    readonly token: random.RandomPassword;
+    readonly token: ServerTokens;
     readonly agentToken: random.RandomPassword;
     readonly pki: ClusterPki;
 }
@@ -69,10 +70,11 @@ export function userDataBuilder(
             datastoreVolumeId: hasDatastoreVolume(cfg, slot) ? volumes.datastore! : undefined,
         });
         return pulumi
-            .all([addresses, base.token.result, base.agentToken.result, base.pki.caFiles, backupStore])
-            .apply(([addr, tok, agentTok, ca, store]) =>
+            .all([addresses, base.token.current, base.token.previous, base.agentToken.result, base.pki.caFiles, backupStore])
+            .apply(([addr, tok, previousTok, agentTok, ca, store]) =>
                 renderUserData(buildNodeSpec(cfg, slot, node, addr), {
                     token: secureToken(ca.serverCaCert, TOKEN_USERS.server, tok),
+                    ...(previousTok ? { previousToken: secureToken(ca.serverCaCert, TOKEN_USERS.server, previousTok) } : {}),
                     agentToken: secureToken(ca.serverCaCert, TOKEN_USERS.agent, agentTok),
                     ca: isFirstServer(slot) ? ca : undefined,
                     etcdS3: store ? { accessKey: store.accessKey, secretKey: store.secretKey } : undefined,
