@@ -42,7 +42,24 @@ export function userDataBuilder(
     // Not the floating IP: the kubeconfig checks the certificate by name (API_TLS_SERVER_NAME).
     const tlsSans = pulumi.all([entry.internalApiAddress, ...serverAddresses]).apply((ips) => [...new Set(ips)].sort());
     const peersOf = (slot: NodeSlot) => serverSlots.filter((s) => s.key !== slot.key).map((s) => fixedIp(entry.ports.get(s.key)!));
+    // What an agent's user-data shares with every other agent's (join URL and agent token), in one
+    // Output for all of them: an agent's own is then its address alone, and a synth of 200 agents
+    // does not resolve the servers' addresses, volumes and CA files 200 times for values no agent
+    // renders (buildNodeSpec and renderUserData read only these for an agent).
+    const agentShared = pulumi
+        .all([serverUrl, base.agentToken.result, base.pki.serverCaCert])
+        .apply(([url, agentTok, serverCa]) => ({ serverUrl: url, agentToken: secureToken(serverCa, TOKEN_USERS.agent, agentTok) }));
     return (slot, node, nodeIp) => {
+        if (slot.role === "agent") {
+            return pulumi
+                .all([nodeIp, agentShared])
+                .apply(([ip, shared]) =>
+                    renderUserData(
+                        buildNodeSpec(cfg, slot, node, { nodeIp: ip, serverUrl: shared.serverUrl, tlsSans: [], peers: [], volumeId: "" }),
+                        { token: "", agentToken: shared.agentToken },
+                    ),
+                );
+        }
         const addresses: pulumi.Output<NodeAddresses> = pulumi.output({
             nodeIp,
             serverUrl,
