@@ -195,6 +195,8 @@ describe("server token rotation", () => {
                 .filter((c) => c.type === "random:index/randomPassword:RandomPassword")
                 .map((c) => `${c.kind} ${c.name}`);
             assert.deepEqual(tokens, ["create prod-k3s-server-token-g2"], "the previous token stays");
+            assert.equal(diff.warnings?.length, 1, "the diff says what the roll does besides replacing");
+            assert.match(diff.warnings![0], /rotates to generation 2 .*k3s token rotate.*generation 1's token to restore/);
             assert.equal(after.outputs.serverTokenGeneration, 2);
         });
 
