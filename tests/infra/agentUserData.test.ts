@@ -33,7 +33,12 @@ describe("an agent's user-data", () => {
         volumeId: "nfs-volume",
         datastoreVolumeId: "datastore-volume",
     };
-    const secrets = { token: "K10aa::server:s", agentToken: "K10aa::node:a", etcdS3: { accessKey: "ak", secretKey: "sk" } };
+    const secrets = {
+        token: "K10aa::server:s",
+        previousToken: "K10aa::server:old",
+        agentToken: "K10aa::node:a",
+        etcdS3: { accessKey: "ak", secretKey: "sk" },
+    };
 
     it("depends on its address, the join URL and the agent token only", () => {
         assert.ok(agents.length === 4);
