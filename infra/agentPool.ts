@@ -67,9 +67,12 @@ export class AgentPool extends pulumi.ComponentResource {
         // The former parent under its own former token too: state from before pools and before the
         // one type prefix (lib/componentType.ts) names it so. By URN, not the resource: the SDK
         // walks every object an alias holds, once per resource and alias (the whole cluster
-        // component, for each of a pool's nodes).
-        const aliases = [{ parent: args.formerParent.urn }, { parent: formerUrnOf(args.formerParent) }];
-        const child = { parent: this, aliases };
+        // component, for each of a pool's nodes). Only pool default had a former parent: the
+        // other pools' resources never lived elsewhere, and each alias costs every one of their
+        // resources a few Outputs (a third of a 200-agent synth's time per agent).
+        const child = legacy
+            ? { parent: this, aliases: [{ parent: args.formerParent.urn }, { parent: formerUrnOf(args.formerParent) }] }
+            : { parent: this };
 
         // Pool default keeps its pre-pool group (`<cluster>-agents`); zones get a group each.
         const policy = groupPolicy(pool.antiAffinity);

@@ -11,7 +11,8 @@ import { nfsDataFiles, NfsSpec } from "./nfsData";
 import { EtcdS3Credentials, EtcdS3Target, etcdS3Settings } from "./etcdS3";
 import { bootstrapScript, BOOTSTRAP_SCRIPT } from "./bootstrap";
 import { datastoreFiles, DatastoreSpec, DATASTORE_SCRIPT } from "./datastore";
-import { guardCommands, USER_DATA_SCRUB_UNIT, userDataScrubUnit } from "./metadataGuard";
+import { METADATA_GUARD_UNIT, metadataGuardFile, USER_DATA_SCRUB_UNIT, userDataScrubUnit } from "./metadataGuard";
+import { TOKEN_ROTATION_SCRIPT, tokenRotationFiles } from "./tokenRotation";
 import { accessManifestFiles, installManifestsCommand, K3S_MANIFESTS_DIR, MANIFEST_STAGING_DIR } from "./adminAccess";
 
 /** Where k3s looks for pre-existing CAs before its first start (server nodes only). */
@@ -51,6 +52,8 @@ export interface ClusterCaFiles {
 export interface NodeSecrets {
     /** The server token (servers only; agents get the agent token). */
     readonly token: string;
+    /** The token generation before `token` (servers, while a rotation rolls out: tokenRotation.ts). */
+    readonly previousToken?: string;
     readonly agentToken: string;
     /** Present on the first server (it may initialise the cluster). */
     readonly ca?: ClusterCaFiles;
@@ -197,28 +200,6 @@ function installCaCommand(): string {
 }
 
 export { POD_CIDR } from "./metadataGuard";
-const METADATA_GUARD_UNIT = "pod-metadata-guard.service";
-
-/** Keeps pods and non-root processes away from the metadata service (infra/metadataGuard.ts). */
-function metadataGuard(): WriteFile {
-    return {
-        path: `/etc/systemd/system/${METADATA_GUARD_UNIT}`,
-        permissions: "0644",
-        content: [
-            "[Unit]",
-            "Description=Keep pods away from the metadata service (it serves this node's user-data)",
-            "Before=k3s.service k3s-agent.service",
-            "After=network-pre.target",
-            "[Service]",
-            "Type=oneshot",
-            "RemainAfterExit=yes",
-            ...guardCommands().map((command) => `ExecStart=${command}`),
-            "[Install]",
-            "WantedBy=multi-user.target",
-            "",
-        ].join("\n"),
-    };
-}
 
 /** Renders a node's complete `#cloud-config` user-data. */
 export function renderUserData(spec: NodeSpec, secrets: NodeSecrets): string {
@@ -232,7 +213,7 @@ export function renderUserData(spec: NodeSpec, secrets: NodeSecrets): string {
     ];
     // Every node mounts RWX volumes (kubelet needs the NFS client); iptables for the guard below.
     const packages: string[] = ["nfs-common", "iptables"];
-    writeFiles.push(metadataGuard(), {
+    writeFiles.push(metadataGuardFile(), {
         path: `/etc/systemd/system/${USER_DATA_SCRUB_UNIT}`,
         permissions: "0644",
         content: userDataScrubUnit(),
@@ -246,6 +227,9 @@ export function renderUserData(spec: NodeSpec, secrets: NodeSecrets): string {
         ["systemctl", "enable", USER_DATA_SCRUB_UNIT],
         ["systemctl", "start", "--no-block", USER_DATA_SCRUB_UNIT],
     ];
+    // A server rendered with a previous token rotates the cluster to its own before k3s first starts.
+    const rotates = spec.role === "server" && secrets.previousToken !== undefined;
+    if (rotates) writeFiles.push(...tokenRotationFiles(spec.serverUrl, secrets.previousToken!, secrets.token));
     if (spec.role === "server") {
         // Every server: the bindings must be there whichever server k3s first starts on.
         writeFiles.push(...accessManifestFiles());
@@ -278,8 +262,10 @@ export function renderUserData(spec: NodeSpec, secrets: NodeSecrets): string {
     if (spec.role === "server" && spec.bootstrap === "metadata" && secrets.ca) runcmd.push(["sh", "-c", installCaCommand()]);
     if (spec.role === "server") runcmd.push(["sh", "-c", installManifestsCommand()]);
     const decides = spec.role === "server" && spec.bootstrap === "metadata";
-    runcmd.push(["sh", "-c", installScript(spec.k3sInstall, spec.k3sVersion, spec.role, { start: !decides })]);
-    if (decides) runcmd.push([BOOTSTRAP_SCRIPT], ["systemctl", "start", "k3s.service"]);
+    runcmd.push(["sh", "-c", installScript(spec.k3sInstall, spec.k3sVersion, spec.role, { start: !decides && !rotates })]);
+    if (decides) runcmd.push([BOOTSTRAP_SCRIPT]);
+    if (rotates) runcmd.push([TOKEN_ROTATION_SCRIPT]);
+    if (decides || rotates) runcmd.push(["systemctl", "start", "k3s.service"]);
     // Its watch needs k3s' kubectl and API.
     if (spec.role === "server" && spec.nfs)
         runcmd.push(["systemctl", "start", "--no-block", "nfs-data-release.service", "nfs-data-exports.service"]);

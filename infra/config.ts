@@ -64,6 +64,8 @@ export interface InfraConfig {
     readonly drainTaskGraceMinutes: number;
     /** Size of the Cinder volume behind the NFS export (RWX storage). */
     readonly nfsVolumeSizeGb: number;
+    /** Which server token the cluster runs: raise it by one to rotate the token (infra/tokenRotation.ts). */
+    readonly serverTokenGeneration: number;
     /** One-shot: every server was lost; server-0's next first boot restores this etcd snapshot. */
     readonly restoreFromSnapshot?: string;
     /** The NFS data volume is `protect`ed (destroy stops at it); "false" is the intent to delete it. */
@@ -145,6 +147,7 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
         readinessTimeoutMinutes: r.integer("readinessTimeoutMinutes", { default: 20, min: 1, max: 120 }),
         drainTaskGraceMinutes: r.integer("drainTaskGraceMinutes", { default: 10, min: 0, max: 119 }),
         nfsVolumeSizeGb: r.integer("nfsVolumeSizeGb", { default: 20, min: 1, max: 10000 }),
+        serverTokenGeneration: r.integer("serverTokenGeneration", { default: 1, min: 1, max: 9999 }),
         restoreFromSnapshot: r.optionalString("restoreFromSnapshot", {
             pattern: SNAPSHOT_NAME,
             allowed: 'an etcd snapshot name as `k3s etcd-snapshot ls` prints it (letters, digits, ".", "_", "-")',

@@ -55,6 +55,9 @@ export async function infraLayer(): Promise<Outputs> {
         });
     }
 
+    // A token generation that may not follow the previous deployment fails the program (and so the preview).
+    await cluster.checked;
+
     // Outputs resolve only after the readiness gate, so a stack that reports success has a
     // cluster whose API answers and whose nodes are all Ready.
     const afterReady = <T>(value: pulumi.Output<T>) => pulumi.all([cluster.ready.id, value]).apply(([, v]) => v);
@@ -79,6 +82,9 @@ export async function infraLayer(): Promise<Outputs> {
         // Published only after the readiness gate: its presence tells later deployments that the
         // cluster was initialised (server-0 then joins instead; infra/bootstrap.ts).
         clusterId: afterReady(cluster.clusterId),
+        // The token generation the servers were rolled to; the next deployment may raise it by one
+        // (infra/serverTokens.ts). Generation 1 publishes nothing, as before rotations existed.
+        ...(cfg.serverTokenGeneration > 1 ? { serverTokenGeneration: afterReady(pulumi.output(cfg.serverTokenGeneration)) } : {}),
         // Where etcd snapshots and database dumps go (secret: holds the credential).
         ...(store ? { backupStore: store.access, backupCredentials: store.credentials } : {}),
         ...(cfg.backupStore && backupStoreRules(cfg.backupStore) ? { backupStoreRules: { ...backupStoreRules(cfg.backupStore)! } } : {}),

@@ -26,6 +26,7 @@ import { DATASTORE_VOLUME_GB } from "./datastore";
 import { decideBootstrap, encodeBootstrap, INITIALISED_OUTPUTS } from "./bootstrap";
 import { hasDatastoreVolume, isFirstServer, NFS_EXPORT, nodeNames, NodeSlot, planNodes, poolCapacities } from "./nodes";
 import { AgentPool } from "./agentPool";
+import { serverTokens, ServerTokens } from "./serverTokens";
 import { createEntryPoint, EntryPoint, fixedIp } from "./entryPoint";
 import { userDataBuilder, UserDataOf, Volumes } from "./nodeUserData";
 import type { NodeInfo, NodePoolCapacity } from "../lib/contracts";
@@ -66,6 +67,8 @@ export class K3sCluster extends pulumi.ComponentResource {
     readonly clusterId: pulumi.Output<string>;
     /** server-0's first-boot start: `cluster-init`, `join` or `restore:<snapshot>` (bootstrap.ts). */
     readonly bootstrap: pulumi.Output<string>;
+    /** Rejects when the config may not follow the stack's previous deployment (the token generation). */
+    readonly checked: Promise<void>;
 
     constructor(name: string, args: K3sClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super(componentType("infra", "K3sCluster"), name, {}, withFormerType(componentType("infra", "K3sCluster"), opts));
@@ -73,7 +76,13 @@ export class K3sCluster extends pulumi.ComponentResource {
         const slots = planNodes(cfg);
         const serverSlots = slots.filter((s) => s.role === "server");
 
-        const base = this.foundation(name, cfg);
+        const previous = new pulumi.StackReference(
+            `${name}-previous-outputs`,
+            { name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}` },
+            { parent: this },
+        );
+        const base = this.foundation(name, cfg, previous);
+        this.checked = base.token.checked;
         const entry = createEntryPoint(name, cfg, base.network, base.groups, serverSlots, this);
         this.serversSecurityGroupId = base.groups.servers.id;
         this.internalApiAddress = entry.internalApiAddress;
@@ -93,7 +102,7 @@ export class K3sCluster extends pulumi.ComponentResource {
         );
 
         const names = nodeNames(cfg, slots);
-        this.bootstrap = this.bootstrapDecision(name, args.restoreSnapshot);
+        this.bootstrap = this.bootstrapDecision(previous, args.restoreSnapshot);
         this.clusterId = new random.RandomId(`${name}-cluster-id`, { byteLength: 8 }, { parent: this }).hex;
         // A single server's etcd, tokens and certificates outlive its VM; deleting them needs intent.
         const datastoreVolume =
@@ -131,7 +140,7 @@ export class K3sCluster extends pulumi.ComponentResource {
     }
 
     /** Network, security groups, key pair, server groups, join tokens and PKI: what every node needs. */
-    private foundation(name: string, cfg: InfraConfig): Foundation {
+    private foundation(name: string, cfg: InfraConfig, previous: pulumi.StackReference): Foundation {
         const parent = { parent: this };
         const network = new ClusterNetwork(`${name}-network`, { network: cfg.network }, parent);
         const groups = new ClusterSecurityGroups(
@@ -168,8 +177,9 @@ export class K3sCluster extends pulumi.ComponentResource {
             }
             return serverGroups.get(zone)!;
         };
-        // Tokens are generated once and survive every node replacement.
-        const token = new random.RandomPassword(`${name}-server-token`, { length: 48, special: false }, parent);
+        // Tokens are generated once and survive every node replacement; the server token rotates
+        // by generation (serverTokens.ts), the agent token is replaced only on purpose.
+        const token = serverTokens(name, cfg.serverTokenGeneration, previous, parent);
         const agentToken = new random.RandomPassword(`${name}-agent-token`, { length: 48, special: false }, parent);
         const pki = new ClusterPki(`${name}-pki`, { clusterName: name }, parent);
         return { network, groups, keypair, serverGroupOf, token, agentToken, pki };
@@ -199,12 +209,7 @@ export class K3sCluster extends pulumi.ComponentResource {
      * (they resolve only after the readiness gate). The stack's own previous outputs say so;
      * the same reference reads the same checkpoint in a preview and in the `up --plan` after it.
      */
-    private bootstrapDecision(name: string, restoreSnapshot: string | undefined): pulumi.Output<string> {
-        const previous = new pulumi.StackReference(
-            `${name}-previous-outputs`,
-            { name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}` },
-            { parent: this },
-        );
+    private bootstrapDecision(previous: pulumi.StackReference, restoreSnapshot: string | undefined): pulumi.Output<string> {
         return pulumi
             .all(INITIALISED_OUTPUTS.map((key) => previous.getOutput(key)))
             .apply((values) =>
@@ -327,7 +332,7 @@ interface Foundation {
     readonly groups: ClusterSecurityGroups;
     readonly keypair: openstack.compute.Keypair;
     readonly serverGroupOf: (zone: string | undefined) => openstack.compute.ServerGroup;
-    readonly token: random.RandomPassword;
+    readonly token: ServerTokens;
     readonly agentToken: random.RandomPassword;
     readonly pki: ClusterPki;
 }

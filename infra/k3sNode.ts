@@ -54,6 +54,14 @@ export class K3sNode extends pulumi.ComponentResource {
     constructor(name: string, args: K3sNodeArgs, opts?: pulumi.ComponentResourceOptions) {
         super(componentType("infra", "K3sNode"), name, {}, withFormerType(componentType("infra", "K3sNode"), opts));
         const { slot } = args;
+        const metadata = (bootstrap: string | undefined) => ({
+            role: slot.role,
+            environment: args.environment,
+            "k3s-version": args.k3sVersion,
+            slot: slot.key,
+            ...(slot.role === "agent" && slot.pool !== "default" ? { pool: slot.pool } : {}),
+            ...(bootstrap ? { [BOOTSTRAP_METADATA_KEY]: bootstrap } : {}),
+        });
         this.instance = new openstack.compute.Instance(
             name,
             {
@@ -65,14 +73,9 @@ export class K3sNode extends pulumi.ComponentResource {
                 userData: pulumi.secret(args.userData),
                 ...(args.serverGroupId ? { schedulerHints: [{ group: args.serverGroupId }] } : {}),
                 ...(slot.zone ? { availabilityZone: slot.zone } : {}),
-                metadata: pulumi.output(args.bootstrapMetadata).apply((bootstrap) => ({
-                    role: slot.role,
-                    environment: args.environment,
-                    "k3s-version": args.k3sVersion,
-                    slot: slot.key,
-                    ...(slot.role === "agent" && slot.pool !== "default" ? { pool: slot.pool } : {}),
-                    ...(bootstrap ? { [BOOTSTRAP_METADATA_KEY]: bootstrap } : {}),
-                })),
+                // A plain value where nothing is pending (every node but server-0): no Output per node.
+                metadata:
+                    args.bootstrapMetadata === undefined ? metadata(undefined) : pulumi.output(args.bootstrapMetadata).apply(metadata),
             },
             {
                 parent: this,

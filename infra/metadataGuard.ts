@@ -21,6 +21,8 @@
  * IPv6 has no such path, and the rule is skipped there.
  */
 
+import type { WriteFile } from "./writeFile";
+
 /** k3s' default pod network. */
 export const POD_CIDR = "10.42.0.0/16";
 export const METADATA_ADDRESS = "169.254.169.254";
@@ -81,4 +83,27 @@ export function userDataScrubUnit(): string {
         "WantedBy=cloud-init.target multi-user.target",
         "",
     ].join("\n");
+}
+
+export const METADATA_GUARD_UNIT = "pod-metadata-guard.service";
+
+/** The guard's unit file: its rules applied before k3s starts, at every boot. */
+export function metadataGuardFile(): WriteFile {
+    return {
+        path: `/etc/systemd/system/${METADATA_GUARD_UNIT}`,
+        permissions: "0644",
+        content: [
+            "[Unit]",
+            "Description=Keep pods away from the metadata service (it serves this node's user-data)",
+            "Before=k3s.service k3s-agent.service",
+            "After=network-pre.target",
+            "[Service]",
+            "Type=oneshot",
+            "RemainAfterExit=yes",
+            ...guardCommands().map((command) => `ExecStart=${command}`),
+            "[Install]",
+            "WantedBy=multi-user.target",
+            "",
+        ].join("\n"),
+    };
 }

@@ -9,6 +9,7 @@ import { renderUserData } from "./cloudinit";
 import type { ClusterPki } from "./pki";
 import { secureToken, TOKEN_USERS } from "./joinToken";
 import type { BackupStoreAccess } from "./backupStore";
+import type { ServerTokens } from "./serverTokens";
 import { buildNodeSpec, hasDatastoreVolume, isFirstServer, NodeAddresses, NodeSlot } from "./nodes";
 import { EntryPoint, fixedIp } from "./entryPoint";
 
@@ -22,7 +23,7 @@ export type UserDataOf = (slot: NodeSlot, node: string, nodeIp: pulumi.Output<st
 
 /** The cluster's join tokens and PKI. */
 export interface Secrets {
-    readonly token: random.RandomPassword;
+    readonly token: ServerTokens;
     readonly agentToken: random.RandomPassword;
     readonly pki: ClusterPki;
 }
@@ -41,7 +42,24 @@ export function userDataBuilder(
     // Not the floating IP: the kubeconfig checks the certificate by name (API_TLS_SERVER_NAME).
     const tlsSans = pulumi.all([entry.internalApiAddress, ...serverAddresses]).apply((ips) => [...new Set(ips)].sort());
     const peersOf = (slot: NodeSlot) => serverSlots.filter((s) => s.key !== slot.key).map((s) => fixedIp(entry.ports.get(s.key)!));
+    // What an agent's user-data shares with every other agent's (join URL and agent token), in one
+    // Output for all of them: an agent's own is then its address alone, and a synth of 200 agents
+    // does not resolve the servers' addresses, volumes and CA files 200 times for values no agent
+    // renders (buildNodeSpec and renderUserData read only these for an agent).
+    const agentShared = pulumi
+        .all([serverUrl, base.agentToken.result, base.pki.serverCaCert])
+        .apply(([url, agentTok, serverCa]) => ({ serverUrl: url, agentToken: secureToken(serverCa, TOKEN_USERS.agent, agentTok) }));
     return (slot, node, nodeIp) => {
+        if (slot.role === "agent") {
+            return pulumi
+                .all([nodeIp, agentShared])
+                .apply(([ip, shared]) =>
+                    renderUserData(
+                        buildNodeSpec(cfg, slot, node, { nodeIp: ip, serverUrl: shared.serverUrl, tlsSans: [], peers: [], volumeId: "" }),
+                        { token: "", agentToken: shared.agentToken },
+                    ),
+                );
+        }
         const addresses: pulumi.Output<NodeAddresses> = pulumi.output({
             nodeIp,
             serverUrl,
@@ -52,10 +70,11 @@ export function userDataBuilder(
             datastoreVolumeId: hasDatastoreVolume(cfg, slot) ? volumes.datastore! : undefined,
         });
         return pulumi
-            .all([addresses, base.token.result, base.agentToken.result, base.pki.caFiles, backupStore])
-            .apply(([addr, tok, agentTok, ca, store]) =>
+            .all([addresses, base.token.current, base.token.previous, base.agentToken.result, base.pki.caFiles, backupStore])
+            .apply(([addr, tok, previousTok, agentTok, ca, store]) =>
                 renderUserData(buildNodeSpec(cfg, slot, node, addr), {
                     token: secureToken(ca.serverCaCert, TOKEN_USERS.server, tok),
+                    ...(previousTok ? { previousToken: secureToken(ca.serverCaCert, TOKEN_USERS.server, previousTok) } : {}),
                     agentToken: secureToken(ca.serverCaCert, TOKEN_USERS.agent, agentTok),
                     ca: isFirstServer(slot) ? ca : undefined,
                     etcdS3: store ? { accessKey: store.accessKey, secretKey: store.secretKey } : undefined,

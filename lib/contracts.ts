@@ -68,6 +68,8 @@ export interface InfraOutputs {
     readonly adminCidrs?: string[];
     /** Generated once per cluster; present once a deployment passed the readiness gate. */
     readonly clusterId?: string;
+    /** The server token generation the cluster runs, from 2 on (infra `serverTokenGeneration`); absent: 1. */
+    readonly serverTokenGeneration?: number;
 }
 
 /** Object-key prefixes inside the backup bucket, per environment (infra writes etcd, apps Postgres). */

@@ -15,6 +15,7 @@ import { providerResourceDiff } from "../synth/providerReplace";
 import { formatPath, parsePath, pathMatches, Segment } from "./paths";
 import { rollOrder } from "./rollOrder";
 import { onlyServerWarnings } from "./serverWarnings";
+import { tokenRotationWarnings } from "./tokenWarnings";
 import { backupCredentialWarnings } from "./backupWarnings";
 import type { ChangeKind, InputChange, ResourceChange, StackDiff } from "./changes";
 import { changedInputs, keyInputs, stable } from "./inputs";
@@ -237,7 +238,7 @@ export function diffSynth(base: SynthResult | undefined, head: SynthResult | und
         changes.filter((c) => c.kind === "replace" && c.type === "openstack:compute/instance:Instance").map((c) => c.after!.urn),
     );
     const roll = head && replacedVms.size > 0 ? rollOrder(head, replacedVms) : [];
-    const warnings = [...onlyServerWarnings(changes, head), ...backupCredentialWarnings(changes)];
+    const warnings = [...onlyServerWarnings(changes, head), ...backupCredentialWarnings(changes), ...tokenRotationWarnings(changes)];
     return {
         stack,
         changes,

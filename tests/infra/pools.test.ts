@@ -120,6 +120,23 @@ describe("agent pools", () => {
         );
     });
 
+    it("aliases only pool default's resources to their former parent; every node keeps its former type token", async () => {
+        // The other pools' resources never lived under the cluster: an alias there would only cost
+        // each of their resources time in every synth and deployment.
+        const result = await synthPools(pools({ default: { flavor: "mb1.large", count: 2 }, kafka: { flavor: "mb1.large", count: 2 } }));
+        const cluster = result.resources.find((r) => r.type === "data-platform:infra:K3sCluster")!.urn;
+        const underCluster = (r: SynthResource) => (r.aliases ?? []).some((a) => a.parentUrn === cluster);
+        const pooled = result.resources.filter((r) => r.parent?.includes("AgentPool::"));
+        const named = (pool: RegExp) => pooled.filter((r) => pool.test(r.name)).map((r) => `${r.type} ${underCluster(r)}`);
+        assert.ok(named(/-agent-\d$/).length > 0 && named(/-agent-\d$/).every((r) => r.endsWith("true")), "pool default's resources");
+        assert.ok(named(/-kafka-/).length > 0 && named(/-kafka-/).every((r) => r.endsWith("false")), "pool kafka's resources");
+        for (const node of result.resources.filter((r) => r.type === "data-platform:infra:K3sNode"))
+            assert.ok(
+                node.aliases?.some((a) => a.type === "platform:infra:K3sNode"),
+                node.name,
+            );
+    });
+
     it("rolls a pool in batches of maxUnavailable after the servers (one at a time); the diff lists the batches in order", async () => {
         const config = (image: string) =>
             pools({

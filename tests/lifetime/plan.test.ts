@@ -1,11 +1,14 @@
 /**
  * The engine stand-in's plan (tests/lifetime/support/plan.ts) from small synth results built
  * here: creates in dependsOn order, a replacement with its old and new lifecycle command lines,
- * `--replace` without a change, a delete, and the cluster gate after the nodes.
+ * `--replace` without a change, a delete, and the cluster gate after the nodes; and, from the
+ * synth of a prod stack, the plan of a server token rotation.
  */
 import * as assert from "node:assert/strict";
 import type { SynthResource, SynthResult } from "../../delivery/synth/synth";
-import { describePlan, planNodes } from "./support/plan";
+import { describePlan, nodesOf, planNodes } from "./support/plan";
+import { PROJECT } from "../../delivery/synth/stacks";
+import { synth as synthStack } from "../support/synth";
 import { componentType } from "../../lib/componentType";
 
 const NODE = componentType("infra", "K3sNode");
@@ -122,5 +125,26 @@ describe("lifetime engine stand-in: the plan from the offline diff", () => {
         const plan = planNodes(v1, fewer);
         assert.deepEqual(steps(plan.groups), ["delete agent-1"]);
         assert.equal(plan.groups[0][0].oldLifecycle?.delete, "drain-node");
+    });
+});
+
+describe("lifetime engine stand-in: the plan of a server token rotation (replace-server-0's second half)", () => {
+    it("serverTokenGeneration + 1 replaces every server one at a time under its name, server-0 joining, and no agent", async () => {
+        const published = { clusterId: "0123456789abcdef", apiEndpoint: "https://198.51.100.7:6443" };
+        const before = await synthStack("prod-infra", {}, published);
+        const after = await synthStack("prod-infra", { [`${PROJECT}:serverTokenGeneration`]: "2" }, published);
+        const plan = planNodes(before, after);
+        const servers = [...nodesOf(before).values()]
+            .map((v) => v.instance.inputs.metadata as Record<string, string>)
+            .filter((m) => m.role === "server")
+            .map((m) => m.slot)
+            .sort();
+        assert.ok(servers.length > 1, "an HA stack");
+        assert.deepEqual(
+            steps(plan.groups),
+            servers.map((slot) => `replace ${slot}`),
+        );
+        for (const [step] of plan.groups) assert.equal(step.newName, step.oldName, `${step.slot} keeps its name`);
+        assert.equal(plan.groups[0][0].bootstrap, "join", "server-0 joins the existing members");
     });
 });

@@ -1,7 +1,8 @@
 /**
  * One prod environment carried through its life, in order, so the suite pays for the create
  * once: created by the plan (3 servers, the API VIP, snapshots to the off-site bucket), one agent
- * more and one fewer, server-0 replaced under the same name, every server lost and the restore
+ * more and one fewer, server-0 replaced under the same name and every server by a join-token
+ * rotation, every server lost and the restore
  * command, then a k3s patch roll of the restored cluster (the restore comes before the roll so
  * that the data-loss scenarios come first when time is short). Between roll steps etcd must have 3 healthy voting members (etcdctl),
  * the VIP must be on a Ready server and the marker must be intact. The default pool has 1 agent
@@ -13,10 +14,10 @@ import * as assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { stackK3sVersion } from "../boot/support/cluster";
 import { eventually } from "../boot/support/suite";
-import { clusterId, nodeNames, withoutServerName, writeMarker } from "./support/access";
-import { etcdQuorum, vipOnReadyServer } from "./support/checks";
+import { clusterId, nodeNames, readSecret, SECRET_NAME, withoutServerName, writeMarker, writeSecret } from "./support/access";
+import { etcdQuorum, secretAtRest, vipOnReadyServer } from "./support/checks";
 import { runCommand } from "./support/engine";
-import { LifetimeEnvironment } from "./support/environment";
+import { LifetimeEnvironment, tokenGeneration } from "./support/environment";
 import { lifetimeCloud, stopCloudAfter } from "./support/hooks";
 import { ObjectStore } from "./support/objectStore";
 import { commandLine, EnginePlan, nodesOf, NodeStep } from "./support/plan";
@@ -38,6 +39,8 @@ const SNAPSHOTS = { etcdSnapshotSchedule: "*/15 * * * *", etcdSnapshotRetention:
  */
 const READINESS_MINUTES = "45";
 const INSTANCE = "openstack:compute/instance:Instance";
+/** The Secret the restore scenario writes just before its snapshot. */
+const RESTORE_SECRET = "lifetime-secret-restore";
 
 const steps = (plan: EnginePlan) => plan.groups.map((g) => g.map((s) => `${s.kind} ${s.slot}`).join(", "));
 const instanceChanges = (plan: EnginePlan) => plan.diff.changes.filter((c) => c.type === INSTANCE).map((c) => `${c.kind} ${c.name}`);
@@ -48,6 +51,8 @@ describe("lifetime: prod (3 servers with a VIP, agents, off-site snapshots)", fu
     const store = new ObjectStore();
     let env: LifetimeEnvironment;
     let marker = "";
+    /** A Secret's value, written once: encrypted at rest, it must read back after every step (the restore too). */
+    let secret = "";
     /** When the cluster's nodes last changed (a snapshot older than that lacks a node). */
     let settledAt = 0;
     let id = "";
@@ -80,7 +85,9 @@ describe("lifetime: prod (3 servers with a VIP, agents, off-site snapshots)", fu
         const holder = await vipOnReadyServer(env.cloud, env.target, VIP);
         s.step(`after ${after}: the marker and the cluster survive`);
         assert.equal(await lossOf(env.target, marker, id), undefined);
-        s.log(`    after ${after}: etcd members ${members.join(", ")}; VIP on ${holder}; marker intact`);
+        s.step(`after ${after}: the Secret still decrypts`);
+        assert.equal(await readSecret(env.target), secret, "the Secret written at the create reads back (same encryption config)");
+        s.log(`    after ${after}: etcd members ${members.join(", ")}; VIP on ${holder}; marker and Secret intact`);
     };
     const slotOf = (component: string) => [...nodesOf(env.deployed!).values()].find((v) => v.component.name === component)!;
     const server0 = () =>
@@ -98,6 +105,14 @@ describe("lifetime: prod (3 servers with a VIP, agents, off-site snapshots)", fu
         s.step("write the marker through the API");
         marker = randomBytes(12).toString("hex");
         await writeMarker(env.target, marker);
+        s.step("write a Secret through the API; it is encrypted at rest");
+        secret = randomBytes(12).toString("hex");
+        await writeSecret(env.target, secret);
+        const atRest = await secretAtRest(env.cloud, SECRET_NAME);
+        assert.ok(
+            atRest.trim().startsWith("k8s:enc:aescbc:v1:"),
+            `kube-apiserver encrypts Secrets (secrets-encryption); etcd holds ${atRest.trim()}…`,
+        );
         id = await clusterId(env.target);
         assert.deepEqual(
             await nodeNames(env.target),
@@ -152,7 +167,7 @@ describe("lifetime: prod (3 servers with a VIP, agents, off-site snapshots)", fu
         settledAt = Date.now();
     });
 
-    scenario("replace-server-0", 40 * MINUTES, async (s) => {
+    scenario("replace-server-0", 150 * MINUTES, async (s) => {
         needs("create-prod");
         const replaced = await env.up(env.config(from), s, { replace: [server0()] });
         assert.deepEqual(steps(replaced), ["replace server-0"]);
@@ -162,18 +177,41 @@ describe("lifetime: prod (3 servers with a VIP, agents, off-site snapshots)", fu
         await healthy(s, "the replacement");
         assert.equal(await clusterId(env.target), id, "same cluster ID");
         settledAt = Date.now();
+
+        // Again, by a join-token rotation: the next token generation re-renders every server; the
+        // first one rotates the cluster to it (`k3s token rotate` through the VIP), the others find
+        // it rotated; the agents keep the agent token.
+        s.step("rotate the server token (serverTokenGeneration + 1)");
+        env.settings.serverTokenGeneration = String(tokenGeneration(env.config(from)) + 1);
+        const rotated = await env.up(env.config(from), { ...s, between: async (g) => healthy(s, `${g[0].slot}'s rotation`) });
+        assert.deepEqual(
+            steps(rotated),
+            ["replace server-0", "replace server-1", "replace server-2"],
+            "every server, one at a time; no agent",
+        );
+        for (const [g] of rotated.groups) assert.equal(g.newName, g.oldName, `${g.slot} replaced under the same name`);
+        assert.equal(rotated.groups[0][0].bootstrap, "join");
+        await healthy(s, "the rotation");
+        assert.equal(await clusterId(env.target), id, "same cluster ID after the rotation");
+        settledAt = Date.now();
     });
 
     scenario("restore", 75 * MINUTES, async (s) => {
         needs("create-prod");
         // The newest snapshot must know today's nodes: one taken after the last roll (what a
         // scheduled snapshot gives an operator; an older one loses what came later: the RPO).
-        s.step("a scheduled off-site snapshot taken after the last roll");
+        // A Secret written now must be in it, and decrypt after the restore: the encryption config
+        // comes back with the snapshot's bootstrap data, not from the new server-0.
+        s.step("write a Secret before the restore");
+        const before = randomBytes(12).toString("hex");
+        await writeSecret(env.target, before, RESTORE_SECRET);
+        const since = Math.max(settledAt, Date.now());
+        s.step("a scheduled off-site snapshot taken after the last roll and the Secret");
         const newer = await eventually(
             "a snapshot in the bucket taken after the last roll",
             20 * MINUTES,
             async () => {
-                const found = (await store.snapshots(env.environment)).filter((x) => x.takenAt.getTime() > settledAt);
+                const found = (await store.snapshots(env.environment)).filter((x) => x.takenAt.getTime() > since);
                 return found.length ? found.length : undefined;
             },
             10_000,
@@ -203,6 +241,8 @@ describe("lifetime: prod (3 servers with a VIP, agents, off-site snapshots)", fu
             "the agents were not replaced",
         );
         await healthy(s, "the restore");
+        s.step("the Secret written before the restore decrypts");
+        assert.equal(await readSecret(env.target, RESTORE_SECRET), before, "written before the snapshot, read after the restore");
         s.log(`    time to restore (command start to every node Ready, servers replaced): ${seconds} s`);
     });
 

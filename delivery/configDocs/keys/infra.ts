@@ -85,6 +85,10 @@ export const INFRA_KEYS: KeyDocs = {
             "how long a node's drain lets running Airflow task pods finish before it evicts them; less than `readinessTimeoutMinutes` ([infra.md](infra.md#the-lifecycle-commands))",
     },
     nfsVolumeSizeGb: { meaning: "size of the Cinder volume behind the NFS export (RWX storage)", irreversible: ["volume-shrink"] },
+    serverTokenGeneration: {
+        meaning:
+            "which server token the cluster runs; raise it by one to rotate the token (`k3s token rotate`, then every server replaced; [infra.md](infra.md#rotating-the-server-token))",
+    },
     restoreFromSnapshot: {
         meaning: "one-shot, with `backupStore`: the next new server-0 restores this etcd snapshot; `npm run restore` sets and removes it",
     },

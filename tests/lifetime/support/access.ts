@@ -187,3 +187,31 @@ export async function nodeNames(target: KubeTarget): Promise<string[]> {
     if (res.status !== 200) throw new Error(`listing nodes: HTTP ${res.status}`);
     return (JSON.parse(res.body) as { items: { metadata: { name: string } }[] }).items.map((n) => n.metadata.name).sort();
 }
+
+const SECRET_PATH = "/api/v1/namespaces/default/secrets";
+/** The Secret the suite writes beside the marker (encrypted at rest by kube-apiserver). */
+export const SECRET_NAME = "lifetime-secret";
+
+/** Writes the Secret `name` (data.value) through the API. */
+export async function writeSecret(target: KubeTarget, value: string, name = SECRET_NAME): Promise<void> {
+    const body = {
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name },
+        data: { value: Buffer.from(value).toString("base64") },
+    };
+    const res = await request(target, "POST", SECRET_PATH, body);
+    if (res.status !== 201) throw new Error(`writing the Secret: HTTP ${res.status} ${res.body.slice(0, 300)}`);
+}
+
+/**
+ * The Secret's value; undefined when the cluster has none. A Secret the API server cannot decrypt
+ * (another encryption key than it was written with) is answered with an error: thrown, with it.
+ */
+export async function readSecret(target: KubeTarget, name = SECRET_NAME): Promise<string | undefined> {
+    const res = await request(target, "GET", `${SECRET_PATH}/${name}`);
+    if (res.status === 404) return undefined;
+    if (res.status !== 200) throw new Error(`reading the Secret: HTTP ${res.status} ${res.body.slice(0, 300)}`);
+    const data = (JSON.parse(res.body) as { data?: { value?: string } }).data?.value;
+    return data === undefined ? undefined : Buffer.from(data, "base64").toString();
+}

@@ -96,3 +96,15 @@ export async function vipOnReadyServer(cloud: LifetimeCloud, target: KubeTarget,
         throw new Error(`${(err as Error).message} (held by: ${last})`);
     }
 }
+
+/**
+ * How the Secret `name` (default namespace) is stored in etcd, as a server sees it: its value's
+ * prefix (`k8s:enc:aescbc:v1:` when kube-apiserver encrypted it with k3s' default provider).
+ */
+export async function secretAtRest(cloud: LifetimeCloud, name: string): Promise<string> {
+    for (const { vm } of cloud.nodes().filter((n) => n.node.role === "server")) {
+        const got = await vm.exec(`${ETCDCTL} get /registry/secrets/default/${name} --print-value-only | head -c 18`, 60);
+        if (got.rc === 0 && got.out.length > 0) return got.out;
+    }
+    throw new Error(`no server could read /registry/secrets/default/${name} from etcd`);
+}

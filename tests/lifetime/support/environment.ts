@@ -7,7 +7,9 @@
  */
 import { defaultPoolCount, renderCluster, AddressPlan, BootCluster } from "../../boot/support/cluster";
 import { clusterSecrets } from "../../boot/support/cluster";
+import { randomBytes } from "node:crypto";
 import type { NodeSecrets } from "../../../infra/cloudinit";
+import { secureToken, TOKEN_USERS } from "../../../infra/joinToken";
 import { PROJECT, synthStack } from "../../../delivery/synth/stacks";
 import type { SynthResult } from "../../../delivery/synth/synth";
 import { adminKubeconfig, clusterId, targetOf } from "./access";
@@ -30,8 +32,13 @@ export interface EnvironmentSpec {
     readonly etcdS3?: NodeSecrets["etcdS3"];
 }
 
+/** The server token generation a config selects (infra `serverTokenGeneration`). */
+export const tokenGeneration = (config: Record<string, string>) => Number(config.serverTokenGeneration ?? "1");
+
 export class LifetimeEnvironment {
     readonly secrets: NodeSecrets;
+    /** The server token of each generation (index 0: generation 1), made when first used, as the stack's RandomPasswords. */
+    private readonly tokens: string[];
     /** Config set and removed during the environment's life (`pulumi config set`/`rm`). */
     readonly settings: Record<string, string>;
     /** Agents in the default pool now (agent-scale changes it). */
@@ -48,6 +55,7 @@ export class LifetimeEnvironment {
         readonly cloud: LifetimeCloud,
     ) {
         this.secrets = { ...clusterSecrets(), ...(spec.etcdS3 ? { etcdS3: spec.etcdS3 } : {}) };
+        this.tokens = [this.secrets.token];
         this.settings = { ...spec.settings };
         this.agents = spec.agents;
         this.kubeconfig = adminKubeconfig(this.secrets, `${spec.stack}-lifetime`, cloud.apiUrl);
@@ -73,6 +81,14 @@ export class LifetimeEnvironment {
         };
     }
 
+    /** The secrets a render at `config` uses: its generation's token, and the one before it (the rotation). */
+    secretsFor(config: Record<string, string>): NodeSecrets {
+        const g = tokenGeneration(config);
+        const token = (n: number) =>
+            (this.tokens[n - 1] ??= secureToken(this.secrets.ca!.serverCaCert, TOKEN_USERS.server, randomBytes(24).toString("hex")));
+        return { ...this.secrets, token: token(g), ...(g > 1 ? { previousToken: token(g - 1) } : {}) };
+    }
+
     render(config: Record<string, string>, opts: { datastore?: boolean } = {}): BootCluster {
         const datastore = opts.datastore ?? this.spec.datastore;
         return renderCluster(
@@ -81,7 +97,7 @@ export class LifetimeEnvironment {
             this.spec.plan,
             VOLUME_IDS.data,
             datastore ? VOLUME_IDS.datastore : undefined,
-            this.secrets,
+            this.secretsFor(config),
             this.spec.secretSettings,
         );
     }
@@ -110,7 +126,12 @@ export class LifetimeEnvironment {
         this.deployed = after;
         this.version = config.k3sVersion;
         // What the stack publishes once its readiness gate passed (infra/bootstrap.ts reads it).
-        this.outputs = { clusterId: await clusterId(this.target), apiEndpoint: this.cloud.apiUrl };
+        const generation = tokenGeneration(config);
+        this.outputs = {
+            clusterId: await clusterId(this.target),
+            apiEndpoint: this.cloud.apiUrl,
+            ...(generation > 1 ? { serverTokenGeneration: generation } : {}),
+        };
         return plan;
     }
 }

@@ -6,6 +6,26 @@ etcdctl_local() {
   "$BIN/etcdctl" --cacert="$TLS/etcd/server-ca.crt" --cert="$TLS/etcd/client.crt" --key="$TLS/etcd/client.key" "$@"
 }
 
+# bootstrap_data save|load: k3s' bootstrap data in etcd, encrypted with this server's token
+# (bootstrapdata.py; exit 3: only another token's data is there, 4: none to load).
+bootstrap_data() {
+  ETCDCTL="$BIN/etcdctl" ETCDCTL_ENDPOINTS=https://127.0.0.1:2379 ETCDCTL_CACERT="$TLS/etcd/server-ca.crt" \
+    ETCDCTL_CERT="$TLS/etcd/client.crt" ETCDCTL_KEY="$TLS/etcd/client.key" K3S_TOKEN_SECRET="$token_secret" \
+    python3 "$LIB/bootstrapdata.py" "$1" "$TLS"
+}
+
+# k3s reconciles its bootstrap data with the datastore on every start: saved when there is none
+# yet; data encrypted with another token (rotated since this server's config was written) stops it.
+reconcile_bootstrap_data() {
+  local rc attempt
+  for attempt in 1 2 3 4 5; do
+    rc=0; bootstrap_data save || rc=$?
+    [ "$rc" = 1 ] || break
+    log "bootstrap data: etcd did not answer (attempt $attempt)"; sleep 3
+  done
+  [ "$rc" = 0 ] || die "the datastore's bootstrap data is encrypted with another token: start with the cluster's current token (k3s token rotate)"
+}
+
 # k3s generates the CAs when cluster-init finds none; the rendered first server brings its own.
 ensure_cas() {
   mkdir -p "$TLS/etcd"
@@ -109,8 +129,24 @@ promote_self() {
   log "etcd member $member is a voting member"
 }
 
+# wait_etcd: until the local member answers; stops when the last part started (etcd) has exited.
 wait_etcd() {
-  until etcdctl_local --endpoints=https://127.0.0.1:2379 endpoint health >/dev/null 2>&1; do sleep 1; done
+  local pid=${pids[${#pids[@]}-1]}
+  until etcdctl_local --endpoints=https://127.0.0.1:2379 endpoint health >/dev/null 2>&1; do
+    kill -0 "$pid" 2>/dev/null || die "etcd exited before it answered"
+    sleep 1
+  done
+}
+
+# A one-member etcd on this node's data for the reset (client on the loopback only): FLAGS...
+reset_etcd() {
+  run etcd "$BIN/etcd" --name "$name" --data-dir "$DB" "$@" \
+    --listen-client-urls https://127.0.0.1:2379 --advertise-client-urls https://127.0.0.1:2379 \
+    --listen-peer-urls "https://$node_ip:2380" --initial-advertise-peer-urls "https://$node_ip:2380" \
+    --client-cert-auth --trusted-ca-file "$TLS/etcd/server-ca.crt" \
+    --cert-file "$TLS/etcd/server-client.crt" --key-file "$TLS/etcd/server-client.key" \
+    --peer-client-cert-auth --peer-trusted-ca-file "$TLS/etcd/peer-ca.crt" \
+    --peer-cert-file "$TLS/etcd/peer-server-client.crt" --peer-key-file "$TLS/etcd/peer-server-client.key"
 }
 
 cluster_reset() {
@@ -130,15 +166,24 @@ cluster_reset() {
     [ -d "$DB" ] && mv "$DB" "$aside"
     "$BIN/etcdutl" snapshot restore "$snapshot" --data-dir "$DB" --name "$name" \
       --initial-cluster "$name=https://$node_ip:2380" --initial-advertise-peer-urls "https://$node_ip:2380" >&2
+    # The snapshot carries the bootstrap data (CAs, service-account key, secrets-encryption
+    # config) encrypted with the token of its time: k3s writes it back to disk, so Secrets
+    # written before the snapshot decrypt again.
+    reset_etcd --initial-cluster "$name=https://$node_ip:2380"
+    wait_etcd
+    local rc=0
+    bootstrap_data load || rc=$?
+    cleanup
+    case "$rc" in
+      0) log "bootstrap data (CAs, service-account key, encryption config) restored from the snapshot" ;;
+      4) log "the snapshot holds no bootstrap data: the files on disk stay" ;;
+      *) die "the snapshot's bootstrap data does not open with this token: a snapshot from before a token rotation needs the token of its time" ;;
+    esac
   else
     [ -d "$DB/member" ] || die "--cluster-reset without a restore path needs etcd data in $DB"
     cp -a "$DB" "$aside"
     # Without a snapshot k3s keeps the data and forces a new single-member cluster.
-    run etcd "$BIN/etcd" --name "$name" --data-dir "$DB" --force-new-cluster \
-      --listen-client-urls https://127.0.0.1:2379 --advertise-client-urls https://127.0.0.1:2379 \
-      --listen-peer-urls "https://$node_ip:2380" --initial-advertise-peer-urls "https://$node_ip:2380" \
-      --client-cert-auth --trusted-ca-file "$TLS/etcd/server-ca.crt" \
-      --cert-file "$TLS/etcd/server-client.crt" --key-file "$TLS/etcd/server-client.key"
+    reset_etcd --force-new-cluster
     wait_etcd
     cleanup
   fi
@@ -163,7 +208,9 @@ server_main() {
     state=new
     log "cluster-init: new etcd cluster, member $member"
   elif [ -n "$server_url" ]; then
-    [ -s "$TLS/server-ca.crt" ] || join_bootstrap
+    # Always, as k3s: a server-0 given the CAs still takes the cluster's service-account key and
+    # secrets-encryption config (its own would not decrypt the Secrets the others wrote).
+    join_bootstrap
     member="$node_name-$(openssl rand -hex 4)"
     state=join
   else
@@ -184,6 +231,7 @@ server_main() {
     echo "$member" >"$DB/name"
   fi
   wait_etcd
+  reconcile_bootstrap_data
   control_plane
 }
 

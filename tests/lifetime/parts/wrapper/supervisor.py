@@ -11,34 +11,43 @@ certificate. What it does is k3s' own:
   POST /v1-k3s/etcd-join            adds the caller as an etcd learner, refusing a node name that
                                     already has a member; answers the initial-cluster string
   POST /v1-k3s/kubelet-certs        a node's kubelet client and serving certificates
-and, in the background, the managed-etcd controller: a deleted Node carrying k3s' finalizer has
+  PUT  /v1-k3s/token                `k3s token rotate`: {"newToken"}; the bootstrap data in etcd is
+                                    re-encrypted with the new token (bootstrapdata.py)
+The server token is accepted when it opens the bootstrap data in etcd (what k3s encrypts with
+it): after a rotation the new token joins on every server and the old one on none. A cluster
+whose datastore holds no bootstrap data yet compares with the configured token.
+And, in the background, the managed-etcd controller: a deleted Node carrying k3s' finalizer has
 its etcd member removed, then the finalizer is dropped — unless the Node carries k3s'
 `etcd.k3s.cattle.io/removed-node-name` (the member was already dealt with, or is kept for a
 replacement that restarts it from the same data).
 Usage: supervisor.py CONFIG_JSON   (written by the k3s wrapper: paths, tokens, addresses)
 """
-import base64, hmac, json, os, ssl, subprocess, sys, tempfile, threading, time, urllib.error, urllib.request
+import base64, hmac, json, os, re, ssl, subprocess, sys, tempfile, threading, time, urllib.error, urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import bootstrapdata
 
 CFG = json.load(open(sys.argv[1]))
 TLS = CFG["tls"]
 FINALIZER = "wrangler.cattle.io/managed-etcd-controller"
 NAME_ANNOTATION = "etcd.k3s.cattle.io/node-name"
 REMOVED_ANNOTATION = "etcd.k3s.cattle.io/removed-node-name"
-BOOTSTRAP_FILES = ["server-ca.crt", "server-ca.key", "client-ca.crt", "client-ca.key",
-                   "request-header-ca.crt", "request-header-ca.key", "etcd/server-ca.crt",
-                   "etcd/server-ca.key", "etcd/peer-ca.crt", "etcd/peer-ca.key", "service.key",
-                   "encryption-config.json"]
+BOOTSTRAP_FILES = bootstrapdata.FILES
 
 
 def log(msg):
     print(f"supervisor: {msg}", file=sys.stderr, flush=True)
 
 
+# etcdctl's own environment variables: the bootstrap data's store uses the same client.
+os.environ.update({"ETCDCTL_ENDPOINTS": "https://127.0.0.1:2379", "ETCDCTL_CACERT": f"{TLS}/etcd/server-ca.crt",
+                   "ETCDCTL_CERT": f"{TLS}/etcd/client.crt", "ETCDCTL_KEY": f"{TLS}/etcd/client.key"})
+STORE = bootstrapdata.Etcd(CFG["bin"] + "/etcdctl")
+LOCK = threading.Lock()
+
+
 def etcdctl(*args):
-    cmd = [CFG["bin"] + "/etcdctl", "--endpoints=https://127.0.0.1:2379",
-           f"--cacert={TLS}/etcd/server-ca.crt", f"--cert={TLS}/etcd/client.crt",
-           f"--key={TLS}/etcd/client.key", "-w", "json", *args]
+    cmd = [CFG["bin"] + "/etcdctl", "-w", "json", *args]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
     if out.returncode != 0:
         raise RuntimeError(f"etcdctl {' '.join(args)}: {out.stderr.strip()}")
@@ -63,14 +72,37 @@ def member_hex(member_id):
     return format(member_id, "x")
 
 
+def server_token_ok(secret):
+    """The server token is the one the datastore's bootstrap data opens with (k3s encrypts it so)."""
+    state = bootstrapdata.status(STORE, secret)
+    if state == "none":
+        return hmac.compare_digest(secret, CFG["secrets"]["server"])
+    return state == "match"
+
+
 class Handler(BaseHTTPRequestHandler):
     def authorised(self, users):
+        """Basic auth as one of `users`; raises when the datastore cannot say (the caller retries)."""
         header = self.headers.get("Authorization", "")
         if not header.startswith("Basic "):
             return False
         user, _, secret = base64.b64decode(header[6:]).decode().partition(":")
+        if user not in users:
+            return False
+        if user == "server":
+            return server_token_ok(secret)
         expected = CFG["secrets"].get(user)
-        return user in users and expected is not None and hmac.compare_digest(secret, expected)
+        return expected is not None and hmac.compare_digest(secret, expected)
+
+    def check(self, users):
+        """True when authorised; otherwise the answer (401, or 503 while etcd cannot answer) is sent."""
+        try:
+            if self.authorised(users):
+                return True
+            self.reply(401, {"error": "unauthorised"})
+        except Exception as e:  # noqa: BLE001 - etcd not ready: retryable
+            self.reply(503, {"error": f"cannot check the token yet: {e}"})
+        return False
 
     def reply(self, code, body, ctype="application/json"):
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
@@ -87,16 +119,16 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/cacerts":
             return self.reply(200, open(f"{TLS}/server-ca.crt", "rb").read(), "application/x-pem-file")
         if self.path == "/v1-k3s/server-bootstrap":
-            if not self.authorised(["server"]):
-                return self.reply(401, {"error": "unauthorised"})
-            files = {f: base64.b64encode(open(f"{TLS}/{f}", "rb").read()).decode() for f in BOOTSTRAP_FILES}
+            if not self.check(["server"]):
+                return None
+            files = {f: base64.b64encode(open(f"{TLS}/{f}", "rb").read()).decode() for f in BOOTSTRAP_FILES if os.path.exists(f"{TLS}/{f}")}
             return self.reply(200, files)
         return self.reply(404, {"error": "not found"})
 
     def do_POST(self):
         if self.path == "/v1-k3s/etcd-join":
-            if not self.authorised(["server"]):
-                return self.reply(401, {"error": "unauthorised"})
+            if not self.check(["server"]):
+                return None
             req = self.body()
             try:
                 members = etcdctl("member", "list").get("members", [])
@@ -111,8 +143,8 @@ class Handler(BaseHTTPRequestHandler):
             except Exception as e:  # noqa: BLE001 - the caller retries and shows the reason
                 return self.reply(503, {"error": str(e)})
         if self.path == "/v1-k3s/kubelet-certs":
-            if not self.authorised(["server", "node"]):
-                return self.reply(401, {"error": "unauthorised"})
+            if not self.check(["server", "node"]):
+                return None
             req = self.body()
             with tempfile.TemporaryDirectory() as d:
                 run = subprocess.run(["bash", "-c", f'. "{CFG["lib"]}/pki.sh" && kubelet_certs "$1" "$2" "$3" "$4"',
@@ -124,6 +156,27 @@ class Handler(BaseHTTPRequestHandler):
                 files[ca] = base64.b64encode(open(f"{TLS}/{ca}", "rb").read()).decode()
             return self.reply(200, files)
         return self.reply(404, {"error": "not found"})
+
+    def do_PUT(self):
+        if self.path != "/v1-k3s/token":
+            return self.reply(404, {"error": "not found"})
+        # k3s authenticates the rotation with the current server token (user "server").
+        if not self.check(["server"]):
+            return None
+        header = base64.b64decode(self.headers["Authorization"][6:]).decode()
+        old = header.partition(":")[2]
+        new = bootstrapdata.normalize(self.body().get("newToken") or "") or os.urandom(16).hex()
+        # k3s refuses an agent bootstrap token (id.secret) as the new server token (k3s-io/k3s#12982).
+        if re.fullmatch(r"[a-z0-9]{6}\.[a-z0-9]{16}", new):
+            return self.reply(400, {"error": "the new server token must be K10<CA-HASH>::<USERNAME>:<PASSWORD> or <PASSWORD>, not a bootstrap token"})
+        try:
+            with LOCK:
+                bootstrapdata.rotate(STORE, TLS, old, new)
+                CFG["secrets"]["server"] = new
+        except Exception as e:  # noqa: BLE001 - the CLI shows the reason
+            return self.reply(500, {"error": f"token rotation: {e}"})
+        log("server token rotated: the bootstrap data is encrypted with the new token")
+        return self.reply(200, {})
 
     def log_message(self, *args):
         pass
@@ -164,12 +217,15 @@ def managed_etcd_controller():
 
 
 def main():
-    threading.Thread(target=managed_etcd_controller, daemon=True).start()
+    # `controller: false` and another `port`: the host tests run the endpoints alone.
+    if CFG.get("controller", True):
+        threading.Thread(target=managed_etcd_controller, daemon=True).start()
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(f"{TLS}/serving-kube-apiserver.crt", f"{TLS}/serving-kube-apiserver.key")
-    server = ThreadingHTTPServer(("0.0.0.0", 9345), Handler)
+    port = int(CFG.get("port", 9345))
+    server = ThreadingHTTPServer((CFG.get("address", "0.0.0.0"), port), Handler)
     server.socket = ctx.wrap_socket(server.socket, server_side=True)
-    log("listening on :9345")
+    log(f"listening on :{port}")
     server.serve_forever()
 
 

@@ -1,0 +1,259 @@
+/**
+ * k3s' bootstrap data and server-token rotation in "k3s made of upstream parts"
+ * (tests/lifetime/parts/wrapper: bootstrapdata.py, supervisor.py, token.py), run on the host:
+ * the data is encrypted the way k3s encrypts it (checked by decrypting it here with k3s'
+ * parameters), a start with another token's data is refused, a restore writes the snapshot's
+ * files (the secrets-encryption config) back, and `k3s token rotate` against a running
+ * supervisor re-encrypts it so that joins with the new token succeed and with the old one fail.
+ * etcd is a stand-in here (a JSON file behind an `etcdctl` script, named as one).
+ */
+import * as assert from "node:assert/strict";
+import { ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import { createDecipheriv, createHash, pbkdf2Sync } from "node:crypto";
+import * as fs from "node:fs";
+import * as https from "node:https";
+import * as os from "node:os";
+import * as path from "node:path";
+import { requireDebianPackage } from "../support/debian";
+import { freeTcpPort } from "./support/access";
+
+const WRAPPER = path.join(__dirname, "parts", "wrapper");
+/** STAND-IN for etcdctl: the key-value calls the wrapper's bootstrap data makes, on a JSON file. */
+const FAKE_ETCDCTL = `#!/usr/bin/env python3
+import base64, json, os, sys
+db = os.environ["FAKE_ETCD"]
+data = json.load(open(db)) if os.path.exists(db) else {}
+args = [a for a in sys.argv[1:] if not a.startswith("--") or a == "--prefix"]
+args = [a for i, a in enumerate(args) if a != "-w" and (i == 0 or args[i - 1] != "-w")]
+if args[0] == "get":
+    key = [a for a in args[1:] if a != "--prefix"][0]
+    kvs = [{"key": base64.b64encode(k.encode()).decode(), "value": v, "mod_revision": 1}
+           for k, v in sorted(data.items()) if (k.startswith(key) if "--prefix" in args else k == key)]
+    print(json.dumps({"kvs": kvs} if kvs else {}))
+elif args[0] == "put":
+    data[args[1]] = base64.b64encode(sys.stdin.buffer.read()).decode()
+elif args[0] == "del":
+    data.pop(args[1], None)
+else:
+    sys.exit("stand-in etcdctl: " + args[0] + " is not supported")
+json.dump(data, open(db, "w"))
+`;
+
+interface Cluster {
+    readonly dir: string;
+    readonly tls: string;
+    readonly env: NodeJS.ProcessEnv;
+    /** etcd's bootstrap keys → stored value (as k3s stores it). */
+    keys(): Record<string, string>;
+}
+
+function cluster(): Cluster {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "k3s-bootstrap-"));
+    const tls = path.join(dir, "tls");
+    fs.mkdirSync(path.join(tls, "etcd"), { recursive: true });
+    fs.writeFileSync(path.join(dir, "etcdctl"), FAKE_ETCDCTL, { mode: 0o755 });
+    fs.writeFileSync(path.join(tls, "encryption-config.json"), '{"kind":"EncryptionConfiguration","key":"first"}');
+    const db = path.join(dir, "etcd.json");
+    const env = { ...process.env, ETCDCTL: path.join(dir, "etcdctl"), FAKE_ETCD: db };
+    return {
+        dir,
+        tls,
+        env,
+        keys: () =>
+            Object.fromEntries(
+                Object.entries(fs.existsSync(db) ? (JSON.parse(fs.readFileSync(db, "utf8")) as Record<string, string>) : {}).map(
+                    ([k, v]) => [k, Buffer.from(v, "base64").toString()],
+                ),
+            ),
+    };
+}
+
+/** bootstrapdata.py CMD with `secret` as the server token; its exit code and stderr. */
+function bootstrapData(c: Cluster, cmd: "save" | "load", secret: string): { rc: number; err: string } {
+    const run = spawnSync("python3", [path.join(WRAPPER, "bootstrapdata.py"), cmd, c.tls], {
+        env: { ...c.env, K3S_TOKEN_SECRET: secret },
+        encoding: "utf8",
+    });
+    return { rc: run.status ?? -1, err: run.stderr };
+}
+
+/** k3s' decrypt (pkg/cluster/encrypt.go), here: PBKDF2-SHA1 4096 rounds, AES-256-GCM. */
+function k3sDecrypt(secret: string, stored: string): string {
+    const [salt, body] = [stored.slice(0, stored.indexOf(":")), stored.slice(stored.indexOf(":") + 1)];
+    const raw = Buffer.from(body, "base64");
+    const decipher = createDecipheriv("aes-256-gcm", pbkdf2Sync(secret, salt, 4096, 32, "sha1"), raw.subarray(0, 12));
+    decipher.setAuthTag(raw.subarray(raw.length - 16));
+    return Buffer.concat([decipher.update(raw.subarray(12, raw.length - 16)), decipher.final()]).toString();
+}
+
+const keyOf = (secret: string) => `/bootstrap/${createHash("sha256").update(secret).digest("hex").slice(0, 12)}`;
+const encryptionConfig = (c: Cluster) => fs.readFileSync(path.join(c.tls, "encryption-config.json"), "utf8");
+
+describe("k3s made of upstream parts: bootstrap data and token rotation", () => {
+    before(function () {
+        // python3-cryptography comes with cloud-init (through python3-oauthlib), as in the VM image.
+        requireDebianPackage(this, "cloud-init");
+    });
+
+    it("stores the bootstrap data as k3s does: under the token's key, encrypted so that k3s' decrypt opens it", () => {
+        const c = cluster();
+        try {
+            assert.equal(bootstrapData(c, "save", "old-secret").rc, 0);
+            const keys = c.keys();
+            assert.deepEqual(Object.keys(keys), [keyOf("old-secret")]);
+            const files = JSON.parse(k3sDecrypt("old-secret", keys[keyOf("old-secret")])) as Record<string, string>;
+            assert.equal(Buffer.from(files["encryption-config.json"], "base64").toString(), encryptionConfig(c));
+            assert.throws(() => k3sDecrypt("other-secret", keys[keyOf("old-secret")]), "another token does not open it");
+            assert.equal(bootstrapData(c, "save", "old-secret").rc, 0, "a restart with the same token");
+        } finally {
+            fs.rmSync(c.dir, { recursive: true, force: true });
+        }
+    });
+
+    it("refuses a start with another token, and a restore brings the snapshot's encryption config back", () => {
+        const c = cluster();
+        try {
+            bootstrapData(c, "save", "old-secret");
+            const refused = bootstrapData(c, "save", "new-secret");
+            assert.equal(refused.rc, 3);
+            assert.match(refused.err, /encrypted with different token/);
+            // A fresh server-0 generated its own encryption config before the reset restored the snapshot.
+            fs.writeFileSync(path.join(c.tls, "encryption-config.json"), '{"key":"generated on the new VM"}');
+            assert.equal(bootstrapData(c, "load", "new-secret").rc, 3, "a snapshot from before a rotation needs its token");
+            assert.equal(bootstrapData(c, "load", "old-secret").rc, 0);
+            assert.equal(encryptionConfig(c), '{"kind":"EncryptionConfiguration","key":"first"}');
+            fs.rmSync(path.join(c.dir, "etcd.json"));
+            assert.equal(bootstrapData(c, "load", "old-secret").rc, 4, "a snapshot without bootstrap data: said, files kept");
+        } finally {
+            fs.rmSync(c.dir, { recursive: true, force: true });
+        }
+    });
+
+    describe("k3s token rotate against a running supervisor", () => {
+        let c: Cluster;
+        let supervisor: ChildProcess | undefined;
+        let port = 0;
+        let caHash = "";
+        const token = (secret: string, hash = caHash) => `K10${hash}::server:${secret}`;
+        const rotate = (old: string, next: string) =>
+            spawnSync(
+                "python3",
+                [path.join(WRAPPER, "token.py"), "rotate", "--server", "https://127.0.0.1:6443", "--token", old, "--new-token", next],
+                { env: { ...c.env, K3S_SUPERVISOR_PORT: String(port) }, encoding: "utf8" },
+            );
+        /** What a joining server asks first: the bootstrap data, with `secret`. */
+        const join = (secret: string) =>
+            new Promise<number>((resolve, reject) => {
+                const req = https.request(
+                    {
+                        host: "127.0.0.1",
+                        port,
+                        path: "/v1-k3s/server-bootstrap",
+                        ca: fs.readFileSync(path.join(c.tls, "server-ca.crt")),
+                        checkServerIdentity: () => undefined,
+                        headers: { Authorization: `Basic ${Buffer.from(`server:${secret}`).toString("base64")}` },
+                    },
+                    (res) => {
+                        res.resume();
+                        resolve(res.statusCode ?? 0);
+                    },
+                );
+                req.on("error", reject);
+                req.end();
+            });
+
+        before(async function () {
+            this.timeout(60_000);
+            requireDebianPackage(this, "openssl");
+            c = cluster();
+            for (const ca of ["server-ca", "client-ca", "request-header-ca", "etcd/server-ca", "etcd/peer-ca"])
+                execFileSync(
+                    "openssl",
+                    [
+                        ...["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1"],
+                        ...[
+                            "-keyout",
+                            path.join(c.tls, `${ca}.key`),
+                            "-out",
+                            path.join(c.tls, `${ca}.crt`),
+                            "-subj",
+                            `/CN=${ca.replace("/", "-")}`,
+                        ],
+                    ],
+                    { stdio: "pipe" },
+                );
+            execFileSync("bash", ["-c", `. "$1" && server_certs "$2" node-a 127.0.0.1 ""`, "sh", path.join(WRAPPER, "pki.sh"), c.tls]);
+            caHash = createHash("sha256")
+                .update(fs.readFileSync(path.join(c.tls, "server-ca.crt")))
+                .digest("hex");
+            bootstrapData(c, "save", "old-secret");
+            port = await freeTcpPort();
+            const cfg = path.join(c.dir, "supervisor.json");
+            fs.writeFileSync(
+                cfg,
+                JSON.stringify({
+                    tls: c.tls,
+                    bin: c.dir,
+                    lib: WRAPPER,
+                    nodeName: "node-a",
+                    nodeIp: "127.0.0.1",
+                    memberName: "node-a-0",
+                    secrets: { server: "old-secret", node: "agent-secret" },
+                    port,
+                    address: "127.0.0.1",
+                    controller: false,
+                }),
+            );
+            const proc = spawn("python3", [path.join(WRAPPER, "supervisor.py"), cfg], { env: c.env, stdio: ["ignore", "ignore", "pipe"] });
+            supervisor = proc;
+            await new Promise<void>((resolve, reject) => {
+                let err = "";
+                proc.stderr!.on("data", (d: Buffer) => {
+                    err += d.toString();
+                    if (err.includes("listening")) resolve();
+                });
+                proc.on("exit", (code) => reject(new Error(`supervisor exited ${code}: ${err}`)));
+            });
+        });
+        after(() => {
+            supervisor?.kill();
+            if (c) fs.rmSync(c.dir, { recursive: true, force: true });
+        });
+
+        it("refuses a wrong token and a server whose CA differs from the token's hash", () => {
+            const wrong = rotate(token("not-the-token"), "new-secret");
+            assert.notEqual(wrong.status, 0);
+            assert.match(wrong.stderr, /HTTP 401/);
+            const otherCa = rotate(token("old-secret", "0".repeat(64)), "new-secret");
+            assert.notEqual(otherCa.status, 0);
+            assert.match(otherCa.stderr, /CA hash/);
+            const bootstrapToken = rotate(token("old-secret"), "abcdef.0123456789abcdef");
+            assert.match(bootstrapToken.stderr, /HTTP 400 .*not a bootstrap token/, "k3s refuses an agent bootstrap token");
+            assert.deepEqual(Object.keys(c.keys()), [keyOf("old-secret")], "nothing changed");
+        });
+
+        it("re-encrypts the bootstrap data: the new token joins, the old one no longer does; again is harmless", async () => {
+            assert.equal(await join("old-secret"), 200);
+            assert.equal(await join("new-secret"), 401);
+            const rotated = rotate(token("old-secret"), "new-secret");
+            assert.equal(rotated.status, 0, rotated.stderr);
+            assert.match(rotated.stdout, /Token rotated/);
+            assert.deepEqual(Object.keys(c.keys()), [keyOf("new-secret")], "only the new token's key is left");
+            assert.equal(
+                Buffer.from(
+                    (JSON.parse(k3sDecrypt("new-secret", c.keys()[keyOf("new-secret")])) as Record<string, string>)[
+                        "encryption-config.json"
+                    ],
+                    "base64",
+                ).toString(),
+                encryptionConfig(c),
+            );
+            assert.equal(await join("new-secret"), 200);
+            assert.equal(await join("old-secret"), 401);
+            assert.notEqual(rotate(token("old-secret"), "new-secret").status, 0, "the old token cannot rotate again");
+            assert.equal(rotate(token("new-secret"), "new-secret").status, 0, "new → new: the check that the new token works");
+            assert.deepEqual(Object.keys(c.keys()), [keyOf("new-secret")]);
+            assert.equal(bootstrapData(c, "save", "old-secret").rc, 3, "a server restarted with the old token is refused");
+        });
+    });
+});
