@@ -19,7 +19,8 @@ newer=$(jq -r --arg pinned "$pinned" --argjson now "$now" '
 echo "Pinned actions/runner: $pinned"
 if [ -z "$newer" ]; then echo "Up to date."; exit 0; fi
 echo "Newer releases (tag, days out):"; echo "$newer"
-oldest=$(echo "$newer" | head -n 1)
+# The first line without a pipe: under pipefail, `echo | head -n 1` fails at random (echo gets SIGPIPE).
+oldest=${newer%%$'\n'*}
 if [ "${oldest#* }" -gt "$grace_days" ]; then
   echo "::error::actions/runner ${oldest% *} has been out ${oldest#* } days (> $grace_days): bump infra/ciRunnerRelease.ts (version and sha256) and run up for each infra stack with a runner"
   exit 1

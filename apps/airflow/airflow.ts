@@ -16,15 +16,14 @@ import { OffsiteTarget, PostgresDatabase } from "../postgres";
 import { serviceCertificate, serviceDnsNames } from "../postgresTls";
 import { clientSslMode, PGBOUNCER_PORT, PGBOUNCER_TLS_SECRET, pgbouncerIni, pgbouncerIniAnnotations } from "./pgbouncer";
 import { airflowDashboard, statsdServiceMonitor } from "./monitoring";
-import { POD_SECURITY_LABELS } from "../networkPolicies";
+import { appNamespace, IngressArgs, ingressUrl } from "../appParts";
 import { GRAFANA_DASHBOARD_LABEL } from "../../lib/monitoring/dashboard";
 import { componentType } from "../../lib/componentType";
 
-export interface AirflowPlatformArgs {
+export interface AirflowPlatformArgs extends IngressArgs {
     readonly config: AirflowConfig;
     /** Namespace of Airflow's components and of its task pods. */
     readonly namespace: string;
-    readonly ingressClass: string;
     readonly storageClasses: { readonly rwo: string; readonly rwx: string };
     /** Where Grafana's dashboard sidecar looks for ConfigMaps. */
     readonly monitoringNamespace: string;
@@ -32,8 +31,6 @@ export interface AirflowPlatformArgs {
     readonly protect: boolean;
     /** Off-site dumps of the metadata database (else they go to a PVC in the cluster). */
     readonly offsiteBackup?: OffsiteTarget;
-    /** Ingress annotations (cert-manager's issuer for the TLS Secret). */
-    readonly ingressAnnotations?: Record<string, string>;
     /** Pull credential of the own images' registry; used when the Airflow image comes from it. */
     readonly pullCredential?: RegistryCredential;
     /** The cluster's internal CA issuer: the metadata database and PgBouncer serve TLS (unset: an older cluster stack). */
@@ -108,13 +105,8 @@ export class AirflowPlatform extends pulumi.ComponentResource {
         const labels = { "app.kubernetes.io/part-of": "airflow" };
         const stateful = args.protect ? { protect: true, retainOnDelete: true } : {};
 
-        // The namespace holds the database and log PVCs: deleting it would delete them too,
-        // whatever their own options say, so it gets the same protection.
-        const namespace = new k8s.core.v1.Namespace(
-            `${name}-namespace`,
-            { metadata: { name: ns, labels: { ...labels, ...POD_SECURITY_LABELS } } },
-            { parent: this, ...stateful },
-        );
+        // The namespace holds the database and log PVCs: protected like them.
+        const namespace = appNamespace(name, ns, labels, { parent: this, protect: args.protect });
         this.namespace = namespace.metadata.name;
         const inNs = { parent: this, dependsOn: [namespace] };
 
@@ -360,7 +352,7 @@ export class AirflowPlatform extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        this.url = `${config.tlsSecretName ? "https" : "http"}://${config.host}${config.path}`;
+        this.url = ingressUrl(config.host, config.path, config.tlsSecretName);
         this.registerOutputs({ namespace: this.namespace, url: this.url });
     }
 }

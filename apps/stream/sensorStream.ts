@@ -9,7 +9,7 @@ import * as k8s from "@pulumi/kubernetes";
 import type { Resources, StreamConfig } from "../config";
 import type { RequestItem } from "../../lib/fit";
 import { k8sResources } from "../resources";
-import { POD_SECURITY_LABELS } from "../networkPolicies";
+import { appNamespace } from "../appParts";
 import type { RegistryCredential } from "../images";
 import { imagePullSecrets, newPullSecret } from "../pullSecret";
 import * as random from "@pulumi/random";
@@ -77,11 +77,7 @@ export class SensorStream extends pulumi.ComponentResource {
         const ns = args.namespace;
         const partOf = { "app.kubernetes.io/part-of": "sensor-stream" };
 
-        const namespace = new k8s.core.v1.Namespace(
-            `${name}-namespace`,
-            { metadata: { name: ns, labels: { ...partOf, ...POD_SECURITY_LABELS } } },
-            { parent: this },
-        );
+        const namespace = appNamespace(name, ns, partOf, { parent: this });
         const pull = args.pullCredential
             ? newPullSecret(`${name}-image-pull`, args.pullCredential, ns, partOf, { parent: this, dependsOn: [namespace] })
             : undefined;

@@ -10,22 +10,19 @@ import type { Resources, TodoConfig } from "../config";
 import type { RequestItem } from "../../lib/fit";
 import { OffsiteTarget, PostgresDatabase } from "../postgres";
 import { k8sResources, POSTGRES_RESOURCES } from "../resources";
-import { POD_SECURITY_LABELS } from "../networkPolicies";
+import { appNamespace, IngressArgs, ingressUrl } from "../appParts";
 import type { RegistryCredential } from "../images";
 import { imagePullSecrets, newPullSecret } from "../pullSecret";
 import { componentType } from "../../lib/componentType";
 
-export interface TodoAppArgs {
+export interface TodoAppArgs extends IngressArgs {
     readonly config: TodoConfig;
     readonly namespace: string;
-    readonly ingressClass: string;
     /** RWO storage class for the database volume. */
     readonly storageClass: string;
     readonly protect: boolean;
     /** Off-site dumps of the database (else they go to a PVC in the cluster). */
     readonly offsiteBackup?: OffsiteTarget;
-    /** Ingress annotations (cert-manager's issuer for the TLS Secret). */
-    readonly ingressAnnotations?: Record<string, string>;
     /** Pull credential of the own images' registry (a pull Secret in the namespace). */
     readonly pullCredential?: RegistryCredential;
 }
@@ -99,14 +96,8 @@ export class TodoApp extends pulumi.ComponentResource {
         const ns = args.namespace;
         const partOf = { "app.kubernetes.io/part-of": "todo" };
 
-        // The namespace holds the database PVC and StatefulSet: deleting it would delete them
-        // too, whatever their own options say, so it gets the same protection.
-        const stateful = args.protect ? { protect: true, retainOnDelete: true } : {};
-        const namespace = new k8s.core.v1.Namespace(
-            `${name}-namespace`,
-            { metadata: { name: ns, labels: { ...partOf, ...POD_SECURITY_LABELS } } },
-            { parent: this, ...stateful },
-        );
+        // The namespace holds the database PVC and StatefulSet: protected like them.
+        const namespace = appNamespace(name, ns, partOf, { parent: this, protect: args.protect });
         const inNs = { parent: this, dependsOn: [namespace] };
         const pull = args.pullCredential ? newPullSecret(`${name}-image-pull`, args.pullCredential, ns, partOf, inNs) : undefined;
         const pullSpec = imagePullSecrets(args.pullCredential);
@@ -285,7 +276,7 @@ export class TodoApp extends pulumi.ComponentResource {
             inNs,
         );
 
-        this.url = `${config.tlsSecretName ? "https" : "http"}://${config.host}/`;
+        this.url = ingressUrl(config.host, "/", config.tlsSecretName);
         this.registerOutputs({ url: this.url });
     }
 }

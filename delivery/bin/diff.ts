@@ -18,27 +18,21 @@ import { synthRef } from "../synth/worktree";
 import { allStacks, ROOT } from "../synth/stacks";
 import { capacitySections } from "../report/environment";
 import { renderCapacityDelta } from "../report/delta";
+import { parseCommandLine, UsageError } from "./args";
 
 const USAGE = "usage: npm run diff -- <base-ref> [--stack <stack>]... [--out <file>] [--json] [--pr]";
 
 function parseArgs(argv: string[]): { base: string; stacks?: string[]; out?: string; json: boolean; pr: boolean } {
-    const stacks: string[] = [];
-    let base: string | undefined;
-    let out: string | undefined;
-    let json = false;
-    let pr = inPullRequestJob(process.env);
-    for (let i = 0; i < argv.length; i++) {
-        const a = argv[i];
-        if (a === "--stack") stacks.push(argv[++i] ?? "");
-        else if (a === "--out") out = argv[++i];
-        else if (a === "--json") json = true;
-        else if (a === "--pr") pr = true;
-        else if (a.startsWith("-")) throw new Error(`unknown option ${a}\n${USAGE}`);
-        else if (!base) base = a;
-        else throw new Error(`unexpected argument ${a}\n${USAGE}`);
-    }
-    if (!base) throw new Error(USAGE);
-    return { base, stacks: stacks.length ? stacks : undefined, out, json, pr };
+    const { values, positionals } = parseCommandLine(argv, {
+        stack: { type: "string", multiple: true },
+        out: { type: "string" },
+        json: { type: "boolean" },
+        pr: { type: "boolean" },
+    });
+    const [base, extra] = positionals;
+    if (extra !== undefined) throw new UsageError(`unexpected argument ${extra}`);
+    if (!base) throw new UsageError("missing <base-ref>");
+    return { base, stacks: values.stack, out: values.out, json: values.json ?? false, pr: values.pr ?? inPullRequestJob(process.env) };
 }
 
 function headLabel(): string {
@@ -73,7 +67,8 @@ async function main(): Promise<number> {
     try {
         args = parseArgs(process.argv.slice(2));
     } catch (err) {
-        console.error((err as Error).message);
+        if (!(err instanceof UsageError)) throw err;
+        console.error(`${err.message}\n${USAGE}`);
         return 2;
     }
     const log = (line: string) => console.error(line);

@@ -10,34 +10,18 @@ import * as path from "node:path";
 import { DEFAULT_HOURS, issueAdminKubeconfig, MAX_HOURS, requestProblem, writePrivate } from "../access/adminKubeconfig";
 import { environmentsIn } from "../environments/environments";
 import { runCommand } from "../deploy/checks/preflight";
+import { commandLineOr } from "./args";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
 async function main(): Promise<number> {
     const envs = environmentsIn(path.join(ROOT, "stacks")).map((e) => e.env);
     const usage = `usage: npm run kubeconfig -- <env> --user <name> [--hours 1-${MAX_HOURS}, default ${DEFAULT_HOURS}] [--out FILE]   (environments: ${envs.join(", ")})`;
-    const positional: string[] = [];
-    const values = new Map<string, string>();
-    const argv = process.argv.slice(2);
-    for (let i = 0; i < argv.length; i++) {
-        const [name, inline] =
-            argv[i].startsWith("--") && argv[i].includes("=")
-                ? [argv[i].slice(0, argv[i].indexOf("=")), argv[i].slice(argv[i].indexOf("=") + 1)]
-                : [argv[i], undefined];
-        if (["--user", "--hours", "--out"].includes(name)) {
-            const v = inline ?? argv[++i];
-            if (!v || v.startsWith("-")) {
-                console.error(`${name} needs a value\n${usage}`);
-                return 2;
-            }
-            values.set(name, v);
-        } else if (name.startsWith("-")) {
-            console.error(`unknown option ${name}\n${usage}`);
-            return 2;
-        } else positional.push(name);
-    }
-    const [env, ...extra] = positional;
-    const user = values.get("--user");
+    const flags = { user: { type: "string" }, hours: { type: "string" }, out: { type: "string" } } as const;
+    const parsed = commandLineOr(process.argv.slice(2), flags, usage);
+    if (!parsed) return 2;
+    const [env, ...extra] = parsed.positionals;
+    const { user, hours, out: outFile } = parsed.values;
     if (!env || extra.length > 0 || !user) {
         console.error(usage);
         return 2;
@@ -46,13 +30,13 @@ async function main(): Promise<number> {
         console.error(`unknown environment "${env}"; known: ${envs.join(", ")}`);
         return 2;
     }
-    const req = { env, user, hours: Number(values.get("--hours") ?? DEFAULT_HOURS) };
+    const req = { env, user, hours: Number(hours ?? DEFAULT_HOURS) };
     const problem = requestProblem(req);
     if (problem) {
         console.error(`${problem}\n${usage}`);
         return 2;
     }
-    const out = path.resolve(values.get("--out") ?? path.join(os.homedir(), ".kube", `${env}-${user}.yaml`));
+    const out = path.resolve(outFile ?? path.join(os.homedir(), ".kube", `${env}-${user}.yaml`));
     const issued = await issueAdminKubeconfig(req, { run: runCommand(), workDir: ROOT, log: (line) => console.error(line) });
     writePrivate(out, issued.kubeconfig);
     console.log(`wrote ${out} (mode 0600): user ${user}, group data-platform:admins, valid until ${issued.notAfter}`);

@@ -21,12 +21,21 @@ import {
     TfAttr,
 } from "../providers/extract/terraform";
 import { kubernetesRules, providerConfigRule } from "../providers/extract/kubernetes";
+import { commandLineOr } from "./args";
 
 const ROOT = path.resolve(__dirname, "..", "..");
-const argv = process.argv.slice(2);
-const OUT = argv.includes("--out") ? path.resolve(argv[argv.indexOf("--out") + 1]) : path.join(ROOT, "delivery", "providers", "tables");
-const MIRROR = argv.includes("--mirror") ? argv[argv.indexOf("--mirror") + 1] : process.env.PROVIDER_SOURCES;
-const ALLOW_STAND_IN = argv.includes("--allow-stand-in");
+const USAGE =
+    "usage: npm run replace-tables -- --mirror <dir> [--out <dir>] [--only openstack,random,tls,command,kubernetes] [--allow-stand-in]";
+const FLAGS = {
+    out: { type: "string" },
+    mirror: { type: "string" },
+    only: { type: "string" },
+    "allow-stand-in": { type: "boolean" },
+} as const;
+const ARGS = commandLineOr(process.argv.slice(2), FLAGS, USAGE)?.values ?? process.exit(2);
+const OUT = ARGS.out ? path.resolve(ARGS.out) : path.join(ROOT, "delivery", "providers", "tables");
+const MIRROR = ARGS.mirror ?? process.env.PROVIDER_SOURCES;
+const ALLOW_STAND_IN = ARGS["allow-stand-in"] ?? false;
 
 /** A problem with the provider source the user can fix: printed as one message, no stack trace. */
 class SourceError extends Error {}
@@ -284,7 +293,7 @@ function kubernetes(): void {
     });
 }
 
-const ONLY = argv.includes("--only") ? argv[argv.indexOf("--only") + 1].split(",") : undefined;
+const ONLY = ARGS.only?.split(",");
 const TABLES: Record<string, () => void> = {
     openstack,
     random: () => framework("random", "hashicorp/terraform-provider-random", "github.com/terraform-providers/terraform-provider-random"),
@@ -292,9 +301,6 @@ const TABLES: Record<string, () => void> = {
     command: commandProvider,
     kubernetes,
 };
-const USAGE =
-    "usage: npm run replace-tables -- --mirror <dir> [--out <dir>] [--only openstack,random,tls,command,kubernetes] [--allow-stand-in]";
-
 function main(): number {
     if (!MIRROR) {
         console.error(

@@ -15,6 +15,7 @@ import { renderReportMarkdown } from "../report/markdown";
 import { renderReportSvg } from "../report/svg";
 import type { SynthResult } from "../synth/synth";
 import { ROOT, STACKS_DIR } from "../synth/stacks";
+import { commandLineOr } from "./args";
 
 const DOCS_DIR = path.join(ROOT, "docs");
 
@@ -39,14 +40,16 @@ async function writeDocs(envs: readonly string[]): Promise<void> {
 
 async function main(): Promise<number> {
     const envs = environmentsIn(STACKS_DIR).map((e) => e.env);
-    const args = process.argv.slice(2);
-    if (args.length === 1 && args[0] === "--docs") {
+    const usage = `usage: npm run report -- <env> | --docs   (environments: ${envs.join(", ")})`;
+    const parsed = commandLineOr(process.argv.slice(2), { docs: { type: "boolean" } }, usage);
+    if (!parsed) return 2;
+    const [env, ...extra] = parsed.positionals;
+    if (parsed.values.docs && !env) {
         await writeDocs(envs);
         return 0;
     }
-    const [env, ...extra] = args;
-    if (!env || extra.length > 0 || !envs.includes(env)) {
-        console.error(`usage: npm run report -- <env> | --docs   (environments: ${envs.join(", ")})`);
+    if (parsed.values.docs || !env || extra.length > 0 || !envs.includes(env)) {
+        console.error(usage);
         return 2;
     }
     const report = await environmentReport(env);

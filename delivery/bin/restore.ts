@@ -13,41 +13,30 @@ import { policyPackOf } from "../deploy/options";
 import { STEP_IDS, StepId } from "../restore/restore";
 import { bucketSnapshots, cliRestoreOps, restore } from "../restore/restoreCommand";
 import { request, targetFromKubeconfig, waitForCluster } from "../../infra/lifecycle/kubeApi";
+import { commandLineOr } from "./args";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const STACKS_DIR = path.join(ROOT, "stacks");
+const FLAGS = {
+    yes: { type: "boolean", short: "y" },
+    list: { type: "boolean" },
+    "even-if-api-answers": { type: "boolean" },
+    snapshot: { type: "string" },
+    from: { type: "string" },
+    "confirm-env": { type: "string" },
+} as const;
 
 async function main(): Promise<number> {
     const envs = environmentsIn(STACKS_DIR).map((e) => e.env);
     const usage = `usage: npm run restore -- <env> [--snapshot NAME] [--from ${STEP_IDS.join("|")}] [--yes] [--confirm-env <env>] [--even-if-api-answers] [--list]   (environments: ${envs.join(", ")})`;
-    const positional: string[] = [];
-    const values = new Map<string, string>();
-    let yes = false;
-    let list = false;
-    let evenIfApiAnswers = false;
-    const argv = process.argv.slice(2);
-    for (let i = 0; i < argv.length; i++) {
-        const [name, inline] =
-            argv[i].startsWith("--") && argv[i].includes("=")
-                ? [argv[i].slice(0, argv[i].indexOf("=")), argv[i].slice(argv[i].indexOf("=") + 1)]
-                : [argv[i], undefined];
-        if (name === "--yes" || name === "-y") yes = true;
-        else if (name === "--list") list = true;
-        else if (name === "--even-if-api-answers") evenIfApiAnswers = true;
-        else if (["--snapshot", "--from", "--confirm-env"].includes(name)) {
-            const v = inline ?? argv[++i];
-            if (!v || v.startsWith("-")) {
-                console.error(`${name} needs a value\n${usage}`);
-                return 2;
-            }
-            values.set(name, v);
-        } else if (name.startsWith("-")) {
-            console.error(`unknown option ${name}\n${usage}`);
-            return 2;
-        } else positional.push(name);
-    }
-    const [env, ...extra] = positional;
-    const from = values.get("--from");
+    const parsed = commandLineOr(process.argv.slice(2), FLAGS, usage);
+    if (!parsed) return 2;
+    const { values } = parsed;
+    const yes = values.yes ?? false;
+    const list = values.list ?? false;
+    const evenIfApiAnswers = values["even-if-api-answers"] ?? false;
+    const [env, ...extra] = parsed.positionals;
+    const from = values.from;
     if (!env || extra.length > 0 || (from !== undefined && !STEP_IDS.includes(from as StepId))) {
         console.error(
             from !== undefined && !STEP_IDS.includes(from as StepId)
@@ -68,7 +57,7 @@ async function main(): Promise<number> {
         console.error(`${env} has no infra stack: nothing to restore.`);
         return 2;
     }
-    const confirmEnv = values.get("--confirm-env");
+    const confirmEnv = values["confirm-env"];
     const problem = confirmationProblem({
         env,
         action: "restore",
@@ -85,7 +74,7 @@ async function main(): Promise<number> {
         env,
         infraStack: infra.stack,
         upperStacks: stacks.filter((s) => s.layer !== "infra").map((s) => s.stack),
-        snapshot: values.get("--snapshot"),
+        snapshot: values.snapshot,
         from: from as StepId | undefined,
         confirmEnv,
         ops: cliRestoreOps({ workDir: ROOT, env: process.env, policyPack: policyPackOf(ROOT) }),

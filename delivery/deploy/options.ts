@@ -20,6 +20,7 @@ import { targetFromKubeconfig } from "../../infra/lifecycle/kubeApi";
 import type { SynthResult } from "../synth/synth";
 import { loadStackConfig } from "../synth/stackConfig";
 import { currentRepository } from "../../apps/repository";
+import { FlagSpec, parseCommandLine } from "../bin/args";
 
 export interface DeployFlags {
     readonly yes: boolean;
@@ -37,55 +38,51 @@ export interface DeployFlags {
 export const DEPLOY_FLAGS_USAGE =
     "[--yes] [--confirm-env <env>] [--preview-only] [--preview-out <file.md>] [--expect-preview <fingerprint>] [--no-plan] [--no-policy] [--allow <kind,...>]";
 
-const VALUED = ["--confirm-env", "--preview-out", "--expect-preview", "--allow"];
-const SWITCHES = ["--yes", "-y", "--preview-only", "--no-plan", "--no-policy"];
+const DEPLOY_FLAGS = {
+    yes: { type: "boolean", short: "y" },
+    "confirm-env": { type: "string" },
+    "preview-only": { type: "boolean" },
+    "preview-out": { type: "string" },
+    "expect-preview": { type: "string" },
+    "no-plan": { type: "boolean" },
+    "no-policy": { type: "boolean" },
+    allow: { type: "string" },
+} as const;
 
 /**
  * Splits argv into the deploy flags, the flags a script handles itself (`own`, with values
- * for those in `ownValued`) and positional arguments. Throws on an unknown flag or a missing value.
+ * for those in `ownValued`; named with their dashes) and positional arguments. Throws on an unknown
+ * flag or a missing value.
  */
 export function parseDeployArgs(
     argv: readonly string[],
     own: readonly string[] = [],
     ownValued: readonly string[] = [],
 ): { flags: DeployFlags; own: Map<string, string | true>; positional: string[] } {
-    const values = new Map<string, string>();
-    const switches = new Set<string>();
+    const ownSpecs: Record<string, FlagSpec> = {};
+    for (const flag of own) ownSpecs[flag.replace(/^--/, "")] = { type: "boolean" };
+    for (const flag of ownValued) ownSpecs[flag.replace(/^--/, "")] = { type: "string" };
+    const { values, positionals } = parseCommandLine(argv, { ...ownSpecs, ...DEPLOY_FLAGS });
     const ownFound = new Map<string, string | true>();
-    const positional: string[] = [];
-    for (let i = 0; i < argv.length; i++) {
-        const a = argv[i];
-        const [name, inline] =
-            a.startsWith("--") && a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
-        const takeValue = () => {
-            const v = inline ?? argv[++i];
-            if (v === undefined || v === "" || (inline === undefined && v.startsWith("-"))) throw new Error(`${name} needs a value`);
-            return v;
-        };
-        if (VALUED.includes(name)) values.set(name, takeValue());
-        else if (ownValued.includes(name)) ownFound.set(name, takeValue());
-        else if (SWITCHES.includes(name)) switches.add(name === "-y" ? "--yes" : name);
-        else if (own.includes(name)) ownFound.set(name, true);
-        else if (a.startsWith("-")) throw new Error(`unknown option ${a}`);
-        else positional.push(a);
+    for (const name of Object.keys(ownSpecs)) {
+        const v = (values as Record<string, string | boolean | undefined>)[name];
+        if (v !== undefined) ownFound.set(`--${name}`, v === true ? true : String(v));
     }
+    const allow = parseAllow(values.allow);
+    if (allow.problem) throw new Error(allow.problem);
     return {
         flags: {
-            yes: switches.has("--yes"),
-            confirmEnv: values.get("--confirm-env"),
-            previewOnly: switches.has("--preview-only"),
-            previewOut: values.get("--preview-out"),
-            expectPreview: values.get("--expect-preview"),
-            noPlan: switches.has("--no-plan"),
-            noPolicy: switches.has("--no-policy"),
-            allow: (() => {
-                const a = parseAllow(values.get("--allow"));
-                if (a.problem) throw new Error(a.problem);
-                return a.kinds;
-            })(),
+            yes: values.yes === true,
+            confirmEnv: values["confirm-env"],
+            previewOnly: values["preview-only"] === true,
+            previewOut: values["preview-out"],
+            expectPreview: values["expect-preview"],
+            noPlan: values["no-plan"] === true,
+            noPolicy: values["no-policy"] === true,
+            allow: allow.kinds,
         },
         own: ownFound,
-        positional,
+        positional: positionals,
     };
 }
 

@@ -13,6 +13,7 @@ import { stringify } from "yaml";
 import { k3sConfig, NodeSpec } from "../../infra/cloudinit";
 import { caHash, secureToken, TOKEN_USERS } from "../../infra/joinToken";
 import { requireDebianPackage } from "../support/debian";
+import { OpensslPki } from "../support/opensslPki";
 
 const WRAPPER = path.join(__dirname, "parts", "wrapper");
 const CA = "-----BEGIN CERTIFICATE-----\nMIIBtest\n-----END CERTIFICATE-----\n";
@@ -107,32 +108,11 @@ describe("k3s made of upstream parts: the wrapper", () => {
 
     it("issues server certificates that chain to the cluster CAs, the API's naming every dialled address", function () {
         requireDebianPackage(this, "openssl");
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "k3s-pki-"));
+        const pki = new OpensslPki({ prefix: "k3s-pki-" });
+        const dir = pki.dir;
         try {
-            fs.mkdirSync(path.join(dir, "etcd"));
-            for (const ca of ["server-ca", "client-ca", "request-header-ca", "etcd/server-ca", "etcd/peer-ca"]) {
-                execFileSync(
-                    "openssl",
-                    [
-                        "req",
-                        "-x509",
-                        "-newkey",
-                        "ec",
-                        "-pkeyopt",
-                        "ec_paramgen_curve:P-256",
-                        "-nodes",
-                        "-keyout",
-                        path.join(dir, `${ca}.key`),
-                        "-out",
-                        path.join(dir, `${ca}.crt`),
-                        "-days",
-                        "1",
-                        "-subj",
-                        `/CN=${ca.replace("/", "-")}`,
-                    ],
-                    { stdio: "pipe" },
-                );
-            }
+            for (const ca of ["server-ca", "client-ca", "request-header-ca", "etcd/server-ca", "etcd/peer-ca"])
+                pki.ca(ca, { subject: `/CN=${ca.replace("/", "-")}`, extensions: ["basicConstraints=critical,CA:true"] });
             execFileSync("bash", [
                 "-c",
                 `. "$1" && server_certs "$2" node-a 10.9.0.12 10.9.0.10,api.example.test`,
@@ -157,7 +137,7 @@ describe("k3s made of upstream parts: the wrapper", () => {
             });
             assert.match(admin, /O\s*=\s*system:masters/);
         } finally {
-            fs.rmSync(dir, { recursive: true, force: true });
+            pki.dispose();
         }
     });
 });

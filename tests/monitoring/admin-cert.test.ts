@@ -1,44 +1,21 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { stringify } from "yaml";
 import { clientCertNotAfter } from "../../cluster/adminCert";
 import { ADMIN_CERT_ALERT_DAYS, certificateRules } from "../../cluster/values/platformRules";
 import { DEPLOY_CERT_RENEWAL_HOURS } from "../../infra/pki";
 import { requireDebianPackage } from "../support/debian";
+import { OpensslPki } from "../support/opensslPki";
 
 describe("cluster: admin client certificate expiry in a rule", () => {
     it("reads notAfter from a kubeconfig's client certificate (a real certificate made by openssl)", function () {
         requireDebianPackage(this, "openssl");
         let pem: string;
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "admincert-"));
+        const pki = new OpensslPki({ prefix: "admincert-" });
         try {
-            execFileSync(
-                "openssl",
-                [
-                    "req",
-                    "-x509",
-                    "-newkey",
-                    "ec",
-                    "-pkeyopt",
-                    "ec_paramgen_curve:P-256",
-                    "-nodes",
-                    "-keyout",
-                    path.join(dir, "k"),
-                    "-out",
-                    path.join(dir, "c"),
-                    "-days",
-                    "30",
-                    "-subj",
-                    "/CN=dev-k3s-deployer/O=data-platform:deployers",
-                ],
-                { stdio: "ignore" },
-            );
-            pem = fs.readFileSync(path.join(dir, "c"), "utf8");
+            pki.ca("admin", { subject: "/CN=dev-k3s-deployer/O=data-platform:deployers", days: 30 });
+            pem = pki.read("admin.crt");
         } finally {
-            fs.rmSync(dir, { recursive: true, force: true });
+            pki.dispose();
         }
         const kubeconfig = stringify({
             apiVersion: "v1",

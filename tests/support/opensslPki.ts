@@ -31,8 +31,9 @@ export class OpensslPki {
         fs.writeFileSync(this.cnf, "[req]\ndistinguished_name = dn\n[dn]\n");
     }
 
-    /** A self-signed CA. */
+    /** A self-signed certificate: a CA when its extensions say so; `name` may name a sub-folder (`etcd/server-ca`). */
     ca(name: string, opts: CertOptions): void {
+        fs.mkdirSync(path.dirname(this.path(name)), { recursive: true });
         this.openssl([
             "req",
             "-x509",
@@ -86,6 +87,16 @@ export class OpensslPki {
             "-out",
             this.path(`${name}.crt`),
         ]);
+    }
+
+    /** An RSA private key alone, `<name>.key` (k3s' service-account signing key is one). */
+    rsaKey(name: string, bits = 2048): void {
+        this.openssl(["genrsa", "-out", this.path(`${name}.key`), String(bits)]);
+    }
+
+    /** The certificate and key of `name`, as PEM text. */
+    pair(name: string): { cert: string; key: string } {
+        return { cert: this.read(`${name}.crt`), key: this.read(`${name}.key`) };
     }
 
     /** Whether openssl verifies the leaf `name` against the CA `issuer`. */

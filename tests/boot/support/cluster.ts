@@ -4,11 +4,7 @@
  * (planNodes, nodeName, buildNodeSpec, renderUserData), and addresses the way Neutron would
  * hand them out on the node subnet. CA material is real (openssl), tokens random.
  */
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { parse } from "yaml";
 import { parseInfraConfig, InfraConfig } from "../../../infra/config";
 import type { ClusterCaFiles, NodeSecrets } from "../../../infra/cloudinit";
@@ -17,6 +13,7 @@ import { buildNodeSpec, isFirstServer, NFS_EXPORT, nodeName, planNodes } from ".
 import { secureToken, TOKEN_USERS } from "../../../infra/joinToken";
 import { loadStackConfig } from "../../../delivery/synth/stackConfig";
 import { PROJECT, STACKS_DIR } from "../../../delivery/synth/stacks";
+import { OpensslPki } from "../../support/opensslPki";
 
 export interface RenderedFile {
     readonly path: string;
@@ -52,33 +49,12 @@ export interface BootCluster {
 }
 
 function caFiles(): ClusterCaFiles {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "boot-ca-"));
+    const pki = new OpensslPki({ prefix: "boot-ca-" });
     try {
         const ca = (name: string) => {
-            const key = path.join(dir, `${name}.key`);
-            const crt = path.join(dir, `${name}.crt`);
-            execFileSync(
-                "openssl",
-                [
-                    "req",
-                    "-x509",
-                    "-newkey",
-                    "ec",
-                    "-pkeyopt",
-                    "ec_paramgen_curve:P-256",
-                    "-nodes",
-                    "-keyout",
-                    key,
-                    "-out",
-                    crt,
-                    "-days",
-                    "1",
-                    "-subj",
-                    `/CN=boot-test-${name}`,
-                ],
-                { stdio: "pipe" },
-            );
-            return { cert: fs.readFileSync(crt, "utf8"), key: fs.readFileSync(key, "utf8") };
+            // The CA shape openssl's stock config gives `req -x509` (v3_ca).
+            pki.ca(name, { subject: `/CN=boot-test-${name}`, extensions: ["basicConstraints=critical,CA:true"] });
+            return pki.pair(name);
         };
         const [server, client, requestHeader, etcdServer, etcdPeer] = [
             "server-ca",
@@ -87,8 +63,7 @@ function caFiles(): ClusterCaFiles {
             "etcd-server-ca",
             "etcd-peer-ca",
         ].map(ca);
-        const serviceKey = path.join(dir, "service.key");
-        execFileSync("openssl", ["genrsa", "-out", serviceKey, "2048"], { stdio: "pipe" });
+        pki.rsaKey("service");
         return {
             serverCaCert: server.cert,
             serverCaKey: server.key,
@@ -100,10 +75,10 @@ function caFiles(): ClusterCaFiles {
             etcdServerCaKey: etcdServer.key,
             etcdPeerCaCert: etcdPeer.cert,
             etcdPeerCaKey: etcdPeer.key,
-            serviceKey: fs.readFileSync(serviceKey, "utf8"),
+            serviceKey: pki.read("service.key"),
         };
     } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
+        pki.dispose();
     }
 }
 
