@@ -62,7 +62,7 @@ describe("off-site Postgres backup: dump, upload, prune, restore (real PostgreSQ
     let s3Dir: string;
     let work: string;
     let source: PgServer;
-    let target: PgServer | undefined;
+    let target: PgServer;
     const store: ObjectStore = { endpoint: "", bucket: "platform-backups", region: "RegionOne" };
     let rclone: Record<string, string>;
 
@@ -88,7 +88,13 @@ describe("off-site Postgres backup: dump, upload, prune, restore (real PostgreSQ
             RCLONE_CONFIG_OFFSITE_SECRET_ACCESS_KEY: "S3RVER",
             [PASSPHRASE_ENV]: "test-passphrase-0123456789abcdef",
         };
-        source = await startPostgres({ database: "todo" });
+        // Both servers start together (initdb + start is most of this file's time); the target
+        // stays empty until the restore test writes to it. allSettled: when one fails, the other
+        // is still assigned, and removed by after().
+        const [src, tgt] = await Promise.allSettled([startPostgres({ database: "todo" }), startPostgres({ database: "todo_restored" })]);
+        if (src.status === "fulfilled") source = src.value;
+        if (tgt.status === "fulfilled") target = tgt.value;
+        for (const r of [src, tgt]) if (r.status === "rejected") throw r.reason;
         await sh(`psql -v ON_ERROR_STOP=1 -q -c "$SQL"`, { ...source.env(), SQL: ROWS });
     });
 
@@ -180,7 +186,6 @@ describe("off-site Postgres backup: dump, upload, prune, restore (real PostgreSQ
     });
 
     it("restores the newest dump into a fresh server: same rows, same view", async () => {
-        target = await startPostgres({ database: "todo_restored" });
         const restoreDir = path.join(work, "restore");
         fs.mkdirSync(restoreDir);
         if (process.getuid?.() === 0) execFileSync("chmod", ["777", restoreDir]);
@@ -194,11 +199,9 @@ describe("off-site Postgres backup: dump, upload, prune, restore (real PostgreSQ
 
     it("without the right passphrase nothing is restored", async () => {
         const dir = fs.mkdtempSync(path.join(work, "wrong-"));
+        await assert.rejects(sh(restoreScript(store, prefix, dir), { ...rclone, [PASSPHRASE_ENV]: "another-passphrase", ...target.env() }));
         await assert.rejects(
-            sh(restoreScript(store, prefix, dir), { ...rclone, [PASSPHRASE_ENV]: "another-passphrase", ...target!.env() }),
-        );
-        await assert.rejects(
-            sh(restoreScript(store, prefix, dir), { ...rclone, [PASSPHRASE_ENV]: "", ...target!.env() }),
+            sh(restoreScript(store, prefix, dir), { ...rclone, [PASSPHRASE_ENV]: "", ...target.env() }),
             /BACKUP_PASSPHRASE is empty/,
         );
     });

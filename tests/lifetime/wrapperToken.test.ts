@@ -15,6 +15,7 @@ import * as https from "node:https";
 import * as os from "node:os";
 import * as path from "node:path";
 import { requireDebianPackage } from "../support/debian";
+import { OpensslPki } from "../support/opensslPki";
 import { freeTcpPort } from "./support/access";
 
 const WRAPPER = path.join(__dirname, "parts", "wrapper");
@@ -166,22 +167,13 @@ describe("k3s made of upstream parts: bootstrap data and token rotation", () => 
             this.timeout(60_000);
             requireDebianPackage(this, "openssl");
             c = cluster();
+            // The cluster's CAs (k3s' file names), then the wrapper's own leaves from them (pki.sh).
+            const pki = new OpensslPki({ dir: c.tls });
             for (const ca of ["server-ca", "client-ca", "request-header-ca", "etcd/server-ca", "etcd/peer-ca"])
-                execFileSync(
-                    "openssl",
-                    [
-                        ...["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1"],
-                        ...[
-                            "-keyout",
-                            path.join(c.tls, `${ca}.key`),
-                            "-out",
-                            path.join(c.tls, `${ca}.crt`),
-                            "-subj",
-                            `/CN=${ca.replace("/", "-")}`,
-                        ],
-                    ],
-                    { stdio: "pipe" },
-                );
+                pki.ca(ca, {
+                    subject: `/CN=${ca.replace("/", "-")}`,
+                    extensions: ["basicConstraints=critical,CA:TRUE", "keyUsage=critical,keyCertSign,cRLSign"],
+                });
             execFileSync("bash", ["-c", `. "$1" && server_certs "$2" node-a 127.0.0.1 ""`, "sh", path.join(WRAPPER, "pki.sh"), c.tls]);
             caHash = createHash("sha256")
                 .update(fs.readFileSync(path.join(c.tls, "server-ca.crt")))
