@@ -5,7 +5,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type * as random from "@pulumi/random";
 import type { InfraConfig } from "./config";
-import { renderUserData } from "./cloudinit";
+import { AgentSpec, renderUserData } from "./cloudinit";
+import { agentUserDataRenderer } from "./agentUserDataTemplate";
 import type { ClusterPki } from "./pki";
 import { secureToken, TOKEN_USERS } from "./joinToken";
 import type { BackupStoreAccess } from "./backupStore";
@@ -49,16 +50,19 @@ export function userDataBuilder(
     const agentShared = pulumi
         .all([serverUrl, base.agentToken.result, base.pki.serverCaCert])
         .apply(([url, agentTok, serverCa]) => ({ serverUrl: url, agentToken: secureToken(serverCa, TOKEN_USERS.agent, agentTok) }));
+    const renderAgent = agentUserDataRenderer();
     return (slot, node, nodeIp) => {
         if (slot.role === "agent") {
-            return pulumi
-                .all([nodeIp, agentShared])
-                .apply(([ip, shared]) =>
-                    renderUserData(
-                        buildNodeSpec(cfg, slot, node, { nodeIp: ip, serverUrl: shared.serverUrl, tlsSans: [], peers: [], volumeId: "" }),
-                        { token: "", agentToken: shared.agentToken },
-                    ),
-                );
+            return pulumi.all([nodeIp, agentShared]).apply(([ip, shared]) => {
+                const spec = buildNodeSpec(cfg, slot, node, {
+                    nodeIp: ip,
+                    serverUrl: shared.serverUrl,
+                    tlsSans: [],
+                    peers: [],
+                    volumeId: "",
+                });
+                return renderAgent(spec as AgentSpec, { token: "", agentToken: shared.agentToken });
+            });
         }
         const addresses: pulumi.Output<NodeAddresses> = pulumi.output({
             nodeIp,

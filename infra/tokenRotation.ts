@@ -102,6 +102,7 @@ fi
 systemctl stop k3s.service || true
 systemctl reset-failed k3s.service || true
 dropin=${PREVIOUS_TOKEN_DROP_IN}
+mkdir -p "$(dirname "$dropin")"
 (umask 077; printf 'token: %s\\n' "$PREVIOUS_TOKEN" >"$dropin")
 trap 'rm -f "$dropin"' EXIT
 systemctl start k3s.service

@@ -4,7 +4,9 @@
  * input once per agent): whatever else a node's addresses and secrets hold must not reach it.
  */
 import * as assert from "node:assert/strict";
-import { renderUserData } from "../../infra/cloudinit";
+import fc from "fast-check";
+import { agentUserDataRenderer } from "../../infra/agentUserDataTemplate";
+import { AgentSpec, renderUserData } from "../../infra/cloudinit";
 import { buildNodeSpec, planNodes } from "../../infra/nodes";
 import { parseInfraWith } from "../support/config";
 
@@ -50,5 +52,28 @@ describe("an agent's user-data", () => {
             });
             assert.equal(shared, everything, slot.key);
         }
+    });
+
+    it("is the same rendered in full or filled into its pool's template, for any name and address", () => {
+        const slot = agents.find((s) => s.pool === "stream")!;
+        const render = agentUserDataRenderer();
+        const agentSecrets = { token: "", agentToken: secrets.agentToken };
+        const label = fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?$/);
+        const name = fc.oneof(
+            fc.array(label, { minLength: 1, maxLength: 4 }).map((parts) => parts.join("-")),
+            // Values YAML would quote or read otherwise: rendered in full, never filled in.
+            fc.constantFrom("true", "null", "1e5", "0x1f", "012", "~", "a: b", "#x", "sentinel"),
+        );
+        const address = fc.oneof(
+            fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((o) => o.join(".")),
+            fc.constantFrom("10.0.0.1", "fd00::1", "1.5", "no"),
+        );
+        fc.assert(
+            fc.property(name, address, (node, ip) => {
+                const spec = buildNodeSpec(cfg, slot, node, { ...own, nodeIp: ip, tlsSans: [], peers: [], volumeId: "" });
+                assert.equal(render(spec as AgentSpec, agentSecrets), renderUserData(spec, agentSecrets));
+            }),
+            { numRuns: 150 },
+        );
     });
 });
