@@ -9,6 +9,7 @@
  * exits 0 so the workflow still posts the report. 2 on bad usage or an unknown ref.
  */
 import * as fs from "fs";
+import * as path from "path";
 import { execFileSync } from "child_process";
 import { diffExitCode, diffSynth, inPullRequestJob } from "../diff/diff";
 import { synthHead } from "../synth/head";
@@ -22,7 +23,7 @@ import { parseCommandLine, UsageError } from "./args";
 
 const USAGE = "usage: npm run diff -- <base-ref> [--stack <stack>]... [--out <file>] [--json] [--pr]";
 
-function parseArgs(argv: string[]): { base: string; stacks?: string[]; out?: string; json: boolean; pr: boolean } {
+function parseArgs(argv: string[], env: NodeJS.ProcessEnv): { base: string; stacks?: string[]; out?: string; json: boolean; pr: boolean } {
     const { values, positionals } = parseCommandLine(argv, {
         stack: { type: "string", multiple: true },
         out: { type: "string" },
@@ -32,15 +33,15 @@ function parseArgs(argv: string[]): { base: string; stacks?: string[]; out?: str
     const [base, extra] = positionals;
     if (extra !== undefined) throw new UsageError(`unexpected argument ${extra}`);
     if (!base) throw new UsageError("missing <base-ref>");
-    return { base, stacks: values.stack, out: values.out, json: values.json ?? false, pr: values.pr ?? inPullRequestJob(process.env) };
+    return { base, stacks: values.stack, out: values.out, json: values.json ?? false, pr: values.pr ?? inPullRequestJob(env) };
 }
 
-function headLabel(): string {
+function headLabel(root: string): string {
     try {
-        const sha = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT, encoding: "utf8" }).trim();
+        const sha = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8" }).trim();
         const dirty =
             execFileSync("git", ["status", "--porcelain", "--", "stacks", "infra", "cluster", "apps", "lib", "index.ts"], {
-                cwd: ROOT,
+                cwd: root,
                 encoding: "utf8",
             }).trim() !== "";
         return dirty ? `${sha} + working tree` : sha;
@@ -62,31 +63,48 @@ function jsonReport(report: DiffReport): string {
     return `${JSON.stringify(stacks, null, 2)}\n`;
 }
 
-async function main(): Promise<number> {
+/**
+ * Where a run reads and writes. The script: this checkout, stdout and stderr. Tests run it in-process
+ * on a throw-away repository (a copy of this checkout's code, so the head synth's code is the same).
+ */
+export interface DiffIo {
+    readonly root: string;
+    readonly env: NodeJS.ProcessEnv;
+    /** The report (stdout). */
+    readonly print: (text: string) => void;
+    /** Progress and errors (stderr). */
+    readonly log: (line: string) => void;
+}
+
+const SCRIPT_IO: DiffIo = { root: ROOT, env: process.env, print: (text) => process.stdout.write(text), log: (line) => console.error(line) };
+
+/** The whole command; resolves to its exit code. */
+export async function runDiff(argv: string[], io: DiffIo = SCRIPT_IO): Promise<number> {
+    const { root, log } = io;
     let args: ReturnType<typeof parseArgs>;
     try {
-        args = parseArgs(process.argv.slice(2));
+        args = parseArgs(argv, io.env);
     } catch (err) {
         if (!(err instanceof UsageError)) throw err;
-        console.error(`${err.message}\n${USAGE}`);
+        log(`${err.message}\n${USAGE}`);
         return 2;
     }
-    const log = (line: string) => console.error(line);
     let base;
     try {
-        base = await synthRef(ROOT, args.base, { stacks: args.stacks, log });
+        base = await synthRef(root, args.base, { stacks: args.stacks, log });
     } catch (err) {
-        console.error((err as Error).message);
+        log((err as Error).message);
         return 2;
     }
-    const headStacks = allStacks().filter((s) => !args.stacks || args.stacks.includes(s));
+    const stacksDir = path.join(root, "stacks");
+    const headStacks = allStacks(stacksDir).filter((s) => !args.stacks || args.stacks.includes(s));
     log(`head: synth ${headStacks.join(", ")} ...`);
-    const head = await synthHead(headStacks);
+    const head = await synthHead(headStacks, stacksDir);
     const stacks = [...new Set([...base.results.keys(), ...base.errors.keys(), ...head.results.keys(), ...head.errors.keys()])].sort();
     const comparable = stacks.filter((s) => !base.errors.has(s) && !head.errors.has(s));
     const report: DiffReport = {
         base: `${args.base} (${base.commit.slice(0, 12)})`,
-        head: headLabel(),
+        head: headLabel(root),
         stacks: comparable.map((s) => diffSynth(base.results.get(s), head.results.get(s))),
         irreversible: comparable.flatMap((s) => irreversibleBetween(base.results.get(s), head.results.get(s))),
         errors: [
@@ -97,7 +115,7 @@ async function main(): Promise<number> {
     };
     const text = args.json ? jsonReport(report) : renderReport(report);
     if (args.out) fs.writeFileSync(args.out, text);
-    process.stdout.write(text);
+    io.print(text);
     if (head.errors.size > 0) {
         log(
             `head: ${[...head.errors.keys()].join(", ")} do not synthesize${args.pr ? " (pull-request mode: exit 0 so the report is posted)" : ""}`,
@@ -107,10 +125,13 @@ async function main(): Promise<number> {
     return 0;
 }
 
-main().then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-        console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-        process.exit(1);
-    },
-);
+// Run as the script only; imported (by tests), it is runDiff.
+if (require.main === module) {
+    runDiff(process.argv.slice(2)).then(
+        (code) => process.exit(code),
+        (err: unknown) => {
+            console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+            process.exit(1);
+        },
+    );
+}

@@ -2,7 +2,9 @@
  * `npm run diff -- <base-ref>` end to end, in a throw-away git repository under the temp dir that
  * holds this checkout's files (node_modules linked): the base commit synthesizes with its own code
  * in a worktree, the head in-process; a stack-file change to one agent's image must come out as
- * exactly one replacement with its reason.
+ * exactly one replacement with its reason. The script itself (exit code, stdout, --out) is run as a
+ * process once; the other cases call its runDiff in-process, which saves a process start and a
+ * load of the whole program each.
  */
 import * as assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "child_process";
@@ -12,6 +14,19 @@ import * as path from "path";
 import { ROOT } from "../../../delivery/synth/stacks";
 import { FIXTURE_STACKS } from "../../support/stacks";
 import { diffExitCode, inPullRequestJob } from "../../../delivery/diff/diff";
+import { runDiff } from "../../../delivery/bin/diff";
+
+/** runDiff in-process on `root`, with what it prints and logs. */
+async function diffIn(
+    root: string,
+    argv: string[],
+    env: NodeJS.ProcessEnv = {},
+): Promise<{ status: number; stdout: string; stderr: string }> {
+    let stdout = "";
+    let stderr = "";
+    const status = await runDiff(argv, { root, env, print: (text) => (stdout += text), log: (line) => (stderr += `${line}\n`) });
+    return { status, stdout, stderr };
+}
 
 function git(cwd: string, ...args: string[]): string {
     return execFileSync("git", args, {
@@ -91,23 +106,22 @@ describe("delivery: npm run diff (end to end, temp git repo)", function () {
         assert.doesNotMatch(run.stderr, /not an annotated release tag/);
     });
 
-    it("a head that does not validate: the report says so first; exit 1 locally, 0 in the PR job (--pr) so the comment is updated", () => {
+    it("a head that does not validate: the report says so first; exit 1 locally, 0 in the PR job (--pr) so the comment is updated", async () => {
         fs.appendFileSync(path.join(repo, "stacks", "Pulumi.dev-cluster.yaml"), `  data-platform:kafkaBrokers: "many"\n`);
         git(repo, "commit", "-q", "-am", "broken head");
-        const args = ["--import", "tsx", "delivery/bin/diff.ts", "v1.0.0", "--stack", "dev-cluster", "--out", "diff.md"];
-        const env = { ...process.env, GITHUB_EVENT_NAME: "" };
-        const local = spawnSync(process.execPath, args, { cwd: repo, encoding: "utf8", env });
+        const out = path.join(repo, "diff.md");
+        const local = await diffIn(repo, ["v1.0.0", "--stack", "dev-cluster", "--out", out], { GITHUB_EVENT_NAME: "" });
         assert.equal(local.status, 1, local.stderr);
         assert.match(local.stdout, /### ❌ The head does not validate: `dev-cluster`[\s\S]*kafkaBrokers/);
-        assert.equal(local.stdout, fs.readFileSync(path.join(repo, "diff.md"), "utf8"), "the report is written all the same");
+        assert.equal(local.stdout, fs.readFileSync(out, "utf8"), "the report is written all the same");
         // The same run in the PR job exits 0 (the decision, without a second slow run):
         assert.equal(diffExitCode(1, inPullRequestJob({ GITHUB_EVENT_NAME: "pull_request" })), 0);
         assert.equal(diffExitCode(1, inPullRequestJob({ GITHUB_EVENT_NAME: "push" })), 1);
         assert.equal(diffExitCode(0, false), 0);
     });
 
-    it("exits 2 with a hint on an unknown ref", () => {
-        const run = spawnSync(process.execPath, ["--import", "tsx", "delivery/bin/diff.ts", "v9.9.9"], { cwd: repo, encoding: "utf8" });
+    it("exits 2 with a hint on an unknown ref", async () => {
+        const run = await diffIn(repo, ["v9.9.9"]);
         assert.equal(run.status, 2);
         assert.match(run.stderr, /Unknown git ref "v9\.9\.9"/);
     });
