@@ -186,7 +186,8 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
 function branchProblem(branch: string): string | undefined {
     const bad = /\.\.|\/\/|^[-/.]|\/\.|[/.]$|\.lock(\/|$)/.exec(branch);
     return bad
-        ? `is not a branch name git accepts ("${bad[0]}": no "..", "//", leading "-", "/" or ".", component starting with ".", trailing "/" or ".", or ".lock"); e.g. "main" or "release/1.4"`
+        ? `is not a branch name git accepts ("${bad[0]}": no "..", "//", leading "-", "/" or ".", component ` +
+              `starting with ".", trailing "/" or ".", or ".lock"); e.g. "main" or "release/1.4"`
         : undefined;
 }
 

@@ -105,7 +105,8 @@ export function ownImageReader(
         if (tag === undefined && !r.has("appsImageTag")) {
             once(
                 "appsImageTag",
-                `is required for ${Object.keys(OWN_IMAGES).join(", ")}: the tag the images workflow pushed ("1.4.0" for release v1.4.0, "sha-1a2b3c4" for a main build), or set each image key in full`,
+                `is required for ${Object.keys(OWN_IMAGES).join(", ")}: the tag the images workflow pushed ("1.4.0" ` +
+                    `for release v1.4.0, "sha-1a2b3c4" for a main build), or set each image key in full`,
             );
         }
         if (registry === undefined) {

@@ -53,7 +53,8 @@ export function checkEnvironmentFit(
     minHeadroom: number,
 ): FitReport {
     return assertFits(
-        `environment "${environment}" (cluster layer ${cluster.cpuMilli}m/${Math.round(cluster.memoryMiB)}Mi + apps layer ${apps.cpuMilli}m/${Math.round(apps.memoryMiB)}Mi)`,
+        `environment "${environment}" (cluster layer ${cluster.cpuMilli}m/${Math.round(cluster.memoryMiB)}Mi ` +
+            `+ apps layer ${apps.cpuMilli}m/${Math.round(apps.memoryMiB)}Mi)`,
         addRequests(cluster, apps),
         pools,
         minHeadroom,

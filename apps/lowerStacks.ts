@@ -61,7 +61,9 @@ export function checkAgainstCluster(
                 problems.push({
                     key: `${namespace}:${key}`,
                     value: host,
-                    message: `is also the cluster layer's grafanaHost (Grafana is served at ${cluster.grafanaUrl}): two ingresses on one host and path, only one is served; give the app its own host`,
+                    message:
+                        `is also the cluster layer's grafanaHost (Grafana is served at ${cluster.grafanaUrl}): two ingresses ` +
+                        `on one host and path, only one is served; give the app its own host`,
                 });
             }
         }
@@ -72,7 +74,8 @@ export function checkAgainstCluster(
             key: `${namespace}:streamProcessorReplicas`,
             value: String(config.stream.processorReplicas),
             message:
-                `must be at most the partition count of topic "${(cluster.kafkaTopics as ClusterOutputs["kafkaTopics"] | undefined)?.events ?? "events"}" (${partitions}): ` +
+                `must be at most the partition count of topic ` +
+                `"${(cluster.kafkaTopics as ClusterOutputs["kafkaTopics"] | undefined)?.events ?? "events"}" (${partitions}): ` +
                 "a consumer group gives each partition to one member, so extra processors would sit idle",
         });
     }

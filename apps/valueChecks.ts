@@ -15,7 +15,11 @@ export function knownAirflowChart(value: string): string | undefined {
     const shape = check.exactSemver(value);
     if (shape) return shape;
     if (AIRFLOW_CHART_VERSIONS.includes(value)) return undefined;
-    return `is not a chart version this layer's Airflow values are written for (known: ${AIRFLOW_CHART_VERSIONS.join(", ")}): another chart renames and drops keys silently; move the chart with the project (apps/config.ts, apps/airflow/values.ts)`;
+    return (
+        `is not a chart version this layer's Airflow values are written for (known: ` +
+        `${AIRFLOW_CHART_VERSIONS.join(", ")}): another chart renames and drops keys silently; move the ` +
+        `chart with the project (apps/config.ts, apps/airflow/values.ts)`
+    );
 }
 
 /** A PVC size: block volumes are whole GiB, and below 1Gi a database or log volume fills on its first day. */
@@ -45,5 +49,8 @@ export function postgresImage(value: string): string | undefined {
     if (pinned) return pinned;
     const name = value.split("@")[0].split("/").pop()!.split(":")[0];
     if (/postgres/.test(name)) return undefined;
-    return `is "${name}", not a PostgreSQL image: the app, its migrations and the pg_dump backups need PostgreSQL; use a pinned postgres image like "docker.io/library/postgres:17.6"`;
+    return (
+        `is "${name}", not a PostgreSQL image: the app, its migrations and the pg_dump backups need ` +
+        `PostgreSQL; use a pinned postgres image like "docker.io/library/postgres:17.6"`
+    );
 }

@@ -207,7 +207,8 @@ export function renderStatus(env: string, head: SynthResult, live: readonly Live
     const urns = new Set(rows.filter((r) => r.action === "replace").map((r) => r.planned!.instanceUrn));
     const batches = rollOrder(head, urns);
     lines.push(
-        `The current configuration replaces ${rows.filter((r) => r.action === "replace").length}, creates ${rows.filter((r) => r.action === "create").length} and removes ${removed.length} node(s).`,
+        `The current configuration replaces ${rows.filter((r) => r.action === "replace").length}, creates ` +
+            `${rows.filter((r) => r.action === "create").length} and removes ${removed.length} node(s).`,
     );
     const slotOf = new Map(planned.map((p) => [p.resource, p.slot]));
     if (batches.length > 0) lines.push("Replacements in the order up rolls them (each batch drained, replaced and Ready before the next):");

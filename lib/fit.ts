@@ -210,7 +210,10 @@ export function assertPodsFit(scope: string, pods: readonly PodRequests[], rooms
         if (candidates.some((r) => pod.cpuMilli <= r.free.cpuMilli && pod.memoryMiB <= r.free.memoryMiB)) continue;
         const largest = [...candidates].sort((a, b) => b.free.memoryMiB - a.free.memoryMiB || b.free.cpuMilli - a.free.cpuMilli)[0];
         const where = largest
-            ? `the largest node it may run on, ${largest.pool.flavor} (${largest.pool.role}, ${largest.pool.vcpus} vCPU, ${largest.pool.memoryMiB} MiB), has ${largest.free.cpuMilli}m/${Math.round(largest.free.memoryMiB)}Mi left after system reservations (${SYSTEM_RESERVED[largest.pool.role].cpuMilli}m/${SYSTEM_RESERVED[largest.pool.role].memoryMiB}Mi) and DaemonSets`
+            ? `the largest node it may run on, ${largest.pool.flavor} (${largest.pool.role}, ${largest.pool.vcpus} ` +
+              `vCPU, ${largest.pool.memoryMiB} MiB), has ` +
+              `${largest.free.cpuMilli}m/${Math.round(largest.free.memoryMiB)}Mi left after system reservations ` +
+              `(${SYSTEM_RESERVED[largest.pool.role].cpuMilli}m/${SYSTEM_RESERVED[largest.pool.role].memoryMiB}Mi) and DaemonSets`
             : pod.pool
               ? `no node of pool "${pod.pool}" exists`
               : "no node may run it (every pool is tainted)";
@@ -285,9 +288,13 @@ export function assertDaemonSetsFit(scope: string, items: readonly RequestItem[]
         const keys = [...new Set(onRole.flatMap((i) => i.configKeys ?? []))];
         const used = perNodeRequests(items, room.pool.role);
         problems.push(
-            `${room.pool.flavor} (${room.pool.role}, ${room.pool.vcpus} vCPU, ${room.pool.memoryMiB} MiB) must run ${onRole.map((i) => i.name).join(", ")} on every node: ` +
-                `${used.cpuMilli}m/${Math.round(used.memoryMiB)}Mi requested, ${room.pool.vcpus * 1000 - SYSTEM_RESERVED[room.pool.role].cpuMilli}m/${room.pool.memoryMiB - SYSTEM_RESERVED[room.pool.role].memoryMiB}Mi left after system reservations. ` +
-                `Fix: ${keys.length ? `lower ${keys.join(" / ")} in this stack, or ` : ""}use a larger ${room.pool.role === "server" ? "serverFlavor" : "agent flavor"} in the infra stack`,
+            `${room.pool.flavor} (${room.pool.role}, ${room.pool.vcpus} vCPU, ${room.pool.memoryMiB} MiB) must ` +
+                `run ${onRole.map((i) => i.name).join(", ")} on every node: ` +
+                `${used.cpuMilli}m/${Math.round(used.memoryMiB)}Mi requested, ` +
+                `${room.pool.vcpus * 1000 - SYSTEM_RESERVED[room.pool.role].cpuMilli}m/${room.pool.memoryMiB - SYSTEM_RESERVED[room.pool.role].memoryMiB}Mi left ` +
+                `after system reservations. ` +
+                `Fix: ${keys.length ? `lower ${keys.join(" / ")} in this stack, or ` : ""}use a larger ` +
+                `${room.pool.role === "server" ? "serverFlavor" : "agent flavor"} in the infra stack`,
         );
     }
     if (problems.length > 0) throw new Error(`${scope}: DaemonSet pods fit on no node of a pool:\n  - ${problems.join("\n  - ")}`);

@@ -50,7 +50,8 @@ export function placementOn(key: string, poolName: string, pools: readonly NodeP
     const labels = pool.labels ?? {};
     if (Object.keys(labels).length === 0) {
         throw new Error(
-            `${key} = "${poolName}": pool "${poolName}" has no labels to select its nodes by; give agentPools.${poolName}.labels a label (e.g. {"workload": "${poolName}"}) in the infra stack`,
+            `${key} = "${poolName}": pool "${poolName}" has no labels to select its nodes by; give ` +
+                `agentPools.${poolName}.labels a label (e.g. {"workload": "${poolName}"}) in the infra stack`,
         );
     }
     return { pool: poolName, nodeSelector: { ...labels }, tolerations: tolerationsFor(pool.taints ?? []) };

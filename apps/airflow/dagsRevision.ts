@@ -30,7 +30,9 @@ export function readDagsRevision(r: ConfigReader, environment: string, branch: s
         r.problem(
             "airflowDagsRev",
             undefined,
-            `is required in prod unless appsImageTag names a release: prod runs the DAGs of the release it deploys, never a branch head (set appsImageTag to the release "X.Y.Z", whose tag vX.Y.Z is used, or airflowDagsRev to a release tag or a full commit SHA)`,
+            `is required in prod unless appsImageTag names a release: prod runs the DAGs of the release it ` +
+                `deploys, never a branch head (set appsImageTag to the release "X.Y.Z", whose tag vX.Y.Z is used, or ` +
+                `airflowDagsRev to a release tag or a full commit SHA)`,
         );
     }
     return { follow: "branch", branch };

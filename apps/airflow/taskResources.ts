@@ -44,7 +44,8 @@ export function readAirflowTasks(r: ConfigReader): { task: Resources; taskQuota:
         r.problem(
             "airflowTaskQuotaCpu",
             `${taskQuota.cpu}/${taskQuota.memory}`,
-            `must be at least half the largest Airflow component limit (${largest.cpuMilli / 2}m/${largest.memoryMiB / 2}Mi), which the namespace LimitRange derives from it`,
+            `must be at least half the largest Airflow component limit ` +
+                `(${largest.cpuMilli / 2}m/${largest.memoryMiB / 2}Mi), which the namespace LimitRange derives from it`,
         );
     }
     if (

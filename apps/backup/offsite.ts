@@ -76,7 +76,8 @@ export function rcloneEnv(store: ObjectStore, secretName: string): EnvVar[] {
 export function vaultSetup(store: ObjectStore, prefix: string): string[] {
     return [
         `[ -n "\${${PASSPHRASE_ENV}:-}" ] || { echo "${PASSPHRASE_ENV} is empty: no key to encrypt the dumps with" >&2; exit 1; }`,
-        `export RCLONE_CONFIG_VAULT_TYPE=crypt RCLONE_CONFIG_VAULT_REMOTE="${remotePath(store, prefix)}" RCLONE_CONFIG_VAULT_FILENAME_ENCRYPTION=off RCLONE_CONFIG_VAULT_DIRECTORY_NAME_ENCRYPTION=false`,
+        `export RCLONE_CONFIG_VAULT_TYPE=crypt RCLONE_CONFIG_VAULT_REMOTE="${remotePath(store, prefix)}" ` +
+            `RCLONE_CONFIG_VAULT_FILENAME_ENCRYPTION=off RCLONE_CONFIG_VAULT_DIRECTORY_NAME_ENCRYPTION=false`,
         `RCLONE_CONFIG_VAULT_PASSWORD=$(printf '%s' "$${PASSPHRASE_ENV}" | rclone obscure -)`,
         "export RCLONE_CONFIG_VAULT_PASSWORD",
     ];

@@ -31,7 +31,10 @@ export interface KubeconfigRequest {
 /** The user name becomes the certificate's CN and part of an object name: a DNS label. */
 export function requestProblem(req: KubeconfigRequest): string | undefined {
     if (!/^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$/.test(req.user)) {
-        return `--user "${req.user}": expected lowercase letters, digits and '-', 1-40 characters, starting and ending with a letter or digit (e.g. your login name)`;
+        return (
+            `--user "${req.user}": expected lowercase letters, digits and '-', 1-40 characters, starting and ` +
+            `ending with a letter or digit (e.g. your login name)`
+        );
     }
     if (!Number.isInteger(req.hours) || req.hours < 1 || req.hours > MAX_HOURS)
         return `--hours ${req.hours}: expected a whole number of hours from 1 to ${MAX_HOURS}`;
@@ -110,7 +113,8 @@ async function deployKubeconfig(run: CommandRunner, env: string, workDir: string
     const out = await run("pulumi", ["stack", "output", "-s", stack, "kubeconfig", "--show-secrets"], { cwd: workDir });
     if (out.code !== 0 || !out.stdout.trim()) {
         throw new Error(
-            `reading the deploy identity: pulumi stack output -s ${stack} kubeconfig --show-secrets failed (${out.spawnError ?? `exit ${out.code}`}): ${out.stderr.trim() || "no output"}`,
+            `reading the deploy identity: pulumi stack output -s ${stack} kubeconfig --show-secrets failed ` +
+                `(${out.spawnError ?? `exit ${out.code}`}): ${out.stderr.trim() || "no output"}`,
         );
     }
     return out.stdout;

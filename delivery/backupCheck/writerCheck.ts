@@ -41,7 +41,8 @@ export function deleteVerdict(pruning: "writers" | "store", outcome: DeleteOutco
             : {
                   ok: false,
                   lines: [
-                      'FAIL: the writer deleted the probe, but pruning is "store": the bucket policy from the infra output backupStoreRules is not applied (docs/security.md, "Writers that cannot delete")',
+                      'FAIL: the writer deleted the probe, but pruning is "store": the bucket policy from the infra output ' +
+                          'backupStoreRules is not applied (docs/security.md, "Writers that cannot delete")',
                   ],
               };
     }
@@ -50,7 +51,8 @@ export function deleteVerdict(pruning: "writers" | "store", outcome: DeleteOutco
         : {
               ok: false,
               lines: [
-                  'FAIL: the store refuses the writer\'s delete, but pruning is "writers": nothing prunes and the bucket only grows; set backupStore.pruning "store" with expireAfterDays and apply backupStoreRules, or lift the deny',
+                  'FAIL: the store refuses the writer\'s delete, but pruning is "writers": nothing prunes and the ' +
+                      'bucket only grows; set backupStore.pruning "store" with expireAfterDays and apply backupStoreRules, or lift the deny',
               ],
           };
 }
@@ -68,7 +70,8 @@ export async function checkWriter(probe: StoreProbe, key: string, pruning: "writ
         return {
             ok: false,
             lines: [
-                `FAIL: reading ${key} back gave ${JSON.stringify(back.slice(0, 80))}: the writer must read what it wrote (k3s lists, the dump Job verifies its upload)`,
+                `FAIL: reading ${key} back gave ${JSON.stringify(back.slice(0, 80))}: the writer must read what it ` +
+                    `wrote (k3s lists, the dump Job verifies its upload)`,
             ],
         };
     const outcome = await probe.del(key);

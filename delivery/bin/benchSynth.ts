@@ -154,7 +154,8 @@ async function inProcess(stack: string): Promise<void> {
     const bareLarge = best([await measure(bare(LARGE)), await measure(bare(LARGE))]);
     const floor = (bareLarge.cpu - bareSmall.cpu) / EXTRA;
     console.log(
-        `  runtime alone (stand-in: an agent's 4 resources, no program logic): ${perAgent(bareSmall.wall, bareLarge.wall)} wall, ${floor.toFixed(1)} ms CPU per agent`,
+        `  runtime alone (stand-in: an agent's 4 resources, no program logic): ` +
+            `${perAgent(bareSmall.wall, bareLarge.wall)} wall, ${floor.toFixed(1)} ms CPU per agent`,
     );
     console.log(`  lowest in-process CPU ratio that leaves the real program: ${((small.cpu + EXTRA * floor) / small.cpu).toFixed(2)}x`);
 }

@@ -16,7 +16,9 @@ const ROOT = path.resolve(__dirname, "..", "..");
 
 async function main(): Promise<number> {
     const envs = environmentsIn(path.join(ROOT, "stacks")).map((e) => e.env);
-    const usage = `usage: npm run kubeconfig -- <env> --user <name> [--hours 1-${MAX_HOURS}, default ${DEFAULT_HOURS}] [--out FILE]   (environments: ${envs.join(", ")})`;
+    const usage =
+        `usage: npm run kubeconfig -- <env> --user <name> [--hours 1-${MAX_HOURS}, default ${DEFAULT_HOURS}] ` +
+        `[--out FILE]   (environments: ${envs.join(", ")})`;
     const flags = { user: { type: "string" }, hours: { type: "string" }, out: { type: "string" } } as const;
     const parsed = commandLineOr(process.argv.slice(2), flags, usage);
     if (!parsed) return 2;

@@ -50,7 +50,8 @@ async function main(): Promise<number> {
     if (stacks.length === 0) problems.push("no production apps stack (stacks/Pulumi.prod-apps.yaml) to release to");
     if (problems.length > 0) {
         console.error(
-            `Release ${tag} does not name its images:\n${problems.map((p) => `  ${p}`).join("\n")}\nBump the tag in the stack files on main, merge, then tag that commit.`,
+            `Release ${tag} does not name its images:\n${problems.map((p) => `  ${p}`).join("\n")}\nBump the tag ` +
+                `in the stack files on main, merge, then tag that commit.`,
         );
         return 1;
     }

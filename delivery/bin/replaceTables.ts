@@ -304,7 +304,8 @@ const TABLES: Record<string, () => void> = {
 function main(): number {
     if (!MIRROR) {
         console.error(
-            `${USAGE}\nThe tables are read from the providers' source: --mirror <dir> (or PROVIDER_SOURCES) names a directory with bare clones as <dir>/<owner>+<name>/repo.`,
+            `${USAGE}\nThe tables are read from the providers' source: --mirror <dir> (or PROVIDER_SOURCES) ` +
+                `names a directory with bare clones as <dir>/<owner>+<name>/repo.`,
         );
         return 2;
     }

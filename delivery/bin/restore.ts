@@ -28,7 +28,9 @@ const FLAGS = {
 
 async function main(): Promise<number> {
     const envs = environmentsIn(STACKS_DIR).map((e) => e.env);
-    const usage = `usage: npm run restore -- <env> [--snapshot NAME] [--from ${STEP_IDS.join("|")}] [--yes] [--confirm-env <env>] [--even-if-api-answers] [--list]   (environments: ${envs.join(", ")})`;
+    const usage =
+        `usage: npm run restore -- <env> [--snapshot NAME] [--from ${STEP_IDS.join("|")}] [--yes] ` +
+        `[--confirm-env <env>] [--even-if-api-answers] [--list]   (environments: ${envs.join(", ")})`;
     const parsed = commandLineOr(process.argv.slice(2), FLAGS, usage);
     if (!parsed) return 2;
     const { values } = parsed;

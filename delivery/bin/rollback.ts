@@ -82,7 +82,8 @@ async function currentSynth(
             r.errors.forEach((v, k) => errors.set(k, v));
         } catch (err) {
             log(
-                `note: deployed commit ${commit.slice(0, 12)} is not available here (${(err as Error).message.split("\n")[0]}); using this checkout for ${group.join(", ")}.`,
+                `note: deployed commit ${commit.slice(0, 12)} is not available here ` +
+                    `(${(err as Error).message.split("\n")[0]}); using this checkout for ${group.join(", ")}.`,
             );
         }
     }
@@ -192,7 +193,8 @@ async function main(): Promise<number> {
             console.log(
                 unallowed.length === 0
                     ? "Allowed by name (--allow/--force): proceeding anyway."
-                    : `Re-run with --allow ${[...new Set(unallowed.map((g) => g.kind))].join(",")} to roll back anyway (you own the consequences listed above).`,
+                    : `Re-run with --allow ${[...new Set(unallowed.map((g) => g.kind))].join(",")} to roll back anyway ` +
+                          `(you own the consequences listed above).`,
             );
         }
         if (!plan.proceed || unallowed.length > 0) return 1;

@@ -23,7 +23,9 @@ async function main(): Promise<number> {
     const argv = process.argv.slice(2);
     const destroy = argv.includes("--destroy");
     const envs = environmentsIn(STACKS_DIR).map((e) => e.env);
-    const usage = `usage: npm run ${destroy ? "down" : "up"} -- <env> ${DEPLOY_FLAGS_USAGE}${destroy ? "" : " [--from <ref>]"}   (environments: ${envs.join(", ")})`;
+    const usage =
+        `usage: npm run ${destroy ? "down" : "up"} -- <env> ` +
+        `${DEPLOY_FLAGS_USAGE}${destroy ? "" : " [--from <ref>]"}   (environments: ${envs.join(", ")})`;
     let parsed;
     try {
         parsed = parseDeployArgs(argv, ["--destroy"], ["--from"]);

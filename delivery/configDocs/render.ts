@@ -89,7 +89,8 @@ function defaultText(layer: Layer, ref: KeyRef, doc: KeyDoc): string {
     if (doc.default) return doc.default;
     if (ref.defaults.length > 1)
         throw new Error(
-            `${layer} key ${ref.key}: its default depends on the configuration (${ref.defaults.join(", ")}); say it in words (default) in delivery/configDocs/keys/${layer}.ts`,
+            `${layer} key ${ref.key}: its default depends on the configuration (${ref.defaults.join(", ")}); say ` +
+                `it in words (default) in delivery/configDocs/keys/${layer}.ts`,
         );
     if (ref.defaults.length === 1) return showDefault(ref.defaults[0]);
     return ref.required ? "**required**" : "unset";
@@ -161,7 +162,8 @@ export function renderConfigDocs(input: RenderInput): string {
             const type = ref.kind === "oneOf" ? "string" : TYPE[ref.kind];
             const replaces = layer === "infra" ? input.replaces[ref.key] : undefined;
             out.push(
-                `| ${[code(ref.key), type, defaultText(layer, ref, doc), allowed(ref, doc), ref.secret ? "**secret**" : "", changeText(doc, replaces), doc.meaning].map(cell).join(" | ")} |`,
+                `| ` +
+                    `${[code(ref.key), type, defaultText(layer, ref, doc), allowed(ref, doc), ref.secret ? "**secret**" : "", changeText(doc, replaces), doc.meaning].map(cell).join(" | ")} |`,
             );
         }
         const retired = rows.filter((r) => r.doc.retired);

@@ -45,7 +45,10 @@ export function confirmationProblem(c: ConfirmationInput): string | undefined {
     if (c.previewOnly) return undefined;
     const verb = c.action === "destroy" ? "down" : c.action;
     if (PRODUCTION_ENV.test(c.env) && c.confirmEnv !== c.env) {
-        return `${c.env} is a production environment: ${verb} needs the second confirmation --confirm-env ${c.env} (e.g. npm run ${verb === "up" ? "up" : verb} -- ${c.env} --confirm-env ${c.env}).`;
+        return (
+            `${c.env} is a production environment: ${verb} needs the second confirmation --confirm-env ${c.env} ` +
+            `(e.g. npm run ${verb === "up" ? "up" : verb} -- ${c.env} --confirm-env ${c.env}).`
+        );
     }
     if (!c.isTTY && !c.yes) {
         return `Not on a terminal, so nobody can answer the confirmation: pass --yes to apply the preview this command shows (or --preview-only to only look).`;
@@ -199,20 +202,26 @@ export async function deploy(req: DeployRequest): Promise<number> {
         if (req.previewOnly) {
             if (rest.length > 0)
                 req.log(
-                    `Not previewed: ${rest.map((s) => s.stack).join(", ")}: ${rest.length === 1 ? "it reads" : "they read"} outputs that applying ${names} sets. \`up\` previews each after the layer below it is applied.`,
+                    `Not previewed: ${rest.map((s) => s.stack).join(", ")}: ` +
+                        `${rest.length === 1 ? "it reads" : "they read"} outputs that applying ${names} sets. \`up\` ` +
+                        `previews each after the layer below it is applied.`,
                 );
             return 0;
         }
         if (req.expectPreview && batches > 1) {
             req.error(
-                `${names} could only be previewed after ${outcomes.map((o) => o.stack).join(", ")} was applied, so ${batch.length === 1 ? "its preview is" : "their previews are"} not part of the approved one. ` +
-                    `Approve this preview (fingerprint ${preview.fingerprint}; npm run up -- ${req.env} --preview-only shows it) and run again with it.\n${appliedLine(outcomes)}`,
+                `${names} could only be previewed after ${outcomes.map((o) => o.stack).join(", ")} was applied, so ` +
+                    `${batch.length === 1 ? "its preview is" : "their previews are"} not part of the approved one. ` +
+                    `Approve this preview (fingerprint ${preview.fingerprint}; npm run up -- ${req.env} --preview-only ` +
+                    `shows it) and run again with it.\n${appliedLine(outcomes)}`,
             );
             return 1;
         }
         if (req.expectPreview && req.expectPreview !== preview.fingerprint) {
             req.error(
-                `The preview differs from the approved one (approved ${req.expectPreview.slice(0, 16)}…, now ${preview.fingerprint.slice(0, 16)}…): the commit, a stack or the cloud changed since. Nothing applied; approve the new preview.`,
+                `The preview differs from the approved one (approved ${req.expectPreview.slice(0, 16)}…, now ` +
+                    `${preview.fingerprint.slice(0, 16)}…): the commit, a stack or the cloud changed since. Nothing ` +
+                    `applied; approve the new preview.`,
             );
             return 1;
         }
@@ -248,7 +257,8 @@ export async function deploy(req: DeployRequest): Promise<number> {
                     const now = req.source();
                     if (now.commit !== source.commit || now.changes !== source.changes) {
                         throw new Error(
-                            `The checkout changed since the preview (${source.commit.slice(0, 12)} → ${now.commit.slice(0, 12)}${now.changes !== source.changes ? ", uncommitted changes differ" : ""}); ${s} not applied.`,
+                            `The checkout changed since the preview (${source.commit.slice(0, 12)} → ` +
+                                `${now.commit.slice(0, 12)}${now.changes !== source.changes ? ", uncommitted changes differ" : ""}); ${s} not applied.`,
                         );
                     }
                     return deployer.apply(byStack.get(s)!, req.action, (line) => {

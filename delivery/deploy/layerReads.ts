@@ -114,5 +114,9 @@ export function switchAfterPreview(lower: RunStack, steps: readonly PreviewStep[
     const changing = changingOutputs(steps, readKeys(lower, stacks));
     if (changing.length === 0) return undefined;
     const affected = readers.filter((r) => [...r.required, ...r.optional].some((k) => changing.includes(k))).map((r) => r.stack);
-    return `layer by layer from here: ${lower.stack}'s preview changes ${shortList(changing)}, which ${affected.join(" and ")} ${affected.length === 1 ? "reads" : "read"}; ${affected.length === 1 ? "its preview is" : "their previews are"} made after ${lower.stack} is applied`;
+    return (
+        `layer by layer from here: ${lower.stack}'s preview changes ${shortList(changing)}, which ` +
+        `${affected.join(" and ")} ${affected.length === 1 ? "reads" : "read"}; ` +
+        `${affected.length === 1 ? "its preview is" : "their previews are"} made after ${lower.stack} is applied`
+    );
 }

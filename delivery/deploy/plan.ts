@@ -158,7 +158,8 @@ export function protectedReport(p: EnvironmentPreview): string | undefined {
     lines.push("To destroy them on purpose, after a backup:");
     for (const l of blocked) {
         lines.push(
-            `  ${l.stack}: set data-platform:${PROTECT_KEY[l.layer]} to "false" in stacks/Pulumi.${l.stack}.yaml and run \`npm run up -- ${p.env}\` (it removes the protection),`,
+            `  ${l.stack}: set data-platform:${PROTECT_KEY[l.layer]} to "false" in stacks/Pulumi.${l.stack}.yaml ` +
+                `and run \`npm run up -- ${p.env}\` (it removes the protection),`,
         );
     }
     lines.push("or release one resource: pulumi state unprotect -s <stack> '<urn>'. Then run down again.");
@@ -250,7 +251,8 @@ export function cliDeployer(cli: PulumiCliOptions, planDir: string | undefined):
             const now = await version(p.stack);
             if (now.version !== p.version) {
                 throw new Error(
-                    `${p.stack} was updated since the preview (stack version ${p.version} → ${now.version}); nothing applied. Run the command again to preview what it would do now.`,
+                    `${p.stack} was updated since the preview (stack version ${p.version} → ${now.version}); nothing ` +
+                        `applied. Run the command again to preview what it would do now.`,
                 );
             }
             if (action === "up" && !p.planFile) {
@@ -258,7 +260,8 @@ export function cliDeployer(cli: PulumiCliOptions, planDir: string | undefined):
                 const again = await previewSteps(p.stack, undefined, () => undefined);
                 if (!sameSteps(p.steps, again.steps)) {
                     throw new Error(
-                        `${p.stack}: the preview changed since it was shown (a lower layer's outputs or the cloud moved); nothing applied. Run the command again to see the new preview.`,
+                        `${p.stack}: the preview changed since it was shown (a lower layer's outputs or the cloud moved); ` +
+                            `nothing applied. Run the command again to see the new preview.`,
                     );
                 }
             }

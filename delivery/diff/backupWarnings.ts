@@ -35,15 +35,21 @@ export function backupCredentialWarnings(changes: readonly Change[]): string[] {
                 ? `\`${c.name}\` is replaced (its owner changed): a new key`
                 : `backup credential generation ${credentialGeneration(c.name)} (\`${c.name}\`) is created`;
         out.push(
-            `${what}. The writers take it: ${servers.length > 0 ? `the servers (${servers.length}: ${servers.join(", ")}) are replaced one at a time, since k3s reads its etcd-s3 key from the user-data` : "no server is replaced in this plan"}; the apps layer's dump Secrets take it on that layer's next \`npm run up\`.`,
+            `${what}. The writers take it: ` +
+                `${servers.length > 0 ? `the servers (${servers.length}: ${servers.join(", ")}) are replaced one at a time, since k3s reads its etcd-s3 key from the user-data` : "no server is replaced in this plan"}; the ` +
+                `apps layer's dump Secrets take it on that layer's next \`npm run up\`.`,
         );
     }
     const oldNames = retired.map((c) => `\`${c.name}\``).join(", ");
     if (retired.length > 0) {
         out.push(
             created.length > 0
-                ? `${oldNames} is deleted in the same plan that makes its successor: the apps layer's dumps fail from the end of this up until its next up. Keep both generations for one round (backupStore.credentials lists two), roll the apps layer, then retire the old one.`
-                : `${oldNames} is retired (deleted in Keystone): anything still holding it fails from now on. Retire only after every server was replaced and the apps layer ran with the new generation (npm run status / the infra output backupCredentials).`,
+                ? `${oldNames} is deleted in the same plan that makes its successor: the apps layer's dumps fail from ` +
+                      `the end of this up until its next up. Keep both generations for one round (backupStore.credentials ` +
+                      `lists two), roll the apps layer, then retire the old one.`
+                : `${oldNames} is retired (deleted in Keystone): anything still holding it fails from now on. Retire ` +
+                      `only after every server was replaced and the apps layer ran with the new generation (npm run status ` +
+                      `/ the infra output backupCredentials).`,
         );
     }
     return out;

@@ -84,7 +84,9 @@ function kafkaPartitions(stack: string, before: readonly ResourceView[], after: 
             out.push({
                 kind: "kafka-partitions-decrease",
                 stack,
-                message: `topic ${name}: partitions ${a} → ${b}. Kafka cannot remove partitions (the operator reports the topic NotReady and keeps ${a}); lowering needs a new topic and a migration of its data.`,
+                message:
+                    `topic ${name}: partitions ${a} → ${b}. Kafka cannot remove partitions (the operator reports the ` +
+                    `topic NotReady and keeps ${a}); lowering needs a new topic and a migration of its data.`,
             });
         }
     }
@@ -120,7 +122,9 @@ function postgresDowngrades(stack: string, before: readonly ResourceView[], afte
             out.push({
                 kind: "postgres-downgrade",
                 stack,
-                message: `${where.split(" ")[0]}: ${old} → ${image}. An older PostgreSQL does not open a newer major's data directory (and a minor downgrade skips its fixes); restore a dump into the older version instead.`,
+                message:
+                    `${where.split(" ")[0]}: ${old} → ${image}. An older PostgreSQL does not open a newer major's data ` +
+                    `directory (and a minor downgrade skips its fixes); restore a dump into the older version instead.`,
             });
         }
     }
@@ -160,7 +164,9 @@ function airflowDowngrades(stack: string, before: readonly ResourceView[], after
               {
                   kind: "airflow-downgrade",
                   stack,
-                  message: `Airflow goes back (${down.join(", ")}): its metadata database was migrated forward and the older Airflow does not run on it; restore the pre-upgrade metadata dump with the old image, or roll forward.`,
+                  message:
+                      `Airflow goes back (${down.join(", ")}): its metadata database was migrated forward and the older ` +
+                      `Airflow does not run on it; restore the pre-upgrade metadata dump with the old image, or roll forward.`,
               },
           ];
 }
@@ -183,7 +189,9 @@ function k3sChanges(stack: string, before: readonly ResourceView[], after: reado
             {
                 kind: "k3s-downgrade",
                 stack,
-                message: `k3s ${now} → ${then}: k3s does not support downgrades (datastore migrations only go forward); keep ${now} and roll forward with a fix.`,
+                message:
+                    `k3s ${now} → ${then}: k3s does not support downgrades (datastore migrations only go forward); keep ` +
+                    `${now} and roll forward with a fix.`,
             },
         ];
     if (b.major === a.major && b.minor - a.minor > 1) {
@@ -191,7 +199,9 @@ function k3sChanges(stack: string, before: readonly ResourceView[], after: reado
             {
                 kind: "k3s-minor-jump",
                 stack,
-                message: `k3s ${now} → ${then} skips ${b.minor - a.minor - 1} minor version(s): Kubernetes upgrades one minor at a time; go to v${a.major}.${a.minor + 1} first, then on.`,
+                message:
+                    `k3s ${now} → ${then} skips ${b.minor - a.minor - 1} minor version(s): Kubernetes upgrades one minor ` +
+                    `at a time; go to v${a.major}.${a.minor + 1} first, then on.`,
             },
         ];
     }
@@ -233,7 +243,9 @@ function volumeShrinks(stack: string, before: readonly ResourceView[], after: re
             out.push({
                 kind: "volume-shrink",
                 stack,
-                message: `${v.what}: ${String(old!.size)} → ${String(v.size)}. Volumes only grow: the API refuses the smaller size, and replacing the volume loses its data.`,
+                message:
+                    `${v.what}: ${String(old!.size)} → ${String(v.size)}. Volumes only grow: the API refuses the smaller ` +
+                    `size, and replacing the volume loses its data.`,
             });
     }
     return out;
@@ -251,7 +263,10 @@ function serverCount(stack: string, env: string, before: readonly ResourceView[]
         {
             kind: "server-count-decrease",
             stack,
-            message: `k3s servers ${a} → ${b} in ${env}: etcd ${b === 1 ? "loses HA entirely (one server, no quorum margin)" : `tolerates ${Math.floor((b - 1) / 2)} failure(s) instead of ${Math.floor((a - 1) / 2)}`}; removed members must leave etcd cleanly, one at a time.`,
+            message:
+                `k3s servers ${a} → ${b} in ${env}: etcd ` +
+                `${b === 1 ? "loses HA entirely (one server, no quorum margin)" : `tolerates ${Math.floor((b - 1) / 2)} failure(s) instead of ${Math.floor((a - 1) / 2)}`}; removed ` +
+                `members must leave etcd cleanly, one at a time.`,
         },
     ];
 }
@@ -272,7 +287,12 @@ function sshKeys(stack: string, before: readonly ResourceView[], after: readonly
         {
             kind: "ssh-key-existing-nodes",
             stack,
-            message: `the SSH key pair changes, but OpenStack injects a key only when a VM is created: the ${nodes} existing node(s) keep accepting the OLD key (and only it) until each is replaced. To roll it out: add the new key on the nodes first (ssh with the old key, append it to the default user's ~/.ssh/authorized_keys), or replace the nodes one at a time (npm run up after a node's image or flavor change, or pulumi up --replace on each node); then remove the old key.`,
+            message:
+                `the SSH key pair changes, but OpenStack injects a key only when a VM is created: the ${nodes} ` +
+                `existing node(s) keep accepting the OLD key (and only it) until each is replaced. To roll it out: ` +
+                `add the new key on the nodes first (ssh with the old key, append it to the default user's ` +
+                `~/.ssh/authorized_keys), or replace the nodes one at a time (npm run up after a node's image or ` +
+                `flavor change, or pulumi up --replace on each node); then remove the old key.`,
         },
     ];
 }
@@ -291,7 +311,12 @@ function backupCredentials(stack: string, before: readonly ResourceView[], after
         {
             kind: "backup-credential-retired",
             stack,
-            message: `backup credential ${gone.map((r) => r.name).join(", ")} is deleted in Keystone: a writer still holding it (a server not yet replaced, the apps layer's dump Secrets before that layer's next up) fails from then on${successors.length > 0 ? `; its successor ${successors.map((r) => r.name).join(", ")} is created in the same plan, so there is no overlap. Keep both generations for one round instead` : ""} (docs/security.md, "Who owns the backup credential, and rotating it").`,
+            message:
+                `backup credential ${gone.map((r) => r.name).join(", ")} is deleted in Keystone: a writer still ` +
+                `holding it (a server not yet replaced, the apps layer's dump Secrets before that layer's next up) ` +
+                `fails from then ` +
+                `on${successors.length > 0 ? `; its successor ${successors.map((r) => r.name).join(", ")} is created in the same plan, so there is no overlap. Keep both generations for one round instead` : ""} (docs/security.md, ` +
+                `"Who owns the backup credential, and rotating it").`,
         },
     ];
 }

@@ -27,14 +27,23 @@ export function onlyServerWarnings(changes: readonly Change[], head: SynthResult
     const datastore = (head?.resources ?? []).find((r) => r.type === VOLUME && /-datastore$/.test(volumeName(r)));
     const datastoreChange = datastore && changes.find((c) => c.type === VOLUME && c.name === datastore.name);
     const nfs = (head?.resources ?? []).find((r) => r.type === VOLUME && /-nfs-data$/.test(volumeName(r)));
-    const head1 = `\`${server.name}\` is the only server and is replaced (why: ${replaced.why.join(", ") || "provider"}): the API, scheduling and ingress are down from its drain until the new VM is Ready.`;
+    const head1 =
+        `\`${server.name}\` is the only server and is replaced (why: ` +
+        `${replaced.why.join(", ") || "provider"}): the API, scheduling and ingress are down from its drain ` +
+        `until the new VM is Ready.`;
     if (!datastore || (datastoreChange && datastoreChange.kind !== "update")) {
         return [
-            `${head1} Its etcd datastore is NOT kept${datastore ? ` (volume \`${volumeName(datastore)}\` is ${datastoreChange!.kind}d)` : " (no datastore volume)"}: the new server starts an empty control plane and every Kubernetes object of the cluster and apps layers is lost, while their stacks still list them. Restore the latest etcd snapshot afterwards (docs/security.md, "Restore etcd").`,
+            `${head1} Its etcd datastore is NOT ` +
+                `kept${datastore ? ` (volume \`${volumeName(datastore)}\` is ${datastoreChange!.kind}d)` : " (no datastore volume)"}: the ` +
+                `new server starts an empty control plane and every Kubernetes object of the cluster and apps layers ` +
+                `is lost, while their stacks still list them. Restore the latest etcd snapshot afterwards ` +
+                `(docs/security.md, "Restore etcd").`,
         ];
     }
     return [
         `${head1} Survives: the etcd datastore on volume \`${volumeName(datastore)}\` (every Kubernetes object; the cluster and apps stacks need no change)` +
-            `${nfs ? `, the NFS volume \`${volumeName(nfs)}\` (RWX data)` : ""}, Cinder-backed PersistentVolumes. Lost: data of node-local (\`local-path\`) and \`emptyDir\` volumes on that node; every pod on it is restarted.`,
+            `${nfs ? `, the NFS volume \`${volumeName(nfs)}\` (RWX data)` : ""}, Cinder-backed ` +
+            `PersistentVolumes. Lost: data of node-local (\`local-path\`) and \`emptyDir\` volumes on that node; ` +
+            `every pod on it is restarted.`,
     ];
 }

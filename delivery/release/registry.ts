@@ -136,11 +136,13 @@ export function missingImageLines(results: ReadonlyArray<{ image: string; result
                 return [];
             case "missing":
                 return [
-                    `${image} does not exist in its registry: push it first (the images workflow pushes sha-<7> for every main commit and X.Y.Z for a vX.Y.Z tag), or set appsImageTag to a tag that was pushed`,
+                    `${image} does not exist in its registry: push it first (the images workflow pushes sha-<7> for ` +
+                        `every main commit and X.Y.Z for a vX.Y.Z tag), or set appsImageTag to a tag that was pushed`,
                 ];
             case "denied":
                 return [
-                    `${image} cannot be pulled: ${result.detail}; a private registry needs imageRegistry { server, username } and the secret imageRegistryToken (or make the package public)`,
+                    `${image} cannot be pulled: ${result.detail}; a private registry needs imageRegistry { server, ` +
+                        `username } and the secret imageRegistryToken (or make the package public)`,
                 ];
             case "error":
                 return [`${image} could not be checked: ${result.detail}`];

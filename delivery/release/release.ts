@@ -34,7 +34,8 @@ export function releaseProblems(file: string, label: string, tag: string): strin
                 );
         } else if (tagOf !== version) {
             problems.push(
-                `${label}: ${NS}:appsImageTag is ${tagOf === undefined ? "unset" : JSON.stringify(tagOf)}; release ${tag} needs "${version}" (the images workflow pushed ${version} for this tag)`,
+                `${label}: ${NS}:appsImageTag is ${tagOf === undefined ? "unset" : JSON.stringify(tagOf)}; release ` +
+                    `${tag} needs "${version}" (the images workflow pushed ${version} for this tag)`,
             );
             break;
         }

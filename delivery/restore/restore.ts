@@ -38,7 +38,9 @@ export function chooseSnapshot(snapshots: readonly Snapshot[], where: string, na
     const sorted = newestFirst(snapshots);
     if (sorted.length === 0) {
         return {
-            problem: `No etcd snapshot in ${where}: there is nothing to restore from. Snapshots appear there on etcdSnapshotSchedule once a cluster with backupStore has run.`,
+            problem:
+                `No etcd snapshot in ${where}: there is nothing to restore from. Snapshots appear there on ` +
+                `etcdSnapshotSchedule once a cluster with backupStore has run.`,
         };
     }
     if (name === undefined) return { snapshot: sorted[0] };
@@ -69,7 +71,8 @@ export function snapshotTable(snapshots: readonly Snapshot[], now: Date, chosen?
     const ageWidth = Math.max(...ages.map((a) => a.length), 3);
     const rows = sorted.map(
         (s, i) =>
-            `${s.name === chosen ? "->" : "  "} ${s.name.padEnd(width)}  ${s.takenAt.toISOString().replace(/\.\d{3}Z$/, "Z")}  ${ages[i].padStart(ageWidth)}  ${kib(s.size)}`,
+            `${s.name === chosen ? "->" : "  "} ${s.name.padEnd(width)}  ` +
+            `${s.takenAt.toISOString().replace(/\.\d{3}Z$/, "Z")}  ${ages[i].padStart(ageWidth)}  ${kib(s.size)}`,
     );
     return [`   ${"name".padEnd(width)}  ${"taken (UTC)".padEnd(20)}  ${"age".padStart(ageWidth)}  size`, ...rows].join("\n");
 }
@@ -97,12 +100,14 @@ export function lossText(snapshot: Snapshot, now: Date, schedule: string): strin
     const since = now.getTime() - snapshot.takenAt.getTime();
     const interval = scheduleInterval(schedule);
     const lines = [
-        `What is lost: every change to the cluster's state (Kubernetes objects: deployments, secrets, PVC claims, CRs) made after ${snapshot.takenAt.toISOString()}, ${age(since)} ago.`,
+        `What is lost: every change to the cluster's state (Kubernetes objects: deployments, secrets, PVC ` +
+            `claims, CRs) made after ${snapshot.takenAt.toISOString()}, ${age(since)} ago.`,
         `Snapshots are taken on "${schedule}" (etcdSnapshotSchedule)${interval ? `, every ${age(interval)}: the most a restore loses while snapshots run is one interval` : ""}.`,
     ];
     if (interval && since > 2 * interval)
         lines.push(
-            `Note: this snapshot is older than two intervals; newer ones are missing (the cluster was down, or uploads failed) or a named older one was chosen.`,
+            `Note: this snapshot is older than two intervals; newer ones are missing (the cluster was down, or ` +
+                `uploads failed) or a named older one was chosen.`,
         );
     lines.push(
         "Kept: data on volumes (the NFS volume, Cinder-backed PVs, database volumes) and the off-site dumps; agents keep their disks and rejoin.",

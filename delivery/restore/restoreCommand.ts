@@ -124,7 +124,8 @@ export async function restore(req: RestoreRequest): Promise<number> {
     if (!req.from && !req.evenIfApiAnswers && typeof outputs.kubeconfig === "string" && (await req.apiAnswers(outputs.kubeconfig))) {
         return stop(
             `The API of ${req.env} answers: not every server is lost, and a restore would replace all of them and roll the cluster back to ${snapshot.name}. ` +
-                `A lost HA server is replaced by itself (pulumi up -s ${infra} --replace <its URN>). To roll a live cluster back on purpose, add --even-if-api-answers.`,
+                `A lost HA server is replaced by itself (pulumi up -s ${infra} --replace <its URN>). To roll a live ` +
+                `cluster back on purpose, add --even-if-api-answers.`,
         );
     }
 
@@ -141,7 +142,8 @@ export async function restore(req: RestoreRequest): Promise<number> {
         current !== snapshot.name
     ) {
         return stop(
-            `--from ${req.from} needs ${RESTORE_KEY}=${snapshot.name} on ${infra}, which has ${current ? `${RESTORE_KEY}=${String(current)}` : `no ${RESTORE_KEY}`}: continue with --from config.`,
+            `--from ${req.from} needs ${RESTORE_KEY}=${snapshot.name} on ${infra}, which has ` +
+                `${current ? `${RESTORE_KEY}=${String(current)}` : `no ${RESTORE_KEY}`}: continue with --from config.`,
         );
     }
     if (!req.from && typeof current === "string" && current !== "")
@@ -195,7 +197,8 @@ export async function restore(req: RestoreRequest): Promise<number> {
         `\n${req.env} restored from ${snapshot.name} in ${seconds} s; ${infra} is consistent again (no ${RESTORE_KEY}, server-0 joins).`,
     );
     req.log(
-        `Next: npm run up -- ${req.env} puts back what the cluster and apps layers made after the snapshot (their stacks were refreshed, so up sees it missing).`,
+        `Next: npm run up -- ${req.env} puts back what the cluster and apps layers made after the snapshot ` +
+            `(their stacks were refreshed, so up sees it missing).`,
     );
     return 0;
 }
@@ -203,8 +206,11 @@ export async function restore(req: RestoreRequest): Promise<number> {
 const STEP_ADVICE: Record<StepId, string> = {
     config: "Nothing in the cloud was touched.",
     replace:
-        "Continuing replaces every server again: server-0 restores the same snapshot once more (the restore had not finished, so nothing written since is lost by that).",
-    wait: "The servers were replaced. Look at server-0 first: its console log (cloud-init, k3s-bootstrap) and `journalctl -u k3s` say whether the reset found the snapshot and the token.",
+        "Continuing replaces every server again: server-0 restores the same snapshot once more (the restore " +
+        "had not finished, so nothing written since is lost by that).",
+    wait:
+        "The servers were replaced. Look at server-0 first: its console log (cloud-init, k3s-bootstrap) and " +
+        "`journalctl -u k3s` say whether the reset found the snapshot and the token.",
     clear: `The cluster is restored; only the one-shot config is left to remove.`,
     settle: `The cluster is restored and ${RESTORE_KEY} removed; only server-0's metadata is not back to join yet.`,
     refresh: "The cluster and the infra stack are restored; the upper stacks' state may still list objects the snapshot lacks.",
@@ -243,7 +249,9 @@ async function runStep(
             );
             if (going.length > 0) {
                 throw new Error(
-                    `the final up would ${[...new Set(going.map((st) => `${st.op} ${urnParts(st.urn).name}`))].join(", ")}: not applied. See pulumi preview --stack ${infra} (the checkout or the config changed since the restore?).`,
+                    `the final up would ` +
+                        `${[...new Set(going.map((st) => `${st.op} ${urnParts(st.urn).name}`))].join(", ")}: not applied. ` +
+                        `See pulumi preview --stack ${infra} (the checkout or the config changed since the restore?).`,
                 );
             }
             return req.ops.up(infra, [], {}, stream(infra));
@@ -264,7 +272,8 @@ export function backupStoreOf(
     if (!cfg || typeof cfg !== "object")
         return {
             problem:
-                "no backupStore config: without off-site etcd snapshots there is nothing to restore a lost control plane from (see docs/infra.md, backupStore).",
+                "no backupStore config: without off-site etcd snapshots there is nothing to restore a lost control " +
+                "plane from (see docs/infra.md, backupStore).",
         };
     const out = (outputs.backupStore ?? {}) as Record<string, unknown>;
     const accessKey = out.accessKey ?? config.backupStoreAccessKey;
@@ -272,7 +281,8 @@ export function backupStoreOf(
     if (typeof accessKey !== "string" || typeof secretKey !== "string") {
         return {
             problem:
-                "the backupStore credential is in neither the stack's backupStore output nor backupStoreAccessKey/backupStoreSecretKey config: the stack was never deployed with backupStore.",
+                "the backupStore credential is in neither the stack's backupStore output nor " +
+                "backupStoreAccessKey/backupStoreSecretKey config: the stack was never deployed with backupStore.",
         };
     }
     const [endpoint, bucket, region] = [cfg.endpoint, cfg.bucket, cfg.region].map((v) => (typeof v === "string" ? v : ""));
@@ -311,7 +321,9 @@ export function cliRestoreOps(cli: PulumiCliOptions): RestoreOps {
         const r = await runPulumi(env ? { ...cli, env: { ...cli.env, ...env } } : cli, args, onLine, onLine === undefined);
         if (r.code !== 0)
             throw new Error(
-                `pulumi ${(["config", "stack"].includes(args[0]) && !args[1].startsWith("-") ? args.slice(0, 2) : args.slice(0, 1)).join(" ")} -s ${args[args.indexOf("--stack") + 1]} failed:\n${failureText(r)}`,
+                `pulumi ` +
+                    `${(["config", "stack"].includes(args[0]) && !args[1].startsWith("-") ? args.slice(0, 2) : args.slice(0, 1)).join(" ")} -s ` +
+                    `${args[args.indexOf("--stack") + 1]} failed:\n${failureText(r)}`,
             );
         return r.stdout;
     };

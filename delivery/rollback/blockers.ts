@@ -40,7 +40,9 @@ export function k3sDowngrade(stack: string, current: SynthResult | undefined, ta
     return {
         kind: "k3s-downgrade",
         stack,
-        message: `k3s would go from ${now} down to ${then}: k3s does not support downgrades. Keep ${now} (roll forward with a fix, or set data-platform:k3sVersion on the tag's branch).`,
+        message:
+            `k3s would go from ${now} down to ${then}: k3s does not support downgrades. Keep ${now} (roll ` +
+            `forward with a fix, or set data-platform:k3sVersion on the tag's branch).`,
     };
 }
 
@@ -80,7 +82,9 @@ export function statefulBlockers(stack: string, diff: StackDiff): Blocker[] {
                 blockers.push({
                     kind: "storage-change",
                     stack,
-                    message: `${what} would change its storage (${[...new Set(hits.map((h) => h.path))].join(", ")}): storage specs cannot be rolled back in place.`,
+                    message:
+                        `${what} would change its storage (${[...new Set(hits.map((h) => h.path))].join(", ")}): storage ` +
+                        `specs cannot be rolled back in place.`,
                 });
             }
             for (const size of change.inputs.filter((i) => SIZE_PATHS.some((p) => formatPath(p) === i.path))) {

@@ -66,7 +66,9 @@ export function crdDowngrades(stack: string, deployed: readonly ResourceView[], 
         .map(([chart, why]) => ({
             kind: "crd-downgrade" as const,
             stack,
-            message: `${chart} would go from ${before.get(chart)} down to ${after.get(chart)}: ${why}. Roll forward instead, or downgrade the CRDs by hand first (kubectl apply the older chart's crds/).`,
+            message:
+                `${chart} would go from ${before.get(chart)} down to ${after.get(chart)}: ${why}. Roll forward ` +
+                `instead, or downgrade the CRDs by hand first (kubectl apply the older chart's crds/).`,
         }));
 }
 
@@ -92,14 +94,19 @@ export function kafkaDowngrades(stack: string, deployed: readonly ResourceView[]
             guards.push({
                 kind: "kafka-downgrade",
                 stack,
-                message: `Kafka ${name} would go from ${was.version} down to ${after.version}: KRaft's metadata.version (raised with the brokers) only moves forward, and older brokers refuse it. Roll forward, or restore the cluster from backups.`,
+                message:
+                    `Kafka ${name} would go from ${was.version} down to ${after.version}: KRaft's metadata.version ` +
+                    `(raised with the brokers) only moves forward, and older brokers refuse it. Roll forward, or restore ` +
+                    `the cluster from backups.`,
             });
         }
         if (lower(was.metadataVersion, after.metadataVersion)) {
             guards.push({
                 kind: "kafka-downgrade",
                 stack,
-                message: `Kafka ${name} metadataVersion would go from ${was.metadataVersion} down to ${after.metadataVersion}: metadata.version downgrades are not supported.`,
+                message:
+                    `Kafka ${name} metadataVersion would go from ${was.metadataVersion} down to ` +
+                    `${after.metadataVersion}: metadata.version downgrades are not supported.`,
             });
         }
     }
@@ -118,7 +125,10 @@ export function providerDowngrades(stack: string, deployed: Packages, target: Pa
         .map((p) => ({
             kind: "provider-downgrade" as const,
             stack,
-            message: `${p} would go from ${deployed[p]} down to ${target[p]}: state written by the newer ${p === "@pulumi/pulumi" ? "engine SDK" : "provider"} may not be read back (or be rewritten lossily) by the older one. Roll forward, or roll back with the newer versions pinned.`,
+            message:
+                `${p} would go from ${deployed[p]} down to ${target[p]}: state written by the newer ` +
+                `${p === "@pulumi/pulumi" ? "engine SDK" : "provider"} may not be read back (or be rewritten ` +
+                `lossily) by the older one. Roll forward, or roll back with the newer versions pinned.`,
         }));
 }
 
@@ -149,7 +159,9 @@ export function unknownImageTags(stack: string, target: readonly ResourceView[],
         .map(({ where, image }) => ({
             kind: "unknown-image-tag" as const,
             stack,
-            message: `${where} = ${image}: not a release image (X.Y.Z). A sha- tag is a main build that no release vouches for; roll back to a tag whose stack files name release images.`,
+            message:
+                `${where} = ${image}: not a release image (X.Y.Z). A sha- tag is a main build that no release ` +
+                `vouches for; roll back to a tag whose stack files name release images.`,
         }));
 }
 

@@ -126,7 +126,8 @@ export function renderPlan(plan: RollbackPlan): string {
         else if (plan.blockers.some((b) => b.fatal)) lines.push("This cannot be forced: the tag cannot be planned.");
         else
             lines.push(
-                `Re-run with --allow ${[...new Set(plan.blockers.map((b) => b.kind))].join(",")} (or --force for everything) to roll back anyway (you own the consequences listed above).`,
+                `Re-run with --allow ${[...new Set(plan.blockers.map((b) => b.kind))].join(",")} (or --force for ` +
+                    `everything) to roll back anyway (you own the consequences listed above).`,
             );
     }
     return lines.join("\n");

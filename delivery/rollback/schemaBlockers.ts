@@ -129,7 +129,10 @@ export function airflowSchemaBlockers(stack: string, current: SynthResult | unde
             blockers.push({
                 kind: "schema-rollback",
                 stack,
-                message: `${now.name}: Airflow goes back (${down.join(", ")}). Airflow migrates its metadata database forward on upgrade and an older Airflow does not run on the newer schema: run \`airflow db downgrade\` to the older version first, or restore a metadata-database backup taken before the upgrade, or roll forward.`,
+                message:
+                    `${now.name}: Airflow goes back (${down.join(", ")}). Airflow migrates its metadata database forward ` +
+                    `on upgrade and an older Airflow does not run on the newer schema: run \`airflow db downgrade\` to ` +
+                    `the older version first, or restore a metadata-database backup taken before the upgrade, or roll forward.`,
             });
         }
     }
@@ -154,7 +157,9 @@ export function schemaBlockers(stack: string, current: SynthResult | undefined, 
                 blockers.push({
                     kind: "schema-rollback",
                     stack,
-                    message: `${m.key.split(" ")[0]}: database schema ${m.value} → ${old}. Migrations only go forward; restore a backup taken at schema ${old} or roll forward.`,
+                    message:
+                        `${m.key.split(" ")[0]}: database schema ${m.value} → ${old}. Migrations only go forward; restore a ` +
+                        `backup taken at schema ${old} or roll forward.`,
                 });
             }
         }
@@ -170,7 +175,9 @@ export function schemaBlockers(stack: string, current: SynthResult | undefined, 
             blockers.push({
                 kind: "schema-unknown",
                 stack,
-                message: `${key.split(" ")[0]}: backend image ${image} → ${old}. No ${SCHEMA_MARKER} marker says which schema each version needs; assuming the newer backend migrated the database, the older one may not read it.`,
+                message:
+                    `${key.split(" ")[0]}: backend image ${image} → ${old}. No ${SCHEMA_MARKER} marker says which schema ` +
+                    `each version needs; assuming the newer backend migrated the database, the older one may not read it.`,
             });
         }
     }

@@ -119,7 +119,8 @@ export function kubernetesProviderDiff(
             replace: true,
             why: unknown,
             reasons: [
-                `${unknown.map((k) => `\`${k}\``).join(", ")} unknown until apply and no unchanged \`${id}\`: pulumi-kubernetes replaces the provider${onboarding}`,
+                `${unknown.map((k) => `\`${k}\``).join(", ")} unknown until apply and no unchanged \`${id}\`: ` +
+                    `pulumi-kubernetes replaces the provider${onboarding}`,
             ],
         };
     }

@@ -63,7 +63,10 @@ export function dnsName(value: string): string | undefined {
         return 'must be a lowercase DNS name like "grafana.example.org"';
     // No top-level domain is numeric: such a "name" is an IP address, which an Ingress may not use as its host.
     if (/^\d+$/.test(value.split(".").pop()!)) {
-        return 'is an IP address (or ends in a numeric label), not a DNS name: Kubernetes refuses an Ingress host that is an IP; use a DNS name that resolves to the ingress address, like "grafana.example.org"';
+        return (
+            "is an IP address (or ends in a numeric label), not a DNS name: Kubernetes refuses an Ingress host " +
+            'that is an IP; use a DNS name that resolves to the ingress address, like "grafana.example.org"'
+        );
     }
     // A single label resolves through each client's search domain, not public DNS, and no
     // public CA (ACME included) issues a certificate for it; as a CA domain it is a whole TLD.

@@ -15,7 +15,10 @@ export function environmentMismatch(stack: string | undefined, layer: string, en
     if (!stack) return undefined;
     const fromName = environmentOfStack(stack, layer);
     if (fromName === undefined || fromName === environment) return undefined;
-    return `does not match the stack name ${stack} (environment "${fromName}"): set environment: ${fromName}, or name the file Pulumi.${environment}-${layer}.yaml`;
+    return (
+        `does not match the stack name ${stack} (environment "${fromName}"): set environment: ${fromName}, ` +
+        `or name the file Pulumi.${environment}-${layer}.yaml`
+    );
 }
 
 /** A problem when a reference to the lower `layer` names another environment's stack. */
@@ -23,7 +26,10 @@ export function crossEnvironmentReference(referenced: string, layer: string, env
     const env = environmentOfStack(referenced, layer);
     if (env === undefined) return `must name this environment's ${layer} stack, "${environment}-${layer}"`;
     if (env !== environment) {
-        return `names environment "${env}"'s stack from environment "${environment}": an environment only reads its own lower stacks; use "${environment}-${layer}"`;
+        return (
+            `names environment "${env}"'s stack from environment "${environment}": an environment only reads its ` +
+            `own lower stacks; use "${environment}-${layer}"`
+        );
     }
     return undefined;
 }

@@ -24,7 +24,8 @@ const FIELDS: readonly Field[] = [
 const MONTH_DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 export const CRON_ALLOWED =
-    'a 5-field cron schedule "minute hour day-of-month month day-of-week", e.g. "0 */6 * * *" (minute 0-59, hour 0-23, day 1-31, month 1-12 or jan-dec, weekday 0-7 or sun-sat; *, a-b, */n, a-b/n and lists a,b)';
+    'a 5-field cron schedule "minute hour day-of-month month day-of-week", e.g. "0 */6 * * *" (minute ' +
+    "0-59, hour 0-23, day 1-31, month 1-12 or jan-dec, weekday 0-7 or sun-sat; *, a-b, */n, a-b/n and lists a,b)";
 
 function atom(text: string, field: Field): number | string {
     const lower = text.toLowerCase();
@@ -128,6 +129,9 @@ export function cronAtMostEvery(minutes: number, what: string): (value: string) 
         if (invalid) return invalid;
         const cadence = cronCadence(value)!;
         if (cadence.minGapMinutes >= minutes) return undefined;
-        return `fires ${cadence.minGapMinutes} minute(s) after a previous run (${cadence.perDay} runs a day); ${what} must be at least ${minutes} minutes apart, e.g. "0 */6 * * *" (every 6 hours)`;
+        return (
+            `fires ${cadence.minGapMinutes} minute(s) after a previous run (${cadence.perDay} runs a day); ` +
+            `${what} must be at least ${minutes} minutes apart, e.g. "0 */6 * * *" (every 6 hours)`
+        );
     };
 }

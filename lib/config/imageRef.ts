@@ -57,10 +57,17 @@ export function pinnedImage(value: string): string | undefined {
     if (ref.tag === undefined) return `has no tag: an untagged image is "latest", which moves; must be ${IMAGE_ALLOWED}`;
     if (ref.tag === "latest") return `must pin a version tag; "latest" is not allowed (${IMAGE_ALLOWED})`;
     if (!/\d/.test(ref.tag))
-        return `has the floating tag "${ref.tag}" (no version in it): it moves with every upstream release; use a version tag like "${ref.path.split("/").pop()}:1.2.3-${ref.tag}" or a digest`;
+        return (
+            `has the floating tag "${ref.tag}" (no version in it): it moves with every upstream release; use a ` +
+            `version tag like "${ref.path.split("/").pop()}:1.2.3-${ref.tag}" or a digest`
+        );
     // A major-only tag ("17", "3-slim", "v2") is re-pointed at every minor and patch release.
     if (/^v?\d{1,3}(-[A-Za-z][A-Za-z0-9_.-]*)?$/.test(ref.tag)) {
-        return `has the major-version tag "${ref.tag}": it moves with every minor and patch release, so nodes pulling at different times run different versions; pin the full version, like "${ref.path.split("/").pop()}:${ref.tag.replace(/^(v?\d+)/, "$1.x.y")}", or a digest`;
+        return (
+            `has the major-version tag "${ref.tag}": it moves with every minor and patch release, so nodes ` +
+            `pulling at different times run different versions; pin the full version, like ` +
+            `"${ref.path.split("/").pop()}:${ref.tag.replace(/^(v?\d+)/, "$1.x.y")}", or a digest`
+        );
     }
     if (/^\d+$/.test(ref.path.split("/").pop()!)) return `has the name "${ref.path}", a bare number; must be ${IMAGE_ALLOWED}`;
     return undefined;

@@ -37,7 +37,9 @@ function visit(node: unknown, key: string, out: NotationProblem[]): void {
             out.push({
                 key,
                 written: source,
-                message: `is written ${source}, which YAML may read as ${Number.isFinite(n) ? `the number ${n}` : "a special float"}: write the plain decimal, quoted${Number.isInteger(n) ? ` ("${n}")` : ""}`,
+                message:
+                    `is written ${source}, which YAML may read as ` +
+                    `${Number.isFinite(n) ? `the number ${n}` : "a special float"}: write the plain decimal, quoted${Number.isInteger(n) ? ` ("${n}")` : ""}`,
             });
         }
     }

@@ -37,15 +37,25 @@ export function providerKeyProblem(
     if (!type) {
         if (names.length === 0) return `the ${ns} provider (${at}) takes no configuration; remove it`;
         const guess = didYouMean(key, names);
-        return `is not a setting of the ${ns} provider (${at})${guess ? `; did you mean ${ns}:${guess}?` : ""} (it would be ignored and the provider would use its default; allowed: ${names.join(", ")})`;
+        return (
+            `is not a setting of the ${ns} provider (${at})${guess ? `; did you mean ${ns}:${guess}?` : ""} (it ` +
+            `would be ignored and the provider would use its default; allowed: ${names.join(", ")})`
+        );
     }
     if (ns === "kubernetes") {
-        return "is read by nothing: every Kubernetes object goes through the layer's own provider built from the infra layer's kubeconfig, and stack settings reach only a default provider, which this program never uses; remove it";
+        return (
+            "is read by nothing: every Kubernetes object goes through the layer's own provider built from the " +
+            "infra layer's kubeconfig, and stack settings reach only a default provider, which this program " +
+            "never uses; remove it"
+        );
     }
     if (usedBy && !usedBy.includes(ns))
         return `is read by nothing in this layer (its resources use no ${ns} provider); remove it from this stack`;
     if (SECRET_PROVIDER_KEYS[ns]?.includes(key) && !secret) {
-        return `is a credential stored in plain text; set it with: pulumi config set --secret ${ns}:${key} <value> (or leave it out and use OS_* variables / clouds.yaml)`;
+        return (
+            `is a credential stored in plain text; set it with: pulumi config set --secret ${ns}:${key} <value> ` +
+            `(or leave it out and use OS_* variables / clouds.yaml)`
+        );
     }
     if (value === undefined || secret) return undefined;
     if (type === "boolean" && !/^(true|false)$/.test(value)) return `must be true or false (the provider reads a boolean)`;

@@ -43,5 +43,8 @@ export function isSecretKey(key: string): boolean {
 
 /** The message for a secret key set in plain text. */
 export function plaintextSecretMessage(key: string): string {
-    return `holds a credential (${SECRET_KEYS[key]?.what ?? "a secret"}) but is stored in plain text: remove it from the stack file and set it with \`pulumi config set --secret ${key} <value>\``;
+    return (
+        `holds a credential (${SECRET_KEYS[key]?.what ?? "a secret"}) but is stored in plain text: remove it ` +
+        `from the stack file and set it with \`pulumi config set --secret ${key} <value>\``
+    );
 }

@@ -6,7 +6,8 @@
 
 const ECDSA_POINT: Record<string, number> = { nistp256: 65, nistp384: 97, nistp521: 133 };
 export const SSH_KEY_ALLOWED =
-    'an OpenSSH public key "ssh-ed25519 AAAA... comment" (ed25519, ecdsa-sha2-nistp256/384/521, or ssh-rsa of at least 2048 bits), the whole line of your id_*.pub file';
+    'an OpenSSH public key "ssh-ed25519 AAAA... comment" (ed25519, ecdsa-sha2-nistp256/384/521, or ' +
+    "ssh-rsa of at least 2048 bits), the whole line of your id_*.pub file";
 
 class Blob {
     private at = 0;

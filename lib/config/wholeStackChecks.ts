@@ -59,7 +59,9 @@ export function unknownKeyProblems(s: ReadState): ConfigProblem[] {
             out.push({
                 key: full,
                 value: "(set" + where + ")",
-                message: `is in namespace "${ns}", which nothing here reads${guess ? `; did you mean ${guess}:${key}?` : ""} (allowed: ${s.namespace}:, ${FOREIGN_NAMESPACES.map((n) => `${n}:`).join(", ")})`,
+                message:
+                    `is in namespace "${ns}", which nothing here reads${guess ? `; did you mean ${guess}:${key}?` : ""} ` +
+                    `(allowed: ${s.namespace}:, ${FOREIGN_NAMESPACES.map((n) => `${n}:`).join(", ")})`,
             });
         }
     }
@@ -103,7 +105,8 @@ export function leftoverProblems(s: ReadState): ConfigProblem[] {
                 s.namespace,
                 key,
                 values[key],
-                `names environment "${other}" in a stack of environment "${s.env}": a leftover of a copied stack file; replace it with this environment's value`,
+                `names environment "${other}" in a stack of environment "${s.env}": a leftover of a copied stack ` +
+                    `file; replace it with this environment's value`,
             ),
         );
     }

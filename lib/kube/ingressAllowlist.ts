@@ -20,6 +20,7 @@ export function adminAllowlist(key: string, configured: readonly string[] | unde
     if (Array.isArray(adminCidrs) && adminCidrs.length > 0 && adminCidrs.every((c) => typeof c === "string")) return [...adminCidrs];
     throw new Error(
         `${key} is unset and the infra stack "${infraStack}" publishes no adminCidrs (it was deployed before it did): ` +
-            `run \`pulumi up -s ${infraStack.split("/").pop()}\` first, or set ${key} to the CIDRs that may reach this admin UI (["0.0.0.0/0"] opens it to everyone).`,
+            `run \`pulumi up -s ${infraStack.split("/").pop()}\` first, or set ${key} to the CIDRs that may ` +
+            `reach this admin UI (["0.0.0.0/0"] opens it to everyone).`,
     );
 }

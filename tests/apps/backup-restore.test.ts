@@ -54,7 +54,8 @@ CREATE INDEX todos_done ON todos (done);
 CREATE VIEW open_todos AS SELECT id, title FROM todos WHERE NOT done;
 `;
 const SNAPSHOT =
-    "SELECT md5(string_agg(id || '|' || title || '|' || done || '|' || created, ',' ORDER BY id)) || ' ' || count(*) FROM todos; SELECT count(*) FROM open_todos;";
+    "SELECT md5(string_agg(id || '|' || title || '|' || done || '|' || created, ',' ORDER BY id)) || ' ' " +
+    "|| count(*) FROM todos; SELECT count(*) FROM open_todos;";
 
 describe("off-site Postgres backup: dump, upload, prune, restore (real PostgreSQL, real S3 API)", function () {
     this.timeout(120_000);

@@ -53,7 +53,9 @@ function bootOnce(
         fs.writeFileSync(path.join(root, "meta.json"), JSON.stringify(metadata));
         fs.writeFileSync(
             path.join(bin, "cloud-init"),
-            `#!/bin/sh\n# STAND-IN for cloud-init's query command (instance metadata only)\nkey=\${2#ds.meta_data.meta.}\nexec node -e 'const m=require(process.argv[1]); const k=process.argv[2]; if (!(k in m)) process.exit(1); console.log(m[k])' ${root}/meta.json "$key"\n`,
+            `#!/bin/sh\n# STAND-IN for cloud-init's query command (instance metadata ` +
+                `only)\nkey=\${2#ds.meta_data.meta.}\nexec node -e 'const m=require(process.argv[1]); const ` +
+                `k=process.argv[2]; if (!(k in m)) process.exit(1); console.log(m[k])' ${root}/meta.json "$key"\n`,
             { mode: 0o755 },
         );
         fs.writeFileSync(path.join(bin, "k3s"), `#!/bin/sh\n# STAND-IN for k3s: records the call\necho "$*" >> ${root}/k3s-calls\n`, {

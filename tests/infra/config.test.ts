@@ -395,10 +395,15 @@ describe("infra config validation", () => {
             ),
         );
         assert.deepEqual(found, [
-            "data-platform:flanelBackend = (set in stacks/Pulumi.test-infra.yaml): is not a setting of this layer; did you mean data-platform:flannelBackend? (remove it in stacks/Pulumi.test-infra.yaml)",
-            "data-platform:localPathStorge = (set in stacks/Pulumi.test-infra.yaml): is not a setting of this layer; did you mean data-platform:localPathStorage? (remove it in stacks/Pulumi.test-infra.yaml)",
-            'data-platfrom:agentCount = (set in stacks/Pulumi.test-infra.yaml): is in namespace "data-platfrom", which nothing here reads; did you mean data-platform:agentCount? (allowed: data-platform:, openstack:, kubernetes:, pulumi:, random:, tls:, command:)',
-            'aws:region = (set in stacks/Pulumi.test-infra.yaml): is in namespace "aws", which nothing here reads (allowed: data-platform:, openstack:, kubernetes:, pulumi:, random:, tls:, command:)',
+            "data-platform:flanelBackend = (set in stacks/Pulumi.test-infra.yaml): is not a setting of this " +
+                "layer; did you mean data-platform:flannelBackend? (remove it in stacks/Pulumi.test-infra.yaml)",
+            "data-platform:localPathStorge = (set in stacks/Pulumi.test-infra.yaml): is not a setting of this " +
+                "layer; did you mean data-platform:localPathStorage? (remove it in stacks/Pulumi.test-infra.yaml)",
+            'data-platfrom:agentCount = (set in stacks/Pulumi.test-infra.yaml): is in namespace "data-platfrom", ' +
+                "which nothing here reads; did you mean data-platform:agentCount? (allowed: data-platform:, " +
+                "openstack:, kubernetes:, pulumi:, random:, tls:, command:)",
+            'aws:region = (set in stacks/Pulumi.test-infra.yaml): is in namespace "aws", which nothing here ' +
+                "reads (allowed: data-platform:, openstack:, kubernetes:, pulumi:, random:, tls:, command:)",
         ]);
     });
 

@@ -63,7 +63,9 @@ function rotateOnNode(opts: { accepts: Record<string, string[]>; ownData?: boole
         fs.writeFileSync(path.join(root, "accepts.json"), JSON.stringify(opts.accepts));
         stand(
             "k3s",
-            `echo "k3s $2 $4 $6 $8" >> ${calls}\nexec node -e 'const a=require(process.argv[1])[process.argv[2]]||[]; process.exit(a.includes(process.argv[3].split(":").pop())?0:1)' ${root}/accepts.json "$4" "$6"`,
+            `echo "k3s $2 $4 $6 $8" >> ${calls}\nexec node -e 'const ` +
+                `a=require(process.argv[1])[process.argv[2]]||[]; ` +
+                `process.exit(a.includes(process.argv[3].split(":").pop())?0:1)' ${root}/accepts.json "$4" "$6"`,
         );
         const dropIn = `${root}/etc/rancher/k3s/config.yaml.d/90-previous-token.yaml`;
         stand(

@@ -120,11 +120,11 @@ const CASES: Case[] = [
         series: {
             [`kube_cronjob_created${cron}`]: "0x170",
             [`kube_cronjob_status_last_successful_time${cron}`]: "3600x170",
-            ['kube_job_owner{namespace="airflow", job_name="airflow-postgresql-backup-1", owner_kind="CronJob", owner_name="airflow-postgresql-backup", owner_is_controller="true"}']:
-                "1x170",
+            ['kube_job_owner{namespace="airflow", job_name="airflow-postgresql-backup-1", owner_kind="CronJob", ' +
+            'owner_name="airflow-postgresql-backup", owner_is_controller="true"}']: "1x170",
             ['kube_job_failed{namespace="airflow", job_name="airflow-postgresql-backup-1", condition="true"}']: "1x170",
-            ['kube_job_owner{namespace="airflow", job_name="airflow-cleanup-1", owner_kind="CronJob", owner_name="airflow-cleanup", owner_is_controller="true"}']:
-                "1x170",
+            ['kube_job_owner{namespace="airflow", job_name="airflow-cleanup-1", owner_kind="CronJob", ' +
+            'owner_name="airflow-cleanup", owner_is_controller="true"}']: "1x170",
             ['kube_job_failed{namespace="airflow", job_name="airflow-cleanup-1", condition="true"}']: "1x170",
         },
         at: "40h",

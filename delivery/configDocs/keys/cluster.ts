@@ -13,13 +13,16 @@ export const CLUSTER_KEYS: KeyDocs = {
         meaning:
             'chart → exact version, e.g. `{"ingress-nginx": "4.15.1"}`; defaults in `DEFAULT_CHARTS` ([cluster.md](cluster.md#what-it-installs))',
         allowed:
-            "a map of chart name (ingress-nginx, kube-prometheus-stack, strimzi-kafka-operator, openstack-cloud-controller-manager, openstack-cinder-csi, csi-driver-nfs, snapshot-controller, cert-manager) to exact version",
+            "a map of chart name (ingress-nginx, kube-prometheus-stack, strimzi-kafka-operator, " +
+            "openstack-cloud-controller-manager, openstack-cinder-csi, csi-driver-nfs, snapshot-controller, " +
+            "cert-manager) to exact version",
         irreversible: ["operator-downgrade"],
     },
     images: {
         meaning: "main images of the charts → pinned image; the other cert-manager images follow `certManagerController`'s tag",
         allowed:
-            "a map of `ingressController`, `cloudControllerManager`, `cinderCsiPlugin`, `nfsCsiPlugin`, `snapshotController`, `strimziOperator`, `certManagerController` to a pinned image",
+            "a map of `ingressController`, `cloudControllerManager`, `cinderCsiPlugin`, `nfsCsiPlugin`, " +
+            "`snapshotController`, `strimziOperator`, `certManagerController` to a pinned image",
         irreversible: ["operator-downgrade"],
     },
     defaultStorageClass: { meaning: "default (RWO) StorageClass: Cinder, or k3s' node-local `local-path` by explicit choice" },

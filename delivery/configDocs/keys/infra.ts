@@ -53,7 +53,10 @@ export const INFRA_KEYS: KeyDocs = {
     etcdSnapshotSchedule: { meaning: "when the servers take etcd snapshots" },
     backupStore: {
         meaning:
-            "S3-compatible bucket for etcd snapshots and the apps' database dumps; `create: true` makes a Swift container and one EC2 credential per `credentials` generation, each created by its `owner` (`deployer` or a backup user); `pruning: store` with `expireAfterDays`: the writers never delete, the bucket's rules expire backups ([security.md](security.md#off-site-backups-and-restore))",
+            "S3-compatible bucket for etcd snapshots and the apps' database dumps; `create: true` makes a Swift " +
+            "container and one EC2 credential per `credentials` generation, each created by its `owner` " +
+            "(`deployer` or a backup user); `pruning: store` with `expireAfterDays`: the writers never delete, " +
+            "the bucket's rules expire backups ([security.md](security.md#off-site-backups-and-restore))",
         allowed:
             '`{"endpoint", "bucket", "region", "create", "credentials": [{"generation", "owner"}], "pruning": "writers"|"store", "expireAfterDays"}`',
         irreversible: ["backup-credential-retired"],
@@ -82,12 +85,14 @@ export const INFRA_KEYS: KeyDocs = {
     readinessTimeoutMinutes: { meaning: "how long the readiness gate waits for `/readyz` and every node Ready" },
     drainTaskGraceMinutes: {
         meaning:
-            "how long a node's drain lets running Airflow task pods finish before it evicts them; less than `readinessTimeoutMinutes` ([infra.md](infra.md#the-lifecycle-commands))",
+            "how long a node's drain lets running Airflow task pods finish before it evicts them; less than " +
+            "`readinessTimeoutMinutes` ([infra.md](infra.md#the-lifecycle-commands))",
     },
     nfsVolumeSizeGb: { meaning: "size of the Cinder volume behind the NFS export (RWX storage)", irreversible: ["volume-shrink"] },
     serverTokenGeneration: {
         meaning:
-            "which server token the cluster runs; raise it by one to rotate the token (`k3s token rotate`, then every server replaced; [infra.md](infra.md#rotating-the-server-token))",
+            "which server token the cluster runs; raise it by one to rotate the token (`k3s token rotate`, then " +
+            "every server replaced; [infra.md](infra.md#rotating-the-server-token))",
     },
     restoreFromSnapshot: {
         meaning: "one-shot, with `backupStore`: the next new server-0 restores this etcd snapshot; `npm run restore` sets and removes it",
@@ -112,7 +117,8 @@ export const INFRA_KEYS: KeyDocs = {
     ciRunnerSha256: { meaning: "runner checksum", retired: "the checksum pinned in infra/ciRunnerRelease.ts" },
     cloudCredentialExpiresAt: {
         meaning:
-            "last day (UTC) the cloud controllers' created application credential works; a later date rotates it ([security.md](security.md#the-cloud-controllers-credential)); required unless the credential is supplied",
+            "last day (UTC) the cloud controllers' created application credential works; a later date rotates it " +
+            "([security.md](security.md#the-cloud-controllers-credential)); required unless the credential is supplied",
     },
     cloudCredentialRoles: { meaning: "project roles of the created credential; `admin`, `manager`, `service` refused" },
     cloudCredentialAccessRules: {
@@ -122,7 +128,8 @@ export const INFRA_KEYS: KeyDocs = {
     cloudControllerCredentialSecret: { meaning: "secret of `cloudControllerCredentialId` (required with it)" },
     flavorPrices: {
         meaning:
-            "prices for the environment report's cost estimate ([delivery.md](delivery.md#environment-report-npm-run-report)); every flavor in use must be priced",
+            "prices for the environment report's cost estimate " +
+            "([delivery.md](delivery.md#environment-report-npm-run-report)); every flavor in use must be priced",
         allowed: '`{"currency", "flavorPerMonth": {flavor: price}, "volumeGbPerMonth"}`',
     },
     instanceQuota: { meaning: "the project's instance quota: servers + agents (+ CI runner) must fit; 0: unchecked" },

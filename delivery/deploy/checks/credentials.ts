@@ -34,7 +34,8 @@ export function cloudCredentialVerdict(stack: string, config: Record<string, unk
         return { note: `${stack}: cloud-controller credential supplied (${String(id)})` };
     }
     const supply = [
-        `  openstack application credential create --role member --role load-balancer_member --description "k3s cloud controllers" ${stack.replace(/-infra$/, "")}-k3s-cloud-controllers`,
+        `  openstack application credential create --role member --role load-balancer_member --description ` +
+            `"k3s cloud controllers" ${stack.replace(/-infra$/, "")}-k3s-cloud-controllers`,
         `  pulumi config set -s ${stack} ${NS}:cloudControllerCredentialId <id>`,
         `  pulumi config set -s ${stack} --secret ${NS}:cloudControllerCredentialSecret <secret>`,
     ].join("\n");
@@ -43,7 +44,8 @@ export function cloudCredentialVerdict(stack: string, config: Record<string, unk
         return {
             note: `${stack}: cloud-controller credential would be created by up`,
             problem:
-                `${stack}: up would create the cloud controllers' application credential, but you deploy with an application credential, which Keystone only lets create another when it is unrestricted. ` +
+                `${stack}: up would create the cloud controllers' application credential, but you deploy with an ` +
+                `application credential, which Keystone only lets create another when it is unrestricted. ` +
                 `Create it once as a user (or with an unrestricted credential) and supply it:\n${supply}\n` +
                 `(If your deploying credential really is --unrestricted, export PLATFORM_UNRESTRICTED_CREDENTIAL=true instead.)`,
         };

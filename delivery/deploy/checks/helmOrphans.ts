@@ -136,8 +136,10 @@ export function recoveryText(stack: string, f: Finding, state: ReleaseState): st
     if (f.kind === "stuck") {
         const deployed = records.find((r) => r.status === "deployed" || r.status === "superseded");
         return [
-            `Helm release ${id} (${p.resource}) is ${newest.status} at revision ${newest.revision}: an upgrade was interrupted, and Helm refuses every further one while it is pending. Recover, then run up again:`,
-            `    kubectl delete secret -n ${p.namespace} ${newest.secret}   # drops the interrupted revision; up upgrades from revision ${deployed?.revision ?? "the previous one"} again`,
+            `Helm release ${id} (${p.resource}) is ${newest.status} at revision ${newest.revision}: an upgrade ` +
+                `was interrupted, and Helm refuses every further one while it is pending. Recover, then run up again:`,
+            `    kubectl delete secret -n ${p.namespace} ${newest.secret}   # drops the interrupted revision; up ` +
+                `upgrades from revision ${deployed?.revision ?? "the previous one"} again`,
             ...(deployed ? [`    or: helm rollback ${p.release} ${deployed.revision} -n ${p.namespace}`] : []),
         ].join("\n");
     }
@@ -153,7 +155,10 @@ export function recoveryText(stack: string, f: Finding, state: ReleaseState): st
         ? `\n    then: pulumi refresh --stack ${stack} --clear-pending-creates   # drops the interrupted create from the state`
         : "";
     const history = records.map((r) => `v${r.revision} ${r.status}`).join(", ");
-    const head = `Helm release ${id} (${p.resource}) exists in the cluster (${history}) but not in ${stack}'s state: an install was interrupted, and up would fail with "cannot re-use a name that is still in use". Recover, then run up again:`;
+    const head =
+        `Helm release ${id} (${p.resource}) exists in the cluster (${history}) but not in ${stack}'s state: ` +
+        `an install was interrupted, and up would fail with "cannot re-use a name that is still in use". ` +
+        `Recover, then run up again:`;
     if (newest.status === "deployed") {
         return [
             head,
@@ -210,15 +215,19 @@ export function helmOrphansCheck(deps: HelmOrphanDeps): PreApplyCheck {
             for (const p of planned) records.set(key(p.namespace, p.release), await list(target, p.namespace, p.release));
         } catch (err) {
             return [
-                `cannot list the cluster's Helm release records at ${target.server} (${err instanceof Error ? err.message : String(err)}); up needs the API from here anyway (adminCidrs)`,
+                `cannot list the cluster's Helm release records at ${target.server} ` +
+                    `(${err instanceof Error ? err.message : String(err)}); up needs the API from here anyway (adminCidrs)`,
             ];
         }
         const found = findings(planned, state, records).map((f) => recoveryText(layer.stack, f, state));
         if (found.length === 0) return [];
-        const kubeconfig = `pulumi stack output --stack ${deps.infraStack ?? "<env>-infra"} kubeconfig --show-secrets > kubeconfig.yaml && export KUBECONFIG=$PWD/kubeconfig.yaml`;
+        const kubeconfig =
+            `pulumi stack output --stack ${deps.infraStack ?? "<env>-infra"} kubeconfig --show-secrets > ` +
+            `kubeconfig.yaml && export KUBECONFIG=$PWD/kubeconfig.yaml`;
         return [
             ...found,
-            `helm and kubectl above act on this cluster with infra's admin kubeconfig: ${kubeconfig} (delete the file afterwards). See docs/delivery.md, "Interrupted Helm installs".`,
+            `helm and kubectl above act on this cluster with infra's admin kubeconfig: ${kubeconfig} (delete the ` +
+                `file afterwards). See docs/delivery.md, "Interrupted Helm installs".`,
         ];
     };
 }

@@ -30,5 +30,8 @@ export function placeholderReport(stacksDir: string, stacks: readonly { stack: s
             );
     }
     if (lines.length === 0) return undefined;
-    return `${lines.length} example value(s) are still in the stack files; replace each with your own (stacks/Pulumi.<stack>.yaml, or pulumi config set -s <stack> <key> <value>):\n${lines.join("\n")}`;
+    return (
+        `${lines.length} example value(s) are still in the stack files; replace each with your own ` +
+        `(stacks/Pulumi.<stack>.yaml, or pulumi config set -s <stack> <key> <value>):\n${lines.join("\n")}`
+    );
 }

@@ -73,7 +73,9 @@ export const REQUIRED_SECRETS: Record<LayerName, RequiredSecret[]> = {
             what: "OpenStack credentials",
             configKeys: ["openstack:password", "openstack:applicationCredentialSecret"],
             envVars: ["OS_PASSWORD", "OS_APPLICATION_CREDENTIAL_SECRET", "OS_CLOUD", "OS_TOKEN"],
-            fix: "source your OpenStack openrc file (or export OS_CLOUD=<cloud> for clouds.yaml), or: pulumi config set --secret -s <stack> openstack:applicationCredentialSecret <secret>",
+            fix:
+                "source your OpenStack openrc file (or export OS_CLOUD=<cloud> for clouds.yaml), or: pulumi config " +
+                "set --secret -s <stack> openstack:applicationCredentialSecret <secret>",
         },
     ],
     cluster: [],
@@ -120,7 +122,8 @@ export async function preflight(req: PreflightRequest): Promise<PreflightResult>
             ok: false,
             problem: "cli-missing",
             message:
-                `The Pulumi CLI is not installed (no \`pulumi\` on PATH${version.spawnError && version.spawnError !== "ENOENT" ? `: ${version.spawnError}` : ""}). Install it with:\n` +
+                `The Pulumi CLI is not installed (no \`pulumi\` on ` +
+                `PATH${version.spawnError && version.spawnError !== "ENOENT" ? `: ${version.spawnError}` : ""}). Install it with:\n` +
                 `  curl -fsSL https://get.pulumi.com | sh -s -- --version ${req.cliVersion}\n` +
                 `then open a new shell (or add ~/.pulumi/bin to PATH) and run this command again.`,
         };
@@ -146,7 +149,10 @@ export async function preflight(req: PreflightRequest): Promise<PreflightResult>
         return {
             ok: false,
             problem: "backend-unreachable",
-            message: `Cannot list the stacks in ${backend} (\`pulumi stack ls --json\` exited ${listed.code ?? listed.spawnError}):\n${listed.stderr.trim() || listed.stdout.trim()}\nCheck the backend (network, credentials: pulumi whoami -v) and run this command again; nothing was changed.`,
+            message:
+                `Cannot list the stacks in ${backend} (\`pulumi stack ls --json\` exited ` +
+                `${listed.code ?? listed.spawnError}):\n${listed.stderr.trim() || listed.stdout.trim()}\nCheck the ` +
+                `backend (network, credentials: pulumi whoami -v) and run this command again; nothing was changed.`,
         };
     }
     const existing = new Set(parseStackList(listed.stdout || "[]"));
@@ -160,7 +166,9 @@ export async function preflight(req: PreflightRequest): Promise<PreflightResult>
                 ok: false,
                 problem: "stack-missing",
                 message:
-                    `${missing.length === 1 ? "Stack" : "Stacks"} ${missing.map((s) => s.stack).join(", ")} ${missing.length === 1 ? "does" : "do"} not exist in ${backend}. Create ${missing.length === 1 ? "it" : "them"} with:\n` +
+                    `${missing.length === 1 ? "Stack" : "Stacks"} ${missing.map((s) => s.stack).join(", ")} ` +
+                    `${missing.length === 1 ? "does" : "do"} not exist in ${backend}. Create ` +
+                    `${missing.length === 1 ? "it" : "them"} with:\n` +
                     missing.map((s) => `  pulumi stack init ${s.stack}`).join("\n") +
                     "\n(the config is already in stacks/; `pulumi stack init` only registers the stack in the backend)",
             };
@@ -186,7 +194,8 @@ export async function preflight(req: PreflightRequest): Promise<PreflightResult>
         const passphraseBackend = doc.encryptionsalt !== undefined || doc.secretsprovider === "passphrase";
         if (passphraseBackend && !req.env.PULUMI_CONFIG_PASSPHRASE && !req.env.PULUMI_CONFIG_PASSPHRASE_FILE) {
             lacking.push(
-                `  ${stack}: the passphrase its secrets are encrypted with. export PULUMI_CONFIG_PASSPHRASE=<passphrase> (or PULUMI_CONFIG_PASSPHRASE_FILE=<file>)`,
+                `  ${stack}: the passphrase its secrets are encrypted with. export ` +
+                    `PULUMI_CONFIG_PASSPHRASE=<passphrase> (or PULUMI_CONFIG_PASSPHRASE_FILE=<file>)`,
             );
         }
     }

@@ -151,7 +151,8 @@ describe("delivery: Helm releases the state does not hold are refused before up,
         const imported = recoveryText(STACK, { release: WEB, kind: "orphan", records: deployed }, releaseState(stateOf([])));
         assert.ok(
             imported.includes(
-                `pulumi import --stack lab-cluster ${RELEASE_TYPE} lab-web-release web/web --parent 'parent=${WEB.parent}' --provider 'k8s=${PROVIDER}' --protect=false --yes`,
+                `pulumi import --stack lab-cluster ${RELEASE_TYPE} lab-web-release web/web --parent ` +
+                    `'parent=${WEB.parent}' --provider 'k8s=${PROVIDER}' --protect=false --yes`,
             ),
             imported,
         );

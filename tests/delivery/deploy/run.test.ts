@@ -65,7 +65,8 @@ describe("delivery: preflight", () => {
             stacks: ["dev-infra", "dev-cluster"],
             skipped: [],
             notes: [
-                "dev-infra: cloud-controller credential created by up, as your clouds.yaml identity (if that is a restricted application credential, supply one instead, see docs/delivery.md)",
+                "dev-infra: cloud-controller credential created by up, as your clouds.yaml identity (if that is a " +
+                    "restricted application credential, supply one instead, see docs/delivery.md)",
             ],
         });
     });
@@ -98,7 +99,8 @@ describe("delivery: preflight", () => {
         );
         const stacksDir = tempStacks({
             "Pulumi.dev-infra.yaml":
-                "config:\n  data-platform:layer: infra\n  data-platform:cloudControllerCredentialId: 0123456789abcdef0123456789abcdef\n  data-platform:cloudControllerCredentialSecret:\n    secure: AAAB\n",
+                "config:\n  data-platform:layer: infra\n  data-platform:cloudControllerCredentialId: " +
+                "0123456789abcdef0123456789abcdef\n  data-platform:cloudControllerCredentialSecret:\n    secure: AAAB\n",
             "Pulumi.dev-cluster.yaml": "config:\n  data-platform:layer: cluster\n",
         });
         const supplied = await preflight(request(fakePulumi(healthy), { env: appCred, stacksDir }));

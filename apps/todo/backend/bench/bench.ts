@@ -139,7 +139,9 @@ async function main(): Promise<void> {
                     const m = await measure(server, scenario);
                     totals.get(server)!.push(m);
                     console.log(
-                        `  ${scenario.name.padEnd(6)} round ${round + 1} ${server.name.padEnd(20)} ${m.rps.toFixed(0).padStart(6)} req/s  p99 ${String(m.p99).padStart(4)} ms  CPU ${m.cpuUs.toFixed(0).padStart(4)} µs/req  errors ${m.errors}`,
+                        `  ${scenario.name.padEnd(6)} round ${round + 1} ${server.name.padEnd(20)} ` +
+                            `${m.rps.toFixed(0).padStart(6)} req/s  p99 ${String(m.p99).padStart(4)} ms  CPU ` +
+                            `${m.cpuUs.toFixed(0).padStart(4)} µs/req  errors ${m.errors}`,
                     );
                     // Creates grow the table: put it back so every list measurement sees the same rows.
                     await pool.query("DELETE FROM todos WHERE id > $1", [seeded]);
@@ -149,7 +151,8 @@ async function main(): Promise<void> {
             console.log(
                 `${scenario.name}: ${app.name} ${avg(app, "rps").toFixed(0)} req/s vs baseline ${avg(baseline, "rps").toFixed(0)} req/s = ` +
                     `${(avg(app, "rps") / avg(baseline, "rps")).toFixed(2)}x; p99 ${avg(app, "p99").toFixed(1)} vs ${avg(baseline, "p99").toFixed(1)} ms = ` +
-                    `${(avg(app, "p99") / avg(baseline, "p99")).toFixed(2)}x; CPU per request ${avg(app, "cpuUs").toFixed(0)} vs ${avg(baseline, "cpuUs").toFixed(0)} µs = ` +
+                    `${(avg(app, "p99") / avg(baseline, "p99")).toFixed(2)}x; CPU per request ` +
+                    `${avg(app, "cpuUs").toFixed(0)} vs ${avg(baseline, "cpuUs").toFixed(0)} µs = ` +
                     `${(avg(app, "cpuUs") / avg(baseline, "cpuUs")).toFixed(2)}x`,
             );
         }

@@ -45,7 +45,8 @@ describe("todo frontend: image (Dockerfile, nginx.conf) and typecheck", () => {
             const main = path.join(dir, "nginx.conf");
             fs.writeFileSync(
                 main,
-                `pid ${dir}/nginx.pid;\nerror_log ${dir}/error.log;\nevents {}\nhttp {\n  access_log off;\n  include ${path.join(frontendRoot, "nginx.conf")};\n}\n`,
+                `pid ${dir}/nginx.pid;\nerror_log ${dir}/error.log;\nevents {}\nhttp {\n  access_log off;\n  include ` +
+                    `${path.join(frontendRoot, "nginx.conf")};\n}\n`,
             );
             const r = spawnSync("nginx", ["-t", "-c", main, "-p", dir], { encoding: "utf8" });
             assert.equal(r.status, 0, r.stderr);
