@@ -7,6 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { POD_SECURITY_LABELS } from "./networkPolicies";
+import { OffsiteTarget, PostgresDatabase, PostgresDatabaseArgs } from "./postgres";
 
 export interface IngressArgs {
     readonly ingressClass: string;
@@ -34,5 +35,36 @@ export function appNamespace(
         `${name}-namespace`,
         { metadata: { name: namespace, labels: { ...labels, ...POD_SECURITY_LABELS } } },
         { parent: opts.parent, ...(opts.protect ? { protect: true, retainOnDelete: true } : {}) },
+    );
+}
+
+/** The database keys an app's config carries for its own PostgreSQL (apps/configTypes.ts). */
+export interface AppDatabaseConfig {
+    readonly dbImage: string;
+    readonly dbSize: string;
+    readonly backupSchedule: string;
+    readonly backupRetentionDays: number;
+    readonly backupSize: string;
+}
+
+/** An app's own PostgreSQL in its namespace, dumped on the config's schedule (off-site when a target is given). */
+export function appDatabase(
+    name: string,
+    namespace: k8s.core.v1.Namespace,
+    config: AppDatabaseConfig,
+    args: Pick<PostgresDatabaseArgs, "database" | "storageClass" | "protect" | "labels" | "tls"> & { readonly offsite?: OffsiteTarget },
+    parent: pulumi.Resource,
+): PostgresDatabase {
+    const { offsite, ...rest } = args;
+    return new PostgresDatabase(
+        `${name}-postgresql`,
+        {
+            namespace: namespace.metadata.name,
+            image: config.dbImage,
+            size: config.dbSize,
+            backup: { schedule: config.backupSchedule, retentionDays: config.backupRetentionDays, size: config.backupSize, offsite },
+            ...rest,
+        },
+        { parent, dependsOn: [namespace] },
     );
 }

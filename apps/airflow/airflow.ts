@@ -12,11 +12,11 @@ import { airflowValues, AirflowSecretNames } from "./values";
 import { dagsGitSecretManifest } from "./gitCredentials";
 import { registryHost, RegistryCredential } from "../images";
 import { newPullSecret, PULL_SECRET_NAME } from "../pullSecret";
-import { OffsiteTarget, PostgresDatabase } from "../postgres";
+import type { OffsiteTarget } from "../postgres";
 import { serviceCertificate, serviceDnsNames } from "../postgresTls";
 import { clientSslMode, PGBOUNCER_PORT, PGBOUNCER_TLS_SECRET, pgbouncerIni, pgbouncerIniAnnotations } from "./pgbouncer";
 import { airflowDashboard, statsdServiceMonitor } from "./monitoring";
-import { appNamespace, IngressArgs, ingressUrl } from "../appParts";
+import { appDatabase, appNamespace, IngressArgs, ingressUrl } from "../appParts";
 import { GRAFANA_DASHBOARD_LABEL } from "../../lib/monitoring/dashboard";
 import { componentType } from "../../lib/componentType";
 
@@ -167,25 +167,19 @@ export class AirflowPlatform extends pulumi.ComponentResource {
                   inNs,
               )
             : undefined;
-        const db = new PostgresDatabase(
-            `${name}-postgresql`,
+        const db = appDatabase(
+            name,
+            namespace,
+            config,
             {
-                namespace: namespace.metadata.name,
-                image: config.dbImage,
                 database: "airflow",
                 storageClass: args.storageClasses.rwo,
-                size: config.dbSize,
                 protect: args.protect,
-                backup: {
-                    schedule: config.backupSchedule,
-                    retentionDays: config.backupRetentionDays,
-                    size: config.backupSize,
-                    offsite: args.offsiteBackup,
-                },
+                offsite: args.offsiteBackup,
                 labels,
                 ...(args.internalIssuer ? { tls: { issuer: args.internalIssuer } } : {}),
             },
-            { parent: this, dependsOn: [namespace] },
+            this,
         );
 
         // Airflow talks to PgBouncer, PgBouncer to PostgreSQL. The chart would render both

@@ -8,9 +8,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { Resources, TodoConfig } from "../config";
 import type { RequestItem } from "../../lib/fit";
-import { OffsiteTarget, PostgresDatabase } from "../postgres";
+import type { OffsiteTarget } from "../postgres";
 import { k8sResources, POSTGRES_RESOURCES } from "../resources";
-import { appNamespace, IngressArgs, ingressUrl } from "../appParts";
+import { appDatabase, appNamespace, IngressArgs, ingressUrl } from "../appParts";
 import type { RegistryCredential } from "../images";
 import { imagePullSecrets, newPullSecret } from "../pullSecret";
 import { componentType } from "../../lib/componentType";
@@ -103,24 +103,12 @@ export class TodoApp extends pulumi.ComponentResource {
         const pullSpec = imagePullSecrets(args.pullCredential);
         const withPull = { parent: this, dependsOn: [namespace, ...(pull ? [pull] : [])] };
 
-        const db = new PostgresDatabase(
-            `${name}-postgresql`,
-            {
-                namespace: namespace.metadata.name,
-                image: config.dbImage,
-                database: "todo",
-                storageClass: args.storageClass,
-                size: config.dbSize,
-                protect: args.protect,
-                backup: {
-                    schedule: config.backupSchedule,
-                    retentionDays: config.backupRetentionDays,
-                    size: config.backupSize,
-                    offsite: args.offsiteBackup,
-                },
-                labels: partOf,
-            },
-            { parent: this, dependsOn: [namespace] },
+        const db = appDatabase(
+            name,
+            namespace,
+            config,
+            { database: "todo", storageClass: args.storageClass, protect: args.protect, offsite: args.offsiteBackup, labels: partOf },
+            this,
         );
 
         const fromDb = (key: string) => ({ secretKeyRef: { name: db.secretName, key } });
