@@ -71,6 +71,26 @@ describe("k3s made of upstream parts: the wrapper", () => {
         requireDebianPackage(this, "cloud-init");
     });
 
+    it("names no helper like a standard-library module (Python puts the helpers' folder first on the import path)", () => {
+        // A helper named token.py shadowed the standard `token` module: every helper that imported
+        // `cryptography` (which reaches `tokenize`) failed, and k3s.service never started on a VM.
+        const stdlib = execFileSync("python3", ["-c", "import sys; print('\\n'.join(sorted(sys.stdlib_module_names)))"], {
+            encoding: "utf8",
+        })
+            .trim()
+            .split("\n");
+        const helpers = fs
+            .readdirSync(WRAPPER)
+            .filter((f) => f.endsWith(".py"))
+            .map((f) => f.slice(0, -3));
+        assert.ok(helpers.length > 0, "the wrapper has Python helpers");
+        assert.deepEqual(
+            helpers.filter((h) => stdlib.includes(h)),
+            [],
+            "helpers named like standard-library modules",
+        );
+    });
+
     it("reads the first server's rendered config with its bootstrap drop-in: cluster-init, no server URL, the token's CA hash and secret", () => {
         assert.equal(readConfig(server(true)).cluster_init, "", "without the drop-in the first server neither initialises nor joins");
         const c = readConfig(server(true), [], "cluster-init: true\n");

@@ -1,6 +1,6 @@
 /**
  * k3s' bootstrap data and server-token rotation in "k3s made of upstream parts"
- * (tests/lifetime/parts/wrapper: bootstrapdata.py, supervisor.py, token.py), run on the host:
+ * (tests/lifetime/parts/wrapper: bootstrapdata.py, supervisor.py, token_rotate.py), run on the host:
  * the data is encrypted the way k3s encrypts it (checked by decrypting it here with k3s'
  * parameters), a start with another token's data is refused, a restore writes the snapshot's
  * files (the secrets-encryption config) back, and `k3s token rotate` against a running
@@ -139,7 +139,16 @@ describe("k3s made of upstream parts: bootstrap data and token rotation", () => 
         const rotate = (old: string, next: string) =>
             spawnSync(
                 "python3",
-                [path.join(WRAPPER, "token.py"), "rotate", "--server", "https://127.0.0.1:6443", "--token", old, "--new-token", next],
+                [
+                    path.join(WRAPPER, "token_rotate.py"),
+                    "rotate",
+                    "--server",
+                    "https://127.0.0.1:6443",
+                    "--token",
+                    old,
+                    "--new-token",
+                    next,
+                ],
                 { env: { ...c.env, K3S_SUPERVISOR_PORT: String(port) }, encoding: "utf8" },
             );
         /** What a joining server asks first: the bootstrap data, with `secret`. */

@@ -5,7 +5,7 @@ join does), then PUTs /v1-k3s/token {"newToken"} authenticated as user `server` 
 the server re-encrypts the bootstrap data with the new token. Any server of the cluster can be
 asked (`--server`, default https://127.0.0.1:6443, or K3S_URL); here its supervisor answers on
 :9345 of the same host (K3S_SUPERVISOR_PORT), not beside the API.
-Usage: token.py rotate [--server URL] [--token TOKEN] [--new-token NEW] [--data-dir DIR]
+Usage: token_rotate.py rotate [--server URL] [--token TOKEN] [--new-token NEW] [--data-dir DIR]
 """
 import argparse, base64, hashlib, json, os, ssl, sys, tempfile, urllib.error, urllib.parse, urllib.request
 
