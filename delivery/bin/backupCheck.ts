@@ -9,6 +9,7 @@ import { stacksFor } from "../environments/environments";
 import { policyPackOf } from "../deploy/options";
 import { backupStoreOf, cliRestoreOps } from "../restore/restoreCommand";
 import { checkWriter, probeKey, s3Probe } from "../backupCheck/writerCheck";
+import { runMain } from "./run";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
@@ -40,10 +41,4 @@ async function main(): Promise<number> {
     return result.ok ? 0 : 1;
 }
 
-main().then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-        console.error(err instanceof Error ? err.message : err);
-        process.exit(1);
-    },
-);
+runMain(main);

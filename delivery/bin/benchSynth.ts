@@ -22,6 +22,7 @@ import { PROJECT, ROOT, STACKS_DIR, synthStack } from "../synth/stacks";
 import { synthesize } from "../synth/synth";
 import { bareAgentsProgram } from "../synth/bareAgents";
 import { agentOverrides, serverCount } from "../synth/benchStack";
+import { runMain } from "./run";
 
 const GOAL = 2.5;
 const SMALL = 4;
@@ -181,7 +182,4 @@ async function main(): Promise<void> {
     );
 }
 
-main().catch((err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
-});
+runMain(main);

@@ -20,6 +20,7 @@ import { allStacks, ROOT } from "../synth/stacks";
 import { capacitySections } from "../report/environment";
 import { renderCapacityDelta } from "../report/delta";
 import { parseCommandLine, UsageError } from "./args";
+import { runMain } from "./run";
 
 const USAGE = "usage: npm run diff -- <base-ref> [--stack <stack>]... [--out <file>] [--json] [--pr]";
 
@@ -127,11 +128,5 @@ export async function runDiff(argv: string[], io: DiffIo = SCRIPT_IO): Promise<n
 
 // Run as the script only; imported (by tests), it is runDiff.
 if (require.main === module) {
-    runDiff(process.argv.slice(2)).then(
-        (code) => process.exit(code),
-        (err: unknown) => {
-            console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-            process.exit(1);
-        },
-    );
+    runMain(() => runDiff(process.argv.slice(2)), { stack: true });
 }

@@ -11,6 +11,7 @@ import { DEFAULT_HOURS, issueAdminKubeconfig, MAX_HOURS, requestProblem, writePr
 import { environmentsIn } from "../environments/environments";
 import { runCommand } from "../deploy/checks/preflight";
 import { commandLineOr } from "./args";
+import { runMain } from "./run";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
@@ -46,10 +47,4 @@ async function main(): Promise<number> {
     return 0;
 }
 
-main().then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-        console.error(err instanceof Error ? err.message : String(err));
-        process.exit(1);
-    },
-);
+runMain(main);

@@ -11,6 +11,7 @@ import * as path from "path";
 import { environmentsIn } from "../environments/environments";
 import { ENV_NAME, newEnvironment } from "../environments/newEnv";
 import { placeholderReport, projectName } from "../deploy/checks/placeholderGate";
+import { runMain } from "./run";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const USAGE = "usage: npm run new-env -- <name> [--from <existing environment>] [--dir <stacks dir>]";
@@ -68,4 +69,4 @@ function main(argv: string[]): number {
     return 0;
 }
 
-process.exit(main(process.argv.slice(2)));
+runMain(() => main(process.argv.slice(2)), { stack: true });

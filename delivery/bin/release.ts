@@ -20,6 +20,7 @@ import { stackFile } from "../synth/stackConfig";
 import { ROOT, STACKS_DIR } from "../synth/stacks";
 import { OWN_IMAGE_TAG } from "../../apps/images";
 import { gitOrigin, OWN_IMAGES, OwnImageKey, resolveRepository } from "../../apps/repository";
+import { runMain } from "./run";
 
 const USAGE = "usage: npm run release -- check|pin|verify-tag <vX.Y.Z> [--summary <file.md>] | image-tag <env> <tag>";
 
@@ -99,10 +100,4 @@ function setImageTag(env: string | undefined, tag: string | undefined): number {
     return 0;
 }
 
-main().then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-        console.error(err instanceof Error ? err.message : err);
-        process.exit(1);
-    },
-);
+runMain(main);

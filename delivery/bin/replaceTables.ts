@@ -22,6 +22,7 @@ import {
 } from "../providers/extract/terraform";
 import { kubernetesRules, providerConfigRule } from "../providers/extract/kubernetes";
 import { commandLineOr } from "./args";
+import { runMain } from "./run";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const USAGE =
@@ -318,10 +319,15 @@ function main(): number {
     return 0;
 }
 
-try {
-    process.exitCode = main();
-} catch (err) {
-    if (!(err instanceof SourceError)) throw err;
-    console.error(`replace-tables: ${err.message}`);
-    process.exitCode = 1;
-}
+runMain(
+    () => {
+        try {
+            return main();
+        } catch (err) {
+            if (!(err instanceof SourceError)) throw err;
+            console.error(`replace-tables: ${err.message}`);
+            return 1;
+        }
+    },
+    { stack: true },
+);

@@ -16,6 +16,7 @@ import { renderReportSvg } from "../report/svg";
 import type { SynthResult } from "../synth/synth";
 import { ROOT, STACKS_DIR } from "../synth/stacks";
 import { commandLineOr } from "./args";
+import { runMain } from "./run";
 
 const DOCS_DIR = path.join(ROOT, "docs");
 
@@ -63,10 +64,4 @@ async function main(): Promise<number> {
     return 0;
 }
 
-main().then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-        console.error(err instanceof Error ? err.message : String(err));
-        process.exit(1);
-    },
-);
+runMain(main);

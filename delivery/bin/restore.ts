@@ -14,6 +14,7 @@ import { STEP_IDS, StepId } from "../restore/restore";
 import { bucketSnapshots, cliRestoreOps, restore } from "../restore/restoreCommand";
 import { request, targetFromKubeconfig, waitForCluster } from "../../infra/lifecycle/kubeApi";
 import { commandLineOr } from "./args";
+import { runMain } from "./run";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const STACKS_DIR = path.join(ROOT, "stacks");
@@ -99,10 +100,4 @@ async function main(): Promise<number> {
     });
 }
 
-main().then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-        console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-        process.exit(1);
-    },
-);
+runMain(main, { stack: true });

@@ -34,6 +34,7 @@ import { DEPLOY_FLAGS_USAGE, parseDeployArgs, realDeployRequest } from "../deplo
 import { LayerInput, planRollback, renderPlan } from "../rollback/rollback";
 import { openWorktree, synthInWorktree, synthRef } from "../synth/worktree";
 import { ROOT, STACKS_DIR } from "../synth/stacks";
+import { runMain } from "./run";
 
 const USAGE = `usage: npm run rollback -- <tag> <env> [--force | --allow <kind,...>] [--plan] [--from <ref>] ${DEPLOY_FLAGS_USAGE}`;
 
@@ -218,10 +219,4 @@ async function main(): Promise<number> {
     }
 }
 
-main().then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-        console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-        process.exit(1);
-    },
-);
+runMain(main, { stack: true });

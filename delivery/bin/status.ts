@@ -7,6 +7,7 @@
 import { environmentsIn } from "../environments/environments";
 import { runStatus } from "../status";
 import { ROOT, STACKS_DIR } from "../synth/stacks";
+import { runMain } from "./run";
 
 async function main(): Promise<number> {
     const [env, ...extra] = process.argv.slice(2);
@@ -31,4 +32,4 @@ async function main(): Promise<number> {
     });
 }
 
-main().then((code) => process.exit(code));
+runMain(main, { stack: true });

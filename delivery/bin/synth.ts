@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { renderSynth, SynthResult } from "../synth/synth";
 import { allStacks, ROOT, synthStack } from "../synth/stacks";
+import { runMain } from "./run";
 
 async function main(): Promise<void> {
     const requested = process.argv.slice(2).filter((a) => !a.startsWith("-"));
@@ -38,7 +39,4 @@ async function main(): Promise<void> {
     }
 }
 
-main().catch((err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
-});
+runMain(main);

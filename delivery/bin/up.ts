@@ -14,6 +14,7 @@ import * as path from "path";
 import { environmentsIn, stacksFor } from "../environments/environments";
 import { deploy } from "../deploy/cli";
 import { DEPLOY_FLAGS_USAGE, parseDeployArgs, realDeployRequest } from "../deploy/options";
+import { runMain } from "./run";
 
 // Not from lib/synth: that loads the Pulumi runtime and mocks, which only the offline diff needs.
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -70,10 +71,4 @@ async function main(): Promise<number> {
     return deploy(request);
 }
 
-main().then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-        console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-        process.exit(1);
-    },
-);
+runMain(main, { stack: true });
