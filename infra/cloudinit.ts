@@ -13,7 +13,7 @@ import { bootstrapScript, BOOTSTRAP_SCRIPT } from "./bootstrap";
 import { datastoreFiles, DatastoreSpec, DATASTORE_SCRIPT } from "./datastore";
 import { METADATA_GUARD_UNIT, metadataGuardFile, USER_DATA_SCRUB_UNIT, userDataScrubUnit } from "./metadataGuard";
 import { TOKEN_ROTATION_SCRIPT, tokenRotationFiles } from "./tokenRotation";
-import { accessManifestFiles, installManifestsCommand, K3S_MANIFESTS_DIR, MANIFEST_STAGING_DIR } from "./adminAccess";
+import { accessManifestFiles, AdminGroupKey, installManifestsCommand, K3S_MANIFESTS_DIR, MANIFEST_STAGING_DIR } from "./adminAccess";
 
 /** Where k3s looks for pre-existing CAs before its first start (server nodes only). */
 export const K3S_TLS_DIR = "/var/lib/rancher/k3s/server/tls";
@@ -97,6 +97,8 @@ export interface ServerSpec extends CommonSpec {
     readonly nfs?: NfsSpec;
     /** k3s' server directory on a volume that outlives the VM (a single server). */
     readonly datastore?: DatastoreSpec;
+    /** Groups whose cluster-admin binding this server skips (infra `revokedAdminGroups`; adminAccess.ts). */
+    readonly revokedAdminGroups?: readonly AdminGroupKey[];
 }
 
 export interface AgentSpec extends CommonSpec {
@@ -232,7 +234,7 @@ export function renderUserData(spec: NodeSpec, secrets: NodeSecrets): string {
     if (rotates) writeFiles.push(...tokenRotationFiles(spec.serverUrl, secrets.previousToken!, secrets.token));
     if (spec.role === "server") {
         // Every server: the bindings must be there whichever server k3s first starts on.
-        writeFiles.push(...accessManifestFiles());
+        writeFiles.push(...accessManifestFiles(spec.revokedAdminGroups));
         if (spec.bootstrap === "metadata") {
             if (secrets.ca) writeFiles.push(...caWriteFiles(secrets.ca));
             writeFiles.push({ path: BOOTSTRAP_SCRIPT, permissions: "0755", content: bootstrapScript(spec.serverUrl) });
@@ -260,7 +262,7 @@ export function renderUserData(spec: NodeSpec, secrets: NodeSecrets): string {
     // k3s' data directory is mounted from its volume before k3s first starts, then the CAs go in.
     if (spec.role === "server" && spec.datastore) runcmd.push([DATASTORE_SCRIPT, "start"]);
     if (spec.role === "server" && spec.bootstrap === "metadata" && secrets.ca) runcmd.push(["sh", "-c", installCaCommand()]);
-    if (spec.role === "server") runcmd.push(["sh", "-c", installManifestsCommand()]);
+    if (spec.role === "server") runcmd.push(["sh", "-c", installManifestsCommand(spec.revokedAdminGroups)]);
     const decides = spec.role === "server" && spec.bootstrap === "metadata";
     runcmd.push(["sh", "-c", installScript(spec.k3sInstall, spec.k3sVersion, spec.role, { start: !decides && !rotates })]);
     if (decides) runcmd.push([BOOTSTRAP_SCRIPT]);

@@ -18,6 +18,7 @@ import { NetworkConfig, readAccess, readNetwork } from "./networkConfig";
 import { nodeCapacityProblems } from "./capacity";
 import { parseFlavorPrices, PriceTable } from "./pricing";
 import { BackupStoreConfig, parseBackupStore } from "./backupStoreConfig";
+import { ADMIN_GROUP_KEYS, AdminGroupKey } from "./adminAccess";
 
 export type { BackupStoreConfig } from "./backupStoreConfig";
 
@@ -83,6 +84,8 @@ export interface InfraConfig {
     readonly backupStore?: BackupStoreConfig;
     /** Optional prices for the environment report's cost estimate (docs/delivery.md). */
     readonly prices?: PriceTable;
+    /** Cluster-admin groups every server skips the binding of (docs/security.md, "Revoking a group"). */
+    readonly revokedAdminGroups: AdminGroupKey[];
 }
 
 export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope: string): InfraConfig {
@@ -167,6 +170,7 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
             ...agentPools.map((p) => p.flavor),
             ...Object.values(nodeOverrides).flatMap((o) => (o?.flavor ? [o.flavor] : [])),
         ]),
+        revokedAdminGroups: r.stringList("revokedAdminGroups", { default: [], check: adminGroupProblem }) as AdminGroupKey[],
     };
     if (config.drainTaskGraceMinutes >= config.readinessTimeoutMinutes) {
         r.problem(
@@ -186,4 +190,13 @@ export function parseInfraConfig(lookup: ConfigLookup, namespace: string, scope:
         r.problem(problem.key, problem.value, problem.message);
     r.finish();
     return config;
+}
+
+/** What `revokedAdminGroups` may list: the groups adminAccess.ts binds, by their short name. */
+function adminGroupProblem(item: string): string | undefined {
+    if ((ADMIN_GROUP_KEYS as readonly string[]).includes(item)) return undefined;
+    return (
+        `must be one of ${ADMIN_GROUP_KEYS.map((k) => `"${k}"`).join(", ")} ` +
+        `("deployers": data-platform:deployers, the deploy identity; "admins": data-platform:admins, people)`
+    );
 }

@@ -146,6 +146,8 @@ export function buildNodeSpec(cfg: InfraConfig, slot: NodeSlot, name: string, ad
         datastore: hasDatastoreVolume(cfg, slot)
             ? { volumeId: required(addr.datastoreVolumeId, `${slot.key}: datastoreVolumeId`) }
             : undefined,
+        // Part of every server's user-data (and name): a replaced or new server keeps the revocation.
+        ...(cfg.revokedAdminGroups.length > 0 ? { revokedAdminGroups: cfg.revokedAdminGroups } : {}),
     };
 }
 

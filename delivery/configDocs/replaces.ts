@@ -59,6 +59,7 @@ function probes(): Record<string, string[]> {
         k3sMirrorCaCert: [PROBE_CA_CERT],
         agentPools: [JSON.stringify({ default: { flavor: "mb1.xlarge", count: 2 } })],
         nodeOverrides: [JSON.stringify({ "agent-0": { image: "Debian 13" } })],
+        revokedAdminGroups: [JSON.stringify(["admins"])],
     };
 }
 

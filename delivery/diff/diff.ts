@@ -17,6 +17,7 @@ import { rollOrder } from "./rollOrder";
 import { onlyServerWarnings } from "./serverWarnings";
 import { tokenRotationWarnings } from "./tokenWarnings";
 import { backupCredentialWarnings } from "./backupWarnings";
+import { adminAccessWarnings } from "./accessWarnings";
 import type { ChangeKind, InputChange, ResourceChange, StackDiff } from "./changes";
 import { changedInputs, keyInputs, stable } from "./inputs";
 import { byUrn, identitiesOf, identityOf, identityOfUrn } from "./identity";
@@ -238,7 +239,12 @@ export function diffSynth(base: SynthResult | undefined, head: SynthResult | und
         changes.filter((c) => c.kind === "replace" && c.type === "openstack:compute/instance:Instance").map((c) => c.after!.urn),
     );
     const roll = head && replacedVms.size > 0 ? rollOrder(head, replacedVms) : [];
-    const warnings = [...onlyServerWarnings(changes, head), ...backupCredentialWarnings(changes), ...tokenRotationWarnings(changes)];
+    const warnings = [
+        ...onlyServerWarnings(changes, head),
+        ...backupCredentialWarnings(changes),
+        ...tokenRotationWarnings(changes),
+        ...adminAccessWarnings(changes, base, head),
+    ];
     return {
         stack,
         changes,

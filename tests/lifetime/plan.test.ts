@@ -1,8 +1,9 @@
 /**
  * The engine stand-in's plan (tests/lifetime/support/plan.ts) from small synth results built
  * here: creates in dependsOn order, a replacement with its old and new lifecycle command lines,
- * `--replace` without a change, a delete, and the cluster gate after the nodes; and, from the
- * synth of a prod stack, the plan of a server token rotation.
+ * replacements grouped as the diff's roll batches, `--replace` without a change, a delete, and
+ * the cluster gate after the nodes; and, from the synth of a prod stack, the plan of a server
+ * token rotation. The batched roll of a real pool: batched.test.ts.
  */
 import * as assert from "node:assert/strict";
 import type { SynthResource, SynthResult } from "../../delivery/synth/synth";
@@ -112,6 +113,25 @@ describe("lifetime engine stand-in: the plan from the offline diff", () => {
         assert.equal(step.newLifecycle?.environment.NODE_NAME, "server-0-b");
         assert.equal(step.newLifecycle?.environment.KUBECONFIG_DATA, "placeholder", "secrets unwrapped");
         assert.match(describePlan(plan)[0], /replace server-0 \(server-0-a → server-0-b\)/);
+    });
+
+    it("replaces the nodes of one roll batch (no dependsOn between them) in one group, after the batch before", () => {
+        const v2 = synth([
+            ...v1.resources.filter(
+                (r) => !r.name.startsWith("t-k3s-agent") && !r.name.startsWith("t-k3s-server-1") && r.name !== "t-k3s-ready",
+            ),
+            ...node("server-1", "b", { after: "server-0" }),
+            ...node("agent-0", "b", { after: "server-1" }),
+            ...node("agent-1", "b", { after: "server-1" }),
+            gate("all-b"),
+        ]);
+        const plan = planNodes(v1, v2);
+        assert.deepEqual(steps(plan.groups), ["replace server-1", "replace agent-0, replace agent-1"]);
+        assert.deepEqual(
+            plan.groups.map((g) => g.map((s) => s.node)),
+            plan.diff.roll?.map((b) => b.map((n) => n.name)),
+            "the groups are the diff's roll batches",
+        );
     });
 
     it("replaces an unchanged node on --replace, and nothing else", () => {

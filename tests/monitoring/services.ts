@@ -108,9 +108,7 @@ export async function streamMetrics(service: "producer" | "processor"): Promise<
     try {
         return await scrape(port);
     } finally {
-        // Killed, not stopped: with no broker, a graceful stop waits out the Kafka client's connect
-        // retries (about 15 s for the processor). What is scraped is all this file tests; the
-        // graceful stop is tested against a stand-in broker (apps/stream/*/test/run, service).
-        await stop(s, "SIGKILL");
+        // A SIGTERM stops them at once even with no broker (apps/stream/common/test/stop.services.ts).
+        await stop(s);
     }
 }

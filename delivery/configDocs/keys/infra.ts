@@ -132,5 +132,11 @@ export const INFRA_KEYS: KeyDocs = {
             "([delivery.md](delivery.md#environment-report-npm-run-report)); every flavor in use must be priced",
         allowed: '`{"currency", "flavorPerMonth": {flavor: price}, "volumeGbPerMonth"}`',
     },
+    revokedAdminGroups: {
+        meaning:
+            "cluster-admin groups every server skips the binding of, so a replaced server cannot re-grant them: `deployers` " +
+            "(the deploy identity), `admins` (people); the binding itself is deleted once by hand " +
+            "([security.md](security.md#cluster-admin-access-revocable-groups-short-lived-certificates))",
+    },
     instanceQuota: { meaning: "the project's instance quota: servers + agents (+ CI runner) must fit; 0: unchecked" },
 };

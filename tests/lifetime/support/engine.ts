@@ -7,17 +7,34 @@
  * The commands are the synth's own command lines and environment, run on the host from the
  * repository root, with KUBECONFIG_DATA pointed at the host-side address of the API (the
  * synth's is a placeholder). Nothing here reimplements a lifecycle command.
+ *
+ * A group of the plan is one of the diff's roll batches (or a create level): its steps run
+ * concurrently, each its own delete → boot → create, as `pulumi up` runs resources with no
+ * dependsOn between them in parallel; the next group starts once every step of this one is done
+ * (each new node's `create` gate passed) and the scenario's checks between groups passed.
  */
 import { spawn } from "node:child_process";
 import * as path from "node:path";
 import type { BootCluster } from "../../boot/support/cluster";
-import type { LifetimeCloud, VolumeRole } from "./cloud";
+import type { VolumeRole } from "./cloud";
 import type { CommandLine, EnginePlan, NodeStep } from "./plan";
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
 
+/** What the engine needs of the cloud stand-in (LifetimeCloud; a fake in the host tests). */
+export interface EngineCloud {
+    boot(cluster: BootCluster, slot: string, opts: { bootstrap?: string; volumes?: readonly VolumeRole[] }): Promise<unknown>;
+    discard(slot: string): Promise<void>;
+}
+
+/** Where a step is: begun, old node drained (its `delete` ran), old VM gone, new VM booted, new node's `create` gate passed. */
+export type StepPhase = "begun" | "drained" | "deleted" | "booted" | "ready";
+
+/** Runs one of the synth's command lines; `runCommand` below, a fake in the host tests. */
+export type CommandRunner = (label: string, line: string, environment: Record<string, string>) => Promise<void>;
+
 export interface EngineContext {
-    readonly cloud: LifetimeCloud;
+    readonly cloud: EngineCloud;
     /** The admin kubeconfig pointed at the host-side API address. */
     readonly kubeconfig: string;
     readonly log: (line: string) => void;
@@ -32,6 +49,13 @@ export interface EngineContext {
     readonly environment?: Record<string, string>;
     /** Runs after each group of the plan (the checks a scenario makes between roll steps). */
     readonly between?: (group: readonly NodeStep[]) => Promise<void>;
+    /**
+     * Runs as each step reaches a phase, while the other steps of its group go on (the checks a
+     * scenario makes between the steps of a batch); awaited before that step goes on.
+     */
+    readonly progress?: (step: NodeStep, phase: StepPhase) => Promise<void>;
+    /** Runs the lifecycle command lines (default: on the host, `runCommand`). */
+    readonly commands?: CommandRunner;
 }
 
 /** Runs one of the synth's command lines (`create` or `delete`) on the host. */
@@ -60,8 +84,10 @@ async function lifecycle(ctx: EngineContext, step: NodeStep, action: "create" | 
     const line = cmd?.[action];
     if (!line) return;
     ctx.step(`${step.slot}: lifecycle ${action} (${line.split(" ").slice(-1)[0]})`);
-    await runCommand(ctx, `${step.slot} ${action}`, line, cmd.environment);
+    await run(ctx)(`${step.slot} ${action}`, line, cmd.environment);
 }
+
+const run = (ctx: EngineContext): CommandRunner => ctx.commands ?? ((label, line, env) => runCommand(ctx, label, line, env));
 
 async function bootNew(ctx: EngineContext, step: NodeStep, after: BootCluster): Promise<void> {
     const rendered = after.nodes.find((n) => n.key === step.slot);
@@ -76,14 +102,20 @@ async function bootNew(ctx: EngineContext, step: NodeStep, after: BootCluster): 
 }
 
 async function carryOut(ctx: EngineContext, step: NodeStep, after: BootCluster): Promise<void> {
+    const reached = (phase: StepPhase) => ctx.progress?.(step, phase);
+    await reached("begun");
     if (step.kind !== "create") {
         await lifecycle(ctx, step, "delete", step.oldLifecycle);
+        await reached("drained");
         ctx.step(`${step.slot}: delete the VM ${step.oldName}`);
         await ctx.cloud.discard(step.slot);
+        await reached("deleted");
     }
     if (step.kind === "delete") return;
     await bootNew(ctx, step, after);
+    await reached("booted");
     await lifecycle(ctx, step, "create", step.newLifecycle);
+    await reached("ready");
 }
 
 /** Applies `plan`: groups in order, the steps of a group together; then the cluster gates. */
@@ -95,6 +127,6 @@ export async function applyPlan(ctx: EngineContext, plan: EnginePlan, after: Boo
     for (const gate of plan.gates) {
         if (!gate.create) continue;
         ctx.step(`cluster gate (${gate.create.split(" ").slice(-1)[0]})`);
-        await runCommand(ctx, "gate", gate.create, gate.environment);
+        await run(ctx)("gate", gate.create, gate.environment);
     }
 }

@@ -22,6 +22,8 @@ export interface EnvironmentSpec {
     readonly plan: AddressPlan;
     /** Agents in the default pool. */
     readonly agents: number;
+    /** More of pool default's settings than its count, e.g. `{ maxUnavailable: 2 }` (batched rolls). */
+    readonly defaultPool?: Record<string, unknown>;
     /** The only server keeps its datastore on a volume (dev). */
     readonly datastore: boolean;
     /** Settings on top of the stack's (bare keys), e.g. the backup store. */
@@ -74,11 +76,19 @@ export class LifetimeEnvironment {
     config(k3sVersion: string, extra: Record<string, string> = {}): Record<string, string> {
         return {
             ...this.cloud.run.mirrorOverrides(),
-            ...defaultPoolCount(this.spec.stack, this.agents),
+            ...this.pools(),
             ...this.settings,
             k3sVersion,
             ...extra,
         };
+    }
+
+    /** `agentPools`: the stack's pools, pool default with this environment's count and settings. */
+    private pools(): Record<string, string> {
+        const { agentPools } = defaultPoolCount(this.spec.stack, this.agents);
+        if (!this.spec.defaultPool) return { agentPools };
+        const pools = JSON.parse(agentPools) as Record<string, Record<string, unknown>>;
+        return { agentPools: JSON.stringify({ ...pools, default: { ...pools.default, ...this.spec.defaultPool } }) };
     }
 
     /** The secrets a render at `config` uses: its generation's token, and the one before it (the rotation). */
@@ -115,7 +125,7 @@ export class LifetimeEnvironment {
      */
     async up(
         config: Record<string, string>,
-        ctx: Pick<EngineContext, "log" | "step" | "force" | "environment" | "between">,
+        ctx: Pick<EngineContext, "log" | "step" | "force" | "environment" | "between" | "progress">,
         opts: { replace?: readonly string[]; render?: { datastore?: boolean } } = {},
     ): Promise<EnginePlan> {
         ctx.step("synth and plan");

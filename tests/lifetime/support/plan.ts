@@ -1,7 +1,7 @@
 /**
  * The ENGINE STAND-IN's plan (lifetime suite only): what `pulumi up` would do to the nodes of an
  * infra stack, read off the project's own offline diff of two synths (delivery/diff/diff.ts) — which
- * VMs are created, replaced (delete-before-replace, in the diff's roll order) or deleted, in
+ * VMs are created, replaced (delete-before-replace, in the diff's roll batches) or deleted, in
  * which dependsOn order, and which lifecycle command lines (the synth's own `create`/`delete`
  * and environment) run around each. Pure: synth results in, steps out.
  */
@@ -60,7 +60,7 @@ export function commandLine(resource: SynthResource): CommandLine {
     };
 }
 
-interface NodeView {
+export interface NodeView {
     readonly component: SynthResource;
     readonly instance: SynthResource;
     readonly lifecycle?: SynthResource;
@@ -152,12 +152,17 @@ export function planNodes(before: SynthResult | undefined, after: SynthResult, o
     const groups: NodeStep[][] = [];
     const created = [...will.values()].filter((v) => kindOf.get(v.instance.name) === "create");
     for (const g of createGroups(created, will, after)) groups.push(g.map((v) => step("create", v.component.name)));
-    // Replacements in the diff's roll order, one node at a time (delete-before-replace).
-    const rolled = (diff.roll ?? []).flat().map((n) => n.name);
-    for (const name of [...rolled, ...(opts.replace ?? []).filter((n) => !rolled.includes(n))]) {
+    // Replacements (delete-before-replace) in the diff's roll batches, taken as they are: the nodes
+    // of a batch have no dependsOn chain between them, so the engine replaces them together, and
+    // each batch waits for the one before (a pool's batch b depends on batch b-1's Ready gates).
+    const replace = (name: string) => {
         if (!was.has(name) || !will.has(name)) throw new Error(`plan: --replace ${name}: no such node on both sides`);
-        groups.push([step("replace", name)]);
-    }
+        return step("replace", name);
+    };
+    const batches = diff.roll ?? [];
+    const rolled = new Set(batches.flat().map((n) => n.name));
+    for (const batch of batches) groups.push(batch.map((n) => replace(n.name)));
+    for (const name of (opts.replace ?? []).filter((n) => !rolled.has(n))) groups.push([replace(name)]);
     const deleted = [...was.values()].filter((v) => kindOf.get(v.instance.name) === "delete");
     if (deleted.length) groups.push(deleted.map((v) => step("delete", v.component.name)));
     const nodeCommands = new Set([...will.values()].map((v) => v.lifecycle?.name));

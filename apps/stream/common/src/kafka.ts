@@ -12,6 +12,8 @@ export type StringSendOptions = SendOptions<string, string, string, string>;
 export interface ProducerPort {
     send(options: StringSendOptions): Promise<ProduceResult>;
     close(): Promise<void>;
+    /** Whether the client holds a live connection to every broker it opened one to (false before the first). */
+    isConnected(): boolean;
 }
 
 export interface KeyedRecord {

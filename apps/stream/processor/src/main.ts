@@ -13,10 +13,11 @@ import { runProcessor } from "./service.js";
 const log = jsonLogger("sensor-processor");
 
 async function main(): Promise<void> {
+    // First, so that a SIGTERM during start-up is a stop too (not the default: killed by the signal).
+    const signal = stopSignal(log, "stopping: finishing queued results and commits");
     const config = readProcessorConfig(process.env);
     const health = new Health("sensor_processor", config.staleAfterMs);
     const server = await startHealthServer(health, config.healthPort);
-    const signal = stopSignal(log, "stopping: finishing queued results and commits");
     log("info", "started", { ...config });
     try {
         const stats = await runProcessor({

@@ -9,7 +9,7 @@ import type { ProducerPort } from "../../common/src/kafka.js";
 import type { Logger } from "../../common/src/log.js";
 import { StreamProcessor, type PipelineOptions } from "./adapter.js";
 import type { ProcessorConfig } from "./config.js";
-import { committer, consumeOptions, partitionsOf, resultSink, toInbound, type ConsumerPort } from "./kafka.js";
+import { committer, consumeOptions, partitionsOf, resultSink, toInbound, type ConsumedStream, type ConsumerPort } from "./kafka.js";
 import { ProcessorMetrics } from "./metrics.js";
 import { WindowCore, type CoreStats } from "./window-core.js";
 
@@ -67,8 +67,29 @@ export async function runProcessor(rt: ProcessorRuntime): Promise<CoreStats> {
     const idleTimer = setInterval(() => proc.flushIdle(config.windowIdleMs), Math.max(50, Math.floor(config.windowIdleMs / 4)));
     const lagTimer = setInterval(() => void pollLag(), config.lagPollMs);
 
+    // Until consume() resolves, the client is still looking for the group's coordinator, which it retries for
+    // many seconds while no broker answers; a stop then closes the consumer, which ends those retries at once.
+    let consuming = false;
+    const abandonConnect = (): void => {
+        if (!consuming) void consumer.close().catch(() => undefined);
+    };
     try {
-        const stream = await consumer.consume(consumeOptions(topic));
+        if (signal.aborted) return core.stats;
+        signal.addEventListener("abort", abandonConnect, { once: true });
+        let stream: ConsumedStream;
+        try {
+            stream = await consumer.consume(consumeOptions(topic));
+        } catch (error) {
+            // The consume failed because we closed the client on purpose: a stop, not a failure.
+            if (signal.aborted) {
+                log("info", "stopped before consuming (no broker had answered yet)", { error: (error as Error).message });
+                return core.stats;
+            }
+            throw error;
+        } finally {
+            consuming = true;
+            signal.removeEventListener("abort", abandonConnect);
+        }
         log("info", "consuming", { topic });
         // Ends the for-await loop below after the record in hand.
         const stop = (): void => void stream.close();

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer, type AddressInfo } from "node:net";
 import { Consumer, Producer } from "@platformatic/kafka";
 import { Health, startHealthServer } from "../../common/src/health.js";
 import { createProducer, type ProducerPort } from "../../common/src/kafka.js";
@@ -82,6 +82,17 @@ async function start(partitions: number, overrides: Partial<LoopConfig> = {}): P
     };
 }
 
+/** A loopback port nothing listens on (bound once by us, then released). */
+function closedPort(): Promise<number> {
+    const probe = createServer();
+    return new Promise((resolve) =>
+        probe.listen(0, "127.0.0.1", () => {
+            const { port } = probe.address() as AddressInfo;
+            probe.close(() => resolve(port));
+        }),
+    );
+}
+
 function send(cluster: KafkaStandIn, partition: number, sensor: string, value: number, ts = 1_700_000_000_000): void {
     cluster.append("events", partition, encodeEvent({ id: `e-${Math.random()}`, sensor, value, ts }), sensor);
 }
@@ -94,6 +105,33 @@ describe("processor loop on the @platformatic/kafka stand-in", () => {
         assert.ok(producer instanceof Producer);
         await consumer.close();
         await producer.close();
+    });
+
+    it("a stop while no broker has answered yet (real clients, closed port) ends the loop cleanly instead of waiting out the retries", async () => {
+        const dead = await closedPort();
+        const consumer = createConsumer({ brokers: [`127.0.0.1:${dead}`], clientId: "c", groupId: "g" });
+        const producer = createProducer({ brokers: [`127.0.0.1:${dead}`], clientId: "p" });
+        // The first refused connection: from here on the client is retrying (for about 15 s before the fix).
+        const refused = new Promise((resolve) => consumer.once("client:broker:failed", resolve));
+        const controller = new AbortController();
+        const logs: string[] = [];
+        const run = runProcessor({
+            consumer,
+            producer,
+            config,
+            health: new Health("sensor_processor", 30_000),
+            log: (_level, msg) => logs.push(msg),
+            signal: controller.signal,
+        });
+        await refused;
+        controller.abort();
+        const stats = await run; // resolves: a stop, not a failure
+        assert.equal(stats.processed, 0);
+        assert.ok(consumer.closed && producer.closed, "both clients closed");
+        assert.ok(
+            logs.some((m) => m.startsWith("stopped before consuming")),
+            logs.join("\n"),
+        );
     });
 
     it("consumes, publishes results, commits after the acks, and exports the contract metrics on /metrics", async () => {

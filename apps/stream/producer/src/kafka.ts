@@ -8,5 +8,6 @@ export function eventSink(producer: ProducerPort, topic: string): EventSink {
             await sendKeyed(producer, topic, records);
         },
         close: () => producer.close(),
+        connected: () => producer.isConnected(),
     };
 }

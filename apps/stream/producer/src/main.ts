@@ -14,12 +14,13 @@ import { runProducer, systemScheduler } from "./run.js";
 const log = jsonLogger("sensor-producer");
 
 async function main(): Promise<void> {
+    // First, so that a SIGTERM during start-up is a stop too (not the default: killed by the signal).
+    const signal = stopSignal(log, "stopping: flushing and disconnecting");
     const config = readProducerConfig(process.env);
     const health = new Health("sensor_producer", config.staleAfterMs);
     const pacer = new Pacer({ rate: config.rate }, systemScheduler.now());
     const metered = producerMetrics(health, pacer, eventSink(createProducer(config), config.topic));
     const server = await startHealthServer(health, config.healthPort);
-    const signal = stopSignal(log, "stopping: flushing and disconnecting");
     log("info", "started", { ...config });
     try {
         const stats = await runProducer({

@@ -21,5 +21,6 @@ export function producerMetrics(registry: MetricsRegistry, pacer: Pacer, sink: E
             sent(records.length);
         },
         close: () => sink.close(),
+        connected: () => sink.connected(),
     };
 }

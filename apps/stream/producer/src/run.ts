@@ -16,8 +16,10 @@ export interface EventRecord {
 export interface EventSink {
     /** Resolves once the broker acknowledged every record. */
     send(records: readonly EventRecord[]): Promise<void>;
-    /** Flushes and disconnects. */
+    /** Flushes and disconnects; a send still in flight then fails. */
     close(): Promise<void>;
+    /** Whether a broker connection is up: without one, a send in flight is only being retried. */
+    connected(): boolean;
 }
 
 export interface Scheduler {
@@ -29,6 +31,8 @@ export interface Scheduler {
 export interface RunStats {
     sent: number;
     batches: number;
+    /** Events of the batch given up on stop because no broker connection was up (never acknowledged). */
+    unacknowledged: number;
 }
 
 export async function runProducer(opts: {
@@ -40,7 +44,7 @@ export async function runProducer(opts: {
     onSent?: (count: number) => void;
 }): Promise<RunStats> {
     const { pacer, generator, sink, scheduler, signal } = opts;
-    const stats: RunStats = { sent: 0, batches: 0 };
+    const stats: RunStats = { sent: 0, batches: 0, unacknowledged: 0 };
     try {
         while (!signal.aborted) {
             const now = scheduler.now();
@@ -54,7 +58,10 @@ export async function runProducer(opts: {
                 const event = generator.next(now);
                 batch.push({ key: event.sensor, value: encodeEvent(event) });
             }
-            await sink.send(batch);
+            if (!(await sendUnlessStranded(sink, batch, signal))) {
+                stats.unacknowledged += batch.length;
+                break;
+            }
             stats.sent += batch.length;
             stats.batches++;
             opts.onSent?.(batch.length);
@@ -63,6 +70,28 @@ export async function runProducer(opts: {
         await sink.close();
     }
     return stats;
+}
+
+/**
+ * Sends the batch; false when a stop came while no broker connection was up. A stop waits for a send that a
+ * connected broker is acknowledging, but not for one the client is still retrying to connect for (many seconds
+ * when no broker answers): it closes the sink, which ends those retries and fails the send at once.
+ */
+async function sendUnlessStranded(sink: EventSink, batch: readonly EventRecord[], signal: AbortSignal): Promise<boolean> {
+    const giveUp = (): void => {
+        if (!sink.connected()) void sink.close().catch(() => undefined);
+    };
+    signal.addEventListener("abort", giveUp, { once: true });
+    try {
+        await sink.send(batch);
+        return true;
+    } catch (error) {
+        // Failed after a stop was asked for (closed by giveUp, or refused while closing): the stop, not a failure.
+        if (signal.aborted) return false;
+        throw error;
+    } finally {
+        signal.removeEventListener("abort", giveUp);
+    }
 }
 
 /** The real scheduler: wall clock + one timer per wake-up, cancelled on abort. */

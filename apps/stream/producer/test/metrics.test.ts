@@ -27,6 +27,9 @@ class RecordingProducer implements ProducerPort {
     async close(): Promise<void> {
         this.closed = true;
     }
+    isConnected(): boolean {
+        return !this.closed;
+    }
 }
 
 describe("producer metrics and event sink", () => {

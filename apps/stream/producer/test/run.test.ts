@@ -4,6 +4,9 @@ import { EventGenerator, seededRandom } from "../src/generator.js";
 import { Pacer } from "../src/pacer.js";
 import { runProducer, systemScheduler, type EventRecord, type EventSink, type Scheduler } from "../src/run.js";
 import { readProducerConfig } from "../src/config.js";
+import { createServer, type AddressInfo } from "node:net";
+import { createProducer } from "../../common/src/kafka.js";
+import { eventSink } from "../src/kafka.js";
 
 /** Simulated time: wakeAt jumps the clock to the requested time instead of waiting. */
 class FakeScheduler implements Scheduler {
@@ -32,6 +35,9 @@ class RecordingSink implements EventSink {
     }
     async close(): Promise<void> {
         this.closed = true;
+    }
+    connected(): boolean {
+        return !this.closed;
     }
 }
 
@@ -83,6 +89,7 @@ describe("producer run loop (simulated clock)", () => {
                 if (sched.t > 10_000) controller.abort();
             },
             async close() {},
+            connected: () => true,
         };
         const stats = await runProducer({
             pacer: new Pacer({ rate: 10 }, 0),
@@ -102,6 +109,52 @@ describe("producer run loop (simulated clock)", () => {
         controller.abort();
         await waiting;
         assert.ok(Date.now() - started < 1000);
+    });
+
+    it("a stop while no broker has answered yet (real client, closed port) gives up the batch instead of waiting out the retries", async () => {
+        const probe = createServer();
+        const dead = await new Promise<number>((resolve) =>
+            probe.listen(0, "127.0.0.1", () => {
+                const { port } = probe.address() as AddressInfo;
+                probe.close(() => resolve(port));
+            }),
+        );
+        const producer = createProducer({ brokers: [`127.0.0.1:${dead}`], clientId: "p" });
+        // The first refused connection: the first send is now being retried (a few seconds, then a failure).
+        const refused = new Promise((resolve) => producer.once("client:broker:failed", resolve));
+        const controller = new AbortController();
+        const run = runProducer({
+            pacer: new Pacer({ rate: 10 }, Date.now()),
+            generator: new EventGenerator("dead", ["A"], seededRandom(3)),
+            sink: eventSink(producer, "events"),
+            scheduler: systemScheduler,
+            signal: controller.signal,
+        });
+        await refused;
+        controller.abort();
+        const stats = await run; // resolves: a stop, not a failure
+        assert.deepEqual(stats, { sent: 0, batches: 0, unacknowledged: 1 });
+        assert.ok(producer.closed);
+    });
+
+    it("a stop while a connected broker is acknowledging waits for the ack (the batch is flushed, not given up)", async () => {
+        const sched = new FakeScheduler(0);
+        const controller = new AbortController();
+        let ack: () => void = () => undefined;
+        const sink: EventSink = {
+            send: () => new Promise<void>((resolve) => ((ack = resolve), controller.abort())),
+            async close() {},
+            connected: () => true,
+        };
+        const run = runProducer({
+            pacer: new Pacer({ rate: 10 }, 0),
+            generator: new EventGenerator("flush", ["A"], seededRandom(4)),
+            sink,
+            scheduler: sched,
+            signal: controller.signal,
+        });
+        ack();
+        assert.deepEqual(await run, { sent: 1, batches: 1, unacknowledged: 0 });
     });
 
     it("generator values stay in a plausible band per sensor and are reproducible", () => {

@@ -131,15 +131,8 @@ class Handler(BaseHTTPRequestHandler):
                 return None
             req = self.body()
             try:
-                members = etcdctl("member", "list").get("members", [])
-                for m in members:
-                    if m.get("name", "").startswith(req["nodeName"] + "-"):
-                        return self.reply(409, {"error": f"duplicate node name {req['nodeName']}: etcd member {m['name']} exists"})
-                added = etcdctl("member", "add", req["name"], f"--peer-urls={req['peerURL']}", "--learner")
-                cluster = [f"{m['name']}={m['peerURLs'][0]}" for m in added.get("members", []) if m.get("name")]
-                cluster.append(f"{req['name']}={req['peerURL']}")
-                log(f"added etcd learner {req['name']} at {req['peerURL']}")
-                return self.reply(200, {"initialCluster": ",".join(sorted(set(cluster)))})
+                with LOCK:
+                    return self.join_etcd(req)
             except Exception as e:  # noqa: BLE001 - the caller retries and shows the reason
                 return self.reply(503, {"error": str(e)})
         if self.path == "/v1-k3s/kubelet-certs":
@@ -156,6 +149,30 @@ class Handler(BaseHTTPRequestHandler):
                 files[ca] = base64.b64encode(open(f"{TLS}/{ca}", "rb").read()).decode()
             return self.reply(200, files)
         return self.reply(404, {"error": "not found"})
+
+    def join_etcd(self, req):
+        """k3s' join rules (pkg/etcd): a member that already has the caller's peer URL is the caller
+        (an unstarted one has no name yet), so a join whose answer was lost is answered again
+        instead of adding a second member; another member of the same node name is refused."""
+        members = etcdctl("member", "list").get("members", [])
+        cluster, add = [], True
+        for m in members:
+            name = m.get("name", "")
+            if not name and req["peerURL"] in m.get("peerURLs", []):
+                name = req["name"]
+            if name == req["name"] and req["peerURL"] in m.get("peerURLs", []):
+                add = False
+            elif name.rpartition("-")[0] == req["nodeName"]:
+                return self.reply(409, {"error": f"duplicate node name {req['nodeName']}: etcd member {name} exists"})
+            if name and m.get("peerURLs"):
+                cluster.append(f"{name}={m['peerURLs'][0]}")
+        if add:
+            etcdctl("member", "add", req["name"], f"--peer-urls={req['peerURL']}", "--learner")
+            cluster.append(f"{req['name']}={req['peerURL']}")
+            log(f"added etcd learner {req['name']} at {req['peerURL']}")
+        else:
+            log(f"etcd member {req['name']} at {req['peerURL']} exists already: the join is answered again")
+        return self.reply(200, {"initialCluster": ",".join(sorted(set(cluster)))})
 
     def do_PUT(self):
         if self.path != "/v1-k3s/token":
@@ -216,6 +233,23 @@ def managed_etcd_controller():
         time.sleep(3)
 
 
+class TlsServer(ThreadingHTTPServer):
+    """TLS per connection in that connection's thread: a listening socket wrapped as a whole does
+    every handshake in the accepting thread, so one client that stalls in its handshake (a VM
+    starved under emulation) left every later join unanswered."""
+    tls = None
+    daemon_threads = True
+
+    def finish_request(self, request, client_address):
+        request.settimeout(60)
+        try:
+            request = self.tls.wrap_socket(request, server_side=True)
+        except (OSError, ssl.SSLError):
+            request.close()
+            return
+        super().finish_request(request, client_address)
+
+
 def main():
     # `controller: false` and another `port`: the host tests run the endpoints alone.
     if CFG.get("controller", True):
@@ -223,8 +257,8 @@ def main():
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(f"{TLS}/serving-kube-apiserver.crt", f"{TLS}/serving-kube-apiserver.key")
     port = int(CFG.get("port", 9345))
-    server = ThreadingHTTPServer((CFG.get("address", "0.0.0.0"), port), Handler)
-    server.socket = ctx.wrap_socket(server.socket, server_side=True)
+    server = TlsServer((CFG.get("address", "0.0.0.0"), port), Handler)
+    server.tls = ctx
     log(f"listening on :{port}")
     server.serve_forever()
 

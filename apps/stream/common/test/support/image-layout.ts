@@ -31,7 +31,7 @@ export function buildImageLayout(serviceDir: string): Promise<Layout> {
     const args = [tsc, "-p", join(serviceDir, "tsconfig.build.json"), "--outDir", join(root, "dist"), "--sourceMap", "false"];
     const layout: Layout = {
         root,
-        run(script, env, timeoutMs = 10_000) {
+        run(script, env, timeoutMs = 60_000) {
             const out = spawnSync(process.execPath, [script], {
                 cwd: root,
                 env: { PATH: process.env.PATH ?? "", ...env },

@@ -157,6 +157,10 @@ export class ProducerStandIn implements ProducerPort {
     async close(): Promise<void> {
         this.closed = true;
     }
+
+    isConnected(): boolean {
+        return !this.closed;
+    }
 }
 
 /** Stand-in for Consumer<Buffer, Buffer, Buffer, Buffer> as the only member of its group. */

@@ -12,6 +12,7 @@ import { ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process
 import { createDecipheriv, createHash, pbkdf2Sync } from "node:crypto";
 import * as fs from "node:fs";
 import * as https from "node:https";
+import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { requireDebianPackage } from "../support/debian";
@@ -19,7 +20,7 @@ import { OpensslPki } from "../support/opensslPki";
 import { freeTcpPort } from "./support/access";
 
 const WRAPPER = path.join(__dirname, "parts", "wrapper");
-/** STAND-IN for etcdctl: the key-value calls the wrapper's bootstrap data makes, on a JSON file. */
+/** STAND-IN for etcdctl: the key-value and member calls the wrapper makes, on a JSON file (an added member is unstarted: no name). */
 const FAKE_ETCDCTL = `#!/usr/bin/env python3
 import base64, json, os, sys
 db = os.environ["FAKE_ETCD"]
@@ -35,6 +36,14 @@ elif args[0] == "put":
     data[args[1]] = base64.b64encode(sys.stdin.buffer.read()).decode()
 elif args[0] == "del":
     data.pop(args[1], None)
+elif args[0:2] == ["member", "list"]:
+    print(json.dumps({"members": data.get("__members__", [])}))
+elif args[0:2] == ["member", "add"]:
+    url = [a.split("=", 1)[1] for a in sys.argv if a.startswith("--peer-urls=")][0]
+    members = data.setdefault("__members__", [])
+    if any(url in m["peerURLs"] for m in members):
+        sys.exit("Error: etcdserver: Peer URLs already exists")
+    members.append({"ID": len(members) + 1, "name": "", "peerURLs": [url], "isLearner": True})
 else:
     sys.exit("stand-in etcdctl: " + args[0] + " is not supported")
 json.dump(data, open(db, "w"))
@@ -46,6 +55,8 @@ interface Cluster {
     readonly env: NodeJS.ProcessEnv;
     /** etcd's bootstrap keys → stored value (as k3s stores it). */
     keys(): Record<string, string>;
+    /** The stand-in's whole store (members included), as JSON text. */
+    keysRaw(): string;
 }
 
 function cluster(): Cluster {
@@ -60,11 +71,12 @@ function cluster(): Cluster {
         dir,
         tls,
         env,
+        keysRaw: () => fs.readFileSync(db, "utf8"),
         keys: () =>
             Object.fromEntries(
-                Object.entries(fs.existsSync(db) ? (JSON.parse(fs.readFileSync(db, "utf8")) as Record<string, string>) : {}).map(
-                    ([k, v]) => [k, Buffer.from(v, "base64").toString()],
-                ),
+                Object.entries(fs.existsSync(db) ? (JSON.parse(fs.readFileSync(db, "utf8")) as Record<string, string>) : {})
+                    .filter(([k]) => k !== "__members__")
+                    .map(([k, v]) => [k, Buffer.from(v, "base64").toString()]),
             ),
     };
 }
@@ -151,26 +163,30 @@ describe("k3s made of upstream parts: bootstrap data and token rotation", () => 
                 ],
                 { env: { ...c.env, K3S_SUPERVISOR_PORT: String(port) }, encoding: "utf8" },
             );
-        /** What a joining server asks first: the bootstrap data, with `secret`. */
-        const join = (secret: string) =>
-            new Promise<number>((resolve, reject) => {
+        /** A request to the supervisor as user `server` with `secret`: its status and body. */
+        const call = (secret: string, urlPath: string, body?: object) =>
+            new Promise<{ status: number; body: string }>((resolve, reject) => {
                 const req = https.request(
                     {
                         host: "127.0.0.1",
                         port,
-                        path: "/v1-k3s/server-bootstrap",
+                        path: urlPath,
+                        method: body ? "POST" : "GET",
                         ca: fs.readFileSync(path.join(c.tls, "server-ca.crt")),
                         checkServerIdentity: () => undefined,
                         headers: { Authorization: `Basic ${Buffer.from(`server:${secret}`).toString("base64")}` },
                     },
                     (res) => {
-                        res.resume();
-                        resolve(res.statusCode ?? 0);
+                        let text = "";
+                        res.on("data", (d: Buffer) => (text += d.toString()));
+                        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
                     },
                 );
                 req.on("error", reject);
-                req.end();
+                req.end(body ? JSON.stringify(body) : undefined);
             });
+        /** What a joining server asks first: the bootstrap data, with `secret`. */
+        const join = async (secret: string) => (await call(secret, "/v1-k3s/server-bootstrap")).status;
 
         before(async function () {
             this.timeout(60_000);
@@ -255,6 +271,38 @@ describe("k3s made of upstream parts: bootstrap data and token rotation", () => 
             assert.equal(rotate(token("new-secret"), "new-secret").status, 0, "new → new: the check that the new token works");
             assert.deepEqual(Object.keys(c.keys()), [keyOf("new-secret")]);
             assert.equal(bootstrapData(c, "save", "old-secret").rc, 3, "a server restarted with the old token is refused");
+        });
+
+        it("answers joins while another client stalls in its TLS handshake", async () => {
+            // Seen on VMs: one starved client held the accepting thread, and every later join went unanswered.
+            const stalled = net.connect({ host: "127.0.0.1", port });
+            await new Promise((resolve) => stalled.once("connect", resolve));
+            try {
+                assert.equal(await join("new-secret"), 200);
+            } finally {
+                stalled.destroy();
+            }
+        });
+
+        it("answers an etcd join again when its answer was lost, and still refuses a duplicate node name (k3s' rules)", async () => {
+            const request = { nodeName: "node-b", name: "node-b-0a1b2c3d", peerURL: "https://10.0.0.12:2380" };
+            const first = await call("new-secret", "/v1-k3s/etcd-join", request);
+            assert.equal(first.status, 200, first.body);
+            const again = await call("new-secret", "/v1-k3s/etcd-join", request);
+            assert.equal(again.status, 200, again.body);
+            assert.equal(again.body, first.body, "the same initial cluster");
+            assert.equal((JSON.parse(c.keysRaw()) as { __members__: unknown[] }).__members__.length, 1, "one member, not two");
+            // The member starts (etcd now knows its name); another member for the same node is refused.
+            const store = JSON.parse(c.keysRaw()) as { __members__: { name: string }[] };
+            store.__members__[0].name = request.name;
+            fs.writeFileSync(path.join(c.dir, "etcd.json"), JSON.stringify(store));
+            const other = await call("new-secret", "/v1-k3s/etcd-join", {
+                ...request,
+                name: "node-b-99999999",
+                peerURL: "https://10.0.0.13:2380",
+            });
+            assert.equal(other.status, 409, other.body);
+            assert.match(other.body, /duplicate node name node-b/);
         });
     });
 });
