@@ -3,7 +3,7 @@ import * as assert from "node:assert/strict";
 import { parseInfraConfig } from "../../infra/config";
 import { configProblems } from "../support/config";
 import { strictLookup } from "../../lib/config/reader";
-import { parse, problems, refusals, VALID } from "./validConfig";
+import { parse, problems, refusals, VALID } from "../support/infraConfig";
 
 describe("infra config validation", () => {
     it("accepts the valid baseline and fills defaults", () => {

@@ -1,6 +1,6 @@
 /** The infra layer's config: network, addresses, CIDRs and what is exposed to the world. */
 import * as assert from "node:assert/strict";
-import { parse, refusals } from "./validConfig";
+import { parse, refusals } from "../support/infraConfig";
 
 describe("infra config validation", () => {
     refusals([

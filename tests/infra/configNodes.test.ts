@@ -1,7 +1,7 @@
 /** The infra layer's config: node counts, flavors, k3s releases and install, labels, overrides and agent pools. */
 import * as assert from "node:assert/strict";
 import { INSTALL_SCRIPT_SHA256 } from "../../infra/k3sInstall";
-import { assertProblem, parse, refusals } from "./validConfig";
+import { assertProblem, parse, refusals } from "../support/infraConfig";
 
 describe("infra config validation", () => {
     refusals([

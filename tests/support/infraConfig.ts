@@ -1,7 +1,7 @@
-/** Shared by the infra config tests (config*.test.ts): a valid config, reading its problems, one test per refused change. */
+/** Shared by the infra config tests (tests/infra/config*.test.ts): a valid config, reading its problems, one test per refused change. */
 import * as assert from "node:assert/strict";
 import { parseInfraConfig } from "../../infra/config";
-import { configProblems } from "../support/config";
+import { configProblems } from "./config";
 
 /** A valid dev configuration as the raw strings Pulumi hands the program. */
 export const VALID: Record<string, string> = {
