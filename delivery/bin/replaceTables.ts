@@ -7,12 +7,10 @@
  * A missing clone or tag stops the run with what to clone or fetch; `--allow-stand-in` reads the
  * clone's newest commit instead of a missing tag and records that in the table's `note`.
  */
-import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import {
     frameworkResource,
-    Metadata,
     pulumiPaths,
     PulumiSchema,
     ReplaceRule,
@@ -21,6 +19,7 @@ import {
     TfAttr,
 } from "../providers/extract/terraform";
 import { kubernetesRules, providerConfigRule } from "../providers/extract/kubernetes";
+import { bridgeFiles, Origin, Repo, SourceError, upstreamRef } from "../providers/sourceRepo";
 import { commandLineOr } from "./args";
 import { runMain } from "./run";
 
@@ -37,65 +36,8 @@ const ARGS = commandLineOr(process.argv.slice(2), FLAGS, USAGE)?.values ?? proce
 const OUT = ARGS.out ? path.resolve(ARGS.out) : path.join(ROOT, "delivery", "providers", "tables");
 const MIRROR = ARGS.mirror ?? process.env.PROVIDER_SOURCES;
 const ALLOW_STAND_IN = ARGS["allow-stand-in"] ?? false;
-
-/** A problem with the provider source the user can fix: printed as one message, no stack trace. */
-class SourceError extends Error {}
-
-interface Origin {
-    readonly repo: string;
-    readonly ref: string;
-    readonly commit: string;
-    readonly files: string[];
-    readonly note?: string;
-}
-
-class Repo {
-    readonly dir: string;
-    constructor(readonly name: string) {
-        this.dir = path.join(MIRROR!, name.replace("/", "+"), "repo");
-        if (!fs.existsSync(this.dir)) {
-            throw new SourceError(`no clone of ${name} at ${this.dir}: git clone --bare https://github.com/${name} ${this.dir}`);
-        }
-    }
-    git(args: string[]): string {
-        return execFileSync("git", ["--git-dir", this.dir, ...args], { encoding: "utf8", maxBuffer: 256 << 20 });
-    }
-    /** The commit of `ref`, or undefined when the clone does not have it. */
-    commit(ref: string): string | undefined {
-        try {
-            return this.git(["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]).trim();
-        } catch {
-            return undefined;
-        }
-    }
-    /** `ref` if present; else (only with --allow-stand-in) the clone's HEAD, with a note saying so. */
-    pick(ref: string): { ref: string; commit: string; note?: string } {
-        const exact = this.commit(ref);
-        if (exact) return { ref, commit: exact };
-        if (!ALLOW_STAND_IN) {
-            throw new SourceError(
-                `${ref} is not in the clone of ${this.name} at ${this.dir}: git --git-dir ${this.dir} fetch https://github.com/${this.name} tag ${ref} ` +
-                    "(or --allow-stand-in to read its newest commit instead, recorded in the table)",
-            );
-        }
-        const head = this.commit("HEAD")!;
-        const date = this.git(["show", "-s", "--format=%cs", head]).trim();
-        return {
-            ref: "HEAD",
-            commit: head,
-            note: `${ref} is not in the stored clone of ${this.name}; its newest commit (${head.slice(0, 12)}, ${date}) stands in`,
-        };
-    }
-    show(commit: string, file: string): string {
-        return this.git(["show", `${commit}:${file}`]);
-    }
-    ls(commit: string, dir: string): string[] {
-        return this.git(["ls-tree", "--name-only", `${commit}:${dir}`])
-            .split("\n")
-            .filter(Boolean)
-            .map((f) => `${dir}/${f}`);
-    }
-}
+/** The stored clone of one provider repository, read as the flags say. */
+const clone = (name: string) => new Repo(MIRROR!, name, ALLOW_STAND_IN);
 
 function pinned(pkg: string): string {
     return (
@@ -137,31 +79,14 @@ function crossCheck(resources: Record<string, ReplaceRule[]>, schema: PulumiSche
     return out;
 }
 
-/** Upstream module version from the bridge's go.mod: a tag, or the commit of a pseudo-version. */
-function upstreamRef(goMod: string, module: string): string {
-    const m = new RegExp(`${module.replace(/[./]/g, "\\$&")}\\s+(v\\S+)`).exec(goMod);
-    if (!m) throw new Error(`${module} not in go.mod`);
-    const pseudo = /-\d{14}-([0-9a-f]{12})$/.exec(m[1]);
-    return pseudo ? pseudo[1] : m[1];
-}
-
-function bridgeFiles(repo: Repo, commit: string, name: string): { schema: PulumiSchema; meta: Metadata; files: string[] } {
-    const dir = `provider/cmd/pulumi-resource-${name}`;
-    return {
-        schema: JSON.parse(repo.show(commit, `${dir}/schema.json`)) as PulumiSchema,
-        meta: JSON.parse(repo.show(commit, `${dir}/bridge-metadata.json`)) as Metadata,
-        files: [`${dir}/schema.json`, `${dir}/bridge-metadata.json`, "provider/go.mod"],
-    };
-}
-
 function openstack(): void {
     const version = pinned("@pulumi/openstack");
-    const bridge = new Repo("pulumi/pulumi-openstack");
+    const bridge = clone("pulumi/pulumi-openstack");
     const b = bridge.pick(`v${version}`);
     const { schema, meta, files } = bridgeFiles(bridge, b.commit, "openstack");
     const upstreamModule = "github.com/terraform-provider-openstack/terraform-provider-openstack";
     const tfRef = upstreamRef(bridge.show(b.commit, "provider/go.mod"), upstreamModule);
-    const tf = new Repo("terraform-provider-openstack/terraform-provider-openstack");
+    const tf = clone("terraform-provider-openstack/terraform-provider-openstack");
     const t = tf.pick(tfRef);
     const providerGo = tf.show(t.commit, "openstack/provider.go");
     const resourcesMap = providerGo.slice(providerGo.indexOf("ResourcesMap:"));
@@ -218,10 +143,10 @@ function openstack(): void {
 
 function framework(name: "random" | "tls", upstreamName: string, module: string): void {
     const version = pinned(`@pulumi/${name}`);
-    const bridge = new Repo(`pulumi/pulumi-${name}`);
+    const bridge = clone(`pulumi/pulumi-${name}`);
     const b = bridge.pick(`v${version}`);
     const { schema, meta, files } = bridgeFiles(bridge, b.commit, name);
-    const tf = new Repo(upstreamName);
+    const tf = clone(upstreamName);
     const t = tf.pick(upstreamRef(bridge.show(b.commit, "provider/go.mod"), module));
     const tokenOf = Object.fromEntries(Object.entries(meta.renames.resources).map(([token, tfName]) => [tfName, token]));
     const resources: Record<string, ReplaceRule[]> = {};
@@ -251,7 +176,7 @@ function framework(name: "random" | "tls", upstreamName: string, module: string)
 
 function commandProvider(): void {
     const version = pinned("@pulumi/command");
-    const repo = new Repo("pulumi/pulumi-command");
+    const repo = clone("pulumi/pulumi-command");
     const c = repo.pick(`v${version}`);
     const schemaFile = "provider/cmd/pulumi-resource-command/schema.json";
     const schema = JSON.parse(repo.show(c.commit, schemaFile)) as PulumiSchema;
@@ -275,7 +200,7 @@ function commandProvider(): void {
 
 function kubernetes(): void {
     const version = pinned("@pulumi/kubernetes");
-    const repo = new Repo("pulumi/pulumi-kubernetes");
+    const repo = clone("pulumi/pulumi-kubernetes");
     const k = repo.pick(`v${version}`);
     const files = ["provider/pkg/provider/diff.go", "provider/pkg/provider/helm_release.go", "provider/pkg/provider/provider.go"];
     const rules = kubernetesRules(repo.show(k.commit, files[0]), repo.show(k.commit, files[1]));
