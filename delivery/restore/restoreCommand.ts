@@ -17,41 +17,20 @@ import {
     SKIP_DRAIN,
     SKIP_DRAIN_MODE,
     Snapshot,
-    snapshotFromObject,
     snapshotTable,
     STEP_IDS,
     StepId,
 } from "./restore";
-import {
-    failureText,
-    LineSink,
-    parseExport,
-    parsePreviewJson,
-    parseStackOutputs,
-    PreviewStep,
-    PulumiCliOptions,
-    runPulumi,
-    StateResource,
-    urnParts,
-} from "../deploy/pulumiCli";
-import { listObjects, S3Access } from "./s3List";
+import { StateResource, urnParts } from "../deploy/pulumiCli";
+import type { S3Access } from "./s3List";
+import type { RestoreOps } from "./restoreOps";
+import { backupStoreOf } from "./backupStoreAccess";
 import type { Log } from "../deploy/runner";
 
-/** What the restore needs from Pulumi; `cliRestoreOps` is the real CLI. */
-export interface RestoreOps {
-    /** The stack's config by key without the project namespace, secrets revealed. */
-    config(stack: string): Promise<Record<string, unknown>>;
-    /** The stack's outputs, secrets revealed. */
-    outputs(stack: string): Promise<Record<string, unknown>>;
-    resources(stack: string): Promise<StateResource[]>;
-    configSet(stack: string, key: string, value: string): Promise<void>;
-    configRm(stack: string, key: string): Promise<void>;
-    /** `pulumi up`, replacing these URNs, with these variables added to its environment. */
-    up(stack: string, replace: readonly string[], env: Record<string, string>, onLine: LineSink): Promise<void>;
-    refresh(stack: string, onLine: LineSink): Promise<void>;
-    /** `pulumi preview --json`: the steps an up would take now. */
-    preview(stack: string): Promise<PreviewStep[]>;
-}
+// The Pulumi side and the bucket have files of their own; importers of this one keep working.
+export { cliRestoreOps, parseConfigJson } from "./restoreOps";
+export type { RestoreOps } from "./restoreOps";
+export { backupStoreOf, bucketSnapshots } from "./backupStoreAccess";
 
 export interface RestoreRequest {
     readonly env: string;
@@ -260,91 +239,4 @@ async function runStep(
             for (const stack of req.upperStacks) await req.ops.refresh(stack, stream(stack));
             return;
     }
-}
-
-/** The bucket and credential: location from config, credential from the outputs (or config). */
-export function backupStoreOf(
-    config: Record<string, unknown>,
-    outputs: Record<string, unknown>,
-): { access: S3Access } | { problem: string } {
-    const raw = config.backupStore;
-    const cfg = (typeof raw === "string" ? safeJson(raw) : raw) as Record<string, unknown> | undefined;
-    if (!cfg || typeof cfg !== "object")
-        return {
-            problem:
-                "no backupStore config: without off-site etcd snapshots there is nothing to restore a lost control " +
-                "plane from (see docs/infra.md, backupStore).",
-        };
-    const out = (outputs.backupStore ?? {}) as Record<string, unknown>;
-    const accessKey = out.accessKey ?? config.backupStoreAccessKey;
-    const secretKey = out.secretKey ?? config.backupStoreSecretKey;
-    if (typeof accessKey !== "string" || typeof secretKey !== "string") {
-        return {
-            problem:
-                "the backupStore credential is in neither the stack's backupStore output nor " +
-                "backupStoreAccessKey/backupStoreSecretKey config: the stack was never deployed with backupStore.",
-        };
-    }
-    const [endpoint, bucket, region] = [cfg.endpoint, cfg.bucket, cfg.region].map((v) => (typeof v === "string" ? v : ""));
-    if (!endpoint || !bucket || !region) return { problem: "backupStore config lacks endpoint, bucket or region." };
-    return { access: { endpoint, bucket, region, accessKey, secretKey } };
-}
-
-function safeJson(text: string): unknown {
-    try {
-        return JSON.parse(text);
-    } catch {
-        return undefined;
-    }
-}
-
-/** The snapshots k3s wrote into the bucket's folder (other objects there are left out). */
-export async function bucketSnapshots(store: S3Access, folder: string, pageSize?: number): Promise<Snapshot[]> {
-    return (await listObjects(store, `${folder}/`, pageSize)).flatMap((o) => {
-        const s = snapshotFromObject(o.key, folder, o.size);
-        return s ? [s] : [];
-    });
-}
-
-/** `pulumi config --json` → key (without project namespace) → value (objects and JSON parsed). */
-export function parseConfigJson(stdout: string): Record<string, unknown> {
-    const doc = JSON.parse(stdout.trim() || "{}") as Record<string, { value?: unknown; objectValue?: unknown }>;
-    return Object.fromEntries(
-        Object.entries(doc).map(([key, v]) => [key.includes(":") ? key.slice(key.indexOf(":") + 1) : key, v.objectValue ?? v.value]),
-    );
-}
-
-/** RestoreOps over the Pulumi CLI (the same spawning as up/down). */
-export function cliRestoreOps(cli: PulumiCliOptions): RestoreOps {
-    const policy = cli.policyPack ? ["--policy-pack", cli.policyPack] : [];
-    const call = async (args: string[], onLine?: LineSink, env?: Record<string, string>) => {
-        const r = await runPulumi(env ? { ...cli, env: { ...cli.env, ...env } } : cli, args, onLine, onLine === undefined);
-        if (r.code !== 0)
-            throw new Error(
-                `pulumi ` +
-                    `${(["config", "stack"].includes(args[0]) && !args[1].startsWith("-") ? args.slice(0, 2) : args.slice(0, 1)).join(" ")} -s ` +
-                    `${args[args.indexOf("--stack") + 1]} failed:\n${failureText(r)}`,
-            );
-        return r.stdout;
-    };
-    return {
-        config: async (stack) => parseConfigJson(await call(["config", "--stack", stack, "--json", "--show-secrets"])),
-        outputs: async (stack) => parseStackOutputs(await call(["stack", "output", "--stack", stack, "--json", "--show-secrets"])),
-        resources: async (stack) => parseExport(await call(["stack", "export", "--stack", stack])),
-        configSet: async (stack, key, value) => void (await call(["config", "set", key, value, "--stack", stack])),
-        configRm: async (stack, key) => void (await call(["config", "rm", key, "--stack", stack])),
-        up: async (stack, replace, env, onLine) =>
-            void (await call(
-                ["up", "--stack", stack, "--yes", "--non-interactive", ...policy, ...replace.flatMap((u) => ["--replace", u])],
-                onLine,
-                env,
-            )),
-        refresh: async (stack, onLine) => void (await call(["refresh", "--stack", stack, "--yes", "--non-interactive"], onLine)),
-        async preview(stack) {
-            const r = await runPulumi(cli, ["preview", "--stack", stack, "--json", "--non-interactive", ...policy]);
-            const json = parsePreviewJson(r.stdout);
-            if (r.code !== 0 || !json) throw new Error(`pulumi preview -s ${stack} failed:\n${failureText(r, json)}`);
-            return json.steps;
-        },
-    };
 }
