@@ -5,9 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import * as random from "@pulumi/random";
 import type { AirflowConfig } from "../config";
-import { scaleQuantity } from "../../lib/quantity";
 import { airflowValues, AirflowSecretNames } from "./values";
 import { dagsGitSecretManifest } from "./gitCredentials";
 import { registryHost, RegistryCredential } from "../images";
@@ -19,6 +17,8 @@ import { airflowDashboard, statsdServiceMonitor } from "./monitoring";
 import { appDatabase, appNamespace, IngressArgs, ingressUrl } from "../appParts";
 import { GRAFANA_DASHBOARD_LABEL } from "../../lib/monitoring/dashboard";
 import { componentType } from "../../lib/componentType";
+import { TASK_PRIORITY_CLASS, taskGuards } from "./taskResources";
+import { generatedSecrets, SecretOf } from "./generatedSecrets";
 
 export interface AirflowPlatformArgs extends IngressArgs {
     readonly config: AirflowConfig;
@@ -39,57 +39,8 @@ export interface AirflowPlatformArgs extends IngressArgs {
 
 /** The Helm release name; fixes the chart's object names (`airflow-pgbouncer`, `airflow-statsd`...). */
 export const AIRFLOW_RELEASE = "airflow";
-export const TASK_PRIORITY_CLASS = "airflow-task";
 /** A checkout of the DAG folder's repository at depth 1. */
 export const DAGS_CLAIM_SIZE = "1Gi";
-
-/**
- * Quota and defaults for task pods. Task pods run in the Airflow namespace (they need its
- * config, secrets and the RWX logs claim, all namespaced), so the quota is scoped to the task
- * PriorityClass: a runaway DAG exhausts only the task budget, never the room the scheduler or
- * api-server need to restart.
- */
-export function taskGuards(
-    config: AirflowConfig,
-    namespace: string,
-): { quota: Record<string, unknown>; limitRange: Record<string, unknown> } {
-    const double = (q: string, kind: "cpu" | "bytes") => scaleQuantity(q, 2, kind);
-    return {
-        quota: {
-            apiVersion: "v1",
-            kind: "ResourceQuota",
-            metadata: { name: "airflow-tasks", namespace },
-            spec: {
-                hard: {
-                    "requests.cpu": config.taskQuota.cpu,
-                    "requests.memory": config.taskQuota.memory,
-                    // Limits may burst to twice the requests: tasks are batch work.
-                    "limits.cpu": double(config.taskQuota.cpu, "cpu"),
-                    "limits.memory": double(config.taskQuota.memory, "bytes"),
-                    pods: String(config.taskQuota.pods),
-                },
-                scopeSelector: { matchExpressions: [{ scopeName: "PriorityClass", operator: "In", values: [TASK_PRIORITY_CLASS] }] },
-            },
-        },
-        limitRange: {
-            apiVersion: "v1",
-            kind: "LimitRange",
-            metadata: { name: "airflow-defaults", namespace },
-            spec: {
-                limits: [
-                    {
-                        type: "Container",
-                        // Containers that state nothing (e.g. a DAG's pod_override without
-                        // resources) get the task defaults instead of running unbounded.
-                        defaultRequest: { cpu: config.task.cpu, memory: config.task.memory },
-                        default: { cpu: config.task.cpuLimit ?? config.task.cpu, memory: config.task.memoryLimit ?? config.task.memory },
-                        max: { cpu: double(config.taskQuota.cpu, "cpu"), memory: double(config.taskQuota.memory, "bytes") },
-                    },
-                ],
-            },
-        },
-    };
-}
 
 export class AirflowPlatform extends pulumi.ComponentResource {
     readonly namespace: pulumi.Output<string>;
@@ -127,14 +78,7 @@ export class AirflowPlatform extends pulumi.ComponentResource {
         const quota = new k8s.core.v1.ResourceQuota(`${name}-task-quota`, guards.quota as k8s.core.v1.ResourceQuotaArgs, inNs);
         const limitRange = new k8s.core.v1.LimitRange(`${name}-limits`, guards.limitRange as k8s.core.v1.LimitRangeArgs, inNs);
 
-        // --- generated secrets: created by Pulumi, referenced by name in the chart values ---
-        const fernetBytes = new random.RandomBytes(`${name}-fernet-key`, { length: 32 }, { parent: this });
-        const apiSecret = new random.RandomPassword(`${name}-api-secret-key`, { length: 48, special: false }, { parent: this });
-        const jwtSecret = new random.RandomPassword(`${name}-jwt-secret`, { length: 64, special: false }, { parent: this });
-        const adminPassword = new random.RandomPassword(`${name}-admin-password`, { length: 24, special: false }, { parent: this });
-        this.adminPassword = pulumi.secret(adminPassword.result);
-
-        const secret = (suffix: string, stringData: Record<string, pulumi.Input<string>>) =>
+        const secret: SecretOf = (suffix, stringData) =>
             new k8s.core.v1.Secret(
                 `${name}-${suffix}`,
                 {
@@ -144,14 +88,8 @@ export class AirflowPlatform extends pulumi.ComponentResource {
                 },
                 inNs,
             );
-
-        // Fernet keys are URL-safe base64 of 32 random bytes.
-        const fernet = secret("fernet-key", {
-            "fernet-key": pulumi.secret(fernetBytes.base64.apply((b) => b.replace(/\+/g, "-").replace(/\//g, "_"))),
-        });
-        const api = secret("api-secret-key", { "api-secret-key": pulumi.secret(apiSecret.result) });
-        const jwt = secret("jwt-secret", { "jwt-secret": pulumi.secret(jwtSecret.result) });
-        const admin = secret("admin-password", { password: this.adminPassword });
+        const { fernet, api, jwt, admin, adminPassword } = generatedSecrets(name, secret, this);
+        this.adminPassword = adminPassword;
 
         // PgBouncer's own certificate: served to Airflow, and its ca.crt verifies PostgreSQL's.
         const tls = args.internalIssuer

@@ -1,9 +1,9 @@
 /**
  * Airflow task pods' default requests and limits and the namespace quota over them, checked
- * against each other and against the LimitRange airflow.ts derives from the quota.
+ * against each other, and the quota and LimitRange (taskGuards) the namespace gets from them.
  */
 import type { ConfigReader } from "../../lib/config/reader";
-import { cpuMilli, memoryMiB, positiveQuantity, Quantity } from "../../lib/quantity";
+import { cpuMilli, memoryMiB, positiveQuantity, Quantity, scaleQuantity } from "../../lib/quantity";
 import { largestComponentLimit, type Resources } from "../resources";
 
 export interface TaskQuota {
@@ -85,4 +85,55 @@ function safe(fn: () => boolean): boolean {
     } catch {
         return false;
     }
+}
+
+/** The PriorityClass of task pods: the quota below counts only pods of this class. */
+export const TASK_PRIORITY_CLASS = "airflow-task";
+
+/**
+ * Quota and defaults for task pods. Task pods run in the Airflow namespace (they need its
+ * config, secrets and the RWX logs claim, all namespaced), so the quota is scoped to the task
+ * PriorityClass: a runaway DAG exhausts only the task budget, never the room the scheduler or
+ * api-server need to restart.
+ */
+export function taskGuards(
+    config: { readonly task: Resources; readonly taskQuota: TaskQuota },
+    namespace: string,
+): { quota: Record<string, unknown>; limitRange: Record<string, unknown> } {
+    const double = (q: string, kind: "cpu" | "bytes") => scaleQuantity(q, 2, kind);
+    return {
+        quota: {
+            apiVersion: "v1",
+            kind: "ResourceQuota",
+            metadata: { name: "airflow-tasks", namespace },
+            spec: {
+                hard: {
+                    "requests.cpu": config.taskQuota.cpu,
+                    "requests.memory": config.taskQuota.memory,
+                    // Limits may burst to twice the requests: tasks are batch work.
+                    "limits.cpu": double(config.taskQuota.cpu, "cpu"),
+                    "limits.memory": double(config.taskQuota.memory, "bytes"),
+                    pods: String(config.taskQuota.pods),
+                },
+                scopeSelector: { matchExpressions: [{ scopeName: "PriorityClass", operator: "In", values: [TASK_PRIORITY_CLASS] }] },
+            },
+        },
+        limitRange: {
+            apiVersion: "v1",
+            kind: "LimitRange",
+            metadata: { name: "airflow-defaults", namespace },
+            spec: {
+                limits: [
+                    {
+                        type: "Container",
+                        // Containers that state nothing (e.g. a DAG's pod_override without
+                        // resources) get the task defaults instead of running unbounded.
+                        defaultRequest: { cpu: config.task.cpu, memory: config.task.memory },
+                        default: { cpu: config.task.cpuLimit ?? config.task.cpu, memory: config.task.memoryLimit ?? config.task.memory },
+                        max: { cpu: double(config.taskQuota.cpu, "cpu"), memory: double(config.taskQuota.memory, "bytes") },
+                    },
+                ],
+            },
+        },
+    };
 }

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { cpuMilli, memoryMiB, Quantity, scaleQuantity } from "../../lib/quantity";
-import { taskGuards } from "../../apps/airflow/airflow";
+import { taskGuards } from "../../apps/airflow/taskResources";
 import { parseClusterConfig } from "../../cluster/config";
 import { configProblems } from "../support/config";
 
