@@ -6,11 +6,10 @@
  *
  * Source: the `k3s server` and `k3s agent` flag references of the k3s documentation
  * (https://docs.k3s.io/cli/server, https://docs.k3s.io/cli/agent) for the v1.33-v1.35 releases
- * in k3sReleases.ts, and the component flag references of Kubernetes v1.35
- * (https://kubernetes.io/docs/reference/command-line-tools-reference/) for the
- * `*-arg` lists. The component tables list the flags this project uses or that operators commonly
- * set; a flag missing here is added with its reference, never guessed.
+ * in k3sReleases.ts; the `*-arg` lists' flags are in componentFlags.ts. A key missing here is
+ * added with its reference, never guessed.
  */
+import { COMPONENT_FLAGS } from "./componentFlags";
 
 /** Config keys of `k3s agent` (servers run an agent too, so servers accept these as well). */
 export const K3S_AGENT_FLAGS: readonly string[] = [
@@ -143,140 +142,6 @@ export const K3S_SERVER_FLAGS: readonly string[] = [
     "cluster-secret",
 ];
 
-/** Kubernetes component flags (without the leading `--`), per `*-arg` key of the k3s config. */
-export const COMPONENT_FLAGS: Readonly<Record<string, readonly string[]>> = {
-    "kubelet-arg": [
-        "cloud-provider",
-        "max-pods",
-        "eviction-hard",
-        "eviction-soft",
-        "eviction-soft-grace-period",
-        "eviction-minimum-reclaim",
-        "eviction-max-pod-grace-period",
-        "eviction-pressure-transition-period",
-        "kube-reserved",
-        "system-reserved",
-        "kube-reserved-cgroup",
-        "system-reserved-cgroup",
-        "enforce-node-allocatable",
-        "image-gc-high-threshold",
-        "image-gc-low-threshold",
-        "image-maximum-gc-age",
-        "image-minimum-gc-age",
-        "container-log-max-size",
-        "container-log-max-files",
-        "serialize-image-pulls",
-        "max-parallel-image-pulls",
-        "node-status-update-frequency",
-        "node-status-report-frequency",
-        "cpu-manager-policy",
-        "cpu-manager-policy-options",
-        "topology-manager-policy",
-        "topology-manager-scope",
-        "memory-manager-policy",
-        "reserved-memory",
-        "reserved-cpus",
-        "feature-gates",
-        "protect-kernel-defaults",
-        "read-only-port",
-        "streaming-connection-idle-timeout",
-        "event-qps",
-        "event-burst",
-        "kube-api-qps",
-        "kube-api-burst",
-        "registry-qps",
-        "registry-burst",
-        "pod-max-pids",
-        "tls-cipher-suites",
-        "tls-min-version",
-        "rotate-certificates",
-        "shutdown-grace-period",
-        "shutdown-grace-period-critical-pods",
-        "v",
-        "allowed-unsafe-sysctls",
-        "config",
-        "cgroup-driver",
-        "provider-id",
-        "resolv-conf",
-        "cluster-dns",
-        "cluster-domain",
-        "fail-swap-on",
-        "node-labels",
-    ],
-    "kube-proxy-arg": [
-        "metrics-bind-address",
-        "proxy-mode",
-        "ipvs-scheduler",
-        "ipvs-strict-arp",
-        "conntrack-max-per-core",
-        "conntrack-min",
-        "conntrack-tcp-timeout-established",
-        "conntrack-tcp-timeout-close-wait",
-        "healthz-bind-address",
-        "nodeport-addresses",
-        "feature-gates",
-        "v",
-        "iptables-sync-period",
-        "iptables-min-sync-period",
-    ],
-    "kube-apiserver-arg": [
-        "audit-log-path",
-        "audit-log-maxage",
-        "audit-log-maxbackup",
-        "audit-log-maxsize",
-        "audit-policy-file",
-        "admission-control-config-file",
-        "enable-admission-plugins",
-        "disable-admission-plugins",
-        "feature-gates",
-        "runtime-config",
-        "service-account-issuer",
-        "service-account-max-token-expiration",
-        "oidc-issuer-url",
-        "oidc-client-id",
-        "oidc-username-claim",
-        "oidc-groups-claim",
-        "oidc-username-prefix",
-        "oidc-groups-prefix",
-        "oidc-ca-file",
-        "authentication-config",
-        "authorization-config",
-        "encryption-provider-config",
-        "event-ttl",
-        "max-requests-inflight",
-        "max-mutating-requests-inflight",
-        "request-timeout",
-        "tls-cipher-suites",
-        "tls-min-version",
-        "default-not-ready-toleration-seconds",
-        "default-unreachable-toleration-seconds",
-        "profiling",
-        "v",
-        "anonymous-auth",
-    ],
-    "kube-controller-manager-arg": [
-        "node-monitor-grace-period",
-        "node-monitor-period",
-        "terminated-pod-gc-threshold",
-        "bind-address",
-        "profiling",
-        "feature-gates",
-        "v",
-        "cluster-signing-duration",
-        "concurrent-deployment-syncs",
-        "concurrent-statefulset-syncs",
-    ],
-    "kube-scheduler-arg": ["bind-address", "profiling", "feature-gates", "v", "config"],
-    "etcd-arg": [
-        "quota-backend-bytes",
-        "heartbeat-interval",
-        "election-timeout",
-        "snapshot-count",
-        "auto-compaction-retention",
-        "auto-compaction-mode",
-    ],
-};
-
 /**
  * Problems of one rendered k3s config: keys the role's k3s does not know, and `*-arg` entries
  * that are not `flag=value` with a flag the component knows.
@@ -298,7 +163,7 @@ export function k3sConfigProblems(config: Record<string, unknown>, role: "server
             if (flag === undefined) problems.push(`k3s ${key} entry ${JSON.stringify(entry)} must be "flag=value"`);
             else if (!flags.includes(flag))
                 problems.push(
-                    `k3s ${key} entry "${entry}": --${flag} is not a flag the pinned Kubernetes component knows (infra/k3sFlags.ts)`,
+                    `k3s ${key} entry "${entry}": --${flag} is not a flag the pinned Kubernetes component knows (infra/componentFlags.ts)`,
                 );
         }
     }
