@@ -6,16 +6,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { stackLookup } from "../lib/config/stack";
-import {
-    assertDaemonSetsFit,
-    assertFits,
-    assertPodsFit,
-    daemonSetsPerRole,
-    nodeRooms,
-    onSchedulable,
-    podsOf,
-    sumRequests,
-} from "../lib/fit";
+import { assertFits, onSchedulable, sumRequests } from "../lib/fit";
+import { assertDaemonSetsFit, assertPodsFit, daemonSetsPerRole, nodeRooms, podsOf } from "../lib/nodeFit";
 import type { ClusterOutputs } from "../lib/contracts";
 import { kubernetesClusterIdentifier } from "../lib/naming";
 import { infraStackRef, parseClusterConfig } from "./config";

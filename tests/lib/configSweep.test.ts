@@ -15,7 +15,8 @@ import { parseClusterConfig } from "../../cluster/config";
 import { cronAtMostEvery, cronCadence } from "../../lib/config/cron";
 import { strictLookup } from "../../lib/config/reader";
 import { dnsName, urlPath } from "../../lib/config/checks";
-import { assertDaemonSetsFit, RequestItem } from "../../lib/fit";
+import { RequestItem } from "../../lib/fit";
+import { assertDaemonSetsFit } from "../../lib/nodeFit";
 import { configProblems, parseInfraWith } from "../support/config";
 import { fixtureStackFile } from "../support/stacks";
 

@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
-import { assertFits, assertPodsFit, daemonSetsPerRole, nodeRooms, onSchedulable, podsOf, RequestItem } from "../../lib/fit";
+import { assertFits, onSchedulable, RequestItem } from "../../lib/fit";
+import { assertPodsFit, daemonSetsPerRole, nodeRooms, podsOf } from "../../lib/nodeFit";
 import type { NodePoolCapacity } from "../../lib/contracts";
 import { synth } from "../support/synth";
 

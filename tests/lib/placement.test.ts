@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
-import { assertPlacedFit, assertPodsFit, nodeRooms, onSchedulable, podsOf, RequestItem } from "../../lib/fit";
+import { assertPlacedFit, onSchedulable, RequestItem } from "../../lib/fit";
+import { assertPodsFit, nodeRooms, podsOf } from "../../lib/nodeFit";
 import { nodeAffinityFor, placementOn, tolerationsFor } from "../../lib/placement";
 import type { NodePoolCapacity } from "../../lib/contracts";
 
