@@ -12,7 +12,7 @@
  */
 import * as fs from "fs";
 import { parseDocument } from "yaml";
-import { PRODUCTION_ENV } from "../deploy/cli";
+import { PRODUCTION_ENV } from "../deploy/confirmation";
 import { environmentsIn } from "../environments/environments";
 import { defaultMainRef, releaseTagProblems } from "../release/releaseTag";
 import { manifestDigest, pinDigests, releaseProblems, releaseVersion, writeImageTag } from "../release/release";

@@ -8,7 +8,7 @@
  */
 import * as path from "path";
 import { environmentsIn, stacksFor } from "../environments/environments";
-import { confirmationProblem, terminalConfirm } from "../deploy/cli";
+import { confirmationProblem, terminalConfirm } from "../deploy/confirmation";
 import { policyPackOf } from "../deploy/options";
 import { STEP_IDS, StepId } from "../restore/restore";
 import { bucketSnapshots, cliRestoreOps, restore } from "../restore/restoreCommand";

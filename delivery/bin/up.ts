@@ -16,7 +16,7 @@ import { deploy } from "../deploy/cli";
 import { DEPLOY_FLAGS_USAGE, parseDeployArgs, realDeployRequest } from "../deploy/options";
 import { runMain } from "./run";
 
-// Not from lib/synth: that loads the Pulumi runtime and mocks, which only the offline diff needs.
+// Not from delivery/synth: that loads the Pulumi runtime and mocks, which only the offline diff needs.
 const ROOT = path.resolve(__dirname, "..", "..");
 const STACKS_DIR = path.join(ROOT, "stacks");
 

@@ -1,6 +1,6 @@
 /**
  * What the reader cannot say about a key: what it is for, words for a default that depends on
- * the environment, and which irreversible-change rules (delivery/irreversible.ts) a change of it
+ * the environment, and which irreversible-change rules (delivery/diff/irreversible.ts) a change of it
  * can trigger. Kind, default, allowed values and secrecy come from the reader itself.
  */
 import type { IrreversibleKind } from "../diff/irreversible";

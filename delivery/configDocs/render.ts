@@ -150,7 +150,7 @@ export function renderConfigDocs(input: RenderInput): string {
         "- **On change**: *replaces …* is derived from the nodes' names (a node is replaced exactly when its",
         "  name changes, [infra.md](infra.md#immutable-nodes)); **irreversible** changes are marked in",
         "  `npm run diff` and the PR comment and refused by `npm run up` unless `--allow <kind>`",
-        "  (`delivery/irreversible.ts`).",
+        "  (`delivery/diff/irreversible.ts`).",
         "- Example values (documentation addresses, `example.org` hosts, fake keys) synthesize, but `npm run up`",
         "  refuses to apply while any is left.",
         "",

@@ -8,7 +8,7 @@ import { diffSynth } from "./diff";
 import { synthHead } from "../synth/head";
 import { renderReport } from "./markdown";
 import { synthRef } from "../synth/worktree";
-import { PRODUCTION_ENV } from "../deploy/cli";
+import { PRODUCTION_ENV } from "../deploy/confirmation";
 
 function git(repo: string, args: string[]): string | undefined {
     try {

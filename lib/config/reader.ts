@@ -13,6 +13,7 @@ import { environmentMismatch } from "./consistency";
 import type { KeyUse } from "./keyUse";
 import { lookupExtras, type ConfigLookup } from "./lookup";
 import { ConfigValidationError, problemOf, type ConfigProblem } from "./problems";
+import { describeRange, integerOf, isStringMap, listProblems } from "./valueShapes";
 import { leftoverProblems, notationKeyProblems, unknownKeyProblems, unreadSecretProblems, type ReadState } from "./wholeStackChecks";
 
 // The lookup and the problems live beside the reader; importers keep reading them from here.
@@ -141,7 +142,7 @@ export class ConfigReader {
 
     /**
      * A non-empty string, optionally restricted by a pattern (described by `allowed`) and by a
-     * `check` (one of lib/config/checks), which also applies to the default.
+     * `check` (one of lib/config/checks.ts), which also applies to the default.
      */
     string(key: string, opts: Optional<string> & StringRules = {}): string {
         this.use({ key, kind: "string", ...opts });
@@ -189,16 +190,9 @@ export class ConfigReader {
         const raw = this.lookup(key);
         const range = describeRange(opts.min, opts.max);
         if (raw === undefined) return this.missing(key, opts.default, `an integer${range}`, opts.min ?? 0);
-        const value = Number(raw);
-        // Decimal digits only: Number() would also take "0x10", "1e3", " 7" or "0b11".
-        if (!/^-?\d+$/.test(raw) || !Number.isSafeInteger(value)) {
-            this.problem(key, raw, `must be a decimal integer${range}`);
-            return opts.default ?? opts.min ?? 0;
-        }
-        if ((opts.min !== undefined && value < opts.min) || (opts.max !== undefined && value > opts.max)) {
-            this.problem(key, value, `must be an integer${range}`);
-        }
-        return value;
+        const { value, problem } = integerOf(raw, opts.min, opts.max);
+        if (problem) this.problem(key, value ?? raw, problem);
+        return value ?? opts.default ?? opts.min ?? 0;
     }
 
     boolean(key: string, opts: Optional<boolean> = {}): boolean {
@@ -235,16 +229,7 @@ export class ConfigReader {
             return [];
         }
         const items = value as string[];
-        if (opts.minItems !== undefined && items.length < opts.minItems) {
-            this.problem(key, items, `must list at least ${opts.minItems} item${opts.minItems === 1 ? "" : "s"}`);
-        }
-        items.forEach((item, i) => {
-            const message = opts.check?.(item);
-            if (message) this.problem(`${key}[${i}]`, item, message);
-            // Duplicates name the same resource twice (duplicate URNs the engine rejects).
-            const first = items.indexOf(item);
-            if (first !== i) this.problem(`${key}[${i}]`, item, `repeats ${key}[${first}]; list each entry once`);
-        });
+        for (const f of listProblems(key, items, opts)) this.problem(f.key, f.value, f.message);
         return items;
     }
 
@@ -253,16 +238,11 @@ export class ConfigReader {
         this.use({ key, kind: "map", default: opts.default });
         const value = this.json<unknown>(key, { default: opts.default, expected: "a map of string to string" });
         if (value === undefined) return {};
-        if (
-            typeof value !== "object" ||
-            value === null ||
-            Array.isArray(value) ||
-            Object.values(value).some((v) => typeof v !== "string")
-        ) {
+        if (!isStringMap(value)) {
             this.problem(key, value, "must be a map of string to string");
             return {};
         }
-        return value as Record<string, string>;
+        return value;
     }
 
     /** Throws a `ConfigValidationError` listing every recorded problem (and unknown keys), if any. */
@@ -302,11 +282,4 @@ export class ConfigReader {
         this.problem(key, undefined, `is required; set it with \`pulumi config set ${this.qualified(key)} <${expected}>\``);
         return placeholder;
     }
-}
-
-function describeRange(min?: number, max?: number): string {
-    if (min !== undefined && max !== undefined) return ` between ${min} and ${max}`;
-    if (min !== undefined) return ` >= ${min}`;
-    if (max !== undefined) return ` <= ${max}`;
-    return "";
 }

@@ -7,7 +7,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { confirmationProblem } from "../../../delivery/deploy/cli";
+import { confirmationProblem } from "../../../delivery/deploy/confirmation";
 import { sourceState } from "../../../delivery/deploy/plan";
 import { parseDeployArgs } from "../../../delivery/deploy/options";
 import { ROOT } from "../../../delivery/synth/stacks";

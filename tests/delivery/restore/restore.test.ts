@@ -11,7 +11,7 @@ import {
     snapshotFromObject,
     snapshotTable,
 } from "../../../delivery/restore/restore";
-import { confirmationProblem } from "../../../delivery/deploy/cli";
+import { confirmationProblem } from "../../../delivery/deploy/confirmation";
 import { parseListing, signRequest, sigV4 } from "../../../delivery/restore/s3List";
 
 const FOLDER = "envx/etcd";

@@ -1,5 +1,5 @@
 #!/bin/bash
-# HOST TEST HARNESS (tests/lifetime/wrapperReset.test.ts): sources the lifetime wrapper's pki.sh
+# HOST TEST HARNESS (tests/lifetime/wrapperReset.services.ts): sources the lifetime wrapper's pki.sh
 # and server.sh as its k3s script does, with real etcd from the parts cache and every path under
 # WORK, and prints one `STEP <name> <result>` line per step.
 # Usage: serverHarness.sh WRAPPER_DIR PARTS_DIR WORK_DIR

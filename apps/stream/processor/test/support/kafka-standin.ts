@@ -12,7 +12,6 @@ import {
     commitOptionsValidator,
     consumeOptionsValidator,
     listOffsetsOptionsValidator,
-    sendOptionsValidator,
     type CommitOptions,
     type ConsumeOptions,
     type ConsumerEvents,
@@ -20,17 +19,10 @@ import {
     type ListOffsetsOptions,
     type Message,
     type Offsets,
-    type ProduceResult,
 } from "@platformatic/kafka";
-import type { ProducerPort, StringSendOptions } from "../../../common/src/kafka.js";
 import type { ConsumedStream, ConsumerPort, EventMessage } from "../../src/kafka.js";
-
-type Validator = ((data: unknown) => boolean) & { errors?: unknown };
-
-function check(validator: Validator, options: unknown, what: string): void {
-    if (!validator(options))
-        throw new TypeError(`${what}: options rejected by @platformatic/kafka's validator: ${JSON.stringify(validator.errors)}`);
-}
+import { ProducerStandIn } from "./producer-standin.js";
+import { check } from "./validate.js";
 
 interface Entry {
     readonly key: Buffer | undefined;
@@ -134,32 +126,6 @@ export class KafkaStandIn {
     commitOffsets(group: string, options: CommitOptions): void {
         for (const o of options.offsets) this.commits.set(`${group}/${o.topic}/${o.partition}`, o.offset);
         this.events.emit("change");
-    }
-}
-
-/** Stand-in for Producer<string, string, string, string>: appends after one round trip (acks=-1 semantics). */
-export class ProducerStandIn implements ProducerPort {
-    closed = false;
-    constructor(private readonly cluster: KafkaStandIn) {}
-
-    async send(options: StringSendOptions): Promise<ProduceResult> {
-        check(sendOptionsValidator, options, "Producer.send");
-        this.cluster.stats.produceRequests++;
-        await this.cluster.roundTrip();
-        if (this.cluster.failProduce) throw this.cluster.failProduce;
-        const offsets = options.messages.map((m) => {
-            const partition = m.partition ?? 0;
-            return { topic: m.topic, partition, offset: this.cluster.append(m.topic, partition, m.value ?? "", m.key) };
-        });
-        return { offsets };
-    }
-
-    async close(): Promise<void> {
-        this.closed = true;
-    }
-
-    isConnected(): boolean {
-        return !this.closed;
     }
 }
 
