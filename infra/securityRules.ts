@@ -38,6 +38,15 @@ export function securityRules(input: RuleInputs): RuleSpec[] {
     const rules: RuleSpec[] = [];
     const fromCidrs = (id: string, group: GroupName, ports: readonly [number, number], cidrs: readonly string[], description: string) =>
         cidrs.forEach((cidr) => rules.push({ id: `${id}-${slug(cidr)}`, group, protocol: "tcp", ports, from: { cidr }, description }));
+    // Intra-cluster rules name the peer group, not an address: only cluster members match.
+    const fromGroup = (
+        id: string,
+        group: GroupName,
+        peer: GroupName,
+        protocol: RuleSpec["protocol"],
+        ports: readonly [number, number] | undefined,
+        description: string,
+    ) => rules.push({ id, group, protocol, ...(ports && { ports }), from: { group: peer }, description });
     fromCidrs("api-admin", "servers", [6443, 6443], input.adminCidrs, "Kubernetes API from admin networks");
     for (const group of GROUPS) {
         fromCidrs(`ssh-admin`, group, [22, 22], input.adminCidrs, "SSH from admin networks");
@@ -47,112 +56,26 @@ export function securityRules(input: RuleInputs): RuleSpec[] {
             fromCidrs(`nodeport-${port}-admin`, group, [port, port], input.adminCidrs, `NodePort ${port} from admin networks`);
         }
         for (const peer of GROUPS) {
-            const from = { group: peer };
-            rules.push({
-                id: `kubelet-from-${peer}`,
-                group,
-                protocol: "tcp",
-                ports: [10250, 10250],
-                from,
-                description: "kubelet (logs, exec, metrics)",
-            });
+            fromGroup(`kubelet-from-${peer}`, group, peer, "tcp", [10250, 10250], "kubelet (logs, exec, metrics)");
             if (input.flannelBackend === "vxlan") {
-                rules.push({ id: `vxlan-from-${peer}`, group, protocol: "udp", ports: [8472, 8472], from, description: "flannel VXLAN" });
+                fromGroup(`vxlan-from-${peer}`, group, peer, "udp", [8472, 8472], "flannel VXLAN");
             } else {
-                rules.push({
-                    id: `wireguard-from-${peer}`,
-                    group,
-                    protocol: "udp",
-                    ports: [51820, 51821],
-                    from,
-                    description: "flannel WireGuard (IPv4/IPv6)",
-                });
+                fromGroup(`wireguard-from-${peer}`, group, peer, "udp", [51820, 51821], "flannel WireGuard (IPv4/IPv6)");
             }
-            rules.push({
-                id: `node-exporter-from-${peer}`,
-                group,
-                protocol: "tcp",
-                ports: [9100, 9100],
-                from,
-                description: "node-exporter scraped by Prometheus",
-            });
-            rules.push({
-                id: `kube-proxy-metrics-from-${peer}`,
-                group,
-                protocol: "tcp",
-                ports: [10249, 10249],
-                from,
-                description: "kube-proxy metrics scraped by Prometheus",
-            });
+            fromGroup(`node-exporter-from-${peer}`, group, peer, "tcp", [9100, 9100], "node-exporter scraped by Prometheus");
+            fromGroup(`kube-proxy-metrics-from-${peer}`, group, peer, "tcp", [10249, 10249], "kube-proxy metrics scraped by Prometheus");
         }
         // Agents and pods reach the API and the supervisor on the servers.
         if (group === "servers") {
-            rules.push({
-                id: `api-from-${"agents"}`,
-                group,
-                protocol: "tcp",
-                ports: [6443, 6443],
-                from: { group: "agents" },
-                description: "agents join and reach the API",
-            });
-            rules.push({
-                id: `api-from-servers`,
-                group,
-                protocol: "tcp",
-                ports: [6443, 6443],
-                from: { group: "servers" },
-                description: "servers join and reach the API",
-            });
+            fromGroup("api-from-agents", group, "agents", "tcp", [6443, 6443], "agents join and reach the API");
+            fromGroup("api-from-servers", group, "servers", "tcp", [6443, 6443], "servers join and reach the API");
         }
     }
-    rules.push({
-        id: "etcd-from-servers",
-        group: "servers",
-        protocol: "tcp",
-        ports: [2379, 2380],
-        from: { group: "servers" },
-        description: "embedded etcd client and peer traffic",
-    });
-    rules.push({
-        id: "etcd-metrics-from-agents",
-        group: "servers",
-        protocol: "tcp",
-        ports: [2381, 2381],
-        from: { group: "agents" },
-        description: "etcd metrics",
-    });
-    rules.push({
-        id: "etcd-metrics-from-servers",
-        group: "servers",
-        protocol: "tcp",
-        ports: [2381, 2381],
-        from: { group: "servers" },
-        description: "etcd metrics",
-    });
-    rules.push({
-        id: "nfs-from-agents",
-        group: "servers",
-        protocol: "tcp",
-        ports: [2049, 2049],
-        from: { group: "agents" },
-        description: "NFS (RWX volumes) from agents",
-    });
-    rules.push({
-        id: "nfs-from-servers",
-        group: "servers",
-        protocol: "tcp",
-        ports: [2049, 2049],
-        from: { group: "servers" },
-        description: "NFS (RWX volumes) from servers",
-    });
-    if (input.vrrp) {
-        rules.push({
-            id: "vrrp-from-servers",
-            group: "servers",
-            protocol: "vrrp",
-            from: { group: "servers" },
-            description: "keepalived VRRP for the API VIP",
-        });
-    }
+    fromGroup("etcd-from-servers", "servers", "servers", "tcp", [2379, 2380], "embedded etcd client and peer traffic");
+    fromGroup("etcd-metrics-from-agents", "servers", "agents", "tcp", [2381, 2381], "etcd metrics");
+    fromGroup("etcd-metrics-from-servers", "servers", "servers", "tcp", [2381, 2381], "etcd metrics");
+    fromGroup("nfs-from-agents", "servers", "agents", "tcp", [2049, 2049], "NFS (RWX volumes) from agents");
+    fromGroup("nfs-from-servers", "servers", "servers", "tcp", [2049, 2049], "NFS (RWX volumes) from servers");
+    if (input.vrrp) fromGroup("vrrp-from-servers", "servers", "servers", "vrrp", undefined, "keepalived VRRP for the API VIP");
     return rules;
 }

@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { normalizeProperty, SECRET_SIG, SIG } from "./normalize";
-import type { AliasSpec, SynthResource } from "./result";
+import { AliasSpec, NO_OPTIONS, SynthResource } from "./result";
 
 function aliasesOf(req: any): AliasSpec[] {
     return (req.getAliasesList?.() ?? []).map((a: any): AliasSpec => {
@@ -109,16 +109,7 @@ export class RecordingMonitor extends MockMonitor {
             parent: req.getParent() || null,
             provider: providerUrn(req.getProvider()),
             inputs: normalizeProperty(req.getProperties()?.toJavaScript() ?? {}) as Record<string, unknown>,
-            options: {
-                dependsOn: [],
-                replaceOnChanges: [],
-                deleteBeforeReplace: false,
-                protect: false,
-                ignoreChanges: [],
-                retainOnDelete: false,
-                additionalSecretOutputs: [],
-                customTimeouts: {},
-            },
+            options: NO_OPTIONS,
         });
         return super.readResource(req, callback);
     }

@@ -12,6 +12,18 @@ export interface SynthOptions {
     readonly customTimeouts: Record<string, string>;
 }
 
+/** The options of a resource registered with none set (a read resource records these). */
+export const NO_OPTIONS: SynthOptions = {
+    dependsOn: [],
+    replaceOnChanges: [],
+    deleteBeforeReplace: false,
+    protect: false,
+    ignoreChanges: [],
+    retainOnDelete: false,
+    additionalSecretOutputs: [],
+    customTimeouts: {},
+};
+
 export interface SynthResource {
     readonly urn: string;
     readonly type: string;

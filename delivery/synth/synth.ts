@@ -23,6 +23,7 @@ import type { StackOutputs, SynthResource, SynthResult } from "./result";
 
 // The record's types and the monitor live beside the synth; importers keep reading them from here.
 export type { AliasSpec, StackOutputs, SynthOptions, SynthResource, SynthResult } from "./result";
+export { NO_OPTIONS } from "./result";
 export { urnOf } from "./recordingMonitor";
 
 export interface SynthRequest {

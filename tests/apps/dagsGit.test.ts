@@ -1,10 +1,10 @@
 import * as assert from "node:assert/strict";
 import { parseAppsConfig } from "../../apps/config";
 import { dagsGitSecretManifest, DAGS_GIT_SECRETS } from "../../apps/airflow/gitCredentials";
-import { airflowValues } from "../../apps/airflow/values";
 import { strictLookup } from "../../lib/config/reader";
 import { configProblems } from "../support/config";
 import { byName, ofType, synth } from "../support/synth";
+import { chartValues } from "./airflowChart";
 
 const BASE: Record<string, string> = {
     environment: "dev",
@@ -52,23 +52,7 @@ describe("apps: private DAG repository credentials from secure config", () => {
             username: "deploy-bot",
             token: "t",
         });
-        const values = airflowValues({
-            config: a,
-            releaseName: "airflow",
-            ingressClass: "nginx",
-            logsClaim: "l",
-            dagsClaim: "d",
-            taskPriorityClass: "p",
-            secrets: {
-                fernetKey: "f",
-                apiSecretKey: "a",
-                jwtSecret: "j",
-                metadata: "m",
-                pgbouncerConfig: "p",
-                pgbouncerStats: "s",
-                adminPassword: "x",
-            },
-        }) as { dags: { gitSync: Record<string, unknown> } };
+        const values = chartValues(a) as { dags: { gitSync: Record<string, unknown> } };
         assert.equal(values.dags.gitSync.credentialsSecret, DAGS_GIT_SECRETS.https);
         assert.ok(!JSON.stringify(values).includes("tok-123"), "the token never reaches the chart values (nor the Helm release record)");
     });

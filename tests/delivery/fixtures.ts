@@ -1,16 +1,5 @@
 /** Hand-made synth results for delivery tests: the shape `npm run synth` writes, small. */
-import type { SynthOptions, SynthResource, SynthResult } from "../../delivery/synth/synth";
-
-const NO_OPTIONS: SynthOptions = {
-    dependsOn: [],
-    replaceOnChanges: [],
-    deleteBeforeReplace: false,
-    protect: false,
-    ignoreChanges: [],
-    retainOnDelete: false,
-    additionalSecretOutputs: [],
-    customTimeouts: {},
-};
+import { NO_OPTIONS, SynthOptions, SynthResource, SynthResult } from "../../delivery/synth/synth";
 
 export function res(
     stack: string,

@@ -13,44 +13,11 @@ import {
     K3S_MANIFESTS_DIR,
     MANIFEST_STAGING_DIR,
 } from "../../infra/adminAccess";
-import { AgentSpec, caInstalledPath, renderUserData, ServerSpec } from "../../infra/cloudinit";
+import { caInstalledPath, renderUserData } from "../../infra/cloudinit";
 import { DATASTORE_SCRIPT } from "../../infra/datastore";
 import { ofType, synth } from "../support/synth";
+import { agent, cloudConfig, File, server, secrets } from "./adminFixtures";
 
-const server: ServerSpec = {
-    role: "server",
-    nodeName: "lab-server-0-abc123",
-    k3sVersion: "v1.35.6+k3s1",
-    k3sInstall: { mode: "download" },
-    labels: {},
-    nodeIp: "10.9.0.11",
-    flannelBackend: "vxlan",
-    bootstrap: "metadata",
-    serverUrl: "https://10.9.0.11:6443",
-    tlsSans: ["10.9.0.11"],
-    etcdSnapshotSchedule: "0 */6 * * *",
-    etcdSnapshotRetention: 3,
-    localPathStorage: false,
-};
-const agent: AgentSpec = {
-    role: "agent",
-    nodeName: "lab-agent-0-def456",
-    k3sVersion: "v1.35.6+k3s1",
-    k3sInstall: { mode: "download" },
-    labels: {},
-    nodeIp: "10.9.0.21",
-    flannelBackend: "vxlan",
-    serverUrl: "https://10.9.0.11:6443",
-};
-const secrets = { token: "t", agentToken: "a" };
-
-interface File {
-    path: string;
-    content: string;
-    permissions: string;
-    owner?: string;
-}
-const cloudConfig = (text: string) => parse(text.replace(/^#cloud-config\n/, "")) as { write_files: File[]; runcmd: (string | string[])[] };
 const manifests = (doc: { write_files: File[] }) =>
     doc.write_files.filter((f) => caInstalledPath(f.path).startsWith(`${K3S_MANIFESTS_DIR}/`));
 

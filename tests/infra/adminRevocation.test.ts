@@ -10,7 +10,6 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { parse } from "yaml";
 import {
     ACCESS_BINDINGS,
     accessManifestFiles,
@@ -21,48 +20,17 @@ import {
     revokedGroupsOfUserData,
     SKIP_MARKER,
 } from "../../infra/adminAccess";
-import { AgentSpec, renderUserData, ServerSpec } from "../../infra/cloudinit";
+import { renderUserData, ServerSpec } from "../../infra/cloudinit";
 import { nodeNames, planNodes } from "../../infra/nodes";
 import { configProblems, parseInfraWith } from "../support/config";
 import { requireDebianPackage } from "../support/debian";
+import { agent, cloudConfig, server as labServer, secrets } from "./adminFixtures";
 
 const run = promisify(execFile);
-const server: ServerSpec = {
-    role: "server",
-    nodeName: "lab-server-0-abc123",
-    k3sVersion: "v1.35.6+k3s1",
-    k3sInstall: { mode: "download" },
-    labels: {},
-    nodeIp: "10.9.0.11",
-    flannelBackend: "vxlan",
-    bootstrap: "metadata",
-    serverUrl: "https://10.9.0.11:6443",
-    tlsSans: ["10.9.0.11"],
-    etcdSnapshotSchedule: "0 */6 * * *",
-    etcdSnapshotRetention: 3,
-    localPathStorage: false,
-    datastore: { volumeId: "0123456789abcdef0123456789" },
-};
+const server: ServerSpec = { ...labServer, datastore: { volumeId: "0123456789abcdef0123456789" } };
 const joining: ServerSpec = { ...server, bootstrap: "join", datastore: undefined };
-const agent: AgentSpec = {
-    role: "agent",
-    nodeName: "lab-agent-0-def456",
-    k3sVersion: "v1.35.6+k3s1",
-    k3sInstall: { mode: "download" },
-    labels: {},
-    nodeIp: "10.9.0.21",
-    flannelBackend: "vxlan",
-    serverUrl: "https://10.9.0.11:6443",
-};
-const secrets = { token: "t", agentToken: "a" };
-
-interface File {
-    path: string;
-    content: string;
-}
-const doc = (text: string) => parse(text.replace(/^#cloud-config\n/, "")) as { write_files: File[]; runcmd: (string | string[])[] };
 const staged = (text: string) =>
-    doc(text)
+    cloudConfig(text)
         .write_files.filter((f) => f.path.startsWith(`${MANIFEST_STAGING_DIR}/`))
         .map((f) => path.basename(f.path))
         .sort();
@@ -126,8 +94,8 @@ describe("revokedAdminGroups: rendered user-data", () => {
                 const text = renderUserData({ ...spec, revokedAdminGroups: revoked }, secrets);
                 assert.deepEqual(staged(text), files, `${spec.bootstrap} ${revoked}`);
                 assert.deepEqual(revokedGroupsOfUserData(text).sort(), [...revoked].sort());
-                for (const f of doc(text).write_files.filter((f) => f.path.endsWith(".skip"))) assert.equal(f.content, SKIP_MARKER);
-                const steps = doc(text).runcmd.map((c) => (Array.isArray(c) ? c.join(" ") : c));
+                for (const f of cloudConfig(text).write_files.filter((f) => f.path.endsWith(".skip"))) assert.equal(f.content, SKIP_MARKER);
+                const steps = cloudConfig(text).runcmd.map((c) => (Array.isArray(c) ? c.join(" ") : c));
                 assert.ok(steps.includes(`sh -c ${installManifestsCommand(revoked)}`));
             }
             assert.deepEqual(staged(renderUserData(agent, secrets)), []);

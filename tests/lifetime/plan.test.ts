@@ -6,7 +6,7 @@
  * token rotation. The batched roll of a real pool: batched.test.ts.
  */
 import * as assert from "node:assert/strict";
-import type { SynthResource, SynthResult } from "../../delivery/synth/synth";
+import { NO_OPTIONS, SynthResource, SynthResult } from "../../delivery/synth/synth";
 import { describePlan, nodesOf, planNodes } from "./support/plan";
 import { PROJECT } from "../../delivery/synth/stacks";
 import { synth as synthStack } from "../support/synth";
@@ -15,20 +15,10 @@ import { componentType } from "../../lib/componentType";
 const NODE = componentType("infra", "K3sNode");
 const INSTANCE = "openstack:compute/instance:Instance";
 const COMMAND = "command:local:Command";
-const options = {
-    dependsOn: [],
-    replaceOnChanges: [],
-    deleteBeforeReplace: false,
-    protect: false,
-    ignoreChanges: [],
-    retainOnDelete: false,
-    additionalSecretOutputs: [],
-    customTimeouts: {},
-};
 const urn = (type: string, name: string) => `urn:pulumi:t::p::${type}::${name}`;
 
 function res(type: string, name: string, inputs: Record<string, unknown>, extra: Partial<SynthResource> = {}): SynthResource {
-    return { urn: urn(type, name), type, name, custom: type !== NODE, parent: null, provider: null, inputs, options, ...extra };
+    return { urn: urn(type, name), type, name, custom: type !== NODE, parent: null, provider: null, inputs, options: NO_OPTIONS, ...extra };
 }
 
 /** One node: component, VM (replaced on userData/name), lifecycle command, optional attachment. */
@@ -49,7 +39,7 @@ function node(slot: string, version: string, opts: { after?: string; bootstrap?:
             },
             {
                 parent,
-                options: { ...options, dependsOn: deps, replaceOnChanges: ["name", "userData"], deleteBeforeReplace: true },
+                options: { ...NO_OPTIONS, dependsOn: deps, replaceOnChanges: ["name", "userData"], deleteBeforeReplace: true },
                 replaceOn: [
                     { path: "name", source: "replaceOnChanges" },
                     { path: "userData", source: "replaceOnChanges" },
