@@ -96,5 +96,14 @@ export const changing = (stack: string) => ({
 export const scenario = (extra: Record<string, Record<string, unknown>> = {}) => ({
     stacks: Object.fromEntries(STACKS.map(({ stack }) => [stack, { ...changing(stack), ...(extra[stack] ?? {}) }])),
 });
+/** The verbs of a deploy of the three layers that previews them all before it applies any. */
+export const PREVIEWS_FIRST = [
+    "preview dev-infra",
+    "preview dev-cluster",
+    "preview dev-apps",
+    "up dev-infra",
+    "up dev-cluster",
+    "up dev-apps",
+];
 export const verbs = (calls: string[][]) =>
     calls.filter((c) => ["preview", "up", "destroy"].includes(c[0])).map((c) => `${c[0]} ${c[c.indexOf("--stack") + 1]}`);

@@ -3,7 +3,6 @@
  * mounted on k3s' server directory before k3s first starts, kept across a k3s patch upgrade
  * (which replaces the VM), and released by a drain that keeps the etcd member.
  */
-import { K3S_RELEASES } from "../../infra/k3sReleases";
 import * as assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { parse } from "yaml";
@@ -12,6 +11,7 @@ import { datastoreScript } from "../../infra/datastore";
 import { bootstrapScript } from "../../infra/bootstrap";
 import { nfsDataScript } from "../../infra/nfsData";
 import { byName, ofType, synth } from "../support/synth";
+import { nextPatch } from "../support/k3sVersions";
 
 const INSTANCE = "openstack:compute/instance:Instance";
 const VOLUME = "openstack:blockstorage/volume:Volume";
@@ -80,7 +80,7 @@ describe("a single server's datastore volume", function () {
 
     it("a k3s patch upgrade replaces dev's only server and keeps the same datastore volume", async () => {
         const bumped = await synth("dev-infra", {
-            "data-platform:k3sVersion": bumpPatch(
+            "data-platform:k3sVersion": nextPatch(
                 String(server0(dev).inputs.metadata && (server0(dev).inputs.metadata as Record<string, string>)["k3s-version"]),
             ),
         });
@@ -118,16 +118,3 @@ describe("a single server's datastore volume", function () {
         assert.ok(!nfsDataScript({ volumeId: id, exportPath: "/srv/nfs" }).includes("k3s-datastore"));
     });
 });
-
-/** v1.35.6+k3s1 → v1.35.8+k3s1 */
-/** The next newer release of the same minor that infra/k3sReleases.ts knows (a patch upgrade). */
-function bumpPatch(version: string): string {
-    const m = /^v(\d+)\.(\d+)\.(\d+)\+k3s\d+$/.exec(version);
-    assert.ok(m, version);
-    const next = Object.keys(K3S_RELEASES)
-        .map((v) => [v, /^v(\d+)\.(\d+)\.(\d+)/.exec(v)!] as const)
-        .filter(([, n]) => n[1] === m[1] && n[2] === m[2] && Number(n[3]) > Number(m[3]))
-        .sort((a, b) => Number(a[1][3]) - Number(b[1][3]))[0];
-    assert.ok(next, `no newer ${version} patch release in infra/k3sReleases.ts`);
-    return next[0];
-}

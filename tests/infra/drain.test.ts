@@ -7,10 +7,10 @@
  */
 import * as assert from "node:assert/strict";
 import * as http from "node:http";
-import { AddressInfo } from "node:net";
 import type { Clock, KubeTarget, PodObject } from "../../infra/lifecycle/kubeApi";
 import { drainNode } from "../../infra/lifecycle/drain";
 import { decide, refusalReason, renderDrainReport, WaitLedger } from "../../infra/lifecycle/drainPolicy";
+import { JsonStandIn, Send } from "../support/jsonStandIn";
 
 interface Pod {
     name: string;
@@ -28,20 +28,11 @@ interface Pod {
 }
 
 /** STAND-IN for the API a drain talks to: node cordon/delete, pod lists, evictions. */
-class DrainApiStandIn {
+class DrainApiStandIn extends JsonStandIn {
     pods: Pod[] = [];
     nodes = new Set(["old"]);
     evictions: string[] = [];
     methods = new Set<string>();
-    private server = http.createServer((req, res) => this.handle(req, res));
-
-    async start(): Promise<KubeTarget> {
-        await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
-        return { server: `http://127.0.0.1:${(this.server.address() as AddressInfo).port}` };
-    }
-    stop(): Promise<void> {
-        return new Promise((resolve) => this.server.close(() => resolve()));
-    }
 
     private asObject(p: Pod): PodObject {
         return {
@@ -57,12 +48,7 @@ class DrainApiStandIn {
         };
     }
 
-    private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
-        const url = new URL(req.url ?? "/", "http://x");
-        const send = (status: number, body: unknown = {}) => {
-            res.writeHead(status, { "Content-Type": "application/json" });
-            res.end(JSON.stringify(body));
-        };
+    protected handle(req: http.IncomingMessage, url: URL, send: Send): void {
         this.methods.add(req.method ?? "");
         req.resume();
         req.on("end", () => {

@@ -1,13 +1,13 @@
 import * as assert from "node:assert/strict";
 import * as http from "node:http";
-import { AddressInfo } from "node:net";
 import { evictable, KubeTarget, notReady, targetFromKubeconfig, waitForCluster } from "../../infra/lifecycle/kubeApi";
 import { drainNode } from "../../infra/lifecycle/drain";
 import { renderKubeconfig } from "../../infra/kubeconfig";
 import { forgetNode } from "../../infra/lifecycle/forget";
+import { JsonStandIn, Send } from "../support/jsonStandIn";
 
 /** A scripted stand-in for the Kubernetes API on loopback: just the endpoints the gate uses. */
-class FakeApi {
+class FakeApi extends JsonStandIn {
     readyzCalls = 0;
     readyAfter = 2;
     nodes: { name: string; ready: boolean; unschedulable?: boolean; annotations?: Record<string, string> }[] = [];
@@ -17,23 +17,8 @@ class FakeApi {
     evictions: string[] = [];
     deletedNodes: string[] = [];
     cordonFailures = 0;
-    private server = http.createServer((req, res) => this.handle(req, res));
 
-    async start(): Promise<KubeTarget> {
-        await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
-        return { server: `http://127.0.0.1:${(this.server.address() as AddressInfo).port}` };
-    }
-
-    stop(): Promise<void> {
-        return new Promise((resolve) => this.server.close(() => resolve()));
-    }
-
-    private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
-        const url = new URL(req.url ?? "/", "http://x");
-        const send = (status: number, body: unknown = {}) => {
-            res.writeHead(status, { "Content-Type": "application/json" });
-            res.end(JSON.stringify(body));
-        };
+    protected handle(req: http.IncomingMessage, url: URL, send: Send): void {
         let body = "";
         req.on("data", (c) => (body += c));
         req.on("end", () => {

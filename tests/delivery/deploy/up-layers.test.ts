@@ -6,7 +6,7 @@
  */
 import * as assert from "node:assert/strict";
 import * as path from "path";
-import { changing, fullOutputs, readsOf, run, STACKS, TWO, urn, verbs } from "../deployHarness";
+import { changing, fullOutputs, PREVIEWS_FIRST, readsOf, run, STACKS, TWO, urn, verbs } from "../deployHarness";
 
 const stackStep = (stack: string, extra: Record<string, unknown> = {}) => ({
     op: "same",
@@ -85,14 +85,7 @@ describe("delivery: up brings an environment up layer by layer when it must", ()
             { confirm: async (q) => (asked.push(q), true) },
         );
         assert.equal(r.code, 0, r.out);
-        assert.deepEqual(verbs(r.calls), [
-            "preview dev-infra",
-            "preview dev-cluster",
-            "preview dev-apps",
-            "up dev-infra",
-            "up dev-cluster",
-            "up dev-apps",
-        ]);
+        assert.deepEqual(verbs(r.calls), PREVIEWS_FIRST);
         assert.match(r.out, /Mode: previews first: dev-infra, dev-cluster already have every output the layers above read\./);
         assert.deepEqual(asked, ["Apply this preview to dev? [y/N] "]);
     });

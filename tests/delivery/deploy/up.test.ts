@@ -11,21 +11,14 @@ import { confirmationProblem } from "../../../delivery/deploy/confirmation";
 import { sourceState } from "../../../delivery/deploy/plan";
 import { parseDeployArgs } from "../../../delivery/deploy/options";
 import { ROOT } from "../../../delivery/synth/stacks";
-import { FAKE_DIR, run, scenario, STACKS, TWO, urn, verbs } from "../deployHarness";
+import { FAKE_DIR, PREVIEWS_FIRST, run, scenario, STACKS, TWO, urn, verbs } from "../deployHarness";
 
 describe("delivery: plan, then apply (stand-in pulumi on PATH)", () => {
     it("previews every layer before asking, then applies each layer's saved update plan with the policy pack", async () => {
         const asked: string[] = [];
         const r = await run(scenario(), { confirm: async (q) => (asked.push(q), true) });
         assert.equal(r.code, 0, r.out);
-        assert.deepEqual(verbs(r.calls), [
-            "preview dev-infra",
-            "preview dev-cluster",
-            "preview dev-apps",
-            "up dev-infra",
-            "up dev-cluster",
-            "up dev-apps",
-        ]);
+        assert.deepEqual(verbs(r.calls), PREVIEWS_FIRST);
         assert.equal(asked.length, 1);
         // The question came after the preview was printed.
         assert.ok(r.out.indexOf("Preview fingerprint:") < r.out.indexOf("[1/3] up dev-infra"));

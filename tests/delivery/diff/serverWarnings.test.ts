@@ -1,22 +1,9 @@
-import { K3S_RELEASES } from "../../../infra/k3sReleases";
 import * as assert from "node:assert/strict";
 import { diffSynth } from "../../../delivery/diff/diff";
 import { renderStackDiff } from "../../../delivery/diff/markdown";
 import type { SynthResult } from "../../../delivery/synth/synth";
 import { synth } from "../../support/synth";
-
-/** v1.35.6+k3s1 → v1.35.8+k3s1 */
-/** The next newer release of the same minor that infra/k3sReleases.ts knows (a patch upgrade). */
-function bumpPatch(version: string): string {
-    const m = /^v(\d+)\.(\d+)\.(\d+)\+k3s\d+$/.exec(version);
-    assert.ok(m, version);
-    const next = Object.keys(K3S_RELEASES)
-        .map((v) => [v, /^v(\d+)\.(\d+)\.(\d+)/.exec(v)!] as const)
-        .filter(([, n]) => n[1] === m[1] && n[2] === m[2] && Number(n[3]) > Number(m[3]))
-        .sort((a, b) => Number(a[1][3]) - Number(b[1][3]))[0];
-    assert.ok(next, `no newer ${version} patch release in infra/k3sReleases.ts`);
-    return next[0];
-}
+import { nextPatch } from "../../support/k3sVersions";
 
 const k3sVersion = (r: SynthResult) => String(r.outputs.k3sVersion);
 
@@ -25,7 +12,7 @@ describe("offline diff: replacing the only server", function () {
     this.timeout(120_000);
     it("warns, and says what survives: the datastore volume (etcd), the NFS volume, Cinder volumes", async () => {
         const dev = await synth("dev-infra");
-        const bumped = await synth("dev-infra", { "data-platform:k3sVersion": bumpPatch(k3sVersion(dev)) });
+        const bumped = await synth("dev-infra", { "data-platform:k3sVersion": nextPatch(k3sVersion(dev)) });
         const diff = diffSynth(dev, bumped);
         assert.equal(diff.warnings?.length, 1);
         const [warning] = diff.warnings!;
@@ -38,7 +25,7 @@ describe("offline diff: replacing the only server", function () {
 
     it("says the control plane starts empty when the datastore volume does not survive", async () => {
         const dev = await synth("dev-infra");
-        const bumped = await synth("dev-infra", { "data-platform:k3sVersion": bumpPatch(k3sVersion(dev)) });
+        const bumped = await synth("dev-infra", { "data-platform:k3sVersion": nextPatch(k3sVersion(dev)) });
         const withoutVolume: SynthResult = {
             ...bumped,
             resources: bumped.resources.filter((r) => !/-datastore$/.test(String(r.inputs.name ?? ""))),
@@ -50,7 +37,7 @@ describe("offline diff: replacing the only server", function () {
 
     it("stays quiet for an HA server roll (the other members keep etcd) and for agents", async () => {
         const prod = await synth("prod-infra");
-        const bumped = await synth("prod-infra", { "data-platform:k3sVersion": bumpPatch(k3sVersion(prod)) });
+        const bumped = await synth("prod-infra", { "data-platform:k3sVersion": nextPatch(k3sVersion(prod)) });
         assert.equal(diffSynth(prod, bumped).warnings, undefined);
         const dev = await synth("dev-infra");
         const agentOnly = await synth("dev-infra", {

@@ -3,7 +3,6 @@
  * failed at and why; and the checks every data-loss scenario shares (the marker object and the
  * cluster's identity, read through the API from the host).
  */
-import { K3S_RELEASES, k3sMinor } from "../../../infra/k3sReleases";
 import type { KubeTarget } from "../../../infra/lifecycle/kubeApi";
 import { clusterId, readMarker } from "./access";
 
@@ -59,13 +58,5 @@ export async function lossOf(target: KubeTarget, marker: string, id: string): Pr
     return problems.length ? problems.join("; ") : undefined;
 }
 
-/** The next patch release of `version`'s minor that the project's release table knows. */
-export function nextPatch(version: string): string {
-    const minor = k3sMinor(version);
-    const patch = (v: string) => Number(/^v\d+\.\d+\.(\d+)\+/.exec(v)?.[1]);
-    const next = Object.keys(K3S_RELEASES)
-        .filter((v) => k3sMinor(v) === minor && patch(v) > patch(version))
-        .sort((a, b) => patch(a) - patch(b))[0];
-    if (!next) throw new Error(`no k3s release after ${version} in ${minor} is known (infra/k3sReleases.ts)`);
-    return next;
-}
+// The lifetime scenarios import it from here.
+export { nextPatch } from "../../support/k3sVersions";
