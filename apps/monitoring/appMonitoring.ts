@@ -21,6 +21,16 @@ export interface AppMonitoringArgs {
 
 /** The manifests, pure (tests read them without Pulumi). */
 export function appMonitoringObjects(ns: AppNamespaces, monitoringNamespace: string): Record<string, Record<string, unknown>> {
+    // The producer and processor serve /metrics on the same health port (sensorStream.ts), so one monitor shape serves both.
+    const streamMonitor = (job: string, app: string) =>
+        serviceMonitor({
+            name: job,
+            namespace: ns.stream,
+            selector: { "app.kubernetes.io/name": app },
+            port: "health",
+            interval: "15s",
+            labels: { "app.kubernetes.io/part-of": "sensor-stream" },
+        });
     return {
         "todo-backend-monitor": serviceMonitor({
             name: JOBS.todoBackend,
@@ -29,22 +39,8 @@ export function appMonitoringObjects(ns: AppNamespaces, monitoringNamespace: str
             port: "http",
             labels: { "app.kubernetes.io/part-of": "todo" },
         }),
-        "producer-monitor": serviceMonitor({
-            name: JOBS.producer,
-            namespace: ns.stream,
-            selector: { "app.kubernetes.io/name": "sensor-producer" },
-            port: "health",
-            interval: "15s",
-            labels: { "app.kubernetes.io/part-of": "sensor-stream" },
-        }),
-        "processor-monitor": serviceMonitor({
-            name: JOBS.processor,
-            namespace: ns.stream,
-            selector: { "app.kubernetes.io/name": "sensor-processor" },
-            port: "health",
-            interval: "15s",
-            labels: { "app.kubernetes.io/part-of": "sensor-stream" },
-        }),
+        "producer-monitor": streamMonitor(JOBS.producer, "sensor-producer"),
+        "processor-monitor": streamMonitor(JOBS.processor, "sensor-processor"),
         "todo-rules": prometheusRule("todo", ns.todo, todoRules(ns.todo), { "app.kubernetes.io/part-of": "todo" }),
         "stream-rules": prometheusRule("sensor-stream", ns.stream, streamRules(ns.stream), {
             "app.kubernetes.io/part-of": "sensor-stream",
