@@ -84,7 +84,8 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
         r.problem(
             "airflowDagsRepo",
             undefined,
-            `is unset and the repository is unknown: ${UNKNOWN_REPOSITORY}, or set it: pulumi config set airflowDagsRepo https://github.com/<owner>/<name>.git`,
+            `is unset and the repository is unknown: ${UNKNOWN_REPOSITORY}, or set it: ` +
+                `pulumi config set airflowDagsRepo https://github.com/<owner>/<name>.git`,
         );
     }
     const dagsRepo = r.string("airflowDagsRepo", {
@@ -163,7 +164,8 @@ export function parseAppsConfig(lookup: ConfigLookup, namespace: string, scope: 
         r.problem(
             "todoHost",
             todo.host,
-            `is also airflowHost: each app needs its own host name (both are routed from "/"); e.g. todo.${airflow.host.split(".").slice(1).join(".") || "example.org"}`,
+            `is also airflowHost: each app needs its own host name (both are routed from "/"); ` +
+                `e.g. todo.${airflow.host.split(".").slice(1).join(".") || "example.org"}`,
         );
     }
 

@@ -19,7 +19,8 @@ export const OWN_IMAGE_TAG = /^(\d+\.\d+\.\d+|sha-[0-9a-f]{7,40})$/;
 
 const REGISTRY_PATH = /^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/;
 const REGISTRY_ALLOWED =
-    'a registry path like "ghcr.io/my-org" (lowercase), or { server: "ghcr.io/my-org", username: "<pull user>" } with the secret imageRegistryToken';
+    'a registry path like "ghcr.io/my-org" (lowercase), or { server: ' +
+    '"ghcr.io/my-org", username: "<pull user>" } with the secret imageRegistryToken';
 
 /** A pull credential for one registry host (secret `password`: wrap before it reaches a resource). */
 export interface RegistryCredential {
@@ -77,7 +78,8 @@ export function readImageRegistry(r: ConfigReader, repository: Repository | unde
         r.problem(
             "imageRegistryToken",
             undefined,
-            `is required with imageRegistry.username: pulumi config set --secret imageRegistryToken <token> (for GHCR a token with read:packages)`,
+            `is required with imageRegistry.username: pulumi config set --secret ` +
+                `imageRegistryToken <token> (for GHCR a token with read:packages)`,
         );
     }
     if (username !== undefined && token !== undefined && path !== undefined) {

@@ -118,7 +118,8 @@ export function checkAppsInfraOutputs(
     if (problems.length > 0) {
         throw new Error(
             `The infra stack "${stackRef}" does not provide what the apps layer needs:\n  - ${problems.join("\n  - ")}\n` +
-                `Run \`pulumi up -s ${stackRef.split("/").pop()}\` first, or point stackOrganization/stackProject/infraStack at the right stack.`,
+                `Run \`pulumi up -s ${stackRef.split("/").pop()}\` first, ` +
+                `or point stackOrganization/stackProject/infraStack at the right stack.`,
         );
     }
     return {
@@ -181,7 +182,8 @@ export function checkAppsClusterOutputs(stackRef: string, values: Partial<Record
     if (problems.length > 0) {
         throw new Error(
             `The cluster stack "${stackRef}" does not provide what the apps layer needs:\n  - ${problems.join("\n  - ")}\n` +
-                `Run \`pulumi up -s ${stackRef.split("/").pop()}\` first, or point stackOrganization/stackProject/clusterStack at the right stack.`,
+                `Run \`pulumi up -s ${stackRef.split("/").pop()}\` first, ` +
+                `or point stackOrganization/stackProject/clusterStack at the right stack.`,
         );
     }
     return values as AppsClusterView;

@@ -33,7 +33,8 @@ export function appTls(
     // The CA's name constraints would make its certificate for this host invalid in every client.
     if (issuer === issuers.ca && issuers.caDomains !== undefined && !isIpAddress(host) && !withinDomains(host, issuers.caDomains)) {
         throw new Error(
-            `${app}Host "${host}" would get a platform-CA certificate, but the platform CA may only sign names under ${JSON.stringify(issuers.caDomains)}: ` +
+            `${app}Host "${host}" would get a platform-CA certificate, but the platform ` +
+                `CA may only sign names under ${JSON.stringify(issuers.caDomains)}: ` +
                 `add its domain to the cluster stack's platformCaDomains, configure ACME there (acmeEmail), or set ${app}TlsSecretName`,
         );
     }

@@ -26,7 +26,10 @@ export function knownAirflowChart(value: string): string | undefined {
 export function volumeSize(value: string): string | undefined {
     if (!/^\d+(Mi|Gi|Ti)$/.test(value)) return 'must be a volume size like "10Gi"';
     if (memoryMiB(value) < 1024)
-        return `must be at least 1Gi (block volumes are whole GiB; a smaller claim is rounded up or refused by the storage class), like "10Gi"`;
+        return (
+            `must be at least 1Gi (block volumes are whole GiB; ` +
+            `a smaller claim is rounded up or refused by the storage class), like "10Gi"`
+        );
     return undefined;
 }
 

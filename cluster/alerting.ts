@@ -36,7 +36,8 @@ export class PlatformAlerting extends pulumi.ComponentResource {
         this.receivers = receiverNames(a);
         if (this.receivers.length === 0) {
             pulumi.log.warn(
-                "No alert receivers configured (alertEmailTo, alertSlackWebhookUrl, alertWebhookUrl): alerts go to the null receiver; see docs/monitoring.md.",
+                "No alert receivers configured (alertEmailTo, alertSlackWebhookUrl, " +
+                    "alertWebhookUrl): alerts go to the null receiver; see docs/monitoring.md.",
                 this,
             );
         }

@@ -96,7 +96,9 @@ const MEMORY = /^\d+(Mi|Gi)$/;
 /** The broker's heap is half its memory and never below 256m (cluster/values/kafka.ts): less memory is an OOM kill. */
 const KAFKA_BROKER_MIN_MEMORY = {
     mib: 1024,
-    why: 'the broker\'s JVM heap is half of it (at least 256m) and a KRaft broker+controller needs the other half for page cache and buffers, like "2Gi"',
+    why:
+        "the broker's JVM heap is half of it (at least 256m) and a KRaft " +
+        'broker+controller needs the other half for page cache and buffers, like "2Gi"',
 };
 const RETENTION = /^[1-9]\d*(h|d|w)$/;
 
@@ -221,7 +223,8 @@ export function parseClusterConfig(
         r.problem(
             "platformCaDomains",
             caDomains.length > 0 ? JSON.stringify(caDomains) : undefined,
-            `must include a domain of grafanaHost "${grafanaHost}" (the platform CA signs its certificate and may only sign names under these domains), e.g. ["${grafanaHost.split(".").slice(1).join(".")}"]`,
+            `must include a domain of grafanaHost "${grafanaHost}" (the platform CA signs its certificate and ` +
+                `may only sign names under these domains), e.g. ["${grafanaHost.split(".").slice(1).join(".")}"]`,
         );
     }
     const acmeServer = r.string("acmeServer", {
@@ -244,7 +247,8 @@ export function parseClusterConfig(
         r.problem(
             "ingressReplicas",
             r.string("ingressReplicas"),
-            "is no longer set: one ingress controller runs on each server, where the ingress address lands (client addresses are kept); remove the key",
+            "is no longer set: one ingress controller runs on each server, " +
+                "where the ingress address lands (client addresses are kept); remove the key",
         );
     }
 

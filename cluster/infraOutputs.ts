@@ -40,7 +40,8 @@ export function checkInfraOutputs(stackRef: string, values: Partial<Record<Plain
     if (problems.length > 0) {
         throw new Error(
             `The infra stack "${stackRef}" does not provide what the cluster layer needs:\n  - ${problems.join("\n  - ")}\n` +
-                `Run \`pulumi up -s ${stackRef.split("/").pop()}\` first, or point infraOrganization/infraProject/infraStack at the right stack.`,
+                `Run \`pulumi up -s ${stackRef.split("/").pop()}\` first, ` +
+                `or point infraOrganization/infraProject/infraStack at the right stack.`,
         );
     }
     return values as Pick<InfraOutputs, PlainKeys>;

@@ -32,16 +32,22 @@ export function clusterNamespaces(cfg: Pick<ClusterConfig, "monitoring" | "kafka
 export const POD_SECURITY: Record<keyof ClusterNamespaces, { level: PodSecurityLevel; why: string }> = {
     certManager: {
         level: "restricted",
-        why: "every component runs as non-root with RuntimeDefault seccomp, no privilege escalation, all capabilities dropped (cluster/values/certManager.ts)",
+        why:
+            "every component runs as non-root with RuntimeDefault seccomp, " +
+            "no privilege escalation, all capabilities dropped (cluster/values/certManager.ts)",
     },
     kafka: {
         level: "restricted",
-        why: "the operator's pod/container contexts are set, and Strimzi's `restricted` pod security provider shapes every broker and entity-operator pod",
+        why:
+            "the operator's pod/container contexts are set, and Strimzi's `restricted` " +
+            "pod security provider shapes every broker and entity-operator pod",
     },
     ingress: { level: "baseline", why: "the controller adds NET_BIND_SERVICE (baseline allows it); restricted is reported as warnings" },
     monitoring: {
         level: "baseline",
-        why: "Prometheus, Alertmanager, Grafana, kube-state-metrics and the operator use no host namespaces, hostPath or privilege; restricted is reported as warnings",
+        why:
+            "Prometheus, Alertmanager, Grafana, kube-state-metrics and the operator use " +
+            "no host namespaces, hostPath or privilege; restricted is reported as warnings",
     },
     nodeExporter: {
         level: "privileged",

@@ -94,8 +94,14 @@ export function accessManifestFiles(revoked: readonly AdminGroupKey[] = []): Wri
 export function installManifestsCommand(revoked: readonly AdminGroupKey[] = []): string {
     const gone = revokedIn(revoked).map((b) => manifestPath(b));
     if (gone.length === 0)
-        return `mkdir -p ${K3S_MANIFESTS_DIR} && cp -p ${MANIFEST_STAGING_DIR}/*.yaml ${K3S_MANIFESTS_DIR}/ && rm -rf ${MANIFEST_STAGING_DIR}`;
-    return `mkdir -p ${K3S_MANIFESTS_DIR} && cp -p ${MANIFEST_STAGING_DIR}/* ${K3S_MANIFESTS_DIR}/ && rm -f ${gone.join(" ")} && rm -rf ${MANIFEST_STAGING_DIR}`;
+        return (
+            `mkdir -p ${K3S_MANIFESTS_DIR} && cp -p ${MANIFEST_STAGING_DIR}/*.yaml ` +
+            `${K3S_MANIFESTS_DIR}/ && rm -rf ${MANIFEST_STAGING_DIR}`
+        );
+    return (
+        `mkdir -p ${K3S_MANIFESTS_DIR} && cp -p ${MANIFEST_STAGING_DIR}/* ` +
+        `${K3S_MANIFESTS_DIR}/ && rm -f ${gone.join(" ")} && rm -rf ${MANIFEST_STAGING_DIR}`
+    );
 }
 
 /**

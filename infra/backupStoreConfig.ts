@@ -95,7 +95,8 @@ function parseCredentials(r: ConfigReader, raw: unknown): BackupCredentialGenera
         r.problem(
             key,
             raw,
-            'must list 1 or 2 generations, oldest first, e.g. [{"generation": 1, "owner": "deployer"}]; two only while a rotation rolls out',
+            'must list 1 or 2 generations, oldest first, e.g. [{"generation": ' +
+                '1, "owner": "deployer"}]; two only while a rotation rolls out',
         );
         return [...DEFAULT_CREDENTIALS];
     }
@@ -125,7 +126,8 @@ function parseCredentials(r: ConfigReader, raw: unknown): BackupCredentialGenera
         r.problem(
             key,
             raw,
-            "names two different owner users: backupOwnerPassword signs in one; move between owner users in two rotations (via deployer or retiring the first)",
+            "names two different owner users: backupOwnerPassword signs in one; " +
+                "move between owner users in two rotations (via deployer or retiring the first)",
         );
     return out.length > 0 ? out : [...DEFAULT_CREDENTIALS];
 }
@@ -169,14 +171,16 @@ export function parseBackupStore(r: ConfigReader): BackupStoreRead {
         r.problem(
             "backupStore.pruning",
             pruning,
-            '"writers" (the writers delete past retention) or "store" (they never delete; the bucket\'s lifecycle rule expires objects, docs/security.md)',
+            '"writers" (the writers delete past retention) or "store" (they never delete; ' +
+                "the bucket's lifecycle rule expires objects, docs/security.md)",
         );
     }
     if (create !== true && raw.credentials !== undefined) {
         r.problem(
             "backupStore.credentials",
             raw.credentials,
-            "applies to created credentials only (create: true); a given one is rotated by setting new backupStoreAccessKey/backupStoreSecretKey",
+            "applies to created credentials only (create: true); " +
+                "a given one is rotated by setting new backupStoreAccessKey/backupStoreSecretKey",
         );
     }
     const expire = raw.expireAfterDays;
@@ -184,7 +188,8 @@ export function parseBackupStore(r: ConfigReader): BackupStoreRead {
         r.problem(
             "backupStore.expireAfterDays",
             expire,
-            'is required with pruning "store": whole days (1-3650) after which the bucket expires a backup; at least the longest retention of the writers',
+            'is required with pruning "store": whole days (1-3650) after which the ' +
+                "bucket expires a backup; at least the longest retention of the writers",
         );
     } else if (pruning !== "store" && expire !== undefined) {
         r.problem(
@@ -217,7 +222,10 @@ export function parseBackupStore(r: ConfigReader): BackupStoreRead {
     const warnings =
         create === true && raw.credentials === undefined
             ? [
-                  'backupStore.credentials is unset: the backups\' EC2 credential belongs to the deploy identity (rotating or deleting it stops every backup). Give it an owner: "credentials": [{"generation": 1, "owner": "deployer"}, {"generation": 2, "owner": {"user": ..., "project": ...}}] (docs/security.md, "Who owns the backup credential, and rotating it").',
+                  "backupStore.credentials is unset: the backups' EC2 credential belongs to the deploy " +
+                      'identity (rotating or deleting it stops every backup). Give it an owner: "credentials": ' +
+                      '[{"generation": 1, "owner": "deployer"}, {"generation": 2, "owner": {"user": ' +
+                      '..., "project": ...}}] (docs/security.md, "Who owns the backup credential, and rotating it").',
               ]
             : [];
     return {

@@ -49,7 +49,8 @@ export function nodeCapacityProblems(cfg: CapacityInput, instanceQuota?: number)
                 value: summary,
                 message:
                     `needs ${nodes} addresses, but subnetCidr ${cfg.network.cidr} leaves ${Math.max(0, usable)} for nodes ` +
-                    `(${hostAddresses(cfg.network.cidr)} host addresses minus the gateway, ${NEUTRON_RESERVED.dhcp} DHCP ports${extra.what.map((w) => `, ${w}`).join("")}): ` +
+                    `(${hostAddresses(cfg.network.cidr)} host addresses minus the gateway, ` +
+                    `${NEUTRON_RESERVED.dhcp} DHCP ports${extra.what.map((w) => `, ${w}`).join("")}): ` +
                     "use a larger subnetCidr (a /23 holds about 500 nodes) or fewer agents",
             });
         }
@@ -60,7 +61,9 @@ export function nodeCapacityProblems(cfg: CapacityInput, instanceQuota?: number)
             problems.push({
                 key: "agentPools",
                 value: summary,
-                message: `needs ${instances} instances${cfg.ciRunner ? " (with the CI runner)" : ""}, more than instanceQuota ${instanceQuota}: raise the project's quota (and instanceQuota) or use fewer agents`,
+                message:
+                    `needs ${instances} instances${cfg.ciRunner ? " (with the CI runner)" : ""}, more than ` +
+                    `instanceQuota ${instanceQuota}: raise the project's quota (and instanceQuota) or use fewer agents`,
             });
         }
     }

@@ -144,8 +144,10 @@ export function renderRunnerUserData(b: RunnerBoot): string {
                               "[Service]",
                               "Type=oneshot",
                               "RemainAfterExit=yes",
-                              `ExecStart=/usr/sbin/iptables -t nat -A OUTPUT -p tcp -d ${b.apiAddress} --dport 6443 -j DNAT --to-destination ${b.internalApiAddress}:6443`,
-                              `ExecStop=/usr/sbin/iptables -t nat -D OUTPUT -p tcp -d ${b.apiAddress} --dport 6443 -j DNAT --to-destination ${b.internalApiAddress}:6443`,
+                              `ExecStart=/usr/sbin/iptables -t nat -A OUTPUT -p tcp -d ${b.apiAddress} ` +
+                                  `--dport 6443 -j DNAT --to-destination ${b.internalApiAddress}:6443`,
+                              `ExecStop=/usr/sbin/iptables -t nat -D OUTPUT -p tcp -d ${b.apiAddress} ` +
+                                  `--dport 6443 -j DNAT --to-destination ${b.internalApiAddress}:6443`,
                               "[Install]",
                               "WantedBy=multi-user.target",
                               "",

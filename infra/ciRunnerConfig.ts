@@ -1,5 +1,6 @@
 /**
- * Config of the infra layer's optional self-hosted GitHub Actions runner VM. Pure: read through the layer's ConfigReader, so problems are reported with the layer's others.
+ * Config of the infra layer's optional self-hosted GitHub Actions runner VM. Pure: read through
+ * the layer's ConfigReader, so problems are reported with the layer's others.
  */
 import type { ConfigReader } from "../lib/config/reader";
 import { RUNNER_RELEASE } from "./ciRunnerRelease";
@@ -22,7 +23,9 @@ const REPO = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
 const LABEL = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 const TOKEN_ALLOWED =
-    'a GitHub token the runner VM registers a fresh just-in-time runner with before every job: a fine-grained personal access token for this one repository with "Administration: read and write", set with pulumi config set --secret ciRunnerGithubToken <token>';
+    "a GitHub token the runner VM registers a fresh just-in-time runner with before every job: a " +
+    'fine-grained personal access token for this one repository with "Administration: read and ' +
+    'write", set with pulumi config set --secret ciRunnerGithubToken <token>';
 
 /** The runner VM, or undefined when `ciRunnerRepository` is not set (the default: nothing new exists). */
 export function parseCiRunner(
@@ -43,13 +46,15 @@ export function parseCiRunner(
         r.problem(
             "ciRunnerToken",
             "(set)",
-            `is no longer read: it was a one-hour registration token for a runner that lived on; each job now gets its own just-in-time runner. Remove it (pulumi config rm ciRunnerToken) and set ciRunnerGithubToken: ${TOKEN_ALLOWED}`,
+            `is no longer read: it was a one-hour registration token for a runner that lived on; each job now gets its own ` +
+                `just-in-time runner. Remove it (pulumi config rm ciRunnerToken) and set ciRunnerGithubToken: ${TOKEN_ALLOWED}`,
         );
     for (const key of ["ciRunnerVersion", "ciRunnerSha256"].filter((k) => r.has(k))) {
         r.problem(
             key,
             "(set)",
-            `is no longer read: the runner release and its checksum are pinned together in infra/ciRunnerRelease.ts (now ${RUNNER_RELEASE.version}); remove it with pulumi config rm ${key}`,
+            `is no longer read: the runner release and its checksum are pinned together in ` +
+                `infra/ciRunnerRelease.ts (now ${RUNNER_RELEASE.version}); remove it with pulumi config rm ${key}`,
         );
     }
     if (repository === undefined) {
@@ -76,7 +81,8 @@ export function parseCiRunner(
         r.problem(
             "ciRunnerPullRequests",
             true,
-            `must stay false on ${environment}: a pull request's code never runs where production credentials are (deploy and rollback jobs from main only)`,
+            `must stay false on ${environment}: a pull request's code never runs where ` +
+                `production credentials are (deploy and rollback jobs from main only)`,
         );
     }
     return {

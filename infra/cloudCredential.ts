@@ -60,7 +60,10 @@ export function credentialExpiry(date: string): string {
     return `${date}T23:59:59Z`;
 }
 
-/** Keystone names a user's application credentials uniquely: the expiry is in the name, so a rotation creates the new one before the old one goes. */
+/**
+ * Keystone names a user's application credentials uniquely: the expiry is in the name, so a
+ * rotation creates the new one before the old one goes.
+ */
 export function credentialName(environment: string, expiresAt: string): string {
     return `${environment}-k3s-cloud-controllers-${expiresAt}`;
 }
@@ -72,9 +75,12 @@ function dateProblem(value: string): string | undefined {
     // Keystone creates an already expired credential without complaint; the cloud controllers
     // then fail on their first call, long after the deploy looked green.
     const lastDay = new Date(`${value}T23:59:59Z`).getTime();
-    if (lastDay < Date.now())
-        return `has passed (the credential would be created expired, and one made with it stopped working then): set a later date, e.g. ${new Date(Date.now() + 180 * 86_400_000).toISOString().slice(0, 10)}`;
-    return undefined;
+    if (lastDay >= Date.now()) return undefined;
+    const example = new Date(Date.now() + 180 * 86_400_000).toISOString().slice(0, 10);
+    return (
+        `has passed (the credential would be created expired, and one made with it stopped working then): ` +
+        `set a later date, e.g. ${example}`
+    );
 }
 
 export function parseCloudCredential(r: ConfigReader): CloudCredentialConfig {
@@ -109,7 +115,8 @@ export function parseCloudCredential(r: ConfigReader): CloudCredentialConfig {
             r.problem(
                 key,
                 undefined,
-                "applies only to a credential created here; the supplied one (cloudControllerCredentialId) keeps what it was made with: remove the key",
+                "applies only to a credential created here; the supplied one " +
+                    "(cloudControllerCredentialId) keeps what it was made with: remove the key",
             );
         }
         return { source: "supplied", id, roles: [], accessRules: false };
@@ -128,7 +135,8 @@ export function parseCloudCredential(r: ConfigReader): CloudCredentialConfig {
         minItems: 1,
         check: (role) =>
             REFUSED_ROLES.includes(role.toLowerCase())
-                ? `"${role}" is more than the controllers need; use the project's member role ("member", "_member_" or "Member" on older clouds)`
+                ? `"${role}" is more than the controllers need; use the project's member role ` +
+                  `("member", "_member_" or "Member" on older clouds)`
                 : /^\S+$/.test(role)
                   ? undefined
                   : "a Keystone role name without spaces",

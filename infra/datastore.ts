@@ -22,6 +22,20 @@ export const ATTACH_DEADLINE_SECONDS = 900;
 /** etcd's default quota is 2 GiB; snapshots (`etcdSnapshotRetention`) live beside it. */
 export const DATASTORE_VOLUME_GB = 10;
 
+/** The mount unit the script writes, as printf's format (`\n` for printf; `%s`: the UUID, the mount point). */
+const MOUNT_UNIT_FORMAT = [
+    "[Unit]",
+    "Description=k3s server datastore (Cinder volume)",
+    "Before=k3s.service",
+    "[Mount]",
+    "What=/dev/disk/by-uuid/%s",
+    "Where=%s",
+    "Type=ext4",
+    "Options=defaults,noatime",
+    "TimeoutSec=300",
+    "",
+].join("\\n");
+
 export interface DatastoreSpec {
     readonly volumeId: string;
 }
@@ -51,7 +65,7 @@ start() {
   done
 ${ext4OnceShell("k3s-datastore", "k3s-datastore")}  uuid=$(blkid -p -s UUID -o value "$dev")
   mkdir -p "$mnt"
-  printf '[Unit]\\nDescription=k3s server datastore (Cinder volume)\\nBefore=k3s.service\\n[Mount]\\nWhat=/dev/disk/by-uuid/%s\\nWhere=%s\\nType=ext4\\nOptions=defaults,noatime\\nTimeoutSec=300\\n' "$uuid" "$mnt" > "$unit.new"
+  printf '${MOUNT_UNIT_FORMAT}' "$uuid" "$mnt" > "$unit.new"
   mv "$unit.new" "$unit"
   systemctl daemon-reload
   systemctl start ${DATASTORE_MOUNT_UNIT}

@@ -26,7 +26,9 @@ export function snapshotRetention(r: ConfigReader, schedule: string): number {
         r.problem(
             "etcdSnapshotRetention",
             retention,
-            `keeps ${retention} snapshot(s) of "${schedule}" (${cadence.perDay} a day): about ${Math.round(hours * 10) / 10} h of history, so a fault noticed the next day has no snapshot from before it; keep at least ${needed}, or snapshot less often`,
+            `keeps ${retention} snapshot(s) of "${schedule}" (${cadence.perDay} a day): ` +
+                `about ${Math.round(hours * 10) / 10} h of history, so a fault noticed the next day ` +
+                `has no snapshot from before it; keep at least ${needed}, or snapshot less often`,
         );
     }
     return retention;

@@ -152,7 +152,8 @@ export function k3sConfigProblems(config: Record<string, unknown>, role: "server
     for (const [key, value] of Object.entries(config)) {
         if (!known.has(key)) {
             problems.push(
-                `k3s ${role} config key "${key}" is not a flag of the pinned k3s (${role === "server" ? "server and agent" : "agent"} flags, infra/k3sFlags.ts): k3s would skip it silently`,
+                `k3s ${role} config key "${key}" is not a flag of the pinned k3s ` +
+                    `(${role === "server" ? "server and agent" : "agent"} flags, infra/k3sFlags.ts): k3s would skip it silently`,
             );
             continue;
         }

@@ -44,7 +44,10 @@ function q(value: string): string {
 
 /** Shell that fetches a URL with retries (transient errors included) or fails; https only. */
 function fetch(url: string, file: string, caFile?: string): string {
-    return `curl -fsSL --proto =https --proto-redir =https --retry 10 --retry-all-errors --retry-max-time 300 ${caFile ? `--cacert ${q(caFile)} ` : ""}-o ${q(file)} ${q(url)}`;
+    return (
+        `curl -fsSL --proto =https --proto-redir =https --retry 10 --retry-all-errors ` +
+        `--retry-max-time 300 ${caFile ? `--cacert ${q(caFile)} ` : ""}-o ${q(file)} ${q(url)}`
+    );
 }
 
 const MIRROR_CA = `${DIR}/mirror-ca.pem`;
@@ -97,13 +100,15 @@ export function installScript(install: K3sInstall, version: string, role: "serve
     } else {
         lines.push(`cp ${PREINSTALLED_SCRIPT} ${DIR}/install.sh`);
     }
+    const skipStart = opts.start === false ? "INSTALL_K3S_SKIP_START=true " : "";
     lines.push(
         `echo ${q(`${scriptSha}  ${DIR}/install.sh`)} | sha256sum -c -`,
         // Loud on a mismatch: the image (preinstalled) or mirror carries another release.
         `have=$(${BIN} --version | awk 'NR==1{print $3}')`,
-        `if [ "$have" != ${q(version)} ]; then echo "k3sInstall=${install.mode}: ${BIN} is version $have, expected ${version}" >&2; exit 1; fi`,
+        `if [ "$have" != ${q(version)} ]; then echo "k3sInstall=${install.mode}: ` +
+            `${BIN} is version $have, expected ${version}" >&2; exit 1; fi`,
         // start: false enables the unit without starting it (a server that decides how it bootstraps first).
-        `INSTALL_K3S_SKIP_DOWNLOAD=true ${opts.start === false ? "INSTALL_K3S_SKIP_START=true " : ""}INSTALL_K3S_VERSION=${q(version)} INSTALL_K3S_EXEC=${role} sh ${DIR}/install.sh`,
+        `INSTALL_K3S_SKIP_DOWNLOAD=true ${skipStart}INSTALL_K3S_VERSION=${q(version)} INSTALL_K3S_EXEC=${role} sh ${DIR}/install.sh`,
     );
     return lines.join("\n");
 }

@@ -48,5 +48,9 @@ export function knownK3sRelease(version: string): string | undefined {
         : 'is not a k3s release name (vX.Y.Z+k3sN, e.g. "v1.35.6+k3s1")';
     const minor = k3sMinor(version);
     const same = Object.keys(K3S_RELEASES).filter((v) => minor && v.startsWith(`${minor}.`));
-    return `${shape}; known releases: ${(same.length ? same : Object.keys(K3S_RELEASES)).join(", ")} (infra/k3sReleases.ts lists them with their checksums; add a new release there with the sha256 of its k3s binary)`;
+    const known = same.length ? same : Object.keys(K3S_RELEASES);
+    return (
+        `${shape}; known releases: ${known.join(", ")} (infra/k3sReleases.ts ` +
+        `lists them with their checksums; add a new release there with the sha256 of its k3s binary)`
+    );
 }

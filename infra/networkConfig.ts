@@ -33,7 +33,8 @@ export function readNetwork(r: ConfigReader): NetworkConfig {
                 r.problem(
                     "subnetCidr",
                     cidr,
-                    `overlaps k3s' ${what === "pods" ? "pod" : "service"} network ${net}: node addresses would be routed into the cluster network; pick a subnet outside 10.42.0.0/15, e.g. 10.0.0.0/24`,
+                    `overlaps k3s' ${what === "pods" ? "pod" : "service"} network ${net}: node addresses would ` +
+                        `be routed into the cluster network; pick a subnet outside 10.42.0.0/15, e.g. 10.0.0.0/24`,
                 );
         }
         if (externalNetwork === undefined) {
@@ -54,7 +55,9 @@ export function readNetwork(r: ConfigReader): NetworkConfig {
                 r.problem(
                     `dnsNameservers[${i}]`,
                     ns,
-                    `is inside k3s' ${inside[0] === "pods" ? "pod" : "service"} network ${inside[1]}: nodes resolve before the cluster exists, and CoreDNS forwards to these servers itself; list resolvers the subnet reaches, like "9.9.9.9"`,
+                    `is inside k3s' ${inside[0] === "pods" ? "pod" : "service"} network ${inside[1]}: ` +
+                        `nodes resolve before the cluster exists, and CoreDNS forwards to ` +
+                        `these servers itself; list resolvers the subnet reaches, like "9.9.9.9"`,
                 );
         });
         return { mode, cidr, externalNetwork: externalNetwork ?? "", dnsNameservers };
@@ -71,7 +74,8 @@ export function readAccess(r: ConfigReader): { adminCidrs: string[]; ingressCidr
         r.problem(
             "ingressCidrs",
             [],
-            'is empty, which would leave the ingress reachable by nobody (or, to a newcomer, look like "no restriction"): list the client ranges, or ["0.0.0.0/0"] with worldOpenIngress: "true" for a public ingress',
+            'is empty, which would leave the ingress reachable by nobody (or, to a newcomer, look like "no restriction"): ' +
+                'list the client ranges, or ["0.0.0.0/0"] with worldOpenIngress: "true" for a public ingress',
         );
     }
     // Judged on the parsed networks, not the strings: 0.0.0.0/1 + 128.0.0.0/1 is 0.0.0.0/0.
@@ -84,14 +88,17 @@ export function readAccess(r: ConfigReader): { adminCidrs: string[]; ingressCidr
         r.problem(
             "adminCidrs",
             adminCidrs,
-            `opens SSH and the Kubernetes API to ${openness(adminCidrs)} public addresses (a /8 or more): list your office/VPN ranges, or set worldOpenAdmin: "true" if you mean it`,
+            `opens SSH and the Kubernetes API to ${openness(adminCidrs)} public addresses (a /8 or more): ` +
+                `list your office/VPN ranges, or set worldOpenAdmin: "true" if you mean it`,
         );
     }
     if (openness(ingressCidrs) >= check.WORLD_OPEN_ADDRESSES && !worldOpenIngress) {
         r.problem(
             "ingressCidrs",
             ingressCidrs,
-            `opens HTTP/HTTPS to ${openness(ingressCidrs)} public addresses (a /8 or more${r.has("ingressCidrs") ? "" : "; the default is 0.0.0.0/0"}): set worldOpenIngress: "true" for a public ingress, or list the client ranges`,
+            `opens HTTP/HTTPS to ${openness(ingressCidrs)} public addresses (a /8 or ` +
+                `more${r.has("ingressCidrs") ? "" : "; the default is 0.0.0.0/0"}): ` +
+                `set worldOpenIngress: "true" for a public ingress, or list the client ranges`,
         );
     }
 

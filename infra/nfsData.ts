@@ -36,6 +36,8 @@ export const RELEASE_ANNOTATION = "platform.example.org/nfs-data";
 const SCRIPT = "/usr/local/sbin/nfs-data";
 const RUN_DIR = "/run/nfs-data";
 const RUN_EXPORTS = `${RUN_DIR}/k3s-data.exports`;
+/** kubectl's jsonpath for every Node's InternalIP, one a line. */
+const INTERNAL_IPS = '{range .items[*]}{range .status.addresses[?(@.type=="InternalIP")]}{.address}{"\\n"}{end}{end}';
 
 /**
  * The node-side script: `nfs-data start|stop|exports-refresh|exports-watch|release-watch NODE`.
@@ -75,7 +77,7 @@ ${ext4OnceShell("nfs-data", "nfs-data")}  mkdir -p "$export_path" /run/nfs-data
 # The export list: one entry per Node address (InternalIP), nothing while the API does not answer.
 exports_refresh() {
   [ -e "$run/active" ] || return 0
-  ips=$(kubectl get nodes -o jsonpath='{range .items[*]}{range .status.addresses[?(@.type=="InternalIP")]}{.address}{"\\n"}{end}{end}' 2>/dev/null | sort -u) || ips=""
+  ips=$(kubectl get nodes -o jsonpath='${INTERNAL_IPS}' 2>/dev/null | sort -u) || ips=""
   line=""
   for ip in $ips; do line="$line $ip(${EXPORT_OPTIONS})"; done
   if [ -n "$line" ]; then echo "$export_path$line" > "$run/exports.new"; else : > "$run/exports.new"; fi
@@ -132,7 +134,9 @@ export function nfsDataFiles(nfs: NfsSpec, nodeName: string, opts: { datastore?:
         {
             path: "/etc/tmpfiles.d/nfs-data.conf",
             permissions: "0644",
-            content: `d /run/nfs-data 0755 root root -\nf ${RUN_EXPORTS} 0644 root root -\nL+ /etc/exports.d/k3s-data.exports - - - - ${RUN_EXPORTS}\n`,
+            content:
+                `d /run/nfs-data 0755 root root -\nf ${RUN_EXPORTS} 0644 root root -\n` +
+                `L+ /etc/exports.d/k3s-data.exports - - - - ${RUN_EXPORTS}\n`,
         },
         {
             path: "/etc/systemd/system/nfs-data.path",

@@ -188,7 +188,14 @@ function hashedSpec(cfg: InfraConfig, slot: NodeSlot): NodeSpec {
 }
 
 function nameOf(cfg: InfraConfig, slot: NodeSlot, userData: string): string {
-    return `${cfg.environment}-${slot.key}-${specHash({ image: slot.image, flavor: slot.flavor, userData, cluster: clusterWideSettings(cfg), ...(slot.zone ? { zone: slot.zone } : {}) })}`;
+    const spec = {
+        image: slot.image,
+        flavor: slot.flavor,
+        userData,
+        cluster: clusterWideSettings(cfg),
+        ...(slot.zone ? { zone: slot.zone } : {}),
+    };
+    return `${cfg.environment}-${slot.key}-${specHash(spec)}`;
 }
 
 /**

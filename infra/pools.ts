@@ -30,8 +30,10 @@ export const DEFAULT_POOL = "default";
 const POOL_NAME = /^[a-z][a-z0-9]{0,11}$/;
 const RESERVED_POOL_NAMES = ["server", "agent"];
 const POOL_FIELDS = ["flavor", "count", "image", "labels", "taints", "antiAffinity", "maxUnavailable", "availabilityZones", "volumeSizeGb"];
-const TAINT =
-    /^([a-z0-9.-]+\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?(=[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?:(NoSchedule|PreferNoSchedule|NoExecute)$/;
+/** A taint is `key[=value]:Effect`, its key shaped like a label key. */
+const TAINT_KEY = /([a-z0-9.-]+\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?/.source;
+const TAINT_VALUE = /[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?/.source;
+const TAINT = new RegExp(`^${TAINT_KEY}(=${TAINT_VALUE})?:(NoSchedule|PreferNoSchedule|NoExecute)$`);
 const LABEL_KEY = /^([a-z0-9.-]+\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 const ZONE = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,62}$/;
@@ -68,10 +70,17 @@ function kubeletLabelProblem(key: string): string | undefined {
         // Allowed by the kubelet, but Kubernetes and the cloud controller set these themselves: a
         // pool-wide value would give every node one hostname or zone, and anti-affinity and zone
         // spreading (which key on them) would treat the pool as a single node.
-        return `is set on every node by Kubernetes itself (hostname, OS, architecture, instance type, zone); a pool-wide value breaks the anti-affinity and spreading that key on it: use availabilityZones for zones, or your own label like "platform.example.org/${key.slice(cut + 1)}"`;
+        return (
+            `is set on every node by Kubernetes itself (hostname, OS, architecture, instance type, zone); a ` +
+            `pool-wide value breaks the anti-affinity and spreading that key on it: use availabilityZones for ` +
+            `zones, or your own label like "platform.example.org/${key.slice(cut + 1)}"`
+        );
     }
     if (!reserved || KUBELET_PREFIXES.some((p) => domain === p || domain.endsWith(`.${p}`))) return undefined;
-    return `is in the kubernetes.io/k8s.io namespace, which the kubelet refuses to set from node labels (the node would not start); use your own prefix, like "platform.example.org/${key.slice(cut + 1)}"`;
+    return (
+        `is in the kubernetes.io/k8s.io namespace, which the kubelet refuses to set from node labels (the node ` +
+        `would not start); use your own prefix, like "platform.example.org/${key.slice(cut + 1)}"`
+    );
 }
 
 /** The slot key prefix of a pool's nodes: `agent` for the default pool (its pre-pool names), else the pool name. */
@@ -165,8 +174,9 @@ export function readAgentPools(r: ConfigReader, d: PoolDefaults): ParsedPools {
 export function deprecationWarning(r: ConfigReader, keys: string[], entry: Record<string, unknown>): string {
     const yaml = `  ${r.qualified("agentPools")}:\n    ${DEFAULT_POOL}: ${JSON.stringify(entry)}`;
     return (
-        `${keys.map((k) => r.qualified(k)).join(", ")} ${keys.length === 1 ? "is" : "are"} deprecated and will be refused in the next release. ` +
-        `Replace ${keys.length === 1 ? "it" : "them"} in the stack file with:\n${yaml}\n(this keeps every node: the pool is named "${DEFAULT_POOL}" and its nodes keep their names)`
+        `${keys.map((k) => r.qualified(k)).join(", ")} ${keys.length === 1 ? "is" : "are"} deprecated ` +
+        `and will be refused in the next release. Replace ${keys.length === 1 ? "it" : "them"} in the stack file with:\n${yaml}\n` +
+        `(this keeps every node: the pool is named "${DEFAULT_POOL}" and its nodes keep their names)`
     );
 }
 
@@ -176,7 +186,8 @@ function readPool(r: ConfigReader, name: string, spec: unknown, d: PoolDefaults)
         r.problem(
             key,
             spec,
-            `is not a valid pool name: 1-12 lowercase letters and digits, starting with a letter, not ${RESERVED_POOL_NAMES.map((n) => `"${n}"`).join(" or ")} (node names are <environment>-<pool>-<index>-<hash>)`,
+            `is not a valid pool name: 1-12 lowercase letters and digits, starting with a letter, not ` +
+                `${RESERVED_POOL_NAMES.map((n) => `"${n}"`).join(" or ")} (node names are <environment>-<pool>-<index>-<hash>)`,
         );
         return undefined;
     }

@@ -47,8 +47,10 @@ export function tokenGenerationProblem(initialised: boolean, previous: number | 
     const was = previous ?? 1;
     if (next === was || next === was + 1) return undefined;
     return next < was
-        ? `serverTokenGeneration ${next}: the cluster already runs generation ${was}; a token generation cannot go back (its bootstrap data is encrypted with generation ${was}'s token)`
-        : `serverTokenGeneration ${next}: the cluster runs generation ${was}; raise it by one per deployment (${was + 1}), so the new servers can rotate from the token the cluster knows`;
+        ? `serverTokenGeneration ${next}: the cluster already runs generation ${was}; ` +
+              `a token generation cannot go back (its bootstrap data is encrypted with generation ${was}'s token)`
+        : `serverTokenGeneration ${next}: the cluster runs generation ${was}; raise it by one per ` +
+              `deployment (${was + 1}), so the new servers can rotate from the token the cluster knows`;
 }
 
 /** The files a server rendered with a previous token gets (tokens in secure format, `K10…::server:<secret>`). */

@@ -182,7 +182,8 @@ export function jmxExporterConfig(): string {
             },
             {
                 pattern:
-                    "kafka.server<type=ReplicaManager, name=(UnderReplicatedPartitions|UnderMinIsrPartitionCount|PartitionCount|LeaderCount)><>Value",
+                    "kafka.server<type=ReplicaManager, " +
+                    "name=(UnderReplicatedPartitions|UnderMinIsrPartitionCount|PartitionCount|LeaderCount)><>Value",
                 name: "kafka_server_replicamanager_$1",
                 type: "GAUGE",
             },

@@ -33,7 +33,8 @@ export function kafkaRules(ns: string): RuleGroup {
                 summary: "Kafka has partitions without a leader",
                 description: "{{ $value }} partition(s) are offline: reads and writes to them fail.",
                 runbook:
-                    "kubectl -n kafka get pods,kafka,kafkanodepool; a broker down for good needs its volume back or an unclean election decision.",
+                    "kubectl -n kafka get pods,kafka,kafkanodepool; " +
+                    "a broker down for good needs its volume back or an unclean election decision.",
             },
             {
                 alert: "KafkaUnderMinIsrPartitions",
@@ -79,13 +80,15 @@ export function etcdSnapshotRules(maxAgeHours: number): RuleGroup {
                 alert: "EtcdSnapshotMissing",
                 expr:
                     `(time() - process_start_time_seconds{${job}} > ${maxAgeHours * HOURS}) ` +
-                    `unless on (instance) (increase(k3s_etcd_snapshot_save_duration_seconds_count{${job}, status="success"}[${window}]) > 0)`,
+                    `unless on (instance) (increase(k3s_etcd_snapshot_save_duration_seconds_count{${job}, ` +
+                    `status="success"}[${window}]) > 0)`,
                 for: "30m",
                 severity: "critical",
                 summary: "A k3s server took no etcd snapshot",
                 description: `{{ $labels.instance }} has saved no successful etcd snapshot in the last ${maxAgeHours} hours.`,
                 runbook:
-                    "On the server: `k3s etcd-snapshot ls`, journalctl -u k3s | grep -i snapshot (disk full, S3 credentials); take one with `k3s etcd-snapshot save`.",
+                    "On the server: `k3s etcd-snapshot ls`, journalctl -u k3s | grep -i snapshot " +
+                    "(disk full, S3 credentials); take one with `k3s etcd-snapshot save`.",
             },
             {
                 alert: "EtcdSnapshotFailed",
@@ -115,9 +118,11 @@ export function certificateRules(adminCertNotAfter?: number): RuleGroup {
                 severity: "warning",
                 summary: "A cert-manager certificate expires within 14 days",
                 description:
-                    "{{ $labels.namespace }}/{{ $labels.name }} expires in {{ $value | humanizeDuration }}; cert-manager should have renewed it.",
+                    "{{ $labels.namespace }}/{{ $labels.name }} expires in " +
+                    "{{ $value | humanizeDuration }}; cert-manager should have renewed it.",
                 runbook:
-                    "kubectl describe certificate,certificaterequest,order,challenge -n {{ $labels.namespace }}; ACME HTTP-01 needs the ingress reachable on port 80.",
+                    "kubectl describe certificate,certificaterequest,order,challenge -n {{ $labels.namespace }}; " +
+                    "ACME HTTP-01 needs the ingress reachable on port 80.",
             },
             {
                 alert: "CertificateExpiresVerySoon",
@@ -163,9 +168,11 @@ export function certificateRules(adminCertNotAfter?: number): RuleGroup {
                           severity: "warning" as const,
                           summary: `The deploy identity's client certificate expires within ${ADMIN_CERT_ALERT_DAYS} days`,
                           description:
-                              "The kubeconfig certificate every `pulumi up`, CI and the drain/readiness tools use expires in {{ $value | humanizeDuration }}.",
+                              "The kubeconfig certificate every `pulumi up`, CI and the " +
+                              "drain/readiness tools use expires in {{ $value | humanizeDuration }}.",
                           runbook:
-                              "Run `npm run up` for the environment (the infra stack renews it inside 20 days of expiry; the cluster stack then writes the new date into this rule).",
+                              "Run `npm run up` for the environment (the infra stack renews it inside 20 " +
+                              "days of expiry; the cluster stack then writes the new date into this rule).",
                       },
                   ]
                 : []),
@@ -201,7 +208,8 @@ export function backupRules(maxAgeHours: number): RuleGroup {
                 description:
                     "CronJob {{ $labels.namespace }}/{{ $labels.cronjob }} has not completed a backup for {{ $value | humanizeDuration }}.",
                 runbook:
-                    "kubectl -n {{ $labels.namespace }} get cronjob,jobs; a suspended CronJob or repeated failures; run one now with `kubectl create job --from=cronjob/<name> <name>-manual`.",
+                    "kubectl -n {{ $labels.namespace }} get cronjob,jobs; a suspended CronJob or repeated failures; " +
+                    "run one now with `kubectl create job --from=cronjob/<name> <name>-manual`.",
             },
         ],
     };

@@ -47,7 +47,9 @@ export function decide(pod: PodObject, peers: readonly PodObject[], elapsedMs: n
         if (members.length > 1 && readyOthers.length === 0) {
             return {
                 evict: false,
-                waitFor: `another Ready replica of ${quorum.kind} ${pod.metadata.namespace}/${quorum.name} (${podId(pod)} is its last Ready one)`,
+                waitFor:
+                    `another Ready replica of ${quorum.kind} ` +
+                    `${pod.metadata.namespace}/${quorum.name} (${podId(pod)} is its last Ready one)`,
             };
         }
     }

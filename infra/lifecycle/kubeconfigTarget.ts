@@ -108,12 +108,14 @@ export function targetFromKubeconfig(kubeconfig: string, source: KubeconfigSourc
     const skip = cluster["insecure-skip-tls-verify"];
     if (skip === true || skip === "true") {
         throw new Error(
-            `kubeconfig: ${where} sets insecure-skip-tls-verify; the lifecycle client never turns certificate verification off (give certificate-authority-data and, if the address is not in the certificate, tls-server-name)`,
+            `kubeconfig: ${where} sets insecure-skip-tls-verify; the lifecycle client never turns certificate verification ` +
+                `off (give certificate-authority-data and, if the address is not in the certificate, tls-server-name)`,
         );
     }
     if (text(cluster, "proxy-url", where)) {
         throw new Error(
-            `kubeconfig: ${where} sets proxy-url, which the lifecycle client does not support; run pulumi up from a machine in adminCidrs that reaches the API directly`,
+            `kubeconfig: ${where} sets proxy-url, which the lifecycle client does not support; ` +
+                `run pulumi up from a machine in adminCidrs that reaches the API directly`,
         );
     }
     for (const key of UNSUPPORTED_USER) {

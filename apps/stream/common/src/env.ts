@@ -128,7 +128,8 @@ export function readSasl(r: EnvReader): SaslCredentials | undefined {
     if (username === undefined && password === undefined) return undefined;
     if (username === undefined || password === undefined) {
         r.problem(
-            `KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD go together (${username === undefined ? "KAFKA_SASL_USERNAME" : "KAFKA_SASL_PASSWORD"} is not set)`,
+            `KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD go together ` +
+                `(${username === undefined ? "KAFKA_SASL_USERNAME" : "KAFKA_SASL_PASSWORD"} is not set)`,
         );
         return undefined;
     }

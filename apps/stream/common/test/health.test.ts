@@ -45,30 +45,33 @@ describe("stream health endpoint", () => {
 });
 
 describe("stream liveness endpoint", () => {
-    it("serves /livez 200 before the first beat and while /healthz is 503 (broker outage), so liveness never restarts for Kafka", async () => {
-        let now = 0;
-        const h = new Health("sensor-x", 1000, () => now);
-        const server = await startHealthServer(h, 0, "127.0.0.1");
-        try {
-            const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-            // Starting up: not ready yet, but alive.
-            assert.equal((await fetch(`${base}/healthz`)).status, 503);
-            const early = await fetch(`${base}/livez`);
-            assert.equal(early.status, 200);
-            assert.equal(await early.text(), "alive\n");
-            h.beat();
-            assert.equal((await fetch(`${base}/healthz`)).status, 200);
-            assert.equal((await fetch(`${base}/livez`)).status, 200);
-            // Heartbeats stale (broker gone): readiness fails, liveness does not.
-            now = 60_000;
-            assert.equal((await fetch(`${base}/healthz`)).status, 503);
-            assert.equal((await fetch(`${base}/livez?probe=1`)).status, 200);
-            // Only GET.
-            assert.equal((await fetch(`${base}/livez`, { method: "POST" })).status, 404);
-        } finally {
-            await new Promise((resolve) => server.close(resolve));
-        }
-    });
+    it(
+        "serves /livez 200 before the first beat and while /healthz " + "is 503 (broker outage), so liveness never restarts for Kafka",
+        async () => {
+            let now = 0;
+            const h = new Health("sensor-x", 1000, () => now);
+            const server = await startHealthServer(h, 0, "127.0.0.1");
+            try {
+                const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+                // Starting up: not ready yet, but alive.
+                assert.equal((await fetch(`${base}/healthz`)).status, 503);
+                const early = await fetch(`${base}/livez`);
+                assert.equal(early.status, 200);
+                assert.equal(await early.text(), "alive\n");
+                h.beat();
+                assert.equal((await fetch(`${base}/healthz`)).status, 200);
+                assert.equal((await fetch(`${base}/livez`)).status, 200);
+                // Heartbeats stale (broker gone): readiness fails, liveness does not.
+                now = 60_000;
+                assert.equal((await fetch(`${base}/healthz`)).status, 503);
+                assert.equal((await fetch(`${base}/livez?probe=1`)).status, 200);
+                // Only GET.
+                assert.equal((await fetch(`${base}/livez`, { method: "POST" })).status, 404);
+            } finally {
+                await new Promise((resolve) => server.close(resolve));
+            }
+        },
+    );
 });
 
 describe("stream env reader", () => {

@@ -60,7 +60,8 @@ async function fullPath(): Promise<void> {
     const s = cluster.stats;
     console.log(
         `full path at ${rttMs} ms RTT (stand-in broker): ${rate.toLocaleString("en-US")} msg/s ` +
-            `(${stats.processed} messages in ${seconds.toFixed(2)} s; ${stats.resultsAcked} results in ${s.produceRequests} produce requests, ` +
+            `(${stats.processed} messages in ${seconds.toFixed(2)} s; ` +
+            `${stats.resultsAcked} results in ${s.produceRequests} produce requests, ` +
             `${s.commitRequests} commits, ${s.fetchRequests} fetches; committed ${committed.join("/")})`,
     );
     console.log(`goal >= 10,000 msg/s per replica at 2 ms RTT: ${rate >= 10_000 ? "met" : "NOT met"}`);

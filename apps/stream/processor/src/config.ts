@@ -31,7 +31,8 @@ export function readProcessorConfig(env: Env): ProcessorConfig {
     }
     if (config.windowMaxSpan < config.windowSize) {
         r.problem(
-            `WINDOW_MAX_SPAN=${config.windowMaxSpan} must be at least WINDOW_SIZE=${config.windowSize} (a window needs WINDOW_SIZE offsets)`,
+            `WINDOW_MAX_SPAN=${config.windowMaxSpan} must be at least ` +
+                `WINDOW_SIZE=${config.windowSize} (a window needs WINDOW_SIZE offsets)`,
         );
     }
     r.done();

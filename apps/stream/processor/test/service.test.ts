@@ -107,32 +107,35 @@ describe("processor loop on the @platformatic/kafka stand-in", () => {
         await producer.close();
     });
 
-    it("a stop while no broker has answered yet (real clients, closed port) ends the loop cleanly instead of waiting out the retries", async () => {
-        const dead = await closedPort();
-        const consumer = createConsumer({ brokers: [`127.0.0.1:${dead}`], clientId: "c", groupId: "g" });
-        const producer = createProducer({ brokers: [`127.0.0.1:${dead}`], clientId: "p" });
-        // The first refused connection: from here on the client is retrying (for about 15 s before the fix).
-        const refused = new Promise((resolve) => consumer.once("client:broker:failed", resolve));
-        const controller = new AbortController();
-        const logs: string[] = [];
-        const run = runProcessor({
-            consumer,
-            producer,
-            config,
-            health: new Health("sensor_processor", 30_000),
-            log: (_level, msg) => logs.push(msg),
-            signal: controller.signal,
-        });
-        await refused;
-        controller.abort();
-        const stats = await run; // resolves: a stop, not a failure
-        assert.equal(stats.processed, 0);
-        assert.ok(consumer.closed && producer.closed, "both clients closed");
-        assert.ok(
-            logs.some((m) => m.startsWith("stopped before consuming")),
-            logs.join("\n"),
-        );
-    });
+    it(
+        "a stop while no broker has answered yet (real clients, closed port) " + "ends the loop cleanly instead of waiting out the retries",
+        async () => {
+            const dead = await closedPort();
+            const consumer = createConsumer({ brokers: [`127.0.0.1:${dead}`], clientId: "c", groupId: "g" });
+            const producer = createProducer({ brokers: [`127.0.0.1:${dead}`], clientId: "p" });
+            // The first refused connection: from here on the client is retrying (for about 15 s before the fix).
+            const refused = new Promise((resolve) => consumer.once("client:broker:failed", resolve));
+            const controller = new AbortController();
+            const logs: string[] = [];
+            const run = runProcessor({
+                consumer,
+                producer,
+                config,
+                health: new Health("sensor_processor", 30_000),
+                log: (_level, msg) => logs.push(msg),
+                signal: controller.signal,
+            });
+            await refused;
+            controller.abort();
+            const stats = await run; // resolves: a stop, not a failure
+            assert.equal(stats.processed, 0);
+            assert.ok(consumer.closed && producer.closed, "both clients closed");
+            assert.ok(
+                logs.some((m) => m.startsWith("stopped before consuming")),
+                logs.join("\n"),
+            );
+        },
+    );
 
     it("consumes, publishes results, commits after the acks, and exports the contract metrics on /metrics", async () => {
         const h = await start(2);

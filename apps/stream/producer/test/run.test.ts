@@ -111,31 +111,34 @@ describe("producer run loop (simulated clock)", () => {
         assert.ok(Date.now() - started < 1000);
     });
 
-    it("a stop while no broker has answered yet (real client, closed port) gives up the batch instead of waiting out the retries", async () => {
-        const probe = createServer();
-        const dead = await new Promise<number>((resolve) =>
-            probe.listen(0, "127.0.0.1", () => {
-                const { port } = probe.address() as AddressInfo;
-                probe.close(() => resolve(port));
-            }),
-        );
-        const producer = createProducer({ brokers: [`127.0.0.1:${dead}`], clientId: "p" });
-        // The first refused connection: the first send is now being retried (a few seconds, then a failure).
-        const refused = new Promise((resolve) => producer.once("client:broker:failed", resolve));
-        const controller = new AbortController();
-        const run = runProducer({
-            pacer: new Pacer({ rate: 10 }, Date.now()),
-            generator: new EventGenerator("dead", ["A"], seededRandom(3)),
-            sink: eventSink(producer, "events"),
-            scheduler: systemScheduler,
-            signal: controller.signal,
-        });
-        await refused;
-        controller.abort();
-        const stats = await run; // resolves: a stop, not a failure
-        assert.deepEqual(stats, { sent: 0, batches: 0, unacknowledged: 1 });
-        assert.ok(producer.closed);
-    });
+    it(
+        "a stop while no broker has answered yet (real client, " + "closed port) gives up the batch instead of waiting out the retries",
+        async () => {
+            const probe = createServer();
+            const dead = await new Promise<number>((resolve) =>
+                probe.listen(0, "127.0.0.1", () => {
+                    const { port } = probe.address() as AddressInfo;
+                    probe.close(() => resolve(port));
+                }),
+            );
+            const producer = createProducer({ brokers: [`127.0.0.1:${dead}`], clientId: "p" });
+            // The first refused connection: the first send is now being retried (a few seconds, then a failure).
+            const refused = new Promise((resolve) => producer.once("client:broker:failed", resolve));
+            const controller = new AbortController();
+            const run = runProducer({
+                pacer: new Pacer({ rate: 10 }, Date.now()),
+                generator: new EventGenerator("dead", ["A"], seededRandom(3)),
+                sink: eventSink(producer, "events"),
+                scheduler: systemScheduler,
+                signal: controller.signal,
+            });
+            await refused;
+            controller.abort();
+            const stats = await run; // resolves: a stop, not a failure
+            assert.deepEqual(stats, { sent: 0, batches: 0, unacknowledged: 1 });
+            assert.ok(producer.closed);
+        },
+    );
 
     it("a stop while a connected broker is acknowledging waits for the ack (the batch is flushed, not given up)", async () => {
         const sched = new FakeScheduler(0);

@@ -149,8 +149,10 @@ async function main(): Promise<void> {
             }
             const avg = (s: Server, k: keyof Measured) => totals.get(s)!.reduce((sum, m) => sum + m[k], 0) / ROUNDS;
             console.log(
-                `${scenario.name}: ${app.name} ${avg(app, "rps").toFixed(0)} req/s vs baseline ${avg(baseline, "rps").toFixed(0)} req/s = ` +
-                    `${(avg(app, "rps") / avg(baseline, "rps")).toFixed(2)}x; p99 ${avg(app, "p99").toFixed(1)} vs ${avg(baseline, "p99").toFixed(1)} ms = ` +
+                `${scenario.name}: ${app.name} ${avg(app, "rps").toFixed(0)} ` +
+                    `req/s vs baseline ${avg(baseline, "rps").toFixed(0)} req/s = ` +
+                    `${(avg(app, "rps") / avg(baseline, "rps")).toFixed(2)}x; ` +
+                    `p99 ${avg(app, "p99").toFixed(1)} vs ${avg(baseline, "p99").toFixed(1)} ms = ` +
                     `${(avg(app, "p99") / avg(baseline, "p99")).toFixed(2)}x; CPU per request ` +
                     `${avg(app, "cpuUs").toFixed(0)} vs ${avg(baseline, "cpuUs").toFixed(0)} µs = ` +
                     `${(avg(app, "cpuUs") / avg(baseline, "cpuUs")).toFixed(2)}x`,

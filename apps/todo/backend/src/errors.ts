@@ -28,13 +28,22 @@ const UNAVAILABLE_CODES = new Set([
     "53300", // too_many_connections
 ]);
 
+/** The same, for errors node-postgres raises with a message only (any case). */
+const UNAVAILABLE_MESSAGES = new RegExp(
+    [
+        "timeout exceeded when trying to connect",
+        "Connection terminated",
+        "connect ECONNREFUSED",
+        "Client has encountered a connection error",
+    ].join("|"),
+    "i",
+);
+
 export function isDatabaseUnavailable(err: unknown): boolean {
     if (!(err instanceof Error)) return false;
     const code = (err as { code?: unknown }).code;
     if (typeof code === "string" && UNAVAILABLE_CODES.has(code)) return true;
-    return /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Client has encountered a connection error/i.test(
-        err.message,
-    );
+    return UNAVAILABLE_MESSAGES.test(err.message);
 }
 
 interface BodyParserError {

@@ -65,7 +65,8 @@ export async function lockTodos(pg: PgServer, database: string) {
                 .query("SELECT pg_stat_clear_snapshot()")
                 .then(() =>
                     client.query(
-                        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()",
+                        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname " +
+                            "= $1 AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()",
                         [database],
                     ),
                 )

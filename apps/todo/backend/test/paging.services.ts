@@ -17,7 +17,8 @@ describe("todo backend: paged GET /todos against a real PostgreSQL", function ()
         app = await startTestApp(pg, await pg.createDatabase("paging"));
         // Same created_at for a batch, so the id tie-break is what orders them.
         await app.pool.query(
-            "INSERT INTO todos (title, created_at) SELECT 'todo ' || i, now() - (i / 10) * interval '1 minute' FROM generate_series(1, $1) AS i",
+            "INSERT INTO todos (title, created_at) SELECT 'todo ' || i, now() " +
+                "- (i / 10) * interval '1 minute' FROM generate_series(1, $1) AS i",
             [ROWS],
         );
         allIds = (await app.pool.query("SELECT id FROM todos ORDER BY created_at, id")).rows.map((r) => r.id);

@@ -198,7 +198,8 @@ export async function startPostgres(options: StartOptions = {}): Promise<PgServe
                 logFile,
                 "-o",
                 [
-                    `-p ${port} -k ${socketDir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off`,
+                    `-p ${port} -k ${socketDir} -c listen_addresses=127.0.0.1 -c ` +
+                        `fsync=off -c full_page_writes=off -c synchronous_commit=off`,
                     ...(options.serverArgs ?? []),
                 ].join(" "),
             ]);
