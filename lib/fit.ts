@@ -122,7 +122,8 @@ export function assertFits(scope: string, requested: ResourceRequests, pools: re
         const nodes = pools
             .map(
                 (p) =>
-                    `${p.count}x ${p.flavor} (${p.role}${p.tainted ? ", control-plane taint: not counted" : ""}, ${p.vcpus} vCPU, ${p.memoryMiB} MiB)`,
+                    `${p.count}x ${p.flavor} (${p.role}${p.tainted ? ", control-plane taint: not counted" : ""}, ` +
+                    `${p.vcpus} vCPU, ${p.memoryMiB} MiB)`,
             )
             .join(" + ");
         throw new Error(

@@ -92,9 +92,10 @@ export function assertPodsFit(scope: string, pods: readonly PodRequests[], rooms
             : pod.pool
               ? `no node of pool "${pod.pool}" exists`
               : "no node may run it (every pool is tainted)";
+        const flavor = `a larger infra agent flavor${pod.controlPlane ? " or serverFlavor" : ""}`;
         const fix = pod.configKeys?.length
-            ? `lower ${pod.configKeys.join(" / ")} in this stack, or use a larger infra agent flavor${pod.controlPlane ? " or serverFlavor" : ""}`
-            : `its requests are fixed in code: use a larger infra agent flavor${pod.controlPlane ? " or serverFlavor" : ""} (flavors table in the infra stack)`;
+            ? `lower ${pod.configKeys.join(" / ")} in this stack, or use ${flavor}`
+            : `its requests are fixed in code: use ${flavor} (flavors table in the infra stack)`;
         problems.push(`${pod.pod} requests ${pod.cpuMilli}m/${Math.round(pod.memoryMiB)}Mi; ${where}. Fix: ${fix}`);
     }
     if (problems.length > 0) {
@@ -114,11 +115,12 @@ export function assertDaemonSetsFit(scope: string, items: readonly RequestItem[]
         const onRole = items.filter((i) => runsOnEveryNode(i, room.pool.role));
         const keys = [...new Set(onRole.flatMap((i) => i.configKeys ?? []))];
         const used = perNodeRequests(items, room.pool.role);
+        const reserved = SYSTEM_RESERVED[room.pool.role];
         problems.push(
             `${room.pool.flavor} (${room.pool.role}, ${room.pool.vcpus} vCPU, ${room.pool.memoryMiB} MiB) must ` +
                 `run ${onRole.map((i) => i.name).join(", ")} on every node: ` +
                 `${used.cpuMilli}m/${Math.round(used.memoryMiB)}Mi requested, ` +
-                `${room.pool.vcpus * 1000 - SYSTEM_RESERVED[room.pool.role].cpuMilli}m/${room.pool.memoryMiB - SYSTEM_RESERVED[room.pool.role].memoryMiB}Mi left ` +
+                `${room.pool.vcpus * 1000 - reserved.cpuMilli}m/${room.pool.memoryMiB - reserved.memoryMiB}Mi left ` +
                 `after system reservations. ` +
                 `Fix: ${keys.length ? `lower ${keys.join(" / ")} in this stack, or ` : ""}use a larger ` +
                 `${room.pool.role === "server" ? "serverFlavor" : "agent flavor"} in the infra stack`,

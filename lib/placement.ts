@@ -44,7 +44,8 @@ export function placementOn(key: string, poolName: string, pools: readonly NodeP
     const known = pools.filter((p) => p.pool).map((p) => p.pool);
     if (!pool) {
         throw new Error(
-            `${key} = "${poolName}": the infra layer has no agent pool "${poolName}" (its pools: ${known.join(", ") || "none published; update the infra stack"})`,
+            `${key} = "${poolName}": the infra layer has no agent pool "${poolName}" (its pools: ` +
+                `${known.join(", ") || "none published; update the infra stack"})`,
         );
     }
     const labels = pool.labels ?? {};

@@ -52,7 +52,8 @@ export function deleteVerdict(pruning: "writers" | "store", outcome: DeleteOutco
               ok: false,
               lines: [
                   'FAIL: the store refuses the writer\'s delete, but pruning is "writers": nothing prunes and the ' +
-                      'bucket only grows; set backupStore.pruning "store" with expireAfterDays and apply backupStoreRules, or lift the deny',
+                      'bucket only grows; set backupStore.pruning "store" with ' +
+                      "expireAfterDays and apply backupStoreRules, or lift the deny",
               ],
           };
 }

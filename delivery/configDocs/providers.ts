@@ -20,7 +20,8 @@ export function renderProviderSettings(): string[] {
             ([k, t]) => `\`${k}\` (${t}${(SECRET_PROVIDER_KEYS[ns] ?? []).includes(k) ? "; **secret**" : ""})`,
         );
         out.push(
-            `| \`${ns}:\` | ${p.package} ${p.version} | ${keys.length > 0 ? keys.join(", ") : "none: the provider takes no configuration"} |`,
+            `| \`${ns}:\` | ${p.package} ${p.version} | ` +
+                `${keys.length > 0 ? keys.join(", ") : "none: the provider takes no configuration"} |`,
         );
     }
     return [...out, ""];

@@ -112,7 +112,8 @@ export function checkedLayer(layer: Layer, refs: readonly KeyRef[] = collectLaye
         if (!doc) gaps.push(`${ref.key} is read by the ${layer} layer but has no description in delivery/configDocs/keys/${layer}.ts`);
         else if ((ref.kind === "read" || ref.kind === "known") && !doc.allowed && !doc.retired) {
             gaps.push(
-                `${ref.key} is never parsed by the reference configurations (delivery/configDocs/variants.ts): set it in one so the reader says what it allows`,
+                `${ref.key} is never parsed by the reference configurations ` +
+                    `(delivery/configDocs/variants.ts): set it in one so the reader says what it allows`,
             );
         }
     }
@@ -161,16 +162,24 @@ export function renderConfigDocs(input: RenderInput): string {
         for (const { ref, doc } of rows.filter((r) => !r.doc.retired)) {
             const type = ref.kind === "oneOf" ? "string" : TYPE[ref.kind];
             const replaces = layer === "infra" ? input.replaces[ref.key] : undefined;
-            out.push(
-                `| ` +
-                    `${[code(ref.key), type, defaultText(layer, ref, doc), allowed(ref, doc), ref.secret ? "**secret**" : "", changeText(doc, replaces), doc.meaning].map(cell).join(" | ")} |`,
-            );
+            const secret = ref.secret ? "**secret**" : "";
+            const cells = [
+                code(ref.key),
+                type,
+                defaultText(layer, ref, doc),
+                allowed(ref, doc),
+                secret,
+                changeText(doc, replaces),
+                doc.meaning,
+            ];
+            out.push(`| ${cells.map(cell).join(" | ")} |`);
         }
         const retired = rows.filter((r) => r.doc.retired);
         if (retired.length > 0) {
             out.push(
                 "",
-                `Retired ${layer} keys, refused with what replaced them: ${retired.map(({ ref, doc }) => `${code(ref.key)} (${doc.meaning}; now ${doc.retired})`).join(", ")}.`,
+                `Retired ${layer} keys, refused with what replaced them: ` +
+                    `${retired.map(({ ref, doc }) => `${code(ref.key)} (${doc.meaning}; now ${doc.retired})`).join(", ")}.`,
             );
         }
         out.push("");

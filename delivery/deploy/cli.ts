@@ -227,9 +227,10 @@ export async function deploy(req: DeployRequest): Promise<number> {
                 async run(s, _action, onOutput) {
                     const now = req.source();
                     if (now.commit !== source.commit || now.changes !== source.changes) {
+                        const changes = now.changes !== source.changes ? ", uncommitted changes differ" : "";
                         throw new Error(
                             `The checkout changed since the preview (${source.commit.slice(0, 12)} → ` +
-                                `${now.commit.slice(0, 12)}${now.changes !== source.changes ? ", uncommitted changes differ" : ""}); ${s} not applied.`,
+                                `${now.commit.slice(0, 12)}${changes}); ${s} not applied.`,
                         );
                     }
                     return deployer.apply(byStack.get(s)!, req.action, (line) => {

@@ -28,7 +28,10 @@ export function confirmationProblem(c: ConfirmationInput): string | undefined {
         );
     }
     if (!c.isTTY && !c.yes) {
-        return `Not on a terminal, so nobody can answer the confirmation: pass --yes to apply the preview this command shows (or --preview-only to only look).`;
+        return (
+            `Not on a terminal, so nobody can answer the confirmation: ` +
+            `pass --yes to apply the preview this command shows (or --preview-only to only look).`
+        );
     }
     return undefined;
 }

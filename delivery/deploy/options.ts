@@ -37,7 +37,8 @@ export interface DeployFlags {
 }
 
 export const DEPLOY_FLAGS_USAGE =
-    "[--yes] [--confirm-env <env>] [--preview-only] [--preview-out <file.md>] [--expect-preview <fingerprint>] [--no-plan] [--no-policy] [--allow <kind,...>]";
+    "[--yes] [--confirm-env <env>] [--preview-only] [--preview-out <file.md>] " +
+    "[--expect-preview <fingerprint>] [--no-plan] [--no-policy] [--allow <kind,...>]";
 
 const DEPLOY_FLAGS = {
     yes: { type: "boolean", short: "y" },

@@ -116,9 +116,10 @@ export function renderPreview(p: EnvironmentPreview): string {
         const counts = Object.entries(l.counts)
             .filter(([op, n]) => op !== "same" && n > 0)
             .map(([op, n]) => `${n} ${op}`);
+        const unchanged = l.counts.same ? `, ${l.counts.same} unchanged` : "";
         lines.push(
             "",
-            `${l.stack} (${l.layer}, stack version ${l.version}): ${counts.length ? counts.join(", ") : "no changes"}${l.counts.same ? `, ${l.counts.same} unchanged` : ""}`,
+            `${l.stack} (${l.layer}, stack version ${l.version}): ${counts.length ? counts.join(", ") : "no changes"}${unchanged}`,
         );
         for (const s of changed(l.steps).filter((s) => s.op !== "create-replacement" && s.op !== "delete-replaced")) {
             const { type, name } = urnParts(s.urn);

@@ -96,7 +96,8 @@ export function renderSummary(report: RunReport): string {
         lines.push("", appliedLine(report.outcomes));
         lines.push(
             "",
-            `Fix the problem and run the same command again (finished layers are no-ops), or inspect with: pulumi preview -s ${failed.stack}`,
+            `Fix the problem and run the same command again (finished layers ` +
+                `are no-ops), or inspect with: pulumi preview -s ${failed.stack}`,
         );
     } else {
         lines.push("", `${report.env}: ${report.action} finished for every layer.`);

@@ -65,14 +65,19 @@ function regrantedMessage(key: AdminGroupKey, servers: string, single: boolean):
         key === "deployers"
             ? `This \`up\` drains and waits for the nodes as that group, which has no binding while revoked: first ` +
               `re-create it through break-glass (on a server: \`sudo k3s kubectl create clusterrolebinding ${b.name} ` +
-              `--clusterrole=cluster-admin --group=${b.group}\`), then run it. Every unexpired deploy certificate works again, a leaked one included.`
-            : `${single ? "" : "The first new server's k3s applies the binding when it starts. "}Every unexpired personal certificate (at most 24 hours) works again.`;
+              `--clusterrole=cluster-admin --group=${b.group}\`), then run it. ` +
+              `Every unexpired deploy certificate works again, a leaked one included.`
+            : `${single ? "" : "The first new server's k3s applies the binding when it starts. "}Every ` +
+              `unexpired personal certificate (at most 24 hours) works again.`;
     // A single server's manifests directory is on its datastore volume: the revocation's .skip outlives the VM.
     const datastore = single
         ? ` The single server keeps \`${manifest}.skip\` on its datastore volume and its k3s goes on skipping the manifest: ` +
           `once on that server, \`sudo rm ${manifest}.skip && sudo k3s kubectl apply -f ${manifest}\`.`
         : "";
-    return `\`${b.group}\` is granted again (\`revokedAdminGroups\` no longer lists \`${key}\`): ${servers}. ${first}${datastore} See ${GUIDE}.`;
+    return (
+        `\`${b.group}\` is granted again (\`revokedAdminGroups\` no longer ` +
+        `lists \`${key}\`): ${servers}. ${first}${datastore} See ${GUIDE}.`
+    );
 }
 
 export function adminAccessWarnings(changes: readonly Change[], base: SynthResult | undefined, head: SynthResult | undefined): string[] {

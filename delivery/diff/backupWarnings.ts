@@ -25,6 +25,11 @@ export function backupCredentialWarnings(changes: readonly Change[]): string[] {
     const retired = creds(changes, ["delete", "replace"]);
     if (created.length === 0 && retired.length === 0) return [];
     const servers = changes.filter((c) => c.type === INSTANCE && c.kind === "replace" && c.why.includes("userData")).map((c) => c.name);
+    const serverRoll =
+        servers.length > 0
+            ? `the servers (${servers.length}: ${servers.join(", ")}) are replaced one at a time, ` +
+              `since k3s reads its etcd-s3 key from the user-data`
+            : "no server is replaced in this plan";
     const out: string[] = [];
     for (const c of created) {
         const what =
@@ -32,9 +37,7 @@ export function backupCredentialWarnings(changes: readonly Change[]): string[] {
                 ? `\`${c.name}\` is replaced (its owner changed): a new key`
                 : `backup credential generation ${credentialGeneration(c.name)} (\`${c.name}\`) is created`;
         out.push(
-            `${what}. The writers take it: ` +
-                `${servers.length > 0 ? `the servers (${servers.length}: ${servers.join(", ")}) are replaced one at a time, since k3s reads its etcd-s3 key from the user-data` : "no server is replaced in this plan"}; the ` +
-                `apps layer's dump Secrets take it on that layer's next \`npm run up\`.`,
+            `${what}. The writers take it: ${serverRoll}; the ` + `apps layer's dump Secrets take it on that layer's next \`npm run up\`.`,
         );
     }
     const oldNames = retired.map((c) => `\`${c.name}\``).join(", ");

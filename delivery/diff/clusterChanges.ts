@@ -48,6 +48,12 @@ export function servers(resources: readonly ResourceView[]): number {
     return resources.filter((r) => r.type === "openstack:compute/instance:Instance" && obj(r.inputs.metadata).role === "server").length;
 }
 
+/** What etcd's quorum margin becomes going from `a` to `b` members. */
+function tolerance(a: number, b: number): string {
+    if (b === 1) return "loses HA entirely (one server, no quorum margin)";
+    return `tolerates ${Math.floor((b - 1) / 2)} failure(s) instead of ${Math.floor((a - 1) / 2)}`;
+}
+
 export function serverCount(stack: string, env: string, before: readonly ResourceView[], after: readonly ResourceView[]): Irreversible[] {
     const a = servers(before);
     const b = servers(after);
@@ -56,10 +62,7 @@ export function serverCount(stack: string, env: string, before: readonly Resourc
         {
             kind: "server-count-decrease",
             stack,
-            message:
-                `k3s servers ${a} → ${b} in ${env}: etcd ` +
-                `${b === 1 ? "loses HA entirely (one server, no quorum margin)" : `tolerates ${Math.floor((b - 1) / 2)} failure(s) instead of ${Math.floor((a - 1) / 2)}`}; removed ` +
-                `members must leave etcd cleanly, one at a time.`,
+            message: `k3s servers ${a} → ${b} in ${env}: etcd ${tolerance(a, b)}; removed members must leave etcd cleanly, one at a time.`,
         },
     ];
 }
@@ -100,6 +103,11 @@ export function backupCredentials(stack: string, before: readonly ResourceView[]
     const successors = ec2(after).filter(
         (r) => !ec2(before).some((b) => b.name === r.name && str(b.inputs.projectId) === str(r.inputs.projectId)),
     );
+    const overlap =
+        successors.length > 0
+            ? `; its successor ${successors.map((r) => r.name).join(", ")} is created in the same plan, so there is no overlap. ` +
+              `Keep both generations for one round instead`
+            : "";
     return [
         {
             kind: "backup-credential-retired",
@@ -107,8 +115,7 @@ export function backupCredentials(stack: string, before: readonly ResourceView[]
             message:
                 `backup credential ${gone.map((r) => r.name).join(", ")} is deleted in Keystone: a writer still ` +
                 `holding it (a server not yet replaced, the apps layer's dump Secrets before that layer's next up) ` +
-                `fails from then ` +
-                `on${successors.length > 0 ? `; its successor ${successors.map((r) => r.name).join(", ")} is created in the same plan, so there is no overlap. Keep both generations for one round instead` : ""} (docs/security.md, ` +
+                `fails from then on${overlap} (docs/security.md, ` +
                 `"Who owns the backup credential, and rotating it").`,
         },
     ];

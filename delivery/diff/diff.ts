@@ -79,9 +79,11 @@ function compare(
         if (hits.length === 0) continue;
         const fields = [...new Set(hits.map((h) => topPath(h.segments, segments)))];
         for (const f of fields) if (!why.includes(f)) why.push(f);
-        reasons.push(
-            `${fields.map((f) => `\`${f}\``).join(", ")} changed (${rule.source === "provider" ? `the ${after.type.split(":")[0]} provider replaces on \`${rule.path}\`` : `replaceOnChanges: \`${rule.path}\``})`,
-        );
+        const source =
+            rule.source === "provider"
+                ? `the ${after.type.split(":")[0]} provider replaces on \`${rule.path}\``
+                : `replaceOnChanges: \`${rule.path}\``;
+        reasons.push(`${fields.map((f) => `\`${f}\``).join(", ")} changed (${source})`);
     }
     if (providerChanged) reasons.push("its provider changed");
     const verdict = providerResourceDiff(after.type, before.inputs, after.inputs);

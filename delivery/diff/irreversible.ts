@@ -75,18 +75,18 @@ export function gate(findings: readonly Irreversible[], allow: readonly string[]
     if (findings.length === 0) return { stop: false };
     const stop = refused(findings, allow);
     const text = `IRREVERSIBLE: ${findings.length} change(s) that do not come back:\n${renderIrreversible(findings, allow)}`;
-    if (stop.length > 0 && !previewOnly)
-        return {
-            stop: true,
-            text: `${text}\nRefused; nothing applied. If you mean it, re-run with --allow ${[...new Set(stop.map((f) => f.kind))].join(",")}.`,
-        };
+    if (stop.length > 0 && !previewOnly) {
+        const kinds = [...new Set(stop.map((f) => f.kind))];
+        return { stop: true, text: `${text}\nRefused; nothing applied. If you mean it, re-run with --allow ${kinds.join(",")}.` };
+    }
     return { stop: false, text };
 }
 
 /** The PR comment's section naming each irreversible change (empty when there is none). */
 export function irreversibleMarkdown(findings: readonly Irreversible[], allow: readonly string[]): string {
     if (findings.length === 0) return "";
-    return `\n### ⛔ Irreversible changes\n\n${findings.map((f) => `- **${f.kind}**${allow.includes(f.kind) ? " (allowed)" : ""} \`${f.stack}\`: ${f.message}`).join("\n")}\n`;
+    const item = (f: Irreversible) => `- **${f.kind}**${allow.includes(f.kind) ? " (allowed)" : ""} \`${f.stack}\`: ${f.message}`;
+    return `\n### ⛔ Irreversible changes\n\n${findings.map(item).join("\n")}\n`;
 }
 
 /** `--allow a,b`: each must be a kind. */

@@ -28,16 +28,17 @@ export function onlyServerWarnings(changes: readonly Change[], head: SynthResult
         `${replaced.why.join(", ") || "provider"}): the API, scheduling and ingress are down from its drain ` +
         `until the new VM is Ready.`;
     if (!datastore || (datastoreChange && datastoreChange.kind !== "update")) {
+        const volume = datastore ? ` (volume \`${volumeName(datastore)}\` is ${datastoreChange!.kind}d)` : " (no datastore volume)";
         return [
-            `${head1} Its etcd datastore is NOT ` +
-                `kept${datastore ? ` (volume \`${volumeName(datastore)}\` is ${datastoreChange!.kind}d)` : " (no datastore volume)"}: the ` +
+            `${head1} Its etcd datastore is NOT kept${volume}: the ` +
                 `new server starts an empty control plane and every Kubernetes object of the cluster and apps layers ` +
                 `is lost, while their stacks still list them. Restore the latest etcd snapshot afterwards ` +
                 `(docs/security.md, "Restore etcd").`,
         ];
     }
     return [
-        `${head1} Survives: the etcd datastore on volume \`${volumeName(datastore)}\` (every Kubernetes object; the cluster and apps stacks need no change)` +
+        `${head1} Survives: the etcd datastore on volume \`${volumeName(datastore)}\` ` +
+            `(every Kubernetes object; the cluster and apps stacks need no change)` +
             `${nfs ? `, the NFS volume \`${volumeName(nfs)}\` (RWX data)` : ""}, Cinder-backed ` +
             `PersistentVolumes. Lost: data of node-local (\`local-path\`) and \`emptyDir\` volumes on that node; ` +
             `every pod on it is restarted.`,

@@ -18,8 +18,10 @@ export function tokenRotationWarnings(changes: readonly Change[]): string[] {
             return (
                 `The server token rotates to generation ${generation} (\`${c.name}\`): the servers are replaced one ` +
                 `at a time and the first new one runs \`k3s token rotate\` through the join URL before it joins. ` +
-                `Until the roll ends, a server not yet replaced would not start again (restart, reboot) with its old token: let the roll finish. ` +
-                `etcd snapshots taken before it need generation ${generation - 1}'s token to restore (docs/infra.md, "Rotating the server token").`
+                `Until the roll ends, a server not yet replaced would not start ` +
+                `again (restart, reboot) with its old token: let the roll finish. ` +
+                `etcd snapshots taken before it need generation ${generation - 1}'s ` +
+                `token to restore (docs/infra.md, "Rotating the server token").`
             );
         });
 }

@@ -48,7 +48,8 @@ export class Repo {
         if (exact) return { ref, commit: exact };
         if (!this.allowStandIn) {
             throw new SourceError(
-                `${ref} is not in the clone of ${this.name} at ${this.dir}: git --git-dir ${this.dir} fetch https://github.com/${this.name} tag ${ref} ` +
+                `${ref} is not in the clone of ${this.name} at ${this.dir}: ` +
+                    `git --git-dir ${this.dir} fetch https://github.com/${this.name} tag ${ref} ` +
                     "(or --allow-stand-in to read its newest commit instead, recorded in the table)",
             );
         }

@@ -48,7 +48,9 @@ export function renderMermaid(r: EnvironmentReport): string {
         `  ingress["ingress ${r.ingressAddress}<br/>${r.ingressHosts.join("<br/>")}"]`,
     ];
     for (const p of r.pools) {
-        const label = `${p.pool}: ${p.count} × ${p.flavor}${p.tainted ? "<br/>control-plane taint" : ""}${p.role === "server" && r.vip ? `<br/>VIP ${r.vip}` : ""}`;
+        const taint = p.tainted ? "<br/>control-plane taint" : "";
+        const vip = p.role === "server" && r.vip ? `<br/>VIP ${r.vip}` : "";
+        const label = `${p.pool}: ${p.count} × ${p.flavor}${taint}${vip}`;
         lines.push(`  ${id(`pool_${p.pool}`)}["${label}"]`);
         lines.push(`  ${p.role === "server" ? "api" : "ingress"} --> ${id(`pool_${p.pool}`)}`);
     }

@@ -86,7 +86,8 @@ export function renderReportMarkdown(report: EnvironmentReport, svgFile?: string
                 ],
             ),
             "",
-            "From the price table in the infra stack (`data-platform:flavorPrices`); the prices are the stack owner's, not the cloud's invoice.",
+            "From the price table in the infra stack (`data-platform:flavorPrices`); " +
+                "the prices are the stack owner's, not the cloud's invoice.",
         );
     } else {
         lines.push("No price table: set `data-platform:flavorPrices` in the infra stack for an estimate (docs/delivery.md).");

@@ -67,7 +67,8 @@ function poolBlock(y: number, pool: ReportPool, nodes: readonly ReportNode[], vi
     const rows = Math.max(1, Math.ceil(cells / PER_ROW));
     const height = 30 + rows * (NODE_H + GAP);
     const taint = pool.tainted ? ", control-plane taint" : "";
-    const label = `${pool.pool}: ${pool.count} × ${pool.flavor} (${pool.role}${taint})${vip ? ` — VIP ${vip} (keepalived) on the ready servers` : ""}`;
+    const onVip = vip ? ` — VIP ${vip} (keepalived) on the ready servers` : "";
+    const label = `${pool.pool}: ${pool.count} × ${pool.flavor} (${pool.role}${taint})${onVip}`;
     const svg = [rect(MARGIN, y, WIDTH - 2 * MARGIN, height, COLORS.box), text(MARGIN + 10, y + 18, label, { bold: true })];
     const at = (i: number) => ({ x: MARGIN + 10 + (i % PER_ROW) * (NODE_W + GAP), y: y + 26 + Math.floor(i / PER_ROW) * (NODE_H + GAP) });
     drawn.forEach((node, i) => svg.push(...nodeBox(at(i).x, at(i).y, node, pool.tainted)));

@@ -102,7 +102,9 @@ export function lossText(snapshot: Snapshot, now: Date, schedule: string): strin
     const lines = [
         `What is lost: every change to the cluster's state (Kubernetes objects: deployments, secrets, PVC ` +
             `claims, CRs) made after ${snapshot.takenAt.toISOString()}, ${age(since)} ago.`,
-        `Snapshots are taken on "${schedule}" (etcdSnapshotSchedule)${interval ? `, every ${age(interval)}: the most a restore loses while snapshots run is one interval` : ""}.`,
+        `Snapshots are taken on "${schedule}" ` +
+            `(etcdSnapshotSchedule)` +
+            `${interval ? `, every ${age(interval)}: the most a restore loses while snapshots run is one interval` : ""}.`,
     ];
     if (interval && since > 2 * interval)
         lines.push(
@@ -110,7 +112,8 @@ export function lossText(snapshot: Snapshot, now: Date, schedule: string): strin
                 `uploads failed) or a named older one was chosen.`,
         );
     lines.push(
-        "Kept: data on volumes (the NFS volume, Cinder-backed PVs, database volumes) and the off-site dumps; agents keep their disks and rejoin.",
+        "Kept: data on volumes (the NFS volume, Cinder-backed PVs, database " +
+            "volumes) and the off-site dumps; agents keep their disks and rejoin.",
     );
     return lines.join("\n");
 }
@@ -159,18 +162,24 @@ export function restoreSteps(p: RestorePlanInput): RestoreStep[] {
         },
         {
             id: "replace",
-            title: `replace every server (${p.serverUrns.length}) without draining (their API is gone): server-0 restores the snapshot, the others join it`,
+            title:
+                `replace every server (${p.serverUrns.length}) without draining (their API is gone): ` +
+                `server-0 restores the snapshot, the others join it`,
             manual: `${SKIP_DRAIN}=${SKIP_DRAIN_MODE} pulumi up ${s} --yes ${p.serverUrns.map((u) => `--replace '${u}'`).join(" ")}`,
         },
         {
             id: "wait",
             title: "wait until the API answers and every node (servers and agents) is Ready",
-            manual: `npx --no-install tsx infra/lifecycle/cli.ts wait-cluster   (KUBECONFIG_DATA, NODE_NAMES from pulumi stack output ${s})`,
+            manual:
+                `npx --no-install tsx infra/lifecycle/cli.ts wait-cluster   ` +
+                `(KUBECONFIG_DATA, NODE_NAMES from pulumi stack output ${s})`,
         },
         { id: "clear", title: `remove restoreFromSnapshot from ${p.infraStack}`, manual: `pulumi config rm restoreFromSnapshot ${s}` },
         {
             id: "settle",
-            title: `pulumi up ${p.infraStack}: server-0's metadata back to join, in place (previewed first: stops if any VM would be replaced)`,
+            title:
+                `pulumi up ${p.infraStack}: server-0's metadata back to join, ` +
+                `in place (previewed first: stops if any VM would be replaced)`,
             manual: `pulumi up ${s} --yes`,
         },
         {

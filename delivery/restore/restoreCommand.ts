@@ -102,7 +102,8 @@ export async function restore(req: RestoreRequest): Promise<number> {
     // A fresh restore is for a control plane that is gone; a continuation may find the restored one up.
     if (!req.from && !req.evenIfApiAnswers && typeof outputs.kubeconfig === "string" && (await req.apiAnswers(outputs.kubeconfig))) {
         return stop(
-            `The API of ${req.env} answers: not every server is lost, and a restore would replace all of them and roll the cluster back to ${snapshot.name}. ` +
+            `The API of ${req.env} answers: not every server is lost, and a restore ` +
+                `would replace all of them and roll the cluster back to ${snapshot.name}. ` +
                 `A lost HA server is replaced by itself (pulumi up -s ${infra} --replace <its URN>). To roll a live ` +
                 `cluster back on purpose, add --even-if-api-answers.`,
         );
@@ -111,7 +112,8 @@ export async function restore(req: RestoreRequest): Promise<number> {
     const serverUrns = serverInstanceUrns(resources);
     if (serverUrns.length === 0)
         return stop(
-            `${infra} holds no servers in its state: there is nothing to restore into. A new environment is made with npm run up -- ${req.env}.`,
+            `${infra} holds no servers in its state: there is nothing to restore into. ` +
+                `A new environment is made with npm run up -- ${req.env}.`,
         );
     const current = config[RESTORE_KEY];
     if (
@@ -127,7 +129,8 @@ export async function restore(req: RestoreRequest): Promise<number> {
     }
     if (!req.from && typeof current === "string" && current !== "")
         req.log(
-            `Note: ${infra} already has ${RESTORE_KEY}=${current} (an earlier restore that did not finish?); it is set to ${snapshot.name}.`,
+            `Note: ${infra} already has ${RESTORE_KEY}=${current} (an earlier ` +
+                `restore that did not finish?); it is set to ${snapshot.name}.`,
         );
 
     const steps = restoreSteps({ infraStack: infra, upperStacks: req.upperStacks, snapshot: snapshot.name, serverUrns });
@@ -137,7 +140,8 @@ export async function restore(req: RestoreRequest): Promise<number> {
     if (
         req.confirm &&
         !(await req.confirm(
-            `\nRestore ${req.env} from ${snapshot.name}, replacing ${serverUrns.length} server${serverUrns.length === 1 ? "" : "s"}? [y/N] `,
+            `\nRestore ${req.env} from ${snapshot.name}, replacing ` +
+                `${serverUrns.length} server${serverUrns.length === 1 ? "" : "s"}? [y/N] `,
         ))
     ) {
         req.error("Cancelled. Nothing was changed.");

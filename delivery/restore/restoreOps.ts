@@ -40,12 +40,11 @@ export function cliRestoreOps(cli: PulumiCliOptions): RestoreOps {
     const policy = cli.policyPack ? ["--policy-pack", cli.policyPack] : [];
     const call = async (args: string[], onLine?: LineSink, env?: Record<string, string>) => {
         const r = await runPulumi(env ? { ...cli, env: { ...cli.env, ...env } } : cli, args, onLine, onLine === undefined);
-        if (r.code !== 0)
-            throw new Error(
-                `pulumi ` +
-                    `${(["config", "stack"].includes(args[0]) && !args[1].startsWith("-") ? args.slice(0, 2) : args.slice(0, 1)).join(" ")} -s ` +
-                    `${args[args.indexOf("--stack") + 1]} failed:\n${failureText(r)}`,
-            );
+        if (r.code !== 0) {
+            // The command as a person would type it: `config set`, `stack export`, but `up`, `refresh`.
+            const command = ["config", "stack"].includes(args[0]) && !args[1].startsWith("-") ? args.slice(0, 2) : args.slice(0, 1);
+            throw new Error(`pulumi ${command.join(" ")} -s ${args[args.indexOf("--stack") + 1]} failed:\n${failureText(r)}`);
+        }
         return r.stdout;
     };
     return {

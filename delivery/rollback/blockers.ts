@@ -94,7 +94,9 @@ export function statefulBlockers(stack: string, diff: StackDiff): Blocker[] {
                     blockers.push({
                         kind: "storage-change",
                         stack,
-                        message: `${what} would shrink ${size.path} from ${String(size.before)} to ${String(size.after)}: volumes only grow.`,
+                        message:
+                            `${what} would shrink ${size.path} from ${String(size.before)} ` +
+                            `to ${String(size.after)}: volumes only grow.`,
                     });
                 }
             }

@@ -43,11 +43,15 @@ export async function readDeployed(cli: PulumiCliOptions, stacks: readonly strin
 export function basisLine(deployed: Map<string, DeployedStack> | undefined, stacks: readonly string[], from: string | undefined): string {
     if (from) return `Judged against ${from} (--from), not the backend.`;
     if (!deployed)
-        return "Judged against this checkout: no Pulumi backend reachable (pass --from <the deployed tag> when this checkout is not what runs).";
+        return (
+            "Judged against this checkout: no Pulumi backend reachable (pass --from <the " +
+            "deployed tag> when this checkout is not what runs)."
+        );
     const parts = stacks.map((s) => {
         const d = deployed.get(s);
         if (!d) return `${s}: not deployed`;
-        return `${s}: state${d.commit ? ` of commit ${d.commit.slice(0, 12)}${d.dirty ? " (+ uncommitted changes)" : ""}` : " (no commit recorded; code compared: this checkout)"}`;
+        if (!d.commit) return `${s}: state (no commit recorded; code compared: this checkout)`;
+        return `${s}: state of commit ${d.commit.slice(0, 12)}${d.dirty ? " (+ uncommitted changes)" : ""}`;
     });
     return `Judged against what is deployed (backend): ${parts.join("; ")}.`;
 }

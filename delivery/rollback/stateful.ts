@@ -22,9 +22,31 @@ export interface StatefulRule {
     readonly loses: string;
 }
 
+/** Chart names (regex alternatives) of data stores; matched whole or after a `-` or `/` of the chart reference. */
+const DATA_STORES = [
+    "postgres(ql)?(-ha)?",
+    "cloudnative-pg",
+    "cnpg",
+    "mysql",
+    "mariadb",
+    "mongodb",
+    "redis",
+    "valkey",
+    "cassandra",
+    "elasticsearch",
+    "opensearch",
+    "clickhouse",
+    "influxdb",
+    "minio",
+    "kafka",
+    "strimzi-kafka",
+    "zookeeper",
+    "etcd",
+    "timescaledb",
+    "questdb",
+];
 /** Helm charts that run a data store (the release owns its PVCs and data). */
-const DATA_CHARTS =
-    /(^|[-/])(postgres(ql)?(-ha)?|cloudnative-pg|cnpg|mysql|mariadb|mongodb|redis|valkey|cassandra|elasticsearch|opensearch|clickhouse|influxdb|minio|kafka|strimzi-kafka|zookeeper|etcd|timescaledb|questdb)$/i;
+const DATA_CHARTS = new RegExp(`(^|[-/])(${DATA_STORES.join("|")})$`, "i");
 
 /**
  * The Apache Airflow chart bundles a PostgreSQL for its metadata database unless

@@ -34,7 +34,8 @@ export function placeholder(kind: string, name: string): string {
 }
 
 function pem(kind: string, name: string): string {
-    return `-----BEGIN ${kind}-----\n${Buffer.from(placeholder(kind.toLowerCase().replace(/ /g, "-"), name)).toString("base64")}\n-----END ${kind}-----\n`;
+    const body = Buffer.from(placeholder(kind.toLowerCase().replace(/ /g, "-"), name)).toString("base64");
+    return `-----BEGIN ${kind}-----\n${body}\n-----END ${kind}-----\n`;
 }
 
 const fakes: Record<string, Fake> = {

@@ -157,12 +157,17 @@ export async function synthRef(repo: string, ref: string, options: SynthRefOptio
     }
 }
 
+/** Names (regex alternatives) of the variables an install keeps: the basics, npm's settings and proxies. */
+const INSTALL_ENV = [
+    ...["PATH", "HOME", "USER", "SHELL", "LANG", "LC_[A-Z]+", "TMPDIR", "TMP", "TEMP", "CI", "NODE_EXTRA_CA_CERTS"],
+    ...["npm_config_.*", "NPM_CONFIG_.*", "(https?|no)_proxy", "(HTTPS?|NO)_PROXY"],
+];
+
 /**
  * The environment an install runs with: what npm needs to reach its registry, nothing else. In CI
  * the rollback step holds the stack and cloud secrets; the tag's install scripts never see them.
  */
 export function installEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-    const keep =
-        /^(PATH|HOME|USER|SHELL|LANG|LC_[A-Z]+|TMPDIR|TMP|TEMP|CI|NODE_EXTRA_CA_CERTS|npm_config_.*|NPM_CONFIG_.*|(https?|no)_proxy|(HTTPS?|NO)_PROXY)$/;
+    const keep = new RegExp(`^(${INSTALL_ENV.join("|")})$`);
     return Object.fromEntries(Object.entries(env).filter(([k]) => keep.test(k)));
 }

@@ -71,7 +71,10 @@ export function dnsName(value: string): string | undefined {
     // A single label resolves through each client's search domain, not public DNS, and no
     // public CA (ACME included) issues a certificate for it; as a CA domain it is a whole TLD.
     if (!value.includes("."))
-        return `is a single label: it is not a name others can resolve, and no certificate can be issued for it; use a full name like "${value}.example.org"`;
+        return (
+            `is a single label: it is not a name others can resolve, and no certificate ` +
+            `can be issued for it; use a full name like "${value}.example.org"`
+        );
     return undefined;
 }
 

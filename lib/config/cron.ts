@@ -101,7 +101,10 @@ export function cronSchedule(value: string): string | undefined {
     if (domRestricted && !dowRestricted) {
         const fires = [...sets[3]].some((month) => [...sets[2]].some((day) => day <= MONTH_DAYS[month - 1]));
         if (!fires)
-            return `never fires: day ${[...sets[2]].join(",")} does not exist in month ${[...sets[3]].join(",")}; pick a day every chosen month has`;
+            return (
+                `never fires: day ${[...sets[2]].join(",")} does not exist in ` +
+                `month ${[...sets[3]].join(",")}; pick a day every chosen month has`
+            );
     }
     return undefined;
 }

@@ -11,7 +11,8 @@ const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
 
 export const IMAGE_ALLOWED =
-    'an image "registry/name:version" like "docker.io/library/postgres:17.6" or "ghcr.io/org/app:1.4.0", or pinned by digest "name@sha256:<64 hex>"';
+    'an image "registry/name:version" like "docker.io/library/postgres:17.6" ' +
+    'or "ghcr.io/org/app:1.4.0", or pinned by digest "name@sha256:<64 hex>"';
 
 export interface ImageRef {
     readonly registry?: string;

@@ -39,7 +39,8 @@ function visit(node: unknown, key: string, out: NotationProblem[]): void {
                 written: source,
                 message:
                     `is written ${source}, which YAML may read as ` +
-                    `${Number.isFinite(n) ? `the number ${n}` : "a special float"}: write the plain decimal, quoted${Number.isInteger(n) ? ` ("${n}")` : ""}`,
+                    `${Number.isFinite(n) ? `the number ${n}` : "a special float"}: ` +
+                    `write the plain decimal, quoted${Number.isInteger(n) ? ` ("${n}")` : ""}`,
             });
         }
     }

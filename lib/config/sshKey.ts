@@ -43,7 +43,10 @@ export function sshPublicKey(value: string): string | undefined {
         return `has key type "${type}"; must be ${SSH_KEY_ALLOWED}`;
     }
     if (!/^[A-Za-z0-9+/]+={0,2}$/.test(body) || body.length % 4 !== 0) {
-        return `has a key body that is not complete base64 (${body.length} characters): it was probably cut when copied; paste the whole line of the .pub file`;
+        return (
+            `has a key body that is not complete base64 (${body.length} characters): ` +
+            `it was probably cut when copied; paste the whole line of the .pub file`
+        );
     }
     const blob = new Blob(Buffer.from(body, "base64"));
     const inner = blob.string()?.toString("latin1");

@@ -11,7 +11,8 @@ export const CLUSTER_KEYS: KeyDocs = {
     infraStack: { meaning: "the same environment's infra stack (another environment's is refused)", default: "`<environment>-infra`" },
     chartVersions: {
         meaning:
-            'chart → exact version, e.g. `{"ingress-nginx": "4.15.1"}`; defaults in `DEFAULT_CHARTS` ([cluster.md](cluster.md#what-it-installs))',
+            'chart → exact version, e.g. `{"ingress-nginx": "4.15.1"}`; ' +
+            "defaults in `DEFAULT_CHARTS` ([cluster.md](cluster.md#what-it-installs))",
         allowed:
             "a map of chart name (ingress-nginx, kube-prometheus-stack, strimzi-kafka-operator, " +
             "openstack-cloud-controller-manager, openstack-cinder-csi, csi-driver-nfs, snapshot-controller, " +

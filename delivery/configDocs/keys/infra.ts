@@ -8,7 +8,8 @@ export const INFRA_KEYS: KeyDocs = {
     serverCount: { meaning: "k3s servers (embedded etcd members)", irreversible: ["server-count-decrease"] },
     flavors: {
         meaning:
-            "flavor name → `{vcpus, ramMiB}`, added to the built-in table (mb1.small/medium/large/xlarge); used by the resource-fit checks",
+            "flavor name → `{vcpus, ramMiB}`, added to the built-in table " +
+            "(mb1.small/medium/large/xlarge); used by the resource-fit checks",
         default: "the built-in table",
     },
     serverFlavor: { meaning: "flavor of the servers (in the flavor table)" },
@@ -41,7 +42,8 @@ export const INFRA_KEYS: KeyDocs = {
     adminCidrs: { meaning: "who reaches SSH and the Kubernetes API; a /8 or more of public space needs `worldOpenAdmin`" },
     ingressCidrs: {
         meaning:
-            "who reaches HTTP/HTTPS; a /8 or more of public space (the default included) needs `worldOpenIngress`; an empty list is refused",
+            "who reaches HTTP/HTTPS; a /8 or more of public space (the default " +
+            "included) needs `worldOpenIngress`; an empty list is refused",
     },
     worldOpenAdmin: { meaning: "explicit opt-in for world-open `adminCidrs`" },
     worldOpenIngress: { meaning: "explicit opt-in for a public ingress" },
@@ -58,7 +60,8 @@ export const INFRA_KEYS: KeyDocs = {
             "(`deployer` or a backup user); `pruning: store` with `expireAfterDays`: the writers never delete, " +
             "the bucket's rules expire backups ([security.md](security.md#off-site-backups-and-restore))",
         allowed:
-            '`{"endpoint", "bucket", "region", "create", "credentials": [{"generation", "owner"}], "pruning": "writers"|"store", "expireAfterDays"}`',
+            '`{"endpoint", "bucket", "region", "create", "credentials": ' +
+            '[{"generation", "owner"}], "pruning": "writers"|"store", "expireAfterDays"}`',
         irreversible: ["backup-credential-retired"],
     },
     backupStoreAccessKey: { meaning: "access key of a bucket given with `backupStore.create: false` (required then)" },
@@ -72,7 +75,8 @@ export const INFRA_KEYS: KeyDocs = {
     k3sMirrorUrl: { meaning: "`mirror` only, required there: URL holding `<version>/{install.sh,k3s,sha256sum-amd64.txt}`" },
     k3sMirrorCaCert: {
         meaning:
-            "`mirror` only: PEM CA certificate the mirror's serving certificate chains to (a private CA); the nodes trust only it for the mirror",
+            "`mirror` only: PEM CA certificate the mirror's serving certificate " +
+            "chains to (a private CA); the nodes trust only it for the mirror",
     },
     k3sMirrorInstallScriptSha256: { meaning: "`mirror` only: sha256 of the mirror's `install.sh`", default: "the repository's pin" },
     localPathStorage: { meaning: "keep k3s' node-local `local-path` StorageClass (data is lost with the node)" },

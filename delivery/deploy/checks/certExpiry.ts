@@ -43,12 +43,14 @@ export function credentialExpiryWarning(
     if (days >= warnDays) return undefined;
     const state =
         end <= now.getTime()
-            ? `EXPIRED after ${lastDay}: the cloud controller manager and cinder-csi get 401 (no new volumes, attachments or node addresses)`
+            ? `EXPIRED after ${lastDay}: the cloud controller manager and ` +
+              `cinder-csi get 401 (no new volumes, attachments or node addresses)`
             : `expires after ${lastDay} (in ${days} day${days === 1 ? "" : "s"})`;
     const env = stack.replace(/-infra$/, "");
     return (
         `warning: ${stack}: the cloud controllers' application credential ${state}. ` +
-        `Rotate it: pulumi config set -s ${stack} cloudCredentialExpiresAt <a later date>, then update ${stack} and ${env}-cluster (npm run up -- ${env})`
+        `Rotate it: pulumi config set -s ${stack} cloudCredentialExpiresAt <a later date>, ` +
+        `then update ${stack} and ${env}-cluster (npm run up -- ${env})`
     );
 }
 

@@ -146,7 +146,10 @@ export function providerConfigRule(providerGo: string): ProviderConfigRule {
         "the replacement on unknown inputs",
     );
     const active = need(
-        /getActiveClusterFromConfig\(newConfig[\s\S]*?!reflect\.DeepEqual\(oldActiveCluster, activeCluster\)[\s\S]*?range \[\]string\{([^}]*)\}/,
+        new RegExp(
+            /getActiveClusterFromConfig\(newConfig[\s\S]*?!reflect\.DeepEqual\(oldActiveCluster,/.source +
+                / activeCluster\)[\s\S]*?range \[\]string\{([^}]*)\}/.source,
+        ),
         "the replacement on a changed active cluster",
     );
     const always = [...body.matchAll(/case "([^"]+)":\s*(?:\/\/[^\n]*\s*)*replaces = append\(replaces, "\1"\)/g)].map((m) => m[1]);
