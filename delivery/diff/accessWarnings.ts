@@ -7,16 +7,12 @@
  */
 import { ACCESS_BINDINGS, AdminGroupKey, K3S_MANIFESTS_DIR, revokedGroupsOfUserData } from "../../infra/adminAccess";
 import type { SynthResource, SynthResult } from "../synth/synth";
+import type { ChangeFields } from "./changes";
 
 const INSTANCE = "openstack:compute/instance:Instance";
 const GUIDE = 'docs/security.md, "Revoking a group"';
 
-interface Change {
-    readonly kind: "create" | "delete" | "update" | "replace";
-    readonly type: string;
-    readonly name: string;
-    readonly after?: SynthResource;
-}
+type Change = ChangeFields<"after">;
 
 const isServer = (r: SynthResource) =>
     !r.read && r.type === INSTANCE && (r.inputs.metadata as Record<string, string> | undefined)?.role === "server";

@@ -3,16 +3,13 @@
  * and the servers replaced to carry it (k3s reads its etcd-s3 key from the user-data), or a
  * retired one and who may still hold it. Pure: reads the diff's changes.
  */
+import type { ChangeFields } from "./changes";
+
 const EC2 = "openstack:identity/ec2CredentialV3:Ec2CredentialV3";
 const INSTANCE = "openstack:compute/instance:Instance";
 const GENERATION = /-ec2-credential(?:-g(\d+))?$/;
 
-interface Change {
-    readonly kind: "create" | "delete" | "update" | "replace";
-    readonly type: string;
-    readonly name: string;
-    readonly why: readonly string[];
-}
+type Change = ChangeFields<"why">;
 
 /** The generation a backup credential's logical name carries (generation 1 has no suffix). */
 export function credentialGeneration(name: string): number | undefined {

@@ -38,6 +38,12 @@ export interface ResourceChange {
     readonly after?: SynthResource;
 }
 
+/**
+ * The fields of a change a warning reads: each warning asks only for those it uses, so it stays
+ * pure and its tests build changes of a few fields.
+ */
+export type ChangeFields<K extends keyof ResourceChange> = Pick<ResourceChange, "kind" | "type" | "name" | K>;
+
 export interface StackDiff {
     readonly stack: string;
     readonly changes: ResourceChange[];

@@ -4,16 +4,12 @@
  * Pure: reads the diff's changes and the head's synth.
  */
 import type { SynthResource, SynthResult } from "../synth/synth";
+import type { ChangeFields } from "./changes";
 
 const INSTANCE = "openstack:compute/instance:Instance";
 const VOLUME = "openstack:blockstorage/volume:Volume";
 
-interface Change {
-    readonly kind: "create" | "delete" | "update" | "replace";
-    readonly type: string;
-    readonly name: string;
-    readonly why: readonly string[];
-}
+type Change = ChangeFields<"why">;
 
 const role = (r: SynthResource | undefined) => (r?.inputs.metadata as Record<string, string> | undefined)?.role;
 const volumeName = (r: SynthResource) => String(r.inputs.name ?? r.name);

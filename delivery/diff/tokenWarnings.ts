@@ -3,14 +3,12 @@
  * `serverTokenGeneration`: a new generation's token resource is created). What the plan's
  * replacements do not say by themselves. Pure: reads the diff's changes.
  */
+import type { ChangeFields } from "./changes";
+
 const PASSWORD = "random:index/randomPassword:RandomPassword";
 const GENERATION = /-server-token-g(\d+)$/;
 
-interface Change {
-    readonly kind: "create" | "delete" | "update" | "replace";
-    readonly type: string;
-    readonly name: string;
-}
+type Change = ChangeFields<never>;
 
 export function tokenRotationWarnings(changes: readonly Change[]): string[] {
     return changes
