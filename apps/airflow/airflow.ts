@@ -126,10 +126,9 @@ export class AirflowPlatform extends pulumi.ComponentResource {
         // TLS (apps/airflow/pgbouncer.ts).
         const pgbouncerHost = `${AIRFLOW_RELEASE}-pgbouncer.${ns}`;
         const sslmode = clientSslMode(tls !== undefined);
+        const metadataDb = `${pgbouncerHost}:${PGBOUNCER_PORT}/airflow-metadata?sslmode=${sslmode}`;
         const metadata = secret("metadata", {
-            connection: pulumi.secret(
-                pulumi.interpolate`postgresql://${db.user}:${db.password}@${pgbouncerHost}:${PGBOUNCER_PORT}/airflow-metadata?sslmode=${sslmode}`,
-            ),
+            connection: pulumi.secret(pulumi.interpolate`postgresql://${db.user}:${db.password}@${metadataDb}`),
         });
         const ini = pgbouncerIni({
             host: serviceDnsNames(`${name}-postgresql`, ns)[0],

@@ -51,11 +51,15 @@ export function readDagsGitAuth(r: ConfigReader, dagsRepo: string): DagsGitAuth 
     // then never sync, so the secret counts as unused and is refused with both keys named.
     const token = r.secret("airflowDagsGitToken", {
         used: !ssh,
-        unusedBecause: `airflowDagsRepo ${dagsRepo} is an SSH URL and a token only authenticates https; use airflowDagsGitSshKey (with airflowDagsKnownHosts)`,
+        unusedBecause:
+            `airflowDagsRepo ${dagsRepo} is an SSH URL and a token only authenticates https; ` +
+            `use airflowDagsGitSshKey (with airflowDagsKnownHosts)`,
     });
     const privateKey = r.secret("airflowDagsGitSshKey", {
         used: ssh,
-        unusedBecause: `airflowDagsRepo ${dagsRepo} is an https URL and an SSH key only authenticates git@ or ssh:// URLs; use airflowDagsGitToken`,
+        unusedBecause:
+            `airflowDagsRepo ${dagsRepo} is an https URL and an SSH key ` +
+            `only authenticates git@ or ssh:// URLs; use airflowDagsGitToken`,
     });
 
     if (credentialsSecret !== undefined && ssh) {
@@ -90,7 +94,8 @@ export function readDagsGitAuth(r: ConfigReader, dagsRepo: string): DagsGitAuth 
         r.problem(
             "airflowDagsGitSshKey",
             "(secret)",
-            "must be a private key in PEM/OpenSSH form (the whole file, from -----BEGIN ... PRIVATE KEY----- to -----END ... PRIVATE KEY-----)",
+            "must be a private key in PEM/OpenSSH form (the whole file, " +
+                "from -----BEGIN ... PRIVATE KEY----- to -----END ... PRIVATE KEY-----)",
         );
     }
     if (token !== undefined && token.trim() === "") r.problem("airflowDagsGitToken", "(secret)", "must not be empty");
@@ -105,7 +110,8 @@ export function readDagsGitAuth(r: ConfigReader, dagsRepo: string): DagsGitAuth 
         r.problem(
             "airflowDagsKnownHosts",
             undefined,
-            `is required with an SSH key: the host's known_hosts lines (ssh-keyscan ${sshHost(dagsRepo)}, then compare with the host's published fingerprints)`,
+            `is required with an SSH key: the host's known_hosts lines (ssh-keyscan ` +
+                `${sshHost(dagsRepo)}, then compare with the host's published fingerprints)`,
         );
     }
     if (knownHosts !== undefined && !usesSsh) {

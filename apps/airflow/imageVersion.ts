@@ -16,6 +16,9 @@ export function airflowImageProblem(image: string): string | undefined {
     const { tag, version } = splitAirflowImage(image);
     if (!version) return `has tag "${tag}", which does not start with the Airflow version: use a tag like "3.2.2" or "3.2.2-python3.12"`;
     if (Number(version.split(".")[0]) < 3)
-        return `is Airflow ${version}; this layer configures Airflow 3 (api-server, dag-processor, JWT): use a 3.x image like "apache/airflow:3.2.2"`;
+        return (
+            `is Airflow ${version}; this layer configures Airflow 3 (api-server, ` +
+            `dag-processor, JWT): use a 3.x image like "apache/airflow:3.2.2"`
+        );
     return undefined;
 }

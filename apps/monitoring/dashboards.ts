@@ -28,7 +28,9 @@ export function todoDashboard(ns: string): Dashboard {
                 title: "p95 latency by route",
                 targets: [
                     {
-                        expr: `histogram_quantile(0.95, sum by (le, route) (rate(http_request_duration_seconds_bucket{${sel}, ${TODO_NOT_USER_TRAFFIC}}[5m])))`,
+                        expr:
+                            `histogram_quantile(0.95, sum by (le, route) ` +
+                            `(rate(http_request_duration_seconds_bucket{${sel}, ${TODO_NOT_USER_TRAFFIC}}[5m])))`,
                         legend: "{{route}}",
                     },
                 ],
@@ -84,7 +86,9 @@ export function streamDashboard(ns: string): Dashboard {
                 targets: [
                     { expr: "stream:window_latency_seconds:p95_rate5m", legend: "p95" },
                     {
-                        expr: `histogram_quantile(0.5, sum by (le) (rate(sensor_processor_window_latency_seconds_bucket{${processor}}[5m])))`,
+                        expr:
+                            `histogram_quantile(0.5, sum by (le) ` +
+                            `(rate(sensor_processor_window_latency_seconds_bucket{${processor}}[5m])))`,
                         legend: "p50",
                     },
                 ],

@@ -47,7 +47,9 @@ export function todoRules(ns: string): RuleGroup[] {
                 { record: "todo:http_requests:rate5m", expr: `sum by (route, status) (rate(http_requests_total{${sel}}[5m]))` },
                 {
                     record: "todo:http_errors:ratio_rate5m",
-                    expr: `sum(rate(http_requests_total{${user}, status=~"5.."}[5m])) / clamp_min(sum(rate(http_requests_total{${user}}[5m])), 1e-9)`,
+                    expr:
+                        `sum(rate(http_requests_total{${user}, status=~"5.."}[5m])) ` +
+                        `/ clamp_min(sum(rate(http_requests_total{${user}}[5m])), 1e-9)`,
                 },
                 quantile(0.5),
                 quantile(0.95),
@@ -74,7 +76,8 @@ export function todoRules(ns: string): RuleGroup[] {
                     summary: "Todo API answers more than 5 % of requests with 5xx",
                     description: "{{ $value | humanizePercentage }} of Todo API requests failed with a 5xx status over the last 5 minutes.",
                     runbook:
-                        "Open the Todo dashboard (errors by route); backend logs carry the error; a database outage shows as 503 from /health.",
+                        "Open the Todo dashboard (errors by route); backend logs carry the error; " +
+                        "a database outage shows as 503 from /health.",
                 },
                 {
                     alert: "TodoHighLatency",
@@ -93,7 +96,8 @@ export function todoRules(ns: string): RuleGroup[] {
                     summary: "Todo backend requests wait for a database connection",
                     description: "Clients have been queueing for a pooled connection for 10 minutes ({{ $value }} waiting).",
                     runbook:
-                        "Check PostgreSQL (microservices namespace) for slow queries or locks; raise PGPOOL_MAX only if the database has room.",
+                        "Check PostgreSQL (microservices namespace) for slow queries or locks; " +
+                        "raise PGPOOL_MAX only if the database has room.",
                 },
             ],
         },
@@ -144,7 +148,8 @@ export function streamRules(ns: string): RuleGroup[] {
                     summary: "The processor is more than 2 minutes of input behind",
                     description: "Consumer lag on the events topic equals {{ $value | humanizeDuration }} of input at the current rate.",
                     runbook:
-                        "Stream dashboard: lag per partition and window latency; add processor replicas (up to the partition count) or check broker health.",
+                        "Stream dashboard: lag per partition and window latency; " +
+                        "add processor replicas (up to the partition count) or check broker health.",
                 },
                 {
                     alert: "StreamProcessorStalled",
@@ -154,7 +159,8 @@ export function streamRules(ns: string): RuleGroup[] {
                     summary: "Events arrive but the processor consumes none",
                     description: "The producer writes events while the processor has consumed nothing for 10 minutes.",
                     runbook:
-                        "Processor logs (group join, commit errors); `kafka-consumer-groups.sh --describe --group sensor-processor` on a broker pod.",
+                        "Processor logs (group join, commit errors); " +
+                        "`kafka-consumer-groups.sh --describe --group sensor-processor` on a broker pod.",
                 },
                 {
                     alert: "StreamProduceErrors",
@@ -182,7 +188,8 @@ export function streamRules(ns: string): RuleGroup[] {
                     summary: "The processor skips malformed events",
                     description: "{{ $value }} malformed events per second for 15 minutes.",
                     runbook:
-                        "Processor logs show partition and offset of each skipped event; find the writer that does not use the wire format.",
+                        "Processor logs show partition and offset of each skipped event; " +
+                        "find the writer that does not use the wire format.",
                 },
             ],
         },
@@ -203,7 +210,8 @@ export function airflowRules(ns: string): RuleGroup[] {
                     summary: "The Airflow scheduler sends no heartbeat",
                     description: "No scheduler heartbeat for 10 minutes: no task is being scheduled.",
                     runbook:
-                        'kubectl -n airflow get pods -l component=scheduler; its logs; the statsd exporter (up{job="airflow-statsd"}) must be up too.',
+                        "kubectl -n airflow get pods -l component=scheduler; its logs; " +
+                        'the statsd exporter (up{job="airflow-statsd"}) must be up too.',
                 },
                 {
                     alert: "AirflowDagRunFailed",

@@ -33,9 +33,8 @@ async function main(): Promise<number> {
     }
     const out = (outputs.backupStore ?? {}) as { pruning?: string };
     const pruning = out.pruning === "store" ? "store" : "writers";
-    console.log(
-        `${store.access.endpoint}/${store.access.bucket}, pruning "${pruning}", generation ${JSON.stringify((outputs.backupCredentials as { active?: number } | undefined)?.active ?? "given")}`,
-    );
+    const generation = (outputs.backupCredentials as { active?: number } | undefined)?.active ?? "given";
+    console.log(`${store.access.endpoint}/${store.access.bucket}, pruning "${pruning}", generation ${JSON.stringify(generation)}`);
     const result = await checkWriter(s3Probe(store.access), probeKey(env, new Date()), pruning);
     for (const line of result.lines) console.log(line);
     return result.ok ? 0 : 1;

@@ -118,9 +118,8 @@ export async function runDiff(argv: string[], io: DiffIo = SCRIPT_IO): Promise<n
     if (args.out) fs.writeFileSync(args.out, text);
     io.print(text);
     if (head.errors.size > 0) {
-        log(
-            `head: ${[...head.errors.keys()].join(", ")} do not synthesize${args.pr ? " (pull-request mode: exit 0 so the report is posted)" : ""}`,
-        );
+        const prMode = args.pr ? " (pull-request mode: exit 0 so the report is posted)" : "";
+        log(`head: ${[...head.errors.keys()].join(", ")} do not synthesize${prMode}`);
         return diffExitCode(head.errors.size, args.pr);
     }
     return 0;

@@ -33,7 +33,8 @@ function main(argv: string[]): number {
     }
     if (!ENV_NAME.test(name)) {
         console.error(
-            `"${name}" is not an environment name: a short lowercase name (a-z, 0-9, '-', at most 16 characters, starting with a letter), e.g. "staging"`,
+            `"${name}" is not an environment name: a short lowercase name (a-z, ` +
+                `0-9, '-', at most 16 characters, starting with a letter), e.g. "staging"`,
         );
         return 2;
     }

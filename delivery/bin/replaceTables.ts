@@ -62,9 +62,8 @@ function write(name: string, table: Table): void {
     fs.writeFileSync(path.join(OUT, `${name}.json`), `${JSON.stringify(table, null, 2)}\n`);
     const n = Object.keys(table.resources).length;
     const mismatches = Object.keys(table.crossCheck ?? {}).length;
-    console.log(
-        `${name}: ${n} resource types, ${mismatches} differing from the bridged schema -> ${path.relative(process.cwd(), path.join(OUT, `${name}.json`))}`,
-    );
+    const file = path.relative(process.cwd(), path.join(OUT, `${name}.json`));
+    console.log(`${name}: ${n} resource types, ${mismatches} differing from the bridged schema -> ${file}`);
 }
 
 function crossCheck(resources: Record<string, ReplaceRule[]>, schema: PulumiSchema): Table["crossCheck"] {

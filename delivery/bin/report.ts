@@ -58,9 +58,8 @@ async function main(): Promise<number> {
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, `${env}.svg`), renderReportSvg(report));
     fs.writeFileSync(path.join(dir, `${env}.md`), renderReportMarkdown(report, `${env}.svg`));
-    console.log(
-        `${env}: ${path.relative(process.cwd(), path.join(dir, `${env}.md`))}, ${path.relative(process.cwd(), path.join(dir, `${env}.svg`))}`,
-    );
+    const shown = (file: string) => path.relative(process.cwd(), path.join(dir, file));
+    console.log(`${env}: ${shown(`${env}.md`)}, ${shown(`${env}.svg`)}`);
     return 0;
 }
 

@@ -36,9 +36,7 @@ export function backupCredentialWarnings(changes: readonly Change[]): string[] {
             c.kind === "replace"
                 ? `\`${c.name}\` is replaced (its owner changed): a new key`
                 : `backup credential generation ${credentialGeneration(c.name)} (\`${c.name}\`) is created`;
-        out.push(
-            `${what}. The writers take it: ${serverRoll}; the ` + `apps layer's dump Secrets take it on that layer's next \`npm run up\`.`,
-        );
+        out.push(`${what}. The writers take it: ${serverRoll}; the apps layer's dump Secrets take it on that layer's next \`npm run up\`.`);
     }
     const oldNames = retired.map((c) => `\`${c.name}\``).join(", ");
     if (retired.length > 0) {

@@ -72,12 +72,18 @@ describe("apps: private DAG repository credentials from secure config", () => {
         ).join("\n");
         assert.match(
             tokenOverSsh,
-            /data-platform:airflowDagsGitToken = "\(secret\)": is set but not used: airflowDagsRepo ssh:\/\/\S+ is an SSH URL .*use airflowDagsGitSshKey/,
+            new RegExp(
+                /data-platform:airflowDagsGitToken = "\(secret\)": is set but not used:/.source +
+                    / airflowDagsRepo ssh:\/\/\S+ is an SSH URL .*use airflowDagsGitSshKey/.source,
+            ),
         );
         const keyOverHttps = configProblems(() => parse({ airflowDagsGitSshKey: KEY, airflowDagsKnownHosts: KNOWN_HOSTS })).join("\n");
         assert.match(
             keyOverHttps,
-            /data-platform:airflowDagsGitSshKey = "\(secret\)": is set but not used: airflowDagsRepo https:\/\/\S+ is an https URL .*use airflowDagsGitToken/,
+            new RegExp(
+                /data-platform:airflowDagsGitSshKey = "\(secret\)": is set but not used:/.source +
+                    / airflowDagsRepo https:\/\/\S+ is an https URL .*use airflowDagsGitToken/.source,
+            ),
         );
         assert.match(keyOverHttps, /airflowDagsKnownHosts = .*only applies together with airflowDagsGitSshKey/);
     });

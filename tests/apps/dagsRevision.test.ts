@@ -98,11 +98,15 @@ describe("DAG revision and who syncs it", () => {
         assert.equal(sidecar.envFrom, undefined);
     });
 
-    it("git-sync writes into the DAG claim: the chart then runs it in the dag-processor only (no triggerer sidecar, no task-pod init container)", () => {
-        const d = gitSync({ environment: "prod", appsImageTag: "2.3.4" });
-        assert.deepEqual(d.persistence, { enabled: true, existingClaim: "airflow-dags" });
-        assert.equal(d.gitSync.enabled, true);
-        const validate = chartValidator();
-        assert.ok(validate(values({ environment: "prod", appsImageTag: "2.3.4" })), JSON.stringify(validate.errors));
-    });
+    it(
+        "git-sync writes into the DAG claim: the chart then runs it in the " +
+            "dag-processor only (no triggerer sidecar, no task-pod init container)",
+        () => {
+            const d = gitSync({ environment: "prod", appsImageTag: "2.3.4" });
+            assert.deepEqual(d.persistence, { enabled: true, existingClaim: "airflow-dags" });
+            assert.equal(d.gitSync.enabled, true);
+            const validate = chartValidator();
+            assert.ok(validate(values({ environment: "prod", appsImageTag: "2.3.4" })), JSON.stringify(validate.errors));
+        },
+    );
 });

@@ -55,7 +55,10 @@ describe("apps: whole-environment resource fit", () => {
             (e: Error) => {
                 assert.match(
                     e.message,
-                    /environment "dev" \(cluster layer 2500m\/5632Mi \+ apps layer 4000m\/9000Mi\) does not fit on 1x mb1.medium \(server, 2 vCPU, 4096 MiB\) \+ 1x mb1.large/,
+                    new RegExp(
+                        /environment "dev" \(cluster layer 2500m\/5632Mi \+ apps layer 4000m\/9000Mi\)/.source +
+                            / does not fit on 1x mb1.medium \(server, 2 vCPU, 4096 MiB\) \+ 1x mb1.large/.source,
+                    ),
                 );
                 assert.match(e.message, /CPU: requests 6500m of 5300m allocatable/);
                 assert.match(e.message, /memory: requests 14632Mi of 10240Mi allocatable/);
@@ -91,7 +94,10 @@ describe("apps: whole-environment resource fit", () => {
         const daemonSets = { server: { cpuMilli: 170, memoryMiB: 256 }, agent: { cpuMilli: 70, memoryMiB: 128 } };
         assert.throws(
             () => checkPodFit(config, pools, daemonSets),
-            /airflow task pod \(default requests\) requests 3800m\/512Mi; the largest node it may run on, mb1\.large \(agent, 4 vCPU, 8192 MiB\), has 3730m\/7552Mi left/,
+            new RegExp(
+                /airflow task pod \(default requests\) requests 3800m\/512Mi; the largest node/.source +
+                    / it may run on, mb1\.large \(agent, 4 vCPU, 8192 MiB\), has 3730m\/7552Mi left/.source,
+            ),
         );
         assert.doesNotThrow(
             () =>

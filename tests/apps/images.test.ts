@@ -37,7 +37,10 @@ describe("apps: own images and the repository they come from", () => {
         const problems = configProblems(() => parse({}, null)).join("\n");
         assert.match(
             problems,
-            /data-platform:imageRegistry = \(unset\): is unset and the repository owner is unknown .*pulumi config set imageRegistry ghcr\.io\/<owner>/,
+            new RegExp(
+                /data-platform:imageRegistry = \(unset\): is unset and the repository/.source +
+                    / owner is unknown .*pulumi config set imageRegistry ghcr\.io\/<owner>/.source,
+            ),
         );
         assert.match(problems, /data-platform:airflowDagsRepo = \(unset\): is unset and the repository is unknown/);
         assert.equal(

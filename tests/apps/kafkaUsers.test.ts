@@ -17,16 +17,19 @@ describe("Kafka authentication and ACLs", () => {
         apps = await synthApps("dev");
     });
 
-    it("every client listener requires SCRAM-SHA-512 and the brokers authorize with ACLs (the plain anonymous listener is gone)", async () => {
-        const kafka = ofType(await synth("dev-cluster"), "kubernetes:kafka.strimzi.io/v1:Kafka")[0].inputs.spec as any;
-        for (const l of kafka.kafka.listeners) assert.deepEqual(l.authentication, { type: "scram-sha-512" }, l.name);
-        assert.equal(
-            kafka.kafka.listeners.some((l: any) => l.name === "plain"),
-            false,
-        );
-        assert.deepEqual(kafka.kafka.authorization, { type: "simple" });
-        assert.ok(kafka.entityOperator.userOperator, "the User Operator turns KafkaUsers into SCRAM credentials and ACLs");
-    });
+    it(
+        "every client listener requires SCRAM-SHA-512 and the brokers " + "authorize with ACLs (the plain anonymous listener is gone)",
+        async () => {
+            const kafka = ofType(await synth("dev-cluster"), "kubernetes:kafka.strimzi.io/v1:Kafka")[0].inputs.spec as any;
+            for (const l of kafka.kafka.listeners) assert.deepEqual(l.authentication, { type: "scram-sha-512" }, l.name);
+            assert.equal(
+                kafka.kafka.listeners.some((l: any) => l.name === "plain"),
+                false,
+            );
+            assert.deepEqual(kafka.kafka.authorization, { type: "simple" });
+            assert.ok(kafka.entityOperator.userOperator, "the User Operator turns KafkaUsers into SCRAM credentials and ACLs");
+        },
+    );
 
     it("one KafkaUser per service in Kafka's namespace, its password from a Secret there", () => {
         const users = ofType(apps, "kubernetes:kafka.strimzi.io/v1:KafkaUser").map((r) => revealPlaceholders(r.inputs) as any);

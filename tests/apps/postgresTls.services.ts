@@ -74,7 +74,8 @@ describe("Airflow's metadata database over TLS (real PostgreSQL and PgBouncer)",
             encoding: "utf8",
         });
     const verified = (port: number, host = DB_NAMES[0], dbname = "airflow") =>
-        `host=${host} hostaddr=127.0.0.1 port=${port} user=${pg!.user} dbname=${dbname} sslmode=verify-full sslrootcert=${path.join(dir, "ca.crt")}`;
+        `host=${host} hostaddr=127.0.0.1 port=${port} user=${pg!.user} ` +
+        `dbname=${dbname} sslmode=verify-full sslrootcert=${path.join(dir, "ca.crt")}`;
     const servedSerial = () =>
         execFileSync(
             "sh",

@@ -97,7 +97,8 @@ describe(`boot: ${STACK} (server-0 with the NFS volume + one agent)`, function (
         // Nothing is exported until the node list answers; then exactly the nodes, root squashed.
         assert.doesNotMatch(await server.sh("exportfs -v"), /\/srv\/nfs/);
         await server.sh(
-            "mkdir -p /run/k3s-stand-in && printf '10.0.0.11\\n10.0.0.21\\n' > /run/k3s-stand-in/nodes && /usr/local/sbin/nfs-data exports-refresh",
+            "mkdir -p /run/k3s-stand-in && printf '10.0.0.11\\n10.0.0.21\\n' > " +
+                "/run/k3s-stand-in/nodes && /usr/local/sbin/nfs-data exports-refresh",
         );
         const exported = await server.sh("exportfs -v");
         assert.match(exported, /\/srv\/nfs\s+10\.0\.0\.11\(/);
@@ -108,7 +109,8 @@ describe(`boot: ${STACK} (server-0 with the NFS volume + one agent)`, function (
     it("the agent mounts the export (NFS client from the render) and its writes land on the volume", async () => {
         const token = randomBytes(8).toString("hex");
         await agent.sh(
-            `mkdir -p /mnt/rwx && mount -t nfs -o vers=4.2 10.0.0.11:/srv/nfs /mnt/rwx && echo ${token} > /mnt/rwx/from-agent && umount /mnt/rwx`,
+            `mkdir -p /mnt/rwx && mount -t nfs -o vers=4.2 10.0.0.11:/srv/nfs ` +
+                `/mnt/rwx && echo ${token} > /mnt/rwx/from-agent && umount /mnt/rwx`,
             180,
         );
         assert.equal((await server.sh("cat /srv/nfs/from-agent")).trim(), token);
@@ -153,7 +155,8 @@ describe(`boot: ${STACK} (server-0 with the NFS volume + one agent)`, function (
         );
         assert.doesNotMatch(await replacement.sh("journalctl -b -u nfs-data.service"), /creating ext4/);
         await replacement.sh(
-            "mkdir -p /run/k3s-stand-in && printf '10.0.0.11\\n10.0.0.21\\n' > /run/k3s-stand-in/nodes && /usr/local/sbin/nfs-data exports-refresh",
+            "mkdir -p /run/k3s-stand-in && printf '10.0.0.11\\n10.0.0.21\\n' > " +
+                "/run/k3s-stand-in/nodes && /usr/local/sbin/nfs-data exports-refresh",
         );
         assert.match(await replacement.sh("exportfs -v"), /\/srv\/nfs\s+10\.0\.0\.21\(/);
     });

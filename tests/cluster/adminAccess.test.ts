@@ -41,7 +41,10 @@ describe("admin UIs: per-Ingress allowlists, Grafana's RBAC", () => {
     it("an infra stack without adminCidrs and no configured list is refused, naming both ways out", () => {
         assert.throws(
             () => adminAllowlist("airflowAllowedCidrs", undefined, undefined, "organization/data-platform/dev-infra"),
-            /airflowAllowedCidrs is unset and the infra stack "organization\/data-platform\/dev-infra" publishes no adminCidrs.*pulumi up -s dev-infra.*set airflowAllowedCidrs/,
+            new RegExp(
+                /airflowAllowedCidrs is unset and the infra stack "organization\/data-platform\/dev-infra"/.source +
+                    / publishes no adminCidrs.*pulumi up -s dev-infra.*set airflowAllowedCidrs/.source,
+            ),
         );
         assert.deepEqual(adminAllowlist("k", ["10.1.0.0/16"], ["192.0.2.0/24"], "s"), ["10.1.0.0/16"], "configured wins");
         assert.deepEqual(allowlistAnnotations(undefined), {});

@@ -70,7 +70,8 @@ describe("platform CA name constraints", () => {
         const pki = new OpensslPki({ prefix: "ca-nc-" });
         try {
             const nc = caNameConstraints(["example.org"], "198.51.100.7") as any;
-            const ext = `critical,${nc.permitted.dnsDomains.map((d: string) => `permitted;DNS:${d}`).join(",")},permitted;IP:198.51.100.7/255.255.255.255`;
+            const dns = nc.permitted.dnsDomains.map((d: string) => `permitted;DNS:${d}`);
+            const ext = `critical,${dns.join(",")},permitted;IP:198.51.100.7/255.255.255.255`;
             pki.ca("ca", {
                 subject: "/CN=platform-ca",
                 extensions: ["basicConstraints=critical,CA:true", "keyUsage=critical,keyCertSign", `nameConstraints=${ext}`],

@@ -31,36 +31,40 @@ describe("cluster values: kube-prometheus-stack", () => {
         assert.deepEqual(get(v, "prometheus-node-exporter.tolerations"), [{ operator: "Exists" }]);
     });
 
-    it("k3s' one metrics registry is not scraped twice: controller-manager and scheduler read the apiserver job, kube-proxy keeps only its own series", () => {
-        const v = values(prod, ["10.0.0.1", "10.0.0.2", "10.0.0.3"], ["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4"]);
-        for (const key of ["kubeControllerManager", "kubeScheduler"]) {
-            // Enabled, so the chart renders their rules and dashboards, with job="apiserver" in them ...
-            assert.equal(get(v, `${key}.enabled`), true, key);
-            assert.equal(get(v, `${key}.jobNameOverride`), "apiserver", key);
-            // ... but no Service, Endpoints or ServiceMonitor: no second scrape of the same registry.
-            assert.equal(get(v, `${key}.service.enabled`), false, key);
-            assert.equal(get(v, `${key}.serviceMonitor.enabled`), false, key);
-            assert.deepEqual(get(v, `${key}.endpoints`), [], key);
-        }
-        assert.equal(get(v, "kubeApiServer"), undefined, "the apiserver job stays as the chart ships it");
-        assert.equal(get(v, "defaultRules.rules.kubeControllerManager"), true);
-        assert.equal(get(v, "defaultRules.rules.kubeSchedulerRecording"), true);
-        assert.equal(get(v, "kubeProxy.jobNameOverride"), undefined, "kube-proxy keeps its own job");
-        assert.deepEqual(get(v, "kubeProxy.serviceMonitor.metricRelabelings"), [
-            { sourceLabels: ["__name__"], regex: "kubeproxy_.*", action: "keep" },
-        ]);
-        const keep = new RegExp(`^(?:${get(v, "kubeProxy.serviceMonitor.metricRelabelings.0.regex")})$`);
-        assert.ok(keep.test("kubeproxy_sync_proxy_rules_duration_seconds_bucket"));
-        for (const shared of [
-            "apiserver_request_total",
-            "scheduler_pod_scheduling_attempts",
-            "workqueue_depth",
-            "process_resident_memory_bytes",
-            "rest_client_requests_total",
-        ]) {
-            assert.ok(!keep.test(shared), shared);
-        }
-    });
+    it(
+        "k3s' one metrics registry is not scraped twice: controller-manager and " +
+            "scheduler read the apiserver job, kube-proxy keeps only its own series",
+        () => {
+            const v = values(prod, ["10.0.0.1", "10.0.0.2", "10.0.0.3"], ["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4"]);
+            for (const key of ["kubeControllerManager", "kubeScheduler"]) {
+                // Enabled, so the chart renders their rules and dashboards, with job="apiserver" in them ...
+                assert.equal(get(v, `${key}.enabled`), true, key);
+                assert.equal(get(v, `${key}.jobNameOverride`), "apiserver", key);
+                // ... but no Service, Endpoints or ServiceMonitor: no second scrape of the same registry.
+                assert.equal(get(v, `${key}.service.enabled`), false, key);
+                assert.equal(get(v, `${key}.serviceMonitor.enabled`), false, key);
+                assert.deepEqual(get(v, `${key}.endpoints`), [], key);
+            }
+            assert.equal(get(v, "kubeApiServer"), undefined, "the apiserver job stays as the chart ships it");
+            assert.equal(get(v, "defaultRules.rules.kubeControllerManager"), true);
+            assert.equal(get(v, "defaultRules.rules.kubeSchedulerRecording"), true);
+            assert.equal(get(v, "kubeProxy.jobNameOverride"), undefined, "kube-proxy keeps its own job");
+            assert.deepEqual(get(v, "kubeProxy.serviceMonitor.metricRelabelings"), [
+                { sourceLabels: ["__name__"], regex: "kubeproxy_.*", action: "keep" },
+            ]);
+            const keep = new RegExp(`^(?:${get(v, "kubeProxy.serviceMonitor.metricRelabelings.0.regex")})$`);
+            assert.ok(keep.test("kubeproxy_sync_proxy_rules_duration_seconds_bucket"));
+            for (const shared of [
+                "apiserver_request_total",
+                "scheduler_pod_scheduling_attempts",
+                "workqueue_depth",
+                "process_resident_memory_bytes",
+                "rest_client_requests_total",
+            ]) {
+                assert.ok(!keep.test(shared), shared);
+            }
+        },
+    );
 
     it("without addresses the etcd and kube-proxy jobs and their rules are off instead of permanently down", () => {
         const v = values(dev, [], []);
@@ -95,15 +99,19 @@ describe("cluster values: kube-prometheus-stack", () => {
         assert.deepEqual(get(p, "grafana.service"), { type: "ClusterIP" });
     });
 
-    it("Grafana knows its public URL: domain is the host or the ingress address (never localhost), root_url carries the sub path and no container port", () => {
-        const devServer = get(values(dev, ["10.0.0.1"], ["10.0.0.1"]), "grafana")["grafana.ini"].server;
-        assert.deepEqual(devServer, { domain: "198.51.100.7", root_url: "https://%(domain)s/grafana/", serve_from_sub_path: true });
-        const prodServer = get(values(prod, ["10.0.0.1"], ["10.0.0.1"]), "grafana")["grafana.ini"].server;
-        assert.deepEqual(prodServer, { domain: "grafana.example.org", root_url: "https://%(domain)s/" });
-        // Served from /grafana/, Grafana's own /metrics moves there too.
-        assert.equal(get(values(dev, [], []), "grafana.serviceMonitor.path"), "/grafana/metrics");
-        assert.equal(get(values(prod, [], []), "grafana.serviceMonitor"), undefined);
-    });
+    it(
+        "Grafana knows its public URL: domain is the host or the ingress address " +
+            "(never localhost), root_url carries the sub path and no container port",
+        () => {
+            const devServer = get(values(dev, ["10.0.0.1"], ["10.0.0.1"]), "grafana")["grafana.ini"].server;
+            assert.deepEqual(devServer, { domain: "198.51.100.7", root_url: "https://%(domain)s/grafana/", serve_from_sub_path: true });
+            const prodServer = get(values(prod, ["10.0.0.1"], ["10.0.0.1"]), "grafana")["grafana.ini"].server;
+            assert.deepEqual(prodServer, { domain: "grafana.example.org", root_url: "https://%(domain)s/" });
+            // Served from /grafana/, Grafana's own /metrics moves there too.
+            assert.equal(get(values(dev, [], []), "grafana.serviceMonitor.path"), "/grafana/metrics");
+            assert.equal(get(values(prod, [], []), "grafana.serviceMonitor"), undefined);
+        },
+    );
 
     it("Grafana URLs: ingress URL and NodePort URL both include the sub path", () => {
         assert.deepEqual(grafanaAccess(dev.monitoring, "198.51.100.7"), {

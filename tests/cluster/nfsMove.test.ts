@@ -41,36 +41,40 @@ describe("RWX on the CSI NFS driver: the move from nfs-subdir-external-provision
         previous = { ...today, resources: [...today.resources.filter((r) => !inStorageArea(r)), ...recorded.resources] };
     });
 
-    it("replaces the release old one first, creates the class after it, deletes the provisioner's namespace; cinder and the rest stay", () => {
-        const diff = diffSynth(previous, today);
-        const moved = diff.changes
-            .filter((c) => c.kind !== "update")
-            .map((c) => `${c.kind} ${c.name}`)
-            .sort();
-        assert.deepEqual(moved, [
-            "create dev-storage-nfs-class",
-            "delete dev-network-policies-nfs-provisioner-allow-dns",
-            "delete dev-network-policies-nfs-provisioner-default-deny",
-            "delete dev-network-policies-nfs-provisioner-kubernetes-api",
-            "delete dev-storage-nfs-ns",
-            "replace dev-storage-nfs",
-        ]);
-        const release = diff.changes.find((c) => c.name === "dev-storage-nfs")!;
-        assert.deepEqual([...release.why].sort(), ["name", "namespace"]);
-        assert.equal(release.after!.inputs.chart, "csi-driver-nfs");
-        assert.equal(release.after!.inputs.namespace, "kube-system");
-        // The old release goes before anything is created: its uninstall removes the chart-owned
-        // class `nfs`, which the new class (created after the new release) then takes over.
-        assert.equal(release.after!.options.deleteBeforeReplace, true);
-        assert.ok(byName(today, "dev-storage-nfs-class").options.dependsOn.includes(release.after!.urn));
-        // No claim, volume or other storage object is touched: only the objects of the move change kind.
-        const updates = diff.changes.filter((c) => c.kind === "update" && inStorageArea(c.before ?? c.after!));
-        assert.deepEqual(
-            updates.map((c) => c.name),
-            [],
-        );
-        assert.match(renderStackDiff(diff), /dev-storage-nfs/);
-    });
+    it(
+        "replaces the release old one first, creates the class after it, " +
+            "deletes the provisioner's namespace; cinder and the rest stay",
+        () => {
+            const diff = diffSynth(previous, today);
+            const moved = diff.changes
+                .filter((c) => c.kind !== "update")
+                .map((c) => `${c.kind} ${c.name}`)
+                .sort();
+            assert.deepEqual(moved, [
+                "create dev-storage-nfs-class",
+                "delete dev-network-policies-nfs-provisioner-allow-dns",
+                "delete dev-network-policies-nfs-provisioner-default-deny",
+                "delete dev-network-policies-nfs-provisioner-kubernetes-api",
+                "delete dev-storage-nfs-ns",
+                "replace dev-storage-nfs",
+            ]);
+            const release = diff.changes.find((c) => c.name === "dev-storage-nfs")!;
+            assert.deepEqual([...release.why].sort(), ["name", "namespace"]);
+            assert.equal(release.after!.inputs.chart, "csi-driver-nfs");
+            assert.equal(release.after!.inputs.namespace, "kube-system");
+            // The old release goes before anything is created: its uninstall removes the chart-owned
+            // class `nfs`, which the new class (created after the new release) then takes over.
+            assert.equal(release.after!.options.deleteBeforeReplace, true);
+            assert.ok(byName(today, "dev-storage-nfs-class").options.dependsOn.includes(release.after!.urn));
+            // No claim, volume or other storage object is touched: only the objects of the move change kind.
+            const updates = diff.changes.filter((c) => c.kind === "update" && inStorageArea(c.before ?? c.after!));
+            assert.deepEqual(
+                updates.map((c) => c.name),
+                [],
+            );
+            assert.match(renderStackDiff(diff), /dev-storage-nfs/);
+        },
+    );
 
     it("a claim keeps its directory: the class' subDir names the same <namespace>/<claim> as the old path pattern", () => {
         const old = recorded.resources.find((r) => r.name === "dev-storage-nfs")!.inputs.values as {

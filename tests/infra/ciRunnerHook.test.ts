@@ -91,14 +91,18 @@ describe("infra: CI runner VM (optional)", () => {
             ],
         ];
         for (const [what, env, prodRunner, prRunner] of cases) {
-            it(`${what}: ${prodRunner ? "runs" : "refused"} on a deploy-only (prod) runner, ${prRunner ? "runs" : "refused"} on one that takes pull requests`, function () {
-                if (env.GITHUB_EVENT_PATH) requireDebianPackage(this, "jq");
-                const deployOnly = run(hook(false), env);
-                assert.equal(deployOnly.status === 0, prodRunner, deployOnly.stderr);
-                if (!prodRunner) assert.match(deployOnly.stderr, /::error::this runner refuses the job: /);
-                const withPrs = run(hook(true), env);
-                assert.equal(withPrs.status === 0, prRunner, withPrs.stderr);
-            });
+            it(
+                `${what}: ${prodRunner ? "runs" : "refused"} on a deploy-only (prod) ` +
+                    `runner, ${prRunner ? "runs" : "refused"} on one that takes pull requests`,
+                function () {
+                    if (env.GITHUB_EVENT_PATH) requireDebianPackage(this, "jq");
+                    const deployOnly = run(hook(false), env);
+                    assert.equal(deployOnly.status === 0, prodRunner, deployOnly.stderr);
+                    if (!prodRunner) assert.match(deployOnly.stderr, /::error::this runner refuses the job: /);
+                    const withPrs = run(hook(true), env);
+                    assert.equal(withPrs.status === 0, prRunner, withPrs.stderr);
+                },
+            );
         }
     });
 });

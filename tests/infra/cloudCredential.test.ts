@@ -28,7 +28,10 @@ describe("cloud controllers' application credential", () => {
         assert.deepEqual(cfg, { source: "create", expiresAt: "2031-03-31", roles: ["member"], accessRules: true });
         assert.match(
             problemsOf({ cloudCredentialExpiresAt: undefined }),
-            /data-platform:cloudCredentialExpiresAt = \(unset\): is required .*pulumi config set cloudCredentialExpiresAt \d{4}-\d{2}-\d{2}/,
+            new RegExp(
+                /data-platform:cloudCredentialExpiresAt = \(unset\): is required/.source +
+                    / .*pulumi config set cloudCredentialExpiresAt \d{4}-\d{2}-\d{2}/.source,
+            ),
         );
         assert.match(
             problemsOf({ cloudCredentialExpiresAt: "2031-02-30" }),

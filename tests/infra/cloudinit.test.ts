@@ -54,19 +54,23 @@ function cloudConfig(text: string): any {
 }
 
 describe("user-data rendering (pure)", () => {
-    it("writes the server's k3s config with both tokens, tls-san and no traefik; the first server's cluster-init/server is left to its bootstrap", () => {
-        const config = k3sConfig(server, secrets);
-        assert.equal(config.token, "server-token");
-        assert.equal(config["agent-token"], "agent-token");
-        assert.equal(config["cluster-init"], undefined);
-        assert.equal(config.server, undefined);
-        assert.deepEqual(config["tls-san"], ["198.51.100.7", "10.0.0.11"]);
-        assert.deepEqual(config.disable, ["traefik"]);
-        assert.equal(config["secrets-encryption"], true);
-        assert.equal(config["disable-cloud-controller"], true, "the OpenStack cloud controller manager owns node initialisation");
-        assert.deepEqual(k3sConfig({ ...server, localPathStorage: false }, secrets).disable, ["traefik", "local-storage"]);
-        assert.deepEqual(config["node-label"], ["platform.example.org/role=server"]);
-    });
+    it(
+        "writes the server's k3s config with both tokens, tls-san and no traefik; " +
+            "the first server's cluster-init/server is left to its bootstrap",
+        () => {
+            const config = k3sConfig(server, secrets);
+            assert.equal(config.token, "server-token");
+            assert.equal(config["agent-token"], "agent-token");
+            assert.equal(config["cluster-init"], undefined);
+            assert.equal(config.server, undefined);
+            assert.deepEqual(config["tls-san"], ["198.51.100.7", "10.0.0.11"]);
+            assert.deepEqual(config.disable, ["traefik"]);
+            assert.equal(config["secrets-encryption"], true);
+            assert.equal(config["disable-cloud-controller"], true, "the OpenStack cloud controller manager owns node initialisation");
+            assert.deepEqual(k3sConfig({ ...server, localPathStorage: false }, secrets).disable, ["traefik", "local-storage"]);
+            assert.deepEqual(config["node-label"], ["platform.example.org/role=server"]);
+        },
+    );
 
     it("joins a non-initial server through the server URL instead of cluster-init", () => {
         const config = k3sConfig({ ...server, bootstrap: "join", serverUrl: "https://10.0.0.10:6443" }, secrets);
@@ -164,22 +168,26 @@ describe("user-data rendering (pure)", () => {
         assert.ok(install.indexOf("mirror-ca.pem' -o") > install.indexOf("> /run/k3s-install/mirror-ca.pem"), "written before use");
     });
 
-    it("a release with a checksum recorded in the repository is checked against it only: no checksum file is fetched from the download source", () => {
-        const recorded = Object.entries(K3S_RELEASES).find(([, r]) => r.sha256)!;
-        const withSum = installScript(
-            { mode: "mirror", url: "https://mirror.example.org/k3s", installScriptSha256: "b".repeat(64) },
-            recorded[0],
-            "agent",
-        );
-        assert.ok(!withSum.includes("sha256sum-amd64.txt"), "the mirror's checksum file is never fetched");
-        assert.ok(withSum.includes(`echo '${recorded[1].sha256}  /run/k3s-install/k3s' | sha256sum -c -`));
-        assert.ok(withSum.indexOf("sha256sum -c -") < withSum.indexOf("install -m 0755"), "checked before it is installed");
-        const unrecorded = Object.entries(K3S_RELEASES).find(([, r]) => !r.sha256)!;
-        assert.ok(
-            installScript({ mode: "download" }, unrecorded[0], "agent").includes("sha256sum-amd64.txt"),
-            "without a recorded one, the release's own file",
-        );
-    });
+    it(
+        "a release with a checksum recorded in the repository is checked against it only: " +
+            "no checksum file is fetched from the download source",
+        () => {
+            const recorded = Object.entries(K3S_RELEASES).find(([, r]) => r.sha256)!;
+            const withSum = installScript(
+                { mode: "mirror", url: "https://mirror.example.org/k3s", installScriptSha256: "b".repeat(64) },
+                recorded[0],
+                "agent",
+            );
+            assert.ok(!withSum.includes("sha256sum-amd64.txt"), "the mirror's checksum file is never fetched");
+            assert.ok(withSum.includes(`echo '${recorded[1].sha256}  /run/k3s-install/k3s' | sha256sum -c -`));
+            assert.ok(withSum.indexOf("sha256sum -c -") < withSum.indexOf("install -m 0755"), "checked before it is installed");
+            const unrecorded = Object.entries(K3S_RELEASES).find(([, r]) => !r.sha256)!;
+            assert.ok(
+                installScript({ mode: "download" }, unrecorded[0], "agent").includes("sha256sum-amd64.txt"),
+                "without a recorded one, the release's own file",
+            );
+        },
+    );
 
     it("k3sInstall: preinstalled downloads nothing and fails loudly on a version mismatch", () => {
         const doc = cloudConfig(renderUserData({ ...agent, k3sInstall: { mode: "preinstalled" } }, secrets));
@@ -188,7 +196,10 @@ describe("user-data rendering (pure)", () => {
         assert.ok(install.includes("cp /usr/local/share/k3s/install.sh /run/k3s-install/install.sh"));
         assert.match(
             install,
-            /if \[ "\$have" != 'v1\.35\.6\+k3s1' \]; then echo "k3sInstall=preinstalled: \/usr\/local\/bin\/k3s is version \$have, expected v1\.35\.6\+k3s1" >&2; exit 1; fi/,
+            new RegExp(
+                /if \[ "\$have" != 'v1\.35\.6\+k3s1' \]; then echo "k3sInstall=preinstalled: /.source +
+                    /\/usr\/local\/bin\/k3s is version \$have, expected v1\.35\.6\+k3s1" >&2; exit 1; fi/.source,
+            ),
         );
     });
 
@@ -266,7 +277,10 @@ describe("user-data rendering (pure)", () => {
         assert.ok(doc.runcmd.some((c: string[]) => Array.isArray(c) && c.join(" ") === "systemctl enable --now nfs-data.path"));
         assert.match(
             script,
-            /kubectl wait --for=jsonpath='\{\.metadata\.annotations\.platform\\\.example\\\.org\/nfs-data\}'=release "node\/\$node" --timeout=-1s/,
+            new RegExp(
+                /kubectl wait --for=jsonpath='\{\.metadata\.annotations\.platform\\\.example\\\.org\/nfs-data\}'=release/.source +
+                    / "node\/\$node" --timeout=-1s/.source,
+            ),
         );
     });
 });

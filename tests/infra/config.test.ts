@@ -25,13 +25,19 @@ describe("infra config validation", () => {
         [
             "a drain task bound as long as the drain's deadline",
             { drainTaskGraceMinutes: "20" },
-            /^data-platform:drainTaskGraceMinutes = 20: must be less than readinessTimeoutMinutes \(20\): the whole drain must end within that deadline/,
+            new RegExp(
+                /^data-platform:drainTaskGraceMinutes = 20: must be less than /.source +
+                    /readinessTimeoutMinutes \(20\): the whole drain must end within that deadline/.source,
+            ),
         ],
         ["a malformed SSH key", { sshPublicKey: "not-a-key" }, /^data-platform:sshPublicKey = "not-a-key": must be an OpenSSH public key/],
         [
             "a plain-text runner token",
             { ciRunnerRepository: "o/r", ciRunnerGithubToken: "github_pat_AABB" },
-            /^data-platform:ciRunnerGithubToken = "\(not shown\)": holds a credential .* stored in plain text: .*pulumi config set --secret ciRunnerGithubToken/,
+            new RegExp(
+                /^data-platform:ciRunnerGithubToken = "\(not shown\)": holds a credential /.source +
+                    /.* stored in plain text: .*pulumi config set --secret ciRunnerGithubToken/.source,
+            ),
         ],
         [
             "a plain-text cloud credential secret",
@@ -109,7 +115,10 @@ describe("infra config validation", () => {
         }
         assert.match(
             message,
-            /^Invalid configuration for stack test-infra \(2 problems\):\n  - data-platform:serverCount = 4: .*\n  - data-platform:agentCount = -2: /,
+            new RegExp(
+                /^Invalid configuration for stack test-infra \(2 problems\):\n  - /.source +
+                    /data-platform:serverCount = 4: .*\n  - data-platform:agentCount = -2: /.source,
+            ),
         );
     });
 

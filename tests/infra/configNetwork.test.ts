@@ -113,7 +113,10 @@ describe("infra config validation", () => {
         [
             "more nodes than the subnet has addresses",
             { agentCount: "252" },
-            /^data-platform:agentPools = .*needs 253 addresses, but subnetCidr 10.0.0.0\/24 leaves 251 for nodes \(254 host addresses minus the gateway, 2 DHCP ports\)/,
+            new RegExp(
+                /^data-platform:agentPools = .*needs 253 addresses, but subnetCidr 10.0.0.0\/24/.source +
+                    / leaves 251 for nodes \(254 host addresses minus the gateway, 2 DHCP ports\)/.source,
+            ),
         ],
     ]);
 

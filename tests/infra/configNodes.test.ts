@@ -16,13 +16,19 @@ describe("infra config validation", () => {
         [
             "a k3s version without +k3sN",
             { k3sVersion: "v1.35.6" },
-            /^data-platform:k3sVersion = "v1.35.6": is not a k3s release name \(vX.Y.Z\+k3sN.*known releases: v1.35.0\+k3s1, v1.35.6\+k3s1, v1.35.8\+k3s1 \(infra\/k3sReleases.ts/,
+            new RegExp(
+                /^data-platform:k3sVersion = "v1.35.6": is not a k3s release name \(vX.Y.Z\+k3sN.*known/.source +
+                    / releases: v1.35.0\+k3s1, v1.35.6\+k3s1, v1.35.8\+k3s1 \(infra\/k3sReleases.ts/.source,
+            ),
         ],
         ["a k3s version 'latest'", { k3sVersion: "latest" }, /^data-platform:k3sVersion = "latest": is not a k3s release name/],
         [
             "a k3s release the project does not know",
             { k3sVersion: "v1.35.99+k3s1" },
-            /^data-platform:k3sVersion = "v1.35.99\+k3s1": is not a k3s release this project knows; known releases: v1.35.0\+k3s1, v1.35.6\+k3s1/,
+            new RegExp(
+                /^data-platform:k3sVersion = "v1.35.99\+k3s1": is not a k3s release/.source +
+                    / this project knows; known releases: v1.35.0\+k3s1, v1.35.6\+k3s1/.source,
+            ),
         ],
         ["an invalid anti-affinity", { antiAffinity: "strict" }, /^data-platform:antiAffinity = "strict": must be one of "soft", "hard"/],
         [
@@ -155,7 +161,10 @@ describe("infra config validation", () => {
         assert.doesNotThrow(() => parse({ serverCount: "3", subnetCidr: "10.0.0.0/23", agentCount: "503" }));
         assertProblem(
             { serverCount: "3", subnetCidr: "10.0.0.0/23", agentCount: "504" },
-            /needs 507 addresses, but subnetCidr 10.0.0.0\/23 leaves 506 for nodes \(510 host addresses minus the gateway, 2 DHCP ports, the API VIP\)/,
+            new RegExp(
+                /needs 507 addresses, but subnetCidr 10.0.0.0\/23 leaves 506 for nodes/.source +
+                    / \(510 host addresses minus the gateway, 2 DHCP ports, the API VIP\)/.source,
+            ),
         );
     });
 
@@ -175,7 +184,10 @@ describe("infra config validation", () => {
         assertProblem({ k3sInstall: "mirror", k3sMirrorUrl: "ftp://x" }, /^data-platform:k3sMirrorUrl = "ftp:\/\/x": must be an https URL/);
         assertProblem(
             { k3sInstall: "mirror", k3sMirrorUrl: "http://m/k3s" },
-            /^data-platform:k3sMirrorUrl = "http:\/\/m\/k3s": must be an https URL .*plain http is refused; a mirror with a private CA sets k3sMirrorCaCert/,
+            new RegExp(
+                /^data-platform:k3sMirrorUrl = "http:\/\/m\/k3s": must be an https URL /.source +
+                    /.*plain http is refused; a mirror with a private CA sets k3sMirrorCaCert/.source,
+            ),
         );
         assertProblem(
             { k3sInstall: "mirror", k3sMirrorUrl: "https://m/k3s", k3sMirrorInstallScriptSha256: "abc" },

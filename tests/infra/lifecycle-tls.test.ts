@@ -116,7 +116,10 @@ describe("lifecycle client over real TLS with a k3s-shaped certificate", () => {
         assert.equal(run.code, 1);
         assert.match(
             run.out,
-            /Timed out after 0 s waiting for the API at https:\/\/127\.0\.0\.2:\d+: still waiting for .*IP: 127\.0\.0\.2 is not in the cert's list/,
+            new RegExp(
+                /Timed out after 0 s waiting for the API at https:\/\/127\.0\.0\.2:\d+:/.source +
+                    / still waiting for .*IP: 127\.0\.0\.2 is not in the cert's list/.source,
+            ),
         );
     });
 });

@@ -38,10 +38,14 @@ function unitOf(path: string): string {
 
 // A probe: connect to the metadata address, print "open" or "blocked".
 const PROBE =
-    "import socket,sys\ntry:\n  socket.create_connection(('169.254.169.254',8775),timeout=1).recv(2); print('open')\nexcept OSError: print('blocked')\n";
+    "import socket,sys\ntry:\n  " +
+    "socket.create_connection(('169.254.169.254',8775),timeout=1).recv(2); " +
+    "print('open')\nexcept OSError: print('blocked')\n";
 // The same at the IPv6 link-local metadata address (on the dummy interface "md").
 const PROBE6 =
-    "import socket,sys\ntry:\n  socket.create_connection(('fe80::a9fe:a9fe%md',8775),timeout=1).recv(2); print('open')\nexcept OSError: print('blocked')\n";
+    "import socket,sys\ntry:\n  " +
+    "socket.create_connection(('fe80::a9fe:a9fe%md',8775),timeout=1).recv(2); " +
+    "print('open')\nexcept OSError: print('blocked')\n";
 
 function namespaceScript(execStarts: string[]): string {
     const probe = (prefix: string) => `${prefix} /usr/bin/python3 -c "${PROBE.replace(/"/g, '\\"')}"`;
@@ -54,13 +58,15 @@ function namespaceScript(execStarts: string[]): string {
         "ip link add md type veth peer name md1 && ip link set md1 up && ip link set md up && ip addr add fe80::a9fe:a9fe/64 dev md nodad",
         "ip netns add pod && ip link add v0 type veth peer name v1 && ip link set v1 netns pod",
         "ip addr add 10.42.0.1/24 dev v0 && ip link set v0 up",
-        "ip netns exec pod sh -c 'ip link set lo up; ip addr add 10.42.0.5/24 dev v1; ip link set v1 up; ip route add default via 10.42.0.1'",
+        "ip netns exec pod sh -c 'ip link set lo up; ip addr add 10.42.0.5/24 dev v1; " +
+            "ip link set v1 up; ip route add default via 10.42.0.1'",
         `/usr/bin/python3 -c "import socket,threading,time
 s=socket.socket(); s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1); s.bind(('169.254.169.254',8775)); s.listen(8)
 def serve():
   while True:
     c,_=s.accept(); c.sendall(b'ok'); c.close()
-s6=socket.socket(socket.AF_INET6); s6.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1); s6.bind(('fe80::a9fe:a9fe',8775,0,socket.if_nametoindex('md'))); s6.listen(8)
+s6=socket.socket(socket.AF_INET6); s6.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)
+s6.bind(('fe80::a9fe:a9fe',8775,0,socket.if_nametoindex('md'))); s6.listen(8)
 def serve6():
   while True:
     c,_=s6.accept(); c.sendall(b'ok'); c.close()

@@ -30,7 +30,8 @@ describe("NFS export: root squashed, only to the cluster's nodes", () => {
         run = path.join(dir, "run");
         fs.mkdirSync(run);
         fs.writeFileSync(script(), nfsDataScript(SPEC));
-        // Stand-in for `k3s kubectl get nodes -o jsonpath=…`: prints the InternalIPs the test set, or fails like an API that does not answer.
+        // Stand-in for `k3s kubectl get nodes -o jsonpath=…`: prints the InternalIPs the test set,
+        // or fails like an API that does not answer.
         fs.writeFileSync(path.join(dir, "k3s"), `#!/bin/sh\n[ -s ${nodesFile()} ] || exit 1\ncat ${nodesFile()}\n`, { mode: 0o755 });
         // Stand-in for exportfs: records that the kernel's table was re-read.
         fs.writeFileSync(path.join(dir, "exportfs"), `#!/bin/sh\necho "$*" >> ${exportfsLog()}\n`, { mode: 0o755 });

@@ -70,7 +70,8 @@ function rotateOnNode(opts: { accepts: Record<string, string[]>; ownData?: boole
         const dropIn = `${root}/etc/rancher/k3s/config.yaml.d/90-previous-token.yaml`;
         stand(
             "systemctl",
-            `echo "systemctl $* $(cat ${dropIn} 2>/dev/null | tr -d '\\n')" >> ${calls}\n[ "$1" != start ] || ${opts.opensWithNew ? "true" : `[ -f ${dropIn} ]`}`,
+            `echo "systemctl $* $(cat ${dropIn} 2>/dev/null | tr -d '\\n')" >> ${calls}\n` +
+                `[ "$1" != start ] || ${opts.opensWithNew ? "true" : `[ -f ${dropIn} ]`}`,
         );
         // Time moves 1,000 s per call: the 30-minute deadline passes after a couple of rounds.
         stand("date", `n=$(cat ${root}/clock 2>/dev/null || echo 0); echo $((n + 1000)) > ${root}/clock; echo $n`);

@@ -89,7 +89,10 @@ describe("config sweep: infra", () => {
     it("refuses etcd snapshots closer than 15 minutes and a retention that keeps less than a day", () => {
         refused(
             configProblems(() => parseInfraWith({ etcdSnapshotSchedule: "* * * * *" })),
-            /etcdSnapshotSchedule = "\* \* \* \* \*": fires 1 minute\(s\) after a previous run \(1440 runs a day\); etcd snapshots .* at least 15 minutes apart/,
+            new RegExp(
+                /etcdSnapshotSchedule = "\* \* \* \* \*": fires 1 minute\(s\) after a /.source +
+                    /previous run \(1440 runs a day\); etcd snapshots .* at least 15 minutes apart/.source,
+            ),
         );
         refused(
             configProblems(() => parseInfraWith({ etcdSnapshotSchedule: "0 * * * *", etcdSnapshotRetention: "5" })),
@@ -214,7 +217,10 @@ describe("config sweep: the pure checks", () => {
         ];
         assert.throws(
             () => assertDaemonSetsFit("t", items, pools),
-            /small \(server, 2 vCPU, 4096 MiB\) must run ingress \(per server\) on every node: 200000m\/256Mi requested.*lower data-platform:ingressCpu/,
+            new RegExp(
+                /small \(server, 2 vCPU, 4096 MiB\) must run ingress \(per server\) on/.source +
+                    / every node: 200000m\/256Mi requested.*lower data-platform:ingressCpu/.source,
+            ),
         );
         assert.doesNotThrow(() => assertDaemonSetsFit("t", [{ ...items[0], cpu: "200m" }], pools));
     });

@@ -19,7 +19,10 @@ describe("fit: every pod on one node", () => {
         );
         assert.throws(
             () => assertPodsFit("The cluster layer of dev", podsOf(items), nodeRooms(LARGE_AGENTS, daemonSetsPerRole(items))),
-            /kafka broker requests 1000m\/8192Mi; the largest node it may run on, mb1\.large \(agent, 4 vCPU, 8192 MiB\), has 3780m\/7648Mi left after system reservations \(200m\/512Mi\) and DaemonSets/,
+            new RegExp(
+                /kafka broker requests 1000m\/8192Mi; the largest node it may run on, mb1\.large \(agent, 4 vCPU,/.source +
+                    / 8192 MiB\), has 3780m\/7648Mi left after system reservations \(200m\/512Mi\) and DaemonSets/.source,
+            ),
         );
     });
 
@@ -64,7 +67,11 @@ describe("fit: the real layers", function () {
     it("the cluster layer refuses an 8Gi broker on dev's 8 GiB nodes, naming the pod and the node", async () => {
         await assert.rejects(
             synth("dev-cluster", { "data-platform:kafkaBrokerMemory": "8Gi", "data-platform:minHeadroomPercent": "0" }),
-            /kafka broker\+controller requests 250m\/8192Mi; the largest node it may run on, mb1\.large \(agent, 4 vCPU, 8192 MiB\), has \d+m\/\d+Mi left.*Fix: lower data-platform:kafkaBrokerCpu \/ data-platform:kafkaBrokerMemory in this stack, or use a larger infra agent flavor/,
+            new RegExp(
+                /kafka broker\+controller requests 250m\/8192Mi; the largest node it may run on, mb1\.large/.source +
+                    / \(agent, 4 vCPU, 8192 MiB\), has \d+m\/\d+Mi left.*Fix: lower data-platform:kafkaBrokerCpu/.source +
+                    / \/ data-platform:kafkaBrokerMemory in this stack, or use a larger infra agent flavor/.source,
+            ),
         );
     });
 

@@ -1,6 +1,7 @@
 /**
  * The install-script policy (package.json `allowScripts`, docs/delivery.md): every package in
- * the lockfile that has an install script is decided — allowed or denied by name — so `npm ci` runs exactly the scripts the project chose and warns about none.
+ * the lockfile that has an install script is decided — allowed or denied by name — so `npm ci`
+ * runs exactly the scripts the project chose and warns about none.
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";

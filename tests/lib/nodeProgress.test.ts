@@ -5,7 +5,8 @@ describe("per-node progress of a roll", () => {
     it("reads the lifecycle commands' lines out of Pulumi's prefixed output and ends with a table, leaving nodes first", () => {
         const p = new NodeProgress();
         const out = [
-            `  lab-infra |     command:local:Command lab-k3s-agent-0-lifecycle deleting (3s) ${progressLine("lab-agent-0-aaaaaa", "cordoned", 400)}`,
+            `  lab-infra |     command:local:Command lab-k3s-agent-0-lifecycle ` +
+                `deleting (3s) ${progressLine("lab-agent-0-aaaaaa", "cordoned", 400)}`,
             `  lab-infra | ${progressLine("lab-agent-0-aaaaaa", "drained", 41_600)}`,
             `  lab-infra | ${progressLine("lab-agent-0-aaaaaa", "deleted", 42_000)}`,
             `  lab-infra | ${progressLine("lab-agent-0-bbbbbb", "registered", 95_000)}`,

@@ -48,28 +48,31 @@ describe("lifetime upgrade-batched: the plan of a pool with maxUnavailable 2", f
         single = await roll(1);
     });
 
-    it("servers one at a time, then the pool's agents [[a, b], [c, d]] (names from the synth), each batch taken from the diff's roll", () => {
-        const servers = serversOf(batched.before);
-        const [a, b, c, d, ...more] = poolOf(batched.before, BATCHED_POOL);
-        assert.ok(servers.length >= 1 && d && more.length === 0, "one or more servers and a pool of four");
-        const expected = [...servers.map((x) => [x.component]), [a.component, b.component], [c.component, d.component]];
-        assert.deepEqual(
-            batched.rolled.groups.map((g) => g.map((s) => s.node)),
-            expected,
-        );
-        assert.ok(
-            batched.rolled.groups.flat().every((s) => s.kind === "replace" && s.oldName && s.newName && s.oldName !== s.newName),
-            "every node replaced by a new one",
-        );
-        assert.deepEqual(
-            batched.rolled.diff.roll?.map((batch) => batch.map((n) => n.name)),
-            expected,
-            "the groups are the offline diff's roll batches",
-        );
-        const printed = rollLines(batched.rolled.diff.roll!);
-        assert.match(printed[0], new RegExp(`^Roll order: ${servers.length + 4} node\\(s\\) in ${servers.length + 2} batch\\(es\\)`));
-        assert.equal(printed.at(-1), `${servers.length + 2}. \`${c.component}\`, \`${d.component}\``);
-    });
+    it(
+        "servers one at a time, then the pool's agents [[a, b], [c, " + "d]] (names from the synth), each batch taken from the diff's roll",
+        () => {
+            const servers = serversOf(batched.before);
+            const [a, b, c, d, ...more] = poolOf(batched.before, BATCHED_POOL);
+            assert.ok(servers.length >= 1 && d && more.length === 0, "one or more servers and a pool of four");
+            const expected = [...servers.map((x) => [x.component]), [a.component, b.component], [c.component, d.component]];
+            assert.deepEqual(
+                batched.rolled.groups.map((g) => g.map((s) => s.node)),
+                expected,
+            );
+            assert.ok(
+                batched.rolled.groups.flat().every((s) => s.kind === "replace" && s.oldName && s.newName && s.oldName !== s.newName),
+                "every node replaced by a new one",
+            );
+            assert.deepEqual(
+                batched.rolled.diff.roll?.map((batch) => batch.map((n) => n.name)),
+                expected,
+                "the groups are the offline diff's roll batches",
+            );
+            const printed = rollLines(batched.rolled.diff.roll!);
+            assert.match(printed[0], new RegExp(`^Roll order: ${servers.length + 4} node\\(s\\) in ${servers.length + 2} batch\\(es\\)`));
+            assert.equal(printed.at(-1), `${servers.length + 2}. \`${c.component}\`, \`${d.component}\``);
+        },
+    );
 
     it("the create: servers one at a time, then the pool two at a time", () => {
         const [a, b, c, d] = poolOf(batched.before, BATCHED_POOL).map((n) => n.slot);

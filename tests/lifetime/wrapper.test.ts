@@ -52,7 +52,10 @@ function readConfig(spec: NodeSpec, flags: string[] = [], dropIn?: string): Reco
             fs.mkdirSync(`${file}.d`);
             fs.writeFileSync(path.join(`${file}.d`, "10-bootstrap.yaml"), dropIn);
         }
-        const script = `eval "$(python3 "$1" "$2" "\${@:3}")"; for v in node_name node_ip cluster_init server_url token_hash token_secret agent_secret tls_sans node_taints snapshot_cron snapshot_retention cluster_reset restore_path; do printf '%s=%s\\n' "$v" "\${!v}"; done`;
+        const script =
+            `eval "$(python3 "$1" "$2" "\${@:3}")"; for v in node_name node_ip cluster_init ` +
+            `server_url token_hash token_secret agent_secret tls_sans node_taints snapshot_cron ` +
+            `snapshot_retention cluster_reset restore_path; do printf '%s=%s\\n' "$v" "\${!v}"; done`;
         const out = execFileSync("bash", ["-c", script, "sh", path.join(WRAPPER, "config.py"), file, ...flags], { encoding: "utf8" });
         return Object.fromEntries(
             out
@@ -91,19 +94,23 @@ describe("k3s made of upstream parts: the wrapper", () => {
         );
     });
 
-    it("reads the first server's rendered config with its bootstrap drop-in: cluster-init, no server URL, the token's CA hash and secret", () => {
-        assert.equal(readConfig(server(true)).cluster_init, "", "without the drop-in the first server neither initialises nor joins");
-        const c = readConfig(server(true), [], "cluster-init: true\n");
-        assert.equal(c.cluster_init, "true");
-        assert.equal(c.server_url, "");
-        assert.equal(c.token_hash, caHash(CA));
-        assert.equal(c.token_secret, "server-secret");
-        assert.equal(c.agent_secret, "agent-secret");
-        assert.equal(c.tls_sans, "10.9.0.10,api.example.test");
-        assert.equal(c.node_taints, "node-role.kubernetes.io/control-plane:NoSchedule");
-        assert.equal(c.snapshot_cron, "*/5 * * * *");
-        assert.equal(c.snapshot_retention, "3");
-    });
+    it(
+        "reads the first server's rendered config with its bootstrap drop-in: " +
+            "cluster-init, no server URL, the token's CA hash and secret",
+        () => {
+            assert.equal(readConfig(server(true)).cluster_init, "", "without the drop-in the first server neither initialises nor joins");
+            const c = readConfig(server(true), [], "cluster-init: true\n");
+            assert.equal(c.cluster_init, "true");
+            assert.equal(c.server_url, "");
+            assert.equal(c.token_hash, caHash(CA));
+            assert.equal(c.token_secret, "server-secret");
+            assert.equal(c.agent_secret, "agent-secret");
+            assert.equal(c.tls_sans, "10.9.0.10,api.example.test");
+            assert.equal(c.node_taints, "node-role.kubernetes.io/control-plane:NoSchedule");
+            assert.equal(c.snapshot_cron, "*/5 * * * *");
+            assert.equal(c.snapshot_retention, "3");
+        },
+    );
 
     it("reads a joining server's config: the server URL, no cluster-init", () => {
         const c = readConfig(server(false));

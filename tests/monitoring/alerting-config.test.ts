@@ -25,7 +25,10 @@ describe("cluster config: alert receivers", () => {
             (e: Error) => {
                 assert.match(
                     e.message,
-                    /data-platform:alertSlackWebhookUrl = .*holds a credential .*stored in plain text: .*`pulumi config set --secret alertSlackWebhookUrl/,
+                    new RegExp(
+                        /data-platform:alertSlackWebhookUrl = .*holds a credential .*stored/.source +
+                            / in plain text: .*`pulumi config set --secret alertSlackWebhookUrl/.source,
+                    ),
                 );
                 assert.match(e.message, /data-platform:alertWebhookUrl/);
                 assert.ok(!e.message.includes("SECRETTOKEN"));

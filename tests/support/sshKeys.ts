@@ -30,7 +30,8 @@ export function ecdsaKey(comment = "test"): string {
     const { publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
     const jwk = publicKey.export({ format: "jwk" });
     const point = Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x!, "base64url"), Buffer.from(jwk.y!, "base64url")]);
-    return `ecdsa-sha2-nistp256 ${Buffer.concat([sshString("ecdsa-sha2-nistp256"), sshString("nistp256"), sshString(point)]).toString("base64")} ${comment}`;
+    const blob = Buffer.concat([sshString("ecdsa-sha2-nistp256"), sshString("nistp256"), sshString(point)]);
+    return `ecdsa-sha2-nistp256 ${blob.toString("base64")} ${comment}`;
 }
 
 /** One fixed ed25519 key for fixtures that compare output. */

@@ -59,7 +59,8 @@ export async function assertMetadataGuard(vm: Vm): Promise<void> {
     );
     // The control namespace reaches the fake metadata server (the path works)...
     await vm.sh(
-        "curl -sf --retry 30 --retry-connrefused --retry-max-time 60 --max-time 2 -o /dev/null http://169.254.169.254/ && ip netns exec other curl -sf --max-time 5 -o /dev/null http://169.254.169.254/",
+        "curl -sf --retry 30 --retry-connrefused --retry-max-time 60 --max-time 2 -o /dev/null " +
+            "http://169.254.169.254/ && ip netns exec other curl -sf --max-time 5 -o /dev/null http://169.254.169.254/",
     );
     // ...the pod namespace does not, and the guard's rule counted the dropped packets.
     const pod = await vm.exec("ip netns exec pod curl -sf --connect-timeout 3 -o /dev/null http://169.254.169.254/");

@@ -179,7 +179,8 @@ export class BootRun {
         const unit = node.role === "server" ? "k3s.service" : "k3s-agent.service";
         const [now, uptime, doneAt, active] = (
             await vm.sh(
-                `date +%s.%N; cut -d' ' -f1 /proc/uptime; stat -c %.3Y /run/cloud-init/result.json; systemctl show -p ActiveEnterTimestampMonotonic --value ${unit}`,
+                `date +%s.%N; cut -d' ' -f1 /proc/uptime; stat -c %.3Y /run/cloud-init/result.json; ` +
+                    `systemctl show -p ActiveEnterTimestampMonotonic --value ${unit}`,
             )
         )
             .trim()
@@ -249,7 +250,8 @@ export function printTimings(): void {
     const { accel } = { accel: process.env.BOOT_ACCEL ?? "" };
     const rows = timings.map(
         (t) =>
-            `    | ${t.node.padEnd(28)} | ${(t.cloudInitDone?.toFixed(1) ?? "-").padStart(22)} | ${(t.apiReady?.toFixed(1) ?? "-").padStart(20)} |`,
+            `    | ${t.node.padEnd(28)} | ${(t.cloudInitDone?.toFixed(1) ?? "-").padStart(22)} ` +
+            `| ${(t.apiReady?.toFixed(1) ?? "-").padStart(20)} |`,
     );
     console.log(
         [

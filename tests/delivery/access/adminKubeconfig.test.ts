@@ -64,51 +64,55 @@ describe("npm run kubeconfig: per-person admin certificates through the CSR API"
         assert.doesNotThrow(() => new CertificateSigningRequest(object as never).validate());
     });
 
-    it("with the deploy identity: creates, approves, waits for and deletes the CSR; the kubeconfig it writes authenticates as the person", async () => {
-        const issued = await issueAdminKubeconfig(
-            { env: "lab", user: "alice", hours: 3 },
-            { run, workDir: "/", clock: instant, suffix: () => "0a1b2c3d" },
-        );
-        assert.deepEqual(calls, ["pulumi stack output -s lab-infra kubeconfig --show-secrets"]);
-        const csrPath = "/apis/certificates.k8s.io/v1/certificatesigningrequests";
-        assert.deepEqual(
-            api.requests.map((r) => `${r.method} ${r.path}`),
-            [
-                `POST ${csrPath}`,
-                `PUT ${csrPath}/lab-admin-alice-0a1b2c3d/approval`,
-                `GET ${csrPath}/lab-admin-alice-0a1b2c3d`,
-                `GET ${csrPath}/lab-admin-alice-0a1b2c3d`,
-                `DELETE ${csrPath}/lab-admin-alice-0a1b2c3d`,
-            ],
-        );
-        assert.ok(
-            api.requests.every((r) => r.clientSubject === "O=data-platform:deployers,CN=lab-k3s-deployer"),
-            "only the deploy identity talks to the CSR API",
-        );
-        assert.equal(api.csrs.size, 0, "the CSR object is deleted");
-        const [sent] = api.csrHistory;
-        assert.equal(sent.spec.signerName, CLIENT_SIGNER);
-        assert.equal(sent.spec.expirationSeconds, 3 * 3600);
-        assert.deepEqual(sent.spec.usages, ["digital signature", "client auth"]);
-        assert.match(opensslReq(Buffer.from(sent.spec.request, "base64").toString()), /Subject: CN=alice,O=data-platform:admins/);
+    it(
+        "with the deploy identity: creates, approves, waits for and deletes the CSR; " +
+            "the kubeconfig it writes authenticates as the person",
+        async () => {
+            const issued = await issueAdminKubeconfig(
+                { env: "lab", user: "alice", hours: 3 },
+                { run, workDir: "/", clock: instant, suffix: () => "0a1b2c3d" },
+            );
+            assert.deepEqual(calls, ["pulumi stack output -s lab-infra kubeconfig --show-secrets"]);
+            const csrPath = "/apis/certificates.k8s.io/v1/certificatesigningrequests";
+            assert.deepEqual(
+                api.requests.map((r) => `${r.method} ${r.path}`),
+                [
+                    `POST ${csrPath}`,
+                    `PUT ${csrPath}/lab-admin-alice-0a1b2c3d/approval`,
+                    `GET ${csrPath}/lab-admin-alice-0a1b2c3d`,
+                    `GET ${csrPath}/lab-admin-alice-0a1b2c3d`,
+                    `DELETE ${csrPath}/lab-admin-alice-0a1b2c3d`,
+                ],
+            );
+            assert.ok(
+                api.requests.every((r) => r.clientSubject === "O=data-platform:deployers,CN=lab-k3s-deployer"),
+                "only the deploy identity talks to the CSR API",
+            );
+            assert.equal(api.csrs.size, 0, "the CSR object is deleted");
+            const [sent] = api.csrHistory;
+            assert.equal(sent.spec.signerName, CLIENT_SIGNER);
+            assert.equal(sent.spec.expirationSeconds, 3 * 3600);
+            assert.deepEqual(sent.spec.usages, ["digital signature", "client auth"]);
+            assert.match(opensslReq(Buffer.from(sent.spec.request, "base64").toString()), /Subject: CN=alice,O=data-platform:admins/);
 
-        const doc = parse(issued.kubeconfig);
-        const deployDoc = parse(deploy);
-        assert.deepEqual(doc.clusters, deployDoc.clusters, "the same cluster entry: server, CA, tls-server-name");
-        assert.equal(doc["current-context"], "lab-k3s-alice");
-        const cert = new X509Certificate(Buffer.from(doc.users[0].user["client-certificate-data"], "base64"));
-        assert.match(cert.subject, /CN=alice/);
-        assert.match(cert.subject, /O=data-platform:admins/);
-        assert.equal(issued.notAfter, new Date(cert.validTo).toISOString());
-        assert.ok(
-            !issued.kubeconfig.includes(Buffer.from(pki.clientKeyPem).toString("base64")),
-            "the deploy key is not in the personal kubeconfig",
-        );
+            const doc = parse(issued.kubeconfig);
+            const deployDoc = parse(deploy);
+            assert.deepEqual(doc.clusters, deployDoc.clusters, "the same cluster entry: server, CA, tls-server-name");
+            assert.equal(doc["current-context"], "lab-k3s-alice");
+            const cert = new X509Certificate(Buffer.from(doc.users[0].user["client-certificate-data"], "base64"));
+            assert.match(cert.subject, /CN=alice/);
+            assert.match(cert.subject, /O=data-platform:admins/);
+            assert.equal(issued.notAfter, new Date(cert.validTo).toISOString());
+            assert.ok(
+                !issued.kubeconfig.includes(Buffer.from(pki.clientKeyPem).toString("base64")),
+                "the deploy key is not in the personal kubeconfig",
+            );
 
-        const before = api.requests.length;
-        assert.equal((await request(targetFromKubeconfig(issued.kubeconfig), "GET", "/readyz")).status, 503);
-        assert.equal(api.requests[before].clientSubject, "O=data-platform:admins,CN=alice");
-    });
+            const before = api.requests.length;
+            assert.equal((await request(targetFromKubeconfig(issued.kubeconfig), "GET", "/readyz")).status, 503);
+            assert.equal(api.requests[before].clientSubject, "O=data-platform:admins,CN=alice");
+        },
+    );
 
     it("a signer that fails the request: the error says so at once and the CSR is still deleted", async () => {
         api.signerFailure = "signer refused: expirationSeconds below minimum";

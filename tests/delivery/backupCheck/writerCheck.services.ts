@@ -56,16 +56,19 @@ describe("backup-check: does the store let the writers delete exactly when they 
             );
         });
 
-        it('a store that refuses the delete passes under "store" and fails under "writers"; the probe stays for the store to expire', async () => {
-            const s = await checkWriter(s3Probe(refusing), "t/writer-check/probe-c", "store");
-            assert.equal(s.ok, true, s.lines.join("\n"));
-            assert.deepEqual(
-                (await listObjects(direct, "t/writer-check/")).map((o) => o.key),
-                ["t/writer-check/probe-c"],
-            );
-            const w = await checkWriter(s3Probe(refusing), "t/writer-check/probe-d", "writers");
-            assert.equal(w.ok, false);
-        });
+        it(
+            'a store that refuses the delete passes under "store" and ' + 'fails under "writers"; the probe stays for the store to expire',
+            async () => {
+                const s = await checkWriter(s3Probe(refusing), "t/writer-check/probe-c", "store");
+                assert.equal(s.ok, true, s.lines.join("\n"));
+                assert.deepEqual(
+                    (await listObjects(direct, "t/writer-check/")).map((o) => o.key),
+                    ["t/writer-check/probe-c"],
+                );
+                const w = await checkWriter(s3Probe(refusing), "t/writer-check/probe-d", "writers");
+                assert.equal(w.ok, false);
+            },
+        );
 
         it("a key the store does not know (a retired generation) fails at the put, naming the store's answer", async () => {
             const r = await checkWriter(

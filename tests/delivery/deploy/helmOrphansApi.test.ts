@@ -94,80 +94,92 @@ describe("delivery: Helm releases the state does not hold are refused before up,
             );
         });
 
-        it("npm run up's wiring: the cluster layer's preview is refused with the orphan and the stuck upgrade; managed, deployed releases pass", async function () {
-            this.timeout(120_000);
-            const ingress = `urn:pulumi:dev-cluster::data-platform::data-platform:cluster:IngressNginx$${RELEASE_TYPE}::dev-ingress-release`;
-            const certManager = {
-                urn: urn("dev-cluster", `data-platform:cluster:CertManager$${RELEASE_TYPE}`, "dev-cert-manager-release"),
-                type: RELEASE_TYPE,
-                custom: true,
-                outputs: { name: "cert-manager", namespace: "cert-manager" },
-            };
-            const kafka = {
-                urn: urn("dev-cluster", `data-platform:cluster:Kafka$${RELEASE_TYPE}`, "dev-kafka-strimzi"),
-                type: RELEASE_TYPE,
-                custom: true,
-                outputs: { name: "strimzi-kafka-operator", namespace: "kafka" },
-            };
-            api.secrets = [
-                helmReleaseSecret("ingress-nginx", "ingress-nginx", 1, "pending-install"),
-                helmReleaseSecret("cert-manager", "cert-manager", 1, "deployed"),
-                helmReleaseSecret("cert-manager", "cert-manager", 2, "pending-upgrade"),
-                helmReleaseSecret("kafka", "strimzi-kafka-operator", 1, "deployed"),
-            ];
-            const scenario = {
-                stacks: {
-                    "dev-infra": { version: 4, outputs: { ...fullOutputs("dev-infra"), kubeconfig: kubeconfig() } },
-                    "dev-cluster": {
-                        version: 1,
-                        outputs: fullOutputs("dev-cluster"),
-                        reads: readsOf("dev-cluster"),
-                        steps: [{ op: "create", urn: ingress }],
-                        resources: [certManager, kafka],
-                        pendingOperations: [{ type: "creating", resource: { urn: ingress, type: RELEASE_TYPE } }],
+        it(
+            "npm run up's wiring: the cluster layer's preview is refused with " +
+                "the orphan and the stuck upgrade; managed, deployed releases pass",
+            async function () {
+                this.timeout(120_000);
+                const ingress =
+                    `urn:pulumi:dev-cluster::data-platform::data-platform:cluster:IngressNginx$` + `${RELEASE_TYPE}::dev-ingress-release`;
+                const certManager = {
+                    urn: urn("dev-cluster", `data-platform:cluster:CertManager$${RELEASE_TYPE}`, "dev-cert-manager-release"),
+                    type: RELEASE_TYPE,
+                    custom: true,
+                    outputs: { name: "cert-manager", namespace: "cert-manager" },
+                };
+                const kafka = {
+                    urn: urn("dev-cluster", `data-platform:cluster:Kafka$${RELEASE_TYPE}`, "dev-kafka-strimzi"),
+                    type: RELEASE_TYPE,
+                    custom: true,
+                    outputs: { name: "strimzi-kafka-operator", namespace: "kafka" },
+                };
+                api.secrets = [
+                    helmReleaseSecret("ingress-nginx", "ingress-nginx", 1, "pending-install"),
+                    helmReleaseSecret("cert-manager", "cert-manager", 1, "deployed"),
+                    helmReleaseSecret("cert-manager", "cert-manager", 2, "pending-upgrade"),
+                    helmReleaseSecret("kafka", "strimzi-kafka-operator", 1, "deployed"),
+                ];
+                const scenario = {
+                    stacks: {
+                        "dev-infra": { version: 4, outputs: { ...fullOutputs("dev-infra"), kubeconfig: kubeconfig() } },
+                        "dev-cluster": {
+                            version: 1,
+                            outputs: fullOutputs("dev-cluster"),
+                            reads: readsOf("dev-cluster"),
+                            steps: [{ op: "create", urn: ingress }],
+                            resources: [certManager, kafka],
+                            pendingOperations: [{ type: "creating", resource: { urn: ingress, type: RELEASE_TYPE } }],
+                        },
                     },
-                },
-            };
-            const { env, log } = await fakePulumi(scenario, { ...process.env, OS_CLOUD: "test" });
-            const flags = { yes: false, previewOnly: true, noPlan: true, noPolicy: true, allow: [] };
-            const stacks = [
-                { layer: "infra" as const, stack: "dev-infra" },
-                { layer: "cluster" as const, stack: "dev-cluster" },
-            ];
-            const request = realDeployRequest({
-                env: "dev",
-                action: "up",
-                stacks,
-                stacksDir: FIXTURE_STACKS,
-                workDir: ROOT,
-                flags,
-                processEnv: env,
-            });
-            assert.ok(!("problem" in request), JSON.stringify(request));
-            const out: string[] = [];
-            const code = await deploy({ ...request, log: (l) => out.push(l), error: (l) => out.push(`ERR ${l}`) });
-            const text = out.join("\n");
-            assert.equal(code, 1, text);
-            assert.ok(text.includes("preview dev-cluster ...\nERR dev-cluster is not applied:\n"), text);
-            assert.match(
-                text,
-                /\n {2}- Helm release ingress-nginx\/ingress-nginx \(dev-ingress-release\) exists in the cluster \(v1 pending-install\) but not in dev-cluster's state/,
-            );
-            assert.ok(
-                text.includes(
-                    "helm uninstall ingress-nginx -n ingress-nginx\n    then: pulumi refresh --stack dev-cluster --clear-pending-creates",
-                ),
-                text,
-            );
-            assert.match(text, /- Helm release cert-manager\/cert-manager \(dev-cert-manager-release\) is pending-upgrade at revision 2/);
-            assert.ok(!text.includes("strimzi-kafka-operator"), "a managed, deployed release is no finding");
-            assert.ok(!text.includes(pki.clientKeyPem.split("\n")[1]), "the kubeconfig's key is never printed");
-            const calls = fs.readFileSync(log, "utf8");
-            assert.ok(calls.includes(JSON.stringify(["stack", "export", "--stack", "dev-cluster"])));
-            assert.ok(calls.includes(JSON.stringify(["stack", "output", "--stack", "dev-infra", "--json", "--show-secrets"])));
-            const listed = new Set(api.requests.map((r) => r.path.split("?")[0]));
-            for (const ns of ["ingress-nginx", "cert-manager", "kafka"])
-                assert.ok(listed.has(`/api/v1/namespaces/${ns}/secrets`), [...listed].join(" "));
-        });
+                };
+                const { env, log } = await fakePulumi(scenario, { ...process.env, OS_CLOUD: "test" });
+                const flags = { yes: false, previewOnly: true, noPlan: true, noPolicy: true, allow: [] };
+                const stacks = [
+                    { layer: "infra" as const, stack: "dev-infra" },
+                    { layer: "cluster" as const, stack: "dev-cluster" },
+                ];
+                const request = realDeployRequest({
+                    env: "dev",
+                    action: "up",
+                    stacks,
+                    stacksDir: FIXTURE_STACKS,
+                    workDir: ROOT,
+                    flags,
+                    processEnv: env,
+                });
+                assert.ok(!("problem" in request), JSON.stringify(request));
+                const out: string[] = [];
+                const code = await deploy({ ...request, log: (l) => out.push(l), error: (l) => out.push(`ERR ${l}`) });
+                const text = out.join("\n");
+                assert.equal(code, 1, text);
+                assert.ok(text.includes("preview dev-cluster ...\nERR dev-cluster is not applied:\n"), text);
+                assert.match(
+                    text,
+                    new RegExp(
+                        /\n {2}- Helm release ingress-nginx\/ingress-nginx \(dev-ingress-release\) /.source +
+                            /exists in the cluster \(v1 pending-install\) but not in dev-cluster's state/.source,
+                    ),
+                );
+                assert.ok(
+                    text.includes(
+                        "helm uninstall ingress-nginx -n ingress-nginx\n" +
+                            "    then: pulumi refresh --stack dev-cluster --clear-pending-creates",
+                    ),
+                    text,
+                );
+                assert.match(
+                    text,
+                    /- Helm release cert-manager\/cert-manager \(dev-cert-manager-release\) is pending-upgrade at revision 2/,
+                );
+                assert.ok(!text.includes("strimzi-kafka-operator"), "a managed, deployed release is no finding");
+                assert.ok(!text.includes(pki.clientKeyPem.split("\n")[1]), "the kubeconfig's key is never printed");
+                const calls = fs.readFileSync(log, "utf8");
+                assert.ok(calls.includes(JSON.stringify(["stack", "export", "--stack", "dev-cluster"])));
+                assert.ok(calls.includes(JSON.stringify(["stack", "output", "--stack", "dev-infra", "--json", "--show-secrets"])));
+                const listed = new Set(api.requests.map((r) => r.path.split("?")[0]));
+                for (const ns of ["ingress-nginx", "cert-manager", "kafka"])
+                    assert.ok(listed.has(`/api/v1/namespaces/${ns}/secrets`), [...listed].join(" "));
+            },
+        );
     });
 });

@@ -156,10 +156,14 @@ describe("delivery: preflight", () => {
         const message = !result.ok ? result.message : "";
         assert.match(
             message,
-            /dev-infra: OpenStack credentials\. source your OpenStack openrc file .*pulumi config set --secret -s dev-infra openstack:applicationCredentialSecret/,
+            new RegExp(
+                /dev-infra: OpenStack credentials\. source your OpenStack openrc file .*pulumi/.source +
+                    / config set --secret -s dev-infra openstack:applicationCredentialSecret/.source,
+            ),
         );
         assert.match(message, /dev-infra: the passphrase .* export PULUMI_CONFIG_PASSPHRASE=/);
-        // A secure config value satisfies it too (a password: an application credential would also need a supplied cloud-controller credential).
+        // A secure config value satisfies it too (a password: an application credential would also
+        // need a supplied cloud-controller credential).
         const withSecret = tempStacks({
             "Pulumi.dev-infra.yaml": "config:\n  data-platform:layer: infra\n  openstack:password:\n    secure: AAABAx==\n",
             "Pulumi.dev-cluster.yaml": "config:\n  data-platform:layer: cluster\n",
@@ -228,7 +232,10 @@ describe("delivery: layer runner", () => {
         assert.equal(run.status, 1, run.stderr);
         assert.match(
             run.stderr,
-            /^The Pulumi CLI is not installed \(no `pulumi` on PATH\)\. Install it with:\n {2}curl -fsSL https:\/\/get\.pulumi\.com \| sh -s -- --version \d+\.\d+\.\d+\n/,
+            new RegExp(
+                /^The Pulumi CLI is not installed \(no `pulumi` on PATH\)\. Install it with:\n/.source +
+                    / {2}curl -fsSL https:\/\/get\.pulumi\.com \| sh -s -- --version \d+\.\d+\.\d+\n/.source,
+            ),
         );
         assert.equal(run.stdout, "");
     });

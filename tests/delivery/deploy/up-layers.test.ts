@@ -39,7 +39,10 @@ describe("delivery: up brings an environment up layer by layer when it must", ()
         assert.deepEqual(verbs(r.calls), ONE_BY_ONE);
         assert.match(
             r.out,
-            /Mode: layer by layer: dev-infra has no outputs yet, dev-cluster reads kubeconfig, cloudCredentials, ingressAddress and 4 more from it, dev-apps reads kubeconfig, nodePools, nodes from it\./,
+            new RegExp(
+                /Mode: layer by layer: dev-infra has no outputs yet, dev-cluster reads kubeconfig, cloudCredentials,/.source +
+                    / ingressAddress and 4 more from it, dev-apps reads kubeconfig, nodePools, nodes from it\./.source,
+            ),
         );
         assert.deepEqual(asked, [
             "Apply this preview to dev-infra (layer 1 of 3)? [y/N] ",
@@ -68,7 +71,10 @@ describe("delivery: up brings an environment up layer by layer when it must", ()
         );
         assert.match(
             r.out,
-            /Mode: layer by layer: dev-cluster has no outputs yet, dev-apps reads ingressClass, storageClasses, kafkaBootstrap and 5 more from it\./,
+            new RegExp(
+                /Mode: layer by layer: dev-cluster has no outputs yet, dev-apps reads/.source +
+                    / ingressClass, storageClasses, kafkaBootstrap and 5 more from it\./.source,
+            ),
         );
         assert.match(r.out, /dev-infra: no changes, nothing to apply\./);
         assert.equal(asked.length, 2);
@@ -106,7 +112,10 @@ describe("delivery: up brings an environment up layer by layer when it must", ()
         assert.match(r.out, /Mode: previews first/);
         assert.match(
             r.out,
-            /Mode: layer by layer from here: dev-infra's preview changes kubeconfig, which dev-cluster and dev-apps read; their previews are made after dev-infra is applied\./,
+            new RegExp(
+                /Mode: layer by layer from here: dev-infra's preview changes kubeconfig, which /.source +
+                    /dev-cluster and dev-apps read; their previews are made after dev-infra is applied\./.source,
+            ),
         );
     });
 
@@ -148,17 +157,20 @@ describe("delivery: up brings an environment up layer by layer when it must", ()
         assert.match(r.out, /Not previewed: dev-cluster, dev-apps: they read outputs that applying dev-infra sets\./);
     });
 
-    it("--expect-preview approves only the layers it covered: infra is applied, the cluster's new preview needs its own approval", async () => {
-        const first = await run(env(fresh), { stacks: TWO, previewOnly: true });
-        const fp = /Preview fingerprint: ([0-9a-f]{64})/.exec(first.out)![1];
-        const r = await run(env(fresh), { stacks: TWO, expectPreview: fp });
-        assert.equal(r.code, 1);
-        assert.deepEqual(verbs(r.calls), ["preview dev-infra", "up dev-infra", "preview dev-cluster"]);
-        assert.match(
-            r.out,
-            /dev-cluster could only be previewed after dev-infra was applied, so its preview is not part of the approved one/,
-        );
-    });
+    it(
+        "--expect-preview approves only the layers it covered: " + "infra is applied, the cluster's new preview needs its own approval",
+        async () => {
+            const first = await run(env(fresh), { stacks: TWO, previewOnly: true });
+            const fp = /Preview fingerprint: ([0-9a-f]{64})/.exec(first.out)![1];
+            const r = await run(env(fresh), { stacks: TWO, expectPreview: fp });
+            assert.equal(r.code, 1);
+            assert.deepEqual(verbs(r.calls), ["preview dev-infra", "up dev-infra", "preview dev-cluster"]);
+            assert.match(
+                r.out,
+                /dev-cluster could only be previewed after dev-infra was applied, so its preview is not part of the approved one/,
+            );
+        },
+    );
 
     it("a pre-apply check refusing a layer stops before its question; the layers below stay applied", async () => {
         const r = await run(env(fresh), {

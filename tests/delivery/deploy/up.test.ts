@@ -24,7 +24,10 @@ describe("delivery: plan, then apply (stand-in pulumi on PATH)", () => {
         assert.ok(r.out.indexOf("Preview fingerprint:") < r.out.indexOf("[1/3] up dev-infra"));
         assert.match(
             r.out,
-            /dev-cluster \(cluster, stack version 4\): 1 update, 1 unchanged\n {2}~ {2}kubernetes:apps\/v1:Deployment dev-cluster-web \(spec\)/,
+            new RegExp(
+                /dev-cluster \(cluster, stack version 4\): 1 update, 1 unchanged\n/.source +
+                    / {2}~ {2}kubernetes:apps\/v1:Deployment dev-cluster-web \(spec\)/.source,
+            ),
         );
         for (const c of r.calls.filter((c) => c[0] === "preview")) {
             assert.equal(c[c.indexOf("--save-plan") + 1], path.join(r.dir, "plans", `${c[c.indexOf("--stack") + 1]}.plan.json`));

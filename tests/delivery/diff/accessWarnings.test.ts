@@ -46,20 +46,23 @@ describe("offline diff: revoking and re-granting a cluster-admin group", functio
         assert.deepEqual([...revokedGroups(undefined)], []);
     });
 
-    it("revoking the deploy identity's group: the servers roll, the up needs the binding until it ends, then break-glass deletes it", () => {
-        const diff = diffSynth(dev, devRevoked);
-        const servers = diff.changes.filter((c) => c.kind === "replace" && serverNames(devRevoked).includes(c.name));
-        assert.ok(servers.length > 0, "the servers are replaced");
-        const warnings = (diff.warnings ?? []).filter((w) => w.includes("revokedAdminGroups"));
-        assert.equal(warnings.length, 1, warnings.join("\n"));
-        const [w] = warnings;
-        assert.match(w, /^`data-platform:deployers` is revoked \(`revokedAdminGroups` lists `deployers`\)/);
-        for (const s of servers) assert.ok(w.includes(s.name), `names ${s.name}`);
-        assert.match(w, /run it while the binding still exists/);
-        assert.match(w, /sudo k3s kubectl delete clusterrolebinding platform-deployers/);
-        assert.match(w, /first `up` cannot finish/);
-        assert.match(renderStackDiff(diff), /> ⚠️ `data-platform:deployers` is revoked/);
-    });
+    it(
+        "revoking the deploy identity's group: the servers roll, " + "the up needs the binding until it ends, then break-glass deletes it",
+        () => {
+            const diff = diffSynth(dev, devRevoked);
+            const servers = diff.changes.filter((c) => c.kind === "replace" && serverNames(devRevoked).includes(c.name));
+            assert.ok(servers.length > 0, "the servers are replaced");
+            const warnings = (diff.warnings ?? []).filter((w) => w.includes("revokedAdminGroups"));
+            assert.equal(warnings.length, 1, warnings.join("\n"));
+            const [w] = warnings;
+            assert.match(w, /^`data-platform:deployers` is revoked \(`revokedAdminGroups` lists `deployers`\)/);
+            for (const s of servers) assert.ok(w.includes(s.name), `names ${s.name}`);
+            assert.match(w, /run it while the binding still exists/);
+            assert.match(w, /sudo k3s kubectl delete clusterrolebinding platform-deployers/);
+            assert.match(w, /first `up` cannot finish/);
+            assert.match(renderStackDiff(diff), /> ⚠️ `data-platform:deployers` is revoked/);
+        },
+    );
 
     it("re-granting it: re-create the binding through break-glass first; the single server's .skip stays and is named", () => {
         const warnings = adminAccessWarnings(diffSynth(devRevoked, dev).changes, devRevoked, dev);
@@ -72,7 +75,10 @@ describe("offline diff: revoking and re-granting a cluster-admin group", functio
         assert.match(warnings[0], /a leaked one included/);
         assert.match(
             warnings[0],
-            /single server keeps `\/var\/lib\/rancher\/k3s\/server\/manifests\/platform-deployers\.yaml\.skip`.*`sudo rm \S+platform-deployers\.yaml\.skip && sudo k3s kubectl apply -f \S+platform-deployers\.yaml`/,
+            new RegExp(
+                /single server keeps `\/var\/lib\/rancher\/k3s\/server\/manifests\/platform-deployers\.yaml\.skip`.*`sudo/.source +
+                    / rm \S+platform-deployers\.yaml\.skip && sudo k3s kubectl apply -f \S+platform-deployers\.yaml`/.source,
+            ),
         );
     });
 
@@ -86,20 +92,24 @@ describe("offline diff: revoking and re-granting a cluster-admin group", functio
         );
     });
 
-    it("people's group in HA: one warning about the delete by hand, none about the deploy identity; re-granting names no single server", async () => {
-        const prod = await synth("prod-infra");
-        const revoked = await synth("prod-infra", { [KEY]: '["admins"]' });
-        const warnings = adminAccessWarnings(diffSynth(prod, revoked).changes, prod, revoked);
-        assert.equal(warnings.length, 1, warnings.join("\n"));
-        assert.match(warnings[0], /^`data-platform:admins` is revoked/);
-        assert.match(warnings[0], /the servers are replaced one at a time \(3: /);
-        assert.match(warnings[0], /delete it once after this `up` \(`kubectl delete clusterrolebinding platform-admins`/);
-        assert.doesNotMatch(warnings[0], /deploy identity/);
-        const back = adminAccessWarnings(diffSynth(revoked, prod).changes, revoked, prod);
-        assert.equal(back.length, 1);
-        assert.match(back[0], /^`data-platform:admins` is granted again.*first new server's k3s applies the binding/);
-        assert.doesNotMatch(back[0], /single server/);
-    });
+    it(
+        "people's group in HA: one warning about the delete by hand, " +
+            "none about the deploy identity; re-granting names no single server",
+        async () => {
+            const prod = await synth("prod-infra");
+            const revoked = await synth("prod-infra", { [KEY]: '["admins"]' });
+            const warnings = adminAccessWarnings(diffSynth(prod, revoked).changes, prod, revoked);
+            assert.equal(warnings.length, 1, warnings.join("\n"));
+            assert.match(warnings[0], /^`data-platform:admins` is revoked/);
+            assert.match(warnings[0], /the servers are replaced one at a time \(3: /);
+            assert.match(warnings[0], /delete it once after this `up` \(`kubectl delete clusterrolebinding platform-admins`/);
+            assert.doesNotMatch(warnings[0], /deploy identity/);
+            const back = adminAccessWarnings(diffSynth(revoked, prod).changes, revoked, prod);
+            assert.equal(back.length, 1);
+            assert.match(back[0], /^`data-platform:admins` is granted again.*first new server's k3s applies the binding/);
+            assert.doesNotMatch(back[0], /single server/);
+        },
+    );
 
     it("stays quiet when nothing about the groups changes", () => {
         assert.deepEqual(adminAccessWarnings(diffSynth(dev, dev).changes, dev, dev), []);

@@ -87,7 +87,10 @@ describe("delivery: npm run diff (end to end, temp git repo)", function () {
         assert.equal((md.match(/\*\*REPLACE\*\*/g) ?? []).length, 3);
         assert.match(
             md,
-            /🔁 \*\*REPLACE\*\* `dev-k3s-agent-1` \(`openstack:compute\/instance:Instance`\) \(why: [^)]*`imageName`[^)]*\) because .*`imageName` changed \(replaceOnChanges: `imageName`\)/,
+            new RegExp(
+                /🔁 \*\*REPLACE\*\* `dev-k3s-agent-1` \(`openstack:compute\/instance:Instance`\) \(why: /.source +
+                    /[^)]*`imageName`[^)]*\) because .*`imageName` changed \(replaceOnChanges: `imageName`\)/.source,
+            ),
         );
         assert.match(md, /🔁 \*\*REPLACE\*\* `dev-k3s-agent-1-lifecycle` \(`command:local:Command`\) \(why: `triggers`\)/);
         assert.match(md, /`imageName`: `Ubuntu 24\.04` → `Ubuntu 24\.04 v2`/);
@@ -106,19 +109,22 @@ describe("delivery: npm run diff (end to end, temp git repo)", function () {
         assert.doesNotMatch(run.stderr, /not an annotated release tag/);
     });
 
-    it("a head that does not validate: the report says so first; exit 1 locally, 0 in the PR job (--pr) so the comment is updated", async () => {
-        fs.appendFileSync(path.join(repo, "stacks", "Pulumi.dev-cluster.yaml"), `  data-platform:kafkaBrokers: "many"\n`);
-        git(repo, "commit", "-q", "-am", "broken head");
-        const out = path.join(repo, "diff.md");
-        const local = await diffIn(repo, ["v1.0.0", "--stack", "dev-cluster", "--out", out], { GITHUB_EVENT_NAME: "" });
-        assert.equal(local.status, 1, local.stderr);
-        assert.match(local.stdout, /### ❌ The head does not validate: `dev-cluster`[\s\S]*kafkaBrokers/);
-        assert.equal(local.stdout, fs.readFileSync(out, "utf8"), "the report is written all the same");
-        // The same run in the PR job exits 0 (the decision, without a second slow run):
-        assert.equal(diffExitCode(1, inPullRequestJob({ GITHUB_EVENT_NAME: "pull_request" })), 0);
-        assert.equal(diffExitCode(1, inPullRequestJob({ GITHUB_EVENT_NAME: "push" })), 1);
-        assert.equal(diffExitCode(0, false), 0);
-    });
+    it(
+        "a head that does not validate: the report says so first; " + "exit 1 locally, 0 in the PR job (--pr) so the comment is updated",
+        async () => {
+            fs.appendFileSync(path.join(repo, "stacks", "Pulumi.dev-cluster.yaml"), `  data-platform:kafkaBrokers: "many"\n`);
+            git(repo, "commit", "-q", "-am", "broken head");
+            const out = path.join(repo, "diff.md");
+            const local = await diffIn(repo, ["v1.0.0", "--stack", "dev-cluster", "--out", out], { GITHUB_EVENT_NAME: "" });
+            assert.equal(local.status, 1, local.stderr);
+            assert.match(local.stdout, /### ❌ The head does not validate: `dev-cluster`[\s\S]*kafkaBrokers/);
+            assert.equal(local.stdout, fs.readFileSync(out, "utf8"), "the report is written all the same");
+            // The same run in the PR job exits 0 (the decision, without a second slow run):
+            assert.equal(diffExitCode(1, inPullRequestJob({ GITHUB_EVENT_NAME: "pull_request" })), 0);
+            assert.equal(diffExitCode(1, inPullRequestJob({ GITHUB_EVENT_NAME: "push" })), 1);
+            assert.equal(diffExitCode(0, false), 0);
+        },
+    );
 
     it("exits 2 with a hint on an unknown ref", async () => {
         const run = await diffIn(repo, ["v9.9.9"]);

@@ -124,7 +124,10 @@ describe("delivery: synth diff on crafted changes", () => {
         assert.match(text, /### `dev-infra`: 0 to create, 0 to update, 1 to replace, 0 to delete, 3 unchanged/);
         assert.match(
             text,
-            /🔁 \*\*REPLACE\*\* `dev-k3s-agent-1` \(`openstack:compute\/instance:Instance`\) \(why: `userData`, `imageName`, `name`\) because .*`imageName` changed/,
+            new RegExp(
+                /🔁 \*\*REPLACE\*\* `dev-k3s-agent-1` \(`openstack:compute\/instance:Instance`\)/.source +
+                    / \(why: `userData`, `imageName`, `name`\) because .*`imageName` changed/.source,
+            ),
         );
         assert.match(text, /`userData`: \(secret changed\)/);
         assert.ok(!text.includes("#cloud-config"), "secret values are not shown");
@@ -140,33 +143,37 @@ describe("delivery: synth diff on crafted changes", () => {
 });
 
 describe("delivery: synth diff on the real program", () => {
-    it("changing one agent's image (nodeOverrides) replaces that agent (because of imageName), its lifecycle command and the readiness gate", async () => {
-        const before = await synth("dev-infra");
-        const after = await synth("dev-infra", {
-            "data-platform:nodeOverrides": JSON.stringify({ "agent-1": { image: "Ubuntu 24.04 v2" } }),
-        });
-        const diff = diffSynth(before, after);
-        const replaced = diff.changes.filter((c) => c.kind === "replace" && c.type.includes("Instance"));
-        assert.deepEqual(
-            diff.changes
-                .filter((c) => c.kind === "replace")
-                .map((c) => c.name)
-                .sort(),
-            ["dev-k3s-agent-1", "dev-k3s-agent-1-lifecycle", "dev-k3s-ready"],
-        );
-        assert.deepEqual(
-            replaced.map((c) => c.name),
-            ["dev-k3s-agent-1"],
-        );
-        assert.ok(
-            replaced[0].reasons.some((r) => r.includes("`imageName` changed (replaceOnChanges: `imageName`)")),
-            replaced[0].reasons.join("\n"),
-        );
-        assert.deepEqual(
-            diff.changes.filter((c) => c.kind === "create" || c.kind === "delete"),
-            [],
-        );
-    });
+    it(
+        "changing one agent's image (nodeOverrides) replaces that agent " +
+            "(because of imageName), its lifecycle command and the readiness gate",
+        async () => {
+            const before = await synth("dev-infra");
+            const after = await synth("dev-infra", {
+                "data-platform:nodeOverrides": JSON.stringify({ "agent-1": { image: "Ubuntu 24.04 v2" } }),
+            });
+            const diff = diffSynth(before, after);
+            const replaced = diff.changes.filter((c) => c.kind === "replace" && c.type.includes("Instance"));
+            assert.deepEqual(
+                diff.changes
+                    .filter((c) => c.kind === "replace")
+                    .map((c) => c.name)
+                    .sort(),
+                ["dev-k3s-agent-1", "dev-k3s-agent-1-lifecycle", "dev-k3s-ready"],
+            );
+            assert.deepEqual(
+                replaced.map((c) => c.name),
+                ["dev-k3s-agent-1"],
+            );
+            assert.ok(
+                replaced[0].reasons.some((r) => r.includes("`imageName` changed (replaceOnChanges: `imageName`)")),
+                replaced[0].reasons.join("\n"),
+            );
+            assert.deepEqual(
+                diff.changes.filter((c) => c.kind === "create" || c.kind === "delete"),
+                [],
+            );
+        },
+    );
 });
 
 describe("delivery: what the reviewer reads", () => {

@@ -38,32 +38,35 @@ describe("delivery: irreversible changes", () => {
         );
     });
 
-    it("on the real synth: k3s downgrade and minor jumps, prod server count, Kafka volume shrink, SSH key change, Airflow downgrade", async () => {
-        const prod = await synth("prod-infra");
-        const kinds = async (stack: string, overrides: Record<string, string>, env = stack.split("-")[0]) =>
-            irreversibleChanges(
-                stack,
-                env,
-                prod.resources.length && stack === "prod-infra" ? prod.resources : (await synth(stack)).resources,
-                (await synth(stack, overrides)).resources,
-            ).map((f) => f.kind);
-        assert.deepEqual(await kinds("prod-infra", { "data-platform:k3sVersion": "v1.35.0+k3s1" }), ["k3s-downgrade"]);
-        assert.deepEqual(await kinds("prod-infra", { "data-platform:serverCount": "1" }), ["server-count-decrease"]);
-        const key = await kinds("prod-infra", { "data-platform:sshPublicKey": ed25519Key("new") });
-        assert.deepEqual(key, ["ssh-key-existing-nodes"]);
-        const older = await synth("prod-infra", { "data-platform:k3sVersion": "v1.33.7+k3s1" });
-        assert.deepEqual(
-            irreversibleChanges("prod-infra", "prod", older.resources, prod.resources).map((f) => f.kind),
-            ["k3s-minor-jump"],
-        );
-        assert.deepEqual(await kinds("dev-cluster", { "data-platform:kafkaStorageGi": "5" }), ["volume-shrink"]);
-        assert.deepEqual(
-            await kinds("dev-cluster", { "data-platform:kafkaPartitions": "2" }),
-            ["kafka-partitions-decrease", "kafka-partitions-decrease"],
-            "events and results",
-        );
-        assert.deepEqual(await kinds("dev-apps", { "data-platform:airflowImage": "apache/airflow:3.1.0" }), ["airflow-downgrade"]);
-    });
+    it(
+        "on the real synth: k3s downgrade and minor jumps, prod server count, " + "Kafka volume shrink, SSH key change, Airflow downgrade",
+        async () => {
+            const prod = await synth("prod-infra");
+            const kinds = async (stack: string, overrides: Record<string, string>, env = stack.split("-")[0]) =>
+                irreversibleChanges(
+                    stack,
+                    env,
+                    prod.resources.length && stack === "prod-infra" ? prod.resources : (await synth(stack)).resources,
+                    (await synth(stack, overrides)).resources,
+                ).map((f) => f.kind);
+            assert.deepEqual(await kinds("prod-infra", { "data-platform:k3sVersion": "v1.35.0+k3s1" }), ["k3s-downgrade"]);
+            assert.deepEqual(await kinds("prod-infra", { "data-platform:serverCount": "1" }), ["server-count-decrease"]);
+            const key = await kinds("prod-infra", { "data-platform:sshPublicKey": ed25519Key("new") });
+            assert.deepEqual(key, ["ssh-key-existing-nodes"]);
+            const older = await synth("prod-infra", { "data-platform:k3sVersion": "v1.33.7+k3s1" });
+            assert.deepEqual(
+                irreversibleChanges("prod-infra", "prod", older.resources, prod.resources).map((f) => f.kind),
+                ["k3s-minor-jump"],
+            );
+            assert.deepEqual(await kinds("dev-cluster", { "data-platform:kafkaStorageGi": "5" }), ["volume-shrink"]);
+            assert.deepEqual(
+                await kinds("dev-cluster", { "data-platform:kafkaPartitions": "2" }),
+                ["kafka-partitions-decrease", "kafka-partitions-decrease"],
+                "events and results",
+            );
+            assert.deepEqual(await kinds("dev-apps", { "data-platform:airflowImage": "apache/airflow:3.1.0" }), ["airflow-downgrade"]);
+        },
+    );
 
     it("the SSH finding says the key reaches no existing node and how to roll it out", async () => {
         const now = await synth("dev-infra");
@@ -71,7 +74,10 @@ describe("delivery: irreversible changes", () => {
         const [f] = irreversibleChanges("dev-infra", "dev", now.resources, next.resources);
         assert.match(
             f.message,
-            /existing node\(s\) keep accepting the OLD key .*To roll it out: add the new key on the nodes first .*or replace the nodes one at a time/,
+            new RegExp(
+                /existing node\(s\) keep accepting the OLD key .*To roll it out: add/.source +
+                    / the new key on the nodes first .*or replace the nodes one at a time/.source,
+            ),
         );
     });
 
@@ -91,7 +97,10 @@ describe("delivery: irreversible changes", () => {
         assert.equal(refusedNow.stop, true);
         assert.match(
             refusedNow.text ?? "",
-            /IRREVERSIBLE: 1 change\(s\)[\s\S]*\[volume-shrink\] dev-cluster: PVC db: 20Gi → 10Gi\. Volumes only grow[\s\S]*re-run with --allow volume-shrink/,
+            new RegExp(
+                /IRREVERSIBLE: 1 change\(s\)[\s\S]*\[volume-shrink\] dev-cluster: PVC db:/.source +
+                    / 20Gi → 10Gi\. Volumes only grow[\s\S]*re-run with --allow volume-shrink/.source,
+            ),
         );
         assert.deepEqual(
             [gate(finding, ["volume-shrink"], false).stop, gate(finding, [], true).stop, gate([], [], false).stop],
@@ -112,7 +121,10 @@ describe("delivery: irreversible changes", () => {
         assert.ok(mark > 0 && mark < text.indexOf("### `dev-cluster`"), "before the per-stack diff");
         assert.match(
             text,
-            /\*\*volume-shrink\*\* `dev-cluster`: .*Volumes only grow[\s\S]*refuse these unless the run names each kind with `--allow <kind>`/,
+            new RegExp(
+                /\*\*volume-shrink\*\* `dev-cluster`: .*Volumes only grow[\s\S]*refuse/.source +
+                    / these unless the run names each kind with `--allow <kind>`/.source,
+            ),
         );
         assert.equal(irreversibleBetween(undefined, head).length, 0, "a new stack has nothing to lose");
         assert.ok(!renderReport({ base: "a", head: "b", stacks: [diffSynth(base, base)], irreversible: [] }).includes("Irreversible"));

@@ -70,7 +70,10 @@ describe("delivery: pulumi-kubernetes' provider replacement rule", () => {
         assert.match(text, /update\*\* `test-k3s`/);
         assert.match(
             text,
-            /active cluster changed \(`server`\), but `clusterIdentifier` is unchanged: pulumi-kubernetes updates the provider in place and replaces nothing/,
+            new RegExp(
+                /active cluster changed \(`server`\), but `clusterIdentifier` is unchanged:/.source +
+                    / pulumi-kubernetes updates the provider in place and replaces nothing/.source,
+            ),
         );
         assert.doesNotMatch(text, /203\.0\.113\.9/, "the kubeconfig is secret: its values are not shown");
     });

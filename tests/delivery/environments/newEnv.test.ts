@@ -70,7 +70,11 @@ describe("delivery: npm run new-env", () => {
         assert.equal(code, 1);
         assert.match(
             errors.join("\n"),
-            /example value\(s\) are still in the stack files[\s\S]*staging-apps: data-platform:todoHost = "todo\.staging\.example\.org": names todo\.staging\.example\.org, a reserved example domain[\s\S]*Nothing was changed: up does not apply example values/,
+            new RegExp(
+                /example value\(s\) are still in the stack files[\s\S]*staging-apps: data-platform:todoHost/.source +
+                    / = "todo\.staging\.example\.org": names todo\.staging\.example\.org, a /.source +
+                    /reserved example domain[\s\S]*Nothing was changed: up does not apply example values/.source,
+            ),
         );
     });
 

@@ -60,36 +60,41 @@ describe("delivery: own images resolve in their registry before the apps layer i
             registry = undefined;
         });
 
-        it("anonymous: a pushed image is present with its digest, another tag is missing, and the check names only the missing one", async function () {
-            requireDebianPackage(this, "docker-registry");
-            registry = await startRegistry();
-            const digest = await pushImage(registry.host, "acme/todo-backend", "1.4.0");
-            const found = await lookupManifest(`${registry.host}/acme/todo-backend:1.4.0`, { scheme: "http" });
-            assert.deepEqual(found, { status: "present", digest });
-            assert.deepEqual(await lookupManifest(`${registry.host}/acme/todo-backend:1.4.0@${digest}`, { scheme: "http" }), {
-                status: "present",
-                digest,
-            });
-            assert.deepEqual(await lookupManifest(`${registry.host}/acme/todo-backend:9.9.9`, { scheme: "http" }), { status: "missing" });
-            assert.equal(
-                await manifestDigest(`${registry.host}/acme/todo-backend:1.4.0`, { scheme: "http" }),
-                digest,
-                "the release pin uses the same client",
-            );
+        it(
+            "anonymous: a pushed image is present with its digest, " + "another tag is missing, and the check names only the missing one",
+            async function () {
+                requireDebianPackage(this, "docker-registry");
+                registry = await startRegistry();
+                const digest = await pushImage(registry.host, "acme/todo-backend", "1.4.0");
+                const found = await lookupManifest(`${registry.host}/acme/todo-backend:1.4.0`, { scheme: "http" });
+                assert.deepEqual(found, { status: "present", digest });
+                assert.deepEqual(await lookupManifest(`${registry.host}/acme/todo-backend:1.4.0@${digest}`, { scheme: "http" }), {
+                    status: "present",
+                    digest,
+                });
+                assert.deepEqual(await lookupManifest(`${registry.host}/acme/todo-backend:9.9.9`, { scheme: "http" }), {
+                    status: "missing",
+                });
+                assert.equal(
+                    await manifestDigest(`${registry.host}/acme/todo-backend:1.4.0`, { scheme: "http" }),
+                    digest,
+                    "the release pin uses the same client",
+                );
 
-            const host = registry.host;
-            const check = ownImagesCheck({
-                scheme: "http",
-                ownImages: async () => ({ images: [`${host}/acme/todo-backend:1.4.0`, `${host}/acme/todo-frontend:1.4.0`] }),
-            });
-            const refusals = await check(apps(), { env: "dev" });
-            assert.equal(refusals.length, 1);
-            assert.match(
-                refusals[0],
-                new RegExp(`^${host.replace(/\./g, "\\.")}/acme/todo-frontend:1\\.4\\.0 does not exist in its registry: push it first`),
-            );
-            assert.deepEqual(await check({ ...apps(), layer: "cluster" }, { env: "dev" }), [], "only the apps layer runs own images");
-        });
+                const host = registry.host;
+                const check = ownImagesCheck({
+                    scheme: "http",
+                    ownImages: async () => ({ images: [`${host}/acme/todo-backend:1.4.0`, `${host}/acme/todo-frontend:1.4.0`] }),
+                });
+                const refusals = await check(apps(), { env: "dev" });
+                assert.equal(refusals.length, 1);
+                assert.match(
+                    refusals[0],
+                    new RegExp(`^${host.replace(/\./g, "\\.")}/acme/todo-frontend:1\\.4\\.0 does not exist in its registry: push it first`),
+                );
+                assert.deepEqual(await check({ ...apps(), layer: "cluster" }, { env: "dev" }), [], "only the apps layer runs own images");
+            },
+        );
 
         it("htpasswd (basic auth): refused anonymously and with a wrong password, present with the stack's credential", async function () {
             requireDebianPackage(this, "docker-registry");
@@ -113,7 +118,10 @@ describe("delivery: own images resolve in their registry before the apps layer i
             const refused = await anonymous(apps(), { env: "dev" });
             assert.match(
                 refused.join("\n"),
-                /sensor-producer:sha-1a2b3c4 cannot be pulled: the registry needs a login .*imageRegistry \{ server, username \} and the secret imageRegistryToken/,
+                new RegExp(
+                    /sensor-producer:sha-1a2b3c4 cannot be pulled: the registry needs a login/.source +
+                        / .*imageRegistry \{ server, username \} and the secret imageRegistryToken/.source,
+                ),
             );
             assert.ok(!refused.join("\n").includes("pull-secret"));
         });

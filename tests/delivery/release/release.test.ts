@@ -28,7 +28,8 @@ function standInRegistry(): Promise<{ port: number; close: () => void; tokenAuth
             res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ token: "pull-token" }));
         } else if (req.headers.authorization !== "Bearer pull-token") {
             res.writeHead(401, {
-                "www-authenticate": `Bearer realm="http://127.0.0.1:${port}/token",service="stand-in",scope="repository:org/todo-backend:pull"`,
+                "www-authenticate":
+                    `Bearer realm="http://127.0.0.1:${port}` + `/token",service="stand-in",scope="repository:org/todo-backend:pull"`,
             }).end();
         } else if (req.method === "HEAD" && req.url === "/v2/org/todo-backend/manifests/1.4.0") {
             res.writeHead(200, { "docker-content-digest": DIGEST }).end();
@@ -87,12 +88,16 @@ describe("delivery: releases name their images", () => {
         assert.deepEqual(releaseProblems(file, "prod-apps", "v1.4.0"), []);
     });
 
-    it("dev runs a main commit's images: appsImageTag set in the stack file, comments kept, and the release check tells it from a release", () => {
-        const file = tempFile("# dev apps\nconfig:\n  # tag of the own images\n  data-platform:appsImageTag: 0.1.0\n");
-        writeImageTag(file, "sha-1a2b3c4");
-        const text = fs.readFileSync(file, "utf8");
-        assert.ok(text.includes("# tag of the own images"));
-        assert.equal((parse(text) as { config: Record<string, string> }).config["data-platform:appsImageTag"], "sha-1a2b3c4");
-        assert.match(releaseProblems(file, "dev-apps", "v0.1.0")[0], /appsImageTag is "sha-1a2b3c4"; release v0\.1\.0 needs "0\.1\.0"/);
-    });
+    it(
+        "dev runs a main commit's images: appsImageTag set in the stack file, " +
+            "comments kept, and the release check tells it from a release",
+        () => {
+            const file = tempFile("# dev apps\nconfig:\n  # tag of the own images\n  data-platform:appsImageTag: 0.1.0\n");
+            writeImageTag(file, "sha-1a2b3c4");
+            const text = fs.readFileSync(file, "utf8");
+            assert.ok(text.includes("# tag of the own images"));
+            assert.equal((parse(text) as { config: Record<string, string> }).config["data-platform:appsImageTag"], "sha-1a2b3c4");
+            assert.match(releaseProblems(file, "dev-apps", "v0.1.0")[0], /appsImageTag is "sha-1a2b3c4"; release v0\.1\.0 needs "0\.1\.0"/);
+        },
+    );
 });

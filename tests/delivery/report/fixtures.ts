@@ -26,7 +26,8 @@ export function environment(options: FixtureOptions = {}): EnvironmentSynth {
     const agentFlavor = options.agentFlavor ?? "f.big";
     const keepalived = {
         "@secret":
-            "#cloud-config\nwrite_files:\n  - content: |\n      vrrp_instance api {\n        virtual_ipaddress {\n          192.0.2.50/24\n        }\n",
+            "#cloud-config\nwrite_files:\n  - content: |\n      vrrp_instance api {\n" +
+            "        virtual_ipaddress {\n          192.0.2.50/24\n        }\n",
     };
     const infra: SynthResult = result(
         "qa-infra",

@@ -18,12 +18,16 @@ const SNAPS = [`etcd-snapshot-envx-k3s-server-0-aa-${T}.zip`, `etcd-snapshot-env
     snapshotFromObject(`${FOLDER}/${n}`, FOLDER, 4096)!,
 );
 const server = (i: number) => ({
-    urn: `urn:pulumi:${INFRA}::data-platform::platform:infra:K3sCluster$platform:infra:K3sNode$openstack:compute/instance:Instance::envx-k3s-server-${i}`,
+    urn:
+        `urn:pulumi:${INFRA}::data-platform::platform:infra:K3sCluster$platform:infra:K3sNode$` +
+        `openstack:compute/instance:Instance::envx-k3s-server-${i}`,
     type: "openstack:compute/instance:Instance",
     inputs: { metadata: { role: "server" } },
 });
 const agent = {
-    urn: `urn:pulumi:${INFRA}::data-platform::platform:infra:K3sCluster$platform:infra:AgentPool$platform:infra:K3sNode$openstack:compute/instance:Instance::envx-k3s-agent-0`,
+    urn:
+        `urn:pulumi:${INFRA}::data-platform::platform:infra:K3sCluster$platform:infra:AgentPool$platform:infra:K3sNode$` +
+        `openstack:compute/instance:Instance::envx-k3s-agent-0`,
     type: "openstack:compute/instance:Instance",
     inputs: { metadata: { role: "agent" } },
 };
@@ -92,7 +96,9 @@ const changes = (r: Result) =>
                 c[0] === "#wait-cluster"
                     ? words.join(" ")
                     : `${words[0]}${c[0] === "config" ? ` ${words[1]} ${words[2]}` : ""} ${words[words.indexOf("--stack") + 1]}`;
-            return `${head}${replaced.length ? ` replace=${replaced.join(",")}` : ""}${env?.PLATFORM_SKIP_DRAIN ? ` PLATFORM_SKIP_DRAIN=${env.PLATFORM_SKIP_DRAIN}` : ""}`;
+            const replace = replaced.length ? ` replace=${replaced.join(",")}` : "";
+            const skipDrain = env?.PLATFORM_SKIP_DRAIN ? ` PLATFORM_SKIP_DRAIN=${env.PLATFORM_SKIP_DRAIN}` : "";
+            return `${head}${replace}${skipDrain}`;
         });
 
 const SEQUENCE = [
@@ -126,7 +132,10 @@ describe("delivery: npm run restore through the pulumi seam", () => {
         assert.equal(unknown.code, 1);
         assert.match(
             unknown.out,
-            /--snapshot etcd-snapshot-nope-1: no such snapshot in s3:\/\/b\/envx\/etcd\/ .*\n {2}etcd-snapshot-envx-k3s-server-0-aa-\d+\.zip\n/,
+            new RegExp(
+                /--snapshot etcd-snapshot-nope-1: no such snapshot in s3:\/\/b\/envx\/etcd\/ /.source +
+                    /.*\n {2}etcd-snapshot-envx-k3s-server-0-aa-\d+\.zip\n/.source,
+            ),
         );
         assert.match(unknown.out, /Nothing was changed\./);
         assert.deepEqual(changes(unknown), []);
@@ -152,12 +161,18 @@ describe("delivery: npm run restore through the pulumi seam", () => {
         assert.deepEqual(changes(failing), SEQUENCE.slice(0, 2));
         assert.match(
             failing.out,
-            /Restore stopped at step 2\/6 \(replace\):\n {4}pulumi up -s envx-infra failed:\n {4}error: creating server-1: quota exceeded\n/,
+            new RegExp(
+                /Restore stopped at step 2\/6 \(replace\):\n {4}pulumi up -s envx-infra /.source +
+                    /failed:\n {4}error: creating server-1: quota exceeded\n/.source,
+            ),
         );
         assert.match(failing.out, /Done in this run: config\./);
         assert.match(
             failing.out,
-            /To continue once the cause is fixed:\n {4}npm run restore -- envx --snapshot etcd-snapshot-envx-k3s-server-0-aa-\d+\.zip --from replace --yes\n/,
+            new RegExp(
+                /To continue once the cause is fixed:\n {4}npm run restore -- envx --snapshot /.source +
+                    /etcd-snapshot-envx-k3s-server-0-aa-\d+\.zip --from replace --yes\n/.source,
+            ),
         );
         // The continuation, as a new process would see the stack (restoreFromSnapshot now set).
         const name = SNAPS[0].name;

@@ -82,41 +82,48 @@ describe("delivery: rollback planner", () => {
         assert.deepEqual(both.map((b) => b.kind).sort(), ["schema-rollback", "schema-rollback"]);
     });
 
-    it("on the real dev-apps synth: each Airflow version input going down is refused; the release holds no data, its database does", async () => {
-        const current = await synth("dev-apps");
-        const [airflow] = airflowReleases(current);
-        assert.ok(airflow, "the apps layer installs the airflow chart");
-        assert.equal(classify(airflow), undefined, "metadata database is not in the chart");
-        const metadataDb = current.resources.filter((r) => r.type === "kubernetes:apps/v1:StatefulSet" && r.name.startsWith("airflow-"));
-        assert.ok(metadataDb.length > 0 && metadataDb.every((r) => classify(r)?.category === "workload-storage"));
-        /** A copy of the synth with one input of the Airflow release set. */
-        const withInput = (input: string, value: string): SynthResult => {
-            const copy = structuredClone(current);
-            const keys = input.split(".");
-            let at = airflowReleases(copy)[0].inputs;
-            for (const k of keys.slice(0, -1)) at = (at[k] ??= {}) as Record<string, unknown>;
-            at[keys[keys.length - 1]] = value;
-            return copy;
-        };
-        const values = airflow.inputs.values as Record<string, unknown>;
-        for (const input of AIRFLOW_VERSION_INPUTS) {
-            // images.airflow.tag is unset in the real values (defaultAirflowTag applies): set it on both sides.
-            const now =
-                input === "version" ? String(airflow.inputs.version) : String(values[input.split(".").pop()!] ?? values.defaultAirflowTag);
-            const older = now.replace(/^(\d+)\.(\d+)/, (_, major: string, minor: string) =>
-                Number(minor) > 0 ? `${major}.${Number(minor) - 1}` : `${Number(major) - 1}.${minor}`,
+    it(
+        "on the real dev-apps synth: each Airflow version input going " + "down is refused; the release holds no data, its database does",
+        async () => {
+            const current = await synth("dev-apps");
+            const [airflow] = airflowReleases(current);
+            assert.ok(airflow, "the apps layer installs the airflow chart");
+            assert.equal(classify(airflow), undefined, "metadata database is not in the chart");
+            const metadataDb = current.resources.filter(
+                (r) => r.type === "kubernetes:apps/v1:StatefulSet" && r.name.startsWith("airflow-"),
             );
-            assert.notEqual(older, now);
-            const blockers = schemaBlockers("dev-apps", withInput(input, now), withInput(input, older));
-            assert.deepEqual(
-                blockers.map((b) => b.kind),
-                ["schema-rollback"],
-                input,
-            );
-            assert.ok(blockers[0].message.includes(`${input} ${now} → ${older}`), blockers[0].message);
-            assert.deepEqual(schemaBlockers("dev-apps", withInput(input, older), withInput(input, now)), [], `${input} going up`);
-        }
-    });
+            assert.ok(metadataDb.length > 0 && metadataDb.every((r) => classify(r)?.category === "workload-storage"));
+            /** A copy of the synth with one input of the Airflow release set. */
+            const withInput = (input: string, value: string): SynthResult => {
+                const copy = structuredClone(current);
+                const keys = input.split(".");
+                let at = airflowReleases(copy)[0].inputs;
+                for (const k of keys.slice(0, -1)) at = (at[k] ??= {}) as Record<string, unknown>;
+                at[keys[keys.length - 1]] = value;
+                return copy;
+            };
+            const values = airflow.inputs.values as Record<string, unknown>;
+            for (const input of AIRFLOW_VERSION_INPUTS) {
+                // images.airflow.tag is unset in the real values (defaultAirflowTag applies): set it on both sides.
+                const now =
+                    input === "version"
+                        ? String(airflow.inputs.version)
+                        : String(values[input.split(".").pop()!] ?? values.defaultAirflowTag);
+                const older = now.replace(/^(\d+)\.(\d+)/, (_, major: string, minor: string) =>
+                    Number(minor) > 0 ? `${major}.${Number(minor) - 1}` : `${Number(major) - 1}.${minor}`,
+                );
+                assert.notEqual(older, now);
+                const blockers = schemaBlockers("dev-apps", withInput(input, now), withInput(input, older));
+                assert.deepEqual(
+                    blockers.map((b) => b.kind),
+                    ["schema-rollback"],
+                    input,
+                );
+                assert.ok(blockers[0].message.includes(`${input} ${now} → ${older}`), blockers[0].message);
+                assert.deepEqual(schemaBlockers("dev-apps", withInput(input, older), withInput(input, now)), [], `${input} going up`);
+            }
+        },
+    );
 
     it("refuses a schema rollback told by the schema-version marker", () => {
         const blockers = schemaBlockers("dev-apps", apps({ schema: "7", backendTag: "1.5.0" }), apps({ schema: "5", backendTag: "1.3.0" }));

@@ -27,7 +27,9 @@ describe("delivery: stateful classification table", () => {
         ["kubernetes:kafka.strimzi.io/v1beta2:KafkaUser", {}, undefined],
     ];
     for (const [type, inputs, category] of cases) {
-        it(`${type}${inputs.chart ? ` (chart ${String(inputs.chart)}${inputs.values ? ` ${JSON.stringify(inputs.values)}` : ""})` : ""} → ${category ?? "not stateful"}`, () => {
+        const values = inputs.values ? ` ${JSON.stringify(inputs.values)}` : "";
+        const chart = inputs.chart ? ` (chart ${String(inputs.chart)}${values})` : "";
+        it(`${type}${chart} → ${category ?? "not stateful"}`, () => {
             assert.equal(classify({ type, inputs })?.category, category);
         });
     }

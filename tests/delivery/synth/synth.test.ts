@@ -21,7 +21,9 @@ describe("synth URNs", () => {
         const lifecycle = result.resources.find((r) => r.name === "dev-k3s-agent-0-lifecycle");
         assert.equal(
             lifecycle?.urn,
-            "urn:pulumi:dev-infra::data-platform::data-platform:infra:K3sCluster$data-platform:infra:AgentPool$data-platform:infra:K3sNode$command:local:Command::dev-k3s-agent-0-lifecycle",
+            "urn:pulumi:dev-infra::data-platform::" +
+                "data-platform:infra:K3sCluster$data-platform:infra:AgentPool$data-platform:infra:K3sNode$" +
+                "command:local:Command::dev-k3s-agent-0-lifecycle",
         );
         const stack = result.resources.find((r) => r.type === "pulumi:pulumi:Stack");
         assert.ok(result.resources.filter((r) => r.parent === stack?.urn).every((r) => !r.urn.includes("pulumi:pulumi:Stack$")));

@@ -70,7 +70,8 @@ async function main(agents: number): Promise<void> {
         );
         for (const r of results)
             log(
-                `${r.node}: k3s ready ${r.k3sReady.toFixed(1)} s after boot (in-VM clock); cloud-init done seen by the host after ${r.cloudInitDoneHost.toFixed(0)} s`,
+                `${r.node}: k3s ready ${r.k3sReady.toFixed(1)} s after boot (in-VM clock); ` +
+                    `cloud-init done seen by the host after ${r.cloudInitDoneHost.toFixed(0)} s`,
             );
         log(`every node Ready (kubectl get nodes) ${allReady.toFixed(0)} s after the VMs were started`);
         log(await server.sh("/usr/local/bin/k3s kubectl get nodes -o wide"));

@@ -116,7 +116,8 @@ export class PoolWatch {
         if (down.length > this.worst.count) this.worst = { count: down.length, at };
         if (down.length > this.maxUnavailable)
             throw new Error(
-                `${at}: ${down.length} of the pool's agents unavailable at once (${down.join(", ")}), more than maxUnavailable ${this.maxUnavailable}`,
+                `${at}: ${down.length} of the pool's agents unavailable at once ` +
+                    `(${down.join(", ")}), more than maxUnavailable ${this.maxUnavailable}`,
             );
         return down;
     }

@@ -56,7 +56,9 @@ export async function etcdQuorum(cloud: LifetimeCloud, count: number, timeoutMs 
             async () => {
                 const view = await etcdView(cloud);
                 if (!view) return undefined;
-                last = `members ${view.members.join(", ") || "none"}; learners ${view.learners.join(", ") || "none"}; unhealthy ${view.unhealthy.join("; ") || "none"}`;
+                last =
+                    `members ${view.members.join(", ") || "none"}; learners ${view.learners.join(", ") || "none"}; ` +
+                    `unhealthy ${view.unhealthy.join("; ") || "none"}`;
                 return view.members.length === count && view.learners.length === 0 && view.unhealthy.length === 0
                     ? view.members
                     : undefined;

@@ -172,13 +172,16 @@ export function planNodes(before: SynthResult | undefined, after: SynthResult, o
     return { diff, groups, gates };
 }
 
+/** `kind slot (old → new)`, or with the one name the step removes or adds. */
+function stepText(s: NodeStep): string {
+    const names = [s.oldName, s.newName].filter(Boolean).join(" → ");
+    return `${s.kind} ${s.slot}${names ? ` (${names})` : ""}`;
+}
+
 /** One line per step, for the scenario's log. */
 export function describePlan(plan: EnginePlan): string[] {
     return [
-        ...plan.groups.map(
-            (g, i) =>
-                `${i + 1}. ${g.map((s) => `${s.kind} ${s.slot}${s.oldName ? ` (${s.oldName}` : ""}${s.oldName && s.newName ? " → " : s.newName && !s.oldName ? " (" : ""}${s.newName ?? ""}${s.oldName || s.newName ? ")" : ""}`).join(", ")}`,
-        ),
+        ...plan.groups.map((g, i) => `${i + 1}. ${g.map(stepText).join(", ")}`),
         ...plan.gates.map((g) => `then ${g.create}`),
         ...(plan.diff.warnings ?? []).map((w) => `warning: ${w}`),
     ];
