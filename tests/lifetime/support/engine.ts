@@ -14,6 +14,7 @@
  * (each new node's `create` gate passed) and the scenario's checks between groups passed.
  */
 import { spawn } from "node:child_process";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import type { BootCluster } from "../../boot/support/cluster";
 import type { VolumeRole } from "./cloud";
@@ -58,11 +59,51 @@ export interface EngineContext {
     readonly commands?: CommandRunner;
 }
 
+/** The lifecycle commands under way (each `sh -c` the root of a tree: sh → npx → tsx → node). */
+const running = new Set<number>();
+
+/** A process and all its descendants, from /proc (the suite runs on Linux hosts only: QEMU). */
+function processTree(root: number): number[] {
+    const children = new Map<number, number[]>();
+    for (const entry of fs.readdirSync("/proc")) {
+        if (!/^\d+$/.test(entry)) continue;
+        try {
+            // The fields after the command's closing parenthesis: state, ppid, …
+            const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+            const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+            children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+        } catch {
+            // Exited while the list was read.
+        }
+    }
+    const tree = [root];
+    for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i]) ?? []));
+    return tree;
+}
+
+/**
+ * Stops every lifecycle command still under way, with its whole process tree: a scenario that
+ * ran out of time must not leave a readiness gate polling the next scenario's API.
+ */
+export function stopRunningCommands(): number {
+    const roots = [...running];
+    for (const pid of roots.flatMap(processTree)) {
+        try {
+            process.kill(pid, "SIGTERM");
+        } catch {
+            // Already gone.
+        }
+    }
+    running.clear();
+    return roots.length;
+}
+
 /** Runs one of the synth's command lines (`create` or `delete`) on the host. */
 export function runCommand(ctx: EngineContext, label: string, line: string, environment: Record<string, string>): Promise<void> {
     const env = { ...process.env, ...environment, ...ctx.environment, KUBECONFIG_DATA: ctx.kubeconfig };
     return new Promise((resolve, reject) => {
         const child = spawn("sh", ["-c", line], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+        if (child.pid !== undefined) running.add(child.pid);
         let tail = "";
         const take = (chunk: Buffer) => {
             const text = chunk.toString();
@@ -72,11 +113,12 @@ export function runCommand(ctx: EngineContext, label: string, line: string, envi
         child.stdout.on("data", take);
         child.stderr.on("data", take);
         child.on("error", reject);
-        child.on("exit", (code) =>
-            code === 0
+        child.on("exit", (code, signal) => {
+            if (child.pid !== undefined) running.delete(child.pid);
+            return code === 0
                 ? resolve()
-                : reject(new Error(`${label}: \`${line}\` exited ${code}: ${tail.trim().split("\n").slice(-3).join(" | ")}`)),
-        );
+                : reject(new Error(`${label}: \`${line}\` exited ${code ?? signal}: ${tail.trim().split("\n").slice(-3).join(" | ")}`));
+        });
     });
 }
 

@@ -5,6 +5,7 @@
  */
 import type { KubeTarget } from "../../../infra/lifecycle/kubeApi";
 import { clusterId, readMarker } from "./access";
+import { stopRunningCommands } from "./engine";
 
 export interface ScenarioContext {
     readonly log: (line: string) => void;
@@ -21,30 +22,54 @@ export function needs(...names: string[]): void {
         throw new Error(`not run: ${missing.join(", ")} did not pass, so the environment is not in the state this scenario starts from`);
 }
 
-/** Registers a mocha test that runs `body` and prints the scenario's result line. */
+/**
+ * Runs `body` as the scenario `name` with its own deadline, and prints its result line: passed
+ * in N s, or failed after N s at the step under way and why — also when the deadline ends it
+ * (mocha's own timeout would end the test without that line). On failure, lifecycle commands
+ * still under way are stopped: they belong to this scenario's environment.
+ */
+export async function runScenario(
+    name: string,
+    deadlineMs: number,
+    body: (s: ScenarioContext) => Promise<void>,
+    print: (line: string) => void = (line) => console.log(line),
+): Promise<void> {
+    const started = Date.now();
+    const seconds = () => Math.round((Date.now() - started) / 1000);
+    let current = "start";
+    const s: ScenarioContext = {
+        log: print,
+        step: (what) => {
+            current = what;
+            print(`    [${seconds()} s] ${what}`);
+        },
+    };
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`the scenario's deadline (${Math.round(deadlineMs / 60_000)} min) passed`)), deadlineMs);
+    });
+    try {
+        await Promise.race([body(s), deadline]);
+        passed.add(name);
+        print(`scenario ${name}: passed in ${seconds()} s`);
+    } catch (err) {
+        const stopped = stopRunningCommands();
+        const why = err instanceof Error ? err.message : String(err);
+        print(
+            `scenario ${name}: failed after ${seconds()} s at "${current}": ${why}${stopped ? ` (${stopped} lifecycle command(s) stopped)` : ""}`,
+        );
+        throw err;
+    } finally {
+        clearTimeout(timer);
+    }
+}
+
+/** Registers a mocha test that runs `body` as a scenario (runScenario) within `timeoutMs`. */
 export function scenario(name: string, timeoutMs: number, body: (s: ScenarioContext) => Promise<void>): void {
     it(name, async function () {
-        this.timeout(timeoutMs);
-        const started = Date.now();
-        const seconds = () => Math.round((Date.now() - started) / 1000);
-        let current = "start";
-        const s: ScenarioContext = {
-            log: (line) => console.log(line),
-            step: (what) => {
-                current = what;
-                console.log(`    [${seconds()} s] ${what}`);
-            },
-        };
-        try {
-            await body(s);
-            passed.add(name);
-            console.log(`scenario ${name}: passed in ${seconds()} s`);
-        } catch (err) {
-            console.log(
-                `scenario ${name}: failed after ${seconds()} s at "${current}": ${err instanceof Error ? err.message : String(err)}`,
-            );
-            throw err;
-        }
+        // Mocha's timeout a little after the scenario's own, so the scenario reports first.
+        this.timeout(timeoutMs + 60_000);
+        await runScenario(name, timeoutMs, body);
     });
 }
 

@@ -235,10 +235,13 @@ server_main() {
   control_plane
 }
 
-# Leader leases long enough for an emulated (TCG) VM, whose API can stall for seconds: with the
+# Leader leases long enough for an emulated (TCG) VM, whose API can stall for minutes: with the
 # upstream defaults (15 s lease, 10 s renew) a stall makes the controller-manager exit, and the
-# whole service restarts with it. Not k3s' values; a real node keeps the defaults.
-LEADER_ELECTION="--leader-elect-lease-duration=90s --leader-elect-renew-deadline=60s --leader-elect-retry-period=10s"
+# whole service restarts with it (as k3s itself exits). A 60 s renew deadline still lost the lease
+# on a prod run's server-0 every 13-27 min, each restart 6 min back to ready. Not k3s' values; a
+# real node keeps the defaults. The cost here: a new leader takes over up to 5 min after the old
+# one's node is gone.
+LEADER_ELECTION="--leader-elect-lease-duration=300s --leader-elect-renew-deadline=240s --leader-elect-retry-period=30s"
 
 control_plane() {
   local api=https://127.0.0.1:6443
