@@ -86,7 +86,10 @@ describe("lifetime: the scenario runner", () => {
         await assert.rejects(run, /deadline/);
         assert.match(
             lines.at(-1)!,
-            /^scenario stuck: failed after 2 s at "server-2: lifecycle create \(wait-cluster\)": .*deadline.*\(1 lifecycle command\(s\) stopped\)$/,
+            new RegExp(
+                /^scenario stuck: failed after 2 s at "server-2: lifecycle create \(wait-cluster\)": /.source +
+                    /.*deadline.*\(1 lifecycle command\(s\) stopped\)$/.source,
+            ),
         );
         // The command's promise settles once its tree is gone: sh exits after its child.
         await assert.rejects(command!, /exited/);

@@ -55,9 +55,8 @@ export async function runScenario(
     } catch (err) {
         const stopped = stopRunningCommands();
         const why = err instanceof Error ? err.message : String(err);
-        print(
-            `scenario ${name}: failed after ${seconds()} s at "${current}": ${why}${stopped ? ` (${stopped} lifecycle command(s) stopped)` : ""}`,
-        );
+        const stops = stopped ? ` (${stopped} lifecycle command(s) stopped)` : "";
+        print(`scenario ${name}: failed after ${seconds()} s at "${current}": ${why}${stops}`);
         throw err;
     } finally {
         clearTimeout(timer);
