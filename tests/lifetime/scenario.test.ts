@@ -5,6 +5,7 @@
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
+import { eventually } from "../boot/support/suite";
 import { runCommand } from "./support/engine";
 import { runScenario } from "./support/scenario";
 
@@ -94,6 +95,9 @@ describe("lifetime: the scenario runner", () => {
         // The command's promise settles once its tree is gone: sh exits after its child.
         await assert.rejects(command!, /exited/);
         assert.ok(grandchild > 0);
-        assert.ok(["gone", "Z"].includes(stateOf(grandchild)), `the gate's node process was stopped (state ${stateOf(grandchild)})`);
+        // SIGTERM reached it; under load it may take a moment to be scheduled and exit.
+        await eventually("the gate's node process to exit", 10_000, async () =>
+            ["gone", "Z"].includes(stateOf(grandchild)) ? true : undefined,
+        );
     });
 });
