@@ -263,9 +263,8 @@ describe("lifetime: prod (3 servers with a VIP, agents, off-site snapshots)", fu
             ["replace server-0", "replace server-1", "replace server-2", "replace agent-0"],
             "servers, then agents, one at a time",
         );
-        s.log(
-            `    per node (drain, new VM, Ready): ${times.join("; ")}; whole roll with the checks ${Math.round((Date.now() - started) / 1000)} s`,
-        );
+        const whole = Math.round((Date.now() - started) / 1000);
+        s.log(`    per node (drain, new VM, Ready): ${times.join("; ")}; whole roll with the checks ${whole} s`);
         for (const n of env.cloud.nodes()) {
             assert.match(
                 await n.vm.sh("/usr/local/bin/k3s --version"),
