@@ -62,8 +62,8 @@ export interface EngineContext {
 /** The lifecycle commands under way (each `sh -c` the root of a tree: sh → npx → tsx → node). */
 const running = new Set<number>();
 
-/** A process and all its descendants, from /proc (the suite runs on Linux hosts only: QEMU). */
-function processTree(root: number): number[] {
+/** Processes and all their descendants, from one read of /proc (the suite runs on Linux hosts only: QEMU). */
+function processTrees(roots: readonly number[]): number[] {
     const children = new Map<number, number[]>();
     for (const entry of fs.readdirSync("/proc")) {
         if (!/^\d+$/.test(entry)) continue;
@@ -76,9 +76,9 @@ function processTree(root: number): number[] {
             // Exited while the list was read.
         }
     }
-    const tree = [root];
-    for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i]) ?? []));
-    return tree;
+    const trees = [...roots];
+    for (let i = 0; i < trees.length; i++) trees.push(...(children.get(trees[i]) ?? []));
+    return trees;
 }
 
 /**
@@ -87,7 +87,7 @@ function processTree(root: number): number[] {
  */
 export function stopRunningCommands(): number {
     const roots = [...running];
-    for (const pid of roots.flatMap(processTree)) {
+    for (const pid of roots.length ? processTrees(roots) : []) {
         try {
             process.kill(pid, "SIGTERM");
         } catch {

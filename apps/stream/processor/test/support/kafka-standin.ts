@@ -54,7 +54,7 @@ export class KafkaStandIn {
     /** Resolves once `predicate` holds, re-checked after every change of the stand-in's state (no polling). */
     until(predicate: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
         return new Promise((resolve, reject) => {
-            const check = (): void => {
+            const recheck = (): void => {
                 if (!predicate()) return;
                 done();
                 resolve();
@@ -65,10 +65,10 @@ export class KafkaStandIn {
             }, timeoutMs);
             const done = (): void => {
                 clearTimeout(timer);
-                this.events.off("change", check);
+                this.events.off("change", recheck);
             };
-            this.events.on("change", check);
-            check();
+            this.events.on("change", recheck);
+            recheck();
         });
     }
 
