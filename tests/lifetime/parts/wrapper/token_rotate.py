@@ -61,7 +61,12 @@ def main():
             with urllib.request.urlopen(req, context=ctx, timeout=120) as res:
                 res.read()
         except urllib.error.HTTPError as e:
-            fail(f"token rotate: {base}: HTTP {e.code} {e.read().decode(errors='replace').strip()}")
+            # The server may close before its refusal's body is read; the status is the answer.
+            try:
+                body = e.read().decode(errors="replace").strip()
+            except OSError as closed:
+                body = f"(body unread: {closed})"
+            fail(f"token rotate: {base}: HTTP {e.code} {body}")
         except (OSError, urllib.error.URLError) as e:
             fail(f"token rotate: {base}: {e}")
     print("Token rotated, restart k3s nodes with new token")
