@@ -105,6 +105,13 @@ class Handler(BaseHTTPRequestHandler):
         return False
 
     def reply(self, code, body, ctype="application/json"):
+        # A request body left unread when the connection closes makes the kernel answer with a reset,
+        # which can discard this reply before the client reads it (a refusal lost its 401 that way).
+        if self._request is None:
+            try:
+                self.body()
+            except ValueError:
+                self._request = {}
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
         self.send_response(code)
         self.send_header("Content-Type", ctype)
@@ -112,8 +119,14 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    _request = None
+
     def body(self):
-        return json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
+        """The request's JSON body, read once."""
+        if self._request is None:
+            raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            self._request = json.loads(raw) if raw.strip() else {}
+        return self._request
 
     def do_GET(self):
         if self.path == "/cacerts":

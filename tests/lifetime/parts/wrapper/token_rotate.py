@@ -7,7 +7,7 @@ asked (`--server`, default https://127.0.0.1:6443, or K3S_URL); here its supervi
 :9345 of the same host (K3S_SUPERVISOR_PORT), not beside the API.
 Usage: token_rotate.py rotate [--server URL] [--token TOKEN] [--new-token NEW] [--data-dir DIR]
 """
-import argparse, base64, hashlib, json, os, ssl, sys, tempfile, urllib.error, urllib.parse, urllib.request
+import argparse, base64, hashlib, http.client, json, os, ssl, sys, tempfile, urllib.error, urllib.parse, urllib.request
 
 
 def fail(msg):
@@ -64,7 +64,7 @@ def main():
             # The server may close before its refusal's body is read; the status is the answer.
             try:
                 body = e.read().decode(errors="replace").strip()
-            except OSError as closed:
+            except (OSError, http.client.HTTPException) as closed:
                 body = f"(body unread: {closed})"
             fail(f"token rotate: {base}: HTTP {e.code} {body}")
         except (OSError, urllib.error.URLError) as e:
