@@ -201,6 +201,15 @@ describe("k3s made of upstream parts: bootstrap data and token rotation", () => 
             }
         });
 
+        it("gets its refusal to the CLI every time: the request is read before the answer, so no reset discards it", () => {
+            // A reply sent over an unread request body ends in a TCP reset that can discard the reply before
+            // the client reads it; on a loaded machine half of the refusals reached the CLI without their status.
+            const lost = Array.from({ length: 20 }, () => rotate(token("not-the-token"), "new-secret").stderr).filter(
+                (err) => !/HTTP 401 \{"error": "unauthorised"\}/.test(err),
+            );
+            assert.deepEqual(lost, []);
+        });
+
         it("answers an etcd join again when its answer was lost, and still refuses a duplicate node name (k3s' rules)", async () => {
             const request = { nodeName: "node-b", name: "node-b-0a1b2c3d", peerURL: "https://10.0.0.12:2380" };
             const first = await call("new-secret", "/v1-k3s/etcd-join", request);
