@@ -5,6 +5,22 @@ import type { NodePoolCapacity } from "../../lib/contracts";
 import { sumRequests } from "../../lib/fit";
 import { CLUSTER_FIXTURES, synthApps } from "./support";
 
+/** The apps keys every config needs; a test adds the ones it is about. */
+const REQUIRED = {
+    environment: "dev",
+    airflowHost: "a.example.org",
+    airflowDagsRepo: "https://github.com/acme/x.git",
+    todoHost: "t.example.org",
+    todoBackendImage: "r/b:1.0.0",
+    todoFrontendImage: "r/f:1.0.0",
+    streamProducerImage: "r/p:1.0.0",
+    streamProcessorImage: "r/q:1.0.0",
+};
+const appsConfig = (extra: Record<string, string> = {}) => {
+    const values: Record<string, string> = { ...REQUIRED, ...extra };
+    return parseAppsConfig((key) => values[key], "data-platform", "t");
+};
+
 describe("apps: whole-environment resource fit", () => {
     it("dev and prod keep at least 20 % CPU and memory headroom (infra pools vs cluster + apps requests)", async () => {
         for (const env of ["dev", "prod"] as const) {
@@ -22,24 +38,12 @@ describe("apps: whole-environment resource fit", () => {
     });
 
     it("counts replicas per environment and the whole task quota", () => {
-        const lookup = (values: Record<string, string>) => (key: string) => values[key];
-        const base = {
-            environment: "dev",
-            airflowHost: "a.example.org",
-            airflowDagsRepo: "https://github.com/acme/x.git",
-            todoHost: "t.example.org",
-            todoBackendImage: "r/b:1.0.0",
-            todoFrontendImage: "r/f:1.0.0",
-            streamProducerImage: "r/p:1.0.0",
-            streamProcessorImage: "r/q:1.0.0",
-        };
-        const one = appsRequests(parseAppsConfig(lookup(base), "data-platform", "t"));
-        const more = appsRequests(
-            parseAppsConfig(lookup({ ...base, airflowSchedulerReplicas: "2", airflowTaskQuotaCpu: "3" }), "data-platform", "t"),
-        );
+        const base = appsConfig();
+        const one = appsRequests(base);
+        const more = appsRequests(appsConfig({ airflowSchedulerReplicas: "2", airflowTaskQuotaCpu: "3" }));
         // one more scheduler (250m) and one more quota CPU (1000m)
         assert.equal(more.cpuMilli - one.cpuMilli, 1250);
-        const items = appsRequestItems(parseAppsConfig(lookup(base), "data-platform", "t"));
+        const items = appsRequestItems(base);
         assert.deepEqual(sumRequests(items), one);
         assert.ok(items.some((i) => i.name === "airflow task pods (quota)" && i.cpu === "2" && i.memory === "4Gi"));
     });
@@ -69,24 +73,7 @@ describe("apps: whole-environment resource fit", () => {
     });
 
     it("refuses a pod that fits no single node, after the cluster's DaemonSets, although it is checked per pod not per sum", () => {
-        const lookup = (values: Record<string, string>) => (key: string) => values[key];
-        const config = parseAppsConfig(
-            lookup({
-                environment: "dev",
-                airflowHost: "a.example.org",
-                airflowDagsRepo: "https://github.com/acme/x.git",
-                todoHost: "t.example.org",
-                todoBackendImage: "r/b:1.0.0",
-                todoFrontendImage: "r/f:1.0.0",
-                streamProducerImage: "r/p:1.0.0",
-                streamProcessorImage: "r/q:1.0.0",
-                airflowTaskCpu: "3800m",
-                airflowTaskCpuLimit: "4",
-                airflowTaskQuotaCpu: "4",
-            }),
-            "data-platform",
-            "t",
-        );
+        const config = appsConfig({ airflowTaskCpu: "3800m", airflowTaskCpuLimit: "4", airflowTaskQuotaCpu: "4" });
         const pools: NodePoolCapacity[] = [
             { role: "server", count: 3, flavor: "mb1.xlarge", vcpus: 8, memoryMiB: 16384, tainted: true },
             { role: "agent", count: 4, flavor: "mb1.large", vcpus: 4, memoryMiB: 8192 },

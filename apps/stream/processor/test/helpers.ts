@@ -1,4 +1,4 @@
-import { encodeEvent } from "../../common/src/wire.js";
+import { encodeEvent, type WindowResult } from "../../common/src/wire.js";
 
 export interface Ev {
     readonly sensor: string;
@@ -12,13 +12,8 @@ export function encode(e: Ev, i: number): string {
     return e.bad ?? encodeEvent({ id: `t-${i}`, sensor: e.sensor, value: e.value, ts: e.ts });
 }
 
-export interface RefResult {
-    readonly sensor: string;
-    readonly avg: number;
-    readonly count: number;
-    readonly windowStart: number;
-    readonly windowEnd: number;
-    readonly partial: boolean;
+/** A result the reference expects, with the input offsets its window was made of. */
+export interface RefResult extends WindowResult {
     readonly offsets: readonly number[];
 }
 
