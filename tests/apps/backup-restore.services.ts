@@ -11,7 +11,6 @@
 import * as assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import S3rver, { S3Event } from "s3rver";
 import {
@@ -26,12 +25,14 @@ import {
 } from "../../apps/backup/offsite";
 import { freePort, PgServer, startPostgres } from "../../apps/todo/backend/test/pg-harness";
 import { requireDebianPackage } from "../support/debian";
+import { tempDir } from "../support/tempDir";
 
 /** Runs a script with only `env` (and PATH); resolves with its stdout. */
 function sh(script: string, env: Record<string, string>): Promise<string> {
     return new Promise((resolve, reject) => {
         const child = spawn("sh", ["-c", script], {
-            env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: os.tmpdir(), ...env },
+            // A HOME of its own: rclone writes ~/.config/rclone even when its remotes come from the environment.
+            env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: tempDir("backup-home"), ...env },
             stdio: ["ignore", "pipe", "pipe"],
         });
         let out = "";
@@ -70,8 +71,8 @@ describe("off-site Postgres backup: dump, upload, prune, restore (real PostgreSQ
     before(async function () {
         requireDebianPackage(this, "postgresql");
         requireDebianPackage(this, "rclone");
-        s3Dir = fs.mkdtempSync(path.join(os.tmpdir(), "s3rver-"));
-        work = fs.mkdtempSync(path.join(os.tmpdir(), "backup-"));
+        s3Dir = tempDir("s3rver");
+        work = tempDir("backup");
         const port = await freePort();
         s3 = new S3rver({
             address: "127.0.0.1",
@@ -182,7 +183,8 @@ describe("off-site Postgres backup: dump, upload, prune, restore (real PostgreSQ
     });
 
     it("fails the upload step when the dump step left nothing (no empty success)", async () => {
-        const empty = fs.mkdtempSync(path.join(work, "empty-"));
+        const empty = path.join(work, "empty");
+        fs.mkdirSync(empty);
         await assert.rejects(sh(uploadScript(store, prefix, 7, empty), rclone), /no dump to upload/);
     });
 
@@ -199,7 +201,8 @@ describe("off-site Postgres backup: dump, upload, prune, restore (real PostgreSQ
     });
 
     it("without the right passphrase nothing is restored", async () => {
-        const dir = fs.mkdtempSync(path.join(work, "wrong-"));
+        const dir = path.join(work, "wrong");
+        fs.mkdirSync(dir);
         await assert.rejects(sh(restoreScript(store, prefix, dir), { ...rclone, [PASSPHRASE_ENV]: "another-passphrase", ...target.env() }));
         await assert.rejects(
             sh(restoreScript(store, prefix, dir), { ...rclone, [PASSPHRASE_ENV]: "", ...target.env() }),

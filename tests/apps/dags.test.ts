@@ -1,8 +1,8 @@
 import * as assert from "node:assert/strict";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
+import { tempDir } from "../support/tempDir";
 
 const DAGS = path.join(__dirname, "..", "..", "apps", "airflow", "dags");
 
@@ -13,7 +13,7 @@ describe("Airflow DAG files", () => {
 
     it("compile with python3 -m py_compile (Airflow itself is not needed)", () => {
         // Compile into a temp dir so no __pycache__ lands in the repository.
-        const prefix = fs.mkdtempSync(path.join(os.tmpdir(), "dags-pyc-"));
+        const prefix = tempDir("dags-pyc");
         try {
             execFileSync("python3", ["-m", "py_compile", ...files.map((f) => path.join(DAGS, f))], {
                 env: { ...process.env, PYTHONPYCACHEPREFIX: prefix },

@@ -5,7 +5,6 @@
 import * as assert from "node:assert/strict";
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { pgHbaTls, postgresProbeScript, postgresTlsArgs, serviceDnsNames } from "../../apps/postgresTls";
 import { pgbouncerIni } from "../../apps/airflow/pgbouncer";
@@ -13,6 +12,7 @@ import { INTERNAL_CA_DOMAINS } from "../../cluster/values/certManager";
 import { asServerUser, freePort, ownByServerUser, startPostgres, waitFor, type PgServer } from "../../apps/todo/backend/test/pg-harness";
 import { OpensslPki } from "../support/opensslPki";
 import { postgresBinDir, requireDebianPackage } from "../support/debian";
+import { tempDir } from "../support/tempDir";
 const DB_NAMES = serviceDnsNames("airflow-postgresql", "airflow");
 
 /** A throw-away CA shaped like the internal CA (same name constraints) and leaves, made by openssl. */
@@ -45,7 +45,7 @@ describe("Airflow's metadata database over TLS (real PostgreSQL and PgBouncer)",
     before(async function () {
         requireDebianPackage(this, "postgresql");
         requireDebianPackage(this, "openssl");
-        dir = fs.mkdtempSync(path.join(os.tmpdir(), "pg-tls-"));
+        dir = tempDir("pg-tls");
         pki = makePki(dir);
         pki.leaf("db", DB_NAMES);
         fs.mkdirSync(path.join(dir, "hba"));

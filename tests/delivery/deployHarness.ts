@@ -4,7 +4,6 @@
  * code spawns it exactly as it would spawn the real CLI.
  */
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { deploy, DeployRequest } from "../../delivery/deploy/cli";
 import { cliDeployer, SourceState } from "../../delivery/deploy/plan";
@@ -12,6 +11,7 @@ import { runCommand } from "../../delivery/deploy/checks/preflight";
 import { ROOT } from "../../delivery/synth/stacks";
 import { LAYER_READS } from "../../lib/contracts";
 import { FAKE_DIR, fakePulumi, loggedCalls } from "../support/fakePulumi";
+import { tempDir } from "../support/tempDir";
 
 export { FAKE_DIR };
 export const STACKS = [
@@ -35,7 +35,7 @@ export async function run(
     overrides: Partial<DeployRequest> & { planned?: boolean; source?: () => SourceState } = {},
 ): Promise<Run> {
     const { env, dir, log } = await fakePulumi(scenario, { ...process.env, OS_CLOUD: "test" });
-    const stacksDir = fs.mkdtempSync(path.join(os.tmpdir(), "stacks-"));
+    const stacksDir = tempDir("stacks");
     for (const { layer, stack } of overrides.stacks ?? STACKS)
         fs.writeFileSync(path.join(stacksDir, `Pulumi.${stack}.yaml`), `config:\n  data-platform:layer: ${layer}\n`);
     const out: string[] = [];

@@ -5,7 +5,6 @@
  */
 import * as assert from "node:assert/strict";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { renderKubeconfig } from "../../infra/kubeconfig";
 import { compareNodes, LiveNode, PlannedNode, plannedNodes, runStatus, slotOfName } from "../../delivery/status";
@@ -15,6 +14,7 @@ import { K3sShapedPki, makeK3sShapedPki } from "../support/k3sShapedPki";
 import { KubeApiStandIn } from "../support/kube-api-stand-in";
 import { fixtureStackFile } from "../support/stacks";
 import { fakePulumiEnv } from "../support/fakePulumi";
+import { tempDir } from "../support/tempDir";
 
 const planned = (slot: string, pool: string, name: string): PlannedNode => ({
     slot,
@@ -79,7 +79,7 @@ describe("delivery: npm run status (nodes, pools, versions, what the config woul
         beforeEach(async () => {
             api = new KubeApiStandIn(pki);
             const server = await api.start("127.0.0.2");
-            dir = fs.mkdtempSync(path.join(os.tmpdir(), "status-"));
+            dir = tempDir("status");
             fs.mkdirSync(path.join(dir, "stacks"));
             fs.copyFileSync(fixtureStackFile("dev-infra"), path.join(dir, "stacks", "Pulumi.lab-infra.yaml"));
             const stackFile = path.join(dir, "stacks", "Pulumi.lab-infra.yaml");

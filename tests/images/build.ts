@@ -8,9 +8,9 @@
  */
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { dockerIgnores, filesUnder, readDockerfile, trackedFiles, type Instruction } from "../support/dockerfile";
+import { tempDir } from "../support/tempDir";
 
 export interface BuiltStage {
     readonly name: string;
@@ -64,7 +64,7 @@ function copyArgs(ins: Instruction): { flags: Record<string, string>; sources: s
 export function buildImage(dockerfile: string, context: string): ImageBuild {
     const ignoreText = fs.readFileSync(`${dockerfile}.dockerignore`, "utf8");
     const files = contextFiles(context, ignoreText);
-    const work = fs.mkdtempSync(path.join(os.tmpdir(), "image-build-"));
+    const work = tempDir("image-build");
     const stages: BuiltStage[] = [];
     let current: { name: string; image: string; root: string; workdir: string; env: Record<string, string>; cmd?: string[] } | undefined;
     const finish = () => current && stages.push({ ...current });

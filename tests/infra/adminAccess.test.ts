@@ -1,7 +1,6 @@
 import * as assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { ClusterRoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1";
@@ -17,6 +16,7 @@ import { caInstalledPath, renderUserData } from "../../infra/cloudinit";
 import { DATASTORE_SCRIPT } from "../../infra/datastore";
 import { ofType, synth } from "../support/synth";
 import { agent, cloudConfig, File, server, secrets } from "./adminFixtures";
+import { tempDir } from "../support/tempDir";
 
 const manifests = (doc: { write_files: File[] }) =>
     doc.write_files.filter((f) => caInstalledPath(f.path).startsWith(`${K3S_MANIFESTS_DIR}/`));
@@ -68,7 +68,7 @@ describe("admin access: groups bound by k3s manifests, not system:masters", () =
     );
 
     it("the install step copies with the staged mode, removes the staging directory and leaves a revocation's .skip in place", () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "access-manifests-"));
+        const dir = tempDir("access-manifests");
         try {
             const staged = path.join(dir, "run");
             const target = path.join(dir, "manifests");

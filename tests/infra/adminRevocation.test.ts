@@ -7,7 +7,6 @@
 import * as assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import {
@@ -25,6 +24,7 @@ import { nodeNames, planNodes } from "../../infra/nodes";
 import { configProblems, parseInfraWith } from "../support/config";
 import { requireDebianPackage } from "../support/debian";
 import { agent, cloudConfig, server as labServer, secrets } from "./adminFixtures";
+import { tempDir } from "../support/tempDir";
 
 const run = promisify(execFile);
 const server: ServerSpec = { ...labServer, datastore: { volumeId: "0123456789abcdef0123456789" } };
@@ -108,7 +108,7 @@ describe("revokedAdminGroups: rendered user-data", () => {
         let dir: string;
         before(function () {
             requireDebianPackage(this, "cloud-init");
-            dir = fs.mkdtempSync(path.join(os.tmpdir(), "revoked-userdata-"));
+            dir = tempDir("revoked-userdata");
         });
         after(() => dir && fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -129,7 +129,7 @@ describe("revokedAdminGroups: rendered user-data", () => {
 
 describe("revokedAdminGroups: the install step on a server's disk", () => {
     let dir: string;
-    beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "revoke-install-"))));
+    beforeEach(() => (dir = tempDir("revoke-install")));
     afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     /** Stages what the user-data writes and runs the install step against a scratch manifests dir. */

@@ -7,7 +7,6 @@
 import * as assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { SynthResult } from "../../delivery/synth/synth";
@@ -19,6 +18,7 @@ import { loadStackConfig } from "../../delivery/synth/stackConfig";
 import { PROJECT } from "../../delivery/synth/stacks";
 import { FIXTURE_STACKS } from "../support/stacks";
 import { ofType, synth } from "../support/synth";
+import { tempDir } from "../support/tempDir";
 
 const INSTANCE = "openstack:compute/instance:Instance";
 
@@ -45,7 +45,7 @@ function bootOnce(
     opts: { etcdDataOnDisk?: boolean } = {},
 ): { config: Record<string, unknown>; k3sCalls: string[] } {
     const doc = parse(userData.replace(/^#cloud-config\n/, "")) as { write_files: { path: string; content: string }[]; runcmd: unknown[] };
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), "bootstrap-"));
+    const root = tempDir("bootstrap");
     try {
         const bin = path.join(root, "bin");
         fs.mkdirSync(bin);

@@ -2,14 +2,14 @@
 import * as assert from "node:assert/strict";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { renderJobStartedHook } from "../../infra/ciRunnerHook";
 import { requireDebianPackage } from "../support/debian";
+import { tempDir } from "../support/tempDir";
 
 describe("infra: CI runner VM (optional)", () => {
     describe("job-started hook (run for real with each job's environment)", () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "runner-hook-"));
+        const dir = tempDir("runner-hook");
         const hook = (pullRequests: boolean) => {
             const file = path.join(dir, `hook-${pullRequests}.sh`);
             fs.writeFileSync(file, renderJobStartedHook({ repository: "o/r", pullRequests }));

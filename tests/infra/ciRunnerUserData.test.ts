@@ -2,13 +2,13 @@
 import * as assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
 import { renderFreshRunnerScript, renderRunnerUnit, renderRunnerUserData, RUNNER_PATHS } from "../../infra/ciRunnerCloudInit";
 import { renderJobStartedHook } from "../../infra/ciRunnerHook";
 import { requireDebianPackage } from "../support/debian";
 import { SHA } from "../support/ciRunner";
+import { tempDir } from "../support/tempDir";
 
 describe("infra: CI runner VM (optional)", () => {
     it(
@@ -103,7 +103,7 @@ describe("infra: CI runner VM (optional)", () => {
     it("the runner's scripts pass shellcheck", function () {
         requireDebianPackage(this, "shellcheck");
         const runner = { repository: "o/r", labels: ["l"], flavor: "f", image: "i", version: "2.329.0", sha256: SHA, pullRequests: true };
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "runner-sh-"));
+        const dir = tempDir("runner-sh");
         const files = [
             ["hook.sh", renderJobStartedHook(runner)],
             ["fresh.sh", renderFreshRunnerScript(runner, "n")],
@@ -117,7 +117,7 @@ describe("infra: CI runner VM (optional)", () => {
 
     it("user-data passes `cloud-init schema` (when cloud-init is installed; CI installs it)", function () {
         requireDebianPackage(this, "cloud-init");
-        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "runner-ud-")), "user-data");
+        const file = path.join(tempDir("runner-ud"), "user-data");
         const runner = { repository: "o/r", labels: ["l"], flavor: "f", image: "i", version: "2.329.0", sha256: SHA, pullRequests: false };
         fs.writeFileSync(
             file,

@@ -2,11 +2,11 @@
 import * as assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { requireDebianPackage } from "../support/debian";
 import { ofType, synth } from "../support/synth";
+import { tempDir } from "../support/tempDir";
 
 const run = promisify(execFile);
 
@@ -15,7 +15,7 @@ describe("rendered user-data passes `cloud-init schema`", function () {
     let dir: string;
     before(function () {
         requireDebianPackage(this, "cloud-init");
-        dir = fs.mkdtempSync(path.join(os.tmpdir(), "userdata-"));
+        dir = tempDir("userdata");
     });
     after(() => dir && fs.rmSync(dir, { recursive: true, force: true }));
 

@@ -6,9 +6,9 @@
 import * as assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { EXPORT_OPTIONS, nfsDataFiles, nfsDataScript, SQUASH_ID } from "../../infra/nfsData";
+import { tempDir } from "../support/tempDir";
 
 const SPEC = { volumeId: "3f2c8a1e-7b4d-4e6f-9a0b-5c1d2e3f4a5b", exportPath: "/srv/nfs" };
 
@@ -26,7 +26,7 @@ describe("NFS export: root squashed, only to the cluster's nodes", () => {
     const nodes = (...ips: string[]) => fs.writeFileSync(nodesFile(), ips.map((ip) => `${ip}\n`).join(""));
 
     beforeEach(() => {
-        dir = fs.mkdtempSync(path.join(os.tmpdir(), "nfs-exports-"));
+        dir = tempDir("nfs-exports");
         run = path.join(dir, "run");
         fs.mkdirSync(run);
         fs.writeFileSync(script(), nfsDataScript(SPEC));

@@ -8,7 +8,6 @@
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { diffSynth } from "../../delivery/diff/diff";
@@ -22,6 +21,7 @@ import {
 } from "../../infra/tokenRotation";
 import { PROJECT } from "../../delivery/synth/stacks";
 import { ofType, synth } from "../support/synth";
+import { tempDir } from "../support/tempDir";
 
 const PREVIOUS = "K10aaaa::server:previoussecret";
 const NEW = "K10aaaa::server:newsecret";
@@ -52,7 +52,7 @@ const doc = (spec: NodeSpec, previousToken?: string) =>
  * previous token (a drop-in) unless `opensWithNew`. Returns the calls made, in order.
  */
 function rotateOnNode(opts: { accepts: Record<string, string[]>; ownData?: boolean; opensWithNew?: boolean; clusterInit?: boolean }) {
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), "token-rotate-"));
+    const root = tempDir("token-rotate");
     try {
         const bin = path.join(root, "bin");
         fs.mkdirSync(bin);

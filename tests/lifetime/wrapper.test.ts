@@ -7,13 +7,13 @@
 import * as assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { k3sConfig, NodeSpec } from "../../infra/cloudinit";
 import { caHash, secureToken, TOKEN_USERS } from "../../infra/joinToken";
 import { requireDebianPackage } from "../support/debian";
 import { OpensslPki } from "../support/opensslPki";
+import { tempDir } from "../support/tempDir";
 
 const WRAPPER = path.join(__dirname, "parts", "wrapper");
 const CA = "-----BEGIN CERTIFICATE-----\nMIIBtest\n-----END CERTIFICATE-----\n";
@@ -44,7 +44,7 @@ const server = (first: boolean): NodeSpec =>
 
 /** `dropIn`: a config.yaml.d file (what server-0's bootstrap script writes). */
 function readConfig(spec: NodeSpec, flags: string[] = [], dropIn?: string): Record<string, string> {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "k3s-config-"));
+    const dir = tempDir("k3s-config");
     try {
         const file = path.join(dir, "config.yaml");
         fs.writeFileSync(file, stringify(k3sConfig(spec, secrets)));

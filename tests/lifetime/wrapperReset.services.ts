@@ -14,6 +14,7 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { requireDebianPackage } from "../support/debian";
+import { tempDir } from "../support/tempDir";
 
 const PARTS = path.join(__dirname, "parts");
 
@@ -55,7 +56,7 @@ describe("k3s made of upstream parts: the server's bootstrap data with real etcd
 
     it("restores the snapshot's encryption config on a reset, and refuses another token at a reset and at a restart", function () {
         this.timeout(120_000);
-        const work = fs.mkdtempSync(path.join(os.tmpdir(), "k3s-reset-"));
+        const work = tempDir("k3s-reset");
         try {
             const run = spawnSync("bash", [HARNESS, path.join(PARTS, "wrapper"), parts!, work], { encoding: "utf8", timeout: 110_000 });
             const steps = Object.fromEntries(

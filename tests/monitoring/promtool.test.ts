@@ -7,7 +7,6 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { stringify } from "yaml";
 import { NAMESPACES } from "../../apps";
@@ -15,6 +14,7 @@ import { airflowRules, streamRules, todoRules } from "../../apps/monitoring/rule
 import { platformRuleGroups } from "../../cluster/values/platformRules";
 import { prometheusRule, type RuleGroup } from "../../lib/monitoring/rules";
 import { requireDebianPackage } from "../support/debian";
+import { tempDir } from "../support/tempDir";
 
 const DAY = 86400;
 /** The deploy certificate expires 6 days after the test's time 0 (the alert fires at 7). */
@@ -191,7 +191,7 @@ describe("monitoring: the rules in Prometheus' rule engine (promtool)", function
     let dir: string;
     before(function () {
         requireDebianPackage(this, "prometheus");
-        dir = fs.mkdtempSync(path.join(os.tmpdir(), "promtool-"));
+        dir = tempDir("promtool");
         const groups = [
             ...todoRules(NAMESPACES.todo),
             ...streamRules(NAMESPACES.stream),

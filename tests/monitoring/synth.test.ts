@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { parse, stringify } from "yaml";
 import { synthStack } from "../../delivery/synth/stacks";
 import { FIXTURE_STACKS } from "../support/stacks";
 import { containsSecret } from "../../delivery/synth/normalize";
 import { byName, synth } from "../support/synth";
+import { tempDir } from "../support/tempDir";
 
 describe("monitoring in the synthesized stacks", function () {
     this.timeout(120_000);
@@ -32,7 +32,7 @@ describe("monitoring in the synthesized stacks", function () {
     });
 
     it("receivers set with --secret: credentials only in a secret Secret, the routing references them", async () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stacks-"));
+        const dir = tempDir("stacks");
         try {
             for (const f of ["Pulumi.dev-infra.yaml"]) fs.copyFileSync(path.join(FIXTURE_STACKS, f), path.join(dir, f));
             const cluster = parse(fs.readFileSync(path.join(FIXTURE_STACKS, "Pulumi.dev-cluster.yaml"), "utf8"));

@@ -8,9 +8,9 @@
  */
 import * as fs from "fs";
 import * as net from "net";
-import * as os from "os";
 import * as path from "path";
 import { ROOT } from "../../delivery/synth/stacks";
+import { tempDir } from "./tempDir";
 
 const { answer } = require("./fake-pulumi/model.cjs") as {
     answer: (args: string[], env: Record<string, string>, cwd: string) => { code: number; stdout: string; stderr: string };
@@ -87,7 +87,7 @@ export async function fakePulumi(
     scenario: unknown,
     base: NodeJS.ProcessEnv = process.env,
 ): Promise<{ env: NodeJS.ProcessEnv; dir: string; log: string }> {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fake-pulumi-"));
+    const dir = tempDir("fake-pulumi");
     const file = path.join(dir, "scenario.json");
     fs.writeFileSync(file, JSON.stringify(scenario));
     const log = path.join(dir, "calls.log");

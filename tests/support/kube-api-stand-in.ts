@@ -10,11 +10,11 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import https from "node:https";
-import os from "node:os";
 import path from "node:path";
 import { AddressInfo } from "node:net";
 import { TLSSocket } from "node:tls";
 import { K3sShapedPki } from "./k3sShapedPki";
+import { tempDir } from "./tempDir";
 
 export interface StandInRequest {
     readonly method: string;
@@ -64,7 +64,7 @@ export interface StandInCsr {
 
 /** Signs a PEM CSR with the client CA, as a client certificate (the openssl CLI). */
 function signClientCert(pki: K3sShapedPki, csrPem: string): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stand-in-signer-"));
+    const dir = tempDir("stand-in-signer");
     try {
         const file = (name: string, text: string) => (fs.writeFileSync(path.join(dir, name), text, { mode: 0o600 }), path.join(dir, name));
         const ext = file(

@@ -6,8 +6,8 @@
  */
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
+import { tempDir } from "./tempDir";
 
 export interface CertOptions {
     /** `-subj`, e.g. `/O=team/CN=name`. */
@@ -26,7 +26,7 @@ export class OpensslPki {
 
     /** In a new temp folder named `prefix…` (removed by `dispose()`), or in the caller's `dir`. */
     constructor(where: { readonly prefix?: string; readonly dir?: string } = {}) {
-        this.dir = where.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), where.prefix ?? "openssl-pki-"));
+        this.dir = where.dir ?? tempDir(where.prefix ?? "openssl-pki");
         this.cnf = this.path("openssl.cnf");
         fs.writeFileSync(this.cnf, "[req]\ndistinguished_name = dn\n[dn]\n");
     }

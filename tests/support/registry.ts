@@ -8,8 +8,8 @@ import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import net from "node:net";
-import os from "node:os";
 import path from "node:path";
+import { tempDir } from "./tempDir";
 
 export interface RunningRegistry {
     /** `127.0.0.1:<port>` */
@@ -30,7 +30,7 @@ function freePort(): Promise<number> {
 
 /** Starts the registry and resolves once it logs that it listens (deadline 15 s). */
 export async function startRegistry(opts: { htpasswd?: { username: string; password: string } } = {}): Promise<RunningRegistry> {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "registry-"));
+    const dir = tempDir("registry");
     const port = await freePort();
     let auth = "";
     if (opts.htpasswd) {

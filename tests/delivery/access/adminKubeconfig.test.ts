@@ -2,7 +2,6 @@ import * as assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { X509Certificate } from "node:crypto";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { CertificateSigningRequest } from "kubernetes-models/certificates.k8s.io/v1";
@@ -14,6 +13,7 @@ import { request, targetFromKubeconfig } from "../../../infra/lifecycle/kubeApi"
 import { requireDebianPackage } from "../../support/debian";
 import { K3sShapedPki, makeK3sShapedPki } from "../../support/k3sShapedPki";
 import { KubeApiStandIn } from "../../support/kube-api-stand-in";
+import { tempDir } from "../../support/tempDir";
 
 const DIALLED = "127.0.0.2";
 const instant = { now: () => Date.now(), pause: async () => {} };
@@ -141,7 +141,7 @@ describe("npm run kubeconfig: per-person admin certificates through the CSR API"
     });
 
     it("writes the kubeconfig readable by its owner only, also over an existing wider file", () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubeconfig-out-"));
+        const dir = tempDir("kubeconfig-out");
         try {
             const file = path.join(dir, "sub", "lab-alice.yaml");
             fs.mkdirSync(path.dirname(file));

@@ -1,11 +1,10 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import S3rver from "s3rver";
 import { checkWriter, deleteVerdict, probeKey, s3Probe } from "../../../delivery/backupCheck/writerCheck";
 import { listObjects, S3Access } from "../../../delivery/restore/s3List";
 import { startDeleteRefusingProxy } from "../../support/deleteRefusingS3.stand-in";
+import { tempDir } from "../../support/tempDir";
 
 describe("backup-check: does the store let the writers delete exactly when they prune?", function () {
     this.timeout(60_000);
@@ -25,7 +24,7 @@ describe("backup-check: does the store let the writers delete exactly when they 
         let refusing: S3Access;
         let proxy: { endpoint: string; close(): Promise<void> };
         before(async () => {
-            dir = fs.mkdtempSync(path.join(os.tmpdir(), "s3rver-check-"));
+            dir = tempDir("s3rver-check");
             s3 = new S3rver({
                 address: "127.0.0.1",
                 port: 0,

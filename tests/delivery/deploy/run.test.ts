@@ -1,12 +1,12 @@
 import * as assert from "node:assert/strict";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { layerOrder } from "../../../delivery/environments/environments";
 import { CommandResult, CommandRunner, preflight, PreflightRequest, runCommand } from "../../../delivery/deploy/checks/preflight";
 import { renderSummary, runLayers, StackRunner } from "../../../delivery/deploy/runner";
 import { ROOT } from "../../../delivery/synth/stacks";
+import { tempDir } from "../../support/tempDir";
 
 const ok = (stdout = ""): CommandResult => ({ code: 0, stdout, stderr: "" });
 
@@ -28,7 +28,7 @@ const ENV_STACKS = [
 ];
 
 function tempStacks(files: Record<string, string>): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "delivery-stacks-"));
+    const dir = tempDir("delivery-stacks");
     for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
     return dir;
 }
@@ -118,7 +118,7 @@ describe("delivery: preflight", () => {
     });
 
     it("missing CLI, for real: a PATH without pulumi", async () => {
-        const empty = fs.mkdtempSync(path.join(os.tmpdir(), "no-pulumi-"));
+        const empty = tempDir("no-pulumi");
         const result = await preflight(request(runCommand({ ...process.env, PATH: empty })));
         assert.ok(!result.ok && result.problem === "cli-missing", JSON.stringify(result));
     });
@@ -223,7 +223,7 @@ describe("delivery: layer runner", () => {
     });
 
     it("npm run down -- dev --yes without the Pulumi CLI on PATH prints the one install message and exits 1", () => {
-        const empty = fs.mkdtempSync(path.join(os.tmpdir(), "no-pulumi-"));
+        const empty = tempDir("no-pulumi");
         const run = spawnSync(process.execPath, ["--import", "tsx", "delivery/bin/up.ts", "dev", "--destroy", "--yes"], {
             cwd: ROOT,
             encoding: "utf8",

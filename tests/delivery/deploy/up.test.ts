@@ -5,13 +5,13 @@
 import * as assert from "node:assert/strict";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { confirmationProblem } from "../../../delivery/deploy/confirmation";
 import { sourceState } from "../../../delivery/deploy/plan";
 import { parseDeployArgs } from "../../../delivery/deploy/options";
 import { ROOT } from "../../../delivery/synth/stacks";
 import { FAKE_DIR, PREVIEWS_FIRST, run, scenario, STACKS, TWO, urn, verbs } from "../deployHarness";
+import { tempDir } from "../../support/tempDir";
 
 describe("delivery: plan, then apply (stand-in pulumi on PATH)", () => {
     it("previews every layer before asking, then applies each layer's saved update plan with the policy pack", async () => {
@@ -92,7 +92,7 @@ describe("delivery: plan, then apply (stand-in pulumi on PATH)", () => {
     });
 
     it("--preview-only writes the Markdown preview and applies nothing; --expect-preview refuses another preview", async () => {
-        const md = path.join(os.tmpdir(), `preview-${process.pid}.md`);
+        const md = path.join(tempDir("preview"), "preview.md");
         const first = await run(scenario(), { stacks: TWO, previewOnly: true, previewOut: md });
         assert.equal(first.code, 0, first.out);
         assert.deepEqual(
@@ -179,7 +179,7 @@ describe("delivery: plan, then apply (stand-in pulumi on PATH)", () => {
 
 describe("delivery: source state held between preview and apply", () => {
     it("is the commit plus a hash of uncommitted changes; a linked node_modules (rollback worktree) is not a change", () => {
-        const repo = fs.mkdtempSync(path.join(os.tmpdir(), "source-state-"));
+        const repo = tempDir("source-state");
         const git = (args: string[]) => spawnSync("git", args, { cwd: repo, encoding: "utf8" }).stdout.trim();
         git(["init", "-q"]);
         fs.writeFileSync(path.join(repo, "index.ts"), "export {};\n");
@@ -226,7 +226,7 @@ describe("delivery: confirmation rules", () => {
         assert.throws(() => parseDeployArgs(["dev", "--confirm-env"]), /--confirm-env needs a value/);
     });
     it("npm run up -- dev without a terminal and without --yes stops before calling pulumi", () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fake-pulumi-"));
+        const dir = tempDir("fake-pulumi");
         fs.writeFileSync(path.join(dir, "s.json"), JSON.stringify(scenario()));
         const env = {
             ...process.env,

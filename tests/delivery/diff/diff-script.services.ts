@@ -9,12 +9,12 @@
 import * as assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { ROOT } from "../../../delivery/synth/stacks";
 import { FIXTURE_STACKS } from "../../support/stacks";
 import { diffExitCode, inPullRequestJob } from "../../../delivery/diff/diff";
 import { runDiff } from "../../../delivery/bin/diff";
+import { tempDir } from "../../support/tempDir";
 
 /** runDiff in-process on `root`, with what it prints and logs. */
 async function diffIn(
@@ -47,7 +47,7 @@ describe("delivery: npm run diff (end to end, temp git repo)", function () {
     let repo: string;
 
     before(() => {
-        repo = fs.mkdtempSync(path.join(os.tmpdir(), "delivery-diff-repo-"));
+        repo = tempDir("delivery-diff-repo");
         // This checkout's tracked and new files (not ignored ones), as they are now.
         const files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: ROOT, encoding: "utf8" })
             .split("\0")

@@ -4,17 +4,17 @@
  */
 import * as assert from "node:assert/strict";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { ConfigValidationError } from "../../../lib/config/reader";
 import { checkStackFiles, discoverEnvironments, environmentsIn, stacksFor } from "../../../delivery/environments/environments";
 import { synthStack, PROJECT } from "../../../delivery/synth/stacks";
 import { FIXTURE_STACKS as STACKS } from "../../support/stacks";
 import { SynthResult } from "../../../delivery/synth/synth";
+import { tempDir } from "../../support/tempDir";
 
 /** A stacks dir holding a copy of the fixture stacks plus `staging`, derived from dev's files. */
 function withStaging(edit: (text: string, layer: string) => string = (t) => t): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "delivery-staging-"));
+    const dir = tempDir("delivery-staging");
     for (const f of fs.readdirSync(STACKS)) fs.copyFileSync(path.join(STACKS, f), path.join(dir, f));
     const dev = environmentsIn(STACKS).find((e) => e.env === "dev")!;
     for (const [layer, stack] of Object.entries(dev.stacks)) {

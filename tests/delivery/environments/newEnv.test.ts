@@ -6,20 +6,20 @@
 import * as assert from "node:assert/strict";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { deploy } from "../../../delivery/deploy/cli";
 import { ROOT, synthStack } from "../../../delivery/synth/stacks";
 import type { SynthResult } from "../../../delivery/synth/synth";
 import { rewriteStackFile } from "../../../delivery/environments/newEnv";
 import { FIXTURE_STACKS } from "../../support/stacks";
+import { tempDir } from "../../support/tempDir";
 
 describe("delivery: npm run new-env", () => {
     let dir: string;
     let run: ReturnType<typeof spawnSync>;
     before(function () {
         this.timeout(60_000);
-        dir = fs.mkdtempSync(path.join(os.tmpdir(), "new-env-"));
+        dir = tempDir("new-env");
         fs.cpSync(FIXTURE_STACKS, dir, { recursive: true });
         // A secret in the source: not copied, its `config set --secret` line printed.
         fs.appendFileSync(path.join(dir, "Pulumi.dev-cluster.yaml"), "  data-platform:alertWebhookUrl:\n    secure: AAABAHRlc3Q=\n");

@@ -2,8 +2,8 @@
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
+import { tempDir } from "../../support/tempDir";
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
 const run = (args: string[]) =>
@@ -19,7 +19,7 @@ describe("provider replace tables: regeneration without the source", () => {
         const usage = run([]);
         assert.equal(usage.status, 2, usage.stderr);
         assert.match(usage.stderr, /--mirror <dir>/);
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sources-"));
+        const dir = tempDir("sources");
         try {
             const missing = run(["--mirror", dir, "--only", "command", "--out", dir]);
             assert.equal(missing.status, 1, missing.stderr);

@@ -2,18 +2,18 @@ import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as http from "http";
 import type { AddressInfo } from "net";
-import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
 import { pinnedImage } from "../../../lib/config/checks";
 import { manifestDigest, pinDigests, releaseProblems, writeImageTag } from "../../../delivery/release/release";
 import { fixtureStackFile } from "../../support/stacks";
 import { unpinnedImage } from "../../../policy/rules";
+import { tempDir } from "../../support/tempDir";
 
 const DIGEST = `sha256:${"b".repeat(64)}`;
 
 function tempFile(text: string): string {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "release-")), "Pulumi.prod-apps.yaml");
+    const file = path.join(tempDir("release"), "Pulumi.prod-apps.yaml");
     fs.writeFileSync(file, text);
     return file;
 }

@@ -5,16 +5,16 @@
 import * as assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { RELEASE_TAG, releaseTagProblems } from "../../../delivery/release/releaseTag";
 import { installEnv } from "../../../delivery/synth/worktree";
 import { ROOT } from "../../../delivery/synth/stacks";
+import { tempDir } from "../../support/tempDir";
 
 const SCRIPT = path.join(ROOT, ".github", "scripts", "release-tag.sh");
 
 function fixtureRepo(): { dir: string; main: string; side: string } {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "release-tag-"));
+    const dir = tempDir("release-tag");
     const git = (...args: string[]) =>
         execFileSync("git", args, {
             cwd: dir,

@@ -7,12 +7,11 @@
 import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as net from "net";
-import * as os from "os";
-import * as path from "path";
 import S3rver from "s3rver";
 import { bucketSnapshots } from "../../../delivery/restore/restoreCommand";
 import { S3Access, s3Request } from "../../../delivery/restore/s3List";
 import { backupPrefixes } from "../../../lib/contracts";
+import { tempDir } from "../../support/tempDir";
 
 function freePort(): Promise<number> {
     return new Promise((resolve, reject) => {
@@ -39,7 +38,7 @@ describe("delivery: restore lists the off-site etcd snapshots (real S3 API)", fu
     ];
 
     before(async () => {
-        dir = fs.mkdtempSync(path.join(os.tmpdir(), "s3rver-restore-"));
+        dir = tempDir("s3rver-restore");
         const port = await freePort();
         s3 = new S3rver({
             address: "127.0.0.1",

@@ -3,9 +3,9 @@ import { renderSynth } from "../../../delivery/synth/synth";
 import { synthStack } from "../../../delivery/synth/stacks";
 import { loadStackConfig } from "../../../delivery/synth/stackConfig";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { FIXTURE_STACKS, fixtureStackFile } from "../../support/stacks";
+import { tempDir } from "../../support/tempDir";
 
 describe("synth", () => {
     it("is deterministic: two runs of a stack render byte-identical files", async () => {
@@ -36,7 +36,7 @@ describe("synth URNs", () => {
 
 describe("synth: stack files", () => {
     it("names the file in a YAML error, and refuses duplicate keys", () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stacks-"));
+        const dir = tempDir("stacks");
         try {
             fs.writeFileSync(path.join(dir, "Pulumi.x-infra.yaml"), "config:\n  data-platform:layer: infra\n  bad: [\n");
             assert.throws(() => loadStackConfig(dir, "x-infra", "data-platform"), /Pulumi\.x-infra\.yaml: not valid YAML: .*line 4/);
@@ -56,7 +56,7 @@ describe("synth: stack files", () => {
 
 describe("synth: failures", () => {
     it("a stack that does not validate rejects with the problem, and the next stack still synthesizes", async () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stacks-"));
+        const dir = tempDir("stacks");
         try {
             const good = fs.readFileSync(fixtureStackFile("dev-infra"), "utf8");
             fs.writeFileSync(path.join(dir, "Pulumi.dev-infra.yaml"), good);

@@ -9,12 +9,12 @@
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as net from "node:net";
-import * as os from "node:os";
 import * as path from "node:path";
 import type { NodeSecrets } from "../../../infra/cloudinit";
 import { parse, stringify } from "yaml";
 import { renderKubeconfig } from "../../../infra/kubeconfig";
 import { request, targetFromKubeconfig, KubeTarget } from "../../../infra/lifecycle/kubeApi";
+import { tempDir } from "../../support/tempDir";
 
 /** A free TCP port on the host's loopback (for QEMU's host forwards). */
 export function freeTcpPort(): Promise<number> {
@@ -94,7 +94,7 @@ export class ApiForwarder {
 export function adminKubeconfig(secrets: NodeSecrets, clusterName: string, server: string): string {
     const ca = secrets.ca;
     if (!ca) throw new Error("the cluster secrets carry no CA material");
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lifetime-admin-"));
+    const dir = tempDir("lifetime-admin");
     try {
         const file = (name: string, content: string) => {
             const p = path.join(dir, name);

@@ -6,8 +6,8 @@
 import { spawnSync } from "node:child_process";
 import { createDecipheriv, createHash, pbkdf2Sync } from "node:crypto";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
+import { tempDir } from "../../support/tempDir";
 
 export const WRAPPER = path.join(__dirname, "..", "parts", "wrapper");
 /** STAND-IN for etcdctl: the key-value and member calls the wrapper makes, on a JSON file (an added member is unstarted: no name). */
@@ -50,7 +50,7 @@ export interface Cluster {
 }
 
 export function cluster(): Cluster {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "k3s-bootstrap-"));
+    const dir = tempDir("k3s-bootstrap");
     const tls = path.join(dir, "tls");
     fs.mkdirSync(path.join(tls, "etcd"), { recursive: true });
     fs.writeFileSync(path.join(dir, "etcdctl"), FAKE_ETCDCTL, { mode: 0o755 });

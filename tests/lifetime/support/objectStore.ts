@@ -6,14 +6,13 @@
  * account), not the V4 signature.
  */
 import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import S3rver from "s3rver";
 import { bucketSnapshots } from "../../../delivery/restore/restoreCommand";
 import type { Snapshot } from "../../../delivery/restore/restore";
 import type { S3Access } from "../../../delivery/restore/s3List";
 import { backupPrefixes } from "../../../lib/contracts";
 import { freeTcpPort } from "./access";
+import { tempDir } from "../../support/tempDir";
 
 /** s3rver's built-in account (a fixed, public test credential of the stand-in, not a secret). */
 const ACCOUNT = { accessKey: "S3RVER", secretKey: "S3RVER" } as const;
@@ -26,7 +25,7 @@ export class ObjectStore {
     port = 0;
 
     async start(): Promise<void> {
-        this.dir = fs.mkdtempSync(path.join(os.tmpdir(), "lifetime-s3-"));
+        this.dir = tempDir("lifetime-s3");
         this.port = await freeTcpPort();
         this.server = new S3rver({
             address: "127.0.0.1",

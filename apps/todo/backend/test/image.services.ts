@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { startTestApp } from "./helpers";
 import { freePort, sharedPostgres } from "./pg-harness";
 import { requireDebianPackage } from "../../../../tests/support/debian";
 import { readDockerfile, stages } from "../../../../tests/support/dockerfile";
+import { tempDir } from "../../../../tests/support/tempDir";
 
 const root = path.resolve(__dirname, "..");
 const dockerfile = path.join(root, "Dockerfile");
@@ -40,7 +40,7 @@ describe("todo backend: image (Dockerfile)", () => {
     it("the compiled build has the entry points the image runs, and the healthcheck exits 0/1 with /health", async function () {
         this.timeout(60_000);
         requireDebianPackage(this, "postgresql");
-        const out = fs.mkdtempSync(path.join(os.tmpdir(), "todo-backend-build-"));
+        const out = tempDir("todo-backend-build");
         try {
             const tsc = spawnSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.build.json", "--outDir", out], {
                 cwd: root,

@@ -157,8 +157,9 @@ export async function startPostgres(options: StartOptions = {}): Promise<PgServe
             "--no-instructions",
         ]);
     } catch (err) {
+        // Not cleanupSync: `server` is not declared yet (reading it throws and hides this error), and nothing runs.
         process.off("exit", cleanupSync);
-        cleanupSync();
+        fs.rmSync(dir, { recursive: true, force: true });
         throw err;
     }
     fs.rmSync(pwFile);

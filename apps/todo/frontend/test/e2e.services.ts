@@ -4,8 +4,6 @@
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { type BrowserContext, type Page, chromium } from "playwright-core";
 import { startTestApp, type TestApp } from "../../backend/test/helpers";
 import { sharedPostgres, type PgServer } from "../../backend/test/pg-harness";
@@ -14,6 +12,7 @@ import { PAGE_SIZE } from "../src/App";
 import { distDir, ensureBuilt } from "./build";
 import { serveDist, type StaticServer } from "./static-server";
 import { requireDebianPackage } from "../../../../tests/support/debian";
+import { tempDir } from "../../../../tests/support/tempDir";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const CHROMIUM_ARGS = [
@@ -44,7 +43,7 @@ describe("todo frontend: end to end in headless Chromium", function () {
         pg = await sharedPostgres();
         backend = await startTestApp(pg, await pg.createDatabase("e2e"));
         web = await serveDist(distDir, backend.url);
-        profile = fs.mkdtempSync(path.join(os.tmpdir(), "todo-chromium-"));
+        profile = tempDir("todo-chromium");
         context = await chromium.launchPersistentContext(profile, {
             executablePath: CHROMIUM,
             headless: true,

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { readDockerfile, stages } from "../../../../tests/support/dockerfile";
 import { requireDebianPackage } from "../../../../tests/support/debian";
 import { frontendRoot } from "./build";
+import { tempDir } from "../../../../tests/support/tempDir";
 
 const dockerfile = path.join(frontendRoot, "Dockerfile");
 const nginxConf = fs.readFileSync(path.join(frontendRoot, "nginx.conf"), "utf8");
@@ -40,7 +40,7 @@ describe("todo frontend: image (Dockerfile, nginx.conf) and typecheck", () => {
 
     it("nginx.conf is valid for nginx -t", function () {
         requireDebianPackage(this, "nginx");
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "todo-nginx-"));
+        const dir = tempDir("todo-nginx");
         try {
             const main = path.join(dir, "nginx.conf");
             fs.writeFileSync(
