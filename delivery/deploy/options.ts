@@ -5,7 +5,6 @@
  */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { DeployRequest, sdkVersion } from "./cli";
 import { confirmationProblem, terminalConfirm } from "./confirmation";
@@ -22,6 +21,7 @@ import type { SynthResult } from "../synth/synth";
 import { loadStackConfig } from "../synth/stackConfig";
 import { currentRepository } from "../../apps/repository";
 import { FlagSpec, parseCommandLine } from "../bin/args";
+import { scratchDir } from "./scratchDir";
 
 export interface DeployFlags {
     readonly yes: boolean;
@@ -111,9 +111,8 @@ export function realDeployRequest(r: RealRequest): DeployRequest | { problem: st
         previewOnly: r.flags.previewOnly,
     });
     if (problem) return { problem };
-    const planDir = r.flags.noPlan ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), "data-platform-plans-"));
     // Plans hold every planned input; they live only as long as this command.
-    if (planDir) process.on("exit", () => fs.rmSync(planDir, { recursive: true, force: true }));
+    const planDir = r.flags.noPlan ? undefined : scratchDir("data-platform-plans");
     const policyPack = r.flags.noPolicy ? undefined : policyPackOf(r.workDir);
     const git = (args: string[]) =>
         // The source state hashes `git diff HEAD`, which for a large uncommitted change (a
