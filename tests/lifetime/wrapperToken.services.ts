@@ -210,6 +210,16 @@ describe("k3s made of upstream parts: bootstrap data and token rotation", () => 
             assert.deepEqual(lost, []);
         });
 
+        it("answers a joining server's concurrent retries from one datastore read, not one read each", async () => {
+            // Under emulation one read can outlast a joiner's timeout; read per request, its retries
+            // piled up until the answering server's own API starved (prod lifetime runs 4 and 5).
+            const before = c.reads();
+            const answers = await Promise.all(Array.from({ length: 8 }, () => join("not-yet-checked")));
+            assert.deepEqual(answers, Array(8).fill(401));
+            assert.equal(c.reads() - before, 1, "one etcd read answered all eight");
+            assert.equal(await join("new-secret"), 200, "the valid token still joins");
+        });
+
         it("answers an etcd join again when its answer was lost, and still refuses a duplicate node name (k3s' rules)", async () => {
             const request = { nodeName: "node-b", name: "node-b-0a1b2c3d", peerURL: "https://10.0.0.12:2380" };
             const first = await call("new-secret", "/v1-k3s/etcd-join", request);

@@ -17,6 +17,8 @@ db = os.environ["FAKE_ETCD"]
 data = json.load(open(db)) if os.path.exists(db) else {}
 args = [a for a in sys.argv[1:] if not a.startswith("--") or a == "--prefix"]
 args = [a for i, a in enumerate(args) if a != "-w" and (i == 0 or args[i - 1] != "-w")]
+with open(db + ".calls", "a") as calls:
+    calls.write(" ".join(args[:2]) + "\\n")
 if args[0] == "get":
     key = [a for a in args[1:] if a != "--prefix"][0]
     kvs = [{"key": base64.b64encode(k.encode()).decode(), "value": v, "mod_revision": 1}
@@ -47,6 +49,8 @@ export interface Cluster {
     keys(): Record<string, string>;
     /** The stand-in's whole store (members included), as JSON text. */
     keysRaw(): string;
+    /** How many reads (`etcdctl get`) the stand-in has answered so far. */
+    reads(): number;
 }
 
 export function cluster(): Cluster {
@@ -62,6 +66,13 @@ export function cluster(): Cluster {
         tls,
         env,
         keysRaw: () => fs.readFileSync(db, "utf8"),
+        reads: () =>
+            fs.existsSync(`${db}.calls`)
+                ? fs
+                      .readFileSync(`${db}.calls`, "utf8")
+                      .split("\n")
+                      .filter((l) => l.startsWith("get")).length
+                : 0,
         keys: () =>
             Object.fromEntries(
                 Object.entries(fs.existsSync(db) ? (JSON.parse(fs.readFileSync(db, "utf8")) as Record<string, string>) : {})

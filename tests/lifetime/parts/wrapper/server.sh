@@ -57,7 +57,7 @@ supervisor_url() {
 fetch_cacerts() {
   local url out=$1
   url=$(supervisor_url)
-  curl -skf --max-time 20 "$url/cacerts" -o "$out" || return 1
+  curl -sSkf --max-time 20 "$url/cacerts" -o "$out" || return 1
   if [ -n "$token_hash" ]; then
     local got
     got=$(sha256sum "$out" | cut -d' ' -f1)
@@ -66,11 +66,14 @@ fetch_cacerts() {
 }
 
 join_bootstrap() {
-  local url
+  local url err
   url=$(supervisor_url)
-  until fetch_cacerts "$DATA/join-ca.crt" &&
-    curl -sf --max-time 30 --cacert "$DATA/join-ca.crt" -u "server:$token_secret" "$url/v1-k3s/server-bootstrap" -o "$DATA/bootstrap.json"; do
-    log "waiting for $url to serve the bootstrap data"
+  # curl's own error (a timeout, the HTTP status) goes into the waiting line: a join that waits
+  # for an hour must say what it waits for.
+  until err="the CA bundle" && fetch_cacerts "$DATA/join-ca.crt" &&
+    err=$(curl -sSf --max-time 30 --cacert "$DATA/join-ca.crt" -u "server:$token_secret" \
+      "$url/v1-k3s/server-bootstrap" -o "$DATA/bootstrap.json" 2>&1); do
+    log "waiting for $url to serve the bootstrap data: $err"
     sleep 5
   done
   python3 - "$DATA/bootstrap.json" "$TLS" <<'PY'

@@ -22,7 +22,7 @@ its etcd member removed, then the finalizer is dropped — unless the Node carri
 replacement that restarts it from the same data).
 Usage: supervisor.py CONFIG_JSON   (written by the k3s wrapper: paths, tokens, addresses)
 """
-import base64, hmac, json, os, re, ssl, subprocess, sys, tempfile, threading, time, urllib.error, urllib.request
+import base64, hashlib, hmac, json, os, re, ssl, subprocess, sys, tempfile, threading, time, urllib.error, urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import bootstrapdata
@@ -72,12 +72,32 @@ def member_hex(member_id):
     return format(member_id, "x")
 
 
+# k3s answers a join from the token it holds in memory. This stand-in reads the datastore instead
+# (so that a rotation on any server counts), and such a read spawns etcdctl: under emulation one can
+# outlast the joining server's 30 s timeout, and unshared, the reads of its retries piled up until
+# this server's own API starved and its controllers lost their leases (prod runs 4 and 5). So one
+# check runs at a time, and its answer is kept for a minute (or until a rotation here).
+TOKEN_LOCK = threading.Lock()
+TOKEN_ANSWERS = {}
+TOKEN_ANSWER_SECONDS = 60
+
+
 def server_token_ok(secret):
     """The server token is the one the datastore's bootstrap data opens with (k3s encrypts it so)."""
-    state = bootstrapdata.status(STORE, secret)
-    if state == "none":
-        return hmac.compare_digest(secret, CFG["secrets"]["server"])
-    return state == "match"
+    key = hashlib.sha256(secret.encode()).hexdigest()
+    with TOKEN_LOCK:
+        kept = TOKEN_ANSWERS.get(key)
+        if kept and time.monotonic() - kept[1] < TOKEN_ANSWER_SECONDS:
+            return kept[0]
+        state = bootstrapdata.status(STORE, secret)
+        ok = hmac.compare_digest(secret, CFG["secrets"]["server"]) if state == "none" else state == "match"
+        TOKEN_ANSWERS[key] = (ok, time.monotonic())
+        return ok
+
+
+def forget_token_answers():
+    with TOKEN_LOCK:
+        TOKEN_ANSWERS.clear()
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -99,8 +119,10 @@ class Handler(BaseHTTPRequestHandler):
         try:
             if self.authorised(users):
                 return True
+            log(f"{self.command} {self.path} from {self.client_address[0]}: 401, not a valid token")
             self.reply(401, {"error": "unauthorised"})
         except Exception as e:  # noqa: BLE001 - etcd not ready: retryable
+            log(f"{self.command} {self.path} from {self.client_address[0]}: 503, cannot check the token yet: {e}")
             self.reply(503, {"error": f"cannot check the token yet: {e}"})
         return False
 
@@ -203,6 +225,7 @@ class Handler(BaseHTTPRequestHandler):
             with LOCK:
                 bootstrapdata.rotate(STORE, TLS, old, new)
                 CFG["secrets"]["server"] = new
+            forget_token_answers()
         except Exception as e:  # noqa: BLE001 - the CLI shows the reason
             return self.reply(500, {"error": f"token rotation: {e}"})
         log("server token rotated: the bootstrap data is encrypted with the new token")
