@@ -8,16 +8,25 @@
  * etcd is a stand-in here (a JSON file behind an `etcdctl` script, named as one).
  */
 import * as assert from "node:assert/strict";
-import { ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
+import { ChildProcess, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as https from "node:https";
 import * as net from "node:net";
 import * as path from "node:path";
 import { requireDebianPackage } from "../support/debian";
-import { OpensslPki } from "../support/opensslPki";
 import { freeTcpPort } from "./support/access";
-import { bootstrapData, cluster, Cluster, encryptionConfig, k3sDecrypt, keyOf, WRAPPER } from "./support/bootstrapStandIn";
+import {
+    bootstrapData,
+    cluster,
+    Cluster,
+    clusterPki,
+    encryptionConfig,
+    k3sDecrypt,
+    keyOf,
+    startSupervisor,
+    supervisorConfig,
+    WRAPPER,
+} from "./support/bootstrapStandIn";
 
 describe("k3s made of upstream parts: bootstrap data and token rotation", () => {
     before(function () {
@@ -109,45 +118,11 @@ describe("k3s made of upstream parts: bootstrap data and token rotation", () => 
             this.timeout(60_000);
             requireDebianPackage(this, "openssl");
             c = cluster();
-            // The cluster's CAs (k3s' file names), then the wrapper's own leaves from them (pki.sh).
-            const pki = new OpensslPki({ dir: c.tls });
-            for (const ca of ["server-ca", "client-ca", "request-header-ca", "etcd/server-ca", "etcd/peer-ca"])
-                pki.ca(ca, {
-                    subject: `/CN=${ca.replace("/", "-")}`,
-                    extensions: ["basicConstraints=critical,CA:TRUE", "keyUsage=critical,keyCertSign,cRLSign"],
-                });
-            execFileSync("bash", ["-c", `. "$1" && server_certs "$2" node-a 127.0.0.1 ""`, "sh", path.join(WRAPPER, "pki.sh"), c.tls]);
-            caHash = createHash("sha256")
-                .update(fs.readFileSync(path.join(c.tls, "server-ca.crt")))
-                .digest("hex");
+            caHash = clusterPki(c);
             bootstrapData(c, "save", "old-secret");
             port = await freeTcpPort();
-            const cfg = path.join(c.dir, "supervisor.json");
-            fs.writeFileSync(
-                cfg,
-                JSON.stringify({
-                    tls: c.tls,
-                    bin: c.dir,
-                    lib: WRAPPER,
-                    nodeName: "node-a",
-                    nodeIp: "127.0.0.1",
-                    memberName: "node-a-0",
-                    secrets: { server: "old-secret", node: "agent-secret" },
-                    port,
-                    address: "127.0.0.1",
-                    controller: false,
-                }),
-            );
-            const proc = spawn("python3", [path.join(WRAPPER, "supervisor.py"), cfg], { env: c.env, stdio: ["ignore", "ignore", "pipe"] });
-            supervisor = proc;
-            await new Promise<void>((resolve, reject) => {
-                let err = "";
-                proc.stderr!.on("data", (d: Buffer) => {
-                    err += d.toString();
-                    if (err.includes("listening")) resolve();
-                });
-                proc.on("exit", (code) => reject(new Error(`supervisor exited ${code}: ${err}`)));
-            });
+            const cfg = supervisorConfig(c, { port });
+            supervisor = await startSupervisor(c, cfg);
         });
         after(() => {
             supervisor?.kill();

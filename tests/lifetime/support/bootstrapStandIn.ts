@@ -3,10 +3,11 @@
  * the wrapper's files, etcd as a STAND-IN (a JSON file behind an `etcdctl` script), the wrapper's
  * bootstrapdata.py run against it, and k3s' own decrypt to read what it stored.
  */
-import { spawnSync } from "node:child_process";
+import { ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import { createDecipheriv, createHash, pbkdf2Sync } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { OpensslPki } from "../../support/opensslPki";
 import { tempDir } from "../../support/tempDir";
 
 export const WRAPPER = path.join(__dirname, "..", "parts", "wrapper");
@@ -102,3 +103,52 @@ export function k3sDecrypt(secret: string, stored: string): string {
 
 export const keyOf = (secret: string) => `/bootstrap/${createHash("sha256").update(secret).digest("hex").slice(0, 12)}`;
 export const encryptionConfig = (c: Cluster) => fs.readFileSync(path.join(c.tls, "encryption-config.json"), "utf8");
+
+/** The cluster's CAs (k3s' file names) and the wrapper's own leaves from them (pki.sh) for `node`; the server CA's hash. */
+export function clusterPki(c: Cluster, node = "node-a"): string {
+    const pki = new OpensslPki({ dir: c.tls });
+    for (const ca of ["server-ca", "client-ca", "request-header-ca", "etcd/server-ca", "etcd/peer-ca"])
+        pki.ca(ca, {
+            subject: `/CN=${ca.replace("/", "-")}`,
+            extensions: ["basicConstraints=critical,CA:TRUE", "keyUsage=critical,keyCertSign,cRLSign"],
+        });
+    execFileSync("bash", ["-c", `. "$1" && server_certs "$2" ${node} 127.0.0.1 ""`, "sh", path.join(WRAPPER, "pki.sh"), c.tls]);
+    return createHash("sha256")
+        .update(fs.readFileSync(path.join(c.tls, "server-ca.crt")))
+        .digest("hex");
+}
+
+/** The supervisor's config file for `c` (k3s' node `node-a`, member `node-a-0`); `extra` overrides. */
+export function supervisorConfig(c: Cluster, extra: Record<string, unknown>): string {
+    const cfg = path.join(c.dir, "supervisor.json");
+    fs.writeFileSync(
+        cfg,
+        JSON.stringify({
+            tls: c.tls,
+            bin: c.dir,
+            lib: WRAPPER,
+            nodeName: "node-a",
+            nodeIp: "127.0.0.1",
+            memberName: "node-a-0",
+            secrets: { server: "old-secret", node: "agent-secret" },
+            address: "127.0.0.1",
+            controller: false,
+            ...extra,
+        }),
+    );
+    return cfg;
+}
+
+/** The supervisor (supervisor.py) started on `cfg`, once it listens; its stderr lines go to `log`. */
+export function startSupervisor(c: Cluster, cfg: string, log: (line: string) => void = () => undefined): Promise<ChildProcess> {
+    const proc = spawn("python3", [path.join(WRAPPER, "supervisor.py"), cfg], { env: c.env, stdio: ["ignore", "ignore", "pipe"] });
+    return new Promise<ChildProcess>((resolve, reject) => {
+        let err = "";
+        proc.stderr!.on("data", (d: Buffer) => {
+            err += d.toString();
+            for (const line of d.toString().split("\n").filter(Boolean)) log(line);
+            if (err.includes("listening")) resolve(proc);
+        });
+        proc.on("exit", (code) => reject(new Error(`supervisor exited ${code}: ${err}`)));
+    });
+}

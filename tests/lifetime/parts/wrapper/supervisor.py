@@ -22,7 +22,7 @@ its etcd member removed, then the finalizer is dropped — unless the Node carri
 replacement that restarts it from the same data).
 Usage: supervisor.py CONFIG_JSON   (written by the k3s wrapper: paths, tokens, addresses)
 """
-import base64, hashlib, hmac, json, os, re, ssl, subprocess, sys, tempfile, threading, time, urllib.error, urllib.request
+import base64, hashlib, hmac, http.client, json, os, re, ssl, subprocess, sys, tempfile, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import bootstrapdata
@@ -54,18 +54,34 @@ def etcdctl(*args):
     return json.loads(out.stdout) if out.stdout.strip() else {}
 
 
+API_CONNECTION = None
+
+
 def api(method, path, body=None, ctype="application/merge-patch+json"):
-    """The local API with the supervisor's client certificate (python, not kubectl: cheaper per call)."""
-    ctx = ssl.create_default_context(cafile=f"{TLS}/server-ca.crt")
-    ctx.load_cert_chain(f"{TLS}/client-supervisor.crt", f"{TLS}/client-supervisor.key")
+    """The local API with the supervisor's client certificate (python, not kubectl: cheaper per call),
+    over one kept-alive connection: a controller that polls every few seconds costs an emulated
+    server's API a TLS handshake per request otherwise."""
+    global API_CONNECTION
     data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request("https://127.0.0.1:6443" + path, data=data, method=method,
-                                 headers={"Content-Type": ctype, "Accept": "application/json"})
-    try:
-        with urllib.request.urlopen(req, context=ctx, timeout=30) as res:
-            return res.status, json.loads(res.read() or b"{}")
-    except urllib.error.HTTPError as e:
-        return e.code, {}
+    headers = {"Content-Type": ctype, "Accept": "application/json"}
+    for attempt in (1, 2):
+        if API_CONNECTION is None:
+            ctx = ssl.create_default_context(cafile=f"{TLS}/server-ca.crt")
+            ctx.load_cert_chain(f"{TLS}/client-supervisor.crt", f"{TLS}/client-supervisor.key")
+            API_CONNECTION = http.client.HTTPSConnection("127.0.0.1", CFG.get("apiPort", 6443), context=ctx, timeout=30)
+        try:
+            API_CONNECTION.request(method, path, body=data, headers=headers)
+            res = API_CONNECTION.getresponse()
+            payload = res.read()
+        except (OSError, http.client.HTTPException):
+            # The API closed the kept connection (a restart, its idle timeout): once more on a new one.
+            API_CONNECTION.close()
+            API_CONNECTION = None
+            if attempt == 2:
+                raise
+            continue
+        return res.status, (json.loads(payload or b"{}") if res.status < 400 else {})
+    return 0, {}
 
 
 def member_hex(member_id):
@@ -266,7 +282,7 @@ def managed_etcd_controller():
                 api("PATCH", f"/api/v1/nodes/{meta['name']}", {"metadata": {"finalizers": rest}})
         except Exception as e:  # noqa: BLE001 - keep reconciling, like a controller
             log(f"managed-etcd controller: {e}")
-        time.sleep(3)
+        time.sleep(CFG.get("controllerIntervalSeconds", 3))
 
 
 class TlsServer(ThreadingHTTPServer):
