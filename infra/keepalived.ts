@@ -22,13 +22,23 @@ const RENDER = "/usr/local/sbin/keepalived-render-conf";
 /** What keepalived's check script runs: k3s' own kubectl against the local API. */
 export const API_READY_SCRIPT = "/usr/local/bin/k3s-api-ready";
 
+/**
+ * How often the API is checked and how many answers move the VIP. A check may take longer than
+ * its interval (keepalived's default timeout is the interval): a loaded API that answers /readyz
+ * in 3 s is alive, and dropping the VIP from it cuts every client off. Three failures in a row,
+ * not two, so one slow answer never does; an API that stops answering still loses the VIP within
+ * about 6 s (or 15 s when every check hangs to its timeout).
+ */
+const API_CHECK = { intervalSeconds: 2, timeoutSeconds: 5, fall: 3, rise: 2 } as const;
+
 export function keepalivedTemplate(vip: VipSpec, nodeIp: string): string {
     return [
         "vrrp_script k3s_api {",
         `  script "${API_READY_SCRIPT}"`,
-        "  interval 2",
-        "  fall 2",
-        "  rise 2",
+        `  interval ${API_CHECK.intervalSeconds}`,
+        `  timeout ${API_CHECK.timeoutSeconds}`,
+        `  fall ${API_CHECK.fall}`,
+        `  rise ${API_CHECK.rise}`,
         "}",
         "vrrp_instance k3s_api {",
         "  state BACKUP",

@@ -217,6 +217,12 @@ describe("user-data rendering (pure)", () => {
         const template = doc.write_files.find((f: any) => f.path === "/etc/keepalived/keepalived.conf.in");
         assert.match(template.content, /unicast_peer \{\n {4}10\.0\.0\.12\n {4}10\.0\.0\.13\n {2}\}/);
         assert.ok(doc.packages.includes("keepalived"));
+        // One slow /readyz (a loaded API) must not move the VIP: a timeout beyond the interval, three failures in a row.
+        const check =
+            /vrrp_script k3s_api \{\n {2}script "[^"]+"\n {2}interval (\d+)\n {2}timeout (\d+)\n {2}fall (\d+)\n {2}rise (\d+)\n\}/;
+        const [interval, timeout, fall] = (template.content.match(check) ?? []).slice(1).map(Number);
+        assert.ok(timeout > interval && fall >= 3, `interval ${interval}, timeout ${timeout}, fall ${fall}`);
+        assert.ok(interval * fall <= 8, "an API that answers 503 still loses the VIP within the failover bound");
     });
 
     it("installs the NFS client on every node and keeps pods away from the metadata service", () => {
