@@ -81,7 +81,6 @@ def api(method, path, body=None, ctype="application/merge-patch+json"):
                 raise
             continue
         return res.status, (json.loads(payload or b"{}") if res.status < 400 else {})
-    return 0, {}
 
 
 def member_hex(member_id):
