@@ -44,13 +44,20 @@ export interface ExecResult {
     readonly err: string;
 }
 
-export function qemuArgs(spec: VmSpec, files: { overlay: string; console: string; agent: string }, lanPort: number): string[] {
+export function qemuArgs(
+    spec: VmSpec,
+    files: { overlay: string; console: string; agent: string; monitor?: string },
+    lanPort: number,
+): string[] {
     const args = [
         "-name",
         spec.name,
         "-machine",
         "q35",
-        ...(spec.accel === "kvm" ? ["-accel", "kvm", "-cpu", "host"] : ["-accel", "tcg", "-cpu", "max"]),
+        // TCG's translated code lives in one buffer (1 GiB by default); a server running etcd and the
+        // Kubernetes programs outgrew it within minutes and every full flush re-translated everything
+        // hot. 2 GiB is QEMU's largest, and it is only used as code is translated.
+        ...(spec.accel === "kvm" ? ["-accel", "kvm", "-cpu", "host"] : ["-accel", "tcg,tb-size=2048", "-cpu", "max"]),
         "-m",
         String(spec.memoryMiB ?? 512),
         "-smp",
@@ -63,7 +70,9 @@ export function qemuArgs(spec: VmSpec, files: { overlay: string; console: string
         "-initrd",
         spec.image.initrd,
         "-append",
-        `root=UUID=${spec.image.rootUuid} ro console=ttyS0 panic=-1 quiet systemd.show_status=1`,
+        // Under TCG a translation is found by the code's virtual address: with address-space
+        // randomisation every start of a program (curl, etcdctl, python) re-translated its libraries.
+        `root=UUID=${spec.image.rootUuid} ro console=ttyS0 panic=-1 quiet systemd.show_status=1${spec.accel === "tcg" ? " norandmaps" : ""}`,
         "-serial",
         `file:${files.console}`,
         "-drive",
@@ -91,6 +100,8 @@ export function qemuArgs(spec: VmSpec, files: { overlay: string; console: string
         "virtio-serial-pci",
         "-device",
         "virtserialport,chardev=agent,name=boot-test.agent",
+        // The human monitor, for reading QEMU's own counters (`info jit`) while a run is slow.
+        ...(files.monitor ? ["-monitor", `unix:${files.monitor},server=on,wait=off`] : []),
     ];
     (spec.readOnlyDisks ?? []).forEach((ro, i) => {
         args.push(
@@ -132,9 +143,11 @@ export class Vm {
         execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "-b", spec.image.root, "-F", "raw", overlay]);
         const agent = path.join(spec.workDir, `${spec.name}.agent.sock`);
         fs.rmSync(agent, { force: true });
+        const monitor = path.join(spec.workDir, `${spec.name}.monitor.sock`);
+        fs.rmSync(monitor, { force: true });
         this.lanPort = await freeUdpPort();
         spec.lan.segment.join(this.lanPort);
-        const args = qemuArgs(spec, { overlay, console: this.consoleFile, agent }, this.lanPort);
+        const args = qemuArgs(spec, { overlay, console: this.consoleFile, agent, monitor }, this.lanPort);
         this.startedAt = Date.now();
         const child = spawn("qemu-system-x86_64", args, { stdio: ["ignore", "ignore", "pipe"] });
         this.process = child;
