@@ -4,8 +4,10 @@
  * the client CA, as kube-apiserver does), the API behind it is only what the readiness gate and
  * `npm run status` read (/readyz and the node list: Ready, cordon, kubelet version, zone label)
  * and what the Helm release preflight reads (a namespace's Secrets,
- * filtered by an equality label selector, as Helm's release records are). It records who connected (the client certificate's subject, the
- * SNI name, whether a bearer token came) and the method, so a test can tell what the client presented and whether it only read.
+ * filtered by an equality label selector, as Helm's release records are), and a Node's merge-patched
+ * annotations and finalizers (what k3s' managed-etcd controller writes). It records who connected (the client certificate's subject, the
+ * SNI name, whether a bearer token came), the method and how many TLS connections were opened, so a test can tell what the client
+ * presented, whether it only read, and whether it kept its connection.
  */
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -63,7 +65,7 @@ export interface StandInCsr {
 }
 
 /** Signs a PEM CSR with the client CA, as a client certificate (the openssl CLI). */
-function signClientCert(pki: K3sShapedPki, csrPem: string): string {
+function signClientCert(pki: StandInPki, csrPem: string): string {
     const dir = tempDir("stand-in-signer");
     try {
         const file = (name: string, text: string) => (fs.writeFileSync(path.join(dir, name), text, { mode: 0o600 }), path.join(dir, name));
@@ -98,10 +100,48 @@ function signClientCert(pki: K3sShapedPki, csrPem: string): string {
 
 const CSR_API = "/apis/certificates.k8s.io/v1/certificatesigningrequests";
 
+/** A Node as the stand-in keeps it. */
+export interface StandInNode {
+    name: string;
+    ready: boolean;
+    unschedulable?: boolean;
+    kubeletVersion?: string;
+    zone?: string;
+    annotations?: Record<string, string>;
+    finalizers?: string[];
+}
+
+/** The Node object as the API returns it. */
+function nodeObject(n: StandInNode) {
+    return {
+        metadata: {
+            name: n.name,
+            labels: n.zone ? { "topology.kubernetes.io/zone": n.zone } : {},
+            annotations: n.annotations ?? {},
+            finalizers: n.finalizers ?? [],
+        },
+        spec: n.unschedulable ? { unschedulable: true } : {},
+        status: {
+            conditions: [{ type: "Ready", status: n.ready ? "True" : "False" }],
+            nodeInfo: { kubeletVersion: n.kubeletVersion ?? "" },
+        },
+    };
+}
+
+/** A JSON merge patch of a Node's annotations and finalizers (the only fields the clients here patch). */
+function patchNode(n: StandInNode, body: string): void {
+    const patch = JSON.parse(body) as { metadata?: { annotations?: Record<string, string>; finalizers?: string[] } };
+    n.annotations = { ...n.annotations, ...patch.metadata?.annotations };
+    n.finalizers = patch.metadata?.finalizers ?? n.finalizers;
+}
+
+/** The pieces of a k3s-shaped PKI the stand-in serves with (and signs CSRs with). */
+export type StandInPki = Pick<K3sShapedPki, "serverKeyPem" | "serverCertPem" | "clientCaPem" | "clientCaKeyPem">;
+
 export class KubeApiStandIn {
     /** /readyz answers 503 this many times before 200, like an API still starting. */
     notReadyFor = 1;
-    nodes: { name: string; ready: boolean; unschedulable?: boolean; kubeletVersion?: string; zone?: string }[] = [];
+    nodes: StandInNode[] = [];
     secrets: StandInSecret[] = [];
     readonly csrs = new Map<string, StandInCsr>();
     /** Every CSR ever created (deleted ones too), for the test to inspect. */
@@ -109,9 +149,11 @@ export class KubeApiStandIn {
     /** Set to answer approved CSRs with a Failed condition instead of a certificate. */
     signerFailure?: string;
     readonly requests: StandInRequest[] = [];
+    /** TLS connections accepted so far. */
+    connections = 0;
     private readonly server: https.Server;
 
-    constructor(pki: K3sShapedPki) {
+    constructor(pki: StandInPki) {
         this.server = https.createServer(
             { key: pki.serverKeyPem, cert: pki.serverCertPem, ca: pki.clientCaPem, requestCert: true, rejectUnauthorized: true },
             (req, res) => {
@@ -130,18 +172,9 @@ export class KubeApiStandIn {
                 };
                 if (req.url?.startsWith(CSR_API)) return this.csrApi(pki, req, send);
                 if (req.url === "/readyz") return this.notReadyFor-- > 0 ? send(503, "not ready") : send(200, "ok");
-                if (req.url === "/api/v1/nodes") {
-                    return send(200, {
-                        items: this.nodes.map((n) => ({
-                            metadata: { name: n.name, labels: n.zone ? { "topology.kubernetes.io/zone": n.zone } : {} },
-                            spec: n.unschedulable ? { unschedulable: true } : {},
-                            status: {
-                                conditions: [{ type: "Ready", status: n.ready ? "True" : "False" }],
-                                nodeInfo: { kubeletVersion: n.kubeletVersion ?? "" },
-                            },
-                        })),
-                    });
-                }
+                if (req.url === "/api/v1/nodes") return send(200, { items: this.nodes.map(nodeObject) });
+                const one = /^\/api\/v1\/nodes\/([^/?]+)$/.exec(req.url ?? "");
+                if (one) return this.nodeApi(decodeURIComponent(one[1]), req, send);
                 const url = new URL(req.url ?? "/", "https://stand-in");
                 const list = /^\/api\/v1\/namespaces\/([^/]+)\/secrets$/.exec(url.pathname);
                 if (req.method === "GET" && list) {
@@ -159,9 +192,22 @@ export class KubeApiStandIn {
                 send(404, { kind: "Status", code: 404 });
             },
         );
+        this.server.on("secureConnection", () => this.connections++);
     }
 
-    private csrApi(pki: K3sShapedPki, req: import("node:http").IncomingMessage, send: (status: number, body: unknown) => void): void {
+    private nodeApi(name: string, req: import("node:http").IncomingMessage, send: (status: number, body: unknown) => void): void {
+        let body = "";
+        req.on("data", (c: Buffer) => (body += c.toString()));
+        req.on("end", () => {
+            const node = this.nodes.find((n) => n.name === name);
+            if (!node) return send(404, { kind: "Status", code: 404 });
+            if (req.method === "PATCH") patchNode(node, body);
+            else if (req.method !== "GET") return send(405, { kind: "Status", code: 405 });
+            send(200, nodeObject(node));
+        });
+    }
+
+    private csrApi(pki: StandInPki, req: import("node:http").IncomingMessage, send: (status: number, body: unknown) => void): void {
         const [, name, sub] = /^[^?]*?certificatesigningrequests(?:\/([^/?]+))?(?:\/([^/?]+))?/.exec(req.url ?? "") ?? [];
         let body = "";
         req.on("data", (c: Buffer) => (body += c.toString()));
@@ -206,6 +252,11 @@ export class KubeApiStandIn {
             this.server.listen(0, host, resolve);
         });
         return `https://${host}:${(this.server.address() as AddressInfo).port}`;
+    }
+
+    /** Closes every open connection (as an API restart would); the server keeps listening. */
+    dropConnections(): void {
+        this.server.closeAllConnections();
     }
 
     stop(): Promise<void> {
