@@ -121,14 +121,20 @@ start_etcd() {
 }
 
 # A learner serves no reads: k3s promotes it once it has caught up, before starting the API.
+# Until then $DB/learner-of keeps the members it joined, so a learner stopped before its promotion
+# (a service restart) is promoted after it restarts too (in k3s the leader promotes learners).
+LEARNER_OF=$DB/learner-of
 promote_self() {
   local endpoints id
-  endpoints=$(tr ',' '\n' <<<"$initial_cluster" | sed -n 's#^[^=]*=https://\([^:]*\):2380$#https://\1:2379#p' | grep -v "$node_ip" | paste -sd,)
+  endpoints=$(tr ',' '\n' <"$LEARNER_OF" | sed -n 's#^[^=]*=https://\([^:]*\):2380$#https://\1:2379#p' | grep -v "$node_ip" | paste -sd,)
   until etcdctl_local --endpoints="$endpoints" member list -w simple 2>/dev/null | grep -q ", started, $member, .*, false$"; do
-    id=$(etcdctl_local --endpoints="$endpoints" member list -w simple 2>/dev/null | awk -F', ' -v m="$member" '$3 == m {print $1}')
+    # A member list that times out (a loaded peer) is retried, never fatal: under errexit a failed
+    # command substitution would end the whole service silently.
+    id=$(etcdctl_local --endpoints="$endpoints" member list -w simple 2>/dev/null | awk -F', ' -v m="$member" '$3 == m {print $1}') || id=""
     [ -n "$id" ] && etcdctl_local --endpoints="$endpoints" member promote "$id" >/dev/null 2>&1 && break
     sleep 2
   done
+  rm -f "$LEARNER_OF"
   log "etcd member $member is a voting member"
 }
 
@@ -225,13 +231,15 @@ server_main() {
   if [ "$state" = join ]; then
     join_etcd
     mkdir -p "$DB"
-    start_etcd existing
     echo "$member" >"$DB/name"
+    echo "$initial_cluster" >"$LEARNER_OF"
+    start_etcd existing
     promote_self
   else
     mkdir -p "$DB"
-    start_etcd "$state"
     echo "$member" >"$DB/name"
+    start_etcd "$state"
+    if [ "$state" = existing ] && [ -s "$LEARNER_OF" ]; then promote_self; fi
   fi
   wait_etcd
   reconcile_bootstrap_data
