@@ -74,10 +74,13 @@ ${ext4OnceShell("nfs-data", "nfs-data")}  mkdir -p "$export_path" /run/nfs-data
   exports_refresh
   systemctl start --no-block nfs-data-exports.service
 }
-# The export list: one entry per Node address (InternalIP), nothing while the API does not answer.
+# The export list: one entry per Node address (InternalIP). Nothing is exported until the API has
+# answered once; a list the API does not answer later (a restart, an etcd election, a server roll)
+# keeps the current exports, so running pods' mounts never lose their server to an API blip.
 exports_refresh() {
   [ -e "$run/active" ] || return 0
-  ips=$(kubectl get nodes -o jsonpath='${INTERNAL_IPS}' 2>/dev/null | sort -u) || ips=""
+  listed=$(kubectl get nodes -o jsonpath='${INTERNAL_IPS}' 2>/dev/null) || return 0
+  ips=$(printf '%s\n' "$listed" | sort -u)
   line=""
   for ip in $ips; do line="$line $ip(${EXPORT_OPTIONS})"; done
   if [ -n "$line" ]; then echo "$export_path$line" > "$run/exports.new"; else : > "$run/exports.new"; fi

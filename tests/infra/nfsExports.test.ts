@@ -71,6 +71,16 @@ describe("NFS export: root squashed, only to the cluster's nodes", () => {
         assert.equal(exports(), "", "stopped: the watch never re-exports");
     });
 
+    it("keeps the current exports while the API does not answer (an API restart never cuts the clients off)", () => {
+        fs.writeFileSync(path.join(run, "active"), "");
+        nodes("10.0.0.11", "10.0.0.21");
+        refresh();
+        nodes();
+        refresh();
+        assert.equal(exports(), `/srv/nfs 10.0.0.11(${EXPORT_OPTIONS}) 10.0.0.21(${EXPORT_OPTIONS})\n`);
+        assert.equal(fs.readFileSync(exportfsLog(), "utf8"), "-ra\n", "the kernel's table is left alone");
+    });
+
     it("start hands the export root and the provisioner's namespace directories to the squashed UID; a unit keeps the list current", () => {
         const text = nfsDataScript(SPEC);
         const start = text.slice(text.indexOf("start() {"), text.indexOf("exports_refresh() {"));
