@@ -36,8 +36,15 @@ export const RELEASE_ANNOTATION = "platform.example.org/nfs-data";
 const SCRIPT = "/usr/local/sbin/nfs-data";
 const RUN_DIR = "/run/nfs-data";
 const RUN_EXPORTS = `${RUN_DIR}/k3s-data.exports`;
-/** kubectl's jsonpath for every Node's InternalIP, one a line. */
-const INTERNAL_IPS = '{range .items[*]}{range .status.addresses[?(@.type=="InternalIP")]}{.address}{"\\n"}{end}{end}';
+/** kubectl's jsonpath for every Node: its name and InternalIPs, one Node a line. */
+const NODE_ADDRESSES =
+    '{range .items[*]}{.metadata.name}{range .status.addresses[?(@.type=="InternalIP")]}{" "}{.address}{end}{"\\n"}{end}';
+/**
+ * The same line for each watch event, after its type. A go-template: kubectl 1.35's watch ends
+ * after its first object when a jsonpath holds a range (tried against a real kube-apiserver).
+ */
+const NODE_EVENT =
+    '{{.type}} {{.object.metadata.name}}{{range .object.status.addresses}}{{if eq .type "InternalIP"}} {{.address}}{{end}}{{end}}{{"\\n"}}';
 
 /**
  * The node-side script: `nfs-data start|stop|exports-refresh|exports-watch|release-watch NODE`.
@@ -79,8 +86,9 @@ ${ext4OnceShell("nfs-data", "nfs-data")}  mkdir -p "$export_path" /run/nfs-data
 # keeps the current exports, so running pods' mounts never lose their server to an API blip.
 exports_refresh() {
   [ -e "$run/active" ] || return 0
-  listed=$(kubectl get nodes -o jsonpath='${INTERNAL_IPS}' 2>/dev/null) || return 0
-  ips=$(printf '%s\n' "$listed" | sort -u)
+  listed=$(kubectl get nodes -o jsonpath='${NODE_ADDRESSES}' 2>/dev/null) || return 0
+  printf '%s\\n' "$listed" | sed '/^$/d' | sort > "$run/nodes"
+  ips=$(cut -s -d' ' -f2- "$run/nodes" | tr ' ' '\\n' | sort -u)
   line=""
   for ip in $ips; do line="$line $ip(${EXPORT_OPTIONS})"; done
   if [ -n "$line" ]; then echo "$export_path$line" > "$run/exports.new"; else : > "$run/exports.new"; fi
@@ -91,9 +99,15 @@ exports_refresh() {
     rm -f "$run/exports.new"
   fi
 }
-# Every Node event (join, new address, removal) refreshes the list; the watch ending restarts the unit.
+# A Node that joins, changes its addresses or is deleted refreshes the list. Most events are
+# status updates of a known Node with the same addresses: they cost no API call, so the watch
+# stays cheap with hundreds of nodes. The watch ending restarts the unit.
 exports_watch() {
-  kubectl get nodes --watch -o name | while read -r _; do exports_refresh; done
+  exports_refresh
+  kubectl get nodes --watch --output-watch-events -o go-template='${NODE_EVENT}' | while read -r event node; do
+    [ "$event" != DELETED ] && grep -qxF "$node" "$run/nodes" 2>/dev/null && continue
+    exports_refresh
+  done
   exit 1
 }
 stop() {

@@ -1,7 +1,9 @@
 /**
  * The NFS export: root squashed, exported to the cluster's Node addresses only. The node-side
- * script's own refresh runs here with stand-ins for k3s' kubectl (serving a Node list) and
- * exportfs (recording its calls), both written into a temporary directory by this test.
+ * script's own refresh and watch run here with stand-ins for k3s' kubectl (serving a Node list,
+ * or a watch's event lines, and counting its calls) and exportfs (recording its calls), both
+ * written into a temporary directory by this test. That kubectl prints those lines for the
+ * script's jsonpath and go-template was tried once against a real kube-apiserver (1.35).
  */
 import * as assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -18,21 +20,42 @@ describe("NFS export: root squashed, only to the cluster's nodes", () => {
     const nodesFile = () => path.join(dir, "nodes.json");
     const exportfsLog = () => path.join(dir, "exportfs.log");
     const script = () => path.join(dir, "nfs-data");
-    const refresh = () =>
-        execFileSync("sh", [script(), "exports-refresh"], {
+    const eventsFile = () => path.join(dir, "events");
+    const kubectlLog = () => path.join(dir, "kubectl.log");
+    const nfsData = (command: string) =>
+        execFileSync("sh", [script(), command], {
             env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, NFS_DATA_RUN: run, K3S: path.join(dir, "k3s") },
         });
+    const refresh = () => nfsData("exports-refresh");
     const exports = () => fs.readFileSync(path.join(run, "k3s-data.exports"), "utf8");
-    const nodes = (...ips: string[]) => fs.writeFileSync(nodesFile(), ips.map((ip) => `${ip}\n`).join(""));
+    /** The Node list: `node-N` with the Nth address (two addresses in one entry: `ip ip`). */
+    const nodes = (...ips: string[]) => fs.writeFileSync(nodesFile(), ips.map((ip, i) => `node-${i} ${ip}\n`).join(""));
+    const listCalls = () =>
+        fs
+            .readFileSync(kubectlLog(), "utf8")
+            .split("\n")
+            .filter((l) => l.includes("get nodes -o jsonpath")).length;
 
     beforeEach(() => {
         dir = tempDir("nfs-exports");
         run = path.join(dir, "run");
         fs.mkdirSync(run);
         fs.writeFileSync(script(), nfsDataScript(SPEC));
-        // Stand-in for `k3s kubectl get nodes -o jsonpath=…`: prints the InternalIPs the test set,
-        // or fails like an API that does not answer.
-        fs.writeFileSync(path.join(dir, "k3s"), `#!/bin/sh\n[ -s ${nodesFile()} ] || exit 1\ncat ${nodesFile()}\n`, { mode: 0o755 });
+        // Stand-in for k3s' kubectl: `get nodes --watch` prints the test's event lines and ends (as a
+        // watch the API closes); `get nodes -o jsonpath=…` prints the Node list the test set, or
+        // fails like an API that does not answer. Every call is logged.
+        fs.writeFileSync(
+            path.join(dir, "k3s"),
+            [
+                "#!/bin/sh",
+                `echo "$*" >> ${kubectlLog()}`,
+                `case "$*" in *--watch*) cat ${eventsFile()}; exit 0 ;; esac`,
+                `[ -s ${nodesFile()} ] || exit 1`,
+                `cat ${nodesFile()}`,
+                "",
+            ].join("\n"),
+            { mode: 0o755 },
+        );
         // Stand-in for exportfs: records that the kernel's table was re-read.
         fs.writeFileSync(path.join(dir, "exportfs"), `#!/bin/sh\necho "$*" >> ${exportfsLog()}\n`, { mode: 0o755 });
         fs.writeFileSync(path.join(run, "k3s-data.exports"), "");
@@ -89,6 +112,20 @@ describe("NFS export: root squashed, only to the cluster's nodes", () => {
         assert.ok(start.indexOf("chown") < start.indexOf("exports_refresh"), "owned before anything is exported");
         const unit = nfsDataFiles(SPEC, "dev-server-0").find((f) => f.path === "/etc/systemd/system/nfs-data-exports.service")!.content;
         assert.match(unit, /ExecStart=\/usr\/local\/sbin\/nfs-data exports-watch/);
-        assert.match(text, /kubectl get nodes --watch -o name \| while read -r _; do exports_refresh; done/);
+        assert.match(text, /kubectl get nodes --watch --output-watch-events -o go-template=/);
+    });
+
+    it("the watch lists the API only when a Node joins, changes its address or is deleted, not per status update", () => {
+        fs.writeFileSync(path.join(run, "active"), "");
+        nodes("10.0.0.11", "10.0.0.12");
+        const statusUpdates = Array.from({ length: 20 }, (_, i) => `MODIFIED node-${i % 2} 10.0.0.1${1 + (i % 2)}`);
+        const changes = ["MODIFIED node-1 10.0.0.99", "DELETED node-1 10.0.0.12", "ADDED node-2 10.0.0.13"];
+        fs.writeFileSync(
+            eventsFile(),
+            ["ADDED node-0 10.0.0.11", "ADDED node-1 10.0.0.12", ...statusUpdates, ...changes].join("\n") + "\n",
+        );
+        assert.throws(() => nfsData("exports-watch"), "the watch ending ends the unit (systemd restarts it)");
+        assert.equal(listCalls(), 1 + changes.length, "one list at the start and one per change; none for 22 known Nodes' events");
+        assert.equal(exports(), `/srv/nfs 10.0.0.11(${EXPORT_OPTIONS}) 10.0.0.12(${EXPORT_OPTIONS})\n`, "what the API lists");
     });
 });
