@@ -253,6 +253,12 @@ server_main() {
 # real node keeps the defaults. The cost here: a new leader takes over up to 5 min after the old
 # one's node is gone.
 LEADER_ELECTION="--leader-elect-lease-duration=300s --leader-elect-renew-deadline=240s --leader-elect-retry-period=30s"
+# The controllers read the request-header CA from the API once as they start and exit when that
+# read times out; under emulation it did (prod lifetime run 11: server-1's controller-manager two
+# minutes after its API was ready), and the whole service restarted with it. k3s does the lookup;
+# here it is skipped, which only leaves the controllers' own HTTPS endpoints (nothing calls them)
+# without request-header authentication.
+CONTROLLER_AUTH_LOOKUP="--authentication-skip-lookup=true"
 
 control_plane() {
   local api=https://127.0.0.1:6443
@@ -286,10 +292,10 @@ control_plane() {
     --cluster-signing-cert-file="$TLS/client-ca.crt" --cluster-signing-key-file="$TLS/client-ca.key" \
     --use-service-account-credentials=true --allocate-node-cidrs=true --cluster-cidr=10.42.0.0/16 \
     --configure-cloud-routes=false \
-    --bind-address=127.0.0.1 --profiling=false --leader-elect=true $LEADER_ELECTION
+    --bind-address=127.0.0.1 --profiling=false --leader-elect=true $LEADER_ELECTION $CONTROLLER_AUTH_LOOKUP
   run kube-scheduler "$BIN/kube-scheduler" --kubeconfig="$CRED/scheduler.kubeconfig" \
     --authentication-kubeconfig="$CRED/scheduler.kubeconfig" --authorization-kubeconfig="$CRED/scheduler.kubeconfig" \
-    --bind-address=127.0.0.1 --profiling=false --leader-elect=true $LEADER_ELECTION
+    --bind-address=127.0.0.1 --profiling=false --leader-elect=true $LEADER_ELECTION $CONTROLLER_AUTH_LOOKUP
   python3 - "$DATA/supervisor.json" <<PY
 import json, sys
 json.dump({"tls": "$TLS", "bin": "$BIN", "lib": "$LIB", "kubeconfig": "$CRED/supervisor.kubeconfig",
