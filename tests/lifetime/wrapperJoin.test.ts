@@ -39,6 +39,8 @@ function promote(fails: number): { status: number | null; stdout: string; stderr
         "set -euo pipefail",
         'die() { echo "k3s: $*" >&2; exit 1; }',
         'log() { echo "k3s: $*" >&2; }',
+        // The k3s script's own check of its parts; none run here.
+        "parts_alive() { :; }",
         `BIN=${bin}; DATA=${dir}/data; TLS=$DATA/server/tls; DB=$DATA/server/db/etcd`,
         `. ${path.join(WRAPPER, "server.sh")}`,
         "member=node-b-1; node_ip=10.0.0.2",
@@ -64,5 +66,27 @@ describe("k3s made of upstream parts: a joining server's promotion", () => {
         assert.equal(run.status, 0, `exited ${run.status} without a word: ${run.stderr}`);
         assert.equal(run.stdout.trim(), "promoted");
         assert.ok(run.promoted, "promoted after the peer answered");
+    });
+
+    it("a start-up wait ends, naming the part, once a part it started has exited", () => {
+        const k3s = fs.readFileSync(path.join(WRAPPER, "k3s"), "utf8");
+        const check = /^parts_alive\(\) \{[\s\S]*?^\}$/m.exec(k3s)?.[0];
+        assert.ok(check, "the k3s script defines parts_alive");
+        const script = [
+            "set -euo pipefail",
+            'die() { echo "k3s: $*" >&2; exit 1; }',
+            check,
+            "pids=(); part_names=()",
+            "sleep 30 >/dev/null 2>&1 & pids+=($!); part_names+=(etcd)",
+            "trap 'kill \"${pids[0]}\"' EXIT",
+            "true & pids+=($!); part_names+=(kube-apiserver)",
+            "wait $!",
+            "parts_alive",
+            "echo still-waiting",
+        ].join("\n");
+        const run = spawnSync("bash", ["-c", script], { encoding: "utf8", timeout: 60_000 });
+        assert.equal(run.status, 1);
+        assert.equal(run.stdout, "");
+        assert.match(run.stderr, /kube-apiserver exited while the service was starting/);
     });
 });

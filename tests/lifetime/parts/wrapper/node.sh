@@ -58,7 +58,10 @@ state = "/run/k3s/containerd"
   conf_dir = "$AGENT/etc/cni/net.d"
 EOF
   run containerd containerd --config "$AGENT/etc/containerd/config.toml"
-  until ctr --address "$sock" version >/dev/null 2>&1; do sleep 1; done
+  until ctr --address "$sock" version >/dev/null 2>&1; do
+    parts_alive
+    sleep 1
+  done
   local image
   for image in "$PARTS"/images/*.tar; do
     if [ -e "$image" ]; then ctr --address "$sock" -n k8s.io images import "$image" >/dev/null; fi

@@ -132,6 +132,7 @@ promote_self() {
     # command substitution would end the whole service silently.
     id=$(etcdctl_local --endpoints="$endpoints" member list -w simple 2>/dev/null | awk -F', ' -v m="$member" '$3 == m {print $1}') || id=""
     [ -n "$id" ] && etcdctl_local --endpoints="$endpoints" member promote "$id" >/dev/null 2>&1 && break
+    parts_alive
     sleep 2
   done
   rm -f "$LEARNER_OF"
@@ -283,7 +284,10 @@ control_plane() {
     --requestheader-extra-headers-prefix=X-Remote-Extra- --proxy-client-cert-file="$TLS/client-auth-proxy.crt" \
     --proxy-client-key-file="$TLS/client-auth-proxy.key" --profiling=false "${encryption[@]}"
   # curl, not kubectl: each poll under emulation costs a Go program's start-up.
-  until curl -sf --max-time 10 --cacert "$TLS/server-ca.crt" --cert "$TLS/client-admin.crt" --key "$TLS/client-admin.key" "$api/readyz" >/dev/null; do sleep 1; done
+  until curl -sf --max-time 10 --cacert "$TLS/server-ca.crt" --cert "$TLS/client-admin.crt" --key "$TLS/client-admin.key" "$api/readyz" >/dev/null; do
+    parts_alive
+    sleep 1
+  done
   log "kube-apiserver ready"
   install -m "$kubeconfig_mode" "$CRED/admin.kubeconfig" /etc/rancher/k3s/k3s.yaml
   run kube-controller-manager "$BIN/kube-controller-manager" --kubeconfig="$CRED/controller.kubeconfig" \
