@@ -70,9 +70,12 @@ export function qemuArgs(
         "-initrd",
         spec.image.initrd,
         "-append",
-        // Under TCG a translation is found by the code's virtual address: with address-space
-        // randomisation every start of a program (curl, etcdctl, python) re-translated its libraries.
-        `root=UUID=${spec.image.rootUuid} ro console=ttyS0 panic=-1 quiet systemd.show_status=1${spec.accel === "tcg" ? " norandmaps" : ""}`,
+        [
+            `root=UUID=${spec.image.rootUuid} ro console=ttyS0 panic=-1 quiet systemd.show_status=1`,
+            // Under TCG a translation is found by the code's virtual address: with address-space
+            // randomisation every start of a program (curl, etcdctl, python) re-translated its libraries.
+            ...(spec.accel === "tcg" ? ["norandmaps"] : []),
+        ].join(" "),
         "-serial",
         `file:${files.console}`,
         "-drive",
