@@ -135,6 +135,13 @@ function patchNode(n: StandInNode, body: string): void {
     n.finalizers = patch.metadata?.finalizers ?? n.finalizers;
 }
 
+/** Calls `handle` with the request's whole body once it has arrived. */
+function withBody(req: import("node:http").IncomingMessage, handle: (body: string) => void): void {
+    let body = "";
+    req.on("data", (c: Buffer) => (body += c.toString()));
+    req.on("end", () => handle(body));
+}
+
 /** The pieces of a k3s-shaped PKI the stand-in serves with (and signs CSRs with). */
 export type StandInPki = Pick<K3sShapedPki, "serverKeyPem" | "serverCertPem" | "clientCaPem" | "clientCaKeyPem">;
 
@@ -196,9 +203,7 @@ export class KubeApiStandIn {
     }
 
     private nodeApi(name: string, req: import("node:http").IncomingMessage, send: (status: number, body: unknown) => void): void {
-        let body = "";
-        req.on("data", (c: Buffer) => (body += c.toString()));
-        req.on("end", () => {
+        withBody(req, (body) => {
             const node = this.nodes.find((n) => n.name === name);
             if (!node) return send(404, { kind: "Status", code: 404 });
             if (req.method === "PATCH") patchNode(node, body);
@@ -209,9 +214,7 @@ export class KubeApiStandIn {
 
     private csrApi(pki: StandInPki, req: import("node:http").IncomingMessage, send: (status: number, body: unknown) => void): void {
         const [, name, sub] = /^[^?]*?certificatesigningrequests(?:\/([^/?]+))?(?:\/([^/?]+))?/.exec(req.url ?? "") ?? [];
-        let body = "";
-        req.on("data", (c: Buffer) => (body += c.toString()));
-        req.on("end", () => {
+        withBody(req, (body) => {
             const csr = name ? this.csrs.get(name) : undefined;
             if (req.method === "POST" && !name) {
                 const object = JSON.parse(body) as StandInCsr["object"];
