@@ -7,8 +7,10 @@
  * member, restarted from its data, stayed a learner for good.
  */
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { tempDir } from "../support/tempDir";
 import { WRAPPER } from "./support/bootstrapStandIn";
@@ -88,5 +90,47 @@ describe("k3s made of upstream parts: a joining server's promotion", () => {
         assert.equal(run.status, 1);
         assert.equal(run.stdout, "");
         assert.match(run.stderr, /kube-apiserver exited while the service was starting/);
+    });
+
+    /** One pass of join_etcd against `url`: its retry pause ends the script, so the waiting line is the last word. */
+    async function joinOnce(url: string): Promise<string> {
+        const dir = tempDir("wrapper-join-wait");
+        const script = [
+            "set -euo pipefail",
+            'die() { echo "k3s: $*" >&2; exit 1; }',
+            'log() { echo "k3s: $*" >&2; }',
+            "sleep() { exit 3; }",
+            `BIN=${dir}; DATA=${dir}/data; TLS=$DATA/server/tls; DB=$DATA/server/db/etcd`,
+            `. ${path.join(WRAPPER, "server.sh")}`,
+            `supervisor_url() { echo ${url}; }`,
+            "member=node-b-1-0a1b2c3d; node_name=node-b-1; node_ip=10.0.0.2; token_secret=secret",
+            "join_etcd",
+        ].join("\n");
+        const child = spawn("bash", ["-c", script], { stdio: ["ignore", "ignore", "pipe"] });
+        let stderr = "";
+        child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+        const status = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+        assert.equal(status, 3, stderr);
+        return stderr;
+    }
+
+    it("a join that is not answered says why: curl's error, or the supervisor's answer", async () => {
+        const closed = http.createServer();
+        await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+        const port = (closed.address() as AddressInfo).port;
+        await new Promise((resolve) => closed.close(resolve));
+        assert.match(await joinOnce(`http://127.0.0.1:${port}`), /waiting to be added to etcd .*\(HTTP 000: curl: \(7\) .*connect/);
+
+        const busy = http.createServer((req, res) => {
+            req.resume();
+            res.writeHead(503, { "Content-Type": "application/json" }).end('{"error":"cannot check the token yet: context deadline exceeded"}');
+        });
+        await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", resolve));
+        try {
+            const url = `http://127.0.0.1:${(busy.address() as AddressInfo).port}`;
+            assert.match(await joinOnce(url), /\(HTTP 503: \{"error":"cannot check the token yet: context deadline exceeded"\}/);
+        } finally {
+            busy.close();
+        }
     });
 });

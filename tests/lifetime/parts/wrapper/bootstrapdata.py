@@ -62,6 +62,13 @@ def normalize(token):
     return token.split(":", 1)[1] if ":" in token else token
 
 
+# etcdctl gives up on a request after 5 s by default (and reads no variable for it). With three
+# emulated servers on two cores a read took longer, and every join was answered 503 for ten
+# minutes (prod run 12). 20 s keeps a join's three requests (token, member list, member add)
+# inside the joining server's 90 s.
+COMMAND_TIMEOUT = "--command-timeout=20s"
+
+
 class Etcd:
     """The datastore through etcdctl (the same program and client certificate the wrapper uses)."""
 
@@ -69,7 +76,7 @@ class Etcd:
         self.etcdctl = etcdctl or os.environ.get("ETCDCTL", "etcdctl")
 
     def _run(self, *args, stdin=None):
-        out = subprocess.run([self.etcdctl, *args], input=stdin, capture_output=True, timeout=60)
+        out = subprocess.run([self.etcdctl, COMMAND_TIMEOUT, *args], input=stdin, capture_output=True, timeout=60)
         if out.returncode != 0:
             raise RuntimeError(f"etcdctl {args[0]}: {out.stderr.decode().strip()}")
         return out.stdout

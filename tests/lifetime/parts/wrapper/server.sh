@@ -94,16 +94,18 @@ join_etcd() {
   answer=$(mktemp)
   request="{\"name\":\"$member\",\"nodeName\":\"$node_name\",\"peerURL\":\"https://$node_ip:2380\"}"
   while :; do
-    code=$(curl -s --max-time 90 --cacert "$TLS/server-ca.crt" -u "server:$token_secret" -H 'Content-Type: application/json' \
-      -d "$request" -o "$answer" -w '%{http_code}' "$url/v1-k3s/etcd-join" || true)
+    : >"$answer"
+    code=$(curl -sS --max-time 90 --cacert "$TLS/server-ca.crt" -u "server:$token_secret" -H 'Content-Type: application/json' \
+      -d "$request" -o "$answer" -w '%{http_code}' "$url/v1-k3s/etcd-join" 2>"$answer.err" || true)
     [ "$code" = 200 ] && break
     # A duplicate node name is final, as in k3s; anything else (server still starting) is retried.
     [ "$code" = 409 ] && die "joining refused: $(cat "$answer")"
-    log "waiting to be added to etcd through $url (HTTP $code)"
+    # The reason, which HTTP 000 alone does not say: curl's error, or the supervisor's answer.
+    log "waiting to be added to etcd through $url (HTTP $code: $(cat "$answer.err" "$answer" 2>/dev/null | head -c 300 | tr '\n' ' '))"
     sleep 5
   done
   initial_cluster=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["initialCluster"])' <"$answer")
-  rm -f "$answer"
+  rm -f "$answer" "$answer.err"
 }
 
 start_etcd() {

@@ -47,7 +47,7 @@ LOCK = threading.Lock()
 
 
 def etcdctl(*args):
-    cmd = [CFG["bin"] + "/etcdctl", "-w", "json", *args]
+    cmd = [CFG["bin"] + "/etcdctl", bootstrapdata.COMMAND_TIMEOUT, "-w", "json", *args]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
     if out.returncode != 0:
         raise RuntimeError(f"etcdctl {' '.join(args)}: {out.stderr.strip()}")
