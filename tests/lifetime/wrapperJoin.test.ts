@@ -123,7 +123,9 @@ describe("k3s made of upstream parts: a joining server's promotion", () => {
 
         const busy = http.createServer((req, res) => {
             req.resume();
-            res.writeHead(503, { "Content-Type": "application/json" }).end('{"error":"cannot check the token yet: context deadline exceeded"}');
+            res.writeHead(503, { "Content-Type": "application/json" }).end(
+                '{"error":"cannot check the token yet: context deadline exceeded"}',
+            );
         });
         await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", resolve));
         try {
