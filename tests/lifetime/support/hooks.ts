@@ -32,6 +32,7 @@ export function stopCloudAfter(get: () => LifetimeCloud | undefined): void {
         const cloud = get();
         if (failed && cloud) {
             console.log(await cloud.journals().catch((e: unknown) => `(no journal: ${String(e)})`));
+            console.log(await cloud.cpuTimes().catch((e: unknown) => `(no CPU times: ${String(e)})`));
             console.log(`    ${cloud.run.debugHint()}`);
         }
         await cloud?.stop(failed || process.env.LIFETIME_KEEP === "1");
