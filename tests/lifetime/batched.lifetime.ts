@@ -5,30 +5,30 @@
  * batches) must be the server alone, then the pool's agents two at a time; the engine stand-in
  * replaces a batch's two agents concurrently. Between every two steps the API must show at most
  * maxUnavailable of the pool unavailable; between batches every node of the batch must be Ready
- * and the marker intact. Per-batch and whole-roll times are printed as upgrade-k3s prints its
- * one-at-a-time roll's.
+ * and the marker intact (support/poolRoll.ts). Then the same pool rolls one agent at a time, so
+ * the batched roll's time is printed beside its one-at-a-time twin, measured in the same run.
  */
 import * as assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { stackK3sVersion } from "../boot/support/cluster";
-import { eventually } from "../boot/support/suite";
-import { clusterId, nodeNames, writeMarker } from "./support/access";
-import { availableNodes, BATCHED_MAX_UNAVAILABLE, BATCHED_POOL, batchedSpec, PoolWatch, poolOf, serversOf } from "./support/batched";
-import type { StepPhase } from "./support/engine";
+import { clusterId, nodeLabels, nodeNames, writeMarker } from "./support/access";
+import { BATCHED_MAX_UNAVAILABLE, BATCHED_POOL, batchedSpec, oneAtATimeConfig, poolOf, ROLL_LABEL, serversOf } from "./support/batched";
 import { LifetimeEnvironment } from "./support/environment";
 import { lifetimeCloud, stopCloudAfter } from "./support/hooks";
-import type { EnginePlan, NodeStep } from "./support/plan";
-import { lossOf, nextPatch, scenario } from "./support/scenario";
+import type { EnginePlan } from "./support/plan";
+import { seconds, WatchedRoll } from "./support/poolRoll";
+import { lossOf, needs, nextPatch, scenario } from "./support/scenario";
 
 const MINUTES = 60_000;
 const steps = (plan: EnginePlan) => plan.groups.map((g) => g.map((s) => `${s.kind} ${s.slot}`));
-const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
 
 describe("lifetime: batched roll (one server, a pool of 4 agents with maxUnavailable 2)", function () {
     const spec = batchedSpec();
     const from = stackK3sVersion(spec.stack);
     const to = nextPatch(from);
     let env: LifetimeEnvironment;
+    /** What the batched roll left: its pool time, the marker and the cluster ID. */
+    let batched: { poolMs: number; marker: string; id: string } | undefined;
 
     before(async function () {
         this.timeout(30 * MINUTES);
@@ -55,64 +55,11 @@ describe("lifetime: batched roll (one server, a pool of 4 agents with maxUnavail
         await writeMarker(env.target, marker);
         const id = await clusterId(env.target);
 
-        const watch = new PoolWatch(pool, BATCHED_MAX_UNAVAILABLE);
-        /** The API's Ready, schedulable Nodes (a first answer: under TCG the API can miss a 10 s deadline). */
-        const available = (what: string) =>
-            eventually(`the API's Node list (${what})`, 5 * MINUTES, () => availableNodes(env.target).catch(() => undefined), 5000);
-        const began = new Map<string, number>();
-        const ready = new Map<string, number>();
-        const progress = async (step: NodeStep, phase: StepPhase) => {
-            if (phase === "begun") began.set(step.slot, Date.now());
-            if (phase === "ready") ready.set(step.slot, Date.now());
-            // The single server's replacement takes the only API away: the pool is sampled in its own steps.
-            if (!watch.has(step.slot)) return;
-            watch.saw(step);
-            const down = watch.record(await available(`${step.slot} ${phase}`), `${step.slot} ${phase}`);
-            s.log(`      ${step.slot} ${phase}: pool unavailable: ${down.join(", ") || "none"}`);
-        };
-        const started = Date.now();
-        let last = started;
-        const times: string[] = [];
-        const between = async (group: readonly NodeStep[]) => {
-            const label = group.map((g) => g.slot).join(", ");
-            const own =
-                group.length > 1
-                    ? ` (${group.map((g) => `${g.slot} ${seconds(ready.get(g.slot)! - began.get(g.slot)!)}`).join(", ")})`
-                    : "";
-            times.push(`${label} ${seconds(Date.now() - last)}${own}`);
-            s.step(`after ${label}: every node of the batch Ready`);
-            const now = await available(`after ${label}`);
-            const missing = group.filter((g) => !now.has(g.newName!)).map((g) => g.newName);
-            assert.deepEqual(missing, [], `every node of the batch is Ready and schedulable once its gate passed`);
-            if (group.some((g) => watch.has(g.slot))) watch.record(now, `after ${label}`);
-            // With one server, its replacement takes the API away and the agents' Ready lapses until
-            // their kubelets report again: the pool's batches start from every Node Ready.
-            s.step(`after ${label}: every Node Ready`);
-            await eventually(
-                `every Node Ready and schedulable after ${label}`,
-                10 * MINUTES,
-                async () => {
-                    const names = await nodeNames(env.target).catch(() => undefined);
-                    const up = await availableNodes(env.target).catch(() => undefined);
-                    return names && up && names.every((n) => up.has(n)) ? true : undefined;
-                },
-                5000,
-            );
-            s.step(`after ${label}: the marker and the cluster survive`);
-            assert.equal(await lossOf(env.target, marker, id), undefined);
-            last = Date.now();
-        };
-
-        const rolled = await env.up(env.config(to), { ...s, between, progress });
+        const roll = new WatchedRoll(env, s, pool, BATCHED_MAX_UNAVAILABLE, () => lossOf(env.target, marker, id));
+        const rolled = await roll.up(env.config(to));
         assert.deepEqual(steps(rolled), shape("replace"), "the server alone, then the pool's agents two at a time");
-        s.log(
-            `    per batch (drains, new VMs, Ready; each agent's own time in brackets): ${times.join("; ")}; ` +
-                `whole roll with the checks ${seconds(Date.now() - started)}`,
-        );
-        s.log(
-            `    pool ${BATCHED_POOL}: at most ${watch.worst.count} of ${pool.length} agents unavailable at once (${watch.worst.at}), ` +
-                `${watch.samples} samples from the API, maxUnavailable ${BATCHED_MAX_UNAVAILABLE}`,
-        );
+        for (const line of roll.report(BATCHED_POOL)) s.log(`    ${line}`);
+        const { began, ready } = roll;
         const [first, second] = rolled.groups.slice(servers.length);
         for (const [x, y] of [first, second].map((g) => g.map((st) => st.slot))) {
             assert.ok(began.get(y)! < ready.get(x)! && began.get(x)! < ready.get(y)!, `${x} and ${y} were replaced at the same time`);
@@ -135,6 +82,41 @@ describe("lifetime: batched roll (one server, a pool of 4 agents with maxUnavail
                 .flat()
                 .map((g) => g.newName!)
                 .sort(),
+        );
+        batched = { poolMs: roll.poolMs, marker, id };
+    });
+
+    // The same pool rolled one agent at a time (maxUnavailable 1), on the same machine in the same
+    // run, so the batched roll's time has its one-at-a-time twin beside it. A label of the pool
+    // changes the agents' user-data (k3s node-label), so the agents alone are replaced.
+    scenario("upgrade-batched, one at a time for comparison", 120 * MINUTES, async (s) => {
+        needs("upgrade-batched");
+        const pool = poolOf(env.deployed!, BATCHED_POOL);
+        const roll = new WatchedRoll(env, s, pool, 1, () => lossOf(env.target, batched!.marker, batched!.id));
+        const rolled = await roll.up(oneAtATimeConfig(env.config(to)));
+        assert.deepEqual(
+            steps(rolled),
+            pool.map((p) => [`replace ${p.slot}`]),
+            "the pool's agents one at a time, and nothing else",
+        );
+        for (const line of roll.report(BATCHED_POOL)) s.log(`    ${line}`);
+        for (const [i, g] of rolled.groups.slice(1).entries())
+            assert.ok(
+                roll.ready.get(rolled.groups[i][0].slot)! <= roll.began.get(g[0].slot)!,
+                `${g[0].slot} began after the one before was Ready`,
+            );
+        for (const name of await nodeNames(env.target)) {
+            if (!rolled.groups.flat().some((g) => g.newName === name)) continue;
+            assert.equal(
+                (await nodeLabels(env.target, name))[ROLL_LABEL],
+                "one-at-a-time",
+                `${name} carries the pool's new label from its first boot`,
+            );
+        }
+        const ratio = (roll.poolMs / batched!.poolMs).toFixed(2);
+        s.log(
+            `    pool ${BATCHED_POOL}, ${pool.length} agents, from the first drain to the last Ready: ` +
+                `two at a time ${seconds(batched!.poolMs)}, one at a time ${seconds(roll.poolMs)} (${ratio}x)`,
         );
     });
 });

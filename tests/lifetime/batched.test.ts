@@ -9,7 +9,7 @@ import * as assert from "node:assert/strict";
 import { rollLines } from "../../delivery/diff/markdown";
 import type { SynthResult } from "../../delivery/synth/synth";
 import { stackK3sVersion } from "../boot/support/cluster";
-import { BATCHED_MAX_UNAVAILABLE, BATCHED_POOL, batchedSpec, PoolWatch, poolOf, serversOf } from "./support/batched";
+import { BATCHED_MAX_UNAVAILABLE, BATCHED_POOL, batchedSpec, oneAtATimeConfig, PoolWatch, poolOf, serversOf } from "./support/batched";
 import type { LifetimeCloud } from "./support/cloud";
 import { applyPlan, CommandRunner, EngineCloud, StepPhase } from "./support/engine";
 import { LifetimeEnvironment } from "./support/environment";
@@ -24,6 +24,7 @@ const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 interface Roll {
     readonly env: LifetimeEnvironment;
     readonly before: SynthResult;
+    readonly after: SynthResult;
     readonly created: EnginePlan;
     readonly rolled: EnginePlan;
 }
@@ -36,7 +37,7 @@ async function roll(maxUnavailable: number): Promise<Roll> {
     // What the stack published after the create (the second synth reads it back, as `up` does).
     env.outputs = { clusterId: "0123456789abcdef", apiEndpoint: NO_CLOUD.apiUrl };
     const after = await env.synth(env.config(nextPatch(from)));
-    return { env, before, created: planNodes(undefined, before), rolled: planNodes(before, after) };
+    return { env, before, after, created: planNodes(undefined, before), rolled: planNodes(before, after) };
 }
 
 describe("lifetime upgrade-batched: the plan of a pool with maxUnavailable 2", function () {
@@ -88,6 +89,16 @@ describe("lifetime upgrade-batched: the plan of a pool with maxUnavailable 2", f
         const pool = poolOf(single.before, BATCHED_POOL).map((x) => [`replace ${x.slot}`]);
         assert.equal(pool.length, 4);
         assert.deepEqual(steps(single.rolled), [...servers, ...pool]);
+    });
+
+    it("the comparison roll after it (one label more, maxUnavailable 1) replaces the pool's agents one at a time, and nothing else", async () => {
+        const { env, after } = batched;
+        const config = oneAtATimeConfig(env.config(nextPatch(stackK3sVersion(env.spec.stack))));
+        const plan = planNodes(after, await env.synth(config));
+        assert.deepEqual(
+            steps(plan),
+            poolOf(after, BATCHED_POOL).map((x) => [`replace ${x.slot}`]),
+        );
     });
 
     it("the engine replaces a batch's two agents together and begins the next batch only after both are Ready", async () => {

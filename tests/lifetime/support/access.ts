@@ -188,6 +188,13 @@ export async function nodeNames(target: KubeTarget): Promise<string[]> {
     return (JSON.parse(res.body) as { items: { metadata: { name: string } }[] }).items.map((n) => n.metadata.name).sort();
 }
 
+/** A Node's labels. */
+export async function nodeLabels(target: KubeTarget, name: string): Promise<Record<string, string>> {
+    const res = await request(target, "GET", `/api/v1/nodes/${name}`);
+    if (res.status !== 200) throw new Error(`reading node ${name}: HTTP ${res.status}`);
+    return (JSON.parse(res.body) as { metadata: { labels?: Record<string, string> } }).metadata.labels ?? {};
+}
+
 const SECRET_PATH = "/api/v1/namespaces/default/secrets";
 /** The Secret the suite writes beside the marker (encrypted at rest by kube-apiserver). */
 export const SECRET_NAME = "lifetime-secret";

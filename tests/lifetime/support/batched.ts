@@ -30,6 +30,20 @@ export function batchedSpec(maxUnavailable = BATCHED_MAX_UNAVAILABLE): Environme
     };
 }
 
+/** The label the comparison roll gives the pool: a change of the agents' user-data alone (k3s node-label). */
+export const ROLL_LABEL = "lifetime.example.org/roll";
+
+/**
+ * The config of the comparison roll (batched.lifetime.ts): the environment at `version`, its pool
+ * at maxUnavailable 1 with one label more, so that only the pool's agents are replaced.
+ */
+export function oneAtATimeConfig(config: Record<string, string>): Record<string, string> {
+    const pools = JSON.parse(config.agentPools) as Record<string, Record<string, unknown>>;
+    const pool = pools[BATCHED_POOL];
+    const labels = { ...(pool.labels as Record<string, string> | undefined), [ROLL_LABEL]: "one-at-a-time" };
+    return { ...config, agentPools: JSON.stringify({ ...pools, [BATCHED_POOL]: { ...pool, maxUnavailable: 1, labels } }) };
+}
+
 export interface SlotView {
     /** The K3sNode component, e.g. `dev-k3s-agent-0`. */
     readonly component: string;
