@@ -91,7 +91,7 @@ describe("lifetime upgrade-batched: the plan of a pool with maxUnavailable 2", f
         assert.deepEqual(steps(single.rolled), [...servers, ...pool]);
     });
 
-    it("the comparison roll after it (one label more, maxUnavailable 1) replaces the pool's agents one at a time, and nothing else", async () => {
+    it("the comparison roll after it (a label more, maxUnavailable 1) replaces only the pool's agents, one at a time", async () => {
         const { env, after } = batched;
         const config = oneAtATimeConfig(env.config(nextPatch(stackK3sVersion(env.spec.stack))));
         const plan = planNodes(after, await env.synth(config));
