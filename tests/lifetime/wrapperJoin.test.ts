@@ -71,18 +71,14 @@ describe("k3s made of upstream parts: a joining server's promotion", () => {
     });
 
     it("a start-up wait ends, naming the part, once a part it started has exited", () => {
-        const k3s = fs.readFileSync(path.join(WRAPPER, "k3s"), "utf8");
-        const check = /^parts_alive\(\) \{[\s\S]*?^\}$/m.exec(k3s)?.[0];
-        assert.ok(check, "the k3s script defines parts_alive");
         const script = [
             "set -euo pipefail",
             'die() { echo "k3s: $*" >&2; exit 1; }',
-            check,
-            "pids=(); part_names=()",
-            "sleep 30 >/dev/null 2>&1 & pids+=($!); part_names+=(etcd)",
-            "trap 'kill \"${pids[0]}\"' EXIT",
-            "true & pids+=($!); part_names+=(kube-apiserver)",
-            "wait $!",
+            `. ${path.join(WRAPPER, "processes.sh")}`,
+            "trap cleanup EXIT",
+            "run etcd sleep 30",
+            "run kube-apiserver true",
+            'wait "${pids[1]}" || true',
             "parts_alive",
             "echo still-waiting",
         ].join("\n");

@@ -7,9 +7,9 @@ set -euo pipefail
 W=$1; BIN=$2/bin; LIB=$W; WORK=$3; DATA=$WORK/data; TLS=$DATA/server/tls; DB=$DATA/server/db/etcd
 die() { echo "k3s: $*" >&2; exit 1; }
 log() { echo "k3s: $*" >&2; }
-pids=()
-run() { local name=$1; shift; "$@" >>"$WORK/$name.log" 2>&1 & pids+=("$!"); }
-cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; pids=(); }
+PART_LOGS=$WORK
+# shellcheck source=/dev/null
+. "$W/processes.sh"
 trap cleanup EXIT
 mkdir -p "$TLS/etcd"
 for ca in server-ca client-ca request-header-ca etcd/server-ca etcd/peer-ca; do

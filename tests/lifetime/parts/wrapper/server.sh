@@ -141,11 +141,10 @@ promote_self() {
   log "etcd member $member is a voting member"
 }
 
-# wait_etcd: until the local member answers; stops when the last part started (etcd) has exited.
+# wait_etcd: until the local member answers; stops when a part started so far (etcd) has exited.
 wait_etcd() {
-  local pid=${pids[${#pids[@]}-1]}
   until etcdctl_local --endpoints=https://127.0.0.1:2379 endpoint health >/dev/null 2>&1; do
-    kill -0 "$pid" 2>/dev/null || die "etcd exited before it answered"
+    parts_alive
     sleep 1
   done
 }
