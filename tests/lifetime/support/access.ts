@@ -157,6 +157,32 @@ export function targetOf(kubeconfig: string): KubeTarget {
     return targetFromKubeconfig(kubeconfig);
 }
 
+/** How long a read waits for an answer: under TCG the API can miss a request's 10 s deadline for minutes. */
+const ANSWER_WAIT_MS = 5 * 60_000;
+
+/**
+ * A GET through the project's client that waits for a real answer: no answer (a timeout, a
+ * refused or reset connection) and 5xx (etcd timed out behind the API) are asked again every
+ * 5 s for up to 5 min; any other answer (200, 404…) is returned at once. A scenario that found
+ * a busy API must not report a loss it did not see (a batched run's marker check once did).
+ */
+async function get(target: KubeTarget, path: string): Promise<{ status: number; body: string }> {
+    const deadline = Date.now() + ANSWER_WAIT_MS;
+    for (;;) {
+        let last: string;
+        try {
+            const res = await request(target, "GET", path);
+            if (res.status < 500 || Date.now() > deadline) return res;
+            last = `HTTP ${res.status}`;
+        } catch (err) {
+            if (Date.now() > deadline) throw err;
+            last = err instanceof Error ? err.message : String(err);
+        }
+        console.log(`      (GET ${path}: ${last}; asking again)`);
+        await new Promise((resolve) => setTimeout(resolve, 5000));
+    }
+}
+
 const MARKER_PATH = "/api/v1/namespaces/default/configmaps";
 
 /** Writes the marker ConfigMap (`lifetime-marker`, data.value) through the API. */
@@ -168,7 +194,7 @@ export async function writeMarker(target: KubeTarget, value: string): Promise<vo
 
 /** The marker's value, or undefined when the cluster has none (a new, empty cluster). */
 export async function readMarker(target: KubeTarget): Promise<string | undefined> {
-    const res = await request(target, "GET", `${MARKER_PATH}/lifetime-marker`);
+    const res = await get(target, `${MARKER_PATH}/lifetime-marker`);
     if (res.status === 404) return undefined;
     if (res.status !== 200) throw new Error(`reading the marker: HTTP ${res.status} ${res.body.slice(0, 300)}`);
     return (JSON.parse(res.body) as { data?: { value?: string } }).data?.value;
@@ -176,21 +202,21 @@ export async function readMarker(target: KubeTarget): Promise<string | undefined
 
 /** The cluster's identity: the kube-system namespace's uid (what `kubectl get ns kube-system` shows). */
 export async function clusterId(target: KubeTarget): Promise<string> {
-    const res = await request(target, "GET", "/api/v1/namespaces/kube-system");
+    const res = await get(target, "/api/v1/namespaces/kube-system");
     if (res.status !== 200) throw new Error(`reading kube-system: HTTP ${res.status}`);
     return (JSON.parse(res.body) as { metadata: { uid: string } }).metadata.uid;
 }
 
 /** Names of the cluster's Nodes. */
 export async function nodeNames(target: KubeTarget): Promise<string[]> {
-    const res = await request(target, "GET", "/api/v1/nodes");
+    const res = await get(target, "/api/v1/nodes");
     if (res.status !== 200) throw new Error(`listing nodes: HTTP ${res.status}`);
     return (JSON.parse(res.body) as { items: { metadata: { name: string } }[] }).items.map((n) => n.metadata.name).sort();
 }
 
 /** A Node's labels. */
 export async function nodeLabels(target: KubeTarget, name: string): Promise<Record<string, string>> {
-    const res = await request(target, "GET", `/api/v1/nodes/${name}`);
+    const res = await get(target, `/api/v1/nodes/${name}`);
     if (res.status !== 200) throw new Error(`reading node ${name}: HTTP ${res.status}`);
     return (JSON.parse(res.body) as { metadata: { labels?: Record<string, string> } }).metadata.labels ?? {};
 }
@@ -216,7 +242,7 @@ export async function writeSecret(target: KubeTarget, value: string, name = SECR
  * (another encryption key than it was written with) is answered with an error: thrown, with it.
  */
 export async function readSecret(target: KubeTarget, name = SECRET_NAME): Promise<string | undefined> {
-    const res = await request(target, "GET", `${SECRET_PATH}/${name}`);
+    const res = await get(target, `${SECRET_PATH}/${name}`);
     if (res.status === 404) return undefined;
     if (res.status !== 200) throw new Error(`reading the Secret: HTTP ${res.status} ${res.body.slice(0, 300)}`);
     const data = (JSON.parse(res.body) as { data?: { value?: string } }).data?.value;
