@@ -12,6 +12,7 @@ import * as assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { stackK3sVersion } from "../boot/support/cluster";
 import { clusterId, nodeLabels, nodeNames, writeMarker } from "./support/access";
+import { rolledTo } from "./support/checks";
 import { BATCHED_MAX_UNAVAILABLE, BATCHED_POOL, batchedSpec, oneAtATimeConfig, poolOf, ROLL_LABEL, serversOf } from "./support/batched";
 import { LifetimeEnvironment } from "./support/environment";
 import { lifetimeCloud, stopCloudAfter } from "./support/hooks";
@@ -69,20 +70,7 @@ describe("lifetime: batched roll (one server, a pool of 4 agents with maxUnavail
                 first.every((f) => ready.get(f.slot)! <= began.get(st.slot)!),
                 `${st.slot} began after the first batch was Ready`,
             );
-        for (const n of env.cloud.nodes()) {
-            assert.match(
-                await n.vm.sh("/usr/local/bin/k3s --version"),
-                new RegExp(`^k3s version ${to.replace("+", "\\+")} `),
-                `${n.slot} runs ${to}`,
-            );
-        }
-        assert.deepEqual(
-            await nodeNames(env.target),
-            rolled.groups
-                .flat()
-                .map((g) => g.newName!)
-                .sort(),
-        );
+        await rolledTo(env.cloud, env.target, rolled, to);
         batched = { poolMs: roll.poolMs, marker, id };
     });
 

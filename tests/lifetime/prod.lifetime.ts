@@ -15,7 +15,7 @@ import { randomBytes } from "node:crypto";
 import { stackK3sVersion } from "../boot/support/cluster";
 import { eventually } from "../boot/support/suite";
 import { clusterId, nodeNames, readSecret, SECRET_NAME, withoutServerName, writeMarker, writeSecret } from "./support/access";
-import { etcdQuorum, secretAtRest, vipOnReadyServer } from "./support/checks";
+import { etcdQuorum, rolledTo, secretAtRest, vipOnReadyServer } from "./support/checks";
 import { runCommand } from "./support/engine";
 import { LifetimeEnvironment, tokenGeneration } from "./support/environment";
 import { lifetimeCloud, stopCloudAfter } from "./support/hooks";
@@ -267,20 +267,7 @@ describe("lifetime: prod (3 servers with a VIP, agents, off-site snapshots)", fu
         );
         const whole = Math.round((Date.now() - started) / 1000);
         s.log(`    per node (drain, new VM, Ready): ${times.join("; ")}; whole roll with the checks ${whole} s`);
-        for (const n of env.cloud.nodes()) {
-            assert.match(
-                await n.vm.sh("/usr/local/bin/k3s --version"),
-                new RegExp(`^k3s version ${to.replace("+", "\\+")} `),
-                `${n.slot} runs ${to}`,
-            );
-        }
-        assert.deepEqual(
-            await nodeNames(env.target),
-            rolled.groups
-                .flat()
-                .map((g) => g.newName!)
-                .sort(),
-        );
+        await rolledTo(env.cloud, env.target, rolled, to);
         settledAt = Date.now();
     });
 

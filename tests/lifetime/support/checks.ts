@@ -1,11 +1,15 @@
 /**
  * The checks a lifetime scenario makes between roll steps, through the VMs themselves: etcd's
  * own view of its members and their health (etcdctl on a server, with the server's etcd client
- * certificate), and which server holds the API VIP (keepalived) — it must be a Ready one.
+ * certificate), which server holds the API VIP (keepalived) — it must be a Ready one — and, after
+ * a roll, the version every VM runs and the Nodes the API lists.
  */
+import * as assert from "node:assert/strict";
 import { eventually } from "../../boot/support/suite";
 import { isNodeReady, request, KubeTarget } from "../../../infra/lifecycle/kubeApi";
+import { nodeNames } from "./access";
 import type { LifetimeCloud } from "./cloud";
+import type { EnginePlan } from "./plan";
 
 const ETCDCTL =
     "/opt/k3s-parts/bin/etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/var/lib/rancher/k3s/server/tls/etcd/server-ca.crt " +
@@ -109,4 +113,17 @@ export async function secretAtRest(cloud: LifetimeCloud, name: string): Promise<
         if (got.rc === 0 && got.out.length > 0) return got.out;
     }
     throw new Error(`no server could read /registry/secrets/default/${name} from etcd`);
+}
+
+/** After a roll to `version` by `plan`: every VM runs that k3s, and the Nodes are exactly the plan's new names. */
+export async function rolledTo(cloud: LifetimeCloud, target: KubeTarget, plan: EnginePlan, version: string): Promise<void> {
+    for (const n of cloud.nodes()) {
+        const got = await n.vm.sh("/usr/local/bin/k3s --version");
+        assert.match(got, new RegExp(`^k3s version ${version.replace("+", "\\+")} `), `${n.slot} runs ${version}`);
+    }
+    const planned = plan.groups
+        .flat()
+        .map((g) => g.newName!)
+        .sort();
+    assert.deepEqual(await nodeNames(target), planned);
 }
