@@ -10,13 +10,11 @@ import { keepalivedFiles, VipSpec } from "./keepalived";
 import { nfsDataFiles, NfsSpec } from "./nfsData";
 import { EtcdS3Credentials, EtcdS3Target, etcdS3Settings } from "./etcdS3";
 import { bootstrapScript, BOOTSTRAP_SCRIPT } from "./bootstrap";
-import { datastoreFiles, DatastoreSpec, DATASTORE_SCRIPT } from "./datastore";
+import { datastoreFiles, DatastoreSpec, DATASTORE_SCRIPT, K3S_TLS_DIR } from "./datastore";
 import { METADATA_GUARD_UNIT, metadataGuardFile, USER_DATA_SCRUB_UNIT, userDataScrubUnit } from "./metadataGuard";
 import { TOKEN_ROTATION_SCRIPT, tokenRotationFiles } from "./tokenRotation";
 import { accessManifestFiles, AdminGroupKey, installManifestsCommand, K3S_MANIFESTS_DIR, MANIFEST_STAGING_DIR } from "./adminAccess";
 
-/** Where k3s looks for pre-existing CAs before its first start (server nodes only). */
-export const K3S_TLS_DIR = "/var/lib/rancher/k3s/server/tls";
 /**
  * Where cloud-init puts the CAs first. write_files runs before runcmd, so a file written
  * straight into K3S_TLS_DIR would be hidden by a datastore volume mounted over k3s' server
@@ -241,7 +239,7 @@ export function renderUserData(spec: NodeSpec, secrets: NodeSecrets): string {
         }
         if (spec.datastore) writeFiles.push(...datastoreFiles(spec.datastore));
         if (spec.vip) {
-            packages.push("keepalived");
+            packages.push("keepalived", "curl");
             writeFiles.push(...keepalivedFiles(spec.vip, spec.nodeIp));
         }
         if (spec.nfs) {

@@ -14,6 +14,8 @@ import type { WriteFile } from "./writeFile";
 import { dataDeviceCandidates, ext4OnceShell } from "./volumeDevice";
 
 export const DATASTORE_PATH = "/var/lib/rancher/k3s/server";
+/** k3s' certificates; where it looks for pre-existing CAs before its first start (servers only). */
+export const K3S_TLS_DIR = `${DATASTORE_PATH}/tls`;
 export const DATASTORE_SCRIPT = "/usr/local/sbin/k3s-datastore";
 /** systemd's name for the mount unit of DATASTORE_PATH. */
 export const DATASTORE_MOUNT_UNIT = "var-lib-rancher-k3s-server.mount";

@@ -7,6 +7,7 @@
  * So whichever start comes first (the package's postinst on a stock image, the boot of an image
  * that has keepalived, or runcmd) already uses the right interface.
  */
+import { K3S_TLS_DIR } from "./datastore";
 import type { WriteFile } from "./writeFile";
 
 export interface VipSpec {
@@ -19,8 +20,10 @@ export interface VipSpec {
 export const IFACE_PLACEHOLDER = "__DEFAULT_IFACE__";
 const TEMPLATE = "/etc/keepalived/keepalived.conf.in";
 const RENDER = "/usr/local/sbin/keepalived-render-conf";
-/** What keepalived's check script runs: k3s' own kubectl against the local API. */
+/** keepalived's check script: the local API's /readyz, asked as k3s' admin. */
 export const API_READY_SCRIPT = "/usr/local/bin/k3s-api-ready";
+/** The port of the API on every server (k3s' https-listen-port default). */
+const API_PORT = 6443;
 
 /**
  * How often the API is checked and how many answers move the VIP. A check may take longer than
@@ -30,6 +33,26 @@ export const API_READY_SCRIPT = "/usr/local/bin/k3s-api-ready";
  * about 6 s (or 15 s when every check hangs to its timeout).
  */
 const API_CHECK = { intervalSeconds: 2, timeoutSeconds: 5, fall: 3, rise: 2 } as const;
+
+/**
+ * The check script. It is curl with k3s' own files (the server CA it serves with, the admin
+ * client certificate it writes at its first start), not `k3s kubectl`: that starts the whole k3s
+ * binary every interval on every server, a steady CPU cost taken from the API it checks, and a
+ * busy API whose check is slow to start loses the VIP for it. Before k3s' first start the admin
+ * certificate does not exist and the check fails, as it should. Anonymous requests are refused
+ * by k3s' API, so the client certificate is needed; the address is in k3s' serving certificate.
+ * curl gives up before keepalived's timeout, so a hung API is a failed check, not a killed one.
+ */
+export function apiReadyScript(tlsDir: string = K3S_TLS_DIR, port: number = API_PORT): string {
+    return [
+        "#!/bin/sh",
+        "# keepalived's check: is the local API ready? (infra/keepalived.ts says why curl)",
+        `tls=${tlsDir}`,
+        `exec curl -sf -o /dev/null --max-time ${API_CHECK.timeoutSeconds - 1} --cacert "$tls/server-ca.crt" \\`,
+        `  --cert "$tls/client-admin.crt" --key "$tls/client-admin.key" https://127.0.0.1:${port}/readyz`,
+        "",
+    ].join("\n");
+}
 
 export function keepalivedTemplate(vip: VipSpec, nodeIp: string): string {
     return [
@@ -66,7 +89,7 @@ export function keepalivedFiles(vip: VipSpec, nodeIp: string): WriteFile[] {
         {
             path: API_READY_SCRIPT,
             permissions: "0755",
-            content: "#!/bin/sh\nexec /usr/local/bin/k3s kubectl get --raw=/readyz >/dev/null 2>&1\n",
+            content: apiReadyScript(),
         },
         { path: TEMPLATE, permissions: "0644", content: keepalivedTemplate(vip, nodeIp) },
         {

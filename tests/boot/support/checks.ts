@@ -1,7 +1,8 @@
 /** In-VM assertions shared by the boot tests. */
 import * as assert from "node:assert/strict";
 import { K3S_MANIFESTS_DIR, MANIFEST_STAGING_DIR } from "../../../infra/adminAccess";
-import { CA_STAGING_DIR, caInstalledPath, K3S_TLS_DIR } from "../../../infra/cloudinit";
+import { CA_STAGING_DIR, caInstalledPath } from "../../../infra/cloudinit";
+import { K3S_TLS_DIR } from "../../../infra/datastore";
 import type { BootNode } from "./cluster";
 import type { Vm } from "./vm";
 
