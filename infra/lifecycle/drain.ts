@@ -112,8 +112,19 @@ export async function drainNode(target: KubeTarget, nodeName: string, opts: Drai
     opts.progress?.("drained");
     if (opts.keepEtcdMember) await keepEtcdMember(target, nodePath, opts);
     if (opts.releaseData) await releaseData(target, nodePath, opts.releaseData, opts);
-    const removed = await request(target, "DELETE", nodePath);
-    if (removed.status >= 300 && removed.status !== 404) throw new Error(`delete node ${nodeName}: HTTP ${removed.status} ${removed.body}`);
+    // Asked again like every step before it: a busy API (a server just replaced, an etcd election)
+    // may not answer in time, and failing here would fail the whole `up` after the drain was done.
+    // A deletion whose answer was lost finds the Node gone (404) the next time.
+    await until(
+        `delete node ${nodeName}`,
+        async () => {
+            const removed = await request(target, "DELETE", nodePath);
+            return removed.status < 300 || removed.status === 404
+                ? undefined
+                : `the API to accept the deletion (HTTP ${removed.status} ${removed.body})`;
+        },
+        opts,
+    );
     opts.log?.(`node ${nodeName} drained and removed`);
     opts.progress?.("deleted");
     if (opts.keepEtcdMember) await waitApiStopped(target, nodeName, opts);

@@ -33,6 +33,8 @@ class DrainApiStandIn extends JsonStandIn {
     nodes = new Set(["old"]);
     evictions: string[] = [];
     methods = new Set<string>();
+    /** How the next Node DELETEs are answered before one is carried out: dropped unanswered, or an HTTP status. */
+    deleteFailures: ("drop" | number)[] = [];
 
     private asObject(p: Pod): PodObject {
         return {
@@ -55,6 +57,9 @@ class DrainApiStandIn extends JsonStandIn {
             const node = /^\/api\/v1\/nodes\/(.+)$/.exec(url.pathname);
             if (node) {
                 if (!this.nodes.has(node[1])) return send(404);
+                const failure = req.method === "DELETE" ? this.deleteFailures.shift() : undefined;
+                if (failure === "drop") return req.socket.destroy();
+                if (failure !== undefined) return send(failure, { kind: "Status", message: "etcdserver: request timed out" });
                 if (req.method === "DELETE") this.nodes.delete(node[1]);
                 return send(200, { metadata: { name: node[1] } });
             }
@@ -218,6 +223,19 @@ describe("drain that knows the data platform", () => {
             assert.equal(report.totalMs, 1_000, "evicted at once, seen gone at the next poll");
             const none = await drainNode(target, "never-joined", { timeoutMs: 10_000, pollMs: 1_000, clock: testClock() });
             assert.deepEqual([none.evicted, none.waits], [[], []]);
+        });
+
+        it("a Node deletion the busy API does not answer, or answers 5xx, is asked again: the drain ends with the Node gone", async () => {
+            api.deleteFailures = ["drop", 503];
+            const log: string[] = [];
+            await drainNode(target, "old", { timeoutMs: 60_000, pollMs: 1_000, clock: testClock(), log: (l) => log.push(l) });
+            assert.ok(!api.nodes.has("old"), "the Node is removed");
+            assert.deepEqual(api.deleteFailures, [], "both failed deletions were asked again");
+            assert.ok(
+                log.some((l) => /delete node old: waiting for .*HTTP 503/.test(l)),
+                log.join("\n"),
+            );
+            assert.ok(log.includes("node old drained and removed"), log.join("\n"));
         });
 
         it(

@@ -3,11 +3,13 @@
  * here: creates in dependsOn order, a replacement with its old and new lifecycle command lines,
  * replacements grouped as the diff's roll batches, `--replace` without a change, a delete, and
  * the cluster gate after the nodes; and, from the synth of a prod stack, the plan of a server
- * token rotation. The batched roll of a real pool: batched.test.ts.
+ * token rotation and of one agent more right after the create (agent-scale). The batched roll of
+ * a real pool: batched.test.ts.
  */
 import * as assert from "node:assert/strict";
 import { NO_OPTIONS, SynthResource, SynthResult } from "../../delivery/synth/synth";
-import { describePlan, nodesOf, planNodes } from "./support/plan";
+import { describePlan, nodesOf, planNodes, settlesBootstrap, vmChanges } from "./support/plan";
+import { defaultPoolCount } from "../boot/support/cluster";
 import { PROJECT } from "../../delivery/synth/stacks";
 import { synth as synthStack } from "../support/synth";
 import { componentType } from "../../lib/componentType";
@@ -156,5 +158,52 @@ describe("lifetime engine stand-in: the plan of a server token rotation (replace
         );
         for (const [step] of plan.groups) assert.equal(step.newName, step.oldName, `${step.slot} keeps its name`);
         assert.equal(plan.groups[0][0].bootstrap, "join", "server-0 joins the existing members");
+    });
+});
+
+describe("lifetime engine stand-in: the first up after the create (agent-scale's plan)", () => {
+    const published = { clusterId: "0123456789abcdef", apiEndpoint: "https://198.51.100.7:6443" };
+
+    it("one agent more creates that agent; server-0's k3s_bootstrap settles to join in place, and no other VM changes", async () => {
+        // The create published nothing before it ran; the next up reads its outputs back.
+        const created = await synthStack("prod-infra", {});
+        const agents = [...nodesOf(created).values()].filter(
+            (v) => (v.instance.inputs.metadata as Record<string, string>).role === "agent",
+        );
+        const pools = defaultPoolCount("prod-infra", agents.length + 1);
+        const more = await synthStack("prod-infra", { [`${PROJECT}:agentPools`]: pools.agentPools }, published);
+        const plan = planNodes(created, more);
+        assert.equal(plan.groups.length, 1);
+        const [[step]] = plan.groups;
+        assert.equal(step.kind, "create");
+        const updates = plan.diff.changes.filter((c) => c.type === INSTANCE && c.kind === "update");
+        const server0 = [...nodesOf(created).values()].find(
+            (v) => (v.instance.inputs.metadata as Record<string, string>).slot === "server-0",
+        )!;
+        assert.deepEqual(
+            updates.map((c) => [c.name, settlesBootstrap(c)]),
+            [[server0.instance.name, true]],
+        );
+        assert.deepEqual(vmChanges(plan), [`create ${step.node}`]);
+    });
+
+    it("settlesBootstrap is that change alone: not a join going back, not with another input, not a replacement", () => {
+        const change = (kind: "update" | "replace", inputs: [string, unknown, unknown][]) => ({
+            type: INSTANCE,
+            kind,
+            inputs: inputs.map(([path, before, after]) => ({ path, segments: [], before, after, secret: false })),
+        });
+        assert.ok(settlesBootstrap(change("update", [["metadata.k3s_bootstrap", "cluster-init", "join"]])));
+        assert.ok(!settlesBootstrap(change("update", [["metadata.k3s_bootstrap", "join", "cluster-init"]])));
+        assert.ok(!settlesBootstrap(change("update", [["metadata.k3s_bootstrap", "join", "restore:s1"]])));
+        assert.ok(
+            !settlesBootstrap(
+                change("update", [
+                    ["metadata.k3s_bootstrap", "cluster-init", "join"],
+                    ["flavorName", "a", "b"],
+                ]),
+            ),
+        );
+        assert.ok(!settlesBootstrap(change("replace", [["metadata.k3s_bootstrap", "cluster-init", "join"]])));
     });
 });

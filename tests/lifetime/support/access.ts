@@ -10,6 +10,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
+import { isDeepStrictEqual } from "node:util";
 import type { NodeSecrets } from "../../../infra/cloudinit";
 import { parse, stringify } from "yaml";
 import { renderKubeconfig } from "../../../infra/kubeconfig";
@@ -161,35 +162,63 @@ export function targetOf(kubeconfig: string): KubeTarget {
 const ANSWER_WAIT_MS = 5 * 60_000;
 
 /**
- * A GET through the project's client that waits for a real answer: no answer (a timeout, a
+ * A request through the project's client that waits for a real answer: no answer (a timeout, a
  * refused or reset connection) and 5xx (etcd timed out behind the API) are asked again every
- * 5 s for up to 5 min; any other answer (200, 404…) is returned at once. A scenario that found
- * a busy API must not report a loss it did not see (a batched run's marker check once did).
+ * 5 s for up to 5 min; any other answer (200, 404, 409…) is returned at once. A scenario that
+ * found a busy API must not report a loss it did not see (a batched run's marker check once
+ * did), nor fail a write it could not make yet (a prod run's Secret write once did).
  */
-async function get(target: KubeTarget, path: string): Promise<{ status: number; body: string }> {
+async function answered(target: KubeTarget, method: string, path: string, body?: unknown): Promise<{ status: number; body: string }> {
     const deadline = Date.now() + ANSWER_WAIT_MS;
     for (;;) {
         let last: string;
         try {
-            const res = await request(target, "GET", path);
+            const res = await request(target, method, path, body);
             if (res.status < 500 || Date.now() > deadline) return res;
             last = `HTTP ${res.status}`;
         } catch (err) {
             if (Date.now() > deadline) throw err;
             last = err instanceof Error ? err.message : String(err);
         }
-        console.log(`      (GET ${path}: ${last}; asking again)`);
+        console.log(`      (${method} ${path}: ${last}; asking again)`);
         await new Promise((resolve) => setTimeout(resolve, 5000));
     }
+}
+
+const get = (target: KubeTarget, path: string) => answered(target, "GET", path);
+
+/**
+ * Creates an object (POST) and waits for a real answer. A create asked again after its answer
+ * was lost finds its own object (409): read back, it counts as written when its data is the one
+ * asked for; other data under that name is an error.
+ */
+interface NewObject {
+    readonly apiVersion: string;
+    readonly kind: string;
+    readonly metadata: { readonly name: string };
+    readonly data: unknown;
+}
+
+async function create(target: KubeTarget, collection: string, object: NewObject, what: string): Promise<void> {
+    const res = await answered(target, "POST", collection, object);
+    if (res.status === 201) return;
+    if (res.status === 409) {
+        const back = await get(target, `${collection}/${object.metadata.name}`);
+        if (back.status === 200 && isDeepStrictEqual((JSON.parse(back.body) as { data?: unknown }).data, object.data)) return;
+    }
+    throw new Error(`writing ${what}: HTTP ${res.status} ${res.body.slice(0, 300)}`);
 }
 
 const MARKER_PATH = "/api/v1/namespaces/default/configmaps";
 
 /** Writes the marker ConfigMap (`lifetime-marker`, data.value) through the API. */
 export async function writeMarker(target: KubeTarget, value: string): Promise<void> {
-    const body = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "lifetime-marker" }, data: { value } };
-    const res = await request(target, "POST", MARKER_PATH, body);
-    if (res.status !== 201) throw new Error(`writing the marker: HTTP ${res.status} ${res.body.slice(0, 300)}`);
+    await create(
+        target,
+        MARKER_PATH,
+        { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "lifetime-marker" }, data: { value } },
+        "the marker",
+    );
 }
 
 /** The marker's value, or undefined when the cluster has none (a new, empty cluster). */
@@ -227,14 +256,8 @@ export const SECRET_NAME = "lifetime-secret";
 
 /** Writes the Secret `name` (data.value) through the API. */
 export async function writeSecret(target: KubeTarget, value: string, name = SECRET_NAME): Promise<void> {
-    const body = {
-        apiVersion: "v1",
-        kind: "Secret",
-        metadata: { name },
-        data: { value: Buffer.from(value).toString("base64") },
-    };
-    const res = await request(target, "POST", SECRET_PATH, body);
-    if (res.status !== 201) throw new Error(`writing the Secret: HTTP ${res.status} ${res.body.slice(0, 300)}`);
+    const data = { value: Buffer.from(value).toString("base64") };
+    await create(target, SECRET_PATH, { apiVersion: "v1", kind: "Secret", metadata: { name }, data }, "the Secret");
 }
 
 /**

@@ -5,6 +5,7 @@
  * which dependsOn order, and which lifecycle command lines (the synth's own `create`/`delete`
  * and environment) run around each. Pure: synth results in, steps out.
  */
+import type { ResourceChange } from "../../../delivery/diff/changes";
 import { diffSynth, StackDiff } from "../../../delivery/diff/diff";
 import type { SynthResource, SynthResult } from "../../../delivery/synth/synth";
 import { isComponent } from "../../../lib/componentType";
@@ -43,6 +44,29 @@ export interface EnginePlan {
     readonly groups: NodeStep[][];
     /** Cluster-wide gates (commands outside a node) to run after the nodes: their `create`. */
     readonly gates: CommandLine[];
+}
+
+/**
+ * The one VM change the first `up` after a cluster's creation makes beside what was asked: the
+ * cluster now exists (the stack published its outputs), so server-0's instance metadata
+ * `k3s_bootstrap` goes from cluster-init to join, in place; the VM is not touched
+ * (docs/infra.md, "Where the metadata comes from").
+ */
+export function settlesBootstrap(change: Pick<ResourceChange, "type" | "kind" | "inputs">): boolean {
+    const [only, ...more] = change.inputs;
+    return (
+        change.type === INSTANCE &&
+        change.kind === "update" &&
+        more.length === 0 &&
+        only?.path === "metadata.k3s_bootstrap" &&
+        only.before === "cluster-init" &&
+        only.after === "join"
+    );
+}
+
+/** A plan's VM changes as `<kind> <resource name>`, leaving out server-0's bootstrap settling in place. */
+export function vmChanges(plan: EnginePlan): string[] {
+    return plan.diff.changes.filter((c) => c.type === INSTANCE && !settlesBootstrap(c)).map((c) => `${c.kind} ${c.name}`);
 }
 
 function unwrap(value: unknown): unknown {
