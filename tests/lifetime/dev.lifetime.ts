@@ -11,7 +11,7 @@ import { stackK3sVersion } from "../boot/support/cluster";
 import { writeMarker, clusterId, nodeNames } from "./support/access";
 import { LifetimeEnvironment } from "./support/environment";
 import { lifetimeCloud, stopCloudAfter } from "./support/hooks";
-import { nodesOf } from "./support/plan";
+import { metadataOf, nodesOf } from "./support/plan";
 import { lossOf, nextPatch, scenario } from "./support/scenario";
 
 const STACK = "dev-infra";
@@ -74,7 +74,7 @@ describe("lifetime: dev (one server, datastore on a volume)", function () {
         async (s) => {
             assert.ok(marker, "dev-upgrade ran first");
             const component = [...nodesOf(env.deployed!).values()].find(
-                (v) => v.instance.inputs.name && (v.instance.inputs.metadata as Record<string, string>)?.slot === "server-0",
+                (v) => v.instance.inputs.name && metadataOf(v.instance).slot === "server-0",
             )!.component.name;
             // The old behaviour: the replacement initialises a cluster on an empty data directory
             // (the infra layer no longer renders a single server without its datastore volume).

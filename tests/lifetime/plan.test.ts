@@ -8,7 +8,7 @@
  */
 import * as assert from "node:assert/strict";
 import { NO_OPTIONS, SynthResource, SynthResult } from "../../delivery/synth/synth";
-import { describePlan, nodesOf, planNodes, settlesBootstrap, vmChanges } from "./support/plan";
+import { describePlan, metadataOf, nodesOf, planNodes, settlesBootstrap, vmChanges } from "./support/plan";
 import { defaultPoolCount } from "../boot/support/cluster";
 import { PROJECT } from "../../delivery/synth/stacks";
 import { synth as synthStack } from "../support/synth";
@@ -147,7 +147,7 @@ describe("lifetime engine stand-in: the plan of a server token rotation (replace
         const after = await synthStack("prod-infra", { [`${PROJECT}:serverTokenGeneration`]: "2" }, published);
         const plan = planNodes(before, after);
         const servers = [...nodesOf(before).values()]
-            .map((v) => v.instance.inputs.metadata as Record<string, string>)
+            .map((v) => metadataOf(v.instance))
             .filter((m) => m.role === "server")
             .map((m) => m.slot)
             .sort();
@@ -167,9 +167,7 @@ describe("lifetime engine stand-in: the first up after the create (agent-scale's
     it("one agent more creates that agent; server-0's k3s_bootstrap settles to join in place, and no other VM changes", async () => {
         // The create published nothing before it ran; the next up reads its outputs back.
         const created = await synthStack("prod-infra", {});
-        const agents = [...nodesOf(created).values()].filter(
-            (v) => (v.instance.inputs.metadata as Record<string, string>).role === "agent",
-        );
+        const agents = [...nodesOf(created).values()].filter((v) => metadataOf(v.instance).role === "agent");
         const pools = defaultPoolCount("prod-infra", agents.length + 1);
         const more = await synthStack("prod-infra", { [`${PROJECT}:agentPools`]: pools.agentPools }, published);
         const plan = planNodes(created, more);
@@ -177,9 +175,7 @@ describe("lifetime engine stand-in: the first up after the create (agent-scale's
         const [[step]] = plan.groups;
         assert.equal(step.kind, "create");
         const updates = plan.diff.changes.filter((c) => c.type === INSTANCE && c.kind === "update");
-        const server0 = [...nodesOf(created).values()].find(
-            (v) => (v.instance.inputs.metadata as Record<string, string>).slot === "server-0",
-        )!;
+        const server0 = [...nodesOf(created).values()].find((v) => metadataOf(v.instance).slot === "server-0")!;
         assert.deepEqual(
             updates.map((c) => [c.name, settlesBootstrap(c)]),
             [[server0.instance.name, true]],

@@ -20,7 +20,7 @@ import { runCommand } from "./support/engine";
 import { LifetimeEnvironment, tokenGeneration } from "./support/environment";
 import { lifetimeCloud, stopCloudAfter } from "./support/hooks";
 import { ObjectStore } from "./support/objectStore";
-import { commandLine, EnginePlan, nodesOf, NodeStep, settlesBootstrap, vmChanges } from "./support/plan";
+import { commandLine, EnginePlan, metadataOf, nodesOf, NodeStep, settlesBootstrap, vmChanges } from "./support/plan";
 import { runRestore } from "./support/restoreOps";
 import { lossOf, needs, nextPatch, scenario, ScenarioContext } from "./support/scenario";
 
@@ -88,9 +88,7 @@ describe("lifetime: prod (3 servers with a VIP, agents, off-site snapshots)", fu
         s.log(`    after ${after}: etcd members ${members.join(", ")}; VIP on ${holder}; marker and Secret intact`);
     };
     const slotOf = (component: string) => [...nodesOf(env.deployed!).values()].find((v) => v.component.name === component)!;
-    const server0 = () =>
-        [...nodesOf(env.deployed!).values()].find((v) => (v.instance.inputs.metadata as Record<string, string>)?.slot === "server-0")!
-            .component.name;
+    const server0 = () => [...nodesOf(env.deployed!).values()].find((v) => metadataOf(v.instance).slot === "server-0")!.component.name;
 
     scenario("create-prod", 90 * MINUTES, async (s) => {
         // A diagnostic only: a VM too busy to answer it must not fail the create.

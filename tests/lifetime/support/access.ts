@@ -187,17 +187,19 @@ async function answered(target: KubeTarget, method: string, path: string, body?:
 
 const get = (target: KubeTarget, path: string) => answered(target, "GET", path);
 
-/**
- * Creates an object (POST) and waits for a real answer. A create asked again after its answer
- * was lost finds its own object (409): read back, it counts as written when its data is the one
- * asked for; other data under that name is an error.
- */
+/** An object `create` writes: a ConfigMap or a Secret with its data. */
 interface NewObject {
     readonly apiVersion: string;
     readonly kind: string;
     readonly metadata: { readonly name: string };
     readonly data: unknown;
 }
+
+/**
+ * Creates an object (POST) and waits for a real answer. A create asked again after its answer
+ * was lost finds its own object (409): read back, it counts as written when its data is the one
+ * asked for; other data under that name is an error.
+ */
 
 async function create(target: KubeTarget, collection: string, object: NewObject, what: string): Promise<void> {
     const res = await answered(target, "POST", collection, object);

@@ -10,7 +10,7 @@ import { DEFAULT_POOL } from "../../../infra/pools";
 import { isComponent } from "../../../lib/componentType";
 import type { SynthResult } from "../../../delivery/synth/synth";
 import type { EnvironmentSpec } from "./environment";
-import { nodesOf, NodeStep, NodeView } from "./plan";
+import { metadataOf, nodesOf, NodeStep, NodeView } from "./plan";
 
 /** The pool whose agents roll in batches, and its batch size. */
 export const BATCHED_POOL = DEFAULT_POOL;
@@ -55,14 +55,14 @@ export interface SlotView {
 const bySlot = (a: SlotView, b: SlotView) => a.slot.localeCompare(b.slot, undefined, { numeric: true });
 const slotView = (v: NodeView): SlotView => ({
     component: v.component.name,
-    slot: (v.instance.inputs.metadata as Record<string, string>).slot,
+    slot: metadataOf(v.instance).slot,
     name: String(v.instance.inputs.name),
 });
 
 /** The servers of a synth, by slot index. */
 export function serversOf(result: SynthResult): SlotView[] {
     return [...nodesOf(result).values()]
-        .filter((v) => (v.instance.inputs.metadata as Record<string, string>).role === "server")
+        .filter((v) => metadataOf(v.instance).role === "server")
         .map(slotView)
         .sort(bySlot);
 }

@@ -107,7 +107,8 @@ export function nodesOf(result: SynthResult): Map<string, NodeView> {
     return out;
 }
 
-const metadataOf = (instance: SynthResource) => (unwrap(instance.inputs.metadata) ?? {}) as Record<string, string>;
+/** A VM's instance metadata (slot, role, k3s_bootstrap…). */
+export const metadataOf = (instance: SynthResource) => (unwrap(instance.inputs.metadata) ?? {}) as Record<string, string>;
 
 /** Create groups: a node comes after every node its resources depend on (servers one at a time). */
 function createGroups(created: NodeView[], all: Map<string, NodeView>, result: SynthResult): NodeView[][] {
