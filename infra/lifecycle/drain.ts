@@ -125,8 +125,28 @@ export async function drainNode(target: KubeTarget, nodeName: string, opts: Drai
         },
         opts,
     );
+    // An accepted deletion is not a gone Node: k3s' etcd finalizer holds a server's Node until its
+    // member is removed. The VM must not go (nor its replacement's gate start) before that. A kept
+    // member's node stops k3s once its Node is gone, so there the stopped API is the proof.
+    if (!opts.keepEtcdMember) await waitNodeGone(target, nodePath, opts);
     opts.log?.(`node ${nodeName} drained and removed`);
     opts.progress?.("deleted");
     if (opts.keepEtcdMember) await waitApiStopped(target, nodeName, opts);
     return report();
+}
+
+async function waitNodeGone(target: KubeTarget, nodePath: string, opts: WaitOptions): Promise<void> {
+    await until(
+        `${nodePath}: gone`,
+        async () => {
+            const res = await request(target, "GET", nodePath);
+            if (res.status === 404) return undefined;
+            if (res.status !== 200) return `the node object (HTTP ${res.status})`;
+            const finalizers = (JSON.parse(res.body) as { metadata: { finalizers?: string[] } }).metadata.finalizers ?? [];
+            return finalizers.length
+                ? `its finalizers to finish (${finalizers.join(", ")}; k3s removes a server's etcd member first)`
+                : `the Node to be gone`;
+        },
+        opts,
+    );
 }

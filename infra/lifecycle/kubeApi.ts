@@ -61,12 +61,18 @@ export function request(
 }
 
 interface NodeObject {
-    metadata: { name: string };
+    metadata: { name: string; deletionTimestamp?: string; finalizers?: string[] };
     spec?: { unschedulable?: boolean };
     status?: { conditions?: { type: string; status: string }[] };
 }
 
+/**
+ * A Node being deleted is never Ready here, whatever its last condition says: k3s' etcd finalizer
+ * holds a server's Node until its member is removed, and a replacement under the same name must not
+ * pass its readiness gate on the old node on its way out.
+ */
 export function isNodeReady(node: NodeObject): boolean {
+    if (node.metadata.deletionTimestamp) return false;
     return node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
 }
 
@@ -158,7 +164,8 @@ export async function waitForCluster(target: KubeTarget, nodeNames: readonly str
         async () => {
             const res = await request(target, "GET", "/api/v1/nodes");
             if (res.status !== 200) return `the node list (HTTP ${res.status})`;
-            const items = (JSON.parse(res.body) as { items: NodeObject[] }).items;
+            // The old Node of a replacement under the same name may still be on its way out.
+            const items = (JSON.parse(res.body) as { items: NodeObject[] }).items.filter((n) => !n.metadata.deletionTimestamp);
             const pending = notReady(items, nodeNames);
             readyAtFirstLook ??= new Set(nodeNames.filter((n) => !pending.includes(n)));
             for (const node of items.filter((n) => nodeNames.includes(n.metadata.name))) {

@@ -35,6 +35,9 @@ class DrainApiStandIn extends JsonStandIn {
     methods = new Set<string>();
     /** How the next Node DELETEs are answered before one is carried out: dropped unanswered, or an HTTP status. */
     deleteFailures: ("drop" | number)[] = [];
+    /** Nodes k3s' etcd finalizer holds after their deletion: how many more looks each survives. */
+    held = new Map<string, number>();
+    private deleting = new Set<string>();
 
     private asObject(p: Pod): PodObject {
         return {
@@ -60,7 +63,15 @@ class DrainApiStandIn extends JsonStandIn {
                 const failure = req.method === "DELETE" ? this.deleteFailures.shift() : undefined;
                 if (failure === "drop") return req.socket.destroy();
                 if (failure !== undefined) return send(failure, { kind: "Status", message: "etcdserver: request timed out" });
-                if (req.method === "DELETE") this.nodes.delete(node[1]);
+                const terminating = { name: node[1], deletionTimestamp: "2026-12-07T16:00:00Z", finalizers: [ETCD_FINALIZER] };
+                if (req.method === "DELETE" && this.held.has(node[1])) this.deleting.add(node[1]);
+                else if (req.method === "DELETE") this.nodes.delete(node[1]);
+                if (this.deleting.has(node[1])) {
+                    const left = this.held.get(node[1])!;
+                    this.held.set(node[1], left - 1);
+                    if (left <= 0) this.nodes.delete(node[1]);
+                    return left <= 0 ? send(404) : send(200, { metadata: terminating });
+                }
                 return send(200, { metadata: { name: node[1] } });
             }
             if (url.pathname === "/api/v1/pods") {
@@ -102,6 +113,8 @@ class DrainApiStandIn extends JsonStandIn {
         });
     }
 }
+
+const ETCD_FINALIZER = "wrangler.cattle.io/managed-etcd-controller";
 
 /** A clock that moves only when the drain pauses between polls. */
 const testClock = (): Clock & { t: number } => {
@@ -236,6 +249,33 @@ describe("drain that knows the data platform", () => {
                 log.join("\n"),
             );
             assert.ok(log.includes("node old drained and removed"), log.join("\n"));
+        });
+
+        it("a server's Node that k3s' etcd finalizer holds after its deletion: the drain ends only once the Node is gone", async () => {
+            api.held.set("old", 3);
+            const log: string[] = [];
+            const steps: string[] = [];
+            const clock = testClock();
+            const progress = (p: string) => steps.push(p);
+            await drainNode(target, "old", { timeoutMs: 60_000, pollMs: 1_000, clock, log: (l) => log.push(l), progress });
+            assert.ok(!api.nodes.has("old"), "gone when the drain returns: its VM may go, its successor's gate may start");
+            assert.ok(
+                log.some((l) => l.includes(`gone: waiting for its finalizers to finish (${ETCD_FINALIZER}; k3s removes`)),
+                log.join("\n"),
+            );
+            assert.deepEqual(steps, ["cordoned", "drained", "deleted"]);
+            assert.equal(clock.t, 2_000, "seen gone at the third look after the deletion");
+        });
+
+        it("a Node whose finalizer never finishes (its etcd member is not removed): the drain times out naming it", async () => {
+            api.held.set("old", Infinity);
+            await assert.rejects(
+                drainNode(target, "old", { timeoutMs: 10_000, pollMs: 1_000, clock: testClock() }),
+                new RegExp(
+                    `Timed out after 10 s waiting for /api/v1/nodes/old: gone: ` +
+                        `still waiting for its finalizers to finish \\(${ETCD_FINALIZER}`,
+                ),
+            );
         });
 
         it(

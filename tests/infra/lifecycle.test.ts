@@ -10,7 +10,7 @@ import { JsonStandIn, Send } from "../support/jsonStandIn";
 class FakeApi extends JsonStandIn {
     readyzCalls = 0;
     readyAfter = 2;
-    nodes: { name: string; ready: boolean; unschedulable?: boolean; annotations?: Record<string, string> }[] = [];
+    nodes: { name: string; ready: boolean; unschedulable?: boolean; annotations?: Record<string, string>; deleting?: boolean }[] = [];
     /** What happened to nodes, in order (release requests, deletes). */
     events: string[] = [];
     pods: { name: string; namespace: string; daemonset?: boolean; pdbBlocksOnce?: boolean }[] = [];
@@ -26,7 +26,7 @@ class FakeApi extends JsonStandIn {
             if (url.pathname === "/api/v1/nodes" && req.method === "GET") {
                 // Each look at the node list moves one node to Ready, like nodes joining over time.
                 const items = this.nodes.map((n) => ({
-                    metadata: { name: n.name },
+                    metadata: { name: n.name, ...(n.deleting ? { deletionTimestamp: "2026-12-07T16:00:00Z" } : {}) },
                     status: { conditions: [{ type: "Ready", status: n.ready ? "True" : "False" }] },
                 }));
                 const next = this.nodes.find((n) => !n.ready);
@@ -115,6 +115,19 @@ describe("node lifecycle against a loopback API", () => {
         assert.equal(api.readyzCalls, 3, "polled /readyz until it answered 200");
         assert.ok(log.some((l) => l.includes("/readyz to answer 200 (got 503)")));
         assert.ok(log.some((l) => l.includes("Ready: a, b")));
+    });
+
+    it("a replacement under the same name does not pass on the old Node still being deleted, Ready as it last said", async () => {
+        api.readyAfter = 0;
+        api.nodes = [{ name: "prod-server-1-b7a65a", ready: true, deleting: true }];
+        await assert.rejects(
+            waitForCluster(target, ["prod-server-1-b7a65a"], { timeoutMs: 100, pollMs: 10 }),
+            /still waiting for Ready: prod-server-1-b7a65a/,
+        );
+        api.nodes = [{ name: "prod-server-1-b7a65a", ready: false }];
+        const progress: string[] = [];
+        await waitForCluster(target, ["prod-server-1-b7a65a"], { ...opts, progress: (n, step) => progress.push(step) });
+        assert.deepEqual(progress, ["registered", "Ready"], "the new Node's own steps");
     });
 
     it("fails after its timeout with a message naming what it still waits for", async () => {

@@ -200,7 +200,6 @@ interface NewObject {
  * was lost finds its own object (409): read back, it counts as written when its data is the one
  * asked for; other data under that name is an error.
  */
-
 async function create(target: KubeTarget, collection: string, object: NewObject, what: string): Promise<void> {
     const res = await answered(target, "POST", collection, object);
     if (res.status === 201) return;
@@ -250,6 +249,15 @@ export async function nodeLabels(target: KubeTarget, name: string): Promise<Reco
     const res = await get(target, `/api/v1/nodes/${name}`);
     if (res.status !== 200) throw new Error(`reading node ${name}: HTTP ${res.status}`);
     return (JSON.parse(res.body) as { metadata: { labels?: Record<string, string> } }).metadata.labels ?? {};
+}
+
+/** What a Node says of itself: its kubelet's boot ID, and whether it is being deleted (undefined: no such Node). */
+export async function nodeBoot(target: KubeTarget, name: string): Promise<{ bootId?: string; deleting: boolean } | undefined> {
+    const res = await get(target, `/api/v1/nodes/${name}`);
+    if (res.status === 404) return undefined;
+    if (res.status !== 200) throw new Error(`reading node ${name}: HTTP ${res.status}`);
+    const node = JSON.parse(res.body) as { metadata: { deletionTimestamp?: string }; status?: { nodeInfo?: { bootID?: string } } };
+    return { bootId: node.status?.nodeInfo?.bootID, deleting: node.metadata.deletionTimestamp !== undefined };
 }
 
 const SECRET_PATH = "/api/v1/namespaces/default/secrets";

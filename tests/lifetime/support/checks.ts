@@ -7,9 +7,9 @@
 import * as assert from "node:assert/strict";
 import { eventually } from "../../boot/support/suite";
 import { isNodeReady, request, KubeTarget } from "../../../infra/lifecycle/kubeApi";
-import { nodeNames } from "./access";
+import { nodeBoot, nodeNames } from "./access";
 import type { LifetimeCloud } from "./cloud";
-import type { EnginePlan } from "./plan";
+import type { EnginePlan, NodeStep } from "./plan";
 
 const ETCDCTL =
     "/opt/k3s-parts/bin/etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/var/lib/rancher/k3s/server/tls/etcd/server-ca.crt " +
@@ -126,4 +126,17 @@ export async function rolledTo(cloud: LifetimeCloud, target: KubeTarget, plan: E
         .map((g) => g.newName!)
         .sort();
     assert.deepEqual(await nodeNames(target), planned);
+}
+
+/**
+ * The Node a step's readiness gate passed on must be the new VM's own: its kubelet's boot ID is the
+ * one the VM reports. The old Node of a replacement under the same name, still being deleted and
+ * Ready as it last said, once passed a server's gate here before the new VM had even booted.
+ */
+export async function gatePassedOnNewVm(cloud: LifetimeCloud, target: KubeTarget, step: NodeStep): Promise<void> {
+    const booted = (await cloud.vm(step.slot).sh("cat /proc/sys/kernel/random/boot_id")).trim();
+    const node = await nodeBoot(target, step.newName!);
+    const said = node ? `boot ${node.bootId ?? "unknown"}${node.deleting ? ", being deleted" : ""}` : "no such Node";
+    const why = `${step.slot}: the gate passed on Node ${step.newName} (${said}), not the new VM's (boot ${booted})`;
+    assert.equal(node?.bootId, booted, why);
 }

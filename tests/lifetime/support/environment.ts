@@ -14,8 +14,9 @@ import { PROJECT, synthStack } from "../../../delivery/synth/stacks";
 import type { SynthResult } from "../../../delivery/synth/synth";
 import { adminKubeconfig, clusterId, targetOf } from "./access";
 import { LifetimeCloud, VOLUME_IDS } from "./cloud";
-import { applyPlan, EngineContext } from "./engine";
-import { describePlan, EnginePlan, planNodes } from "./plan";
+import { gatePassedOnNewVm } from "./checks";
+import { applyPlan, EngineContext, StepPhase } from "./engine";
+import { describePlan, EnginePlan, NodeStep, planNodes } from "./plan";
 
 export interface EnvironmentSpec {
     readonly stack: string;
@@ -132,7 +133,12 @@ export class LifetimeEnvironment {
         const after = await this.synth(config);
         const plan = planNodes(this.deployed, after, { replace: opts.replace });
         for (const line of describePlan(plan)) ctx.log(`    plan: ${line}`);
-        await applyPlan({ ...ctx, cloud: this.cloud, kubeconfig: this.kubeconfig }, plan, this.render(config, opts.render));
+        // Every new node's gate must have passed on that node (a forced old behaviour is judged by the loss checks instead).
+        const progress = async (step: NodeStep, phase: StepPhase) => {
+            if (phase === "ready" && !ctx.force) await gatePassedOnNewVm(this.cloud, this.target, step);
+            await ctx.progress?.(step, phase);
+        };
+        await applyPlan({ ...ctx, progress, cloud: this.cloud, kubeconfig: this.kubeconfig }, plan, this.render(config, opts.render));
         this.deployed = after;
         this.version = config.k3sVersion;
         // What the stack publishes once its readiness gate passed (infra/bootstrap.ts reads it).
