@@ -129,14 +129,33 @@ export async function rolledTo(cloud: LifetimeCloud, target: KubeTarget, plan: E
 }
 
 /**
- * The Node a step's readiness gate passed on must be the new VM's own: its kubelet's boot ID is the
- * one the VM reports. The old Node of a replacement under the same name, still being deleted and
- * Ready as it last said, once passed a server's gate here before the new VM had even booted.
+ * The Node a step's readiness gate passed on must be the new VM's own: never a Node being deleted
+ * (the old Node of a replacement under the same name, Ready as it last said, once passed a server's
+ * gate here before the new VM had even booted), and within a minute one whose kubelet reports the
+ * VM's boot ID. A restored server-0 finds its predecessor's Node in the snapshot, Ready as it was
+ * then, until its own kubelet reports: seconds, and logged.
  */
-export async function gatePassedOnNewVm(cloud: LifetimeCloud, target: KubeTarget, step: NodeStep): Promise<void> {
+export async function gatePassedOnNewVm(
+    cloud: LifetimeCloud,
+    target: KubeTarget,
+    step: NodeStep,
+    log: (line: string) => void,
+): Promise<void> {
+    const name = step.newName!;
     const booted = (await cloud.vm(step.slot).sh("cat /proc/sys/kernel/random/boot_id")).trim();
-    const node = await nodeBoot(target, step.newName!);
-    const said = node ? `boot ${node.bootId ?? "unknown"}${node.deleting ? ", being deleted" : ""}` : "no such Node";
-    const why = `${step.slot}: the gate passed on Node ${step.newName} (${said}), not the new VM's (boot ${booted})`;
-    assert.equal(node?.bootId, booted, why);
+    const passed = Date.now();
+    const first = await nodeBoot(target, name);
+    assert.ok(
+        !first?.deleting,
+        `${step.slot}: the gate passed on Node ${name} being deleted (boot ${first?.bootId}), not the new VM's (boot ${booted})`,
+    );
+    if (first?.bootId === booted) return;
+    await eventually(
+        `Node ${name} to report the new VM's boot ID ${booted}`,
+        60_000,
+        async () => ((await nodeBoot(target, name))?.bootId === booted ? true : undefined),
+        3000,
+    );
+    const was = first ? `its Node said boot ${first.bootId ?? "unknown"}` : "no Node yet";
+    log(`    ${step.slot}: the new VM's kubelet reported ${Math.round((Date.now() - passed) / 1000)} s after its gate passed (${was})`);
 }

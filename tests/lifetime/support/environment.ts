@@ -135,7 +135,7 @@ export class LifetimeEnvironment {
         for (const line of describePlan(plan)) ctx.log(`    plan: ${line}`);
         // Every new node's gate must have passed on that node (a forced old behaviour is judged by the loss checks instead).
         const progress = async (step: NodeStep, phase: StepPhase) => {
-            if (phase === "ready" && !ctx.force) await gatePassedOnNewVm(this.cloud, this.target, step);
+            if (phase === "ready" && !ctx.force) await gatePassedOnNewVm(this.cloud, this.target, step, ctx.log);
             await ctx.progress?.(step, phase);
         };
         await applyPlan({ ...ctx, progress, cloud: this.cloud, kubeconfig: this.kubeconfig }, plan, this.render(config, opts.render));
