@@ -5,7 +5,7 @@
 #                                     uploaded to S3 when etcd-s3 is set; retention applied
 #   snapshot.sh ls                    local snapshots, then the S3 folder's
 #   snapshot.sh download NAME FILE    fetch one from S3 (the restore path of --cluster-reset)
-# S3 requests are signed by curl's own AWS SigV4 (--aws-sigv4).
+# S3 requests: s3.sh.
 set -euo pipefail
 PARTS=/opt/k3s-parts
 BIN=$PARTS/bin
@@ -16,12 +16,7 @@ DIR=$DATA/server/db/snapshots
 eval "$(python3 "$LIB/config.py" /etc/rancher/k3s/config.yaml)"
 [ -n "$node_name" ] || node_name=$(hostname)
 
-s3_url() {
-  local prefix=""
-  [ -n "$s3_folder" ] && prefix="$s3_folder/"
-  echo "$s3_scheme://$s3_endpoint/$s3_bucket/$prefix${1:-}"
-}
-s3() { curl -sf --max-time 120 --aws-sigv4 "aws:amz:$s3_region:s3" --user "$s3_access_key:$s3_secret_key" "$@"; }
+. "$LIB/s3.sh"
 
 save() {
   mkdir -p "$DIR"
@@ -30,7 +25,8 @@ save() {
     --cert="$TLS/etcd/client.crt" --key="$TLS/etcd/client.key" snapshot save "$DIR/$name" >/dev/null
   echo "snapshot $name saved"
   if [ -n "$s3" ]; then
-    s3 -T "$DIR/$name" "$(s3_url "$name")" && echo "snapshot $name uploaded to $(s3_url)"
+    if s3 -T "$DIR/$name" "$(s3_url "$name")" >/dev/null; then echo "snapshot $name uploaded to $(s3_url)"
+    else echo "snapshot $name: the upload to $(s3_url) failed" >&2; fi
   fi
   # Retention counts this node's snapshots, newest kept (k3s: etcd-snapshot-retention).
   ls -1t "$DIR"/etcd-snapshot-"$node_name"-* 2>/dev/null | tail -n +"$((snapshot_retention + 1))" | xargs -r rm -f
@@ -76,7 +72,7 @@ case "${1:-}" in
   save) shift; save "$@" ;;
   ls)
     ls -1 "$DIR" 2>/dev/null || true
-    if [ -n "$s3" ]; then s3 "$s3_scheme://$s3_endpoint/$s3_bucket?prefix=${s3_folder:+$s3_folder/}" | grep -o '<Key>[^<]*</Key>' | sed 's#<Key>\(.*\)</Key>#s3: \1#'; fi ;;
+    if [ -n "$s3" ]; then s3_list | sed 's#^#s3: #'; fi ;;
   download)
     [ -n "$s3" ] || { echo "etcd-s3 is not set" >&2; exit 1; }
     s3 -o "$3" "$(s3_url "${2##*/}")" ;;
