@@ -15,7 +15,7 @@ import { randomBytes } from "node:crypto";
 import { stackK3sVersion } from "../boot/support/cluster";
 import { eventually } from "../boot/support/suite";
 import { clusterId, nodeNames, readSecret, SECRET_NAME, withoutServerName, writeMarker, writeSecret } from "./support/access";
-import { etcdQuorum, rolledTo, secretAtRest, vipOnReadyServer } from "./support/checks";
+import { etcdQuorum, rolledTo, secretAtRest, snapshotLog, vipOnReadyServer } from "./support/checks";
 import { runCommand } from "./support/engine";
 import { LifetimeEnvironment, tokenGeneration } from "./support/environment";
 import { lifetimeCloud, stopCloudAfter } from "./support/hooks";
@@ -215,7 +215,10 @@ describe("lifetime: prod (3 servers with a VIP, agents, off-site snapshots)", fu
                 return found.length ? found.length : undefined;
             },
             10_000,
-        );
+        ).catch(async (err: Error) => {
+            // What the servers' snapshot schedules said (an upload that failed names why).
+            throw new Error(`${err.message}; the servers' snapshots said:\n${await snapshotLog(env.cloud)}`);
+        });
         s.log(`    ${newer} scheduled snapshot(s) in the bucket newer than the last roll`);
         s.step("every server powered off for good");
         const agents = env.cloud

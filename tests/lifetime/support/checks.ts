@@ -159,3 +159,17 @@ export async function gatePassedOnNewVm(
     const was = first ? `its Node said boot ${first.bootId ?? "unknown"}` : "no Node yet";
     log(`    ${step.slot}: the new VM's kubelet reported ${Math.round((Date.now() - passed) / 1000)} s after its gate passed (${was})`);
 }
+
+/** The last lines each live server's snapshot schedule logged (saved, uploaded or why not). */
+export async function snapshotLog(cloud: LifetimeCloud, lines = 6): Promise<string> {
+    const said = await Promise.all(
+        cloud
+            .nodes()
+            .filter((n) => n.node.role === "server")
+            .map(async (n) => {
+                const r = await n.vm.exec(`journalctl -u k3s -o cat --no-pager | grep -a 'snapshots: [^{]' | tail -n ${lines}`, 60);
+                return `${n.slot}:\n${r.out.trimEnd() || "(nothing)"}`;
+            }),
+    );
+    return said.join("\n");
+}
