@@ -61,7 +61,7 @@ export function request(
 }
 
 interface NodeObject {
-    metadata: { name: string; deletionTimestamp?: string; finalizers?: string[] };
+    metadata: { name: string; deletionTimestamp?: string };
     spec?: { unschedulable?: boolean };
     status?: { conditions?: { type: string; status: string }[] };
 }
