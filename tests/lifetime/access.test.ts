@@ -6,9 +6,10 @@
  */
 import * as assert from "node:assert/strict";
 import type * as http from "node:http";
+import * as net from "node:net";
 import type { KubeTarget } from "../../infra/lifecycle/kubeApi";
 import { JsonStandIn, Send } from "../support/jsonStandIn";
-import { readMarker, writeMarker } from "./support/access";
+import { ApiForwarder, FLOATING_ADDRESS, readMarker, writeMarker } from "./support/access";
 
 const CONFIGMAPS = "/api/v1/namespaces/default/configmaps";
 
@@ -59,5 +60,37 @@ describe("lifetime suite: writes through a busy API", function () {
         api.objects.set("lifetime-marker", { metadata: { name: "lifetime-marker" }, data: { value: "older" } });
         await assert.rejects(writeMarker(target, "m-2"), /writing the marker: HTTP 409/);
         assert.equal(await readMarker(target), "older");
+    });
+});
+
+describe("lifetime suite: the floating address", () => {
+    const servers: net.Server[] = [];
+    const listen = async (onConnection: (socket: net.Socket) => void): Promise<number> => {
+        const server = net.createServer(onConnection);
+        servers.push(server);
+        await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+        return (server.address() as net.AddressInfo).port;
+    };
+    afterEach(() => servers.splice(0).forEach((s) => s.close()));
+
+    it("skips a server that accepts and closes without a byte (QEMU, nothing listening) and replays the client's bytes", async () => {
+        // server-0's forwarded port while its API is gone (its etcd member removed after its Node's deletion).
+        const gone = await listen((socket) => socket.destroy());
+        const live = await listen((socket) => socket.once("data", (hello) => socket.end(`answered ${hello.toString()}`)));
+        const forwarder = new ApiForwarder();
+        forwarder.backends = [gone, live];
+        const port = await forwarder.start();
+        try {
+            const answer = await new Promise<string>((resolve, reject) => {
+                const client = net.connect({ port, host: FLOATING_ADDRESS }, () => client.write("client hello"));
+                let got = "";
+                client.on("data", (c) => (got += c));
+                client.on("close", () => resolve(got));
+                client.on("error", reject);
+            });
+            assert.equal(answer, "answered client hello");
+        } finally {
+            forwarder.close();
+        }
     });
 });

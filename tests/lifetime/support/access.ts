@@ -36,6 +36,15 @@ export function freeTcpPort(): Promise<number> {
  */
 export const FLOATING_ADDRESS = "127.0.0.2";
 
+/** A connection to a host port, or undefined when it is refused. */
+function openSocket(port: number): Promise<net.Socket | undefined> {
+    return new Promise((resolve) => {
+        const s = net.connect({ port, host: "127.0.0.1" });
+        s.once("connect", () => resolve(s));
+        s.once("error", () => resolve(undefined));
+    });
+}
+
 /**
  * The floating IP of the suite: FLOATING_ADDRESS:<port> on the host, each connection passed to
  * the first server (in order) whose host-forwarded API port accepts it.
@@ -51,38 +60,58 @@ export class ApiForwarder {
         this.server = net.createServer((client) => {
             this.sockets.add(client);
             client.on("close", () => this.sockets.delete(client));
-            client.pause();
-            void this.connect([...this.backends]).then((upstream) => {
-                if (!upstream) {
-                    client.destroy();
-                    return;
-                }
-                this.sockets.add(upstream);
-                upstream.on("close", () => this.sockets.delete(upstream));
-                client.pipe(upstream).pipe(client);
-                client.on("error", () => upstream.destroy());
-                upstream.on("error", () => client.destroy());
-                client.resume();
-            });
+            client.on("error", () => client.destroy());
+            void this.relay(client);
         });
         await new Promise<void>((resolve) => this.server!.listen(0, FLOATING_ADDRESS, resolve));
         this.port = (this.server.address() as net.AddressInfo).port;
         return this.port;
     }
 
-    private async connect(ports: number[]): Promise<net.Socket | undefined> {
-        for (const port of ports) {
-            const socket = await new Promise<net.Socket | undefined>((resolve) => {
-                const s = net.connect({ port, host: "127.0.0.1" });
-                s.once("connect", () => resolve(s));
-                s.once("error", () => resolve(undefined));
+    /**
+     * Passes the client to the first backend that answers it. QEMU accepts a forwarded port even
+     * when nothing listens in the guest, then closes it: a backend that closes before its first
+     * byte is skipped and what the client sent so far goes to the next one, as a real floating IP
+     * reaches the server keepalived moved it to (a server whose API is gone loses the VIP).
+     */
+    private async relay(client: net.Socket): Promise<void> {
+        const sent: Buffer[] = [];
+        let candidate: net.Socket | undefined;
+        const take = (chunk: Buffer) => {
+            sent.push(chunk);
+            candidate?.write(chunk);
+        };
+        client.on("data", take);
+        for (const port of [...this.backends]) {
+            const upstream = await openSocket(port);
+            if (!upstream) continue;
+            if (client.destroyed) return void upstream.destroy();
+            candidate = upstream;
+            for (const chunk of sent) upstream.write(chunk);
+            const first = await new Promise<Buffer | undefined>((resolve) => {
+                upstream.once("data", (b: Buffer) => {
+                    upstream.pause();
+                    resolve(b);
+                });
+                upstream.once("close", () => resolve(undefined));
+                upstream.once("error", () => resolve(undefined));
             });
-            // QEMU accepts a forwarded connection even when nothing listens in the guest, then
-            // closes it: the TLS handshake fails and the client retries (as it would on a real
-            // floating IP whose VM is still booting).
-            if (socket) return socket;
+            if (!first) {
+                candidate = undefined;
+                upstream.destroy();
+                continue;
+            }
+            client.off("data", take);
+            this.sockets.add(upstream);
+            upstream.on("close", () => this.sockets.delete(upstream));
+            upstream.on("error", () => client.destroy());
+            client.on("close", () => upstream.destroy());
+            client.write(first);
+            client.pipe(upstream);
+            upstream.pipe(client);
+            return;
         }
-        return undefined;
+        client.destroy();
     }
 
     close(): void {
