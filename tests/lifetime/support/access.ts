@@ -273,20 +273,30 @@ export async function nodeNames(target: KubeTarget): Promise<string[]> {
     return (JSON.parse(res.body) as { items: { metadata: { name: string } }[] }).items.map((n) => n.metadata.name).sort();
 }
 
+interface NodeJson {
+    readonly metadata: { readonly labels?: Record<string, string>; readonly deletionTimestamp?: string };
+    readonly status?: { readonly nodeInfo?: { readonly bootID?: string } };
+}
+
+/** A Node as the API returns it (undefined: no such Node). */
+async function readNode(target: KubeTarget, name: string): Promise<NodeJson | undefined> {
+    const res = await get(target, `/api/v1/nodes/${name}`);
+    if (res.status === 404) return undefined;
+    if (res.status !== 200) throw new Error(`reading node ${name}: HTTP ${res.status}`);
+    return JSON.parse(res.body) as NodeJson;
+}
+
 /** A Node's labels. */
 export async function nodeLabels(target: KubeTarget, name: string): Promise<Record<string, string>> {
-    const res = await get(target, `/api/v1/nodes/${name}`);
-    if (res.status !== 200) throw new Error(`reading node ${name}: HTTP ${res.status}`);
-    return (JSON.parse(res.body) as { metadata: { labels?: Record<string, string> } }).metadata.labels ?? {};
+    const node = await readNode(target, name);
+    if (!node) throw new Error(`reading node ${name}: HTTP 404`);
+    return node.metadata.labels ?? {};
 }
 
 /** What a Node says of itself: its kubelet's boot ID, and whether it is being deleted (undefined: no such Node). */
 export async function nodeBoot(target: KubeTarget, name: string): Promise<{ bootId?: string; deleting: boolean } | undefined> {
-    const res = await get(target, `/api/v1/nodes/${name}`);
-    if (res.status === 404) return undefined;
-    if (res.status !== 200) throw new Error(`reading node ${name}: HTTP ${res.status}`);
-    const node = JSON.parse(res.body) as { metadata: { deletionTimestamp?: string }; status?: { nodeInfo?: { bootID?: string } } };
-    return { bootId: node.status?.nodeInfo?.bootID, deleting: node.metadata.deletionTimestamp !== undefined };
+    const node = await readNode(target, name);
+    return node && { bootId: node.status?.nodeInfo?.bootID, deleting: node.metadata.deletionTimestamp !== undefined };
 }
 
 const SECRET_PATH = "/api/v1/namespaces/default/secrets";
