@@ -82,6 +82,8 @@ export class ApiForwarder {
             candidate?.write(chunk);
         };
         client.on("data", take);
+        // Whichever backend the client is on (or being tried) goes when the client does.
+        client.on("close", () => candidate?.destroy());
         for (const port of [...this.backends]) {
             const upstream = await openSocket(port);
             if (!upstream) continue;
@@ -105,7 +107,6 @@ export class ApiForwarder {
             this.sockets.add(upstream);
             upstream.on("close", () => this.sockets.delete(upstream));
             upstream.on("error", () => client.destroy());
-            client.on("close", () => upstream.destroy());
             client.write(first);
             client.pipe(upstream);
             upstream.pipe(client);
